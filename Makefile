@@ -1,0 +1,73 @@
+# sp-reports: every target creates what it needs on first use.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+CHECKOV_VENV := .venv-checkov
+BUILD := .build
+TF_DIRS := terraform
+
+# Air-gapped Terraform: set SP_REPORTS_TF_PROVIDER_MIRROR to a provider filesystem mirror
+# (e.g. /opt/tf-plugins) and every Terraform command here installs providers from it only.
+ifneq ($(strip $(SP_REPORTS_TF_PROVIDER_MIRROR)),)
+export TF_CLI_CONFIG_FILE := $(abspath $(BUILD))/terraform.rc
+endif
+export SPAPI_MODELS_DIR ?= $(abspath ../shared/spapi-models)
+
+.PHONY: help venv demo test test-python lint tf-check tf-fmt tf-validate tf-test checkov package bench models clean
+
+help:
+	@echo "make demo    - run the whole pipeline offline (local AWS + SP-API emulator)"
+	@echo "make test    - lint, unit/contract/integration tests, Terraform checks and checkov"
+	@echo "make bench   - benchmarks (prints figures, writes docs/benchmarks.md)"
+	@echo "make package - build the Lambda zips into $(BUILD)/lambda"
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $@
+
+venv: $(VENV)/.installed
+
+$(BUILD)/terraform.rc:
+	@mkdir -p $(BUILD)
+	@printf 'provider_installation {\n  filesystem_mirror {\n    path    = "%s"\n    include = ["registry.terraform.io/*/*"]\n  }\n  direct {\n    exclude = ["registry.terraform.io/*/*"]\n  }\n}\n' "$(SP_REPORTS_TF_PROVIDER_MIRROR)" > $@
+
+tf-config: $(if $(strip $(SP_REPORTS_TF_PROVIDER_MIRROR)),$(BUILD)/terraform.rc)
+
+demo: venv tf-config package
+	$(PY) -m sp_reports_local.demo
+
+test: lint test-python tf-check checkov
+
+lint: venv
+	$(VENV)/bin/ruff check src tests scripts
+	$(VENV)/bin/ruff format --check src tests scripts
+
+test-python: venv tf-config package
+	$(PY) -m pytest
+
+package: venv
+	$(PY) scripts/package_lambdas.py --out $(BUILD)/lambda
+
+tf-check: tf-config package
+	terraform fmt -check -recursive terraform
+	$(PY) scripts/terraform_checks.py
+
+$(CHECKOV_VENV)/.installed:
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install -q checkov
+	touch $@
+
+checkov: $(CHECKOV_VENV)/.installed
+	$(CHECKOV_VENV)/bin/checkov --skip-download --quiet --compact -d terraform --framework terraform
+
+bench: venv tf-config package
+	$(PY) -m benchmarks
+
+models:
+	$(PY) scripts/fetch_models.py
+
+clean:
+	rm -rf $(BUILD) $(VENV) $(CHECKOV_VENV)
