@@ -67,7 +67,7 @@ bench: venv tf-config package
 	$(PY) -m benchmarks
 
 models:
-	$(PY) scripts/fetch_models.py
+	$(PY) scripts/fetch_models.py --dest $(BUILD)/spapi-models
 
 clean:
 	rm -rf $(BUILD) $(VENV) $(CHECKOV_VENV)
