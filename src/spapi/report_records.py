@@ -1,0 +1,326 @@
+"""The reports table: one item per SP-API report, keyed by `ReportId`.
+
+The item is the user-visible history of a report: `POST /reports` records it as REQUESTED, the notifications
+processor moves it to PROCESSING (or records a report we did not request), the workflow records where the
+document was stored and, at the end, one of the terminal statuses DONE, FAILED or CANCELLED.
+Every write after the first is conditional, so a late or duplicate notification never moves a finished report
+back to PROCESSING.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+
+DEFAULT_TTL_DAYS = 90  # SP-API keeps reports for 90 days; a record older than its report is of no use.
+FAILURE_REASON_MAX_CHARS = 1000
+
+
+class ReportStatus(StrEnum):
+    REQUESTED = "REQUESTED"
+    PROCESSING = "PROCESSING"
+    DONE = "DONE"
+    FAILED = "FAILED"
+    CANCELLED = "CANCELLED"
+    # A report SP-API announced that nobody requested through our API (e.g. a scheduled one), left alone
+    # because configuration says not to process those.
+    SKIPPED = "SKIPPED"
+
+
+TERMINAL_STATUSES = frozenset({ReportStatus.DONE, ReportStatus.FAILED, ReportStatus.CANCELLED})
+
+
+class ReportAlreadyRecordedError(Exception):
+    def __init__(self, report_id: str) -> None:
+        super().__init__(f"report {report_id} is already recorded")
+        self.report_id = report_id
+
+
+@dataclass(frozen=True)
+class ReportRecord:
+    report_id: str
+    seller_id: str
+    report_type: str
+    status: ReportStatus
+    requested: bool
+    created_at: str
+    updated_at: str
+    region_code: str | None = None
+    account_id: str | None = None
+    marketplace_ids: tuple[str, ...] = ()
+    report_options: Mapping[str, str] = field(default_factory=dict)
+    data_start_time: str | None = None
+    data_end_time: str | None = None
+    processing_status: str | None = None
+    report_document_id: str | None = None
+    s3_bucket: str | None = None
+    s3_key: str | None = None
+    object_size: int | None = None
+    failure_reason: str | None = None
+    notified_at: str | None = None
+    expires_at: int | None = None
+
+    @property
+    def is_terminal(self) -> bool:
+        return self.status in TERMINAL_STATUSES
+
+
+_ATTRIBUTE_NAMES = {
+    "report_id": "ReportId",
+    "seller_id": "SellerId",
+    "report_type": "ReportType",
+    "status": "Status",
+    "requested": "Requested",
+    "created_at": "CreatedAt",
+    "updated_at": "UpdatedAt",
+    "region_code": "RegionCode",
+    "account_id": "AccountId",
+    "marketplace_ids": "MarketplaceIds",
+    "report_options": "ReportOptions",
+    "data_start_time": "DataStartTime",
+    "data_end_time": "DataEndTime",
+    "processing_status": "ProcessingStatus",
+    "report_document_id": "ReportDocumentId",
+    "s3_bucket": "S3Bucket",
+    "s3_key": "S3Key",
+    "object_size": "ObjectSize",
+    "failure_reason": "FailureReason",
+    "notified_at": "NotifiedAt",
+    "expires_at": "ExpiresAt",
+}
+_FIELDS_BY_ATTRIBUTE = {attribute: name for name, attribute in _ATTRIBUTE_NAMES.items()}
+
+
+def _utc_now_iso(clock: Callable[[], float]) -> str:
+    return datetime.fromtimestamp(clock(), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class ReportRecords:
+    """Records and updates reports in DynamoDB (low-level client, so it works with any boto3 session)."""
+
+    def __init__(
+        self,
+        table_name: str,
+        dynamodb_client: Any,
+        *,
+        ttl_days: int = DEFAULT_TTL_DAYS,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        if ttl_days < 1:
+            raise ValueError("ttl_days must be at least 1")
+        self._table_name = table_name
+        self._dynamodb = dynamodb_client
+        self._ttl_seconds = ttl_days * 86400
+        self._clock = clock
+        self._serializer = TypeSerializer()
+        self._deserializer = TypeDeserializer()
+
+    # -- creating records -------------------------------------------------------------------------------
+
+    def record_requested(
+        self,
+        *,
+        report_id: str,
+        seller_id: str,
+        region_code: str,
+        report_type: str,
+        marketplace_ids: Sequence[str],
+        report_options: Mapping[str, str] | None = None,
+        data_start_time: str | None = None,
+        data_end_time: str | None = None,
+    ) -> ReportRecord:
+        """Record a report created through our API. Raises ReportAlreadyRecordedError on a second call."""
+        now = _utc_now_iso(self._clock)
+        record = ReportRecord(
+            report_id=report_id,
+            seller_id=seller_id,
+            report_type=report_type,
+            status=ReportStatus.REQUESTED,
+            requested=True,
+            created_at=now,
+            updated_at=now,
+            region_code=region_code,
+            marketplace_ids=tuple(marketplace_ids),
+            report_options=dict(report_options or {}),
+            data_start_time=data_start_time,
+            data_end_time=data_end_time,
+            expires_at=int(self._clock()) + self._ttl_seconds,
+        )
+        self._put_new(record)
+        return record
+
+    def record_unrequested(
+        self,
+        *,
+        report_id: str,
+        seller_id: str,
+        account_id: str,
+        report_type: str,
+        processing_status: str,
+        report_document_id: str | None,
+        status: ReportStatus,
+    ) -> tuple[ReportRecord, bool]:
+        """Record a report announced by SP-API that our API did not create.
+
+        Returns the record as stored and whether this call created it (False: it was already recorded).
+        """
+        now = _utc_now_iso(self._clock)
+        record = ReportRecord(
+            report_id=report_id,
+            seller_id=seller_id,
+            account_id=account_id,
+            report_type=report_type,
+            status=status,
+            requested=False,
+            created_at=now,
+            updated_at=now,
+            processing_status=processing_status,
+            report_document_id=report_document_id,
+            expires_at=int(self._clock()) + self._ttl_seconds,
+        )
+        try:
+            self._put_new(record)
+        except ReportAlreadyRecordedError:
+            existing = self.get(report_id)
+            if existing is None:  # deleted (TTL) between the two calls: record it now
+                self._put_new(record)
+                return record, True
+            return existing, False
+        return record, True
+
+    def _put_new(self, record: ReportRecord) -> None:
+        try:
+            self._dynamodb.put_item(
+                TableName=self._table_name,
+                Item=self._to_item(record),
+                ConditionExpression="attribute_not_exists(ReportId)",
+            )
+        except self._dynamodb.exceptions.ConditionalCheckFailedException as exc:
+            raise ReportAlreadyRecordedError(record.report_id) from exc
+
+    # -- reading ----------------------------------------------------------------------------------------
+
+    def get(self, report_id: str) -> ReportRecord | None:
+        response = self._dynamodb.get_item(
+            TableName=self._table_name, Key={"ReportId": {"S": report_id}}, ConsistentRead=True
+        )
+        item = response.get("Item")
+        return self._from_item(item) if item else None
+
+    # -- status changes ---------------------------------------------------------------------------------
+
+    def mark_processing(
+        self, report_id: str, *, processing_status: str, report_document_id: str | None, account_id: str
+    ) -> bool:
+        """Move a report to PROCESSING unless it already finished. Returns False when it had finished."""
+        return self._update(
+            report_id,
+            {
+                "Status": ReportStatus.PROCESSING.value,
+                "ProcessingStatus": processing_status,
+                "ReportDocumentId": report_document_id,
+                "AccountId": account_id,
+            },
+            only_unfinished=True,
+        )
+
+    def mark_stored(
+        self, report_id: str, *, bucket: str, key: str, size: int, report_document_id: str | None
+    ) -> None:
+        """Record where the document (or FATAL error document) was stored."""
+        self._update(
+            report_id,
+            {"S3Bucket": bucket, "S3Key": key, "ObjectSize": size, "ReportDocumentId": report_document_id},
+        )
+
+    def mark_finished(
+        self, report_id: str, status: ReportStatus, *, failure_reason: str | None = None, notified: bool
+    ) -> None:
+        """Record a terminal status (and, when the email went out, when)."""
+        if status not in TERMINAL_STATUSES:
+            raise ValueError(f"{status} is not a terminal status")
+        values: dict[str, Any] = {"Status": status.value}
+        if failure_reason is not None:
+            values["FailureReason"] = failure_reason[:FAILURE_REASON_MAX_CHARS]
+        if notified:
+            values["NotifiedAt"] = _utc_now_iso(self._clock)
+        self._update(report_id, values)
+
+    def _update(self, report_id: str, values: Mapping[str, Any], *, only_unfinished: bool = False) -> bool:
+        values = {**values, "UpdatedAt": _utc_now_iso(self._clock)}
+        set_parts, remove_parts = [], []
+        names: dict[str, str] = {}
+        attribute_values: dict[str, Any] = {}
+        for index, (attribute, value) in enumerate(sorted(values.items())):
+            names[f"#a{index}"] = attribute
+            if value is None:
+                remove_parts.append(f"#a{index}")
+            else:
+                set_parts.append(f"#a{index} = :v{index}")
+                attribute_values[f":v{index}"] = self._serializer.serialize(value)
+        expression = "SET " + ", ".join(set_parts)
+        if remove_parts:
+            expression += " REMOVE " + ", ".join(remove_parts)
+        condition = "attribute_exists(ReportId)"
+        if only_unfinished:
+            names["#status"] = "Status"
+            for index, status in enumerate(sorted(TERMINAL_STATUSES)):
+                attribute_values[f":t{index}"] = {"S": status.value}
+            terminal = ", ".join(f":t{index}" for index in range(len(TERMINAL_STATUSES)))
+            condition += f" AND NOT #status IN ({terminal})"
+        try:
+            self._dynamodb.update_item(
+                TableName=self._table_name,
+                Key={"ReportId": {"S": report_id}},
+                UpdateExpression=expression,
+                ConditionExpression=condition,
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=attribute_values,
+            )
+        except self._dynamodb.exceptions.ConditionalCheckFailedException:
+            if only_unfinished and self.get(report_id) is not None:
+                return False
+            raise ReportNotRecordedError(report_id) from None
+        return True
+
+    # -- item mapping -----------------------------------------------------------------------------------
+
+    def _to_item(self, record: ReportRecord) -> dict[str, Any]:
+        item: dict[str, Any] = {}
+        for name, attribute in _ATTRIBUTE_NAMES.items():
+            value = getattr(record, name)
+            if value is None or (isinstance(value, tuple | dict) and not value):
+                continue  # DynamoDB rejects empty sets; absent means "none"
+            if isinstance(value, tuple):
+                value = list(value)
+            elif isinstance(value, ReportStatus):
+                value = value.value
+            item[attribute] = self._serializer.serialize(value)
+        return item
+
+    def _from_item(self, item: Mapping[str, Any]) -> ReportRecord:
+        values: dict[str, Any] = {}
+        for attribute, raw in item.items():
+            name = _FIELDS_BY_ATTRIBUTE.get(attribute)
+            if name is None:
+                continue  # attributes written by a newer version are ignored, not fatal
+            values[name] = self._deserializer.deserialize(raw)
+        values["status"] = ReportStatus(values["status"])
+        values["marketplace_ids"] = tuple(values.get("marketplace_ids", ()))
+        values["report_options"] = dict(values.get("report_options", {}))
+        for integer_field in ("object_size", "expires_at"):
+            if values.get(integer_field) is not None:
+                values[integer_field] = int(values[integer_field])
+        return ReportRecord(**values)
+
+
+class ReportNotRecordedError(Exception):
+    def __init__(self, report_id: str) -> None:
+        super().__init__(f"report {report_id} is not recorded")
+        self.report_id = report_id

@@ -1,0 +1,79 @@
+"""The AWS resources the pipeline's Lambdas use, created in moto (shared by handler and workflow tests)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+
+REGION = "us-east-1"
+ACCOUNT_ID = "123456789012"
+
+
+@dataclass(frozen=True)
+class PipelineResources:
+    tokens_table: str
+    reports_table: str
+    bucket: str
+    tokens_key_id: str
+    reports_key_id: str
+    lwa_secret_arn: str
+    queue_url: str
+    queue_arn: str
+    topic_arn: str
+    email_subscriber: str
+
+
+def create_pipeline_resources(client_id: str, client_secret: str) -> PipelineResources:
+    """Create the tables, bucket, keys, secret, queue and topic with the shapes Terraform gives them."""
+    dynamodb = boto3.client("dynamodb", region_name=REGION)
+    for table, key in (("sp-reports-tokens", "SellerId"), ("sp-reports-reports", "ReportId")):
+        dynamodb.create_table(
+            TableName=table,
+            KeySchema=[{"AttributeName": key, "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": key, "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+    kms = boto3.client("kms", region_name=REGION)
+    tokens_key = kms.create_key(Description="tokens")["KeyMetadata"]["KeyId"]
+    reports_key = kms.create_key(Description="reports")["KeyMetadata"]["Arn"]
+    s3 = boto3.client("s3", region_name=REGION)
+    s3.create_bucket(Bucket="sp-reports-documents")
+    secret_arn = boto3.client("secretsmanager", region_name=REGION).create_secret(
+        Name="sp-reports/lwa",
+        SecretString=json.dumps({"client_id": client_id, "client_secret": client_secret}),
+    )["ARN"]
+    sqs = boto3.client("sqs", region_name=REGION)
+    queue_url = sqs.create_queue(QueueName="sp-reports-notifications")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    sns = boto3.client("sns", region_name=REGION)
+    topic_arn = sns.create_topic(Name="sp-reports-ready")["TopicArn"]
+    email = "ops@example.com"
+    sns.subscribe(TopicArn=topic_arn, Protocol="email", Endpoint=email)
+    return PipelineResources(
+        tokens_table="sp-reports-tokens",
+        reports_table="sp-reports-reports",
+        bucket="sp-reports-documents",
+        tokens_key_id=tokens_key,
+        reports_key_id=reports_key,
+        lwa_secret_arn=secret_arn,
+        queue_url=queue_url,
+        queue_arn=queue_arn,
+        topic_arn=topic_arn,
+        email_subscriber=email,
+    )
+
+
+def published_emails(topic_arn: str) -> list[dict[str, Any]]:
+    """What SNS would have emailed: moto keeps the published messages in its backend."""
+    from moto.sns.models import sns_backends
+
+    backend = sns_backends[ACCOUNT_ID][REGION]
+    return [
+        {"subject": subject, "message": message}
+        for _id, message, subject, *_rest in backend.topics[topic_arn].sent_notifications
+    ]

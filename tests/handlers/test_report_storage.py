@@ -1,0 +1,155 @@
+"""Streaming report documents into S3: bounded memory, abort on failure, idempotent keys."""
+
+from __future__ import annotations
+
+import boto3
+import pytest
+
+from spapi.report_storage import (
+    MIN_PART_SIZE,
+    document_extension,
+    error_document_key,
+    report_key,
+    store_report_document,
+)
+
+PART = MIN_PART_SIZE
+METADATA = {"report-id": "R1", "report-type": "GET_X", "seller-id": "A3TH9S8BH6GOGM"}
+
+
+def _chunks(total: int, chunk_size: int = 256 * 1024, byte: bytes = b"r"):
+    sent = 0
+    while sent < total:
+        size = min(chunk_size, total - sent)
+        yield byte * size
+        sent += size
+
+
+def _s3():
+    return boto3.client("s3", region_name="us-east-1")
+
+
+def test_small_document_is_written_with_one_put_and_encrypted_with_the_reports_key(resources):
+    s3 = _s3()
+    stored = store_report_document(
+        [b"sku\tprice\n", b"A1\t9.99\n"],
+        s3,
+        resources.bucket,
+        "A3TH9S8BH6GOGM/GET_X/R1/report.tsv",
+        METADATA,
+        PART,
+        kms_key_id=resources.reports_key_id,
+    )
+    assert (stored.size, stored.already_existed) == (18, False)
+    head = s3.head_object(Bucket=resources.bucket, Key=stored.key)
+    assert head["ServerSideEncryption"] == "aws:kms"
+    assert head["SSEKMSKeyId"] == resources.reports_key_id
+    assert head["Metadata"] == METADATA
+    assert head["ContentType"] == "text/tab-separated-values"
+    body = s3.get_object(Bucket=resources.bucket, Key=stored.key)["Body"].read()
+    assert body == b"sku\tprice\nA1\t9.99\n"
+
+
+def test_large_document_is_uploaded_in_parts_and_reassembled_exactly(resources):
+    s3 = _s3()
+    total = 2 * PART + 12345
+    stored = store_report_document(_chunks(total), s3, resources.bucket, "k/report.tsv", METADATA, PART)
+    assert stored.size == total
+    obj = s3.get_object(Bucket=resources.bucket, Key="k/report.tsv")
+    assert obj["ContentLength"] == total
+    # Three parts: S3 reports the part count in a multipart ETag ("<md5>-3").
+    assert obj["ETag"].strip('"').endswith("-3")
+
+
+def test_store_holds_at_most_one_part_plus_one_chunk_in_memory(resources):
+    s3 = _s3()
+    original_upload_part = s3.upload_part
+    chunk = 1024 * 1024
+    pulled = {"bytes": 0}
+    uploaded = {"bytes": 0}
+
+    def counting_chunks():
+        for piece in _chunks(3 * PART, chunk):
+            pulled["bytes"] += len(piece)
+            # Never more than one part plus one chunk read ahead of what was uploaded.
+            assert pulled["bytes"] - uploaded["bytes"] <= PART + chunk
+            yield piece
+
+    def counting_upload_part(**kwargs):
+        uploaded["bytes"] += len(kwargs["Body"])
+        return original_upload_part(**kwargs)
+
+    s3.upload_part = counting_upload_part
+    stored = store_report_document(counting_chunks(), s3, resources.bucket, "k/big.tsv", METADATA, PART)
+    assert stored.size == 3 * PART == uploaded["bytes"]
+
+
+def test_failure_halfway_through_a_multipart_upload_aborts_it_and_leaves_no_object(resources):
+    s3 = _s3()
+
+    def failing_after_two_parts():
+        yield from _chunks(2 * PART + 1)
+        raise ConnectionError("document host went away")
+
+    with pytest.raises(ConnectionError):
+        store_report_document(failing_after_two_parts(), s3, resources.bucket, "k/report.tsv", METADATA, PART)
+    assert s3.list_multipart_uploads(Bucket=resources.bucket).get("Uploads", []) == []
+    assert s3.list_objects_v2(Bucket=resources.bucket).get("KeyCount") == 0
+
+
+def test_failure_completing_the_upload_aborts_it(resources):
+    s3 = _s3()
+
+    def refuse(**kwargs):
+        raise RuntimeError("complete failed")
+
+    s3.complete_multipart_upload = refuse
+    with pytest.raises(RuntimeError):
+        store_report_document(_chunks(PART + 10), s3, resources.bucket, "k/report.tsv", METADATA, PART)
+    assert s3.list_multipart_uploads(Bucket=resources.bucket).get("Uploads", []) == []
+    assert s3.list_objects_v2(Bucket=resources.bucket).get("KeyCount") == 0
+
+
+def test_existing_object_is_left_alone_and_the_document_is_not_read(resources):
+    s3 = _s3()
+    s3.put_object(Bucket=resources.bucket, Key="k/report.tsv", Body=b"first copy")
+
+    def must_not_be_read():
+        raise AssertionError("the document was fetched although the report is already stored")
+        yield b""  # pragma: no cover
+
+    stored = store_report_document(must_not_be_read(), s3, resources.bucket, "k/report.tsv", METADATA, PART)
+    assert (stored.already_existed, stored.size) == (True, len(b"first copy"))
+    assert s3.get_object(Bucket=resources.bucket, Key="k/report.tsv")["Body"].read() == b"first copy"
+
+
+def test_empty_document_is_stored_as_an_empty_object(resources):
+    s3 = _s3()
+    stored = store_report_document(iter(()), s3, resources.bucket, "k/empty.tsv", METADATA, PART)
+    assert stored.size == 0
+    assert s3.head_object(Bucket=resources.bucket, Key="k/empty.tsv")["ContentLength"] == 0
+
+
+def test_part_size_below_the_s3_minimum_is_refused():
+    with pytest.raises(ValueError, match="part_size"):
+        store_report_document([b"x"], object(), "b", "k", {}, MIN_PART_SIZE - 1)
+
+
+@pytest.mark.parametrize(
+    ("report_type", "extension"),
+    [
+        ("GET_MERCHANT_LISTINGS_ALL_DATA", "tsv"),
+        ("GET_XML_BROWSE_TREE_DATA", "xml"),
+        ("GET_SALES_AND_TRAFFIC_REPORT", "json"),
+        ("GET_VENDOR_INVENTORY_REPORT", "json"),
+        ("GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE_V2", "tsv"),
+        ("GET_FLAT_FILE_ORDERS_RECONCILIATION_DATA_CSV", "csv"),
+    ],
+)
+def test_key_extension_follows_the_report_type(report_type, extension):
+    assert document_extension(report_type) == extension
+    assert report_key("S1", report_type, "R9") == f"S1/{report_type}/R9/report.{extension}"
+
+
+def test_error_document_key_sits_beside_the_report():
+    assert error_document_key("S1", "GET_X", "R9") == "S1/GET_X/R9/error.json"
