@@ -1,0 +1,30 @@
+"""The `sp-reports` client: SigV4-signed calls to the sp-reports API, as a Python API and a CLI."""
+
+from .client import (
+    SUCCESS_STATUSES,
+    TERMINAL_STATUSES,
+    Report,
+    SpReportsClient,
+    StoredToken,
+    Subscription,
+)
+from .config import ApiEndpoints, ClientConfig, ConfigFlags, resolve_config
+from .errors import ApiError, ApiUnavailableError, ConfigurationError, SpReportsError, WaitTimeoutError
+
+__all__ = [
+    "SUCCESS_STATUSES",
+    "TERMINAL_STATUSES",
+    "ApiEndpoints",
+    "ApiError",
+    "ApiUnavailableError",
+    "ClientConfig",
+    "ConfigFlags",
+    "ConfigurationError",
+    "Report",
+    "SpReportsClient",
+    "SpReportsError",
+    "StoredToken",
+    "Subscription",
+    "WaitTimeoutError",
+    "resolve_config",
+]
