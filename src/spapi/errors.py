@@ -1,0 +1,170 @@
+"""Typed errors of the spapi library.
+
+Every message passes through `redact` so that a token or presigned URL that SP-API, LWA or a caller echoed
+back can never reach a log line, an execution history or an API answer through `str(error)` or `repr(error)`.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Refresh tokens (Atzr|), access tokens (Atza|), restricted data tokens (Atz.|...) and anything that looks
+# like a presigned URL's signature. Over-redaction is harmless; leaking is not.
+_SECRET_PATTERNS = (
+    re.compile(r"Atz[a-z]\|[^\s\"',;&]*"),
+    re.compile(
+        r"https?://[^\s\"']*[?&](?:X-Amz-Signature|X-Amz-Credential|Signature|Expires)=[^\s\"']*", re.I
+    ),
+)
+REDACTED = "[redacted]"
+
+
+def redact(text: object) -> str:
+    """Return `text` as a string with anything secret-looking replaced by a marker."""
+    result = "" if text is None else str(text)
+    for pattern in _SECRET_PATTERNS:
+        result = pattern.sub(REDACTED, result)
+    return result
+
+
+class SpApiError(Exception):
+    """An SP-API call failed. Carries SP-API's own error code, message, details and the request id."""
+
+    def __init__(
+        self,
+        status: int | None,
+        code: str,
+        message: str,
+        details: str | None = None,
+        request_id: str | None = None,
+        operation: str | None = None,
+    ) -> None:
+        self.status = status
+        self.code = redact(code)
+        self.message = redact(message)
+        self.details = redact(details) if details is not None else None
+        self.request_id = request_id
+        self.operation = operation
+        super().__init__(self._describe())
+
+    def _describe(self) -> str:
+        parts = [f"{self.operation or 'SP-API'} failed"]
+        if self.status is not None:
+            parts.append(f"with HTTP {self.status}")
+        text = " ".join(parts) + f": {self.code}: {self.message}"
+        if self.details:
+            text += f" ({self.details})"
+        if self.request_id:
+            text += f" [x-amzn-RequestId {self.request_id}]"
+        return text
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(status={self.status!r}, code={self.code!r}, message={self.message!r}, "
+            f"details={self.details!r}, request_id={self.request_id!r}, operation={self.operation!r})"
+        )
+
+    def __reduce__(self):
+        # Keep the exception picklable (Lambda/Step Functions error serialisation, multiprocessing).
+        return (
+            type(self),
+            (self.status, self.code, self.message, self.details, self.request_id, self.operation),
+        )
+
+
+class SpApiClientError(SpApiError):
+    """SP-API answered 4xx (other than a 429 that outlasted our retries). Retrying will not help."""
+
+
+class SpApiThrottledError(SpApiError):
+    """SP-API kept answering 429 (or our own rate limiter could not grant a request in time)."""
+
+    def __init__(self, *args, retry_after: float | None = None, **kwargs) -> None:
+        self.retry_after = retry_after
+        super().__init__(*args, **kwargs)
+
+    def __reduce__(self):
+        return (
+            _rebuild_throttled,
+            (
+                self.status,
+                self.code,
+                self.message,
+                self.details,
+                self.request_id,
+                self.operation,
+                self.retry_after,
+            ),
+        )
+
+
+def _rebuild_throttled(status, code, message, details, request_id, operation, retry_after):
+    return SpApiThrottledError(status, code, message, details, request_id, operation, retry_after=retry_after)
+
+
+class SpApiServerError(SpApiError):
+    """SP-API kept answering 5xx after our retries."""
+
+
+class SpApiTimeoutError(SpApiError):
+    """Connection errors or timeouts outlasted our retries (status is None)."""
+
+
+class ReportDocumentError(Exception):
+    """A report document could not be downloaded completely (truncated gzip, short body, host errors).
+
+    Raised instead of ever yielding silently-short data. Never carries the presigned URL.
+    """
+
+    def __init__(self, report_document_id: str, reason: str) -> None:
+        self.report_document_id = report_document_id
+        self.reason = redact(reason)
+        super().__init__(f"report document {report_document_id}: {self.reason}")
+
+    def __reduce__(self):
+        return (type(self), (self.report_document_id, self.reason))
+
+
+class LwaError(Exception):
+    """Login with Amazon refused or failed a token exchange. `error` is LWA's error code when it sent one."""
+
+    def __init__(self, message: str, error: str | None = None, status: int | None = None) -> None:
+        self.error = error
+        self.status = status
+        self.message = redact(message)
+        super().__init__(self.message)
+
+    def __reduce__(self):
+        return (type(self), (self.message, self.error, self.status))
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(message={self.message!r}, error={self.error!r}, status={self.status!r})"
+        )
+
+
+class LwaInvalidGrantError(LwaError):
+    """The refresh token is invalid, expired or was revoked by the selling partner (LWA `invalid_grant`)."""
+
+
+class LwaInvalidClientError(LwaError):
+    """The application's LWA credentials were rejected (`invalid_client` / `unauthorized_client`)."""
+
+
+class LwaUnavailableError(LwaError):
+    """LWA could not be reached or answered garbage/5xx after our retries."""
+
+
+class TokenNotFoundError(KeyError):
+    """No refresh token is stored for this seller."""
+
+    def __init__(self, seller_id: str) -> None:
+        self.seller_id = seller_id
+        super().__init__(seller_id)
+
+    def __str__(self) -> str:
+        return f"no refresh token stored for seller {self.seller_id}"
+
+
+class ConfigurationError(Exception):
+    """The deployment is misconfigured (missing secret keys, bad endpoint...). Never holds secret values."""

@@ -1,0 +1,315 @@
+"""The SP-API HTTP client: auth header, user-agent, request ids, typed errors, retries and rate limiting.
+
+Retries: 429, 500, 502, 503, 504, connection errors and timeouts are retried with exponential backoff and
+full jitter, bounded by `max_attempts` and by a total `deadline` (a retry whose sleep would overrun the
+deadline is not attempted). Every method is retried, POST included: a createReport that SP-API did process
+despite a timeout only yields a second report, which the pipeline ignores (its notification's reportId
+matches no record).
+"""
+
+from __future__ import annotations
+
+import logging
+import platform
+import random
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol, runtime_checkable
+
+import requests
+
+from spapi.errors import (
+    SpApiClientError,
+    SpApiError,
+    SpApiServerError,
+    SpApiThrottledError,
+    SpApiTimeoutError,
+)
+from spapi.ratelimit import RateLimiter
+
+logger = logging.getLogger("spapi.http")
+
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+MAX_USER_AGENT_LENGTH = 500  # SP-API rejects longer user-agents
+
+
+def _package_version() -> str:
+    try:
+        from importlib.metadata import version
+
+        return version("sp-reports")
+    except Exception:  # not installed as a distribution (e.g. a Lambda zip without metadata)
+        return "0.1.0"
+
+
+DEFAULT_USER_AGENT = f"sp-reports/{_package_version()} (Language=Python/{platform.python_version()})"
+
+_session_lock = threading.Lock()
+_default_session: requests.Session | None = None
+
+
+def default_session() -> requests.Session:
+    """The process-wide `requests.Session` (connection pooling across invocations of a Lambda container)."""
+    global _default_session
+    with _session_lock:
+        if _default_session is None:
+            _default_session = requests.Session()
+        return _default_session
+
+
+@runtime_checkable
+class AccessTokenProvider(Protocol):
+    """Gives the current access token; `invalidate` drops it from the cache after SP-API rejected it."""
+
+    def __call__(self) -> str: ...
+
+    def invalidate(self, access_token: str) -> None: ...
+
+
+AccessToken = str | Callable[[], str]
+
+
+@dataclass(frozen=True)
+class SpApiResponse:
+    status: int
+    body: Any
+    headers: Mapping[str, str] = field(repr=False)
+    request_id: str | None
+
+
+def _parse_errors(body: Any) -> tuple[str, str, str | None]:
+    """SP-API's first error as (code, message, details): both APIs send {"errors": [{code, message, ...}]}."""
+    if isinstance(body, dict):
+        errors = body.get("errors")
+        if isinstance(errors, list) and errors and isinstance(errors[0], dict):
+            first = errors[0]
+            details = first.get("details")
+            return (
+                str(first.get("code") or "Unknown"),
+                str(first.get("message") or ""),
+                None if details is None else str(details),
+            )
+    return "Unknown", "", None
+
+
+def _is_expired_token(status: int, code: str, message: str, details: str | None) -> bool:
+    # SP-API answers an expired/invalid access token with 403 "Unauthorized" whose details say it expired
+    # (older answers used 401); a 403 for a missing role must not trigger a token refresh.
+    if status == 401:
+        return True
+    text = f"{message} {details or ''}".lower()
+    return status == 403 and ("expired" in text or "invalid access token" in text or code == "InvalidToken")
+
+
+class SpApiHttpClient:
+    def __init__(
+        self,
+        endpoint: str,
+        user_agent: str = DEFAULT_USER_AGENT,
+        session: requests.Session | None = None,
+        timeout: tuple[float, float] = (3.05, 30.0),
+        max_attempts: int = 5,
+        deadline: float = 60.0,
+        base_delay: float = 0.5,
+        max_delay: float = 8.0,
+        rate_limiter: RateLimiter | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+        rng: Callable[[], float] = random.random,
+    ) -> None:
+        if len(user_agent) > MAX_USER_AGENT_LENGTH:
+            raise ValueError(f"user_agent: SP-API rejects user-agents longer than {MAX_USER_AGENT_LENGTH}")
+        if max_attempts < 1:
+            raise ValueError("max_attempts must be >= 1")
+        self.endpoint = endpoint.rstrip("/")
+        self.user_agent = user_agent
+        self.session = session if session is not None else default_session()
+        self.timeout = timeout
+        self.max_attempts = max_attempts
+        self.deadline = deadline
+        self.base_delay = base_delay
+        self.max_delay = max_delay
+        self.rate_limiter = rate_limiter if rate_limiter is not None else RateLimiter(clock=clock)
+        self.clock = clock
+        self.sleep = sleep
+        self.rng = rng
+
+    def __repr__(self) -> str:
+        return f"SpApiHttpClient(endpoint={self.endpoint!r})"
+
+    def backoff(self, attempt: int) -> float:
+        """Full jitter: uniform in [0, min(max_delay, base_delay * 2**(attempt-1))]."""
+        ceiling = min(self.max_delay, self.base_delay * (2 ** (attempt - 1)))
+        return self.rng() * ceiling
+
+    def request(
+        self,
+        operation: str,
+        method: str,
+        path: str,
+        *,
+        access_token: AccessToken,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+    ) -> SpApiResponse:
+        url = f"{self.endpoint}{path}"
+        give_up_at = self.clock() + self.deadline
+        refreshed_token = False
+        attempt = 0
+        while True:
+            attempt += 1
+            self._wait_for_rate_limit(operation, give_up_at)
+            token = access_token() if callable(access_token) else access_token
+            headers = {
+                "x-amz-access-token": token,
+                "user-agent": self.user_agent,
+                "accept": "application/json",
+            }
+            if json is not None:
+                headers["content-type"] = "application/json"
+            started = self.clock()
+            try:
+                response = self.session.request(
+                    method, url, params=params, json=json, headers=headers, timeout=self.timeout
+                )
+            except (requests.ConnectionError, requests.Timeout) as exc:
+                failure: SpApiError = SpApiTimeoutError(
+                    None,
+                    "RequestTimeout" if isinstance(exc, requests.Timeout) else "ConnectionError",
+                    f"{type(exc).__name__} while calling SP-API",
+                    operation=operation,
+                )
+                self._log_attempt(operation, method, None, None, attempt, started, level=logging.WARNING)
+            else:
+                request_id = response.headers.get("x-amzn-RequestId")
+                self._adopt_rate_limit(operation, response.headers)
+                status = response.status_code
+                level = logging.INFO if status < 400 else logging.WARNING
+                self._log_attempt(operation, method, status, request_id, attempt, started, level=level)
+                body = self._body(response)
+                if 200 <= status < 300:
+                    if body is _INVALID_JSON:
+                        raise SpApiServerError(
+                            status,
+                            "InvalidResponse",
+                            "SP-API answered with a body that is not JSON",
+                            request_id=request_id,
+                            operation=operation,
+                        )
+                    return SpApiResponse(status, body, response.headers, request_id)
+                code, message, details = _parse_errors(None if body is _INVALID_JSON else body)
+                if not message:
+                    message = response.reason or f"HTTP {status}"
+                if (
+                    not refreshed_token
+                    and isinstance(access_token, AccessTokenProvider)
+                    and _is_expired_token(status, code, message, details)
+                ):
+                    # The cached access token was revoked or expired early: drop it and try once more.
+                    refreshed_token = True
+                    access_token.invalidate(token)
+                    attempt -= 1
+                    continue
+                failure = self._error_for(status, code, message, details, request_id, operation)
+            if not self._retryable(failure) or attempt >= self.max_attempts:
+                raise failure
+            delay = self.backoff(attempt)
+            if self.clock() + delay > give_up_at:
+                raise failure
+            logger.info(
+                "retrying SP-API call",
+                extra={
+                    "operation": operation,
+                    "attempt": attempt,
+                    "delay_seconds": round(delay, 3),
+                    "error_code": failure.code,
+                    "status": failure.status,
+                    "request_id": failure.request_id,
+                },
+            )
+            self.sleep(delay)
+
+    @staticmethod
+    def _retryable(failure: SpApiError) -> bool:
+        return isinstance(failure, SpApiTimeoutError) or failure.status in RETRY_STATUSES
+
+    def _error_for(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        details: str | None,
+        request_id: str | None,
+        operation: str,
+    ) -> SpApiError:
+        if status == 429:
+            rate = self.rate_limiter.bucket(operation).rate
+            return SpApiThrottledError(
+                status, code, message, details, request_id, operation, retry_after=round(1.0 / rate, 3)
+            )
+        if status >= 500:
+            return SpApiServerError(status, code, message, details, request_id, operation)
+        return SpApiClientError(status, code, message, details, request_id, operation)
+
+    def _wait_for_rate_limit(self, operation: str, give_up_at: float) -> None:
+        while True:
+            wait = self.rate_limiter.wait_time(operation)
+            if wait <= 0:
+                return
+            if self.clock() + wait > give_up_at:
+                raise SpApiThrottledError(
+                    None,
+                    "ClientRateLimited",
+                    f"the client-side rate limit for {operation} allows the next call in {wait:.1f} s",
+                    operation=operation,
+                    retry_after=round(wait, 3),
+                )
+            self.sleep(wait)
+
+    def _adopt_rate_limit(self, operation: str, headers: Mapping[str, str]) -> None:
+        value = headers.get("x-amzn-RateLimit-Limit")
+        if not value:
+            return
+        try:
+            rate = float(value)
+        except ValueError:
+            return
+        if rate > 0:
+            self.rate_limiter.update_rate(operation, rate)
+
+    @staticmethod
+    def _body(response: requests.Response) -> Any:
+        if not response.content:
+            return None
+        try:
+            return response.json()
+        except ValueError:
+            return _INVALID_JSON
+
+    def _log_attempt(
+        self,
+        operation: str,
+        method: str,
+        status: int | None,
+        request_id: str | None,
+        attempt: int,
+        started: float,
+        level: int,
+    ) -> None:
+        logger.log(
+            level,
+            "SP-API call",
+            extra={
+                "operation": operation,
+                "method": method,
+                "status": status,
+                "request_id": request_id,
+                "attempt": attempt,
+                "duration_ms": round((self.clock() - started) * 1000, 1),
+            },
+        )
+
+
+_INVALID_JSON = object()

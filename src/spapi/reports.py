@@ -1,0 +1,133 @@
+"""Reports API 2021-06-30: createReport, getReport, getReportDocument, cancelReport.
+
+Request bodies follow the model's CreateReportSpecification exactly (camelCase, reportOptions a string map);
+responses are not wrapped in `payload` in this API version.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import quote
+
+from spapi.errors import SpApiServerError
+from spapi.http import AccessToken, SpApiHttpClient, SpApiResponse
+
+BASE_PATH = "/reports/2021-06-30"
+
+
+@dataclass(frozen=True)
+class ReportDocument:
+    report_document_id: str
+    # A presigned URL is a bearer credential for the document: keep it out of reprs and logs.
+    url: str = field(repr=False)
+    compression_algorithm: str | None = None
+
+
+def _iso8601(value: datetime | str, field_name: str) -> str:
+    if isinstance(value, str):
+        try:
+            datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            raise ValueError(f"{field_name}: expected an ISO 8601 date-time, got {value!r}") from None
+        return value
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise ValueError(f"{field_name}: a timezone-aware datetime is required")
+        return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    raise ValueError(f"{field_name}: expected a datetime or ISO 8601 string")
+
+
+def _segment(value: str, field_name: str) -> str:
+    if not isinstance(value, str) or not value:
+        raise ValueError(f"{field_name}: a non-empty string is required")
+    return quote(value, safe="")
+
+
+class ReportsClient:
+    def __init__(self, http: SpApiHttpClient, access_token_provider: AccessToken) -> None:
+        self.http = http
+        self._token = access_token_provider
+
+    def __repr__(self) -> str:
+        return f"ReportsClient(http={self.http!r})"
+
+    def _call(self, operation: str, method: str, path: str, **kwargs: Any) -> SpApiResponse:
+        return self.http.request(operation, method, BASE_PATH + path, access_token=self._token, **kwargs)
+
+    def create_report(
+        self,
+        report_type: str,
+        marketplace_ids: Sequence[str],
+        data_start_time: datetime | str | None = None,
+        data_end_time: datetime | str | None = None,
+        report_options: Mapping[str, str] | None = None,
+    ) -> str:
+        """Request a report; returns its reportId (SP-API answers 202 Accepted)."""
+        if not isinstance(report_type, str) or not report_type:
+            raise ValueError("reportType: a non-empty string is required")
+        if isinstance(marketplace_ids, str) or not marketplace_ids:
+            raise ValueError("marketplaceIds: a list of 1-25 marketplace ids is required")
+        ids = list(marketplace_ids)
+        if len(ids) > 25:
+            raise ValueError("marketplaceIds: at most 25 marketplace ids are allowed")
+        body: dict[str, Any] = {"reportType": report_type, "marketplaceIds": ids}
+        if data_start_time is not None:
+            body["dataStartTime"] = _iso8601(data_start_time, "dataStartTime")
+        if data_end_time is not None:
+            body["dataEndTime"] = _iso8601(data_end_time, "dataEndTime")
+        if report_options:
+            if not all(isinstance(k, str) and isinstance(v, str) for k, v in report_options.items()):
+                raise ValueError("reportOptions: keys and values must be strings")
+            body["reportOptions"] = dict(report_options)
+        response = self._call("createReport", "POST", "/reports", json=body)
+        report_id = response.body.get("reportId") if isinstance(response.body, dict) else None
+        if not isinstance(report_id, str) or not report_id:
+            raise SpApiServerError(
+                response.status,
+                "InvalidResponse",
+                "createReport answered without a reportId",
+                request_id=response.request_id,
+                operation="createReport",
+            )
+        return report_id
+
+    def get_report(self, report_id: str) -> dict[str, Any]:
+        """The Report (reportId, reportType, processingStatus, reportDocumentId?, ...)."""
+        response = self._call("getReport", "GET", f"/reports/{_segment(report_id, 'reportId')}")
+        if not isinstance(response.body, dict) or "processingStatus" not in response.body:
+            raise SpApiServerError(
+                response.status,
+                "InvalidResponse",
+                "getReport answered without a processingStatus",
+                request_id=response.request_id,
+                operation="getReport",
+            )
+        return response.body
+
+    def get_report_document(self, report_document_id: str) -> ReportDocument:
+        """A fresh presigned URL (valid 5 minutes) for the document."""
+        response = self._call(
+            "getReportDocument", "GET", f"/documents/{_segment(report_document_id, 'reportDocumentId')}"
+        )
+        body = response.body if isinstance(response.body, dict) else {}
+        url = body.get("url")
+        if not isinstance(url, str) or not url:
+            raise SpApiServerError(
+                response.status,
+                "InvalidResponse",
+                "getReportDocument answered without a url",
+                request_id=response.request_id,
+                operation="getReportDocument",
+            )
+        return ReportDocument(
+            report_document_id=str(body.get("reportDocumentId") or report_document_id),
+            url=url,
+            compression_algorithm=body.get("compressionAlgorithm"),
+        )
+
+    def cancel_report(self, report_id: str) -> None:
+        """Cancel a report that is still IN_QUEUE (SP-API refuses others with a 4xx)."""
+        self._call("cancelReport", "DELETE", f"/reports/{_segment(report_id, 'reportId')}")

@@ -1,0 +1,113 @@
+"""Sellers' refresh tokens, encrypted with KMS (encryption context {"SellerId": id}) and kept in DynamoDB.
+
+The encryption context binds each ciphertext to its seller: a ciphertext copied onto another seller's item
+fails to decrypt instead of silently yielding the wrong seller's token.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+from spapi.errors import TokenNotFoundError
+
+# Selling partner (merchant) ids are upper-case alphanumerics, e.g. A3TH9S8BH6GOGM (14 characters); observed
+# lengths vary, so accept 8-20 and reject anything else before it reaches KMS or DynamoDB.
+SELLER_ID_PATTERN = re.compile(r"^[A-Z0-9]{8,20}$")
+REFRESH_TOKEN_PREFIX = "Atzr|"  # noqa: S105 - a prefix to check, not a credential
+# LWA refresh tokens are a few hundred characters; anything huge is not a token (KMS Encrypt caps at 4096 B).
+MAX_REFRESH_TOKEN_LENGTH = 4096
+
+
+def validate_seller_id(seller_id: Any) -> str:
+    if not isinstance(seller_id, str) or not SELLER_ID_PATTERN.match(seller_id):
+        raise ValueError("sellerId: expected 8-20 upper-case letters or digits, e.g. A3TH9S8BH6GOGM")
+    return seller_id
+
+
+def validate_refresh_token(refresh_token: Any) -> str:
+    # Never include the value in the message: it is a secret even when malformed.
+    if not isinstance(refresh_token, str) or not refresh_token.startswith(REFRESH_TOKEN_PREFIX):
+        raise ValueError("refreshToken: expected an LWA refresh token starting with 'Atzr|'")
+    if len(refresh_token) <= len(REFRESH_TOKEN_PREFIX) or any(ch.isspace() for ch in refresh_token):
+        raise ValueError("refreshToken: malformed LWA refresh token")
+    if len(refresh_token.encode()) > MAX_REFRESH_TOKEN_LENGTH:
+        raise ValueError(f"refreshToken: longer than {MAX_REFRESH_TOKEN_LENGTH} bytes")
+    return refresh_token
+
+
+def _now_iso() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+class TokenStore:
+    def __init__(self, table_name: str, kms_key_id: str, dynamodb_client: Any, kms_client: Any) -> None:
+        self._table = table_name
+        self._key_id = kms_key_id
+        self._dynamodb = dynamodb_client
+        self._kms = kms_client
+
+    def __repr__(self) -> str:
+        return f"TokenStore(table_name={self._table!r}, kms_key_id={self._key_id!r})"
+
+    def put(self, seller_id: str, refresh_token: str) -> bool:
+        """Store (or replace) the seller's refresh token. Returns True when the seller had none before."""
+        validate_seller_id(seller_id)
+        validate_refresh_token(refresh_token)
+        encrypted = self._kms.encrypt(
+            KeyId=self._key_id,
+            Plaintext=refresh_token.encode(),
+            EncryptionContext={"SellerId": seller_id},
+        )
+        now = _now_iso()
+        # One atomic update: CreatedAt survives a replacement (if_not_exists) and UPDATED_OLD tells new from
+        # replaced without a read-then-write race between two concurrent POST /tokens.
+        answer = self._dynamodb.update_item(
+            TableName=self._table,
+            Key={"SellerId": {"S": seller_id}},
+            UpdateExpression=(
+                "SET EncryptedRefreshToken = :token, KmsKeyId = :key, UpdatedAt = :now, "
+                "CreatedAt = if_not_exists(CreatedAt, :now)"
+            ),
+            ExpressionAttributeValues={
+                ":token": {"B": encrypted["CiphertextBlob"]},
+                ":key": {"S": encrypted.get("KeyId") or self._key_id},
+                ":now": {"S": now},
+            },
+            ReturnValues="UPDATED_OLD",
+        )
+        previous = answer.get("Attributes") or {}
+        return "EncryptedRefreshToken" not in previous
+
+    def get(self, seller_id: str) -> str:
+        """The seller's refresh token; `TokenNotFoundError` when none is stored."""
+        validate_seller_id(seller_id)
+        answer = self._dynamodb.get_item(
+            TableName=self._table,
+            Key={"SellerId": {"S": seller_id}},
+            ConsistentRead=True,
+            ProjectionExpression="EncryptedRefreshToken, KmsKeyId",
+        )
+        item = answer.get("Item")
+        if not item or "EncryptedRefreshToken" not in item:
+            raise TokenNotFoundError(seller_id)
+        decrypt_args: dict[str, Any] = {
+            "CiphertextBlob": item["EncryptedRefreshToken"]["B"],
+            "EncryptionContext": {"SellerId": seller_id},
+        }
+        if "KmsKeyId" in item:
+            # Pinning the key makes KMS refuse a ciphertext produced under any other key.
+            decrypt_args["KeyId"] = item["KmsKeyId"]["S"]
+        plaintext = self._kms.decrypt(**decrypt_args)["Plaintext"]
+        return plaintext.decode()
+
+    def delete(self, seller_id: str) -> bool:
+        """Forget the seller's token. Returns True when one was stored."""
+        validate_seller_id(seller_id)
+        answer = self._dynamodb.delete_item(
+            TableName=self._table,
+            Key={"SellerId": {"S": seller_id}},
+            ReturnValues="ALL_OLD",
+        )
+        return bool(answer.get("Attributes"))
