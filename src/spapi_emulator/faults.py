@@ -1,0 +1,75 @@
+"""Fault switches: thread-safe, counted (`times`), consumed one per matching request.
+
+Operation names are the models' operationIds plus `lwa` (the token endpoint) and `downloadDocument` (the
+document URL host).
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+DOCUMENT_FAULTS = ("truncated_gzip", "plain_labelled_gzip", "expire_urls_immediately")
+
+
+@dataclass
+class _Countdown:
+    value: object
+    remaining: int | None  # None: until cleared
+
+
+class FaultSwitches:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._statuses: dict[str, list[_Countdown]] = {}
+        self._delays: dict[str, list[_Countdown]] = {}
+        self._document: dict[str, _Countdown] = {}
+
+    def inject(self, operation: str, status: int, times: int | None = 1) -> None:
+        with self._lock:
+            self._statuses.setdefault(operation, []).append(_Countdown(status, times))
+
+    def delay(self, operation: str, seconds: float, times: int | None = 1) -> None:
+        with self._lock:
+            self._delays.setdefault(operation, []).append(_Countdown(seconds, times))
+
+    def document_fault(self, name: str, times: int | None = 1) -> None:
+        if name not in DOCUMENT_FAULTS:
+            raise ValueError(f"unknown document fault {name!r}; known: {', '.join(DOCUMENT_FAULTS)}")
+        with self._lock:
+            self._document[name] = _Countdown(True, times)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._statuses.clear()
+            self._delays.clear()
+            self._document.clear()
+
+    def take_status(self, operation: str) -> int | None:
+        return self._take(self._statuses, operation)  # type: ignore[return-value]
+
+    def take_delay(self, operation: str) -> float | None:
+        return self._take(self._delays, operation)  # type: ignore[return-value]
+
+    def take_document_fault(self, name: str) -> bool:
+        with self._lock:
+            countdown = self._document.get(name)
+            if countdown is None:
+                return False
+            if countdown.remaining is not None:
+                countdown.remaining -= 1
+                if countdown.remaining <= 0:
+                    del self._document[name]
+            return True
+
+    def _take(self, table: dict[str, list[_Countdown]], operation: str) -> object | None:
+        with self._lock:
+            queue = table.get(operation)
+            if not queue:
+                return None
+            head = queue[0]
+            if head.remaining is not None:
+                head.remaining -= 1
+                if head.remaining <= 0:
+                    queue.pop(0)
+            return head.value

@@ -1,0 +1,247 @@
+"""`SpApiEmulator`: the emulator served on 127.0.0.1 from a background thread, with its control surface.
+
+    with SpApiEmulator() as emulator:
+        emulator.register_app("amzn1.application-oa2-client.x", "secret")
+        emulator.register_seller("Atzr|…", "A3TH9S8BH6GOGM")
+        ... point SPAPI_ENDPOINT_URL at emulator.url and LWA_ENDPOINT_URL at emulator.lwa_url ...
+
+Starting one costs a socket and two threads (the models are parsed once per process), so tests start one each.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+
+from .app import LWA_PATH, EmulatorApp, EmulatorConfig, Exchange, SentNotification
+from .contract import ContractViolation, ModelContract
+from .state import Report
+
+TICK_SECONDS = 0.02
+
+
+class _QuietHandler(WSGIRequestHandler):
+    """Access logs would print document URLs, whose query string is a credential; log nothing per request."""
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        return None
+
+
+class SpApiEmulator:
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        models_dir: str | os.PathLike[str] | None = None,
+        config: EmulatorConfig | None = None,
+        **config_overrides: Any,
+    ) -> None:
+        if config is None:
+            config = EmulatorConfig(**config_overrides)
+        elif config_overrides:
+            raise TypeError("pass either config or keyword overrides, not both")
+        self.contract = ModelContract.load(models_dir)
+        self.app = EmulatorApp(self.contract, config)
+        self._host = host
+        self._port = port
+        self._server: BaseWSGIServer | None = None
+        self._threads: list[threading.Thread] = []
+        self._stopping = threading.Event()
+
+    # -- lifecycle --------------------------------------------------------------------------------------
+
+    def start(self) -> SpApiEmulator:
+        if self._server is not None:
+            return self
+        self._stopping.clear()
+        self._server = make_server(
+            self._host, self._port, self.app, threaded=True, request_handler=_QuietHandler
+        )
+        serve = threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name="spapi-emulator",
+            daemon=True,
+        )
+        ticker = threading.Thread(target=self._tick_forever, name="spapi-emulator-ticker", daemon=True)
+        self._threads = [serve, ticker]
+        for thread in self._threads:
+            thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is None:
+            return
+        self._stopping.set()
+        self._server.shutdown()
+        self._server.server_close()
+        for thread in self._threads:
+            thread.join(timeout=5)
+        self._server = None
+        self._threads = []
+
+    def __enter__(self) -> SpApiEmulator:
+        return self.start()
+
+    def __exit__(self, *_exc: object) -> None:
+        self.stop()
+
+    def _tick_forever(self) -> None:
+        # Reports advance in time even when nobody polls, so notifications arrive on their own.
+        while not self._stopping.wait(TICK_SECONDS):
+            self.app.tick()
+
+    # -- addresses --------------------------------------------------------------------------------------
+
+    @property
+    def port(self) -> int:
+        if self._server is None:
+            raise RuntimeError("the emulator is not running")
+        return self._server.server_port
+
+    @property
+    def url(self) -> str:
+        return f"http://{self._host}:{self.port}"
+
+    @property
+    def lwa_url(self) -> str:
+        return self.url + LWA_PATH
+
+    # -- identities -------------------------------------------------------------------------------------
+
+    def register_app(self, client_id: str, client_secret: str, application_id: str | None = None) -> str:
+        """Register an LWA application; returns its SP-API application id (amzn1.sellerapps.app.…)."""
+        return self.app.state.register_app(client_id, client_secret, application_id).application_id
+
+    def register_seller(self, refresh_token: str, seller_id: str, client_id: str | None = None) -> None:
+        self.app.state.register_seller(refresh_token, seller_id, client_id)
+
+    def revoke(self, refresh_token: str) -> None:
+        self.app.state.revoke(refresh_token)
+
+    # -- observation ------------------------------------------------------------------------------------
+
+    @property
+    def exchanges(self) -> list[Exchange]:
+        with self.app._exchanges_lock:
+            return list(self.app.exchanges)
+
+    @property
+    def lwa_exchange_count(self) -> int:
+        return sum(self.app.lwa_exchanges.values())
+
+    @property
+    def lwa_exchanges(self) -> dict[str, int]:
+        """Token requests received, per grant type (`refresh_token`, `client_credentials`)."""
+        return dict(self.app.lwa_exchanges)
+
+    @property
+    def reports(self) -> dict[str, Report]:
+        with self.app.state.lock:
+            return dict(self.app.state.reports)
+
+    def report(self, report_id: str) -> Report:
+        return self.reports[report_id]
+
+    @property
+    def sent_notifications(self) -> list[SentNotification]:
+        return self.app.sent_notifications
+
+    @property
+    def notification_errors(self) -> list[str]:
+        return self.app.notification_errors
+
+    @property
+    def notification_sink(self) -> Callable[[str, str], None]:
+        return self.app.notification_sink
+
+    @notification_sink.setter
+    def notification_sink(self, sink: Callable[[str, str], None]) -> None:
+        self.app.notification_sink = sink
+
+    def contract_violations(self) -> list[str]:
+        """Every recorded SP-API exchange whose request or response the models do not allow."""
+        problems = []
+        for exchange in self.exchanges:
+            if exchange.kind != "spapi":
+                continue
+            where = f"{exchange.method} {exchange.path} -> {exchange.status}"
+            try:
+                self.contract.validate_request(
+                    exchange.method, exchange.path, exchange.query, exchange.request_body
+                )
+            except ContractViolation as violation:
+                problems.append(f"request {where}: {violation}")
+            try:
+                self.contract.validate_response(
+                    exchange.method,
+                    exchange.path,
+                    exchange.status,
+                    exchange.response_body,
+                    exchange.response_headers,
+                )
+            except ContractViolation as violation:
+                problems.append(f"response {where}: {violation}")
+        return problems
+
+    # -- behaviour --------------------------------------------------------------------------------------
+
+    def set_rate(self, operation: str, rate: float, burst: int) -> None:
+        self.app.rate_limiter.set_rate(operation, rate, burst)
+
+    def disable_rate_limits(self) -> None:
+        self.app.rate_limiter.enabled = False
+
+    def enable_rate_limits(self) -> None:
+        self.app.rate_limiter.enabled = True
+
+    def advance_time(self, seconds: float) -> None:
+        """Let `seconds` pass for the emulator (token expiry, URL expiry, lifecycle, bucket refill)."""
+        self.app.advance_time(seconds)
+
+    def configure_report_type(
+        self, report_type: str, *, outcome: str = "DONE", document: bytes | None = None
+    ) -> None:
+        self.app.configure_report_type(report_type, outcome=outcome, document=document)
+
+    def set_report_document(self, report_id: str, content: bytes) -> None:
+        self.app.set_report_document(report_id, content)
+
+    def start_report(self, report_id: str) -> None:
+        self.app.start_report(report_id)
+
+    def finish_report(self, report_id: str, status: str = "DONE", document: bytes | None = None) -> None:
+        self.app.finish_report(report_id, status, document)
+
+    # -- faults -----------------------------------------------------------------------------------------
+
+    def inject(self, operation: str, status: int = 500, times: int | None = 1) -> None:
+        """The next `times` calls of `operation` (an operationId, `lwa` or `downloadDocument`) answer
+        `status`; `times=None` until `clear_faults()`."""
+        self.app.faults.inject(operation, status, times)
+
+    def delay(self, operation: str, seconds: float, times: int | None = 1) -> None:
+        self.app.faults.delay(operation, seconds, times)
+
+    def truncated_gzip(self, times: int | None = 1) -> None:
+        self.app.faults.document_fault("truncated_gzip", times)
+
+    def plain_labelled_gzip(self, times: int | None = 1) -> None:
+        self.app.faults.document_fault("plain_labelled_gzip", times)
+
+    def expire_urls_immediately(self, times: int | None = 1) -> None:
+        self.app.faults.document_fault("expire_urls_immediately", times)
+
+    def lwa_down(self, status: int = 503, times: int | None = None) -> None:
+        self.app.lwa_down(status, times)
+
+    def lwa_up(self) -> None:
+        self.app.lwa_up()
+
+    def clear_faults(self) -> None:
+        self.app.faults.clear()
+        self.app.lwa_up()

@@ -1,0 +1,193 @@
+"""The emulator's state: applications, sellers, access tokens, reports and their documents, destinations and
+subscriptions. One lock guards it all; nothing here does I/O, so the lock is held only briefly."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import itertools
+import secrets
+import threading
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+TERMINAL_STATUSES = ("DONE", "CANCELLED", "FATAL")
+GRANTLESS_SCOPES = ("sellingpartnerapi::notifications",)
+
+
+def iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+@dataclass
+class RegisteredApp:
+    client_id: str
+    client_secret: str = field(repr=False)
+    application_id: str
+
+
+@dataclass
+class RegisteredSeller:
+    seller_id: str
+    client_id: str | None  # the application the seller authorised; None: any registered application
+    revoked: bool = False
+
+
+@dataclass
+class AccessGrant:
+    kind: str  # "seller" or "grantless"
+    client_id: str
+    expires_at: float
+    seller_id: str | None = None
+    scope: str | None = None
+
+    @property
+    def principal(self) -> str:
+        return self.seller_id or self.client_id
+
+
+@dataclass
+class ReportDocument:
+    report_document_id: str
+    content: bytes  # the bytes as stored, already compressed when compression == "GZIP"
+    compression: str | None
+
+    @property
+    def plain(self) -> bytes:
+        return gzip.decompress(self.content) if self.compression == "GZIP" else self.content
+
+
+@dataclass
+class Report:
+    report_id: str
+    seller_id: str
+    report_type: str
+    marketplace_ids: list[str]
+    created: datetime
+    created_mono: float
+    processing_status: str = "IN_QUEUE"
+    data_start_time: str | None = None
+    data_end_time: str | None = None
+    report_options: dict[str, str] | None = None
+    processing_start_time: datetime | None = None
+    started_mono: float | None = None
+    processing_end_time: datetime | None = None
+    report_document_id: str | None = None
+
+    def to_model(self) -> dict:
+        body: dict = {
+            "reportId": self.report_id,
+            "reportType": self.report_type,
+            "marketplaceIds": list(self.marketplace_ids),
+            "createdTime": iso(self.created),
+            "processingStatus": self.processing_status,
+        }
+        if self.data_start_time:
+            body["dataStartTime"] = self.data_start_time
+        if self.data_end_time:
+            body["dataEndTime"] = self.data_end_time
+        if self.processing_start_time:
+            body["processingStartTime"] = iso(self.processing_start_time)
+        if self.processing_end_time:
+            body["processingEndTime"] = iso(self.processing_end_time)
+        if self.report_document_id:
+            body["reportDocumentId"] = self.report_document_id
+        return body
+
+
+@dataclass
+class Destination:
+    destination_id: str
+    client_id: str
+    name: str
+    arn: str
+
+    def to_model(self) -> dict:
+        return {
+            "destinationId": self.destination_id,
+            "name": self.name,
+            "resource": {"sqs": {"arn": self.arn}},
+        }
+
+
+@dataclass
+class Subscription:
+    subscription_id: str
+    client_id: str
+    seller_id: str
+    notification_type: str
+    payload_version: str
+    destination_id: str
+
+    def to_model(self) -> dict:
+        return {
+            "subscriptionId": self.subscription_id,
+            "payloadVersion": self.payload_version,
+            "destinationId": self.destination_id,
+        }
+
+
+def synthetic_listings_report(report_id: str, rows: int = 20) -> bytes:
+    """A small tab-separated merchant listings report whose content follows from the report id alone."""
+    seed = hashlib.sha256(report_id.encode()).hexdigest()
+    lines = ["item-name\tseller-sku\tprice\tquantity\tasin1\tstatus"]
+    for index in range(rows):
+        digest = hashlib.sha256(f"{seed}:{index}".encode()).hexdigest()
+        price = int(digest[:6], 16) % 10000 / 100
+        quantity = int(digest[6:10], 16) % 500
+        asin = "B0" + digest[10:18].upper()
+        lines.append(
+            f"Item {index} of report {report_id}\tSKU-{digest[18:26]}\t{price:.2f}\t{quantity}"
+            f"\t{asin}\tActive"
+        )
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+class EmulatorState:
+    def __init__(self) -> None:
+        self.lock = threading.RLock()
+        self.apps: dict[str, RegisteredApp] = {}
+        self.sellers: dict[str, RegisteredSeller] = {}  # keyed by refresh token
+        self.access_tokens: dict[str, AccessGrant] = {}
+        self.reports: dict[str, Report] = {}
+        self.documents: dict[str, ReportDocument] = {}
+        self.destinations: dict[str, Destination] = {}
+        self.subscriptions: dict[str, Subscription] = {}
+        self.page_tokens: dict[str, tuple[list[str], int]] = {}
+        self._report_numbers = itertools.count(50_000_000_000 + secrets.randbelow(10_000_000))
+
+    def register_app(
+        self, client_id: str, client_secret: str, application_id: str | None = None
+    ) -> RegisteredApp:
+        app = RegisteredApp(
+            client_id=client_id,
+            client_secret=client_secret,
+            application_id=application_id or f"amzn1.sellerapps.app.{uuid.uuid4()}",
+        )
+        with self.lock:
+            self.apps[client_id] = app
+        return app
+
+    def register_seller(self, refresh_token: str, seller_id: str, client_id: str | None = None) -> None:
+        with self.lock:
+            self.sellers[refresh_token] = RegisteredSeller(seller_id=seller_id, client_id=client_id)
+
+    def revoke(self, refresh_token: str) -> None:
+        """The seller withdrew the authorisation: the refresh token and its access tokens stop working."""
+        with self.lock:
+            seller = self.sellers.get(refresh_token)
+            if seller is None:
+                return
+            seller.revoked = True
+            for token, grant in list(self.access_tokens.items()):
+                if grant.kind == "seller" and grant.seller_id == seller.seller_id:
+                    del self.access_tokens[token]
+
+    def next_report_id(self) -> str:
+        with self.lock:
+            return str(next(self._report_numbers))
+
+    def application_id(self, client_id: str) -> str:
+        with self.lock:
+            return self.apps[client_id].application_id

@@ -1,0 +1,69 @@
+"""Shared fixtures: the SP-API models, the SP-API emulator with one app and one seller, and moto as AWS.
+
+The emulator fixture fails a test whose recorded SP-API exchanges break the official models (requests or
+responses); tests that send invalid requests on purpose mark themselves `allow_contract_violations`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from moto import mock_aws
+
+from canaries import CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN, SELLER_ID
+from spapi_emulator import ModelContract, SpApiEmulator
+from spapi_emulator.contract import default_models_dir
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "allow_contract_violations: the test sends requests the SP-API models reject, on purpose"
+    )
+
+
+@pytest.fixture(scope="session")
+def models_dir() -> Path:
+    directory = default_models_dir()
+    if not (directory / "reports_2021-06-30.json").is_file():
+        pytest.fail(f"SP-API models not found in {directory}: set SPAPI_MODELS_DIR or run `make models`")
+    return directory
+
+
+@pytest.fixture(scope="session")
+def contract(models_dir: Path) -> ModelContract:
+    return ModelContract.load(models_dir)
+
+
+@pytest.fixture
+def spapi_emulator(
+    models_dir: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+) -> Iterator[SpApiEmulator]:
+    """A running emulator that knows CLIENT_ID/CLIENT_SECRET and SELLER_ID/REFRESH_TOKEN; env points at it."""
+    with SpApiEmulator(models_dir=models_dir) as emulator:
+        emulator.register_app(CLIENT_ID, CLIENT_SECRET)
+        emulator.register_seller(REFRESH_TOKEN, SELLER_ID)
+        monkeypatch.setenv("SPAPI_ENDPOINT_URL", emulator.url)
+        monkeypatch.setenv("LWA_ENDPOINT_URL", emulator.lwa_url)
+        yield emulator
+    if request.node.get_closest_marker("allow_contract_violations") is None:
+        violations = emulator.contract_violations()
+        assert not violations, "SP-API exchanges broke the models:\n" + "\n".join(violations)
+
+
+@pytest.fixture
+def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """moto in-process (`mock_aws`) with fake credentials in us-east-1, so nothing reaches a real account."""
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_SECURITY_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }.items():
+        monkeypatch.setenv(name, value)
+    for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    with mock_aws():
+        yield
