@@ -25,11 +25,27 @@ from typing import Any
 import requests
 import urllib3.exceptions
 
-from spapi.errors import ReportDocumentError
+from spapi.errors import ReportDocumentError, redact
 from spapi.http import DEFAULT_USER_AGENT, default_session
 from spapi.reports import ReportDocument, ReportsClient
 
 logger = logging.getLogger("spapi.documents")
+
+
+class _RedactSignedUrls(logging.Filter):
+    """urllib3 logs request lines (with the presigned query string) at DEBUG: redact them at the source."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(redact(arg) if isinstance(arg, str) else arg for arg in record.args)
+        if isinstance(record.msg, str):
+            record.msg = redact(record.msg)
+        return True
+
+
+_urllib3_logger = logging.getLogger("urllib3.connectionpool")
+if not any(isinstance(existing, _RedactSignedUrls) for existing in _urllib3_logger.filters):
+    _urllib3_logger.addFilter(_RedactSignedUrls())
 
 DEFAULT_CHUNK_SIZE = 256 * 1024
 GZIP_MAGIC = b"\x1f\x8b"

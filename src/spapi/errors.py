@@ -13,7 +13,11 @@ import re
 _SECRET_PATTERNS = (
     re.compile(r"Atz[a-z]\|[^\s\"',;&]*"),
     re.compile(
-        r"https?://[^\s\"']*[?&](?:X-Amz-Signature|X-Amz-Credential|Signature|Expires)=[^\s\"']*", re.I
+        r"https?://[^\s\"']*[?&](?:X-Amz-Signature|X-Amz-Credential|Signature|Expires|sig)=[^\s\"']*", re.I
+    ),
+    # The same signatures in a bare path+query (e.g. urllib3's debug line "GET /doc?...&sig=... HTTP/1.1").
+    re.compile(
+        r"(?<=[?&])(?:X-Amz-Signature|X-Amz-Credential|X-Amz-Security-Token|Signature|sig)=[^&\s\"']*", re.I
     ),
 )
 REDACTED = "[redacted]"

@@ -100,7 +100,7 @@ def _is_expired_token(status: int, code: str, message: str, details: str | None)
     if status == 401:
         return True
     text = f"{message} {details or ''}".lower()
-    return status == 403 and ("expired" in text or "invalid access token" in text or code == "InvalidToken")
+    return status == 403 and ("expired" in text or "access token" in text)
 
 
 class SpApiHttpClient:

@@ -1,0 +1,134 @@
+# ruff: noqa: S301 - the pickles are our own, made in the test
+"""Typed errors never carry secrets; regions map marketplaces and honour endpoint overrides."""
+
+from __future__ import annotations
+
+import pickle
+
+import pytest
+
+from canaries import CLIENT_SECRET, REFRESH_TOKEN, assert_no_secrets
+from spapi.errors import (
+    LwaInvalidGrantError,
+    ReportDocumentError,
+    SpApiClientError,
+    SpApiThrottledError,
+    TokenNotFoundError,
+    redact,
+)
+from spapi.regions import (
+    DEFAULT_LWA_ENDPOINT,
+    REGIONS,
+    get_region,
+    lwa_endpoint,
+    region_of_marketplace,
+    spapi_endpoint,
+    validate_marketplaces,
+)
+
+ACCESS_TOKEN = "Atza|IwEBIExampleAccessToken-123"
+PRESIGNED = "https://tortuga-prod-na.s3.amazonaws.com/doc?X-Amz-Algorithm=AWS4&X-Amz-Signature=abc123"
+
+
+def test_error_text_and_repr_redact_tokens_and_presigned_urls() -> None:
+    error = SpApiClientError(
+        400,
+        "InvalidInput",
+        f"bad token {ACCESS_TOKEN} and {REFRESH_TOKEN}",
+        details=f"see {PRESIGNED}",
+        request_id="req-1",
+        operation="getReport",
+    )
+    for text in (str(error), repr(error)):
+        assert_no_secrets(text, ACCESS_TOKEN, "X-Amz-Signature")
+        assert "req-1" in text and "InvalidInput" in text
+
+
+def test_redact_hides_signature_in_a_bare_request_line() -> None:
+    line = redact("GET /_documents/d1?expires=1&ce=identity&sig=deadbeef HTTP/1.1")
+    assert "deadbeef" not in line and "/_documents/d1" in line
+
+
+def test_errors_survive_pickling_with_their_fields() -> None:
+    throttled = pickle.loads(
+        pickle.dumps(
+            SpApiThrottledError(
+                429, "QuotaExceeded", "slow down", None, "r1", "createReport", retry_after=60.0
+            )
+        )
+    )
+    assert (throttled.status, throttled.code, throttled.request_id, throttled.retry_after) == (
+        429,
+        "QuotaExceeded",
+        "r1",
+        60.0,
+    )
+    grant = pickle.loads(pickle.dumps(LwaInvalidGrantError("revoked", error="invalid_grant", status=400)))
+    assert grant.error == "invalid_grant" and grant.status == 400
+    document = pickle.loads(pickle.dumps(ReportDocumentError("doc-1", "truncated")))
+    assert document.report_document_id == "doc-1"
+
+
+def test_lwa_error_redacts_an_echoed_client_secret_only_if_token_shaped() -> None:
+    error = LwaInvalidGrantError(f"refused {REFRESH_TOKEN}", error="invalid_grant")
+    assert_no_secrets(str(error) + repr(error), CLIENT_SECRET)
+
+
+def test_token_not_found_names_the_seller() -> None:
+    assert str(TokenNotFoundError("A3TH9S8BH6GOGM")) == "no refresh token stored for seller A3TH9S8BH6GOGM"
+
+
+def test_regions_hosts_and_aws_regions() -> None:
+    assert {code: (r.host, r.sandbox_host, r.aws_region) for code, r in REGIONS.items()} == {
+        "NA": ("sellingpartnerapi-na.amazon.com", "sandbox.sellingpartnerapi-na.amazon.com", "us-east-1"),
+        "EU": ("sellingpartnerapi-eu.amazon.com", "sandbox.sellingpartnerapi-eu.amazon.com", "eu-west-1"),
+        "FE": ("sellingpartnerapi-fe.amazon.com", "sandbox.sellingpartnerapi-fe.amazon.com", "us-west-2"),
+    }
+    assert sum(len(r.marketplaces) for r in REGIONS.values()) == 19
+
+
+@pytest.mark.parametrize(
+    ("marketplace", "region"),
+    [
+        ("ATVPDKIKX0DER", "NA"),
+        ("A2Q3Y263D00KWC", "NA"),
+        ("A1PA6795UKMFR9", "EU"),
+        ("ARBP9OOSHTCHU", "EU"),
+        ("A21TJRUUN4KGV", "EU"),
+        ("A1VC38T7YXB528", "FE"),
+        ("A19VAU5U5O7RUS", "FE"),
+    ],
+)
+def test_marketplace_belongs_to_its_region(marketplace: str, region: str) -> None:
+    assert region_of_marketplace(marketplace).code == region
+
+
+def test_validate_marketplaces_rejects_foreign_unknown_and_empty_naming_the_field() -> None:
+    assert validate_marketplaces("eu", ["A1PA6795UKMFR9", "A1F83G8C2ARO7P", "A1PA6795UKMFR9"]) == [
+        "A1PA6795UKMFR9",
+        "A1F83G8C2ARO7P",
+    ]
+    with pytest.raises(ValueError, match=r"marketplaceIds: ATVPDKIKX0DER belongs to region NA, not EU"):
+        validate_marketplaces("EU", ["A1PA6795UKMFR9", "ATVPDKIKX0DER"])
+    with pytest.raises(ValueError, match="marketplaceIds: unknown marketplace id 'NOPE'"):
+        validate_marketplaces("NA", ["NOPE"])
+    with pytest.raises(ValueError, match="marketplaceIds: at least one"):
+        validate_marketplaces("NA", [])
+    with pytest.raises(ValueError, match="marketplaceIds: expected a list"):
+        validate_marketplaces("NA", "ATVPDKIKX0DER")
+    with pytest.raises(ValueError, match="region: unknown region 'XX'"):
+        get_region("XX")
+
+
+def test_endpoints_default_to_amazon_and_honour_overrides(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SPAPI_ENDPOINT_URL", raising=False)
+    monkeypatch.delenv("LWA_ENDPOINT_URL", raising=False)
+    assert spapi_endpoint("FE") == "https://sellingpartnerapi-fe.amazon.com"
+    assert spapi_endpoint("EU", sandbox=True) == "https://sandbox.sellingpartnerapi-eu.amazon.com"
+    assert lwa_endpoint() == DEFAULT_LWA_ENDPOINT == "https://api.amazon.com/auth/o2/token"
+    monkeypatch.setenv("SPAPI_ENDPOINT_URL", "http://127.0.0.1:8123/")
+    monkeypatch.setenv("LWA_ENDPOINT_URL", "http://127.0.0.1:8123/auth/o2/token")
+    assert {spapi_endpoint(code) for code in REGIONS} == {"http://127.0.0.1:8123"}
+    assert lwa_endpoint() == "http://127.0.0.1:8123/auth/o2/token"
+    with pytest.raises(ValueError, match="region"):
+        spapi_endpoint("MARS")
