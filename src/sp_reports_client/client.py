@@ -14,7 +14,7 @@ import boto3
 from .config import ApiEndpoints, ClientConfig, region_from_url
 from .credentials import DEFAULT_ROLE_SESSION_NAME, credential_source
 from .errors import ApiError, ConfigurationError, WaitTimeoutError
-from .transport import DEFAULT_RETRY, RetryPolicy, SignedTransport
+from .transport import RetryPolicy, SignedTransport
 
 # Statuses after which a report never changes again. STORED is not one: the email is still to be sent.
 TERMINAL_STATUSES = frozenset({"DONE", "FAILED", "FATAL", "CANCELLED"})
@@ -95,7 +95,7 @@ class SpReportsClient:
         sts_endpoint_url: str | None = None,
         role_session_name: str = DEFAULT_ROLE_SESSION_NAME,
         timeout: float | tuple[float, float] = (5.0, 30.0),
-        retry: RetryPolicy = DEFAULT_RETRY,
+        retry: RetryPolicy | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:

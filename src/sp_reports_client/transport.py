@@ -64,14 +64,14 @@ class SignedTransport:
         credentials: CredentialSource,
         region: str,
         timeout: float | tuple[float, float] = (5.0, 30.0),
-        retry: RetryPolicy = DEFAULT_RETRY,
+        retry: RetryPolicy | None = None,
         http: requests.Session | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self._credentials = credentials
         self.region = region
         self._timeout = timeout
-        self._retry = retry
+        self._retry = retry or DEFAULT_RETRY
         self._http = http or requests.Session()
         self._sleep = sleep
 
