@@ -1,0 +1,80 @@
+"""Version-checked monkey patches on moto's internals.
+
+Every extension in this package changes a moto class attribute. Those are internals, so each patch names the
+attribute it replaces and fails loudly (``MotoInternalsChanged``) when moto is not the pinned version or the
+attribute is gone, instead of silently doing nothing after an upgrade. Patches are reversible: ``LocalAws``
+installs them on start and restores moto's originals on stop, so tests that use plain ``mock_aws`` in the same
+process see unmodified moto.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+import moto
+
+PINNED_MOTO_VERSION = "5.2.5"
+
+_MISSING = object()
+
+
+class MotoInternalsChanged(RuntimeError):
+    """moto is not the version our extensions were written against, or a hooked internal has changed."""
+
+
+def require_pinned_moto() -> None:
+    if moto.__version__ != PINNED_MOTO_VERSION:
+        raise MotoInternalsChanged(
+            f"sp_reports_local extends moto {PINNED_MOTO_VERSION} internals, found moto {moto.__version__}: "
+            "re-check every module in sp_reports_local and its test before changing the pin"
+        )
+
+
+@dataclass
+class PatchSet:
+    """A group of attribute replacements applied and restored together."""
+
+    name: str
+    _planned: list[tuple[Any, str, Any, bool]] = field(default_factory=list)
+    _saved: list[tuple[Any, str, Any]] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def replace(self, owner: Any, attribute: str, replacement: Any) -> None:
+        """Plan replacing an existing attribute; it must exist in the pinned moto."""
+        if attribute not in vars(owner):
+            raise MotoInternalsChanged(
+                f"{self.name}: {owner.__qualname__}.{attribute} no longer exists in moto"
+            )
+        self._planned.append((owner, attribute, replacement, True))
+
+    def add(self, owner: Any, attribute: str, value: Any) -> None:
+        """Plan adding an attribute moto lacks; if moto gained it, our addition may no longer be needed."""
+        if hasattr(owner, attribute):
+            raise MotoInternalsChanged(
+                f"{self.name}: moto now defines {owner.__qualname__}.{attribute}; "
+                "check whether this extension is still needed"
+            )
+        self._planned.append((owner, attribute, value, False))
+
+    @property
+    def installed(self) -> bool:
+        return bool(self._saved)
+
+    def install(self) -> None:
+        with self._lock:
+            if self._saved:
+                return
+            for owner, attribute, value, _existed in self._planned:
+                self._saved.append((owner, attribute, vars(owner).get(attribute, _MISSING)))
+                setattr(owner, attribute, value)
+
+    def uninstall(self) -> None:
+        with self._lock:
+            for owner, attribute, original in reversed(self._saved):
+                if original is _MISSING:
+                    delattr(owner, attribute)
+                else:
+                    setattr(owner, attribute, original)
+            self._saved.clear()
