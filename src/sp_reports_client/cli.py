@@ -34,11 +34,12 @@ REGION_CODES = ("NA", "EU", "FE")
 
 EPILOG = f"""\
 configuration (first found wins):
-  API URL      --api-url, ${cfg.ENV_API_URL}, terraform output '{tf.OUTPUT_API_INVOKE_URL}'
-               (or '{tf.OUTPUT_TOKENS_ENDPOINT_URL}', '{tf.OUTPUT_NOTIFICATIONS_ENDPOINT_URL}',
-               '{tf.OUTPUT_REPORTS_ENDPOINT_URL}')
+  API URL      --api-url, ${cfg.ENV_API_URL}, terraform output '{tf.OUTPUT_API_INVOKE_URL}' or
+               '{tf.API_INVOKE_URL_ALIASES[0]}' (per-endpoint outputs '{tf.OUTPUT_TOKENS_ENDPOINT_URL}',
+               '{tf.OUTPUT_NOTIFICATIONS_ENDPOINT_URL}', '{tf.OUTPUT_REPORTS_ENDPOINT_URL}' or the
+               map '{tf.OUTPUT_API_ENDPOINT_URLS}' win over it)
   region       --region, the execute-api hostname, $AWS_REGION, $AWS_DEFAULT_REGION,
-               terraform output '{tf.OUTPUT_AWS_REGION}'
+               terraform output '{tf.OUTPUT_AWS_REGION}' or '{tf.AWS_REGION_ALIASES[0]}'
   invoke role  --role-arn, ${cfg.ENV_ROLE_ARN}, terraform output '{tf.OUTPUT_API_INVOKE_ROLE_ARN}' (optional)
   terraform    --terraform-dir / ${cfg.ENV_TERRAFORM_DIR} runs `terraform output -json` there;
                --terraform-outputs / ${cfg.ENV_TERRAFORM_OUTPUTS_FILE} reads a saved copy of it

@@ -156,41 +156,53 @@ def _resolve_endpoints(
     outputs_source: str,
     sources: dict[str, str],
 ) -> ApiEndpoints:
+    base_output, base_output_value = tf.first_string_output(
+        outputs, (tf.OUTPUT_API_INVOKE_URL, *tf.API_INVOKE_URL_ALIASES), outputs_source
+    )
     base_url = _first(
         sources,
         "api_url",
         ("--api-url", flags.api_url),
         (ENV_API_URL, environ.get(ENV_API_URL)),
-        (_output_label(tf.OUTPUT_API_INVOKE_URL), _output(outputs, tf.OUTPUT_API_INVOKE_URL, outputs_source)),
+        (_output_label(base_output or tf.OUTPUT_API_INVOKE_URL), base_output_value),
     )
     explicit = sources.get("api_url") in ("--api-url", ENV_API_URL)
-    per_endpoint = {
-        name: _output(outputs, output_name, outputs_source)
-        for name, output_name in (
-            ("tokens_url", tf.OUTPUT_TOKENS_ENDPOINT_URL),
-            ("notifications_url", tf.OUTPUT_NOTIFICATIONS_ENDPOINT_URL),
-            ("reports_url", tf.OUTPUT_REPORTS_ENDPOINT_URL),
-        )
-    }
-    if base_url is None and not all(per_endpoint.values()):
+    per_endpoint = _terraform_endpoints(outputs, outputs_source)
+    if base_url is None and len(per_endpoint) < 3:
         hint = f" ({outputs_source} has no {tf.OUTPUT_API_INVOKE_URL!r} output)" if outputs_source else ""
         raise ConfigurationError(
             "the API URL is not configured: pass --api-url, set "
             f"{ENV_API_URL}, or point --terraform-dir / {ENV_TERRAFORM_DIR} at the deployment{hint}"
         )
     from_base = ApiEndpoints.from_base_url(base_url) if base_url else None
-    if explicit or all(value is None for value in per_endpoint.values()):
+    if explicit or not per_endpoint:
         assert from_base is not None
         return from_base
     # Terraform published per-endpoint URLs: they win over the base URL, which fills any gap.
     resolved = {}
-    for name, value in per_endpoint.items():
-        if value is not None:
-            resolved[name] = validate_url(value, f"{outputs_source} endpoint").rstrip("/")
+    for name in ("tokens_url", "notifications_url", "reports_url"):
+        if name in per_endpoint:
+            resolved[name] = validate_url(per_endpoint[name], f"{outputs_source} endpoint").rstrip("/")
         else:
             assert from_base is not None
             resolved[name] = getattr(from_base, name)
+    if "api_url" not in sources:
+        sources["api_url"] = f"per-endpoint outputs of {outputs_source}"
     return ApiEndpoints(**resolved)
+
+
+def _terraform_endpoints(outputs: Mapping[str, Any], outputs_source: str) -> dict[str, str]:
+    from_map = tf.endpoint_map_output(outputs, outputs_source)
+    endpoints = {}
+    for name, output_name, map_key in (
+        ("tokens_url", tf.OUTPUT_TOKENS_ENDPOINT_URL, "tokens"),
+        ("notifications_url", tf.OUTPUT_NOTIFICATIONS_ENDPOINT_URL, "notifications"),
+        ("reports_url", tf.OUTPUT_REPORTS_ENDPOINT_URL, "reports"),
+    ):
+        value = _output(outputs, output_name, outputs_source) or from_map.get(map_key)
+        if value:
+            endpoints[name] = value
+    return endpoints
 
 
 def _resolve_region(
@@ -204,13 +216,16 @@ def _resolve_region(
     env_region = next(
         ((name, environ[name]) for name in ENV_REGIONS if environ.get(name)), (ENV_REGIONS[0], None)
     )
+    region_output, region_output_value = tf.first_string_output(
+        outputs, (tf.OUTPUT_AWS_REGION, *tf.AWS_REGION_ALIASES), outputs_source
+    )
     region = _first(
         sources,
         "region",
         ("--region", flags.region),
         ("the execute-api hostname", region_from_url(endpoints.reports_url)),
         env_region,
-        (_output_label(tf.OUTPUT_AWS_REGION), _output(outputs, tf.OUTPUT_AWS_REGION, outputs_source)),
+        (_output_label(region_output or tf.OUTPUT_AWS_REGION), region_output_value),
     )
     if region is None:
         raise ConfigurationError(

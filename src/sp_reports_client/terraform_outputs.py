@@ -15,10 +15,15 @@ from .errors import ConfigurationError
 OUTPUT_API_INVOKE_URL = "api_invoke_url"
 OUTPUT_API_INVOKE_ROLE_ARN = "api_invoke_role_arn"
 OUTPUT_AWS_REGION = "aws_region"
-# Optional per-endpoint URLs; when present they win over `api_invoke_url` + path.
+# Also accepted, in this order after the names above (earlier drafts of the root module used them).
+API_INVOKE_URL_ALIASES = ("api_base_url",)
+AWS_REGION_ALIASES = ("region",)
+# Optional per-endpoint URLs; when present they win over `api_invoke_url` + path. They may come as separate
+# string outputs or as one map output {tokens, notifications, reports}.
 OUTPUT_TOKENS_ENDPOINT_URL = "tokens_endpoint_url"
 OUTPUT_NOTIFICATIONS_ENDPOINT_URL = "notifications_endpoint_url"
 OUTPUT_REPORTS_ENDPOINT_URL = "reports_endpoint_url"
+OUTPUT_API_ENDPOINT_URLS = "api_endpoint_urls"
 
 TERRAFORM_TIMEOUT_SECONDS = 120
 
@@ -86,6 +91,27 @@ def string_output(outputs: Mapping[str, Any], name: str, source: str) -> str | N
     if not isinstance(value, str):
         raise ConfigurationError(f"{source}: output {name!r} must be a string, got {type(value).__name__}")
     return value
+
+
+def first_string_output(
+    outputs: Mapping[str, Any], names: tuple[str, ...], source: str
+) -> tuple[str, str] | tuple[None, None]:
+    """(name, value) of the first of `names` that has a value."""
+    for name in names:
+        value = string_output(outputs, name, source)
+        if value is not None:
+            return name, value
+    return None, None
+
+
+def endpoint_map_output(outputs: Mapping[str, Any], source: str) -> dict[str, str]:
+    """The `api_endpoint_urls` map output as {tokens, notifications, reports} (other keys are ignored)."""
+    value = outputs.get(OUTPUT_API_ENDPOINT_URLS)
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping) or not all(isinstance(item, str) for item in value.values()):
+        raise ConfigurationError(f"{source}: output {OUTPUT_API_ENDPOINT_URLS!r} must be a map of strings")
+    return {key: value[key] for key in ("tokens", "notifications", "reports") if value.get(key)}
 
 
 def _last_lines(text: str, count: int = 5) -> str:

@@ -1,5 +1,6 @@
-"""A stand-in for the deployed API Gateway stage: checks every request's SigV4 signature like API Gateway does,
-answers like our handlers (an in-memory service), and lets a test script faults (4xx, 5xx, 429 + Retry-After).
+"""A stand-in for the deployed API Gateway stage: checks every request's SigV4 signature like API Gateway
+does, answers like our handlers (an in-memory service), and lets a test script faults (4xx, 5xx, 429 with
+Retry-After).
 
 The signature check recomputes the signature with botocore from the credentials the test knows; it does not
 trust anything the client computed. Requests that fail it get API Gateway's own 403 `{"message"}`.

@@ -1,4 +1,4 @@
-"""Fixtures for the sp-reports client: known AWS credentials, a signature-checking fake API, the CLI runner."""
+"""Fixtures for the sp-reports client: known AWS credentials, a signature-checking fake API, a CLI runner."""
 
 from __future__ import annotations
 

@@ -147,8 +147,8 @@ def test_throttled_after_every_retry_exits_3_with_a_hint(fake_api, api_args, run
 
 def test_gateway_authorisation_denial_suggests_the_invoke_role(fake_api, api_args, run_cli):
     message = (
-        "User: arn:aws:sts::123456789012:assumed-role/dev/me is not authorized to perform: execute-api:Invoke "
-        "on resource: arn:aws:execute-api:eu-west-1:123456789012:abc/v1/GET/reports/1"
+        "User: arn:aws:sts::123456789012:assumed-role/dev/me is not authorized to perform: "
+        "execute-api:Invoke on resource: arn:aws:execute-api:eu-west-1:123456789012:abc/v1/GET/reports/1"
     )
     fake_api.script(
         "GET", "/reports/1", 403, {"Message": message}, {"x-amzn-ErrorType": "AccessDeniedException"}

@@ -1,4 +1,4 @@
-"""Every request carries a SigV4 signature for execute-api that a verifier recomputing it with botocore accepts."""
+"""Every request carries a SigV4 signature for execute-api that a verifier recomputing it accepts."""
 
 from __future__ import annotations
 
