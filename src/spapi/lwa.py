@@ -213,7 +213,12 @@ class LwaClient:
         except ValueError:
             body = None
         if status >= 500 or status == 429:
-            raise _Retryable(LwaUnavailableError(f"LWA answered HTTP {status}", status=status))
+            error = body.get("error") if isinstance(body, dict) else None
+            raise _Retryable(
+                LwaUnavailableError(
+                    f"LWA answered HTTP {status}", error=str(error) if error else None, status=status
+                )
+            )
         if not isinstance(body, dict):
             raise _Retryable(
                 LwaUnavailableError(f"LWA answered HTTP {status} without a JSON object", status=status)

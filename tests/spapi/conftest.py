@@ -117,7 +117,3 @@ def manual_emulator(
         yield emulator
     violations = emulator.contract_violations()
     assert not violations, "SP-API exchanges broke the models:\n" + "\n".join(violations)
-
-
-def spapi_exchanges(emulator: SpApiEmulator, operation: str) -> list:
-    return [e for e in emulator.exchanges if e.kind == "spapi" and e.operation_id == operation]

@@ -1,0 +1,255 @@
+"""SP-API HTTP client: headers, typed errors, retries and their limits, rate limits, token refresh."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+import pytest
+import requests
+from tests_spapi_helpers import CannedAdapter, spapi_exchanges
+
+from canaries import REFRESH_TOKEN, assert_no_secrets
+from spapi.errors import (
+    LwaInvalidGrantError,
+    SpApiClientError,
+    SpApiServerError,
+    SpApiThrottledError,
+    SpApiTimeoutError,
+)
+from spapi.http import DEFAULT_USER_AGENT, SpApiHttpClient
+from spapi.ratelimit import OperationRate, RateLimiter
+from spapi.regions import spapi_endpoint
+
+CREATE = "/reports/2021-06-30/reports"
+BODY = {"reportType": "GET_MERCHANT_LISTINGS_ALL_DATA", "marketplaceIds": ["ATVPDKIKX0DER"]}
+
+
+def _create(http: SpApiHttpClient, token) -> str:
+    return http.request("createReport", "POST", CREATE, access_token=token, json=BODY).body["reportId"]
+
+
+def test_request_sends_the_token_and_a_user_agent_and_returns_the_request_id(http, lwa, session) -> None:
+    token = lwa.seller_token_provider(REFRESH_TOKEN)
+    response = http.request("createReport", "POST", CREATE, access_token=token, json=BODY)
+    assert response.status == 202 and response.body["reportId"]
+    assert response.request_id and response.request_id == response.headers["x-amzn-RequestId"]
+    sent = session.sent[-1]
+    assert sent.headers["x-amz-access-token"].startswith("Atza|")
+    assert re.fullmatch(
+        r"sp-reports/\d+\.\d+\.\d+ \(Language=Python/3\.\d+\.\d+\)", sent.headers["user-agent"]
+    )
+    assert sent.headers["user-agent"] == DEFAULT_USER_AGENT and len(DEFAULT_USER_AGENT) <= 500
+
+
+def test_a_user_agent_over_500_characters_is_refused() -> None:
+    with pytest.raises(ValueError, match="user_agent"):
+        SpApiHttpClient("http://127.0.0.1:9", user_agent="x" * 501)
+
+
+def test_server_errors_are_retried_until_success(http, lwa, spapi_emulator, sleeps) -> None:
+    spapi_emulator.inject("createReport", 500, times=1)
+    spapi_emulator.inject("createReport", 503, times=1)
+    assert _create(http, lwa.seller_token_provider(REFRESH_TOKEN))
+    assert [e.status for e in spapi_exchanges(spapi_emulator, "createReport")] == [500, 503, 202]
+    assert len(sleeps) == 2
+    assert 0 <= sleeps[0] <= 0.5 and 0 <= sleeps[1] <= 1.0  # full jitter under base * 2**(n-1)
+
+
+def test_throttling_that_outlasts_the_attempts_raises_throttled_with_the_request_id(
+    spapi_emulator, lwa, session
+) -> None:
+    sleeps: list[float] = []
+    http = SpApiHttpClient(
+        spapi_endpoint("NA"),
+        session=session,
+        sleep=sleeps.append,
+        max_attempts=4,
+        base_delay=1.0,
+        max_delay=3.0,
+    )
+    spapi_emulator.inject("createReport", 429, times=None)
+    with pytest.raises(SpApiThrottledError) as raised:
+        _create(http, lwa.seller_token_provider(REFRESH_TOKEN))
+    error = raised.value
+    assert (error.status, error.code, error.operation) == (429, "QuotaExceeded", "createReport")
+    assert (
+        error.request_id
+        == spapi_exchanges(spapi_emulator, "createReport")[-1].response_headers["x-amzn-RequestId"]
+    )
+    assert error.retry_after == pytest.approx(1 / 0.0167, rel=0.01)
+    assert len(spapi_exchanges(spapi_emulator, "createReport")) == 4
+    assert len(sleeps) == 3
+    for attempt, delay in enumerate(sleeps, start=1):
+        assert 0 <= delay <= min(3.0, 1.0 * 2 ** (attempt - 1))
+
+
+def test_persistent_server_errors_raise_server_error(spapi_emulator, lwa, session) -> None:
+    http = SpApiHttpClient(spapi_endpoint("NA"), session=session, sleep=lambda _s: None, max_attempts=3)
+    spapi_emulator.inject("createReport", 503, times=None)
+    with pytest.raises(SpApiServerError) as raised:
+        _create(http, lwa.seller_token_provider(REFRESH_TOKEN))
+    assert (raised.value.status, raised.value.code) == (503, "ServiceUnavailable")
+    assert raised.value.request_id
+    assert len(spapi_exchanges(spapi_emulator, "createReport")) == 3
+
+
+def test_client_errors_are_not_retried(http, lwa, spapi_emulator, sleeps) -> None:
+    with pytest.raises(SpApiClientError) as raised:
+        http.request(
+            "getReport",
+            "GET",
+            "/reports/2021-06-30/reports/999999",
+            access_token=lwa.seller_token_provider(REFRESH_TOKEN),
+        )
+    assert (raised.value.status, raised.value.code) == (404, "NotFound")
+    assert raised.value.request_id
+    assert len(spapi_exchanges(spapi_emulator, "getReport")) == 1 and sleeps == []
+
+
+def test_retries_stop_at_the_total_deadline(spapi_emulator, lwa, session, clock) -> None:
+    http = SpApiHttpClient(
+        spapi_endpoint("NA"),
+        session=session,
+        clock=clock,
+        sleep=clock.sleep,
+        rng=lambda: 1.0,
+        base_delay=2.0,
+        max_delay=8.0,
+        max_attempts=10,
+        deadline=5.0,
+    )
+    spapi_emulator.inject("createReport", 500, times=None)
+    with pytest.raises(SpApiServerError):
+        _create(http, lwa.seller_token_provider(REFRESH_TOKEN))
+    # Sleeps 2 s, then a 4 s sleep would end past the 5 s deadline: two attempts, not ten.
+    assert clock.sleeps == [2.0]
+    assert len(spapi_exchanges(spapi_emulator, "createReport")) == 2
+
+
+def test_the_reported_rate_limit_replaces_the_documented_one(http, lwa, spapi_emulator) -> None:
+    spapi_emulator.set_rate("createReport", 0.5, 15)
+    assert http.rate_limiter.bucket("createReport").rate == pytest.approx(0.0167)
+    _create(http, lwa.seller_token_provider(REFRESH_TOKEN))
+    assert (
+        spapi_exchanges(spapi_emulator, "createReport")[-1].response_headers["x-amzn-RateLimit-Limit"]
+        == "0.5"
+    )
+    assert http.rate_limiter.bucket("createReport").rate == 0.5
+
+
+def test_the_client_side_bucket_spaces_calls_beyond_the_burst(spapi_emulator, lwa, session, clock) -> None:
+    spapi_emulator.set_rate("createReport", 0.5, 2)
+    spapi_emulator.disable_rate_limits()  # our fake clock does not really wait; only our bucket is under test
+    limiter = RateLimiter(rates={"createReport": OperationRate(0.5, 2)}, clock=clock)
+    http = SpApiHttpClient(
+        spapi_endpoint("NA"), session=session, clock=clock, sleep=clock.sleep, rate_limiter=limiter
+    )
+    token = lwa.seller_token_provider(REFRESH_TOKEN)
+    for _ in range(4):
+        _create(http, token)
+    assert clock.sleeps == [pytest.approx(2.0), pytest.approx(2.0)]
+
+
+def test_a_client_side_wait_beyond_the_deadline_fails_fast_without_calling(
+    spapi_emulator, lwa, session, clock
+) -> None:
+    limiter = RateLimiter(rates={"createReport": OperationRate(0.0167, 1)}, clock=clock)
+    http = SpApiHttpClient(
+        spapi_endpoint("NA"),
+        session=session,
+        clock=clock,
+        sleep=clock.sleep,
+        rate_limiter=limiter,
+        deadline=30.0,
+    )
+    token = lwa.seller_token_provider(REFRESH_TOKEN)
+    _create(http, token)
+    with pytest.raises(SpApiThrottledError) as raised:
+        _create(http, token)
+    assert raised.value.code == "ClientRateLimited" and raised.value.status is None
+    assert raised.value.retry_after == pytest.approx(1 / 0.0167, rel=0.01)
+    assert len(spapi_exchanges(spapi_emulator, "createReport")) == 1 and clock.sleeps == []
+
+
+def test_an_expired_access_token_is_refreshed_and_the_call_retried_once(http, lwa, spapi_emulator) -> None:
+    token = lwa.seller_token_provider(REFRESH_TOKEN)
+    _create(http, token)
+    spapi_emulator.advance_time(3700)  # SP-API's side expires the token; our cache still trusts it
+    assert _create(http, token)
+    assert [e.status for e in spapi_exchanges(spapi_emulator, "createReport")] == [202, 403, 202]
+    assert spapi_emulator.lwa_exchanges == {"refresh_token": 2}
+
+
+def test_a_token_rejected_twice_is_reported_not_looped(http, lwa, spapi_emulator) -> None:
+    spapi_emulator.inject("createReport", 403, times=None)
+    with pytest.raises(SpApiClientError) as raised:
+        _create(http, lwa.seller_token_provider(REFRESH_TOKEN))
+    assert (raised.value.status, raised.value.code) == (403, "Unauthorized")
+    assert len(spapi_exchanges(spapi_emulator, "createReport")) == 1
+
+
+def test_a_revoked_seller_surfaces_as_invalid_grant(http, lwa, spapi_emulator) -> None:
+    token = lwa.seller_token_provider(REFRESH_TOKEN)
+    _create(http, token)
+    spapi_emulator.revoke(REFRESH_TOKEN)
+    with pytest.raises(LwaInvalidGrantError):
+        _create(http, token)
+    assert [e.status for e in spapi_exchanges(spapi_emulator, "createReport")] == [202, 403]
+
+
+def test_connection_errors_are_retried_then_raise_timeout_error(session) -> None:
+    sleeps: list[float] = []
+    http = SpApiHttpClient(
+        "http://127.0.0.1:9", session=session, sleep=sleeps.append, max_attempts=3, timeout=(0.5, 0.5)
+    )
+    with pytest.raises(SpApiTimeoutError) as raised:
+        http.request("getReport", "GET", "/reports/2021-06-30/reports/1", access_token="Atza|CANARY-x")
+    assert (raised.value.status, raised.value.code) == (None, "ConnectionError")
+    assert len(session.sent) == 3 and len(sleeps) == 2
+    assert_no_secrets(str(raised.value) + repr(raised.value))
+
+
+def test_read_timeouts_are_retried_then_raise_timeout_error(spapi_emulator, lwa, session) -> None:
+    token = lwa.seller_token_provider(REFRESH_TOKEN)
+    spapi_emulator.delay("createReport", 0.6, times=2)
+    http = SpApiHttpClient(
+        spapi_endpoint("NA"), session=session, sleep=lambda _s: None, max_attempts=2, timeout=(1.0, 0.2)
+    )
+    with pytest.raises(SpApiTimeoutError) as raised:
+        _create(http, token)
+    assert raised.value.code == "RequestTimeout"
+
+
+@pytest.mark.parametrize("status", [502, 504])
+def test_gateway_errors_are_retried(status: int) -> None:
+    adapter = CannedAdapter(
+        [(status, b"<html>bad gateway</html>", {})] * 2 + [(200, b'{"reportId": "7"}', {})]
+    )
+    session = requests.Session()
+    session.mount("https://", adapter)
+    http = SpApiHttpClient("https://sellingpartnerapi-na.amazon.com", session=session, sleep=lambda _s: None)
+    response = http.request("getReport", "GET", "/reports/2021-06-30/reports/7", access_token="Atza|x")
+    assert response.body == {"reportId": "7"} and adapter.calls == 3
+
+
+def test_a_success_without_json_is_a_server_error() -> None:
+    session = requests.Session()
+    session.mount("https://", CannedAdapter([(200, b"<html/>", {"x-amzn-RequestId": "rid-9"})]))
+    http = SpApiHttpClient("https://sellingpartnerapi-na.amazon.com", session=session, sleep=lambda _s: None)
+    with pytest.raises(SpApiServerError, match="not JSON") as raised:
+        http.request("getReport", "GET", "/reports/2021-06-30/reports/7", access_token="Atza|x")
+    assert raised.value.request_id == "rid-9"
+
+
+def test_log_records_carry_operation_and_request_id_but_no_secrets(
+    http, lwa, spapi_emulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    token = lwa.seller_token_provider(REFRESH_TOKEN)
+    spapi_emulator.inject("createReport", 500, times=1)
+    _create(http, token)
+    calls = [r for r in caplog.records if r.name == "spapi.http" and r.getMessage() == "SP-API call"]
+    assert [(r.operation, r.status) for r in calls] == [("createReport", 500), ("createReport", 202)]
+    assert all(r.request_id for r in calls)
+    assert_no_secrets(caplog.text + " ".join(str(r.__dict__) for r in caplog.records), token())
