@@ -11,6 +11,18 @@ USER_AGENT = "sp-reports-tests/1.0 (Language=Python/3.11)"
 SQS_ARN = "arn:aws:sqs:us-east-1:123456789012:sp-reports-notifications"
 US = "ATVPDKIKX0DER"
 LISTINGS = "GET_MERCHANT_LISTINGS_ALL_DATA"
+SELLER_GRANT = {
+    "grant_type": "refresh_token",
+    "refresh_token": REFRESH_TOKEN,
+    "client_id": CLIENT_ID,
+    "client_secret": CLIENT_SECRET,
+}
+GRANTLESS_GRANT = {
+    "grant_type": "client_credentials",
+    "scope": "sellingpartnerapi::notifications",
+    "client_id": CLIENT_ID,
+    "client_secret": CLIENT_SECRET,
+}
 
 
 class Api:

@@ -1,0 +1,130 @@
+"""The LWA token endpoint: grants, LWA's error bodies, counting, revocation and expiry."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+import requests
+from emulator_api import GRANTLESS_GRANT, SELLER_GRANT, Api, grantless_token, lwa_token, seller_token
+
+from canaries import CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN, SELLER_ID, assert_no_secrets
+from spapi_emulator import SpApiEmulator
+
+
+def test_refresh_token_grant_returns_a_bearer_access_token(spapi_emulator: SpApiEmulator):
+    response = lwa_token(spapi_emulator, **SELLER_GRANT)
+
+    assert response.status_code == 200
+    body = response.json()
+    assert body["access_token"].startswith("Atza|")
+    assert body["token_type"] == "bearer"
+    assert body["expires_in"] == 3600
+    assert "no-store" in response.headers["Cache-Control"]
+
+
+def test_client_credentials_grant_returns_a_token_without_refresh_token(spapi_emulator: SpApiEmulator):
+    body = lwa_token(spapi_emulator, **GRANTLESS_GRANT).json()
+
+    assert body["access_token"].startswith("Atza|")
+    assert "refresh_token" not in body
+
+
+def test_json_token_requests_are_accepted(spapi_emulator: SpApiEmulator):
+    response = requests.post(spapi_emulator.lwa_url, json=SELLER_GRANT, timeout=5)
+
+    assert response.status_code == 200
+
+
+def test_each_exchange_issues_a_new_token(spapi_emulator: SpApiEmulator):
+    assert seller_token(spapi_emulator) != seller_token(spapi_emulator)
+
+
+def test_access_token_lifetime_is_configurable(models_dir):
+    with SpApiEmulator(models_dir=models_dir, access_token_ttl=120) as emulator:
+        emulator.register_app(CLIENT_ID, CLIENT_SECRET)
+        assert lwa_token(emulator, **GRANTLESS_GRANT).json()["expires_in"] == 120
+
+
+@pytest.mark.parametrize(
+    ("overrides", "status", "error"),
+    [
+        ({"refresh_token": "Atzr|CANARY-REFRESH-unknown"}, 400, "invalid_grant"),
+        ({"client_secret": "CANARY-CLIENT-SECRET-wrong"}, 401, "invalid_client"),
+        ({"client_id": "amzn1.application-oa2-client.unknown"}, 401, "invalid_client"),
+        ({"grant_type": "password"}, 400, "unsupported_grant_type"),
+        ({"grant_type": ""}, 400, "invalid_request"),
+        ({"refresh_token": ""}, 400, "invalid_request"),
+    ],
+)
+def test_refresh_grant_errors_look_like_lwa(spapi_emulator: SpApiEmulator, overrides, status, error):
+    response = lwa_token(spapi_emulator, **{**SELLER_GRANT, **overrides})
+
+    assert response.status_code == status
+    body = response.json()
+    assert body["error"] == error
+    assert body["error_description"]
+    assert_no_secrets(response.text)
+
+
+@pytest.mark.parametrize(
+    ("scope", "error"), [("sellingpartnerapi::migration", "invalid_scope"), ("", "invalid_request")]
+)
+def test_client_credentials_needs_the_notifications_scope(spapi_emulator: SpApiEmulator, scope, error):
+    response = lwa_token(spapi_emulator, **{**GRANTLESS_GRANT, "scope": scope})
+
+    assert response.status_code == 400
+    assert response.json()["error"] == error
+
+
+def test_revoked_refresh_token_is_an_invalid_grant_and_kills_its_access_tokens(spapi_emulator: SpApiEmulator):
+    api = Api(spapi_emulator, seller_token(spapi_emulator))
+    assert api.call("GET", "/reports/2021-06-30/reports", params={"reportTypes": "X"}).status_code == 200
+
+    spapi_emulator.revoke(REFRESH_TOKEN)
+
+    response = lwa_token(spapi_emulator, **SELLER_GRANT)
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_grant"
+    assert "revoked" in response.json()["error_description"]
+    assert api.call("GET", "/reports/2021-06-30/reports", params={"reportTypes": "X"}).status_code == 403
+
+
+def test_refresh_token_bound_to_another_app_is_an_invalid_grant(spapi_emulator: SpApiEmulator):
+    spapi_emulator.register_app("amzn1.application-oa2-client.other", "CANARY-CLIENT-SECRET-other")
+    spapi_emulator.register_seller(
+        "Atzr|CANARY-REFRESH-bound", SELLER_ID, client_id="amzn1.application-oa2-client.other"
+    )
+
+    response = lwa_token(spapi_emulator, **{**SELLER_GRANT, "refresh_token": "Atzr|CANARY-REFRESH-bound"})
+
+    assert response.json()["error"] == "invalid_grant"
+
+
+def test_exchanges_are_counted_per_grant(spapi_emulator: SpApiEmulator):
+    seller_token(spapi_emulator)
+    seller_token(spapi_emulator)
+    grantless_token(spapi_emulator)
+    lwa_token(spapi_emulator, **{**SELLER_GRANT, "client_secret": "CANARY-CLIENT-SECRET-wrong"})
+
+    assert spapi_emulator.lwa_exchanges == {"refresh_token": 3, "client_credentials": 1}
+    assert spapi_emulator.lwa_exchange_count == 4
+
+
+def test_expired_access_token_is_refused_with_403(spapi_emulator: SpApiEmulator, seller):
+    spapi_emulator.advance_time(3601)
+
+    response = seller.call("GET", "/reports/2021-06-30/reports", params={"reportTypes": "X"})
+
+    assert response.status_code == 403
+    assert "expired" in response.json()["errors"][0]["details"]
+
+
+def test_lwa_secrets_are_neither_recorded_nor_logged(spapi_emulator: SpApiEmulator, caplog):
+    caplog.set_level(logging.DEBUG)
+    token = seller_token(spapi_emulator)
+    lwa_token(spapi_emulator, **{**SELLER_GRANT, "refresh_token": "Atzr|CANARY-REFRESH-unknown"})
+
+    recorded = repr(spapi_emulator.exchanges)
+    assert_no_secrets(recorded, token)
+    assert_no_secrets(caplog.text, token)
