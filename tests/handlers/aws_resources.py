@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -77,3 +79,41 @@ def published_emails(topic_arn: str) -> list[dict[str, Any]]:
         {"subject": subject, "message": message}
         for _id, message, subject, *_rest in backend.topics[topic_arn].sent_notifications
     ]
+
+
+WORKFLOW_PATH = (
+    Path(__file__).resolve().parents[2] / "terraform/modules/state_machine/report_workflow.asl.json"
+)
+
+
+def render_workflow(report_storer_arn: str, report_notifier_arn: str) -> dict[str, Any]:
+    """The ASL as templatefile renders it: only ${report_storer_arn} and ${report_notifier_arn} exist."""
+    template = WORKFLOW_PATH.read_text()
+    rendered = template.replace("${report_storer_arn}", report_storer_arn).replace(
+        "${report_notifier_arn}", report_notifier_arn
+    )
+    leftover = re.search(r"\$\{[^}]*\}", rendered)
+    if leftover:
+        raise AssertionError(f"templatefile would fail on {leftover.group(0)}")
+    return json.loads(rendered)
+
+
+def function_environment(resources: PipelineResources, state_machine_arn: str = "") -> dict[str, str]:
+    return {
+        "POWERTOOLS_METRICS_NAMESPACE": "SpReportsTest",
+        "POWERTOOLS_TRACE_DISABLED": "true",
+        "LOG_LEVEL": "INFO",
+        "TOKENS_TABLE_NAME": resources.tokens_table,
+        "TOKENS_KMS_KEY_ID": resources.tokens_key_id,
+        "REPORTS_TABLE_NAME": resources.reports_table,
+        "REPORTS_BUCKET_NAME": resources.bucket,
+        "REPORTS_KMS_KEY_ID": resources.reports_key_id,
+        "LWA_CREDENTIALS_SECRET_ARN": resources.lwa_secret_arn,
+        "NOTIFICATIONS_QUEUE_ARN": resources.queue_arn,
+        "NOTIFICATIONS_TOPIC_ARN": resources.topic_arn,
+        "SPAPI_DESTINATION_NAME": "sp-reports-test",
+        "REPORT_RECORD_TTL_DAYS": "30",
+        "PRESIGNED_URL_TTL_SECONDS": "3600",
+        "PROCESS_UNREQUESTED_REPORTS": "false",
+        "STATE_MACHINE_ARN": state_machine_arn or "arn:aws:states:us-east-1:123456789012:stateMachine:unused",
+    }

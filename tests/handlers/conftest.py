@@ -1,20 +1,26 @@
-"""Fixtures for the handler tests: moto as AWS (in-process) with the pipeline's resources."""
+"""Fixtures for the handler tests: moto as AWS (the root `aws` fixture) with the pipeline's resources, and the
+Lambda handler modules loaded fresh, as a cold start would, with their environment."""
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
+import json
 import sys
+import uuid
 from pathlib import Path
+from types import ModuleType, SimpleNamespace
 
+import boto3
 import pytest
-from moto import mock_aws
+
+from canaries import CLIENT_ID, CLIENT_SECRET
 
 _HERE = Path(__file__).parent
 
 
-def _load_helper(name: str):
-    # The helpers live beside this file; loading them by path keeps tests/ free of packages whose names could
-    # shadow the `handlers` package under test.
+def _load_helper(name: str) -> ModuleType:
+    # Helpers beside this file are loaded by path: a tests/handlers package would shadow `handlers`.
     if name not in sys.modules:
         spec = importlib.util.spec_from_file_location(name, _HERE / f"{name}.py")
         module = importlib.util.module_from_spec(spec)
@@ -24,25 +30,59 @@ def _load_helper(name: str):
 
 
 aws_resources = _load_helper("aws_resources")
+_load_helper("api_events")
 
 
 @pytest.fixture
-def moto_aws(monkeypatch):
-    """moto in-process, with fake credentials so nothing can reach a real account."""
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-        "AWS_DEFAULT_REGION": aws_resources.REGION,
-        "AWS_REGION": aws_resources.REGION,
-    }.items():
+def resources(aws):
+    return aws_resources.create_pipeline_resources(CLIENT_ID, CLIENT_SECRET)
+
+
+@pytest.fixture
+def state_machine_arn(resources):
+    """A state machine to start executions of (moto records them; the workflow tests run them)."""
+    definition = aws_resources.render_workflow(
+        "arn:aws:lambda:us-east-1:123456789012:function:storer",
+        "arn:aws:lambda:us-east-1:123456789012:function:notifier",
+    )
+    return boto3.client("stepfunctions", region_name=aws_resources.REGION).create_state_machine(
+        name="sp-reports-report-workflow",
+        definition=json.dumps(definition),
+        roleArn="arn:aws:iam::123456789012:role/sp-reports-workflow",
+    )["stateMachineArn"]
+
+
+@pytest.fixture
+def function_environment(resources, monkeypatch):
+    """The environment Terraform gives the functions (the union of all of them)."""
+    values = aws_resources.function_environment(resources)
+    for name, value in values.items():
         monkeypatch.setenv(name, value)
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
-    with mock_aws():
-        yield
+    return values
 
 
 @pytest.fixture
-def resources(moto_aws):
-    return aws_resources.create_pipeline_resources("amzn1.application-oa2-client.test", "client-secret-test")
+def load_handler(function_environment, monkeypatch):
+    """Import `handlers.<name>` afresh (a cold start) with the current environment."""
+
+    def load(name: str, **environment: str) -> ModuleType:
+        for variable, value in environment.items():
+            monkeypatch.setenv(variable, value)
+        # A service name of its own per load gives the function a fresh Powertools logger writing to this
+        # test's captured stdout.
+        monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", f"{name}-{uuid.uuid4().hex[:8]}")
+        sys.modules.pop(f"handlers.{name}", None)
+        return importlib.import_module(f"handlers.{name}")
+
+    return load
+
+
+@pytest.fixture
+def lambda_context():
+    return SimpleNamespace(
+        function_name="sp-reports-test",
+        memory_limit_in_mb=256,
+        invoked_function_arn="arn:aws:lambda:us-east-1:123456789012:function:sp-reports-test",
+        aws_request_id=str(uuid.uuid4()),
+        get_remaining_time_in_millis=lambda: 30_000,
+    )

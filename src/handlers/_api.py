@@ -1,0 +1,43 @@
+"""The shape every API function shares: parse, call, answer JSON; any failure becomes one mapped error
+answer."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.metrics import MetricUnit
+
+from spapi.api_requests import api_error_for, error_response, json_response
+
+ApiOperation = Callable[[dict[str, Any], Any], tuple[int, Any]]
+
+
+def api_answer(logger: Logger, metrics: Metrics) -> Callable[[ApiOperation], Callable[..., dict[str, Any]]]:
+    """Turn `operation(event, context) -> (status, body)` into a Lambda proxy-integration handler."""
+
+    def decorate(operation: ApiOperation) -> Callable[..., dict[str, Any]]:
+        @functools.wraps(operation)
+        def answer(event: dict[str, Any], context: Any) -> dict[str, Any]:
+            request_id = (event.get("requestContext") or {}).get("requestId")
+            try:
+                status, body = operation(event, context)
+            except Exception as exc:
+                error = api_error_for(exc)
+                if error.status >= 500:
+                    logger.exception("request failed", extra={"status": error.status, "code": error.code})
+                    metrics.add_metric(name="ServerErrors", unit=MetricUnit.Count, value=1)
+                else:
+                    logger.warning(
+                        "request refused",
+                        extra={"status": error.status, "code": error.code, "reason": error.message},
+                    )
+                    metrics.add_metric(name="ClientErrors", unit=MetricUnit.Count, value=1)
+                return error_response(error, request_id)
+            return json_response(status, body)
+
+        return answer
+
+    return decorate

@@ -1,0 +1,92 @@
+"""SQS batch of SP-API notifications: validate each, start one workflow execution per report.
+
+Partial batch failures: only messages whose processing failed for a reason worth retrying (DynamoDB or
+Step Functions errors) go back to the queue, and after the queue's maxReceiveCount to its DLQ. A malformed
+message or another notification type would fail the same way forever: it is logged (its path and reason,
+never the body) and counted, then dropped.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import boto3
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+
+from handlers import _config
+from handlers._observability import observability
+from spapi.notifications_processing import (
+    InvalidNotificationError,
+    NotificationOutcome,
+    ReportNotificationProcessor,
+    UnsupportedNotificationError,
+    parse_report_processing_finished,
+)
+from spapi.report_records import ReportRecords
+
+logger, tracer, metrics = observability()
+config = _config.required(["REPORTS_TABLE_NAME", "STATE_MACHINE_ARN"])
+process_unrequested = _config.boolean("PROCESS_UNREQUESTED_REPORTS", default=False)
+notification_processor = ReportNotificationProcessor(
+    ReportRecords(config["REPORTS_TABLE_NAME"], boto3.client("dynamodb")),
+    boto3.client("stepfunctions"),
+    config["STATE_MACHINE_ARN"],
+    process_unrequested=process_unrequested,
+)
+batch = BatchProcessor(event_type=EventType.SQS)
+
+_OUTCOME_METRICS = {
+    NotificationOutcome.STARTED: "ExecutionsStarted",
+    NotificationOutcome.DUPLICATE: "DuplicateNotifications",
+    NotificationOutcome.ALREADY_FINISHED: "DuplicateNotifications",
+    NotificationOutcome.UNREQUESTED_SKIPPED: "UnrequestedReportsSkipped",
+}
+
+
+@tracer.capture_method
+def process_message(record: SQSRecord) -> None:
+    logger.remove_keys(["report_id", "seller_id", "notification_id"])  # keys of the batch's previous message
+    logger.append_keys(message_id=record.message_id)
+    try:
+        notification = parse_report_processing_finished(record.body)
+    except UnsupportedNotificationError as exc:
+        logger.warning("notification of another type dropped", extra={"reason": str(exc)})
+        metrics.add_metric(name="UnsupportedNotifications", unit=MetricUnit.Count, value=1)
+        return
+    except InvalidNotificationError as exc:
+        logger.warning("malformed notification dropped", extra={"reason": str(exc)})
+        metrics.add_metric(name="InvalidNotifications", unit=MetricUnit.Count, value=1)
+        return
+    logger.append_keys(
+        report_id=notification.report_id,
+        seller_id=notification.partner_id,
+        notification_id=notification.notification_id,
+    )
+    try:
+        result = notification_processor.process(notification)
+    except Exception:
+        # Back to the queue (partial batch failure); after maxReceiveCount attempts, the DLQ.
+        logger.exception("notification processing failed; it will be retried")
+        metrics.add_metric(name="NotificationFailures", unit=MetricUnit.Count, value=1)
+        raise
+    logger.info(
+        "notification processed",
+        extra={
+            "outcome": result.outcome.value,
+            "processing_status": notification.processing_status,
+            "requested": result.requested,
+            "execution_name": result.execution_name,
+        },
+    )
+    metrics.add_metric(name=_OUTCOME_METRICS[result.outcome], unit=MetricUnit.Count, value=1)
+
+
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return process_partial_response(
+        event=event, record_handler=process_message, processor=batch, context=context
+    )

@@ -1,0 +1,63 @@
+"""POST /reports: validate the request, ask SP-API for the report, record it as REQUESTED."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import boto3
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.metrics import MetricUnit
+
+from handlers import _config
+from handlers._api import api_answer
+from handlers._observability import observability
+from handlers._spapi_clients import SpApiClients
+from spapi.api_requests import parse_json_body, parse_report_request
+from spapi.report_records import ReportRecords
+from spapi.token_store import TokenStore
+
+logger, tracer, metrics = observability()
+config = _config.required(["TOKENS_TABLE_NAME", "REPORTS_TABLE_NAME", "LWA_CREDENTIALS_SECRET_ARN"])
+ttl_days = _config.positive_int("REPORT_RECORD_TTL_DAYS", 90, maximum=3650)
+dynamodb = boto3.client("dynamodb")
+report_records = ReportRecords(config["REPORTS_TABLE_NAME"], dynamodb, ttl_days=ttl_days)
+spapi_clients = SpApiClients(
+    lwa_secret_arn=config["LWA_CREDENTIALS_SECRET_ARN"],
+    secretsmanager_client=boto3.client("secretsmanager"),
+    token_store=TokenStore(config["TOKENS_TABLE_NAME"], "", dynamodb, boto3.client("kms")),
+    deadline_seconds=20.0,  # API Gateway gives up after 29 s
+)
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+@api_answer(logger, metrics)
+def handler(event: dict[str, Any], context: Any) -> tuple[int, dict[str, Any]]:
+    request = parse_json_body(event)
+    report = parse_report_request(request)
+    logger.append_keys(
+        seller_id=report.seller_id, region_code=report.region_code, report_type=report.report_type
+    )
+    reports = spapi_clients.reports(report.seller_id, report.region_code)
+    report_id = reports.create_report(
+        report.report_type,
+        list(report.marketplace_ids),
+        data_start_time=report.data_start_time,
+        data_end_time=report.data_end_time,
+        report_options=dict(report.report_options) or None,
+    )
+    logger.append_keys(report_id=report_id)
+    report_records.record_requested(
+        report_id=report_id,
+        seller_id=report.seller_id,
+        region_code=report.region_code,
+        report_type=report.report_type,
+        marketplace_ids=report.marketplace_ids,
+        report_options=report.report_options,
+        data_start_time=report.data_start_time,
+        data_end_time=report.data_end_time,
+    )
+    logger.info("report requested", extra={"marketplace_ids": list(report.marketplace_ids)})
+    metrics.add_metric(name="ReportsRequested", unit=MetricUnit.Count, value=1)
+    return 202, {"reportId": report_id}

@@ -1,0 +1,99 @@
+"""Workflow task: tell people how a report ended, and record the final status.
+
+READY presigns the stored object here, inside the function, so the URL reaches only the email: the task's
+output (and so the execution history) carries the status alone. This is also the Catch target of every state:
+it records FAILED with the reason and says so. A report whose outcome was already emailed is not emailed
+again.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import boto3
+from aws_lambda_powertools.metrics import MetricUnit
+from botocore.config import Config
+
+from handlers import _config
+from handlers._observability import observability
+from spapi.report_outcomes import Outcome, ReportSummary, compose_email, failure_reason_from_state
+from spapi.report_records import ReportRecords, ReportStatus
+
+logger, tracer, metrics = observability()
+config = _config.required(["REPORTS_TABLE_NAME", "REPORTS_BUCKET_NAME", "NOTIFICATIONS_TOPIC_ARN"])
+url_ttl_seconds = _config.positive_int("PRESIGNED_URL_TTL_SECONDS", 3600, maximum=604800)
+report_records = ReportRecords(config["REPORTS_TABLE_NAME"], boto3.client("dynamodb"))
+# SSE-KMS objects can only be fetched with SigV4-signed URLs.
+s3 = boto3.client("s3", config=Config(signature_version="s3v4"))
+sns = boto3.client("sns")
+
+_FINAL_STATUS = {
+    Outcome.READY: ReportStatus.DONE,
+    Outcome.NO_DATA: ReportStatus.CANCELLED,
+    Outcome.FAILED: ReportStatus.FAILED,
+}
+_OUTCOME_METRICS = {
+    Outcome.READY: "ReportsDelivered",
+    Outcome.NO_DATA: "ReportsWithoutData",
+    Outcome.FAILED: "ReportsFailed",
+}
+
+
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    outcome = Outcome(event["outcome"])
+    state = event["report"]
+    report_id = state["reportId"]
+    logger.append_keys(report_id=report_id, outcome=outcome.value)
+    record = report_records.get(report_id)
+    if record is not None and record.is_terminal and record.notified_at:
+        logger.info("outcome already emailed; not sending it again", extra={"status": record.status.value})
+        return {"reportId": report_id, "status": record.status.value, "emailSent": False}
+
+    summary = ReportSummary(
+        report_id=report_id,
+        report_type=state.get("reportType") or (record.report_type if record else "unknown"),
+        seller_id=(record.seller_id if record else None)
+        or state.get("sellerId")
+        or state.get("accountId")
+        or "",
+        marketplace_ids=record.marketplace_ids if record else (),
+        data_start_time=record.data_start_time if record else None,
+        data_end_time=record.data_end_time if record else None,
+    )
+    status = _FINAL_STATUS[outcome]
+    stored = state.get("stored") if isinstance(state.get("stored"), dict) else {}
+    failure_reason = failure_reason_from_state(state) if outcome is Outcome.FAILED else None
+    download_url = url_expires_at = None
+    if outcome is Outcome.READY:
+        if stored.get("bucket") != config["REPORTS_BUCKET_NAME"] or not stored.get("key"):
+            raise ValueError("stored: the READY outcome needs the report's location in the reports bucket")
+        download_url = s3.generate_presigned_url(
+            "get_object", Params={"Bucket": stored["bucket"], "Key": stored["key"]}, ExpiresIn=url_ttl_seconds
+        )
+        url_expires_at = (datetime.now(UTC) + timedelta(seconds=url_ttl_seconds)).strftime(
+            "%Y-%m-%dT%H:%M:%SZ"
+        )
+    email = compose_email(
+        outcome,
+        summary,
+        status=status.value,
+        bucket=stored.get("bucket"),
+        key=stored.get("key"),
+        size=stored.get("size"),
+        download_url=download_url,
+        url_expires_at=url_expires_at,
+        url_ttl_seconds=url_ttl_seconds,
+        failure_reason=failure_reason,
+    )
+    sns.publish(TopicArn=config["NOTIFICATIONS_TOPIC_ARN"], Subject=email.subject, Message=email.body)
+    if record is not None:
+        report_records.mark_finished(report_id, status, failure_reason=failure_reason, notified=True)
+    else:
+        logger.warning("report is not recorded; its final status is only in this email")
+    logger.info("outcome emailed", extra={"status": status.value, "failure_reason": failure_reason})
+    metrics.add_metric(name=_OUTCOME_METRICS[outcome], unit=MetricUnit.Count, value=1)
+    return {"reportId": report_id, "status": status.value, "emailSent": True}

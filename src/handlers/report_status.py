@@ -1,0 +1,69 @@
+"""GET /reports/{reportId}: where is my report? Its recorded status and, once stored, a fresh download
+link."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import boto3
+from aws_lambda_powertools.logging import correlation_paths
+from botocore.config import Config
+
+from handlers import _config
+from handlers._api import api_answer
+from handlers._observability import observability
+from spapi.api_requests import ApiError, parse_report_id
+from spapi.report_records import ReportRecord, ReportRecords
+
+logger, tracer, metrics = observability()
+config = _config.required(["REPORTS_TABLE_NAME", "REPORTS_BUCKET_NAME"])
+url_ttl_seconds = _config.positive_int("PRESIGNED_URL_TTL_SECONDS", 3600, maximum=604800)
+report_records = ReportRecords(config["REPORTS_TABLE_NAME"], boto3.client("dynamodb"))
+# SSE-KMS objects can only be fetched with SigV4-signed URLs.
+s3 = boto3.client("s3", config=Config(signature_version="s3v4"))
+
+
+def describe(record: ReportRecord) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "reportId": record.report_id,
+        "sellerId": record.seller_id,
+        "regionCode": record.region_code,
+        "reportType": record.report_type,
+        "marketplaceIds": list(record.marketplace_ids),
+        "status": record.status.value,
+        "createdAt": record.created_at,
+        "updatedAt": record.updated_at,
+    }
+    if record.data_start_time:
+        body["dataStartTime"] = record.data_start_time
+    if record.data_end_time:
+        body["dataEndTime"] = record.data_end_time
+    if record.failure_reason:
+        body["failureReason"] = record.failure_reason
+    if record.s3_bucket and record.s3_key:
+        body["s3"] = {"bucket": record.s3_bucket, "key": record.s3_key, "size": record.object_size}
+    return body
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+@api_answer(logger, metrics)
+def handler(event: dict[str, Any], context: Any) -> tuple[int, dict[str, Any]]:
+    report_id = parse_report_id(event)
+    logger.append_keys(report_id=report_id)
+    record = report_records.get(report_id)
+    if record is None:
+        raise ApiError(404, "ReportNotFound", f"reportId: no report {report_id} is recorded")
+    body = describe(record)
+    if record.s3_key and record.s3_bucket == config["REPORTS_BUCKET_NAME"]:
+        expires_at = datetime.now(UTC) + timedelta(seconds=url_ttl_seconds)
+        body["downloadUrl"] = s3.generate_presigned_url(
+            "get_object",
+            Params={"Bucket": record.s3_bucket, "Key": record.s3_key},
+            ExpiresIn=url_ttl_seconds,
+        )
+        body["downloadUrlExpiresAt"] = expires_at.strftime("%Y-%m-%dT%H:%M:%SZ")
+    logger.info("report described", extra={"status": record.status.value})
+    return 200, body

@@ -1,0 +1,352 @@
+"""Our HTTP API's requests and answers: body parsing, field validation, and the one place errors become
+statuses.
+
+Bodies use the field names of the original seed (`SellerId`, `RegionCode`, `MarketplaceIds`, ...) and also
+accept the natural JSON forms (a list of marketplace ids, an object of report options). Every validation
+error names the field it is about. Every error answer is `{"error": {"code", "message"}}`; none carries a
+stack trace or a secret.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from spapi.errors import (
+    ConfigurationError,
+    LwaError,
+    LwaInvalidClientError,
+    LwaInvalidGrantError,
+    LwaUnavailableError,
+    SpApiClientError,
+    SpApiServerError,
+    SpApiThrottledError,
+    SpApiTimeoutError,
+    TokenNotFoundError,
+    redact,
+)
+from spapi.regions import get_region, validate_marketplaces
+from spapi.token_store import validate_refresh_token, validate_seller_id
+
+REPORT_PROCESSING_FINISHED = "REPORT_PROCESSING_FINISHED"
+SUPPORTED_NOTIFICATION_TYPES = frozenset({REPORT_PROCESSING_FINISHED})
+# SP-API report types are upper-case words joined by underscores (GET_MERCHANT_LISTINGS_ALL_DATA).
+REPORT_TYPE_PATTERN = re.compile(r"^[A-Z][A-Z0-9_]{2,99}$")
+# SP-API report ids are digits today; accept the safe characters of a path segment and DynamoDB key.
+REPORT_ID_PATTERN = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+DEFAULT_THROTTLED_RETRY_AFTER_SECONDS = 60  # createReport refills one request a minute
+MAX_BODY_BYTES = 64 * 1024
+
+
+class ApiError(Exception):
+    """An answer other than success, with the HTTP status, a stable code and a message for the caller."""
+
+    def __init__(
+        self, status: int, code: str, message: str, headers: Mapping[str, str] | None = None
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.headers = dict(headers or {})
+
+
+class ValidationError(ApiError):
+    def __init__(self, field_name: str, message: str) -> None:
+        super().__init__(400, "ValidationError", f"{field_name}: {message}")
+        self.field_name = field_name
+
+
+# -- request models ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TokenRequest:
+    seller_id: str
+    refresh_token: str = field(repr=False)
+
+
+@dataclass(frozen=True)
+class SubscriptionRequest:
+    seller_id: str
+    region_code: str
+    notification_type: str
+
+
+@dataclass(frozen=True)
+class ReportRequest:
+    seller_id: str
+    region_code: str
+    report_type: str
+    marketplace_ids: tuple[str, ...]
+    data_start_time: str | None = None
+    data_end_time: str | None = None
+    report_options: Mapping[str, str] = field(default_factory=dict)
+
+
+# -- parsing ----------------------------------------------------------------------------------------------
+
+
+def parse_json_body(event: Mapping[str, Any]) -> dict[str, Any]:
+    """The JSON object in an API Gateway proxy event's body."""
+    body = event.get("body")
+    if body is None or body == "":
+        raise ValidationError("body", "a JSON object is required")
+    if event.get("isBase64Encoded"):
+        import base64
+
+        try:
+            body = base64.b64decode(body).decode("utf-8")
+        except (ValueError, UnicodeDecodeError):
+            raise ValidationError("body", "not valid base64-encoded UTF-8") from None
+    if len(body.encode("utf-8")) > MAX_BODY_BYTES:
+        raise ValidationError("body", f"larger than {MAX_BODY_BYTES} bytes")
+    try:
+        parsed = json.loads(body)
+    except json.JSONDecodeError as exc:
+        # The position, not the text: the body may hold a refresh token.
+        raise ValidationError("body", f"not valid JSON (line {exc.lineno}, column {exc.colno})") from None
+    if not isinstance(parsed, dict):
+        raise ValidationError("body", "must be a JSON object")
+    return parsed
+
+
+def _required_string(body: Mapping[str, Any], name: str) -> str:
+    value = body.get(name)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise ValidationError(name, "is required")
+    if not isinstance(value, str):
+        raise ValidationError(name, f"must be a string, not {_json_type(value)}")
+    return value.strip()
+
+
+def _optional_string(body: Mapping[str, Any], name: str) -> str | None:
+    value = body.get(name)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if not isinstance(value, str):
+        raise ValidationError(name, f"must be a string, not {_json_type(value)}")
+    return value.strip()
+
+
+def _json_type(value: Any) -> str:
+    return {dict: "an object", list: "a list", bool: "a boolean", int: "a number", float: "a number"}.get(
+        type(value), type(value).__name__
+    )
+
+
+def _seller_id(body: Mapping[str, Any]) -> str:
+    value = _required_string(body, "SellerId")
+    try:
+        return validate_seller_id(value)
+    except ValueError:
+        raise ValidationError(
+            "SellerId", "expected 8-20 upper-case letters or digits, e.g. A3TH9S8BH6GOGM"
+        ) from None
+
+
+def _region_code(body: Mapping[str, Any]) -> str:
+    value = _required_string(body, "RegionCode")
+    try:
+        return get_region(value).code
+    except ValueError:
+        raise ValidationError("RegionCode", "must be one of NA, EU, FE") from None
+
+
+def parse_token_request(body: Mapping[str, Any]) -> TokenRequest:
+    seller_id = _seller_id(body)
+    refresh_token = body.get("RefreshToken")
+    if refresh_token is None or refresh_token == "":
+        raise ValidationError("RefreshToken", "is required")
+    try:
+        validate_refresh_token(refresh_token)
+    except ValueError as exc:
+        # The library's message never contains the token; keep only its explanation.
+        reason = str(exc).split(":", 1)[-1].strip()
+        raise ValidationError("RefreshToken", reason) from None
+    return TokenRequest(seller_id=seller_id, refresh_token=refresh_token)
+
+
+def parse_subscription_request(body: Mapping[str, Any]) -> SubscriptionRequest:
+    seller_id = _seller_id(body)
+    region_code = _region_code(body)
+    notification_type = _optional_string(body, "NotificationType") or REPORT_PROCESSING_FINISHED
+    if notification_type not in SUPPORTED_NOTIFICATION_TYPES:
+        raise ValidationError(
+            "NotificationType", f"must be one of {', '.join(sorted(SUPPORTED_NOTIFICATION_TYPES))}"
+        )
+    return SubscriptionRequest(
+        seller_id=seller_id, region_code=region_code, notification_type=notification_type
+    )
+
+
+def parse_report_request(body: Mapping[str, Any]) -> ReportRequest:
+    seller_id = _seller_id(body)
+    region_code = _region_code(body)
+    report_type = _required_string(body, "ReportType")
+    if not REPORT_TYPE_PATTERN.match(report_type):
+        raise ValidationError(
+            "ReportType", "expected an SP-API report type such as GET_MERCHANT_LISTINGS_ALL_DATA"
+        )
+    marketplace_ids = _marketplace_ids(body, region_code)
+    start = _timestamp(body, "ReportDataStartTime")
+    end = _timestamp(body, "ReportDataEndTime")
+    if start is not None and end is not None and start > end:
+        raise ValidationError("ReportDataEndTime", "must not be before ReportDataStartTime")
+    return ReportRequest(
+        seller_id=seller_id,
+        region_code=region_code,
+        report_type=report_type,
+        marketplace_ids=tuple(marketplace_ids),
+        data_start_time=_iso(start),
+        data_end_time=_iso(end),
+        report_options=_report_options(body),
+    )
+
+
+def _marketplace_ids(body: Mapping[str, Any], region_code: str) -> list[str]:
+    value = body.get("MarketplaceIds")
+    if isinstance(value, str):
+        ids = [part.strip() for part in value.split(",") if part.strip()]
+    elif isinstance(value, list):
+        if not all(isinstance(item, str) for item in value):
+            raise ValidationError("MarketplaceIds", "every marketplace id must be a string")
+        ids = [item.strip() for item in value if item.strip()]
+    elif value is None:
+        ids = []
+    else:
+        raise ValidationError("MarketplaceIds", "must be a list or a comma-separated string")
+    if not ids:
+        raise ValidationError("MarketplaceIds", "at least one marketplace id is required")
+    try:
+        return validate_marketplaces(region_code, ids)
+    except ValueError as exc:
+        # The library names the field in SP-API's spelling; ours is MarketplaceIds.
+        reason = str(exc).split(":", 1)[-1].strip()
+        raise ValidationError("MarketplaceIds", reason) from None
+
+
+def _timestamp(body: Mapping[str, Any], name: str) -> datetime | None:
+    value = _optional_string(body, name)
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise ValidationError(name, "expected an ISO-8601 date-time such as 2024-05-01T00:00:00Z") from None
+    # SP-API reads a time without an offset as UTC; say so by converting explicitly.
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def _iso(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    text = value.isoformat(timespec="milliseconds" if value.microsecond else "seconds")
+    return text.replace("+00:00", "Z")
+
+
+def _report_options(body: Mapping[str, Any]) -> dict[str, str]:
+    value = body.get("ReportOptions")
+    if value is None or value == "":
+        return {}
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except json.JSONDecodeError:
+            raise ValidationError("ReportOptions", "must be a JSON object or a string holding one") from None
+    if not isinstance(value, dict):
+        raise ValidationError("ReportOptions", "must be a JSON object or a string holding one")
+    options: dict[str, str] = {}
+    for key, option in value.items():
+        if isinstance(option, bool) or not isinstance(option, str | int | float):
+            raise ValidationError("ReportOptions", f"the value of {key!r} must be a string")
+        # SP-API's reportOptions is a map of strings; a number is what the user meant as its text.
+        options[key] = option if isinstance(option, str) else json.dumps(option)
+    return options
+
+
+def parse_report_id(event: Mapping[str, Any]) -> str:
+    report_id = (event.get("pathParameters") or {}).get("reportId")
+    if not report_id:
+        raise ValidationError("reportId", "is required in the path")
+    if not REPORT_ID_PATTERN.match(report_id):
+        raise ValidationError("reportId", "expected letters, digits, '.', '_' or '-' (at most 64)")
+    return report_id
+
+
+# -- answers ----------------------------------------------------------------------------------------------
+
+
+def json_response(status: int, body: Any, headers: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """An API Gateway proxy answer."""
+    return {
+        "statusCode": status,
+        "headers": {"Content-Type": "application/json", **(headers or {})},
+        "body": json.dumps(body, separators=(",", ":")),
+    }
+
+
+def api_error_for(exc: BaseException) -> ApiError:
+    """The one mapping from a failure to what the caller is told. Unknown failures become a bare 500."""
+    if isinstance(exc, ApiError):
+        return exc
+    if isinstance(exc, TokenNotFoundError):
+        return ApiError(
+            404,
+            "SellerNotFound",
+            f"no refresh token is stored for seller {exc.seller_id}; POST /tokens first",
+        )
+    if isinstance(exc, SpApiThrottledError):
+        retry_after = exc.retry_after if exc.retry_after else DEFAULT_THROTTLED_RETRY_AFTER_SECONDS
+        return ApiError(
+            429,
+            "Throttled",
+            f"SP-API throttled the request ({exc.code}); retry after {math.ceil(retry_after)} seconds",
+            headers={"Retry-After": str(max(1, math.ceil(retry_after)))},
+        )
+    if isinstance(exc, SpApiClientError):
+        status = {401: 403, 403: 403, 404: 404, 409: 409}.get(exc.status or 400, 400)
+        return ApiError(status, f"SpApi{exc.code}", _spapi_message(exc))
+    if isinstance(exc, SpApiServerError):
+        return ApiError(502, "SpApiUnavailable", _spapi_message(exc))
+    if isinstance(exc, SpApiTimeoutError):
+        return ApiError(504, "SpApiTimeout", "SP-API did not answer in time; try again later")
+    if isinstance(exc, LwaInvalidGrantError):
+        return ApiError(
+            403,
+            "SellerAuthorizationRevoked",
+            "Login with Amazon refused the seller's stored refresh token (revoked or expired); "
+            "the seller must authorise the application again and POST /tokens",
+        )
+    if isinstance(exc, LwaInvalidClientError):
+        return ApiError(
+            500, "ApplicationCredentialsRejected", "Login with Amazon rejected the app's credentials"
+        )
+    if isinstance(exc, LwaUnavailableError):
+        return ApiError(502, "LwaUnavailable", "Login with Amazon is unavailable; try again later")
+    if isinstance(exc, LwaError):
+        return ApiError(502, "LwaError", f"Login with Amazon refused the request: {exc.message}")
+    if isinstance(exc, ConfigurationError):
+        return ApiError(500, "ServiceMisconfigured", "the service is misconfigured; see its logs")
+    return ApiError(500, "InternalError", "internal error; see the service logs")
+
+
+def _spapi_message(exc: SpApiClientError | SpApiServerError) -> str:
+    text = f"SP-API answered {exc.status} {exc.code}: {exc.message}"
+    if exc.details:
+        text += f" ({exc.details})"
+    if exc.request_id:
+        text += f" [x-amzn-RequestId {exc.request_id}]"
+    return redact(text)
+
+
+def error_response(error: ApiError, request_id: str | None = None) -> dict[str, Any]:
+    body: dict[str, Any] = {"error": {"code": error.code, "message": redact(error.message)}}
+    if request_id:
+        body["error"]["requestId"] = request_id
+    return json_response(error.status, body, error.headers)

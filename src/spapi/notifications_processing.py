@@ -1,0 +1,227 @@
+"""REPORT_PROCESSING_FINISHED notifications: parse and validate them, and decide what each one starts.
+
+The checks mirror Amazon's schema (`ReportProcessingFinishedNotification.json`, draft-07) field by field, so
+the Lambda needs no schema library; a contract test proves that this parser and the schema agree. Two
+deliberate differences: `sellerId` may be null (SP-API sends null for vendor groups, although the schema
+types it as a string), and identifiers that become parts of S3 keys and execution names must be made of safe
+characters.
+
+SP-API delivers the same notification several times and announces reports nobody requested through our API
+(scheduled ones). One execution per report, named after the report id, makes duplicates harmless; unrequested
+reports are recorded and, unless configuration says otherwise, left alone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from spapi.report_records import ReportRecord, ReportRecords, ReportStatus
+
+NOTIFICATION_TYPE = "REPORT_PROCESSING_FINISHED"
+PROCESSING_STATUSES = frozenset({"CANCELLED", "DONE", "FATAL"})
+_SAFE_IDENTIFIER = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
+_EXECUTION_NAME_UNSAFE = re.compile(r"[^A-Za-z0-9_-]")
+MAX_EXECUTION_NAME_LENGTH = 80
+
+
+class InvalidNotificationError(ValueError):
+    """The message is not a well-formed REPORT_PROCESSING_FINISHED notification. The message names the JSON
+    path at fault and never repeats the body."""
+
+
+class UnsupportedNotificationError(InvalidNotificationError):
+    """A well-formed notification of another type (the queue should only receive ours)."""
+
+    def __init__(self, notification_type: str) -> None:
+        super().__init__(f"notificationType: {notification_type!r} is not {NOTIFICATION_TYPE}")
+        self.notification_type = notification_type
+
+
+@dataclass(frozen=True)
+class ReportProcessingFinished:
+    notification_id: str
+    event_time: str
+    report_id: str
+    report_type: str
+    processing_status: str
+    account_id: str
+    seller_id: str | None
+    report_document_id: str | None
+
+    @property
+    def partner_id(self) -> str:
+        """Who the report belongs to: the seller, or for vendors (no sellerId) the account."""
+        return self.seller_id or self.account_id
+
+
+def parse_report_processing_finished(body: str | bytes) -> ReportProcessingFinished:
+    """Parse an SQS message body. Raises InvalidNotificationError (or UnsupportedNotificationError)."""
+    try:
+        document = json.loads(body)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InvalidNotificationError(f"body: not valid JSON ({type(exc).__name__})") from None
+    root = _object(document, "$")
+    for name in ("notificationVersion", "notificationType", "payloadVersion", "eventTime"):
+        _string(root, name, "$")
+    if root["notificationType"] != NOTIFICATION_TYPE:
+        raise UnsupportedNotificationError(root["notificationType"])
+    metadata = _object(_required(root, "notificationMetadata", "$"), "$.notificationMetadata")
+    for name in ("applicationId", "subscriptionId", "publishTime", "notificationId"):
+        _string(metadata, name, "$.notificationMetadata")
+    payload = _object(_required(root, "payload", "$"), "$.payload")
+    path = "$.payload.reportProcessingFinishedNotification"
+    report = _object(_required(payload, "reportProcessingFinishedNotification", "$.payload"), path)
+    for name in ("accountId", "reportId", "reportType", "processingStatus"):
+        _string(report, name, path)
+    if report["processingStatus"] not in PROCESSING_STATUSES:
+        raise InvalidNotificationError(
+            f"{path}.processingStatus: {report['processingStatus']!r} is not one of "
+            f"{', '.join(sorted(PROCESSING_STATUSES))}"
+        )
+    seller_id = _optional_string(report, "sellerId", path)
+    document_id = _optional_string(report, "reportDocumentId", path)
+    for name, value in (
+        ("reportId", report["reportId"]),
+        ("reportType", report["reportType"]),
+        ("accountId", report["accountId"]),
+        ("sellerId", seller_id),
+    ):
+        if value is not None and not _SAFE_IDENTIFIER.match(value):
+            raise InvalidNotificationError(f"{path}.{name}: expected letters, digits, '.', '_' or '-'")
+    return ReportProcessingFinished(
+        notification_id=metadata["notificationId"],
+        event_time=root["eventTime"],
+        report_id=report["reportId"],
+        report_type=report["reportType"],
+        processing_status=report["processingStatus"],
+        account_id=report["accountId"],
+        seller_id=seller_id,
+        report_document_id=document_id,
+    )
+
+
+def _required(parent: Mapping[str, Any], name: str, path: str) -> Any:
+    if name not in parent:
+        raise InvalidNotificationError(f"{path}.{name}: is required")
+    return parent[name]
+
+
+def _object(value: Any, path: str) -> Mapping[str, Any]:
+    if not isinstance(value, dict):
+        raise InvalidNotificationError(f"{path}: must be an object")
+    return value
+
+
+def _string(parent: Mapping[str, Any], name: str, path: str) -> str:
+    value = _required(parent, name, path)
+    if not isinstance(value, str):
+        raise InvalidNotificationError(f"{path}.{name}: must be a string")
+    return value
+
+
+def _optional_string(parent: Mapping[str, Any], name: str, path: str) -> str | None:
+    value = parent.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise InvalidNotificationError(f"{path}.{name}: must be a string or null")
+    return value or None
+
+
+def execution_name(report_id: str) -> str:
+    """The Step Functions execution name for a report: the same id always gives the same name, so a duplicate
+    notification's StartExecution is refused instead of starting a second workflow."""
+    sanitised = _EXECUTION_NAME_UNSAFE.sub("-", report_id)
+    name = f"report-{sanitised}"
+    if sanitised != report_id or len(name) > MAX_EXECUTION_NAME_LENGTH:
+        # Sanitising or truncating can make two ids collide; a digest of the original keeps them apart.
+        digest = hashlib.sha256(report_id.encode()).hexdigest()[:12]
+        name = f"{name[: MAX_EXECUTION_NAME_LENGTH - len(digest) - 1]}-{digest}"
+    return name
+
+
+def execution_input(notification: ReportProcessingFinished, record: ReportRecord) -> dict[str, Any]:
+    """What the workflow starts with. The recorded seller and region win: they are what our API was asked
+    for."""
+    document: dict[str, Any] = {
+        "reportId": notification.report_id,
+        "sellerId": record.seller_id or notification.partner_id,
+        "accountId": notification.account_id,
+        "regionCode": record.region_code,
+        "reportType": notification.report_type,
+        "processingStatus": notification.processing_status,
+    }
+    if notification.report_document_id:
+        document["reportDocumentId"] = notification.report_document_id
+    return document
+
+
+class NotificationOutcome(StrEnum):
+    STARTED = "STARTED"
+    DUPLICATE = "DUPLICATE"  # the report's execution already exists
+    ALREADY_FINISHED = "ALREADY_FINISHED"  # the report already reached DONE, FAILED or CANCELLED
+    UNREQUESTED_SKIPPED = "UNREQUESTED_SKIPPED"
+
+
+@dataclass(frozen=True)
+class ProcessingResult:
+    outcome: NotificationOutcome
+    requested: bool
+    execution_name: str | None = None
+
+
+class ReportNotificationProcessor:
+    """Turns one validated notification into at most one workflow execution."""
+
+    def __init__(
+        self,
+        records: ReportRecords,
+        stepfunctions_client: Any,
+        state_machine_arn: str,
+        *,
+        process_unrequested: bool,
+    ) -> None:
+        self._records = records
+        self._stepfunctions = stepfunctions_client
+        self._state_machine_arn = state_machine_arn
+        self._process_unrequested = process_unrequested
+
+    def process(self, notification: ReportProcessingFinished) -> ProcessingResult:
+        record = self._records.get(notification.report_id)
+        if record is None:
+            record, _created = self._records.record_unrequested(
+                report_id=notification.report_id,
+                seller_id=notification.partner_id,
+                account_id=notification.account_id,
+                report_type=notification.report_type,
+                processing_status=notification.processing_status,
+                report_document_id=notification.report_document_id,
+                status=ReportStatus.PROCESSING if self._process_unrequested else ReportStatus.SKIPPED,
+            )
+        if record.is_terminal:
+            return ProcessingResult(NotificationOutcome.ALREADY_FINISHED, record.requested)
+        if not record.requested and not self._process_unrequested:
+            return ProcessingResult(NotificationOutcome.UNREQUESTED_SKIPPED, requested=False)
+        if not self._records.mark_processing(
+            notification.report_id,
+            processing_status=notification.processing_status,
+            report_document_id=notification.report_document_id,
+            account_id=notification.account_id,
+        ):
+            return ProcessingResult(NotificationOutcome.ALREADY_FINISHED, record.requested)
+        name = execution_name(notification.report_id)
+        try:
+            self._stepfunctions.start_execution(
+                stateMachineArn=self._state_machine_arn,
+                name=name,
+                input=json.dumps(execution_input(notification, record), separators=(",", ":")),
+            )
+        except self._stepfunctions.exceptions.ExecutionAlreadyExists:
+            return ProcessingResult(NotificationOutcome.DUPLICATE, record.requested, name)
+        return ProcessingResult(NotificationOutcome.STARTED, record.requested, name)

@@ -1,0 +1,170 @@
+"""What a finished report means to a person: the failure reason, and the email that says how it ended."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from spapi.errors import redact
+from spapi.regions import REGIONS
+
+MAX_SUBJECT_CHARS = 100  # SNS refuses longer subjects
+MAX_REASON_CHARS = 1000
+_COUNTRY_OF_MARKETPLACE = {
+    mid: country for region in REGIONS.values() for country, mid in region.marketplaces.items()
+}
+
+
+class Outcome(StrEnum):
+    READY = "READY"
+    NO_DATA = "NO_DATA"
+    FAILED = "FAILED"
+
+
+def failure_reason_from_error_document(document: bytes) -> str:
+    """SP-API's explanation of a FATAL report: `errorDetails` of the JSON error document, else its text."""
+    text = document.decode("utf-8", errors="replace").strip()
+    try:
+        parsed = json.loads(text)
+    except json.JSONDecodeError:
+        parsed = None
+    if isinstance(parsed, dict):
+        for key in ("errorDetails", "errorMessage", "message", "error"):
+            if isinstance(parsed.get(key), str) and parsed[key].strip():
+                text = parsed[key].strip()
+                break
+    return _shorten(redact(text) or "SP-API gave no reason")
+
+
+def failure_reason_from_state(state: Mapping[str, Any]) -> str:
+    """Why the workflow is on its failure path: a caught error, the error document's reason, or SP-API's
+    FATAL."""
+    error = state.get("error")
+    if isinstance(error, Mapping):
+        name = str(error.get("Error") or "Error")
+        cause = error.get("Cause")
+        message = ""
+        if isinstance(cause, str) and cause:
+            try:
+                parsed = json.loads(cause)
+            except json.JSONDecodeError:
+                parsed = None
+            # A Lambda failure's Cause is its {"errorType", "errorMessage", "stackTrace"}: keep the message.
+            message = str(parsed.get("errorMessage", "")) if isinstance(parsed, dict) else cause
+        return _shorten(redact(f"{name}: {message}" if message else name))
+    stored = state.get("stored")
+    if isinstance(stored, Mapping) and stored.get("failureReason"):
+        return _shorten(redact(f"SP-API could not produce the report: {stored['failureReason']}"))
+    if state.get("processingStatus") == "FATAL":
+        return "SP-API could not produce the report (FATAL) and gave no error document"
+    return "the report could not be processed"
+
+
+def _shorten(text: str) -> str:
+    return text if len(text) <= MAX_REASON_CHARS else text[: MAX_REASON_CHARS - 1] + "…"
+
+
+@dataclass(frozen=True)
+class ReportSummary:
+    report_id: str
+    report_type: str
+    seller_id: str
+    marketplace_ids: Sequence[str] = ()
+    data_start_time: str | None = None
+    data_end_time: str | None = None
+
+
+@dataclass(frozen=True)
+class Email:
+    subject: str
+    body: str
+
+
+def compose_email(
+    outcome: Outcome,
+    report: ReportSummary,
+    *,
+    status: str,
+    bucket: str | None = None,
+    key: str | None = None,
+    size: int | None = None,
+    download_url: str | None = None,
+    url_expires_at: str | None = None,
+    url_ttl_seconds: int | None = None,
+    failure_reason: str | None = None,
+) -> Email:
+    headline = {
+        Outcome.READY: "is ready to download",
+        Outcome.NO_DATA: "has no data",
+        Outcome.FAILED: "failed",
+    }[outcome]
+    subject = f"SP-API report {report.report_type} {headline}"
+    if len(subject) > MAX_SUBJECT_CHARS:
+        subject = subject[: MAX_SUBJECT_CHARS - 1] + "…"
+
+    lines = [f"Your Amazon SP-API report {headline}.", ""]
+    rows = [
+        ("Seller", report.seller_id),
+        ("Report type", report.report_type),
+        ("Report id", report.report_id),
+        ("Marketplaces", _marketplaces(report.marketplace_ids)),
+        ("Period", _period(report.data_start_time, report.data_end_time)),
+        ("Status", status),
+    ]
+    if size is not None:
+        rows.append(("Size", _size(size)))
+    if bucket and key:
+        rows.append(("Stored at", f"s3://{bucket}/{key}"))
+    if failure_reason:
+        rows.append(("Reason", failure_reason))
+    width = max(len(label) for label, _ in rows) + 2
+    lines += [f"{label + ':':<{width}}{value}" for label, value in rows]
+    if outcome is Outcome.READY and download_url:
+        validity = f" ({_duration(url_ttl_seconds)})" if url_ttl_seconds else ""
+        lines += ["", f"Download link, valid until {url_expires_at}{validity}:", download_url]
+        lines += [
+            "",
+            f"After that, GET /reports/{report.report_id} on the sp-reports API gives a fresh link.",
+        ]
+    elif outcome is Outcome.NO_DATA:
+        lines += ["", "SP-API found nothing to report for this period and marketplaces; nothing was stored."]
+    elif outcome is Outcome.FAILED:
+        lines += ["", "Request the report again once the reason above is resolved."]
+    return Email(subject=subject, body="\n".join(lines) + "\n")
+
+
+def _marketplaces(ids: Sequence[str]) -> str:
+    if not ids:
+        return "not recorded"
+    return ", ".join(
+        f"{mid} ({_COUNTRY_OF_MARKETPLACE[mid]})" if mid in _COUNTRY_OF_MARKETPLACE else mid for mid in ids
+    )
+
+
+def _period(start: str | None, end: str | None) -> str:
+    if not start and not end:
+        return "SP-API's default for this report type"
+    return f"{start or 'the default start'} to {end or 'now'}"
+
+
+def _size(size: int) -> str:
+    value = float(size)
+    for unit in ("bytes", "KiB", "MiB", "GiB"):
+        if value < 1024 or unit == "GiB":
+            shown = f"{int(value)} {unit}" if unit == "bytes" else f"{value:.1f} {unit}"
+            return shown if unit == "bytes" else f"{shown} ({size:,} bytes)"
+        value /= 1024
+    return f"{size:,} bytes"  # pragma: no cover - the loop always returns
+
+
+def _duration(seconds: int) -> str:
+    if seconds % 86400 == 0:
+        return f"{seconds // 86400} day{'s' if seconds != 86400 else ''}"
+    if seconds % 3600 == 0:
+        return f"{seconds // 3600} hour{'s' if seconds != 3600 else ''}"
+    if seconds % 60 == 0:
+        return f"{seconds // 60} minutes"
+    return f"{seconds} seconds"

@@ -1,0 +1,31 @@
+"""API Gateway REST (v1) proxy events as our API's Lambda functions receive them."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+
+def api_event(
+    method: str, path: str, body: Any = None, path_parameters: dict[str, str] | None = None
+) -> dict:
+    return {
+        "resource": path,
+        "path": path,
+        "httpMethod": method,
+        "headers": {"Content-Type": "application/json"},
+        "pathParameters": path_parameters,
+        "queryStringParameters": None,
+        "body": body if isinstance(body, str) or body is None else json.dumps(body),
+        "isBase64Encoded": False,
+        "requestContext": {
+            "requestId": str(uuid.uuid4()),
+            "identity": {"userArn": "arn:aws:iam::123456789012:user/reports-operator"},
+        },
+    }
+
+
+def answer_body(response: dict) -> dict:
+    assert response["headers"]["Content-Type"] == "application/json"
+    return json.loads(response["body"])
