@@ -1,0 +1,208 @@
+"""The commands: what they send to the API and what they print, for people and (`--json`) for scripts."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+from client_fake_api import SELLER_ID
+
+from canaries import REFRESH_TOKEN
+
+
+def test_tokens_put_reports_new_then_replaced(fake_api, api_args, run_cli, tmp_path):
+    token_file = tmp_path / "token"
+    token_file.write_text(REFRESH_TOKEN + "\n")
+
+    first = run_cli(
+        *api_args,
+        "--json",
+        "tokens",
+        "put",
+        "--seller-id",
+        SELLER_ID,
+        "--refresh-token-file",
+        str(token_file),
+    )
+    second = run_cli(
+        *api_args, "tokens", "put", "--seller-id", SELLER_ID, "--refresh-token-file", str(token_file)
+    )
+
+    assert first.exit_code == second.exit_code == 0
+    assert json.loads(first.stdout) == {"sellerId": SELLER_ID, "created": True}
+    assert second.stdout == f"Refresh token of seller {SELLER_ID}: replaced the earlier token.\n"
+    assert fake_api.requests[0].json() == {"SellerId": SELLER_ID, "RefreshToken": REFRESH_TOKEN}
+
+
+def test_tokens_put_reads_the_token_from_stdin(fake_api, api_args, run_cli, monkeypatch):
+    monkeypatch.setattr("sys.stdin", io.StringIO(REFRESH_TOKEN + "\n"))
+    result = run_cli(*api_args, "tokens", "put", "--seller-id", SELLER_ID, "--refresh-token-stdin")
+    assert result.exit_code == 0, result.stderr
+    assert fake_api.tokens[SELLER_ID] == REFRESH_TOKEN
+
+
+def test_tokens_put_reads_the_token_from_the_environment(fake_api, api_args, run_cli, monkeypatch):
+    monkeypatch.setenv("SP_REPORTS_REFRESH_TOKEN", REFRESH_TOKEN)
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))
+    result = run_cli(*api_args, "tokens", "put", "--seller-id", SELLER_ID)
+    assert result.exit_code == 0, result.stderr
+    assert fake_api.tokens[SELLER_ID] == REFRESH_TOKEN
+
+
+def test_tokens_put_without_a_token_source_exits_2(fake_api, api_args, run_cli, monkeypatch):
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))  # not a terminal: no prompt
+    result = run_cli(*api_args, "tokens", "put", "--seller-id", SELLER_ID)
+    assert result.exit_code == 2
+    assert (
+        "no refresh token: use --refresh-token-file FILE, --refresh-token-stdin or $SP_REPORTS_REFRESH_TOKEN"
+        in (result.stderr)
+    )
+    assert fake_api.requests == []
+
+
+@pytest.mark.parametrize("content", ["", "  \n", "Atzr|two words"])
+def test_tokens_put_rejects_an_empty_or_multi_word_token_file(fake_api, api_args, run_cli, tmp_path, content):
+    token_file = tmp_path / "token"
+    token_file.write_text(content)
+    result = run_cli(
+        *api_args, "tokens", "put", "--seller-id", SELLER_ID, "--refresh-token-file", str(token_file)
+    )
+    assert result.exit_code == 2
+    assert "the refresh token from --refresh-token-file" in result.stderr
+    assert fake_api.requests == []
+
+
+def test_tokens_put_with_an_unreadable_file_exits_2(api_args, run_cli, tmp_path):
+    result = run_cli(
+        *api_args, "tokens", "put", "--seller-id", SELLER_ID, "--refresh-token-file", str(tmp_path / "x")
+    )
+    assert result.exit_code == 2
+    assert "cannot read --refresh-token-file" in result.stderr
+
+
+def test_notifications_subscribe_sends_the_region_and_type(fake_api, api_args, run_cli):
+    fake_api.tokens[SELLER_ID] = REFRESH_TOKEN
+    result = run_cli(
+        *api_args, "--json", "notifications", "subscribe", "--seller-id", SELLER_ID, "--region-code", "eu"
+    )
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout) == {"destinationId": "dest-1", "subscriptionId": "sub-1"}
+    assert fake_api.requests[0].json() == {
+        "SellerId": SELLER_ID,
+        "RegionCode": "EU",
+        "NotificationType": "REPORT_PROCESSING_FINISHED",
+    }
+
+
+def test_notifications_subscribe_for_an_unknown_seller_exits_1(fake_api, api_args, run_cli):
+    result = run_cli(*api_args, "notifications", "subscribe", "--seller-id", SELLER_ID, "--region-code", "NA")
+    assert result.exit_code == 1
+    assert "SellerNotFound" in result.stderr
+
+
+def test_notifications_subscribe_rejects_an_unknown_region_code(api_args, run_cli):
+    result = run_cli(*api_args, "notifications", "subscribe", "--seller-id", SELLER_ID, "--region-code", "XX")
+    assert result.exit_code == 2
+    assert "invalid choice: 'XX'" in result.stderr
+
+
+def test_reports_create_sends_marketplaces_as_a_list_and_options_as_an_object(fake_api, api_args, run_cli):
+    result = run_cli(
+        *api_args, "reports", "create", "--seller-id", SELLER_ID, "--region-code", "EU",
+        "--report-type", "GET_MERCHANT_LISTINGS_ALL_DATA",
+        "--marketplace-ids", "A1F83G8C2ARO7P, A1PA6795UKMFR9",
+        "--start", "2024-05-01T00:00:00Z", "--end", "2024-05-31T23:59:59+00:00",
+        "--option", "custom=true", "--option", "reportPeriod=DAY",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    (report_id,) = fake_api.reports
+    assert result.stdout == f"Requested report {report_id}.\n"
+    assert f"sp-reports reports wait {report_id}" in result.stderr
+    assert fake_api.requests[0].json() == {
+        "SellerId": SELLER_ID,
+        "RegionCode": "EU",
+        "ReportType": "GET_MERCHANT_LISTINGS_ALL_DATA",
+        "MarketplaceIds": ["A1F83G8C2ARO7P", "A1PA6795UKMFR9"],
+        "ReportDataStartTime": "2024-05-01T00:00:00Z",
+        "ReportDataEndTime": "2024-05-31T23:59:59+00:00",
+        "ReportOptions": {"custom": "true", "reportPeriod": "DAY"},
+    }
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--option", "novalue"], "--option 'novalue' is not KEY=VALUE"),
+        (["--start", "yesterday"], "'yesterday' is not an ISO-8601 date or time"),
+        (["--start", "2024-06-01", "--end", "2024-05-01"], "--start is after --end"),
+        (["--marketplace-ids", " , "], "--marketplace-ids names no marketplace"),
+    ],
+)
+def test_reports_create_rejects_bad_arguments_before_calling_the_api(
+    fake_api, api_args, run_cli, extra, message
+):
+    base = [
+        "--seller-id",
+        SELLER_ID,
+        "--region-code",
+        "EU",
+        "--report-type",
+        "GET_X",
+        "--marketplace-ids",
+        "A1",
+    ]
+    result = run_cli(*api_args, "reports", "create", *base, *extra)
+    assert result.exit_code == 2
+    assert message in result.stderr
+    assert fake_api.requests == []
+
+
+def test_reports_get_shows_the_location_and_the_download_link(fake_api, api_args, run_cli):
+    url = "https://bucket.s3.amazonaws.com/A3TH/GET_X/901/report.tsv?X-Amz-Signature=abc"
+    fake_api.add_report(
+        "901",
+        ["DONE"],
+        reportType="GET_X",
+        marketplaceIds=["A1F83G8C2ARO7P"],
+        s3={"bucket": "reports-bucket", "key": "A3TH9S8BH6GOGM/GET_X/901/report.tsv"},
+        downloadUrl=url,
+        downloadUrlExpiresAt="2024-06-01T12:00:00Z",
+    )
+    result = run_cli(*api_args, "reports", "get", "901")
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert "Report:         901" in lines
+    assert "Stored at:      s3://reports-bucket/A3TH9S8BH6GOGM/GET_X/901/report.tsv" in lines
+    assert "Marketplace ids:A1F83G8C2ARO7P" in lines
+    assert f"Download URL:   {url}" in lines  # the user asked for their report: the link is theirs
+
+
+def test_reports_get_json_is_the_api_body(fake_api, api_args, run_cli):
+    fake_api.add_report("902", ["REQUESTED"], reportType="GET_X")
+    result = run_cli(*api_args, "--json", "reports", "get", "902")
+    assert json.loads(result.stdout) == {
+        "reportId": "902",
+        "sellerId": SELLER_ID,
+        "reportType": "GET_X",
+        "status": "REQUESTED",
+    }
+
+
+def test_global_options_work_after_the_command(fake_api, api_args, run_cli):
+    fake_api.add_report("903", ["DONE"])
+    result = run_cli("reports", "get", "903", *api_args, "--json")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["status"] == "DONE"
+
+
+def test_help_documents_the_exit_codes(run_cli):
+    result = run_cli("--help")
+    assert result.exit_code == 0
+    for line in ("1  the API rejected the request (4xx)", "2  usage or configuration error",
+                 "3  the API failed (5xx)", "4  `reports wait` timed out"):  # fmt: skip
+        assert line in result.stdout
+
+
+def test_missing_command_is_a_usage_error(run_cli):
+    assert run_cli().exit_code == 2
