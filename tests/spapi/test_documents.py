@@ -1,0 +1,171 @@
+"""Report documents stream in bounded chunks, gunzip by magic bytes, never end silently short."""
+
+from __future__ import annotations
+
+import gzip
+import logging
+
+import pytest
+from tests_spapi_helpers import DocumentHost, StaticDocuments, make_clients, spapi_exchanges
+
+from canaries import assert_no_secrets
+from spapi.documents import iter_report_document
+from spapi.errors import ReportDocumentError
+from spapi_emulator import SpApiEmulator
+
+LISTINGS = "GET_MERCHANT_LISTINGS_ALL_DATA"
+CONTENT = b"".join(b"sku-%06d\tItem number %d\t%d.99\n" % (n, n, n % 100) for n in range(60_000))
+
+
+def _document_id(emulator: SpApiEmulator, reports, content: bytes = CONTENT) -> str:
+    report_id = reports.create_report(LISTINGS, ["ATVPDKIKX0DER"])
+    emulator.finish_report(report_id, "DONE", content)
+    return reports.get_report(report_id)["reportDocumentId"]
+
+
+def _no_sleep(_seconds: float) -> None:
+    return None
+
+
+def test_a_gzip_document_streams_decompressed_in_bounded_chunks(manual_emulator, session) -> None:
+    _lwa, _http, reports = make_clients(session)
+    document_id = _document_id(manual_emulator, reports)
+    chunks = list(iter_report_document(reports, document_id, chunk_size=64 * 1024, session=session))
+    assert b"".join(chunks) == CONTENT
+    assert len(chunks) > 20 and max(len(c) for c in chunks) <= 64 * 1024
+
+
+def test_the_document_host_gets_no_access_token(manual_emulator, session) -> None:
+    _lwa, _http, reports = make_clients(session)
+    document_id = _document_id(manual_emulator, reports, b"a\tb\n")
+    assert b"".join(iter_report_document(reports, document_id, session=session)) == b"a\tb\n"
+    downloads = [r for r in session.sent if "/_documents/" in r.url]
+    assert len(downloads) == 1
+    assert "x-amz-access-token" not in downloads[0].headers and "user-agent" in downloads[0].headers
+
+
+def test_plain_bytes_labelled_gzip_pass_through(manual_emulator, session) -> None:
+    _lwa, _http, reports = make_clients(session)
+    document_id = _document_id(manual_emulator, reports)
+    manual_emulator.plain_labelled_gzip()
+    assert reports.get_report_document(document_id).compression_algorithm == "GZIP"
+    assert b"".join(iter_report_document(reports, document_id, session=session)) == CONTENT
+
+
+def test_an_uncompressed_document_passes_through(models_dir, monkeypatch, session) -> None:
+    from canaries import CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN, SELLER_ID
+
+    with SpApiEmulator(models_dir=models_dir, auto_advance=False, compress_documents=False) as emulator:
+        emulator.register_app(CLIENT_ID, CLIENT_SECRET)
+        emulator.register_seller(REFRESH_TOKEN, SELLER_ID)
+        monkeypatch.setenv("SPAPI_ENDPOINT_URL", emulator.url)
+        monkeypatch.setenv("LWA_ENDPOINT_URL", emulator.lwa_url)
+        _lwa, _http, reports = make_clients(session)
+        for content in (CONTENT, b"x", b""):
+            document_id = _document_id(emulator, reports, content)
+            assert reports.get_report_document(document_id).compression_algorithm is None
+            assert b"".join(iter_report_document(reports, document_id, session=session)) == content
+    assert emulator.contract_violations() == []
+
+
+def test_a_truncated_gzip_document_raises_instead_of_ending_short(manual_emulator, session) -> None:
+    _lwa, _http, reports = make_clients(session)
+    document_id = _document_id(manual_emulator, reports)
+    manual_emulator.truncated_gzip()
+    received = bytearray()
+    with pytest.raises(ReportDocumentError, match="truncated gzip") as raised:
+        for chunk in iter_report_document(reports, document_id, session=session):
+            received += chunk
+    assert len(received) < len(CONTENT)
+    assert raised.value.report_document_id == document_id
+    assert_no_secrets(str(raised.value) + repr(raised.value))
+
+
+def test_an_expired_url_is_replaced_by_a_fresh_one(manual_emulator, session) -> None:
+    _lwa, _http, reports = make_clients(session)
+    document_id = _document_id(manual_emulator, reports)
+    manual_emulator.expire_urls_immediately(times=1)
+    assert b"".join(iter_report_document(reports, document_id, session=session, sleep=_no_sleep)) == CONTENT
+    assert len(spapi_exchanges(manual_emulator, "getReportDocument")) == 2
+
+
+def test_urls_that_keep_expiring_end_in_an_error(manual_emulator, session) -> None:
+    _lwa, _http, reports = make_clients(session)
+    document_id = _document_id(manual_emulator, reports)
+    manual_emulator.expire_urls_immediately(times=None)
+    with pytest.raises(ReportDocumentError, match=r"kept refusing fresh URLs \(HTTP 403\)"):
+        list(iter_report_document(reports, document_id, session=session, max_url_refreshes=2))
+    assert len(spapi_exchanges(manual_emulator, "getReportDocument")) == 3
+
+
+def test_document_host_errors_are_retried_then_reported(manual_emulator, session) -> None:
+    _lwa, _http, reports = make_clients(session)
+    document_id = _document_id(manual_emulator, reports)
+    manual_emulator.inject("downloadDocument", 503, times=2)
+    sleeps: list[float] = []
+    assert (
+        b"".join(iter_report_document(reports, document_id, session=session, sleep=sleeps.append)) == CONTENT
+    )
+    assert len(sleeps) == 2
+    manual_emulator.inject("downloadDocument", 500, times=None)
+    with pytest.raises(ReportDocumentError, match=r"gave up after 3 attempts \(HTTP 500"):
+        list(iter_report_document(reports, document_id, session=session, sleep=_no_sleep, max_retries=2))
+    manual_emulator.clear_faults()
+    manual_emulator.inject("downloadDocument", 404, times=1)
+    with pytest.raises(ReportDocumentError, match="HTTP 404"):
+        list(iter_report_document(reports, document_id, session=session))
+
+
+def test_a_broken_download_resumes_with_a_range_request() -> None:
+    body = gzip.compress(CONTENT)
+    with DocumentHost(body, cut_after=len(body) // 3) as host:
+        documents = StaticDocuments(host.url)
+        received = b"".join(iter_report_document(documents, "doc-1", chunk_size=8192, sleep=_no_sleep))
+    assert received == CONTENT
+    assert host.ranges[0] is None and host.ranges[1] is not None
+    resumed_at = int(host.ranges[1].removeprefix("bytes=").rstrip("-"))
+    assert 0 < resumed_at <= len(body) // 3
+    assert all("x-amz-access-token" not in h for h in host.headers_seen)
+
+
+def test_a_host_that_ignores_range_has_the_prefix_skipped() -> None:
+    body = gzip.compress(CONTENT)
+    with DocumentHost(body, cut_after=len(body) // 2, honour_range=False) as host:
+        received = b"".join(iter_report_document(StaticDocuments(host.url), "doc-1", sleep=_no_sleep))
+    assert received == CONTENT and len(host.ranges) == 2
+
+
+def test_multi_member_gzip_is_fully_decompressed() -> None:
+    body = gzip.compress(b"first member\n") + gzip.compress(b"second member\n") + b"\x00" * 8
+    with DocumentHost(body) as host:
+        assert b"".join(iter_report_document(StaticDocuments(host.url), "doc-1")) == (
+            b"first member\nsecond member\n"
+        )
+
+
+def test_corrupt_gzip_raises() -> None:
+    body = gzip.compress(CONTENT)
+    corrupt = body[:20] + bytes(b ^ 0xFF for b in body[20:200]) + body[200:]
+    with DocumentHost(corrupt) as host, pytest.raises(ReportDocumentError, match="corrupt gzip"):
+        list(iter_report_document(StaticDocuments(host.url), "doc-1"))
+
+
+def test_a_gzip_bomb_is_decompressed_in_bounded_steps() -> None:
+    body = gzip.compress(b"\x00" * (32 * 1024 * 1024), compresslevel=9)
+    assert len(body) < 64 * 1024
+    with DocumentHost(body) as host:
+        sizes = [
+            len(c) for c in iter_report_document(StaticDocuments(host.url), "doc-1", chunk_size=256 * 1024)
+        ]
+    assert sum(sizes) == 32 * 1024 * 1024 and max(sizes) <= 256 * 1024
+
+
+def test_download_logs_never_show_the_presigned_url(manual_emulator, session, caplog) -> None:
+    caplog.set_level(logging.DEBUG)
+    _lwa, _http, reports = make_clients(session)
+    document_id = _document_id(manual_emulator, reports)
+    manual_emulator.expire_urls_immediately(times=1)
+    assert b"".join(iter_report_document(reports, document_id, session=session, sleep=_no_sleep)) == CONTENT
+    assert "fetching a fresh one" in caplog.text
+    assert any("/_documents/" in r.getMessage() for r in caplog.records)  # urllib3's request line, redacted
+    assert_no_secrets(caplog.text + " ".join(str(r.__dict__) for r in caplog.records))

@@ -1,0 +1,130 @@
+"""Reports client against the emulator: createReport (202), getReport, getReportDocument, cancelReport."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+import requests
+from tests_spapi_helpers import CannedAdapter, make_clients, spapi_exchanges
+
+from spapi.errors import SpApiClientError
+from spapi.http import SpApiHttpClient
+from spapi.reports import ReportDocument, ReportsClient
+
+LISTINGS = "GET_MERCHANT_LISTINGS_ALL_DATA"
+
+
+def test_create_report_sends_the_model_body_and_returns_the_report_id(reports, spapi_emulator) -> None:
+    start = datetime(2024, 3, 10, 20, 11, 24, tzinfo=UTC)
+    report_id = reports.create_report(
+        LISTINGS,
+        ["ATVPDKIKX0DER", "A2EUQ1WTGCTBG2"],
+        data_start_time=start,
+        data_end_time=datetime(2024, 3, 11, 1, 0, tzinfo=timezone(timedelta(hours=5))),
+        report_options={"custom": "true"},
+    )
+    exchange = spapi_exchanges(spapi_emulator, "createReport")[-1]
+    assert exchange.status == 202
+    assert json.loads(exchange.request_body) == {
+        "reportType": LISTINGS,
+        "marketplaceIds": ["ATVPDKIKX0DER", "A2EUQ1WTGCTBG2"],
+        "dataStartTime": "2024-03-10T20:11:24.000Z",
+        "dataEndTime": "2024-03-10T20:00:00.000Z",
+        "reportOptions": {"custom": "true"},
+    }
+    assert json.loads(exchange.response_body) == {"reportId": report_id}
+    assert spapi_emulator.report(report_id).report_options == {"custom": "true"}
+
+
+def test_create_report_omits_optional_fields_it_was_not_given(reports, spapi_emulator) -> None:
+    reports.create_report(LISTINGS, ["ATVPDKIKX0DER"], data_start_time="2024-03-10T20:11:24Z")
+    body = json.loads(spapi_exchanges(spapi_emulator, "createReport")[-1].request_body)
+    assert body == {
+        "reportType": LISTINGS,
+        "marketplaceIds": ["ATVPDKIKX0DER"],
+        "dataStartTime": "2024-03-10T20:11:24Z",
+    }
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"report_type": "", "marketplace_ids": ["ATVPDKIKX0DER"]}, "reportType"),
+        ({"report_type": LISTINGS, "marketplace_ids": []}, "marketplaceIds"),
+        ({"report_type": LISTINGS, "marketplace_ids": "ATVPDKIKX0DER"}, "marketplaceIds"),
+        ({"report_type": LISTINGS, "marketplace_ids": ["ATVPDKIKX0DER"] * 26}, "marketplaceIds"),
+        (
+            {
+                "report_type": LISTINGS,
+                "marketplace_ids": ["ATVPDKIKX0DER"],
+                "data_start_time": datetime(2024, 1, 1),
+            },
+            "dataStartTime",
+        ),
+        (
+            {"report_type": LISTINGS, "marketplace_ids": ["ATVPDKIKX0DER"], "data_end_time": "yesterday"},
+            "dataEndTime",
+        ),
+        (
+            {"report_type": LISTINGS, "marketplace_ids": ["ATVPDKIKX0DER"], "report_options": {"n": 1}},
+            "reportOptions",
+        ),
+    ],
+)
+def test_bad_create_report_arguments_fail_before_any_call(reports, spapi_emulator, kwargs, field) -> None:
+    with pytest.raises(ValueError, match=field):
+        reports.create_report(**kwargs)
+    assert spapi_exchanges(spapi_emulator, "createReport") == []
+
+
+def test_an_unknown_marketplace_is_sp_apis_400_as_a_client_error(reports) -> None:
+    with pytest.raises(SpApiClientError) as raised:
+        reports.create_report(LISTINGS, ["A000000000000"])
+    assert (raised.value.status, raised.value.code) == (400, "InvalidInput")
+    assert "A000000000000" in raised.value.message and raised.value.request_id
+
+
+def test_get_report_follows_the_lifecycle_to_a_document(manual_emulator, session) -> None:
+    _lwa, _http, reports = make_clients(session)
+    report_id = reports.create_report(LISTINGS, ["ATVPDKIKX0DER"])
+    assert reports.get_report(report_id)["processingStatus"] == "IN_QUEUE"
+    manual_emulator.finish_report(report_id, "DONE", b"sku\tprice\nA1\t9.99\n")
+    report = reports.get_report(report_id)
+    assert report["processingStatus"] == "DONE" and report["reportId"] == report_id
+    document = reports.get_report_document(report["reportDocumentId"])
+    assert isinstance(document, ReportDocument)
+    assert document.report_document_id == report["reportDocumentId"]
+    assert document.compression_algorithm == "GZIP"
+    assert document.url.startswith(manual_emulator.url) and document.url not in repr(document)
+
+
+def test_cancel_report_cancels_a_queued_report(manual_emulator, session) -> None:
+    _lwa, _http, reports = make_clients(session)
+    report_id = reports.create_report(LISTINGS, ["ATVPDKIKX0DER"])
+    reports.cancel_report(report_id)
+    assert reports.get_report(report_id)["processingStatus"] == "CANCELLED"
+    with pytest.raises(SpApiClientError) as raised:
+        reports.cancel_report(report_id)
+    assert raised.value.status == 400 and "only IN_QUEUE" in raised.value.message
+
+
+def test_an_unknown_report_is_a_404_client_error(reports) -> None:
+    with pytest.raises(SpApiClientError) as raised:
+        reports.get_report("does-not-exist")
+    assert raised.value.status == 404 and raised.value.operation == "getReport"
+    with pytest.raises(SpApiClientError):
+        reports.get_report_document("amzn1.spdoc.unknown")
+
+
+def test_report_ids_are_escaped_into_one_path_segment() -> None:
+    adapter = CannedAdapter([(404, b'{"errors": [{"code": "NotFound", "message": "no"}]}', {})])
+    session = requests.Session()
+    session.mount("https://", adapter)
+    reports = ReportsClient(
+        SpApiHttpClient("https://sellingpartnerapi-na.amazon.com", session=session), "Atza|CANARY-token"
+    )
+    with pytest.raises(SpApiClientError):
+        reports.get_report("../documents/x")
+    assert adapter.requests[0].path_url == "/reports/2021-06-30/reports/..%2Fdocuments%2Fx"
