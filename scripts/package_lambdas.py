@@ -1,0 +1,295 @@
+#!/usr/bin/env python3
+"""Build the Lambda zips Terraform deploys, byte-identical whenever the sources are.
+
+One zip per function (`<name>.zip`) holding `handlers/__init__.py`, `handlers/<name>.py`, the shared
+`handlers/_*.py` helpers, the `spapi` package and the runtime dependencies. Dependencies are installed by pip for
+the Lambda runtime and architecture that `terraform/variables.tf` declares (not for this machine's Python) and
+cached in `.build/deps-<hash>`. Entries are sorted, timestamps fixed at 1980-01-01, modes 0644, and no bytecode
+is included, so `source_code_hash` changes exactly when code does. `manifest.json` lists each zip's sha256.
+
+`--check` builds into a temporary directory and fails when the zips in `--out` differ (stale or missing).
+
+Left out on purpose: boto3, botocore and s3transfer, which every Python Lambda runtime provides. urllib3 (pulled
+by requests) and jmespath (pulled by Powertools) are kept: the runtime has them too, but as whatever version AWS
+ships that month; shipping ours pins the version requests and botocore import in both tests and Lambda.
+urllib3 is held below 3 because the runtime's botocore imports the copy in the zip and supports only urllib3 < 3.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import tomllib
+import zipfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import tf_docs
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+FUNCTIONS = (
+    "token_storage",
+    "notifications_subscriber",
+    "report_creator",
+    "report_status",
+    "notifications_processor",
+    "report_storer",
+    "report_notifier",
+)
+# Provided by every Python Lambda runtime; shipping them would only grow the zip.
+RUNTIME_PROVIDED = ("boto3", "botocore", "s3transfer")
+# Extra pins: the runtime's botocore imports the urllib3 we ship.
+CONSTRAINTS = ("urllib3<3",)
+FIXED_DATE_TIME = (1980, 1, 1, 0, 0, 0)
+FILE_MODE = 0o644
+PLATFORMS = {"x86_64": "manylinux2014_x86_64", "arm64": "manylinux2014_aarch64"}
+EXCLUDED_DIR_NAMES = {"__pycache__", "bin"}
+EXCLUDED_SUFFIXES = (".pyc", ".pyo")
+
+
+class PackagingError(Exception):
+    """The zips cannot be built (missing source, pip failure, unreadable Terraform default)."""
+
+
+@dataclass(frozen=True)
+class Target:
+    """The Lambda environment the dependencies are built for."""
+
+    runtime: str
+    architecture: str
+
+    @property
+    def python_version(self) -> str:
+        if not self.runtime.startswith("python3."):
+            raise PackagingError(f"runtime {self.runtime!r} is not a Python runtime")
+        return self.runtime.removeprefix("python")
+
+    @property
+    def platform(self) -> str:
+        try:
+            return PLATFORMS[self.architecture]
+        except KeyError:
+            raise PackagingError(f"architecture {self.architecture!r} is not one of {sorted(PLATFORMS)}") from None
+
+
+def target_from_terraform(variables_dir: Path) -> Target:
+    """Read the lambda_runtime and lambda_architecture defaults of the root module."""
+    defaults = tf_docs.variable_defaults(variables_dir)
+    values = {}
+    for name in ("lambda_runtime", "lambda_architecture"):
+        source = defaults.get(name)
+        if source is None or not source.startswith('"'):
+            raise PackagingError(f"{variables_dir}/variables.tf: variable {name} needs a string default")
+        values[name] = json.loads(source)
+    return Target(runtime=values["lambda_runtime"], architecture=values["lambda_architecture"])
+
+
+def runtime_requirements(pyproject: Path) -> list[str]:
+    """The project's runtime dependencies minus what the Lambda runtime provides, plus our constraints."""
+    dependencies = tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]["dependencies"]
+    kept = [d for d in dependencies if _requirement_name(d) not in RUNTIME_PROVIDED]
+    return sorted(kept) + list(CONSTRAINTS)
+
+
+def _requirement_name(requirement: str) -> str:
+    name = requirement
+    for separator in "<>=!~;[ ":
+        name = name.split(separator, 1)[0]
+    return name.strip().lower().replace("_", "-")
+
+
+def install_dependencies(requirements: list[str], target: Target, build_dir: Path) -> Path:
+    """Install the requirements for the target into a cache directory keyed by what decides its content."""
+    key_source = json.dumps(
+        {"requirements": requirements, "runtime": target.runtime, "platform": target.platform}, sort_keys=True
+    )
+    cache = build_dir / f"deps-{hashlib.sha256(key_source.encode()).hexdigest()[:16]}"
+    if (cache / ".complete").exists():
+        return cache
+    build_dir.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix="deps-", dir=build_dir))
+    command = [
+        sys.executable,
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "--disable-pip-version-check",
+        "--no-compile",
+        "--platform",
+        target.platform,
+        "--python-version",
+        target.python_version,
+        "--implementation",
+        "cp",
+        "--only-binary=:all:",
+        "--target",
+        str(staging),
+        *requirements,
+    ]
+    result = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603 - fixed argv
+    if result.returncode != 0:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise PackagingError(f"pip install failed ({result.returncode}):\n{result.stderr.strip()}")
+    (staging / ".complete").write_text(key_source + "\n", encoding="utf-8")
+    if cache.exists():  # a half-built cache from an interrupted run
+        shutil.rmtree(cache)
+    staging.rename(cache)
+    return cache
+
+
+def _walk_files(root: Path) -> Iterator[Path]:
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if d not in EXCLUDED_DIR_NAMES)
+        for filename in sorted(filenames):
+            if not filename.endswith(EXCLUDED_SUFFIXES):
+                yield Path(dirpath) / filename
+
+
+def _is_runtime_provided(relative: Path) -> bool:
+    top = relative.parts[0]
+    name = top.split("-", 1)[0].lower() if top.endswith(".dist-info") else top.lower()
+    return name in RUNTIME_PROVIDED
+
+
+def dependency_entries(deps_dir: Path) -> dict[str, Path]:
+    """Archive name -> file for the installed dependencies (minus runtime-provided packages and pip's marker)."""
+    entries = {}
+    for path in _walk_files(deps_dir):
+        relative = path.relative_to(deps_dir)
+        if relative.name == ".complete" and len(relative.parts) == 1:
+            continue
+        if _is_runtime_provided(relative):
+            continue
+        entries[relative.as_posix()] = path
+    return entries
+
+
+def source_entries(src_dir: Path, function: str) -> dict[str, Path]:
+    """Archive name -> file for one function's handler, the shared handler helpers and the spapi package."""
+    handlers = src_dir / "handlers"
+    handler = handlers / f"{function}.py"
+    if not handler.is_file():
+        raise PackagingError(f"{handler} not found: no handler for function {function!r}")
+    files = [handlers / "__init__.py", handler, *sorted(handlers.glob("_*.py"))]
+    entries = {f.relative_to(src_dir).as_posix(): f for f in files if f.is_file()}
+    spapi = src_dir / "spapi"
+    if not (spapi / "__init__.py").is_file():
+        raise PackagingError(f"{spapi}/__init__.py not found")
+    for path in _walk_files(spapi):
+        entries[path.relative_to(src_dir).as_posix()] = path
+    return entries
+
+
+def write_zip(destination: Path, entries: dict[str, Path]) -> None:
+    """Write a reproducible zip: sorted names, fixed time and mode, no directory entries."""
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    temporary = destination.with_suffix(".zip.tmp")
+    with zipfile.ZipFile(temporary, "w") as archive:
+        for name in sorted(entries):
+            info = zipfile.ZipInfo(name, date_time=FIXED_DATE_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.create_system = 3  # Unix, so external_attr carries the mode
+            info.external_attr = (0o100000 | FILE_MODE) << 16
+            archive.writestr(info, entries[name].read_bytes(), compresslevel=9)
+    temporary.replace(destination)
+
+
+def _digests(path: Path) -> dict[str, str | int]:
+    data = path.read_bytes()
+    digest = hashlib.sha256(data).digest()
+    return {"sha256": digest.hex(), "base64_sha256": base64.b64encode(digest).decode(), "size": len(data)}
+
+
+def build(
+    out_dir: Path,
+    *,
+    src_dir: Path,
+    functions: Iterable[str],
+    target: Target,
+    deps_dir: Path,
+    requirements: list[str],
+) -> dict:
+    """Build every function's zip into out_dir and write manifest.json; return the manifest."""
+    dependencies = dependency_entries(deps_dir)
+    manifest: dict = {
+        "runtime": target.runtime,
+        "architecture": target.architecture,
+        "requirements": requirements,
+        "functions": {},
+    }
+    for function in sorted(functions):
+        entries = {**dependencies, **source_entries(src_dir, function)}
+        zip_path = out_dir / f"{function}.zip"
+        write_zip(zip_path, entries)
+        manifest["functions"][function] = {"file": zip_path.name, **_digests(zip_path)}
+    (out_dir / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    return manifest
+
+
+def stale_zips(built_dir: Path, out_dir: Path, functions: Iterable[str]) -> list[str]:
+    """Names of the files in out_dir that differ from (or are missing next to) a fresh build in built_dir."""
+    stale = []
+    for name in [f"{f}.zip" for f in sorted(functions)] + ["manifest.json"]:
+        existing = out_dir / name
+        if not existing.is_file() or existing.read_bytes() != (built_dir / name).read_bytes():
+            stale.append(name)
+    return stale
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=REPO_ROOT / ".build" / "lambda", help="where the zips go")
+    parser.add_argument("--check", action="store_true", help="fail when the zips in --out are stale")
+    parser.add_argument("--src", type=Path, default=REPO_ROOT / "src", help="directory holding handlers/ and spapi/")
+    parser.add_argument("--functions", nargs="+", default=list(FUNCTIONS), help="functions to build")
+    parser.add_argument("--terraform-dir", type=Path, default=REPO_ROOT / "terraform")
+    parser.add_argument("--runtime", help="Lambda runtime (default: the Terraform lambda_runtime default)")
+    parser.add_argument("--architecture", help="x86_64 or arm64 (default: the Terraform lambda_architecture default)")
+    parser.add_argument("--pyproject", type=Path, default=REPO_ROOT / "pyproject.toml")
+    parser.add_argument("--build-dir", type=Path, default=REPO_ROOT / ".build", help="where the dependency cache lives")
+    parser.add_argument(
+        "--deps-dir", type=Path, help="use this already-installed dependency tree instead of running pip"
+    )
+    args = parser.parse_args(argv)
+
+    try:
+        target = target_from_terraform(args.terraform_dir)
+        target = Target(runtime=args.runtime or target.runtime, architecture=args.architecture or target.architecture)
+        requirements = runtime_requirements(args.pyproject)
+        deps_dir = args.deps_dir or install_dependencies(requirements, target, args.build_dir)
+        options = {
+            "src_dir": args.src,
+            "functions": args.functions,
+            "target": target,
+            "deps_dir": deps_dir,
+            "requirements": requirements,
+        }
+        if args.check:
+            with tempfile.TemporaryDirectory(prefix="lambda-check-") as fresh:
+                build(Path(fresh), **options)
+                stale = stale_zips(Path(fresh), args.out, args.functions)
+            if stale:
+                print(f"package_lambdas: stale in {args.out}: {', '.join(stale)}; run make package", file=sys.stderr)
+                return 1
+            print(f"package_lambdas: {args.out} is up to date")
+            return 0
+        manifest = build(args.out, **options)
+    except PackagingError as error:
+        print(f"package_lambdas: {error}", file=sys.stderr)
+        return 1
+    for function, entry in manifest["functions"].items():
+        print(f"package_lambdas: {function}.zip {entry['size']} bytes sha256 {entry['sha256']}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,108 @@
+# The Lambda zips go through an artifacts bucket: functions created from S3 objects deploy in parallel, and the
+# bucket keeps every version that was deployed. Keys are content-addressed, so a changed zip is a new object.
+
+locals {
+  artifacts_bucket_name = "${var.name_prefix}-artifacts-${data.aws_caller_identity.current.account_id}-${var.region}"
+  zip_paths             = { for f in local.functions : f => "${local.package_dir}/${f}.zip" }
+
+  packages = {
+    for f in local.functions : f => {
+      s3_bucket     = aws_s3_object.lambda[f].bucket
+      s3_key        = aws_s3_object.lambda[f].key
+      source_sha256 = filebase64sha256(local.zip_paths[f])
+    }
+  }
+}
+
+resource "aws_s3_bucket" "artifacts" {
+  # checkov:skip=CKV_AWS_144:Build artifacts are rebuilt byte-for-byte from the sources; replicating them buys nothing.
+  # checkov:skip=CKV2_AWS_62:Nothing reacts to new artifacts; Terraform deploys them.
+  # checkov:skip=CKV_AWS_18:Only Terraform writes and Lambda reads these objects; CloudTrail records both.
+  bucket        = local.artifacts_bucket_name
+  force_destroy = !var.deletion_protection
+  tags          = var.tags
+}
+
+resource "aws_s3_bucket_ownership_controls" "artifacts" {
+  bucket = aws_s3_bucket.artifacts.id
+  rule {
+    object_ownership = "BucketOwnerEnforced"
+  }
+}
+
+resource "aws_s3_bucket_public_access_block" "artifacts" {
+  bucket                  = aws_s3_bucket.artifacts.id
+  block_public_acls       = true
+  block_public_policy     = true
+  ignore_public_acls      = true
+  restrict_public_buckets = true
+}
+
+resource "aws_s3_bucket_versioning" "artifacts" {
+  bucket = aws_s3_bucket.artifacts.id
+  versioning_configuration {
+    status = "Enabled"
+  }
+}
+
+resource "aws_s3_bucket_server_side_encryption_configuration" "artifacts" {
+  bucket = aws_s3_bucket.artifacts.id
+  rule {
+    apply_server_side_encryption_by_default {
+      sse_algorithm     = "aws:kms"
+      kms_master_key_id = module.security.data_kms_key_arn
+    }
+    bucket_key_enabled = true
+  }
+}
+
+resource "aws_s3_bucket_lifecycle_configuration" "artifacts" {
+  bucket = aws_s3_bucket.artifacts.id
+
+  rule {
+    id     = "artifacts"
+    status = "Enabled"
+    filter {}
+
+    abort_incomplete_multipart_upload {
+      days_after_initiation = 1
+    }
+
+    noncurrent_version_expiration {
+      noncurrent_days = 90
+    }
+  }
+
+  depends_on = [aws_s3_bucket_versioning.artifacts]
+}
+
+resource "aws_s3_bucket_policy" "artifacts" {
+  bucket = aws_s3_bucket.artifacts.id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Sid       = "DenyRequestsWithoutTls"
+      Effect    = "Deny"
+      Principal = "*" # a Deny for everyone: no principal may use plain HTTP
+      Action    = "s3:*"
+      Resource  = [aws_s3_bucket.artifacts.arn, "${aws_s3_bucket.artifacts.arn}/*"]
+      Condition = { Bool = { "aws:SecureTransport" = "false" } }
+    }]
+  })
+
+  depends_on = [aws_s3_bucket_public_access_block.artifacts]
+}
+
+resource "aws_s3_object" "lambda" {
+  for_each = local.zip_paths
+
+  bucket      = aws_s3_bucket.artifacts.id
+  key         = "lambda/${each.key}/${filesha256(each.value)}.zip"
+  source      = each.value
+  source_hash = filebase64sha256(each.value)
+  kms_key_id  = module.security.data_kms_key_arn
+  tags        = var.tags
+
+  # The bucket's encryption settings must be in place before the first object lands.
+  depends_on = [aws_s3_bucket_server_side_encryption_configuration.artifacts]
+}

@@ -1,0 +1,203 @@
+# API: one REST API with AWS_IAM on every method, request validation against JSON-schema models, Lambda proxy
+# integrations, and a `prod` stage with access logs, X-Ray and throttling. Redeploys whenever the API changes.
+
+locals {
+  function_descriptions = {
+    token_storage            = "POST /tokens: checks a seller's refresh token with LWA and stores it encrypted"
+    notifications_subscriber = "POST /notifications: subscribes a seller to REPORT_PROCESSING_FINISHED"
+    report_creator           = "POST /reports: requests a report from SP-API and records it"
+    report_status            = "GET /reports/{reportId}: the recorded status and a fresh download link"
+  }
+
+  # One entry per method; `path` is the resource path as it appears in execute-api ARNs.
+  routes = {
+    create_token        = { function = "token_storage", http_method = "POST", resource = "tokens", path = "/tokens", model = "TokenRequest" }
+    create_subscription = { function = "notifications_subscriber", http_method = "POST", resource = "notifications", path = "/notifications", model = "SubscriptionRequest" }
+    create_report       = { function = "report_creator", http_method = "POST", resource = "reports", path = "/reports", model = "ReportRequest" }
+    get_report          = { function = "report_status", http_method = "GET", resource = "report", path = "/reports/*", model = null }
+  }
+
+  resource_ids = {
+    tokens        = aws_api_gateway_resource.tokens.id
+    notifications = aws_api_gateway_resource.notifications.id
+    reports       = aws_api_gateway_resource.reports.id
+    report        = aws_api_gateway_resource.report.id
+  }
+
+  # JSON schemas (draft-04, what API Gateway supports). They check the shape of a body; the handlers check
+  # values and answer with messages naming the field.
+  models = {
+    TokenRequest = {
+      description = "POST /tokens body"
+      schema = {
+        "$schema"  = "http://json-schema.org/draft-04/schema#"
+        title      = "TokenRequest"
+        type       = "object"
+        properties = { SellerId = { type = "string" }, RefreshToken = { type = "string" } }
+      }
+    }
+    SubscriptionRequest = {
+      description = "POST /notifications body"
+      schema = {
+        "$schema" = "http://json-schema.org/draft-04/schema#"
+        title     = "SubscriptionRequest"
+        type      = "object"
+        properties = {
+          SellerId         = { type = "string" }
+          RegionCode       = { type = "string" }
+          NotificationType = { type = "string" }
+        }
+      }
+    }
+    ReportRequest = {
+      description = "POST /reports body"
+      schema = {
+        "$schema" = "http://json-schema.org/draft-04/schema#"
+        title     = "ReportRequest"
+        type      = "object"
+        properties = {
+          SellerId            = { type = "string" }
+          RegionCode          = { type = "string" }
+          ReportType          = { type = "string" }
+          MarketplaceIds      = { type = ["string", "array"], items = { type = "string" } }
+          ReportDataStartTime = { type = "string" }
+          ReportDataEndTime   = { type = "string" }
+          ReportOptions       = { type = ["string", "object"] }
+        }
+      }
+    }
+  }
+}
+
+resource "aws_api_gateway_rest_api" "this" {
+  name        = "${var.name_prefix}-api"
+  description = "SP-API reports: store seller tokens, subscribe to notifications, request reports"
+
+  endpoint_configuration {
+    types = ["REGIONAL"]
+  }
+
+  tags = var.tags
+
+  lifecycle {
+    create_before_destroy = true
+  }
+}
+
+resource "aws_api_gateway_resource" "tokens" {
+  rest_api_id = aws_api_gateway_rest_api.this.id
+  parent_id   = aws_api_gateway_rest_api.this.root_resource_id
+  path_part   = "tokens"
+}
+
+resource "aws_api_gateway_resource" "notifications" {
+  rest_api_id = aws_api_gateway_rest_api.this.id
+  parent_id   = aws_api_gateway_rest_api.this.root_resource_id
+  path_part   = "notifications"
+}
+
+resource "aws_api_gateway_resource" "reports" {
+  rest_api_id = aws_api_gateway_rest_api.this.id
+  parent_id   = aws_api_gateway_rest_api.this.root_resource_id
+  path_part   = "reports"
+}
+
+resource "aws_api_gateway_resource" "report" {
+  rest_api_id = aws_api_gateway_rest_api.this.id
+  parent_id   = aws_api_gateway_resource.reports.id
+  path_part   = "{reportId}"
+}
+
+resource "aws_api_gateway_model" "this" {
+  for_each = local.models
+
+  rest_api_id  = aws_api_gateway_rest_api.this.id
+  name         = each.key
+  description  = each.value.description
+  content_type = "application/json"
+  schema       = jsonencode(each.value.schema)
+}
+
+resource "aws_api_gateway_request_validator" "body" {
+  rest_api_id                 = aws_api_gateway_rest_api.this.id
+  name                        = "${var.name_prefix}-body-and-parameters"
+  validate_request_body       = true
+  validate_request_parameters = true
+}
+
+resource "aws_api_gateway_request_validator" "parameters" {
+  rest_api_id                 = aws_api_gateway_rest_api.this.id
+  name                        = "${var.name_prefix}-parameters"
+  validate_request_body       = false
+  validate_request_parameters = true
+}
+
+resource "aws_api_gateway_method" "this" {
+  for_each = local.routes
+
+  rest_api_id   = aws_api_gateway_rest_api.this.id
+  resource_id   = local.resource_ids[each.value.resource]
+  http_method   = each.value.http_method
+  authorization = "AWS_IAM"
+
+  request_validator_id = each.value.model == null ? aws_api_gateway_request_validator.parameters.id : aws_api_gateway_request_validator.body.id
+  request_models       = each.value.model == null ? null : { "application/json" = aws_api_gateway_model.this[each.value.model].name }
+  request_parameters   = each.value.resource == "report" ? { "method.request.path.reportId" = true } : null
+}
+
+resource "aws_api_gateway_integration" "this" {
+  for_each = local.routes
+
+  rest_api_id             = aws_api_gateway_rest_api.this.id
+  resource_id             = aws_api_gateway_method.this[each.key].resource_id
+  http_method             = aws_api_gateway_method.this[each.key].http_method
+  type                    = "AWS_PROXY"
+  integration_http_method = "POST" # Lambda is always invoked with POST
+  uri                     = module.function[each.value.function].function_invoke_arn
+}
+
+# Errors API Gateway answers itself follow the API's error shape {"error": {"code", "message"}}.
+resource "aws_api_gateway_gateway_response" "this" {
+  for_each = {
+    DEFAULT_4XX      = null
+    DEFAULT_5XX      = null
+    BAD_REQUEST_BODY = "The request body must be a JSON object whose fields have the documented JSON types"
+  }
+
+  rest_api_id   = aws_api_gateway_rest_api.this.id
+  response_type = each.key
+  response_templates = {
+    "application/json" = each.value == null ? "{\"error\":{\"code\":\"$context.error.responseType\",\"message\":$context.error.messageString}}" : "{\"error\":{\"code\":\"$context.error.responseType\",\"message\":\"${each.value}\"}}"
+  }
+}
+
+module "function" {
+  source   = "../lambda_function"
+  for_each = var.functions
+
+  function_name                  = "${var.name_prefix}-${replace(each.key, "_", "-")}"
+  description                    = local.function_descriptions[each.key]
+  handler                        = "handlers.${each.key}.handler"
+  runtime                        = each.value.runtime
+  architecture                   = each.value.architecture
+  role_arn                       = each.value.role_arn
+  memory_size                    = each.value.memory_size
+  timeout                        = each.value.timeout
+  reserved_concurrent_executions = each.value.reserved_concurrent_executions
+  log_retention_days             = each.value.log_retention_days
+  environment_variables          = each.value.environment_variables
+  kms_key_arn                    = var.kms_key_arn
+  package                        = each.value.package
+  tags                           = var.tags
+}
+
+resource "aws_lambda_permission" "api" {
+  for_each = local.routes
+
+  statement_id  = "AllowApiGateway-${each.key}"
+  action        = "lambda:InvokeFunction"
+  function_name = module.function[each.value.function].function_name
+  principal     = "apigateway.amazonaws.com"
+  # Only this method of this API's stage may invoke the function.
+  source_arn = "${aws_api_gateway_rest_api.this.execution_arn}/${var.stage_name}/${each.value.http_method}${each.value.path}"
+}

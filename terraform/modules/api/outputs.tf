@@ -1,0 +1,44 @@
+output "rest_api_id" {
+  description = "ID of the REST API."
+  value       = aws_api_gateway_rest_api.this.id
+}
+
+output "rest_api_execution_arn" {
+  description = "Execution ARN of the REST API (for execute-api:Invoke policies)."
+  value       = aws_api_gateway_rest_api.this.execution_arn
+}
+
+output "stage_name" {
+  description = "Name of the deployed stage."
+  value       = aws_api_gateway_stage.this.stage_name
+}
+
+output "stage_invoke_url" {
+  description = "Base URL of the stage."
+  value       = aws_api_gateway_stage.this.invoke_url
+}
+
+output "endpoint_urls" {
+  description = "Invoke URL per endpoint: tokens, notifications, reports (POST) and report (GET, append the report id)."
+  value = {
+    tokens        = "${aws_api_gateway_stage.this.invoke_url}/tokens"
+    notifications = "${aws_api_gateway_stage.this.invoke_url}/notifications"
+    reports       = "${aws_api_gateway_stage.this.invoke_url}/reports"
+    report        = "${aws_api_gateway_stage.this.invoke_url}/reports/{reportId}"
+  }
+}
+
+output "function_names" {
+  description = "Lambda function name per API function key."
+  value       = { for k, f in module.function : k => f.function_name }
+}
+
+output "function_arns" {
+  description = "Lambda function ARN per API function key."
+  value       = { for k, f in module.function : k => f.function_arn }
+}
+
+output "access_log_group_name" {
+  description = "Log group of the stage's access logs."
+  value       = aws_cloudwatch_log_group.access.name
+}

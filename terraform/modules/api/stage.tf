@@ -1,0 +1,126 @@
+resource "aws_api_gateway_deployment" "this" {
+  rest_api_id = aws_api_gateway_rest_api.this.id
+  description = "Deployment of ${var.name_prefix}-api"
+
+  # A new deployment whenever anything the stage serves changes; without it, edits would never go live.
+  triggers = {
+    redeployment = sha1(jsonencode([
+      aws_api_gateway_resource.tokens.id,
+      aws_api_gateway_resource.notifications.id,
+      aws_api_gateway_resource.reports.id,
+      aws_api_gateway_resource.report.id,
+      local.routes,
+      local.models,
+      [for m in aws_api_gateway_method.this : [m.id, m.authorization, m.request_validator_id, m.request_models, m.request_parameters]],
+      [for i in aws_api_gateway_integration.this : [i.id, i.uri, i.type]],
+      [for r in aws_api_gateway_gateway_response.this : [r.id, r.response_templates]],
+      aws_api_gateway_request_validator.body.id,
+      aws_api_gateway_request_validator.parameters.id,
+    ]))
+  }
+
+  lifecycle {
+    create_before_destroy = true
+  }
+
+  depends_on = [aws_api_gateway_integration.this, aws_api_gateway_gateway_response.this]
+}
+
+resource "aws_cloudwatch_log_group" "access" {
+  name              = "/aws/apigateway/${var.name_prefix}-api"
+  retention_in_days = var.access_log_retention_days
+  kms_key_id        = var.kms_key_arn
+  tags              = var.tags
+}
+
+resource "aws_api_gateway_stage" "this" {
+  # checkov:skip=CKV_AWS_120:Answers are per-caller and carry fresh presigned URLs: caching them would serve stale or foreign links.
+  # checkov:skip=CKV2_AWS_51:Callers authenticate with SigV4 (AWS_IAM); client certificates authenticate API Gateway to a backend, and the backend here is Lambda.
+  # checkov:skip=CKV2_AWS_29:A WAF web ACL is optional (var.web_acl_arn); every method already requires SigV4 and is throttled.
+  deployment_id        = aws_api_gateway_deployment.this.id
+  rest_api_id          = aws_api_gateway_rest_api.this.id
+  stage_name           = var.stage_name
+  xray_tracing_enabled = true
+
+  access_log_settings {
+    destination_arn = aws_cloudwatch_log_group.access.arn
+    # No request bodies, query strings or headers: nothing secret reaches the log.
+    format = jsonencode({
+      requestId          = "$context.requestId"
+      extendedRequestId  = "$context.extendedRequestId"
+      requestTime        = "$context.requestTime"
+      httpMethod         = "$context.httpMethod"
+      resourcePath       = "$context.resourcePath"
+      status             = "$context.status"
+      responseLength     = "$context.responseLength"
+      sourceIp           = "$context.identity.sourceIp"
+      caller             = "$context.identity.caller"
+      userArn            = "$context.identity.userArn"
+      integrationStatus  = "$context.integration.status"
+      integrationLatency = "$context.integration.latency"
+      errorType          = "$context.error.responseType"
+      xrayTraceId        = "$context.xrayTraceId"
+    })
+  }
+
+  tags = var.tags
+
+  depends_on = [aws_api_gateway_account.this]
+}
+
+resource "aws_api_gateway_method_settings" "all" {
+  # checkov:skip=CKV_AWS_225:Answers are per-caller and carry fresh presigned URLs: caching them would serve stale or foreign links.
+  # checkov:skip=CKV2_AWS_4:Execution logging is var.execution_logging_level; it needs the account-wide API Gateway CloudWatch role, so it is off unless the estate has one (access logs are always on).
+  rest_api_id = aws_api_gateway_rest_api.this.id
+  stage_name  = aws_api_gateway_stage.this.stage_name
+  method_path = "*/*"
+
+  settings {
+    metrics_enabled        = true
+    logging_level          = var.execution_logging_level
+    data_trace_enabled     = false
+    throttling_rate_limit  = var.throttling_rate_limit
+    throttling_burst_limit = var.throttling_burst_limit
+    caching_enabled        = false
+  }
+}
+
+resource "aws_wafv2_web_acl_association" "this" {
+  count = var.web_acl_arn == null ? 0 : 1
+
+  resource_arn = aws_api_gateway_stage.this.arn
+  web_acl_arn  = var.web_acl_arn
+}
+
+# Account-wide (per region) setting: the role API Gateway writes CloudWatch logs with.
+resource "aws_iam_role" "cloudwatch" {
+  count = var.manage_account_cloudwatch_role ? 1 : 0
+
+  name = "${var.name_prefix}-apigateway-cloudwatch"
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Sid       = "ApiGatewayWritesLogs"
+      Effect    = "Allow"
+      Principal = { Service = "apigateway.amazonaws.com" }
+      Action    = "sts:AssumeRole"
+    }]
+  })
+  tags = var.tags
+}
+
+resource "aws_iam_role_policy_attachment" "cloudwatch" {
+  count = var.manage_account_cloudwatch_role ? 1 : 0
+
+  role       = aws_iam_role.cloudwatch[0].name
+  policy_arn = "arn:${data.aws_partition.current.partition}:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"
+}
+
+resource "aws_api_gateway_account" "this" {
+  count = var.manage_account_cloudwatch_role ? 1 : 0
+
+  cloudwatch_role_arn = aws_iam_role.cloudwatch[0].arn
+  depends_on          = [aws_iam_role_policy_attachment.cloudwatch]
+}
+
+data "aws_partition" "current" {}

@@ -1,0 +1,161 @@
+variable "function_name" {
+  type        = string
+  description = "Name of the Lambda function; also names its log group `/aws/lambda/<function_name>`."
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_-]{1,64}$", var.function_name))
+    error_message = "function_name must be 1-64 characters of letters, digits, '-' or '_'."
+  }
+}
+
+variable "description" {
+  type        = string
+  description = "Human-readable description of what the function does."
+  default     = ""
+}
+
+variable "handler" {
+  type        = string
+  description = "Python handler in `module.function` form, e.g. `handlers.token_storage.handler`."
+
+  validation {
+    condition     = can(regex("^[A-Za-z_][A-Za-z0-9_.]*\\.[A-Za-z_][A-Za-z0-9_]*$", var.handler))
+    error_message = "handler must look like package.module.function."
+  }
+}
+
+variable "runtime" {
+  type        = string
+  description = "Lambda runtime identifier; the zip's dependencies must be built for it."
+  default     = "python3.13"
+
+  validation {
+    condition     = can(regex("^python3\\.(1[1-9]|[2-9][0-9])$", var.runtime))
+    error_message = "runtime must be a Python 3.11+ Lambda runtime such as python3.13."
+  }
+}
+
+variable "architecture" {
+  type        = string
+  description = "Instruction set of the function; the zip's binary wheels must match it."
+  default     = "x86_64"
+
+  validation {
+    condition     = contains(["x86_64", "arm64"], var.architecture)
+    error_message = "architecture must be x86_64 or arm64."
+  }
+}
+
+variable "role_arn" {
+  type        = string
+  description = "ARN of the execution role (created by the caller, e.g. the security module). This module adds an inline policy for the function's own log group and X-Ray."
+
+  validation {
+    condition     = can(regex("^arn:aws[a-zA-Z-]*:iam::[0-9]{12}:role/.+$", var.role_arn))
+    error_message = "role_arn must be an IAM role ARN."
+  }
+}
+
+variable "memory_size" {
+  type        = number
+  description = "Memory in MB (CPU scales with it)."
+  default     = 256
+
+  validation {
+    condition     = var.memory_size >= 128 && var.memory_size <= 10240
+    error_message = "memory_size must be between 128 and 10240 MB."
+  }
+}
+
+variable "timeout" {
+  type        = number
+  description = "Timeout in seconds."
+  default     = 30
+
+  validation {
+    condition     = var.timeout >= 1 && var.timeout <= 900
+    error_message = "timeout must be between 1 and 900 seconds."
+  }
+}
+
+variable "reserved_concurrent_executions" {
+  type        = number
+  description = "Concurrency reserved for (and capping) the function; -1 leaves it unreserved."
+  default     = -1
+
+  validation {
+    condition     = var.reserved_concurrent_executions >= -1
+    error_message = "reserved_concurrent_executions must be -1 (unreserved) or a non-negative number."
+  }
+}
+
+variable "environment_variables" {
+  type        = map(string)
+  description = "Environment variables of the function (no secrets: they are visible to anyone who can read the function configuration)."
+  default     = {}
+}
+
+variable "kms_key_arn" {
+  type        = string
+  description = "Customer-managed KMS key that encrypts the environment variables and the log group."
+
+  validation {
+    condition     = can(regex("^arn:aws[a-zA-Z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/.+$", var.kms_key_arn))
+    error_message = "kms_key_arn must be a KMS key ARN (not an alias)."
+  }
+}
+
+variable "log_retention_days" {
+  type        = number
+  description = "Retention of the function's log group, in days."
+  default     = 365
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
+    error_message = "log_retention_days must be a value CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288 or 3653)."
+  }
+}
+
+variable "tracing_mode" {
+  type        = string
+  description = "X-Ray tracing mode."
+  default     = "Active"
+
+  validation {
+    condition     = contains(["Active", "PassThrough"], var.tracing_mode)
+    error_message = "tracing_mode must be Active or PassThrough."
+  }
+}
+
+variable "dead_letter_target_arn" {
+  type        = string
+  description = "SQS queue or SNS topic ARN that receives failed asynchronous invocations; null when the function is only invoked synchronously."
+  default     = null
+}
+
+variable "package" {
+  type = object({
+    filename      = optional(string)
+    s3_bucket     = optional(string)
+    s3_key        = optional(string)
+    s3_version    = optional(string)
+    source_sha256 = string
+  })
+  description = "Where the code zip is: either `filename` (a local zip) or `s3_bucket` + `s3_key` (+ `s3_version`); `source_sha256` is the base64 SHA-256 of the zip (`filebase64sha256`), so code is redeployed exactly when it changes."
+
+  validation {
+    condition     = (var.package.filename != null) != (var.package.s3_bucket != null && var.package.s3_key != null)
+    error_message = "package must set either filename or both s3_bucket and s3_key, not both."
+  }
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9+/]{43}=$", var.package.source_sha256))
+    error_message = "package.source_sha256 must be a base64 SHA-256 digest as returned by filebase64sha256()."
+  }
+}
+
+variable "tags" {
+  type        = map(string)
+  description = "Tags applied to every resource of the module."
+  default     = {}
+}

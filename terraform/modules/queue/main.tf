@@ -1,0 +1,96 @@
+# Queue: the Standard SQS queue SP-API delivers notifications to, its dead-letter queue, and the processor Lambda
+# reading it with partial batch responses.
+
+locals {
+  queue_name = "${var.name_prefix}-notifications"
+  dlq_name   = "${var.name_prefix}-notifications-dlq"
+
+  minimum_visibility_timeout = 6 * var.processor.timeout
+  visibility_timeout         = coalesce(var.visibility_timeout_seconds, local.minimum_visibility_timeout)
+}
+
+resource "aws_sqs_queue" "dlq" {
+  name                              = local.dlq_name
+  message_retention_seconds         = var.dlq_message_retention_seconds
+  kms_master_key_id                 = var.kms_key_arn
+  kms_data_key_reuse_period_seconds = 3600
+  tags                              = var.tags
+}
+
+resource "aws_sqs_queue" "this" {
+  name                              = local.queue_name
+  message_retention_seconds         = var.message_retention_seconds
+  visibility_timeout_seconds        = local.visibility_timeout
+  kms_master_key_id                 = var.kms_key_arn
+  kms_data_key_reuse_period_seconds = 3600
+  redrive_policy                    = jsonencode({ deadLetterTargetArn = aws_sqs_queue.dlq.arn, maxReceiveCount = var.max_receive_count })
+  tags                              = var.tags
+
+  lifecycle {
+    precondition {
+      condition     = local.visibility_timeout >= local.minimum_visibility_timeout
+      error_message = "visibility_timeout_seconds must be at least 6x the processor timeout, or messages are redelivered while still being processed."
+    }
+  }
+}
+
+resource "aws_sqs_queue_policy" "this" {
+  queue_url = aws_sqs_queue.this.id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid       = "SpApiSendsNotifications"
+        Effect    = "Allow"
+        Principal = { AWS = "arn:aws:iam::${var.spapi_notifications_account_id}:root" }
+        Action    = ["sqs:SendMessage", "sqs:GetQueueAttributes"]
+        Resource  = aws_sqs_queue.this.arn
+      },
+      {
+        Sid       = "DenyRequestsWithoutTls"
+        Effect    = "Deny"
+        Principal = "*" # a Deny for everyone: no principal may use plain HTTP
+        Action    = "sqs:*"
+        Resource  = aws_sqs_queue.this.arn
+        Condition = { Bool = { "aws:SecureTransport" = "false" } }
+      },
+    ]
+  })
+}
+
+module "processor" {
+  source = "../lambda_function"
+
+  function_name                  = "${var.name_prefix}-notifications-processor"
+  description                    = "Starts one report workflow execution per REPORT_PROCESSING_FINISHED notification"
+  handler                        = var.processor.handler
+  runtime                        = var.processor.runtime
+  architecture                   = var.processor.architecture
+  role_arn                       = var.processor.role_arn
+  memory_size                    = var.processor.memory_size
+  timeout                        = var.processor.timeout
+  reserved_concurrent_executions = var.processor.reserved_concurrent_executions
+  log_retention_days             = var.processor.log_retention_days
+  environment_variables          = var.processor.environment_variables
+  kms_key_arn                    = var.kms_key_arn
+  package                        = var.processor.package
+  tags                           = var.tags
+}
+
+resource "aws_lambda_event_source_mapping" "processor" {
+  event_source_arn                   = aws_sqs_queue.this.arn
+  function_name                      = module.processor.function_arn
+  batch_size                         = var.batch_size
+  maximum_batching_window_in_seconds = var.maximum_batching_window_seconds
+  # Only the failed messages of a batch return to the queue.
+  function_response_types = ["ReportBatchItemFailures"]
+
+  dynamic "scaling_config" {
+    for_each = var.maximum_concurrency == null ? [] : [var.maximum_concurrency]
+    content {
+      maximum_concurrency = scaling_config.value
+    }
+  }
+
+  tags = var.tags
+}

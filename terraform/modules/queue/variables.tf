@@ -1,0 +1,129 @@
+variable "name_prefix" {
+  type        = string
+  description = "Prefix of every name this module creates (queues, processor function), so several stacks fit in one account."
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{0,22}[a-z0-9]$", var.name_prefix))
+    error_message = "name_prefix must be 2-24 characters: lowercase letters, digits and '-', starting with a letter and not ending with '-'."
+  }
+}
+
+variable "tags" {
+  type        = map(string)
+  description = "Tags applied to every resource of the module."
+  default     = {}
+}
+
+variable "kms_key_arn" {
+  type        = string
+  description = "Customer-managed KMS key for both queues and the processor's logs and environment; its policy must let the SP-API account use it through SQS."
+
+  validation {
+    condition     = can(regex("^arn:aws[a-zA-Z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/.+$", var.kms_key_arn))
+    error_message = "kms_key_arn must be a KMS key ARN (not an alias)."
+  }
+}
+
+variable "spapi_notifications_account_id" {
+  type        = string
+  description = "AWS account SP-API sends notifications from (documented by Amazon)."
+  default     = "437568002678"
+
+  validation {
+    condition     = can(regex("^[0-9]{12}$", var.spapi_notifications_account_id))
+    error_message = "spapi_notifications_account_id must be a 12-digit AWS account id."
+  }
+}
+
+variable "message_retention_seconds" {
+  type        = number
+  description = "How long an unprocessed notification stays in the queue."
+  default     = 345600
+
+  validation {
+    condition     = var.message_retention_seconds >= 60 && var.message_retention_seconds <= 1209600
+    error_message = "message_retention_seconds must be between 60 and 1209600."
+  }
+}
+
+variable "visibility_timeout_seconds" {
+  type        = number
+  description = "Visibility timeout of the queue; null uses 6x the processor timeout (the minimum AWS recommends for Lambda event sources)."
+  default     = null
+
+  validation {
+    condition     = var.visibility_timeout_seconds == null || try(var.visibility_timeout_seconds >= 0 && var.visibility_timeout_seconds <= 43200, false)
+    error_message = "visibility_timeout_seconds must be null or between 0 and 43200."
+  }
+}
+
+variable "max_receive_count" {
+  type        = number
+  description = "Deliveries of one message before it moves to the dead-letter queue."
+  default     = 5
+
+  validation {
+    condition     = var.max_receive_count >= 1 && var.max_receive_count <= 1000
+    error_message = "max_receive_count must be between 1 and 1000."
+  }
+}
+
+variable "dlq_message_retention_seconds" {
+  type        = number
+  description = "How long a poison notification stays in the dead-letter queue."
+  default     = 1209600
+
+  validation {
+    condition     = var.dlq_message_retention_seconds >= 60 && var.dlq_message_retention_seconds <= 1209600
+    error_message = "dlq_message_retention_seconds must be between 60 and 1209600."
+  }
+}
+
+variable "batch_size" {
+  type        = number
+  description = "Notifications handed to one processor invocation."
+  default     = 10
+
+  validation {
+    condition     = var.batch_size >= 1 && var.batch_size <= 10000
+    error_message = "batch_size must be between 1 and 10000."
+  }
+}
+
+variable "maximum_batching_window_seconds" {
+  type        = number
+  description = "Seconds the event source waits to fill a batch (must be >= 1 when batch_size > 10)."
+  default     = 0
+
+  validation {
+    condition     = var.maximum_batching_window_seconds >= 0 && var.maximum_batching_window_seconds <= 300
+    error_message = "maximum_batching_window_seconds must be between 0 and 300."
+  }
+}
+
+variable "maximum_concurrency" {
+  type        = number
+  description = "Cap on concurrent processor invocations from the queue; null leaves it to Lambda."
+  default     = null
+
+  validation {
+    condition     = var.maximum_concurrency == null || try(var.maximum_concurrency >= 2 && var.maximum_concurrency <= 1000, false)
+    error_message = "maximum_concurrency must be null or between 2 and 1000."
+  }
+}
+
+variable "processor" {
+  type = object({
+    role_arn                       = string
+    package                        = object({ filename = optional(string), s3_bucket = optional(string), s3_key = optional(string), s3_version = optional(string), source_sha256 = string })
+    handler                        = optional(string, "handlers.notifications_processor.handler")
+    runtime                        = optional(string, "python3.13")
+    architecture                   = optional(string, "x86_64")
+    memory_size                    = optional(number, 256)
+    timeout                        = optional(number, 30)
+    reserved_concurrent_executions = optional(number, -1)
+    log_retention_days             = optional(number, 365)
+    environment_variables          = optional(map(string), {})
+  })
+  description = "The notifications processor Lambda: its role (from the security module), code package and settings. Environment variables are passed through as given."
+}

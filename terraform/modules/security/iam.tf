@@ -1,0 +1,254 @@
+locals {
+  object_arn_pattern = "${var.reports_bucket_arn}/${var.reports_key_prefix}*"
+
+  # Use of the data key through the services a function calls (DynamoDB tables, the secret, the bucket, the
+  # queue and the topic are all encrypted with it). kms:ViaService keeps a role from using it directly.
+  data_key_services = {
+    token_storage            = ["dynamodb", "secretsmanager"]
+    notifications_subscriber = ["dynamodb", "secretsmanager"]
+    report_creator           = ["dynamodb", "secretsmanager"]
+    # Presigned URLs carry the signer's permissions: reading an SSE-KMS object needs kms:Decrypt.
+    report_status           = ["dynamodb", "s3"]
+    notifications_processor = ["dynamodb", "sqs"]
+    report_storer           = ["dynamodb", "secretsmanager", "s3"]
+    report_notifier         = ["dynamodb", "s3", "sns"]
+  }
+
+  data_key_statement = {
+    for f in local.functions : f => {
+      Sid      = "UseDataKeyOnlyThroughItsServices"
+      Effect   = "Allow"
+      Action   = ["kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"]
+      Resource = aws_kms_key.data.arn
+      Condition = {
+        StringEquals = { "kms:ViaService" = [for s in local.data_key_services[f] : "${s}.${local.region}.amazonaws.com"] }
+      }
+    }
+  }
+
+  read_credentials_statement = {
+    Sid      = "ReadLwaAppCredentials"
+    Effect   = "Allow"
+    Action   = "secretsmanager:GetSecretValue"
+    Resource = aws_secretsmanager_secret.lwa.arn
+  }
+
+  read_tokens_statements = [
+    {
+      Sid      = "ReadEncryptedRefreshTokens"
+      Effect   = "Allow"
+      Action   = "dynamodb:GetItem"
+      Resource = var.tokens_table_arn
+    },
+    {
+      Sid       = "DecryptRefreshTokensWithSellerContext"
+      Effect    = "Allow"
+      Action    = "kms:Decrypt"
+      Resource  = aws_kms_key.tokens.arn
+      Condition = local.seller_context_condition
+    },
+  ]
+
+  # One list of statements per function: its own actions on its own resources.
+  function_statements = {
+    token_storage = [
+      {
+        Sid      = "UpsertEncryptedRefreshTokens"
+        Effect   = "Allow"
+        Action   = ["dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem"]
+        Resource = var.tokens_table_arn
+      },
+      {
+        Sid       = "EncryptRefreshTokensWithSellerContext"
+        Effect    = "Allow"
+        Action    = "kms:Encrypt"
+        Resource  = aws_kms_key.tokens.arn
+        Condition = local.seller_context_condition
+      },
+      local.read_credentials_statement,
+    ]
+
+    notifications_subscriber = concat(local.read_tokens_statements, [local.read_credentials_statement])
+
+    report_creator = concat(local.read_tokens_statements, [
+      local.read_credentials_statement,
+      {
+        Sid      = "RecordRequestedReports"
+        Effect   = "Allow"
+        Action   = "dynamodb:PutItem"
+        Resource = var.reports_table_arn
+      },
+    ])
+
+    report_status = [
+      {
+        Sid      = "ReadReportRecords"
+        Effect   = "Allow"
+        Action   = "dynamodb:GetItem"
+        Resource = var.reports_table_arn
+      },
+      {
+        Sid      = "PresignReportDownloads"
+        Effect   = "Allow"
+        Action   = "s3:GetObject"
+        Resource = local.object_arn_pattern
+      },
+    ]
+
+    notifications_processor = [
+      {
+        Sid      = "ConsumeNotificationQueue"
+        Effect   = "Allow"
+        Action   = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"]
+        Resource = var.notifications_queue_arn
+      },
+      {
+        Sid      = "TrackReportRecords"
+        Effect   = "Allow"
+        Action   = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]
+        Resource = var.reports_table_arn
+      },
+      {
+        Sid      = "StartReportWorkflow"
+        Effect   = "Allow"
+        Action   = "states:StartExecution"
+        Resource = var.state_machine_arn
+      },
+    ]
+
+    report_storer = concat(local.read_tokens_statements, [
+      local.read_credentials_statement,
+      {
+        Sid      = "UpdateReportRecords"
+        Effect   = "Allow"
+        Action   = ["dynamodb:GetItem", "dynamodb:UpdateItem"]
+        Resource = var.reports_table_arn
+      },
+      {
+        # GetObject also answers HeadObject (the "already stored" check); multipart uploads need the rest.
+        Sid      = "StreamReportDocumentsIntoBucket"
+        Effect   = "Allow"
+        Action   = ["s3:PutObject", "s3:GetObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"]
+        Resource = local.object_arn_pattern
+      },
+    ])
+
+    report_notifier = [
+      {
+        Sid      = "UpdateReportRecords"
+        Effect   = "Allow"
+        Action   = ["dynamodb:GetItem", "dynamodb:UpdateItem"]
+        Resource = var.reports_table_arn
+      },
+      {
+        Sid      = "PresignReportDownloads"
+        Effect   = "Allow"
+        Action   = "s3:GetObject"
+        Resource = local.object_arn_pattern
+      },
+      {
+        Sid      = "PublishReportNotifications"
+        Effect   = "Allow"
+        Action   = "sns:Publish"
+        Resource = var.notifications_topic_arn
+      },
+    ]
+  }
+}
+
+resource "aws_iam_role" "lambda" {
+  for_each = local.role_names
+
+  name        = each.value
+  description = "Execution role of the ${each.key} Lambda"
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Sid       = "LambdaServiceAssumesForThisAccountOnly"
+      Effect    = "Allow"
+      Principal = { Service = "lambda.amazonaws.com" }
+      Action    = "sts:AssumeRole"
+      Condition = { StringEquals = { "aws:SourceAccount" = local.account_id } }
+    }]
+  })
+  tags = var.tags
+}
+
+resource "aws_iam_role_policy" "lambda" {
+  for_each = local.role_names
+
+  name = "${each.value}-access"
+  role = aws_iam_role.lambda[each.key].name
+  policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = concat(local.function_statements[each.key], [local.data_key_statement[each.key]])
+  })
+}
+
+# The role API callers assume to sign (SigV4) their requests to the API.
+locals {
+  api_invoke_principals = concat(
+    length(var.api_invoke_trusted_principal_arns) > 0 ? var.api_invoke_trusted_principal_arns : [local.account_root],
+    var.create_api_invoke_user ? [aws_iam_user.api_invoke[0].arn] : [],
+  )
+  api_method_arns = [
+    "${var.api_execution_arn}/${var.api_stage_name}/POST/tokens",
+    "${var.api_execution_arn}/${var.api_stage_name}/POST/notifications",
+    "${var.api_execution_arn}/${var.api_stage_name}/POST/reports",
+    "${var.api_execution_arn}/${var.api_stage_name}/GET/reports/*",
+  ]
+}
+
+resource "aws_iam_role" "api_invoke" {
+  name        = "${var.name_prefix}-api-invoke"
+  description = "Assumed by callers of the ${var.name_prefix} SP-API reports API"
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Sid       = "TrustedCallersAssume"
+      Effect    = "Allow"
+      Principal = { AWS = local.api_invoke_principals }
+      Action    = "sts:AssumeRole"
+    }]
+  })
+  tags = var.tags
+}
+
+resource "aws_iam_role_policy" "api_invoke" {
+  name = "${var.name_prefix}-api-invoke"
+  role = aws_iam_role.api_invoke.name
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Sid      = "InvokeTheReportsApiMethodsOnly"
+      Effect   = "Allow"
+      Action   = "execute-api:Invoke"
+      Resource = local.api_method_arns
+    }]
+  })
+}
+
+resource "aws_iam_user" "api_invoke" {
+  # checkov:skip=CKV_AWS_273:Opt-in (create_api_invoke_user) for parity with the SP-API reference Quick Start; SSO users should assume the invoke role instead.
+  count = var.create_api_invoke_user ? 1 : 0
+
+  name = "${var.name_prefix}-api-invoke"
+  tags = var.tags
+}
+
+resource "aws_iam_user_policy" "api_invoke" {
+  # checkov:skip=CKV_AWS_40:The opt-in Quick Start user holds one statement, assuming the invoke role; a group for one user adds nothing.
+  count = var.create_api_invoke_user ? 1 : 0
+
+  name = "${var.name_prefix}-assume-api-invoke"
+  user = aws_iam_user.api_invoke[0].name
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Sid      = "AssumeTheApiInvokeRole"
+      Effect   = "Allow"
+      Action   = "sts:AssumeRole"
+      Resource = aws_iam_role.api_invoke.arn
+    }]
+  })
+}

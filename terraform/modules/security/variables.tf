@@ -1,0 +1,183 @@
+variable "name_prefix" {
+  type        = string
+  description = "Prefix of every name this module creates (roles, keys' aliases, the secret), so several stacks fit in one account."
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{0,22}[a-z0-9]$", var.name_prefix))
+    error_message = "name_prefix must be 2-24 characters: lowercase letters, digits and '-', starting with a letter and not ending with '-'."
+  }
+}
+
+variable "tags" {
+  type        = map(string)
+  description = "Tags applied to every resource of the module."
+  default     = {}
+}
+
+variable "tokens_table_arn" {
+  type        = string
+  description = "ARN of the DynamoDB table holding the encrypted refresh tokens."
+
+  validation {
+    condition     = can(regex("^arn:aws[a-zA-Z-]*:dynamodb:[a-z0-9-]+:[0-9]{12}:table/.+$", var.tokens_table_arn))
+    error_message = "tokens_table_arn must be a DynamoDB table ARN."
+  }
+}
+
+variable "reports_table_arn" {
+  type        = string
+  description = "ARN of the DynamoDB table holding the report records."
+
+  validation {
+    condition     = can(regex("^arn:aws[a-zA-Z-]*:dynamodb:[a-z0-9-]+:[0-9]{12}:table/.+$", var.reports_table_arn))
+    error_message = "reports_table_arn must be a DynamoDB table ARN."
+  }
+}
+
+variable "reports_bucket_arn" {
+  type        = string
+  description = "ARN of the S3 bucket the reports are stored in."
+
+  validation {
+    condition     = can(regex("^arn:aws[a-zA-Z-]*:s3:::[a-z0-9.-]{3,63}$", var.reports_bucket_arn))
+    error_message = "reports_bucket_arn must be an S3 bucket ARN."
+  }
+}
+
+variable "reports_key_prefix" {
+  type        = string
+  description = "Key prefix under which report objects live; the report Lambdas may touch only objects below it (\"\" = the whole bucket)."
+  default     = ""
+
+  validation {
+    condition     = var.reports_key_prefix == "" || can(regex("^[^*?]+/$", var.reports_key_prefix))
+    error_message = "reports_key_prefix must be empty or end with '/' and contain no wildcards."
+  }
+}
+
+variable "notifications_queue_arn" {
+  type        = string
+  description = "ARN of the SQS queue SP-API sends notifications to (the processor reads it)."
+
+  validation {
+    condition     = can(regex("^arn:aws[a-zA-Z-]*:sqs:[a-z0-9-]+:[0-9]{12}:.+$", var.notifications_queue_arn))
+    error_message = "notifications_queue_arn must be an SQS queue ARN."
+  }
+}
+
+variable "state_machine_arn" {
+  type        = string
+  description = "ARN of the report workflow state machine (the processor starts executions of it)."
+
+  validation {
+    condition     = can(regex("^arn:aws[a-zA-Z-]*:states:[a-z0-9-]+:[0-9]{12}:stateMachine:.+$", var.state_machine_arn))
+    error_message = "state_machine_arn must be a Step Functions state machine ARN."
+  }
+}
+
+variable "notifications_topic_arn" {
+  type        = string
+  description = "ARN of the SNS topic the report notifier publishes to."
+
+  validation {
+    condition     = can(regex("^arn:aws[a-zA-Z-]*:sns:[a-z0-9-]+:[0-9]{12}:.+$", var.notifications_topic_arn))
+    error_message = "notifications_topic_arn must be an SNS topic ARN."
+  }
+}
+
+variable "api_execution_arn" {
+  type        = string
+  description = "Execution ARN of the REST API (`arn:aws:execute-api:region:account:api-id`); the invoke role may call its methods only."
+
+  validation {
+    condition     = can(regex("^arn:aws[a-zA-Z-]*:execute-api:[a-z0-9-]+:[0-9]{12}:[a-z0-9]+$", var.api_execution_arn))
+    error_message = "api_execution_arn must be an execute-api ARN without stage or method."
+  }
+}
+
+variable "api_stage_name" {
+  type        = string
+  description = "Stage of the REST API the invoke role may call."
+  default     = "prod"
+}
+
+variable "api_invoke_trusted_principal_arns" {
+  type        = list(string)
+  description = "IAM principals (roles, users or account roots) allowed to assume the API invoke role; empty means this account's root, i.e. any principal of the account whose own policy allows it."
+  default     = []
+
+  validation {
+    condition     = alltrue([for arn in var.api_invoke_trusted_principal_arns : can(regex("^arn:aws[a-zA-Z-]*:(iam|sts)::[0-9]{12}:.+$", arn))])
+    error_message = "api_invoke_trusted_principal_arns must contain IAM principal ARNs only (no '*')."
+  }
+}
+
+variable "create_api_invoke_user" {
+  type        = bool
+  description = "Create an IAM user allowed to assume the API invoke role, like the reference Quick Start does. Access keys are not created here (they would land in the state): create them out of band."
+  default     = false
+}
+
+variable "spapi_notifications_account_id" {
+  type        = string
+  description = "AWS account SP-API sends notifications from; it must be able to use the data key to write to the encrypted queue."
+  default     = "437568002678"
+
+  validation {
+    condition     = can(regex("^[0-9]{12}$", var.spapi_notifications_account_id))
+    error_message = "spapi_notifications_account_id must be a 12-digit AWS account id."
+  }
+}
+
+variable "key_administrator_arns" {
+  type        = list(string)
+  description = "Principals that administer the tokens key (no cryptographic use); empty means this account's root, so IAM policies decide who administers it."
+  default     = []
+}
+
+variable "kms_deletion_window_days" {
+  type        = number
+  description = "Waiting period before a scheduled key deletion takes effect."
+  default     = 30
+
+  validation {
+    condition     = var.kms_deletion_window_days >= 7 && var.kms_deletion_window_days <= 30
+    error_message = "kms_deletion_window_days must be between 7 and 30."
+  }
+}
+
+variable "secret_recovery_window_days" {
+  type        = number
+  description = "Days a deleted LWA credentials secret can be restored (0 deletes it at once)."
+  default     = 30
+
+  validation {
+    condition     = var.secret_recovery_window_days == 0 || (var.secret_recovery_window_days >= 7 && var.secret_recovery_window_days <= 30)
+    error_message = "secret_recovery_window_days must be 0 or between 7 and 30."
+  }
+}
+
+variable "lwa_client_id" {
+  type        = string
+  description = "LWA client id of the SP-API application. When null, the secret is created empty and its value set out of band (`aws secretsmanager put-secret-value`)."
+  default     = null
+}
+
+variable "lwa_client_secret" {
+  type        = string
+  description = "LWA client secret; ephemeral and written through the write-only `secret_string_wo`, so it never lands in plan or state. Required when lwa_client_id is set."
+  default     = null
+  sensitive   = true
+  ephemeral   = true
+}
+
+variable "lwa_credentials_version" {
+  type        = number
+  description = "Bump to push a new lwa_client_id/lwa_client_secret into the secret (write-only values cannot be diffed)."
+  default     = 1
+
+  validation {
+    condition     = var.lwa_credentials_version >= 1
+    error_message = "lwa_credentials_version must be a positive number."
+  }
+}

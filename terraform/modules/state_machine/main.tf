@@ -1,0 +1,184 @@
+# State machine: the report workflow (ASL in report_workflow.asl.json, rendered with the function ARNs), the two
+# Lambdas it invokes, the SNS topic that emails people, and the alarms that tell them when something is stuck.
+
+data "aws_caller_identity" "current" {}
+
+locals {
+  state_machine_name = "${var.name_prefix}-report-workflow"
+  topic_name         = "${var.name_prefix}-report-notifications"
+
+  function_descriptions = {
+    report_storer   = "Streams a finished report document from SP-API into S3"
+    report_notifier = "Presigns the stored report and emails the outcome through SNS"
+  }
+  extra_environment = {
+    report_storer   = {}
+    report_notifier = { NOTIFICATIONS_TOPIC_ARN = aws_sns_topic.this.arn }
+  }
+}
+
+module "function" {
+  source   = "../lambda_function"
+  for_each = var.functions
+
+  function_name                  = "${var.name_prefix}-${replace(each.key, "_", "-")}"
+  description                    = local.function_descriptions[each.key]
+  handler                        = "handlers.${each.key}.handler"
+  runtime                        = each.value.runtime
+  architecture                   = each.value.architecture
+  role_arn                       = each.value.role_arn
+  memory_size                    = each.value.memory_size
+  timeout                        = each.value.timeout
+  reserved_concurrent_executions = each.value.reserved_concurrent_executions
+  log_retention_days             = each.value.log_retention_days
+  environment_variables          = merge(each.value.environment_variables, local.extra_environment[each.key])
+  kms_key_arn                    = var.kms_key_arn
+  package                        = each.value.package
+  tags                           = var.tags
+}
+
+resource "aws_cloudwatch_log_group" "this" {
+  # The vendedlogs path keeps Step Functions' log delivery within CloudWatch Logs' resource-policy size limit.
+  name              = "/aws/vendedlogs/states/${local.state_machine_name}"
+  retention_in_days = var.log_retention_days
+  kms_key_id        = var.kms_key_arn
+  tags              = var.tags
+}
+
+resource "aws_iam_role" "this" {
+  name        = local.state_machine_name
+  description = "Execution role of the ${local.state_machine_name} state machine"
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Sid       = "StepFunctionsAssumesForThisAccountOnly"
+      Effect    = "Allow"
+      Principal = { Service = "states.amazonaws.com" }
+      Action    = "sts:AssumeRole"
+      Condition = { StringEquals = { "aws:SourceAccount" = data.aws_caller_identity.current.account_id } }
+    }]
+  })
+  tags = var.tags
+}
+
+resource "aws_iam_role_policy" "this" {
+  name = "${local.state_machine_name}-access"
+  role = aws_iam_role.this.name
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid    = "InvokeTheWorkflowFunctionsOnly"
+        Effect = "Allow"
+        Action = "lambda:InvokeFunction"
+        # The function ARN and its qualified forms (version/alias), as the lambda:invoke integration may use either.
+        Resource = flatten([for f in module.function : [f.function_arn, "${f.function_arn}:*"]])
+      },
+      {
+        Sid    = "DeliverExecutionLogs"
+        Effect = "Allow"
+        Action = [
+          "logs:CreateLogDelivery",
+          "logs:GetLogDelivery",
+          "logs:UpdateLogDelivery",
+          "logs:DeleteLogDelivery",
+          "logs:ListLogDeliveries",
+          "logs:PutResourcePolicy",
+          "logs:DescribeResourcePolicies",
+          "logs:DescribeLogGroups",
+        ]
+        # CloudWatch Logs' vended-log-delivery actions support no resource-level permissions: AWS requires "*".
+        Resource = "*"
+      },
+      {
+        Sid    = "SendTraces"
+        Effect = "Allow"
+        Action = ["xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules", "xray:GetSamplingTargets"]
+        # X-Ray's trace and sampling actions support no resource-level permissions: AWS requires "*".
+        Resource = "*"
+      },
+    ]
+  })
+}
+
+resource "aws_sfn_state_machine" "this" {
+  name     = local.state_machine_name
+  type     = "STANDARD"
+  role_arn = aws_iam_role.this.arn
+  definition = templatefile("${path.module}/report_workflow.asl.json", {
+    report_storer_arn   = module.function["report_storer"].function_arn
+    report_notifier_arn = module.function["report_notifier"].function_arn
+  })
+
+  logging_configuration {
+    log_destination = "${aws_cloudwatch_log_group.this.arn}:*"
+    level           = "ERROR"
+    # Execution data would copy inputs and outputs into the logs; errors alone are enough to act on.
+    include_execution_data = false
+  }
+
+  tracing_configuration {
+    enabled = true
+  }
+
+  tags = var.tags
+
+  depends_on = [aws_iam_role_policy.this]
+}
+
+resource "aws_sns_topic" "this" {
+  name              = local.topic_name
+  kms_master_key_id = var.kms_key_arn
+  tags              = var.tags
+}
+
+resource "aws_sns_topic_policy" "this" {
+  arn = aws_sns_topic.this.arn
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid       = "AccountManagesAndPublishes"
+        Effect    = "Allow"
+        Principal = { AWS = "arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:root" }
+        Action = [
+          "sns:GetTopicAttributes",
+          "sns:SetTopicAttributes",
+          "sns:AddPermission",
+          "sns:RemovePermission",
+          "sns:DeleteTopic",
+          "sns:Subscribe",
+          "sns:ListSubscriptionsByTopic",
+          "sns:Publish",
+        ]
+        Resource = aws_sns_topic.this.arn
+      },
+      {
+        Sid       = "CloudWatchAlarmsOfThisAccountPublish"
+        Effect    = "Allow"
+        Principal = { Service = "cloudwatch.amazonaws.com" }
+        Action    = "sns:Publish"
+        Resource  = aws_sns_topic.this.arn
+        Condition = { StringEquals = { "aws:SourceAccount" = data.aws_caller_identity.current.account_id } }
+      },
+      {
+        Sid       = "DenyRequestsWithoutTls"
+        Effect    = "Deny"
+        Principal = "*" # a Deny for everyone: no principal may use plain HTTP
+        Action    = "sns:Publish"
+        Resource  = aws_sns_topic.this.arn
+        Condition = { Bool = { "aws:SecureTransport" = "false" } }
+      },
+    ]
+  })
+}
+
+data "aws_partition" "current" {}
+
+resource "aws_sns_topic_subscription" "email" {
+  count = var.notification_email == null ? 0 : 1
+
+  topic_arn = aws_sns_topic.this.arn
+  protocol  = "email"
+  endpoint  = var.notification_email
+}

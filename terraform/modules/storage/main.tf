@@ -1,0 +1,183 @@
+# Storage: the refresh-token and report-record tables and the reports bucket, all under one customer-managed key.
+
+data "aws_caller_identity" "current" {}
+data "aws_region" "current" {}
+
+locals {
+  bucket_name = coalesce(var.bucket_name, "${var.name_prefix}-reports-${data.aws_caller_identity.current.account_id}-${data.aws_region.current.name}")
+}
+
+resource "aws_dynamodb_table" "tokens" {
+  name                        = "${var.name_prefix}-tokens"
+  billing_mode                = "PAY_PER_REQUEST"
+  hash_key                    = "SellerId"
+  deletion_protection_enabled = var.deletion_protection
+
+  attribute {
+    name = "SellerId"
+    type = "S"
+  }
+
+  server_side_encryption {
+    enabled     = true
+    kms_key_arn = var.kms_key_arn
+  }
+
+  point_in_time_recovery {
+    enabled = var.point_in_time_recovery
+  }
+
+  tags = var.tags
+}
+
+resource "aws_dynamodb_table" "reports" {
+  name                        = "${var.name_prefix}-reports"
+  billing_mode                = "PAY_PER_REQUEST"
+  hash_key                    = "ReportId"
+  deletion_protection_enabled = var.deletion_protection
+
+  attribute {
+    name = "ReportId"
+    type = "S"
+  }
+
+  ttl {
+    attribute_name = "ExpiresAt"
+    enabled        = true
+  }
+
+  server_side_encryption {
+    enabled     = true
+    kms_key_arn = var.kms_key_arn
+  }
+
+  point_in_time_recovery {
+    enabled = var.point_in_time_recovery
+  }
+
+  tags = var.tags
+}
+
+resource "aws_s3_bucket" "reports" {
+  # checkov:skip=CKV_AWS_144:Reports can be pulled again from SP-API; cross-region replication is an estate decision, not this module's.
+  # checkov:skip=CKV2_AWS_62:Nothing consumes object events: the workflow emails the link itself.
+  # checkov:skip=CKV_AWS_18:Server access logging goes to var.access_log_bucket, which the estate owns; checkov cannot see the optional logging resource.
+  bucket        = local.bucket_name
+  force_destroy = !var.deletion_protection
+  tags          = var.tags
+}
+
+resource "aws_s3_bucket_ownership_controls" "reports" {
+  bucket = aws_s3_bucket.reports.id
+  rule {
+    object_ownership = "BucketOwnerEnforced"
+  }
+}
+
+resource "aws_s3_bucket_public_access_block" "reports" {
+  bucket                  = aws_s3_bucket.reports.id
+  block_public_acls       = true
+  block_public_policy     = true
+  ignore_public_acls      = true
+  restrict_public_buckets = true
+}
+
+resource "aws_s3_bucket_versioning" "reports" {
+  bucket = aws_s3_bucket.reports.id
+  versioning_configuration {
+    status = "Enabled"
+  }
+}
+
+resource "aws_s3_bucket_server_side_encryption_configuration" "reports" {
+  bucket = aws_s3_bucket.reports.id
+  rule {
+    apply_server_side_encryption_by_default {
+      sse_algorithm     = "aws:kms"
+      kms_master_key_id = var.kms_key_arn
+    }
+    bucket_key_enabled = true
+  }
+}
+
+resource "aws_s3_bucket_lifecycle_configuration" "reports" {
+  bucket = aws_s3_bucket.reports.id
+
+  rule {
+    id     = "reports"
+    status = "Enabled"
+    filter {}
+
+    abort_incomplete_multipart_upload {
+      days_after_initiation = var.abort_incomplete_multipart_upload_days
+    }
+
+    noncurrent_version_expiration {
+      noncurrent_days = var.noncurrent_version_expiration_days
+    }
+
+    dynamic "transition" {
+      for_each = var.transition_to_infrequent_access_days == null ? [] : [var.transition_to_infrequent_access_days]
+      content {
+        days          = transition.value
+        storage_class = "STANDARD_IA"
+      }
+    }
+
+    dynamic "expiration" {
+      for_each = var.report_expiration_days == null ? [] : [var.report_expiration_days]
+      content {
+        days = expiration.value
+      }
+    }
+  }
+
+  # Versioning must be on before noncurrent-version rules mean anything.
+  depends_on = [aws_s3_bucket_versioning.reports]
+}
+
+resource "aws_s3_bucket_logging" "reports" {
+  count = var.access_log_bucket == null ? 0 : 1
+
+  bucket        = aws_s3_bucket.reports.id
+  target_bucket = var.access_log_bucket
+  target_prefix = "${local.bucket_name}/"
+}
+
+resource "aws_s3_bucket_policy" "reports" {
+  bucket = aws_s3_bucket.reports.id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid       = "DenyRequestsWithoutTls"
+        Effect    = "Deny"
+        Principal = "*" # a Deny for everyone: no principal may use plain HTTP
+        Action    = "s3:*"
+        Resource  = [aws_s3_bucket.reports.arn, "${aws_s3_bucket.reports.arn}/*"]
+        Condition = { Bool = { "aws:SecureTransport" = "false" } }
+      },
+      {
+        # Uploads without an encryption header get the bucket default (this key); one that asks for anything
+        # else is refused.
+        Sid       = "DenyUploadsNotEncryptedWithTheBucketKey"
+        Effect    = "Deny"
+        Principal = "*" # a Deny for everyone
+        Action    = "s3:PutObject"
+        Resource  = "${aws_s3_bucket.reports.arn}/*"
+        Condition = { StringNotEqualsIfExists = { "s3:x-amz-server-side-encryption" = "aws:kms" } }
+      },
+      {
+        Sid       = "DenyUploadsWithAnotherKmsKey"
+        Effect    = "Deny"
+        Principal = "*" # a Deny for everyone
+        Action    = "s3:PutObject"
+        Resource  = "${aws_s3_bucket.reports.arn}/*"
+        Condition = { StringNotEqualsIfExists = { "s3:x-amz-server-side-encryption-aws-kms-key-id" = var.kms_key_arn } }
+      },
+    ]
+  })
+
+  # A public-access block applied after a policy can race with it; apply the block first.
+  depends_on = [aws_s3_bucket_public_access_block.reports]
+}

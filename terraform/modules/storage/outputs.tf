@@ -1,0 +1,29 @@
+output "tokens_table_name" {
+  description = "Name of the refresh-token table (hash key SellerId)."
+  value       = aws_dynamodb_table.tokens.name
+}
+
+output "tokens_table_arn" {
+  description = "ARN of the refresh-token table."
+  value       = aws_dynamodb_table.tokens.arn
+}
+
+output "reports_table_name" {
+  description = "Name of the report-record table (hash key ReportId, TTL attribute ExpiresAt)."
+  value       = aws_dynamodb_table.reports.name
+}
+
+output "reports_table_arn" {
+  description = "ARN of the report-record table."
+  value       = aws_dynamodb_table.reports.arn
+}
+
+output "reports_bucket_name" {
+  description = "Name of the reports bucket."
+  value       = aws_s3_bucket.reports.bucket
+}
+
+output "reports_bucket_arn" {
+  description = "ARN of the reports bucket."
+  value       = aws_s3_bucket.reports.arn
+}

@@ -1,0 +1,98 @@
+variable "name_prefix" {
+  type        = string
+  description = "Prefix of every name this module creates (tables, bucket), so several stacks fit in one account."
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{0,22}[a-z0-9]$", var.name_prefix))
+    error_message = "name_prefix must be 2-24 characters: lowercase letters, digits and '-', starting with a letter and not ending with '-'."
+  }
+}
+
+variable "tags" {
+  type        = map(string)
+  description = "Tags applied to every resource of the module."
+  default     = {}
+}
+
+variable "kms_key_arn" {
+  type        = string
+  description = "Customer-managed KMS key that encrypts both tables and the bucket (SSE-KMS with bucket keys)."
+
+  validation {
+    condition     = can(regex("^arn:aws[a-zA-Z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/.+$", var.kms_key_arn))
+    error_message = "kms_key_arn must be a KMS key ARN (not an alias)."
+  }
+}
+
+variable "bucket_name" {
+  type        = string
+  description = "Name of the reports bucket; null derives `<name_prefix>-reports-<account id>-<region>` (bucket names are global)."
+  default     = null
+
+  validation {
+    condition     = var.bucket_name == null || can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.bucket_name))
+    error_message = "bucket_name must be a valid S3 bucket name (3-63 lowercase letters, digits, '.' or '-')."
+  }
+}
+
+variable "deletion_protection" {
+  type        = bool
+  description = "Protect both tables from deletion and keep the bucket from being destroyed while it holds objects (force_destroy = !deletion_protection)."
+  default     = true
+}
+
+variable "point_in_time_recovery" {
+  type        = bool
+  description = "Enable point-in-time recovery on both tables."
+  default     = true
+}
+
+variable "report_expiration_days" {
+  type        = number
+  description = "Days after which stored reports expire; null keeps them."
+  default     = null
+
+  validation {
+    condition     = var.report_expiration_days == null || try(var.report_expiration_days >= 1, false)
+    error_message = "report_expiration_days must be null or at least 1."
+  }
+}
+
+variable "transition_to_infrequent_access_days" {
+  type        = number
+  description = "Days after which stored reports move to STANDARD_IA; null never moves them."
+  default     = 30
+
+  validation {
+    condition     = var.transition_to_infrequent_access_days == null || try(var.transition_to_infrequent_access_days >= 30, false)
+    error_message = "transition_to_infrequent_access_days must be null or at least 30 (S3 minimum for STANDARD_IA)."
+  }
+}
+
+variable "noncurrent_version_expiration_days" {
+  type        = number
+  description = "Days after which overwritten or deleted report versions are removed."
+  default     = 30
+
+  validation {
+    condition     = var.noncurrent_version_expiration_days >= 1
+    error_message = "noncurrent_version_expiration_days must be at least 1."
+  }
+}
+
+variable "abort_incomplete_multipart_upload_days" {
+  type        = number
+  description = "Days after which abandoned multipart uploads are cleaned up."
+  default     = 1
+
+  validation {
+    condition     = var.abort_incomplete_multipart_upload_days >= 1
+    error_message = "abort_incomplete_multipart_upload_days must be at least 1."
+  }
+}
+
+variable "access_log_bucket" {
+  type        = string
+  description = "Existing bucket that receives S3 server access logs of the reports bucket; null disables access logging."
+  default     = null
+}

@@ -1,0 +1,93 @@
+output "api_endpoint_urls" {
+  description = "Invoke URL per endpoint: tokens (POST), notifications (POST), reports (POST) and report (GET, `{reportId}` to fill in)."
+  value       = module.api.endpoint_urls
+}
+
+output "api_base_url" {
+  description = "Base URL of the API's prod stage."
+  value       = module.api.stage_invoke_url
+}
+
+output "api_id" {
+  description = "ID of the REST API."
+  value       = module.api.rest_api_id
+}
+
+output "api_invoke_role_arn" {
+  description = "Role callers assume to sign (SigV4) their API requests."
+  value       = module.security.api_invoke_role_arn
+}
+
+output "queue_url" {
+  description = "URL of the SP-API notifications queue."
+  value       = module.queue.queue_url
+}
+
+output "queue_arn" {
+  description = "ARN of the SP-API notifications queue (the SP-API destination)."
+  value       = module.queue.queue_arn
+}
+
+output "dlq_url" {
+  description = "URL of the notifications dead-letter queue."
+  value       = module.queue.dlq_url
+}
+
+output "reports_bucket_name" {
+  description = "Bucket the reports are stored in."
+  value       = module.storage.reports_bucket_name
+}
+
+output "tokens_table_name" {
+  description = "DynamoDB table of encrypted refresh tokens."
+  value       = module.storage.tokens_table_name
+}
+
+output "reports_table_name" {
+  description = "DynamoDB table of report records."
+  value       = module.storage.reports_table_name
+}
+
+output "state_machine_arn" {
+  description = "ARN of the report workflow state machine."
+  value       = module.state_machine.state_machine_arn
+}
+
+output "notifications_topic_arn" {
+  description = "SNS topic of report emails and alarms."
+  value       = module.state_machine.topic_arn
+}
+
+output "lwa_credentials_secret_arn" {
+  description = "Secret holding the LWA app credentials JSON {\"client_id\", \"client_secret\"}."
+  value       = module.security.lwa_credentials_secret_arn
+}
+
+output "data_kms_key_arn" {
+  description = "ARN of the data key."
+  value       = module.security.data_kms_key_arn
+}
+
+output "tokens_kms_key_arn" {
+  description = "ARN of the refresh-token key."
+  value       = module.security.tokens_kms_key_arn
+}
+
+output "function_names" {
+  description = "Lambda function name per function key (token_storage, notifications_subscriber, report_creator, report_status, notifications_processor, report_storer, report_notifier)."
+  value = merge(
+    module.api.function_names,
+    module.state_machine.function_names,
+    { notifications_processor = module.queue.processor_function_name },
+  )
+}
+
+output "artifacts_bucket_name" {
+  description = "Bucket holding the deployed Lambda zips."
+  value       = aws_s3_bucket.artifacts.bucket
+}
+
+output "spapi_destination_name" {
+  description = "Name the subscriber gives the SP-API notification destination."
+  value       = local.spapi_destination_name
+}

@@ -1,0 +1,250 @@
+# The root stack with the mocked aws provider: names, wiring between modules, the Lambda environment contract
+# the handlers rely on, and the root variables' validation. Run by scripts/terraform_checks.py, which builds the
+# stand-in zips this test hashes (../.build/terraform-test-packages).
+
+mock_provider "aws" {
+  source          = "./tests/mocks"
+  override_during = plan
+}
+
+variables {
+  name_prefix        = "acme-test"
+  lambda_package_dir = "../.build/terraform-test-packages"
+  notification_email = "reports@example.com"
+  tags               = { Project = "sp-reports" }
+}
+
+run "every_function_is_named_with_the_prefix" {
+  command = plan
+
+  assert {
+    condition     = length(output.function_names) == 7
+    error_message = "The stack must deploy exactly seven functions."
+  }
+
+  assert {
+    condition     = alltrue([for name in values(output.function_names) : startswith(name, "acme-test-")])
+    error_message = "Every function name must start with the name prefix."
+  }
+
+  assert {
+    condition     = output.function_names["report_storer"] == "acme-test-report-storer"
+    error_message = "Function names must be <prefix>-<function with dashes>."
+  }
+}
+
+run "tables_bucket_queue_and_topic_are_named_with_the_prefix" {
+  command = plan
+
+  assert {
+    condition     = output.tokens_table_name == "acme-test-tokens" && output.reports_table_name == "acme-test-reports"
+    error_message = "Table names must carry the prefix."
+  }
+
+  assert {
+    condition     = startswith(output.reports_bucket_name, "acme-test-reports-123456789012-")
+    error_message = "The reports bucket name must carry the prefix and the account id."
+  }
+
+  assert {
+    condition     = startswith(output.artifacts_bucket_name, "acme-test-artifacts-")
+    error_message = "The artifacts bucket name must carry the prefix."
+  }
+
+  assert {
+    condition     = output.spapi_destination_name == "acme-test-notifications"
+    error_message = "The SP-API destination name defaults to <prefix>-notifications."
+  }
+}
+
+run "endpoint_urls_cover_every_route" {
+  command = plan
+
+  assert {
+    condition     = toset(keys(output.api_endpoint_urls)) == toset(["tokens", "notifications", "reports", "report"])
+    error_message = "There must be one endpoint URL per route."
+  }
+
+  assert {
+    condition     = output.api_endpoint_urls["tokens"] == "https://abc123defg.execute-api.us-east-1.amazonaws.com/prod/tokens"
+    error_message = "Endpoint URLs must be the stage URL plus the resource path."
+  }
+}
+
+run "lambda_environment_matches_the_handlers_contract" {
+  command = plan
+
+  assert {
+    condition = toset(keys(local.api_environment["token_storage"])) == toset([
+      "TOKENS_TABLE_NAME", "TOKENS_KMS_KEY_ID", "LWA_CREDENTIALS_SECRET_ARN",
+    ])
+    error_message = "token_storage environment differs from the contract."
+  }
+
+  assert {
+    condition = toset(keys(local.api_environment["notifications_subscriber"])) == toset([
+      "TOKENS_TABLE_NAME", "LWA_CREDENTIALS_SECRET_ARN", "NOTIFICATIONS_QUEUE_ARN", "SPAPI_DESTINATION_NAME",
+    ])
+    error_message = "notifications_subscriber environment differs from the contract."
+  }
+
+  assert {
+    condition = toset(keys(local.api_environment["report_creator"])) == toset([
+      "TOKENS_TABLE_NAME", "REPORTS_TABLE_NAME", "LWA_CREDENTIALS_SECRET_ARN", "REPORT_RECORD_TTL_DAYS",
+    ])
+    error_message = "report_creator environment differs from the contract."
+  }
+
+  assert {
+    condition = toset(keys(local.api_environment["report_status"])) == toset([
+      "REPORTS_TABLE_NAME", "REPORTS_BUCKET_NAME", "PRESIGNED_URL_TTL_SECONDS",
+    ])
+    error_message = "report_status environment differs from the contract."
+  }
+
+  assert {
+    condition = toset(keys(local.processor_environment)) == toset([
+      "REPORTS_TABLE_NAME", "STATE_MACHINE_ARN", "PROCESS_UNREQUESTED_REPORTS",
+    ])
+    error_message = "notifications_processor environment differs from the contract."
+  }
+
+  assert {
+    condition     = local.processor_environment["PROCESS_UNREQUESTED_REPORTS"] == "false"
+    error_message = "Unrequested reports are skipped by default."
+  }
+
+  assert {
+    condition = toset(keys(local.workflow_environment["report_storer"])) == toset([
+      "TOKENS_TABLE_NAME", "REPORTS_TABLE_NAME", "LWA_CREDENTIALS_SECRET_ARN", "REPORTS_BUCKET_NAME", "REPORTS_KMS_KEY_ID",
+    ])
+    error_message = "report_storer environment differs from the contract."
+  }
+
+  assert {
+    condition     = local.workflow_environment["report_storer"]["REPORTS_KMS_KEY_ID"] == output.data_kms_key_arn
+    error_message = "report_storer must upload with the data key, the one the bucket policy demands."
+  }
+
+  assert {
+    condition = toset(keys(local.workflow_environment["report_notifier"])) == toset([
+      "REPORTS_TABLE_NAME", "REPORTS_BUCKET_NAME", "PRESIGNED_URL_TTL_SECONDS",
+    ])
+    error_message = "report_notifier environment differs from the contract (NOTIFICATIONS_TOPIC_ARN comes from the state_machine module)."
+  }
+
+  assert {
+    condition = toset(keys(local.common_environment)) == toset([
+      "POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE", "LOG_LEVEL",
+    ])
+    error_message = "Without endpoint overrides, only the Powertools settings are common to every function."
+  }
+}
+
+run "endpoint_overrides_reach_every_function" {
+  command = plan
+
+  variables {
+    spapi_endpoint_url          = "http://127.0.0.1:8080"
+    lwa_endpoint_url            = "http://127.0.0.1:8080/auth/o2/token"
+    process_unrequested_reports = true
+  }
+
+  assert {
+    condition     = local.common_environment["SPAPI_ENDPOINT_URL"] == "http://127.0.0.1:8080" && local.common_environment["LWA_ENDPOINT_URL"] == "http://127.0.0.1:8080/auth/o2/token"
+    error_message = "Endpoint overrides must be in the environment every function gets."
+  }
+
+  assert {
+    condition     = local.processor_environment["PROCESS_UNREQUESTED_REPORTS"] == "true"
+    error_message = "process_unrequested_reports must reach the processor as \"true\"."
+  }
+}
+
+run "lambda_code_is_uploaded_encrypted_under_content_addressed_keys" {
+  command = plan
+
+  assert {
+    condition     = length(aws_s3_object.lambda) == 7
+    error_message = "Every function's zip must be uploaded."
+  }
+
+  assert {
+    condition     = alltrue([for f, o in aws_s3_object.lambda : can(regex("^lambda/${f}/[0-9a-f]{64}\\.zip$", o.key))])
+    error_message = "Zip keys must be lambda/<function>/<sha256>.zip so a new build is a new object."
+  }
+
+  assert {
+    condition     = alltrue([for o in aws_s3_object.lambda : o.kms_key_id == output.data_kms_key_arn])
+    error_message = "Zips must be encrypted with the data key."
+  }
+
+  assert {
+    condition = alltrue(flatten([
+      for rule in aws_s3_bucket_server_side_encryption_configuration.artifacts.rule : [
+        for d in rule.apply_server_side_encryption_by_default : d.sse_algorithm == "aws:kms" && d.kms_master_key_id == output.data_kms_key_arn
+      ]
+    ]))
+    error_message = "The artifacts bucket must default to SSE-KMS."
+  }
+
+  assert {
+    condition     = aws_s3_bucket_public_access_block.artifacts.block_public_policy && aws_s3_bucket_public_access_block.artifacts.restrict_public_buckets
+    error_message = "The artifacts bucket must block public access."
+  }
+
+  assert {
+    condition     = jsondecode(aws_s3_bucket_policy.artifacts.policy).Statement[0].Condition.Bool["aws:SecureTransport"] == "false" && jsondecode(aws_s3_bucket_policy.artifacts.policy).Statement[0].Effect == "Deny"
+    error_message = "The artifacts bucket must refuse plain HTTP."
+  }
+}
+
+run "invalid_name_prefix_is_rejected" {
+  command = plan
+
+  variables {
+    name_prefix = "Bad_Prefix"
+  }
+
+  expect_failures = [var.name_prefix]
+}
+
+run "presigned_url_lifetime_beyond_sigv4_limit_is_rejected" {
+  command = plan
+
+  variables {
+    presigned_url_ttl_seconds = 604801
+  }
+
+  expect_failures = [var.presigned_url_ttl_seconds]
+}
+
+run "memory_size_for_an_unknown_function_is_rejected" {
+  command = plan
+
+  variables {
+    lambda_memory_sizes = { report_uploader = 512 }
+  }
+
+  expect_failures = [var.lambda_memory_sizes]
+}
+
+run "malformed_notification_email_is_rejected" {
+  command = plan
+
+  variables {
+    notification_email = "not-an-address"
+  }
+
+  expect_failures = [var.notification_email]
+}
+
+run "non_python_runtime_is_rejected" {
+  command = plan
+
+  variables {
+    lambda_runtime = "nodejs20.x"
+  }
+
+  expect_failures = [var.lambda_runtime]
+}

@@ -1,0 +1,227 @@
+variable "region" {
+  type        = string
+  description = "AWS region of the stack (SP-API notifications reach an SQS queue in any region)."
+  default     = "us-east-1"
+
+  validation {
+    condition     = can(regex("^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-[0-9]$", var.region))
+    error_message = "region must be an AWS region code such as us-east-1."
+  }
+}
+
+variable "name_prefix" {
+  type        = string
+  description = "Prefix of every resource name, so several stacks fit in one account."
+  default     = "sp-reports"
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{0,22}[a-z0-9]$", var.name_prefix))
+    error_message = "name_prefix must be 2-24 characters: lowercase letters, digits and '-', starting with a letter and not ending with '-'."
+  }
+}
+
+variable "tags" {
+  type        = map(string)
+  description = "Tags applied to every taggable resource."
+  default     = {}
+}
+
+variable "notification_email" {
+  type        = string
+  description = "Address that receives report emails and alarms (it must confirm the SNS subscription); null subscribes nobody."
+  default     = null
+
+  validation {
+    condition     = var.notification_email == null || can(regex("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", var.notification_email))
+    error_message = "notification_email must be an email address."
+  }
+}
+
+variable "presigned_url_ttl_seconds" {
+  type        = number
+  description = "Lifetime of the report download links (SigV4 presigned URLs last at most 7 days)."
+  default     = 86400
+
+  validation {
+    condition     = var.presigned_url_ttl_seconds >= 60 && var.presigned_url_ttl_seconds <= 604800
+    error_message = "presigned_url_ttl_seconds must be between 60 and 604800 (7 days, the SigV4 maximum)."
+  }
+}
+
+variable "report_record_ttl_days" {
+  type        = number
+  description = "Days a report record stays in the reports table before DynamoDB's TTL removes it."
+  default     = 90
+
+  validation {
+    condition     = var.report_record_ttl_days >= 1 && var.report_record_ttl_days <= 3650
+    error_message = "report_record_ttl_days must be between 1 and 3650."
+  }
+}
+
+variable "process_unrequested_reports" {
+  type        = bool
+  description = "Also store reports the application did not request (SP-API announces scheduled reports too)."
+  default     = false
+}
+
+variable "log_retention_days" {
+  type        = number
+  description = "Retention of every log group (functions, state machine, API access logs), in days."
+  default     = 365
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
+    error_message = "log_retention_days must be a value CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288 or 3653)."
+  }
+}
+
+variable "log_level" {
+  type        = string
+  description = "LOG_LEVEL of every function (Powertools Logger)."
+  default     = "INFO"
+
+  validation {
+    condition     = contains(["DEBUG", "INFO", "WARNING", "ERROR"], var.log_level)
+    error_message = "log_level must be DEBUG, INFO, WARNING or ERROR."
+  }
+}
+
+variable "metrics_namespace" {
+  type        = string
+  description = "CloudWatch namespace of the functions' custom metrics (POWERTOOLS_METRICS_NAMESPACE)."
+  default     = "SpReports"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9._/#:-]{1,255}$", var.metrics_namespace)) && !startswith(var.metrics_namespace, "AWS/")
+    error_message = "metrics_namespace must be 1-255 characters of letters, digits and . _ / # : - and must not start with AWS/."
+  }
+}
+
+variable "lambda_runtime" {
+  type        = string
+  description = "Runtime of every function; scripts/package_lambdas.py reads this default to build dependencies for it."
+  default     = "python3.13"
+
+  validation {
+    condition     = can(regex("^python3\\.(1[1-9]|[2-9][0-9])$", var.lambda_runtime))
+    error_message = "lambda_runtime must be a Python 3.11+ Lambda runtime such as python3.13."
+  }
+}
+
+variable "lambda_architecture" {
+  type        = string
+  description = "Architecture of every function; scripts/package_lambdas.py reads this default to pick binary wheels."
+  default     = "x86_64"
+
+  validation {
+    condition     = contains(["x86_64", "arm64"], var.lambda_architecture)
+    error_message = "lambda_architecture must be x86_64 or arm64."
+  }
+}
+
+variable "lambda_memory_sizes" {
+  type        = map(number)
+  description = "Memory (MB) per function, overriding the defaults (256 MB; 512 MB for report_storer). Keys are function names such as report_storer."
+  default     = {}
+
+  validation {
+    condition     = alltrue([for k, v in var.lambda_memory_sizes : contains(["token_storage", "notifications_subscriber", "report_creator", "report_status", "notifications_processor", "report_storer", "report_notifier"], k) && v >= 128 && v <= 10240])
+    error_message = "lambda_memory_sizes keys must be function names (token_storage, notifications_subscriber, report_creator, report_status, notifications_processor, report_storer, report_notifier) and values 128-10240."
+  }
+}
+
+variable "lambda_timeouts" {
+  type        = map(number)
+  description = "Timeout (seconds) per function, overriding the defaults (29 s for API functions, 60 s for the processor, 300 s for report_storer, 60 s for report_notifier)."
+  default     = {}
+
+  validation {
+    condition     = alltrue([for k, v in var.lambda_timeouts : contains(["token_storage", "notifications_subscriber", "report_creator", "report_status", "notifications_processor", "report_storer", "report_notifier"], k) && v >= 1 && v <= 900])
+    error_message = "lambda_timeouts keys must be function names (token_storage, notifications_subscriber, report_creator, report_status, notifications_processor, report_storer, report_notifier) and values 1-900."
+  }
+}
+
+variable "lambda_package_dir" {
+  type        = string
+  description = "Directory with the zips built by `scripts/package_lambdas.py` (`<function>.zip`); null means `../.build/lambda` next to this module, where `make package` writes them."
+  default     = null
+}
+
+variable "spapi_endpoint_url" {
+  type        = string
+  description = "Override of the SP-API endpoint (SPAPI_ENDPOINT_URL), e.g. an emulator for offline runs; null uses the region's real endpoint."
+  default     = null
+
+  validation {
+    condition     = var.spapi_endpoint_url == null || can(regex("^https?://", var.spapi_endpoint_url))
+    error_message = "spapi_endpoint_url must be an http(s) URL."
+  }
+}
+
+variable "lwa_endpoint_url" {
+  type        = string
+  description = "Override of the LWA token endpoint (LWA_ENDPOINT_URL); null uses https://api.amazon.com/auth/o2/token."
+  default     = null
+
+  validation {
+    condition     = var.lwa_endpoint_url == null || can(regex("^https?://", var.lwa_endpoint_url))
+    error_message = "lwa_endpoint_url must be an http(s) URL."
+  }
+}
+
+variable "spapi_destination_name" {
+  type        = string
+  description = "Name of the SP-API notification destination created for the queue; null uses `<name_prefix>-notifications`."
+  default     = null
+}
+
+variable "api_invoke_trusted_principal_arns" {
+  type        = list(string)
+  description = "IAM principals allowed to assume the API invoke role; empty means this account's root (any principal of the account whose own policy allows it)."
+  default     = []
+}
+
+variable "create_api_invoke_user" {
+  type        = bool
+  description = "Create an IAM user that may assume the API invoke role (reference Quick Start parity; keys are created out of band)."
+  default     = false
+}
+
+variable "api_throttling_rate_limit" {
+  type        = number
+  description = "Steady-state requests per second allowed on every API method."
+  default     = 10
+}
+
+variable "api_throttling_burst_limit" {
+  type        = number
+  description = "Burst of requests allowed on every API method."
+  default     = 20
+}
+
+variable "lwa_client_id" {
+  type        = string
+  description = "LWA client id of the SP-API application; null leaves the secret's value to be set out of band."
+  default     = null
+}
+
+variable "lwa_client_secret" {
+  type        = string
+  description = "LWA client secret; ephemeral and write-only, never stored in plan or state (pass with TF_VAR_lwa_client_secret)."
+  default     = null
+  sensitive   = true
+  ephemeral   = true
+}
+
+variable "lwa_credentials_version" {
+  type        = number
+  description = "Bump to push new LWA credentials into the secret."
+  default     = 1
+}
+
+variable "deletion_protection" {
+  type        = bool
+  description = "Protect the tables from deletion and keep non-empty buckets from being destroyed. Set false for throwaway stacks."
+  default     = true
+}
