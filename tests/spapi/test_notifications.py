@@ -1,0 +1,114 @@
+"""Notifications client against the emulator: idempotent destination and subscription, 409 recoveries."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from tests_spapi_helpers import spapi_exchanges
+
+from canaries import REFRESH_TOKEN
+from spapi.errors import LwaInvalidGrantError, SpApiClientError
+from spapi.notifications import NotificationsClient
+
+QUEUE_ARN = "arn:aws:sqs:us-east-1:123456789012:sp-reports-notifications"
+OTHER_ARN = "arn:aws:sqs:us-east-1:123456789012:someone-elses-queue"
+TYPE = "REPORT_PROCESSING_FINISHED"
+
+
+@pytest.fixture
+def notifications(http, lwa) -> NotificationsClient:
+    return NotificationsClient(http, lwa.grantless_token_provider(), lwa.seller_token_provider(REFRESH_TOKEN))
+
+
+def test_ensure_destination_creates_it_with_the_model_body(notifications, spapi_emulator) -> None:
+    destination_id = notifications.ensure_destination(QUEUE_ARN, "sp-reports")
+    exchange = spapi_exchanges(spapi_emulator, "createDestination")[-1]
+    assert json.loads(exchange.request_body) == {
+        "name": "sp-reports",
+        "resourceSpecification": {"sqs": {"arn": QUEUE_ARN}},
+    }
+    assert json.loads(exchange.response_body)["payload"]["destinationId"] == destination_id
+    assert spapi_emulator.lwa_exchanges == {"client_credentials": 1}
+
+
+def test_ensure_destination_finds_the_existing_one_after_a_conflict(notifications, spapi_emulator) -> None:
+    notifications.ensure_destination(OTHER_ARN, "other")
+    first = notifications.ensure_destination(QUEUE_ARN, "sp-reports")
+    again = notifications.ensure_destination(QUEUE_ARN, "sp-reports")
+    assert again == first
+    assert [e.status for e in spapi_exchanges(spapi_emulator, "createDestination")] == [200, 200, 409]
+    assert len(spapi_exchanges(spapi_emulator, "getDestinations")) == 1
+
+
+@pytest.mark.parametrize(
+    ("arn", "name", "field"),
+    [
+        ("arn:aws:sns:us-east-1:1:topic", "n", "sqsArn"),
+        ("not-an-arn", "n", "sqsArn"),
+        (QUEUE_ARN, "", "name"),
+        (QUEUE_ARN, "x" * 257, "name"),
+    ],
+)
+def test_bad_destination_arguments_fail_before_any_call(
+    notifications, spapi_emulator, arn, name, field
+) -> None:
+    with pytest.raises(ValueError, match=field):
+        notifications.ensure_destination(arn, name)
+    assert spapi_emulator.exchanges == []
+
+
+def test_ensure_subscription_creates_then_reports_it_existing(notifications, spapi_emulator) -> None:
+    destination_id = notifications.ensure_destination(QUEUE_ARN, "sp-reports")
+    created = notifications.ensure_subscription(TYPE, destination_id)
+    assert created["outcome"] == "created"
+    assert (created["destinationId"], created["payloadVersion"]) == (destination_id, "1.0")
+    body = json.loads(spapi_exchanges(spapi_emulator, "createSubscription")[-1].request_body)
+    assert body == {"payloadVersion": "1.0", "destinationId": destination_id}
+    existing = notifications.ensure_subscription(TYPE, destination_id)
+    assert existing["outcome"] == "existing" and existing["subscriptionId"] == created["subscriptionId"]
+    assert [e.status for e in spapi_exchanges(spapi_emulator, "createSubscription")] == [200, 409]
+    assert spapi_exchanges(spapi_emulator, "getSubscription")[-1].query == {"payloadVersion": ["1.0"]}
+    assert spapi_emulator.lwa_exchanges == {"client_credentials": 1, "refresh_token": 1}
+
+
+def test_a_subscription_to_another_destination_is_repointed(notifications, spapi_emulator) -> None:
+    old = notifications.ensure_destination(OTHER_ARN, "old")
+    new = notifications.ensure_destination(QUEUE_ARN, "sp-reports")
+    before = notifications.ensure_subscription(TYPE, old)
+    after = notifications.ensure_subscription(TYPE, new)
+    assert after["outcome"] == "repointed" and after["previousDestinationId"] == old
+    assert after["destinationId"] == new and after["subscriptionId"] != before["subscriptionId"]
+    deleted = spapi_exchanges(spapi_emulator, "deleteSubscriptionById")
+    assert [e.path for e in deleted] == [f"/notifications/v1/subscriptions/{TYPE}/{before['subscriptionId']}"]
+    assert notifications.get_subscription(TYPE, "1.0")["destinationId"] == new
+
+
+def test_delete_subscription_removes_it(notifications, spapi_emulator) -> None:
+    destination_id = notifications.ensure_destination(QUEUE_ARN, "sp-reports")
+    subscription = notifications.ensure_subscription(TYPE, destination_id)
+    notifications.delete_subscription(TYPE, subscription["subscriptionId"])
+    with pytest.raises(SpApiClientError) as raised:
+        notifications.get_subscription(TYPE)
+    assert raised.value.status == 404
+    assert notifications.ensure_subscription(TYPE, destination_id)["outcome"] == "created"
+
+
+def test_a_subscription_to_an_unknown_destination_is_a_client_error(notifications) -> None:
+    with pytest.raises(SpApiClientError) as raised:
+        notifications.ensure_subscription(TYPE, "no-such-destination")
+    assert raised.value.status == 400 and "destinationId" in raised.value.message
+
+
+def test_a_revoked_seller_cannot_subscribe(notifications, spapi_emulator) -> None:
+    destination_id = notifications.ensure_destination(QUEUE_ARN, "sp-reports")
+    spapi_emulator.revoke(REFRESH_TOKEN)
+    with pytest.raises(LwaInvalidGrantError):
+        notifications.ensure_subscription(TYPE, destination_id)
+    assert spapi_exchanges(spapi_emulator, "createSubscription") == []
+
+
+def test_seller_operations_need_a_seller_token_provider(http, lwa) -> None:
+    grantless_only = NotificationsClient(http, lwa.grantless_token_provider())
+    with pytest.raises(ValueError, match="seller_token_provider"):
+        grantless_only.get_subscription(TYPE)
