@@ -121,6 +121,8 @@ class EmulatorConfig:
     in_progress_seconds: float = 0.05
     compress_documents: bool = True
     validate_responses: bool = True
+    # Benchmarks making many thousands of calls can switch the exchange log off to keep memory flat.
+    record_exchanges: bool = True
 
 
 @dataclass
@@ -385,6 +387,8 @@ class EmulatorApp:
         return response(environ, start_response)
 
     def _record(self, kind: str, request: Request, response: Response, op_id: str | None) -> None:
+        if not self.config.record_exchanges:
+            return
         secret_bearing = kind != "spapi"  # LWA bodies carry secrets; document URLs carry signatures
         exchange = Exchange(
             kind=kind,

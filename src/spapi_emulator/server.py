@@ -108,6 +108,11 @@ class SpApiEmulator:
         return f"http://{self._host}:{self.port}"
 
     @property
+    def config(self) -> EmulatorConfig:
+        """The live configuration: changes (delays, TTLs, auto_advance) apply to the next request."""
+        return self.app.config
+
+    @property
     def lwa_url(self) -> str:
         return self.url + LWA_PATH
 

@@ -18,7 +18,7 @@ REPORTS = "/reports/2021-06-30/reports"
 @pytest.fixture
 def done_document(spapi_emulator: SpApiEmulator, seller) -> str:
     """A finished report's document id, with the report content known."""
-    spapi_emulator.app.config.auto_advance = False
+    spapi_emulator.config.auto_advance = False
     report_id = seller.create_report()
     spapi_emulator.finish_report(report_id, "DONE", document=b"sku\tprice\nA\t1.00\n" * 50)
     return seller.get_report(report_id)["reportDocumentId"]

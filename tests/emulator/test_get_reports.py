@@ -13,7 +13,7 @@ LISTINGS = "GET_MERCHANT_LISTINGS_ALL_DATA"
 
 @pytest.fixture
 def reports(spapi_emulator: SpApiEmulator, seller) -> dict[str, str]:
-    spapi_emulator.app.config.auto_advance = False
+    spapi_emulator.config.auto_advance = False
     created = {
         "listings_us": seller.create_report(LISTINGS, ("ATVPDKIKX0DER",)),
         "listings_de": seller.create_report(LISTINGS, ("A1PA6795UKMFR9",)),

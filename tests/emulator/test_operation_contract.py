@@ -15,7 +15,7 @@ RPF = f"{NOTIFICATIONS}/subscriptions/REPORT_PROCESSING_FINISHED"
 
 
 def _exercise_every_operation(emulator: SpApiEmulator, seller: Api, grantless: Api) -> None:
-    emulator.app.config.auto_advance = False
+    emulator.config.auto_advance = False
     report_id = seller.create_report()
     queued_id = seller.create_report()
     emulator.finish_report(report_id, "DONE")

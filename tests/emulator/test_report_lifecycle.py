@@ -38,7 +38,7 @@ def test_created_report_finishes_by_itself_with_a_gzip_document(seller):
 def test_report_waits_in_queue_until_started_when_time_does_not_drive_it(
     spapi_emulator: SpApiEmulator, seller
 ):
-    spapi_emulator.app.config.auto_advance = False
+    spapi_emulator.config.auto_advance = False
     report_id = seller.create_report()
     time.sleep(0.1)
     assert seller.get_report(report_id)["processingStatus"] == "IN_QUEUE"
@@ -54,7 +54,7 @@ def test_report_waits_in_queue_until_started_when_time_does_not_drive_it(
 
 
 def test_cancel_report_in_queue_cancels_it(spapi_emulator: SpApiEmulator, seller):
-    spapi_emulator.app.config.auto_advance = False
+    spapi_emulator.config.auto_advance = False
     report_id = seller.create_report()
 
     response = seller.call("DELETE", f"/reports/2021-06-30/reports/{report_id}")
@@ -68,7 +68,7 @@ def test_cancel_report_in_queue_cancels_it(spapi_emulator: SpApiEmulator, seller
 
 @pytest.mark.parametrize("status", ["IN_PROGRESS", "DONE"])
 def test_cancel_report_not_in_queue_is_rejected_with_400(spapi_emulator: SpApiEmulator, seller, status):
-    spapi_emulator.app.config.auto_advance = False
+    spapi_emulator.config.auto_advance = False
     report_id = seller.create_report()
     spapi_emulator.start_report(report_id)
     if status == "DONE":
@@ -84,7 +84,7 @@ def test_cancel_report_not_in_queue_is_rejected_with_400(spapi_emulator: SpApiEm
 
 
 def test_fatal_report_carries_the_error_document(spapi_emulator: SpApiEmulator, seller):
-    spapi_emulator.app.config.auto_advance = False
+    spapi_emulator.config.auto_advance = False
     report_id = seller.create_report()
 
     spapi_emulator.finish_report(report_id, "FATAL", document=b'{"errorDetails":"no access"}')
@@ -98,7 +98,7 @@ def test_fatal_report_carries_the_error_document(spapi_emulator: SpApiEmulator, 
 
 
 def test_fatal_report_without_error_document_has_no_document_id(spapi_emulator: SpApiEmulator, seller):
-    spapi_emulator.app.config.auto_advance = False
+    spapi_emulator.config.auto_advance = False
     report_id = seller.create_report()
 
     spapi_emulator.finish_report(report_id, "FATAL")
@@ -119,7 +119,7 @@ def test_report_type_outcome_and_content_are_configurable(spapi_emulator: SpApiE
 
 
 def test_per_report_document_overrides_the_report_type_content(spapi_emulator: SpApiEmulator, seller):
-    spapi_emulator.app.config.auto_advance = False
+    spapi_emulator.config.auto_advance = False
     spapi_emulator.configure_report_type("GET_MERCHANT_LISTINGS_ALL_DATA", document=b"type content\n")
     report_id = seller.create_report()
     spapi_emulator.set_report_document(report_id, b"this report only\n")
@@ -139,8 +139,8 @@ def test_default_document_is_deterministic_per_report_id(spapi_emulator: SpApiEm
 
 
 def test_uncompressed_documents_have_no_compression_algorithm(spapi_emulator: SpApiEmulator, seller):
-    spapi_emulator.app.config.compress_documents = False
-    spapi_emulator.app.config.auto_advance = False
+    spapi_emulator.config.compress_documents = False
+    spapi_emulator.config.auto_advance = False
     report_id = seller.create_report()
     spapi_emulator.finish_report(report_id, "DONE", document=b"plain\n")
 

@@ -12,7 +12,7 @@ from spapi_emulator import ModelContract, SpApiEmulator
 
 @pytest.fixture
 def manual(spapi_emulator: SpApiEmulator) -> SpApiEmulator:
-    spapi_emulator.app.config.auto_advance = False
+    spapi_emulator.config.auto_advance = False
     return spapi_emulator
 
 

@@ -54,7 +54,7 @@ def test_tokens_and_document_urls_are_not_recorded_or_logged(
     spapi_emulator: SpApiEmulator, seller, caplog, capfd
 ):
     caplog.set_level(logging.DEBUG)
-    spapi_emulator.app.config.auto_advance = False
+    spapi_emulator.config.auto_advance = False
     report_id = seller.create_report()
     spapi_emulator.finish_report(report_id, "DONE")
     document_id = seller.get_report(report_id)["reportDocumentId"]
@@ -76,3 +76,50 @@ def test_tokens_and_document_urls_are_not_recorded_or_logged(
     )
     out, err = capfd.readouterr()
     assert_no_secrets(emulator_logs + out + err, token)
+
+
+def test_exchange_recording_can_be_switched_off(spapi_emulator: SpApiEmulator, seller):
+    spapi_emulator.config.record_exchanges = False
+
+    seller.create_report()
+
+    assert [e for e in spapi_emulator.exchanges if e.kind == "spapi"] == []
+
+
+def test_command_line_entry_point_serves_registered_identities(models_dir):
+    import subprocess
+    import sys
+
+    command = [
+        sys.executable,
+        "-m",
+        "spapi_emulator",
+        "--port",
+        "0",
+        "--models-dir",
+        str(models_dir),
+        "--app",
+        "cli-client=CANARY-CLIENT-SECRET-cli",
+        "--seller",
+        "Atzr|CANARY-REFRESH-cli=A3TH9S8BH6GOGM",
+    ]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # noqa: S603
+    try:
+        banner = process.stdout.readline()
+        lwa_url = banner.split("(LWA: ")[1].rstrip(")\n")
+        response = requests.post(
+            lwa_url,
+            data={
+                "grant_type": "refresh_token",
+                "refresh_token": "Atzr|CANARY-REFRESH-cli",
+                "client_id": "cli-client",
+                "client_secret": "CANARY-CLIENT-SECRET-cli",
+            },
+            timeout=5,
+        )
+        assert response.status_code == 200
+    finally:
+        process.terminate()
+        out, err = process.communicate(timeout=10)
+    assert process.returncode == 0
+    assert_no_secrets(banner + out + err)
