@@ -94,7 +94,7 @@ def _parse_errors(body: Any) -> tuple[str, str, str | None]:
     return "Unknown", "", None
 
 
-def _is_expired_token(status: int, code: str, message: str, details: str | None) -> bool:
+def _is_expired_token(status: int, message: str, details: str | None) -> bool:
     # SP-API answers an expired/invalid access token with 403 "Unauthorized" whose details say it expired
     # (older answers used 401); a 403 for a missing role must not trigger a token refresh.
     if status == 401:
@@ -205,7 +205,7 @@ class SpApiHttpClient:
                 if (
                     not refreshed_token
                     and isinstance(access_token, AccessTokenProvider)
-                    and _is_expired_token(status, code, message, details)
+                    and _is_expired_token(status, message, details)
                 ):
                     # The cached access token was revoked or expired early: drop it and try once more.
                     refreshed_token = True

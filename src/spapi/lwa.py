@@ -114,6 +114,8 @@ class LwaClient:
         self, *, refresh_token: str | None = None, scope: str | None = None, access_token: str | None = None
     ) -> None:
         """Drop a cached token SP-API rejected; with `access_token`, only while it is still the cached one."""
+        if (refresh_token is None) == (scope is None):
+            raise ValueError("invalidate: pass exactly one of refresh_token and scope")
         key = "seller:" + _fingerprint(refresh_token) if refresh_token is not None else f"scope:{scope}"
         with self._locks_guard:
             cached = self._cache.get(key)

@@ -28,6 +28,8 @@ class ReportDocument:
 
 def _iso8601(value: datetime | str, field_name: str) -> str:
     if isinstance(value, str):
+        if "T" not in value:
+            raise ValueError(f"{field_name}: expected an ISO 8601 date-time, got {value!r}")
         try:
             datetime.fromisoformat(value.replace("Z", "+00:00"))
         except ValueError:

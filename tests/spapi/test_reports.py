@@ -64,6 +64,10 @@ def test_create_report_omits_optional_fields_it_was_not_given(reports, spapi_emu
             "dataStartTime",
         ),
         (
+            {"report_type": LISTINGS, "marketplace_ids": ["ATVPDKIKX0DER"], "data_end_time": "2024-03-10"},
+            "dataEndTime",
+        ),
+        (
             {"report_type": LISTINGS, "marketplace_ids": ["ATVPDKIKX0DER"], "data_end_time": "yesterday"},
             "dataEndTime",
         ),
