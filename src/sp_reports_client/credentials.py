@@ -10,6 +10,7 @@ from typing import Any, Protocol
 import boto3
 from botocore.credentials import ReadOnlyCredentials
 from botocore.exceptions import BotoCoreError, ClientError
+from botocore.parsers import ResponseParserError
 
 from .errors import ConfigurationError
 
@@ -82,7 +83,8 @@ class AssumedRoleCredentials:
                 f"cannot assume the invoke role {self.role_arn} (--role-arn): "
                 f"{error.get('Code', 'Error')}: {error.get('Message', '')}".rstrip(": ")
             ) from exc
-        except BotoCoreError as exc:
+        except (BotoCoreError, ResponseParserError) as exc:
+            # ResponseParserError: the endpoint is no STS (a wrong --endpoint-url answers HTML or JSON).
             raise ConfigurationError(
                 f"cannot assume the invoke role {self.role_arn} (--role-arn): {exc}"
             ) from exc

@@ -57,6 +57,11 @@ class ScriptedResponse:
     headers: dict[str, str] = field(default_factory=dict)
 
 
+def known_credentials(access_key_id: str) -> tuple[str, str | None] | None:
+    """The lookup for the test's own credentials."""
+    return (SECRET_ACCESS_KEY, SESSION_TOKEN) if access_key_id == ACCESS_KEY_ID else None
+
+
 class SignatureError(Exception):
     def __init__(self, message: str, error_type: str = "InvalidSignatureException") -> None:
         super().__init__(message)

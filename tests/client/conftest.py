@@ -9,7 +9,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from client_fake_api import ACCESS_KEY_ID, REGION, SECRET_ACCESS_KEY, SESSION_TOKEN, FakeApi
+from client_fake_api import (
+    ACCESS_KEY_ID,
+    REGION,
+    SECRET_ACCESS_KEY,
+    SESSION_TOKEN,
+    FakeApi,
+    known_credentials,
+)
 
 from sp_reports_client import cli
 
@@ -38,10 +45,6 @@ def aws_credentials(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-aws-config"))
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-aws-credentials"))
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-
-
-def known_credentials(access_key_id: str) -> tuple[str, str | None] | None:
-    return (SECRET_ACCESS_KEY, SESSION_TOKEN) if access_key_id == ACCESS_KEY_ID else None
 
 
 @pytest.fixture
