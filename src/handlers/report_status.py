@@ -8,6 +8,7 @@ from typing import Any
 
 import boto3
 from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.metrics import MetricUnit
 from botocore.config import Config
 
 from handlers import _config
@@ -66,4 +67,5 @@ def handler(event: dict[str, Any], context: Any) -> tuple[int, dict[str, Any]]:
         )
         body["downloadUrlExpiresAt"] = expires_at.strftime("%Y-%m-%dT%H:%M:%SZ")
     logger.info("report described", extra={"status": record.status.value})
+    metrics.add_metric(name="ReportStatusQueries", unit=MetricUnit.Count, value=1)
     return 200, body

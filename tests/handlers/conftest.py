@@ -31,6 +31,7 @@ def _load_helper(name: str) -> ModuleType:
 
 aws_resources = _load_helper("aws_resources")
 _load_helper("api_events")
+_load_helper("notification_messages")
 
 
 @pytest.fixture
@@ -86,3 +87,23 @@ def lambda_context():
         aws_request_id=str(uuid.uuid4()),
         get_remaining_time_in_millis=lambda: 30_000,
     )
+
+
+@pytest.fixture
+def stored_seller(resources):
+    """The canary seller's refresh token, stored as POST /tokens would."""
+    from canaries import REFRESH_TOKEN, SELLER_ID
+    from spapi.token_store import TokenStore
+
+    TokenStore(
+        resources.tokens_table, resources.tokens_key_id, boto3.client("dynamodb"), boto3.client("kms")
+    ).put(SELLER_ID, REFRESH_TOKEN)
+    return SELLER_ID
+
+
+def fast_spapi_retries(module: ModuleType, region_code: str, read_timeout: float | None = None) -> None:
+    """Keep the function's SP-API retries (real backoff sleeps) from slowing the tests down."""
+    http = module.spapi_clients.http(region_code)
+    http.sleep = lambda seconds: None
+    if read_timeout is not None:
+        http.timeout = (1.0, read_timeout)

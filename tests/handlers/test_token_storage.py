@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
 import boto3
 import pytest
 
-from canaries import CLIENT_SECRET, REFRESH_TOKEN, SELLER_ID, assert_no_secrets
+from canaries import CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN, SELLER_ID, assert_no_secrets
 from spapi.token_store import TokenStore
 
 api_events = pytest.importorskip("api_events")
@@ -109,7 +111,7 @@ def test_rejected_app_credentials_are_a_500_without_the_client_secret(
 ):
     boto3.client("secretsmanager").put_secret_value(
         SecretId=resources.lwa_secret_arn,
-        SecretString='{"client_id": "amzn1.application-oa2-client.test", "client_secret": "CANARY-wrong-secret"}',
+        SecretString=json.dumps({"client_id": CLIENT_ID, "client_secret": "CANARY-wrong-secret"}),
     )
     response = _post(token_storage, {"SellerId": SELLER_ID, "RefreshToken": REFRESH_TOKEN}, lambda_context)
     assert response["statusCode"] == 500

@@ -1,0 +1,121 @@
+"""REPORT_PROCESSING_FINISHED parsing agrees with Amazon's schema, and execution names are deterministic."""
+
+from __future__ import annotations
+
+import json
+
+import jsonschema
+import pytest
+
+from spapi.notifications_processing import (
+    InvalidNotificationError,
+    UnsupportedNotificationError,
+    execution_name,
+    parse_report_processing_finished,
+)
+
+messages = pytest.importorskip("notification_messages")
+REPORT = ("payload", "reportProcessingFinishedNotification")
+
+
+@pytest.fixture(scope="module")
+def schema(models_dir):
+    return json.loads((models_dir / "ReportProcessingFinishedNotification.json").read_text())
+
+
+def _schema_accepts(schema, document) -> bool:
+    return jsonschema.Draft7Validator(schema).is_valid(document)
+
+
+BASE = messages.notification()
+CASES = {
+    "seller": BASE,
+    "without document": messages.without(BASE, *REPORT, "reportDocumentId"),
+    "without seller (vendor)": messages.without(BASE, *REPORT, "sellerId"),
+    "missing accountId": messages.without(BASE, *REPORT, "accountId"),
+    "missing reportId": messages.without(BASE, *REPORT, "reportId"),
+    "missing reportType": messages.without(BASE, *REPORT, "reportType"),
+    "missing processingStatus": messages.without(BASE, *REPORT, "processingStatus"),
+    "unknown processingStatus": messages.replaced(BASE, "IN_PROGRESS", *REPORT, "processingStatus"),
+    "numeric reportId": messages.replaced(BASE, 54517018502, *REPORT, "reportId"),
+    "missing payload": messages.without(BASE, "payload"),
+    "payload without report": messages.replaced(BASE, {}, "payload"),
+    "payload not an object": messages.replaced(BASE, [], "payload"),
+    "missing metadata": messages.without(BASE, "notificationMetadata"),
+    "metadata without notificationId": messages.without(BASE, "notificationMetadata", "notificationId"),
+    "missing eventTime": messages.without(BASE, "eventTime"),
+    "missing notificationVersion": messages.without(BASE, "notificationVersion"),
+    "numeric payloadVersion": messages.replaced(BASE, 1.0, "payloadVersion"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_parser_accepts_exactly_what_the_schema_accepts(schema, case):
+    document = CASES[case]
+    try:
+        parse_report_processing_finished(json.dumps(document))
+        parsed = True
+    except InvalidNotificationError:
+        parsed = False
+    assert parsed == _schema_accepts(schema, document)
+
+
+def test_schema_examples_parse(schema):
+    for example in schema["examples"]:
+        notification = parse_report_processing_finished(json.dumps(example))
+        assert (
+            notification.report_id == example["payload"]["reportProcessingFinishedNotification"]["reportId"]
+        )
+
+
+def test_vendor_notification_with_null_seller_belongs_to_the_account():
+    document = messages.replaced(BASE, None, *REPORT, "sellerId")
+    document = messages.replaced(document, "amzn1.vg.6213651", *REPORT, "accountId")
+    notification = parse_report_processing_finished(json.dumps(document))
+    assert notification.seller_id is None
+    assert notification.partner_id == "amzn1.vg.6213651"
+
+
+def test_fields_are_read_from_the_camel_case_message():
+    notification = parse_report_processing_finished(json.dumps(BASE).encode())
+    assert notification.report_id == "54517018502"
+    assert notification.processing_status == "DONE"
+    assert notification.report_type == "GET_MERCHANT_LISTINGS_ALL_DATA"
+    assert notification.seller_id == "A3TH9S8BH6GOGM"
+    assert notification.report_document_id.startswith("amzn1.tortuga.3.")
+
+
+def test_other_notification_types_are_recognised_as_such():
+    document = messages.replaced(BASE, "ANY_OFFER_CHANGED", "notificationType")
+    with pytest.raises(UnsupportedNotificationError, match="ANY_OFFER_CHANGED"):
+        parse_report_processing_finished(json.dumps(document))
+
+
+@pytest.mark.parametrize("body", ["", "{", "null", "[]", '"text"', b"\xff\xfe"])
+def test_non_json_or_non_object_bodies_are_invalid(body):
+    with pytest.raises(InvalidNotificationError):
+        parse_report_processing_finished(body)
+
+
+def test_error_messages_name_the_path_and_never_the_body():
+    document = messages.replaced(BASE, "Atzr|CANARY-in-a-notification", *REPORT, "reportType")
+    with pytest.raises(InvalidNotificationError) as raised:
+        parse_report_processing_finished(json.dumps(document))
+    assert "reportType" in str(raised.value)
+    assert "CANARY" not in str(raised.value)
+
+
+def test_identifiers_unsafe_for_keys_are_refused():
+    document = messages.replaced(BASE, "../../etc", *REPORT, "reportId")
+    with pytest.raises(InvalidNotificationError, match="reportId"):
+        parse_report_processing_finished(json.dumps(document))
+
+
+def test_execution_names_are_deterministic_valid_and_distinct():
+    assert execution_name("54517018502") == "report-54517018502"
+    assert execution_name("54517018502") == execution_name("54517018502")
+    odd = [execution_name(report_id) for report_id in ("a.b", "a-b", "x" * 200, "x" * 199 + "y")]
+    assert len(set(odd)) == len(odd)
+    for name in odd:
+        assert len(name) <= 80
+        assert all(ch.isalnum() or ch in "-_" for ch in name)

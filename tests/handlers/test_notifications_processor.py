@@ -1,0 +1,207 @@
+"""The SQS notifications processor: one execution per report, duplicates and strangers handled, failures retried."""
+
+from __future__ import annotations
+
+import json
+
+import boto3
+import pytest
+
+from canaries import SELLER_ID, assert_no_secrets
+from spapi.report_records import ReportRecords, ReportStatus
+
+messages = pytest.importorskip("notification_messages")
+
+
+@pytest.fixture
+def records(resources):
+    return ReportRecords(resources.reports_table, boto3.client("dynamodb"))
+
+
+@pytest.fixture
+def processor(load_handler, state_machine_arn):
+    def load(process_unrequested: str = "false"):
+        return load_handler(
+            "notifications_processor",
+            STATE_MACHINE_ARN=state_machine_arn,
+            PROCESS_UNREQUESTED_REPORTS=process_unrequested,
+        )
+
+    return load
+
+
+def _request(records, report_id="54517018502", seller_id=SELLER_ID):
+    records.record_requested(
+        report_id=report_id,
+        seller_id=seller_id,
+        region_code="NA",
+        report_type="GET_MERCHANT_LISTINGS_ALL_DATA",
+        marketplace_ids=["ATVPDKIKX0DER"],
+    )
+
+
+def _executions(state_machine_arn):
+    client = boto3.client("stepfunctions")
+    found = client.list_executions(stateMachineArn=state_machine_arn)["executions"]
+    return [
+        {
+            "name": e["name"],
+            "input": json.loads(client.describe_execution(executionArn=e["executionArn"])["input"]),
+        }
+        for e in found
+    ]
+
+
+def test_requested_report_starts_one_named_execution_and_moves_to_processing(
+    processor, records, state_machine_arn, lambda_context, capsys
+):
+    _request(records)
+    answer = processor().handler(messages.sqs_event(messages.notification()), lambda_context)
+    assert answer == {"batchItemFailures": []}
+    (execution,) = _executions(state_machine_arn)
+    assert execution["name"] == "report-54517018502"
+    assert execution["input"] == {
+        "reportId": "54517018502",
+        "sellerId": SELLER_ID,
+        "accountId": f"amzn1.merchant.o.{SELLER_ID}",
+        "regionCode": "NA",
+        "reportType": "GET_MERCHANT_LISTINGS_ALL_DATA",
+        "processingStatus": "DONE",
+        "reportDocumentId": "amzn1.tortuga.3.edbcd0d8-3434-8222-1234-52ad8ade1208.REP4567URI9BMZ",
+    }
+    record = records.get("54517018502")
+    assert record.status is ReportStatus.PROCESSING and record.processing_status == "DONE"
+    out = capsys.readouterr().out
+    assert '"ExecutionsStarted"' in out
+    assert_no_secrets(out)
+
+
+def test_duplicate_deliveries_start_one_execution(
+    processor, records, state_machine_arn, lambda_context, capsys
+):
+    _request(records)
+    module = processor()
+    duplicates = [messages.notification() for _ in range(3)]  # same report, distinct notification ids
+    assert module.handler(messages.sqs_event(*duplicates), lambda_context) == {"batchItemFailures": []}
+    assert module.handler(messages.sqs_event(messages.notification()), lambda_context) == {
+        "batchItemFailures": []
+    }
+    assert len(_executions(state_machine_arn)) == 1
+
+
+def test_duplicate_with_a_different_body_after_the_first_is_still_one_execution(
+    processor, records, state_machine_arn, lambda_context, capsys
+):
+    _request(records)
+    module = processor()
+    module.handler(messages.sqs_event(messages.notification()), lambda_context)
+    changed = messages.notification(report_document_id="amzn1.tortuga.3.another-document")
+    assert module.handler(messages.sqs_event(changed), lambda_context) == {"batchItemFailures": []}
+    assert len(_executions(state_machine_arn)) == 1
+    assert '"DuplicateNotifications"' in capsys.readouterr().out
+
+
+def test_notification_for_a_finished_report_starts_nothing(
+    processor, records, state_machine_arn, lambda_context
+):
+    _request(records)
+    records.mark_finished("54517018502", ReportStatus.DONE, notified=True)
+    assert processor().handler(messages.sqs_event(messages.notification()), lambda_context) == {
+        "batchItemFailures": []
+    }
+    assert _executions(state_machine_arn) == []
+    assert records.get("54517018502").status is ReportStatus.DONE
+
+
+def test_unrequested_report_is_recorded_and_skipped(
+    processor, records, state_machine_arn, lambda_context, capsys
+):
+    answer = processor().handler(messages.sqs_event(messages.notification("777")), lambda_context)
+    assert answer == {"batchItemFailures": []}
+    assert _executions(state_machine_arn) == []
+    record = records.get("777")
+    assert record.status is ReportStatus.SKIPPED and not record.requested
+    assert record.seller_id == SELLER_ID and record.processing_status == "DONE"
+    assert '"UnrequestedReportsSkipped"' in capsys.readouterr().out
+
+
+def test_unrequested_report_is_processed_when_configured(
+    processor, records, state_machine_arn, lambda_context
+):
+    answer = processor("true").handler(messages.sqs_event(messages.notification("778")), lambda_context)
+    assert answer == {"batchItemFailures": []}
+    (execution,) = _executions(state_machine_arn)
+    assert execution["input"]["sellerId"] == SELLER_ID and execution["input"]["regionCode"] is None
+    record = records.get("778")
+    assert record.status is ReportStatus.PROCESSING and not record.requested
+
+
+def test_vendor_report_without_seller_id_is_processed_for_the_account(
+    processor, records, state_machine_arn, lambda_context
+):
+    vendor = messages.notification("779", seller_id=None, account_id="amzn1.vg.6213651")
+    vendor["payload"]["reportProcessingFinishedNotification"]["sellerId"] = None
+    assert processor("true").handler(messages.sqs_event(vendor), lambda_context) == {"batchItemFailures": []}
+    (execution,) = _executions(state_machine_arn)
+    assert execution["input"]["sellerId"] == "amzn1.vg.6213651"
+    assert execution["input"]["accountId"] == "amzn1.vg.6213651"
+    assert records.get("779").account_id == "amzn1.vg.6213651"
+
+
+@pytest.mark.parametrize("status", ["FATAL", "CANCELLED"])
+def test_fatal_and_cancelled_reports_start_their_execution(
+    processor, records, state_machine_arn, lambda_context, status
+):
+    _request(records)
+    event = messages.sqs_event(messages.notification(processing_status=status, report_document_id=None))
+    assert processor().handler(event, lambda_context) == {"batchItemFailures": []}
+    (execution,) = _executions(state_machine_arn)
+    assert execution["input"]["processingStatus"] == status
+    assert "reportDocumentId" not in execution["input"]
+
+
+def test_malformed_and_foreign_messages_are_dropped_counted_and_never_logged(
+    processor, records, state_machine_arn, lambda_context, capsys
+):
+    _request(records)
+    foreign = messages.replaced(messages.notification(), "ANY_OFFER_CHANGED", "notificationType")
+    broken = messages.replaced(messages.notification(), "Atzr|CANARY-leaked-into-a-message", "payload")
+    event = messages.sqs_event("{not json Atzr|CANARY-raw", foreign, broken, messages.notification())
+    assert processor().handler(event, lambda_context) == {"batchItemFailures": []}
+    assert len(_executions(state_machine_arn)) == 1
+    out = capsys.readouterr().out
+    assert out.count('"InvalidNotifications"') >= 1 and '"UnsupportedNotifications"' in out
+    assert_no_secrets(out)
+
+
+def test_a_failing_message_alone_is_returned_for_retry(processor, records, resources, lambda_context, capsys):
+    _request(records)
+    module = processor()
+    module.notification_processor._state_machine_arn = (
+        "arn:aws:states:us-east-1:123456789012:stateMachine:does-not-exist"
+    )
+    event = messages.sqs_event(messages.notification(), messages.notification("unrequested-1"))
+    answer = module.handler(event, lambda_context)
+    assert answer == {"batchItemFailures": [{"itemIdentifier": event["Records"][0]["messageId"]}]}
+    # Recorded as PROCESSING: the retry finds it there and starts the execution then.
+    assert records.get("54517018502").status is ReportStatus.PROCESSING
+    assert '"NotificationFailures"' in capsys.readouterr().out
+
+
+def test_missing_configuration_fails_the_cold_start_with_a_clear_message(load_handler, monkeypatch):
+    from spapi.errors import ConfigurationError
+
+    monkeypatch.delenv("STATE_MACHINE_ARN")
+    with pytest.raises(ConfigurationError, match="STATE_MACHINE_ARN"):
+        load_handler("notifications_processor")
+
+
+def test_malformed_flag_fails_the_cold_start(load_handler, state_machine_arn):
+    from spapi.errors import ConfigurationError
+
+    with pytest.raises(ConfigurationError, match="PROCESS_UNREQUESTED_REPORTS"):
+        load_handler(
+            "notifications_processor",
+            STATE_MACHINE_ARN=state_machine_arn,
+            PROCESS_UNREQUESTED_REPORTS="maybe",
+        )

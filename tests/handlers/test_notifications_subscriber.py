@@ -1,0 +1,101 @@
+"""POST /notifications: our queue becomes the seller's REPORT_PROCESSING_FINISHED destination, idempotently."""
+
+from __future__ import annotations
+
+import pytest
+
+from canaries import SELLER_ID, assert_no_secrets
+
+api_events = pytest.importorskip("api_events")
+conftest = pytest.importorskip("conftest")
+
+
+@pytest.fixture
+def subscriber(spapi_emulator, load_handler, stored_seller):
+    module = load_handler("notifications_subscriber")
+    conftest.fast_spapi_retries(module, "NA")
+    return module
+
+
+def _post(module, body, context):
+    return module.handler(api_events.api_event("POST", "/notifications", body), context)
+
+
+def _calls(emulator, operation_path_suffix, method):
+    return [
+        e
+        for e in emulator.exchanges
+        if e.kind == "spapi" and e.method == method and e.path.endswith(operation_path_suffix)
+    ]
+
+
+def test_subscribing_creates_the_destination_and_subscription(
+    subscriber, resources, spapi_emulator, lambda_context, capsys
+):
+    response = _post(subscriber, {"SellerId": SELLER_ID, "RegionCode": "NA"}, lambda_context)
+    assert response["statusCode"] == 200
+    body = api_events.answer_body(response)
+    assert set(body) == {"destinationId", "subscriptionId"}
+    (destination,) = spapi_emulator.app.state.destinations.values()
+    assert destination.arn == resources.queue_arn
+    assert destination.destination_id == body["destinationId"]
+    assert _calls(spapi_emulator, "/subscriptions/REPORT_PROCESSING_FINISHED", "POST")
+    assert_no_secrets(response["body"] + capsys.readouterr().out)
+
+
+def test_subscribing_twice_answers_the_same_ids(subscriber, spapi_emulator, lambda_context):
+    request = {"SellerId": SELLER_ID, "RegionCode": "na", "NotificationType": "REPORT_PROCESSING_FINISHED"}
+    first = api_events.answer_body(_post(subscriber, request, lambda_context))
+    second_response = _post(subscriber, request, lambda_context)
+    assert second_response["statusCode"] == 200
+    assert api_events.answer_body(second_response) == first
+    assert len(spapi_emulator.app.state.destinations) == 1
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"RegionCode": "NA"}, "SellerId"),
+        ({"SellerId": SELLER_ID}, "RegionCode"),
+        ({"SellerId": SELLER_ID, "RegionCode": "MARS"}, "RegionCode"),
+        (
+            {"SellerId": SELLER_ID, "RegionCode": "NA", "NotificationType": "ANY_OFFER_CHANGED"},
+            "NotificationType",
+        ),
+        ({"SellerId": SELLER_ID, "RegionCode": "NA", "NotificationType": 7}, "NotificationType"),
+    ],
+)
+def test_invalid_request_is_refused_with_400_naming_the_field(
+    subscriber, spapi_emulator, lambda_context, body, field
+):
+    response = _post(subscriber, body, lambda_context)
+    assert response["statusCode"] == 400
+    assert api_events.answer_body(response)["error"]["message"].startswith(f"{field}:")
+    assert [e for e in spapi_emulator.exchanges if e.kind == "spapi"] == []
+
+
+def test_unknown_seller_is_a_404(spapi_emulator, load_handler, resources, lambda_context):
+    module = load_handler("notifications_subscriber")
+    response = _post(module, {"SellerId": "A1B2C3D4E5F6G7", "RegionCode": "EU"}, lambda_context)
+    assert response["statusCode"] == 404
+    assert api_events.answer_body(response)["error"]["code"] == "SellerNotFound"
+
+
+def test_throttled_subscription_is_a_429_with_retry_after(subscriber, spapi_emulator, lambda_context):
+    spapi_emulator.inject("createDestination", 429, times=None)
+    response = _post(subscriber, {"SellerId": SELLER_ID, "RegionCode": "NA"}, lambda_context)
+    assert response["statusCode"] == 429
+    assert int(response["headers"]["Retry-After"]) >= 1
+
+
+def test_spapi_outage_is_a_502(subscriber, spapi_emulator, lambda_context):
+    spapi_emulator.inject("createSubscription", 500, times=None)
+    response = _post(subscriber, {"SellerId": SELLER_ID, "RegionCode": "NA"}, lambda_context)
+    assert response["statusCode"] == 502
+
+
+def test_grantless_token_outage_is_a_502(subscriber, spapi_emulator, lambda_context):
+    spapi_emulator.app.lwa_down(503, times=None)
+    response = _post(subscriber, {"SellerId": SELLER_ID, "RegionCode": "NA"}, lambda_context)
+    assert response["statusCode"] == 502
+    assert api_events.answer_body(response)["error"]["code"] == "LwaUnavailable"

@@ -1,0 +1,195 @@
+"""POST /reports: validated, created at SP-API, recorded; SP-API's failures become honest statuses."""
+
+from __future__ import annotations
+
+import json
+
+import boto3
+import pytest
+
+from canaries import SELLER_ID, assert_no_secrets
+from spapi.report_records import ReportRecords, ReportStatus
+
+api_events = pytest.importorskip("api_events")
+conftest = pytest.importorskip("conftest")
+
+VALID = {
+    "SellerId": SELLER_ID,
+    "RegionCode": "EU",
+    "ReportType": "GET_MERCHANT_LISTINGS_ALL_DATA",
+    "MarketplaceIds": "A1F83G8C2ARO7P",
+    "ReportDataStartTime": "2024-05-01T00:00:00Z",
+    "ReportDataEndTime": "2024-05-02T00:00:00Z",
+    "ReportOptions": '{"custom": "true"}',
+}
+
+
+@pytest.fixture
+def report_creator(spapi_emulator, load_handler, stored_seller):
+    module = load_handler("report_creator")
+    conftest.fast_spapi_retries(module, "EU", read_timeout=0.3)
+    return module
+
+
+def _post(module, body, context):
+    return module.handler(api_events.api_event("POST", "/reports", body), context)
+
+
+def _record(resources, report_id):
+    return ReportRecords(resources.reports_table, boto3.client("dynamodb")).get(report_id)
+
+
+def _create_report_calls(emulator):
+    return [
+        e
+        for e in emulator.exchanges
+        if e.kind == "spapi" and e.method == "POST" and e.path.endswith("/reports")
+    ]
+
+
+def test_seed_request_creates_the_report_and_records_it_as_requested(
+    report_creator, resources, spapi_emulator, lambda_context, capsys
+):
+    response = _post(report_creator, VALID, lambda_context)
+    assert response["statusCode"] == 202
+    report_id = api_events.answer_body(response)["reportId"]
+    (call,) = _create_report_calls(spapi_emulator)
+    assert json.loads(call.request_body) == {
+        "reportType": "GET_MERCHANT_LISTINGS_ALL_DATA",
+        "marketplaceIds": ["A1F83G8C2ARO7P"],
+        "dataStartTime": "2024-05-01T00:00:00Z",
+        "dataEndTime": "2024-05-02T00:00:00Z",
+        "reportOptions": {"custom": "true"},
+    }
+    record = _record(resources, report_id)
+    assert record.status is ReportStatus.REQUESTED and record.requested
+    assert (record.seller_id, record.region_code, record.report_type) == (
+        SELLER_ID,
+        "EU",
+        "GET_MERCHANT_LISTINGS_ALL_DATA",
+    )
+    assert record.marketplace_ids == ("A1F83G8C2ARO7P",)
+    assert record.report_options == {"custom": "true"}
+    assert (record.data_start_time, record.data_end_time) == ("2024-05-01T00:00:00Z", "2024-05-02T00:00:00Z")
+    assert record.expires_at is not None  # REPORT_RECORD_TTL_DAYS applies
+    assert_no_secrets(response["body"] + capsys.readouterr().out)
+
+
+def test_natural_json_forms_are_accepted(report_creator, resources, spapi_emulator, lambda_context):
+    body = {
+        **VALID,
+        "MarketplaceIds": ["A1F83G8C2ARO7P", "A1PA6795UKMFR9", "A1F83G8C2ARO7P"],
+        "ReportOptions": {"custom": "true"},
+        "ReportDataStartTime": "2024-05-01T02:00:00+02:00",
+        "ReportDataEndTime": None,
+    }
+    response = _post(report_creator, body, lambda_context)
+    assert response["statusCode"] == 202
+    (call,) = _create_report_calls(spapi_emulator)
+    sent = json.loads(call.request_body)
+    assert sent["marketplaceIds"] == ["A1F83G8C2ARO7P", "A1PA6795UKMFR9"]
+    assert sent["dataStartTime"] == "2024-05-01T00:00:00Z"
+    assert "dataEndTime" not in sent
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"SellerId": None}, "SellerId"),
+        ({"SellerId": "lower-case"}, "SellerId"),
+        ({"RegionCode": "US"}, "RegionCode"),
+        ({"RegionCode": None}, "RegionCode"),
+        ({"ReportType": None}, "ReportType"),
+        ({"ReportType": "get merchant listings"}, "ReportType"),
+        ({"MarketplaceIds": ""}, "MarketplaceIds"),
+        ({"MarketplaceIds": []}, "MarketplaceIds"),
+        ({"MarketplaceIds": "ATVPDKIKX0DER"}, "MarketplaceIds"),  # a US marketplace in an EU request
+        ({"MarketplaceIds": "NOTAMARKETPLACE"}, "MarketplaceIds"),
+        ({"MarketplaceIds": [1, 2]}, "MarketplaceIds"),
+        ({"MarketplaceIds": {"UK": "A1F83G8C2ARO7P"}}, "MarketplaceIds"),
+        ({"MarketplaceIds": ",".join(f"A{n:013d}" for n in range(26))}, "MarketplaceIds"),
+        ({"ReportDataStartTime": "yesterday"}, "ReportDataStartTime"),
+        ({"ReportDataEndTime": "2024-13-01T00:00:00Z"}, "ReportDataEndTime"),
+        ({"ReportDataStartTime": "2024-05-03T00:00:00Z"}, "ReportDataEndTime"),  # start after end
+        ({"ReportOptions": "{not json"}, "ReportOptions"),
+        ({"ReportOptions": "[1]"}, "ReportOptions"),
+        ({"ReportOptions": {"nested": {"a": "b"}}}, "ReportOptions"),
+    ],
+)
+def test_invalid_request_is_refused_with_400_naming_the_field_and_nothing_is_created(
+    report_creator, resources, spapi_emulator, lambda_context, change, field
+):
+    response = _post(report_creator, {**VALID, **change}, lambda_context)
+    assert response["statusCode"] == 400, response["body"]
+    error = api_events.answer_body(response)["error"]
+    assert error["code"] == "ValidationError"
+    assert error["message"].startswith(f"{field}:"), error["message"]
+    assert _create_report_calls(spapi_emulator) == []
+    assert boto3.client("dynamodb").scan(TableName=resources.reports_table)["Count"] == 0
+
+
+def test_unknown_seller_is_a_404(spapi_emulator, load_handler, resources, lambda_context):
+    module = load_handler("report_creator")
+    response = _post(module, VALID, lambda_context)
+    assert response["statusCode"] == 404
+    assert api_events.answer_body(response)["error"]["code"] == "SellerNotFound"
+
+
+def test_revoked_seller_authorisation_is_a_403(report_creator, spapi_emulator, lambda_context):
+    from canaries import REFRESH_TOKEN
+
+    spapi_emulator.revoke(REFRESH_TOKEN)
+    response = _post(report_creator, VALID, lambda_context)
+    assert response["statusCode"] == 403
+    assert api_events.answer_body(response)["error"]["code"] == "SellerAuthorizationRevoked"
+
+
+def test_throttling_that_outlasts_the_retries_is_a_429_with_retry_after(
+    report_creator, resources, spapi_emulator, lambda_context
+):
+    spapi_emulator.inject("createReport", 429, times=None)
+    response = _post(report_creator, VALID, lambda_context)
+    assert response["statusCode"] == 429
+    assert int(response["headers"]["Retry-After"]) >= 1
+    assert api_events.answer_body(response)["error"]["code"] == "Throttled"
+    assert len(_create_report_calls(spapi_emulator)) > 1  # retried before giving up
+    assert boto3.client("dynamodb").scan(TableName=resources.reports_table)["Count"] == 0
+
+
+@pytest.mark.allow_contract_violations
+@pytest.mark.parametrize(
+    ("spapi_status", "api_status"), [(400, 400), (401, 403), (403, 403), (404, 404), (415, 400)]
+)
+def test_spapi_client_errors_keep_their_meaning_and_message(
+    report_creator, spapi_emulator, lambda_context, spapi_status, api_status
+):
+    spapi_emulator.inject("createReport", spapi_status, times=None)
+    response = _post(report_creator, VALID, lambda_context)
+    assert response["statusCode"] == api_status
+    message = api_events.answer_body(response)["error"]["message"]
+    assert message.startswith(f"SP-API answered {spapi_status}")
+    assert "Traceback" not in response["body"]
+
+
+def test_spapi_server_errors_after_retries_are_a_502(report_creator, spapi_emulator, lambda_context):
+    spapi_emulator.inject("createReport", 503, times=None)
+    response = _post(report_creator, VALID, lambda_context)
+    assert response["statusCode"] == 502
+    assert api_events.answer_body(response)["error"]["code"] == "SpApiUnavailable"
+
+
+def test_spapi_timeouts_after_retries_are_a_504(report_creator, spapi_emulator, lambda_context, capsys):
+    spapi_emulator.delay("createReport", 1.0, times=None)
+    response = _post(report_creator, VALID, lambda_context)
+    assert response["statusCode"] == 504
+    assert api_events.answer_body(response)["error"]["code"] == "SpApiTimeout"
+    assert_no_secrets(response["body"] + capsys.readouterr().out)
+
+
+def test_transient_server_error_is_retried_and_the_report_is_created(
+    report_creator, resources, spapi_emulator, lambda_context
+):
+    spapi_emulator.inject("createReport", 500, times=1)
+    response = _post(report_creator, VALID, lambda_context)
+    assert response["statusCode"] == 202
+    assert _record(resources, api_events.answer_body(response)["reportId"]) is not None
