@@ -155,12 +155,13 @@ class SpApiHttpClient:
         json: Any = None,
     ) -> SpApiResponse:
         url = f"{self.endpoint}{path}"
+        partition = str(getattr(access_token, "rate_limit_partition", ""))
         give_up_at = self.clock() + self.deadline
         refreshed_token = False
         attempt = 0
         while True:
             attempt += 1
-            self._wait_for_rate_limit(operation, give_up_at)
+            self._wait_for_rate_limit(operation, partition, give_up_at)
             token = access_token() if callable(access_token) else access_token
             headers = {
                 "x-amz-access-token": token,
@@ -184,7 +185,7 @@ class SpApiHttpClient:
                 self._log_attempt(operation, method, None, None, attempt, started, level=logging.WARNING)
             else:
                 request_id = response.headers.get("x-amzn-RequestId")
-                self._adopt_rate_limit(operation, response.headers)
+                self._adopt_rate_limit(operation, partition, response.headers)
                 status = response.status_code
                 level = logging.INFO if status < 400 else logging.WARNING
                 self._log_attempt(operation, method, status, request_id, attempt, started, level=level)
@@ -212,7 +213,7 @@ class SpApiHttpClient:
                     access_token.invalidate(token)
                     attempt -= 1
                     continue
-                failure = self._error_for(status, code, message, details, request_id, operation)
+                failure = self._error_for(status, code, message, details, request_id, operation, partition)
             if not self._retryable(failure) or attempt >= self.max_attempts:
                 raise failure
             delay = self.backoff(attempt)
@@ -243,9 +244,10 @@ class SpApiHttpClient:
         details: str | None,
         request_id: str | None,
         operation: str,
+        partition: str = "",
     ) -> SpApiError:
         if status == 429:
-            rate = self.rate_limiter.bucket(operation).rate
+            rate = self.rate_limiter.bucket(operation, partition).rate
             return SpApiThrottledError(
                 status, code, message, details, request_id, operation, retry_after=round(1.0 / rate, 3)
             )
@@ -253,9 +255,9 @@ class SpApiHttpClient:
             return SpApiServerError(status, code, message, details, request_id, operation)
         return SpApiClientError(status, code, message, details, request_id, operation)
 
-    def _wait_for_rate_limit(self, operation: str, give_up_at: float) -> None:
+    def _wait_for_rate_limit(self, operation: str, partition: str, give_up_at: float) -> None:
         while True:
-            wait = self.rate_limiter.wait_time(operation)
+            wait = self.rate_limiter.wait_time(operation, partition)
             if wait <= 0:
                 return
             if self.clock() + wait > give_up_at:
@@ -268,7 +270,7 @@ class SpApiHttpClient:
                 )
             self.sleep(wait)
 
-    def _adopt_rate_limit(self, operation: str, headers: Mapping[str, str]) -> None:
+    def _adopt_rate_limit(self, operation: str, partition: str, headers: Mapping[str, str]) -> None:
         value = headers.get("x-amzn-RateLimit-Limit")
         if not value:
             return
@@ -277,7 +279,7 @@ class SpApiHttpClient:
         except ValueError:
             return
         if rate > 0:
-            self.rate_limiter.update_rate(operation, rate)
+            self.rate_limiter.update_rate(operation, rate, partition)
 
     @staticmethod
     def _body(response: requests.Response) -> Any:

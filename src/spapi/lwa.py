@@ -258,6 +258,8 @@ class SellerTokenProvider:
     def __init__(self, lwa: LwaClient, refresh_token: str) -> None:
         self._lwa = lwa
         self._refresh_token = refresh_token
+        # SP-API rate-limits per selling partner: the HTTP client keeps separate buckets per partition.
+        self.rate_limit_partition = "seller:" + _fingerprint(refresh_token)[:16]
 
     def __repr__(self) -> str:
         return "SellerTokenProvider(refresh_token=[redacted])"
@@ -273,6 +275,7 @@ class GrantlessTokenProvider:
     def __init__(self, lwa: LwaClient, scope: str = NOTIFICATIONS_SCOPE) -> None:
         self._lwa = lwa
         self.scope = scope
+        self.rate_limit_partition = f"scope:{scope}"
 
     def __repr__(self) -> str:
         return f"GrantlessTokenProvider(scope={self.scope!r})"

@@ -103,7 +103,12 @@ class TokenBucket:
 
 
 class RateLimiter:
-    """Per-operation buckets, seeded from `OPERATION_RATES`, created on first use."""
+    """Per-operation buckets, seeded from `OPERATION_RATES`, created on first use.
+
+    SP-API meters each selling partner + application pair separately, so buckets are also keyed by a
+    `partition` (the HTTP client passes the access-token provider's `rate_limit_partition`: a hash per
+    seller, or the grantless scope); one seller's burst does not hold back another's.
+    """
 
     def __init__(
         self,
@@ -114,24 +119,24 @@ class RateLimiter:
         self._rates = dict(OPERATION_RATES if rates is None else rates)
         self._default = default
         self._clock = clock
-        self._buckets: dict[str, TokenBucket] = {}
+        self._buckets: dict[tuple[str, str], TokenBucket] = {}
         self._lock = threading.Lock()
 
-    def bucket(self, operation: str) -> TokenBucket:
+    def bucket(self, operation: str, partition: str = "") -> TokenBucket:
         with self._lock:
-            bucket = self._buckets.get(operation)
+            bucket = self._buckets.get((operation, partition))
             if bucket is None:
                 plan = self._rates.get(operation, self._default)
                 bucket = TokenBucket(plan.rate, plan.burst, clock=self._clock)
-                self._buckets[operation] = bucket
+                self._buckets[(operation, partition)] = bucket
             return bucket
 
-    def wait_time(self, operation: str) -> float:
+    def wait_time(self, operation: str, partition: str = "") -> float:
         """Take a token for `operation` (returns 0.0) or say how long until one is available."""
-        return self.bucket(operation).try_acquire()
+        return self.bucket(operation, partition).try_acquire()
 
-    def update_rate(self, operation: str, rate: float) -> None:
-        self.bucket(operation).set_rate(rate)
+    def update_rate(self, operation: str, rate: float, partition: str = "") -> None:
+        self.bucket(operation, partition).set_rate(rate)
 
-    def throttled(self, operation: str) -> None:
-        self.bucket(operation).drain()
+    def throttled(self, operation: str, partition: str = "") -> None:
+        self.bucket(operation, partition).drain()

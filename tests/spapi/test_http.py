@@ -127,15 +127,40 @@ def test_retries_stop_at_the_total_deadline(spapi_emulator, lwa, session, clock)
     assert len(spapi_exchanges(spapi_emulator, "createReport")) == 2
 
 
-def test_the_reported_rate_limit_replaces_the_documented_one(http, lwa, spapi_emulator) -> None:
+def test_the_reported_rate_limit_replaces_the_documented_one_for_that_seller(
+    http, lwa, spapi_emulator
+) -> None:
     spapi_emulator.set_rate("createReport", 0.5, 15)
-    assert http.rate_limiter.bucket("createReport").rate == pytest.approx(0.0167)
-    _create(http, lwa.seller_token_provider(REFRESH_TOKEN))
+    token = lwa.seller_token_provider(REFRESH_TOKEN)
+    assert http.rate_limiter.bucket("createReport", token.rate_limit_partition).rate == pytest.approx(0.0167)
+    _create(http, token)
     assert (
         spapi_exchanges(spapi_emulator, "createReport")[-1].response_headers["x-amzn-RateLimit-Limit"]
         == "0.5"
     )
-    assert http.rate_limiter.bucket("createReport").rate == 0.5
+    assert http.rate_limiter.bucket("createReport", token.rate_limit_partition).rate == 0.5
+    other_seller = lwa.seller_token_provider("Atzr|CANARY-other-seller")
+    assert http.rate_limiter.bucket("createReport", other_seller.rate_limit_partition).rate == pytest.approx(
+        0.0167
+    )
+
+
+def test_each_seller_has_its_own_client_side_bucket(spapi_emulator, lwa, session, clock) -> None:
+    other = "Atzr|CANARY-second-seller"
+    spapi_emulator.register_seller(other, "A1B2C3D4E5F6G7")
+    limiter = RateLimiter(rates={"createReport": OperationRate(0.0167, 1)}, clock=clock)
+    http = SpApiHttpClient(
+        spapi_endpoint("NA"),
+        session=session,
+        clock=clock,
+        sleep=clock.sleep,
+        rate_limiter=limiter,
+        deadline=30.0,
+    )
+    _create(http, lwa.seller_token_provider(REFRESH_TOKEN))
+    _create(http, lwa.seller_token_provider(other))  # would wait 60 s if the sellers shared a bucket
+    assert clock.sleeps == [] and len(spapi_exchanges(spapi_emulator, "createReport")) == 2
+    assert REFRESH_TOKEN not in lwa.seller_token_provider(REFRESH_TOKEN).rate_limit_partition
 
 
 def test_the_client_side_bucket_spaces_calls_beyond_the_burst(spapi_emulator, lwa, session, clock) -> None:
