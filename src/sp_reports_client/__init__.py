@@ -10,6 +10,7 @@ from .client import (
 )
 from .config import ApiEndpoints, ClientConfig, ConfigFlags, resolve_config
 from .errors import ApiError, ApiUnavailableError, ConfigurationError, SpReportsError, WaitTimeoutError
+from .transport import RetryPolicy
 
 __all__ = [
     "SUCCESS_STATUSES",
@@ -21,6 +22,7 @@ __all__ = [
     "ConfigFlags",
     "ConfigurationError",
     "Report",
+    "RetryPolicy",
     "SpReportsClient",
     "SpReportsError",
     "StoredToken",

@@ -322,9 +322,10 @@ class Output:
         if report.download_url:
             rows.append(("Download URL", report.download_url))
             rows.append(("URL expires at", report.download_url_expires_at))
-        for label, value in rows:
-            if value not in (None, ""):
-                self.line(f"{label + ':':<16}{value}")
+        shown_rows = [(label, value) for label, value in rows if value not in (None, "")]
+        width = max(len(label) for label, _ in shown_rows) + 2
+        for label, value in shown_rows:
+            self.line(f"{label + ':':<{width}}{value}")
 
     def error(self, code: str, message: str, exit_code: int, hint: str | None = None) -> int:
         if self.json_mode:

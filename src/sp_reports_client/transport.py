@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email.utils
+import importlib.metadata
 import json
 import logging
 import random
@@ -21,10 +22,18 @@ from .credentials import CredentialSource
 from .errors import ApiError, ApiUnavailableError
 from .redaction import redact
 
+
+def _package_version() -> str:
+    try:
+        return importlib.metadata.version("sp-reports")
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown"
+
+
 SIGNING_SERVICE = "execute-api"
 RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
 REQUEST_ID_HEADERS = ("x-amzn-RequestId", "x-amz-apigw-id")
-USER_AGENT = "sp-reports-client/0.1"
+USER_AGENT = f"sp-reports-client/{_package_version()}"
 
 logger = logging.getLogger("sp_reports_client")
 

@@ -64,6 +64,11 @@ class CliResult:
     def output(self) -> str:
         return self.stdout + self.stderr
 
+    def fields(self) -> dict[str, str]:
+        """The `Label: value` lines of a report printed for people."""
+        pairs = (line.split(":", 1) for line in self.stdout.splitlines() if ":" in line)
+        return {label.strip(): value.strip() for label, value in pairs}
+
 
 @pytest.fixture
 def run_cli(capsys: pytest.CaptureFixture[str]):

@@ -171,11 +171,11 @@ def test_reports_get_shows_the_location_and_the_download_link(fake_api, api_args
     )
     result = run_cli(*api_args, "reports", "get", "901")
     assert result.exit_code == 0
-    lines = result.stdout.splitlines()
-    assert "Report:         901" in lines
-    assert "Stored at:      s3://reports-bucket/A3TH9S8BH6GOGM/GET_X/901/report.tsv" in lines
-    assert "Marketplace ids:A1F83G8C2ARO7P" in lines
-    assert f"Download URL:   {url}" in lines  # the user asked for their report: the link is theirs
+    fields = result.fields()
+    assert fields["Report"] == "901"
+    assert fields["Stored at"] == "s3://reports-bucket/A3TH9S8BH6GOGM/GET_X/901/report.tsv"
+    assert fields["Marketplace ids"] == "A1F83G8C2ARO7P"
+    assert fields["Download URL"] == url  # the user asked for their report: the link is theirs
 
 
 def test_reports_get_json_is_the_api_body(fake_api, api_args, run_cli):

@@ -41,7 +41,7 @@ def test_wait_shows_each_status_on_stderr_and_the_report_on_stdout(fake_api, api
         "STORED",
         "DONE",
     ]
-    assert "Status:         DONE" in result.stdout
+    assert result.fields()["Status"] == "DONE"
     assert len([r for r in fake_api.requests if r.path == "/v1/reports/777"]) == 5
 
 
@@ -50,7 +50,7 @@ def test_wait_for_a_report_that_ends_without_data_exits_4(fake_api, api_args, ru
     fake_api.add_report("778", ["IN_PROGRESS", final_status])
     result = run_cli(*api_args, "reports", "wait", "778", "--interval", "0.01")
     assert result.exit_code == 4
-    assert f"Status:         {final_status}" in result.stdout
+    assert result.fields()["Status"] == final_status
     assert f"report 778 ended {final_status}" in result.stderr
 
 
