@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import gzip
+import itertools
 import logging
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from tests_spapi_helpers import DocumentHost, StaticDocuments, make_clients, spapi_exchanges
 
 from canaries import assert_no_secrets
-from spapi.documents import iter_report_document
+from spapi.documents import _Gunzip, iter_report_document
 from spapi.errors import ReportDocumentError
 from spapi_emulator import SpApiEmulator
 
@@ -169,3 +172,32 @@ def test_download_logs_never_show_the_presigned_url(manual_emulator, session, ca
     assert "fetching a fresh one" in caplog.text
     assert any("/_documents/" in r.getMessage() for r in caplog.records)  # urllib3's request line, redacted
     assert_no_secrets(caplog.text + " ".join(str(r.__dict__) for r in caplog.records))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    members=st.lists(st.binary(max_size=4000), min_size=1, max_size=3),
+    cuts=st.lists(st.integers(min_value=0, max_value=20000), max_size=8),
+    chunk_size=st.integers(min_value=1, max_value=5000),
+)
+def test_gunzip_output_does_not_depend_on_how_the_bytes_arrive(members, cuts, chunk_size) -> None:
+    body = b"".join(gzip.compress(member) for member in members)
+    bounds = sorted({0, len(body), *(c % (len(body) + 1) for c in cuts)})
+    decoder = _Gunzip("doc-1", chunk_size)
+    out = bytearray()
+    for start, end in itertools.pairwise(bounds):
+        for piece in decoder.feed(body[start:end]):
+            assert len(piece) <= chunk_size
+            out += piece
+    out += b"".join(decoder.finish())
+    assert bytes(out) == b"".join(members)
+
+
+@settings(max_examples=30, deadline=None)
+@given(content=st.binary(min_size=1, max_size=3000), keep=st.floats(min_value=0.0, max_value=0.95))
+def test_any_cut_short_gzip_stream_is_reported(content, keep) -> None:
+    body = gzip.compress(content)
+    decoder = _Gunzip("doc-1", 1024)
+    with pytest.raises(ReportDocumentError):
+        list(decoder.feed(body[: int(len(body) * keep)]))
+        list(decoder.finish())

@@ -12,6 +12,7 @@ from tests_spapi_helpers import CannedAdapter, spapi_exchanges
 from canaries import REFRESH_TOKEN, assert_no_secrets
 from spapi.errors import (
     LwaInvalidGrantError,
+    LwaUnavailableError,
     SpApiClientError,
     SpApiServerError,
     SpApiThrottledError,
@@ -212,6 +213,13 @@ def test_a_token_rejected_twice_is_reported_not_looped(http, lwa, spapi_emulator
         _create(http, lwa.seller_token_provider(REFRESH_TOKEN))
     assert (raised.value.status, raised.value.code) == (403, "Unauthorized")
     assert len(spapi_exchanges(spapi_emulator, "createReport")) == 1
+
+
+def test_lwa_down_surfaces_as_unavailable_without_calling_sp_api(http, lwa, spapi_emulator) -> None:
+    spapi_emulator.lwa_down(503)
+    with pytest.raises(LwaUnavailableError):
+        _create(http, lwa.seller_token_provider(REFRESH_TOKEN))
+    assert spapi_exchanges(spapi_emulator, "createReport") == []
 
 
 def test_a_revoked_seller_surfaces_as_invalid_grant(http, lwa, spapi_emulator) -> None:

@@ -7,6 +7,7 @@ import threading
 
 import pytest
 import requests
+from tests_spapi_helpers import CannedAdapter
 
 from canaries import CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN, assert_no_secrets
 from spapi.credentials import AppCredentials
@@ -169,31 +170,11 @@ def test_lwa_timeouts_are_retried_then_unavailable(spapi_emulator, app_credentia
         lwa.access_token(REFRESH_TOKEN)
 
 
-class _CannedAdapter(requests.adapters.BaseAdapter):
-    """Answers every request with the same status and body (for replies the emulator never gives)."""
-
-    def __init__(self, status: int, body: bytes) -> None:
-        super().__init__()
-        self.status, self.body, self.calls = status, body, 0
-
-    def send(self, request, **kwargs):
-        self.calls += 1
-        response = requests.Response()
-        response.status_code = self.status
-        response._content = self.body
-        response.request = request
-        response.url = request.url
-        return response
-
-    def close(self) -> None:
-        pass
-
-
 @pytest.mark.parametrize(
     "body", [b"<html>gateway</html>", b'{"token_type": "bearer"}', b'["not", "an", "object"]']
 )
 def test_garbage_from_lwa_is_retried_then_unavailable(app_credentials, body: bytes) -> None:
-    adapter = _CannedAdapter(200, body)
+    adapter = CannedAdapter([(200, body, {})])
     session = requests.Session()
     session.mount("https://", adapter)
     lwa = LwaClient(app_credentials, session=session, sleep=lambda _s: None, max_attempts=3)
