@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import jsonschema
 
@@ -133,12 +134,6 @@ def _check_models_dir(models_dir: Path) -> None:
         )
 
 
-def _unquote_segment(segment: str) -> str:
-    from urllib.parse import unquote
-
-    return unquote(segment)
-
-
 class ModelContract:
     """The operations of the official models, with request, response and notification validation."""
 
@@ -220,7 +215,7 @@ class ModelContract:
 
     def match(self, method: str, path: str) -> OperationMatch:
         """The operation for `method path`, or ContractViolation naming what does not exist."""
-        parts = [_unquote_segment(part) for part in path.split("?", 1)[0].strip("/").split("/")]
+        parts = [unquote(part) for part in path.split("?", 1)[0].strip("/").split("/")]
         allowed: list[str] = []
         for route in self._routes:
             params = route.bind(parts)

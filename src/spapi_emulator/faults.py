@@ -1,7 +1,8 @@
 """Fault switches: thread-safe, counted (`times`), consumed one per matching request.
 
 Operation names are the models' operationIds plus `lwa` (the token endpoint) and `downloadDocument` (the
-document URL host).
+document URL host). An LWA outage (`lwa_down`) answers every token request with 503/500 until it is lifted or
+its count runs out.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ class FaultSwitches:
         self._statuses: dict[str, list[_Countdown]] = {}
         self._delays: dict[str, list[_Countdown]] = {}
         self._document: dict[str, _Countdown] = {}
+        self._lwa_outage: _Countdown | None = None
 
     def inject(self, operation: str, status: int, times: int | None = 1) -> None:
         with self._lock:
@@ -39,11 +41,31 @@ class FaultSwitches:
         with self._lock:
             self._document[name] = _Countdown(True, times)
 
+    def lwa_down(self, status: int = 503, times: int | None = None) -> None:
+        with self._lock:
+            self._lwa_outage = _Countdown(status, times)
+
+    def lwa_up(self) -> None:
+        with self._lock:
+            self._lwa_outage = None
+
     def clear(self) -> None:
         with self._lock:
             self._statuses.clear()
             self._delays.clear()
             self._document.clear()
+            self._lwa_outage = None
+
+    def take_lwa_outage(self) -> int | None:
+        with self._lock:
+            outage = self._lwa_outage
+            if outage is None:
+                return None
+            if outage.remaining is not None:
+                outage.remaining -= 1
+                if outage.remaining <= 0:
+                    self._lwa_outage = None
+            return outage.value  # type: ignore[return-value]
 
     def take_status(self, operation: str) -> int | None:
         return self._take(self._statuses, operation)  # type: ignore[return-value]

@@ -132,7 +132,7 @@ class SpApiEmulator:
 
     @property
     def exchanges(self) -> list[Exchange]:
-        with self.app._exchanges_lock:
+        with self.app.exchanges_lock:
             return list(self.app.exchanges)
 
     @property
@@ -242,11 +242,12 @@ class SpApiEmulator:
         self.app.faults.document_fault("expire_urls_immediately", times)
 
     def lwa_down(self, status: int = 503, times: int | None = None) -> None:
-        self.app.lwa_down(status, times)
+        """LWA answers `status` (503 temporarily_unavailable or 500 server_error) until `lwa_up()`, or for
+        `times` token requests."""
+        self.app.faults.lwa_down(status, times)
 
     def lwa_up(self) -> None:
-        self.app.lwa_up()
+        self.app.faults.lwa_up()
 
     def clear_faults(self) -> None:
         self.app.faults.clear()
-        self.app.lwa_up()

@@ -8,7 +8,7 @@ import pytest
 from emulator_api import SQS_ARN, Api
 
 from spapi_emulator import ModelContract, SpApiEmulator
-from spapi_emulator.app import _HANDLERS
+from spapi_emulator.app import HANDLERS
 
 NOTIFICATIONS = "/notifications/v1"
 RPF = f"{NOTIFICATIONS}/subscriptions/REPORT_PROCESSING_FINISHED"
@@ -67,7 +67,7 @@ def test_every_supported_operation_answers_within_the_models(
         contract.validate_response(
             exchange.method, exchange.path, exchange.status, exchange.response_body, exchange.response_headers
         )
-    assert {e.operation_id for e in exchanges} == set(_HANDLERS)
+    assert {e.operation_id for e in exchanges} == set(HANDLERS)
     statuses = {e.status for e in exchanges}
     assert {200, 202, 400, 403, 404, 409, 429, 503} <= statuses
     assert spapi_emulator.contract_violations() == []
@@ -96,7 +96,7 @@ def test_an_emulator_answer_outside_the_models_becomes_a_500(
     def broken_get_report(*_args):
         return 200, {"reportId": "1"}  # lacks required fields
 
-    monkeypatch.setitem(_HANDLERS, "getReport", broken_get_report)
+    monkeypatch.setitem(HANDLERS, "getReport", broken_get_report)
 
     response = seller.call("GET", "/reports/2021-06-30/reports/1")
 

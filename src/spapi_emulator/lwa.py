@@ -1,0 +1,116 @@
+"""Login with Amazon's token endpoint (`POST /auth/o2/token`), with LWA's error bodies.
+
+Grants: `refresh_token` (seller tokens) and `client_credentials` with scope `sellingpartnerapi::notifications`
+(grantless tokens). Form-encoded bodies as the Python and JS SDKs send them, and JSON as the Java SDK does.
+Exchanges are counted per grant type whether or not they succeed.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import secrets
+import time
+import uuid
+from typing import TYPE_CHECKING
+
+from werkzeug.datastructures import MultiDict
+from werkzeug.wrappers import Request, Response
+
+from . import state as st
+
+if TYPE_CHECKING:
+    from .app import EmulatorApp
+
+INVALID_GRANT = (
+    "The request has an invalid grant parameter : refresh_token. "
+    "User may have revoked or didn't grant the permission."
+)
+
+
+def lwa_error(status: int, error: str, description: str) -> Response:
+    response = Response(
+        json.dumps({"error_description": description, "error": error}),
+        status=status,
+        content_type="application/json;charset=UTF-8",
+    )
+    response.headers["x-amzn-RequestId"] = str(uuid.uuid4())
+    return response
+
+
+def _missing(name: str) -> Response:
+    return lwa_error(400, "invalid_request", f"The request is missing a required parameter : {name}")
+
+
+def handle_token_request(app: EmulatorApp, request: Request) -> Response:
+    if request.method != "POST":
+        return lwa_error(405, "invalid_request", "The token endpoint accepts POST only.")
+    if request.mimetype == "application/json":
+        data = request.get_json(silent=True)
+        fields = MultiDict(data) if isinstance(data, dict) else MultiDict()
+    else:
+        fields = request.form
+    grant_type = fields.get("grant_type", "")
+    app.lwa_exchanges[grant_type or "(none)"] += 1  # Counter updates are atomic under the GIL
+    outage = app.faults.take_lwa_outage()
+    if outage:
+        error = "temporarily_unavailable" if outage == 503 else "server_error"
+        return lwa_error(outage, error, "The authorization server is temporarily unavailable.")
+    delay = app.faults.take_delay("lwa")
+    if delay:
+        time.sleep(delay)
+    injected = app.faults.take_status("lwa")
+    if injected:
+        return lwa_error(injected, "server_error", "Injected fault.")
+    if not grant_type:
+        return _missing("grant_type")
+    if grant_type not in ("refresh_token", "client_credentials"):
+        return lwa_error(400, "unsupported_grant_type", f"The grant type {grant_type} is not supported.")
+    for name in ("client_id", "client_secret"):
+        if not fields.get(name):
+            return _missing(name)
+    client_id = fields["client_id"]
+    with app.state.lock:
+        registered = app.state.apps.get(client_id)
+    if registered is None or not hmac.compare_digest(
+        registered.client_secret.encode(), fields["client_secret"].encode()
+    ):
+        return lwa_error(401, "invalid_client", "Client authentication failed")
+    if grant_type == "refresh_token":
+        return _refresh_grant(app, client_id, fields.get("refresh_token", ""))
+    return _client_credentials_grant(app, client_id, fields.get("scope", ""))
+
+
+def _refresh_grant(app: EmulatorApp, client_id: str, refresh_token: str) -> Response:
+    if not refresh_token:
+        return _missing("refresh_token")
+    with app.state.lock:
+        seller = app.state.sellers.get(refresh_token)
+        if seller is None or seller.revoked or seller.client_id not in (None, client_id):
+            return lwa_error(400, "invalid_grant", INVALID_GRANT)
+        token = _issue(app, st.AccessGrant("seller", client_id, 0.0, seller_id=seller.seller_id))
+    return _token_response({"refresh_token": refresh_token, **token})
+
+
+def _client_credentials_grant(app: EmulatorApp, client_id: str, scope: str) -> Response:
+    if not scope:
+        return _missing("scope")
+    if scope not in st.GRANTLESS_SCOPES:
+        return lwa_error(400, "invalid_scope", "An unknown scope was requested")
+    with app.state.lock:
+        token = _issue(app, st.AccessGrant("grantless", client_id, 0.0, scope=scope))
+    return _token_response(token)
+
+
+def _issue(app: EmulatorApp, grant: st.AccessGrant) -> dict:
+    access_token = "Atza|" + secrets.token_urlsafe(96)
+    grant.expires_at = app.monotonic() + app.config.access_token_ttl
+    app.state.access_tokens[access_token] = grant
+    return {"access_token": access_token, "token_type": "bearer", "expires_in": app.config.access_token_ttl}
+
+
+def _token_response(body: dict) -> Response:
+    response = Response(json.dumps(body), status=200, content_type="application/json;charset=UTF-8")
+    response.headers["Cache-Control"] = "no-cache, no-store, must-revalidate"
+    response.headers["x-amzn-RequestId"] = str(uuid.uuid4())
+    return response

@@ -1,0 +1,167 @@
+"""Reports 2021-06-30 operations: createReport, getReports, getReport, cancelReport, getReportDocument.
+
+Report schedules are not supported (the pipeline creates reports on demand); they answer 404 from the app.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from . import state as st
+from .calls import Handler, OperationCall, invalid, not_found
+
+# Marketplaces SP-API knows (spapi-facts.md §5); createReport rejects others as SP-API does.
+KNOWN_MARKETPLACES = frozenset(
+    {
+        # NA
+        "ATVPDKIKX0DER",
+        "A2EUQ1WTGCTBG2",
+        "A1AM78C64UM0Y8",
+        "A2Q3Y263D00KWC",
+        # EU
+        "A1F83G8C2ARO7P",
+        "A1PA6795UKMFR9",
+        "A13V1IB3VIYZZH",
+        "APJ6JRA9NG5V4",
+        "A1RKKUPIHCS9HS",
+        "A1805IZSGTT6HS",
+        "A2NODRKZP88ZB9",
+        "A1C3SOZRARQ6R3",
+        "A33AVAJ2PDY3EV",
+        "A2VIGQ35RCS4UG",
+        "A21TJRUUN4KGV",
+        "ARBP9OOSHTCHU",
+        # FE
+        "A1VC38T7YXB528",
+        "A39IBJ37TRP1C6",
+        "A19VAU5U5O7RUS",
+    }
+)
+RETENTION = timedelta(days=90)
+
+
+def create_report(call: OperationCall) -> tuple[int, Any]:
+    body = call.body
+    unknown = [marketplace for marketplace in body["marketplaceIds"] if marketplace not in KNOWN_MARKETPLACES]
+    if unknown:
+        raise invalid(f"marketplaceIds: unknown marketplace {unknown[0]}")
+    app = call.app
+    report = st.Report(
+        report_id=app.state.next_report_id(),
+        seller_id=call.grant.seller_id or "",
+        report_type=body["reportType"],
+        marketplace_ids=list(body["marketplaceIds"]),
+        created=app.now(),
+        created_mono=app.monotonic(),
+        data_start_time=body.get("dataStartTime"),
+        data_end_time=body.get("dataEndTime"),
+        report_options=body.get("reportOptions"),
+    )
+    app.add_report(report)
+    return 202, {"reportId": report.report_id}
+
+
+def _own_report(call: OperationCall, report_id: str) -> st.Report:
+    report = call.app.state.reports.get(report_id)
+    if report is None or report.seller_id != call.grant.seller_id:
+        raise not_found(f"Report {report_id}")
+    return report
+
+
+def get_report(call: OperationCall) -> tuple[int, Any]:
+    with call.app.state.lock:
+        return 200, _own_report(call, call.path_params["reportId"]).to_model()
+
+
+def cancel_report(call: OperationCall) -> tuple[int, Any]:
+    with call.app.state.lock:
+        report = _own_report(call, call.path_params["reportId"])
+    cancelled_from = call.app.cancel_queued_report(report.report_id)
+    if cancelled_from != "IN_QUEUE":
+        raise invalid(
+            f"Report {report.report_id} cannot be cancelled: its processingStatus is "
+            f"{cancelled_from}; only IN_QUEUE reports can be cancelled."
+        )
+    return 200, None
+
+
+def get_reports(call: OperationCall) -> tuple[int, Any]:
+    app, query = call.app, call.query
+    next_token = query.get("nextToken")
+    if next_token:
+        if len(query) > 1:
+            raise invalid("nextToken must be the only parameter when it is given.")
+        with app.state.lock:
+            page = app.state.page_tokens.get(next_token)
+        if page is None:
+            raise invalid("nextToken: the token is invalid or has expired.")
+        ids, page_size = page
+    else:
+        report_types = call.csv("reportTypes")
+        if not report_types:
+            raise invalid("Either reportTypes or nextToken is required.")
+        statuses = set(call.csv("processingStatuses"))
+        marketplaces = set(call.csv("marketplaceIds"))
+        page_size = int(query.get("pageSize", "10"))
+        now = app.now()
+        since = _parse_time(query.get("createdSince")) or now - RETENTION
+        until = _parse_time(query.get("createdUntil")) or now
+        with app.state.lock:
+            selected = [
+                report
+                for report in app.state.reports.values()
+                if report.seller_id == call.grant.seller_id
+                and report.report_type in report_types
+                and (not statuses or report.processing_status in statuses)
+                and (not marketplaces or marketplaces.intersection(report.marketplace_ids))
+                and since <= report.created <= until
+            ]
+        selected.sort(key=lambda report: report.created, reverse=True)
+        ids = [report.report_id for report in selected]
+    page_ids, rest = ids[:page_size], ids[page_size:]
+    with app.state.lock:
+        body: dict[str, Any] = {"reports": [app.state.reports[i].to_model() for i in page_ids]}
+        if rest:
+            token = secrets.token_urlsafe(24)
+            app.state.page_tokens[token] = (rest, page_size)
+            body["nextToken"] = token
+    return 200, body
+
+
+def _parse_time(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def get_report_document(call: OperationCall) -> tuple[int, Any]:
+    app = call.app
+    document_id = call.path_params["reportDocumentId"]
+    with app.state.lock:
+        owned = any(
+            report.report_document_id == document_id and report.seller_id == call.grant.seller_id
+            for report in app.state.reports.values()
+        )
+        document = app.state.documents.get(document_id) if owned else None
+    if document is None:
+        raise not_found(f"Report document {document_id}")
+    content_encoding = call.query.get("enableContentEncodingUrlHeader") == "true"
+    body = {
+        "reportDocumentId": document_id,
+        "url": app.documents.url(call.host_url, document_id, content_encoding),
+    }
+    if document.compression:
+        body["compressionAlgorithm"] = document.compression
+    return 200, body
+
+
+HANDLERS: dict[str, Handler] = {
+    "createReport": create_report,
+    "getReports": get_reports,
+    "getReport": get_report,
+    "cancelReport": cancel_report,
+    "getReportDocument": get_report_document,
+}
