@@ -57,6 +57,11 @@ class SecretsManagerAppCredentials:
     def __call__(self) -> AppCredentials:
         return self.get()
 
+    def invalidate(self) -> None:
+        """Forget the cached credentials: the next call re-reads the secret (after a secret rotation)."""
+        with self._lock:
+            self._cached = None
+
     def get(self) -> AppCredentials:
         cached = self._cached
         if cached is not None:

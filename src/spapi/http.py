@@ -171,9 +171,16 @@ class SpApiHttpClient:
             if json is not None:
                 headers["content-type"] = "application/json"
             started = self.clock()
+            # Never let one slow answer carry us far past the total deadline.
+            read_timeout = min(self.timeout[1], max(1.0, give_up_at - started))
             try:
                 response = self.session.request(
-                    method, url, params=params, json=json, headers=headers, timeout=self.timeout
+                    method,
+                    url,
+                    params=params,
+                    json=json,
+                    headers=headers,
+                    timeout=(self.timeout[0], read_timeout),
                 )
             except (requests.ConnectionError, requests.Timeout) as exc:
                 failure: SpApiError = SpApiTimeoutError(

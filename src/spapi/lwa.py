@@ -173,7 +173,18 @@ class LwaClient:
         return provider if isinstance(provider, AppCredentials) else provider()
 
     def _exchange(self, grant: dict[str, str]) -> tuple[str, float]:
-        credentials = self._credentials_now()
+        try:
+            return self._exchange_with(self._credentials_now(), grant)
+        except LwaInvalidClientError:
+            # The client secret may have been rotated since we cached it: re-read it once and try again.
+            forget = getattr(self._credentials, "invalidate", None)
+            if forget is None:
+                raise
+            forget()
+            logger.warning("LWA rejected the app credentials; re-reading them once")
+            return self._exchange_with(self._credentials_now(), grant)
+
+    def _exchange_with(self, credentials: AppCredentials, grant: dict[str, str]) -> tuple[str, float]:
         form = {**grant, "client_id": credentials.client_id, "client_secret": credentials.client_secret}
         grant_type = grant["grant_type"]
         attempt = 0

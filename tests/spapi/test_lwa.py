@@ -192,3 +192,31 @@ def test_lwa_logs_never_contain_secrets(lwa, spapi_emulator, caplog: pytest.LogC
     text = caplog.text + " ".join(str(r.__dict__) for r in caplog.records)
     assert "LWA refused a token exchange" in caplog.text
     assert_no_secrets(text, token)
+
+
+def test_a_rotated_client_secret_is_re_read_once(aws, spapi_emulator) -> None:
+    import json
+
+    import boto3
+
+    from spapi.credentials import SecretsManagerAppCredentials
+
+    secrets = boto3.client("secretsmanager", region_name="us-east-1")
+    secrets.create_secret(
+        Name="app", SecretString=json.dumps({"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET})
+    )
+    lwa = LwaClient(
+        SecretsManagerAppCredentials("app", secrets), endpoint=lwa_endpoint(), sleep=lambda _s: None
+    )
+    lwa.grantless_access_token()
+    rotated = "CANARY-rotated-secret"
+    spapi_emulator.register_app(CLIENT_ID, rotated)
+    secrets.put_secret_value(
+        SecretId="app", SecretString=json.dumps({"client_id": CLIENT_ID, "client_secret": rotated})
+    )
+    assert lwa.exchange_refresh_token(REFRESH_TOKEN).startswith("Atza|")
+    assert spapi_emulator.lwa_exchanges == {"client_credentials": 1, "refresh_token": 2}
+    spapi_emulator.register_app(CLIENT_ID, "CANARY-unknown-to-us")
+    with pytest.raises(LwaInvalidClientError):
+        lwa.exchange_refresh_token(REFRESH_TOKEN)
+    assert spapi_emulator.lwa_exchanges["refresh_token"] == 4  # one re-read, not a loop
