@@ -51,7 +51,8 @@ def handle_token_request(app: EmulatorApp, request: Request) -> Response:
     else:
         fields = request.form
     grant_type = fields.get("grant_type", "")
-    app.lwa_exchanges[grant_type or "(none)"] += 1  # Counter updates are atomic under the GIL
+    with app.state.lock:
+        app.lwa_exchanges[grant_type or "(none)"] += 1
     outage = app.faults.take_lwa_outage()
     if outage:
         error = "temporarily_unavailable" if outage == 503 else "server_error"
