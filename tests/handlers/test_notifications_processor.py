@@ -1,4 +1,4 @@
-"""The SQS notifications processor: one execution per report, duplicates and strangers handled, failures retried."""
+"""The notifications processor: one execution per report; duplicates and strangers handled; retries."""
 
 from __future__ import annotations
 

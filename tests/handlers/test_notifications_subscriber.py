@@ -1,4 +1,4 @@
-"""POST /notifications: our queue becomes the seller's REPORT_PROCESSING_FINISHED destination, idempotently."""
+"""POST /notifications: our queue becomes the seller's REPORT_PROCESSING_FINISHED destination (idempotent)."""
 
 from __future__ import annotations
 

@@ -1,0 +1,226 @@
+"""The report workflow run for real: moto's Step Functions engine executes the ASL file and its Lambda
+tasks run our real handlers in-process (moto would want Docker), with the SP-API emulator behind them."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import io
+import json
+import sys
+import time
+import traceback
+import uuid
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType, SimpleNamespace
+from typing import Any
+
+import boto3
+import pytest
+from moto.awslambda.models import LambdaFunction
+from moto.core.config import default_user_config
+from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
+
+from canaries import CLIENT_ID, CLIENT_SECRET
+
+_HANDLER_TESTS = Path(__file__).resolve().parents[1] / "handlers"
+
+
+def _load_helper(name: str) -> ModuleType:
+    # Shared with the handler tests; loaded by path (a tests/handlers package would shadow `handlers`).
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, _HANDLER_TESTS / f"{name}.py")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+aws_resources = _load_helper("aws_resources")
+notification_messages = _load_helper("notification_messages")
+api_events = _load_helper("api_events")
+
+FUNCTIONS = {"report_storer": "sp-reports-report-storer", "report_notifier": "sp-reports-report-notifier"}
+
+
+@dataclass
+class InProcessLambdas:
+    """Stands in for moto's Docker runner: imports each function's handler (as a cold start would) and calls
+    it; an exception becomes the Lambda-style error payload that Step Functions' Retry and Catch match on."""
+
+    modules: dict[str, ModuleType] = field(default_factory=dict)
+    invocations: list[tuple[str, dict]] = field(default_factory=list)
+    # Errors the Lambda service itself would raise before the handler runs, consumed one per invocation.
+    service_errors: dict[str, list[str]] = field(default_factory=dict)
+
+    def invoke(self, function: LambdaFunction, event: Any) -> tuple[str, bool, str]:
+        payload = json.loads(event) if isinstance(event, str | bytes) else (event or {})
+        self.invocations.append((function.function_name, payload))
+        pending = self.service_errors.get(function.function_name)
+        if pending:
+            error_type = pending.pop(0)
+            return json.dumps({"errorType": error_type, "errorMessage": "injected by the test"}), True, ""
+        module = self.modules[function.handler.rsplit(".", 1)[0]]
+        context = SimpleNamespace(
+            function_name=function.function_name,
+            memory_limit_in_mb=512,
+            invoked_function_arn=function.function_arn,
+            aws_request_id=str(uuid.uuid4()),
+            get_remaining_time_in_millis=lambda: 60_000,
+        )
+        try:
+            result = module.handler(payload, context)
+        except Exception as exc:
+            error = {
+                "errorType": type(exc).__name__,
+                "errorMessage": str(exc),
+                "stackTrace": traceback.format_tb(exc.__traceback__),
+            }
+            return json.dumps(error), True, ""
+        return json.dumps(result), False, ""
+
+    def calls_of(self, function_name: str) -> list[dict]:
+        return [payload for name, payload in self.invocations if name == function_name]
+
+
+@dataclass
+class Workflow:
+    resources: Any
+    state_machine_arn: str
+    lambdas: InProcessLambdas
+    retry_sleeps: list[float]
+    storer: ModuleType
+    notifier: ModuleType
+
+    def start(self, execution_input: dict, name: str | None = None) -> str:
+        return boto3.client("stepfunctions").start_execution(
+            stateMachineArn=self.state_machine_arn,
+            name=name or f"test-{uuid.uuid4().hex[:12]}",
+            input=json.dumps(execution_input),
+        )["executionArn"]
+
+    def wait(self, execution_arn: str, timeout: float = 60.0) -> dict:
+        client = boto3.client("stepfunctions")
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            described = client.describe_execution(executionArn=execution_arn)
+            if described["status"] != "RUNNING":
+                return described
+            time.sleep(0.05)
+        raise AssertionError(f"execution {execution_arn} still running after {timeout} s")
+
+    def history(self, execution_arn: str) -> list[dict]:
+        return boto3.client("stepfunctions").get_execution_history(
+            executionArn=execution_arn, maxResults=1000
+        )["events"]
+
+    def executions(self) -> list[dict]:
+        return boto3.client("stepfunctions").list_executions(stateMachineArn=self.state_machine_arn)[
+            "executions"
+        ]
+
+    def emails(self) -> list[dict]:
+        return aws_resources.published_emails(self.resources.topic_arn)
+
+
+def _function_zip() -> bytes:
+    # moto stores the code; the in-process runner imports the handlers from the source tree instead.
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("handlers/__init__.py", "")
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def workflow(aws, spapi_emulator, monkeypatch) -> Workflow:
+    monkeypatch.setitem(default_user_config, "stepfunctions", {"execute_state_machine": True})
+    retry_sleeps: list[float] = []
+    # Record Retry intervals instead of sleeping them: the ASL's production backoff would take minutes.
+    monkeypatch.setattr(retrier_decl, "time", SimpleNamespace(sleep=retry_sleeps.append))
+    resources = aws_resources.create_pipeline_resources(CLIENT_ID, CLIENT_SECRET)
+    environment = aws_resources.function_environment(resources)
+    environment["REPORT_UPLOAD_PART_SIZE_MIB"] = "5"
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+
+    role_arn = boto3.client("iam").create_role(
+        RoleName="sp-reports-lambda",
+        AssumeRolePolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Action": "sts:AssumeRole",
+                        "Principal": {"Service": "lambda.amazonaws.com"},
+                    }
+                ],
+            }
+        ),
+    )["Role"]["Arn"]
+    lambda_client = boto3.client("lambda")
+    arns = {}
+    for module_name, function_name in FUNCTIONS.items():
+        arns[module_name] = lambda_client.create_function(
+            FunctionName=function_name,
+            Runtime="python3.12",
+            Role=role_arn,
+            Handler=f"handlers.{module_name}.handler",
+            Code={"ZipFile": _function_zip()},
+            Environment={"Variables": environment},
+        )["FunctionArn"]
+
+    lambdas = InProcessLambdas()
+    for module_name in FUNCTIONS:
+        monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", f"{module_name}-{uuid.uuid4().hex[:8]}")
+        sys.modules.pop(f"handlers.{module_name}", None)
+        lambdas.modules[f"handlers.{module_name}"] = importlib.import_module(f"handlers.{module_name}")
+    monkeypatch.setattr(
+        LambdaFunction, "_invoke_lambda", lambda self, event=None: lambdas.invoke(self, event)
+    )
+    # The storer's own SP-API retries sleep for real; the workflow's Retry is what these tests are about.
+    storer = lambdas.modules["handlers.report_storer"]
+    for region in ("NA", "EU", "FE"):
+        storer.spapi_clients.http(region).sleep = lambda seconds: None
+
+    definition = aws_resources.render_workflow(arns["report_storer"], arns["report_notifier"])
+    state_machine_arn = boto3.client("stepfunctions").create_state_machine(
+        name="sp-reports-report-workflow",
+        definition=json.dumps(definition),
+        roleArn="arn:aws:iam::123456789012:role/sp-reports-workflow",
+    )["stateMachineArn"]
+    return Workflow(
+        resources=resources,
+        state_machine_arn=state_machine_arn,
+        lambdas=lambdas,
+        retry_sleeps=retry_sleeps,
+        storer=storer,
+        notifier=lambdas.modules["handlers.report_notifier"],
+    )
+
+
+@pytest.fixture
+def load_handler(workflow, monkeypatch):
+    """Import another function's handler fresh, in the workflow's environment."""
+
+    def load(name: str, **environment: str) -> ModuleType:
+        for variable, value in environment.items():
+            monkeypatch.setenv(variable, value)
+        monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", f"{name}-{uuid.uuid4().hex[:8]}")
+        sys.modules.pop(f"handlers.{name}", None)
+        return importlib.import_module(f"handlers.{name}")
+
+    return load
+
+
+@pytest.fixture
+def lambda_context():
+    return SimpleNamespace(
+        function_name="sp-reports-test",
+        memory_limit_in_mb=256,
+        invoked_function_arn="arn:aws:lambda:us-east-1:123456789012:function:sp-reports-test",
+        aws_request_id=str(uuid.uuid4()),
+        get_remaining_time_in_millis=lambda: 30_000,
+    )

@@ -1,0 +1,328 @@
+"""The report workflow end to end: API → SP-API (emulator) → notification → processor → Step Functions (moto,
+executing the ASL file) → storer and notifier (real handlers in-process) → S3, SNS email, reports table."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import boto3
+import pytest
+import requests
+
+from canaries import REFRESH_TOKEN, SELLER_ID, assert_no_secrets
+from spapi.report_records import ReportRecords, ReportStatus
+from spapi.token_store import TokenStore
+
+REPORT_TYPE = "GET_MERCHANT_LISTINGS_ALL_DATA"
+DOCUMENT = b"".join(b"sku-%05d\tItem %05d\t%d.99\n" % (n, n, n % 100) for n in range(2000))
+URL = re.compile(r"https?://\S+")
+
+
+@pytest.fixture
+def pipeline(workflow, spapi_emulator, load_handler, lambda_context):
+    """Seller authorised and subscribed; reports can be requested and their notifications processed."""
+    spapi_emulator.app.config.auto_advance = False  # each test finishes its report explicitly
+    resources = workflow.resources
+    TokenStore(
+        resources.tokens_table, resources.tokens_key_id, boto3.client("dynamodb"), boto3.client("kms")
+    ).put(SELLER_ID, REFRESH_TOKEN)
+    subscriber = load_handler("notifications_subscriber")
+    api_events = pytest.importorskip("api_events")
+    subscribed = subscriber.handler(
+        api_events.api_event("POST", "/notifications", {"SellerId": SELLER_ID, "RegionCode": "NA"}),
+        lambda_context,
+    )
+    assert subscribed["statusCode"] == 200, subscribed["body"]
+
+    class Pipeline:
+        creator = load_handler("report_creator")
+        processor = load_handler("notifications_processor", STATE_MACHINE_ARN=workflow.state_machine_arn)
+        records = ReportRecords(resources.reports_table, boto3.client("dynamodb"))
+
+        def request_report(self) -> str:
+            body = {
+                "SellerId": SELLER_ID,
+                "RegionCode": "NA",
+                "ReportType": REPORT_TYPE,
+                "MarketplaceIds": "ATVPDKIKX0DER",
+            }
+            response = self.creator.handler(api_events.api_event("POST", "/reports", body), lambda_context)
+            assert response["statusCode"] == 202, response["body"]
+            return json.loads(response["body"])["reportId"]
+
+        def deliver_notifications(self, report_id: str) -> list[str]:
+            """Feed SP-API's notifications for the report to the processor; returns the execution ARNs."""
+            bodies = [
+                sent.body
+                for sent in spapi_emulator.sent_notifications
+                if sent.message["payload"]["reportProcessingFinishedNotification"]["reportId"] == report_id
+            ]
+            assert bodies, f"SP-API sent no notification for report {report_id}"
+            sqs_event = pytest.importorskip("notification_messages").sqs_event(*bodies)
+            assert self.processor.handler(sqs_event, lambda_context) == {"batchItemFailures": []}
+            return [e["executionArn"] for e in workflow.executions() if e["name"] == f"report-{report_id}"]
+
+        def run(self, status: str, document: bytes | None = None) -> tuple[str, dict]:
+            report_id = self.request_report()
+            spapi_emulator.finish_report(report_id, status, document)
+            (execution_arn,) = self.deliver_notifications(report_id)
+            return report_id, workflow.wait(execution_arn)
+
+    return Pipeline()
+
+
+def _states_entered(workflow, execution_arn) -> list[str]:
+    return [
+        event["stateEnteredEventDetails"]["name"]
+        for event in workflow.history(execution_arn)
+        if event["type"].endswith("StateEntered")
+    ]
+
+
+def _assert_history_holds_no_secrets(workflow, execution: dict) -> None:
+    history = json.dumps(workflow.history(execution["executionArn"]), default=str)
+    assert_no_secrets(history + json.dumps(execution, default=str))
+    assert "X-Amz-Signature" not in history and "/documents/" not in history
+
+
+def test_done_report_is_stored_emailed_with_a_working_link_and_recorded_done(pipeline, workflow, capsys):
+    report_id, execution = pipeline.run("DONE", DOCUMENT)
+    assert execution["status"] == "SUCCEEDED"
+    assert _states_entered(workflow, execution["executionArn"]) == [
+        "RouteByProcessingStatus",
+        "StoreReport",
+        "NotifyReady",
+    ]
+    key = f"{SELLER_ID}/{REPORT_TYPE}/{report_id}/report.tsv"
+    s3 = boto3.client("s3")
+    stored = s3.get_object(Bucket=workflow.resources.bucket, Key=key)
+    assert stored["Body"].read() == DOCUMENT  # gunzipped on the way
+    assert stored["ServerSideEncryption"] == "aws:kms"
+    assert stored["Metadata"]["report-id"] == report_id and stored["Metadata"]["seller-id"] == SELLER_ID
+
+    record = pipeline.records.get(report_id)
+    assert record.status is ReportStatus.DONE and record.notified_at
+    assert (record.s3_key, record.object_size) == (key, len(DOCUMENT))
+
+    (email,) = workflow.emails()
+    assert email["subject"] == f"SP-API report {REPORT_TYPE} is ready to download"
+    for expected in (
+        SELLER_ID,
+        report_id,
+        "ATVPDKIKX0DER (US)",
+        "Status:",
+        "DONE",
+        f"s3://{workflow.resources.bucket}/{key}",
+    ):
+        assert expected in email["message"]
+    (link,) = URL.findall(email["message"])
+    assert "X-Amz-Signature=" in link and "X-Amz-Expires=3600" in link
+    assert requests.get(link, timeout=5).content == DOCUMENT
+
+    output = json.loads(execution["output"])
+    assert output["notification"] == {"reportId": report_id, "status": "DONE", "emailSent": True}
+    _assert_history_holds_no_secrets(workflow, execution)
+    assert_no_secrets(capsys.readouterr().out)
+
+
+def test_report_status_api_shows_the_stored_report(pipeline, workflow, load_handler, lambda_context):
+    report_id, _ = pipeline.run("DONE", DOCUMENT)
+    api_events = pytest.importorskip("api_events")
+    status = load_handler("report_status")
+    event = api_events.api_event("GET", f"/reports/{report_id}", path_parameters={"reportId": report_id})
+    body = json.loads(status.handler(event, lambda_context)["body"])
+    assert body["status"] == "DONE" and body["s3"]["size"] == len(DOCUMENT)
+    assert requests.get(body["downloadUrl"], timeout=5).content == DOCUMENT
+
+
+def test_duplicate_notifications_after_completion_store_and_email_nothing_more(
+    pipeline, workflow, spapi_emulator
+):
+    report_id, execution = pipeline.run("DONE", DOCUMENT)
+    assert execution["status"] == "SUCCEEDED"
+    calls_before = len(workflow.lambdas.invocations)
+    # SP-API redelivers the same notification (it has been seen ten times).
+    for _ in range(3):
+        pipeline.deliver_notifications(report_id)
+    assert len(workflow.executions()) == 1
+    assert len(workflow.lambdas.invocations) == calls_before
+    assert len(workflow.emails()) == 1
+
+
+def test_rerun_of_a_stored_report_rewrites_nothing_and_sends_no_second_email(pipeline, workflow):
+    _report_id, execution = pipeline.run("DONE", DOCUMENT)
+    original_input = json.loads(execution["input"])
+    rerun = workflow.wait(workflow.start(original_input))
+    assert rerun["status"] == "SUCCEEDED"
+    (storer_output,) = [
+        json.loads(e["lambdaFunctionSucceededEventDetails"]["output"])
+        for e in workflow.history(rerun["executionArn"])
+        if e["type"] == "LambdaFunctionSucceeded"
+        and "alreadyStored" in e["lambdaFunctionSucceededEventDetails"]["output"]
+    ]
+    assert storer_output["alreadyStored"] is True
+    assert json.loads(rerun["output"])["notification"]["emailSent"] is False
+    assert len(workflow.emails()) == 1
+
+
+def test_cancelled_report_emails_no_data_and_records_cancelled(pipeline, workflow):
+    report_id, execution = pipeline.run("CANCELLED")
+    assert execution["status"] == "SUCCEEDED"
+    assert _states_entered(workflow, execution["executionArn"]) == ["RouteByProcessingStatus", "NotifyNoData"]
+    assert pipeline.records.get(report_id).status is ReportStatus.CANCELLED
+    (email,) = workflow.emails()
+    assert email["subject"] == f"SP-API report {REPORT_TYPE} has no data"
+    assert "nothing was stored" in email["message"]
+    assert boto3.client("s3").list_objects_v2(Bucket=workflow.resources.bucket)["KeyCount"] == 0
+
+
+def test_fatal_report_stores_the_error_document_and_emails_its_reason(pipeline, workflow):
+    error_document = json.dumps({"errorDetails": "The date range exceeds the 30 days this report allows."})
+    report_id, execution = pipeline.run("FATAL", error_document.encode())
+    assert execution["status"] == "SUCCEEDED"
+    assert _states_entered(workflow, execution["executionArn"]) == [
+        "RouteByProcessingStatus",
+        "StoreErrorDocument",
+        "NotifyFailed",
+    ]
+    key = f"{SELLER_ID}/{REPORT_TYPE}/{report_id}/error.json"
+    assert boto3.client("s3").get_object(Bucket=workflow.resources.bucket, Key=key)["Body"].read() == (
+        error_document.encode()
+    )
+    record = pipeline.records.get(report_id)
+    assert record.status is ReportStatus.FAILED
+    assert "exceeds the 30 days" in record.failure_reason
+    (email,) = workflow.emails()
+    assert email["subject"] == f"SP-API report {REPORT_TYPE} failed"
+    assert "exceeds the 30 days" in email["message"]
+    assert not URL.search(email["message"])
+
+
+def test_fatal_report_without_a_document_goes_straight_to_failed(pipeline, workflow):
+    report_id, execution = pipeline.run("FATAL")
+    assert _states_entered(workflow, execution["executionArn"]) == ["RouteByProcessingStatus", "NotifyFailed"]
+    record = pipeline.records.get(report_id)
+    assert record.status is ReportStatus.FAILED and "no error document" in record.failure_reason
+
+
+def test_unknown_processing_status_is_reported_as_failed(pipeline, workflow):
+    report_id = pipeline.request_report()
+    execution = workflow.wait(
+        workflow.start(
+            {
+                "reportId": report_id,
+                "sellerId": SELLER_ID,
+                "accountId": "a",
+                "regionCode": "NA",
+                "reportType": REPORT_TYPE,
+                "processingStatus": "IN_PROGRESS",
+            }
+        )
+    )
+    assert _states_entered(workflow, execution["executionArn"]) == [
+        "RouteByProcessingStatus",
+        "RejectUnknownProcessingStatus",
+        "NotifyFailed",
+    ]
+    assert pipeline.records.get(report_id).failure_reason.startswith("UnknownProcessingStatus")
+
+
+def test_spapi_throttling_is_retried_by_the_workflow_with_backoff(pipeline, workflow, spapi_emulator):
+    report_id = pipeline.request_report()
+    spapi_emulator.finish_report(report_id, "DONE", DOCUMENT)
+    max_attempts = workflow.storer.spapi_clients.http("NA").max_attempts
+    # Enough 429s to outlast the storer's own retries once: the workflow's Retry must take over.
+    spapi_emulator.inject("getReportDocument", 429, times=max_attempts)
+    (execution_arn,) = pipeline.deliver_notifications(report_id)
+    execution = workflow.wait(execution_arn)
+    assert execution["status"] == "SUCCEEDED"
+    failures = [
+        e["lambdaFunctionFailedEventDetails"]["error"]
+        for e in workflow.history(execution_arn)
+        if e["type"] == "LambdaFunctionFailed"
+    ]
+    assert failures == ["SpApiThrottledError"]
+    assert len(workflow.retry_sleeps) == 1 and 0 <= workflow.retry_sleeps[0] <= 30  # full jitter up to 30 s
+    assert pipeline.records.get(report_id).status is ReportStatus.DONE
+    assert len(workflow.emails()) == 1
+
+
+@pytest.mark.parametrize("error", ["Lambda.TooManyRequestsException", "Lambda.ServiceException"])
+def test_lambda_service_errors_are_retried(pipeline, workflow, error):
+    workflow.lambdas.service_errors["sp-reports-report-storer"] = [error, error]
+    report_id, execution = pipeline.run("DONE", DOCUMENT)
+    assert execution["status"] == "SUCCEEDED"
+    assert workflow.retry_sleeps == [2, 4]  # IntervalSeconds 2, BackoffRate 2
+    assert pipeline.records.get(report_id).status is ReportStatus.DONE
+
+
+def test_permanent_spapi_refusal_is_caught_recorded_and_emailed_as_failed(
+    pipeline, workflow, spapi_emulator, capsys
+):
+    report_id = pipeline.request_report()
+    spapi_emulator.finish_report(report_id, "DONE", DOCUMENT)
+    spapi_emulator.inject("getReportDocument", 403, times=None)
+    (execution_arn,) = pipeline.deliver_notifications(report_id)
+    execution = workflow.wait(execution_arn)
+    assert execution["status"] == "SUCCEEDED"
+    assert _states_entered(workflow, execution_arn) == [
+        "RouteByProcessingStatus",
+        "StoreReport",
+        "NotifyFailed",
+    ]
+    assert workflow.retry_sleeps == []  # a 4xx is not worth retrying
+    record = pipeline.records.get(report_id)
+    assert record.status is ReportStatus.FAILED and record.failure_reason.startswith("SpApiClientError")
+    (email,) = workflow.emails()
+    assert "failed" in email["subject"] and "SpApiClientError" in email["message"]
+    _assert_history_holds_no_secrets(workflow, execution)
+    assert_no_secrets(capsys.readouterr().out)
+
+
+def test_store_failure_halfway_through_a_multipart_upload_leaves_no_object_and_no_upload(
+    pipeline, workflow, spapi_emulator, monkeypatch
+):
+    big_document = DOCUMENT * 160  # about 12 MiB: three 5 MiB parts
+    report_id = pipeline.request_report()
+    spapi_emulator.finish_report(report_id, "DONE", big_document)
+    s3 = workflow.storer.s3
+    real_upload_part = s3.upload_part
+
+    def upload_part_failing_on_part_two(**kwargs):
+        if kwargs["PartNumber"] == 2:
+            raise ConnectionResetError("connection to S3 reset while uploading part 2")
+        return real_upload_part(**kwargs)
+
+    monkeypatch.setattr(s3, "upload_part", upload_part_failing_on_part_two)
+    (execution_arn,) = pipeline.deliver_notifications(report_id)
+    execution = workflow.wait(execution_arn)
+    assert execution["status"] == "SUCCEEDED"  # the failure path ran to its end
+    assert _states_entered(workflow, execution_arn) == [
+        "RouteByProcessingStatus",
+        "StoreReport",
+        "NotifyFailed",
+    ]
+    bucket = workflow.resources.bucket
+    assert boto3.client("s3").list_objects_v2(Bucket=bucket)["KeyCount"] == 0
+    assert boto3.client("s3").list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []
+    record = pipeline.records.get(report_id)
+    assert record.status is ReportStatus.FAILED and "ConnectionResetError" in record.failure_reason
+
+
+def test_truncated_document_download_is_retried_then_caught(pipeline, workflow, spapi_emulator):
+    report_id = pipeline.request_report()
+    spapi_emulator.finish_report(report_id, "DONE", DOCUMENT * 40)
+    spapi_emulator.app.faults.document_fault("truncated_gzip", times=None)
+    (execution_arn,) = pipeline.deliver_notifications(report_id)
+    execution = workflow.wait(execution_arn)
+    errors = [
+        e["lambdaFunctionFailedEventDetails"]["error"]
+        for e in workflow.history(execution_arn)
+        if e["type"] == "LambdaFunctionFailed"
+    ]
+    assert errors and set(errors) == {"ReportDocumentError"}
+    assert len(errors) == 5  # the first attempt and MaxAttempts 4 retries
+    assert pipeline.records.get(report_id).status is ReportStatus.FAILED
+    assert boto3.client("s3").list_objects_v2(Bucket=workflow.resources.bucket)["KeyCount"] == 0
+    _assert_history_holds_no_secrets(workflow, execution)

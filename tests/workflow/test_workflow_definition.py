@@ -1,0 +1,94 @@
+"""The ASL file itself: renders like Terraform's templatefile; every task retries and catches as designed."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+import spapi.errors
+
+aws_resources = pytest.importorskip("aws_resources")
+
+STORER = "arn:aws:lambda:us-east-1:123456789012:function:storer"
+NOTIFIER = "arn:aws:lambda:us-east-1:123456789012:function:notifier"
+LAMBDA_SERVICE_ERRORS = {
+    "Lambda.ServiceException",
+    "Lambda.AWSLambdaException",
+    "Lambda.SdkClientException",
+    "Lambda.TooManyRequestsException",
+}
+
+
+@pytest.fixture(scope="module")
+def definition():
+    return aws_resources.render_workflow(STORER, NOTIFIER)
+
+
+def _tasks(definition):
+    return {name: state for name, state in definition["States"].items() if state["Type"] == "Task"}
+
+
+def test_template_uses_only_the_two_function_arns_terraform_passes():
+    template = aws_resources.WORKFLOW_PATH.read_text()
+    assert set(re.findall(r"\$\{([^}]*)\}", template)) == {"report_storer_arn", "report_notifier_arn"}
+    assert "%{" not in template  # templatefile directives would be interpreted too
+
+
+def test_tasks_run_the_storer_and_the_notifier(definition):
+    resources = {name: state["Resource"] for name, state in _tasks(definition).items()}
+    assert resources == {
+        "StoreReport": STORER,
+        "StoreErrorDocument": STORER,
+        "NotifyReady": NOTIFIER,
+        "NotifyNoData": NOTIFIER,
+        "NotifyFailed": NOTIFIER,
+    }
+
+
+def test_every_transition_targets_an_existing_state_and_every_state_is_reachable(definition):
+    states = definition["States"]
+    targets = {definition["StartAt"]}
+    for state in states.values():
+        targets.update(choice["Next"] for choice in state.get("Choices", []))
+        targets.update(catch["Next"] for catch in state.get("Catch", []))
+        targets.update(value for key, value in state.items() if key in ("Next", "Default"))
+    assert targets == set(states)
+
+
+def test_every_task_but_the_last_resort_catches_everything_into_notify_failed_keeping_its_input(definition):
+    for name, state in _tasks(definition).items():
+        if name == "NotifyFailed":
+            assert "Catch" not in state  # catching here would loop; a failure here fails the execution
+            continue
+        assert state["Catch"] == [
+            {"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "NotifyFailed"}
+        ]
+
+
+def test_every_task_retries_lambda_service_errors_and_storers_retry_spapi_faults(definition):
+    retried_spapi = {"SpApiThrottledError", "SpApiServerError", "SpApiTimeoutError", "LwaUnavailableError"}
+    for name, state in _tasks(definition).items():
+        retried = {error for retrier in state["Retry"] for error in retrier["ErrorEquals"]}
+        assert retried >= LAMBDA_SERVICE_ERRORS, name
+        if name.startswith("Store"):
+            assert retried >= retried_spapi, name
+        for retrier in state["Retry"]:
+            assert retrier["BackoffRate"] >= 2 and retrier["MaxAttempts"] >= 3, name
+
+
+def test_retried_error_names_are_the_library_exception_class_names(definition):
+    known = {name for name, value in vars(spapi.errors).items() if isinstance(value, type)}
+    for state in _tasks(definition).values():
+        for retrier in state["Retry"]:
+            for error in retrier["ErrorEquals"]:
+                assert error in known or error.startswith(("Lambda.", "States.")), error
+
+
+def test_task_results_never_replace_the_state(definition):
+    # Each task adds its result beside the input, so the notifier sees the whole report (and no URL, as the
+    # notifier's output is status only).
+    for name, state in _tasks(definition).items():
+        assert state["ResultPath"] in ("$.stored", "$.notification"), name
+        if state["Resource"] == NOTIFIER:
+            assert state["Parameters"]["report.$"] == "$"
