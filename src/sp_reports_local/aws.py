@@ -87,6 +87,8 @@ class LocalAws:
     lambda_env: dict[str, str] = field(default_factory=dict)  # added to every function's environment
     sqs_poll_interval: float = 0.2
     log_requests: bool = False  # werkzeug's access log of every AWS call, on stderr
+    # AWS managed policies (AWSLambdaBasicExecutionRole, ...) the stack attaches; loading them costs ~2 s.
+    aws_managed_policies: bool = True
 
     account_id: str = field(default=DEFAULT_ACCOUNT_ID, init=False)
     access_key_id: str = field(default=ROOT_ACCESS_KEY_ID, init=False)
@@ -178,7 +180,7 @@ class LocalAws:
     def _configure_moto(self) -> None:
         self._saved_config = {key: default_user_config.get(key) for key in ("stepfunctions", "iam", "lambda")}
         default_user_config["stepfunctions"] = {"execute_state_machine": True}
-        default_user_config["iam"] = {"load_aws_managed_policies": True}
+        default_user_config["iam"] = {"load_aws_managed_policies": self.aws_managed_policies}
         # "Docker" mode keeps moto's full Lambda backend; our executor replaces its only Docker method.
         default_user_config["lambda"] = {"use_docker": True}
         moto_api_backend.reset()

@@ -13,7 +13,8 @@ from sp_reports_local import LocalAws
 
 @pytest.fixture
 def local_aws() -> Iterator[LocalAws]:
-    with LocalAws(sqs_poll_interval=0.1) as aws:
+    # Managed policies are only needed by Terraform tests; they make every IAM call's first use slow.
+    with LocalAws(sqs_poll_interval=0.1, aws_managed_policies=False) as aws:
         yield aws
 
 
