@@ -9,7 +9,8 @@ Every SP-API request is matched and validated against the official models (`cont
 invalid one gets 400 `InvalidInput` with the violation, as SP-API answers. Every response carries
 `x-amzn-RequestId`, plus `x-amzn-RateLimit-Limit` where the model declares it for that status (and on 429),
 and the emulator checks its own responses against the model too (a violation becomes a 500 so tests notice).
-Order of checks: route, `user-agent`, access token, rate limit, injected faults, contract, operation.
+Order of checks: route, `user-agent`, access token, rate limit, injected faults, Content-Type (415 unless
+JSON), contract, operation.
 
 Authorisation choices (the models declare 403 for every operation but 401 only for Reports):
 - a missing, unknown, expired or revoked `x-amz-access-token` answers 403 `Unauthorized` "Access to
@@ -392,6 +393,13 @@ class EmulatorApp:
         if injected:
             raise ApiError(injected, *FAULT_BODIES.get(injected, ("InternalFailure", "Injected fault.")))
         raw_body = request.get_data(cache=True)
+        if raw_body.strip() and request.mimetype != "application/json":
+            # The models consume application/json only and declare 415 for everything else.
+            raise ApiError(
+                415,
+                "InvalidInput",
+                f"Unsupported Content-Type {request.mimetype or '(none)'}: use application/json.",
+            )
         query = {key: request.args.getlist(key) for key in request.args}
         try:
             self.contract.validate_request(request.method, request.path, query, raw_body)

@@ -82,3 +82,15 @@ def test_unknown_marketplace_is_rejected(seller):
 
     assert response.status_code == 400
     assert "NOTAMARKETPLACE" in response.json()["errors"][0]["message"]
+
+
+def test_non_json_body_is_refused_with_415(seller):
+    response = seller.call(
+        "POST",
+        REPORTS,
+        data='{"reportType": "X", "marketplaceIds": ["ATVPDKIKX0DER"]}',
+        headers={"content-type": "text/plain"},
+    )
+
+    assert response.status_code == 415
+    assert "application/json" in response.json()["errors"][0]["message"]
