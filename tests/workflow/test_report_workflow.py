@@ -326,3 +326,42 @@ def test_truncated_document_download_is_retried_then_caught(pipeline, workflow, 
     assert pipeline.records.get(report_id).status is ReportStatus.FAILED
     assert boto3.client("s3").list_objects_v2(Bucket=workflow.resources.bucket)["KeyCount"] == 0
     _assert_history_holds_no_secrets(workflow, execution)
+
+
+def test_unrequested_report_is_processed_when_configured_finding_its_region(
+    pipeline, workflow, spapi_emulator, load_handler
+):
+    report_id = pipeline.request_report()
+    # Forget that we asked for it: now it looks like a scheduled report SP-API announces on its own.
+    boto3.client("dynamodb").delete_item(
+        TableName=workflow.resources.reports_table, Key={"ReportId": {"S": report_id}}
+    )
+    pipeline.processor = load_handler(
+        "notifications_processor",
+        STATE_MACHINE_ARN=workflow.state_machine_arn,
+        PROCESS_UNREQUESTED_REPORTS="true",
+    )
+    spapi_emulator.finish_report(report_id, "DONE", DOCUMENT)
+    (execution_arn,) = pipeline.deliver_notifications(report_id)
+    execution = workflow.wait(execution_arn)
+    assert execution["status"] == "SUCCEEDED"
+    assert json.loads(execution["input"])["regionCode"] is None
+    # No recorded region: the storer asked SP-API (getReport) which region knows the report.
+    assert any(
+        e.kind == "spapi" and e.path.endswith(f"/reports/{report_id}") for e in spapi_emulator.exchanges
+    )
+    key = f"{SELLER_ID}/{REPORT_TYPE}/{report_id}/report.tsv"
+    assert boto3.client("s3").get_object(Bucket=workflow.resources.bucket, Key=key)["Body"].read() == DOCUMENT
+    record = pipeline.records.get(report_id)
+    assert record.status is ReportStatus.DONE and not record.requested
+
+
+def test_unrequested_report_is_left_alone_by_default(pipeline, workflow, spapi_emulator):
+    report_id = pipeline.request_report()
+    boto3.client("dynamodb").delete_item(
+        TableName=workflow.resources.reports_table, Key={"ReportId": {"S": report_id}}
+    )
+    spapi_emulator.finish_report(report_id, "DONE", DOCUMENT)
+    assert pipeline.deliver_notifications(report_id) == []
+    assert pipeline.records.get(report_id).status is ReportStatus.SKIPPED
+    assert workflow.lambdas.invocations == [] and workflow.emails() == []

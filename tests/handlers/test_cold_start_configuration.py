@@ -1,0 +1,55 @@
+"""Every function validates its environment at cold start and names what is missing or malformed."""
+
+from __future__ import annotations
+
+import pytest
+
+from spapi.errors import ConfigurationError
+
+REQUIRED = {
+    "token_storage": ["TOKENS_TABLE_NAME", "TOKENS_KMS_KEY_ID", "LWA_CREDENTIALS_SECRET_ARN"],
+    "notifications_subscriber": [
+        "TOKENS_TABLE_NAME",
+        "LWA_CREDENTIALS_SECRET_ARN",
+        "NOTIFICATIONS_QUEUE_ARN",
+        "SPAPI_DESTINATION_NAME",
+    ],
+    "report_creator": ["TOKENS_TABLE_NAME", "REPORTS_TABLE_NAME", "LWA_CREDENTIALS_SECRET_ARN"],
+    "report_status": ["REPORTS_TABLE_NAME", "REPORTS_BUCKET_NAME"],
+    "notifications_processor": ["REPORTS_TABLE_NAME", "STATE_MACHINE_ARN"],
+    "report_storer": [
+        "TOKENS_TABLE_NAME",
+        "REPORTS_TABLE_NAME",
+        "LWA_CREDENTIALS_SECRET_ARN",
+        "REPORTS_BUCKET_NAME",
+        "REPORTS_KMS_KEY_ID",
+    ],
+    "report_notifier": ["REPORTS_TABLE_NAME", "REPORTS_BUCKET_NAME", "NOTIFICATIONS_TOPIC_ARN"],
+}
+
+
+@pytest.mark.parametrize("function", sorted(REQUIRED))
+def test_function_loads_with_its_documented_environment(load_handler, function):
+    assert callable(load_handler(function).handler)
+
+
+@pytest.mark.parametrize(("function", "variable"), [(f, v) for f, names in REQUIRED.items() for v in names])
+def test_missing_variable_fails_the_cold_start_naming_it(load_handler, monkeypatch, function, variable):
+    monkeypatch.setenv(variable, " ")
+    with pytest.raises(ConfigurationError, match=variable):
+        load_handler(function)
+
+
+@pytest.mark.parametrize(
+    ("function", "variable", "value"),
+    [
+        ("report_creator", "REPORT_RECORD_TTL_DAYS", "ninety"),
+        ("report_creator", "REPORT_RECORD_TTL_DAYS", "0"),
+        ("report_status", "PRESIGNED_URL_TTL_SECONDS", "604801"),
+        ("report_notifier", "PRESIGNED_URL_TTL_SECONDS", "-1"),
+        ("report_storer", "REPORT_UPLOAD_PART_SIZE_MIB", "4"),
+    ],
+)
+def test_malformed_numbers_fail_the_cold_start_naming_them(load_handler, function, variable, value):
+    with pytest.raises(ConfigurationError, match=variable):
+        load_handler(function, **{variable: value})

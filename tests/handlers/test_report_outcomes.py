@@ -1,0 +1,95 @@
+"""What people read: failure reasons and the outcome emails."""
+
+from __future__ import annotations
+
+import json
+
+from spapi.report_outcomes import (
+    Outcome,
+    ReportSummary,
+    compose_email,
+    failure_reason_from_error_document,
+    failure_reason_from_state,
+)
+
+SUMMARY = ReportSummary(
+    report_id="54517018502",
+    report_type="GET_MERCHANT_LISTINGS_ALL_DATA",
+    seller_id="A3TH9S8BH6GOGM",
+    marketplace_ids=("A1F83G8C2ARO7P", "A1PA6795UKMFR9"),
+    data_start_time="2024-05-01T00:00:00Z",
+    data_end_time="2024-05-02T00:00:00Z",
+)
+
+
+def test_ready_email_says_what_where_how_big_and_until_when():
+    email = compose_email(
+        Outcome.READY,
+        SUMMARY,
+        status="DONE",
+        bucket="reports",
+        key="A3TH9S8BH6GOGM/GET_MERCHANT_LISTINGS_ALL_DATA/54517018502/report.tsv",
+        size=12_345_678,
+        download_url="https://reports.s3.amazonaws.com/k?X-Amz-Signature=abc",
+        url_expires_at="2024-05-02T11:15:42Z",
+        url_ttl_seconds=3600,
+    )
+    assert email.subject == "SP-API report GET_MERCHANT_LISTINGS_ALL_DATA is ready to download"
+    body = email.body
+    for expected in (
+        "Seller:       A3TH9S8BH6GOGM",
+        "Report id:    54517018502",
+        "A1F83G8C2ARO7P (UK), A1PA6795UKMFR9 (DE)",
+        "2024-05-01T00:00:00Z to 2024-05-02T00:00:00Z",
+        "11.8 MiB (12,345,678 bytes)",
+        "s3://reports/A3TH9S8BH6GOGM/",
+        "valid until 2024-05-02T11:15:42Z (1 hour)",
+        "https://reports.s3.amazonaws.com/k?X-Amz-Signature=abc",
+        "GET /reports/54517018502",
+    ):
+        assert expected in body, expected
+
+
+def test_failed_email_gives_the_reason_and_no_link():
+    email = compose_email(Outcome.FAILED, SUMMARY, status="FAILED", failure_reason="date range too long")
+    assert email.subject.endswith("failed")
+    assert "Reason:" in email.body and "date range too long" in email.body
+    assert "http" not in email.body
+
+
+def test_no_data_email_and_long_subjects_fit_sns_limits():
+    long_type = ReportSummary(report_id="1", report_type="GET_" + "X" * 120, seller_id="S")
+    email = compose_email(Outcome.NO_DATA, long_type, status="CANCELLED")
+    assert len(email.subject) <= 100
+    assert "nothing was stored" in email.body
+    assert "SP-API's default for this report type" in email.body
+
+
+def test_error_document_reason_is_its_error_details():
+    document = json.dumps({"errorDetails": "Report request exceeded the 30 day range"}).encode()
+    assert failure_reason_from_error_document(document) == "Report request exceeded the 30 day range"
+    assert failure_reason_from_error_document(b"plain words") == "plain words"
+    assert failure_reason_from_error_document(b"") == "SP-API gave no reason"
+    assert len(failure_reason_from_error_document(b"x" * 5000)) == 1000
+
+
+def test_caught_lambda_error_reason_is_its_type_and_message():
+    cause = json.dumps(
+        {"errorType": "SpApiClientError", "errorMessage": "getReportDocument failed", "stackTrace": []}
+    )
+    state = {"error": {"Error": "SpApiClientError", "Cause": cause}}
+    assert failure_reason_from_state(state) == "SpApiClientError: getReportDocument failed"
+    assert failure_reason_from_state({"error": {"Error": "States.Timeout"}}) == "States.Timeout"
+
+
+def test_fatal_reason_comes_from_the_stored_error_document_or_says_there_was_none():
+    assert "range" in failure_reason_from_state(
+        {"processingStatus": "FATAL", "stored": {"failureReason": "range"}}
+    )
+    assert "no error document" in failure_reason_from_state({"processingStatus": "FATAL"})
+
+
+def test_reasons_never_carry_secrets():
+    cause = json.dumps({"errorType": "X", "errorMessage": "https://h/doc?X-Amz-Signature=s3cr3t Atza|tok"})
+    reason = failure_reason_from_state({"error": {"Error": "X", "Cause": cause}})
+    assert "s3cr3t" not in reason and "Atza|" not in reason
