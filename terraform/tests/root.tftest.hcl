@@ -7,6 +7,16 @@ mock_provider "aws" {
   override_during = plan
 }
 
+# Distinct ARNs for the two keys, so wiring one where the other belongs fails.
+override_resource {
+  target          = module.security.aws_kms_key.tokens
+  override_during = plan
+  values = {
+    arn    = "arn:aws:kms:us-east-1:123456789012:key/99999999-8888-7777-6666-555555555555"
+    key_id = "99999999-8888-7777-6666-555555555555"
+  }
+}
+
 variables {
   name_prefix        = "acme-test"
   lambda_package_dir = "../.build/terraform-test-packages"
@@ -119,6 +129,11 @@ run "lambda_environment_matches_the_handlers_contract" {
       "TOKENS_TABLE_NAME", "REPORTS_TABLE_NAME", "LWA_CREDENTIALS_SECRET_ARN", "REPORTS_BUCKET_NAME", "REPORTS_KMS_KEY_ID",
     ])
     error_message = "report_storer environment differs from the contract."
+  }
+
+  assert {
+    condition     = local.api_environment["token_storage"]["TOKENS_KMS_KEY_ID"] == output.tokens_kms_key_arn && output.tokens_kms_key_arn != output.data_kms_key_arn
+    error_message = "token_storage must encrypt refresh tokens with the tokens key."
   }
 
   assert {

@@ -37,6 +37,8 @@ resource "aws_api_gateway_stage" "this" {
   # checkov:skip=CKV_AWS_120:Answers are per-caller and carry fresh presigned URLs: caching them would serve stale or foreign links.
   # checkov:skip=CKV2_AWS_51:Callers authenticate with SigV4 (AWS_IAM); client certificates authenticate API Gateway to a backend, and the backend here is Lambda.
   # checkov:skip=CKV2_AWS_29:A WAF web ACL is optional (var.web_acl_arn); every method already requires SigV4 and is throttled.
+  # checkov:skip=CKV2_AWS_77:No WAF web ACL by default (see CKV2_AWS_29); an estate that attaches one chooses its rule groups.
+  # checkov:skip=CKV2_AWS_4:Execution logging is var.execution_logging_level; it needs the account-wide API Gateway CloudWatch role, so it is off unless the estate has one (access logs are always on).
   deployment_id        = aws_api_gateway_deployment.this.id
   rest_api_id          = aws_api_gateway_rest_api.this.id
   stage_name           = var.stage_name
@@ -70,7 +72,6 @@ resource "aws_api_gateway_stage" "this" {
 
 resource "aws_api_gateway_method_settings" "all" {
   # checkov:skip=CKV_AWS_225:Answers are per-caller and carry fresh presigned URLs: caching them would serve stale or foreign links.
-  # checkov:skip=CKV2_AWS_4:Execution logging is var.execution_logging_level; it needs the account-wide API Gateway CloudWatch role, so it is off unless the estate has one (access logs are always on).
   rest_api_id = aws_api_gateway_rest_api.this.id
   stage_name  = aws_api_gateway_stage.this.stage_name
   method_path = "*/*"

@@ -18,7 +18,9 @@ resource "aws_sqs_queue" "dlq" {
 }
 
 resource "aws_sqs_queue" "this" {
-  name                              = local.queue_name
+  name = local.queue_name
+  # SP-API delivers only to Standard queues; a FIFO destination receives nothing.
+  fifo_queue                        = false
   message_retention_seconds         = var.message_retention_seconds
   visibility_timeout_seconds        = local.visibility_timeout
   kms_master_key_id                 = var.kms_key_arn

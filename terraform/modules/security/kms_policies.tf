@@ -42,7 +42,7 @@ locals {
     {
       Sid       = "OnlyTokenStorageEncryptsRefreshTokens"
       Effect    = "Allow"
-      Principal = { AWS = aws_iam_role.lambda["token_storage"].arn }
+      Principal = { AWS = local.role_arns["token_storage"] }
       Action    = "kms:Encrypt"
       Resource  = "*" # this key (key policy)
       Condition = local.seller_context_condition
@@ -50,7 +50,7 @@ locals {
     {
       Sid       = "OnlyTokenReadersDecryptRefreshTokens"
       Effect    = "Allow"
-      Principal = { AWS = [for f in local.token_readers : aws_iam_role.lambda[f].arn] }
+      Principal = { AWS = [for f in local.token_readers : local.role_arns[f]] }
       Action    = "kms:Decrypt"
       Resource  = "*" # this key (key policy)
       Condition = local.seller_context_condition

@@ -30,6 +30,9 @@ locals {
   credential_readers = ["token_storage", "notifications_subscriber", "report_creator", "report_storer"]
 
   role_names = { for f in local.functions : f => "${var.name_prefix}-${replace(f, "_", "-")}" }
+  # Built from the names (known at plan time, so reviewers see the exact principals in the key policy); the key
+  # depends on the roles, which must exist before KMS accepts them as principals.
+  role_arns = { for f, name in local.role_names : f => "arn:${local.partition}:iam::${local.account_id}:role/${name}" }
 
   key_administrators = length(var.key_administrator_arns) > 0 ? var.key_administrator_arns : [local.account_root]
 }
@@ -53,6 +56,8 @@ resource "aws_kms_key" "tokens" {
   deletion_window_in_days = var.kms_deletion_window_days
   policy                  = jsonencode({ Version = "2012-10-17", Statement = local.tokens_key_statements })
   tags                    = var.tags
+
+  depends_on = [aws_iam_role.lambda]
 }
 
 resource "aws_kms_alias" "tokens" {

@@ -1,0 +1,205 @@
+# API module with the mocked aws provider: AWS_IAM on every method, validation, proxy integrations scoped by
+# Lambda permissions, and the stage's logging, tracing and throttling.
+
+mock_provider "aws" {
+  source          = "../../tests/mocks"
+  override_during = plan
+}
+
+override_resource {
+  target          = aws_api_gateway_request_validator.body
+  override_during = plan
+  values          = { id = "bodyvalidator" }
+}
+
+override_resource {
+  target          = aws_api_gateway_request_validator.parameters
+  override_during = plan
+  values          = { id = "paramvalidator" }
+}
+
+variables {
+  name_prefix = "acme-test"
+  kms_key_arn = "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555"
+  functions = {
+    for f in ["token_storage", "notifications_subscriber", "report_creator", "report_status"] : f => {
+      role_arn = "arn:aws:iam::123456789012:role/acme-test-${replace(f, "_", "-")}"
+      package = {
+        s3_bucket     = "acme-test-artifacts"
+        s3_key        = "lambda/${f}/0000.zip"
+        source_sha256 = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="
+      }
+    }
+  }
+}
+
+run "every_method_requires_aws_iam" {
+  command = plan
+
+  assert {
+    condition     = length(aws_api_gateway_method.this) == 4
+    error_message = "The API must have exactly the four routes."
+  }
+
+  assert {
+    condition     = alltrue([for m in aws_api_gateway_method.this : m.authorization == "AWS_IAM"])
+    error_message = "Every method must require AWS_IAM (SigV4) authorisation."
+  }
+}
+
+run "bodies_are_validated_against_json_schema_models" {
+  command = plan
+
+  assert {
+    condition = alltrue([
+      for k in ["create_token", "create_subscription", "create_report"] :
+      aws_api_gateway_method.this[k].request_validator_id == aws_api_gateway_request_validator.body.id
+      && length(aws_api_gateway_method.this[k].request_models) == 1
+    ])
+    error_message = "Every POST must validate its body against a model."
+  }
+
+  assert {
+    condition     = aws_api_gateway_request_validator.body.validate_request_body
+    error_message = "The body validator must validate bodies."
+  }
+
+  assert {
+    condition     = aws_api_gateway_method.this["get_report"].request_parameters["method.request.path.reportId"]
+    error_message = "GET /reports/{reportId} must require the reportId path parameter."
+  }
+
+  assert {
+    condition = alltrue([
+      for m in aws_api_gateway_model.this : jsondecode(m.schema).type == "object" && m.content_type == "application/json"
+    ])
+    error_message = "Every model must be a JSON object schema."
+  }
+
+  assert {
+    condition     = toset(keys(jsondecode(aws_api_gateway_model.this["TokenRequest"].schema).properties)) == toset(["SellerId", "RefreshToken"])
+    error_message = "The token model must describe the documented body fields."
+  }
+
+  assert {
+    condition     = alltrue([for r in aws_api_gateway_gateway_response.this : can(jsondecode(replace(replace(r.response_templates["application/json"], "$context.error.messageString", "\"m\""), "$context.error.responseType", "t")))])
+    error_message = "Gateway error responses must render as JSON {\"error\": {...}}."
+  }
+}
+
+run "integrations_are_lambda_proxies_and_permissions_are_scoped_to_their_method" {
+  command = plan
+
+  assert {
+    condition     = alltrue([for i in aws_api_gateway_integration.this : i.type == "AWS_PROXY" && i.integration_http_method == "POST"])
+    error_message = "Every integration must be a Lambda proxy integration."
+  }
+
+  assert {
+    condition     = aws_lambda_permission.api["create_token"].source_arn == "arn:aws:execute-api:us-east-1:123456789012:abc123defg/prod/POST/tokens"
+    error_message = "Each permission must allow only its own method and stage."
+  }
+
+  assert {
+    condition     = aws_lambda_permission.api["get_report"].source_arn == "arn:aws:execute-api:us-east-1:123456789012:abc123defg/prod/GET/reports/*"
+    error_message = "The report status permission must be limited to GET /reports/{reportId}."
+  }
+
+  assert {
+    condition     = alltrue([for p in aws_lambda_permission.api : p.principal == "apigateway.amazonaws.com"])
+    error_message = "Only API Gateway may invoke the API functions."
+  }
+
+  assert {
+    condition     = output.function_names["token_storage"] == "acme-test-token-storage"
+    error_message = "Function names must carry the prefix."
+  }
+}
+
+run "prod_stage_logs_traces_and_throttles" {
+  command = plan
+
+  assert {
+    condition     = aws_api_gateway_stage.this.stage_name == "prod" && aws_api_gateway_stage.this.xray_tracing_enabled
+    error_message = "The prod stage must have X-Ray tracing."
+  }
+
+  assert {
+    condition     = aws_api_gateway_stage.this.access_log_settings[0].destination_arn == aws_cloudwatch_log_group.access.arn
+    error_message = "Access logs must go to the stage's log group."
+  }
+
+  assert {
+    condition     = aws_cloudwatch_log_group.access.kms_key_id == var.kms_key_arn && aws_cloudwatch_log_group.access.name == "/aws/apigateway/acme-test-api"
+    error_message = "The access log group must be prefixed and KMS-encrypted."
+  }
+
+  assert {
+    condition = alltrue([
+      aws_api_gateway_method_settings.all.settings[0].throttling_rate_limit == 10,
+      aws_api_gateway_method_settings.all.settings[0].throttling_burst_limit == 20,
+      !aws_api_gateway_method_settings.all.settings[0].data_trace_enabled,
+    ])
+    error_message = "Every method must be throttled, and request bodies (refresh tokens) never traced."
+  }
+
+  assert {
+    condition     = !strcontains(aws_api_gateway_stage.this.access_log_settings[0].format, "requestBody") && !strcontains(aws_api_gateway_stage.this.access_log_settings[0].format, "querystring")
+    error_message = "The access log format must not include bodies or query strings."
+  }
+
+  assert {
+    condition     = length(aws_api_gateway_account.this) == 0
+    error_message = "The account-wide CloudWatch role is left alone unless asked."
+  }
+}
+
+run "the_deployment_follows_api_changes" {
+  command = plan
+
+  assert {
+    condition     = contains(keys(aws_api_gateway_deployment.this.triggers), "redeployment")
+    error_message = "The deployment must carry a hash of the API configuration as its redeployment trigger."
+  }
+}
+
+run "a_missing_api_function_is_rejected" {
+  command = plan
+
+  variables {
+    functions = {
+      token_storage = {
+        role_arn = "arn:aws:iam::123456789012:role/acme-test-token-storage"
+        package  = { s3_bucket = "b", s3_key = "k", source_sha256 = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=" }
+      }
+    }
+  }
+
+  expect_failures = [var.functions]
+}
+
+run "a_timeout_beyond_the_integration_limit_is_rejected" {
+  command = plan
+
+  variables {
+    functions = {
+      for f in ["token_storage", "notifications_subscriber", "report_creator", "report_status"] : f => {
+        role_arn = "arn:aws:iam::123456789012:role/acme-test-${replace(f, "_", "-")}"
+        timeout  = 60
+        package  = { s3_bucket = "b", s3_key = "k", source_sha256 = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=" }
+      }
+    }
+  }
+
+  expect_failures = [var.functions]
+}
+
+run "an_unknown_logging_level_is_rejected" {
+  command = plan
+
+  variables {
+    execution_logging_level = "DEBUG"
+  }
+
+  expect_failures = [var.execution_logging_level]
+}

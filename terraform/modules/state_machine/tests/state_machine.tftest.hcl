@@ -1,0 +1,172 @@
+# State machine module with the mocked aws provider: the rendered ASL, logging without execution data, tracing,
+# the encrypted topic and its subscription, least-privilege role, and the alarms.
+
+mock_provider "aws" {
+  source          = "../../tests/mocks"
+  override_during = plan
+}
+
+variables {
+  name_prefix        = "acme-test"
+  kms_key_arn        = "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555"
+  notification_email = "reports@example.com"
+  dlq_name           = "acme-test-notifications-dlq"
+  functions = {
+    for f in ["report_storer", "report_notifier"] : f => {
+      role_arn = "arn:aws:iam::123456789012:role/acme-test-${replace(f, "_", "-")}"
+      package = {
+        s3_bucket     = "acme-test-artifacts"
+        s3_key        = "lambda/${f}/0000.zip"
+        source_sha256 = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="
+      }
+    }
+  }
+}
+
+run "the_definition_is_rendered_with_the_function_arns" {
+  command = plan
+
+  assert {
+    condition     = can(jsondecode(aws_sfn_state_machine.this.definition).States)
+    error_message = "The rendered definition must be valid JSON ASL."
+  }
+
+  assert {
+    condition     = strcontains(aws_sfn_state_machine.this.definition, "arn:aws:lambda:us-east-1:123456789012:function:mock-function") && !strcontains(aws_sfn_state_machine.this.definition, "$${")
+    error_message = "Every template variable of the ASL must be replaced by a function ARN."
+  }
+
+  assert {
+    condition     = aws_sfn_state_machine.this.name == "acme-test-report-workflow" && aws_sfn_state_machine.this.type == "STANDARD"
+    error_message = "The state machine must be a prefixed STANDARD workflow."
+  }
+}
+
+run "errors_are_logged_without_execution_data_and_traced" {
+  command = plan
+
+  assert {
+    condition     = aws_sfn_state_machine.this.logging_configuration[0].level == "ERROR" && !aws_sfn_state_machine.this.logging_configuration[0].include_execution_data
+    error_message = "The workflow must log errors without inputs and outputs."
+  }
+
+  assert {
+    condition     = aws_sfn_state_machine.this.tracing_configuration[0].enabled
+    error_message = "X-Ray tracing must be on."
+  }
+
+  assert {
+    condition     = aws_cloudwatch_log_group.this.kms_key_id == var.kms_key_arn && aws_cloudwatch_log_group.this.name == "/aws/vendedlogs/states/acme-test-report-workflow"
+    error_message = "The workflow's log group must be prefixed and KMS-encrypted."
+  }
+}
+
+run "the_role_may_invoke_only_the_workflow_functions" {
+  command = plan
+
+  assert {
+    condition = toset(one([
+      for s in jsondecode(aws_iam_role_policy.this.policy).Statement : s.Resource if s.Action == "lambda:InvokeFunction"
+      ])) == toset([
+      "arn:aws:lambda:us-east-1:123456789012:function:mock-function",
+      "arn:aws:lambda:us-east-1:123456789012:function:mock-function:*",
+    ])
+    error_message = "lambda:InvokeFunction must be limited to the workflow's functions."
+  }
+
+  assert {
+    condition = toset([
+      for s in jsondecode(aws_iam_role_policy.this.policy).Statement : s.Sid if s.Resource == "*"
+    ]) == toset(["DeliverExecutionLogs", "SendTraces"])
+    error_message = "Only log delivery and X-Ray (no resource-level permissions) may use Resource \"*\"."
+  }
+
+  assert {
+    condition = alltrue(flatten([
+      for s in jsondecode(aws_iam_role_policy.this.policy).Statement : [for a in flatten([s.Action]) : !strcontains(a, "*")]
+    ]))
+    error_message = "No wildcard actions."
+  }
+}
+
+run "the_topic_is_encrypted_and_emails_the_address" {
+  command = plan
+
+  assert {
+    condition     = aws_sns_topic.this.kms_master_key_id == var.kms_key_arn && aws_sns_topic.this.name == "acme-test-report-notifications"
+    error_message = "The topic must be prefixed and KMS-encrypted."
+  }
+
+  assert {
+    condition     = aws_sns_topic_subscription.email[0].protocol == "email" && aws_sns_topic_subscription.email[0].endpoint == "reports@example.com"
+    error_message = "The notification address must be subscribed by email."
+  }
+
+  assert {
+    condition     = local.extra_environment["report_notifier"]["NOTIFICATIONS_TOPIC_ARN"] == aws_sns_topic.this.arn
+    error_message = "The notifier must be told the topic's ARN."
+  }
+}
+
+run "alarms_on_failures_and_a_non_empty_dlq_go_to_the_topic" {
+  command = plan
+
+  assert {
+    condition     = aws_cloudwatch_metric_alarm.executions_failed.metric_name == "ExecutionsFailed" && aws_cloudwatch_metric_alarm.executions_failed.alarm_actions == toset([aws_sns_topic.this.arn])
+    error_message = "Failed executions must alarm to the topic."
+  }
+
+  assert {
+    condition     = aws_cloudwatch_metric_alarm.executions_timed_out.metric_name == "ExecutionsTimedOut" && aws_cloudwatch_metric_alarm.executions_timed_out.threshold == 0
+    error_message = "Timed-out executions must alarm on the first one."
+  }
+
+  assert {
+    condition     = aws_cloudwatch_metric_alarm.dlq_not_empty[0].dimensions["QueueName"] == "acme-test-notifications-dlq" && aws_cloudwatch_metric_alarm.dlq_not_empty[0].comparison_operator == "GreaterThanThreshold"
+    error_message = "A message in the DLQ must raise an alarm."
+  }
+
+  assert {
+    condition     = alltrue([for name in output.alarm_names : startswith(name, "acme-test-")])
+    error_message = "Alarm names must carry the prefix."
+  }
+}
+
+run "without_an_address_or_dlq_nothing_is_subscribed_or_watched" {
+  command = plan
+
+  variables {
+    notification_email = null
+    dlq_name           = null
+  }
+
+  assert {
+    condition     = length(aws_sns_topic_subscription.email) == 0 && length(aws_cloudwatch_metric_alarm.dlq_not_empty) == 0
+    error_message = "No subscription without an address and no DLQ alarm without a DLQ."
+  }
+}
+
+run "a_malformed_email_is_rejected" {
+  command = plan
+
+  variables {
+    notification_email = "reports-at-example"
+  }
+
+  expect_failures = [var.notification_email]
+}
+
+run "unknown_workflow_functions_are_rejected" {
+  command = plan
+
+  variables {
+    functions = {
+      report_storer = {
+        role_arn = "arn:aws:iam::123456789012:role/acme-test-report-storer"
+        package  = { s3_bucket = "b", s3_key = "k", source_sha256 = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=" }
+      }
+    }
+  }
+
+  expect_failures = [var.functions]
+}

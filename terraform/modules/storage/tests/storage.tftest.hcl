@@ -1,0 +1,175 @@
+# Storage module with the mocked aws provider: CMK encryption everywhere, PITR, TTL, the bucket's guard rails
+# and input validation.
+
+mock_provider "aws" {
+  source          = "../../tests/mocks"
+  override_during = plan
+}
+
+variables {
+  name_prefix = "acme-test"
+  kms_key_arn = "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555"
+}
+
+run "tables_are_named_keyed_and_encrypted_with_the_key" {
+  command = plan
+
+  assert {
+    condition     = aws_dynamodb_table.tokens.name == "acme-test-tokens" && aws_dynamodb_table.reports.name == "acme-test-reports"
+    error_message = "Table names must carry the prefix."
+  }
+
+  assert {
+    condition     = aws_dynamodb_table.tokens.hash_key == "SellerId" && aws_dynamodb_table.reports.hash_key == "ReportId"
+    error_message = "Tokens are keyed by SellerId, reports by ReportId."
+  }
+
+  assert {
+    condition = alltrue([
+      for t in [aws_dynamodb_table.tokens, aws_dynamodb_table.reports] :
+      t.server_side_encryption[0].enabled && t.server_side_encryption[0].kms_key_arn == var.kms_key_arn
+    ])
+    error_message = "Both tables must be encrypted with the customer-managed key."
+  }
+
+  assert {
+    condition = alltrue([
+      for t in [aws_dynamodb_table.tokens, aws_dynamodb_table.reports] : t.point_in_time_recovery[0].enabled && t.deletion_protection_enabled
+    ])
+    error_message = "Both tables must have point-in-time recovery and deletion protection by default."
+  }
+
+  assert {
+    condition     = aws_dynamodb_table.reports.ttl[0].enabled && aws_dynamodb_table.reports.ttl[0].attribute_name == "ExpiresAt"
+    error_message = "Report records must expire through the ExpiresAt TTL attribute."
+  }
+}
+
+run "bucket_is_private_versioned_and_kms_encrypted_with_bucket_keys" {
+  command = plan
+
+  assert {
+    condition     = aws_s3_bucket.reports.bucket == "acme-test-reports-123456789012-us-east-1"
+    error_message = "The bucket name must be <prefix>-reports-<account>-<region>."
+  }
+
+  assert {
+    condition = alltrue(flatten([
+      for rule in aws_s3_bucket_server_side_encryption_configuration.reports.rule : [
+        for d in rule.apply_server_side_encryption_by_default : d.sse_algorithm == "aws:kms" && d.kms_master_key_id == var.kms_key_arn && rule.bucket_key_enabled
+      ]
+    ]))
+    error_message = "The bucket must default to SSE-KMS with the key and bucket keys."
+  }
+
+  assert {
+    condition     = aws_s3_bucket_versioning.reports.versioning_configuration[0].status == "Enabled"
+    error_message = "The bucket must be versioned."
+  }
+
+  assert {
+    condition = alltrue([
+      aws_s3_bucket_public_access_block.reports.block_public_acls,
+      aws_s3_bucket_public_access_block.reports.block_public_policy,
+      aws_s3_bucket_public_access_block.reports.ignore_public_acls,
+      aws_s3_bucket_public_access_block.reports.restrict_public_buckets,
+    ])
+    error_message = "All public access must be blocked."
+  }
+
+  assert {
+    condition     = !aws_s3_bucket.reports.force_destroy
+    error_message = "A protected bucket must not be force-destroyed."
+  }
+}
+
+run "bucket_policy_refuses_plain_http_and_foreign_encryption" {
+  command = plan
+
+  assert {
+    condition = length([
+      for s in jsondecode(aws_s3_bucket_policy.reports.policy).Statement : s
+      if s.Effect == "Deny" && try(s.Condition.Bool["aws:SecureTransport"], "") == "false"
+    ]) == 1
+    error_message = "The bucket policy must deny requests without TLS."
+  }
+
+  assert {
+    condition = length([
+      for s in jsondecode(aws_s3_bucket_policy.reports.policy).Statement : s
+      if s.Effect == "Deny" && s.Action == "s3:PutObject" && try(s.Condition.StringNotEqualsIfExists["s3:x-amz-server-side-encryption"], "") == "aws:kms"
+    ]) == 1
+    error_message = "The bucket policy must deny uploads that ask for anything but SSE-KMS."
+  }
+
+  assert {
+    condition = length([
+      for s in jsondecode(aws_s3_bucket_policy.reports.policy).Statement : s
+      if s.Effect == "Deny" && try(s.Condition.StringNotEqualsIfExists["s3:x-amz-server-side-encryption-aws-kms-key-id"], "") == var.kms_key_arn
+    ]) == 1
+    error_message = "The bucket policy must deny uploads encrypted with another key."
+  }
+
+  assert {
+    condition     = alltrue([for s in jsondecode(aws_s3_bucket_policy.reports.policy).Statement : s.Effect == "Deny"])
+    error_message = "The bucket policy only denies: access is granted by the roles' own policies."
+  }
+}
+
+run "lifecycle_rules_follow_the_variables" {
+  command = plan
+
+  variables {
+    report_expiration_days                 = 400
+    transition_to_infrequent_access_days   = null
+    abort_incomplete_multipart_upload_days = 2
+  }
+
+  assert {
+    condition     = aws_s3_bucket_lifecycle_configuration.reports.rule[0].expiration[0].days == 400
+    error_message = "report_expiration_days must become an expiration rule."
+  }
+
+  assert {
+    condition     = length(aws_s3_bucket_lifecycle_configuration.reports.rule[0].transition) == 0
+    error_message = "A null transition_to_infrequent_access_days must create no transition."
+  }
+
+  assert {
+    condition     = aws_s3_bucket_lifecycle_configuration.reports.rule[0].abort_incomplete_multipart_upload[0].days_after_initiation == 2
+    error_message = "Abandoned multipart uploads must be cleaned up after the configured days."
+  }
+}
+
+run "unprotected_stacks_can_be_destroyed" {
+  command = plan
+
+  variables {
+    deletion_protection = false
+  }
+
+  assert {
+    condition     = aws_s3_bucket.reports.force_destroy && !aws_dynamodb_table.tokens.deletion_protection_enabled
+    error_message = "deletion_protection = false must allow destroying tables and a non-empty bucket."
+  }
+}
+
+run "a_transition_sooner_than_s3_allows_is_rejected" {
+  command = plan
+
+  variables {
+    transition_to_infrequent_access_days = 10
+  }
+
+  expect_failures = [var.transition_to_infrequent_access_days]
+}
+
+run "a_key_alias_instead_of_a_key_arn_is_rejected" {
+  command = plan
+
+  variables {
+    kms_key_arn = "alias/acme-test-data"
+  }
+
+  expect_failures = [var.kms_key_arn]
+}
