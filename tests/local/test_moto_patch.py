@@ -1,0 +1,47 @@
+"""Patches on moto internals fail loudly when moto changes, and restore moto exactly."""
+
+from __future__ import annotations
+
+import pytest
+
+from sp_reports_local import moto_patch
+from sp_reports_local.moto_patch import MotoInternalsChanged, PatchSet, require_pinned_moto
+
+
+class Target:
+    def existing(self) -> str:
+        return "original"
+
+
+def test_replace_and_add_are_undone_by_uninstall():
+    patches = PatchSet("test")
+    patches.replace(Target, "existing", lambda self: "patched")
+    patches.add(Target, "added", lambda self: "new")
+
+    patches.install()
+    assert Target().existing() == "patched"
+    assert Target().added() == "new"
+
+    patches.uninstall()
+    assert Target().existing() == "original"
+    assert not hasattr(Target, "added")
+
+
+def test_replacing_a_missing_attribute_fails_loudly():
+    with pytest.raises(MotoInternalsChanged, match=r"Target\.gone no longer exists"):
+        PatchSet("test").replace(Target, "gone", lambda self: None)
+
+
+def test_adding_an_attribute_moto_now_has_fails_loudly():
+    with pytest.raises(MotoInternalsChanged, match="moto now defines"):
+        PatchSet("test").add(Target, "existing", lambda self: None)
+
+
+def test_other_moto_versions_are_refused(monkeypatch):
+    monkeypatch.setattr(moto_patch.moto, "__version__", "5.3.0")
+    with pytest.raises(MotoInternalsChanged, match=r"found moto 5\.3\.0"):
+        require_pinned_moto()
+
+
+def test_pinned_moto_is_installed():
+    require_pinned_moto()
