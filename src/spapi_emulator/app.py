@@ -154,6 +154,14 @@ class EmulatorApp:
         self._time_offset += seconds
         self.tick()
 
+    # -- LWA outage (SpApiEmulator.lwa_down is the public switch; kept here for callers holding the app) --
+
+    def lwa_down(self, status: int = 503, times: int | None = None) -> None:
+        self.faults.lwa_down(status, times)
+
+    def lwa_up(self) -> None:
+        self.faults.lwa_up()
+
     # -- report control ---------------------------------------------------------------------------------
 
     def configure_report_type(
