@@ -1,0 +1,183 @@
+"""The Terraform AWS provider applies against local AWS and a second plan shows no changes.
+
+These run the real ``terraform`` (1.11.4, hashicorp/aws 5.100.0 from the provider mirror) against LocalAws:
+they prove the Step Functions actions, the managed policies and the drift fixes where it matters.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from sp_reports_local import STACK_SERVICES, LocalAws, write_provider_override
+
+PROVIDER_MIRROR = Path(os.environ.get("SP_REPORTS_TF_PROVIDER_MIRROR", "/opt/tf-plugins"))
+
+VERSIONS_TF = """
+terraform {
+  required_providers {
+    aws = { source = "hashicorp/aws", version = "5.100.0" }
+  }
+}
+provider "aws" {
+  region = "eu-west-1"
+}
+"""
+
+LAMBDA_AND_STATE_MACHINE_TF = """
+resource "aws_iam_role" "this" {
+  name = "drift-check"
+  assume_role_policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Action    = "sts:AssumeRole"
+      Principal = { Service = "lambda.amazonaws.com" }
+    }]
+  })
+}
+resource "aws_iam_role_policy_attachment" "logs" {
+  role       = aws_iam_role.this.name
+  policy_arn = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
+}
+resource "aws_lambda_function" "this" {
+  function_name    = "drift-check"
+  role             = aws_iam_role.this.arn
+  handler          = "app.handler"
+  runtime          = "python3.13"
+  filename         = "${path.module}/fn.zip"
+  source_code_hash = filebase64sha256("${path.module}/fn.zip")
+  logging_config {
+    log_format = "JSON"
+  }
+}
+resource "aws_sfn_state_machine" "this" {
+  name     = "drift-check"
+  role_arn = aws_iam_role.this.arn
+  definition = jsonencode({
+    StartAt = "Call"
+    States  = { Call = { Type = "Task", Resource = aws_lambda_function.this.arn, End = true } }
+  })
+}
+"""
+
+QUEUE_TF = """
+variable "dlq_arn" {
+  type = string
+}
+resource "aws_sqs_queue" "this" {
+  name           = "drift-check"
+  redrive_policy = jsonencode({ deadLetterTargetArn = var.dlq_arn, maxReceiveCount = 3 })
+}
+"""
+
+
+def _terraform_available() -> bool:
+    return shutil.which("terraform") is not None and PROVIDER_MIRROR.is_dir()
+
+
+needs_terraform = pytest.mark.skipif(
+    not _terraform_available(), reason="terraform or the provider mirror missing"
+)
+
+
+def _terraform(aws: LocalAws, directory: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    cli_config = directory / "terraform.rc"
+    cli_config.write_text(
+        f'provider_installation {{\n  filesystem_mirror {{\n    path = "{PROVIDER_MIRROR}"\n  }}\n}}\n'
+    )
+    env = aws.env({"PATH": os.environ["PATH"], "HOME": str(directory)})
+    env.update({"TF_CLI_CONFIG_FILE": str(cli_config), "TF_IN_AUTOMATION": "1", "CHECKPOINT_DISABLE": "1"})
+    return subprocess.run(  # noqa: S603 - fixed terraform arguments
+        [str(shutil.which("terraform")), *args, "-input=false", "-no-color"],
+        cwd=directory,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
+    )
+
+
+def _apply_then_plan(aws: LocalAws, directory: Path, *variables: str) -> subprocess.CompletedProcess[str]:
+    write_provider_override(directory, aws.endpoint_url, region="eu-west-1")
+    for step in (("init",), ("apply", "-auto-approve", *variables)):
+        result = _terraform(aws, directory, *step)
+        assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return _terraform(aws, directory, "plan", "-detailed-exitcode", *variables)
+
+
+def test_override_gives_every_stack_service_the_local_endpoint(tmp_path):
+    path = write_provider_override(tmp_path, "http://127.0.0.1:4566")
+
+    text = path.read_text()
+    assert path.name == "local_aws_override.tf"
+    for service in (
+        "apigateway",
+        "dynamodb",
+        "iam",
+        "kms",
+        "lambda",
+        "logs",
+        "s3",
+        "secretsmanager",
+        "sfn",
+        "sns",
+        "sqs",
+        "sts",
+    ):
+        assert service in STACK_SERVICES
+        assert f'{service} = "http://127.0.0.1:4566"' in text
+    assert "skip_requesting_account_id  = false" in text
+    assert "s3_use_path_style           = true" in text
+
+
+@needs_terraform
+@pytest.mark.integration
+def test_second_plan_after_apply_is_clean(tmp_path):
+    """Slow (~1 min on a loaded 2-core machine): the provider starts twice per command and waits a fixed ~25 s
+    for a new queue's attributes to propagate. The DLQ is created beforehand so only one queue pays that."""
+    (tmp_path / "main.tf").write_text(VERSIONS_TF + LAMBDA_AND_STATE_MACHINE_TF + QUEUE_TF)
+    with zipfile.ZipFile(tmp_path / "fn.zip", "w") as archive:
+        archive.writestr("app.py", "def handler(event, context):\n    return event\n")
+
+    with LocalAws(region="eu-west-1") as aws:
+        sqs = aws.boto3_client("sqs")
+        dlq_url = sqs.create_queue(QueueName="drift-check-dlq")["QueueUrl"]
+        dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"][
+            "QueueArn"
+        ]
+        plan = _apply_then_plan(aws, tmp_path, f"-var=dlq_arn={dlq_arn}")
+        configuration = aws.boto3_client("lambda").get_function_configuration(FunctionName="drift-check")
+        queue_url = sqs.get_queue_url(QueueName="drift-check")["QueueUrl"]
+        redrive = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["RedrivePolicy"])["Attributes"]
+
+    assert plan.returncode == 0, plan.stdout[-3000:]
+    assert configuration["LoggingConfig"]["LogFormat"] == "JSON"
+    assert json.loads(redrive["RedrivePolicy"]) == {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": 3}
+
+
+def test_redrive_policy_and_logging_config_come_back_as_given(local_aws, create_function):
+    """The fast check of the same fixes, for every run of the test suite."""
+    sqs = local_aws.boto3_client("sqs")
+    sqs.create_queue(QueueName="dlq")
+    policy = '{"deadLetterTargetArn":"arn:aws:sqs:us-east-1:123456789012:dlq","maxReceiveCount":3}'
+    url = sqs.create_queue(QueueName="main", Attributes={"RedrivePolicy": policy})["QueueUrl"]
+    assert (
+        sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]["RedrivePolicy"]
+        == policy
+    )
+
+    lam = local_aws.boto3_client("lambda")
+    create_function("logged", "echo")
+    lam.update_function_configuration(FunctionName="logged", LoggingConfig={"LogFormat": "JSON"})
+    assert lam.get_function_configuration(FunctionName="logged")["LoggingConfig"] == {
+        "LogFormat": "JSON",
+        "LogGroup": "/aws/lambda/logged",
+    }
