@@ -9,9 +9,11 @@ invoked concurrently.
 
 Why a subprocess and this venv's libraries: the handler's own packages (``spapi``, ``handlers``) come from the
 zip, so we run the code that was deployed; third-party libraries come from this venv's site-packages, because
-the zip's dependencies are built for the Lambda runtime's Python (3.13) and compiled wheels may not import on
-this interpreter. A separate process keeps the function's environment variables, module-level clients and
-crashes away from the server's process, and lets us enforce the configured timeout by killing it.
+the zip's dependencies are built for the Lambda runtime's Python (3.13) and compiled wheels (e.g.
+charset_normalizer's) may not import on this interpreter. A bundled package is one a ``*.dist-info/RECORD`` in
+the zip lists; the whole zip stays last on ``sys.path`` for libraries only it has. A separate process keeps
+the function's environment variables, module-level clients and crashes away from the server's process, and
+lets us enforce the configured timeout by killing it.
 
 Lambda semantics kept: exceptions become ``{"errorType", "errorMessage", ...}`` with the function-error flag
 (Step Functions Retry/Catch match on ``errorType``); a timeout kills the worker and reports
@@ -89,6 +91,32 @@ class WorkerSpec:
             code_sha256=function.code_sha_256 or "",
             environment=tuple(sorted((function.environment_vars or {}).items())),
         )
+
+
+@dataclass(frozen=True)
+class ExtractedCode:
+    task_root: Path  # the whole zip, as /var/task
+    own_code: Path  # links to the zip's own top-level modules and packages only
+
+
+def link_own_code(task_root: Path, own_code: Path) -> None:
+    """Link the zip's top-level entries that belong to no bundled distribution (our ``spapi``, ``handlers``,
+    the handler module) into ``own_code``. Bundled packages are the ones a ``*.dist-info/RECORD`` lists."""
+    bundled: set[str] = set()
+    for record in task_root.glob("*.dist-info/RECORD"):
+        for line in record.read_text(encoding="utf-8").splitlines():
+            top = line.split(",", 1)[0].split("/", 1)[0]
+            if top and not top.endswith((".dist-info", ".data")) and top != "..":
+                bundled.add(top)
+    own_code.mkdir()
+    for entry in task_root.iterdir():
+        if (
+            entry.name in bundled
+            or entry.name.endswith((".dist-info", ".data"))
+            or entry.name in {"bin", "__pycache__"}
+        ):
+            continue
+        (own_code / entry.name).symlink_to(entry, target_is_directory=entry.is_dir())
 
 
 class WorkerFailed(Exception):
@@ -213,7 +241,7 @@ class LambdaExecutor:
         self._endpoint_url = endpoint_url
         self._credentials = {"AWS_ACCESS_KEY_ID": access_key_id, "AWS_SECRET_ACCESS_KEY": secret_access_key}
         self._extra_env = dict(extra_env or {})
-        self._site_packages = json.dumps(site.getsitepackages())
+        self._site_packages = site.getsitepackages()
         self._root = Path(tempfile.mkdtemp(prefix="sp-reports-lambda-"))
         self._lock = threading.Lock()
         self._idle: dict[str, list[_Worker]] = {}
@@ -270,8 +298,8 @@ class LambdaExecutor:
             worker.stop()
 
     def _start_worker(self, spec: WorkerSpec, function: LambdaFunction) -> _Worker:
-        code_dir = self._code_dir(function)
-        worker = _Worker(spec, code_dir, self._environment(spec, code_dir))
+        code = self._extract(function)
+        worker = _Worker(spec, code.task_root, self._environment(spec, code))
         try:
             ready = worker._responses.get(timeout=INIT_TIMEOUT_SECONDS)
         except queue.Empty:
@@ -284,7 +312,7 @@ class LambdaExecutor:
             )
         return worker
 
-    def _code_dir(self, function: LambdaFunction) -> Path:
+    def _extract(self, function: LambdaFunction) -> ExtractedCode:
         code = function.code_bytes if hasattr(function, "code_bytes") else b""
         if not code:
             raise WorkerFailed(
@@ -295,11 +323,12 @@ class LambdaExecutor:
             if not target.exists():
                 staging = Path(tempfile.mkdtemp(dir=self._root))
                 with zipfile.ZipFile(io.BytesIO(code)) as archive:
-                    archive.extractall(staging)
+                    archive.extractall(staging / "task")
+                link_own_code(staging / "task", staging / "own")
                 staging.rename(target)
-        return target
+        return ExtractedCode(task_root=target / "task", own_code=target / "own")
 
-    def _environment(self, spec: WorkerSpec, code_dir: Path) -> dict[str, str]:
+    def _environment(self, spec: WorkerSpec, code: ExtractedCode) -> dict[str, str]:
         env = {
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
             "LANG": "C.UTF-8",
@@ -324,9 +353,12 @@ class LambdaExecutor:
                 "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(spec.memory_mb),
                 "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{spec.function_name}",
                 "AWS_LAMBDA_LOG_STREAM_NAME": f"local/[{spec.function_version}]{uuid.uuid4().hex}",
-                "LAMBDA_TASK_ROOT": str(code_dir),
+                "LAMBDA_TASK_ROOT": str(code.task_root),
                 "_HANDLER": spec.handler,
-                "SP_REPORTS_LOCAL_SITE_PACKAGES": self._site_packages,
+                # Own code first, this venv's libraries next, the zip's libraries only as a last resort.
+                "SP_REPORTS_LOCAL_SYS_PATH": json.dumps(
+                    {"first": [str(code.own_code)], "last": [*self._site_packages, str(code.task_root)]}
+                ),
             }
         )
         return env

@@ -1,10 +1,10 @@
 """One Lambda "container": a long-lived process that imports a function's handler once and serves invocations.
 
 Started by ``lambda_executor`` as ``python -I -S lambda_worker.py`` with the function's environment. Only the
-standard library is used here, because ``sys.path`` is built from scratch: the extracted zip first (our
+standard library is used here, because ``sys.path`` is built from scratch: the zip's own code first (our
 ``spapi``/``handlers`` come from the deployed code, exactly as in Lambda), then this venv's site-packages for
-third-party libraries. ``-S`` keeps the editable install's ``.pth`` (which would put ``src/`` on the path)
-out.
+third-party libraries, then the whole zip for libraries only it has. ``-S`` keeps the editable install's
+``.pth`` (which would put ``src/`` on the path) out.
 
 Protocol: one JSON object per line, requests on stdin, responses on the original stdout. The worker then
 points file descriptor 1 at stderr (the log pipe), so whatever the handler prints or logs (Powertools logs to
@@ -102,9 +102,10 @@ def invoke(handler, request: dict) -> dict:
 def main() -> None:
     protocol_fd = os.dup(1)
     os.dup2(2, 1)
-    # The standard library stays; the code comes first and third-party libraries last, as in Lambda.
-    sys.path.insert(0, os.environ["LAMBDA_TASK_ROOT"])
-    sys.path.extend(json.loads(os.environ.pop("SP_REPORTS_LOCAL_SITE_PACKAGES")))
+    # The standard library stays; the function's own code comes first and libraries last, as in Lambda.
+    path = json.loads(os.environ.pop("SP_REPORTS_LOCAL_SYS_PATH"))
+    sys.path[:0] = path["first"]
+    sys.path.extend(path["last"])
     with os.fdopen(protocol_fd, "w", encoding="utf-8") as protocol_out:
         serve(protocol_out)
 

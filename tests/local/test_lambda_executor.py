@@ -99,3 +99,26 @@ def test_stop_terminates_every_worker_process(create_function, local_aws):
     for pid in pids:
         status = Path(f"/proc/{pid}/status")
         assert not status.exists() or "zombie" in status.read_text().lower()
+
+
+def test_bundled_libraries_come_from_this_venv_and_zip_only_libraries_still_import(
+    local_aws, create_function
+):
+    handler = (
+        "import requests, ziponly\n\n"
+        "def where(event, context):\n"
+        "    return {'requests': requests.__file__, 'ziponly': ziponly.__file__}\n"
+    )
+    bundled = {
+        "requests/__init__.py": "raise ImportError('the zip copy built for Python 3.13')\n",
+        "requests-2.32.3.dist-info/RECORD": "requests/__init__.py,,\n",
+        "ziponly/__init__.py": "",
+        "ziponly-1.0.dist-info/RECORD": "ziponly/__init__.py,,\n",
+    }
+    create_function("libs", "where", extra_files={"app.py": handler, **bundled})
+
+    result, error, _ = _invoke(local_aws, "libs")
+
+    assert error is None, result
+    assert "site-packages" in result["requests"]
+    assert result["ziponly"].endswith("task/ziponly/__init__.py")
