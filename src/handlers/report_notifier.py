@@ -51,6 +51,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     record = report_records.get(report_id)
     if record is not None and record.is_terminal and record.notified_at:
         logger.info("outcome already emailed; not sending it again", extra={"status": record.status.value})
+        metrics.add_metric(name="RepeatedOutcomesSuppressed", unit=MetricUnit.Count, value=1)
         return {"reportId": report_id, "status": record.status.value, "emailSent": False}
 
     summary = ReportSummary(

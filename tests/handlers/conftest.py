@@ -101,9 +101,14 @@ def stored_seller(resources):
     return SELLER_ID
 
 
-def fast_spapi_retries(module: ModuleType, region_code: str, read_timeout: float | None = None) -> None:
-    """Keep the function's SP-API retries (real backoff sleeps) from slowing the tests down."""
-    http = module.spapi_clients.http(region_code)
-    http.sleep = lambda seconds: None
-    if read_timeout is not None:
-        http.timeout = (1.0, read_timeout)
+@pytest.fixture
+def fast_spapi_retries():
+    """Keep a function's SP-API retries (real backoff sleeps) from slowing the tests down."""
+
+    def speed_up(module: ModuleType, region_code: str, read_timeout: float | None = None) -> None:
+        http = module.spapi_clients.http(region_code)
+        http.sleep = lambda seconds: None
+        if read_timeout is not None:
+            http.timeout = (1.0, read_timeout)
+
+    return speed_up

@@ -7,13 +7,12 @@ import pytest
 from canaries import SELLER_ID, assert_no_secrets
 
 api_events = pytest.importorskip("api_events")
-conftest = pytest.importorskip("conftest")
 
 
 @pytest.fixture
-def subscriber(spapi_emulator, load_handler, stored_seller):
+def subscriber(spapi_emulator, load_handler, stored_seller, fast_spapi_retries):
     module = load_handler("notifications_subscriber")
-    conftest.fast_spapi_retries(module, "NA")
+    fast_spapi_retries(module, "NA")
     return module
 
 

@@ -11,7 +11,6 @@ from canaries import SELLER_ID, assert_no_secrets
 from spapi.report_records import ReportRecords, ReportStatus
 
 api_events = pytest.importorskip("api_events")
-conftest = pytest.importorskip("conftest")
 
 VALID = {
     "SellerId": SELLER_ID,
@@ -25,9 +24,9 @@ VALID = {
 
 
 @pytest.fixture
-def report_creator(spapi_emulator, load_handler, stored_seller):
+def report_creator(spapi_emulator, load_handler, stored_seller, fast_spapi_retries):
     module = load_handler("report_creator")
-    conftest.fast_spapi_retries(module, "EU", read_timeout=0.3)
+    fast_spapi_retries(module, "EU", read_timeout=0.3)
     return module
 
 
