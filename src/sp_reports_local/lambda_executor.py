@@ -116,7 +116,9 @@ def link_own_code(task_root: Path, own_code: Path) -> None:
             or entry.name in {"bin", "__pycache__"}
         ):
             continue
-        (own_code / entry.name).symlink_to(entry, target_is_directory=entry.is_dir())
+        # Relative, so the links survive moving the extracted tree into place.
+        target = Path(os.path.relpath(entry, own_code))
+        (own_code / entry.name).symlink_to(target, target_is_directory=entry.is_dir())
 
 
 class WorkerFailed(Exception):

@@ -85,6 +85,7 @@ def test_own_packages_come_from_the_zip_not_from_the_source_tree(local_aws, crea
 
     assert error is None
     assert "sp-reports-lambda-" in result
+    assert "/own/spapi/" in result  # first on sys.path, ahead of everything else in the zip
     assert not result.startswith(os.path.abspath("src"))
 
 
