@@ -41,7 +41,7 @@ _OUTCOME_METRICS = {
 
 
 @logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler
+@tracer.capture_lambda_handler(capture_response=False)  # no answers in traces: some carry presigned URLs
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     outcome = Outcome(event["outcome"])

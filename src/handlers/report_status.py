@@ -48,7 +48,7 @@ def describe(record: ReportRecord) -> dict[str, Any]:
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)
-@tracer.capture_lambda_handler
+@tracer.capture_lambda_handler(capture_response=False)  # no answers in traces: some carry presigned URLs
 @metrics.log_metrics
 @api_answer(logger, metrics)
 def handler(event: dict[str, Any], context: Any) -> tuple[int, dict[str, Any]]:

@@ -77,7 +77,7 @@ def reports_client_for(seller_id: str, region_code: str | None, report_id: str) 
 
 
 @logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler
+@tracer.capture_lambda_handler(capture_response=False)  # no answers in traces: some carry presigned URLs
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     report_id = event["reportId"]

@@ -9,6 +9,7 @@ stack trace or a secret.
 
 from __future__ import annotations
 
+import base64
 import json
 import math
 import re
@@ -98,8 +99,6 @@ def parse_json_body(event: Mapping[str, Any]) -> dict[str, Any]:
     if body is None or body == "":
         raise ValidationError("body", "a JSON object is required")
     if event.get("isBase64Encoded"):
-        import base64
-
         try:
             body = base64.b64decode(body).decode("utf-8")
         except (ValueError, UnicodeDecodeError):
