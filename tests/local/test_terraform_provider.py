@@ -136,6 +136,12 @@ def test_override_gives_every_stack_service_the_local_endpoint(tmp_path):
         assert f'{service} = "http://127.0.0.1:4566"' in text
     assert "skip_requesting_account_id  = false" in text
     assert "s3_use_path_style           = true" in text
+    assert "  region " not in text  # the root module's region stays
+
+
+def test_override_can_pin_the_region(tmp_path):
+    text = write_provider_override(tmp_path, "http://127.0.0.1:4566", region="eu-west-1").read_text()
+    assert 'region                      = "eu-west-1"' in text
 
 
 @needs_terraform
