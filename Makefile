@@ -51,13 +51,14 @@ test-python: venv tf-config package
 package: venv
 	$(PY) scripts/package_lambdas.py --out $(BUILD)/lambda
 
-tf-check: tf-config package
-	terraform fmt -check -recursive terraform
+# fmt, init + validate (root, modules, examples), terraform test (mocked aws provider), README tables current.
+tf-check: venv tf-config
 	$(PY) scripts/terraform_checks.py
 
+# checkov is pinned: a new release can add checks, and a green build should not turn red by itself.
 $(CHECKOV_VENV)/.installed:
 	$(PYTHON) -m venv $(CHECKOV_VENV)
-	$(CHECKOV_VENV)/bin/pip install -q checkov
+	$(CHECKOV_VENV)/bin/pip install -q 'checkov==3.3.30'
 	touch $@
 
 checkov: $(CHECKOV_VENV)/.installed

@@ -2,17 +2,19 @@
 """Build the Lambda zips Terraform deploys, byte-identical whenever the sources are.
 
 One zip per function (`<name>.zip`) holding `handlers/__init__.py`, `handlers/<name>.py`, the shared
-`handlers/_*.py` helpers, the `spapi` package and the runtime dependencies. Dependencies are installed by pip for
-the Lambda runtime and architecture that `terraform/variables.tf` declares (not for this machine's Python) and
-cached in `.build/deps-<hash>`. Entries are sorted, timestamps fixed at 1980-01-01, modes 0644, and no bytecode
-is included, so `source_code_hash` changes exactly when code does. `manifest.json` lists each zip's sha256.
+`handlers/_*.py` helpers, the `spapi` package and the runtime dependencies. Dependencies are installed by
+pip for the Lambda runtime and architecture that `terraform/variables.tf` declares (not for this machine's
+Python) and cached in `.build/deps-<hash>`. Entries are sorted, timestamps fixed at 1980-01-01, modes 0644,
+and no bytecode is included, so `source_code_hash` changes exactly when code does. `manifest.json` lists
+each zip's sha256.
 
 `--check` builds into a temporary directory and fails when the zips in `--out` differ (stale or missing).
 
-Left out on purpose: boto3, botocore and s3transfer, which every Python Lambda runtime provides. urllib3 (pulled
-by requests) and jmespath (pulled by Powertools) are kept: the runtime has them too, but as whatever version AWS
-ships that month; shipping ours pins the version requests and botocore import in both tests and Lambda.
-urllib3 is held below 3 because the runtime's botocore imports the copy in the zip and supports only urllib3 < 3.
+Left out on purpose: boto3, botocore and s3transfer, which every Python Lambda runtime provides. urllib3
+(pulled by requests) and jmespath (pulled by Powertools) are kept: the runtime has them too, but in whatever
+version AWS ships that month; shipping ours pins what requests and botocore import, in tests and in Lambda
+alike. urllib3 is held below 3 because the runtime's botocore imports the copy in the zip (/var/task comes
+first on sys.path) and supports only urllib3 < 3.
 """
 
 from __future__ import annotations
@@ -77,7 +79,9 @@ class Target:
         try:
             return PLATFORMS[self.architecture]
         except KeyError:
-            raise PackagingError(f"architecture {self.architecture!r} is not one of {sorted(PLATFORMS)}") from None
+            raise PackagingError(
+                f"architecture {self.architecture!r} is not one of {sorted(PLATFORMS)}"
+            ) from None
 
 
 def target_from_terraform(variables_dir: Path) -> Target:
@@ -161,7 +165,7 @@ def _is_runtime_provided(relative: Path) -> bool:
 
 
 def dependency_entries(deps_dir: Path) -> dict[str, Path]:
-    """Archive name -> file for the installed dependencies (minus runtime-provided packages and pip's marker)."""
+    """Archive name -> file for the installed dependencies, minus runtime-provided packages and our marker."""
     entries = {}
     for path in _walk_files(deps_dir):
         relative = path.relative_to(deps_dir)
@@ -231,7 +235,9 @@ def build(
         zip_path = out_dir / f"{function}.zip"
         write_zip(zip_path, entries)
         manifest["functions"][function] = {"file": zip_path.name, **_digests(zip_path)}
-    (out_dir / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    (out_dir / "manifest.json").write_text(
+        json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8"
+    )
     return manifest
 
 
@@ -249,13 +255,19 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=REPO_ROOT / ".build" / "lambda", help="where the zips go")
     parser.add_argument("--check", action="store_true", help="fail when the zips in --out are stale")
-    parser.add_argument("--src", type=Path, default=REPO_ROOT / "src", help="directory holding handlers/ and spapi/")
+    parser.add_argument(
+        "--src", type=Path, default=REPO_ROOT / "src", help="directory holding handlers/ and spapi/"
+    )
     parser.add_argument("--functions", nargs="+", default=list(FUNCTIONS), help="functions to build")
     parser.add_argument("--terraform-dir", type=Path, default=REPO_ROOT / "terraform")
     parser.add_argument("--runtime", help="Lambda runtime (default: the Terraform lambda_runtime default)")
-    parser.add_argument("--architecture", help="x86_64 or arm64 (default: the Terraform lambda_architecture default)")
+    parser.add_argument(
+        "--architecture", help="x86_64 or arm64 (default: the Terraform lambda_architecture default)"
+    )
     parser.add_argument("--pyproject", type=Path, default=REPO_ROOT / "pyproject.toml")
-    parser.add_argument("--build-dir", type=Path, default=REPO_ROOT / ".build", help="where the dependency cache lives")
+    parser.add_argument(
+        "--build-dir", type=Path, default=REPO_ROOT / ".build", help="where the dependency cache lives"
+    )
     parser.add_argument(
         "--deps-dir", type=Path, help="use this already-installed dependency tree instead of running pip"
     )
@@ -263,7 +275,9 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         target = target_from_terraform(args.terraform_dir)
-        target = Target(runtime=args.runtime or target.runtime, architecture=args.architecture or target.architecture)
+        target = Target(
+            runtime=args.runtime or target.runtime, architecture=args.architecture or target.architecture
+        )
         requirements = runtime_requirements(args.pyproject)
         deps_dir = args.deps_dir or install_dependencies(requirements, target, args.build_dir)
         options = {
@@ -278,7 +292,10 @@ def main(argv: list[str] | None = None) -> int:
                 build(Path(fresh), **options)
                 stale = stale_zips(Path(fresh), args.out, args.functions)
             if stale:
-                print(f"package_lambdas: stale in {args.out}: {', '.join(stale)}; run make package", file=sys.stderr)
+                print(
+                    f"package_lambdas: stale in {args.out}: {', '.join(stale)}; run make package",
+                    file=sys.stderr,
+                )
                 return 1
             print(f"package_lambdas: {args.out} is up to date")
             return 0

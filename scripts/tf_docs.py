@@ -185,7 +185,7 @@ def parse_body(text: str) -> tuple[dict[str, str], list[Block]]:
     while i < len(text):
         match = _IDENT.match(text, i)
         if not match:
-            raise HclSyntaxError(f"unexpected {text[i:i + 20]!r}")
+            raise HclSyntaxError(f"unexpected {text[i : i + 20]!r}")
         name = match.group(0)
         i = _skip_space(text, match.end(), newlines=False)
         if text.startswith("=", i) and not text.startswith("==", i):
@@ -203,7 +203,7 @@ def parse_body(text: str) -> tuple[dict[str, str], list[Block]]:
                 continue
             label = _IDENT.match(text, i)
             if not label:
-                raise HclSyntaxError(f"unexpected {text[i:i + 20]!r} after {name!r}")
+                raise HclSyntaxError(f"unexpected {text[i : i + 20]!r} after {name!r}")
             labels.append(label.group(0))
             i = _skip_space(text, label.end(), newlines=False)
         if i >= len(text):
@@ -300,7 +300,10 @@ def _code(text: str | None) -> str:
 def render(doc: ModuleDoc) -> str:
     lines = [BEGIN_MARKER, "## Inputs", ""]
     if doc.variables:
-        lines += ["| Name | Description | Type | Default | Required |", "|------|-------------|------|---------|:--------:|"]
+        lines += [
+            "| Name | Description | Type | Default | Required |",
+            "|------|-------------|------|---------|:--------:|",
+        ]
         for v in doc.variables:
             flags = [flag for flag, on in (("sensitive", v.sensitive), ("ephemeral", v.ephemeral)) if on]
             description = _cell(v.description) + (f" ({', '.join(flags)})" if flags else "")
@@ -342,9 +345,13 @@ def module_dirs(terraform_dir: Path) -> list[Path]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true", help="fail when a README is stale instead of writing it")
+    parser.add_argument(
+        "--check", action="store_true", help="fail when a README is stale instead of writing it"
+    )
     parser.add_argument("--terraform-dir", type=Path, default=DEFAULT_TERRAFORM_DIR)
-    parser.add_argument("modules", nargs="*", type=Path, help="module directories (default: root and modules/*)")
+    parser.add_argument(
+        "modules", nargs="*", type=Path, help="module directories (default: root and modules/*)"
+    )
     args = parser.parse_args(argv)
 
     stale: list[Path] = []

@@ -32,7 +32,7 @@ run "the_definition_is_rendered_with_the_function_arns" {
   }
 
   assert {
-    condition     = strcontains(aws_sfn_state_machine.this.definition, "arn:aws:lambda:us-east-1:123456789012:function:mock-function") && !strcontains(aws_sfn_state_machine.this.definition, "$${")
+    condition     = strcontains(aws_sfn_state_machine.this.definition, "arn:aws:lambda:us-east-1:123456789012:function:mock-function") && length(regexall("[$][{]", aws_sfn_state_machine.this.definition)) == 0
     error_message = "Every template variable of the ASL must be replaced by a function ARN."
   }
 

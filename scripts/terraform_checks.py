@@ -1,0 +1,277 @@
+#!/usr/bin/env python3
+"""Run every Terraform check of the repository and print a summary; exit nonzero when one fails.
+
+- `terraform fmt -check -recursive` over terraform/,
+- `terraform init -backend=false` + `terraform validate` for the root, every module and every example,
+- `terraform test` (mocked aws provider) for the root and every module with a tests/ directory,
+- `scripts/tf_docs.py --check` (README inputs/outputs tables current).
+
+Providers come from TF_CLI_CONFIG_FILE when set (the Makefile points it at a filesystem-mirror config when
+SP_REPORTS_TF_PROVIDER_MIRROR is set; so does this script when run on its own), through a shared plugin
+cache in .build/tf-plugin-cache. Directories are checked two at a time after the root has filled the cache.
+
+`mock_plan_json()` is also importable: the plan (Terraform's JSON plan format: resource_changes,
+output_changes) of the root or a module under the mocked provider, for tests that inspect IAM policies.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import tf_docs
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+TERRAFORM_DIR = REPO_ROOT / "terraform"
+BUILD_DIR = REPO_ROOT / ".build"
+PLUGIN_CACHE = BUILD_DIR / "tf-plugin-cache"
+# Stand-in zips the root tests hash (the root test sets lambda_package_dir to this directory).
+TEST_PACKAGES = BUILD_DIR / "terraform-test-packages"
+MOCKS_DIR = TERRAFORM_DIR / "tests" / "mocks"
+INIT = ("terraform", "init", "-backend=false", "-input=false", "-no-color")
+FUNCTIONS = (
+    "token_storage",
+    "notifications_subscriber",
+    "report_creator",
+    "report_status",
+    "notifications_processor",
+    "report_storer",
+    "report_notifier",
+)
+
+
+@dataclass
+class StepResult:
+    name: str
+    ok: bool
+    seconds: float
+    output: str = ""
+
+
+@dataclass
+class DirResult:
+    path: Path
+    steps: list[StepResult] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return all(step.ok for step in self.steps)
+
+
+def terraform_env() -> dict[str, str]:
+    """The environment every terraform command runs with."""
+    env = dict(os.environ)
+    env.setdefault("TF_IN_AUTOMATION", "1")
+    env["TF_PLUGIN_CACHE_DIR"] = str(PLUGIN_CACHE)
+    PLUGIN_CACHE.mkdir(parents=True, exist_ok=True)
+    mirror = env.get("SP_REPORTS_TF_PROVIDER_MIRROR", "").strip()
+    if mirror and not env.get("TF_CLI_CONFIG_FILE"):
+        env["TF_CLI_CONFIG_FILE"] = str(write_mirror_config(Path(mirror)))
+    return env
+
+
+def write_mirror_config(mirror: Path) -> Path:
+    """A CLI config installing registry providers from the filesystem mirror only, as the Makefile does."""
+    config = BUILD_DIR / "terraform.rc"
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text(
+        "provider_installation {\n"
+        "  filesystem_mirror {\n"
+        f'    path    = "{mirror}"\n'
+        '    include = ["registry.terraform.io/*/*"]\n'
+        "  }\n"
+        "  direct {\n"
+        '    exclude = ["registry.terraform.io/*/*"]\n'
+        "  }\n"
+        "}\n",
+        encoding="utf-8",
+    )
+    return config
+
+
+def run_step(name: str, command: Sequence[str], cwd: Path, env: dict[str, str]) -> StepResult:
+    started = time.monotonic()
+    result = subprocess.run(  # noqa: S603 - fixed terraform argv
+        list(command), cwd=cwd, env=env, capture_output=True, text=True, check=False
+    )
+    return StepResult(name, result.returncode == 0, time.monotonic() - started, result.stdout + result.stderr)
+
+
+def write_test_packages(directory: Path = TEST_PACKAGES) -> Path:
+    """Small, deterministic stand-in zips for the root tests (they are hashed, never deployed)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    for function in FUNCTIONS:
+        path = directory / f"{function}.zip"
+        with zipfile.ZipFile(path, "w") as archive:
+            info = zipfile.ZipInfo(f"handlers/{function}.py", date_time=(1980, 1, 1, 0, 0, 0))
+            archive.writestr(info, f"# stand-in for terraform tests: {function}\n")
+    return directory
+
+
+def check_directory(path: Path, env: dict[str, str], run_tests: bool) -> DirResult:
+    result = DirResult(path)
+    init = run_step("init", INIT, path, env)
+    result.steps.append(init)
+    if not init.ok:
+        return result
+    result.steps.append(run_step("validate", ["terraform", "validate", "-no-color"], path, env))
+    if run_tests and any((path / "tests").glob("*.tftest.hcl")):
+        result.steps.append(run_step("test", ["terraform", "test", "-no-color"], path, env))
+    return result
+
+
+def terraform_dirs(terraform_dir: Path = TERRAFORM_DIR) -> list[Path]:
+    """The root, then every module and every example."""
+    dirs = [terraform_dir]
+    for parent in ("modules", "examples"):
+        base = terraform_dir / parent
+        if base.is_dir():
+            dirs += sorted(p for p in base.iterdir() if p.is_dir() and any(p.glob("*.tf")))
+    return dirs
+
+
+def docs_step(terraform_dir: Path) -> StepResult:
+    started = time.monotonic()
+    stale = []
+    for module_dir in tf_docs.module_dirs(terraform_dir):
+        readme = module_dir / "README.md"
+        current = readme.read_text(encoding="utf-8") if readme.exists() else ""
+        if tf_docs.updated_readme(current, tf_docs.read_module(module_dir)) != current:
+            stale.append(str(readme))
+    output = "".join(f"stale: {s} (run scripts/tf_docs.py)\n" for s in stale)
+    return StepResult("tf_docs --check", not stale, time.monotonic() - started, output)
+
+
+def passed_runs(test_output: str) -> tuple[int, int]:
+    """(passed, failed) from terraform test's closing line, e.g. 'Success! 11 passed, 0 failed.'."""
+    for line in reversed(test_output.splitlines()):
+        if "passed" in line and ("Success!" in line or "Failure!" in line):
+            words = line.replace(",", "").replace(".", "").split()
+            return int(words[words.index("passed") - 1]), int(words[words.index("failed") - 1])
+    return 0, 0
+
+
+def run_checks(jobs: int = 2, run_tests: bool = True, terraform_dir: Path = TERRAFORM_DIR) -> bool:
+    env = terraform_env()
+    write_test_packages()
+    started = time.monotonic()
+    fmt = ["terraform", "fmt", "-check", "-recursive", "-diff", "-no-color", str(terraform_dir)]
+    global_steps = [run_step("fmt -check", fmt, REPO_ROOT, env), docs_step(terraform_dir)]
+    dirs = terraform_dirs(terraform_dir)
+    # The root fills the plugin cache first; the concurrent inits after it only link from the cache.
+    results = [check_directory(dirs[0], env, run_tests)]
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        results += list(pool.map(lambda d: check_directory(d, env, run_tests), dirs[1:]))
+
+    print("terraform checks:")
+    for step in global_steps:
+        print(f"  {'ok  ' if step.ok else 'FAIL'} {step.name:<36} {step.seconds:6.1f}s")
+    total_passed = 0
+    for result in results:
+        label = str(result.path.relative_to(terraform_dir.parent))
+        summary = ", ".join(f"{s.name} {'ok' if s.ok else 'FAILED'} {s.seconds:.1f}s" for s in result.steps)
+        test = next((s for s in result.steps if s.name == "test"), None)
+        counts = ""
+        if test:
+            passed, failed = passed_runs(test.output)
+            total_passed += passed
+            counts = f" ({passed} passed, {failed} failed)"
+        print(f"  {'ok  ' if result.ok else 'FAIL'} {label:<36} {summary}{counts}")
+    failed_steps = [(None, s) for s in global_steps if not s.ok]
+    failed_steps += [(r.path, s) for r in results for s in r.steps if not s.ok]
+    for path, step in failed_steps:
+        where = f"{path}: terraform " if path else ""
+        print(f"\n--- {where}{step.name} ---\n{step.output}")
+    print(
+        f"terraform checks: {len(failed_steps)} failed step(s); {total_passed} terraform test runs passed; "
+        f"{time.monotonic() - started:.1f}s"
+    )
+    return not failed_steps
+
+
+def mock_plan_json(
+    module_dir: Path = TERRAFORM_DIR,
+    variables: dict[str, object] | None = None,
+    *,
+    env: dict[str, str] | None = None,
+) -> dict:
+    """Plan module_dir with the mocked aws provider; return the plan in Terraform's JSON plan format.
+
+    Computed values come from terraform/tests/mocks (valid ARNs, account 123456789012, us-east-1) and are
+    known at plan time, so IAM and key policies appear in full in `resource_changes[*].change.after`. For the
+    root, `lambda_package_dir` defaults to the stand-in zips. Runs `terraform init` in module_dir if needed.
+    """
+    env = env or terraform_env()
+    module_dir = module_dir.resolve()
+    variables = dict(variables or {})
+    if module_dir == TERRAFORM_DIR.resolve():
+        variables.setdefault("lambda_package_dir", str(write_test_packages()))
+    if not (module_dir / ".terraform").is_dir():
+        init = run_step("init", INIT, module_dir, env)
+        if not init.ok:
+            raise RuntimeError(f"terraform init failed in {module_dir}:\n{init.output}")
+    variable_lines = "".join(f"  {name} = {json.dumps(value)}\n" for name, value in sorted(variables.items()))
+    test_file = (
+        'mock_provider "aws" {\n'
+        f"  source          = {json.dumps(str(MOCKS_DIR))}\n"
+        "  override_during = plan\n"
+        "}\n\n"
+        f"variables {{\n{variable_lines}}}\n\n"
+        'run "plan" {\n  command = plan\n}\n'
+    )
+    # terraform test reads test files below the module; a private directory keeps parallel callers apart.
+    test_dir = Path(tempfile.mkdtemp(prefix=".plan-export-", dir=module_dir))
+    try:
+        (test_dir / "plan.tftest.hcl").write_text(test_file, encoding="utf-8")
+        relative = test_dir.relative_to(module_dir)
+        command = ["terraform", "test", "-json", "-verbose", f"-test-directory={relative}", "-no-color"]
+        result = subprocess.run(  # noqa: S603 - fixed terraform argv
+            command, cwd=module_dir, env=env, capture_output=True, text=True, check=False
+        )
+    finally:
+        shutil.rmtree(test_dir, ignore_errors=True)
+    plan = None
+    errors = []
+    for line in result.stdout.splitlines():
+        try:
+            message = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if message.get("type") == "test_plan":
+            plan = message["test_plan"]
+        elif message.get("@level") == "error":
+            errors.append(message.get("@message", ""))
+    if plan is None:
+        details = "\n".join(errors) + result.stderr
+        raise RuntimeError(f"no plan from terraform test in {module_dir}:\n{details}")
+    plan.pop("provider_schemas", None)  # megabytes of schema nobody asked for
+    return plan
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--jobs", type=int, default=2, help="directories checked in parallel (default 2)")
+    parser.add_argument("--no-test", action="store_true", help="skip terraform test")
+    parser.add_argument("--plan-json", type=Path, metavar="FILE", help="only write the root's mocked plan")
+    args = parser.parse_args(argv)
+    if args.plan_json:
+        plan = mock_plan_json()
+        args.plan_json.write_text(json.dumps(plan, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+        print(f"terraform checks: wrote the mocked root plan to {args.plan_json}")
+        return 0
+    return 0 if run_checks(jobs=args.jobs, run_tests=not args.no_test) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
