@@ -24,6 +24,7 @@ from types import TracebackType
 from typing import Any
 
 import boto3
+from moto.awslambda.models import lambda_backends
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.core.config import default_user_config
 from moto.moto_api._internal.models import moto_api_backend
@@ -143,12 +144,16 @@ class LocalAws:
 
     def stop(self) -> None:
         """Stop pollers, Lambda workers and the server; restore moto. Safe to call more than once."""
+        # Pollers stop taking batches first; stopping the executor then ends any invocation still running
+        # (a poller may be waiting on a function with a long timeout), so joining the pollers is quick.
         if self._poller is not None:
-            self._poller.stop()
-            self._poller = None
+            self._poller.request_stop()
         if self._executor is not None:
             self._executor.stop()
             self._executor = None
+        if self._poller is not None:
+            self._poller.stop()
+            self._poller = None
         if self._server is not None:
             if self._server._thread is not None:
                 self._server.stop()
@@ -192,11 +197,10 @@ class LocalAws:
             app, self._invoke_lambda_for_api, (self.access_key_id, self.secret_access_key)
         )
 
+    @staticmethod
     def _invoke_lambda_for_api(
-        self, account_id: str, region: str, function_arn: str, event: str
+        account_id: str, region: str, function_arn: str, event: str
     ) -> tuple[Any, bool]:
-        from moto.awslambda.models import lambda_backends
-
         response_headers: dict[str, Any] = {}
         payload = lambda_backends[account_id][region].invoke(function_arn, None, event, {}, response_headers)
         return payload, "x-amz-function-error" in response_headers

@@ -203,12 +203,16 @@ class SqsEventSourcePoller:
     def start(self) -> None:
         self._supervisor.start()
 
-    def stop(self) -> None:
+    def request_stop(self) -> None:
+        """Stop polling; a batch being processed finishes (or fails once the executor stops)."""
         self._stop.set()
         if self._supervisor.is_alive():
             self._supervisor.join()
         for poller in self._pollers.values():
             poller.stop()
+
+    def stop(self) -> None:
+        self.request_stop()
         for poller in self._pollers.values():
             poller.thread.join()
         self._pollers.clear()
