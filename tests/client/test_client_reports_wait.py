@@ -108,7 +108,7 @@ def test_wait_for_report_gives_up_at_the_timeout(fake_api):
 
 def test_stored_is_not_terminal_because_the_email_is_still_to_be_sent():
     assert "STORED" not in TERMINAL_STATUSES
-    assert {"DONE", "FATAL", "FAILED", "CANCELLED"} == TERMINAL_STATUSES
+    assert {"DONE", "FATAL", "FAILED", "CANCELLED", "SKIPPED"} == TERMINAL_STATUSES
 
 
 def test_wait_rejects_a_non_positive_interval(run_cli):
