@@ -13,6 +13,7 @@ import argparse
 import json
 import re
 import sys
+import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -221,6 +222,11 @@ def _strip_trailing_comment(value: str) -> str:
         if value[i] == '"':
             i = _skip_string(value, i)
             continue
+        if value[i] == "<":
+            after_heredoc = _skip_heredoc(value, i)
+            if after_heredoc is not None:
+                i = after_heredoc
+                continue
         if value[i] in _CLOSERS:
             i = _skip_balanced(value, i)
             continue
@@ -234,6 +240,9 @@ def _string_value(source: str | None) -> str:
     if source is None:
         return ""
     source = source.strip()
+    if _HEREDOC.match(source + "\n"):
+        body = source.split("\n", 1)[1].rsplit("\n", 1)[0] if "\n" in source else ""
+        return " ".join(textwrap.dedent(body).split())
     if source.startswith('"') and source.endswith('"'):
         # HCL escapes are a superset of what we use in descriptions; JSON decodes the common ones.
         return json.loads(source.replace("\\$", "$"))

@@ -1,0 +1,262 @@
+"""scripts/package_lambdas.py: reproducible zips, the right contents, --check, and pip asked for Lambda's
+platform. Builds use a small fake source tree and dependency tree so they run offline in milliseconds."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+import zipfile
+from pathlib import Path
+
+import pytest
+
+import package_lambdas
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+FUNCTIONS = package_lambdas.FUNCTIONS
+
+
+def _write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+
+
+@pytest.fixture
+def sources(tmp_path: Path) -> Path:
+    src = tmp_path / "src"
+    _write(src / "handlers" / "__init__.py", "")
+    _write(src / "handlers" / "_api.py", "def respond(status):\n    return status\n")
+    for function in FUNCTIONS:
+        _write(
+            src / "handlers" / f"{function}.py", f"def handler(event, context):\n    return {function!r}\n"
+        )
+    _write(src / "spapi" / "__init__.py", "VERSION = 1\n")
+    _write(src / "spapi" / "reports.py", "class ReportsClient: ...\n")
+    _write(src / "spapi" / "__pycache__" / "reports.cpython-311.pyc", "bytecode")
+    return src
+
+
+@pytest.fixture
+def deps(tmp_path: Path) -> Path:
+    deps = tmp_path / "deps"
+    _write(deps / "requests" / "__init__.py", "# requests\n")
+    _write(deps / "requests-2.32.0.dist-info" / "METADATA", "Name: requests\n")
+    _write(deps / "urllib3" / "__init__.py", "# urllib3\n")
+    _write(deps / "boto3" / "__init__.py", "# boto3: the runtime has it\n")
+    _write(deps / "boto3-1.35.0.dist-info" / "METADATA", "Name: boto3\n")
+    _write(deps / "botocore" / "__init__.py", "# botocore\n")
+    _write(deps / "s3transfer" / "__init__.py", "# s3transfer\n")
+    _write(deps / "requests" / "__pycache__" / "api.cpython-313.pyc", "bytecode")
+    _write(deps / "bin" / "normalizer", "#!/bin/sh\n")
+    return deps
+
+
+def _build(out: Path, sources: Path, deps: Path, *extra: str) -> int:
+    return package_lambdas.main(["--out", str(out), "--src", str(sources), "--deps-dir", str(deps), *extra])
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_two_builds_of_the_same_sources_are_byte_identical(tmp_path, sources, deps):
+    assert _build(tmp_path / "first", sources, deps) == 0
+    # Touch every source so only content, not mtimes, could make the builds equal.
+    for path in sources.rglob("*.py"):
+        path.touch()
+    assert _build(tmp_path / "second", sources, deps) == 0
+
+    for function in FUNCTIONS:
+        assert _sha256(tmp_path / "first" / f"{function}.zip") == _sha256(
+            tmp_path / "second" / f"{function}.zip"
+        )
+    manifest = (tmp_path / "first" / "manifest.json").read_bytes()
+    assert manifest == (tmp_path / "second" / "manifest.json").read_bytes()
+
+
+def test_manifest_records_each_zips_sha256(tmp_path, sources, deps):
+    _build(tmp_path / "out", sources, deps)
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
+
+    assert set(manifest["functions"]) == set(FUNCTIONS)
+    for function, entry in manifest["functions"].items():
+        assert entry["sha256"] == _sha256(tmp_path / "out" / f"{function}.zip")
+    assert manifest["runtime"] == "python3.13"
+    assert manifest["architecture"] == "x86_64"
+
+
+def test_entries_are_sorted_with_fixed_timestamps_and_file_modes(tmp_path, sources, deps):
+    _build(tmp_path / "out", sources, deps)
+    with zipfile.ZipFile(tmp_path / "out" / "report_storer.zip") as archive:
+        infos = archive.infolist()
+
+    names = [info.filename for info in infos]
+    assert names == sorted(names)
+    assert all(info.date_time == (1980, 1, 1, 0, 0, 0) for info in infos)
+    assert all((info.external_attr >> 16) & 0o777 == 0o644 for info in infos)
+    assert not any(name.endswith("/") for name in names), "no directory entries"
+
+
+def test_each_zip_holds_its_handler_the_shared_helpers_spapi_and_dependencies_only(tmp_path, sources, deps):
+    _build(tmp_path / "out", sources, deps)
+    with zipfile.ZipFile(tmp_path / "out" / "token_storage.zip") as archive:
+        names = set(archive.namelist())
+
+    assert {"handlers/__init__.py", "handlers/token_storage.py", "handlers/_api.py"} <= names
+    assert {"spapi/__init__.py", "spapi/reports.py", "requests/__init__.py", "urllib3/__init__.py"} <= names
+    assert "handlers/report_storer.py" not in names
+
+
+def test_bytecode_scripts_and_runtime_provided_sdk_are_left_out(tmp_path, sources, deps):
+    _build(tmp_path / "out", sources, deps)
+    with zipfile.ZipFile(tmp_path / "out" / "report_creator.zip") as archive:
+        names = archive.namelist()
+
+    assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
+    assert not [n for n in names if n.split("/")[0].split("-")[0] in ("boto3", "botocore", "s3transfer")]
+    assert not [n for n in names if n.startswith("bin/")]
+
+
+def test_a_handler_change_changes_only_that_functions_zip(tmp_path, sources, deps):
+    _build(tmp_path / "before", sources, deps)
+    _write(sources / "handlers" / "report_status.py", "def handler(event, context):\n    return 'changed'\n")
+    _build(tmp_path / "after", sources, deps)
+
+    changed = {
+        f
+        for f in FUNCTIONS
+        if _sha256(tmp_path / "before" / f"{f}.zip") != _sha256(tmp_path / "after" / f"{f}.zip")
+    }
+    assert changed == {"report_status"}
+
+
+def test_check_mode_fails_when_built_zips_are_stale_and_passes_when_current(tmp_path, sources, deps, capsys):
+    out = tmp_path / "out"
+    _build(out, sources, deps)
+    assert _build(out, sources, deps, "--check") == 0
+
+    _write(sources / "spapi" / "reports.py", "class ReportsClient:\n    changed = True\n")
+    assert _build(out, sources, deps, "--check") == 1
+    assert "stale" in capsys.readouterr().err
+
+    _build(out, sources, deps)
+    assert _build(out, sources, deps, "--check") == 0
+
+
+def test_check_mode_fails_when_a_zip_is_missing(tmp_path, sources, deps):
+    out = tmp_path / "out"
+    _build(out, sources, deps)
+    (out / "report_notifier.zip").unlink()
+
+    assert _build(out, sources, deps, "--check") == 1
+
+
+def test_a_missing_handler_is_a_clear_error(tmp_path, sources, deps, capsys):
+    (sources / "handlers" / "report_notifier.py").unlink()
+
+    assert _build(tmp_path / "out", sources, deps) == 1
+    assert "report_notifier" in capsys.readouterr().err
+
+
+def test_runtime_and_architecture_come_from_the_terraform_defaults(tmp_path):
+    assert package_lambdas.target_from_terraform(REPO_ROOT / "terraform") == package_lambdas.Target(
+        "python3.13", "x86_64"
+    )
+    _write(
+        tmp_path / "variables.tf",
+        'variable "lambda_runtime" {\n  type    = string\n  default = "python3.12" # older\n}\n'
+        'variable "lambda_architecture" {\n  default = "arm64"\n  validation {\n'
+        '    condition     = contains(["x86_64", "arm64"], var.lambda_architecture)\n'
+        '    error_message = "x86_64 or arm64 {only}."\n  }\n}\n',
+    )
+    target = package_lambdas.target_from_terraform(tmp_path)
+    assert (target.runtime, target.architecture, target.platform) == (
+        "python3.12",
+        "arm64",
+        "manylinux2014_aarch64",
+    )
+
+
+def test_boto3_is_left_to_the_runtime_and_urllib3_is_held_below_3():
+    requirements = package_lambdas.runtime_requirements(REPO_ROOT / "pyproject.toml")
+
+    names = [package_lambdas._requirement_name(r) for r in requirements]
+    assert "boto3" not in names
+    assert {"requests", "aws-lambda-powertools"} <= set(names)
+    assert "urllib3<3" in requirements
+
+
+def test_pip_installs_for_the_lambda_platform_once_then_reuses_the_cache(tmp_path, monkeypatch):
+    calls = []
+
+    def fake_run(command, **kwargs):
+        calls.append(command)
+        target_dir = Path(command[command.index("--target") + 1])
+        _write(target_dir / "requests" / "__init__.py", "")
+        return subprocess.CompletedProcess(command, 0, "", "")
+
+    monkeypatch.setattr(package_lambdas.subprocess, "run", fake_run)
+    target = package_lambdas.Target("python3.13", "x86_64")
+    requirements = ["aws-lambda-powertools>=3.0,<4", "requests>=2.32,<3", "urllib3<3"]
+
+    first = package_lambdas.install_dependencies(requirements, target, tmp_path)
+    second = package_lambdas.install_dependencies(requirements, target, tmp_path)
+
+    assert first == second and (first / "requests" / "__init__.py").exists()
+    assert len(calls) == 1, "the second build must reuse the cached dependency tree"
+    command = calls[0]
+    assert command[command.index("--platform") + 1] == "manylinux2014_x86_64"
+    assert command[command.index("--python-version") + 1] == "3.13"
+    assert command[command.index("--implementation") + 1] == "cp"
+    assert "--only-binary=:all:" in command
+    assert command[-3:] == requirements
+
+
+def test_a_different_runtime_gets_its_own_dependency_cache(tmp_path, monkeypatch):
+    def fake_run(command, **kwargs):
+        Path(command[command.index("--target") + 1]).mkdir(parents=True, exist_ok=True)
+        return subprocess.CompletedProcess(command, 0, "", "")
+
+    monkeypatch.setattr(package_lambdas.subprocess, "run", fake_run)
+    requirements = ["requests>=2.32,<3"]
+    py313 = package_lambdas.install_dependencies(
+        requirements, package_lambdas.Target("python3.13", "x86_64"), tmp_path
+    )
+    py312 = package_lambdas.install_dependencies(
+        requirements, package_lambdas.Target("python3.12", "x86_64"), tmp_path
+    )
+    arm = package_lambdas.install_dependencies(
+        requirements, package_lambdas.Target("python3.13", "arm64"), tmp_path
+    )
+
+    assert len({py313, py312, arm}) == 3
+
+
+def test_a_failing_pip_install_is_reported_and_leaves_no_cache(tmp_path, monkeypatch):
+    def failing_run(command, **kwargs):
+        return subprocess.CompletedProcess(command, 1, "", "No matching distribution found for requests")
+
+    monkeypatch.setattr(package_lambdas.subprocess, "run", failing_run)
+    with pytest.raises(package_lambdas.PackagingError, match="No matching distribution"):
+        package_lambdas.install_dependencies(
+            ["requests"], package_lambdas.Target("python3.13", "x86_64"), tmp_path
+        )
+    assert not list(tmp_path.glob("deps-*"))
+
+
+BUILT = REPO_ROOT / ".build" / "lambda"
+
+
+@pytest.mark.skipif(not (BUILT / "manifest.json").exists(), reason="run make package first")
+def test_built_zips_carry_binary_wheels_for_the_lambda_runtime_not_this_python():
+    manifest = json.loads((BUILT / "manifest.json").read_text())
+    with zipfile.ZipFile(BUILT / "token_storage.zip") as archive:
+        names = archive.namelist()
+
+    extensions = [n for n in names if n.endswith(".so")]
+    version = manifest["runtime"].removeprefix("python3.")
+    assert extensions, "charset_normalizer ships compiled wheels; none found"
+    assert all(f"cpython-3{version}-x86_64-linux-gnu" in n or ".abi3." in n for n in extensions), extensions
+    assert "aws_lambda_powertools/__init__.py" in names and "requests/__init__.py" in names
+    assert not [n for n in names if n.startswith(("boto3/", "botocore/"))]
