@@ -1,4 +1,17 @@
-"""Local AWS for the offline demo and integration tests: moto's server in-process plus tested extensions."""
+"""Local AWS for the offline demo and integration tests: moto's server in-process plus tested extensions.
+
+``LocalAws`` (``aws.py``) runs moto 5.2.5's ``ThreadedMotoServer`` on 127.0.0.1 and installs, each in its own
+module with its own test under ``tests/local``:
+
+- ``stepfunctions_ext``: ValidateStateMachineDefinition and ListStateMachineVersions (for the provider);
+- ``drift_fixes``: SQS RedrivePolicy and Lambda LoggingConfig echoed, so a second ``terraform plan`` is clean;
+- ``secure_transport``: bucket policies evaluate ``aws:SecureTransport`` as a TLS request would;
+- ``lambda_executor`` (+ ``lambda_worker``): functions run their zip's handler in warm worker processes;
+- ``sqs_poller``: SQS event source mappings with batches, ReportBatchItemFailures and redrive to the DLQ;
+- ``apigateway_dataplane`` (+ ``execute_api_auth``): REST API Lambda proxy requests with SigV4 and IAM checks.
+
+Helpers: ``write_provider_override`` (Terraform endpoints), ``published_messages`` (what SNS would deliver).
+"""
 
 from .aws import LocalAws
 from .sns_messages import PublishedMessage, published_messages
