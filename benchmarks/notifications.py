@@ -1,0 +1,207 @@
+"""Benchmark 5: 1,000 REPORT_PROCESSING_FINISHED notifications through the processor Lambda, in-process.
+
+moto (`mock_aws`) holds the reports table, pre-seeded with the reports our API requested, and a state machine
+with a trivial definition (executions are recorded, not run). The notifications: 85 % for distinct requested
+reports, 10 % duplicates of those (SP-API delivers some notifications more than once), 5 % for reports nobody
+requested. They go through `handlers.notifications_processor.handler` in SQS batches, as the event source
+mapping would deliver them; the run is repeated for a few batch sizes, each with fresh report ids. Figures:
+messages per second, and executions started, which must equal the distinct requested reports.
+
+The handler's Powertools logs and metrics go to this process's stdout, which the orchestrator sends to a file.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import random
+import sys
+import time
+import uuid
+from dataclasses import asdict, dataclass
+from types import SimpleNamespace
+from typing import Any
+
+import boto3
+from moto import mock_aws
+
+from benchmarks.fake_aws import REGION, use_fake_aws_environment
+from spapi.notifications_processing import execution_name
+from spapi.report_records import ReportRecords
+
+TABLE = "sp-reports-reports"
+SELLER_ID = "A1BENCHSELLER01"
+REPORT_TYPE = "GET_MERCHANT_LISTINGS_ALL_DATA"
+TRIVIAL_WORKFLOW = {"StartAt": "Done", "States": {"Done": {"Type": "Pass", "End": True}}}
+
+
+@dataclass
+class NotificationRun:
+    batch_size: int
+    messages: int
+    duplicates: int
+    unrequested: int
+    requested_reports: int
+    seconds: float
+    invocations: int
+    executions_started: int
+    batch_item_failures: int
+
+    @property
+    def messages_per_second(self) -> float:
+        return self.messages / self.seconds
+
+
+def notification_body(report_id: str) -> str:
+    return json.dumps(
+        {
+            "notificationVersion": "2020-09-04",
+            "notificationType": "REPORT_PROCESSING_FINISHED",
+            "payloadVersion": "2020-09-04",
+            "eventTime": "2024-05-02T10:15:42.118Z",
+            "payload": {
+                "reportProcessingFinishedNotification": {
+                    "sellerId": SELLER_ID,
+                    "accountId": f"amzn1.merchant.o.{SELLER_ID}",
+                    "reportId": report_id,
+                    "reportType": REPORT_TYPE,
+                    "processingStatus": "DONE",
+                    "reportDocumentId": f"amzn1.spdoc.1.4.na.{uuid.uuid4()}.T{report_id}.1",
+                }
+            },
+            "notificationMetadata": {
+                "applicationId": "amzn1.sellerapps.app.aacccfff-4455-4b7c-4422-664ecacdd336",
+                "subscriptionId": "7fcacc7e-727b-11e9-8848-1681be663d3e",
+                "publishTime": "2024-05-02T10:15:42.284Z",
+                "notificationId": str(uuid.uuid4()),
+            },
+        },
+        separators=(",", ":"),
+    )
+
+
+def notification_mix(
+    run_id: int, messages: int, duplicate_share: float, unrequested_share: float, seed: int = 7
+) -> tuple[list[str], list[str]]:
+    """(requested report ids, notification bodies in delivery order) for one run."""
+    duplicates = round(messages * duplicate_share)
+    unrequested = round(messages * unrequested_share)
+    requested = [f"{run_id}{index:08d}" for index in range(messages - duplicates - unrequested)]
+    rng = random.Random(seed + run_id)
+    report_ids = (
+        requested
+        + [rng.choice(requested) for _ in range(duplicates)]
+        + [f"{run_id + 5}{index:08d}" for index in range(unrequested)]
+    )
+    rng.shuffle(report_ids)
+    return requested, [notification_body(report_id) for report_id in report_ids]
+
+
+def sqs_event(bodies: list[str]) -> dict[str, Any]:
+    return {
+        "Records": [
+            {
+                "messageId": str(uuid.uuid4()),
+                "receiptHandle": f"handle-{index}",
+                "body": body,
+                "attributes": {"ApproximateReceiveCount": "1", "SentTimestamp": "1714644942284"},
+                "messageAttributes": {},
+                "md5OfBody": "",
+                "eventSource": "aws:sqs",
+                "eventSourceARN": f"arn:aws:sqs:{REGION}:123456789012:sp-reports-notifications",
+                "awsRegion": REGION,
+            }
+            for index, body in enumerate(bodies)
+        ]
+    }
+
+
+def _lambda_context() -> SimpleNamespace:
+    return SimpleNamespace(
+        function_name="sp-reports-notifications-processor",
+        memory_limit_in_mb=256,
+        invoked_function_arn=f"arn:aws:lambda:{REGION}:123456789012:function:sp-reports-notifications-processor",
+        aws_request_id=str(uuid.uuid4()),
+        get_remaining_time_in_millis=lambda: 60_000,
+    )
+
+
+def _started_executions(stepfunctions: Any, state_machine_arn: str, names: set[str]) -> int:
+    count = 0
+    for page in stepfunctions.get_paginator("list_executions").paginate(stateMachineArn=state_machine_arn):
+        count += sum(1 for execution in page["executions"] if execution["name"] in names)
+    return count
+
+
+def run(
+    batch_sizes: tuple[int, ...] = (1, 10, 100),
+    messages: int = 1000,
+    duplicate_share: float = 0.10,
+    unrequested_share: float = 0.05,
+) -> list[NotificationRun]:
+    use_fake_aws_environment()
+    results = []
+    with mock_aws():
+        dynamodb = boto3.client("dynamodb", region_name=REGION)
+        dynamodb.create_table(
+            TableName=TABLE,
+            KeySchema=[{"AttributeName": "ReportId", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "ReportId", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        stepfunctions = boto3.client("stepfunctions", region_name=REGION)
+        state_machine_arn = stepfunctions.create_state_machine(
+            name="sp-reports-report-workflow",
+            definition=json.dumps(TRIVIAL_WORKFLOW),
+            roleArn="arn:aws:iam::123456789012:role/sp-reports-workflow",
+        )["stateMachineArn"]
+        os.environ.update(
+            {
+                "REPORTS_TABLE_NAME": TABLE,
+                "STATE_MACHINE_ARN": state_machine_arn,
+                "POWERTOOLS_SERVICE_NAME": "sp-reports-bench",
+                "POWERTOOLS_METRICS_NAMESPACE": "sp-reports-bench",
+            }
+        )
+        processor = importlib.import_module("handlers.notifications_processor")
+        records = ReportRecords(TABLE, dynamodb)
+
+        for run_id, batch_size in enumerate(batch_sizes, start=1):
+            requested, bodies = notification_mix(run_id * 10, messages, duplicate_share, unrequested_share)
+            for report_id in requested:
+                records.record_requested(
+                    report_id=report_id,
+                    seller_id=SELLER_ID,
+                    region_code="NA",
+                    report_type=REPORT_TYPE,
+                    marketplace_ids=["ATVPDKIKX0DER"],
+                )
+            failures = invocations = 0
+            started = time.perf_counter()
+            for offset in range(0, len(bodies), batch_size):
+                answer = processor.handler(sqs_event(bodies[offset : offset + batch_size]), _lambda_context())
+                failures += len(answer["batchItemFailures"])
+                invocations += 1
+            seconds = time.perf_counter() - started
+            names = {execution_name(report_id) for report_id in requested}
+            results.append(
+                NotificationRun(
+                    batch_size=batch_size,
+                    messages=len(bodies),
+                    duplicates=round(messages * duplicate_share),
+                    unrequested=round(messages * unrequested_share),
+                    requested_reports=len(requested),
+                    seconds=seconds,
+                    invocations=invocations,
+                    executions_started=_started_executions(stepfunctions, state_machine_arn, names),
+                    batch_item_failures=failures,
+                )
+            )
+    return results
+
+
+if __name__ == "__main__":
+    measured = run()
+    with open(sys.argv[1], "w") as out:
+        json.dump([asdict(result) for result in measured], out)
