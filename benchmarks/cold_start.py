@@ -39,6 +39,7 @@ HANDLERS = (
 RUNTIME_PACKAGES = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "six.py", "urllib3")
 # What `aws-lambda-powertools[tracer]` adds; the zips lack it (see the module docstring).
 TRACER_PACKAGES = ("aws_xray_sdk", "wrapt")
+WITH_BYTECODE = "report_storer"
 BASE_ENVIRONMENT = {
     "AWS_DEFAULT_REGION": "us-east-1",
     "AWS_REGION": "us-east-1",
@@ -132,7 +133,9 @@ def _unpack(zip_path: Path, directory: Path) -> tuple[int, int]:
 
 
 def _run_probe(module: str, path: list[Path], env: dict[str, str], importtime: bool = False):
-    command = [sys.executable, "-S", "-B"]
+    # -B: the zip's modules are compiled from source every time, as on Lambda. A target whose env names a
+    # PYTHONPYCACHEPREFIX instead keeps its bytecode there (the "what if the zip shipped .pyc" variant).
+    command = [sys.executable, "-S"] if "PYTHONPYCACHEPREFIX" in env else [sys.executable, "-S", "-B"]
     if importtime:
         command += ["-X", "importtime"]
     command += ["-c", _PROBE.format(module=module)]
@@ -173,6 +176,14 @@ def run(work_dir: Path, zip_dir: Path, repeats: int = 10) -> list[ImportTiming]:
         timing.imports_from_zip_alone = alone.returncode == 0
         targets[name] = (f"handlers.{name}", [unpacked, runtime, tracer], env)
         timings[name] = timing
+    # The same import with bytecode at hand, to show what compiling the zip's sources costs each cold start.
+    module, path, env = targets[WITH_BYTECODE]
+    cache = work_dir / "pycache"
+    shutil.rmtree(cache, ignore_errors=True)
+    cached_env = {**env, "PYTHONPYCACHEPREFIX": str(cache)}
+    _run_probe(module, path, cached_env)  # writes the cache
+    targets[f"{WITH_BYTECODE} (.pyc)"] = (module, path, cached_env)
+    timings[f"{WITH_BYTECODE} (.pyc)"] = ImportTiming(f"{WITH_BYTECODE} (.pyc)")
 
     # Round-robin, so that a burst of load on the shared machine spreads over every target alike.
     for _ in range(repeats):

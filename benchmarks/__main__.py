@@ -1,0 +1,153 @@
+"""`python -m benchmarks`: run every benchmark, print the table, write docs/benchmarks.md and its chart.
+
+    python -m benchmarks            # the full run (make bench)
+    python -m benchmarks --quick    # smaller sizes and fewer repeats, written to .build/bench/docs
+
+The in-process benchmarks (token economy, rate limiting, notifications) each run in a child process of their
+own, so that moto's global mock, the emulator's threads and Powertools' log output stay out of the others'
+way; their output goes to .build/bench/logs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from benchmarks import cold_start, storage
+from benchmarks.cold_start import WITH_BYTECODE
+from benchmarks.machine import describe_machine
+from benchmarks.notifications import NotificationRun
+from benchmarks.png_chart import Guide, Series, write_line_chart
+from benchmarks.rate_limiting import RateLimitRun
+from benchmarks.report import CHART_NAME, RSS_TARGET_MIB, Results, console, markdown
+from benchmarks.rss import MIB
+from benchmarks.sizing import processor_batch_size, read_terraform_defaults, store_memory
+from benchmarks.token_economy import TokenEconomy
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+WORK_DIR = REPO_ROOT / ".build" / "bench"
+GIB = 1024 * MIB
+STREAMING_COLOUR = (31, 119, 180)
+NAIVE_COLOUR = (214, 39, 40)
+TARGET_COLOUR = (44, 160, 44)
+
+
+def _child_phase(module: str, logs: Path) -> Any:
+    """Run `python -m benchmarks.<module> <result.json>` and return the JSON it wrote."""
+    result = WORK_DIR / f"{module}.json"
+    log = logs / f"{module}.log"
+    with log.open("wb") as output:
+        completed = subprocess.run(  # noqa: S603
+            [sys.executable, "-m", f"benchmarks.{module}", str(result)],
+            stdout=output,
+            stderr=output,
+            cwd=REPO_ROOT,
+            check=False,
+        )
+    if completed.returncode != 0:
+        raise SystemExit(f"benchmarks.{module} failed ({completed.returncode}); see {log}")
+    return json.loads(result.read_text())
+
+
+def _memory_chart(results: list[storage.StorageRun], size_label: str, path: Path) -> None:
+    series = []
+    for method, colour, label in (
+        ("streaming", STREAMING_COLOUR, "streaming (ours)"),
+        ("naive", NAIVE_COLOUR, "naive"),
+    ):
+        run = next(r for r in results if r.size_label == size_label and r.method == method and r.sink == "s3")
+        points = [(seconds, rss / MIB) for seconds, rss in run.samples]
+        series.append(Series(f"{label}: peak {run.peak_rss_bytes / MIB:.0f} MIB", points, colour))
+    write_line_chart(
+        path,
+        series,
+        title=f"RSS over time: {size_label} report into S3 (moto)",
+        x_label="seconds",
+        y_label="RSS (MIB)",
+        guides=[Guide(f"target {RSS_TARGET_MIB} MIB", RSS_TARGET_MIB, TARGET_COLOUR)],
+    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes, few repeats (for development)")
+    parser.add_argument("--docs", type=Path, help="where to write benchmarks.md and the chart")
+    args = parser.parse_args(argv)
+    docs = args.docs or (WORK_DIR / "docs" if args.quick else REPO_ROOT / "docs")
+    logs = WORK_DIR / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    docs.mkdir(parents=True, exist_ok=True)
+
+    started = time.perf_counter()
+    machine = describe_machine(REPO_ROOT)
+    print(f"sp-reports benchmarks at {machine.commit} on {machine.describe()}", flush=True)
+    if args.quick:
+        sizes, repeats, cold_repeats, chart_size = (
+            {"20 MiB": 20 * MIB, "100 MiB": 100 * MIB},
+            {},
+            2,
+            "100 MiB",
+        )
+    else:
+        sizes, repeats, cold_repeats, chart_size = (
+            {"100 MiB": 100 * MIB, "1 GiB": GIB},
+            {"100 MiB": 3},
+            10,
+            "1 GiB",
+        )
+
+    print("1. report storage", flush=True)
+    storage_runs = storage.run(WORK_DIR, sizes, repeats)
+    print(f"2. cold start ({cold_repeats} interpreters per import)", flush=True)
+    timings = cold_start.run(WORK_DIR / "cold-start", REPO_ROOT / ".build" / "lambda", cold_repeats)
+    print("3. token economy", flush=True)
+    tokens = TokenEconomy(**_child_phase("token_economy", logs))
+    print("4. rate limiting", flush=True)
+    rate_runs = [RateLimitRun(**run) for run in _child_phase("rate_limiting", logs)]
+    print("5. notification throughput", flush=True)
+    notification_runs = [NotificationRun(**run) for run in _child_phase("notifications", logs)]
+
+    terraform = read_terraform_defaults(REPO_ROOT / "terraform")
+    streaming_s3 = [run for run in storage_runs if run.method == "streaming" and run.sink == "s3"]
+    largest = max(streaming_s3, key=lambda run: run.uncompressed_bytes)
+    storer = next(timing for timing in timings if timing.name == WITH_BYTECODE)
+    memory_advice = store_memory(
+        handler_rss_bytes=storer.median_rss_bytes,
+        working_set_bytes=max(run.peak_rss_bytes - run.baseline_rss_bytes for run in streaming_s3),
+        cpu_seconds_per_gib=largest.cpu_seconds / (largest.uncompressed_bytes / GIB),
+        timeout_seconds=terraform.store_timeout_seconds or 300,
+    )
+    batch_advice = processor_batch_size(
+        [(run.invocations, run.messages, run.seconds) for run in notification_runs],
+        timeout_seconds=terraform.processor_timeout_seconds or 60,
+    )
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    results = Results(
+        machine=machine,
+        storage=storage_runs,
+        cold_start=timings,
+        tokens=tokens,
+        rate_limits=rate_runs,
+        notifications=notification_runs,
+        store_memory=memory_advice,
+        batch=batch_advice,
+        terraform=terraform,
+        seconds=time.perf_counter() - started,
+        cpu_seconds=own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime,
+    )
+    _memory_chart(storage_runs, chart_size, docs / CHART_NAME)
+    (docs / "benchmarks.md").write_text(markdown(results))
+    print()
+    print(console(results))
+    print(f"\nwrote {docs / 'benchmarks.md'} and {docs / CHART_NAME} in {results.seconds / 60:.1f} min")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,123 @@
+"""Terraform defaults derived from the figures: the store function's memory and the processor's batch size.
+
+Store memory. Lambda gives a function CPU in proportion to its memory (one vCPU at 1,769 MB). The store step
+is CPU-bound (gunzip, checksums, HTTP), so its memory buys both room and speed. We pick the smallest size
+that (a) holds twice the projected peak RSS (the handler's RSS after its cold start plus the streaming
+working set measured on the 1 GiB report), and (b) stores a DESIGN_REPORT_GIB report within half the
+function's timeout at that CPU share, from the CPU seconds per GiB measured here.
+
+Processor batch size. The per-invocation overhead of the handler (Powertools decorators, the batch
+processor, the metrics flush) and the per-message cost are fitted from the runs at several batch sizes
+(seconds = overhead x invocations + cost x messages). Batches above 10 need a batching window of at least
+one second, which delays every notification; we take 10 unless ten messages would not fit well inside the
+timeout.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+FULL_VCPU_MB = 1769
+MEMORY_CHOICES_MB = (256, 512, 1024, 1769, 3008)
+DESIGN_REPORT_GIB = 5
+HEADROOM = 2.0
+MAX_BATCH_WITHOUT_WINDOW = 10
+GIB = 1024**3
+MIB = 1024**2
+
+
+@dataclass(frozen=True)
+class StoreMemoryAdvice:
+    projected_peak_mib: float
+    cpu_seconds_per_gib: float
+    memory_mb: int
+    design_report_seconds: float  # projected CPU time for DESIGN_REPORT_GIB at memory_mb
+    timeout_seconds: int
+
+
+def store_memory(
+    handler_rss_bytes: int, working_set_bytes: int, cpu_seconds_per_gib: float, timeout_seconds: int
+) -> StoreMemoryAdvice:
+    peak_mib = (handler_rss_bytes + working_set_bytes) / MIB
+    for memory in MEMORY_CHOICES_MB:
+        share = min(1.0, memory / FULL_VCPU_MB)
+        seconds = DESIGN_REPORT_GIB * cpu_seconds_per_gib / share
+        if peak_mib * HEADROOM <= memory and seconds <= timeout_seconds / 2:
+            return StoreMemoryAdvice(peak_mib, cpu_seconds_per_gib, memory, seconds, timeout_seconds)
+    memory = MEMORY_CHOICES_MB[-1]
+    seconds = DESIGN_REPORT_GIB * cpu_seconds_per_gib / min(1.0, memory / FULL_VCPU_MB)
+    return StoreMemoryAdvice(peak_mib, cpu_seconds_per_gib, memory, seconds, timeout_seconds)
+
+
+@dataclass(frozen=True)
+class BatchAdvice:
+    overhead_seconds: float  # per invocation
+    message_seconds: float  # per message
+    batch_size: int
+    timeout_seconds: int
+
+    @property
+    def overhead_share(self) -> float:
+        """The share of an invocation's time that is per-invocation overhead, at the advised batch size."""
+        total = self.overhead_seconds + self.batch_size * self.message_seconds
+        return self.overhead_seconds / total if total else 0.0
+
+
+def fit_overhead(runs: Sequence[tuple[int, int, float]]) -> tuple[float, float]:
+    """Least squares of seconds = overhead x invocations + cost x messages over (invocations, messages,
+    seconds); both results clamped at zero (noise can make a tiny overhead come out negative)."""
+    a11 = sum(i * i for i, _, _ in runs)
+    a12 = sum(i * m for i, m, _ in runs)
+    a22 = sum(m * m for _, m, _ in runs)
+    b1 = sum(i * s for i, _, s in runs)
+    b2 = sum(m * s for _, m, s in runs)
+    determinant = a11 * a22 - a12 * a12
+    if not determinant:
+        total_messages = sum(m for _, m, _ in runs)
+        return 0.0, sum(s for _, _, s in runs) / total_messages
+    overhead = (b1 * a22 - b2 * a12) / determinant
+    cost = (a11 * b2 - a12 * b1) / determinant
+    return max(0.0, overhead), max(0.0, cost)
+
+
+def processor_batch_size(runs: Sequence[tuple[int, int, float]], timeout_seconds: int) -> BatchAdvice:
+    overhead, cost = fit_overhead(runs)
+    batch = MAX_BATCH_WITHOUT_WINDOW
+    # Ten times the measured per-message cost is the budget we hold a batch to (real AWS calls are slower
+    # than moto in-process); shrink the batch only if that would not fit in a tenth of the timeout.
+    while batch > 1 and overhead + batch * cost * 10 > timeout_seconds / 10:
+        batch -= 1
+    return BatchAdvice(overhead, cost, batch, timeout_seconds)
+
+
+@dataclass(frozen=True)
+class TerraformDefaults:
+    store_memory_mb: int | None
+    store_timeout_seconds: int | None
+    processor_timeout_seconds: int | None
+    batch_size: int | None
+
+
+def read_terraform_defaults(terraform_dir: Path) -> TerraformDefaults:
+    """The current defaults, read from the Terraform sources (None where the pattern is not found)."""
+
+    def find(path: Path, pattern: str) -> int | None:
+        try:
+            match = re.search(pattern, path.read_text(), re.DOTALL)
+        except OSError:
+            return None
+        return int(match.group(1)) if match else None
+
+    main = terraform_dir / "main.tf"
+    return TerraformDefaults(
+        store_memory_mb=find(main, r'f == "report_storer" \? (\d+)'),
+        store_timeout_seconds=find(main, r"report_storer\s*=\s*(\d+)"),
+        processor_timeout_seconds=find(main, r"notifications_processor\s*=\s*(\d+)"),
+        batch_size=find(
+            terraform_dir / "modules" / "queue" / "variables.tf",
+            r'variable "batch_size"\s*\{[^}]*?default\s*=\s*(\d+)',
+        ),
+    )
