@@ -42,6 +42,10 @@ REPORT_TYPE_PATTERN = re.compile(r"^[A-Z][A-Z0-9_]{2,99}$")
 REPORT_ID_PATTERN = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 DEFAULT_THROTTLED_RETRY_AFTER_SECONDS = 60  # createReport refills one request a minute
 MAX_BODY_BYTES = 64 * 1024
+MAX_REPORT_OPTIONS = 20
+MAX_REPORT_OPTION_VALUE = 256
+REPORT_OPTION_KEY_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}\Z")
+REPORT_OPTION_VALUE_PATTERN = re.compile(rf"^[A-Za-z0-9 _.,:+\-/@]{{1,{MAX_REPORT_OPTION_VALUE}}}\Z")
 
 
 class ApiError(Exception):
@@ -260,12 +264,26 @@ def _report_options(body: Mapping[str, Any]) -> dict[str, str]:
             raise ValidationError("ReportOptions", "must be a JSON object or a string holding one") from None
     if not isinstance(value, dict):
         raise ValidationError("ReportOptions", "must be a JSON object or a string holding one")
+    if len(value) > MAX_REPORT_OPTIONS:
+        raise ValidationError("ReportOptions", f"at most {MAX_REPORT_OPTIONS} options")
     options: dict[str, str] = {}
     for key, option in value.items():
+        # Checked before it is echoed below: a key is only ever quoted once it is known to be a plain name.
+        if not REPORT_OPTION_KEY_PATTERN.match(key):
+            raise ValidationError("ReportOptions", "option names are letters, digits and '_' (at most 64)")
         if isinstance(option, bool) or not isinstance(option, str | int | float):
             raise ValidationError("ReportOptions", f"the value of {key!r} must be a string")
         # SP-API's reportOptions is a map of strings; a number is what the user meant as its text.
-        options[key] = option if isinstance(option, str) else json.dumps(option)
+        text = option if isinstance(option, str) else json.dumps(option)
+        # SP-API's documented option values are enumerations, numbers, booleans and dates: anything else
+        # (quotes, braces, control characters) is refused here instead of costing a createReport call.
+        if not REPORT_OPTION_VALUE_PATTERN.match(text):
+            raise ValidationError(
+                "ReportOptions",
+                f"the value of {key!r} must be 1-{MAX_REPORT_OPTION_VALUE} letters, digits, spaces "
+                "or _.,:+-/@",
+            )
+        options[key] = text
     return options
 
 
