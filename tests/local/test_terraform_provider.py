@@ -187,32 +187,3 @@ def test_redrive_policy_and_logging_config_come_back_as_given(local_aws, create_
         "LogFormat": "JSON",
         "LogGroup": "/aws/lambda/logged",
     }
-
-
-def test_methods_without_request_parameters_or_models_omit_them_like_aws(local_aws):
-    apigw = local_aws.boto3_client("apigateway")
-    api_id = apigw.create_rest_api(name="maps")["id"]
-    root_id = apigw.get_resources(restApiId=api_id)["items"][0]["id"]
-    # The provider sends empty maps for unset arguments; AWS then omits them from GetMethod.
-    apigw.put_method(
-        restApiId=api_id,
-        resourceId=root_id,
-        httpMethod="GET",
-        authorizationType="NONE",
-        requestParameters={},
-        requestModels={},
-    )
-    apigw.put_method(
-        restApiId=api_id,
-        resourceId=root_id,
-        httpMethod="POST",
-        authorizationType="NONE",
-        requestParameters={"method.request.querystring.q": True},
-    )
-
-    plain = apigw.get_method(restApiId=api_id, resourceId=root_id, httpMethod="GET")
-    with_parameters = apigw.get_method(restApiId=api_id, resourceId=root_id, httpMethod="POST")
-
-    assert "requestParameters" not in plain
-    assert "requestModels" not in plain
-    assert with_parameters["requestParameters"] == {"method.request.querystring.q": True}
