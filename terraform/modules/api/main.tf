@@ -17,6 +17,12 @@ locals {
     get_report          = { function = "report_status", http_method = "GET", resource = "report", path = "/reports/*", model = null }
   }
 
+  gateway_responses = {
+    DEFAULT_4XX      = "{\"error\":{\"code\":\"$context.error.responseType\",\"message\":$context.error.messageString}}"
+    DEFAULT_5XX      = "{\"error\":{\"code\":\"$context.error.responseType\",\"message\":$context.error.messageString}}"
+    BAD_REQUEST_BODY = "{\"error\":{\"code\":\"$context.error.responseType\",\"message\":\"The request body must be a JSON object whose fields have the documented JSON types\"}}"
+  }
+
   resource_ids = {
     tokens        = aws_api_gateway_resource.tokens.id
     notifications = aws_api_gateway_resource.notifications.id
@@ -156,18 +162,16 @@ resource "aws_api_gateway_integration" "this" {
   uri                     = module.function[each.value.function].function_invoke_arn
 }
 
-# Errors API Gateway answers itself follow the API's error shape {"error": {"code", "message"}}.
+# Errors API Gateway answers itself follow the API's error shape {"error": {"code", "message"}}. Templates of
+# gateway responses get simple variable substitution only (no VTL), so only variables that are already quoted
+# JSON strings ($context.error.messageString) or plain words ($context.error.responseType) may appear.
 resource "aws_api_gateway_gateway_response" "this" {
-  for_each = {
-    DEFAULT_4XX      = null
-    DEFAULT_5XX      = null
-    BAD_REQUEST_BODY = "The request body must be a JSON object whose fields have the documented JSON types"
-  }
+  for_each = local.gateway_responses
 
   rest_api_id   = aws_api_gateway_rest_api.this.id
   response_type = each.key
   response_templates = {
-    "application/json" = each.value == null ? "{\"error\":{\"code\":\"$context.error.responseType\",\"message\":$context.error.messageString}}" : "{\"error\":{\"code\":\"$context.error.responseType\",\"message\":\"${each.value}\"}}"
+    "application/json" = each.value
   }
 }
 

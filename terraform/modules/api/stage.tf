@@ -2,21 +2,21 @@ resource "aws_api_gateway_deployment" "this" {
   rest_api_id = aws_api_gateway_rest_api.this.id
   description = "Deployment of ${var.name_prefix}-api"
 
-  # A new deployment whenever anything the stage serves changes; without it, edits would never go live.
+  # A new deployment whenever anything the stage serves changes; without it, edits would never go live. Only
+  # configuration goes into the hash (not attributes read back from AWS), so an unchanged API stays unchanged.
   triggers = {
-    redeployment = sha1(jsonencode([
-      aws_api_gateway_resource.tokens.id,
-      aws_api_gateway_resource.notifications.id,
-      aws_api_gateway_resource.reports.id,
-      aws_api_gateway_resource.report.id,
-      local.routes,
-      local.models,
-      [for m in aws_api_gateway_method.this : [m.id, m.authorization, m.request_validator_id, m.request_models, m.request_parameters]],
-      [for i in aws_api_gateway_integration.this : [i.id, i.uri, i.type]],
-      [for r in aws_api_gateway_gateway_response.this : [r.id, r.response_templates]],
-      aws_api_gateway_request_validator.body.id,
-      aws_api_gateway_request_validator.parameters.id,
-    ]))
+    redeployment = sha1(jsonencode({
+      resources         = local.resource_ids
+      routes            = local.routes
+      models            = local.models
+      gateway_responses = local.gateway_responses
+      validators = {
+        body       = [aws_api_gateway_request_validator.body.id, aws_api_gateway_request_validator.body.validate_request_body]
+        parameters = [aws_api_gateway_request_validator.parameters.id, aws_api_gateway_request_validator.parameters.validate_request_parameters]
+      }
+      methods      = { for k, m in aws_api_gateway_method.this : k => [m.id, m.authorization] }
+      integrations = { for k, i in aws_api_gateway_integration.this : k => [i.id, i.type, i.uri] }
+    }))
   }
 
   lifecycle {

@@ -1,9 +1,17 @@
 # Queue: the Standard SQS queue SP-API delivers notifications to, its dead-letter queue, and the processor Lambda
 # reading it with partial batch responses.
 
+data "aws_partition" "current" {}
+data "aws_region" "current" {}
+data "aws_caller_identity" "current" {}
+
 locals {
   queue_name = "${var.name_prefix}-notifications"
-  dlq_name   = "${var.name_prefix}-notifications-dlq"
+  # Built from the name so the policy can be part of CreateQueue (a queue policy naming the queue's own ARN
+  # attribute would be a cycle): SP-API can send from the moment the queue exists, and no separate policy
+  # resource waits for SQS attribute propagation.
+  queue_arn = "arn:${data.aws_partition.current.partition}:sqs:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:${local.queue_name}"
+  dlq_name  = "${var.name_prefix}-notifications-dlq"
 
   minimum_visibility_timeout = 6 * var.processor.timeout
   visibility_timeout         = coalesce(var.visibility_timeout_seconds, local.minimum_visibility_timeout)
@@ -25,19 +33,8 @@ resource "aws_sqs_queue" "this" {
   visibility_timeout_seconds        = local.visibility_timeout
   kms_master_key_id                 = var.kms_key_arn
   kms_data_key_reuse_period_seconds = 3600
-  redrive_policy                    = jsonencode({ deadLetterTargetArn = aws_sqs_queue.dlq.arn, maxReceiveCount = var.max_receive_count })
-  tags                              = var.tags
-
-  lifecycle {
-    precondition {
-      condition     = local.visibility_timeout >= local.minimum_visibility_timeout
-      error_message = "visibility_timeout_seconds must be at least 6x the processor timeout, or messages are redelivered while still being processed."
-    }
-  }
-}
-
-resource "aws_sqs_queue_policy" "this" {
-  queue_url = aws_sqs_queue.this.id
+  # SQS refuses a redrive policy whose DLQ does not exist yet, so the DLQ is created first.
+  redrive_policy = jsonencode({ deadLetterTargetArn = aws_sqs_queue.dlq.arn, maxReceiveCount = var.max_receive_count })
   policy = jsonencode({
     Version = "2012-10-17"
     Statement = [
@@ -46,18 +43,26 @@ resource "aws_sqs_queue_policy" "this" {
         Effect    = "Allow"
         Principal = { AWS = "arn:aws:iam::${var.spapi_notifications_account_id}:root" }
         Action    = ["sqs:SendMessage", "sqs:GetQueueAttributes"]
-        Resource  = aws_sqs_queue.this.arn
+        Resource  = local.queue_arn
       },
       {
         Sid       = "DenyRequestsWithoutTls"
         Effect    = "Deny"
         Principal = "*" # a Deny for everyone: no principal may use plain HTTP
         Action    = "sqs:*"
-        Resource  = aws_sqs_queue.this.arn
+        Resource  = local.queue_arn
         Condition = { Bool = { "aws:SecureTransport" = "false" } }
       },
     ]
   })
+  tags = var.tags
+
+  lifecycle {
+    precondition {
+      condition     = local.visibility_timeout >= local.minimum_visibility_timeout
+      error_message = "visibility_timeout_seconds must be at least 6x the processor timeout, or messages are redelivered while still being processed."
+    }
+  }
 }
 
 module "processor" {

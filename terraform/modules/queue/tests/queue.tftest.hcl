@@ -66,8 +66,13 @@ run "only_spapi_may_send_and_only_over_tls" {
   command = plan
 
   assert {
+    condition     = alltrue([for s in jsondecode(aws_sqs_queue.this.policy).Statement : s.Resource == "arn:aws:sqs:us-east-1:123456789012:acme-test-notifications"])
+    error_message = "The queue policy must be about this queue."
+  }
+
+  assert {
     condition = length([
-      for s in jsondecode(aws_sqs_queue_policy.this.policy).Statement : s
+      for s in jsondecode(aws_sqs_queue.this.policy).Statement : s
       if s.Effect == "Allow" && try(s.Principal.AWS, "") == "arn:aws:iam::437568002678:root"
       && toset(flatten([s.Action])) == toset(["sqs:SendMessage", "sqs:GetQueueAttributes"])
     ]) == 1
@@ -76,7 +81,7 @@ run "only_spapi_may_send_and_only_over_tls" {
 
   assert {
     condition = alltrue([
-      for s in jsondecode(aws_sqs_queue_policy.this.policy).Statement : try(s.Principal.AWS, "") == "arn:aws:iam::437568002678:root"
+      for s in jsondecode(aws_sqs_queue.this.policy).Statement : try(s.Principal.AWS, "") == "arn:aws:iam::437568002678:root"
       if s.Effect == "Allow"
     ])
     error_message = "Nobody but SP-API may be allowed by the queue policy."
@@ -84,7 +89,7 @@ run "only_spapi_may_send_and_only_over_tls" {
 
   assert {
     condition = length([
-      for s in jsondecode(aws_sqs_queue_policy.this.policy).Statement : s
+      for s in jsondecode(aws_sqs_queue.this.policy).Statement : s
       if s.Effect == "Deny" && try(s.Condition.Bool["aws:SecureTransport"], "") == "false"
     ]) == 1
     error_message = "The queue policy must deny requests without TLS."
