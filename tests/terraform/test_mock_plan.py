@@ -46,9 +46,8 @@ def test_every_iam_policy_in_the_plan_is_readable_json_without_wildcard_actions(
 
 
 def test_the_queue_policy_in_the_plan_names_the_spapi_principal(plan):
-    (queue_policy,) = _after(plan, "aws_sqs_queue_policy")
-    principals = [
-        s["Principal"] for s in json.loads(queue_policy["policy"])["Statement"] if s["Effect"] == "Allow"
-    ]
+    (queue,) = [q for q in _after(plan, "aws_sqs_queue") if q["name"] == "plan-test-notifications"]
+    statements = json.loads(queue["policy"])["Statement"]
+    principals = [s["Principal"] for s in statements if s["Effect"] == "Allow"]
 
     assert principals == [{"AWS": "arn:aws:iam::437568002678:root"}]
