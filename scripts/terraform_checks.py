@@ -76,7 +76,9 @@ def terraform_env() -> dict[str, str]:
     env["TF_PLUGIN_CACHE_DIR"] = str(PLUGIN_CACHE)
     PLUGIN_CACHE.mkdir(parents=True, exist_ok=True)
     mirror = env.get("SP_REPORTS_TF_PROVIDER_MIRROR", "").strip()
-    if mirror and not env.get("TF_CLI_CONFIG_FILE"):
+    configured = env.get("TF_CLI_CONFIG_FILE", "")
+    # A mirror wins over a CLI config that does not exist (some machines preset one to a missing file).
+    if mirror and not (configured and Path(configured).is_file()):
         env["TF_CLI_CONFIG_FILE"] = str(write_mirror_config(Path(mirror)))
     return env
 
