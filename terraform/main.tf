@@ -95,6 +95,8 @@ locals {
       memory_size        = local.memory_sizes[f]
       timeout            = local.timeouts[f]
       log_retention_days = var.log_retention_days
+      # -1 leaves a function unreserved.
+      reserved_concurrent_executions = lookup(var.lambda_reserved_concurrency, f, -1)
     }
   }
 }

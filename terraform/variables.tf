@@ -142,6 +142,17 @@ variable "lambda_timeouts" {
   }
 }
 
+variable "lambda_reserved_concurrency" {
+  type        = map(number)
+  description = "Reserved (and capped) concurrency per function; functions not listed stay unreserved. E.g. { notifications_processor = 5 } bounds how fast SP-API notifications start workflows."
+  default     = {}
+
+  validation {
+    condition     = alltrue([for k, v in var.lambda_reserved_concurrency : contains(["token_storage", "notifications_subscriber", "report_creator", "report_status", "notifications_processor", "report_storer", "report_notifier"], k) && v >= 0])
+    error_message = "lambda_reserved_concurrency keys must be function names and values at least 0."
+  }
+}
+
 variable "lambda_package_dir" {
   type        = string
   description = "Directory with the zips built by `scripts/package_lambdas.py` (`<function>.zip`); null means `../.build/lambda` next to this module, where `make package` writes them."

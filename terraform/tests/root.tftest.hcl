@@ -254,6 +254,29 @@ run "malformed_notification_email_is_rejected" {
   expect_failures = [var.notification_email]
 }
 
+run "reserved_concurrency_reaches_only_the_named_function" {
+  command = plan
+
+  variables {
+    lambda_reserved_concurrency = { notifications_processor = 5 }
+  }
+
+  assert {
+    condition     = local.function_settings["notifications_processor"].reserved_concurrent_executions == 5 && local.function_settings["report_storer"].reserved_concurrent_executions == -1
+    error_message = "Reserved concurrency must apply to the named function only."
+  }
+}
+
+run "reserved_concurrency_for_an_unknown_function_is_rejected" {
+  command = plan
+
+  variables {
+    lambda_reserved_concurrency = { processor = 5 }
+  }
+
+  expect_failures = [var.lambda_reserved_concurrency]
+}
+
 run "non_python_runtime_is_rejected" {
   command = plan
 
