@@ -55,6 +55,21 @@ def _child_phase(module: str, logs: Path) -> Any:
     return json.loads(result.read_text())
 
 
+class _Phases:
+    """Prints each phase's name and, when the next begins, how long it took."""
+
+    def __init__(self, started: float) -> None:
+        self._started = started
+        self._current: tuple[str, float] | None = None
+
+    def begin(self, name: str) -> None:
+        now = time.perf_counter()
+        if self._current:
+            print(f"   ({now - self._current[1]:.0f} s; {now - self._started:.0f} s so far)", flush=True)
+        print(name, flush=True)
+        self._current = (name, now)
+
+
 def _memory_chart(results: list[storage.StorageRun], size_label: str, path: Path) -> None:
     series = []
     for method, colour, label in (
@@ -102,16 +117,18 @@ def main(argv: list[str] | None = None) -> None:
             "1 GiB",
         )
 
-    print("1. report storage", flush=True)
+    phase = _Phases(started)
+    phase.begin("1. report storage")
     storage_runs = storage.run(WORK_DIR, sizes, repeats)
-    print(f"2. cold start ({cold_repeats} interpreters per import)", flush=True)
+    phase.begin(f"2. cold start ({cold_repeats} interpreters per import)")
     timings = cold_start.run(WORK_DIR / "cold-start", REPO_ROOT / ".build" / "lambda", cold_repeats)
-    print("3. token economy", flush=True)
+    phase.begin("3. token economy")
     tokens = TokenEconomy(**_child_phase("token_economy", logs))
-    print("4. rate limiting", flush=True)
+    phase.begin("4. rate limiting")
     rate_runs = [RateLimitRun(**run) for run in _child_phase("rate_limiting", logs)]
-    print("5. notification throughput", flush=True)
+    phase.begin("5. notification throughput")
     notification_runs = [NotificationRun(**run) for run in _child_phase("notifications", logs)]
+    phase.begin("report")
 
     terraform = read_terraform_defaults(REPO_ROOT / "terraform")
     streaming_s3 = [run for run in storage_runs if run.method == "streaming" and run.sink == "s3"]
@@ -124,7 +141,9 @@ def main(argv: list[str] | None = None) -> None:
         timeout_seconds=terraform.store_timeout_seconds or 300,
     )
     batch_advice = processor_batch_size(
-        [(run.invocations, run.messages, run.seconds) for run in notification_runs],
+        [(run.invocations, run.messages, run.seconds - run.aws_seconds) for run in notification_runs],
+        message_seconds=sum(run.seconds for run in notification_runs)
+        / sum(run.messages for run in notification_runs),
         timeout_seconds=terraform.processor_timeout_seconds or 60,
     )
     own = resource.getrusage(resource.RUSAGE_SELF)

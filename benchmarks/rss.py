@@ -1,9 +1,11 @@
-"""Memory and CPU of a process: an RSS sampler for the measured process itself, and a runner for a child.
+"""Memory and CPU of a child process, measured from outside it.
 
 The child's CPU time comes from wait4(2). Its peak RSS does not: on Linux a child's ru_maxrss starts from the
 parent's high-water mark (exec records the forked address space's peak), so a 2 MiB `gzip` started by a
-100 MiB Python process reports 100 MiB. The runner reads the child's own VmHWM from /proc/<pid>/status while
-it runs instead; exec gives the child a fresh address space, so that figure is the child's alone.
+100 MiB Python process reports 100 MiB. The runner polls the child's own /proc/<pid>/status instead (exec
+gives the child a fresh address space, so its VmHWM is its alone) and keeps its VmRSS over time. Polling from
+the parent also sees what a sampling thread inside a Python child would miss: while the child copies a
+gigabyte in one C call it holds its interpreter lock, and its own threads cannot run.
 """
 
 from __future__ import annotations
@@ -20,61 +22,23 @@ KIB = 1024
 MIB = 1024 * 1024
 
 
-def status_field_bytes(name: str, status_path: Path = Path("/proc/self/status")) -> int:
-    """A memory line of /proc/<pid>/status (`VmRSS`, `VmHWM`, ...) in bytes."""
+def memory_fields(status_path: Path = Path("/proc/self/status")) -> dict[str, int]:
+    """The memory lines of /proc/<pid>/status (`VmRSS`, `VmHWM`, ...) in bytes; empty for a zombie."""
+    fields = {}
     for line in status_path.read_text().splitlines():
-        if line.startswith(name + ":"):
-            value, unit = line.split(":", 1)[1].split()
-            if unit != "kB":
-                raise ValueError(f"unexpected unit {unit!r} for {name}")
-            return int(value) * KIB
-    raise KeyError(f"{name} not in {status_path}")
+        name, _, value = line.partition(":")
+        parts = value.split()
+        if name.startswith("Vm") and len(parts) == 2 and parts[1] == "kB":
+            fields[name] = int(parts[0]) * KIB
+    return fields
 
 
-@dataclass
-class RssSampler:
-    """Samples this process's VmRSS every `interval` seconds from a daemon thread.
-
-    `samples` holds (seconds since start, bytes); reading /proc is cheap enough (tens of microseconds) that
-    sampling every 20 ms does not slow the measured work.
-    """
-
-    interval: float = 0.02
-    samples: list[tuple[float, int]] = field(default_factory=list)
-
-    def __post_init__(self) -> None:
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="rss-sampler", daemon=True)
-        self._started = 0.0
-
-    def start(self) -> RssSampler:
-        self._started = time.perf_counter()
-        self._sample()
-        self._thread.start()
-        return self
-
-    def stop(self) -> list[tuple[float, int]]:
-        self._stop.set()
-        self._thread.join()
-        self._sample()
-        return self.samples
-
-    @property
-    def peak(self) -> int:
-        return max((rss for _, rss in self.samples), default=0)
-
-    def _sample(self) -> None:
-        self.samples.append((time.perf_counter() - self._started, status_field_bytes("VmRSS")))
-
-    def _run(self) -> None:
-        while not self._stop.wait(self.interval):
-            self._sample()
-
-    def __enter__(self) -> RssSampler:
-        return self.start()
-
-    def __exit__(self, *_exc: object) -> None:
-        self.stop()
+def status_field_bytes(name: str, status_path: Path = Path("/proc/self/status")) -> int:
+    """One memory line of /proc/<pid>/status in bytes."""
+    try:
+        return memory_fields(status_path)[name]
+    except KeyError:
+        raise KeyError(f"{name} not in {status_path}") from None
 
 
 @dataclass(frozen=True)
@@ -83,6 +47,7 @@ class ChildRun:
     wall_seconds: float
     cpu_seconds: float  # user + system
     peak_rss_bytes: int
+    samples: list[tuple[float, int]] = field(default_factory=list, repr=False)  # (time.monotonic(), VmRSS)
 
 
 def run_child(
@@ -92,11 +57,12 @@ def run_child(
     stdout: int | object = subprocess.DEVNULL,
     stderr: int | object = None,
     cwd: str | os.PathLike[str] | None = None,
+    interval: float = 0.005,
 ) -> ChildRun:
-    """Run `command` and return its exit code, wall time and its own CPU time and peak RSS."""
+    """Run `command`; return its exit code, wall time, CPU time, peak RSS and RSS samples."""
     started = time.perf_counter()
     process = subprocess.Popen(command, env=env, stdout=stdout, stderr=stderr, cwd=cwd)  # noqa: S603
-    watcher = _HighWaterWatcher(process.pid)
+    watcher = _MemoryWatcher(process.pid, interval)
     watcher.start()
     _pid, status, usage = os.wait4(process.pid, 0)
     wall = time.perf_counter() - started
@@ -107,23 +73,29 @@ def run_child(
         wall_seconds=wall,
         cpu_seconds=usage.ru_utime + usage.ru_stime,
         peak_rss_bytes=watcher.peak,
+        samples=watcher.samples,
     )
 
 
-class _HighWaterWatcher(threading.Thread):
-    """Keeps the last VmHWM read from a running process (the high-water mark only grows, so the last
-    reading before the process exits is its peak, give or take the final polling interval)."""
+class _MemoryWatcher(threading.Thread):
+    """Polls a running process's VmRSS and VmHWM until it exits. The high-water mark only grows, so the last
+    reading is the peak, give or take the final polling interval."""
 
-    def __init__(self, pid: int, interval: float = 0.005) -> None:
-        super().__init__(name=f"hwm-{pid}", daemon=True)
+    def __init__(self, pid: int, interval: float) -> None:
+        super().__init__(name=f"memory-{pid}", daemon=True)
         self._status = Path(f"/proc/{pid}/status")
         self._interval = interval
         self.peak = 0
+        self.samples: list[tuple[float, int]] = []
 
     def run(self) -> None:
         while True:
             try:
-                self.peak = max(self.peak, status_field_bytes("VmHWM", self._status))
-            except (OSError, KeyError, ValueError):
-                return  # gone, or a zombie (no memory lines any more)
+                fields = memory_fields(self._status)
+            except OSError:
+                return  # reaped
+            if "VmHWM" not in fields:
+                return  # a zombie: its memory is gone
+            self.peak = max(self.peak, fields["VmHWM"])
+            self.samples.append((time.monotonic(), fields["VmRSS"]))
             time.sleep(self._interval)

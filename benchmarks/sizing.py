@@ -7,7 +7,7 @@ working set measured on the 1 GiB report), and (b) stores a DESIGN_REPORT_GIB re
 function's timeout at that CPU share, from the CPU seconds per GiB measured here.
 
 Processor batch size. The per-invocation overhead of the handler (Powertools decorators, the batch
-processor, the metrics flush) and the per-message cost are fitted from the runs at several batch sizes
+processor, the metrics flush) is fitted from its own time (outside AWS calls) at several batch sizes
 (seconds = overhead x invocations + cost x messages). Batches above 10 need a batching window of at least
 one second, which delays every notification; we take 10 unless ten messages would not fit well inside the
 timeout.
@@ -83,14 +83,19 @@ def fit_overhead(runs: Sequence[tuple[int, int, float]]) -> tuple[float, float]:
     return max(0.0, overhead), max(0.0, cost)
 
 
-def processor_batch_size(runs: Sequence[tuple[int, int, float]], timeout_seconds: int) -> BatchAdvice:
-    overhead, cost = fit_overhead(runs)
+def processor_batch_size(
+    own_time_runs: Sequence[tuple[int, int, float]], message_seconds: float, timeout_seconds: int
+) -> BatchAdvice:
+    """`own_time_runs`: (invocations, messages, seconds outside AWS calls) per run, which the fit splits
+    into per-invocation overhead and per-message cost; `message_seconds`: a message's whole cost, AWS
+    calls included."""
+    overhead, _own_cost = fit_overhead(own_time_runs)
     batch = MAX_BATCH_WITHOUT_WINDOW
     # Ten times the measured per-message cost is the budget we hold a batch to (real AWS calls are slower
     # than moto in-process); shrink the batch only if that would not fit in a tenth of the timeout.
-    while batch > 1 and overhead + batch * cost * 10 > timeout_seconds / 10:
+    while batch > 1 and overhead + batch * message_seconds * 10 > timeout_seconds / 10:
         batch -= 1
-    return BatchAdvice(overhead, cost, batch, timeout_seconds)
+    return BatchAdvice(overhead, message_seconds, batch, timeout_seconds)
 
 
 @dataclass(frozen=True)

@@ -176,6 +176,10 @@ def _run_storage_child(
     result_path.unlink()
     # The child's own VmHWM at the end, or the parent's last reading of it, whichever is higher.
     result["peak_rss_bytes"] = max(result["peak_rss_bytes"], child.peak_rss_bytes)
+    started, finished = result["started_monotonic"], result["started_monotonic"] + result["wall_seconds"]
+    result["samples"] = [
+        (moment - started, rss) for moment, rss in child.samples if started <= moment <= finished
+    ]
     if sink == "s3":
         stored = servers.s3.head_object(Bucket=BUCKET, Key=key)["ContentLength"]
         if stored != result["bytes"]:

@@ -1,31 +1,17 @@
-"""Memory measurement: the sampler sees this process grow, and a child's peak is its own."""
+"""Memory measurement from outside the child: its peak is its own, and its RSS is sampled over time."""
 
 from __future__ import annotations
 
 import sys
-import time
 
-from benchmarks.rss import MIB, RssSampler, run_child, status_field_bytes
-
-
-def test_status_field_reads_resident_set_in_bytes():
-    rss = status_field_bytes("VmRSS")
-    assert 5 * MIB < rss < 10_000 * MIB
-    assert status_field_bytes("VmHWM") >= rss
+from benchmarks.rss import MIB, memory_fields, run_child, status_field_bytes
 
 
-def test_sampler_sees_memory_grow_and_shrink():
-    with RssSampler(interval=0.005) as sampler:
-        time.sleep(0.05)
-        block = bytearray(96 * MIB)  # zero-filled: every page is touched
-        time.sleep(0.05)
-        del block
-        time.sleep(0.05)
-    first, last = sampler.samples[0][1], sampler.samples[-1][1]
-    assert sampler.peak - first > 80 * MIB
-    assert last < sampler.peak - 80 * MIB
-    times = [moment for moment, _ in sampler.samples]
-    assert times == sorted(times)
+def test_memory_fields_read_resident_set_in_bytes():
+    fields = memory_fields()
+    assert 5 * MIB < fields["VmRSS"] < 10_000 * MIB
+    assert fields["VmHWM"] >= fields["VmRSS"]
+    assert status_field_bytes("VmRSS") > 5 * MIB
 
 
 def test_child_peak_is_its_own_not_the_parents():
@@ -41,15 +27,30 @@ def test_child_peak_is_its_own_not_the_parents():
     assert 150 * MIB < large.peak_rss_bytes < 250 * MIB
 
 
-def test_child_cpu_time_and_exit_code_are_reported():
-    busy = run_child(
-        [
-            sys.executable,
-            "-c",
-            "import sys, time\nt = time.process_time()\n"
-            "while time.process_time() - t < 0.3: pass\nsys.exit(3)",
-        ]
+def test_samples_follow_the_child_while_it_holds_its_interpreter_lock():
+    # One C call copying 300 MiB holds the child's GIL throughout; a thread inside it could not sample.
+    code = (
+        "import time\n"
+        "time.sleep(0.1)\n"
+        "block = bytes(bytearray(300 * 1024 * 1024))\n"
+        "time.sleep(0.1)\n"
+        "del block\n"
+        "time.sleep(0.1)\n"
     )
+    run = run_child([sys.executable, "-c", code])
+    sizes = [rss for _, rss in run.samples]
+    moments = [moment for moment, _ in run.samples]
+
+    assert run.returncode == 0
+    assert max(sizes) > 500 * MIB  # the bytearray and its bytes copy, alive at once
+    assert sizes[-1] < max(sizes) - 250 * MIB
+    assert run.peak_rss_bytes >= max(sizes)
+    assert moments == sorted(moments)
+
+
+def test_child_cpu_time_and_exit_code_are_reported():
+    code = "import sys, time\nt = time.process_time()\nwhile time.process_time() - t < 0.3: pass\nsys.exit(3)"
+    busy = run_child([sys.executable, "-c", code])
     assert busy.returncode == 3
     assert busy.cpu_seconds >= 0.3
     assert busy.wall_seconds >= busy.cpu_seconds * 0.9

@@ -25,10 +25,11 @@ def test_fit_recovers_per_invocation_overhead_and_per_message_cost():
 
 
 def test_batch_stays_at_ten_when_messages_are_cheap_and_shrinks_when_they_are_slow():
-    cheap = [(1000, 1000, 14.0), (100, 1000, 13.0), (10, 1000, 12.9)]
-    assert processor_batch_size(cheap, timeout_seconds=60).batch_size == 10
-    slow = [(100, 100, 100 * 0.25), (10, 100, 100 * 0.25)]  # 250 ms a message
-    assert processor_batch_size(slow, timeout_seconds=60).batch_size == 2
+    own_time = [(1000, 1000, 4.0), (100, 1000, 3.0), (10, 1000, 2.9)]
+    cheap = processor_batch_size(own_time, message_seconds=0.014, timeout_seconds=60)
+    assert cheap.batch_size == 10
+    assert cheap.overhead_seconds == pytest.approx(0.00111, rel=0.05)
+    assert processor_batch_size(own_time, message_seconds=0.25, timeout_seconds=60).batch_size == 2
 
 
 def test_store_memory_follows_peak_rss_and_cpu_cost():
