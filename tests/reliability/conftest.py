@@ -10,43 +10,30 @@ docs/reliability.md.
 from __future__ import annotations
 
 import functools
-import importlib.util
 import json
 import sys
-import time
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 from types import ModuleType, SimpleNamespace
 
 import boto3
 import pytest
 from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
+from reliability_support import (
+    RESULTS_PATH,
+    TESTS_DIR,
+    AttackResults,
+    ReportPipeline,
+    VirtualClock,
+    api_events,
+    aws_resources,
+    load_by_path,
+)
 
 from canaries import CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN, SELLER_ID, assert_no_secrets
 from spapi.ratelimit import RateLimiter
 
-_TESTS = Path(__file__).resolve().parents[1]
-REPO_ROOT = _TESTS.parent
-RESULTS_PATH = REPO_ROOT / ".build" / "reliability" / "results.json"
-
-
-def _load_by_path(name: str, path: Path) -> ModuleType:
-    # Test helper directories are not packages (a tests/handlers package would shadow `handlers`).
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, path)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-aws_resources = _load_by_path("aws_resources", _TESTS / "handlers" / "aws_resources.py")
-api_events = _load_by_path("api_events", _TESTS / "handlers" / "api_events.py")
-notification_messages = _load_by_path(
-    "notification_messages", _TESTS / "handlers" / "notification_messages.py"
-)
-_workflow_fixtures = _load_by_path("reliability_workflow_fixtures", _TESTS / "workflow" / "conftest.py")
+_workflow_fixtures = load_by_path("reliability_workflow_fixtures", TESTS_DIR / "workflow" / "conftest.py")
 
 workflow = _workflow_fixtures.workflow
 load_handler = _workflow_fixtures.load_handler
@@ -59,23 +46,6 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 # -- attack figures --------------------------------------------------------------------------------------
-
-
-class AttackResults:
-    """Rows of docs/reliability.md, filled by the tests that pass (a failing test records nothing)."""
-
-    def __init__(self) -> None:
-        self.rows: dict[str, dict] = {}
-
-    def record(self, row: str, *, attack: str, cases: int, outcome: str, lost: int = 0) -> None:
-        entry = self.rows.setdefault(
-            row, {"attack": attack, "cases": 0, "outcomes": [], "lost": 0, "tests": 0}
-        )
-        entry["cases"] += cases
-        entry["lost"] += lost
-        entry["tests"] += 1
-        if outcome not in entry["outcomes"]:
-            entry["outcomes"].append(outcome)
 
 
 _RESULTS = AttackResults()
@@ -113,14 +83,6 @@ def no_secret_in_any_log(
     captured = capsys.readouterr()
     assert_no_secrets(captured.out + captured.err)
     assert_no_secrets("\n".join(record.getMessage() for record in caplog.records) + caplog.text)
-
-
-def check_output_for_secrets(capsys: pytest.CaptureFixture[str], *extra: str) -> str:
-    """Read (and so consume) what was printed so far, fail on a secret, return it for further checks."""
-    captured = capsys.readouterr()
-    text = captured.out + captured.err
-    assert_no_secrets(text, *extra)
-    return text
 
 
 # -- the API's door --------------------------------------------------------------------------------------
@@ -167,99 +129,6 @@ def fresh_handler(pipeline_resources, monkeypatch):
 
 
 # -- the whole workflow ----------------------------------------------------------------------------------
-
-REPORT_TYPE = "GET_MERCHANT_LISTINGS_ALL_DATA"
-DOCUMENT = b"".join(b"sku-%05d\tItem %05d\t%d.99\n" % (n, n, n % 100) for n in range(2000))
-TERMINAL = {"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"}
-
-
-class ReportPipeline:
-    """The seller authorised and subscribed; reports are requested through POST /reports, finished in the
-    emulator, announced to the processor and run through the workflow (moto SFN + real handlers)."""
-
-    def __init__(self, workflow, emulator, load_handler, lambda_context) -> None:
-        self.workflow = workflow
-        self.emulator = emulator
-        self.lambda_context = lambda_context
-        self.creator = load_handler("report_creator")
-        self.processor = load_handler("notifications_processor", STATE_MACHINE_ARN=workflow.state_machine_arn)
-        from spapi.report_records import ReportRecords
-
-        self.records = ReportRecords(workflow.resources.reports_table, boto3.client("dynamodb"))
-
-    def request_report(self) -> str:
-        body = {
-            "SellerId": SELLER_ID,
-            "RegionCode": "NA",
-            "ReportType": REPORT_TYPE,
-            "MarketplaceIds": ["ATVPDKIKX0DER"],
-        }
-        response = self.creator.handler(api_events.api_event("POST", "/reports", body), self.lambda_context)
-        assert response["statusCode"] == 202, response["body"]
-        assert_no_secrets(response["body"])
-        return json.loads(response["body"])["reportId"]
-
-    def notification_bodies(self, report_id: str) -> list[str]:
-        bodies = [
-            sent.body
-            for sent in self.emulator.sent_notifications
-            if sent.message["payload"]["reportProcessingFinishedNotification"]["reportId"] == report_id
-        ]
-        assert bodies, f"SP-API sent no notification for report {report_id}"
-        return bodies
-
-    def deliver(self, report_id: str, processor: ModuleType | None = None) -> dict:
-        """One SQS delivery of the report's notification; returns the processor's batch answer."""
-        event = notification_messages.sqs_event(*self.notification_bodies(report_id))
-        return (processor or self.processor).handler(event, self.lambda_context)
-
-    def executions_of(self, report_id: str) -> list[dict]:
-        from spapi.notifications_processing import execution_name
-
-        return [e for e in self.workflow.executions() if e["name"] == execution_name(report_id)]
-
-    def run(self, report_id: str, status: str = "DONE", document: bytes | None = DOCUMENT) -> dict:
-        """Finish the report in SP-API, deliver its notification, wait for its execution to end."""
-        self.emulator.finish_report(report_id, status, document if status != "CANCELLED" else None)
-        assert self.deliver(report_id) == {"batchItemFailures": []}
-        (execution,) = self.executions_of(report_id)
-        return self.workflow.wait(execution["executionArn"], timeout=120)
-
-    def emails_about(self, report_id: str) -> list[dict]:
-        return [email for email in self.workflow.emails() if report_id in email["message"]]
-
-    def stored_objects(self) -> list[str]:
-        listing = boto3.client("s3").list_objects_v2(Bucket=self.workflow.resources.bucket)
-        return [item["Key"] for item in listing.get("Contents", [])]
-
-    def open_uploads(self) -> list[dict]:
-        return (
-            boto3.client("s3")
-            .list_multipart_uploads(Bucket=self.workflow.resources.bucket)
-            .get("Uploads", [])
-        )
-
-    def assert_nothing_stuck(self) -> None:
-        statuses = [e["status"] for e in self.workflow.executions()]
-        assert all(status in TERMINAL for status in statuses), f"executions still running: {statuses}"
-
-    def assert_no_secret_in_history(self, execution: dict) -> None:
-        history = json.dumps(self.workflow.history(execution["executionArn"]), default=str)
-        assert_no_secrets(history + json.dumps(execution, default=str))
-        assert "/documents/" not in history  # no document URL, signed or not
-
-
-class VirtualClock:
-    """time.monotonic plus every second slept so far."""
-
-    def __init__(self) -> None:
-        self.slept = 0.0
-
-    def __call__(self) -> float:
-        return time.monotonic() + self.slept
-
-    def sleep(self, seconds: float) -> None:
-        self.slept += max(0.0, seconds)
 
 
 @pytest.fixture

@@ -22,9 +22,9 @@ import boto3
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from reliability_support import api_events
 
 from canaries import REFRESH_TOKEN, SELLER_ID, assert_no_secrets
-from conftest import api_events
 from spapi.regions import get_region
 
 EXAMPLES = 1000

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 
 import boto3
 import pytest
+from reliability_support import DOCUMENT, REPORT_TYPE, ReportPipeline, check_output_for_secrets
 
 from canaries import REFRESH_TOKEN, SELLER_ID
-from conftest import DOCUMENT, REPORT_TYPE, ReportPipeline, check_output_for_secrets
 from spapi.report_records import ReportStatus
 
 STORER_ATTEMPTS = 5  # SpApiHttpClient's max_attempts in the storer (its own retries before the workflow's)
