@@ -13,6 +13,11 @@ output "api_id" {
   value       = module.api.rest_api_id
 }
 
+output "api_stage_name" {
+  description = "Name of the API's deployed stage."
+  value       = module.api.stage_name
+}
+
 output "api_invoke_role_arn" {
   description = "Role callers assume to sign (SigV4) their API requests."
   value       = module.security.api_invoke_role_arn

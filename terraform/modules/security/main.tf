@@ -26,8 +26,6 @@ locals {
   ]
   # Functions that read refresh tokens (GetItem + kms:Decrypt on the tokens key).
   token_readers = ["notifications_subscriber", "report_creator", "report_storer"]
-  # Functions that call LWA and therefore read the app credentials.
-  credential_readers = ["token_storage", "notifications_subscriber", "report_creator", "report_storer"]
 
   role_names = { for f in local.functions : f => "${var.name_prefix}-${replace(f, "_", "-")}" }
   # Built from the names (known at plan time, so reviewers see the exact principals in the key policy); the key

@@ -133,6 +133,11 @@ variable "key_administrator_arns" {
   type        = list(string)
   description = "Principals that administer the tokens key (no cryptographic use); empty means this account's root, so IAM policies decide who administers it."
   default     = []
+
+  validation {
+    condition     = alltrue([for arn in var.key_administrator_arns : can(regex("^arn:aws[a-zA-Z-]*:iam::[0-9]{12}:.+$", arn))])
+    error_message = "key_administrator_arns must contain IAM principal ARNs only (no '*')."
+  }
 }
 
 variable "kms_deletion_window_days" {

@@ -288,3 +288,13 @@ run "a_too_short_key_deletion_window_is_rejected" {
 
   expect_failures = [var.kms_deletion_window_days]
 }
+
+run "a_wildcard_key_administrator_is_rejected" {
+  command = plan
+
+  variables {
+    key_administrator_arns = ["*"]
+  }
+
+  expect_failures = [var.key_administrator_arns]
+}
