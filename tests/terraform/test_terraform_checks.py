@@ -1,0 +1,67 @@
+"""scripts/terraform_checks.py: which directories it checks, how it finds providers, how it reads results."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import terraform_checks
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_root_modules_and_examples_are_all_checked_root_first():
+    dirs = [d.relative_to(REPO_ROOT).as_posix() for d in terraform_checks.terraform_dirs()]
+
+    assert dirs[0] == "terraform"
+    for module in ("api", "lambda_function", "queue", "security", "state_machine", "storage"):
+        assert f"terraform/modules/{module}" in dirs
+        assert f"terraform/examples/{module}" in dirs
+
+
+def test_a_mirror_replaces_a_cli_config_that_does_not_exist(tmp_path, monkeypatch):
+    monkeypatch.setattr(terraform_checks, "BUILD_DIR", tmp_path)
+    monkeypatch.setattr(terraform_checks, "PLUGIN_CACHE", tmp_path / "cache")
+    monkeypatch.setenv("SP_REPORTS_TF_PROVIDER_MIRROR", "/opt/mirror")
+    monkeypatch.setenv("TF_CLI_CONFIG_FILE", str(tmp_path / "missing.rc"))
+
+    env = terraform_checks.terraform_env()
+
+    config = Path(env["TF_CLI_CONFIG_FILE"])
+    assert config == tmp_path / "terraform.rc"
+    assert 'path    = "/opt/mirror"' in config.read_text()
+    assert env["TF_PLUGIN_CACHE_DIR"] == str(tmp_path / "cache")
+
+
+def test_an_existing_cli_config_is_kept(tmp_path, monkeypatch):
+    existing = tmp_path / "mine.rc"
+    existing.write_text("# mine\n")
+    monkeypatch.setattr(terraform_checks, "PLUGIN_CACHE", tmp_path / "cache")
+    monkeypatch.setenv("SP_REPORTS_TF_PROVIDER_MIRROR", "/opt/mirror")
+    monkeypatch.setenv("TF_CLI_CONFIG_FILE", str(existing))
+
+    assert terraform_checks.terraform_env()["TF_CLI_CONFIG_FILE"] == str(existing)
+
+
+def test_without_a_mirror_terraform_keeps_its_normal_registry_behaviour(tmp_path, monkeypatch):
+    monkeypatch.setattr(terraform_checks, "PLUGIN_CACHE", tmp_path / "cache")
+    monkeypatch.delenv("SP_REPORTS_TF_PROVIDER_MIRROR", raising=False)
+    monkeypatch.delenv("TF_CLI_CONFIG_FILE", raising=False)
+
+    assert "TF_CLI_CONFIG_FILE" not in terraform_checks.terraform_env()
+
+
+def test_test_counts_are_read_from_terraform_tests_closing_line():
+    assert terraform_checks.passed_runs("...\nSuccess! 11 passed, 0 failed.\n") == (11, 0)
+    assert terraform_checks.passed_runs("run x... fail\nFailure! 5 passed, 1 failed, 5 skipped.\n") == (5, 1)
+    assert terraform_checks.passed_runs("Error: Missing required provider\n") == (0, 0)
+
+
+def test_stand_in_packages_exist_for_every_function_and_are_stable(tmp_path):
+    first = terraform_checks.write_test_packages(tmp_path / "a")
+    second = terraform_checks.write_test_packages(tmp_path / "b")
+
+    for function in terraform_checks.FUNCTIONS:
+        assert (first / f"{function}.zip").read_bytes() == (second / f"{function}.zip").read_bytes()
+        with zipfile.ZipFile(first / f"{function}.zip") as archive:
+            assert archive.namelist() == [f"handlers/{function}.py"]
