@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import json
+import shutil
 import sys
 import uuid
 from collections.abc import Iterator
@@ -20,6 +21,7 @@ import boto3
 import pytest
 from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
 from reliability_support import (
+    REPO_ROOT,
     RESULTS_PATH,
     TESTS_DIR,
     AttackResults,
@@ -172,3 +174,20 @@ def report_pipeline(workflow, spapi_emulator, load_handler, lambda_context, monk
         functools.partial(documents.iter_report_document, sleep=lambda seconds: None),
     )
     return pipeline
+
+
+# -- the Terraform plan ----------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def terraform_plan() -> dict:
+    """The root module planned with the mocked aws provider (`terraform test` with a plan run, see
+    scripts/terraform_checks.py: mock_plan_json), in Terraform's JSON plan format."""
+    if shutil.which("terraform") is None:
+        pytest.skip("terraform is not installed: the policy and alarm checks read Terraform's plan")
+    sys.path.insert(0, str(REPO_ROOT / "scripts"))
+    try:
+        import terraform_checks
+    finally:
+        sys.path.remove(str(REPO_ROOT / "scripts"))
+    return terraform_checks.mock_plan_json()

@@ -154,3 +154,19 @@ class VirtualClock:
 
     def sleep(self, seconds: float) -> None:
         self.slept += max(0.0, seconds)
+
+
+def planned_resources(plan: dict, resource_type: str) -> dict[str, dict]:
+    """address -> planned attributes (`change.after`) of every resource of `resource_type` in the plan."""
+    return {
+        change["address"]: change["change"]["after"]
+        for change in plan["resource_changes"]
+        if change["type"] == resource_type
+    }
+
+
+def planned_resource(plan: dict, address: str) -> dict:
+    for change in plan["resource_changes"]:
+        if change["address"] == address:
+            return change["change"]["after"]
+    raise AssertionError(f"{address} is not in the plan")
