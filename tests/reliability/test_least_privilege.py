@@ -1,0 +1,349 @@
+"""Attack 6: least privilege, read from what Terraform would create.
+
+The root module is planned with the mocked aws provider (`terraform test` with a plan-only run, the same
+mocks as terraform/tests; `scripts/terraform_checks.py: mock_plan_json`), so every IAM, key, bucket, queue
+and topic policy appears in full in Terraform's JSON plan. The mocks give every resource of a kind the same
+ARN (one table, one key ARN...), so these checks are about actions, principals, wildcards and conditions,
+which the mocks do not change; which table or key a statement names is checked by the modules' own
+terraform tests.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from reliability_support import planned_resource, planned_resources
+
+pytestmark = pytest.mark.terraform
+
+SPAPI_NOTIFICATIONS_ACCOUNT = "437568002678"
+TOKEN_WRITERS = {"token_storage"}
+TOKEN_READERS = {"notifications_subscriber", "report_creator", "report_storer"}
+
+
+@dataclass(frozen=True)
+class Allowed:
+    """A wildcard allowed in an Allow statement of an identity policy, and why."""
+
+    actions: str  # regex over the action
+    resource: str  # regex over the resource
+    why: str
+
+
+# The short, commented allow-list. Anything else with a '*' in an Allow statement fails the test.
+WILDCARD_ALLOW_LIST = (
+    Allowed(
+        r"xray:(PutTraceSegments|PutTelemetryRecords|GetSamplingRules|GetSamplingTargets)",
+        r"\*",
+        "X-Ray has no resource-level permissions: these actions only accept Resource '*'",
+    ),
+    Allowed(
+        r"logs:(Create|Get|Update|Delete)LogDelivery|logs:ListLogDeliveries|logs:PutResourcePolicy"
+        r"|logs:DescribeResourcePolicies|logs:DescribeLogGroups",
+        r"\*",
+        "Step Functions' vended log delivery: AWS documents these actions with Resource '*' only",
+    ),
+    Allowed(
+        r"logs:(CreateLogStream|PutLogEvents)",
+        r"arn:aws:logs:[^*]+:log-group:[^*:]+:\*",
+        "the log streams of the function's own log group (stream names are made by Lambda)",
+    ),
+    Allowed(
+        r"lambda:InvokeFunction",
+        r"arn:aws:lambda:[^*]+:function:[^*:]+:\*",
+        "versions and aliases of the workflow's own two functions",
+    ),
+    Allowed(
+        r"execute-api:Invoke",
+        r"arn:aws:execute-api:[^*]+/[^*/]+/GET/reports/\*",
+        "GET /reports/{reportId}: the path parameter is the only wildcard",
+    ),
+    Allowed(
+        r"s3:(GetObject|PutObject|AbortMultipartUpload|ListMultipartUploadParts)",
+        r"arn:aws:s3:::[^*/]+/\*",
+        "objects of the one reports bucket (keys are per seller and report)",
+    ),
+)
+
+
+def _as_list(value: Any) -> list:
+    return value if isinstance(value, list) else [value]
+
+
+def _document(policy: Any) -> dict:
+    return json.loads(policy) if isinstance(policy, str) else policy
+
+
+def identity_policies(plan: dict) -> dict[str, dict]:
+    """address -> policy document of every inline role policy and managed policy Terraform would create."""
+    policies = {}
+    for resource_type in ("aws_iam_role_policy", "aws_iam_policy"):
+        for address, after in planned_resources(plan, resource_type).items():
+            policies[address] = _document(after["policy"])
+    assert policies, "the plan has no IAM policies: did the module layout change?"
+    return policies
+
+
+def test_identity_policies_allow_no_wildcard_outside_the_allow_list(terraform_plan, attack_results):
+    problems, pairs = [], 0
+    for address, policy in identity_policies(terraform_plan).items():
+        for statement in policy["Statement"]:
+            assert "NotAction" not in statement and "NotResource" not in statement, address
+            if statement["Effect"] != "Allow":
+                continue
+            for action in _as_list(statement["Action"]):
+                for resource in _as_list(statement["Resource"]):
+                    pairs += 1
+                    if "*" not in action and "*" not in resource:
+                        continue
+                    if not any(
+                        re.fullmatch(entry.actions, action) and re.fullmatch(entry.resource, resource)
+                        for entry in WILDCARD_ALLOW_LIST
+                    ):
+                        problems.append(f"{address} [{statement.get('Sid')}]: {action} on {resource}")
+    assert not problems, "wildcards not on the allow-list:\n" + "\n".join(problems)
+    attack_results.record(
+        "6-iam-wildcards",
+        attack="Least privilege: wildcard actions/resources in every planned IAM policy",
+        cases=pairs,
+        outcome=f"0 outside the {len(WILDCARD_ALLOW_LIST)}-entry allow-list",
+    )
+
+
+def _function_of(address: str) -> str | None:
+    match = re.search(r'aws_iam_role_policy\.lambda\["(\w+)"\]', address)
+    return match.group(1) if match else None
+
+
+def _grants(statement: dict, action: str) -> bool:
+    return statement["Effect"] == "Allow" and any(
+        fnmatch.fnmatchcase(action, pattern) for pattern in _as_list(statement["Action"])
+    )
+
+
+def _via_service_only(statement: dict) -> bool:
+    # A key used only through DynamoDB/S3/SQS/... (kms:ViaService) cannot decrypt what KMS Encrypt produced.
+    return any("kms:ViaService" in block for block in statement.get("Condition", {}).values())
+
+
+def test_only_token_storage_encrypts_and_only_readers_decrypt_refresh_tokens(terraform_plan, attack_results):
+    encryptors, decryptors = set(), set()
+    policies = identity_policies(terraform_plan)
+    for address, policy in policies.items():
+        for statement in policy["Statement"]:
+            function = _function_of(address) or address
+            if _grants(statement, "kms:Encrypt"):
+                encryptors.add(function)
+            if _grants(statement, "kms:Decrypt") and not _via_service_only(statement):
+                decryptors.add(function)
+                conditions = statement.get("Condition", {})
+                assert conditions.get("Null", {}).get("kms:EncryptionContext:SellerId") == "false", address
+    assert encryptors == TOKEN_WRITERS
+    assert decryptors == TOKEN_READERS
+
+    key_policy = _document(planned_resource(terraform_plan, "module.security.aws_kms_key.tokens")["policy"])
+    encrypt_principals, decrypt_principals = set(), set()
+    for statement in key_policy["Statement"]:
+        principals = (
+            set(_as_list(statement["Principal"]["AWS"])) if "AWS" in statement["Principal"] else set()
+        )
+        for action in ("kms:Encrypt", "kms:Decrypt", "kms:ReEncryptFrom", "kms:CreateGrant"):
+            if _grants(statement, action):
+                assert not any(p.endswith(":root") for p in principals), (
+                    f"the tokens key lets the whole account {action} (any IAM policy could then grant it)"
+                )
+        if _grants(statement, "kms:Encrypt"):
+            encrypt_principals |= principals
+        if _grants(statement, "kms:Decrypt"):
+            decrypt_principals |= principals
+    role = "arn:aws:iam::123456789012:role/sp-reports-{}"
+    assert encrypt_principals == {role.format(f.replace("_", "-")) for f in TOKEN_WRITERS}
+    assert decrypt_principals == {role.format(f.replace("_", "-")) for f in TOKEN_READERS}
+    attack_results.record(
+        "6-kms-tokens",
+        attack="Least privilege: who may encrypt/decrypt refresh tokens (IAM policies and the key policy)",
+        cases=len(policies) + len(key_policy["Statement"]),
+        outcome="Encrypt: token_storage only; Decrypt: subscriber, creator, storer only",
+    )
+
+
+# -- resource policies, evaluated ------------------------------------------------------------------------
+
+
+def _condition_holds(operator: str, block: dict, context: dict[str, str]) -> bool:
+    for key, expected in block.items():
+        expected_values = [str(v).lower() if isinstance(v, bool) else str(v) for v in _as_list(expected)]
+        actual = context.get(key)
+        if operator == "Bool" or operator == "StringEquals":
+            holds = actual is not None and actual in expected_values
+        elif operator == "StringNotEquals":
+            holds = actual is not None and actual not in expected_values
+        elif operator == "StringNotEqualsIfExists":
+            holds = actual is None or actual not in expected_values
+        else:
+            raise AssertionError(f"condition operator {operator} is not evaluated by this test: extend it")
+        if not holds:
+            return False
+    return True
+
+
+def decide(policy: dict, principal: str, action: str, resource: str, context: dict[str, str]) -> str:
+    """IAM's order for one resource policy: an explicit Deny wins, then an Allow, else implicitly denied."""
+
+    def matches(statement: dict) -> bool:
+        principals = statement["Principal"]
+        principals = ["*"] if principals == "*" else _as_list(principals.get("AWS", []))
+        return (
+            ("*" in principals or principal in principals)
+            and any(fnmatch.fnmatchcase(action, a) for a in _as_list(statement["Action"]))
+            and any(fnmatch.fnmatchcase(resource, r) for r in _as_list(statement["Resource"]))
+            and all(
+                _condition_holds(op, block, context) for op, block in statement.get("Condition", {}).items()
+            )
+        )
+
+    statements = [s for s in policy["Statement"] if matches(s)]
+    if any(s["Effect"] == "Deny" for s in statements):
+        return "DENY"
+    return "ALLOW" if statements else "IMPLICIT_DENY"
+
+
+ACCOUNT_ROLE = "arn:aws:iam::123456789012:role/sp-reports-report-storer"
+KEY_ARN = "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555"
+
+
+def test_bucket_policy_denies_plain_http_and_puts_not_encrypted_with_the_bucket_key(
+    terraform_plan, attack_results
+):
+    policy = _document(
+        planned_resource(terraform_plan, "module.storage.aws_s3_bucket_policy.reports")["policy"]
+    )
+    obj = "arn:aws:s3:::mock-bucket/A3TH9S8BH6GOGM/GET_X/1/report.tsv"
+    tls = {"aws:SecureTransport": "true"}
+    cases = {
+        "GetObject over plain HTTP": ("s3:GetObject", {"aws:SecureTransport": "false"}, "DENY"),
+        "PutObject over plain HTTP": ("s3:PutObject", {"aws:SecureTransport": "false"}, "DENY"),
+        "PutObject with SSE-S3 (AES256)": (
+            "s3:PutObject",
+            {**tls, "s3:x-amz-server-side-encryption": "AES256"},
+            "DENY",
+        ),
+        "PutObject with another KMS key": (
+            "s3:PutObject",
+            {
+                **tls,
+                "s3:x-amz-server-side-encryption": "aws:kms",
+                "s3:x-amz-server-side-encryption-aws-kms-key-id": KEY_ARN + "0",
+            },
+            "DENY",
+        ),
+        # Left to the role's own policy (no Deny): TLS, the bucket's key.
+        "PutObject with the bucket key over TLS": (
+            "s3:PutObject",
+            {
+                **tls,
+                "s3:x-amz-server-side-encryption": "aws:kms",
+                "s3:x-amz-server-side-encryption-aws-kms-key-id": KEY_ARN,
+            },
+            "IMPLICIT_DENY",
+        ),
+    }
+    for name, (action, context, expected) in cases.items():
+        assert decide(policy, ACCOUNT_ROLE, action, obj, context) == expected, name
+    # A put without the header is not denied by the policy: the bucket's default encryption applies it.
+    encryption = planned_resource(
+        terraform_plan, "module.storage.aws_s3_bucket_server_side_encryption_configuration.reports"
+    )
+    (default,) = encryption["rule"][0]["apply_server_side_encryption_by_default"]
+    assert default["sse_algorithm"] == "aws:kms" and default["kms_master_key_id"] == KEY_ARN
+    block = planned_resource(terraform_plan, "module.storage.aws_s3_bucket_public_access_block.reports")
+    assert all(
+        block[name]
+        for name in (
+            "block_public_acls",
+            "block_public_policy",
+            "ignore_public_acls",
+            "restrict_public_buckets",
+        )
+    )
+    attack_results.record(
+        "6-bucket-policy",
+        attack="Least privilege: reports bucket policy (evaluated requests)",
+        cases=len(cases),
+        outcome="plain HTTP, SSE-S3 and foreign-key puts denied; default SSE-KMS; public access blocked",
+    )
+
+
+def queue_policy(plan: dict) -> dict:
+    """The notifications queue's policy: set in CreateQueue (its `policy`) or by aws_sqs_queue_policy."""
+    separate = planned_resources(plan, "aws_sqs_queue_policy")
+    if separate:
+        (after,) = separate.values()
+        return _document(after["policy"])
+    return _document(planned_resource(plan, "module.queue.aws_sqs_queue.this")["policy"])
+
+
+def test_queue_lets_only_spapi_send_and_denies_plain_http(terraform_plan, attack_results):
+    policy = queue_policy(terraform_plan)
+    (queue,) = {r for s in policy["Statement"] for r in _as_list(s["Resource"])}
+    spapi = f"arn:aws:iam::{SPAPI_NOTIFICATIONS_ACCOUNT}:root"
+    tls, plain = {"aws:SecureTransport": "true"}, {"aws:SecureTransport": "false"}
+    cases = [
+        (spapi, "sqs:SendMessage", tls, "ALLOW"),
+        (spapi, "sqs:GetQueueAttributes", tls, "ALLOW"),
+        (spapi, "sqs:SendMessage", plain, "DENY"),
+        (spapi, "sqs:ReceiveMessage", tls, "IMPLICIT_DENY"),
+        (spapi, "sqs:DeleteMessage", tls, "IMPLICIT_DENY"),
+        (spapi, "sqs:SetQueueAttributes", tls, "IMPLICIT_DENY"),
+        ("arn:aws:iam::999999999999:root", "sqs:SendMessage", tls, "IMPLICIT_DENY"),
+        ("*", "sqs:SendMessage", tls, "IMPLICIT_DENY"),
+        (ACCOUNT_ROLE, "sqs:SendMessage", plain, "DENY"),
+    ]
+    for principal, action, context, expected in cases:
+        assert decide(policy, principal, action, queue, context) == expected, (principal, action, context)
+    topic_policy = _document(
+        planned_resource(terraform_plan, "module.state_machine.aws_sns_topic_policy.this")["policy"]
+    )
+    topic = "arn:aws:sns:us-east-1:123456789012:mock-topic"
+    assert decide(topic_policy, "arn:aws:iam::123456789012:root", "sns:Publish", topic, plain) == "DENY"
+    assert (
+        decide(
+            topic_policy,
+            "arn:aws:iam::999999999999:root",
+            "sns:Publish",
+            topic,
+            {"aws:SecureTransport": "true", "aws:SourceAccount": "999999999999"},
+        )
+        != "ALLOW"
+    )
+    attack_results.record(
+        "6-queue-topic-policy",
+        attack="Least privilege: notifications queue and topic policies (evaluated requests)",
+        cases=len(cases) + 2,
+        outcome="only SP-API's account may send; plain HTTP denied; no foreign publisher",
+    )
+
+
+def test_failed_executions_raise_the_planned_alarm(terraform_plan, attack_results):
+    """What the SNS-publish-for-good attack leaves behind (an execution FAILED) is what this alarm counts."""
+    alarm = planned_resource(
+        terraform_plan, "module.state_machine.aws_cloudwatch_metric_alarm.executions_failed"
+    )
+    assert (alarm["namespace"], alarm["metric_name"], alarm["statistic"]) == (
+        "AWS/States",
+        "ExecutionsFailed",
+        "Sum",
+    )
+    assert alarm["comparison_operator"] == "GreaterThanThreshold" and alarm["threshold"] == 0
+    assert alarm["alarm_actions"], "the alarm notifies nobody"
+    attack_results.record(
+        "6-executions-failed-alarm",
+        attack="Alarm: ExecutionsFailed (Sum > 0) on the state machine",
+        cases=1,
+        outcome="one FAILED execution is enough to alarm",
+    )
