@@ -141,7 +141,7 @@ def main(argv: list[str] | None = None) -> None:
         timeout_seconds=terraform.store_timeout_seconds or 300,
     )
     batch_advice = processor_batch_size(
-        [(run.invocations, run.messages, run.seconds - run.aws_seconds) for run in notification_runs],
+        [(run.invocations, run.messages, run.cpu_seconds - run.aws_cpu_seconds) for run in notification_runs],
         message_seconds=sum(run.seconds for run in notification_runs)
         / sum(run.messages for run in notification_runs),
         timeout_seconds=terraform.processor_timeout_seconds or 60,
