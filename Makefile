@@ -9,6 +9,13 @@ TF_DIRS := terraform
 
 # Air-gapped Terraform: set SP_REPORTS_TF_PROVIDER_MIRROR to a provider filesystem mirror
 # (e.g. /opt/tf-plugins) and every Terraform command here installs providers from it only.
+# Unset, it defaults to /opt/tf-plugins when that mirror exists (machines prepared for offline work).
+DEFAULT_TF_PROVIDER_MIRROR := /opt/tf-plugins
+ifeq ($(strip $(SP_REPORTS_TF_PROVIDER_MIRROR)),)
+ifneq ($(wildcard $(DEFAULT_TF_PROVIDER_MIRROR)/.),)
+export SP_REPORTS_TF_PROVIDER_MIRROR := $(DEFAULT_TF_PROVIDER_MIRROR)
+endif
+endif
 ifneq ($(strip $(SP_REPORTS_TF_PROVIDER_MIRROR)),)
 export TF_CLI_CONFIG_FILE := $(abspath $(BUILD))/terraform.rc
 endif

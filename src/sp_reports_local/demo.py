@@ -1,0 +1,310 @@
+"""``make demo``: the real stack applied to local AWS, one report end to end, with the signed client.
+
+    python -m sp_reports_local.demo [--state-dir .demo] [--package-dir .build/lambda]
+
+Steps (each prints one line with its duration): start local AWS and the SP-API emulator; ``terraform init``
+and ``apply`` of a copy of ``terraform/`` in the state directory; as the API's invoke role (assumed through
+local STS, every request SigV4-signed): store a seller's refresh token, subscribe to
+REPORT_PROCESSING_FINISHED, create a report and wait for the workflow; print the email SNS would send and the
+report's first lines, downloaded through the presigned URL; prove the deployment idempotent with
+``terraform plan -detailed-exitcode``. Everything stops on success, failure, Ctrl-C or SIGTERM; the exit
+code is 0, 1 (a step failed) or 130 (interrupted).
+
+Secrets stay out of the output: the refresh token and app secret are random per run and never printed,
+and the presigned URL's signature is masked in the printed email.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import signal
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import FrameType
+from typing import Any, TextIO
+
+import requests
+
+from sp_reports_client import Report, SpReportsClient, SpReportsError
+
+from .sns_messages import published_messages
+from .stack import REPO_ROOT, DeploymentError, DeploymentSettings, LocalDeployment
+
+SELLER_ID = "A3LOCALDEMO0SELLER"
+REGION_CODE = "EU"
+MARKETPLACE_ID = "A1F83G8C2ARO7P"  # amazon.co.uk
+REPORT_TYPE = "GET_MERCHANT_LISTINGS_ALL_DATA"
+REPORT_LINES_SHOWN = 6
+WORKFLOW_TIMEOUT_SECONDS = 120.0
+# The emulator keeps the report IN_QUEUE, then IN_PROGRESS, for a moment: the wait shows real progress.
+EMULATOR_OPTIONS = {"in_queue_seconds": 1.0, "in_progress_seconds": 2.0}
+
+_PRESIGNED_QUERY = re.compile(r"(https?://[^\s?\"'<>]+)\?[^\s\"'<>]*X-Amz-[^\s\"'<>]*", re.IGNORECASE)
+
+
+class DemoInterrupted(Exception):
+    """SIGTERM arrived: shut down as for Ctrl-C."""
+
+
+class DemoFailed(Exception):
+    """A step's result was wrong (not an error raised by a library)."""
+
+
+@dataclass
+class StepTimer:
+    """Prints one line per finished step: its duration and what it did; keeps them for the summary."""
+
+    out: TextIO
+    steps: list[tuple[str, float]] = field(default_factory=list)
+    current: str | None = None
+
+    @contextmanager
+    def step(self, title: str) -> Iterator[Callable[[str], None]]:
+        """Run a step; the yielded callback sets the line's final text (defaults to ``title``)."""
+        self.current = title
+        summary = [title]
+        started = time.monotonic()
+        yield lambda text: summary.__setitem__(0, text)
+        elapsed = time.monotonic() - started
+        self.steps.append((summary[0], elapsed))
+        _clear_progress(self.out)
+        print(f"{elapsed:7.1f} s  {summary[0]}", file=self.out, flush=True)
+        self.current = None
+
+    @property
+    def total(self) -> float:
+        return sum(seconds for _, seconds in self.steps)
+
+
+class Progress:
+    """A progress line: rewritten in place on a terminal, printed only when it changes otherwise."""
+
+    def __init__(self, out: TextIO, prefix: str) -> None:
+        self._out = out
+        self._prefix = prefix
+        self._tty = out.isatty()
+        self._last = ""
+        self._started = time.monotonic()
+
+    def update(self, text: str) -> None:
+        elapsed = time.monotonic() - self._started
+        if self._tty:
+            line = f"  ... {self._prefix}: {text} ({elapsed:.0f} s)"
+            self._out.write("\r\033[K" + line[:110])
+            self._out.flush()
+        elif text != self._last:
+            print(f"  ... {self._prefix}: {text} ({elapsed:.0f} s)", file=self._out, flush=True)
+        self._last = text
+
+
+def _clear_progress(out: TextIO) -> None:
+    if out.isatty():
+        out.write("\r\033[K")
+
+
+class TerraformProgress:
+    """Counts finished resources in ``terraform apply`` output for the progress line."""
+
+    def __init__(self, progress: Progress, total: int | None = None) -> None:
+        self._progress = progress
+        self.done = 0
+        self.total = total
+        self._last_report = 0.0
+
+    def __call__(self, line: str) -> None:
+        if match := re.search(r"Plan: (\d+) to add", line):
+            self.total = int(match.group(1))
+        if "Creation complete" in line or "Modifications complete" in line:
+            self.done += 1
+        # Off a terminal, a line per resource would flood the log: report every 10 s at most.
+        now = time.monotonic()
+        if self._progress._tty or now - self._last_report >= 10 or self.done == self.total:
+            self._last_report = now
+            of_total = f"/{self.total}" if self.total else ""
+            self._progress.update(f"{self.done}{of_total} resources")
+
+
+def mask_presigned_urls(text: str) -> str:
+    """Keep a presigned URL's address, mask its query (the signature is a bearer credential)."""
+    return _PRESIGNED_QUERY.sub(r"\1?[signature masked]", text)
+
+
+def run_demo(state_dir: Path, package_dir: Path, out: TextIO = sys.stdout) -> int:
+    timer = StepTimer(out)
+    settings = DeploymentSettings(
+        state_dir=state_dir, package_dir=package_dir, emulator_options=EMULATOR_OPTIONS
+    )
+    print(
+        "sp-reports demo: the real Terraform stack on local AWS, one SP-API report end to end "
+        f"(state in {_shown(state_dir)})",
+        file=out,
+        flush=True,
+    )
+    deployment = LocalDeployment(settings)
+    exit_code = 1
+    try:
+        _run_steps(deployment, timer, out)
+        exit_code = 0
+    except (KeyboardInterrupt, DemoInterrupted):
+        _clear_progress(out)
+        print(f"\ninterrupted during: {timer.current or 'shutdown'}; shutting down", file=out, flush=True)
+        exit_code = 130
+    except (DeploymentError, SpReportsError, DemoFailed, requests.RequestException) as error:
+        _clear_progress(out)
+        print(f"\ndemo failed during: {timer.current}\n{error}", file=sys.stderr, flush=True)
+    finally:
+        stop_started = time.monotonic()
+        deployment.stop()
+        print(f"{time.monotonic() - stop_started:7.1f} s  stopped local AWS and the emulator", file=out)
+    if exit_code == 0:
+        print(f"\ndemo finished in {timer.total:.0f} s: every step passed", file=out, flush=True)
+    return exit_code
+
+
+def _run_steps(deployment: LocalDeployment, timer: StepTimer, out: TextIO) -> None:
+    with timer.step("start local AWS and the SP-API emulator") as done:
+        deployment.start()
+        assert deployment.aws is not None and deployment.emulator is not None
+        done(
+            f"started local AWS ({deployment.aws.endpoint_url}) and the SP-API emulator "
+            f"({deployment.emulator.url})"
+        )
+
+    with timer.step("terraform init") as done:
+        deployment.terraform_init()
+        done(f"terraform init (a copy of terraform/ in {_shown(deployment.working_dir)})")
+
+    with timer.step("terraform apply") as done:
+        counter = TerraformProgress(Progress(out, "terraform apply"))
+        outputs = deployment.terraform_apply(on_line=counter)
+        done(f"terraform apply: {counter.done} resources created (API {outputs['api_id']})")
+
+    client = deployment.client(assume_role=True)
+    seller = deployment.seller
+
+    with timer.step("store the seller's refresh token") as done:
+        stored = client.put_token(seller.seller_id, seller.refresh_token)
+        done(
+            f"POST /tokens as {outputs['api_invoke_role_arn'].rsplit('/', 1)[-1]} (assumed via STS): "
+            f"seller {stored.seller_id} {'stored' if stored.created else 'updated'}, encrypted with KMS"
+        )
+
+    with timer.step("subscribe to REPORT_PROCESSING_FINISHED") as done:
+        subscription = client.subscribe_notifications(seller.seller_id, REGION_CODE)
+        done(
+            f"POST /notifications: subscription {subscription.subscription_id} to the stack's SQS queue "
+            f"(destination {subscription.destination_id})"
+        )
+
+    with timer.step("create a report") as done:
+        report_id = client.create_report(seller.seller_id, REGION_CODE, REPORT_TYPE, [MARKETPLACE_ID])
+        done(f"POST /reports: {REPORT_TYPE} for {MARKETPLACE_ID} is report {report_id}")
+
+    with timer.step("wait for the workflow") as done:
+        report = _wait_for_report(client, report_id, out)
+        execution = _execution_status(deployment, report_id)
+        if not report.succeeded:
+            reason = report.raw.get("failureReason", "no reason given")
+            raise DemoFailed(f"the report ended {report.status} (execution {execution}): {reason}")
+        done(f"GET /reports/{report_id}: {report.status} (Step Functions execution {execution})")
+
+    with timer.step("read the email SNS would send") as done:
+        email = _wait_for_email(str(outputs["notifications_topic_arn"]))
+        done(f"SNS email to {deployment.settings.notification_email} (one message on the topic)")
+    _print_block(out, "email", mask_presigned_urls(email))
+
+    with timer.step("download the report through the presigned URL") as done:
+        lines, size = _download_first_lines(report)
+        done(f"downloaded s3://{report.s3_bucket}/{report.s3_key} ({size} bytes) from local S3")
+    _print_block(out, f"first {len(lines)} lines of the report", "\n".join(lines))
+
+    with timer.step("terraform plan -detailed-exitcode") as done:
+        plan = deployment.terraform_plan()
+        if plan.has_changes:
+            raise DemoFailed("the second plan wants changes:\n" + plan.output[-4000:])
+        done("terraform plan -detailed-exitcode: no changes (the deployment is idempotent)")
+
+
+def _wait_for_report(client: SpReportsClient, report_id: str, out: TextIO) -> Report:
+    progress = Progress(out, "waiting for the workflow")
+
+    def on_progress(report: Report, _elapsed: float) -> None:
+        progress.update(report.status)
+
+    return client.wait_for_report(
+        report_id, timeout=WORKFLOW_TIMEOUT_SECONDS, poll_interval=1.0, on_progress=on_progress
+    )
+
+
+def _execution_status(deployment: LocalDeployment, report_id: str) -> str:
+    assert deployment.aws is not None and deployment.outputs is not None
+    sfn = deployment.aws.boto3_client("stepfunctions")
+    executions = sfn.list_executions(stateMachineArn=deployment.outputs["state_machine_arn"])["executions"]
+    matching = [e for e in executions if report_id in e["name"]] or executions
+    if not matching:
+        raise DemoFailed("no Step Functions execution was started for the report")
+    return str(matching[0]["status"])
+
+
+def _wait_for_email(topic_arn: str, timeout: float = 10.0) -> str:
+    # The notifier publishes before it records the final status, so the message is normally there already.
+    deadline = time.monotonic() + timeout
+    while True:
+        messages = published_messages(topic_arn)
+        if messages:
+            message = messages[-1]
+            subject = f"Subject: {message.subject}\n\n" if message.subject else ""
+            return subject + message.body_for("email")
+        if time.monotonic() > deadline:
+            raise DemoFailed(f"no message was published to {topic_arn} within {timeout:.0f} s")
+        time.sleep(0.2)
+
+
+def _download_first_lines(report: Report) -> tuple[list[str], int]:
+    if not report.download_url:
+        raise DemoFailed("GET /reports answered no downloadUrl for a DONE report")
+    response = requests.get(report.download_url, timeout=30)
+    if response.status_code != 200:
+        # The status only: the URL is a credential and the body may echo it.
+        raise DemoFailed(f"the presigned URL answered HTTP {response.status_code}")
+    text = response.content.decode("utf-8", errors="replace")
+    return [line[:120] for line in text.splitlines()[:REPORT_LINES_SHOWN]], len(response.content)
+
+
+def _print_block(out: TextIO, title: str, text: str) -> None:
+    print(f"          --- {title} ---", file=out)
+    for line in text.strip().splitlines():
+        print(f"          | {line}", file=out)
+    print(file=out, flush=True)
+
+
+def _shown(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def _raise_interrupted(signum: int, _frame: FrameType | None) -> Any:
+    raise DemoInterrupted(signal.Signals(signum).name)
+
+
+def main(argv: list[str] | None = None) -> int:
+    description = (__doc__ or "").split("\n")[0]
+    parser = argparse.ArgumentParser(prog="python -m sp_reports_local.demo", description=description)
+    parser.add_argument("--state-dir", type=Path, default=REPO_ROOT / ".demo", help="default: .demo")
+    parser.add_argument(
+        "--package-dir", type=Path, default=REPO_ROOT / ".build" / "lambda", help="default: .build/lambda"
+    )
+    args = parser.parse_args(argv)
+    signal.signal(signal.SIGTERM, _raise_interrupted)
+    return run_demo(args.state_dir, args.package_dir)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
