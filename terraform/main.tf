@@ -16,6 +16,8 @@ locals {
   api_functions      = ["token_storage", "notifications_subscriber", "report_creator", "report_status"]
   workflow_functions = ["report_storer", "report_notifier"]
 
+  # report_storer's 512 MB comes from `make bench` (docs/benchmarks.md): twice the streaming store's projected
+  # peak RSS, and the CPU share (Lambda scales CPU with memory) to store a 5 GiB report in half its timeout.
   default_memory_sizes = { for f in local.functions : f => f == "report_storer" ? 512 : 256 }
   default_timeouts = merge(
     { for f in local.api_functions : f => 29 },
