@@ -367,6 +367,14 @@ def findings(results: Results) -> str:
             "zips, so `Tracer()` fails on Lambda as packaged today. Creating the boto3 clients at module "
             "level and compiling the zip's sources (no `.pyc` in the zips) make up most of the rest."
         )
+    seen = sum(run.throttled_seen for run in results.rate_limits)
+    if seen and not any(run.surfaced for run in results.rate_limits):
+        notes.append(
+            f"- Rate limiting: the {seen} 429(s) the emulator answered were retried by the client and never "
+            "reached the caller. They come from the two buckets starting apart: the client's fills when it "
+            "sends the first call, the emulator's when that call arrives, after the connection set-up, so "
+            "the emulator's bucket runs a few milliseconds behind until a retry realigns them."
+        )
     tokens = results.tokens
     notes.append(
         f"- Token economy: {tokens.lwa_exchanges} LWA exchanges and {tokens.secret_reads} secret read "
