@@ -412,12 +412,13 @@ def markdown(results: Results) -> str:
     storer = next((t for t in results.cold_start if t.name == WITH_BYTECODE), None)
     storer_pyc = next((t for t in results.cold_start if t.name == f"{WITH_BYTECODE} (.pyc)"), None)
     compile_note = ""
+    interpreters = len(storer.seconds) if storer else 0
     if storer and storer_pyc:
         compile_note = (
             f" With bytecode at hand the same `{WITH_BYTECODE}` import takes "
             f"{storer_pyc.median_seconds * 1000:.0f} ms instead of {storer.median_seconds * 1000:.0f} ms: "
-            "the rest is compiling the zip's sources, which Lambda does at every cold start because the zips "
-            "carry no `.pyc` (they must be compiled by the runtime's Python version to be used)."
+            "the difference is compiling the zip's sources, which Lambda does at every cold start because "
+            "the zips carry no `.pyc` (they must be compiled by the runtime's Python version to be used)."
         )
     return f"""# Benchmarks
 
@@ -457,10 +458,11 @@ constant time. The discard sink and the "outside S3 calls" column show our own c
 
 ## 2. Cold start
 
-Median import time of each handler module over fresh interpreters, imported from its unpacked zip the way
-Lambda does it (no bytecode for the zip's modules, `python -S -B`), beside a stand-in for the runtime's own
-packages (boto3, botocore, s3transfer, jmespath, dateutil, six); `import boto3` alone is measured the same way
-in the same rounds. Top offenders: self time per top-level package from one `-X importtime` run
+Median import time of each handler module over {interpreters} fresh interpreters, imported from its
+unpacked zip the way Lambda does it (no bytecode for the zip's modules, `python -S -B`), beside a
+stand-in for the runtime's own packages (boto3, botocore, s3transfer, jmespath, dateutil, six);
+`import boto3` alone is measured the same way in the same rounds. Top offenders: self time per top-level
+package from one `-X importtime` run
 (`handlers` includes the module bodies, which create the boto3 clients).{compile_note}
 
 {cold_start_table(results)}
