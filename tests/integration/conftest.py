@@ -1,0 +1,99 @@
+"""The deployed stack, once for the whole package: the demo's code applies the real root module to local AWS.
+
+Fixtures are package-scoped, not session-scoped: only one LocalAws may run per process, and the tests of
+``tests/local`` (collected after this package) start their own.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from stack_test_helpers import DONE_REPORT_TYPE, MARKETPLACE_ID, REGION_CODE, FinishedReport
+
+from canaries import CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN, SELLER_ID
+from sp_reports_client import SpReportsClient
+from sp_reports_local.stack import (
+    MIRROR_ENV,
+    REPO_ROOT,
+    AppCredentials,
+    DeploymentSettings,
+    LocalDeployment,
+    Seller,
+)
+
+DEFAULT_PROVIDER_MIRROR = Path("/opt/tf-plugins")
+
+
+def _terraform_env() -> dict[str, str]:
+    env = dict(os.environ)
+    # Offline machines keep the provider mirror here; `make test` sets the variable itself.
+    if not env.get(MIRROR_ENV) and DEFAULT_PROVIDER_MIRROR.is_dir():
+        env[MIRROR_ENV] = str(DEFAULT_PROVIDER_MIRROR)
+    return env
+
+
+def _build_packages(out: Path) -> Path:
+    """Zips of the current sources (what `make package` builds), so the tests never deploy stale code."""
+    subprocess.run(  # noqa: S603 - our own packaging script
+        [sys.executable, str(REPO_ROOT / "scripts" / "package_lambdas.py"), "--out", str(out)],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    return out
+
+
+@pytest.fixture(scope="package")
+def deployment(tmp_path_factory: pytest.TempPathFactory, models_dir: Path) -> Iterator[LocalDeployment]:
+    if shutil.which("terraform") is None:
+        pytest.skip("terraform is not installed")
+    package_dir = _build_packages(tmp_path_factory.mktemp("lambda"))
+    settings = DeploymentSettings(
+        state_dir=tmp_path_factory.mktemp("stack"),
+        package_dir=package_dir,
+        models_dir=models_dir,
+        # Long enough for a test to drive the report (finish_report) before the emulator's clock does.
+        emulator_options={"in_queue_seconds": 2.0, "in_progress_seconds": 1.0},
+    )
+    with LocalDeployment(
+        settings,
+        app=AppCredentials(CLIENT_ID, CLIENT_SECRET),
+        seller=Seller(SELLER_ID, REFRESH_TOKEN),
+        base_env=_terraform_env(),
+    ) as stack:
+        stack.terraform_init()
+        stack.terraform_apply()
+        yield stack
+        emulator = stack.emulator
+        assert emulator is not None
+        violations = emulator.contract_violations()
+        errors = list(emulator.notification_errors)
+    assert not violations, "SP-API exchanges broke the models:\n" + "\n".join(violations)
+    assert not errors, f"notifications not delivered to SQS: {errors}"
+
+
+@pytest.fixture(scope="package")
+def client(deployment: LocalDeployment) -> SpReportsClient:
+    return deployment.client(assume_role=True)
+
+
+@pytest.fixture(scope="package")
+def subscribed_seller(deployment: LocalDeployment, client: SpReportsClient) -> tuple[str, str]:
+    """The seller's token stored and REPORT_PROCESSING_FINISHED subscribed: (subscription, destination)."""
+    client.put_token(SELLER_ID, REFRESH_TOKEN)
+    subscription = client.subscribe_notifications(SELLER_ID, REGION_CODE)
+    return subscription.subscription_id, subscription.destination_id
+
+
+@pytest.fixture(scope="package")
+def done_report(client: SpReportsClient, subscribed_seller: tuple[str, str]) -> FinishedReport:
+    """One report through the whole pipeline, as a user runs it."""
+    report_id = client.create_report(SELLER_ID, REGION_CODE, DONE_REPORT_TYPE, [MARKETPLACE_ID])
+    report = client.wait_for_report(report_id, timeout=120, poll_interval=0.5)
+    return FinishedReport(report_id, report, *subscribed_seller)

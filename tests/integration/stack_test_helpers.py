@@ -1,0 +1,43 @@
+"""Helpers of the integration tests: the report used by every stage test and small waits on local AWS."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from sp_reports_client import Report
+from sp_reports_local.stack import LocalDeployment
+
+REGION_CODE = "EU"
+MARKETPLACE_ID = "A1F83G8C2ARO7P"
+DONE_REPORT_TYPE = "GET_MERCHANT_LISTINGS_ALL_DATA"
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class FinishedReport:
+    report_id: str
+    report: Report
+    subscription_id: str
+    destination_id: str
+
+
+def execution_of(deployment: LocalDeployment, report_id: str) -> dict[str, Any]:
+    assert deployment.aws is not None and deployment.outputs is not None
+    sfn = deployment.aws.boto3_client("stepfunctions")
+    executions = sfn.list_executions(stateMachineArn=deployment.outputs["state_machine_arn"])["executions"]
+    matching = [execution for execution in executions if report_id in execution["name"]]
+    assert len(matching) == 1, f"expected one execution for {report_id}, found {len(matching)}"
+    return sfn.describe_execution(executionArn=matching[0]["executionArn"])
+
+
+def wait_for(condition: Callable[[], T], timeout: float = 15.0, interval: float = 0.2) -> T:
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(interval)

@@ -1,0 +1,112 @@
+"""One report through the deployed stack, stage by stage: token, subscription, record, workflow, S3, email,
+download; then the second plan proves the deployment idempotent."""
+
+from __future__ import annotations
+
+import pytest
+import requests
+from stack_test_helpers import DONE_REPORT_TYPE, MARKETPLACE_ID, FinishedReport, execution_of
+
+from canaries import REFRESH_TOKEN, SELLER_ID, assert_no_secrets
+from sp_reports_local import published_messages
+from sp_reports_local.stack import LocalDeployment
+
+pytestmark = pytest.mark.integration
+
+
+def _stored_object(deployment: LocalDeployment, report: FinishedReport) -> dict:
+    assert deployment.aws is not None
+    return deployment.aws.boto3_client("s3").get_object(
+        Bucket=report.report.s3_bucket, Key=report.report.s3_key
+    )
+
+
+def test_refresh_token_is_stored_as_kms_ciphertext_not_plain_text(deployment, done_report):
+    aws, outputs = deployment.aws, deployment.outputs
+    item = aws.boto3_client("dynamodb").get_item(
+        TableName=outputs["tokens_table_name"], Key={"SellerId": {"S": SELLER_ID}}
+    )["Item"]
+
+    ciphertext = item["EncryptedRefreshToken"]["B"]
+    assert REFRESH_TOKEN.encode() not in ciphertext
+    assert REFRESH_TOKEN not in str(item)
+    decrypted = aws.boto3_client("kms").decrypt(
+        CiphertextBlob=ciphertext, EncryptionContext={"SellerId": SELLER_ID}
+    )
+    assert decrypted["Plaintext"].decode() == REFRESH_TOKEN
+    assert decrypted["KeyId"] == outputs["tokens_kms_key_arn"]
+
+
+def test_subscription_points_the_emulator_at_the_stacks_queue(deployment, done_report):
+    state = deployment.emulator.app.state
+    subscription = state.subscriptions[done_report.subscription_id]
+
+    assert subscription.seller_id == SELLER_ID
+    assert subscription.notification_type == "REPORT_PROCESSING_FINISHED"
+    assert subscription.destination_id == done_report.destination_id
+    assert state.destinations[done_report.destination_id].arn == deployment.outputs["queue_arn"]
+
+
+def test_report_is_recorded_with_the_request_and_its_final_status(deployment, done_report):
+    item = deployment.aws.boto3_client("dynamodb").get_item(
+        TableName=deployment.outputs["reports_table_name"], Key={"ReportId": {"S": done_report.report_id}}
+    )["Item"]
+
+    assert item["SellerId"]["S"] == SELLER_ID
+    assert item["ReportType"]["S"] == DONE_REPORT_TYPE
+    assert [entry["S"] for entry in item["MarketplaceIds"]["L"]] == [MARKETPLACE_ID]
+    assert item["Requested"]["BOOL"] is True
+    assert item["Status"]["S"] == "DONE"
+    assert done_report.report.status == "DONE"
+
+
+def test_workflow_execution_succeeded(deployment, done_report):
+    execution = execution_of(deployment, done_report.report_id)
+
+    assert execution["status"] == "SUCCEEDED"
+    assert_no_secrets(execution.get("output", "") + execution["input"])
+
+
+def test_stored_object_is_the_emulators_document_unzipped_and_kms_encrypted(deployment, done_report):
+    emulator_report = deployment.emulator.report(done_report.report_id)
+    document = deployment.emulator.app.state.documents[emulator_report.report_document_id]
+
+    stored = _stored_object(deployment, done_report)
+
+    assert stored["Body"].read() == document.plain
+    assert document.compression == "GZIP"  # the storer unzipped it
+    assert done_report.report.s3_bucket == deployment.outputs["reports_bucket_name"]
+    assert stored["ServerSideEncryption"] == "aws:kms"
+    assert stored["SSEKMSKeyId"] == deployment.outputs["data_kms_key_arn"]
+
+
+def test_exactly_one_email_announces_the_report(deployment, done_report):
+    messages = [
+        message
+        for message in published_messages(deployment.outputs["notifications_topic_arn"])
+        if done_report.report_id in message.body_for("email")
+    ]
+
+    assert len(messages) == 1
+    assert messages[0].subject == f"SP-API report {DONE_REPORT_TYPE} is ready to download"
+    body = messages[0].body_for("email")
+    assert f"s3://{done_report.report.s3_bucket}/{done_report.report.s3_key}" in body
+    assert REFRESH_TOKEN not in body
+
+
+def test_presigned_url_downloads_the_stored_report(deployment, done_report):
+    url = done_report.report.download_url
+    assert url is not None and url.startswith(deployment.aws.endpoint_url)
+
+    response = requests.get(url, timeout=30)
+
+    assert response.status_code == 200
+    assert response.content == _stored_object(deployment, done_report)["Body"].read()
+    assert response.content.startswith(b"item-name\t")
+
+
+def test_second_plan_shows_no_changes(deployment, done_report):
+    plan = deployment.terraform_plan()
+
+    assert not plan.has_changes, plan.output[-4000:]
+    assert "No changes." in plan.output
