@@ -22,7 +22,7 @@ from typing import Any
 from benchmarks import cold_start, storage
 from benchmarks.cold_start import WITH_BYTECODE
 from benchmarks.machine import describe_machine
-from benchmarks.notifications import NotificationRun
+from benchmarks.notifications import NotificationRun, OverheadProbe
 from benchmarks.png_chart import Guide, Series, write_line_chart
 from benchmarks.rate_limiting import RateLimitRun
 from benchmarks.report import CHART_NAME, RSS_TARGET_MIB, Results, console, markdown
@@ -127,7 +127,9 @@ def main(argv: list[str] | None = None) -> None:
     phase.begin("4. rate limiting")
     rate_runs = [RateLimitRun(**run) for run in _child_phase("rate_limiting", logs)]
     phase.begin("5. notification throughput")
-    notification_runs = [NotificationRun(**run) for run in _child_phase("notifications", logs)]
+    notification_result = _child_phase("notifications", logs)
+    notification_runs = [NotificationRun(**run) for run in notification_result["runs"]]
+    overhead_probes = [OverheadProbe(**probe) for probe in notification_result["overhead"]]
     phase.begin("report")
 
     terraform = read_terraform_defaults(REPO_ROOT / "terraform")
@@ -141,7 +143,7 @@ def main(argv: list[str] | None = None) -> None:
         timeout_seconds=terraform.store_timeout_seconds or 300,
     )
     batch_advice = processor_batch_size(
-        [(run.invocations, run.messages, run.cpu_seconds - run.aws_cpu_seconds) for run in notification_runs],
+        [(probe.invocations, probe.messages, probe.cpu_seconds) for probe in overhead_probes],
         message_seconds=sum(run.seconds for run in notification_runs)
         / sum(run.messages for run in notification_runs),
         timeout_seconds=terraform.processor_timeout_seconds or 60,
@@ -155,6 +157,7 @@ def main(argv: list[str] | None = None) -> None:
         tokens=tokens,
         rate_limits=rate_runs,
         notifications=notification_runs,
+        overhead_probes=overhead_probes,
         store_memory=memory_advice,
         batch=batch_advice,
         terraform=terraform,

@@ -175,11 +175,48 @@ def _started_executions(stepfunctions: Any, state_machine_arn: str, names: set[s
 RUNS = ((10, 1000), (1, 300), (100, 300))
 
 
+@dataclass
+class OverheadProbe:
+    """Messages of another notification type, which the handler logs and drops without an AWS call: what
+    is left is the handler's per-invocation and per-message cost, free of moto's noise."""
+
+    batch_size: int
+    invocations: int
+    messages: int
+    cpu_seconds: float
+
+
+def other_type_body(index: int) -> str:
+    return json.dumps(
+        {
+            "notificationVersion": "1.0",
+            "notificationType": "ANY_OFFER_CHANGED",
+            "payloadVersion": "1.0",
+            "eventTime": "2024-05-02T10:15:42.118Z",
+            "payload": {},
+            "notificationMetadata": {"notificationId": f"probe-{index}"},
+        }
+    )
+
+
+def probe_overhead(processor: Any, messages: int = 600) -> list[OverheadProbe]:
+    probes = []
+    bodies = [other_type_body(index) for index in range(messages)]
+    for batch_size in (1, 10):
+        started = time.process_time()
+        for offset in range(0, messages, batch_size):
+            processor.handler(sqs_event(bodies[offset : offset + batch_size]), _lambda_context())
+        probes.append(
+            OverheadProbe(batch_size, -(-messages // batch_size), messages, time.process_time() - started)
+        )
+    return probes
+
+
 def run(
     runs: tuple[tuple[int, int], ...] = RUNS,
     duplicate_share: float = 0.10,
     unrequested_share: float = 0.05,
-) -> list[NotificationRun]:
+) -> tuple[list[NotificationRun], list[OverheadProbe]]:
     use_fake_aws_environment()
     results = []
     timer = AwsCallTimer()
@@ -247,10 +284,11 @@ def run(
                     aws_cpu_seconds=timer.cpu_seconds,
                 )
             )
-    return results
+        probes = probe_overhead(processor)
+    return results, probes
 
 
 if __name__ == "__main__":
-    measured = run()
+    measured, overhead = run()
     with open(sys.argv[1], "w") as out:
-        json.dump([asdict(result) for result in measured], out)
+        json.dump({"runs": [asdict(r) for r in measured], "overhead": [asdict(p) for p in overhead]}, out)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from benchmarks.cold_start import WITH_BYTECODE, ImportTiming
 from benchmarks.machine import Machine
-from benchmarks.notifications import NotificationRun
+from benchmarks.notifications import NotificationRun, OverheadProbe
 from benchmarks.rate_limiting import RateLimitRun
 from benchmarks.sizing import (
     DESIGN_REPORT_GIB,
@@ -34,6 +34,7 @@ class Results:
     tokens: TokenEconomy
     rate_limits: list[RateLimitRun]
     notifications: list[NotificationRun]
+    overhead_probes: list[OverheadProbe]
     store_memory: StoreMemoryAdvice
     batch: BatchAdvice
     terraform: TerraformDefaults
@@ -305,6 +306,22 @@ def notifications_table(results: Results) -> str:
     )
 
 
+def overhead_table(results: Results) -> str:
+    return _table(
+        ("batch size", "messages", "invocations", "CPU s", "CPU ms/message"),
+        [
+            (
+                probe.batch_size,
+                probe.messages,
+                probe.invocations,
+                f"{probe.cpu_seconds:.2f}",
+                f"{probe.cpu_seconds / probe.messages * 1000:.2f}",
+            )
+            for probe in results.overhead_probes
+        ],
+    )
+
+
 def terraform_table(results: Results) -> str:
     memory, batch, current = results.store_memory, results.batch, results.terraform
     return _table(
@@ -500,6 +517,11 @@ evaluates every conditional write in pure Python); the handler's own CPU time pe
 code costs.
 
 {notifications_table(results)}
+
+The handler's fixed cost per invocation, measured apart from moto: messages of another notification type,
+which it logs and drops without an AWS call, in batches of 1 and of 10 (CPU time of this process).
+
+{overhead_table(results)}
 
 ## What the figures say
 

@@ -7,10 +7,10 @@ working set measured on the 1 GiB report), and (b) stores a DESIGN_REPORT_GIB re
 function's timeout at that CPU share, from the CPU seconds per GiB measured here.
 
 Processor batch size. The per-invocation overhead of the handler (Powertools decorators, the batch
-processor, the metrics flush) is fitted from its own time (outside AWS calls) at several batch sizes
-(seconds = overhead x invocations + cost x messages). Batches above 10 need a batching window of at least
-one second, which delays every notification; we take 10 unless ten messages would not fit well inside the
-timeout.
+processor, the metrics flush) is fitted from its CPU time on messages it drops without an AWS call, in
+batches of 1 and of 10 (seconds = overhead x invocations + cost x messages). Batches above 10 need a
+batching window of at least one second, which delays every notification; we take 10 unless ten messages
+would not fit well inside the timeout.
 """
 
 from __future__ import annotations
@@ -86,9 +86,9 @@ def fit_overhead(runs: Sequence[tuple[int, int, float]]) -> tuple[float, float]:
 def processor_batch_size(
     own_time_runs: Sequence[tuple[int, int, float]], message_seconds: float, timeout_seconds: int
 ) -> BatchAdvice:
-    """`own_time_runs`: (invocations, messages, seconds outside AWS calls) per run, which the fit splits
-    into per-invocation overhead and per-message cost; `message_seconds`: a message's whole cost, AWS
-    calls included."""
+    """`own_time_runs`: (invocations, messages, CPU seconds) of the handler's own work (no AWS calls), which
+    the fit splits into per-invocation overhead and per-message cost; `message_seconds`: a message's whole
+    cost, AWS calls included."""
     overhead, _own_cost = fit_overhead(own_time_runs)
     batch = MAX_BATCH_WITHOUT_WINDOW
     # Ten times the measured per-message cost is the budget we hold a batch to (real AWS calls are slower

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections import Counter
 
-from benchmarks.notifications import notification_mix, sqs_event
+import pytest
+from benchmarks.notifications import notification_mix, other_type_body, sqs_event
 
-from spapi.notifications_processing import parse_report_processing_finished
+from spapi.notifications_processing import UnsupportedNotificationError, parse_report_processing_finished
 
 
 def test_mix_has_duplicates_and_unrequested_reports_in_the_planned_shares():
@@ -32,3 +33,9 @@ def test_sqs_event_carries_each_body_once():
     event = sqs_event(bodies)
     assert [record["body"] for record in event["Records"]] == bodies
     assert len({record["messageId"] for record in event["Records"]}) == 20
+
+
+def test_overhead_probe_messages_are_dropped_before_any_aws_call():
+    # The probe measures the handler without moto: its messages must stop at the type check.
+    with pytest.raises(UnsupportedNotificationError):
+        parse_report_processing_finished(other_type_body(1))
