@@ -15,6 +15,7 @@ import shutil
 import sys
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from types import ModuleType, SimpleNamespace
 
 import boto3
@@ -23,6 +24,7 @@ from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
 from reliability_support import (
     REPO_ROOT,
     RESULTS_PATH,
+    SECRET_SCANS,
     TESTS_DIR,
     AttackResults,
     ReportPipeline,
@@ -30,9 +32,10 @@ from reliability_support import (
     api_events,
     aws_resources,
     load_by_path,
+    scan_for_secrets,
 )
 
-from canaries import CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN, SELLER_ID, assert_no_secrets
+from canaries import CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN, SELLER_ID
 from spapi.ratelimit import RateLimiter
 
 _workflow_fixtures = load_by_path("reliability_workflow_fixtures", TESTS_DIR / "workflow" / "conftest.py")
@@ -58,9 +61,32 @@ def attack_results() -> AttackResults:
     return _RESULTS
 
 
+_RUN = {"passed": 0, "failed": 0, "skipped": 0, "seconds": 0.0}
+_HERE = Path(__file__).resolve().parent
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if not Path(report.fspath).resolve().is_relative_to(_HERE):
+        return
+    _RUN["seconds"] += report.duration  # setup, call and teardown of this suite's tests only
+    if report.when == "call" or (report.when == "setup" and report.outcome != "passed"):
+        _RUN[report.outcome] += 1
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if not _RESULTS.rows:
         return
+    if SECRET_SCANS:
+        _RESULTS.rows["5-secrets"] = {
+            "attack": "Secrets: canary refresh token and client secret, Atza|/Atzr| tokens, presigned URL"
+            " signatures, searched in every output above",
+            "cases": sum(SECRET_SCANS.values()),
+            "outcomes": [
+                "0 found in " + ", ".join(f"{n} {where}" for where, n in sorted(SECRET_SCANS.items()))
+            ],
+            "lost": None,
+            "tests": 0,
+        }
     # A partial run (one file, -k) updates its own rows and keeps the others from the last full run.
     previous = {}
     if RESULTS_PATH.is_file():
@@ -69,8 +95,16 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         except (json.JSONDecodeError, AttributeError):
             previous = {}
     previous.update(_RESULTS.rows)
+    run = {
+        "tests_passed": _RUN["passed"],
+        "tests_failed": _RUN["failed"],
+        "tests_skipped": _RUN["skipped"],
+        "seconds": round(_RUN["seconds"]),
+    }
     RESULTS_PATH.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS_PATH.write_text(json.dumps({"rows": previous}, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    RESULTS_PATH.write_text(
+        json.dumps({"rows": previous, "last_run": run}, indent=1, sort_keys=True) + "\n", encoding="utf-8"
+    )
 
 
 # -- secrets ---------------------------------------------------------------------------------------------
@@ -83,8 +117,8 @@ def no_secret_in_any_log(
     """Whatever a test leaves in stdout, stderr or the log records must hold no canary or secret marker."""
     yield
     captured = capsys.readouterr()
-    assert_no_secrets(captured.out + captured.err)
-    assert_no_secrets("\n".join(record.getMessage() for record in caplog.records) + caplog.text)
+    scan_for_secrets(captured.out + captured.err, "logs (stdout/stderr)")
+    scan_for_secrets("\n".join(record.getMessage() for record in caplog.records) + caplog.text, "log records")
 
 
 # -- the API's door --------------------------------------------------------------------------------------

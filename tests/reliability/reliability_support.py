@@ -14,6 +14,7 @@ import boto3
 import pytest
 
 from canaries import SELLER_ID, assert_no_secrets
+from spapi.report_records import ReportStatus
 
 TESTS_DIR = Path(__file__).resolve().parents[1]
 REPO_ROOT = TESTS_DIR.parent
@@ -43,22 +44,34 @@ class AttackResults:
     def __init__(self) -> None:
         self.rows: dict[str, dict] = {}
 
-    def record(self, row: str, *, attack: str, cases: int, outcome: str, lost: int = 0) -> None:
+    def record(self, row: str, *, attack: str, cases: int, outcome: str, lost: int | None) -> None:
+        """`lost`: what the attack could have lost and did, as measured by the test (None: nothing to lose,
+        e.g. a policy check)."""
         entry = self.rows.setdefault(
-            row, {"attack": attack, "cases": 0, "outcomes": [], "lost": 0, "tests": 0}
+            row, {"attack": attack, "cases": 0, "outcomes": [], "lost": None, "tests": 0}
         )
         entry["cases"] += cases
-        entry["lost"] += lost
+        if lost is not None:
+            entry["lost"] = (entry["lost"] or 0) + lost
         entry["tests"] += 1
         if outcome not in entry["outcomes"]:
             entry["outcomes"].append(outcome)
+
+
+SECRET_SCANS: dict[str, int] = {}
+
+
+def scan_for_secrets(text: str, where: str, *extra: str) -> None:
+    """assert_no_secrets, counted per kind of output for the figures (only scans that passed count)."""
+    assert_no_secrets(text, *extra)
+    SECRET_SCANS[where] = SECRET_SCANS.get(where, 0) + 1
 
 
 def check_output_for_secrets(capsys: pytest.CaptureFixture[str], *extra: str) -> str:
     """Read (and so consume) what was printed so far, fail on a secret, return it for further checks."""
     captured = capsys.readouterr()
     text = captured.out + captured.err
-    assert_no_secrets(text, *extra)
+    scan_for_secrets(text, "logs (stdout/stderr)", *extra)
     return text
 
 
@@ -75,6 +88,7 @@ class ReportPipeline:
         self.workflow = workflow
         self.emulator = emulator
         self.lambda_context = lambda_context
+        self.requested: list[str] = []
         self.creator = load_handler("report_creator")
         self.processor = load_handler("notifications_processor", STATE_MACHINE_ARN=workflow.state_machine_arn)
         from spapi.report_records import ReportRecords
@@ -90,8 +104,10 @@ class ReportPipeline:
         }
         response = self.creator.handler(api_events.api_event("POST", "/reports", body), self.lambda_context)
         assert response["statusCode"] == 202, response["body"]
-        assert_no_secrets(response["body"])
-        return json.loads(response["body"])["reportId"]
+        scan_for_secrets(response["body"], "API answers")
+        report_id = json.loads(response["body"])["reportId"]
+        self.requested.append(report_id)
+        return report_id
 
     def notification_bodies(self, report_id: str) -> list[str]:
         bodies = [
@@ -119,6 +135,22 @@ class ReportPipeline:
         (execution,) = self.executions_of(report_id)
         return self.workflow.wait(execution["executionArn"], timeout=120)
 
+    def lost_reports(self) -> int:
+        """Reports requested through this pipeline that ended with neither their object stored (DONE) nor a
+        recorded failure reason (FAILED) nor CANCELLED, or without exactly one email."""
+        lost = 0
+        stored = set(self.stored_objects())
+        for report_id in self.requested:
+            record = self.records.get(report_id)
+            ended = record is not None and (
+                (record.status is ReportStatus.DONE and record.s3_key in stored)
+                or (record.status is ReportStatus.FAILED and bool(record.failure_reason))
+                or record.status is ReportStatus.CANCELLED
+            )
+            if not ended or len(self.emails_about(report_id)) != 1:
+                lost += 1
+        return lost
+
     def emails_about(self, report_id: str) -> list[dict]:
         return [email for email in self.workflow.emails() if report_id in email["message"]]
 
@@ -139,7 +171,7 @@ class ReportPipeline:
 
     def assert_no_secret_in_history(self, execution: dict) -> None:
         history = json.dumps(self.workflow.history(execution["executionArn"]), default=str)
-        assert_no_secrets(history + json.dumps(execution, default=str))
+        scan_for_secrets(history + json.dumps(execution, default=str), "execution histories")
         assert "/documents/" not in history  # no document URL, signed or not
 
 

@@ -97,6 +97,7 @@ def test_s3_part_failing_transiently_is_retried_and_the_report_stored_whole(
         attack="AWS fault: S3 UploadPart 500 twice mid-upload",
         cases=len(failures),
         outcome="retried by the SDK; object stored whole; 1 'ready' email",
+        lost=pipeline.lost_reports(),
     )
 
 
@@ -122,6 +123,7 @@ def test_s3_failing_halfway_for_good_aborts_the_upload_and_records_the_failure(
         attack="AWS fault: S3 UploadPart 500 on every try of part 2",
         cases=len(failures),
         outcome="upload aborted, no partial object, FAILED + 1 'failed' email",
+        lost=pipeline.lost_reports(),
     )
 
 
@@ -143,6 +145,7 @@ def test_kms_decrypt_denied_in_the_workflow_is_a_recorded_failure(report_pipelin
         attack="AWS fault: KMS Decrypt denied (token read in the workflow)",
         cases=1,
         outcome="FAILED (AccessDeniedException) + 1 'failed' email",
+        lost=pipeline.lost_reports(),
     )
 
 
@@ -175,6 +178,7 @@ def test_kms_decrypt_denied_at_the_api_answers_500_without_writing_or_calling_sp
         attack="AWS fault: KMS Decrypt denied at POST /reports",
         cases=1,
         outcome="500 InternalError (no detail); no record, no SP-API call",
+        lost=None,
     )
 
 
@@ -206,6 +210,7 @@ def test_report_finishing_while_its_notification_is_processed_starts_nothing(
         attack="AWS fault: DynamoDB conditional update refused (record finished concurrently)",
         cases=1,
         outcome="notification settled, no second execution, status kept",
+        lost=0 if pipeline.records.get(report_id).is_terminal else 1,
     )
 
 
@@ -228,6 +233,7 @@ def test_sns_publish_failure_is_retried_or_fails_the_execution_loudly(
         assert len(failures) == times and len(pipeline.emails_about(report_id)) == 1
         assert record.status is ReportStatus.DONE
         outcome = "retried by the workflow; 1 'ready' email"
+        lost = pipeline.lost_reports()
     else:
         # No email can be sent: the execution fails (ExecutionsFailed alarm, see the least-privilege and
         # alarm tests) instead of claiming an outcome nobody was told about.
@@ -235,6 +241,8 @@ def test_sns_publish_failure_is_retried_or_fails_the_execution_loudly(
         assert pipeline.emails_about(report_id) == []
         assert record.status is not ReportStatus.DONE and not record.notified_at
         outcome = "execution FAILED (ExecutionsFailed alarm); report kept in S3, not marked notified"
+        # Not lost: the object is stored and the failed execution raises the alarm.
+        lost = 0 if execution["status"] == "FAILED" and pipeline.stored_objects() else 1
     pipeline.assert_no_secret_in_history(execution)
     check_output_for_secrets(capsys)
     attack_results.record(
@@ -242,4 +250,5 @@ def test_sns_publish_failure_is_retried_or_fails_the_execution_loudly(
         attack=f"AWS fault: SNS Publish fails {'twice' if times else 'always'}",
         cases=len(failures),
         outcome=outcome,
+        lost=lost,
     )

@@ -31,9 +31,10 @@ from reliability_support import (
     check_output_for_secrets,
     notification_messages,
     planned_resource,
+    scan_for_secrets,
 )
 
-from canaries import SELLER_ID, assert_no_secrets
+from canaries import SELLER_ID
 from sp_reports_local import LocalAws
 from spapi.report_records import ReportStatus
 
@@ -91,6 +92,7 @@ def test_ten_deliveries_of_one_notification_give_one_execution_one_object_one_em
         attack="Duplicates: one notification delivered 10 times (5 concurrently, 5 spread over time)",
         cases=len(answers),
         outcome="1 execution, 1 S3 object, 1 email",
+        lost=pipeline.lost_reports(),
     )
 
 
@@ -256,11 +258,12 @@ def test_poison_message_reaches_the_dlq_after_max_receive_count_and_raises_the_a
         attributes = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["All"])["Attributes"]
         assert attributes["ApproximateNumberOfMessages"] == "0"
         assert attributes["ApproximateNumberOfMessagesNotVisible"] == "0"
-        assert_no_secrets(json.dumps(messages))
+        scan_for_secrets(json.dumps(messages), "dead-lettered messages")
     check_output_for_secrets(capsys)
     attack_results.record(
         "4-poison",
         attack=f"Poison: a notification failing on every receive (maxReceiveCount {max_receive_count}, plan)",
         cases=1,
         outcome="in the DLQ after maxReceiveCount; DLQ alarm evaluates to ALARM; batch-mate processed once",
+        lost=2 - len(executions) - len(messages),
     )

@@ -112,6 +112,7 @@ def test_identity_policies_allow_no_wildcard_outside_the_allow_list(terraform_pl
         attack="Least privilege: wildcard actions/resources in every planned IAM policy",
         cases=pairs,
         outcome=f"0 outside the {len(WILDCARD_ALLOW_LIST)}-entry allow-list",
+        lost=None,
     )
 
 
@@ -169,6 +170,7 @@ def test_only_token_storage_encrypts_and_only_readers_decrypt_refresh_tokens(ter
         attack="Least privilege: who may encrypt/decrypt refresh tokens (IAM policies and the key policy)",
         cases=len(policies) + len(key_policy["Statement"]),
         outcome="Encrypt: token_storage only; Decrypt: subscriber, creator, storer only",
+        lost=None,
     )
 
 
@@ -276,6 +278,7 @@ def test_bucket_policy_denies_plain_http_and_puts_not_encrypted_with_the_bucket_
         attack="Least privilege: reports bucket policy (evaluated requests)",
         cases=len(cases),
         outcome="plain HTTP, SSE-S3 and foreign-key puts denied; default SSE-KMS; public access blocked",
+        lost=None,
     )
 
 
@@ -326,6 +329,7 @@ def test_queue_lets_only_spapi_send_and_denies_plain_http(terraform_plan, attack
         attack="Least privilege: notifications queue and topic policies (evaluated requests)",
         cases=len(cases) + 2,
         outcome="only SP-API's account may send; plain HTTP denied; no foreign publisher",
+        lost=None,
     )
 
 
@@ -346,4 +350,5 @@ def test_failed_executions_raise_the_planned_alarm(terraform_plan, attack_result
         attack="Alarm: ExecutionsFailed (Sum > 0) on the state machine",
         cases=1,
         outcome="one FAILED execution is enough to alarm",
+        lost=None,
     )

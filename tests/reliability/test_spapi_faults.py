@@ -13,7 +13,13 @@ from dataclasses import dataclass
 
 import boto3
 import pytest
-from reliability_support import DOCUMENT, REPORT_TYPE, ReportPipeline, check_output_for_secrets
+from reliability_support import (
+    DOCUMENT,
+    REPORT_TYPE,
+    ReportPipeline,
+    check_output_for_secrets,
+    scan_for_secrets,
+)
 
 from canaries import REFRESH_TOKEN, SELLER_ID
 from spapi.report_records import ReportStatus
@@ -105,7 +111,7 @@ FAULTS = [
         "LWA down (500) for good",
         lambda p: p.emulator.lwa_down(500, times=None),
         ReportStatus.FAILED,
-        "LwaUnavailableError",
+        ("LwaUnavailableError",),
     ),
 ]
 
@@ -135,6 +141,7 @@ def test_spapi_fault_ends_in_success_or_one_recorded_failure(fault, report_pipel
         assert error_name in fault.failure_errors, record.failure_reason
         assert emails[0]["subject"] == f"SP-API report {REPORT_TYPE} failed"
         assert error_name in emails[0]["message"]
+        scan_for_secrets(record.failure_reason + emails[0]["message"], "failure reasons and 'failed' emails")
         assert key not in pipeline.stored_objects()
     assert pipeline.open_uploads() == []
     pipeline.assert_no_secret_in_history(execution)
@@ -148,6 +155,7 @@ def test_spapi_fault_ends_in_success_or_one_recorded_failure(fault, report_pipel
             if fault.ends is ReportStatus.DONE
             else f"FAILED ({' or '.join(fault.failure_errors)}), 1 'failed' email"
         ),
+        lost=pipeline.lost_reports(),
     )
 
 
@@ -183,4 +191,5 @@ def test_create_report_throttled_at_the_door_answers_429_and_records_nothing(
         attack="SP-API fault: createReport rate limit (set_rate) at POST /reports",
         cases=len(answers),
         outcome="429 with Retry-After to the caller; nothing recorded",
+        lost=sum("Retry-After" not in answer["headers"] for answer in answers[1:]),
     )
