@@ -341,7 +341,7 @@ def terraform_table(results: Results) -> str:
                 str(batch.batch_size),
                 str(current.batch_size) if current.batch_size else "not found",
                 f"handler's per-invocation overhead {batch.overhead_seconds * 1000:.1f} ms, a message "
-                f"{batch.message_seconds * 1000:.1f} ms: {batch.overhead_share:.1%} of a batch of "
+                f"{batch.message_seconds * 1000:.1f} ms: {batch.overhead_share:.2%} of a batch of "
                 f"{batch.batch_size}; above 10 needs a ≥ 1 s batching window",
             ),
         ],
