@@ -302,6 +302,8 @@ def main(argv: list[str] | None = None) -> int:
         "--package-dir", type=Path, default=REPO_ROOT / ".build" / "lambda", help="default: .build/lambda"
     )
     args = parser.parse_args(argv)
+    # Ctrl-C must shut down cleanly even when the demo was started with SIGINT ignored (a background job).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, _raise_interrupted)
     return run_demo(args.state_dir, args.package_dir)
 
