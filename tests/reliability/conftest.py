@@ -76,35 +76,47 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if not _RESULTS.rows:
         return
-    if SECRET_SCANS:
-        _RESULTS.rows["5-secrets"] = {
-            "attack": "Secrets: canary refresh token and client secret, Atza|/Atzr| tokens, presigned URL"
-            " signatures, searched in every output above",
-            "cases": sum(SECRET_SCANS.values()),
-            "outcomes": [
-                "0 found in " + ", ".join(f"{n} {where}" for where, n in sorted(SECRET_SCANS.items()))
-            ],
-            "lost": None,
-            "tests": 0,
-        }
-    # A partial run (one file, -k) updates its own rows and keeps the others from the last full run.
-    previous = {}
+    previous: dict = {}
     if RESULTS_PATH.is_file():
         try:
-            previous = json.loads(RESULTS_PATH.read_text(encoding="utf-8")).get("rows", {})
-        except (json.JSONDecodeError, AttributeError):
+            previous = json.loads(RESULTS_PATH.read_text(encoding="utf-8"))
+        except json.JSONDecodeError:
             previous = {}
-    previous.update(_RESULTS.rows)
-    run = {
-        "tests_passed": _RUN["passed"],
-        "tests_failed": _RUN["failed"],
-        "tests_skipped": _RUN["skipped"],
-        "seconds": round(_RUN["seconds"]),
-    }
+    previous_rows = previous.get("rows", {})
+    complete = set(previous_rows) - {SECRETS_ROW} <= set(_RESULTS.rows)
+    if complete:
+        # Every attack ran: these figures replace the last ones, secret scans and run totals included.
+        rows = dict(_RESULTS.rows)
+        if SECRET_SCANS:
+            rows[SECRETS_ROW] = _secrets_row()
+        last_run = {
+            "tests_passed": _RUN["passed"],
+            "tests_failed": _RUN["failed"],
+            "tests_skipped": _RUN["skipped"],
+            "seconds": round(_RUN["seconds"]),
+        }
+    else:
+        # A partial run (one file, -k) updates its own rows; the totals stay those of the last full run.
+        rows = {**previous_rows, **_RESULTS.rows}
+        last_run = previous.get("last_run")
     RESULTS_PATH.parent.mkdir(parents=True, exist_ok=True)
     RESULTS_PATH.write_text(
-        json.dumps({"rows": previous, "last_run": run}, indent=1, sort_keys=True) + "\n", encoding="utf-8"
+        json.dumps({"rows": rows, "last_run": last_run}, indent=1, sort_keys=True) + "\n", encoding="utf-8"
     )
+
+
+SECRETS_ROW = "5-secrets"
+
+
+def _secrets_row() -> dict:
+    return {
+        "attack": "Secrets: canary refresh token and client secret, Atza|/Atzr| tokens, presigned URL"
+        " signatures, searched in every output above",
+        "cases": sum(SECRET_SCANS.values()),
+        "outcomes": ["0 found in " + ", ".join(f"{n} {kind}" for kind, n in sorted(SECRET_SCANS.items()))],
+        "lost": None,
+        "tests": 0,
+    }
 
 
 # -- secrets ---------------------------------------------------------------------------------------------

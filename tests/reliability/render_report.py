@@ -95,7 +95,7 @@ def render(results: dict) -> str:
     total = sum(row["cases"] for row in rows.values())
     lost = sum(row["lost"] or 0 for row in rows.values())
     lines.append(f"| **Total** | **{total:,}** | | **{lost}** |")
-    run = results.get("last_run")
+    run = results.get("last_run") or {}
     if run:
         lines.append("")
         lines.append(
