@@ -74,7 +74,8 @@ APPROACH = """
   must match a six-entry commented allow-list (X-Ray, vended log delivery, own log streams, own function
   versions, the `{reportId}` path parameter, objects of the reports bucket). The bucket, queue and topic
   policies are evaluated for concrete requests (plain HTTP, SSE-S3 or foreign-key puts, foreign
-  senders). These tests skip with a reason only when the terraform binary is absent.
+  senders). These tests, and the poison test (which reads the plan), skip with a reason only when
+  the terraform binary is absent.
 """
 
 
