@@ -49,8 +49,8 @@ demo: venv tf-config package
 test: lint test-python tf-check checkov
 
 lint: venv
-	$(VENV)/bin/ruff check src tests scripts
-	$(VENV)/bin/ruff format --check src tests scripts
+	$(VENV)/bin/ruff check src tests scripts benchmarks
+	$(VENV)/bin/ruff format --check src tests scripts benchmarks
 
 test-python: venv tf-config package
 	$(PY) -m pytest
