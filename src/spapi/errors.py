@@ -114,6 +114,17 @@ class SpApiTimeoutError(SpApiError):
     """Connection errors or timeouts outlasted our retries (status is None)."""
 
 
+class ReportStorageError(Exception):
+    """S3 failed in a way that may pass (5xx, throttling, a dropped connection) while storing a report.
+
+    The workflow's Retry matches this name; permanent refusals (AccessDenied, a wrong key) stay botocore's
+    `ClientError` and go straight to Catch. S3 error messages carry no secrets; `redact` guards anyway.
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(redact(message))
+
+
 class ReportDocumentError(Exception):
     """A report document could not be downloaded completely (truncated gzip, short body, host errors).
 

@@ -10,15 +10,55 @@ rewrites nothing.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from botocore.exceptions import ClientError
+from botocore.exceptions import ConnectionError as BotoConnectionError
+
+from spapi.errors import ReportStorageError
 
 MIN_PART_SIZE = 5 * 1024 * 1024  # S3's minimum for every part but the last
 DEFAULT_PART_SIZE = 8 * 1024 * 1024
 MAX_PARTS = 10_000  # S3's limit; with 8 MiB parts that is about 78 GiB, far beyond any SP-API report
+
+
+# S3 answers worth another try once the SDK's own retries are spent: the workflow retries these by name.
+_TRANSIENT_S3_CODES = frozenset({"InternalError", "ServiceUnavailable", "SlowDown", "RequestTimeout"})
+
+
+@contextmanager
+def _transient_s3_failures_named() -> Iterator[None]:
+    try:
+        yield
+    except ClientError as exc:
+        error = exc.response.get("Error", {})
+        status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0)
+        if status >= 500 or error.get("Code") in _TRANSIENT_S3_CODES:
+            operation = getattr(exc, "operation_name", "request")
+            raise ReportStorageError(f"S3 {operation} failed: {error.get('Code')} (HTTP {status})") from exc
+        raise
+    except (BotoConnectionError, ConnectionError) as exc:
+        raise ReportStorageError(f"S3 connection failed: {type(exc).__name__}: {exc}") from exc
+
+
+class _NamedFailuresS3:
+    """The S3 client with its transient failures raised as `ReportStorageError`. Only S3's own calls are
+    wrapped: a failure of the document download (the chunk iterator) keeps its own type."""
+
+    def __init__(self, s3_client: Any) -> None:
+        self._s3 = s3_client
+
+    def __getattr__(self, name: str) -> Any:
+        method = getattr(self._s3, name)
+
+        def call(**kwargs: Any) -> Any:
+            with _transient_s3_failures_named():
+                return method(**kwargs)
+
+        return call
 
 
 @dataclass(frozen=True)
@@ -90,10 +130,26 @@ def store_report_document(
 ) -> StoredObject:
     """Write `chunks` to s3://bucket/key unless an object is already there.
 
-    `chunks` is consumed lazily; nothing is fetched when the object already exists.
+    `chunks` is consumed lazily; nothing is fetched when the object already exists. Transient S3 failures
+    surface as `ReportStorageError` (after the multipart upload was aborted), so the workflow retries them.
     """
     if part_size < MIN_PART_SIZE:
         raise ValueError(f"part_size must be at least {MIN_PART_SIZE} bytes (S3's minimum part size)")
+    return _store(
+        chunks, _NamedFailuresS3(s3_client), bucket, key, metadata, part_size, kms_key_id, content_type
+    )
+
+
+def _store(
+    chunks: Iterable[bytes],
+    s3_client: Any,
+    bucket: str,
+    key: str,
+    metadata: Mapping[str, str],
+    part_size: int,
+    kms_key_id: str | None,
+    content_type: str | None,
+) -> StoredObject:
     existing_size = existing_object_size(s3_client, bucket, key)
     if existing_size is not None:
         return StoredObject(bucket=bucket, key=key, size=existing_size, already_existed=True)

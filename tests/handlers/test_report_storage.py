@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 
 from spapi.report_storage import (
     MIN_PART_SIZE,
+    ReportStorageError,
     document_extension,
     error_document_key,
     report_key,
@@ -153,3 +155,44 @@ def test_key_extension_follows_the_report_type(report_type, extension):
 
 def test_error_document_key_sits_beside_the_report():
     assert error_document_key("S1", "GET_X", "R9") == "S1/GET_X/R9/error.json"
+
+
+def _client_error(code: str, status: int, operation: str = "UploadPart") -> ClientError:
+    return ClientError(
+        {"Error": {"Code": code, "Message": "m"}, "ResponseMetadata": {"HTTPStatusCode": status}}, operation
+    )
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [_client_error("InternalError", 500), _client_error("SlowDown", 503), ConnectionResetError("reset")],
+    ids=["500", "slow-down", "connection-reset"],
+)
+def test_transient_s3_failures_abort_the_upload_and_surface_as_report_storage_error(resources, failure):
+    s3 = _s3()
+    real_upload_part = s3.upload_part
+
+    def upload_part_failing_on_part_two(**kwargs):
+        if kwargs["PartNumber"] == 2:
+            raise failure
+        return real_upload_part(**kwargs)
+
+    s3.upload_part = upload_part_failing_on_part_two
+    with pytest.raises(ReportStorageError) as raised:
+        store_report_document(_chunks(2 * PART + 1), s3, resources.bucket, "k/report.tsv", METADATA, PART)
+    assert raised.value.__cause__ is failure  # the original stays attached for the logs
+    assert s3.list_multipart_uploads(Bucket=resources.bucket).get("Uploads", []) == []
+    assert s3.list_objects_v2(Bucket=resources.bucket).get("KeyCount") == 0
+
+
+def test_permanent_s3_refusal_stays_a_client_error_so_the_workflow_does_not_retry_it(resources):
+    s3 = _s3()
+
+    def refuse(**kwargs):
+        raise _client_error("AccessDenied", 403, "PutObject")
+
+    s3.put_object = refuse
+    with pytest.raises(ClientError) as raised:
+        store_report_document([b"small"], s3, resources.bucket, "k/report.tsv", METADATA, PART)
+    assert not isinstance(raised.value, ReportStorageError)
+    assert raised.value.response["Error"]["Code"] == "AccessDenied"

@@ -9,6 +9,7 @@ import re
 import boto3
 import pytest
 import requests
+from botocore.exceptions import ClientError
 
 from canaries import REFRESH_TOKEN, SELLER_ID, assert_no_secrets
 from spapi.report_records import ReportRecords, ReportStatus
@@ -308,6 +309,45 @@ def test_store_failure_halfway_through_a_multipart_upload_leaves_no_object_and_n
     assert boto3.client("s3").list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []
     record = pipeline.records.get(report_id)
     assert record.status is ReportStatus.FAILED and "ConnectionResetError" in record.failure_reason
+
+
+def test_s3_failing_beyond_the_sdk_retries_is_retried_by_the_workflow_and_stored_whole(
+    pipeline, workflow, spapi_emulator, monkeypatch
+):
+    big_document = DOCUMENT * 160  # about 12 MiB: three 5 MiB parts
+    report_id = pipeline.request_report()
+    spapi_emulator.finish_report(report_id, "DONE", big_document)
+    s3 = workflow.storer.s3
+    real_upload_part = s3.upload_part
+    failed = []
+
+    def upload_part_failing_once_on_part_two(**kwargs):
+        if kwargs["PartNumber"] == 2 and not failed:
+            failed.append(kwargs["PartNumber"])
+            raise ClientError(
+                {"Error": {"Code": "InternalError"}, "ResponseMetadata": {"HTTPStatusCode": 500}},
+                "UploadPart",
+            )
+        return real_upload_part(**kwargs)
+
+    monkeypatch.setattr(s3, "upload_part", upload_part_failing_once_on_part_two)
+    (execution_arn,) = pipeline.deliver_notifications(report_id)
+    execution = workflow.wait(execution_arn)
+    assert execution["status"] == "SUCCEEDED"
+    errors = [
+        e["lambdaFunctionFailedEventDetails"]["error"]
+        for e in workflow.history(execution_arn)
+        if e["type"] == "LambdaFunctionFailed"
+    ]
+    assert errors == ["ReportStorageError"]
+    assert workflow.retry_sleeps == [5]  # IntervalSeconds 5 of the SP-API/S3 transient retrier
+    bucket = workflow.resources.bucket
+    (stored,) = boto3.client("s3").list_objects_v2(Bucket=bucket)["Contents"]
+    body = boto3.client("s3").get_object(Bucket=bucket, Key=stored["Key"])["Body"].read()
+    assert body == big_document
+    assert boto3.client("s3").list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []
+    assert pipeline.records.get(report_id).status is ReportStatus.DONE
+    assert len(workflow.emails()) == 1
 
 
 def test_truncated_document_download_is_retried_then_caught(pipeline, workflow, spapi_emulator):
