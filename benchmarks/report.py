@@ -380,9 +380,9 @@ def findings(results: Results) -> str:
         xray = [dict(t.offenders).get("aws_xray_sdk", 0.0) * 1000 for t in handlers]
         notes.append(
             f"- Cold start: `aws_xray_sdk` costs {min(xray):.0f}-{max(xray):.0f} ms of self time in every "
-            "handler (its recorder creates two botocore clients at import), and it is missing from the "
-            "zips, so `Tracer()` fails on Lambda as packaged today. Creating the boto3 clients at module "
-            "level and compiling the zip's sources (no `.pyc` in the zips) make up most of the rest."
+            "handler (its recorder creates two botocore clients at import). Creating the boto3 clients at "
+            "module level and compiling the zip's sources (no `.pyc` in the zips: bytecode would have to "
+            "come from the runtime's Python 3.13, which this machine lacks) make up most of the rest."
         )
     seen = sum(run.throttled_seen for run in results.rate_limits)
     if seen and not any(run.surfaced for run in results.rate_limits):
@@ -484,11 +484,10 @@ package from one `-X importtime` run
 
 {cold_start_table(results)}
 
-"imports from zip + runtime alone: no" means the handler fails to import with only its zip and the
-runtime's packages: Powertools' `Tracer()` imports `aws_xray_sdk`, which `aws-lambda-powertools` installs only
-with its `tracer` extra, and the Lambda Python runtime does not provide. The timings above were taken with
-`aws_xray_sdk` and `wrapt` beside the runtime packages (what `aws-lambda-powertools[tracer]` would ship);
-`aws_xray_sdk.core` creates two botocore clients at import, hence its place among the offenders.
+"imports from zip + runtime alone" checks the handler imports with only its zip and the runtime's packages.
+The first run of this benchmark found it failing everywhere: Powertools' `Tracer()` imports `aws_xray_sdk`,
+which `aws-lambda-powertools` installs only with its `tracer` extra; the zips now ship that extra (and a test
+keeps it so). `aws_xray_sdk.core` creates two botocore clients at import, hence its place among the offenders.
 
 ## 3. Token economy
 
