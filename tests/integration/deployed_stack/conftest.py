@@ -1,7 +1,7 @@
 """The deployed stack, once for the whole package: the demo's code applies the real root module to local AWS.
 
-Fixtures are package-scoped, not session-scoped: only one LocalAws may run per process, and the tests of
-``tests/local`` (collected after this package) start their own.
+Fixtures are package-scoped (this package), not session-scoped: only one LocalAws may run per process,
+and the tests collected after this directory (``tests/local``, the fast ones next to it) start their own.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from stack_test_helpers import DONE_REPORT_TYPE, MARKETPLACE_ID, REGION_CODE, FinishedReport
 
 from canaries import CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN, SELLER_ID
 from sp_reports_client import SpReportsClient
@@ -26,6 +25,8 @@ from sp_reports_local.stack import (
     LocalDeployment,
     Seller,
 )
+
+from .stack_test_helpers import DONE_REPORT_TYPE, MARKETPLACE_ID, REGION_CODE, FinishedReport
 
 DEFAULT_PROVIDER_MIRROR = Path("/opt/tf-plugins")
 

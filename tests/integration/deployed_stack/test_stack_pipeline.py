@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import pytest
 import requests
-from stack_test_helpers import DONE_REPORT_TYPE, MARKETPLACE_ID, FinishedReport, execution_of
 
 from canaries import REFRESH_TOKEN, SELLER_ID, assert_no_secrets
 from sp_reports_local import published_messages
 from sp_reports_local.stack import LocalDeployment
+
+from .stack_test_helpers import DONE_REPORT_TYPE, MARKETPLACE_ID, FinishedReport, execution_of
 
 pytestmark = pytest.mark.integration
 

@@ -6,10 +6,11 @@ import json
 
 import pytest
 import requests
-from stack_test_helpers import MARKETPLACE_ID, REGION_CODE, execution_of
 
 from canaries import SELLER_ID
 from sp_reports_local import published_messages
+
+from .stack_test_helpers import MARKETPLACE_ID, REGION_CODE, execution_of
 
 pytestmark = pytest.mark.integration
 
