@@ -20,6 +20,7 @@ import argparse
 import re
 import signal
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -159,7 +160,8 @@ def run_demo(state_dir: Path, package_dir: Path, out: TextIO = sys.stdout) -> in
         print(f"\ndemo failed during: {timer.current}\n{error}", file=sys.stderr, flush=True)
     finally:
         stop_started = time.monotonic()
-        deployment.stop()
+        with _interrupts_deferred():
+            deployment.stop()
         print(f"{time.monotonic() - stop_started:7.1f} s  stopped local AWS and the emulator", file=out)
     if exit_code == 0:
         print(f"\ndemo finished in {timer.total:.0f} s: every step passed", file=out, flush=True)
@@ -288,6 +290,20 @@ def _shown(path: Path) -> str:
         return str(path.resolve().relative_to(Path.cwd()))
     except ValueError:
         return str(path)
+
+
+@contextmanager
+def _interrupts_deferred() -> Iterator[None]:
+    """Shutdown takes a few seconds; a second Ctrl-C then would leave workers and servers behind."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {sig: signal.signal(sig, signal.SIG_IGN) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def _raise_interrupted(signum: int, _frame: FrameType | None) -> Any:
