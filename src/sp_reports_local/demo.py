@@ -32,6 +32,7 @@ from typing import Any, TextIO
 import requests
 
 from sp_reports_client import Report, SpReportsClient, SpReportsError
+from spapi_emulator import ModelsNotFoundError
 
 from .sns_messages import published_messages
 from .stack import REPO_ROOT, DeploymentError, DeploymentSettings, LocalDeployment
@@ -155,9 +156,18 @@ def run_demo(state_dir: Path, package_dir: Path, out: TextIO = sys.stdout) -> in
         _clear_progress(out)
         print(f"\ninterrupted during: {timer.current or 'shutdown'}; shutting down", file=out, flush=True)
         exit_code = 130
-    except (DeploymentError, SpReportsError, DemoFailed, requests.RequestException) as error:
+    except (DeploymentError, SpReportsError, DemoFailed, ModelsNotFoundError) as error:
         _clear_progress(out)
+        out.flush()
         print(f"\ndemo failed during: {timer.current}\n{error}", file=sys.stderr, flush=True)
+    except Exception as error:  # anything else still ends in a clean shutdown and a one-line reason
+        _clear_progress(out)
+        out.flush()
+        print(
+            f"\ndemo failed during: {timer.current}\n{type(error).__name__}: {error}",
+            file=sys.stderr,
+            flush=True,
+        )
     finally:
         stop_started = time.monotonic()
         with _interrupts_deferred():
