@@ -50,8 +50,11 @@ FUNCTIONS = (
     "report_storer",
     "report_notifier",
 )
-# Not needed to apply the root module (and the tests' .terraform dirs would be large to copy).
-_NOT_COPIED = shutil.ignore_patterns(".terraform", "*.tfstate", "*.tfstate.*", "tests", "examples", "*.md")
+# Copied: the root module's own files and its modules. Not copied: a user's state, .terraform, *.tfvars and
+# override files, which would change what the demo deploys (tfvars files outrank our TF_VAR_ settings).
+_MODULES_DIR = "modules"
+_LOCK_FILE = ".terraform.lock.hcl"
+_NOT_COPIED_FROM_MODULES = shutil.ignore_patterns(".terraform", "*.tfstate", "*.tfstate.*", "tests", "*.md")
 
 
 class DeploymentError(RuntimeError):
@@ -150,6 +153,27 @@ def terraform_cli_env(base: Mapping[str, str], plugin_cache: Path = DEFAULT_PLUG
         )
         env["TF_CLI_CONFIG_FILE"] = str(config)
     return env
+
+
+def copy_root_module(source: Path, destination: Path) -> None:
+    """Replace ``destination``'s copy of the root module with ``source``'s, keeping its ``.terraform``."""
+    destination.mkdir(parents=True, exist_ok=True)
+    for entry in destination.iterdir():
+        if entry.name == ".terraform":
+            continue  # providers and modules from an earlier run: init reuses them
+        if entry.is_dir():
+            shutil.rmtree(entry)
+        else:
+            entry.unlink()
+    for path in [*source.glob("*.tf"), source / _LOCK_FILE]:
+        if path.is_file() and not _is_override(path.name):
+            shutil.copy2(path, destination / path.name)
+    shutil.copytree(source / _MODULES_DIR, destination / _MODULES_DIR, ignore=_NOT_COPIED_FROM_MODULES)
+
+
+def _is_override(file_name: str) -> bool:
+    stem = file_name.removesuffix(".tf")
+    return stem == "override" or stem.endswith("_override")
 
 
 class SqsNotificationSink:
@@ -316,17 +340,7 @@ class LocalDeployment:
 
     def _prepare_working_dir(self) -> None:
         aws, _ = self._running()
-        self.working_dir.mkdir(parents=True, exist_ok=True)
-        for entry in self.working_dir.iterdir():
-            if entry.name == ".terraform":
-                continue  # providers and modules from an earlier run: init reuses them
-            if entry.is_dir():
-                shutil.rmtree(entry)
-            else:
-                entry.unlink()
-        shutil.copytree(
-            self.settings.terraform_source, self.working_dir, ignore=_NOT_COPIED, dirs_exist_ok=True
-        )
+        copy_root_module(self.settings.terraform_source, self.working_dir)
         write_provider_override(self.working_dir, aws.endpoint_url)
 
     # -- using the stack --------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from sp_reports_local.stack import (
     LocalDeployment,
     SqsNotificationSink,
     StackOutputs,
+    copy_root_module,
     terraform_cli_env,
 )
 
@@ -122,3 +123,27 @@ def test_notification_sink_sends_to_the_queue_named_by_the_destination_arn():
         assert [message["Body"] for message in messages] == ['{"n": 1}']
         with pytest.raises(ValueError, match="not an SQS queue ARN"):
             sink("arn:aws:sns:eu-west-1:123456789012:topic", "{}")
+
+
+def test_root_module_copy_leaves_out_user_state_tfvars_and_overrides_but_keeps_providers(tmp_path):
+    source = tmp_path / "terraform"
+    (source / "modules" / "api" / ".terraform").mkdir(parents=True)
+    (source / "modules" / "api" / "main.tf").write_text("# module")
+    for name in ("main.tf", ".terraform.lock.hcl", "terraform.tfvars", "terraform.tfstate", "my_override.tf"):
+        (source / name).write_text(name)
+    destination = tmp_path / "state" / "terraform"
+    (destination / ".terraform").mkdir(parents=True)
+    (destination / ".terraform" / "providers").write_text("kept")
+    (destination / "stale.tf").write_text("from an earlier run")
+
+    copy_root_module(source, destination)
+
+    assert sorted(path.name for path in destination.iterdir()) == [
+        ".terraform",
+        ".terraform.lock.hcl",
+        "main.tf",
+        "modules",
+    ]
+    assert (destination / ".terraform" / "providers").read_text() == "kept"
+    assert (destination / "modules" / "api" / "main.tf").read_text() == "# module"
+    assert not (destination / "modules" / "api" / ".terraform").exists()
