@@ -244,6 +244,8 @@ def test_bucket_policy_denies_plain_http_and_puts_not_encrypted_with_the_bucket_
             },
             "DENY",
         ),
+        # No encryption header: an UploadPart, or a put that relies on the bucket's default encryption.
+        "PutObject without encryption headers (UploadPart) over TLS": ("s3:PutObject", tls, "IMPLICIT_DENY"),
         # Left to the role's own policy (no Deny): TLS, the bucket's key.
         "PutObject with the bucket key over TLS": (
             "s3:PutObject",

@@ -159,13 +159,14 @@ resource "aws_s3_bucket_policy" "reports" {
       },
       {
         # Uploads without an encryption header get the bucket default (this key); one that asks for anything
-        # else is refused.
+        # else is refused. StringNotEquals, not ...IfExists: UploadPart requests (also s3:PutObject) carry no
+        # encryption header, and an IfExists Deny would refuse every part of a multipart upload.
         Sid       = "DenyUploadsNotEncryptedWithTheBucketKey"
         Effect    = "Deny"
         Principal = "*" # a Deny for everyone
         Action    = "s3:PutObject"
         Resource  = "${aws_s3_bucket.reports.arn}/*"
-        Condition = { StringNotEqualsIfExists = { "s3:x-amz-server-side-encryption" = "aws:kms" } }
+        Condition = { StringNotEquals = { "s3:x-amz-server-side-encryption" = "aws:kms" } }
       },
       {
         Sid       = "DenyUploadsWithAnotherKmsKey"
@@ -173,7 +174,7 @@ resource "aws_s3_bucket_policy" "reports" {
         Principal = "*" # a Deny for everyone
         Action    = "s3:PutObject"
         Resource  = "${aws_s3_bucket.reports.arn}/*"
-        Condition = { StringNotEqualsIfExists = { "s3:x-amz-server-side-encryption-aws-kms-key-id" = var.kms_key_arn } }
+        Condition = { StringNotEquals = { "s3:x-amz-server-side-encryption-aws-kms-key-id" = var.kms_key_arn } }
       },
     ]
   })

@@ -97,7 +97,7 @@ run "bucket_policy_refuses_plain_http_and_foreign_encryption" {
   assert {
     condition = length([
       for s in jsondecode(aws_s3_bucket_policy.reports.policy).Statement : s
-      if s.Effect == "Deny" && s.Action == "s3:PutObject" && try(s.Condition.StringNotEqualsIfExists["s3:x-amz-server-side-encryption"], "") == "aws:kms"
+      if s.Effect == "Deny" && s.Action == "s3:PutObject" && try(s.Condition.StringNotEquals["s3:x-amz-server-side-encryption"], "") == "aws:kms"
     ]) == 1
     error_message = "The bucket policy must deny uploads that ask for anything but SSE-KMS."
   }
@@ -105,7 +105,7 @@ run "bucket_policy_refuses_plain_http_and_foreign_encryption" {
   assert {
     condition = length([
       for s in jsondecode(aws_s3_bucket_policy.reports.policy).Statement : s
-      if s.Effect == "Deny" && try(s.Condition.StringNotEqualsIfExists["s3:x-amz-server-side-encryption-aws-kms-key-id"], "") == var.kms_key_arn
+      if s.Effect == "Deny" && try(s.Condition.StringNotEquals["s3:x-amz-server-side-encryption-aws-kms-key-id"], "") == var.kms_key_arn
     ]) == 1
     error_message = "The bucket policy must deny uploads encrypted with another key."
   }
