@@ -5,7 +5,8 @@ module with its own test under ``tests/local``:
 
 - ``stepfunctions_ext``: ValidateStateMachineDefinition and ListStateMachineVersions (for the provider);
 - ``drift_fixes``: SQS RedrivePolicy and Lambda LoggingConfig echoed, so a second ``terraform plan`` is clean;
-- ``secure_transport``: bucket policies evaluate ``aws:SecureTransport`` as a TLS request would;
+- ``s3_encryption_conditions`` (+ ``secure_transport``): bucket policies evaluate ``aws:SecureTransport`` as a
+  TLS request would, and ``s3:x-amz-server-side-encryption*`` conditions from the request's headers;
 - ``lambda_executor`` (+ ``lambda_worker``): functions run their zip's handler in warm worker processes;
 - ``sqs_poller``: SQS event source mappings with batches, ReportBatchItemFailures and redrive to the DLQ;
 - ``apigateway_dataplane`` (+ ``execute_api_auth``): REST API Lambda proxy requests with SigV4 and IAM checks.

@@ -41,7 +41,7 @@ from .credentials import ROOT_ACCESS_KEY_ID, ROOT_SECRET_ACCESS_KEY
 from .drift_fixes import drift_fix_patches
 from .lambda_executor import LambdaExecutor
 from .moto_patch import MotoInternalsChanged, PatchSet, require_pinned_moto
-from .secure_transport import secure_transport_patches
+from .s3_encryption_conditions import s3_encryption_condition_patches
 from .sqs_poller import SqsEventSourcePoller
 from .stepfunctions_ext import stepfunctions_patches
 
@@ -130,7 +130,7 @@ class LocalAws:
             self._patches = [
                 stepfunctions_patches(),
                 drift_fix_patches(),
-                secure_transport_patches(),
+                s3_encryption_condition_patches(),  # also resolves aws:SecureTransport
                 self._executor.patches(),
                 self._poller.patches(),
             ]

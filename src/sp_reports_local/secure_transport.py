@@ -10,13 +10,7 @@ others. All other conditions are left to moto, unchanged.
 
 from __future__ import annotations
 
-import json
 from typing import Any
-
-from moto.iam.access_control import IAMPolicy, PermissionResult
-from moto.s3.models import FakeBucket
-
-from .moto_patch import PatchSet
 
 SECURE_TRANSPORT_KEY = "aws:securetransport"
 
@@ -58,15 +52,3 @@ def _as_bools(value: Any) -> set[str]:
 
 def _without_condition(statement: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in statement.items() if key != "Condition"}
-
-
-def secure_transport_patches() -> PatchSet:
-    def get_permission(self: FakeBucket, action: str, resource: str) -> Any:
-        if self.policy is None:
-            return PermissionResult.NEUTRAL
-        resolved = resolve_secure_transport(json.loads(self.policy.decode()))
-        return IAMPolicy(json.dumps(resolved)).is_action_permitted(action, resource)
-
-    patches = PatchSet("secure_transport")
-    patches.replace(FakeBucket, "get_permission", get_permission)
-    return patches

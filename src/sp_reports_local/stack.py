@@ -31,8 +31,6 @@ from sp_reports_client import SpReportsClient
 from spapi_emulator import SpApiEmulator
 
 from .aws import LocalAws
-from .moto_patch import PatchSet
-from .s3_encryption_conditions import s3_encryption_condition_patches
 from .terraform_provider import write_provider_override
 from .terraform_run import LineCallback, TerraformRun, TerraformTimeoutError, run_streaming
 
@@ -222,7 +220,6 @@ class LocalDeployment:
         self.aws: LocalAws | None = None
         self.emulator: SpApiEmulator | None = None
         self.outputs: StackOutputs | None = None
-        self._patches: PatchSet | None = None
         self.working_dir = settings.state_dir.resolve() / "terraform"
 
     # -- lifecycle --------------------------------------------------------------------------------------
@@ -230,9 +227,6 @@ class LocalDeployment:
         self._check_packages()
         try:
             self.aws = LocalAws(region=self.settings.region).start()
-            # Installed over LocalAws's own patches (it replaces the secure_transport hook), removed first.
-            self._patches = s3_encryption_condition_patches()
-            self._patches.install()
             self.emulator = SpApiEmulator(
                 models_dir=self.settings.models_dir, **dict(self.settings.emulator_options)
             ).start()
@@ -249,9 +243,6 @@ class LocalDeployment:
         if self.emulator is not None:
             self.emulator.stop()
             self.emulator = None
-        if self._patches is not None:
-            self._patches.uninstall()
-            self._patches = None
         if self.aws is not None:
             self.aws.stop()
             self.aws = None
