@@ -7,14 +7,15 @@ import importlib
 import importlib.util
 import json
 import sys
-import uuid
 from pathlib import Path
-from types import ModuleType, SimpleNamespace
+from types import ModuleType
 
 import boto3
 import pytest
 
 from canaries import CLIENT_ID, CLIENT_SECRET
+from lambda_testing import import_handler_cold
+from lambda_testing import lambda_context as make_lambda_context
 
 _HERE = Path(__file__).parent
 
@@ -67,26 +68,14 @@ def load_handler(function_environment, monkeypatch):
     """Import `handlers.<name>` afresh (a cold start) with the current environment."""
 
     def load(name: str, **environment: str) -> ModuleType:
-        for variable, value in environment.items():
-            monkeypatch.setenv(variable, value)
-        # A service name of its own per load gives the function a fresh Powertools logger writing to this
-        # test's captured stdout.
-        monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", f"{name}-{uuid.uuid4().hex[:8]}")
-        sys.modules.pop(f"handlers.{name}", None)
-        return importlib.import_module(f"handlers.{name}")
+        return import_handler_cold(name, monkeypatch, **environment)
 
     return load
 
 
 @pytest.fixture
 def lambda_context():
-    return SimpleNamespace(
-        function_name="sp-reports-test",
-        memory_limit_in_mb=256,
-        invoked_function_arn="arn:aws:lambda:us-east-1:123456789012:function:sp-reports-test",
-        aws_request_id=str(uuid.uuid4()),
-        get_remaining_time_in_millis=lambda: 30_000,
-    )
+    return make_lambda_context()
 
 
 @pytest.fixture

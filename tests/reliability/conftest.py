@@ -36,6 +36,7 @@ from reliability_support import (
 )
 
 from canaries import CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN, SELLER_ID
+from lambda_testing import lambda_context as make_lambda_context
 from spapi.ratelimit import RateLimiter
 
 _workflow_fixtures = load_by_path("reliability_workflow_fixtures", TESTS_DIR / "workflow" / "conftest.py")
@@ -138,13 +139,7 @@ def no_secret_in_any_log(
 
 @pytest.fixture
 def lambda_context() -> SimpleNamespace:
-    return SimpleNamespace(
-        function_name="sp-reports-reliability",
-        memory_limit_in_mb=256,
-        invoked_function_arn="arn:aws:lambda:us-east-1:123456789012:function:sp-reports-reliability",
-        aws_request_id=str(uuid.uuid4()),
-        get_remaining_time_in_millis=lambda: 30_000,
-    )
+    return make_lambda_context("sp-reports-reliability")
 
 
 @pytest.fixture

@@ -24,6 +24,8 @@ from moto.core.config import default_user_config
 from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
 
 from canaries import CLIENT_ID, CLIENT_SECRET
+from lambda_testing import import_handler_cold
+from lambda_testing import lambda_context as make_lambda_context
 
 _HANDLER_TESTS = Path(__file__).resolve().parents[1] / "handlers"
 
@@ -206,21 +208,11 @@ def load_handler(workflow, monkeypatch):
     """Import another function's handler fresh, in the workflow's environment."""
 
     def load(name: str, **environment: str) -> ModuleType:
-        for variable, value in environment.items():
-            monkeypatch.setenv(variable, value)
-        monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", f"{name}-{uuid.uuid4().hex[:8]}")
-        sys.modules.pop(f"handlers.{name}", None)
-        return importlib.import_module(f"handlers.{name}")
+        return import_handler_cold(name, monkeypatch, **environment)
 
     return load
 
 
 @pytest.fixture
 def lambda_context():
-    return SimpleNamespace(
-        function_name="sp-reports-test",
-        memory_limit_in_mb=256,
-        invoked_function_arn="arn:aws:lambda:us-east-1:123456789012:function:sp-reports-test",
-        aws_request_id=str(uuid.uuid4()),
-        get_remaining_time_in_millis=lambda: 30_000,
-    )
+    return make_lambda_context()
