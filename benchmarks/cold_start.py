@@ -25,16 +25,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from handlers import FUNCTIONS as HANDLERS
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
-HANDLERS = (
-    "token_storage",
-    "notifications_subscriber",
-    "report_creator",
-    "report_status",
-    "notifications_processor",
-    "report_storer",
-    "report_notifier",
-)
 # What every Python Lambda runtime provides (boto3 and what it imports).
 RUNTIME_PACKAGES = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "six.py", "urllib3")
 WITH_BYTECODE = "report_storer"

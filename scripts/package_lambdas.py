@@ -35,17 +35,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import tf_docs
+from handlers import FUNCTIONS
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-FUNCTIONS = (
-    "token_storage",
-    "notifications_subscriber",
-    "report_creator",
-    "report_status",
-    "notifications_processor",
-    "report_storer",
-    "report_notifier",
-)
 # Provided by every Python Lambda runtime; shipping them would only grow the zip.
 RUNTIME_PROVIDED = ("boto3", "botocore", "s3transfer")
 # Extra pins: the runtime's botocore imports the urllib3 we ship.

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import tf_docs
+from handlers import FUNCTIONS
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 TERRAFORM_DIR = REPO_ROOT / "terraform"
@@ -40,15 +41,6 @@ PLUGIN_CACHE = BUILD_DIR / "tf-plugin-cache"
 TEST_PACKAGES = BUILD_DIR / "terraform-test-packages"
 MOCKS_DIR = TERRAFORM_DIR / "tests" / "mocks"
 INIT = ("terraform", "init", "-backend=false", "-input=false", "-no-color")
-FUNCTIONS = (
-    "token_storage",
-    "notifications_subscriber",
-    "report_creator",
-    "report_status",
-    "notifications_processor",
-    "report_storer",
-    "report_notifier",
-)
 
 
 @dataclass

@@ -1,0 +1,15 @@
+"""One module per Lambda function (handler `handlers.<name>.handler`); `_*` modules are shared helpers.
+
+`FUNCTIONS` is the one list of them that packaging, Terraform checks, the local deployment and the benchmark
+read; a test keeps it equal to the modules in this package.
+"""
+
+FUNCTIONS = (
+    "token_storage",
+    "notifications_subscriber",
+    "report_creator",
+    "report_status",
+    "notifications_processor",
+    "report_storer",
+    "report_notifier",
+)

@@ -27,6 +27,7 @@ from typing import Any
 
 import boto3
 
+from handlers import FUNCTIONS
 from sp_reports_client import SpReportsClient
 from spapi_emulator import SpApiEmulator
 
@@ -39,15 +40,6 @@ TERRAFORM_SOURCE = REPO_ROOT / "terraform"
 DEFAULT_PACKAGE_DIR = REPO_ROOT / ".build" / "lambda"
 DEFAULT_PLUGIN_CACHE = REPO_ROOT / ".build" / "tf-plugin-cache"
 MIRROR_ENV = "SP_REPORTS_TF_PROVIDER_MIRROR"
-FUNCTIONS = (
-    "token_storage",
-    "notifications_subscriber",
-    "report_creator",
-    "report_status",
-    "notifications_processor",
-    "report_storer",
-    "report_notifier",
-)
 # Copied: the root module's own files and its modules. Not copied: a user's state, .terraform, *.tfvars and
 # override files, which would change what the demo deploys (tfvars files outrank our TF_VAR_ settings).
 _MODULES_DIR = "modules"

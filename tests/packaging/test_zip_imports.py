@@ -31,3 +31,11 @@ def test_handler_imports_from_its_zip_and_the_runtime_packages_alone(handler, tm
     probe = cold_start._run_probe(f"handlers.{handler}", [unpacked, runtime], env)
 
     assert probe.returncode == 0, f"handlers.{handler} does not import from its zip:\n{probe.stderr[-1500:]}"
+
+
+def test_the_function_list_names_every_handler_module_and_nothing_else():
+    import handlers
+
+    modules = {p.stem for p in Path(handlers.__file__).parent.glob("*.py") if not p.stem.startswith("_")}
+    assert set(handlers.FUNCTIONS) == modules
+    assert len(handlers.FUNCTIONS) == len(modules)
