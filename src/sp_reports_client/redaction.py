@@ -1,24 +1,23 @@
-"""Removes secrets from text before it is printed, logged or put into an exception."""
+"""Removes secrets from text before it is printed, logged or put into an exception.
+
+The shapes of secrets (LWA tokens, presigned URL signatures) are known in one place, `spapi.errors.redact`;
+the client adds the literal secrets it holds (a refresh token it was given, its session token).
+"""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 
-REDACTED = "[redacted]"
-
-# LWA refresh and access tokens, and any URL that carries a SigV4 query signature (a presigned URL).
-_SECRET_PATTERNS = (
-    re.compile(r"Atz[ra]\|[^\s\"',;]+"),
-    re.compile(r"https?://[^\s\"'<>]*[?&]X-Amz-(?:Signature|Credential|Security-Token)=[^\s\"'<>]*", re.I),
-)
+from spapi.errors import REDACTED
+from spapi.errors import redact as redact_secret_shapes
 
 
 def redact(text: str, secrets: Iterable[str] = ()) -> str:
-    """Returns `text` with known secret shapes and the given literal secrets replaced."""
+    """Returns `text` with the given literal secrets and known secret shapes replaced."""
     for secret in secrets:
         if secret:
             text = text.replace(secret, REDACTED)
-    for pattern in _SECRET_PATTERNS:
-        text = pattern.sub(REDACTED, text)
-    return text
+    return redact_secret_shapes(text)
+
+
+__all__ = ["REDACTED", "redact"]
