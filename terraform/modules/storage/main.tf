@@ -158,15 +158,21 @@ resource "aws_s3_bucket_policy" "reports" {
         Condition = { Bool = { "aws:SecureTransport" = "false" } }
       },
       {
-        # Uploads without an encryption header get the bucket default (this key); one that asks for anything
-        # else is refused. StringNotEquals, not ...IfExists: UploadPart requests (also s3:PutObject) carry no
-        # encryption header, and an IfExists Deny would refuse every part of a multipart upload.
-        Sid       = "DenyUploadsNotEncryptedWithTheBucketKey"
+        # Uploads that name no encryption get the bucket default (this key); one that asks for another is
+        # refused. Null = false limits the Deny to requests that carry the header: UploadPart and
+        # CompleteMultipartUpload are authorised as s3:PutObject and carry no encryption header, and a negated
+        # operator on a key absent from the request is true ("If the policy condition requires that the key is
+        # not matched, such as StringNotLike or ArnNotLike, and the right key is not present, the condition is
+        # true": IAM User Guide, condition operators), so a bare StringNotEquals denies every multipart part.
+        Sid       = "DenyUploadsAskingForAnotherEncryption"
         Effect    = "Deny"
         Principal = "*" # a Deny for everyone
         Action    = "s3:PutObject"
         Resource  = "${aws_s3_bucket.reports.arn}/*"
-        Condition = { StringNotEquals = { "s3:x-amz-server-side-encryption" = "aws:kms" } }
+        Condition = {
+          StringNotEqualsIfExists = { "s3:x-amz-server-side-encryption" = "aws:kms" }
+          Null                    = { "s3:x-amz-server-side-encryption" = "false" }
+        }
       },
       {
         Sid       = "DenyUploadsWithAnotherKmsKey"
@@ -174,7 +180,26 @@ resource "aws_s3_bucket_policy" "reports" {
         Principal = "*" # a Deny for everyone
         Action    = "s3:PutObject"
         Resource  = "${aws_s3_bucket.reports.arn}/*"
-        Condition = { StringNotEquals = { "s3:x-amz-server-side-encryption-aws-kms-key-id" = var.kms_key_arn } }
+        Condition = {
+          StringNotEqualsIfExists = { "s3:x-amz-server-side-encryption-aws-kms-key-id" = var.kms_key_arn }
+          Null                    = { "s3:x-amz-server-side-encryption-aws-kms-key-id" = "false" }
+        }
+      },
+      {
+        # SSE-KMS asked for without naming a key would use the AWS managed key aws/s3 (S3 User Guide,
+        # "Specifying server-side encryption with AWS KMS": "If you specify x-amz-server-side-encryption:aws:kms,
+        # but don't provide x-amz-server-side-encryption-aws-kms-key-id, Amazon S3 uses the AWS managed key").
+        Sid       = "DenyKmsUploadsThatNameNoKey"
+        Effect    = "Deny"
+        Principal = "*" # a Deny for everyone
+        Action    = "s3:PutObject"
+        Resource  = "${aws_s3_bucket.reports.arn}/*"
+        Condition = {
+          Null = {
+            "s3:x-amz-server-side-encryption"                = "false"
+            "s3:x-amz-server-side-encryption-aws-kms-key-id" = "true"
+          }
+        }
       },
     ]
   })

@@ -97,17 +97,24 @@ run "bucket_policy_refuses_plain_http_and_foreign_encryption" {
   assert {
     condition = length([
       for s in jsondecode(aws_s3_bucket_policy.reports.policy).Statement : s
-      if s.Effect == "Deny" && s.Action == "s3:PutObject" && try(s.Condition.StringNotEquals["s3:x-amz-server-side-encryption"], "") == "aws:kms"
+      if s.Effect == "Deny" && s.Action == "s3:PutObject" && try(s.Condition.StringNotEqualsIfExists["s3:x-amz-server-side-encryption"], "") == "aws:kms" && try(s.Condition.Null["s3:x-amz-server-side-encryption"], "") == "false"
     ]) == 1
-    error_message = "The bucket policy must deny uploads that ask for anything but SSE-KMS."
+    error_message = "The bucket policy must deny uploads that ask for anything but SSE-KMS, and only those that carry the header (multipart parts carry none)."
   }
 
   assert {
     condition = length([
       for s in jsondecode(aws_s3_bucket_policy.reports.policy).Statement : s
-      if s.Effect == "Deny" && try(s.Condition.StringNotEquals["s3:x-amz-server-side-encryption-aws-kms-key-id"], "") == var.kms_key_arn
+      if s.Effect == "Deny" && try(s.Condition.StringNotEqualsIfExists["s3:x-amz-server-side-encryption-aws-kms-key-id"], "") == var.kms_key_arn && try(s.Condition.Null["s3:x-amz-server-side-encryption-aws-kms-key-id"], "") == "false"
     ]) == 1
-    error_message = "The bucket policy must deny uploads encrypted with another key."
+    error_message = "The bucket policy must deny uploads encrypted with another key, and only those that name one."
+  }
+
+  assert {
+    condition = alltrue([
+      for s in jsondecode(aws_s3_bucket_policy.reports.policy).Statement : !contains(keys(try(s.Condition, {})), "StringNotEquals")
+    ])
+    error_message = "No Deny may rest on a bare negated operator: it is true when the key is absent, as in every UploadPart."
   }
 
   assert {
