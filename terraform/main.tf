@@ -60,9 +60,10 @@ locals {
       REPORT_RECORD_TTL_DAYS     = tostring(var.report_record_ttl_days)
     }
     report_status = {
-      REPORTS_TABLE_NAME        = module.storage.reports_table_name
-      REPORTS_BUCKET_NAME       = module.storage.reports_bucket_name
-      PRESIGNED_URL_TTL_SECONDS = tostring(var.presigned_url_ttl_seconds)
+      REPORTS_TABLE_NAME            = module.storage.reports_table_name
+      REPORTS_BUCKET_NAME           = module.storage.reports_bucket_name
+      PRESIGNED_URL_TTL_SECONDS     = tostring(var.presigned_url_ttl_seconds)
+      DOWNLOAD_LINK_SIGNER_ROLE_ARN = module.security.download_link_signer_role_arn
     }
   }
 
@@ -81,9 +82,10 @@ locals {
       REPORTS_KMS_KEY_ID         = module.security.data_kms_key_arn
     }
     report_notifier = {
-      REPORTS_TABLE_NAME        = module.storage.reports_table_name
-      REPORTS_BUCKET_NAME       = module.storage.reports_bucket_name
-      PRESIGNED_URL_TTL_SECONDS = tostring(var.presigned_url_ttl_seconds)
+      REPORTS_TABLE_NAME            = module.storage.reports_table_name
+      REPORTS_BUCKET_NAME           = module.storage.reports_bucket_name
+      PRESIGNED_URL_TTL_SECONDS     = tostring(var.presigned_url_ttl_seconds)
+      DOWNLOAD_LINK_SIGNER_ROLE_ARN = module.security.download_link_signer_role_arn
       # NOTIFICATIONS_TOPIC_ARN is added by the state_machine module, which owns the topic.
     }
   }

@@ -39,12 +39,12 @@ variable "notification_email" {
 
 variable "presigned_url_ttl_seconds" {
   type        = number
-  description = "Lifetime of the report download links (SigV4 presigned URLs last at most 7 days)."
-  default     = 86400
+  description = "Lifetime of the report download links, at most one hour: a link dies with the session that signed it, and the signer role's session, assumed from a Lambda's role, lasts at most an hour (IAM role chaining). GET /reports/{reportId} hands out a fresh link at any time."
+  default     = 3600
 
   validation {
-    condition     = var.presigned_url_ttl_seconds >= 60 && var.presigned_url_ttl_seconds <= 604800
-    error_message = "presigned_url_ttl_seconds must be between 60 and 604800 (7 days, the SigV4 maximum)."
+    condition     = var.presigned_url_ttl_seconds >= 60 && var.presigned_url_ttl_seconds <= 3600
+    error_message = "presigned_url_ttl_seconds must be between 60 and 3600: links are signed by an assumed role session, which role chaining limits to one hour; longer links would die before the time the email states."
   }
 }
 

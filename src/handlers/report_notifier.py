@@ -8,24 +8,24 @@ again.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
 from aws_lambda_powertools.metrics import MetricUnit
-from botocore.config import Config
 
 from handlers import _config
 from handlers._observability import observability
+from spapi.download_links import ROLE_CHAINING_MAX_SECONDS, DownloadLinks
 from spapi.report_outcomes import Outcome, ReportSummary, compose_email, failure_reason_from_state
 from spapi.report_records import ReportRecords, ReportStatus
 
 logger, tracer, metrics = observability()
-config = _config.required(["REPORTS_TABLE_NAME", "REPORTS_BUCKET_NAME", "NOTIFICATIONS_TOPIC_ARN"])
-url_ttl_seconds = _config.positive_int("PRESIGNED_URL_TTL_SECONDS", 3600, maximum=604800)
+config = _config.required(
+    ["REPORTS_TABLE_NAME", "REPORTS_BUCKET_NAME", "NOTIFICATIONS_TOPIC_ARN", "DOWNLOAD_LINK_SIGNER_ROLE_ARN"]
+)
+url_ttl_seconds = _config.positive_int("PRESIGNED_URL_TTL_SECONDS", 3600, maximum=ROLE_CHAINING_MAX_SECONDS)
 report_records = ReportRecords(config["REPORTS_TABLE_NAME"], boto3.client("dynamodb"))
-# SSE-KMS objects can only be fetched with SigV4-signed URLs.
-s3 = boto3.client("s3", config=Config(signature_version="s3v4"))
+download_links = DownloadLinks(boto3.client("sts"), config["DOWNLOAD_LINK_SIGNER_ROLE_ARN"], url_ttl_seconds)
 sns = boto3.client("sns")
 
 _FINAL_STATUS = {
@@ -68,16 +68,13 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     status = _FINAL_STATUS[outcome]
     stored = state.get("stored") if isinstance(state.get("stored"), dict) else {}
     failure_reason = failure_reason_from_state(state) if outcome is Outcome.FAILED else None
-    download_url = url_expires_at = None
+    download_url = url_expires_at = url_lifetime_seconds = None
     if outcome is Outcome.READY:
         if stored.get("bucket") != config["REPORTS_BUCKET_NAME"] or not stored.get("key"):
             raise ValueError("stored: the READY outcome needs the report's location in the reports bucket")
-        download_url = s3.generate_presigned_url(
-            "get_object", Params={"Bucket": stored["bucket"], "Key": stored["key"]}, ExpiresIn=url_ttl_seconds
-        )
-        url_expires_at = (datetime.now(UTC) + timedelta(seconds=url_ttl_seconds)).strftime(
-            "%Y-%m-%dT%H:%M:%SZ"
-        )
+        link = download_links.link(stored["bucket"], stored["key"])
+        download_url, url_expires_at = link.url, link.expires_at_text
+        url_lifetime_seconds = link.lifetime_seconds
     email = compose_email(
         outcome,
         summary,
@@ -87,7 +84,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         size=stored.get("size"),
         download_url=download_url,
         url_expires_at=url_expires_at,
-        url_ttl_seconds=url_ttl_seconds,
+        url_ttl_seconds=url_lifetime_seconds,
         failure_reason=failure_reason,
     )
     sns.publish(TopicArn=config["NOTIFICATIONS_TOPIC_ARN"], Subject=email.subject, Message=email.body)

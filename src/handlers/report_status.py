@@ -3,26 +3,24 @@ link."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
-from botocore.config import Config
 
 from handlers import _config
 from handlers._api import api_answer
 from handlers._observability import observability
 from spapi.api_requests import ApiError, parse_report_id
+from spapi.download_links import ROLE_CHAINING_MAX_SECONDS, DownloadLinks
 from spapi.report_records import ReportRecord, ReportRecords
 
 logger, tracer, metrics = observability()
-config = _config.required(["REPORTS_TABLE_NAME", "REPORTS_BUCKET_NAME"])
-url_ttl_seconds = _config.positive_int("PRESIGNED_URL_TTL_SECONDS", 3600, maximum=604800)
+config = _config.required(["REPORTS_TABLE_NAME", "REPORTS_BUCKET_NAME", "DOWNLOAD_LINK_SIGNER_ROLE_ARN"])
+url_ttl_seconds = _config.positive_int("PRESIGNED_URL_TTL_SECONDS", 3600, maximum=ROLE_CHAINING_MAX_SECONDS)
 report_records = ReportRecords(config["REPORTS_TABLE_NAME"], boto3.client("dynamodb"))
-# SSE-KMS objects can only be fetched with SigV4-signed URLs.
-s3 = boto3.client("s3", config=Config(signature_version="s3v4"))
+download_links = DownloadLinks(boto3.client("sts"), config["DOWNLOAD_LINK_SIGNER_ROLE_ARN"], url_ttl_seconds)
 
 
 def describe(record: ReportRecord) -> dict[str, Any]:
@@ -59,13 +57,9 @@ def handler(event: dict[str, Any], context: Any) -> tuple[int, dict[str, Any]]:
         raise ApiError(404, "ReportNotFound", f"reportId: no report {report_id} is recorded")
     body = describe(record)
     if record.s3_key and record.s3_bucket == config["REPORTS_BUCKET_NAME"]:
-        expires_at = datetime.now(UTC) + timedelta(seconds=url_ttl_seconds)
-        body["downloadUrl"] = s3.generate_presigned_url(
-            "get_object",
-            Params={"Bucket": record.s3_bucket, "Key": record.s3_key},
-            ExpiresIn=url_ttl_seconds,
-        )
-        body["downloadUrlExpiresAt"] = expires_at.strftime("%Y-%m-%dT%H:%M:%SZ")
+        link = download_links.link(record.s3_bucket, record.s3_key)
+        body["downloadUrl"] = link.url
+        body["downloadUrlExpiresAt"] = link.expires_at_text
     logger.info("report described", extra={"status": record.status.value})
     metrics.add_metric(name="ReportStatusQueries", unit=MetricUnit.Count, value=1)
     return 200, body

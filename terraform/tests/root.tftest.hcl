@@ -224,11 +224,11 @@ run "invalid_name_prefix_is_rejected" {
   expect_failures = [var.name_prefix]
 }
 
-run "presigned_url_lifetime_beyond_sigv4_limit_is_rejected" {
+run "presigned_url_lifetime_beyond_role_chaining_limit_is_rejected" {
   command = plan
 
   variables {
-    presigned_url_ttl_seconds = 604801
+    presigned_url_ttl_seconds = 3601
   }
 
   expect_failures = [var.presigned_url_ttl_seconds]

@@ -114,6 +114,7 @@ def function_environment(resources: PipelineResources, state_machine_arn: str = 
         "SPAPI_DESTINATION_NAME": "sp-reports-test",
         "REPORT_RECORD_TTL_DAYS": "30",
         "PRESIGNED_URL_TTL_SECONDS": "3600",
+        "DOWNLOAD_LINK_SIGNER_ROLE_ARN": "arn:aws:iam::123456789012:role/sp-reports-download-link-signer",
         "PROCESS_UNREQUESTED_REPORTS": "false",
         "STATE_MACHINE_ARN": state_machine_arn or "arn:aws:states:us-east-1:123456789012:stateMachine:unused",
     }

@@ -7,11 +7,10 @@ locals {
     token_storage            = ["dynamodb", "secretsmanager"]
     notifications_subscriber = ["dynamodb", "secretsmanager"]
     report_creator           = ["dynamodb", "secretsmanager"]
-    # Presigned URLs carry the signer's permissions: reading an SSE-KMS object needs kms:Decrypt.
-    report_status           = ["dynamodb", "s3"]
-    notifications_processor = ["dynamodb", "sqs"]
-    report_storer           = ["dynamodb", "secretsmanager", "s3"]
-    report_notifier         = ["dynamodb", "s3", "sns"]
+    report_status            = ["dynamodb"]
+    notifications_processor  = ["dynamodb", "sqs"]
+    report_storer            = ["dynamodb", "secretsmanager", "s3"]
+    report_notifier          = ["dynamodb", "sns"]
   }
 
   data_key_statement = {
@@ -24,6 +23,15 @@ locals {
         StringEquals = { "kms:ViaService" = [for s in local.data_key_services[f] : "${s}.${local.region}.amazonaws.com"] }
       }
     }
+  }
+
+  # Download links are signed by the link-signer role, not by the function's own credentials: a presigned URL
+  # dies with its signer's session, and only an assumed session's end is known (see download_link_signer).
+  sign_download_links_statement = {
+    Sid      = "SignDownloadLinksAsTheLinkSigner"
+    Effect   = "Allow"
+    Action   = "sts:AssumeRole"
+    Resource = aws_iam_role.download_link_signer.arn
   }
 
   read_credentials_statement = {
@@ -87,12 +95,7 @@ locals {
         Action   = "dynamodb:GetItem"
         Resource = var.reports_table_arn
       },
-      {
-        Sid      = "PresignReportDownloads"
-        Effect   = "Allow"
-        Action   = "s3:GetObject"
-        Resource = local.object_arn_pattern
-      },
+      local.sign_download_links_statement,
     ]
 
     notifications_processor = [
@@ -125,6 +128,16 @@ locals {
         Resource = var.reports_table_arn
       },
       {
+        # The "already stored" check HEADs a key that usually does not exist yet. Without s3:ListBucket on the
+        # bucket S3 answers that with 403, not 404 (S3 API reference, HeadObject: "If you don't have the
+        # s3:ListBucket permission, Amazon S3 returns an HTTP status code 403 Forbidden error"), and every
+        # report would fail there. No s3:prefix condition: a HeadObject request carries no prefix key.
+        Sid      = "TellMissingReportsFromForbiddenOnes"
+        Effect   = "Allow"
+        Action   = "s3:ListBucket"
+        Resource = var.reports_bucket_arn
+      },
+      {
         # GetObject also answers HeadObject (the "already stored" check); multipart uploads need the rest.
         Sid      = "StreamReportDocumentsIntoBucket"
         Effect   = "Allow"
@@ -140,12 +153,7 @@ locals {
         Action   = ["dynamodb:GetItem", "dynamodb:UpdateItem"]
         Resource = var.reports_table_arn
       },
-      {
-        Sid      = "PresignReportDownloads"
-        Effect   = "Allow"
-        Action   = "s3:GetObject"
-        Resource = local.object_arn_pattern
-      },
+      local.sign_download_links_statement,
       {
         Sid      = "PublishReportNotifications"
         Effect   = "Allow"
@@ -182,6 +190,54 @@ resource "aws_iam_role_policy" "lambda" {
   policy = jsonencode({
     Version   = "2012-10-17"
     Statement = concat(local.function_statements[each.key], [local.data_key_statement[each.key]])
+  })
+}
+
+# The role that signs download links. A presigned URL stops working when the credentials that signed it
+# expire (AWS Knowledge Center, "presigned-url-s3-bucket-expiration"); a Lambda cannot tell when its own
+# credentials do, an assumed session states it. Assumed from a Lambda's role, the session lasts at most an hour
+# (role chaining, IAM User Guide "Roles terms and concepts"), which bounds presigned_url_ttl_seconds.
+locals {
+  link_signing_functions = ["report_status", "report_notifier"]
+}
+
+resource "aws_iam_role" "download_link_signer" {
+  name                 = "${var.name_prefix}-download-link-signer"
+  description          = "Signs the report download links that the ${var.name_prefix} status and notifier functions hand out"
+  max_session_duration = 3600
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Sid       = "OnlyTheLinkHandingFunctionsAssume"
+      Effect    = "Allow"
+      Principal = { AWS = [for f in local.link_signing_functions : aws_iam_role.lambda[f].arn] }
+      Action    = "sts:AssumeRole"
+    }]
+  })
+  tags = var.tags
+}
+
+resource "aws_iam_role_policy" "download_link_signer" {
+  name = "${var.name_prefix}-download-link-signer-access"
+  role = aws_iam_role.download_link_signer.name
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid      = "ReadStoredReports"
+        Effect   = "Allow"
+        Action   = "s3:GetObject"
+        Resource = local.object_arn_pattern
+      },
+      {
+        # A presigned URL carries its signer's permissions: S3 decrypts an SSE-KMS object as the signer.
+        Sid       = "DecryptStoredReportsThroughS3"
+        Effect    = "Allow"
+        Action    = "kms:Decrypt"
+        Resource  = aws_kms_key.data.arn
+        Condition = { StringEquals = { "kms:ViaService" = "s3.${local.region}.amazonaws.com" } }
+      },
+    ]
   })
 }
 

@@ -42,3 +42,8 @@ output "api_invoke_user_name" {
   description = "Name of the optional Quick Start IAM user (null unless create_api_invoke_user)."
   value       = var.create_api_invoke_user ? aws_iam_user.api_invoke[0].name : null
 }
+
+output "download_link_signer_role_arn" {
+  description = "ARN of the role that signs report download links (assumed by report_status and report_notifier)."
+  value       = aws_iam_role.download_link_signer.arn
+}
