@@ -21,20 +21,418 @@ from __future__ import annotations
 import base64
 import binascii
 import ipaddress
+import json
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
+from enum import Enum, IntEnum
 from operator import eq, ge, gt, le, lt
-from typing import TypeVar
+from typing import Any, Literal, TypeVar
 
+ResourceKind = Literal["kms_key", "other"]
 _T = TypeVar("_T")
 _Context = Mapping[str, tuple[str, ...]]  # condition key, lower-cased -> the request's values (none = absent)
 
 
 class PolicyEvaluationError(ValueError):
     """A policy, or a request value, that this evaluator cannot decide on: the request must be denied."""
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who asks: an IAM user, an assumed-role session, an account's root user, or an AWS service."""
+
+    arn: str
+    account_id: str
+    role_arn: str | None = None  # for an assumed-role session: the role, which resource policies may name
+    service: str | None = None  # for a service principal, e.g. "logs.us-east-1.amazonaws.com"
+
+
+@dataclass(frozen=True)
+class AuthorizationRequest:
+    """One API call as IAM sees it: action, resource ARN, caller, and the request's condition keys."""
+
+    action: str
+    resource: str
+    principal: Principal
+    context: Mapping[str, str | Sequence[str]] = field(default_factory=dict)
+    # The account owning the resource when its ARN names none (S3 buckets and objects); see _resource_account.
+    resource_account: str | None = None
+
+
+class Decision(Enum):
+    ALLOW = "Allow"
+    EXPLICIT_DENY = "ExplicitDeny"
+    IMPLICIT_DENY = "ImplicitDeny"
+
+
+class PolicyOutcome(Enum):
+    """What one policy says about one request."""
+
+    EXPLICIT_DENY = "ExplicitDeny"
+    ALLOW = "Allow"  # an identity-based policy allows, or a resource policy allows naming the caller (or "*")
+    ALLOW_ACCOUNT = "AllowAccount"  # a resource policy allows the caller's account: delegates to IAM policies
+    NOT_APPLICABLE = "NotApplicable"
+
+
+@dataclass(frozen=True)
+class PolicyResult:
+    outcome: PolicyOutcome
+    statement: str | None = None  # the deciding statement: its Sid in quotes, or its position ("#2")
+
+
+@dataclass(frozen=True)
+class Authorization:
+    """The decision on one request, and why, naming the deciding statement (for the AccessDenied message)."""
+
+    decision: Decision
+    reason: str
+
+    @property
+    def allowed(self) -> bool:
+        return self.decision is Decision.ALLOW
+
+
+def authorize(
+    request: AuthorizationRequest,
+    identity_policies: Sequence[Mapping[str, Any] | str],
+    resource_policy: Mapping[str, Any] | str | None,
+    *,
+    resource_kind: ResourceKind = "other",
+) -> Authorization:
+    """Decide ``request`` from the caller's identity-based policies and the resource's policy (the key policy
+    when ``resource_kind`` is ``"kms_key"``)."""
+    if resource_kind not in ("kms_key", "other"):
+        raise ValueError(f"unknown resource kind {resource_kind!r}")
+    if request.principal.service and identity_policies:
+        raise ValueError("a service principal has no identity-based policies")
+    resource_name = "key policy" if resource_kind == "kms_key" else "resource-based policy"
+    identity = [
+        (f"identity-based policy #{number}", evaluate_policy(policy, request))
+        for number, policy in enumerate(identity_policies, start=1)
+    ]
+    resource = (
+        evaluate_policy(resource_policy, request, resource_policy=True)
+        if resource_policy is not None
+        else PolicyResult(PolicyOutcome.NOT_APPLICABLE)
+    )
+    # UG, Policy evaluation logic: "An explicit deny in any policy overrides any allows."
+    for name, result in [*identity, (resource_name, resource)]:
+        if result.outcome is PolicyOutcome.EXPLICIT_DENY:
+            return Authorization(
+                Decision.EXPLICIT_DENY, f"explicitly denied by statement {result.statement} of the {name}"
+            )
+    identity_allow = _identity_allow(request.principal, identity)
+    return _decide(request, identity_allow, resource, resource_name, resource_kind)
+
+
+def _identity_allow(principal: Principal, identity: list[tuple[str, PolicyResult]]) -> str | None:
+    """What allows the request on the caller's side, in words, or None."""
+    # UG, Policy evaluation logic: "By default, all requests are implicitly denied with the exception of the
+    # AWS account root user, which has full access."
+    if _is_account_root(principal):
+        return "the account root user's full access"
+    allows = (
+        f"statement {result.statement} of the {name}"
+        for name, result in identity
+        if result.outcome is PolicyOutcome.ALLOW
+    )
+    return next(allows, None)
+
+
+def _decide(
+    request: AuthorizationRequest,
+    identity_allow: str | None,
+    resource: PolicyResult,
+    resource_name: str,
+    resource_kind: ResourceKind,
+) -> Authorization:
+    """Allow or implicit deny, once no policy denies explicitly."""
+    names_caller = resource.outcome is PolicyOutcome.ALLOW
+    names_account = resource.outcome is PolicyOutcome.ALLOW_ACCOUNT
+    by_resource = f"statement {resource.statement} of the {resource_name}"
+    if request.principal.service:
+        # UG, Principal, AWS service principals: a service is named by a resource-based policy's "Service"
+        # entry; it has no identity-based policies of its own in the resource's account.
+        if names_caller:
+            return _allowed(f"allowed by {by_resource}")
+        return _denied(request, f"no statement of the {resource_name} allows this service principal")
+    if _is_cross_account(request):
+        # UG, Cross-account policy evaluation logic: "For cross-account requests, the requester in the trusted
+        # AccountA must have an identity-based policy. ... Additionally, the resource-based policy in AccountB
+        # must allow the requester in AccountA to access the resource." Naming the caller's account is enough
+        # there: UG, Principal: "This delegates authority to the account."
+        if identity_allow and (names_caller or names_account):
+            return _allowed(f"cross-account request allowed by {identity_allow} and {by_resource}")
+        return _denied(
+            request,
+            f"a cross-account request needs an Allow from the caller's policies and the {resource_name}",
+        )
+    if resource_kind == "kms_key":
+        # KMS, Key policies: "Unless the key policy explicitly allows it, you cannot use IAM policies to allow
+        # access to a KMS key." KMS, Default key policy: when the principal is the account principal, "it
+        # allows the account to use IAM policies to delegate the permissions specified in the policy
+        # statement."
+        if names_caller:
+            return _allowed(f"allowed by {by_resource}")
+        if names_account and identity_allow:
+            return _allowed(f"allowed by {identity_allow}, which {by_resource} enables for the account")
+        return _denied(request, "the key policy neither allows the caller nor enables IAM policies that do")
+    # UG, Policy evaluation for requests within a single account: "If either the identity-based policy or the
+    # resource-based policy within the same account allows the request and the other doesn't, the request is
+    # still allowed." A resource policy naming only the account delegates to the identity side (UG,
+    # Principal).
+    if identity_allow:
+        return _allowed(f"allowed by {identity_allow}")
+    if names_caller:
+        return _allowed(f"allowed by {by_resource}")
+    return _denied(request, f"no identity-based policy, nor a {resource_name} naming the caller, allows it")
+
+
+def _allowed(reason: str) -> Authorization:
+    return Authorization(Decision.ALLOW, reason)
+
+
+def _denied(request: AuthorizationRequest, detail: str) -> Authorization:
+    call = f"{request.principal.arn} calling {request.action} on {request.resource}"
+    return Authorization(Decision.IMPLICIT_DENY, f"implicitly denied: {detail} ({call})")
+
+
+def _is_cross_account(request: AuthorizationRequest) -> bool:
+    owner = _resource_account(request)
+    return owner is not None and owner != request.principal.account_id
+
+
+def _resource_account(request: AuthorizationRequest) -> str | None:
+    """The resource's account: ``request.resource_account``, else the ARN's fifth field. S3 ARNs leave it
+    empty: without ``resource_account`` such a resource counts as the caller's (local AWS: one account)."""
+    if request.resource_account:
+        return request.resource_account
+    fields = request.resource.split(":", 5)
+    if len(fields) == 6 and fields[4]:
+        return fields[4]
+    return None
+
+
+# --- One policy ---
+
+_POLICY_KEYS = frozenset({"Version", "Id", "Statement"})
+_VERSIONS = (None, "2008-10-17", "2012-10-17")
+_STATEMENT_KEYS = frozenset(
+    {
+        "Sid",
+        "Effect",
+        "Principal",
+        "NotPrincipal",
+        "Action",
+        "NotAction",
+        "Resource",
+        "NotResource",
+        "Condition",
+    }
+)
+
+
+class _Reach(IntEnum):
+    """How a statement reaches the caller."""
+
+    NONE = 0
+    ACCOUNT = 1  # it names the caller's account (delegation to the account's identity-based policies)
+    DIRECT = 2  # it names the caller, its role, or everyone; identity-based statements always reach directly
+
+
+def evaluate_policy(
+    policy: Mapping[str, Any] | str, request: AuthorizationRequest, *, resource_policy: bool = False
+) -> PolicyResult:
+    """What one policy says about ``request``: the first applicable Deny, else the closest Allow, else
+    nothing. ``resource_policy`` marks a resource-based policy (bucket or key policy): its statements name
+    principals."""
+    document = _parse_policy(policy)
+    context = _normalise_context(request.context)
+    allow: tuple[_Reach, str | None] = (_Reach.NONE, None)
+    for position, statement in enumerate(_statements(document), start=1):
+        reach = _statement_reach(statement, request, context, resource_policy)
+        label = f'"{statement["Sid"]}"' if statement.get("Sid") else f"#{position}"
+        if reach and statement["Effect"] == "Deny":
+            return PolicyResult(PolicyOutcome.EXPLICIT_DENY, label)
+        if reach > allow[0]:
+            allow = (reach, label)
+    reach, label = allow
+    if reach is _Reach.NONE:
+        return PolicyResult(PolicyOutcome.NOT_APPLICABLE)
+    return PolicyResult(PolicyOutcome.ALLOW if reach is _Reach.DIRECT else PolicyOutcome.ALLOW_ACCOUNT, label)
+
+
+def _parse_policy(policy: Mapping[str, Any] | str) -> Mapping[str, Any]:
+    if isinstance(policy, str):
+        try:
+            policy = json.loads(policy)
+        except json.JSONDecodeError as error:
+            raise PolicyEvaluationError(f"the policy is not JSON: {error}") from error
+    if not isinstance(policy, Mapping) or "Statement" not in policy or set(policy) - _POLICY_KEYS:
+        raise PolicyEvaluationError("a policy is an object of Version, Id and Statement")
+    if policy.get("Version") not in _VERSIONS:
+        raise PolicyEvaluationError(f"unknown policy Version {policy.get('Version')!r}")
+    # UG, Variables and tags: "If you don't include the Version element and set it to an appropriate version
+    # date, variables like ${aws:username} are treated as literal strings in the policy." We refuse rather
+    # than compare against the literal text, which is almost always a mistake in the policy.
+    if policy.get("Version") != "2012-10-17" and "${" in json.dumps(policy["Statement"]):
+        raise PolicyEvaluationError('policy variables need "Version": "2012-10-17"')
+    return policy
+
+
+def _statements(document: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    statements = document["Statement"]
+    statements = [statements] if isinstance(statements, Mapping) else statements
+    if not isinstance(statements, list) or not all(isinstance(item, Mapping) for item in statements):
+        raise PolicyEvaluationError("Statement is an object or a list of objects")
+    for statement in statements:
+        if unknown := set(statement) - _STATEMENT_KEYS:
+            raise PolicyEvaluationError(f"unknown statement elements {sorted(unknown)}")
+        if statement.get("Effect") not in ("Allow", "Deny"):
+            raise PolicyEvaluationError(f"Effect must be Allow or Deny, not {statement.get('Effect')!r}")
+    return statements
+
+
+def _statement_reach(
+    statement: Mapping[str, Any], request: AuthorizationRequest, context: _Context, resource_policy: bool
+) -> _Reach:
+    actions, not_action = _element(statement, "Action")
+    if any(_action_matches(pattern, request.action) for pattern in actions) == not_action:
+        return _Reach.NONE
+    resources, not_resource = _element(statement, "Resource")
+    if any(_resource_matches(pattern, request.resource, context) for pattern in resources) == not_resource:
+        return _Reach.NONE
+    reach = _principal_reach(statement, request.principal, resource_policy)
+    if reach and _conditions_hold(statement.get("Condition", {}), context):
+        return reach
+    return _Reach.NONE
+
+
+def _element(statement: Mapping[str, Any], name: str) -> tuple[list[str], bool]:
+    """The values of ``name`` or of ``Not<name>`` (then True): a statement has exactly one of them."""
+    # UG, Action: "Statements must include either an Action or NotAction element." UG, Resource: "Statements
+    # must include either a Resource or a NotResource element."
+    negated = f"Not{name}"
+    if (name in statement) == (negated in statement):
+        raise PolicyEvaluationError(f"a statement needs exactly one of {name} and {negated}")
+    key = name if name in statement else negated
+    return _strings(statement[key], key), key == negated
+
+
+def _strings(value: object, element: str) -> list[str]:
+    values = value if isinstance(value, list) else [value]
+    if not values or not all(isinstance(item, str) for item in values):
+        raise PolicyEvaluationError(f"{element} is a string or a non-empty list of strings, not {value!r}")
+    return values
+
+
+def _action_matches(pattern: str, action: str) -> bool:
+    # UG, Action: "The prefix and the action name are case insensitive." and "You can also use wildcards (*)
+    # as part of the action name."
+    return _glob(((pattern, False),), ignore_case=True).fullmatch(action) is not None
+
+
+def _resource_matches(pattern: str, resource: str, context: _Context) -> bool:
+    # UG, Resource: "You can use a policy variable in the Resource element, but only in the resource portion
+    # of the ARN. This portion of the ARN appears after the fifth colon (:)."
+    if "${" in ":".join(pattern.split(":", 5)[:5]):
+        raise PolicyEvaluationError(f"a policy variable before the ARN's resource part: {pattern!r}")
+    expanded = _substitute(pattern, context)
+    # UG, Variables and tags: "the resource that includes a policy variable with no value will not match any
+    # resource." Matching is case-sensitive (UG, Resource: "the IAM user name is case sensitive"). A "*" may
+    # span colons: the UG lets a segment's trailing "*" "expand to match beyond the colon boundaries"; we let
+    # every "*". In a key policy, Resource "*" is the key itself (KMS: '"*", which means "this KMS key."'),
+    # which "*" matches.
+    return expanded is not None and expanded.glob().fullmatch(resource) is not None
+
+
+# --- Principals ---
+
+_ACCOUNT_ROOT = re.compile(r"arn:aws[\w-]*:iam::(\d{12}):root")
+
+
+def _principal_reach(statement: Mapping[str, Any], principal: Principal, resource_policy: bool) -> _Reach:
+    named = "Principal" in statement or "NotPrincipal" in statement
+    if not resource_policy:
+        # UG, Principal: "You cannot use the Principal element in an identity-based policy. ... the principal
+        # is implicitly the identity where the policy is attached."
+        if named:
+            raise PolicyEvaluationError("an identity-based policy names no Principal")
+        return _Reach.DIRECT
+    # UG, Principal: "You must use the Principal element in resource-based policies."
+    if ("Principal" in statement) == ("NotPrincipal" in statement):
+        raise PolicyEvaluationError("a resource-based statement needs one of Principal and NotPrincipal")
+    if "Principal" in statement:
+        return _principal_match(statement["Principal"], principal)
+    return _not_principal_reach(statement["NotPrincipal"], principal, statement["Effect"])
+
+
+def _principal_match(element: object, principal: Principal) -> _Reach:
+    # UG, Principal, All principals: '"Principal": "*"' and '"Principal" : { "AWS" : "*" }' are equivalent.
+    if element == "*":
+        return _Reach.DIRECT
+    if not isinstance(element, Mapping) or not element:
+        raise PolicyEvaluationError(f'Principal is "*" or an object, not {element!r}')
+    # UG, Principal: "When you specify more than one principal in an element, you grant permissions to each
+    # principal. This is a logical OR".
+    return max(
+        _principal_entry_match(kind, value, principal)
+        for kind, values in element.items()
+        for value in _strings(values, f"Principal.{kind}")
+    )
+
+
+def _principal_entry_match(kind: str, value: str, principal: Principal) -> _Reach:
+    # UG, Principal: "You cannot use a wildcard to match part of a principal name or ARN." So names compare
+    # exactly.
+    if kind == "Service":
+        return _Reach.DIRECT if value == principal.service else _Reach.NONE
+    if kind in ("Federated", "CanonicalUser"):
+        return _Reach.NONE  # local AWS has no web-identity, SAML or S3 canonical-user callers
+    if kind != "AWS":
+        raise PolicyEvaluationError(f"unknown principal type {kind!r}")
+    if value == "*":
+        return _Reach.DIRECT
+    if principal.service:
+        return _Reach.NONE
+    # A role ARN names the role's sessions: KMS, Examining the key policy: "Principals that can assume this
+    # role are allowed to perform the actions listed in the policy statement".
+    if value in (principal.arn, principal.role_arn):
+        return _Reach.DIRECT
+    # UG, Principal: "The account ARN and the shortened account ID behave the same way. Both delegate
+    # permissions to the account." For the account's root user, naming the account names the caller itself.
+    root = _ACCOUNT_ROOT.fullmatch(value)
+    if (root.group(1) if root else value) == principal.account_id:
+        return _Reach.DIRECT if _is_account_root(principal) else _Reach.ACCOUNT
+    return _Reach.NONE
+
+
+def _not_principal_reach(element: object, principal: Principal, effect: str) -> _Reach:
+    # UG, NotPrincipal: "If an assumed-role user (someone who is using a role) is being evaluated, AWS might
+    # validate the account first, then the role, and then the assumed-role user." Which of them it checks is
+    # not stated, so we choose the deny side: a Deny spares the caller only if every identity is listed, an
+    # Allow reaches it only if none is.
+    listed = [_principal_match(element, identity) is _Reach.DIRECT for identity in _identities(principal)]
+    applies = not all(listed) if effect == "Deny" else not any(listed)
+    return _Reach.DIRECT if applies else _Reach.NONE
+
+
+def _identities(principal: Principal) -> list[Principal]:
+    """The caller, its account's root and, for a session, its role: what a NotPrincipal may list."""
+    if principal.service:
+        return [principal]
+    account = principal.account_id
+    identities = [Principal(principal.arn, account), Principal(f"arn:aws:iam::{account}:root", account)]
+    if principal.role_arn:
+        identities.append(Principal(principal.role_arn, account))
+    return identities
+
+
+def _is_account_root(principal: Principal) -> bool:
+    return _ACCOUNT_ROOT.fullmatch(principal.arn) is not None
 
 
 # --- Conditions ---
@@ -57,6 +455,20 @@ def _normalise_context(context: Mapping[str, str | Sequence[str]]) -> _Context:
             raise TypeError(f"context value of {key!r} must be a string or a sequence of strings")
         normalised[key.lower()] = values
     return normalised
+
+
+def _conditions_hold(block: object, context: _Context) -> bool:
+    # UG, Conditions with multiple context keys or values: "If your policy statement has multiple condition
+    # operators, the condition operators are evaluated using a logical AND." and "If your policy statement has
+    # multiple context keys attached to a single condition operator, the context keys are evaluated using a
+    # logical AND."
+    if not isinstance(block, Mapping) or not all(isinstance(entries, Mapping) for entries in block.values()):
+        raise PolicyEvaluationError("Condition maps operators to objects of condition keys")
+    return all(
+        _key_condition_holds(name, key, expected, context)
+        for name, entries in block.items()
+        for key, expected in entries.items()
+    )
 
 
 def _key_condition_holds(operator_name: str, key: str, expected: object, context: _Context) -> bool:

@@ -9,12 +9,37 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 
-from sp_reports_local.iam_evaluation import PolicyEvaluationError, condition_holds
+from sp_reports_local.iam_evaluation import (
+    AuthorizationRequest,
+    Decision,
+    PolicyEvaluationError,
+    PolicyOutcome,
+    Principal,
+    authorize,
+    condition_holds,
+    evaluate_policy,
+)
 
 ACCOUNT = "111122223333"
+OTHER_ACCOUNT = "444455556666"
+ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/report-storer"
+STORER = Principal(f"arn:aws:sts::{ACCOUNT}:assumed-role/report-storer/run-1", ACCOUNT, role_arn=ROLE_ARN)
+OTHER_ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/report-reader"
+READER = Principal(
+    f"arn:aws:sts::{ACCOUNT}:assumed-role/report-reader/run-1", ACCOUNT, role_arn=OTHER_ROLE_ARN
+)
+PARTNER_ROLE_ARN = f"arn:aws:iam::{OTHER_ACCOUNT}:role/partner"
+PARTNER = Principal(
+    f"arn:aws:sts::{OTHER_ACCOUNT}:assumed-role/partner/run-1", OTHER_ACCOUNT, role_arn=PARTNER_ROLE_ARN
+)
+LOGS = Principal("logs.us-east-1.amazonaws.com", ACCOUNT, service="logs.us-east-1.amazonaws.com")
+BUCKET_ARN = "arn:aws:s3:::reports"
+OBJECT_ARN = f"{BUCKET_ARN}/seller-1/report.json"
+KEY_ARN = f"arn:aws:kms:us-east-1:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 SSE = "s3:x-amz-server-side-encryption"
 # The IAM User Guide's ArnLike example: "111122223333:finance/" appears, but not as the account and resource.
 FINANCE_DOCUMENT_ARN = (
@@ -27,6 +52,10 @@ UG_OPERATORS = 'IAM UG, "IAM JSON policy elements: Condition operators"'
 UG_MULTIPLE = 'IAM UG, "Conditions with multiple context keys or values"'
 UG_SETS = 'IAM UG, "Single-valued vs. multivalued context keys"'
 UG_VARIABLES = 'IAM UG, "IAM policy elements: Variables and tags"'
+UG_PRINCIPAL = 'IAM UG, "AWS JSON policy elements: Principal"'
+KMS_KEY_POLICIES = 'AWS KMS Developer Guide, "Key policies in AWS KMS"'
+KMS_DEFAULT_POLICY = 'AWS KMS Developer Guide, "Default key policy"'
+
 ABSENT_IS_FALSE = (
     f"{UG_OPERATORS}: 'If the key that you specify in a policy condition is not present in the request "
     "context, the values do not match and the condition is false.'"
@@ -60,6 +89,10 @@ VALUES_OR = (
 VALUES_NOR = (
     f"{UG_MULTIPLE}: 'If a single negated matching condition operator includes multiple values for a "
     "context key, those values are evaluated using a logical NOR.'"
+)
+OPERATORS_AND = (
+    f"{UG_MULTIPLE}: 'If your policy statement has multiple condition operators, the condition operators "
+    "are evaluated using a logical AND.'"
 )
 NUMERIC = (
     f"{UG_OPERATORS}, Numeric: NumericLessThanEquals with s3:max-keys '10' means 'the requester can list "
@@ -168,6 +201,94 @@ VARIABLE_DEFAULT = (
     f"{UG_VARIABLES}, Specifying default values: 'To add a default value to a variable, surround the "
     "default value with single quotes'"
 )
+VARIABLE_RESOURCE_NULL = (
+    f"{UG_VARIABLES}: 'the resource that includes a policy variable with no value will not match any "
+    "resource.'"
+)
+UPLOAD_PART = (
+    f"{NEGATED_ABSENT_IS_TRUE} UploadPart is authorised as s3:PutObject and carries no encryption header "
+    "(shared/OFFLINE.md; botocore#471)."
+)
+IF_EXISTS_WITH_NULL = (
+    f'{IF_EXISTS} And IAM UG, "Conditions with multiple context keys or values": \'If your policy '
+    "statement has multiple condition operators, the condition operators are evaluated "
+    "using a logical AND.' Null 'false' is false for the headerless part."
+)
+EXPLICIT_DENY = (
+    "IAM UG, \"Policy evaluation logic\": 'An explicit deny in either of these policies overrides the allow.'"
+)
+SAME_ACCOUNT_UNION = (
+    'IAM UG, "Policy evaluation for requests within a single account": \'If either the '
+    "identity-based policy or the resource-based policy within the same account allows the "
+    "request and the other doesn't, the request is still allowed.'"
+)
+ACCOUNT_DELEGATES = (
+    f"{UG_PRINCIPAL}, AWS account principals: 'The account ARN and the shortened account ID behave the "
+    "same way. Both delegate permissions to the account.'"
+)
+CROSS_ACCOUNT = (
+    'IAM UG, "Cross-account policy evaluation logic": \'For cross-account requests, the '
+    "requester in the trusted AccountA must have an identity-based policy. ... "
+    "Additionally, the resource-based policy in AccountB must allow the requester in "
+    "AccountA to access the resource.'"
+)
+PRINCIPAL_STAR = (
+    f"{UG_PRINCIPAL}, All principals: 'using a wildcard (*) with an Allow effect grants access to all "
+    "users ... For IAM users and role principals within your account, no other permissions "
+    "are required.'"
+)
+SERVICE_PRINCIPAL = (
+    f"{UG_PRINCIPAL}, AWS service principals: 'A service principal is an identifier for a service.' "
+    "(paraphrase: it names that service, not the account's roles)"
+)
+NOT_PRINCIPAL = (
+    'IAM UG, "AWS JSON policy elements: NotPrincipal": \'When you use NotPrincipal in the '
+    'same policy statement as "Effect": "Deny", the actions specified in the policy '
+    "statement are explicitly denied to all principals except for the ones specified.'"
+)
+NOT_ACTION = (
+    'IAM UG, "IAM JSON Policy Elements: NotAction": \'NotAction is an advanced policy '
+    "element that explicitly matches everything except the specified list of actions.'"
+)
+NOT_RESOURCE = (
+    'IAM UG, "IAM JSON Policy Elements: NotResource": \'Using the NotResource element and '
+    '"Effect": "Deny" in the same statement denies access to all resources, for the '
+    "services specified in the statement, that are not explicitly listed.'"
+)
+ACTION_CASE = (
+    'IAM UG, "IAM JSON Policy Elements: Action": \'The prefix and the action name are case '
+    "insensitive. For example, iam:ListAccessKeys is the same as IAM:listaccesskeys.'"
+)
+RESOURCE_CASE = (
+    'IAM UG, "IAM JSON policy elements: Resource": \'In the Resource element, the IAM user '
+    "name is case sensitive.' (paraphrase: we match every ARN case-sensitively)"
+)
+KMS_IAM_NEEDS_KEY_POLICY = (
+    f"{KMS_KEY_POLICIES}: 'Unless the key policy explicitly allows it, you cannot use IAM policies to allow "
+    "access to a KMS key.'"
+)
+KMS_IAM_DENY = (
+    f"{KMS_KEY_POLICIES}: '(You can use an IAM policy to deny a permission to a KMS key without permission "
+    "from a key policy.)'"
+)
+KMS_ROOT_DELEGATES = (
+    f"{KMS_DEFAULT_POLICY}: 'When the principal in a key policy statement is the account principal, "
+    "the policy statement doesn't give any IAM users or roles permission to use the KMS key. Instead, "
+    "it allows the account to use IAM policies to delegate the permissions specified in the "
+    "policy statement.'"
+)
+KMS_ROLE = (
+    'AWS KMS Developer Guide, "Examining the key policy", statement 3: \'Principals that can '
+    "assume this role are allowed to perform the actions listed in the policy statement'; "
+    'Resource: \'In a key policy, the value of the Resource element is "*", which means '
+    '"this KMS key."\''
+)
+KMS_EVERY_KEY = (
+    f"{KMS_KEY_POLICIES}: 'Every KMS key must have exactly one key policy.' and 'No AWS principal, including "
+    "the account root user or key creator, has any permissions to a KMS key unless they are "
+    "explicitly allowed'"
+)
+
 # --- Rows ---
 
 
@@ -198,6 +319,86 @@ class ConditionCase:
         holds = condition_holds(self.operator, self.key, self.value, self.context)
         return "condition holds" if holds else "condition does not hold"
 
+
+@dataclass(frozen=True)
+class AuthorizationCase:
+    """One request against the caller's identity-based policies and the resource's policy."""
+
+    case: str
+    request: AuthorizationRequest
+    decision: Decision
+    source: str
+    identity_policies: tuple[Mapping[str, Any], ...] = ()
+    resource_policy: Mapping[str, Any] | None = None
+    resource_kind: str = "other"
+
+    @property
+    def request_summary(self) -> str:
+        context = ", ".join(f"{key} = {value!r}" for key, value in self.request.context.items())
+        caller = self.request.principal.arn
+        return f"{caller} {self.request.action} on {self.request.resource}" + (
+            f" ({context})" if context else ""
+        )
+
+    @property
+    def expected(self) -> str:
+        return self.decision.value
+
+    def outcome(self) -> str:
+        decision = authorize(
+            self.request, self.identity_policies, self.resource_policy, resource_kind=self.resource_kind
+        ).decision
+        return decision.value
+
+
+def policy(*statements: Mapping[str, Any]) -> dict[str, Any]:
+    return {"Version": "2012-10-17", "Statement": list(statements)}
+
+
+def request(
+    principal: Principal = STORER,
+    action: str = "s3:PutObject",
+    resource: str = OBJECT_ARN,
+    *,
+    resource_account: str | None = None,
+    context: Mapping[str, str | Sequence[str]] | None = None,
+    **keys: str | Sequence[str],
+) -> AuthorizationRequest:
+    """Condition keys come as ``context``, or as keyword arguments with ``__`` for ``:``."""
+    named = {key.replace("__", ":"): value for key, value in keys.items()}
+    return AuthorizationRequest(action, resource, principal, {**(context or {}), **named}, resource_account)
+
+
+ALLOW_PUT = {"Effect": "Allow", "Action": "s3:PutObject", "Resource": f"{BUCKET_ARN}/*"}
+DENY_NOT_KMS = {
+    "Sid": "DenyUploadsNotEncryptedWithKms",
+    "Effect": "Deny",
+    "Principal": "*",
+    "Action": "s3:PutObject",
+    "Resource": f"{BUCKET_ARN}/*",
+    "Condition": {"StringNotEquals": {SSE: "aws:kms"}},
+}
+DENY_OTHER_ENCRYPTION = {
+    **DENY_NOT_KMS,
+    "Condition": {"StringNotEqualsIfExists": {SSE: "aws:kms"}, "Null": {SSE: "false"}},
+}
+DENY_WITHOUT_TLS = {
+    "Sid": "DenyRequestsWithoutTls",
+    "Effect": "Deny",
+    "Principal": "*",
+    "Action": "s3:*",
+    "Resource": [BUCKET_ARN, f"{BUCKET_ARN}/*"],
+    "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+}
+ENABLE_IAM_POLICIES = {
+    "Sid": "Enable IAM policies",
+    "Effect": "Allow",
+    "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
+    "Action": "kms:*",
+    "Resource": "*",
+}
+ALLOW_DECRYPT = {"Effect": "Allow", "Action": "kms:Decrypt", "Resource": KEY_ARN}
+DECRYPT = {"action": "kms:Decrypt", "resource": KEY_ARN}
 
 CONDITION_CASES = (
     ConditionCase("StringEquals", SSE, "aws:kms", {SSE: "aws:kms"}, True, STRING_EQUALS),
@@ -419,11 +620,352 @@ CONDITION_CASES = (
     ),
 )
 
-DOCUMENTED_CASES: tuple[ConditionCase, ...] = CONDITION_CASES
+AUTHORIZATION_CASES = (
+    AuthorizationCase(
+        "bucket policy Deny s3:PutObject, StringNotEquals on the SSE header: an UploadPart",
+        request(),
+        Decision.EXPLICIT_DENY,
+        UPLOAD_PART,
+        (policy(ALLOW_PUT),),
+        policy(DENY_NOT_KMS),
+    ),
+    AuthorizationCase(
+        "same bucket policy: a PutObject asking for SSE-KMS",
+        request(context={SSE: "aws:kms"}),
+        Decision.ALLOW,
+        STRING_NOT_EQUALS,
+        (policy(ALLOW_PUT),),
+        policy(DENY_NOT_KMS),
+    ),
+    AuthorizationCase(
+        "bucket policy Deny with StringNotEqualsIfExists + Null 'false': an UploadPart",
+        request(),
+        Decision.ALLOW,
+        IF_EXISTS_WITH_NULL,
+        (policy(ALLOW_PUT),),
+        policy(DENY_OTHER_ENCRYPTION),
+    ),
+    AuthorizationCase(
+        "same bucket policy: a PutObject asking for SSE-S3",
+        request(context={SSE: "AES256"}),
+        Decision.EXPLICIT_DENY,
+        f"{IF_EXISTS} {NULL_CHECK}",
+        (policy(ALLOW_PUT),),
+        policy(DENY_OTHER_ENCRYPTION),
+    ),
+    AuthorizationCase(
+        "same bucket policy: a PutObject asking for SSE-KMS",
+        request(context={SSE: "aws:kms"}),
+        Decision.ALLOW,
+        IF_EXISTS,
+        (policy(ALLOW_PUT),),
+        policy(DENY_OTHER_ENCRYPTION),
+    ),
+    AuthorizationCase(
+        "bucket policy Deny s3:* with Bool aws:SecureTransport 'false': a plain-HTTP request",
+        request(aws__SecureTransport="false"),
+        Decision.EXPLICIT_DENY,
+        BOOL_TLS,
+        (policy(ALLOW_PUT),),
+        policy(DENY_WITHOUT_TLS),
+    ),
+    AuthorizationCase(
+        "same bucket policy: a TLS request",
+        request(aws__SecureTransport="true"),
+        Decision.ALLOW,
+        BOOL_TLS,
+        (policy(ALLOW_PUT),),
+        policy(DENY_WITHOUT_TLS),
+    ),
+    AuthorizationCase(
+        "Allow NotAction iam:* on *: an S3 action",
+        request(action="s3:GetObject"),
+        Decision.ALLOW,
+        NOT_ACTION,
+        (policy({"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"}),),
+    ),
+    AuthorizationCase(
+        "Allow NotAction iam:* on *: an IAM action",
+        request(action="iam:CreateUser", resource=f"arn:aws:iam::{ACCOUNT}:user/mallory"),
+        Decision.IMPLICIT_DENY,
+        NOT_ACTION,
+        (policy({"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"}),),
+    ),
+    AuthorizationCase(
+        "Deny s3:* NotResource reports/*: an object of another bucket",
+        request(action="s3:GetObject", resource="arn:aws:s3:::other/report.json"),
+        Decision.EXPLICIT_DENY,
+        NOT_RESOURCE,
+        (
+            policy(
+                {"Effect": "Allow", "Action": "s3:*", "Resource": "*"},
+                {"Effect": "Deny", "Action": "s3:*", "NotResource": f"{BUCKET_ARN}/*"},
+            ),
+        ),
+    ),
+    AuthorizationCase(
+        "Deny s3:* NotResource reports/*: an object of the reports bucket",
+        request(action="s3:GetObject"),
+        Decision.ALLOW,
+        NOT_RESOURCE,
+        (
+            policy(
+                {"Effect": "Allow", "Action": "s3:*", "Resource": "*"},
+                {"Effect": "Deny", "Action": "s3:*", "NotResource": f"{BUCKET_ARN}/*"},
+            ),
+        ),
+    ),
+    AuthorizationCase(
+        "Allow 'S3:putobject' (other case): s3:PutObject",
+        request(),
+        Decision.ALLOW,
+        ACTION_CASE,
+        (policy({**ALLOW_PUT, "Action": "S3:putobject"}),),
+    ),
+    AuthorizationCase(
+        "Allow on arn:aws:s3:::reports/*: an object of arn:aws:s3:::Reports",
+        request(resource="arn:aws:s3:::Reports/report.json"),
+        Decision.IMPLICIT_DENY,
+        RESOURCE_CASE,
+        (policy(ALLOW_PUT),),
+    ),
+    AuthorizationCase(
+        "Allow on .../home/${aws:username}/*: a role session, which has no aws:username",
+        request(resource=f"{BUCKET_ARN}/home/alice/report.json"),
+        Decision.IMPLICIT_DENY,
+        VARIABLE_RESOURCE_NULL,
+        (policy({**ALLOW_PUT, "Resource": f"{BUCKET_ARN}/home/${{aws:username}}/*"}),),
+    ),
+    AuthorizationCase(
+        "bucket policy allows the role's ARN, no identity-based policy: the role's session",
+        request(),
+        Decision.ALLOW,
+        SAME_ACCOUNT_UNION,
+        (),
+        policy({**ALLOW_PUT, "Principal": {"AWS": ROLE_ARN}}),
+    ),
+    AuthorizationCase(
+        "bucket policy allows only the account, no identity-based policy",
+        request(),
+        Decision.IMPLICIT_DENY,
+        ACCOUNT_DELEGATES,
+        (),
+        policy({**ALLOW_PUT, "Principal": {"AWS": ACCOUNT}}),
+    ),
+    AuthorizationCase(
+        'bucket policy allows Principal "*": a role of the account without identity-based policies',
+        request(),
+        Decision.ALLOW,
+        PRINCIPAL_STAR,
+        (),
+        policy({**ALLOW_PUT, "Principal": "*"}),
+    ),
+    AuthorizationCase(
+        "identity-based Deny against a bucket policy Allow naming the role",
+        request(),
+        Decision.EXPLICIT_DENY,
+        EXPLICIT_DENY,
+        (policy({**ALLOW_PUT, "Effect": "Deny"}),),
+        policy({**ALLOW_PUT, "Principal": {"AWS": ROLE_ARN}}),
+    ),
+    AuthorizationCase(
+        "NotPrincipal Deny sparing the storer role and its account: another role",
+        request(READER),
+        Decision.EXPLICIT_DENY,
+        NOT_PRINCIPAL,
+        (policy(ALLOW_PUT),),
+        policy(
+            {
+                **ALLOW_PUT,
+                "Effect": "Deny",
+                "NotPrincipal": {"AWS": [ROLE_ARN, STORER.arn, f"arn:aws:iam::{ACCOUNT}:root"]},
+            }
+        ),
+    ),
+    AuthorizationCase(
+        "same NotPrincipal Deny: the storer role's session",
+        request(),
+        Decision.ALLOW,
+        NOT_PRINCIPAL,
+        (policy(ALLOW_PUT),),
+        policy(
+            {
+                **ALLOW_PUT,
+                "Effect": "Deny",
+                "NotPrincipal": {"AWS": [ROLE_ARN, STORER.arn, f"arn:aws:iam::{ACCOUNT}:root"]},
+            }
+        ),
+    ),
+    AuthorizationCase(
+        "bucket policy allows another account's role, which its identity-based policy allows too",
+        request(PARTNER, resource_account=ACCOUNT),
+        Decision.ALLOW,
+        CROSS_ACCOUNT,
+        (policy(ALLOW_PUT),),
+        policy({**ALLOW_PUT, "Principal": {"AWS": PARTNER_ROLE_ARN}}),
+    ),
+    AuthorizationCase(
+        "bucket policy allows another account's role, whose identity-based policies do not",
+        request(PARTNER, resource_account=ACCOUNT),
+        Decision.IMPLICIT_DENY,
+        CROSS_ACCOUNT,
+        (),
+        policy({**ALLOW_PUT, "Principal": {"AWS": PARTNER_ROLE_ARN}}),
+    ),
+    AuthorizationCase(
+        "key policy enables IAM policies (root), an identity-based policy allows kms:Decrypt",
+        request(**DECRYPT),
+        Decision.ALLOW,
+        KMS_ROOT_DELEGATES,
+        (policy(ALLOW_DECRYPT),),
+        policy(ENABLE_IAM_POLICIES),
+        "kms_key",
+    ),
+    AuthorizationCase(
+        "key policy enables IAM policies (root), no identity-based policy allows",
+        request(**DECRYPT),
+        Decision.IMPLICIT_DENY,
+        KMS_ROOT_DELEGATES,
+        (),
+        policy(ENABLE_IAM_POLICIES),
+        "kms_key",
+    ),
+    AuthorizationCase(
+        "key policy names only an admin role, an identity-based policy allows kms:Decrypt",
+        request(**DECRYPT),
+        Decision.IMPLICIT_DENY,
+        KMS_IAM_NEEDS_KEY_POLICY,
+        (policy(ALLOW_DECRYPT),),
+        policy({**ENABLE_IAM_POLICIES, "Principal": {"AWS": OTHER_ROLE_ARN}}),
+        "kms_key",
+    ),
+    AuthorizationCase(
+        'key policy allows the role kms:Decrypt on Resource "*": the role\'s session, no IAM policy',
+        request(**DECRYPT),
+        Decision.ALLOW,
+        KMS_ROLE,
+        (),
+        policy({**ALLOW_DECRYPT, "Resource": "*", "Principal": {"AWS": ROLE_ARN}}),
+        "kms_key",
+    ),
+    AuthorizationCase(
+        "key policy allows the role, an identity-based policy denies kms:Decrypt",
+        request(**DECRYPT),
+        Decision.EXPLICIT_DENY,
+        KMS_IAM_DENY,
+        (policy({**ALLOW_DECRYPT, "Effect": "Deny"}),),
+        policy({**ALLOW_DECRYPT, "Resource": "*", "Principal": {"AWS": ROLE_ARN}}),
+        "kms_key",
+    ),
+    AuthorizationCase(
+        "a KMS key without a key policy, an identity-based policy allows kms:Decrypt",
+        request(**DECRYPT),
+        Decision.IMPLICIT_DENY,
+        KMS_EVERY_KEY,
+        (policy(ALLOW_DECRYPT),),
+        None,
+        "kms_key",
+    ),
+    AuthorizationCase(
+        "key policy allows the role with kms:ViaService s3: a call through S3",
+        request(**DECRYPT, kms__ViaService="s3.us-east-1.amazonaws.com"),
+        Decision.ALLOW,
+        VIA_SERVICE,
+        (),
+        policy(
+            {
+                **ALLOW_DECRYPT,
+                "Resource": "*",
+                "Principal": {"AWS": ROLE_ARN},
+                "Condition": {"StringEquals": {"kms:ViaService": "s3.us-east-1.amazonaws.com"}},
+            }
+        ),
+        "kms_key",
+    ),
+    AuthorizationCase(
+        "same key policy: a direct call, without kms:ViaService",
+        request(**DECRYPT),
+        Decision.IMPLICIT_DENY,
+        f"{VIA_SERVICE} {ABSENT_IS_FALSE}",
+        (),
+        policy(
+            {
+                **ALLOW_DECRYPT,
+                "Resource": "*",
+                "Principal": {"AWS": ROLE_ARN},
+                "Condition": {"StringEquals": {"kms:ViaService": "s3.us-east-1.amazonaws.com"}},
+            }
+        ),
+        "kms_key",
+    ),
+    AuthorizationCase(
+        "key policy allows CloudWatch Logs for the account's log groups: Logs for this account",
+        request(
+            LOGS,
+            "kms:GenerateDataKey",
+            KEY_ARN,
+            aws__SourceAccount=ACCOUNT,
+            aws__SourceArn=f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:/aws/lambda/storer",
+        ),
+        Decision.ALLOW,
+        f"{SOURCE_ACCOUNT} {ARN_EQUALS}",
+        (),
+        policy(
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "logs.us-east-1.amazonaws.com"},
+                "Action": "kms:GenerateDataKey*",
+                "Resource": "*",
+                "Condition": {
+                    "StringEquals": {"aws:SourceAccount": ACCOUNT},
+                    "ArnLike": {"aws:SourceArn": f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:*"},
+                },
+            }
+        ),
+        "kms_key",
+    ),
+    AuthorizationCase(
+        "same key policy: Logs acting for another account's log group",
+        request(
+            LOGS,
+            "kms:GenerateDataKey",
+            KEY_ARN,
+            aws__SourceAccount=OTHER_ACCOUNT,
+            aws__SourceArn=f"arn:aws:logs:us-east-1:{OTHER_ACCOUNT}:log-group:/aws/lambda/x",
+        ),
+        Decision.IMPLICIT_DENY,
+        f"{SOURCE_ACCOUNT} {ARN_EQUALS}",
+        (),
+        policy(
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "logs.us-east-1.amazonaws.com"},
+                "Action": "kms:GenerateDataKey*",
+                "Resource": "*",
+                "Condition": {
+                    "StringEquals": {"aws:SourceAccount": ACCOUNT},
+                    "ArnLike": {"aws:SourceArn": f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:*"},
+                },
+            }
+        ),
+        "kms_key",
+    ),
+    AuthorizationCase(
+        "key policy allows the Logs service principal: the storer role",
+        request(**DECRYPT),
+        Decision.IMPLICIT_DENY,
+        SERVICE_PRINCIPAL,
+        (),
+        policy({**ALLOW_DECRYPT, "Resource": "*", "Principal": {"Service": "logs.us-east-1.amazonaws.com"}}),
+        "kms_key",
+    ),
+)
+
+DOCUMENTED_CASES: tuple[ConditionCase | AuthorizationCase, ...] = CONDITION_CASES + AUTHORIZATION_CASES
 
 
 @pytest.mark.parametrize("row", DOCUMENTED_CASES, ids=lambda row: f"{row.case} | {row.request_summary}")
-def test_documented_case_gets_the_result_the_guide_gives(row: ConditionCase) -> None:
+def test_documented_case_gets_the_result_the_guide_gives(row: ConditionCase | AuthorizationCase) -> None:
     assert row.outcome() == row.expected, row.source
 
 
@@ -432,7 +974,94 @@ def test_every_documented_case_names_its_source() -> None:
     assert all(("IAM UG" in row.source or "KMS" in row.source) for row in DOCUMENTED_CASES)
 
 
+# --- Whole decisions and their reasons ---
+
+
+def test_explicit_deny_names_the_deciding_statement_sid() -> None:
+    decision = authorize(request(), [policy(ALLOW_PUT)], policy(DENY_NOT_KMS))
+
+    assert decision.decision is Decision.EXPLICIT_DENY
+    assert decision.reason == (
+        'explicitly denied by statement "DenyUploadsNotEncryptedWithKms" of the resource-based policy'
+    )
+
+
+def test_allow_names_the_statement_and_policy_that_allowed() -> None:
+    decision = authorize(
+        request(**DECRYPT), [policy(ALLOW_DECRYPT)], policy(ENABLE_IAM_POLICIES), resource_kind="kms_key"
+    )
+
+    assert decision.allowed
+    assert decision.reason == (
+        "allowed by statement #1 of the identity-based policy #1, "
+        'which statement "Enable IAM policies" of the key policy enables for the account'
+    )
+
+
+def test_implicit_deny_says_who_called_what() -> None:
+    decision = authorize(request(action="s3:GetObject"), [policy(ALLOW_PUT)], None)
+
+    assert decision.decision is Decision.IMPLICIT_DENY
+    assert f"{STORER.arn} calling s3:GetObject on {OBJECT_ARN}" in decision.reason
+
+
+def test_resource_policy_naming_only_the_account_is_reported_as_delegation() -> None:
+    result = evaluate_policy(
+        policy({**ALLOW_PUT, "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}}),
+        request(),
+        resource_policy=True,
+    )
+
+    assert result.outcome is PolicyOutcome.ALLOW_ACCOUNT
+
+
+def test_policy_as_json_text_with_a_single_statement_object() -> None:
+    text = '{"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Action": "s3:*", "Resource": "*"}}'
+
+    assert authorize(request(), [text], None).allowed
+
+
+def test_the_account_root_user_is_allowed_in_its_account_unless_denied() -> None:
+    root = Principal(f"arn:aws:iam::{ACCOUNT}:root", ACCOUNT)
+
+    assert authorize(request(root), [], None).allowed
+    assert authorize(request(root), [], policy({**DENY_NOT_KMS})).decision is Decision.EXPLICIT_DENY
+    assert not authorize(request(root, **DECRYPT), [], None, resource_kind="kms_key").allowed
+
+
 # --- Failing closed ---
+
+
+@pytest.mark.parametrize(
+    "bad_policy",
+    [
+        "not json",
+        {"Statement": [{"Effect": "Allow", "Action": "s3:*"}]},
+        {"Statement": [{"Effect": "Allow", "Action": "s3:*", "NotAction": "iam:*", "Resource": "*"}]},
+        {"Statement": [{"Effect": "Permit", "Action": "s3:*", "Resource": "*"}]},
+        {"Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*", "Principal": "*"}]},
+        {
+            "Statement": [
+                {"Effect": "Allow", "Action": "s3:*", "Resource": "*", "Condition": {"Foo": {"k": "v"}}}
+            ]
+        },
+        {"Statement": [{**ALLOW_PUT, "Resource": f"{BUCKET_ARN}/${{aws:username}}"}]},
+        {"Version": "2012-10-17", "Statement": [{**ALLOW_PUT, "Action": "s3:PutObject", "Actions": "s3:*"}]},
+    ],
+    ids=[
+        "not JSON",
+        "no Resource",
+        "Action and NotAction",
+        "unknown Effect",
+        "Principal in an identity-based policy",
+        "unknown operator",
+        "variable without Version 2012-10-17",
+        "unknown element",
+    ],
+)
+def test_unreadable_identity_policy_raises_instead_of_deciding(bad_policy: object) -> None:
+    with pytest.raises(PolicyEvaluationError):
+        authorize(request(), [bad_policy], None)  # type: ignore[list-item]
 
 
 @pytest.mark.parametrize(
@@ -463,3 +1092,8 @@ def test_every_documented_case_names_its_source() -> None:
 def test_condition_this_evaluator_cannot_decide_raises(operator: str, value: str, context: dict) -> None:
     with pytest.raises(PolicyEvaluationError):
         condition_holds(operator, "k", value, context)
+
+
+def test_unknown_principal_type_in_a_resource_policy_raises() -> None:
+    with pytest.raises(PolicyEvaluationError):
+        authorize(request(), [], policy({**ALLOW_PUT, "Principal": {"Group": "admins"}}))
