@@ -5,8 +5,11 @@ module with its own test under ``tests/local``:
 
 - ``stepfunctions_ext``: ValidateStateMachineDefinition and ListStateMachineVersions (for the provider);
 - ``drift_fixes``: SQS RedrivePolicy and Lambda LoggingConfig echoed, so a second ``terraform plan`` is clean;
-- ``s3_encryption_conditions`` (+ ``secure_transport``): bucket policies evaluate ``aws:SecureTransport`` as a
-  TLS request would, and ``s3:x-amz-server-side-encryption*`` conditions from the request's headers;
+- ``authorization`` (+ ``request_principals``, ``request_context``, ``iam_evaluation``): every request is
+  authorised as AWS would for the principal that signed it: identity, bucket, key, queue, topic and trust
+  policies with IAM's condition semantics, S3's 403 for missing keys without s3:ListBucket, KMS use through
+  S3/SNS/Secrets Manager/DynamoDB, expiring sessions and presigned URLs, role chaining's hour;
+- ``role_sessions``: each Lambda runs with its execution role's session from local STS;
 - ``lambda_executor`` (+ ``lambda_worker``): functions run their zip's handler in warm worker processes;
 - ``sqs_poller``: SQS event source mappings with batches, ReportBatchItemFailures and redrive to the DLQ;
 - ``apigateway_dataplane`` (+ ``execute_api_auth``): REST API Lambda proxy requests with SigV4 and IAM checks.

@@ -15,6 +15,7 @@ moto's Step Functions interpreter uses to call Lambda) are process-global. Start
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import threading
@@ -37,15 +38,48 @@ from moto.server import (
 from werkzeug.serving import make_server
 
 from .apigateway_dataplane import EXECUTE_API_PATH_PREFIX, ExecuteApiMiddleware
+from .authorization import LocalIam
 from .credentials import ROOT_ACCESS_KEY_ID, ROOT_SECRET_ACCESS_KEY
 from .drift_fixes import drift_fix_patches
-from .lambda_executor import LambdaExecutor
+from .lambda_executor import LambdaExecutor, RoleCredentials
 from .moto_patch import MotoInternalsChanged, PatchSet, require_pinned_moto
-from .s3_encryption_conditions import s3_encryption_condition_patches
+from .request_principals import Caller, Credentials
+from .role_sessions import assume_execution_role
 from .sqs_poller import SqsEventSourcePoller
 from .stepfunctions_ext import stepfunctions_patches
 
 _ACTIVE = threading.Lock()
+
+# SP-API sends REPORT_PROCESSING_FINISHED from its own account (Notifications use case guide, "Grant
+# Selling Partner API permission": principal 437568002678). Local AWS knows that account's caller by this
+# key, so the emulator's deliveries meet the queue policy and the data key's policy as Amazon's do.
+SPAPI_NOTIFICATIONS_ACCOUNT = "437568002678"
+SPAPI_SENDER_ACCESS_KEY_ID = "AKIASPAPINOTIFYSENDER"
+_SPAPI_SENDER = Caller(
+    "external",
+    f"arn:aws:iam::{SPAPI_NOTIFICATIONS_ACCOUNT}:root",
+    SPAPI_NOTIFICATIONS_ACCOUNT,
+    # Whatever SP-API's own account allows itself; what it may do here is for our resource policies to say.
+    policies=(
+        json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Action": [
+                            "sqs:SendMessage",
+                            "sqs:GetQueueAttributes",
+                            "kms:GenerateDataKey",
+                            "kms:Decrypt",
+                        ],
+                        "Resource": "*",
+                    }
+                ],
+            }
+        ),
+    ),
+)
 
 # Credentials a subprocess must not inherit next to ours (a session token would be sent with our key).
 _CONFLICTING_ENV = ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_DEFAULT_PROFILE")
@@ -91,6 +125,9 @@ class LocalAws:
     log_requests: bool = False  # werkzeug's access log of every AWS call, on stderr
     # AWS managed policies (AWSLambdaBasicExecutionRole, ...) the stack attaches; loading them costs ~2 s.
     aws_managed_policies: bool = True
+    # How long a Lambda container's execution-role session lasts; tests shorten it to prove that nothing
+    # outlives its signer's session (presigned URLs, warm containers).
+    lambda_session_seconds: int = 3600
 
     account_id: str = field(default=DEFAULT_ACCOUNT_ID, init=False)
     access_key_id: str = field(default=ROOT_ACCESS_KEY_ID, init=False)
@@ -99,6 +136,15 @@ class LocalAws:
     def __post_init__(self) -> None:
         self._server: _MotoServerWithMiddleware | None = None
         self._executor: LambdaExecutor | None = None
+        self.iam = LocalIam(
+            Credentials(
+                account_id=self.account_id,
+                root_access_key_id=self.access_key_id,
+                # moto's Step Functions interpreter calls Lambda signed with the key "ak": the service.
+                service_access_keys={"ak": "states.amazonaws.com"},
+                external_principals={SPAPI_SENDER_ACCESS_KEY_ID: _SPAPI_SENDER},
+            )
+        )
         self._poller: SqsEventSourcePoller | None = None
         self._patches: list[PatchSet] = []
         self._saved_config: dict[str, Any] = {}
@@ -124,13 +170,16 @@ class LocalAws:
             self._saved_moto_port = os.environ.get("MOTO_PORT")
             os.environ["MOTO_PORT"] = str(port)
             self._executor = LambdaExecutor(
-                self._endpoint_url, self.access_key_id, self.secret_access_key, self.lambda_env
+                self._endpoint_url,
+                self._execution_role_credentials,
+                self.lambda_env,
+                clock=lambda: self.iam.clock().timestamp(),
             )
             self._poller = SqsEventSourcePoller(self.sqs_poll_interval)
             self._patches = [
                 stepfunctions_patches(),
                 drift_fix_patches(),
-                s3_encryption_condition_patches(),  # also resolves aws:SecureTransport
+                self.iam.patches(),  # every request authorised as AWS would, for the principal that signed it
                 self._executor.patches(),
                 self._poller.patches(),
             ]
@@ -192,6 +241,9 @@ class LocalAws:
         default_user_config["lambda"] = {"use_docker": True}
         moto_api_backend.reset()
 
+    def _execution_role_credentials(self, function: Any) -> RoleCredentials:
+        return assume_execution_role(function, self.lambda_session_seconds, self.iam.clock())
+
     def _wrap_app(self, app: Any) -> Any:
         return ExecuteApiMiddleware(
             app, self._invoke_lambda_for_api, (self.access_key_id, self.secret_access_key)
@@ -220,6 +272,16 @@ class LocalAws:
             aws_access_key_id=self.access_key_id,
             aws_secret_access_key=self.secret_access_key,
             **kwargs,
+        )
+
+    def spapi_sender_client(self, service: str, region_name: str | None = None) -> Any:
+        """A client that calls as SP-API's notifications account does (cross-account, see above)."""
+        return boto3.client(
+            service,
+            endpoint_url=self.endpoint_url,
+            region_name=region_name or self.region,
+            aws_access_key_id=SPAPI_SENDER_ACCESS_KEY_ID,
+            aws_secret_access_key="spapi-sender-not-a-secret",  # noqa: S106 - fake, local only
         )
 
     def env(self, base: Mapping[str, str] | None = None) -> dict[str, str]:

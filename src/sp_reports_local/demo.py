@@ -33,6 +33,7 @@ import requests
 
 from sp_reports_client import Report, SpReportsClient, SpReportsError
 from spapi_emulator import ModelsNotFoundError
+from spapi_emulator.state import synthetic_listings_report_of_size
 
 from .sns_messages import published_messages
 from .stack import REPO_ROOT, DeploymentError, DeploymentSettings, LocalDeployment
@@ -42,6 +43,9 @@ REGION_CODE = "EU"
 MARKETPLACE_ID = "A1F83G8C2ARO7P"  # amazon.co.uk
 REPORT_TYPE = "GET_MERCHANT_LISTINGS_ALL_DATA"
 REPORT_LINES_SHOWN = 6
+# Larger than two of the storer's 8 MiB parts: the report takes the multipart path through the bucket policy
+# and SSE-KMS, where a real account once refused every part (issue 10).
+REPORT_BYTES = 20 * 1024 * 1024
 WORKFLOW_TIMEOUT_SECONDS = 120.0
 # The emulator keeps the report IN_QUEUE, then IN_PROGRESS, for a moment: the wait shows real progress.
 EMULATOR_OPTIONS = {"in_queue_seconds": 1.0, "in_progress_seconds": 2.0}
@@ -214,8 +218,12 @@ def _run_steps(deployment: LocalDeployment, timer: StepTimer, out: TextIO) -> No
         )
 
     with timer.step("create a report") as done:
+        document = synthetic_listings_report_of_size("sp-reports demo", REPORT_BYTES)
         report_id = client.create_report(seller.seller_id, REGION_CODE, REPORT_TYPE, [MARKETPLACE_ID])
-        done(f"POST /reports: {REPORT_TYPE} for {MARKETPLACE_ID} is report {report_id}")
+        assert deployment.emulator is not None
+        # Within the emulator's IN_QUEUE time: the document it serves when the report is DONE.
+        deployment.emulator.set_report_document(report_id, document)
+        done(f"POST /reports: {REPORT_TYPE} for {MARKETPLACE_ID} is report {report_id} (about 20 MiB)")
 
     with timer.step("wait for the workflow") as done:
         report = _wait_for_report(client, report_id, out)
@@ -232,7 +240,7 @@ def _run_steps(deployment: LocalDeployment, timer: StepTimer, out: TextIO) -> No
 
     with timer.step("download the report through the presigned URL") as done:
         lines, size = _download_first_lines(report)
-        done(f"downloaded s3://{report.s3_bucket}/{report.s3_key} ({size} bytes) from local S3")
+        done(f"downloaded s3://{report.s3_bucket}/{report.s3_key} ({size:,} bytes) from local S3")
     _print_block(out, f"first {len(lines)} lines of the report", "\n".join(lines))
 
     with timer.step("terraform plan -detailed-exitcode") as done:

@@ -39,7 +39,8 @@ import threading
 import time
 import uuid
 import zipfile
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -121,6 +122,26 @@ def link_own_code(task_root: Path, own_code: Path) -> None:
         (own_code / entry.name).symlink_to(target, target_is_directory=entry.is_dir())
 
 
+@dataclass(frozen=True)
+class RoleCredentials:
+    """A function's execution-role session: what Lambda hands the function in its environment."""
+
+    access_key_id: str
+    secret_access_key: str = field(repr=False)
+    session_token: str = field(repr=False)
+    expiration: float  # epoch seconds
+
+    def environment(self) -> dict[str, str]:
+        return {
+            "AWS_ACCESS_KEY_ID": self.access_key_id,
+            "AWS_SECRET_ACCESS_KEY": self.secret_access_key,
+            "AWS_SESSION_TOKEN": self.session_token,
+        }
+
+
+CredentialsProvider = Callable[[LambdaFunction], RoleCredentials]
+
+
 class WorkerFailed(Exception):
     def __init__(self, error_type: str, message: str) -> None:
         super().__init__(message)
@@ -128,8 +149,11 @@ class WorkerFailed(Exception):
 
 
 class _Worker:
-    def __init__(self, spec: WorkerSpec, code_dir: Path, env: dict[str, str]) -> None:
+    def __init__(
+        self, spec: WorkerSpec, code_dir: Path, env: dict[str, str], credentials_expire: float
+    ) -> None:
         self.spec = spec
+        self.credentials_expire = credentials_expire
         self.process = subprocess.Popen(  # noqa: S603 - our own worker script, arguments fixed
             [sys.executable, "-I", "-S", "-u", str(WORKER_SCRIPT)],
             stdin=subprocess.PIPE,
@@ -152,6 +176,10 @@ class _Worker:
     @property
     def alive(self) -> bool:
         return self.process.poll() is None
+
+    def credentials_last(self, seconds: float, now: float) -> bool:
+        """Whether the worker's role session outlives an invocation of ``seconds`` started ``now``."""
+        return now + seconds < self.credentials_expire
 
     def invoke(self, event: Any, request_id: str) -> tuple[dict[str, Any], str]:
         deadline = time.time() + self.spec.timeout_seconds
@@ -236,12 +264,16 @@ class LambdaExecutor:
     def __init__(
         self,
         endpoint_url: str,
-        access_key_id: str,
-        secret_access_key: str,
+        credentials_for: CredentialsProvider,
         extra_env: dict[str, str] | None = None,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self._endpoint_url = endpoint_url
-        self._credentials = {"AWS_ACCESS_KEY_ID": access_key_id, "AWS_SECRET_ACCESS_KEY": secret_access_key}
+        self._clock = clock
+        # Each function runs as its execution role (Lambda Developer Guide, "Lambda execution role": Lambda
+        # assumes the role and hands the function its temporary credentials in AWS_ACCESS_KEY_ID,
+        # AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN).
+        self._credentials_for = credentials_for
         self._extra_env = dict(extra_env or {})
         self._site_packages = site.getsitepackages()
         self._root = Path(tempfile.mkdtemp(prefix="sp-reports-lambda-"))
@@ -276,7 +308,13 @@ class LambdaExecutor:
             pool = self._idle.setdefault(spec.function_arn, [])
             while pool:
                 worker = pool.pop()
-                if worker.spec == spec and worker.alive:
+                # A container whose role session would end during the invocation is retired: a new one
+                # starts with fresh credentials, so no call is signed with an expired session.
+                if (
+                    worker.spec == spec
+                    and worker.alive
+                    and worker.credentials_last(spec.timeout_seconds, self._clock())
+                ):
                     chosen = worker
                     break
                 retired.append(worker)
@@ -301,7 +339,14 @@ class LambdaExecutor:
 
     def _start_worker(self, spec: WorkerSpec, function: LambdaFunction) -> _Worker:
         code = self._extract(function)
-        worker = _Worker(spec, code.task_root, self._environment(spec, code))
+        try:
+            credentials = self._credentials_for(function)
+        except Exception as refused:
+            raise WorkerFailed(
+                "Lambda.ServiceException", f"cannot assume the execution role: {refused}"
+            ) from None
+        env = {**self._environment(spec, code), **credentials.environment()}
+        worker = _Worker(spec, code.task_root, env, credentials.expiration)
         try:
             ready = worker._responses.get(timeout=INIT_TIMEOUT_SECONDS)
         except queue.Empty:
@@ -343,7 +388,6 @@ class LambdaExecutor:
         }
         env.update(self._extra_env)
         env.update(dict(spec.environment))
-        env.update(self._credentials)
         env.update(
             {
                 "AWS_ENDPOINT_URL": self._endpoint_url,

@@ -118,6 +118,8 @@ class DeploymentSettings:
     parallelism: int = 30
     terraform_timeout: float = 600.0
     emulator_options: Mapping[str, Any] = field(default_factory=dict)
+    # Lifetime of each Lambda container's execution-role session (local STS); see LocalAws.
+    lambda_session_seconds: int = 3600
 
 
 def terraform_cli_env(base: Mapping[str, str], plugin_cache: Path = DEFAULT_PLUGIN_CACHE) -> dict[str, str]:
@@ -174,7 +176,6 @@ class SqsNotificationSink:
     def __init__(self, aws: LocalAws) -> None:
         self._aws = aws
         self._clients: dict[str, Any] = {}
-        self._queue_urls: dict[str, str] = {}
 
     def __call__(self, destination_arn: str, body: str) -> None:
         parts = destination_arn.split(":")
@@ -183,11 +184,10 @@ class SqsNotificationSink:
         region, account_id, queue_name = parts[3], parts[4], parts[5]
         client = self._clients.get(region)
         if client is None:
-            client = self._clients[region] = self._aws.boto3_client("sqs", region_name=region)
-        url = self._queue_urls.get(destination_arn)
-        if url is None:
-            url = client.get_queue_url(QueueName=queue_name, QueueOwnerAWSAccountId=account_id)["QueueUrl"]
-            self._queue_urls[destination_arn] = url
+            # As SP-API's account: the queue policy and the data key's policy must let it send.
+            client = self._clients[region] = self._aws.spapi_sender_client("sqs", region_name=region)
+        # The queue's URL follows from its ARN; SP-API is allowed SendMessage, not GetQueueUrl.
+        url = f"{self._aws.endpoint_url}/{account_id}/{queue_name}"
         client.send_message(QueueUrl=url, MessageBody=body)
 
 
@@ -218,7 +218,9 @@ class LocalDeployment:
     def start(self) -> LocalDeployment:
         self._check_packages()
         try:
-            self.aws = LocalAws(region=self.settings.region).start()
+            self.aws = LocalAws(
+                region=self.settings.region, lambda_session_seconds=self.settings.lambda_session_seconds
+            ).start()
             self.emulator = SpApiEmulator(
                 models_dir=self.settings.models_dir, **dict(self.settings.emulator_options)
             ).start()

@@ -60,8 +60,9 @@ class DownloadLinks:
     ) -> None:
         if not MIN_LINK_SECONDS <= ttl_seconds <= ROLE_CHAINING_MAX_SECONDS:
             raise ValueError(
-                f"link lifetime must be {MIN_LINK_SECONDS}-{ROLE_CHAINING_MAX_SECONDS} seconds: links are signed by "
-                "a role session, and a role assumed from a Lambda's role lasts at most one hour (role chaining)"
+                f"link lifetime must be {MIN_LINK_SECONDS}-{ROLE_CHAINING_MAX_SECONDS} seconds: links are "
+                "signed by a role session, and a role assumed from a Lambda's role lasts at most one hour "
+                "(role chaining)"
             )
         self._sts = sts_client
         self._role_arn = signer_role_arn

@@ -144,6 +144,15 @@ def synthetic_listings_report(report_id: str, rows: int = 20) -> bytes:
     return ("\n".join(lines) + "\n").encode("utf-8")
 
 
+def synthetic_listings_report_of_size(report_id: str, size: int) -> bytes:
+    """A listings report of whole lines, as close to ``size`` bytes as they allow without exceeding it (a
+    large report exercises the storer's multipart upload)."""
+    report = synthetic_listings_report(report_id, rows=max(1, size // 64))
+    while len(report) < size:
+        report = synthetic_listings_report(report_id, rows=int(report.count(b"\n") * size / len(report)) + 1)
+    return report[:size].rsplit(b"\n", 1)[0] + b"\n"
+
+
 class EmulatorState:
     def __init__(self) -> None:
         self.lock = threading.RLock()

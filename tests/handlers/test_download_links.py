@@ -1,4 +1,4 @@
-"""Download links state the expiry that is true: the earlier of the wanted lifetime and the signer's session."""
+"""Download links state the true expiry: the earlier of the wanted lifetime and the signer's session end."""
 
 from __future__ import annotations
 
@@ -51,7 +51,9 @@ def test_a_fresh_session_gives_the_whole_lifetime_and_is_assumed_for_at_most_an_
     link = DownloadLinks(sts, ROLE, 1800, clock=clock).link("bucket", "seller/TYPE/1/report.tsv")
     assert link.expires_at == NOW + timedelta(seconds=1800)
     assert link.lifetime_seconds == 1800 == _expires_in(link.url)
-    assert sts.calls == [{"RoleArn": ROLE, "RoleSessionName": "report-download-links", "DurationSeconds": 3600}]
+    assert sts.calls == [
+        {"RoleArn": ROLE, "RoleSessionName": "report-download-links", "DurationSeconds": 3600}
+    ]
     assert "ASIASIGNER" in link.url  # signed by the signer's session, not by the caller's own credentials
 
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import io
+import json
 from pathlib import Path
 
 import pytest
+from botocore.exceptions import ClientError
 
 from sp_reports_local import LocalAws
 from sp_reports_local.demo import Progress, StepTimer, TerraformProgress, mask_presigned_urls
@@ -111,13 +113,28 @@ def test_stage_name_comes_from_the_output_or_the_base_url():
         _ = StackOutputs({}).stage_name
 
 
-def test_notification_sink_sends_to_the_queue_named_by_the_destination_arn():
+def test_notification_sink_sends_as_spapis_account_where_the_queue_policy_lets_it():
     with LocalAws(aws_managed_policies=False) as aws:
         sqs = aws.boto3_client("sqs", region_name="eu-west-1")
         url = sqs.create_queue(QueueName="destination")["QueueUrl"]
+        arn = f"arn:aws:sqs:eu-west-1:{aws.account_id}:destination"
         sink = SqsNotificationSink(aws)
 
-        sink(f"arn:aws:sqs:eu-west-1:{aws.account_id}:destination", '{"n": 1}')
+        with pytest.raises(ClientError, match="437568002678"):  # no queue policy: SP-API may not send
+            sink(arn, '{"n": 0}')
+        policy = {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"AWS": "arn:aws:iam::437568002678:root"},
+                    "Action": "sqs:SendMessage",
+                    "Resource": arn,
+                }
+            ],
+        }
+        sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": json.dumps(policy)})
+        sink(arn, '{"n": 1}')
         messages = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=1)["Messages"]
 
         assert [message["Body"] for message in messages] == ['{"n": 1}']

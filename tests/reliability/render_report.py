@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import sys
 from pathlib import Path
@@ -24,7 +25,10 @@ SECTIONS = {
     "4": "Duplicates and poison",
     "5": "Secrets",
     "6": "Least privilege and alarms",
+    "7": "Local AWS as strict as AWS",
 }
+AUTHORISATION = REPO_ROOT / ".build" / "reliability" / "authorisation.json"
+IAM_TABLE = REPO_ROOT / "tests" / "local" / "test_iam_evaluation.py"
 
 INTRO = """# Reliability and security: what the pipeline survives
 
@@ -103,7 +107,54 @@ def render(results: dict) -> str:
             f"Last run: {run['tests_passed']} tests passed, {run['tests_failed']} failed, "
             f"{run['tests_skipped']} skipped, {run['seconds']} s of test time."
         )
-    return "\n".join(lines) + "\n" + APPROACH + FINDINGS
+    return "\n".join(lines) + "\n" + _authorisation_section() + _semantics_section() + APPROACH + FINDINGS
+
+
+def _authorisation_section() -> str:
+    """Calls each principal made while local AWS enforced IAM, from the last deployed-stack run."""
+    if not AUTHORISATION.is_file():
+        return ""
+    figures = json.loads(AUTHORISATION.read_text(encoding="utf-8"))
+    lines = [
+        "",
+        "## Calls authorised per role under enforcement",
+        "",
+        "The deployed-stack tests (`tests/integration/deployed_stack`) run every Lambda with its own",
+        "execution role's session from local STS; local AWS authorises each call against that role's",
+        "policies and the resource's policy (`sp_reports_local.authorization`). Counts from the last run "
+        f"({figures['run']}); the account root is Terraform and the test harness.",
+        "",
+        "| Principal | Calls allowed | Calls refused | Distinct actions |",
+        "|---|---:|---:|---:|",
+    ]
+    for principal, row in sorted(figures["principals"].items()):
+        lines.append(f"| {principal} | {row['allowed']:,} | {row['refused']:,} | {len(row['actions'])} |")
+    return "\n".join(lines) + "\n"
+
+
+def _semantics_section() -> str:
+    """The documented condition-semantics table local AWS is held to, with each row's source."""
+    spec = importlib.util.spec_from_file_location("iam_evaluation_table", IAM_TABLE)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.path.insert(0, str(REPO_ROOT / "src"))
+    spec.loader.exec_module(module)
+    lines = [
+        "",
+        "## Condition semantics local AWS enforces (documented cases)",
+        "",
+        "Every row is a case of `tests/local/test_iam_evaluation.py` (run by `make test`), decided by",
+        "`sp_reports_local.iam_evaluation`, the evaluator local AWS authorises every request with.",
+        "",
+        "| Case | Request | Result | Source |",
+        "|---|---|---|---|",
+    ]
+    for row in module.DOCUMENTED_CASES:
+        cells = [row.case, row.request_summary, row.expected, row.source]
+        lines.append(
+            "| " + " | ".join(str(cell).replace("|", "\\|").replace("\n", " ") for cell in cells) + " |"
+        )
+    return "\n".join(lines) + "\n"
 
 
 FINDINGS = """

@@ -192,6 +192,21 @@ def test_poison_message_reaches_the_dlq_after_max_receive_count_and_raises_the_a
             definition=json.dumps({"StartAt": "Done", "States": {"Done": {"Type": "Pass", "End": True}}}),
             roleArn=role_arn,
         )["stateMachineArn"]
+        # Local AWS authorises the processor as its role: the processor's statements of the security module.
+        processor_access = {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Action": ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+                    "Resource": f"arn:aws:dynamodb:us-east-1:{local.account_id}:table/sp-reports-reports",
+                },
+                {"Effect": "Allow", "Action": "states:StartExecution", "Resource": state_machine_arn},
+            ],
+        }
+        iam.put_role_policy(
+            RoleName="processor", PolicyName="access", PolicyDocument=json.dumps(processor_access)
+        )
 
         sqs = local.boto3_client("sqs")
         dlq_url = sqs.create_queue(QueueName=dlq["name"])["QueueUrl"]

@@ -19,6 +19,8 @@ from typing import Any
 import pytest
 from reliability_support import planned_resource, planned_resources
 
+from sp_reports_local.iam_evaluation import AuthorizationRequest, PolicyOutcome, Principal, evaluate_policy
+
 pytestmark = pytest.mark.terraform
 
 SPAPI_NOTIFICATIONS_ACCOUNT = "437568002678"
@@ -177,42 +179,25 @@ def test_only_token_storage_encrypts_and_only_readers_decrypt_refresh_tokens(ter
 # -- resource policies, evaluated ------------------------------------------------------------------------
 
 
-def _condition_holds(operator: str, block: dict, context: dict[str, str]) -> bool:
-    for key, expected in block.items():
-        expected_values = [str(v).lower() if isinstance(v, bool) else str(v) for v in _as_list(expected)]
-        actual = context.get(key)
-        if operator == "Bool" or operator == "StringEquals":
-            holds = actual is not None and actual in expected_values
-        elif operator == "StringNotEquals":
-            holds = actual is not None and actual not in expected_values
-        elif operator == "StringNotEqualsIfExists":
-            holds = actual is None or actual not in expected_values
-        else:
-            raise AssertionError(f"condition operator {operator} is not evaluated by this test: extend it")
-        if not holds:
-            return False
-    return True
+def _principal(arn: str) -> Principal:
+    """The caller an ARN stands for: a role's session, an account's root, or anonymous ("*")."""
+    if arn == "*":
+        return Principal(arn="anonymous", account_id="")
+    account = arn.split(":")[4]
+    if ":role/" in arn:
+        name = arn.rsplit("/", 1)[-1]
+        return Principal(f"arn:aws:sts::{account}:assumed-role/{name}/session", account, role_arn=arn)
+    return Principal(arn, account)
 
 
 def decide(policy: dict, principal: str, action: str, resource: str, context: dict[str, str]) -> str:
-    """IAM's order for one resource policy: an explicit Deny wins, then an Allow, else implicitly denied."""
-
-    def matches(statement: dict) -> bool:
-        principals = statement["Principal"]
-        principals = ["*"] if principals == "*" else _as_list(principals.get("AWS", []))
-        return (
-            ("*" in principals or principal in principals)
-            and any(fnmatch.fnmatchcase(action, a) for a in _as_list(statement["Action"]))
-            and any(fnmatch.fnmatchcase(resource, r) for r in _as_list(statement["Resource"]))
-            and all(
-                _condition_holds(op, block, context) for op, block in statement.get("Condition", {}).items()
-            )
-        )
-
-    statements = [s for s in policy["Statement"] if matches(s)]
-    if any(s["Effect"] == "Deny" for s in statements):
+    """What one resource policy says, with IAM's evaluation logic and condition semantics: the evaluator
+    local AWS authorises with (sp_reports_local.iam_evaluation), held by its documented table."""
+    request = AuthorizationRequest(action, resource, _principal(principal), context)
+    outcome = evaluate_policy(policy, request, resource_policy=True).outcome
+    if outcome is PolicyOutcome.EXPLICIT_DENY:
         return "DENY"
-    return "ALLOW" if statements else "IMPLICIT_DENY"
+    return "ALLOW" if outcome in (PolicyOutcome.ALLOW, PolicyOutcome.ALLOW_ACCOUNT) else "IMPLICIT_DENY"
 
 
 ACCOUNT_ROLE = "arn:aws:iam::123456789012:role/sp-reports-report-storer"
@@ -246,6 +231,12 @@ def test_bucket_policy_denies_plain_http_and_puts_not_encrypted_with_the_bucket_
         ),
         # No encryption header: an UploadPart, or a put that relies on the bucket's default encryption.
         "PutObject without encryption headers (UploadPart) over TLS": ("s3:PutObject", tls, "IMPLICIT_DENY"),
+        # SSE-KMS that names no key would use aws/s3.
+        "PutObject with SSE-KMS naming no key": (
+            "s3:PutObject",
+            {**tls, "s3:x-amz-server-side-encryption": "aws:kms"},
+            "DENY",
+        ),
         # Left to the role's own policy (no Deny): TLS, the bucket's key.
         "PutObject with the bucket key over TLS": (
             "s3:PutObject",
@@ -279,7 +270,8 @@ def test_bucket_policy_denies_plain_http_and_puts_not_encrypted_with_the_bucket_
         "6-bucket-policy",
         attack="Least privilege: reports bucket policy (evaluated requests)",
         cases=len(cases),
-        outcome="plain HTTP, SSE-S3 and foreign-key puts denied; default SSE-KMS; public access blocked",
+        outcome="plain HTTP, SSE-S3, foreign-key and keyless SSE-KMS puts denied; header-less parts not "
+        "denied; default SSE-KMS; public access blocked",
         lost=None,
     )
 

@@ -6,6 +6,8 @@ and the tests collected after this directory (``tests/local``, the fast ones nex
 
 from __future__ import annotations
 
+import datetime
+import json
 import os
 import shutil
 import subprocess
@@ -61,6 +63,9 @@ def deployment(tmp_path_factory: pytest.TempPathFactory, models_dir: Path) -> It
         models_dir=models_dir,
         # Long enough for a test to drive the report (finish_report) before the emulator's clock does.
         emulator_options={"in_queue_seconds": 2.0, "in_progress_seconds": 1.0},
+        # Shorter than a download link's lifetime: a link signed with a function's own session would die
+        # before the time its email states (issue 10 item 4). STS's minimum session is 900 s.
+        lambda_session_seconds=900,
     )
     with LocalDeployment(
         settings,
@@ -71,12 +76,34 @@ def deployment(tmp_path_factory: pytest.TempPathFactory, models_dir: Path) -> It
         stack.terraform_init()
         stack.terraform_apply()
         yield stack
+        _write_authorisation_figures(stack)
         emulator = stack.emulator
         assert emulator is not None
         violations = emulator.contract_violations()
         errors = list(emulator.notification_errors)
     assert not violations, "SP-API exchanges broke the models:\n" + "\n".join(violations)
     assert not errors, f"notifications not delivered to SQS: {errors}"
+
+
+AUTHORISATION_FIGURES = REPO_ROOT / ".build" / "reliability" / "authorisation.json"
+
+
+def _write_authorisation_figures(stack: LocalDeployment) -> None:
+    """Calls per principal under enforcement, for docs/reliability.md (tests/reliability/render_report.py)."""
+    assert stack.aws is not None
+    principals: dict[str, dict] = {}
+    for decision, count in stack.aws.iam.decisions().items():
+        row = principals.setdefault(decision.principal, {"allowed": 0, "refused": 0, "actions": []})
+        row["allowed" if decision.allowed else "refused"] += count
+        if decision.action not in row["actions"]:
+            row["actions"].append(decision.action)
+    for row in principals.values():
+        row["actions"].sort()
+    run = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d")
+    AUTHORISATION_FIGURES.parent.mkdir(parents=True, exist_ok=True)
+    AUTHORISATION_FIGURES.write_text(
+        json.dumps({"run": run, "principals": principals}, indent=1, sort_keys=True) + "\n", encoding="utf-8"
+    )
 
 
 @pytest.fixture(scope="package")

@@ -1,0 +1,97 @@
+"""What would fail on a real account, proven on the deployed stack with local AWS enforcing AWS's rules:
+every Lambda runs as its own role, a report larger than one multipart part is stored through the bucket
+policy and SSE-KMS, and a download link works until the time its email states, and not after."""
+
+from __future__ import annotations
+
+import datetime
+import re
+
+import pytest
+import requests
+
+from canaries import SELLER_ID
+from sp_reports_local import published_messages
+from spapi_emulator.state import synthetic_listings_report_of_size
+
+from .stack_test_helpers import DONE_REPORT_TYPE, MARKETPLACE_ID, REGION_CODE, FinishedReport
+
+pytestmark = pytest.mark.integration
+
+MULTIPART_DOCUMENT_BYTES = 20 * 1024 * 1024  # three 8 MiB parts: the storer's multipart path
+STACK_ROLES = (
+    "token-storage",
+    "notifications-subscriber",
+    "report-creator",
+    "report-status",
+    "notifications-processor",
+    "report-storer",
+    "report-notifier",
+    "download-link-signer",
+)
+
+
+def test_a_report_larger_than_one_part_is_stored_whole_through_the_bucket_policy(
+    deployment, client, subscribed_seller
+):
+    document = synthetic_listings_report_of_size("multipart", MULTIPART_DOCUMENT_BYTES)
+    report_id = client.create_report(SELLER_ID, REGION_CODE, DONE_REPORT_TYPE, [MARKETPLACE_ID])
+    # Before the emulator's lifecycle ends the report (seconds): the document it will serve.
+    deployment.emulator.set_report_document(report_id, document)
+
+    report = client.wait_for_report(report_id, timeout=180, poll_interval=0.5)
+
+    assert report.status == "DONE", report.raw
+    stored = deployment.aws.boto3_client("s3").get_object(Bucket=report.s3_bucket, Key=report.s3_key)
+    assert stored["ETag"].strip('"').endswith("-3")  # CompleteMultipartUpload of three parts
+    assert stored["ServerSideEncryption"] == "aws:kms"
+    assert stored["SSEKMSKeyId"] == deployment.outputs["data_kms_key_arn"]
+    assert stored["Body"].read() == document
+
+
+def _stated_expiry(deployment, report: FinishedReport) -> tuple[datetime.datetime, str]:
+    (email,) = [
+        message
+        for message in published_messages(deployment.outputs["notifications_topic_arn"])
+        if report.report_id in message.body_for("email")
+    ]
+    body = email.body_for("email")
+    stated = re.search(r"valid until (\S+Z)", body)
+    assert stated is not None, "the email states no expiry"
+    url = body.split(stated.group(0), 1)[1].split("\n")[1].strip()
+    expiry = datetime.datetime.strptime(stated.group(1), "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=datetime.UTC)
+    return expiry, url
+
+
+def test_the_emailed_link_works_until_the_stated_expiry_and_not_after(deployment, done_report):
+    expiry, url = _stated_expiry(deployment, done_report)
+    iam = deployment.aws.iam
+    real_clock = iam.clock
+    try:
+        # Lambda sessions in this deployment last 900 s; the link promises an hour. A link signed with the
+        # notifier's own session would be refused here with ExpiredToken.
+        iam.clock = lambda: expiry - datetime.timedelta(seconds=5)
+        before = requests.get(url, timeout=30)
+        assert before.status_code == 200, before.content[:300]
+        iam.clock = lambda: expiry + datetime.timedelta(seconds=5)
+        after = requests.get(url, timeout=30)
+        assert after.status_code in (400, 403), after.content[:300]
+    finally:
+        iam.clock = real_clock
+
+
+def test_a_tampered_link_is_refused(deployment, done_report):
+    _, url = _stated_expiry(deployment, done_report)
+    assert requests.get(url.replace("report.", "other."), timeout=30).status_code == 403
+
+
+def test_every_function_ran_as_its_own_role_and_nothing_it_needed_was_refused(deployment, done_report):
+    decisions = deployment.aws.iam.decisions()
+    refused = {(d.principal, d.action): n for d, n in decisions.items() if not d.allowed}
+    allowed_roles = {d.principal.removeprefix("sp-reports-") for d in decisions if d.allowed}
+
+    assert {"token-storage", "notifications-subscriber", "report-creator", "report-storer"} <= allowed_roles
+    assert {"report-status", "report-notifier", "download-link-signer"} <= allowed_roles
+    assert not {key: n for key, n in refused.items() if key[0].removeprefix("sp-reports-") in STACK_ROLES}, (
+        refused
+    )
