@@ -18,6 +18,16 @@ variable "name_prefix" {
     condition     = can(regex("^[a-z][a-z0-9-]{0,22}[a-z0-9]$", var.name_prefix))
     error_message = "name_prefix must be 2-24 characters: lowercase letters, digits and '-', starting with a letter and not ending with '-'."
   }
+
+  # The reports and artifacts bucket names start with "<name_prefix>-", and S3 refuses bucket
+  # names that start with xn--, sthree- (which covers sthree-configurator) or amzn-s3-demo- (S3 User Guide,
+  # "General purpose bucket naming rules": https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html).
+  # The prefix is checked with its dash, so "sthree" (bucket "sthree-reports-...") is refused too. The prefix
+  # never ends a bucket name (the account id and region follow it), so the reserved suffixes cannot apply.
+  validation {
+    condition     = !anytrue([for reserved in ["xn--", "sthree-", "amzn-s3-demo-"] : startswith("${var.name_prefix}-", reserved)])
+    error_message = "name_prefix must not make bucket names start with a prefix S3 reserves (xn--, sthree-, amzn-s3-demo-): the bucket names start with \"<name_prefix>-\"."
+  }
 }
 
 variable "tags" {

@@ -286,3 +286,35 @@ run "non_python_runtime_is_rejected" {
 
   expect_failures = [var.lambda_runtime]
 }
+
+# S3 refuses bucket names starting with xn--, sthree- or amzn-s3-demo- (S3 User Guide, "General purpose bucket
+# naming rules"); every bucket of the stack starts with "<name_prefix>-".
+run "name_prefix_starting_with_the_idn_prefix_is_rejected" {
+  command = plan
+
+  variables {
+    name_prefix = "xn--reports"
+  }
+
+  expect_failures = [var.name_prefix]
+}
+
+run "name_prefix_that_makes_bucket_names_start_with_sthree_is_rejected" {
+  command = plan
+
+  variables {
+    name_prefix = "sthree"
+  }
+
+  expect_failures = [var.name_prefix]
+}
+
+run "name_prefix_that_makes_bucket_names_start_with_amzn_s3_demo_is_rejected" {
+  command = plan
+
+  variables {
+    name_prefix = "amzn-s3-demo"
+  }
+
+  expect_failures = [var.name_prefix]
+}
