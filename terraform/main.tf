@@ -145,6 +145,7 @@ module "queue" {
   processor = merge(local.function_settings["notifications_processor"], {
     environment_variables = merge(local.common_environment, local.processor_environment)
   })
+  maximum_concurrency = var.processor_maximum_concurrency
 }
 
 module "api" {

@@ -154,12 +154,38 @@ variable "lambda_timeouts" {
 
 variable "lambda_reserved_concurrency" {
   type        = map(number)
-  description = "Reserved (and capped) concurrency per function; functions not listed stay unreserved. E.g. { notifications_processor = 5 } bounds how fast SP-API notifications start workflows."
+  description = "Reserved (and capped) concurrency per function; functions not listed stay unreserved. E.g. { report_storer = 20 } bounds how many reports are stored at once. To slow the SQS-triggered notifications_processor, use processor_maximum_concurrency: its event source mapping does not account for reserved concurrency, so a reservation alone throttles notifications back to the queue and, after max_receive_count, into the DLQ. Reserving concurrency for notifications_processor therefore requires processor_maximum_concurrency <= the reservation."
   default     = {}
 
   validation {
     condition     = alltrue([for k, v in var.lambda_reserved_concurrency : contains(["token_storage", "notifications_subscriber", "report_creator", "report_status", "notifications_processor", "report_storer", "report_notifier"], k) && v >= 0])
     error_message = "lambda_reserved_concurrency keys must be function names and values at least 0."
+  }
+
+  # Lambda's SQS event source mapping polls regardless of the function's reserved concurrency ("Event source
+  # mappings don't account for reserved concurrency", AWS re:Post knowledge center "lambda-sqs-scaling"); batches
+  # it cannot invoke are throttled, return to the queue and count as receives, so they end in the DLQ. Its
+  # ScalingConfig.MaximumConcurrency is the cap that stops polling instead (Lambda Developer Guide, "Configuring
+  # maximum concurrency for Amazon SQS event sources": https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-scaling.html).
+  validation {
+    condition = !contains(keys(var.lambda_reserved_concurrency), "notifications_processor") || (
+      var.processor_maximum_concurrency != null
+      && try(var.processor_maximum_concurrency <= var.lambda_reserved_concurrency["notifications_processor"], false)
+    )
+    error_message = "Reserved concurrency for notifications_processor alone throttles SP-API notifications into the DLQ: also set processor_maximum_concurrency (2-1000) to at most that reservation, or cap the processor with processor_maximum_concurrency only."
+  }
+}
+
+variable "processor_maximum_concurrency" {
+  type        = number
+  description = "Cap on concurrent notifications_processor invocations by the SQS event source mapping (ScalingConfig.MaximumConcurrency, 2-1000); null leaves it to Lambda. This, not reserved concurrency, is how to bound how fast SP-API notifications start workflows: the mapping stops polling at the cap, so notifications wait in the queue instead of being throttled into the DLQ."
+  default     = null
+
+  # Lambda API reference, ScalingConfig: MaximumConcurrency "Minimum value of 2. Maximum value of 1000."
+  # (https://docs.aws.amazon.com/lambda/latest/dg/API_ScalingConfig.html)
+  validation {
+    condition     = var.processor_maximum_concurrency == null || try(var.processor_maximum_concurrency >= 2 && var.processor_maximum_concurrency <= 1000 && floor(var.processor_maximum_concurrency) == var.processor_maximum_concurrency, false)
+    error_message = "processor_maximum_concurrency must be null or a whole number between 2 and 1000 (Lambda's ScalingConfig range)."
   }
 }
 

@@ -258,13 +258,59 @@ run "reserved_concurrency_reaches_only_the_named_function" {
   command = plan
 
   variables {
-    lambda_reserved_concurrency = { notifications_processor = 5 }
+    lambda_reserved_concurrency = { report_storer = 20 }
   }
 
   assert {
-    condition     = local.function_settings["notifications_processor"].reserved_concurrent_executions == 5 && local.function_settings["report_storer"].reserved_concurrent_executions == -1
+    condition     = local.function_settings["report_storer"].reserved_concurrent_executions == 20 && local.function_settings["notifications_processor"].reserved_concurrent_executions == -1
     error_message = "Reserved concurrency must apply to the named function only."
   }
+}
+
+# The event source mapping ignores reserved concurrency: a reservation alone throttles notifications into the DLQ.
+run "reserved_concurrency_for_the_processor_without_a_mapping_cap_is_rejected" {
+  command = plan
+
+  variables {
+    lambda_reserved_concurrency = { notifications_processor = 5 }
+  }
+
+  expect_failures = [var.lambda_reserved_concurrency]
+}
+
+run "a_mapping_cap_above_the_processor_reservation_is_rejected" {
+  command = plan
+
+  variables {
+    lambda_reserved_concurrency   = { notifications_processor = 5 }
+    processor_maximum_concurrency = 10
+  }
+
+  expect_failures = [var.lambda_reserved_concurrency]
+}
+
+run "a_processor_reservation_with_a_cap_within_it_is_accepted" {
+  command = plan
+
+  variables {
+    lambda_reserved_concurrency   = { notifications_processor = 5 }
+    processor_maximum_concurrency = 5
+  }
+
+  assert {
+    condition     = local.function_settings["notifications_processor"].reserved_concurrent_executions == 5
+    error_message = "A processor reservation with maximum concurrency within it must be accepted."
+  }
+}
+
+run "processor_maximum_concurrency_below_lambdas_minimum_is_rejected" {
+  command = plan
+
+  variables {
+    processor_maximum_concurrency = 1
+  }
+
+  expect_failures = [var.processor_maximum_concurrency]
 }
 
 run "reserved_concurrency_for_an_unknown_function_is_rejected" {

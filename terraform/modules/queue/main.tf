@@ -100,4 +100,15 @@ resource "aws_lambda_event_source_mapping" "processor" {
   }
 
   tags = var.tags
+
+  lifecycle {
+    # The mapping does not account for the function's reserved concurrency (AWS re:Post knowledge center
+    # "lambda-sqs-scaling"): what it polls beyond the reservation is throttled, returns to the queue and, after
+    # max_receive_count receives, lands in the DLQ. maximum_concurrency at or below the reservation stops polling
+    # instead (Lambda Developer Guide, "Configuring maximum concurrency for Amazon SQS event sources").
+    precondition {
+      condition     = var.processor.reserved_concurrent_executions == -1 || try(var.maximum_concurrency <= var.processor.reserved_concurrent_executions, false)
+      error_message = "A processor with reserved concurrency needs maximum_concurrency (2-1000) at most that reservation, or the event source mapping throttles notifications into the DLQ."
+    }
+  }
 }

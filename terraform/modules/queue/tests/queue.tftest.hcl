@@ -143,3 +143,59 @@ run "a_zero_batch_size_is_rejected" {
 
   expect_failures = [var.batch_size]
 }
+
+run "maximum_concurrency_becomes_the_mappings_scaling_config" {
+  command = plan
+
+  variables {
+    maximum_concurrency = 5
+  }
+
+  assert {
+    condition     = aws_lambda_event_source_mapping.processor.scaling_config[0].maximum_concurrency == 5
+    error_message = "maximum_concurrency must become the event source mapping's ScalingConfig.MaximumConcurrency."
+  }
+}
+
+run "a_maximum_concurrency_beyond_lambdas_range_is_rejected" {
+  command = plan
+
+  variables {
+    maximum_concurrency = 1001
+  }
+
+  expect_failures = [var.maximum_concurrency]
+}
+
+# The event source mapping ignores reserved concurrency: a reservation without a cap within it throttles
+# notifications back to the queue and into the DLQ.
+run "a_processor_reservation_without_a_mapping_cap_is_rejected" {
+  command = plan
+
+  variables {
+    processor = {
+      role_arn                       = "arn:aws:iam::123456789012:role/acme-test-notifications-processor"
+      timeout                        = 60
+      reserved_concurrent_executions = 5
+      package                        = { s3_bucket = "acme-test-artifacts", s3_key = "lambda/notifications_processor/0000.zip", source_sha256 = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=" }
+    }
+  }
+
+  expect_failures = [aws_lambda_event_source_mapping.processor]
+}
+
+run "a_mapping_cap_above_the_processor_reservation_is_rejected" {
+  command = plan
+
+  variables {
+    maximum_concurrency = 10
+    processor = {
+      role_arn                       = "arn:aws:iam::123456789012:role/acme-test-notifications-processor"
+      timeout                        = 60
+      reserved_concurrent_executions = 5
+      package                        = { s3_bucket = "acme-test-artifacts", s3_key = "lambda/notifications_processor/0000.zip", source_sha256 = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=" }
+    }
+  }
+
+  expect_failures = [aws_lambda_event_source_mapping.processor]
+}
