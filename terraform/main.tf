@@ -146,6 +146,8 @@ module "queue" {
     environment_variables = merge(local.common_environment, local.processor_environment)
   })
   maximum_concurrency = var.processor_maximum_concurrency
+  # The mapping is created once the processor's role may read the queue.
+  processor_role_policy_ids = [module.security.lambda_role_policy_ids["notifications_processor"]]
 }
 
 module "api" {

@@ -4,6 +4,7 @@ plan instead."""
 
 from __future__ import annotations
 
+import re
 import shutil
 
 import pytest
@@ -26,3 +27,41 @@ def test_processor_maximum_concurrency_caps_the_sqs_event_source_mapping():
     mapping = _planned(plan, "module.queue.aws_lambda_event_source_mapping.processor")
 
     assert mapping["scaling_config"] == [{"maximum_concurrency": 7}]
+
+
+def _dependencies(dot: str) -> dict[str, set[str]]:
+    edges: dict[str, set[str]] = {}
+    for source, target in re.findall(r'"([^"]+)" -> "([^"]+)"', dot):
+        edges.setdefault(source, set()).add(target)
+    return edges
+
+
+def _reachable(edges: dict[str, set[str]], start: str) -> set[str]:
+    seen: set[str] = set()
+    pending = [start]
+    while pending:
+        for target in edges.get(pending.pop(), ()):
+            if target not in seen:
+                seen.add(target)
+                pending.append(target)
+    return seen
+
+
+def test_the_sqs_event_source_mapping_is_created_after_the_processor_role_policy():
+    """depends_on is not in the plan; `terraform graph` (offline, no state) shows Terraform's create order.
+
+    CreateEventSourceMapping checks the function's role may read the queue; without this edge the mapping
+    and the role policy are created in parallel and only the provider's IAM retries make it work.
+    """
+    env = terraform_checks.terraform_env()
+    root = terraform_checks.TERRAFORM_DIR
+    if not (root / ".terraform").is_dir():
+        init = terraform_checks.run_step("init", terraform_checks.INIT, root, env)
+        assert init.ok, init.output
+    graph = terraform_checks.run_step("graph", ["terraform", "graph"], root, env)
+    assert graph.ok, graph.output
+
+    after = _reachable(_dependencies(graph.output), "module.queue.aws_lambda_event_source_mapping.processor")
+
+    # One node for every function's policy (for_each): the processor's is among them.
+    assert "module.security.aws_iam_role_policy.lambda" in after

@@ -84,6 +84,16 @@ module "processor" {
   tags                           = var.tags
 }
 
+# A dependency on the caller's policies: depends_on cannot name a variable, so their IDs pass through this
+# node. Lambda checks the function's execution role when the mapping is created (it must be allowed
+# sqs:ReceiveMessage, sqs:DeleteMessage and sqs:GetQueueAttributes on the queue: Lambda Developer Guide,
+# "Creating and configuring an Amazon SQS event source mapping",
+# https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-configure.html), so the mapping waits until the
+# role's queue permissions have been put.
+resource "terraform_data" "processor_permissions" {
+  input = var.processor_role_policy_ids
+}
+
 resource "aws_lambda_event_source_mapping" "processor" {
   event_source_arn                   = aws_sqs_queue.this.arn
   function_name                      = module.processor.function_arn
@@ -100,6 +110,8 @@ resource "aws_lambda_event_source_mapping" "processor" {
   }
 
   tags = var.tags
+
+  depends_on = [terraform_data.processor_permissions]
 
   lifecycle {
     # The mapping does not account for the function's reserved concurrency (AWS re:Post knowledge center

@@ -131,3 +131,9 @@ variable "processor" {
   })
   description = "The notifications processor Lambda: its role (from the security module), code package and settings. Environment variables are passed through as given."
 }
+
+variable "processor_role_policy_ids" {
+  type        = list(string)
+  description = "IDs of the IAM policies that give the processor's role its queue permissions (sqs:ReceiveMessage, sqs:DeleteMessage, sqs:GetQueueAttributes), e.g. the security module's lambda_role_policy_ids[\"notifications_processor\"]. The event source mapping is created after them, so CreateEventSourceMapping does not depend on the provider's retries while the role still lacks them; empty when the permissions exist before this module runs."
+  default     = []
+}

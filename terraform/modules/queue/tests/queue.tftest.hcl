@@ -199,3 +199,18 @@ run "a_mapping_cap_above_the_processor_reservation_is_rejected" {
 
   expect_failures = [aws_lambda_event_source_mapping.processor]
 }
+
+# depends_on is invisible to a plan; what is observable is that the policy IDs reach the node the event source
+# mapping depends on (tests/terraform/test_root_wiring.py checks the edge in the root's graph).
+run "the_mapping_waits_for_the_processor_role_policies" {
+  command = plan
+
+  variables {
+    processor_role_policy_ids = ["acme-test-notifications-processor:acme-test-notifications-processor-access"]
+  }
+
+  assert {
+    condition     = terraform_data.processor_permissions.input == tolist(["acme-test-notifications-processor:acme-test-notifications-processor-access"])
+    error_message = "The processor's role policy IDs must reach the node the event source mapping depends on."
+  }
+}
