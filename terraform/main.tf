@@ -113,6 +113,8 @@ module "security" {
   reports_table_arn       = module.storage.reports_table_arn
   reports_bucket_arn      = module.storage.reports_bucket_arn
   notifications_queue_arn = module.queue.queue_arn
+  # From the names, not the queues: the queues are encrypted with the data key whose policy names them.
+  spapi_queue_arns        = values(module.queue.queue_arns_from_names)
   state_machine_arn       = module.state_machine.state_machine_arn
   notifications_topic_arn = module.state_machine.topic_arn
   api_execution_arn       = module.api.rest_api_execution_arn

@@ -12,6 +12,7 @@ locals {
   # resource waits for SQS attribute propagation.
   queue_arn = "arn:${data.aws_partition.current.partition}:sqs:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:${local.queue_name}"
   dlq_name  = "${var.name_prefix}-notifications-dlq"
+  dlq_arn   = "arn:${data.aws_partition.current.partition}:sqs:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:${local.dlq_name}"
 
   minimum_visibility_timeout = 6 * var.processor.timeout
   visibility_timeout         = coalesce(var.visibility_timeout_seconds, local.minimum_visibility_timeout)

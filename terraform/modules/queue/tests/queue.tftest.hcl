@@ -214,3 +214,17 @@ run "the_mapping_waits_for_the_processor_role_policies" {
     error_message = "The processor's role policy IDs must reach the node the event source mapping depends on."
   }
 }
+
+run "queue_arns_from_names_match_the_queues" {
+  command = plan
+
+  assert {
+    condition     = output.queue_arns_from_names == { queue = "arn:aws:sqs:us-east-1:123456789012:acme-test-notifications", dlq = "arn:aws:sqs:us-east-1:123456789012:acme-test-notifications-dlq" }
+    error_message = "The ARNs built from the names must be the queues' ARNs (the DLQ's is overridden with its real ARN above)."
+  }
+
+  assert {
+    condition     = output.queue_arns_from_names.dlq == aws_sqs_queue.dlq.arn
+    error_message = "The DLQ ARN built from its name must equal the DLQ's ARN."
+  }
+}
