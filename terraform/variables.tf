@@ -110,7 +110,7 @@ variable "metrics_namespace" {
 
 variable "lambda_runtime" {
   type        = string
-  description = "Runtime of every function; scripts/package_lambdas.py reads this default to build dependencies for it."
+  description = "Runtime of every function; scripts/package_lambdas.py reads this default to build dependencies for it, and the plan refuses zips whose manifest.json names another runtime (rebuild with package_lambdas.py --runtime)."
   default     = "python3.13"
 
   validation {
@@ -121,7 +121,7 @@ variable "lambda_runtime" {
 
 variable "lambda_architecture" {
   type        = string
-  description = "Architecture of every function; scripts/package_lambdas.py reads this default to pick binary wheels."
+  description = "Architecture of every function; scripts/package_lambdas.py reads this default to pick binary wheels, and the plan refuses zips whose manifest.json names another architecture (rebuild with package_lambdas.py --architecture)."
   default     = "x86_64"
 
   validation {

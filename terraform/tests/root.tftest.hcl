@@ -364,3 +364,25 @@ run "name_prefix_that_makes_bucket_names_start_with_amzn_s3_demo_is_rejected" {
 
   expect_failures = [var.name_prefix]
 }
+
+# The zips carry binary wheels for the runtime and architecture they were built for (manifest.json, written by
+# scripts/package_lambdas.py; the stand-ins' manifest says python3.13/x86_64, the defaults).
+run "a_runtime_the_zips_were_not_built_for_is_refused" {
+  command = plan
+
+  variables {
+    lambda_runtime = "python3.12"
+  }
+
+  expect_failures = [aws_s3_object.lambda]
+}
+
+run "an_architecture_the_zips_were_not_built_for_is_refused" {
+  command = plan
+
+  variables {
+    lambda_architecture = "arm64"
+  }
+
+  expect_failures = [aws_s3_object.lambda]
+}
