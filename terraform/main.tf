@@ -163,9 +163,10 @@ module "api" {
       environment_variables = merge(local.common_environment, local.api_environment[f])
     })
   }
-  access_log_retention_days = var.log_retention_days
-  throttling_rate_limit     = var.api_throttling_rate_limit
-  throttling_burst_limit    = var.api_throttling_burst_limit
+  access_log_retention_days      = var.log_retention_days
+  manage_account_cloudwatch_role = var.manage_api_gateway_cloudwatch_role
+  throttling_rate_limit          = var.api_throttling_rate_limit
+  throttling_burst_limit         = var.api_throttling_burst_limit
 }
 
 module "state_machine" {

@@ -235,6 +235,12 @@ variable "create_api_invoke_user" {
   default     = false
 }
 
+variable "manage_api_gateway_cloudwatch_role" {
+  type        = bool
+  description = "Create the role API Gateway writes CloudWatch logs with (`api-gateway-cloudwatch-logs-<region>`) and make it this account's API Gateway CloudWatch role in this region. The stage's access logs need that account setting (AWS refuses the stage otherwise: \"CloudWatch Logs role ARN must be set in account settings to enable logging\"), so true lets a fresh account apply. The setting is one per account and region, shared by every API there: keep true in one stack only, and set false in any other stack of the same account and region or where the estate already manages it. A second stack left at true fails at CreateRole (the role's name is per account and region) instead of taking the setting over; destroying the stack that manages it deletes the role the setting still points to."
+  default     = true
+}
+
 variable "api_throttling_rate_limit" {
   type        = number
   description = "Steady-state requests per second allowed on every API method."

@@ -5,6 +5,7 @@ module with its own test under ``tests/local``:
 
 - ``stepfunctions_ext``: ValidateStateMachineDefinition and ListStateMachineVersions (for the provider);
 - ``drift_fixes``: SQS RedrivePolicy and Lambda LoggingConfig echoed, so a second ``terraform plan`` is clean;
+- ``apigateway_logging``: stage access/execution logging refused until the account has a CloudWatch role;
 - ``s3_encryption_conditions`` (+ ``secure_transport``): bucket policies evaluate ``aws:SecureTransport`` as a
   TLS request would, and ``s3:x-amz-server-side-encryption*`` conditions from the request's headers;
 - ``lambda_executor`` (+ ``lambda_worker``): functions run their zip's handler in warm worker processes;

@@ -37,6 +37,7 @@ from moto.server import (
 from werkzeug.serving import make_server
 
 from .apigateway_dataplane import EXECUTE_API_PATH_PREFIX, ExecuteApiMiddleware
+from .apigateway_logging import apigateway_logging_patches
 from .credentials import ROOT_ACCESS_KEY_ID, ROOT_SECRET_ACCESS_KEY
 from .drift_fixes import drift_fix_patches
 from .lambda_executor import LambdaExecutor
@@ -130,6 +131,7 @@ class LocalAws:
             self._patches = [
                 stepfunctions_patches(),
                 drift_fix_patches(),
+                apigateway_logging_patches(),  # stage logging needs the account's CloudWatch role
                 s3_encryption_condition_patches(),  # also resolves aws:SecureTransport
                 self._executor.patches(),
                 self._poller.patches(),
