@@ -6,7 +6,8 @@ One zip per function (`<name>.zip`) holding `handlers/__init__.py`, `handlers/<n
 pip for the Lambda runtime and architecture that `terraform/variables.tf` declares (not for this machine's
 Python) and cached in `.build/deps-<hash>`. Entries are sorted, timestamps fixed at 1980-01-01, modes 0644,
 and no bytecode is included, so `source_code_hash` changes exactly when code does. `manifest.json` lists
-each zip's sha256.
+each zip's sha256 and the runtime and architecture the dependencies were built for; the Terraform root refuses
+to deploy the zips when those differ from its lambda_runtime and lambda_architecture.
 
 `--check` builds into a temporary directory and fails when the zips in `--out` differ (stale or missing).
 
@@ -216,6 +217,18 @@ def build(
 ) -> dict:
     """Build every function's zip into out_dir and write manifest.json; return the manifest."""
     dependencies = dependency_entries(deps_dir)
+    for function in sorted(functions):
+        entries = {**dependencies, **source_entries(src_dir, function)}
+        write_zip(out_dir / f"{function}.zip", entries)
+    return write_manifest(out_dir, functions, target, requirements)
+
+
+def write_manifest(out_dir: Path, functions: Iterable[str], target: Target, requirements: list[str]) -> dict:
+    """Write out_dir/manifest.json for the zips in out_dir and return it.
+
+    The root module refuses to deploy zips whose manifest `runtime`/`architecture` differ from its
+    lambda_runtime/lambda_architecture, or whose `base64_sha256` differs from the zip next to it.
+    """
     manifest: dict = {
         "runtime": target.runtime,
         "architecture": target.architecture,
@@ -223,9 +236,7 @@ def build(
         "functions": {},
     }
     for function in sorted(functions):
-        entries = {**dependencies, **source_entries(src_dir, function)}
         zip_path = out_dir / f"{function}.zip"
-        write_zip(zip_path, entries)
         manifest["functions"][function] = {"file": zip_path.name, **_digests(zip_path)}
     (out_dir / "manifest.json").write_text(
         json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8"

@@ -30,6 +30,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import package_lambdas
 import tf_docs
 from handlers import FUNCTIONS
 
@@ -103,13 +104,16 @@ def run_step(name: str, command: Sequence[str], cwd: Path, env: dict[str, str]) 
 
 
 def write_test_packages(directory: Path = TEST_PACKAGES) -> Path:
-    """Small, deterministic stand-in zips for the root tests (they are hashed, never deployed)."""
+    """Small, deterministic stand-in zips for the root tests (they are hashed, never deployed), with the
+    manifest.json the root checks, written by package_lambdas for the root's default runtime/architecture."""
     directory.mkdir(parents=True, exist_ok=True)
     for function in FUNCTIONS:
         path = directory / f"{function}.zip"
         with zipfile.ZipFile(path, "w") as archive:
             info = zipfile.ZipInfo(f"handlers/{function}.py", date_time=(1980, 1, 1, 0, 0, 0))
             archive.writestr(info, f"# stand-in for terraform tests: {function}\n")
+    target = package_lambdas.target_from_terraform(TERRAFORM_DIR)
+    package_lambdas.write_manifest(directory, FUNCTIONS, target, requirements=[])
     return directory
 
 

@@ -5,6 +5,12 @@ locals {
   artifacts_bucket_name = "${var.name_prefix}-artifacts-${data.aws_caller_identity.current.account_id}-${var.region}"
   zip_paths             = { for f in local.functions : f => "${local.package_dir}/${f}.zip" }
 
+  # What scripts/package_lambdas.py built the zips for (manifest.json next to them): their binary wheels (e.g.
+  # pydantic-core, cryptography) exist for one CPython version and one architecture only, and a zip on another
+  # runtime or architecture fails at import time, after the deploy.
+  package_manifest = try(jsondecode(file("${local.package_dir}/manifest.json")), null)
+  rebuild_command  = "python scripts/package_lambdas.py --runtime ${var.lambda_runtime} --architecture ${var.lambda_architecture} --out ${abspath(local.package_dir)}"
+
   packages = {
     for f in local.functions : f => {
       s3_bucket     = aws_s3_object.lambda[f].bucket
@@ -105,4 +111,21 @@ resource "aws_s3_object" "lambda" {
 
   # The bucket's encryption settings must be in place before the first object lands.
   depends_on = [aws_s3_bucket_server_side_encryption_configuration.artifacts]
+
+  lifecycle {
+    precondition {
+      condition     = local.package_manifest != null
+      error_message = "No readable manifest.json in ${local.package_dir}: build the zips with `${local.rebuild_command}` (make package for the defaults)."
+    }
+
+    precondition {
+      condition     = try(local.package_manifest.runtime == var.lambda_runtime && local.package_manifest.architecture == var.lambda_architecture, false)
+      error_message = "The zips in ${local.package_dir} were built for ${try(local.package_manifest.runtime, "?")}/${try(local.package_manifest.architecture, "?")}, but lambda_runtime/lambda_architecture are ${var.lambda_runtime}/${var.lambda_architecture}: their binary wheels would not load. Rebuild them with `${local.rebuild_command}`."
+    }
+
+    precondition {
+      condition     = try(local.package_manifest.functions[each.key].base64_sha256 == filebase64sha256(each.value), false)
+      error_message = "${each.value} is not the zip manifest.json describes (changed or copied in after the build): rebuild them with `${local.rebuild_command}`."
+    }
+  }
 }

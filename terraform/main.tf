@@ -115,6 +115,8 @@ module "security" {
   reports_table_arn       = module.storage.reports_table_arn
   reports_bucket_arn      = module.storage.reports_bucket_arn
   notifications_queue_arn = module.queue.queue_arn
+  # From the names, not the queues: the queues are encrypted with the data key whose policy names them.
+  spapi_queue_arns        = values(module.queue.queue_arns_from_names)
   state_machine_arn       = module.state_machine.state_machine_arn
   notifications_topic_arn = module.state_machine.topic_arn
   api_execution_arn       = module.api.rest_api_execution_arn
@@ -147,6 +149,9 @@ module "queue" {
   processor = merge(local.function_settings["notifications_processor"], {
     environment_variables = merge(local.common_environment, local.processor_environment)
   })
+  maximum_concurrency = var.processor_maximum_concurrency
+  # The mapping is created once the processor's role may read the queue.
+  processor_role_policy_ids = [module.security.lambda_role_policy_ids["notifications_processor"]]
 }
 
 module "api" {
@@ -160,9 +165,10 @@ module "api" {
       environment_variables = merge(local.common_environment, local.api_environment[f])
     })
   }
-  access_log_retention_days = var.log_retention_days
-  throttling_rate_limit     = var.api_throttling_rate_limit
-  throttling_burst_limit    = var.api_throttling_burst_limit
+  access_log_retention_days      = var.log_retention_days
+  manage_account_cloudwatch_role = var.manage_api_gateway_cloudwatch_role
+  throttling_rate_limit          = var.api_throttling_rate_limit
+  throttling_burst_limit         = var.api_throttling_burst_limit
 }
 
 module "state_machine" {

@@ -18,6 +18,16 @@ variable "name_prefix" {
     condition     = can(regex("^[a-z][a-z0-9-]{0,22}[a-z0-9]$", var.name_prefix))
     error_message = "name_prefix must be 2-24 characters: lowercase letters, digits and '-', starting with a letter and not ending with '-'."
   }
+
+  # The reports and artifacts bucket names start with "<name_prefix>-", and S3 refuses bucket
+  # names that start with xn--, sthree- (which covers sthree-configurator) or amzn-s3-demo- (S3 User Guide,
+  # "General purpose bucket naming rules": https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html).
+  # The prefix is checked with its dash, so "sthree" (bucket "sthree-reports-...") is refused too. The prefix
+  # never ends a bucket name (the account id and region follow it), so the reserved suffixes cannot apply.
+  validation {
+    condition     = !anytrue([for reserved in ["xn--", "sthree-", "amzn-s3-demo-"] : startswith("${var.name_prefix}-", reserved)])
+    error_message = "name_prefix must not make bucket names start with a prefix S3 reserves (xn--, sthree-, amzn-s3-demo-): the bucket names start with \"<name_prefix>-\"."
+  }
 }
 
 variable "tags" {
@@ -100,7 +110,7 @@ variable "metrics_namespace" {
 
 variable "lambda_runtime" {
   type        = string
-  description = "Runtime of every function; scripts/package_lambdas.py reads this default to build dependencies for it."
+  description = "Runtime of every function; scripts/package_lambdas.py reads this default to build dependencies for it, and the plan refuses zips whose manifest.json names another runtime (rebuild with package_lambdas.py --runtime)."
   default     = "python3.13"
 
   validation {
@@ -111,7 +121,7 @@ variable "lambda_runtime" {
 
 variable "lambda_architecture" {
   type        = string
-  description = "Architecture of every function; scripts/package_lambdas.py reads this default to pick binary wheels."
+  description = "Architecture of every function; scripts/package_lambdas.py reads this default to pick binary wheels, and the plan refuses zips whose manifest.json names another architecture (rebuild with package_lambdas.py --architecture)."
   default     = "x86_64"
 
   validation {
@@ -144,12 +154,38 @@ variable "lambda_timeouts" {
 
 variable "lambda_reserved_concurrency" {
   type        = map(number)
-  description = "Reserved (and capped) concurrency per function; functions not listed stay unreserved. E.g. { notifications_processor = 5 } bounds how fast SP-API notifications start workflows."
+  description = "Reserved (and capped) concurrency per function; functions not listed stay unreserved. E.g. { report_storer = 20 } bounds how many reports are stored at once. To slow the SQS-triggered notifications_processor, use processor_maximum_concurrency: its event source mapping does not account for reserved concurrency, so a reservation alone throttles notifications back to the queue and, after max_receive_count, into the DLQ. Reserving concurrency for notifications_processor therefore requires processor_maximum_concurrency <= the reservation."
   default     = {}
 
   validation {
     condition     = alltrue([for k, v in var.lambda_reserved_concurrency : contains(["token_storage", "notifications_subscriber", "report_creator", "report_status", "notifications_processor", "report_storer", "report_notifier"], k) && v >= 0])
     error_message = "lambda_reserved_concurrency keys must be function names and values at least 0."
+  }
+
+  # Lambda's SQS event source mapping polls regardless of the function's reserved concurrency ("Event source
+  # mappings don't account for reserved concurrency", AWS re:Post knowledge center "lambda-sqs-scaling"); batches
+  # it cannot invoke are throttled, return to the queue and count as receives, so they end in the DLQ. Its
+  # ScalingConfig.MaximumConcurrency is the cap that stops polling instead (Lambda Developer Guide, "Configuring
+  # maximum concurrency for Amazon SQS event sources": https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-scaling.html).
+  validation {
+    condition = !contains(keys(var.lambda_reserved_concurrency), "notifications_processor") || (
+      var.processor_maximum_concurrency != null
+      && try(var.processor_maximum_concurrency <= var.lambda_reserved_concurrency["notifications_processor"], false)
+    )
+    error_message = "Reserved concurrency for notifications_processor alone throttles SP-API notifications into the DLQ: also set processor_maximum_concurrency (2-1000) to at most that reservation, or cap the processor with processor_maximum_concurrency only."
+  }
+}
+
+variable "processor_maximum_concurrency" {
+  type        = number
+  description = "Cap on concurrent notifications_processor invocations by the SQS event source mapping (ScalingConfig.MaximumConcurrency, 2-1000); null leaves it to Lambda. This, not reserved concurrency, is how to bound how fast SP-API notifications start workflows: the mapping stops polling at the cap, so notifications wait in the queue instead of being throttled into the DLQ."
+  default     = null
+
+  # Lambda API reference, ScalingConfig: MaximumConcurrency "Minimum value of 2. Maximum value of 1000."
+  # (https://docs.aws.amazon.com/lambda/latest/dg/API_ScalingConfig.html)
+  validation {
+    condition     = var.processor_maximum_concurrency == null || try(var.processor_maximum_concurrency >= 2 && var.processor_maximum_concurrency <= 1000 && floor(var.processor_maximum_concurrency) == var.processor_maximum_concurrency, false)
+    error_message = "processor_maximum_concurrency must be null or a whole number between 2 and 1000 (Lambda's ScalingConfig range)."
   }
 }
 
@@ -197,6 +233,12 @@ variable "create_api_invoke_user" {
   type        = bool
   description = "Create an IAM user that may assume the API invoke role (reference Quick Start parity; keys are created out of band)."
   default     = false
+}
+
+variable "manage_api_gateway_cloudwatch_role" {
+  type        = bool
+  description = "Create the role API Gateway writes CloudWatch logs with (`api-gateway-cloudwatch-logs-<region>`) and make it this account's API Gateway CloudWatch role in this region. The stage's access logs need that account setting (AWS refuses the stage otherwise: \"CloudWatch Logs role ARN must be set in account settings to enable logging\"), so true lets a fresh account apply. The setting is one per account and region, shared by every API there: keep true in one stack only, and set false in any other stack of the same account and region or where the estate already manages it. A second stack left at true fails at CreateRole (the role's name is per account and region) instead of taking the setting over; destroying the stack that manages it deletes the role the setting still points to."
+  default     = true
 }
 
 variable "api_throttling_rate_limit" {

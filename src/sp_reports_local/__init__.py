@@ -10,6 +10,7 @@ module with its own test under ``tests/local``:
   policies with IAM's condition semantics, S3's 403 for missing keys without s3:ListBucket, KMS use through
   S3/SNS/Secrets Manager/DynamoDB, expiring sessions and presigned URLs, role chaining's hour;
 - ``role_sessions``: each Lambda runs with its execution role's session from local STS;
+- ``apigateway_logging``: stage access/execution logging refused until the account has a CloudWatch role;
 - ``lambda_executor`` (+ ``lambda_worker``): functions run their zip's handler in warm worker processes;
 - ``sqs_poller``: SQS event source mappings with batches, ReportBatchItemFailures and redrive to the DLQ;
 - ``apigateway_dataplane`` (+ ``execute_api_auth``): REST API Lambda proxy requests with SigV4 and IAM checks.

@@ -38,6 +38,7 @@ from moto.server import (
 from werkzeug.serving import make_server
 
 from .apigateway_dataplane import EXECUTE_API_PATH_PREFIX, ExecuteApiMiddleware
+from .apigateway_logging import apigateway_logging_patches
 from .authorization import LocalIam
 from .credentials import ROOT_ACCESS_KEY_ID, ROOT_SECRET_ACCESS_KEY
 from .drift_fixes import drift_fix_patches
@@ -179,6 +180,7 @@ class LocalAws:
             self._patches = [
                 stepfunctions_patches(),
                 drift_fix_patches(),
+                apigateway_logging_patches(),  # stage logging needs the account's CloudWatch role
                 self.iam.patches(),  # every request authorised as AWS would, for the principal that signed it
                 self._executor.patches(),
                 self._poller.patches(),

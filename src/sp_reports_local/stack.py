@@ -45,6 +45,14 @@ MIRROR_ENV = "SP_REPORTS_TF_PROVIDER_MIRROR"
 _MODULES_DIR = "modules"
 _LOCK_FILE = ".terraform.lock.hcl"
 _NOT_COPIED_FROM_MODULES = shutil.ignore_patterns(".terraform", "*.tfstate", "*.tfstate.*", "tests", "*.md")
+# Root variables every local deployment sets, whatever the root's defaults: each run is a fresh account.
+LOCAL_ACCOUNT_VARIABLES = {
+    # A fresh account has no API Gateway CloudWatch Logs role, and the stage's access logs need one: AWS
+    # refuses the stage without it, and so does LocalAws (apigateway_logging). The stack is alone there.
+    "manage_api_gateway_cloudwatch_role": "true",
+    # A throwaway stack: its tables and buckets may be destroyed.
+    "deletion_protection": "false",
+}
 
 
 class DeploymentError(RuntimeError):
@@ -296,7 +304,7 @@ class LocalDeployment:
                 "TF_VAR_lwa_client_id": self.app.client_id,
                 "TF_VAR_lwa_client_secret": self.app.client_secret,
                 "TF_VAR_notification_email": self.settings.notification_email,
-                "TF_VAR_deletion_protection": "false",
+                **{f"TF_VAR_{name}": value for name, value in LOCAL_ACCOUNT_VARIABLES.items()},
             }
         )
         return env

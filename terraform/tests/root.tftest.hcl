@@ -258,13 +258,59 @@ run "reserved_concurrency_reaches_only_the_named_function" {
   command = plan
 
   variables {
-    lambda_reserved_concurrency = { notifications_processor = 5 }
+    lambda_reserved_concurrency = { report_storer = 20 }
   }
 
   assert {
-    condition     = local.function_settings["notifications_processor"].reserved_concurrent_executions == 5 && local.function_settings["report_storer"].reserved_concurrent_executions == -1
+    condition     = local.function_settings["report_storer"].reserved_concurrent_executions == 20 && local.function_settings["notifications_processor"].reserved_concurrent_executions == -1
     error_message = "Reserved concurrency must apply to the named function only."
   }
+}
+
+# The event source mapping ignores reserved concurrency: a reservation alone throttles notifications into the DLQ.
+run "reserved_concurrency_for_the_processor_without_a_mapping_cap_is_rejected" {
+  command = plan
+
+  variables {
+    lambda_reserved_concurrency = { notifications_processor = 5 }
+  }
+
+  expect_failures = [var.lambda_reserved_concurrency]
+}
+
+run "a_mapping_cap_above_the_processor_reservation_is_rejected" {
+  command = plan
+
+  variables {
+    lambda_reserved_concurrency   = { notifications_processor = 5 }
+    processor_maximum_concurrency = 10
+  }
+
+  expect_failures = [var.lambda_reserved_concurrency]
+}
+
+run "a_processor_reservation_with_a_cap_within_it_is_accepted" {
+  command = plan
+
+  variables {
+    lambda_reserved_concurrency   = { notifications_processor = 5 }
+    processor_maximum_concurrency = 5
+  }
+
+  assert {
+    condition     = local.function_settings["notifications_processor"].reserved_concurrent_executions == 5
+    error_message = "A processor reservation with maximum concurrency within it must be accepted."
+  }
+}
+
+run "processor_maximum_concurrency_below_lambdas_minimum_is_rejected" {
+  command = plan
+
+  variables {
+    processor_maximum_concurrency = 1
+  }
+
+  expect_failures = [var.processor_maximum_concurrency]
 }
 
 run "reserved_concurrency_for_an_unknown_function_is_rejected" {
@@ -285,4 +331,58 @@ run "non_python_runtime_is_rejected" {
   }
 
   expect_failures = [var.lambda_runtime]
+}
+
+# S3 refuses bucket names starting with xn--, sthree- or amzn-s3-demo- (S3 User Guide, "General purpose bucket
+# naming rules"); every bucket of the stack starts with "<name_prefix>-".
+run "name_prefix_starting_with_the_idn_prefix_is_rejected" {
+  command = plan
+
+  variables {
+    name_prefix = "xn--reports"
+  }
+
+  expect_failures = [var.name_prefix]
+}
+
+run "name_prefix_that_makes_bucket_names_start_with_sthree_is_rejected" {
+  command = plan
+
+  variables {
+    name_prefix = "sthree"
+  }
+
+  expect_failures = [var.name_prefix]
+}
+
+run "name_prefix_that_makes_bucket_names_start_with_amzn_s3_demo_is_rejected" {
+  command = plan
+
+  variables {
+    name_prefix = "amzn-s3-demo"
+  }
+
+  expect_failures = [var.name_prefix]
+}
+
+# The zips carry binary wheels for the runtime and architecture they were built for (manifest.json, written by
+# scripts/package_lambdas.py; the stand-ins' manifest says python3.13/x86_64, the defaults).
+run "a_runtime_the_zips_were_not_built_for_is_refused" {
+  command = plan
+
+  variables {
+    lambda_runtime = "python3.12"
+  }
+
+  expect_failures = [aws_s3_object.lambda]
+}
+
+run "an_architecture_the_zips_were_not_built_for_is_refused" {
+  command = plan
+
+  variables {
+    lambda_architecture = "arm64"
+  }
+
+  expect_failures = [aws_s3_object.lambda]
 }

@@ -187,3 +187,71 @@ def test_redrive_policy_and_logging_config_come_back_as_given(local_aws, create_
         "LogFormat": "JSON",
         "LogGroup": "/aws/lambda/logged",
     }
+
+
+API_MODULE_TF = """
+variable "manage_account_cloudwatch_role" {
+  type = bool
+}
+resource "aws_iam_role" "functions" {
+  name = "api-functions"
+  assume_role_policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = [{
+      Effect = "Allow", Action = "sts:AssumeRole", Principal = { Service = "lambda.amazonaws.com" }
+    }]
+  })
+}
+resource "aws_kms_key" "this" {}
+module "api" {
+  source      = "%(module)s"
+  name_prefix = "logging-check"
+  kms_key_arn = aws_kms_key.this.arn
+  functions = {
+    for f in ["token_storage", "notifications_subscriber", "report_creator", "report_status"] : f => {
+      role_arn = aws_iam_role.functions.arn
+      package = {
+        filename = "${path.module}/fn.zip", source_sha256 = filebase64sha256("${path.module}/fn.zip")
+      }
+    }
+  }
+  manage_account_cloudwatch_role = var.manage_account_cloudwatch_role
+}
+"""
+
+
+@needs_terraform
+def test_the_api_stage_applies_on_a_fresh_account_only_with_the_account_cloudwatch_role(tmp_path):
+    """Slow (~1 min): the real api module, applied twice to one fresh local account. Without the account's
+    CloudWatch role the provider's UpdateStage (access logs) is refused as AWS refuses it; with the module
+    managing the role, the same apply completes."""
+    module = os.path.relpath(Path(__file__).resolve().parents[2] / "terraform" / "modules" / "api", tmp_path)
+    versions = VERSIONS_TF.replace('region = "eu-west-1"', 'region = "us-east-1"')
+    (tmp_path / "main.tf").write_text(versions + API_MODULE_TF % {"module": module})
+    with zipfile.ZipFile(tmp_path / "fn.zip", "w") as archive:
+        archive.writestr("handlers/__init__.py", "")
+
+    with LocalAws() as aws:
+        write_provider_override(tmp_path, aws.endpoint_url, region="us-east-1")
+        assert _terraform(aws, tmp_path, "init").returncode == 0
+        refused = _terraform(
+            aws, tmp_path, "apply", "-auto-approve", "-var=manage_account_cloudwatch_role=false"
+        )
+        applied = _terraform(
+            aws, tmp_path, "apply", "-auto-approve", "-var=manage_account_cloudwatch_role=true"
+        )
+        account = aws.boto3_client("apigateway").get_account()
+        stage = aws.boto3_client("apigateway").get_stages(
+            restApiId=aws.boto3_client("apigateway").get_rest_apis()["items"][0]["id"]
+        )["item"][0]
+
+    assert refused.returncode != 0
+    assert (
+        "CloudWatch Logs role ARN must be set in account settings to enable logging"
+        in refused.stdout + refused.stderr
+    )
+    assert applied.returncode == 0, applied.stdout[-3000:] + applied.stderr[-3000:]
+    assert account["cloudwatchRoleArn"].endswith(":role/api-gateway-cloudwatch-logs-us-east-1")
+    assert stage["accessLogSettings"]["destinationArn"].endswith(
+        ":log-group:/aws/apigateway/logging-check-api"
+    )

@@ -327,6 +327,37 @@ def test_queue_lets_only_spapi_send_and_denies_plain_http(terraform_plan, attack
     )
 
 
+def test_spapi_may_use_the_data_key_only_through_sqs_for_our_queues(terraform_plan, attack_results):
+    """SP-API's account sends to many applications' queues; SQS asks KMS with the queue ARN as encryption
+    context (aws:sqs:arn, SQS Developer Guide "Amazon SQS Key management"), so the grant names our queues."""
+    key_policy = _document(planned_resource(terraform_plan, "module.security.aws_kms_key.data")["policy"])
+    spapi = f"arn:aws:iam::{SPAPI_NOTIFICATIONS_ACCOUNT}:root"
+    via_sqs = "sqs.us-east-1.amazonaws.com"
+    ours = "arn:aws:sqs:us-east-1:123456789012:sp-reports-notifications"
+    our_dlq = f"{ours}-dlq"
+    theirs = "arn:aws:sqs:us-east-1:999999999999:another-application-notifications"
+    cases = [
+        ({"kms:ViaService": via_sqs, "kms:EncryptionContext:aws:sqs:arn": ours}, "ALLOW"),
+        ({"kms:ViaService": via_sqs, "kms:EncryptionContext:aws:sqs:arn": our_dlq}, "ALLOW"),
+        ({"kms:ViaService": via_sqs, "kms:EncryptionContext:aws:sqs:arn": theirs}, "IMPLICIT_DENY"),
+        ({"kms:ViaService": via_sqs}, "IMPLICIT_DENY"),
+        (
+            {"kms:ViaService": "s3.us-east-1.amazonaws.com", "kms:EncryptionContext:aws:sqs:arn": ours},
+            "IMPLICIT_DENY",
+        ),
+    ]
+    for context, expected in cases:
+        for action in ("kms:GenerateDataKey", "kms:Decrypt"):
+            assert decide(key_policy, spapi, action, KEY_ARN, context) == expected, (action, context)
+    attack_results.record(
+        "6-kms-spapi",
+        attack="Least privilege: SP-API's account using the data key (evaluated key policy requests)",
+        cases=2 * len(cases),
+        outcome="only through SQS and only with our queue or DLQ as the aws:sqs:arn encryption context",
+        lost=None,
+    )
+
+
 def test_failed_executions_raise_the_planned_alarm(terraform_plan, attack_results):
     """What the SNS-publish-for-good attack leaves behind (an execution FAILED) is what this alarm counts."""
     alarm = planned_resource(

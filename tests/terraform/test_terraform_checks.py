@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import json
 import zipfile
 from pathlib import Path
 
@@ -65,3 +68,15 @@ def test_stand_in_packages_exist_for_every_function_and_are_stable(tmp_path):
         assert (first / f"{function}.zip").read_bytes() == (second / f"{function}.zip").read_bytes()
         with zipfile.ZipFile(first / f"{function}.zip") as archive:
             assert archive.namelist() == [f"handlers/{function}.py"]
+
+
+def test_stand_in_packages_carry_the_manifest_the_root_checks(tmp_path):
+    directory = terraform_checks.write_test_packages(tmp_path)
+
+    manifest = json.loads((directory / "manifest.json").read_text())
+
+    # The root refuses zips whose manifest names another runtime/architecture or another digest.
+    assert (manifest["runtime"], manifest["architecture"]) == ("python3.13", "x86_64")
+    for function in terraform_checks.FUNCTIONS:
+        digest = base64.b64encode(hashlib.sha256((directory / f"{function}.zip").read_bytes()).digest())
+        assert manifest["functions"][function]["base64_sha256"] == digest.decode()

@@ -67,6 +67,10 @@ resource "aws_api_gateway_stage" "this" {
 
   tags = var.tags
 
+  # API Gateway refuses access logging ("CloudWatch Logs role ARN must be set in account settings to enable
+  # logging") until the account has a CloudWatch role (API Gateway Developer Guide, "Set up CloudWatch logging
+  # for REST APIs in API Gateway": https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-logging.html).
+  # When this module manages that setting, the stage waits for it; otherwise the estate must have set it.
   depends_on = [aws_api_gateway_account.this]
 }
 
@@ -84,6 +88,10 @@ resource "aws_api_gateway_method_settings" "all" {
     throttling_burst_limit = var.throttling_burst_limit
     caching_enabled        = false
   }
+
+  # Execution logging (logging_level ERROR or INFO) needs the account's CloudWatch role too; the stage already
+  # waits for it, this says so where the setting is made.
+  depends_on = [aws_api_gateway_account.this]
 }
 
 resource "aws_wafv2_web_acl_association" "this" {
@@ -93,11 +101,15 @@ resource "aws_wafv2_web_acl_association" "this" {
   web_acl_arn  = var.web_acl_arn
 }
 
-# Account-wide (per region) setting: the role API Gateway writes CloudWatch logs with.
+# Account-wide (per region) setting: the role API Gateway writes CloudWatch logs with. One setting per account
+# and region ("To avoid overwriting other roles, you should only have one AWS::ApiGateway::Account resource per
+# region per account", CloudFormation User Guide, AWS::ApiGateway::Account), so the role is named per account
+# and region, not per stack: a second stack that also manages it fails at CreateRole (EntityAlreadyExists)
+# instead of silently pointing the setting at its own role on every apply.
 resource "aws_iam_role" "cloudwatch" {
   count = var.manage_account_cloudwatch_role ? 1 : 0
 
-  name = "${var.name_prefix}-apigateway-cloudwatch"
+  name = "api-gateway-cloudwatch-logs-${data.aws_region.current.name}"
   assume_role_policy = jsonencode({
     Version = "2012-10-17"
     Statement = [{
@@ -125,3 +137,4 @@ resource "aws_api_gateway_account" "this" {
 }
 
 data "aws_partition" "current" {}
+data "aws_region" "current" {}

@@ -107,7 +107,7 @@ variable "execution_logging_level" {
 
 variable "manage_account_cloudwatch_role" {
   type        = bool
-  description = "Create the role API Gateway uses to write CloudWatch logs and set it in the account settings. This is one setting per account and region: enable it in one stack only, or manage it elsewhere."
+  description = "Create the role API Gateway uses to write CloudWatch logs (`api-gateway-cloudwatch-logs-<region>`) and set it in the account settings; the stage waits for it. The stage's access logs need that setting: false assumes the account already has it. One setting per account and region: enable it in one stack only (a second one fails at CreateRole on the role's name), or manage it elsewhere."
   default     = false
 }
 

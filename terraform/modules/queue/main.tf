@@ -12,6 +12,7 @@ locals {
   # resource waits for SQS attribute propagation.
   queue_arn = "arn:${data.aws_partition.current.partition}:sqs:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:${local.queue_name}"
   dlq_name  = "${var.name_prefix}-notifications-dlq"
+  dlq_arn   = "arn:${data.aws_partition.current.partition}:sqs:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:${local.dlq_name}"
 
   minimum_visibility_timeout = 6 * var.processor.timeout
   visibility_timeout         = coalesce(var.visibility_timeout_seconds, local.minimum_visibility_timeout)
@@ -84,6 +85,16 @@ module "processor" {
   tags                           = var.tags
 }
 
+# A dependency on the caller's policies: depends_on cannot name a variable, so their IDs pass through this
+# node. Lambda checks the function's execution role when the mapping is created (it must be allowed
+# sqs:ReceiveMessage, sqs:DeleteMessage and sqs:GetQueueAttributes on the queue: Lambda Developer Guide,
+# "Creating and configuring an Amazon SQS event source mapping",
+# https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-configure.html), so the mapping waits until the
+# role's queue permissions have been put.
+resource "terraform_data" "processor_permissions" {
+  input = var.processor_role_policy_ids
+}
+
 resource "aws_lambda_event_source_mapping" "processor" {
   event_source_arn                   = aws_sqs_queue.this.arn
   function_name                      = module.processor.function_arn
@@ -100,4 +111,17 @@ resource "aws_lambda_event_source_mapping" "processor" {
   }
 
   tags = var.tags
+
+  depends_on = [terraform_data.processor_permissions]
+
+  lifecycle {
+    # The mapping does not account for the function's reserved concurrency (AWS re:Post knowledge center
+    # "lambda-sqs-scaling"): what it polls beyond the reservation is throttled, returns to the queue and, after
+    # max_receive_count receives, lands in the DLQ. maximum_concurrency at or below the reservation stops polling
+    # instead (Lambda Developer Guide, "Configuring maximum concurrency for Amazon SQS event sources").
+    precondition {
+      condition     = var.processor.reserved_concurrent_executions == -1 || try(var.maximum_concurrency <= var.processor.reserved_concurrent_executions, false)
+      error_message = "A processor with reserved concurrency needs maximum_concurrency (2-1000) at most that reservation, or the event source mapping throttles notifications into the DLQ."
+    }
+  }
 }

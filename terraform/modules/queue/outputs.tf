@@ -8,6 +8,11 @@ output "queue_arn" {
   value       = aws_sqs_queue.this.arn
 }
 
+output "queue_arns_from_names" {
+  description = "ARNs of the queue and the DLQ ({ queue, dlq }) built from their names, account and region: known before the queues exist, so the policy of the key that encrypts them can name them (kms:EncryptionContext:aws:sqs:arn) without a dependency cycle."
+  value       = { queue = local.queue_arn, dlq = local.dlq_arn }
+}
+
 output "queue_name" {
   description = "Name of the notifications queue."
   value       = aws_sqs_queue.this.name

@@ -105,12 +105,14 @@ variable "maximum_batching_window_seconds" {
 
 variable "maximum_concurrency" {
   type        = number
-  description = "Cap on concurrent processor invocations from the queue; null leaves it to Lambda."
+  description = "Cap on concurrent processor invocations by the event source mapping (ScalingConfig.MaximumConcurrency, 2-1000); null leaves it to Lambda. Use this, not the processor's reserved concurrency, to slow the processor: the mapping stops polling at the cap instead of throttling batches back to the queue and into the DLQ."
   default     = null
 
+  # Lambda API reference, ScalingConfig: MaximumConcurrency "Minimum value of 2. Maximum value of 1000."
+  # (https://docs.aws.amazon.com/lambda/latest/dg/API_ScalingConfig.html)
   validation {
-    condition     = var.maximum_concurrency == null || try(var.maximum_concurrency >= 2 && var.maximum_concurrency <= 1000, false)
-    error_message = "maximum_concurrency must be null or between 2 and 1000."
+    condition     = var.maximum_concurrency == null || try(var.maximum_concurrency >= 2 && var.maximum_concurrency <= 1000 && floor(var.maximum_concurrency) == var.maximum_concurrency, false)
+    error_message = "maximum_concurrency must be null or a whole number between 2 and 1000."
   }
 }
 
@@ -128,4 +130,10 @@ variable "processor" {
     environment_variables          = optional(map(string), {})
   })
   description = "The notifications processor Lambda: its role (from the security module), code package and settings. Environment variables are passed through as given."
+}
+
+variable "processor_role_policy_ids" {
+  type        = list(string)
+  description = "IDs of the IAM policies that give the processor's role its queue permissions (sqs:ReceiveMessage, sqs:DeleteMessage, sqs:GetQueueAttributes), e.g. the security module's lambda_role_policy_ids[\"notifications_processor\"]. The event source mapping is created after them, so CreateEventSourceMapping does not depend on the provider's retries while the role still lacks them; empty when the permissions exist before this module runs."
+  default     = []
 }

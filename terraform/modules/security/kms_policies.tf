@@ -89,7 +89,16 @@ locals {
       Principal = { AWS = "arn:aws:iam::${var.spapi_notifications_account_id}:root" }
       Action    = ["kms:GenerateDataKey", "kms:Decrypt"]
       Resource  = "*" # this key (key policy)
-      Condition = { StringEquals = { "kms:ViaService" = "sqs.${local.region}.amazonaws.com" } }
+      # SP-API's account sends to queues of many applications: through SQS, and only for our queues. SQS uses
+      # the queue's ARN as the encryption context of the data keys it requests (key aws:sqs:arn; Amazon SQS
+      # Developer Guide, "Amazon SQS Key management":
+      # https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-key-management.html).
+      Condition = {
+        StringEquals = {
+          "kms:ViaService"                    = "sqs.${local.region}.amazonaws.com"
+          "kms:EncryptionContext:aws:sqs:arn" = var.spapi_queue_arns
+        }
+      }
     },
     {
       Sid       = "CloudWatchAlarmsPublishToTheEncryptedTopic"

@@ -28,6 +28,11 @@ output "lambda_role_arns" {
   value       = { for f, role in aws_iam_role.lambda : f => role.arn }
 }
 
+output "lambda_role_policy_ids" {
+  description = "ID (`role:policy`) of each execution role's inline access policy, per function. A consumer that needs the permissions in place (the queue module's event source mapping) depends on it through this value."
+  value       = { for f, policy in aws_iam_role_policy.lambda : f => policy.id }
+}
+
 output "lambda_role_names" {
   description = "Execution role name per function."
   value       = { for f, role in aws_iam_role.lambda : f => role.name }

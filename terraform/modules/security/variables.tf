@@ -65,6 +65,16 @@ variable "notifications_queue_arn" {
   }
 }
 
+variable "spapi_queue_arns" {
+  type        = list(string)
+  description = "ARNs of the queues SP-API's account may use the data key for (the notifications queue and its DLQ); the key policy binds its grant to them with kms:EncryptionContext:aws:sqs:arn. The queues are encrypted with this key, so pass ARNs built from the queue names (the queue module's queue_arns_from_names) rather than the queues' arn attributes, which would be a dependency cycle."
+
+  validation {
+    condition     = length(var.spapi_queue_arns) > 0 && alltrue([for arn in var.spapi_queue_arns : can(regex("^arn:aws[a-zA-Z-]*:sqs:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,80}$", arn))])
+    error_message = "spapi_queue_arns must list one or more SQS queue ARNs, without wildcards."
+  }
+}
+
 variable "state_machine_arn" {
   type        = string
   description = "ARN of the report workflow state machine (the processor starts executions of it)."

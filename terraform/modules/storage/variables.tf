@@ -6,6 +6,16 @@ variable "name_prefix" {
     condition     = can(regex("^[a-z][a-z0-9-]{0,22}[a-z0-9]$", var.name_prefix))
     error_message = "name_prefix must be 2-24 characters: lowercase letters, digits and '-', starting with a letter and not ending with '-'."
   }
+
+  # The derived reports bucket name (bucket_name = null) starts with "<name_prefix>-", and S3 refuses bucket
+  # names that start with xn--, sthree- (which covers sthree-configurator) or amzn-s3-demo- (S3 User Guide,
+  # "General purpose bucket naming rules": https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html).
+  # The prefix is checked with its dash, so "sthree" (bucket "sthree-reports-...") is refused too. The prefix
+  # never ends a bucket name (the account id and region follow it), so the reserved suffixes cannot apply.
+  validation {
+    condition     = !anytrue([for reserved in ["xn--", "sthree-", "amzn-s3-demo-"] : startswith("${var.name_prefix}-", reserved)])
+    error_message = "name_prefix must not make bucket names start with a prefix S3 reserves (xn--, sthree-, amzn-s3-demo-): the bucket names start with \"<name_prefix>-\"."
+  }
 }
 
 variable "tags" {
@@ -32,6 +42,21 @@ variable "bucket_name" {
   validation {
     condition     = var.bucket_name == null || can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.bucket_name))
     error_message = "bucket_name must be a valid S3 bucket name (3-63 lowercase letters, digits, '.' or '-')."
+  }
+
+  # S3 User Guide, "General purpose bucket naming rules"
+  # (https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html): no two adjacent periods, not
+  # an IP address, none of the reserved prefixes (xn--, sthree-, amzn-s3-demo-) and none of the suffixes reserved
+  # for access point aliases (-s3alias), Object Lambda access point aliases (--ol-s3), Multi-Region Access
+  # Points (.mrap) and directory buckets (--x-s3).
+  validation {
+    condition = var.bucket_name == null || (
+      !strcontains(coalesce(var.bucket_name, "-"), "..")
+      && !can(regex("^[0-9]+\\.[0-9]+\\.[0-9]+\\.[0-9]+$", coalesce(var.bucket_name, "-")))
+      && !anytrue([for reserved in ["xn--", "sthree-", "amzn-s3-demo-"] : startswith(coalesce(var.bucket_name, "-"), reserved)])
+      && !anytrue([for reserved in ["-s3alias", "--ol-s3", ".mrap", "--x-s3"] : endswith(coalesce(var.bucket_name, "-"), reserved)])
+    )
+    error_message = "bucket_name must follow S3's naming rules: no '..', not an IP address, not starting with xn--, sthree- or amzn-s3-demo-, not ending with -s3alias, --ol-s3, .mrap or --x-s3."
   }
 }
 

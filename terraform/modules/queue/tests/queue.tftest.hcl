@@ -143,3 +143,88 @@ run "a_zero_batch_size_is_rejected" {
 
   expect_failures = [var.batch_size]
 }
+
+run "maximum_concurrency_becomes_the_mappings_scaling_config" {
+  command = plan
+
+  variables {
+    maximum_concurrency = 5
+  }
+
+  assert {
+    condition     = aws_lambda_event_source_mapping.processor.scaling_config[0].maximum_concurrency == 5
+    error_message = "maximum_concurrency must become the event source mapping's ScalingConfig.MaximumConcurrency."
+  }
+}
+
+run "a_maximum_concurrency_beyond_lambdas_range_is_rejected" {
+  command = plan
+
+  variables {
+    maximum_concurrency = 1001
+  }
+
+  expect_failures = [var.maximum_concurrency]
+}
+
+# The event source mapping ignores reserved concurrency: a reservation without a cap within it throttles
+# notifications back to the queue and into the DLQ.
+run "a_processor_reservation_without_a_mapping_cap_is_rejected" {
+  command = plan
+
+  variables {
+    processor = {
+      role_arn                       = "arn:aws:iam::123456789012:role/acme-test-notifications-processor"
+      timeout                        = 60
+      reserved_concurrent_executions = 5
+      package                        = { s3_bucket = "acme-test-artifacts", s3_key = "lambda/notifications_processor/0000.zip", source_sha256 = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=" }
+    }
+  }
+
+  expect_failures = [aws_lambda_event_source_mapping.processor]
+}
+
+run "a_mapping_cap_above_the_processor_reservation_is_rejected" {
+  command = plan
+
+  variables {
+    maximum_concurrency = 10
+    processor = {
+      role_arn                       = "arn:aws:iam::123456789012:role/acme-test-notifications-processor"
+      timeout                        = 60
+      reserved_concurrent_executions = 5
+      package                        = { s3_bucket = "acme-test-artifacts", s3_key = "lambda/notifications_processor/0000.zip", source_sha256 = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=" }
+    }
+  }
+
+  expect_failures = [aws_lambda_event_source_mapping.processor]
+}
+
+# depends_on is invisible to a plan; what is observable is that the policy IDs reach the node the event source
+# mapping depends on (tests/terraform/test_root_wiring.py checks the edge in the root's graph).
+run "the_mapping_waits_for_the_processor_role_policies" {
+  command = plan
+
+  variables {
+    processor_role_policy_ids = ["acme-test-notifications-processor:acme-test-notifications-processor-access"]
+  }
+
+  assert {
+    condition     = terraform_data.processor_permissions.input == tolist(["acme-test-notifications-processor:acme-test-notifications-processor-access"])
+    error_message = "The processor's role policy IDs must reach the node the event source mapping depends on."
+  }
+}
+
+run "queue_arns_from_names_match_the_queues" {
+  command = plan
+
+  assert {
+    condition     = output.queue_arns_from_names == { queue = "arn:aws:sqs:us-east-1:123456789012:acme-test-notifications", dlq = "arn:aws:sqs:us-east-1:123456789012:acme-test-notifications-dlq" }
+    error_message = "The ARNs built from the names must be the queues' ARNs (the DLQ's is overridden with its real ARN above)."
+  }
+
+  assert {
+    condition     = output.queue_arns_from_names.dlq == aws_sqs_queue.dlq.arn
+    error_message = "The DLQ ARN built from its name must equal the DLQ's ARN."
+  }
+}

@@ -22,6 +22,7 @@ variables {
   reports_table_arn       = "arn:aws:dynamodb:us-east-1:123456789012:table/acme-test-reports"
   reports_bucket_arn      = "arn:aws:s3:::acme-test-reports"
   notifications_queue_arn = "arn:aws:sqs:us-east-1:123456789012:acme-test-notifications"
+  spapi_queue_arns        = ["arn:aws:sqs:us-east-1:123456789012:acme-test-notifications", "arn:aws:sqs:us-east-1:123456789012:acme-test-notifications-dlq"]
   state_machine_arn       = "arn:aws:states:us-east-1:123456789012:stateMachine:acme-test-report-workflow"
   notifications_topic_arn = "arn:aws:sns:us-east-1:123456789012:acme-test-report-notifications"
   api_execution_arn       = "arn:aws:execute-api:us-east-1:123456789012:abc123defg"
@@ -94,6 +95,23 @@ run "spapi_may_use_the_data_key_only_through_sqs" {
       && try(s.Condition.StringEquals["kms:ViaService"], "") == "sqs.us-east-1.amazonaws.com"
     ]) == 1
     error_message = "SP-API's account must get GenerateDataKey and Decrypt on the data key through SQS only."
+  }
+
+  assert {
+    condition = length([
+      for s in jsondecode(aws_kms_key.data.policy).Statement : s
+      if try(s.Principal.AWS, "") == "arn:aws:iam::437568002678:root"
+      && try(toset(s.Condition.StringEquals["kms:EncryptionContext:aws:sqs:arn"]), toset([])) == toset(var.spapi_queue_arns)
+    ]) == 1
+    error_message = "SP-API's use of the data key must be bound to our queues' ARNs (the SQS encryption context)."
+  }
+
+  assert {
+    condition = alltrue([
+      for s in jsondecode(aws_kms_key.data.policy).Statement : can(s.Condition.StringEquals["kms:EncryptionContext:aws:sqs:arn"])
+      if try(s.Principal.AWS, "") == "arn:aws:iam::437568002678:root"
+    ])
+    error_message = "No statement may let SP-API's account use the data key for any queue."
   }
 
   assert {
@@ -297,4 +315,14 @@ run "a_wildcard_key_administrator_is_rejected" {
   }
 
   expect_failures = [var.key_administrator_arns]
+}
+
+run "a_wildcard_spapi_queue_arn_is_rejected" {
+  command = plan
+
+  variables {
+    spapi_queue_arns = ["arn:aws:sqs:us-east-1:123456789012:*"]
+  }
+
+  expect_failures = [var.spapi_queue_arns]
 }

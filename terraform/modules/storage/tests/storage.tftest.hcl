@@ -180,3 +180,67 @@ run "a_key_alias_instead_of_a_key_arn_is_rejected" {
 
   expect_failures = [var.kms_key_arn]
 }
+
+# S3 User Guide, "General purpose bucket naming rules": reserved prefixes and suffixes.
+run "a_name_prefix_starting_with_the_idn_prefix_is_rejected" {
+  command = plan
+
+  variables {
+    name_prefix = "xn--acme"
+  }
+
+  expect_failures = [var.name_prefix]
+}
+
+run "a_name_prefix_that_makes_the_bucket_start_with_sthree_is_rejected" {
+  command = plan
+
+  variables {
+    name_prefix = "sthree"
+  }
+
+  expect_failures = [var.name_prefix]
+}
+
+run "a_bucket_name_with_a_suffix_s3_reserves_is_rejected" {
+  command = plan
+
+  variables {
+    bucket_name = "acme-reports-s3alias"
+  }
+
+  expect_failures = [var.bucket_name]
+}
+
+run "a_bucket_name_ending_like_a_directory_bucket_is_rejected" {
+  command = plan
+
+  variables {
+    bucket_name = "acme-reports--x-s3"
+  }
+
+  expect_failures = [var.bucket_name]
+}
+
+run "a_bucket_name_formatted_as_an_ip_address_is_rejected" {
+  command = plan
+
+  variables {
+    bucket_name = "192.168.5.4"
+  }
+
+  expect_failures = [var.bucket_name]
+}
+
+run "a_bucket_name_s3_accepts_is_used_as_given" {
+  command = plan
+
+  variables {
+    bucket_name = "acme.reports-2024"
+  }
+
+  assert {
+    condition     = aws_s3_bucket.reports.bucket == "acme.reports-2024"
+    error_message = "A valid bucket_name must be used as given."
+  }
+}

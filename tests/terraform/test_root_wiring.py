@@ -1,0 +1,88 @@
+"""Root variables that only matter once they reach a resource inside a module: what the root's own
+`terraform test` cannot address (assertions see module outputs, not module resources), read from the mocked
+plan instead."""
+
+from __future__ import annotations
+
+import re
+import shutil
+
+import pytest
+
+import terraform_checks
+
+pytestmark = pytest.mark.skipif(shutil.which("terraform") is None, reason="terraform is not installed")
+
+
+def _planned(plan: dict, address: str) -> dict:
+    (after,) = [r["change"]["after"] for r in plan["resource_changes"] if r["address"] == address]
+    return after
+
+
+def test_processor_maximum_concurrency_caps_the_sqs_event_source_mapping():
+    plan = terraform_checks.mock_plan_json(
+        variables={"name_prefix": "wiring-test", "processor_maximum_concurrency": 7}
+    )
+
+    mapping = _planned(plan, "module.queue.aws_lambda_event_source_mapping.processor")
+
+    assert mapping["scaling_config"] == [{"maximum_concurrency": 7}]
+
+
+def _graph() -> str:
+    """`terraform graph` of the root: resource dependencies as DOT (offline: no state, no credentials)."""
+    env = terraform_checks.terraform_env()
+    root = terraform_checks.TERRAFORM_DIR
+    if not (root / ".terraform").is_dir():
+        init = terraform_checks.run_step("init", terraform_checks.INIT, root, env)
+        assert init.ok, init.output
+    graph = terraform_checks.run_step("graph", ["terraform", "graph"], root, env)
+    assert graph.ok, graph.output
+    return graph.output
+
+
+def _dependencies(dot: str) -> dict[str, set[str]]:
+    edges: dict[str, set[str]] = {}
+    for source, target in re.findall(r'"([^"]+)" -> "([^"]+)"', dot):
+        edges.setdefault(source, set()).add(target)
+    return edges
+
+
+def _reachable(edges: dict[str, set[str]], start: str) -> set[str]:
+    seen: set[str] = set()
+    pending = [start]
+    while pending:
+        for target in edges.get(pending.pop(), ()):
+            if target not in seen:
+                seen.add(target)
+                pending.append(target)
+    return seen
+
+
+def test_the_sqs_event_source_mapping_is_created_after_the_processor_role_policy():
+    """depends_on is not in the plan; `terraform graph` (offline, no state) shows Terraform's create order.
+
+    CreateEventSourceMapping checks the function's role may read the queue; without this edge the mapping
+    and the role policy are created in parallel and only the provider's IAM retries make it work.
+    """
+    after = _reachable(_dependencies(_graph()), "module.queue.aws_lambda_event_source_mapping.processor")
+
+    # One node for every function's policy (for_each): the processor's is among them.
+    assert "module.security.aws_iam_role_policy.lambda" in after
+
+
+def test_a_fresh_account_gets_the_api_gateway_cloudwatch_role_the_stage_logging_needs():
+    """AWS refuses the stage's access logging until the account has a CloudWatch role; the root manages it
+    by default (a fresh account applies) and the stage and method settings wait for it."""
+    plan = terraform_checks.mock_plan_json(variables={"name_prefix": "wiring-test"})
+
+    account = _planned(plan, "module.api.aws_api_gateway_account.this[0]")
+    role = _planned(plan, "module.api.aws_iam_role.cloudwatch[0]")
+
+    assert role["name"] == "api-gateway-cloudwatch-logs-us-east-1"
+    assert account["cloudwatch_role_arn"] == "arn:aws:iam::123456789012:role/mock-role"  # the mocked role ARN
+
+    edges = _dependencies(_graph())
+    for resource in ("aws_api_gateway_stage.this", "aws_api_gateway_method_settings.all"):
+        address = f"module.api.{resource}"
+        assert "module.api.aws_api_gateway_account.this" in _reachable(edges, address), address
