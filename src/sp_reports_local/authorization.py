@@ -127,6 +127,7 @@ class LocalIam:
             subject = subject_of(response, service, action_name, moto_resource)
         except UnknownResource as unknown:
             if caller.kind in ("root", "service"):
+                self._record(caller, action, True)
                 return
             raise _service_error(service, "AccessDenied", str(unknown), 403) from None
         for resource in subject.resources:

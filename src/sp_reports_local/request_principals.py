@@ -58,6 +58,8 @@ class Caller:
             return self.role_arn.rsplit("/", 1)[-1]
         if self.kind == "service":
             return self.service or "service"
+        if self.kind == "external":
+            return f"account {self.account_id}"
         return self.arn.rsplit("/", 1)[-1] if "/" in self.arn else self.kind
 
 

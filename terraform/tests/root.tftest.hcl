@@ -107,7 +107,7 @@ run "lambda_environment_matches_the_handlers_contract" {
 
   assert {
     condition = toset(keys(local.api_environment["report_status"])) == toset([
-      "REPORTS_TABLE_NAME", "REPORTS_BUCKET_NAME", "PRESIGNED_URL_TTL_SECONDS",
+      "REPORTS_TABLE_NAME", "REPORTS_BUCKET_NAME", "PRESIGNED_URL_TTL_SECONDS", "DOWNLOAD_LINK_SIGNER_ROLE_ARN",
     ])
     error_message = "report_status environment differs from the contract."
   }
@@ -143,7 +143,7 @@ run "lambda_environment_matches_the_handlers_contract" {
 
   assert {
     condition = toset(keys(local.workflow_environment["report_notifier"])) == toset([
-      "REPORTS_TABLE_NAME", "REPORTS_BUCKET_NAME", "PRESIGNED_URL_TTL_SECONDS",
+      "REPORTS_TABLE_NAME", "REPORTS_BUCKET_NAME", "PRESIGNED_URL_TTL_SECONDS", "DOWNLOAD_LINK_SIGNER_ROLE_ARN",
     ])
     error_message = "report_notifier environment differs from the contract (NOTIFICATIONS_TOPIC_ARN comes from the state_machine module)."
   }
