@@ -11,7 +11,9 @@ from typing import Any
 from spapi.errors import redact
 from spapi.regions import REGIONS
 
-MAX_SUBJECT_CHARS = 100  # SNS refuses longer subjects
+# SNS Publish API reference, Subject: "Constraints: Subjects must be UTF-8 text with no line breaks or control
+# characters, and less than 100 characters long." So at most 99.
+MAX_SUBJECT_CHARS = 99
 MAX_REASON_CHARS = 1000
 _COUNTRY_OF_MARKETPLACE = {
     mid: country for region in REGIONS.values() for country, mid in region.marketplaces.items()
