@@ -4,6 +4,8 @@
 module with its own test under ``tests/local``:
 
 - ``stepfunctions_ext``: ValidateStateMachineDefinition and ListStateMachineVersions (for the provider);
+- ``stepfunctions_faults``: a fault switch (``LocalAws.lambda_faults``) that fails the Invoke behind a Lambda
+  task with a documented Lambda service error (``Lambda.ServiceException``, ...), named as AWS names it;
 - ``drift_fixes``: SQS RedrivePolicy and Lambda LoggingConfig echoed, so a second ``terraform plan`` is clean;
 - ``s3_encryption_conditions`` (+ ``secure_transport``): bucket policies evaluate ``aws:SecureTransport`` as a
   TLS request would, and ``s3:x-amz-server-side-encryption*`` conditions from the request's headers;

@@ -44,6 +44,7 @@ from .moto_patch import MotoInternalsChanged, PatchSet, require_pinned_moto
 from .s3_encryption_conditions import s3_encryption_condition_patches
 from .sqs_poller import SqsEventSourcePoller
 from .stepfunctions_ext import stepfunctions_patches
+from .stepfunctions_faults import LambdaServiceFaults
 
 _ACTIVE = threading.Lock()
 
@@ -97,6 +98,8 @@ class LocalAws:
     secret_access_key: str = field(default=ROOT_SECRET_ACCESS_KEY, init=False)
 
     def __post_init__(self) -> None:
+        # The fault switch of local Step Functions: lambda_faults.inject(function, "Lambda.ServiceException").
+        self.lambda_faults = LambdaServiceFaults()
         self._server: _MotoServerWithMiddleware | None = None
         self._executor: LambdaExecutor | None = None
         self._poller: SqsEventSourcePoller | None = None
@@ -127,8 +130,10 @@ class LocalAws:
                 self._endpoint_url, self.access_key_id, self.secret_access_key, self.lambda_env
             )
             self._poller = SqsEventSourcePoller(self.sqs_poll_interval)
+            self.lambda_faults.clear()
             self._patches = [
                 stepfunctions_patches(),
+                self.lambda_faults.patches(),
                 drift_fix_patches(),
                 s3_encryption_condition_patches(),  # also resolves aws:SecureTransport
                 self._executor.patches(),

@@ -12,6 +12,7 @@ import requests
 from botocore.exceptions import ClientError
 
 from canaries import REFRESH_TOKEN, SELLER_ID, assert_no_secrets
+from sp_reports_local.stepfunctions_faults import LAMBDA_SERVICE_ERRORS
 from spapi.report_records import ReportRecords, ReportStatus
 from spapi.token_store import TokenStore
 
@@ -249,13 +250,41 @@ def test_spapi_throttling_is_retried_by_the_workflow_with_backoff(pipeline, work
     assert len(workflow.emails()) == 1
 
 
-@pytest.mark.parametrize("error", ["Lambda.TooManyRequestsException", "Lambda.ServiceException"])
-def test_lambda_service_errors_are_retried(pipeline, workflow, error):
-    workflow.lambdas.service_errors["sp-reports-report-storer"] = [error, error]
+@pytest.mark.parametrize("error", sorted(LAMBDA_SERVICE_ERRORS))
+@pytest.mark.parametrize("function", ["sp-reports-report-storer", "sp-reports-report-notifier"])
+def test_lambda_service_errors_are_retried(pipeline, workflow, function, error):
+    workflow.lambda_faults.inject(function, error, times=2)
     report_id, execution = pipeline.run("DONE", DOCUMENT)
     assert execution["status"] == "SUCCEEDED"
+    assert workflow.lambda_faults.raised == [(function, error)] * 2
     assert workflow.retry_sleeps == [2, 4]  # IntervalSeconds 2, BackoffRate 2
     assert pipeline.records.get(report_id).status is ReportStatus.DONE
+    assert len(workflow.emails()) == 1
+
+
+@pytest.mark.parametrize("state", ["StoreReport", "StoreErrorDocument"])
+def test_a_store_whose_answer_was_lost_is_retried_and_the_report_ends_stored_once(pipeline, workflow, state):
+    # ClientExecutionTimeoutException: Step Functions' call to Lambda timed out, the function may have run.
+    workflow.lambda_faults.inject(
+        "sp-reports-report-storer", "Lambda.ClientExecutionTimeoutException", function_runs=True
+    )
+    status, document = ("DONE", DOCUMENT) if state == "StoreReport" else ("FATAL", b'{"errorDetails": "no"}')
+    report_id, execution = pipeline.run(status, document)
+    assert execution["status"] == "SUCCEEDED"
+    assert _states_entered(workflow, execution["executionArn"])[:2] == ["RouteByProcessingStatus", state]
+    outputs = [
+        json.loads(e["lambdaFunctionSucceededEventDetails"]["output"])
+        for e in workflow.history(execution["executionArn"])
+        if e["type"] == "LambdaFunctionSucceeded"
+    ]
+    stores = [output for output in outputs if "alreadyStored" in output]
+    assert [store["alreadyStored"] for store in stores] == [True]  # the first run stored it, unseen
+    assert boto3.client("s3").list_objects_v2(Bucket=workflow.resources.bucket)["KeyCount"] == 1
+    record = pipeline.records.get(report_id)
+    assert record.status is (ReportStatus.DONE if status == "DONE" else ReportStatus.FAILED)
+    if status == "FATAL":
+        assert "ClientExecutionTimeout" not in record.failure_reason  # the report's own reason, not ours
+    assert len(workflow.emails()) == 1
 
 
 def test_permanent_spapi_refusal_is_caught_recorded_and_emailed_as_failed(

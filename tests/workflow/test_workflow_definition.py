@@ -7,17 +7,12 @@ import re
 import pytest
 
 import spapi.errors
+from sp_reports_local.stepfunctions_faults import LAMBDA_SERVICE_ERRORS
 
 aws_resources = pytest.importorskip("aws_resources")
 
 STORER = "arn:aws:lambda:us-east-1:123456789012:function:storer"
 NOTIFIER = "arn:aws:lambda:us-east-1:123456789012:function:notifier"
-LAMBDA_SERVICE_ERRORS = {
-    "Lambda.ServiceException",
-    "Lambda.AWSLambdaException",
-    "Lambda.SdkClientException",
-    "Lambda.TooManyRequestsException",
-}
 
 
 @pytest.fixture(scope="module")
