@@ -3,7 +3,8 @@
 ``LocalAws`` (``aws.py``) runs moto 5.2.5's ``ThreadedMotoServer`` on 127.0.0.1 and installs, each in its own
 module with its own test under ``tests/local``:
 
-- ``stepfunctions_ext``: ValidateStateMachineDefinition and ListStateMachineVersions (for the provider);
+- ``stepfunctions_ext``: ValidateStateMachineDefinition and ListStateMachineVersions (for the provider), and
+  Choice rules on a missing Variable failing the execution with States.Runtime as on AWS;
 - ``stepfunctions_faults``: a fault switch (``LocalAws.lambda_faults``) that fails the Invoke behind a Lambda
   task with a documented Lambda service error (``Lambda.ServiceException``, ...), named as AWS names it;
 - ``drift_fixes``: SQS RedrivePolicy and Lambda LoggingConfig echoed, so a second ``terraform plan`` is clean;

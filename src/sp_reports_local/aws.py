@@ -43,7 +43,7 @@ from .lambda_executor import LambdaExecutor
 from .moto_patch import MotoInternalsChanged, PatchSet, require_pinned_moto
 from .s3_encryption_conditions import s3_encryption_condition_patches
 from .sqs_poller import SqsEventSourcePoller
-from .stepfunctions_ext import stepfunctions_patches
+from .stepfunctions_ext import choice_state_patches, stepfunctions_patches
 from .stepfunctions_faults import LambdaServiceFaults
 
 _ACTIVE = threading.Lock()
@@ -133,6 +133,7 @@ class LocalAws:
             self.lambda_faults.clear()
             self._patches = [
                 stepfunctions_patches(),
+                choice_state_patches(),
                 self.lambda_faults.patches(),
                 drift_fix_patches(),
                 s3_encryption_condition_patches(),  # also resolves aws:SecureTransport

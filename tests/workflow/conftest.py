@@ -28,6 +28,7 @@ from canaries import CLIENT_ID, CLIENT_SECRET
 from lambda_testing import import_handler_cold
 from lambda_testing import lambda_context as make_lambda_context
 from sp_reports_local.moto_patch import require_pinned_moto
+from sp_reports_local.stepfunctions_ext import choice_state_patches
 from sp_reports_local.stepfunctions_faults import LambdaServiceFaults
 
 _HANDLER_TESTS = Path(__file__).resolve().parents[1] / "handlers"
@@ -136,11 +137,11 @@ def _function_zip() -> bytes:
 
 @pytest.fixture
 def local_stepfunctions(aws) -> Iterator[LambdaServiceFaults]:
-    """moto's Step Functions engine with our extensions, so the ASL runs as AWS runs it: the Lambda fault
-    switch (and its AWS naming of Invoke errors)."""
+    """moto's Step Functions engine with our extensions, so the ASL runs as AWS runs it: Choice rules on a
+    missing field fail the execution, and the Lambda fault switch (with AWS's naming of Invoke errors)."""
     require_pinned_moto()
     faults = LambdaServiceFaults()
-    patch_sets = [faults.patches()]
+    patch_sets = [choice_state_patches(), faults.patches()]
     for patch_set in patch_sets:
         patch_set.install()
     try:

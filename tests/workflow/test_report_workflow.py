@@ -230,6 +230,28 @@ def test_unknown_processing_status_is_reported_as_failed(pipeline, workflow):
     assert pipeline.records.get(report_id).failure_reason.startswith("UnknownProcessingStatus")
 
 
+def test_missing_processing_status_is_reported_as_failed_not_a_runtime_error(pipeline, workflow):
+    # On AWS a Choice comparison on a missing field fails the execution (States.Runtime, uncatchable): the
+    # report would stay PROCESSING with nobody told. The Choice tests presence first.
+    report_id = pipeline.request_report()
+    execution = workflow.wait(
+        workflow.start(
+            {"reportId": report_id, "sellerId": SELLER_ID, "regionCode": "NA", "reportType": REPORT_TYPE}
+        )
+    )
+    assert execution["status"] == "SUCCEEDED"
+    assert _states_entered(workflow, execution["executionArn"]) == [
+        "RouteByProcessingStatus",
+        "RejectUnknownProcessingStatus",
+        "NotifyFailed",
+    ]
+    record = pipeline.records.get(report_id)
+    assert record.status is ReportStatus.FAILED
+    assert record.failure_reason.startswith("UnknownProcessingStatus")
+    (email,) = workflow.emails()
+    assert "failed" in email["subject"]
+
+
 def test_spapi_throttling_is_retried_by_the_workflow_with_backoff(pipeline, workflow, spapi_emulator):
     report_id = pipeline.request_report()
     spapi_emulator.finish_report(report_id, "DONE", DOCUMENT)
