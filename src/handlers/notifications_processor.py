@@ -1,5 +1,8 @@
 """SQS batch of SP-API notifications: validate each, start one workflow execution per report.
 
+A duplicate is counted as what it is: of a running execution, of an ended one, or of a report that already
+has its outcome.
+
 Partial batch failures: only messages whose processing failed for a reason worth retrying (DynamoDB or
 Step Functions errors) go back to the queue, and after the queue's maxReceiveCount to its DLQ. A malformed
 message or another notification type would fail the same way forever: it is logged (its path and reason,
@@ -39,9 +42,17 @@ batch = BatchProcessor(event_type=EventType.SQS)
 
 _OUTCOME_METRICS = {
     NotificationOutcome.STARTED: "ExecutionsStarted",
+    NotificationOutcome.DUPLICATE_OF_RUNNING: "DuplicatesOfRunningExecutions",
     NotificationOutcome.DUPLICATE: "DuplicateNotifications",
     NotificationOutcome.ALREADY_FINISHED: "DuplicateNotifications",
     NotificationOutcome.UNREQUESTED_SKIPPED: "UnrequestedReportsSkipped",
+}
+_OUTCOME_LOGS = {
+    NotificationOutcome.STARTED: "notification processed: execution started",
+    NotificationOutcome.DUPLICATE_OF_RUNNING: "duplicate notification: the report's execution still runs",
+    NotificationOutcome.DUPLICATE: "duplicate notification: the report's execution already ended",
+    NotificationOutcome.ALREADY_FINISHED: "duplicate notification: the report already has its outcome",
+    NotificationOutcome.UNREQUESTED_SKIPPED: "notification processed: unrequested report left alone",
 }
 
 
@@ -72,12 +83,13 @@ def process_message(record: SQSRecord) -> None:
         metrics.add_metric(name="NotificationFailures", unit=MetricUnit.Count, value=1)
         raise
     logger.info(
-        "notification processed",
+        _OUTCOME_LOGS[result.outcome],
         extra={
             "outcome": result.outcome.value,
             "processing_status": notification.processing_status,
             "requested": result.requested,
             "execution_name": result.execution_name,
+            "execution_status": result.execution_status,
         },
     )
     metrics.add_metric(name=_OUTCOME_METRICS[result.outcome], unit=MetricUnit.Count, value=1)

@@ -136,7 +136,9 @@ def _optional_string(parent: Mapping[str, Any], name: str, path: str) -> str | N
 
 def execution_name(report_id: str) -> str:
     """The Step Functions execution name for a report: the same id always gives the same name, so a duplicate
-    notification's StartExecution is refused instead of starting a second workflow."""
+    notification cannot start a second workflow. StartExecution with the name (and input) of a running
+    execution returns that execution; once it has finished, or with another input, it is refused with
+    ExecutionAlreadyExists (StartExecution API reference; names are unique for 90 days)."""
     sanitised = _EXECUTION_NAME_UNSAFE.sub("-", report_id)
     name = f"report-{sanitised}"
     if sanitised != report_id or len(name) > MAX_EXECUTION_NAME_LENGTH:
@@ -164,9 +166,14 @@ def execution_input(notification: ReportProcessingFinished, record: ReportRecord
 
 class NotificationOutcome(StrEnum):
     STARTED = "STARTED"
-    DUPLICATE = "DUPLICATE"  # the report's execution already exists
+    DUPLICATE_OF_RUNNING = "DUPLICATE_OF_RUNNING"  # the report's execution is still running
+    DUPLICATE = "DUPLICATE"  # the report's execution already ended
     ALREADY_FINISHED = "ALREADY_FINISHED"  # the report already reached DONE, FAILED or CANCELLED
     UNREQUESTED_SKIPPED = "UNREQUESTED_SKIPPED"
+
+
+# DescribeExecution statuses (Step Functions API reference). PENDING_REDRIVE: a redrive is about to run it.
+_STILL_RUNNING = frozenset({"RUNNING", "PENDING_REDRIVE"})
 
 
 @dataclass(frozen=True)
@@ -174,10 +181,14 @@ class ProcessingResult:
     outcome: NotificationOutcome
     requested: bool
     execution_name: str | None = None
+    execution_status: str | None = None  # of the existing execution, for duplicates
 
 
 class ReportNotificationProcessor:
-    """Turns one validated notification into at most one workflow execution."""
+    """Turns one validated notification into at most one workflow execution.
+
+    A duplicate notification finds the report's execution by its name: still running (a duplicate of a
+    running execution) or ended (a plain duplicate)."""
 
     def __init__(
         self,
@@ -194,8 +205,9 @@ class ReportNotificationProcessor:
 
     def process(self, notification: ReportProcessingFinished) -> ProcessingResult:
         record = self._records.get(notification.report_id)
+        created = False
         if record is None:
-            record, _created = self._records.record_unrequested(
+            record, created = self._records.record_unrequested(
                 report_id=notification.report_id,
                 seller_id=notification.partner_id,
                 account_id=notification.account_id,
@@ -208,6 +220,9 @@ class ReportNotificationProcessor:
             return ProcessingResult(NotificationOutcome.ALREADY_FINISHED, record.requested)
         if not record.requested and not self._process_unrequested:
             return ProcessingResult(NotificationOutcome.UNREQUESTED_SKIPPED, requested=False)
+        # An earlier delivery moved the report to PROCESSING, so its execution probably exists: look before
+        # starting, as StartExecution answers a duplicate of a running execution exactly as a new start.
+        seen_before = record.status is ReportStatus.PROCESSING and not created
         if not self._records.mark_processing(
             notification.report_id,
             processing_status=notification.processing_status,
@@ -216,12 +231,44 @@ class ReportNotificationProcessor:
         ):
             return ProcessingResult(NotificationOutcome.ALREADY_FINISHED, record.requested)
         name = execution_name(notification.report_id)
+        document = execution_input(notification, record)
+        existing = self._describe(name) if seen_before else None
+        if existing is None:
+            try:
+                self._start(name, document)
+            except self._stepfunctions.exceptions.ExecutionAlreadyExists:
+                existing = self._describe(name)
+                if existing is None:  # pragma: no cover - refused, yet not found: let SQS retry
+                    raise
+            else:
+                # A concurrent delivery may have started it an instant earlier: StartExecution then returns
+                # that execution, and this one is counted as a start (rare, and only a count is wrong).
+                return ProcessingResult(NotificationOutcome.STARTED, record.requested, name)
+        return self._settle_existing(existing, document, record.requested)
+
+    def _settle_existing(
+        self, existing: Mapping[str, Any], document: dict[str, Any], requested: bool
+    ) -> ProcessingResult:
+        status, name = existing["status"], existing["name"]
+        if status in _STILL_RUNNING:
+            return ProcessingResult(NotificationOutcome.DUPLICATE_OF_RUNNING, requested, name, status)
+        return ProcessingResult(NotificationOutcome.DUPLICATE, requested, name, status)
+
+    def _start(self, name: str, document: dict[str, Any]) -> None:
+        self._stepfunctions.start_execution(
+            stateMachineArn=self._state_machine_arn,
+            name=name,
+            input=json.dumps(document, separators=(",", ":")),
+        )
+
+    def _describe(self, name: str) -> dict[str, Any] | None:
+        arn = execution_arn(self._state_machine_arn, name)
         try:
-            self._stepfunctions.start_execution(
-                stateMachineArn=self._state_machine_arn,
-                name=name,
-                input=json.dumps(execution_input(notification, record), separators=(",", ":")),
-            )
-        except self._stepfunctions.exceptions.ExecutionAlreadyExists:
-            return ProcessingResult(NotificationOutcome.DUPLICATE, record.requested, name)
-        return ProcessingResult(NotificationOutcome.STARTED, record.requested, name)
+            return self._stepfunctions.describe_execution(executionArn=arn)
+        except self._stepfunctions.exceptions.ExecutionDoesNotExist:
+            return None
+
+
+def execution_arn(state_machine_arn: str, name: str) -> str:
+    """The execution's ARN: the state machine's with `execution` for `stateMachine`, then `:name`."""
+    return f"{state_machine_arn.replace(':stateMachine:', ':execution:', 1)}:{name}"

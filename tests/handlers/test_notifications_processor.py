@@ -89,6 +89,60 @@ def test_duplicate_deliveries_start_one_execution(
     assert len(_executions(state_machine_arn)) == 1
 
 
+def _metric_counts(out: str) -> dict[str, float]:
+    """Sum of each metric in the Embedded Metric Format documents Powertools printed."""
+    counts: dict[str, float] = {}
+    for line in out.splitlines():
+        try:
+            document = json.loads(line)
+        except ValueError:
+            continue
+        if not isinstance(document, dict) or "_aws" not in document:
+            continue
+        for directive in document["_aws"]["CloudWatchMetrics"]:
+            for metric in directive["Metrics"]:
+                values = document[metric["Name"]]
+                counts[metric["Name"]] = counts.get(metric["Name"], 0) + sum(
+                    values if isinstance(values, list) else [values]
+                )
+    return counts
+
+
+def _log_messages(out: str) -> list[str]:
+    messages_logged = []
+    for line in out.splitlines():
+        try:
+            document = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(document, dict) and "message" in document:
+            messages_logged.append(document["message"])
+    return messages_logged
+
+
+def test_a_duplicate_while_the_execution_runs_is_counted_as_such_not_as_a_start(
+    processor, records, state_machine_arn, lambda_context, capsys
+):
+    # StartExecution with the name and input of a running execution returns it (StartExecution API
+    # reference, idempotency): only a look at the execution tells the two apart.
+    _request(records)
+    module = processor()
+    same = messages.notification()
+    for _ in range(2):
+        assert module.handler(messages.sqs_event(same), lambda_context) == {"batchItemFailures": []}
+    assert module.handler(messages.sqs_event(messages.notification(), same), lambda_context) == {
+        "batchItemFailures": []
+    }
+    assert len(_executions(state_machine_arn)) == 1
+    out = capsys.readouterr().out
+    counts = _metric_counts(out)
+    assert counts.get("ExecutionsStarted") == 1
+    assert counts.get("DuplicatesOfRunningExecutions") == 3
+    logged = _log_messages(out)
+    assert logged.count("notification processed: execution started") == 1
+    assert logged.count("duplicate notification: the report's execution still runs") == 3
+
+
 def test_duplicate_with_a_different_body_after_the_first_is_still_one_execution(
     processor, records, state_machine_arn, lambda_context, capsys
 ):
@@ -98,7 +152,7 @@ def test_duplicate_with_a_different_body_after_the_first_is_still_one_execution(
     changed = messages.notification(report_document_id="amzn1.tortuga.3.another-document")
     assert module.handler(messages.sqs_event(changed), lambda_context) == {"batchItemFailures": []}
     assert len(_executions(state_machine_arn)) == 1
-    assert '"DuplicateNotifications"' in capsys.readouterr().out
+    assert _metric_counts(capsys.readouterr().out).get("DuplicatesOfRunningExecutions") == 1
 
 
 def test_notification_for_a_finished_report_starts_nothing(

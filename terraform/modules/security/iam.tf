@@ -114,6 +114,15 @@ locals {
         Action   = "states:StartExecution"
         Resource = var.state_machine_arn
       },
+      {
+        # A duplicate notification looks up the report's execution by name (running, succeeded, or ended
+        # without success and to be reported). DescribeExecution is authorised on the execution ARN; names
+        # are per report, hence the wildcard over this state machine's executions only.
+        Sid      = "FindReportWorkflowExecutions"
+        Effect   = "Allow"
+        Action   = "states:DescribeExecution"
+        Resource = "${replace(var.state_machine_arn, ":stateMachine:", ":execution:")}:*"
+      },
     ]
 
     report_storer = concat(local.read_tokens_statements, [

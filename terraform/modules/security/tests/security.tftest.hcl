@@ -159,6 +159,15 @@ run "lambda_roles_grant_no_wildcards_and_only_their_own_resources" {
   }
 
   assert {
+    condition = toset(flatten([
+      for f, p in aws_iam_role_policy.lambda : [
+        for s in jsondecode(p.policy).Statement : "${f} ${s.Resource}" if contains(flatten([s.Action]), "states:DescribeExecution")
+      ]
+    ])) == toset(["notifications_processor arn:aws:states:us-east-1:123456789012:execution:acme-test-report-workflow:*"])
+    error_message = "Only the processor may describe executions, and only those of the report workflow."
+  }
+
+  assert {
     condition = toset([
       for f, p in aws_iam_role_policy.lambda : f
       if anytrue([for s in jsondecode(p.policy).Statement : contains(flatten([s.Action]), "s3:PutObject")])
