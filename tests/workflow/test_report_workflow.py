@@ -252,6 +252,43 @@ def test_missing_processing_status_is_reported_as_failed_not_a_runtime_error(pip
     assert "failed" in email["subject"]
 
 
+def test_a_failed_execution_is_reported_by_the_next_delivery_instead_of_blocking_the_report(
+    pipeline, workflow, spapi_emulator, monkeypatch
+):
+    report_id = pipeline.request_report()
+    spapi_emulator.finish_report(report_id, "DONE", DOCUMENT)
+    sns = workflow.notifier.sns
+    real_publish = sns.publish
+
+    def publish_down(**kwargs):
+        error = {"Error": {"Code": "InternalError"}, "ResponseMetadata": {"HTTPStatusCode": 500}}
+        raise ClientError(error, "Publish")
+
+    monkeypatch.setattr(sns, "publish", publish_down)
+    (execution_arn,) = pipeline.deliver_notifications(report_id)
+    assert workflow.wait(execution_arn)["status"] == "FAILED"  # even NotifyFailed could not email
+    assert pipeline.records.get(report_id).status is ReportStatus.PROCESSING
+    assert workflow.emails() == []
+
+    monkeypatch.setattr(sns, "publish", real_publish)  # SNS is back; SP-API delivers the notification again
+    pipeline.deliver_notifications(report_id)
+    (reporting,) = [e for e in workflow.executions() if e["name"] == f"failure-report-{report_id}"]
+    reported = workflow.wait(reporting["executionArn"])
+    assert reported["status"] == "SUCCEEDED"
+    assert _states_entered(workflow, reporting["executionArn"]) == ["RouteByProcessingStatus", "NotifyFailed"]
+    record = pipeline.records.get(report_id)
+    assert record.status is ReportStatus.FAILED
+    assert record.failure_reason.startswith(
+        f"WorkflowExecutionFailed: the workflow execution report-{report_id} ended FAILED"
+    )
+    (email,) = workflow.emails()
+    assert "failed" in email["subject"] and f"report-{report_id} ended FAILED" in email["message"]
+
+    pipeline.deliver_notifications(report_id)  # a third delivery finds the outcome recorded
+    assert len(workflow.executions()) == 2 and len(workflow.emails()) == 1
+    _assert_history_holds_no_secrets(workflow, reported)
+
+
 def test_spapi_throttling_is_retried_by_the_workflow_with_backoff(pipeline, workflow, spapi_emulator):
     report_id = pipeline.request_report()
     spapi_emulator.finish_report(report_id, "DONE", DOCUMENT)
