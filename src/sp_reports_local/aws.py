@@ -42,6 +42,7 @@ from .drift_fixes import drift_fix_patches
 from .lambda_executor import LambdaExecutor
 from .moto_patch import MotoInternalsChanged, PatchSet, require_pinned_moto
 from .s3_encryption_conditions import s3_encryption_condition_patches
+from .sns_confirmation import sns_confirmation_patches
 from .sqs_poller import SqsEventSourcePoller
 from .stepfunctions_ext import choice_state_patches, stepfunctions_patches
 from .stepfunctions_faults import LambdaServiceFaults
@@ -135,6 +136,7 @@ class LocalAws:
                 stepfunctions_patches(),
                 choice_state_patches(),
                 self.lambda_faults.patches(),
+                sns_confirmation_patches(),
                 drift_fix_patches(),
                 s3_encryption_condition_patches(),  # also resolves aws:SecureTransport
                 self._executor.patches(),

@@ -9,9 +9,11 @@ import pytest
 from spapi.report_outcomes import (
     Outcome,
     ReportSummary,
+    TopicSubscribers,
     compose_email,
     failure_reason_from_error_document,
     failure_reason_from_state,
+    topic_subscribers,
 )
 
 SUMMARY = ReportSummary(
@@ -111,3 +113,23 @@ def test_reasons_never_carry_secrets():
     cause = json.dumps({"errorType": "X", "errorMessage": "https://h/doc?X-Amz-Signature=s3cr3t Atza|tok"})
     reason = failure_reason_from_state({"error": {"Error": "X", "Cause": cause}})
     assert "s3cr3t" not in reason and "Atza|" not in reason
+
+
+def test_only_confirmed_subscriptions_count_as_recipients(aws):
+    import boto3
+
+    from sp_reports_local.sns_confirmation import sns_confirmation_patches
+
+    patches = sns_confirmation_patches()  # SNS as AWS runs it: email subscriptions wait for confirmation
+    patches.install()
+    try:
+        sns = boto3.client("sns")
+        topic_arn = sns.create_topic(Name="reports")["TopicArn"]
+        assert topic_subscribers(sns, topic_arn) == TopicSubscribers(confirmed=0, pending=0)
+        boto3.client("sqs").create_queue(QueueName="audit")
+        sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint="arn:aws:sqs:us-east-1:123456789012:audit")
+        for address in ("a@example.com", "b@example.com"):
+            sns.subscribe(TopicArn=topic_arn, Protocol="email", Endpoint=address)
+        assert topic_subscribers(sns, topic_arn) == TopicSubscribers(confirmed=1, pending=2)
+    finally:
+        patches.uninstall()

@@ -27,7 +27,9 @@ from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
 from canaries import CLIENT_ID, CLIENT_SECRET
 from lambda_testing import import_handler_cold
 from lambda_testing import lambda_context as make_lambda_context
+from sp_reports_local import pending_confirmations
 from sp_reports_local.moto_patch import require_pinned_moto
+from sp_reports_local.sns_confirmation import sns_confirmation_patches
 from sp_reports_local.stepfunctions_ext import choice_state_patches
 from sp_reports_local.stepfunctions_faults import LambdaServiceFaults
 
@@ -126,6 +128,12 @@ class Workflow:
     def emails(self) -> list[dict]:
         return aws_resources.published_emails(self.resources.topic_arn)
 
+    def confirm_email_subscriptions(self) -> None:
+        """What the address's owner does: follow the link in SNS's confirmation email."""
+        sns = boto3.client("sns")
+        for confirmation in pending_confirmations(self.resources.topic_arn):
+            sns.confirm_subscription(TopicArn=self.resources.topic_arn, Token=confirmation.token)
+
 
 def _function_zip() -> bytes:
     # moto stores the code; the in-process runner imports the handlers from the source tree instead.
@@ -152,7 +160,19 @@ def local_stepfunctions(aws) -> Iterator[LambdaServiceFaults]:
 
 
 @pytest.fixture
-def workflow(aws, local_stepfunctions, spapi_emulator, monkeypatch) -> Workflow:
+def local_sns(aws) -> Iterator[None]:
+    """SNS as AWS runs it: email subscriptions stay pending, and receive nothing, until confirmed."""
+    require_pinned_moto()
+    patches = sns_confirmation_patches()
+    patches.install()
+    try:
+        yield
+    finally:
+        patches.uninstall()
+
+
+@pytest.fixture
+def workflow(aws, local_stepfunctions, local_sns, spapi_emulator, monkeypatch) -> Workflow:
     monkeypatch.setitem(default_user_config, "stepfunctions", {"execute_state_machine": True})
     retry_sleeps: list[float] = []
     # Record Retry intervals instead of sleeping them: the ASL's production backoff would take minutes.
@@ -209,7 +229,7 @@ def workflow(aws, local_stepfunctions, spapi_emulator, monkeypatch) -> Workflow:
         definition=json.dumps(definition),
         roleArn="arn:aws:iam::123456789012:role/sp-reports-workflow",
     )["stateMachineArn"]
-    return Workflow(
+    workflow = Workflow(
         resources=resources,
         state_machine_arn=state_machine_arn,
         lambdas=lambdas,
@@ -218,6 +238,8 @@ def workflow(aws, local_stepfunctions, spapi_emulator, monkeypatch) -> Workflow:
         notifier=lambdas.modules["handlers.report_notifier"],
         lambda_faults=local_stepfunctions,
     )
+    workflow.confirm_email_subscriptions()  # the notification address is in use, as in production
+    return workflow
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ import requests
 from botocore.exceptions import ClientError
 
 from canaries import REFRESH_TOKEN, SELLER_ID, assert_no_secrets
+from sp_reports_local import delivered_messages
 from sp_reports_local.stepfunctions_faults import LAMBDA_SERVICE_ERRORS
 from spapi.report_records import ReportRecords, ReportStatus
 from spapi.token_store import TokenStore
@@ -123,7 +124,15 @@ def test_done_report_is_stored_emailed_with_a_working_link_and_recorded_done(pip
     assert requests.get(link, timeout=5).content == DOCUMENT
 
     output = json.loads(execution["output"])
-    assert output["notification"] == {"reportId": report_id, "status": "DONE", "emailSent": True}
+    assert output["notification"] == {
+        "reportId": report_id,
+        "status": "DONE",
+        "emailSent": True,
+        "confirmedRecipients": 1,
+    }
+    assert record.outcome_recipients == 1 and record.outcome_published_at == record.notified_at
+    (delivered,) = delivered_messages(workflow.resources.topic_arn, workflow.resources.email_subscriber)
+    assert delivered.subject == email["subject"]
     _assert_history_holds_no_secrets(workflow, execution)
     assert_no_secrets(capsys.readouterr().out)
 
@@ -166,6 +175,39 @@ def test_rerun_of_a_stored_report_rewrites_nothing_and_sends_no_second_email(pip
     assert storer_output["alreadyStored"] is True
     assert json.loads(rerun["output"])["notification"]["emailSent"] is False
     assert len(workflow.emails()) == 1
+
+
+def test_an_outcome_nobody_could_receive_is_recorded_as_such_and_sent_again_once_confirmed(
+    pipeline, workflow, capsys
+):
+    # The address subscribed again and has not followed SNS's confirmation link yet.
+    sns = boto3.client("sns")
+    topic_arn, address = workflow.resources.topic_arn, workflow.resources.email_subscriber
+    for subscription in sns.list_subscriptions_by_topic(TopicArn=topic_arn)["Subscriptions"]:
+        sns.unsubscribe(SubscriptionArn=subscription["SubscriptionArn"])
+    sns.subscribe(TopicArn=topic_arn, Protocol="email", Endpoint=address)
+
+    report_id, execution = pipeline.run("DONE", DOCUMENT)
+    assert execution["status"] == "SUCCEEDED"
+    assert json.loads(execution["output"])["notification"]["confirmedRecipients"] == 0
+    record = pipeline.records.get(report_id)
+    assert record.status is ReportStatus.DONE
+    assert record.outcome_published_at and record.outcome_recipients == 0
+    assert record.notified_at is None  # published, but no confirmed recipient
+    assert delivered_messages(topic_arn, address) == []
+    assert '"OutcomesWithoutConfirmedRecipient"' in capsys.readouterr().out
+
+    workflow.confirm_email_subscriptions()
+    rerun = workflow.wait(workflow.start(json.loads(execution["input"])))
+    assert json.loads(rerun["output"])["notification"]["confirmedRecipients"] == 1
+    (delivered,) = delivered_messages(topic_arn, address)
+    assert "is ready to download" in delivered.subject and URL.search(delivered.body_for("email"))
+    record = pipeline.records.get(report_id)
+    assert record.notified_at and record.outcome_recipients == 1
+
+    third = workflow.wait(workflow.start(json.loads(execution["input"])))
+    assert json.loads(third["output"])["notification"]["emailSent"] is False  # somebody has it now
+    assert len(delivered_messages(topic_arn, address)) == 1
 
 
 def test_cancelled_report_emails_no_data_and_records_cancelled(pipeline, workflow):

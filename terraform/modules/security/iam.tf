@@ -161,6 +161,14 @@ locals {
         Action   = "sns:Publish"
         Resource = var.notifications_topic_arn
       },
+      {
+        # Publishing reaches only confirmed subscriptions (email ones stay pending until their owner confirms):
+        # the notifier counts them so the record never claims a delivery nobody could receive.
+        Sid      = "CountConfirmedRecipients"
+        Effect   = "Allow"
+        Action   = "sns:ListSubscriptionsByTopic"
+        Resource = var.notifications_topic_arn
+      },
     ]
   }
 }

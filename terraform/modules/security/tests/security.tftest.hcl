@@ -185,6 +185,15 @@ run "lambda_roles_grant_no_wildcards_and_only_their_own_resources" {
   }
 
   assert {
+    condition = toset(flatten([
+      for f, p in aws_iam_role_policy.lambda : [
+        for s in jsondecode(p.policy).Statement : "${f} ${s.Resource}" if contains(flatten([s.Action]), "sns:ListSubscriptionsByTopic")
+      ]
+    ])) == toset(["report_notifier arn:aws:sns:us-east-1:123456789012:acme-test-report-notifications"])
+    error_message = "Only report_notifier may list subscriptions, and only of its topic (to count confirmed recipients)."
+  }
+
+  assert {
     condition = alltrue([
       for r in aws_iam_role.lambda : jsondecode(r.assume_role_policy).Statement[0].Principal.Service == "lambda.amazonaws.com"
     ])
