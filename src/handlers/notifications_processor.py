@@ -1,5 +1,9 @@
 """SQS batch of SP-API notifications: validate each, start one workflow execution per report.
 
+A duplicate is counted as what it is: of a running execution, of an ended one, or of a report that already
+has its outcome. A duplicate that finds the execution FAILED, TIMED_OUT or ABORTED has that failure recorded
+and emailed by the workflow (FailedExecutionsReported).
+
 Partial batch failures: only messages whose processing failed for a reason worth retrying (DynamoDB or
 Step Functions errors) go back to the queue, and after the queue's maxReceiveCount to its DLQ. A malformed
 message or another notification type would fail the same way forever: it is logged (its path and reason,
@@ -39,9 +43,21 @@ batch = BatchProcessor(event_type=EventType.SQS)
 
 _OUTCOME_METRICS = {
     NotificationOutcome.STARTED: "ExecutionsStarted",
+    NotificationOutcome.DUPLICATE_OF_RUNNING: "DuplicatesOfRunningExecutions",
     NotificationOutcome.DUPLICATE: "DuplicateNotifications",
+    NotificationOutcome.FAILURE_REPORTED: "FailedExecutionsReported",
     NotificationOutcome.ALREADY_FINISHED: "DuplicateNotifications",
     NotificationOutcome.UNREQUESTED_SKIPPED: "UnrequestedReportsSkipped",
+}
+_OUTCOME_LOGS = {
+    NotificationOutcome.STARTED: "notification processed: execution started",
+    NotificationOutcome.DUPLICATE_OF_RUNNING: "duplicate notification: the report's execution still runs",
+    NotificationOutcome.DUPLICATE: "duplicate notification: the report's execution already ended",
+    NotificationOutcome.FAILURE_REPORTED: (
+        "the report's execution ended without success and recorded nothing: reporting the failure"
+    ),
+    NotificationOutcome.ALREADY_FINISHED: "duplicate notification: the report already has its outcome",
+    NotificationOutcome.UNREQUESTED_SKIPPED: "notification processed: unrequested report left alone",
 }
 
 
@@ -71,13 +87,15 @@ def process_message(record: SQSRecord) -> None:
         logger.exception("notification processing failed; it will be retried")
         metrics.add_metric(name="NotificationFailures", unit=MetricUnit.Count, value=1)
         raise
-    logger.info(
-        "notification processed",
+    log = logger.warning if result.outcome is NotificationOutcome.FAILURE_REPORTED else logger.info
+    log(
+        _OUTCOME_LOGS[result.outcome],
         extra={
             "outcome": result.outcome.value,
             "processing_status": notification.processing_status,
             "requested": result.requested,
             "execution_name": result.execution_name,
+            "execution_status": result.execution_status,
         },
     )
     metrics.add_metric(name=_OUTCOME_METRICS[result.outcome], unit=MetricUnit.Count, value=1)

@@ -2,8 +2,12 @@
 
 READY presigns the stored object here, inside the function, so the URL reaches only the email: the task's
 output (and so the execution history) carries the status alone. This is also the Catch target of every state:
-it records FAILED with the reason and says so. A report whose outcome was already emailed is not emailed
-again.
+it records FAILED with the reason and says so.
+
+An email subscription receives nothing until its owner confirms it (SNS deletes it unconfirmed after 48
+hours), so publishing is not delivering: the topic's confirmed subscriptions are counted first, the record
+says "published, no confirmed recipient" or "delivered to N", and only a delivery to somebody stops a later
+run (a re-run of the execution) from sending the outcome again.
 """
 
 from __future__ import annotations
@@ -12,11 +16,19 @@ from typing import Any
 
 import boto3
 from aws_lambda_powertools.metrics import MetricUnit
+from botocore.exceptions import BotoCoreError, ClientError
 
 from handlers import _config
 from handlers._observability import observability
 from spapi.download_links import ROLE_CHAINING_MAX_SECONDS, DownloadLinks
-from spapi.report_outcomes import Outcome, ReportSummary, compose_email, failure_reason_from_state
+from spapi.report_outcomes import (
+    Outcome,
+    ReportSummary,
+    TopicSubscribers,
+    compose_email,
+    failure_reason_from_state,
+    topic_subscribers,
+)
 from spapi.report_records import ReportRecords, ReportStatus
 
 logger, tracer, metrics = observability()
@@ -50,7 +62,10 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     logger.append_keys(report_id=report_id, outcome=outcome.value)
     record = report_records.get(report_id)
     if record is not None and record.is_terminal and record.notified_at:
-        logger.info("outcome already emailed; not sending it again", extra={"status": record.status.value})
+        logger.info(
+            "outcome already delivered to a confirmed subscriber; not sending it again",
+            extra={"status": record.status.value},
+        )
         metrics.add_metric(name="RepeatedOutcomesSuppressed", unit=MetricUnit.Count, value=1)
         return {"reportId": report_id, "status": record.status.value, "emailSent": False}
 
@@ -87,11 +102,42 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         url_ttl_seconds=url_lifetime_seconds,
         failure_reason=failure_reason,
     )
+    subscribers = _subscribers()
+    recipients = subscribers.confirmed if subscribers else None
     sns.publish(TopicArn=config["NOTIFICATIONS_TOPIC_ARN"], Subject=email.subject, Message=email.body)
     if record is not None:
-        report_records.mark_finished(report_id, status, failure_reason=failure_reason, notified=True)
+        report_records.mark_finished(
+            report_id, status, failure_reason=failure_reason, notified=True, recipients=recipients
+        )
     else:
         logger.warning("report is not recorded; its final status is only in this email")
-    logger.info("outcome emailed", extra={"status": status.value, "failure_reason": failure_reason})
+    details = {"status": status.value, "failure_reason": failure_reason, "confirmed_recipients": recipients}
+    if subscribers is None:
+        logger.warning("outcome published; who received it is unknown", extra=details)
+        metrics.add_metric(name="OutcomeRecipientsUnknown", unit=MetricUnit.Count, value=1)
+    elif subscribers.confirmed == 0:
+        logger.warning(
+            "outcome published but no subscription is confirmed: nobody received it",
+            extra={**details, "pending_subscriptions": subscribers.pending},
+        )
+        metrics.add_metric(name="OutcomesWithoutConfirmedRecipient", unit=MetricUnit.Count, value=1)
+    else:
+        logger.info("outcome emailed", extra=details)
     metrics.add_metric(name=_OUTCOME_METRICS[outcome], unit=MetricUnit.Count, value=1)
-    return {"reportId": report_id, "status": status.value, "emailSent": True}
+    return {
+        "reportId": report_id,
+        "status": status.value,
+        "emailSent": True,  # published to the topic; confirmedRecipients says whether anybody could read it
+        "confirmedRecipients": recipients,
+    }
+
+
+def _subscribers() -> TopicSubscribers | None:
+    """The topic's confirmed and pending subscriptions; None when SNS cannot say (the outcome is still sent,
+    but no delivery is recorded)."""
+    try:
+        return topic_subscribers(sns, config["NOTIFICATIONS_TOPIC_ARN"])
+    except (ClientError, BotoCoreError) as exc:
+        code = exc.response["Error"]["Code"] if isinstance(exc, ClientError) else type(exc).__name__
+        logger.warning("cannot list the topic's subscriptions", extra={"error_code": code})
+        return None

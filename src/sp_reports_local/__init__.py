@@ -3,7 +3,12 @@
 ``LocalAws`` (``aws.py``) runs moto 5.2.5's ``ThreadedMotoServer`` on 127.0.0.1 and installs, each in its own
 module with its own test under ``tests/local``:
 
-- ``stepfunctions_ext``: ValidateStateMachineDefinition and ListStateMachineVersions (for the provider);
+- ``stepfunctions_ext``: ValidateStateMachineDefinition and ListStateMachineVersions (for the provider), and
+  Choice rules on a missing Variable failing the execution with States.Runtime as on AWS;
+- ``sns_confirmation``: email subscriptions stay PendingConfirmation (and receive nothing) until
+  ConfirmSubscription with their token;
+- ``stepfunctions_faults``: a fault switch (``LocalAws.lambda_faults``) that fails the Invoke behind a Lambda
+  task with a documented Lambda service error (``Lambda.ServiceException``, ...), named as AWS names it;
 - ``drift_fixes``: SQS RedrivePolicy and Lambda LoggingConfig echoed, so a second ``terraform plan`` is clean;
 - ``authorization`` (+ ``request_principals``, ``request_context``, ``iam_evaluation``): every request is
   authorised as AWS would for the principal that signed it: identity, bucket, key, queue, topic and trust
@@ -15,11 +20,27 @@ module with its own test under ``tests/local``:
 - ``sqs_poller``: SQS event source mappings with batches, ReportBatchItemFailures and redrive to the DLQ;
 - ``apigateway_dataplane`` (+ ``execute_api_auth``): REST API Lambda proxy requests with SigV4 and IAM checks.
 
-Helpers: ``write_provider_override`` (Terraform endpoints), ``published_messages`` (what SNS would deliver).
+Helpers: ``write_provider_override`` (Terraform endpoints), ``published_messages`` (what SNS would deliver),
+``pending_confirmations`` (the confirmation emails) and ``delivered_messages`` (what a subscriber received).
 """
 
 from .aws import LocalAws
-from .sns_messages import PublishedMessage, published_messages
+from .sns_messages import (
+    PendingConfirmation,
+    PublishedMessage,
+    delivered_messages,
+    pending_confirmations,
+    published_messages,
+)
 from .terraform_provider import STACK_SERVICES, write_provider_override
 
-__all__ = ["STACK_SERVICES", "LocalAws", "PublishedMessage", "published_messages", "write_provider_override"]
+__all__ = [
+    "STACK_SERVICES",
+    "LocalAws",
+    "PendingConfirmation",
+    "PublishedMessage",
+    "delivered_messages",
+    "pending_confirmations",
+    "published_messages",
+    "write_provider_override",
+]

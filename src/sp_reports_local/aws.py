@@ -46,8 +46,10 @@ from .lambda_executor import LambdaExecutor, RoleCredentials
 from .moto_patch import MotoInternalsChanged, PatchSet, require_pinned_moto
 from .request_principals import Caller, Credentials
 from .role_sessions import assume_execution_role
+from .sns_confirmation import sns_confirmation_patches
 from .sqs_poller import SqsEventSourcePoller
-from .stepfunctions_ext import stepfunctions_patches
+from .stepfunctions_ext import choice_state_patches, stepfunctions_patches
+from .stepfunctions_faults import LambdaServiceFaults
 
 _ACTIVE = threading.Lock()
 
@@ -135,6 +137,8 @@ class LocalAws:
     secret_access_key: str = field(default=ROOT_SECRET_ACCESS_KEY, init=False)
 
     def __post_init__(self) -> None:
+        # The fault switch of local Step Functions: lambda_faults.inject(function, "Lambda.ServiceException").
+        self.lambda_faults = LambdaServiceFaults()
         self._server: _MotoServerWithMiddleware | None = None
         self._executor: LambdaExecutor | None = None
         self.iam = LocalIam(
@@ -177,8 +181,12 @@ class LocalAws:
                 clock=lambda: self.iam.clock().timestamp(),
             )
             self._poller = SqsEventSourcePoller(self.sqs_poll_interval)
+            self.lambda_faults.clear()
             self._patches = [
                 stepfunctions_patches(),
+                choice_state_patches(),
+                self.lambda_faults.patches(),
+                sns_confirmation_patches(),
                 drift_fix_patches(),
                 apigateway_logging_patches(),  # stage logging needs the account's CloudWatch role
                 self.iam.patches(),  # every request authorised as AWS would, for the principal that signed it

@@ -42,10 +42,10 @@ class PatchSet:
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def replace(self, owner: Any, attribute: str, replacement: Any) -> None:
-        """Plan replacing an existing attribute; it must exist in the pinned moto."""
+        """Plan replacing an existing attribute (of a class or a module); it must exist in the pinned moto."""
         if attribute not in vars(owner):
             raise MotoInternalsChanged(
-                f"{self.name}: {owner.__qualname__}.{attribute} no longer exists in moto"
+                f"{self.name}: {_qualname(owner)}.{attribute} no longer exists in moto"
             )
         self._planned.append((owner, attribute, replacement, True))
 
@@ -53,7 +53,7 @@ class PatchSet:
         """Plan adding an attribute moto lacks; if moto gained it, our addition may no longer be needed."""
         if hasattr(owner, attribute):
             raise MotoInternalsChanged(
-                f"{self.name}: moto now defines {owner.__qualname__}.{attribute}; "
+                f"{self.name}: moto now defines {_qualname(owner)}.{attribute}; "
                 "check whether this extension is still needed"
             )
         self._planned.append((owner, attribute, value, False))
@@ -78,3 +78,8 @@ class PatchSet:
                 else:
                     setattr(owner, attribute, original)
             self._saved.clear()
+
+
+def _qualname(owner: Any) -> str:
+    """A class's qualified name, or a module's name."""
+    return getattr(owner, "__qualname__", None) or owner.__name__

@@ -1,6 +1,8 @@
 """What SNS would have delivered: moto records every publish on the topic but sends no email.
 
-The demo prints the report-ready email from here; tests assert on it.
+The demo prints the report-ready email from here; tests assert on it. With ``sns_confirmation`` installed
+(LocalAws does), ``pending_confirmations`` is the confirmation email SNS sends to a new email subscription
+(its token confirms it) and ``delivered_messages`` what a confirmed email subscription received.
 """
 
 from __future__ import annotations
@@ -9,7 +11,9 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from moto.sns.models import sns_backends
+from moto.sns.models import Topic, sns_backends
+
+from .sns_confirmation import confirmation_token, deliveries
 
 
 @dataclass(frozen=True)
@@ -30,8 +34,16 @@ class PublishedMessage:
         return self.message
 
 
-def published_messages(topic_arn: str) -> list[PublishedMessage]:
-    """Messages published to ``topic_arn`` so far, oldest first; empty when nothing was published."""
+@dataclass(frozen=True)
+class PendingConfirmation:
+    """The confirmation email SNS sends a new email subscription: confirm with ConfirmSubscription(token)."""
+
+    endpoint: str
+    protocol: str
+    token: str
+
+
+def _topic(topic_arn: str) -> Topic:
     parts = topic_arn.split(":")
     if len(parts) != 6 or parts[2] != "sns":
         raise ValueError(f"topic_arn is not an SNS topic ARN: {topic_arn!r}")
@@ -39,6 +51,34 @@ def published_messages(topic_arn: str) -> list[PublishedMessage]:
     topic = sns_backends[account_id][region].topics.get(topic_arn)
     if topic is None:
         raise LookupError(f"SNS topic {topic_arn} does not exist in local AWS")
+    return topic
+
+
+def pending_confirmations(topic_arn: str) -> list[PendingConfirmation]:
+    """Subscriptions of ``topic_arn`` waiting for their confirmation, with the token their email carries."""
+    topic = _topic(topic_arn)
+    found = []
+    for subscription in list(topic.sns_backend.subscriptions.values()):
+        token = confirmation_token(subscription)
+        if subscription.topic is topic and token:
+            found.append(PendingConfirmation(subscription.endpoint, subscription.protocol, token))
+    return found
+
+
+def delivered_messages(topic_arn: str, endpoint: str) -> list[PublishedMessage]:
+    """What the confirmed email subscription of ``endpoint`` received from ``topic_arn``, oldest first."""
+    topic = _topic(topic_arn)
+    return [
+        PublishedMessage(message_id=message_id, subject=subject, message=message, message_attributes={})
+        for subscription in list(topic.sns_backend.subscriptions.values())
+        if subscription.topic is topic and subscription.endpoint == endpoint
+        for message_id, subject, message in deliveries(subscription)
+    ]
+
+
+def published_messages(topic_arn: str) -> list[PublishedMessage]:
+    """Messages published to ``topic_arn`` so far, oldest first; empty when nothing was published."""
+    topic = _topic(topic_arn)
     return [
         PublishedMessage(
             message_id=message_id, subject=subject, message=message, message_attributes=attrs or {}

@@ -8,6 +8,18 @@
 
 Both are added as methods of ``StepFunctionResponse``: moto dispatches an ``X-Amz-Target`` action to the
 method named after it in snake_case, so a new method is the whole hook.
+
+``choice_state_patches``: a Choice rule whose ``Variable`` path is missing from the input fails the execution
+with ``States.Runtime``, as on AWS, where moto evaluated the rule to false (and so took ``Default``):
+
+- Step Functions Developer Guide, "Choice" state, the note under the example: "If the state input doesn't
+  contain the $.type field, the execution fails and an error is displayed in the execution history."
+- Amazon States Language specification, Choice Rules, IsPresent: "In this case, if the Variable-field Path
+  fails to match anything in the input no exception is thrown and the Choice Rule just returns false." So
+  every other comparison on a missing path raises, and ``IsPresent`` alone answers false.
+- The error is ``States.Runtime``, which ``States.ALL`` does not catch (guide, "Handling errors in Step
+  Functions workflows", States.ALL). The cause copies what AWS's Step Functions Local reports:
+  "Invalid path '$.x': The choice state's condition path references an invalid value."
 """
 
 from __future__ import annotations
@@ -16,6 +28,24 @@ import json
 from typing import Any
 
 from moto.core.responses import ActionResult
+from moto.stepfunctions.parser.api import ExecutionFailedEventDetails, HistoryEventType
+from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import (
+    FailureEvent,
+    FailureEventException,
+)
+from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name import StatesErrorName
+from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name_type import (
+    StatesErrorNameType,
+)
+from moto.stepfunctions.parser.asl.component.state.choice.comparison.comparison_operator_type import (
+    ComparisonOperatorType,
+)
+from moto.stepfunctions.parser.asl.component.state.choice.comparison.comparison_variable import (
+    ComparisonVariable,
+)
+from moto.stepfunctions.parser.asl.component.state.choice.comparison.variable import NoSuchVariable
+from moto.stepfunctions.parser.asl.eval.environment import Environment
+from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
 from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser, ASLParserException
 from moto.stepfunctions.responses import StepFunctionResponse
 
@@ -84,3 +114,33 @@ def stepfunctions_patches() -> PatchSet:
     patches.add(StepFunctionResponse, "validate_state_machine_definition", _validate_state_machine_definition)
     patches.add(StepFunctionResponse, "list_state_machine_versions", _list_state_machine_versions)
     return patches
+
+
+def choice_state_patches() -> PatchSet:
+    patches = PatchSet("stepfunctions_choice_missing_variable")
+    patches.replace(ComparisonVariable, "_eval_body", _compare_present_variables_only)
+    return patches
+
+
+def _compare_present_variables_only(self: ComparisonVariable, env: Environment) -> None:
+    self.variable.eval(env)
+    if isinstance(env.stack[-1], NoSuchVariable) and (
+        self.comparison_function.operator_type is not ComparisonOperatorType.IsPresent
+    ):
+        path = self.variable.string_sampler.literal_value
+        cause = f"Invalid path '{path}': The choice state's condition path references an invalid value."
+        runtime = StatesErrorNameType.StatesRuntime
+        raise FailureEventException(
+            failure_event=FailureEvent(
+                env=env,
+                error_name=StatesErrorName(typ=runtime),
+                event_type=HistoryEventType.ExecutionFailed,
+                event_details=EventDetails(
+                    executionFailedEventDetails=ExecutionFailedEventDetails(
+                        error=runtime.to_name(),
+                        cause=cause,
+                    )
+                ),
+            )
+        )
+    self.comparison_function.eval(env)

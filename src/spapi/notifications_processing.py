@@ -7,7 +7,8 @@ types it as a string), and identifiers that become parts of S3 keys and executio
 characters.
 
 SP-API delivers the same notification several times and announces reports nobody requested through our API
-(scheduled ones). One execution per report, named after the report id, makes duplicates harmless; unrequested
+(scheduled ones). One execution per report, named after the report id, makes duplicates harmless; a duplicate
+that finds the report's execution ended without success has that failure recorded and emailed; unrequested
 reports are recorded and, unless configuration says otherwise, left alone.
 """
 
@@ -21,6 +22,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from spapi.errors import redact
 from spapi.report_records import ReportRecord, ReportRecords, ReportStatus
 
 NOTIFICATION_TYPE = "REPORT_PROCESSING_FINISHED"
@@ -134,11 +136,17 @@ def _optional_string(parent: Mapping[str, Any], name: str, path: str) -> str | N
     return value or None
 
 
-def execution_name(report_id: str) -> str:
+def execution_name(report_id: str, prefix: str = "report") -> str:
     """The Step Functions execution name for a report: the same id always gives the same name, so a duplicate
-    notification's StartExecution is refused instead of starting a second workflow."""
+    notification cannot start a second workflow. StartExecution with the name (and input) of a running
+    execution returns that execution; once it has finished, or with another input, it is refused with
+    ExecutionAlreadyExists (StartExecution API reference; names are unique for 90 days).
+
+    ``prefix`` names the purpose: ``report`` for the report's workflow, FAILURE_EXECUTION_PREFIX for the
+    execution that reports its failure. A report id can never make one name look like the other, as every
+    name starts with its prefix and a dash."""
     sanitised = _EXECUTION_NAME_UNSAFE.sub("-", report_id)
-    name = f"report-{sanitised}"
+    name = f"{prefix}-{sanitised}"
     if sanitised != report_id or len(name) > MAX_EXECUTION_NAME_LENGTH:
         # Sanitising or truncating can make two ids collide; a digest of the original keeps them apart.
         digest = hashlib.sha256(report_id.encode()).hexdigest()[:12]
@@ -164,9 +172,25 @@ def execution_input(notification: ReportProcessingFinished, record: ReportRecord
 
 class NotificationOutcome(StrEnum):
     STARTED = "STARTED"
-    DUPLICATE = "DUPLICATE"  # the report's execution already exists
+    DUPLICATE_OF_RUNNING = "DUPLICATE_OF_RUNNING"  # the report's execution is still running
+    DUPLICATE = "DUPLICATE"  # the report's execution already succeeded
+    # The report's execution failed, timed out or was aborted without recording an outcome: the workflow now
+    # records and emails that failure.
+    FAILURE_REPORTED = "FAILURE_REPORTED"
     ALREADY_FINISHED = "ALREADY_FINISHED"  # the report already reached DONE, FAILED or CANCELLED
     UNREQUESTED_SKIPPED = "UNREQUESTED_SKIPPED"
+
+
+FAILURE_EXECUTION_PREFIX = "failure-report"
+# DescribeExecution statuses (Step Functions API reference). PENDING_REDRIVE: a redrive is about to run it.
+_STILL_RUNNING = frozenset({"RUNNING", "PENDING_REDRIVE"})
+_ENDED_WITHOUT_SUCCESS = frozenset({"FAILED", "TIMED_OUT", "ABORTED"})
+_MAX_CAUSE_CHARS = 500
+
+
+class UnreportedFailureError(Exception):
+    """A report's execution ended without success and so did the execution that was to report it: the
+    notification goes back to the queue (and, after maxReceiveCount deliveries, to the DLQ and its alarm)."""
 
 
 @dataclass(frozen=True)
@@ -174,10 +198,17 @@ class ProcessingResult:
     outcome: NotificationOutcome
     requested: bool
     execution_name: str | None = None
+    execution_status: str | None = None  # of the existing execution, for duplicates and reported failures
 
 
 class ReportNotificationProcessor:
-    """Turns one validated notification into at most one workflow execution."""
+    """Turns one validated notification into at most one workflow execution.
+
+    A duplicate notification finds the report's execution by its name: still running (a duplicate of a
+    running execution), succeeded (a plain duplicate), or ended FAILED, TIMED_OUT or ABORTED. That last one
+    would otherwise block the report for the 90 days its name is taken, the record left PROCESSING: the
+    processor starts a second, differently named execution that goes straight to NotifyFailed with why,
+    which records the failure and emails it once (see `_report_failed_execution`)."""
 
     def __init__(
         self,
@@ -194,8 +225,9 @@ class ReportNotificationProcessor:
 
     def process(self, notification: ReportProcessingFinished) -> ProcessingResult:
         record = self._records.get(notification.report_id)
+        created = False
         if record is None:
-            record, _created = self._records.record_unrequested(
+            record, created = self._records.record_unrequested(
                 report_id=notification.report_id,
                 seller_id=notification.partner_id,
                 account_id=notification.account_id,
@@ -208,6 +240,9 @@ class ReportNotificationProcessor:
             return ProcessingResult(NotificationOutcome.ALREADY_FINISHED, record.requested)
         if not record.requested and not self._process_unrequested:
             return ProcessingResult(NotificationOutcome.UNREQUESTED_SKIPPED, requested=False)
+        # An earlier delivery moved the report to PROCESSING, so its execution probably exists: look before
+        # starting, as StartExecution answers a duplicate of a running execution exactly as a new start.
+        seen_before = record.status is ReportStatus.PROCESSING and not created
         if not self._records.mark_processing(
             notification.report_id,
             processing_status=notification.processing_status,
@@ -216,12 +251,107 @@ class ReportNotificationProcessor:
         ):
             return ProcessingResult(NotificationOutcome.ALREADY_FINISHED, record.requested)
         name = execution_name(notification.report_id)
-        try:
-            self._stepfunctions.start_execution(
-                stateMachineArn=self._state_machine_arn,
-                name=name,
-                input=json.dumps(execution_input(notification, record), separators=(",", ":")),
+        document = execution_input(notification, record)
+        existing = self._describe(name) if seen_before else None
+        if existing is None:
+            try:
+                self._start(name, document)
+            except self._stepfunctions.exceptions.ExecutionAlreadyExists:
+                existing = self._describe(name)
+                if existing is None:  # pragma: no cover - refused, yet not found: let SQS retry
+                    raise
+            else:
+                # A concurrent delivery may have started it an instant earlier: StartExecution then returns
+                # that execution, and this one is counted as a start (rare, and only a count is wrong).
+                return ProcessingResult(NotificationOutcome.STARTED, record.requested, name)
+        return self._settle_existing(existing, document, record.requested)
+
+    def _settle_existing(
+        self, existing: Mapping[str, Any], document: dict[str, Any], requested: bool
+    ) -> ProcessingResult:
+        status = existing["status"]
+        name = existing["name"]
+        if status in _STILL_RUNNING:
+            return ProcessingResult(NotificationOutcome.DUPLICATE_OF_RUNNING, requested, name, status)
+        if status not in _ENDED_WITHOUT_SUCCESS:
+            return ProcessingResult(NotificationOutcome.DUPLICATE, requested, name, status)
+        return self._report_failed_execution(existing, document, requested)
+
+    def _report_failed_execution(
+        self, failed: Mapping[str, Any], document: dict[str, Any], requested: bool
+    ) -> ProcessingResult:
+        """Start the execution that records and emails why the report's execution ended without success.
+
+        Its name is fixed per report, so duplicates start it once; its input carries `error`, which the
+        workflow's first Choice rule sends to NotifyFailed (the path a caught error takes).
+
+        Why not RedriveExecution: it resumes only within 14 days of the execution's end and repeats the
+        failed state with the same input (Step Functions API reference), so a failure in the definition or
+        the data fails again, and an older execution would still block its report; moto 5.2.5 cannot run it
+        either. Reporting the failure works at any age and ends every report with a recorded outcome."""
+        report_id = document["reportId"]
+        name = execution_name(report_id, FAILURE_EXECUTION_PREFIX)
+        reporting = self._describe(name)
+        if reporting is None:
+            try:
+                self._start(name, {**document, "error": previous_execution_error(failed)})
+            except self._stepfunctions.exceptions.ExecutionAlreadyExists:
+                reporting = self._describe(name)
+            else:
+                return ProcessingResult(
+                    NotificationOutcome.FAILURE_REPORTED, requested, failed["name"], failed["status"]
+                )
+        status = reporting["status"] if reporting else None
+        if status in _ENDED_WITHOUT_SUCCESS:
+            raise UnreportedFailureError(
+                f"report {report_id}: executions {failed['name']} and {name} both ended {status}"
             )
-        except self._stepfunctions.exceptions.ExecutionAlreadyExists:
-            return ProcessingResult(NotificationOutcome.DUPLICATE, record.requested, name)
-        return ProcessingResult(NotificationOutcome.STARTED, record.requested, name)
+        if status in _STILL_RUNNING:
+            return ProcessingResult(NotificationOutcome.DUPLICATE_OF_RUNNING, requested, name, status)
+        return ProcessingResult(NotificationOutcome.DUPLICATE, requested, name, status)
+
+    def _start(self, name: str, document: dict[str, Any]) -> None:
+        self._stepfunctions.start_execution(
+            stateMachineArn=self._state_machine_arn,
+            name=name,
+            input=json.dumps(document, separators=(",", ":")),
+        )
+
+    def _describe(self, name: str) -> dict[str, Any] | None:
+        arn = execution_arn(self._state_machine_arn, name)
+        try:
+            return self._stepfunctions.describe_execution(executionArn=arn)
+        except self._stepfunctions.exceptions.ExecutionDoesNotExist:
+            return None
+
+
+def execution_arn(state_machine_arn: str, name: str) -> str:
+    """The execution's ARN: the state machine's with `execution` for `stateMachine`, then `:name`."""
+    return f"{state_machine_arn.replace(':stateMachine:', ':execution:', 1)}:{name}"
+
+
+def previous_execution_error(described: Mapping[str, Any]) -> dict[str, str]:
+    """The `error` (as a Catch would set it) for an execution that ended without success: which execution,
+    how it ended and, for FAILED, Step Functions' error and the cause's message (not its stack trace)."""
+    status = str(described["status"])
+    words = status.title().replace("_", "")
+    reason = f"the workflow execution {described['name']} ended {status}"
+    error = described.get("error")
+    message = _cause_message(described.get("cause"))
+    if error:
+        reason += f" with {error}"
+    if message:
+        reason += f": {message}"
+    return {"Error": f"WorkflowExecution{words}", "Cause": redact(reason)}
+
+
+def _cause_message(cause: Any) -> str:
+    if not isinstance(cause, str) or not cause:
+        return ""
+    try:
+        parsed = json.loads(cause)
+    except json.JSONDecodeError:
+        return cause[:_MAX_CAUSE_CHARS]
+    if isinstance(parsed, dict) and parsed.get("errorMessage"):
+        return str(parsed["errorMessage"])[:_MAX_CAUSE_CHARS]
+    return cause[:_MAX_CAUSE_CHARS]

@@ -1,4 +1,5 @@
-"""What a finished report means to a person: the failure reason, and the email that says how it ended."""
+"""What a finished report means to a person: the failure reason, the email that says how it ended, and who can
+receive it."""
 
 from __future__ import annotations
 
@@ -11,11 +12,38 @@ from typing import Any
 from spapi.errors import redact
 from spapi.regions import REGIONS
 
-MAX_SUBJECT_CHARS = 100  # SNS refuses longer subjects
+# SNS Publish API reference, Subject: "Constraints: Subjects must be UTF-8 text with no line breaks or control
+# characters, and less than 100 characters long." So at most 99.
+MAX_SUBJECT_CHARS = 99
 MAX_REASON_CHARS = 1000
 _COUNTRY_OF_MARKETPLACE = {
     mid: country for region in REGIONS.values() for country, mid in region.marketplaces.items()
 }
+
+
+# How ListSubscriptionsByTopic shows a subscription whose owner has not confirmed it yet.
+PENDING_CONFIRMATION = "PendingConfirmation"
+
+
+@dataclass(frozen=True)
+class TopicSubscribers:
+    confirmed: int
+    pending: int
+
+
+def topic_subscribers(sns_client: Any, topic_arn: str) -> TopicSubscribers:
+    """Count the topic's confirmed and pending subscriptions. Email subscriptions stay pending until someone
+    follows the link SNS sends (GetSubscriptionAttributes, PendingConfirmation: "true if the subscription
+    hasn't been confirmed"), and a pending subscription receives nothing published meanwhile."""
+    confirmed = pending = 0
+    for page in sns_client.get_paginator("list_subscriptions_by_topic").paginate(TopicArn=topic_arn):
+        for subscription in page.get("Subscriptions", []):
+            arn = subscription.get("SubscriptionArn") or ""
+            if arn == PENDING_CONFIRMATION:
+                pending += 1
+            elif arn.startswith("arn:"):  # not "Deleted"
+                confirmed += 1
+    return TopicSubscribers(confirmed=confirmed, pending=pending)
 
 
 class Outcome(StrEnum):

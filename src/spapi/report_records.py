@@ -2,7 +2,8 @@
 
 The item is the user-visible history of a report: `POST /reports` records it as REQUESTED, the notifications
 processor moves it to PROCESSING (or records a report we did not request), the workflow records where the
-document was stored and, at the end, one of the terminal statuses DONE, FAILED or CANCELLED.
+document was stored and, at the end, one of the terminal statuses DONE, FAILED or CANCELLED, with when its
+email was published and whether anybody could receive it.
 Every write after the first is conditional, so a late or duplicate notification never moves a finished report
 back to PROCESSING.
 """
@@ -63,6 +64,10 @@ class ReportRecord:
     s3_key: str | None = None
     object_size: int | None = None
     failure_reason: str | None = None
+    # When the outcome email was published, and to how many confirmed subscriptions (None: SNS could not
+    # say). NotifiedAt is set only when at least one confirmed subscription received it.
+    outcome_published_at: str | None = None
+    outcome_recipients: int | None = None
     notified_at: str | None = None
     expires_at: int | None = None
 
@@ -91,6 +96,8 @@ _ATTRIBUTE_NAMES = {
     "s3_key": "S3Key",
     "object_size": "ObjectSize",
     "failure_reason": "FailureReason",
+    "outcome_published_at": "OutcomePublishedAt",
+    "outcome_recipients": "OutcomeRecipients",
     "notified_at": "NotifiedAt",
     "expires_at": "ExpiresAt",
 }
@@ -240,16 +247,31 @@ class ReportRecords:
         )
 
     def mark_finished(
-        self, report_id: str, status: ReportStatus, *, failure_reason: str | None = None, notified: bool
+        self,
+        report_id: str,
+        status: ReportStatus,
+        *,
+        failure_reason: str | None = None,
+        notified: bool,
+        recipients: int | None = None,
     ) -> None:
-        """Record a terminal status (and, when the email went out, when)."""
+        """Record a terminal status and, when the outcome email was published (``notified``), when and to how
+        many confirmed subscriptions of the topic (``recipients``; None when SNS could not say).
+
+        NotifiedAt says somebody could read the email, so it is set only for at least one confirmed
+        recipient: an email subscription receives nothing until its owner confirms it, and SNS deletes it
+        unconfirmed after 48 hours (SNS Developer Guide, "Deleting an Amazon SNS subscription and topic")."""
         if status not in TERMINAL_STATUSES:
             raise ValueError(f"{status} is not a terminal status")
         values: dict[str, Any] = {"Status": status.value}
         if failure_reason is not None:
             values["FailureReason"] = failure_reason[:FAILURE_REASON_MAX_CHARS]
         if notified:
-            values["NotifiedAt"] = _utc_now_iso(self._clock)
+            now = _utc_now_iso(self._clock)
+            values["OutcomePublishedAt"] = now
+            values["OutcomeRecipients"] = recipients  # None removes a stale count
+            if recipients:
+                values["NotifiedAt"] = now
         self._update(report_id, values)
 
     def _update(self, report_id: str, values: Mapping[str, Any], *, only_unfinished: bool = False) -> bool:
@@ -314,7 +336,7 @@ class ReportRecords:
         values["status"] = ReportStatus(values["status"])
         values["marketplace_ids"] = tuple(values.get("marketplace_ids", ()))
         values["report_options"] = dict(values.get("report_options", {}))
-        for integer_field in ("object_size", "expires_at"):
+        for integer_field in ("object_size", "outcome_recipients", "expires_at"):
             if values.get(integer_field) is not None:
                 values[integer_field] = int(values[integer_field])
         return ReportRecord(**values)

@@ -86,12 +86,25 @@ WORKFLOW_PATH = (
 )
 
 
-def render_workflow(report_storer_arn: str, report_notifier_arn: str) -> dict[str, Any]:
-    """The ASL as templatefile renders it: only ${report_storer_arn} and ${report_notifier_arn} exist."""
-    template = WORKFLOW_PATH.read_text()
-    rendered = template.replace("${report_storer_arn}", report_storer_arn).replace(
-        "${report_notifier_arn}", report_notifier_arn
-    )
+def render_workflow(
+    report_storer_arn: str,
+    report_notifier_arn: str,
+    *,
+    report_storer_task_timeout_seconds: int = 330,
+    report_notifier_task_timeout_seconds: int = 90,
+) -> dict[str, Any]:
+    """The ASL as templatefile renders it with the variables the state_machine module passes: the two function
+    ARNs and each function's task timeout (the defaults are the root's function timeouts, 300 s and 60 s, plus
+    the module's 30 s margin)."""
+    variables = {
+        "report_storer_arn": report_storer_arn,
+        "report_notifier_arn": report_notifier_arn,
+        "report_storer_task_timeout_seconds": str(report_storer_task_timeout_seconds),
+        "report_notifier_task_timeout_seconds": str(report_notifier_task_timeout_seconds),
+    }
+    rendered = WORKFLOW_PATH.read_text()
+    for name, value in variables.items():
+        rendered = rendered.replace("${" + name + "}", value)
     leftover = re.search(r"\$\{[^}]*\}", rendered)
     if leftover:
         raise AssertionError(f"templatefile would fail on {leftover.group(0)}")

@@ -7,11 +7,14 @@ import json
 import jsonschema
 import pytest
 
+from canaries import REFRESH_TOKEN
 from spapi.notifications_processing import (
+    FAILURE_EXECUTION_PREFIX,
     InvalidNotificationError,
     UnsupportedNotificationError,
     execution_name,
     parse_report_processing_finished,
+    previous_execution_error,
 )
 
 messages = pytest.importorskip("notification_messages")
@@ -119,3 +122,53 @@ def test_execution_names_are_deterministic_valid_and_distinct():
     for name in odd:
         assert len(name) <= 80
         assert all(ch.isalnum() or ch in "-_" for ch in name)
+
+
+def test_failure_execution_names_never_meet_report_execution_names():
+    ids = ("54517018502", "failure-report-1", "x" * 200, "a.b")
+    reports = {execution_name(report_id) for report_id in ids}
+    failures = {execution_name(report_id, FAILURE_EXECUTION_PREFIX) for report_id in ids}
+    assert not reports & failures
+    assert execution_name("54517018502", FAILURE_EXECUTION_PREFIX) == "failure-report-54517018502"
+    assert all(len(name) <= 80 for name in reports | failures)
+
+
+@pytest.mark.parametrize(
+    ("described", "expected"),
+    [
+        (
+            {"name": "report-1", "status": "ABORTED"},
+            {"Error": "WorkflowExecutionAborted", "Cause": "the workflow execution report-1 ended ABORTED"},
+        ),
+        (
+            {"name": "report-1", "status": "TIMED_OUT"},
+            {
+                "Error": "WorkflowExecutionTimedOut",
+                "Cause": "the workflow execution report-1 ended TIMED_OUT",
+            },
+        ),
+        (
+            {
+                "name": "report-1",
+                "status": "FAILED",
+                "error": "ClientError",
+                "cause": json.dumps(
+                    {"errorType": "ClientError", "errorMessage": "SNS down", "stackTrace": ["in publish"]}
+                ),
+            },
+            {
+                "Error": "WorkflowExecutionFailed",
+                "Cause": "the workflow execution report-1 ended FAILED with ClientError: SNS down",
+            },
+        ),
+    ],
+    ids=["aborted", "timed-out", "failed-lambda-cause-without-stack-trace"],
+)
+def test_the_error_of_an_execution_that_ended_without_success_says_which_how_and_why(described, expected):
+    assert previous_execution_error(described) == expected
+
+
+def test_the_previous_execution_error_never_carries_a_secret():
+    cause = f"token {REFRESH_TOKEN} leaked"
+    described = {"name": "report-1", "status": "FAILED", "error": "X", "cause": cause}
+    assert REFRESH_TOKEN not in json.dumps(previous_execution_error(described))

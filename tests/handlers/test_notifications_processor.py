@@ -89,6 +89,126 @@ def test_duplicate_deliveries_start_one_execution(
     assert len(_executions(state_machine_arn)) == 1
 
 
+def _metric_counts(out: str) -> dict[str, float]:
+    """Sum of each metric in the Embedded Metric Format documents Powertools printed."""
+    counts: dict[str, float] = {}
+    for line in out.splitlines():
+        try:
+            document = json.loads(line)
+        except ValueError:
+            continue
+        if not isinstance(document, dict) or "_aws" not in document:
+            continue
+        for directive in document["_aws"]["CloudWatchMetrics"]:
+            for metric in directive["Metrics"]:
+                values = document[metric["Name"]]
+                counts[metric["Name"]] = counts.get(metric["Name"], 0) + sum(
+                    values if isinstance(values, list) else [values]
+                )
+    return counts
+
+
+def _log_messages(out: str) -> list[str]:
+    messages_logged = []
+    for line in out.splitlines():
+        try:
+            document = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(document, dict) and "message" in document:
+            messages_logged.append(document["message"])
+    return messages_logged
+
+
+def test_a_duplicate_while_the_execution_runs_is_counted_as_such_not_as_a_start(
+    processor, records, state_machine_arn, lambda_context, capsys
+):
+    # StartExecution with the name and input of a running execution returns it (StartExecution API
+    # reference, idempotency): only a look at the execution tells the two apart.
+    _request(records)
+    module = processor()
+    same = messages.notification()
+    for _ in range(2):
+        assert module.handler(messages.sqs_event(same), lambda_context) == {"batchItemFailures": []}
+    assert module.handler(messages.sqs_event(messages.notification(), same), lambda_context) == {
+        "batchItemFailures": []
+    }
+    assert len(_executions(state_machine_arn)) == 1
+    out = capsys.readouterr().out
+    counts = _metric_counts(out)
+    assert counts.get("ExecutionsStarted") == 1
+    assert counts.get("DuplicatesOfRunningExecutions") == 3
+    logged = _log_messages(out)
+    assert logged.count("notification processed: execution started") == 1
+    assert logged.count("duplicate notification: the report's execution still runs") == 3
+
+
+def test_a_duplicate_of_an_aborted_execution_has_its_failure_reported_once(
+    processor, records, state_machine_arn, lambda_context, capsys
+):
+    # The execution name stays taken for 90 days: without this, every later delivery would be refused with
+    # ExecutionAlreadyExists and the report would stay PROCESSING with nobody told.
+    _request(records)
+    module = processor()
+    module.handler(messages.sqs_event(messages.notification()), lambda_context)
+    sfn = boto3.client("stepfunctions")
+    (first,) = sfn.list_executions(stateMachineArn=state_machine_arn)["executions"]
+    sfn.stop_execution(executionArn=first["executionArn"], error="Operator", cause="stopped by hand")
+
+    for _ in range(2):  # SP-API delivers again, twice
+        assert module.handler(messages.sqs_event(messages.notification()), lambda_context) == {
+            "batchItemFailures": []
+        }
+
+    executions = {e["name"]: e["input"] for e in _executions(state_machine_arn)}
+    assert set(executions) == {"report-54517018502", "failure-report-54517018502"}
+    reporting = executions["failure-report-54517018502"]
+    assert reporting["reportId"] == "54517018502" and reporting["processingStatus"] == "DONE"
+    assert reporting["error"]["Error"] == "WorkflowExecutionAborted"
+    assert reporting["error"]["Cause"].startswith("the workflow execution report-54517018502 ended ABORTED")
+    counts = _metric_counts(capsys.readouterr().out)
+    assert counts.get("FailedExecutionsReported") == 1
+    assert counts.get("DuplicatesOfRunningExecutions") == 1  # the second delivery finds the report running
+
+
+def test_a_duplicate_of_a_succeeded_execution_starts_nothing(
+    processor, records, state_machine_arn, lambda_context
+):
+    _request(records)
+    module = processor()
+    module.handler(messages.sqs_event(messages.notification()), lambda_context)
+    backend_execution = _moto_execution(state_machine_arn)
+    backend_execution.status = "SUCCEEDED"  # the workflow ran (these tests do not execute it)
+    assert module.handler(messages.sqs_event(messages.notification()), lambda_context) == {
+        "batchItemFailures": []
+    }
+    assert [e["name"] for e in _executions(state_machine_arn)] == ["report-54517018502"]
+
+
+@pytest.mark.parametrize("status", ["FAILED", "TIMED_OUT", "ABORTED"])
+def test_when_the_failure_report_itself_ended_badly_the_message_is_retried(
+    processor, records, state_machine_arn, lambda_context, status
+):
+    _request(records)
+    module = processor()
+    module.handler(messages.sqs_event(messages.notification()), lambda_context)
+    _moto_execution(state_machine_arn).status = status
+    module.handler(messages.sqs_event(messages.notification()), lambda_context)
+    _moto_execution(state_machine_arn, "failure-report-54517018502").status = status
+    event = messages.sqs_event(messages.notification(), messages.notification("unrequested-1"))
+    answer = module.handler(event, lambda_context)
+    assert answer == {"batchItemFailures": [{"itemIdentifier": event["Records"][0]["messageId"]}]}
+    assert records.get("54517018502").status is ReportStatus.PROCESSING
+
+
+def _moto_execution(state_machine_arn: str, name: str = "report-54517018502"):
+    from moto.stepfunctions.models import stepfunctions_backends
+
+    backend = stepfunctions_backends["123456789012"]["us-east-1"]
+    (execution,) = [e for e in backend.describe_state_machine(state_machine_arn).executions if e.name == name]
+    return execution
+
+
 def test_duplicate_with_a_different_body_after_the_first_is_still_one_execution(
     processor, records, state_machine_arn, lambda_context, capsys
 ):
@@ -98,7 +218,7 @@ def test_duplicate_with_a_different_body_after_the_first_is_still_one_execution(
     changed = messages.notification(report_document_id="amzn1.tortuga.3.another-document")
     assert module.handler(messages.sqs_event(changed), lambda_context) == {"batchItemFailures": []}
     assert len(_executions(state_machine_arn)) == 1
-    assert '"DuplicateNotifications"' in capsys.readouterr().out
+    assert _metric_counts(capsys.readouterr().out).get("DuplicatesOfRunningExecutions") == 1
 
 
 def test_notification_for_a_finished_report_starts_nothing(

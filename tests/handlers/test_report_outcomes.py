@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from spapi.report_outcomes import (
     Outcome,
     ReportSummary,
+    TopicSubscribers,
     compose_email,
     failure_reason_from_error_document,
     failure_reason_from_state,
+    topic_subscribers,
 )
 
 SUMMARY = ReportSummary(
@@ -60,9 +64,25 @@ def test_failed_email_gives_the_reason_and_no_link():
 def test_no_data_email_and_long_subjects_fit_sns_limits():
     long_type = ReportSummary(report_id="1", report_type="GET_" + "X" * 120, seller_id="S")
     email = compose_email(Outcome.NO_DATA, long_type, status="CANCELLED")
-    assert len(email.subject) <= 100
+    assert len(email.subject) < 100
     assert "nothing was stored" in email.body
     assert "SP-API's default for this report type" in email.body
+
+
+# SNS Publish API reference, Subject: "less than 100 characters long". "SP-API report <type> has no data" is
+# 26 characters plus the type, so types of 73, 74 and 75 characters give subjects of 99, 100 and 101.
+@pytest.mark.parametrize(
+    ("type_length", "expected_subject_length", "shortened"),
+    [(73, 99, False), (74, 99, True), (75, 99, True)],
+    ids=["99-is-sent-whole", "100-is-shortened", "101-is-shortened"],
+)
+def test_subjects_stay_under_the_100_characters_sns_allows(type_length, expected_subject_length, shortened):
+    report_type = "GET_" + "X" * (type_length - 4)
+    summary = ReportSummary(report_id="1", report_type=report_type, seller_id="S")
+    email = compose_email(Outcome.NO_DATA, summary, status="CANCELLED")
+    assert len(email.subject) == expected_subject_length
+    assert email.subject.endswith("…") is shortened
+    assert not any(ord(character) < 32 for character in email.subject)  # no line breaks or control characters
 
 
 def test_error_document_reason_is_its_error_details():
@@ -93,3 +113,23 @@ def test_reasons_never_carry_secrets():
     cause = json.dumps({"errorType": "X", "errorMessage": "https://h/doc?X-Amz-Signature=s3cr3t Atza|tok"})
     reason = failure_reason_from_state({"error": {"Error": "X", "Cause": cause}})
     assert "s3cr3t" not in reason and "Atza|" not in reason
+
+
+def test_only_confirmed_subscriptions_count_as_recipients(aws):
+    import boto3
+
+    from sp_reports_local.sns_confirmation import sns_confirmation_patches
+
+    patches = sns_confirmation_patches()  # SNS as AWS runs it: email subscriptions wait for confirmation
+    patches.install()
+    try:
+        sns = boto3.client("sns")
+        topic_arn = sns.create_topic(Name="reports")["TopicArn"]
+        assert topic_subscribers(sns, topic_arn) == TopicSubscribers(confirmed=0, pending=0)
+        boto3.client("sqs").create_queue(QueueName="audit")
+        sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint="arn:aws:sqs:us-east-1:123456789012:audit")
+        for address in ("a@example.com", "b@example.com"):
+            sns.subscribe(TopicArn=topic_arn, Protocol="email", Endpoint=address)
+        assert topic_subscribers(sns, topic_arn) == TopicSubscribers(confirmed=1, pending=2)
+    finally:
+        patches.uninstall()

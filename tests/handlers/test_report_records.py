@@ -89,12 +89,36 @@ def test_processing_report_moves_through_stored_to_done(resources):
         "R1", processing_status="DONE", report_document_id="doc-1", account_id="acc"
     )
     records.mark_stored("R1", bucket="b", key="k", size=42, report_document_id="doc-1")
-    records.mark_finished("R1", ReportStatus.DONE, notified=True)
+    records.mark_finished("R1", ReportStatus.DONE, notified=True, recipients=1)
     record = records.get("R1")
     assert record.status is ReportStatus.DONE
     assert (record.s3_bucket, record.s3_key, record.object_size) == ("b", "k", 42)
     assert record.processing_status == "DONE" and record.report_document_id == "doc-1"
     assert record.notified_at == "2024-05-02T10:15:42Z"
+
+
+# An email subscription receives nothing until confirmed (SNS API reference, GetSubscriptionAttributes,
+# PendingConfirmation), so only a publish to at least one confirmed subscription is a notification.
+@pytest.mark.parametrize(
+    ("notified", "recipients", "published", "notified_at"),
+    [
+        (True, 2, True, True),
+        (True, 0, True, False),  # published, no confirmed recipient
+        (True, None, True, False),  # published, SNS could not say to whom
+        (False, None, False, False),
+    ],
+    ids=["delivered-to-2", "nobody-confirmed", "unknown", "not-published"],
+)
+def test_a_notification_is_recorded_only_when_a_confirmed_subscriber_could_receive_it(
+    resources, notified, recipients, published, notified_at
+):
+    records = _records(resources)
+    _request(records)
+    records.mark_finished("R1", ReportStatus.DONE, notified=notified, recipients=recipients)
+    record = records.get("R1")
+    assert (record.outcome_published_at == "2024-05-02T10:15:42Z") is published
+    assert record.outcome_recipients == recipients
+    assert (record.notified_at == "2024-05-02T10:15:42Z") is notified_at
 
 
 def test_late_notification_does_not_move_a_finished_report_back_to_processing(resources):

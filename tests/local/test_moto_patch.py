@@ -32,6 +32,17 @@ def test_replacing_a_missing_attribute_fails_loudly():
         PatchSet("test").replace(Target, "gone", lambda self: None)
 
 
+def test_module_functions_are_replaced_and_a_missing_one_is_named_by_its_module():
+    patches = PatchSet("test")
+    patches.replace(moto_patch, "require_pinned_moto", lambda: "patched")
+    patches.install()
+    assert moto_patch.require_pinned_moto() == "patched"
+    patches.uninstall()
+    assert moto_patch.require_pinned_moto is require_pinned_moto
+    with pytest.raises(MotoInternalsChanged, match=r"sp_reports_local\.moto_patch\.gone no longer exists"):
+        PatchSet("test").replace(moto_patch, "gone", lambda: None)
+
+
 def test_adding_an_attribute_moto_now_has_fails_loudly():
     with pytest.raises(MotoInternalsChanged, match="moto now defines"):
         PatchSet("test").add(Target, "existing", lambda self: None)

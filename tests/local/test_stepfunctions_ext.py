@@ -1,15 +1,25 @@
-"""ValidateStateMachineDefinition and ListStateMachineVersions, which the Terraform provider calls."""
+"""ValidateStateMachineDefinition and ListStateMachineVersions (the Terraform provider calls them), and Choice
+rules on a missing Variable failing the execution as on AWS."""
 
 from __future__ import annotations
 
 import json
+import time
 
+import boto3
 import pytest
+from moto import mock_aws
+from moto.core.config import default_user_config
 
 from sp_reports_local.moto_patch import MotoInternalsChanged
-from sp_reports_local.stepfunctions_ext import stepfunctions_patches, validate_definition
+from sp_reports_local.stepfunctions_ext import (
+    choice_state_patches,
+    stepfunctions_patches,
+    validate_definition,
+)
 
 PASS_MACHINE = {"StartAt": "Done", "States": {"Done": {"Type": "Pass", "End": True}}}
+ROLE = "arn:aws:iam::123456789012:role/sfn"
 
 
 def test_valid_definition_is_ok(local_aws):
@@ -81,3 +91,105 @@ def test_patch_refuses_to_shadow_an_action_moto_gained(monkeypatch):
     )
     with pytest.raises(MotoInternalsChanged, match="validate_state_machine_definition"):
         stepfunctions_patches()
+
+
+# -- Choice rules on a missing Variable -------------------------------------------------------------------
+
+
+@pytest.fixture
+def choice_engine(monkeypatch):
+    """moto executing state machines in-process, with the Choice patch on."""
+    environment = {"AWS_ACCESS_KEY_ID": "k", "AWS_SECRET_ACCESS_KEY": "s", "AWS_DEFAULT_REGION": "us-east-1"}
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setitem(default_user_config, "stepfunctions", {"execute_state_machine": True})
+    patches = choice_state_patches()
+    with mock_aws():
+        patches.install()
+        try:
+            yield
+        finally:
+            patches.uninstall()
+
+
+def _choose(rule: dict, execution_input: dict) -> dict:
+    machine = {
+        "StartAt": "Route",
+        "States": {
+            "Route": {"Type": "Choice", "Choices": [{**rule, "Next": "Matched"}], "Default": "Default"},
+            "Matched": {"Type": "Pass", "Result": {"branch": "matched"}, "End": True},
+            "Default": {"Type": "Pass", "Result": {"branch": "default"}, "End": True},
+        },
+    }
+    sfn = boto3.client("stepfunctions")
+    machine_arn = sfn.create_state_machine(name="choice", definition=json.dumps(machine), roleArn=ROLE)[
+        "stateMachineArn"
+    ]
+    execution_arn = sfn.start_execution(stateMachineArn=machine_arn, input=json.dumps(execution_input))[
+        "executionArn"
+    ]
+    deadline = time.monotonic() + 10
+    while (described := sfn.describe_execution(executionArn=execution_arn))["status"] == "RUNNING":
+        assert time.monotonic() < deadline, "execution still running"
+        time.sleep(0.05)
+    return described
+
+
+STATUS_IS_DONE = {"Variable": "$.status", "StringEquals": "DONE"}
+GUARDED = {"And": [{"Variable": "$.status", "IsPresent": True}, STATUS_IS_DONE]}
+
+
+# Step Functions guide, "Choice" state example: "If the state input doesn't contain the $.type field, the
+# execution fails" (its rule is a Not around StringEquals). ASL specification, IsPresent: "if the
+# Variable-field Path fails to match anything in the input no exception is thrown and the Choice Rule just
+# returns false" (so every other comparison on a missing path raises). Guide, Choice Rules (JSONPath): the
+# StringEquals after IsPresent in an And "is only evaluated when $.keyThatMightNotExist exists".
+@pytest.mark.parametrize(
+    ("rule", "execution_input", "outcome"),
+    [
+        (STATUS_IS_DONE, {"status": "DONE"}, "matched"),
+        (STATUS_IS_DONE, {"status": "FATAL"}, "default"),
+        (STATUS_IS_DONE, {}, "States.Runtime"),
+        ({"Not": STATUS_IS_DONE}, {}, "States.Runtime"),
+        ({"Variable": "$.count", "NumericEquals": 0}, {}, "States.Runtime"),
+        ({"Variable": "$.status", "IsNull": True}, {}, "States.Runtime"),
+        ({"Variable": "$.status", "IsPresent": True}, {}, "default"),
+        ({"Variable": "$.status", "IsPresent": False}, {}, "matched"),
+        (GUARDED, {}, "default"),
+        (GUARDED, {"status": "DONE"}, "matched"),
+    ],
+    ids=[
+        "present-match",
+        "present-no-match",
+        "missing-string-equals",
+        "missing-under-not",
+        "missing-numeric",
+        "missing-is-null",
+        "missing-is-present-true",
+        "missing-is-present-false",
+        "and-guarded-missing",
+        "and-guarded-present",
+    ],
+)
+def test_a_missing_choice_variable_fails_the_execution_unless_only_its_presence_is_asked(
+    choice_engine, rule, execution_input, outcome
+):
+    execution = _choose(rule, execution_input)
+    if outcome == "States.Runtime":
+        assert execution["status"] == "FAILED"
+        assert execution["error"] == "States.Runtime"
+        assert "The choice state's condition path references an invalid value" in execution["cause"]
+        assert "Invalid path '$." in execution["cause"]
+    else:
+        assert execution["status"] == "SUCCEEDED"
+        assert json.loads(execution["output"]) == {"branch": outcome}
+
+
+def test_without_the_patch_moto_takes_the_default_branch(monkeypatch):
+    environment = {"AWS_ACCESS_KEY_ID": "k", "AWS_SECRET_ACCESS_KEY": "s", "AWS_DEFAULT_REGION": "us-east-1"}
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setitem(default_user_config, "stepfunctions", {"execute_state_machine": True})
+    with mock_aws():
+        # What the patch corrects (if moto fixes it, the patch can go).
+        assert json.loads(_choose(STATUS_IS_DONE, {})["output"]) == {"branch": "default"}

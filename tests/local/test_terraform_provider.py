@@ -255,3 +255,32 @@ def test_the_api_stage_applies_on_a_fresh_account_only_with_the_account_cloudwat
     assert stage["accessLogSettings"]["destinationArn"].endswith(
         ":log-group:/aws/apigateway/logging-check-api"
     )
+
+
+def test_email_subscription_applies_pending_and_plans_clean(tmp_path):
+    """The stack subscribes its notification address by email: with local SNS keeping it pending (as AWS
+    does), the provider must still create it, read it back and plan no changes."""
+    (tmp_path / "main.tf").write_text(
+        VERSIONS_TF
+        + """
+resource "aws_sns_topic" "this" {
+  name = "pending-check"
+}
+resource "aws_sns_topic_subscription" "email" {
+  topic_arn = aws_sns_topic.this.arn
+  protocol  = "email"
+  endpoint  = "reports@example.com"
+}
+"""
+    )
+    with LocalAws(region="eu-west-1", aws_managed_policies=False) as aws:
+        plan = _apply_then_plan(aws, tmp_path)
+        state = json.loads((tmp_path / "terraform.tfstate").read_text())
+        sns = aws.boto3_client("sns")
+        (topic,) = sns.list_topics()["Topics"]
+        listed = sns.list_subscriptions_by_topic(TopicArn=topic["TopicArn"])["Subscriptions"]
+
+    assert plan.returncode == 0, plan.stdout[-3000:]
+    (subscription,) = [r for r in state["resources"] if r["type"] == "aws_sns_topic_subscription"]
+    assert subscription["instances"][0]["attributes"]["pending_confirmation"] is True
+    assert [s["SubscriptionArn"] for s in listed] == ["PendingConfirmation"]

@@ -41,6 +41,8 @@ from spapi.ratelimit import RateLimiter
 
 _workflow_fixtures = load_by_path("reliability_workflow_fixtures", TESTS_DIR / "workflow" / "conftest.py")
 
+local_stepfunctions = _workflow_fixtures.local_stepfunctions
+local_sns = _workflow_fixtures.local_sns
 workflow = _workflow_fixtures.workflow
 load_handler = _workflow_fixtures.load_handler
 

@@ -61,6 +61,11 @@ WILDCARD_ALLOW_LIST = (
         "versions and aliases of the workflow's own two functions",
     ),
     Allowed(
+        r"states:DescribeExecution",
+        r"arn:aws:states:[^*]+:execution:[^*:]+:\*",
+        "executions of the one report workflow (the processor finds a report's execution by its name)",
+    ),
+    Allowed(
         r"execute-api:Invoke",
         r"arn:aws:execute-api:[^*]+/[^*/]+/GET/reports/\*",
         "GET /reports/{reportId}: the path parameter is the only wildcard",

@@ -12,6 +12,7 @@ import time
 import traceback
 import uuid
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType, SimpleNamespace
@@ -26,6 +27,11 @@ from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
 from canaries import CLIENT_ID, CLIENT_SECRET
 from lambda_testing import import_handler_cold
 from lambda_testing import lambda_context as make_lambda_context
+from sp_reports_local import pending_confirmations
+from sp_reports_local.moto_patch import require_pinned_moto
+from sp_reports_local.sns_confirmation import sns_confirmation_patches
+from sp_reports_local.stepfunctions_ext import choice_state_patches
+from sp_reports_local.stepfunctions_faults import LambdaServiceFaults
 
 _HANDLER_TESTS = Path(__file__).resolve().parents[1] / "handlers"
 
@@ -54,16 +60,10 @@ class InProcessLambdas:
 
     modules: dict[str, ModuleType] = field(default_factory=dict)
     invocations: list[tuple[str, dict]] = field(default_factory=list)
-    # Errors the Lambda service itself would raise before the handler runs, consumed one per invocation.
-    service_errors: dict[str, list[str]] = field(default_factory=dict)
 
     def invoke(self, function: LambdaFunction, event: Any) -> tuple[str, bool, str]:
         payload = json.loads(event) if isinstance(event, str | bytes) else (event or {})
         self.invocations.append((function.function_name, payload))
-        pending = self.service_errors.get(function.function_name)
-        if pending:
-            error_type = pending.pop(0)
-            return json.dumps({"errorType": error_type, "errorMessage": "injected by the test"}), True, ""
         module = self.modules[function.handler.rsplit(".", 1)[0]]
         context = SimpleNamespace(
             function_name=function.function_name,
@@ -95,6 +95,8 @@ class Workflow:
     retry_sleeps: list[float]
     storer: ModuleType
     notifier: ModuleType
+    # Local Step Functions' fault switch: Lambda service errors on the Invoke behind a task.
+    lambda_faults: LambdaServiceFaults
 
     def start(self, execution_input: dict, name: str | None = None) -> str:
         return boto3.client("stepfunctions").start_execution(
@@ -126,6 +128,12 @@ class Workflow:
     def emails(self) -> list[dict]:
         return aws_resources.published_emails(self.resources.topic_arn)
 
+    def confirm_email_subscriptions(self) -> None:
+        """What the address's owner does: follow the link in SNS's confirmation email."""
+        sns = boto3.client("sns")
+        for confirmation in pending_confirmations(self.resources.topic_arn):
+            sns.confirm_subscription(TopicArn=self.resources.topic_arn, Token=confirmation.token)
+
 
 def _function_zip() -> bytes:
     # moto stores the code; the in-process runner imports the handlers from the source tree instead.
@@ -136,7 +144,35 @@ def _function_zip() -> bytes:
 
 
 @pytest.fixture
-def workflow(aws, spapi_emulator, monkeypatch) -> Workflow:
+def local_stepfunctions(aws) -> Iterator[LambdaServiceFaults]:
+    """moto's Step Functions engine with our extensions, so the ASL runs as AWS runs it: Choice rules on a
+    missing field fail the execution, and the Lambda fault switch (with AWS's naming of Invoke errors)."""
+    require_pinned_moto()
+    faults = LambdaServiceFaults()
+    patch_sets = [choice_state_patches(), faults.patches()]
+    for patch_set in patch_sets:
+        patch_set.install()
+    try:
+        yield faults
+    finally:
+        for patch_set in reversed(patch_sets):
+            patch_set.uninstall()
+
+
+@pytest.fixture
+def local_sns(aws) -> Iterator[None]:
+    """SNS as AWS runs it: email subscriptions stay pending, and receive nothing, until confirmed."""
+    require_pinned_moto()
+    patches = sns_confirmation_patches()
+    patches.install()
+    try:
+        yield
+    finally:
+        patches.uninstall()
+
+
+@pytest.fixture
+def workflow(aws, local_stepfunctions, local_sns, spapi_emulator, monkeypatch) -> Workflow:
     monkeypatch.setitem(default_user_config, "stepfunctions", {"execute_state_machine": True})
     retry_sleeps: list[float] = []
     # Record Retry intervals instead of sleeping them: the ASL's production backoff would take minutes.
@@ -193,14 +229,17 @@ def workflow(aws, spapi_emulator, monkeypatch) -> Workflow:
         definition=json.dumps(definition),
         roleArn="arn:aws:iam::123456789012:role/sp-reports-workflow",
     )["stateMachineArn"]
-    return Workflow(
+    workflow = Workflow(
         resources=resources,
         state_machine_arn=state_machine_arn,
         lambdas=lambdas,
         retry_sleeps=retry_sleeps,
         storer=storer,
         notifier=lambdas.modules["handlers.report_notifier"],
+        lambda_faults=local_stepfunctions,
     )
+    workflow.confirm_email_subscriptions()  # the notification address is in use, as in production
+    return workflow
 
 
 @pytest.fixture

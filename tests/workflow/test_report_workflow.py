@@ -12,6 +12,8 @@ import requests
 from botocore.exceptions import ClientError
 
 from canaries import REFRESH_TOKEN, SELLER_ID, assert_no_secrets
+from sp_reports_local import delivered_messages
+from sp_reports_local.stepfunctions_faults import LAMBDA_SERVICE_ERRORS
 from spapi.report_records import ReportRecords, ReportStatus
 from spapi.token_store import TokenStore
 
@@ -122,7 +124,15 @@ def test_done_report_is_stored_emailed_with_a_working_link_and_recorded_done(pip
     assert requests.get(link, timeout=5).content == DOCUMENT
 
     output = json.loads(execution["output"])
-    assert output["notification"] == {"reportId": report_id, "status": "DONE", "emailSent": True}
+    assert output["notification"] == {
+        "reportId": report_id,
+        "status": "DONE",
+        "emailSent": True,
+        "confirmedRecipients": 1,
+    }
+    assert record.outcome_recipients == 1 and record.outcome_published_at == record.notified_at
+    (delivered,) = delivered_messages(workflow.resources.topic_arn, workflow.resources.email_subscriber)
+    assert delivered.subject == email["subject"]
     _assert_history_holds_no_secrets(workflow, execution)
     assert_no_secrets(capsys.readouterr().out)
 
@@ -165,6 +175,39 @@ def test_rerun_of_a_stored_report_rewrites_nothing_and_sends_no_second_email(pip
     assert storer_output["alreadyStored"] is True
     assert json.loads(rerun["output"])["notification"]["emailSent"] is False
     assert len(workflow.emails()) == 1
+
+
+def test_an_outcome_nobody_could_receive_is_recorded_as_such_and_sent_again_once_confirmed(
+    pipeline, workflow, capsys
+):
+    # The address subscribed again and has not followed SNS's confirmation link yet.
+    sns = boto3.client("sns")
+    topic_arn, address = workflow.resources.topic_arn, workflow.resources.email_subscriber
+    for subscription in sns.list_subscriptions_by_topic(TopicArn=topic_arn)["Subscriptions"]:
+        sns.unsubscribe(SubscriptionArn=subscription["SubscriptionArn"])
+    sns.subscribe(TopicArn=topic_arn, Protocol="email", Endpoint=address)
+
+    report_id, execution = pipeline.run("DONE", DOCUMENT)
+    assert execution["status"] == "SUCCEEDED"
+    assert json.loads(execution["output"])["notification"]["confirmedRecipients"] == 0
+    record = pipeline.records.get(report_id)
+    assert record.status is ReportStatus.DONE
+    assert record.outcome_published_at and record.outcome_recipients == 0
+    assert record.notified_at is None  # published, but no confirmed recipient
+    assert delivered_messages(topic_arn, address) == []
+    assert '"OutcomesWithoutConfirmedRecipient"' in capsys.readouterr().out
+
+    workflow.confirm_email_subscriptions()
+    rerun = workflow.wait(workflow.start(json.loads(execution["input"])))
+    assert json.loads(rerun["output"])["notification"]["confirmedRecipients"] == 1
+    (delivered,) = delivered_messages(topic_arn, address)
+    assert "is ready to download" in delivered.subject and URL.search(delivered.body_for("email"))
+    record = pipeline.records.get(report_id)
+    assert record.notified_at and record.outcome_recipients == 1
+
+    third = workflow.wait(workflow.start(json.loads(execution["input"])))
+    assert json.loads(third["output"])["notification"]["emailSent"] is False  # somebody has it now
+    assert len(delivered_messages(topic_arn, address)) == 1
 
 
 def test_cancelled_report_emails_no_data_and_records_cancelled(pipeline, workflow):
@@ -229,6 +272,65 @@ def test_unknown_processing_status_is_reported_as_failed(pipeline, workflow):
     assert pipeline.records.get(report_id).failure_reason.startswith("UnknownProcessingStatus")
 
 
+def test_missing_processing_status_is_reported_as_failed_not_a_runtime_error(pipeline, workflow):
+    # On AWS a Choice comparison on a missing field fails the execution (States.Runtime, uncatchable): the
+    # report would stay PROCESSING with nobody told. The Choice tests presence first.
+    report_id = pipeline.request_report()
+    execution = workflow.wait(
+        workflow.start(
+            {"reportId": report_id, "sellerId": SELLER_ID, "regionCode": "NA", "reportType": REPORT_TYPE}
+        )
+    )
+    assert execution["status"] == "SUCCEEDED"
+    assert _states_entered(workflow, execution["executionArn"]) == [
+        "RouteByProcessingStatus",
+        "RejectUnknownProcessingStatus",
+        "NotifyFailed",
+    ]
+    record = pipeline.records.get(report_id)
+    assert record.status is ReportStatus.FAILED
+    assert record.failure_reason.startswith("UnknownProcessingStatus")
+    (email,) = workflow.emails()
+    assert "failed" in email["subject"]
+
+
+def test_a_failed_execution_is_reported_by_the_next_delivery_instead_of_blocking_the_report(
+    pipeline, workflow, spapi_emulator, monkeypatch
+):
+    report_id = pipeline.request_report()
+    spapi_emulator.finish_report(report_id, "DONE", DOCUMENT)
+    sns = workflow.notifier.sns
+    real_publish = sns.publish
+
+    def publish_down(**kwargs):
+        error = {"Error": {"Code": "InternalError"}, "ResponseMetadata": {"HTTPStatusCode": 500}}
+        raise ClientError(error, "Publish")
+
+    monkeypatch.setattr(sns, "publish", publish_down)
+    (execution_arn,) = pipeline.deliver_notifications(report_id)
+    assert workflow.wait(execution_arn)["status"] == "FAILED"  # even NotifyFailed could not email
+    assert pipeline.records.get(report_id).status is ReportStatus.PROCESSING
+    assert workflow.emails() == []
+
+    monkeypatch.setattr(sns, "publish", real_publish)  # SNS is back; SP-API delivers the notification again
+    pipeline.deliver_notifications(report_id)
+    (reporting,) = [e for e in workflow.executions() if e["name"] == f"failure-report-{report_id}"]
+    reported = workflow.wait(reporting["executionArn"])
+    assert reported["status"] == "SUCCEEDED"
+    assert _states_entered(workflow, reporting["executionArn"]) == ["RouteByProcessingStatus", "NotifyFailed"]
+    record = pipeline.records.get(report_id)
+    assert record.status is ReportStatus.FAILED
+    assert record.failure_reason.startswith(
+        f"WorkflowExecutionFailed: the workflow execution report-{report_id} ended FAILED"
+    )
+    (email,) = workflow.emails()
+    assert "failed" in email["subject"] and f"report-{report_id} ended FAILED" in email["message"]
+
+    pipeline.deliver_notifications(report_id)  # a third delivery finds the outcome recorded
+    assert len(workflow.executions()) == 2 and len(workflow.emails()) == 1
+    _assert_history_holds_no_secrets(workflow, reported)
+
+
 def test_spapi_throttling_is_retried_by_the_workflow_with_backoff(pipeline, workflow, spapi_emulator):
     report_id = pipeline.request_report()
     spapi_emulator.finish_report(report_id, "DONE", DOCUMENT)
@@ -249,13 +351,41 @@ def test_spapi_throttling_is_retried_by_the_workflow_with_backoff(pipeline, work
     assert len(workflow.emails()) == 1
 
 
-@pytest.mark.parametrize("error", ["Lambda.TooManyRequestsException", "Lambda.ServiceException"])
-def test_lambda_service_errors_are_retried(pipeline, workflow, error):
-    workflow.lambdas.service_errors["sp-reports-report-storer"] = [error, error]
+@pytest.mark.parametrize("error", sorted(LAMBDA_SERVICE_ERRORS))
+@pytest.mark.parametrize("function", ["sp-reports-report-storer", "sp-reports-report-notifier"])
+def test_lambda_service_errors_are_retried(pipeline, workflow, function, error):
+    workflow.lambda_faults.inject(function, error, times=2)
     report_id, execution = pipeline.run("DONE", DOCUMENT)
     assert execution["status"] == "SUCCEEDED"
+    assert workflow.lambda_faults.raised == [(function, error)] * 2
     assert workflow.retry_sleeps == [2, 4]  # IntervalSeconds 2, BackoffRate 2
     assert pipeline.records.get(report_id).status is ReportStatus.DONE
+    assert len(workflow.emails()) == 1
+
+
+@pytest.mark.parametrize("state", ["StoreReport", "StoreErrorDocument"])
+def test_a_store_whose_answer_was_lost_is_retried_and_the_report_ends_stored_once(pipeline, workflow, state):
+    # ClientExecutionTimeoutException: Step Functions' call to Lambda timed out, the function may have run.
+    workflow.lambda_faults.inject(
+        "sp-reports-report-storer", "Lambda.ClientExecutionTimeoutException", function_runs=True
+    )
+    status, document = ("DONE", DOCUMENT) if state == "StoreReport" else ("FATAL", b'{"errorDetails": "no"}')
+    report_id, execution = pipeline.run(status, document)
+    assert execution["status"] == "SUCCEEDED"
+    assert _states_entered(workflow, execution["executionArn"])[:2] == ["RouteByProcessingStatus", state]
+    outputs = [
+        json.loads(e["lambdaFunctionSucceededEventDetails"]["output"])
+        for e in workflow.history(execution["executionArn"])
+        if e["type"] == "LambdaFunctionSucceeded"
+    ]
+    stores = [output for output in outputs if "alreadyStored" in output]
+    assert [store["alreadyStored"] for store in stores] == [True]  # the first run stored it, unseen
+    assert boto3.client("s3").list_objects_v2(Bucket=workflow.resources.bucket)["KeyCount"] == 1
+    record = pipeline.records.get(report_id)
+    assert record.status is (ReportStatus.DONE if status == "DONE" else ReportStatus.FAILED)
+    if status == "FATAL":
+        assert "ClientExecutionTimeout" not in record.failure_reason  # the report's own reason, not ours
+    assert len(workflow.emails()) == 1
 
 
 def test_permanent_spapi_refusal_is_caught_recorded_and_emailed_as_failed(

@@ -7,17 +7,12 @@ import re
 import pytest
 
 import spapi.errors
+from sp_reports_local.stepfunctions_faults import LAMBDA_SERVICE_ERRORS
 
 aws_resources = pytest.importorskip("aws_resources")
 
 STORER = "arn:aws:lambda:us-east-1:123456789012:function:storer"
 NOTIFIER = "arn:aws:lambda:us-east-1:123456789012:function:notifier"
-LAMBDA_SERVICE_ERRORS = {
-    "Lambda.ServiceException",
-    "Lambda.AWSLambdaException",
-    "Lambda.SdkClientException",
-    "Lambda.TooManyRequestsException",
-}
 
 
 @pytest.fixture(scope="module")
@@ -29,10 +24,29 @@ def _tasks(definition):
     return {name: state for name, state in definition["States"].items() if state["Type"] == "Task"}
 
 
-def test_template_uses_only_the_two_function_arns_terraform_passes():
+def test_template_uses_only_the_variables_terraform_passes():
     template = aws_resources.WORKFLOW_PATH.read_text()
-    assert set(re.findall(r"\$\{([^}]*)\}", template)) == {"report_storer_arn", "report_notifier_arn"}
+    assert set(re.findall(r"\$\{([^}]*)\}", template)) == {
+        "report_storer_arn",
+        "report_notifier_arn",
+        "report_storer_task_timeout_seconds",
+        "report_notifier_task_timeout_seconds",
+    }
     assert "%{" not in template  # templatefile directives would be interpreted too
+
+
+def test_each_task_waits_for_its_own_function_timeout_not_a_fixed_one():
+    rendered = aws_resources.render_workflow(
+        STORER, NOTIFIER, report_storer_task_timeout_seconds=931, report_notifier_task_timeout_seconds=77
+    )
+    timeouts = {name: state["TimeoutSeconds"] for name, state in _tasks(rendered).items()}
+    assert timeouts == {
+        "StoreReport": 931,
+        "StoreErrorDocument": 931,
+        "NotifyReady": 77,
+        "NotifyNoData": 77,
+        "NotifyFailed": 77,
+    }
 
 
 def test_tasks_run_the_storer_and_the_notifier(definition):

@@ -90,6 +90,14 @@ variable "batch_size" {
     condition     = var.batch_size >= 1 && var.batch_size <= 10000
     error_message = "batch_size must be between 1 and 10000."
   }
+
+  # Lambda API reference, CreateEventSourceMapping, MaximumBatchingWindowInSeconds: "For streams and Amazon SQS
+  # event sources, when you set BatchSize to a value greater than 10, you must set
+  # MaximumBatchingWindowInSeconds to at least 1." Without this check the plan passes and the apply fails.
+  validation {
+    condition     = var.batch_size <= 10 || var.maximum_batching_window_seconds >= 1
+    error_message = "batch_size above 10 needs maximum_batching_window_seconds of at least 1 (Lambda refuses the event source mapping otherwise)."
+  }
 }
 
 variable "maximum_batching_window_seconds" {

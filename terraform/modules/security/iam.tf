@@ -117,6 +117,15 @@ locals {
         Action   = "states:StartExecution"
         Resource = var.state_machine_arn
       },
+      {
+        # A duplicate notification looks up the report's execution by name (running, succeeded, or ended
+        # without success and to be reported). DescribeExecution is authorised on the execution ARN; names
+        # are per report, hence the wildcard over this state machine's executions only.
+        Sid      = "FindReportWorkflowExecutions"
+        Effect   = "Allow"
+        Action   = "states:DescribeExecution"
+        Resource = "${replace(var.state_machine_arn, ":stateMachine:", ":execution:")}:*"
+      },
     ]
 
     report_storer = concat(local.read_tokens_statements, [
@@ -158,6 +167,14 @@ locals {
         Sid      = "PublishReportNotifications"
         Effect   = "Allow"
         Action   = "sns:Publish"
+        Resource = var.notifications_topic_arn
+      },
+      {
+        # Publishing reaches only confirmed subscriptions (email ones stay pending until their owner confirms):
+        # the notifier counts them so the record never claims a delivery nobody could receive.
+        Sid      = "CountConfirmedRecipients"
+        Effect   = "Allow"
+        Action   = "sns:ListSubscriptionsByTopic"
         Resource = var.notifications_topic_arn
       },
     ]

@@ -1,4 +1,5 @@
-# State machine: the report workflow (ASL in report_workflow.asl.json, rendered with the function ARNs), the two
+# State machine: the report workflow (ASL in report_workflow.asl.json, rendered with the function ARNs and task
+# timeouts), the two
 # Lambdas it invokes, the SNS topic that emails people, and the alarms that tell them when something is stuck.
 
 data "aws_caller_identity" "current" {}
@@ -14,6 +15,15 @@ locals {
   extra_environment = {
     report_storer   = {}
     report_notifier = { NOTIFICATIONS_TOPIC_ARN = aws_sns_topic.this.arn }
+  }
+
+  # Each task's TimeoutSeconds is its function's timeout plus a margin, so raising a function's timeout can never
+  # make Step Functions give up first. The margin covers what Lambda does not count in the function's timeout:
+  # the Init phase of a cold start, up to 10 s ("Understanding the Lambda execution environment lifecycle", Init
+  # phase), and the invoke's own round trip.
+  task_timeout_margin_seconds = 30
+  task_timeout_seconds = {
+    for name, function in var.functions : name => function.timeout + local.task_timeout_margin_seconds
   }
 }
 
@@ -107,8 +117,10 @@ resource "aws_sfn_state_machine" "this" {
   type     = "STANDARD"
   role_arn = aws_iam_role.this.arn
   definition = templatefile("${path.module}/report_workflow.asl.json", {
-    report_storer_arn   = module.function["report_storer"].function_arn
-    report_notifier_arn = module.function["report_notifier"].function_arn
+    report_storer_arn                    = module.function["report_storer"].function_arn
+    report_notifier_arn                  = module.function["report_notifier"].function_arn
+    report_storer_task_timeout_seconds   = local.task_timeout_seconds["report_storer"]
+    report_notifier_task_timeout_seconds = local.task_timeout_seconds["report_notifier"]
   })
 
   logging_configuration {

@@ -36,7 +36,7 @@ variable "functions" {
     log_retention_days             = optional(number, 365)
     environment_variables          = optional(map(string), {})
   }))
-  description = "The workflow's functions, keyed report_storer and report_notifier: role (from the security module), code package and settings. The handler is `handlers.<key>.handler`. report_notifier also gets NOTIFICATIONS_TOPIC_ARN (this module's topic) added to its environment."
+  description = "The workflow's functions, keyed report_storer and report_notifier: role (from the security module), code package and settings. The handler is `handlers.<key>.handler`. report_notifier also gets NOTIFICATIONS_TOPIC_ARN (this module's topic) added to its environment. Each function's timeout plus 30 s is the TimeoutSeconds of the workflow tasks that invoke it."
 
   validation {
     condition     = toset(keys(var.functions)) == toset(["report_storer", "report_notifier"])

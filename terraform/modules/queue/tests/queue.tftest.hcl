@@ -228,3 +228,30 @@ run "queue_arns_from_names_match_the_queues" {
     error_message = "The DLQ ARN built from its name must equal the DLQ's ARN."
   }
 }
+
+# CreateEventSourceMapping refuses BatchSize > 10 with MaximumBatchingWindowInSeconds 0; 10 with 0 and 11 with 1
+# are accepted.
+run "a_batch_above_10_without_a_batching_window_is_rejected" {
+  command = plan
+
+  variables {
+    batch_size                      = 11
+    maximum_batching_window_seconds = 0
+  }
+
+  expect_failures = [var.batch_size]
+}
+
+run "a_batch_above_10_with_a_batching_window_is_accepted" {
+  command = plan
+
+  variables {
+    batch_size                      = 11
+    maximum_batching_window_seconds = 1
+  }
+
+  assert {
+    condition     = aws_lambda_event_source_mapping.processor.batch_size == 11 && aws_lambda_event_source_mapping.processor.maximum_batching_window_in_seconds == 1
+    error_message = "A batch above 10 with a batching window of at least 1 second is valid."
+  }
+}

@@ -177,6 +177,15 @@ run "lambda_roles_grant_no_wildcards_and_only_their_own_resources" {
   }
 
   assert {
+    condition = toset(flatten([
+      for f, p in aws_iam_role_policy.lambda : [
+        for s in jsondecode(p.policy).Statement : "${f} ${s.Resource}" if contains(flatten([s.Action]), "states:DescribeExecution")
+      ]
+    ])) == toset(["notifications_processor arn:aws:states:us-east-1:123456789012:execution:acme-test-report-workflow:*"])
+    error_message = "Only the processor may describe executions, and only those of the report workflow."
+  }
+
+  assert {
     condition = toset([
       for f, p in aws_iam_role_policy.lambda : f
       if anytrue([for s in jsondecode(p.policy).Statement : contains(flatten([s.Action]), "s3:PutObject")])
@@ -191,6 +200,15 @@ run "lambda_roles_grant_no_wildcards_and_only_their_own_resources" {
       if contains(flatten([s.Action]), "sns:Publish")
     ])
     error_message = "report_notifier may publish to its topic only."
+  }
+
+  assert {
+    condition = toset(flatten([
+      for f, p in aws_iam_role_policy.lambda : [
+        for s in jsondecode(p.policy).Statement : "${f} ${s.Resource}" if contains(flatten([s.Action]), "sns:ListSubscriptionsByTopic")
+      ]
+    ])) == toset(["report_notifier arn:aws:sns:us-east-1:123456789012:acme-test-report-notifications"])
+    error_message = "Only report_notifier may list subscriptions, and only of its topic (to count confirmed recipients)."
   }
 
   assert {

@@ -42,6 +42,47 @@ run "the_definition_is_rendered_with_the_function_arns" {
   }
 }
 
+run "task_timeouts_follow_the_function_timeouts" {
+  command = plan
+
+  variables {
+    functions = {
+      for f, timeout in { report_storer = 720, report_notifier = 45 } : f => {
+        role_arn                        = "arn:aws:iam::123456789012:role/acme-test-${replace(f, "_", "-")}"
+        timeout                         = timeout
+        package = {
+          s3_bucket     = "acme-test-artifacts"
+          s3_key        = "lambda/${f}/0000.zip"
+          source_sha256 = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="
+        }
+      }
+    }
+  }
+
+  assert {
+    condition = alltrue([
+      for name, state in jsondecode(aws_sfn_state_machine.this.definition).States :
+      state.TimeoutSeconds == (strcontains(name, "Store") ? 720 : 45) + local.task_timeout_margin_seconds
+      if state.Type == "Task"
+    ])
+    error_message = "Each task's TimeoutSeconds must be its function's timeout plus the margin."
+  }
+
+  assert {
+    condition = alltrue([
+      for name, state in jsondecode(aws_sfn_state_machine.this.definition).States :
+      state.TimeoutSeconds > (strcontains(name, "Store") ? 720 : 45) && state.TimeoutSeconds <= (strcontains(name, "Store") ? 720 : 45) + 60
+      if state.Type == "Task"
+    ])
+    error_message = "Step Functions must wait a little longer than the function may run, not a fixed time."
+  }
+
+  assert {
+    condition     = local.task_timeout_margin_seconds > 10
+    error_message = "The margin must outlast a cold start's Init phase (up to 10 s, not counted in the function's timeout)."
+  }
+}
+
 run "errors_are_logged_without_execution_data_and_traced" {
   command = plan
 
