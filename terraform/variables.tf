@@ -169,8 +169,8 @@ variable "lambda_reserved_concurrency" {
   # maximum concurrency for Amazon SQS event sources": https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-scaling.html).
   validation {
     condition = !contains(keys(var.lambda_reserved_concurrency), "notifications_processor") || (
-      var.processor_maximum_concurrency != null
-      && try(var.processor_maximum_concurrency <= var.lambda_reserved_concurrency["notifications_processor"], false)
+      var.processor_maximum_concurrency != null &&
+      try(var.processor_maximum_concurrency <= var.lambda_reserved_concurrency["notifications_processor"], false)
     )
     error_message = "Reserved concurrency for notifications_processor alone throttles SP-API notifications into the DLQ: also set processor_maximum_concurrency (2-1000) to at most that reservation, or cap the processor with processor_maximum_concurrency only."
   }

@@ -1,4 +1,9 @@
-"""POST /reports: validate the request, ask SP-API for the report, record it as REQUESTED."""
+"""POST /reports: validate the request, ask SP-API for the report, record it as REQUESTED.
+
+The request's intent is written before createReport, so a report SP-API accepted is never lost to a record
+write that fails afterwards: the answer is still 202 with its id (a retry would create a second report), the
+failure is logged and counted (ReportRecordsDeferred), and the notifications processor records the report
+from the intent when SP-API announces it (spapi.report_records, "Request intents")."""
 
 from __future__ import annotations
 
@@ -40,16 +45,14 @@ def handler(event: dict[str, Any], context: Any) -> tuple[int, dict[str, Any]]:
         seller_id=report.seller_id, region_code=report.region_code, report_type=report.report_type
     )
     reports = spapi_clients.reports(report.seller_id, report.region_code)
-    report_id = reports.create_report(
-        report.report_type,
-        list(report.marketplace_ids),
-        data_start_time=report.data_start_time,
-        data_end_time=report.data_end_time,
-        report_options=dict(report.report_options) or None,
-    )
-    logger.append_keys(report_id=report_id)
-    report_records.record_requested(
-        report_id=report_id,
+    created = report_records.create_and_record(
+        lambda: reports.create_report(
+            report.report_type,
+            list(report.marketplace_ids),
+            data_start_time=report.data_start_time,
+            data_end_time=report.data_end_time,
+            report_options=dict(report.report_options) or None,
+        ),
         seller_id=report.seller_id,
         region_code=report.region_code,
         report_type=report.report_type,
@@ -58,6 +61,13 @@ def handler(event: dict[str, Any], context: Any) -> tuple[int, dict[str, Any]]:
         data_start_time=report.data_start_time,
         data_end_time=report.data_end_time,
     )
+    logger.append_keys(report_id=created.report_id)
+    if not created.recorded:
+        logger.error(
+            "report accepted by SP-API but not recorded: its intent stands in",
+            extra={"intent_id": created.intent_id},
+        )
+        metrics.add_metric(name="ReportRecordsDeferred", unit=MetricUnit.Count, value=1)
     logger.info("report requested", extra={"marketplace_ids": list(report.marketplace_ids)})
     metrics.add_metric(name="ReportsRequested", unit=MetricUnit.Count, value=1)
-    return 202, {"reportId": report_id}
+    return 202, {"reportId": created.report_id}

@@ -227,6 +227,12 @@ class ReportNotificationProcessor:
         record = self._records.get(notification.report_id)
         created = False
         if record is None:
+            # Requested through our API but not recorded (the write after createReport failed): an intent of
+            # this seller and report type vouches for it (report_records, "Request intents").
+            record = self._records.record_requested_from_intent(
+                notification.report_id, notification.partner_id, notification.report_type
+            )
+        if record is None:
             record, created = self._records.record_unrequested(
                 report_id=notification.report_id,
                 seller_id=notification.partner_id,

@@ -6,11 +6,23 @@ document was stored and, at the end, one of the terminal statuses DONE, FAILED o
 email was published and whether anybody could receive it.
 Every write after the first is conditional, so a late or duplicate notification never moves a finished report
 back to PROCESSING.
+
+Request intents: SP-API gives the report id only in createReport's answer, so the record cannot be written
+before the report exists, and a record write that fails after createReport would leave a report SP-API
+accepted for us looking unrequested. `create_and_record` therefore writes an *intent* first (seller, region,
+type, marketplaces, options; one item per seller and report type, keyed `request-intents#<seller>#<type>`,
+which no report id can be), calls createReport, records the report and only then forgets the intent. When the
+record write fails, the intent stays for REQUEST_INTENT_LIFETIME_SECONDS and the notifications processor
+records the announced report as requested from it (`record_requested_from_intent`), so the report is processed
+like any other. An intent is not consumed by a match: a scheduled report of the same seller and type announced
+in that window is processed too, rather than risking that it takes our report's place.
 """
 
 from __future__ import annotations
 
+import contextlib
 import time
+import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -18,9 +30,18 @@ from enum import StrEnum
 from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.exceptions import BotoCoreError, ClientError
 
 DEFAULT_TTL_DAYS = 90  # SP-API keeps reports for 90 days; a record older than its report is of no use.
 FAILURE_REASON_MAX_CHARS = 1000
+# How long an intent whose record write failed still vouches for a notification of its seller and report type.
+# Reports usually finish within minutes; three days covers slow ones and a queue backlog (SQS keeps
+# notifications four days by default) while bounding how long same-type scheduled reports are processed too.
+REQUEST_INTENT_LIFETIME_SECONDS = 3 * 86400
+_INTENT_KEY_PREFIX = (
+    "request-intents#"  # '#' is in no report id (API and notification ids are [A-Za-z0-9._-])
+)
+_INTENT_ATTRIBUTE_PREFIX = "Intent-"
 
 
 class ReportStatus(StrEnum):
@@ -74,6 +95,31 @@ class ReportRecord:
     @property
     def is_terminal(self) -> bool:
         return self.status in TERMINAL_STATUSES
+
+
+@dataclass(frozen=True)
+class ReportRequestIntent:
+    """A report about to be (or being) created through our API, before its record exists."""
+
+    intent_id: str
+    seller_id: str
+    region_code: str
+    report_type: str
+    created_epoch: int
+    marketplace_ids: tuple[str, ...] = ()
+    report_options: Mapping[str, str] = field(default_factory=dict)
+    data_start_time: str | None = None
+    data_end_time: str | None = None
+
+
+@dataclass(frozen=True)
+class CreatedReport:
+    """What `create_and_record` did: the report SP-API accepted, and whether its record was written (False:
+    the write failed and the intent stands in for it until the notification arrives)."""
+
+    report_id: str
+    recorded: bool
+    intent_id: str
 
 
 _ATTRIBUTE_NAMES = {
@@ -161,6 +207,183 @@ class ReportRecords:
         )
         self._put_new(record)
         return record
+
+    def create_and_record(
+        self,
+        create_report: Callable[[], str],
+        *,
+        seller_id: str,
+        region_code: str,
+        report_type: str,
+        marketplace_ids: Sequence[str],
+        report_options: Mapping[str, str] | None = None,
+        data_start_time: str | None = None,
+        data_end_time: str | None = None,
+    ) -> CreatedReport:
+        """Record an intent, call `create_report` (SP-API's createReport, returning the report id), record the
+        report as REQUESTED and forget the intent.
+
+        An intent write that fails raises before SP-API is called (nothing was requested). A failing
+        `create_report` forgets the intent and raises. A record write that still fails after botocore's
+        retries is not raised: SP-API accepted the report, so the answer must carry its id (a retried POST
+        would create a second report); the intent makes the notifications processor record it. `recorded`
+        says which.
+        """
+        request = {
+            "seller_id": seller_id,
+            "region_code": region_code,
+            "report_type": report_type,
+            "marketplace_ids": tuple(marketplace_ids),
+            "report_options": dict(report_options or {}),
+            "data_start_time": data_start_time,
+            "data_end_time": data_end_time,
+        }
+        intent = self.record_intent(**request)
+        try:
+            report_id = create_report()
+        except Exception:
+            self._forget_intent_if_possible(intent)
+            raise
+        try:
+            self.record_requested(report_id=report_id, **request)
+        except ReportAlreadyRecordedError:
+            pass  # the processor recorded it from the intent first: the report is recorded all the same
+        except (ClientError, BotoCoreError):
+            return CreatedReport(report_id, recorded=False, intent_id=intent.intent_id)
+        self._forget_intent_if_possible(intent)
+        return CreatedReport(report_id, recorded=True, intent_id=intent.intent_id)
+
+    def record_intent(
+        self,
+        *,
+        seller_id: str,
+        region_code: str,
+        report_type: str,
+        marketplace_ids: Sequence[str],
+        report_options: Mapping[str, str] | None = None,
+        data_start_time: str | None = None,
+        data_end_time: str | None = None,
+    ) -> ReportRequestIntent:
+        """Write the intent of a report request (before createReport)."""
+        now = int(self._clock())
+        intent = ReportRequestIntent(
+            intent_id=uuid.uuid4().hex,
+            seller_id=seller_id,
+            region_code=region_code,
+            report_type=report_type,
+            created_epoch=now,
+            marketplace_ids=tuple(marketplace_ids),
+            report_options=dict(report_options or {}),
+            data_start_time=data_start_time,
+            data_end_time=data_end_time,
+        )
+        value = {
+            "SellerId": intent.seller_id,
+            "RegionCode": intent.region_code,
+            "ReportType": intent.report_type,
+            "CreatedEpoch": intent.created_epoch,
+            "MarketplaceIds": list(intent.marketplace_ids),
+            "ReportOptions": dict(intent.report_options),
+            "DataStartTime": intent.data_start_time,
+            "DataEndTime": intent.data_end_time,
+        }
+        self._dynamodb.update_item(
+            TableName=self._table_name,
+            Key={"ReportId": {"S": _intent_key(seller_id, report_type)}},
+            # ExpiresAt (the table's TTL) lets DynamoDB drop the item once its newest intent is stale; Pending
+            # counts the intents, so the last one forgotten can delete the item without racing a new one.
+            UpdateExpression="SET #intent = :intent, #expires = :expires ADD #pending :one",
+            ExpressionAttributeNames={
+                "#intent": _INTENT_ATTRIBUTE_PREFIX + intent.intent_id,
+                "#expires": "ExpiresAt",
+                "#pending": "Pending",
+            },
+            ExpressionAttributeValues={
+                ":intent": self._serializer.serialize({k: v for k, v in value.items() if v is not None}),
+                ":expires": {"N": str(now + REQUEST_INTENT_LIFETIME_SECONDS)},
+                ":one": {"N": "1"},
+            },
+        )
+        return intent
+
+    def find_intent(self, seller_id: str, report_type: str) -> ReportRequestIntent | None:
+        """The oldest intent of this seller and report type still within REQUEST_INTENT_LIFETIME_SECONDS."""
+        response = self._dynamodb.get_item(
+            TableName=self._table_name,
+            Key={"ReportId": {"S": _intent_key(seller_id, report_type)}},
+            ConsistentRead=True,
+        )
+        oldest_allowed = int(self._clock()) - REQUEST_INTENT_LIFETIME_SECONDS
+        intents = [
+            self._intent_from_attribute(name, raw)
+            for name, raw in (response.get("Item") or {}).items()
+            if name.startswith(_INTENT_ATTRIBUTE_PREFIX)
+        ]
+        fresh = [intent for intent in intents if intent.created_epoch >= oldest_allowed]
+        return min(fresh, key=lambda intent: intent.created_epoch) if fresh else None
+
+    def record_requested_from_intent(
+        self, report_id: str, seller_id: str, report_type: str
+    ) -> ReportRecord | None:
+        """Record an announced report as REQUESTED when a fresh intent of its seller and type vouches for it
+        (its record write failed after createReport). None when no intent does."""
+        intent = self.find_intent(seller_id, report_type)
+        if intent is None:
+            return None
+        try:
+            return self.record_requested(
+                report_id=report_id,
+                seller_id=intent.seller_id,
+                region_code=intent.region_code,
+                report_type=intent.report_type,
+                marketplace_ids=intent.marketplace_ids,
+                report_options=intent.report_options,
+                data_start_time=intent.data_start_time,
+                data_end_time=intent.data_end_time,
+            )
+        except ReportAlreadyRecordedError:
+            return self.get(report_id)
+
+    def _forget_intent_if_possible(self, intent: ReportRequestIntent) -> None:
+        """Remove a settled intent, and its item with the last one. Not raised when it fails: the intent then
+        expires on its own, and until then it only makes reports of its seller and type count as requested."""
+        key = {"ReportId": {"S": _intent_key(intent.seller_id, intent.report_type)}}
+        with contextlib.suppress(ClientError, BotoCoreError):
+            left = self._dynamodb.update_item(
+                TableName=self._table_name,
+                Key=key,
+                UpdateExpression="REMOVE #intent ADD #pending :minus_one",
+                # Once only (and never creating an item for an intent DynamoDB's TTL already removed).
+                ConditionExpression="attribute_exists(#intent)",
+                ExpressionAttributeNames={
+                    "#intent": _INTENT_ATTRIBUTE_PREFIX + intent.intent_id,
+                    "#pending": "Pending",
+                },
+                ExpressionAttributeValues={":minus_one": {"N": "-1"}},
+                ReturnValues="UPDATED_NEW",
+            )
+            if int(left["Attributes"]["Pending"]["N"]) <= 0:
+                self._dynamodb.delete_item(
+                    TableName=self._table_name,
+                    Key=key,
+                    ConditionExpression="#pending <= :zero",  # no intent was added meanwhile
+                    ExpressionAttributeNames={"#pending": "Pending"},
+                    ExpressionAttributeValues={":zero": {"N": "0"}},
+                )
+
+    def _intent_from_attribute(self, name: str, raw: Mapping[str, Any]) -> ReportRequestIntent:
+        value = self._deserializer.deserialize(raw)
+        return ReportRequestIntent(
+            intent_id=name.removeprefix(_INTENT_ATTRIBUTE_PREFIX),
+            seller_id=value["SellerId"],
+            region_code=value["RegionCode"],
+            report_type=value["ReportType"],
+            created_epoch=int(value["CreatedEpoch"]),
+            marketplace_ids=tuple(value.get("MarketplaceIds", ())),
+            report_options=dict(value.get("ReportOptions", {})),
+            data_start_time=value.get("DataStartTime"),
+            data_end_time=value.get("DataEndTime"),
+        )
 
     def record_unrequested(
         self,
@@ -340,6 +563,10 @@ class ReportRecords:
             if values.get(integer_field) is not None:
                 values[integer_field] = int(values[integer_field])
         return ReportRecord(**values)
+
+
+def _intent_key(seller_id: str, report_type: str) -> str:
+    return f"{_INTENT_KEY_PREFIX}{seller_id}#{report_type}"
 
 
 class ReportNotRecordedError(Exception):

@@ -6,11 +6,13 @@ import json
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 
 from canaries import SELLER_ID, assert_no_secrets
 from spapi.report_records import ReportRecords, ReportStatus
 
 api_events = pytest.importorskip("api_events")
+messages = pytest.importorskip("notification_messages")
 
 VALID = {
     "SellerId": SELLER_ID,
@@ -192,3 +194,41 @@ def test_transient_server_error_is_retried_and_the_report_is_created(
     response = _post(report_creator, VALID, lambda_context)
     assert response["statusCode"] == 202
     assert _record(resources, api_events.answer_body(response)["reportId"]) is not None
+
+
+def test_a_record_write_failing_after_create_report_loses_no_report(
+    report_creator, resources, spapi_emulator, load_handler, state_machine_arn, lambda_context, capsys, caplog
+):
+    """DynamoDB refuses the record write after SP-API accepted the report: the caller still gets the report
+    id, and when SP-API announces the report, the processor starts its workflow as a requested report."""
+
+    def throttled(**kwargs):
+        raise ClientError(
+            {"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "throttled"}}, "PutItem"
+        )
+
+    report_creator.dynamodb.meta.events.register_first("before-call.dynamodb.PutItem", throttled)
+
+    response = _post(report_creator, VALID, lambda_context)
+
+    assert response["statusCode"] == 202  # a 5xx would make the caller create a second report
+    report_id = api_events.answer_body(response)["reportId"]
+    assert len(_create_report_calls(spapi_emulator)) == 1
+    assert _record(resources, report_id) is None
+    out = capsys.readouterr().out
+    assert '"ReportRecordsDeferred"' in out  # the metric an alarm can watch
+    assert "accepted by SP-API but not recorded" in caplog.text
+    assert_no_secrets(response["body"] + out + caplog.text)
+
+    processor = load_handler("notifications_processor", STATE_MACHINE_ARN=state_machine_arn)
+    notification = messages.notification(report_id, report_type=VALID["ReportType"])
+    assert processor.handler(messages.sqs_event(notification), lambda_context) == {"batchItemFailures": []}
+
+    record = _record(resources, report_id)
+    assert record.requested and record.status is ReportStatus.PROCESSING  # not SKIPPED
+    assert (record.seller_id, record.region_code) == (SELLER_ID, "EU")
+    assert record.marketplace_ids == ("A1F83G8C2ARO7P",)
+    sfn = boto3.client("stepfunctions")
+    (execution,) = sfn.list_executions(stateMachineArn=state_machine_arn)["executions"]
+    started = json.loads(sfn.describe_execution(executionArn=execution["executionArn"])["input"])
+    assert (started["reportId"], started["regionCode"]) == (report_id, "EU")

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 
 from spapi.report_records import (
+    REQUEST_INTENT_LIFETIME_SECONDS,
     ReportAlreadyRecordedError,
     ReportNotRecordedError,
     ReportRecords,
@@ -145,3 +147,127 @@ def test_updates_to_an_unrecorded_report_are_refused(resources):
 def test_finishing_with_a_non_terminal_status_is_a_programming_error(resources):
     with pytest.raises(ValueError, match="terminal"):
         _records(resources).mark_finished("R1", ReportStatus.PROCESSING, notified=False)
+
+
+# -- request intents: a report SP-API accepted is never lost to a failed record write ------------------------
+
+
+REQUEST = {
+    "seller_id": "A3TH9S8BH6GOGM",
+    "region_code": "EU",
+    "report_type": "GET_MERCHANT_LISTINGS_ALL_DATA",
+    "marketplace_ids": ["A1F83G8C2ARO7P"],
+    "report_options": {"custom": "true"},
+    "data_start_time": "2024-05-01T00:00:00Z",
+    "data_end_time": None,
+}
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = NOW
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _items(resources) -> list[dict]:
+    return boto3.client("dynamodb", region_name="us-east-1").scan(TableName=resources.reports_table)["Items"]
+
+
+def _failing_puts(records) -> None:
+    """Every PutItem of these records fails as DynamoDB does when it stays throttled past the retries."""
+
+    def refuse(**kwargs):
+        raise ClientError(
+            {"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "throttled"}}, "PutItem"
+        )
+
+    records._dynamodb.meta.events.register_first("before-call.dynamodb.PutItem", lambda **kwargs: refuse())
+
+
+def test_a_recorded_request_leaves_only_its_record(resources):
+    records = _records(resources)
+
+    created = records.create_and_record(lambda: "R10", **REQUEST)
+
+    assert created.recorded and created.report_id == "R10"
+    assert [item["ReportId"]["S"] for item in _items(resources)] == ["R10"]  # the intent is gone
+    assert records.get("R10").status is ReportStatus.REQUESTED
+    assert records.find_intent(REQUEST["seller_id"], REQUEST["report_type"]) is None
+
+
+def test_a_failed_create_report_leaves_nothing_and_raises(resources):
+    records = _records(resources)
+
+    def create_report() -> str:
+        raise TimeoutError("SP-API did not answer")
+
+    with pytest.raises(TimeoutError):
+        records.create_and_record(create_report, **REQUEST)
+
+    assert _items(resources) == []
+
+
+def test_a_record_write_failing_after_create_report_leaves_an_intent_that_records_the_report(resources):
+    records = _records(resources)
+    _failing_puts(records)
+
+    created = records.create_and_record(lambda: "R11", **REQUEST)
+
+    assert not created.recorded and created.report_id == "R11"
+    assert records.get("R11") is None
+    # The notification arrives: the processor's records (another client) find the intent.
+    recovered = _records(resources).record_requested_from_intent(
+        "R11", REQUEST["seller_id"], REQUEST["report_type"]
+    )
+    assert recovered.requested and recovered.status is ReportStatus.REQUESTED
+    assert (recovered.seller_id, recovered.region_code, recovered.report_type) == (
+        "A3TH9S8BH6GOGM",
+        "EU",
+        "GET_MERCHANT_LISTINGS_ALL_DATA",
+    )
+    assert recovered.marketplace_ids == ("A1F83G8C2ARO7P",)
+    assert recovered.report_options == {"custom": "true"}
+    assert recovered.data_start_time == "2024-05-01T00:00:00Z" and recovered.data_end_time is None
+
+
+def test_an_intent_vouches_only_for_its_seller_and_type_and_only_while_fresh(resources):
+    clock = Clock()
+    records = ReportRecords(
+        resources.reports_table, boto3.client("dynamodb", region_name="us-east-1"), clock=clock
+    )
+    intent = records.record_intent(**REQUEST)
+
+    assert records.find_intent(REQUEST["seller_id"], REQUEST["report_type"]) == intent
+    assert records.find_intent(REQUEST["seller_id"], "GET_FLAT_FILE_OPEN_LISTINGS_DATA") is None
+    assert records.find_intent("A2OTHERSELLER", REQUEST["report_type"]) is None
+    assert records.record_requested_from_intent("R12", "A2OTHERSELLER", REQUEST["report_type"]) is None
+    assert records.get("R12") is None
+
+    clock.now = NOW + REQUEST_INTENT_LIFETIME_SECONDS + 1
+    assert records.find_intent(REQUEST["seller_id"], REQUEST["report_type"]) is None
+    (item,) = _items(resources)
+    assert item["ExpiresAt"] == {
+        "N": str(int(NOW) + REQUEST_INTENT_LIFETIME_SECONDS)
+    }  # DynamoDB's TTL drops it
+
+
+def test_concurrent_intents_of_one_seller_and_type_are_kept_apart(resources):
+    records = _records(resources)
+    first = records.record_intent(**REQUEST)
+    second = records.record_intent(**{**REQUEST, "region_code": "FE", "marketplace_ids": ["A1VC38T7YXB528"]})
+
+    assert first.intent_id != second.intent_id
+    assert records.find_intent(REQUEST["seller_id"], REQUEST["report_type"]) in (first, second)
+    records._forget_intent_if_possible(first)
+    assert records.find_intent(REQUEST["seller_id"], REQUEST["report_type"]) == second
+    records._forget_intent_if_possible(second)
+    records._forget_intent_if_possible(second)  # once only
+    assert _items(resources) == []  # the last one forgotten takes the item with it
+
+
+def test_intent_items_are_out_of_reach_of_report_ids():
+    from spapi.api_requests import REPORT_ID_PATTERN
+
+    assert not REPORT_ID_PATTERN.match("request-intents#A3TH9S8BH6GOGM#GET_MERCHANT_LISTINGS_ALL_DATA")

@@ -182,6 +182,33 @@ def test_kms_decrypt_denied_at_the_api_answers_500_without_writing_or_calling_sp
     )
 
 
+def test_dynamodb_refusing_the_record_after_create_report_still_stores_the_report(
+    report_pipeline, capsys, attack_results
+):
+    """SP-API accepted the report, then every PutItem of the record fails (DynamoDB throttling past the
+    SDK's retries): the caller gets the report id, and the report ends stored with its one email."""
+    pipeline = report_pipeline
+    failures = answer_error(
+        pipeline.creator.dynamodb, "PutItem", "ProvisionedThroughputExceededException", 400, None
+    )
+    report_id = pipeline.request_report()  # 202 with the report id
+    assert failures and pipeline.records.get(report_id) is None
+    execution = pipeline.run(report_id, "DONE")
+    assert execution["status"] == "SUCCEEDED"
+    record = pipeline.records.get(report_id)
+    assert record.requested and record.status is ReportStatus.DONE
+    assert record.s3_key == _report_key(report_id) and record.s3_key in pipeline.stored_objects()
+    assert len(pipeline.emails_about(report_id)) == 1
+    check_output_for_secrets(capsys)
+    attack_results.record(
+        "3-aws-dynamodb-record-after-create",
+        attack="AWS fault: DynamoDB refuses the report record after SP-API accepted the report",
+        cases=len(failures),
+        outcome="202 with the report id; recorded from its intent on notification; stored + 1 email",
+        lost=pipeline.lost_reports(),
+    )
+
+
 def test_report_finishing_while_its_notification_is_processed_starts_nothing(
     report_pipeline, capsys, attack_results
 ):

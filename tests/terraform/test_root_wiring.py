@@ -4,6 +4,7 @@ plan instead."""
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 
@@ -86,3 +87,23 @@ def test_a_fresh_account_gets_the_api_gateway_cloudwatch_role_the_stage_logging_
     for resource in ("aws_api_gateway_stage.this", "aws_api_gateway_method_settings.all"):
         address = f"module.api.{resource}"
         assert "module.api.aws_api_gateway_account.this" in _reachable(edges, address), address
+
+
+def test_the_report_creator_updates_and_deletes_only_request_intent_items():
+    """The intent key prefix lives in src/spapi/report_records.py and in the creator's IAM condition."""
+    from spapi.report_records import _INTENT_KEY_PREFIX
+
+    plan = terraform_checks.mock_plan_json(variables={"name_prefix": "wiring-test"})
+    address = 'module.security.aws_iam_role_policy.lambda["report_creator"]'
+    statements = json.loads(_planned(plan, address)["policy"])["Statement"]
+
+    granting = [
+        s for s in statements if {"dynamodb:UpdateItem", "dynamodb:DeleteItem"} & set(_as_list(s["Action"]))
+    ]
+    assert [s["Condition"] for s in granting] == [
+        {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": [f"{_INTENT_KEY_PREFIX}*"]}}
+    ]
+
+
+def _as_list(value: object) -> list:
+    return value if isinstance(value, list) else [value]

@@ -86,6 +86,16 @@ locals {
         Action   = "dynamodb:PutItem"
         Resource = var.reports_table_arn
       },
+      {
+        # Request intents (src/spapi/report_records.py) are written before createReport and removed once the
+        # report is recorded; only their items (partition keys request-intents#...), by dynamodb:LeadingKeys
+        # (DynamoDB Developer Guide, "Using IAM policy conditions for fine-grained access control").
+        Sid       = "TrackReportRequestIntents"
+        Effect    = "Allow"
+        Action    = ["dynamodb:UpdateItem", "dynamodb:DeleteItem"]
+        Resource  = var.reports_table_arn
+        Condition = { "ForAllValues:StringLike" = { "dynamodb:LeadingKeys" = ["request-intents#*"] } }
+      },
     ])
 
     report_status = [

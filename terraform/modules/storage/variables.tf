@@ -51,10 +51,10 @@ variable "bucket_name" {
   # Points (.mrap) and directory buckets (--x-s3).
   validation {
     condition = var.bucket_name == null || (
-      !strcontains(coalesce(var.bucket_name, "-"), "..")
-      && !can(regex("^[0-9]+\\.[0-9]+\\.[0-9]+\\.[0-9]+$", coalesce(var.bucket_name, "-")))
-      && !anytrue([for reserved in ["xn--", "sthree-", "amzn-s3-demo-"] : startswith(coalesce(var.bucket_name, "-"), reserved)])
-      && !anytrue([for reserved in ["-s3alias", "--ol-s3", ".mrap", "--x-s3"] : endswith(coalesce(var.bucket_name, "-"), reserved)])
+      !strcontains(coalesce(var.bucket_name, "-"), "..") &&
+      !can(regex("^[0-9]+\\.[0-9]+\\.[0-9]+\\.[0-9]+$", coalesce(var.bucket_name, "-"))) &&
+      !anytrue([for reserved in ["xn--", "sthree-", "amzn-s3-demo-"] : startswith(coalesce(var.bucket_name, "-"), reserved)]) &&
+      !anytrue([for reserved in ["-s3alias", "--ol-s3", ".mrap", "--x-s3"] : endswith(coalesce(var.bucket_name, "-"), reserved)])
     )
     error_message = "bucket_name must follow S3's naming rules: no '..', not an IP address, not starting with xn--, sthree- or amzn-s3-demo-, not ending with -s3alias, --ol-s3, .mrap or --x-s3."
   }
