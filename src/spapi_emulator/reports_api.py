@@ -9,36 +9,14 @@ import secrets
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from spapi.regions import MARKETPLACE_IDS
+
 from . import state as st
 from .calls import Handler, OperationCall, invalid, not_found
 
-# Marketplaces SP-API knows (spapi-facts.md §5); createReport rejects others as SP-API does.
-KNOWN_MARKETPLACES = frozenset(
-    {
-        # NA
-        "ATVPDKIKX0DER",
-        "A2EUQ1WTGCTBG2",
-        "A1AM78C64UM0Y8",
-        "A2Q3Y263D00KWC",
-        # EU
-        "A1F83G8C2ARO7P",
-        "A1PA6795UKMFR9",
-        "A13V1IB3VIYZZH",
-        "APJ6JRA9NG5V4",
-        "A1RKKUPIHCS9HS",
-        "A1805IZSGTT6HS",
-        "A2NODRKZP88ZB9",
-        "A1C3SOZRARQ6R3",
-        "A33AVAJ2PDY3EV",
-        "A2VIGQ35RCS4UG",
-        "A21TJRUUN4KGV",
-        "ARBP9OOSHTCHU",
-        # FE
-        "A1VC38T7YXB528",
-        "A39IBJ37TRP1C6",
-        "A19VAU5U5O7RUS",
-    }
-)
+# The marketplaces SP-API serves: the client library's one list, taken from Amazon's "Marketplace IDs" page
+# (developer-docs.amazon.com/sp-api/docs/marketplace-ids). createReport refuses others, as SP-API does.
+KNOWN_MARKETPLACES = MARKETPLACE_IDS
 RETENTION = timedelta(days=90)
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from emulator_api import SQS_ARN, Api
 
-from spapi_emulator import SpApiEmulator
+from spapi.regions import MARKETPLACE_IDS
+from spapi_emulator import SpApiEmulator, reports_api
 
 DESTINATIONS = "/notifications/v1/destinations"
 REPORTS = "/reports/2021-06-30/reports"
@@ -82,6 +83,17 @@ def test_unknown_marketplace_is_rejected(seller):
 
     assert response.status_code == 400
     assert "NOTAMARKETPLACE" in response.json()["errors"][0]["message"]
+
+
+def test_every_marketplace_on_amazons_page_is_accepted(seller):
+    # The emulator's list is the client library's (one fact, from developer-docs "marketplace-ids").
+    assert reports_api.KNOWN_MARKETPLACES is MARKETPLACE_IDS
+    once_refused = {"AMEN7PMS3EDWL", "A28R8C7NBKEWEA", "A17E79C6D8DWNP", "AE08WJ6YKNBMC"}  # BE, IE, SA, ZA
+    assert once_refused <= MARKETPLACE_IDS
+
+    report_id = seller.create_report(marketplaces=tuple(sorted(MARKETPLACE_IDS)))
+
+    assert set(seller.get_report(report_id)["marketplaceIds"]) == MARKETPLACE_IDS
 
 
 def test_non_json_body_is_refused_with_415(seller):

@@ -92,6 +92,21 @@ def test_natural_json_forms_are_accepted(report_creator, resources, spapi_emulat
 
 
 @pytest.mark.parametrize(
+    "marketplace",
+    # EU marketplaces on developer-docs "marketplace-ids" that an older copy of the list refused with a 400.
+    ["AMEN7PMS3EDWL", "A28R8C7NBKEWEA", "A17E79C6D8DWNP", "AE08WJ6YKNBMC"],
+    ids=["Belgium", "Ireland", "Saudi Arabia", "South Africa"],
+)
+def test_every_eu_marketplace_on_amazons_page_can_be_requested(
+    report_creator, spapi_emulator, lambda_context, marketplace
+):
+    response = _post(report_creator, {**VALID, "MarketplaceIds": [marketplace]}, lambda_context)
+    assert response["statusCode"] == 202, response["body"]
+    (call,) = _create_report_calls(spapi_emulator)
+    assert json.loads(call.request_body)["marketplaceIds"] == [marketplace]
+
+
+@pytest.mark.parametrize(
     ("change", "field"),
     [
         ({"SellerId": None}, "SellerId"),
