@@ -20,6 +20,7 @@ from typing import Any
 
 from spapi.errors import (
     ConfigurationError,
+    LwaClientSecretExpiredError,
     LwaError,
     LwaInvalidClientError,
     LwaInvalidGrantError,
@@ -340,9 +341,19 @@ def api_error_for(exc: BaseException) -> ApiError:
             "Login with Amazon refused the seller's stored refresh token (revoked or expired); "
             "the seller must authorise the application again and POST /tokens",
         )
+    if isinstance(exc, LwaClientSecretExpiredError):
+        return ApiError(
+            500,
+            "ApplicationCredentialsExpired",
+            "SP-API says the application's LWA client secret has expired; the operator must store the "
+            "application's current client secret in the app credentials secret",
+        )
     if isinstance(exc, LwaInvalidClientError):
         return ApiError(
-            500, "ApplicationCredentialsRejected", "Login with Amazon rejected the app's credentials"
+            500,
+            "ApplicationCredentialsRejected",
+            "Login with Amazon rejected the application's client id and secret; the operator must store the "
+            "application's current LWA credentials in the app credentials secret",
         )
     if isinstance(exc, LwaUnavailableError):
         return ApiError(502, "LwaUnavailable", "Login with Amazon is unavailable; try again later")

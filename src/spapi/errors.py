@@ -166,6 +166,12 @@ class LwaInvalidClientError(LwaError):
     """The application's LWA credentials were rejected (`invalid_client` / `unauthorized_client`)."""
 
 
+class LwaClientSecretExpiredError(LwaInvalidClientError):
+    """SP-API refused our access tokens because the client secret they were issued with expired (403 "The LWA
+    secret token you provided has expired.", selling-partner-api-models#4489), also after the credentials were
+    re-read: the secret in the app credentials must be replaced with the application's current one."""
+
+
 class LwaUnavailableError(LwaError):
     """LWA could not be reached or answered garbage/5xx after our retries."""
 

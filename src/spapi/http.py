@@ -21,6 +21,7 @@ from typing import Any, Protocol, runtime_checkable
 import requests
 
 from spapi.errors import (
+    LwaClientSecretExpiredError,
     SpApiClientError,
     SpApiError,
     SpApiServerError,
@@ -94,6 +95,14 @@ def _parse_errors(body: Any) -> tuple[str, str, str | None]:
     return "Unknown", "", None
 
 
+def _is_expired_client_secret(status: int, message: str, details: str | None) -> bool:
+    # 403 Unauthorized, details "The LWA secret token you provided has expired." (selling-partner-api-models
+    # #4489): the access token is fine, the client secret it was issued with is not. A fresh access token
+    # from the same secret would be refused again; the app credentials have to be re-read.
+    text = f"{message} {details or ''}".lower()
+    return status == 403 and "lwa secret" in text and "expired" in text
+
+
 def _is_expired_token(status: int, message: str, details: str | None) -> bool:
     # SP-API answers an expired/invalid access token with 403 "Unauthorized" whose details say it expired
     # (older answers used 401); a 403 for a missing role must not trigger a token refresh.
@@ -158,6 +167,7 @@ class SpApiHttpClient:
         partition = str(getattr(access_token, "rate_limit_partition", ""))
         give_up_at = self.clock() + self.deadline
         refreshed_token = False
+        reread_secret = False
         attempt = 0
         while True:
             attempt += 1
@@ -210,6 +220,21 @@ class SpApiHttpClient:
                 code, message, details = _parse_errors(None if body is _INVALID_JSON else body)
                 if not message:
                     message = response.reason or f"HTTP {status}"
+                if _is_expired_client_secret(status, message, details):
+                    renew = getattr(access_token, "client_secret_expired", None)
+                    if not reread_secret and renew is not None and renew():
+                        # Re-read the app credentials and get a token from them; then try once more.
+                        reread_secret = True
+                        attempt -= 1
+                        continue
+                    raise LwaClientSecretExpiredError(
+                        f"SP-API refused {operation}: {details or message}"
+                        f"{' (also after re-reading the app credentials)' if reread_secret else ''}"
+                        f"{f' [x-amzn-RequestId {request_id}]' if request_id else ''}: store the "
+                        "application's current LWA client secret in the app credentials secret (rotate it in "
+                        "Solution Provider Portal first if it has lapsed)",
+                        status=status,
+                    )
                 if (
                     not refreshed_token
                     and isinstance(access_token, AccessTokenProvider)

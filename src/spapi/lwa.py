@@ -110,6 +110,20 @@ class LwaClient:
             self._store(key, token, expires_in, started)
             return token
 
+    def client_secret_expired(self) -> bool:
+        """SP-API refused our access tokens because the client secret behind them expired (403 "The LWA secret
+        token you provided has expired.", selling-partner-api-models#4489): re-read the app credentials and
+        forget every cached access token, all issued with that secret. False when the credentials cannot be
+        re-read (fixed `AppCredentials`), so retrying would change nothing."""
+        forget = getattr(self._credentials, "invalidate", None)
+        if forget is None:
+            return False
+        forget()
+        with self._locks_guard:
+            self._cache.clear()
+        logger.warning("SP-API says the LWA client secret expired; re-reading the app credentials")
+        return True
+
     def invalidate(
         self, *, refresh_token: str | None = None, scope: str | None = None, access_token: str | None = None
     ) -> None:
@@ -173,16 +187,24 @@ class LwaClient:
         return provider if isinstance(provider, AppCredentials) else provider()
 
     def _exchange(self, grant: dict[str, str]) -> tuple[str, float]:
+        refused = self._credentials_now()
         try:
-            return self._exchange_with(self._credentials_now(), grant)
-        except LwaInvalidClientError:
-            # The client secret may have been rotated since we cached it: re-read it once and try again.
+            return self._exchange_with(refused, grant)
+        except LwaInvalidClientError as rejected:
+            # The client secret may have been rotated since we cached it (the old one stops working seven
+            # days after a rotation, developer-docs "rotating-your-apps-lwa-credentials"): re-read it once.
             forget = getattr(self._credentials, "invalidate", None)
             if forget is None:
-                raise
+                raise _credentials_rejected(rejected, reread=False) from None
             forget()
-            logger.warning("LWA rejected the app credentials; re-reading them once")
-            return self._exchange_with(self._credentials_now(), grant)
+            current = self._credentials_now()
+            if current == refused:
+                raise _credentials_rejected(rejected, reread=True) from None
+            logger.warning("LWA rejected the app credentials; trying the re-read ones once")
+            try:
+                return self._exchange_with(current, grant)
+            except LwaInvalidClientError as again:
+                raise _credentials_rejected(again, reread=True) from None
 
     def _exchange_with(self, credentials: AppCredentials, grant: dict[str, str]) -> tuple[str, float]:
         form = {**grant, "client_id": credentials.client_id, "client_secret": credentials.client_secret}
@@ -263,6 +285,17 @@ class LwaClient:
         raise LwaError(message, error=error or None, status=status)
 
 
+def _credentials_rejected(error: LwaInvalidClientError, *, reread: bool) -> LwaInvalidClientError:
+    """LWA's refusal of the app credentials, saying what the operator has to do about it."""
+    when = "also after re-reading the app credentials" if reread else "and they cannot be re-read"
+    return LwaInvalidClientError(
+        f"{error.message}, {when}: store the application's current LWA client id and client secret in the "
+        "app credentials secret (after a rotation the old client secret stops working within seven days)",
+        error=error.error,
+        status=error.status,
+    )
+
+
 class SellerTokenProvider:
     """Callable giving the seller's access token; `invalidate` lets the HTTP client drop a rejected one."""
 
@@ -281,6 +314,9 @@ class SellerTokenProvider:
     def invalidate(self, access_token: str) -> None:
         self._lwa.invalidate(refresh_token=self._refresh_token, access_token=access_token)
 
+    def client_secret_expired(self) -> bool:
+        return self._lwa.client_secret_expired()
+
 
 class GrantlessTokenProvider:
     def __init__(self, lwa: LwaClient, scope: str = NOTIFICATIONS_SCOPE) -> None:
@@ -296,3 +332,6 @@ class GrantlessTokenProvider:
 
     def invalidate(self, access_token: str) -> None:
         self._lwa.invalidate(scope=self.scope, access_token=access_token)
+
+    def client_secret_expired(self) -> bool:
+        return self._lwa.client_secret_expired()

@@ -437,6 +437,10 @@ class EmulatorApp:
             raise unauthorized("The access token you provided is revoked, malformed or invalid.")
         if grant.expires_at <= self.monotonic():
             raise unauthorized("The access token you provided has expired.")
+        if grant.secret is not None and grant.secret.spapi_expired(self.monotonic()):
+            # What SP-API answers once the client secret the token was issued with has expired
+            # (selling-partner-api-models#4489), even while LWA may still accept that secret.
+            raise unauthorized("The LWA secret token you provided has expired.")
         if op_id in GRANTLESS_OPERATIONS and grant.kind != "grantless":
             raise unauthorized(f"{op_id} is a grantless operation and needs a client_credentials token.")
         if op_id not in GRANTLESS_OPERATIONS and grant.kind != "seller":

@@ -19,7 +19,7 @@ from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from .app import LWA_PATH, EmulatorApp, EmulatorConfig, Exchange, SentNotification
 from .contract import ContractViolation, ModelContract
-from .state import Report
+from .state import ROTATION_OVERLAP_SECONDS, Report
 
 TICK_SECONDS = 0.02
 
@@ -127,6 +127,26 @@ class SpApiEmulator:
 
     def revoke(self, refresh_token: str) -> None:
         self.app.state.revoke(refresh_token)
+
+    def rotate_client_secret(
+        self, client_id: str, new_secret: str, overlap_seconds: float = ROTATION_OVERLAP_SECONDS
+    ) -> None:
+        """Rotate the application's LWA client secret: the new one works at once, the old ones for
+        `overlap_seconds` more (SP-API: seven days), then LWA answers 401 invalid_client and SP-API 403 "The
+        LWA secret token you provided has expired." for the access tokens they issued."""
+        self.app.state.rotate_client_secret(client_id, new_secret, self.app.monotonic(), overlap_seconds)
+
+    def expire_client_secret(
+        self, client_id: str, secret: str, *, signals: tuple[str, ...] = ("lwa", "spapi")
+    ) -> None:
+        """The secret expires now, seen by LWA (`lwa`: 401 invalid_client), by SP-API (`spapi`: 403 for the
+        access tokens issued with it), or both."""
+        unknown = set(signals) - {"lwa", "spapi"}
+        if unknown or not signals:
+            raise ValueError("signals: a non-empty subset of ('lwa', 'spapi')")
+        self.app.state.expire_client_secret(
+            client_id, secret, self.app.monotonic(), lwa="lwa" in signals, spapi="spapi" in signals
+        )
 
     # -- observation ------------------------------------------------------------------------------------
 

@@ -10,6 +10,7 @@ from canaries import REFRESH_TOKEN, assert_no_secrets
 from spapi.api_requests import ApiError, api_error_for, error_response
 from spapi.errors import (
     ConfigurationError,
+    LwaClientSecretExpiredError,
     LwaError,
     LwaInvalidClientError,
     LwaInvalidGrantError,
@@ -44,6 +45,11 @@ from spapi.errors import (
         (SpApiTimeoutError(None, "Timeout", "read timed out"), 504, "SpApiTimeout"),
         (LwaInvalidGrantError("revoked", "invalid_grant", 400), 403, "SellerAuthorizationRevoked"),
         (LwaInvalidClientError("bad client", "invalid_client", 401), 500, "ApplicationCredentialsRejected"),
+        (
+            LwaClientSecretExpiredError("SP-API: The LWA secret token you provided has expired.", None, 403),
+            500,
+            "ApplicationCredentialsExpired",
+        ),
         (LwaUnavailableError("down", None, 503), 502, "LwaUnavailable"),
         (LwaError("odd", "invalid_scope", 400), 502, "LwaError"),
         (ConfigurationError("LWA secret lacks client_secret"), 500, "ServiceMisconfigured"),

@@ -158,6 +158,49 @@ def test_revoked_seller_authorisation_is_a_403(report_creator, spapi_emulator, l
     assert api_events.answer_body(response)["error"]["code"] == "SellerAuthorizationRevoked"
 
 
+def _store_app_secret(resources, secret: str) -> None:
+    from canaries import CLIENT_ID
+
+    boto3.client("secretsmanager").put_secret_value(
+        SecretId=resources.lwa_secret_arn,
+        SecretString=json.dumps({"client_id": CLIENT_ID, "client_secret": secret}),
+    )
+
+
+def test_a_rotated_secret_sp_api_reports_expired_is_re_read_and_the_report_created(
+    report_creator, resources, spapi_emulator, lambda_context
+):
+    from canaries import CLIENT_ID, CLIENT_SECRET
+
+    assert _post(report_creator, VALID, lambda_context)["statusCode"] == 202  # warm: secret and token cached
+    spapi_emulator.rotate_client_secret(CLIENT_ID, "CANARY-CLIENT-SECRET-rotated")
+    _store_app_secret(resources, "CANARY-CLIENT-SECRET-rotated")
+    # selling-partner-api-models#4489: SP-API refuses tokens of the expired secret, LWA may still issue them.
+    spapi_emulator.expire_client_secret(CLIENT_ID, CLIENT_SECRET, signals=("spapi",))
+
+    response = _post(report_creator, VALID, lambda_context)
+
+    assert response["statusCode"] == 202, response["body"]
+    assert [e.status for e in _create_report_calls(spapi_emulator)] == [202, 403, 202]
+
+
+def test_an_expired_stored_secret_is_a_500_that_says_what_to_do(
+    report_creator, spapi_emulator, lambda_context, capsys
+):
+    from canaries import CLIENT_ID, CLIENT_SECRET
+
+    assert _post(report_creator, VALID, lambda_context)["statusCode"] == 202
+    spapi_emulator.expire_client_secret(CLIENT_ID, CLIENT_SECRET, signals=("spapi",))
+
+    response = _post(report_creator, VALID, lambda_context)
+
+    assert response["statusCode"] == 500
+    error = api_events.answer_body(response)["error"]
+    assert error["code"] == "ApplicationCredentialsExpired"
+    assert "store the application's current client secret" in error["message"]
+    assert_no_secrets(response["body"] + capsys.readouterr().out)
+
+
 def test_throttling_that_outlasts_the_retries_is_a_429_with_retry_after(
     report_creator, resources, spapi_emulator, lambda_context
 ):

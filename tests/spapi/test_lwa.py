@@ -217,6 +217,11 @@ def test_a_rotated_client_secret_is_re_read_once(aws, spapi_emulator) -> None:
     assert lwa.exchange_refresh_token(REFRESH_TOKEN).startswith("Atza|")
     assert spapi_emulator.lwa_exchanges == {"client_credentials": 1, "refresh_token": 2}
     spapi_emulator.register_app(CLIENT_ID, "CANARY-unknown-to-us")
-    with pytest.raises(LwaInvalidClientError):
+    with pytest.raises(LwaInvalidClientError) as raised:
         lwa.exchange_refresh_token(REFRESH_TOKEN)
-    assert spapi_emulator.lwa_exchanges["refresh_token"] == 4  # one re-read, not a loop
+    # One re-read, not a loop; and the re-read secret is the one just refused, so it is not sent again.
+    assert spapi_emulator.lwa_exchanges["refresh_token"] == 3
+    message = str(raised.value)
+    assert "invalid_client" in message and "also after re-reading the app credentials" in message
+    assert "store the application's current LWA client id and client secret" in message
+    assert_no_secrets(message + repr(raised.value), rotated)
