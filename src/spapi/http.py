@@ -2,9 +2,13 @@
 
 Retries: 429, 500, 502, 503, 504, connection errors and timeouts are retried with exponential backoff and
 full jitter, bounded by `max_attempts` and by a total `deadline` (a retry whose sleep would overrun the
-deadline is not attempted). Every method is retried, POST included: a createReport that SP-API did process
-despite a timeout only yields a second report, which the pipeline ignores (its notification's reportId
-matches no record).
+deadline is not attempted). A 429 carries no `x-amzn-RateLimit-Limit` (selling-partner-api-docs
+Usage-Plans-and-Rate-Limits.md: it "should never be expected in the response to a throttled ... request"),
+so its retry waits at least until the operation's bucket - drained by the 429 - holds a token again, at the
+rate the last successful answer reported or the documented usage plan.
+
+Every method is retried, POST included: a createReport that SP-API did process despite a timeout only yields
+a second report, which the pipeline ignores (its notification's reportId matches no record).
 """
 
 from __future__ import annotations
@@ -246,9 +250,11 @@ class SpApiHttpClient:
                     attempt -= 1
                     continue
                 failure = self._error_for(status, code, message, details, request_id, operation, partition)
+            # After a 429 SP-API's bucket is empty, and so is ours: calling before it refills earns a 429.
+            refill = self.rate_limiter.throttled(operation, partition) if failure.status == 429 else 0.0
             if not self._retryable(failure) or attempt >= self.max_attempts:
                 raise failure
-            delay = self.backoff(attempt)
+            delay = max(self.backoff(attempt), refill)
             if self.clock() + delay > give_up_at:
                 raise failure
             logger.info(

@@ -7,8 +7,12 @@ Routes:
 
 Every SP-API request is matched and validated against the official models (`contract.ModelContract`); an
 invalid one gets 400 `InvalidInput` with the violation, as SP-API answers. Every response carries
-`x-amzn-RequestId`, plus `x-amzn-RateLimit-Limit` where the model declares it for that status (and on 429),
-and the emulator checks its own responses against the model too (a violation becomes a 500 so tests notice).
+`x-amzn-RequestId`, plus `x-amzn-RateLimit-Limit` where the model declares it for that status (200/201/202,
+400, 404) and nowhere else: "The x-amzn-RateLimit-Limit should never be expected in the response to a
+throttled, unauthorized, or unauthenticated request" (selling-partner-api-docs, guides/en-US/
+usage-plans-rate-limits/Usage-Plans-and-Rate-Limits.md). A 429 carries `x-amzn-ErrorType:
+TooManyRequestsException` instead, as a real one did (selling-partner-api-models#746). The emulator checks
+its own responses against the model too (a violation becomes a 500 so tests notice).
 Order of checks: route, `user-agent`, access token, rate limit, injected faults, Content-Type (415 unless
 JSON), contract, operation.
 
@@ -73,6 +77,10 @@ GRANTLESS_OPERATIONS = frozenset(
 )
 
 HANDLERS: dict[str, Handler] = {**reports_api.HANDLERS, **notifications_api.HANDLERS}
+
+# x-amzn-ErrorType as SP-API's gateway sends it: on a 429 (selling-partner-api-models#746, a captured 429
+# with "x-amzn-ErrorType: TooManyRequestsException" and no x-amzn-RateLimit-Limit).
+ERROR_TYPES = {429: "TooManyRequestsException"}
 
 
 @dataclass
@@ -456,11 +464,11 @@ class EmulatorApp:
             content_type="application/json",
         )
         response.headers["x-amzn-RequestId"] = request_id
-        if matched is not None and (
-            matched.operation.declares_header(status, "x-amzn-RateLimit-Limit") or status == 429
-        ):
+        if matched is not None and matched.operation.declares_header(status, "x-amzn-RateLimit-Limit"):
             rate = self.rate_limiter.rate_of(matched.operation_id)
             response.headers["x-amzn-RateLimit-Limit"] = f"{rate:g}"
+        if status in ERROR_TYPES:
+            response.headers["x-amzn-ErrorType"] = ERROR_TYPES[status]
         return response
 
 
