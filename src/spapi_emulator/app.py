@@ -64,6 +64,9 @@ LWA_PATH = "/auth/o2/token"
 REPORT_PROCESSING_FINISHED = "REPORT_PROCESSING_FINISHED"
 NOTIFICATION_VERSION = "2020-09-04"
 
+# Exactly the operations whose descriptions in notifications.json say they are grantless ("The
+# `deleteSubscriptionById` operation is grantless."; the 2022 claim that it no longer was,
+# selling-partner-api-docs#1850, is not what the model says). A test derives this set from the model.
 GRANTLESS_OPERATIONS = frozenset(
     {
         "createDestination",

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from emulator_api import SQS_ARN, Api
 
 from spapi.regions import MARKETPLACE_IDS
 from spapi_emulator import SpApiEmulator, reports_api
+from spapi_emulator.app import GRANTLESS_OPERATIONS
 
 DESTINATIONS = "/notifications/v1/destinations"
 REPORTS = "/reports/2021-06-30/reports"
@@ -38,6 +41,16 @@ def test_grantless_token_cannot_call_seller_operations(grantless):
     _assert_unauthorized(
         grantless.call("GET", "/notifications/v1/subscriptions/REPORT_PROCESSING_FINISHED"), "selling partner"
     )
+
+
+def test_the_grantless_operations_are_those_the_notifications_model_calls_grantless(contract):
+    said_grantless = {
+        op_id
+        for op_id, operation in contract.operations.items()
+        if re.search(rf"The `{op_id}` (operation|API) is grantless", operation.spec.get("description", ""))
+    }
+    assert "deleteSubscriptionById" in said_grantless
+    assert said_grantless == GRANTLESS_OPERATIONS
 
 
 def test_seller_token_cannot_call_grantless_operations(seller):

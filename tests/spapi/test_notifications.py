@@ -94,6 +94,33 @@ def test_delete_subscription_removes_it(notifications, spapi_emulator) -> None:
     assert notifications.ensure_subscription(TYPE, destination_id)["outcome"] == "created"
 
 
+def test_deleting_a_subscription_that_is_already_gone_is_harmless(notifications, spapi_emulator) -> None:
+    destination_id = notifications.ensure_destination(QUEUE_ARN, "sp-reports")
+    subscription_id = notifications.ensure_subscription(TYPE, destination_id)["subscriptionId"]
+    assert notifications.delete_subscription(TYPE, subscription_id) is True
+    assert notifications.delete_subscription(TYPE, subscription_id) is False  # SP-API: 404, already gone
+    assert [e.status for e in spapi_exchanges(spapi_emulator, "deleteSubscriptionById")] == [200, 404]
+
+
+def test_delete_subscription_is_grantless(http, lwa, notifications, spapi_emulator) -> None:
+    # notifications.json: "The `deleteSubscriptionById` operation is grantless." No seller token is needed,
+    # and the emulator refuses a seller token on it (403), as SP-API refuses the wrong kind of token.
+    destination_id = notifications.ensure_destination(QUEUE_ARN, "sp-reports")
+    subscription_id = notifications.ensure_subscription(TYPE, destination_id)["subscriptionId"]
+    grantless_only = NotificationsClient(http, lwa.grantless_token_provider())
+    assert grantless_only.delete_subscription(TYPE, subscription_id) is True
+    with pytest.raises(SpApiClientError) as raised:
+        notifications.get_subscription(TYPE)
+    assert raised.value.status == 404
+
+
+def test_a_failed_delete_other_than_404_is_still_an_error(notifications, spapi_emulator) -> None:
+    spapi_emulator.inject("deleteSubscriptionById", 403)
+    with pytest.raises(SpApiClientError) as raised:
+        notifications.delete_subscription(TYPE, "7fcacc7e-727b-11e9-8848-1681be663d3e")
+    assert raised.value.status == 403
+
+
 def test_a_subscription_to_an_unknown_destination_is_a_client_error(notifications) -> None:
     with pytest.raises(SpApiClientError) as raised:
         notifications.ensure_subscription(TYPE, "no-such-destination")
