@@ -3,8 +3,9 @@
 `REGIONS` is the one place for the marketplace ids: the emulator (`spapi_emulator.reports_api`) imports
 `MARKETPLACE_IDS` from here instead of keeping a copy that can go stale.
 
-`SPAPI_ENDPOINT_URL` overrides every region's endpoint and `LWA_ENDPOINT_URL` the LWA token URL, so tests and
-the offline demo point the library at the emulator without code changes.
+`SPAPI_ENDPOINT_URL` overrides every region's endpoint, `SPAPI_ENDPOINT_URL_NA`/`_EU`/`_FE` one region's
+(they win over the former), and `LWA_ENDPOINT_URL` the LWA token URL, so tests and the offline demo point the
+library at the emulator without code changes.
 """
 
 from __future__ import annotations
@@ -127,9 +128,13 @@ def validate_marketplaces(region_code: str, ids: Iterable[str]) -> list[str]:
 
 
 def spapi_endpoint(region_code: str, sandbox: bool = False) -> str:
-    """Base URL of SP-API for the region (no trailing slash); `SPAPI_ENDPOINT_URL` overrides every region."""
+    """Base URL of SP-API for the region (no trailing slash); `SPAPI_ENDPOINT_URL_<REGION>` overrides it,
+    else `SPAPI_ENDPOINT_URL` (every region)."""
     region = get_region(region_code)
-    override = os.environ.get(SPAPI_ENDPOINT_ENV, "").strip()
+    override = (
+        os.environ.get(f"{SPAPI_ENDPOINT_ENV}_{region.code}", "").strip()
+        or os.environ.get(SPAPI_ENDPOINT_ENV, "").strip()
+    )
     if override:
         return override.rstrip("/")
     return f"https://{region.sandbox_host if sandbox else region.host}"

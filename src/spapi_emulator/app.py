@@ -300,6 +300,8 @@ class EmulatorApp:
                 continue
             if subscription.seller_id != report.seller_id:
                 continue
+            if report.endpoint is not None and subscription.endpoint != report.endpoint:
+                continue  # a report notifies the subscriptions of the region it was requested in
             destination = self.state.destinations.get(subscription.destination_id)
             if destination is None:
                 continue

@@ -35,6 +35,12 @@ class OperationCall:
     body: Any
     host_url: str
 
+    @property
+    def endpoint(self) -> str:
+        """The SP-API endpoint the request came to (its Host, port included): each regional endpoint keeps
+        its own destinations and subscriptions."""
+        return self.host_url.split("://", 1)[-1].rstrip("/").lower()
+
     def csv(self, name: str) -> list[str]:
         """A query array, whether sent comma-separated (swagger's csv default) or repeated."""
         values: list[str] = []

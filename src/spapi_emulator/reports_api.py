@@ -36,6 +36,7 @@ def create_report(call: OperationCall) -> tuple[int, Any]:
         data_start_time=body.get("dataStartTime"),
         data_end_time=body.get("dataEndTime"),
         report_options=body.get("reportOptions"),
+        endpoint=call.endpoint,
     )
     app.add_report(report)
     return 202, {"reportId": report.report_id}

@@ -51,6 +51,9 @@ class SpApiEmulator:
         self._server: BaseWSGIServer | None = None
         self._threads: list[threading.Thread] = []
         self._stopping = threading.Event()
+        # Listeners of the other regional endpoints (another port: another Host), started on first use.
+        self._regional: dict[str, BaseWSGIServer] = {}
+        self._regional_lock = threading.Lock()
 
     # -- lifecycle --------------------------------------------------------------------------------------
 
@@ -77,8 +80,11 @@ class SpApiEmulator:
         if self._server is None:
             return
         self._stopping.set()
-        self._server.shutdown()
-        self._server.server_close()
+        with self._regional_lock:
+            regional, self._regional = list(self._regional.values()), {}
+        for server in [self._server, *regional]:
+            server.shutdown()
+            server.server_close()
         for thread in self._threads:
             thread.join(timeout=5)
         self._server = None
@@ -106,6 +112,32 @@ class SpApiEmulator:
     @property
     def url(self) -> str:
         return f"http://{self._host}:{self.port}"
+
+    def endpoint_url(self, region_code: str) -> str:
+        """The base URL of a regional SP-API endpoint: `url` for NA, a listener of its own (started on first
+        use) for EU and FE. Each endpoint keeps its own destinations and subscriptions, as SP-API's regions
+        do; point a region at its URL with `SPAPI_ENDPOINT_URL_<REGION>`."""
+        code = region_code.strip().upper()
+        if code not in ("NA", "EU", "FE"):
+            raise ValueError(f"region_code: expected NA, EU or FE, got {region_code!r}")
+        if code == "NA":
+            return self.url
+        with self._regional_lock:
+            server = self._regional.get(code)
+            if server is None:
+                if self._server is None:
+                    raise RuntimeError("the emulator is not running")
+                server = make_server(self._host, 0, self.app, threaded=True, request_handler=_QuietHandler)
+                thread = threading.Thread(
+                    target=server.serve_forever,
+                    kwargs={"poll_interval": 0.05},
+                    name=f"spapi-emulator-{code.lower()}",
+                    daemon=True,
+                )
+                thread.start()
+                self._threads.append(thread)
+                self._regional[code] = server
+            return f"http://{self._host}:{server.server_port}"
 
     @property
     def config(self) -> EmulatorConfig:

@@ -111,6 +111,9 @@ class Report:
     started_mono: float | None = None
     processing_end_time: datetime | None = None
     report_document_id: str | None = None
+    # The regional endpoint (Host) createReport came to; its notifications go to that endpoint's
+    # subscriptions. None (reports added by tests): every endpoint's.
+    endpoint: str | None = None
 
     def to_model(self) -> dict:
         body: dict = {
@@ -139,6 +142,9 @@ class Destination:
     client_id: str
     name: str
     arn: str
+    # The regional endpoint (Host) it was created at: destinations are per region, although createDestination
+    # is grantless (selling-partner-api-models#4286, #2151).
+    endpoint: str = ""
 
     def to_model(self) -> dict:
         return {
@@ -156,6 +162,7 @@ class Subscription:
     notification_type: str
     payload_version: str
     destination_id: str
+    endpoint: str = ""  # the regional endpoint (Host) it was created at, as its destination
 
     def to_model(self) -> dict:
         return {

@@ -173,6 +173,12 @@ def test_endpoints_default_to_amazon_and_honour_overrides(monkeypatch: pytest.Mo
     monkeypatch.setenv("SPAPI_ENDPOINT_URL", "http://127.0.0.1:8123/")
     monkeypatch.setenv("LWA_ENDPOINT_URL", "http://127.0.0.1:8123/auth/o2/token")
     assert {spapi_endpoint(code) for code in REGIONS} == {"http://127.0.0.1:8123"}
+    monkeypatch.setenv("SPAPI_ENDPOINT_URL_EU", "http://127.0.0.1:8124/")  # one region's own endpoint wins
+    assert [spapi_endpoint(code) for code in ("NA", "EU", "FE")] == [
+        "http://127.0.0.1:8123",
+        "http://127.0.0.1:8124",
+        "http://127.0.0.1:8123",
+    ]
     assert lwa_endpoint() == "http://127.0.0.1:8123/auth/o2/token"
     with pytest.raises(ValueError, match="region"):
         spapi_endpoint("MARS")

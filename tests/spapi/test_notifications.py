@@ -9,7 +9,9 @@ from tests_spapi_helpers import spapi_exchanges
 
 from canaries import REFRESH_TOKEN
 from spapi.errors import LwaInvalidGrantError, SpApiClientError
+from spapi.http import SpApiHttpClient
 from spapi.notifications import NotificationsClient
+from spapi.regions import spapi_endpoint
 
 QUEUE_ARN = "arn:aws:sqs:us-east-1:123456789012:sp-reports-notifications"
 OTHER_ARN = "arn:aws:sqs:us-east-1:123456789012:someone-elses-queue"
@@ -124,7 +126,35 @@ def test_a_failed_delete_other_than_404_is_still_an_error(notifications, spapi_e
 def test_a_subscription_to_an_unknown_destination_is_a_client_error(notifications) -> None:
     with pytest.raises(SpApiClientError) as raised:
         notifications.ensure_subscription(TYPE, "no-such-destination")
-    assert raised.value.status == 400 and "destinationId" in raised.value.message
+    assert raised.value.status == 400 and raised.value.code == "InvalidInput"
+    assert raised.value.details.startswith("No destination with id no-such-destination")
+
+
+def test_destinations_are_per_region_so_each_region_needs_its_own(
+    lwa, session, spapi_emulator, monkeypatch
+) -> None:
+    # SP-API keeps destinations per region although createDestination is grantless
+    # (selling-partner-api-models#4286, #2151): another region's destinationId gets 400 "No destination".
+    monkeypatch.setenv("SPAPI_ENDPOINT_URL_EU", spapi_emulator.endpoint_url("EU"))
+
+    def client(region: str) -> NotificationsClient:
+        http = SpApiHttpClient(spapi_endpoint(region), session=session, sleep=lambda _s: None)
+        return NotificationsClient(
+            http, lwa.grantless_token_provider(), lwa.seller_token_provider(REFRESH_TOKEN)
+        )
+
+    na, eu = client("NA"), client("EU")
+    assert eu.http.endpoint == spapi_emulator.endpoint_url("EU") != na.http.endpoint
+    na_destination = na.ensure_destination(QUEUE_ARN, "sp-reports")
+    with pytest.raises(SpApiClientError) as reused:
+        eu.ensure_subscription(TYPE, na_destination)  # the regression: one destination id for every region
+    assert reused.value.status == 400
+    assert reused.value.details.startswith(f"No destination with id {na_destination}")
+
+    eu_destination = eu.ensure_destination(QUEUE_ARN, "sp-reports")
+    assert eu_destination != na_destination
+    assert eu.ensure_subscription(TYPE, eu_destination)["outcome"] == "created"
+    assert na.ensure_subscription(TYPE, na_destination)["outcome"] == "created"
 
 
 def test_a_revoked_seller_cannot_subscribe(notifications, spapi_emulator) -> None:
