@@ -24,6 +24,7 @@ from spapi.errors import (
     LwaError,
     LwaInvalidClientError,
     LwaInvalidGrantError,
+    LwaUnauthorizedClientError,
     LwaUnavailableError,
     SpApiClientError,
     SpApiServerError,
@@ -327,9 +328,19 @@ def api_error_for(exc: BaseException) -> ApiError:
             f"SP-API throttled the request ({exc.code}); retry after {math.ceil(retry_after)} seconds",
             headers={"Retry-After": str(max(1, math.ceil(retry_after)))},
         )
+    if isinstance(exc, SpApiClientError) and exc.code == "MissingAuthenticationToken":
+        # SP-API got no x-amz-access-token (selling-partner-api-docs#51): our fault, not the caller's.
+        return ApiError(500, "SpApiMissingAuthenticationToken", _spapi_message(exc))
     if isinstance(exc, SpApiClientError):
         status = {401: 403, 403: 403, 404: 404, 409: 409}.get(exc.status or 400, 400)
-        return ApiError(status, f"SpApi{exc.code}", _spapi_message(exc))
+        message = _spapi_message(exc)
+        if exc.status == 403 and not exc.details:
+            # SP-API's 403s often say no more (selling-partner-api-models#826, #1433): name the usual causes.
+            message += (
+                "; SP-API gave no reason: usually the seller has not authorised the application for the role "
+                "this operation needs, or the application's registration lacks that role"
+            )
+        return ApiError(status, f"SpApi{exc.code}", message)
     if isinstance(exc, SpApiServerError):
         return ApiError(502, "SpApiUnavailable", _spapi_message(exc))
     if isinstance(exc, SpApiTimeoutError):
@@ -354,6 +365,17 @@ def api_error_for(exc: BaseException) -> ApiError:
             "ApplicationCredentialsRejected",
             "Login with Amazon rejected the application's client id and secret; the operator must store the "
             "application's current LWA credentials in the app credentials secret",
+        )
+    if isinstance(exc, LwaUnauthorizedClientError):
+        # 403, not 500 or 502: nothing is broken and retrying cannot help (our own client retries 5xx); the
+        # application is refused this operation until its registration gives it the role, as a seller's
+        # withdrawn authorisation is (403 SellerAuthorizationRevoked).
+        return ApiError(
+            403,
+            "ApplicationNotAuthorized",
+            "Login with Amazon refused the SP-API application this operation (unauthorized_client: Not "
+            "authorized for requested operation); the application needs the role this call requires "
+            "(e.g. Notifications for subscriptions) in its registration; retrying will not help",
         )
     if isinstance(exc, LwaUnavailableError):
         return ApiError(502, "LwaUnavailable", "Login with Amazon is unavailable; try again later")

@@ -163,7 +163,14 @@ class LwaInvalidGrantError(LwaError):
 
 
 class LwaInvalidClientError(LwaError):
-    """The application's LWA credentials were rejected (`invalid_client` / `unauthorized_client`)."""
+    """The application's LWA credentials were rejected (`invalid_client`)."""
+
+
+class LwaUnauthorizedClientError(LwaError):
+    """LWA authenticated the application but will not give it this grant: 400 `unauthorized_client` "Not
+    authorized for requested operation" (jlevers/selling-partner-api#31). The credentials are fine; the
+    application lacks the role or permission (e.g. for grantless notifications calls). Re-reading the
+    secret or retrying changes nothing."""
 
 
 class LwaClientSecretExpiredError(LwaInvalidClientError):

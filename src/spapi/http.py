@@ -177,6 +177,9 @@ class SpApiHttpClient:
             attempt += 1
             self._wait_for_rate_limit(operation, partition, give_up_at)
             token = access_token() if callable(access_token) else access_token
+            if not isinstance(token, str) or not token:
+                # SP-API would answer 403 MissingAuthenticationToken; the fault is ours, say so here.
+                raise ValueError(f"access_token: no access token to send with {operation}")
             headers = {
                 "x-amz-access-token": token,
                 "user-agent": self.user_agent,

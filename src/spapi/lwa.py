@@ -18,7 +18,13 @@ from dataclasses import dataclass, field
 import requests
 
 from spapi.credentials import AppCredentials
-from spapi.errors import LwaError, LwaInvalidClientError, LwaInvalidGrantError, LwaUnavailableError
+from spapi.errors import (
+    LwaError,
+    LwaInvalidClientError,
+    LwaInvalidGrantError,
+    LwaUnauthorizedClientError,
+    LwaUnavailableError,
+)
 from spapi.http import default_session
 from spapi.regions import lwa_endpoint
 
@@ -26,7 +32,6 @@ logger = logging.getLogger("spapi.lwa")
 
 NOTIFICATIONS_SCOPE = "sellingpartnerapi::notifications"
 REFRESH_MARGIN_SECONDS = 60.0
-_INVALID_CLIENT_CODES = frozenset({"invalid_client", "unauthorized_client"})
 _TRANSIENT_CODES = frozenset({"server_error", "temporarily_unavailable"})
 
 CredentialsProvider = Callable[[], AppCredentials]
@@ -278,7 +283,10 @@ class LwaClient:
         )
         if error == "invalid_grant":
             raise LwaInvalidGrantError(message, error=error, status=status)
-        if error in _INVALID_CLIENT_CODES or (status == 401 and not error):
+        if error == "unauthorized_client":
+            # Not a credentials problem: the application may not use this grant (no re-read, no retry).
+            raise LwaUnauthorizedClientError(message, error=error, status=status)
+        if error == "invalid_client" or (status == 401 and not error):
             raise LwaInvalidClientError(message, error=error or None, status=status)
         if error in _TRANSIENT_CODES:
             raise _Retryable(LwaUnavailableError(message, error=error, status=status))

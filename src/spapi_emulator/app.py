@@ -16,10 +16,19 @@ its own responses against the model too (a violation becomes a 500 so tests noti
 Order of checks: route, `user-agent`, access token, rate limit, injected faults, Content-Type (415 unless
 JSON), contract, operation.
 
-Authorisation choices (the models declare 403 for every operation but 401 only for Reports):
-- a missing, unknown, expired or revoked `x-amz-access-token` answers 403 `Unauthorized` "Access to
-  requested resource is denied." (the reason in `details`): what SP-API returns, and declared everywhere;
-- a grantless token on a seller operation, or a seller token on a grantless one, answers the same 403;
+Authorisation, as SP-API answers it (the models declare 403 for every operation but 401 only for Reports):
+- no `x-amz-access-token` at all answers 403 `MissingAuthenticationToken` "Access to requested resource is
+  denied." without details (selling-partner-api-docs#51, selling-partner-api-models#712), whatever the path;
+- a path or method that is no SP-API operation answers 403 `Unauthorized` with empty details and
+  `x-amzn-ErrorType: AccessDeniedException`, not 404: a Reports URL with a doubled segment did
+  (selling-partner-api-docs#62 / selling-partner-api-models#723), and so did `/reports/2021-06-30/{reportId}`
+  without `/reports/` (airbytehq/airbyte#75141). SP-API sits behind API Gateway, which answers a resource or
+  method that does not exist with 403 (AWS knowledge center "api-gateway-authentication-token-errors");
+- an unknown or revoked token answers 403 `Unauthorized` "The access token you provided is revoked, malformed
+  or invalid." in details (selling-partner-api-models#2333), an expired one "… has expired.";
+- a grantless token on a seller operation, or a seller token on a grantless one, answers 403 `Unauthorized`
+  with empty details, as SP-API does (selling-partner-api-models#1433: a grantless token where an LWA token
+  was needed, `"details": ""`);
 - a missing or over-long (> 500 characters) `user-agent` answers 400 `InvalidInput`.
 
 Operations in the models that the emulator does not implement answer 404 `NotFound` "… is not supported by
@@ -51,7 +60,7 @@ from werkzeug.wrappers import Request, Response
 
 from . import notifications_api, reports_api
 from . import state as st
-from .calls import FAULT_BODIES, ApiError, Handler, OperationCall, invalid, unauthorized
+from .calls import FAULT_BODIES, ApiError, Handler, OperationCall, invalid, missing_token, unauthorized
 from .contract import ContractViolation, ModelContract, OperationMatch
 from .documents import DOCUMENTS_PREFIX, DocumentHost
 from .faults import FaultSwitches
@@ -81,9 +90,14 @@ GRANTLESS_OPERATIONS = frozenset(
 
 HANDLERS: dict[str, Handler] = {**reports_api.HANDLERS, **notifications_api.HANDLERS}
 
-# x-amzn-ErrorType as SP-API's gateway sends it: on a 429 (selling-partner-api-models#746, a captured 429
-# with "x-amzn-ErrorType: TooManyRequestsException" and no x-amzn-RateLimit-Limit).
-ERROR_TYPES = {429: "TooManyRequestsException"}
+# x-amzn-ErrorType as SP-API's gateway sends it, by (status, error code): on a 429 (selling-partner-api-models
+# #746, a captured 429 with "x-amzn-ErrorType: TooManyRequestsException" and no x-amzn-RateLimit-Limit) and on
+# a 403 Unauthorized ("X-Amzn-Errortype: AccessDeniedException" in selling-partner-api-docs#62 and
+# selling-partner-api-models#721, #1713). None is sent where no captured answer shows one.
+ERROR_TYPES = {
+    (429, "QuotaExceeded"): "TooManyRequestsException",
+    (403, "Unauthorized"): "AccessDeniedException",
+}
 
 
 @dataclass
@@ -376,11 +390,13 @@ class EmulatorApp:
 
     def _handle_spapi(self, request: Request) -> tuple[Response, str | None]:
         request_id = str(uuid.uuid4())
+        if not request.headers.get("x-amz-access-token"):
+            return self._json(403, missing_token().body(), request_id), None
         try:
             matched = self.contract.match(request.method, request.path)
-        except ContractViolation as violation:
-            status, code = (404, "NotFound") if violation.kind == "path" else (405, "MethodNotAllowed")
-            return self._json(status, ApiError(status, code, violation.message).body(), request_id), None
+        except ContractViolation:
+            # No such operation (path or method): SP-API's gateway answers 403, not 404 or 405.
+            return self._json(403, unauthorized().body(), request_id), None
         try:
             status, payload = self._dispatch(request, matched)
         except ApiError as error:
@@ -443,7 +459,7 @@ class EmulatorApp:
     def _authorise(self, request: Request, op_id: str) -> st.AccessGrant:
         token = request.headers.get("x-amz-access-token")
         if not token:
-            raise unauthorized("The request has no x-amz-access-token header.")
+            raise missing_token()
         with self.state.lock:
             grant = self.state.access_tokens.get(token)
         if grant is None:
@@ -454,10 +470,8 @@ class EmulatorApp:
             # What SP-API answers once the client secret the token was issued with has expired
             # (selling-partner-api-models#4489), even while LWA may still accept that secret.
             raise unauthorized("The LWA secret token you provided has expired.")
-        if op_id in GRANTLESS_OPERATIONS and grant.kind != "grantless":
-            raise unauthorized(f"{op_id} is a grantless operation and needs a client_credentials token.")
-        if op_id not in GRANTLESS_OPERATIONS and grant.kind != "seller":
-            raise unauthorized(f"{op_id} needs a selling partner's access token.")
+        if (op_id in GRANTLESS_OPERATIONS) != (grant.kind == "grantless"):
+            raise unauthorized()  # the wrong kind of token: SP-API does not say why (models#1433)
         return grant
 
     def _json(
@@ -472,8 +486,10 @@ class EmulatorApp:
         if matched is not None and matched.operation.declares_header(status, "x-amzn-RateLimit-Limit"):
             rate = self.rate_limiter.rate_of(matched.operation_id)
             response.headers["x-amzn-RateLimit-Limit"] = f"{rate:g}"
-        if status in ERROR_TYPES:
-            response.headers["x-amzn-ErrorType"] = ERROR_TYPES[status]
+        errors = payload.get("errors") if isinstance(payload, dict) else None
+        code = errors[0].get("code") if isinstance(errors, list) and errors else None
+        if (status, code) in ERROR_TYPES:
+            response.headers["x-amzn-ErrorType"] = ERROR_TYPES[(status, code)]
         return response
 
 

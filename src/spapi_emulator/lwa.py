@@ -78,6 +78,11 @@ def handle_token_request(app: EmulatorApp, request: Request) -> Response:
         # 401 {"error_description":"Client authentication failed","error":"invalid_client"}
         # (jlevers/selling-partner-api#595, right after a rotation).
         return lwa_error(401, "invalid_client", "Client authentication failed")
+    if grant_type in registered.unauthorized_grants:
+        # The application authenticated but may not use this grant: {"error_description":"Not authorized for
+        # requested operation","error":"unauthorized_client"} (jlevers/selling-partner-api#31,
+        # jrl84/amazon-sp-api#34). 400 as RFC 6749 section 5.2 gives every error but invalid_client.
+        return lwa_error(400, "unauthorized_client", "Not authorized for requested operation")
     if grant_type == "refresh_token":
         return _refresh_grant(app, client_id, secret, fields.get("refresh_token", ""))
     return _client_credentials_grant(app, client_id, secret, fields.get("scope", ""))

@@ -160,6 +160,14 @@ class SpApiEmulator:
     def revoke(self, refresh_token: str) -> None:
         self.app.state.revoke(refresh_token)
 
+    def deny_grant(self, client_id: str, grant_type: str = "client_credentials") -> None:
+        """LWA refuses the application this grant type with 400 unauthorized_client "Not authorized for
+        requested operation" (the application lacks the role, e.g. for grantless notifications calls)."""
+        if grant_type not in ("refresh_token", "client_credentials"):
+            raise ValueError("grant_type: refresh_token or client_credentials")
+        with self.app.state.lock:
+            self.app.state.apps[client_id].unauthorized_grants.add(grant_type)
+
     def rotate_client_secret(
         self, client_id: str, new_secret: str, overlap_seconds: float = ROTATION_OVERLAP_SECONDS
     ) -> None:

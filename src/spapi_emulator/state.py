@@ -49,6 +49,9 @@ class RegisteredApp:
     client_id: str
     secrets: list[ClientSecret] = field(repr=False)
     application_id: str
+    # Grant types LWA refuses for this application with unauthorized_client (an app without the role, e.g.
+    # for grantless notifications calls).
+    unauthorized_grants: set[str] = field(default_factory=set)
 
     @property
     def client_secret(self) -> str:

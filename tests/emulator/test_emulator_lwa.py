@@ -209,3 +209,22 @@ def test_expiring_needs_a_known_secret_and_a_side(spapi_emulator: SpApiEmulator)
         spapi_emulator.expire_client_secret(CLIENT_ID, "CANARY-never-issued")
     with pytest.raises(ValueError, match="signals"):
         spapi_emulator.expire_client_secret(CLIENT_ID, CLIENT_SECRET, signals=("s3",))
+
+
+@pytest.mark.parametrize(
+    "grant", [GRANTLESS_GRANT, SELLER_GRANT], ids=["client_credentials", "refresh_token"]
+)
+def test_an_application_denied_a_grant_gets_unauthorized_client(spapi_emulator: SpApiEmulator, grant):
+    # jlevers/selling-partner-api#31, jrl84/amazon-sp-api#34: LWA's answer when the application may not use
+    # the grant; its credentials are fine.
+    spapi_emulator.deny_grant(CLIENT_ID, grant["grant_type"])
+
+    response = lwa_token(spapi_emulator, **grant)
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "error_description": "Not authorized for requested operation",
+        "error": "unauthorized_client",
+    }
+    other = SELLER_GRANT if grant is GRANTLESS_GRANT else GRANTLESS_GRANT
+    assert lwa_token(spapi_emulator, **other).status_code == 200

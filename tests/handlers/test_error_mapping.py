@@ -14,6 +14,7 @@ from spapi.errors import (
     LwaError,
     LwaInvalidClientError,
     LwaInvalidGrantError,
+    LwaUnauthorizedClientError,
     LwaUnavailableError,
     SpApiClientError,
     SpApiServerError,
@@ -39,6 +40,16 @@ from spapi.errors import (
             "SpApiUnauthorized",
         ),
         (SpApiClientError(403, "Unauthorized", "denied"), 403, "SpApiUnauthorized"),
+        (
+            SpApiClientError(403, "MissingAuthenticationToken", "Access to requested resource is denied."),
+            500,
+            "SpApiMissingAuthenticationToken",
+        ),
+        (
+            LwaUnauthorizedClientError("Not authorized for requested operation", "unauthorized_client", 400),
+            403,
+            "ApplicationNotAuthorized",
+        ),
         (SpApiClientError(404, "NotFound", "no such report"), 404, "SpApiNotFound"),
         (SpApiClientError(415, "InvalidInput", "media type"), 400, "SpApiInvalidInput"),
         (SpApiServerError(503, "ServiceUnavailable", "try later"), 502, "SpApiUnavailable"),
@@ -92,3 +103,24 @@ def test_a_secret_echoed_by_spapi_is_redacted_from_the_answer():
     assert_no_secrets(response["body"])
     direct = error_response(ApiError(400, "X", f"echo {REFRESH_TOKEN}"))
     assert_no_secrets(direct["body"])
+
+
+def test_a_403_without_details_names_the_usual_causes():
+    # SP-API's 403s often carry "details": "" (selling-partner-api-models#826, #1433).
+    message = api_error_for(
+        SpApiClientError(403, "Unauthorized", "Access to requested resource is denied.", "")
+    ).message
+    assert message.startswith("SP-API answered 403 Unauthorized: Access to requested resource is denied.")
+    assert "has not authorised the application for the role" in message
+    explained = api_error_for(
+        SpApiClientError(
+            403, "Unauthorized", "Access to requested resource is denied.", "Destination has subscriptions"
+        )
+    ).message
+    assert "role" not in explained
+
+
+def test_unauthorized_client_says_the_application_lacks_the_role():
+    error = api_error_for(LwaUnauthorizedClientError("LWA refused", "unauthorized_client", 400))
+    assert "not authorized for requested operation" in error.message.lower()
+    assert "role" in error.message and "retrying will not help" in error.message

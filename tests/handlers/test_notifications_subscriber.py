@@ -103,6 +103,21 @@ def test_a_seller_is_subscribed_in_each_region_at_that_regions_own_destination(
     )
 
 
+def test_an_application_lwa_will_not_give_a_grantless_token_is_a_403_saying_so(
+    subscriber, spapi_emulator, lambda_context, capsys
+):
+    from canaries import CLIENT_ID
+
+    spapi_emulator.deny_grant(CLIENT_ID, "client_credentials")  # LWA: 400 unauthorized_client
+    response = _post(subscriber, {"SellerId": SELLER_ID, "RegionCode": "NA"}, lambda_context)
+    assert response["statusCode"] == 403, response["body"]
+    error = api_events.answer_body(response)["error"]
+    assert error["code"] == "ApplicationNotAuthorized"
+    assert "role" in error["message"]
+    assert spapi_emulator.lwa_exchanges == {"client_credentials": 1}  # no re-read, no retry
+    assert_no_secrets(response["body"] + capsys.readouterr().out)
+
+
 def test_throttled_subscription_is_a_429_with_retry_after(subscriber, spapi_emulator, lambda_context):
     spapi_emulator.inject("createDestination", 429, times=None)
     response = _post(subscriber, {"SellerId": SELLER_ID, "RegionCode": "NA"}, lambda_context)

@@ -291,6 +291,30 @@ def test_a_token_rejected_twice_is_reported_not_looped(http, lwa, spapi_emulator
     assert len(spapi_exchanges(spapi_emulator, "createReport")) == 1
 
 
+def test_a_403_without_a_reason_is_reported_at_once_without_a_token_refresh(
+    http, lwa, spapi_emulator
+) -> None:
+    # SP-API's 403s often carry "details": "" (selling-partner-api-models#1433 for the wrong kind of token):
+    # nothing says the token expired, so refreshing it would only cost an LWA call and a second refusal.
+    with pytest.raises(SpApiClientError) as raised:
+        http.request(
+            "getReport",
+            "GET",
+            "/reports/2021-06-30/reports/1",
+            access_token=lwa.grantless_token_provider(),  # a grantless token on a seller operation
+        )
+    assert (raised.value.status, raised.value.code, raised.value.details) == (403, "Unauthorized", "")
+    assert len(spapi_exchanges(spapi_emulator, "getReport")) == 1
+    assert spapi_emulator.lwa_exchanges == {"client_credentials": 1}
+
+
+def test_an_empty_access_token_is_never_sent(http, spapi_emulator) -> None:
+    # SP-API would answer 403 MissingAuthenticationToken (selling-partner-api-docs#51): the fault is ours.
+    with pytest.raises(ValueError, match="no access token to send with getReport"):
+        http.request("getReport", "GET", "/reports/2021-06-30/reports/1", access_token=lambda: "")
+    assert spapi_emulator.exchanges == []
+
+
 def test_lwa_down_surfaces_as_unavailable_without_calling_sp_api(http, lwa, spapi_emulator) -> None:
     spapi_emulator.lwa_down(503)
     with pytest.raises(LwaUnavailableError):
