@@ -298,6 +298,11 @@ class SpApiEmulator:
     def plain_labelled_gzip(self, times: int | None = 1) -> None:
         self.app.faults.document_fault("plain_labelled_gzip", times)
 
+    def cut_download(self, after_bytes: int, times: int | None = 1) -> None:
+        """The next `times` document downloads promise their whole body (Content-Length) but send only
+        `after_bytes` of it before the connection drops: an interrupted download, to be resumed with Range."""
+        self.app.faults.cut_download(after_bytes, times)
+
     def expire_urls_immediately(self, times: int | None = 1) -> None:
         self.app.faults.document_fault("expire_urls_immediately", times)
 
