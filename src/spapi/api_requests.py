@@ -26,6 +26,7 @@ from spapi.errors import (
     LwaInvalidGrantError,
     LwaUnauthorizedClientError,
     LwaUnavailableError,
+    ReportRequestRefusedError,
     SpApiClientError,
     SpApiServerError,
     SpApiThrottledError,
@@ -327,6 +328,16 @@ def api_error_for(exc: BaseException) -> ApiError:
             "Throttled",
             f"SP-API throttled the request ({exc.code}); retry after {math.ceil(retry_after)} seconds",
             headers={"Retry-After": str(max(1, math.ceil(retry_after)))},
+        )
+    if isinstance(exc, ReportRequestRefusedError):
+        # SP-API's reason often names neither the marketplace nor the report type (models#1021, #1265): we do.
+        return ApiError(
+            400,
+            "ReportRequestRefused",
+            redact(
+                f"SP-API refused report type {exc.report_type} for marketplace(s) "
+                f"{', '.join(exc.marketplace_ids)}: {_spapi_message(exc)}"
+            ),
         )
     if isinstance(exc, SpApiClientError) and exc.code == "MissingAuthenticationToken":
         # SP-API got no x-amz-access-token (selling-partner-api-docs#51): our fault, not the caller's.

@@ -161,6 +161,8 @@ class EmulatorApp:
         self.notification_errors: list[str] = []
         self.notification_sink: Callable[[str, str], None] = self._store_notification
         self._report_types: dict[str, _ReportTypeBehaviour] = {}
+        # createReport's refusals by report type (reports_api.REFUSED_REPORT_TYPES, plus refuse_report_type).
+        self.refused_report_types: dict[str, str] = dict(reports_api.REFUSED_REPORT_TYPES)
         self._report_documents: dict[str, bytes] = {}
         self._active_reports: set[str] = set()
 

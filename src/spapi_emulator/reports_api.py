@@ -12,12 +12,33 @@ from typing import Any
 from spapi.regions import MARKETPLACE_IDS
 
 from . import state as st
-from .calls import Handler, OperationCall, invalid, not_found
+from .calls import ApiError, Handler, OperationCall, invalid, not_found
 
 # The marketplaces SP-API serves: the client library's one list, taken from Amazon's "Marketplace IDs" page
 # (developer-docs.amazon.com/sp-api/docs/marketplace-ids). createReport refuses others, as SP-API does.
 KNOWN_MARKETPLACES = MARKETPLACE_IDS
 RETENTION = timedelta(days=90)
+
+# createReport refuses a seller's report for marketplaces it does not sell in: 400 "Report rejected for this
+# client. your report could not be applied to any marketplaces" (selling-partner-api-models#1021). Amazon's
+# wording speaks of "any" marketplace; when only some requested marketplaces are the seller's, what SP-API
+# does is unconfirmed - the emulator refuses then too (the stricter reading), with the same answer.
+NOT_PARTICIPATING = "Report rejected for this client. your report could not be applied to any marketplaces"
+
+# Report types createReport refuses, with SP-API's message. Amazon-generated settlement reports cannot be
+# requested, only found with getReports (selling-partner-api-docs#1633); for
+# GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE_V2 createReport answered 400 InvalidInput "Request for report type
+# 1118 is not allowed at this time", "details": "" (selling-partner-api-models#1265). SP-API names the type by
+# an internal number; the numbers of the other two are not known, so their messages name the type.
+REFUSED_REPORT_TYPES = {
+    "GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE_V2": "Request for report type 1118 is not allowed at this time",
+    "GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE": (
+        "Request for report type GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE is not allowed at this time"
+    ),
+    "GET_V2_SETTLEMENT_REPORT_DATA_XML": (
+        "Request for report type GET_V2_SETTLEMENT_REPORT_DATA_XML is not allowed at this time"
+    ),
+}
 
 
 def create_report(call: OperationCall) -> tuple[int, Any]:
@@ -26,6 +47,12 @@ def create_report(call: OperationCall) -> tuple[int, Any]:
     if unknown:
         raise invalid(f"marketplaceIds: unknown marketplace {unknown[0]}")
     app = call.app
+    refusal = app.refused_report_types.get(body["reportType"])
+    if refusal is not None:
+        raise ApiError(400, "InvalidInput", refusal, "")
+    seller_id = call.grant.seller_id or ""
+    if not all(app.state.participates(seller_id, marketplace) for marketplace in body["marketplaceIds"]):
+        raise ApiError(400, "InvalidInput", NOT_PARTICIPATING, "")
     report = st.Report(
         report_id=app.state.next_report_id(),
         seller_id=call.grant.seller_id or "",

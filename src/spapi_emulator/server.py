@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
@@ -154,8 +154,17 @@ class SpApiEmulator:
         """Register an LWA application; returns its SP-API application id (amzn1.sellerapps.app.…)."""
         return self.app.state.register_app(client_id, client_secret, application_id).application_id
 
-    def register_seller(self, refresh_token: str, seller_id: str, client_id: str | None = None) -> None:
-        self.app.state.register_seller(refresh_token, seller_id, client_id)
+    def register_seller(
+        self,
+        refresh_token: str,
+        seller_id: str,
+        client_id: str | None = None,
+        marketplaces: Iterable[str] | None = None,
+    ) -> None:
+        """A seller who authorised `client_id` (None: any application). `marketplaces`: the marketplaces the
+        seller sells in (createReport refuses others with SP-API's 400); None, the default, is every
+        marketplace SP-API serves, so a test only narrows it when participation is what it is about."""
+        self.app.state.register_seller(refresh_token, seller_id, client_id, marketplaces)
 
     def revoke(self, refresh_token: str) -> None:
         self.app.state.revoke(refresh_token)
@@ -272,6 +281,13 @@ class SpApiEmulator:
         self, report_type: str, *, outcome: str = "DONE", document: bytes | None = None
     ) -> None:
         self.app.configure_report_type(report_type, outcome=outcome, document=document)
+
+    def refuse_report_type(self, report_type: str, message: str | None = None) -> None:
+        """createReport answers 400 InvalidInput for `report_type` (settlement types are refused already)."""
+        with self.app.state.lock:
+            self.app.refused_report_types[report_type] = (
+                message or f"Request for report type {report_type} is not allowed at this time"
+            )
 
     def set_report_document(self, report_id: str, content: bytes) -> None:
         self.app.set_report_document(report_id, content)

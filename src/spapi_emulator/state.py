@@ -10,6 +10,7 @@ import itertools
 import secrets
 import threading
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -196,6 +197,8 @@ class EmulatorState:
         self.lock = threading.RLock()
         self.apps: dict[str, RegisteredApp] = {}
         self.sellers: dict[str, RegisteredSeller] = {}  # keyed by refresh token
+        # The marketplaces each seller sells in (by seller id); absent: every marketplace SP-API serves.
+        self.participation: dict[str, frozenset[str]] = {}
         self.access_tokens: dict[str, AccessGrant] = {}
         self.reports: dict[str, Report] = {}
         self.documents: dict[str, ReportDocument] = {}
@@ -247,9 +250,22 @@ class EmulatorState:
         except KeyError:
             raise KeyError(f"unknown application {client_id}") from None
 
-    def register_seller(self, refresh_token: str, seller_id: str, client_id: str | None = None) -> None:
+    def register_seller(
+        self,
+        refresh_token: str,
+        seller_id: str,
+        client_id: str | None = None,
+        marketplaces: Iterable[str] | None = None,
+    ) -> None:
         with self.lock:
             self.sellers[refresh_token] = RegisteredSeller(seller_id=seller_id, client_id=client_id)
+            if marketplaces is not None:
+                self.participation[seller_id] = frozenset(marketplaces)
+
+    def participates(self, seller_id: str, marketplace_id: str) -> bool:
+        with self.lock:
+            marketplaces = self.participation.get(seller_id)
+        return marketplaces is None or marketplace_id in marketplaces
 
     def revoke(self, refresh_token: str) -> None:
         """The seller withdrew the authorisation: the refresh token and its access tokens stop working."""

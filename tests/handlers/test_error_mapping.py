@@ -16,6 +16,7 @@ from spapi.errors import (
     LwaInvalidGrantError,
     LwaUnauthorizedClientError,
     LwaUnavailableError,
+    ReportRequestRefusedError,
     SpApiClientError,
     SpApiServerError,
     SpApiThrottledError,
@@ -34,6 +35,13 @@ from spapi.errors import (
             "Throttled",
         ),
         (SpApiClientError(400, "InvalidInput", "bad reportType"), 400, "SpApiInvalidInput"),
+        (
+            ReportRequestRefusedError(
+                400, "InvalidInput", "not allowed", report_type="GET_X", marketplace_ids=("ATVPDKIKX0DER",)
+            ),
+            400,
+            "ReportRequestRefused",
+        ),
         (
             SpApiClientError(401, "Unauthorized", "Access to requested resource is denied."),
             403,

@@ -225,8 +225,38 @@ def test_spapi_client_errors_keep_their_meaning_and_message(
     response = _post(report_creator, VALID, lambda_context)
     assert response["statusCode"] == api_status
     message = api_events.answer_body(response)["error"]["message"]
-    assert message.startswith(f"SP-API answered {spapi_status}")
+    if spapi_status == 400:  # a refused report also names what was asked for
+        assert message.startswith(
+            "SP-API refused report type GET_MERCHANT_LISTINGS_ALL_DATA for marketplace(s)"
+        )
+    assert f"SP-API answered {spapi_status}" in message
     assert "Traceback" not in response["body"]
+
+
+def test_a_marketplace_the_seller_does_not_sell_in_is_a_400_naming_it(
+    report_creator, resources, spapi_emulator, lambda_context
+):
+    from canaries import REFRESH_TOKEN
+
+    # The seller sells in the UK only; SP-API's refusal names no marketplace (models#1021).
+    spapi_emulator.register_seller(REFRESH_TOKEN, SELLER_ID, marketplaces=["A1F83G8C2ARO7P"])
+    response = _post(report_creator, {**VALID, "MarketplaceIds": ["A1PA6795UKMFR9"]}, lambda_context)
+    assert response["statusCode"] == 400, response["body"]
+    error = api_events.answer_body(response)["error"]
+    assert error["code"] == "ReportRequestRefused"
+    assert "A1PA6795UKMFR9" in error["message"] and "GET_MERCHANT_LISTINGS_ALL_DATA" in error["message"]
+    assert "could not be applied to any marketplaces" in error["message"]
+    assert boto3.client("dynamodb").scan(TableName=resources.reports_table)["Count"] == 0
+
+
+def test_a_report_type_sp_api_refuses_is_a_400_naming_it(report_creator, spapi_emulator, lambda_context):
+    body = {**VALID, "ReportType": "GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE_V2"}
+    response = _post(report_creator, body, lambda_context)
+    assert response["statusCode"] == 400, response["body"]
+    error = api_events.answer_body(response)["error"]
+    assert error["code"] == "ReportRequestRefused"
+    # SP-API says "report type 1118" (selling-partner-api-models#1265); the caller reads the name it sent.
+    assert "GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE_V2" in error["message"] and "1118" in error["message"]
 
 
 def test_spapi_server_errors_after_retries_are_a_502(report_creator, spapi_emulator, lambda_context):
