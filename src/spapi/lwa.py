@@ -120,10 +120,8 @@ class LwaClient:
         token you provided has expired.", selling-partner-api-models#4489): re-read the app credentials and
         forget every cached access token, all issued with that secret. False when the credentials cannot be
         re-read (fixed `AppCredentials`), so retrying would change nothing."""
-        forget = getattr(self._credentials, "invalidate", None)
-        if forget is None:
+        if not self._forget_credentials():
             return False
-        forget()
         with self._locks_guard:
             self._cache.clear()
         logger.warning("SP-API says the LWA client secret expired; re-reading the app credentials")
@@ -187,6 +185,15 @@ class LwaClient:
         with self._locks_guard:
             self._cache[key] = _CachedToken(token, refresh_at)
 
+    def _forget_credentials(self) -> bool:
+        """Make the next `_credentials_now()` re-read the app credentials; False when they cannot be re-read
+        (fixed `AppCredentials`)."""
+        forget = getattr(self._credentials, "invalidate", None)
+        if forget is None:
+            return False
+        forget()
+        return True
+
     def _credentials_now(self) -> AppCredentials:
         provider = self._credentials
         return provider if isinstance(provider, AppCredentials) else provider()
@@ -198,10 +205,8 @@ class LwaClient:
         except LwaInvalidClientError as rejected:
             # The client secret may have been rotated since we cached it (the old one stops working seven
             # days after a rotation, developer-docs "rotating-your-apps-lwa-credentials"): re-read it once.
-            forget = getattr(self._credentials, "invalidate", None)
-            if forget is None:
+            if not self._forget_credentials():
                 raise _credentials_rejected(rejected, reread=False) from None
-            forget()
             current = self._credentials_now()
             if current == refused:
                 raise _credentials_rejected(rejected, reread=True) from None
