@@ -13,8 +13,8 @@ throttled, unauthorized, or unauthenticated request" (selling-partner-api-docs, 
 usage-plans-rate-limits/Usage-Plans-and-Rate-Limits.md). A 429 carries `x-amzn-ErrorType:
 TooManyRequestsException` instead, as a real one did (selling-partner-api-models#746). The emulator checks
 its own responses against the model too (a violation becomes a 500 so tests notice).
-Order of checks: route, `user-agent`, access token, rate limit, injected faults, Content-Type (415 unless
-JSON), contract, operation.
+Order of checks: an access token at all, route, `user-agent`, the access token's validity, rate limit,
+injected faults, Content-Type (415 unless JSON), contract, operation.
 
 Authorisation, as SP-API answers it (the models declare 403 for every operation but 401 only for Reports):
 - no `x-amz-access-token` at all answers 403 `MissingAuthenticationToken` "Access to requested resource is
@@ -459,9 +459,7 @@ class EmulatorApp:
         return handler(call)
 
     def _authorise(self, request: Request, op_id: str) -> st.AccessGrant:
-        token = request.headers.get("x-amz-access-token")
-        if not token:
-            raise missing_token()
+        token = request.headers.get("x-amz-access-token", "")  # present: _handle_spapi checked
         with self.state.lock:
             grant = self.state.access_tokens.get(token)
         if grant is None:
