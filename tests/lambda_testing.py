@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import sys
+import time
 import uuid
 from types import ModuleType, SimpleNamespace
 
@@ -30,3 +31,28 @@ def lambda_context(function_name: str = "sp-reports-test") -> SimpleNamespace:
         aws_request_id=str(uuid.uuid4()),
         get_remaining_time_in_millis=lambda: 30_000,
     )
+
+
+class VirtualClock:
+    """time.monotonic plus every second slept so far."""
+
+    def __init__(self) -> None:
+        self.slept = 0.0
+
+    def __call__(self) -> float:
+        return time.monotonic() + self.slept
+
+    def sleep(self, seconds: float) -> None:
+        self.slept += max(0.0, seconds)
+
+
+def sleep_on_virtual_time(http) -> VirtualClock:
+    """Let an `SpApiHttpClient`'s backoff sleeps and client-side rate-limit waits pass on a virtual clock:
+    it behaves as with real time (its token buckets refill while it "sleeps"), the test does not wait."""
+    from spapi.ratelimit import RateLimiter
+
+    clock = VirtualClock()
+    http.clock = clock
+    http.sleep = clock.sleep
+    http.rate_limiter = RateLimiter(clock=clock)
+    return clock

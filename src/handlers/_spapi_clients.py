@@ -6,7 +6,8 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from spapi.credentials import SecretsManagerAppCredentials
+from handlers import _config
+from spapi.credentials import DEFAULT_MAX_AGE_SECONDS, SecretsManagerAppCredentials
 from spapi.http import SpApiHttpClient
 from spapi.lwa import LwaClient
 from spapi.notifications import NotificationsClient
@@ -24,7 +25,13 @@ class SpApiClients:
         token_store: TokenStore | None = None,
         deadline_seconds: float = 60.0,
     ) -> None:
-        self.lwa = LwaClient(SecretsManagerAppCredentials(lwa_secret_arn, secretsmanager_client))
+        # How long a warm container trusts the app credentials it read (LWA_CREDENTIALS_CACHE_SECONDS).
+        max_age = _config.positive_int(
+            "LWA_CREDENTIALS_CACHE_SECONDS", int(DEFAULT_MAX_AGE_SECONDS), maximum=24 * 3600
+        )
+        self.lwa = LwaClient(
+            SecretsManagerAppCredentials(lwa_secret_arn, secretsmanager_client, max_age=max_age)
+        )
         self._token_store = token_store
         self._deadline = deadline_seconds
         self._http: dict[str, SpApiHttpClient] = {}

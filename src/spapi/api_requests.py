@@ -20,10 +20,13 @@ from typing import Any
 
 from spapi.errors import (
     ConfigurationError,
+    LwaClientSecretExpiredError,
     LwaError,
     LwaInvalidClientError,
     LwaInvalidGrantError,
+    LwaUnauthorizedClientError,
     LwaUnavailableError,
+    ReportRequestRefusedError,
     SpApiClientError,
     SpApiServerError,
     SpApiThrottledError,
@@ -326,9 +329,29 @@ def api_error_for(exc: BaseException) -> ApiError:
             f"SP-API throttled the request ({exc.code}); retry after {math.ceil(retry_after)} seconds",
             headers={"Retry-After": str(max(1, math.ceil(retry_after)))},
         )
+    if isinstance(exc, ReportRequestRefusedError):
+        # SP-API's reason often names neither the marketplace nor the report type (models#1021, #1265): we do.
+        return ApiError(
+            400,
+            "ReportRequestRefused",
+            redact(
+                f"SP-API refused report type {exc.report_type} for marketplace(s) "
+                f"{', '.join(exc.marketplace_ids)}: {_spapi_message(exc)}"
+            ),
+        )
+    if isinstance(exc, SpApiClientError) and exc.code == "MissingAuthenticationToken":
+        # SP-API got no x-amz-access-token (selling-partner-api-docs#51): our fault, not the caller's.
+        return ApiError(500, "SpApiMissingAuthenticationToken", _spapi_message(exc))
     if isinstance(exc, SpApiClientError):
         status = {401: 403, 403: 403, 404: 404, 409: 409}.get(exc.status or 400, 400)
-        return ApiError(status, f"SpApi{exc.code}", _spapi_message(exc))
+        message = _spapi_message(exc)
+        if exc.status == 403 and not exc.details:
+            # SP-API's 403s often say no more (selling-partner-api-models#826, #1433): name the usual causes.
+            message += (
+                "; SP-API gave no reason: usually the seller has not authorised the application for the role "
+                "this operation needs, or the application's registration lacks that role"
+            )
+        return ApiError(status, f"SpApi{exc.code}", message)
     if isinstance(exc, SpApiServerError):
         return ApiError(502, "SpApiUnavailable", _spapi_message(exc))
     if isinstance(exc, SpApiTimeoutError):
@@ -340,9 +363,30 @@ def api_error_for(exc: BaseException) -> ApiError:
             "Login with Amazon refused the seller's stored refresh token (revoked or expired); "
             "the seller must authorise the application again and POST /tokens",
         )
+    if isinstance(exc, LwaClientSecretExpiredError):
+        return ApiError(
+            500,
+            "ApplicationCredentialsExpired",
+            "SP-API says the application's LWA client secret has expired; the operator must store the "
+            "application's current client secret in the app credentials secret",
+        )
     if isinstance(exc, LwaInvalidClientError):
         return ApiError(
-            500, "ApplicationCredentialsRejected", "Login with Amazon rejected the app's credentials"
+            500,
+            "ApplicationCredentialsRejected",
+            "Login with Amazon rejected the application's client id and secret; the operator must store the "
+            "application's current LWA credentials in the app credentials secret",
+        )
+    if isinstance(exc, LwaUnauthorizedClientError):
+        # 403, not 500 or 502: nothing is broken and retrying cannot help (our own client retries 5xx); the
+        # application is refused this operation until its registration gives it the role, as a seller's
+        # withdrawn authorisation is (403 SellerAuthorizationRevoked).
+        return ApiError(
+            403,
+            "ApplicationNotAuthorized",
+            "Login with Amazon refused the SP-API application this operation (unauthorized_client: Not "
+            "authorized for requested operation); the application needs the role this call requires "
+            "(e.g. Notifications for subscriptions) in its registration; retrying will not help",
         )
     if isinstance(exc, LwaUnavailableError):
         return ApiError(502, "LwaUnavailable", "Login with Amazon is unavailable; try again later")

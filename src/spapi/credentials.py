@@ -1,13 +1,19 @@
 """The application's LWA credentials (client id + secret), read from a Secrets Manager JSON secret.
 
-The secret is read once per process (Lambda container) and cached; the client secret never appears in a repr,
-a log line or an error message.
+The secret is cached per process (Lambda container) for `max_age` seconds, one hour by default (the AWS
+Secrets Manager caching client's default `secret_refresh_interval`), so a warm container picks up a rotated
+client secret well inside the seven days LWA keeps accepting the old one (developer-docs
+"rotating-your-apps-lwa-credentials"). `invalidate()` forces a re-read sooner, when LWA or SP-API says the
+secret is no longer good. The client secret never appears in a repr, a log line or an error message.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,6 +23,10 @@ from spapi.errors import ConfigurationError
 # (AppClientId/AppClientSecret) and the LWA-style names, so an existing secret can be reused as it is.
 _CLIENT_ID_KEYS = ("client_id", "AppClientId", "lwa_app_id", "LWA_CLIENT_ID")
 _CLIENT_SECRET_KEYS = ("client_secret", "AppClientSecret", "lwa_client_secret", "LWA_CLIENT_SECRET")
+DEFAULT_MAX_AGE_SECONDS = 3600.0
+STALE_RETRY_SECONDS = 60.0
+
+logger = logging.getLogger("spapi.credentials")
 
 
 @dataclass(frozen=True)
@@ -45,11 +55,23 @@ def _first_present(document: dict[str, Any], keys: tuple[str, ...]) -> Any:
 class SecretsManagerAppCredentials:
     """Credentials provider: call it for `AppCredentials` from a JSON secret {client_id, client_secret}."""
 
-    def __init__(self, secret_id: str, client: Any) -> None:
+    def __init__(
+        self,
+        secret_id: str,
+        client: Any,
+        *,
+        max_age: float = DEFAULT_MAX_AGE_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if not max_age > 0:
+            raise ValueError("max_age: the credentials cache lifetime must be a positive number of seconds")
         self._secret_id = secret_id
         self._client = client
+        self._max_age = float(max_age)
+        self._clock = clock
         self._lock = threading.Lock()
         self._cached: AppCredentials | None = None
+        self._read_at = 0.0
 
     def __repr__(self) -> str:
         return f"SecretsManagerAppCredentials(secret_id={self._secret_id!r})"
@@ -64,12 +86,29 @@ class SecretsManagerAppCredentials:
 
     def get(self) -> AppCredentials:
         cached = self._cached
-        if cached is not None:
+        if cached is not None and self._fresh():
             return cached
         with self._lock:
-            if self._cached is None:
-                self._cached = self._load()
-            return self._cached
+            if self._cached is not None and self._fresh():
+                return self._cached
+            try:
+                loaded = self._load()
+            except ConfigurationError:
+                if self._cached is None:
+                    raise
+                # The scheduled re-read failed (Secrets Manager unreachable...): the credentials we hold were
+                # good an hour ago and stay good for days after a rotation, so keep them and try again soon.
+                logger.warning(
+                    "re-reading the app credentials failed; keeping the cached ones",
+                    extra={"secret_id": self._secret_id},
+                )
+                self._read_at = self._clock() - self._max_age + min(self._max_age, STALE_RETRY_SECONDS)
+                return self._cached
+            self._cached, self._read_at = loaded, self._clock()
+            return loaded
+
+    def _fresh(self) -> bool:
+        return self._clock() - self._read_at < self._max_age
 
     def _load(self) -> AppCredentials:
         try:

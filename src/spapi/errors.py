@@ -80,6 +80,63 @@ class SpApiClientError(SpApiError):
     """SP-API answered 4xx (other than a 429 that outlasted our retries). Retrying will not help."""
 
 
+class ReportRequestRefusedError(SpApiClientError):
+    """createReport answered 400: SP-API will not make this report (a marketplace the seller does not sell in,
+    a report type it refuses...). Its own message often names neither - "your report could not be applied to
+    any marketplaces" (selling-partner-api-models#1021), "Request for report type 1118 is not allowed"
+    (#1265) - so the error also carries the report type and marketplaces that were asked for."""
+
+    def __init__(
+        self,
+        status: int | None,
+        code: str,
+        message: str,
+        details: str | None = None,
+        request_id: str | None = None,
+        operation: str | None = None,
+        *,
+        report_type: str = "",
+        marketplace_ids: tuple[str, ...] = (),
+    ) -> None:
+        self.report_type = report_type
+        self.marketplace_ids = tuple(marketplace_ids)
+        super().__init__(status, code, message, details, request_id, operation)
+
+    def _describe(self) -> str:
+        return (
+            f"{super()._describe()} (report type {self.report_type}, marketplace(s) "
+            f"{', '.join(self.marketplace_ids)})"
+        )
+
+    def __reduce__(self):
+        return (
+            _rebuild_refused,
+            (
+                self.status,
+                self.code,
+                self.message,
+                self.details,
+                self.request_id,
+                self.operation,
+                self.report_type,
+                self.marketplace_ids,
+            ),
+        )
+
+
+def _rebuild_refused(status, code, message, details, request_id, operation, report_type, marketplace_ids):
+    return ReportRequestRefusedError(
+        status,
+        code,
+        message,
+        details,
+        request_id,
+        operation,
+        report_type=report_type,
+        marketplace_ids=marketplace_ids,
+    )
+
+
 class SpApiThrottledError(SpApiError):
     """SP-API kept answering 429 (or our own rate limiter could not grant a request in time)."""
 
@@ -163,7 +220,20 @@ class LwaInvalidGrantError(LwaError):
 
 
 class LwaInvalidClientError(LwaError):
-    """The application's LWA credentials were rejected (`invalid_client` / `unauthorized_client`)."""
+    """The application's LWA credentials were rejected (`invalid_client`)."""
+
+
+class LwaUnauthorizedClientError(LwaError):
+    """LWA authenticated the application but will not give it this grant: 400 `unauthorized_client` "Not
+    authorized for requested operation" (jlevers/selling-partner-api#31). The credentials are fine; the
+    application lacks the role or permission (e.g. for grantless notifications calls). Re-reading the
+    secret or retrying changes nothing."""
+
+
+class LwaClientSecretExpiredError(LwaInvalidClientError):
+    """SP-API refused our access tokens because the client secret they were issued with expired (403 "The LWA
+    secret token you provided has expired.", selling-partner-api-models#4489), also after the credentials were
+    re-read: the secret in the app credentials must be replaced with the application's current one."""
 
 
 class LwaUnavailableError(LwaError):

@@ -2,9 +2,13 @@
 
 Retries: 429, 500, 502, 503, 504, connection errors and timeouts are retried with exponential backoff and
 full jitter, bounded by `max_attempts` and by a total `deadline` (a retry whose sleep would overrun the
-deadline is not attempted). Every method is retried, POST included: a createReport that SP-API did process
-despite a timeout only yields a second report, which the pipeline ignores (its notification's reportId
-matches no record).
+deadline is not attempted). A 429 carries no `x-amzn-RateLimit-Limit` (selling-partner-api-docs
+Usage-Plans-and-Rate-Limits.md: it "should never be expected in the response to a throttled ... request"),
+so its retry waits at least until the operation's bucket - drained by the 429 - holds a token again, at the
+rate the last successful answer reported or the documented usage plan.
+
+Every method is retried, POST included: a createReport that SP-API did process despite a timeout only yields
+a second report, which the pipeline ignores (its notification's reportId matches no record).
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from typing import Any, Protocol, runtime_checkable
 import requests
 
 from spapi.errors import (
+    LwaClientSecretExpiredError,
     SpApiClientError,
     SpApiError,
     SpApiServerError,
@@ -94,6 +99,14 @@ def _parse_errors(body: Any) -> tuple[str, str, str | None]:
     return "Unknown", "", None
 
 
+def _is_expired_client_secret(status: int, message: str, details: str | None) -> bool:
+    # 403 Unauthorized, details "The LWA secret token you provided has expired." (selling-partner-api-models
+    # #4489): the access token is fine, the client secret it was issued with is not. A fresh access token
+    # from the same secret would be refused again; the app credentials have to be re-read.
+    text = f"{message} {details or ''}".lower()
+    return status == 403 and "lwa secret" in text and "expired" in text
+
+
 def _is_expired_token(status: int, message: str, details: str | None) -> bool:
     # SP-API answers an expired/invalid access token with 403 "Unauthorized" whose details say it expired
     # (older answers used 401); a 403 for a missing role must not trigger a token refresh.
@@ -158,11 +171,15 @@ class SpApiHttpClient:
         partition = str(getattr(access_token, "rate_limit_partition", ""))
         give_up_at = self.clock() + self.deadline
         refreshed_token = False
+        reread_secret = False
         attempt = 0
         while True:
             attempt += 1
             self._wait_for_rate_limit(operation, partition, give_up_at)
             token = access_token() if callable(access_token) else access_token
+            if not isinstance(token, str) or not token:
+                # SP-API would answer 403 MissingAuthenticationToken; the fault is ours, say so here.
+                raise ValueError(f"access_token: no access token to send with {operation}")
             headers = {
                 "x-amz-access-token": token,
                 "user-agent": self.user_agent,
@@ -210,6 +227,21 @@ class SpApiHttpClient:
                 code, message, details = _parse_errors(None if body is _INVALID_JSON else body)
                 if not message:
                     message = response.reason or f"HTTP {status}"
+                if _is_expired_client_secret(status, message, details):
+                    renew = getattr(access_token, "client_secret_expired", None)
+                    if not reread_secret and renew is not None and renew():
+                        # Re-read the app credentials and get a token from them; then try once more.
+                        reread_secret = True
+                        attempt -= 1
+                        continue
+                    raise LwaClientSecretExpiredError(
+                        f"SP-API refused {operation}: {details or message}"
+                        f"{' (also after re-reading the app credentials)' if reread_secret else ''}"
+                        f"{f' [x-amzn-RequestId {request_id}]' if request_id else ''}: store the "
+                        "application's current LWA client secret in the app credentials secret (rotate it in "
+                        "Solution Provider Portal first if it has lapsed)",
+                        status=status,
+                    )
                 if (
                     not refreshed_token
                     and isinstance(access_token, AccessTokenProvider)
@@ -221,9 +253,11 @@ class SpApiHttpClient:
                     attempt -= 1
                     continue
                 failure = self._error_for(status, code, message, details, request_id, operation, partition)
+            # After a 429 SP-API's bucket is empty, and so is ours: calling before it refills earns a 429.
+            refill = self.rate_limiter.throttled(operation, partition) if failure.status == 429 else 0.0
             if not self._retryable(failure) or attempt >= self.max_attempts:
                 raise failure
-            delay = self.backoff(attempt)
+            delay = max(self.backoff(attempt), refill)
             if self.clock() + delay > give_up_at:
                 raise failure
             logger.info(

@@ -18,7 +18,13 @@ from dataclasses import dataclass, field
 import requests
 
 from spapi.credentials import AppCredentials
-from spapi.errors import LwaError, LwaInvalidClientError, LwaInvalidGrantError, LwaUnavailableError
+from spapi.errors import (
+    LwaError,
+    LwaInvalidClientError,
+    LwaInvalidGrantError,
+    LwaUnauthorizedClientError,
+    LwaUnavailableError,
+)
 from spapi.http import default_session
 from spapi.regions import lwa_endpoint
 
@@ -26,7 +32,6 @@ logger = logging.getLogger("spapi.lwa")
 
 NOTIFICATIONS_SCOPE = "sellingpartnerapi::notifications"
 REFRESH_MARGIN_SECONDS = 60.0
-_INVALID_CLIENT_CODES = frozenset({"invalid_client", "unauthorized_client"})
 _TRANSIENT_CODES = frozenset({"server_error", "temporarily_unavailable"})
 
 CredentialsProvider = Callable[[], AppCredentials]
@@ -110,6 +115,18 @@ class LwaClient:
             self._store(key, token, expires_in, started)
             return token
 
+    def client_secret_expired(self) -> bool:
+        """SP-API refused our access tokens because the client secret behind them expired (403 "The LWA secret
+        token you provided has expired.", selling-partner-api-models#4489): re-read the app credentials and
+        forget every cached access token, all issued with that secret. False when the credentials cannot be
+        re-read (fixed `AppCredentials`), so retrying would change nothing."""
+        if not self._forget_credentials():
+            return False
+        with self._locks_guard:
+            self._cache.clear()
+        logger.warning("SP-API says the LWA client secret expired; re-reading the app credentials")
+        return True
+
     def invalidate(
         self, *, refresh_token: str | None = None, scope: str | None = None, access_token: str | None = None
     ) -> None:
@@ -168,21 +185,36 @@ class LwaClient:
         with self._locks_guard:
             self._cache[key] = _CachedToken(token, refresh_at)
 
+    def _forget_credentials(self) -> bool:
+        """Make the next `_credentials_now()` re-read the app credentials; False when they cannot be re-read
+        (fixed `AppCredentials`)."""
+        forget = getattr(self._credentials, "invalidate", None)
+        if forget is None:
+            return False
+        forget()
+        return True
+
     def _credentials_now(self) -> AppCredentials:
         provider = self._credentials
         return provider if isinstance(provider, AppCredentials) else provider()
 
     def _exchange(self, grant: dict[str, str]) -> tuple[str, float]:
+        refused = self._credentials_now()
         try:
-            return self._exchange_with(self._credentials_now(), grant)
-        except LwaInvalidClientError:
-            # The client secret may have been rotated since we cached it: re-read it once and try again.
-            forget = getattr(self._credentials, "invalidate", None)
-            if forget is None:
-                raise
-            forget()
-            logger.warning("LWA rejected the app credentials; re-reading them once")
-            return self._exchange_with(self._credentials_now(), grant)
+            return self._exchange_with(refused, grant)
+        except LwaInvalidClientError as rejected:
+            # The client secret may have been rotated since we cached it (the old one stops working seven
+            # days after a rotation, developer-docs "rotating-your-apps-lwa-credentials"): re-read it once.
+            if not self._forget_credentials():
+                raise _credentials_rejected(rejected, reread=False) from None
+            current = self._credentials_now()
+            if current == refused:
+                raise _credentials_rejected(rejected, reread=True) from None
+            logger.warning("LWA rejected the app credentials; trying the re-read ones once")
+            try:
+                return self._exchange_with(current, grant)
+            except LwaInvalidClientError as again:
+                raise _credentials_rejected(again, reread=True) from None
 
     def _exchange_with(self, credentials: AppCredentials, grant: dict[str, str]) -> tuple[str, float]:
         form = {**grant, "client_id": credentials.client_id, "client_secret": credentials.client_secret}
@@ -256,11 +288,25 @@ class LwaClient:
         )
         if error == "invalid_grant":
             raise LwaInvalidGrantError(message, error=error, status=status)
-        if error in _INVALID_CLIENT_CODES or (status == 401 and not error):
+        if error == "unauthorized_client":
+            # Not a credentials problem: the application may not use this grant (no re-read, no retry).
+            raise LwaUnauthorizedClientError(message, error=error, status=status)
+        if error == "invalid_client" or (status == 401 and not error):
             raise LwaInvalidClientError(message, error=error or None, status=status)
         if error in _TRANSIENT_CODES:
             raise _Retryable(LwaUnavailableError(message, error=error, status=status))
         raise LwaError(message, error=error or None, status=status)
+
+
+def _credentials_rejected(error: LwaInvalidClientError, *, reread: bool) -> LwaInvalidClientError:
+    """LWA's refusal of the app credentials, saying what the operator has to do about it."""
+    when = "also after re-reading the app credentials" if reread else "and they cannot be re-read"
+    return LwaInvalidClientError(
+        f"{error.message}, {when}: store the application's current LWA client id and client secret in the "
+        "app credentials secret (after a rotation the old client secret stops working within seven days)",
+        error=error.error,
+        status=error.status,
+    )
 
 
 class SellerTokenProvider:
@@ -281,6 +327,9 @@ class SellerTokenProvider:
     def invalidate(self, access_token: str) -> None:
         self._lwa.invalidate(refresh_token=self._refresh_token, access_token=access_token)
 
+    def client_secret_expired(self) -> bool:
+        return self._lwa.client_secret_expired()
+
 
 class GrantlessTokenProvider:
     def __init__(self, lwa: LwaClient, scope: str = NOTIFICATIONS_SCOPE) -> None:
@@ -296,3 +345,6 @@ class GrantlessTokenProvider:
 
     def invalidate(self, access_token: str) -> None:
         self._lwa.invalidate(scope=self.scope, access_token=access_token)
+
+    def client_secret_expired(self) -> bool:
+        return self._lwa.client_secret_expired()

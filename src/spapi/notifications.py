@@ -2,6 +2,10 @@
 
 Grantless operations (createDestination, getDestinations, deleteSubscriptionById) use the client-credentials
 token; createSubscription and getSubscription need the seller's token. Responses are wrapped in `payload`.
+deleteSubscriptionById is grantless by the Notifications model itself ("The `deleteSubscriptionById`
+operation is grantless.", notifications.json at selling-partner-api-models 34dc93f), which settles the 2022
+claim that it had stopped being grantless (selling-partner-api-docs#1850). A 404 from it means the
+subscription is already gone: what we wanted, so it is not an error.
 
 Conflicts are recovered, not reported: a destination for the same ARN (409 Conflict) is looked up with
 getDestinations; an existing subscription (409 StateConflict) is read with getSubscription. When that
@@ -169,12 +173,23 @@ class NotificationsClient:
         )
         return dict(_payload(response, "getSubscription"))
 
-    def delete_subscription(self, notification_type: str, subscription_id: str) -> None:
-        """deleteSubscriptionById (grantless)."""
-        self.http.request(
-            "deleteSubscriptionById",
-            "DELETE",
-            f"{BASE_PATH}/subscriptions/{_segment(notification_type, 'notificationType')}/"
-            f"{_segment(subscription_id, 'subscriptionId')}",
-            access_token=self._grantless,
-        )
+    def delete_subscription(self, notification_type: str, subscription_id: str) -> bool:
+        """deleteSubscriptionById (grantless). True when it deleted the subscription; False when SP-API
+        answered 404, the subscription being already gone (deleted by another caller, or never ours)."""
+        try:
+            self.http.request(
+                "deleteSubscriptionById",
+                "DELETE",
+                f"{BASE_PATH}/subscriptions/{_segment(notification_type, 'notificationType')}/"
+                f"{_segment(subscription_id, 'subscriptionId')}",
+                access_token=self._grantless,
+            )
+        except SpApiClientError as refused:
+            if refused.status != 404:
+                raise
+            logger.info(
+                "subscription already gone",
+                extra={"subscription_id": subscription_id, "request_id": refused.request_id},
+            )
+            return False
+        return True

@@ -1,10 +1,15 @@
 """REPORT_PROCESSING_FINISHED notifications: parse and validate them, and decide what each one starts.
 
 The checks mirror Amazon's schema (`ReportProcessingFinishedNotification.json`, draft-07) field by field, so
-the Lambda needs no schema library; a contract test proves that this parser and the schema agree. Two
-deliberate differences: `sellerId` may be null (SP-API sends null for vendor groups, although the schema
-types it as a string), and identifiers that become parts of S3 keys and execution names must be made of safe
-characters.
+the Lambda needs no schema library; a contract test proves that this parser and the schema agree. Three
+deliberate differences:
+- `sellerId` may be null (SP-API sends null for vendor groups, although the schema types it as a string);
+- `accountId` may be missing when `sellerId` is there: the schema requires it only since it was added on
+  2024-03-20 (developer-docs changelog "update-feed_processing_finished-and-report_processing_finished-
+  notifications": "a new accountId property"); messages from before carried sellerId alone
+  (selling-partner-api-models#2181 shows one), and such a report is still the seller's to process. A message
+  with neither says nobody the report belongs to: it is refused, naming the report;
+- identifiers that become parts of S3 keys and execution names must be made of safe characters.
 
 SP-API delivers the same notification several times and announces reports nobody requested through our API
 (scheduled ones). One execution per report, named after the report id, makes duplicates harmless; a duplicate
@@ -52,14 +57,15 @@ class ReportProcessingFinished:
     report_id: str
     report_type: str
     processing_status: str
-    account_id: str
+    account_id: str | None  # None only in pre-2024-03-20 messages, which always name the seller
     seller_id: str | None
     report_document_id: str | None
 
     @property
     def partner_id(self) -> str:
-        """Who the report belongs to: the seller, or for vendors (no sellerId) the account."""
-        return self.seller_id or self.account_id
+        """Who the report belongs to: the seller, or for vendors (no sellerId) the account. The parser
+        guarantees one of them."""
+        return self.seller_id or self.account_id or ""
 
 
 def parse_report_processing_finished(body: str | bytes) -> ReportProcessingFinished:
@@ -79,30 +85,39 @@ def parse_report_processing_finished(body: str | bytes) -> ReportProcessingFinis
     payload = _object(_required(root, "payload", "$"), "$.payload")
     path = "$.payload.reportProcessingFinishedNotification"
     report = _object(_required(payload, "reportProcessingFinishedNotification", "$.payload"), path)
-    for name in ("accountId", "reportId", "reportType", "processingStatus"):
+    for name in ("reportId", "reportType", "processingStatus"):
         _string(report, name, path)
     if report["processingStatus"] not in PROCESSING_STATUSES:
         raise InvalidNotificationError(
             f"{path}.processingStatus: {report['processingStatus']!r} is not one of "
             f"{', '.join(sorted(PROCESSING_STATUSES))}"
         )
+    account_id = _optional_string(report, "accountId", path)
     seller_id = _optional_string(report, "sellerId", path)
     document_id = _optional_string(report, "reportDocumentId", path)
     for name, value in (
         ("reportId", report["reportId"]),
         ("reportType", report["reportType"]),
-        ("accountId", report["accountId"]),
+        ("accountId", account_id),
         ("sellerId", seller_id),
     ):
         if value is not None and not _SAFE_IDENTIFIER.match(value):
             raise InvalidNotificationError(f"{path}.{name}: expected letters, digits, '.', '_' or '-'")
+    if account_id is None and seller_id is None:
+        # Before 2024-03-20 sellerId alone said whose report it was, since then accountId (required): with
+        # neither, nobody can be told. Refused naming the report (a safe identifier by now), so that the
+        # failure can be traced to it.
+        raise InvalidNotificationError(
+            f"{path}.accountId: is required (no sellerId either), so report {report['reportId']} cannot be "
+            "attributed to a selling partner"
+        )
     return ReportProcessingFinished(
         notification_id=metadata["notificationId"],
         event_time=root["eventTime"],
         report_id=report["reportId"],
         report_type=report["reportType"],
         processing_status=report["processingStatus"],
-        account_id=report["accountId"],
+        account_id=account_id,
         seller_id=seller_id,
         report_document_id=document_id,
     )

@@ -2,8 +2,10 @@
 
 SP-API meters each operation with a token bucket (developer-docs "usage plans and rate limits"); we mirror it
 with the documented default rate/burst and adjust the rate when SP-API tells us the real one in
-`x-amzn-RateLimit-Limit`. One `RateLimiter` lives per process; separate Lambda containers each get their own,
-which is why server-side 429s are still retried by the HTTP client.
+`x-amzn-RateLimit-Limit`. That header comes on successful (and 400/404) answers only, never on a 429
+(selling-partner-api-docs Usage-Plans-and-Rate-Limits.md): after a 429 the bucket is drained and the next
+call waits for a token at the last rate we learnt, or the documented one. One `RateLimiter` lives per
+process; separate Lambda containers each get their own, which is why server-side 429s still happen.
 """
 
 from __future__ import annotations
@@ -82,6 +84,12 @@ class TokenBucket:
                 return 0.0
             return (1.0 - self._tokens) / self._rate
 
+    def time_to_token(self) -> float:
+        """Seconds until a token is available (0.0 if one is now), without taking it."""
+        with self._lock:
+            self._refill()
+            return 0.0 if self._tokens >= 1.0 else (1.0 - self._tokens) / self._rate
+
     def set_rate(self, rate: float) -> None:
         """Adopt the rate SP-API reported (x-amzn-RateLimit-Limit); tokens earned so far are kept."""
         if rate <= 0:
@@ -138,5 +146,8 @@ class RateLimiter:
     def update_rate(self, operation: str, rate: float, partition: str = "") -> None:
         self.bucket(operation, partition).set_rate(rate)
 
-    def throttled(self, operation: str, partition: str = "") -> None:
-        self.bucket(operation, partition).drain()
+    def throttled(self, operation: str, partition: str = "") -> float:
+        """SP-API answered 429: its bucket is empty, so is ours. Returns the seconds until the next token."""
+        bucket = self.bucket(operation, partition)
+        bucket.drain()
+        return bucket.time_to_token()

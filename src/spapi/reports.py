@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
-from spapi.errors import SpApiServerError
+from spapi.errors import ReportRequestRefusedError, SpApiClientError, SpApiServerError
 from spapi.http import AccessToken, SpApiHttpClient, SpApiResponse
 
 BASE_PATH = "/reports/2021-06-30"
@@ -67,7 +67,8 @@ class ReportsClient:
         data_end_time: datetime | str | None = None,
         report_options: Mapping[str, str] | None = None,
     ) -> str:
-        """Request a report; returns its reportId (SP-API answers 202 Accepted)."""
+        """Request a report; returns its reportId (SP-API answers 202 Accepted). A 400 raises
+        ReportRequestRefusedError naming the report type and marketplaces asked for."""
         if not isinstance(report_type, str) or not report_type:
             raise ValueError("reportType: a non-empty string is required")
         if isinstance(marketplace_ids, str) or not marketplace_ids:
@@ -84,7 +85,21 @@ class ReportsClient:
             if not all(isinstance(k, str) and isinstance(v, str) for k, v in report_options.items()):
                 raise ValueError("reportOptions: keys and values must be strings")
             body["reportOptions"] = dict(report_options)
-        response = self._call("createReport", "POST", "/reports", json=body)
+        try:
+            response = self._call("createReport", "POST", "/reports", json=body)
+        except SpApiClientError as refused:
+            if refused.status != 400:
+                raise
+            raise ReportRequestRefusedError(
+                refused.status,
+                refused.code,
+                refused.message,
+                refused.details,
+                refused.request_id,
+                refused.operation,
+                report_type=report_type,
+                marketplace_ids=tuple(ids),
+            ) from None
         report_id = response.body.get("reportId") if isinstance(response.body, dict) else None
         if not isinstance(report_id, str) or not report_id:
             raise SpApiServerError(

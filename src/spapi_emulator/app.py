@@ -7,15 +7,28 @@ Routes:
 
 Every SP-API request is matched and validated against the official models (`contract.ModelContract`); an
 invalid one gets 400 `InvalidInput` with the violation, as SP-API answers. Every response carries
-`x-amzn-RequestId`, plus `x-amzn-RateLimit-Limit` where the model declares it for that status (and on 429),
-and the emulator checks its own responses against the model too (a violation becomes a 500 so tests notice).
-Order of checks: route, `user-agent`, access token, rate limit, injected faults, Content-Type (415 unless
-JSON), contract, operation.
+`x-amzn-RequestId`, plus `x-amzn-RateLimit-Limit` where the model declares it for that status (200/201/202,
+400, 404) and nowhere else: "The x-amzn-RateLimit-Limit should never be expected in the response to a
+throttled, unauthorized, or unauthenticated request" (selling-partner-api-docs, guides/en-US/
+usage-plans-rate-limits/Usage-Plans-and-Rate-Limits.md). A 429 carries `x-amzn-ErrorType:
+TooManyRequestsException` instead, as a real one did (selling-partner-api-models#746). The emulator checks
+its own responses against the model too (a violation becomes a 500 so tests notice).
+Order of checks: an access token at all, route, `user-agent`, the access token's validity, rate limit,
+injected faults, Content-Type (415 unless JSON), contract, operation.
 
-Authorisation choices (the models declare 403 for every operation but 401 only for Reports):
-- a missing, unknown, expired or revoked `x-amz-access-token` answers 403 `Unauthorized` "Access to
-  requested resource is denied." (the reason in `details`): what SP-API returns, and declared everywhere;
-- a grantless token on a seller operation, or a seller token on a grantless one, answers the same 403;
+Authorisation, as SP-API answers it (the models declare 403 for every operation but 401 only for Reports):
+- no `x-amz-access-token` at all answers 403 `MissingAuthenticationToken` "Access to requested resource is
+  denied." without details (selling-partner-api-docs#51, selling-partner-api-models#712), whatever the path;
+- a path or method that is no SP-API operation answers 403 `Unauthorized` with empty details and
+  `x-amzn-ErrorType: AccessDeniedException`, not 404: a Reports URL with a doubled segment did
+  (selling-partner-api-docs#62 / selling-partner-api-models#723), and so did `/reports/2021-06-30/{reportId}`
+  without `/reports/` (airbytehq/airbyte#75141). SP-API sits behind API Gateway, which answers a resource or
+  method that does not exist with 403 (AWS knowledge center "api-gateway-authentication-token-errors");
+- an unknown or revoked token answers 403 `Unauthorized` "The access token you provided is revoked, malformed
+  or invalid." in details (selling-partner-api-models#2333), an expired one "… has expired.";
+- a grantless token on a seller operation, or a seller token on a grantless one, answers 403 `Unauthorized`
+  with empty details, as SP-API does (selling-partner-api-models#1433: a grantless token where an LWA token
+  was needed, `"details": ""`);
 - a missing or over-long (> 500 characters) `user-agent` answers 400 `InvalidInput`.
 
 Operations in the models that the emulator does not implement answer 404 `NotFound` "… is not supported by
@@ -47,7 +60,7 @@ from werkzeug.wrappers import Request, Response
 
 from . import notifications_api, reports_api
 from . import state as st
-from .calls import FAULT_BODIES, ApiError, Handler, OperationCall, invalid, unauthorized
+from .calls import FAULT_BODIES, ApiError, Handler, OperationCall, invalid, missing_token, unauthorized
 from .contract import ContractViolation, ModelContract, OperationMatch
 from .documents import DOCUMENTS_PREFIX, DocumentHost
 from .faults import FaultSwitches
@@ -60,6 +73,9 @@ LWA_PATH = "/auth/o2/token"
 REPORT_PROCESSING_FINISHED = "REPORT_PROCESSING_FINISHED"
 NOTIFICATION_VERSION = "2020-09-04"
 
+# Exactly the operations whose descriptions in notifications.json say they are grantless ("The
+# `deleteSubscriptionById` operation is grantless."; the 2022 claim that it no longer was,
+# selling-partner-api-docs#1850, is not what the model says). A test derives this set from the model.
 GRANTLESS_OPERATIONS = frozenset(
     {
         "createDestination",
@@ -73,6 +89,15 @@ GRANTLESS_OPERATIONS = frozenset(
 )
 
 HANDLERS: dict[str, Handler] = {**reports_api.HANDLERS, **notifications_api.HANDLERS}
+
+# x-amzn-ErrorType as SP-API's gateway sends it, by (status, error code): on a 429 (selling-partner-api-models
+# #746, a captured 429 with "x-amzn-ErrorType: TooManyRequestsException" and no x-amzn-RateLimit-Limit) and on
+# a 403 Unauthorized ("X-Amzn-Errortype: AccessDeniedException" in selling-partner-api-docs#62 and
+# selling-partner-api-models#721, #1713). None is sent where no captured answer shows one.
+ERROR_TYPES = {
+    (429, "QuotaExceeded"): "TooManyRequestsException",
+    (403, "Unauthorized"): "AccessDeniedException",
+}
 
 
 @dataclass
@@ -136,6 +161,8 @@ class EmulatorApp:
         self.notification_errors: list[str] = []
         self.notification_sink: Callable[[str, str], None] = self._store_notification
         self._report_types: dict[str, _ReportTypeBehaviour] = {}
+        # createReport's refusals by report type (reports_api.REFUSED_REPORT_TYPES, plus refuse_report_type).
+        self.refused_report_types: dict[str, str] = dict(reports_api.REFUSED_REPORT_TYPES)
         self._report_documents: dict[str, bytes] = {}
         self._active_reports: set[str] = set()
 
@@ -289,6 +316,8 @@ class EmulatorApp:
                 continue
             if subscription.seller_id != report.seller_id:
                 continue
+            if report.endpoint is not None and subscription.endpoint != report.endpoint:
+                continue  # a report notifies the subscriptions of the region it was requested in
             destination = self.state.destinations.get(subscription.destination_id)
             if destination is None:
                 continue
@@ -363,11 +392,13 @@ class EmulatorApp:
 
     def _handle_spapi(self, request: Request) -> tuple[Response, str | None]:
         request_id = str(uuid.uuid4())
+        if not request.headers.get("x-amz-access-token"):
+            return self._json(403, missing_token().body(), request_id), None
         try:
             matched = self.contract.match(request.method, request.path)
-        except ContractViolation as violation:
-            status, code = (404, "NotFound") if violation.kind == "path" else (405, "MethodNotAllowed")
-            return self._json(status, ApiError(status, code, violation.message).body(), request_id), None
+        except ContractViolation:
+            # No such operation (path or method): SP-API's gateway answers 403, not 404 or 405.
+            return self._json(403, unauthorized().body(), request_id), None
         try:
             status, payload = self._dispatch(request, matched)
         except ApiError as error:
@@ -428,19 +459,19 @@ class EmulatorApp:
         return handler(call)
 
     def _authorise(self, request: Request, op_id: str) -> st.AccessGrant:
-        token = request.headers.get("x-amz-access-token")
-        if not token:
-            raise unauthorized("The request has no x-amz-access-token header.")
+        token = request.headers.get("x-amz-access-token", "")  # present: _handle_spapi checked
         with self.state.lock:
             grant = self.state.access_tokens.get(token)
         if grant is None:
             raise unauthorized("The access token you provided is revoked, malformed or invalid.")
         if grant.expires_at <= self.monotonic():
             raise unauthorized("The access token you provided has expired.")
-        if op_id in GRANTLESS_OPERATIONS and grant.kind != "grantless":
-            raise unauthorized(f"{op_id} is a grantless operation and needs a client_credentials token.")
-        if op_id not in GRANTLESS_OPERATIONS and grant.kind != "seller":
-            raise unauthorized(f"{op_id} needs a selling partner's access token.")
+        if grant.secret is not None and grant.secret.spapi_expired(self.monotonic()):
+            # What SP-API answers once the client secret the token was issued with has expired
+            # (selling-partner-api-models#4489), even while LWA may still accept that secret.
+            raise unauthorized("The LWA secret token you provided has expired.")
+        if (op_id in GRANTLESS_OPERATIONS) != (grant.kind == "grantless"):
+            raise unauthorized()  # the wrong kind of token: SP-API does not say why (models#1433)
         return grant
 
     def _json(
@@ -452,11 +483,13 @@ class EmulatorApp:
             content_type="application/json",
         )
         response.headers["x-amzn-RequestId"] = request_id
-        if matched is not None and (
-            matched.operation.declares_header(status, "x-amzn-RateLimit-Limit") or status == 429
-        ):
+        if matched is not None and matched.operation.declares_header(status, "x-amzn-RateLimit-Limit"):
             rate = self.rate_limiter.rate_of(matched.operation_id)
             response.headers["x-amzn-RateLimit-Limit"] = f"{rate:g}"
+        errors = payload.get("errors") if isinstance(payload, dict) else None
+        code = errors[0].get("code") if isinstance(errors, list) and errors else None
+        if (status, code) in ERROR_TYPES:
+            response.headers["x-amzn-ErrorType"] = ERROR_TYPES[(status, code)]
         return response
 
 

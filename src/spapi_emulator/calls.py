@@ -35,6 +35,12 @@ class OperationCall:
     body: Any
     host_url: str
 
+    @property
+    def endpoint(self) -> str:
+        """The SP-API endpoint the request came to (its Host, port included): each regional endpoint keeps
+        its own destinations and subscriptions."""
+        return self.host_url.split("://", 1)[-1].rstrip("/").lower()
+
     def csv(self, name: str) -> list[str]:
         """A query array, whether sent comma-separated (swagger's csv default) or repeated."""
         values: list[str] = []
@@ -57,13 +63,23 @@ class ApiError(Exception):
 
     def body(self) -> dict:
         error = {"code": self.code, "message": self.message}
-        if self.details:
+        if self.details is not None:
             error["details"] = self.details
         return {"errors": [error]}
 
 
-def unauthorized(details: str) -> ApiError:
+def unauthorized(details: str = "") -> ApiError:
+    """SP-API's 403. Its details are often empty, `"details": ""` (selling-partner-api-models#826, #1433,
+    #2623; selling-partner-api-docs#62 for a wrong path); some name the reason (an expired or revoked access
+    token, models#2333; an expired client secret, models#4489)."""
     return ApiError(403, "Unauthorized", "Access to requested resource is denied.", details)
+
+
+def missing_token() -> ApiError:
+    """A request without x-amz-access-token: 403 {"errors": [{"message": "Access to requested resource is
+    denied.", "code": "MissingAuthenticationToken"}]}, no details (selling-partner-api-docs#51 and
+    selling-partner-api-models#712, #736, #1227)."""
+    return ApiError(403, "MissingAuthenticationToken", "Access to requested resource is denied.")
 
 
 def not_found(what: str) -> ApiError:

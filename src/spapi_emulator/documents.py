@@ -4,12 +4,22 @@
 configured TTL (SP-API: 5 minutes) and then answers 403 with S3's `AccessDenied` "Request has expired" XML; a
 tampered URL answers 403 `SignatureDoesNotMatch`. `ce=gzip` (from getReportDocument's
 enableContentEncodingUrlHeader) adds `Content-Encoding: gzip` to GZIP documents.
+
+Range requests, as S3 GetObject serves them (SP-API's document URLs are S3 presigned URLs), per RFC 9110
+section 14 ("Range Requests"): one `bytes=first-last`, `bytes=first-` or `bytes=-suffix` range of the stored
+bytes answers 206 with `Content-Range: bytes first-last/length`; a range starting at or past the end (or an
+empty suffix) answers 416 with `Content-Range: bytes */length` (section 15.5.17) and S3's error code
+`InvalidRange` (S3's "Error responses" list; its message wording was not retrieved here); anything else
+(another unit, a malformed or a multi-range header) is ignored with a 200 of the whole body, as section 14.2
+allows - "Amazon S3 doesn't support retrieving multiple ranges of data per GET request" (S3 GetObject
+reference, Range), and what it answers then is unconfirmed. Every answer says `Accept-Ranges: bytes`.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 import time
 import uuid
@@ -21,6 +31,33 @@ if TYPE_CHECKING:
     from .app import EmulatorApp
 
 DOCUMENTS_PREFIX = "/_documents/"
+_BYTE_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+UNSATISFIABLE = "unsatisfiable"
+
+
+def byte_range(header: str | None, length: int) -> tuple[int, int] | str | None:
+    """The (first, last) bytes a Range header asks of a `length`-byte body (RFC 9110 section 14.1.2),
+    `UNSATISFIABLE`, or None when the header is absent or to be ignored."""
+    if not header:
+        return None
+    match = _BYTE_RANGE.match(header.strip().replace(" ", ""))
+    if match is None:  # another unit, several ranges, or malformed: ignored
+        return None
+    first_text, last_text = match.groups()
+    if not first_text:
+        if not last_text:
+            return None
+        suffix = int(last_text)
+        if suffix == 0 or length == 0:
+            return UNSATISFIABLE
+        return max(0, length - suffix), length - 1
+    first = int(first_text)
+    last = int(last_text) if last_text else length - 1
+    if last_text and last < first:
+        return None  # invalid range-spec: the header is ignored
+    if first >= length:
+        return UNSATISFIABLE
+    return first, min(last, length - 1)
 
 
 def s3_error(status: int, code: str, message: str) -> Response:
@@ -83,7 +120,25 @@ class DocumentHost:
             content = document.plain
         elif app.faults.take_document_fault("truncated_gzip"):
             content = content[: max(1, len(content) // 2)]
-        response = Response(content, status=200, content_type="application/octet-stream")
+        wanted = byte_range(request.headers.get("Range"), len(content))
+        if wanted == UNSATISFIABLE:
+            response = s3_error(416, "InvalidRange", "The requested range is not satisfiable")
+            response.headers["Content-Range"] = f"bytes */{len(content)}"
+            return response
+        status, body = 200, content
+        if isinstance(wanted, tuple):
+            first, last = wanted
+            status, body = 206, content[first : last + 1]
+        cut = app.faults.take_cut()
+        # With a cut the server sends fewer bytes than it promised, then closes the connection (it closes
+        # every connection after its answer): the client sees a download broken mid-body.
+        response = Response(
+            body if cut is None else body[:cut], status=status, content_type="application/octet-stream"
+        )
+        response.headers["Content-Length"] = str(len(body))
+        response.headers["Accept-Ranges"] = "bytes"
+        if isinstance(wanted, tuple):
+            response.headers["Content-Range"] = f"bytes {wanted[0]}-{wanted[1]}/{len(content)}"
         if encoding == "gzip" and document.compression == "GZIP":
             response.headers["Content-Encoding"] = "gzip"
         response.headers["x-amz-request-id"] = uuid.uuid4().hex[:16].upper()

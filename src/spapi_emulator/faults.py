@@ -25,6 +25,7 @@ class FaultSwitches:
         self._statuses: dict[str, list[_Countdown]] = {}
         self._delays: dict[str, list[_Countdown]] = {}
         self._document: dict[str, _Countdown] = {}
+        self._cuts: list[_Countdown] = []
         self._lwa_outage: _Countdown | None = None
 
     def inject(self, operation: str, status: int, times: int | None = 1) -> None:
@@ -41,6 +42,24 @@ class FaultSwitches:
         with self._lock:
             self._document[name] = _Countdown(True, times)
 
+    def cut_download(self, after_bytes: int, times: int | None = 1) -> None:
+        """The next `times` document downloads send `after_bytes` of their body, then drop the connection."""
+        if after_bytes < 0:
+            raise ValueError("after_bytes must be >= 0")
+        with self._lock:
+            self._cuts.append(_Countdown(after_bytes, times))
+
+    def take_cut(self) -> int | None:
+        with self._lock:
+            if not self._cuts:
+                return None
+            head = self._cuts[0]
+            if head.remaining is not None:
+                head.remaining -= 1
+                if head.remaining <= 0:
+                    self._cuts.pop(0)
+            return head.value  # type: ignore[return-value]
+
     def lwa_down(self, status: int = 503, times: int | None = None) -> None:
         with self._lock:
             self._lwa_outage = _Countdown(status, times)
@@ -54,6 +73,7 @@ class FaultSwitches:
             self._statuses.clear()
             self._delays.clear()
             self._document.clear()
+            self._cuts.clear()
             self._lwa_outage = None
 
     def take_lwa_outage(self) -> int | None:

@@ -7,7 +7,6 @@ Exchanges are counted per grant type whether or not they succeed.
 
 from __future__ import annotations
 
-import hmac
 import json
 import secrets
 import time
@@ -73,33 +72,44 @@ def handle_token_request(app: EmulatorApp, request: Request) -> Response:
     client_id = fields["client_id"]
     with app.state.lock:
         registered = app.state.apps.get(client_id)
-    if registered is None or not hmac.compare_digest(
-        registered.client_secret.encode(), fields["client_secret"].encode()
-    ):
+        secret = registered.secret_matching(fields["client_secret"]) if registered is not None else None
+    if secret is None or secret.lwa_expired(app.monotonic()):
+        # An unknown client, a wrong secret and a secret past its rotation overlap all get the same answer:
+        # 401 {"error_description":"Client authentication failed","error":"invalid_client"}
+        # (jlevers/selling-partner-api#595, right after a rotation).
         return lwa_error(401, "invalid_client", "Client authentication failed")
+    if grant_type in registered.unauthorized_grants:
+        # The application authenticated but may not use this grant: {"error_description":"Not authorized for
+        # requested operation","error":"unauthorized_client"} (jlevers/selling-partner-api#31,
+        # jrl84/amazon-sp-api#34). 400 as RFC 6749 section 5.2 gives every error but invalid_client.
+        return lwa_error(400, "unauthorized_client", "Not authorized for requested operation")
     if grant_type == "refresh_token":
-        return _refresh_grant(app, client_id, fields.get("refresh_token", ""))
-    return _client_credentials_grant(app, client_id, fields.get("scope", ""))
+        return _refresh_grant(app, client_id, secret, fields.get("refresh_token", ""))
+    return _client_credentials_grant(app, client_id, secret, fields.get("scope", ""))
 
 
-def _refresh_grant(app: EmulatorApp, client_id: str, refresh_token: str) -> Response:
+def _refresh_grant(app: EmulatorApp, client_id: str, secret: st.ClientSecret, refresh_token: str) -> Response:
     if not refresh_token:
         return _missing("refresh_token")
     with app.state.lock:
         seller = app.state.sellers.get(refresh_token)
         if seller is None or seller.revoked or seller.client_id not in (None, client_id):
             return lwa_error(400, "invalid_grant", INVALID_GRANT)
-        token = _issue(app, st.AccessGrant("seller", client_id, 0.0, seller_id=seller.seller_id))
+        token = _issue(
+            app, st.AccessGrant("seller", client_id, 0.0, seller_id=seller.seller_id, secret=secret)
+        )
     return _token_response({"refresh_token": refresh_token, **token})
 
 
-def _client_credentials_grant(app: EmulatorApp, client_id: str, scope: str) -> Response:
+def _client_credentials_grant(
+    app: EmulatorApp, client_id: str, secret: st.ClientSecret, scope: str
+) -> Response:
     if not scope:
         return _missing("scope")
     if scope not in st.GRANTLESS_SCOPES:
         return lwa_error(400, "invalid_scope", "An unknown scope was requested")
     with app.state.lock:
-        token = _issue(app, st.AccessGrant("grantless", client_id, 0.0, scope=scope))
+        token = _issue(app, st.AccessGrant("grantless", client_id, 0.0, scope=scope, secret=secret))
     return _token_response(token)
 
 

@@ -5,6 +5,12 @@ filter and the pipeline delivers to SQS only) answer 400 `InvalidInput` naming t
 sendTestNotification (sandbox-only) answers 404 from the app. Subscriptions are unique per application,
 seller, notification type and payload version. Destinations belong to the application (grantless),
 subscriptions to application and seller.
+
+Both are per regional endpoint (the request's Host): a destination created at one endpoint does not exist at
+another, although createDestination is grantless. createSubscription there answers 400 InvalidInput
+"Request has missing or invalid parameters and cannot be parsed." with details "No destination with id … for
+applicationId …" (selling-partner-api-models#2151 and #2406: a Far East / UAE / Europe subscription to a
+destination that exists in another region; #4286: "Notifications destinations seem to be region-specific").
 """
 
 from __future__ import annotations
@@ -26,8 +32,8 @@ def create_destination(call: OperationCall) -> tuple[int, Any]:
     client_id = call.grant.client_id
     state = call.app.state
     with state.lock:
-        for destination in state.destinations.values():
-            if destination.client_id == client_id and destination.arn == arn:
+        for destination in _app_destinations(call):
+            if destination.arn == arn:
                 raise ApiError(
                     409,
                     "Conflict",
@@ -35,23 +41,38 @@ def create_destination(call: OperationCall) -> tuple[int, Any]:
                     f"A destination with arn {arn} already exists for the application "
                     f"{state.application_id(client_id)}",
                 )
-        destination = st.Destination(str(uuid.uuid4()), client_id, call.body["name"], arn)
+        destination = st.Destination(str(uuid.uuid4()), client_id, call.body["name"], arn, call.endpoint)
         state.destinations[destination.destination_id] = destination
     return 200, {"payload": destination.to_model()}
 
 
+def _app_destinations(call: OperationCall) -> list[st.Destination]:
+    """The application's destinations at this endpoint (state lock held)."""
+    return [
+        d
+        for d in call.app.state.destinations.values()
+        if d.client_id == call.grant.client_id and d.endpoint == call.endpoint
+    ]
+
+
+def _app_destination(call: OperationCall, destination_id: str) -> st.Destination | None:
+    destination = call.app.state.destinations.get(destination_id)
+    if destination is None or destination not in _app_destinations(call):
+        return None
+    return destination
+
+
 def _own_destination(call: OperationCall) -> st.Destination:
     destination_id = call.path_params["destinationId"]
-    destination = call.app.state.destinations.get(destination_id)
-    if destination is None or destination.client_id != call.grant.client_id:
+    destination = _app_destination(call, destination_id)
+    if destination is None:
         raise not_found(f"Destination {destination_id}")
     return destination
 
 
 def get_destinations(call: OperationCall) -> tuple[int, Any]:
-    state = call.app.state
-    with state.lock:
-        mine = [d.to_model() for d in state.destinations.values() if d.client_id == call.grant.client_id]
+    with call.app.state.lock:
+        mine = [d.to_model() for d in _app_destinations(call)]
     return 200, {"payload": mine}
 
 
@@ -77,9 +98,16 @@ def create_subscription(call: OperationCall) -> tuple[int, Any]:
     if "processingDirective" in body:
         raise invalid(f"processingDirective: not supported for {notification_type} subscriptions.")
     with state.lock:
-        destination = state.destinations.get(body["destinationId"])
-        if destination is None or destination.client_id != grant.client_id:
-            raise invalid(f"destinationId: destination {body['destinationId']} does not exist.")
+        destination = _app_destination(call, body["destinationId"])
+        if destination is None:
+            # SP-API's answer, also for a destination of another region (selling-partner-api-models#2151).
+            raise ApiError(
+                400,
+                "InvalidInput",
+                "Request has missing or invalid parameters and cannot be parsed.",
+                f"No destination with id {body['destinationId']} for applicationId "
+                f"{state.application_id(grant.client_id)}",
+            )
         duplicate = [
             s
             for s in _seller_subscriptions(call, notification_type)
@@ -99,6 +127,7 @@ def create_subscription(call: OperationCall) -> tuple[int, Any]:
             notification_type=notification_type,
             payload_version=body["payloadVersion"],
             destination_id=destination.destination_id,
+            endpoint=call.endpoint,
         )
         state.subscriptions[subscription.subscription_id] = subscription
     return 200, {"payload": subscription.to_model()}
@@ -112,6 +141,7 @@ def _seller_subscriptions(call: OperationCall, notification_type: str) -> list[s
         if s.client_id == grant.client_id
         and s.seller_id == grant.seller_id
         and s.notification_type == notification_type
+        and s.endpoint == call.endpoint
     ]
 
 
@@ -147,6 +177,7 @@ def _app_subscription(call: OperationCall) -> st.Subscription:
         subscription is None
         or subscription.client_id != call.grant.client_id
         or subscription.notification_type != params["notificationType"]
+        or subscription.endpoint != call.endpoint
     ):
         raise not_found(f"Subscription {params['subscriptionId']}")
     return subscription

@@ -9,37 +9,36 @@ import secrets
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from . import state as st
-from .calls import Handler, OperationCall, invalid, not_found
+from spapi.regions import MARKETPLACE_IDS
 
-# Marketplaces SP-API knows (spapi-facts.md §5); createReport rejects others as SP-API does.
-KNOWN_MARKETPLACES = frozenset(
-    {
-        # NA
-        "ATVPDKIKX0DER",
-        "A2EUQ1WTGCTBG2",
-        "A1AM78C64UM0Y8",
-        "A2Q3Y263D00KWC",
-        # EU
-        "A1F83G8C2ARO7P",
-        "A1PA6795UKMFR9",
-        "A13V1IB3VIYZZH",
-        "APJ6JRA9NG5V4",
-        "A1RKKUPIHCS9HS",
-        "A1805IZSGTT6HS",
-        "A2NODRKZP88ZB9",
-        "A1C3SOZRARQ6R3",
-        "A33AVAJ2PDY3EV",
-        "A2VIGQ35RCS4UG",
-        "A21TJRUUN4KGV",
-        "ARBP9OOSHTCHU",
-        # FE
-        "A1VC38T7YXB528",
-        "A39IBJ37TRP1C6",
-        "A19VAU5U5O7RUS",
-    }
-)
+from . import state as st
+from .calls import ApiError, Handler, OperationCall, invalid, not_found
+
+# The marketplaces SP-API serves: the client library's one list, taken from Amazon's "Marketplace IDs" page
+# (developer-docs.amazon.com/sp-api/docs/marketplace-ids). createReport refuses others, as SP-API does.
+KNOWN_MARKETPLACES = MARKETPLACE_IDS
 RETENTION = timedelta(days=90)
+
+# createReport refuses a seller's report for marketplaces it does not sell in: 400 "Report rejected for this
+# client. your report could not be applied to any marketplaces" (selling-partner-api-models#1021). Amazon's
+# wording speaks of "any" marketplace; when only some requested marketplaces are the seller's, what SP-API
+# does is unconfirmed - the emulator refuses then too (the stricter reading), with the same answer.
+NOT_PARTICIPATING = "Report rejected for this client. your report could not be applied to any marketplaces"
+
+# Report types createReport refuses, with SP-API's message. Amazon-generated settlement reports cannot be
+# requested, only found with getReports (selling-partner-api-docs#1633); for
+# GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE_V2 createReport answered 400 InvalidInput "Request for report type
+# 1118 is not allowed at this time", "details": "" (selling-partner-api-models#1265). SP-API names the type by
+# an internal number; the numbers of the other two are not known, so their messages name the type.
+REFUSED_REPORT_TYPES = {
+    "GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE_V2": "Request for report type 1118 is not allowed at this time",
+    "GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE": (
+        "Request for report type GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE is not allowed at this time"
+    ),
+    "GET_V2_SETTLEMENT_REPORT_DATA_XML": (
+        "Request for report type GET_V2_SETTLEMENT_REPORT_DATA_XML is not allowed at this time"
+    ),
+}
 
 
 def create_report(call: OperationCall) -> tuple[int, Any]:
@@ -48,6 +47,12 @@ def create_report(call: OperationCall) -> tuple[int, Any]:
     if unknown:
         raise invalid(f"marketplaceIds: unknown marketplace {unknown[0]}")
     app = call.app
+    refusal = app.refused_report_types.get(body["reportType"])
+    if refusal is not None:
+        raise ApiError(400, "InvalidInput", refusal, "")
+    seller_id = call.grant.seller_id or ""
+    if not all(app.state.participates(seller_id, marketplace) for marketplace in body["marketplaceIds"]):
+        raise ApiError(400, "InvalidInput", NOT_PARTICIPATING, "")
     report = st.Report(
         report_id=app.state.next_report_id(),
         seller_id=call.grant.seller_id or "",
@@ -58,6 +63,7 @@ def create_report(call: OperationCall) -> tuple[int, Any]:
         data_start_time=body.get("dataStartTime"),
         data_end_time=body.get("dataEndTime"),
         report_options=body.get("reportOptions"),
+        endpoint=call.endpoint,
     )
     app.add_report(report)
     return 202, {"reportId": report.report_id}

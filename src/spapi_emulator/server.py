@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from .app import LWA_PATH, EmulatorApp, EmulatorConfig, Exchange, SentNotification
 from .contract import ContractViolation, ModelContract
-from .state import Report
+from .state import ROTATION_OVERLAP_SECONDS, Report
 
 TICK_SECONDS = 0.02
 
@@ -51,6 +51,9 @@ class SpApiEmulator:
         self._server: BaseWSGIServer | None = None
         self._threads: list[threading.Thread] = []
         self._stopping = threading.Event()
+        # Listeners of the other regional endpoints (another port: another Host), started on first use.
+        self._regional: dict[str, BaseWSGIServer] = {}
+        self._regional_lock = threading.Lock()
 
     # -- lifecycle --------------------------------------------------------------------------------------
 
@@ -77,8 +80,11 @@ class SpApiEmulator:
         if self._server is None:
             return
         self._stopping.set()
-        self._server.shutdown()
-        self._server.server_close()
+        with self._regional_lock:
+            regional, self._regional = list(self._regional.values()), {}
+        for server in [self._server, *regional]:
+            server.shutdown()
+            server.server_close()
         for thread in self._threads:
             thread.join(timeout=5)
         self._server = None
@@ -107,6 +113,32 @@ class SpApiEmulator:
     def url(self) -> str:
         return f"http://{self._host}:{self.port}"
 
+    def endpoint_url(self, region_code: str) -> str:
+        """The base URL of a regional SP-API endpoint: `url` for NA, a listener of its own (started on first
+        use) for EU and FE. Each endpoint keeps its own destinations and subscriptions, as SP-API's regions
+        do; point a region at its URL with `SPAPI_ENDPOINT_URL_<REGION>`."""
+        code = region_code.strip().upper()
+        if code not in ("NA", "EU", "FE"):
+            raise ValueError(f"region_code: expected NA, EU or FE, got {region_code!r}")
+        if code == "NA":
+            return self.url
+        with self._regional_lock:
+            server = self._regional.get(code)
+            if server is None:
+                if self._server is None:
+                    raise RuntimeError("the emulator is not running")
+                server = make_server(self._host, 0, self.app, threaded=True, request_handler=_QuietHandler)
+                thread = threading.Thread(
+                    target=server.serve_forever,
+                    kwargs={"poll_interval": 0.05},
+                    name=f"spapi-emulator-{code.lower()}",
+                    daemon=True,
+                )
+                thread.start()
+                self._threads.append(thread)
+                self._regional[code] = server
+            return f"http://{self._host}:{server.server_port}"
+
     @property
     def config(self) -> EmulatorConfig:
         """The live configuration: changes (delays, TTLs, auto_advance) apply to the next request."""
@@ -122,11 +154,48 @@ class SpApiEmulator:
         """Register an LWA application; returns its SP-API application id (amzn1.sellerapps.app.…)."""
         return self.app.state.register_app(client_id, client_secret, application_id).application_id
 
-    def register_seller(self, refresh_token: str, seller_id: str, client_id: str | None = None) -> None:
-        self.app.state.register_seller(refresh_token, seller_id, client_id)
+    def register_seller(
+        self,
+        refresh_token: str,
+        seller_id: str,
+        client_id: str | None = None,
+        marketplaces: Iterable[str] | None = None,
+    ) -> None:
+        """A seller who authorised `client_id` (None: any application). `marketplaces`: the marketplaces the
+        seller sells in (createReport refuses others with SP-API's 400); None, the default, is every
+        marketplace SP-API serves, so a test only narrows it when participation is what it is about."""
+        self.app.state.register_seller(refresh_token, seller_id, client_id, marketplaces)
 
     def revoke(self, refresh_token: str) -> None:
         self.app.state.revoke(refresh_token)
+
+    def deny_grant(self, client_id: str, grant_type: str = "client_credentials") -> None:
+        """LWA refuses the application this grant type with 400 unauthorized_client "Not authorized for
+        requested operation" (the application lacks the role, e.g. for grantless notifications calls)."""
+        if grant_type not in ("refresh_token", "client_credentials"):
+            raise ValueError("grant_type: refresh_token or client_credentials")
+        with self.app.state.lock:
+            self.app.state.apps[client_id].unauthorized_grants.add(grant_type)
+
+    def rotate_client_secret(
+        self, client_id: str, new_secret: str, overlap_seconds: float = ROTATION_OVERLAP_SECONDS
+    ) -> None:
+        """Rotate the application's LWA client secret: the new one works at once, the old ones for
+        `overlap_seconds` more (SP-API: seven days), then LWA answers 401 invalid_client and SP-API 403 "The
+        LWA secret token you provided has expired." for the access tokens they issued."""
+        self.app.state.rotate_client_secret(client_id, new_secret, self.app.monotonic(), overlap_seconds)
+
+    def expire_client_secret(
+        self, client_id: str, secret: str, *, signals: tuple[str, ...] = ("lwa", "spapi")
+    ) -> None:
+        """The secret expires now, seen by LWA (`lwa`: 401 invalid_client), by SP-API (`spapi`: 403 for the
+        access tokens issued with it), or both."""
+        unknown = set(signals) - {"lwa", "spapi"}
+        if unknown or not signals:
+            raise ValueError("signals: a non-empty subset of ('lwa', 'spapi')")
+        self.app.state.expire_client_secret(
+            client_id, secret, self.app.monotonic(), lwa="lwa" in signals, spapi="spapi" in signals
+        )
 
     # -- observation ------------------------------------------------------------------------------------
 
@@ -213,6 +282,13 @@ class SpApiEmulator:
     ) -> None:
         self.app.configure_report_type(report_type, outcome=outcome, document=document)
 
+    def refuse_report_type(self, report_type: str, message: str | None = None) -> None:
+        """createReport answers 400 InvalidInput for `report_type` (settlement types are refused already)."""
+        with self.app.state.lock:
+            self.app.refused_report_types[report_type] = (
+                message or f"Request for report type {report_type} is not allowed at this time"
+            )
+
     def set_report_document(self, report_id: str, content: bytes) -> None:
         self.app.set_report_document(report_id, content)
 
@@ -237,6 +313,11 @@ class SpApiEmulator:
 
     def plain_labelled_gzip(self, times: int | None = 1) -> None:
         self.app.faults.document_fault("plain_labelled_gzip", times)
+
+    def cut_download(self, after_bytes: int, times: int | None = 1) -> None:
+        """The next `times` document downloads promise their whole body (Content-Length) but send only
+        `after_bytes` of it before the connection drops: an interrupted download, to be resumed with Range."""
+        self.app.faults.cut_download(after_bytes, times)
 
     def expire_urls_immediately(self, times: int | None = 1) -> None:
         self.app.faults.document_fault("expire_urls_immediately", times)

@@ -5,15 +5,20 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import hmac
 import itertools
 import secrets
 import threading
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 TERMINAL_STATUSES = ("DONE", "CANCELLED", "FATAL")
 GRANTLESS_SCOPES = ("sellingpartnerapi::notifications",)
+# developer-docs "rotating-your-apps-lwa-credentials": "Your old credentials expire seven days after you
+# generate new credentials."
+ROTATION_OVERLAP_SECONDS = 7 * 24 * 3600.0
 
 
 def iso(moment: datetime) -> str:
@@ -21,10 +26,44 @@ def iso(moment: datetime) -> str:
 
 
 @dataclass
+class ClientSecret:
+    """One LWA client secret of an app and when each side stops accepting it (emulator monotonic time).
+
+    The two sides can disagree: SP-API answered 403 "The LWA secret token you provided has expired." while
+    LWA still issued tokens (selling-partner-api-models#4489), and LWA answers 401 invalid_client to a rotated
+    secret (jlevers/selling-partner-api#595).
+    """
+
+    value: str = field(repr=False)
+    lwa_expires_at: float | None = None  # LWA refuses the secret from then on (401 invalid_client)
+    spapi_expires_at: float | None = None  # SP-API refuses access tokens issued with it (403)
+
+    def lwa_expired(self, now: float) -> bool:
+        return self.lwa_expires_at is not None and now >= self.lwa_expires_at
+
+    def spapi_expired(self, now: float) -> bool:
+        return self.spapi_expires_at is not None and now >= self.spapi_expires_at
+
+
+@dataclass
 class RegisteredApp:
     client_id: str
-    client_secret: str = field(repr=False)
+    secrets: list[ClientSecret] = field(repr=False)
     application_id: str
+    # Grant types LWA refuses for this application with unauthorized_client (an app without the role, e.g.
+    # for grantless notifications calls).
+    unauthorized_grants: set[str] = field(default_factory=set)
+
+    @property
+    def client_secret(self) -> str:
+        """The newest secret (what the developer console shows after a rotation)."""
+        return self.secrets[-1].value
+
+    def secret_matching(self, presented: str) -> ClientSecret | None:
+        for secret in self.secrets:
+            if hmac.compare_digest(secret.value.encode(), presented.encode()):
+                return secret
+        return None
 
 
 @dataclass
@@ -41,6 +80,8 @@ class AccessGrant:
     expires_at: float
     seller_id: str | None = None
     scope: str | None = None
+    # The client secret the token was issued with: SP-API refuses the token once that secret has expired.
+    secret: ClientSecret | None = field(default=None, repr=False)
 
     @property
     def principal(self) -> str:
@@ -74,6 +115,9 @@ class Report:
     started_mono: float | None = None
     processing_end_time: datetime | None = None
     report_document_id: str | None = None
+    # The regional endpoint (Host) createReport came to; its notifications go to that endpoint's
+    # subscriptions. None (reports added by tests): every endpoint's.
+    endpoint: str | None = None
 
     def to_model(self) -> dict:
         body: dict = {
@@ -102,6 +146,9 @@ class Destination:
     client_id: str
     name: str
     arn: str
+    # The regional endpoint (Host) it was created at: destinations are per region, although createDestination
+    # is grantless (selling-partner-api-models#4286, #2151).
+    endpoint: str = ""
 
     def to_model(self) -> dict:
         return {
@@ -119,6 +166,7 @@ class Subscription:
     notification_type: str
     payload_version: str
     destination_id: str
+    endpoint: str = ""  # the regional endpoint (Host) it was created at, as its destination
 
     def to_model(self) -> dict:
         return {
@@ -158,6 +206,8 @@ class EmulatorState:
         self.lock = threading.RLock()
         self.apps: dict[str, RegisteredApp] = {}
         self.sellers: dict[str, RegisteredSeller] = {}  # keyed by refresh token
+        # The marketplaces each seller sells in (by seller id); absent: every marketplace SP-API serves.
+        self.participation: dict[str, frozenset[str]] = {}
         self.access_tokens: dict[str, AccessGrant] = {}
         self.reports: dict[str, Report] = {}
         self.documents: dict[str, ReportDocument] = {}
@@ -171,16 +221,60 @@ class EmulatorState:
     ) -> RegisteredApp:
         app = RegisteredApp(
             client_id=client_id,
-            client_secret=client_secret,
+            secrets=[ClientSecret(client_secret)],
             application_id=application_id or f"amzn1.sellerapps.app.{uuid.uuid4()}",
         )
         with self.lock:
             self.apps[client_id] = app
         return app
 
-    def register_seller(self, refresh_token: str, seller_id: str, client_id: str | None = None) -> None:
+    def rotate_client_secret(self, client_id: str, new_secret: str, now: float, overlap: float) -> None:
+        """A new client secret; the ones before it keep working for `overlap` seconds, then expire on both
+        sides (LWA and SP-API)."""
+        with self.lock:
+            app = self._app(client_id)
+            for secret in app.secrets:
+                for side in ("lwa_expires_at", "spapi_expires_at"):
+                    current = getattr(secret, side)
+                    setattr(secret, side, now + overlap if current is None else min(current, now + overlap))
+            app.secrets.append(ClientSecret(new_secret))
+
+    def expire_client_secret(
+        self, client_id: str, secret: str, now: float, *, lwa: bool = True, spapi: bool = True
+    ) -> None:
+        """The secret stops working now: at LWA (401 invalid_client), at SP-API (403 for the access tokens it
+        issued), or both."""
+        with self.lock:
+            found = self._app(client_id).secret_matching(secret)
+            if found is None:
+                raise KeyError(f"application {client_id} has no such client secret")
+            if lwa:
+                found.lwa_expires_at = now
+            if spapi:
+                found.spapi_expires_at = now
+
+    def _app(self, client_id: str) -> RegisteredApp:
+        try:
+            return self.apps[client_id]
+        except KeyError:
+            raise KeyError(f"unknown application {client_id}") from None
+
+    def register_seller(
+        self,
+        refresh_token: str,
+        seller_id: str,
+        client_id: str | None = None,
+        marketplaces: Iterable[str] | None = None,
+    ) -> None:
         with self.lock:
             self.sellers[refresh_token] = RegisteredSeller(seller_id=seller_id, client_id=client_id)
+            if marketplaces is not None:
+                self.participation[seller_id] = frozenset(marketplaces)
+
+    def participates(self, seller_id: str, marketplace_id: str) -> bool:
+        with self.lock:
+            marketplaces = self.participation.get(seller_id)
+        return marketplaces is None or marketplace_id in marketplaces
 
     def revoke(self, refresh_token: str) -> None:
         """The seller withdrew the authorisation: the refresh token and its access tokens stop working."""

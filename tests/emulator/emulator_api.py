@@ -28,15 +28,22 @@ GRANTLESS_GRANT = {
 class Api:
     """A requests session bound to the emulator and one access token."""
 
-    def __init__(self, emulator: SpApiEmulator, access_token: str | None) -> None:
+    def __init__(
+        self, emulator: SpApiEmulator, access_token: str | None, base_url: str | None = None
+    ) -> None:
         self.emulator = emulator
+        self.base_url = base_url or emulator.url
         self.session = requests.Session()
         self.session.headers["user-agent"] = USER_AGENT
         if access_token:
             self.session.headers["x-amz-access-token"] = access_token
 
+    def at(self, base_url: str) -> Api:
+        """The same token, sent to another (regional) endpoint."""
+        return Api(self.emulator, self.session.headers.get("x-amz-access-token"), base_url)
+
     def call(self, method: str, path: str, **kwargs) -> requests.Response:
-        return self.session.request(method, self.emulator.url + path, timeout=5, **kwargs)
+        return self.session.request(method, self.base_url + path, timeout=5, **kwargs)
 
     def create_report(self, report_type: str = LISTINGS, marketplaces: tuple[str, ...] = (US,)) -> str:
         response = self.call(

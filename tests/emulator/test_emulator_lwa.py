@@ -128,3 +128,103 @@ def test_lwa_secrets_are_neither_recorded_nor_logged(spapi_emulator: SpApiEmulat
     recorded = repr(spapi_emulator.exchanges)
     assert_no_secrets(recorded, token)
     assert_no_secrets(caplog.text, token)
+
+
+NEW_SECRET = "CANARY-CLIENT-SECRET-rotated"
+REPORTS = "/reports/2021-06-30/reports"
+SEVEN_DAYS = 7 * 24 * 3600
+
+
+def _with_secret(secret: str) -> dict[str, str]:
+    return {**SELLER_GRANT, "client_secret": secret}
+
+
+def _seller_report_listing(emulator: SpApiEmulator, token: str) -> requests.Response:
+    return Api(emulator, token).call("GET", REPORTS, params={"reportTypes": "X"})
+
+
+def test_after_a_rotation_both_secrets_work_for_seven_days_then_only_the_new_one(spapi_emulator):
+    # developer-docs "rotating-your-apps-lwa-credentials": the old secret expires seven days after the new one
+    # is generated; LWA then answers 401 invalid_client (jlevers/selling-partner-api#595).
+    spapi_emulator.rotate_client_secret(CLIENT_ID, NEW_SECRET)
+
+    spapi_emulator.advance_time(SEVEN_DAYS - 60)
+    assert lwa_token(spapi_emulator, **SELLER_GRANT).status_code == 200
+    new_token = lwa_token(spapi_emulator, **_with_secret(NEW_SECRET)).json()["access_token"]
+
+    spapi_emulator.advance_time(61)
+    refused = lwa_token(spapi_emulator, **SELLER_GRANT)
+    assert refused.status_code == 401
+    assert refused.json() == {"error_description": "Client authentication failed", "error": "invalid_client"}
+    assert lwa_token(spapi_emulator, **_with_secret(NEW_SECRET)).status_code == 200
+    assert _seller_report_listing(spapi_emulator, new_token).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("signals", "lwa_status", "spapi_status"),
+    [
+        # Each side on its own and both together: SP-API refused tokens with 403 "The LWA secret token you
+        # provided has expired." while LWA still issued them (selling-partner-api-models#4489); LWA refuses an
+        # expired secret with 401 invalid_client (jlevers/selling-partner-api#595).
+        (("lwa",), 401, 200),
+        (("spapi",), 200, 403),
+        (("lwa", "spapi"), 401, 403),
+    ],
+)
+def test_an_expired_secret_is_refused_by_the_sides_that_know(
+    spapi_emulator: SpApiEmulator, signals, lwa_status, spapi_status
+):
+    token = seller_token(spapi_emulator)
+
+    spapi_emulator.expire_client_secret(CLIENT_ID, CLIENT_SECRET, signals=signals)
+
+    assert lwa_token(spapi_emulator, **SELLER_GRANT).status_code == lwa_status
+    answer = _seller_report_listing(spapi_emulator, token)
+    assert answer.status_code == spapi_status
+    if spapi_status == 403:
+        assert answer.json() == {
+            "errors": [
+                {
+                    "code": "Unauthorized",
+                    "message": "Access to requested resource is denied.",
+                    "details": "The LWA secret token you provided has expired.",
+                }
+            ]
+        }
+
+
+def test_tokens_issued_with_the_new_secret_survive_the_old_ones_expiry(spapi_emulator: SpApiEmulator):
+    old = seller_token(spapi_emulator)
+    spapi_emulator.rotate_client_secret(CLIENT_ID, NEW_SECRET)
+    new = lwa_token(spapi_emulator, **_with_secret(NEW_SECRET)).json()["access_token"]
+
+    spapi_emulator.expire_client_secret(CLIENT_ID, CLIENT_SECRET)
+
+    assert _seller_report_listing(spapi_emulator, old).status_code == 403
+    assert _seller_report_listing(spapi_emulator, new).status_code == 200
+
+
+def test_expiring_needs_a_known_secret_and_a_side(spapi_emulator: SpApiEmulator):
+    with pytest.raises(KeyError):
+        spapi_emulator.expire_client_secret(CLIENT_ID, "CANARY-never-issued")
+    with pytest.raises(ValueError, match="signals"):
+        spapi_emulator.expire_client_secret(CLIENT_ID, CLIENT_SECRET, signals=("s3",))
+
+
+@pytest.mark.parametrize(
+    "grant", [GRANTLESS_GRANT, SELLER_GRANT], ids=["client_credentials", "refresh_token"]
+)
+def test_an_application_denied_a_grant_gets_unauthorized_client(spapi_emulator: SpApiEmulator, grant):
+    # jlevers/selling-partner-api#31, jrl84/amazon-sp-api#34: LWA's answer when the application may not use
+    # the grant; its credentials are fine.
+    spapi_emulator.deny_grant(CLIENT_ID, grant["grant_type"])
+
+    response = lwa_token(spapi_emulator, **grant)
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "error_description": "Not authorized for requested operation",
+        "error": "unauthorized_client",
+    }
+    other = SELLER_GRANT if grant is GRANTLESS_GRANT else GRANTLESS_GRANT
+    assert lwa_token(spapi_emulator, **other).status_code == 200

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from emulator_api import SQS_ARN
 
+from canaries import CLIENT_ID
 from spapi_emulator import SpApiEmulator
 
 DESTINATIONS = "/notifications/v1/destinations"
@@ -123,11 +124,54 @@ def test_get_subscriptions_lists_the_sellers_subscriptions(seller, grantless):
     assert response.json() == {"payload": {"subscriptions": [subscription]}}
 
 
-def test_subscription_to_an_unknown_destination_is_refused(seller):
+def test_subscription_to_an_unknown_destination_is_refused(spapi_emulator, seller):
     response = seller.subscribe("no-such-destination")
 
     assert response.status_code == 400
-    assert "destinationId" in response.json()["errors"][0]["message"]
+    application_id = spapi_emulator.app.state.application_id(CLIENT_ID)
+    # The shape SP-API answers (selling-partner-api-models#2151, #2406).
+    assert response.json() == {
+        "errors": [
+            {
+                "code": "InvalidInput",
+                "message": "Request has missing or invalid parameters and cannot be parsed.",
+                "details": f"No destination with id no-such-destination for applicationId {application_id}",
+            }
+        ]
+    }
+
+
+def test_destinations_belong_to_the_regional_endpoint_they_were_created_at(spapi_emulator, seller, grantless):
+    # createDestination is grantless, yet a destination exists only in its region: createSubscription with
+    # another region's destinationId answers 400 "No destination with id" (selling-partner-api-models#4286,
+    # #2151).
+    eu = spapi_emulator.endpoint_url("EU")
+    assert eu != spapi_emulator.url
+    na_destination = grantless.create_destination()
+
+    refused = seller.at(eu).subscribe(na_destination)
+
+    assert refused.status_code == 400
+    assert refused.json()["errors"][0]["details"].startswith(f"No destination with id {na_destination} ")
+    assert grantless.at(eu).call("GET", f"{DESTINATIONS}/{na_destination}").status_code == 404
+    assert grantless.at(eu).call("GET", DESTINATIONS).json() == {"payload": []}
+    # The same queue can be registered in each region, each with its own id, and subscribed there.
+    eu_destination = grantless.at(eu).create_destination()
+    assert eu_destination != na_destination
+    assert seller.at(eu).subscribe(eu_destination).status_code == 200
+    assert seller.subscribe(na_destination).status_code == 200  # no conflict: another region's subscription
+
+
+def test_a_report_notifies_the_subscriptions_of_its_own_region(spapi_emulator, seller, grantless):
+    eu = spapi_emulator.endpoint_url("EU")
+    seller.subscribe(grantless.create_destination(SQS_ARN))
+    eu_queue = "arn:aws:sqs:eu-west-1:123456789012:sp-reports-notifications"
+    seller.at(eu).subscribe(grantless.at(eu).create_destination(eu_queue))
+
+    report_id = seller.at(eu).create_report(marketplaces=("A1PA6795UKMFR9",))
+    spapi_emulator.finish_report(report_id, "DONE")
+
+    assert [n.destination_arn for n in spapi_emulator.sent_notifications] == [eu_queue]
 
 
 def test_destination_with_subscriptions_cannot_be_deleted_until_they_are(seller, grantless):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from emulator_api import Api, seller_token
 
 from spapi_emulator import SpApiEmulator
@@ -35,7 +36,10 @@ def test_burst_is_served_then_429_quota_exceeded(spapi_emulator: SpApiEmulator, 
         ]
     }
     assert throttled.headers["x-amzn-RequestId"]
-    assert throttled.headers["x-amzn-RateLimit-Limit"] == "2"
+    # "The x-amzn-RateLimit-Limit should never be expected in the response to a throttled ... request"
+    # (selling-partner-api-docs Usage-Plans-and-Rate-Limits.md); a real 429 (selling-partner-api-models#746):
+    assert "x-amzn-RateLimit-Limit" not in throttled.headers
+    assert throttled.headers["x-amzn-ErrorType"] == "TooManyRequestsException"
 
 
 def test_bucket_refills_at_the_operation_rate(spapi_emulator: SpApiEmulator, seller):
@@ -91,3 +95,46 @@ def test_token_bucket_never_exceeds_its_burst():
     now[0] = 100.0
 
     assert [bucket.try_take() for _ in range(3)] == [True, True, False]
+
+
+# Which answers carry x-amzn-RateLimit-Limit: the Reports model declares it on 200/201/202/400/404 only, and
+# "The x-amzn-RateLimit-Limit should never be expected in the response to a throttled, unauthorized, or
+# unauthenticated request" (selling-partner-api-docs, guides/en-US/usage-plans-rate-limits/
+# Usage-Plans-and-Rate-Limits.md).
+RATE_LIMIT_HEADER_CASES = [
+    ("getReport 200", 200, True),
+    ("createReport 202", 202, True),
+    ("createReport 400", 400, True),
+    ("getReport 404", 404, True),
+    ("getReport 403", 403, False),
+    ("getReport 429", 429, False),
+    ("getReport 500", 500, False),
+    ("getReport 503", 503, False),
+]
+
+
+@pytest.mark.allow_contract_violations  # the 400 case sends an invalid body on purpose
+@pytest.mark.parametrize(
+    ("case", "status", "has_header"), RATE_LIMIT_HEADER_CASES, ids=[c[0] for c in RATE_LIMIT_HEADER_CASES]
+)
+def test_the_rate_limit_header_comes_only_where_sp_api_sends_it(
+    spapi_emulator: SpApiEmulator, seller, case, status, has_header
+):
+    report_id = seller.create_report()
+    if case == "createReport 202":
+        response = seller.call("POST", REPORTS, json={"reportType": "X", "marketplaceIds": ["ATVPDKIKX0DER"]})
+    elif case == "createReport 400":
+        response = seller.call("POST", REPORTS, json={"reportType": "X", "marketplaceIds": []})
+    elif case == "getReport 404":
+        response = seller.call("GET", f"{REPORTS}/404404")
+    elif case == "getReport 403":
+        response = Api(spapi_emulator, "Atza|CANARY-unknown").call("GET", f"{REPORTS}/{report_id}")
+    else:
+        if status != 200:
+            spapi_emulator.inject("getReport", status)
+        response = seller.call("GET", f"{REPORTS}/{report_id}")
+
+    assert response.status_code == status
+    assert ("x-amzn-RateLimit-Limit" in response.headers) is has_header
+    if status == 429:
+        assert response.headers["x-amzn-ErrorType"] == "TooManyRequestsException"

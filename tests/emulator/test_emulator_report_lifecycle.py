@@ -108,14 +108,14 @@ def test_fatal_report_without_error_document_has_no_document_id(spapi_emulator: 
 
 def test_report_type_outcome_and_content_are_configurable(spapi_emulator: SpApiEmulator, seller):
     spapi_emulator.configure_report_type("GET_FLAT_FILE_OPEN_LISTINGS_DATA", outcome="CANCELLED")
-    spapi_emulator.configure_report_type("GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE", document=b"settlement\n")
+    spapi_emulator.configure_report_type("GET_FBA_MYI_UNSUPPRESSED_INVENTORY_DATA", document=b"inventory\n")
     cancelled_id = seller.create_report("GET_FLAT_FILE_OPEN_LISTINGS_DATA")
-    settled_id = seller.create_report("GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE")
+    inventory_id = seller.create_report("GET_FBA_MYI_UNSUPPRESSED_INVENTORY_DATA")
 
     assert _wait_for_status(seller, cancelled_id, ("CANCELLED",))["processingStatus"] == "CANCELLED"
-    settled = _wait_for_status(seller, settled_id, ("DONE",))
-    document = seller.call("GET", f"/reports/2021-06-30/documents/{settled['reportDocumentId']}").json()
-    assert gzip.decompress(requests.get(document["url"], timeout=5).content) == b"settlement\n"
+    done = _wait_for_status(seller, inventory_id, ("DONE",))
+    document = seller.call("GET", f"/reports/2021-06-30/documents/{done['reportDocumentId']}").json()
+    assert gzip.decompress(requests.get(document["url"], timeout=5).content) == b"inventory\n"
 
 
 def test_per_report_document_overrides_the_report_type_content(spapi_emulator: SpApiEmulator, seller):

@@ -14,7 +14,7 @@ import boto3
 import pytest
 
 from canaries import CLIENT_ID, CLIENT_SECRET
-from lambda_testing import import_handler_cold
+from lambda_testing import import_handler_cold, sleep_on_virtual_time
 from lambda_testing import lambda_context as make_lambda_context
 
 _HERE = Path(__file__).parent
@@ -96,7 +96,7 @@ def fast_spapi_retries():
 
     def speed_up(module: ModuleType, region_code: str, read_timeout: float | None = None) -> None:
         http = module.spapi_clients.http(region_code)
-        http.sleep = lambda seconds: None
+        sleep_on_virtual_time(http)  # backoff and rate-limit waits pass at once, buckets still refill
         if read_timeout is not None:
             http.timeout = (1.0, read_timeout)
 

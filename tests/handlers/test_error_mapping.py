@@ -10,10 +10,13 @@ from canaries import REFRESH_TOKEN, assert_no_secrets
 from spapi.api_requests import ApiError, api_error_for, error_response
 from spapi.errors import (
     ConfigurationError,
+    LwaClientSecretExpiredError,
     LwaError,
     LwaInvalidClientError,
     LwaInvalidGrantError,
+    LwaUnauthorizedClientError,
     LwaUnavailableError,
+    ReportRequestRefusedError,
     SpApiClientError,
     SpApiServerError,
     SpApiThrottledError,
@@ -33,17 +36,39 @@ from spapi.errors import (
         ),
         (SpApiClientError(400, "InvalidInput", "bad reportType"), 400, "SpApiInvalidInput"),
         (
+            ReportRequestRefusedError(
+                400, "InvalidInput", "not allowed", report_type="GET_X", marketplace_ids=("ATVPDKIKX0DER",)
+            ),
+            400,
+            "ReportRequestRefused",
+        ),
+        (
             SpApiClientError(401, "Unauthorized", "Access to requested resource is denied."),
             403,
             "SpApiUnauthorized",
         ),
         (SpApiClientError(403, "Unauthorized", "denied"), 403, "SpApiUnauthorized"),
+        (
+            SpApiClientError(403, "MissingAuthenticationToken", "Access to requested resource is denied."),
+            500,
+            "SpApiMissingAuthenticationToken",
+        ),
+        (
+            LwaUnauthorizedClientError("Not authorized for requested operation", "unauthorized_client", 400),
+            403,
+            "ApplicationNotAuthorized",
+        ),
         (SpApiClientError(404, "NotFound", "no such report"), 404, "SpApiNotFound"),
         (SpApiClientError(415, "InvalidInput", "media type"), 400, "SpApiInvalidInput"),
         (SpApiServerError(503, "ServiceUnavailable", "try later"), 502, "SpApiUnavailable"),
         (SpApiTimeoutError(None, "Timeout", "read timed out"), 504, "SpApiTimeout"),
         (LwaInvalidGrantError("revoked", "invalid_grant", 400), 403, "SellerAuthorizationRevoked"),
         (LwaInvalidClientError("bad client", "invalid_client", 401), 500, "ApplicationCredentialsRejected"),
+        (
+            LwaClientSecretExpiredError("SP-API: The LWA secret token you provided has expired.", None, 403),
+            500,
+            "ApplicationCredentialsExpired",
+        ),
         (LwaUnavailableError("down", None, 503), 502, "LwaUnavailable"),
         (LwaError("odd", "invalid_scope", 400), 502, "LwaError"),
         (ConfigurationError("LWA secret lacks client_secret"), 500, "ServiceMisconfigured"),
@@ -86,3 +111,24 @@ def test_a_secret_echoed_by_spapi_is_redacted_from_the_answer():
     assert_no_secrets(response["body"])
     direct = error_response(ApiError(400, "X", f"echo {REFRESH_TOKEN}"))
     assert_no_secrets(direct["body"])
+
+
+def test_a_403_without_details_names_the_usual_causes():
+    # SP-API's 403s often carry "details": "" (selling-partner-api-models#826, #1433).
+    message = api_error_for(
+        SpApiClientError(403, "Unauthorized", "Access to requested resource is denied.", "")
+    ).message
+    assert message.startswith("SP-API answered 403 Unauthorized: Access to requested resource is denied.")
+    assert "has not authorised the application for the role" in message
+    explained = api_error_for(
+        SpApiClientError(
+            403, "Unauthorized", "Access to requested resource is denied.", "Destination has subscriptions"
+        )
+    ).message
+    assert "role" not in explained
+
+
+def test_unauthorized_client_says_the_application_lacks_the_role():
+    error = api_error_for(LwaUnauthorizedClientError("LWA refused", "unauthorized_client", 400))
+    assert "not authorized for requested operation" in error.message.lower()
+    assert "role" in error.message and "retrying will not help" in error.message

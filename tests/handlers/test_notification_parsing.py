@@ -35,7 +35,9 @@ CASES = {
     "seller": BASE,
     "without document": messages.without(BASE, *REPORT, "reportDocumentId"),
     "without seller (vendor)": messages.without(BASE, *REPORT, "sellerId"),
-    "missing accountId": messages.without(BASE, *REPORT, "accountId"),
+    "neither accountId nor sellerId": messages.without(
+        messages.without(BASE, *REPORT, "accountId"), *REPORT, "sellerId"
+    ),
     "missing reportId": messages.without(BASE, *REPORT, "reportId"),
     "missing reportType": messages.without(BASE, *REPORT, "reportType"),
     "missing processingStatus": messages.without(BASE, *REPORT, "processingStatus"),
@@ -61,6 +63,47 @@ def test_parser_accepts_exactly_what_the_schema_accepts(schema, case):
     except InvalidNotificationError:
         parsed = False
     assert parsed == _schema_accepts(schema, document)
+
+
+# Where the parser knowingly accepts what today's schema refuses: messages from before accountId was added
+# (2024-03-20, developer-docs changelog "update-feed_processing_finished-and-report_processing_finished-
+# notifications") name the seller only, as the one in selling-partner-api-models#2181 does.
+BEFORE_ACCOUNT_ID = messages.without(BASE, *REPORT, "accountId")
+AS_IN_ISSUE_2181 = messages.replaced(
+    messages.replaced(BEFORE_ACCOUNT_ID, "1.0", "payloadVersion"),
+    {
+        "sellerId": "A3TH9S8BH6GOGM",
+        "reportId": "550984018995",
+        "reportType": "GET_MERCHANT_LISTINGS_ALL_DATA",
+        "processingStatus": "DONE",
+        "reportDocumentId": "amzn1.tortuga.3.f70507f2-b27e-4f6e-a04d-22ff900ebdd1.T1M61YJDPXQ56Z",
+    },
+    *REPORT,
+)
+DEVIATIONS = {
+    "seller without accountId (before 2024-03-20)": BEFORE_ACCOUNT_ID,
+    "seller with a null accountId": messages.replaced(BASE, None, *REPORT, "accountId"),
+    "the message of selling-partner-api-models#2181": AS_IN_ISSUE_2181,
+}
+
+
+@pytest.mark.parametrize("case", sorted(DEVIATIONS))
+def test_messages_from_before_account_id_are_accepted_for_their_seller(schema, case):
+    document = DEVIATIONS[case]
+    assert not _schema_accepts(schema, document)  # today's schema requires accountId
+    notification = parse_report_processing_finished(json.dumps(document))
+    assert notification.account_id is None
+    assert notification.seller_id == notification.partner_id == "A3TH9S8BH6GOGM"
+
+
+@pytest.mark.parametrize("account_id", [None, ""])
+def test_a_message_naming_neither_account_nor_seller_is_refused_naming_the_report(account_id):
+    document = messages.replaced(BASE, account_id, *REPORT, "accountId")
+    document = messages.without(document, *REPORT, "sellerId")
+    with pytest.raises(InvalidNotificationError) as raised:
+        parse_report_processing_finished(json.dumps(document))
+    message = str(raised.value)
+    assert "accountId" in message and "sellerId" in message and "54517018502" in message
 
 
 def test_schema_examples_parse(schema):

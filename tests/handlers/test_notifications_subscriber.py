@@ -80,6 +80,44 @@ def test_unknown_seller_is_a_404(spapi_emulator, load_handler, resources, lambda
     assert api_events.answer_body(response)["error"]["code"] == "SellerNotFound"
 
 
+def test_a_seller_is_subscribed_in_each_region_at_that_regions_own_destination(
+    spapi_emulator, load_handler, stored_seller, lambda_context, monkeypatch
+):
+    # Destinations are per region (selling-partner-api-models#4286, #2151): the EU subscription must use a
+    # destination created at the EU endpoint, not the NA one (which SP-API answers with 400).
+    monkeypatch.setenv("SPAPI_ENDPOINT_URL_EU", spapi_emulator.endpoint_url("EU"))
+    subscriber = load_handler("notifications_subscriber")
+
+    answers = {
+        region: _post(subscriber, {"SellerId": SELLER_ID, "RegionCode": region}, lambda_context)
+        for region in ("NA", "EU")
+    }
+
+    assert {region: answer["statusCode"] for region, answer in answers.items()} == {"NA": 200, "EU": 200}
+    bodies = {region: api_events.answer_body(answer) for region, answer in answers.items()}
+    assert bodies["NA"]["destinationId"] != bodies["EU"]["destinationId"]
+    destinations = spapi_emulator.app.state.destinations
+    assert (
+        destinations[bodies["EU"]["destinationId"]].endpoint
+        == spapi_emulator.endpoint_url("EU").split("//")[1]
+    )
+
+
+def test_an_application_lwa_will_not_give_a_grantless_token_is_a_403_saying_so(
+    subscriber, spapi_emulator, lambda_context, capsys
+):
+    from canaries import CLIENT_ID
+
+    spapi_emulator.deny_grant(CLIENT_ID, "client_credentials")  # LWA: 400 unauthorized_client
+    response = _post(subscriber, {"SellerId": SELLER_ID, "RegionCode": "NA"}, lambda_context)
+    assert response["statusCode"] == 403, response["body"]
+    error = api_events.answer_body(response)["error"]
+    assert error["code"] == "ApplicationNotAuthorized"
+    assert "role" in error["message"]
+    assert spapi_emulator.lwa_exchanges == {"client_credentials": 1}  # no re-read, no retry
+    assert_no_secrets(response["body"] + capsys.readouterr().out)
+
+
 def test_throttled_subscription_is_a_429_with_retry_after(subscriber, spapi_emulator, lambda_context):
     spapi_emulator.inject("createDestination", 429, times=None)
     response = _post(subscriber, {"SellerId": SELLER_ID, "RegionCode": "NA"}, lambda_context)

@@ -94,6 +94,21 @@ def test_natural_json_forms_are_accepted(report_creator, resources, spapi_emulat
 
 
 @pytest.mark.parametrize(
+    "marketplace",
+    # EU marketplaces on developer-docs "marketplace-ids" that an older copy of the list refused with a 400.
+    ["AMEN7PMS3EDWL", "A28R8C7NBKEWEA", "A17E79C6D8DWNP", "AE08WJ6YKNBMC"],
+    ids=["Belgium", "Ireland", "Saudi Arabia", "South Africa"],
+)
+def test_every_eu_marketplace_on_amazons_page_can_be_requested(
+    report_creator, spapi_emulator, lambda_context, marketplace
+):
+    response = _post(report_creator, {**VALID, "MarketplaceIds": [marketplace]}, lambda_context)
+    assert response["statusCode"] == 202, response["body"]
+    (call,) = _create_report_calls(spapi_emulator)
+    assert json.loads(call.request_body)["marketplaceIds"] == [marketplace]
+
+
+@pytest.mark.parametrize(
     ("change", "field"),
     [
         ({"SellerId": None}, "SellerId"),
@@ -145,15 +160,59 @@ def test_revoked_seller_authorisation_is_a_403(report_creator, spapi_emulator, l
     assert api_events.answer_body(response)["error"]["code"] == "SellerAuthorizationRevoked"
 
 
+def _store_app_secret(resources, secret: str) -> None:
+    from canaries import CLIENT_ID
+
+    boto3.client("secretsmanager").put_secret_value(
+        SecretId=resources.lwa_secret_arn,
+        SecretString=json.dumps({"client_id": CLIENT_ID, "client_secret": secret}),
+    )
+
+
+def test_a_rotated_secret_sp_api_reports_expired_is_re_read_and_the_report_created(
+    report_creator, resources, spapi_emulator, lambda_context
+):
+    from canaries import CLIENT_ID, CLIENT_SECRET
+
+    assert _post(report_creator, VALID, lambda_context)["statusCode"] == 202  # warm: secret and token cached
+    spapi_emulator.rotate_client_secret(CLIENT_ID, "CANARY-CLIENT-SECRET-rotated")
+    _store_app_secret(resources, "CANARY-CLIENT-SECRET-rotated")
+    # selling-partner-api-models#4489: SP-API refuses tokens of the expired secret, LWA may still issue them.
+    spapi_emulator.expire_client_secret(CLIENT_ID, CLIENT_SECRET, signals=("spapi",))
+
+    response = _post(report_creator, VALID, lambda_context)
+
+    assert response["statusCode"] == 202, response["body"]
+    assert [e.status for e in _create_report_calls(spapi_emulator)] == [202, 403, 202]
+
+
+def test_an_expired_stored_secret_is_a_500_that_says_what_to_do(
+    report_creator, spapi_emulator, lambda_context, capsys
+):
+    from canaries import CLIENT_ID, CLIENT_SECRET
+
+    assert _post(report_creator, VALID, lambda_context)["statusCode"] == 202
+    spapi_emulator.expire_client_secret(CLIENT_ID, CLIENT_SECRET, signals=("spapi",))
+
+    response = _post(report_creator, VALID, lambda_context)
+
+    assert response["statusCode"] == 500
+    error = api_events.answer_body(response)["error"]
+    assert error["code"] == "ApplicationCredentialsExpired"
+    assert "store the application's current client secret" in error["message"]
+    assert_no_secrets(response["body"] + capsys.readouterr().out)
+
+
 def test_throttling_that_outlasts_the_retries_is_a_429_with_retry_after(
     report_creator, resources, spapi_emulator, lambda_context
 ):
     spapi_emulator.inject("createReport", 429, times=None)
     response = _post(report_creator, VALID, lambda_context)
     assert response["statusCode"] == 429
-    assert int(response["headers"]["Retry-After"]) >= 1
+    # createReport refills one call a minute (0.0167/s): no retry fits the function's 20 s, so it says when.
+    assert int(response["headers"]["Retry-After"]) == 60
     assert api_events.answer_body(response)["error"]["code"] == "Throttled"
-    assert len(_create_report_calls(spapi_emulator)) > 1  # retried before giving up
+    assert len(_create_report_calls(spapi_emulator)) == 1
     assert boto3.client("dynamodb").scan(TableName=resources.reports_table)["Count"] == 0
 
 
@@ -168,8 +227,38 @@ def test_spapi_client_errors_keep_their_meaning_and_message(
     response = _post(report_creator, VALID, lambda_context)
     assert response["statusCode"] == api_status
     message = api_events.answer_body(response)["error"]["message"]
-    assert message.startswith(f"SP-API answered {spapi_status}")
+    if spapi_status == 400:  # a refused report also names what was asked for
+        assert message.startswith(
+            "SP-API refused report type GET_MERCHANT_LISTINGS_ALL_DATA for marketplace(s)"
+        )
+    assert f"SP-API answered {spapi_status}" in message
     assert "Traceback" not in response["body"]
+
+
+def test_a_marketplace_the_seller_does_not_sell_in_is_a_400_naming_it(
+    report_creator, resources, spapi_emulator, lambda_context
+):
+    from canaries import REFRESH_TOKEN
+
+    # The seller sells in the UK only; SP-API's refusal names no marketplace (models#1021).
+    spapi_emulator.register_seller(REFRESH_TOKEN, SELLER_ID, marketplaces=["A1F83G8C2ARO7P"])
+    response = _post(report_creator, {**VALID, "MarketplaceIds": ["A1PA6795UKMFR9"]}, lambda_context)
+    assert response["statusCode"] == 400, response["body"]
+    error = api_events.answer_body(response)["error"]
+    assert error["code"] == "ReportRequestRefused"
+    assert "A1PA6795UKMFR9" in error["message"] and "GET_MERCHANT_LISTINGS_ALL_DATA" in error["message"]
+    assert "could not be applied to any marketplaces" in error["message"]
+    assert boto3.client("dynamodb").scan(TableName=resources.reports_table)["Count"] == 0
+
+
+def test_a_report_type_sp_api_refuses_is_a_400_naming_it(report_creator, spapi_emulator, lambda_context):
+    body = {**VALID, "ReportType": "GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE_V2"}
+    response = _post(report_creator, body, lambda_context)
+    assert response["statusCode"] == 400, response["body"]
+    error = api_events.answer_body(response)["error"]
+    assert error["code"] == "ReportRequestRefused"
+    # SP-API says "report type 1118" (selling-partner-api-models#1265); the caller reads the name it sent.
+    assert "GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE_V2" in error["message"] and "1118" in error["message"]
 
 
 def test_spapi_server_errors_after_retries_are_a_502(report_creator, spapi_emulator, lambda_context):

@@ -28,7 +28,6 @@ from reliability_support import (
     TESTS_DIR,
     AttackResults,
     ReportPipeline,
-    VirtualClock,
     api_events,
     aws_resources,
     load_by_path,
@@ -37,7 +36,7 @@ from reliability_support import (
 
 from canaries import CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN, SELLER_ID
 from lambda_testing import lambda_context as make_lambda_context
-from spapi.ratelimit import RateLimiter
+from lambda_testing import sleep_on_virtual_time
 
 _workflow_fixtures = load_by_path("reliability_workflow_fixtures", TESTS_DIR / "workflow" / "conftest.py")
 
@@ -195,11 +194,7 @@ def report_pipeline(workflow, spapi_emulator, load_handler, lambda_context, monk
     pipeline = ReportPipeline(workflow, spapi_emulator, load_handler, lambda_context)
     # Backoff sleeps and client-side rate-limit waits pass on a virtual clock: the storer behaves as with
     # real time (its token buckets refill while it "sleeps"), the test does not wait for it.
-    clock = VirtualClock()
-    storer_http = workflow.storer.spapi_clients.http("NA")
-    storer_http.clock = clock
-    storer_http.sleep = clock.sleep
-    storer_http.rate_limiter = RateLimiter(clock=clock)
+    clock = sleep_on_virtual_time(workflow.storer.spapi_clients.http("NA"))
     workflow.storer.spapi_clients.lwa._sleep = clock.sleep
 
     def workflow_retry_wait(seconds: float) -> None:

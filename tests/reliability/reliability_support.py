@@ -6,7 +6,6 @@ from __future__ import annotations
 import importlib.util
 import json
 import sys
-import time
 from pathlib import Path
 from types import ModuleType
 
@@ -14,6 +13,7 @@ import boto3
 import pytest
 
 from canaries import SELLER_ID, assert_no_secrets
+from lambda_testing import VirtualClock  # noqa: F401 - re-exported for the suite's conftest
 from spapi.report_records import ReportStatus
 
 TESTS_DIR = Path(__file__).resolve().parents[1]
@@ -173,19 +173,6 @@ class ReportPipeline:
         history = json.dumps(self.workflow.history(execution["executionArn"]), default=str)
         scan_for_secrets(history + json.dumps(execution, default=str), "execution histories")
         assert "/documents/" not in history  # no document URL, signed or not
-
-
-class VirtualClock:
-    """time.monotonic plus every second slept so far."""
-
-    def __init__(self) -> None:
-        self.slept = 0.0
-
-    def __call__(self) -> float:
-        return time.monotonic() + self.slept
-
-    def sleep(self, seconds: float) -> None:
-        self.slept += max(0.0, seconds)
 
 
 def planned_resources(plan: dict, resource_type: str) -> dict[str, dict]:

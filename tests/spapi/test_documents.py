@@ -6,6 +6,7 @@ import gzip
 import itertools
 import logging
 
+import boto3
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -14,6 +15,7 @@ from tests_spapi_helpers import DocumentHost, StaticDocuments, make_clients, spa
 from canaries import assert_no_secrets
 from spapi.documents import _Gunzip, iter_report_document
 from spapi.errors import ReportDocumentError
+from spapi.report_storage import MIN_PART_SIZE, store_report_document
 from spapi_emulator import SpApiEmulator
 
 LISTINGS = "GET_MERCHANT_LISTINGS_ALL_DATA"
@@ -119,16 +121,36 @@ def test_document_host_errors_are_retried_then_reported(manual_emulator, session
         list(iter_report_document(reports, document_id, session=session))
 
 
-def test_a_broken_download_resumes_with_a_range_request() -> None:
-    body = gzip.compress(CONTENT)
-    with DocumentHost(body, cut_after=len(body) // 3) as host:
-        documents = StaticDocuments(host.url)
-        received = b"".join(iter_report_document(documents, "doc-1", chunk_size=8192, sleep=_no_sleep))
-    assert received == CONTENT
-    assert host.ranges[0] is None and host.ranges[1] is not None
-    resumed_at = int(host.ranges[1].removeprefix("bytes=").rstrip("-"))
-    assert 0 < resumed_at <= len(body) // 3
-    assert all("x-amz-access-token" not in h for h in host.headers_seen)
+def test_a_download_broken_mid_body_resumes_with_a_206_and_stores_the_exact_bytes(
+    manual_emulator, session, aws
+) -> None:
+    _lwa, _http, reports = make_clients(session)
+    document_id = _document_id(manual_emulator, reports)
+    stored = manual_emulator.app.state.documents[document_id].content  # the gzip bytes the URL serves
+    cut = len(stored) // 2
+    manual_emulator.cut_download(cut)  # Content-Length promises everything, the connection drops at `cut`
+    s3 = boto3.client("s3", region_name="us-east-1")
+    s3.create_bucket(Bucket="reports")
+
+    written = store_report_document(
+        iter_report_document(reports, document_id, chunk_size=16 * 1024, session=session, sleep=_no_sleep),
+        s3,
+        "reports",
+        "A3TH9S8BH6GOGM/GET_MERCHANT_LISTINGS_ALL_DATA/1/report.tsv",
+        {},
+        MIN_PART_SIZE,
+    )
+
+    assert written.size == len(CONTENT)
+    assert s3.get_object(Bucket="reports", Key=written.key)["Body"].read() == CONTENT
+    downloads = [e for e in manual_emulator.exchanges if e.kind == "document"]
+    assert [d.status for d in downloads] == [200, 206]
+    first, resumed = [r.headers.get("range") for r in session.sent if "/_documents/" in r.url]
+    assert first is None
+    offset = int(resumed.removeprefix("bytes=").removesuffix("-"))
+    assert 0 < offset <= cut
+    assert downloads[1].response_headers["Content-Range"] == f"bytes {offset}-{len(stored) - 1}/{len(stored)}"
+    assert len(downloads[1].response_body) == len(stored) - offset
 
 
 def test_a_host_that_ignores_range_has_the_prefix_skipped() -> None:

@@ -18,6 +18,7 @@ from spapi.errors import (
 )
 from spapi.regions import (
     DEFAULT_LWA_ENDPOINT,
+    MARKETPLACE_IDS,
     REGIONS,
     get_region,
     lwa_endpoint,
@@ -84,7 +85,50 @@ def test_regions_hosts_and_aws_regions() -> None:
         "EU": ("sellingpartnerapi-eu.amazon.com", "sandbox.sellingpartnerapi-eu.amazon.com", "eu-west-1"),
         "FE": ("sellingpartnerapi-fe.amazon.com", "sandbox.sellingpartnerapi-fe.amazon.com", "us-west-2"),
     }
-    assert sum(len(r.marketplaces) for r in REGIONS.values()) == 19
+
+
+# Amazon's "Marketplace IDs" page (https://developer-docs.amazon.com/sp-api/docs/marketplace-ids), row by row:
+# (region, country code, marketplace id). The library must accept exactly these.
+MARKETPLACE_IDS_PAGE = [
+    ("NA", "CA", "A2EUQ1WTGCTBG2"),
+    ("NA", "US", "ATVPDKIKX0DER"),
+    ("NA", "MX", "A1AM78C64UM0Y8"),
+    ("NA", "BR", "A2Q3Y263D00KWC"),
+    ("EU", "IE", "A28R8C7NBKEWEA"),
+    ("EU", "ES", "A1RKKUPIHCS9HS"),
+    ("EU", "UK", "A1F83G8C2ARO7P"),
+    ("EU", "FR", "A13V1IB3VIYZZH"),
+    ("EU", "BE", "AMEN7PMS3EDWL"),
+    ("EU", "NL", "A1805IZSGTT6HS"),
+    ("EU", "DE", "A1PA6795UKMFR9"),
+    ("EU", "IT", "APJ6JRA9NG5V4"),
+    ("EU", "SE", "A2NODRKZP88ZB9"),
+    ("EU", "ZA", "AE08WJ6YKNBMC"),
+    ("EU", "PL", "A1C3SOZRARQ6R3"),
+    ("EU", "EG", "ARBP9OOSHTCHU"),
+    ("EU", "TR", "A33AVAJ2PDY3EV"),
+    ("EU", "SA", "A17E79C6D8DWNP"),
+    ("EU", "AE", "A2VIGQ35RCS4UG"),
+    ("EU", "IN", "A21TJRUUN4KGV"),
+    ("FE", "SG", "A19VAU5U5O7RUS"),
+    ("FE", "AU", "A39IBJ37TRP1C6"),
+    ("FE", "JP", "A1VC38T7YXB528"),
+]
+
+
+def test_the_marketplace_list_is_the_one_on_amazons_marketplace_ids_page() -> None:
+    listed = [(code, country, mid) for code, r in REGIONS.items() for country, mid in r.marketplaces.items()]
+    assert sorted(listed) == sorted(MARKETPLACE_IDS_PAGE)
+    assert {mid for _region, _country, mid in MARKETPLACE_IDS_PAGE} == MARKETPLACE_IDS
+
+
+@pytest.mark.parametrize(("region", "country", "marketplace"), MARKETPLACE_IDS_PAGE)
+def test_every_listed_marketplace_is_accepted_in_its_region_only(region, country, marketplace) -> None:
+    assert validate_marketplaces(region, [marketplace]) == [marketplace]
+    assert region_of_marketplace(marketplace).marketplaces[country] == marketplace
+    for other in set(REGIONS) - {region}:
+        with pytest.raises(ValueError, match=f"{marketplace} belongs to region {region}, not {other}"):
+            validate_marketplaces(other, [marketplace])
 
 
 @pytest.mark.parametrize(
@@ -129,6 +173,12 @@ def test_endpoints_default_to_amazon_and_honour_overrides(monkeypatch: pytest.Mo
     monkeypatch.setenv("SPAPI_ENDPOINT_URL", "http://127.0.0.1:8123/")
     monkeypatch.setenv("LWA_ENDPOINT_URL", "http://127.0.0.1:8123/auth/o2/token")
     assert {spapi_endpoint(code) for code in REGIONS} == {"http://127.0.0.1:8123"}
+    monkeypatch.setenv("SPAPI_ENDPOINT_URL_EU", "http://127.0.0.1:8124/")  # one region's own endpoint wins
+    assert [spapi_endpoint(code) for code in ("NA", "EU", "FE")] == [
+        "http://127.0.0.1:8123",
+        "http://127.0.0.1:8124",
+        "http://127.0.0.1:8123",
+    ]
     assert lwa_endpoint() == "http://127.0.0.1:8123/auth/o2/token"
     with pytest.raises(ValueError, match="region"):
         spapi_endpoint("MARS")

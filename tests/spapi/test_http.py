@@ -58,31 +58,107 @@ def test_server_errors_are_retried_until_success(http, lwa, spapi_emulator, slee
 
 
 def test_throttling_that_outlasts_the_attempts_raises_throttled_with_the_request_id(
-    spapi_emulator, lwa, session
+    spapi_emulator, lwa, session, clock
 ) -> None:
-    sleeps: list[float] = []
     http = SpApiHttpClient(
         spapi_endpoint("NA"),
         session=session,
-        sleep=sleeps.append,
+        clock=clock,
+        sleep=_sleep_both(clock, spapi_emulator),
         max_attempts=4,
         base_delay=1.0,
         max_delay=3.0,
     )
+    spapi_emulator.inject("getReport", 429, times=None)
+    with pytest.raises(SpApiThrottledError) as raised:
+        _get_report(http, lwa.seller_token_provider(REFRESH_TOKEN), _report_id(http, lwa))
+    error = raised.value
+    assert (error.status, error.code, error.operation) == (429, "QuotaExceeded", "getReport")
+    assert (
+        error.request_id
+        == spapi_exchanges(spapi_emulator, "getReport")[-1].response_headers["x-amzn-RequestId"]
+    )
+    assert error.retry_after == pytest.approx(1 / 2.0)  # getReport's documented rate: 2 requests/s
+    assert len(spapi_exchanges(spapi_emulator, "getReport")) == 4
+    assert len(clock.sleeps) == 3
+    for attempt, delay in enumerate(clock.sleeps, start=1):
+        # Full jitter, but never before the drained bucket holds a token again (0.5 s at 2/s).
+        assert 0.5 <= delay <= max(0.5, min(3.0, 1.0 * 2 ** (attempt - 1)))
+
+
+def test_a_429_for_an_operation_refilling_slower_than_the_deadline_is_reported_at_once(
+    spapi_emulator, lwa, session, clock
+) -> None:
+    http = SpApiHttpClient(
+        spapi_endpoint("NA"), session=session, clock=clock, sleep=clock.sleep, deadline=30.0
+    )
     spapi_emulator.inject("createReport", 429, times=None)
     with pytest.raises(SpApiThrottledError) as raised:
         _create(http, lwa.seller_token_provider(REFRESH_TOKEN))
-    error = raised.value
-    assert (error.status, error.code, error.operation) == (429, "QuotaExceeded", "createReport")
-    assert (
-        error.request_id
-        == spapi_exchanges(spapi_emulator, "createReport")[-1].response_headers["x-amzn-RequestId"]
+    # createReport refills one request a minute (documented 0.0167/s): a retry inside 30 s would be refused.
+    assert raised.value.retry_after == pytest.approx(1 / 0.0167, rel=0.01)
+    assert len(spapi_exchanges(spapi_emulator, "createReport")) == 1 and clock.sleeps == []
+
+
+def _sleep_both(clock, emulator):
+    """Sleep on our fake clock and let the same time pass for the emulator (its buckets refill)."""
+
+    def sleep(seconds: float) -> None:
+        clock.sleep(seconds)
+        emulator.advance_time(seconds)
+
+    return sleep
+
+
+def _report_id(http: SpApiHttpClient, lwa) -> str:
+    return _create(http, lwa.seller_token_provider(REFRESH_TOKEN))
+
+
+def _get_report(http: SpApiHttpClient, token, report_id: str):
+    return http.request("getReport", "GET", f"{CREATE}/{report_id}", access_token=token)
+
+
+def test_a_429_carries_no_rate_limit_header_so_the_retry_waits_for_the_last_rate_learnt(
+    spapi_emulator, lwa, session, clock
+) -> None:
+    # SP-API's real plan for this seller is 0.5 requests/s, burst 2; only successful answers say so
+    # (x-amzn-RateLimit-Limit); the 429 does not (selling-partner-api-docs Usage-Plans-and-Rate-Limits.md,
+    # selling-partner-api-models#746).
+    spapi_emulator.set_rate("getReport", 0.5, 2)
+    http = SpApiHttpClient(
+        spapi_endpoint("NA"),
+        session=session,
+        clock=clock,
+        sleep=_sleep_both(clock, spapi_emulator),
+        rng=lambda: 0.0,
     )
-    assert error.retry_after == pytest.approx(1 / 0.0167, rel=0.01)
-    assert len(spapi_exchanges(spapi_emulator, "createReport")) == 4
-    assert len(sleeps) == 3
-    for attempt, delay in enumerate(sleeps, start=1):
-        assert 0 <= delay <= min(3.0, 1.0 * 2 ** (attempt - 1))
+    token = lwa.seller_token_provider(REFRESH_TOKEN)
+    report_id = _report_id(http, lwa)
+    for _ in range(3):  # our bucket still allows 15 at once: the third call meets SP-API's empty bucket
+        _get_report(http, token, report_id)
+
+    statuses = [e.status for e in spapi_exchanges(spapi_emulator, "getReport")]
+    assert statuses == [200, 200, 429, 200]
+    throttled = spapi_exchanges(spapi_emulator, "getReport")[2]
+    assert "x-amzn-RateLimit-Limit" not in throttled.response_headers
+    assert throttled.response_headers["x-amzn-ErrorType"] == "TooManyRequestsException"
+    assert clock.sleeps == [pytest.approx(2.0)]  # 1 / 0.5, the rate the 200s reported
+
+
+def test_without_a_rate_learnt_the_retry_after_a_429_waits_for_the_documented_plan(
+    spapi_emulator, lwa, session, clock
+) -> None:
+    http = SpApiHttpClient(
+        spapi_endpoint("NA"),
+        session=session,
+        clock=clock,
+        sleep=_sleep_both(clock, spapi_emulator),
+        rng=lambda: 0.0,
+    )
+    report_id = _report_id(http, lwa)
+    spapi_emulator.inject("getReport", 429, times=1)
+    assert _get_report(http, lwa.seller_token_provider(REFRESH_TOKEN), report_id).status == 200
+    assert clock.sleeps == [pytest.approx(0.5)]  # getReport: 2 requests/s in the Reports model
 
 
 def test_persistent_server_errors_raise_server_error(spapi_emulator, lwa, session) -> None:
@@ -213,6 +289,30 @@ def test_a_token_rejected_twice_is_reported_not_looped(http, lwa, spapi_emulator
         _create(http, lwa.seller_token_provider(REFRESH_TOKEN))
     assert (raised.value.status, raised.value.code) == (403, "Unauthorized")
     assert len(spapi_exchanges(spapi_emulator, "createReport")) == 1
+
+
+def test_a_403_without_a_reason_is_reported_at_once_without_a_token_refresh(
+    http, lwa, spapi_emulator
+) -> None:
+    # SP-API's 403s often carry "details": "" (selling-partner-api-models#1433 for the wrong kind of token):
+    # nothing says the token expired, so refreshing it would only cost an LWA call and a second refusal.
+    with pytest.raises(SpApiClientError) as raised:
+        http.request(
+            "getReport",
+            "GET",
+            "/reports/2021-06-30/reports/1",
+            access_token=lwa.grantless_token_provider(),  # a grantless token on a seller operation
+        )
+    assert (raised.value.status, raised.value.code, raised.value.details) == (403, "Unauthorized", "")
+    assert len(spapi_exchanges(spapi_emulator, "getReport")) == 1
+    assert spapi_emulator.lwa_exchanges == {"client_credentials": 1}
+
+
+def test_an_empty_access_token_is_never_sent(http, spapi_emulator) -> None:
+    # SP-API would answer 403 MissingAuthenticationToken (selling-partner-api-docs#51): the fault is ours.
+    with pytest.raises(ValueError, match="no access token to send with getReport"):
+        http.request("getReport", "GET", "/reports/2021-06-30/reports/1", access_token=lambda: "")
+    assert spapi_emulator.exchanges == []
 
 
 def test_lwa_down_surfaces_as_unavailable_without_calling_sp_api(http, lwa, spapi_emulator) -> None:

@@ -11,7 +11,13 @@ from tests_spapi_helpers import CannedAdapter
 
 from canaries import CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN, assert_no_secrets
 from spapi.credentials import AppCredentials
-from spapi.errors import LwaError, LwaInvalidClientError, LwaInvalidGrantError, LwaUnavailableError
+from spapi.errors import (
+    LwaError,
+    LwaInvalidClientError,
+    LwaInvalidGrantError,
+    LwaUnauthorizedClientError,
+    LwaUnavailableError,
+)
 from spapi.lwa import NOTIFICATIONS_SCOPE, LwaClient
 from spapi.regions import lwa_endpoint
 
@@ -217,6 +223,45 @@ def test_a_rotated_client_secret_is_re_read_once(aws, spapi_emulator) -> None:
     assert lwa.exchange_refresh_token(REFRESH_TOKEN).startswith("Atza|")
     assert spapi_emulator.lwa_exchanges == {"client_credentials": 1, "refresh_token": 2}
     spapi_emulator.register_app(CLIENT_ID, "CANARY-unknown-to-us")
-    with pytest.raises(LwaInvalidClientError):
+    with pytest.raises(LwaInvalidClientError) as raised:
         lwa.exchange_refresh_token(REFRESH_TOKEN)
-    assert spapi_emulator.lwa_exchanges["refresh_token"] == 4  # one re-read, not a loop
+    # One re-read, not a loop; and the re-read secret is the one just refused, so it is not sent again.
+    assert spapi_emulator.lwa_exchanges["refresh_token"] == 3
+    message = str(raised.value)
+    assert "invalid_client" in message and "also after re-reading the app credentials" in message
+    assert "store the application's current LWA client id and client secret" in message
+    assert_no_secrets(message + repr(raised.value), rotated)
+
+
+def test_unauthorized_client_is_not_a_credentials_problem_and_is_not_retried(aws, spapi_emulator) -> None:
+    # LWA 400 unauthorized_client "Not authorized for requested operation" (jlevers/selling-partner-api#31):
+    # the application may not use the grant. Re-reading its secret would change nothing.
+    import json
+
+    import boto3
+
+    from spapi.credentials import SecretsManagerAppCredentials
+
+    secrets = boto3.client("secretsmanager", region_name="us-east-1")
+    secrets.create_secret(
+        Name="app", SecretString=json.dumps({"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET})
+    )
+    reads: list[str] = []
+
+    class CountingSecrets:
+        def get_secret_value(self, **kwargs):
+            reads.append(kwargs["SecretId"])
+            return secrets.get_secret_value(**kwargs)
+
+    lwa = LwaClient(
+        SecretsManagerAppCredentials("app", CountingSecrets()), endpoint=lwa_endpoint(), sleep=lambda _s: None
+    )
+    spapi_emulator.deny_grant(CLIENT_ID, "client_credentials")
+
+    with pytest.raises(LwaUnauthorizedClientError) as raised:
+        lwa.grantless_access_token()
+
+    assert not isinstance(raised.value, LwaInvalidClientError)
+    assert (raised.value.error, raised.value.status) == ("unauthorized_client", 400)
+    assert "Not authorized for requested operation" in str(raised.value)
+    assert spapi_emulator.lwa_exchanges == {"client_credentials": 1} and reads == ["app"]

@@ -9,7 +9,9 @@ from tests_spapi_helpers import spapi_exchanges
 
 from canaries import REFRESH_TOKEN
 from spapi.errors import LwaInvalidGrantError, SpApiClientError
+from spapi.http import SpApiHttpClient
 from spapi.notifications import NotificationsClient
+from spapi.regions import spapi_endpoint
 
 QUEUE_ARN = "arn:aws:sqs:us-east-1:123456789012:sp-reports-notifications"
 OTHER_ARN = "arn:aws:sqs:us-east-1:123456789012:someone-elses-queue"
@@ -94,10 +96,65 @@ def test_delete_subscription_removes_it(notifications, spapi_emulator) -> None:
     assert notifications.ensure_subscription(TYPE, destination_id)["outcome"] == "created"
 
 
+def test_deleting_a_subscription_that_is_already_gone_is_harmless(notifications, spapi_emulator) -> None:
+    destination_id = notifications.ensure_destination(QUEUE_ARN, "sp-reports")
+    subscription_id = notifications.ensure_subscription(TYPE, destination_id)["subscriptionId"]
+    assert notifications.delete_subscription(TYPE, subscription_id) is True
+    assert notifications.delete_subscription(TYPE, subscription_id) is False  # SP-API: 404, already gone
+    assert [e.status for e in spapi_exchanges(spapi_emulator, "deleteSubscriptionById")] == [200, 404]
+
+
+def test_delete_subscription_is_grantless(http, lwa, notifications, spapi_emulator) -> None:
+    # notifications.json: "The `deleteSubscriptionById` operation is grantless." No seller token is needed,
+    # and the emulator refuses a seller token on it (403), as SP-API refuses the wrong kind of token.
+    destination_id = notifications.ensure_destination(QUEUE_ARN, "sp-reports")
+    subscription_id = notifications.ensure_subscription(TYPE, destination_id)["subscriptionId"]
+    grantless_only = NotificationsClient(http, lwa.grantless_token_provider())
+    assert grantless_only.delete_subscription(TYPE, subscription_id) is True
+    with pytest.raises(SpApiClientError) as raised:
+        notifications.get_subscription(TYPE)
+    assert raised.value.status == 404
+
+
+def test_a_failed_delete_other_than_404_is_still_an_error(notifications, spapi_emulator) -> None:
+    spapi_emulator.inject("deleteSubscriptionById", 403)
+    with pytest.raises(SpApiClientError) as raised:
+        notifications.delete_subscription(TYPE, "7fcacc7e-727b-11e9-8848-1681be663d3e")
+    assert raised.value.status == 403
+
+
 def test_a_subscription_to_an_unknown_destination_is_a_client_error(notifications) -> None:
     with pytest.raises(SpApiClientError) as raised:
         notifications.ensure_subscription(TYPE, "no-such-destination")
-    assert raised.value.status == 400 and "destinationId" in raised.value.message
+    assert raised.value.status == 400 and raised.value.code == "InvalidInput"
+    assert raised.value.details.startswith("No destination with id no-such-destination")
+
+
+def test_destinations_are_per_region_so_each_region_needs_its_own(
+    lwa, session, spapi_emulator, monkeypatch
+) -> None:
+    # SP-API keeps destinations per region although createDestination is grantless
+    # (selling-partner-api-models#4286, #2151): another region's destinationId gets 400 "No destination".
+    monkeypatch.setenv("SPAPI_ENDPOINT_URL_EU", spapi_emulator.endpoint_url("EU"))
+
+    def client(region: str) -> NotificationsClient:
+        http = SpApiHttpClient(spapi_endpoint(region), session=session, sleep=lambda _s: None)
+        return NotificationsClient(
+            http, lwa.grantless_token_provider(), lwa.seller_token_provider(REFRESH_TOKEN)
+        )
+
+    na, eu = client("NA"), client("EU")
+    assert eu.http.endpoint == spapi_emulator.endpoint_url("EU") != na.http.endpoint
+    na_destination = na.ensure_destination(QUEUE_ARN, "sp-reports")
+    with pytest.raises(SpApiClientError) as reused:
+        eu.ensure_subscription(TYPE, na_destination)  # the regression: one destination id for every region
+    assert reused.value.status == 400
+    assert reused.value.details.startswith(f"No destination with id {na_destination}")
+
+    eu_destination = eu.ensure_destination(QUEUE_ARN, "sp-reports")
+    assert eu_destination != na_destination
+    assert eu.ensure_subscription(TYPE, eu_destination)["outcome"] == "created"
+    assert na.ensure_subscription(TYPE, na_destination)["outcome"] == "created"
 
 
 def test_a_revoked_seller_cannot_subscribe(notifications, spapi_emulator) -> None:

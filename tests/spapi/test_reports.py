@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+import pickle
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 import requests
 from tests_spapi_helpers import CannedAdapter, make_clients, spapi_exchanges
 
-from spapi.errors import SpApiClientError
+from canaries import REFRESH_TOKEN, SELLER_ID
+from spapi.errors import ReportRequestRefusedError, SpApiClientError
 from spapi.http import SpApiHttpClient
 from spapi.reports import ReportDocument, ReportsClient
 
@@ -88,6 +90,40 @@ def test_an_unknown_marketplace_is_sp_apis_400_as_a_client_error(reports) -> Non
         reports.create_report(LISTINGS, ["A000000000000"])
     assert (raised.value.status, raised.value.code) == (400, "InvalidInput")
     assert "A000000000000" in raised.value.message and raised.value.request_id
+
+
+def test_a_marketplace_the_seller_does_not_sell_in_is_refused_naming_what_was_asked(
+    reports, spapi_emulator
+) -> None:
+    # SP-API's reason names no marketplace (selling-partner-api-models#1021); the error says what was asked.
+    spapi_emulator.register_seller(REFRESH_TOKEN, SELLER_ID, marketplaces=["ATVPDKIKX0DER"])
+    with pytest.raises(ReportRequestRefusedError) as raised:
+        reports.create_report(LISTINGS, ["A2EUQ1WTGCTBG2"])
+    error = raised.value
+    assert (error.status, error.code) == (400, "InvalidInput")
+    assert (
+        error.message
+        == "Report rejected for this client. your report could not be applied to any marketplaces"
+    )
+    assert (error.report_type, error.marketplace_ids) == (LISTINGS, ("A2EUQ1WTGCTBG2",))
+    assert "report type GET_MERCHANT_LISTINGS_ALL_DATA, marketplace(s) A2EUQ1WTGCTBG2" in str(error)
+    assert isinstance(error, SpApiClientError) and error.request_id
+    copy = pickle.loads(pickle.dumps(error))  # noqa: S301 - our own pickle
+    assert (type(copy), copy.report_type, copy.marketplace_ids, str(copy)) == (
+        ReportRequestRefusedError,
+        LISTINGS,
+        ("A2EUQ1WTGCTBG2",),
+        str(error),
+    )
+
+
+def test_a_report_type_sp_api_refuses_is_named_in_the_error(reports) -> None:
+    # selling-partner-api-models#1265: SP-API calls the type "1118".
+    with pytest.raises(ReportRequestRefusedError) as raised:
+        reports.create_report("GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE_V2", ["ATVPDKIKX0DER"])
+    assert "1118" in raised.value.message
+    assert raised.value.report_type == "GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE_V2"
+    assert "GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE_V2" in str(raised.value)
 
 
 def test_get_report_follows_the_lifecycle_to_a_document(manual_emulator, session) -> None:

@@ -50,7 +50,8 @@ def make_clients(session: requests.Session, sleep=lambda _s: None):
 
 
 class DocumentHost:
-    """A tiny S3 stand-in on 127.0.0.1 serving one body, for download faults the emulator does not make.
+    """A tiny S3 stand-in on 127.0.0.1 serving one body, for what the emulator does not do: a host that
+    ignores Range, or arbitrary (corrupt) bodies. The emulator itself cuts downloads and honours Range.
 
     `cut_after`: bytes to send before dropping the connection on the first request (Content-Length stays
     the full size, so the client sees a short read). `honour_range`: answer Range with 206 (S3) or ignore it.

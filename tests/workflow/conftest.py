@@ -25,7 +25,7 @@ from moto.core.config import default_user_config
 from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
 
 from canaries import CLIENT_ID, CLIENT_SECRET
-from lambda_testing import import_handler_cold
+from lambda_testing import import_handler_cold, sleep_on_virtual_time
 from lambda_testing import lambda_context as make_lambda_context
 from sp_reports_local import pending_confirmations
 from sp_reports_local.moto_patch import require_pinned_moto
@@ -218,10 +218,11 @@ def workflow(aws, local_stepfunctions, local_sns, spapi_emulator, monkeypatch) -
     monkeypatch.setattr(
         LambdaFunction, "_invoke_lambda", lambda self, event=None: lambdas.invoke(self, event)
     )
-    # The storer's own SP-API retries sleep for real; the workflow's Retry is what these tests are about.
+    # The storer's own SP-API retries and rate-limit waits pass on a virtual clock, so the tests do not wait
+    # for them; the workflow's Retry is what these tests are about.
     storer = lambdas.modules["handlers.report_storer"]
     for region in ("NA", "EU", "FE"):
-        storer.spapi_clients.http(region).sleep = lambda seconds: None
+        sleep_on_virtual_time(storer.spapi_clients.http(region))
 
     definition = aws_resources.render_workflow(arns["report_storer"], arns["report_notifier"])
     state_machine_arn = boto3.client("stepfunctions").create_state_machine(

@@ -334,9 +334,14 @@ def test_a_failed_execution_is_reported_by_the_next_delivery_instead_of_blocking
 def test_spapi_throttling_is_retried_by_the_workflow_with_backoff(pipeline, workflow, spapi_emulator):
     report_id = pipeline.request_report()
     spapi_emulator.finish_report(report_id, "DONE", DOCUMENT)
-    max_attempts = workflow.storer.spapi_clients.http("NA").max_attempts
+    http = workflow.storer.spapi_clients.http("NA")
+    # A seller whose plan for getReportDocument is one call a second (what x-amzn-RateLimit-Limit would say):
+    # each 429's retry waits about a second for the bucket, so the storer spends all its attempts inside its
+    # deadline. (At the documented 0.0167/s a single retry already takes a minute.)
+    seller = workflow.storer.spapi_clients.lwa.seller_token_provider(REFRESH_TOKEN).rate_limit_partition
+    http.rate_limiter.update_rate("getReportDocument", 1.0, seller)
     # Enough 429s to outlast the storer's own retries once: the workflow's Retry must take over.
-    spapi_emulator.inject("getReportDocument", 429, times=max_attempts)
+    spapi_emulator.inject("getReportDocument", 429, times=http.max_attempts)
     (execution_arn,) = pipeline.deliver_notifications(report_id)
     execution = workflow.wait(execution_arn)
     assert execution["status"] == "SUCCEEDED"
