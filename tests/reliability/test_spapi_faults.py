@@ -25,6 +25,7 @@ from canaries import REFRESH_TOKEN, SELLER_ID
 from spapi.report_records import ReportStatus
 
 STORER_ATTEMPTS = 5  # SpApiHttpClient's max_attempts in the storer (its own retries before the workflow's)
+WORKFLOW_THROTTLE_RETRIES = 5  # the ASL's Retry MaxAttempts for SpApiThrottledError in StoreReport
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,10 @@ def _slow(pipeline: ReportPipeline, times: int | None) -> None:
 FAULTS = [
     Fault(
         "429 storm outlasting the client's retries",
-        lambda p: p.emulator.inject("getReportDocument", 429, times=STORER_ATTEMPTS * 2),
+        # After a 429 the client waits for its bucket only when the refill fits the call's deadline;
+        # getReportDocument refills one call a minute, so each storer invocation hands the 429 to the
+        # workflow, whose Retry (5 attempts, backoff from 30 s) outlasts a storm over several invocations.
+        lambda p: p.emulator.inject("getReportDocument", 429, times=WORKFLOW_THROTTLE_RETRIES - 2),
         ReportStatus.DONE,
     ),
     Fault(
