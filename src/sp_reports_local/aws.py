@@ -52,6 +52,7 @@ from .stepfunctions_ext import choice_state_patches, stepfunctions_patches
 from .stepfunctions_faults import LambdaServiceFaults
 
 _ACTIVE = threading.Lock()
+_ASL_LOGGER = logging.getLogger("moto.stepfunctions.parser.asl.component.eval_component")
 
 # SP-API sends REPORT_PROCESSING_FINISHED from its own account (Notifications use case guide, "Grant
 # Selling Partner API permission": principal 437568002678). Local AWS knows that account's caller by this
@@ -156,6 +157,7 @@ class LocalAws:
         self._saved_moto_port: str | None = None
         self._endpoint_url: str | None = None
         self._saved_werkzeug_level: int | None = None
+        self._saved_asl_level: int | None = None
 
     # -- lifecycle -------------------------------------------------------------------------------------------
     def start(self) -> LocalAws:
@@ -168,6 +170,10 @@ class LocalAws:
                 werkzeug_logger = logging.getLogger("werkzeug")
                 self._saved_werkzeug_level = werkzeug_logger.level
                 werkzeug_logger.setLevel(logging.WARNING)
+            # moto's ASL interpreter logs every JSONPath it cannot resolve as an error, even those an
+            # IsPresent rule asks about on purpose; real failures are in the execution's history.
+            self._saved_asl_level = _ASL_LOGGER.level
+            _ASL_LOGGER.setLevel(logging.CRITICAL)
             self._server = _MotoServerWithMiddleware(self.host, self.port, self._wrap_app)
             self._server.start()
             host, port = self._server.get_host_and_port()
@@ -225,6 +231,9 @@ class LocalAws:
                 os.environ.pop("MOTO_PORT", None)
             else:
                 os.environ["MOTO_PORT"] = self._saved_moto_port
+        if self._saved_asl_level is not None:
+            _ASL_LOGGER.setLevel(self._saved_asl_level)
+            self._saved_asl_level = None
         if self._saved_werkzeug_level is not None:
             logging.getLogger("werkzeug").setLevel(self._saved_werkzeug_level)
             self._saved_werkzeug_level = None
