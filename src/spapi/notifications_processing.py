@@ -29,6 +29,7 @@ from typing import Any
 
 from spapi.errors import redact
 from spapi.report_records import ReportRecord, ReportRecords, ReportStatus
+from spapi.reports import REPORT_ID_PATTERN
 
 NOTIFICATION_TYPE = "REPORT_PROCESSING_FINISHED"
 PROCESSING_STATUSES = frozenset({"CANCELLED", "DONE", "FATAL"})
@@ -95,8 +96,9 @@ def parse_report_processing_finished(body: str | bytes) -> ReportProcessingFinis
     account_id = _optional_string(report, "accountId", path)
     seller_id = _optional_string(report, "sellerId", path)
     document_id = _optional_string(report, "reportDocumentId", path)
+    if not REPORT_ID_PATTERN.match(report["reportId"]):
+        raise InvalidNotificationError(f"{path}.reportId: expected letters, digits, '.', '_' or '-'")
     for name, value in (
-        ("reportId", report["reportId"]),
         ("reportType", report["reportType"]),
         ("accountId", account_id),
         ("sellerId", seller_id),

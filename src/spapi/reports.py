@@ -6,6 +6,7 @@ responses are not wrapped in `payload` in this API version.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -16,6 +17,14 @@ from spapi.errors import ReportRequestRefusedError, SpApiClientError, SpApiServe
 from spapi.http import AccessToken, SpApiHttpClient, SpApiResponse
 
 BASE_PATH = "/reports/2021-06-30"
+
+# What a report id may be, wherever one arrives (our API's path, SP-API's notifications). The Reports model
+# types reportId as a bare string, no length or pattern; SP-API's ids are digits today ("54517018502"). So the
+# rule is ours: the characters that are safe in an S3 key, a DynamoDB key and an execution name, and a bound
+# generous enough for any id SP-API may send, as our OpenAPI document states (maxLength 128). One rule, so a
+# report the processor accepted can always be asked about.
+REPORT_ID_MAX_LENGTH = 128
+REPORT_ID_PATTERN = re.compile(rf"^[A-Za-z0-9._-]{{1,{REPORT_ID_MAX_LENGTH}}}\Z")
 
 
 @dataclass(frozen=True)
@@ -148,3 +157,4 @@ class ReportsClient:
     def cancel_report(self, report_id: str) -> None:
         """Cancel a report that is still IN_QUEUE (SP-API refuses others with a 4xx)."""
         self._call("cancelReport", "DELETE", f"/reports/{_segment(report_id, 'reportId')}")
+
