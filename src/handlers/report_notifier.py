@@ -21,6 +21,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from handlers import _config
 from handlers._observability import observability
 from spapi.download_links import ROLE_CHAINING_MAX_SECONDS, DownloadLinks
+from spapi.notifications_processing import ReportContext
 from spapi.report_outcomes import (
     Outcome,
     ReportSummary,
@@ -57,25 +58,26 @@ _OUTCOME_METRICS = {
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     outcome = Outcome(event["outcome"])
-    state = event["report"]
-    report_id = state["reportId"]
-    logger.append_keys(report_id=report_id, outcome=outcome.value)
-    record = report_records.get(report_id)
+    state = event["report"]  # the execution's state: its input (the report's context) plus stored and error
+    report = ReportContext.from_execution_input(state)
+    logger.append_keys(report_id=report.report_id, seller_id=report.seller_id, outcome=outcome.value)
+    # The one read of the record, and a needed one: the input is a snapshot from the execution's start, so
+    # only the record can say whether an earlier run (a re-run, a failure report) already delivered this
+    # outcome, and whether the report is recorded at all. It also has what the input does not carry: the
+    # marketplaces and the data window the email names.
+    record = report_records.get(report.report_id)
     if record is not None and record.is_terminal and record.notified_at:
         logger.info(
             "outcome already delivered to a confirmed subscriber; not sending it again",
             extra={"status": record.status.value},
         )
         metrics.add_metric(name="RepeatedOutcomesSuppressed", unit=MetricUnit.Count, value=1)
-        return {"reportId": report_id, "status": record.status.value, "emailSent": False}
+        return {"reportId": report.report_id, "status": record.status.value, "emailSent": False}
 
     summary = ReportSummary(
-        report_id=report_id,
-        report_type=state.get("reportType") or (record.report_type if record else "unknown"),
-        seller_id=(record.seller_id if record else None)
-        or state.get("sellerId")
-        or state.get("accountId")
-        or "",
+        report_id=report.report_id,
+        report_type=report.report_type,
+        seller_id=report.seller_id,
         marketplace_ids=record.marketplace_ids if record else (),
         data_start_time=record.data_start_time if record else None,
         data_end_time=record.data_end_time if record else None,
@@ -107,7 +109,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     sns.publish(TopicArn=config["NOTIFICATIONS_TOPIC_ARN"], Subject=email.subject, Message=email.body)
     if record is not None:
         report_records.mark_finished(
-            report_id, status, failure_reason=failure_reason, notified=True, recipients=recipients
+            report.report_id, status, failure_reason=failure_reason, notified=True, recipients=recipients
         )
     else:
         logger.warning("report is not recorded; its final status is only in this email")
@@ -125,7 +127,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         logger.info("outcome emailed", extra=details)
     metrics.add_metric(name=_OUTCOME_METRICS[outcome], unit=MetricUnit.Count, value=1)
     return {
-        "reportId": report_id,
+        "reportId": report.report_id,
         "status": status.value,
         "emailSent": True,  # published to the topic; confirmedRecipients says whether anybody could read it
         "confirmedRecipients": recipients,

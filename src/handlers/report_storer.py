@@ -1,12 +1,15 @@
 """Workflow task: fetch a report's document from SP-API and stream it into S3.
 
 DONE reports store the report itself; FATAL reports store SP-API's error document beside it and hand its
-reason on. The S3 key is deterministic and an existing object is left alone (no SP-API call at all), so a
-re-run rewrites nothing. The output holds the S3 location only: the document URL never leaves this function.
+reason on, read from the document's first bytes as they stream past. Whose report and which region come
+from the execution input (`ReportContext`, settled by the processor): the record is not read again. The S3
+key is deterministic and an existing object is left alone (no SP-API call at all), so a re-run rewrites
+nothing. The output holds the S3 location only: the document URL never leaves this function.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import boto3
@@ -16,17 +19,18 @@ from handlers import _config
 from handlers._observability import observability
 from handlers._spapi_clients import SpApiClients
 from spapi.documents import iter_report_document
-from spapi.errors import ConfigurationError, SpApiClientError
-from spapi.regions import REGIONS
+from spapi.errors import ConfigurationError
+from spapi.notifications_processing import ReportContext
 from spapi.report_outcomes import failure_reason_from_error_document
-from spapi.report_records import ReportRecords
+from spapi.report_records import ReportNotRecordedError, ReportRecords
 from spapi.report_storage import (
     MIN_PART_SIZE,
+    StoredObject,
     error_document_key,
     report_key,
     store_report_document,
 )
-from spapi.reports import ReportsClient
+from spapi.reports import ReportsClient, find_report_region
 from spapi.token_store import TokenStore
 
 ERROR_DOCUMENT_READ_LIMIT = 64 * 1024
@@ -55,73 +59,101 @@ if part_size < MIN_PART_SIZE:
 
 
 class ReportDocumentMissingError(Exception):
-    """SP-API said DONE but named no document to fetch."""
-
-
-def reports_client_for(seller_id: str, region_code: str | None, report_id: str) -> ReportsClient:
-    """The Reports client of the report's region. Reports we did not request have no recorded region: ask each
-    region for the report (getReport allows 2 calls a second) and use the one that knows it."""
-    if region_code:
-        return spapi_clients.reports(seller_id, region_code)
-    for candidate in REGIONS:
-        client = spapi_clients.reports(seller_id, candidate)
-        try:
-            client.get_report(report_id)
-        except SpApiClientError as exc:
-            if exc.status in (400, 403, 404):
-                continue
-            raise
-        logger.info("region found for unrequested report", extra={"region_code": candidate})
-        return client
-    raise ReportDocumentMissingError(f"report {report_id} is unknown to SP-API in every region")
+    """SP-API said DONE but named no document to fetch, or no region knows the report."""
 
 
 @logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler(capture_response=False)  # no answers in traces: some carry presigned URLs
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    report_id = event["reportId"]
-    status = event["processingStatus"]
-    document_id = event.get("reportDocumentId")
-    logger.append_keys(report_id=report_id, processing_status=status, report_document_id=document_id)
-    if not document_id:
-        raise ReportDocumentMissingError(f"report {report_id} ({status}) names no reportDocumentId")
-    record = report_records.get(report_id)
-    seller_id = record.seller_id if record else event["sellerId"]
-    region_code = (record.region_code if record else None) or event.get("regionCode")
-    report_type = event["reportType"]
-    logger.append_keys(seller_id=seller_id)
-
-    is_error_document = status == "FATAL"
-    key = (error_document_key if is_error_document else report_key)(seller_id, report_type, report_id)
-
-    def document_chunks():
-        # Runs only when the object is not stored yet: a stored report costs no SP-API call.
-        reports = reports_client_for(seller_id, region_code, report_id)
-        yield from iter_report_document(reports, document_id)
-
+    report = ReportContext.from_execution_input(event)
+    logger.append_keys(
+        report_id=report.report_id,
+        seller_id=report.seller_id,
+        processing_status=report.processing_status,
+        report_document_id=report.report_document_id,
+    )
+    if not report.report_document_id:
+        raise ReportDocumentMissingError(
+            f"report {report.report_id} ({report.processing_status}) names no reportDocumentId"
+        )
+    is_error_document = report.processing_status == "FATAL"
+    error_document_head = bytearray()  # what the failure reason is read from, kept while streaming
     stored = store_report_document(
-        document_chunks(),
+        _document_chunks(report, error_document_head if is_error_document else None),
         s3,
         config["REPORTS_BUCKET_NAME"],
-        key,
+        (error_document_key if is_error_document else report_key)(
+            report.seller_id, report.report_type, report.report_id
+        ),
         {
-            "report-id": report_id,
-            "report-type": report_type,
-            "seller-id": seller_id,
-            "report-document-id": document_id,
-            "processing-status": status,
+            "report-id": report.report_id,
+            "report-type": report.report_type,
+            "seller-id": report.seller_id,
+            "report-document-id": report.report_document_id,
+            "processing-status": report.processing_status or "",
         },
         part_size,
         kms_key_id=config["REPORTS_KMS_KEY_ID"],
     )
-    if record is not None:
+    _record_stored(report, stored)
+    output: dict[str, Any] = {
+        "bucket": stored.bucket,
+        "key": stored.key,
+        "size": stored.size,
+        "alreadyStored": stored.already_existed,
+        "errorDocument": is_error_document,
+    }
+    if is_error_document:
+        output["failureReason"] = _failure_reason(stored, bytes(error_document_head))
+    return output
+
+
+def _document_chunks(report: ReportContext, error_document_head: bytearray | None) -> Iterator[bytes]:
+    """The document from SP-API, in chunks. Runs only when the object is not stored yet: a stored report
+    costs no SP-API call. Keeps the first ERROR_DOCUMENT_READ_LIMIT bytes in `error_document_head` when
+    given one, so that a FATAL report's reason needs no read of what was just written."""
+    reports = _reports_client(report)
+    for chunk in iter_report_document(reports, report.report_document_id or ""):
+        if error_document_head is not None and len(error_document_head) < ERROR_DOCUMENT_READ_LIMIT:
+            error_document_head.extend(chunk[: ERROR_DOCUMENT_READ_LIMIT - len(error_document_head)])
+        yield chunk
+
+
+def _reports_client(report: ReportContext) -> ReportsClient:
+    """The Reports client of the report's region. A report nobody requested has no recorded region: the one
+    whose SP-API knows it is found (spapi.reports.find_report_region)."""
+    if report.region_code:
+        return spapi_clients.reports(report.seller_id, report.region_code)
+    found = find_report_region(
+        report.report_id, lambda region_code: spapi_clients.reports(report.seller_id, region_code)
+    )
+    if found is None:
+        raise ReportDocumentMissingError(f"report {report.report_id} is unknown to SP-API in every region")
+    region_code, reports = found
+    logger.info("region found for unrequested report", extra={"region_code": region_code})
+    return reports
+
+
+def _record_stored(report: ReportContext, stored: StoredObject) -> None:
+    """Record where the document is (a report started by hand may have no record), log and count it."""
+    try:
         report_records.mark_stored(
-            report_id, bucket=stored.bucket, key=stored.key, size=stored.size, report_document_id=document_id
+            report.report_id,
+            bucket=stored.bucket,
+            key=stored.key,
+            size=stored.size,
+            report_document_id=report.report_document_id,
         )
+    except ReportNotRecordedError:
+        logger.warning("report is not recorded; its location is only in the workflow's state")
     logger.info(
         "document stored" if not stored.already_existed else "document already stored",
-        extra={"s3_key": stored.key, "size": stored.size, "error_document": is_error_document},
+        extra={
+            "s3_key": stored.key,
+            "size": stored.size,
+            "error_document": report.processing_status == "FATAL",
+        },
     )
     metrics.add_metric(
         name="DocumentsAlreadyStored" if stored.already_existed else "DocumentsStored",
@@ -130,18 +162,15 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     )
     if not stored.already_existed:
         metrics.add_metric(name="StoredBytes", unit=MetricUnit.Bytes, value=stored.size)
-    output: dict[str, Any] = {
-        "bucket": stored.bucket,
-        "key": stored.key,
-        "size": stored.size,
-        "alreadyStored": stored.already_existed,
-        "errorDocument": is_error_document,
-    }
-    if is_error_document and stored.size == 0:
-        output["failureReason"] = "SP-API's error document is empty"
-    elif is_error_document:
-        head = s3.get_object(
+
+
+def _failure_reason(stored: StoredObject, error_document_head: bytes) -> str:
+    """Why SP-API could not produce the report, from the error document's first bytes: those kept while
+    streaming it, or, when an earlier run had already stored it (nothing was streamed now), read from S3."""
+    if stored.size == 0:
+        return "SP-API's error document is empty"
+    if stored.already_existed:
+        error_document_head = s3.get_object(
             Bucket=stored.bucket, Key=stored.key, Range=f"bytes=0-{ERROR_DOCUMENT_READ_LIMIT - 1}"
         )["Body"].read()
-        output["failureReason"] = failure_reason_from_error_document(head)
-    return output
+    return failure_reason_from_error_document(error_document_head)

@@ -35,14 +35,13 @@ from spapi.errors import (
     redact,
 )
 from spapi.regions import get_region, validate_marketplaces
+from spapi.reports import REPORT_ID_MAX_LENGTH, REPORT_ID_PATTERN
 from spapi.token_store import validate_refresh_token, validate_seller_id
 
 REPORT_PROCESSING_FINISHED = "REPORT_PROCESSING_FINISHED"
 SUPPORTED_NOTIFICATION_TYPES = frozenset({REPORT_PROCESSING_FINISHED})
 # SP-API report types are upper-case words joined by underscores (GET_MERCHANT_LISTINGS_ALL_DATA).
 REPORT_TYPE_PATTERN = re.compile(r"^[A-Z][A-Z0-9_]{2,99}$")
-# SP-API report ids are digits today; accept the safe characters of a path segment and DynamoDB key.
-REPORT_ID_PATTERN = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 DEFAULT_THROTTLED_RETRY_AFTER_SECONDS = 60  # createReport refills one request a minute
 MAX_BODY_BYTES = 64 * 1024
 MAX_REPORT_OPTIONS = 20
@@ -295,7 +294,9 @@ def parse_report_id(event: Mapping[str, Any]) -> str:
     if not report_id:
         raise ValidationError("reportId", "is required in the path")
     if not REPORT_ID_PATTERN.match(report_id):
-        raise ValidationError("reportId", "expected letters, digits, '.', '_' or '-' (at most 64)")
+        raise ValidationError(
+            "reportId", f"expected letters, digits, '.', '_' or '-' (at most {REPORT_ID_MAX_LENGTH})"
+        )
     return report_id
 
 

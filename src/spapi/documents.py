@@ -19,7 +19,7 @@ import random
 import re
 import time
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from typing import Any
 
 import requests
@@ -120,49 +120,158 @@ def iter_report_document(
     sleep: Callable[[float], None] = time.sleep,
     user_agent: str = DEFAULT_USER_AGENT,
 ) -> Iterator[bytes]:
-    """Yield the (decompressed) document in chunks of at most about `chunk_size` bytes."""
+    """Yield the (decompressed) document in chunks of at most about `chunk_size` bytes.
+
+    Each attempt opens the document (a refused URL is refreshed, a transient answer retried), reads it from
+    where the last attempt stopped, and decodes what arrives; an attempt that breaks off is retried."""
     if chunk_size < 1:
         raise ValueError("chunk_size must be >= 1")
-    session = session if session is not None else default_session()
-    document = reports_client.get_report_document(report_document_id)
-    decoder: _Gunzip | _Passthrough | None = None
-    head = b""  # the first bytes, held until we know whether they are gzip
-    offset = 0  # raw (compressed) bytes consumed so far: where a resumed download starts
-    refreshes = 0
-    retries = 0
-
+    download = _Download(
+        reports_client,
+        report_document_id,
+        chunk_size,
+        session if session is not None else default_session(),
+        timeout,
+        user_agent,
+        _Retries(report_document_id, max_url_refreshes, max_retries, base_delay, sleep),
+    )
+    decoder = _SniffingDecoder(report_document_id, chunk_size)
     while True:
-        response = _open(session, document, offset, timeout, user_agent)
+        response = download.open()
+        if response is None:
+            continue  # refused or transient: the URL was refreshed or the retry paced
+        complete = yield from download.read(response, decoder)
+        if complete:
+            break
+    yield from decoder.finish()
+
+
+class _SniffingDecoder:
+    """Gunzips or passes through, decided by the first two bytes (held until they have arrived)."""
+
+    def __init__(self, report_document_id: str, chunk_size: int) -> None:
+        self._report_document_id = report_document_id
+        self._chunk_size = chunk_size
+        self._decoder: _Gunzip | _Passthrough | None = None
+        self._head = b""  # the first bytes, held until we know whether they are gzip
+
+    def feed(self, raw: bytes) -> Iterator[bytes]:
+        if self._decoder is None:
+            self._head += raw
+            if len(self._head) < len(GZIP_MAGIC):
+                return
+            self._decoder = _pick_decoder(self._head, self._report_document_id, self._chunk_size)
+            raw, self._head = self._head, b""
+        yield from self._decoder.feed(raw)
+
+    def finish(self) -> Iterator[bytes]:
+        if self._decoder is None:
+            # Fewer than two bytes in total: too short to be gzip.
+            self._decoder = _Passthrough()
+            yield from self._decoder.feed(self._head)
+        yield from self._decoder.finish()
+
+
+class _Retries:
+    """The download's budgets: fresh URLs when the host refuses one, retries of transient or broken
+    attempts (with full-jitter backoff)."""
+
+    def __init__(
+        self,
+        report_document_id: str,
+        max_url_refreshes: int,
+        max_retries: int,
+        base_delay: float,
+        sleep: Callable[[float], None],
+    ) -> None:
+        self._report_document_id = report_document_id
+        self._max_url_refreshes = max_url_refreshes
+        self._max_retries = max_retries
+        self._base_delay = base_delay
+        self._sleep = sleep
+        self._refreshes = 0
+        self._retries = 0
+
+    def url_refused(self, status: int) -> None:
+        """Count a refused URL; raise when the host kept refusing fresh ones."""
+        if self._refreshes >= self._max_url_refreshes:
+            raise ReportDocumentError(
+                self._report_document_id, f"the document host kept refusing fresh URLs (HTTP {status})"
+            )
+        self._refreshes += 1
+
+    def pause(self, status: int | None, offset: int) -> None:
+        """Sleep before another attempt; raise when the retries are spent."""
+        self._retries = _next_retry(
+            self._retries,
+            self._max_retries,
+            self._base_delay,
+            self._sleep,
+            self._report_document_id,
+            status,
+            offset,
+        )
+
+
+class _Download:
+    """The attempts at one document: where the next one starts (`offset`) and with which URL."""
+
+    def __init__(
+        self,
+        reports_client: ReportsClient,
+        report_document_id: str,
+        chunk_size: int,
+        session: requests.Session,
+        timeout: tuple[float, float],
+        user_agent: str,
+        retries: _Retries,
+    ) -> None:
+        self._reports = reports_client
+        self._report_document_id = report_document_id
+        self._chunk_size = chunk_size
+        self._session = session
+        self._timeout = timeout
+        self._user_agent = user_agent
+        self._retries = retries
+        self._document = reports_client.get_report_document(report_document_id)
+        self.offset = 0  # raw (compressed) bytes consumed so far: where a resumed download starts
+
+    def open(self) -> requests.Response | None:
+        """The response to read from; None when this attempt is over before reading (the URL was refused and
+        refreshed, or the answer was transient and the retry paced). Raises on any other answer."""
+        response = _open(self._session, self._document, self.offset, self._timeout, self._user_agent)
         status = response.status_code if response is not None else None
         if status in _URL_REFUSED:
             response.close()
-            if refreshes >= max_url_refreshes:
-                raise ReportDocumentError(
-                    report_document_id, f"the document host kept refusing fresh URLs (HTTP {status})"
-                )
-            refreshes += 1
+            self._retries.url_refused(status)
             logger.info(
                 "report document URL refused, fetching a fresh one",
-                extra={"report_document_id": report_document_id, "status": status, "offset": offset},
+                extra={
+                    "report_document_id": self._report_document_id,
+                    "status": status,
+                    "offset": self.offset,
+                },
             )
-            document = reports_client.get_report_document(report_document_id)
-            continue
+            self._document = self._reports.get_report_document(self._report_document_id)
+            return None
         if response is None or status in _TRANSIENT:
             if response is not None:
                 response.close()
-            retries = _next_retry(retries, max_retries, base_delay, sleep, report_document_id, status, offset)
-            continue
+            self._retries.pause(status, self.offset)
+            return None
         if status not in (200, 206):
             response.close()
-            raise ReportDocumentError(report_document_id, f"the document host answered HTTP {status}")
+            raise ReportDocumentError(self._report_document_id, f"the document host answered HTTP {status}")
+        return response
 
-        skip = 0
-        if offset:
-            skip = _bytes_to_skip(response, offset, report_document_id)
+    def read(self, response: requests.Response, decoder: _SniffingDecoder) -> Generator[bytes, None, bool]:
+        """Yield the decoded chunks of the response's body from `offset` on; return True when the body was
+        read whole, False when it broke off or came short (the retry paced)."""
+        skip = _bytes_to_skip(response, self.offset, self._report_document_id) if self.offset else 0
         expected_length = _expected_length(response, skip)
         received = 0
         try:
-            for raw in response.raw.stream(chunk_size, decode_content=False):
+            for raw in response.raw.stream(self._chunk_size, decode_content=False):
                 if skip:
                     dropped = min(skip, len(raw))
                     raw = raw[dropped:]
@@ -170,38 +279,26 @@ def iter_report_document(
                     if not raw:
                         continue
                 received += len(raw)
-                offset += len(raw)
-                if decoder is None:
-                    head += raw
-                    if len(head) < len(GZIP_MAGIC):
-                        continue
-                    decoder = _pick_decoder(head, report_document_id, chunk_size)
-                    raw, head = head, b""
+                self.offset += len(raw)
                 yield from decoder.feed(raw)
         except _BROKEN_DOWNLOAD as exc:
             response.close()
             logger.warning(
                 "report document download broke, resuming",
                 extra={
-                    "report_document_id": report_document_id,
-                    "offset": offset,
+                    "report_document_id": self._report_document_id,
+                    "offset": self.offset,
                     "error": type(exc).__name__,
                 },
             )
-            retries = _next_retry(retries, max_retries, base_delay, sleep, report_document_id, None, offset)
-            continue
+            self._retries.pause(None, self.offset)
+            return False
         response.close()
         if expected_length is not None and received < expected_length:
             # urllib3 normally raises on a short body; this covers hosts/adapters that do not.
-            retries = _next_retry(retries, max_retries, base_delay, sleep, report_document_id, None, offset)
-            continue
-        break
-
-    if decoder is None:
-        # Fewer than two bytes in total: too short to be gzip.
-        decoder = _Passthrough()
-        yield from decoder.feed(head)
-    yield from decoder.finish()
+            self._retries.pause(None, self.offset)
+            return False
+        return True
 
 
 def _pick_decoder(head: bytes, report_document_id: str, chunk_size: int) -> _Gunzip | _Passthrough:

@@ -84,6 +84,35 @@ class SpApiResponse:
     request_id: str | None
 
 
+@dataclass
+class _Call:
+    """One request across its attempts: what to send, and what the attempts so far have used up."""
+
+    operation: str
+    method: str
+    url: str
+    access_token: AccessToken
+    params: Mapping[str, Any] | None
+    json: Any
+    partition: str  # the token provider's rate-limit partition (seller or grantless scope)
+    give_up_at: float  # the clock's value at the total deadline
+    attempt: int = 0
+    started: float = 0.0  # when the current attempt was sent
+    refreshed_token: bool = False
+    reread_secret: bool = False
+
+
+@dataclass(frozen=True)
+class _Refusal:
+    """A non-2xx answer: its status and SP-API's first error (the message falls back to the HTTP reason)."""
+
+    status: int
+    code: str
+    message: str
+    details: str | None
+    request_id: str | None
+
+
 def _parse_errors(body: Any) -> tuple[str, str, str | None]:
     """SP-API's first error as (code, message, details): both APIs send {"errors": [{code, message, ...}]}."""
     if isinstance(body, dict):
@@ -167,111 +196,151 @@ class SpApiHttpClient:
         params: Mapping[str, Any] | None = None,
         json: Any = None,
     ) -> SpApiResponse:
-        url = f"{self.endpoint}{path}"
-        partition = str(getattr(access_token, "rate_limit_partition", ""))
-        give_up_at = self.clock() + self.deadline
-        refreshed_token = False
-        reread_secret = False
-        attempt = 0
+        """Call SP-API; each attempt is prepare (rate limit, token), send, parse, and on a failure worth it,
+        retry. A token or client secret SP-API rejected as expired is renewed once, without using up an
+        attempt."""
+        call = _Call(
+            operation=operation,
+            method=method,
+            url=f"{self.endpoint}{path}",
+            access_token=access_token,
+            params=params,
+            json=json,
+            partition=str(getattr(access_token, "rate_limit_partition", "")),
+            give_up_at=self.clock() + self.deadline,
+        )
         while True:
-            attempt += 1
-            self._wait_for_rate_limit(operation, partition, give_up_at)
-            token = access_token() if callable(access_token) else access_token
-            if not isinstance(token, str) or not token:
-                # SP-API would answer 403 MissingAuthenticationToken; the fault is ours, say so here.
-                raise ValueError(f"access_token: no access token to send with {operation}")
-            headers = {
-                "x-amz-access-token": token,
-                "user-agent": self.user_agent,
-                "accept": "application/json",
-            }
-            if json is not None:
-                headers["content-type"] = "application/json"
-            started = self.clock()
-            # Never let one slow answer carry us far past the total deadline.
-            read_timeout = min(self.timeout[1], max(1.0, give_up_at - started))
-            try:
-                response = self.session.request(
-                    method,
-                    url,
-                    params=params,
-                    json=json,
-                    headers=headers,
-                    timeout=(self.timeout[0], read_timeout),
-                )
-            except (requests.ConnectionError, requests.Timeout) as exc:
-                failure: SpApiError = SpApiTimeoutError(
-                    None,
-                    "RequestTimeout" if isinstance(exc, requests.Timeout) else "ConnectionError",
-                    f"{type(exc).__name__} while calling SP-API",
-                    operation=operation,
-                )
-                self._log_attempt(operation, method, None, None, attempt, started, level=logging.WARNING)
+            call.attempt += 1
+            token = self._prepare(call)
+            sent = self._send(call, token)
+            if isinstance(sent, SpApiTimeoutError):
+                failure: SpApiError = sent
             else:
-                request_id = response.headers.get("x-amzn-RequestId")
-                self._adopt_rate_limit(operation, partition, response.headers)
-                status = response.status_code
-                level = logging.INFO if status < 400 else logging.WARNING
-                self._log_attempt(operation, method, status, request_id, attempt, started, level=level)
-                body = self._body(response)
-                if 200 <= status < 300:
-                    if body is _INVALID_JSON:
-                        raise SpApiServerError(
-                            status,
-                            "InvalidResponse",
-                            "SP-API answered with a body that is not JSON",
-                            request_id=request_id,
-                            operation=operation,
-                        )
-                    return SpApiResponse(status, body, response.headers, request_id)
-                code, message, details = _parse_errors(None if body is _INVALID_JSON else body)
-                if not message:
-                    message = response.reason or f"HTTP {status}"
-                if _is_expired_client_secret(status, message, details):
-                    renew = getattr(access_token, "client_secret_expired", None)
-                    if not reread_secret and renew is not None and renew():
-                        # Re-read the app credentials and get a token from them; then try once more.
-                        reread_secret = True
-                        attempt -= 1
-                        continue
-                    raise LwaClientSecretExpiredError(
-                        f"SP-API refused {operation}: {details or message}"
-                        f"{' (also after re-reading the app credentials)' if reread_secret else ''}"
-                        f"{f' [x-amzn-RequestId {request_id}]' if request_id else ''}: store the "
-                        "application's current LWA client secret in the app credentials secret (rotate it in "
-                        "Solution Provider Portal first if it has lapsed)",
-                        status=status,
-                    )
-                if (
-                    not refreshed_token
-                    and isinstance(access_token, AccessTokenProvider)
-                    and _is_expired_token(status, message, details)
-                ):
-                    # The cached access token was revoked or expired early: drop it and try once more.
-                    refreshed_token = True
-                    access_token.invalidate(token)
-                    attempt -= 1
+                answer = self._parse(call, sent)
+                if isinstance(answer, SpApiResponse):
+                    return answer
+                if self._renewed_credentials(call, token, answer):
+                    call.attempt -= 1  # the same attempt again, with the new credentials
                     continue
-                failure = self._error_for(status, code, message, details, request_id, operation, partition)
-            # After a 429 SP-API's bucket is empty, and so is ours: calling before it refills earns a 429.
-            refill = self.rate_limiter.throttled(operation, partition) if failure.status == 429 else 0.0
-            if not self._retryable(failure) or attempt >= self.max_attempts:
-                raise failure
-            delay = max(self.backoff(attempt), refill)
-            if self.clock() + delay > give_up_at:
-                raise failure
-            logger.info(
-                "retrying SP-API call",
-                extra={
-                    "operation": operation,
-                    "attempt": attempt,
-                    "delay_seconds": round(delay, 3),
-                    "error_code": failure.code,
-                    "status": failure.status,
-                    "request_id": failure.request_id,
-                },
+                failure = self._error_for(
+                    answer.status,
+                    answer.code,
+                    answer.message,
+                    answer.details,
+                    answer.request_id,
+                    operation,
+                    call.partition,
+                )
+            self._wait_before_retry(call, failure)
+
+    def _prepare(self, call: _Call) -> str:
+        """Wait for the client-side rate limit, then give the access token to send."""
+        self._wait_for_rate_limit(call.operation, call.partition, call.give_up_at)
+        token = call.access_token() if callable(call.access_token) else call.access_token
+        if not isinstance(token, str) or not token:
+            # SP-API would answer 403 MissingAuthenticationToken; the fault is ours, say so here.
+            raise ValueError(f"access_token: no access token to send with {call.operation}")
+        return token
+
+    def _send(self, call: _Call, token: str) -> requests.Response | SpApiTimeoutError:
+        """One HTTP exchange; a connection error or timeout is returned as the SpApiTimeoutError it means."""
+        headers = {"x-amz-access-token": token, "user-agent": self.user_agent, "accept": "application/json"}
+        if call.json is not None:
+            headers["content-type"] = "application/json"
+        call.started = self.clock()
+        # Never let one slow answer carry us far past the total deadline.
+        read_timeout = min(self.timeout[1], max(1.0, call.give_up_at - call.started))
+        try:
+            return self.session.request(
+                call.method,
+                call.url,
+                params=call.params,
+                json=call.json,
+                headers=headers,
+                timeout=(self.timeout[0], read_timeout),
             )
-            self.sleep(delay)
+        except (requests.ConnectionError, requests.Timeout) as exc:
+            self._log_attempt(call, None, None, level=logging.WARNING)
+            return SpApiTimeoutError(
+                None,
+                "RequestTimeout" if isinstance(exc, requests.Timeout) else "ConnectionError",
+                f"{type(exc).__name__} while calling SP-API",
+                operation=call.operation,
+            )
+
+    def _parse(self, call: _Call, response: requests.Response) -> SpApiResponse | _Refusal:
+        """A 2xx with a JSON (or empty) body is the answer; anything else is SP-API's refusal, its first error
+        read. Learns the rate limit the answer reports and logs the attempt."""
+        request_id = response.headers.get("x-amzn-RequestId")
+        self._adopt_rate_limit(call.operation, call.partition, response.headers)
+        status = response.status_code
+        self._log_attempt(call, status, request_id, level=logging.INFO if status < 400 else logging.WARNING)
+        body = self._body(response)
+        if 200 <= status < 300:
+            if body is _INVALID_JSON:
+                raise SpApiServerError(
+                    status,
+                    "InvalidResponse",
+                    "SP-API answered with a body that is not JSON",
+                    request_id=request_id,
+                    operation=call.operation,
+                )
+            return SpApiResponse(status, body, response.headers, request_id)
+        code, message, details = _parse_errors(None if body is _INVALID_JSON else body)
+        return _Refusal(status, code, message or response.reason or f"HTTP {status}", details, request_id)
+
+    def _renewed_credentials(self, call: _Call, token: str, refusal: _Refusal) -> bool:
+        """True when the refusal was of expired credentials and new ones were got, once each: the app's
+        client secret re-read, or the cached access token dropped. An expired client secret that stays
+        expired raises LwaClientSecretExpiredError."""
+        status, message, details = refusal.status, refusal.message, refusal.details
+        if _is_expired_client_secret(status, message, details):
+            renew = getattr(call.access_token, "client_secret_expired", None)
+            if not call.reread_secret and renew is not None and renew():
+                # Re-read the app credentials and get a token from them; then try once more.
+                call.reread_secret = True
+                return True
+            raise LwaClientSecretExpiredError(
+                f"SP-API refused {call.operation}: {details or message}"
+                f"{' (also after re-reading the app credentials)' if call.reread_secret else ''}"
+                f"{f' [x-amzn-RequestId {refusal.request_id}]' if refusal.request_id else ''}: store the "
+                "application's current LWA client secret in the app credentials secret (rotate it in "
+                "Solution Provider Portal first if it has lapsed)",
+                status=status,
+            )
+        if (
+            not call.refreshed_token
+            and isinstance(call.access_token, AccessTokenProvider)
+            and _is_expired_token(status, message, details)
+        ):
+            # The cached access token was revoked or expired early: drop it and try once more.
+            call.refreshed_token = True
+            call.access_token.invalidate(token)
+            return True
+        return False
+
+    def _wait_before_retry(self, call: _Call, failure: SpApiError) -> None:
+        """Sleep before the next attempt, or raise `failure` when it is not worth retrying, the attempts are
+        spent, or the wait would overrun the deadline."""
+        # After a 429 SP-API's bucket is empty, and so is ours: calling before it refills earns a 429.
+        refill = self.rate_limiter.throttled(call.operation, call.partition) if failure.status == 429 else 0.0
+        if not self._retryable(failure) or call.attempt >= self.max_attempts:
+            raise failure
+        delay = max(self.backoff(call.attempt), refill)
+        if self.clock() + delay > call.give_up_at:
+            raise failure
+        logger.info(
+            "retrying SP-API call",
+            extra={
+                "operation": call.operation,
+                "attempt": call.attempt,
+                "delay_seconds": round(delay, 3),
+                "error_code": failure.code,
+                "status": failure.status,
+                "request_id": failure.request_id,
+            },
+        )
+        self.sleep(delay)
 
     @staticmethod
     def _retryable(failure: SpApiError) -> bool:
@@ -331,26 +400,17 @@ class SpApiHttpClient:
         except ValueError:
             return _INVALID_JSON
 
-    def _log_attempt(
-        self,
-        operation: str,
-        method: str,
-        status: int | None,
-        request_id: str | None,
-        attempt: int,
-        started: float,
-        level: int,
-    ) -> None:
+    def _log_attempt(self, call: _Call, status: int | None, request_id: str | None, level: int) -> None:
         logger.log(
             level,
             "SP-API call",
             extra={
-                "operation": operation,
-                "method": method,
+                "operation": call.operation,
+                "method": call.method,
                 "status": status,
                 "request_id": request_id,
-                "attempt": attempt,
-                "duration_ms": round((self.clock() - started) * 1000, 1),
+                "attempt": call.attempt,
+                "duration_ms": round((self.clock() - call.started) * 1000, 1),
             },
         )
 

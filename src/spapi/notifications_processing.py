@@ -29,6 +29,7 @@ from typing import Any
 
 from spapi.errors import redact
 from spapi.report_records import ReportRecord, ReportRecords, ReportStatus
+from spapi.reports import REPORT_ID_PATTERN
 
 NOTIFICATION_TYPE = "REPORT_PROCESSING_FINISHED"
 PROCESSING_STATUSES = frozenset({"CANCELLED", "DONE", "FATAL"})
@@ -95,8 +96,9 @@ def parse_report_processing_finished(body: str | bytes) -> ReportProcessingFinis
     account_id = _optional_string(report, "accountId", path)
     seller_id = _optional_string(report, "sellerId", path)
     document_id = _optional_string(report, "reportDocumentId", path)
+    if not REPORT_ID_PATTERN.match(report["reportId"]):
+        raise InvalidNotificationError(f"{path}.reportId: expected letters, digits, '.', '_' or '-'")
     for name, value in (
-        ("reportId", report["reportId"]),
         ("reportType", report["reportType"]),
         ("accountId", account_id),
         ("sellerId", seller_id),
@@ -169,20 +171,64 @@ def execution_name(report_id: str, prefix: str = "report") -> str:
     return name
 
 
-def execution_input(notification: ReportProcessingFinished, record: ReportRecord) -> dict[str, Any]:
-    """What the workflow starts with. The recorded seller and region win: they are what our API was asked
-    for."""
-    document: dict[str, Any] = {
-        "reportId": notification.report_id,
-        "sellerId": record.seller_id or notification.partner_id,
-        "accountId": notification.account_id,
-        "regionCode": record.region_code,
-        "reportType": notification.report_type,
-        "processingStatus": notification.processing_status,
-    }
-    if notification.report_document_id:
-        document["reportDocumentId"] = notification.report_document_id
-    return document
+@dataclass(frozen=True)
+class ReportContext:
+    """What a report's workflow knows about it, decided once by the processor and carried by the execution
+    input to every task: whose report (the recorded seller, else the notification's seller or account) and
+    which region (the recorded one; None for a report nobody requested, whose region the storer finds). The
+    workflow's functions parse it with `from_execution_input` and decide neither again. It holds no secret:
+    the execution history keeps it."""
+
+    report_id: str
+    seller_id: str
+    report_type: str
+    processing_status: str | None
+    account_id: str | None = None
+    region_code: str | None = None
+    report_document_id: str | None = None
+
+    @classmethod
+    def settle(cls, notification: ReportProcessingFinished, record: ReportRecord) -> ReportContext:
+        """The recorded seller and region win: they are what our API was asked for."""
+        return cls(
+            report_id=notification.report_id,
+            seller_id=record.seller_id or notification.partner_id,
+            report_type=notification.report_type,
+            processing_status=notification.processing_status,
+            account_id=notification.account_id,
+            region_code=record.region_code,
+            report_document_id=notification.report_document_id,
+        )
+
+    def to_execution_input(self) -> dict[str, Any]:
+        document: dict[str, Any] = {
+            "reportId": self.report_id,
+            "sellerId": self.seller_id,
+            "accountId": self.account_id,
+            "regionCode": self.region_code,
+            "reportType": self.report_type,
+            "processingStatus": self.processing_status,
+        }
+        if self.report_document_id:
+            document["reportDocumentId"] = self.report_document_id
+        return document
+
+    @classmethod
+    def from_execution_input(cls, document: Mapping[str, Any]) -> ReportContext:
+        """The context from an execution's input (or a task's view of the state, which keeps the input's
+        fields). ValueError names a missing field; other fields of the state (stored, error) are ignored."""
+        for name in ("reportId", "sellerId", "reportType"):
+            if not isinstance(document.get(name), str) or not document[name]:
+                raise ValueError(f"{name}: the execution input must name the report's {name}")
+        return cls(
+            report_id=document["reportId"],
+            seller_id=document["sellerId"],
+            report_type=document["reportType"],
+            processing_status=document.get("processingStatus"),
+            account_id=document.get("accountId"),
+            region_code=document.get("regionCode") or None,
+            report_document_id=document.get("reportDocumentId") or None,
+        )
 
 
 class NotificationOutcome(StrEnum):
@@ -272,7 +318,7 @@ class ReportNotificationProcessor:
         ):
             return ProcessingResult(NotificationOutcome.ALREADY_FINISHED, record.requested)
         name = execution_name(notification.report_id)
-        document = execution_input(notification, record)
+        document = ReportContext.settle(notification, record).to_execution_input()
         existing = self._describe(name) if seen_before else None
         if existing is None:
             try:

@@ -6,7 +6,8 @@ responses are not wrapped in `payload` in this API version.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -14,8 +15,17 @@ from urllib.parse import quote
 
 from spapi.errors import ReportRequestRefusedError, SpApiClientError, SpApiServerError
 from spapi.http import AccessToken, SpApiHttpClient, SpApiResponse
+from spapi.regions import REGIONS
 
 BASE_PATH = "/reports/2021-06-30"
+
+# What a report id may be, wherever one arrives (our API's path, SP-API's notifications). The Reports model
+# types reportId as a bare string, no length or pattern; SP-API's ids are digits today ("54517018502"). So the
+# rule is ours: the characters that are safe in an S3 key, a DynamoDB key and an execution name, and a bound
+# generous enough for any id SP-API may send, as our OpenAPI document states (maxLength 128). One rule, so a
+# report the processor accepted can always be asked about.
+REPORT_ID_MAX_LENGTH = 128
+REPORT_ID_PATTERN = re.compile(rf"^[A-Za-z0-9._-]{{1,{REPORT_ID_MAX_LENGTH}}}\Z")
 
 
 @dataclass(frozen=True)
@@ -148,3 +158,29 @@ class ReportsClient:
     def cancel_report(self, report_id: str) -> None:
         """Cancel a report that is still IN_QUEUE (SP-API refuses others with a 4xx)."""
         self._call("cancelReport", "DELETE", f"/reports/{_segment(report_id, 'reportId')}")
+
+
+# How getReport says "not this region's report": the id is unknown here (404), malformed for this region's
+# id space (400), or the seller is not authorised in this region (403).
+_NOT_THIS_REGION = frozenset({400, 403, 404})
+
+
+def find_report_region(
+    report_id: str,
+    reports_in: Callable[[str], ReportsClient],
+    region_codes: Iterable[str] = REGIONS,
+) -> tuple[str, ReportsClient] | None:
+    """The region whose SP-API knows the report, with the Reports client `reports_in(region_code)` gave for
+    it; None when no region does. For reports nobody recorded a region for (SP-API's scheduled reports): a
+    report id is unique only per seller and region, so each region is asked in turn (getReport allows 2 calls
+    a second) and the first that knows it wins. Other failures (throttling, 5xx) are raised, not skipped."""
+    for region_code in region_codes:
+        client = reports_in(region_code)
+        try:
+            client.get_report(report_id)
+        except SpApiClientError as refused:
+            if refused.status in _NOT_THIS_REGION:
+                continue
+            raise
+        return region_code, client
+    return None

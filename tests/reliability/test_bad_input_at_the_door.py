@@ -26,6 +26,7 @@ from reliability_support import api_events, scan_for_secrets
 
 from canaries import REFRESH_TOKEN, SELLER_ID
 from spapi.regions import get_region
+from spapi.reports import REPORT_ID_MAX_LENGTH, REPORT_ID_PATTERN
 
 EXAMPLES = 1000
 SETTINGS = settings(
@@ -369,7 +370,7 @@ def test_malformed_posts_get_a_4xx_naming_the_field_and_change_nothing(
     )
 
 
-REPORT_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
+REPORT_ID = re.compile(REPORT_ID_PATTERN.pattern.removeprefix("^").removesuffix("\\Z"))  # the one rule
 
 
 @st.composite
@@ -383,7 +384,7 @@ def malformed_report_path(draw) -> tuple[dict, set[str]]:
     else:
         bad = st.one_of(
             st.text(min_size=1, max_size=80),
-            huge_string(65, 10_000),
+            huge_string(REPORT_ID_MAX_LENGTH + 1, 10_000),
             st.sampled_from((*INJECTION_FRAGMENTS, "../../etc/passwd", "1 OR 1=1", "123/../456", "%2e%2e")),
         )
         parameters = {"reportId": draw(bad.filter(lambda s: not REPORT_ID.fullmatch(s)))}

@@ -11,9 +11,9 @@ import requests
 from tests_spapi_helpers import CannedAdapter, make_clients, spapi_exchanges
 
 from canaries import REFRESH_TOKEN, SELLER_ID
-from spapi.errors import ReportRequestRefusedError, SpApiClientError
+from spapi.errors import ReportRequestRefusedError, SpApiClientError, SpApiServerError
 from spapi.http import SpApiHttpClient
-from spapi.reports import ReportDocument, ReportsClient
+from spapi.reports import ReportDocument, ReportsClient, find_report_region
 
 LISTINGS = "GET_MERCHANT_LISTINGS_ALL_DATA"
 
@@ -168,3 +168,44 @@ def test_report_ids_are_escaped_into_one_path_segment() -> None:
     with pytest.raises(SpApiClientError):
         reports.get_report("../documents/x")
     assert adapter.requests[0].path_url == "/reports/2021-06-30/reports/..%2Fdocuments%2Fx"
+
+
+def _reports_answering(replies_by_region: dict[str, list[tuple[int, bytes, dict[str, str]]]]):
+    """A Reports client per region, each on its own canned SP-API; returns (factory, adapters)."""
+    adapters = {code: CannedAdapter(replies) for code, replies in replies_by_region.items()}
+
+    def reports_in(region_code: str) -> ReportsClient:
+        session = requests.Session()
+        session.mount("https://", adapters[region_code])
+        http = SpApiHttpClient(
+            f"https://sellingpartnerapi-{region_code.lower()}.amazon.com", session=session, max_attempts=1
+        )
+        return ReportsClient(http, "Atza|CANARY-token")
+
+    return reports_in, adapters
+
+
+NOT_FOUND = (404, b'{"errors": [{"code": "NotFound", "message": "no"}]}', {})
+REPORT = (200, b'{"reportId": "54517018502", "processingStatus": "DONE"}', {})
+
+
+def test_the_region_that_knows_an_unrecorded_report_is_found_and_later_regions_are_not_asked() -> None:
+    reports_in, adapters = _reports_answering({"NA": [NOT_FOUND], "EU": [REPORT], "FE": [REPORT]})
+    found = find_report_region("54517018502", reports_in)
+    assert found is not None
+    region_code, client = found
+    assert region_code == "EU" and client.http.endpoint == "https://sellingpartnerapi-eu.amazon.com"
+    assert [adapter.calls for adapter in adapters.values()] == [1, 1, 0]
+    assert adapters["EU"].requests[0].path_url == "/reports/2021-06-30/reports/54517018502"
+
+
+def test_a_report_no_region_knows_has_no_region_and_other_failures_are_raised() -> None:
+    reports_in, _ = _reports_answering({"NA": [NOT_FOUND], "EU": [NOT_FOUND], "FE": [NOT_FOUND]})
+    assert find_report_region("54517018502", reports_in) is None
+    forbidden = (403, b'{"errors": [{"code": "Unauthorized", "message": "no"}]}', {})
+    reports_in, _ = _reports_answering({"NA": [forbidden], "EU": [(400, b"{}", {})]})
+    assert find_report_region("54517018502", reports_in, ["NA", "EU"]) is None
+    server_error = (500, b'{"errors": [{"code": "InternalFailure", "message": "down"}]}', {})
+    reports_in, _ = _reports_answering({"NA": [server_error]})
+    with pytest.raises(SpApiServerError):
+        find_report_region("54517018502", reports_in, ["NA"])

@@ -141,9 +141,11 @@ locals {
     report_storer = concat(local.read_tokens_statements, [
       local.read_credentials_statement,
       {
+        # Records where the document went; the report's context comes in the execution input, so the storer
+        # reads no record (the update's condition says whether one exists).
         Sid      = "UpdateReportRecords"
         Effect   = "Allow"
-        Action   = ["dynamodb:GetItem", "dynamodb:UpdateItem"]
+        Action   = "dynamodb:UpdateItem"
         Resource = var.reports_table_arn
       },
       {
