@@ -28,8 +28,8 @@ import boto3
 from moto import mock_aws
 
 from benchmarks.fake_aws import REGION, use_fake_aws_environment
-from spapi.notifications_processing import execution_name
-from spapi.report_records import ReportRecords
+from reports_pipeline.notifications_processing import execution_name
+from reports_pipeline.report_records import ReportRecords
 
 TABLE = "sp-reports-reports"
 SELLER_ID = "A1BENCHSELLER01"

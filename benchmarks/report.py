@@ -459,7 +459,7 @@ A synthetic listings report (tab-separated, 20 columns like GET_MERCHANT_LISTING
 is served by the SP-API emulator over loopback from this process; moto's S3 runs in a process of its own.
 Each method runs in a fresh child process, so the peak RSS (the child's own VmHWM) is its alone.
 *streaming* is our store step (`spapi.documents.iter_report_document` into
-`spapi.report_storage.store_report_document`, 8 MiB parts); *naive* is the reference samples' way
+`reports_pipeline.report_storage.store_report_document`, 8 MiB parts); *naive* is the reference samples' way
 (`requests.get(url).content`, `gzip.decompress`, one `put_object`); *discard* counts and drops the bytes;
 `gzip -dc file > /dev/null` is this machine's decompression limit. Wall time starts after the imports.
 

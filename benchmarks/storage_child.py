@@ -4,10 +4,10 @@
 
 Runs alone in its process, so that its peak RSS is its own: the SP-API emulator and moto's S3 serve it from
 the parent. `method` is `streaming` (our store step: `spapi.documents.iter_report_document` into
-`spapi.report_storage.store_report_document`) or `naive` (what the reference samples do: download the whole
-body, `gzip.decompress` it, one `put_object`). `sink` is `s3` (moto) or `discard` (the bytes are counted and
-dropped, to show what S3 costs). The spec comes through the environment, not argv, because it carries the
-(emulator's) LWA credentials. The result is written as JSON to `result_path`.
+`reports_pipeline.report_storage.store_report_document`) or `naive` (what the reference samples do: download
+the whole body, `gzip.decompress` it, one `put_object`). `sink` is `s3` (moto) or `discard` (the bytes are
+counted and dropped, to show what S3 costs). The spec comes through the environment, not argv, because it
+carries the (emulator's) LWA credentials. The result is written as JSON to `result_path`.
 """
 
 from __future__ import annotations
@@ -24,12 +24,12 @@ import requests
 from botocore.config import Config
 
 from benchmarks.rss import status_field_bytes
+from reports_pipeline.report_storage import store_report_document
 from spapi.credentials import AppCredentials
 from spapi.documents import iter_report_document
 from spapi.http import SpApiHttpClient
 from spapi.lwa import LwaClient
 from spapi.ratelimit import OperationRate, RateLimiter
-from spapi.report_storage import store_report_document
 from spapi.reports import ReportsClient
 
 SPEC_ENV = "BENCH_STORAGE_SPEC"

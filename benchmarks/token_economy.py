@@ -20,7 +20,7 @@ from moto import mock_aws
 
 from benchmarks.fake_aws import REGION, CallCounter, use_fake_aws_environment
 from handlers._spapi_clients import SpApiClients
-from spapi.token_store import TokenStore
+from reports_pipeline.token_store import TokenStore
 from spapi_emulator import EmulatorConfig, SpApiEmulator
 
 CLIENT_ID = "amzn1.application-oa2-client.bench"

@@ -2,7 +2,8 @@
 """Build the Lambda zips Terraform deploys, byte-identical whenever the sources are.
 
 One zip per function (`<name>.zip`) holding `handlers/__init__.py`, `handlers/<name>.py`, the shared
-`handlers/_*.py` helpers, the `spapi` package and the runtime dependencies. Dependencies are installed by
+`handlers/_*.py` helpers, the packages in `LIBRARY_PACKAGES` (the SP-API client `spapi` and the application
+layer `reports_pipeline`) and the runtime dependencies. Dependencies are installed by
 pip for the Lambda runtime and architecture that `terraform/variables.tf` declares (not for this machine's
 Python) and cached in `.build/deps-<hash>`. Entries are sorted, timestamps fixed at 1980-01-01, modes 0644,
 and no bytecode is included, so `source_code_hash` changes exactly when code does. `manifest.json` lists
@@ -48,6 +49,8 @@ FILE_MODE = 0o644
 PLATFORMS = {"x86_64": "manylinux2014_x86_64", "arm64": "manylinux2014_aarch64"}
 EXCLUDED_DIR_NAMES = {"__pycache__", "bin"}
 EXCLUDED_SUFFIXES = (".pyc", ".pyo")
+# The packages every handler imports from, whole: the SP-API client and the application layer on top of it.
+LIBRARY_PACKAGES = ("spapi", "reports_pipeline")
 
 
 class PackagingError(Exception):
@@ -171,18 +174,19 @@ def dependency_entries(deps_dir: Path) -> dict[str, Path]:
 
 
 def source_entries(src_dir: Path, function: str) -> dict[str, Path]:
-    """Archive name -> file for one function's handler, the shared handler helpers and the spapi package."""
+    """Archive name -> file for one function's handler, the handler helpers and the library packages."""
     handlers = src_dir / "handlers"
     handler = handlers / f"{function}.py"
     if not handler.is_file():
         raise PackagingError(f"{handler} not found: no handler for function {function!r}")
     files = [handlers / "__init__.py", handler, *sorted(handlers.glob("_*.py"))]
     entries = {f.relative_to(src_dir).as_posix(): f for f in files if f.is_file()}
-    spapi = src_dir / "spapi"
-    if not (spapi / "__init__.py").is_file():
-        raise PackagingError(f"{spapi}/__init__.py not found")
-    for path in _walk_files(spapi):
-        entries[path.relative_to(src_dir).as_posix()] = path
+    for package in LIBRARY_PACKAGES:
+        package_dir = src_dir / package
+        if not (package_dir / "__init__.py").is_file():
+            raise PackagingError(f"{package_dir}/__init__.py not found")
+        for path in _walk_files(package_dir):
+            entries[path.relative_to(src_dir).as_posix()] = path
     return entries
 
 
@@ -259,7 +263,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=REPO_ROOT / ".build" / "lambda", help="where the zips go")
     parser.add_argument("--check", action="store_true", help="fail when the zips in --out are stale")
     parser.add_argument(
-        "--src", type=Path, default=REPO_ROOT / "src", help="directory holding handlers/ and spapi/"
+        "--src", type=Path, default=REPO_ROOT / "src", help="holds handlers/ and the library packages"
     )
     parser.add_argument("--functions", nargs="+", default=list(FUNCTIONS), help="functions to build")
     parser.add_argument("--terraform-dir", type=Path, default=REPO_ROOT / "terraform")

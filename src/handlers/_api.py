@@ -10,7 +10,7 @@ from typing import Any
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
-from spapi.api_requests import api_error_for, error_response, json_response
+from reports_pipeline.api_requests import api_error_for, error_response, json_response
 
 ApiOperation = Callable[[dict[str, Any], Any], tuple[int, Any]]
 

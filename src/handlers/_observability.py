@@ -24,5 +24,5 @@ def observability() -> tuple[Logger, Tracer, Metrics]:
     variables."""
     logger = Logger(logger_formatter=RedactingFormatter())
     # The library logs through standard logging; give its loggers the same structure and redaction.
-    copy_config_to_registered_loggers(source_logger=logger, include={"spapi"})
+    copy_config_to_registered_loggers(source_logger=logger, include={"spapi", "reports_pipeline"})
     return logger, Tracer(), Metrics()

@@ -7,13 +7,13 @@ import threading
 from typing import Any
 
 from handlers import _config
+from reports_pipeline.token_store import TokenStore
 from spapi.credentials import DEFAULT_MAX_AGE_SECONDS, SecretsManagerAppCredentials
 from spapi.http import SpApiHttpClient
 from spapi.lwa import LwaClient
 from spapi.notifications import NotificationsClient
 from spapi.regions import spapi_endpoint
 from spapi.reports import ReportsClient
-from spapi.token_store import TokenStore
 
 
 class SpApiClients:

@@ -21,14 +21,14 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from handlers import _config
 from handlers._observability import observability
-from spapi.notifications_processing import (
+from reports_pipeline.notifications_processing import (
     InvalidNotificationError,
     NotificationOutcome,
     ReportNotificationProcessor,
     UnsupportedNotificationError,
     parse_report_processing_finished,
 )
-from spapi.report_records import ReportRecords
+from reports_pipeline.report_records import ReportRecords
 
 logger, tracer, metrics = observability()
 config = _config.required(["REPORTS_TABLE_NAME", "STATE_MACHINE_ARN"])

@@ -12,8 +12,8 @@ from handlers import _config
 from handlers._api import api_answer
 from handlers._observability import observability
 from handlers._spapi_clients import SpApiClients
-from spapi.api_requests import parse_json_body, parse_subscription_request
-from spapi.token_store import TokenStore
+from reports_pipeline.api_requests import parse_json_body, parse_subscription_request
+from reports_pipeline.token_store import TokenStore
 
 logger, tracer, metrics = observability()
 config = _config.required(

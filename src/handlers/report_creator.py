@@ -3,7 +3,7 @@
 The request's intent is written before createReport, so a report SP-API accepted is never lost to a record
 write that fails afterwards: the answer is still 202 with its id (a retry would create a second report), the
 failure is logged and counted (ReportRecordsDeferred), and the notifications processor records the report
-from the intent when SP-API announces it (spapi.report_records, "Request intents")."""
+from the intent when SP-API announces it (reports_pipeline.report_records, "Request intents")."""
 
 from __future__ import annotations
 
@@ -17,9 +17,9 @@ from handlers import _config
 from handlers._api import api_answer
 from handlers._observability import observability
 from handlers._spapi_clients import SpApiClients
-from spapi.api_requests import parse_json_body, parse_report_request
-from spapi.report_records import ReportRecords
-from spapi.token_store import TokenStore
+from reports_pipeline.api_requests import parse_json_body, parse_report_request
+from reports_pipeline.report_records import ReportRecords
+from reports_pipeline.token_store import TokenStore
 
 logger, tracer, metrics = observability()
 config = _config.required(["TOKENS_TABLE_NAME", "REPORTS_TABLE_NAME", "LWA_CREDENTIALS_SECRET_ARN"])

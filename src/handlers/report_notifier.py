@@ -20,9 +20,9 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from handlers import _config
 from handlers._observability import observability
-from spapi.download_links import ROLE_CHAINING_MAX_SECONDS, DownloadLinks
-from spapi.notifications_processing import ReportContext
-from spapi.report_outcomes import (
+from reports_pipeline.download_links import ROLE_CHAINING_MAX_SECONDS, DownloadLinks
+from reports_pipeline.notifications_processing import ReportContext
+from reports_pipeline.report_outcomes import (
     Outcome,
     ReportSummary,
     TopicSubscribers,
@@ -30,7 +30,7 @@ from spapi.report_outcomes import (
     failure_reason_from_state,
     topic_subscribers,
 )
-from spapi.report_records import ReportRecords, ReportStatus
+from reports_pipeline.report_records import ReportRecords, ReportStatus
 
 logger, tracer, metrics = observability()
 config = _config.required(

@@ -12,9 +12,9 @@ from aws_lambda_powertools.metrics import MetricUnit
 from handlers import _config
 from handlers._api import api_answer
 from handlers._observability import observability
-from spapi.api_requests import ApiError, parse_report_id
-from spapi.download_links import ROLE_CHAINING_MAX_SECONDS, DownloadLinks
-from spapi.report_records import ReportRecord, ReportRecords
+from reports_pipeline.api_requests import ApiError, parse_report_id
+from reports_pipeline.download_links import ROLE_CHAINING_MAX_SECONDS, DownloadLinks
+from reports_pipeline.report_records import ReportRecord, ReportRecords
 
 logger, tracer, metrics = observability()
 config = _config.required(["REPORTS_TABLE_NAME", "REPORTS_BUCKET_NAME", "DOWNLOAD_LINK_SIGNER_ROLE_ARN"])

@@ -18,20 +18,20 @@ from aws_lambda_powertools.metrics import MetricUnit
 from handlers import _config
 from handlers._observability import observability
 from handlers._spapi_clients import SpApiClients
-from spapi.documents import iter_report_document
-from spapi.errors import ConfigurationError
-from spapi.notifications_processing import ReportContext
-from spapi.report_outcomes import failure_reason_from_error_document
-from spapi.report_records import ReportNotRecordedError, ReportRecords
-from spapi.report_storage import (
+from reports_pipeline.notifications_processing import ReportContext
+from reports_pipeline.report_outcomes import failure_reason_from_error_document
+from reports_pipeline.report_records import ReportNotRecordedError, ReportRecords
+from reports_pipeline.report_storage import (
     MIN_PART_SIZE,
     StoredObject,
     error_document_key,
     report_key,
     store_report_document,
 )
+from reports_pipeline.token_store import TokenStore
+from spapi.documents import iter_report_document
+from spapi.errors import ConfigurationError
 from spapi.reports import ReportsClient, find_report_region
-from spapi.token_store import TokenStore
 
 ERROR_DOCUMENT_READ_LIMIT = 64 * 1024
 

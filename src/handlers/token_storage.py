@@ -12,9 +12,9 @@ from handlers import _config
 from handlers._api import api_answer
 from handlers._observability import observability
 from handlers._spapi_clients import SpApiClients
-from spapi.api_requests import ApiError, parse_json_body, parse_token_request
+from reports_pipeline.api_requests import ApiError, parse_json_body, parse_token_request
+from reports_pipeline.token_store import TokenStore
 from spapi.errors import LwaInvalidGrantError
-from spapi.token_store import TokenStore
 
 logger, tracer, metrics = observability()
 config = _config.required(["TOKENS_TABLE_NAME", "TOKENS_KMS_KEY_ID", "LWA_CREDENTIALS_SECRET_ARN"])

@@ -17,7 +17,8 @@ from .errors import ApiError, ConfigurationError, WaitTimeoutError
 from .transport import RetryPolicy, SignedTransport
 
 # Statuses after which a report never changes again. STORED is not one: the email is still to be sent.
-# SKIPPED: a report the application did not request, left alone by configuration (see spapi.report_records).
+# SKIPPED: a report the application did not request, left alone by configuration
+# (see reports_pipeline.report_records).
 TERMINAL_STATUSES = frozenset({"DONE", "FAILED", "FATAL", "CANCELLED", "SKIPPED"})
 SUCCESS_STATUSES = frozenset({"DONE"})
 DEFAULT_NOTIFICATION_TYPE = "REPORT_PROCESSING_FINISHED"

@@ -1,6 +1,6 @@
 """Local AWS for the offline demo and integration tests: moto's server in-process plus tested extensions.
 
-``LocalAws`` (``aws.py``) runs moto 5.2.5's ``ThreadedMotoServer`` on 127.0.0.1 and installs, each in its own
+``LocalAws`` (``aws.py``) runs pinned moto's ``ThreadedMotoServer`` on 127.0.0.1 and installs, each in its own
 module with its own test under ``tests/local``:
 
 - ``stepfunctions_ext``: ValidateStateMachineDefinition and ListStateMachineVersions (for the provider), and

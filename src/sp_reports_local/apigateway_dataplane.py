@@ -1,6 +1,6 @@
 """API Gateway REST API data plane for Lambda proxy integrations, as WSGI middleware in front of moto.
 
-moto 5.2.5 stores REST APIs but serves no requests to them. This middleware answers
+The pinned moto stores REST APIs but serves no requests to them. This middleware answers
 ``{endpoint}/restapis/{rest_api_id}/{stage}/_user_request_/{path}`` (the form LocalStack uses;
 ``LocalAws.invoke_url`` builds it) and passes every other request to moto. For each request it:
 

@@ -1,4 +1,4 @@
-"""API Gateway refuses stage logging until the account has a CloudWatch Logs role; moto 5.2.5 does not.
+"""API Gateway refuses stage logging until the account has a CloudWatch Logs role; the pinned moto does not.
 
 AWS answers ``BadRequestException`` "CloudWatch Logs role ARN must be set in account settings to enable
 logging" when a REST API stage turns on access logging or execution logging while the account (per region)

@@ -1,6 +1,6 @@
 """Local AWS authorises every request as AWS does, for the principal that signed it.
 
-moto 5.2.5 checks no permission unless told to, and then only identity policies against the resource ``*``
+Pinned moto checks no permission unless told to, and then only identity policies against the resource ``*``
 with a partial condition evaluator (OFFLINE.md). This extension replaces moto's one authorisation hook
 (``ActionAuthenticatorMixin._authenticate_and_authorize_action``, which every service calls before it acts):
 

@@ -1,6 +1,6 @@
 """AWS's policy evaluation for local AWS: whether a request is allowed, decided from its policies as IAM does.
 
-moto 5.2.5's evaluator (``moto/iam/access_control.py``) knows only ``StringEquals``-like conditions, treats a
+Pinned moto's evaluator (``moto/iam/access_control.py``) knows only ``StringEquals``-like conditions, treats a
 failing condition on an Allow as an explicit deny and ignores what AWS does when a condition key is absent.
 This module holds the rules themselves, pure (no moto, no I/O), so that each can be tested against the
 sentence of the AWS documentation it implements; the hook into moto lives elsewhere.

@@ -1,7 +1,7 @@
 """Run Lambda functions from their deployed zip, one worker process per warm "container".
 
 moto routes every invocation (direct Invoke, Step Functions tasks, event sources) through
-``LambdaFunction._invoke_lambda``, which in moto 5.2.5 needs Docker. We replace that one method: the
+``LambdaFunction._invoke_lambda``, which in the pinned moto needs Docker. We replace that one method: the
 function's zip is extracted once per code hash, and a worker process (``lambda_worker.py``) imports the
 configured handler and serves invocations over JSON lines, like a warm Lambda container. Idle workers are
 reused; a busy function gets another worker (as Lambda scales out), so a function may call itself or be

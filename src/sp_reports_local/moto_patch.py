@@ -9,19 +9,36 @@ process see unmodified moto.
 
 from __future__ import annotations
 
+import re
 import threading
+import tomllib
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import moto
 
-PINNED_MOTO_VERSION = "5.2.5"
+# The harness runs only from the checkout (it is not in the wheel), so pyproject.toml is beside src/.
+PYPROJECT = Path(__file__).resolve().parents[2] / "pyproject.toml"
 
 _MISSING = object()
 
 
 class MotoInternalsChanged(RuntimeError):
     """moto is not the version our extensions were written against, or a hooked internal has changed."""
+
+
+def pinned_moto_version(pyproject: Path = PYPROJECT) -> str:
+    """The moto version the dev extra pins (``moto[server]==X.Y.Z``): the one place the version is stated."""
+    extras = tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]["optional-dependencies"]
+    for requirement in extras["dev"]:
+        match = re.fullmatch(r"moto(?:\[[^\]]*\])?==([0-9][0-9A-Za-z.]*)", requirement.strip())
+        if match:
+            return match.group(1)
+    raise MotoInternalsChanged(f"{pyproject}: the dev extra pins no moto version (moto[server]==X.Y.Z)")
+
+
+PINNED_MOTO_VERSION = pinned_moto_version()
 
 
 def require_pinned_moto() -> None:

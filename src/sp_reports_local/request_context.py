@@ -1,7 +1,7 @@
 """What a request to local AWS is about: its resource ARNs, its resource policy and its condition keys.
 
 IAM evaluates a request against the resource it names and the condition keys it carries (IAM User Guide,
-"Policy evaluation logic: the request context"). moto 5.2.5 authorises every non-S3 call against the resource
+"Policy evaluation logic: the request context"). Pinned moto authorises every non-S3 call against the resource
 ``*``, so a role whose policy names its own table is refused and one allowed ``*`` is never noticed. Here each
 service this stack calls gets its resource from the request, as the Service Authorization Reference lists it
 for the action (DynamoDB: table; KMS: key; Secrets Manager: secret; SNS: topic; SQS: queue; Step Functions:

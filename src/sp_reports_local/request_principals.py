@@ -1,7 +1,7 @@
 """Who signed a request to local AWS: the account root, an IAM user, an STS session, or nobody.
 
 AWS authenticates every request by its access key before it authorises anything (IAM User Guide, "How IAM
-works": authentication, then the request context, then authorisation). moto 5.2.5 accepts any key unless its
+works": authentication, then the request context, then authorisation). Pinned moto accepts any key unless its
 own enforcement is on, and then it knows neither our root key nor session expiry. This module answers the
 first question for ``authorization``: which principal is asking, and is its credential still valid.
 

@@ -1,4 +1,4 @@
-"""SNS email subscriptions stay pending until someone confirms them, as on AWS; moto 5.2.5 confirms at once.
+"""SNS email subscriptions stay pending until someone confirms them, as on AWS; pinned moto confirms at once.
 
 What AWS does, and this module makes moto do:
 

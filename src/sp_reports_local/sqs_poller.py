@@ -1,6 +1,6 @@
 """SQS → Lambda event source mappings with the semantics of the real Lambda poller.
 
-moto 5.2.5 pushes messages to the function inside SendMessage, one message per invocation, ignores
+The pinned moto pushes messages to the function inside SendMessage, one message per invocation, ignores
 ``ReportBatchItemFailures`` and makes a failed batch visible again at once. Here moto's push is switched off
 (mappings are not registered on the queue) and one poller thread per enabled SQS mapping does what Lambda
 does:

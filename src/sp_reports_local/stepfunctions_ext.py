@@ -1,4 +1,4 @@
-"""Step Functions actions moto 5.2.5 lacks and the Terraform AWS provider calls.
+"""Step Functions actions the pinned moto lacks and the Terraform AWS provider calls.
 
 - ``ValidateStateMachineDefinition``: the provider validates every definition before CreateStateMachine and
   retries for minutes on moto's 500. We answer with moto's own ASL parser (the one that later executes the

@@ -8,7 +8,7 @@ the error is Lambda.TooManyRequestsException". moto never fails an Invoke that w
 for these errors could not be exercised; ``LambdaServiceFaults.inject`` makes the next invocations of a
 function fail with one.
 
-Two patches on moto 5.2.5's Step Functions engine:
+Two patches on the pinned moto's Step Functions engine:
 
 - ``lambda_eval_utils.execute_lambda_function_integration`` (the Invoke of both the ``arn:aws:lambda:...``
   task resource and ``arn:aws:states:::lambda:invoke``) raises the injected fault as the Lambda client's

@@ -171,17 +171,6 @@ class SpApiTimeoutError(SpApiError):
     """Connection errors or timeouts outlasted our retries (status is None)."""
 
 
-class ReportStorageError(Exception):
-    """S3 failed in a way that may pass (5xx, throttling, a dropped connection) while storing a report.
-
-    The workflow's Retry matches this name; permanent refusals (AccessDenied, a wrong key) stay botocore's
-    `ClientError` and go straight to Catch. S3 error messages carry no secrets; `redact` guards anyway.
-    """
-
-    def __init__(self, message: str) -> None:
-        super().__init__(redact(message))
-
-
 class ReportDocumentError(Exception):
     """A report document could not be downloaded completely (truncated gzip, short body, host errors).
 
@@ -238,17 +227,6 @@ class LwaClientSecretExpiredError(LwaInvalidClientError):
 
 class LwaUnavailableError(LwaError):
     """LWA could not be reached or answered garbage/5xx after our retries."""
-
-
-class TokenNotFoundError(KeyError):
-    """No refresh token is stored for this seller."""
-
-    def __init__(self, seller_id: str) -> None:
-        self.seller_id = seller_id
-        super().__init__(seller_id)
-
-    def __str__(self) -> str:
-        return f"no refresh token stored for seller {self.seller_id}"
 
 
 class ConfigurationError(Exception):

@@ -7,7 +7,10 @@ from collections import Counter
 import pytest
 from benchmarks.notifications import notification_mix, other_type_body, sqs_event
 
-from spapi.notifications_processing import UnsupportedNotificationError, parse_report_processing_finished
+from reports_pipeline.notifications_processing import (
+    UnsupportedNotificationError,
+    parse_report_processing_finished,
+)
 
 
 def test_mix_has_duplicates_and_unrequested_reports_in_the_planned_shares():

@@ -82,7 +82,7 @@ def lambda_context():
 def stored_seller(resources):
     """The canary seller's refresh token, stored as POST /tokens would."""
     from canaries import REFRESH_TOKEN, SELLER_ID
-    from spapi.token_store import TokenStore
+    from reports_pipeline.token_store import TokenStore
 
     TokenStore(
         resources.tokens_table, resources.tokens_key_id, boto3.client("dynamodb"), boto3.client("kms")

@@ -9,7 +9,7 @@ import boto3
 import pytest
 
 from canaries import SELLER_ID
-from spapi.report_records import ReportRecords, ReportStatus
+from reports_pipeline.report_records import ReportRecords, ReportStatus
 
 messages = pytest.importorskip("notification_messages")
 REPORT = ("payload", "reportProcessingFinishedNotification")

@@ -8,7 +8,7 @@ import boto3
 import pytest
 
 from canaries import SELLER_ID, assert_no_secrets
-from spapi.report_records import ReportRecords, ReportStatus
+from reports_pipeline.report_records import ReportRecords, ReportStatus
 
 messages = pytest.importorskip("notification_messages")
 

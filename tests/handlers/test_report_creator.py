@@ -9,7 +9,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from canaries import SELLER_ID, assert_no_secrets
-from spapi.report_records import ReportRecords, ReportStatus
+from reports_pipeline.report_records import ReportRecords, ReportStatus
 
 api_events = pytest.importorskip("api_events")
 messages = pytest.importorskip("notification_messages")

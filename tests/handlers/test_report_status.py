@@ -9,7 +9,7 @@ import pytest
 import requests
 
 from canaries import SELLER_ID
-from spapi.report_records import ReportRecords, ReportStatus
+from reports_pipeline.report_records import ReportRecords, ReportStatus
 from spapi.reports import REPORT_ID_MAX_LENGTH
 
 api_events = pytest.importorskip("api_events")

@@ -8,7 +8,7 @@ import boto3
 import pytest
 
 from canaries import CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN, SELLER_ID, assert_no_secrets
-from spapi.token_store import TokenStore
+from reports_pipeline.token_store import TokenStore
 
 api_events = pytest.importorskip("api_events")
 

@@ -56,3 +56,16 @@ def test_other_moto_versions_are_refused(monkeypatch):
 
 def test_pinned_moto_is_installed():
     require_pinned_moto()
+
+
+def test_the_pinned_version_is_the_dev_extras_pin(tmp_path):
+    pyproject = tmp_path / "pyproject.toml"
+    pyproject.write_text(
+        '[project]\nname = "x"\n[project.optional-dependencies]\ndev = ["pytest>=8", "moto[server]==9.8.7"]\n'
+    )
+    assert moto_patch.pinned_moto_version(pyproject) == "9.8.7"
+    assert moto_patch.moto.__version__ == moto_patch.PINNED_MOTO_VERSION  # make venv installs the pin
+
+    pyproject.write_text('[project]\nname = "x"\n[project.optional-dependencies]\ndev = ["moto>=5"]\n')
+    with pytest.raises(MotoInternalsChanged, match="pins no moto version"):
+        moto_patch.pinned_moto_version(pyproject)

@@ -34,6 +34,8 @@ def sources(tmp_path: Path) -> Path:
     _write(src / "spapi" / "__init__.py", "VERSION = 1\n")
     _write(src / "spapi" / "reports.py", "class ReportsClient: ...\n")
     _write(src / "spapi" / "__pycache__" / "reports.cpython-311.pyc", "bytecode")
+    _write(src / "reports_pipeline" / "__init__.py", "")
+    _write(src / "reports_pipeline" / "token_store.py", "class TokenStore: ...\n")
     return src
 
 
@@ -98,13 +100,16 @@ def test_entries_are_sorted_with_fixed_timestamps_and_file_modes(tmp_path, sourc
     assert not any(name.endswith("/") for name in names), "no directory entries"
 
 
-def test_each_zip_holds_its_handler_the_shared_helpers_spapi_and_dependencies_only(tmp_path, sources, deps):
+def test_each_zip_holds_its_handler_the_shared_helpers_the_libraries_and_dependencies_only(
+    tmp_path, sources, deps
+):
     _build(tmp_path / "out", sources, deps)
     with zipfile.ZipFile(tmp_path / "out" / "token_storage.zip") as archive:
         names = set(archive.namelist())
 
     assert {"handlers/__init__.py", "handlers/token_storage.py", "handlers/_api.py"} <= names
     assert {"spapi/__init__.py", "spapi/reports.py", "requests/__init__.py", "urllib3/__init__.py"} <= names
+    assert {"reports_pipeline/__init__.py", "reports_pipeline/token_store.py"} <= names
     assert "handlers/report_storer.py" not in names
 
 

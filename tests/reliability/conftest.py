@@ -149,7 +149,7 @@ def pipeline_resources(aws, spapi_emulator, monkeypatch):
     resources = aws_resources.create_pipeline_resources(CLIENT_ID, CLIENT_SECRET)
     for name, value in aws_resources.function_environment(resources).items():
         monkeypatch.setenv(name, value)
-    from spapi.token_store import TokenStore
+    from reports_pipeline.token_store import TokenStore
 
     TokenStore(
         resources.tokens_table, resources.tokens_key_id, boto3.client("dynamodb"), boto3.client("kms")
@@ -179,8 +179,8 @@ def fresh_handler(pipeline_resources, monkeypatch):
 def report_pipeline(workflow, spapi_emulator, load_handler, lambda_context, monkeypatch) -> ReportPipeline:
     spapi_emulator.app.config.auto_advance = False  # each test finishes its reports explicitly
     resources = workflow.resources
+    from reports_pipeline.token_store import TokenStore
     from spapi import documents
-    from spapi.token_store import TokenStore
 
     TokenStore(
         resources.tokens_table, resources.tokens_key_id, boto3.client("dynamodb"), boto3.client("kms")

@@ -14,7 +14,7 @@ import pytest
 
 from canaries import SELLER_ID, assert_no_secrets
 from lambda_testing import VirtualClock  # noqa: F401 - re-exported for the suite's conftest
-from spapi.report_records import ReportStatus
+from reports_pipeline.report_records import ReportStatus
 
 TESTS_DIR = Path(__file__).resolve().parents[1]
 REPO_ROOT = TESTS_DIR.parent
@@ -91,7 +91,7 @@ class ReportPipeline:
         self.requested: list[str] = []
         self.creator = load_handler("report_creator")
         self.processor = load_handler("notifications_processor", STATE_MACHINE_ARN=workflow.state_machine_arn)
-        from spapi.report_records import ReportRecords
+        from reports_pipeline.report_records import ReportRecords
 
         self.records = ReportRecords(workflow.resources.reports_table, boto3.client("dynamodb"))
 
@@ -124,7 +124,7 @@ class ReportPipeline:
         return (processor or self.processor).handler(event, self.lambda_context)
 
     def executions_of(self, report_id: str) -> list[dict]:
-        from spapi.notifications_processing import execution_name
+        from reports_pipeline.notifications_processing import execution_name
 
         return [e for e in self.workflow.executions() if e["name"] == execution_name(report_id)]
 

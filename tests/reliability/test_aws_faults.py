@@ -21,7 +21,7 @@ from moto.core.botocore_stubber import MockRawResponse
 from reliability_support import DOCUMENT, REPORT_TYPE, api_events, check_output_for_secrets
 
 from canaries import SELLER_ID
-from spapi.report_records import ReportStatus
+from reports_pipeline.report_records import ReportStatus
 
 BIG_DOCUMENT = DOCUMENT * 160  # about 12 MiB: three 5 MiB parts
 

@@ -35,8 +35,8 @@ from reliability_support import (
 )
 
 from canaries import SELLER_ID
+from reports_pipeline.report_records import ReportStatus
 from sp_reports_local import LocalAws
-from spapi.report_records import ReportStatus
 
 CONCURRENT_DELIVERIES = 5
 LATER_DELIVERIES = 5

@@ -14,9 +14,9 @@ import boto3
 from botocore.exceptions import ClientError
 
 from canaries import CLIENT_ID, CLIENT_SECRET
+from reports_pipeline.report_records import ReportStatus
 from sp_reports_local import pending_confirmations
 from sp_reports_local.stepfunctions_faults import LAMBDA_SERVICE_ERRORS
-from spapi.report_records import ReportStatus
 
 ROTATED_SECRET = "CANARY-CLIENT-SECRET-rotated-in-the-reliability-suite"
 WORKFLOW_FUNCTIONS = ("sp-reports-report-storer", "sp-reports-report-notifier")

@@ -22,7 +22,7 @@ from reliability_support import (
 )
 
 from canaries import REFRESH_TOKEN, SELLER_ID
-from spapi.report_records import ReportStatus
+from reports_pipeline.report_records import ReportStatus
 
 STORER_ATTEMPTS = 5  # SpApiHttpClient's max_attempts in the storer (its own retries before the workflow's)
 WORKFLOW_THROTTLE_RETRIES = 5  # the ASL's Retry MaxAttempts for SpApiThrottledError in StoreReport

@@ -13,9 +13,9 @@ from hypothesis import strategies as st
 from tests_spapi_helpers import DocumentHost, StaticDocuments, make_clients, spapi_exchanges
 
 from canaries import assert_no_secrets
+from reports_pipeline.report_storage import MIN_PART_SIZE, store_report_document
 from spapi.documents import _Gunzip, iter_report_document
 from spapi.errors import ReportDocumentError
-from spapi.report_storage import MIN_PART_SIZE, store_report_document
 from spapi_emulator import SpApiEmulator
 
 LISTINGS = "GET_MERCHANT_LISTINGS_ALL_DATA"

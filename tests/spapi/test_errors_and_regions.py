@@ -8,12 +8,12 @@ import pickle
 import pytest
 
 from canaries import CLIENT_SECRET, REFRESH_TOKEN, assert_no_secrets
+from reports_pipeline.errors import TokenNotFoundError
 from spapi.errors import (
     LwaInvalidGrantError,
     ReportDocumentError,
     SpApiClientError,
     SpApiThrottledError,
-    TokenNotFoundError,
     redact,
 )
 from spapi.regions import (

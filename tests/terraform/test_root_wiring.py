@@ -91,7 +91,7 @@ def test_a_fresh_account_gets_the_api_gateway_cloudwatch_role_the_stage_logging_
 
 def test_the_report_creator_updates_and_deletes_only_request_intent_items():
     """The intent key prefix lives in src/spapi/report_records.py and in the creator's IAM condition."""
-    from spapi.report_records import _INTENT_KEY_PREFIX
+    from reports_pipeline.report_records import _INTENT_KEY_PREFIX
 
     plan = terraform_checks.mock_plan_json(variables={"name_prefix": "wiring-test"})
     address = 'module.security.aws_iam_role_policy.lambda["report_creator"]'

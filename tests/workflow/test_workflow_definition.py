@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+import reports_pipeline.errors
 import spapi.errors
 from sp_reports_local.stepfunctions_faults import LAMBDA_SERVICE_ERRORS
 
@@ -92,7 +93,12 @@ def test_every_task_retries_lambda_service_errors_and_storers_retry_spapi_faults
 
 
 def test_retried_error_names_are_the_library_exception_class_names(definition):
-    known = {name for name, value in vars(spapi.errors).items() if isinstance(value, type)}
+    known = {
+        name
+        for module in (spapi.errors, reports_pipeline.errors)
+        for name, value in vars(module).items()
+        if isinstance(value, type)
+    }
     for state in _tasks(definition).values():
         for retrier in state["Retry"]:
             for error in retrier["ErrorEquals"]:

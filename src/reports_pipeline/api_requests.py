@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from reports_pipeline.errors import TokenNotFoundError
+from reports_pipeline.token_store import validate_refresh_token, validate_seller_id
 from spapi.errors import (
     ConfigurationError,
     LwaClientSecretExpiredError,
@@ -31,12 +33,10 @@ from spapi.errors import (
     SpApiServerError,
     SpApiThrottledError,
     SpApiTimeoutError,
-    TokenNotFoundError,
     redact,
 )
 from spapi.regions import get_region, validate_marketplaces
 from spapi.reports import REPORT_ID_MAX_LENGTH, REPORT_ID_PATTERN
-from spapi.token_store import validate_refresh_token, validate_seller_id
 
 REPORT_PROCESSING_FINISHED = "REPORT_PROCESSING_FINISHED"
 SUPPORTED_NOTIFICATION_TYPES = frozenset({REPORT_PROCESSING_FINISHED})

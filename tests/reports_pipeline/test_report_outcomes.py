@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from spapi.report_outcomes import (
+from reports_pipeline.report_outcomes import (
     Outcome,
     ReportSummary,
     TopicSubscribers,

@@ -7,7 +7,8 @@ import json
 import pytest
 
 from canaries import REFRESH_TOKEN, assert_no_secrets
-from spapi.api_requests import ApiError, api_error_for, error_response
+from reports_pipeline.api_requests import ApiError, api_error_for, error_response
+from reports_pipeline.errors import TokenNotFoundError
 from spapi.errors import (
     ConfigurationError,
     LwaClientSecretExpiredError,
@@ -21,7 +22,6 @@ from spapi.errors import (
     SpApiServerError,
     SpApiThrottledError,
     SpApiTimeoutError,
-    TokenNotFoundError,
 )
 
 

@@ -9,8 +9,8 @@ import pytest
 from botocore.exceptions import ClientError
 
 from canaries import REFRESH_TOKEN, SELLER_ID
-from spapi.errors import TokenNotFoundError
-from spapi.token_store import TokenStore
+from reports_pipeline.errors import TokenNotFoundError
+from reports_pipeline.token_store import TokenStore
 
 TABLE = "sp-reports-tokens"
 OTHER_SELLER = "A1B2C3D4E5F6G7"

@@ -7,7 +7,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from spapi.download_links import DownloadLinks
+from reports_pipeline.download_links import DownloadLinks
 
 NOW = datetime(2026, 11, 28, 10, 0, 0, tzinfo=UTC)
 ROLE = "arn:aws:iam::123456789012:role/sp-reports-download-link-signer"

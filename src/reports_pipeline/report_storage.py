@@ -18,7 +18,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 from botocore.exceptions import ConnectionError as BotoConnectionError
 
-from spapi.errors import ReportStorageError
+from reports_pipeline.errors import ReportStorageError
 
 MIN_PART_SIZE = 5 * 1024 * 1024  # S3's minimum for every part but the last
 DEFAULT_PART_SIZE = 8 * 1024 * 1024

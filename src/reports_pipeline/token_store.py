@@ -10,7 +10,7 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
-from spapi.errors import TokenNotFoundError
+from reports_pipeline.errors import TokenNotFoundError
 
 # Selling partner (merchant) ids are upper-case alphanumerics, e.g. A3TH9S8BH6GOGM (14 characters); observed
 # lengths vary, so accept 8-20 and reject anything else before it reaches KMS or DynamoDB.

@@ -27,8 +27,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from reports_pipeline.report_records import ReportRecord, ReportRecords, ReportStatus
 from spapi.errors import redact
-from spapi.report_records import ReportRecord, ReportRecords, ReportStatus
 from spapi.reports import REPORT_ID_PATTERN
 
 NOTIFICATION_TYPE = "REPORT_PROCESSING_FINISHED"

@@ -8,7 +8,7 @@ import jsonschema
 import pytest
 
 from canaries import REFRESH_TOKEN
-from spapi.notifications_processing import (
+from reports_pipeline.notifications_processing import (
     FAILURE_EXECUTION_PREFIX,
     InvalidNotificationError,
     UnsupportedNotificationError,

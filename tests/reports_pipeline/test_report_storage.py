@@ -6,7 +6,7 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from spapi.report_storage import (
+from reports_pipeline.report_storage import (
     MIN_PART_SIZE,
     ReportStorageError,
     document_extension,

@@ -6,7 +6,7 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from spapi.report_records import (
+from reports_pipeline.report_records import (
     REQUEST_INTENT_LIFETIME_SECONDS,
     ReportAlreadyRecordedError,
     ReportNotRecordedError,
@@ -268,6 +268,6 @@ def test_concurrent_intents_of_one_seller_and_type_are_kept_apart(resources):
 
 
 def test_intent_items_are_out_of_reach_of_report_ids():
-    from spapi.api_requests import REPORT_ID_PATTERN
+    from reports_pipeline.api_requests import REPORT_ID_PATTERN
 
     assert not REPORT_ID_PATTERN.match("request-intents#A3TH9S8BH6GOGM#GET_MERCHANT_LISTINGS_ALL_DATA")
