@@ -17,6 +17,7 @@ from reliability_support import (
     DOCUMENT,
     REPORT_TYPE,
     ReportPipeline,
+    api_events,
     check_output_for_secrets,
     scan_for_secrets,
 )
@@ -168,7 +169,6 @@ def test_create_report_throttled_at_the_door_answers_429_and_records_nothing(
 ):
     pipeline = report_pipeline
     pipeline.emulator.set_rate("createReport", 1 / 60, 1)  # SP-API's documented 1 a minute, burst 1
-    from conftest import api_events
 
     before = boto3.client("dynamodb").scan(
         TableName=pipeline.workflow.resources.reports_table, Select="COUNT"
