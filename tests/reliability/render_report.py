@@ -121,8 +121,8 @@ def _authorisation_section() -> str:
         "",
         "The deployed-stack tests (`tests/integration/deployed_stack`) run every Lambda with its own",
         "execution role's session from local STS; local AWS authorises each call against that role's",
-        "policies and the resource's policy (`sp_reports_local.authorization`). Counts from the last run "
-        f"({figures['run']}); the account root is Terraform and the test harness.",
+        "policies and the resource's policy (`sp_reports_local.authorization`).",
+        f"Counts from the last run ({figures['run']}); the account root is Terraform and the test harness.",
         "",
         "| Principal | Calls allowed | Calls refused | Distinct actions |",
         "|---|---:|---:|---:|",
@@ -137,6 +137,7 @@ def _semantics_section() -> str:
     spec = importlib.util.spec_from_file_location("iam_evaluation_table", IAM_TABLE)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while the table is built
     sys.path.insert(0, str(REPO_ROOT / "src"))
     spec.loader.exec_module(module)
     lines = [
@@ -162,17 +163,25 @@ FINDINGS = """
 
 - **Injection-looking ReportOptions reached SP-API** (found by the bad-input property test): `POST /reports`
   accepted any option name and any string value, called createReport and recorded the report. Fixed in
-  `spapi/api_requests.py`: option names are letters, digits and `_` (at most 64), values 1-256 of
+  `reports_pipeline/api_requests.py`: option names are letters, digits and `_` (at most 64), values 1-256 of
   letters, digits, space and `_.,:+-/@`, at most 20 options; anything else is a 400 naming `ReportOptions`
   before any SP-API call (`test_injection_looking_report_options_are_refused_before_spapi_is_asked`).
+- **On a real account no report would have reached S3** (found once local AWS enforced IAM as AWS does):
+  the storer's "already stored" HEAD needs `s3:ListBucket` to get 404 instead of 403, and the bucket policy's
+  bare `StringNotEquals` on the SSE headers denied every multipart part (a negated operator on an absent key
+  is true). The local extension and this suite's own policy evaluator had both encoded the opposite rule.
+  Fixed in the storer's role and the bucket policy; local AWS and the least-privilege tests now share one
+  evaluator held by the documented table above.
+- **Download links died before the time their email stated**: they were signed with the notifier's own
+  session. They are now signed by the link-signer role's session, whose end is known, and last at most an
+  hour (role chaining).
 
 ## Known limits (not losses)
 
-- An S3 failure that outlasts botocore's own retries fails the report (recorded FAILED, one email) rather
-  than being retried by the workflow: the storer raises a generic `ClientError`, which the ASL's Retry does
-  not list. The report stays available in SP-API; it is requested again.
 - When SNS refuses every publish, the execution ends FAILED (the ExecutionsFailed alarm) with the report
-  stored but not marked notified: there is no email to claim an outcome with.
+  stored but not marked notified; the next delivery of its notification records the failure and emails it.
+- An email nobody confirmed is published but not recorded as delivered; nothing re-sends it on
+  confirmation unless the execution runs again.
 - A fault that never ends can end as `SpApiThrottledError` instead of its own error: the retries use up
   getReportDocument's burst and the client's own rate limit answers last. Still one recorded failure.
 """
