@@ -264,11 +264,11 @@ def _moto_request(response: Any, iam_request_cls: type) -> Any:
 def _verify_presigned_signature(response: Any, caller: Caller) -> None:
     """Recompute a presigned URL's SigV4 signature with the signer's secret (S3 API reference, "Authenticating
     Requests: Using Query Parameters"); a tampered URL is refused with SignatureDoesNotMatch."""
-    assert caller.session is not None or caller.kind == "user"
+    assert caller.secret_access_key is not None
     parsed = urlparse(response.uri)
     query = dict(parse_qsl(parsed.query, keep_blank_values=True))
     credential = query["X-Amz-Credential"].split("/")
-    secret, token = _secret_of(caller, credential[0])
+    secret, token = caller.secret_access_key, caller.session_token
     auth = S3SigV4QueryAuth(
         BotoCredentials(credential[0], secret, token),
         credential[3],
@@ -295,20 +295,6 @@ def _verify_presigned_signature(response: Any, caller: Caller) -> None:
             "The request signature we calculated does not match the signature you provided.",
             403,
         )
-
-
-def _secret_of(caller: Caller, access_key_id: str) -> tuple[str, str | None]:
-    if caller.session is not None:
-        return caller.session.secret_access_key, caller.session.session_token
-    from moto.iam.models import iam_backends
-
-    for user in iam_backends[caller.account_id]["aws"].users.values():
-        for key in user.access_keys:
-            if key.access_key_id == access_key_id:
-                return key.secret_access_key, None
-    raise _service_error(
-        "s3", "InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist.", 403
-    )
 
 
 def _implied_checks(

@@ -49,7 +49,9 @@ class Caller:
     role_arn: str | None = None
     service: str | None = None
     policies: tuple[Any, ...] = field(default=(), repr=False)
-    session: AssumedRole | None = field(default=None, repr=False)
+    # The secret that signed the request (IAM users and sessions), for checking presigned URLs' signatures.
+    secret_access_key: str | None = field(default=None, repr=False)
+    session_token: str | None = field(default=None, repr=False)
 
     @property
     def name(self) -> str:
@@ -127,7 +129,7 @@ def identify(signature: SignedBy | None, credentials: Credentials, now: datetime
     if key in credentials.service_access_keys:
         service = credentials.service_access_keys[key]
         return Caller("service", service, account, service=service)
-    session = _session_of(key, account)
+    session = _session_of(key)
     if session is not None:
         return _session_caller(session, signature, now)
     user = _user_of(key, account)
@@ -144,7 +146,7 @@ def _refuse_expired_url(signature: SignedBy, now: datetime.datetime) -> None:
         raise CredentialRefused("AccessDenied", "Request has expired")
 
 
-def _session_of(access_key_id: str, account_id: str) -> AssumedRole | None:
+def _session_of(access_key_id: str) -> AssumedRole | None:
     for account_backends in sts_backends.values():
         session = account_backends[PARTITION].get_assumed_role_from_access_key(access_key_id)
         if session is not None:
@@ -177,20 +179,24 @@ def _session_caller(session: AssumedRole, signature: SignedBy, now: datetime.dat
         session.account_id,
         role_arn=session.role_arn,
         policies=tuple(policies),
-        session=session,
+        secret_access_key=session.secret_access_key,
+        session_token=session.session_token,
     )
 
 
 def _user_of(access_key_id: str, account_id: str) -> Caller | None:
     iam = iam_backends[account_id][PARTITION]
     for user in iam.users.values():
-        if any(key.access_key_id == access_key_id for key in user.access_keys):
+        secrets = [key.secret_access_key for key in user.access_keys if key.access_key_id == access_key_id]
+        if secrets:
             policies: list[Any] = list(user.policies.values())
             policies.extend(_document_of(policy) for policy in user.managed_policies.values())
             for group in iam.get_groups_for_user(user.name):
                 policies.extend(group.policies.values())
                 policies.extend(_document_of(policy) for policy in group.managed_policies.values())
-            return Caller("user", user.arn, account_id, policies=tuple(policies))
+            return Caller(
+                "user", user.arn, account_id, policies=tuple(policies), secret_access_key=secrets[0]
+            )
     return None
 
 
