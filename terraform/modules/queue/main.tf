@@ -74,6 +74,7 @@ module "processor" {
   handler                        = var.processor.handler
   runtime                        = var.processor.runtime
   architecture                   = var.processor.architecture
+  create_role                    = false
   role_arn                       = var.processor.role_arn
   memory_size                    = var.processor.memory_size
   timeout                        = var.processor.timeout

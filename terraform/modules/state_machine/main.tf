@@ -36,6 +36,7 @@ module "function" {
   handler                        = "handlers.${each.key}.handler"
   runtime                        = each.value.runtime
   architecture                   = each.value.architecture
+  create_role                    = false
   role_arn                       = each.value.role_arn
   memory_size                    = each.value.memory_size
   timeout                        = each.value.timeout
