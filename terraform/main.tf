@@ -8,43 +8,54 @@ data "aws_region" "current" {}
 locals {
   # The stack's functions, the one list of them in Terraform. The key names the handler (handlers.<key>.handler,
   # src/handlers FUNCTIONS), the zip (<key>.zip) and the function (<name_prefix>-<key with dashes>). group says
-  # who invokes it and so which module deploys it: api (the API's methods), processor (the notifications queue)
-  # or workflow (the report workflow). environment names what it gets beyond common_environment; the values
-  # are in environment_values. memory_size and timeout are defaults that lambda_memory_sizes and
-  # lambda_timeouts override.
+  # who invokes it and so which module deploys it: api (serving the API's `route`), processor (the notifications
+  # queue) or workflow (doing the report workflow's `task`). environment names what it gets beyond
+  # common_environment; the values are in environment_values. memory_size and timeout are defaults that
+  # lambda_memory_sizes and lambda_timeouts override.
   functions = {
     token_storage = {
       group       = "api"
+      description = "POST /tokens: checks a seller's refresh token with LWA and stores it encrypted"
+      route       = "create_token"
       memory_size = 256
       timeout     = 29
       environment = ["TOKENS_TABLE_NAME", "TOKENS_KMS_KEY_ID", "LWA_CREDENTIALS_SECRET_ARN"]
     }
     notifications_subscriber = {
       group       = "api"
+      description = "POST /notifications: subscribes a seller to REPORT_PROCESSING_FINISHED"
+      route       = "create_subscription"
       memory_size = 256
       timeout     = 29
       environment = ["TOKENS_TABLE_NAME", "LWA_CREDENTIALS_SECRET_ARN", "NOTIFICATIONS_QUEUE_ARN", "SPAPI_DESTINATION_NAME"]
     }
     report_creator = {
       group       = "api"
+      description = "POST /reports: requests a report from SP-API and records it"
+      route       = "create_report"
       memory_size = 256
       timeout     = 29
       environment = ["TOKENS_TABLE_NAME", "REPORTS_TABLE_NAME", "LWA_CREDENTIALS_SECRET_ARN", "REPORT_RECORD_TTL_DAYS"]
     }
     report_status = {
       group       = "api"
+      description = "GET /reports/{reportId}: the recorded status and a fresh download link"
+      route       = "get_report"
       memory_size = 256
       timeout     = 29
       environment = ["REPORTS_TABLE_NAME", "REPORTS_BUCKET_NAME", "PRESIGNED_URL_TTL_SECONDS", "DOWNLOAD_LINK_SIGNER_ROLE_ARN"]
     }
     notifications_processor = {
       group       = "processor"
+      description = "Starts one report workflow execution per REPORT_PROCESSING_FINISHED notification"
       memory_size = 256
       timeout     = 60
       environment = ["REPORTS_TABLE_NAME", "STATE_MACHINE_ARN", "PROCESS_UNREQUESTED_REPORTS"]
     }
     report_storer = {
-      group = "workflow"
+      group       = "workflow"
+      description = "Streams a finished report document from SP-API into S3"
+      task        = "store"
       # 512 MB comes from `make bench` (docs/benchmarks.md): twice the streaming store's projected peak RSS,
       # and the CPU share (Lambda scales CPU with memory) to store a 5 GiB report in half its timeout.
       memory_size = 512
@@ -53,6 +64,8 @@ locals {
     }
     report_notifier = {
       group       = "workflow"
+      description = "Presigns the stored report and emails the outcome through SNS"
+      task        = "notify"
       memory_size = 256
       timeout     = 60
       # NOTIFICATIONS_TOPIC_ARN is added by the state_machine module, which owns the topic.
@@ -105,6 +118,11 @@ locals {
 
   function_settings = {
     for f, function in local.functions : f => {
+      description        = function.description
+      handler            = "handlers.${f}.handler"
+      function_name      = "${var.name_prefix}-${replace(f, "_", "-")}"
+      route              = try(function.route, null)
+      task               = try(function.task, null)
       role_arn           = module.security.lambda_role_arns[f]
       package            = local.packages[f]
       runtime            = var.lambda_runtime
