@@ -3,7 +3,7 @@
 
 locals {
   artifacts_bucket_name = "${var.name_prefix}-artifacts-${data.aws_caller_identity.current.account_id}-${var.region}"
-  zip_paths             = { for f in local.functions : f => "${local.package_dir}/${f}.zip" }
+  zip_paths             = { for f in keys(local.functions) : f => "${local.package_dir}/${f}.zip" }
 
   # What scripts/package_lambdas.py built the zips for (manifest.json next to them): their binary wheels (e.g.
   # pydantic-core, cryptography) exist for one CPython version and one architecture only, and a zip on another
@@ -12,7 +12,7 @@ locals {
   rebuild_command  = "python scripts/package_lambdas.py --runtime ${var.lambda_runtime} --architecture ${var.lambda_architecture} --out ${abspath(local.package_dir)}"
 
   packages = {
-    for f in local.functions : f => {
+    for f in keys(local.functions) : f => {
       s3_bucket     = aws_s3_object.lambda[f].bucket
       s3_key        = aws_s3_object.lambda[f].key
       source_sha256 = filebase64sha256(local.zip_paths[f])

@@ -9,6 +9,7 @@ module "queue" {
   kms_key_arn       = var.kms_key_arn
   max_receive_count = 3
   processor = {
+    handler  = "handlers.notifications_processor.handler"
     role_arn = var.processor_role_arn
     timeout  = 60
     package = {

@@ -29,12 +29,12 @@ output "endpoint_urls" {
 }
 
 output "function_names" {
-  description = "Lambda function name per API function key."
+  description = "Lambda function name per function key (the keys of var.functions)."
   value       = { for k, f in module.function : k => f.function_name }
 }
 
 output "function_arns" {
-  description = "Lambda function ARN per API function key."
+  description = "Lambda function ARN per function key (the keys of var.functions)."
   value       = { for k, f in module.function : k => f.function_arn }
 }
 

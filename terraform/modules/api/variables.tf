@@ -26,6 +26,8 @@ variable "kms_key_arn" {
 
 variable "functions" {
   type = map(object({
+    route                          = string
+    description                    = optional(string, "")
     role_arn                       = string
     package                        = object({ filename = optional(string), s3_bucket = optional(string), s3_key = optional(string), s3_version = optional(string), source_sha256 = string })
     runtime                        = optional(string, "python3.13")
@@ -36,11 +38,11 @@ variable "functions" {
     log_retention_days             = optional(number, 365)
     environment_variables          = optional(map(string), {})
   }))
-  description = "The four API functions, keyed token_storage, notifications_subscriber, report_creator and report_status: role (from the security module), code package and settings. The handler is `handlers.<key>.handler`."
+  description = "The functions behind the API, keyed by function name (the Lambda is `<name_prefix>-<key with dashes>`, its handler `handlers.<key>.handler`): the route each serves (create_token: POST /tokens, create_subscription: POST /notifications, create_report: POST /reports, get_report: GET /reports/{reportId}), its role, code package and settings."
 
   validation {
-    condition     = toset(keys(var.functions)) == toset(["token_storage", "notifications_subscriber", "report_creator", "report_status"])
-    error_message = "functions must have exactly the keys token_storage, notifications_subscriber, report_creator and report_status."
+    condition     = sort([for f in values(var.functions) : f.route]) == sort(["create_token", "create_subscription", "create_report", "get_report"])
+    error_message = "functions must serve each route (create_token, create_subscription, create_report, get_report) exactly once."
   }
 
   validation {

@@ -69,11 +69,12 @@ resource "aws_sqs_queue" "this" {
 module "processor" {
   source = "../lambda_function"
 
-  function_name                  = "${var.name_prefix}-notifications-processor"
-  description                    = "Starts one report workflow execution per REPORT_PROCESSING_FINISHED notification"
+  function_name                  = coalesce(var.processor.function_name, "${var.name_prefix}-notifications-processor")
+  description                    = var.processor.description
   handler                        = var.processor.handler
   runtime                        = var.processor.runtime
   architecture                   = var.processor.architecture
+  create_role                    = false
   role_arn                       = var.processor.role_arn
   memory_size                    = var.processor.memory_size
   timeout                        = var.processor.timeout

@@ -128,7 +128,9 @@ variable "processor" {
   type = object({
     role_arn                       = string
     package                        = object({ filename = optional(string), s3_bucket = optional(string), s3_key = optional(string), s3_version = optional(string), source_sha256 = string })
-    handler                        = optional(string, "handlers.notifications_processor.handler")
+    handler                        = string
+    function_name                  = optional(string)
+    description                    = optional(string, "Processes the notifications of the queue")
     runtime                        = optional(string, "python3.13")
     architecture                   = optional(string, "x86_64")
     memory_size                    = optional(number, 256)
@@ -137,7 +139,7 @@ variable "processor" {
     log_retention_days             = optional(number, 365)
     environment_variables          = optional(map(string), {})
   })
-  description = "The notifications processor Lambda: its role (from the security module), code package and settings. Environment variables are passed through as given."
+  description = "The Lambda that processes the queue's notifications: its handler (`package.module.function`), role, code package and settings; function_name defaults to `<name_prefix>-notifications-processor`. Environment variables are passed through as given."
 }
 
 variable "processor_role_policy_ids" {

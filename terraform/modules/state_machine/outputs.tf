@@ -19,12 +19,12 @@ output "topic_arn" {
 }
 
 output "function_names" {
-  description = "Lambda function name per workflow function key (report_storer, report_notifier)."
+  description = "Lambda function name per function key (the keys of var.functions)."
   value       = { for k, f in module.function : k => f.function_name }
 }
 
 output "function_arns" {
-  description = "Lambda function ARN per workflow function key."
+  description = "Lambda function ARN per function key (the keys of var.functions)."
   value       = { for k, f in module.function : k => f.function_arn }
 }
 

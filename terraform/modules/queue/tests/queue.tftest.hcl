@@ -19,6 +19,7 @@ variables {
   name_prefix = "acme-test"
   kms_key_arn = "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555"
   processor = {
+    handler  = "handlers.notifications_processor.handler"
     role_arn = "arn:aws:iam::123456789012:role/acme-test-notifications-processor"
     timeout  = 60
     package = {
@@ -174,6 +175,7 @@ run "a_processor_reservation_without_a_mapping_cap_is_rejected" {
 
   variables {
     processor = {
+      handler                        = "handlers.notifications_processor.handler"
       role_arn                       = "arn:aws:iam::123456789012:role/acme-test-notifications-processor"
       timeout                        = 60
       reserved_concurrent_executions = 5
@@ -190,6 +192,7 @@ run "a_mapping_cap_above_the_processor_reservation_is_rejected" {
   variables {
     maximum_concurrency = 10
     processor = {
+      handler                        = "handlers.notifications_processor.handler"
       role_arn                       = "arn:aws:iam::123456789012:role/acme-test-notifications-processor"
       timeout                        = 60
       reserved_concurrent_executions = 5

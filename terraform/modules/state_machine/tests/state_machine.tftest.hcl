@@ -12,8 +12,9 @@ variables {
   notification_email = "reports@example.com"
   dlq_name           = "acme-test-notifications-dlq"
   functions = {
-    for f in ["report_storer", "report_notifier"] : f => {
-      role_arn = "arn:aws:iam::123456789012:role/acme-test-${replace(f, "_", "-")}"
+    for f, task in { report_storer = "store", report_notifier = "notify" } : f => {
+      task                         = task
+      role_arn                     = "arn:aws:iam::123456789012:role/acme-test-${replace(f, "_", "-")}"
       package = {
         s3_bucket     = "acme-test-artifacts"
         s3_key        = "lambda/${f}/0000.zip"
@@ -48,6 +49,7 @@ run "task_timeouts_follow_the_function_timeouts" {
   variables {
     functions = {
       for f, timeout in { report_storer = 720, report_notifier = 45 } : f => {
+        task                            = f == "report_storer" ? "store" : "notify"
         role_arn                        = "arn:aws:iam::123456789012:role/acme-test-${replace(f, "_", "-")}"
         timeout                         = timeout
         package = {
@@ -144,7 +146,7 @@ run "the_topic_is_encrypted_and_emails_the_address" {
   }
 
   assert {
-    condition     = local.extra_environment["report_notifier"]["NOTIFICATIONS_TOPIC_ARN"] == aws_sns_topic.this.arn
+    condition     = local.task_environment["notify"]["NOTIFICATIONS_TOPIC_ARN"] == aws_sns_topic.this.arn
     error_message = "The notifier must be told the topic's ARN."
   }
 }
@@ -203,6 +205,7 @@ run "unknown_workflow_functions_are_rejected" {
   variables {
     functions = {
       report_storer = {
+        task     = "store"
         role_arn = "arn:aws:iam::123456789012:role/acme-test-report-storer"
         package  = { s3_bucket = "b", s3_key = "k", source_sha256 = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=" }
       }
