@@ -6,12 +6,17 @@ data "aws_partition" "current" {}
 data "aws_region" "current" {}
 
 locals {
-  # The stack's functions, the one list of them in Terraform. The key names the handler (handlers.<key>.handler,
-  # src/handlers FUNCTIONS), the zip (<key>.zip) and the function (<name_prefix>-<key with dashes>). group says
-  # who invokes it and so which module deploys it: api (serving the API's `route`), processor (the notifications
-  # queue) or workflow (doing the report workflow's `task`). environment names what it gets beyond
-  # common_environment; the values are in environment_values. memory_size and timeout are defaults that
-  # lambda_memory_sizes and lambda_timeouts override.
+  # The stack's functions, the one list of them in Terraform. Adding a function is adding an entry here (and its
+  # handler, src/handlers FUNCTIONS). The key names the handler (handlers.<key>.handler), the zip (<key>.zip),
+  # the function and its execution role (<name_prefix>-<key with dashes>). group says who invokes it and so
+  # which module deploys it: api (serving the API's `route`), processor (the notifications queue) or workflow
+  # (doing the report workflow's `task`). memory_size and timeout are defaults that lambda_memory_sizes and
+  # lambda_timeouts override. environment names what it gets beyond common_environment (the values are in
+  # environment_values). policy_statements are its own permissions, each its own actions on its own resources
+  # (shared ones in local.statements); data_key_services are the services it uses the data key through, its
+  # last statement (kms:ViaService). Key policies follow the statements: a function with
+  # statements.decrypt_refresh_tokens may decrypt with the tokens key, one with statements.sign_download_links
+  # may assume the link signer (see token_readers and link_signers below).
   functions = {
     token_storage = {
       group       = "api"
@@ -20,14 +25,27 @@ locals {
       memory_size = 256
       timeout     = 29
       environment = ["TOKENS_TABLE_NAME", "TOKENS_KMS_KEY_ID", "LWA_CREDENTIALS_SECRET_ARN"]
+      policy_statements = [
+        {
+          Sid      = "UpsertEncryptedRefreshTokens"
+          Effect   = "Allow"
+          Action   = ["dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem"]
+          Resource = module.storage.tokens_table_arn
+        },
+        local.statements.encrypt_refresh_tokens,
+        local.statements.read_lwa_credentials,
+      ]
+      data_key_services = ["dynamodb", "secretsmanager"]
     }
     notifications_subscriber = {
-      group       = "api"
-      description = "POST /notifications: subscribes a seller to REPORT_PROCESSING_FINISHED"
-      route       = "create_subscription"
-      memory_size = 256
-      timeout     = 29
-      environment = ["TOKENS_TABLE_NAME", "LWA_CREDENTIALS_SECRET_ARN", "NOTIFICATIONS_QUEUE_ARN", "SPAPI_DESTINATION_NAME"]
+      group             = "api"
+      description       = "POST /notifications: subscribes a seller to REPORT_PROCESSING_FINISHED"
+      route             = "create_subscription"
+      memory_size       = 256
+      timeout           = 29
+      environment       = ["TOKENS_TABLE_NAME", "LWA_CREDENTIALS_SECRET_ARN", "NOTIFICATIONS_QUEUE_ARN", "SPAPI_DESTINATION_NAME"]
+      policy_statements = [local.statements.read_refresh_tokens, local.statements.decrypt_refresh_tokens, local.statements.read_lwa_credentials]
+      data_key_services = ["dynamodb", "secretsmanager"]
     }
     report_creator = {
       group       = "api"
@@ -36,6 +54,29 @@ locals {
       memory_size = 256
       timeout     = 29
       environment = ["TOKENS_TABLE_NAME", "REPORTS_TABLE_NAME", "LWA_CREDENTIALS_SECRET_ARN", "REPORT_RECORD_TTL_DAYS"]
+      policy_statements = [
+        local.statements.read_refresh_tokens,
+        local.statements.decrypt_refresh_tokens,
+        local.statements.read_lwa_credentials,
+        {
+          Sid      = "RecordRequestedReports"
+          Effect   = "Allow"
+          Action   = "dynamodb:PutItem"
+          Resource = module.storage.reports_table_arn
+        },
+        {
+          # Request intents (src/reports_pipeline/report_records.py) are written before createReport and removed
+          # once the report is recorded; only their items (partition keys request-intents#...), by
+          # dynamodb:LeadingKeys (DynamoDB Developer Guide, "Using IAM policy conditions for fine-grained access
+          # control").
+          Sid       = "TrackReportRequestIntents"
+          Effect    = "Allow"
+          Action    = ["dynamodb:UpdateItem", "dynamodb:DeleteItem"]
+          Resource  = module.storage.reports_table_arn
+          Condition = { "ForAllValues:StringLike" = { "dynamodb:LeadingKeys" = ["request-intents#*"] } }
+        },
+      ]
+      data_key_services = ["dynamodb", "secretsmanager"]
     }
     report_status = {
       group       = "api"
@@ -44,6 +85,16 @@ locals {
       memory_size = 256
       timeout     = 29
       environment = ["REPORTS_TABLE_NAME", "REPORTS_BUCKET_NAME", "PRESIGNED_URL_TTL_SECONDS", "DOWNLOAD_LINK_SIGNER_ROLE_ARN"]
+      policy_statements = [
+        {
+          Sid      = "ReadReportRecords"
+          Effect   = "Allow"
+          Action   = "dynamodb:GetItem"
+          Resource = module.storage.reports_table_arn
+        },
+        local.statements.sign_download_links,
+      ]
+      data_key_services = ["dynamodb"]
     }
     notifications_processor = {
       group       = "processor"
@@ -51,6 +102,31 @@ locals {
       memory_size = 256
       timeout     = 60
       environment = ["REPORTS_TABLE_NAME", "STATE_MACHINE_ARN", "PROCESS_UNREQUESTED_REPORTS"]
+      # Consuming the queue (ConsumeNotificationQueue) is granted by the queue module, which owns the queue.
+      policy_statements = [
+        {
+          Sid      = "TrackReportRecords"
+          Effect   = "Allow"
+          Action   = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]
+          Resource = module.storage.reports_table_arn
+        },
+        {
+          Sid      = "StartReportWorkflow"
+          Effect   = "Allow"
+          Action   = "states:StartExecution"
+          Resource = local.state_machine_arn
+        },
+        {
+          # A duplicate notification looks up the report's execution by name (running, succeeded, or ended
+          # without success and to be reported). DescribeExecution is authorised on the execution ARN; names
+          # are per report, hence the wildcard over this state machine's executions only.
+          Sid      = "FindReportWorkflowExecutions"
+          Effect   = "Allow"
+          Action   = "states:DescribeExecution"
+          Resource = "${replace(local.state_machine_arn, ":stateMachine:", ":execution:")}:*"
+        },
+      ]
+      data_key_services = ["dynamodb", "sqs"]
     }
     report_storer = {
       group       = "workflow"
@@ -61,6 +137,37 @@ locals {
       memory_size = 512
       timeout     = 300
       environment = ["TOKENS_TABLE_NAME", "REPORTS_TABLE_NAME", "LWA_CREDENTIALS_SECRET_ARN", "REPORTS_BUCKET_NAME", "REPORTS_KMS_KEY_ID"]
+      policy_statements = [
+        local.statements.read_refresh_tokens,
+        local.statements.decrypt_refresh_tokens,
+        local.statements.read_lwa_credentials,
+        {
+          # Records where the document went; the report's context comes in the execution input, so the storer
+          # reads no record (the update's condition says whether one exists).
+          Sid      = "UpdateReportRecords"
+          Effect   = "Allow"
+          Action   = "dynamodb:UpdateItem"
+          Resource = module.storage.reports_table_arn
+        },
+        {
+          # The "already stored" check HEADs a key that usually does not exist yet. Without s3:ListBucket on the
+          # bucket S3 answers that with 403, not 404 (S3 API reference, HeadObject: "If you don't have the
+          # s3:ListBucket permission, Amazon S3 returns an HTTP status code 403 Forbidden error"), and every
+          # report would fail there. No s3:prefix condition: a HeadObject request carries no prefix key.
+          Sid      = "TellMissingReportsFromForbiddenOnes"
+          Effect   = "Allow"
+          Action   = "s3:ListBucket"
+          Resource = module.storage.reports_bucket_arn
+        },
+        {
+          # GetObject also answers HeadObject (the "already stored" check); multipart uploads need the rest.
+          Sid      = "StreamReportDocumentsIntoBucket"
+          Effect   = "Allow"
+          Action   = ["s3:PutObject", "s3:GetObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"]
+          Resource = "${module.storage.reports_bucket_arn}/*"
+        },
+      ]
+      data_key_services = ["dynamodb", "secretsmanager", "s3"]
     }
     report_notifier = {
       group       = "workflow"
@@ -70,8 +177,100 @@ locals {
       timeout     = 60
       # NOTIFICATIONS_TOPIC_ARN is added by the state_machine module, which owns the topic.
       environment = ["REPORTS_TABLE_NAME", "REPORTS_BUCKET_NAME", "PRESIGNED_URL_TTL_SECONDS", "DOWNLOAD_LINK_SIGNER_ROLE_ARN"]
+      policy_statements = [
+        {
+          Sid      = "UpdateReportRecords"
+          Effect   = "Allow"
+          Action   = ["dynamodb:GetItem", "dynamodb:UpdateItem"]
+          Resource = module.storage.reports_table_arn
+        },
+        local.statements.sign_download_links,
+        {
+          Sid      = "PublishReportNotifications"
+          Effect   = "Allow"
+          Action   = "sns:Publish"
+          Resource = module.state_machine.topic_arn
+        },
+        {
+          # Publishing reaches only confirmed subscriptions (email ones stay pending until their owner confirms):
+          # the notifier counts them so the record never claims a delivery nobody could receive.
+          Sid      = "CountConfirmedRecipients"
+          Effect   = "Allow"
+          Action   = "sns:ListSubscriptionsByTopic"
+          Resource = module.state_machine.topic_arn
+        },
+      ]
+      data_key_services = ["dynamodb", "sns"]
     }
   }
+
+  # Statements several functions share. Nothing here (nor in local.functions) may wait for a function: the
+  # functions' modules wait for their statements.
+  statements = {
+    read_refresh_tokens = {
+      Sid      = "ReadEncryptedRefreshTokens"
+      Effect   = "Allow"
+      Action   = "dynamodb:GetItem"
+      Resource = module.storage.tokens_table_arn
+    }
+    # Use of the tokens key; its key policy grants the same to the same roles (token_writers, token_readers).
+    encrypt_refresh_tokens = {
+      Sid       = "EncryptRefreshTokensWithSellerContext"
+      Effect    = "Allow"
+      Action    = "kms:Encrypt"
+      Resource  = module.security.tokens_kms_key_arn
+      Condition = module.security.tokens_key_condition
+    }
+    decrypt_refresh_tokens = {
+      Sid       = "DecryptRefreshTokensWithSellerContext"
+      Effect    = "Allow"
+      Action    = "kms:Decrypt"
+      Resource  = module.security.tokens_kms_key_arn
+      Condition = module.security.tokens_key_condition
+    }
+    read_lwa_credentials = {
+      Sid      = "ReadLwaAppCredentials"
+      Effect   = "Allow"
+      Action   = "secretsmanager:GetSecretValue"
+      Resource = module.security.lwa_credentials_secret_arn
+    }
+    # Download links are signed by the link-signer role, not by the function's own credentials: a presigned URL
+    # dies with its signer's session, and only an assumed session's end is known (security module).
+    sign_download_links = {
+      Sid      = "SignDownloadLinksAsTheLinkSigner"
+      Effect   = "Allow"
+      Action   = "sts:AssumeRole"
+      Resource = module.security.download_link_signer_role_arn
+    }
+  }
+
+  # Who the key policy and the signer's trust policy name, read from the statements by Sid (known at plan time).
+  token_writers = [for f, function in local.functions : f if contains(function.policy_statements[*].Sid, local.statements.encrypt_refresh_tokens.Sid)]
+  token_readers = [for f, function in local.functions : f if contains(function.policy_statements[*].Sid, local.statements.decrypt_refresh_tokens.Sid)]
+  link_signers  = [for f, function in local.functions : f if contains(function.policy_statements[*].Sid, local.statements.sign_download_links.Sid)]
+
+  # Each function's statements and, last, its use of the data key (the tables, the secret, the bucket, the
+  # queue and the topic are all encrypted with it) through its services only: kms:ViaService keeps a role
+  # from using it directly.
+  function_policy_statements = {
+    for f, function in local.functions : f => concat(function.policy_statements, [{
+      Sid      = "UseDataKeyOnlyThroughItsServices"
+      Effect   = "Allow"
+      Action   = ["kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"]
+      Resource = module.security.data_kms_key_arn
+      Condition = {
+        StringEquals = { "kms:ViaService" = [for service in function.data_key_services : "${service}.${data.aws_region.current.name}.amazonaws.com"] }
+      }
+    }])
+  }
+
+  # Execution role ARN per function, from the modules that create the roles.
+  function_role_arns = merge(
+    module.api.function_role_arns,
+    module.state_machine.function_role_arns,
+    { (local.processor_function) = module.queue.processor_role_arn },
+  )
+
   processor_function = one([for f, function in local.functions : f if function.group == "processor"])
 
   package_dir            = coalesce(var.lambda_package_dir, "${path.module}/../.build/lambda")
@@ -123,7 +322,6 @@ locals {
       function_name      = "${var.name_prefix}-${replace(f, "_", "-")}"
       route              = try(function.route, null)
       task               = try(function.task, null)
-      role_arn           = module.security.lambda_role_arns[f]
       package            = local.packages[f]
       runtime            = var.lambda_runtime
       architecture       = var.lambda_architecture
@@ -143,16 +341,14 @@ module "security" {
   name_prefix = var.name_prefix
   tags        = var.tags
 
-  tokens_table_arn        = module.storage.tokens_table_arn
-  reports_table_arn       = module.storage.reports_table_arn
-  reports_bucket_arn      = module.storage.reports_bucket_arn
-  notifications_queue_arn = module.queue.queue_arn
+  reports_bucket_arn = module.storage.reports_bucket_arn
   # From the names, not the queues: the queues are encrypted with the data key whose policy names them.
-  spapi_queue_arns        = values(module.queue.queue_arns_from_names)
-  state_machine_arn       = module.state_machine.state_machine_arn
-  notifications_topic_arn = module.state_machine.topic_arn
-  api_execution_arn       = module.api.rest_api_execution_arn
-  api_stage_name          = module.api.stage_name
+  spapi_queue_arns                       = values(module.queue.queue_arns_from_names)
+  token_encrypter_role_arns              = [for f in local.token_writers : local.function_role_arns[f]]
+  token_decrypter_role_arns              = [for f in local.token_readers : local.function_role_arns[f]]
+  download_link_signer_trusted_role_arns = [for f in local.link_signers : local.function_role_arns[f]]
+  api_execution_arn                      = module.api.rest_api_execution_arn
+  api_stage_name                         = module.api.stage_name
 
   api_invoke_trusted_principal_arns = var.api_invoke_trusted_principal_arns
   create_api_invoke_user            = var.create_api_invoke_user
@@ -175,13 +371,12 @@ module "storage" {
 module "queue" {
   source = "./modules/queue"
 
-  name_prefix         = var.name_prefix
-  tags                = var.tags
-  kms_key_arn         = module.security.data_kms_key_arn
-  processor           = local.function_settings[local.processor_function]
-  maximum_concurrency = var.processor_maximum_concurrency
-  # The mapping is created once the processor's role may read the queue.
-  processor_role_policy_ids = [module.security.lambda_role_policy_ids[local.processor_function]]
+  name_prefix                 = var.name_prefix
+  tags                        = var.tags
+  kms_key_arn                 = module.security.data_kms_key_arn
+  processor                   = local.function_settings[local.processor_function]
+  processor_policy_statements = local.function_policy_statements[local.processor_function]
+  maximum_concurrency         = var.processor_maximum_concurrency
 }
 
 module "api" {
@@ -191,6 +386,7 @@ module "api" {
   tags                           = var.tags
   kms_key_arn                    = module.security.data_kms_key_arn
   functions                      = { for f, settings in local.function_settings : f => settings if local.functions[f].group == "api" }
+  policy_statements              = { for f, statements in local.function_policy_statements : f => statements if local.functions[f].group == "api" }
   access_log_retention_days      = var.log_retention_days
   manage_account_cloudwatch_role = var.manage_api_gateway_cloudwatch_role
   throttling_rate_limit          = var.api_throttling_rate_limit
@@ -204,6 +400,7 @@ module "state_machine" {
   tags               = var.tags
   kms_key_arn        = module.security.data_kms_key_arn
   functions          = { for f, settings in local.function_settings : f => settings if local.functions[f].group == "workflow" }
+  policy_statements  = { for f, statements in local.function_policy_statements : f => statements if local.functions[f].group == "workflow" }
   notification_email = var.notification_email
   log_retention_days = var.log_retention_days
   dlq_name           = module.queue.dlq_name

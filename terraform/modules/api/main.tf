@@ -181,8 +181,7 @@ module "function" {
   handler                        = "handlers.${each.key}.handler"
   runtime                        = each.value.runtime
   architecture                   = each.value.architecture
-  create_role                    = false
-  role_arn                       = each.value.role_arn
+  policy_statements              = try(var.policy_statements[each.key], [])
   memory_size                    = each.value.memory_size
   timeout                        = each.value.timeout
   reserved_concurrent_executions = each.value.reserved_concurrent_executions

@@ -28,7 +28,6 @@ variable "functions" {
   type = map(object({
     route                          = string
     description                    = optional(string, "")
-    role_arn                       = string
     package                        = object({ filename = optional(string), s3_bucket = optional(string), s3_key = optional(string), s3_version = optional(string), source_sha256 = string })
     runtime                        = optional(string, "python3.13")
     architecture                   = optional(string, "x86_64")
@@ -38,7 +37,7 @@ variable "functions" {
     log_retention_days             = optional(number, 365)
     environment_variables          = optional(map(string), {})
   }))
-  description = "The functions behind the API, keyed by function name (the Lambda is `<name_prefix>-<key with dashes>`, its handler `handlers.<key>.handler`): the route each serves (create_token: POST /tokens, create_subscription: POST /notifications, create_report: POST /reports, get_report: GET /reports/{reportId}), its role, code package and settings."
+  description = "The functions behind the API, keyed by function name (the Lambda is `<name_prefix>-<key with dashes>`, its handler `handlers.<key>.handler`): the route each serves (create_token: POST /tokens, create_subscription: POST /notifications, create_report: POST /reports, get_report: GET /reports/{reportId}), its code package and settings (the lambda_function module's arguments of the same names). Each function gets an execution role of its own, named like the function, holding policy_statements[<key>]."
 
   validation {
     condition     = sort([for f in values(var.functions) : f.route]) == sort(["create_token", "create_subscription", "create_report", "get_report"])
@@ -49,6 +48,17 @@ variable "functions" {
     # API Gateway gives up on an integration after 29 seconds by default.
     condition     = alltrue([for f in values(var.functions) : f.timeout <= 29])
     error_message = "API function timeouts must be at most 29 seconds (the API Gateway integration timeout)."
+  }
+}
+
+variable "policy_statements" {
+  type        = any
+  description = "IAM statements per function key: each function's own permissions (the lambda_function module's policy_statements). Apart from functions because statements differ in shape, and a map of objects needs one."
+  default     = {}
+
+  validation {
+    condition     = alltrue([for f in keys(var.policy_statements) : contains(keys(var.functions), f)])
+    error_message = "policy_statements keys must be keys of functions."
   }
 }
 

@@ -5,10 +5,14 @@
 # does), or given by the caller (create_role = false, role_arn).
 
 data "aws_caller_identity" "current" {}
+data "aws_partition" "current" {}
 
 locals {
   role_name = var.create_role ? aws_iam_role.this[0].name : regex("[^/]+$", var.role_arn) # path stripped
-  role_arn  = var.create_role ? aws_iam_role.this[0].arn : var.role_arn
+  # A created role's ARN is built from its name (the role has no path): known at plan time, so a key or trust
+  # policy that names the role shows the exact principal in the plan, and still waits for the role, whose
+  # name it reads (KMS and IAM refuse a principal that does not exist yet).
+  role_arn = var.create_role ? "arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:role/${aws_iam_role.this[0].name}" : var.role_arn
 }
 
 resource "aws_iam_role" "this" {

@@ -35,3 +35,8 @@ output "alarm_names" {
     aws_cloudwatch_metric_alarm.dlq_not_empty[*].alarm_name,
   )
 }
+
+output "function_role_arns" {
+  description = "Execution role ARN per function key; known at plan time and waiting for the role (see the lambda_function module's function_role_arn)."
+  value       = { for k, f in module.function : k => f.function_role_arn }
+}

@@ -24,7 +24,6 @@ variables {
   functions = {
     for f, route in { token_storage = "create_token", notifications_subscriber = "create_subscription", report_creator = "create_report", report_status = "get_report" } : f => {
       route                         = route
-      role_arn                      = "arn:aws:iam::123456789012:role/acme-test-${replace(f, "_", "-")}"
       package = {
         s3_bucket     = "acme-test-artifacts"
         s3_key        = "lambda/${f}/0000.zip"
@@ -170,9 +169,8 @@ run "a_missing_api_function_is_rejected" {
   variables {
     functions = {
       token_storage = {
-        route    = "create_token"
-        role_arn = "arn:aws:iam::123456789012:role/acme-test-token-storage"
-        package  = { s3_bucket = "b", s3_key = "k", source_sha256 = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=" }
+        route   = "create_token"
+        package = { s3_bucket = "b", s3_key = "k", source_sha256 = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=" }
       }
     }
   }
@@ -187,7 +185,6 @@ run "a_timeout_beyond_the_integration_limit_is_rejected" {
     functions = {
       for f, route in { token_storage = "create_token", notifications_subscriber = "create_subscription", report_creator = "create_report", report_status = "get_report" } : f => {
         route                         = route
-        role_arn                      = "arn:aws:iam::123456789012:role/acme-test-${replace(f, "_", "-")}"
         timeout                       = 60
         package                       = { s3_bucket = "b", s3_key = "k", source_sha256 = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=" }
       }

@@ -14,7 +14,6 @@ variables {
   functions = {
     for f, task in { report_storer = "store", report_notifier = "notify" } : f => {
       task                         = task
-      role_arn                     = "arn:aws:iam::123456789012:role/acme-test-${replace(f, "_", "-")}"
       package = {
         s3_bucket     = "acme-test-artifacts"
         s3_key        = "lambda/${f}/0000.zip"
@@ -50,7 +49,6 @@ run "task_timeouts_follow_the_function_timeouts" {
     functions = {
       for f, timeout in { report_storer = 720, report_notifier = 45 } : f => {
         task                            = f == "report_storer" ? "store" : "notify"
-        role_arn                        = "arn:aws:iam::123456789012:role/acme-test-${replace(f, "_", "-")}"
         timeout                         = timeout
         package = {
           s3_bucket     = "acme-test-artifacts"
@@ -205,9 +203,8 @@ run "unknown_workflow_functions_are_rejected" {
   variables {
     functions = {
       report_storer = {
-        task     = "store"
-        role_arn = "arn:aws:iam::123456789012:role/acme-test-report-storer"
-        package  = { s3_bucket = "b", s3_key = "k", source_sha256 = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=" }
+        task    = "store"
+        package = { s3_bucket = "b", s3_key = "k", source_sha256 = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=" }
       }
     }
   }
