@@ -11,8 +11,8 @@ module "queue" {
   kms_key_arn       = var.kms_key_arn
   max_receive_count = 3
   processor = {
-    handler  = "handlers.notifications_processor.handler"
-    timeout  = 60
+    handler = "handlers.notifications_processor.handler"
+    timeout = 60
     package = {
       filename      = var.zip_path
       source_sha256 = filebase64sha256(var.zip_path)

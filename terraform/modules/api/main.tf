@@ -181,6 +181,7 @@ module "function" {
   handler                        = "handlers.${each.key}.handler"
   runtime                        = each.value.runtime
   architecture                   = each.value.architecture
+  attach_policy_statements       = contains(keys(var.policy_statements), each.key)
   policy_statements              = try(var.policy_statements[each.key], [])
   memory_size                    = each.value.memory_size
   timeout                        = each.value.timeout

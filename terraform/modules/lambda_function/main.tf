@@ -35,7 +35,7 @@ resource "aws_iam_role" "this" {
 
 # The function's own permissions: the caller's statements, one inline policy on the role this module created.
 resource "aws_iam_role_policy" "this" {
-  count = var.create_role && length(var.policy_statements) > 0 ? 1 : 0
+  count = var.create_role && var.attach_policy_statements ? 1 : 0
 
   name   = "${aws_iam_role.this[0].name}-access"
   role   = aws_iam_role.this[0].name

@@ -69,9 +69,15 @@ variable "role_description" {
   default     = null
 }
 
+variable "attach_policy_statements" {
+  type        = bool
+  description = "Attach policy_statements to the created role. A flag of its own, as in terraform-aws-modules/lambda: the statements usually hold ARNs known only after apply, and whether to create the policy must be known at plan time. Set false when the function needs no permissions of its own (IAM refuses a policy without statements)."
+  default     = true
+}
+
 variable "policy_statements" {
   type        = any
-  description = "IAM policy statements of the function's own permissions, in IAM JSON form (`Sid`, `Effect`, `Action`, `Resource`, optional `Condition`), attached as the inline policy `<role_name>-access` of the role created when create_role is true. Each statement one purpose, its Sid saying what it allows."
+  description = "IAM policy statements of the function's own permissions, in IAM JSON form (`Sid`, `Effect`, `Action`, `Resource`, optional `Condition`), attached as the inline policy `<role_name>-access` of the role created when create_role (and attach_policy_statements) is true. Each statement one purpose, its Sid saying what it allows."
   default     = []
 
   validation {
