@@ -113,6 +113,12 @@ resource "aws_s3_object" "lambda" {
   depends_on = [aws_s3_bucket_server_side_encryption_configuration.artifacts]
 
   lifecycle {
+    # A function whose group no module deploys would be packaged and never run.
+    precondition {
+      condition     = contains(["api", "processor", "workflow", "standalone"], local.functions[each.key].group)
+      error_message = "${each.key}: group must be api, processor, workflow or standalone (local.functions in main.tf)."
+    }
+
     precondition {
       condition     = local.package_manifest != null
       error_message = "No readable manifest.json in ${local.package_dir}: build the zips with `${local.rebuild_command}` (make package for the defaults)."

@@ -9,8 +9,9 @@ locals {
   # The stack's functions, the one list of them in Terraform. Adding a function is adding an entry here (and its
   # handler, src/handlers FUNCTIONS). The key names the handler (handlers.<key>.handler), the zip (<key>.zip),
   # the function and its execution role (<name_prefix>-<key with dashes>). group says who invokes it and so
-  # which module deploys it: api (serving the API's `route`), processor (the notifications queue) or workflow
-  # (doing the report workflow's `task`). memory_size and timeout are defaults that lambda_memory_sizes and
+  # which module deploys it: api (serving the API's `route`), processor (the notifications queue), workflow
+  # (doing the report workflow's `task`) or standalone (deployed by module.standalone_function below; what
+  # invokes it, e.g. a schedule, is wired beside it). memory_size and timeout are defaults that lambda_memory_sizes and
   # lambda_timeouts override. environment names what it gets beyond common_environment (the values are in
   # environment_values). policy_statements are its own permissions, each its own actions on its own resources
   # (shared ones in local.statements); data_key_services are the services it uses the data key through, its
@@ -269,6 +270,7 @@ locals {
     module.api.function_role_arns,
     module.state_machine.function_role_arns,
     { (local.processor_function) = module.queue.processor_role_arn },
+    { for f, function in module.standalone_function : f => function.function_role_arn },
   )
 
   processor_function = one([for f, function in local.functions : f if function.group == "processor"])
@@ -404,4 +406,25 @@ module "state_machine" {
   notification_email = var.notification_email
   log_retention_days = var.log_retention_days
   dlq_name           = module.queue.dlq_name
+}
+
+# Functions no module of the stack invokes (group standalone): deployed here, each with its own role.
+module "standalone_function" {
+  source   = "./modules/lambda_function"
+  for_each = { for f, settings in local.function_settings : f => settings if local.functions[f].group == "standalone" }
+
+  function_name                  = each.value.function_name
+  description                    = each.value.description
+  handler                        = each.value.handler
+  runtime                        = each.value.runtime
+  architecture                   = each.value.architecture
+  memory_size                    = each.value.memory_size
+  timeout                        = each.value.timeout
+  reserved_concurrent_executions = each.value.reserved_concurrent_executions
+  log_retention_days             = each.value.log_retention_days
+  environment_variables          = each.value.environment_variables
+  kms_key_arn                    = module.security.data_kms_key_arn
+  package                        = each.value.package
+  policy_statements              = local.function_policy_statements[each.key]
+  tags                           = var.tags
 }

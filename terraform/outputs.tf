@@ -84,6 +84,7 @@ output "function_names" {
     module.api.function_names,
     module.state_machine.function_names,
     { (local.processor_function) = module.queue.processor_function_name },
+    { for f, function in module.standalone_function : f => function.function_name },
   )
 }
 
