@@ -159,3 +159,19 @@ def test_every_old_role_address_moves_to_the_role_its_function_now_creates(plan)
     assert (
         set(moved.values()) <= planned
     )  # every target exists, so nothing is planned to be destroyed instead
+
+
+def test_a_stack_deployed_before_plans_moves_of_its_roles_and_destroys_nothing():
+    """The old addresses applied (mocked) into a state, then the root planned on it: each role and policy is
+    the one at its old address, moved (and updated in place where the stand-in's contents differ)."""
+    fixture = terraform_checks.REPO_ROOT / "tests/terraform/fixtures/roles_before_issue_11"
+    plan = terraform_checks.mock_plan_json(variables={"name_prefix": PREFIX}, prior_config=fixture)
+
+    changes = plan["resource_changes"]
+    assert not [r["address"] for r in changes if "delete" in r["change"]["actions"]]
+    moved = {r["previous_address"]: r["address"] for r in changes if r.get("previous_address")}
+    assert moved == {
+        f'module.security.{resource}.lambda["{function}"]': f"{_module_of(function)}.{resource}.this[0]"
+        for function in FUNCTIONS
+        for resource in ("aws_iam_role", "aws_iam_role_policy")
+    }
