@@ -196,3 +196,40 @@ def test_permanent_s3_refusal_stays_a_client_error_so_the_workflow_does_not_retr
         store_report_document([b"small"], s3, resources.bucket, "k/report.tsv", METADATA, PART)
     assert not isinstance(raised.value, ReportStorageError)
     assert raised.value.response["Error"]["Code"] == "AccessDenied"
+
+
+@pytest.mark.parametrize("total", [100, 2 * PART + 7], ids=["one-put", "multipart"])
+def test_late_headers_are_asked_for_after_the_first_part_and_written_on_the_object(resources, total):
+    s3 = _s3()
+    read = []
+
+    def chunks():
+        for chunk in _chunks(total):
+            read.append(len(chunk))
+            yield chunk
+
+    def late_headers():
+        assert sum(read) >= min(total, PART)  # the download has begun: its headers are known
+        return "text/tab-separated-values; charset=Windows-31J", {"source-charset": "Windows-31J"}
+
+    stored = store_report_document(
+        chunks(), s3, resources.bucket, "k/late.tsv", METADATA, PART, late_headers=late_headers
+    )
+    head = s3.head_object(Bucket=resources.bucket, Key="k/late.tsv")
+    assert head["ContentType"] == stored.content_type == "text/tab-separated-values; charset=Windows-31J"
+    assert head["Metadata"] == stored.metadata == {**METADATA, "source-charset": "Windows-31J"}
+    assert head["ContentLength"] == stored.size == total
+
+
+def test_an_existing_object_is_described_as_s3_holds_it(resources):
+    s3 = _s3()
+    s3.put_object(
+        Bucket=resources.bucket,
+        Key="k/old.tsv",
+        Body=b"x",
+        ContentType="text/tab-separated-values; charset=UTF-8",
+        Metadata={"source-charset": "windows-1252"},
+    )
+    stored = store_report_document(iter(()), s3, resources.bucket, "k/old.tsv", METADATA, PART)
+    assert stored.already_existed and stored.content_type == "text/tab-separated-values; charset=UTF-8"
+    assert stored.metadata == {"source-charset": "windows-1252"}
