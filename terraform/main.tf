@@ -80,6 +80,7 @@ locals {
       LWA_CREDENTIALS_SECRET_ARN = module.security.lwa_credentials_secret_arn
       REPORTS_BUCKET_NAME        = module.storage.reports_bucket_name
       REPORTS_KMS_KEY_ID         = module.security.data_kms_key_arn
+      TRANSCODE_REPORTS_TO_UTF8  = tostring(var.transcode_reports_to_utf8)
     }
     report_notifier = {
       REPORTS_TABLE_NAME            = module.storage.reports_table_name
