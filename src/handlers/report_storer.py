@@ -29,7 +29,9 @@ from reports_pipeline.report_storage import (
     StoredObject,
     content_type_for_key,
     error_document_key,
+    is_text_media_type,
     report_key,
+    report_media_type,
     store_report_document,
 )
 from reports_pipeline.token_store import TokenStore
@@ -87,10 +89,13 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     key = (error_document_key if is_error_document else report_key)(
         report.seller_id, report.report_type, report.report_id
     )
+    # SP-API writes error documents as JSON; a report's media type comes from the report-type catalogue.
+    media_type = content_type_for_key(key) if is_error_document else report_media_type(report.report_type)
     document = DocumentForStorage(
         lambda: iter_report_document(_reports_client(report), report.report_document_id or ""),
         report.marketplace_ids,
         transcode=transcode_to_utf8,
+        text=is_text_media_type(media_type),
     )
     stored = store_report_document(
         _kept_head(document, error_document_head if is_error_document else None),
@@ -106,10 +111,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         },
         part_size,
         kms_key_id=config["REPORTS_KMS_KEY_ID"],
-        late_headers=lambda: (
-            document.charset.content_type(content_type_for_key(key)),
-            document.charset.metadata(),
-        ),
+        late_headers=lambda: (document.charset.content_type(media_type), document.charset.metadata()),
     )
     charset = (
         StoredCharset.from_object(stored.content_type, stored.metadata)

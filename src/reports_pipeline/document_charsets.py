@@ -126,11 +126,17 @@ class DocumentForStorage:
     costs no SP-API call."""
 
     def __init__(
-        self, open_document: Callable[[], DocumentStream], marketplace_ids: Iterable[str], *, transcode: bool
+        self,
+        open_document: Callable[[], DocumentStream],
+        marketplace_ids: Iterable[str],
+        *,
+        transcode: bool,
+        text: bool = True,
     ) -> None:
         self._open_document = open_document
         self._marketplace_ids = tuple(marketplace_ids)
         self._transcode = transcode
+        self._text = text  # False: a binary format (PDF, XLSX), to which no charset applies
         self._charset: StoredCharset | None = None
         self._replacements = 0
 
@@ -156,6 +162,14 @@ class DocumentForStorage:
             yield from rest
 
     def _decide(self, source: DocumentCharset) -> StoredCharset:
+        if not self._text:
+            return StoredCharset(
+                stored=None,
+                source=None,
+                label=source.label,
+                assumed=False,
+                note="a binary format: no charset applies; stored as served",
+            )
         iana = source.charset.iana_name if source.charset else None
         note = source.note
         stored = iana

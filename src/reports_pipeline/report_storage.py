@@ -19,6 +19,7 @@ from botocore.exceptions import ClientError
 from botocore.exceptions import ConnectionError as BotoConnectionError
 
 from reports_pipeline.errors import ReportStorageError
+from spapi.report_types import report_type as report_type_rules
 
 MIN_PART_SIZE = 5 * 1024 * 1024  # S3's minimum for every part but the last
 DEFAULT_PART_SIZE = 8 * 1024 * 1024
@@ -113,6 +114,26 @@ _CONTENT_TYPES = {
 def content_type_for_key(key: str) -> str:
     """The media type (no charset) of a document stored at `key`."""
     return _CONTENT_TYPES.get(key.rsplit(".", 1)[-1], "application/octet-stream")
+
+
+def report_media_type(report_type: str) -> str:
+    """The media type (no charset) of a report's document: the catalogue's for a type it lists
+    (spapi.report_types, from SP-API's report type values), else the one its key's extension implies."""
+    rules = report_type_rules(report_type)
+    if rules is not None:
+        return rules.content_type
+    return _CONTENT_TYPES[document_extension(report_type)]
+
+
+def is_text_media_type(media_type: str) -> bool:
+    """Whether a charset applies (RFC 6838 section 4.2.1: text/*; RFC 7303 and RFC 8259 for XML and JSON,
+    whose bytes are text too). PDF and XLSX documents are binary: no charset, never transcoded."""
+    base = media_type.split(";", 1)[0].strip().lower()
+    return (
+        base.startswith("text/")
+        or base in ("application/xml", "application/json")
+        or base.endswith(("+xml", "+json"))
+    )
 
 
 def existing_object(s3_client: Any, bucket: str, key: str) -> StoredObject | None:

@@ -115,6 +115,21 @@ def test_an_unknown_charset_is_stored_as_served_with_a_note_and_no_charset_on_th
     assert ("not transcoded" in charset.note) is transcode
 
 
+@pytest.mark.parametrize("transcode", [False, True])
+def test_a_binary_document_gets_no_charset_and_is_never_transcoded(transcode):
+    source = b"%PDF-1.7\n\x82\xa0\xff binary"
+    document = DocumentForStorage(
+        lambda: FakeDownload("application/pdf; charset=Cp1252", [source]),
+        [DE],
+        transcode=transcode,
+        text=False,
+    )
+    assert b"".join(document) == source
+    charset = document.charset
+    assert charset.stored is None and not charset.transcoded and "binary" in charset.note
+    assert charset.content_type("application/pdf") == "application/pdf"
+
+
 def test_an_empty_document_still_gets_its_charset():
     stored, charset = _store("text/plain; charset=Cp1252", [], [DE], True)
     assert stored == b"" and charset.stored == "UTF-8" and charset.replacements == 0

@@ -11,6 +11,7 @@ import pytest
 
 from canaries import REFRESH_TOKEN, SELLER_ID
 from reports_pipeline.report_records import ReportRecords, ReportStatus
+from reports_pipeline.report_storage import document_extension
 from reports_pipeline.token_store import TokenStore
 from spapi.regions import REGIONS
 
@@ -41,11 +42,19 @@ def charsets(workflow, spapi_emulator, load_handler, lambda_context):
         status = load_handler("report_status")
         records = ReportRecords(resources.reports_table, boto3.client("dynamodb"))
 
-        def run(self, region: str, country: str, document: bytes, *, label: str | None = "keep") -> tuple:
+        def run(
+            self,
+            region: str,
+            country: str,
+            document: bytes,
+            *,
+            label: str | None = "keep",
+            report_type: str = REPORT_TYPE,
+        ) -> tuple:
             body = {
                 "SellerId": SELLER_ID,
                 "RegionCode": region,
-                "ReportType": REPORT_TYPE,
+                "ReportType": report_type,
                 "MarketplaceIds": REGIONS[region].marketplaces[country],
             }
             response = self.creator.handler(api_events.api_event("POST", "/reports", body), lambda_context)
@@ -65,7 +74,7 @@ def charsets(workflow, spapi_emulator, load_handler, lambda_context):
             (execution,) = [e for e in workflow.executions() if e["name"] == f"report-{report_id}"]
             finished = workflow.wait(execution["executionArn"])
             assert finished["status"] == "SUCCEEDED", finished
-            key = f"{SELLER_ID}/{REPORT_TYPE}/{report_id}/report.tsv"
+            key = f"{SELLER_ID}/{report_type}/{report_id}/report.{document_extension(report_type)}"
             stored = boto3.client("s3").get_object(Bucket=resources.bucket, Key=key)
             return report_id, stored, finished
 
@@ -152,3 +161,11 @@ def test_a_rerun_that_finds_the_object_records_its_charset_from_the_object(chars
     rerun = workflow.wait(workflow.start(json.loads(execution["input"])))
     assert rerun["status"] == "SUCCEEDED"
     assert charsets.records.get(report_id).charset == first
+
+
+def test_an_xml_report_is_stored_with_the_catalogue_media_type_and_its_charset(charsets):
+    source = '<?xml version="1.0"?><Node>Piña „Qualität“</Node>\n'.encode("cp1252")
+    report_id, stored, _ = charsets.run("EU", "DE", source, report_type="GET_XML_BROWSE_TREE_DATA")
+    assert stored["Body"].read() == source
+    assert stored["ContentType"] == "application/xml; charset=windows-1252"
+    assert charsets.answer(report_id)["charset"]["label"] == "Cp1252"
