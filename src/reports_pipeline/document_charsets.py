@@ -110,12 +110,15 @@ class StoredCharset:
         """What an object stored by this module says about itself (its Content-Type and metadata)."""
         stored = charset_label(content_type)
         charset = CHARSETS.get(stored.lower()) if stored else None
+        note = metadata.get(_CHARSET_NOTE) or None
+        if charset is None and note is None and _CHARSET_ASSUMED not in metadata:
+            note = "the object names no charset: it was stored before charsets were recorded"
         return cls(
             stored=charset.iana_name if charset else None,
             source=metadata.get(_SOURCE_CHARSET) or None,
             label=metadata.get(_CHARSET_LABEL) or None,
             assumed=metadata.get(_CHARSET_ASSUMED) == "true",
-            note=metadata.get(_CHARSET_NOTE) or None,
+            note=note,
             transcoded=metadata.get(_TRANSCODED) == "true",
         )
 

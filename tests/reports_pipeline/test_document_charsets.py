@@ -161,6 +161,11 @@ def test_what_the_object_says_about_itself_gives_back_the_same_charset(charset):
     assert StoredCharset.from_description(charset.describe()) == charset
 
 
+def test_an_object_stored_before_charsets_were_recorded_says_so():
+    charset = StoredCharset.from_object("text/tab-separated-values", {"report-id": "R1"})
+    assert charset.stored is None and charset.source is None and "before charsets" in charset.note
+
+
 def test_the_description_leaves_out_what_is_not_known():
     charset = StoredCharset("UTF-8", "Windows-31J", "windows-31j", False, transcoded=True, replacements=0)
     assert charset.describe() == {
