@@ -81,7 +81,7 @@ def test_stored_object_is_the_emulators_document_unzipped_and_kms_encrypted(depl
     assert stored["SSEKMSKeyId"] == deployment.outputs["data_kms_key_arn"]
 
 
-def test_stored_object_names_its_charset_and_the_status_answer_says_so(deployment, done_report):
+def test_stored_report_names_its_charset_and_the_status_answer_says_so(deployment, done_report):
     # A UK report: SP-API serves it as text/plain; charset=Cp1252 (spapi_emulator.document_charsets), stored
     # byte for byte by default (transcode_reports_to_utf8 = false) and named by its IANA name.
     emulator_report = deployment.emulator.report(done_report.report_id)
