@@ -4,10 +4,12 @@
 
 Runs alone in its process, so that its peak RSS is its own: the SP-API emulator and moto's S3 serve it from
 the parent. `method` is `streaming` (our store step: `spapi.documents.iter_report_document` into
-`reports_pipeline.report_storage.store_report_document`) or `naive` (what the reference samples do: download
-the whole body, `gzip.decompress` it, one `put_object`). `sink` is `s3` (moto) or `discard` (the bytes are
-counted and dropped, to show what S3 costs). The spec comes through the environment, not argv, because it
-carries the (emulator's) LWA credentials. The result is written as JSON to `result_path`.
+`reports_pipeline.report_storage.store_report_document`), `transcoding` (the same with
+TRANSCODE_REPORTS_TO_UTF8 on: `reports_pipeline.document_charsets` decodes it into UTF-8 on the way) or
+`naive` (what the reference samples do: download the whole body, `gzip.decompress` it, one `put_object`).
+`sink` is `s3` (moto) or `discard` (the bytes are counted and dropped, to show what S3 costs). The spec
+comes through the environment, not argv, because it carries the (emulator's) LWA credentials. The result is
+written as JSON to `result_path`.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import requests
 from botocore.config import Config
 
 from benchmarks.rss import status_field_bytes
+from reports_pipeline.document_charsets import DocumentForStorage
 from reports_pipeline.report_storage import store_report_document
 from spapi.credentials import AppCredentials
 from spapi.documents import iter_report_document
@@ -98,6 +101,28 @@ def streaming(spec: dict[str, Any], reports: ReportsClient, s3: TimedCalls | Non
     return stored.size
 
 
+def transcoding(spec: dict[str, Any], reports: ReportsClient, s3: TimedCalls | None) -> int:
+    document = DocumentForStorage(
+        lambda: iter_report_document(reports, spec["report_document_id"]),
+        [spec["marketplace_id"]],
+        transcode=True,
+    )
+    if s3 is None:
+        return _discard(document)
+    stored = store_report_document(
+        document,
+        s3,
+        spec["bucket"],
+        spec["key"],
+        {"report-id": spec["report_id"]},
+        spec["part_size"],
+        late_headers=lambda: (document.charset.content_type("text/tab-separated-values"), {}),
+    )
+    if not document.charset.transcoded:
+        raise RuntimeError(f"the document was not transcoded: {document.charset}")
+    return stored.size
+
+
 def naive(spec: dict[str, Any], reports: ReportsClient, s3: TimedCalls | None) -> int:
     # As in the reference samples: the whole body, then the whole decompressed report, both in memory.
     document = reports.get_report_document(spec["report_document_id"])
@@ -114,6 +139,7 @@ def _discard(chunks: Iterable[bytes]) -> int:
 
 METHODS: dict[str, Callable[[dict[str, Any], ReportsClient, TimedCalls | None], int]] = {
     "streaming": streaming,
+    "transcoding": transcoding,
     "naive": naive,
 }
 

@@ -137,7 +137,7 @@ locals {
       # and the CPU share (Lambda scales CPU with memory) to store a 5 GiB report in half its timeout.
       memory_size = 512
       timeout     = 300
-      environment = ["TOKENS_TABLE_NAME", "REPORTS_TABLE_NAME", "LWA_CREDENTIALS_SECRET_ARN", "REPORTS_BUCKET_NAME", "REPORTS_KMS_KEY_ID"]
+      environment = ["TOKENS_TABLE_NAME", "REPORTS_TABLE_NAME", "LWA_CREDENTIALS_SECRET_ARN", "REPORTS_BUCKET_NAME", "REPORTS_KMS_KEY_ID", "TRANSCODE_REPORTS_TO_UTF8"]
       policy_statements = [
         local.statements.read_refresh_tokens,
         local.statements.decrypt_refresh_tokens,
@@ -311,6 +311,7 @@ locals {
     REPORT_RECORD_TTL_DAYS        = tostring(var.report_record_ttl_days)
     PRESIGNED_URL_TTL_SECONDS     = tostring(var.presigned_url_ttl_seconds)
     PROCESS_UNREQUESTED_REPORTS   = tostring(var.process_unrequested_reports)
+    TRANSCODE_REPORTS_TO_UTF8     = tostring(var.transcode_reports_to_utf8)
   }
 
   function_environment = {

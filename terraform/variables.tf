@@ -75,6 +75,12 @@ variable "process_unrequested_reports" {
   default     = false
 }
 
+variable "transcode_reports_to_utf8" {
+  type        = bool
+  description = "Store report documents as UTF-8, decoded from the charset SP-API served them in (windows-1252, Windows-31J, ...) as they stream; off: stored byte for byte. Either way the object's Content-Type names the charset and the report record keeps the source's."
+  default     = false
+}
+
 variable "log_retention_days" {
   type        = number
   description = "Retention of every log group (functions, state machine, API access logs), in days."

@@ -42,6 +42,8 @@ def describe(record: ReportRecord) -> dict[str, Any]:
         body["failureReason"] = record.failure_reason
     if record.s3_bucket and record.s3_key:
         body["s3"] = {"bucket": record.s3_bucket, "key": record.s3_key, "size": record.object_size}
+    if record.charset is not None:
+        body["charset"] = record.charset.describe()
     return body
 
 

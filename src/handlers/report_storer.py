@@ -5,6 +5,8 @@ reason on, read from the document's first bytes as they stream past. Whose repor
 from the execution input (`ReportContext`, settled by the processor): the record is not read again. The S3
 key is deterministic and an existing object is left alone (no SP-API call at all), so a re-run rewrites
 nothing. The output holds the S3 location only: the document URL never leaves this function.
+The document's charset (from its download's Content-Type, else its marketplaces' documented default) is
+named on the object and recorded; TRANSCODE_REPORTS_TO_UTF8 stores it as UTF-8 (document_charsets).
 """
 
 from __future__ import annotations
@@ -18,14 +20,18 @@ from aws_lambda_powertools.metrics import MetricUnit
 from handlers import _config
 from handlers._observability import observability
 from handlers._spapi_clients import SpApiClients
+from reports_pipeline.document_charsets import DocumentForStorage, StoredCharset
 from reports_pipeline.notifications_processing import ReportContext
 from reports_pipeline.report_outcomes import failure_reason_from_error_document
 from reports_pipeline.report_records import ReportNotRecordedError, ReportRecords
 from reports_pipeline.report_storage import (
     MIN_PART_SIZE,
     StoredObject,
+    content_type_for_key,
     error_document_key,
+    is_text_media_type,
     report_key,
+    report_media_type,
     store_report_document,
 )
 from reports_pipeline.token_store import TokenStore
@@ -46,6 +52,7 @@ config = _config.required(
     ]
 )
 part_size = _config.positive_int("REPORT_UPLOAD_PART_SIZE_MIB", 8, maximum=512) * 1024 * 1024
+transcode_to_utf8 = _config.boolean("TRANSCODE_REPORTS_TO_UTF8", default=False)
 dynamodb = boto3.client("dynamodb")
 s3 = boto3.client("s3")
 report_records = ReportRecords(config["REPORTS_TABLE_NAME"], dynamodb)
@@ -79,13 +86,22 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         )
     is_error_document = report.processing_status == "FATAL"
     error_document_head = bytearray()  # what the failure reason is read from, kept while streaming
+    key = (error_document_key if is_error_document else report_key)(
+        report.seller_id, report.report_type, report.report_id
+    )
+    # SP-API writes error documents as JSON; a report's media type comes from the report-type catalogue.
+    media_type = content_type_for_key(key) if is_error_document else report_media_type(report.report_type)
+    document = DocumentForStorage(
+        lambda: iter_report_document(_reports_client(report), report.report_document_id or ""),
+        report.marketplace_ids,
+        transcode=transcode_to_utf8,
+        text=is_text_media_type(media_type),
+    )
     stored = store_report_document(
-        _document_chunks(report, error_document_head if is_error_document else None),
+        _kept_head(document, error_document_head if is_error_document else None),
         s3,
         config["REPORTS_BUCKET_NAME"],
-        (error_document_key if is_error_document else report_key)(
-            report.seller_id, report.report_type, report.report_id
-        ),
+        key,
         {
             "report-id": report.report_id,
             "report-type": report.report_type,
@@ -95,8 +111,14 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         },
         part_size,
         kms_key_id=config["REPORTS_KMS_KEY_ID"],
+        late_headers=lambda: (document.charset.content_type(media_type), document.charset.metadata()),
     )
-    _record_stored(report, stored)
+    charset = (
+        StoredCharset.from_object(stored.content_type, stored.metadata)
+        if stored.already_existed
+        else document.charset
+    )
+    _record_stored(report, stored, charset)
     output: dict[str, Any] = {
         "bucket": stored.bucket,
         "key": stored.key,
@@ -109,12 +131,11 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return output
 
 
-def _document_chunks(report: ReportContext, error_document_head: bytearray | None) -> Iterator[bytes]:
-    """The document from SP-API, in chunks. Runs only when the object is not stored yet: a stored report
-    costs no SP-API call. Keeps the first ERROR_DOCUMENT_READ_LIMIT bytes in `error_document_head` when
-    given one, so that a FATAL report's reason needs no read of what was just written."""
-    reports = _reports_client(report)
-    for chunk in iter_report_document(reports, report.report_document_id or ""):
+def _kept_head(document: DocumentForStorage, error_document_head: bytearray | None) -> Iterator[bytes]:
+    """The document's chunks as stored. Runs only when the object is not stored yet: a stored report costs
+    no SP-API call. Keeps the first ERROR_DOCUMENT_READ_LIMIT bytes in `error_document_head` when given one,
+    so that a FATAL report's reason needs no read of what was just written."""
+    for chunk in document:
         if error_document_head is not None and len(error_document_head) < ERROR_DOCUMENT_READ_LIMIT:
             error_document_head.extend(chunk[: ERROR_DOCUMENT_READ_LIMIT - len(error_document_head)])
         yield chunk
@@ -135,8 +156,9 @@ def _reports_client(report: ReportContext) -> ReportsClient:
     return reports
 
 
-def _record_stored(report: ReportContext, stored: StoredObject) -> None:
-    """Record where the document is (a report started by hand may have no record), log and count it."""
+def _record_stored(report: ReportContext, stored: StoredObject, charset: StoredCharset) -> None:
+    """Record where the document is and its charset (a report started by hand may have no record), log and
+    count it."""
     try:
         report_records.mark_stored(
             report.report_id,
@@ -144,6 +166,7 @@ def _record_stored(report: ReportContext, stored: StoredObject) -> None:
             key=stored.key,
             size=stored.size,
             report_document_id=report.report_document_id,
+            charset=charset,
         )
     except ReportNotRecordedError:
         logger.warning("report is not recorded; its location is only in the workflow's state")
@@ -153,6 +176,7 @@ def _record_stored(report: ReportContext, stored: StoredObject) -> None:
             "s3_key": stored.key,
             "size": stored.size,
             "error_document": report.processing_status == "FATAL",
+            "charset": charset.describe(),
         },
     )
     metrics.add_metric(

@@ -186,6 +186,9 @@ class ReportContext:
     account_id: str | None = None
     region_code: str | None = None
     report_document_id: str | None = None
+    # The recorded marketplaces (none for a report nobody requested): a document served without a charset
+    # is read in their documented default (spapi.charsets).
+    marketplace_ids: tuple[str, ...] = ()
 
     @classmethod
     def settle(cls, notification: ReportProcessingFinished, record: ReportRecord) -> ReportContext:
@@ -198,6 +201,7 @@ class ReportContext:
             account_id=notification.account_id,
             region_code=record.region_code,
             report_document_id=notification.report_document_id,
+            marketplace_ids=tuple(record.marketplace_ids),
         )
 
     def to_execution_input(self) -> dict[str, Any]:
@@ -211,6 +215,8 @@ class ReportContext:
         }
         if self.report_document_id:
             document["reportDocumentId"] = self.report_document_id
+        if self.marketplace_ids:
+            document["marketplaceIds"] = list(self.marketplace_ids)
         return document
 
     @classmethod
@@ -228,6 +234,11 @@ class ReportContext:
             account_id=document.get("accountId"),
             region_code=document.get("regionCode") or None,
             report_document_id=document.get("reportDocumentId") or None,
+            marketplace_ids=tuple(
+                marketplace_id
+                for marketplace_id in document.get("marketplaceIds") or ()
+                if isinstance(marketplace_id, str)
+            ),
         )
 
 

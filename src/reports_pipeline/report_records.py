@@ -32,6 +32,8 @@ from typing import Any
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import BotoCoreError, ClientError
 
+from reports_pipeline.document_charsets import StoredCharset
+
 DEFAULT_TTL_DAYS = 90  # SP-API keeps reports for 90 days; a record older than its report is of no use.
 FAILURE_REASON_MAX_CHARS = 1000
 # How long an intent whose record write failed still vouches for a notification of its seller and report type.
@@ -84,6 +86,8 @@ class ReportRecord:
     s3_bucket: str | None = None
     s3_key: str | None = None
     object_size: int | None = None
+    # The stored document's character set, and how it was decided (document_charsets).
+    charset: StoredCharset | None = None
     failure_reason: str | None = None
     # When the outcome email was published, and to how many confirmed subscriptions (None: SNS could not
     # say). NotifiedAt is set only when at least one confirmed subscription received it.
@@ -141,6 +145,7 @@ _ATTRIBUTE_NAMES = {
     "s3_bucket": "S3Bucket",
     "s3_key": "S3Key",
     "object_size": "ObjectSize",
+    "charset": "Charset",
     "failure_reason": "FailureReason",
     "outcome_published_at": "OutcomePublishedAt",
     "outcome_recipients": "OutcomeRecipients",
@@ -461,13 +466,25 @@ class ReportRecords:
         )
 
     def mark_stored(
-        self, report_id: str, *, bucket: str, key: str, size: int, report_document_id: str | None
+        self,
+        report_id: str,
+        *,
+        bucket: str,
+        key: str,
+        size: int,
+        report_document_id: str | None,
+        charset: StoredCharset | None = None,
     ) -> None:
-        """Record where the document (or FATAL error document) was stored."""
-        self._update(
-            report_id,
-            {"S3Bucket": bucket, "S3Key": key, "ObjectSize": size, "ReportDocumentId": report_document_id},
-        )
+        """Record where the document (or FATAL error document) was stored, and its charset when known."""
+        values: dict[str, Any] = {
+            "S3Bucket": bucket,
+            "S3Key": key,
+            "ObjectSize": size,
+            "ReportDocumentId": report_document_id,
+        }
+        if charset is not None:
+            values["Charset"] = charset.describe()
+        self._update(report_id, values)
 
     def mark_finished(
         self,
@@ -546,6 +563,8 @@ class ReportRecords:
                 value = list(value)
             elif isinstance(value, ReportStatus):
                 value = value.value
+            elif isinstance(value, StoredCharset):
+                value = value.describe()
             item[attribute] = self._serializer.serialize(value)
         return item
 
@@ -559,6 +578,10 @@ class ReportRecords:
         values["status"] = ReportStatus(values["status"])
         values["marketplace_ids"] = tuple(values.get("marketplace_ids", ()))
         values["report_options"] = dict(values.get("report_options", {}))
+        if isinstance(values.get("charset"), Mapping):
+            values["charset"] = StoredCharset.from_description(values["charset"])
+        else:
+            values.pop("charset", None)
         for integer_field in ("object_size", "outcome_recipients", "expires_at"):
             if values.get(integer_field) is not None:
                 values[integer_field] = int(values[integer_field])

@@ -10,15 +10,16 @@ rewrites nothing.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from botocore.exceptions import ClientError
 from botocore.exceptions import ConnectionError as BotoConnectionError
 
 from reports_pipeline.errors import ReportStorageError
+from spapi.report_types import report_type as report_type_rules
 
 MIN_PART_SIZE = 5 * 1024 * 1024  # S3's minimum for every part but the last
 DEFAULT_PART_SIZE = 8 * 1024 * 1024
@@ -67,6 +68,14 @@ class StoredObject:
     key: str
     size: int
     already_existed: bool
+    # As written (or, when the object already existed, as S3 holds it): what the object says about itself.
+    content_type: str | None = None
+    metadata: Mapping[str, str] = field(default_factory=dict)
+
+
+# The Content-Type and extra metadata of an object, decided once its first part has been read: the
+# document's charset is known only when its download has opened (reports_pipeline.document_charsets).
+LateHeaders = Callable[[], tuple[str, Mapping[str, str]]]
 
 
 def report_key(seller_id: str, report_type: str, report_id: str) -> str:
@@ -103,18 +112,46 @@ _CONTENT_TYPES = {
 
 
 def content_type_for_key(key: str) -> str:
+    """The media type (no charset) of a document stored at `key`."""
     return _CONTENT_TYPES.get(key.rsplit(".", 1)[-1], "application/octet-stream")
 
 
-def existing_object_size(s3_client: Any, bucket: str, key: str) -> int | None:
-    """The size of the object at `key`, or None when there is none."""
+def report_media_type(report_type: str) -> str:
+    """The media type (no charset) of a report's document: the catalogue's for a type it lists
+    (spapi.report_types, from SP-API's report type values), else the one its key's extension implies."""
+    rules = report_type_rules(report_type)
+    if rules is not None:
+        return rules.content_type
+    return _CONTENT_TYPES[document_extension(report_type)]
+
+
+def is_text_media_type(media_type: str) -> bool:
+    """Whether a charset applies (RFC 6838 section 4.2.1: text/*; RFC 7303 and RFC 8259 for XML and JSON,
+    whose bytes are text too). PDF and XLSX documents are binary: no charset, never transcoded."""
+    base = media_type.split(";", 1)[0].strip().lower()
+    return (
+        base.startswith("text/")
+        or base in ("application/xml", "application/json")
+        or base.endswith(("+xml", "+json"))
+    )
+
+
+def existing_object(s3_client: Any, bucket: str, key: str) -> StoredObject | None:
+    """The object at `key` as S3 describes it, or None when there is none."""
     try:
         response = s3_client.head_object(Bucket=bucket, Key=key)
     except ClientError as exc:
         if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
             return None
         raise
-    return int(response["ContentLength"])
+    return StoredObject(
+        bucket=bucket,
+        key=key,
+        size=int(response["ContentLength"]),
+        already_existed=True,
+        content_type=response.get("ContentType"),
+        metadata=dict(response.get("Metadata") or {}),
+    )
 
 
 def store_report_document(
@@ -127,17 +164,19 @@ def store_report_document(
     *,
     kms_key_id: str | None = None,
     content_type: str | None = None,
+    late_headers: LateHeaders | None = None,
 ) -> StoredObject:
     """Write `chunks` to s3://bucket/key unless an object is already there.
 
-    `chunks` is consumed lazily; nothing is fetched when the object already exists. Transient S3 failures
-    surface as `ReportStorageError` (after the multipart upload was aborted), so the workflow retries them.
+    `chunks` is consumed lazily; nothing is fetched when the object already exists. `late_headers`, when
+    given, is called once the first part has been read and gives the Content-Type and metadata added to
+    `metadata`. Transient S3 failures surface as `ReportStorageError` (after the multipart upload was
+    aborted), so the workflow retries them.
     """
     if part_size < MIN_PART_SIZE:
         raise ValueError(f"part_size must be at least {MIN_PART_SIZE} bytes (S3's minimum part size)")
-    return _store(
-        chunks, _NamedFailuresS3(s3_client), bucket, key, metadata, part_size, kms_key_id, content_type
-    )
+    headers = late_headers or (lambda: (content_type or content_type_for_key(key), {}))
+    return _store(chunks, _NamedFailuresS3(s3_client), bucket, key, metadata, part_size, kms_key_id, headers)
 
 
 def _store(
@@ -148,30 +187,41 @@ def _store(
     metadata: Mapping[str, str],
     part_size: int,
     kms_key_id: str | None,
-    content_type: str | None,
+    late_headers: LateHeaders,
 ) -> StoredObject:
-    existing_size = existing_object_size(s3_client, bucket, key)
-    if existing_size is not None:
-        return StoredObject(bucket=bucket, key=key, size=existing_size, already_existed=True)
+    existing = existing_object(s3_client, bucket, key)
+    if existing is not None:
+        return existing
 
+    iterator = iter(chunks)
+    first_part = _fill_part(bytearray(), iterator, part_size)
+    content_type, late_metadata = late_headers()
     object_arguments: dict[str, Any] = {
         "Bucket": bucket,
         "Key": key,
-        "Metadata": dict(metadata),
-        "ContentType": content_type or content_type_for_key(key),
+        "Metadata": {**metadata, **late_metadata},
+        "ContentType": content_type,
     }
     if kms_key_id:
         object_arguments["ServerSideEncryption"] = "aws:kms"
         object_arguments["SSEKMSKeyId"] = kms_key_id
-
-    iterator = iter(chunks)
-    first_part = _fill_part(bytearray(), iterator, part_size)
     if first_part.exhausted:
         # The whole document fits in one part: one request, nothing to abort.
         body = bytes(first_part.buffer)
         s3_client.put_object(Body=body, **object_arguments)
-        return StoredObject(bucket=bucket, key=key, size=len(body), already_existed=False)
+        return _written(object_arguments, len(body))
     return _multipart_upload(first_part, iterator, s3_client, object_arguments, part_size)
+
+
+def _written(object_arguments: Mapping[str, Any], size: int) -> StoredObject:
+    return StoredObject(
+        bucket=object_arguments["Bucket"],
+        key=object_arguments["Key"],
+        size=size,
+        already_existed=False,
+        content_type=object_arguments["ContentType"],
+        metadata=object_arguments["Metadata"],
+    )
 
 
 @dataclass
@@ -229,4 +279,4 @@ def _multipart_upload(
             # uploads is the backstop for the parts left behind.
             failure.add_note(f"aborting multipart upload {upload_id} also failed: {abort_failure}")
         raise
-    return StoredObject(bucket=bucket, key=key, size=size, already_existed=False)
+    return _written(object_arguments, size)

@@ -317,7 +317,10 @@ class Output:
         rows += [("Seller", report.seller_id), ("Type", report.report_type)]
         if report.s3_bucket and report.s3_key:
             rows.append(("Stored at", f"s3://{report.s3_bucket}/{report.s3_key}"))
+        if isinstance(report.raw.get("charset"), dict):
+            rows.append(("Charset", _charset(report.raw["charset"])))
         shown = {"reportId", "status", "sellerId", "reportType", "s3", "downloadUrl", "downloadUrlExpiresAt"}
+        shown.add("charset")
         rows += [(_label(key), _scalar(value)) for key, value in report.raw.items() if key not in shown]
         if report.download_url:
             rows.append(("Download URL", report.download_url))
@@ -457,6 +460,18 @@ def _positive_float(value: str) -> float:
 def _label(key: str) -> str:
     spaced = "".join(f" {char.lower()}" if char.isupper() else char for char in key)
     return spaced[:1].upper() + spaced[1:]
+
+
+def _charset(charset: dict[str, Any]) -> str:
+    """One line: what the stored bytes are in, and how that was decided."""
+    stored = charset.get("stored") or "unknown"
+    if charset.get("transcoded") and charset.get("source") != stored:
+        stored += f" (transcoded from {charset.get('source')})"
+    if charset.get("replacements"):
+        stored += f", {charset['replacements']} undecodable bytes replaced"
+    if charset.get("assumed") or charset.get("stored") is None:
+        stored += f"; {charset.get('note') or 'assumed'}"
+    return stored
 
 
 def _scalar(value: Any) -> str:

@@ -10,6 +10,8 @@
   offset with an HTTP Range request (S3 honours it); a host that ignores Range and answers 200 has the
   already-read prefix skipped, so the caller never sees a byte twice.
 - The document host is not SP-API: no x-amz-access-token is sent to it, and its URL is never logged.
+- The download's Content-Type (which names the document's charset, spapi.charsets) is kept on the stream
+  from the first answer that carries the body: `ReportDocumentStream.content_type`.
 """
 
 from __future__ import annotations
@@ -107,6 +109,25 @@ class _Passthrough:
         return iter(())
 
 
+class ReportDocumentStream(Iterator[bytes]):
+    """The document's (decompressed) bytes in chunks, and the Content-Type its download was served with.
+
+    Nothing is fetched before the first chunk is asked for; `content_type` is None until then (and when
+    the host sent none)."""
+
+    def __init__(self, chunks: Callable[[ReportDocumentStream], Iterator[bytes]]) -> None:
+        self.content_type: str | None = None
+        self.opened = False
+        self._chunks = chunks(self)
+
+    def __next__(self) -> bytes:
+        return next(self._chunks)
+
+    def close(self) -> None:
+        """Stop reading (closes the open download, as closing a generator does)."""
+        self._chunks.close()
+
+
 def iter_report_document(
     reports_client: ReportsClient,
     report_document_id: str,
@@ -119,13 +140,39 @@ def iter_report_document(
     base_delay: float = 0.5,
     sleep: Callable[[float], None] = time.sleep,
     user_agent: str = DEFAULT_USER_AGENT,
-) -> Iterator[bytes]:
-    """Yield the (decompressed) document in chunks of at most about `chunk_size` bytes.
+) -> ReportDocumentStream:
+    """The (decompressed) document in chunks of at most about `chunk_size` bytes.
 
     Each attempt opens the document (a refused URL is refreshed, a transient answer retried), reads it from
     where the last attempt stopped, and decodes what arrives; an attempt that breaks off is retried."""
     if chunk_size < 1:
         raise ValueError("chunk_size must be >= 1")
+
+    def chunks(stream: ReportDocumentStream) -> Iterator[bytes]:
+        return _read_document(
+            stream,
+            reports_client,
+            report_document_id,
+            chunk_size,
+            session,
+            timeout,
+            user_agent,
+            _Retries(report_document_id, max_url_refreshes, max_retries, base_delay, sleep),
+        )
+
+    return ReportDocumentStream(chunks)
+
+
+def _read_document(
+    stream: ReportDocumentStream,
+    reports_client: ReportsClient,
+    report_document_id: str,
+    chunk_size: int,
+    session: requests.Session | None,
+    timeout: tuple[float, float],
+    user_agent: str,
+    retries: _Retries,
+) -> Iterator[bytes]:
     download = _Download(
         reports_client,
         report_document_id,
@@ -133,13 +180,16 @@ def iter_report_document(
         session if session is not None else default_session(),
         timeout,
         user_agent,
-        _Retries(report_document_id, max_url_refreshes, max_retries, base_delay, sleep),
+        retries,
     )
     decoder = _SniffingDecoder(report_document_id, chunk_size)
     while True:
         response = download.open()
         if response is None:
             continue  # refused or transient: the URL was refreshed or the retry paced
+        if not stream.opened:
+            stream.opened = True
+            stream.content_type = response.headers.get("content-type")
         complete = yield from download.read(response, decoder)
         if complete:
             break

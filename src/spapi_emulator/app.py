@@ -62,6 +62,7 @@ from . import notifications_api, reports_api
 from . import state as st
 from .calls import FAULT_BODIES, ApiError, Handler, OperationCall, invalid, missing_token, unauthorized
 from .contract import ContractViolation, ModelContract, OperationMatch
+from .document_charsets import gzip_label_on_plain_bytes, served_charset
 from .documents import DOCUMENTS_PREFIX, DocumentHost
 from .faults import FaultSwitches
 from .lwa import handle_token_request
@@ -287,7 +288,10 @@ class EmulatorApp:
                 if content is not None:
                     break
             else:
-                content = st.synthetic_listings_report(report.report_id)
+                served = served_charset(report.report_type, report.marketplace_ids)
+                content = st.synthetic_listings_report(
+                    report.report_id, item_name=served.sample, codec=served.codec
+                )
             self._store_document(report, content)
         elif status == "FATAL":
             # A FATAL report carries a document only when one explains the failure.
@@ -300,7 +304,10 @@ class EmulatorApp:
         document_id = f"amzn1.spdoc.1.4.na.{uuid.uuid4()}.T{report.report_id}.{secrets.randbelow(10**6)}"
         compression = "GZIP" if self.config.compress_documents else None
         stored = gzip.compress(content, mtime=0) if compression else content
-        self.state.documents[document_id] = st.ReportDocument(document_id, stored, compression)
+        if compression and gzip_label_on_plain_bytes(report.marketplace_ids):
+            stored = content  # flagged GZIP, served plain (document_charsets.GZIP_LABEL_ON_PLAIN)
+        label = served_charset(report.report_type, report.marketplace_ids).label
+        self.state.documents[document_id] = st.ReportDocument(document_id, stored, compression, label)
         report.report_document_id = document_id
 
     # -- notifications ----------------------------------------------------------------------------------

@@ -2,7 +2,8 @@
 
 `GET /_documents/<reportDocumentId>?expires=<epoch>&ce=<identity|gzip>&sig=<hmac>`: a URL expires after the
 configured TTL (SP-API: 5 minutes) and then answers 403 with S3's `AccessDenied` "Request has expired" XML; a
-tampered URL answers 403 `SignatureDoesNotMatch`. `ce=gzip` (from getReportDocument's
+tampered URL answers 403 `SignatureDoesNotMatch`. The Content-Type names the document's charset as SP-API
+does for its marketplace (document_charsets). `ce=gzip` (from getReportDocument's
 enableContentEncodingUrlHeader) adds `Content-Encoding: gzip` to GZIP documents.
 
 Range requests, as S3 GetObject serves them (SP-API's document URLs are S3 presigned URLs), per RFC 9110
@@ -26,6 +27,8 @@ import uuid
 from typing import TYPE_CHECKING
 
 from werkzeug.wrappers import Request, Response
+
+from . import document_charsets
 
 if TYPE_CHECKING:
     from .app import EmulatorApp
@@ -133,7 +136,9 @@ class DocumentHost:
         # With a cut the server sends fewer bytes than it promised, then closes the connection (it closes
         # every connection after its answer): the client sees a download broken mid-body.
         response = Response(
-            body if cut is None else body[:cut], status=status, content_type="application/octet-stream"
+            body if cut is None else body[:cut],
+            status=status,
+            content_type=document_charsets.content_type(document.charset_label),
         )
         response.headers["Content-Length"] = str(len(body))
         response.headers["Accept-Ranges"] = "bytes"

@@ -91,12 +91,15 @@ class AccessGrant:
 @dataclass
 class ReportDocument:
     report_document_id: str
-    content: bytes  # the bytes as stored, already compressed when compression == "GZIP"
+    content: bytes  # the bytes as stored: compressed when compression == "GZIP", unless the label lies
     compression: str | None
+    # The charset parameter of the download's Content-Type (None: the download names none).
+    charset_label: str | None = None
 
     @property
     def plain(self) -> bytes:
-        return gzip.decompress(self.content) if self.compression == "GZIP" else self.content
+        # Decided by the bytes: some documents are flagged GZIP but are not (document_charsets).
+        return gzip.decompress(self.content) if self.content.startswith(b"\x1f\x8b") else self.content
 
 
 @dataclass
@@ -176,8 +179,11 @@ class Subscription:
         }
 
 
-def synthetic_listings_report(report_id: str, rows: int = 20) -> bytes:
-    """A small tab-separated merchant listings report whose content follows from the report id alone."""
+def synthetic_listings_report(
+    report_id: str, rows: int = 20, *, item_name: str = "Item", codec: str = "utf-8"
+) -> bytes:
+    """A small tab-separated merchant listings report whose content follows from the report id alone (and
+    the marketplace's `item_name` and `codec`: spapi_emulator.document_charsets)."""
     seed = hashlib.sha256(report_id.encode()).hexdigest()
     lines = ["item-name\tseller-sku\tprice\tquantity\tasin1\tstatus"]
     for index in range(rows):
@@ -186,10 +192,10 @@ def synthetic_listings_report(report_id: str, rows: int = 20) -> bytes:
         quantity = int(digest[6:10], 16) % 500
         asin = "B0" + digest[10:18].upper()
         lines.append(
-            f"Item {index} of report {report_id}\tSKU-{digest[18:26]}\t{price:.2f}\t{quantity}"
+            f"{item_name} {index} of report {report_id}\tSKU-{digest[18:26]}\t{price:.2f}\t{quantity}"
             f"\t{asin}\tActive"
         )
-    return ("\n".join(lines) + "\n").encode("utf-8")
+    return ("\n".join(lines) + "\n").encode(codec)
 
 
 def synthetic_listings_report_of_size(report_id: str, size: int) -> bytes:

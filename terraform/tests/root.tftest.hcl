@@ -132,8 +132,14 @@ run "lambda_environment_matches_the_handlers_contract" {
   assert {
     condition = toset(keys(local.function_environment["report_storer"])) == toset([
       "TOKENS_TABLE_NAME", "REPORTS_TABLE_NAME", "LWA_CREDENTIALS_SECRET_ARN", "REPORTS_BUCKET_NAME", "REPORTS_KMS_KEY_ID",
+      "TRANSCODE_REPORTS_TO_UTF8",
     ])
     error_message = "report_storer environment differs from the contract."
+  }
+
+  assert {
+    condition     = local.function_environment["report_storer"]["TRANSCODE_REPORTS_TO_UTF8"] == "false"
+    error_message = "Report documents are stored byte for byte by default (transcode_reports_to_utf8 = false)."
   }
 
   assert {
@@ -390,4 +396,17 @@ run "an_architecture_the_zips_were_not_built_for_is_refused" {
   }
 
   expect_failures = [aws_s3_object.lambda]
+}
+
+run "transcoding_to_utf8_reaches_the_storer" {
+  command = plan
+
+  variables {
+    transcode_reports_to_utf8 = true
+  }
+
+  assert {
+    condition     = local.function_environment["report_storer"]["TRANSCODE_REPORTS_TO_UTF8"] == "true"
+    error_message = "transcode_reports_to_utf8 must reach the report_storer's environment as \"true\"."
+  }
 }

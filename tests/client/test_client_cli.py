@@ -178,6 +178,47 @@ def test_reports_get_shows_the_location_and_the_download_link(fake_api, api_args
     assert fields["Download URL"] == url  # the user asked for their report: the link is theirs
 
 
+@pytest.mark.parametrize(
+    ("charset", "shown"),
+    [
+        (
+            {"stored": "Windows-31J", "source": "Windows-31J", "label": "windows-31j", "assumed": False},
+            "Windows-31J",
+        ),
+        (
+            {
+                "stored": "UTF-8",
+                "source": "Windows-31J",
+                "assumed": False,
+                "transcoded": True,
+                "replacements": 2,
+            },
+            "UTF-8 (transcoded from Windows-31J), 2 undecodable bytes replaced",
+        ),
+        (
+            {
+                "stored": "windows-1252",
+                "source": "windows-1252",
+                "assumed": True,
+                "note": "no charset; default",
+            },
+            "windows-1252; no charset; default",
+        ),
+        (
+            {"label": "KOI8-R", "assumed": False, "note": "charset 'KOI8-R' unknown"},
+            "unknown; charset 'KOI8-R' unknown",
+        ),
+    ],
+)
+def test_reports_get_shows_the_stored_charset_and_how_it_was_decided(
+    fake_api, api_args, run_cli, charset, shown
+):
+    fake_api.add_report("903", ["DONE"], reportType="GET_X", charset=charset)
+    result = run_cli(*api_args, "reports", "get", "903")
+    assert result.exit_code == 0
+    assert result.fields()["Charset"] == shown
+
+
 def test_reports_get_json_is_the_api_body(fake_api, api_args, run_cli):
     fake_api.add_report("902", ["REQUESTED"], reportType="GET_X")
     result = run_cli(*api_args, "--json", "reports", "get", "902")

@@ -12,6 +12,7 @@ import yaml
 from client_fake_api import REGION, SELLER_ID
 
 from canaries import REFRESH_TOKEN
+from reports_pipeline.document_charsets import StoredCharset
 from sp_reports_client import SpReportsClient
 
 OPERATIONS = {
@@ -166,3 +167,24 @@ def test_the_seed_request_forms_are_documented(document):
             "ReportOptions": '{"BrowseNodeId": "1"}',
         }
     )
+
+
+@pytest.mark.parametrize(
+    "charset",
+    [
+        StoredCharset("Windows-31J", "Windows-31J", "windows-31j", False),
+        StoredCharset("UTF-8", "Windows-31J", "windows-31j", False, transcoded=True, replacements=0),
+        StoredCharset("UTF-8", "windows-1252", None, True, "the download names no charset", transcoded=True),
+        StoredCharset(None, None, "KOI8-R", False, "charset 'KOI8-R' is unknown"),
+    ],
+)
+def test_the_status_answer_charset_is_documented(document, charset):
+    # What GET /reports/{reportId} answers (handlers.report_status: StoredCharset.describe()).
+    body = {"reportId": "1", "status": "DONE", "charset": charset.describe()}
+    validate_against(document, response_schema(document, "get", "/reports/{reportId}", 200), body)
+
+
+def test_an_undocumented_charset_field_is_refused(document):
+    body = {"reportId": "1", "status": "DONE", "charset": {"assumed": False, "guessed": "utf-8"}}
+    with pytest.raises(jsonschema.ValidationError):
+        validate_against(document, response_schema(document, "get", "/reports/{reportId}", 200), body)

@@ -56,3 +56,13 @@ def test_missing_variable_fails_the_cold_start_naming_it(load_handler, monkeypat
 def test_malformed_numbers_fail_the_cold_start_naming_them(load_handler, function, variable, value):
     with pytest.raises(ConfigurationError, match=variable):
         load_handler(function, **{variable: value})
+
+
+@pytest.mark.parametrize(("value", "expected"), [("", False), ("false", False), ("true", True)])
+def test_the_storer_transcodes_only_when_told_to(load_handler, value, expected):
+    assert load_handler("report_storer", TRANSCODE_REPORTS_TO_UTF8=value).transcode_to_utf8 is expected
+
+
+def test_a_malformed_transcoding_switch_fails_the_cold_start_naming_it(load_handler):
+    with pytest.raises(ConfigurationError, match="TRANSCODE_REPORTS_TO_UTF8"):
+        load_handler("report_storer", TRANSCODE_REPORTS_TO_UTF8="utf-8")

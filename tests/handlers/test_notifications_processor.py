@@ -68,6 +68,8 @@ def test_requested_report_starts_one_named_execution_and_moves_to_processing(
         "reportType": "GET_MERCHANT_LISTINGS_ALL_DATA",
         "processingStatus": "DONE",
         "reportDocumentId": "amzn1.tortuga.3.edbcd0d8-3434-8222-1234-52ad8ade1208.REP4567URI9BMZ",
+        # The recorded marketplaces: the storer reads a document without a charset in their default.
+        "marketplaceIds": ["ATVPDKIKX0DER"],
     }
     record = records.get("54517018502")
     assert record.status is ReportStatus.PROCESSING and record.processing_status == "DONE"

@@ -9,6 +9,7 @@ import pytest
 import requests
 
 from canaries import SELLER_ID
+from reports_pipeline.document_charsets import StoredCharset
 from reports_pipeline.report_records import ReportRecords, ReportStatus
 from spapi.reports import REPORT_ID_MAX_LENGTH
 
@@ -77,6 +78,22 @@ def test_stored_report_has_its_location_and_a_fresh_sigv4_link_that_downloads_it
     assert requests.get(body["downloadUrl"], timeout=5).content == b"sku\tprice\n"
     # The link is for the caller only: it is never logged.
     assert "X-Amz-Signature" not in capsys.readouterr().out
+
+
+def test_a_stored_report_says_which_charset_its_bytes_are_in(report_status, records, lambda_context):
+    _request(records)
+    assert "charset" not in api_events.answer_body(_get(report_status, "50001", lambda_context))
+    charset = StoredCharset(
+        "UTF-8", "windows-1252", None, True, "the download names no charset", transcoded=True
+    )
+    records.mark_stored("50001", bucket="b", key="k", size=10, report_document_id="doc-1", charset=charset)
+    assert api_events.answer_body(_get(report_status, "50001", lambda_context))["charset"] == {
+        "stored": "UTF-8",
+        "source": "windows-1252",
+        "assumed": True,
+        "transcoded": True,
+        "note": "the download names no charset",
+    }
 
 
 def test_failed_report_shows_the_reason(report_status, records, lambda_context):

@@ -45,6 +45,7 @@ def test_the_wheel_carries_the_libraries_the_handlers_and_the_cli(wheel):
     names = set(wheel.namelist())
     assert _top_level_packages(wheel) == SHIPPED
     assert "sp_reports_client/openapi.yaml" in names
+    assert "spapi/report_types.json" in names  # the report-type catalogue is data beside its accessor
     (entry_points,) = [n for n in names if n.endswith(".dist-info/entry_points.txt")]
     assert "sp-reports = sp_reports_client.cli:main" in wheel.read(entry_points).decode()
 

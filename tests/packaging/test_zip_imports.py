@@ -39,3 +39,14 @@ def test_the_function_list_names_every_handler_module_and_nothing_else():
     modules = {p.stem for p in Path(handlers.__file__).parent.glob("*.py") if not p.stem.startswith("_")}
     assert set(handlers.FUNCTIONS) == modules
     assert len(handlers.FUNCTIONS) == len(modules)
+
+
+@pytest.mark.parametrize("handler", cold_start.HANDLERS)
+def test_each_zip_carries_the_report_type_catalogue(handler):
+    import zipfile
+
+    zip_path = ZIP_DIR / f"{handler}.zip"
+    if not zip_path.exists():
+        pytest.fail(f"{zip_path} is missing: run `make package` first (make test does)")
+    with zipfile.ZipFile(zip_path) as archive:
+        assert "spapi/report_types.json" in archive.namelist()

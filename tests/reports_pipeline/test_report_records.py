@@ -6,6 +6,7 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
+from reports_pipeline.document_charsets import StoredCharset
 from reports_pipeline.report_records import (
     REQUEST_INTENT_LIFETIME_SECONDS,
     ReportAlreadyRecordedError,
@@ -97,6 +98,18 @@ def test_processing_report_moves_through_stored_to_done(resources):
     assert (record.s3_bucket, record.s3_key, record.object_size) == ("b", "k", 42)
     assert record.processing_status == "DONE" and record.report_document_id == "doc-1"
     assert record.notified_at == "2024-05-02T10:15:42Z"
+
+
+def test_the_stored_charset_round_trips_and_is_kept_when_a_rerun_knows_none(resources):
+    records = _records(resources)
+    _request(records)
+    charset = StoredCharset(
+        "UTF-8", "Windows-31J", "windows-31j", False, "a note", transcoded=True, replacements=3
+    )
+    records.mark_stored("R1", bucket="b", key="k", size=42, report_document_id="doc-1", charset=charset)
+    assert records.get("R1").charset == charset
+    records.mark_stored("R1", bucket="b", key="k", size=42, report_document_id="doc-1")
+    assert records.get("R1").charset == charset
 
 
 # An email subscription receives nothing until confirmed (SNS API reference, GetSubscriptionAttributes,

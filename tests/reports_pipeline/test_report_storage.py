@@ -11,7 +11,9 @@ from reports_pipeline.report_storage import (
     ReportStorageError,
     document_extension,
     error_document_key,
+    is_text_media_type,
     report_key,
+    report_media_type,
     store_report_document,
 )
 
@@ -196,3 +198,76 @@ def test_permanent_s3_refusal_stays_a_client_error_so_the_workflow_does_not_retr
         store_report_document([b"small"], s3, resources.bucket, "k/report.tsv", METADATA, PART)
     assert not isinstance(raised.value, ReportStorageError)
     assert raised.value.response["Error"]["Code"] == "AccessDenied"
+
+
+@pytest.mark.parametrize("total", [100, 2 * PART + 7], ids=["one-put", "multipart"])
+def test_late_headers_are_asked_for_after_the_first_part_and_written_on_the_object(resources, total):
+    s3 = _s3()
+    read = []
+
+    def chunks():
+        for chunk in _chunks(total):
+            read.append(len(chunk))
+            yield chunk
+
+    def late_headers():
+        assert sum(read) >= min(total, PART)  # the download has begun: its headers are known
+        return "text/tab-separated-values; charset=Windows-31J", {"source-charset": "Windows-31J"}
+
+    stored = store_report_document(
+        chunks(), s3, resources.bucket, "k/late.tsv", METADATA, PART, late_headers=late_headers
+    )
+    head = s3.head_object(Bucket=resources.bucket, Key="k/late.tsv")
+    assert head["ContentType"] == stored.content_type == "text/tab-separated-values; charset=Windows-31J"
+    assert head["Metadata"] == stored.metadata == {**METADATA, "source-charset": "Windows-31J"}
+    assert head["ContentLength"] == stored.size == total
+
+
+def test_an_existing_object_is_described_as_s3_holds_it(resources):
+    s3 = _s3()
+    s3.put_object(
+        Bucket=resources.bucket,
+        Key="k/old.tsv",
+        Body=b"x",
+        ContentType="text/tab-separated-values; charset=UTF-8",
+        Metadata={"source-charset": "windows-1252"},
+    )
+    stored = store_report_document(iter(()), s3, resources.bucket, "k/old.tsv", METADATA, PART)
+    assert stored.already_existed and stored.content_type == "text/tab-separated-values; charset=UTF-8"
+    assert stored.metadata == {"source-charset": "windows-1252"}
+
+
+@pytest.mark.parametrize(
+    ("report_type", "media_type"),
+    [
+        # From the report-type catalogue (spapi/report_types.json, SP-API's report type values):
+        ("GET_MERCHANT_LISTINGS_ALL_DATA", "text/tab-separated-values"),
+        ("GET_XML_BROWSE_TREE_DATA", "application/xml"),
+        ("SC_VAT_TAX_REPORT", "text/csv"),
+        ("GET_V2_SELLER_PERFORMANCE_REPORT", "application/json"),
+        ("GET_EASYSHIP_DOCUMENTS", "application/pdf"),
+        ("FEE_DISCOUNTS_REPORT", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        # Not in the catalogue (SP-API adds types): from the key's extension, as before.
+        ("GET_SOMETHING_NEW_XML", "application/xml"),
+        ("GET_SOMETHING_NEW", "text/tab-separated-values"),
+    ],
+)
+def test_the_media_type_comes_from_the_catalogue_else_from_the_key(report_type, media_type):
+    assert report_media_type(report_type) == media_type
+
+
+@pytest.mark.parametrize(
+    ("media_type", "text"),
+    [
+        ("text/tab-separated-values", True),
+        ("text/csv", True),
+        ("application/xml", True),
+        ("application/json", True),
+        ("application/atom+xml", True),
+        ("application/pdf", False),
+        ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", False),
+        ("application/octet-stream", False),
+    ],
+)
+def test_a_charset_applies_to_text_media_types_only(media_type, text):
+    assert is_text_media_type(media_type) is text

@@ -223,3 +223,66 @@ def test_any_cut_short_gzip_stream_is_reported(content, keep) -> None:
     with pytest.raises(ReportDocumentError):
         list(decoder.feed(body[: int(len(body) * keep)]))
         list(decoder.finish())
+
+
+def _emulated_document(emulator: SpApiEmulator, report_type: str, country_path: tuple[str, str]) -> str:
+    """A DONE report of `report_type` in one marketplace, with the emulator's own document for it."""
+    from datetime import UTC, datetime
+
+    from canaries import SELLER_ID
+    from spapi.regions import REGIONS
+    from spapi_emulator import state as emulator_state
+
+    region, country = country_path
+    report_id = f"R-{report_type}-{country}"
+    emulator.app.add_report(
+        emulator_state.Report(
+            report_id, SELLER_ID, report_type, [REGIONS[region].marketplaces[country]], datetime.now(UTC), 0.0
+        )
+    )
+    emulator.finish_report(report_id, "DONE")
+    return emulator.app.state.reports[report_id].report_document_id
+
+
+def test_the_download_content_type_is_kept_on_the_stream_once_it_opens(manual_emulator, session) -> None:
+    _lwa, _http, reports = make_clients(session)
+    document_id = _emulated_document(manual_emulator, LISTINGS, ("FE", "JP"))
+    stream = iter_report_document(reports, document_id, session=session)
+    assert stream.content_type is None and not [r for r in session.sent if "/_documents/" in r.url]
+    body = b"".join(stream)
+    assert stream.content_type == "text/plain; charset=windows-31j"
+    assert "白いペン".encode("cp932") in body
+
+
+@pytest.mark.parametrize("chunk_size", [1, 3, 1024])
+def test_a_japanese_document_transcodes_across_download_chunks(manual_emulator, session, chunk_size) -> None:
+    """cp932 over HTTP and gzip, cut into chunks that split its two-byte characters: whole in UTF-8."""
+    from reports_pipeline.document_charsets import DocumentForStorage
+    from spapi.regions import REGIONS
+
+    _lwa, _http, reports = make_clients(session)
+    document_id = _emulated_document(manual_emulator, LISTINGS, ("FE", "JP"))
+    served = gzip.decompress(manual_emulator.app.state.documents[document_id].content)
+    document = DocumentForStorage(
+        lambda: iter_report_document(reports, document_id, chunk_size=chunk_size, session=session),
+        [REGIONS["FE"].marketplaces["JP"]],
+        transcode=True,
+    )
+    assert b"".join(document).decode("utf-8") == served.decode("cp932")
+    assert (document.charset.source, document.charset.stored, document.charset.replacements) == (
+        "Windows-31J",
+        "UTF-8",
+        0,
+    )
+
+
+def test_a_turkish_document_flagged_gzip_on_plain_bytes_is_stored_as_its_bytes(
+    manual_emulator, session
+) -> None:
+    """spapi-facts section 11 (Turkey, hotglue tap-amazon-seller): the flag is not trusted, the bytes are."""
+    _lwa, _http, reports = make_clients(session)
+    document_id = _emulated_document(manual_emulator, LISTINGS, ("EU", "TR"))
+    stored = manual_emulator.app.state.documents[document_id].content
+    assert reports.get_report_document(document_id).compression_algorithm == "GZIP"
+    assert not stored.startswith(b"\x1f\x8b")
+    assert b"".join(iter_report_document(reports, document_id, session=session)) == stored

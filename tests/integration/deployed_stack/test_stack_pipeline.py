@@ -81,6 +81,26 @@ def test_stored_object_is_the_emulators_document_unzipped_and_kms_encrypted(depl
     assert stored["SSEKMSKeyId"] == deployment.outputs["data_kms_key_arn"]
 
 
+def test_stored_report_names_its_charset_and_the_status_answer_says_so(deployment, done_report):
+    # A UK report: SP-API serves it as text/plain; charset=Cp1252 (spapi_emulator.document_charsets), stored
+    # byte for byte by default (transcode_reports_to_utf8 = false) and named by its IANA name.
+    emulator_report = deployment.emulator.report(done_report.report_id)
+    document = deployment.emulator.app.state.documents[emulator_report.report_document_id]
+    assert document.charset_label == "Cp1252" and "„Qualität“".encode("cp1252") in document.plain
+
+    stored = _stored_object(deployment, done_report)
+
+    assert stored["ContentType"] == "text/tab-separated-values; charset=windows-1252"
+    assert stored["Metadata"]["source-charset"] == "windows-1252"
+    assert done_report.report.raw["charset"] == {
+        "stored": "windows-1252",
+        "source": "windows-1252",
+        "label": "Cp1252",
+        "assumed": False,
+        "transcoded": False,
+    }
+
+
 def test_exactly_one_email_announces_the_report(deployment, done_report):
     messages = [
         message
