@@ -4,7 +4,9 @@ DONE reports store the report itself; FATAL reports store SP-API's error documen
 reason on, read from the document's first bytes as they stream past. Whose report and which region come
 from the execution input (`ReportContext`, settled by the processor): the record is not read again. The S3
 key is deterministic and an existing object is left alone (no SP-API call at all), so a re-run rewrites
-nothing. The output holds the S3 location only: the document URL never leaves this function.
+nothing. The output holds the S3 location only: the document URL never leaves this function. A restricted
+report type's document is fetched with a Restricted Data Token made for its exact path (spapi.tokens), which
+never leaves the SP-API client either.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from reports_pipeline.report_storage import (
 from reports_pipeline.token_store import TokenStore
 from spapi.documents import iter_report_document
 from spapi.errors import ConfigurationError
+from spapi.report_types import report_type
 from spapi.reports import ReportsClient, find_report_region
 
 ERROR_DOCUMENT_READ_LIMIT = 64 * 1024
@@ -114,6 +117,10 @@ def _document_chunks(report: ReportContext, error_document_head: bytearray | Non
     costs no SP-API call. Keeps the first ERROR_DOCUMENT_READ_LIMIT bytes in `error_document_head` when
     given one, so that a FATAL report's reason needs no read of what was just written."""
     reports = _reports_client(report)
+    rules = report_type(report.report_type)
+    if rules is not None and rules.restricted:
+        # getReportDocument of a restricted type needs a Restricted Data Token for this document's path.
+        reports = reports.with_restricted_documents()
     for chunk in iter_report_document(reports, report.report_document_id or ""):
         if error_document_head is not None and len(error_document_head) < ERROR_DOCUMENT_READ_LIMIT:
             error_document_head.extend(chunk[: ERROR_DOCUMENT_READ_LIMIT - len(error_document_head)])

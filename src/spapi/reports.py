@@ -16,6 +16,7 @@ from urllib.parse import quote
 from spapi.errors import ReportRequestRefusedError, SpApiClientError, SpApiServerError
 from spapi.http import AccessToken, SpApiHttpClient, SpApiResponse
 from spapi.regions import REGIONS
+from spapi.tokens import RestrictedDataTokenFor, RestrictedResource, TokensClient
 
 BASE_PATH = "/reports/2021-06-30"
 
@@ -59,9 +60,18 @@ def _segment(value: str, field_name: str) -> str:
 
 
 class ReportsClient:
-    def __init__(self, http: SpApiHttpClient, access_token_provider: AccessToken) -> None:
+    def __init__(
+        self, http: SpApiHttpClient, access_token_provider: AccessToken, *, restricted_documents: bool = False
+    ) -> None:
         self.http = http
         self._token = access_token_provider
+        # getReportDocument with a Restricted Data Token for the document's exact path (restricted report
+        # types: "you must pass in an RDT", Tokens API use case guide; spapi-facts.md §10).
+        self._restricted_documents = restricted_documents
+
+    def with_restricted_documents(self) -> ReportsClient:
+        """The same client, fetching each document with an RDT made for its path with the seller's token."""
+        return ReportsClient(self.http, self._token, restricted_documents=True)
 
     def __repr__(self) -> str:
         return f"ReportsClient(http={self.http!r})"
@@ -136,9 +146,15 @@ class ReportsClient:
 
     def get_report_document(self, report_document_id: str) -> ReportDocument:
         """A fresh presigned URL (valid 5 minutes) for the document."""
-        response = self._call(
-            "getReportDocument", "GET", f"/documents/{_segment(report_document_id, 'reportDocumentId')}"
-        )
+        path = BASE_PATH + f"/documents/{_segment(report_document_id, 'reportDocumentId')}"
+        token: AccessToken = self._token
+        if self._restricted_documents:
+            token = RestrictedDataTokenFor(
+                TokensClient(self.http, self._token),
+                RestrictedResource("GET", path),
+                str(getattr(self._token, "rate_limit_partition", "")),
+            )
+        response = self.http.request("getReportDocument", "GET", path, access_token=token)
         body = response.body if isinstance(response.body, dict) else {}
         url = body.get("url")
         if not isinstance(url, str) or not url:

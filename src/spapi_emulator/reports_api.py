@@ -10,9 +10,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from spapi.regions import MARKETPLACE_IDS
+from spapi.report_types import report_type
 
 from . import state as st
-from .calls import ApiError, Handler, OperationCall, invalid, not_found
+from .calls import ApiError, Handler, OperationCall, invalid, not_found, unauthorized
 
 # The marketplaces SP-API serves: the client library's one list, taken from Amazon's "Marketplace IDs" page
 # (developer-docs.amazon.com/sp-api/docs/marketplace-ids). createReport refuses others, as SP-API does.
@@ -147,13 +148,23 @@ def get_report_document(call: OperationCall) -> tuple[int, Any]:
     app = call.app
     document_id = call.path_params["reportDocumentId"]
     with app.state.lock:
-        owned = any(
-            report.report_document_id == document_id and report.seller_id == call.grant.seller_id
-            for report in app.state.reports.values()
+        owner = next(
+            (
+                report
+                for report in app.state.reports.values()
+                if report.report_document_id == document_id and report.seller_id == call.grant.seller_id
+            ),
+            None,
         )
-        document = app.state.documents.get(document_id) if owned else None
+        document = app.state.documents.get(document_id) if owner is not None else None
     if document is None:
         raise not_found(f"Report document {document_id}")
+    rules = report_type(owner.report_type)
+    if rules is not None and rules.restricted and call.grant.kind != "restricted":
+        # "When specifying a restricted report type in a call to the getReportDocument operation, you must
+        # pass in an RDT" (Tokens API use case guide; developer-docs retrieve-a-report; spapi-facts.md §1,
+        # §10): an LWA access token is refused with the model's 403 ErrorList, code Unauthorized.
+        raise unauthorized()
     content_encoding = call.query.get("enableContentEncodingUrlHeader") == "true"
     body = {
         "reportDocumentId": document_id,
