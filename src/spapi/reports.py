@@ -1,4 +1,4 @@
-"""Reports API 2021-06-30: createReport, getReport, getReportDocument, cancelReport.
+"""Reports API 2021-06-30: createReport, getReports, getReport, getReportDocument, cancelReport.
 
 Request bodies follow the model's CreateReportSpecification exactly (camelCase, reportOptions a string map);
 responses are not wrapped in `payload` in this API version.
@@ -170,6 +170,40 @@ class ReportsClient:
             url=url,
             compression_algorithm=body.get("compressionAlgorithm"),
         )
+
+    def get_reports(
+        self,
+        report_types: Sequence[str],
+        *,
+        processing_statuses: Sequence[str] = (),
+        marketplace_ids: Sequence[str] = (),
+        created_since: datetime | str | None = None,
+        page_size: int = 100,
+    ) -> list[dict[str, Any]]:
+        """The first page (newest first, at most `page_size`, 1-100) of the seller's reports of these types.
+        getReports allows 0.0222 calls a second: a caller that needs more pages should not be in a hurry."""
+        if isinstance(report_types, str) or not 1 <= len(report_types) <= 10:
+            raise ValueError("reportTypes: 1-10 report types are required")
+        if not 1 <= page_size <= 100:
+            raise ValueError("pageSize: 1-100")
+        params: dict[str, Any] = {"reportTypes": ",".join(report_types), "pageSize": page_size}
+        if processing_statuses:
+            params["processingStatuses"] = ",".join(processing_statuses)
+        if marketplace_ids:
+            params["marketplaceIds"] = ",".join(marketplace_ids)
+        if created_since is not None:
+            params["createdSince"] = _iso8601(created_since, "createdSince")
+        response = self._call("getReports", "GET", "/reports", params=params)
+        reports = response.body.get("reports") if isinstance(response.body, dict) else None
+        if not isinstance(reports, list):
+            raise SpApiServerError(
+                response.status,
+                "InvalidResponse",
+                "getReports answered without a reports list",
+                request_id=response.request_id,
+                operation="getReports",
+            )
+        return [report for report in reports if isinstance(report, dict)]
 
     def cancel_report(self, report_id: str) -> None:
         """Cancel a report that is still IN_QUEUE (SP-API refuses others with a 4xx)."""
