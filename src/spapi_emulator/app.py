@@ -260,7 +260,8 @@ class EmulatorApp:
                     and now - report.started_mono >= self.config.in_progress_seconds
                 ):
                     behaviour = self._report_types.get(report.report_type, _ReportTypeBehaviour())
-                    notifications.extend(self._finish(report, behaviour.outcome, None))
+                    outcome = "FATAL" if report.fatal_reason else behaviour.outcome
+                    notifications.extend(self._finish(report, outcome, None))
         self._send(notifications)
 
     # -- lifecycle internals (state lock held) ----------------------------------------------------------
@@ -292,6 +293,8 @@ class EmulatorApp:
         elif status == "FATAL":
             # A FATAL report carries a document only when one explains the failure.
             content = document if document is not None else configured
+            if content is None and report.fatal_reason:
+                content = json.dumps({"errorDetails": report.fatal_reason}).encode()
             if content is not None:
                 self._store_document(report, content)
         return self._notifications_for(report)

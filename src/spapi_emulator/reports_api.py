@@ -55,6 +55,7 @@ def create_report(call: OperationCall) -> tuple[int, Any]:
     if not all(app.state.participates(seller_id, marketplace) for marketplace in body["marketplaceIds"]):
         raise ApiError(400, "InvalidInput", NOT_PARTICIPATING, "")
     report = st.Report(
+        fatal_reason=report_type_violation(app, seller_id, body),
         report_id=app.state.next_report_id(),
         seller_id=call.grant.seller_id or "",
         report_type=body["reportType"],
@@ -68,6 +69,48 @@ def create_report(call: OperationCall) -> tuple[int, Any]:
     )
     app.add_report(report)
     return 202, {"reportId": report.report_id}
+
+
+def report_type_violation(app: Any, seller_id: str, body: dict[str, Any]) -> str | None:
+    """The per-type rule a createReport request breaks, which SP-API answers by failing the report (FATAL)
+    rather than refusing the request (spapi-facts.md §12; each rule's source is in spapi/report_types.json):
+
+    - a dataStartTime..dataEndTime range longer than the type's maximum (reporttype-values: "You can request
+      up to 60 days of data in a single report", "up to one month"; vendor DAY periods 15 days);
+    - a report of a type with a cooldown requested within it, for the same marketplaces, while an earlier one
+      was made or is being made (near real-time FBA reports once per 30 minutes, daily ones once per 4 hours:
+      reporttype-values; FATAL when sooner: selling-partner-api-models#4032).
+
+    Amazon-generated types are refused with a 400 instead (REFUSED_REPORT_TYPES); unknown types break nothing.
+    """
+    rules = report_type(body["reportType"])
+    if rules is None:
+        return None
+    maximum = rules.effective_max_range(body.get("reportOptions"))
+    start, end = _parse_time(body.get("dataStartTime")), _parse_time(body.get("dataEndTime"))
+    if maximum is not None and start is not None and (end or app.now()) - start > maximum:
+        return (
+            f"The requested date range exceeds the maximum of {maximum.days} days for {body['reportType']}."
+        )
+    if rules.cooldown is not None:
+        since = app.now() - rules.cooldown
+        with app.state.lock:
+            recent = [
+                report
+                for report in app.state.reports.values()
+                if report.seller_id == seller_id
+                and report.report_type == body["reportType"]
+                and report.processing_status in ("IN_QUEUE", "IN_PROGRESS", "DONE")
+                and report.fatal_reason is None
+                and set(report.marketplace_ids) & set(body["marketplaceIds"])
+                and report.created >= since
+            ]
+        if recent:
+            return (
+                f"A {body['reportType']} report was generated less than "
+                f"{rules.cooldown.total_seconds() / 60:g} minutes ago; request it again later."
+            )
+    return None
 
 
 def _own_report(call: OperationCall, report_id: str) -> st.Report:

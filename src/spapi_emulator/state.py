@@ -120,6 +120,9 @@ class Report:
     # The regional endpoint (Host) createReport came to; its notifications go to that endpoint's
     # subscriptions. None (reports added by tests): every endpoint's.
     endpoint: str | None = None
+    # Why SP-API will fail this report (a rule of its type broken at createReport): it ends FATAL with this
+    # reason in its error document. None: it ends as configured.
+    fatal_reason: str | None = None
 
     def to_model(self) -> dict:
         body: dict = {
