@@ -239,7 +239,8 @@ def test_reports_create_lists_every_report_of_a_split_request_and_says_it_is_inc
     result = run_cli(
         *api_args, "reports", "create", "--seller-id", SELLER_ID, "--region-code", "EU",
         "--report-type", "GET_FLAT_FILE_RETURNS_DATA_BY_RETURN_DATE",
-        "--marketplace-ids", "A1F83G8C2ARO7P", "--start", "2024-01-01T00:00:00Z", "--end", "2024-03-31T00:00:00Z",
+        "--marketplace-ids", "A1F83G8C2ARO7P",
+        "--start", "2024-01-01T00:00:00Z", "--end", "2024-03-31T00:00:00Z",
     )  # fmt: skip
     assert result.exit_code == 5, result.stderr
     assert "Requested 2 reports:" in result.stdout
