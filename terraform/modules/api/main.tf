@@ -69,6 +69,7 @@ locals {
           ReportDataStartTime = { type = "string" }
           ReportDataEndTime   = { type = "string" }
           ReportOptions       = { type = ["string", "object"] }
+          SplitRange          = { type = ["boolean", "string"] }
         }
       }
     }
