@@ -82,3 +82,11 @@ def test_a_restricted_data_token_is_redacted_from_any_text():
     token = "Atz.sprdt|IQEBLjAsAhRmHjNgHpi0U-Dme37rR6CuUpSR"
     assert token not in redact(f"x-amz-access-token: {token}")
     assert "IQEBLjAsAhRm" not in str(SpApiClientError(403, "Unauthorized", f"bad token {token}"))
+
+
+def test_an_answer_holding_an_rdt_does_not_show_it_in_its_repr():
+    from spapi.http import SpApiResponse
+
+    token = "Atz.sprdt|IQEBLjAsAhRmHjNgHpi0U-Dme37rR6CuUpSR"
+    answer = SpApiResponse(200, {"restrictedDataToken": token, "expiresIn": 3600}, {}, "req-1")
+    assert token not in repr(answer)
