@@ -1,7 +1,7 @@
 """Download Amazon's SP-API models that our contract tests and emulator follow.
 
 Inside the development setting the models sit read-only in ``../shared/spapi-models``. Outside it, this script
-fetches the same three files from amzn/selling-partner-api-models at the pinned commit and refuses any whose
+fetches the same four files from amzn/selling-partner-api-models at the pinned commit and refuses any whose
 sha256 differs, so the contract never drifts silently.
 
 Usage: python scripts/fetch_models.py [--dest DIR]   (then export SPAPI_MODELS_DIR=DIR)
@@ -29,6 +29,10 @@ MODELS = {
     "ReportProcessingFinishedNotification.json": (
         "schemas/notifications/ReportProcessingFinishedNotification.json",
         "e61c27a7b367e07541af0ccda3245342ed48e4e0a9670d7a9e9e09da4083e151",
+    ),
+    "tokens_2021-03-01.json": (
+        "models/tokens-api-model/tokens_2021-03-01.json",
+        "3cd09ae7f218c83f32536a894cb8c42f2191c94b9c27f6bcf0a164442089b061",
     ),
 }
 

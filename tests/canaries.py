@@ -10,9 +10,9 @@ CLIENT_SECRET = "CANARY-CLIENT-SECRET-7f3c9d2e41b84a56"
 SELLER_ID = "A3TH9S8BH6GOGM"
 REFRESH_TOKEN = "Atzr|CANARY-REFRESH-5b1e0c8a93d24f77"
 
-# Fragments that only secrets carry: LWA token prefixes and the signature part of presigned URLs
+# Fragments only secrets carry: LWA and restricted data token prefixes, presigned URL signatures
 # (our emulator's document URLs carry `sig=`, S3's carry `X-Amz-Signature=`).
-SECRET_MARKERS = ("Atza|", "Atzr|", "X-Amz-Signature=", "&sig=", "CANARY-")
+SECRET_MARKERS = ("Atza|", "Atzr|", "Atz.sprdt|", "X-Amz-Signature=", "&sig=", "CANARY-")
 
 
 def assert_no_secrets(text: str, *extra: str) -> None:

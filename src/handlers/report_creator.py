@@ -1,12 +1,19 @@
-"""POST /reports: validate the request, ask SP-API for the report, record it as REQUESTED.
+"""POST /reports: validate the request, plan its SP-API reports with the report-type catalogue, create and
+record each.
 
-The request's intent is written before createReport, so a report SP-API accepted is never lost to a record
-write that fails afterwards: the answer is still 202 with its id (a retry would create a second report), the
+The plan (reports_pipeline.report_plans) applies the rules SP-API enforces per report type: a type
+createReport cannot make is refused saying how to get it, a range beyond the type's maximum is split into
+windows, several marketplaces of a single-marketplace type fan out, a type in its cooldown reuses a recent
+report of ours or is answered 429 with Retry-After. A type the catalogue does not know is requested unchanged.
+
+Each report's intent is written before createReport, so a report SP-API accepted is never lost to a record
+write that fails afterwards: the answer still carries its id (a retry would create a second report), the
 failure is logged and counted (ReportRecordsDeferred), and the notifications processor records the report
 from the intent when SP-API announces it (reports_pipeline.report_records, "Request intents")."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import boto3
@@ -17,7 +24,14 @@ from handlers import _config
 from handlers._api import api_answer
 from handlers._observability import observability
 from handlers._spapi_clients import SpApiClients
-from reports_pipeline.api_requests import parse_json_body, parse_report_request
+from reports_pipeline.api_requests import api_error_for, parse_json_body, parse_report_request
+from reports_pipeline.report_plans import (
+    PlannedReport,
+    carry_out,
+    cooldown_decision,
+    plan_answer,
+    plan_report_request,
+)
 from reports_pipeline.report_records import ReportRecords
 from reports_pipeline.token_store import TokenStore
 
@@ -44,30 +58,56 @@ def handler(event: dict[str, Any], context: Any) -> tuple[int, dict[str, Any]]:
     logger.append_keys(
         seller_id=report.seller_id, region_code=report.region_code, report_type=report.report_type
     )
+    now = datetime.now(UTC)
+    plan = plan_report_request(report, now)
     reports = spapi_clients.reports(report.seller_id, report.region_code)
-    created = report_records.create_and_record(
-        lambda: reports.create_report(
-            report.report_type,
-            list(report.marketplace_ids),
-            data_start_time=report.data_start_time,
-            data_end_time=report.data_end_time,
-            report_options=dict(report.report_options) or None,
+    decision = cooldown_decision(
+        plan,
+        lambda report_type, marketplace_ids, since: reports.get_reports(
+            [report_type], marketplace_ids=marketplace_ids, created_since=since
         ),
-        seller_id=report.seller_id,
-        region_code=report.region_code,
-        report_type=report.report_type,
-        marketplace_ids=report.marketplace_ids,
-        report_options=report.report_options,
-        data_start_time=report.data_start_time,
-        data_end_time=report.data_end_time,
+        lambda report_id: report_records.get(report_id) is not None,
+        now,
     )
-    logger.append_keys(report_id=created.report_id)
-    if not created.recorded:
-        logger.error(
-            "report accepted by SP-API but not recorded: its intent stands in",
-            extra={"intent_id": created.intent_id},
+
+    def create(planned: PlannedReport) -> tuple[str, bool]:
+        created = report_records.create_and_record(
+            lambda: reports.create_report(
+                report.report_type,
+                list(planned.marketplace_ids),
+                data_start_time=planned.data_start_time,
+                data_end_time=planned.data_end_time,
+                report_options=dict(report.report_options) or None,
+            ),
+            seller_id=report.seller_id,
+            region_code=report.region_code,
+            report_type=report.report_type,
+            marketplace_ids=planned.marketplace_ids,
+            report_options=report.report_options,
+            data_start_time=planned.data_start_time,
+            data_end_time=planned.data_end_time,
         )
-        metrics.add_metric(name="ReportRecordsDeferred", unit=MetricUnit.Count, value=1)
-    logger.info("report requested", extra={"marketplace_ids": list(report.marketplace_ids)})
-    metrics.add_metric(name="ReportsRequested", unit=MetricUnit.Count, value=1)
-    return 202, {"reportId": created.report_id}
+        if not created.recorded:
+            logger.error(
+                "report accepted by SP-API but not recorded: its intent stands in",
+                extra={"report_id": created.report_id, "intent_id": created.intent_id},
+            )
+            metrics.add_metric(name="ReportRecordsDeferred", unit=MetricUnit.Count, value=1)
+        return created.report_id, created.recorded
+
+    outcome = carry_out(plan, decision, create, api_error_for)
+    status, body = plan_answer(plan, outcome)
+    logger.append_keys(report_id=body["reportId"])
+    logger.info(
+        "report requested",
+        extra={
+            "marketplace_ids": list(report.marketplace_ids),
+            "report_ids": body["reportIds"],
+            "reused": len(outcome.reused),
+            "failed": len(outcome.failed) + len(outcome.not_requested),
+        },
+    )
+    metrics.add_metric(name="ReportsRequested", unit=MetricUnit.Count, value=len(outcome.created))
+    if outcome.failed:
+        metrics.add_metric(name="ReportPlansIncomplete", unit=MetricUnit.Count, value=1)
+    return status, body

@@ -7,6 +7,8 @@ key is deterministic and an existing object is left alone (no SP-API call at all
 nothing. The output holds the S3 location only: the document URL never leaves this function.
 The document's charset (from its download's Content-Type, else its marketplaces' documented default) is
 named on the object and recorded; TRANSCODE_REPORTS_TO_UTF8 stores it as UTF-8 (document_charsets).
+A restricted report type's document is fetched with a Restricted Data Token made for its exact path
+(spapi.tokens), which never leaves the SP-API client either.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from reports_pipeline.report_storage import (
 from reports_pipeline.token_store import TokenStore
 from spapi.documents import iter_report_document
 from spapi.errors import ConfigurationError
+from spapi.report_types import report_type
 from spapi.reports import ReportsClient, find_report_region
 
 ERROR_DOCUMENT_READ_LIMIT = 64 * 1024
@@ -92,7 +95,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     # SP-API writes error documents as JSON; a report's media type comes from the report-type catalogue.
     media_type = content_type_for_key(key) if is_error_document else report_media_type(report.report_type)
     document = DocumentForStorage(
-        lambda: iter_report_document(_reports_client(report), report.report_document_id or ""),
+        lambda: iter_report_document(_document_reports_client(report), report.report_document_id or ""),
         report.marketplace_ids,
         transcode=transcode_to_utf8,
         text=is_text_media_type(media_type),
@@ -139,6 +142,14 @@ def _kept_head(document: DocumentForStorage, error_document_head: bytearray | No
         if error_document_head is not None and len(error_document_head) < ERROR_DOCUMENT_READ_LIMIT:
             error_document_head.extend(chunk[: ERROR_DOCUMENT_READ_LIMIT - len(error_document_head)])
         yield chunk
+
+
+def _document_reports_client(report: ReportContext) -> ReportsClient:
+    """The client that fetches this report's document: a restricted type's getReportDocument needs a
+    Restricted Data Token for the document's path (spapi-facts section 10)."""
+    reports = _reports_client(report)
+    rules = report_type(report.report_type)
+    return reports.with_restricted_documents() if rules is not None and rules.restricted else reports
 
 
 def _reports_client(report: ReportContext) -> ReportsClient:

@@ -94,6 +94,8 @@ class ReportRequest:
     data_start_time: str | None = None
     data_end_time: str | None = None
     report_options: Mapping[str, str] = field(default_factory=dict)
+    # A range beyond the report type's maximum: split into windows (True) or refused (report_plans).
+    split_range: bool = True
 
 
 # -- parsing ----------------------------------------------------------------------------------------------
@@ -211,7 +213,19 @@ def parse_report_request(body: Mapping[str, Any]) -> ReportRequest:
         data_start_time=_iso(start),
         data_end_time=_iso(end),
         report_options=_report_options(body),
+        split_range=_optional_boolean(body, "SplitRange", default=True),
     )
+
+
+def _optional_boolean(body: Mapping[str, Any], name: str, *, default: bool) -> bool:
+    value = body.get(name)
+    if value is None or value == "":
+        return default
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    raise ValidationError(name, "must be true or false")
 
 
 def _marketplace_ids(body: Mapping[str, Any], region_code: str) -> list[str]:
@@ -249,8 +263,12 @@ def _timestamp(body: Mapping[str, Any], name: str) -> datetime | None:
 
 
 def _iso(value: datetime | None) -> str | None:
-    if value is None:
-        return None
+    return None if value is None else iso_timestamp(value)
+
+
+def iso_timestamp(value: datetime) -> str:
+    """A UTC date-time as our answers and SP-API requests spell it (milliseconds only when there are any)."""
+    value = value.astimezone(UTC)
     text = value.isoformat(timespec="milliseconds" if value.microsecond else "seconds")
     return text.replace("+00:00", "Z")
 

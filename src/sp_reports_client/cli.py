@@ -27,6 +27,7 @@ EXIT_API_CLIENT_ERROR = 1
 EXIT_USAGE = 2
 EXIT_API_UNAVAILABLE = 3
 EXIT_REPORT_NOT_READY = 4
+EXIT_INCOMPLETE = 5
 EXIT_INTERRUPTED = 130
 
 ENV_REFRESH_TOKEN = "SP_REPORTS_REFRESH_TOKEN"  # noqa: S105 - a variable name, not a secret
@@ -52,6 +53,7 @@ exit codes:
   2  usage or configuration error
   3  the API failed (5xx), throttled after retries, or could not be reached
   4  `reports wait` timed out, or the report ended FATAL, FAILED or CANCELLED
+  5  `reports create` made some of the request's reports, not all (the failed ones are printed)
 """
 
 logger = logging.getLogger("sp_reports_client")
@@ -134,6 +136,13 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--end", type=_iso_timestamp, help="ISO-8601 end of the report's data")
     create.add_argument(
         "--option", action="append", default=[], metavar="KEY=VALUE", help="a report option; repeatable"
+    )
+    create.add_argument(
+        "--no-split",
+        dest="split_range",
+        action="store_false",
+        default=None,
+        help="refuse a range beyond the report type's maximum instead of one report per window",
     )
 
     get = _leaf(
@@ -230,7 +239,7 @@ def _cmd_reports_create(args: argparse.Namespace, output: Output, client: Client
         raise UsageError("--marketplace-ids names no marketplace")
     if args.start and args.end and _parse_iso(args.start) > _parse_iso(args.end):
         raise UsageError("--start is after --end")
-    report_id = client().create_report(
+    result = client().request_reports(
         args.seller_id,
         args.region_code,
         args.report_type,
@@ -238,13 +247,35 @@ def _cmd_reports_create(args: argparse.Namespace, output: Output, client: Client
         data_start_time=args.start,
         data_end_time=args.end,
         report_options=_parse_options(args.option),
+        split_range=args.split_range,
     )
     if output.json_mode:
-        output.json({"reportId": report_id})
+        output.json(dict(result.raw))
+    elif len(result.reports) == 1 and result.complete:
+        (only,) = result.reports
+        verb = "Reusing the recent report" if only.get("reused") else "Requested report"
+        output.line(f"{verb} {result.report_id}.")
+        output.note(f"Follow it with: sp-reports reports wait {result.report_id}")
     else:
-        output.line(f"Requested report {report_id}.")
-        output.note(f"Follow it with: sp-reports reports wait {report_id}")
-    return EXIT_OK
+        output.line(f"Requested {len(result.reports)} reports:")
+        for report in result.reports:
+            reused = "  (reused)" if report.get("reused") else ""
+            output.line(f"  {report.get('reportId')}  {_report_scope(report)}{reused}")
+        for failed in result.failed:
+            error = failed.get("error") or {}
+            output.line(f"  FAILED  {_report_scope(failed)}: {error.get('code')}: {error.get('message')}")
+        for skipped in result.not_requested:
+            output.line(f"  NOT REQUESTED  {_report_scope(skipped)}")
+        output.note("Follow each with: sp-reports reports wait REPORT_ID")
+    return EXIT_OK if result.complete else EXIT_INCOMPLETE
+
+
+def _report_scope(report: Mapping[str, Any]) -> str:
+    marketplaces = ",".join(report.get("marketplaceIds") or ())
+    window = ""
+    if report.get("dataStartTime") or report.get("dataEndTime"):
+        window = f"  {report.get('dataStartTime', '')}..{report.get('dataEndTime', '')}"
+    return f"{marketplaces}{window}"
 
 
 def _cmd_reports_get(args: argparse.Namespace, output: Output, client: ClientFactory) -> int:
@@ -364,6 +395,8 @@ def _hint(exc: ApiError, args: argparse.Namespace) -> str | None:
         if not getattr(args, "role_arn", None) and not os.environ.get(cfg.ENV_ROLE_ARN):
             return f"your AWS identity may not invoke the API: pass --role-arn (or ${cfg.ENV_ROLE_ARN})"
         return "the invoke role may not call this API: check its execute-api:Invoke policy"
+    if exc.status == 429 and exc.retry_after:
+        return f"try again in {exc.retry_after:.0f} seconds"
     if exc.status == 429:
         return "the API kept throttling after retries; try again in a minute"
     return None

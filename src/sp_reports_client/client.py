@@ -76,6 +76,19 @@ class Report:
         return self.status in SUCCESS_STATUSES
 
 
+@dataclass(frozen=True)
+class ReportRequestResult:
+    """What `POST /reports` answered: every report id of the request, in the order of the service's plan."""
+
+    report_id: str  # the first
+    report_ids: tuple[str, ...]
+    reports: tuple[Mapping[str, Any], ...]  # reportId, marketplaceIds, dataStartTime?, dataEndTime?, reused?
+    complete: bool = True
+    failed: tuple[Mapping[str, Any], ...] = ()  # marketplaceIds, data*Time, error {code, message}
+    not_requested: tuple[Mapping[str, Any], ...] = ()
+    raw: Mapping[str, Any] = field(default_factory=dict, repr=False)
+
+
 ProgressCallback = Callable[[Report, float], None]
 
 
@@ -162,7 +175,33 @@ class SpReportsClient:
         data_end_time: datetime | str | None = None,
         report_options: Mapping[str, str] | None = None,
     ) -> str:
-        """Requests a report and answers its id. Not retried after 5xx: SP-API may already have created it."""
+        """Requests a report and answers its (first) id; `request_reports` answers every id of a request the
+        service split into windows or marketplaces. Not retried after 5xx: SP-API may have created it."""
+        return self.request_reports(
+            seller_id,
+            region_code,
+            report_type,
+            marketplace_ids,
+            data_start_time,
+            data_end_time,
+            report_options,
+        ).report_id
+
+    def request_reports(
+        self,
+        seller_id: str,
+        region_code: str,
+        report_type: str,
+        marketplace_ids: Sequence[str] | str,
+        data_start_time: datetime | str | None = None,
+        data_end_time: datetime | str | None = None,
+        report_options: Mapping[str, str] | None = None,
+        *,
+        split_range: bool | None = None,
+    ) -> ReportRequestResult:
+        """POST /reports: the service may make several SP-API reports of one request (a range beyond the
+        type's maximum is split into windows, a single-marketplace type fans out), or answer a recent one
+        of the same type (`reused`). `complete` is False when a later report failed: see `failed`."""
         payload: dict[str, Any] = {
             "SellerId": seller_id,
             "RegionCode": region_code,
@@ -175,13 +214,25 @@ class SpReportsClient:
             payload["ReportDataEndTime"] = _iso(data_end_time)
         if report_options:
             payload["ReportOptions"] = dict(report_options)
+        if split_range is not None:
+            payload["SplitRange"] = split_range
         response = self._transport.request("POST", self.endpoints.reports_url, payload, idempotent=False)
-        report_id = _object(response.body).get("reportId")
+        body = _object(response.body)
+        report_id = body.get("reportId")
         if not report_id:
             raise ApiError(
                 response.status, "InvalidResponse", "the API answered without a reportId", response.request_id
             )
-        return str(report_id)
+        reports = body.get("reports") if isinstance(body.get("reports"), list) else [{"reportId": report_id}]
+        return ReportRequestResult(
+            report_id=str(report_id),
+            report_ids=tuple(str(r.get("reportId")) for r in reports if isinstance(r, Mapping)),
+            reports=tuple(dict(r) for r in reports if isinstance(r, Mapping)),
+            complete=body.get("complete", True) is not False,
+            failed=tuple(dict(f) for f in body.get("failed") or () if isinstance(f, Mapping)),
+            not_requested=tuple(dict(n) for n in body.get("notRequested") or () if isinstance(n, Mapping)),
+            raw=body,
+        )
 
     def get_report(self, report_id: str) -> Report:
         if not report_id:

@@ -29,6 +29,7 @@ class ApiError(SpReportsError):
     code: str
     message: str
     request_id: str | None = None
+    retry_after: float | None = None  # seconds, from Retry-After (429s: throttling, a report type's cooldown)
 
     def __post_init__(self) -> None:
         super().__init__(str(self))

@@ -129,7 +129,9 @@ class SignedTransport:
             )
             if response.status_code < 400:
                 return ApiResponse(response.status_code, _json_body(response), request_id)
-            retryable = response.status_code == 429 or (
+            # A 429 whose Retry-After is longer than we would wait (a report type's cooldown: 30 minutes or
+            # more) fails now with it, rather than spending the attempts on answers that cannot change.
+            retryable = (response.status_code == 429 and not self._waits_too_long(response)) or (
                 idempotent and response.status_code in RETRYABLE_STATUSES
             )
             if last_attempt or not retryable:
@@ -155,6 +157,10 @@ class SignedTransport:
             timeout=self._timeout,
             allow_redirects=False,
         )
+
+    def _waits_too_long(self, response: requests.Response) -> bool:
+        retry_after = _parse_retry_after(response.headers.get("Retry-After"))
+        return retry_after is not None and retry_after > self._retry.max_delay_seconds
 
     def _retry_delay(self, response: requests.Response, attempt: int) -> float:
         retry_after = _parse_retry_after(response.headers.get("Retry-After"))
@@ -246,4 +252,5 @@ def _api_error(response: requests.Response, request_id: str | None, secrets: tup
         code=redact(str(code), secrets),
         message=redact(str(message), secrets),
         request_id=request_id,
+        retry_after=_parse_retry_after(response.headers.get("Retry-After")),
     )

@@ -12,6 +12,8 @@ import re
 # like a presigned URL's signature. Over-redaction is harmless; leaking is not.
 _SECRET_PATTERNS = (
     re.compile(r"Atz[a-z]\|[^\s\"',;&]*"),
+    # Restricted data tokens, "Atz.sprdt|..." (tokens_2021-03-01.json's examples): not matched above.
+    re.compile(r"Atz\.[a-z]+\|[^\s\"',;&]*"),
     re.compile(
         r"https?://[^\s\"']*[?&](?:X-Amz-Signature|X-Amz-Credential|Signature|Expires|sig)=[^\s\"']*", re.I
     ),

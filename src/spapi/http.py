@@ -79,7 +79,8 @@ AccessToken = str | Callable[[], str]
 @dataclass(frozen=True)
 class SpApiResponse:
     status: int
-    body: Any
+    # Bodies can hold secrets (createRestrictedDataToken's RDT, a document's presigned URL): not in repr.
+    body: Any = field(repr=False)
     headers: Mapping[str, str] = field(repr=False)
     request_id: str | None
 

@@ -1,4 +1,4 @@
-"""Reports API 2021-06-30: createReport, getReport, getReportDocument, cancelReport.
+"""Reports API 2021-06-30: createReport, getReports, getReport, getReportDocument, cancelReport.
 
 Request bodies follow the model's CreateReportSpecification exactly (camelCase, reportOptions a string map);
 responses are not wrapped in `payload` in this API version.
@@ -16,6 +16,7 @@ from urllib.parse import quote
 from spapi.errors import ReportRequestRefusedError, SpApiClientError, SpApiServerError
 from spapi.http import AccessToken, SpApiHttpClient, SpApiResponse
 from spapi.regions import REGIONS
+from spapi.tokens import RestrictedDataTokenFor, RestrictedResource, TokensClient
 
 BASE_PATH = "/reports/2021-06-30"
 
@@ -59,9 +60,18 @@ def _segment(value: str, field_name: str) -> str:
 
 
 class ReportsClient:
-    def __init__(self, http: SpApiHttpClient, access_token_provider: AccessToken) -> None:
+    def __init__(
+        self, http: SpApiHttpClient, access_token_provider: AccessToken, *, restricted_documents: bool = False
+    ) -> None:
         self.http = http
         self._token = access_token_provider
+        # getReportDocument with a Restricted Data Token for the document's exact path (restricted report
+        # types: "you must pass in an RDT", Tokens API use case guide; spapi-facts.md §10).
+        self._restricted_documents = restricted_documents
+
+    def with_restricted_documents(self) -> ReportsClient:
+        """The same client, fetching each document with an RDT made for its path with the seller's token."""
+        return ReportsClient(self.http, self._token, restricted_documents=True)
 
     def __repr__(self) -> str:
         return f"ReportsClient(http={self.http!r})"
@@ -136,9 +146,15 @@ class ReportsClient:
 
     def get_report_document(self, report_document_id: str) -> ReportDocument:
         """A fresh presigned URL (valid 5 minutes) for the document."""
-        response = self._call(
-            "getReportDocument", "GET", f"/documents/{_segment(report_document_id, 'reportDocumentId')}"
-        )
+        path = BASE_PATH + f"/documents/{_segment(report_document_id, 'reportDocumentId')}"
+        token: AccessToken = self._token
+        if self._restricted_documents:
+            token = RestrictedDataTokenFor(
+                TokensClient(self.http, self._token),
+                RestrictedResource("GET", path),
+                str(getattr(self._token, "rate_limit_partition", "")),
+            )
+        response = self.http.request("getReportDocument", "GET", path, access_token=token)
         body = response.body if isinstance(response.body, dict) else {}
         url = body.get("url")
         if not isinstance(url, str) or not url:
@@ -154,6 +170,40 @@ class ReportsClient:
             url=url,
             compression_algorithm=body.get("compressionAlgorithm"),
         )
+
+    def get_reports(
+        self,
+        report_types: Sequence[str],
+        *,
+        processing_statuses: Sequence[str] = (),
+        marketplace_ids: Sequence[str] = (),
+        created_since: datetime | str | None = None,
+        page_size: int = 100,
+    ) -> list[dict[str, Any]]:
+        """The first page (newest first, at most `page_size`, 1-100) of the seller's reports of these types.
+        getReports allows 0.0222 calls a second: a caller that needs more pages should not be in a hurry."""
+        if isinstance(report_types, str) or not 1 <= len(report_types) <= 10:
+            raise ValueError("reportTypes: 1-10 report types are required")
+        if not 1 <= page_size <= 100:
+            raise ValueError("pageSize: 1-100")
+        params: dict[str, Any] = {"reportTypes": ",".join(report_types), "pageSize": page_size}
+        if processing_statuses:
+            params["processingStatuses"] = ",".join(processing_statuses)
+        if marketplace_ids:
+            params["marketplaceIds"] = ",".join(marketplace_ids)
+        if created_since is not None:
+            params["createdSince"] = _iso8601(created_since, "createdSince")
+        response = self._call("getReports", "GET", "/reports", params=params)
+        reports = response.body.get("reports") if isinstance(response.body, dict) else None
+        if not isinstance(reports, list):
+            raise SpApiServerError(
+                response.status,
+                "InvalidResponse",
+                "getReports answered without a reports list",
+                request_id=response.request_id,
+                operation="getReports",
+            )
+        return [report for report in reports if isinstance(report, dict)]
 
     def cancel_report(self, report_id: str) -> None:
         """Cancel a report that is still IN_QUEUE (SP-API refuses others with a 4xx)."""

@@ -58,7 +58,7 @@ from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
-from . import notifications_api, reports_api
+from . import notifications_api, reports_api, tokens_api
 from . import state as st
 from .calls import FAULT_BODIES, ApiError, Handler, OperationCall, invalid, missing_token, unauthorized
 from .contract import ContractViolation, ModelContract, OperationMatch
@@ -89,7 +89,7 @@ GRANTLESS_OPERATIONS = frozenset(
     }
 )
 
-HANDLERS: dict[str, Handler] = {**reports_api.HANDLERS, **notifications_api.HANDLERS}
+HANDLERS: dict[str, Handler] = {**reports_api.HANDLERS, **notifications_api.HANDLERS, **tokens_api.HANDLERS}
 
 # x-amzn-ErrorType as SP-API's gateway sends it, by (status, error code): on a 429 (selling-partner-api-models
 # #746, a captured 429 with "x-amzn-ErrorType: TooManyRequestsException" and no x-amzn-RateLimit-Limit) and on
@@ -261,7 +261,8 @@ class EmulatorApp:
                     and now - report.started_mono >= self.config.in_progress_seconds
                 ):
                     behaviour = self._report_types.get(report.report_type, _ReportTypeBehaviour())
-                    notifications.extend(self._finish(report, behaviour.outcome, None))
+                    outcome = "FATAL" if report.fatal_reason else behaviour.outcome
+                    notifications.extend(self._finish(report, outcome, None))
         self._send(notifications)
 
     # -- lifecycle internals (state lock held) ----------------------------------------------------------
@@ -296,6 +297,8 @@ class EmulatorApp:
         elif status == "FATAL":
             # A FATAL report carries a document only when one explains the failure.
             content = document if document is not None else configured
+            if content is None and report.fatal_reason:
+                content = json.dumps({"errorDetails": report.fatal_reason}).encode()
             if content is not None:
                 self._store_document(report, content)
         return self._notifications_for(report)
@@ -389,11 +392,22 @@ class EmulatorApp:
             request_body=None if secret_bearing else request.get_data(cache=True),
             status=response.status_code,
             response_headers=dict(response.headers),
-            response_body=b"" if kind == "lwa" else response.get_data(),
+            response_body=self._recordable_body(kind, op_id, response),
             operation_id=op_id,
         )
         with self.exchanges_lock:
             self.exchanges.append(exchange)
+
+    @staticmethod
+    def _recordable_body(kind: str, op_id: str | None, response: Response) -> bytes:
+        """The answer's body as recorded: none for LWA (tokens), and createRestrictedDataToken's token masked
+        (its shape kept, so the contract check still sees a valid answer)."""
+        if kind == "lwa":
+            return b""
+        if op_id == "createRestrictedDataToken" and response.status_code == 200:
+            body = json.loads(response.get_data())
+            return json.dumps({**body, "restrictedDataToken": "[redacted]"}).encode()
+        return response.get_data()
 
     # -- SP-API -----------------------------------------------------------------------------------------
 
@@ -450,6 +464,9 @@ class EmulatorApp:
         try:
             self.contract.validate_request(request.method, request.path, query, raw_body)
         except ContractViolation as violation:
+            if matched.operation.api == "tokens":
+                # As the Tokens model's sandbox 400: InvalidRequest, "Request is missing or has invalid…"
+                raise tokens_api.invalid_request(violation.message) from None
             raise invalid(violation.message) from None
         handler = HANDLERS.get(op_id)
         if handler is None:
@@ -477,6 +494,14 @@ class EmulatorApp:
             # What SP-API answers once the client secret the token was issued with has expired
             # (selling-partner-api-models#4489), even while LWA may still accept that secret.
             raise unauthorized("The LWA secret token you provided has expired.")
+        if grant.kind == "restricted":
+            # An RDT authorises exactly the restricted resources it was made for (tokens_2021-03-01.json:
+            # "The RDT authorizes subsequent calls to restricted operations that correspond to the restricted
+            # resources that you specified"); for reports a specific path only, never a generic one (Tokens
+            # API use case guide, spapi-facts.md §10).
+            if (request.method.upper(), request.path) not in grant.restricted_resources:
+                raise unauthorized()
+            return grant
         if (op_id in GRANTLESS_OPERATIONS) != (grant.kind == "grantless"):
             raise unauthorized()  # the wrong kind of token: SP-API does not say why (models#1433)
         return grant

@@ -1,6 +1,7 @@
 """The model contract checker: Amazon's official SP-API models as executable rules.
 
-`ModelContract` loads the swagger 2.0 models of Reports 2021-06-30 and Notifications v1 and the draft-07
+`ModelContract` loads the swagger 2.0 models of Reports 2021-06-30, Notifications v1 and Tokens 2021-03-01 and
+the draft-07
 schema of the REPORT_PROCESSING_FINISHED notification from the models directory (env `SPAPI_MODELS_DIR`,
 else `<repo>/../shared/spapi-models`). It answers three questions:
 
@@ -39,7 +40,7 @@ from urllib.parse import unquote
 
 import jsonschema
 
-MODEL_FILES = ("reports_2021-06-30.json", "notifications.json")
+MODEL_FILES = ("reports_2021-06-30.json", "notifications.json", "tokens_2021-03-01.json")
 NOTIFICATION_SCHEMA_FILE = "ReportProcessingFinishedNotification.json"
 HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
 

@@ -10,9 +10,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from spapi.regions import MARKETPLACE_IDS
+from spapi.report_types import report_type
 
 from . import state as st
-from .calls import ApiError, Handler, OperationCall, invalid, not_found
+from .calls import ApiError, Handler, OperationCall, invalid, not_found, unauthorized
 
 # The marketplaces SP-API serves: the client library's one list, taken from Amazon's "Marketplace IDs" page
 # (developer-docs.amazon.com/sp-api/docs/marketplace-ids). createReport refuses others, as SP-API does.
@@ -54,6 +55,7 @@ def create_report(call: OperationCall) -> tuple[int, Any]:
     if not all(app.state.participates(seller_id, marketplace) for marketplace in body["marketplaceIds"]):
         raise ApiError(400, "InvalidInput", NOT_PARTICIPATING, "")
     report = st.Report(
+        fatal_reason=report_type_violation(app, seller_id, body),
         report_id=app.state.next_report_id(),
         seller_id=call.grant.seller_id or "",
         report_type=body["reportType"],
@@ -67,6 +69,48 @@ def create_report(call: OperationCall) -> tuple[int, Any]:
     )
     app.add_report(report)
     return 202, {"reportId": report.report_id}
+
+
+def report_type_violation(app: Any, seller_id: str, body: dict[str, Any]) -> str | None:
+    """The per-type rule a createReport request breaks, which SP-API answers by failing the report (FATAL)
+    rather than refusing the request (spapi-facts.md §12; each rule's source is in spapi/report_types.json):
+
+    - a dataStartTime..dataEndTime range longer than the type's maximum (reporttype-values: "You can request
+      up to 60 days of data in a single report", "up to one month"; vendor DAY periods 15 days);
+    - a report of a type with a cooldown requested within it, for the same marketplaces, while an earlier one
+      was made or is being made (near real-time FBA reports once per 30 minutes, daily ones once per 4 hours:
+      reporttype-values; FATAL when sooner: selling-partner-api-models#4032).
+
+    Amazon-generated types are refused with a 400 instead (REFUSED_REPORT_TYPES); unknown types break nothing.
+    """
+    rules = report_type(body["reportType"])
+    if rules is None:
+        return None
+    maximum = rules.effective_max_range(body.get("reportOptions"))
+    start, end = _parse_time(body.get("dataStartTime")), _parse_time(body.get("dataEndTime"))
+    if maximum is not None and start is not None and (end or app.now()) - start > maximum:
+        return (
+            f"The requested date range exceeds the maximum of {maximum.days} days for {body['reportType']}."
+        )
+    if rules.cooldown is not None:
+        since = app.now() - rules.cooldown
+        with app.state.lock:
+            recent = [
+                report
+                for report in app.state.reports.values()
+                if report.seller_id == seller_id
+                and report.report_type == body["reportType"]
+                and report.processing_status in ("IN_QUEUE", "IN_PROGRESS", "DONE")
+                and report.fatal_reason is None
+                and set(report.marketplace_ids) & set(body["marketplaceIds"])
+                and report.created >= since
+            ]
+        if recent:
+            return (
+                f"A {body['reportType']} report was generated less than "
+                f"{rules.cooldown.total_seconds() / 60:g} minutes ago; request it again later."
+            )
+    return None
 
 
 def _own_report(call: OperationCall, report_id: str) -> st.Report:
@@ -147,13 +191,23 @@ def get_report_document(call: OperationCall) -> tuple[int, Any]:
     app = call.app
     document_id = call.path_params["reportDocumentId"]
     with app.state.lock:
-        owned = any(
-            report.report_document_id == document_id and report.seller_id == call.grant.seller_id
-            for report in app.state.reports.values()
+        owner = next(
+            (
+                report
+                for report in app.state.reports.values()
+                if report.report_document_id == document_id and report.seller_id == call.grant.seller_id
+            ),
+            None,
         )
-        document = app.state.documents.get(document_id) if owned else None
+        document = app.state.documents.get(document_id) if owner is not None else None
     if document is None:
         raise not_found(f"Report document {document_id}")
+    rules = report_type(owner.report_type)
+    if rules is not None and rules.restricted and call.grant.kind != "restricted":
+        # "When specifying a restricted report type in a call to the getReportDocument operation, you must
+        # pass in an RDT" (Tokens API use case guide; developer-docs retrieve-a-report; spapi-facts.md §1,
+        # §10): an LWA access token is refused with the model's 403 ErrorList, code Unauthorized.
+        raise unauthorized()
     content_encoding = call.query.get("enableContentEncodingUrlHeader") == "true"
     body = {
         "reportDocumentId": document_id,

@@ -75,13 +75,15 @@ class RegisteredSeller:
 
 @dataclass
 class AccessGrant:
-    kind: str  # "seller" or "grantless"
+    kind: str  # "seller", "grantless" or "restricted" (a Restricted Data Token)
     client_id: str
     expires_at: float
     seller_id: str | None = None
     scope: str | None = None
     # The client secret the token was issued with: SP-API refuses the token once that secret has expired.
     secret: ClientSecret | None = field(default=None, repr=False)
+    # A restricted data token's (method, path) pairs: the only requests it authorises.
+    restricted_resources: frozenset[tuple[str, str]] = frozenset()
 
     @property
     def principal(self) -> str:
@@ -121,6 +123,9 @@ class Report:
     # The regional endpoint (Host) createReport came to; its notifications go to that endpoint's
     # subscriptions. None (reports added by tests): every endpoint's.
     endpoint: str | None = None
+    # Why SP-API will fail this report (a rule of its type broken at createReport): it ends FATAL with this
+    # reason in its error document. None: it ends as configured.
+    fatal_reason: str | None = None
 
     def to_model(self) -> dict:
         body: dict = {
@@ -290,7 +295,7 @@ class EmulatorState:
                 return
             seller.revoked = True
             for token, grant in list(self.access_tokens.items()):
-                if grant.kind == "seller" and grant.seller_id == seller.seller_id:
+                if grant.kind != "grantless" and grant.seller_id == seller.seller_id:  # RDTs too
                     del self.access_tokens[token]
 
     def next_report_id(self) -> str:

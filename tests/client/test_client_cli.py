@@ -247,3 +247,71 @@ def test_help_documents_the_exit_codes(run_cli):
 
 def test_missing_command_is_a_usage_error(run_cli):
     assert run_cli().exit_code == 2
+
+
+SPLIT_ANSWER = {
+    "reportId": "11",
+    "reportIds": ["11", "12"],
+    "reports": [
+        {
+            "reportId": "11",
+            "marketplaceIds": ["A1F83G8C2ARO7P"],
+            "dataStartTime": "2024-01-01T00:00:00Z",
+            "dataEndTime": "2024-02-29T23:59:59.999Z",
+        },
+        {
+            "reportId": "12",
+            "marketplaceIds": ["A1F83G8C2ARO7P"],
+            "dataStartTime": "2024-03-01T00:00:00Z",
+            "dataEndTime": "2024-03-31T00:00:00Z",
+        },
+    ],
+    "complete": False,
+    "failed": [{"marketplaceIds": ["A1PA6795UKMFR9"], "error": {"code": "Throttled", "message": "later"}}],
+    "notRequested": [],
+    "splitBy": {"maxRangeDays": 60, "sources": ["https://example.invalid/rtv"]},
+}
+
+
+def test_reports_create_lists_every_report_of_a_split_request_and_says_it_is_incomplete(
+    fake_api, api_args, run_cli
+):
+    fake_api.script("POST", "/reports", 202, SPLIT_ANSWER)
+    result = run_cli(
+        *api_args, "reports", "create", "--seller-id", SELLER_ID, "--region-code", "EU",
+        "--report-type", "GET_FLAT_FILE_RETURNS_DATA_BY_RETURN_DATE",
+        "--marketplace-ids", "A1F83G8C2ARO7P",
+        "--start", "2024-01-01T00:00:00Z", "--end", "2024-03-31T00:00:00Z",
+    )  # fmt: skip
+    assert result.exit_code == 5, result.stderr
+    assert "Requested 2 reports:" in result.stdout
+    assert "11  A1F83G8C2ARO7P  2024-01-01T00:00:00Z..2024-02-29T23:59:59.999Z" in result.stdout
+    assert "12  A1F83G8C2ARO7P" in result.stdout
+    assert "FAILED  A1PA6795UKMFR9: Throttled: later" in result.stdout
+    assert "SplitRange" not in fake_api.requests[0].json()
+
+
+def test_reports_create_json_shows_the_whole_answer_and_no_split_sends_split_range_false(
+    fake_api, api_args, run_cli
+):
+    fake_api.script("POST", "/reports", 202, {**SPLIT_ANSWER, "complete": True, "failed": []})
+    result = run_cli(
+        *api_args, "--json", "reports", "create", "--seller-id", SELLER_ID, "--region-code", "EU",
+        "--report-type", "GET_FLAT_FILE_RETURNS_DATA_BY_RETURN_DATE", "--marketplace-ids", "A1F83G8C2ARO7P",
+        "--no-split",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["reportIds"] == ["11", "12"]
+    assert fake_api.requests[0].json()["SplitRange"] is False
+
+
+def test_reports_create_inside_a_cooldown_fails_at_once_saying_when_to_retry(fake_api, api_args, run_cli):
+    body = {"error": {"code": "ReportTypeCooldown", "message": "at most once every 30 minutes"}}
+    fake_api.script("POST", "/reports", 429, body, {"Retry-After": "1750"})
+    result = run_cli(
+        *api_args, "reports", "create", "--seller-id", SELLER_ID, "--region-code", "EU",
+        "--report-type", "GET_FBA_MYI_UNSUPPRESSED_INVENTORY_DATA", "--marketplace-ids", "A1F83G8C2ARO7P",
+    )  # fmt: skip
+    assert result.exit_code == 3
+    assert "ReportTypeCooldown" in result.stderr and "try again in 1750 seconds" in result.stderr
+    assert len(fake_api.requests) == 1  # a 30-minute Retry-After is not waited out by retries

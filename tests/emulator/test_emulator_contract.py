@@ -251,6 +251,7 @@ def test_models_dir_comes_from_the_environment(tmp_path, monkeypatch, models_dir
         "reports_2021-06-30.json",
         "notifications.json",
         "ReportProcessingFinishedNotification.json",
+        "tokens_2021-03-01.json",
     ):
         shutil.copy(models_dir / name, tmp_path / name)
     monkeypatch.setenv("SPAPI_MODELS_DIR", str(tmp_path))

@@ -28,6 +28,15 @@ def _exercise_every_operation(emulator: SpApiEmulator, seller: Api, grantless: A
     seller.call("DELETE", f"/reports/2021-06-30/reports/{queued_id}")
     seller.call("DELETE", f"/reports/2021-06-30/reports/{report_id}")  # 400: not IN_QUEUE
     seller.call("GET", "/reports/2021-06-30/reports/unknown")
+    restricted_id = seller.create_report("GET_FLAT_FILE_ORDER_REPORT_DATA_SHIPPING")
+    emulator.finish_report(restricted_id, "DONE")
+    restricted_path = f"/reports/2021-06-30/documents/{seller.get_report(restricted_id)['reportDocumentId']}"
+    seller.call("GET", restricted_path)  # 403: a restricted type's document needs an RDT
+    seller.call(
+        "POST",
+        "/tokens/2021-03-01/restrictedDataToken",
+        json={"restrictedResources": [{"method": "GET", "path": restricted_path}]},
+    )
 
     destination_id = grantless.create_destination()
     grantless.call(  # 409 Conflict

@@ -79,6 +79,8 @@ def test_seed_request_creates_the_report_and_records_it_as_requested(
 def test_natural_json_forms_are_accepted(report_creator, resources, spapi_emulator, lambda_context):
     body = {
         **VALID,
+        # several marketplaces in one report: a type that is not single-marketplace
+        "ReportType": "GET_MERCHANT_LISTINGS_DATA",
         "MarketplaceIds": ["A1F83G8C2ARO7P", "A1PA6795UKMFR9", "A1F83G8C2ARO7P"],
         "ReportOptions": {"custom": "true"},
         "ReportDataStartTime": "2024-05-01T02:00:00+02:00",
@@ -252,13 +254,17 @@ def test_a_marketplace_the_seller_does_not_sell_in_is_a_400_naming_it(
 
 
 def test_a_report_type_sp_api_refuses_is_a_400_naming_it(report_creator, spapi_emulator, lambda_context):
-    body = {**VALID, "ReportType": "GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE_V2"}
+    # A type the catalogue does not know reaches SP-API; SP-API's refusal (as it refused settlement) is named.
+    spapi_emulator.refuse_report_type(
+        "GET_SOME_NEW_REPORT_TYPE", "Request for report type 1118 is not allowed at this time"
+    )
+    body = {**VALID, "ReportType": "GET_SOME_NEW_REPORT_TYPE"}
     response = _post(report_creator, body, lambda_context)
     assert response["statusCode"] == 400, response["body"]
     error = api_events.answer_body(response)["error"]
     assert error["code"] == "ReportRequestRefused"
     # SP-API says "report type 1118" (selling-partner-api-models#1265); the caller reads the name it sent.
-    assert "GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE_V2" in error["message"] and "1118" in error["message"]
+    assert "GET_SOME_NEW_REPORT_TYPE" in error["message"] and "1118" in error["message"]
 
 
 def test_spapi_server_errors_after_retries_are_a_502(report_creator, spapi_emulator, lambda_context):

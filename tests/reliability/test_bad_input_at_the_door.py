@@ -211,6 +211,17 @@ ENDPOINTS = {
             _optional_string("ReportDataStartTime", TIMESTAMPS),
             _optional_string("ReportDataEndTime", TIMESTAMPS),
             {"name": "ReportOptions", "required": False, "bad": REPORT_OPTIONS},
+            {
+                "name": "SplitRange",
+                "required": False,
+                "bad": st.one_of(
+                    st.integers(),
+                    st.lists(st.booleans(), min_size=1, max_size=2),
+                    st.text(min_size=1, max_size=8).filter(
+                        lambda s: s.strip() and s.strip().lower() not in ("true", "false")
+                    ),
+                ),
+            },
         ],
     },
 }

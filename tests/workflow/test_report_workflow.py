@@ -43,11 +43,11 @@ def pipeline(workflow, spapi_emulator, load_handler, lambda_context):
         processor = load_handler("notifications_processor", STATE_MACHINE_ARN=workflow.state_machine_arn)
         records = ReportRecords(resources.reports_table, boto3.client("dynamodb"))
 
-        def request_report(self) -> str:
+        def request_report(self, report_type: str = REPORT_TYPE) -> str:
             body = {
                 "SellerId": SELLER_ID,
                 "RegionCode": "NA",
-                "ReportType": REPORT_TYPE,
+                "ReportType": report_type,
                 "MarketplaceIds": "ATVPDKIKX0DER",
             }
             response = self.creator.handler(api_events.api_event("POST", "/reports", body), lambda_context)
@@ -66,8 +66,10 @@ def pipeline(workflow, spapi_emulator, load_handler, lambda_context):
             assert self.processor.handler(sqs_event, lambda_context) == {"batchItemFailures": []}
             return [e["executionArn"] for e in workflow.executions() if e["name"] == f"report-{report_id}"]
 
-        def run(self, status: str, document: bytes | None = None) -> tuple[str, dict]:
-            report_id = self.request_report()
+        def run(
+            self, status: str, document: bytes | None = None, report_type: str = REPORT_TYPE
+        ) -> tuple[str, dict]:
+            report_id = self.request_report(report_type)
             spapi_emulator.finish_report(report_id, status, document)
             (execution_arn,) = self.deliver_notifications(report_id)
             return report_id, workflow.wait(execution_arn)
@@ -540,3 +542,40 @@ def test_unrequested_report_is_left_alone_by_default(pipeline, workflow, spapi_e
     assert pipeline.deliver_notifications(report_id) == []
     assert pipeline.records.get(report_id).status is ReportStatus.SKIPPED
     assert workflow.lambdas.invocations == [] and workflow.emails() == []
+
+
+RESTRICTED_TYPE = "GET_FLAT_FILE_ORDER_REPORT_DATA_SHIPPING"  # restricted (spapi-facts.md §10), requestable
+ORDERS = b"order-id\trecipient-name\tship-address-1\n123-1234567-1234567\tJane Doe\t1 Main St\n"
+
+
+def test_a_restricted_report_is_stored_with_an_rdt_that_reaches_no_history_or_log(
+    pipeline, workflow, spapi_emulator, capsys
+):
+    report_id, execution = pipeline.run("DONE", ORDERS, report_type=RESTRICTED_TYPE)
+    assert execution["status"] == "SUCCEEDED"
+    assert _states_entered(workflow, execution["executionArn"])[-1] == "NotifyReady"
+    key = f"{SELLER_ID}/{RESTRICTED_TYPE}/{report_id}/report.tsv"
+    assert boto3.client("s3").get_object(Bucket=workflow.resources.bucket, Key=key)["Body"].read() == ORDERS
+    assert pipeline.records.get(report_id).status is ReportStatus.DONE
+    document_id = spapi_emulator.report(report_id).report_document_id
+    (rdt_call,) = [e for e in spapi_emulator.exchanges if e.operation_id == "createRestrictedDataToken"]
+    assert json.loads(rdt_call.request_body) == {
+        "restrictedResources": [{"method": "GET", "path": f"/reports/2021-06-30/documents/{document_id}"}]
+    }
+    (rdt,) = [t for t, grant in spapi_emulator.app.state.access_tokens.items() if grant.kind == "restricted"]
+    _assert_history_holds_no_secrets(workflow, execution)
+    history = json.dumps(workflow.history(execution["executionArn"]), default=str)
+    assert_no_secrets(capsys.readouterr().out + history, rdt)
+    assert rdt not in json.dumps(workflow.emails())  # the email's link is a presigned S3 URL, never the RDT
+
+
+def test_a_restricted_report_fetched_without_an_rdt_is_refused_and_reported_failed(
+    pipeline, workflow, spapi_emulator, monkeypatch
+):
+    # The storer as it was before the catalogue: it does not know the type is restricted, so sends no RDT.
+    monkeypatch.setattr(workflow.storer, "report_type", lambda _name: None)
+    report_id, execution = pipeline.run("DONE", ORDERS, report_type=RESTRICTED_TYPE)
+    assert _states_entered(workflow, execution["executionArn"])[-1] == "NotifyFailed"
+    record = pipeline.records.get(report_id)
+    assert record.status is ReportStatus.FAILED and "403" in record.failure_reason
+    assert [e.status for e in spapi_emulator.exchanges if e.operation_id == "getReportDocument"] == [403]

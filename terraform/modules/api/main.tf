@@ -66,6 +66,7 @@ locals {
           ReportDataStartTime = { type = "string" }
           ReportDataEndTime   = { type = "string" }
           ReportOptions       = { type = ["string", "object"] }
+          SplitRange          = { type = ["boolean", "string"] }
         }
       }
     }
