@@ -44,6 +44,10 @@ RUNTIME_PACKAGES = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "
 VARIANT_HANDLER = "report_storer"
 NO_BYTECODE = "no .pyc"
 TRACING_ON = "tracing on"
+# The boto3 clients report_storer creates at import: `import boto3` plus these is what any function using
+# those services pays before our code runs (the first client loads botocore's endpoint and service models).
+CLIENTS_BASELINE = "boto3 + clients"
+BASELINE_CLIENTS = ("dynamodb", "s3", "secretsmanager", "kms")
 BASE_ENVIRONMENT = {
     "AWS_DEFAULT_REGION": "us-east-1",
     "AWS_REGION": "us-east-1",
@@ -53,12 +57,12 @@ BASE_ENVIRONMENT = {
 }
 _PROBE = (
     "import time\n"
-    "started = time.perf_counter()\n"
+    "started, cpu_started = time.perf_counter(), time.process_time()\n"
     "import {module}\n"
-    "elapsed = time.perf_counter() - started\n"
+    "elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started\n"
     "rss = next(l for l in open('/proc/self/status') if l.startswith('VmRSS:')).split()[1]\n"
     "xray = 'aws_xray_sdk' in __import__('sys').modules\n"
-    "print(elapsed, int(rss) * 1024, int(xray))\n"
+    "print(elapsed, int(rss) * 1024, int(xray), cpu)\n"
 )
 
 
@@ -67,6 +71,7 @@ class ImportTiming:
     name: str  # handler name, or "boto3"
     variant: str = ""  # "", NO_BYTECODE or TRACING_ON
     seconds: list[float] = field(default_factory=list)
+    cpu_seconds: list[float] = field(default_factory=list)
     rss_bytes: list[int] = field(default_factory=list)
     offenders: list[tuple[str, float]] = field(default_factory=list)  # (top-level package, self seconds)
     zip_bytes: int = 0
@@ -82,11 +87,15 @@ class ImportTiming:
     @property
     def is_handler(self) -> bool:
         """One of the functions as deployed (not boto3 alone, not a variant)."""
-        return self.name != "boto3" and not self.variant
+        return self.name in HANDLERS and not self.variant
 
     @property
     def median_seconds(self) -> float:
         return statistics.median(self.seconds)
+
+    @property
+    def median_cpu_seconds(self) -> float:
+        return statistics.median(self.cpu_seconds)
 
     @property
     def median_rss_bytes(self) -> int:
@@ -253,6 +262,13 @@ def run(work_dir: Path, zip_dir: Path, repeats: int = 10) -> list[ImportTiming]:
 
     targets: dict[str, tuple[str, list[Path], dict[str, str]]] = {"boto3": ("boto3", [runtime], base_env)}
     timings = {"boto3": ImportTiming("boto3", python=python.full_version)}
+    baseline = work_dir / "baseline"
+    baseline.mkdir(exist_ok=True)
+    (baseline / "boto3_with_clients.py").write_text(
+        f"import boto3\n\nclients = [boto3.client(name) for name in {BASELINE_CLIENTS!r}]\n"
+    )
+    targets[CLIENTS_BASELINE] = ("boto3_with_clients", [baseline, runtime], base_env)
+    timings[CLIENTS_BASELINE] = ImportTiming(CLIENTS_BASELINE, python=python.full_version)
     for name in HANDLERS:
         unpacked = work_dir / "unpacked" / name
         timing = ImportTiming(name, python=python.full_version)
@@ -287,8 +303,9 @@ def run(work_dir: Path, zip_dir: Path, repeats: int = 10) -> list[ImportTiming]:
             probe = _run_probe(python, module, path, env)
             if probe.returncode != 0:
                 raise RuntimeError(f"import {module} ({label}) failed:\n{probe.stderr[-2000:]}")
-            seconds, rss, xray = probe.stdout.split()
+            seconds, rss, xray, cpu = probe.stdout.split()
             timings[label].seconds.append(float(seconds))
+            timings[label].cpu_seconds.append(float(cpu))
             timings[label].rss_bytes.append(int(rss))
             timings[label].xray_imported = xray == "1"
     for label, (module, path, env) in targets.items():

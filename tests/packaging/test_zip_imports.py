@@ -47,7 +47,7 @@ def test_handler_imports_from_its_zip_and_the_runtime_packages_alone_without_x_r
     probe = _probe(handler, tmp_path, runtime, tracing=False)
 
     assert probe.returncode == 0, f"handlers.{handler} does not import from its zip:\n{probe.stderr[-1500:]}"
-    _seconds, _rss, xray_imported = probe.stdout.split()
+    _seconds, _rss, xray_imported, _cpu = probe.stdout.split()
     assert xray_imported == "0", f"handlers.{handler} imported aws_xray_sdk with tracing off"
 
 
