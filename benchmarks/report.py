@@ -508,16 +508,18 @@ is the figure judged: this shared machine's wall time also counts waiting for a 
 carried bytecode) and "{TRACING_ON}" (Powertools' Tracer imports the X-Ray SDK and patches the libraries, as
 in a function whose tracing is on); and "{CLIENTS_BASELINE}" is `import boto3` plus the
 {len(BASELINE_CLIENTS)} clients `{VARIANT_HANDLER}` creates ({", ".join(BASELINE_CLIENTS)}).
-Top offenders: self
-time per top-level package from one `-X importtime` run (`handlers` includes the module bodies, which create
-the boto3 clients).
+Top offenders: self time per top-level package from one `-X importtime` run (`handlers` includes the module
+bodies, which create the boto3 clients).
 
 {cold_start_table_of(timings)}
 
 "imports from zip + runtime alone" checks the handler imports with only its zip and the runtime's packages
 (tests/packaging/test_zip_imports.py keeps it so, under the runtime's Python, and checks that no handler
 imports `aws_xray_sdk` with tracing off). The X-Ray SDK is imported only when Powertools would trace
-(`handlers._observability.tracing_enabled`: in Lambda, unless `POWERTOOLS_TRACE_DISABLED` is true)."""
+(`handlers._observability.tracing_enabled`: in Lambda, unless `POWERTOOLS_TRACE_DISABLED` is true). The
+functions are deployed with tracing mode Active by default (terraform/modules/lambda_function), so tracing is
+on there and the "{TRACING_ON}" row is what they pay; setting `POWERTOOLS_TRACE_DISABLED=true` gives the
+handler rows."""
 
 
 def tokens_section(tokens: TokenEconomy) -> str:
