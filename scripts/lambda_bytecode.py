@@ -3,9 +3,10 @@
 Why the zips carry `.pyc`: Lambda unpacks the zip into /var/task, which is read-only, so a zip without
 bytecode has every one of its modules compiled from source at every cold start (and the result thrown away).
 Python reads a module's bytecode from `__pycache__/<module>.<cache tag>.pyc` beside the source, and only when
-the file's magic number is its own (Python docs, "The import system" 5.4.7 "Cached bytecode invalidation",
-and `importlib.util.cache_from_source`): bytecode from our 3.11 build Python would be ignored by the 3.13
-runtime. So the runtime's version compiles it, in a subprocess (this script runs under the build Python).
+the file's magic number is its own (PEP 3147 "PYC Repository Directories"; Python docs, reference "The import
+system", section "Cached bytecode invalidation", and `importlib.util.cache_from_source`): bytecode from
+our 3.11 build Python would be ignored by the 3.13 runtime. So the runtime's version compiles it, in a
+subprocess (this script runs under the build Python).
 
 Why unchecked-hash pycs (PEP 552, "Deterministic pycs"): a timestamp pyc records the source's mtime and size,
 which the zip fixes at 1980-01-01 but a rebuild's checkout does not, and Python would compare them with the
