@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks import cold_start, storage
-from benchmarks.cold_start import WITH_BYTECODE
+from benchmarks.cold_start import VARIANT_HANDLER
 from benchmarks.machine import describe_machine
 from benchmarks.notifications import NotificationRun, OverheadProbe
 from benchmarks.png_chart import Guide, Series, write_line_chart
@@ -135,7 +135,7 @@ def main(argv: list[str] | None = None) -> None:
     terraform = read_terraform_defaults(REPO_ROOT / "terraform")
     streaming_s3 = [run for run in storage_runs if run.method == "streaming" and run.sink == "s3"]
     largest = max(streaming_s3, key=lambda run: run.uncompressed_bytes)
-    storer = next(timing for timing in timings if timing.name == WITH_BYTECODE)
+    storer = next(timing for timing in timings if timing.name == VARIANT_HANDLER and not timing.variant)
     memory_advice = store_memory(
         handler_rss_bytes=storer.median_rss_bytes,
         working_set_bytes=max(run.peak_rss_bytes - run.baseline_rss_bytes for run in streaming_s3),

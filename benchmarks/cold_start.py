@@ -1,20 +1,28 @@
-"""Benchmark 2: cold start of each Lambda, beside `import boto3` alone, and the size of each zip.
+"""Benchmark 2: cold start of each Lambda under the runtime's Python, beside `import boto3` alone.
 
-Each handler is imported the way Lambda imports it: from its unpacked zip (`.build/lambda/<name>.zip`), with
-no bytecode cache for the zip's modules (Lambda's /var/task is read-only and the zips carry no .pyc, so the
-code is compiled at every cold start), next to a stand-in for the runtime's own packages (boto3, botocore,
-s3transfer and their dependencies, from our virtualenv), without site-packages (`python -S -B`). The
-environment variables each handler reads at cold start (its `_config.required([...])` list, found in its
-source) get dummy values.
+Each handler is imported the way Lambda imports it: by an interpreter of the runtime's version (CPython 3.13
+for python3.13, found like scripts/package_lambdas.py finds it), from its unpacked zip
+(`.build/lambda/<name>.zip`, which carries the bytecode that version compiled), next to a stand-in for the
+runtime's own packages (boto3, botocore, s3transfer and their dependencies: copies of our virtualenv's,
+compiled by the same interpreter once, as the runtime ships them compiled), without site-packages and without
+writing bytecode (`python -S -B`: /var/task is read-only). `LAMBDA_TASK_ROOT` is set as in Lambda, and
+tracing is off (`POWERTOOLS_TRACE_DISABLED=true`) except in the "tracing on" variant. The environment
+variables each handler reads at cold start (its `_config.required([...])` list, found in its source) get
+dummy values.
 
-Whether each handler imports from its zip and the runtime's packages alone is recorded too: the first run of
-this benchmark found that none did (Powertools' Tracer imports `aws_xray_sdk`, which the zips then lacked);
-the zips now ship `aws-lambda-powertools[tracer]`, and tests/packaging/test_zip_imports.py keeps it so.
+Two variants of one handler show what each measure saves: "no .pyc" imports the zip's sources alone (what a
+zip without bytecode costs: Lambda compiles them at every cold start), "tracing on" lets Powertools' Tracer
+import the X-Ray SDK and patch the libraries, as a function with tracing on does.
+
+Whether each handler imports from its zip and the runtime's packages alone is recorded too:
+tests/packaging/test_zip_imports.py keeps it so.
 """
 
 from __future__ import annotations
 
 import ast
+import json
+import os
 import shutil
 import statistics
 import subprocess
@@ -28,9 +36,18 @@ from pathlib import Path
 from handlers import FUNCTIONS as HANDLERS
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO_ROOT / "scripts"))  # the packaging script's finder of the runtime's Python
+import lambda_bytecode  # noqa: E402
+
 # What every Python Lambda runtime provides (boto3 and what it imports).
 RUNTIME_PACKAGES = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "six.py", "urllib3")
-WITH_BYTECODE = "report_storer"
+VARIANT_HANDLER = "report_storer"
+NO_BYTECODE = "no .pyc"
+TRACING_ON = "tracing on"
+# The boto3 clients report_storer creates at import: `import boto3` plus these is what any function using
+# those services pays before our code runs (the first client loads botocore's endpoint and service models).
+CLIENTS_BASELINE = "boto3 + clients"
+BASELINE_CLIENTS = ("dynamodb", "s3", "secretsmanager", "kms")
 BASE_ENVIRONMENT = {
     "AWS_DEFAULT_REGION": "us-east-1",
     "AWS_REGION": "us-east-1",
@@ -40,27 +57,45 @@ BASE_ENVIRONMENT = {
 }
 _PROBE = (
     "import time\n"
-    "started = time.perf_counter()\n"
+    "started, cpu_started = time.perf_counter(), time.process_time()\n"
     "import {module}\n"
-    "elapsed = time.perf_counter() - started\n"
+    "elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started\n"
     "rss = next(l for l in open('/proc/self/status') if l.startswith('VmRSS:')).split()[1]\n"
-    "print(elapsed, int(rss) * 1024)\n"
+    "xray = 'aws_xray_sdk' in __import__('sys').modules\n"
+    "print(elapsed, int(rss) * 1024, int(xray), cpu)\n"
 )
 
 
 @dataclass
 class ImportTiming:
     name: str  # handler name, or "boto3"
+    variant: str = ""  # "", NO_BYTECODE or TRACING_ON
     seconds: list[float] = field(default_factory=list)
+    cpu_seconds: list[float] = field(default_factory=list)
     rss_bytes: list[int] = field(default_factory=list)
     offenders: list[tuple[str, float]] = field(default_factory=list)  # (top-level package, self seconds)
     zip_bytes: int = 0
     unzipped_bytes: int = 0
     imports_from_zip_alone: bool | None = None
+    xray_imported: bool | None = None
+    python: str = ""  # the interpreter's version, e.g. "3.13.0"
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} ({self.variant})" if self.variant else self.name
+
+    @property
+    def is_handler(self) -> bool:
+        """One of the functions as deployed (not boto3 alone, not a variant)."""
+        return self.name in HANDLERS and not self.variant
 
     @property
     def median_seconds(self) -> float:
         return statistics.median(self.seconds)
+
+    @property
+    def median_cpu_seconds(self) -> float:
+        return statistics.median(self.cpu_seconds)
 
     @property
     def median_rss_bytes(self) -> int:
@@ -101,32 +136,103 @@ def dummy_value(name: str) -> str:
     return f"sp-reports-bench-{name.lower().replace('_', '-')}"
 
 
-def _runtime_directory(work_dir: Path, packages: tuple[str, ...]) -> Path:
-    """A directory of links to the virtualenv's copies of `packages` (the Lambda runtime's stand-in)."""
+def runtime_python(zip_dir: Path) -> lambda_bytecode.RuntimePython:
+    """The interpreter of the runtime the zips were built for (manifest.json); an error when absent."""
+    manifest = json.loads((zip_dir / "manifest.json").read_text())
+    version = manifest["runtime"].removeprefix("python")
+    python, tried = lambda_bytecode.find_runtime_python(version, os.environ.get("SP_REPORTS_RUNTIME_PYTHON"))
+    if python is None:
+        raise RuntimeError(
+            f"no CPython {version} found (tried: {', '.join(tried) or 'nothing'}): the cold start is "
+            f"measured with the runtime's Python; install it (pyenv install {version})"
+            " or set SP_REPORTS_RUNTIME_PYTHON"
+        )
+    return python
+
+
+def _runtime_directory(
+    work_dir: Path, packages: tuple[str, ...], python: lambda_bytecode.RuntimePython
+) -> Path:
+    """The Lambda runtime's stand-in: our virtualenv's copies of `packages`, compiled by `python`.
+
+    Sources are copied (their bytecode goes next to them), data files linked; built once per interpreter and
+    package versions, then reused."""
     site_packages = Path(sysconfig.get_paths()["purelib"])
-    directory = work_dir / ("runtime-" + "-".join(name.split(".")[0] for name in packages))
+    directory = work_dir / f"runtime-{python.cache_tag}"
+    stamp = json.dumps(
+        {
+            "python": python.full_version,
+            "packages": sorted(
+                p.name
+                for p in site_packages.glob("*.dist-info")
+                if p.name.split("-")[0].lower()
+                in {name.split(".")[0].replace("dateutil", "python_dateutil") for name in packages}
+            ),
+        },
+        sort_keys=True,
+    )
+    if (directory / ".complete").is_file() and (directory / ".complete").read_text() == stamp:
+        return directory
     shutil.rmtree(directory, ignore_errors=True)
     directory.mkdir(parents=True)
     for name in packages:
         source = site_packages / name
         if not source.exists():
             raise FileNotFoundError(f"{source} is missing from the virtualenv")
-        (directory / name).symlink_to(source)
+        if source.is_file():
+            shutil.copyfile(source, directory / name)
+            continue
+        for path in source.rglob("*"):
+            if "__pycache__" in path.parts or path.is_dir():
+                continue
+            target = directory / name / path.relative_to(source)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if path.suffix == ".py":
+                shutil.copyfile(path, target)
+            else:
+                target.symlink_to(path)
+    compiled = subprocess.run(  # noqa: S603
+        [str(python.executable), "-S", "-m", "compileall", "-q", str(directory)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if compiled.returncode != 0:
+        raise RuntimeError(f"compiling the runtime stand-in failed:\n{compiled.stdout[-2000:]}")
+    (directory / ".complete").write_text(stamp)
     return directory
 
 
-def _unpack(zip_path: Path, directory: Path) -> tuple[int, int]:
+def _unpack(zip_path: Path, directory: Path, *, bytecode: bool = True) -> tuple[int, int]:
     shutil.rmtree(directory, ignore_errors=True)
     with zipfile.ZipFile(zip_path) as archive:
-        archive.extractall(directory)
+        members = [info for info in archive.infolist() if bytecode or "__pycache__/" not in info.filename]
+        archive.extractall(directory, members)
         unzipped = sum(info.file_size for info in archive.infolist())
     return zip_path.stat().st_size, unzipped
 
 
-def _run_probe(module: str, path: list[Path], env: dict[str, str], importtime: bool = False):
-    # -B: the zip's modules are compiled from source every time, as on Lambda. A target whose env names a
-    # PYTHONPYCACHEPREFIX instead keeps its bytecode there (the "what if the zip shipped .pyc" variant).
-    command = [sys.executable, "-S"] if "PYTHONPYCACHEPREFIX" in env else [sys.executable, "-S", "-B"]
+def lambda_environment(
+    handler: str, unpacked: Path, base: dict[str, str], *, tracing: bool
+) -> dict[str, str]:
+    """What the handler's process sees in Lambda: its configuration, LAMBDA_TASK_ROOT, tracing on or off."""
+    env = {**base, "LAMBDA_TASK_ROOT": str(unpacked)}
+    if not tracing:
+        env["POWERTOOLS_TRACE_DISABLED"] = "true"
+    for variable in required_environment(REPO_ROOT / "src" / "handlers" / f"{handler}.py"):
+        env[variable] = dummy_value(variable)
+    return env
+
+
+def _run_probe(
+    python: lambda_bytecode.RuntimePython,
+    module: str,
+    path: list[Path],
+    env: dict[str, str],
+    importtime: bool = False,
+):
+    # -B: nothing is written (/var/task is read-only); bytecode shipped in the zip is still read.
+    command = [str(python.executable), "-S", "-B"]
     if importtime:
         command += ["-X", "importtime"]
     command += ["-c", _PROBE.format(module=module)]
@@ -150,41 +256,59 @@ def top_offenders(importtime_stderr: str, count: int = 3) -> list[tuple[str, flo
 def run(work_dir: Path, zip_dir: Path, repeats: int = 10) -> list[ImportTiming]:
     work_dir, zip_dir = work_dir.resolve(), zip_dir.resolve()  # the probes run from /
     work_dir.mkdir(parents=True, exist_ok=True)
+    python = runtime_python(zip_dir)
     base_env = {"PATH": "/usr/bin:/bin", "HOME": str(work_dir), **BASE_ENVIRONMENT}
-    runtime = _runtime_directory(work_dir, RUNTIME_PACKAGES)
+    runtime = _runtime_directory(work_dir, RUNTIME_PACKAGES, python)
 
     targets: dict[str, tuple[str, list[Path], dict[str, str]]] = {"boto3": ("boto3", [runtime], base_env)}
-    timings = {"boto3": ImportTiming("boto3")}
+    timings = {"boto3": ImportTiming("boto3", python=python.full_version)}
+    baseline = work_dir / "baseline"
+    baseline.mkdir(exist_ok=True)
+    (baseline / "boto3_with_clients.py").write_text(
+        f"import boto3\n\nclients = [boto3.client(name) for name in {BASELINE_CLIENTS!r}]\n"
+    )
+    targets[CLIENTS_BASELINE] = ("boto3_with_clients", [baseline, runtime], base_env)
+    timings[CLIENTS_BASELINE] = ImportTiming(CLIENTS_BASELINE, python=python.full_version)
     for name in HANDLERS:
         unpacked = work_dir / "unpacked" / name
-        timing = ImportTiming(name)
+        timing = ImportTiming(name, python=python.full_version)
         timing.zip_bytes, timing.unzipped_bytes = _unpack(zip_dir / f"{name}.zip", unpacked)
-        env = dict(base_env)
-        for variable in required_environment(REPO_ROOT / "src" / "handlers" / f"{name}.py"):
-            env[variable] = dummy_value(variable)
-        alone = _run_probe(f"handlers.{name}", [unpacked, runtime], env)
+        env = lambda_environment(name, unpacked, base_env, tracing=False)
+        alone = _run_probe(python, f"handlers.{name}", [unpacked, runtime], env)
         timing.imports_from_zip_alone = alone.returncode == 0
         targets[name] = (f"handlers.{name}", [unpacked, runtime], env)
         timings[name] = timing
-    # The same import with bytecode at hand, to show what compiling the zip's sources costs each cold start.
-    module, path, env = targets[WITH_BYTECODE]
-    cache = work_dir / "pycache"
-    shutil.rmtree(cache, ignore_errors=True)
-    cached_env = {**env, "PYTHONPYCACHEPREFIX": str(cache)}
-    _run_probe(module, path, cached_env)  # writes the cache
-    targets[f"{WITH_BYTECODE} (.pyc)"] = (module, path, cached_env)
-    timings[f"{WITH_BYTECODE} (.pyc)"] = ImportTiming(f"{WITH_BYTECODE} (.pyc)")
+    sources_only = work_dir / "unpacked" / f"{VARIANT_HANDLER}-sources"
+    _unpack(zip_dir / f"{VARIANT_HANDLER}.zip", sources_only, bytecode=False)
+    variants = {
+        NO_BYTECODE: (
+            sources_only,
+            lambda_environment(VARIANT_HANDLER, sources_only, base_env, tracing=False),
+        ),
+        TRACING_ON: (
+            work_dir / "unpacked" / VARIANT_HANDLER,
+            lambda_environment(
+                VARIANT_HANDLER, work_dir / "unpacked" / VARIANT_HANDLER, base_env, tracing=True
+            ),
+        ),
+    }
+    for variant, (unpacked, env) in variants.items():
+        timing = ImportTiming(VARIANT_HANDLER, variant=variant, python=python.full_version)
+        targets[timing.label] = (f"handlers.{VARIANT_HANDLER}", [unpacked, runtime], env)
+        timings[timing.label] = timing
 
     # Round-robin, so that a burst of load on the shared machine spreads over every target alike.
     for _ in range(repeats):
-        for name, (module, path, env) in targets.items():
-            probe = _run_probe(module, path, env)
+        for label, (module, path, env) in targets.items():
+            probe = _run_probe(python, module, path, env)
             if probe.returncode != 0:
-                raise RuntimeError(f"import {module} failed:\n{probe.stderr[-2000:]}")
-            seconds, rss = probe.stdout.split()
-            timings[name].seconds.append(float(seconds))
-            timings[name].rss_bytes.append(int(rss))
-    for name, (module, path, env) in targets.items():
-        probe = _run_probe(module, path, env, importtime=True)
-        timings[name].offenders = top_offenders(probe.stderr)
+                raise RuntimeError(f"import {module} ({label}) failed:\n{probe.stderr[-2000:]}")
+            seconds, rss, xray, cpu = probe.stdout.split()
+            timings[label].seconds.append(float(seconds))
+            timings[label].cpu_seconds.append(float(cpu))
+            timings[label].rss_bytes.append(int(rss))
+            timings[label].xray_imported = xray == "1"
+    for label, (module, path, env) in targets.items():
+        probe = _run_probe(python, module, path, env, importtime=True)
+        timings[label].offenders = top_offenders(probe.stderr)
     return list(timings.values())

@@ -5,7 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from benchmarks.cold_start import WITH_BYTECODE, ImportTiming
+from benchmarks.cold_start import (
+    BASELINE_CLIENTS,
+    CLIENTS_BASELINE,
+    NO_BYTECODE,
+    TRACING_ON,
+    VARIANT_HANDLER,
+    ImportTiming,
+)
 from benchmarks.machine import Machine
 from benchmarks.notifications import NotificationRun, OverheadProbe
 from benchmarks.rate_limiting import RateLimitRun
@@ -21,7 +28,9 @@ from benchmarks.token_economy import TokenEconomy
 
 MIB = 1024 * 1024
 RSS_TARGET_MIB = 128
-COLD_START_MARGIN_SECONDS = 0.100
+COLD_START_MARGIN_SECONDS = 0.100  # issue 14's target: each handler within boto3 + 100 ms
+COLD_START_GOAL_SECONDS = 0.050  # and its goal: + 50 ms
+TOKEN_READS_PER_1000_CALLS = 10  # issue 14: <= 10 KMS decrypts and <= 10 token reads per 1,000 calls
 ZIP_LIMIT_BYTES = 5 * MIB
 CHART_NAME = "benchmarks-memory.png"
 
@@ -103,17 +112,8 @@ def targets_table(results: Results) -> str:
                 _mark(into_s3) if into_s3 or not into_discard else "no into moto's S3; yes without it",
             )
         )
-    boto3_timing = next(t for t in results.cold_start if t.name == "boto3")
-    handlers = [t for t in results.cold_start if t.name not in ("boto3",) and not t.name.endswith("(.pyc)")]
-    slowest = max(handlers, key=lambda t: t.median_seconds)
-    budget = boto3_timing.median_seconds + COLD_START_MARGIN_SECONDS
-    rows.append(
-        (
-            "each handler imports within boto3 + 100 ms",
-            f"slowest {slowest.name} {slowest.median_seconds * 1000:.0f} ms vs budget {budget * 1000:.0f} ms",
-            _mark(all(t.median_seconds <= budget for t in handlers)),
-        )
-    )
+    rows += cold_start_target_rows(results.cold_start)
+    handlers = [t for t in results.cold_start if t.is_handler]
     largest = max(handlers, key=lambda t: t.zip_bytes)
     rows.append(
         (
@@ -131,6 +131,7 @@ def targets_table(results: Results) -> str:
             _mark(tokens.lwa_exchanges == tokens.sellers and tokens.secret_reads == 1),
         )
     )
+    rows += token_target_rows(tokens)
     for run in results.rate_limits:
         rows.append(
             (
@@ -149,6 +150,47 @@ def targets_table(results: Results) -> str:
             )
         )
     return _table(("target", "measured", "met"), rows)
+
+
+def cold_start_target_rows(timings: Sequence[ImportTiming]) -> list[tuple[str, str, str]]:
+    """One row per handler: its import under the runtime's Python against boto3's, in CPU time (the shared
+    machine's wall time also counts waiting for a core; Lambda's init is CPU-bound), wall time beside it."""
+    boto3_timing = next(t for t in timings if t.name == "boto3")
+    rows = []
+    for timing in (t for t in timings if t.is_handler):
+        extra_cpu = timing.median_cpu_seconds - boto3_timing.median_cpu_seconds
+        extra_wall = timing.median_seconds - boto3_timing.median_seconds
+        if extra_cpu <= COLD_START_GOAL_SECONDS:
+            met = "yes, goal too"
+        elif extra_cpu <= COLD_START_MARGIN_SECONDS:
+            met = "yes (goal + 50 ms: no)"
+        else:
+            met = "**no**"
+        rows.append(
+            (
+                f"{timing.name}: import ≤ boto3 + 100 ms (goal + 50 ms), Python {timing.python}, tracing off",
+                f"{extra_cpu * 1000:+.0f} ms CPU ({timing.median_cpu_seconds * 1000:.0f} vs "
+                f"{boto3_timing.median_cpu_seconds * 1000:.0f}); wall {extra_wall * 1000:+.0f} ms",
+                met,
+            )
+        )
+    return rows
+
+
+def token_target_rows(tokens: TokenEconomy) -> list[tuple[str, str, str]]:
+    budget = TOKEN_READS_PER_1000_CALLS * tokens.spapi_calls / 1000
+    return [
+        (
+            f"{tokens.spapi_calls} calls, {tokens.sellers} sellers: ≤ {budget:.0f} KMS decrypts",
+            f"{tokens.kms_decrypts} decrypts",
+            _mark(tokens.kms_decrypts <= budget),
+        ),
+        (
+            f"{tokens.spapi_calls} calls, {tokens.sellers} sellers: ≤ {budget:.0f} token reads",
+            f"{tokens.token_item_reads} token item reads",
+            _mark(tokens.token_item_reads <= budget),
+        ),
+    ]
 
 
 def storage_table(results: Results) -> str:
@@ -195,18 +237,27 @@ def s3_breakdown(results: Results) -> str:
 
 
 def cold_start_table(results: Results) -> str:
-    boto3_timing = next(t for t in results.cold_start if t.name == "boto3")
+    return cold_start_table_of(results.cold_start)
+
+
+def cold_start_table_of(timings: Sequence[ImportTiming]) -> str:
+    boto3_timing = next(t for t in timings if t.name == "boto3")
     rows = []
-    for timing in results.cold_start:
+    for timing in timings:
+        extra_cpu = timing.median_cpu_seconds - boto3_timing.median_cpu_seconds
         extra = timing.median_seconds - boto3_timing.median_seconds
         offenders = ", ".join(f"{name} {seconds * 1000:.0f}" for name, seconds in timing.offenders)
-        is_handler = timing.name != "boto3" and not timing.name.endswith("(.pyc)")
+        is_handler = timing.is_handler
+        is_boto3 = timing.name == "boto3"
         rows.append(
             (
-                timing.name,
+                timing.label,
+                f"{timing.median_cpu_seconds * 1000:.0f}",
+                "-" if is_boto3 else f"{extra_cpu * 1000:+.0f}",
                 f"{timing.median_seconds * 1000:.0f}",
-                "-" if timing.name == "boto3" else f"{extra * 1000:+.0f}",
+                "-" if is_boto3 else f"{extra * 1000:+.0f}",
                 f"{timing.median_rss_bytes / MIB:.0f}",
+                "-" if is_boto3 else ("yes" if timing.xray_imported else "no"),
                 f"{timing.zip_bytes / MIB:.2f} / {timing.unzipped_bytes / MIB:.2f}" if is_handler else "-",
                 ("yes" if timing.imports_from_zip_alone else "**no**") if is_handler else "-",
                 offenders,
@@ -215,9 +266,12 @@ def cold_start_table(results: Results) -> str:
     return _table(
         (
             "import",
-            "median ms",
-            "vs boto3 ms",
+            "median CPU ms",
+            "vs boto3 CPU ms",
+            "median wall ms",
+            "vs boto3 wall ms",
             "RSS after MiB",
+            "aws_xray_sdk imported",
             "zip MiB (compressed / unzipped)",
             "imports from zip + runtime alone",
             "top offenders (self ms per package)",
@@ -227,7 +281,10 @@ def cold_start_table(results: Results) -> str:
 
 
 def tokens_table(results: Results) -> str:
-    tokens = results.tokens
+    return tokens_table_of(results.tokens)
+
+
+def tokens_table_of(tokens: TokenEconomy) -> str:
     return _table(
         (
             "SP-API calls",
@@ -375,15 +432,7 @@ def findings(results: Results) -> str:
             "upload is network-bound, uploading part n while reading part n+1 (one part more in memory) "
             "would overlap the two."
         )
-    handlers = [t for t in results.cold_start if t.name != "boto3" and not t.name.endswith("(.pyc)")]
-    if handlers:
-        xray = [dict(t.offenders).get("aws_xray_sdk", 0.0) * 1000 for t in handlers]
-        notes.append(
-            f"- Cold start: `aws_xray_sdk` costs {min(xray):.0f}-{max(xray):.0f} ms of self time in every "
-            "handler (its recorder creates two botocore clients at import). Creating the boto3 clients at "
-            "module level and compiling the zip's sources (no `.pyc` in the zips: bytecode would have to "
-            "come from the runtime's Python 3.13, which this machine lacks) make up most of the rest."
-        )
+    notes += cold_start_findings(results.cold_start)
     seen = sum(run.throttled_seen for run in results.rate_limits)
     if seen and not any(run.surfaced for run in results.rate_limits):
         notes.append(
@@ -392,15 +441,100 @@ def findings(results: Results) -> str:
             "sends the first call, the emulator's when that call arrives, after the connection set-up, so "
             "the emulator's bucket runs a few milliseconds behind until a retry realigns them."
         )
-    tokens = results.tokens
-    notes.append(
-        f"- Token economy: {tokens.lwa_exchanges} LWA exchanges and {tokens.secret_reads} secret read "
-        f"for {tokens.spapi_calls} calls, as targeted; but every invocation reads the seller's refresh "
-        f"token from DynamoDB and decrypts it with KMS ({tokens.token_item_reads} reads, "
-        f"{tokens.kms_decrypts} decrypts here). A per-container cache of decrypted refresh tokens with a "
-        "short lifetime would save a KMS request (billed, and rate-limited per account) per invocation."
-    )
+    notes += token_findings(results.tokens)
     return "\n".join(notes)
+
+
+def cold_start_findings(timings: Sequence[ImportTiming]) -> list[str]:
+    by_label = {t.label: t for t in timings}
+    boto3_timing = by_label.get("boto3")
+    handlers = [t for t in timings if t.is_handler]
+    storer = by_label.get(VARIANT_HANDLER)
+    sources_only = by_label.get(f"{VARIANT_HANDLER} ({NO_BYTECODE})")
+    traced = by_label.get(f"{VARIANT_HANDLER} ({TRACING_ON})")
+    if not (boto3_timing and handlers and storer and sources_only and traced):
+        return []
+    extra = [(t.median_cpu_seconds - boto3_timing.median_cpu_seconds) * 1000 for t in handlers]
+    with_clients = by_label.get(CLIENTS_BASELINE)
+    clients_note = ""
+    if with_clients:
+        clients = (with_clients.median_cpu_seconds - boto3_timing.median_cpu_seconds) * 1000
+        ours = (storer.median_cpu_seconds - with_clients.median_cpu_seconds) * 1000
+        clients_note = (
+            f" Creating `{VARIANT_HANDLER}`'s {len(BASELINE_CLIENTS)} boto3 clients "
+            f"({', '.join(BASELINE_CLIENTS)}) alone costs {clients:+.0f} ms of CPU beside `import boto3`, "
+            f"which leaves {ours:+.0f} ms for everything else the handler imports and does (Powertools, "
+            "requests, our packages)."
+        )
+    handler_self = [dict(t.offenders).get("handlers", 0.0) * 1000 for t in handlers]
+    return [
+        f"- Cold start under Python {storer.python}: each handler imports in {min(extra):+.0f} to "
+        f"{max(extra):+.0f} ms of CPU beside `import boto3` alone. The zips' bytecode saves "
+        f"{(sources_only.median_cpu_seconds - storer.median_cpu_seconds) * 1000:.0f} ms of CPU in "
+        f"`{VARIANT_HANDLER}` ({sources_only.median_cpu_seconds * 1000:.0f} → "
+        f"{storer.median_cpu_seconds * 1000:.0f} ms); tracing on (X-Ray SDK imported, libraries patched) "
+        f"costs {(traced.median_cpu_seconds - storer.median_cpu_seconds) * 1000:+.0f} ms of CPU "
+        f"({traced.median_cpu_seconds * 1000:.0f} ms), which a function with tracing off no longer pays. "
+        f"The rest is mostly the handlers' module bodies ({min(handler_self):.0f}-{max(handler_self):.0f} ms "
+        "of self time in `handlers`): the first boto3 client a process creates loads botocore's endpoint "
+        "and service models (the bulk of it), each further client costs a few ms. Every invocation needs "
+        "those clients, so deferring them would only move the time into the first invocation." + clients_note
+    ]
+
+
+def token_findings(tokens: TokenEconomy) -> list[str]:
+    return [
+        f"- Token economy: {tokens.lwa_exchanges} LWA exchanges, {tokens.secret_reads} secret read, "
+        f"{tokens.token_item_reads} token reads and {tokens.kms_decrypts} KMS decrypts for "
+        f"{tokens.spapi_calls} calls across {tokens.sellers} sellers: the per-container cache of decrypted "
+        "refresh tokens (5 minutes, `REFRESH_TOKEN_CACHE_SECONDS`) reads and decrypts each seller's token "
+        "once per lifetime instead of once per call."
+    ]
+
+
+def cold_start_section(timings: Sequence[ImportTiming]) -> str:
+    """Section 2 of docs/benchmarks.md."""
+    storer = next(t for t in timings if t.is_handler)
+    return f"""## 2. Cold start
+
+Median import time of each handler module over {len(storer.seconds)} fresh interpreters of the runtime's
+version (Python {storer.python}), imported from its unpacked zip the way Lambda does it: with the bytecode the
+zip carries (unchecked-hash `.pyc` compiled by that version at packaging), nothing written (`python -S -B`:
+/var/task is read-only), `LAMBDA_TASK_ROOT` set, tracing off (`POWERTOOLS_TRACE_DISABLED=true`), beside a
+stand-in for the runtime's own packages (boto3, botocore, s3transfer, jmespath, dateutil, six, urllib3,
+compiled by the same interpreter); `import boto3` alone is measured the same way in the same rounds. CPU time
+is the figure judged: this shared machine's wall time also counts waiting for a core. Two variants of
+`{VARIANT_HANDLER}`: "{NO_BYTECODE}" (the zip's sources alone: what every cold start paid before the zips
+carried bytecode) and "{TRACING_ON}" (Powertools' Tracer imports the X-Ray SDK and patches the libraries, as
+in a function whose tracing is on); and "{CLIENTS_BASELINE}" is `import boto3` plus the
+{len(BASELINE_CLIENTS)} clients `{VARIANT_HANDLER}` creates ({", ".join(BASELINE_CLIENTS)}).
+Top offenders: self time per top-level package from one `-X importtime` run (`handlers` includes the module
+bodies, which create the boto3 clients).
+
+{cold_start_table_of(timings)}
+
+"imports from zip + runtime alone" checks the handler imports with only its zip and the runtime's packages
+(tests/packaging/test_zip_imports.py keeps it so, under the runtime's Python, and checks that no handler
+imports `aws_xray_sdk` with tracing off). The X-Ray SDK is imported only when Powertools would trace
+(`handlers._observability.tracing_enabled`: in Lambda, unless `POWERTOOLS_TRACE_DISABLED` is true). The
+functions are deployed with tracing mode Active by default (terraform/modules/lambda_function), so tracing is
+on there and the "{TRACING_ON}" row is what they pay; setting `POWERTOOLS_TRACE_DISABLED=true` gives the
+handler rows."""
+
+
+def tokens_section(tokens: TokenEconomy) -> str:
+    """Section 3 of docs/benchmarks.md."""
+    return f"""## 3. Token economy
+
+One warm process serving {tokens.spapi_calls} invocations for {tokens.sellers} sellers through the
+handlers' `SpApiClients` (each invocation asks for the seller's Reports client and makes one call). LWA
+exchanges are counted by the emulator; AWS calls (token item reads, KMS decrypts, secret reads) are counted as
+they are made, by botocore event hooks on moto's in-process clients. The sellers' decrypted refresh tokens
+are cached per container for 5 minutes (`reports_pipeline.token_store.CachedTokenStore`), dropped when LWA
+answers invalid_grant (the stored token is then read once more, in case POST /tokens replaced it) and when
+the container itself replaces the token.
+
+{tokens_table_of(tokens)}"""
 
 
 def console(results: Results) -> str:
@@ -426,17 +560,6 @@ def console(results: Results) -> str:
 
 def markdown(results: Results) -> str:
     machine = results.machine
-    storer = next((t for t in results.cold_start if t.name == WITH_BYTECODE), None)
-    storer_pyc = next((t for t in results.cold_start if t.name == f"{WITH_BYTECODE} (.pyc)"), None)
-    compile_note = ""
-    interpreters = len(storer.seconds) if storer else 0
-    if storer and storer_pyc:
-        compile_note = (
-            f" With bytecode at hand the same `{WITH_BYTECODE}` import takes "
-            f"{storer_pyc.median_seconds * 1000:.0f} ms instead of {storer.median_seconds * 1000:.0f} ms: "
-            "the difference is compiling the zip's sources, which Lambda does at every cold start because "
-            "the zips carry no `.pyc` (they must be compiled by the runtime's Python version to be used)."
-        )
     return f"""# Benchmarks
 
 Generated by `make bench` (`python -m benchmarks`); do not edit by hand.
@@ -473,30 +596,9 @@ constant time. The discard sink and the "outside S3 calls" column show our own c
 
 ![RSS over time, streaming vs naive, 1 GiB report into S3]({CHART_NAME})
 
-## 2. Cold start
+{cold_start_section(results.cold_start)}
 
-Median import time of each handler module over {interpreters} fresh interpreters, imported from its
-unpacked zip the way Lambda does it (no bytecode for the zip's modules, `python -S -B`), beside a
-stand-in for the runtime's own packages (boto3, botocore, s3transfer, jmespath, dateutil, six);
-`import boto3` alone is measured the same way in the same rounds. Top offenders: self time per top-level
-package from one `-X importtime` run
-(`handlers` includes the module bodies, which create the boto3 clients).{compile_note}
-
-{cold_start_table(results)}
-
-"imports from zip + runtime alone" checks the handler imports with only its zip and the runtime's packages.
-The first run of this benchmark found it failing everywhere: Powertools' `Tracer()` imports `aws_xray_sdk`,
-which `aws-lambda-powertools` installs only with its `tracer` extra; the zips now ship that extra (and a test
-keeps it so). `aws_xray_sdk.core` creates two botocore clients at import, hence its place among the offenders.
-
-## 3. Token economy
-
-One warm process serving {results.tokens.spapi_calls} invocations for {results.tokens.sellers} sellers
-through the handlers' `SpApiClients` (each invocation asks for the seller's Reports client and makes one
-call). LWA exchanges are counted by the emulator, AWS calls by botocore event hooks on moto's in-process
-clients. The refresh token itself is read from DynamoDB and decrypted with KMS on every invocation.
-
-{tokens_table(results)}
+{tokens_section(results.tokens)}
 
 ## 4. Rate limiting
 

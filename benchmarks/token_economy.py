@@ -1,10 +1,11 @@
-"""Benchmark 3: LWA exchanges and Secrets Manager reads for 1,000 SP-API calls across 10 sellers.
+"""Benchmark 3: LWA exchanges, secret reads, token reads and KMS decrypts for 1,000 SP-API calls, 10 sellers.
 
 One warm process plays a Lambda container serving 1,000 invocations: each asks `SpApiClients` (the handlers'
 per-container clients) for the seller's Reports client, as a handler does per invocation, and makes one call
 (the first per seller a createReport, then getReport). The SP-API emulator counts LWA token requests; moto
 (in-process) holds the secret, the tokens table and the KMS key, and botocore's event hooks count the calls.
-Target: exactly one exchange per seller and one secret read in all.
+Targets: exactly one exchange per seller and one secret read in all; at most 10 token item reads and 10 KMS
+decrypts (the per-container token cache reads and decrypts each seller's token once in its lifetime).
 """
 
 from __future__ import annotations

@@ -5,10 +5,17 @@ One zip per function (`<name>.zip`) holding `handlers/__init__.py`, `handlers/<n
 `handlers/_*.py` helpers, the packages in `LIBRARY_PACKAGES` (the SP-API client `spapi` and the application
 layer `reports_pipeline`) and the runtime dependencies. Dependencies are installed by
 pip for the Lambda runtime and architecture that `terraform/variables.tf` declares (not for this machine's
-Python) and cached in `.build/deps-<hash>`. Entries are sorted, timestamps fixed at 1980-01-01, modes 0644,
-and no bytecode is included, so `source_code_hash` changes exactly when code does. `manifest.json` lists
-each zip's sha256 and the runtime and architecture the dependencies were built for; the Terraform root refuses
-to deploy the zips when those differ from its lambda_runtime and lambda_architecture.
+Python) and cached in `.build/deps-<hash>`. Every `.py` in a zip comes with its `__pycache__/*.pyc`, compiled
+by an interpreter of the runtime's Python version as unchecked-hash pycs (scripts/lambda_bytecode.py says why
+and how they stay reproducible); bytecode found in the source or dependency trees is left out. Entries are
+sorted, timestamps fixed at 1980-01-01, modes 0644, so `source_code_hash` changes exactly when code does.
+`manifest.json` lists each zip's sha256, the runtime and architecture the dependencies were built for and the
+Python that compiled the bytecode; the Terraform root refuses to deploy the zips when the runtime or
+architecture differ from its lambda_runtime and lambda_architecture.
+
+Without an interpreter of the runtime's version (`--runtime-python`, $SP_REPORTS_RUNTIME_PYTHON,
+`python3.X` on PATH or pyenv's) the zips are built without bytecode, with a warning: they work, but every cold
+start then compiles the zip's modules from source (docs/benchmarks.md, "Cold start", measures what it costs).
 
 `--check` builds into a temporary directory and fails when the zips in `--out` differ (stale or missing).
 
@@ -36,6 +43,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import lambda_bytecode
 import tf_docs
 from handlers import FUNCTIONS
 
@@ -190,7 +198,7 @@ def source_entries(src_dir: Path, function: str) -> dict[str, Path]:
     return entries
 
 
-def write_zip(destination: Path, entries: dict[str, Path]) -> None:
+def write_zip(destination: Path, entries: dict[str, Path | bytes]) -> None:
     """Write a reproducible zip: sorted names, fixed time and mode, no directory entries."""
     destination.parent.mkdir(parents=True, exist_ok=True)
     temporary = destination.with_suffix(".zip.tmp")
@@ -200,7 +208,9 @@ def write_zip(destination: Path, entries: dict[str, Path]) -> None:
             info.compress_type = zipfile.ZIP_DEFLATED
             info.create_system = 3  # Unix, so external_attr carries the mode
             info.external_attr = (0o100000 | FILE_MODE) << 16
-            archive.writestr(info, entries[name].read_bytes(), compresslevel=9)
+            content = entries[name]
+            data = content if isinstance(content, bytes) else content.read_bytes()
+            archive.writestr(info, data, compresslevel=9)
     temporary.replace(destination)
 
 
@@ -218,16 +228,46 @@ def build(
     target: Target,
     deps_dir: Path,
     requirements: list[str],
+    runtime_python: lambda_bytecode.RuntimePython | None = None,
 ) -> dict:
-    """Build every function's zip into out_dir and write manifest.json; return the manifest."""
+    """Build every function's zip into out_dir and write manifest.json; return the manifest.
+
+    With `runtime_python`, each zip carries the bytecode that interpreter compiled for its `.py` entries."""
     dependencies = dependency_entries(deps_dir)
-    for function in sorted(functions):
-        entries = {**dependencies, **source_entries(src_dir, function)}
+    per_function = {function: {**dependencies, **source_entries(src_dir, function)} for function in functions}
+    bytecode: dict[str, bytes] = {}
+    if runtime_python is not None:
+        everything: dict[str, Path] = {}
+        for entries in per_function.values():
+            everything.update(entries)
+        try:
+            bytecode, uncompiled = lambda_bytecode.compile_sources(runtime_python, everything)
+        except lambda_bytecode.BytecodeError as error:
+            raise PackagingError(str(error)) from None
+        if uncompiled:
+            print(
+                f"package_lambdas: {len(uncompiled)} source(s) do not compile under Python "
+                f"{runtime_python.full_version} and ship without bytecode: {', '.join(uncompiled[:5])}"
+                + (" ..." if len(uncompiled) > 5 else ""),
+                file=sys.stderr,
+            )
+    for function in sorted(per_function):
+        entries: dict[str, Path | bytes] = dict(per_function[function])
+        for name in list(per_function[function]):
+            pyc = lambda_bytecode.cache_name(name, runtime_python.cache_tag) if runtime_python else None
+            if pyc in bytecode:
+                entries[pyc] = bytecode[pyc]
         write_zip(out_dir / f"{function}.zip", entries)
-    return write_manifest(out_dir, functions, target, requirements)
+    return write_manifest(out_dir, functions, target, requirements, runtime_python)
 
 
-def write_manifest(out_dir: Path, functions: Iterable[str], target: Target, requirements: list[str]) -> dict:
+def write_manifest(
+    out_dir: Path,
+    functions: Iterable[str],
+    target: Target,
+    requirements: list[str],
+    runtime_python: lambda_bytecode.RuntimePython | None = None,
+) -> dict:
     """Write out_dir/manifest.json for the zips in out_dir and return it.
 
     The root module refuses to deploy zips whose manifest `runtime`/`architecture` differ from its
@@ -237,6 +277,8 @@ def write_manifest(out_dir: Path, functions: Iterable[str], target: Target, requ
         "runtime": target.runtime,
         "architecture": target.architecture,
         "requirements": requirements,
+        # Which interpreter compiled the zips' bytecode (null: none, every cold start compiles the sources).
+        "bytecode": runtime_python.describe() if runtime_python else None,
         "functions": {},
     }
     for function in sorted(functions):
@@ -258,6 +300,26 @@ def stale_zips(built_dir: Path, out_dir: Path, functions: Iterable[str]) -> list
     return stale
 
 
+def runtime_python_for(target: Target, explicit: str | None) -> lambda_bytecode.RuntimePython | None:
+    """The interpreter that compiles the zips' bytecode; None (with a warning saying what it costs) when this
+    machine has no Python of the runtime's version. One asked for by name must be that version."""
+    python, tried = lambda_bytecode.find_runtime_python(target.python_version, explicit)
+    if explicit and (python is None or python.executable != Path(explicit)):
+        raise PackagingError(
+            f"--runtime-python {explicit}: not a CPython {target.python_version} interpreter"
+        )
+    if python is None:
+        print(
+            f"package_lambdas: WARNING: no CPython {target.python_version} found (tried: "
+            f"{', '.join(tried) or 'nothing on PATH, no pyenv'}); the zips carry NO bytecode, so every cold "
+            f"start compiles their modules from source (docs/benchmarks.md, 'Cold start', has the cost). "
+            f"Install Python {target.python_version} (e.g. `pyenv install {target.python_version}`) or pass "
+            "--runtime-python.",
+            file=sys.stderr,
+        )
+    return python
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=REPO_ROOT / ".build" / "lambda", help="where the zips go")
@@ -270,6 +332,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runtime", help="Lambda runtime (default: the Terraform lambda_runtime default)")
     parser.add_argument(
         "--architecture", help="x86_64 or arm64 (default: the Terraform lambda_architecture default)"
+    )
+    parser.add_argument(
+        "--runtime-python",
+        default=os.environ.get("SP_REPORTS_RUNTIME_PYTHON"),
+        help="interpreter of the runtime's Python version that compiles the bytecode "
+        "(default: $SP_REPORTS_RUNTIME_PYTHON, then python3.X on PATH, then pyenv's)",
     )
     parser.add_argument("--pyproject", type=Path, default=REPO_ROOT / "pyproject.toml")
     parser.add_argument(
@@ -287,12 +355,14 @@ def main(argv: list[str] | None = None) -> int:
         )
         requirements = runtime_requirements(args.pyproject)
         deps_dir = args.deps_dir or install_dependencies(requirements, target, args.build_dir)
+        runtime_python = runtime_python_for(target, args.runtime_python)
         options = {
             "src_dir": args.src,
             "functions": args.functions,
             "target": target,
             "deps_dir": deps_dir,
             "requirements": requirements,
+            "runtime_python": runtime_python,
         }
         if args.check:
             with tempfile.TemporaryDirectory(prefix="lambda-check-") as fresh:

@@ -3,9 +3,18 @@
 Exception messages of the `spapi` library are already redacted; the formatter below is the second belt: it
 runs the serialised line (message, extra keys, traceback) through the same redaction, so a token or presigned
 URL that some other library put into an exception never reaches CloudWatch either.
+
+The X-Ray SDK is imported only when tracing is on. Powertools' `Tracer()` imports `aws_xray_sdk.core` even
+when it then disables itself (its provider defaults to the SDK's recorder, created at import with two botocore
+clients: the largest single cost of a cold start, docs/benchmarks.md "Cold start"). So when tracing is off,
+the handlers get `UntracedTracer`, whose decorators return the function unchanged.
 """
 
 from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
@@ -13,16 +22,59 @@ from aws_lambda_powertools.logging.utils import copy_config_to_registered_logger
 
 from spapi.errors import redact
 
+_TRUTHY = ("y", "yes", "t", "true", "on", "1")  # Powertools' resolve_truthy_env_var_choice (strtobool)
+
 
 class RedactingFormatter(LambdaPowertoolsFormatter):
     def serialize(self, log: dict) -> str:
         return redact(super().serialize(log))
 
 
-def observability() -> tuple[Logger, Tracer, Metrics]:
+def tracing_enabled(environ: Mapping[str, str] | None = None) -> bool:
+    """Whether Powertools' Tracer would trace here: the rule of its `_is_tracer_disabled`, read without
+    importing it. Off when POWERTOOLS_TRACE_DISABLED is true, outside Lambda (no LAMBDA_TASK_ROOT) and under
+    SAM local or Chalice. In Lambda it is on: whether segments are recorded is then the function's tracing
+    mode's business (Active: sampled by Lambda; PassThrough: only when the caller's trace header is
+    sampled)."""
+    environ = os.environ if environ is None else environ
+    if environ.get("POWERTOOLS_TRACE_DISABLED", "false").strip().lower() in _TRUTHY:
+        return False
+    in_lambda = bool(environ.get("LAMBDA_TASK_ROOT"))
+    return in_lambda and not environ.get("AWS_SAM_LOCAL") and not environ.get("AWS_CHALICE_CLI_MODE")
+
+
+class UntracedTracer:
+    """The part of Powertools' Tracer the handlers use, doing nothing (tracing is off)."""
+
+    disabled = True
+
+    def capture_lambda_handler(
+        self, lambda_handler: Callable | None = None, capture_response: bool | None = None, **_: Any
+    ) -> Callable:
+        return lambda_handler if lambda_handler is not None else _unchanged
+
+    def capture_method(
+        self, method: Callable | None = None, capture_response: bool | None = None, **_: Any
+    ) -> Callable:
+        return method if method is not None else _unchanged
+
+    def put_annotation(self, key: str, value: Any) -> None:
+        return None
+
+    def put_metadata(self, key: str, value: Any, namespace: str | None = None) -> None:
+        return None
+
+
+def _unchanged(function: Callable) -> Callable:
+    return function
+
+
+def observability() -> tuple[Logger, Tracer | UntracedTracer, Metrics]:
     """The function's logger, tracer and metrics; service name and namespace come from POWERTOOLS_*
-    variables."""
+    variables. The tracer is Powertools' `Tracer` when tracing is on, `UntracedTracer` otherwise."""
     logger = Logger(logger_formatter=RedactingFormatter())
     # The library logs through standard logging; give its loggers the same structure and redaction.
     copy_config_to_registered_loggers(source_logger=logger, include={"spapi", "reports_pipeline"})
-    return logger, Tracer(), Metrics()
+    if tracing_enabled():
+        return logger, Tracer(), Metrics()  # Tracer() imports the X-Ray SDK (the class alone does not)
+    return logger, UntracedTracer(), Metrics()

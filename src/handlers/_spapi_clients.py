@@ -1,19 +1,28 @@
 """SP-API clients for a Lambda container: one LWA client and one HTTP client per region, reused across
-invocations so that access tokens and rate-limit buckets survive between them."""
+invocations so that access tokens and rate-limit buckets survive between them, and a short-lived cache of
+the sellers' decrypted refresh tokens (reports_pipeline.token_store.CachedTokenStore) so that a warm container
+does not read and decrypt the seller's token at every call."""
 
 from __future__ import annotations
 
+import logging
 import threading
 from typing import Any
 
 from handlers import _config
-from reports_pipeline.token_store import TokenStore
+from reports_pipeline.errors import TokenNotFoundError
+from reports_pipeline.token_store import DEFAULT_TOKEN_CACHE_SECONDS, CachedTokenStore, TokenStore
 from spapi.credentials import DEFAULT_MAX_AGE_SECONDS, SecretsManagerAppCredentials
+from spapi.errors import LwaInvalidGrantError
 from spapi.http import SpApiHttpClient
 from spapi.lwa import LwaClient
 from spapi.notifications import NotificationsClient
 from spapi.regions import spapi_endpoint
 from spapi.reports import ReportsClient
+
+logger = logging.getLogger("reports_pipeline.spapi_clients")
+# Longest REFRESH_TOKEN_CACHE_SECONDS accepted: the cache must stay short-lived (token_store says why).
+MAX_TOKEN_CACHE_SECONDS = 900
 
 
 class SpApiClients:
@@ -32,7 +41,11 @@ class SpApiClients:
         self.lwa = LwaClient(
             SecretsManagerAppCredentials(lwa_secret_arn, secretsmanager_client, max_age=max_age)
         )
-        self._token_store = token_store
+        # How long a warm container trusts a seller's decrypted refresh token (REFRESH_TOKEN_CACHE_SECONDS).
+        token_max_age = _config.positive_int(
+            "REFRESH_TOKEN_CACHE_SECONDS", DEFAULT_TOKEN_CACHE_SECONDS, maximum=MAX_TOKEN_CACHE_SECONDS
+        )
+        self.tokens = CachedTokenStore(token_store, token_max_age) if token_store is not None else None
         self._deadline = deadline_seconds
         self._http: dict[str, SpApiHttpClient] = {}
         self._lock = threading.Lock()
@@ -45,10 +58,10 @@ class SpApiClients:
                 self._http[region_code] = client
             return client
 
-    def _seller_tokens(self, seller_id: str):
-        if self._token_store is None:
+    def _seller_tokens(self, seller_id: str) -> StoredSellerTokens:
+        if self.tokens is None:
             raise RuntimeError("this function has no token store configured")
-        return self.lwa.seller_token_provider(self._token_store.get(seller_id))
+        return StoredSellerTokens(self.lwa, self.tokens, seller_id)
 
     def reports(self, seller_id: str, region_code: str) -> ReportsClient:
         """A Reports client acting for the seller (TokenNotFoundError when none is stored)."""
@@ -59,3 +72,53 @@ class SpApiClients:
         return NotificationsClient(
             self.http(region_code), self.lwa.grantless_token_provider(), self._seller_tokens(seller_id)
         )
+
+
+class StoredSellerTokens:
+    """The seller's access tokens, from the refresh token in the (cached) token store.
+
+    When LWA refuses the refresh token (invalid_grant: revoked, or replaced and no longer valid), the cached
+    copy is dropped and the stored one read again, once: if POST /tokens replaced it since this container
+    read it, the new one is used; if it is the same token, LWA's refusal stands and is raised as before."""
+
+    def __init__(self, lwa: LwaClient, tokens: CachedTokenStore, seller_id: str) -> None:
+        self._lwa = lwa
+        self._tokens = tokens
+        self._seller_id = seller_id
+        self._refresh_token = tokens.get(seller_id)  # TokenNotFoundError now, as before the cache
+        self._provider = lwa.seller_token_provider(self._refresh_token)
+        self._reread = False
+
+    def __repr__(self) -> str:
+        return f"StoredSellerTokens(seller_id={self._seller_id!r}, refresh_token=[redacted])"
+
+    @property
+    def rate_limit_partition(self) -> str:
+        return self._provider.rate_limit_partition
+
+    def __call__(self) -> str:
+        try:
+            return self._provider()
+        except LwaInvalidGrantError as refused:
+            if self._reread:
+                raise
+            self._reread = True
+            self._tokens.forget(self._seller_id)
+            try:
+                stored = self._tokens.get(self._seller_id)
+            except TokenNotFoundError:
+                raise refused from None  # deleted meanwhile: LWA's refusal is still the answer
+            if stored == self._refresh_token:
+                raise
+            logger.warning(
+                "LWA refused the cached refresh token; the stored one was replaced since: using it",
+                extra={"seller_id": self._seller_id},
+            )
+            self._refresh_token, self._provider = stored, self._lwa.seller_token_provider(stored)
+            return self._provider()
+
+    def invalidate(self, access_token: str) -> None:
+        self._provider.invalidate(access_token)
+
+    def client_secret_expired(self) -> bool:
+        return self._provider.client_secret_expired()

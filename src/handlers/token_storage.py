@@ -22,7 +22,9 @@ token_store = TokenStore(
     config["TOKENS_TABLE_NAME"], config["TOKENS_KMS_KEY_ID"], boto3.client("dynamodb"), boto3.client("kms")
 )
 spapi_clients = SpApiClients(
-    lwa_secret_arn=config["LWA_CREDENTIALS_SECRET_ARN"], secretsmanager_client=boto3.client("secretsmanager")
+    lwa_secret_arn=config["LWA_CREDENTIALS_SECRET_ARN"],
+    secretsmanager_client=boto3.client("secretsmanager"),
+    token_store=token_store,
 )
 
 
@@ -42,7 +44,8 @@ def handler(event: dict[str, Any], context: Any) -> tuple[int, dict[str, Any]]:
             "InvalidRefreshToken",
             "RefreshToken: Login with Amazon refused it (revoked, expired or not issued to this application)",
         ) from None
-    created = token_store.put(request.seller_id, request.refresh_token)
+    # Through the container's token cache, which forgets the seller's old token.
+    created = spapi_clients.tokens.put(request.seller_id, request.refresh_token)
     logger.info("refresh token stored", extra={"new_seller": created})
     metrics.add_metric(name="TokensStored", unit=MetricUnit.Count, value=1)
     return (201 if created else 200), {"sellerId": request.seller_id}

@@ -1,12 +1,18 @@
 """Sellers' refresh tokens, encrypted with KMS (encryption context {"SellerId": id}) and kept in DynamoDB.
 
 The encryption context binds each ciphertext to its seller: a ciphertext copied onto another seller's item
-fails to decrypt instead of silently yielding the wrong seller's token.
+fails to decrypt instead of silently yielding the wrong seller's token. `CachedTokenStore` keeps decrypted
+tokens in a container's memory for a few minutes, so that a warm container does not pay a DynamoDB read and a
+KMS request per call.
 """
 
 from __future__ import annotations
 
 import re
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -111,3 +117,73 @@ class TokenStore:
             ReturnValues="ALL_OLD",
         )
         return bool(answer.get("Attributes"))
+
+
+# How long a container trusts a refresh token it decrypted. Short, because this cache cannot hear a
+# replacement made by another function (POST /tokens runs in token_storage's containers, not the reader's):
+# for up to this long a reader keeps using the token it holds. That is harmless while the old token still
+# works, and when LWA refuses it (invalid_grant) the reader drops it and re-reads at once
+# (handlers._spapi_clients). The bound also limits how long a deleted seller's token stays usable and the
+# plaintext stays in memory. 5 minutes: a warm container then decrypts each active seller's token at most 12
+# times an hour instead of once per call (KMS requests are billed and share a per-account request quota).
+DEFAULT_TOKEN_CACHE_SECONDS = 300
+
+
+@dataclass(frozen=True)
+class _CachedRefreshToken:
+    refresh_token: str = field(repr=False)  # plaintext: memory only, never logged or shown in a repr
+    read_at: float
+
+
+class CachedTokenStore:
+    """A per-container cache of decrypted refresh tokens in front of a `TokenStore`.
+
+    `get` answers from memory for `max_age` seconds after a read; `forget` drops a seller's token (LWA
+    refused it, or this container replaced or deleted it: `put` and `delete` forget it themselves). The
+    plaintext lives only in this object's memory: the repr shows how many sellers are cached, never
+    a token."""
+
+    def __init__(
+        self,
+        store: TokenStore,
+        max_age: float = DEFAULT_TOKEN_CACHE_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if not max_age > 0:
+            raise ValueError("max_age: the token cache lifetime must be a positive number of seconds")
+        self._store = store
+        self._max_age = float(max_age)
+        self._clock = clock
+        self._cached: dict[str, _CachedRefreshToken] = {}
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"CachedTokenStore({self._store!r}, max_age={self._max_age:g}, cached={len(self._cached)})"
+
+    def get(self, seller_id: str) -> str:
+        """The seller's refresh token, from memory while fresh; `TokenNotFoundError` when none is stored."""
+        cached = self._cached.get(seller_id)
+        if cached is not None and self._clock() - cached.read_at < self._max_age:
+            return cached.refresh_token
+        read_at = self._clock()
+        refresh_token = self._store.get(seller_id)
+        with self._lock:
+            self._cached[seller_id] = _CachedRefreshToken(refresh_token, read_at)
+        return refresh_token
+
+    def forget(self, seller_id: str) -> None:
+        with self._lock:
+            self._cached.pop(seller_id, None)
+
+    def put(self, seller_id: str, refresh_token: str) -> bool:
+        """Store (or replace) the seller's token (`TokenStore.put`); the next `get` reads the stored one."""
+        try:
+            return self._store.put(seller_id, refresh_token)
+        finally:
+            self.forget(seller_id)
+
+    def delete(self, seller_id: str) -> bool:
+        try:
+            return self._store.delete(seller_id)
+        finally:
+            self.forget(seller_id)

@@ -1,10 +1,20 @@
-"""Cold-start helpers: the environment a handler needs, and the offenders in -X importtime output."""
+"""Cold-start helpers (the environment a handler needs, the offenders in -X importtime output) and the target
+rows of the cold start and the token economy."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from benchmarks.cold_start import HANDLERS, dummy_value, required_environment, top_offenders
+from benchmarks.cold_start import (
+    HANDLERS,
+    NO_BYTECODE,
+    ImportTiming,
+    dummy_value,
+    required_environment,
+    top_offenders,
+)
+from benchmarks.report import cold_start_target_rows, token_target_rows
+from benchmarks.token_economy import TokenEconomy
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -44,3 +54,34 @@ def test_top_offenders_add_self_time_per_top_level_package():
         ]
     )
     assert top_offenders(stderr, count=2) == [("botocore", 0.004), ("aws_xray_sdk", 0.0025)]
+
+
+def _timing(name: str, cpu_ms: float, variant: str = "") -> ImportTiming:
+    return ImportTiming(
+        name, variant=variant, seconds=[cpu_ms / 1000], cpu_seconds=[cpu_ms / 1000], python="3.13.0"
+    )
+
+
+def test_each_handler_gets_a_target_row_judged_on_cpu_time_against_boto3():
+    timings = [
+        _timing("boto3", 100),
+        _timing("boto3 + clients", 180),  # a baseline, not judged
+        _timing("report_storer", 140),
+        _timing("report_creator", 190),
+        _timing("report_status", 201),
+        _timing("report_storer", 900, variant=NO_BYTECODE),  # variants are not judged
+    ]
+    rows = cold_start_target_rows(timings)
+
+    assert [row[0].split(":")[0] for row in rows] == ["report_storer", "report_creator", "report_status"]
+    assert [row[2] for row in rows] == ["yes, goal too", "yes (goal + 50 ms: no)", "**no**"]
+    assert rows[0][1].startswith("+40 ms CPU")
+
+
+def test_token_targets_allow_ten_reads_and_decrypts_per_thousand_calls():
+    def economy(reads: int, decrypts: int) -> TokenEconomy:
+        return TokenEconomy(10, 1000, 1.0, 10, 1, reads, decrypts)
+
+    assert [row[2] for row in token_target_rows(economy(10, 10))] == ["yes", "yes"]
+    assert [row[2] for row in token_target_rows(economy(10, 11))] == ["**no**", "yes"]
+    assert [row[2] for row in token_target_rows(economy(1000, 10))] == ["yes", "**no**"]

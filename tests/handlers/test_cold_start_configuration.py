@@ -51,6 +51,8 @@ def test_missing_variable_fails_the_cold_start_naming_it(load_handler, monkeypat
         ("report_creator", "LWA_CREDENTIALS_CACHE_SECONDS", "an hour"),
         ("token_storage", "LWA_CREDENTIALS_CACHE_SECONDS", "0"),
         ("notifications_subscriber", "LWA_CREDENTIALS_CACHE_SECONDS", "604800"),  # over a day: the overlap
+        ("report_storer", "REFRESH_TOKEN_CACHE_SECONDS", "0"),
+        ("report_creator", "REFRESH_TOKEN_CACHE_SECONDS", "3600"),  # over 15 minutes: no longer short-lived
     ],
 )
 def test_malformed_numbers_fail_the_cold_start_naming_them(load_handler, function, variable, value):

@@ -1,16 +1,21 @@
-"""scripts/package_lambdas.py: reproducible zips, the right contents, --check, and pip asked for Lambda's
-platform. Builds use a small fake source tree and dependency tree so they run offline in milliseconds."""
+"""scripts/package_lambdas.py: reproducible zips, the right contents, bytecode compiled by the runtime's
+Python, --check, and pip asked for Lambda's platform. Builds use a small fake source tree and dependency tree
+so they run offline in a second (the bytecode is compiled by CPython 3.13, which CI machines have through
+pyenv)."""
 
 from __future__ import annotations
 
 import hashlib
 import json
+import struct
 import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
 import pytest
 
+import lambda_bytecode
 import package_lambdas
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -58,11 +63,26 @@ def _build(out: Path, sources: Path, deps: Path, *extra: str) -> int:
     return package_lambdas.main(["--out", str(out), "--src", str(sources), "--deps-dir", str(deps), *extra])
 
 
+@pytest.fixture(scope="module")
+def runtime_python() -> lambda_bytecode.RuntimePython:
+    python, tried = lambda_bytecode.find_runtime_python("3.13")
+    if python is None:
+        pytest.fail(
+            f"CPython 3.13 (the Lambda runtime's) is needed to compile the zips' bytecode; tried {tried}"
+        )
+    return python
+
+
 def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def test_two_builds_of_the_same_sources_are_byte_identical(tmp_path, sources, deps):
+def _pycs(zip_path: Path) -> dict[str, bytes]:
+    with zipfile.ZipFile(zip_path) as archive:
+        return {name: archive.read(name) for name in archive.namelist() if name.endswith(".pyc")}
+
+
+def test_two_builds_of_the_same_sources_are_byte_identical(tmp_path, sources, deps, runtime_python):
     assert _build(tmp_path / "first", sources, deps) == 0
     # Touch every source so only content, not mtimes, could make the builds equal.
     for path in sources.rglob("*.py"):
@@ -75,6 +95,77 @@ def test_two_builds_of_the_same_sources_are_byte_identical(tmp_path, sources, de
         )
     manifest = (tmp_path / "first" / "manifest.json").read_bytes()
     assert manifest == (tmp_path / "second" / "manifest.json").read_bytes()
+    # ... bytecode included: same pycs, none recording the build directory's path.
+    first, second = (_pycs(tmp_path / build / "report_storer.zip") for build in ("first", "second"))
+    assert first and first == second
+    assert not [name for name, data in first.items() if str(tmp_path).encode() in data]
+
+
+def test_every_source_has_an_unchecked_hash_pyc_of_the_runtime_pythons_magic(
+    tmp_path, sources, deps, runtime_python
+):
+    _build(tmp_path / "out", sources, deps)
+    with zipfile.ZipFile(tmp_path / "out" / "report_storer.zip") as archive:
+        names = set(archive.namelist())
+        pycs = {name: archive.read(name) for name in names if name.endswith(".pyc")}
+
+    expected = {lambda_bytecode.cache_name(name, "cpython-313") for name in names if name.endswith(".py")}
+    assert set(pycs) == expected
+    assert "handlers/__pycache__/report_storer.cpython-313.pyc" in pycs
+    for data in pycs.values():
+        magic, flags = data[:4], struct.unpack("<I", data[4:8])[0]
+        assert magic.hex() == runtime_python.magic  # 3.13's magic: 3.11's bytecode would be ignored
+        assert flags == lambda_bytecode.HEADER_FLAGS_UNCHECKED_HASH  # PEP 552: hash-based, check_source off
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
+    assert manifest["bytecode"] == {
+        "python": runtime_python.full_version,
+        "cache_tag": "cpython-313",
+        "magic": runtime_python.magic,
+    }
+
+
+def test_the_pycs_are_those_python_3_13_makes_of_these_sources(tmp_path, sources, deps, runtime_python):
+    _build(tmp_path / "out", sources, deps)
+    pyc = _pycs(tmp_path / "out" / "report_storer.zip")["handlers/__pycache__/report_storer.cpython-313.pyc"]
+    (tmp_path / "check.pyc").write_bytes(pyc)
+    source = sources / "handlers" / "report_storer.py"
+    # 3.13 itself: the header's hash is its source_hash of the source, and the code loads and runs.
+    check = subprocess.run(  # noqa: S603 - the runtime Python running our fixed check
+        [
+            str(runtime_python.executable),
+            "-S",
+            "-c",
+            "import _imp, importlib.util, marshal, sys\n"
+            "data = open(sys.argv[1], 'rb').read(); source = open(sys.argv[2], 'rb').read()\n"
+            "assert data[8:16] == _imp.source_hash(importlib.util._RAW_MAGIC_NUMBER, source)\n"
+            "code = marshal.loads(data[16:]); namespace = {}; exec(code, namespace)\n"
+            "print(code.co_filename, namespace['handler'](None, None))",
+            str(tmp_path / "check.pyc"),
+            str(source),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert check.returncode == 0, check.stderr
+    assert check.stdout.split() == ["handlers/report_storer.py", "report_storer"]
+
+
+def test_without_the_runtime_python_the_zips_are_built_without_bytecode_and_say_so(
+    tmp_path, sources, deps, monkeypatch, capsys
+):
+    monkeypatch.setattr(lambda_bytecode, "find_runtime_python", lambda version, explicit=None: (None, ["x"]))
+
+    assert _build(tmp_path / "out", sources, deps) == 0
+    assert not _pycs(tmp_path / "out" / "report_storer.zip")
+    warning = capsys.readouterr().err
+    assert "no CPython 3.13" in warning and "NO bytecode" in warning and "every cold start" in warning
+    assert json.loads((tmp_path / "out" / "manifest.json").read_text())["bytecode"] is None
+
+
+def test_a_runtime_python_of_another_version_is_refused(tmp_path, sources, deps, capsys):
+    assert _build(tmp_path / "out", sources, deps, "--runtime-python", sys.executable) == 1
+    assert "not a CPython 3.13 interpreter" in capsys.readouterr().err
 
 
 def test_manifest_records_each_zips_sha256(tmp_path, sources, deps):
@@ -113,12 +204,20 @@ def test_each_zip_holds_its_handler_the_shared_helpers_the_libraries_and_depende
     assert "handlers/report_storer.py" not in names
 
 
-def test_bytecode_scripts_and_runtime_provided_sdk_are_left_out(tmp_path, sources, deps):
+def test_foreign_bytecode_scripts_and_runtime_provided_sdk_are_left_out(tmp_path, sources, deps):
     _build(tmp_path / "out", sources, deps)
     with zipfile.ZipFile(tmp_path / "out" / "report_creator.zip") as archive:
         names = archive.namelist()
 
-    assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
+    # Bytecode lying in the trees (our 3.11's, a dependency's) is not shipped: only what the runtime compiled.
+    assert "spapi/__pycache__/reports.cpython-311.pyc" not in names
+    assert not [n for n in names if n.endswith(".pyc") and not n.endswith(".cpython-313.pyc")]
+    assert not [
+        n
+        for n in names
+        if n.endswith(".pyc")
+        and n.removesuffix(".cpython-313.pyc").replace("/__pycache__/", "/") + ".py" not in names
+    ]
     assert not [n for n in names if n.split("/")[0].split("-")[0] in ("boto3", "botocore", "s3transfer")]
     assert not [n for n in names if n.startswith("bin/")]
 

@@ -1,8 +1,10 @@
-"""Each built zip imports on its own, beside only what the Lambda runtime provides.
+"""Each built zip imports on its own, under the runtime's Python, beside only what the Lambda runtime
+provides; with tracing off it does not import the X-Ray SDK.
 
 Our virtualenv has more installed than a Lambda container (moto pulls in the X-Ray SDK, for one), so handler
 tests that import from it cannot notice a dependency missing from a zip. This imports each handler the way
-Lambda does: from its unpacked zip, then the runtime's boto3 and friends, without site-packages.
+Lambda does: CPython 3.13 (the runtime's version), from its unpacked zip (with the bytecode it carries), then
+the runtime's boto3 and friends, without site-packages.
 """
 
 from __future__ import annotations
@@ -13,24 +15,47 @@ import pytest
 
 from benchmarks import cold_start
 
-ZIP_DIR = Path(__file__).resolve().parents[2] / ".build" / "lambda"
+REPO_ROOT = Path(__file__).resolve().parents[2]
+ZIP_DIR = REPO_ROOT / ".build" / "lambda"
+
+
+@pytest.fixture(scope="module")
+def runtime():
+    """The runtime's Python and its packages (built once, shared with the cold-start benchmark)."""
+    if not (ZIP_DIR / "manifest.json").exists():
+        pytest.fail(f"{ZIP_DIR} has no zips: run `make package` first (make test does)")
+    python = cold_start.runtime_python(ZIP_DIR)
+    packages = cold_start._runtime_directory(
+        REPO_ROOT / ".build" / "bench" / "cold-start", cold_start.RUNTIME_PACKAGES, python
+    )
+    return python, packages
+
+
+def _probe(handler: str, tmp_path: Path, runtime, *, tracing: bool):
+    python, packages = runtime
+    unpacked = tmp_path / handler
+    cold_start._unpack(ZIP_DIR / f"{handler}.zip", unpacked)
+    base = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), **cold_start.BASE_ENVIRONMENT}
+    env = cold_start.lambda_environment(handler, unpacked, base, tracing=tracing)
+    return cold_start._run_probe(python, f"handlers.{handler}", [unpacked, packages], env)
 
 
 @pytest.mark.parametrize("handler", cold_start.HANDLERS)
-def test_handler_imports_from_its_zip_and_the_runtime_packages_alone(handler, tmp_path):
-    zip_path = ZIP_DIR / f"{handler}.zip"
-    if not zip_path.exists():
-        pytest.fail(f"{zip_path} is missing: run `make package` first (make test does)")
-    unpacked = tmp_path / handler
-    cold_start._unpack(zip_path, unpacked)
-    runtime = cold_start._runtime_directory(tmp_path, cold_start.RUNTIME_PACKAGES)
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), **cold_start.BASE_ENVIRONMENT}
-    source = Path(__file__).resolve().parents[2] / "src" / "handlers" / f"{handler}.py"
-    env.update({name: cold_start.dummy_value(name) for name in cold_start.required_environment(source)})
-
-    probe = cold_start._run_probe(f"handlers.{handler}", [unpacked, runtime], env)
+def test_handler_imports_from_its_zip_and_the_runtime_packages_alone_without_x_ray(
+    handler, tmp_path, runtime
+):
+    probe = _probe(handler, tmp_path, runtime, tracing=False)
 
     assert probe.returncode == 0, f"handlers.{handler} does not import from its zip:\n{probe.stderr[-1500:]}"
+    _seconds, _rss, xray_imported, _cpu = probe.stdout.split()
+    assert xray_imported == "0", f"handlers.{handler} imported aws_xray_sdk with tracing off"
+
+
+def test_with_tracing_on_the_x_ray_sdk_is_imported_and_works_from_the_zip(tmp_path, runtime):
+    probe = _probe("report_storer", tmp_path, runtime, tracing=True)
+
+    assert probe.returncode == 0, probe.stderr[-1500:]
+    assert probe.stdout.split()[2] == "1"
 
 
 def test_the_function_list_names_every_handler_module_and_nothing_else():

@@ -129,7 +129,7 @@ def test_s3_failing_halfway_for_good_aborts_the_upload_and_records_the_failure(
 
 def test_kms_decrypt_denied_in_the_workflow_is_a_recorded_failure(report_pipeline, capsys, attack_results):
     pipeline = report_pipeline
-    kms = pipeline.workflow.storer.spapi_clients._token_store._kms
+    kms = pipeline.workflow.storer.spapi_clients.tokens._store._kms
     failures = answer_error(kms, "Decrypt", "AccessDeniedException", 400, times=None)
     report_id = pipeline.request_report()
     execution = pipeline.run(report_id, "DONE", DOCUMENT)
@@ -154,7 +154,7 @@ def test_kms_decrypt_denied_at_the_api_answers_500_without_writing_or_calling_sp
 ):
     pipeline = report_pipeline
     answer_error(
-        pipeline.creator.spapi_clients._token_store._kms, "Decrypt", "AccessDeniedException", 400, None
+        pipeline.creator.spapi_clients.tokens._store._kms, "Decrypt", "AccessDeniedException", 400, None
     )
     exchanges = len(spapi_emulator.exchanges)
     body = {
