@@ -147,7 +147,7 @@ def select_target(
         return LocalTarget(work_dir, package_dir, env, plan_only=plan_only)
     if name != "aws":
         raise TargetRefused(f"{TARGET_ENV} must be 'local' (the default) or 'aws', not {name!r}")
-    from .acceptance_aws import AwsTarget  # boto3 sessions and the emulator's packaging: only when asked for
-
     account, region = confirm_account(env, session_factory(), out)
-    return AwsTarget(account, region, work_dir, package_dir, env, plan_only=plan_only)
+    from .acceptance_aws import AwsTarget  # only once the account is confirmed
+
+    return AwsTarget(account, region, work_dir, package_dir, env, plan_only, unique_name_prefix())
