@@ -21,10 +21,11 @@ export TF_CLI_CONFIG_FILE := $(abspath $(BUILD))/terraform.rc
 endif
 export SPAPI_MODELS_DIR ?= $(abspath ../shared/spapi-models)
 
-.PHONY: help venv demo test test-python lint tf-check tf-fmt tf-validate tf-test checkov package bench models clean
+.PHONY: help venv demo acceptance test test-python lint tf-check tf-fmt tf-validate tf-test checkov package bench models clean
 
 help:
 	@echo "make demo    - run the whole pipeline offline (local AWS + SP-API emulator)"
+	@echo "make acceptance - deploy, prove end to end and destroy the stack (local AWS; real account: see README)"
 	@echo "make test    - lint, unit/contract/integration tests, Terraform checks and checkov"
 	@echo "make bench   - benchmarks (prints figures, writes docs/benchmarks.md)"
 	@echo "make package - build the Lambda zips into $(BUILD)/lambda"
@@ -45,6 +46,10 @@ tf-config: $(if $(strip $(SP_REPORTS_TF_PROVIDER_MIRROR)),$(BUILD)/terraform.rc)
 
 demo: venv tf-config package
 	$(PY) -m sp_reports_local.demo
+
+# Local AWS unless SP_REPORTS_ACCEPTANCE_TARGET=aws; ACCEPTANCE_ARGS=--plan-only plans without applying.
+acceptance: venv tf-config package
+	$(PY) -m sp_reports_local.acceptance $(ACCEPTANCE_ARGS)
 
 test: lint test-python tf-check checkov
 

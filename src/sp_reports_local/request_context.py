@@ -162,7 +162,11 @@ def _sqs(response: Any, action: str, _: str) -> RequestSubject:
             return RequestSubject(("*",))
         raise UnknownResource(f"sqs:{action} names no queue")
     name = queue_url.rstrip("/").rsplit("/", 1)[-1]
-    queue = sqs_backends[account][region].get_queue(name)
+    queue = sqs_backends[account][region].queues.get(name)
+    if queue is None:
+        # A deleted or never created queue: authorise against its ARN, then SQS's own answer follows
+        # (QueueDoesNotExist), as `terraform destroy` expects while it waits for a deleted queue to be gone.
+        return RequestSubject((f"arn:aws:sqs:{region}:{account}:{name}",))
     key = getattr(queue, "kms_master_key_id", None) or ""
     encrypted_with = [key] if key and not key.startswith("alias/aws/") else []
     return RequestSubject(

@@ -121,6 +121,8 @@ class DeploymentSettings:
         None  # None: the emulator's default (SPAPI_MODELS_DIR or ../shared/spapi-models)
     )
     region: str = "us-east-1"
+    # Every resource name starts with it; the acceptance run picks a unique one per run.
+    name_prefix: str = "sp-reports"
     notification_email: str = "reports@example.com"
     # Terraform's default is 10; the stack's ~90 resources wait mostly on fixed provider delays.
     parallelism: int = 30
@@ -292,12 +294,28 @@ class LocalDeployment:
         )
         return PlanResult(has_changes=result.returncode == 2, output=result.stdout)
 
+    def terraform_destroy(self, on_line: LineCallback | None = None) -> None:
+        """``terraform destroy`` of everything the state holds (a throwaway stack: no deletion protection)."""
+        self._terraform(
+            "destroy",
+            "-auto-approve",
+            "-no-color",
+            f"-parallelism={self.settings.parallelism}",
+            on_line=on_line,
+        )
+
+    def terraform_state_list(self) -> list[str]:
+        """The resource addresses the state still holds (empty once destroyed)."""
+        result = self._terraform("state", "list", accept=(0, 1))
+        return [line for line in result.stdout.splitlines() if line.strip()] if result.returncode == 0 else []
+
     def terraform_env(self) -> dict[str, str]:
         aws, emulator = self._running()
         env = terraform_cli_env(aws.env(self._base_env))
         env.update(
             {
                 "TF_VAR_region": self.settings.region,
+                "TF_VAR_name_prefix": self.settings.name_prefix,
                 "TF_VAR_lambda_package_dir": str(self.settings.package_dir.resolve()),
                 "TF_VAR_spapi_endpoint_url": emulator.url,
                 "TF_VAR_lwa_endpoint_url": emulator.lwa_url,

@@ -2,6 +2,9 @@
 
 On an interrupt (Ctrl-C, or any exception in the caller's line callback) terraform gets SIGINT, which makes it
 stop gracefully and write its state, and is killed only if it has not exited after a grace period.
+Terraform runs in a process group of its own, so that SIGINT is the only one it gets: a Ctrl-C on the terminal
+(or a signal to our process group) reaches it through us, never twice; a second interrupt would make terraform
+exit at once without writing the state of what it had created.
 """
 
 from __future__ import annotations
@@ -50,6 +53,7 @@ def run_streaming(
         stderr=subprocess.PIPE,
         text=True,
         bufsize=1,
+        process_group=0,
     )
     stderr_lines: list[str] = []
     stderr_reader = threading.Thread(

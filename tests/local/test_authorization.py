@@ -464,3 +464,20 @@ def test_spapi_delivers_only_where_the_queue_policy_and_the_key_policy_let_its_a
             )
         )
         assert code in ("AccessDenied", "AccessDeniedException"), (name, code)
+
+
+def test_a_deleted_queue_answers_queue_does_not_exist_not_a_server_error(aws):
+    # Amazon SQS API reference, GetQueueAttributes, Errors: "QueueDoesNotExist - Ensure that the QueueUrl is
+    # correct and that the queue has not been deleted." (HTTP 400). terraform destroy polls GetQueueAttributes
+    # until it gets this answer; a 500 instead kept it waiting until its 3-minute timeout.
+    sqs = aws.boto3_client("sqs")
+    url = sqs.create_queue(QueueName="authz-deleted")["QueueUrl"]
+    sqs.delete_queue(QueueUrl=url)
+
+    with pytest.raises(ClientError) as error:
+        sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])
+
+    assert error.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    assert "NonExistentQueue" in error.value.response["Error"]["Code"] or "QueueDoesNotExist" in str(
+        error.value
+    )

@@ -19,6 +19,7 @@ import pytest
 
 from canaries import CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN, SELLER_ID
 from sp_reports_client import SpReportsClient
+from sp_reports_local.acceptance import DEPLOYMENT_KEY, EMULATOR_OPTIONS, LAMBDA_SESSION_SECONDS
 from sp_reports_local.stack import (
     MIRROR_ENV,
     REPO_ROOT,
@@ -53,7 +54,14 @@ def _build_packages(out: Path) -> Path:
 
 
 @pytest.fixture(scope="package")
-def deployment(tmp_path_factory: pytest.TempPathFactory, models_dir: Path) -> Iterator[LocalDeployment]:
+def deployment(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, models_dir: Path
+) -> Iterator[LocalDeployment]:
+    applied = request.config.stash.get(DEPLOYMENT_KEY, None)
+    if applied is not None:
+        # `make acceptance` applied the stack (its own name_prefix) and destroys it after these tests.
+        yield from _checked(applied)
+        return
     if shutil.which("terraform") is None:
         pytest.skip("terraform is not installed")
     package_dir = _build_packages(tmp_path_factory.mktemp("lambda"))
@@ -61,11 +69,8 @@ def deployment(tmp_path_factory: pytest.TempPathFactory, models_dir: Path) -> It
         state_dir=tmp_path_factory.mktemp("stack"),
         package_dir=package_dir,
         models_dir=models_dir,
-        # Long enough for a test to drive the report (finish_report) before the emulator's clock does.
-        emulator_options={"in_queue_seconds": 2.0, "in_progress_seconds": 1.0},
-        # Shorter than a download link's lifetime: a link signed with a function's own session would die
-        # before the time its email states (issue 10 item 4). STS's minimum session is 900 s.
-        lambda_session_seconds=900,
+        emulator_options=EMULATOR_OPTIONS,
+        lambda_session_seconds=LAMBDA_SESSION_SECONDS,
     )
     with LocalDeployment(
         settings,
@@ -75,12 +80,18 @@ def deployment(tmp_path_factory: pytest.TempPathFactory, models_dir: Path) -> It
     ) as stack:
         stack.terraform_init()
         stack.terraform_apply()
-        yield stack
+        yield from _checked(stack)
         _write_authorisation_figures(stack)
-        emulator = stack.emulator
-        assert emulator is not None
-        violations = emulator.contract_violations()
-        errors = list(emulator.notification_errors)
+
+
+def _checked(stack: LocalDeployment) -> Iterator[LocalDeployment]:
+    """Yield the stack (its emulator knows the test seller), then fail on broken SP-API exchanges."""
+    emulator = stack.emulator
+    assert emulator is not None
+    emulator.register_seller(REFRESH_TOKEN, SELLER_ID)
+    yield stack
+    violations = emulator.contract_violations()
+    errors = list(emulator.notification_errors)
     assert not violations, "SP-API exchanges broke the models:\n" + "\n".join(violations)
     assert not errors, f"notifications not delivered to SQS: {errors}"
 

@@ -88,10 +88,9 @@ def test_a_tampered_link_is_refused(deployment, done_report):
 def test_every_function_ran_as_its_own_role_and_nothing_it_needed_was_refused(deployment, done_report):
     decisions = deployment.aws.iam.decisions()
     refused = {(d.principal, d.action): n for d, n in decisions.items() if not d.allowed}
-    allowed_roles = {d.principal.removeprefix("sp-reports-") for d in decisions if d.allowed}
+    prefix = f"{deployment.settings.name_prefix}-"  # make acceptance deploys with a prefix of its own
+    allowed_roles = {d.principal.removeprefix(prefix) for d in decisions if d.allowed}
 
     assert {"token-storage", "notifications-subscriber", "report-creator", "report-storer"} <= allowed_roles
     assert {"report-status", "report-notifier", "download-link-signer"} <= allowed_roles
-    assert not {key: n for key, n in refused.items() if key[0].removeprefix("sp-reports-") in STACK_ROLES}, (
-        refused
-    )
+    assert not {key: n for key, n in refused.items() if key[0].removeprefix(prefix) in STACK_ROLES}, refused

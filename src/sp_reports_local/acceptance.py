@@ -1,0 +1,288 @@
+"""``make acceptance``: deploy the root module, prove it end to end, destroy it; nothing is left behind.
+
+    python -m sp_reports_local.acceptance [--plan-only] [--package-dir .build/lambda]
+
+Steps (each prints one line with its duration): start the target; ``terraform init``; ``terraform apply`` of
+the root module with a unique ``name_prefix`` and ``deletion_protection = false``; the end-to-end assertions,
+which are tests/integration/deployed_stack run against this deployment (its ``deployment`` fixture takes
+the stack from ``DEPLOYMENT_KEY`` instead of applying one: one set of assertions for ``make test`` and for
+this command); then ``terraform destroy``, also after a failure, Ctrl-C or SIGTERM, and the state is checked
+empty. The last line is the verdict; when destruction failed it is preceded by what remains
+(``terraform state list``) and how to remove it.
+
+Targets (``acceptance_targets``): local AWS and the SP-API emulator in this process (the default, part of
+``make test``), or a real AWS account (``SP_REPORTS_ACCEPTANCE_TARGET=aws``; see ``acceptance_aws``).
+Exit code: 0 passed, 1 failed (or destruction failed), 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import signal
+import sys
+import tempfile
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import FrameType
+from typing import Any, Protocol, TextIO
+
+import pytest
+
+from .demo import Progress, StepTimer, TerraformProgress, _clear_progress, _interrupts_deferred
+from .stack import REPO_ROOT, DeploymentError, LocalDeployment
+
+ASSERTIONS_DIR = REPO_ROOT / "tests" / "integration" / "deployed_stack"
+# tests/integration's deployment fixture yields the deployment stored here instead of applying its own.
+DEPLOYMENT_KEY = pytest.StashKey[LocalDeployment]()
+# What the assertions need from the emulator and local AWS, whoever deploys the stack: time to drive a report
+# (finish_report) before the emulator's clock does, and Lambda sessions (900 s, STS's minimum) shorter than
+# a download link's lifetime, so a link signed with a function's own session would be caught (issue 10).
+EMULATOR_OPTIONS: Mapping[str, Any] = {"in_queue_seconds": 2.0, "in_progress_seconds": 1.0}
+LAMBDA_SESSION_SECONDS = 900
+EXIT_PASSED, EXIT_FAILED, EXIT_INTERRUPTED = 0, 1, 130
+
+
+class AcceptanceFailed(Exception):
+    """A step's result was wrong; the message says what."""
+
+
+class Interrupted(BaseException):
+    """SIGINT or SIGTERM arrived: everything is destroyed, then the run ends with 130.
+
+    A BaseException, so no ``except Exception`` on the way (a library's, a test's) swallows it."""
+
+
+class Target(Protocol):
+    """Where the stack is deployed: local AWS or a real account. One runner drives both."""
+
+    description: str
+    name_prefix: str
+
+    plan_only: bool
+
+    def start(self) -> str: ...
+    def terraform_plan_count(self) -> int: ...
+    def terraform_init(self) -> None: ...
+    def terraform_apply(self, on_line: Any) -> None: ...
+    def run_assertions(self) -> AssertionsOutcome: ...
+    def terraform_destroy(self, on_line: Any) -> None: ...
+    def remaining_resources(self) -> list[str]: ...
+    def removal_instructions(self) -> str: ...
+    def stop(self) -> None: ...
+
+
+@dataclass
+class AssertionsOutcome:
+    exit_code: int
+    passed: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+
+
+class _Collector:
+    """A pytest plugin: hands the deployment to the fixtures and counts the outcomes."""
+
+    def __init__(self, deployment: LocalDeployment) -> None:
+        self.deployment = deployment
+        self.outcome = AssertionsOutcome(exit_code=-1)
+
+    def pytest_configure(self, config: pytest.Config) -> None:
+        config.stash[DEPLOYMENT_KEY] = self.deployment
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        name = report.nodeid.rsplit("::", 1)[-1]
+        if report.failed:
+            self.outcome.failed.append(name)
+        elif report.when == "call" and report.passed:
+            self.outcome.passed.append(name)
+
+
+def run_assertions_against(deployment: LocalDeployment) -> AssertionsOutcome:
+    """tests/integration/deployed_stack, in this process, against ``deployment`` (already applied)."""
+    collector = _Collector(deployment)
+    code = pytest.main(
+        [
+            str(ASSERTIONS_DIR),
+            "-q",
+            "--no-header",
+            "-p",
+            "no:cacheprovider",
+            f"--rootdir={REPO_ROOT}",
+            "-c",
+            str(REPO_ROOT / "pyproject.toml"),
+        ],
+        plugins=[collector],
+    )
+    collector.outcome.exit_code = int(code)
+    return collector.outcome
+
+
+@dataclass
+class _Signals:
+    """The signal that interrupted the run (None: none did)."""
+
+    received: str | None = None
+
+    def install(self) -> None:
+        signal.signal(signal.SIGINT, self._on_signal)
+        signal.signal(signal.SIGTERM, self._on_signal)
+
+    def _on_signal(self, signum: int, _frame: FrameType | None) -> None:
+        self.received = signal.Signals(signum).name
+        # KeyboardInterrupt, also for SIGTERM: pytest (the assertions step) stops its session on it.
+        raise KeyboardInterrupt(self.received)
+
+
+def run_acceptance(
+    target: Target, work_dir: Path, out: TextIO = sys.stdout, signals: _Signals | None = None
+) -> int:
+    """Drive ``target`` through every step; destroy what was applied whatever happens; remove ``work_dir``."""
+    signals = signals or _Signals()
+    timer = _AcceptanceTimer(out)
+    started = time.monotonic()
+    print(
+        f"sp-reports acceptance on {target.description} (name_prefix {target.name_prefix})",
+        file=out,
+        flush=True,
+    )
+    failure: str | None = None
+    proved = ""
+    try:
+        proved = _run_steps(target, timer, out, signals)
+    except (KeyboardInterrupt, Interrupted) as interrupt:
+        failure = f"INTERRUPTED ({signals.received or interrupt}) during: {timer.current or 'shutdown'}"
+    except (AcceptanceFailed, DeploymentError) as error:
+        failure = f"FAILED during: {timer.current}: {error}"
+    except Exception as error:  # anything else still ends in destruction and a one-line reason
+        failure = f"FAILED during: {timer.current}: {type(error).__name__}: {error}"
+    finally:
+        _clear_progress(out)
+        with _interrupts_deferred():
+            remaining = _tear_down(target, timer, out, timer.steps_started_apply)
+            if not remaining:  # kept otherwise: the state is what removing the rest needs
+                shutil.rmtree(work_dir, ignore_errors=True)
+    elapsed = time.monotonic() - started
+    left = (
+        "nothing left behind" if not remaining else f"{len(remaining)} resources LEFT BEHIND (listed above)"
+    )
+    if failure is None and not remaining:
+        print(
+            f"\nacceptance PASSED on {target.description} in {elapsed:.0f} s: {proved}; {left}",
+            file=out,
+            flush=True,
+        )
+        return EXIT_PASSED
+    verdict = failure or "FAILED: destruction failed"
+    print(f"\nacceptance {verdict} (after {elapsed:.0f} s); {left}", file=out, flush=True)
+    interrupted = failure is not None and failure.startswith("INTERRUPTED")
+    return EXIT_INTERRUPTED if interrupted and not remaining else EXIT_FAILED
+
+
+class _AcceptanceTimer(StepTimer):
+    """The step timer, plus whether ``terraform apply`` began (from then on something may exist)."""
+
+    steps_started_apply: bool = False
+
+
+def _run_steps(target: Target, timer: _AcceptanceTimer, out: TextIO, signals: _Signals) -> str:
+    """The steps up to destruction; returns what was proved."""
+    with timer.step("start the target") as done:
+        done(target.start())
+    with timer.step("terraform init"):
+        target.terraform_init()
+    if target.plan_only:
+        with timer.step("terraform plan") as done:
+            planned = target.terraform_plan_count()
+            done(f"terraform plan: {planned} resources to add")
+        return f"plan only: {planned} resources would be created, nothing was applied"
+    with timer.step("terraform apply") as done:
+        timer.steps_started_apply = True
+        counter = TerraformProgress(Progress(out, "terraform apply"))
+        target.terraform_apply(counter)
+        done(f"terraform apply: {counter.done} resources created")
+    with timer.step("end-to-end assertions (tests/integration/deployed_stack)") as done:
+        outcome = target.run_assertions()
+        if signals.received or outcome.exit_code == pytest.ExitCode.INTERRUPTED:
+            raise Interrupted(signals.received or "SIGINT")
+        if outcome.exit_code != 0 or outcome.failed:
+            failed = ", ".join(outcome.failed) or "(see pytest's output above)"
+            raise AcceptanceFailed(f"{len(outcome.failed)} assertion(s) failed: {failed}")
+        done(f"end-to-end assertions: {len(outcome.passed)} passed")
+    return (
+        f"{len(outcome.passed)} end-to-end assertions passed (token as KMS ciphertext, subscription, "
+        "DONE report equal to its source, multipart report, one email, presigned download, FATAL, "
+        "CANCELLED, refused calls, clean second plan)"
+    )
+
+
+def _tear_down(target: Target, timer: StepTimer, out: TextIO, applied: bool) -> list[str]:
+    """Destroy, check the state is empty, stop the target; returns what remains (empty: nothing)."""
+    remaining: list[str] = []
+    if applied:
+        try:
+            with timer.step("terraform destroy") as done:
+                counter = _DestroyCounter()
+                target.terraform_destroy(counter)
+                remaining = target.remaining_resources()
+                if remaining:
+                    raise AcceptanceFailed(f"the state still holds {len(remaining)} resources")
+                done(f"terraform destroy: {counter.destroyed} resources destroyed, the state is empty")
+        except Exception as error:
+            _clear_progress(out)
+            print(f"terraform destroy failed: {error}", file=out, flush=True)
+            try:
+                remaining = remaining or target.remaining_resources() or ["(the state could not be read)"]
+            except Exception as state_error:
+                remaining = [f"(terraform state list failed: {state_error})"]
+    with timer.step("stop the target") as done:
+        target.stop()
+        done(f"stopped {target.description}")
+    if remaining:
+        print("\nstill deployed (terraform state list):", file=out)
+        for address in remaining:
+            print(f"  {address}", file=out)
+        print(f"\nto remove them:\n{target.removal_instructions()}", file=out, flush=True)
+    return remaining
+
+
+class _DestroyCounter:
+    def __init__(self) -> None:
+        self.destroyed = 0
+
+    def __call__(self, line: str) -> None:
+        if "Destruction complete" in line:
+            self.destroyed += 1
+
+
+def main(argv: list[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
+    from .acceptance_targets import TargetRefused, select_target  # the targets import this module
+
+    description = (__doc__ or "").split("\n")[0]
+    parser = argparse.ArgumentParser(prog="python -m sp_reports_local.acceptance", description=description)
+    parser.add_argument(
+        "--plan-only",
+        action="store_true",
+        help="real-account target only: plan the deployment, apply nothing (what a cautious user runs first)",
+    )
+    parser.add_argument(
+        "--package-dir", type=Path, default=REPO_ROOT / ".build" / "lambda", help="default: .build/lambda"
+    )
+    args = parser.parse_args(argv)
+    env = dict(os.environ if environ is None else environ)
+    signals = _Signals()
+    signals.install()
+    work_dir = Path(tempfile.mkdtemp(prefix="sp-reports-acceptance-"))
+    try:
+        target = select_target(env, work_dir, args.package_dir, args.plan_only, sys.stdout)
+    except TargetRefused as refused:
+        shutil.rmtree(work_dir, ignore_errors=True)
+        print(f"acceptance refused to start: {refused}", file=sys.stderr, flush=True)
+        return 2
+    return run_acceptance(target, work_dir, signals=signals)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,153 @@
+"""Where ``make acceptance`` deploys: local AWS (the default) or a real account, chosen by the environment.
+
+- ``SP_REPORTS_ACCEPTANCE_TARGET`` unset or ``local``: local AWS and the SP-API emulator in this process.
+- ``SP_REPORTS_ACCEPTANCE_TARGET=aws``: the account of the standard AWS credential chain (environment,
+  profile, SSO, instance role). Its account id and region (``sts get-caller-identity``) are printed before
+  anything is created, and the run starts only when ``SP_REPORTS_ACCEPTANCE_ACCOUNT_ID`` names that
+  same account.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any, TextIO
+
+import boto3
+from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
+
+from .acceptance import (
+    EMULATOR_OPTIONS,
+    LAMBDA_SESSION_SECONDS,
+    AcceptanceFailed,
+    AssertionsOutcome,
+    run_assertions_against,
+)
+from .stack import DeploymentSettings, LocalDeployment
+
+TARGET_ENV = "SP_REPORTS_ACCEPTANCE_TARGET"
+ACCOUNT_ENV = "SP_REPORTS_ACCEPTANCE_ACCOUNT_ID"
+# 14 characters: the longest names built on it (e.g. "<prefix>-reports-<account>-<region>") stay within
+# S3's 63 and IAM's 64 characters.
+PREFIX_STEM = "spacc"
+
+
+class TargetRefused(Exception):
+    """The target may not be used as configured; the message says what to set."""
+
+
+def unique_name_prefix() -> str:
+    """A name_prefix no other run uses: a run never touches another stack or an earlier run's leftovers."""
+    return f"{PREFIX_STEM}-{secrets.token_hex(4)}"
+
+
+class LocalTarget:
+    """Local AWS (moto, IAM enforced) and the SP-API emulator, in this process: ``LocalDeployment``."""
+
+    description = "local AWS with the SP-API emulator"
+
+    def __init__(
+        self, work_dir: Path, package_dir: Path, base_env: Mapping[str, str], plan_only: bool = False
+    ) -> None:
+        self.name_prefix = unique_name_prefix()
+        self.plan_only = plan_only
+        self.deployment = LocalDeployment(
+            DeploymentSettings(
+                state_dir=work_dir,
+                package_dir=package_dir,
+                name_prefix=self.name_prefix,
+                emulator_options=EMULATOR_OPTIONS,
+                lambda_session_seconds=LAMBDA_SESSION_SECONDS,
+            ),
+            base_env=base_env,
+        )
+
+    def start(self) -> str:
+        self.deployment.start()
+        assert self.deployment.aws is not None and self.deployment.emulator is not None
+        return (
+            f"started local AWS ({self.deployment.aws.endpoint_url}) and the SP-API emulator "
+            f"({self.deployment.emulator.url})"
+        )
+
+    def terraform_init(self) -> None:
+        self.deployment.terraform_init()
+
+    def terraform_plan_count(self) -> int:
+        return planned_additions(self.deployment.terraform_plan().output)
+
+    def terraform_apply(self, on_line: Callable[[str], None]) -> None:
+        self.deployment.terraform_apply(on_line=on_line)
+
+    def run_assertions(self) -> AssertionsOutcome:
+        return run_assertions_against(self.deployment)
+
+    def terraform_destroy(self, on_line: Callable[[str], None]) -> None:
+        self.deployment.terraform_destroy(on_line=on_line)
+
+    def remaining_resources(self) -> list[str]:
+        return self.deployment.terraform_state_list()
+
+    def removal_instructions(self) -> str:
+        return (
+            "  nothing to do: local AWS lived in this process and ended with it; "
+            f"remove the state with: rm -rf {self.deployment.settings.state_dir}"
+        )
+
+    def stop(self) -> None:
+        self.deployment.stop()
+
+
+def planned_additions(plan_output: str) -> int:
+    match = re.search(r"Plan: (\d+) to add", plan_output)
+    if match is None:
+        raise AcceptanceFailed("terraform plan printed no 'Plan: N to add' line")
+    return int(match.group(1))
+
+
+def confirm_account(env: Mapping[str, str], session: Any, out: TextIO) -> tuple[str, str]:
+    """The (account id, region) of the credential chain, printed; refused unless ``ACCOUNT_ENV`` names it."""
+    region = session.region_name
+    if not region:
+        raise TargetRefused("no AWS region configured: set AWS_REGION (or a profile's region)")
+    try:
+        identity = session.client("sts", region_name=region).get_caller_identity()
+    except NoCredentialsError:
+        raise TargetRefused(
+            "no AWS credentials found in the standard chain (environment, profile, SSO, instance role)"
+        ) from None
+    except (ClientError, BotoCoreError) as error:
+        raise TargetRefused(f"sts get-caller-identity failed, so the account is unknown: {error}") from None
+    account = str(identity["Account"])
+    print(f"AWS account {account} as {identity['Arn']}, region {region}", file=out, flush=True)
+    named = env.get(ACCOUNT_ENV, "").strip()
+    if not named:
+        raise TargetRefused(f"set {ACCOUNT_ENV}={account} to confirm that this is the account to deploy into")
+    if named != account:
+        raise TargetRefused(
+            f"{ACCOUNT_ENV} names account {named}, but the credentials are of account {account}: "
+            "nothing was created"
+        )
+    return account, region
+
+
+def select_target(
+    env: Mapping[str, str],
+    work_dir: Path,
+    package_dir: Path,
+    plan_only: bool,
+    out: TextIO,
+    session_factory: Callable[[], Any] = boto3.Session,
+) -> Any:
+    """The target the environment asks for; raises TargetRefused with what to set when it may not run."""
+    name = env.get(TARGET_ENV, "").strip().lower() or "local"
+    if name == "local":
+        return LocalTarget(work_dir, package_dir, env, plan_only=plan_only)
+    if name != "aws":
+        raise TargetRefused(f"{TARGET_ENV} must be 'local' (the default) or 'aws', not {name!r}")
+    account, region = confirm_account(env, session_factory(), out)
+    from .acceptance_aws import AwsTarget  # only once the account is confirmed
+
+    return AwsTarget(account, region, work_dir, package_dir, env, plan_only, unique_name_prefix())

@@ -1,0 +1,117 @@
+"""`make acceptance` on local AWS, as a user runs it (a subprocess): it passes and leaves nothing behind, and
+interrupting it once the apply has started still leaves no process, no state and no temporary directory."""
+
+from __future__ import annotations
+
+import os
+import re
+import select
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from sp_reports_local.stack import MIRROR_ENV, REPO_ROOT
+
+pytestmark = pytest.mark.integration
+
+RUN_TIMEOUT_SECONDS = 900
+
+
+@pytest.fixture(scope="module")
+def package_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Zips of the current sources, so the run never deploys stale code."""
+    if shutil.which("terraform") is None:
+        pytest.skip("terraform is not installed")
+    out = tmp_path_factory.mktemp("lambda")
+    subprocess.run(  # noqa: S603 - our own packaging script
+        [sys.executable, str(REPO_ROOT / "scripts" / "package_lambdas.py"), "--out", str(out)],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    return out
+
+
+def _start(package_dir: Path, temp_dir: Path) -> subprocess.Popen[str]:
+    env = dict(os.environ)
+    env.pop("SP_REPORTS_ACCEPTANCE_TARGET", None)  # the local target, whatever the caller's shell says
+    env["TMPDIR"] = str(temp_dir)  # the run's work directory and local AWS's Lambda code land here
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT / "src"), env.get("PYTHONPATH")]))
+    if not env.get(MIRROR_ENV) and Path("/opt/tf-plugins").is_dir():
+        env[MIRROR_ENV] = "/opt/tf-plugins"
+    return subprocess.Popen(  # noqa: S603 - the acceptance command, fixed arguments
+        [sys.executable, "-m", "sp_reports_local.acceptance", "--package-dir", str(package_dir)],
+        cwd=REPO_ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,  # its own session: every process it starts can be found afterwards
+    )
+
+
+def _processes_of_session(session_id: int) -> list[str]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue  # ended meanwhile
+        fields = text.rsplit(")", 1)[1].split()
+        if int(fields[3]) == session_id:  # field 6 of /proc/<pid>/stat (proc(5)): the session id
+            found.append(text.split(")", 1)[0] + ")")
+    return found
+
+
+def _assert_nothing_left(process: subprocess.Popen[str], temp_dir: Path, output: str) -> None:
+    assert _processes_of_session(process.pid) == [], output[-3000:]
+    assert list(temp_dir.iterdir()) == [], output[-3000:]  # state, copies of terraform/, Lambda code
+
+
+def test_the_local_acceptance_run_passes_and_leaves_nothing_behind(package_dir, tmp_path):
+    temp_dir = tmp_path / "tmp"
+    temp_dir.mkdir()
+    process = _start(package_dir, temp_dir)
+    output, _ = process.communicate(timeout=RUN_TIMEOUT_SECONDS)
+
+    assert process.returncode == 0, output[-6000:]
+    verdict = output.strip().splitlines()[-1]
+    assert verdict.startswith("acceptance PASSED on local AWS"), output[-6000:]
+    assert "nothing left behind" in verdict
+    assert "terraform destroy: " in output and "the state is empty" in output
+    _assert_nothing_left(process, temp_dir, output)
+
+
+def test_interrupting_the_run_after_the_apply_started_destroys_and_leaves_nothing(package_dir, tmp_path):
+    temp_dir = tmp_path / "tmp"
+    temp_dir.mkdir()
+    process = _start(package_dir, temp_dir)
+    assert process.stdout is not None
+    lines: list[str] = []
+    deadline = time.monotonic() + RUN_TIMEOUT_SECONDS
+    # The first progress line with a created resource: the apply is under way.
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([process.stdout], [], [], 5)
+        line = process.stdout.readline() if ready else ""
+        if line:
+            lines.append(line)
+        created = re.search(r"terraform apply: (\d+)/\d+ resources", line)
+        if created and int(created.group(1)) > 0:
+            break
+        if process.poll() is not None:
+            pytest.fail("the run ended before the apply started:\n" + "".join(lines)[-3000:])
+    os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C on a terminal does: the whole process group
+    rest, _ = process.communicate(timeout=RUN_TIMEOUT_SECONDS)
+    output = "".join(lines) + rest
+
+    assert process.returncode == 130, output[-6000:]
+    verdict = output.strip().splitlines()[-1]
+    assert verdict.startswith("acceptance INTERRUPTED (SIGINT) during: terraform apply"), output[-6000:]
+    assert "nothing left behind" in verdict
+    assert "the state is empty" in output
+    _assert_nothing_left(process, temp_dir, output)

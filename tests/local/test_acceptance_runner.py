@@ -1,0 +1,325 @@
+"""make acceptance's runner and target guard, with fake targets and fake AWS sessions (fast, no Terraform).
+
+What the runner promises: each step on one timed line, destruction after a pass, a failure, SIGINT or
+SIGTERM, what remains and how to remove it when destruction fails, and a one-line verdict. What the guard
+promises: the real-account target starts only when asked for, with credentials, for the account named.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import signal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError, NoCredentialsError
+
+from sp_reports_local import acceptance
+from sp_reports_local.acceptance import AssertionsOutcome, run_acceptance
+from sp_reports_local.acceptance_targets import (
+    ACCOUNT_ENV,
+    TARGET_ENV,
+    LocalTarget,
+    TargetRefused,
+    confirm_account,
+    select_target,
+    unique_name_prefix,
+)
+
+
+class FakeTarget:
+    description = "a fake target"
+    name_prefix = "spacc-fake"
+
+    def __init__(self, plan_only: bool = False, **behaviour: Any) -> None:
+        self.plan_only = plan_only
+        self.behaviour = behaviour
+        self.calls: list[str] = []
+        self.state: list[str] = []
+
+    def start(self) -> str:
+        self.calls.append("start")
+        return "started the fake"
+
+    def terraform_init(self) -> None:
+        self.calls.append("init")
+
+    def terraform_plan_count(self) -> int:
+        self.calls.append("plan")
+        return 7
+
+    def terraform_apply(self, on_line: Any) -> None:
+        self.calls.append("apply")
+        self.state = ["aws_sqs_queue.this", "aws_s3_bucket.reports"]
+        on_line("Plan: 2 to add, 0 to change, 0 to destroy.")
+        on_line("aws_sqs_queue.this: Creation complete after 1s")
+        if "signal_during_apply" in self.behaviour:
+            os.kill(os.getpid(), self.behaviour["signal_during_apply"])
+        on_line("aws_s3_bucket.reports: Creation complete after 1s")
+
+    def run_assertions(self) -> AssertionsOutcome:
+        self.calls.append("assertions")
+        return self.behaviour.get("outcome", AssertionsOutcome(0, passed=["test_a", "test_b"]))
+
+    def terraform_destroy(self, on_line: Any) -> None:
+        self.calls.append("destroy")
+        if self.behaviour.get("destroy_fails"):
+            raise RuntimeError("DeleteBucket: BucketNotEmpty")
+        for address in self.state:
+            on_line(f"{address}: Destruction complete after 1s")
+        self.state = []
+
+    def remaining_resources(self) -> list[str]:
+        return list(self.state)
+
+    def removal_instructions(self) -> str:
+        return "  cd /the/state && terraform destroy"
+
+    def stop(self) -> None:
+        self.calls.append("stop")
+
+
+@pytest.fixture
+def signals() -> Any:
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    handlers = acceptance._Signals()
+    handlers.install()
+    yield handlers
+    for sig, handler in previous.items():
+        signal.signal(sig, handler)
+
+
+def _run(target: FakeTarget, tmp_path: Path, signals: Any) -> tuple[int, str, Path]:
+    work_dir = tmp_path / "work"
+    work_dir.mkdir()
+    out = io.StringIO()
+    code = run_acceptance(target, work_dir, out, signals)
+    return code, out.getvalue(), work_dir
+
+
+def test_a_passing_run_prints_each_step_with_its_time_destroys_and_ends_with_the_verdict(tmp_path, signals):
+    target = FakeTarget()
+
+    code, out, work_dir = _run(target, tmp_path, signals)
+
+    assert code == 0
+    assert target.calls == ["start", "init", "apply", "assertions", "destroy", "stop"]
+    lines = out.strip().splitlines()
+    assert lines[-1].startswith("acceptance PASSED on a fake target in ")
+    assert "2 end-to-end assertions passed" in lines[-1] and "nothing left behind" in lines[-1]
+    timed = [line for line in lines if line.strip() and line.split()[0].replace(".", "").isdigit()]
+    assert [line.split(" s  ", 1)[1].split(":")[0] for line in timed] == [
+        "started the fake",
+        "terraform init",
+        "terraform apply",
+        "end-to-end assertions",
+        "terraform destroy",
+        "stopped a fake target",
+    ]
+    assert "terraform destroy: 2 resources destroyed, the state is empty" in out
+    assert not work_dir.exists()
+
+
+def test_failed_assertions_still_destroy_and_name_the_failures(tmp_path, signals):
+    target = FakeTarget(outcome=AssertionsOutcome(1, passed=["test_a"], failed=["test_presigned_url"]))
+
+    code, out, work_dir = _run(target, tmp_path, signals)
+
+    assert code == 1
+    assert target.calls[-2:] == ["destroy", "stop"]
+    verdict = out.strip().splitlines()[-1]
+    assert verdict.startswith("acceptance FAILED during: end-to-end assertions")
+    assert "test_presigned_url" in verdict and "nothing left behind" in verdict
+    assert not work_dir.exists()
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_a_signal_during_apply_destroys_what_was_created_and_exits_130(tmp_path, signals, signum):
+    target = FakeTarget(signal_during_apply=signum)
+
+    code, out, work_dir = _run(target, tmp_path, signals)
+
+    assert code == 130
+    assert target.calls == ["start", "init", "apply", "destroy", "stop"]
+    verdict = out.strip().splitlines()[-1]
+    assert verdict.startswith(f"acceptance INTERRUPTED ({signum.name}) during: terraform apply")
+    assert "nothing left behind" in verdict
+    assert not work_dir.exists()
+
+
+def test_a_failed_destruction_lists_what_remains_and_how_to_remove_it_and_keeps_the_state(tmp_path, signals):
+    target = FakeTarget(destroy_fails=True)
+
+    code, out, work_dir = _run(target, tmp_path, signals)
+
+    assert code == 1
+    assert "still deployed (terraform state list):\n  aws_sqs_queue.this\n  aws_s3_bucket.reports" in out
+    assert "to remove them:\n  cd /the/state && terraform destroy" in out
+    assert out.strip().splitlines()[-1].endswith("2 resources LEFT BEHIND (listed above)")
+    assert work_dir.exists()  # the state is what removing the rest needs
+
+
+def test_plan_only_plans_and_neither_applies_nor_destroys(tmp_path, signals):
+    target = FakeTarget(plan_only=True)
+
+    code, out, work_dir = _run(target, tmp_path, signals)
+
+    assert code == 0
+    assert target.calls == ["start", "init", "plan", "stop"]
+    assert "plan only: 7 resources would be created, nothing was applied" in out
+    assert not work_dir.exists()
+
+
+# -- the target guard ---------------------------------------------------------------------------------
+
+
+class FakeSts:
+    def __init__(self, answer: Any) -> None:
+        self.answer = answer
+
+    def get_caller_identity(self) -> dict[str, str]:
+        if isinstance(self.answer, Exception):
+            raise self.answer
+        return self.answer
+
+
+class FakeSession:
+    def __init__(self, answer: Any, region: str | None = "eu-west-1") -> None:
+        self.region_name = region
+        self.sts = FakeSts(answer)
+        self.clients: list[str] = []
+
+    def client(self, service: str, region_name: str | None = None) -> FakeSts:
+        self.clients.append(service)
+        return self.sts
+
+
+IDENTITY = {"Account": "111122223333", "Arn": "arn:aws:iam::111122223333:user/ci", "UserId": "AIDA"}
+
+
+def test_the_default_target_is_local_aws_with_a_unique_prefix(tmp_path):
+    target = select_target({}, tmp_path, tmp_path / "zips", False, io.StringIO(), lambda: pytest.fail("AWS"))
+
+    assert isinstance(target, LocalTarget)
+    assert target.name_prefix.startswith("spacc-") and target.name_prefix != unique_name_prefix()
+    assert target.deployment.settings.name_prefix == target.name_prefix
+    assert target.deployment.settings.state_dir == tmp_path
+
+
+@pytest.mark.parametrize(
+    ("env", "session", "refusal"),
+    [
+        ({TARGET_ENV: "prod"}, FakeSession(IDENTITY), "must be 'local' (the default) or 'aws'"),
+        ({TARGET_ENV: "aws"}, FakeSession(NoCredentialsError()), "no AWS credentials found"),
+        (
+            {TARGET_ENV: "aws"},
+            FakeSession(ClientError({"Error": {"Code": "ExpiredToken", "Message": "expired"}}, "Get")),
+            "sts get-caller-identity failed",
+        ),
+        ({TARGET_ENV: "aws"}, FakeSession(IDENTITY, region=None), "no AWS region configured"),
+        ({TARGET_ENV: "aws"}, FakeSession(IDENTITY), f"set {ACCOUNT_ENV}=111122223333 to confirm"),
+        (
+            {TARGET_ENV: "aws", ACCOUNT_ENV: "444455556666"},
+            FakeSession(IDENTITY),
+            "names account 444455556666, but the credentials are of account 111122223333",
+        ),
+    ],
+)
+def test_the_real_account_target_refuses_to_start(tmp_path, env, session, refusal):
+    with pytest.raises(TargetRefused, match=refusal.replace("(", r"\(").replace(")", r"\)")):
+        select_target(env, tmp_path, tmp_path, False, io.StringIO(), lambda: session)
+
+
+def test_the_account_and_region_are_printed_before_the_account_is_checked():
+    out = io.StringIO()
+
+    with pytest.raises(TargetRefused):
+        confirm_account({ACCOUNT_ENV: "444455556666"}, FakeSession(IDENTITY), out)
+
+    assert (
+        out.getvalue() == "AWS account 111122223333 as arn:aws:iam::111122223333:user/ci, region eu-west-1\n"
+    )
+
+
+def test_the_named_account_is_confirmed():
+    session = FakeSession(IDENTITY)
+
+    assert confirm_account({ACCOUNT_ENV: " 111122223333 "}, session, io.StringIO()) == (
+        "111122223333",
+        "eu-west-1",
+    )
+    assert session.clients == ["sts"]
+
+
+def test_a_refused_start_exits_2_and_leaves_no_work_directory(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        code = acceptance.main([], environ={TARGET_ENV: "elsewhere"})
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+    assert code == 2
+    assert "acceptance refused to start" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
+
+
+# -- the real-account target's plan-only path ---------------------------------------------------------
+
+
+class RecordingTerraform:
+    def __init__(self) -> None:
+        self.commands: list[tuple[list[str], Path, dict[str, str]]] = []
+
+    def __call__(self, command: list[str], cwd: Path, env: Any, timeout: float) -> Any:
+        from sp_reports_local.terraform_run import TerraformRun
+
+        self.commands.append((command[1:], cwd, dict(env)))
+        out = "Plan: 114 to add, 0 to change, 0 to destroy.\n" if command[1] == "plan" else ""
+        return TerraformRun(0, out, "")
+
+
+def _aws_target(
+    tmp_path: Path, plan_only: bool, env: dict[str, str] | None = None, runner: Any = None
+) -> Any:
+    session = FakeSession(IDENTITY)
+    env = {TARGET_ENV: "aws", ACCOUNT_ENV: "111122223333", **(env or {})}
+    target = select_target(
+        env, tmp_path / "work", tmp_path / "zips", plan_only, io.StringIO(), lambda: session
+    )
+    if runner is not None:
+        target._runner = runner
+    return target
+
+
+def test_the_real_account_target_without_plan_only_refuses_to_apply(tmp_path):
+    with pytest.raises(TargetRefused, match="--plan-only"):
+        _aws_target(tmp_path, plan_only=False)
+
+
+def test_plan_only_plans_a_copy_of_the_root_with_a_unique_prefix_and_the_real_endpoints(tmp_path, signals):
+    terraform = RecordingTerraform()
+    target = _aws_target(
+        tmp_path,
+        True,
+        env={"TF_VAR_spapi_endpoint_url": "http://127.0.0.1:1", "PATH": os.environ["PATH"]},
+        runner=terraform,
+    )
+    (tmp_path / "work").mkdir()
+
+    code = run_acceptance(target, tmp_path / "work", io.StringIO(), signals)
+
+    assert code == 0
+    assert [command[0] for command, _, _ in terraform.commands] == ["init", "plan"]
+    plan, cwd, env = terraform.commands[1]
+    assert "-lock=false" in plan and "apply" not in plan
+    assert cwd == tmp_path / "work" / "terraform"
+    assert env["TF_VAR_region"] == "eu-west-1"
+    assert env["TF_VAR_name_prefix"] == target.name_prefix and target.name_prefix.startswith("spacc-")
+    assert env["TF_VAR_deletion_protection"] == "false"
+    assert "TF_VAR_spapi_endpoint_url" not in env and "TF_VAR_lwa_endpoint_url" not in env
+    assert target.description == "AWS account 111122223333 in eu-west-1"
+    assert not (tmp_path / "work").exists()
