@@ -353,6 +353,10 @@ class S3StandIn:
         with self._server.state.lock:
             return self._server.state.objects.get((bucket, key))
 
+    def forget(self, bucket: str, key: str) -> None:
+        with self._server.state.lock:
+            self._server.state.objects.pop((bucket, key), None)
+
     def open_uploads(self) -> list[str]:
         with self._server.state.lock:
             return list(self._server.state.uploads)

@@ -30,8 +30,8 @@ MAX_PARTS = 10_000  # S3's limit; with 8 MiB parts that is about 78 GiB, far bey
 # Parts uploading at once, and parts held for upload (being sent or waiting) besides the one being read:
 # peak memory is about (PARTS_IN_MEMORY + 1) parts. Two uploads keep the link busy while the next part is
 # gunzipped (make bench measures it against an S3 stand-in with Lambda -> S3 bandwidth and latency).
-UPLOAD_CONCURRENCY = 2
-PARTS_IN_MEMORY = 2
+UPLOAD_CONCURRENCY = 4
+PARTS_IN_MEMORY = 4
 
 
 # S3 answers worth another try once the SDK's own retries are spent: the workflow retries these by name.
