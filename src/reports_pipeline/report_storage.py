@@ -14,6 +14,7 @@ rewrites nothing.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -199,7 +200,7 @@ def _store(
 class _ChunkStream:
     """The chunk iterator as the non-seekable file object s3transfer reads parts from.
 
-    `read(n)` joins whole chunks (one copy of the part) and keeps the rest of the last one for the next read.
+    `read(n)` gathers chunks into one part and keeps the rest of the last one for the next read.
     An error raised by the iterator is remembered, so that the store can tell it from an S3 failure."""
 
     def __init__(self, chunks: Iterable[bytes], limit: int) -> None:
@@ -216,9 +217,12 @@ class _ChunkStream:
         return False
 
     def read(self, amount: int = -1) -> bytes:
-        pieces, held = ([self._rest], len(self._rest)) if self._rest else ([], 0)
+        # Each chunk is written into the part as it arrives and dropped, and getvalue() hands over the
+        # buffer itself: the part is held once, not once as chunks and once joined.
+        part = io.BytesIO()
+        part.write(self._rest)
         self._rest = b""
-        while amount < 0 or held < amount:
+        while amount < 0 or part.tell() < amount:
             try:
                 chunk = next(self._chunks)
             except StopIteration:
@@ -226,14 +230,11 @@ class _ChunkStream:
             except BaseException as failure:
                 self.failure = failure
                 raise
-            pieces.append(chunk)
-            held += len(chunk)
-        if 0 <= amount < held:
-            # Split the last chunk only (chunks are small), so the part is copied once, by join.
-            last = pieces[-1]
-            cut = len(last) - (held - amount)
-            pieces[-1], self._rest = last[:cut], last[cut:]
-        data = b"".join(pieces)
+            room = len(chunk) if amount < 0 else amount - part.tell()
+            if len(chunk) > room:
+                chunk, self._rest = chunk[:room], chunk[room:]
+            part.write(chunk)
+        data = part.getvalue()
         self.size += len(data)
         if self.size > self._limit:
             self.failure = ValueError(
