@@ -5,9 +5,10 @@
 Runs alone in its process, so that its peak RSS is its own: the SP-API emulator and moto's S3 serve it from
 the parent. `method` is `streaming` (our store step: `spapi.documents.iter_report_document` into
 `reports_pipeline.report_storage.store_report_document`) or `naive` (what the reference samples do: download
-the whole body, `gzip.decompress` it, one `put_object`). `sink` is `s3` (moto), `standin` or `discard` (the bytes are
-counted and dropped, to show what S3 costs) or `standin` (benchmarks.s3_standin: S3 over a paced link). The spec comes through the environment, not argv, because it
-carries the (emulator's) LWA credentials. The result is written as JSON to `result_path`.
+the whole body, `gzip.decompress` it, one `put_object`). `sink` is `s3` (moto), `standin`
+(benchmarks.s3_standin: S3 over a paced link) or `discard` (the bytes are counted and dropped, to show what
+S3 costs). The spec comes through the environment, not argv, because it carries the (emulator's) LWA
+credentials. The result is written as JSON to `result_path`.
 """
 
 from __future__ import annotations
