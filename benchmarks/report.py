@@ -421,7 +421,7 @@ def findings(results: Results) -> str:
         notes.append(
             f"- Streaming holds a working set of {working_set:.0f} MiB above the process's baseline "
             f"({largest.baseline_rss_bytes / MIB:.0f} MiB with boto3 and requests loaded) whatever the "
-            "report size: the parts s3transfer holds for upload (at most `PARTS_IN_MEMORY`, 8 MiB each) and "
+            "report size: the parts s3transfer holds for upload (at most `PARTS_IN_MEMORY`, 6 MiB each) and "
             "the one being read. The naive way needs the compressed body, the whole report and "
             "`gzip.decompress`'s growing buffer: several times the report size."
         )
@@ -524,7 +524,7 @@ request, Lambda -> S3 in-region, each default's source in the module) and *moto 
 own; its `CompleteMultipartUpload` re-assembles every part in memory, so it measures moto). Each method runs
 in a fresh child process, so the peak RSS (the child's own VmHWM) is its alone.
 *streaming* is our store step (`spapi.documents.iter_report_document`, ISA-L inflate, into
-`reports_pipeline.report_storage.store_report_document`: s3transfer uploads 8 MiB parts on up to 4
+`reports_pipeline.report_storage.store_report_document`: s3transfer uploads 6 MiB parts on up to 4
 connections while the next part is read); *naive* is the reference samples' way (`requests.get(url).content`,
 `gzip.decompress`, one `put_object`); *discard* counts and drops the bytes; `gzip -dc file > /dev/null` is
 this machine's decompression limit. Wall time starts after the imports.

@@ -25,6 +25,7 @@ from botocore.config import Config
 from benchmarks.rss import MIB, run_child
 from benchmarks.s3_standin import S3StandIn, s3_standin
 from benchmarks.synthetic_report import ReportPlan, SyntheticReport, cached_gzip_report
+from reports_pipeline.report_storage import DEFAULT_PART_SIZE
 from spapi.credentials import AppCredentials
 from spapi.http import SpApiHttpClient
 from spapi.lwa import LwaClient
@@ -40,7 +41,7 @@ SELLER_ID = "A1BENCHSELLER01"
 REPORT_TYPE = "GET_MERCHANT_LISTINGS_ALL_DATA"
 MARKETPLACE_ID = "ATVPDKIKX0DER"
 BUCKET = "sp-reports-bench"
-PART_SIZE = 8 * MIB  # the report_storer's default (REPORT_UPLOAD_PART_SIZE_MIB)
+PART_SIZE = DEFAULT_PART_SIZE  # the report_storer's default (REPORT_UPLOAD_PART_SIZE_MIB)
 
 
 @dataclass

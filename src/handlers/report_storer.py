@@ -22,6 +22,7 @@ from reports_pipeline.notifications_processing import ReportContext
 from reports_pipeline.report_outcomes import failure_reason_from_error_document
 from reports_pipeline.report_records import ReportNotRecordedError, ReportRecords
 from reports_pipeline.report_storage import (
+    DEFAULT_PART_SIZE,
     MIN_PART_SIZE,
     StoredObject,
     error_document_key,
@@ -45,7 +46,11 @@ config = _config.required(
         "REPORTS_KMS_KEY_ID",
     ]
 )
-part_size = _config.positive_int("REPORT_UPLOAD_PART_SIZE_MIB", 8, maximum=512) * 1024 * 1024
+part_size = (
+    _config.positive_int("REPORT_UPLOAD_PART_SIZE_MIB", DEFAULT_PART_SIZE // 1024 // 1024, maximum=512)
+    * 1024
+    * 1024
+)
 dynamodb = boto3.client("dynamodb")
 s3 = boto3.client("s3")
 report_records = ReportRecords(config["REPORTS_TABLE_NAME"], dynamodb)

@@ -18,7 +18,7 @@ from .stack_test_helpers import DONE_REPORT_TYPE, MARKETPLACE_ID, REGION_CODE, F
 
 pytestmark = pytest.mark.integration
 
-MULTIPART_DOCUMENT_BYTES = 20 * 1024 * 1024  # three 8 MiB parts: the storer's multipart path
+MULTIPART_DOCUMENT_BYTES = 20 * 1024 * 1024  # four 6 MiB parts: the storer's multipart path
 STACK_ROLES = (
     "token-storage",
     "notifications-subscriber",
