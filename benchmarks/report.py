@@ -64,6 +64,12 @@ def _storage_run(results: Results, size: str, method: str, sink: str) -> Storage
     return None
 
 
+def _gzip_limit(limit: StorageRun) -> float:
+    """`gzip -dc`'s MiB/s on a core of its own: bytes over its CPU seconds (it is single-threaded and
+    CPU-bound), so a busy shared machine does not make the bar lower than the machine can do."""
+    return limit.uncompressed_bytes / MIB / limit.cpu_seconds
+
+
 def _sizes(results: Results) -> list[str]:
     return list(dict.fromkeys(run.size_label for run in results.storage))
 
@@ -88,13 +94,13 @@ def targets_table(results: Results) -> str:
         )
         if size != sizes[-1]:
             continue
-        share = ours.mib_per_second / limit.mib_per_second
+        share = ours.mib_per_second / _gzip_limit(limit)
         rows.append(
             (
                 f"{size} into the S3 stand-in: streaming ≥ {GZIP_SHARE_TARGET:.0%} of gzip -dc",
-                f"streaming {share:.0%} ({ours.mib_per_second:.0f} MiB/s), naive "
-                f"{naive.mib_per_second / limit.mib_per_second:.0%}; "
-                f"gzip -dc {limit.mib_per_second:.0f} MiB/s",
+                f"streaming {share:.0%} ({ours.mib_per_second:.0f} MiB/s wall), naive "
+                f"{naive.mib_per_second / _gzip_limit(limit):.0%}; "
+                f"gzip -dc {_gzip_limit(limit):.0f} MiB/s on a core of its own",
                 _mark(share >= GZIP_SHARE_TARGET),
             )
         )
@@ -157,7 +163,7 @@ def storage_table(results: Results) -> str:
                 f"{run.wall_seconds:.2f}",
                 f"{run.cpu_seconds:.2f}",
                 f"{run.mib_per_second:.0f}",
-                f"{run.mib_per_second / limit.mib_per_second:.0%}" if limit else "-",
+                f"{run.mib_per_second / _gzip_limit(limit):.0%}" if limit else "-",
                 f"{run.peak_rss_bytes / MIB:.0f}",
                 f"{run.s3_seconds:.2f}" if run.into_s3 else "-",
             )
@@ -169,7 +175,7 @@ def storage_table(results: Results) -> str:
             "wall s",
             "CPU s",
             "MiB/s",
-            "share of gzip -dc",
+            "share of gzip -dc (its CPU-bound MiB/s)",
             "peak RSS MiB",
             "in S3 calls s (summed over threads)",
         ),
