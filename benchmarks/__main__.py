@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks import cold_start, storage
+from benchmarks import cold_start, cost_model, storage
 from benchmarks.cold_start import VARIANT_HANDLER
 from benchmarks.machine import describe_machine
 from benchmarks.notifications import NotificationRun, OverheadProbe
@@ -76,17 +76,50 @@ def _memory_chart(results: list[storage.StorageRun], size_label: str, path: Path
         ("streaming", STREAMING_COLOUR, "streaming (ours)"),
         ("naive", NAIVE_COLOUR, "naive"),
     ):
-        run = next(r for r in results if r.size_label == size_label and r.method == method and r.sink == "s3")
+        run = next(
+            r for r in results if r.size_label == size_label and r.method == method and r.sink == "standin"
+        )
         points = [(seconds, rss / MIB) for seconds, rss in run.samples]
         series.append(Series(f"{label}: peak {run.peak_rss_bytes / MIB:.0f} MIB", points, colour))
     write_line_chart(
         path,
         series,
-        title=f"RSS over time: {size_label} report into S3 (moto)",
+        title=f"RSS over time: {size_label} report into the S3 stand-in",
         x_label="seconds",
         y_label="RSS (MIB)",
         guides=[Guide(f"target {RSS_TARGET_MIB} MIB", RSS_TARGET_MIB, TARGET_COLOUR)],
     )
+
+
+def _costs(
+    storage_runs: list[storage.StorageRun], tokens: TokenEconomy, notification_runs: list[NotificationRun]
+) -> tuple[list[cost_model.ReportCost], list[str]]:
+    """Cost per 1,000 reports for each size stored into the S3 stand-in."""
+    deployment = cost_model.read_deployment(REPO_ROOT / "terraform", storage.PART_SIZE)
+    transitions = cost_model.states_entered(
+        REPO_ROOT / "terraform" / "modules" / "state_machine" / "report_workflow.asl.json",
+        {"processingStatus": "DONE", "reportDocumentId": "amzn1.spdoc.1.4.na.bench"},
+    )
+    message_seconds = sum(run.seconds for run in notification_runs) / sum(
+        run.messages for run in notification_runs
+    )
+    others = {
+        "report_creator": 1 / tokens.calls_per_second,
+        "notifications_processor": message_seconds,
+        "report_notifier": message_seconds,
+    }
+    costs = []
+    for run in storage_runs:
+        if run.method == "streaming" and run.sink == "standin":
+            seconds = cost_model.store_duration(
+                run.wall_seconds, run.cpu_seconds, deployment.memory_mb["report_storer"]
+            )
+            costs.append(
+                cost_model.report_cost(
+                    run.size_label, run.uncompressed_bytes, seconds, others, deployment, len(transitions)
+                )
+            )
+    return costs, transitions
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -104,15 +137,15 @@ def main(argv: list[str] | None = None) -> None:
     print(f"sp-reports benchmarks at {machine.commit} on {machine.describe()}", flush=True)
     if args.quick:
         sizes, repeats, cold_repeats, chart_size = (
-            {"20 MiB": 20 * MIB, "100 MiB": 100 * MIB},
+            {"1 MiB": MIB, "20 MiB": 20 * MIB, "100 MiB": 100 * MIB},
             {},
             2,
             "100 MiB",
         )
     else:
         sizes, repeats, cold_repeats, chart_size = (
-            {"100 MiB": 100 * MIB, "1 GiB": GIB},
-            {"100 MiB": 3},
+            {"1 MiB": MIB, "100 MiB": 100 * MIB, "1 GiB": GIB},
+            {"1 MiB": 3, "100 MiB": 3},
             10,
             "1 GiB",
         )
@@ -133,7 +166,7 @@ def main(argv: list[str] | None = None) -> None:
     phase.begin("report")
 
     terraform = read_terraform_defaults(REPO_ROOT / "terraform")
-    streaming_s3 = [run for run in storage_runs if run.method == "streaming" and run.sink == "s3"]
+    streaming_s3 = [run for run in storage_runs if run.method == "streaming" and run.sink == "standin"]
     largest = max(streaming_s3, key=lambda run: run.uncompressed_bytes)
     storer = next(timing for timing in timings if timing.name == VARIANT_HANDLER and not timing.variant)
     memory_advice = store_memory(
@@ -148,6 +181,7 @@ def main(argv: list[str] | None = None) -> None:
         / sum(run.messages for run in notification_runs),
         timeout_seconds=terraform.processor_timeout_seconds or 60,
     )
+    costs, transitions = _costs(storage_runs, tokens, notification_runs)
     own = resource.getrusage(resource.RUSAGE_SELF)
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     results = Results(
@@ -161,6 +195,8 @@ def main(argv: list[str] | None = None) -> None:
         store_memory=memory_advice,
         batch=batch_advice,
         terraform=terraform,
+        costs=costs,
+        transitions=transitions,
         seconds=time.perf_counter() - started,
         cpu_seconds=own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime,
     )

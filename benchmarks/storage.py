@@ -3,7 +3,8 @@
 This process serves: the SP-API emulator hands out the synthetic gzip document over loopback and moto's S3
 server (ThreadedMotoServer) receives it. Each measured run is a child process (`benchmarks.storage_child`)
 waited for with wait4(2), so its peak RSS and CPU time are its own; `gzip -dc file > /dev/null` is measured
-the same way as the machine's decompression limit.
+the same way as the machine's decompression limit. Besides moto, the S3 stand-in (`benchmarks.s3_standin`)
+receives the same stores over a link paced like Lambda -> S3 in the bucket's region.
 """
 
 from __future__ import annotations
@@ -22,7 +23,9 @@ import boto3
 from botocore.config import Config
 
 from benchmarks.rss import MIB, run_child
+from benchmarks.s3_standin import S3StandIn, s3_standin
 from benchmarks.synthetic_report import ReportPlan, SyntheticReport, cached_gzip_report
+from reports_pipeline.report_storage import DEFAULT_PART_SIZE
 from spapi.credentials import AppCredentials
 from spapi.http import SpApiHttpClient
 from spapi.lwa import LwaClient
@@ -38,14 +41,14 @@ SELLER_ID = "A1BENCHSELLER01"
 REPORT_TYPE = "GET_MERCHANT_LISTINGS_ALL_DATA"
 MARKETPLACE_ID = "ATVPDKIKX0DER"
 BUCKET = "sp-reports-bench"
-PART_SIZE = 8 * MIB  # the report_storer's default (REPORT_UPLOAD_PART_SIZE_MIB)
+PART_SIZE = DEFAULT_PART_SIZE  # the report_storer's default (REPORT_UPLOAD_PART_SIZE_MIB)
 
 
 @dataclass
 class StorageRun:
     size_label: str
     method: str  # "streaming", "naive" or "gzip -dc"
-    sink: str  # "s3", "discard" or "/dev/null"
+    sink: str  # "s3" (moto), "standin" (benchmarks.s3_standin), "discard" or "/dev/null"
     uncompressed_bytes: int
     wall_seconds: float
     cpu_seconds: float
@@ -62,7 +65,15 @@ class StorageRun:
 
     @property
     def label(self) -> str:
-        return self.method if self.method == "gzip -dc" else f"{self.method} → {self.sink}"
+        return self.method if self.method == "gzip -dc" else f"{self.method} → {SINK_NAMES[self.sink]}"
+
+    @property
+    def into_s3(self) -> bool:
+        return self.sink in S3_SINKS
+
+
+S3_SINKS = ("s3", "standin")
+SINK_NAMES = {"s3": "moto S3", "standin": "S3 stand-in", "discard": "discard", "/dev/null": "/dev/null"}
 
 
 @dataclass
@@ -71,6 +82,7 @@ class _Servers:
     s3_url: str
     s3: Any
     reports: ReportsClient
+    standin: S3StandIn
 
 
 @contextmanager
@@ -106,7 +118,7 @@ def _servers(log: Path) -> Iterator[_Servers]:
         record_exchanges=False,  # the log would keep a copy of every document served
         document_url_ttl=3600.0,
     )
-    with _moto_server(log) as s3_url, SpApiEmulator(config=config) as emulator:
+    with _moto_server(log) as s3_url, SpApiEmulator(config=config) as emulator, s3_standin() as standin:
         emulator.register_app(CLIENT_ID, CLIENT_SECRET)
         emulator.register_seller(REFRESH_TOKEN, SELLER_ID)
         for operation in ("createReport", "getReportDocument"):
@@ -125,7 +137,7 @@ def _servers(log: Path) -> Iterator[_Servers]:
             emulator.url, rate_limiter=RateLimiter(rates={"createReport": OperationRate(100.0, 100)})
         )
         reports = ReportsClient(http, lwa.seller_token_provider(REFRESH_TOKEN))
-        yield _Servers(emulator, s3_url, s3, reports)
+        yield _Servers(emulator, s3_url, s3, reports, standin)
 
 
 def _publish(
@@ -165,7 +177,7 @@ def _run_storage_child(
         "report_id": report_id,
         "report_document_id": document_id,
         "marketplace_id": marketplace_id,
-        "s3_url": servers.s3_url,
+        "s3_url": servers.standin.url if sink == "standin" else servers.s3_url,
         "bucket": BUCKET,
         "key": key,
         "part_size": PART_SIZE,
@@ -192,9 +204,12 @@ def _run_storage_child(
     ]
     if sink == "s3":
         stored = servers.s3.head_object(Bucket=BUCKET, Key=key)["ContentLength"]
-        if stored != result["bytes"]:
-            raise RuntimeError(f"{method} stored {stored} bytes, expected {result['bytes']}")
         servers.s3.delete_object(Bucket=BUCKET, Key=key)
+    elif sink == "standin":
+        stored = servers.standin.object_size(BUCKET, key)
+        servers.standin.forget(BUCKET, key)
+    if sink in S3_SINKS and stored != result["bytes"]:
+        raise RuntimeError(f"{method} → {sink} stored {stored} bytes, expected {result['bytes']}")
     return result
 
 
@@ -222,10 +237,15 @@ def _median_run(runs: list[StorageRun]) -> StorageRun:
 
 
 # Naive into a discard sink is left out: its cost without S3 is its S3 run minus the time in S3 calls, and at
-# 1 GiB it would add half a minute of swapping gigabytes around for no new figure.
-# Naive into a discard sink is left out: its cost without S3 is its S3 run minus the time in S3 calls, and at
 # 1 GiB it would add half a minute of shuffling gigabytes for no new figure.
-CASES = (("gzip -dc", "/dev/null"), ("streaming", "discard"), ("streaming", "s3"), ("naive", "s3"))
+CASES = (
+    ("gzip -dc", "/dev/null"),
+    ("streaming", "discard"),
+    ("streaming", "standin"),
+    ("naive", "standin"),
+    ("streaming", "s3"),
+    ("naive", "s3"),
+)
 
 
 def run(work_dir: Path, sizes: dict[str, int], repeats: dict[str, int]) -> list[StorageRun]:

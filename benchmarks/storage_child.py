@@ -7,9 +7,9 @@ the parent. `method` is `streaming` (our store step: `spapi.documents.iter_repor
 `reports_pipeline.report_storage.store_report_document`), `transcoding` (the same with
 TRANSCODE_REPORTS_TO_UTF8 on: `reports_pipeline.document_charsets` decodes it into UTF-8 on the way) or
 `naive` (what the reference samples do: download the whole body, `gzip.decompress` it, one `put_object`).
-`sink` is `s3` (moto) or `discard` (the bytes are counted and dropped, to show what S3 costs). The spec
-comes through the environment, not argv, because it carries the (emulator's) LWA credentials. The result is
-written as JSON to `result_path`.
+`sink` is `s3` (moto), `standin` (benchmarks.s3_standin: S3 over a paced link) or `discard` (the bytes are
+counted and dropped, to show what S3 costs). The spec comes through the environment, not argv, because it
+carries the (emulator's) LWA credentials. The result is written as JSON to `result_path`.
 """
 
 from __future__ import annotations
@@ -148,7 +148,7 @@ def main() -> None:
     spec = json.loads(os.environ[SPEC_ENV])
     method = METHODS[spec["method"]]
     reports = reports_client(spec)
-    s3 = TimedCalls(s3_client(spec)) if spec["sink"] == "s3" else None
+    s3 = TimedCalls(s3_client(spec)) if spec["sink"] in ("s3", "standin") else None
     baseline = status_field_bytes("VmRSS")
     # CLOCK_MONOTONIC is system-wide on Linux: the parent places its RSS samples on this time line.
     started, cpu_started = time.monotonic(), time.process_time()

@@ -27,6 +27,7 @@ from reports_pipeline.notifications_processing import ReportContext
 from reports_pipeline.report_outcomes import failure_reason_from_error_document
 from reports_pipeline.report_records import ReportNotRecordedError, ReportRecords
 from reports_pipeline.report_storage import (
+    DEFAULT_PART_SIZE,
     MIN_PART_SIZE,
     StoredObject,
     content_type_for_key,
@@ -54,7 +55,11 @@ config = _config.required(
         "REPORTS_KMS_KEY_ID",
     ]
 )
-part_size = _config.positive_int("REPORT_UPLOAD_PART_SIZE_MIB", 8, maximum=512) * 1024 * 1024
+part_size = (
+    _config.positive_int("REPORT_UPLOAD_PART_SIZE_MIB", DEFAULT_PART_SIZE // 1024 // 1024, maximum=512)
+    * 1024
+    * 1024
+)
 transcode_to_utf8 = _config.boolean("TRANSCODE_REPORTS_TO_UTF8", default=False)
 dynamodb = boto3.client("dynamodb")
 s3 = boto3.client("s3")

@@ -1,48 +1,58 @@
 """Streaming report documents into S3 in bounded memory.
 
 A report can be gigabytes, a Lambda has little memory: the document arrives as an iterator of byte chunks and
-leaves in parts of `part_size` bytes, so at most one part (plus one incoming chunk) is held at a time.
-A document that fits in the first part is written with one PutObject; a larger one with a multipart upload
-that is aborted on any failure, so a failed store leaves neither an object nor billed orphan parts behind.
+leaves in parts of `part_size` bytes. Reading and gunzipping the next part overlaps the upload of the last
+ones: boto3's own transfer manager (s3transfer) reads a non-seekable stream one part at a time and uploads the
+parts from a small thread pool, holding at most `PARTS_IN_MEMORY` parts that wait for or are in an upload,
+plus the one being read (s3transfer's `max_in_memory_upload_chunks` semaphore is taken before a part is
+handed to the pool, so the reader blocks when the parts in memory reach the bound).
+A document that fits in one part is written with one PutObject; a larger one with a multipart upload that
+s3transfer aborts on any failure, so a failed store leaves neither an object nor billed orphan parts behind.
 Keys are deterministic, so when the object already exists the store does nothing: a duplicate notification
 rewrites nothing.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+import io
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from botocore.exceptions import ClientError
 from botocore.exceptions import ConnectionError as BotoConnectionError
+from s3transfer.manager import TransferConfig, TransferManager
 
 from reports_pipeline.errors import ReportStorageError
 from spapi.report_types import report_type as report_type_rules
 
 MIN_PART_SIZE = 5 * 1024 * 1024  # S3's minimum for every part but the last
-DEFAULT_PART_SIZE = 8 * 1024 * 1024
-MAX_PARTS = 10_000  # S3's limit; with 8 MiB parts that is about 78 GiB, far beyond any SP-API report
+# 6 MiB: with PARTS_IN_MEMORY + 1 parts held, 8 MiB parts put a 1 GiB store just over 128 MiB of peak RSS
+# (make bench); a 6 MiB part still spends 82 % of its request on the link at 45 MB/s and 30 ms latency.
+DEFAULT_PART_SIZE = 6 * 1024 * 1024
+MAX_PARTS = 10_000  # S3's limit; with 6 MiB parts that is about 58 GiB, far beyond any SP-API report
+# Parts uploading at once, and parts held for upload (being sent or waiting) besides the one being read:
+# peak memory is about (PARTS_IN_MEMORY + 1) parts. Two uploads keep the link busy while the next part is
+# gunzipped (make bench measures it against an S3 stand-in with Lambda -> S3 bandwidth and latency).
+UPLOAD_CONCURRENCY = 4
+PARTS_IN_MEMORY = 4
 
 
 # S3 answers worth another try once the SDK's own retries are spent: the workflow retries these by name.
 _TRANSIENT_S3_CODES = frozenset({"InternalError", "ServiceUnavailable", "SlowDown", "RequestTimeout"})
 
 
-@contextmanager
-def _transient_s3_failures_named() -> Iterator[None]:
-    try:
-        yield
-    except ClientError as exc:
-        error = exc.response.get("Error", {})
-        status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0)
+def _transient_s3_failure(failure: BaseException) -> ReportStorageError | None:
+    """The `ReportStorageError` (retried by the workflow) a transient S3 failure becomes; None for others."""
+    if isinstance(failure, ClientError):
+        error = failure.response.get("Error", {})
+        status = int(failure.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0)
         if status >= 500 or error.get("Code") in _TRANSIENT_S3_CODES:
-            operation = getattr(exc, "operation_name", "request")
-            raise ReportStorageError(f"S3 {operation} failed: {error.get('Code')} (HTTP {status})") from exc
-        raise
-    except (BotoConnectionError, ConnectionError) as exc:
-        raise ReportStorageError(f"S3 connection failed: {type(exc).__name__}: {exc}") from exc
+            operation = getattr(failure, "operation_name", "request")
+            return ReportStorageError(f"S3 {operation} failed: {error.get('Code')} (HTTP {status})")
+    elif isinstance(failure, (BotoConnectionError, ConnectionError)):
+        return ReportStorageError(f"S3 connection failed: {type(failure).__name__}: {failure}")
+    return None
 
 
 class _NamedFailuresS3:
@@ -56,8 +66,13 @@ class _NamedFailuresS3:
         method = getattr(self._s3, name)
 
         def call(**kwargs: Any) -> Any:
-            with _transient_s3_failures_named():
+            try:
                 return method(**kwargs)
+            except Exception as failure:
+                transient = _transient_s3_failure(failure)
+                if transient is None:
+                    raise
+                raise transient from failure
 
         return call
 
@@ -73,8 +88,8 @@ class StoredObject:
     metadata: Mapping[str, str] = field(default_factory=dict)
 
 
-# The Content-Type and extra metadata of an object, decided once its first part has been read: the
-# document's charset is known only when its download has opened (reports_pipeline.document_charsets).
+# The Content-Type and extra metadata of an object, decided once its download has opened: the document's
+# charset is known only then (reports_pipeline.document_charsets).
 LateHeaders = Callable[[], tuple[str, Mapping[str, str]]]
 
 
@@ -169,14 +184,14 @@ def store_report_document(
     """Write `chunks` to s3://bucket/key unless an object is already there.
 
     `chunks` is consumed lazily; nothing is fetched when the object already exists. `late_headers`, when
-    given, is called once the first part has been read and gives the Content-Type and metadata added to
-    `metadata`. Transient S3 failures surface as `ReportStorageError` (after the multipart upload was
-    aborted), so the workflow retries them.
+    given, is called once the first chunk has been read (the download has opened) and gives the Content-Type
+    and metadata added to `metadata`. Transient S3 failures surface as `ReportStorageError` (after the
+    multipart upload was aborted), so the workflow retries them.
     """
     if part_size < MIN_PART_SIZE:
         raise ValueError(f"part_size must be at least {MIN_PART_SIZE} bytes (S3's minimum part size)")
     headers = late_headers or (lambda: (content_type or content_type_for_key(key), {}))
-    return _store(chunks, _NamedFailuresS3(s3_client), bucket, key, metadata, part_size, kms_key_id, headers)
+    return _store(chunks, s3_client, bucket, key, metadata, part_size, kms_key_id, headers)
 
 
 def _store(
@@ -189,94 +204,103 @@ def _store(
     kms_key_id: str | None,
     late_headers: LateHeaders,
 ) -> StoredObject:
-    existing = existing_object(s3_client, bucket, key)
+    existing = existing_object(_NamedFailuresS3(s3_client), bucket, key)
     if existing is not None:
         return existing
 
-    iterator = iter(chunks)
-    first_part = _fill_part(bytearray(), iterator, part_size)
+    document = _ChunkStream(chunks, limit=MAX_PARTS * part_size)
+    # Opens the download here, in the caller's thread: its failures keep their type, and the headers that
+    # depend on it (the charset) are known before the upload starts.
+    document.open()
     content_type, late_metadata = late_headers()
-    object_arguments: dict[str, Any] = {
-        "Bucket": bucket,
-        "Key": key,
+    extra_args: dict[str, Any] = {
         "Metadata": {**metadata, **late_metadata},
         "ContentType": content_type,
     }
     if kms_key_id:
-        object_arguments["ServerSideEncryption"] = "aws:kms"
-        object_arguments["SSEKMSKeyId"] = kms_key_id
-    if first_part.exhausted:
-        # The whole document fits in one part: one request, nothing to abort.
-        body = bytes(first_part.buffer)
-        s3_client.put_object(Body=body, **object_arguments)
-        return _written(object_arguments, len(body))
-    return _multipart_upload(first_part, iterator, s3_client, object_arguments, part_size)
+        # On PutObject or CreateMultipartUpload: the bucket policy refuses uploads without our key.
+        extra_args["ServerSideEncryption"] = "aws:kms"
+        extra_args["SSEKMSKeyId"] = kms_key_id
 
-
-def _written(object_arguments: Mapping[str, Any], size: int) -> StoredObject:
+    config = TransferConfig(
+        # A document of at most one part goes up with one PutObject (nothing to abort), as S3 allows.
+        multipart_threshold=part_size + 1,
+        multipart_chunksize=part_size,
+        max_request_concurrency=UPLOAD_CONCURRENCY,
+        max_in_memory_upload_chunks=PARTS_IN_MEMORY,
+    )
+    with TransferManager(s3_client, config) as transfers:
+        future = transfers.upload(document, bucket, key, extra_args=extra_args)
+        try:
+            future.result()
+        except BaseException as failure:
+            # s3transfer has aborted the multipart upload (its failure cleanup) before result() raises.
+            if failure is document.failure:
+                raise  # the document download's own error, not S3's
+            transient = _transient_s3_failure(failure)
+            if transient is None:
+                raise
+            raise transient from failure
     return StoredObject(
-        bucket=object_arguments["Bucket"],
-        key=object_arguments["Key"],
-        size=size,
+        bucket=bucket,
+        key=key,
+        size=document.size,
         already_existed=False,
-        content_type=object_arguments["ContentType"],
-        metadata=object_arguments["Metadata"],
+        content_type=extra_args["ContentType"],
+        metadata=extra_args["Metadata"],
     )
 
 
-@dataclass
-class _Part:
-    buffer: bytearray
-    exhausted: bool
+class _ChunkStream:
+    """The chunk iterator as the non-seekable file object s3transfer reads parts from.
 
-    def __len__(self) -> int:
-        return len(self.buffer)
+    `read(n)` gathers chunks into one part and keeps the rest of the last one for the next read.
+    An error raised by the iterator is remembered, so that the store can tell it from an S3 failure."""
 
+    def __init__(self, chunks: Iterable[bytes], limit: int) -> None:
+        self._chunks = iter(chunks)
+        self._rest = b""
+        self._limit = limit
+        self.size = 0
+        self.failure: BaseException | None = None
 
-def _fill_part(buffer: bytearray, iterator: Any, part_size: int) -> _Part:
-    """Read chunks until the buffer holds more than one part, or the document ends (then at most one)."""
-    while len(buffer) <= part_size:
+    def open(self) -> None:
+        """Read the first chunk now (kept for the first part); a document that is empty stays empty."""
         try:
-            chunk = next(iterator)
+            self._rest = next(self._chunks)
         except StopIteration:
-            return _Part(buffer, exhausted=True)
-        buffer.extend(chunk)
-    return _Part(buffer, exhausted=False)
+            self._chunks = iter(())
 
+    def readable(self) -> bool:
+        return True
 
-def _multipart_upload(
-    first: _Part, iterator: Any, s3_client: Any, object_arguments: dict[str, Any], part_size: int
-) -> StoredObject:
-    bucket, key = object_arguments["Bucket"], object_arguments["Key"]
-    upload_id = s3_client.create_multipart_upload(**object_arguments)["UploadId"]
-    try:
-        parts: list[dict[str, Any]] = []
-        size = 0
-        pending = first
-        while True:
-            # Send full parts while the buffer holds more than one; keep the remainder for the next read.
-            while len(pending.buffer) > part_size or (pending.exhausted and pending.buffer):
-                body = bytes(pending.buffer[:part_size])
-                del pending.buffer[:part_size]
-                if len(parts) >= MAX_PARTS:
-                    raise ValueError(f"document exceeds {MAX_PARTS} parts of {part_size} bytes")
-                response = s3_client.upload_part(
-                    Bucket=bucket, Key=key, UploadId=upload_id, PartNumber=len(parts) + 1, Body=body
-                )
-                parts.append({"PartNumber": len(parts) + 1, "ETag": response["ETag"]})
-                size += len(body)
-            if pending.exhausted:
+    def seekable(self) -> bool:
+        return False
+
+    def read(self, amount: int = -1) -> bytes:
+        # Each chunk is written into the part as it arrives and dropped, and getvalue() hands over the
+        # buffer itself: the part is held once, not once as chunks and once joined.
+        part = io.BytesIO()
+        rest = self._rest if amount < 0 else self._rest[:amount]
+        part.write(rest)
+        self._rest = self._rest[len(rest) :]
+        while amount < 0 or part.tell() < amount:
+            try:
+                chunk = next(self._chunks)
+            except StopIteration:
                 break
-            pending = _fill_part(pending.buffer, iterator, part_size)
-        s3_client.complete_multipart_upload(
-            Bucket=bucket, Key=key, UploadId=upload_id, MultipartUpload={"Parts": parts}
-        )
-    except BaseException as failure:
-        try:
-            s3_client.abort_multipart_upload(Bucket=bucket, Key=key, UploadId=upload_id)
-        except Exception as abort_failure:
-            # The original failure is what the caller must see; the bucket's lifecycle rule for incomplete
-            # uploads is the backstop for the parts left behind.
-            failure.add_note(f"aborting multipart upload {upload_id} also failed: {abort_failure}")
-        raise
-    return _written(object_arguments, size)
+            except BaseException as failure:
+                self.failure = failure
+                raise
+            room = len(chunk) if amount < 0 else amount - part.tell()
+            if len(chunk) > room:
+                chunk, self._rest = chunk[:room], chunk[room:]
+            part.write(chunk)
+        data = part.getvalue()
+        self.size += len(data)
+        if self.size > self._limit:
+            self.failure = ValueError(
+                f"document exceeds {MAX_PARTS} parts of {self._limit // MAX_PARTS} bytes"
+            )
+            raise self.failure
+        return data

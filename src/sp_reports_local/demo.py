@@ -43,7 +43,7 @@ REGION_CODE = "EU"
 MARKETPLACE_ID = "A1F83G8C2ARO7P"  # amazon.co.uk
 REPORT_TYPE = "GET_MERCHANT_LISTINGS_ALL_DATA"
 REPORT_LINES_SHOWN = 6
-# Larger than two of the storer's 8 MiB parts: the report takes the multipart path through the bucket policy
+# Larger than two of the storer's 6 MiB parts: the report takes the multipart path through the bucket policy
 # and SSE-KMS, where a real account once refused every part (issue 10).
 REPORT_BYTES = 20 * 1024 * 1024
 WORKFLOW_TIMEOUT_SECONDS = 120.0

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import threading
+
 import boto3
 import pytest
 from botocore.exceptions import ClientError
 
 from reports_pipeline.report_storage import (
     MIN_PART_SIZE,
+    PARTS_IN_MEMORY,
     ReportStorageError,
     document_extension,
     error_document_key,
@@ -65,27 +68,54 @@ def test_large_document_is_uploaded_in_parts_and_reassembled_exactly(resources):
     assert obj["ETag"].strip('"').endswith("-3")
 
 
-def test_store_holds_at_most_one_part_plus_one_chunk_in_memory(resources):
+def test_store_holds_a_bounded_number_of_parts_in_memory(resources):
     s3 = _s3()
     original_upload_part = s3.upload_part
     chunk = 1024 * 1024
     pulled = {"bytes": 0}
     uploaded = {"bytes": 0}
+    lock = threading.Lock()
+    # Parts waiting for or in an upload, the part being read, one chunk read ahead.
+    bound = (PARTS_IN_MEMORY + 1) * PART + chunk
 
     def counting_chunks():
-        for piece in _chunks(3 * PART, chunk):
-            pulled["bytes"] += len(piece)
-            # Never more than one part plus one chunk read ahead of what was uploaded.
-            assert pulled["bytes"] - uploaded["bytes"] <= PART + chunk
+        for piece in _chunks(8 * PART, chunk):
+            with lock:
+                pulled["bytes"] += len(piece)
+                assert pulled["bytes"] - uploaded["bytes"] <= bound
             yield piece
 
     def counting_upload_part(**kwargs):
-        uploaded["bytes"] += len(kwargs["Body"])
-        return original_upload_part(**kwargs)
+        response = original_upload_part(**kwargs)
+        with lock:
+            uploaded["bytes"] += len(kwargs["Body"])  # released once its upload is done
+        return response
 
     s3.upload_part = counting_upload_part
     stored = store_report_document(counting_chunks(), s3, resources.bucket, "k/big.tsv", METADATA, PART)
-    assert stored.size == 3 * PART == uploaded["bytes"]
+    assert stored.size == 8 * PART == uploaded["bytes"]
+
+
+def test_the_next_part_is_read_while_a_part_uploads(resources):
+    s3 = _s3()
+    original_upload_part = s3.upload_part
+    second_part_read = threading.Event()
+
+    def chunks():
+        for sent, piece in enumerate(_chunks(3 * PART, PART // 4), start=1):
+            if sent * (PART // 4) >= 2 * PART:
+                second_part_read.set()
+            yield piece
+
+    def slow_first_part(**kwargs):
+        if kwargs["PartNumber"] == 1:
+            # Taking turns would never read part 2 while part 1 is on its way: this wait would time out.
+            assert second_part_read.wait(timeout=10)
+        return original_upload_part(**kwargs)
+
+    s3.upload_part = slow_first_part
+    stored = store_report_document(chunks(), s3, resources.bucket, "k/overlap.tsv", METADATA, PART)
+    assert stored.size == 3 * PART
 
 
 def test_failure_halfway_through_a_multipart_upload_aborts_it_and_leaves_no_object(resources):

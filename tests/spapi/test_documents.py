@@ -14,6 +14,7 @@ from tests_spapi_helpers import DocumentHost, StaticDocuments, make_clients, spa
 
 from canaries import assert_no_secrets
 from reports_pipeline.report_storage import MIN_PART_SIZE, store_report_document
+from spapi import documents
 from spapi.documents import _Gunzip, iter_report_document
 from spapi.errors import ReportDocumentError
 from spapi_emulator import SpApiEmulator
@@ -286,3 +287,37 @@ def test_a_turkish_document_flagged_gzip_on_plain_bytes_is_stored_as_its_bytes(
     assert reports.get_report_document(document_id).compression_algorithm == "GZIP"
     assert not stored.startswith(b"\x1f\x8b")
     assert b"".join(iter_report_document(reports, document_id, session=session)) == stored
+
+
+def _inflate_modules():
+    import zlib
+
+    from isal import isal_zlib
+
+    return [zlib, isal_zlib]
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    members=st.lists(st.binary(max_size=4000), min_size=1, max_size=3),
+    cut=st.integers(min_value=0, max_value=20000),
+    chunk_size=st.integers(min_value=1, max_value=5000),
+)
+def test_isal_and_zlib_inflate_to_the_same_bytes_and_refuse_the_same_corruption(
+    members, cut, chunk_size
+) -> None:
+    body = b"".join(gzip.compress(member) for member in members)
+    corrupt = body[:10] + bytes(b ^ 0xFF for b in body[10:40]) + body[40:]
+    outcomes = []
+    for module in _inflate_modules():
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(documents, "inflate_module", module)
+            decoder = _Gunzip("doc-1", chunk_size)
+            split = cut % (len(body) + 1)
+            out = b"".join([*decoder.feed(body[:split]), *decoder.feed(body[split:]), *decoder.finish()])
+            with pytest.raises(ReportDocumentError):
+                bad = _Gunzip("doc-1", chunk_size)
+                list(bad.feed(corrupt))
+                list(bad.finish())
+        outcomes.append(out)
+    assert outcomes == [b"".join(members)] * 2
