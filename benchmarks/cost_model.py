@@ -15,6 +15,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from benchmarks.sizing import root_functions
+
 GIB = 1024**3
 FULL_VCPU_MB = 1769
 PRICES_READ = "2026-11-28"
@@ -109,23 +111,17 @@ class Deployment:
 
 
 def read_deployment(terraform_dir: Path, part_size: int) -> Deployment:
-    main = (terraform_dir / "main.tf").read_text()
-    match = re.search(r'f == "report_storer" \? (\d+) : (\d+)', main)
-    if not match:
-        raise ValueError("memory sizes not found in terraform/main.tf (default_memory_sizes)")
-    store, others = int(match.group(1)), int(match.group(2))
-    functions = re.search(r"functions = \[(.*?)\]", main, re.DOTALL)
-    names = re.findall(r'"(\w+)"', functions.group(1)) if functions else []
+    memory_mb = {name: settings["memory_size"] for name, settings in root_functions(terraform_dir).items()}
     variables = (terraform_dir / "variables.tf").read_text()
     architecture = re.search(
         r'variable "lambda_architecture"\s*\{[^}]*?default\s*=\s*"(\w+)"', variables, re.DOTALL
     )
     queue = (terraform_dir / "modules" / "queue" / "variables.tf").read_text()
     batch = re.search(r'variable "batch_size"\s*\{[^}]*?default\s*=\s*(\d+)', queue, re.DOTALL)
-    if not (architecture and batch and names):
+    if not (architecture and batch and memory_mb):
         raise ValueError("architecture, batch size or function list not found in terraform/")
     return Deployment(
-        {name: store if name == "report_storer" else others for name in names},
+        memory_mb,
         architecture.group(1),
         int(batch.group(1)),
         part_size,

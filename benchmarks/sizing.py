@@ -106,6 +106,25 @@ class TerraformDefaults:
     batch_size: int | None
 
 
+def root_functions(terraform_dir: Path) -> dict[str, dict[str, int]]:
+    """The numeric settings (memory_size, timeout) of each function in the root's `local.functions` map,
+    the one list of functions: `<name> = {` to its brace at the same indent, inside `functions = {`."""
+    try:
+        main = (terraform_dir / "main.tf").read_text()
+    except OSError:
+        return {}
+    block = re.search(r"\n(\s*)functions = \{\n(.*?)\n\1\}", main, re.DOTALL)
+    if not block:
+        return {}
+    functions = {}
+    for entry in re.finditer(r"(?m)^(\s*)(\w+) = \{\n(.*?)\n\1\}", block.group(2), re.DOTALL):
+        if entry.group(1) != block.group(1) + "  ":
+            continue
+        settings = re.findall(r"(?m)^\s*(memory_size|timeout)\s*=\s*(\d+)", entry.group(3))
+        functions[entry.group(2)] = {name: int(value) for name, value in settings}
+    return functions
+
+
 def read_terraform_defaults(terraform_dir: Path) -> TerraformDefaults:
     """The current defaults, read from the Terraform sources (None where the pattern is not found)."""
 
@@ -120,10 +139,7 @@ def read_terraform_defaults(terraform_dir: Path) -> TerraformDefaults:
         return int(match.group(1)) if match else None
 
     def function_setting(function: str, setting: str) -> int | None:
-        # The root's local.functions: one block per function, `<name> = {` to its brace at the same indent.
-        main = read(terraform_dir / "main.tf")
-        block = re.search(rf"\n(\s*){function} = \{{\n(.*?)\n\1\}}", main, re.DOTALL)
-        return find(block.group(2), rf"\b{setting}\s*=\s*(\d+)") if block else None
+        return root_functions(terraform_dir).get(function, {}).get(setting)
 
     return TerraformDefaults(
         store_memory_mb=function_setting("report_storer", "memory_size"),

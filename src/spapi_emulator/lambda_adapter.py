@@ -22,7 +22,8 @@ WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 # Headers WSGI carries as CONTENT_TYPE / CONTENT_LENGTH rather than HTTP_* (PEP 3333, environ variables).
 _UNPREFIXED = {"content-type": "CONTENT_TYPE", "content-length": "CONTENT_LENGTH"}
-# Text bodies go back as they are; everything else (gzip documents) base64-encoded, as the payload requires.
+# Text bodies in UTF-8 go back as they are; everything else (gzip documents, documents in windows-1252 or
+# Windows-31J even when their type is text/plain) base64-encoded, as the payload requires.
 _TEXT_TYPES = ("application/json", "text/")
 
 
@@ -89,13 +90,20 @@ def function_url_response(app: WsgiApp, event: Mapping[str, Any]) -> dict[str, A
         else:
             headers[name] = value
     content_type = next((v for k, v in headers.items() if k.lower() == "content-type"), "")
-    text = content_type.startswith(_TEXT_TYPES)
+    text = _utf8_text(body) if content_type.startswith(_TEXT_TYPES) else None
     response: dict[str, Any] = {
         "statusCode": started["status"],
         "headers": headers,
-        "body": body.decode("utf-8") if text else base64.b64encode(body).decode("ascii"),
-        "isBase64Encoded": not text,
+        "body": text if text is not None else base64.b64encode(body).decode("ascii"),
+        "isBase64Encoded": text is None,
     }
     if cookies:
         response["cookies"] = cookies
     return response
+
+
+def _utf8_text(body: bytes) -> str | None:
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
