@@ -19,6 +19,7 @@ from handlers._observability import observability
 from handlers._spapi_clients import SpApiClients
 from reports_pipeline.api_requests import parse_json_body, parse_report_request
 from reports_pipeline.report_records import ReportRecords
+from reports_pipeline.sweep_state import SweepState
 from reports_pipeline.token_store import TokenStore
 
 logger, tracer, metrics = observability()
@@ -26,6 +27,7 @@ config = _config.required(["TOKENS_TABLE_NAME", "REPORTS_TABLE_NAME", "LWA_CREDE
 ttl_days = _config.positive_int("REPORT_RECORD_TTL_DAYS", 90, maximum=3650)
 dynamodb = boto3.client("dynamodb")
 report_records = ReportRecords(config["REPORTS_TABLE_NAME"], dynamodb, ttl_days=ttl_days)
+sweep_state = SweepState(config["REPORTS_TABLE_NAME"], dynamodb)
 spapi_clients = SpApiClients(
     lwa_secret_arn=config["LWA_CREDENTIALS_SECRET_ARN"],
     secretsmanager_client=boto3.client("secretsmanager"),
@@ -45,6 +47,9 @@ def handler(event: dict[str, Any], context: Any) -> tuple[int, dict[str, Any]]:
         seller_id=report.seller_id, region_code=report.region_code, report_type=report.report_type
     )
     reports = spapi_clients.reports(report.seller_id, report.region_code)
+    # Before SP-API is asked: the sweep then looks for this type in this region, so a report whose
+    # notification never comes is still found (reports_pipeline.report_sweep).
+    sweep_state.note_request(report.seller_id, report.region_code, report.report_type)
     created = report_records.create_and_record(
         lambda: reports.create_report(
             report.report_type,

@@ -1,4 +1,4 @@
-"""Reports API 2021-06-30: createReport, getReport, getReportDocument, cancelReport.
+"""Reports API 2021-06-30: createReport, getReports, getReport, getReportDocument, cancelReport.
 
 Request bodies follow the model's CreateReportSpecification exactly (camelCase, reportOptions a string map);
 responses are not wrapped in `payload` in this API version.
@@ -7,7 +7,7 @@ responses are not wrapped in `payload` in this API version.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -26,6 +26,21 @@ BASE_PATH = "/reports/2021-06-30"
 # report the processor accepted can always be asked about.
 REPORT_ID_MAX_LENGTH = 128
 REPORT_ID_PATTERN = re.compile(rf"^[A-Za-z0-9._-]{{1,{REPORT_ID_MAX_LENGTH}}}\Z")
+
+# getReports' filters (reports_2021-06-30.json): reportTypes 1-10 items, pageSize 1-100 (default 10), the
+# processingStatus enum; arrays go comma-separated (collectionFormat csv).
+GET_REPORTS_MAX_TYPES = 10
+GET_REPORTS_MAX_PAGE_SIZE = 100
+PROCESSING_STATUSES = frozenset({"CANCELLED", "DONE", "FATAL", "IN_PROGRESS", "IN_QUEUE"})
+FINISHED_STATUSES = frozenset({"CANCELLED", "DONE", "FATAL"})
+
+
+@dataclass(frozen=True)
+class ReportsPage:
+    """One getReports answer: its Report objects and the token of the next page (None on the last)."""
+
+    reports: tuple[dict[str, Any], ...]
+    next_token: str | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True)
@@ -121,6 +136,44 @@ class ReportsClient:
             )
         return report_id
 
+    def get_reports(
+        self,
+        report_types: Sequence[str] = (),
+        *,
+        processing_statuses: Iterable[str] = (),
+        created_since: datetime | str | None = None,
+        created_until: datetime | str | None = None,
+        page_size: int = GET_REPORTS_MAX_PAGE_SIZE,
+        next_token: str | None = None,
+    ) -> ReportsPage:
+        """One page of getReports. With `next_token` the token is sent alone, as the model requires
+        ("Specifying nextToken with any other parameters will cause the request to fail")."""
+        if next_token:
+            params: dict[str, Any] = {"nextToken": next_token}
+        else:
+            params = _get_reports_filters(
+                report_types, processing_statuses, created_since, created_until, page_size
+            )
+        response = self._call("getReports", "GET", "/reports", params=params)
+        body = response.body if isinstance(response.body, dict) else {}
+        reports = body.get("reports")
+        if not isinstance(reports, list) or not all(isinstance(report, dict) for report in reports):
+            raise SpApiServerError(
+                response.status,
+                "InvalidResponse",
+                "getReports answered without a list of reports",
+                request_id=response.request_id,
+                operation="getReports",
+            )
+        token = body.get("nextToken")
+        return ReportsPage(tuple(reports), token if isinstance(token, str) and token else None)
+
+    def seconds_until_call(self, operation: str) -> float:
+        """How long the client-side rate limit of `operation` (for this client's seller) would make the next
+        call wait; takes no token, so a caller with a deadline can decide not to call."""
+        partition = str(getattr(self._token, "rate_limit_partition", ""))
+        return self.http.rate_limiter.bucket(operation, partition).time_to_token()
+
     def get_report(self, report_id: str) -> dict[str, Any]:
         """The Report (reportId, reportType, processingStatus, reportDocumentId?, ...)."""
         response = self._call("getReport", "GET", f"/reports/{_segment(report_id, 'reportId')}")
@@ -158,6 +211,46 @@ class ReportsClient:
     def cancel_report(self, report_id: str) -> None:
         """Cancel a report that is still IN_QUEUE (SP-API refuses others with a 4xx)."""
         self._call("cancelReport", "DELETE", f"/reports/{_segment(report_id, 'reportId')}")
+
+
+def _get_reports_filters(
+    report_types: Sequence[str],
+    processing_statuses: Iterable[str],
+    created_since: datetime | str | None,
+    created_until: datetime | str | None,
+    page_size: int,
+) -> dict[str, Any]:
+    types = [report_types] if isinstance(report_types, str) else list(report_types)
+    if not 1 <= len(types) <= GET_REPORTS_MAX_TYPES or not all(isinstance(t, str) and t for t in types):
+        raise ValueError(f"reportTypes: 1-{GET_REPORTS_MAX_TYPES} report types are required")
+    statuses = sorted(set(processing_statuses))
+    unknown = [status for status in statuses if status not in PROCESSING_STATUSES]
+    if unknown:
+        raise ValueError(f"processingStatuses: {unknown[0]!r} is not a processing status")
+    if not 1 <= page_size <= GET_REPORTS_MAX_PAGE_SIZE:
+        raise ValueError(f"pageSize: expected 1-{GET_REPORTS_MAX_PAGE_SIZE}")
+    params: dict[str, Any] = {"reportTypes": ",".join(types), "pageSize": page_size}
+    if statuses:
+        params["processingStatuses"] = ",".join(statuses)
+    if created_since is not None:
+        params["createdSince"] = _iso8601(created_since, "createdSince")
+    if created_until is not None:
+        params["createdUntil"] = _iso8601(created_until, "createdUntil")
+    return params
+
+
+def iter_report_pages(
+    reports_client: ReportsClient,
+    report_types: Sequence[str],
+    **filters: Any,
+) -> Iterator[ReportsPage]:
+    """getReports page by page: the filters on the first call, then each nextToken alone until a page has
+    none. Lazy, so a caller with a deadline stops between pages simply by not asking for the next."""
+    page = reports_client.get_reports(report_types, **filters)
+    yield page
+    while page.next_token:
+        page = reports_client.get_reports(next_token=page.next_token)
+        yield page
 
 
 # How getReport says "not this region's report": the id is unknown here (404), malformed for this region's
