@@ -65,13 +65,16 @@ def sweep_pipeline(workflow, spapi_emulator, load_handler, lambda_context):
             return json.loads(response["body"])["reportId"]
 
         def sweeper(self, **environment: str):
-            module = load_handler("report_sweeper", STATE_MACHINE_ARN=workflow.state_machine_arn, **environment)
+            module = load_handler(
+                "report_sweeper", STATE_MACHINE_ARN=workflow.state_machine_arn, **environment
+            )
             sleep_on_virtual_time(module.spapi_clients.http("NA"))
             return module
 
         def deliver_late_notification(self, report_id: str, document_id: str | None) -> None:
             body = messages.notification(report_id, "DONE", report_document_id=document_id)
-            assert self.processor.handler(messages.sqs_event(body), lambda_context) == {"batchItemFailures": []}
+            answer = self.processor.handler(messages.sqs_event(body), lambda_context)
+            assert answer == {"batchItemFailures": []}
 
         def executions_of(self, report_id: str) -> list[str]:
             return [e["executionArn"] for e in workflow.executions() if report_id in e["name"]]
