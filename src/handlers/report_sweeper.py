@@ -21,7 +21,7 @@ from handlers._observability import observability
 from handlers._spapi_clients import SpApiClients
 from reports_pipeline.notifications_processing import ReportNotificationProcessor
 from reports_pipeline.report_records import ReportRecords
-from reports_pipeline.report_sweep import ReportSweep, SweepSettings
+from reports_pipeline.report_sweep import SWEEP_CALL_DEADLINE, ReportSweep, SweepSettings
 from reports_pipeline.sweep_state import SweepState
 from reports_pipeline.token_store import TokenStore
 
@@ -38,7 +38,8 @@ spapi_clients = SpApiClients(
     lwa_secret_arn=config["LWA_CREDENTIALS_SECRET_ARN"],
     secretsmanager_client=boto3.client("secretsmanager"),
     token_store=token_store,
-    deadline_seconds=60.0,  # SweepSettings.call_allowance_seconds: the sweep stops before a call can overrun
+    # The sweep starts a call only with this much time left (SweepSettings.call_allowance_seconds).
+    deadline_seconds=SWEEP_CALL_DEADLINE,
 )
 sweep = ReportSweep(
     tokens=token_store,

@@ -66,6 +66,10 @@ from spapi.reports import (
 )
 
 WATERMARK_LAG = timedelta(minutes=15)
+# How long one getReports call may take with its retries (the sweeper's HTTP client deadline): at 0.0222
+# requests a second a call can wait 45 s for its token, and a 429 met on arrival (SP-API counts when a call
+# arrives, the client when it leaves) another 45 s before its retry.
+SWEEP_CALL_DEADLINE = 150.0
 # Starting a workflow: the outcomes where the sweep, not a notification, set the report on its way.
 _RECOVERED = frozenset({NotificationOutcome.STARTED, NotificationOutcome.FAILURE_REPORTED})
 _UNFINISHED_STATUSES = PROCESSING_STATUSES - FINISHED_STATUSES
@@ -77,7 +81,7 @@ class SweepSettings:
     amazon_generated_report_types: frozenset[str] = frozenset()
     # Stop when less than this is left besides the next call's rate-limit wait: one getReports call with
     # its retries (the HTTP client's deadline) and the processing of one page.
-    call_allowance_seconds: float = 60.0
+    call_allowance_seconds: float = SWEEP_CALL_DEADLINE
     page_allowance_seconds: float = 30.0
     page_size: int = GET_REPORTS_MAX_PAGE_SIZE
 
@@ -219,15 +223,12 @@ class ReportSweep:
             pages = iter_report_pages(
                 reports,
                 group,
+                before_each_call=lambda: self._check_time(reports, remaining_seconds),
                 processing_statuses=sorted(PROCESSING_STATUSES),
                 created_since=format_time(region.since),
                 page_size=self._settings.page_size,
             )
-            while True:
-                self._check_time(reports, remaining_seconds)
-                page = next(pages, None)
-                if page is None:
-                    break
+            for page in pages:
                 result.getreports_calls += 1
                 for report in page.reports:
                     hold = self._settle(seller_id, region.region_code, report, now, result)

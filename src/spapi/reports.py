@@ -242,13 +242,20 @@ def _get_reports_filters(
 def iter_report_pages(
     reports_client: ReportsClient,
     report_types: Sequence[str],
+    *,
+    before_each_call: Callable[[], None] | None = None,
     **filters: Any,
 ) -> Iterator[ReportsPage]:
     """getReports page by page: the filters on the first call, then each nextToken alone until a page has
-    none. Lazy, so a caller with a deadline stops between pages simply by not asking for the next."""
+    none. `before_each_call` runs before every call that will be made (not after the last page): a caller
+    with a deadline raises there to stop between pages."""
+    if before_each_call:
+        before_each_call()
     page = reports_client.get_reports(report_types, **filters)
     yield page
     while page.next_token:
+        if before_each_call:
+            before_each_call()
         page = reports_client.get_reports(next_token=page.next_token)
         yield page
 

@@ -25,6 +25,12 @@ REQUIRED = {
         "REPORTS_KMS_KEY_ID",
     ],
     "report_notifier": ["REPORTS_TABLE_NAME", "REPORTS_BUCKET_NAME", "NOTIFICATIONS_TOPIC_ARN"],
+    "report_sweeper": [
+        "TOKENS_TABLE_NAME",
+        "REPORTS_TABLE_NAME",
+        "STATE_MACHINE_ARN",
+        "LWA_CREDENTIALS_SECRET_ARN",
+    ],
 }
 
 
@@ -51,6 +57,9 @@ def test_missing_variable_fails_the_cold_start_naming_it(load_handler, monkeypat
         ("report_creator", "LWA_CREDENTIALS_CACHE_SECONDS", "an hour"),
         ("token_storage", "LWA_CREDENTIALS_CACHE_SECONDS", "0"),
         ("notifications_subscriber", "LWA_CREDENTIALS_CACHE_SECONDS", "604800"),  # over a day: the overlap
+        ("report_sweeper", "SWEEP_STUCK_AFTER_HOURS", "six"),
+        ("report_sweeper", "SWEEP_STUCK_AFTER_HOURS", "2161"),  # beyond SP-API's 90 days of reports
+        ("report_sweeper", "SWEEP_AMAZON_GENERATED_REPORT_TYPES", "settlement reports"),
     ],
 )
 def test_malformed_numbers_fail_the_cold_start_naming_them(load_handler, function, variable, value):
