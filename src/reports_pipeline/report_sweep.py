@@ -44,6 +44,7 @@ from reports_pipeline.notifications_processing import (
     NotificationOutcome,
     ReportNotificationProcessor,
     ReportProcessingFinished,
+    UnreportedFailureError,
 )
 from reports_pipeline.report_records import ReportRecords
 from reports_pipeline.sweep_state import (
@@ -279,7 +280,9 @@ class ReportSweep:
                     )
                     return None
                 return created
-        except (ClientError, BotoCoreError) as exc:
+        except (ClientError, BotoCoreError, UnreportedFailureError) as exc:
+            # AWS failed, or the report's execution and the one reporting its failure both ended without
+            # success: recorded, and the report keeps the watermark so that the next run tries again.
             result.failures.append(
                 SweepFailure(seller_id, region_code, report_id, type(exc).__name__, redact(str(exc)))
             )
