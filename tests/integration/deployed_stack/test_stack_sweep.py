@@ -1,6 +1,7 @@
-"""The deployed sweep: a report whose notification SP-API never delivered is found and stored when the schedule
-fires (local AWS fires it as EventBridge Scheduler does: its role, assumed under its trust policy, invokes the
-sweeper with the schedule's input), with IAM enforced for the sweeper's role and the schedule's."""
+"""The deployed sweep: a report whose notification SP-API never delivered is found and stored when the
+schedule fires (local AWS fires it as EventBridge Scheduler does: its role, assumed under its trust policy,
+invokes the sweeper with the schedule's input), with IAM enforced
+for the roles of the sweeper and of the schedule."""
 
 from __future__ import annotations
 
