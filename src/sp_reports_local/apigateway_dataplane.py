@@ -30,11 +30,10 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from moto.apigateway.models import Method, Resource, RestAPI, apigateway_backends
-from moto.awslambda.models import lambda_backends
 from werkzeug.wrappers import Request, Response
 
 from .execute_api_auth import AuthDenied, CallerIdentity, authenticate
+from .moto_internals import Method, Resource, RestAPI, apigateway_backends, lambda_backends
 
 logger = logging.getLogger(__name__)
 

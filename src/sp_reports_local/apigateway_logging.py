@@ -25,10 +25,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from moto.apigateway.exceptions import BadRequestException
-from moto.apigateway.models import APIGatewayBackend
-
-from .moto_patch import PatchSet
+from .moto_internals import APIGatewayBackend, BadRequestException, PatchSet
 
 CLOUDWATCH_ROLE_REQUIRED = "CloudWatch Logs role ARN must be set in account settings to enable logging"
 

@@ -42,14 +42,17 @@ from urllib.parse import parse_qsl, urlencode, urlparse
 from botocore.auth import S3SigV4QueryAuth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials as BotoCredentials
-from moto.core.authorization import ActionAuthenticatorMixin
-from moto.core.exceptions import JsonRESTError, _RESTError
-from moto.iam.access_control import S3IAMRequest
-from moto.s3.exceptions import S3ClientError
-from moto.s3.models import FakeBucket
 
 from .iam_evaluation import AuthorizationRequest, PolicyOutcome, Principal, authorize, evaluate_policy
-from .moto_patch import PatchSet
+from .moto_internals import (
+    ActionAuthenticatorMixin,
+    FakeBucket,
+    JsonRESTError,
+    PatchSet,
+    S3ClientError,
+    S3IAMRequest,
+    _RESTError,
+)
 from .request_context import GLOBAL_CONTEXT, RequestSubject, UnknownResource, subject_of
 from .request_principals import Caller, CredentialRefused, Credentials, identify, signed_by
 
@@ -190,7 +193,7 @@ class LocalIam:
         def get_permission(self: FakeBucket, action: str, resource: str) -> Any:
             # moto's own bucket-policy check knows no principal and few conditions; ``check`` above evaluates
             # the bucket policy for every S3 request with the caller and the request's condition keys.
-            from moto.iam.access_control import PermissionResult
+            from .moto_internals import PermissionResult
 
             return PermissionResult.NEUTRAL
 
@@ -210,7 +213,7 @@ ROLE_CHAINING_MAX_SECONDS = 3600
 
 
 def _refuse_session_beyond_limits(response: Any, caller: Caller) -> None:
-    from moto.iam.models import iam_backends
+    from .moto_internals import iam_backends
 
     requested = int(response._get_param("DurationSeconds") or 3600)
     role_arn = response._get_param("RoleArn") or ""
@@ -343,7 +346,7 @@ _DYNAMODB_ITEM_ACTIONS = frozenset(
 def _kms_through(
     service: str, actions: tuple[str, ...], key_id: str, region: str, account: str, resource_arn: str
 ) -> list[tuple[str, str, RequestSubject]]:
-    from moto.kms.models import kms_backends
+    from .moto_internals import kms_backends
 
     key = kms_backends[account][region].describe_key(key_id)
     context: dict[str, Any] = {
@@ -361,7 +364,7 @@ def _kms_through(
 def _s3_implied_checks(
     response: Any, action: str, resource: str, region: str, account: str
 ) -> list[tuple[str, str, RequestSubject]]:
-    from moto.s3.models import s3_backends
+    from .moto_internals import s3_backends
 
     bucket_name, _, key_name = resource.split(":::", 1)[-1].partition("/")
     if not key_name:

@@ -25,16 +25,7 @@ from types import TracebackType
 from typing import Any
 
 import boto3
-from moto.awslambda.models import lambda_backends
-from moto.core import DEFAULT_ACCOUNT_ID
-from moto.core.config import default_user_config
-from moto.moto_api._internal.models import moto_api_backend
-from moto.server import (
-    DomainDispatcherApplication,
-    MotoRequestHandler,
-    ThreadedMotoServer,
-    create_backend_app,
-)
+from moto.server import ThreadedMotoServer
 from werkzeug.serving import make_server
 
 from .apigateway_dataplane import EXECUTE_API_PATH_PREFIX, ExecuteApiMiddleware
@@ -43,7 +34,18 @@ from .authorization import LocalIam
 from .credentials import ROOT_ACCESS_KEY_ID, ROOT_SECRET_ACCESS_KEY
 from .drift_fixes import drift_fix_patches
 from .lambda_executor import LambdaExecutor, RoleCredentials
-from .moto_patch import MotoInternalsChanged, PatchSet, require_pinned_moto
+from .moto_internals import (
+    DEFAULT_ACCOUNT_ID,
+    DomainDispatcherApplication,
+    MotoInternalsChanged,
+    MotoRequestHandler,
+    PatchSet,
+    create_backend_app,
+    default_user_config,
+    lambda_backends,
+    moto_api_backend,
+    require_pinned_moto,
+)
 from .request_principals import Caller, Credentials
 from .role_sessions import assume_execution_role
 from .sns_confirmation import sns_confirmation_patches

@@ -22,10 +22,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from moto.awslambda.models import LambdaFunction
-from moto.sqs.models import Queue
-
-from .moto_patch import PatchSet
+from .moto_internals import LambdaFunction, PatchSet, Queue
 
 
 def drift_fix_patches() -> PatchSet:

@@ -16,8 +16,14 @@ from typing import Any
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
-from moto.core.exceptions import AccessDeniedError, InvalidClientTokenIdError, SignatureDoesNotMatchError
-from moto.iam.access_control import IAMRequest
+
+from .moto_internals import (
+    AccessDeniedError,
+    IAMRequest,
+    InvalidClientTokenIdError,
+    SignatureDoesNotMatchError,
+    caller_arn,
+)
 
 MAX_CLOCK_SKEW = datetime.timedelta(minutes=5)
 
@@ -130,11 +136,11 @@ def authenticate(
     except SignatureDoesNotMatchError:
         raise AuthDenied(SIGNATURE_MISMATCH) from None
     except AccessDeniedError:
-        caller_arn = iam_request._access_key.arn
+        who = caller_arn(iam_request)
         raise AuthDenied(
-            f"User: {caller_arn} is not authorized to perform: execute-api:Invoke on resource: {resource_arn}"
+            f"User: {who} is not authorized to perform: execute-api:Invoke on resource: {resource_arn}"
         ) from None
-    return CallerIdentity(authorization.access_key, account_id, iam_request._access_key.arn)
+    return CallerIdentity(authorization.access_key, account_id, caller_arn(iam_request))
 
 
 def _check_clock(amz_date: str | None) -> None:

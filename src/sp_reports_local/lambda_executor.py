@@ -44,10 +44,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from moto.awslambda.models import LambdaFunction
-
 from .lambda_worker import LOG_END_MARKER
-from .moto_patch import PatchSet
+from .moto_internals import LambdaFunction, PatchSet
 
 logger = logging.getLogger(__name__)
 

@@ -66,7 +66,7 @@ def _account_and_region(response: Any) -> tuple[str, str]:
 
 
 def _dynamodb(response: Any, action: str, _: str) -> RequestSubject:
-    from moto.dynamodb.models import dynamodb_backends
+    from .moto_internals import dynamodb_backends
 
     account, region = _account_and_region(response)
     names: list[str] = []
@@ -95,7 +95,7 @@ def _dynamodb(response: Any, action: str, _: str) -> RequestSubject:
 
 
 def _kms(response: Any, action: str, _: str) -> RequestSubject:
-    from moto.kms.models import kms_backends
+    from .moto_internals import kms_backends
 
     account, region = _account_and_region(response)
     key_id = _param(response, "KeyId")
@@ -116,7 +116,7 @@ def _kms(response: Any, action: str, _: str) -> RequestSubject:
 
 
 def _secretsmanager(response: Any, action: str, _: str) -> RequestSubject:
-    from moto.secretsmanager.models import secretsmanager_backends
+    from .moto_internals import secretsmanager_backends
 
     account, region = _account_and_region(response)
     secret_id = _param(response, "SecretId")
@@ -135,7 +135,7 @@ def _secretsmanager(response: Any, action: str, _: str) -> RequestSubject:
 
 
 def _sns(response: Any, action: str, _: str) -> RequestSubject:
-    from moto.sns.models import sns_backends
+    from .moto_internals import sns_backends
 
     account, region = _account_and_region(response)
     topic_arn = _param(response, "TopicArn") or _param(response, "TargetArn")
@@ -154,7 +154,7 @@ def _sns(response: Any, action: str, _: str) -> RequestSubject:
 
 
 def _sqs(response: Any, action: str, _: str) -> RequestSubject:
-    from moto.sqs.models import sqs_backends
+    from .moto_internals import sqs_backends
 
     account, region = _account_and_region(response)
     queue_url = _param(response, "QueueUrl")
@@ -214,7 +214,7 @@ def _lambda(response: Any, action: str, _: str) -> RequestSubject:
 
 
 def _sts(response: Any, action: str, _: str) -> RequestSubject:
-    from moto.iam.models import iam_backends
+    from .moto_internals import iam_backends
 
     account, _region = _account_and_region(response)
     role_arn = _param(response, "RoleArn")
@@ -248,7 +248,7 @@ def trust_policy(document: str | Mapping[str, Any], role_arn: str) -> dict[str, 
 
 
 def _s3(response: Any, action: str, moto_resource: str) -> RequestSubject:
-    from moto.s3.models import s3_backends
+    from .moto_internals import s3_backends
 
     account = response.current_account
     context: dict[str, Any] = {}

@@ -21,8 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
-from moto.iam.models import iam_backends
-from moto.sts.models import AssumedRole, sts_backends
+from .moto_internals import AssumedRole, iam_backends, sts_backends
 
 PARTITION = "aws"
 

@@ -13,11 +13,9 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from moto.iam.models import iam_backends
-from moto.sts.models import sts_backends
-
 from .iam_evaluation import AuthorizationRequest, Principal, authorize
 from .lambda_executor import RoleCredentials
+from .moto_internals import iam_backends, sts_backends
 from .request_context import trust_policy
 
 LAMBDA_SERVICE = "lambda.amazonaws.com"

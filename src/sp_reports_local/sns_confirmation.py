@@ -31,12 +31,15 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from moto.core.responses import ActionResult
-from moto.sns.exceptions import SNSInvalidParameter, SNSNotFoundError
-from moto.sns.models import SNSBackend, Subscription
-from moto.sns.responses import SNSResponse
-
-from .moto_patch import PatchSet
+from .moto_internals import (
+    ActionResult,
+    PatchSet,
+    SNSBackend,
+    SNSInvalidParameter,
+    SNSNotFoundError,
+    SNSResponse,
+    Subscription,
+)
 
 CONFIRMED_BY_TOKEN = frozenset({"email", "email-json"})
 PENDING_ARN_IN_LISTS = "PendingConfirmation"

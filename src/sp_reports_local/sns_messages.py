@@ -11,8 +11,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from moto.sns.models import Topic, sns_backends
-
+from .moto_internals import Topic, sns_backends
 from .sns_confirmation import confirmation_token, deliveries
 
 

@@ -25,10 +25,7 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-from moto.awslambda.models import LambdaBackend, lambda_backends
-from moto.sqs.models import sqs_backends
-
-from .moto_patch import MotoInternalsChanged, PatchSet
+from .moto_internals import LambdaBackend, MotoInternalsChanged, PatchSet, lambda_backends, sqs_backends
 
 logger = logging.getLogger(__name__)
 

@@ -27,29 +27,24 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from moto.core.responses import ActionResult
-from moto.stepfunctions.parser.api import ExecutionFailedEventDetails, HistoryEventType
-from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import (
+from .moto_internals import (
+    ActionResult,
+    AmazonStateLanguageParser,
+    ASLParserException,
+    ComparisonOperatorType,
+    ComparisonVariable,
+    Environment,
+    EventDetails,
+    ExecutionFailedEventDetails,
     FailureEvent,
     FailureEventException,
-)
-from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name import StatesErrorName
-from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name_type import (
+    HistoryEventType,
+    NoSuchVariable,
+    PatchSet,
+    StatesErrorName,
     StatesErrorNameType,
+    StepFunctionResponse,
 )
-from moto.stepfunctions.parser.asl.component.state.choice.comparison.comparison_operator_type import (
-    ComparisonOperatorType,
-)
-from moto.stepfunctions.parser.asl.component.state.choice.comparison.comparison_variable import (
-    ComparisonVariable,
-)
-from moto.stepfunctions.parser.asl.component.state.choice.comparison.variable import NoSuchVariable
-from moto.stepfunctions.parser.asl.eval.environment import Environment
-from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
-from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser, ASLParserException
-from moto.stepfunctions.responses import StepFunctionResponse
-
-from .moto_patch import PatchSet
 
 _MAX_DIAGNOSTIC_MESSAGE = 1000
 

@@ -27,18 +27,19 @@ from dataclasses import dataclass
 from typing import Any
 
 from botocore.exceptions import ClientError
-from moto.stepfunctions.parser.api import LambdaFunctionFailedEventDetails
-from moto.stepfunctions.parser.asl.component.common.error_name.custom_error_name import CustomErrorName
-from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import FailureEvent
-from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
-from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_lambda import (
-    StateTaskServiceLambda,
-)
-from moto.stepfunctions.parser.asl.component.state.exec.state_task.state_task_lambda import StateTaskLambda
-from moto.stepfunctions.parser.asl.eval.environment import Environment
-from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
 
-from .moto_patch import MotoInternalsChanged, PatchSet
+from .moto_internals import (
+    CustomErrorName,
+    Environment,
+    EventDetails,
+    FailureEvent,
+    LambdaFunctionFailedEventDetails,
+    MotoInternalsChanged,
+    PatchSet,
+    StateTaskLambda,
+    StateTaskServiceLambda,
+    lambda_eval_utils,
+)
 
 # The transient Lambda service errors the guide names, as Step Functions reports them.
 LAMBDA_SERVICE_ERRORS = frozenset(

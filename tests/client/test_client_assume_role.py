@@ -9,12 +9,11 @@ import boto3
 import pytest
 from client_fake_api import REGION, FakeApi, known_credentials
 from moto import mock_aws
-from moto.core import DEFAULT_ACCOUNT_ID
 from moto.server import ThreadedMotoServer
-from moto.sts.models import sts_backends
 
 from sp_reports_client import SpReportsClient
 from sp_reports_client.credentials import AssumedRoleCredentials
+from sp_reports_local.moto_internals import DEFAULT_ACCOUNT_ID, sts_backends
 
 ROLE_ARN = f"arn:aws:iam::{DEFAULT_ACCOUNT_ID}:role/sp-reports-invoke"
 

@@ -72,7 +72,7 @@ def create_pipeline_resources(client_id: str, client_secret: str) -> PipelineRes
 
 def published_emails(topic_arn: str) -> list[dict[str, Any]]:
     """What SNS would have emailed: moto keeps the published messages in its backend."""
-    from moto.sns.models import sns_backends
+    from sp_reports_local.moto_internals import sns_backends
 
     backend = sns_backends[ACCOUNT_ID][REGION]
     return [

@@ -202,7 +202,7 @@ def test_when_the_failure_report_itself_ended_badly_the_message_is_retried(
 
 
 def _moto_execution(state_machine_arn: str, name: str = "report-54517018502"):
-    from moto.stepfunctions.models import stepfunctions_backends
+    from sp_reports_local.moto_internals import stepfunctions_backends
 
     backend = stepfunctions_backends["123456789012"]["us-east-1"]
     (execution,) = [e for e in backend.describe_state_machine(state_machine_arn).executions if e.name == name]

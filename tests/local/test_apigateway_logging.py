@@ -7,14 +7,13 @@ import json
 import botocore.session
 import pytest
 from botocore.exceptions import ClientError
-from moto.apigateway.models import APIGatewayBackend
 
 from sp_reports_local.apigateway_logging import (
     CLOUDWATCH_ROLE_REQUIRED,
     apigateway_logging_patches,
     enables_logging,
 )
-from sp_reports_local.moto_patch import MotoInternalsChanged
+from sp_reports_local.moto_internals import APIGatewayBackend, MotoInternalsChanged
 
 LOG_GROUP = "arn:aws:logs:us-east-1:123456789012:log-group:access"
 ACCESS_LOGS = [

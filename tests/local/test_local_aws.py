@@ -6,11 +6,9 @@ import os
 import socket
 
 import pytest
-from moto.awslambda.models import LambdaFunction
-from moto.core.config import default_user_config
-from moto.stepfunctions.responses import StepFunctionResponse
 
 from sp_reports_local import LocalAws
+from sp_reports_local.moto_internals import LambdaFunction, StepFunctionResponse, default_user_config
 
 
 def test_env_points_subprocesses_at_local_aws_and_drops_profiles_and_session_tokens(local_aws):

@@ -70,7 +70,7 @@ def test_the_token_from_the_confirmation_email_confirms_and_only_then_messages_a
 
 
 def test_uninstall_restores_moto_confirming_at_once():
-    from moto.sns.models import SNSBackend
+    from sp_reports_local.moto_internals import SNSBackend
 
     original = SNSBackend.subscribe
     patches = sns_confirmation_patches()

@@ -9,9 +9,8 @@ import time
 import boto3
 import pytest
 from moto import mock_aws
-from moto.core.config import default_user_config
 
-from sp_reports_local.moto_patch import MotoInternalsChanged
+from sp_reports_local.moto_internals import MotoInternalsChanged, default_user_config
 from sp_reports_local.stepfunctions_ext import (
     choice_state_patches,
     stepfunctions_patches,
@@ -84,7 +83,7 @@ def test_versions_are_listed_newest_first_and_empty_without_publish(local_aws):
 
 
 def test_patch_refuses_to_shadow_an_action_moto_gained(monkeypatch):
-    from moto.stepfunctions.responses import StepFunctionResponse
+    from sp_reports_local.moto_internals import StepFunctionResponse
 
     monkeypatch.setattr(
         StepFunctionResponse, "validate_state_machine_definition", lambda self: None, raising=False

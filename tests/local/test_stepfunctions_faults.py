@@ -9,12 +9,14 @@ from types import SimpleNamespace
 import boto3
 import pytest
 from moto import mock_aws
-from moto.awslambda.models import LambdaFunction
-from moto.core.config import default_user_config
-from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
-from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
-from moto.stepfunctions.parser.asl.component.state.exec.state_task.state_task_lambda import StateTaskLambda
 
+from sp_reports_local.moto_internals import (
+    LambdaFunction,
+    StateTaskLambda,
+    default_user_config,
+    lambda_eval_utils,
+    replace_workflow_retry_sleep,
+)
 from sp_reports_local.stepfunctions_faults import LAMBDA_SERVICE_ERRORS, LambdaServiceFaults
 
 ROLE = "arn:aws:iam::123456789012:role/sfn"
@@ -27,7 +29,7 @@ def engine(monkeypatch):
     for name, value in environment.items():
         monkeypatch.setenv(name, value)
     monkeypatch.setitem(default_user_config, "stepfunctions", {"execute_state_machine": True})
-    monkeypatch.setattr(retrier_decl, "time", SimpleNamespace(sleep=lambda seconds: None))
+    replace_workflow_retry_sleep(monkeypatch, lambda seconds: None)
     calls: list[str] = []
 
     def invoke(function: LambdaFunction, event=None):

@@ -20,7 +20,6 @@ from types import ModuleType, SimpleNamespace
 
 import boto3
 import pytest
-from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
 from reliability_support import (
     REPO_ROOT,
     RESULTS_PATH,
@@ -37,6 +36,7 @@ from reliability_support import (
 from canaries import CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN, SELLER_ID
 from lambda_testing import lambda_context as make_lambda_context
 from lambda_testing import sleep_on_virtual_time
+from sp_reports_local.moto_internals import replace_workflow_retry_sleep
 
 _workflow_fixtures = load_by_path("reliability_workflow_fixtures", TESTS_DIR / "workflow" / "conftest.py")
 
@@ -202,7 +202,7 @@ def report_pipeline(workflow, spapi_emulator, load_handler, lambda_context, monk
         workflow.retry_sleeps.append(seconds)
         clock.sleep(seconds)
 
-    monkeypatch.setattr(retrier_decl, "time", SimpleNamespace(sleep=workflow_retry_wait))
+    replace_workflow_retry_sleep(monkeypatch, workflow_retry_wait)
     for module in (pipeline.creator,):
         module.spapi_clients.http("NA").sleep = lambda seconds: None
         module.spapi_clients.lwa._sleep = lambda seconds: None

@@ -20,15 +20,17 @@ from typing import Any
 
 import boto3
 import pytest
-from moto.awslambda.models import LambdaFunction
-from moto.core.config import default_user_config
-from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
 
 from canaries import CLIENT_ID, CLIENT_SECRET
 from lambda_testing import import_handler_cold, sleep_on_virtual_time
 from lambda_testing import lambda_context as make_lambda_context
 from sp_reports_local import pending_confirmations
-from sp_reports_local.moto_patch import require_pinned_moto
+from sp_reports_local.moto_internals import (
+    LambdaFunction,
+    default_user_config,
+    replace_workflow_retry_sleep,
+    require_pinned_moto,
+)
 from sp_reports_local.sns_confirmation import sns_confirmation_patches
 from sp_reports_local.stepfunctions_ext import choice_state_patches
 from sp_reports_local.stepfunctions_faults import LambdaServiceFaults
@@ -176,7 +178,7 @@ def workflow(aws, local_stepfunctions, local_sns, spapi_emulator, monkeypatch) -
     monkeypatch.setitem(default_user_config, "stepfunctions", {"execute_state_machine": True})
     retry_sleeps: list[float] = []
     # Record Retry intervals instead of sleeping them: the ASL's production backoff would take minutes.
-    monkeypatch.setattr(retrier_decl, "time", SimpleNamespace(sleep=retry_sleeps.append))
+    replace_workflow_retry_sleep(monkeypatch, retry_sleeps.append)
     resources = aws_resources.create_pipeline_resources(CLIENT_ID, CLIENT_SECRET)
     environment = aws_resources.function_environment(resources)
     environment["REPORT_UPLOAD_PART_SIZE_MIB"] = "5"
