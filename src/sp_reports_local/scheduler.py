@@ -23,11 +23,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import boto3
-from moto.iam.models import iam_backends
-from moto.scheduler.models import scheduler_backends
-from moto.sts.models import sts_backends
 
 from .iam_evaluation import AuthorizationRequest, Principal, authorize
+from .moto_internals import iam_backends, scheduler_backends, sts_backends
 from .request_context import trust_policy
 
 if TYPE_CHECKING:
