@@ -1,0 +1,133 @@
+# A Lambda function run on a schedule: the function (through lambda_function, with its own execution role), an
+# EventBridge Scheduler schedule that invokes it, the schedule's role (allowed to invoke this function only), and
+# an alarm when an invocation fails. Used for the report sweep (handlers.report_sweeper).
+
+data "aws_caller_identity" "current" {}
+data "aws_partition" "current" {}
+data "aws_region" "current" {}
+
+locals {
+  function_name = "${var.name_prefix}-${replace(var.function_key, "_", "-")}"
+  schedule_name = local.function_name
+  # The schedule group the schedule is in ("default": every account has it). Scheduler's requests to assume the
+  # role carry this group's ARN as aws:SourceArn ("Confused deputy prevention in EventBridge Scheduler": "The
+  # value of aws:SourceArn must be your EventBridge Scheduler schedule group ARN"; "Do not scope the
+  # aws:SourceArn statement to a specific schedule").
+  schedule_group_name = "default"
+  schedule_group_arn  = "arn:${data.aws_partition.current.partition}:scheduler:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:schedule-group/${local.schedule_group_name}"
+}
+
+module "function" {
+  source = "../lambda_function"
+
+  function_name                  = local.function_name
+  description                    = var.function.description
+  handler                        = "handlers.${var.function_key}.handler"
+  runtime                        = var.function.runtime
+  architecture                   = var.function.architecture
+  attach_policy_statements       = length(var.policy_statements) > 0
+  policy_statements              = var.policy_statements
+  memory_size                    = var.function.memory_size
+  timeout                        = var.function.timeout
+  reserved_concurrent_executions = var.function.reserved_concurrent_executions
+  log_retention_days             = var.function.log_retention_days
+  environment_variables          = var.function.environment_variables
+  kms_key_arn                    = var.kms_key_arn
+  package                        = var.function.package
+  tags                           = var.tags
+}
+
+# Scheduler invokes the function asynchronously ("Invoke a Lambda function on a schedule", Lambda Developer
+# Guide). A failed run is not retried by Lambda (its default is two retries): the next scheduled run starts from
+# the same watermarks, and retries would only add SP-API calls while the cause persists. The Errors alarm below
+# reports the failure.
+resource "aws_lambda_function_event_invoke_config" "this" {
+  function_name          = module.function.function_name
+  maximum_retry_attempts = 0
+}
+
+# The schedule's execution role: trusted by EventBridge Scheduler for this account's schedule group only, allowed
+# to invoke this one function ("Set up the execution role", EventBridge Scheduler User Guide: the target's
+# permission, lambda:InvokeFunction for a Lambda target).
+resource "aws_iam_role" "schedule" {
+  name        = "${local.schedule_name}-schedule"
+  description = "Role EventBridge Scheduler assumes to invoke ${local.function_name}"
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Sid       = "SchedulerAssumesForThisAccountsScheduleGroupOnly"
+      Effect    = "Allow"
+      Principal = { Service = "scheduler.amazonaws.com" }
+      Action    = "sts:AssumeRole"
+      Condition = {
+        StringEquals = {
+          "aws:SourceAccount" = data.aws_caller_identity.current.account_id
+          "aws:SourceArn"     = local.schedule_group_arn
+        }
+      }
+    }]
+  })
+  tags = var.tags
+}
+
+resource "aws_iam_role_policy" "schedule" {
+  name = "${local.schedule_name}-schedule-invoke"
+  role = aws_iam_role.schedule.name
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Sid      = "InvokeTheScheduledFunctionOnly"
+      Effect   = "Allow"
+      Action   = "lambda:InvokeFunction"
+      Resource = module.function.function_arn
+    }]
+  })
+}
+
+resource "aws_scheduler_schedule" "this" {
+  name        = local.schedule_name
+  group_name  = local.schedule_group_name
+  description = var.schedule_description
+
+  schedule_expression          = var.schedule_expression
+  schedule_expression_timezone = "UTC"
+  state                        = var.enabled ? "ENABLED" : "DISABLED"
+
+  flexible_time_window {
+    mode = "OFF"
+  }
+
+  target {
+    arn      = module.function.function_arn
+    role_arn = aws_iam_role.schedule.arn
+    # The event the function gets: set, so it is the same everywhere (without it Scheduler sends a default
+    # notification, Target.Input in the API Reference); the function reads nothing from it.
+    input = jsonencode({})
+
+    retry_policy {
+      # A run that Scheduler could not deliver is not worth delivering late: the next one is due soon.
+      maximum_event_age_in_seconds = 3600
+      maximum_retry_attempts       = 3
+    }
+  }
+
+  depends_on = [aws_iam_role_policy.schedule]
+}
+
+resource "aws_cloudwatch_metric_alarm" "errors" {
+  count = var.alarm_topic_arn == null ? 0 : 1
+
+  alarm_name          = "${local.function_name}-errors"
+  alarm_description   = "The scheduled ${local.function_name} failed: ${var.schedule_description}"
+  namespace           = "AWS/Lambda"
+  metric_name         = "Errors"
+  dimensions          = { FunctionName = module.function.function_name }
+  statistic           = "Sum"
+  period              = var.alarm_period_seconds
+  evaluation_periods  = 1
+  threshold           = 0
+  comparison_operator = "GreaterThanThreshold"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [var.alarm_topic_arn]
+  tags                = var.tags
+}
