@@ -1,6 +1,6 @@
-# Scheduled function module with the mocked aws provider: the schedule invokes the function with its role, that
-# role is trusted by EventBridge Scheduler for this account's schedule group only and may invoke this function
-# only, the function runs as its own role with the caller's statements, and its failures raise an alarm.
+# Function schedule module with the mocked aws provider: the schedule invokes the function with its own role,
+# that role is trusted by EventBridge Scheduler for this account's schedule group only and may invoke this
+# function only, a failed run is not retried at once, and failures raise an alarm.
 
 mock_provider "aws" {
   source          = "../../tests/mocks"
@@ -8,24 +8,11 @@ mock_provider "aws" {
 }
 
 variables {
-  name_prefix     = "acme-test"
-  kms_key_arn     = "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555"
-  function_key    = "report_sweeper"
+  name            = "acme-test-report-sweeper"
+  function_name   = "acme-test-report-sweeper"
+  function_arn    = "arn:aws:lambda:us-east-1:123456789012:function:acme-test-report-sweeper"
+  description     = "Sweep"
   alarm_topic_arn = "arn:aws:sns:us-east-1:123456789012:acme-test-report-notifications"
-  function = {
-    description = "Sweep"
-    package = {
-      s3_bucket     = "acme-test-artifacts"
-      s3_key        = "lambda/report_sweeper/0000.zip"
-      source_sha256 = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="
-    }
-  }
-  policy_statements = [{
-    Sid      = "ReadReportRecords"
-    Effect   = "Allow"
-    Action   = "dynamodb:GetItem"
-    Resource = "arn:aws:dynamodb:us-east-1:123456789012:table/acme-test-reports"
-  }]
 }
 
 run "the_schedule_invokes_the_function_hourly_with_a_fixed_input" {
@@ -37,13 +24,13 @@ run "the_schedule_invokes_the_function_hourly_with_a_fixed_input" {
   }
 
   assert {
-    condition     = aws_scheduler_schedule.this.target[0].arn == "arn:aws:lambda:us-east-1:123456789012:function:mock-function" && aws_scheduler_schedule.this.target[0].input == "{}"
+    condition     = aws_scheduler_schedule.this.target[0].arn == var.function_arn && aws_scheduler_schedule.this.target[0].input == "{}"
     error_message = "The schedule must invoke the function with {} as its event."
   }
 
   assert {
     condition     = aws_scheduler_schedule.this.name == "acme-test-report-sweeper" && aws_scheduler_schedule.this.group_name == "default"
-    error_message = "The schedule must be named after the function, in the default group."
+    error_message = "The schedule must have the given name, in the default group."
   }
 
   assert {
@@ -52,7 +39,7 @@ run "the_schedule_invokes_the_function_hourly_with_a_fixed_input" {
   }
 
   assert {
-    condition     = aws_lambda_function_event_invoke_config.this.maximum_retry_attempts == 0
+    condition     = aws_lambda_function_event_invoke_config.this.function_name == var.function_name && aws_lambda_function_event_invoke_config.this.maximum_retry_attempts == 0
     error_message = "A failed run must wait for the next schedule, not be retried at once."
   }
 }
@@ -71,11 +58,11 @@ run "the_interval_is_the_callers" {
   }
 }
 
-run "the_schedules_role_is_trusted_by_scheduler_for_this_account_only" {
+run "the_role_is_trusted_by_scheduler_for_this_accounts_schedule_group_only" {
   command = plan
 
   assert {
-    condition = jsondecode(aws_iam_role.schedule.assume_role_policy).Statement == [{
+    condition = jsondecode(aws_iam_role.this.assume_role_policy).Statement == [{
       Sid       = "SchedulerAssumesForThisAccountsScheduleGroupOnly"
       Effect    = "Allow"
       Principal = { Service = "scheduler.amazonaws.com" }
@@ -91,38 +78,22 @@ run "the_schedules_role_is_trusted_by_scheduler_for_this_account_only" {
   }
 
   assert {
-    condition     = aws_scheduler_schedule.this.target[0].role_arn == aws_iam_role.schedule.arn
+    condition     = aws_scheduler_schedule.this.target[0].role_arn == aws_iam_role.this.arn && aws_iam_role.this.name == "acme-test-report-sweeper-schedule"
     error_message = "The schedule must run as its own role."
   }
 }
 
-run "the_schedules_role_may_invoke_this_function_and_nothing_else" {
+run "the_role_may_invoke_this_function_and_nothing_else" {
   command = plan
 
   assert {
-    condition = jsondecode(aws_iam_role_policy.schedule.policy).Statement == [{
+    condition = jsondecode(aws_iam_role_policy.this.policy).Statement == [{
       Sid      = "InvokeTheScheduledFunctionOnly"
       Effect   = "Allow"
       Action   = "lambda:InvokeFunction"
-      Resource = "arn:aws:lambda:us-east-1:123456789012:function:mock-function"
+      Resource = "arn:aws:lambda:us-east-1:123456789012:function:acme-test-report-sweeper"
     }]
     error_message = "The schedule's role must allow lambda:InvokeFunction on the scheduled function only."
-  }
-}
-
-run "the_function_runs_as_a_role_of_its_own" {
-  command = plan
-
-  assert {
-    condition     = module.function.function_name == "acme-test-report-sweeper"
-    error_message = "The function must be named after its key."
-  }
-
-  # The role (created by lambda_function with the caller's statements) is the function's own, not the
-  # schedule's: the schedule's role can invoke, the function's does the work.
-  assert {
-    condition     = module.function.function_role_arn == "arn:aws:iam::123456789012:role/acme-test-report-sweeper" && module.function.function_role_arn != aws_iam_role.schedule.arn
-    error_message = "The function must run as a role of its own, named after it."
   }
 }
 
@@ -134,9 +105,10 @@ run "failures_raise_an_alarm" {
       aws_cloudwatch_metric_alarm.errors[0].namespace == "AWS/Lambda" &&
       aws_cloudwatch_metric_alarm.errors[0].metric_name == "Errors" &&
       aws_cloudwatch_metric_alarm.errors[0].dimensions.FunctionName == "acme-test-report-sweeper" &&
+      aws_cloudwatch_metric_alarm.errors[0].statistic == "Sum" &&
       aws_cloudwatch_metric_alarm.errors[0].comparison_operator == "GreaterThanThreshold" &&
       aws_cloudwatch_metric_alarm.errors[0].threshold == 0 &&
-      aws_cloudwatch_metric_alarm.errors[0].alarm_actions == toset(["arn:aws:sns:us-east-1:123456789012:acme-test-report-notifications"])
+      aws_cloudwatch_metric_alarm.errors[0].alarm_actions == toset([var.alarm_topic_arn])
     )
     error_message = "Any error of the scheduled function must alarm to the topic."
   }
@@ -163,4 +135,14 @@ run "a_malformed_interval_is_refused" {
   }
 
   expect_failures = [var.schedule_expression]
+}
+
+run "a_qualified_function_arn_is_refused" {
+  command = plan
+
+  variables {
+    function_arn = "arn:aws:lambda:us-east-1:123456789012:function:acme-test-report-sweeper:live"
+  }
+
+  expect_failures = [var.function_arn]
 }

@@ -1,18 +1,3 @@
-output "function_name" {
-  description = "Name of the scheduled Lambda function."
-  value       = module.function.function_name
-}
-
-output "function_arn" {
-  description = "Unqualified ARN of the scheduled Lambda function."
-  value       = module.function.function_arn
-}
-
-output "function_role_arn" {
-  description = "ARN of the execution role the function runs as."
-  value       = module.function.function_role_arn
-}
-
 output "schedule_name" {
   description = "Name of the EventBridge Scheduler schedule (in the default schedule group)."
   value       = aws_scheduler_schedule.this.name
@@ -23,9 +8,9 @@ output "schedule_arn" {
   value       = aws_scheduler_schedule.this.arn
 }
 
-output "schedule_role_arn" {
+output "role_arn" {
   description = "ARN of the role the schedule assumes to invoke the function."
-  value       = aws_iam_role.schedule.arn
+  value       = aws_iam_role.this.arn
 }
 
 output "errors_alarm_name" {
