@@ -109,20 +109,28 @@ class TerraformDefaults:
 def read_terraform_defaults(terraform_dir: Path) -> TerraformDefaults:
     """The current defaults, read from the Terraform sources (None where the pattern is not found)."""
 
-    def find(path: Path, pattern: str) -> int | None:
+    def read(path: Path) -> str:
         try:
-            match = re.search(pattern, path.read_text(), re.DOTALL)
+            return path.read_text()
         except OSError:
-            return None
+            return ""
+
+    def find(text: str, pattern: str) -> int | None:
+        match = re.search(pattern, text, re.DOTALL)
         return int(match.group(1)) if match else None
 
-    main = terraform_dir / "main.tf"
+    def function_setting(function: str, setting: str) -> int | None:
+        # The root's local.functions: one block per function, `<name> = {` to its brace at the same indent.
+        main = read(terraform_dir / "main.tf")
+        block = re.search(rf"\n(\s*){function} = \{{\n(.*?)\n\1\}}", main, re.DOTALL)
+        return find(block.group(2), rf"\b{setting}\s*=\s*(\d+)") if block else None
+
     return TerraformDefaults(
-        store_memory_mb=find(main, r'f == "report_storer" \? (\d+)'),
-        store_timeout_seconds=find(main, r"report_storer\s*=\s*(\d+)"),
-        processor_timeout_seconds=find(main, r"notifications_processor\s*=\s*(\d+)"),
+        store_memory_mb=function_setting("report_storer", "memory_size"),
+        store_timeout_seconds=function_setting("report_storer", "timeout"),
+        processor_timeout_seconds=function_setting("notifications_processor", "timeout"),
         batch_size=find(
-            terraform_dir / "modules" / "queue" / "variables.tf",
+            read(terraform_dir / "modules" / "queue" / "variables.tf"),
             r'variable "batch_size"\s*\{[^}]*?default\s*=\s*(\d+)',
         ),
     )

@@ -203,12 +203,16 @@ def mock_plan_json(
     variables: dict[str, object] | None = None,
     *,
     env: dict[str, str] | None = None,
+    prior_config: Path | None = None,
 ) -> dict:
     """Plan module_dir with the mocked aws provider; return the plan in Terraform's JSON plan format.
 
     Computed values come from terraform/tests/mocks (valid ARNs, account 123456789012, us-east-1) and are
     known at plan time, so IAM and key policies appear in full in `resource_changes[*].change.after`. For the
     root, `lambda_package_dir` defaults to the stand-in zips. Runs `terraform init` in module_dir if needed.
+
+    prior_config, a configuration applied first (mocked) into the same state (`state_key`), makes this the
+    plan of an existing deployment of it: what moves (`previous_address`), changes or is destroyed.
     """
     env = env or terraform_env()
     module_dir = module_dir.resolve()
@@ -226,13 +230,28 @@ def mock_plan_json(
         "  override_during = plan\n"
         "}\n\n"
         f"variables {{\n{variable_lines}}}\n\n"
-        'run "plan" {\n  command = plan\n}\n'
     )
+    if prior_config is None:
+        test_file += 'run "plan" {\n  command = plan\n}\n'
+    else:
+        source = os.path.relpath(prior_config.resolve(), module_dir)
+        source = source if source.startswith(".") else f"./{source}"
+        # Applied with the mock values coming at apply: planned ones would differ from the applied ones.
+        test_file += (
+            f'mock_provider "aws" {{\n  alias  = "applying"\n  source = {json.dumps(str(MOCKS_DIR))}\n}}\n\n'
+            'run "prior" {\n  state_key = "stack"\n  providers = {\n    aws = aws.applying\n  }\n'
+            f"  module {{\n    source = {json.dumps(source)}\n  }}\n}}\n\n"
+            'run "plan" {\n  state_key = "stack"\n  command   = plan\n}\n'
+        )
     # terraform test reads test files below the module; a private directory keeps parallel callers apart.
     test_dir = Path(tempfile.mkdtemp(prefix=".plan-export-", dir=module_dir))
     try:
         (test_dir / "plan.tftest.hcl").write_text(test_file, encoding="utf-8")
         relative = test_dir.relative_to(module_dir)
+        if prior_config is not None:  # the prior configuration is a module of the test: install it
+            init = run_step("init", [*INIT, f"-test-directory={relative}"], module_dir, env)
+            if not init.ok:
+                raise RuntimeError(f"terraform init failed in {module_dir}:\n{init.output}")
         command = ["terraform", "test", "-json", "-verbose", f"-test-directory={relative}", "-no-color"]
         result = subprocess.run(  # noqa: S603 - fixed terraform argv
             command, cwd=module_dir, env=env, capture_output=True, text=True, check=False

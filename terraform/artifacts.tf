@@ -3,7 +3,7 @@
 
 locals {
   artifacts_bucket_name = "${var.name_prefix}-artifacts-${data.aws_caller_identity.current.account_id}-${var.region}"
-  zip_paths             = { for f in local.functions : f => "${local.package_dir}/${f}.zip" }
+  zip_paths             = { for f in keys(local.functions) : f => "${local.package_dir}/${f}.zip" }
 
   # What scripts/package_lambdas.py built the zips for (manifest.json next to them): their binary wheels (e.g.
   # pydantic-core, cryptography) exist for one CPython version and one architecture only, and a zip on another
@@ -12,7 +12,7 @@ locals {
   rebuild_command  = "python scripts/package_lambdas.py --runtime ${var.lambda_runtime} --architecture ${var.lambda_architecture} --out ${abspath(local.package_dir)}"
 
   packages = {
-    for f in local.functions : f => {
+    for f in keys(local.functions) : f => {
       s3_bucket     = aws_s3_object.lambda[f].bucket
       s3_key        = aws_s3_object.lambda[f].key
       source_sha256 = filebase64sha256(local.zip_paths[f])
@@ -113,6 +113,12 @@ resource "aws_s3_object" "lambda" {
   depends_on = [aws_s3_bucket_server_side_encryption_configuration.artifacts]
 
   lifecycle {
+    # A function whose group no module deploys would be packaged and never run.
+    precondition {
+      condition     = contains(["api", "processor", "workflow", "standalone"], local.functions[each.key].group)
+      error_message = "${each.key}: group must be api, processor, workflow or standalone (local.functions in main.tf)."
+    }
+
     precondition {
       condition     = local.package_manifest != null
       error_message = "No readable manifest.json in ${local.package_dir}: build the zips with `${local.rebuild_command}` (make package for the defaults)."

@@ -2,32 +2,287 @@
 # Step Functions -> S3 + SNS email. Each concern is a module under modules/; this file wires them together.
 
 data "aws_caller_identity" "current" {}
+data "aws_partition" "current" {}
+data "aws_region" "current" {}
 
 locals {
-  functions = [
-    "token_storage",
-    "notifications_subscriber",
-    "report_creator",
-    "report_status",
-    "notifications_processor",
-    "report_storer",
-    "report_notifier",
-  ]
-  api_functions      = ["token_storage", "notifications_subscriber", "report_creator", "report_status"]
-  workflow_functions = ["report_storer", "report_notifier"]
+  # The stack's functions, the one list of them in Terraform. Adding a function is adding an entry here (and its
+  # handler, src/handlers FUNCTIONS). The key names the handler (handlers.<key>.handler), the zip (<key>.zip),
+  # the function and its execution role (<name_prefix>-<key with dashes>). group says who invokes it and so
+  # which module deploys it: api (serving the API's `route`), processor (the notifications queue), workflow
+  # (doing the report workflow's `task`) or standalone (deployed by module.standalone_function below; what
+  # invokes it, e.g. a schedule, is wired beside it). memory_size and timeout are defaults that lambda_memory_sizes and
+  # lambda_timeouts override. environment names what it gets beyond common_environment (the values are in
+  # environment_values). policy_statements are its own permissions, each its own actions on its own resources
+  # (shared ones in local.statements); data_key_services are the services it uses the data key through, its
+  # last statement (kms:ViaService). Key policies follow the statements: a function with
+  # statements.decrypt_refresh_tokens may decrypt with the tokens key, one with statements.sign_download_links
+  # may assume the link signer (see token_readers and link_signers below).
+  functions = {
+    token_storage = {
+      group       = "api"
+      description = "POST /tokens: checks a seller's refresh token with LWA and stores it encrypted"
+      route       = "create_token"
+      memory_size = 256
+      timeout     = 29
+      environment = ["TOKENS_TABLE_NAME", "TOKENS_KMS_KEY_ID", "LWA_CREDENTIALS_SECRET_ARN"]
+      policy_statements = [
+        {
+          Sid      = "UpsertEncryptedRefreshTokens"
+          Effect   = "Allow"
+          Action   = ["dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem"]
+          Resource = module.storage.tokens_table_arn
+        },
+        local.statements.encrypt_refresh_tokens,
+        local.statements.read_lwa_credentials,
+      ]
+      data_key_services = ["dynamodb", "secretsmanager"]
+    }
+    notifications_subscriber = {
+      group             = "api"
+      description       = "POST /notifications: subscribes a seller to REPORT_PROCESSING_FINISHED"
+      route             = "create_subscription"
+      memory_size       = 256
+      timeout           = 29
+      environment       = ["TOKENS_TABLE_NAME", "LWA_CREDENTIALS_SECRET_ARN", "NOTIFICATIONS_QUEUE_ARN", "SPAPI_DESTINATION_NAME"]
+      policy_statements = [local.statements.read_refresh_tokens, local.statements.decrypt_refresh_tokens, local.statements.read_lwa_credentials]
+      data_key_services = ["dynamodb", "secretsmanager"]
+    }
+    report_creator = {
+      group       = "api"
+      description = "POST /reports: requests a report from SP-API and records it"
+      route       = "create_report"
+      memory_size = 256
+      timeout     = 29
+      environment = ["TOKENS_TABLE_NAME", "REPORTS_TABLE_NAME", "LWA_CREDENTIALS_SECRET_ARN", "REPORT_RECORD_TTL_DAYS"]
+      policy_statements = [
+        local.statements.read_refresh_tokens,
+        local.statements.decrypt_refresh_tokens,
+        local.statements.read_lwa_credentials,
+        {
+          Sid      = "RecordRequestedReports"
+          Effect   = "Allow"
+          Action   = "dynamodb:PutItem"
+          Resource = module.storage.reports_table_arn
+        },
+        {
+          # Request intents (src/reports_pipeline/report_records.py) are written before createReport and removed
+          # once the report is recorded; only their items (partition keys request-intents#...), by
+          # dynamodb:LeadingKeys (DynamoDB Developer Guide, "Using IAM policy conditions for fine-grained access
+          # control").
+          Sid       = "TrackReportRequestIntents"
+          Effect    = "Allow"
+          Action    = ["dynamodb:UpdateItem", "dynamodb:DeleteItem"]
+          Resource  = module.storage.reports_table_arn
+          Condition = { "ForAllValues:StringLike" = { "dynamodb:LeadingKeys" = ["request-intents#*"] } }
+        },
+      ]
+      data_key_services = ["dynamodb", "secretsmanager"]
+    }
+    report_status = {
+      group       = "api"
+      description = "GET /reports/{reportId}: the recorded status and a fresh download link"
+      route       = "get_report"
+      memory_size = 256
+      timeout     = 29
+      environment = ["REPORTS_TABLE_NAME", "REPORTS_BUCKET_NAME", "PRESIGNED_URL_TTL_SECONDS", "DOWNLOAD_LINK_SIGNER_ROLE_ARN"]
+      policy_statements = [
+        {
+          Sid      = "ReadReportRecords"
+          Effect   = "Allow"
+          Action   = "dynamodb:GetItem"
+          Resource = module.storage.reports_table_arn
+        },
+        local.statements.sign_download_links,
+      ]
+      data_key_services = ["dynamodb"]
+    }
+    notifications_processor = {
+      group       = "processor"
+      description = "Starts one report workflow execution per REPORT_PROCESSING_FINISHED notification"
+      memory_size = 256
+      timeout     = 60
+      environment = ["REPORTS_TABLE_NAME", "STATE_MACHINE_ARN", "PROCESS_UNREQUESTED_REPORTS"]
+      # Consuming the queue (ConsumeNotificationQueue) is granted by the queue module, which owns the queue.
+      policy_statements = [
+        {
+          Sid      = "TrackReportRecords"
+          Effect   = "Allow"
+          Action   = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]
+          Resource = module.storage.reports_table_arn
+        },
+        {
+          Sid      = "StartReportWorkflow"
+          Effect   = "Allow"
+          Action   = "states:StartExecution"
+          Resource = local.state_machine_arn
+        },
+        {
+          # A duplicate notification looks up the report's execution by name (running, succeeded, or ended
+          # without success and to be reported). DescribeExecution is authorised on the execution ARN; names
+          # are per report, hence the wildcard over this state machine's executions only.
+          Sid      = "FindReportWorkflowExecutions"
+          Effect   = "Allow"
+          Action   = "states:DescribeExecution"
+          Resource = "${replace(local.state_machine_arn, ":stateMachine:", ":execution:")}:*"
+        },
+      ]
+      data_key_services = ["dynamodb", "sqs"]
+    }
+    report_storer = {
+      group       = "workflow"
+      description = "Streams a finished report document from SP-API into S3"
+      task        = "store"
+      # 512 MB comes from `make bench` (docs/benchmarks.md): twice the streaming store's projected peak RSS,
+      # and the CPU share (Lambda scales CPU with memory) to store a 5 GiB report in half its timeout.
+      memory_size = 512
+      timeout     = 300
+      environment = ["TOKENS_TABLE_NAME", "REPORTS_TABLE_NAME", "LWA_CREDENTIALS_SECRET_ARN", "REPORTS_BUCKET_NAME", "REPORTS_KMS_KEY_ID"]
+      policy_statements = [
+        local.statements.read_refresh_tokens,
+        local.statements.decrypt_refresh_tokens,
+        local.statements.read_lwa_credentials,
+        {
+          # Records where the document went; the report's context comes in the execution input, so the storer
+          # reads no record (the update's condition says whether one exists).
+          Sid      = "UpdateReportRecords"
+          Effect   = "Allow"
+          Action   = "dynamodb:UpdateItem"
+          Resource = module.storage.reports_table_arn
+        },
+        {
+          # The "already stored" check HEADs a key that usually does not exist yet. Without s3:ListBucket on the
+          # bucket S3 answers that with 403, not 404 (S3 API reference, HeadObject: "If you don't have the
+          # s3:ListBucket permission, Amazon S3 returns an HTTP status code 403 Forbidden error"), and every
+          # report would fail there. No s3:prefix condition: a HeadObject request carries no prefix key.
+          Sid      = "TellMissingReportsFromForbiddenOnes"
+          Effect   = "Allow"
+          Action   = "s3:ListBucket"
+          Resource = module.storage.reports_bucket_arn
+        },
+        {
+          # GetObject also answers HeadObject (the "already stored" check); multipart uploads need the rest.
+          Sid      = "StreamReportDocumentsIntoBucket"
+          Effect   = "Allow"
+          Action   = ["s3:PutObject", "s3:GetObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"]
+          Resource = "${module.storage.reports_bucket_arn}/*"
+        },
+      ]
+      data_key_services = ["dynamodb", "secretsmanager", "s3"]
+    }
+    report_notifier = {
+      group       = "workflow"
+      description = "Presigns the stored report and emails the outcome through SNS"
+      task        = "notify"
+      memory_size = 256
+      timeout     = 60
+      # NOTIFICATIONS_TOPIC_ARN is added by the state_machine module, which owns the topic.
+      environment = ["REPORTS_TABLE_NAME", "REPORTS_BUCKET_NAME", "PRESIGNED_URL_TTL_SECONDS", "DOWNLOAD_LINK_SIGNER_ROLE_ARN"]
+      policy_statements = [
+        {
+          Sid      = "UpdateReportRecords"
+          Effect   = "Allow"
+          Action   = ["dynamodb:GetItem", "dynamodb:UpdateItem"]
+          Resource = module.storage.reports_table_arn
+        },
+        local.statements.sign_download_links,
+        {
+          Sid      = "PublishReportNotifications"
+          Effect   = "Allow"
+          Action   = "sns:Publish"
+          Resource = module.state_machine.topic_arn
+        },
+        {
+          # Publishing reaches only confirmed subscriptions (email ones stay pending until their owner confirms):
+          # the notifier counts them so the record never claims a delivery nobody could receive.
+          Sid      = "CountConfirmedRecipients"
+          Effect   = "Allow"
+          Action   = "sns:ListSubscriptionsByTopic"
+          Resource = module.state_machine.topic_arn
+        },
+      ]
+      data_key_services = ["dynamodb", "sns"]
+    }
+  }
 
-  # report_storer's 512 MB comes from `make bench` (docs/benchmarks.md): twice the streaming store's projected
-  # peak RSS, and the CPU share (Lambda scales CPU with memory) to store a 5 GiB report in half its timeout.
-  default_memory_sizes = { for f in local.functions : f => f == "report_storer" ? 512 : 256 }
-  default_timeouts = merge(
-    { for f in local.api_functions : f => 29 },
-    { notifications_processor = 60, report_storer = 300, report_notifier = 60 },
+  # Statements several functions share. Nothing here (nor in local.functions) may wait for a function: the
+  # functions' modules wait for their statements.
+  statements = {
+    read_refresh_tokens = {
+      Sid      = "ReadEncryptedRefreshTokens"
+      Effect   = "Allow"
+      Action   = "dynamodb:GetItem"
+      Resource = module.storage.tokens_table_arn
+    }
+    # Use of the tokens key; its key policy grants the same to the same roles (token_writers, token_readers).
+    encrypt_refresh_tokens = {
+      Sid       = "EncryptRefreshTokensWithSellerContext"
+      Effect    = "Allow"
+      Action    = "kms:Encrypt"
+      Resource  = module.security.tokens_kms_key_arn
+      Condition = module.security.tokens_key_condition
+    }
+    decrypt_refresh_tokens = {
+      Sid       = "DecryptRefreshTokensWithSellerContext"
+      Effect    = "Allow"
+      Action    = "kms:Decrypt"
+      Resource  = module.security.tokens_kms_key_arn
+      Condition = module.security.tokens_key_condition
+    }
+    read_lwa_credentials = {
+      Sid      = "ReadLwaAppCredentials"
+      Effect   = "Allow"
+      Action   = "secretsmanager:GetSecretValue"
+      Resource = module.security.lwa_credentials_secret_arn
+    }
+    # Download links are signed by the link-signer role, not by the function's own credentials: a presigned URL
+    # dies with its signer's session, and only an assumed session's end is known (security module).
+    sign_download_links = {
+      Sid      = "SignDownloadLinksAsTheLinkSigner"
+      Effect   = "Allow"
+      Action   = "sts:AssumeRole"
+      Resource = module.security.download_link_signer_role_arn
+    }
+  }
+
+  # Who the key policy and the signer's trust policy name, read from the statements by Sid (known at plan time).
+  token_writers = [for f, function in local.functions : f if contains(function.policy_statements[*].Sid, local.statements.encrypt_refresh_tokens.Sid)]
+  token_readers = [for f, function in local.functions : f if contains(function.policy_statements[*].Sid, local.statements.decrypt_refresh_tokens.Sid)]
+  link_signers  = [for f, function in local.functions : f if contains(function.policy_statements[*].Sid, local.statements.sign_download_links.Sid)]
+
+  # Each function's statements and, last, its use of the data key (the tables, the secret, the bucket, the
+  # queue and the topic are all encrypted with it) through its services only: kms:ViaService keeps a role
+  # from using it directly.
+  function_policy_statements = {
+    for f, function in local.functions : f => concat(function.policy_statements, [{
+      Sid      = "UseDataKeyOnlyThroughItsServices"
+      Effect   = "Allow"
+      Action   = ["kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"]
+      Resource = module.security.data_kms_key_arn
+      Condition = {
+        StringEquals = { "kms:ViaService" = [for service in function.data_key_services : "${service}.${data.aws_region.current.name}.amazonaws.com"] }
+      }
+    }])
+  }
+
+  # Execution role ARN per function, from the modules that create the roles.
+  function_role_arns = merge(
+    module.api.function_role_arns,
+    module.state_machine.function_role_arns,
+    { (local.processor_function) = module.queue.processor_role_arn },
+    { for f, function in module.standalone_function : f => function.function_role_arn },
   )
-  memory_sizes = merge(local.default_memory_sizes, var.lambda_memory_sizes)
-  timeouts     = merge(local.default_timeouts, var.lambda_timeouts)
+
+  processor_function = one([for f, function in local.functions : f if function.group == "processor"])
 
   package_dir            = coalesce(var.lambda_package_dir, "${path.module}/../.build/lambda")
   spapi_destination_name = coalesce(var.spapi_destination_name, "${var.name_prefix}-notifications")
+
+  # Built from the name the state_machine module gives it ("<name_prefix>-report-workflow"; the root test
+  # checks they agree): the processor's environment cannot wait for the state machine, which invokes the
+  # workflow functions whose environment comes from the same environment_values (one local is one node of
+  # Terraform's graph).
+  state_machine_arn = "arn:${data.aws_partition.current.partition}:states:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:stateMachine:${var.name_prefix}-report-workflow"
 
   common_environment = merge(
     {
@@ -39,68 +294,45 @@ locals {
     var.lwa_endpoint_url == null ? {} : { LWA_ENDPOINT_URL = var.lwa_endpoint_url },
   )
 
-  # One local per consuming module: a local is a single node in Terraform's graph, and the processor's
-  # environment depends on the state machine, which depends on the workflow functions' settings.
-  api_environment = {
-    token_storage = {
-      TOKENS_TABLE_NAME          = module.storage.tokens_table_name
-      TOKENS_KMS_KEY_ID          = module.security.tokens_kms_key_arn
-      LWA_CREDENTIALS_SECRET_ARN = module.security.lwa_credentials_secret_arn
-    }
-    notifications_subscriber = {
-      TOKENS_TABLE_NAME          = module.storage.tokens_table_name
-      LWA_CREDENTIALS_SECRET_ARN = module.security.lwa_credentials_secret_arn
-      NOTIFICATIONS_QUEUE_ARN    = module.queue.queue_arn
-      SPAPI_DESTINATION_NAME     = local.spapi_destination_name
-    }
-    report_creator = {
-      TOKENS_TABLE_NAME          = module.storage.tokens_table_name
-      REPORTS_TABLE_NAME         = module.storage.reports_table_name
-      LWA_CREDENTIALS_SECRET_ARN = module.security.lwa_credentials_secret_arn
-      REPORT_RECORD_TTL_DAYS     = tostring(var.report_record_ttl_days)
-    }
-    report_status = {
-      REPORTS_TABLE_NAME            = module.storage.reports_table_name
-      REPORTS_BUCKET_NAME           = module.storage.reports_bucket_name
-      PRESIGNED_URL_TTL_SECONDS     = tostring(var.presigned_url_ttl_seconds)
-      DOWNLOAD_LINK_SIGNER_ROLE_ARN = module.security.download_link_signer_role_arn
-    }
+  # Every environment variable a function may get, by name. Nothing here may depend on a function: the
+  # queue's ARN comes from its name (the queue's own ARN waits for the processor's timeout), the state
+  # machine's likewise (above).
+  environment_values = {
+    TOKENS_TABLE_NAME             = module.storage.tokens_table_name
+    REPORTS_TABLE_NAME            = module.storage.reports_table_name
+    REPORTS_BUCKET_NAME           = module.storage.reports_bucket_name
+    TOKENS_KMS_KEY_ID             = module.security.tokens_kms_key_arn
+    REPORTS_KMS_KEY_ID            = module.security.data_kms_key_arn
+    LWA_CREDENTIALS_SECRET_ARN    = module.security.lwa_credentials_secret_arn
+    DOWNLOAD_LINK_SIGNER_ROLE_ARN = module.security.download_link_signer_role_arn
+    NOTIFICATIONS_QUEUE_ARN       = module.queue.queue_arns_from_names.queue
+    SPAPI_DESTINATION_NAME        = local.spapi_destination_name
+    STATE_MACHINE_ARN             = local.state_machine_arn
+    REPORT_RECORD_TTL_DAYS        = tostring(var.report_record_ttl_days)
+    PRESIGNED_URL_TTL_SECONDS     = tostring(var.presigned_url_ttl_seconds)
+    PROCESS_UNREQUESTED_REPORTS   = tostring(var.process_unrequested_reports)
   }
 
-  processor_environment = {
-    REPORTS_TABLE_NAME          = module.storage.reports_table_name
-    STATE_MACHINE_ARN           = module.state_machine.state_machine_arn
-    PROCESS_UNREQUESTED_REPORTS = tostring(var.process_unrequested_reports)
-  }
-
-  workflow_environment = {
-    report_storer = {
-      TOKENS_TABLE_NAME          = module.storage.tokens_table_name
-      REPORTS_TABLE_NAME         = module.storage.reports_table_name
-      LWA_CREDENTIALS_SECRET_ARN = module.security.lwa_credentials_secret_arn
-      REPORTS_BUCKET_NAME        = module.storage.reports_bucket_name
-      REPORTS_KMS_KEY_ID         = module.security.data_kms_key_arn
-    }
-    report_notifier = {
-      REPORTS_TABLE_NAME            = module.storage.reports_table_name
-      REPORTS_BUCKET_NAME           = module.storage.reports_bucket_name
-      PRESIGNED_URL_TTL_SECONDS     = tostring(var.presigned_url_ttl_seconds)
-      DOWNLOAD_LINK_SIGNER_ROLE_ARN = module.security.download_link_signer_role_arn
-      # NOTIFICATIONS_TOPIC_ARN is added by the state_machine module, which owns the topic.
-    }
+  function_environment = {
+    for f, function in local.functions : f => { for name in function.environment : name => local.environment_values[name] }
   }
 
   function_settings = {
-    for f in local.functions : f => {
-      role_arn           = module.security.lambda_role_arns[f]
+    for f, function in local.functions : f => {
+      description        = function.description
+      handler            = "handlers.${f}.handler"
+      function_name      = "${var.name_prefix}-${replace(f, "_", "-")}"
+      route              = try(function.route, null)
+      task               = try(function.task, null)
       package            = local.packages[f]
       runtime            = var.lambda_runtime
       architecture       = var.lambda_architecture
-      memory_size        = local.memory_sizes[f]
-      timeout            = local.timeouts[f]
+      memory_size        = lookup(var.lambda_memory_sizes, f, function.memory_size)
+      timeout            = lookup(var.lambda_timeouts, f, function.timeout)
       log_retention_days = var.log_retention_days
       # -1 leaves a function unreserved.
       reserved_concurrent_executions = lookup(var.lambda_reserved_concurrency, f, -1)
+      environment_variables          = merge(local.common_environment, local.function_environment[f])
     }
   }
 }
@@ -111,16 +343,14 @@ module "security" {
   name_prefix = var.name_prefix
   tags        = var.tags
 
-  tokens_table_arn        = module.storage.tokens_table_arn
-  reports_table_arn       = module.storage.reports_table_arn
-  reports_bucket_arn      = module.storage.reports_bucket_arn
-  notifications_queue_arn = module.queue.queue_arn
+  reports_bucket_arn = module.storage.reports_bucket_arn
   # From the names, not the queues: the queues are encrypted with the data key whose policy names them.
-  spapi_queue_arns        = values(module.queue.queue_arns_from_names)
-  state_machine_arn       = module.state_machine.state_machine_arn
-  notifications_topic_arn = module.state_machine.topic_arn
-  api_execution_arn       = module.api.rest_api_execution_arn
-  api_stage_name          = module.api.stage_name
+  spapi_queue_arns                       = values(module.queue.queue_arns_from_names)
+  token_encrypter_role_arns              = [for f in local.token_writers : local.function_role_arns[f]]
+  token_decrypter_role_arns              = [for f in local.token_readers : local.function_role_arns[f]]
+  download_link_signer_trusted_role_arns = [for f in local.link_signers : local.function_role_arns[f]]
+  api_execution_arn                      = module.api.rest_api_execution_arn
+  api_stage_name                         = module.api.stage_name
 
   api_invoke_trusted_principal_arns = var.api_invoke_trusted_principal_arns
   create_api_invoke_user            = var.create_api_invoke_user
@@ -143,28 +373,22 @@ module "storage" {
 module "queue" {
   source = "./modules/queue"
 
-  name_prefix = var.name_prefix
-  tags        = var.tags
-  kms_key_arn = module.security.data_kms_key_arn
-  processor = merge(local.function_settings["notifications_processor"], {
-    environment_variables = merge(local.common_environment, local.processor_environment)
-  })
-  maximum_concurrency = var.processor_maximum_concurrency
-  # The mapping is created once the processor's role may read the queue.
-  processor_role_policy_ids = [module.security.lambda_role_policy_ids["notifications_processor"]]
+  name_prefix                 = var.name_prefix
+  tags                        = var.tags
+  kms_key_arn                 = module.security.data_kms_key_arn
+  processor                   = local.function_settings[local.processor_function]
+  processor_policy_statements = local.function_policy_statements[local.processor_function]
+  maximum_concurrency         = var.processor_maximum_concurrency
 }
 
 module "api" {
   source = "./modules/api"
 
-  name_prefix = var.name_prefix
-  tags        = var.tags
-  kms_key_arn = module.security.data_kms_key_arn
-  functions = {
-    for f in local.api_functions : f => merge(local.function_settings[f], {
-      environment_variables = merge(local.common_environment, local.api_environment[f])
-    })
-  }
+  name_prefix                    = var.name_prefix
+  tags                           = var.tags
+  kms_key_arn                    = module.security.data_kms_key_arn
+  functions                      = { for f, settings in local.function_settings : f => settings if local.functions[f].group == "api" }
+  policy_statements              = { for f, statements in local.function_policy_statements : f => statements if local.functions[f].group == "api" }
   access_log_retention_days      = var.log_retention_days
   manage_account_cloudwatch_role = var.manage_api_gateway_cloudwatch_role
   throttling_rate_limit          = var.api_throttling_rate_limit
@@ -174,15 +398,33 @@ module "api" {
 module "state_machine" {
   source = "./modules/state_machine"
 
-  name_prefix = var.name_prefix
-  tags        = var.tags
-  kms_key_arn = module.security.data_kms_key_arn
-  functions = {
-    for f in local.workflow_functions : f => merge(local.function_settings[f], {
-      environment_variables = merge(local.common_environment, local.workflow_environment[f])
-    })
-  }
+  name_prefix        = var.name_prefix
+  tags               = var.tags
+  kms_key_arn        = module.security.data_kms_key_arn
+  functions          = { for f, settings in local.function_settings : f => settings if local.functions[f].group == "workflow" }
+  policy_statements  = { for f, statements in local.function_policy_statements : f => statements if local.functions[f].group == "workflow" }
   notification_email = var.notification_email
   log_retention_days = var.log_retention_days
   dlq_name           = module.queue.dlq_name
+}
+
+# Functions no module of the stack invokes (group standalone): deployed here, each with its own role.
+module "standalone_function" {
+  source   = "./modules/lambda_function"
+  for_each = { for f, settings in local.function_settings : f => settings if local.functions[f].group == "standalone" }
+
+  function_name                  = each.value.function_name
+  description                    = each.value.description
+  handler                        = each.value.handler
+  runtime                        = each.value.runtime
+  architecture                   = each.value.architecture
+  memory_size                    = each.value.memory_size
+  timeout                        = each.value.timeout
+  reserved_concurrent_executions = each.value.reserved_concurrent_executions
+  log_retention_days             = each.value.log_retention_days
+  environment_variables          = each.value.environment_variables
+  kms_key_arn                    = module.security.data_kms_key_arn
+  package                        = each.value.package
+  policy_statements              = local.function_policy_statements[each.key]
+  tags                           = var.tags
 }

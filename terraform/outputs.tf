@@ -79,11 +79,12 @@ output "tokens_kms_key_arn" {
 }
 
 output "function_names" {
-  description = "Lambda function name per function key (token_storage, notifications_subscriber, report_creator, report_status, notifications_processor, report_storer, report_notifier)."
+  description = "Lambda function name per function key (the keys of the root's local.functions, src/handlers FUNCTIONS)."
   value = merge(
     module.api.function_names,
     module.state_machine.function_names,
-    { notifications_processor = module.queue.processor_function_name },
+    { (local.processor_function) = module.queue.processor_function_name },
+    { for f, function in module.standalone_function : f => function.function_name },
   )
 }
 

@@ -132,34 +132,34 @@ variable "lambda_architecture" {
 
 variable "lambda_memory_sizes" {
   type        = map(number)
-  description = "Memory (MB) per function, overriding the defaults (256 MB; 512 MB for report_storer). Keys are function names such as report_storer."
+  description = "Memory (MB) per function, keyed by function name, overriding the defaults (memory_size in the root's local.functions: 256 MB, 512 MB for the report storer)."
   default     = {}
 
   validation {
-    condition     = alltrue([for k, v in var.lambda_memory_sizes : contains(["token_storage", "notifications_subscriber", "report_creator", "report_status", "notifications_processor", "report_storer", "report_notifier"], k) && v >= 128 && v <= 10240])
-    error_message = "lambda_memory_sizes keys must be function names (token_storage, notifications_subscriber, report_creator, report_status, notifications_processor, report_storer, report_notifier) and values 128-10240."
+    condition     = alltrue([for k, v in var.lambda_memory_sizes : contains(keys(local.functions), k) && v >= 128 && v <= 10240])
+    error_message = "lambda_memory_sizes keys must be function names (${join(", ", keys(local.functions))}) and values 128-10240."
   }
 }
 
 variable "lambda_timeouts" {
   type        = map(number)
-  description = "Timeout (seconds) per function, overriding the defaults (29 s for API functions, 60 s for the processor, 300 s for report_storer, 60 s for report_notifier)."
+  description = "Timeout (seconds) per function, keyed by function name, overriding the defaults (timeout in the root's local.functions: 29 s for API functions, 60 s for the processor, 300 s for the report storer, 60 s for the report notifier)."
   default     = {}
 
   validation {
-    condition     = alltrue([for k, v in var.lambda_timeouts : contains(["token_storage", "notifications_subscriber", "report_creator", "report_status", "notifications_processor", "report_storer", "report_notifier"], k) && v >= 1 && v <= 900])
-    error_message = "lambda_timeouts keys must be function names (token_storage, notifications_subscriber, report_creator, report_status, notifications_processor, report_storer, report_notifier) and values 1-900."
+    condition     = alltrue([for k, v in var.lambda_timeouts : contains(keys(local.functions), k) && v >= 1 && v <= 900])
+    error_message = "lambda_timeouts keys must be function names (${join(", ", keys(local.functions))}) and values 1-900."
   }
 }
 
 variable "lambda_reserved_concurrency" {
   type        = map(number)
-  description = "Reserved (and capped) concurrency per function; functions not listed stay unreserved. E.g. { report_storer = 20 } bounds how many reports are stored at once. To slow the SQS-triggered notifications_processor, use processor_maximum_concurrency: its event source mapping does not account for reserved concurrency, so a reservation alone throttles notifications back to the queue and, after max_receive_count, into the DLQ. Reserving concurrency for notifications_processor therefore requires processor_maximum_concurrency <= the reservation."
+  description = "Reserved (and capped) concurrency per function; functions not listed stay unreserved. E.g. 20 for the report storer bounds how many reports are stored at once. To slow the SQS-triggered processor (group processor in local.functions), use processor_maximum_concurrency: its event source mapping does not account for reserved concurrency, so a reservation alone throttles notifications back to the queue and, after max_receive_count, into the DLQ. Reserving concurrency for the processor therefore requires processor_maximum_concurrency <= the reservation."
   default     = {}
 
   validation {
-    condition     = alltrue([for k, v in var.lambda_reserved_concurrency : contains(["token_storage", "notifications_subscriber", "report_creator", "report_status", "notifications_processor", "report_storer", "report_notifier"], k) && v >= 0])
-    error_message = "lambda_reserved_concurrency keys must be function names and values at least 0."
+    condition     = alltrue([for k, v in var.lambda_reserved_concurrency : contains(keys(local.functions), k) && v >= 0])
+    error_message = "lambda_reserved_concurrency keys must be function names (${join(", ", keys(local.functions))}) and values at least 0."
   }
 
   # Lambda's SQS event source mapping polls regardless of the function's reserved concurrency ("Event source
@@ -168,17 +168,17 @@ variable "lambda_reserved_concurrency" {
   # ScalingConfig.MaximumConcurrency is the cap that stops polling instead (Lambda Developer Guide, "Configuring
   # maximum concurrency for Amazon SQS event sources": https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-scaling.html).
   validation {
-    condition = !contains(keys(var.lambda_reserved_concurrency), "notifications_processor") || (
+    condition = !contains(keys(var.lambda_reserved_concurrency), local.processor_function) || (
       var.processor_maximum_concurrency != null &&
-      try(var.processor_maximum_concurrency <= var.lambda_reserved_concurrency["notifications_processor"], false)
+      try(var.processor_maximum_concurrency <= var.lambda_reserved_concurrency[local.processor_function], false)
     )
-    error_message = "Reserved concurrency for notifications_processor alone throttles SP-API notifications into the DLQ: also set processor_maximum_concurrency (2-1000) to at most that reservation, or cap the processor with processor_maximum_concurrency only."
+    error_message = "Reserved concurrency for ${local.processor_function} alone throttles SP-API notifications into the DLQ: also set processor_maximum_concurrency (2-1000) to at most that reservation, or cap the processor with processor_maximum_concurrency only."
   }
 }
 
 variable "processor_maximum_concurrency" {
   type        = number
-  description = "Cap on concurrent notifications_processor invocations by the SQS event source mapping (ScalingConfig.MaximumConcurrency, 2-1000); null leaves it to Lambda. This, not reserved concurrency, is how to bound how fast SP-API notifications start workflows: the mapping stops polling at the cap, so notifications wait in the queue instead of being throttled into the DLQ."
+  description = "Cap on concurrent processor invocations by the SQS event source mapping (ScalingConfig.MaximumConcurrency, 2-1000); null leaves it to Lambda. This, not reserved concurrency, is how to bound how fast SP-API notifications start workflows: the mapping stops polling at the cap, so notifications wait in the queue instead of being throttled into the DLQ."
   default     = null
 
   # Lambda API reference, ScalingConfig: MaximumConcurrency "Minimum value of 2. Maximum value of 1000."

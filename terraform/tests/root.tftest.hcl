@@ -85,64 +85,69 @@ run "lambda_environment_matches_the_handlers_contract" {
   command = plan
 
   assert {
-    condition = toset(keys(local.api_environment["token_storage"])) == toset([
+    condition = toset(keys(local.function_environment["token_storage"])) == toset([
       "TOKENS_TABLE_NAME", "TOKENS_KMS_KEY_ID", "LWA_CREDENTIALS_SECRET_ARN",
     ])
     error_message = "token_storage environment differs from the contract."
   }
 
   assert {
-    condition = toset(keys(local.api_environment["notifications_subscriber"])) == toset([
+    condition = toset(keys(local.function_environment["notifications_subscriber"])) == toset([
       "TOKENS_TABLE_NAME", "LWA_CREDENTIALS_SECRET_ARN", "NOTIFICATIONS_QUEUE_ARN", "SPAPI_DESTINATION_NAME",
     ])
     error_message = "notifications_subscriber environment differs from the contract."
   }
 
   assert {
-    condition = toset(keys(local.api_environment["report_creator"])) == toset([
+    condition = toset(keys(local.function_environment["report_creator"])) == toset([
       "TOKENS_TABLE_NAME", "REPORTS_TABLE_NAME", "LWA_CREDENTIALS_SECRET_ARN", "REPORT_RECORD_TTL_DAYS",
     ])
     error_message = "report_creator environment differs from the contract."
   }
 
   assert {
-    condition = toset(keys(local.api_environment["report_status"])) == toset([
+    condition = toset(keys(local.function_environment["report_status"])) == toset([
       "REPORTS_TABLE_NAME", "REPORTS_BUCKET_NAME", "PRESIGNED_URL_TTL_SECONDS", "DOWNLOAD_LINK_SIGNER_ROLE_ARN",
     ])
     error_message = "report_status environment differs from the contract."
   }
 
   assert {
-    condition = toset(keys(local.processor_environment)) == toset([
+    condition = toset(keys(local.function_environment["notifications_processor"])) == toset([
       "REPORTS_TABLE_NAME", "STATE_MACHINE_ARN", "PROCESS_UNREQUESTED_REPORTS",
     ])
     error_message = "notifications_processor environment differs from the contract."
   }
 
   assert {
-    condition     = local.processor_environment["PROCESS_UNREQUESTED_REPORTS"] == "false"
+    condition     = local.state_machine_arn == "arn:aws:states:us-east-1:123456789012:stateMachine:${module.state_machine.state_machine_name}"
+    error_message = "The processor's STATE_MACHINE_ARN, built from the name, must name the state machine the state_machine module creates."
+  }
+
+  assert {
+    condition     = local.function_environment["notifications_processor"]["PROCESS_UNREQUESTED_REPORTS"] == "false"
     error_message = "Unrequested reports are skipped by default."
   }
 
   assert {
-    condition = toset(keys(local.workflow_environment["report_storer"])) == toset([
+    condition = toset(keys(local.function_environment["report_storer"])) == toset([
       "TOKENS_TABLE_NAME", "REPORTS_TABLE_NAME", "LWA_CREDENTIALS_SECRET_ARN", "REPORTS_BUCKET_NAME", "REPORTS_KMS_KEY_ID",
     ])
     error_message = "report_storer environment differs from the contract."
   }
 
   assert {
-    condition     = local.api_environment["token_storage"]["TOKENS_KMS_KEY_ID"] == output.tokens_kms_key_arn && output.tokens_kms_key_arn != output.data_kms_key_arn
+    condition     = local.function_environment["token_storage"]["TOKENS_KMS_KEY_ID"] == output.tokens_kms_key_arn && output.tokens_kms_key_arn != output.data_kms_key_arn
     error_message = "token_storage must encrypt refresh tokens with the tokens key."
   }
 
   assert {
-    condition     = local.workflow_environment["report_storer"]["REPORTS_KMS_KEY_ID"] == output.data_kms_key_arn
+    condition     = local.function_environment["report_storer"]["REPORTS_KMS_KEY_ID"] == output.data_kms_key_arn
     error_message = "report_storer must upload with the data key, the one the bucket policy demands."
   }
 
   assert {
-    condition = toset(keys(local.workflow_environment["report_notifier"])) == toset([
+    condition = toset(keys(local.function_environment["report_notifier"])) == toset([
       "REPORTS_TABLE_NAME", "REPORTS_BUCKET_NAME", "PRESIGNED_URL_TTL_SECONDS", "DOWNLOAD_LINK_SIGNER_ROLE_ARN",
     ])
     error_message = "report_notifier environment differs from the contract (NOTIFICATIONS_TOPIC_ARN comes from the state_machine module)."
@@ -171,7 +176,7 @@ run "endpoint_overrides_reach_every_function" {
   }
 
   assert {
-    condition     = local.processor_environment["PROCESS_UNREQUESTED_REPORTS"] == "true"
+    condition     = local.function_environment["notifications_processor"]["PROCESS_UNREQUESTED_REPORTS"] == "true"
     error_message = "process_unrequested_reports must reach the processor as \"true\"."
   }
 }

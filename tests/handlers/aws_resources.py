@@ -87,20 +87,21 @@ WORKFLOW_PATH = (
 
 
 def render_workflow(
-    report_storer_arn: str,
-    report_notifier_arn: str,
+    store_function_arn: str,
+    notify_function_arn: str,
     *,
-    report_storer_task_timeout_seconds: int = 330,
-    report_notifier_task_timeout_seconds: int = 90,
+    store_task_timeout_seconds: int = 330,
+    notify_task_timeout_seconds: int = 90,
 ) -> dict[str, Any]:
-    """The ASL as templatefile renders it with the variables the state_machine module passes: the two function
-    ARNs and each function's task timeout (the defaults are the root's function timeouts, 300 s and 60 s, plus
-    the module's 30 s margin)."""
+    """The ASL as templatefile renders it with the variables the state_machine module passes: the ARN of the
+    function doing each task (store: the report storer, notify: the report notifier) and each task's timeout
+    (the defaults are the root's function timeouts, 300 s and 60 s, plus the module's 30 s margin). The one
+    reader of the template: every test that needs the workflow definition renders it here."""
     variables = {
-        "report_storer_arn": report_storer_arn,
-        "report_notifier_arn": report_notifier_arn,
-        "report_storer_task_timeout_seconds": str(report_storer_task_timeout_seconds),
-        "report_notifier_task_timeout_seconds": str(report_notifier_task_timeout_seconds),
+        "store_function_arn": store_function_arn,
+        "notify_function_arn": notify_function_arn,
+        "store_task_timeout_seconds": str(store_task_timeout_seconds),
+        "notify_task_timeout_seconds": str(notify_task_timeout_seconds),
     }
     rendered = WORKFLOW_PATH.read_text()
     for name, value in variables.items():

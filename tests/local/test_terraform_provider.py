@@ -194,23 +194,17 @@ API_MODULE_TF = """
 variable "manage_account_cloudwatch_role" {
   type = bool
 }
-resource "aws_iam_role" "functions" {
-  name = "api-functions"
-  assume_role_policy = jsonencode({
-    Version   = "2012-10-17"
-    Statement = [{
-      Effect = "Allow", Action = "sts:AssumeRole", Principal = { Service = "lambda.amazonaws.com" }
-    }]
-  })
-}
 resource "aws_kms_key" "this" {}
 module "api" {
   source      = "%(module)s"
   name_prefix = "logging-check"
   kms_key_arn = aws_kms_key.this.arn
   functions = {
-    for f in ["token_storage", "notifications_subscriber", "report_creator", "report_status"] : f => {
-      role_arn = aws_iam_role.functions.arn
+    for f, route in {
+      token_storage = "create_token", notifications_subscriber = "create_subscription",
+      report_creator = "create_report", report_status = "get_report"
+    } : f => {
+      route = route
       package = {
         filename = "${path.module}/fn.zip", source_sha256 = filebase64sha256("${path.module}/fn.zip")
       }

@@ -124,7 +124,8 @@ def test_identity_policies_allow_no_wildcard_outside_the_allow_list(terraform_pl
 
 
 def _function_of(address: str) -> str | None:
-    match = re.search(r'aws_iam_role_policy\.lambda\["(\w+)"\]', address)
+    # Each function's module creates its role: module.<group>.module.function["<function>"]...
+    match = re.search(r'module\.function\["(\w+)"\]\.aws_iam_role_policy\.this\[', address)
     return match.group(1) if match else None
 
 
@@ -154,7 +155,9 @@ def test_only_token_storage_encrypts_and_only_readers_decrypt_refresh_tokens(ter
     assert encryptors == TOKEN_WRITERS
     assert decryptors == TOKEN_READERS
 
-    key_policy = _document(planned_resource(terraform_plan, "module.security.aws_kms_key.tokens")["policy"])
+    key_policy = _document(
+        planned_resource(terraform_plan, "module.security.aws_kms_key_policy.tokens")["policy"]
+    )
     encrypt_principals, decrypt_principals = set(), set()
     for statement in key_policy["Statement"]:
         principals = (

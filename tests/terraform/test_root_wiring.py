@@ -68,8 +68,8 @@ def test_the_sqs_event_source_mapping_is_created_after_the_processor_role_policy
     """
     after = _reachable(_dependencies(_graph()), "module.queue.aws_lambda_event_source_mapping.processor")
 
-    # One node for every function's policy (for_each): the processor's is among them.
-    assert "module.security.aws_iam_role_policy.lambda" in after
+    # The processor's own access policy, which holds its queue permissions.
+    assert "module.queue.module.processor.aws_iam_role_policy.this" in after
 
 
 def test_a_fresh_account_gets_the_api_gateway_cloudwatch_role_the_stage_logging_needs():
@@ -90,11 +90,11 @@ def test_a_fresh_account_gets_the_api_gateway_cloudwatch_role_the_stage_logging_
 
 
 def test_the_report_creator_updates_and_deletes_only_request_intent_items():
-    """The intent key prefix lives in src/spapi/report_records.py and in the creator's IAM condition."""
+    """The intent key prefix lives in reports_pipeline.report_records and in the IAM condition."""
     from reports_pipeline.report_records import _INTENT_KEY_PREFIX
 
     plan = terraform_checks.mock_plan_json(variables={"name_prefix": "wiring-test"})
-    address = 'module.security.aws_iam_role_policy.lambda["report_creator"]'
+    address = 'module.api.module.function["report_creator"].aws_iam_role_policy.this[0]'
     statements = json.loads(_planned(plan, address)["policy"])["Statement"]
 
     granting = [

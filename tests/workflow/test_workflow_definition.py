@@ -28,17 +28,22 @@ def _tasks(definition):
 def test_template_uses_only_the_variables_terraform_passes():
     template = aws_resources.WORKFLOW_PATH.read_text()
     assert set(re.findall(r"\$\{([^}]*)\}", template)) == {
-        "report_storer_arn",
-        "report_notifier_arn",
-        "report_storer_task_timeout_seconds",
-        "report_notifier_task_timeout_seconds",
+        "store_function_arn",
+        "notify_function_arn",
+        "store_task_timeout_seconds",
+        "notify_task_timeout_seconds",
     }
     assert "%{" not in template  # templatefile directives would be interpreted too
+    module = (aws_resources.WORKFLOW_PATH.parent / "main.tf").read_text()
+    passed = re.search(r"templatefile\([^{]*\{(.*?)\}\)", module, re.DOTALL)
+    assert passed and set(re.findall(r"^\s*(\w+)\s*=", passed.group(1), re.MULTILINE)) == set(
+        re.findall(r"\$\{([^}]*)\}", template)
+    )
 
 
 def test_each_task_waits_for_its_own_function_timeout_not_a_fixed_one():
     rendered = aws_resources.render_workflow(
-        STORER, NOTIFIER, report_storer_task_timeout_seconds=931, report_notifier_task_timeout_seconds=77
+        STORER, NOTIFIER, store_task_timeout_seconds=931, notify_task_timeout_seconds=77
     )
     timeouts = {name: state["TimeoutSeconds"] for name, state in _tasks(rendered).items()}
     assert timeouts == {

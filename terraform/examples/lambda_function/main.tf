@@ -8,10 +8,16 @@ module "function" {
   function_name = "${var.name_prefix}-report-status"
   description   = "Example: one function from a local zip"
   handler       = "handlers.report_status.handler"
-  role_arn      = var.role_arn
   kms_key_arn   = var.kms_key_arn
   memory_size   = 256
   timeout       = 29
+  # The module creates the role <function_name> with these statements as its inline policy.
+  policy_statements = [{
+    Sid      = "ReadReportRecords"
+    Effect   = "Allow"
+    Action   = "dynamodb:GetItem"
+    Resource = var.reports_table_arn
+  }]
   environment_variables = {
     LOG_LEVEL = "INFO"
   }

@@ -10,9 +10,9 @@ variable "name_prefix" {
   default     = "sp-example"
 }
 
-variable "role_arn" {
+variable "reports_table_arn" {
   type        = string
-  description = "Execution role of the function (e.g. from the security module)."
+  description = "DynamoDB table the function reads (its one business permission)."
 }
 
 variable "kms_key_arn" {

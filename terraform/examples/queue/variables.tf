@@ -15,11 +15,6 @@ variable "kms_key_arn" {
   description = "Key whose policy lets SP-API (437568002678) use it through SQS, e.g. the security module's data key."
 }
 
-variable "processor_role_arn" {
-  type        = string
-  description = "Execution role of the processor (security module output lambda_role_arns[\"notifications_processor\"])."
-}
-
 variable "reports_table_name" {
   type        = string
   description = "Reports table the processor records notifications in."

@@ -1,21 +1,18 @@
 # API: one REST API with AWS_IAM on every method, request validation against JSON-schema models, Lambda proxy
 # integrations, and a `prod` stage with access logs, X-Ray and throttling. Redeploys whenever the API changes.
+# Part of this stack, not a general-purpose module: its routes and request models are the sp-reports API's. The
+# caller says which of its functions serves which route (functions[*].route).
 
 locals {
-  function_descriptions = {
-    token_storage            = "POST /tokens: checks a seller's refresh token with LWA and stores it encrypted"
-    notifications_subscriber = "POST /notifications: subscribes a seller to REPORT_PROCESSING_FINISHED"
-    report_creator           = "POST /reports: requests a report from SP-API and records it"
-    report_status            = "GET /reports/{reportId}: the recorded status and a fresh download link"
-  }
-
   # One entry per method; `path` is the resource path as it appears in execute-api ARNs.
   routes = {
-    create_token        = { function = "token_storage", http_method = "POST", resource = "tokens", path = "/tokens", model = "TokenRequest" }
-    create_subscription = { function = "notifications_subscriber", http_method = "POST", resource = "notifications", path = "/notifications", model = "SubscriptionRequest" }
-    create_report       = { function = "report_creator", http_method = "POST", resource = "reports", path = "/reports", model = "ReportRequest" }
-    get_report          = { function = "report_status", http_method = "GET", resource = "report", path = "/reports/*", model = null }
+    create_token        = { http_method = "POST", resource = "tokens", path = "/tokens", model = "TokenRequest" }
+    create_subscription = { http_method = "POST", resource = "notifications", path = "/notifications", model = "SubscriptionRequest" }
+    create_report       = { http_method = "POST", resource = "reports", path = "/reports", model = "ReportRequest" }
+    get_report          = { http_method = "GET", resource = "report", path = "/reports/*", model = null }
   }
+  # The function serving each route.
+  route_functions = { for f, function in var.functions : function.route => f }
 
   gateway_responses = {
     DEFAULT_4XX      = "{\"error\":{\"code\":\"$context.error.responseType\",\"message\":$context.error.messageString}}"
@@ -159,7 +156,7 @@ resource "aws_api_gateway_integration" "this" {
   http_method             = aws_api_gateway_method.this[each.key].http_method
   type                    = "AWS_PROXY"
   integration_http_method = "POST" # Lambda is always invoked with POST
-  uri                     = module.function[each.value.function].function_invoke_arn
+  uri                     = module.function[local.route_functions[each.key]].function_invoke_arn
 }
 
 # Errors API Gateway answers itself follow the API's error shape {"error": {"code", "message"}}. Templates of
@@ -180,11 +177,12 @@ module "function" {
   for_each = var.functions
 
   function_name                  = "${var.name_prefix}-${replace(each.key, "_", "-")}"
-  description                    = local.function_descriptions[each.key]
+  description                    = each.value.description
   handler                        = "handlers.${each.key}.handler"
   runtime                        = each.value.runtime
   architecture                   = each.value.architecture
-  role_arn                       = each.value.role_arn
+  attach_policy_statements       = contains(keys(var.policy_statements), each.key)
+  policy_statements              = try(var.policy_statements[each.key], [])
   memory_size                    = each.value.memory_size
   timeout                        = each.value.timeout
   reserved_concurrent_executions = each.value.reserved_concurrent_executions
@@ -200,7 +198,7 @@ resource "aws_lambda_permission" "api" {
 
   statement_id  = "AllowApiGateway-${each.key}"
   action        = "lambda:InvokeFunction"
-  function_name = module.function[each.value.function].function_name
+  function_name = module.function[local.route_functions[each.key]].function_name
   principal     = "apigateway.amazonaws.com"
   # Only this method of this API's stage may invoke the function.
   source_arn = "${aws_api_gateway_rest_api.this.execution_arn}/${var.stage_name}/${each.value.http_method}${each.value.path}"

@@ -29,16 +29,21 @@ output "endpoint_urls" {
 }
 
 output "function_names" {
-  description = "Lambda function name per API function key."
+  description = "Lambda function name per function key (the keys of var.functions)."
   value       = { for k, f in module.function : k => f.function_name }
 }
 
 output "function_arns" {
-  description = "Lambda function ARN per API function key."
+  description = "Lambda function ARN per function key (the keys of var.functions)."
   value       = { for k, f in module.function : k => f.function_arn }
 }
 
 output "access_log_group_name" {
   description = "Log group of the stage's access logs."
   value       = aws_cloudwatch_log_group.access.name
+}
+
+output "function_role_arns" {
+  description = "Execution role ARN per function key; known at plan time and waiting for the role (see the lambda_function module's function_role_arn)."
+  value       = { for k, f in module.function : k => f.function_role_arn }
 }

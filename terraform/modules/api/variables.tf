@@ -26,7 +26,8 @@ variable "kms_key_arn" {
 
 variable "functions" {
   type = map(object({
-    role_arn                       = string
+    route                          = string
+    description                    = optional(string, "")
     package                        = object({ filename = optional(string), s3_bucket = optional(string), s3_key = optional(string), s3_version = optional(string), source_sha256 = string })
     runtime                        = optional(string, "python3.13")
     architecture                   = optional(string, "x86_64")
@@ -36,17 +37,28 @@ variable "functions" {
     log_retention_days             = optional(number, 365)
     environment_variables          = optional(map(string), {})
   }))
-  description = "The four API functions, keyed token_storage, notifications_subscriber, report_creator and report_status: role (from the security module), code package and settings. The handler is `handlers.<key>.handler`."
+  description = "The functions behind the API, keyed by function name (the Lambda is `<name_prefix>-<key with dashes>`, its handler `handlers.<key>.handler`): the route each serves (create_token: POST /tokens, create_subscription: POST /notifications, create_report: POST /reports, get_report: GET /reports/{reportId}), its code package and settings (the lambda_function module's arguments of the same names). Each function gets an execution role of its own, named like the function, holding policy_statements[<key>]."
 
   validation {
-    condition     = toset(keys(var.functions)) == toset(["token_storage", "notifications_subscriber", "report_creator", "report_status"])
-    error_message = "functions must have exactly the keys token_storage, notifications_subscriber, report_creator and report_status."
+    condition     = sort([for f in values(var.functions) : f.route]) == sort(["create_token", "create_subscription", "create_report", "get_report"])
+    error_message = "functions must serve each route (create_token, create_subscription, create_report, get_report) exactly once."
   }
 
   validation {
     # API Gateway gives up on an integration after 29 seconds by default.
     condition     = alltrue([for f in values(var.functions) : f.timeout <= 29])
     error_message = "API function timeouts must be at most 29 seconds (the API Gateway integration timeout)."
+  }
+}
+
+variable "policy_statements" {
+  type        = any
+  description = "IAM statements per function key: each function's own permissions (the lambda_function module's policy_statements). Apart from functions because statements differ in shape, and a map of objects needs one."
+  default     = {}
+
+  validation {
+    condition     = alltrue([for f in keys(var.policy_statements) : contains(keys(var.functions), f)])
+    error_message = "policy_statements keys must be keys of functions."
   }
 }
 

@@ -1,11 +1,45 @@
 # One Lambda function with what every function of the pipeline shares: a KMS-encrypted log group with retention
 # that exists before the function (so Lambda never creates an unencrypted, never-expiring one), X-Ray tracing,
 # encrypted environment variables, optional DLQ and reserved concurrency, and the role permissions for its own
-# logs. The role itself, with the function's business permissions, comes from the caller.
+# logs. The execution role is created here with the caller's policy_statements (as terraform-aws-modules/lambda
+# does), or given by the caller (create_role = false, role_arn).
+
+data "aws_caller_identity" "current" {}
+data "aws_partition" "current" {}
 
 locals {
-  # The role name is the last path segment of its ARN (roles may sit under a path).
-  role_name = regex("[^/]+$", var.role_arn)
+  role_name = var.create_role ? aws_iam_role.this[0].name : regex("[^/]+$", var.role_arn) # path stripped
+  # A created role's ARN is built from its name (the role has no path): known at plan time, so a key or trust
+  # policy that names the role shows the exact principal in the plan, and still waits for the role, whose
+  # name it reads (KMS and IAM refuse a principal that does not exist yet).
+  role_arn = var.create_role ? "arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:role/${aws_iam_role.this[0].name}" : var.role_arn
+}
+
+resource "aws_iam_role" "this" {
+  count = var.create_role ? 1 : 0
+
+  name        = coalesce(var.role_name, var.function_name)
+  description = coalesce(var.role_description, "Execution role of the ${var.function_name} Lambda")
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Sid       = "LambdaServiceAssumesForThisAccountOnly"
+      Effect    = "Allow"
+      Principal = { Service = "lambda.amazonaws.com" }
+      Action    = "sts:AssumeRole"
+      Condition = { StringEquals = { "aws:SourceAccount" = data.aws_caller_identity.current.account_id } }
+    }]
+  })
+  tags = var.tags
+}
+
+# The function's own permissions: the caller's statements, one inline policy on the role this module created.
+resource "aws_iam_role_policy" "this" {
+  count = var.create_role && var.attach_policy_statements ? 1 : 0
+
+  name   = "${aws_iam_role.this[0].name}-access"
+  role   = aws_iam_role.this[0].name
+  policy = jsonencode({ Version = "2012-10-17", Statement = var.policy_statements })
 }
 
 resource "aws_cloudwatch_log_group" "this" {
@@ -56,7 +90,7 @@ resource "aws_lambda_function" "this" {
   # checkov:skip=CKV_AWS_115:Reserved concurrency is var.reserved_concurrent_executions; unreserved by default so small accounts (concurrency 10) can deploy.
   function_name                  = var.function_name
   description                    = var.description
-  role                           = var.role_arn
+  role                           = local.role_arn
   handler                        = var.handler
   runtime                        = var.runtime
   architectures                  = [var.architecture]
@@ -91,6 +125,6 @@ resource "aws_lambda_function" "this" {
 
   tags = var.tags
 
-  # The log group and the permission to write to it must exist before the first invocation.
-  depends_on = [aws_cloudwatch_log_group.this, aws_iam_role_policy.runtime]
+  # The log group and the permissions must exist before the first invocation.
+  depends_on = [aws_cloudwatch_log_group.this, aws_iam_role_policy.runtime, aws_iam_role_policy.this]
 }

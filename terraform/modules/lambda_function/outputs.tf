@@ -18,6 +18,16 @@ output "function_role_name" {
   value       = local.role_name
 }
 
+output "function_role_arn" {
+  description = "ARN of the execution role the function runs as."
+  value       = local.role_arn
+}
+
+output "function_role_policy_id" {
+  description = "ID (`role:policy`) of the inline policy with the function's own permissions (null without a created role or statements); a consumer that needs them in place (an event source mapping) depends on it through this value."
+  value       = one(aws_iam_role_policy.this[*].id)
+}
+
 output "log_group_name" {
   description = "Name of the function's CloudWatch log group."
   value       = aws_cloudwatch_log_group.this.name

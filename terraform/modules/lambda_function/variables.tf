@@ -46,13 +46,59 @@ variable "architecture" {
   }
 }
 
-variable "role_arn" {
+variable "create_role" {
+  type        = bool
+  description = "Create the execution role (named role_name) with policy_statements; false runs the function as role_arn, a role the caller manages. Either way this module adds an inline policy for the function's own log group and X-Ray."
+  default     = true
+}
+
+variable "role_name" {
   type        = string
-  description = "ARN of the execution role (created by the caller, e.g. the security module). This module adds an inline policy for the function's own log group and X-Ray."
+  description = "Name of the execution role created when create_role is true; null uses function_name."
+  default     = null
 
   validation {
-    condition     = can(regex("^arn:aws[a-zA-Z-]*:iam::[0-9]{12}:role/.+$", var.role_arn))
+    condition     = var.role_name == null || can(regex("^[A-Za-z0-9+=,.@_-]{1,64}$", var.role_name))
+    error_message = "role_name must be 1-64 characters an IAM role name accepts."
+  }
+}
+
+variable "role_description" {
+  type        = string
+  description = "Description of the execution role created when create_role is true; null says whose execution role it is."
+  default     = null
+}
+
+variable "attach_policy_statements" {
+  type        = bool
+  description = "Attach policy_statements to the created role. A flag of its own, as in terraform-aws-modules/lambda: the statements usually hold ARNs known only after apply, and whether to create the policy must be known at plan time. Set false when the function needs no permissions of its own (IAM refuses a policy without statements)."
+  default     = true
+}
+
+variable "policy_statements" {
+  type        = any
+  description = "IAM policy statements of the function's own permissions, in IAM JSON form (`Sid`, `Effect`, `Action`, `Resource`, optional `Condition`), attached as the inline policy `<role_name>-access` of the role created when create_role (and attach_policy_statements) is true. Each statement one purpose, its Sid saying what it allows."
+  default     = []
+
+  validation {
+    condition     = alltrue([for s in var.policy_statements : can(regex("^[A-Za-z0-9]+$", s.Sid)) && contains(["Allow", "Deny"], s.Effect) && can(s.Action) && can(s.Resource)])
+    error_message = "policy_statements must be a list of IAM statements, each with an alphanumeric Sid, Effect Allow or Deny, Action and Resource."
+  }
+}
+
+variable "role_arn" {
+  type        = string
+  description = "ARN of the execution role when create_role is false (a role the caller manages, e.g. with its business permissions); ignored otherwise."
+  default     = null
+
+  validation {
+    condition     = var.role_arn == null || can(regex("^arn:aws[a-zA-Z-]*:iam::[0-9]{12}:role/.+$", var.role_arn))
     error_message = "role_arn must be an IAM role ARN."
+  }
+
+  validation {
+    condition     = var.create_role || var.role_arn != null
+    error_message = "role_arn is required when create_role is false."
   }
 }
 

@@ -69,12 +69,21 @@ resource "aws_sqs_queue" "this" {
 module "processor" {
   source = "../lambda_function"
 
-  function_name                  = "${var.name_prefix}-notifications-processor"
-  description                    = "Starts one report workflow execution per REPORT_PROCESSING_FINISHED notification"
-  handler                        = var.processor.handler
-  runtime                        = var.processor.runtime
-  architecture                   = var.processor.architecture
-  role_arn                       = var.processor.role_arn
+  function_name = coalesce(var.processor.function_name, "${var.name_prefix}-notifications-processor")
+  description   = var.processor.description
+  handler       = var.processor.handler
+  runtime       = var.processor.runtime
+  architecture  = var.processor.architecture
+  # Consuming the queue is what the event source mapping needs (Lambda checks the role when the mapping is
+  # created: sqs:ReceiveMessage, sqs:DeleteMessage and sqs:GetQueueAttributes; Lambda Developer Guide,
+  # "Creating and configuring an Amazon SQS event source mapping",
+  # https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-configure.html), so this module grants it.
+  policy_statements = concat([{
+    Sid      = "ConsumeNotificationQueue"
+    Effect   = "Allow"
+    Action   = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"]
+    Resource = aws_sqs_queue.this.arn
+  }], var.processor_policy_statements)
   memory_size                    = var.processor.memory_size
   timeout                        = var.processor.timeout
   reserved_concurrent_executions = var.processor.reserved_concurrent_executions
@@ -83,16 +92,6 @@ module "processor" {
   kms_key_arn                    = var.kms_key_arn
   package                        = var.processor.package
   tags                           = var.tags
-}
-
-# A dependency on the caller's policies: depends_on cannot name a variable, so their IDs pass through this
-# node. Lambda checks the function's execution role when the mapping is created (it must be allowed
-# sqs:ReceiveMessage, sqs:DeleteMessage and sqs:GetQueueAttributes on the queue: Lambda Developer Guide,
-# "Creating and configuring an Amazon SQS event source mapping",
-# https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-configure.html), so the mapping waits until the
-# role's queue permissions have been put.
-resource "terraform_data" "processor_permissions" {
-  input = var.processor_role_policy_ids
 }
 
 resource "aws_lambda_event_source_mapping" "processor" {
@@ -112,7 +111,9 @@ resource "aws_lambda_event_source_mapping" "processor" {
 
   tags = var.tags
 
-  depends_on = [terraform_data.processor_permissions]
+  # The role must be allowed to consume the queue before the mapping is created (see the processor's
+  # statements); the function waits for its policy, this names the whole module to say so.
+  depends_on = [module.processor]
 
   lifecycle {
     # The mapping does not account for the function's reserved concurrency (AWS re:Post knowledge center

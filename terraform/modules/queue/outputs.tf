@@ -52,3 +52,8 @@ output "event_source_mapping_uuid" {
   description = "UUID of the queue-to-processor event source mapping."
   value       = aws_lambda_event_source_mapping.processor.uuid
 }
+
+output "processor_role_arn" {
+  description = "ARN of the processor's execution role; known at plan time and waiting for the role (see the lambda_function module's function_role_arn)."
+  value       = module.processor.function_role_arn
+}

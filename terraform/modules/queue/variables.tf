@@ -126,9 +126,10 @@ variable "maximum_concurrency" {
 
 variable "processor" {
   type = object({
-    role_arn                       = string
     package                        = object({ filename = optional(string), s3_bucket = optional(string), s3_key = optional(string), s3_version = optional(string), source_sha256 = string })
-    handler                        = optional(string, "handlers.notifications_processor.handler")
+    handler                        = string
+    function_name                  = optional(string)
+    description                    = optional(string, "Processes the notifications of the queue")
     runtime                        = optional(string, "python3.13")
     architecture                   = optional(string, "x86_64")
     memory_size                    = optional(number, 256)
@@ -137,11 +138,12 @@ variable "processor" {
     log_retention_days             = optional(number, 365)
     environment_variables          = optional(map(string), {})
   })
-  description = "The notifications processor Lambda: its role (from the security module), code package and settings. Environment variables are passed through as given."
+  description = "The Lambda that processes the queue's notifications: its handler (`package.module.function`), code package and settings (the lambda_function module's arguments of the same names); function_name defaults to `<name_prefix>-notifications-processor`. Environment variables are passed through as given. It gets an execution role of its own, named like the function, that may consume the queue and holds processor_policy_statements."
 }
 
-variable "processor_role_policy_ids" {
-  type        = list(string)
-  description = "IDs of the IAM policies that give the processor's role its queue permissions (sqs:ReceiveMessage, sqs:DeleteMessage, sqs:GetQueueAttributes), e.g. the security module's lambda_role_policy_ids[\"notifications_processor\"]. The event source mapping is created after them, so CreateEventSourceMapping does not depend on the provider's retries while the role still lacks them; empty when the permissions exist before this module runs."
+variable "processor_policy_statements" {
+  type        = any
+  description = "IAM statements of what the processor does with the notifications (the lambda_function module's policy_statements), beyond consuming the queue, which this module grants. E.g. starting a workflow, recording reports."
   default     = []
 }
+

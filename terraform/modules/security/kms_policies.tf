@@ -30,19 +30,21 @@ locals {
     "Null"                      = { "kms:EncryptionContext:SellerId" = "false" }
   }
 
+  tokens_key_admin_statement = {
+    Sid       = "AdministerKeyWithoutCryptographicUse"
+    Effect    = "Allow"
+    Principal = { AWS = local.key_administrators }
+    Action    = local.key_admin_actions
+    # In a key policy, "*" is the key the policy is attached to (AWS rule for key policies).
+    Resource = "*"
+  }
+
   tokens_key_statements = [
-    {
-      Sid       = "AdministerKeyWithoutCryptographicUse"
-      Effect    = "Allow"
-      Principal = { AWS = local.key_administrators }
-      Action    = local.key_admin_actions
-      # In a key policy, "*" is the key the policy is attached to (AWS rule for key policies).
-      Resource = "*"
-    },
+    local.tokens_key_admin_statement,
     {
       Sid       = "OnlyTokenStorageEncryptsRefreshTokens"
       Effect    = "Allow"
-      Principal = { AWS = local.role_arns["token_storage"] }
+      Principal = { AWS = var.token_encrypter_role_arns }
       Action    = "kms:Encrypt"
       Resource  = "*" # this key (key policy)
       Condition = local.seller_context_condition
@@ -50,7 +52,7 @@ locals {
     {
       Sid       = "OnlyTokenReadersDecryptRefreshTokens"
       Effect    = "Allow"
-      Principal = { AWS = [for f in local.token_readers : local.role_arns[f]] }
+      Principal = { AWS = var.token_decrypter_role_arns }
       Action    = "kms:Decrypt"
       Resource  = "*" # this key (key policy)
       Condition = local.seller_context_condition

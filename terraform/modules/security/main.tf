@@ -1,5 +1,8 @@
-# Security: two customer-managed keys, the LWA app credentials secret, one execution role per Lambda with only
-# its own actions on its own resources, and the role API callers assume.
+# Security: two customer-managed keys and their key policies, the LWA app credentials secret, the role that signs
+# download links and the role API callers assume. The functions' execution roles are not here: each function's
+# module creates its own with the statements the root's function map gives it; the key policy and the signer's
+# trust policy take the roles' ARNs as inputs. Part of this stack, not a general-purpose module: the invoke role's
+# methods are the sp-reports API's and the keys' statements its services'.
 #
 # The tokens key is separate from the data key so that "only token storage may encrypt refresh tokens and only the
 # token readers may decrypt them" is enforced by the key policy itself: nobody else gets cryptographic use of it,
@@ -14,23 +17,6 @@ locals {
   region       = data.aws_region.current.name
   account_id   = data.aws_caller_identity.current.account_id
   account_root = "arn:${local.partition}:iam::${local.account_id}:root"
-
-  functions = [
-    "token_storage",
-    "notifications_subscriber",
-    "report_creator",
-    "report_status",
-    "notifications_processor",
-    "report_storer",
-    "report_notifier",
-  ]
-  # Functions that read refresh tokens (GetItem + kms:Decrypt on the tokens key).
-  token_readers = ["notifications_subscriber", "report_creator", "report_storer"]
-
-  role_names = { for f in local.functions : f => "${var.name_prefix}-${replace(f, "_", "-")}" }
-  # Built from the names (known at plan time, so reviewers see the exact principals in the key policy); the key
-  # depends on the roles, which must exist before KMS accepts them as principals.
-  role_arns = { for f, name in local.role_names : f => "arn:${local.partition}:iam::${local.account_id}:role/${name}" }
 
   key_administrators = length(var.key_administrator_arns) > 0 ? var.key_administrator_arns : [local.account_root]
 }
@@ -52,10 +38,20 @@ resource "aws_kms_key" "tokens" {
   description             = "${var.name_prefix}: sellers' LWA refresh tokens (encrypt: token storage only; decrypt: token readers only)"
   enable_key_rotation     = true
   deletion_window_in_days = var.kms_deletion_window_days
-  policy                  = jsonencode({ Version = "2012-10-17", Statement = local.tokens_key_statements })
-  tags                    = var.tags
+  # Created with the administrators' statement alone; aws_kms_key_policy.tokens then puts the whole policy.
+  # The two are apart because the policy names the functions' roles, and those roles' own statements need
+  # this key's ARN: one resource could not wait for the roles and give them its ARN.
+  policy = jsonencode({ Version = "2012-10-17", Statement = [local.tokens_key_admin_statement] })
+  tags   = var.tags
 
-  depends_on = [aws_iam_role.lambda]
+  lifecycle {
+    ignore_changes = [policy] # owned by aws_kms_key_policy.tokens once the key exists
+  }
+}
+
+resource "aws_kms_key_policy" "tokens" {
+  key_id = aws_kms_key.tokens.id
+  policy = jsonencode({ Version = "2012-10-17", Statement = local.tokens_key_statements })
 }
 
 resource "aws_kms_alias" "tokens" {

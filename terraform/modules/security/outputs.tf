@@ -23,19 +23,9 @@ output "lwa_credentials_secret_arn" {
   value       = aws_secretsmanager_secret.lwa.arn
 }
 
-output "lambda_role_arns" {
-  description = "Execution role ARN per function (keys: token_storage, notifications_subscriber, report_creator, report_status, notifications_processor, report_storer, report_notifier)."
-  value       = { for f, role in aws_iam_role.lambda : f => role.arn }
-}
-
-output "lambda_role_policy_ids" {
-  description = "ID (`role:policy`) of each execution role's inline access policy, per function. A consumer that needs the permissions in place (the queue module's event source mapping) depends on it through this value."
-  value       = { for f, policy in aws_iam_role_policy.lambda : f => policy.id }
-}
-
-output "lambda_role_names" {
-  description = "Execution role name per function."
-  value       = { for f, role in aws_iam_role.lambda : f => role.name }
+output "tokens_key_condition" {
+  description = "IAM condition every use of the tokens key must meet: the encryption context is {\"SellerId\": <id>} and nothing else. The key policy requires it; an IAM statement that grants a role use of the key repeats it, so the role's own policy says the same."
+  value       = local.seller_context_condition
 }
 
 output "api_invoke_role_arn" {
@@ -49,6 +39,6 @@ output "api_invoke_user_name" {
 }
 
 output "download_link_signer_role_arn" {
-  description = "ARN of the role that signs report download links (assumed by report_status and report_notifier)."
-  value       = aws_iam_role.download_link_signer.arn
+  description = "ARN of the role that signs report download links (assumed by the roles in download_link_signer_trusted_role_arns); built from its name, so it does not wait for the role, whose trust policy names those roles."
+  value       = local.download_link_signer_arn
 }

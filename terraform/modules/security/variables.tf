@@ -14,26 +14,6 @@ variable "tags" {
   default     = {}
 }
 
-variable "tokens_table_arn" {
-  type        = string
-  description = "ARN of the DynamoDB table holding the encrypted refresh tokens."
-
-  validation {
-    condition     = can(regex("^arn:aws[a-zA-Z-]*:dynamodb:[a-z0-9-]+:[0-9]{12}:table/.+$", var.tokens_table_arn))
-    error_message = "tokens_table_arn must be a DynamoDB table ARN."
-  }
-}
-
-variable "reports_table_arn" {
-  type        = string
-  description = "ARN of the DynamoDB table holding the report records."
-
-  validation {
-    condition     = can(regex("^arn:aws[a-zA-Z-]*:dynamodb:[a-z0-9-]+:[0-9]{12}:table/.+$", var.reports_table_arn))
-    error_message = "reports_table_arn must be a DynamoDB table ARN."
-  }
-}
-
 variable "reports_bucket_arn" {
   type        = string
   description = "ARN of the S3 bucket the reports are stored in."
@@ -55,13 +35,33 @@ variable "reports_key_prefix" {
   }
 }
 
-variable "notifications_queue_arn" {
-  type        = string
-  description = "ARN of the SQS queue SP-API sends notifications to (the processor reads it)."
+variable "token_encrypter_role_arns" {
+  type        = list(string)
+  description = "Roles that may encrypt refresh tokens with the tokens key (the token store), with the encryption context {\"SellerId\": <id>} only. The key policy names them and KMS refuses a role that does not exist yet, so pass ARNs that wait for the roles (e.g. the lambda_function module's function_role_arn)."
 
   validation {
-    condition     = can(regex("^arn:aws[a-zA-Z-]*:sqs:[a-z0-9-]+:[0-9]{12}:.+$", var.notifications_queue_arn))
-    error_message = "notifications_queue_arn must be an SQS queue ARN."
+    condition     = length(var.token_encrypter_role_arns) > 0 && alltrue([for arn in var.token_encrypter_role_arns : can(regex("^arn:aws[a-zA-Z-]*:iam::[0-9]{12}:role/.+$", arn))])
+    error_message = "token_encrypter_role_arns must list one or more IAM role ARNs."
+  }
+}
+
+variable "token_decrypter_role_arns" {
+  type        = list(string)
+  description = "Roles that may decrypt refresh tokens with the tokens key (the token readers), with the encryption context {\"SellerId\": <id>} only. Like token_encrypter_role_arns, ARNs that wait for the roles."
+
+  validation {
+    condition     = length(var.token_decrypter_role_arns) > 0 && alltrue([for arn in var.token_decrypter_role_arns : can(regex("^arn:aws[a-zA-Z-]*:iam::[0-9]{12}:role/.+$", arn))])
+    error_message = "token_decrypter_role_arns must list one or more IAM role ARNs."
+  }
+}
+
+variable "download_link_signer_trusted_role_arns" {
+  type        = list(string)
+  description = "Roles that may assume the download-link signer (the functions that hand out report links). IAM refuses a trust policy naming a role that does not exist yet, so pass ARNs that wait for the roles."
+
+  validation {
+    condition     = length(var.download_link_signer_trusted_role_arns) > 0 && alltrue([for arn in var.download_link_signer_trusted_role_arns : can(regex("^arn:aws[a-zA-Z-]*:iam::[0-9]{12}:role/.+$", arn))])
+    error_message = "download_link_signer_trusted_role_arns must list one or more IAM role ARNs."
   }
 }
 
@@ -72,26 +72,6 @@ variable "spapi_queue_arns" {
   validation {
     condition     = length(var.spapi_queue_arns) > 0 && alltrue([for arn in var.spapi_queue_arns : can(regex("^arn:aws[a-zA-Z-]*:sqs:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,80}$", arn))])
     error_message = "spapi_queue_arns must list one or more SQS queue ARNs, without wildcards."
-  }
-}
-
-variable "state_machine_arn" {
-  type        = string
-  description = "ARN of the report workflow state machine (the processor starts executions of it)."
-
-  validation {
-    condition     = can(regex("^arn:aws[a-zA-Z-]*:states:[a-z0-9-]+:[0-9]{12}:stateMachine:.+$", var.state_machine_arn))
-    error_message = "state_machine_arn must be a Step Functions state machine ARN."
-  }
-}
-
-variable "notifications_topic_arn" {
-  type        = string
-  description = "ARN of the SNS topic the report notifier publishes to."
-
-  validation {
-    condition     = can(regex("^arn:aws[a-zA-Z-]*:sns:[a-z0-9-]+:[0-9]{12}:.+$", var.notifications_topic_arn))
-    error_message = "notifications_topic_arn must be an SNS topic ARN."
   }
 }
 

@@ -1,6 +1,7 @@
 # State machine: the report workflow (ASL in report_workflow.asl.json, rendered with the function ARNs and task
-# timeouts), the two
-# Lambdas it invokes, the SNS topic that emails people, and the alarms that tell them when something is stuck.
+# timeouts), the two Lambdas it invokes, the SNS topic that emails people, and the alarms that tell them when
+# something is stuck. Part of this stack, not a general-purpose module: the workflow is the sp-reports one; the
+# caller says which of its functions does which task (functions[*].task: store, notify).
 
 data "aws_caller_identity" "current" {}
 
@@ -8,13 +9,12 @@ locals {
   state_machine_name = "${var.name_prefix}-report-workflow"
   topic_name         = "${var.name_prefix}-report-notifications"
 
-  function_descriptions = {
-    report_storer   = "Streams a finished report document from SP-API into S3"
-    report_notifier = "Presigns the stored report and emails the outcome through SNS"
-  }
-  extra_environment = {
-    report_storer   = {}
-    report_notifier = { NOTIFICATIONS_TOPIC_ARN = aws_sns_topic.this.arn }
+  # The function doing each task.
+  task_functions = { for f, function in var.functions : function.task => f }
+  # The notifying function learns the topic it publishes to.
+  task_environment = {
+    store  = {}
+    notify = { NOTIFICATIONS_TOPIC_ARN = aws_sns_topic.this.arn }
   }
 
   # Each task's TimeoutSeconds is its function's timeout plus a margin, so raising a function's timeout can never
@@ -32,16 +32,17 @@ module "function" {
   for_each = var.functions
 
   function_name                  = "${var.name_prefix}-${replace(each.key, "_", "-")}"
-  description                    = local.function_descriptions[each.key]
+  description                    = each.value.description
   handler                        = "handlers.${each.key}.handler"
   runtime                        = each.value.runtime
   architecture                   = each.value.architecture
-  role_arn                       = each.value.role_arn
+  attach_policy_statements       = contains(keys(var.policy_statements), each.key)
+  policy_statements              = try(var.policy_statements[each.key], [])
   memory_size                    = each.value.memory_size
   timeout                        = each.value.timeout
   reserved_concurrent_executions = each.value.reserved_concurrent_executions
   log_retention_days             = each.value.log_retention_days
-  environment_variables          = merge(each.value.environment_variables, local.extra_environment[each.key])
+  environment_variables          = merge(each.value.environment_variables, local.task_environment[each.value.task])
   kms_key_arn                    = var.kms_key_arn
   package                        = each.value.package
   tags                           = var.tags
@@ -117,10 +118,10 @@ resource "aws_sfn_state_machine" "this" {
   type     = "STANDARD"
   role_arn = aws_iam_role.this.arn
   definition = templatefile("${path.module}/report_workflow.asl.json", {
-    report_storer_arn                    = module.function["report_storer"].function_arn
-    report_notifier_arn                  = module.function["report_notifier"].function_arn
-    report_storer_task_timeout_seconds   = local.task_timeout_seconds["report_storer"]
-    report_notifier_task_timeout_seconds = local.task_timeout_seconds["report_notifier"]
+    store_function_arn          = module.function[local.task_functions["store"]].function_arn
+    notify_function_arn         = module.function[local.task_functions["notify"]].function_arn
+    store_task_timeout_seconds  = local.task_timeout_seconds[local.task_functions["store"]]
+    notify_task_timeout_seconds = local.task_timeout_seconds[local.task_functions["notify"]]
   })
 
   logging_configuration {

@@ -19,12 +19,12 @@ output "topic_arn" {
 }
 
 output "function_names" {
-  description = "Lambda function name per workflow function key (report_storer, report_notifier)."
+  description = "Lambda function name per function key (the keys of var.functions)."
   value       = { for k, f in module.function : k => f.function_name }
 }
 
 output "function_arns" {
-  description = "Lambda function ARN per workflow function key."
+  description = "Lambda function ARN per function key (the keys of var.functions)."
   value       = { for k, f in module.function : k => f.function_arn }
 }
 
@@ -34,4 +34,9 @@ output "alarm_names" {
     [aws_cloudwatch_metric_alarm.executions_failed.alarm_name, aws_cloudwatch_metric_alarm.executions_timed_out.alarm_name],
     aws_cloudwatch_metric_alarm.dlq_not_empty[*].alarm_name,
   )
+}
+
+output "function_role_arns" {
+  description = "Execution role ARN per function key; known at plan time and waiting for the role (see the lambda_function module's function_role_arn)."
+  value       = { for k, f in module.function : k => f.function_role_arn }
 }

@@ -26,7 +26,8 @@ variable "kms_key_arn" {
 
 variable "functions" {
   type = map(object({
-    role_arn                       = string
+    task                           = string
+    description                    = optional(string, "")
     package                        = object({ filename = optional(string), s3_bucket = optional(string), s3_key = optional(string), s3_version = optional(string), source_sha256 = string })
     runtime                        = optional(string, "python3.13")
     architecture                   = optional(string, "x86_64")
@@ -36,11 +37,22 @@ variable "functions" {
     log_retention_days             = optional(number, 365)
     environment_variables          = optional(map(string), {})
   }))
-  description = "The workflow's functions, keyed report_storer and report_notifier: role (from the security module), code package and settings. The handler is `handlers.<key>.handler`. report_notifier also gets NOTIFICATIONS_TOPIC_ARN (this module's topic) added to its environment. Each function's timeout plus 30 s is the TimeoutSeconds of the workflow tasks that invoke it."
+  description = "The workflow's functions, keyed by function name (the Lambda is `<name_prefix>-<key with dashes>`, its handler `handlers.<key>.handler`): the task each does (store: stream the report document into S3; notify: email the outcome, with NOTIFICATIONS_TOPIC_ARN, this module's topic, added to its environment), its code package and settings (the lambda_function module's arguments of the same names). Each function gets an execution role of its own, named like the function, holding policy_statements[<key>]. Each function's timeout plus 30 s is the TimeoutSeconds of the workflow tasks that invoke it."
 
   validation {
-    condition     = toset(keys(var.functions)) == toset(["report_storer", "report_notifier"])
-    error_message = "functions must have exactly the keys report_storer and report_notifier."
+    condition     = sort([for f in values(var.functions) : f.task]) == sort(["store", "notify"])
+    error_message = "functions must do each task (store, notify) exactly once."
+  }
+}
+
+variable "policy_statements" {
+  type        = any
+  description = "IAM statements per function key: each function's own permissions (the lambda_function module's policy_statements). Apart from functions because statements differ in shape, and a map of objects needs one."
+  default     = {}
+
+  validation {
+    condition     = alltrue([for f in keys(var.policy_statements) : contains(keys(var.functions), f)])
+    error_message = "policy_statements keys must be keys of functions."
   }
 }
 

@@ -22,8 +22,8 @@ variables {
   name_prefix = "acme-test"
   kms_key_arn = "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555"
   functions = {
-    for f in ["token_storage", "notifications_subscriber", "report_creator", "report_status"] : f => {
-      role_arn = "arn:aws:iam::123456789012:role/acme-test-${replace(f, "_", "-")}"
+    for f, route in { token_storage = "create_token", notifications_subscriber = "create_subscription", report_creator = "create_report", report_status = "get_report" } : f => {
+      route                         = route
       package = {
         s3_bucket     = "acme-test-artifacts"
         s3_key        = "lambda/${f}/0000.zip"
@@ -169,8 +169,8 @@ run "a_missing_api_function_is_rejected" {
   variables {
     functions = {
       token_storage = {
-        role_arn = "arn:aws:iam::123456789012:role/acme-test-token-storage"
-        package  = { s3_bucket = "b", s3_key = "k", source_sha256 = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=" }
+        route   = "create_token"
+        package = { s3_bucket = "b", s3_key = "k", source_sha256 = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=" }
       }
     }
   }
@@ -183,10 +183,10 @@ run "a_timeout_beyond_the_integration_limit_is_rejected" {
 
   variables {
     functions = {
-      for f in ["token_storage", "notifications_subscriber", "report_creator", "report_status"] : f => {
-        role_arn = "arn:aws:iam::123456789012:role/acme-test-${replace(f, "_", "-")}"
-        timeout  = 60
-        package  = { s3_bucket = "b", s3_key = "k", source_sha256 = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=" }
+      for f, route in { token_storage = "create_token", notifications_subscriber = "create_subscription", report_creator = "create_report", report_status = "get_report" } : f => {
+        route                         = route
+        timeout                       = 60
+        package                       = { s3_bucket = "b", s3_key = "k", source_sha256 = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=" }
       }
     }
   }

@@ -9,6 +9,7 @@ mock_provider "aws" {
 variables {
   function_name      = "acme-test-report-storer"
   handler            = "handlers.report_storer.handler"
+  create_role        = false
   role_arn           = "arn:aws:iam::123456789012:role/service/acme-test-report-storer"
   kms_key_arn        = "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555"
   log_retention_days = 30
@@ -151,4 +152,50 @@ run "an_unlisted_log_retention_is_rejected" {
   }
 
   expect_failures = [var.log_retention_days]
+}
+
+run "a_created_role_is_assumed_by_lambda_of_this_account_and_holds_the_given_statements" {
+  command = plan
+
+  variables {
+    create_role = true
+    role_arn    = null
+    policy_statements = [{
+      Sid      = "ReadReportRecords"
+      Effect   = "Allow"
+      Action   = "dynamodb:GetItem"
+      Resource = "arn:aws:dynamodb:us-east-1:123456789012:table/acme-test-reports"
+    }]
+  }
+
+  assert {
+    condition     = aws_iam_role.this[0].name == "acme-test-report-storer" && aws_iam_role_policy.this[0].name == "acme-test-report-storer-access"
+    error_message = "The role is named after the function and its policy after the role."
+  }
+
+  assert {
+    condition     = jsondecode(aws_iam_role.this[0].assume_role_policy).Statement[0].Condition.StringEquals["aws:SourceAccount"] == "123456789012" && jsondecode(aws_iam_role.this[0].assume_role_policy).Statement[0].Principal.Service == "lambda.amazonaws.com"
+    error_message = "Only Lambda, on behalf of this account, may assume the role."
+  }
+
+  assert {
+    condition     = jsondecode(aws_iam_role_policy.this[0].policy).Statement == var.policy_statements
+    error_message = "The role's access policy must hold exactly the given statements."
+  }
+
+  assert {
+    condition     = aws_iam_role_policy.runtime.role == "acme-test-report-storer"
+    error_message = "The runtime policy must attach to the created role."
+  }
+}
+
+run "no_role_and_no_role_arn_is_rejected" {
+  command = plan
+
+  variables {
+    create_role = false
+    role_arn    = null
+  }
+
+  expect_failures = [var.role_arn]
 }

@@ -19,8 +19,8 @@ variables {
   name_prefix = "acme-test"
   kms_key_arn = "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555"
   processor = {
-    role_arn = "arn:aws:iam::123456789012:role/acme-test-notifications-processor"
-    timeout  = 60
+    handler = "handlers.notifications_processor.handler"
+    timeout = 60
     package = {
       s3_bucket     = "acme-test-artifacts"
       s3_key        = "lambda/notifications_processor/0000.zip"
@@ -174,7 +174,7 @@ run "a_processor_reservation_without_a_mapping_cap_is_rejected" {
 
   variables {
     processor = {
-      role_arn                       = "arn:aws:iam::123456789012:role/acme-test-notifications-processor"
+      handler                        = "handlers.notifications_processor.handler"
       timeout                        = 60
       reserved_concurrent_executions = 5
       package                        = { s3_bucket = "acme-test-artifacts", s3_key = "lambda/notifications_processor/0000.zip", source_sha256 = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=" }
@@ -190,7 +190,7 @@ run "a_mapping_cap_above_the_processor_reservation_is_rejected" {
   variables {
     maximum_concurrency = 10
     processor = {
-      role_arn                       = "arn:aws:iam::123456789012:role/acme-test-notifications-processor"
+      handler                        = "handlers.notifications_processor.handler"
       timeout                        = 60
       reserved_concurrent_executions = 5
       package                        = { s3_bucket = "acme-test-artifacts", s3_key = "lambda/notifications_processor/0000.zip", source_sha256 = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=" }
@@ -200,18 +200,15 @@ run "a_mapping_cap_above_the_processor_reservation_is_rejected" {
   expect_failures = [aws_lambda_event_source_mapping.processor]
 }
 
-# depends_on is invisible to a plan; what is observable is that the policy IDs reach the node the event source
-# mapping depends on (tests/terraform/test_root_wiring.py checks the edge in the root's graph).
-run "the_mapping_waits_for_the_processor_role_policies" {
+# The processor gets a role of its own; that it may consume this queue, ahead of the caller's statements, is
+# checked on the root's plan (tests/terraform/test_function_roles.py: a module test cannot read a nested
+# module's resources).
+run "the_processor_runs_as_a_role_of_its_own" {
   command = plan
 
-  variables {
-    processor_role_policy_ids = ["acme-test-notifications-processor:acme-test-notifications-processor-access"]
-  }
-
   assert {
-    condition     = terraform_data.processor_permissions.input == tolist(["acme-test-notifications-processor:acme-test-notifications-processor-access"])
-    error_message = "The processor's role policy IDs must reach the node the event source mapping depends on."
+    condition     = module.processor.function_role_name == "acme-test-notifications-processor"
+    error_message = "The processor's role is named like the processor."
   }
 }
 

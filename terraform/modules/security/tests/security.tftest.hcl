@@ -1,5 +1,6 @@
-# Security module with the mocked aws provider: key rotation, who may use the tokens key, least-privilege roles,
-# the SP-API principal on the data key, and input validation.
+# Security module with the mocked aws provider: key rotation, who may use the tokens key, the link signer's
+# trust, the SP-API principal on the data key, and input validation. The functions' own roles are the
+# lambda_function module's; what each may do is checked on the root's plan (tests/terraform/test_function_roles.py).
 
 mock_provider "aws" {
   source          = "../../tests/mocks"
@@ -17,15 +18,17 @@ override_resource {
 }
 
 variables {
-  name_prefix             = "acme-test"
-  tokens_table_arn        = "arn:aws:dynamodb:us-east-1:123456789012:table/acme-test-tokens"
-  reports_table_arn       = "arn:aws:dynamodb:us-east-1:123456789012:table/acme-test-reports"
-  reports_bucket_arn      = "arn:aws:s3:::acme-test-reports"
-  notifications_queue_arn = "arn:aws:sqs:us-east-1:123456789012:acme-test-notifications"
-  spapi_queue_arns        = ["arn:aws:sqs:us-east-1:123456789012:acme-test-notifications", "arn:aws:sqs:us-east-1:123456789012:acme-test-notifications-dlq"]
-  state_machine_arn       = "arn:aws:states:us-east-1:123456789012:stateMachine:acme-test-report-workflow"
-  notifications_topic_arn = "arn:aws:sns:us-east-1:123456789012:acme-test-report-notifications"
-  api_execution_arn       = "arn:aws:execute-api:us-east-1:123456789012:abc123defg"
+  name_prefix               = "acme-test"
+  reports_bucket_arn        = "arn:aws:s3:::acme-test-reports"
+  spapi_queue_arns          = ["arn:aws:sqs:us-east-1:123456789012:acme-test-notifications", "arn:aws:sqs:us-east-1:123456789012:acme-test-notifications-dlq"]
+  api_execution_arn         = "arn:aws:execute-api:us-east-1:123456789012:abc123defg"
+  token_encrypter_role_arns = ["arn:aws:iam::123456789012:role/acme-test-token-storage"]
+  token_decrypter_role_arns = [
+    "arn:aws:iam::123456789012:role/acme-test-notifications-subscriber",
+    "arn:aws:iam::123456789012:role/acme-test-report-creator",
+    "arn:aws:iam::123456789012:role/acme-test-report-storer",
+  ]
+  download_link_signer_trusted_role_arns = ["arn:aws:iam::123456789012:role/acme-test-report-status", "arn:aws:iam::123456789012:role/acme-test-report-notifier"]
 }
 
 run "both_keys_rotate_and_are_aliased_with_the_prefix" {
@@ -47,7 +50,7 @@ run "only_token_storage_encrypts_and_only_token_readers_decrypt_with_the_tokens_
 
   assert {
     condition = toset(flatten([
-      for s in jsondecode(aws_kms_key.tokens.policy).Statement : s.Principal.AWS
+      for s in jsondecode(aws_kms_key_policy.tokens.policy).Statement : s.Principal.AWS
       if contains(flatten([s.Action]), "kms:Encrypt")
     ])) == toset(["arn:aws:iam::123456789012:role/acme-test-token-storage"])
     error_message = "Only the token_storage role may kms:Encrypt with the tokens key."
@@ -55,7 +58,7 @@ run "only_token_storage_encrypts_and_only_token_readers_decrypt_with_the_tokens_
 
   assert {
     condition = toset(flatten([
-      for s in jsondecode(aws_kms_key.tokens.policy).Statement : s.Principal.AWS
+      for s in jsondecode(aws_kms_key_policy.tokens.policy).Statement : s.Principal.AWS
       if contains(flatten([s.Action]), "kms:Decrypt")
       ])) == toset([
       "arn:aws:iam::123456789012:role/acme-test-notifications-subscriber",
@@ -67,7 +70,7 @@ run "only_token_storage_encrypts_and_only_token_readers_decrypt_with_the_tokens_
 
   assert {
     condition = alltrue([
-      for s in jsondecode(aws_kms_key.tokens.policy).Statement : alltrue([
+      for s in jsondecode(aws_kms_key_policy.tokens.policy).Statement : alltrue([
         for a in flatten([s.Action]) : !contains(["kms:*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:GenerateDataKey"], a)
       ])
     ])
@@ -76,11 +79,38 @@ run "only_token_storage_encrypts_and_only_token_readers_decrypt_with_the_tokens_
 
   assert {
     condition = alltrue([
-      for s in jsondecode(aws_kms_key.tokens.policy).Statement :
+      for s in jsondecode(aws_kms_key_policy.tokens.policy).Statement :
       jsonencode(s.Condition["ForAllValues:StringEquals"]) == jsonencode({ "kms:EncryptionContextKeys" = ["SellerId"] })
       if contains(flatten([s.Action]), "kms:Encrypt") || contains(flatten([s.Action]), "kms:Decrypt")
     ])
     error_message = "Cryptographic use of the tokens key must require the SellerId encryption context."
+  }
+
+  assert {
+    condition     = aws_kms_key_policy.tokens.key_id == aws_kms_key.tokens.id
+    error_message = "The whole policy must be the tokens key's."
+  }
+
+  # Until aws_kms_key_policy.tokens puts the whole policy, the key is created with its administrators alone.
+  assert {
+    condition = alltrue([
+      for s in jsondecode(aws_kms_key.tokens.policy).Statement : !anytrue([for a in flatten([s.Action]) : contains(["kms:Encrypt", "kms:Decrypt"], a) || strcontains(a, "*")])
+    ])
+    error_message = "The tokens key must be created without any cryptographic use."
+  }
+}
+
+run "only_the_link_handing_roles_may_assume_the_link_signer" {
+  command = plan
+
+  assert {
+    condition     = toset(jsondecode(aws_iam_role.download_link_signer.assume_role_policy).Statement[0].Principal.AWS) == toset(var.download_link_signer_trusted_role_arns)
+    error_message = "The link signer must trust exactly the given roles."
+  }
+
+  assert {
+    condition     = output.download_link_signer_role_arn == "arn:aws:iam::123456789012:role/${aws_iam_role.download_link_signer.name}"
+    error_message = "The signer's ARN built from its name must be the role's."
   }
 }
 
@@ -121,101 +151,6 @@ run "spapi_may_use_the_data_key_only_through_sqs" {
       && alltrue([for arn in try(s.Condition.ArnLike["kms:EncryptionContext:aws:logs:arn"], [""]) : strcontains(arn, "acme-test-")])
     ]) == 1
     error_message = "CloudWatch Logs may use the data key for this stack's log groups only."
-  }
-}
-
-run "lambda_roles_grant_no_wildcards_and_only_their_own_resources" {
-  command = plan
-
-  assert {
-    condition     = length(aws_iam_role.lambda) == 7 && alltrue([for r in aws_iam_role.lambda : startswith(r.name, "acme-test-")])
-    error_message = "There must be one prefixed role per function."
-  }
-
-  assert {
-    condition = alltrue(flatten([
-      for p in aws_iam_role_policy.lambda : [
-        for s in jsondecode(p.policy).Statement : [
-          for a in flatten([s.Action]) : !strcontains(a, "*")
-        ]
-      ]
-    ]))
-    error_message = "No Lambda role may be granted a wildcard action."
-  }
-
-  assert {
-    condition = alltrue(flatten([
-      for p in aws_iam_role_policy.lambda : [
-        for s in jsondecode(p.policy).Statement : [for r in flatten([s.Resource]) : r != "*"]
-      ]
-    ]))
-    error_message = "No Lambda role policy may use Resource \"*\" (logs and X-Ray come from the lambda_function module)."
-  }
-
-  assert {
-    condition = toset([
-      for f, p in aws_iam_role_policy.lambda : f
-      if anytrue([for s in jsondecode(p.policy).Statement : contains(flatten([s.Action]), "kms:Encrypt") && s.Resource == aws_kms_key.tokens.arn])
-    ]) == toset(["token_storage"])
-    error_message = "Only token_storage's role may encrypt with the tokens key."
-  }
-
-  assert {
-    condition = toset([
-      for f, p in aws_iam_role_policy.lambda : f
-      if anytrue([for s in jsondecode(p.policy).Statement : contains(flatten([s.Action]), "kms:Decrypt") && s.Resource == aws_kms_key.tokens.arn])
-    ]) == toset(["notifications_subscriber", "report_creator", "report_storer"])
-    error_message = "Only the token readers' roles may decrypt with the tokens key."
-  }
-
-  assert {
-    condition = toset([
-      for f, p in aws_iam_role_policy.lambda : f
-      if anytrue([for s in jsondecode(p.policy).Statement : contains(flatten([s.Action]), "states:StartExecution")])
-    ]) == toset(["notifications_processor"])
-    error_message = "Only the processor may start workflow executions."
-  }
-
-  assert {
-    condition = toset(flatten([
-      for f, p in aws_iam_role_policy.lambda : [
-        for s in jsondecode(p.policy).Statement : "${f} ${s.Resource}" if contains(flatten([s.Action]), "states:DescribeExecution")
-      ]
-    ])) == toset(["notifications_processor arn:aws:states:us-east-1:123456789012:execution:acme-test-report-workflow:*"])
-    error_message = "Only the processor may describe executions, and only those of the report workflow."
-  }
-
-  assert {
-    condition = toset([
-      for f, p in aws_iam_role_policy.lambda : f
-      if anytrue([for s in jsondecode(p.policy).Statement : contains(flatten([s.Action]), "s3:PutObject")])
-    ]) == toset(["report_storer"])
-    error_message = "Only report_storer may write report objects."
-  }
-
-  assert {
-    condition = alltrue([
-      for s in jsondecode(aws_iam_role_policy.lambda["report_notifier"].policy).Statement :
-      s.Resource == "arn:aws:sns:us-east-1:123456789012:acme-test-report-notifications"
-      if contains(flatten([s.Action]), "sns:Publish")
-    ])
-    error_message = "report_notifier may publish to its topic only."
-  }
-
-  assert {
-    condition = toset(flatten([
-      for f, p in aws_iam_role_policy.lambda : [
-        for s in jsondecode(p.policy).Statement : "${f} ${s.Resource}" if contains(flatten([s.Action]), "sns:ListSubscriptionsByTopic")
-      ]
-    ])) == toset(["report_notifier arn:aws:sns:us-east-1:123456789012:acme-test-report-notifications"])
-    error_message = "Only report_notifier may list subscriptions, and only of its topic (to count confirmed recipients)."
-  }
-
-  assert {
-    condition = alltrue([
-      for r in aws_iam_role.lambda : jsondecode(r.assume_role_policy).Statement[0].Principal.Service == "lambda.amazonaws.com"
-    ])
-    error_message = "Only Lambda may assume the function roles."
   }
 }
 
@@ -305,14 +240,14 @@ run "a_wildcard_trusted_principal_is_rejected" {
   expect_failures = [var.api_invoke_trusted_principal_arns]
 }
 
-run "a_table_arn_that_is_not_an_arn_is_rejected" {
+run "a_token_reader_that_is_not_a_role_is_rejected" {
   command = plan
 
   variables {
-    tokens_table_arn = "acme-test-tokens"
+    token_decrypter_role_arns = ["arn:aws:iam::123456789012:root"]
   }
 
-  expect_failures = [var.tokens_table_arn]
+  expect_failures = [var.token_decrypter_role_arns]
 }
 
 run "a_too_short_key_deletion_window_is_rejected" {

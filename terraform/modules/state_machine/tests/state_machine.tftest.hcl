@@ -12,8 +12,8 @@ variables {
   notification_email = "reports@example.com"
   dlq_name           = "acme-test-notifications-dlq"
   functions = {
-    for f in ["report_storer", "report_notifier"] : f => {
-      role_arn = "arn:aws:iam::123456789012:role/acme-test-${replace(f, "_", "-")}"
+    for f, task in { report_storer = "store", report_notifier = "notify" } : f => {
+      task                         = task
       package = {
         s3_bucket     = "acme-test-artifacts"
         s3_key        = "lambda/${f}/0000.zip"
@@ -48,7 +48,7 @@ run "task_timeouts_follow_the_function_timeouts" {
   variables {
     functions = {
       for f, timeout in { report_storer = 720, report_notifier = 45 } : f => {
-        role_arn                        = "arn:aws:iam::123456789012:role/acme-test-${replace(f, "_", "-")}"
+        task                            = f == "report_storer" ? "store" : "notify"
         timeout                         = timeout
         package = {
           s3_bucket     = "acme-test-artifacts"
@@ -144,7 +144,7 @@ run "the_topic_is_encrypted_and_emails_the_address" {
   }
 
   assert {
-    condition     = local.extra_environment["report_notifier"]["NOTIFICATIONS_TOPIC_ARN"] == aws_sns_topic.this.arn
+    condition     = local.task_environment["notify"]["NOTIFICATIONS_TOPIC_ARN"] == aws_sns_topic.this.arn
     error_message = "The notifier must be told the topic's ARN."
   }
 }
@@ -203,8 +203,8 @@ run "unknown_workflow_functions_are_rejected" {
   variables {
     functions = {
       report_storer = {
-        role_arn = "arn:aws:iam::123456789012:role/acme-test-report-storer"
-        package  = { s3_bucket = "b", s3_key = "k", source_sha256 = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=" }
+        task    = "store"
+        package = { s3_bucket = "b", s3_key = "k", source_sha256 = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=" }
       }
     }
   }

@@ -1,0 +1,85 @@
+# Where the functions' execution roles and their access policies were before each function's module created
+# its own (issue 11): the security module made them all, keyed by function name. These blocks let a stack
+# deployed before that plan moves instead of replacing the roles (tests/terraform/test_moved_roles.py). Moved
+# blocks take literal addresses only, so the function names appear here too; delete this file once every
+# deployment has applied a plan with it.
+
+moved {
+  from = module.security.aws_iam_role.lambda["token_storage"]
+  to   = module.api.module.function["token_storage"].aws_iam_role.this[0]
+}
+
+moved {
+  from = module.security.aws_iam_role_policy.lambda["token_storage"]
+  to   = module.api.module.function["token_storage"].aws_iam_role_policy.this[0]
+}
+
+moved {
+  from = module.security.aws_iam_role.lambda["notifications_subscriber"]
+  to   = module.api.module.function["notifications_subscriber"].aws_iam_role.this[0]
+}
+
+moved {
+  from = module.security.aws_iam_role_policy.lambda["notifications_subscriber"]
+  to   = module.api.module.function["notifications_subscriber"].aws_iam_role_policy.this[0]
+}
+
+moved {
+  from = module.security.aws_iam_role.lambda["report_creator"]
+  to   = module.api.module.function["report_creator"].aws_iam_role.this[0]
+}
+
+moved {
+  from = module.security.aws_iam_role_policy.lambda["report_creator"]
+  to   = module.api.module.function["report_creator"].aws_iam_role_policy.this[0]
+}
+
+moved {
+  from = module.security.aws_iam_role.lambda["report_status"]
+  to   = module.api.module.function["report_status"].aws_iam_role.this[0]
+}
+
+moved {
+  from = module.security.aws_iam_role_policy.lambda["report_status"]
+  to   = module.api.module.function["report_status"].aws_iam_role_policy.this[0]
+}
+
+moved {
+  from = module.security.aws_iam_role.lambda["notifications_processor"]
+  to   = module.queue.module.processor.aws_iam_role.this[0]
+}
+
+moved {
+  from = module.security.aws_iam_role_policy.lambda["notifications_processor"]
+  to   = module.queue.module.processor.aws_iam_role_policy.this[0]
+}
+
+moved {
+  from = module.security.aws_iam_role.lambda["report_storer"]
+  to   = module.state_machine.module.function["report_storer"].aws_iam_role.this[0]
+}
+
+moved {
+  from = module.security.aws_iam_role_policy.lambda["report_storer"]
+  to   = module.state_machine.module.function["report_storer"].aws_iam_role_policy.this[0]
+}
+
+moved {
+  from = module.security.aws_iam_role.lambda["report_notifier"]
+  to   = module.state_machine.module.function["report_notifier"].aws_iam_role.this[0]
+}
+
+moved {
+  from = module.security.aws_iam_role_policy.lambda["report_notifier"]
+  to   = module.state_machine.module.function["report_notifier"].aws_iam_role_policy.this[0]
+}
+
+# The queue module's stand-in node for the processor's role policy, now the policy itself (the mapping waits
+# for the processor module): nothing in AWS to destroy.
+removed {
+  from = module.queue.terraform_data.processor_permissions
+
+  lifecycle {
+    destroy = false
+  }
+}

@@ -1,0 +1,177 @@
+"""The functions' execution roles, read from the root's mocked plan: each function's module creates its own
+role from the root's function map (module tests cannot read a nested module's resources, so this is where the
+roles' contents are held), and terraform/moved.tf carries every address the roles had before."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+
+import pytest
+
+import terraform_checks
+
+pytestmark = pytest.mark.skipif(shutil.which("terraform") is None, reason="terraform is not installed")
+
+FUNCTIONS = {
+    "token_storage": "api",
+    "notifications_subscriber": "api",
+    "report_creator": "api",
+    "report_status": "api",
+    "notifications_processor": "queue",
+    "report_storer": "state_machine",
+    "report_notifier": "state_machine",
+}
+PREFIX = "acme-test"
+
+
+def _module_of(function: str) -> str:
+    """Where the function's lambda_function module sits in the root."""
+    if FUNCTIONS[function] == "queue":
+        return "module.queue.module.processor"
+    return f'module.{FUNCTIONS[function]}.module.function["{function}"]'
+
+
+@pytest.fixture(scope="module")
+def plan() -> dict:
+    return terraform_checks.mock_plan_json(variables={"name_prefix": PREFIX})
+
+
+def _after(plan: dict, address: str) -> dict:
+    (after,) = [r["change"]["after"] for r in plan["resource_changes"] if r["address"] == address]
+    return after
+
+
+@pytest.fixture(scope="module")
+def access(plan) -> dict[str, list[dict]]:
+    """function -> statements of its role's access policy."""
+    return {
+        f: json.loads(_after(plan, f"{_module_of(f)}.aws_iam_role_policy.this[0]")["policy"])["Statement"]
+        for f in FUNCTIONS
+    }
+
+
+def _as_list(value: object) -> list:
+    return value if isinstance(value, list) else [value]
+
+
+def _granted(access: dict[str, list[dict]], action: str) -> dict[str, list[dict]]:
+    return {
+        f: [s for s in statements if action in _as_list(s["Action"])]
+        for f, statements in access.items()
+        if any(action in _as_list(s["Action"]) for s in statements)
+    }
+
+
+def test_every_function_runs_as_a_role_of_its_own_named_like_it_and_assumed_by_lambda_only(plan):
+    for function in FUNCTIONS:
+        role = _after(plan, f"{_module_of(function)}.aws_iam_role.this[0]")
+        name = f"{PREFIX}-{function.replace('_', '-')}"
+        assert role["name"] == name
+        assert _after(plan, f"{_module_of(function)}.aws_iam_role_policy.this[0]")["name"] == f"{name}-access"
+        trust = json.loads(role["assume_role_policy"])["Statement"]
+        assert [s["Principal"] for s in trust] == [{"Service": "lambda.amazonaws.com"}]
+
+
+def test_access_policies_grant_no_wildcard_action_and_no_resource_star(access):
+    for function, statements in access.items():
+        for statement in statements:
+            assert not any("*" in a for a in _as_list(statement["Action"])), function
+            assert "*" not in _as_list(statement["Resource"]), function  # logs and X-Ray: lambda_function
+
+
+def test_each_sensitive_action_belongs_to_the_one_function_that_needs_it(access):
+    def direct(statement):  # the data key is used through services only (kms:ViaService)
+        return "kms:ViaService" not in json.dumps(statement.get("Condition", {}))
+
+    encrypt = {f for f, ss in _granted(access, "kms:Encrypt").items() if any(direct(s) for s in ss)}
+    decrypt = {f for f, ss in _granted(access, "kms:Decrypt").items() if any(direct(s) for s in ss)}
+    assert encrypt == {"token_storage"}
+    assert decrypt == {"notifications_subscriber", "report_creator", "report_storer"}
+    assert set(_granted(access, "states:StartExecution")) == {"notifications_processor"}
+    assert {
+        f: [s["Resource"] for s in ss] for f, ss in _granted(access, "states:DescribeExecution").items()
+    } == {
+        "notifications_processor": [
+            f"arn:aws:states:us-east-1:123456789012:execution:{PREFIX}-report-workflow:*"
+        ]
+    }
+    assert set(_granted(access, "s3:PutObject")) == {"report_storer"}
+    assert set(_granted(access, "sns:Publish")) == {"report_notifier"}
+    assert set(_granted(access, "sns:ListSubscriptionsByTopic")) == {"report_notifier"}
+    assert set(_granted(access, "sts:AssumeRole")) == {"report_status", "report_notifier"}
+
+
+def test_the_processor_consumes_the_queue_first_then_does_what_the_root_map_says(plan, access):
+    queue_arn = _after(plan, "module.queue.aws_sqs_queue.this").get("arn")
+    consume = access["notifications_processor"][0]
+    assert consume["Sid"] == "ConsumeNotificationQueue"
+    assert consume["Resource"] == queue_arn or queue_arn is None  # the mocked queue ARN, when planned
+    assert [s["Sid"] for s in access["notifications_processor"][1:]] == [
+        "TrackReportRecords",
+        "StartReportWorkflow",
+        "FindReportWorkflowExecutions",
+        "UseDataKeyOnlyThroughItsServices",
+    ]
+
+
+def test_key_and_trust_policies_name_the_roles_the_statements_say(plan):
+    role = "arn:aws:iam::123456789012:role/" + PREFIX + "-{}"
+    key_policy = json.loads(_after(plan, "module.security.aws_kms_key_policy.tokens")["policy"])
+    principals = {
+        action: sorted(
+            p
+            for s in key_policy["Statement"]
+            if action in _as_list(s["Action"])
+            for p in _as_list(s["Principal"]["AWS"])
+        )
+        for action in ("kms:Encrypt", "kms:Decrypt")
+    }
+    assert principals == {
+        "kms:Encrypt": [role.format("token-storage")],
+        "kms:Decrypt": sorted(
+            role.format(f) for f in ("notifications-subscriber", "report-creator", "report-storer")
+        ),
+    }
+    signer = json.loads(
+        _after(plan, "module.security.aws_iam_role.download_link_signer")["assume_role_policy"]
+    )
+    assert sorted(signer["Statement"][0]["Principal"]["AWS"]) == [
+        role.format("report-notifier"),
+        role.format("report-status"),
+    ]
+
+
+MOVED = re.compile(r"moved\s*\{\s*from\s*=\s*(\S+)\s*to\s*=\s*(\S+)\s*\}")
+
+
+def test_every_old_role_address_moves_to_the_role_its_function_now_creates(plan):
+    moved = dict(MOVED.findall((terraform_checks.TERRAFORM_DIR / "moved.tf").read_text()))
+    expected = {}
+    for function in FUNCTIONS:
+        for resource in ("aws_iam_role", "aws_iam_role_policy"):
+            expected[f'module.security.{resource}.lambda["{function}"]'] = (
+                f"{_module_of(function)}.{resource}.this[0]"
+            )
+    assert moved == expected
+    planned = {r["address"] for r in plan["resource_changes"]}
+    assert (
+        set(moved.values()) <= planned
+    )  # every target exists, so nothing is planned to be destroyed instead
+
+
+def test_a_stack_deployed_before_plans_moves_of_its_roles_and_destroys_nothing():
+    """The old addresses applied (mocked) into a state, then the root planned on it: each role and policy is
+    the one at its old address, moved (and updated in place where the stand-in's contents differ)."""
+    fixture = terraform_checks.REPO_ROOT / "tests/terraform/fixtures/roles_before_issue_11"
+    plan = terraform_checks.mock_plan_json(variables={"name_prefix": PREFIX}, prior_config=fixture)
+
+    changes = plan["resource_changes"]
+    assert not [r["address"] for r in changes if "delete" in r["change"]["actions"]]
+    moved = {r["previous_address"]: r["address"] for r in changes if r.get("previous_address")}
+    assert moved == {
+        f'module.security.{resource}.lambda["{function}"]': f"{_module_of(function)}.{resource}.this[0]"
+        for function in FUNCTIONS
+        for resource in ("aws_iam_role", "aws_iam_role_policy")
+    }
