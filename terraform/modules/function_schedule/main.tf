@@ -92,9 +92,9 @@ resource "aws_scheduler_schedule" "this" {
   depends_on = [aws_iam_role_policy.this]
 }
 
+# Always created (its actions only with a topic): whether a resource exists may not wait for an ARN that is
+# unknown on a first deployment.
 resource "aws_cloudwatch_metric_alarm" "errors" {
-  count = var.alarm_topic_arn == null ? 0 : 1
-
   alarm_name          = "${var.function_name}-errors"
   alarm_description   = "The scheduled ${var.function_name} failed: ${var.description}"
   namespace           = "AWS/Lambda"
@@ -106,6 +106,6 @@ resource "aws_cloudwatch_metric_alarm" "errors" {
   threshold           = 0
   comparison_operator = "GreaterThanThreshold"
   treat_missing_data  = "notBreaching"
-  alarm_actions       = [var.alarm_topic_arn]
+  alarm_actions       = var.alarm_topic_arn == null ? [] : [var.alarm_topic_arn]
   tags                = var.tags
 }

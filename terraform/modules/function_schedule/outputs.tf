@@ -14,6 +14,6 @@ output "role_arn" {
 }
 
 output "errors_alarm_name" {
-  description = "Name of the alarm on the function's Errors (null without alarm_topic_arn)."
-  value       = one(aws_cloudwatch_metric_alarm.errors[*].alarm_name)
+  description = "Name of the alarm on the function's Errors."
+  value       = aws_cloudwatch_metric_alarm.errors.alarm_name
 }

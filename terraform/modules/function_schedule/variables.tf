@@ -54,7 +54,7 @@ variable "enabled" {
 
 variable "alarm_topic_arn" {
   type        = string
-  description = "SNS topic the Errors alarm notifies; null creates no alarm."
+  description = "SNS topic the Errors alarm notifies; null leaves the alarm without actions (visible in CloudWatch only)."
   default     = null
 }
 

@@ -102,19 +102,19 @@ run "failures_raise_an_alarm" {
 
   assert {
     condition = (
-      aws_cloudwatch_metric_alarm.errors[0].namespace == "AWS/Lambda" &&
-      aws_cloudwatch_metric_alarm.errors[0].metric_name == "Errors" &&
-      aws_cloudwatch_metric_alarm.errors[0].dimensions.FunctionName == "acme-test-report-sweeper" &&
-      aws_cloudwatch_metric_alarm.errors[0].statistic == "Sum" &&
-      aws_cloudwatch_metric_alarm.errors[0].comparison_operator == "GreaterThanThreshold" &&
-      aws_cloudwatch_metric_alarm.errors[0].threshold == 0 &&
-      aws_cloudwatch_metric_alarm.errors[0].alarm_actions == toset([var.alarm_topic_arn])
+      aws_cloudwatch_metric_alarm.errors.namespace == "AWS/Lambda" &&
+      aws_cloudwatch_metric_alarm.errors.metric_name == "Errors" &&
+      aws_cloudwatch_metric_alarm.errors.dimensions.FunctionName == "acme-test-report-sweeper" &&
+      aws_cloudwatch_metric_alarm.errors.statistic == "Sum" &&
+      aws_cloudwatch_metric_alarm.errors.comparison_operator == "GreaterThanThreshold" &&
+      aws_cloudwatch_metric_alarm.errors.threshold == 0 &&
+      aws_cloudwatch_metric_alarm.errors.alarm_actions == toset([var.alarm_topic_arn])
     )
     error_message = "Any error of the scheduled function must alarm to the topic."
   }
 }
 
-run "no_topic_no_alarm" {
+run "without_a_topic_the_alarm_notifies_nobody" {
   command = plan
 
   variables {
@@ -122,8 +122,8 @@ run "no_topic_no_alarm" {
   }
 
   assert {
-    condition     = length(aws_cloudwatch_metric_alarm.errors) == 0
-    error_message = "Without a topic there is no alarm."
+    condition     = length(aws_cloudwatch_metric_alarm.errors.alarm_actions) == 0 && aws_cloudwatch_metric_alarm.errors.metric_name == "Errors"
+    error_message = "Without a topic the alarm must still exist, with no action."
   }
 }
 
