@@ -76,6 +76,16 @@ locals {
           Resource  = module.storage.reports_table_arn
           Condition = { "ForAllValues:StringLike" = { "dynamodb:LeadingKeys" = ["request-intents#*"] } }
         },
+        {
+          # What the sweep looks for (src/reports_pipeline/sweep_state.py): the seller's requested report types
+          # per region and the first watermark, noted once SP-API accepted a report; only the sweep's seller
+          # items (partition keys sweep-seller#...), by dynamodb:LeadingKeys.
+          Sid       = "NoteRequestedReportTypesForTheSweep"
+          Effect    = "Allow"
+          Action    = "dynamodb:UpdateItem"
+          Resource  = module.storage.reports_table_arn
+          Condition = { "ForAllValues:StringLike" = { "dynamodb:LeadingKeys" = ["sweep-seller#*"] } }
+        },
       ]
       data_key_services = ["dynamodb", "secretsmanager"]
     }
@@ -111,21 +121,8 @@ locals {
           Action   = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]
           Resource = module.storage.reports_table_arn
         },
-        {
-          Sid      = "StartReportWorkflow"
-          Effect   = "Allow"
-          Action   = "states:StartExecution"
-          Resource = local.state_machine_arn
-        },
-        {
-          # A duplicate notification looks up the report's execution by name (running, succeeded, or ended
-          # without success and to be reported). DescribeExecution is authorised on the execution ARN; names
-          # are per report, hence the wildcard over this state machine's executions only.
-          Sid      = "FindReportWorkflowExecutions"
-          Effect   = "Allow"
-          Action   = "states:DescribeExecution"
-          Resource = "${replace(local.state_machine_arn, ":stateMachine:", ":execution:")}:*"
-        },
+        local.statements.start_report_workflow,
+        local.statements.find_report_workflow_executions,
       ]
       data_key_services = ["dynamodb", "sqs"]
     }
@@ -203,11 +200,61 @@ locals {
       ]
       data_key_services = ["dynamodb", "sns"]
     }
+    report_sweeper = {
+      group       = "standalone"
+      description = "Scheduled sweep: starts the workflow of every finished report of ours no notification brought in"
+      # Invoked by module.sweep_schedule (EventBridge Scheduler, sweep.tf). Ten minutes: a run stops on its own
+      # before its timeout (get_remaining_time_in_millis) and the next resumes where it stopped.
+      memory_size = 256
+      timeout     = 600
+      environment = ["TOKENS_TABLE_NAME", "REPORTS_TABLE_NAME", "STATE_MACHINE_ARN", "LWA_CREDENTIALS_SECRET_ARN", "PROCESS_UNREQUESTED_REPORTS", "SWEEP_STUCK_AFTER_HOURS", "SWEEP_AMAZON_GENERATED_REPORT_TYPES"]
+      policy_statements = [
+        {
+          # The sellers with a stored token: a Scan that projects SellerId and UpdatedAt (nothing decrypted).
+          Sid      = "ListSellersWithTokens"
+          Effect   = "Allow"
+          Action   = "dynamodb:Scan"
+          Resource = module.storage.tokens_table_arn
+        },
+        local.statements.read_refresh_tokens,
+        local.statements.decrypt_refresh_tokens,
+        local.statements.read_lwa_credentials,
+        {
+          # Report records, changed as the notifications processor changes them (read; recorded from a request
+          # intent or, opted in, an Amazon-generated report; moved to PROCESSING), and the sweep's own items
+          # (sweep-seller#<seller>: watermarks, requested types, a revoked token; sweep-cursor#).
+          Sid      = "TrackReportRecordsAndSweepState"
+          Effect   = "Allow"
+          Action   = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]
+          Resource = module.storage.reports_table_arn
+        },
+        local.statements.start_report_workflow,
+        local.statements.find_report_workflow_executions,
+      ]
+      data_key_services = ["dynamodb", "secretsmanager"]
+    }
   }
 
   # Statements several functions share. Nothing here (nor in local.functions) may wait for a function: the
   # functions' modules wait for their statements.
   statements = {
+    # The notifications processor and the sweep start a report's workflow under the same name
+    # (execution_name in src/reports_pipeline/notifications_processing.py).
+    start_report_workflow = {
+      Sid      = "StartReportWorkflow"
+      Effect   = "Allow"
+      Action   = "states:StartExecution"
+      Resource = local.state_machine_arn
+    }
+    # A duplicate notification, or the sweep, looks up the report's execution by name (running, succeeded, or
+    # ended without success and to be reported). DescribeExecution is authorised on the execution ARN; names
+    # are per report, hence the wildcard over this state machine's executions only.
+    find_report_workflow_executions = {
+      Sid      = "FindReportWorkflowExecutions"
+      Effect   = "Allow"
+      Action   = "states:DescribeExecution"
+      Resource = "${replace(local.state_machine_arn, ":stateMachine:", ":execution:")}:*"
+    }
     read_refresh_tokens = {
       Sid      = "ReadEncryptedRefreshTokens"
       Effect   = "Allow"
@@ -312,6 +359,9 @@ locals {
     PRESIGNED_URL_TTL_SECONDS     = tostring(var.presigned_url_ttl_seconds)
     PROCESS_UNREQUESTED_REPORTS   = tostring(var.process_unrequested_reports)
     TRANSCODE_REPORTS_TO_UTF8     = tostring(var.transcode_reports_to_utf8)
+    # The sweep's policy (handlers.report_sweeper).
+    SWEEP_STUCK_AFTER_HOURS             = tostring(var.sweep_stuck_after_hours)
+    SWEEP_AMAZON_GENERATED_REPORT_TYPES = join(",", var.sweep_amazon_generated_report_types)
   }
 
   function_environment = {

@@ -97,3 +97,8 @@ output "spapi_destination_name" {
   description = "Name the subscriber gives the SP-API notification destination."
   value       = local.spapi_destination_name
 }
+
+output "sweep_schedule_name" {
+  description = "Name of the EventBridge Scheduler schedule that runs the report sweep (default schedule group)."
+  value       = module.sweep_schedule.schedule_name
+}

@@ -81,6 +81,39 @@ variable "transcode_reports_to_utf8" {
   default     = false
 }
 
+variable "sweep_schedule_expression" {
+  type        = string
+  description = "How often the report sweep runs (an EventBridge Scheduler rate() or cron() expression, UTC): it finds with getReports the finished reports no notification brought in and starts their workflow."
+  default     = "rate(1 hour)"
+
+  validation {
+    condition     = can(regex("^(rate\\([1-9][0-9]* (minute|minutes|hour|hours|day|days)\\)|cron\\(.+\\))$", var.sweep_schedule_expression))
+    error_message = "sweep_schedule_expression must be rate(<n> minute(s)|hour(s)|day(s)) or cron(...)."
+  }
+}
+
+variable "sweep_stuck_after_hours" {
+  type        = number
+  description = "Hours after its request from which a report still IN_QUEUE or IN_PROGRESS is reported by the sweep (log line naming seller and report, metric SweepReportsStuck) instead of waited for."
+  default     = 6
+
+  validation {
+    condition     = var.sweep_stuck_after_hours >= 1 && var.sweep_stuck_after_hours <= 2160 && floor(var.sweep_stuck_after_hours) == var.sweep_stuck_after_hours
+    error_message = "sweep_stuck_after_hours must be a whole number of hours, 1-2160 (SP-API keeps reports 90 days)."
+  }
+}
+
+variable "sweep_amazon_generated_report_types" {
+  type        = list(string)
+  description = "Amazon-generated report types (e.g. GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE) the sweep also stores for every seller with a stored token, in the regions where the seller uses our API: they cannot be requested, only found with getReports. Empty (the default) stores none: listing a type here is how a deployment opts its sellers in."
+  default     = []
+
+  validation {
+    condition     = alltrue([for t in var.sweep_amazon_generated_report_types : can(regex("^[A-Z0-9_]{1,100}$", t))])
+    error_message = "sweep_amazon_generated_report_types must hold report type names such as GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE."
+  }
+}
+
 variable "log_retention_days" {
   type        = number
   description = "Retention of every log group (functions, state machine, API access logs), in days."

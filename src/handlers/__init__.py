@@ -12,4 +12,5 @@ FUNCTIONS = (
     "notifications_processor",
     "report_storer",
     "report_notifier",
+    "report_sweeper",
 )

@@ -7,6 +7,7 @@ misconfigured deployment shows up in the first invocation's log instead of as a 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable, Mapping
 
 from spapi.errors import ConfigurationError
@@ -47,3 +48,16 @@ def boolean(name: str, default: bool = False) -> bool:
     if raw in ("false", "0", "no"):
         return False
     raise ConfigurationError(f"{name} must be true or false, got {raw!r}")
+
+
+_WORD = re.compile(r"^[A-Z0-9_]{1,100}$")
+
+
+def word_list(name: str) -> list[str]:
+    """A comma-separated list of upper-case identifiers (report types), empty when unset."""
+    raw = os.environ.get(name, "").strip()
+    words = [word.strip() for word in raw.split(",") if word.strip()]
+    wrong = [word for word in words if not _WORD.match(word)]
+    if wrong:
+        raise ConfigurationError(f"{name}: {wrong[0]!r} is not an upper-case identifier (a report type)")
+    return words

@@ -19,6 +19,7 @@ from typing import Any
 import boto3
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
+from botocore.exceptions import BotoCoreError, ClientError
 
 from handlers import _config
 from handlers._api import api_answer
@@ -33,6 +34,7 @@ from reports_pipeline.report_plans import (
     plan_report_request,
 )
 from reports_pipeline.report_records import ReportRecords
+from reports_pipeline.sweep_state import SweepState
 from reports_pipeline.token_store import TokenStore
 
 logger, tracer, metrics = observability()
@@ -40,6 +42,7 @@ config = _config.required(["TOKENS_TABLE_NAME", "REPORTS_TABLE_NAME", "LWA_CREDE
 ttl_days = _config.positive_int("REPORT_RECORD_TTL_DAYS", 90, maximum=3650)
 dynamodb = boto3.client("dynamodb")
 report_records = ReportRecords(config["REPORTS_TABLE_NAME"], dynamodb, ttl_days=ttl_days)
+sweep_state = SweepState(config["REPORTS_TABLE_NAME"], dynamodb)
 spapi_clients = SpApiClients(
     lwa_secret_arn=config["LWA_CREDENTIALS_SECRET_ARN"],
     secretsmanager_client=boto3.client("secretsmanager"),
@@ -63,8 +66,8 @@ def handler(event: dict[str, Any], context: Any) -> tuple[int, dict[str, Any]]:
     reports = spapi_clients.reports(report.seller_id, report.region_code)
     decision = cooldown_decision(
         plan,
-        lambda report_type, marketplace_ids, since: reports.get_reports(
-            [report_type], marketplace_ids=marketplace_ids, created_since=since
+        lambda report_type, marketplace_ids, since: list(
+            reports.get_reports([report_type], marketplace_ids=marketplace_ids, created_since=since).reports
         ),
         lambda report_id: report_records.get(report_id) is not None,
         now,
@@ -87,6 +90,7 @@ def handler(event: dict[str, Any], context: Any) -> tuple[int, dict[str, Any]]:
             data_start_time=planned.data_start_time,
             data_end_time=planned.data_end_time,
         )
+        _note_for_the_sweep(report.seller_id, report.region_code, report.report_type)
         if not created.recorded:
             logger.error(
                 "report accepted by SP-API but not recorded: its intent stands in",
@@ -111,3 +115,16 @@ def handler(event: dict[str, Any], context: Any) -> tuple[int, dict[str, Any]]:
     if outcome.failed:
         metrics.add_metric(name="ReportPlansIncomplete", unit=MetricUnit.Count, value=1)
     return status, body
+
+
+def _note_for_the_sweep(seller_id: str, region_code: str, report_type: str) -> None:
+    """The sweep looks for reports of this type in this region from now on, so a report whose notification
+    never comes is still found (reports_pipeline.report_sweep). Written once SP-API accepted the report: a
+    refused request leaves nothing behind."""
+    try:
+        sweep_state.note_request(seller_id, region_code, report_type)
+    except (ClientError, BotoCoreError):
+        # The report exists and its notification will come; only the sweep's safety net misses this type
+        # until the seller's next request of it. Not worth a second createReport by a retried POST.
+        logger.exception("report type not noted for the sweep")
+        metrics.add_metric(name="SweepNotesMissed", unit=MetricUnit.Count, value=1)

@@ -295,7 +295,13 @@ class ReportNotificationProcessor:
         self._state_machine_arn = state_machine_arn
         self._process_unrequested = process_unrequested
 
-    def process(self, notification: ReportProcessingFinished) -> ProcessingResult:
+    def process(
+        self, notification: ReportProcessingFinished, *, process_unrequested: bool | None = None
+    ) -> ProcessingResult:
+        """``process_unrequested`` overrides the configured policy for this report (the sweep stores the
+        Amazon-generated report types sellers opted into, whatever the policy for other reports)."""
+        if process_unrequested is None:
+            process_unrequested = self._process_unrequested
         record = self._records.get(notification.report_id)
         created = False
         if record is None:
@@ -312,11 +318,11 @@ class ReportNotificationProcessor:
                 report_type=notification.report_type,
                 processing_status=notification.processing_status,
                 report_document_id=notification.report_document_id,
-                status=ReportStatus.PROCESSING if self._process_unrequested else ReportStatus.SKIPPED,
+                status=ReportStatus.PROCESSING if process_unrequested else ReportStatus.SKIPPED,
             )
         if record.is_terminal:
             return ProcessingResult(NotificationOutcome.ALREADY_FINISHED, record.requested)
-        if not record.requested and not self._process_unrequested:
+        if not record.requested and not process_unrequested:
             return ProcessingResult(NotificationOutcome.UNREQUESTED_SKIPPED, requested=False)
         # An earlier delivery moved the report to PROCESSING, so its execution probably exists: look before
         # starting, as StartExecution answers a duplicate of a running execution exactly as a new start.

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -41,6 +41,14 @@ def validate_refresh_token(refresh_token: Any) -> str:
     if len(refresh_token.encode()) > MAX_REFRESH_TOKEN_LENGTH:
         raise ValueError(f"refreshToken: longer than {MAX_REFRESH_TOKEN_LENGTH} bytes")
     return refresh_token
+
+
+@dataclass(frozen=True, order=True)
+class StoredSeller:
+    """A seller with a stored token; `token_updated_at` changes whenever POST /tokens replaces the token."""
+
+    seller_id: str
+    token_updated_at: str
 
 
 def _now_iso() -> str:
@@ -107,6 +115,20 @@ class TokenStore:
             decrypt_args["KeyId"] = item["KmsKeyId"]["S"]
         plaintext = self._kms.decrypt(**decrypt_args)["Plaintext"]
         return plaintext.decode()
+
+    def sellers(self) -> Iterator[StoredSeller]:
+        """Every seller with a stored token and when it was last stored, read without decrypting anything
+        (a Scan projecting two attributes, page by page)."""
+        paginator = self._dynamodb.get_paginator("scan")
+        pages = paginator.paginate(
+            TableName=self._table,
+            ProjectionExpression="SellerId, UpdatedAt",
+            FilterExpression="attribute_exists(EncryptedRefreshToken)",
+        )
+        for page in pages:
+            for item in page.get("Items", []):
+                if "SellerId" in item:
+                    yield StoredSeller(item["SellerId"]["S"], item.get("UpdatedAt", {}).get("S", ""))
 
     def delete(self, seller_id: str) -> bool:
         """Forget the seller's token. Returns True when one was stored."""

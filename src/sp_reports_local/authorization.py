@@ -59,6 +59,10 @@ from .request_principals import Caller, CredentialRefused, Credentials, identify
 # Services whose API speaks JSON: AWS answers their authorisation failures as AccessDeniedException.
 _JSON_SERVICES = frozenset({"dynamodb", "kms", "secretsmanager", "states", "lambda", "logs", "sqs"})
 
+# API operations IAM authorises under another action name (Service Authorization Reference, "Actions,
+# resources, and condition keys for AWS Lambda": the Invoke API needs lambda:InvokeFunction).
+_IAM_ACTIONS = {"lambda:Invoke": "lambda:InvokeFunction"}
+
 # Query parameters a presigned URL's signature adds (S3 API reference, "Authenticating Requests: Using Query
 # Parameters"); the rest of the query is what was signed.
 _PRESIGN_PARAMETERS = frozenset(
@@ -122,6 +126,7 @@ class LocalIam:
                 _moto_request(response, iam_request_cls).check_signature()
         action_name = response._get_action()
         action = f"{service}:{action_name}"
+        action = _IAM_ACTIONS.get(action, action)
         if action == "sts:GetCallerIdentity":
             return  # always allowed (STS API reference, GetCallerIdentity: "No permissions are required")
         if action == "sts:AssumeRole":

@@ -6,7 +6,8 @@ Steps (each prints one line with its duration): start local AWS and the SP-API e
 and ``apply`` of a copy of ``terraform/`` in the state directory; as the API's invoke role (assumed through
 local STS, every request SigV4-signed): store a seller's refresh token, subscribe to
 REPORT_PROCESSING_FINISHED, create a report and wait for the workflow; print the email SNS would send and the
-report's first lines, downloaded through the presigned URL; prove the deployment idempotent with
+report's first lines, downloaded through the presigned URL; drop the notification of a second report and
+fire the sweep's schedule, which stores it anyway; prove the deployment idempotent with
 ``terraform plan -detailed-exitcode``. Everything stops on success, failure, Ctrl-C or SIGTERM; the exit
 code is 0, 1 (a step failed) or 130 (interrupted).
 
@@ -35,6 +36,7 @@ from sp_reports_client import Report, SpReportsClient, SpReportsError
 from spapi_emulator import ModelsNotFoundError
 from spapi_emulator.state import synthetic_listings_report_of_size
 
+from .scheduler import fire_schedule
 from .sns_messages import published_messages
 from .stack import REPO_ROOT, DeploymentError, DeploymentSettings, LocalDeployment
 
@@ -42,6 +44,7 @@ SELLER_ID = "A3LOCALDEMO0SELLER"
 REGION_CODE = "EU"
 MARKETPLACE_ID = "A1F83G8C2ARO7P"  # amazon.co.uk
 REPORT_TYPE = "GET_MERCHANT_LISTINGS_ALL_DATA"
+SWEPT_REPORT_TYPE = "GET_MERCHANT_LISTINGS_DATA"
 REPORT_LINES_SHOWN = 6
 # Larger than two of the storer's 6 MiB parts: the report takes the multipart path through the bucket policy
 # and SSE-KMS, where a real account once refused every part (issue 10).
@@ -243,11 +246,44 @@ def _run_steps(deployment: LocalDeployment, timer: StepTimer, out: TextIO) -> No
         done(f"downloaded s3://{report.s3_bucket}/{report.s3_key} ({size:,} bytes) from local S3")
     _print_block(out, f"first {len(lines)} lines of the report", "\n".join(lines))
 
+    with timer.step("lose a notification; the sweep's schedule fires") as done:
+        swept_id, schedule = _sweep_a_report_whose_notification_was_lost(deployment, client, seller.seller_id)
+        done(
+            f"report {swept_id}: its notification dropped on the way; schedule {schedule} fired, the sweeper "
+            "found it with getReports: DONE, stored and emailed"
+        )
+
     with timer.step("terraform plan -detailed-exitcode") as done:
         plan = deployment.terraform_plan()
         if plan.has_changes:
             raise DemoFailed("the second plan wants changes:\n" + plan.output[-4000:])
         done("terraform plan -detailed-exitcode: no changes (the deployment is idempotent)")
+
+
+def _sweep_a_report_whose_notification_was_lost(
+    deployment: LocalDeployment, client: SpReportsClient, seller_id: str
+) -> tuple[str, str]:
+    """A report whose REPORT_PROCESSING_FINISHED never reaches the queue, stored by the sweep when its
+    schedule fires (as EventBridge Scheduler would, hourly by default)."""
+    aws, emulator = deployment.aws, deployment.emulator
+    assert aws is not None and emulator is not None and deployment.outputs is not None
+    deliver = emulator.notification_sink
+    emulator.notification_sink = lambda _destination, _body: None  # lost on the way
+    try:
+        report_id = client.create_report(seller_id, REGION_CODE, SWEPT_REPORT_TYPE, [MARKETPLACE_ID])
+        deadline = time.monotonic() + 30
+        while emulator.report(report_id).processing_status != "DONE":
+            if time.monotonic() > deadline:
+                raise DemoFailed(f"SP-API did not finish report {report_id} within 30 s")
+            time.sleep(0.1)
+    finally:
+        emulator.notification_sink = deliver
+    schedule = str(deployment.outputs["sweep_schedule_name"])
+    fire_schedule(aws, schedule)
+    report = client.wait_for_report(report_id, timeout=WORKFLOW_TIMEOUT_SECONDS, poll_interval=0.5)
+    if not report.succeeded:
+        raise DemoFailed(f"the swept report ended {report.status}")
+    return report_id, schedule
 
 
 def _wait_for_report(client: SpReportsClient, report_id: str, out: TextIO) -> Report:

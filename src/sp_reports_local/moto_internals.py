@@ -46,6 +46,7 @@ from moto.kms.models import kms_backends
 from moto.moto_api._internal.models import moto_api_backend
 from moto.s3.exceptions import S3ClientError
 from moto.s3.models import FakeBucket, s3_backends
+from moto.scheduler.models import scheduler_backends
 from moto.secretsmanager.models import secretsmanager_backends
 from moto.server import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from moto.sns.exceptions import SNSInvalidParameter, SNSNotFoundError
@@ -126,6 +127,8 @@ __all__ = [  # noqa: RUF022 - grouped by the module that uses each name, not sor
     "secretsmanager_backends",
     "AssumedRole",
     "sts_backends",
+    # EventBridge Scheduler's schedules, which local AWS fires (scheduler.py).
+    "scheduler_backends",
     # Lambda and SQS event sources (lambda_executor.py, sqs_poller.py, drift_fixes.py).
     "LambdaBackend",
     "LambdaFunction",

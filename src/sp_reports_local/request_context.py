@@ -15,6 +15,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import unquote
 
 PARTITION = "aws"
 
@@ -193,6 +194,29 @@ def _states(response: Any, action: str, _: str) -> RequestSubject:
     return RequestSubject((arn,))
 
 
+def _lambda(response: Any, action: str, _: str) -> RequestSubject:
+    """Invoke acts on the function (Service Authorization Reference, AWS Lambda: InvokeFunction's resource
+    is `function`, arn:aws:lambda:region:account:function:name[:qualifier]). The path names it by name,
+    ARN or partial ARN (Lambda API reference, Invoke: FunctionName). Other Lambda calls (Terraform's, by the
+    account root) stay unknown. The function's resource-based policy is not consulted: a caller of this
+    account is allowed by its identity policy, which is what our schedule's role uses."""
+    if action != "Invoke":
+        raise UnknownResource(f"lambda:{action} is not resolved by local AWS")
+    account, region = _account_and_region(response)
+    segments = response.path.split("/")
+    name = segments[segments.index("functions") + 1] if "functions" in segments else ""
+    name = unquote(name)
+    if not name:
+        raise UnknownResource("lambda:Invoke names no function")
+    if name.startswith("arn:"):
+        arn = name
+    else:
+        function = name.split(":")[-1] if name.count(":") >= 2 else name.split(":")[0]
+        arn = f"arn:{PARTITION}:lambda:{region}:{account}:function:{function}"
+    qualifier = response.querystring.get("Qualifier", [None])[0] if hasattr(response, "querystring") else None
+    return RequestSubject((f"{arn}:{qualifier}" if qualifier else arn,))
+
+
 def _sts(response: Any, action: str, _: str) -> RequestSubject:
     from .moto_internals import iam_backends
 
@@ -253,6 +277,7 @@ def _s3(response: Any, action: str, moto_resource: str) -> RequestSubject:
 
 _RESOLVERS = {
     "dynamodb": _dynamodb,
+    "lambda": _lambda,
     "kms": _kms,
     "secretsmanager": _secretsmanager,
     "sns": _sns,

@@ -25,6 +25,7 @@ STACK_SERVICES = (
     "lambda",
     "logs",
     "s3",
+    "scheduler",
     "secretsmanager",
     "sfn",
     "sns",

@@ -7,7 +7,7 @@ responses are not wrapped in `payload` in this API version.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -27,6 +27,21 @@ BASE_PATH = "/reports/2021-06-30"
 # report the processor accepted can always be asked about.
 REPORT_ID_MAX_LENGTH = 128
 REPORT_ID_PATTERN = re.compile(rf"^[A-Za-z0-9._-]{{1,{REPORT_ID_MAX_LENGTH}}}\Z")
+
+# getReports' filters (reports_2021-06-30.json): reportTypes 1-10 items, pageSize 1-100 (default 10), the
+# processingStatus enum; arrays go comma-separated (collectionFormat csv).
+GET_REPORTS_MAX_TYPES = 10
+GET_REPORTS_MAX_PAGE_SIZE = 100
+PROCESSING_STATUSES = frozenset({"CANCELLED", "DONE", "FATAL", "IN_PROGRESS", "IN_QUEUE"})
+FINISHED_STATUSES = frozenset({"CANCELLED", "DONE", "FATAL"})
+
+
+@dataclass(frozen=True)
+class ReportsPage:
+    """One getReports answer: its Report objects and the token of the next page (None on the last)."""
+
+    reports: tuple[dict[str, Any], ...]
+    next_token: str | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True)
@@ -131,6 +146,45 @@ class ReportsClient:
             )
         return report_id
 
+    def get_reports(
+        self,
+        report_types: Sequence[str] = (),
+        *,
+        processing_statuses: Iterable[str] = (),
+        marketplace_ids: Sequence[str] = (),
+        created_since: datetime | str | None = None,
+        created_until: datetime | str | None = None,
+        page_size: int = GET_REPORTS_MAX_PAGE_SIZE,
+        next_token: str | None = None,
+    ) -> ReportsPage:
+        """One page of getReports. With `next_token` the token is sent alone, as the model requires
+        ("Specifying nextToken with any other parameters will cause the request to fail")."""
+        if next_token:
+            params: dict[str, Any] = {"nextToken": next_token}
+        else:
+            params = _get_reports_filters(
+                report_types, processing_statuses, marketplace_ids, created_since, created_until, page_size
+            )
+        response = self._call("getReports", "GET", "/reports", params=params)
+        body = response.body if isinstance(response.body, dict) else {}
+        reports = body.get("reports")
+        if not isinstance(reports, list) or not all(isinstance(report, dict) for report in reports):
+            raise SpApiServerError(
+                response.status,
+                "InvalidResponse",
+                "getReports answered without a list of reports",
+                request_id=response.request_id,
+                operation="getReports",
+            )
+        token = body.get("nextToken")
+        return ReportsPage(tuple(reports), token if isinstance(token, str) and token else None)
+
+    def seconds_until_call(self, operation: str) -> float:
+        """How long the client-side rate limit of `operation` (for this client's seller) would make the next
+        call wait; takes no token, so a caller with a deadline can decide not to call."""
+        partition = str(getattr(self._token, "rate_limit_partition", ""))
+        return self.http.rate_limiter.bucket(operation, partition).time_to_token()
+
     def get_report(self, report_id: str) -> dict[str, Any]:
         """The Report (reportId, reportType, processingStatus, reportDocumentId?, ...)."""
         response = self._call("getReport", "GET", f"/reports/{_segment(report_id, 'reportId')}")
@@ -171,43 +225,59 @@ class ReportsClient:
             compression_algorithm=body.get("compressionAlgorithm"),
         )
 
-    def get_reports(
-        self,
-        report_types: Sequence[str],
-        *,
-        processing_statuses: Sequence[str] = (),
-        marketplace_ids: Sequence[str] = (),
-        created_since: datetime | str | None = None,
-        page_size: int = 100,
-    ) -> list[dict[str, Any]]:
-        """The first page (newest first, at most `page_size`, 1-100) of the seller's reports of these types.
-        getReports allows 0.0222 calls a second: a caller that needs more pages should not be in a hurry."""
-        if isinstance(report_types, str) or not 1 <= len(report_types) <= 10:
-            raise ValueError("reportTypes: 1-10 report types are required")
-        if not 1 <= page_size <= 100:
-            raise ValueError("pageSize: 1-100")
-        params: dict[str, Any] = {"reportTypes": ",".join(report_types), "pageSize": page_size}
-        if processing_statuses:
-            params["processingStatuses"] = ",".join(processing_statuses)
-        if marketplace_ids:
-            params["marketplaceIds"] = ",".join(marketplace_ids)
-        if created_since is not None:
-            params["createdSince"] = _iso8601(created_since, "createdSince")
-        response = self._call("getReports", "GET", "/reports", params=params)
-        reports = response.body.get("reports") if isinstance(response.body, dict) else None
-        if not isinstance(reports, list):
-            raise SpApiServerError(
-                response.status,
-                "InvalidResponse",
-                "getReports answered without a reports list",
-                request_id=response.request_id,
-                operation="getReports",
-            )
-        return [report for report in reports if isinstance(report, dict)]
-
     def cancel_report(self, report_id: str) -> None:
         """Cancel a report that is still IN_QUEUE (SP-API refuses others with a 4xx)."""
         self._call("cancelReport", "DELETE", f"/reports/{_segment(report_id, 'reportId')}")
+
+
+def _get_reports_filters(
+    report_types: Sequence[str],
+    processing_statuses: Iterable[str],
+    marketplace_ids: Sequence[str],
+    created_since: datetime | str | None,
+    created_until: datetime | str | None,
+    page_size: int,
+) -> dict[str, Any]:
+    types = [report_types] if isinstance(report_types, str) else list(report_types)
+    if not 1 <= len(types) <= GET_REPORTS_MAX_TYPES or not all(isinstance(t, str) and t for t in types):
+        raise ValueError(f"reportTypes: 1-{GET_REPORTS_MAX_TYPES} report types are required")
+    statuses = sorted(set(processing_statuses))
+    unknown = [status for status in statuses if status not in PROCESSING_STATUSES]
+    if unknown:
+        raise ValueError(f"processingStatuses: {unknown[0]!r} is not a processing status")
+    if not 1 <= page_size <= GET_REPORTS_MAX_PAGE_SIZE:
+        raise ValueError(f"pageSize: expected 1-{GET_REPORTS_MAX_PAGE_SIZE}")
+    params: dict[str, Any] = {"reportTypes": ",".join(types), "pageSize": page_size}
+    if statuses:
+        params["processingStatuses"] = ",".join(statuses)
+    if marketplace_ids:
+        params["marketplaceIds"] = ",".join(marketplace_ids)
+    if created_since is not None:
+        params["createdSince"] = _iso8601(created_since, "createdSince")
+    if created_until is not None:
+        params["createdUntil"] = _iso8601(created_until, "createdUntil")
+    return params
+
+
+def iter_report_pages(
+    reports_client: ReportsClient,
+    report_types: Sequence[str],
+    *,
+    before_each_call: Callable[[], None] | None = None,
+    **filters: Any,
+) -> Iterator[ReportsPage]:
+    """getReports page by page: the filters on the first call, then each nextToken alone until a page has
+    none. `before_each_call` runs before every call that will be made (not after the last page): a caller
+    with a deadline raises there to stop between pages."""
+    if before_each_call:
+        before_each_call()
+    page = reports_client.get_reports(report_types, **filters)
+    yield page
+    while page.next_token:
+        if before_each_call:
+            before_each_call()
+        page = reports_client.get_reports(next_token=page.next_token)
+        yield page
 
 
 # How getReport says "not this region's report": the id is unknown here (404), malformed for this region's

@@ -28,8 +28,8 @@ run "every_function_is_named_with_the_prefix" {
   command = plan
 
   assert {
-    condition     = length(output.function_names) == 7
-    error_message = "The stack must deploy exactly seven functions."
+    condition     = length(output.function_names) == 8
+    error_message = "The stack must deploy exactly eight functions."
   }
 
   assert {
@@ -160,6 +160,19 @@ run "lambda_environment_matches_the_handlers_contract" {
   }
 
   assert {
+    condition = toset(keys(local.function_environment["report_sweeper"])) == toset([
+      "TOKENS_TABLE_NAME", "REPORTS_TABLE_NAME", "STATE_MACHINE_ARN", "LWA_CREDENTIALS_SECRET_ARN",
+      "PROCESS_UNREQUESTED_REPORTS", "SWEEP_STUCK_AFTER_HOURS", "SWEEP_AMAZON_GENERATED_REPORT_TYPES",
+    ])
+    error_message = "report_sweeper environment differs from the contract (src/handlers/report_sweeper.py)."
+  }
+
+  assert {
+    condition     = local.function_environment["report_sweeper"]["SWEEP_STUCK_AFTER_HOURS"] == "6" && local.function_environment["report_sweeper"]["SWEEP_AMAZON_GENERATED_REPORT_TYPES"] == ""
+    error_message = "By default the sweep reports reports unfinished after 6 hours and stores no Amazon-generated report."
+  }
+
+  assert {
     condition = toset(keys(local.common_environment)) == toset([
       "POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE", "LOG_LEVEL",
     ])
@@ -187,11 +200,103 @@ run "endpoint_overrides_reach_every_function" {
   }
 }
 
+run "the_sweep_runs_hourly_as_the_sweeper_with_its_own_permissions" {
+  command = plan
+
+  assert {
+    condition     = output.sweep_schedule_name == "acme-test-report-sweeper" && output.function_names["report_sweeper"] == "acme-test-report-sweeper"
+    error_message = "The sweep's schedule must be named after the sweeper it invokes."
+  }
+
+  assert {
+    condition     = module.sweep_schedule.errors_alarm_name == "acme-test-report-sweeper-errors"
+    error_message = "A failing sweep must raise an alarm."
+  }
+
+  # Least privilege: what the sweep reads and writes, and nothing of the bucket, the topic or the queue.
+  assert {
+    condition = [for statement in local.function_policy_statements["report_sweeper"] : statement.Sid] == [
+      "ListSellersWithTokens", "ReadEncryptedRefreshTokens", "DecryptRefreshTokensWithSellerContext",
+      "ReadLwaAppCredentials", "TrackReportRecordsAndSweepState", "StartReportWorkflow",
+      "FindReportWorkflowExecutions", "UseDataKeyOnlyThroughItsServices",
+    ]
+    error_message = "The sweeper's statements differ from what the sweep needs."
+  }
+
+  assert {
+    condition = alltrue([
+      for statement in local.function_policy_statements["report_sweeper"] : alltrue([
+        for action in flatten([statement.Action]) : contains(["dynamodb", "kms", "secretsmanager", "states"], split(":", action)[0])
+      ])
+    ])
+    error_message = "The sweeper may use DynamoDB, KMS, Secrets Manager and Step Functions only."
+  }
+
+  assert {
+    condition     = one([for statement in local.function_policy_statements["report_sweeper"] : statement.Action if statement.Sid == "ListSellersWithTokens"]) == "dynamodb:Scan" && one([for statement in local.function_policy_statements["report_sweeper"] : statement.Resource if statement.Sid == "ListSellersWithTokens"]) == module.storage.tokens_table_arn
+    error_message = "The sweeper may scan the tokens table only."
+  }
+
+  assert {
+    condition     = contains(local.token_readers, "report_sweeper") && !contains(local.token_writers, "report_sweeper")
+    error_message = "The sweeper decrypts refresh tokens (the key policy names it) and encrypts none."
+  }
+
+  # The report creator notes what the sweep looks for, in the sweep's items only.
+  assert {
+    condition = one([
+      for statement in local.functions["report_creator"].policy_statements : statement.Condition
+      if statement.Sid == "NoteRequestedReportTypesForTheSweep"
+    ]) == { "ForAllValues:StringLike" = { "dynamodb:LeadingKeys" = ["sweep-seller#*"] } }
+    error_message = "report_creator may update the sweep's seller items only."
+  }
+}
+
+run "the_sweeps_interval_and_policy_are_variables" {
+  command = plan
+
+  variables {
+    sweep_schedule_expression           = "rate(15 minutes)"
+    sweep_stuck_after_hours             = 12
+    sweep_amazon_generated_report_types = ["GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE", "GET_V2_SETTLEMENT_REPORT_DATA_XML"]
+  }
+
+  assert {
+    condition     = module.sweep_schedule.schedule_name == "acme-test-report-sweeper"
+    error_message = "The schedule must exist whatever its interval."
+  }
+
+  assert {
+    condition     = local.function_environment["report_sweeper"]["SWEEP_STUCK_AFTER_HOURS"] == "12" && local.function_environment["report_sweeper"]["SWEEP_AMAZON_GENERATED_REPORT_TYPES"] == "GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE,GET_V2_SETTLEMENT_REPORT_DATA_XML"
+    error_message = "The sweep's policy variables must reach the sweeper."
+  }
+}
+
+run "a_malformed_sweep_interval_is_rejected" {
+  command = plan
+
+  variables {
+    sweep_schedule_expression = "hourly"
+  }
+
+  expect_failures = [var.sweep_schedule_expression]
+}
+
+run "a_malformed_amazon_generated_report_type_is_rejected" {
+  command = plan
+
+  variables {
+    sweep_amazon_generated_report_types = ["settlement reports"]
+  }
+
+  expect_failures = [var.sweep_amazon_generated_report_types]
+}
+
 run "lambda_code_is_uploaded_encrypted_under_content_addressed_keys" {
   command = plan
 
   assert {
-    condition     = length(aws_s3_object.lambda) == 7
+    condition     = length(aws_s3_object.lambda) == 8
     error_message = "Every function's zip must be uploaded."
   }
 

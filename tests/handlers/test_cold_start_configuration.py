@@ -25,6 +25,12 @@ REQUIRED = {
         "REPORTS_KMS_KEY_ID",
     ],
     "report_notifier": ["REPORTS_TABLE_NAME", "REPORTS_BUCKET_NAME", "NOTIFICATIONS_TOPIC_ARN"],
+    "report_sweeper": [
+        "TOKENS_TABLE_NAME",
+        "REPORTS_TABLE_NAME",
+        "STATE_MACHINE_ARN",
+        "LWA_CREDENTIALS_SECRET_ARN",
+    ],
 }
 
 
@@ -53,6 +59,9 @@ def test_missing_variable_fails_the_cold_start_naming_it(load_handler, monkeypat
         ("notifications_subscriber", "LWA_CREDENTIALS_CACHE_SECONDS", "604800"),  # over a day: the overlap
         ("report_storer", "REFRESH_TOKEN_CACHE_SECONDS", "0"),
         ("report_creator", "REFRESH_TOKEN_CACHE_SECONDS", "3600"),  # over 15 minutes: no longer short-lived
+        ("report_sweeper", "SWEEP_STUCK_AFTER_HOURS", "six"),
+        ("report_sweeper", "SWEEP_STUCK_AFTER_HOURS", "2161"),  # beyond SP-API's 90 days of reports
+        ("report_sweeper", "SWEEP_AMAZON_GENERATED_REPORT_TYPES", "settlement reports"),
     ],
 )
 def test_malformed_numbers_fail_the_cold_start_naming_them(load_handler, function, variable, value):

@@ -327,3 +327,21 @@ def test_a_record_write_failing_after_create_report_loses_no_report(
     (execution,) = sfn.list_executions(stateMachineArn=state_machine_arn)["executions"]
     started = json.loads(sfn.describe_execution(executionArn=execution["executionArn"])["input"])
     assert (started["reportId"], started["regionCode"]) == (report_id, "EU")
+
+
+def test_a_requested_report_type_is_noted_for_the_sweep_and_a_refused_one_is_not(
+    report_creator, resources, spapi_emulator, lambda_context
+):
+    from reports_pipeline.sweep_state import SweepState
+
+    state = SweepState(resources.reports_table, boto3.client("dynamodb"))
+    spapi_emulator.inject("createReport", 400, times=1)
+    assert _post(report_creator, VALID, lambda_context)["statusCode"] == 400
+    assert state.seller(SELLER_ID) is None
+
+    assert _post(report_creator, VALID, lambda_context)["statusCode"] == 202
+    (region,) = state.seller(SELLER_ID).regions.values()
+    assert region.region_code == "EU" and set(region.report_types) == {"GET_MERCHANT_LISTINGS_ALL_DATA"}
+    (call,) = [c for c in _create_report_calls(spapi_emulator) if c.status == 202]
+    created = json.loads(call.response_body)  # the sweep's first watermark lies before the report
+    assert created["reportId"] and region.since < spapi_emulator.app.now()

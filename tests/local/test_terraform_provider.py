@@ -126,6 +126,7 @@ def test_override_gives_every_stack_service_the_local_endpoint(tmp_path):
         "lambda",
         "logs",
         "s3",
+        "scheduler",
         "secretsmanager",
         "sfn",
         "sns",

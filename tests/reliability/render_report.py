@@ -63,6 +63,11 @@ APPROACH = """
   evaluates the condition against a record finished by another writer meanwhile).
 - **Duplicates**: five deliveries at once from five processor "containers" (fresh imports, threads
   behind a barrier), three while the execution runs and two after it ended.
+- **Dropped notifications**: five reports requested through POST /reports and finished in the emulator
+  (DONE three times, FATAL with an error document, CANCELLED); one notification is delivered, four never are.
+  The real sweeper handler runs as EventBridge Scheduler invokes it (the schedule's `{}` event), with the
+  workflow fixtures above; then the lost notifications arrive after all and the sweeper runs again.
+  (tests/integration fires the deployed schedule through local AWS, `sp_reports_local.scheduler`.)
 - **Poison**: `sp_reports_local.LocalAws` (moto server, the processor Lambda from
   `.build/lambda/notifications_processor.zip` in a worker process, the SQS poller with partial batch
   responses, moto's redrive). maxReceiveCount, queue names and the DLQ alarm are read from the mocked

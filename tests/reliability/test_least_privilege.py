@@ -19,13 +19,20 @@ from typing import Any
 import pytest
 from reliability_support import planned_resource, planned_resources
 
-from sp_reports_local.iam_evaluation import AuthorizationRequest, PolicyOutcome, Principal, evaluate_policy
+from sp_reports_local.iam_evaluation import (
+    AuthorizationRequest,
+    PolicyOutcome,
+    Principal,
+    authorize,
+    evaluate_policy,
+)
+from sp_reports_local.request_context import trust_policy
 
 pytestmark = pytest.mark.terraform
 
 SPAPI_NOTIFICATIONS_ACCOUNT = "437568002678"
 TOKEN_WRITERS = {"token_storage"}
-TOKEN_READERS = {"notifications_subscriber", "report_creator", "report_storer"}
+TOKEN_READERS = {"notifications_subscriber", "report_creator", "report_storer", "report_sweeper"}
 
 
 @dataclass(frozen=True)
@@ -125,7 +132,8 @@ def test_identity_policies_allow_no_wildcard_outside_the_allow_list(terraform_pl
 
 def _function_of(address: str) -> str | None:
     # Each function's module creates its role: module.<group>.module.function["<function>"]...
-    match = re.search(r'module\.function\["(\w+)"\]\.aws_iam_role_policy\.this\[', address)
+    # (functions of no stack module: module.standalone_function["<function>"]...).
+    match = re.search(r'module\.(?:standalone_)?function\["(\w+)"\]\.aws_iam_role_policy\.this\[', address)
     return match.group(1) if match else None
 
 
@@ -179,7 +187,7 @@ def test_only_token_storage_encrypts_and_only_readers_decrypt_refresh_tokens(ter
         "6-kms-tokens",
         attack="Least privilege: who may encrypt/decrypt refresh tokens (IAM policies and the key policy)",
         cases=len(policies) + len(key_policy["Statement"]),
-        outcome="Encrypt: token_storage only; Decrypt: subscriber, creator, storer only",
+        outcome="Encrypt: token_storage only; Decrypt: subscriber, creator, storer, sweeper only",
         lost=None,
     )
 
@@ -383,5 +391,73 @@ def test_failed_executions_raise_the_planned_alarm(terraform_plan, attack_result
         attack="Alarm: ExecutionsFailed (Sum > 0) on the state machine",
         cases=1,
         outcome="one FAILED execution is enough to alarm",
+        lost=None,
+    )
+
+
+SCHEDULER = "scheduler.amazonaws.com"
+SWEEPER = "arn:aws:lambda:us-east-1:123456789012:function:mock-function"
+
+
+def test_the_sweep_schedules_role_is_scheduler_s_for_this_account_and_invokes_the_sweeper_only(
+    terraform_plan, attack_results
+):
+    """The schedule's role, as IAM would decide for the requests documented in the EventBridge Scheduler User
+    Guide ("Set up the execution role"; "Confused deputy prevention": aws:SourceAccount, and aws:SourceArn
+    the schedule group's ARN)."""
+    role = planned_resource(terraform_plan, "module.sweep_schedule.aws_iam_role.this")
+    trust = _document(role["assume_role_policy"])
+    group = "arn:aws:scheduler:us-east-1:123456789012:schedule-group/default"
+    role_arn = "arn:aws:iam::123456789012:role/sp-reports-report-sweeper-schedule"
+
+    def assume(service: str, account: str, source_arn: str) -> bool:
+        # As local AWS decides a service's AssumeRole (sp_reports_local.scheduler, role_sessions).
+        request = AuthorizationRequest(
+            "sts:AssumeRole",
+            role_arn,
+            Principal(arn=service, account_id="", service=service),
+            {"aws:SourceAccount": account, "aws:SourceArn": source_arn},
+        )
+        return authorize(request, (), trust_policy(trust, role_arn)).allowed
+
+    trust_cases = {
+        "Scheduler, this account's schedule group": ((SCHEDULER, "123456789012", group), True),
+        "Scheduler for another account": (
+            (SCHEDULER, "999999999999", group.replace("123456789012", "999999999999")),
+            False,
+        ),
+        "Scheduler, another schedule group": (
+            (SCHEDULER, "123456789012", group.replace("default", "other")),
+            False,
+        ),
+        "Lambda": (("lambda.amazonaws.com", "123456789012", group), False),
+        "EventBridge rules": (("events.amazonaws.com", "123456789012", group), False),
+    }
+    for name, (args, allowed) in trust_cases.items():
+        assert assume(*args) is allowed, name
+
+    access = _document(
+        planned_resource(terraform_plan, "module.sweep_schedule.aws_iam_role_policy.this")["policy"]
+    )
+    assert [(s["Effect"], s["Action"], s["Resource"]) for s in access["Statement"]] == [
+        ("Allow", "lambda:InvokeFunction", SWEEPER)
+    ]
+    schedule = planned_resource(terraform_plan, "module.sweep_schedule.aws_scheduler_schedule.this")
+    (target,) = schedule["target"]
+    assert target["arn"] == SWEEPER and schedule["schedule_expression"] == "rate(1 hour)"
+    alarm = planned_resource(terraform_plan, "module.sweep_schedule.aws_cloudwatch_metric_alarm.errors")
+    assert (alarm["namespace"], alarm["metric_name"], alarm["statistic"], alarm["threshold"]) == (
+        "AWS/Lambda",
+        "Errors",
+        "Sum",
+        0,
+    )
+    assert alarm["dimensions"] == {"FunctionName": "sp-reports-report-sweeper"} and alarm["alarm_actions"]
+    attack_results.record(
+        "6-sweep-schedule-role",
+        attack="Least privilege: the sweep schedule's role (trust evaluated, policy) and the sweep's alarm",
+        cases=len(trust_cases) + 2,
+        outcome="only Scheduler for this account's schedule group assumes it; it invokes the sweeper only; "
+        "a failed sweep alarms",
         lost=None,
     )

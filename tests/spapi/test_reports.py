@@ -13,7 +13,7 @@ from tests_spapi_helpers import CannedAdapter, make_clients, spapi_exchanges
 from canaries import REFRESH_TOKEN, SELLER_ID
 from spapi.errors import ReportRequestRefusedError, SpApiClientError, SpApiServerError
 from spapi.http import SpApiHttpClient
-from spapi.reports import ReportDocument, ReportsClient, find_report_region
+from spapi.reports import ReportDocument, ReportsClient, find_report_region, iter_report_pages
 
 LISTINGS = "GET_MERCHANT_LISTINGS_ALL_DATA"
 
@@ -209,3 +209,53 @@ def test_a_report_no_region_knows_has_no_region_and_other_failures_are_raised() 
     reports_in, _ = _reports_answering({"NA": [server_error]})
     with pytest.raises(SpApiServerError):
         find_report_region("54517018502", reports_in, ["NA"])
+
+
+def test_report_pages_send_the_filters_first_then_each_next_token_alone(reports, spapi_emulator) -> None:
+    created = [reports.create_report(LISTINGS, ["ATVPDKIKX0DER"]) for _ in range(5)]
+    seen: list[str] = []
+    calls_before: list[int] = []
+
+    def before_each_call() -> None:
+        calls_before.append(len(spapi_exchanges(spapi_emulator, "getReports")))
+
+    pages = list(
+        iter_report_pages(
+            reports,
+            [LISTINGS],
+            before_each_call=before_each_call,
+            processing_statuses=["IN_QUEUE", "DONE"],
+            created_since="2020-01-01T00:00:00Z",
+            page_size=2,
+        )
+    )
+    for page in pages:
+        seen.extend(report["reportId"] for report in page.reports)
+    assert sorted(seen) == sorted(created) and [len(page.reports) for page in pages] == [2, 2, 1]
+    assert pages[-1].next_token is None
+    first, *rest = spapi_exchanges(spapi_emulator, "getReports")
+    assert first.query == {
+        "reportTypes": [LISTINGS],
+        "processingStatuses": ["DONE,IN_QUEUE"],
+        "createdSince": ["2020-01-01T00:00:00Z"],
+        "pageSize": ["2"],
+    }
+    assert [set(call.query) for call in rest] == [{"nextToken"}, {"nextToken"}]
+    assert calls_before == [0, 1, 2]  # the hook runs before each call made, not after the last page
+
+
+@pytest.mark.parametrize(
+    ("args", "kwargs", "field"),
+    [
+        ((), {}, "reportTypes"),
+        ([f"TYPE_{n}" for n in range(11)], {}, "reportTypes"),  # the model: maxItems 10
+        ([LISTINGS], {"page_size": 0}, "pageSize"),
+        ([LISTINGS], {"page_size": 101}, "pageSize"),  # the model: 1-100
+        ([LISTINGS], {"processing_statuses": ["FINISHED"]}, "processingStatuses"),
+        ([LISTINGS], {"created_since": "yesterday"}, "createdSince"),
+    ],
+)
+def test_bad_get_reports_filters_fail_before_any_call(reports, spapi_emulator, args, kwargs, field) -> None:
+    with pytest.raises(ValueError, match=field):
+        reports.get_reports(args, **kwargs)
+    assert spapi_exchanges(spapi_emulator, "getReports") == []

@@ -22,7 +22,10 @@ FUNCTIONS = {
     "notifications_processor": "queue",
     "report_storer": "state_machine",
     "report_notifier": "state_machine",
+    "report_sweeper": "standalone",
 }
+# Functions whose roles the security module created before issue 11 (terraform/moved.tf moves them).
+MOVED_FUNCTIONS = [f for f in FUNCTIONS if f != "report_sweeper"]
 PREFIX = "acme-test"
 
 
@@ -30,6 +33,8 @@ def _module_of(function: str) -> str:
     """Where the function's lambda_function module sits in the root."""
     if FUNCTIONS[function] == "queue":
         return "module.queue.module.processor"
+    if FUNCTIONS[function] == "standalone":
+        return f'module.standalone_function["{function}"]'
     return f'module.{FUNCTIONS[function]}.module.function["{function}"]'
 
 
@@ -88,15 +93,14 @@ def test_each_sensitive_action_belongs_to_the_one_function_that_needs_it(access)
     encrypt = {f for f, ss in _granted(access, "kms:Encrypt").items() if any(direct(s) for s in ss)}
     decrypt = {f for f, ss in _granted(access, "kms:Decrypt").items() if any(direct(s) for s in ss)}
     assert encrypt == {"token_storage"}
-    assert decrypt == {"notifications_subscriber", "report_creator", "report_storer"}
-    assert set(_granted(access, "states:StartExecution")) == {"notifications_processor"}
+    assert decrypt == {"notifications_subscriber", "report_creator", "report_storer", "report_sweeper"}
+    # The processor and the sweep start a report's workflow, under the same execution name.
+    assert set(_granted(access, "states:StartExecution")) == {"notifications_processor", "report_sweeper"}
+    executions = [f"arn:aws:states:us-east-1:123456789012:execution:{PREFIX}-report-workflow:*"]
     assert {
         f: [s["Resource"] for s in ss] for f, ss in _granted(access, "states:DescribeExecution").items()
-    } == {
-        "notifications_processor": [
-            f"arn:aws:states:us-east-1:123456789012:execution:{PREFIX}-report-workflow:*"
-        ]
-    }
+    } == {"notifications_processor": executions, "report_sweeper": executions}
+    assert set(_granted(access, "dynamodb:Scan")) == {"report_sweeper"}  # the sellers with a token
     assert set(_granted(access, "s3:PutObject")) == {"report_storer"}
     assert set(_granted(access, "sns:Publish")) == {"report_notifier"}
     assert set(_granted(access, "sns:ListSubscriptionsByTopic")) == {"report_notifier"}
@@ -116,6 +120,28 @@ def test_the_processor_consumes_the_queue_first_then_does_what_the_root_map_says
     ]
 
 
+def test_the_sweeper_reads_tokens_tracks_records_and_starts_workflows_and_nothing_else(access):
+    assert [s["Sid"] for s in access["report_sweeper"]] == [
+        "ListSellersWithTokens",
+        "ReadEncryptedRefreshTokens",
+        "DecryptRefreshTokensWithSellerContext",
+        "ReadLwaAppCredentials",
+        "TrackReportRecordsAndSweepState",
+        "StartReportWorkflow",
+        "FindReportWorkflowExecutions",
+        "UseDataKeyOnlyThroughItsServices",
+    ]
+    actions = {a for s in access["report_sweeper"] for a in _as_list(s["Action"])}
+    assert {a.split(":")[0] for a in actions} == {"dynamodb", "kms", "secretsmanager", "states"}
+    assert not {"dynamodb:DeleteItem", "kms:Encrypt", "states:StopExecution"} & actions
+
+
+def test_the_report_creator_writes_the_sweeps_seller_items_only(access):
+    (note,) = [s for s in access["report_creator"] if s["Sid"] == "NoteRequestedReportTypesForTheSweep"]
+    assert note["Action"] == "dynamodb:UpdateItem"
+    assert note["Condition"] == {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["sweep-seller#*"]}}
+
+
 def test_key_and_trust_policies_name_the_roles_the_statements_say(plan):
     role = "arn:aws:iam::123456789012:role/" + PREFIX + "-{}"
     key_policy = json.loads(_after(plan, "module.security.aws_kms_key_policy.tokens")["policy"])
@@ -131,7 +157,8 @@ def test_key_and_trust_policies_name_the_roles_the_statements_say(plan):
     assert principals == {
         "kms:Encrypt": [role.format("token-storage")],
         "kms:Decrypt": sorted(
-            role.format(f) for f in ("notifications-subscriber", "report-creator", "report-storer")
+            role.format(f)
+            for f in ("notifications-subscriber", "report-creator", "report-storer", "report-sweeper")
         ),
     }
     signer = json.loads(
@@ -149,7 +176,7 @@ MOVED = re.compile(r"moved\s*\{\s*from\s*=\s*(\S+)\s*to\s*=\s*(\S+)\s*\}")
 def test_every_old_role_address_moves_to_the_role_its_function_now_creates(plan):
     moved = dict(MOVED.findall((terraform_checks.TERRAFORM_DIR / "moved.tf").read_text()))
     expected = {}
-    for function in FUNCTIONS:
+    for function in MOVED_FUNCTIONS:
         for resource in ("aws_iam_role", "aws_iam_role_policy"):
             expected[f'module.security.{resource}.lambda["{function}"]'] = (
                 f"{_module_of(function)}.{resource}.this[0]"
@@ -172,6 +199,6 @@ def test_a_stack_deployed_before_plans_moves_of_its_roles_and_destroys_nothing()
     moved = {r["previous_address"]: r["address"] for r in changes if r.get("previous_address")}
     assert moved == {
         f'module.security.{resource}.lambda["{function}"]': f"{_module_of(function)}.{resource}.this[0]"
-        for function in FUNCTIONS
+        for function in MOVED_FUNCTIONS
         for resource in ("aws_iam_role", "aws_iam_role_policy")
     }

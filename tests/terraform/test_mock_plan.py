@@ -23,7 +23,7 @@ def _after(plan: dict, resource_type: str) -> list[dict]:
     return [r["change"]["after"] for r in plan["resource_changes"] if r["type"] == resource_type]
 
 
-def test_the_plan_creates_the_seven_functions_on_the_declared_runtime(plan):
+def test_the_plan_creates_every_function_on_the_declared_runtime(plan):
     functions = _after(plan, "aws_lambda_function")
 
     assert sorted(f["function_name"] for f in functions) == sorted(

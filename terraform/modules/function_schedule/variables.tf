@@ -1,0 +1,70 @@
+variable "name" {
+  type        = string
+  description = "Name of the schedule; its role is `<name>-schedule`."
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_.-]{1,55}$", var.name))
+    error_message = "name must be 1-55 characters of letters, digits, '_', '.' and '-' (the role adds '-schedule')."
+  }
+}
+
+variable "tags" {
+  type        = map(string)
+  description = "Tags applied to every resource of the module that takes tags."
+  default     = {}
+}
+
+variable "function_name" {
+  type        = string
+  description = "Name of the Lambda function the schedule invokes (its asynchronous-invocation settings and the alarm's dimension)."
+}
+
+variable "function_arn" {
+  type        = string
+  description = "Unqualified ARN of the Lambda function the schedule invokes; the schedule's role may invoke it and nothing else."
+
+  validation {
+    condition     = can(regex("^arn:aws[a-zA-Z-]*:lambda:[a-z0-9-]+:[0-9]{12}:function:[A-Za-z0-9_-]+$", var.function_arn))
+    error_message = "function_arn must be an unqualified Lambda function ARN."
+  }
+}
+
+variable "schedule_expression" {
+  type        = string
+  description = "When the schedule fires: an EventBridge Scheduler rate() or cron() expression, in UTC."
+  default     = "rate(1 hour)"
+
+  validation {
+    condition     = can(regex("^(rate\\([1-9][0-9]* (minute|minutes|hour|hours|day|days)\\)|cron\\(.+\\))$", var.schedule_expression))
+    error_message = "schedule_expression must be rate(<n> minute(s)|hour(s)|day(s)) or cron(...)."
+  }
+}
+
+variable "description" {
+  type        = string
+  description = "What the scheduled runs do (the schedule's description and the alarm's)."
+  default     = ""
+}
+
+variable "enabled" {
+  type        = bool
+  description = "Whether the schedule fires (DISABLED keeps it without invoking the function)."
+  default     = true
+}
+
+variable "alarm_topic_arn" {
+  type        = string
+  description = "SNS topic the Errors alarm notifies; null leaves the alarm without actions (visible in CloudWatch only)."
+  default     = null
+}
+
+variable "alarm_period_seconds" {
+  type        = number
+  description = "Evaluation period of the Errors alarm."
+  default     = 300
+
+  validation {
+    condition     = contains([60, 300, 900, 3600], var.alarm_period_seconds)
+    error_message = "alarm_period_seconds must be 60, 300, 900 or 3600."
+  }
+}

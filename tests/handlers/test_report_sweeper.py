@@ -1,0 +1,150 @@
+"""The sweeper Lambda: what it logs and counts, that it names sellers and reports but no secret, and that it
+stops before its timeout."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from types import SimpleNamespace
+
+import boto3
+import pytest
+
+from canaries import REFRESH_TOKEN, SELLER_ID, assert_no_secrets
+from reports_pipeline.report_records import ReportRecords
+from reports_pipeline.sweep_state import SweepState
+from spapi_emulator import state as emulator_state
+
+REPORT_TYPE = "GET_MERCHANT_LISTINGS_ALL_DATA"
+
+
+def _context(remaining_ms: int) -> SimpleNamespace:
+    return SimpleNamespace(
+        function_name="sp-reports-report-sweeper",
+        memory_limit_in_mb=256,
+        invoked_function_arn="arn:aws:lambda:us-east-1:123456789012:function:sp-reports-report-sweeper",
+        aws_request_id="c0ffee00-0000-4000-8000-000000000000",
+        get_remaining_time_in_millis=lambda: remaining_ms,
+    )
+
+
+@pytest.fixture
+def load_sweeper(spapi_emulator, load_handler, stored_seller, state_machine_arn, fast_spapi_retries):
+    """Loads the function in the test itself, so its logger writes to the test's captured stdout."""
+    spapi_emulator.app.config.auto_advance = False
+
+    def load():
+        module = load_handler(
+            "report_sweeper", STATE_MACHINE_ARN=state_machine_arn, SWEEP_STUCK_AFTER_HOURS="2"
+        )
+        fast_spapi_retries(module, "NA")
+        return module
+
+    return load
+
+
+def _report(app, status: str, ago: timedelta) -> str:
+    report_id = app.state.next_report_id()
+    app.add_report(
+        emulator_state.Report(
+            report_id=report_id,
+            seller_id=SELLER_ID,
+            report_type=REPORT_TYPE,
+            marketplace_ids=["ATVPDKIKX0DER"],
+            created=app.now() - ago,
+            created_mono=app.monotonic(),
+        )
+    )
+    if status == "IN_PROGRESS":
+        app.start_report(report_id)
+    elif status == "DONE":
+        app.finish_report(report_id, "DONE", b"sku\n")
+    return report_id
+
+
+def _ours(resources, spapi_emulator, *statuses_and_ages) -> list[str]:
+    app = spapi_emulator.app
+    dynamodb = boto3.client("dynamodb")
+    SweepState(resources.reports_table, dynamodb, clock=lambda: app.wall() - 4 * 3600).note_request(
+        SELLER_ID, "NA", REPORT_TYPE
+    )
+    records = ReportRecords(resources.reports_table, dynamodb)
+    ids = []
+    for status, ago in statuses_and_ages:
+        report_id = _report(app, status, ago)
+        records.record_requested(
+            report_id=report_id,
+            seller_id=SELLER_ID,
+            region_code="NA",
+            report_type=REPORT_TYPE,
+            marketplace_ids=["ATVPDKIKX0DER"],
+        )
+        ids.append(report_id)
+    return ids
+
+
+def _lines(out: str) -> list[dict]:
+    return [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+
+
+def test_recovered_and_stuck_reports_are_logged_with_seller_and_report_and_counted(
+    load_sweeper, resources, spapi_emulator, capsys
+):
+    done, stuck = _ours(
+        resources, spapi_emulator, ("DONE", timedelta(minutes=10)), ("IN_PROGRESS", timedelta(hours=3))
+    )
+
+    sweeper = load_sweeper()
+    answer = sweeper.handler({}, _context(600_000))
+
+    assert answer["ReportsRecoveredBySweep"] == 1 and answer["SweepReportsStuck"] == 1
+    out = capsys.readouterr().out
+    lines = _lines(out)
+    (recovered,) = [line for line in lines if line.get("message", "").startswith("finished report")]
+    assert (recovered["seller_id"], recovered["report_id"]) == (SELLER_ID, done)
+    assert recovered["execution_name"] == f"report-{done}"
+    (warning,) = [line for line in lines if line.get("level") == "WARNING"]
+    assert stuck in warning["message"] and SELLER_ID in warning["message"]
+    assert (warning["seller_id"], warning["report_id"], warning["processing_status"]) == (
+        SELLER_ID,
+        stuck,
+        "IN_PROGRESS",
+    )
+    (emf,) = [line for line in lines if "_aws" in line]
+    assert (emf["ReportsRecoveredBySweep"], emf["SweepReportsStuck"], emf["SweepSellersSkipped"]) == (
+        [1.0],
+        [1.0],
+        [0.0],
+    )
+    assert_no_secrets(out)
+
+
+def test_a_revoked_seller_is_skipped_counted_and_its_token_never_logged(
+    load_sweeper, resources, spapi_emulator, capsys
+):
+    _ours(resources, spapi_emulator, ("DONE", timedelta(minutes=10)))
+    spapi_emulator.revoke(REFRESH_TOKEN)
+
+    sweeper = load_sweeper()
+    first = sweeper.handler({}, _context(600_000))
+    second = sweeper.handler({}, _context(600_000))
+
+    assert first["SweepSellersSkipped"] == 1 and second["SweepSellersSkipped"] == 1
+    assert first["ReportsRecoveredBySweep"] == 0
+    out = capsys.readouterr().out
+    skipped = [line for line in _lines(out) if line.get("message", "").startswith("seller skipped")]
+    assert [(line["seller_id"], line["newly"]) for line in skipped] == [(SELLER_ID, True), (SELLER_ID, False)]
+    assert_no_secrets(out)
+
+
+def test_too_little_time_left_stops_the_sweep_before_any_call_and_keeps_the_seller_for_the_next_run(
+    load_sweeper, resources, spapi_emulator
+):
+    _ours(resources, spapi_emulator, ("DONE", timedelta(minutes=10)))
+
+    sweeper = load_sweeper()
+    answer = sweeper.handler({}, _context(120_000))  # less than one getReports call may need
+
+    assert answer["StoppedEarly"] is True and answer["SweepGetReportsCalls"] == 0
+    assert not [e for e in spapi_emulator.exchanges if e.operation_id == "getReports"]
+    assert SweepState(resources.reports_table, boto3.client("dynamodb")).cursor() == SELLER_ID
