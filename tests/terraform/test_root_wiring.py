@@ -89,20 +89,23 @@ def test_a_fresh_account_gets_the_api_gateway_cloudwatch_role_the_stage_logging_
         assert "module.api.aws_api_gateway_account.this" in _reachable(edges, address), address
 
 
-def test_the_report_creator_updates_and_deletes_only_request_intent_items():
-    """The intent key prefix lives in reports_pipeline.report_records and in the IAM condition."""
+def test_the_report_creator_updates_only_intent_and_sweep_items_and_deletes_only_intents():
+    """The key prefixes live in reports_pipeline (report_records' intents, sweep_state's seller items) and in
+    the IAM conditions."""
     from reports_pipeline.report_records import _INTENT_KEY_PREFIX
+    from reports_pipeline.sweep_state import _SELLER_KEY_PREFIX
 
     plan = terraform_checks.mock_plan_json(variables={"name_prefix": "wiring-test"})
     address = 'module.api.module.function["report_creator"].aws_iam_role_policy.this[0]'
     statements = json.loads(_planned(plan, address)["policy"])["Statement"]
 
-    granting = [
-        s for s in statements if {"dynamodb:UpdateItem", "dynamodb:DeleteItem"} & set(_as_list(s["Action"]))
-    ]
-    assert [s["Condition"] for s in granting] == [
-        {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": [f"{_INTENT_KEY_PREFIX}*"]}}
-    ]
+    def conditions(action: str) -> list:
+        return [s["Condition"] for s in statements if action in _as_list(s["Action"])]
+
+    intents = {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": [f"{_INTENT_KEY_PREFIX}*"]}}
+    sweep = {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": [f"{_SELLER_KEY_PREFIX}*"]}}
+    assert conditions("dynamodb:UpdateItem") == [intents, sweep]
+    assert conditions("dynamodb:DeleteItem") == [intents]
 
 
 def _as_list(value: object) -> list:
