@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -219,7 +220,7 @@ def mock_plan_json(
     variables = dict(variables or {})
     if module_dir == TERRAFORM_DIR.resolve():
         variables.setdefault("lambda_package_dir", str(write_test_packages()))
-    if not (module_dir / ".terraform").is_dir():
+    if not _modules_installed(module_dir):
         init = run_step("init", INIT, module_dir, env)
         if not init.ok:
             raise RuntimeError(f"terraform init failed in {module_dir}:\n{init.output}")
@@ -274,6 +275,26 @@ def mock_plan_json(
         raise RuntimeError(f"no plan from terraform test in {module_dir}:\n{details}")
     plan.pop("provider_schemas", None)  # megabytes of schema nobody asked for
     return plan
+
+
+def _modules_installed(module_dir: Path) -> bool:
+    """Whether `terraform init` has run and installed every module the configuration calls now: a module
+    added since (a pull, a merge) otherwise fails the plan with "Module not installed"."""
+    manifest = module_dir / ".terraform" / "modules" / "modules.json"
+    if not (module_dir / ".terraform").is_dir():
+        return False
+    called = {
+        match
+        for path in module_dir.glob("*.tf")
+        for match in re.findall(r'^module\s+"([^"]+)"', path.read_text(encoding="utf-8"), re.MULTILINE)
+    }
+    if not called:
+        return True
+    try:
+        installed = {entry["Key"] for entry in json.loads(manifest.read_text(encoding="utf-8"))["Modules"]}
+    except (OSError, ValueError, KeyError):
+        return False
+    return called <= installed
 
 
 def main(argv: list[str] | None = None) -> int:
