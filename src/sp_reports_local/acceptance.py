@@ -32,8 +32,8 @@ from typing import Any, Protocol, TextIO
 
 import pytest
 
-from .demo import Progress, StepTimer, TerraformProgress, _clear_progress, _interrupts_deferred
 from .stack import REPO_ROOT, DeploymentError, LocalDeployment
+from .step_progress import Progress, StepTimer, TerraformProgress, clear_progress, interrupts_deferred
 
 ASSERTIONS_DIR = REPO_ROOT / "tests" / "integration" / "deployed_stack"
 # tests/integration's deployment fixture yields the deployment stored here instead of applying its own.
@@ -159,8 +159,8 @@ def run_acceptance(
     except Exception as error:  # anything else still ends in destruction and a one-line reason
         failure = f"FAILED during: {timer.current}: {type(error).__name__}: {error}"
     finally:
-        _clear_progress(out)
-        with _interrupts_deferred():
+        clear_progress(out)
+        with interrupts_deferred():
             remaining = _tear_down(target, timer, out, timer.steps_started_apply)
             if not remaining:  # kept otherwise: the state is what removing the rest needs
                 shutil.rmtree(work_dir, ignore_errors=True)
@@ -231,7 +231,7 @@ def _tear_down(target: Target, timer: StepTimer, out: TextIO, applied: bool) -> 
                     raise AcceptanceFailed(f"the state still holds {len(remaining)} resources")
                 done(f"terraform destroy: {counter.destroyed} resources destroyed, the state is empty")
         except Exception as error:
-            _clear_progress(out)
+            clear_progress(out)
             print(f"terraform destroy failed: {error}", file=out, flush=True)
             try:
                 remaining = remaining or target.remaining_resources() or ["(the state could not be read)"]

@@ -21,11 +21,7 @@ import argparse
 import re
 import signal
 import sys
-import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
 from typing import Any, TextIO
@@ -39,6 +35,7 @@ from spapi_emulator.state import synthetic_listings_report_of_size
 from .scheduler import fire_schedule
 from .sns_messages import published_messages
 from .stack import REPO_ROOT, DeploymentError, DeploymentSettings, LocalDeployment
+from .step_progress import Progress, StepTimer, TerraformProgress, clear_progress, interrupts_deferred
 
 SELLER_ID = "A3LOCALDEMO0SELLER"
 REGION_CODE = "EU"
@@ -64,80 +61,6 @@ class DemoFailed(Exception):
     """A step's result was wrong (not an error raised by a library)."""
 
 
-@dataclass
-class StepTimer:
-    """Prints one line per finished step: its duration and what it did; keeps them for the summary."""
-
-    out: TextIO
-    steps: list[tuple[str, float]] = field(default_factory=list)
-    current: str | None = None
-
-    @contextmanager
-    def step(self, title: str) -> Iterator[Callable[[str], None]]:
-        """Run a step; the yielded callback sets the line's final text (defaults to ``title``)."""
-        self.current = title
-        summary = [title]
-        started = time.monotonic()
-        yield lambda text: summary.__setitem__(0, text)
-        elapsed = time.monotonic() - started
-        self.steps.append((summary[0], elapsed))
-        _clear_progress(self.out)
-        print(f"{elapsed:7.1f} s  {summary[0]}", file=self.out, flush=True)
-        self.current = None
-
-    @property
-    def total(self) -> float:
-        return sum(seconds for _, seconds in self.steps)
-
-
-class Progress:
-    """A progress line: rewritten in place on a terminal, printed only when it changes otherwise."""
-
-    def __init__(self, out: TextIO, prefix: str) -> None:
-        self._out = out
-        self._prefix = prefix
-        self._tty = out.isatty()
-        self._last = ""
-        self._started = time.monotonic()
-
-    def update(self, text: str) -> None:
-        elapsed = time.monotonic() - self._started
-        if self._tty:
-            line = f"  ... {self._prefix}: {text} ({elapsed:.0f} s)"
-            self._out.write("\r\033[K" + line[:110])
-            self._out.flush()
-        elif text != self._last:
-            print(f"  ... {self._prefix}: {text} ({elapsed:.0f} s)", file=self._out, flush=True)
-        self._last = text
-
-
-def _clear_progress(out: TextIO) -> None:
-    if out.isatty():
-        out.write("\r\033[K")
-
-
-class TerraformProgress:
-    """Counts finished resources in ``terraform apply`` output for the progress line."""
-
-    def __init__(self, progress: Progress, total: int | None = None) -> None:
-        self._progress = progress
-        self.done = 0
-        self.total = total
-        self._last_report = 0.0
-
-    def __call__(self, line: str) -> None:
-        if match := re.search(r"Plan: (\d+) to add", line):
-            self.total = int(match.group(1))
-        if "Creation complete" in line or "Modifications complete" in line:
-            self.done += 1
-        # Off a terminal, a line per resource would flood the log: report every 10 s at most.
-        now = time.monotonic()
-        if self._progress._tty or now - self._last_report >= 10 or self.done == self.total:
-            self._last_report = now
-            of_total = f"/{self.total}" if self.total else ""
-            self._progress.update(f"{self.done}{of_total} resources")
-
-
 def mask_presigned_urls(text: str) -> str:
     """Keep a presigned URL's address, mask its query (the signature is a bearer credential)."""
     return _PRESIGNED_QUERY.sub(r"\1?[signature masked]", text)
@@ -160,15 +83,15 @@ def run_demo(state_dir: Path, package_dir: Path, out: TextIO = sys.stdout) -> in
         _run_steps(deployment, timer, out)
         exit_code = 0
     except (KeyboardInterrupt, DemoInterrupted):
-        _clear_progress(out)
+        clear_progress(out)
         print(f"\ninterrupted during: {timer.current or 'shutdown'}; shutting down", file=out, flush=True)
         exit_code = 130
     except (DeploymentError, SpReportsError, DemoFailed, ModelsNotFoundError) as error:
-        _clear_progress(out)
+        clear_progress(out)
         out.flush()
         print(f"\ndemo failed during: {timer.current}\n{error}", file=sys.stderr, flush=True)
     except Exception as error:  # anything else still ends in a clean shutdown and a one-line reason
-        _clear_progress(out)
+        clear_progress(out)
         out.flush()
         print(
             f"\ndemo failed during: {timer.current}\n{type(error).__name__}: {error}",
@@ -177,7 +100,7 @@ def run_demo(state_dir: Path, package_dir: Path, out: TextIO = sys.stdout) -> in
         )
     finally:
         stop_started = time.monotonic()
-        with _interrupts_deferred():
+        with interrupts_deferred():
             deployment.stop()
         print(f"{time.monotonic() - stop_started:7.1f} s  stopped local AWS and the emulator", file=out)
     if exit_code == 0:
@@ -344,20 +267,6 @@ def _shown(path: Path) -> str:
         return str(path.resolve().relative_to(Path.cwd()))
     except ValueError:
         return str(path)
-
-
-@contextmanager
-def _interrupts_deferred() -> Iterator[None]:
-    """Shutdown takes a few seconds; a second Ctrl-C then would leave workers and servers behind."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = {sig: signal.signal(sig, signal.SIG_IGN) for sig in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        yield
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
 
 
 def _raise_interrupted(signum: int, _frame: FrameType | None) -> Any:

@@ -10,7 +10,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from sp_reports_local import LocalAws
-from sp_reports_local.demo import Progress, StepTimer, TerraformProgress, mask_presigned_urls
+from sp_reports_local.demo import mask_presigned_urls
 from sp_reports_local.stack import (
     DeploymentError,
     DeploymentSettings,
@@ -20,6 +20,7 @@ from sp_reports_local.stack import (
     copy_root_module,
     terraform_cli_env,
 )
+from sp_reports_local.step_progress import Progress, StepTimer, TerraformProgress
 
 
 def test_presigned_url_keeps_its_address_and_loses_its_signature():
