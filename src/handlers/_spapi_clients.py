@@ -20,6 +20,7 @@ from spapi.notifications import NotificationsClient
 from spapi.regions import spapi_endpoint
 from spapi.reports import ReportsClient
 
+# Under reports_pipeline so that _observability gives it the Powertools logger's JSON format and redaction.
 logger = logging.getLogger("reports_pipeline.spapi_clients")
 # Longest REFRESH_TOKEN_CACHE_SECONDS accepted: the cache must stay short-lived (token_store says why).
 MAX_TOKEN_CACHE_SECONDS = 900
