@@ -7,13 +7,16 @@ configured handler and serves invocations over JSON lines, like a warm Lambda co
 reused; a busy function gets another worker (as Lambda scales out), so a function may call itself or be
 invoked concurrently.
 
-Why a subprocess and this venv's libraries: the handler's own packages (``spapi``, ``handlers``) come from the
-zip, so we run the code that was deployed; third-party libraries come from this venv's site-packages, because
-the zip's dependencies are built for the Lambda runtime's Python (3.13) and compiled wheels (e.g.
-charset_normalizer's) may not import on this interpreter. A bundled package is one a ``*.dist-info/RECORD`` in
-the zip lists; the whole zip stays last on ``sys.path`` for libraries only it has. A separate process keeps
-the function's environment variables, module-level clients and crashes away from the server's process, and
-lets us enforce the configured timeout by killing it.
+Which Python: the function's runtime's own (``lambda_runtime``): a ``python3.13`` function runs on CPython
+3.13 with the whole zip first on ``sys.path`` and a stand-in for the runtime's SDK (boto3 and what it
+imports) after it, as Lambda runs it: the zip's compiled wheels and its 3.13 bytecode are what is imported.
+Where that Python is missing, or the zip's wheels are for another architecture than this machine's, the
+worker falls back to this interpreter (logged once per reason): the handler's own packages (``spapi``,
+``handlers``) still come from the zip, third-party libraries from this venv's site-packages (the zip's
+compiled wheels may not import here), and the whole zip last for libraries only it has; a bundled package is
+one a ``*.dist-info/RECORD`` in the zip lists. A separate process keeps the function's environment variables,
+module-level clients and crashes away from the server's process, and lets us enforce the configured timeout
+by killing it.
 
 Lambda semantics kept: exceptions become ``{"errorType", "errorMessage", ...}`` with the function-error flag
 (Step Functions Retry/Catch match on ``errorType``); a timeout kills the worker and reports
@@ -33,7 +36,6 @@ import queue
 import shutil
 import site
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -44,6 +46,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .lambda_runtime import RuntimeChoice, runtime_for
 from .lambda_worker import LOG_END_MARKER
 from .moto_internals import LambdaFunction, PatchSet
 
@@ -70,6 +73,7 @@ class WorkerSpec:
     function_version: str
     handler: str
     runtime: str
+    architecture: str
     region: str
     timeout_seconds: float
     memory_mb: int
@@ -84,6 +88,7 @@ class WorkerSpec:
             function_version=str(function.version),
             handler=function.handler or "",
             runtime=function.run_time or "",
+            architecture=(function.architectures or ["x86_64"])[0],
             region=function.region,
             timeout_seconds=float(function.timeout or 3),
             memory_mb=int(function.memory_size or 128),
@@ -148,12 +153,17 @@ class WorkerFailed(Exception):
 
 class _Worker:
     def __init__(
-        self, spec: WorkerSpec, code_dir: Path, env: dict[str, str], credentials_expire: float
+        self,
+        spec: WorkerSpec,
+        executable: str,
+        code_dir: Path,
+        env: dict[str, str],
+        credentials_expire: float,
     ) -> None:
         self.spec = spec
         self.credentials_expire = credentials_expire
         self.process = subprocess.Popen(  # noqa: S603 - our own worker script, arguments fixed
-            [sys.executable, "-I", "-S", "-u", str(WORKER_SCRIPT)],
+            [executable, "-I", "-S", "-u", str(WORKER_SCRIPT)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -273,7 +283,8 @@ class LambdaExecutor:
         # AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN).
         self._credentials_for = credentials_for
         self._extra_env = dict(extra_env or {})
-        self._site_packages = site.getsitepackages()
+        self._site_packages = tuple(site.getsitepackages())
+        self._runtimes: dict[tuple[str, str], RuntimeChoice] = {}
         self._root = Path(tempfile.mkdtemp(prefix="sp-reports-lambda-"))
         self._lock = threading.Lock()
         self._idle: dict[str, list[_Worker]] = {}
@@ -343,8 +354,9 @@ class LambdaExecutor:
             raise WorkerFailed(
                 "Lambda.ServiceException", f"cannot assume the execution role: {refused}"
             ) from None
-        env = {**self._environment(spec, code), **credentials.environment()}
-        worker = _Worker(spec, code.task_root, env, credentials.expiration)
+        runtime = self._runtime(spec)
+        env = {**self._environment(spec, code, runtime), **credentials.environment()}
+        worker = _Worker(spec, runtime.executable, code.task_root, env, credentials.expiration)
         try:
             ready = worker._responses.get(timeout=INIT_TIMEOUT_SECONDS)
         except queue.Empty:
@@ -373,7 +385,25 @@ class LambdaExecutor:
                 staging.rename(target)
         return ExtractedCode(task_root=target / "task", own_code=target / "own")
 
-    def _environment(self, spec: WorkerSpec, code: ExtractedCode) -> dict[str, str]:
+    def _runtime(self, spec: WorkerSpec) -> RuntimeChoice:
+        key = (spec.runtime, spec.architecture)
+        with self._lock:
+            choice = self._runtimes.get(key)
+        if choice is None:
+            choice = runtime_for(spec.runtime, spec.architecture, self._site_packages)
+            if choice.reason is not None:
+                logger.warning(
+                    "functions on %s (%s) run on %s with this venv's libraries: %s",
+                    spec.runtime,
+                    spec.architecture,
+                    choice.executable,
+                    choice.reason,
+                )
+            with self._lock:
+                self._runtimes[key] = choice
+        return choice
+
+    def _environment(self, spec: WorkerSpec, code: ExtractedCode, runtime: RuntimeChoice) -> dict[str, str]:
         env = {
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
             "LANG": "C.UTF-8",
@@ -399,10 +429,7 @@ class LambdaExecutor:
                 "AWS_LAMBDA_LOG_STREAM_NAME": f"local/[{spec.function_version}]{uuid.uuid4().hex}",
                 "LAMBDA_TASK_ROOT": str(code.task_root),
                 "_HANDLER": spec.handler,
-                # Own code first, this venv's libraries next, the zip's libraries only as a last resort.
-                "SP_REPORTS_LOCAL_SYS_PATH": json.dumps(
-                    {"first": [str(code.own_code)], "last": [*self._site_packages, str(code.task_root)]}
-                ),
+                "SP_REPORTS_LOCAL_SYS_PATH": json.dumps(_sys_path(code, runtime)),
             }
         )
         return env
@@ -458,3 +485,12 @@ def _decode_event(event: Any) -> Any:
 def _failure(failure: WorkerFailed, request_id: str, logs: str) -> InvocationResult:
     payload = {"errorType": failure.error_type, "errorMessage": str(failure), "requestId": request_id}
     return InvocationResult(payload=payload, errored=True, logs=logs)
+
+
+def _sys_path(code: ExtractedCode, runtime: RuntimeChoice) -> dict[str, list[str]]:
+    """What the worker puts before and after the standard library on ``sys.path``."""
+    if runtime.is_runtime_python:
+        # As in Lambda: the whole zip (/var/task) first, the runtime's SDK after it.
+        return {"first": [str(code.task_root)], "last": list(runtime.library_paths)}
+    # Own code first, this venv's libraries next, the zip's libraries only as a last resort.
+    return {"first": [str(code.own_code)], "last": [*runtime.library_paths, str(code.task_root)]}

@@ -1,10 +1,11 @@
 """One Lambda "container": a long-lived process that imports a function's handler once and serves invocations.
 
-Started by ``lambda_executor`` as ``python -I -S lambda_worker.py`` with the function's environment. Only the
-standard library is used here, because ``sys.path`` is built from scratch: the zip's own code first (our
-``spapi``/``handlers`` come from the deployed code, exactly as in Lambda), then this venv's site-packages for
-third-party libraries, then the whole zip for libraries only it has. ``-S`` keeps the editable install's
-``.pth`` (which would put ``src/`` on the path) out.
+Started by ``lambda_executor`` as ``python -I -S lambda_worker.py`` with the function's environment, by the
+function's runtime's Python where this machine has it (``lambda_runtime``). Only the standard library is used
+here, because ``sys.path`` is built from scratch from ``SP_REPORTS_LOCAL_SYS_PATH``: as in Lambda, the whole
+zip first and the runtime's SDK after it; or, on the fallback interpreter, the zip's own code first, this
+venv's site-packages next and the whole zip last. ``-S`` keeps the editable install's ``.pth`` (which would
+put ``src/`` on the path) out.
 
 Protocol: one JSON object per line, requests on stdin, responses on the original stdout. The worker then
 points file descriptor 1 at stderr (the log pipe), so whatever the handler prints or logs (Powertools logs to
@@ -102,7 +103,7 @@ def invoke(handler, request: dict) -> dict:
 def main() -> None:
     protocol_fd = os.dup(1)
     os.dup2(2, 1)
-    # The standard library stays; the function's own code comes first and libraries last, as in Lambda.
+    # The standard library stays; the executor decides what goes before and after it (see the docstring).
     path = json.loads(os.environ.pop("SP_REPORTS_LOCAL_SYS_PATH"))
     sys.path[:0] = path["first"]
     sys.path.extend(path["last"])

@@ -41,11 +41,14 @@ def create_function(local_aws: LocalAws, lambda_role: str) -> Callable[..., str]
         timeout: int = 5,
         env: dict[str, str] | None = None,
         extra_files: dict[str, str] | None = None,
+        runtime: str = "python3.13",
+        architecture: str = "x86_64",
     ) -> str:
         code = build_zip({"app.py": HANDLERS, **(extra_files or {})})
         return client.create_function(
             FunctionName=name,
-            Runtime="python3.13",
+            Runtime=runtime,
+            Architectures=[architecture],
             Role=lambda_role,
             Handler=f"app.{handler}",
             Code={"ZipFile": code},

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 import os
+import sys
 from pathlib import Path
 
+import pytest
 from local_aws_helpers import HANDLERS, build_zip
 
-from sp_reports_local import LocalAws
+from sp_reports_local import LocalAws, lambda_runtime
 
 
 def _invoke(local_aws: LocalAws, name: str, payload: dict | None = None) -> tuple[dict, str | None, str]:
@@ -85,7 +88,7 @@ def test_own_packages_come_from_the_zip_not_from_the_source_tree(local_aws, crea
 
     assert error is None
     assert "sp-reports-lambda-" in result
-    assert "/own/spapi/" in result  # first on sys.path, ahead of everything else in the zip
+    assert result.endswith("/task/spapi/__init__.py")  # the zip, first on sys.path as /var/task is
     assert not result.startswith(os.path.abspath("src"))
 
 
@@ -102,24 +105,77 @@ def test_stop_terminates_every_worker_process(create_function, local_aws):
         assert not status.exists() or "zombie" in status.read_text().lower()
 
 
-def test_bundled_libraries_come_from_this_venv_and_zip_only_libraries_still_import(
-    local_aws, create_function
+WHERE = (
+    "import sys, boto3, requests, ziponly\n\n"
+    "def where(event, context):\n"
+    "    return {'python': list(sys.version_info[:2]), 'executable': sys.executable,\n"
+    "            'boto3': boto3.__file__, 'requests': requests.__file__, 'ziponly': ziponly.__file__}\n"
+)
+BUNDLED = {
+    "requests/__init__.py": "",
+    "requests-2.32.3.dist-info/RECORD": "requests/__init__.py,,\n",
+    "ziponly/__init__.py": "",
+    "ziponly-1.0.dist-info/RECORD": "ziponly/__init__.py,,\n",
+}
+
+
+@pytest.fixture(scope="module")
+def runtime_python() -> str:
+    python, tried = lambda_runtime.find_runtime_python("python3.13")
+    if python is None:
+        pytest.fail(
+            f"CPython 3.13 (the functions' runtime) is needed to run them as Lambda does; tried {tried}"
+        )
+    return str(python.executable)
+
+
+def test_a_function_runs_on_its_runtimes_python_with_the_zip_first_and_the_runtimes_sdk_after_it(
+    local_aws, create_function, runtime_python
 ):
-    handler = (
-        "import requests, ziponly\n\n"
-        "def where(event, context):\n"
-        "    return {'requests': requests.__file__, 'ziponly': ziponly.__file__}\n"
-    )
-    bundled = {
-        "requests/__init__.py": "raise ImportError('the zip copy built for Python 3.13')\n",
-        "requests-2.32.3.dist-info/RECORD": "requests/__init__.py,,\n",
-        "ziponly/__init__.py": "",
-        "ziponly-1.0.dist-info/RECORD": "ziponly/__init__.py,,\n",
-    }
-    create_function("libs", "where", extra_files={"app.py": handler, **bundled})
+    create_function("libs", "where", extra_files={"app.py": WHERE, **BUNDLED})
 
     result, error, _ = _invoke(local_aws, "libs")
 
     assert error is None, result
-    assert "site-packages" in result["requests"]
+    assert result["python"] == [3, 13] and result["executable"] == runtime_python
+    # The zip's own copy of a library wins over any other, as in Lambda; boto3 is the runtime's.
+    assert result["requests"].endswith("task/requests/__init__.py")
     assert result["ziponly"].endswith("task/ziponly/__init__.py")
+    assert str(lambda_runtime.STAND_IN_DIR) in result["boto3"] and "site-packages" not in result["boto3"]
+
+
+def test_a_zip_built_for_another_architecture_runs_on_this_python_with_this_venvs_libraries(
+    local_aws, create_function, caplog
+):
+    # Its compiled wheels could not load here: the zip's libraries only where this venv lacks them.
+    other = next(name for name in lambda_runtime.MACHINES if not lambda_runtime.loads_wheels_of(name))
+    bundled = {
+        **BUNDLED,
+        "requests/__init__.py": "raise ImportError('the zip copy built for another machine')\n",
+    }
+    create_function("libs", "where", extra_files={"app.py": WHERE, **bundled}, architecture=other)
+
+    with caplog.at_level(logging.WARNING, logger="sp_reports_local.lambda_executor"):
+        result, error, _ = _invoke(local_aws, "libs")
+
+    assert error is None, result
+    assert result["python"] == list(sys.version_info[:2]) and result["executable"] == sys.executable
+    assert "site-packages" in result["requests"] and "site-packages" in result["boto3"]
+    assert result["ziponly"].endswith("task/ziponly/__init__.py")
+    assert f"the zip's wheels are built for {other}" in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("runtime", "architecture", "reason"),
+    [
+        ("python3.99", "x86_64", "no CPython for python3.99 found"),
+        ("nodejs22.x", "x86_64", "runtime 'nodejs22.x' is not a Python runtime"),
+    ],
+)
+def test_runtimes_this_machine_cannot_provide_fall_back_with_the_reason(runtime, architecture, reason):
+    if not lambda_runtime.loads_wheels_of(architecture):
+        architecture = "arm64"
+    choice = lambda_runtime.runtime_for(runtime, architecture, ("/venv/site-packages",))
+
+    assert (choice.executable, choice.library_paths) == (sys.executable, ("/venv/site-packages",))
+    assert choice.reason is not None and reason in choice.reason
