@@ -4,8 +4,9 @@ Each handler is imported the way Lambda imports it: by an interpreter of the run
 for python3.13, found like scripts/package_lambdas.py finds it), from its unpacked zip
 (`.build/lambda/<name>.zip`, which carries the bytecode that version compiled), next to a stand-in for the
 runtime's own packages (boto3, botocore, s3transfer and their dependencies: copies of our virtualenv's,
-compiled by the same interpreter once, as the runtime ships them compiled), without site-packages and without
-writing bytecode (`python -S -B`: /var/task is read-only). `LAMBDA_TASK_ROOT` is set as in Lambda, and
+compiled by the same interpreter once, as the runtime ships them compiled; `sp_reports_local.lambda_runtime`
+builds it, and local AWS runs its functions with it too), without site-packages and without writing
+bytecode (`python -S -B`: /var/task is read-only). `LAMBDA_TASK_ROOT` is set as in Lambda, and
 tracing is off (`POWERTOOLS_TRACE_DISABLED=true`) except in the "tracing on" variant. The environment
 variables each handler reads at cold start (its `_config.required([...])` list, found in its source) get
 dummy values.
@@ -22,25 +23,22 @@ from __future__ import annotations
 
 import ast
 import json
-import os
 import shutil
 import statistics
 import subprocess
 import sys
-import sysconfig
 import zipfile
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from handlers import FUNCTIONS as HANDLERS
+from sp_reports_local import lambda_runtime
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT / "scripts"))  # the packaging script's finder of the runtime's Python
 import lambda_bytecode  # noqa: E402
 
-# What every Python Lambda runtime provides (boto3 and what it imports).
-RUNTIME_PACKAGES = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "six.py", "urllib3")
 VARIANT_HANDLER = "report_storer"
 NO_BYTECODE = "no .pyc"
 TRACING_ON = "tracing on"
@@ -138,69 +136,16 @@ def dummy_value(name: str) -> str:
 
 def runtime_python(zip_dir: Path) -> lambda_bytecode.RuntimePython:
     """The interpreter of the runtime the zips were built for (manifest.json); an error when absent."""
-    manifest = json.loads((zip_dir / "manifest.json").read_text())
-    version = manifest["runtime"].removeprefix("python")
-    python, tried = lambda_bytecode.find_runtime_python(version, os.environ.get("SP_REPORTS_RUNTIME_PYTHON"))
+    runtime = json.loads((zip_dir / "manifest.json").read_text())["runtime"]
+    python, tried = lambda_runtime.find_runtime_python(runtime)
     if python is None:
+        version = runtime.removeprefix("python")
         raise RuntimeError(
             f"no CPython {version} found (tried: {', '.join(tried) or 'nothing'}): the cold start is "
             f"measured with the runtime's Python; install it (pyenv install {version})"
-            " or set SP_REPORTS_RUNTIME_PYTHON"
+            f" or set {lambda_runtime.RUNTIME_PYTHON_ENV}"
         )
     return python
-
-
-def _runtime_directory(
-    work_dir: Path, packages: tuple[str, ...], python: lambda_bytecode.RuntimePython
-) -> Path:
-    """The Lambda runtime's stand-in: our virtualenv's copies of `packages`, compiled by `python`.
-
-    Sources are copied (their bytecode goes next to them), data files linked; built once per interpreter and
-    package versions, then reused."""
-    site_packages = Path(sysconfig.get_paths()["purelib"])
-    directory = work_dir / f"runtime-{python.cache_tag}"
-    stamp = json.dumps(
-        {
-            "python": python.full_version,
-            "packages": sorted(
-                p.name
-                for p in site_packages.glob("*.dist-info")
-                if p.name.split("-")[0].lower()
-                in {name.split(".")[0].replace("dateutil", "python_dateutil") for name in packages}
-            ),
-        },
-        sort_keys=True,
-    )
-    if (directory / ".complete").is_file() and (directory / ".complete").read_text() == stamp:
-        return directory
-    shutil.rmtree(directory, ignore_errors=True)
-    directory.mkdir(parents=True)
-    for name in packages:
-        source = site_packages / name
-        if not source.exists():
-            raise FileNotFoundError(f"{source} is missing from the virtualenv")
-        if source.is_file():
-            shutil.copyfile(source, directory / name)
-            continue
-        for path in source.rglob("*"):
-            if "__pycache__" in path.parts or path.is_dir():
-                continue
-            target = directory / name / path.relative_to(source)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            if path.suffix == ".py":
-                shutil.copyfile(path, target)
-            else:
-                target.symlink_to(path)
-    compiled = subprocess.run(  # noqa: S603
-        [str(python.executable), "-S", "-m", "compileall", "-q", str(directory)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if compiled.returncode != 0:
-        raise RuntimeError(f"compiling the runtime stand-in failed:\n{compiled.stdout[-2000:]}")
-    (directory / ".complete").write_text(stamp)
-    return directory
 
 
 def _unpack(zip_path: Path, directory: Path, *, bytecode: bool = True) -> tuple[int, int]:
@@ -258,7 +203,7 @@ def run(work_dir: Path, zip_dir: Path, repeats: int = 10) -> list[ImportTiming]:
     work_dir.mkdir(parents=True, exist_ok=True)
     python = runtime_python(zip_dir)
     base_env = {"PATH": "/usr/bin:/bin", "HOME": str(work_dir), **BASE_ENVIRONMENT}
-    runtime = _runtime_directory(work_dir, RUNTIME_PACKAGES, python)
+    runtime = lambda_runtime.stand_in(python)
 
     targets: dict[str, tuple[str, list[Path], dict[str, str]]] = {"boto3": ("boto3", [runtime], base_env)}
     timings = {"boto3": ImportTiming("boto3", python=python.full_version)}

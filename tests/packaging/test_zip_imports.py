@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from benchmarks import cold_start
+from sp_reports_local import lambda_runtime
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ZIP_DIR = REPO_ROOT / ".build" / "lambda"
@@ -21,14 +22,11 @@ ZIP_DIR = REPO_ROOT / ".build" / "lambda"
 
 @pytest.fixture(scope="module")
 def runtime():
-    """The runtime's Python and its packages (built once, shared with the cold-start benchmark)."""
+    """The runtime's Python and its SDK stand-in (built once, shared with local AWS and the benchmark)."""
     if not (ZIP_DIR / "manifest.json").exists():
         pytest.fail(f"{ZIP_DIR} has no zips: run `make package` first (make test does)")
     python = cold_start.runtime_python(ZIP_DIR)
-    packages = cold_start._runtime_directory(
-        REPO_ROOT / ".build" / "bench" / "cold-start", cold_start.RUNTIME_PACKAGES, python
-    )
-    return python, packages
+    return python, lambda_runtime.stand_in(python)
 
 
 def _probe(handler: str, tmp_path: Path, runtime, *, tracing: bool):
