@@ -7,6 +7,8 @@ module with its own test under ``tests/local``:
   Choice rules on a missing Variable failing the execution with States.Runtime as on AWS;
 - ``sns_confirmation``: email subscriptions stay PendingConfirmation (and receive nothing) until
   ConfirmSubscription with their token;
+- ``sns_sqs_delivery``: SNS delivers to a subscribed SQS queue only what the queue's policy (and its key's
+  policy) let the SNS service send; a refused delivery never fails the Publish;
 - ``stepfunctions_faults``: a fault switch (``LocalAws.lambda_faults``) that fails the Invoke behind a Lambda
   task with a documented Lambda service error (``Lambda.ServiceException``, ...), named as AWS names it;
 - ``drift_fixes``: SQS RedrivePolicy and Lambda LoggingConfig echoed, so a second ``terraform plan`` is clean;

@@ -4,11 +4,11 @@
 
 Steps (each prints one line with its duration): start the target; ``terraform init``; ``terraform apply`` of
 the root module with a unique ``name_prefix`` and ``deletion_protection = false``; the end-to-end assertions,
-which are tests/integration/deployed_stack run against this deployment (its ``deployment`` fixture takes
-the stack from ``DEPLOYMENT_KEY`` instead of applying one: one set of assertions for ``make test`` and for
-this command); then ``terraform destroy``, also after a failure, Ctrl-C or SIGTERM, and the state is checked
-empty. The last line is the verdict; when destruction failed it is preceded by what remains
-(``terraform state list``) and how to remove it.
+which are tests/integration/deployed_stack run against this deployment (its ``stack`` fixture takes the
+``StackUnderTest`` from ``DEPLOYMENT_KEY`` instead of applying one: one set of assertions for ``make test``
+and for this command, on either target); then ``terraform destroy``, also after a failure, Ctrl-C or
+SIGTERM, and the state is checked empty. The last line is the verdict; when destruction failed it is
+preceded by what remains (``terraform state list``) and how to remove it.
 
 Targets (``acceptance_targets``): local AWS and the SP-API emulator in this process (the default, part of
 ``make test``), or a real AWS account (``SP_REPORTS_ACCEPTANCE_TARGET=aws``; see ``acceptance_aws``).
@@ -32,12 +32,13 @@ from typing import Any, Protocol, TextIO
 
 import pytest
 
-from .stack import REPO_ROOT, DeploymentError, LocalDeployment
+from .stack import REPO_ROOT, DeploymentError
+from .stack_under_test import StackUnderTest
 from .step_progress import Progress, StepTimer, TerraformProgress, clear_progress, interrupts_deferred
 
 ASSERTIONS_DIR = REPO_ROOT / "tests" / "integration" / "deployed_stack"
-# tests/integration's deployment fixture yields the deployment stored here instead of applying its own.
-DEPLOYMENT_KEY = pytest.StashKey[LocalDeployment]()
+# tests/integration/deployed_stack's stack fixture yields the stack stored here instead of applying its own.
+DEPLOYMENT_KEY = pytest.StashKey[StackUnderTest]()
 # What the assertions need from the emulator and local AWS, whoever deploys the stack: time to drive a report
 # (finish_report) before the emulator's clock does, and Lambda sessions (900 s, STS's minimum) shorter than
 # a download link's lifetime, so a link signed with a function's own session would be caught (issue 10).
@@ -80,17 +81,19 @@ class AssertionsOutcome:
     exit_code: int
     passed: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
+    # (test, reason): checks this target cannot offer (local AWS's own, on a real account)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
 
 
 class _Collector:
-    """A pytest plugin: hands the deployment to the fixtures and counts the outcomes."""
+    """A pytest plugin: hands the stack to the fixtures and counts the outcomes."""
 
-    def __init__(self, deployment: LocalDeployment) -> None:
-        self.deployment = deployment
+    def __init__(self, stack: StackUnderTest) -> None:
+        self.stack = stack
         self.outcome = AssertionsOutcome(exit_code=-1)
 
     def pytest_configure(self, config: pytest.Config) -> None:
-        config.stash[DEPLOYMENT_KEY] = self.deployment
+        config.stash[DEPLOYMENT_KEY] = self.stack
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         name = report.nodeid.rsplit("::", 1)[-1]
@@ -98,11 +101,14 @@ class _Collector:
             self.outcome.failed.append(name)
         elif report.when == "call" and report.passed:
             self.outcome.passed.append(name)
+        elif report.skipped:
+            reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+            self.outcome.skipped.append((name, reason.removeprefix("Skipped: ")))
 
 
-def run_assertions_against(deployment: LocalDeployment) -> AssertionsOutcome:
-    """tests/integration/deployed_stack, in this process, against ``deployment`` (already applied)."""
-    collector = _Collector(deployment)
+def run_assertions_against(stack: StackUnderTest) -> AssertionsOutcome:
+    """tests/integration/deployed_stack, in this process, against ``stack`` (already applied)."""
+    collector = _Collector(stack)
     code = pytest.main(
         [
             str(ASSERTIONS_DIR),
@@ -210,12 +216,16 @@ def _run_steps(target: Target, timer: _AcceptanceTimer, out: TextIO, signals: _S
         if outcome.exit_code != 0 or outcome.failed:
             failed = ", ".join(outcome.failed) or "(see pytest's output above)"
             raise AcceptanceFailed(f"{len(outcome.failed)} assertion(s) failed: {failed}")
-        done(f"end-to-end assertions: {len(outcome.passed)} passed")
-    return (
+        skipped = f", {len(outcome.skipped)} skipped on this target" if outcome.skipped else ""
+        done(f"end-to-end assertions: {len(outcome.passed)} passed{skipped}")
+    for name, reason in outcome.skipped:
+        print(f"  skipped {name}: {reason}", file=out, flush=True)
+    proved = (
         f"{len(outcome.passed)} end-to-end assertions passed (token as KMS ciphertext, subscription, "
         "DONE report equal to its source, multipart report, one email, presigned download, FATAL, "
         "CANCELLED, refused calls, clean second plan)"
     )
+    return proved + (f"; {len(outcome.skipped)} skipped (listed above)" if outcome.skipped else "")
 
 
 def _tear_down(target: Target, timer: StepTimer, out: TextIO, applied: bool) -> list[str]:

@@ -25,6 +25,7 @@ from .acceptance import (
     AssertionsOutcome,
     run_assertions_against,
 )
+from .local_stack_under_test import LocalStackUnderTest
 from .stack import DeploymentSettings, LocalDeployment
 
 TARGET_ENV = "SP_REPORTS_ACCEPTANCE_TARGET"
@@ -82,7 +83,7 @@ class LocalTarget:
         self.deployment.terraform_apply(on_line=on_line)
 
     def run_assertions(self) -> AssertionsOutcome:
-        return run_assertions_against(self.deployment)
+        return run_assertions_against(LocalStackUnderTest(self.deployment))
 
     def terraform_destroy(self, on_line: Callable[[str], None]) -> None:
         self.deployment.terraform_destroy(on_line=on_line)

@@ -43,7 +43,17 @@ from botocore.auth import S3SigV4QueryAuth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials as BotoCredentials
 
-from .iam_evaluation import AuthorizationRequest, PolicyOutcome, Principal, authorize, evaluate_policy
+from .iam_evaluation import (
+    Authorization,
+    AuthorizationRequest,
+    PolicyEvaluationError,
+    PolicyOutcome,
+    Principal,
+    ResourceKind,
+    authorize,
+    evaluate_policy,
+)
+from .iam_evaluation import Decision as AuthorizationDecision
 from .moto_internals import (
     ActionAuthenticatorMixin,
     FakeBucket,
@@ -106,6 +116,37 @@ class LocalIam:
     def _record(self, caller: Caller, action: str, allowed: bool) -> None:
         with self._lock:
             self._decisions[Decision(caller.name, action, allowed)] += 1
+
+    def authorize_service(
+        self,
+        service: str,
+        action: str,
+        resource: str,
+        resource_policy: Any,
+        context: dict[str, str],
+        resource_kind: ResourceKind = "other",
+    ) -> Authorization:
+        """Decide, and count, a call an AWS service makes on its own behalf (SNS delivering to a queue): a
+        service principal is allowed only by the resource's policy naming it (IAM User Guide, "AWS JSON
+        policy elements: Principal", AWS service principals). A policy this evaluator cannot read denies."""
+        request = AuthorizationRequest(
+            action=action,
+            resource=resource,
+            principal=Principal(arn=service, account_id="", service=service),
+            context={
+                **GLOBAL_CONTEXT,
+                "aws:CurrentTime": self.clock().strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "aws:EpochTime": str(int(self.clock().timestamp())),
+                **context,
+            },
+        )
+        try:
+            verdict = authorize(request, (), resource_policy, resource_kind=resource_kind)
+        except PolicyEvaluationError as error:
+            verdict = Authorization(AuthorizationDecision.IMPLICIT_DENY, f"unreadable policy: {error}")
+        with self._lock:
+            self._decisions[Decision(service, action, verdict.allowed)] += 1
+        return verdict
 
     # -- the hook --------------------------------------------------------------------------------------------
     def check(self, response: Any, iam_request_cls: type, moto_resource: str) -> None:

@@ -49,6 +49,7 @@ from .moto_internals import (
 from .request_principals import Caller, Credentials
 from .role_sessions import assume_execution_role
 from .sns_confirmation import sns_confirmation_patches
+from .sns_sqs_delivery import SnsToSqsDelivery
 from .sqs_poller import SqsEventSourcePoller
 from .stepfunctions_ext import choice_state_patches, stepfunctions_patches
 from .stepfunctions_faults import LambdaServiceFaults
@@ -153,6 +154,8 @@ class LocalAws:
                 external_principals={SPAPI_SENDER_ACCESS_KEY_ID: _SPAPI_SENDER},
             )
         )
+        # SNS's deliveries to SQS queues, authorised as on AWS; refused ones are in sns_to_sqs.failures.
+        self.sns_to_sqs = SnsToSqsDelivery(self.iam)
         self._poller: SqsEventSourcePoller | None = None
         self._patches: list[PatchSet] = []
         self._saved_config: dict[str, Any] = {}
@@ -195,6 +198,7 @@ class LocalAws:
                 choice_state_patches(),
                 self.lambda_faults.patches(),
                 sns_confirmation_patches(),
+                self.sns_to_sqs.patches(),  # after sns_confirmation: it wraps that publish
                 drift_fix_patches(),
                 apigateway_logging_patches(),  # stage logging needs the account's CloudWatch role
                 self.iam.patches(),  # every request authorised as AWS would, for the principal that signed it

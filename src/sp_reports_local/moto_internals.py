@@ -236,6 +236,15 @@ class PatchSet:
             )
         self._planned.append((owner, attribute, replacement, True))
 
+    def wrap(self, owner: Any, attribute: str, make: Any) -> None:
+        """Plan replacing an existing attribute with ``make(current)``, ``current`` being what is installed
+        when this set is: another extension's replacement of the same attribute is wrapped, not lost."""
+        if attribute not in vars(owner):
+            raise MotoInternalsChanged(
+                f"{self.name}: {_qualname(owner)}.{attribute} no longer exists in moto"
+            )
+        self._planned.append((owner, attribute, _Wrapper(make), True))
+
     def add(self, owner: Any, attribute: str, value: Any) -> None:
         """Plan adding an attribute moto lacks; if moto gained it, our addition may no longer be needed."""
         if hasattr(owner, attribute):
@@ -254,8 +263,9 @@ class PatchSet:
             if self._saved:
                 return
             for owner, attribute, value, _existed in self._planned:
-                self._saved.append((owner, attribute, vars(owner).get(attribute, _MISSING)))
-                setattr(owner, attribute, value)
+                current = vars(owner).get(attribute, _MISSING)
+                self._saved.append((owner, attribute, current))
+                setattr(owner, attribute, value.make(current) if isinstance(value, _Wrapper) else value)
 
     def uninstall(self) -> None:
         with self._lock:
@@ -265,6 +275,11 @@ class PatchSet:
                 else:
                     setattr(owner, attribute, original)
             self._saved.clear()
+
+
+@dataclass(frozen=True)
+class _Wrapper:
+    make: Any  # the installed attribute -> its replacement
 
 
 def _qualname(owner: Any) -> str:

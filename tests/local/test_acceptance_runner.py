@@ -122,6 +122,22 @@ def test_a_passing_run_prints_each_step_with_its_time_destroys_and_ends_with_the
     assert not work_dir.exists()
 
 
+def test_assertions_skipped_on_the_target_are_named_with_their_reason_and_counted_in_the_verdict(
+    tmp_path, signals
+):
+    skipped = [("test_iam_decisions", "local AWS's own check: no record of decisions in AWS account 1")]
+    target = FakeTarget(outcome=AssertionsOutcome(0, passed=["test_a"], skipped=skipped))
+
+    code, out, _ = _run(target, tmp_path, signals)
+
+    assert code == 0
+    assert "end-to-end assertions: 1 passed, 1 skipped on this target" in out
+    assert (
+        "  skipped test_iam_decisions: local AWS's own check: no record of decisions in AWS account 1" in out
+    )
+    assert "1 skipped (listed above)" in out.strip().splitlines()[-1]
+
+
 def test_failed_assertions_still_destroy_and_name_the_failures(tmp_path, signals):
     target = FakeTarget(outcome=AssertionsOutcome(1, passed=["test_a"], failed=["test_presigned_url"]))
 

@@ -30,6 +30,27 @@ def test_replace_and_add_are_undone_by_uninstall():
     assert not hasattr(Target, "added")
 
 
+def test_wrap_wraps_what_another_patch_set_installed_and_uninstall_restores_each_layer():
+    inner = PatchSet("inner")
+    inner.replace(Target, "existing", lambda self: "inner")
+    outer = PatchSet("outer")
+    outer.wrap(Target, "existing", lambda installed: lambda self: f"outer({installed(self)})")
+
+    inner.install()
+    outer.install()
+    assert Target().existing() == "outer(inner)"
+
+    outer.uninstall()
+    assert Target().existing() == "inner"
+    inner.uninstall()
+    assert Target().existing() == "original"
+
+
+def test_wrapping_a_missing_attribute_fails_loudly():
+    with pytest.raises(MotoInternalsChanged, match=r"Target\.gone no longer exists"):
+        PatchSet("test").wrap(Target, "gone", lambda installed: installed)
+
+
 def test_replacing_a_missing_attribute_fails_loudly():
     with pytest.raises(MotoInternalsChanged, match=r"Target\.gone no longer exists"):
         PatchSet("test").replace(Target, "gone", lambda self: None)

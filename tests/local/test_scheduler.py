@@ -10,6 +10,7 @@ import time
 import pytest
 
 from sp_reports_local.scheduler import ScheduleNotFired, fire_schedule
+from sp_reports_local.stack_under_test import invoke_schedule_target
 
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
@@ -49,9 +50,9 @@ def _schedule(
     )
 
 
-def _logged_events(local_aws, function_name: str) -> list[str]:
+def _logged_events(local_aws, function_name: str, wait: float = 10) -> list[str]:
     logs = local_aws.boto3_client("logs")
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + wait
     while time.monotonic() < deadline:
         try:
             events = logs.filter_log_events(logGroupName=f"/aws/lambda/{function_name}")["events"]
@@ -119,3 +120,28 @@ def test_a_disabled_schedule_is_not_fired(local_aws, create_function):
     _schedule(local_aws, arn, _trust(), arn, "quiet", state="DISABLED")
     with pytest.raises(ScheduleNotFired, match="DISABLED"):
         fire_schedule(local_aws, "quiet")
+
+
+# The real-account stand-in (sp_reports_local.stack_under_test): no schedule can be made due on demand and
+# only Scheduler may assume its role, so the target is invoked with the schedule's input by the caller.
+def test_invoke_schedule_target_delivers_the_schedules_input_asynchronously(local_aws, create_function):
+    arn = create_function("swept", "show", extra_files={"app.py": PRINT_EVENT})
+    # A role Scheduler may not assume: what this stand-in does not prove (fire_schedule above does).
+    _schedule(local_aws, arn, _trust("lambda.amazonaws.com"), None, "swept")
+
+    invocation = invoke_schedule_target(
+        local_aws.boto3_client("scheduler"), local_aws.boto3_client("lambda"), "swept"
+    )
+
+    assert invocation.status_code == 202  # accepted for asynchronous invocation
+    assert (invocation.target_arn, invocation.event) == (arn, json.dumps({"sweep": "swept"}))
+    assert invocation.schedule_arn.endswith(":schedule/default/swept")
+    assert _logged_events(local_aws, "swept") == ['EVENT {"sweep": "swept"}']
+
+
+def test_invoke_schedule_target_leaves_a_disabled_schedule_alone(local_aws, create_function):
+    arn = create_function("quiet", "show", extra_files={"app.py": PRINT_EVENT})
+    _schedule(local_aws, arn, _trust(), arn, "quiet", state="DISABLED")
+    with pytest.raises(ScheduleNotFired, match="DISABLED"):
+        invoke_schedule_target(local_aws.boto3_client("scheduler"), local_aws.boto3_client("lambda"), "quiet")
+    assert _logged_events(local_aws, "quiet", wait=1) == []

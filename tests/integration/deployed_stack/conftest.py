@@ -1,7 +1,10 @@
-"""The deployed stack, once for the whole package: the demo's code applies the real root module to local AWS.
+"""The deployed stack, once for the whole package: the demo's code applies the real root module to local AWS,
+or ``make acceptance`` hands over the stack it deployed (local AWS or a real account).
 
-Fixtures are package-scoped (this package), not session-scoped: only one LocalAws may run per process,
-and the tests collected after this directory (``tests/local``, the fast ones next to it) start their own.
+The tests reach the stack only through ``StackUnderTest`` (sp_reports_local.stack_under_test), so the same
+assertions run on either target. Fixtures are package-scoped (this package), not session-scoped: only one
+LocalAws may run per process, and the tests collected after this directory (``tests/local``, the fast ones
+next to it) start their own.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import pytest
 from canaries import CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN, SELLER_ID
 from sp_reports_client import SpReportsClient
 from sp_reports_local.acceptance import DEPLOYMENT_KEY, EMULATOR_OPTIONS, LAMBDA_SESSION_SECONDS
+from sp_reports_local.local_stack_under_test import LocalStackUnderTest
 from sp_reports_local.stack import (
     MIRROR_ENV,
     REPO_ROOT,
@@ -28,8 +32,9 @@ from sp_reports_local.stack import (
     LocalDeployment,
     Seller,
 )
+from sp_reports_local.stack_under_test import EmailObserver, StackUnderTest
 
-from .stack_test_helpers import DONE_REPORT_TYPE, MARKETPLACE_ID, REGION_CODE, FinishedReport
+from .stack_test_helpers import DONE_REPORT_TYPE, MARKETPLACE_ID, REGION_CODE, FinishedReport, local_aws_of
 
 DEFAULT_PROVIDER_MIRROR = Path("/opt/tf-plugins")
 
@@ -54,9 +59,9 @@ def _build_packages(out: Path) -> Path:
 
 
 @pytest.fixture(scope="package")
-def deployment(
+def stack(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, models_dir: Path
-) -> Iterator[LocalDeployment]:
+) -> Iterator[StackUnderTest]:
     applied = request.config.stash.get(DEPLOYMENT_KEY, None)
     if applied is not None:
         # `make acceptance` applied the stack (its own name_prefix) and destroys it after these tests.
@@ -77,21 +82,20 @@ def deployment(
         app=AppCredentials(CLIENT_ID, CLIENT_SECRET),
         seller=Seller(SELLER_ID, REFRESH_TOKEN),
         base_env=_terraform_env(),
-    ) as stack:
-        stack.terraform_init()
-        stack.terraform_apply()
-        yield from _checked(stack)
-        _write_authorisation_figures(stack)
+    ) as deployment:
+        deployment.terraform_init()
+        deployment.terraform_apply()
+        local = LocalStackUnderTest(deployment)
+        yield from _checked(local)
+        _write_authorisation_figures(local)
 
 
-def _checked(stack: LocalDeployment) -> Iterator[LocalDeployment]:
+def _checked(stack: StackUnderTest) -> Iterator[StackUnderTest]:
     """Yield the stack (its emulator knows the test seller), then fail on broken SP-API exchanges."""
-    emulator = stack.emulator
-    assert emulator is not None
-    emulator.register_seller(REFRESH_TOKEN, SELLER_ID)
+    stack.emulator.register_seller(REFRESH_TOKEN, SELLER_ID)
     yield stack
-    violations = emulator.contract_violations()
-    errors = list(emulator.notification_errors)
+    violations = stack.emulator.contract_violations()
+    errors = stack.emulator.notification_errors()
     assert not violations, "SP-API exchanges broke the models:\n" + "\n".join(violations)
     assert not errors, f"notifications not delivered to SQS: {errors}"
 
@@ -99,11 +103,11 @@ def _checked(stack: LocalDeployment) -> Iterator[LocalDeployment]:
 AUTHORISATION_FIGURES = REPO_ROOT / ".build" / "reliability" / "authorisation.json"
 
 
-def _write_authorisation_figures(stack: LocalDeployment) -> None:
+def _write_authorisation_figures(stack: StackUnderTest) -> None:
     """Calls per principal under enforcement, for docs/reliability.md (tests/reliability/render_report.py)."""
-    assert stack.aws is not None
+    aws = local_aws_of(stack, "the calls per principal under enforcement (docs/reliability.md)")
     principals: dict[str, dict] = {}
-    for decision, count in stack.aws.iam.decisions().items():
+    for decision, count in aws.iam.decisions().items():
         row = principals.setdefault(decision.principal, {"allowed": 0, "refused": 0, "actions": []})
         row["allowed" if decision.allowed else "refused"] += count
         if decision.action not in row["actions"]:
@@ -118,12 +122,20 @@ def _write_authorisation_figures(stack: LocalDeployment) -> None:
 
 
 @pytest.fixture(scope="package")
-def client(deployment: LocalDeployment) -> SpReportsClient:
-    return deployment.client(assume_role=True)
+def emails(stack: StackUnderTest) -> Iterator[EmailObserver]:
+    """What the notifications topic delivers, from before the first report until the package ends."""
+    with stack.observe_emails() as observer:
+        yield observer
 
 
 @pytest.fixture(scope="package")
-def subscribed_seller(deployment: LocalDeployment, client: SpReportsClient) -> tuple[str, str]:
+def client(stack: StackUnderTest, emails: EmailObserver) -> SpReportsClient:
+    # Every report is requested through this client: the topic is observed before the first outcome.
+    return stack.client()
+
+
+@pytest.fixture(scope="package")
+def subscribed_seller(client: SpReportsClient) -> tuple[str, str]:
     """The seller's token stored and REPORT_PROCESSING_FINISHED subscribed: (subscription, destination)."""
     client.put_token(SELLER_ID, REFRESH_TOKEN)
     subscription = client.subscribe_notifications(SELLER_ID, REGION_CODE)

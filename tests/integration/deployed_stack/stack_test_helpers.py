@@ -1,4 +1,5 @@
-"""Helpers of the integration tests: the report used by every stage test and small waits on local AWS."""
+"""Helpers of the deployed-stack tests: the report used by every stage test, waits, and the gate of the checks
+that only local AWS can make (``local_aws_of``)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from sp_reports_client import Report
-from sp_reports_local.stack import LocalDeployment
+from sp_reports_local.stack_under_test import StackUnderTest, local_aws_of
+
+__all__ = ["local_aws_of"]  # the gate of local AWS's own checks, for the tests next to this module
 
 REGION_CODE = "EU"
 MARKETPLACE_ID = "A1F83G8C2ARO7P"
@@ -25,10 +28,9 @@ class FinishedReport:
     destination_id: str
 
 
-def execution_of(deployment: LocalDeployment, report_id: str) -> dict[str, Any]:
-    assert deployment.aws is not None and deployment.outputs is not None
-    sfn = deployment.aws.boto3_client("stepfunctions")
-    executions = sfn.list_executions(stateMachineArn=deployment.outputs["state_machine_arn"])["executions"]
+def execution_of(stack: StackUnderTest, report_id: str) -> dict[str, Any]:
+    sfn = stack.boto3_client("stepfunctions")
+    executions = sfn.list_executions(stateMachineArn=stack.outputs["state_machine_arn"])["executions"]
     matching = [execution for execution in executions if report_id in execution["name"]]
     assert len(matching) == 1, f"expected one execution for {report_id}, found {len(matching)}"
     return sfn.describe_execution(executionArn=matching[0]["executionArn"])

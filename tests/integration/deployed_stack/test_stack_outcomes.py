@@ -8,7 +8,6 @@ import pytest
 import requests
 
 from canaries import SELLER_ID
-from sp_reports_local import published_messages
 
 from .stack_test_helpers import MARKETPLACE_ID, REGION_CODE, execution_of
 
@@ -18,27 +17,19 @@ FATAL_REPORT_TYPE = "GET_FLAT_FILE_OPEN_LISTINGS_DATA"
 CANCELLED_REPORT_TYPE = "GET_MERCHANT_LISTINGS_INACTIVE_DATA"
 
 
-def _emails_about(deployment, report_id: str) -> list:
-    return [
-        message
-        for message in published_messages(deployment.outputs["notifications_topic_arn"])
-        if report_id in message.body_for("email")
-    ]
-
-
-def _objects_of(deployment, report_id: str) -> list[str]:
-    listing = deployment.aws.boto3_client("s3").list_objects_v2(
-        Bucket=deployment.outputs["reports_bucket_name"], Prefix=f"{SELLER_ID}/"
+def _objects_of(stack, report_id: str) -> list[str]:
+    listing = stack.boto3_client("s3").list_objects_v2(
+        Bucket=stack.outputs["reports_bucket_name"], Prefix=f"{SELLER_ID}/"
     )
     return [entry["Key"] for entry in listing.get("Contents", []) if f"/{report_id}/" in entry["Key"]]
 
 
 def test_fatal_report_stores_the_error_document_and_ends_failed_with_one_email(
-    deployment, client, subscribed_seller
+    stack, client, emails, subscribed_seller
 ):
     report_id = client.create_report(SELLER_ID, REGION_CODE, FATAL_REPORT_TYPE, [MARKETPLACE_ID])
     error_document = json.dumps({"errorDetails": "The seller's listings could not be read"}).encode()
-    deployment.emulator.finish_report(report_id, "FATAL", document=error_document)
+    stack.emulator.finish_report(report_id, "FATAL", document=error_document)
 
     report = client.wait_for_report(report_id, timeout=60, poll_interval=0.5)
 
@@ -47,24 +38,24 @@ def test_fatal_report_stores_the_error_document_and_ends_failed_with_one_email(
     assert report.s3_key is not None and report.s3_key.endswith(f"/{report_id}/error.json")
     # The status answer links SP-API's explanation (compared without printing the presigned URL).
     assert requests.get(str(report.download_url), timeout=30).content == error_document
-    assert execution_of(deployment, report_id)["status"] == "SUCCEEDED"  # the workflow handled it
-    assert [key.rsplit("/", 1)[-1] for key in _objects_of(deployment, report_id)] == ["error.json"]
-    emails = _emails_about(deployment, report_id)
-    assert [email.subject for email in emails] == [f"SP-API report {FATAL_REPORT_TYPE} failed"]
-    assert "could not be read" in emails[0].body_for("email")
+    assert execution_of(stack, report_id)["status"] == "SUCCEEDED"  # the workflow handled it
+    assert [key.rsplit("/", 1)[-1] for key in _objects_of(stack, report_id)] == ["error.json"]
+    about = emails.about(report_id)
+    assert [email.subject for email in about] == [f"SP-API report {FATAL_REPORT_TYPE} failed"]
+    assert "could not be read" in about[0].body
 
 
 def test_cancelled_report_stores_nothing_and_ends_cancelled_with_one_email(
-    deployment, client, subscribed_seller
+    stack, client, emails, subscribed_seller
 ):
     report_id = client.create_report(SELLER_ID, REGION_CODE, CANCELLED_REPORT_TYPE, [MARKETPLACE_ID])
-    deployment.emulator.finish_report(report_id, "CANCELLED")
+    stack.emulator.finish_report(report_id, "CANCELLED")
 
     report = client.wait_for_report(report_id, timeout=60, poll_interval=0.5)
 
     assert report.status == "CANCELLED"
     assert report.download_url is None
-    assert execution_of(deployment, report_id)["status"] == "SUCCEEDED"
-    assert _objects_of(deployment, report_id) == []
-    emails = _emails_about(deployment, report_id)
-    assert [email.subject for email in emails] == [f"SP-API report {CANCELLED_REPORT_TYPE} has no data"]
+    assert execution_of(stack, report_id)["status"] == "SUCCEEDED"
+    assert _objects_of(stack, report_id) == []
+    about = emails.about(report_id)
+    assert [email.subject for email in about] == [f"SP-API report {CANCELLED_REPORT_TYPE} has no data"]

@@ -7,50 +7,48 @@ import pytest
 import requests
 
 from canaries import REFRESH_TOKEN, SELLER_ID, assert_no_secrets
-from sp_reports_local import published_messages
-from sp_reports_local.stack import LocalDeployment
 
-from .stack_test_helpers import DONE_REPORT_TYPE, MARKETPLACE_ID, FinishedReport, execution_of
+from .stack_test_helpers import DONE_REPORT_TYPE, MARKETPLACE_ID, FinishedReport, execution_of, local_aws_of
 
 pytestmark = pytest.mark.integration
 
 
-def _stored_object(deployment: LocalDeployment, report: FinishedReport) -> dict:
-    assert deployment.aws is not None
-    return deployment.aws.boto3_client("s3").get_object(
-        Bucket=report.report.s3_bucket, Key=report.report.s3_key
-    )
+def _stored_object(stack, report: FinishedReport) -> dict:
+    return stack.boto3_client("s3").get_object(Bucket=report.report.s3_bucket, Key=report.report.s3_key)
 
 
-def test_refresh_token_is_stored_as_kms_ciphertext_not_plain_text(deployment, done_report):
-    aws, outputs = deployment.aws, deployment.outputs
-    item = aws.boto3_client("dynamodb").get_item(
+def _emulator_document(stack, report: FinishedReport):
+    return stack.emulator.document(stack.emulator.report(report.report_id).report_document_id)
+
+
+def test_refresh_token_is_stored_as_kms_ciphertext_not_plain_text(stack, done_report):
+    outputs = stack.outputs
+    item = stack.boto3_client("dynamodb").get_item(
         TableName=outputs["tokens_table_name"], Key={"SellerId": {"S": SELLER_ID}}
     )["Item"]
 
     ciphertext = item["EncryptedRefreshToken"]["B"]
     assert REFRESH_TOKEN.encode() not in ciphertext
     assert REFRESH_TOKEN not in str(item)
-    decrypted = aws.boto3_client("kms").decrypt(
+    decrypted = stack.boto3_client("kms").decrypt(
         CiphertextBlob=ciphertext, EncryptionContext={"SellerId": SELLER_ID}
     )
     assert decrypted["Plaintext"].decode() == REFRESH_TOKEN
     assert decrypted["KeyId"] == outputs["tokens_kms_key_arn"]
 
 
-def test_subscription_points_the_emulator_at_the_stacks_queue(deployment, done_report):
-    state = deployment.emulator.app.state
-    subscription = state.subscriptions[done_report.subscription_id]
+def test_subscription_points_the_emulator_at_the_stacks_queue(stack, done_report):
+    subscription = stack.emulator.subscription(done_report.subscription_id)
 
     assert subscription.seller_id == SELLER_ID
     assert subscription.notification_type == "REPORT_PROCESSING_FINISHED"
     assert subscription.destination_id == done_report.destination_id
-    assert state.destinations[done_report.destination_id].arn == deployment.outputs["queue_arn"]
+    assert subscription.destination_arn == stack.outputs["queue_arn"]
 
 
-def test_report_is_recorded_with_the_request_and_its_final_status(deployment, done_report):
-    item = deployment.aws.boto3_client("dynamodb").get_item(
-        TableName=deployment.outputs["reports_table_name"], Key={"ReportId": {"S": done_report.report_id}}
+def test_report_is_recorded_with_the_request_and_its_final_status(stack, done_report):
+    item = stack.boto3_client("dynamodb").get_item(
+        TableName=stack.outputs["reports_table_name"], Key={"ReportId": {"S": done_report.report_id}}
     )["Item"]
 
     assert item["SellerId"]["S"] == SELLER_ID
@@ -61,34 +59,32 @@ def test_report_is_recorded_with_the_request_and_its_final_status(deployment, do
     assert done_report.report.status == "DONE"
 
 
-def test_workflow_execution_succeeded(deployment, done_report):
-    execution = execution_of(deployment, done_report.report_id)
+def test_workflow_execution_succeeded(stack, done_report):
+    execution = execution_of(stack, done_report.report_id)
 
     assert execution["status"] == "SUCCEEDED"
     assert_no_secrets(execution.get("output", "") + execution["input"])
 
 
-def test_stored_object_is_the_emulators_document_unzipped_and_kms_encrypted(deployment, done_report):
-    emulator_report = deployment.emulator.report(done_report.report_id)
-    document = deployment.emulator.app.state.documents[emulator_report.report_document_id]
+def test_stored_object_is_the_emulators_document_unzipped_and_kms_encrypted(stack, done_report):
+    document = _emulator_document(stack, done_report)
 
-    stored = _stored_object(deployment, done_report)
+    stored = _stored_object(stack, done_report)
 
     assert stored["Body"].read() == document.plain
     assert document.compression == "GZIP"  # the storer unzipped it
-    assert done_report.report.s3_bucket == deployment.outputs["reports_bucket_name"]
+    assert done_report.report.s3_bucket == stack.outputs["reports_bucket_name"]
     assert stored["ServerSideEncryption"] == "aws:kms"
-    assert stored["SSEKMSKeyId"] == deployment.outputs["data_kms_key_arn"]
+    assert stored["SSEKMSKeyId"] == stack.outputs["data_kms_key_arn"]
 
 
-def test_stored_report_names_its_charset_and_the_status_answer_says_so(deployment, done_report):
+def test_stored_report_names_its_charset_and_the_status_answer_says_so(stack, done_report):
     # A UK report: SP-API serves it as text/plain; charset=Cp1252 (spapi_emulator.document_charsets), stored
     # byte for byte by default (transcode_reports_to_utf8 = false) and named by its IANA name.
-    emulator_report = deployment.emulator.report(done_report.report_id)
-    document = deployment.emulator.app.state.documents[emulator_report.report_document_id]
+    document = _emulator_document(stack, done_report)
     assert document.charset_label == "Cp1252" and "„Qualität“".encode("cp1252") in document.plain
 
-    stored = _stored_object(deployment, done_report)
+    stored = _stored_object(stack, done_report)
 
     assert stored["ContentType"] == "text/tab-separated-values; charset=windows-1252"
     assert stored["Metadata"]["source-charset"] == "windows-1252"
@@ -101,33 +97,36 @@ def test_stored_report_names_its_charset_and_the_status_answer_says_so(deploymen
     }
 
 
-def test_exactly_one_email_announces_the_report(deployment, done_report):
-    messages = [
-        message
-        for message in published_messages(deployment.outputs["notifications_topic_arn"])
-        if done_report.report_id in message.body_for("email")
-    ]
+def test_exactly_one_email_announces_the_report(emails, done_report):
+    about = emails.about(done_report.report_id)
 
-    assert len(messages) == 1
-    assert messages[0].subject == f"SP-API report {DONE_REPORT_TYPE} is ready to download"
-    body = messages[0].body_for("email")
+    assert len(about) == 1  # one Publish: SQS's redeliveries carry the same SNS MessageId
+    assert about[0].subject == f"SP-API report {DONE_REPORT_TYPE} is ready to download"
+    body = about[0].body
     assert f"s3://{done_report.report.s3_bucket}/{done_report.report.s3_key}" in body
     assert REFRESH_TOKEN not in body
 
 
-def test_presigned_url_downloads_the_stored_report(deployment, done_report):
+def test_presigned_url_downloads_the_stored_report(stack, done_report):
     url = done_report.report.download_url
-    assert url is not None and url.startswith(deployment.aws.endpoint_url)
+    assert url is not None
 
     response = requests.get(url, timeout=30)
 
     assert response.status_code == 200
-    assert response.content == _stored_object(deployment, done_report)["Body"].read()
+    assert response.content == _stored_object(stack, done_report)["Body"].read()
     assert response.content.startswith(b"item-name\t")
 
 
-def test_second_plan_shows_no_changes(deployment, done_report):
-    plan = deployment.terraform_plan()
+def test_presigned_url_points_at_local_aws(stack, done_report):
+    aws = local_aws_of(stack, "that a download link points at local AWS's own endpoint")
+    url = done_report.report.download_url
+
+    assert url is not None and url.startswith(aws.endpoint_url)
+
+
+def test_second_plan_shows_no_changes(stack, done_report):
+    plan = stack.terraform_plan()
 
     assert not plan.has_changes, plan.output[-4000:]
     assert "No changes." in plan.output

@@ -10,7 +10,7 @@ import requests
 
 from canaries import SELLER_ID, assert_no_secrets
 
-from .stack_test_helpers import MARKETPLACE_ID, REGION_CODE, execution_of
+from .stack_test_helpers import MARKETPLACE_ID, REGION_CODE, execution_of, wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -18,50 +18,62 @@ RESTRICTED_REPORT_TYPE = "GET_FLAT_FILE_ORDER_REPORT_DATA_SHIPPING"  # restricte
 ORDERS = b"order-id\trecipient-name\tship-address-1\n202-1234567-1234567\tJane Doe\t1 High St\n"
 
 
-def _all_log_text(deployment) -> str:
-    logs = deployment.aws.boto3_client("logs")
+def _stack_log_text(stack) -> str:
+    """Every log line of the stack's log groups (each named after its name_prefix)."""
+    logs = stack.boto3_client("logs")
     text = []
-    for group in logs.describe_log_groups()["logGroups"]:
-        events = logs.filter_log_events(logGroupName=group["logGroupName"]).get("events", [])
-        text.extend(event["message"] for event in events)
+    for page in logs.get_paginator("describe_log_groups").paginate():
+        for group in page["logGroups"]:
+            if stack.name_prefix not in group["logGroupName"]:
+                continue  # another stack's, in a real account
+            events = logs.get_paginator("filter_log_events").paginate(logGroupName=group["logGroupName"])
+            text.extend(event["message"] for events_page in events for event in events_page.get("events", []))
     return "\n".join(text)
 
 
+def _stack_log_text_with(stack, *needles: str) -> str:
+    """The stack's log text once it holds every needle (CloudWatch Logs receives a function's lines
+    asynchronously in an account), or as it is after two minutes."""
+    last = ""
+
+    def complete() -> bool:
+        nonlocal last
+        last = _stack_log_text(stack)
+        return all(needle in last for needle in needles)
+
+    wait_for(complete, timeout=120, interval=3)
+    return last
+
+
 def test_a_restricted_report_is_stored_with_a_restricted_data_token_that_no_log_or_history_holds(
-    deployment, client, subscribed_seller
+    stack, client, subscribed_seller
 ):
     report_id = client.create_report(SELLER_ID, REGION_CODE, RESTRICTED_REPORT_TYPE, [MARKETPLACE_ID])
-    deployment.emulator.finish_report(report_id, "DONE", document=ORDERS)
+    stack.emulator.finish_report(report_id, "DONE", document=ORDERS)
 
     report = client.wait_for_report(report_id, timeout=120, poll_interval=0.5)
 
     assert report.status == "DONE", report.raw
     assert requests.get(str(report.download_url), timeout=30).content == ORDERS
-    document_id = deployment.emulator.report(report_id).report_document_id
-    exchanges = deployment.emulator.exchanges
+    document_id = stack.emulator.report(report_id).report_document_id
+    exchanges = stack.emulator.exchanges()
     (rdt_call,) = [e for e in exchanges if e.operation_id == "createRestrictedDataToken"]
     assert json.loads(rdt_call.request_body)["restrictedResources"] == [
         {"method": "GET", "path": f"/reports/2021-06-30/documents/{document_id}"}
     ]
     documents = [e for e in exchanges if e.operation_id == "getReportDocument" and document_id in e.path]
     assert [e.status for e in documents] == [200]
-    rdts = [
-        token
-        for token, grant in deployment.emulator.app.state.access_tokens.items()
-        if grant.kind == "restricted"
-    ]
+    rdts = stack.emulator.restricted_data_tokens()
     assert rdts
-    execution = execution_of(deployment, report_id)
-    sfn = deployment.aws.boto3_client("stepfunctions")
+    execution = execution_of(stack, report_id)
+    sfn = stack.boto3_client("stepfunctions")
     history = json.dumps(sfn.get_execution_history(executionArn=execution["executionArn"]), default=str)
-    logs = _all_log_text(deployment)
+    logs = _stack_log_text_with(stack, report_id, "createRestrictedDataToken")
     assert report_id in logs and "createRestrictedDataToken" in logs  # the storer's own log lines are read
     assert_no_secrets(history + json.dumps(execution, default=str) + logs, *rdts)
 
 
-def test_a_range_beyond_the_report_types_maximum_becomes_one_report_per_window(
-    deployment, client, subscribed_seller
-):
+def test_a_range_beyond_the_report_types_maximum_becomes_one_report_per_window(client, subscribed_seller):
     result = client.request_reports(
         SELLER_ID,
         REGION_CODE,
