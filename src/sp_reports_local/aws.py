@@ -33,6 +33,7 @@ from .apigateway_logging import apigateway_logging_patches
 from .authorization import LocalIam
 from .credentials import ROOT_ACCESS_KEY_ID, ROOT_SECRET_ACCESS_KEY
 from .drift_fixes import drift_fix_patches
+from .function_urls import FunctionUrlMiddleware, url_patches
 from .lambda_executor import LambdaExecutor, RoleCredentials
 from .moto_internals import (
     DEFAULT_ACCOUNT_ID,
@@ -202,6 +203,7 @@ class LocalAws:
                 drift_fix_patches(),
                 apigateway_logging_patches(),  # stage logging needs the account's CloudWatch role
                 self.iam.patches(),  # every request authorised as AWS would, for the principal that signed it
+                url_patches(lambda: self.endpoint_url),  # function URLs served at local addresses
                 self._executor.patches(),
                 self._poller.patches(),
             ]
@@ -270,8 +272,11 @@ class LocalAws:
         return assume_execution_role(function, self.lambda_session_seconds, self.iam.clock())
 
     def _wrap_app(self, app: Any) -> Any:
-        return ExecuteApiMiddleware(
+        api_gateway = ExecuteApiMiddleware(
             app, self._invoke_lambda_for_api, (self.access_key_id, self.secret_access_key)
+        )
+        return FunctionUrlMiddleware(
+            api_gateway, self.iam, self._invoke_lambda_for_api, self.secret_access_key
         )
 
     @staticmethod

@@ -159,6 +159,14 @@ def _decide(
         if names_caller:
             return _allowed(f"allowed by {by_resource}")
         return _denied(request, f"no statement of the {resource_name} allows this service principal")
+    if _is_anonymous(request.principal):
+        # UG, Principal, "All principals": anonymous access needs the resource-based policy to allow everyone
+        # ("Principal": "*"); an unsigned request has no identity-based policies, so the resource's policy
+        # alone decides (Lambda, "Control access to Lambda function URLs": a NONE URL's "resource-based
+        # policy ... must grant public access").
+        if names_caller:
+            return _allowed(f"public access allowed by {by_resource}")
+        return _denied(request, f"an anonymous request needs the {resource_name} to allow everyone")
     if _is_cross_account(request):
         # UG, Cross-account policy evaluation logic: "For cross-account requests, the requester in the trusted
         # AccountA must have an identity-based policy. ... Additionally, the resource-based policy in AccountB
@@ -198,6 +206,11 @@ def _allowed(reason: str) -> Authorization:
 def _denied(request: AuthorizationRequest, detail: str) -> Authorization:
     call = f"{request.principal.arn} calling {request.action} on {request.resource}"
     return Authorization(Decision.IMPLICIT_DENY, f"implicitly denied: {detail} ({call})")
+
+
+def _is_anonymous(principal: Principal) -> bool:
+    """An unsigned request (local AWS's anonymous caller: ARN ``*``, no account)."""
+    return principal.arn == "*" and not principal.account_id
 
 
 def _is_cross_account(request: AuthorizationRequest) -> bool:

@@ -26,7 +26,7 @@ from typing import Any
 import moto
 from moto.apigateway.exceptions import BadRequestException
 from moto.apigateway.models import APIGatewayBackend, Method, Resource, RestAPI, apigateway_backends
-from moto.awslambda.models import LambdaBackend, LambdaFunction, lambda_backends
+from moto.awslambda.models import FunctionUrlConfig, LambdaBackend, LambdaFunction, lambda_backends
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.core.authorization import ActionAuthenticatorMixin
 from moto.core.botocore_stubber import MockRawResponse
@@ -133,6 +133,8 @@ __all__ = [  # noqa: RUF022 - grouped by the module that uses each name, not sor
     "LambdaBackend",
     "LambdaFunction",
     "lambda_backends",
+    # Function URLs' configurations (function_urls.py).
+    "FunctionUrlConfig",
     "Queue",
     "sqs_backends",
     # API Gateway data plane and stage logging (apigateway_dataplane.py, apigateway_logging.py).

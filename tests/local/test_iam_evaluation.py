@@ -961,7 +961,57 @@ AUTHORIZATION_CASES = (
     ),
 )
 
-DOCUMENTED_CASES: tuple[ConditionCase | AuthorizationCase, ...] = CONDITION_CASES + AUTHORIZATION_CASES
+ANONYMOUS = Principal(arn="*", account_id="")
+FUNCTION_ARN = f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:emulator"
+PUBLIC_URL = {
+    "Effect": "Allow",
+    "Principal": "*",
+    "Action": "lambda:InvokeFunctionUrl",
+    "Resource": FUNCTION_ARN,
+    "Condition": {"StringEquals": {"lambda:FunctionUrlAuthType": "NONE"}},
+}
+ALL_PRINCIPALS = (
+    "IAM UG, Principal, All principals: anonymous access needs the resource-based policy to allow *"
+)
+NONE_URL = (
+    "Lambda DG, Control access to Lambda function URLs: a NONE URL's resource policy must grant public access"
+)
+ANONYMOUS_CASES = (
+    AuthorizationCase(
+        "anonymous: the function's policy allows everyone to invoke its NONE URL",
+        request(ANONYMOUS, "lambda:InvokeFunctionUrl", FUNCTION_ARN, lambda__FunctionUrlAuthType="NONE"),
+        Decision.ALLOW,
+        f"{ALL_PRINCIPALS}; {NONE_URL}",
+        (),
+        policy(PUBLIC_URL),
+    ),
+    AuthorizationCase(
+        "anonymous: the same policy, but the URL is AWS_IAM",
+        request(ANONYMOUS, "lambda:InvokeFunctionUrl", FUNCTION_ARN, lambda__FunctionUrlAuthType="AWS_IAM"),
+        Decision.IMPLICIT_DENY,
+        f"{ALL_PRINCIPALS}; {NONE_URL}",
+        (),
+        policy(PUBLIC_URL),
+    ),
+    AuthorizationCase(
+        "anonymous: the function has no policy",
+        request(ANONYMOUS, "lambda:InvokeFunctionUrl", FUNCTION_ARN, lambda__FunctionUrlAuthType="NONE"),
+        Decision.IMPLICIT_DENY,
+        f"{ALL_PRINCIPALS}; {NONE_URL}",
+    ),
+    AuthorizationCase(
+        "anonymous: a policy naming the account, not everyone",
+        request(ANONYMOUS, "lambda:InvokeFunctionUrl", FUNCTION_ARN, lambda__FunctionUrlAuthType="NONE"),
+        Decision.IMPLICIT_DENY,
+        ALL_PRINCIPALS,
+        (),
+        policy({**PUBLIC_URL, "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}}),
+    ),
+)
+
+DOCUMENTED_CASES: tuple[ConditionCase | AuthorizationCase, ...] = (
+    CONDITION_CASES + AUTHORIZATION_CASES + ANONYMOUS_CASES
+)
 
 
 @pytest.mark.parametrize("row", DOCUMENTED_CASES, ids=lambda row: f"{row.case} | {row.request_summary}")
