@@ -284,3 +284,56 @@ def test_intent_items_are_out_of_reach_of_report_ids():
     from reports_pipeline.api_requests import REPORT_ID_PATTERN
 
     assert not REPORT_ID_PATTERN.match("request-intents#A3TH9S8BH6GOGM#GET_MERCHANT_LISTINGS_ALL_DATA")
+
+
+def test_a_request_is_stored_under_the_same_attribute_names_and_types_in_its_record_and_its_intent(resources):
+    """The request's attributes as DynamoDB holds them: what older items and the table's readers expect."""
+    records = _records(resources)
+    intent = records.record_intent(**{**REQUEST, "report_options": {}})
+    records.create_and_record(lambda: "R13", **REQUEST)
+    records.record_requested(report_id="R14", **{**REQUEST, "report_options": {}, "data_start_time": None})
+
+    items = {item["ReportId"]["S"]: item for item in _items(resources)}
+    assert items["R13"] == {
+        "ReportId": {"S": "R13"},
+        "SellerId": {"S": "A3TH9S8BH6GOGM"},
+        "RegionCode": {"S": "EU"},
+        "ReportType": {"S": "GET_MERCHANT_LISTINGS_ALL_DATA"},
+        "MarketplaceIds": {"L": [{"S": "A1F83G8C2ARO7P"}]},
+        "ReportOptions": {"M": {"custom": {"S": "true"}}},
+        "DataStartTime": {"S": "2024-05-01T00:00:00Z"},
+        "Status": {"S": "REQUESTED"},
+        "Requested": {"BOOL": True},
+        "CreatedAt": {"S": "2024-05-02T10:15:42Z"},
+        "UpdatedAt": {"S": "2024-05-02T10:15:42Z"},
+        "ExpiresAt": {"N": str(int(NOW) + 90 * 86400)},
+    }
+    assert {name for name in items["R14"]} == {
+        "ReportId",
+        "SellerId",
+        "RegionCode",
+        "ReportType",
+        "MarketplaceIds",
+        "Status",
+        "Requested",
+        "CreatedAt",
+        "UpdatedAt",
+        "ExpiresAt",
+    }  # no options, no window: absent, not empty
+    intent_item = items["request-intents#A3TH9S8BH6GOGM#GET_MERCHANT_LISTINGS_ALL_DATA"]
+    assert intent_item == {
+        "ReportId": {"S": "request-intents#A3TH9S8BH6GOGM#GET_MERCHANT_LISTINGS_ALL_DATA"},
+        "Intent-" + intent.intent_id: {
+            "M": {
+                "SellerId": {"S": "A3TH9S8BH6GOGM"},
+                "RegionCode": {"S": "EU"},
+                "ReportType": {"S": "GET_MERCHANT_LISTINGS_ALL_DATA"},
+                "CreatedEpoch": {"N": str(int(NOW))},
+                "MarketplaceIds": {"L": [{"S": "A1F83G8C2ARO7P"}]},
+                "ReportOptions": {"M": {}},  # an intent keeps empty options; a record leaves them out
+                "DataStartTime": {"S": "2024-05-01T00:00:00Z"},
+            }
+        },
+        "ExpiresAt": {"N": str(int(NOW) + REQUEST_INTENT_LIFETIME_SECONDS)},
+        "Pending": {"N": "1"},
+    }
