@@ -254,13 +254,7 @@ def run(
             requested, bodies = notification_mix(run_id * 10, messages, duplicate_share, unrequested_share)
             for report_id in requested:
                 records.record_requested(
-                    report_id,
-                    ReportSpecification(
-                        seller_id=SELLER_ID,
-                        region_code="NA",
-                        report_type=REPORT_TYPE,
-                        marketplace_ids=["ATVPDKIKX0DER"],
-                    ),
+                    report_id, ReportSpecification(SELLER_ID, "NA", REPORT_TYPE, ["ATVPDKIKX0DER"])
                 )
             failures = invocations = 0
             timer.reset()

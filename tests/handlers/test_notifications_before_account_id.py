@@ -21,12 +21,7 @@ def records(resources):
     records = ReportRecords(resources.reports_table, boto3.client("dynamodb"))
     records.record_requested(
         "54517018502",
-        ReportSpecification(
-            seller_id=SELLER_ID,
-            region_code="NA",
-            report_type="GET_MERCHANT_LISTINGS_ALL_DATA",
-            marketplace_ids=["ATVPDKIKX0DER"],
-        ),
+        ReportSpecification(SELLER_ID, "NA", "GET_MERCHANT_LISTINGS_ALL_DATA", ["ATVPDKIKX0DER"]),
     )
     return records
 

@@ -33,13 +33,7 @@ def processor(load_handler, state_machine_arn):
 
 def _request(records, report_id="54517018502", seller_id=SELLER_ID):
     records.record_requested(
-        report_id,
-        ReportSpecification(
-            seller_id=seller_id,
-            region_code="NA",
-            report_type="GET_MERCHANT_LISTINGS_ALL_DATA",
-            marketplace_ids=["ATVPDKIKX0DER"],
-        ),
+        report_id, ReportSpecification(seller_id, "NA", "GET_MERCHANT_LISTINGS_ALL_DATA", ["ATVPDKIKX0DER"])
     )
 
 

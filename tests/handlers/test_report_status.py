@@ -34,13 +34,7 @@ def _get(module, report_id, context):
 
 def _request(records, report_id="50001"):
     records.record_requested(
-        report_id,
-        ReportSpecification(
-            seller_id=SELLER_ID,
-            region_code="EU",
-            report_type="GET_MERCHANT_LISTINGS_ALL_DATA",
-            marketplace_ids=["A1F83G8C2ARO7P"],
-        ),
+        report_id, ReportSpecification(SELLER_ID, "EU", "GET_MERCHANT_LISTINGS_ALL_DATA", ["A1F83G8C2ARO7P"])
     )
 
 

@@ -74,13 +74,7 @@ def _ours(resources, spapi_emulator, *statuses_and_ages) -> list[str]:
     for status, ago in statuses_and_ages:
         report_id = _report(app, status, ago)
         records.record_requested(
-            report_id,
-            ReportSpecification(
-                seller_id=SELLER_ID,
-                region_code="NA",
-                report_type=REPORT_TYPE,
-                marketplace_ids=["ATVPDKIKX0DER"],
-            ),
+            report_id, ReportSpecification(SELLER_ID, "NA", REPORT_TYPE, ["ATVPDKIKX0DER"])
         )
         ids.append(report_id)
     return ids

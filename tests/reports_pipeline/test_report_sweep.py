@@ -124,13 +124,7 @@ class World:
             self.app.finish_report(report_id, status, b"sku\tprice\n" if status == "DONE" else None)
         if ours:
             self.records.record_requested(
-                report_id,
-                ReportSpecification(
-                    seller_id=seller_id,
-                    region_code="NA",
-                    report_type=report_type,
-                    marketplace_ids=["ATVPDKIKX0DER"],
-                ),
+                report_id, ReportSpecification(seller_id, "NA", report_type, ["ATVPDKIKX0DER"])
             )
         return report_id
 
