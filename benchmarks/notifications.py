@@ -30,6 +30,7 @@ from moto import mock_aws
 from benchmarks.fake_aws import REGION, use_fake_aws_environment
 from reports_pipeline.notifications_processing import execution_name
 from reports_pipeline.report_records import ReportRecords
+from reports_pipeline.report_specifications import ReportSpecification
 
 TABLE = "sp-reports-reports"
 SELLER_ID = "A1BENCHSELLER01"
@@ -253,11 +254,7 @@ def run(
             requested, bodies = notification_mix(run_id * 10, messages, duplicate_share, unrequested_share)
             for report_id in requested:
                 records.record_requested(
-                    report_id=report_id,
-                    seller_id=SELLER_ID,
-                    region_code="NA",
-                    report_type=REPORT_TYPE,
-                    marketplace_ids=["ATVPDKIKX0DER"],
+                    report_id, ReportSpecification(SELLER_ID, "NA", REPORT_TYPE, ["ATVPDKIKX0DER"])
                 )
             failures = invocations = 0
             timer.reset()

@@ -26,14 +26,9 @@ from handlers._api import api_answer
 from handlers._observability import observability
 from handlers._spapi_clients import SpApiClients
 from reports_pipeline.api_requests import api_error_for, parse_json_body, parse_report_request
-from reports_pipeline.report_plans import (
-    PlannedReport,
-    carry_out,
-    cooldown_decision,
-    plan_answer,
-    plan_report_request,
-)
+from reports_pipeline.report_plans import carry_out, cooldown_decision, plan_answer, plan_report_request
 from reports_pipeline.report_records import ReportRecords
+from reports_pipeline.report_specifications import ReportSpecification
 from reports_pipeline.sweep_state import SweepState
 from reports_pipeline.token_store import TokenStore
 
@@ -56,14 +51,14 @@ spapi_clients = SpApiClients(
 @metrics.log_metrics
 @api_answer(logger, metrics)
 def handler(event: dict[str, Any], context: Any) -> tuple[int, dict[str, Any]]:
-    request = parse_json_body(event)
-    report = parse_report_request(request)
+    request = parse_report_request(parse_json_body(event))
+    asked = request.specification
     logger.append_keys(
-        seller_id=report.seller_id, region_code=report.region_code, report_type=report.report_type
+        seller_id=asked.seller_id, region_code=asked.region_code, report_type=asked.report_type
     )
     now = datetime.now(UTC)
-    plan = plan_report_request(report, now)
-    reports = spapi_clients.reports(report.seller_id, report.region_code)
+    plan = plan_report_request(request, now)
+    reports = spapi_clients.reports(asked.seller_id, asked.region_code)
     decision = cooldown_decision(
         plan,
         lambda report_type, marketplace_ids, since: list(
@@ -73,24 +68,11 @@ def handler(event: dict[str, Any], context: Any) -> tuple[int, dict[str, Any]]:
         now,
     )
 
-    def create(planned: PlannedReport) -> tuple[str, bool]:
+    def create(planned: ReportSpecification) -> tuple[str, bool]:
         created = report_records.create_and_record(
-            lambda: reports.create_report(
-                report.report_type,
-                list(planned.marketplace_ids),
-                data_start_time=planned.data_start_time,
-                data_end_time=planned.data_end_time,
-                report_options=dict(report.report_options) or None,
-            ),
-            seller_id=report.seller_id,
-            region_code=report.region_code,
-            report_type=report.report_type,
-            marketplace_ids=planned.marketplace_ids,
-            report_options=report.report_options,
-            data_start_time=planned.data_start_time,
-            data_end_time=planned.data_end_time,
+            planned, lambda specification: reports.create_report(**specification.create_report_arguments())
         )
-        _note_for_the_sweep(report.seller_id, report.region_code, report.report_type)
+        _note_for_the_sweep(planned)
         if not created.recorded:
             logger.error(
                 "report accepted by SP-API but not recorded: its intent stands in",
@@ -105,7 +87,7 @@ def handler(event: dict[str, Any], context: Any) -> tuple[int, dict[str, Any]]:
     logger.info(
         "report requested",
         extra={
-            "marketplace_ids": list(report.marketplace_ids),
+            "marketplace_ids": list(asked.marketplace_ids),
             "report_ids": body["reportIds"],
             "reused": len(outcome.reused),
             "failed": len(outcome.failed) + len(outcome.not_requested),
@@ -117,12 +99,12 @@ def handler(event: dict[str, Any], context: Any) -> tuple[int, dict[str, Any]]:
     return status, body
 
 
-def _note_for_the_sweep(seller_id: str, region_code: str, report_type: str) -> None:
+def _note_for_the_sweep(planned: ReportSpecification) -> None:
     """The sweep looks for reports of this type in this region from now on, so a report whose notification
     never comes is still found (reports_pipeline.report_sweep). Written once SP-API accepted the report: a
     refused request leaves nothing behind."""
     try:
-        sweep_state.note_request(seller_id, region_code, report_type)
+        sweep_state.note_request(planned.seller_id, planned.region_code, planned.report_type)
     except (ClientError, BotoCoreError):
         # The report exists and its notification will come; only the sweep's safety net misses this type
         # until the seller's next request of it. Not worth a second createReport by a retried POST.

@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from reports_pipeline.errors import TokenNotFoundError
+from reports_pipeline.report_specifications import ReportSpecification
 from reports_pipeline.token_store import validate_refresh_token, validate_seller_id
 from spapi.errors import (
     ConfigurationError,
@@ -87,13 +88,8 @@ class SubscriptionRequest:
 
 @dataclass(frozen=True)
 class ReportRequest:
-    seller_id: str
-    region_code: str
-    report_type: str
-    marketplace_ids: tuple[str, ...]
-    data_start_time: str | None = None
-    data_end_time: str | None = None
-    report_options: Mapping[str, str] = field(default_factory=dict)
+    # The report as asked for; report_plans may split its window or its marketplaces into several.
+    specification: ReportSpecification
     # A range beyond the report type's maximum: split into windows (True) or refused (report_plans).
     split_range: bool = True
 
@@ -205,14 +201,17 @@ def parse_report_request(body: Mapping[str, Any]) -> ReportRequest:
     end = _timestamp(body, "ReportDataEndTime")
     if start is not None and end is not None and start > end:
         raise ValidationError("ReportDataEndTime", "must not be before ReportDataStartTime")
-    return ReportRequest(
+    specification = ReportSpecification(
         seller_id=seller_id,
         region_code=region_code,
         report_type=report_type,
-        marketplace_ids=tuple(marketplace_ids),
+        marketplace_ids=marketplace_ids,
         data_start_time=_iso(start),
         data_end_time=_iso(end),
         report_options=_report_options(body),
+    )
+    return ReportRequest(
+        specification,
         split_range=_optional_boolean(body, "SplitRange", default=True),
     )
 

@@ -25,11 +25,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from reports_pipeline.api_requests import ApiError, ReportRequest, iso_timestamp
+from reports_pipeline.report_specifications import ReportSpecification
 from spapi.report_types import PeriodAlignment, ReportTypeRules, report_type
 
 # createReport's burst (reports_2021-06-30.json: 0.0167 requests/s, burst 15): more reports than this in one
@@ -41,27 +42,11 @@ _COOLDOWN_STATUSES = ("IN_QUEUE", "IN_PROGRESS", "DONE")
 
 
 @dataclass(frozen=True)
-class PlannedReport:
-    """One createReport call of a plan."""
-
-    marketplace_ids: tuple[str, ...]
-    data_start_time: str | None
-    data_end_time: str | None
-
-    def answer(self) -> dict[str, Any]:
-        body: dict[str, Any] = {"marketplaceIds": list(self.marketplace_ids)}
-        if self.data_start_time:
-            body["dataStartTime"] = self.data_start_time
-        if self.data_end_time:
-            body["dataEndTime"] = self.data_end_time
-        return body
-
-
-@dataclass(frozen=True)
 class ReportPlan:
     request: ReportRequest
     rules: ReportTypeRules | None  # None: a type the catalogue does not know, passed through
-    reports: tuple[PlannedReport, ...]
+    # One createReport call each: the request's specification, its window or its marketplaces split.
+    reports: tuple[ReportSpecification, ...]
     split_by: timedelta | None = None  # the maximum range the request was split by
     fanned_out: bool = False  # one report per marketplace (a single-marketplace type)
 
@@ -93,27 +78,28 @@ def _cited(rules: ReportTypeRules) -> str:
 
 def plan_report_request(request: ReportRequest, now: datetime) -> ReportPlan:
     """The SP-API reports `request` becomes, or the ApiError (400) that says which rule refuses it."""
-    rules = report_type(request.report_type)
+    asked = request.specification
+    rules = report_type(asked.report_type)
     if rules is None:
-        return ReportPlan(
-            request,
-            None,
-            (PlannedReport(request.marketplace_ids, request.data_start_time, request.data_end_time),),
-        )
+        return ReportPlan(request, None, (asked,))
     if not rules.requestable:
         raise ApiError(
             400,
             "ReportTypeNotRequestable",
-            f"{request.report_type} cannot be requested with createReport: {rules.how_to_get}{_cited(rules)}",
+            f"{asked.report_type} cannot be requested with createReport: {rules.how_to_get}{_cited(rules)}",
         )
-    start, end = _parse(request.data_start_time), _parse(request.data_end_time)
+    start, end = _parse(asked.data_start_time), _parse(asked.data_end_time)
     if start is not None and end is None:
         end = now  # SP-API's dataEndTime defaults to now
-    _check_period(request, rules, start, end, now)
+    _check_period(asked, rules, start, end, now)
     windows, split_by = _windows(request, rules, start, end)
-    fanned_out = rules.single_marketplace and len(request.marketplace_ids) > 1
-    groups = [(m,) for m in request.marketplace_ids] if fanned_out else [request.marketplace_ids]
-    reports = tuple(PlannedReport(group, s, e) for group in groups for s, e in windows)
+    fanned_out = rules.single_marketplace and len(asked.marketplace_ids) > 1
+    groups = [(m,) for m in asked.marketplace_ids] if fanned_out else [asked.marketplace_ids]
+    reports = tuple(
+        replace(asked, marketplace_ids=group, data_start_time=s, data_end_time=e)
+        for group in groups
+        for s, e in windows
+    )
     if len(reports) > MAX_REPORTS_PER_REQUEST:
         raise ApiError(
             400,
@@ -126,13 +112,13 @@ def plan_report_request(request: ReportRequest, now: datetime) -> ReportPlan:
 
 
 def _check_period(
-    request: ReportRequest,
+    asked: ReportSpecification,
     rules: ReportTypeRules,
     start: datetime | None,
     end: datetime | None,
     now: datetime,
 ) -> None:
-    period = rules.period_rule(request.report_options)
+    period = rules.period_rule(asked.report_options)
     if period is not None and period.alignment is PeriodAlignment.SUNDAY_TO_SATURDAY:
         whole_weeks = (
             start is not None
@@ -146,8 +132,8 @@ def _check_period(
             raise ApiError(
                 400,
                 "ReportPeriodMisaligned",
-                f"{request.report_type} with reportPeriod "
-                f"{request.report_options.get('reportPeriod')} covers whole weeks: ReportDataStartTime must "
+                f"{asked.report_type} with reportPeriod "
+                f"{asked.report_options.get('reportPeriod')} covers whole weeks: ReportDataStartTime must "
                 f"be a Sunday 00:00:00Z and ReportDataEndTime a Saturday 23:59:59Z{_cited(rules)}",
             )
     if rules.data_lag is not None and end is not None and end + rules.data_lag > now:
@@ -155,7 +141,7 @@ def _check_period(
         raise ApiError(
             400,
             "ReportDataNotYetAvailable",
-            f"{request.report_type}'s data exists {rules.data_lag / timedelta(hours=1):g} hours after the "
+            f"{asked.report_type}'s data exists {rules.data_lag / timedelta(hours=1):g} hours after the "
             f"period ends: a period ending {iso_timestamp(end)} can be requested from {iso_timestamp(ready)}"
             f"{_cited(rules)}",
         )
@@ -165,15 +151,16 @@ def _windows(
     request: ReportRequest, rules: ReportTypeRules, start: datetime | None, end: datetime | None
 ) -> tuple[list[tuple[str | None, str | None]], timedelta | None]:
     """The date windows to request, and the maximum they were split by (None: not split)."""
-    maximum = rules.effective_max_range(request.report_options)
-    as_asked = [(request.data_start_time, request.data_end_time)]
+    asked = request.specification
+    maximum = rules.effective_max_range(asked.report_options)
+    as_asked = [(asked.data_start_time, asked.data_end_time)]
     if maximum is None or start is None or end is None or end - start <= maximum:
         return as_asked, None
     if not request.split_range:
         raise ApiError(
             400,
             "ReportRangeTooLong",
-            f"{request.report_type} covers at most {_days(maximum)} per report and "
+            f"{asked.report_type} covers at most {_days(maximum)} per report and "
             f"{iso_timestamp(start)}..{iso_timestamp(end)} is {_days(end - start)}; SP-API fails longer "
             f"requests (FATAL). Send SplitRange true (the default) for one report per window{_cited(rules)}",
         )
@@ -212,10 +199,11 @@ def cooldown_decision(
     rules = plan.rules
     if rules is None or rules.cooldown is None:
         return CooldownDecision(tuple(None for _ in plan.reports))
+    asked = plan.request.specification
     marketplaces = sorted({m for planned in plan.reports for m in planned.marketplace_ids})
     recent = [
         report
-        for report in recent_reports(plan.request.report_type, marketplaces, now - rules.cooldown)
+        for report in recent_reports(asked.report_type, marketplaces, now - rules.cooldown)
         if report.get("processingStatus") in _COOLDOWN_STATUSES
     ]
     reuse: list[str | None] = []
@@ -244,7 +232,7 @@ def cooldown_decision(
         raise ApiError(
             429,
             "ReportTypeCooldown",
-            f"SP-API makes a {plan.request.report_type} report at most once every "
+            f"SP-API makes a {asked.report_type} report at most once every "
             f"{rules.cooldown / timedelta(minutes=1):g} minutes and one for these marketplaces was requested "
             f"less than that ago (a new one would fail FATAL); retry after {retry_after} seconds"
             f"{_cited(rules)}",
@@ -267,16 +255,16 @@ class PlanOutcome:
     """What became of each planned report: created (with whether its record was written), answered by a
     recent report of ours, failed (with the error the caller is told), or not requested after a failure."""
 
-    created: tuple[tuple[PlannedReport, str, bool], ...]  # (planned, report id, recorded)
-    reused: tuple[tuple[PlannedReport, str], ...]
-    failed: tuple[tuple[PlannedReport, ApiError], ...]
-    not_requested: tuple[PlannedReport, ...]
+    created: tuple[tuple[ReportSpecification, str, bool], ...]  # (planned, report id, recorded)
+    reused: tuple[tuple[ReportSpecification, str], ...]
+    failed: tuple[tuple[ReportSpecification, ApiError], ...]
+    not_requested: tuple[ReportSpecification, ...]
 
 
 def carry_out(
     plan: ReportPlan,
     decision: CooldownDecision,
-    create: Callable[[PlannedReport], tuple[str, bool]],
+    create: Callable[[ReportSpecification], tuple[str, bool]],
     error_for: Callable[[BaseException], ApiError],
 ) -> PlanOutcome:
     """Create the planned reports in order with `create` (createReport and its record; returns the report id
@@ -284,8 +272,8 @@ def carry_out(
     raised (the request failed as a whole); otherwise every report SP-API accepted is kept and answered, and
     the failure and the reports not requested after it are listed (retrying those alone is the caller's call).
     """
-    created: list[tuple[PlannedReport, str, bool]] = []
-    reused: list[tuple[PlannedReport, str]] = []
+    created: list[tuple[ReportSpecification, str, bool]] = []
+    reused: list[tuple[ReportSpecification, str]] = []
     for index, (planned, reuse) in enumerate(zip(plan.reports, decision.reuse, strict=True)):
         if reuse is not None:
             reused.append((planned, reuse))
@@ -311,11 +299,11 @@ def plan_answer(plan: ReportPlan, outcome: PlanOutcome) -> tuple[int, dict[str, 
     `reportId` is the first report (what a caller of one report reads); `reportIds` and `reports` list them
     all in the plan's order. A plan stopped by a failure says so: `complete` false, `failed` (with the error)
     and `notRequested` list what was not created."""
-    by_plan: dict[PlannedReport, dict[str, Any]] = {}
+    by_plan: dict[ReportSpecification, dict[str, Any]] = {}
     for planned, report_id, _recorded in outcome.created:
-        by_plan[planned] = {"reportId": report_id, **planned.answer()}
+        by_plan[planned] = {"reportId": report_id, **_answer(planned)}
     for planned, report_id in outcome.reused:
-        by_plan[planned] = {"reportId": report_id, **planned.answer(), "reused": True}
+        by_plan[planned] = {"reportId": report_id, **_answer(planned), "reused": True}
     reports = [by_plan[planned] for planned in plan.reports if planned in by_plan]
     body: dict[str, Any] = {
         "reportId": reports[0]["reportId"],
@@ -326,8 +314,18 @@ def plan_answer(plan: ReportPlan, outcome: PlanOutcome) -> tuple[int, dict[str, 
     }
     if outcome.failed:
         body["failed"] = [
-            {**planned.answer(), "error": {"code": error.code, "message": error.message}}
+            {**_answer(planned), "error": {"code": error.code, "message": error.message}}
             for planned, error in outcome.failed
         ]
-        body["notRequested"] = [planned.answer() for planned in outcome.not_requested]
+        body["notRequested"] = [_answer(planned) for planned in outcome.not_requested]
     return (202 if outcome.created else 200), body
+
+
+def _answer(planned: ReportSpecification) -> dict[str, Any]:
+    """A planned report as the answer lists it (the seller, type and options are the request's)."""
+    body: dict[str, Any] = {"marketplaceIds": list(planned.marketplace_ids)}
+    if planned.data_start_time:
+        body["dataStartTime"] = planned.data_start_time
+    if planned.data_end_time:
+        body["dataEndTime"] = planned.data_end_time
+    return body

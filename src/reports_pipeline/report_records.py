@@ -9,13 +9,14 @@ back to PROCESSING.
 
 Request intents: SP-API gives the report id only in createReport's answer, so the record cannot be written
 before the report exists, and a record write that fails after createReport would leave a report SP-API
-accepted for us looking unrequested. `create_and_record` therefore writes an *intent* first (seller, region,
-type, marketplaces, options; one item per seller and report type, keyed `request-intents#<seller>#<type>`,
-which no report id can be), calls createReport, records the report and only then forgets the intent. When the
-record write fails, the intent stays for REQUEST_INTENT_LIFETIME_SECONDS and the notifications processor
-records the announced report as requested from it (`record_requested_from_intent`), so the report is processed
-like any other. An intent is not consumed by a match: a scheduled report of the same seller and type announced
-in that window is processed too, rather than risking that it takes our report's place.
+accepted for us looking unrequested. `create_and_record` therefore writes an *intent* first (the report's
+specification, `report_specifications`; one item per seller and report type, keyed
+`request-intents#<seller>#<type>`, which no report id can be), calls createReport with that specification,
+records the report and only then forgets the intent. When the record write fails, the intent stays for
+REQUEST_INTENT_LIFETIME_SECONDS and the notifications processor records the announced report as requested from
+it (`record_requested_from_intent`), so the report is processed like any other. An intent is not consumed by
+a match: a scheduled report of the same seller and type announced in that window is processed too, rather than
+risking that it takes our report's place.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from __future__ import annotations
 import contextlib
 import time
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -33,6 +34,7 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import BotoCoreError, ClientError
 
 from reports_pipeline.document_charsets import StoredCharset
+from reports_pipeline.report_specifications import ReportSpecification
 
 DEFAULT_TTL_DAYS = 90  # SP-API keeps reports for 90 days; a record older than its report is of no use.
 FAILURE_REASON_MAX_CHARS = 1000
@@ -44,6 +46,7 @@ _INTENT_KEY_PREFIX = (
     "request-intents#"  # '#' is in no report id (API and notification ids are [A-Za-z0-9._-])
 )
 _INTENT_ATTRIBUTE_PREFIX = "Intent-"
+_INTENT_CREATED_EPOCH = "CreatedEpoch"  # beside the specification's attributes in an intent's map
 
 
 class ReportStatus(StrEnum):
@@ -106,14 +109,8 @@ class ReportRequestIntent:
     """A report about to be (or being) created through our API, before its record exists."""
 
     intent_id: str
-    seller_id: str
-    region_code: str
-    report_type: str
     created_epoch: int
-    marketplace_ids: tuple[str, ...] = ()
-    report_options: Mapping[str, str] = field(default_factory=dict)
-    data_start_time: str | None = None
-    data_end_time: str | None = None
+    specification: ReportSpecification
 
 
 @dataclass(frozen=True)
@@ -126,20 +123,25 @@ class CreatedReport:
     intent_id: str
 
 
-_ATTRIBUTE_NAMES = {
-    "report_id": "ReportId",
+# A report specification's fields as attributes: a record's (ReportRecord has fields of the same names) and
+# the map of an intent.
+_SPECIFICATION_ATTRIBUTE_NAMES = {
     "seller_id": "SellerId",
-    "report_type": "ReportType",
-    "status": "Status",
-    "requested": "Requested",
-    "created_at": "CreatedAt",
-    "updated_at": "UpdatedAt",
     "region_code": "RegionCode",
-    "account_id": "AccountId",
+    "report_type": "ReportType",
     "marketplace_ids": "MarketplaceIds",
     "report_options": "ReportOptions",
     "data_start_time": "DataStartTime",
     "data_end_time": "DataEndTime",
+}
+_ATTRIBUTE_NAMES = {
+    "report_id": "ReportId",
+    **_SPECIFICATION_ATTRIBUTE_NAMES,
+    "status": "Status",
+    "requested": "Requested",
+    "created_at": "CreatedAt",
+    "updated_at": "UpdatedAt",
+    "account_id": "AccountId",
     "processing_status": "ProcessingStatus",
     "report_document_id": "ReportDocumentId",
     "s3_bucket": "S3Bucket",
@@ -157,6 +159,13 @@ _FIELDS_BY_ATTRIBUTE = {attribute: name for name, attribute in _ATTRIBUTE_NAMES.
 
 def _utc_now_iso(clock: Callable[[], float]) -> str:
     return datetime.fromtimestamp(clock(), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _specification_values(specification: ReportSpecification) -> dict[str, Any]:
+    """The specification's fields by name, as plain values (a tuple, a dict) for ReportRecord and the item."""
+    values = {name: getattr(specification, name) for name in _SPECIFICATION_ATTRIBUTE_NAMES}
+    values["report_options"] = dict(specification.report_options)
+    return values
 
 
 class ReportRecords:
@@ -181,52 +190,28 @@ class ReportRecords:
 
     # -- creating records -------------------------------------------------------------------------------
 
-    def record_requested(
-        self,
-        *,
-        report_id: str,
-        seller_id: str,
-        region_code: str,
-        report_type: str,
-        marketplace_ids: Sequence[str],
-        report_options: Mapping[str, str] | None = None,
-        data_start_time: str | None = None,
-        data_end_time: str | None = None,
-    ) -> ReportRecord:
+    def record_requested(self, report_id: str, specification: ReportSpecification) -> ReportRecord:
         """Record a report created through our API. Raises ReportAlreadyRecordedError on a second call."""
         now = _utc_now_iso(self._clock)
         record = ReportRecord(
             report_id=report_id,
-            seller_id=seller_id,
-            report_type=report_type,
             status=ReportStatus.REQUESTED,
             requested=True,
             created_at=now,
             updated_at=now,
-            region_code=region_code,
-            marketplace_ids=tuple(marketplace_ids),
-            report_options=dict(report_options or {}),
-            data_start_time=data_start_time,
-            data_end_time=data_end_time,
             expires_at=int(self._clock()) + self._ttl_seconds,
+            **_specification_values(specification),
         )
         self._put_new(record)
         return record
 
     def create_and_record(
         self,
-        create_report: Callable[[], str],
-        *,
-        seller_id: str,
-        region_code: str,
-        report_type: str,
-        marketplace_ids: Sequence[str],
-        report_options: Mapping[str, str] | None = None,
-        data_start_time: str | None = None,
-        data_end_time: str | None = None,
+        specification: ReportSpecification,
+        create_report: Callable[[ReportSpecification], str],
     ) -> CreatedReport:
-        """Record an intent, call `create_report` (SP-API's createReport, returning the report id), record the
-        report as REQUESTED and forget the intent.
+        """Record an intent of `specification`, call `create_report` with it (SP-API's createReport,
+        returning the report id), record the report as REQUESTED and forget the intent.
 
         An intent write that fails raises before SP-API is called (nothing was requested). A failing
         `create_report` forgets the intent and raises. A record write that still fails after botocore's
@@ -234,23 +219,14 @@ class ReportRecords:
         would create a second report); the intent makes the notifications processor record it. `recorded`
         says which.
         """
-        request = {
-            "seller_id": seller_id,
-            "region_code": region_code,
-            "report_type": report_type,
-            "marketplace_ids": tuple(marketplace_ids),
-            "report_options": dict(report_options or {}),
-            "data_start_time": data_start_time,
-            "data_end_time": data_end_time,
-        }
-        intent = self.record_intent(**request)
+        intent = self.record_intent(specification)
         try:
-            report_id = create_report()
+            report_id = create_report(specification)
         except Exception:
             self._forget_intent_if_possible(intent)
             raise
         try:
-            self.record_requested(report_id=report_id, **request)
+            self.record_requested(report_id, specification)
         except ReportAlreadyRecordedError:
             pass  # the processor recorded it from the intent first: the report is recorded all the same
         except (ClientError, BotoCoreError):
@@ -258,43 +234,20 @@ class ReportRecords:
         self._forget_intent_if_possible(intent)
         return CreatedReport(report_id, recorded=True, intent_id=intent.intent_id)
 
-    def record_intent(
-        self,
-        *,
-        seller_id: str,
-        region_code: str,
-        report_type: str,
-        marketplace_ids: Sequence[str],
-        report_options: Mapping[str, str] | None = None,
-        data_start_time: str | None = None,
-        data_end_time: str | None = None,
-    ) -> ReportRequestIntent:
+    def record_intent(self, specification: ReportSpecification) -> ReportRequestIntent:
         """Write the intent of a report request (before createReport)."""
         now = int(self._clock())
-        intent = ReportRequestIntent(
-            intent_id=uuid.uuid4().hex,
-            seller_id=seller_id,
-            region_code=region_code,
-            report_type=report_type,
-            created_epoch=now,
-            marketplace_ids=tuple(marketplace_ids),
-            report_options=dict(report_options or {}),
-            data_start_time=data_start_time,
-            data_end_time=data_end_time,
-        )
+        intent = ReportRequestIntent(uuid.uuid4().hex, now, specification)
+        # An open window's ends are left out; empty options stay an empty map, as intents were always written.
         value = {
-            "SellerId": intent.seller_id,
-            "RegionCode": intent.region_code,
-            "ReportType": intent.report_type,
-            "CreatedEpoch": intent.created_epoch,
-            "MarketplaceIds": list(intent.marketplace_ids),
-            "ReportOptions": dict(intent.report_options),
-            "DataStartTime": intent.data_start_time,
-            "DataEndTime": intent.data_end_time,
+            _SPECIFICATION_ATTRIBUTE_NAMES[name]: list(value) if isinstance(value, tuple) else value
+            for name, value in _specification_values(specification).items()
+            if value is not None
         }
+        value[_INTENT_CREATED_EPOCH] = now
         self._dynamodb.update_item(
             TableName=self._table_name,
-            Key={"ReportId": {"S": _intent_key(seller_id, report_type)}},
+            Key={"ReportId": {"S": _intent_key(specification.seller_id, specification.report_type)}},
             # ExpiresAt (the table's TTL) lets DynamoDB drop the item once its newest intent is stale; Pending
             # counts the intents, so the last one forgotten can delete the item without racing a new one.
             UpdateExpression="SET #intent = :intent, #expires = :expires ADD #pending :one",
@@ -304,7 +257,7 @@ class ReportRecords:
                 "#pending": "Pending",
             },
             ExpressionAttributeValues={
-                ":intent": self._serializer.serialize({k: v for k, v in value.items() if v is not None}),
+                ":intent": self._serializer.serialize(value),
                 ":expires": {"N": str(now + REQUEST_INTENT_LIFETIME_SECONDS)},
                 ":one": {"N": "1"},
             },
@@ -336,23 +289,15 @@ class ReportRecords:
         if intent is None:
             return None
         try:
-            return self.record_requested(
-                report_id=report_id,
-                seller_id=intent.seller_id,
-                region_code=intent.region_code,
-                report_type=intent.report_type,
-                marketplace_ids=intent.marketplace_ids,
-                report_options=intent.report_options,
-                data_start_time=intent.data_start_time,
-                data_end_time=intent.data_end_time,
-            )
+            return self.record_requested(report_id, intent.specification)
         except ReportAlreadyRecordedError:
             return self.get(report_id)
 
     def _forget_intent_if_possible(self, intent: ReportRequestIntent) -> None:
         """Remove a settled intent, and its item with the last one. Not raised when it fails: the intent then
         expires on its own, and until then it only makes reports of its seller and type count as requested."""
-        key = {"ReportId": {"S": _intent_key(intent.seller_id, intent.report_type)}}
+        specification = intent.specification
+        key = {"ReportId": {"S": _intent_key(specification.seller_id, specification.report_type)}}
         with contextlib.suppress(ClientError, BotoCoreError):
             left = self._dynamodb.update_item(
                 TableName=self._table_name,
@@ -378,16 +323,15 @@ class ReportRecords:
 
     def _intent_from_attribute(self, name: str, raw: Mapping[str, Any]) -> ReportRequestIntent:
         value = self._deserializer.deserialize(raw)
+        specification = ReportSpecification(
+            **{
+                field_name: value[attribute]
+                for field_name, attribute in _SPECIFICATION_ATTRIBUTE_NAMES.items()
+                if attribute in value  # an open window's ends are left out
+            }
+        )
         return ReportRequestIntent(
-            intent_id=name.removeprefix(_INTENT_ATTRIBUTE_PREFIX),
-            seller_id=value["SellerId"],
-            region_code=value["RegionCode"],
-            report_type=value["ReportType"],
-            created_epoch=int(value["CreatedEpoch"]),
-            marketplace_ids=tuple(value.get("MarketplaceIds", ())),
-            report_options=dict(value.get("ReportOptions", {})),
-            data_start_time=value.get("DataStartTime"),
-            data_end_time=value.get("DataEndTime"),
+            name.removeprefix(_INTENT_ATTRIBUTE_PREFIX), int(value[_INTENT_CREATED_EPOCH]), specification
         )
 
     def record_unrequested(

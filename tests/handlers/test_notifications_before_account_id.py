@@ -10,6 +10,7 @@ import pytest
 
 from canaries import SELLER_ID
 from reports_pipeline.report_records import ReportRecords, ReportStatus
+from reports_pipeline.report_specifications import ReportSpecification
 
 messages = pytest.importorskip("notification_messages")
 REPORT = ("payload", "reportProcessingFinishedNotification")
@@ -19,11 +20,8 @@ REPORT = ("payload", "reportProcessingFinishedNotification")
 def records(resources):
     records = ReportRecords(resources.reports_table, boto3.client("dynamodb"))
     records.record_requested(
-        report_id="54517018502",
-        seller_id=SELLER_ID,
-        region_code="NA",
-        report_type="GET_MERCHANT_LISTINGS_ALL_DATA",
-        marketplace_ids=["ATVPDKIKX0DER"],
+        "54517018502",
+        ReportSpecification(SELLER_ID, "NA", "GET_MERCHANT_LISTINGS_ALL_DATA", ["ATVPDKIKX0DER"]),
     )
     return records
 

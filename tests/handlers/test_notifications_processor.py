@@ -9,6 +9,7 @@ import pytest
 
 from canaries import SELLER_ID, assert_no_secrets
 from reports_pipeline.report_records import ReportRecords, ReportStatus
+from reports_pipeline.report_specifications import ReportSpecification
 
 messages = pytest.importorskip("notification_messages")
 
@@ -32,11 +33,7 @@ def processor(load_handler, state_machine_arn):
 
 def _request(records, report_id="54517018502", seller_id=SELLER_ID):
     records.record_requested(
-        report_id=report_id,
-        seller_id=seller_id,
-        region_code="NA",
-        report_type="GET_MERCHANT_LISTINGS_ALL_DATA",
-        marketplace_ids=["ATVPDKIKX0DER"],
+        report_id, ReportSpecification(seller_id, "NA", "GET_MERCHANT_LISTINGS_ALL_DATA", ["ATVPDKIKX0DER"])
     )
 
 

@@ -11,6 +11,7 @@ import requests
 from canaries import SELLER_ID
 from reports_pipeline.document_charsets import StoredCharset
 from reports_pipeline.report_records import ReportRecords, ReportStatus
+from reports_pipeline.report_specifications import ReportSpecification
 from spapi.reports import REPORT_ID_MAX_LENGTH
 
 api_events = pytest.importorskip("api_events")
@@ -33,11 +34,7 @@ def _get(module, report_id, context):
 
 def _request(records, report_id="50001"):
     records.record_requested(
-        report_id=report_id,
-        seller_id=SELLER_ID,
-        region_code="EU",
-        report_type="GET_MERCHANT_LISTINGS_ALL_DATA",
-        marketplace_ids=["A1F83G8C2ARO7P"],
+        report_id, ReportSpecification(SELLER_ID, "EU", "GET_MERCHANT_LISTINGS_ALL_DATA", ["A1F83G8C2ARO7P"])
     )
 
 

@@ -12,6 +12,7 @@ import pytest
 
 from canaries import REFRESH_TOKEN, SELLER_ID, assert_no_secrets
 from reports_pipeline.report_records import ReportRecords
+from reports_pipeline.report_specifications import ReportSpecification
 from reports_pipeline.sweep_state import SweepState
 from spapi_emulator import state as emulator_state
 
@@ -73,11 +74,7 @@ def _ours(resources, spapi_emulator, *statuses_and_ages) -> list[str]:
     for status, ago in statuses_and_ages:
         report_id = _report(app, status, ago)
         records.record_requested(
-            report_id=report_id,
-            seller_id=SELLER_ID,
-            region_code="NA",
-            report_type=REPORT_TYPE,
-            marketplace_ids=["ATVPDKIKX0DER"],
+            report_id, ReportSpecification(SELLER_ID, "NA", REPORT_TYPE, ["ATVPDKIKX0DER"])
         )
         ids.append(report_id)
     return ids

@@ -11,21 +11,20 @@ import pytest
 from reports_pipeline.api_requests import ApiError, ReportRequest
 from reports_pipeline.report_plans import (
     MAX_REPORTS_PER_REQUEST,
-    PlannedReport,
     carry_out,
     cooldown_decision,
     plan_answer,
     plan_report_request,
 )
+from reports_pipeline.report_specifications import ReportSpecification
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 UK, DE = "A1F83G8C2ARO7P", "A1PA6795UKMFR9"
 
 
 def _request(report_type, marketplaces=(UK,), start=None, end=None, options=None, split=True):
-    return ReportRequest(
-        "A3TH9S8BH6GOGM", "EU", report_type, tuple(marketplaces), start, end, options or {}, split
-    )
+    asked = ReportSpecification("A3TH9S8BH6GOGM", "EU", report_type, marketplaces, start, end, options or {})
+    return ReportRequest(asked, split)
 
 
 # (report type, marketplaces, start, end, options, expected windows x marketplace groups, or the error code)
@@ -179,7 +178,7 @@ def test_a_partial_failure_answers_the_accepted_reports_and_lists_the_rest():
     decision = cooldown_decision(plan, lambda *_: [], lambda _id: False, NOW)
     calls = iter([("11", True), RuntimeError("throttled")])
 
-    def create(planned: PlannedReport):
+    def create(planned: ReportSpecification):
         result = next(calls)
         if isinstance(result, Exception):
             raise result
@@ -201,3 +200,13 @@ def test_a_failure_before_anything_was_created_is_raised():
 
     with pytest.raises(RuntimeError):
         carry_out(plan, decision, create, lambda exc: ApiError(400, "X", str(exc)))
+
+
+def test_every_planned_report_carries_the_requests_seller_region_type_and_options():
+    plan = plan_report_request(_request(INVENTORY, marketplaces=(UK, DE), options={"custom": "true"}), NOW)
+
+    assert [planned.marketplace_ids for planned in plan.reports] == [(UK,), (DE,)]
+    assert [
+        (planned.seller_id, planned.region_code, planned.report_type, planned.report_options)
+        for planned in plan.reports
+    ] == [("A3TH9S8BH6GOGM", "EU", INVENTORY, {"custom": "true"})] * 2

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import boto3
 import pytest
 from botocore.exceptions import ClientError
@@ -14,6 +16,7 @@ from reports_pipeline.report_records import (
     ReportRecords,
     ReportStatus,
 )
+from reports_pipeline.report_specifications import ReportSpecification
 
 NOW = 1_714_644_942.0  # 2024-05-02T10:15:42Z
 
@@ -29,14 +32,16 @@ def _records(resources, ttl_days=90):
 
 def _request(records, report_id="R1"):
     return records.record_requested(
-        report_id=report_id,
-        seller_id="A3TH9S8BH6GOGM",
-        region_code="EU",
-        report_type="GET_MERCHANT_LISTINGS_ALL_DATA",
-        marketplace_ids=["A1F83G8C2ARO7P", "A1PA6795UKMFR9"],
-        report_options={"BrowseNodeId": "1"},
-        data_start_time="2024-05-01T00:00:00Z",
-        data_end_time="2024-05-02T00:00:00Z",
+        report_id,
+        ReportSpecification(
+            seller_id="A3TH9S8BH6GOGM",
+            region_code="EU",
+            report_type="GET_MERCHANT_LISTINGS_ALL_DATA",
+            marketplace_ids=["A1F83G8C2ARO7P", "A1PA6795UKMFR9"],
+            report_options={"BrowseNodeId": "1"},
+            data_start_time="2024-05-01T00:00:00Z",
+            data_end_time="2024-05-02T00:00:00Z",
+        ),
     )
 
 
@@ -165,15 +170,15 @@ def test_finishing_with_a_non_terminal_status_is_a_programming_error(resources):
 # -- request intents: a report SP-API accepted is never lost to a failed record write ------------------------
 
 
-REQUEST = {
-    "seller_id": "A3TH9S8BH6GOGM",
-    "region_code": "EU",
-    "report_type": "GET_MERCHANT_LISTINGS_ALL_DATA",
-    "marketplace_ids": ["A1F83G8C2ARO7P"],
-    "report_options": {"custom": "true"},
-    "data_start_time": "2024-05-01T00:00:00Z",
-    "data_end_time": None,
-}
+REQUEST = ReportSpecification(
+    seller_id="A3TH9S8BH6GOGM",
+    region_code="EU",
+    report_type="GET_MERCHANT_LISTINGS_ALL_DATA",
+    marketplace_ids=["A1F83G8C2ARO7P"],
+    report_options={"custom": "true"},
+    data_start_time="2024-05-01T00:00:00Z",
+    data_end_time=None,
+)
 
 
 class Clock:
@@ -202,22 +207,24 @@ def _failing_puts(records) -> None:
 def test_a_recorded_request_leaves_only_its_record(resources):
     records = _records(resources)
 
-    created = records.create_and_record(lambda: "R10", **REQUEST)
+    sent = []
+    created = records.create_and_record(REQUEST, lambda specification: sent.append(specification) or "R10")
 
+    assert sent == [REQUEST]  # createReport is asked for what is recorded
     assert created.recorded and created.report_id == "R10"
     assert [item["ReportId"]["S"] for item in _items(resources)] == ["R10"]  # the intent is gone
     assert records.get("R10").status is ReportStatus.REQUESTED
-    assert records.find_intent(REQUEST["seller_id"], REQUEST["report_type"]) is None
+    assert records.find_intent(REQUEST.seller_id, REQUEST.report_type) is None
 
 
 def test_a_failed_create_report_leaves_nothing_and_raises(resources):
     records = _records(resources)
 
-    def create_report() -> str:
+    def create_report(_: ReportSpecification) -> str:
         raise TimeoutError("SP-API did not answer")
 
     with pytest.raises(TimeoutError):
-        records.create_and_record(create_report, **REQUEST)
+        records.create_and_record(REQUEST, create_report)
 
     assert _items(resources) == []
 
@@ -226,13 +233,13 @@ def test_a_record_write_failing_after_create_report_leaves_an_intent_that_record
     records = _records(resources)
     _failing_puts(records)
 
-    created = records.create_and_record(lambda: "R11", **REQUEST)
+    created = records.create_and_record(REQUEST, lambda _: "R11")
 
     assert not created.recorded and created.report_id == "R11"
     assert records.get("R11") is None
     # The notification arrives: the processor's records (another client) find the intent.
     recovered = _records(resources).record_requested_from_intent(
-        "R11", REQUEST["seller_id"], REQUEST["report_type"]
+        "R11", REQUEST.seller_id, REQUEST.report_type
     )
     assert recovered.requested and recovered.status is ReportStatus.REQUESTED
     assert (recovered.seller_id, recovered.region_code, recovered.report_type) == (
@@ -250,16 +257,16 @@ def test_an_intent_vouches_only_for_its_seller_and_type_and_only_while_fresh(res
     records = ReportRecords(
         resources.reports_table, boto3.client("dynamodb", region_name="us-east-1"), clock=clock
     )
-    intent = records.record_intent(**REQUEST)
+    intent = records.record_intent(REQUEST)
 
-    assert records.find_intent(REQUEST["seller_id"], REQUEST["report_type"]) == intent
-    assert records.find_intent(REQUEST["seller_id"], "GET_FLAT_FILE_OPEN_LISTINGS_DATA") is None
-    assert records.find_intent("A2OTHERSELLER", REQUEST["report_type"]) is None
-    assert records.record_requested_from_intent("R12", "A2OTHERSELLER", REQUEST["report_type"]) is None
+    assert records.find_intent(REQUEST.seller_id, REQUEST.report_type) == intent
+    assert records.find_intent(REQUEST.seller_id, "GET_FLAT_FILE_OPEN_LISTINGS_DATA") is None
+    assert records.find_intent("A2OTHERSELLER", REQUEST.report_type) is None
+    assert records.record_requested_from_intent("R12", "A2OTHERSELLER", REQUEST.report_type) is None
     assert records.get("R12") is None
 
     clock.now = NOW + REQUEST_INTENT_LIFETIME_SECONDS + 1
-    assert records.find_intent(REQUEST["seller_id"], REQUEST["report_type"]) is None
+    assert records.find_intent(REQUEST.seller_id, REQUEST.report_type) is None
     (item,) = _items(resources)
     assert item["ExpiresAt"] == {
         "N": str(int(NOW) + REQUEST_INTENT_LIFETIME_SECONDS)
@@ -268,13 +275,13 @@ def test_an_intent_vouches_only_for_its_seller_and_type_and_only_while_fresh(res
 
 def test_concurrent_intents_of_one_seller_and_type_are_kept_apart(resources):
     records = _records(resources)
-    first = records.record_intent(**REQUEST)
-    second = records.record_intent(**{**REQUEST, "region_code": "FE", "marketplace_ids": ["A1VC38T7YXB528"]})
+    first = records.record_intent(REQUEST)
+    second = records.record_intent(replace(REQUEST, region_code="FE", marketplace_ids=["A1VC38T7YXB528"]))
 
     assert first.intent_id != second.intent_id
-    assert records.find_intent(REQUEST["seller_id"], REQUEST["report_type"]) in (first, second)
+    assert records.find_intent(REQUEST.seller_id, REQUEST.report_type) in (first, second)
     records._forget_intent_if_possible(first)
-    assert records.find_intent(REQUEST["seller_id"], REQUEST["report_type"]) == second
+    assert records.find_intent(REQUEST.seller_id, REQUEST.report_type) == second
     records._forget_intent_if_possible(second)
     records._forget_intent_if_possible(second)  # once only
     assert _items(resources) == []  # the last one forgotten takes the item with it
@@ -284,3 +291,56 @@ def test_intent_items_are_out_of_reach_of_report_ids():
     from reports_pipeline.api_requests import REPORT_ID_PATTERN
 
     assert not REPORT_ID_PATTERN.match("request-intents#A3TH9S8BH6GOGM#GET_MERCHANT_LISTINGS_ALL_DATA")
+
+
+def test_a_request_is_stored_under_the_same_attribute_names_and_types_in_its_record_and_its_intent(resources):
+    """The request's attributes as DynamoDB holds them: what older items and the table's readers expect."""
+    records = _records(resources)
+    intent = records.record_intent(replace(REQUEST, report_options={}))
+    records.create_and_record(REQUEST, lambda _: "R13")
+    records.record_requested("R14", replace(REQUEST, report_options={}, data_start_time=None))
+
+    items = {item["ReportId"]["S"]: item for item in _items(resources)}
+    assert items["R13"] == {
+        "ReportId": {"S": "R13"},
+        "SellerId": {"S": "A3TH9S8BH6GOGM"},
+        "RegionCode": {"S": "EU"},
+        "ReportType": {"S": "GET_MERCHANT_LISTINGS_ALL_DATA"},
+        "MarketplaceIds": {"L": [{"S": "A1F83G8C2ARO7P"}]},
+        "ReportOptions": {"M": {"custom": {"S": "true"}}},
+        "DataStartTime": {"S": "2024-05-01T00:00:00Z"},
+        "Status": {"S": "REQUESTED"},
+        "Requested": {"BOOL": True},
+        "CreatedAt": {"S": "2024-05-02T10:15:42Z"},
+        "UpdatedAt": {"S": "2024-05-02T10:15:42Z"},
+        "ExpiresAt": {"N": str(int(NOW) + 90 * 86400)},
+    }
+    assert {name for name in items["R14"]} == {
+        "ReportId",
+        "SellerId",
+        "RegionCode",
+        "ReportType",
+        "MarketplaceIds",
+        "Status",
+        "Requested",
+        "CreatedAt",
+        "UpdatedAt",
+        "ExpiresAt",
+    }  # no options, no window: absent, not empty
+    intent_item = items["request-intents#A3TH9S8BH6GOGM#GET_MERCHANT_LISTINGS_ALL_DATA"]
+    assert intent_item == {
+        "ReportId": {"S": "request-intents#A3TH9S8BH6GOGM#GET_MERCHANT_LISTINGS_ALL_DATA"},
+        "Intent-" + intent.intent_id: {
+            "M": {
+                "SellerId": {"S": "A3TH9S8BH6GOGM"},
+                "RegionCode": {"S": "EU"},
+                "ReportType": {"S": "GET_MERCHANT_LISTINGS_ALL_DATA"},
+                "CreatedEpoch": {"N": str(int(NOW))},
+                "MarketplaceIds": {"L": [{"S": "A1F83G8C2ARO7P"}]},
+                "ReportOptions": {"M": {}},  # an intent keeps empty options; a record leaves them out
+                "DataStartTime": {"S": "2024-05-01T00:00:00Z"},
+            }
+        },
+        "ExpiresAt": {"N": str(int(NOW) + REQUEST_INTENT_LIFETIME_SECONDS)},
+        "Pending": {"N": "1"},
+    }

@@ -12,6 +12,7 @@ import pytest
 from canaries import CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN, SELLER_ID
 from reports_pipeline.notifications_processing import NotificationOutcome, ReportNotificationProcessor
 from reports_pipeline.report_records import ReportRecords, ReportStatus
+from reports_pipeline.report_specifications import ReportSpecification
 from reports_pipeline.report_sweep import SWEEP_CALL_DEADLINE, WATERMARK_LAG, ReportSweep, SweepSettings
 from reports_pipeline.sweep_state import SweepState, format_time, parse_time
 from reports_pipeline.token_store import TokenStore
@@ -123,11 +124,7 @@ class World:
             self.app.finish_report(report_id, status, b"sku\tprice\n" if status == "DONE" else None)
         if ours:
             self.records.record_requested(
-                report_id=report_id,
-                seller_id=seller_id,
-                region_code="NA",
-                report_type=report_type,
-                marketplace_ids=["ATVPDKIKX0DER"],
+                report_id, ReportSpecification(seller_id, "NA", report_type, ["ATVPDKIKX0DER"])
             )
         return report_id
 
@@ -250,9 +247,7 @@ def test_reports_of_other_applications_are_left_alone_and_nothing_is_written_for
 
 def test_a_report_whose_record_write_failed_is_recovered_through_its_request_intent(world):
     world.first_request(SELLER_ID, TYPE_A, timedelta(hours=1))
-    world.records.record_intent(
-        seller_id=SELLER_ID, region_code="NA", report_type=TYPE_A, marketplace_ids=["ATVPDKIKX0DER"]
-    )
+    world.records.record_intent(ReportSpecification(SELLER_ID, "NA", TYPE_A, ["ATVPDKIKX0DER"]))
     report_id = world.report("DONE", ours=False)
 
     result = world.sweep().run(_plenty)
