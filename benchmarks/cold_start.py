@@ -170,13 +170,15 @@ def _runtime_directory(
 ) -> Path:
     """The Lambda runtime's stand-in: our virtualenv's copies of `packages`, compiled by `python`.
 
-    Sources are copied (their bytecode goes next to them), data files linked; built once per interpreter and
-    package versions, then reused."""
+    Every file is copied, sources (their bytecode goes next to them) and data files alike: the runtime ships
+    regular files, and botocore's first client stats every service's data directory (links would cost it an
+    extra lookup per file). Built once per interpreter and package versions, then reused."""
     site_packages = Path(sysconfig.get_paths()["purelib"])
     directory = work_dir / f"runtime-{python.cache_tag}"
     stamp = json.dumps(
         {
             "python": python.full_version,
+            "layout": "copies",  # data files copied, no longer linked
             "packages": sorted(
                 p.name
                 for p in site_packages.glob("*.dist-info")
@@ -202,10 +204,7 @@ def _runtime_directory(
                 continue
             target = directory / name / path.relative_to(source)
             target.parent.mkdir(parents=True, exist_ok=True)
-            if path.suffix == ".py":
-                shutil.copyfile(path, target)
-            else:
-                target.symlink_to(path)
+            shutil.copyfile(path, target)
     compiled = subprocess.run(  # noqa: S603
         [str(python.executable), "-S", "-m", "compileall", "-q", str(directory)],
         capture_output=True,

@@ -589,28 +589,28 @@ def cold_start_section(timings: Sequence[ImportTiming]) -> str:
     return f"""## 2. Cold start
 
 Median import time of each handler module over {len(storer.seconds)} fresh interpreters of the runtime's
-version (Python {storer.python}), imported from its unpacked zip the way Lambda does it: with the bytecode the
-zip carries (unchecked-hash `.pyc` compiled by that version at packaging), nothing written (`python -S -B`:
-/var/task is read-only), `LAMBDA_TASK_ROOT` set, tracing off (`POWERTOOLS_TRACE_DISABLED=true`), beside a
-stand-in for the runtime's own packages (boto3, botocore, s3transfer, jmespath, dateutil, six, urllib3,
-compiled by the same interpreter); `import boto3` alone is measured the same way in the same rounds. CPU time
-is the figure judged: this shared machine's wall time also counts waiting for a core. Two variants of
-`{VARIANT_HANDLER}`: "{NO_BYTECODE}" (the zip's sources alone: what every cold start paid before the zips
-carried bytecode) and "{TRACING_ON}" (Powertools' Tracer imports the X-Ray SDK and patches the libraries, as
-in a function whose tracing is on). Each "{CLIENTS_PREFIX}<clients>" row is `import boto3` plus the boto3
-clients a handler holds once imported (read by its probe after the timing; clients created on first use are
-not among them), created in one interpreter the same way: botocore's share of that handler's cold start.
-"vs boto3 + its clients" is the handler's figure less that row's: what our imports and module bodies cost.
-Top offenders: self time per top-level package from one `-X importtime` run (`handlers` includes the module
-bodies, which create the boto3 clients).
+version (Python {storer.python}), imported from its unpacked zip the way Lambda does it: with the bytecode
+the zip carries (unchecked-hash `.pyc` compiled by that version at packaging), nothing written (`python -S
+-B`: /var/task is read-only), `LAMBDA_TASK_ROOT` set, tracing off (`POWERTOOLS_TRACE_DISABLED=true`), beside
+a stand-in for the runtime's own packages (boto3, botocore, s3transfer, jmespath, dateutil, six, urllib3,
+copied as regular files, compiled by the same interpreter); `import boto3` alone is measured the same way in
+the same rounds. CPU time is the figure judged: this shared machine's wall time also counts waiting for a
+core. Two variants of `{VARIANT_HANDLER}`: "{NO_BYTECODE}" (the zip's sources alone: what every cold start
+paid before the zips carried bytecode) and "{TRACING_ON}" (Powertools' Tracer imports the X-Ray SDK and
+patches the libraries, as in a function whose tracing is on). Each "{CLIENTS_PREFIX}<clients>" row is
+`import boto3` plus the boto3 clients a handler holds once imported (read by its probe after the timing;
+clients created on first use are not among them), created in one interpreter the same way: botocore's share
+of that handler's cold start. "vs boto3 + its clients" is the handler's figure less that row's: what our
+imports and module bodies cost. Top offenders: self time per top-level package from one `-X importtime` run
+(`handlers` includes the module bodies, which create the boto3 clients).
 
 Where the time goes (profiled once with cProfile and `-X importtime` on 2026-11-28, CPython 3.13.0, botocore
 1.44.8, this machine; static figures, not re-measured by this run). The first client of a process, whatever
 its service: botocore's session registering its ~130 built-in event handlers, 12-20 ms; endpoints.json (1.2
 MB of JSON, loaded for every client by `Session.create_client`, no setting skips it), 32-47 ms; two scans of
 the ~450 service directories for a `service-2` and an `endpoint-rule-set-1` file
-(`Loader.list_available_services`, run by `load_service_model` before any model is read), 16-24 ms each
-(12-18 ms when the data files are regular files, as in Lambda, instead of this stand-in's links). Then each
+(`Loader.list_available_services`, run by `load_service_model` before any model is read), 12-18 ms each with
+the data files as regular files, as in Lambda and this stand-in (16-24 ms when they were links). Then each
 client its model, rule set and class: s3 41-59 ms, dynamodb 14-26, kms about 10, secretsmanager 8-12, sns
 7-10, stepfunctions 7-12, sts 5-8. Ours: requests with charset_normalizer, idna and http.cookiejar (only
 where SP-API is called), Powertools' Logger and Metrics, `spapi` and `reports_pipeline` (their dataclasses,
