@@ -11,6 +11,13 @@ tracing is off (`POWERTOOLS_TRACE_DISABLED=true`) except in the "tracing on" var
 variables each handler reads at cold start (its `_config.required([...])` list, found in its source) get
 dummy values.
 
+Beside each handler, "boto3 + <its clients>" imports boto3 and creates the boto3 clients that handler holds
+once imported (found by the handler's own probe, after its timing: the live botocore clients and their
+services), in one interpreter like the others: the part of a cold start that is botocore's (the first client
+loads the endpoint data and scans the service models, each client its model and endpoint rule set), which no
+code of ours can cut short of not creating the client. The handler's figure less that one is what our own
+imports and module bodies cost. Handlers holding the same clients share one such row.
+
 Two variants of one handler show what each measure saves: "no .pyc" imports the zip's sources alone (what a
 zip without bytecode costs: Lambda compiles them at every cold start), "tracing on" lets Powertools' Tracer
 import the X-Ray SDK and patch the libraries, as a function with tracing on does.
@@ -42,10 +49,8 @@ import lambda_bytecode  # noqa: E402
 VARIANT_HANDLER = "report_storer"
 NO_BYTECODE = "no .pyc"
 TRACING_ON = "tracing on"
-# The boto3 clients report_storer creates at import: `import boto3` plus these is what any function using
-# those services pays before our code runs (the first client loads botocore's endpoint and service models).
-CLIENTS_BASELINE = "boto3 + clients"
-BASELINE_CLIENTS = ("dynamodb", "s3", "secretsmanager", "kms")
+# The rows of `import boto3` plus the clients a handler holds after its import: "boto3 + dynamodb, kms".
+CLIENTS_PREFIX = "boto3 + "
 BASE_ENVIRONMENT = {
     "AWS_DEFAULT_REGION": "us-east-1",
     "AWS_REGION": "us-east-1",
@@ -59,9 +64,18 @@ _PROBE = (
     "import {module}\n"
     "elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started\n"
     "rss = next(l for l in open('/proc/self/status') if l.startswith('VmRSS:')).split()[1]\n"
-    "xray = 'aws_xray_sdk' in __import__('sys').modules\n"
-    "print(elapsed, int(rss) * 1024, int(xray), cpu)\n"
+    "modules = __import__('sys').modules\n"
+    "xray = 'aws_xray_sdk' in modules\n"
+    # After the timing: which boto3 clients the import created (lazily created ones are not there yet).
+    "client = modules.get('botocore.client')\n"
+    "names = sorted({{o.meta.service_model.service_name for o in __import__('gc').get_objects()\n"
+    "    if client and isinstance(o, client.BaseClient)}})\n"
+    "print(elapsed, int(rss) * 1024, int(xray), cpu, ','.join(names) or '-')\n"
 )
+
+
+def clients_label(clients: tuple[str, ...]) -> str:
+    return CLIENTS_PREFIX + ", ".join(clients)
 
 
 @dataclass
@@ -77,6 +91,7 @@ class ImportTiming:
     imports_from_zip_alone: bool | None = None
     xray_imported: bool | None = None
     python: str = ""  # the interpreter's version, e.g. "3.13.0"
+    clients: tuple[str, ...] = ()  # the boto3 clients alive after the import (services, sorted)
 
     @property
     def label(self) -> str:
@@ -198,6 +213,11 @@ def top_offenders(importtime_stderr: str, count: int = 3) -> list[tuple[str, flo
     return sorted(totals.items(), key=lambda item: item[1], reverse=True)[:count]
 
 
+def probe_clients(probe_stdout: str) -> tuple[str, ...]:
+    names = probe_stdout.split()[-1]
+    return () if names == "-" else tuple(names.split(","))
+
+
 def run(work_dir: Path, zip_dir: Path, repeats: int = 10) -> list[ImportTiming]:
     work_dir, zip_dir = work_dir.resolve(), zip_dir.resolve()  # the probes run from /
     work_dir.mkdir(parents=True, exist_ok=True)
@@ -208,12 +228,8 @@ def run(work_dir: Path, zip_dir: Path, repeats: int = 10) -> list[ImportTiming]:
     targets: dict[str, tuple[str, list[Path], dict[str, str]]] = {"boto3": ("boto3", [runtime], base_env)}
     timings = {"boto3": ImportTiming("boto3", python=python.full_version)}
     baseline = work_dir / "baseline"
-    baseline.mkdir(exist_ok=True)
-    (baseline / "boto3_with_clients.py").write_text(
-        f"import boto3\n\nclients = [boto3.client(name) for name in {BASELINE_CLIENTS!r}]\n"
-    )
-    targets[CLIENTS_BASELINE] = ("boto3_with_clients", [baseline, runtime], base_env)
-    timings[CLIENTS_BASELINE] = ImportTiming(CLIENTS_BASELINE, python=python.full_version)
+    shutil.rmtree(baseline, ignore_errors=True)
+    baseline.mkdir()
     for name in HANDLERS:
         unpacked = work_dir / "unpacked" / name
         timing = ImportTiming(name, python=python.full_version)
@@ -221,8 +237,18 @@ def run(work_dir: Path, zip_dir: Path, repeats: int = 10) -> list[ImportTiming]:
         env = lambda_environment(name, unpacked, base_env, tracing=False)
         alone = _run_probe(python, f"handlers.{name}", [unpacked, runtime], env)
         timing.imports_from_zip_alone = alone.returncode == 0
+        if alone.returncode == 0:
+            timing.clients = probe_clients(alone.stdout)
         targets[name] = (f"handlers.{name}", [unpacked, runtime], env)
         timings[name] = timing
+    for clients in sorted({timing.clients for timing in timings.values() if timing.clients}):
+        label = clients_label(clients)
+        module = "boto3_with_" + "_".join(clients).replace("-", "_")
+        (baseline / f"{module}.py").write_text(
+            f"import boto3\n\nclients = [boto3.client(name) for name in {clients!r}]\n"
+        )
+        targets[label] = (module, [baseline, runtime], base_env)
+        timings[label] = ImportTiming(label, python=python.full_version, clients=clients)
     sources_only = work_dir / "unpacked" / f"{VARIANT_HANDLER}-sources"
     _unpack(zip_dir / f"{VARIANT_HANDLER}.zip", sources_only, bytecode=False)
     variants = {
@@ -248,7 +274,7 @@ def run(work_dir: Path, zip_dir: Path, repeats: int = 10) -> list[ImportTiming]:
             probe = _run_probe(python, module, path, env)
             if probe.returncode != 0:
                 raise RuntimeError(f"import {module} ({label}) failed:\n{probe.stderr[-2000:]}")
-            seconds, rss, xray, cpu = probe.stdout.split()
+            seconds, rss, xray, cpu, _clients = probe.stdout.split()
             timings[label].seconds.append(float(seconds))
             timings[label].cpu_seconds.append(float(cpu))
             timings[label].rss_bytes.append(int(rss))

@@ -16,11 +16,10 @@ from typing import Any
 
 import boto3
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from handlers import _config
 from handlers._observability import observability
+from handlers._sqs_batch import SqsMessage, partial_batch_response
 from reports_pipeline.notifications_processing import (
     InvalidNotificationError,
     NotificationOutcome,
@@ -39,7 +38,6 @@ notification_processor = ReportNotificationProcessor(
     config["STATE_MACHINE_ARN"],
     process_unrequested=process_unrequested,
 )
-batch = BatchProcessor(event_type=EventType.SQS)
 
 _OUTCOME_METRICS = {
     NotificationOutcome.STARTED: "ExecutionsStarted",
@@ -62,7 +60,7 @@ _OUTCOME_LOGS = {
 
 
 @tracer.capture_method
-def process_message(record: SQSRecord) -> None:
+def process_message(record: SqsMessage) -> None:
     logger.remove_keys(["report_id", "seller_id", "notification_id"])  # keys of the batch's previous message
     logger.append_keys(message_id=record.message_id)
     try:
@@ -105,6 +103,4 @@ def process_message(record: SQSRecord) -> None:
 @tracer.capture_lambda_handler(capture_response=False)  # no answers in traces: some carry presigned URLs
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    return process_partial_response(
-        event=event, record_handler=process_message, processor=batch, context=context
-    )
+    return partial_batch_response(event, process_message)

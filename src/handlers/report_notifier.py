@@ -19,6 +19,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from botocore.exceptions import BotoCoreError, ClientError
 
 from handlers import _config
+from handlers._lazy_client import LazyClient
 from handlers._observability import observability
 from reports_pipeline.download_links import ROLE_CHAINING_MAX_SECONDS, DownloadLinks
 from reports_pipeline.notifications_processing import ReportContext
@@ -38,7 +39,8 @@ config = _config.required(
 )
 url_ttl_seconds = _config.positive_int("PRESIGNED_URL_TTL_SECONDS", 3600, maximum=ROLE_CHAINING_MAX_SECONDS)
 report_records = ReportRecords(config["REPORTS_TABLE_NAME"], boto3.client("dynamodb"))
-download_links = DownloadLinks(boto3.client("sts"), config["DOWNLOAD_LINK_SIGNER_ROLE_ARN"], url_ttl_seconds)
+sts = LazyClient("sts")  # only for a READY outcome's link: NO_DATA, FAILED, already delivered need none
+download_links = DownloadLinks(sts, config["DOWNLOAD_LINK_SIGNER_ROLE_ARN"], url_ttl_seconds)
 sns = boto3.client("sns")
 
 _FINAL_STATUS = {

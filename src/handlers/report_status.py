@@ -11,6 +11,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from handlers import _config
 from handlers._api import api_answer
+from handlers._lazy_client import LazyClient
 from handlers._observability import observability
 from reports_pipeline.api_requests import ApiError, parse_report_id
 from reports_pipeline.download_links import ROLE_CHAINING_MAX_SECONDS, DownloadLinks
@@ -20,7 +21,8 @@ logger, tracer, metrics = observability()
 config = _config.required(["REPORTS_TABLE_NAME", "REPORTS_BUCKET_NAME", "DOWNLOAD_LINK_SIGNER_ROLE_ARN"])
 url_ttl_seconds = _config.positive_int("PRESIGNED_URL_TTL_SECONDS", 3600, maximum=ROLE_CHAINING_MAX_SECONDS)
 report_records = ReportRecords(config["REPORTS_TABLE_NAME"], boto3.client("dynamodb"))
-download_links = DownloadLinks(boto3.client("sts"), config["DOWNLOAD_LINK_SIGNER_ROLE_ARN"], url_ttl_seconds)
+sts = LazyClient("sts")  # only for a stored report's link: a pending, failed or unknown report needs none
+download_links = DownloadLinks(sts, config["DOWNLOAD_LINK_SIGNER_ROLE_ARN"], url_ttl_seconds)
 
 
 def describe(record: ReportRecord) -> dict[str, Any]:

@@ -17,6 +17,7 @@ import boto3
 from aws_lambda_powertools.metrics import MetricUnit
 
 from handlers import _config
+from handlers._lazy_client import LazyClient
 from handlers._observability import observability
 from handlers._spapi_clients import SpApiClients
 from reports_pipeline.notifications_processing import ReportNotificationProcessor
@@ -34,6 +35,8 @@ amazon_generated_report_types = _config.word_list("SWEEP_AMAZON_GENERATED_REPORT
 dynamodb = boto3.client("dynamodb")
 token_store = TokenStore(config["TOKENS_TABLE_NAME"], "", dynamodb, boto3.client("kms"))
 records = ReportRecords(config["REPORTS_TABLE_NAME"], dynamodb)
+# Only to start a recovered report's workflow: most sweeps recover none.
+stepfunctions = LazyClient("stepfunctions")
 spapi_clients = SpApiClients(
     lwa_secret_arn=config["LWA_CREDENTIALS_SECRET_ARN"],
     secretsmanager_client=boto3.client("secretsmanager"),
@@ -49,7 +52,7 @@ sweep = ReportSweep(
     # is the processor's, and the opted-in Amazon-generated types are stored regardless.
     processor=ReportNotificationProcessor(
         records,
-        boto3.client("stepfunctions"),
+        stepfunctions,
         config["STATE_MACHINE_ARN"],
         process_unrequested=_config.boolean("PROCESS_UNREQUESTED_REPORTS", default=False),
     ),

@@ -37,7 +37,7 @@ from spapi.errors import (
     redact,
 )
 from spapi.regions import get_region, validate_marketplaces
-from spapi.reports import REPORT_ID_MAX_LENGTH, REPORT_ID_PATTERN
+from spapi.report_ids import REPORT_ID_MAX_LENGTH, REPORT_ID_PATTERN
 
 REPORT_PROCESSING_FINISHED = "REPORT_PROCESSING_FINISHED"
 SUPPORTED_NOTIFICATION_TYPES = frozenset({REPORT_PROCESSING_FINISHED})

@@ -29,7 +29,7 @@ from typing import Any
 
 from reports_pipeline.report_records import ReportRecord, ReportRecords, ReportStatus
 from spapi.errors import redact
-from spapi.reports import REPORT_ID_PATTERN
+from spapi.report_ids import REPORT_ID_PATTERN
 
 NOTIFICATION_TYPE = "REPORT_PROCESSING_FINISHED"
 PROCESSING_STATUSES = frozenset({"CANCELLED", "DONE", "FATAL"})

@@ -56,12 +56,12 @@ from reports_pipeline.sweep_state import (
 )
 from reports_pipeline.token_store import StoredSeller, TokenStore
 from spapi.errors import LwaInvalidGrantError, SpApiError, redact
+from spapi.report_ids import REPORT_ID_PATTERN
 from spapi.reports import (
     FINISHED_STATUSES,
     GET_REPORTS_MAX_PAGE_SIZE,
     GET_REPORTS_MAX_TYPES,
     PROCESSING_STATUSES,
-    REPORT_ID_PATTERN,
     ReportsClient,
     iter_report_pages,
 )

@@ -66,13 +66,16 @@ def loads_wheels_of(architecture: str) -> bool:
 def stand_in(python: lambda_bytecode.RuntimePython, directory: Path = STAND_IN_DIR) -> Path:
     """The runtime's SDK for ``python``: this virtualenv's copies of ``RUNTIME_PACKAGES``, compiled by it.
 
-    Sources are copied (their bytecode goes next to them), data files linked. Built once per interpreter and
+    Every file is copied, sources (their bytecode goes next to them) and data files alike: the runtime ships
+    regular files, and botocore's first client stats every service's data directory (links would cost it an
+    extra lookup per file, which the cold-start benchmark would count). Built once per interpreter and
     package versions, then reused; built in a temporary directory and renamed, so a concurrent builder or an
     interrupted build never leaves a half-built stand-in in place."""
     site_packages = Path(sysconfig.get_paths()["purelib"])
     stamp = json.dumps(
         {
             "python": python.full_version,
+            "layout": "copies",  # data files copied, no longer linked
             "packages": sorted(
                 p.name
                 for p in site_packages.glob("*.dist-info")
@@ -100,10 +103,7 @@ def stand_in(python: lambda_bytecode.RuntimePython, directory: Path = STAND_IN_D
                     continue
                 copy = staging / name / path.relative_to(source)
                 copy.parent.mkdir(parents=True, exist_ok=True)
-                if path.suffix == ".py":
-                    shutil.copyfile(path, copy)
-                else:
-                    copy.symlink_to(path)
+                shutil.copyfile(path, copy)
         compiled = subprocess.run(  # noqa: S603 - the runtime's Python compiling our copy
             [str(python.executable), "-S", "-m", "compileall", "-q", str(staging)],
             capture_output=True,

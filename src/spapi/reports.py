@@ -6,7 +6,6 @@ responses are not wrapped in `payload` in this API version.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -19,14 +18,6 @@ from spapi.regions import REGIONS
 from spapi.tokens import RestrictedDataTokenFor, RestrictedResource, TokensClient
 
 BASE_PATH = "/reports/2021-06-30"
-
-# What a report id may be, wherever one arrives (our API's path, SP-API's notifications). The Reports model
-# types reportId as a bare string, no length or pattern; SP-API's ids are digits today ("54517018502"). So the
-# rule is ours: the characters that are safe in an S3 key, a DynamoDB key and an execution name, and a bound
-# generous enough for any id SP-API may send, as our OpenAPI document states (maxLength 128). One rule, so a
-# report the processor accepted can always be asked about.
-REPORT_ID_MAX_LENGTH = 128
-REPORT_ID_PATTERN = re.compile(rf"^[A-Za-z0-9._-]{{1,{REPORT_ID_MAX_LENGTH}}}\Z")
 
 # getReports' filters (reports_2021-06-30.json): reportTypes 1-10 items, pageSize 1-100 (default 10), the
 # processingStatus enum; arrays go comma-separated (collectionFormat csv).

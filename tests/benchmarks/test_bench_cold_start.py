@@ -9,11 +9,13 @@ from benchmarks.cold_start import (
     HANDLERS,
     NO_BYTECODE,
     ImportTiming,
+    clients_label,
     dummy_value,
+    probe_clients,
     required_environment,
     top_offenders,
 )
-from benchmarks.report import cold_start_target_rows, token_target_rows
+from benchmarks.report import cold_start_table_of, cold_start_target_rows, token_target_rows
 from benchmarks.token_economy import TokenEconomy
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -56,9 +58,15 @@ def test_top_offenders_add_self_time_per_top_level_package():
     assert top_offenders(stderr, count=2) == [("botocore", 0.004), ("aws_xray_sdk", 0.0025)]
 
 
-def _timing(name: str, cpu_ms: float, variant: str = "") -> ImportTiming:
+def _timing(name: str, cpu_ms: float, variant: str = "", clients: tuple[str, ...] = ()) -> ImportTiming:
     return ImportTiming(
-        name, variant=variant, seconds=[cpu_ms / 1000], cpu_seconds=[cpu_ms / 1000], python="3.13.0"
+        name,
+        variant=variant,
+        seconds=[cpu_ms / 1000],
+        cpu_seconds=[cpu_ms / 1000],
+        rss_bytes=[1],
+        python="3.13.0",
+        clients=clients,
     )
 
 
@@ -76,6 +84,29 @@ def test_each_handler_gets_a_target_row_judged_on_cpu_time_against_boto3():
     assert [row[0].split(":")[0] for row in rows] == ["report_storer", "report_creator", "report_status"]
     assert [row[2] for row in rows] == ["yes, goal too", "yes (goal + 50 ms: no)", "**no**"]
     assert rows[0][1].startswith("+40 ms CPU")
+
+
+def test_the_probe_reports_the_clients_alive_after_the_import():
+    probe_output = "0.4 50000000 0 0.39 dynamodb,kms,secretsmanager\n"
+    assert probe_clients(probe_output) == ("dynamodb", "kms", "secretsmanager")
+    assert probe_clients("0.3 40000000 0 0.29 -\n") == ()
+
+
+def test_a_handler_is_set_beside_the_clients_it_holds_created_alone():
+    clients = ("dynamodb", "sns")
+    timings = [
+        _timing("boto3", 100),
+        _timing(clients_label(clients), 190, clients=clients),
+        _timing("report_notifier", 230, clients=clients),
+        _timing("report_status", 240, clients=("dynamodb",)),  # its floor was not measured: no figure
+    ]
+    rows = cold_start_target_rows(timings)
+    assert rows[0][1].endswith("; its 2 client(s) alone +90 ms")
+    assert "alone" not in rows[1][1]
+    table = cold_start_table_of(timings).splitlines()
+    assert "vs boto3 + its clients CPU ms" in table[0]
+    notifier = next(line for line in table if line.startswith("| report_notifier |"))
+    assert notifier.split(" | ")[1:4] == ["230", "+130", "+40"]  # CPU, vs boto3, vs boto3 + its clients
 
 
 def test_token_targets_allow_ten_reads_and_decrypts_per_thousand_calls():

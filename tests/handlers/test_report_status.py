@@ -12,7 +12,7 @@ from canaries import SELLER_ID
 from reports_pipeline.document_charsets import StoredCharset
 from reports_pipeline.report_records import ReportRecords, ReportStatus
 from reports_pipeline.report_specifications import ReportSpecification
-from spapi.reports import REPORT_ID_MAX_LENGTH
+from spapi.report_ids import REPORT_ID_MAX_LENGTH
 
 api_events = pytest.importorskip("api_events")
 

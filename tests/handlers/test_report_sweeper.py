@@ -116,6 +116,19 @@ def test_recovered_and_stuck_reports_are_logged_with_seller_and_report_and_count
     assert_no_secrets(out)
 
 
+def test_the_step_functions_client_is_created_only_when_a_report_is_recovered(
+    load_sweeper, resources, spapi_emulator
+):
+    _ours(resources, spapi_emulator, ("IN_PROGRESS", timedelta(hours=3)))
+    sweeper = load_sweeper()
+    assert sweeper.handler({}, _context(600_000))["SweepReportsStuck"] == 1
+    assert not sweeper.stepfunctions.created  # a sweep that recovers nothing starts no workflow
+
+    _ours(resources, spapi_emulator, ("DONE", timedelta(minutes=10)))
+    assert sweeper.handler({}, _context(600_000))["ReportsRecoveredBySweep"] == 1
+    assert sweeper.stepfunctions.created
+
+
 def test_a_revoked_seller_is_skipped_counted_and_its_token_never_logged(
     load_sweeper, resources, spapi_emulator, capsys
 ):

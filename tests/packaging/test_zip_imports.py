@@ -45,8 +45,26 @@ def test_handler_imports_from_its_zip_and_the_runtime_packages_alone_without_x_r
     probe = _probe(handler, tmp_path, runtime, tracing=False)
 
     assert probe.returncode == 0, f"handlers.{handler} does not import from its zip:\n{probe.stderr[-1500:]}"
-    _seconds, _rss, xray_imported, _cpu = probe.stdout.split()
+    _seconds, _rss, xray_imported, _cpu, _clients = probe.stdout.split()
     assert xray_imported == "0", f"handlers.{handler} imported aws_xray_sdk with tracing off"
+
+
+@pytest.mark.parametrize(
+    ("handler", "at_import", "on_first_use"),
+    [
+        ("report_status", ("dynamodb",), "sts"),
+        ("report_notifier", ("dynamodb", "sns"), "sts"),
+        ("report_sweeper", ("dynamodb", "kms", "secretsmanager"), "stepfunctions"),
+    ],
+)
+def test_a_client_only_some_paths_call_is_not_created_at_the_cold_start(
+    handler, at_import, on_first_use, tmp_path, runtime
+):
+    probe = _probe(handler, tmp_path, runtime, tracing=False)
+
+    assert probe.returncode == 0, probe.stderr[-1500:]
+    clients = cold_start.probe_clients(probe.stdout)
+    assert clients == at_import and on_first_use not in clients
 
 
 def test_with_tracing_on_the_x_ray_sdk_is_imported_and_works_from_the_zip(tmp_path, runtime):

@@ -26,7 +26,7 @@ from reliability_support import api_events, scan_for_secrets
 
 from canaries import REFRESH_TOKEN, SELLER_ID
 from spapi.regions import get_region
-from spapi.reports import REPORT_ID_MAX_LENGTH, REPORT_ID_PATTERN
+from spapi.report_ids import REPORT_ID_MAX_LENGTH, REPORT_ID_PATTERN
 
 EXAMPLES = 1000
 SETTINGS = settings(
