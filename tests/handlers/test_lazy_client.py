@@ -11,6 +11,7 @@ import pytest
 from canaries import SELLER_ID
 from handlers._lazy_client import LazyClient
 from reports_pipeline.report_records import ReportRecords, ReportStatus
+from reports_pipeline.report_specifications import ReportSpecification
 
 api_events = pytest.importorskip("api_events")
 
@@ -70,11 +71,8 @@ def test_report_status_creates_sts_for_the_first_link_only(load_handler, resourc
     records = ReportRecords(resources.reports_table, boto3.client("dynamodb"))
     for report_id in ("60001", "60002"):
         records.record_requested(
-            report_id=report_id,
-            seller_id=SELLER_ID,
-            region_code="EU",
-            report_type="GET_MERCHANT_LISTINGS_ALL_DATA",
-            marketplace_ids=["A1F83G8C2ARO7P"],
+            report_id,
+            ReportSpecification(SELLER_ID, "EU", "GET_MERCHANT_LISTINGS_ALL_DATA", ["A1F83G8C2ARO7P"]),
         )
     assert not module.sts.created  # the cold start created none
 
