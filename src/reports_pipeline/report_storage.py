@@ -14,6 +14,7 @@ rewrites nothing.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,6 +25,8 @@ from s3transfer.manager import TransferConfig, TransferManager
 
 from reports_pipeline.errors import ReportStorageError
 from spapi.report_types import report_type as report_type_rules
+
+logger = logging.getLogger(__name__)
 
 # S3's multipart limits (Amazon S3 User Guide, "Amazon S3 multipart upload limits",
 # https://docs.aws.amazon.com/AmazonS3/latest/userguide/qfacts.html): every part but the last 5 MiB to 5 GiB,
@@ -91,6 +94,42 @@ class _NamedFailuresS3:
                 raise transient from failure
 
         return call
+
+
+class _AbortWatchingS3:
+    """The S3 client as s3transfer gets it. s3transfer aborts a failed multipart upload in its failure cleanup
+    and, when the abort fails too, logs that only at DEBUG and raises the upload's own failure. An upload left
+    open keeps its parts stored and billed until the bucket's lifecycle rule (AbortIncompleteMultipartUpload,
+    terraform/modules/storage) removes them, so the abort's failure is logged here at WARNING: bucket, key,
+    upload id and what failed (S3's error code, or the exception's type: a connection error's text can carry
+    the request URL), never a body or a URL."""
+
+    def __init__(self, s3_client: Any) -> None:
+        self._s3 = s3_client
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._s3, name)
+
+    def abort_multipart_upload(self, **kwargs: Any) -> Any:
+        try:
+            return self._s3.abort_multipart_upload(**kwargs)
+        except Exception as failure:
+            logger.warning(
+                "could not abort the failed multipart upload %s of s3://%s/%s (%s): its parts stay until the "
+                "bucket's lifecycle rule removes incomplete uploads",
+                kwargs.get("UploadId"),
+                kwargs.get("Bucket"),
+                kwargs.get("Key"),
+                _failure_name(failure),
+            )
+            raise
+
+
+def _failure_name(failure: BaseException) -> str:
+    if isinstance(failure, ClientError):
+        status = failure.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+        return f"{failure.response.get('Error', {}).get('Code')} (HTTP {status})"
+    return type(failure).__name__
 
 
 @dataclass(frozen=True)
@@ -245,7 +284,7 @@ def _store(
         max_request_concurrency=UPLOAD_CONCURRENCY,
         max_in_memory_upload_chunks=PARTS_IN_MEMORY,
     )
-    with TransferManager(s3_client, config) as transfers:
+    with TransferManager(_AbortWatchingS3(s3_client), config) as transfers:
         future = transfers.upload(document, bucket, key, extra_args=extra_args)
         try:
             future.result()
