@@ -25,8 +25,9 @@ from benchmarks.sizing import (
     StoreMemoryAdvice,
     TerraformDefaults,
 )
-from benchmarks.storage import StorageRun
+from benchmarks.storage import PART_SIZE, StorageRun
 from benchmarks.token_economy import TokenEconomy
+from reports_pipeline.report_storage import PARTS_IN_MEMORY, UPLOAD_CONCURRENCY
 
 MIB = 1024 * 1024
 RSS_TARGET_MIB = 128
@@ -502,18 +503,19 @@ def findings(results: Results) -> str:
         notes.append(
             f"- Streaming holds a working set of {working_set:.0f} MiB above the process's baseline "
             f"({largest.baseline_rss_bytes / MIB:.0f} MiB with boto3 and requests loaded) whatever the "
-            "report size: the parts s3transfer holds for upload (at most `PARTS_IN_MEMORY`, 6 MiB each) and "
-            "the one being read. The naive way needs the compressed body, the whole report and "
+            "report size: the parts s3transfer holds for upload (at most "
+            f"`PARTS_IN_MEMORY` = {PARTS_IN_MEMORY}, {PART_SIZE / MIB:.0f} MiB each) and the one being read. "
+            "The naive way needs the compressed body, the whole report and "
             "`gzip.decompress`'s growing buffer: several times the report size."
         )
         if discard:
             notes.append(
                 f"- Into the S3 stand-in the {largest.size_label} store takes {largest.wall_seconds:.1f} s "
                 f"wall for {largest.cpu_seconds:.1f} CPU s; reading and gunzipping alone (discard sink) take "
-                f"{discard.cpu_seconds:.1f} CPU s. Parts upload on up to 4 connections while the next part "
-                "is read, so the link is not what limits the store on this machine. On Lambda it is the "
-                "CPU: a 512 MB function has 0.29 vCPU, so the cost model projects the store's duration "
-                "from its CPU seconds."
+                f"{discard.cpu_seconds:.1f} CPU s. Parts upload on up to {UPLOAD_CONCURRENCY} connections "
+                "while the next part is read, so the link is not what limits the store on this machine. "
+                "On Lambda it is the CPU: a 512 MB function has 0.29 vCPU, so the cost model projects the "
+                "store's duration from its CPU seconds."
             )
     notes += cold_start_findings(results.cold_start)
     seen = sum(run.throttled_seen for run in results.rate_limits)
@@ -695,10 +697,10 @@ request, Lambda -> S3 in-region, each default's source in the module) and *moto 
 own; its `CompleteMultipartUpload` re-assembles every part in memory, so it measures moto). Each method runs
 in a fresh child process, so the peak RSS (the child's own VmHWM) is its alone.
 *streaming* is our store step (`spapi.documents.iter_report_document`, ISA-L inflate, into
-`reports_pipeline.report_storage.store_report_document`: s3transfer uploads 6 MiB parts on up to 4
-connections while the next part is read); *naive* is the reference samples' way (`requests.get(url).content`,
-`gzip.decompress`, one `put_object`); *discard* counts and drops the bytes; `gzip -dc file > /dev/null` is
-this machine's decompression limit. Wall time starts after the imports.
+`reports_pipeline.report_storage.store_report_document`: s3transfer uploads {PART_SIZE // MIB} MiB parts on
+up to {UPLOAD_CONCURRENCY} connections while the next part is read); *naive* is the reference samples' way
+(`requests.get(url).content`, `gzip.decompress`, one `put_object`); *discard* counts and drops the bytes;
+`gzip -dc file > /dev/null` is this machine's decompression limit. Wall time starts after the imports.
 
 {storage_table(results)}
 

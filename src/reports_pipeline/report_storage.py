@@ -14,7 +14,7 @@ rewrites nothing.
 
 from __future__ import annotations
 
-import io
+import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,17 +26,36 @@ from s3transfer.manager import TransferConfig, TransferManager
 from reports_pipeline.errors import ReportStorageError
 from spapi.report_types import report_type as report_type_rules
 
-MIN_PART_SIZE = 5 * 1024 * 1024  # S3's minimum for every part but the last
-# 6 MiB: with PARTS_IN_MEMORY + 1 parts held, 8 MiB parts put a 1 GiB store just over 128 MiB of peak RSS
-# (make bench); a 6 MiB part still spends 82 % of its request on the link at 45 MB/s and 30 ms latency.
-DEFAULT_PART_SIZE = 6 * 1024 * 1024
-MAX_PARTS = 10_000  # S3's limit; with 6 MiB parts that is about 58 GiB, far beyond any SP-API report
-# Parts uploading at once, and parts held for upload (being sent or waiting) besides the one being read:
-# peak memory is about (PARTS_IN_MEMORY + 1) parts. Two uploads keep the link busy while the next part is
-# gunzipped (make bench measures it against an S3 stand-in with Lambda -> S3 bandwidth and latency).
-UPLOAD_CONCURRENCY = 4
-PARTS_IN_MEMORY = 4
+logger = logging.getLogger(__name__)
 
+# S3's multipart limits (Amazon S3 User Guide, "Amazon S3 multipart upload limits",
+# https://docs.aws.amazon.com/AmazonS3/latest/userguide/qfacts.html): every part but the last 5 MiB to 5 GiB,
+# at most 10,000 parts per upload.
+MIN_PART_SIZE = 5 * 1024 * 1024
+MAX_PARTS = 10_000  # with 5 MiB parts that is about 48 GiB, far beyond any SP-API report
+# The numbers below were chosen by A/B runs of a 1 GiB store into the S3 stand-in (benchmarks/s3_standin.py:
+# 45 MB/s per connection, 30 ms per request), on 2 shared cores, pairs back to back (load average 3.5-4.5):
+#
+#   parts x in flight/held   MiB/s    peak RSS (limit 128 MiB; 55 MiB of it is the process with boto3 loaded)
+#   6 MiB x 4/4              107-117  109 MiB  (the link caps it: 4 x 6.3 MB / (140 + 30 ms) ~ 141 MiB/s)
+#   6 MiB x 6/5              139-146  118-119 MiB
+#   6 MiB x 6/6              144-150  127-128 MiB  (no margin: one more part or arena page and it is over)
+#   5 MiB x 6/6              157-161  120 MiB      (chosen)
+#   5 MiB x 8/8              164-176  135-136 MiB  (over the limit)
+#
+# Peak memory is about (PARTS_IN_MEMORY + 2) parts above the baseline (the parts s3transfer holds, the one
+# being read, and that one's chunks while they are joined), plus about 1 MiB per upload thread (botocore
+# reads the body in 1 MiB blocks to checksum it). So the part is as small as S3 allows and the memory saved
+# buys connections: a 5 MiB part still spends 79 % of its request on the link (116 ms of 146 ms), and six
+# connections put the link's ceiling (~205 MiB/s) above gzip -dc (~160 MiB/s on this machine): the store is
+# bound by the CPU that reads and gunzips, not by S3. PARTS_IN_MEMORY = UPLOAD_CONCURRENCY: a part waiting
+# for a free connection only adds memory when the link is the slower side. UPLOAD_CONCURRENCY must stay
+# within the S3 client's connection pool (botocore's max_pool_connections, 10 by default), or connections are
+# dropped and reopened. (s3transfer's I/O thread and queue settings serve downloads only; an upload of a
+# stream uses the request threads counted here.)
+DEFAULT_PART_SIZE = MIN_PART_SIZE
+UPLOAD_CONCURRENCY = 6
+PARTS_IN_MEMORY = 6
 
 # S3 answers worth another try once the SDK's own retries are spent: the workflow retries these by name.
 _TRANSIENT_S3_CODES = frozenset({"InternalError", "ServiceUnavailable", "SlowDown", "RequestTimeout"})
@@ -75,6 +94,42 @@ class _NamedFailuresS3:
                 raise transient from failure
 
         return call
+
+
+class _AbortWatchingS3:
+    """The S3 client as s3transfer gets it. s3transfer aborts a failed multipart upload in its failure cleanup
+    and, when the abort fails too, logs that only at DEBUG and raises the upload's own failure. An upload left
+    open keeps its parts stored and billed until the bucket's lifecycle rule (AbortIncompleteMultipartUpload,
+    terraform/modules/storage) removes them, so the abort's failure is logged here at WARNING: bucket, key,
+    upload id and what failed (S3's error code, or the exception's type: a connection error's text can carry
+    the request URL), never a body or a URL."""
+
+    def __init__(self, s3_client: Any) -> None:
+        self._s3 = s3_client
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._s3, name)
+
+    def abort_multipart_upload(self, **kwargs: Any) -> Any:
+        try:
+            return self._s3.abort_multipart_upload(**kwargs)
+        except Exception as failure:
+            logger.warning(
+                "could not abort the failed multipart upload %s of s3://%s/%s (%s): its parts stay until the "
+                "bucket's lifecycle rule removes incomplete uploads",
+                kwargs.get("UploadId"),
+                kwargs.get("Bucket"),
+                kwargs.get("Key"),
+                _failure_name(failure),
+            )
+            raise
+
+
+def _failure_name(failure: BaseException) -> str:
+    if isinstance(failure, ClientError):
+        status = failure.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+        return f"{failure.response.get('Error', {}).get('Code')} (HTTP {status})"
+    return type(failure).__name__
 
 
 @dataclass(frozen=True)
@@ -229,7 +284,7 @@ def _store(
         max_request_concurrency=UPLOAD_CONCURRENCY,
         max_in_memory_upload_chunks=PARTS_IN_MEMORY,
     )
-    with TransferManager(s3_client, config) as transfers:
+    with TransferManager(_AbortWatchingS3(s3_client), config) as transfers:
         future = transfers.upload(document, bucket, key, extra_args=extra_args)
         try:
             future.result()
@@ -259,7 +314,7 @@ class _ChunkStream:
 
     def __init__(self, chunks: Iterable[bytes], limit: int) -> None:
         self._chunks = iter(chunks)
-        self._rest = b""
+        self._rest: bytes | memoryview = b""
         self._limit = limit
         self.size = 0
         self.failure: BaseException | None = None
@@ -278,25 +333,33 @@ class _ChunkStream:
         return False
 
     def read(self, amount: int = -1) -> bytes:
-        # Each chunk is written into the part as it arrives and dropped, and getvalue() hands over the
-        # buffer itself: the part is held once, not once as chunks and once joined.
-        part = io.BytesIO()
-        rest = self._rest if amount < 0 else self._rest[:amount]
-        part.write(rest)
-        self._rest = self._rest[len(rest) :]
-        while amount < 0 or part.tell() < amount:
+        # The part's chunks are gathered and joined once into a bytes object of exactly the part's size (the
+        # type s3transfer wraps without another copy): one allocation per part, of the same size every time,
+        # which the allocator reuses. Growing a buffer instead cost more CPU and about 6 MiB more peak RSS at
+        # 1 GiB (make bench; reallocations of different sizes fragment the heap).
+        pieces: list[bytes | memoryview] = []
+        held = 0
+        if self._rest:
+            rest = self._rest if amount < 0 else self._rest[:amount]
+            pieces.append(rest)
+            held = len(rest)
+            self._rest = self._rest[held:]
+        while amount < 0 or held < amount:
             try:
-                chunk = next(self._chunks)
+                chunk: bytes | memoryview = next(self._chunks)
             except StopIteration:
                 break
             except BaseException as failure:
                 self.failure = failure
                 raise
-            room = len(chunk) if amount < 0 else amount - part.tell()
-            if len(chunk) > room:
-                chunk, self._rest = chunk[:room], chunk[room:]
-            part.write(chunk)
-        data = part.getvalue()
+            if amount >= 0 and len(chunk) > amount - held:
+                # The rest stays a view of the chunk: no copy of it until it is joined into the next part.
+                view = memoryview(chunk)
+                chunk, self._rest = view[: amount - held], view[amount - held :]
+            pieces.append(chunk)
+            held += len(chunk)
+        data = pieces[0] if len(pieces) == 1 and type(pieces[0]) is bytes else b"".join(pieces)
+        pieces.clear()
         self.size += len(data)
         if self.size > self._limit:
             self.failure = ValueError(

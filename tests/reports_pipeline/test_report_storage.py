@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 
 import boto3
 import pytest
 from botocore.exceptions import ClientError
+from botocore.exceptions import ConnectionError as BotoConnectionError
 
 from reports_pipeline.report_storage import (
     MIN_PART_SIZE,
@@ -301,3 +303,56 @@ def test_the_media_type_comes_from_the_catalogue_else_from_the_key(report_type, 
 )
 def test_a_charset_applies_to_text_media_types_only(media_type, text):
     assert is_text_media_type(media_type) is text
+
+
+@pytest.mark.parametrize(
+    ("abort_failure", "named"),
+    [
+        (_client_error("InternalError", 500, "AbortMultipartUpload"), "InternalError (HTTP 500)"),
+        (
+            # botocore's text names the endpoint URL with its query: only the type may be logged.
+            BotoConnectionError(error="https://b.s3.amazonaws.com/k?uploadId=U&X-Amz-Signature=SECRET"),
+            "ConnectionError",
+        ),
+    ],
+    ids=["s3-error", "connection"],
+)
+def test_a_failed_abort_is_logged_as_a_warning_without_urls_and_the_upload_failure_still_surfaces(
+    resources, caplog, abort_failure, named
+):
+    s3 = _s3()
+    real_upload_part = s3.upload_part
+
+    def upload_part_refused_on_part_two(**kwargs):
+        if kwargs["PartNumber"] == 2:
+            raise _client_error("AccessDenied", 403)
+        return real_upload_part(**kwargs)
+
+    def abort_failing(**kwargs):
+        raise abort_failure
+
+    s3.upload_part = upload_part_refused_on_part_two
+    s3.abort_multipart_upload = abort_failing
+    with caplog.at_level(logging.WARNING, logger="reports_pipeline"), pytest.raises(ClientError) as raised:
+        store_report_document(_chunks(2 * PART + 1), s3, resources.bucket, "k/report.tsv", METADATA, PART)
+    assert raised.value.response["Error"]["Code"] == "AccessDenied"  # the upload's failure, not the abort's
+    (upload,) = s3.list_multipart_uploads(Bucket=resources.bucket)["Uploads"]  # left for the lifecycle rule
+    warnings = [record for record in caplog.records if record.levelno == logging.WARNING]
+    assert len(warnings) == 1
+    message = warnings[0].getMessage()
+    assert upload["UploadId"] in message and f"s3://{resources.bucket}/k/report.tsv" in message
+    assert named in message
+    assert "SECRET" not in message and "https://" not in message
+
+
+def test_a_successful_abort_logs_no_warning(resources, caplog):
+    s3 = _s3()
+
+    def failing_after_two_parts():
+        yield from _chunks(2 * PART + 1)
+        raise ConnectionError("document host went away")
+
+    with caplog.at_level(logging.WARNING, logger="reports_pipeline"), pytest.raises(ConnectionError):
+        store_report_document(failing_after_two_parts(), s3, resources.bucket, "k/report.tsv", METADATA, PART)
+    assert [record for record in caplog.records if record.levelno >= logging.WARNING] == []
+    assert s3.list_multipart_uploads(Bucket=resources.bucket).get("Uploads", []) == []
