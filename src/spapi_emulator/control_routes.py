@@ -1,11 +1,12 @@
-"""``/_emulator/v1/...``: ``EmulatorControl`` over the deployed emulator's function URL (``remote`` calls them).
+"""``/_emulator/v1/...``: ``EmulatorControl`` over the deployed emulator's function URL (for ``remote``).
 
 JSON in and out; bytes travel base64-encoded, or - when too big for a function URL request or response
 (6 MB, Lambda quotas) - as objects of the emulator's bucket: ``POST uploads`` hands out a presigned PUT URL
 for a document to be set, and a document view names a presigned GET URL of the document's object.
 
 Routes (``{id}`` URL-encoded):
-- ``POST apps`` ``{client_id, client_secret, application_id?}``; ``POST sellers`` ``{refresh_token, seller_id}``
+- ``POST apps`` ``{client_id, client_secret, application_id?}``;
+  ``POST sellers`` ``{refresh_token, seller_id}``
 - ``POST uploads`` -> ``{key, url}``
 - ``POST reports/{id}/finish`` ``{status, document?|document_key?}``;
   ``PUT reports/{id}/document`` ``{document|document_key}``; ``GET reports/{id}``

@@ -1,4 +1,4 @@
-"""The SP-API emulator deployed as a Lambda behind a function URL (AWS_IAM), for issue 15's real-account target.
+"""The SP-API emulator as a Lambda behind a function URL (AWS_IAM), for issue 15's real-account target.
 
 Handler ``spapi_emulator.lambda_function.handler``; environment:
 - ``SPAPI_EMULATOR_STATE_BUCKET``: the bucket of the emulator's state (``stored_state``) and its documents;
@@ -173,7 +173,8 @@ class Deployment:
         if arn not in self._queue_urls:
             _, _, _, region, account, name = arn.split(":", 5)
             sqs = self.sqs if region == self.sqs.meta.region_name else boto3.client("sqs", region_name=region)
-            self._queue_urls[arn] = sqs.get_queue_url(QueueName=name, QueueOwnerAWSAccountId=account)["QueueUrl"]
+            found = sqs.get_queue_url(QueueName=name, QueueOwnerAWSAccountId=account)
+            self._queue_urls[arn] = found["QueueUrl"]
         return self._queue_urls[arn]
 
     def serve(self, event: dict) -> dict:

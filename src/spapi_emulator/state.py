@@ -230,7 +230,8 @@ class EmulatorState:
     # Pickled by the emulator deployed as a Lambda (stored_state): the lock stays with the process, and the
     # report counter is kept as the next number (pickling itertools.count is deprecated since Python 3.12).
     def __getstate__(self) -> dict:
-        fields = {name: value for name, value in vars(self).items() if name not in ("lock", "_report_numbers")}
+        kept = vars(self).items()
+        fields = {name: value for name, value in kept if name not in ("lock", "_report_numbers")}
         with self.lock:
             next_number = next(self._report_numbers)
             self._report_numbers = itertools.count(next_number)
