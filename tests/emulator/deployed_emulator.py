@@ -104,7 +104,8 @@ def deploy_emulator(
     """Deploy the emulator with its bucket and a queue; its app and seller registered through the control
     routes, as the acceptance run registers them."""
     suffix = uuid.uuid4().hex[:8]
-    name, bucket, queue = f"spapi-emulator-{suffix}", f"spapi-emulator-state-{suffix}", f"notifications-{suffix}"
+    name, queue = f"spapi-emulator-{suffix}", f"notifications-{suffix}"
+    bucket = f"spapi-emulator-state-{suffix}"
     s3, sqs, iam = (local_aws.boto3_client(s) for s in ("s3", "sqs", "iam"))
     s3.create_bucket(Bucket=bucket)
     queue_url = sqs.create_queue(QueueName=queue)["QueueUrl"]
