@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import boto3
+from botocore.config import Config
 
 from . import control_routes, document_charsets
 from .app import EmulatorApp, EmulatorConfig
@@ -123,7 +124,9 @@ class Deployment:
 
     def __init__(self) -> None:
         self.bucket = os.environ["SPAPI_EMULATOR_STATE_BUCKET"]
-        self.s3 = boto3.client("s3")
+        # Presigned URLs with Signature Version 4: S3 refuses Signature Version 2 in the regions opened
+        # since 2014 (S3 User Guide, "Authenticating Requests (AWS Signature Version 4)").
+        self.s3 = boto3.client("s3", config=Config(signature_version="s3v4"))
         self.sqs = boto3.client("sqs")
         self.lambda_client = boto3.client("lambda")
         self.store = StateStore(self.s3, self.bucket)
@@ -132,7 +135,6 @@ class Deployment:
             in_queue_seconds=float(os.environ.get("SPAPI_EMULATOR_IN_QUEUE_SECONDS", "2")),
             in_progress_seconds=float(os.environ.get("SPAPI_EMULATOR_IN_PROGRESS_SECONDS", "2")),
         )
-        self._queue_urls: dict[str, str] = {}
 
     def transact(self, work: Callable[[StoredEmulatorApp], T]) -> tuple[T, StoredEmulatorApp]:
         for attempt in range(MAX_ATTEMPTS):
@@ -155,7 +157,11 @@ class Deployment:
         errors = []
         for arn, body in app.outbox:
             try:
-                self.sqs.send_message(QueueUrl=self._queue_url(arn), MessageBody=body)
+                region = arn.split(":")[3] if arn.count(":") == 5 else None
+                sqs = self.sqs
+                if region != sqs.meta.region_name:
+                    sqs = boto3.client("sqs", region_name=region)
+                sqs.send_message(QueueUrl=self._queue_url(arn), MessageBody=body)
             except Exception as error:
                 logger.exception("REPORT_PROCESSING_FINISHED to %s not delivered", arn)
                 errors.append(f"{type(error).__name__}: {error}")
@@ -168,14 +174,17 @@ class Deployment:
                 Payload=json.dumps({"spapi_emulator": ADVANCE_EVENT}).encode(),
             )
 
-    def _queue_url(self, arn: str) -> str:
-        # arn:aws:sqs:<region>:<account>:<name>
-        if arn not in self._queue_urls:
-            _, _, _, region, account, name = arn.split(":", 5)
-            sqs = self.sqs if region == self.sqs.meta.region_name else boto3.client("sqs", region_name=region)
-            found = sqs.get_queue_url(QueueName=name, QueueOwnerAWSAccountId=account)
-            self._queue_urls[arn] = found["QueueUrl"]
-        return self._queue_urls[arn]
+    @staticmethod
+    def _queue_url(arn: str) -> str:
+        """The queue URL of an SQS queue ARN (arn:aws:sqs:<region>:<account>:<name>), in the form the SQS
+        Developer Guide gives ("Amazon SQS queue and message identifiers": https://sqs.<region>.amazonaws.com/
+        <account>/<name>). Derived rather than asked with GetQueueUrl, so the function needs sqs:SendMessage
+        only - the one action a destination queue's policy grants its sender."""
+        parts = arn.split(":")
+        if len(parts) != 6 or parts[:3] != ["arn", "aws", "sqs"]:
+            raise ValueError(f"not an SQS queue ARN: {arn}")
+        _, _, _, region, account, name = parts
+        return f"https://sqs.{region}.amazonaws.com/{account}/{name}"
 
     def serve(self, event: dict) -> dict:
         path = event.get("rawPath") or "/"

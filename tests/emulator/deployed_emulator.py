@@ -127,7 +127,7 @@ def deploy_emulator(
                 "Resource": f"arn:aws:s3:::{bucket}/*",
             },
             {"Effect": "Allow", "Action": "s3:ListBucket", "Resource": f"arn:aws:s3:::{bucket}"},
-            {"Effect": "Allow", "Action": ["sqs:SendMessage", "sqs:GetQueueUrl"], "Resource": queue_arn},
+            {"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": queue_arn},
             {"Effect": "Allow", "Action": "lambda:InvokeFunction", "Resource": function_arn},
         ],
     }
