@@ -12,6 +12,7 @@ request (a Lambda's credentials are temporary and rotate) and never logged.
 
 from __future__ import annotations
 
+import logging
 import os
 from typing import Any
 
@@ -20,6 +21,9 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 
 AUTH_VARIABLE = "SPAPI_ENDPOINT_AUTH"
+# botocore.auth logs the canonical request at DEBUG: with it the x-amz-access-token and the session token
+# would reach the logs whenever a function runs at LOG_LEVEL=DEBUG. Its records stop at INFO, always.
+logging.getLogger("botocore.auth").setLevel(logging.INFO)
 MODES = ("none", "aws_iam")
 
 

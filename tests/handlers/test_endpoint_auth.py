@@ -4,11 +4,13 @@ to presigned URLs, unsigned."""
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 
 import pytest
 import requests
+import urllib3
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
@@ -57,6 +59,7 @@ class _Recorder(requests.adapters.BaseAdapter):
         response.status_code, response._content, response.url = 200, body, request.url
         response.headers.update({"content-type": "application/json", "content-length": str(len(body))})
         response.request = request
+        response.raw = urllib3.HTTPResponse(io.BytesIO(body), preload_content=False, status=200)
         return response
 
     def close(self) -> None:
