@@ -47,7 +47,7 @@ class _Recorder(requests.adapters.BaseAdapter):
         super().__init__()
         self.sent: list[requests.PreparedRequest] = []
 
-    def send(self, request, **kwargs):  # noqa: ANN001 - requests' adapter signature
+    def send(self, request, **kwargs):
         self.sent.append(request)
         if request.url.startswith(DOCUMENT_URL.split("?")[0]):
             body = b"item-name\nA\n"
@@ -141,7 +141,7 @@ def test_sp_api_lwa_and_document_requests(signed, caplog):
     document = reports.get_report_document("doc-1")
     assert b"".join(iter_report_document(reports, "doc-1", session=session)) == b"item-name\nA\n"
 
-    token_request, api_request, *others = recorder.sent
+    token_request, api_request, *_ = recorder.sent
     downloads = [request for request in recorder.sent if request.url == DOCUMENT_URL]
     assert document.url == DOCUMENT_URL and downloads
     assert "/auth/o2/token" in token_request.url and api_request.url.startswith(ENDPOINT + "/reports/")
