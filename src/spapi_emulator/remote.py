@@ -18,9 +18,8 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 import requests
-from botocore.auth import SigV4Auth
-from botocore.awsrequest import AWSRequest
-from botocore.credentials import Credentials
+
+from handlers._endpoint_auth import SigV4RequestAuth
 
 from .control import DocumentView, ExchangeView, ReportView, SubscriptionView
 
@@ -28,23 +27,6 @@ from .control import DocumentView, ExchangeView, ReportView, SubscriptionView
 # under the function URL's 6 MB payload.
 INLINE_DOCUMENT_LIMIT = 3 * 1024 * 1024
 TIMEOUT_SECONDS = 60
-
-
-class SigV4LambdaAuth(requests.auth.AuthBase):
-    """Signs a request to an AWS_IAM function URL (service ``lambda``, the URL's region)."""
-
-    def __init__(self, credentials: Credentials, region: str) -> None:
-        self.credentials = credentials
-        self.region = region
-
-    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
-        body = request.body or b""
-        if isinstance(body, str):
-            body = body.encode("utf-8")
-        signed = AWSRequest(method=request.method, url=request.url, data=body, headers=dict(request.headers))
-        SigV4Auth(self.credentials, "lambda", self.region).add_auth(signed)
-        request.headers.update(dict(signed.headers))
-        return request
 
 
 def function_url_region(function_url: str, default: str = "us-east-1") -> str:
@@ -58,10 +40,17 @@ class ControlError(RuntimeError):
 
 
 class RemoteEmulatorControl:
-    def __init__(self, function_url: str, credentials: Credentials, region: str | None = None) -> None:
+    """``session``: a boto3 (or botocore) session whose credentials may invoke the function URL
+    (lambda:InvokeFunctionUrl); the region is the URL's, else ``region``, else the session's."""
+
+    def __init__(self, function_url: str, session: Any, region: str | None = None) -> None:
+        credentials = session.get_credentials()
+        if credentials is None:
+            raise ValueError("RemoteEmulatorControl: the session has no AWS credentials to sign with")
+        default_region = region or getattr(session, "region_name", None) or "us-east-1"
         self.base_url = function_url.rstrip("/") + "/_emulator/v1/"
         self.session = requests.Session()
-        self.session.auth = SigV4LambdaAuth(credentials, region or function_url_region(function_url))
+        self.session.auth = SigV4RequestAuth(credentials, function_url_region(function_url, default_region))
 
     def _call(self, method: str, path: str, body: dict | None = None) -> Any:
         response = self.session.request(

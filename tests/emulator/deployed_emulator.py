@@ -12,13 +12,14 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+import boto3
 import requests
-from botocore.credentials import Credentials
 from emulator_api import USER_AGENT
 
 from canaries import CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN, SELLER_ID
+from handlers._endpoint_auth import SigV4RequestAuth
 from sp_reports_local import LocalAws
-from spapi_emulator.remote import RemoteEmulatorControl, SigV4LambdaAuth
+from spapi_emulator.remote import RemoteEmulatorControl
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 if str(REPO_ROOT / "scripts") not in sys.path:  # the packaging script is no installed package
@@ -55,11 +56,15 @@ class DeployedEmulator:
     queue_arn: str
 
     @property
-    def credentials(self) -> Credentials:
-        return Credentials(self.local_aws.access_key_id, self.local_aws.secret_access_key)
+    def aws_session(self) -> boto3.Session:
+        return boto3.Session(
+            aws_access_key_id=self.local_aws.access_key_id,
+            aws_secret_access_key=self.local_aws.secret_access_key,
+            region_name=REGION,
+        )
 
     def control(self) -> RemoteEmulatorControl:
-        return RemoteEmulatorControl(self.function_url, self.credentials, REGION)
+        return RemoteEmulatorControl(self.function_url, self.aws_session)
 
     @property
     def base_url(self) -> str:
@@ -67,7 +72,7 @@ class DeployedEmulator:
 
     def session(self, access_token: str | None = None) -> requests.Session:
         session = requests.Session()
-        session.auth = SigV4LambdaAuth(self.credentials, REGION)
+        session.auth = SigV4RequestAuth(self.aws_session.get_credentials(), REGION)
         session.headers["user-agent"] = USER_AGENT
         if access_token:
             session.headers["x-amz-access-token"] = access_token
