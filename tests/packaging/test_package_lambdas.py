@@ -398,14 +398,6 @@ def test_the_emulator_zip_is_rebuilt_byte_identical_with_its_models_and_bytecode
     assert not any(name.startswith(("handlers/", "reports_pipeline/", "boto3/")) for name in names)
 
 
-def test_the_emulator_zip_without_models_is_a_clear_error(tmp_path, emulator_sources, deps):
-    sources, _models = emulator_sources
-    with pytest.raises(package_lambdas.PackagingError, match="no SP-API models in"):
-        package_lambdas.build_emulator(
-            tmp_path / "out", src_dir=sources, models_dir=tmp_path / "none", deps_dir=deps
-        )
-
-
 def test_the_emulator_zip_is_built_only_when_asked(tmp_path, sources, deps):
     assert _build(tmp_path / "out", sources, deps) == 0
     assert not (tmp_path / "out" / "spapi_emulator.zip").exists()
