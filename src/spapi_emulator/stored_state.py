@@ -31,11 +31,11 @@ from .app import EmulatorApp, Exchange, _ReportTypeBehaviour
 from .ratelimit import TokenBucket
 
 STATE_KEY = "emulator/state.pickle"
-# A save that lost to another writer: 412 (the ETag moved, or If-None-Match found an object), 409 (a
-# concurrent conditional write), and 404 NoSuchKey (If-Match on an object deleted since: S3 API Reference,
-# PutObject, "If-Match": "If the ETag values do not match, the operation returns a 412 Precondition Failed
-# error"; "If a conflicting operation occurs during the upload S3 returns a 409 ConditionalRequestConflict
-# response"; with no object to compare, S3 answers 404 NoSuchKey). Each means: reload and redo.
+# A save that lost to another writer (S3 API Reference, PutObject, If-Match: "If the ETag values do not match,
+# the operation returns a 412 Precondition Failed error. If a conflicting operation occurs during the upload
+# S3 returns a 409 ConditionalRequestConflict response. On a 409 failure you should fetch the object's ETag
+# and retry"). If-Match on a key deleted since the load answers 404 NoSuchKey in local AWS (moto) and, per
+# the S3 User Guide's "Conditional write behavior", in S3; a 412 there is handled the same: reload, redo.
 CONFLICT_CODES = ("PreconditionFailed", "ConditionalRequestConflict", "NoSuchKey", "412", "409", "404")
 
 
