@@ -17,7 +17,7 @@ import requests
 from deployed_emulator import DeployedEmulator, deploy_emulator, emulator_zip
 from emulator_api import LISTINGS, US
 
-from canaries import REFRESH_TOKEN
+from canaries import REFRESH_TOKEN, assert_no_secrets
 from sp_reports_local import LocalAws
 from spapi_emulator.document_charsets import content_type, served_charset
 from spapi_emulator.remote import ControlError
@@ -210,3 +210,30 @@ def test_reports_stay_put_between_requests_on_the_wall_clock(module_local_aws, e
     time.sleep(1.5)
 
     assert deployed.control().report(report_id).processing_status == "IN_PROGRESS"
+
+
+def test_the_functions_logs_hold_no_secret(module_local_aws, emulator_code):
+    """Tokens, the client secret, RDTs and presigned URLs pass through the function; none reaches its log."""
+    deployed = deploy_emulator(module_local_aws, emulator_code)
+    access_token = deployed.token(grant_type="refresh_token", refresh_token=REFRESH_TOKEN)
+    seller = deployed.session(access_token)
+    report_id = _create_report(seller, deployed)
+    path = f"/reports/2021-06-30/reports/{report_id}"
+    rdt = seller.post(
+        deployed.base_url + "/tokens/2021-03-01/restrictedDataToken",
+        json={"restrictedResources": [{"method": "GET", "path": path}]},
+        timeout=60,
+    ).json()["restrictedDataToken"]
+    control = deployed.control()
+    control.finish_report(report_id)
+    document_id = control.report(report_id).report_document_id
+    served = seller.get(deployed.base_url + f"/reports/2021-06-30/documents/{document_id}", timeout=60).json()
+    control.document(document_id)
+    seller.get(deployed.base_url + "/reports/2021-06-30/reports/nope", timeout=60)  # an error answer too
+
+    logs = module_local_aws.boto3_client("logs").filter_log_events(
+        logGroupName=f"/aws/lambda/{deployed.function_name}"
+    )["events"]
+    text = "\n".join(event["message"] for event in logs)
+    assert "START RequestId" in text  # the log is there
+    assert_no_secrets(text, access_token, rdt, served["url"].split("?", 1)[1])
