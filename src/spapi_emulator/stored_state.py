@@ -114,6 +114,18 @@ class StateStore:
         self.s3 = s3
         self.bucket = bucket
         self.key = key
+        # The condition goes on as a header, not as PutObject's IfMatch/IfNoneMatch parameters: the function
+        # runs on the runtime's own boto3 (not packaged: it would take the zip past 5 MiB), and "the version
+        # of the SDK included in the runtime depends on the runtime version and your Region" (Lambda Developer
+        # Guide, "Building Lambda functions with Python", runtime-included SDK versions); botocore's model
+        # gained IfMatch only in late 2024, and an older one would refuse the parameter. S3 reads the
+        # headers whatever the SDK (S3 API Reference, PutObject: If-Match, If-None-Match).
+        self._condition: tuple[str, str] | None = None
+        s3.meta.events.register_first("before-sign.s3.PutObject", self._add_condition)
+
+    def _add_condition(self, request: Any, **_: Any) -> None:
+        if self._condition is not None:
+            request.headers[self._condition[0]] = self._condition[1]
 
     def load(self) -> tuple[Snapshot | None, str | None]:
         try:
@@ -127,11 +139,13 @@ class StateStore:
     def save(self, snapshot: Snapshot, etag: str | None) -> bool:
         """Write the snapshot if the stored one is still ``etag`` (None: if there is none); False when
         another writer came first."""
-        condition = {"IfMatch": etag} if etag is not None else {"IfNoneMatch": "*"}
+        self._condition = ("If-Match", etag) if etag is not None else ("If-None-Match", "*")
         try:
-            self.s3.put_object(Bucket=self.bucket, Key=self.key, Body=pickle.dumps(snapshot), **condition)
+            self.s3.put_object(Bucket=self.bucket, Key=self.key, Body=pickle.dumps(snapshot))
         except ClientError as error:
             if error.response.get("Error", {}).get("Code") in CONFLICT_CODES:
                 return False
             raise
+        finally:
+            self._condition = None
         return True
