@@ -418,7 +418,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--models-dir",
         type=Path,
-        default=Path(os.environ.get("SPAPI_MODELS_DIR") or REPO_ROOT.parent / "shared" / "spapi-models"),
+        default=None,
         help="the SP-API models the emulator zip carries "
         "(default: $SPAPI_MODELS_DIR, then ../shared/spapi-models)",
     )
@@ -454,13 +454,15 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         manifest = build(args.out, **options)
         if args.emulator:
+            from spapi_emulator.contract import default_models_dir  # the emulator's own default, one place
+
             emulator_deps = install_dependencies(
                 emulator_requirements(args.pyproject), target, args.build_dir
             )
             built = build_emulator(
                 args.out,
                 src_dir=args.src,
-                models_dir=args.models_dir,
+                models_dir=args.models_dir or default_models_dir(),
                 deps_dir=emulator_deps,
                 runtime_python=runtime_python,
             )
