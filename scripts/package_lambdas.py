@@ -61,6 +61,17 @@ EXCLUDED_SUFFIXES = (".pyc", ".pyo")
 LIBRARY_PACKAGES = ("spapi", "reports_pipeline")
 
 
+# The SP-API emulator deployed as a Lambda (issue 15's real-account target), built with `--emulator` into
+# `spapi_emulator.zip`: its package, the pure SP-API client it imports, the libraries it needs that the
+# runtime lacks (their pins are pyproject.toml's dev ones), and the SP-API models it holds every exchange to,
+# read from --models-dir at build time (build output: never copied into the repository), with their LICENSE
+# and NOTICE.
+EMULATOR = "spapi_emulator"
+EMULATOR_PACKAGES = ("spapi_emulator", "spapi")
+EMULATOR_LIBRARIES = ("jsonschema", "werkzeug")
+EMULATOR_MODELS_DIR = "spapi_emulator/models"
+
+
 class PackagingError(Exception):
     """The zips cannot be built (missing source, pip failure, unreadable Terraform default)."""
 
@@ -196,6 +207,59 @@ def source_entries(src_dir: Path, function: str) -> dict[str, Path]:
         for path in _walk_files(package_dir):
             entries[path.relative_to(src_dir).as_posix()] = path
     return entries
+
+
+def emulator_requirements(pyproject: Path) -> list[str]:
+    """The emulator's own libraries, as pinned in the project's dev dependencies."""
+    project = tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]
+    dev = project.get("optional-dependencies", {}).get("dev", [])
+    kept = sorted(d for d in dev if _requirement_name(d) in EMULATOR_LIBRARIES)
+    missing = set(EMULATOR_LIBRARIES) - {_requirement_name(d) for d in kept}
+    if missing:
+        raise PackagingError(f"{pyproject}: no dev dependency pins {', '.join(sorted(missing))}")
+    return kept
+
+
+def emulator_source_entries(src_dir: Path, models_dir: Path) -> dict[str, Path]:
+    """Archive name -> file for the emulator's packages and the SP-API models."""
+    entries = {}
+    for package in EMULATOR_PACKAGES:
+        package_dir = src_dir / package
+        if not (package_dir / "__init__.py").is_file():
+            raise PackagingError(f"{package_dir}/__init__.py not found")
+        for path in _walk_files(package_dir):
+            entries[path.relative_to(src_dir).as_posix()] = path
+    models = sorted(p for p in models_dir.glob("*") if p.is_file()) if models_dir.is_dir() else []
+    if not any(p.suffix == ".json" for p in models):
+        raise PackagingError(f"no SP-API models in {models_dir}: pass --models-dir or run `make models`")
+    for path in models:
+        entries[f"{EMULATOR_MODELS_DIR}/{path.name}"] = path
+    return entries
+
+
+def build_emulator(
+    out_dir: Path,
+    *,
+    src_dir: Path,
+    models_dir: Path,
+    deps_dir: Path,
+    runtime_python: lambda_bytecode.RuntimePython | None = None,
+) -> Path:
+    """Build spapi_emulator.zip into out_dir (reproducible as the functions' zips are); its path."""
+    sources = {**dependency_entries(deps_dir), **emulator_source_entries(src_dir, models_dir)}
+    entries: dict[str, Path | bytes] = dict(sources)
+    if runtime_python is not None:
+        try:
+            bytecode, _uncompiled = lambda_bytecode.compile_sources(runtime_python, sources)
+        except lambda_bytecode.BytecodeError as error:
+            raise PackagingError(str(error)) from None
+        for name in sources:
+            pyc = lambda_bytecode.cache_name(name, runtime_python.cache_tag)
+            if pyc in bytecode:
+                entries[pyc] = bytecode[pyc]
+    destination = out_dir / f"{EMULATOR}.zip"
+    write_zip(destination, entries)
+    return destination
 
 
 def write_zip(destination: Path, entries: dict[str, Path | bytes]) -> None:
@@ -346,6 +410,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--deps-dir", type=Path, help="use this already-installed dependency tree instead of running pip"
     )
+    parser.add_argument(
+        "--emulator",
+        action="store_true",
+        help="also build spapi_emulator.zip, the SP-API emulator as a Lambda (make acceptance's real target)",
+    )
+    parser.add_argument(
+        "--models-dir",
+        type=Path,
+        default=None,
+        help="the SP-API models the emulator zip carries "
+        "(default: $SPAPI_MODELS_DIR, then ../shared/spapi-models)",
+    )
     args = parser.parse_args(argv)
 
     try:
@@ -377,6 +453,20 @@ def main(argv: list[str] | None = None) -> int:
             print(f"package_lambdas: {args.out} is up to date")
             return 0
         manifest = build(args.out, **options)
+        if args.emulator:
+            from spapi_emulator.contract import default_models_dir  # the emulator's own default, one place
+
+            emulator_deps = install_dependencies(
+                emulator_requirements(args.pyproject), target, args.build_dir
+            )
+            built = build_emulator(
+                args.out,
+                src_dir=args.src,
+                models_dir=args.models_dir or default_models_dir(),
+                deps_dir=emulator_deps,
+                runtime_python=runtime_python,
+            )
+            print(f"package_lambdas: {built.name} {built.stat().st_size} bytes")
     except PackagingError as error:
         print(f"package_lambdas: {error}", file=sys.stderr)
         return 1

@@ -10,6 +10,7 @@ import threading
 from typing import Any
 
 from handlers import _config
+from handlers._endpoint_auth import endpoint_auth
 from reports_pipeline.errors import TokenNotFoundError
 from reports_pipeline.token_store import DEFAULT_TOKEN_CACHE_SECONDS, CachedTokenStore, TokenStore
 from spapi.credentials import DEFAULT_MAX_AGE_SECONDS, SecretsManagerAppCredentials
@@ -39,8 +40,11 @@ class SpApiClients:
         max_age = _config.positive_int(
             "LWA_CREDENTIALS_CACHE_SECONDS", int(DEFAULT_MAX_AGE_SECONDS), maximum=24 * 3600
         )
+        # SPAPI_ENDPOINT_AUTH: SigV4 on SP-API, Tokens API and LWA requests (never on document downloads).
+        self._auth = endpoint_auth()
         self.lwa = LwaClient(
-            SecretsManagerAppCredentials(lwa_secret_arn, secretsmanager_client, max_age=max_age)
+            SecretsManagerAppCredentials(lwa_secret_arn, secretsmanager_client, max_age=max_age),
+            request_auth=self._auth,
         )
         # How long a warm container trusts a seller's decrypted refresh token (REFRESH_TOKEN_CACHE_SECONDS).
         token_max_age = _config.positive_int(
@@ -55,7 +59,9 @@ class SpApiClients:
         with self._lock:
             client = self._http.get(region_code)
             if client is None:
-                client = SpApiHttpClient(spapi_endpoint(region_code), deadline=self._deadline)
+                client = SpApiHttpClient(
+                    spapi_endpoint(region_code), deadline=self._deadline, request_auth=self._auth
+                )
                 self._http[region_code] = client
             return client
 

@@ -466,9 +466,35 @@ class LambdaExecutor:
                 self.save_logs(result.logs)
             return json.dumps(result.payload), result.errored, result.logs
 
+        synchronous_invoke = LambdaFunction.invoke
+
+        def invoke(self: LambdaFunction, body: str, request_headers: Any, response_headers: Any) -> Any:
+            # The pinned moto runs an InvocationType=Event invoke before answering. Lambda queues the event
+            # and answers 202 at once ("Invoking a Lambda function asynchronously", Lambda Developer Guide:
+            # "Lambda places the event in a queue and returns a success response without additional
+            # information"), so a function may invoke itself asynchronously and return.
+            if str(request_headers.get("x-amz-invocation-type", "")).lower() != "event":
+                return synchronous_invoke(self, body, request_headers, response_headers)
+            thread = threading.Thread(
+                target=_run_queued,
+                args=(synchronous_invoke, self, body, dict(request_headers)),
+                name=f"lambda-event-{self.function_name}",
+                daemon=True,
+            )
+            thread.start()
+            return ""
+
         patches = PatchSet("lambda_executor")
         patches.replace(LambdaFunction, "_invoke_lambda", _invoke_lambda)
+        patches.replace(LambdaFunction, "invoke", invoke)
         return patches
+
+
+def _run_queued(invoke: Callable[..., Any], function: Any, body: str, headers: dict) -> None:
+    try:
+        invoke(function, body, headers, {})
+    except Exception:  # an asynchronous invocation's failure is the function's, logged as Lambda logs it
+        logger.exception("asynchronous invocation of %s failed", function.function_name)
 
 
 def _decode_event(event: Any) -> Any:

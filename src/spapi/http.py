@@ -161,6 +161,7 @@ class SpApiHttpClient:
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
         rng: Callable[[], float] = random.random,
+        request_auth: requests.auth.AuthBase | None = None,
     ) -> None:
         if len(user_agent) > MAX_USER_AGENT_LENGTH:
             raise ValueError(f"user_agent: SP-API rejects user-agents longer than {MAX_USER_AGENT_LENGTH}")
@@ -169,6 +170,10 @@ class SpApiHttpClient:
         self.endpoint = endpoint.rstrip("/")
         self.user_agent = user_agent
         self.session = session if session is not None else default_session()
+        # Applied to each SP-API request after its headers are set (e.g. SigV4 for an endpoint behind AWS_IAM,
+        # signing the x-amz-access-token header with the rest); never to document downloads, which go to
+        # presigned URLs that a second signature would break.
+        self.request_auth = request_auth
         self.timeout = timeout
         self.max_attempts = max_attempts
         self.deadline = deadline
@@ -259,6 +264,7 @@ class SpApiHttpClient:
                 json=call.json,
                 headers=headers,
                 timeout=(self.timeout[0], read_timeout),
+                auth=self.request_auth,
             )
         except (requests.ConnectionError, requests.Timeout) as exc:
             self._log_attempt(call, None, None, level=logging.WARNING)

@@ -67,8 +67,10 @@ class LwaClient:
         max_delay: float = 2.0,
         refresh_margin: float = REFRESH_MARGIN_SECONDS,
         rng: Callable[[], float] = random.random,
+        request_auth: requests.auth.AuthBase | None = None,
     ) -> None:
         self._credentials = credentials_provider
+        self._request_auth = request_auth  # as SpApiHttpClient's: signs each token request when set
         self.endpoint = endpoint or lwa_endpoint()
         self._session = session if session is not None else default_session()
         self._clock = clock
@@ -249,6 +251,7 @@ class LwaClient:
                     "accept": "application/json",
                 },
                 timeout=self._timeout,
+                auth=self._request_auth,
             )
         except (requests.ConnectionError, requests.Timeout) as exc:
             raise _Retryable(LwaUnavailableError(f"LWA unreachable: {type(exc).__name__}")) from None

@@ -1,4 +1,5 @@
-"""SP-API + LWA emulator and the model contract checker (tests, demo, bench; not shipped in Lambda zips)."""
+"""SP-API + LWA emulator and the model contract checker (tests, demo, bench; not in the pipeline's Lambda
+zips - it has a zip of its own, spapi_emulator.zip, for issue 15's real-account target: lambda_function)."""
 
 from .app import EmulatorConfig, Exchange, SentNotification
 from .contract import ContractViolation, ModelContract, ModelsNotFoundError

@@ -147,6 +147,11 @@ class _ReportTypeBehaviour:
 
 
 class EmulatorApp:
+    # The clock of token expiry, report lifecycle and rate limits. In one process the monotonic clock; the
+    # emulator deployed as a Lambda (lambda_function) runs in many short-lived containers whose monotonic
+    # clocks are unrelated, so there it is the wall clock.
+    base_clock: Callable[[], float] = staticmethod(time.monotonic)
+
     def __init__(self, contract: ModelContract, config: EmulatorConfig | None = None) -> None:
         self.contract = contract
         self.config = config or EmulatorConfig()
@@ -170,7 +175,7 @@ class EmulatorApp:
     # -- clocks (shiftable, so tests can let time pass without sleeping) --------------------------------
 
     def monotonic(self) -> float:
-        return time.monotonic() + self._time_offset
+        return self.base_clock() + self._time_offset
 
     def wall(self) -> float:
         return time.time() + self._time_offset
@@ -365,6 +370,33 @@ class EmulatorApp:
             except Exception as error:  # the sink is pluggable: record every failure, never lose it silently
                 logger.exception("REPORT_PROCESSING_FINISHED for report %s not delivered", report_id)
                 self.notification_errors.append(f"{type(error).__name__}: {error}")
+
+    def contract_violations(self) -> list[str]:
+        """Every recorded SP-API exchange whose request or response the models do not allow."""
+        with self.exchanges_lock:
+            exchanges = list(self.exchanges)
+        problems = []
+        for exchange in exchanges:
+            if exchange.kind != "spapi":
+                continue
+            where = f"{exchange.method} {exchange.path} -> {exchange.status}"
+            try:
+                self.contract.validate_request(
+                    exchange.method, exchange.path, exchange.query, exchange.request_body
+                )
+            except ContractViolation as violation:
+                problems.append(f"request {where}: {violation}")
+            try:
+                self.contract.validate_response(
+                    exchange.method,
+                    exchange.path,
+                    exchange.status,
+                    exchange.response_body,
+                    exchange.response_headers,
+                )
+            except ContractViolation as violation:
+                problems.append(f"response {where}: {violation}")
+        return problems
 
     # -- WSGI -------------------------------------------------------------------------------------------
 

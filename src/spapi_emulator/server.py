@@ -18,7 +18,7 @@ from typing import Any
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from .app import LWA_PATH, EmulatorApp, EmulatorConfig, Exchange, SentNotification
-from .contract import ContractViolation, ModelContract
+from .contract import ModelContract
 from .state import ROTATION_OVERLAP_SECONDS, Report
 
 TICK_SECONDS = 0.02
@@ -239,28 +239,7 @@ class SpApiEmulator:
 
     def contract_violations(self) -> list[str]:
         """Every recorded SP-API exchange whose request or response the models do not allow."""
-        problems = []
-        for exchange in self.exchanges:
-            if exchange.kind != "spapi":
-                continue
-            where = f"{exchange.method} {exchange.path} -> {exchange.status}"
-            try:
-                self.contract.validate_request(
-                    exchange.method, exchange.path, exchange.query, exchange.request_body
-                )
-            except ContractViolation as violation:
-                problems.append(f"request {where}: {violation}")
-            try:
-                self.contract.validate_response(
-                    exchange.method,
-                    exchange.path,
-                    exchange.status,
-                    exchange.response_body,
-                    exchange.response_headers,
-                )
-            except ContractViolation as violation:
-                problems.append(f"response {where}: {violation}")
-        return problems
+        return self.app.contract_violations()
 
     # -- behaviour --------------------------------------------------------------------------------------
 

@@ -227,6 +227,22 @@ class EmulatorState:
         self.page_tokens: dict[str, tuple[list[str], int]] = {}
         self._report_numbers = itertools.count(50_000_000_000 + secrets.randbelow(10_000_000))
 
+    # Pickled by the emulator deployed as a Lambda (stored_state): the lock stays with the process, and the
+    # report counter is kept as the next number (pickling itertools.count is deprecated since Python 3.12).
+    def __getstate__(self) -> dict:
+        kept = vars(self).items()
+        fields = {name: value for name, value in kept if name not in ("lock", "_report_numbers")}
+        with self.lock:
+            next_number = next(self._report_numbers)
+            self._report_numbers = itertools.count(next_number)
+        return {**fields, "next_report_number": next_number}
+
+    def __setstate__(self, fields: dict) -> None:
+        fields = dict(fields)
+        self._report_numbers = itertools.count(fields.pop("next_report_number"))
+        vars(self).update(fields)
+        self.lock = threading.RLock()
+
     def register_app(
         self, client_id: str, client_secret: str, application_id: str | None = None
     ) -> RegisteredApp:

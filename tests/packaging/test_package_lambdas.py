@@ -364,3 +364,41 @@ def test_built_zips_carry_binary_wheels_for_the_lambda_runtime_not_this_python()
     assert all(f"cpython-3{version}-x86_64-linux-gnu" in n or ".abi3." in n for n in extensions), extensions
     assert "aws_lambda_powertools/__init__.py" in names and "requests/__init__.py" in names
     assert not [n for n in names if n.startswith(("boto3/", "botocore/"))]
+
+
+@pytest.fixture
+def emulator_sources(sources: Path, tmp_path: Path) -> tuple[Path, Path]:
+    _write(sources / "spapi_emulator" / "__init__.py", "")
+    _write(sources / "spapi_emulator" / "lambda_function.py", "def handler(event, context):\n    return 1\n")
+    models = tmp_path / "models"
+    _write(models / "reports_2021-06-30.json", '{"swagger": "2.0"}\n')
+    _write(models / "LICENSE", "Apache-2.0\n")
+    return sources, models
+
+
+def test_the_emulator_zip_is_rebuilt_byte_identical_with_its_models_and_bytecode(
+    tmp_path, emulator_sources, deps, runtime_python
+):
+    sources, models = emulator_sources
+    first = package_lambdas.build_emulator(
+        tmp_path / "first", src_dir=sources, models_dir=models, deps_dir=deps, runtime_python=runtime_python
+    )
+    for path in [*sources.rglob("*.py"), *models.iterdir()]:
+        path.touch()
+    second = package_lambdas.build_emulator(
+        tmp_path / "second", src_dir=sources, models_dir=models, deps_dir=deps, runtime_python=runtime_python
+    )
+
+    assert first.name == "spapi_emulator.zip" and _sha256(first) == _sha256(second)
+    with zipfile.ZipFile(first) as archive:
+        names = set(archive.namelist())
+    assert {"spapi_emulator/models/reports_2021-06-30.json", "spapi_emulator/models/LICENSE"} <= names
+    assert "spapi_emulator/__pycache__/lambda_function.cpython-313.pyc" in names
+    assert "spapi/reports.py" in names and "requests/__init__.py" in names
+    assert not any(name.startswith(("handlers/", "reports_pipeline/", "boto3/")) for name in names)
+
+
+def test_the_emulator_zip_is_built_only_when_asked(tmp_path, sources, deps):
+    assert _build(tmp_path / "out", sources, deps) == 0
+    assert not (tmp_path / "out" / "spapi_emulator.zip").exists()
+    assert set(json.loads((tmp_path / "out" / "manifest.json").read_text())["functions"]) == set(FUNCTIONS)

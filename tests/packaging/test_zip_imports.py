@@ -9,12 +9,15 @@ the runtime's boto3 and friends, without site-packages.
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
 
+import package_lambdas
 from benchmarks import cold_start
 from sp_reports_local import lambda_runtime
+from spapi_emulator.contract import default_models_dir
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ZIP_DIR = REPO_ROOT / ".build" / "lambda"
@@ -91,3 +94,51 @@ def test_each_zip_carries_the_report_type_catalogue(handler):
         pytest.fail(f"{zip_path} is missing: run `make package` first (make test does)")
     with zipfile.ZipFile(zip_path) as archive:
         assert "spapi/report_types.json" in archive.namelist()
+
+
+def test_the_emulator_handler_imports_and_loads_its_models_from_its_zip_and_the_runtime_packages_alone(
+    tmp_path, runtime
+):
+    """spapi_emulator.zip (package_lambdas --emulator): the handler imports under the runtime's Python with
+    only the runtime's SDK beside it (no requests, no werkzeug/jsonschema but its own), and a container's
+    first call can build its deployment: the SP-API models it carries load and compile their schemas."""
+    python, packages = runtime
+    target = package_lambdas.target_from_terraform(REPO_ROOT / "terraform")
+    requirements = package_lambdas.emulator_requirements(REPO_ROOT / "pyproject.toml")
+    deps = package_lambdas.install_dependencies(requirements, target, REPO_ROOT / ".build")
+    built = package_lambdas.build_emulator(
+        tmp_path / "zip",
+        src_dir=REPO_ROOT / "src",
+        models_dir=default_models_dir(),
+        deps_dir=deps,
+        runtime_python=python,
+    )
+    unpacked = tmp_path / "task"
+    cold_start._unpack(built, unpacked)
+    probe = (
+        "import spapi_emulator.lambda_function as f\n"
+        "d = f.Deployment()\n"
+        "op = d.contract.operation('createReport')\n"
+        "import sys\n"
+        "print(op is not None, 'requests' in sys.modules, sys.modules['jsonschema'].__file__)\n"
+    )
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        "PYTHONPATH": f"{unpacked}:{packages}",
+        "SPAPI_EMULATOR_STATE_BUCKET": "spapi-emulator-state",
+        "AWS_REGION": "us-east-1",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }
+    result = subprocess.run(  # noqa: S603 - the runtime's Python on our own probe
+        [str(python.executable), "-S", "-B", "-c", probe],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert result.returncode == 0, f"the emulator does not load from its zip:\n{result.stderr[-1500:]}"
+    found, requests_imported, jsonschema_file = result.stdout.split()
+    assert found == "True" and requests_imported == "False"
+    assert jsonschema_file.startswith(str(unpacked))
