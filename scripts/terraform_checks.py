@@ -42,6 +42,7 @@ PLUGIN_CACHE = BUILD_DIR / "tf-plugin-cache"
 # Stand-in zips the root tests hash (the root test sets lambda_package_dir to this directory).
 TEST_PACKAGES = BUILD_DIR / "terraform-test-packages"
 MOCKS_DIR = TERRAFORM_DIR / "tests" / "mocks"
+EMULATOR_ZIP = "spapi_emulator.zip"
 INIT = ("terraform", "init", "-backend=false", "-input=false", "-no-color")
 
 
@@ -113,6 +114,10 @@ def write_test_packages(directory: Path = TEST_PACKAGES) -> Path:
         with zipfile.ZipFile(path, "w") as archive:
             info = zipfile.ZipInfo(f"handlers/{function}.py", date_time=(1980, 1, 1, 0, 0, 0))
             archive.writestr(info, f"# stand-in for terraform tests: {function}\n")
+    # The SP-API emulator's zip, for the spapi_emulator module and terraform/acceptance (make acceptance).
+    with zipfile.ZipFile(directory / EMULATOR_ZIP, "w") as archive:
+        info = zipfile.ZipInfo("spapi_emulator/lambda_function.py", date_time=(1980, 1, 1, 0, 0, 0))
+        archive.writestr(info, "# stand-in for terraform tests: spapi_emulator\n")
     target = package_lambdas.target_from_terraform(TERRAFORM_DIR)
     package_lambdas.write_manifest(directory, FUNCTIONS, target, requirements=[])
     return directory
