@@ -2,8 +2,9 @@
 """Run every Terraform check of the repository and print a summary; exit nonzero when one fails.
 
 - `terraform fmt -check -recursive` over terraform/,
-- `terraform init -backend=false` + `terraform validate` for the root, every module and every example,
-- `terraform test` (mocked aws provider) for the root and every module with a tests/ directory,
+- `terraform init -backend=false` + `terraform validate` for the root, terraform/acceptance, every module and
+  every example,
+- `terraform test` (mocked aws provider) for each of them with a tests/ directory,
 - `scripts/tf_docs.py --check` (README inputs/outputs tables current).
 
 Providers come from TF_CLI_CONFIG_FILE when set (the Makefile points it at a filesystem-mirror config when
@@ -136,8 +137,11 @@ def check_directory(path: Path, env: dict[str, str], run_tests: bool) -> DirResu
 
 
 def terraform_dirs(terraform_dir: Path = TERRAFORM_DIR) -> list[Path]:
-    """The root, then every module and every example."""
+    """The root, then the acceptance configuration (make acceptance on a real account), every module and
+    every example."""
     dirs = [terraform_dir]
+    if any((terraform_dir / "acceptance").glob("*.tf")):
+        dirs.append(terraform_dir / "acceptance")
     for parent in ("modules", "examples"):
         base = terraform_dir / parent
         if base.is_dir():
