@@ -19,7 +19,8 @@ def test_root_modules_and_examples_are_all_checked_root_first():
     assert dirs[0] == "terraform"
     # The real-account acceptance composition (the root with the SP-API emulator) is checked like the root.
     assert dirs[1] == "terraform/acceptance"
-    for module in ("api", "lambda_function", "queue", "security", "spapi_emulator", "state_machine", "storage"):
+    modules = ("api", "lambda_function", "queue", "security", "spapi_emulator", "state_machine", "storage")
+    for module in modules:
         assert f"terraform/modules/{module}" in dirs
     # Examples exist for the modules someone can reuse; api and state_machine are parts of this stack.
     for module in ("lambda_function", "queue"):
