@@ -45,8 +45,8 @@ variable "notification_email" {
 
 variable "manage_api_gateway_cloudwatch_role" {
   type        = bool
-  description = "Whether the stack sets the account's API Gateway CloudWatch Logs role (the stage's access logs need one). Leave false in an account that already has one: the setting is account-wide."
-  default     = false
+  description = "The root module's input of that name (its default: true, so a fresh sandbox account can apply the stage's access logs). Set false in an account whose API Gateway CloudWatch Logs role is already set: the setting is one per account and region, and a run at true there fails at CreateRole."
+  default     = true
 }
 
 variable "emulator_environment" {
