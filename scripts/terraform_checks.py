@@ -2,8 +2,9 @@
 """Run every Terraform check of the repository and print a summary; exit nonzero when one fails.
 
 - `terraform fmt -check -recursive` over terraform/,
-- `terraform init -backend=false` + `terraform validate` for the root, every module and every example,
-- `terraform test` (mocked aws provider) for the root and every module with a tests/ directory,
+- `terraform init -backend=false` + `terraform validate` for the root, terraform/acceptance, every module and
+  every example,
+- `terraform test` (mocked aws provider) for each of them with a tests/ directory,
 - `scripts/tf_docs.py --check` (README inputs/outputs tables current).
 
 Providers come from TF_CLI_CONFIG_FILE when set (the Makefile points it at a filesystem-mirror config when
@@ -42,6 +43,7 @@ PLUGIN_CACHE = BUILD_DIR / "tf-plugin-cache"
 # Stand-in zips the root tests hash (the root test sets lambda_package_dir to this directory).
 TEST_PACKAGES = BUILD_DIR / "terraform-test-packages"
 MOCKS_DIR = TERRAFORM_DIR / "tests" / "mocks"
+EMULATOR_ZIP = "spapi_emulator.zip"
 INIT = ("terraform", "init", "-backend=false", "-input=false", "-no-color")
 
 
@@ -113,6 +115,10 @@ def write_test_packages(directory: Path = TEST_PACKAGES) -> Path:
         with zipfile.ZipFile(path, "w") as archive:
             info = zipfile.ZipInfo(f"handlers/{function}.py", date_time=(1980, 1, 1, 0, 0, 0))
             archive.writestr(info, f"# stand-in for terraform tests: {function}\n")
+    # The SP-API emulator's zip, for the spapi_emulator module and terraform/acceptance (make acceptance).
+    with zipfile.ZipFile(directory / EMULATOR_ZIP, "w") as archive:
+        info = zipfile.ZipInfo("spapi_emulator/lambda_function.py", date_time=(1980, 1, 1, 0, 0, 0))
+        archive.writestr(info, "# stand-in for terraform tests: spapi_emulator\n")
     target = package_lambdas.target_from_terraform(TERRAFORM_DIR)
     package_lambdas.write_manifest(directory, FUNCTIONS, target, requirements=[])
     return directory
@@ -131,8 +137,11 @@ def check_directory(path: Path, env: dict[str, str], run_tests: bool) -> DirResu
 
 
 def terraform_dirs(terraform_dir: Path = TERRAFORM_DIR) -> list[Path]:
-    """The root, then every module and every example."""
+    """The root, then the acceptance configuration (make acceptance on a real account), every module and
+    every example."""
     dirs = [terraform_dir]
+    if any((terraform_dir / "acceptance").glob("*.tf")):
+        dirs.append(terraform_dir / "acceptance")
     for parent in ("modules", "examples"):
         base = terraform_dir / parent
         if base.is_dir():

@@ -1,7 +1,20 @@
 # The sp-reports stack: API Gateway (AWS_IAM) -> Lambdas -> SP-API; SP-API notifications -> SQS -> processor ->
 # Step Functions -> S3 + SNS email. Each concern is a module under modules/; this file wires them together.
 
-data "aws_caller_identity" "current" {}
+data "aws_caller_identity" "current" {
+  lifecycle {
+    # The test-only inputs (variables.tf) may name only this account's principals: they open the queue and the
+    # functions' policies to them.
+    postcondition {
+      condition     = alltrue([for arn in var.test_notification_sender_role_arns : split(":", arn)[4] == self.account_id])
+      error_message = "test_notification_sender_role_arns must name roles of the account being deployed to, not of another account."
+    }
+    postcondition {
+      condition     = var.test_spapi_emulator_function_arn == null || try(split(":", var.test_spapi_emulator_function_arn)[4] == self.account_id, false)
+      error_message = "test_spapi_emulator_function_arn must name a function of the account being deployed to, not of another account."
+    }
+  }
+}
 data "aws_partition" "current" {}
 data "aws_region" "current" {}
 
@@ -301,7 +314,7 @@ locals {
   # queue and the topic are all encrypted with it) through its services only: kms:ViaService keeps a role
   # from using it directly.
   function_policy_statements = {
-    for f, function in local.functions : f => concat(function.policy_statements, [{
+    for f, function in local.functions : f => concat(function.policy_statements, [for s in local.spapi_emulator_statements : s if contains(local.spapi_callers, f)], [{
       Sid      = "UseDataKeyOnlyThroughItsServices"
       Effect   = "Allow"
       Action   = ["kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"]
@@ -311,6 +324,32 @@ locals {
       }
     }])
   }
+
+  # The functions that call SP-API, LWA or the Tokens API: those that read the LWA app credentials (every such
+  # call starts with an LWA access token).
+  spapi_callers = [for f, function in local.functions : f if contains(function.environment, "LWA_CREDENTIALS_SECRET_ARN")]
+
+  # Test only (var.test_spapi_emulator_function_arn): the callers reach the SP-API emulator through its function
+  # URL with AWS_IAM auth, signing their requests. Such a URL needs both permissions on the function (Lambda
+  # Developer Guide, "Control access to Lambda function URLs": "Starting in October 2025, new function URLs will
+  # require both lambda:InvokeFunctionUrl and lambda:InvokeFunction permissions";
+  # https://docs.aws.amazon.com/lambda/latest/dg/urls-auth.html).
+  spapi_emulator_statements = flatten([for emulator in compact([var.test_spapi_emulator_function_arn]) : [
+    {
+      Sid       = "TestOnlyCallTheSpApiEmulatorUrl"
+      Effect    = "Allow"
+      Action    = "lambda:InvokeFunctionUrl"
+      Resource  = emulator
+      Condition = { StringEquals = { "lambda:FunctionUrlAuthType" = "AWS_IAM" } }
+    },
+    {
+      Sid      = "TestOnlyInvokeTheSpApiEmulator"
+      Effect   = "Allow"
+      Action   = "lambda:InvokeFunction"
+      Resource = emulator
+    },
+  ]])
+  spapi_emulator_environment = var.test_spapi_emulator_function_arn == null ? {} : { SPAPI_ENDPOINT_AUTH = "aws_iam" }
 
   # Execution role ARN per function, from the modules that create the roles.
   function_role_arns = merge(
@@ -365,7 +404,10 @@ locals {
   }
 
   function_environment = {
-    for f, function in local.functions : f => { for name in function.environment : name => local.environment_values[name] }
+    for f, function in local.functions : f => merge(
+      { for name in function.environment : name => local.environment_values[name] },
+      contains(local.spapi_callers, f) ? local.spapi_emulator_environment : {},
+    )
   }
 
   function_settings = {
@@ -430,6 +472,7 @@ module "queue" {
   processor                   = local.function_settings[local.processor_function]
   processor_policy_statements = local.function_policy_statements[local.processor_function]
   maximum_concurrency         = var.processor_maximum_concurrency
+  test_sender_role_arns       = var.test_notification_sender_role_arns
 }
 
 module "api" {

@@ -317,3 +317,29 @@ variable "deletion_protection" {
   description = "Protect the tables from deletion and keep non-empty buckets from being destroyed. Set false for throwaway stacks."
   default     = true
 }
+
+# Test-only inputs: `make acceptance` on a real account sets them (terraform/acceptance) to run our SP-API
+# emulator in the account. A production deployment leaves both at their defaults.
+
+variable "test_notification_sender_role_arns" {
+  type        = list(string)
+  description = "TEST ONLY, off by default ([]): IAM roles of this same account the notifications queue's policy also lets send messages (sqs:SendMessage), beside SP-API's account; `make acceptance` names the SP-API emulator's role so it can deliver REPORT_PROCESSING_FINISHED. Anything but a role ARN of the deployment's account is rejected. Leave empty in production."
+  default     = []
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for arn in var.test_notification_sender_role_arns : can(regex("^arn:aws[a-zA-Z-]*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]{1,512}$", arn))])
+    error_message = "test_notification_sender_role_arns must list IAM role ARNs (arn:aws:iam::<account>:role/<name>), nothing else: no users, accounts, services or wildcards."
+  }
+}
+
+variable "test_spapi_emulator_function_arn" {
+  type        = string
+  description = "TEST ONLY, off by default (null): the ARN of an SP-API emulator Lambda of this same account, reached through its function URL (AWS_IAM auth; set spapi_endpoint_url and lwa_endpoint_url to that URL). Every function that calls SP-API, LWA or the Tokens API then signs its calls (SPAPI_ENDPOINT_AUTH = aws_iam) and may invoke that function's URL. Leave null in production."
+  default     = null
+
+  validation {
+    condition     = var.test_spapi_emulator_function_arn == null || can(regex("^arn:aws[a-zA-Z-]*:lambda:[a-z0-9-]+:[0-9]{12}:function:[A-Za-z0-9_-]{1,64}$", var.test_spapi_emulator_function_arn))
+    error_message = "test_spapi_emulator_function_arn must be null or an unqualified Lambda function ARN (arn:aws:lambda:<region>:<account>:function:<name>)."
+  }
+}

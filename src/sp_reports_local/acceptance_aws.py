@@ -1,13 +1,16 @@
-"""The real-account target of ``make acceptance``: so far ``--plan-only`` (plan the root, apply nothing).
+"""The real-account target of ``make acceptance``: so far ``--plan-only`` (plan, apply nothing).
 
 The account was confirmed by ``acceptance_targets.confirm_account`` before this target exists. Terraform
-runs on a copy of ``terraform/`` in the run's work directory (the user's own state is never touched) with the
-standard AWS credential chain, a unique ``name_prefix`` and ``deletion_protection = false``; the SP-API and
-LWA endpoints are left at their real defaults.
+plans ``terraform/acceptance`` - the root module (``module.sp_reports``, deletion protection off) beside our
+SP-API emulator deployed as a Lambda behind an AWS_IAM function URL (``modules/spapi_emulator``), the stack's
+SP-API and LWA endpoints on that URL - from a copy in the run's work directory (the copy of ``terraform/``
+with ``acceptance/`` inside it, so its ``source = "../"`` is the copied root; the user's own state is never
+touched), with the standard AWS credential chain and a unique ``name_prefix``. The emulator's code is
+``spapi_emulator.zip`` in the package directory (``scripts/package_lambdas.py --emulator``).
 
-A full run on a real account (apply, the end-to-end assertions, destroy) needs the SP-API emulator deployed
-in the account (issue 15); until it exists this target refuses to apply rather than deploy something it
-cannot prove and clean up.
+A full run on a real account (apply, the end-to-end assertions, destroy) is refused until the assertions can
+drive the emulator in the account (its control routes through the function URL) and are proven against it on
+local AWS; until then this target only plans rather than deploy something it cannot prove and clean up.
 """
 
 from __future__ import annotations
@@ -21,7 +24,19 @@ from .stack import TERRAFORM_SOURCE, copy_root_module, terraform_cli_env
 from .terraform_run import TerraformRun, run_streaming
 
 PLAN_TIMEOUT_SECONDS = 900.0
+# The configuration planned on a real account, under terraform/ (its module "sp_reports" is source "../").
+ACCEPTANCE_DIR = "acceptance"
+EMULATOR_ZIP = "spapi_emulator.zip"
 Runner = Callable[[list[str], Path, Mapping[str, str], float], TerraformRun]
+
+
+def copy_acceptance_configuration(source: Path, destination: Path) -> None:
+    """Copy terraform/acceptance's configuration (its .tf files and lock file, not its tests) to
+    destination, inside a copy of the root module."""
+    destination.mkdir(parents=True, exist_ok=True)
+    for path in [*source.glob("*.tf"), source / ".terraform.lock.hcl"]:
+        if path.is_file() and not path.name.endswith("_override.tf") and path.name != "override.tf":
+            shutil.copy2(path, destination / path.name)
 
 
 def _run(command: list[str], cwd: Path, env: Mapping[str, str], timeout: float) -> TerraformRun:
@@ -44,15 +59,18 @@ class AwsTarget:
             from .acceptance_targets import TargetRefused
 
             raise TargetRefused(
-                "a full run on a real account (apply, assertions, destroy) is not available yet: the SP-API "
-                "emulator cannot run in the account so far; run with --plan-only to plan the deployment"
+                "a full run on a real account (apply, assertions, destroy) is not available yet: the "
+                "deployment with the SP-API emulator in the account (terraform/acceptance) can be planned, "
+                "but the end-to-end assertions do not drive that emulator yet; run with --plan-only to "
+                "plan it"
             )
         self.account = account
         self.region = region
         self.description = f"AWS account {account} in {region}"
         self.name_prefix = name_prefix
         self.plan_only = plan_only
-        self.working_dir = work_dir / "terraform"
+        self.root_copy = work_dir / "terraform"
+        self.working_dir = self.root_copy / ACCEPTANCE_DIR
         self.package_dir = package_dir
         self._base_env = dict(base_env)
         self._runner = runner
@@ -63,18 +81,28 @@ class AwsTarget:
             {
                 "TF_VAR_region": self.region,
                 "TF_VAR_name_prefix": self.name_prefix,
-                "TF_VAR_deletion_protection": "false",
                 "TF_VAR_lambda_package_dir": str(self.package_dir.resolve()),
             }
         )
-        # The real SP-API and LWA endpoints: an emulator URL left in the environment must not leak in.
-        for name in ("TF_VAR_spapi_endpoint_url", "TF_VAR_lwa_endpoint_url"):
+        # terraform/acceptance sets the endpoints (the emulator's URL) and deletion_protection itself: values
+        # left in the environment for the local target must not look as if they applied here.
+        for name in ("TF_VAR_spapi_endpoint_url", "TF_VAR_lwa_endpoint_url", "TF_VAR_deletion_protection"):
             env.pop(name, None)
         return env
 
     def start(self) -> str:
-        copy_root_module(TERRAFORM_SOURCE, self.working_dir)
-        return f"copied terraform/ to {self.working_dir} (credentials: the standard AWS chain)"
+        emulator_zip = self.package_dir / EMULATOR_ZIP
+        if not emulator_zip.is_file():
+            raise AcceptanceFailed(
+                f"{emulator_zip} is missing: the real-account target deploys the SP-API emulator; build it "
+                f"with python scripts/package_lambdas.py --emulator --out {self.package_dir}"
+            )
+        copy_root_module(TERRAFORM_SOURCE, self.root_copy)
+        copy_acceptance_configuration(TERRAFORM_SOURCE / ACCEPTANCE_DIR, self.working_dir)
+        return (
+            f"copied terraform/ to {self.root_copy}, planning {self.working_dir} (the stack and the SP-API "
+            "emulator; credentials: the standard AWS chain)"
+        )
 
     def terraform_init(self) -> None:
         self._terraform("init", "-no-color", "-input=false")

@@ -294,6 +294,10 @@ class RecordingTerraform:
         from sp_reports_local.terraform_run import TerraformRun
 
         self.commands.append((command[1:], cwd, dict(env)))
+        # What terraform would read there: the acceptance configuration and, one level up, the root it calls.
+        self.files_seen = sorted(
+            path.relative_to(cwd.parent).as_posix() for path in cwd.parent.rglob("*.tf") if path.is_file()
+        )
         out = "Plan: 114 to add, 0 to change, 0 to destroy.\n" if command[1] == "plan" else ""
         return TerraformRun(0, out, "")
 
@@ -316,8 +320,14 @@ def test_the_real_account_target_without_plan_only_refuses_to_apply(tmp_path):
         _aws_target(tmp_path, plan_only=False)
 
 
-def test_plan_only_plans_a_copy_of_the_root_with_a_unique_prefix_and_the_real_endpoints(tmp_path, signals):
+def _emulator_zip(tmp_path: Path) -> None:
+    (tmp_path / "zips").mkdir()
+    (tmp_path / "zips" / "spapi_emulator.zip").write_bytes(b"PK")
+
+
+def test_plan_only_plans_the_stack_with_the_emulator_in_a_copy_with_a_unique_prefix(tmp_path, signals):
     terraform = RecordingTerraform()
+    _emulator_zip(tmp_path)
     target = _aws_target(
         tmp_path,
         True,
@@ -332,10 +342,30 @@ def test_plan_only_plans_a_copy_of_the_root_with_a_unique_prefix_and_the_real_en
     assert [command[0] for command, _, _ in terraform.commands] == ["init", "plan"]
     plan, cwd, env = terraform.commands[1]
     assert "-lock=false" in plan and "apply" not in plan
-    assert cwd == tmp_path / "work" / "terraform"
+    # terraform/acceptance inside the copy of terraform/: its module "sp_reports" (source "../") is the root.
+    assert cwd == tmp_path / "work" / "terraform" / "acceptance"
+    expected = {"acceptance/main.tf", "acceptance/variables.tf", "main.tf", "modules/spapi_emulator/main.tf"}
+    assert expected <= set(terraform.files_seen)
+    assert not any(name.startswith("acceptance/tests/") for name in terraform.files_seen)
     assert env["TF_VAR_region"] == "eu-west-1"
     assert env["TF_VAR_name_prefix"] == target.name_prefix and target.name_prefix.startswith("spacc-")
-    assert env["TF_VAR_deletion_protection"] == "false"
+    assert env["TF_VAR_lambda_package_dir"] == str((tmp_path / "zips").resolve())
+    # The acceptance configuration sets the endpoints (the emulator's URL) and deletion_protection itself.
     assert "TF_VAR_spapi_endpoint_url" not in env and "TF_VAR_lwa_endpoint_url" not in env
+    assert "TF_VAR_deletion_protection" not in env
     assert target.description == "AWS account 111122223333 in eu-west-1"
     assert not (tmp_path / "work").exists()
+
+
+def test_plan_only_without_the_emulator_zip_says_how_to_build_it(tmp_path, signals):
+    terraform = RecordingTerraform()
+    target = _aws_target(tmp_path, True, env={"PATH": os.environ["PATH"]}, runner=terraform)
+    (tmp_path / "work").mkdir()
+    out = io.StringIO()
+
+    code = run_acceptance(target, tmp_path / "work", out, signals)
+
+    assert code != 0
+    assert terraform.commands == []
+    assert "spapi_emulator.zip is missing" in out.getvalue()
+    assert "package_lambdas.py --emulator" in out.getvalue()

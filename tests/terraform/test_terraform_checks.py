@@ -17,7 +17,10 @@ def test_root_modules_and_examples_are_all_checked_root_first():
     dirs = [d.relative_to(REPO_ROOT).as_posix() for d in terraform_checks.terraform_dirs()]
 
     assert dirs[0] == "terraform"
-    for module in ("api", "lambda_function", "queue", "security", "state_machine", "storage"):
+    # The real-account acceptance composition (the root with the SP-API emulator) is checked like the root.
+    assert dirs[1] == "terraform/acceptance"
+    modules = ("api", "lambda_function", "queue", "security", "spapi_emulator", "state_machine", "storage")
+    for module in modules:
         assert f"terraform/modules/{module}" in dirs
     # Examples exist for the modules someone can reuse; api and state_machine are parts of this stack.
     for module in ("lambda_function", "queue"):
@@ -82,3 +85,11 @@ def test_stand_in_packages_carry_the_manifest_the_root_checks(tmp_path):
     for function in terraform_checks.FUNCTIONS:
         digest = base64.b64encode(hashlib.sha256((directory / f"{function}.zip").read_bytes()).digest())
         assert manifest["functions"][function]["base64_sha256"] == digest.decode()
+
+
+def test_a_stand_in_emulator_package_exists_for_the_acceptance_configuration(tmp_path):
+    directory = terraform_checks.write_test_packages(tmp_path)
+
+    # terraform/modules/spapi_emulator hashes <lambda_package_dir>/spapi_emulator.zip.
+    with zipfile.ZipFile(directory / "spapi_emulator.zip") as archive:
+        assert archive.namelist() == ["spapi_emulator/lambda_function.py"]

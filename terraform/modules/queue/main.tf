@@ -38,23 +38,36 @@ resource "aws_sqs_queue" "this" {
   redrive_policy = jsonencode({ deadLetterTargetArn = aws_sqs_queue.dlq.arn, maxReceiveCount = var.max_receive_count })
   policy = jsonencode({
     Version = "2012-10-17"
-    Statement = [
+    Statement = concat([
       {
         Sid       = "SpApiSendsNotifications"
         Effect    = "Allow"
         Principal = { AWS = "arn:aws:iam::${var.spapi_notifications_account_id}:root" }
         Action    = ["sqs:SendMessage", "sqs:GetQueueAttributes"]
         Resource  = local.queue_arn
-      },
-      {
+      }],
+      # Test only (an acceptance run's SP-API emulator): these roles send as SP-API would. Encrypting the
+      # message also takes kms:GenerateDataKey and kms:Decrypt on the queue's key (Amazon SQS Developer Guide,
+      # "Amazon SQS Key management", producer permissions:
+      # https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-key-management.html);
+      # the roles are of this account, whose IAM policies the data key's policy honours
+      # (EnableIamPoliciesOfThisAccount), so the roles' own policies grant that, through SQS only.
+      [for senders in [var.test_sender_role_arns] : {
+        Sid       = "TestSendersSendNotifications"
+        Effect    = "Allow"
+        Principal = { AWS = senders }
+        Action    = "sqs:SendMessage"
+        Resource  = local.queue_arn
+      } if length(senders) > 0],
+      [{
         Sid       = "DenyRequestsWithoutTls"
         Effect    = "Deny"
         Principal = "*" # a Deny for everyone: no principal may use plain HTTP
         Action    = "sqs:*"
         Resource  = local.queue_arn
         Condition = { Bool = { "aws:SecureTransport" = "false" } }
-      },
-    ]
+      }],
+    )
   })
   tags = var.tags
 

@@ -57,3 +57,8 @@ output "processor_role_arn" {
   description = "ARN of the processor's execution role; known at plan time and waiting for the role (see the lambda_function module's function_role_arn)."
   value       = module.processor.function_role_arn
 }
+
+output "queue_policy" {
+  description = "The notifications queue's access policy (JSON): who may send to it."
+  value       = aws_sqs_queue.this.policy
+}

@@ -35,6 +35,18 @@ variable "spapi_notifications_account_id" {
   }
 }
 
+variable "test_sender_role_arns" {
+  type        = list(string)
+  description = "TEST ONLY, off by default ([]): IAM roles the queue's policy also lets send messages (sqs:SendMessage), beside SP-API's account, e.g. an SP-API emulator delivering notifications in an acceptance run. The root module checks they belong to the deployment's own account."
+  default     = []
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for arn in var.test_sender_role_arns : can(regex("^arn:aws[a-zA-Z-]*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]{1,512}$", arn))])
+    error_message = "test_sender_role_arns must list IAM role ARNs, nothing else."
+  }
+}
+
 variable "message_retention_seconds" {
   type        = number
   description = "How long an unprocessed notification stays in the queue."

@@ -109,3 +109,9 @@ mock_resource "aws_api_gateway_stage" {
     execution_arn = "arn:aws:execute-api:us-east-1:123456789012:abc123defg/prod"
   }
 }
+
+mock_resource "aws_lambda_function_url" {
+  defaults = {
+    function_url = "https://abcdefghijklmnopqrstuvwxyz012345.lambda-url.us-east-1.on.aws/"
+  }
+}

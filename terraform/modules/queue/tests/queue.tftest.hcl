@@ -252,3 +252,32 @@ run "a_batch_above_10_with_a_batching_window_is_accepted" {
     error_message = "A batch above 10 with a batching window of at least 1 second is valid."
   }
 }
+
+run "test_sender_roles_may_only_send" {
+  command = plan
+
+  variables {
+    test_sender_role_arns = ["arn:aws:iam::123456789012:role/acme-test-spapi-emulator"]
+  }
+
+  assert {
+    condition = [for s in jsondecode(aws_sqs_queue.this.policy).Statement : s if try(s.Principal.AWS, "") != "arn:aws:iam::437568002678:root" && s.Effect == "Allow"] == [{
+      Sid       = "TestSendersSendNotifications"
+      Effect    = "Allow"
+      Principal = { AWS = ["arn:aws:iam::123456789012:role/acme-test-spapi-emulator"] }
+      Action    = "sqs:SendMessage"
+      Resource  = "arn:aws:sqs:us-east-1:123456789012:acme-test-notifications"
+    }]
+    error_message = "A test sender role may send to this queue and do nothing else."
+  }
+}
+
+run "a_test_sender_that_is_not_a_role_is_rejected" {
+  command = plan
+
+  variables {
+    test_sender_role_arns = ["arn:aws:iam::123456789012:root"]
+  }
+
+  expect_failures = [var.test_sender_role_arns]
+}

@@ -1,0 +1,46 @@
+# `make acceptance` on a real account: the sp-reports root module (module.sp_reports, deployed as a user
+# deploys it, with deletion protection off) and our SP-API emulator in the same account behind an AWS_IAM
+# function URL, standing in for SP-API, LWA and the Tokens API. The root's two test-only inputs let the stack's
+# SP-API callers sign their calls to the emulator and let the emulator's role send notifications to the queue.
+# TEST INFRASTRUCTURE: everything here is destroyed at the end of the run.
+
+module "spapi_emulator" {
+  source = "../modules/spapi_emulator"
+
+  name_prefix        = var.name_prefix
+  lambda_package_dir = var.lambda_package_dir
+  # The stack's data key: it encrypts the queue the emulator sends to, and its policy already lets CloudWatch
+  # Logs use it for /aws/lambda/<name_prefix>-* (the emulator's log group).
+  kms_key_arn           = module.sp_reports.data_kms_key_arn
+  environment_variables = var.emulator_environment
+  tags                  = var.tags
+}
+
+locals {
+  # The function URL ends with "/"; SP-API paths are appended to the base without it (src/spapi/regions.py
+  # strips it anyway) and the emulator serves LWA at /auth/o2/token (LWA_PATH, src/spapi_emulator/app.py).
+  emulator_base_url = trimsuffix(module.spapi_emulator.function_url, "/")
+}
+
+module "sp_reports" {
+  source = "../"
+
+  region              = var.region
+  name_prefix         = var.name_prefix
+  lambda_package_dir  = var.lambda_package_dir
+  deletion_protection = false
+  tags                = var.tags
+  notification_email  = var.notification_email
+
+  manage_api_gateway_cloudwatch_role = var.manage_api_gateway_cloudwatch_role
+
+  lwa_client_id     = var.lwa_client_id
+  lwa_client_secret = var.lwa_client_secret
+
+  spapi_endpoint_url = local.emulator_base_url
+  lwa_endpoint_url   = "${local.emulator_base_url}/auth/o2/token"
+
+  # TEST ONLY inputs (variables.tf of the root module).
+  test_spapi_emulator_function_arn   = module.spapi_emulator.function_arn
+  test_notification_sender_role_arns = [module.spapi_emulator.role_arn]
+}

@@ -1,0 +1,73 @@
+# The acceptance composition with the mocked aws provider. The root module (module.sp_reports) declares its own
+# provider "aws", which a test's mock_provider does not replace (only the configuration's own providers are
+# mocked), so the stack is stood in for by override_module here: this test covers the composition's wiring and
+# the emulator under the run's prefix; the stack's side of the test-only inputs is proven by
+# terraform/tests/test_inputs.tftest.hcl, and the whole composition by `make acceptance` (--plan-only on a real
+# account). Run by scripts/terraform_checks.py, which writes the stand-in zips (.build/terraform-test-packages).
+
+mock_provider "aws" {
+  source          = "../tests/mocks"
+  override_during = plan
+}
+
+override_module {
+  target = module.sp_reports
+  outputs = {
+    data_kms_key_arn = "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555"
+    function_names   = { report_creator = "spacc-0123abcd-report-creator" }
+    queue_arn        = "arn:aws:sqs:us-east-1:123456789012:spacc-0123abcd-notifications"
+  }
+}
+
+override_resource {
+  target          = module.spapi_emulator.aws_lambda_function_url.this
+  override_during = plan
+  values = {
+    function_url = "https://abcdefghijklmnopqrstuvwxyz012345.lambda-url.us-east-1.on.aws/"
+  }
+}
+
+variables {
+  region             = "us-east-1"
+  name_prefix        = "spacc-0123abcd"
+  lambda_package_dir = "../../.build/terraform-test-packages"
+}
+
+run "the_emulator_serves_the_runs_stack" {
+  command = plan
+
+  assert {
+    condition     = output.spapi_emulator_function_name == "spacc-0123abcd-spapi-emulator" && output.spapi_emulator_state_bucket_name == "spacc-0123abcd-spapi-emu-123456789012-us-east-1"
+    error_message = "The emulator must carry the run's prefix (its role may send to <prefix>-* queues only)."
+  }
+
+  assert {
+    condition     = output.spapi_emulator_function_url == "https://abcdefghijklmnopqrstuvwxyz012345.lambda-url.us-east-1.on.aws/"
+    error_message = "The emulator's URL must be an output."
+  }
+
+  # SP-API paths are appended to the endpoint, and the emulator serves LWA at /auth/o2/token.
+  assert {
+    condition     = local.emulator_base_url == "https://abcdefghijklmnopqrstuvwxyz012345.lambda-url.us-east-1.on.aws"
+    error_message = "The SP-API endpoint must be the function URL without its trailing slash."
+  }
+}
+
+run "the_stacks_outputs_pass_through" {
+  command = plan
+
+  assert {
+    condition     = output.function_names == { report_creator = "spacc-0123abcd-report-creator" } && output.queue_arn == "arn:aws:sqs:us-east-1:123456789012:spacc-0123abcd-notifications" && output.data_kms_key_arn == "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555"
+    error_message = "The root's outputs must pass through unchanged: the acceptance assertions read them."
+  }
+}
+
+run "a_bad_prefix_is_rejected" {
+  command = plan
+
+  variables {
+    name_prefix = "Not_A_Prefix"
+  }
+
+  expect_failures = [var.name_prefix]
+}

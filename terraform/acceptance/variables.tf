@@ -1,0 +1,62 @@
+variable "region" {
+  type        = string
+  description = "AWS region of the acceptance deployment (the stack and the emulator)."
+
+  validation {
+    condition     = can(regex("^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-[0-9]$", var.region))
+    error_message = "region must be an AWS region code such as us-east-1."
+  }
+}
+
+variable "name_prefix" {
+  type        = string
+  description = "Prefix of every resource name of the run, unique per run (make acceptance uses spacc-<8 hex>)."
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{0,22}[a-z0-9]$", var.name_prefix))
+    error_message = "name_prefix must be 2-24 characters: lowercase letters, digits and '-', starting with a letter and not ending with '-'."
+  }
+}
+
+variable "lambda_package_dir" {
+  type        = string
+  description = "Directory with the stack's zips and spapi_emulator.zip (`scripts/package_lambdas.py`, with `--emulator` for the latter)."
+}
+
+variable "lwa_client_id" {
+  type        = string
+  description = "LWA client id the stack stores in its secret; the emulator accepts the one the acceptance run registers with it."
+  default     = null
+}
+
+variable "lwa_client_secret" {
+  type        = string
+  description = "LWA client secret stored in the stack's secret; ephemeral and write-only (pass with TF_VAR_lwa_client_secret)."
+  default     = null
+  sensitive   = true
+  ephemeral   = true
+}
+
+variable "notification_email" {
+  type        = string
+  description = "Address subscribed to the stack's notifications topic; null subscribes nobody (the run reads emails through an SQS subscription of its own)."
+  default     = null
+}
+
+variable "manage_api_gateway_cloudwatch_role" {
+  type        = bool
+  description = "The root module's input of that name (its default: true, so a fresh sandbox account can apply the stage's access logs). Set false in an account whose API Gateway CloudWatch Logs role is already set: the setting is one per account and region, and a run at true there fails at CreateRole."
+  default     = true
+}
+
+variable "emulator_environment" {
+  type        = map(string)
+  description = "Further environment of the emulator, e.g. SPAPI_EMULATOR_IN_QUEUE_SECONDS / SPAPI_EMULATOR_IN_PROGRESS_SECONDS."
+  default     = {}
+}
+
+variable "tags" {
+  type        = map(string)
+  description = "Tags applied to every taggable resource of the run."
+  default     = {}
+}
