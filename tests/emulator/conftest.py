@@ -1,12 +1,15 @@
-"""Fixtures for the emulator's own tests: HTTP sessions that already hold a seller or a grantless token."""
+"""Fixtures for the emulator's own tests: HTTP sessions that already hold a seller or a grantless token, and
+local AWS with the emulator's zip for the tests that deploy it as a Lambda."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
 import pytest
+from deployed_emulator import emulator_zip
 from emulator_api import Api, grantless_token, seller_token
 
+from sp_reports_local import LocalAws
 from spapi_emulator import SpApiEmulator
 
 
@@ -22,3 +25,16 @@ def grantless(spapi_emulator: SpApiEmulator) -> Iterator[Api]:
     api = Api(spapi_emulator, grantless_token(spapi_emulator))
     yield api
     api.session.close()
+
+
+@pytest.fixture(scope="module")
+def module_local_aws() -> Iterator[LocalAws]:
+    """Local AWS for the tests that deploy the emulator as a Lambda (one LocalAws per process at a time)."""
+    with LocalAws(sqs_poll_interval=0.1, aws_managed_policies=False) as aws:
+        yield aws
+
+
+@pytest.fixture(scope="session")
+def emulator_code(models_dir) -> bytes:
+    """spapi_emulator.zip, built once for every test that deploys it."""
+    return emulator_zip(models_dir)

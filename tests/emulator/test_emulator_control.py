@@ -11,12 +11,12 @@ from __future__ import annotations
 import dataclasses
 import gzip
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
 import requests
-from deployed_emulator import DeployedEmulator, deploy_emulator, emulator_zip
+from deployed_emulator import DeployedEmulator, deploy_emulator
 from emulator_api import LISTINGS, SQS_ARN, Api
 
 from canaries import REFRESH_TOKEN, SELLER_ID
@@ -46,17 +46,6 @@ class _RemoteApi(Api):
 
     def call(self, method: str, path: str, **kwargs) -> requests.Response:
         return self.session.request(method, self.base_url + path, timeout=60, **kwargs)
-
-
-@pytest.fixture(scope="module")
-def module_local_aws() -> Iterator[LocalAws]:
-    with LocalAws(sqs_poll_interval=0.1, aws_managed_policies=False) as aws:
-        yield aws
-
-
-@pytest.fixture(scope="module")
-def emulator_code(models_dir) -> bytes:
-    return emulator_zip(models_dir)
 
 
 @pytest.fixture

@@ -9,12 +9,11 @@ import gzip
 import json
 import time
 import uuid
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
-from deployed_emulator import DeployedEmulator, deploy_emulator, emulator_zip
+from deployed_emulator import DeployedEmulator, deploy_emulator
 from emulator_api import LISTINGS, US
 
 from canaries import REFRESH_TOKEN, assert_no_secrets
@@ -26,17 +25,6 @@ from spapi_emulator.stored_state import StateStore
 # Lambda quotas ("Invocation payload (request and response)"): 6 MB for a synchronous invocation's request
 # and response, which is what a function URL's request and answer are.
 FUNCTION_URL_PAYLOAD_LIMIT = 6 * 1024 * 1024
-
-
-@pytest.fixture(scope="module")
-def module_local_aws() -> Iterator[LocalAws]:
-    with LocalAws(sqs_poll_interval=0.1, aws_managed_policies=False) as aws:
-        yield aws
-
-
-@pytest.fixture(scope="module")
-def emulator_code(models_dir) -> bytes:
-    return emulator_zip(models_dir)
 
 
 def _seller(deployed: DeployedEmulator) -> requests.Session:
