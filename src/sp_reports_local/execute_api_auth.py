@@ -68,7 +68,7 @@ class CallerIdentity:
 
 
 @dataclass(frozen=True)
-class _Authorization:
+class SigV4Authorization:
     access_key: str
     date: str
     region: str
@@ -77,7 +77,7 @@ class _Authorization:
     signature: str
 
 
-def _parse_authorization(header: str | None) -> _Authorization:
+def parse_authorization(header: str | None) -> SigV4Authorization:
     if not header or not header.startswith("AWS4-HMAC-SHA256 "):
         raise AuthDenied(MISSING_TOKEN)
     fields: dict[str, str] = {}
@@ -89,7 +89,7 @@ def _parse_authorization(header: str | None) -> _Authorization:
         raise AuthDenied(
             f"Authorization header requires 'Credential', 'SignedHeaders' and 'Signature': {header[:40]}"
         )
-    return _Authorization(
+    return SigV4Authorization(
         scope[0], scope[1], scope[2], scope[3], fields["SignedHeaders"].split(";"), fields["Signature"]
     )
 
@@ -105,14 +105,14 @@ def authenticate(
     root_credentials: tuple[str, str],
 ) -> CallerIdentity:
     """Verify the caller may ``execute-api:Invoke`` ``resource_arn``; returns who the caller is."""
-    authorization = _parse_authorization(headers.get("Authorization"))
+    authorization = parse_authorization(headers.get("Authorization"))
     if authorization.service != "execute-api":
         raise AuthDenied("Credential should be scoped to correct service: 'execute-api'.")
-    _check_clock(headers.get("X-Amz-Date"))
+    check_clock(headers.get("X-Amz-Date"), datetime.datetime.now(datetime.UTC))
 
     root_key, root_secret = root_credentials
     if authorization.access_key == root_key:
-        expected = _signature(
+        expected = expected_signature(
             Credentials(root_key, root_secret), authorization, method, raw_path_and_query, headers, body
         )
         if expected != authorization.signature:
@@ -143,7 +143,7 @@ def authenticate(
     return CallerIdentity(authorization.access_key, account_id, caller_arn(iam_request))
 
 
-def _check_clock(amz_date: str | None) -> None:
+def check_clock(amz_date: str | None, now: datetime.datetime) -> None:
     if not amz_date:
         raise AuthDenied(
             "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header."
@@ -152,16 +152,15 @@ def _check_clock(amz_date: str | None) -> None:
         signed_at = datetime.datetime.strptime(amz_date, "%Y%m%dT%H%M%SZ").replace(tzinfo=datetime.UTC)
     except ValueError:
         raise AuthDenied(f"Invalid X-Amz-Date: {amz_date}") from None
-    now = datetime.datetime.now(datetime.UTC)
     if abs(now - signed_at) > MAX_CLOCK_SKEW:
         raise AuthDenied(
             f"Signature expired: {amz_date} is now earlier than {(now - MAX_CLOCK_SKEW):%Y%m%dT%H%M%SZ}"
         )
 
 
-def _signature(
+def expected_signature(
     credentials: Credentials,
-    authorization: _Authorization,
+    authorization: SigV4Authorization,
     method: str,
     raw_path_and_query: str,
     headers: dict[str, str],

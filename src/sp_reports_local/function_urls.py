@@ -32,12 +32,11 @@ from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from botocore.auth import SigV4Auth
-from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials as BotoCredentials
 from werkzeug.wrappers import Request, Response
 
 from .authorization import LocalIam
+from .execute_api_auth import AuthDenied, check_clock, expected_signature, parse_authorization
 from .moto_internals import FunctionUrlConfig, JsonRESTError, PatchSet, lambda_backends
 from .request_context import RequestSubject
 from .request_principals import Caller, CredentialRefused, identify, signed_by
@@ -101,11 +100,13 @@ class FunctionUrlMiddleware:
         )
         body = request.get_data()
         try:
-            caller = self._authorised_caller(request, raw_path_and_query, body, function, auth_type)
+            caller, access_key = self._authorised_caller(
+                request, raw_path_and_query, body, function, auth_type
+            )
         except _Refused as refused:
             logger.info("function URL of %s refused: %s", function.function_name, refused)
             return _json(403, FORBIDDEN)
-        event = request_event(request, url_id, path, body, caller, function.account_id)
+        event = request_event(request, url_id, path, body, caller, access_key, function.account_id)
         payload, errored = self._invoke_lambda(
             function.account_id, function.region, function.function_arn, json.dumps(event)
         )
@@ -115,7 +116,8 @@ class FunctionUrlMiddleware:
 
     def _authorised_caller(
         self, request: Request, raw_path_and_query: str, body: bytes, function: Any, auth_type: str
-    ) -> Caller:
+    ) -> tuple[Caller, str | None]:
+        """Who called (and the access key that signed, for AWS_IAM), once Lambda's checks allow it."""
         headers = dict(request.headers)
         signature = signed_by(headers, request.url) if auth_type == "AWS_IAM" else None
         if auth_type == "AWS_IAM" and signature is None:
@@ -142,7 +144,7 @@ class FunctionUrlMiddleware:
                 self._iam.require(caller, action, function_arn, subject, "lambda")
             except JsonRESTError as denied:
                 raise _Refused(denied.message) from None
-        return caller
+        return caller, signature.access_key_id if signature is not None else None
 
 
 class _Refused(Exception):
@@ -196,34 +198,31 @@ def _verify_signature(
     headers: dict[str, str],
     body: bytes,
 ) -> None:
-    """Recompute the SigV4 signature with the caller's secret, scoped to the ``lambda`` service."""
-    authorization = headers.get("Authorization", "")
-    parts = authorization.removeprefix("AWS4-HMAC-SHA256 ").split(",")
-    fields = dict(part.strip().split("=", 1) for part in parts if "=" in part)
-    scope = fields.get("Credential", "").split("/")
-    if len(scope) != 5 or scope[3] != "lambda":
-        raise _Refused("the signature is not scoped to the lambda service")
-    if not secret:
-        raise _Refused(f"no secret known for {caller.kind} callers")
-    amz_date = headers.get("X-Amz-Date", "")
+    """Recompute the SigV4 signature with the caller's secret, scoped to the ``lambda`` service (the parsing,
+    clock skew and canonical request are API Gateway's: ``execute_api_auth``)."""
     try:
-        signed_at = datetime.datetime.strptime(amz_date, "%Y%m%dT%H%M%SZ").replace(tzinfo=datetime.UTC)
-    except ValueError:
-        raise _Refused("no valid X-Amz-Date") from None
-    if abs(now - signed_at) > datetime.timedelta(minutes=5):
-        raise _Refused("the signature is more than 5 minutes old or ahead")
-    signed_names = fields.get("SignedHeaders", "").split(";")
-    signed = {name: value for name, value in headers.items() if name.lower() in signed_names}
-    request = AWSRequest(method=method, url=raw_path_and_query, data=body, headers=signed)
-    request.context["timestamp"] = amz_date
-    signer = SigV4Auth(BotoCredentials(scope[0], secret, caller.session_token), "lambda", scope[2])
-    expected = signer.signature(signer.string_to_sign(request, signer.canonical_request(request)), request)
-    if expected != fields.get("Signature"):
+        authorization = parse_authorization(headers.get("Authorization"))
+        if authorization.service != "lambda":
+            raise _Refused("the signature is not scoped to the lambda service")
+        if not secret:
+            raise _Refused(f"no secret known for {caller.kind} callers")
+        check_clock(headers.get("X-Amz-Date"), now)
+        credentials = BotoCredentials(authorization.access_key, secret, caller.session_token)
+        expected = expected_signature(credentials, authorization, method, raw_path_and_query, headers, body)
+    except AuthDenied as denied:
+        raise _Refused(str(denied)) from None
+    if expected != authorization.signature:
         raise _Refused("the signature does not match")
 
 
 def request_event(
-    request: Request, url_id: str, path: str, body: bytes, caller: Caller, account_id: str
+    request: Request,
+    url_id: str,
+    path: str,
+    body: bytes,
+    caller: Caller,
+    access_key: str | None,
+    account_id: str,
 ) -> dict[str, Any]:
     """The payload format 2.0 event of a function URL request."""
     headers: dict[str, str] = {}
@@ -253,10 +252,10 @@ def request_event(
         "time": datetime.datetime.fromtimestamp(now, datetime.UTC).strftime("%d/%b/%Y:%H:%M:%S +0000"),
         "timeEpoch": int(now * 1000),
     }
-    if caller.kind != "anonymous":
+    if access_key is not None:
         context["authorizer"] = {
             "iam": {
-                "accessKey": signed_by(dict(request.headers), request.url).access_key_id,  # type: ignore[union-attr]
+                "accessKey": access_key,
                 "accountId": caller.account_id,
                 "callerId": caller.arn.rsplit("/", 1)[-1],
                 "userArn": caller.arn,
