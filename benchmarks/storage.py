@@ -59,6 +59,25 @@ class StorageRun:
     repeats: int = 1
     samples: list[tuple[float, int]] = field(default_factory=list, repr=False)
 
+    @classmethod
+    def of_child(
+        cls, size_label: str, method: str, sink: str, measured: dict, *, with_samples: bool = True
+    ) -> StorageRun:
+        """A run from what ``benchmarks.storage_child`` printed."""
+        return cls(
+            size_label,
+            method,
+            sink,
+            measured["bytes"],
+            measured["wall_seconds"],
+            measured["cpu_seconds"],
+            measured["peak_rss_bytes"],
+            measured["baseline_rss_bytes"],
+            measured["s3_seconds"],
+            measured["s3_seconds_by_operation"],
+            samples=[tuple(sample) for sample in measured["samples"]] if with_samples else [],
+        )
+
     @property
     def mib_per_second(self) -> float:
         return self.uncompressed_bytes / MIB / self.wall_seconds
@@ -275,21 +294,7 @@ def run(work_dir: Path, sizes: dict[str, int], repeats: dict[str, int]) -> list[
                         raise RuntimeError(
                             f"{method} → {sink} read {measured['bytes']} bytes of {report.uncompressed_size}"
                         )
-                    runs.append(
-                        StorageRun(
-                            label,
-                            method,
-                            sink,
-                            measured["bytes"],
-                            measured["wall_seconds"],
-                            measured["cpu_seconds"],
-                            measured["peak_rss_bytes"],
-                            measured["baseline_rss_bytes"],
-                            measured["s3_seconds"],
-                            measured["s3_seconds_by_operation"],
-                            samples=[tuple(sample) for sample in measured["samples"]],
-                        )
-                    )
+                    runs.append(StorageRun.of_child(label, method, sink, measured))
                 chosen = _median_run(runs)
                 print(
                     f"    {chosen.label:<22} {chosen.wall_seconds:7.2f} s "
@@ -318,18 +323,7 @@ def run_transcoding(work_dir: Path, size_label: str, target: int) -> StorageRun:
         )
     if measured["bytes"] != report.uncompressed_size:
         raise RuntimeError(f"transcoding stored {measured['bytes']} bytes of {report.uncompressed_size}")
-    return StorageRun(
-        size_label,
-        "transcoding",
-        "s3",
-        measured["bytes"],
-        measured["wall_seconds"],
-        measured["cpu_seconds"],
-        measured["peak_rss_bytes"],
-        measured["baseline_rss_bytes"],
-        measured["s3_seconds"],
-        measured["s3_seconds_by_operation"],
-    )
+    return StorageRun.of_child(size_label, "transcoding", "s3", measured, with_samples=False)
 
 
 if __name__ == "__main__":
