@@ -121,6 +121,9 @@ def default_models_dir() -> Path:
     configured = os.environ.get("SPAPI_MODELS_DIR")
     if configured:
         return Path(configured)
+    bundled = Path(__file__).with_name("models")  # where spapi_emulator.zip carries them (package_lambdas)
+    if bundled.is_dir():
+        return bundled
     # src/spapi_emulator/contract.py -> the repository root is two levels above the package directory.
     repo_root = Path(__file__).resolve().parents[2]
     return repo_root.parent / "shared" / "spapi-models"

@@ -30,7 +30,6 @@ import os
 import random
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any, TypeVar
 
 import boto3
@@ -38,7 +37,7 @@ from botocore.config import Config
 
 from . import control_routes, document_charsets
 from .app import EmulatorApp, EmulatorConfig
-from .contract import ModelContract
+from .contract import ModelContract, default_models_dir
 from .documents import DocumentHost
 from .lambda_adapter import function_url_response
 from .stored_state import StateStore, capture, restore
@@ -50,10 +49,6 @@ ADVANCE_EVENT = "advance"
 DOCUMENTS_PREFIX = "documents/"
 MAX_ATTEMPTS = 20
 T = TypeVar("T")
-
-
-def _models_dir() -> Path:
-    return Path(os.environ.get("SPAPI_MODELS_DIR") or Path(__file__).with_name("models"))
 
 
 class StoredEmulatorApp(EmulatorApp):
@@ -130,7 +125,7 @@ class Deployment:
         self.sqs = boto3.client("sqs")
         self.lambda_client = boto3.client("lambda")
         self.store = StateStore(self.s3, self.bucket)
-        self.contract = ModelContract.load(_models_dir())
+        self.contract = ModelContract.load(default_models_dir())
         self.config = EmulatorConfig(
             in_queue_seconds=float(os.environ.get("SPAPI_EMULATOR_IN_QUEUE_SECONDS", "2")),
             in_progress_seconds=float(os.environ.get("SPAPI_EMULATOR_IN_PROGRESS_SECONDS", "2")),
