@@ -23,18 +23,10 @@ RUN_TIMEOUT_SECONDS = 900
 
 
 @pytest.fixture(scope="module")
-def package_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Zips of the current sources, so the run never deploys stale code."""
+def package_dir(lambda_package_dir: Path) -> Path:
     if shutil.which("terraform") is None:
         pytest.skip("terraform is not installed")
-    out = tmp_path_factory.mktemp("lambda")
-    subprocess.run(  # noqa: S603 - our own packaging script
-        [sys.executable, str(REPO_ROOT / "scripts" / "package_lambdas.py"), "--out", str(out)],
-        check=True,
-        capture_output=True,
-        timeout=300,
-    )
-    return out
+    return lambda_package_dir
 
 
 def _start(package_dir: Path, temp_dir: Path) -> subprocess.Popen[str]:

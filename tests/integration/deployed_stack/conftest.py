@@ -13,8 +13,6 @@ import datetime
 import json
 import os
 import shutil
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -47,17 +45,6 @@ def _terraform_env() -> dict[str, str]:
     return env
 
 
-def _build_packages(out: Path) -> Path:
-    """Zips of the current sources (what `make package` builds), so the tests never deploy stale code."""
-    subprocess.run(  # noqa: S603 - our own packaging script
-        [sys.executable, str(REPO_ROOT / "scripts" / "package_lambdas.py"), "--out", str(out)],
-        check=True,
-        capture_output=True,
-        timeout=300,
-    )
-    return out
-
-
 @pytest.fixture(scope="package")
 def stack(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, models_dir: Path
@@ -69,7 +56,8 @@ def stack(
         return
     if shutil.which("terraform") is None:
         pytest.skip("terraform is not installed")
-    package_dir = _build_packages(tmp_path_factory.mktemp("lambda"))
+    # Requested only here: the stack `make acceptance` applied above needs no zips of these tests.
+    package_dir = request.getfixturevalue("lambda_package_dir")
     settings = DeploymentSettings(
         state_dir=tmp_path_factory.mktemp("stack"),
         package_dir=package_dir,
