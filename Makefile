@@ -48,10 +48,10 @@ demo: venv tf-config package
 	$(PY) -m sp_reports_local.demo
 
 # Local AWS unless SP_REPORTS_ACCEPTANCE_TARGET=aws; ACCEPTANCE_ARGS=--plan-only plans without applying.
-# A real account (SP_REPORTS_ACCEPTANCE_TARGET=aws) deploys the SP-API emulator too: its zip is built beside
-# the functions' (the local target runs the emulator in-process and needs none).
+# A real account (SP_REPORTS_ACCEPTANCE_TARGET=aws, or local-account: local AWS standing in for one) deploys
+# the SP-API emulator too: its zip is built beside the functions' (the local target runs it in-process).
 acceptance: venv tf-config package
-	$(if $(filter aws,$(SP_REPORTS_ACCEPTANCE_TARGET)),$(PY) scripts/package_lambdas.py --out $(BUILD)/lambda --emulator)
+	$(if $(filter aws local-account,$(SP_REPORTS_ACCEPTANCE_TARGET)),$(PY) scripts/package_lambdas.py --out $(BUILD)/lambda --emulator)
 	$(PY) -m sp_reports_local.acceptance $(ACCEPTANCE_ARGS)
 
 test: lint test-python tf-check checkov

@@ -11,7 +11,8 @@ SIGTERM, and the state is checked empty. The last line is the verdict; when dest
 preceded by what remains (``terraform state list``) and how to remove it.
 
 Targets (``acceptance_targets``): local AWS and the SP-API emulator in this process (the default, part of
-``make test``), or a real AWS account (``SP_REPORTS_ACCEPTANCE_TARGET=aws``; see ``acceptance_aws``).
+``make test``), or a real AWS account (``SP_REPORTS_ACCEPTANCE_TARGET=aws``; see ``acceptance_aws``), whose
+code ``make test`` also runs with local AWS standing in for the account (``local-account``).
 Exit code: 0 passed, 1 failed (or destruction failed), 130 interrupted.
 """
 

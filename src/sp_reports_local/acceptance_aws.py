@@ -1,33 +1,56 @@
-"""The real-account target of ``make acceptance``: so far ``--plan-only`` (plan, apply nothing).
+"""The real-account target of ``make acceptance``: apply, prove and destroy the stack in an AWS account.
 
 The account was confirmed by ``acceptance_targets.confirm_account`` before this target exists. Terraform
-plans ``terraform/acceptance`` - the root module (``module.sp_reports``, deletion protection off) beside our
+applies ``terraform/acceptance`` - the root module (``module.sp_reports``, deletion protection off) beside our
 SP-API emulator deployed as a Lambda behind an AWS_IAM function URL (``modules/spapi_emulator``), the stack's
 SP-API and LWA endpoints on that URL - from a copy in the run's work directory (the copy of ``terraform/``
 with ``acceptance/`` inside it, so its ``source = "../"`` is the copied root; the user's own state is never
 touched), with the standard AWS credential chain and a unique ``name_prefix``. The emulator's code is
 ``spapi_emulator.zip`` in the package directory (``scripts/package_lambdas.py --emulator``).
 
-A full run on a real account (apply, the end-to-end assertions, destroy) is refused until the assertions can
-drive the emulator in the account (its control routes through the function URL) and are proven against it on
-local AWS; until then this target only plans rather than deploy something it cannot prove and clean up.
+After the apply the run registers a fresh LWA app with the emulator (the one whose id and secret Terraform
+stored in the stack's secret), then runs tests/integration/deployed_stack against ``AccountStackUnderTest``,
+then destroys. Besides Terraform's state, "what remains" covers the two things the assertions create
+outside Terraform (the email observer's queue, the unauthorised test user), should a run be killed before
+removing them.
+
+With ``--plan-only`` it plans the same configuration and applies nothing. ``AccountAccess`` says how the
+account is reached; with local AWS standing in for it, this same code is part of ``make test``.
 """
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
-from .acceptance import AcceptanceFailed, AssertionsOutcome
-from .stack import TERRAFORM_SOURCE, copy_root_module, terraform_cli_env
-from .terraform_run import TerraformRun, run_streaming
+from botocore.exceptions import ClientError
+
+from spapi_emulator.remote import RemoteEmulatorControl
+
+from .acceptance import EMULATOR_OPTIONS, AcceptanceFailed, AssertionsOutcome, run_assertions_against
+from .acceptance_account import AccountAccess
+from .account_stack_under_test import AccountStackUnderTest
+from .email_observer import observer_queue_name
+from .stack import TERRAFORM_SOURCE, AppCredentials, PlanResult, copy_root_module, terraform_cli_env
+from .stack_under_test import unauthorised_user_name
+from .terraform_run import LineCallback, TerraformRun, TerraformTimeoutError, run_streaming
 
 PLAN_TIMEOUT_SECONDS = 900.0
-# The configuration planned on a real account, under terraform/ (its module "sp_reports" is source "../").
+# API Gateway, CloudWatch and IAM's eventual consistency make a real apply or destroy take minutes.
+APPLY_TIMEOUT_SECONDS = 1800.0
+PARALLELISM = 20
+# The configuration applied to an account, under terraform/ (its module "sp_reports" is source "../").
 ACCEPTANCE_DIR = "acceptance"
 EMULATOR_ZIP = "spapi_emulator.zip"
-Runner = Callable[[list[str], Path, Mapping[str, str], float], TerraformRun]
+# The emulator function's environment names for EMULATOR_OPTIONS (src/spapi_emulator/lambda_function.py).
+_EMULATOR_ENVIRONMENT = {
+    "in_queue_seconds": "SPAPI_EMULATOR_IN_QUEUE_SECONDS",
+    "in_progress_seconds": "SPAPI_EMULATOR_IN_PROGRESS_SECONDS",
+}
+Runner = Callable[[list[str], Path, Mapping[str, str], float, LineCallback | None], TerraformRun]
 
 
 def copy_acceptance_configuration(source: Path, destination: Path) -> None:
@@ -39,55 +62,57 @@ def copy_acceptance_configuration(source: Path, destination: Path) -> None:
             shutil.copy2(path, destination / path.name)
 
 
-def _run(command: list[str], cwd: Path, env: Mapping[str, str], timeout: float) -> TerraformRun:
-    return run_streaming(command, cwd, env, timeout)
+def emulator_environment(options: Mapping[str, Any]) -> str:
+    """``TF_VAR_emulator_environment``: the emulator's timing options as its environment (an HCL map)."""
+    return json.dumps({_EMULATOR_ENVIRONMENT[name]: str(value) for name, value in options.items()})
 
 
 class AwsTarget:
     def __init__(
         self,
+        access: AccountAccess,
         account: str,
-        region: str,
         work_dir: Path,
         package_dir: Path,
         base_env: Mapping[str, str],
         plan_only: bool,
         name_prefix: str,
-        runner: Runner = _run,
+        runner: Runner = run_streaming,
     ) -> None:
-        if not plan_only:
-            from .acceptance_targets import TargetRefused
-
-            raise TargetRefused(
-                "a full run on a real account (apply, assertions, destroy) is not available yet: the "
-                "deployment with the SP-API emulator in the account (terraform/acceptance) can be planned, "
-                "but the end-to-end assertions do not drive that emulator yet; run with --plan-only to "
-                "plan it"
-            )
+        if access.region is None:
+            raise ValueError("the account's session has no region")
+        self.access = access
         self.account = account
-        self.region = region
-        self.description = f"AWS account {account} in {region}"
+        self.region: str = access.region
+        self.description = access.description(account, self.region)
         self.name_prefix = name_prefix
         self.plan_only = plan_only
         self.root_copy = work_dir / "terraform"
         self.working_dir = self.root_copy / ACCEPTANCE_DIR
         self.package_dir = package_dir
+        # The LWA app of this run: Terraform stores it in the stack's secret, the run registers it with the
+        # emulator. Random per run, never printed.
+        self.app = AppCredentials.generate()
+        self.outputs: Mapping[str, Any] | None = None
         self._base_env = dict(base_env)
         self._runner = runner
 
     def terraform_env(self) -> dict[str, str]:
-        env = terraform_cli_env(self._base_env)
+        env = terraform_cli_env(self.access.terraform_env(self._base_env))
+        # terraform/acceptance sets the endpoints (the emulator's URL) and deletion_protection itself: values
+        # left in the environment for the local target must not look as if they applied here.
+        for name in ("TF_VAR_spapi_endpoint_url", "TF_VAR_lwa_endpoint_url", "TF_VAR_deletion_protection"):
+            env.pop(name, None)
         env.update(
             {
                 "TF_VAR_region": self.region,
                 "TF_VAR_name_prefix": self.name_prefix,
                 "TF_VAR_lambda_package_dir": str(self.package_dir.resolve()),
+                "TF_VAR_lwa_client_id": self.app.client_id,
+                "TF_VAR_lwa_client_secret": self.app.client_secret,
+                "TF_VAR_emulator_environment": emulator_environment(EMULATOR_OPTIONS),
             }
         )
-        # terraform/acceptance sets the endpoints (the emulator's URL) and deletion_protection itself: values
-        # left in the environment for the local target must not look as if they applied here.
-        for name in ("TF_VAR_spapi_endpoint_url", "TF_VAR_lwa_endpoint_url", "TF_VAR_deletion_protection"):
-            env.pop(name, None)
         return env
 
     def start(self) -> str:
@@ -99,44 +124,127 @@ class AwsTarget:
             )
         copy_root_module(TERRAFORM_SOURCE, self.root_copy)
         copy_acceptance_configuration(TERRAFORM_SOURCE / ACCEPTANCE_DIR, self.working_dir)
+        self.access.prepare_terraform(self.root_copy, self.working_dir)
+        verb = "planning" if self.plan_only else "deploying"
         return (
-            f"copied terraform/ to {self.root_copy}, planning {self.working_dir} (the stack and the SP-API "
+            f"copied terraform/ to {self.root_copy}, {verb} {self.working_dir} (the stack and the SP-API "
             "emulator; credentials: the standard AWS chain)"
         )
 
     def terraform_init(self) -> None:
-        self._terraform("init", "-no-color", "-input=false")
+        self._terraform(("init", "-no-color", "-input=false"))
 
     def terraform_plan_count(self) -> int:
         from .acceptance_targets import planned_additions
 
-        plan = self._terraform("plan", "-no-color", "-input=false", "-lock=false")
+        plan = self._terraform(("plan", "-no-color", "-input=false", "-lock=false"))
         return planned_additions(plan.stdout)
 
-    def terraform_apply(self, on_line: Callable[[str], None]) -> None:
-        raise AcceptanceFailed("this target only plans")
+    def terraform_apply(self, on_line: LineCallback) -> None:
+        self._terraform(
+            ("apply", "-auto-approve", "-no-color", "-input=false", f"-parallelism={PARALLELISM}"),
+            timeout=APPLY_TIMEOUT_SECONDS,
+            on_line=on_line,
+        )
+        raw = self._terraform(("output", "-json", "-no-color")).stdout
+        try:
+            self.outputs = {name: entry.get("value") for name, entry in json.loads(raw).items()}
+        except (ValueError, AttributeError) as error:
+            raise AcceptanceFailed(f"terraform output -json did not answer JSON: {error}") from None
+
+    def second_plan(self) -> PlanResult:
+        run = self._terraform(
+            ("plan", "-detailed-exitcode", "-no-color", "-input=false", f"-parallelism={PARALLELISM}"),
+            accept=(0, 2),
+        )
+        return PlanResult(has_changes=run.returncode == 2, output=run.stdout)
 
     def run_assertions(self) -> AssertionsOutcome:
-        raise AcceptanceFailed("this target only plans")
+        if self.outputs is None:
+            raise AcceptanceFailed("the stack is not applied")
+        emulator = RemoteEmulatorControl(
+            str(self.outputs["spapi_emulator_function_url"]), self.access.session, self.region
+        )
+        # As Amazon knows an app once it is registered: the stack's LWA exchanges use this id and secret.
+        emulator.register_app(self.app.client_id, self.app.client_secret)
+        stack = AccountStackUnderTest(
+            self.access, self.description, self.name_prefix, self.outputs, emulator, self.second_plan
+        )
+        return run_assertions_against(stack)
 
-    def terraform_destroy(self, on_line: Callable[[str], None]) -> None:
-        raise AcceptanceFailed("this target only plans: nothing was applied")
+    def terraform_destroy(self, on_line: LineCallback) -> None:
+        self._terraform(
+            ("destroy", "-auto-approve", "-no-color", "-input=false", f"-parallelism={PARALLELISM}"),
+            timeout=APPLY_TIMEOUT_SECONDS,
+            on_line=on_line,
+        )
 
     def remaining_resources(self) -> list[str]:
-        return []
+        """Terraform's state, then what the assertions create outside it, if a run left it."""
+        if self.plan_only:
+            return []
+        state = self._terraform(("state", "list"), accept=(0, 1))
+        listed = state.stdout.splitlines() if state.returncode == 0 else []
+        return [line for line in listed if line.strip()] + self._leftovers_outside_terraform()
+
+    def _leftovers_outside_terraform(self) -> list[str]:
+        found = []
+        queue = observer_queue_name(self.name_prefix)
+        try:
+            self.access.client("sqs").get_queue_url(QueueName=queue)
+            found.append(f"sqs queue {queue} (the email observer's, subscribed to the topic)")
+        except ClientError as error:
+            if "NonExistentQueue" not in error.response["Error"]["Code"]:
+                raise
+        user = unauthorised_user_name(self.name_prefix)
+        try:
+            self.access.client("iam").get_user(UserName=user)
+            found.append(f"iam user {user} (the unauthorised caller, with an access key)")
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "NoSuchEntity":
+                raise
+        return found
 
     def removal_instructions(self) -> str:
-        return f"  cd {self.working_dir} && terraform destroy  (same AWS credentials and TF_VAR_ settings)"
+        variables = " ".join(
+            f"TF_VAR_{name}={value}"
+            for name, value in (
+                ("region", self.region),
+                ("name_prefix", self.name_prefix),
+                ("lambda_package_dir", self.package_dir.resolve()),
+            )
+        )
+        queue = observer_queue_name(self.name_prefix)
+        user = unauthorised_user_name(self.name_prefix)
+        return (
+            f"  with the same AWS credentials, in {self.region}:\n"
+            f"  cd {self.working_dir} && {variables} terraform destroy\n"
+            f"  aws sqs delete-queue --queue-url $(aws sqs get-queue-url --queue-name {queue} "
+            "--query QueueUrl --output text)\n"
+            f"  aws iam list-access-keys --user-name {user}   # delete each: aws iam delete-access-key "
+            f"--user-name {user} --access-key-id <id>\n"
+            f"  aws iam delete-user --user-name {user}"
+        )
 
     def stop(self) -> None:
-        return None
+        self.access.stop()
 
-    def _terraform(self, *args: str) -> TerraformRun:
+    def _terraform(
+        self,
+        args: tuple[str, ...],
+        timeout: float = PLAN_TIMEOUT_SECONDS,
+        accept: tuple[int, ...] = (0,),
+        on_line: LineCallback | None = None,
+    ) -> TerraformRun:
         terraform = shutil.which("terraform", path=self._base_env.get("PATH"))
         if terraform is None:
             raise AcceptanceFailed("terraform is not on PATH: install Terraform 1.11 (see README)")
-        run = self._runner([terraform, *args], self.working_dir, self.terraform_env(), PLAN_TIMEOUT_SECONDS)
-        if run.returncode != 0:
+        try:
+            run = self._runner([terraform, *args], self.working_dir, self.terraform_env(), timeout, on_line)
+        except TerraformTimeoutError as error:
+            raise AcceptanceFailed(str(error)) from None
+        if run.returncode not in accept:
+            # Terraform never prints sensitive or ephemeral values; its error is what the user needs.
             tail = "\n".join(run.output.strip().splitlines()[-40:])
             raise AcceptanceFailed(f"terraform {args[0]} failed (exit {run.returncode}):\n{tail}")
         return run

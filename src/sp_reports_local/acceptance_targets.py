@@ -5,6 +5,9 @@
   profile, SSO, instance role). Its account id and region (``sts get-caller-identity``) are printed before
   anything is created, and the run starts only when ``SP_REPORTS_ACCEPTANCE_ACCOUNT_ID`` names that
   same account.
+- ``SP_REPORTS_ACCEPTANCE_TARGET=local-account``: the real-account target's code with local AWS standing in
+  for the account (``acceptance_account``): the same guard, configuration, emulator Lambda and assertions.
+  ``make test`` runs it, so the path into an account is proven on every change.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from .acceptance import (
     AssertionsOutcome,
     run_assertions_against,
 )
+from .acceptance_account import AccountAccess
 from .local_stack_under_test import LocalStackUnderTest
 from .stack import DeploymentSettings, LocalDeployment
 
@@ -108,13 +112,16 @@ def planned_additions(plan_output: str) -> int:
     return int(match.group(1))
 
 
-def confirm_account(env: Mapping[str, str], session: Any, out: TextIO) -> tuple[str, str]:
+def confirm_account(
+    env: Mapping[str, str], session: Any, out: TextIO, endpoint_url: str | None = None
+) -> tuple[str, str]:
     """The (account id, region) of the credential chain, printed; refused unless ``ACCOUNT_ENV`` names it."""
     region = session.region_name
     if not region:
         raise TargetRefused("no AWS region configured: set AWS_REGION (or a profile's region)")
+    endpoint = {"endpoint_url": endpoint_url} if endpoint_url else {}
     try:
-        identity = session.client("sts", region_name=region).get_caller_identity()
+        identity = session.client("sts", region_name=region, **endpoint).get_caller_identity()
     except NoCredentialsError:
         raise TargetRefused(
             "no AWS credentials found in the standard chain (environment, profile, SSO, instance role)"
@@ -146,9 +153,19 @@ def select_target(
     name = env.get(TARGET_ENV, "").strip().lower() or "local"
     if name == "local":
         return LocalTarget(work_dir, package_dir, env, plan_only=plan_only)
-    if name != "aws":
-        raise TargetRefused(f"{TARGET_ENV} must be 'local' (the default) or 'aws', not {name!r}")
-    account, region = confirm_account(env, session_factory(), out)
+    if name == "aws":
+        access = AccountAccess.of_session(session_factory())
+    elif name == "local-account":
+        access = AccountAccess.local_account(LAMBDA_SESSION_SECONDS)
+    else:
+        raise TargetRefused(
+            f"{TARGET_ENV} must be 'local' (the default), 'aws' or 'local-account', not {name!r}"
+        )
+    try:
+        account, _ = confirm_account(env, access.session, out, access.endpoint_url)
+    except BaseException:
+        access.stop()
+        raise
     from .acceptance_aws import AwsTarget  # only once the account is confirmed
 
-    return AwsTarget(account, region, work_dir, package_dir, env, plan_only, unique_name_prefix())
+    return AwsTarget(access, account, work_dir, package_dir, env, plan_only, unique_name_prefix())

@@ -49,6 +49,7 @@ from .moto_internals import (
 )
 from .request_principals import Caller, Credentials
 from .role_sessions import assume_execution_role
+from .s3_atomicity import s3_atomicity_patches
 from .sns_confirmation import sns_confirmation_patches
 from .sns_sqs_delivery import SnsToSqsDelivery
 from .sqs_poller import SqsEventSourcePoller
@@ -201,6 +202,7 @@ class LocalAws:
                 sns_confirmation_patches(),
                 self.sns_to_sqs.patches(),  # after sns_confirmation: it wraps that publish
                 drift_fix_patches(),
+                s3_atomicity_patches(),  # S3 requests applied atomically, as S3 applies them
                 apigateway_logging_patches(),  # stage logging needs the account's CloudWatch role
                 self.iam.patches(),  # every request authorised as AWS would, for the principal that signed it
                 url_patches(lambda: self.endpoint_url),  # function URLs served at local addresses

@@ -45,7 +45,9 @@ from moto.iam.models import iam_backends
 from moto.kms.models import kms_backends
 from moto.moto_api._internal.models import moto_api_backend
 from moto.s3.exceptions import S3ClientError
-from moto.s3.models import FakeBucket, s3_backends
+from moto.s3.models import FakeBucket, FakeKey, s3_backends
+from moto.s3.responses import S3Response
+from moto.s3.utils import _VersionedKeyStore
 from moto.scheduler.models import scheduler_backends
 from moto.secretsmanager.models import secretsmanager_backends
 from moto.server import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
@@ -129,6 +131,11 @@ __all__ = [  # noqa: RUF022 - grouped by the module that uses each name, not sor
     "sts_backends",
     # EventBridge Scheduler's schedules, which local AWS fires (scheduler.py).
     "scheduler_backends",
+    # S3 requests served one at a time (s3_atomicity.py; its tests widen moto's race windows through the
+    # key store and the key's ETag).
+    "S3Response",
+    "FakeKey",
+    "_VersionedKeyStore",
     # Lambda and SQS event sources (lambda_executor.py, sqs_poller.py, drift_fixes.py).
     "LambdaBackend",
     "LambdaFunction",

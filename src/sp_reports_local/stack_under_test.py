@@ -50,6 +50,7 @@ __all__ = [
     "StackUnderTest",
     "invoke_schedule_target",
     "local_aws_of",
+    "unauthorised_user_name",
 ]
 
 
@@ -93,6 +94,12 @@ class StackUnderTest(Protocol):
 
     def terraform_plan(self) -> PlanResult:
         """``terraform plan`` of the applied configuration (refreshed against the account)."""
+
+
+def unauthorised_user_name(name_prefix: str) -> str:
+    """The IAM user the assertions create to call the API without permission (removed by the test; named
+    after the stack, so a killed run's leftover is recognisable and listed by make acceptance)."""
+    return f"{name_prefix}-no-api-access"
 
 
 def invoke_schedule_target(

@@ -13,10 +13,11 @@ from sp_reports_local.stack import REPO_ROOT
 
 @pytest.fixture(scope="session")
 def lambda_package_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Zips of the current sources (what `make package` builds), so no test deploys stale code."""
+    """Zips of the current sources (what `make package` builds) and the SP-API emulator's (what the
+    real-account target of `make acceptance` deploys), so no test deploys stale code."""
     out = tmp_path_factory.mktemp("lambda")
     subprocess.run(  # noqa: S603 - our own packaging script
-        [sys.executable, str(REPO_ROOT / "scripts" / "package_lambdas.py"), "--out", str(out)],
+        [sys.executable, str(REPO_ROOT / "scripts" / "package_lambdas.py"), "--out", str(out), "--emulator"],
         check=True,
         capture_output=True,
         timeout=300,

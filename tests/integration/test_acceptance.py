@@ -1,5 +1,8 @@
 """`make acceptance` on local AWS, as a user runs it (a subprocess): it passes and leaves nothing behind, and
-interrupting it once the apply has started still leaves no process, no state and no temporary directory."""
+interrupting it once the apply has started still leaves no process, no state and no temporary directory.
+The real-account target's own code runs too, with local AWS standing in for the account (``local-account``):
+the account guard, terraform/acceptance with the SP-API emulator as a Lambda behind its function URL, the
+assertions driving it through that URL, and the destruction."""
 
 from __future__ import annotations
 
@@ -15,6 +18,8 @@ from pathlib import Path
 
 import pytest
 
+from sp_reports_local.acceptance_targets import ACCOUNT_ENV, TARGET_ENV
+from sp_reports_local.aws import DEFAULT_ACCOUNT_ID
 from sp_reports_local.stack import MIRROR_ENV, REPO_ROOT
 
 pytestmark = pytest.mark.integration
@@ -29,9 +34,10 @@ def package_dir(lambda_package_dir: Path) -> Path:
     return lambda_package_dir
 
 
-def _start(package_dir: Path, temp_dir: Path) -> subprocess.Popen[str]:
+def _start(package_dir: Path, temp_dir: Path, target: dict[str, str] | None = None) -> subprocess.Popen[str]:
     env = dict(os.environ)
-    env.pop("SP_REPORTS_ACCEPTANCE_TARGET", None)  # the local target, whatever the caller's shell says
+    env.pop(TARGET_ENV, None)  # the local target unless asked otherwise, whatever the caller's shell says
+    env.update(target or {})
     env["TMPDIR"] = str(temp_dir)  # the run's work directory and local AWS's Lambda code land here
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT / "src"), env.get("PYTHONPATH")]))
     if not env.get(MIRROR_ENV) and Path("/opt/tf-plugins").is_dir():
@@ -75,6 +81,36 @@ def test_the_local_acceptance_run_passes_and_leaves_nothing_behind(package_dir, 
     verdict = output.strip().splitlines()[-1]
     assert verdict.startswith("acceptance PASSED on local AWS"), output[-6000:]
     assert "nothing left behind" in verdict
+    assert "terraform destroy: " in output and "the state is empty" in output
+    _assert_nothing_left(process, temp_dir, output)
+
+
+# What only local AWS can show (stack_under_test.local_aws_of): skipped on an account, with the reason.
+LOCAL_AWS_ONLY_CHECKS = {
+    "test_presigned_url_points_at_local_aws",
+    "test_the_emailed_link_works_until_the_stated_expiry_and_not_after",
+    "test_every_function_ran_as_its_own_role_and_nothing_it_needed_was_refused",
+    "test_the_sweeper_and_the_schedules_role_needed_nothing_they_were_not_given",
+}
+
+
+def test_the_real_account_target_passes_on_local_aws_standing_in_for_the_account(package_dir, tmp_path):
+    temp_dir = tmp_path / "tmp"
+    temp_dir.mkdir()
+    process = _start(package_dir, temp_dir, {TARGET_ENV: "local-account", ACCOUNT_ENV: DEFAULT_ACCOUNT_ID})
+    output, _ = process.communicate(timeout=RUN_TIMEOUT_SECONDS)
+
+    assert process.returncode == 0, output[-6000:]
+    # The guard ran first: the account and region from sts get-caller-identity.
+    assert output.startswith(f"AWS account {DEFAULT_ACCOUNT_ID} as arn:aws:"), output[:2000]
+    verdict = output.strip().splitlines()[-1]
+    expected = f"acceptance PASSED on local AWS as account {DEFAULT_ACCOUNT_ID}"
+    assert verdict.startswith(expected), output[-6000:]
+    assert "nothing left behind" in verdict
+    skipped = set(re.findall(r"^  skipped (test_\w+): only local AWS can show", output, re.MULTILINE))
+    assert skipped == LOCAL_AWS_ONLY_CHECKS, output[-6000:]
+    passed = re.search(r"end-to-end assertions: (\d+) passed, 4 skipped on this target", output)
+    assert passed and int(passed.group(1)) >= 20, output[-6000:]
     assert "terraform destroy: " in output and "the state is empty" in output
     _assert_nothing_left(process, temp_dir, output)
 

@@ -192,8 +192,21 @@ def test_plan_only_plans_and_neither_applies_nor_destroys(tmp_path, signals):
 
 
 class FakeSts:
+    """STS's identity; also SQS and IAM, for what an account target looks for after destruction."""
+
     def __init__(self, answer: Any) -> None:
         self.answer = answer
+        self.leftovers: set[str] = set()
+
+    def get_queue_url(self, QueueName: str) -> dict[str, str]:
+        if "sqs" not in self.leftovers:
+            raise ClientError({"Error": {"Code": "AWS.SimpleQueueService.NonExistentQueue"}}, "GetQueueUrl")
+        return {"QueueUrl": f"https://sqs/{QueueName}"}
+
+    def get_user(self, UserName: str) -> dict[str, Any]:
+        if "iam" not in self.leftovers:
+            raise ClientError({"Error": {"Code": "NoSuchEntity"}}, "GetUser")
+        return {"User": {"UserName": UserName}}
 
     def get_caller_identity(self) -> dict[str, str]:
         if isinstance(self.answer, Exception):
@@ -227,7 +240,11 @@ def test_the_default_target_is_local_aws_with_a_unique_prefix(tmp_path):
 @pytest.mark.parametrize(
     ("env", "session", "refusal"),
     [
-        ({TARGET_ENV: "prod"}, FakeSession(IDENTITY), "must be 'local' (the default) or 'aws'"),
+        (
+            {TARGET_ENV: "prod"},
+            FakeSession(IDENTITY),
+            "must be 'local' (the default), 'aws' or 'local-account'",
+        ),
         ({TARGET_ENV: "aws"}, FakeSession(NoCredentialsError()), "no AWS credentials found"),
         (
             {TARGET_ENV: "aws"},
@@ -287,10 +304,12 @@ def test_a_refused_start_exits_2_and_leaves_no_work_directory(tmp_path, monkeypa
 
 
 class RecordingTerraform:
-    def __init__(self) -> None:
+    def __init__(self, failing: str | None = None, state: str = "") -> None:
         self.commands: list[tuple[list[str], Path, dict[str, str]]] = []
+        self.failing = failing  # the subcommand that fails
+        self.state = state  # what `terraform state list` prints
 
-    def __call__(self, command: list[str], cwd: Path, env: Any, timeout: float) -> Any:
+    def __call__(self, command: list[str], cwd: Path, env: Any, timeout: float, on_line: Any = None) -> Any:
         from sp_reports_local.terraform_run import TerraformRun
 
         self.commands.append((command[1:], cwd, dict(env)))
@@ -298,7 +317,10 @@ class RecordingTerraform:
         self.files_seen = sorted(
             path.relative_to(cwd.parent).as_posix() for path in cwd.parent.rglob("*.tf") if path.is_file()
         )
-        out = "Plan: 114 to add, 0 to change, 0 to destroy.\n" if command[1] == "plan" else ""
+        if command[1] == self.failing:
+            return TerraformRun(1, "", f"Error: {command[1]} went wrong\n")
+        answers = {"plan": "Plan: 114 to add, 0 to change, 0 to destroy.\n", "state": self.state}
+        out = answers.get(command[1], "")
         return TerraformRun(0, out, "")
 
 
@@ -315,9 +337,33 @@ def _aws_target(
     return target
 
 
-def test_the_real_account_target_without_plan_only_refuses_to_apply(tmp_path):
-    with pytest.raises(TargetRefused, match="--plan-only"):
-        _aws_target(tmp_path, plan_only=False)
+def test_a_failed_apply_on_an_account_destroys_and_says_what_remains_and_how_to_remove_it(tmp_path, signals):
+    terraform = RecordingTerraform(failing="apply", state="module.sp_reports.aws_sqs_queue.notifications\n")
+    _emulator_zip(tmp_path)
+    target = _aws_target(tmp_path, False, env={"PATH": os.environ["PATH"]}, runner=terraform)
+    session = target.access.session
+    session.sts.leftovers = {"sqs", "iam"}  # a killed earlier attempt of this run left both behind
+    (tmp_path / "work").mkdir()
+    out = io.StringIO()
+
+    code = run_acceptance(target, tmp_path / "work", out, signals)
+
+    text = out.getvalue()
+    assert code == 1
+    assert [command[0] for command, _, _ in terraform.commands] == ["init", "apply", "destroy", "state"]
+    apply_env = terraform.commands[1][2]
+    # The run's own LWA app, stored by Terraform and registered with the emulator; the emulator's timing.
+    assert apply_env["TF_VAR_lwa_client_id"] == target.app.client_id
+    assert apply_env["TF_VAR_lwa_client_secret"] == target.app.client_secret
+    assert '"SPAPI_EMULATOR_IN_QUEUE_SECONDS": "2.0"' in apply_env["TF_VAR_emulator_environment"]
+    assert "acceptance FAILED during: terraform apply: terraform apply failed (exit 1)" in text
+    prefix = target.name_prefix
+    assert "module.sp_reports.aws_sqs_queue.notifications" in text
+    assert f"sqs queue {prefix}-email-observer" in text and f"iam user {prefix}-no-api-access" in text
+    assert f"cd {target.working_dir} && TF_VAR_region=eu-west-1 TF_VAR_name_prefix={prefix}" in text
+    assert f"aws iam delete-user --user-name {prefix}-no-api-access" in text
+    assert target.app.client_secret not in text
+    assert (tmp_path / "work").exists()  # the state is what removing the rest needs
 
 
 def _emulator_zip(tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
 from canaries import SELLER_ID
+from sp_reports_local.stack_under_test import unauthorised_user_name
 
 from .stack_test_helpers import wait_for
 
@@ -51,7 +52,7 @@ def test_request_signed_with_a_wrong_secret_is_rejected_with_403(stack):
 
 def test_request_signed_by_a_user_without_invoke_permission_is_rejected_with_403(stack):
     iam = stack.boto3_client("iam")
-    user = f"{stack.name_prefix}-no-api-access"  # named after the stack: a leftover is recognisable
+    user = unauthorised_user_name(stack.name_prefix)
     iam.create_user(UserName=user)
     try:
         key = iam.create_access_key(UserName=user)["AccessKey"]
