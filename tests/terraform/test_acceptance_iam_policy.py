@@ -6,7 +6,8 @@ The resource types come from mocked plans (terraform_checks.mock_plan_json): the
 terraform/acceptance gives it, and the emulator module's. terraform/acceptance itself cannot be planned under
 the mock provider (the root keeps its own provider "aws", which a test's mock does not replace), hence the two
 plans. A resource type missing from REQUIRED_ACTIONS fails the test: its permissions must be added to the
-policy, then here."""
+policy, then here. The calls the run makes itself, outside Terraform (the account guard, the emulator's
+control routes, the email observer, the deployed-stack assertions), are in RUN_CALLS, checked the same way."""
 
 from __future__ import annotations
 
@@ -176,9 +177,73 @@ def test_the_documented_policy_lets_the_caller_create_and_delete_every_planned_r
     assert missing == []
 
 
+def _arn(service: str, resource: str) -> str:
+    return f"arn:aws:{service}:{REGION}:{ACCOUNT}:{resource}"
+
+
+# What the run calls itself, on which resource (sp_reports_local.acceptance_targets, acceptance_aws,
+# account_stack_under_test, email_observer, spapi_emulator.remote and tests/integration/deployed_stack).
+RUN_CALLS: list[tuple[str, str]] = [
+    ("sts:GetCallerIdentity", "*"),  # the account guard
+    ("sts:AssumeRole", f"arn:aws:iam::{ACCOUNT}:role/{PREFIX}-api-invoke"),  # the API is called as its role
+    ("execute-api:Invoke", _arn("execute-api", "a1b2c3/prod/POST/reports")),
+    # The emulator's control routes: both actions for a function URL created since October 2025.
+    ("lambda:InvokeFunctionUrl", _arn("lambda", f"function:{EMULATOR}")),
+    ("lambda:InvokeFunction", _arn("lambda", f"function:{EMULATOR}")),
+    # The sweep schedule's target, invoked as the schedule invokes it.
+    ("scheduler:GetSchedule", _arn("scheduler", f"schedule/default/{PREFIX}-report-sweep")),
+    ("lambda:InvokeFunction", _arn("lambda", f"function:{PREFIX}-report-sweeper")),
+    # The email observer's queue and its subscription to the topic.
+    *[
+        (f"sqs:{action}", _arn("sqs", f"{PREFIX}-email-observer"))
+        for action in (
+            "CreateQueue",
+            "GetQueueAttributes",
+            "SetQueueAttributes",
+            "ReceiveMessage",
+            "DeleteMessage",
+            "DeleteQueue",
+            "GetQueueUrl",
+        )
+    ],
+    *[
+        (f"sns:{action}", _arn("sns", f"{PREFIX}-notifications"))
+        for action in ("Subscribe", "GetSubscriptionAttributes", "Unsubscribe")
+    ],
+    # The unauthorised caller: a user with an access key, removed by the test.
+    *[
+        (f"iam:{action}", f"arn:aws:iam::{ACCOUNT}:user/{PREFIX}-no-api-access")
+        for action in (
+            "CreateUser",
+            "CreateAccessKey",
+            "ListAccessKeys",
+            "DeleteAccessKey",
+            "DeleteUser",
+            "GetUser",
+        )
+    ],
+    # What the assertions read.
+    ("s3:GetObject", f"arn:aws:s3:::{PREFIX}-reports-{ACCOUNT}-{REGION}/reports/r.tsv"),
+    ("s3:ListBucket", f"arn:aws:s3:::{PREFIX}-reports-{ACCOUNT}-{REGION}"),
+    ("dynamodb:GetItem", _arn("dynamodb", f"table/{PREFIX}-tokens")),
+    ("kms:Decrypt", _arn("kms", "key/11111111-2222-3333-4444-555555555555")),
+    ("states:ListExecutions", _arn("states", f"stateMachine:{PREFIX}-report")),
+    ("states:DescribeExecution", _arn("states", f"execution:{PREFIX}-report:r")),
+    ("states:GetExecutionHistory", _arn("states", f"execution:{PREFIX}-report:r")),
+    ("logs:DescribeLogGroups", _arn("logs", "log-group:*")),
+    ("logs:FilterLogEvents", _arn("logs", f"log-group:/aws/lambda/{PREFIX}-report-creator")),
+]
+
+
+@pytest.mark.parametrize(("action", "resource"), RUN_CALLS, ids=[f"{a} {r}" for a, r in RUN_CALLS])
+def test_the_documented_policy_lets_the_run_make_its_own_calls(action, resource):
+    assert allowed(action, resource)
+
+
 def test_the_policy_scopes_iam_to_the_runs_names():
     assert allowed("iam:CreateRole", f"arn:aws:iam::{ACCOUNT}:role/{PREFIX}-report-creator")
     assert not allowed("iam:CreateRole", f"arn:aws:iam::{ACCOUNT}:role/Admin")
     assert not allowed("iam:PassRole", f"arn:aws:iam::{ACCOUNT}:role/OrganizationAccountAccessRole")
     assert not allowed("iam:CreateUser", f"arn:aws:iam::{ACCOUNT}:user/someone")
     assert not allowed("iam:CreateAccessKey", f"arn:aws:iam::{ACCOUNT}:user/{PREFIX}-api-invoke")
+    assert not allowed("iam:CreateAccessKey", f"arn:aws:iam::{ACCOUNT}:user/someone-no-api-access")
