@@ -66,6 +66,10 @@ class AccountAccess:
             return f"AWS account {account} in {region}"
         return f"local AWS as account {account} in {region} ({self.local_aws.endpoint_url})"
 
+    @property
+    def credentials_source(self) -> str:
+        return "the standard AWS chain" if self.local_aws is None else "local AWS's root credentials"
+
     def invoke_url(self, outputs: Mapping[str, Any]) -> str:
         """The API's base URL (append the resource path)."""
         if self.local_aws is None:

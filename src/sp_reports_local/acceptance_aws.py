@@ -128,7 +128,7 @@ class AwsTarget:
         verb = "planning" if self.plan_only else "deploying"
         return (
             f"copied terraform/ to {self.root_copy}, {verb} {self.working_dir} (the stack and the SP-API "
-            "emulator; credentials: the standard AWS chain)"
+            f"emulator; credentials: {self.access.credentials_source})"
         )
 
     def terraform_init(self) -> None:
