@@ -32,6 +32,7 @@ from spapi_emulator.remote import RemoteEmulatorControl
 
 from .acceptance import EMULATOR_OPTIONS, AcceptanceFailed, AssertionsOutcome, run_assertions_against
 from .acceptance_account import AccountAccess
+from .acceptance_readiness import api_answers, retry_while_refused
 from .account_stack_under_test import AccountStackUnderTest
 from .email_observer import observer_queue_name
 from .stack import TERRAFORM_SOURCE, AppCredentials, PlanResult, copy_root_module, terraform_cli_env
@@ -166,10 +167,14 @@ class AwsTarget:
             str(self.outputs["spapi_emulator_function_url"]), self.access.session, self.region
         )
         # As Amazon knows an app once it is registered: the stack's LWA exchanges use this id and secret.
-        emulator.register_app(self.app.client_id, self.app.client_secret)
+        retry_while_refused(
+            lambda: emulator.register_app(self.app.client_id, self.app.client_secret),
+            "the emulator's function URL",
+        )
         stack = AccountStackUnderTest(
             self.access, self.description, self.name_prefix, self.outputs, emulator, self.second_plan
         )
+        retry_while_refused(lambda: api_answers(stack.client()), "the API, called as its invoke role")
         return run_assertions_against(stack)
 
     def terraform_destroy(self, on_line: LineCallback) -> None:

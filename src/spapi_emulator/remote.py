@@ -38,6 +38,10 @@ def function_url_region(function_url: str, default: str = "us-east-1") -> str:
 class ControlError(RuntimeError):
     """A control route answered an error (its status and message)."""
 
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status  # the HTTP status, when there was an answer
+
 
 class RemoteEmulatorControl:
     """``session``: a boto3 (or botocore) session whose credentials may invoke the function URL
@@ -64,7 +68,9 @@ class RemoteEmulatorControl:
             message = response.text[:500]
             if response.status_code == 404 and '"message"' in message:
                 raise KeyError(response.json()["message"])
-            raise ControlError(f"{method} {path} answered {response.status_code}: {message}")
+            raise ControlError(
+                f"{method} {path} answered {response.status_code}: {message}", response.status_code
+            )
         return response.json()
 
     def _document_fields(self, content: bytes) -> dict:
