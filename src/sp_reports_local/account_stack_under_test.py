@@ -10,8 +10,8 @@ the run then skips exactly what a real account skips.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager
 from typing import Any
 
 from botocore.credentials import ReadOnlyCredentials
@@ -20,10 +20,10 @@ from sp_reports_client import SpReportsClient
 from spapi_emulator.control import EmulatorControl
 
 from .acceptance_account import AccountAccess
-from .email_observer import SqsEmailObserver, observer_queue_name
+from .email_observer import SqsEmailObserver
 from .scheduler import ScheduledInvocation
 from .stack import PlanResult
-from .stack_under_test import invoke_schedule_target
+from .stack_under_test import invoke_schedule_target, observe_topic
 
 
 class AccountStackUnderTest:
@@ -70,15 +70,8 @@ class AccountStackUnderTest:
             raise RuntimeError("the account's session has no credentials")
         return credentials.get_frozen_credentials()
 
-    @contextmanager
-    def observe_emails(self) -> Iterator[SqsEmailObserver]:
-        with SqsEmailObserver.subscribed(
-            self.boto3_client("sqs"),
-            self.boto3_client("sns"),
-            str(self.outputs["notifications_topic_arn"]),
-            observer_queue_name(self.name_prefix),
-        ) as observer:
-            yield observer
+    def observe_emails(self) -> AbstractContextManager[SqsEmailObserver]:
+        return observe_topic(self)
 
     def fire_schedule(self, name: str) -> ScheduledInvocation:
         return invoke_schedule_target(self.boto3_client("scheduler"), self.boto3_client("lambda"), name)

@@ -8,8 +8,8 @@ delivery as AWS does (``sns_sqs_delivery``).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
+from contextlib import AbstractContextManager
 from typing import Any
 
 from botocore.credentials import ReadOnlyCredentials
@@ -18,9 +18,10 @@ from sp_reports_client import SpReportsClient
 from spapi_emulator.control import InProcessControl
 
 from .aws import LocalAws
-from .email_observer import SqsEmailObserver, observer_queue_name
+from .email_observer import SqsEmailObserver
 from .scheduler import ScheduledInvocation, fire_schedule
 from .stack import DeploymentError, LocalDeployment, PlanResult
+from .stack_under_test import observe_topic
 
 
 class LocalStackUnderTest:
@@ -57,15 +58,8 @@ class LocalStackUnderTest:
     def credentials(self) -> ReadOnlyCredentials:
         return ReadOnlyCredentials(self._aws.access_key_id, self._aws.secret_access_key, None)
 
-    @contextmanager
-    def observe_emails(self) -> Iterator[SqsEmailObserver]:
-        with SqsEmailObserver.subscribed(
-            self.boto3_client("sqs"),
-            self.boto3_client("sns"),
-            str(self.outputs["notifications_topic_arn"]),
-            observer_queue_name(self.name_prefix),
-        ) as observer:
-            yield observer
+    def observe_emails(self) -> AbstractContextManager[SqsEmailObserver]:
+        return observe_topic(self)
 
     def fire_schedule(self, name: str) -> ScheduledInvocation:
         return fire_schedule(self._aws, name)

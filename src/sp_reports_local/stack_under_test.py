@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import pytest
 
-from .email_observer import ObservedEmail
+from .email_observer import ObservedEmail, SqsEmailObserver, observer_queue_name
 from .scheduler import ScheduledInvocation, ScheduleNotFired
 
 if TYPE_CHECKING:
@@ -50,6 +50,7 @@ __all__ = [
     "StackUnderTest",
     "invoke_schedule_target",
     "local_aws_of",
+    "observe_topic",
     "unauthorised_user_name",
 ]
 
@@ -94,6 +95,17 @@ class StackUnderTest(Protocol):
 
     def terraform_plan(self) -> PlanResult:
         """``terraform plan`` of the applied configuration (refreshed against the account)."""
+
+
+def observe_topic(stack: StackUnderTest) -> AbstractContextManager[SqsEmailObserver]:
+    """The stack's notifications topic, observed through an SQS queue of the run's (``email_observer``), the
+    same way on every target."""
+    return SqsEmailObserver.subscribed(
+        stack.boto3_client("sqs"),
+        stack.boto3_client("sns"),
+        str(stack.outputs["notifications_topic_arn"]),
+        observer_queue_name(stack.name_prefix),
+    )
 
 
 def unauthorised_user_name(name_prefix: str) -> str:
