@@ -2,10 +2,13 @@
 # deploys it, with deletion protection off) and our SP-API emulator in the same account behind an AWS_IAM
 # function URL, standing in for SP-API, LWA and the Tokens API. The root's two test-only inputs let the stack's
 # SP-API callers sign their calls to the emulator and let the emulator's role send notifications to the queue.
+# With spapi_emulator = false (the run has a real seller's credentials) there is no emulator: the stack calls
+# real SP-API and LWA, and the test-only inputs stay off.
 # TEST INFRASTRUCTURE: everything here is destroyed at the end of the run.
 
 module "spapi_emulator" {
   source = "../modules/spapi_emulator"
+  count  = var.spapi_emulator ? 1 : 0
 
   name_prefix        = var.name_prefix
   lambda_package_dir = var.lambda_package_dir
@@ -19,7 +22,8 @@ module "spapi_emulator" {
 locals {
   # The function URL ends with "/"; SP-API paths are appended to the base without it (src/spapi/regions.py
   # strips it anyway) and the emulator serves LWA at /auth/o2/token (LWA_PATH, src/spapi_emulator/app.py).
-  emulator_base_url = trimsuffix(module.spapi_emulator.function_url, "/")
+  emulator          = one(module.spapi_emulator)
+  emulator_base_url = local.emulator == null ? null : trimsuffix(local.emulator.function_url, "/")
 }
 
 module "sp_reports" {
@@ -37,10 +41,11 @@ module "sp_reports" {
   lwa_client_id     = var.lwa_client_id
   lwa_client_secret = var.lwa_client_secret
 
+  # null (no emulator): the root's defaults, SP-API's regional endpoints and LWA.
   spapi_endpoint_url = local.emulator_base_url
-  lwa_endpoint_url   = "${local.emulator_base_url}/auth/o2/token"
+  lwa_endpoint_url   = local.emulator == null ? null : "${local.emulator_base_url}/auth/o2/token"
 
-  # TEST ONLY inputs (variables.tf of the root module).
-  test_spapi_emulator_function_arn   = module.spapi_emulator.function_arn
-  test_notification_sender_role_arns = [module.spapi_emulator.role_arn]
+  # TEST ONLY inputs (variables.tf of the root module), off without the emulator.
+  test_spapi_emulator_function_arn   = local.emulator == null ? null : local.emulator.function_arn
+  test_notification_sender_role_arns = local.emulator == null ? [] : [local.emulator.role_arn]
 }

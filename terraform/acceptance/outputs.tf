@@ -102,26 +102,26 @@ output "sweep_schedule_name" {
 }
 
 output "spapi_emulator_function_url" {
-  description = "The emulator's function URL (AWS_IAM auth): the stack's SP-API endpoint, and with auth/o2/token its LWA endpoint."
-  value       = module.spapi_emulator.function_url
+  description = "The emulator's function URL (AWS_IAM auth): the stack's SP-API endpoint, and with auth/o2/token its LWA endpoint; null without the emulator (as every spapi_emulator_* output)."
+  value       = one(module.spapi_emulator[*].function_url)
 }
 
 output "spapi_emulator_function_arn" {
   description = "ARN of the emulator function."
-  value       = module.spapi_emulator.function_arn
+  value       = one(module.spapi_emulator[*].function_arn)
 }
 
 output "spapi_emulator_function_name" {
   description = "Name of the emulator function."
-  value       = module.spapi_emulator.function_name
+  value       = one(module.spapi_emulator[*].function_name)
 }
 
 output "spapi_emulator_role_arn" {
   description = "ARN of the emulator's execution role (the queue admits it as a test sender)."
-  value       = module.spapi_emulator.role_arn
+  value       = one(module.spapi_emulator[*].role_arn)
 }
 
 output "spapi_emulator_state_bucket_name" {
   description = "Bucket of the emulator's state and report documents."
-  value       = module.spapi_emulator.state_bucket_name
+  value       = one(module.spapi_emulator[*].state_bucket_name)
 }

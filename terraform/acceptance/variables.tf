@@ -49,6 +49,12 @@ variable "manage_api_gateway_cloudwatch_role" {
   default     = true
 }
 
+variable "spapi_emulator" {
+  type        = bool
+  description = "Deploy our SP-API emulator and point the stack at it (the default). false: the stack calls real SP-API and LWA, for a run with a real seller's LWA credentials and refresh token (no emulator, test-only inputs off)."
+  default     = true
+}
+
 variable "emulator_environment" {
   type        = map(string)
   description = "Further environment of the emulator, e.g. SPAPI_EMULATOR_IN_QUEUE_SECONDS / SPAPI_EMULATOR_IN_PROGRESS_SECONDS."

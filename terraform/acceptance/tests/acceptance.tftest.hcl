@@ -20,7 +20,7 @@ override_module {
 }
 
 override_resource {
-  target          = module.spapi_emulator.aws_lambda_function_url.this
+  target          = module.spapi_emulator[0].aws_lambda_function_url.this
   override_during = plan
   values = {
     function_url = "https://abcdefghijklmnopqrstuvwxyz012345.lambda-url.us-east-1.on.aws/"
@@ -70,4 +70,22 @@ run "a_bad_prefix_is_rejected" {
   }
 
   expect_failures = [var.name_prefix]
+}
+
+run "without_the_emulator_the_stack_calls_real_spapi_with_the_test_inputs_off" {
+  command = plan
+
+  variables {
+    spapi_emulator = false
+  }
+
+  assert {
+    condition     = length(module.spapi_emulator) == 0 && output.spapi_emulator_function_url == null && output.spapi_emulator_role_arn == null
+    error_message = "Without the emulator nothing of it may be deployed."
+  }
+
+  assert {
+    condition     = local.emulator_base_url == null
+    error_message = "Without the emulator the stack keeps the root's SP-API and LWA endpoints (null: the defaults)."
+  }
 }
