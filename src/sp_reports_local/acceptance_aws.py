@@ -112,6 +112,8 @@ class AwsTarget:
                 "TF_VAR_lwa_client_id": self.app.client_id,
                 "TF_VAR_lwa_client_secret": self.app.client_secret,
                 "TF_VAR_emulator_environment": emulator_environment(EMULATOR_OPTIONS),
+                # The assertions drive the emulator: never let a stray setting deploy the stack without it.
+                "TF_VAR_spapi_emulator": "true",
             }
         )
         return env

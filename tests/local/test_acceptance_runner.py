@@ -340,7 +340,10 @@ def _aws_target(
 def test_a_failed_apply_on_an_account_destroys_and_says_what_remains_and_how_to_remove_it(tmp_path, signals):
     terraform = RecordingTerraform(failing="apply", state="module.sp_reports.aws_sqs_queue.notifications\n")
     _emulator_zip(tmp_path)
-    target = _aws_target(tmp_path, False, env={"PATH": os.environ["PATH"]}, runner=terraform)
+    # A stray setting in the shell must not deploy the stack without the emulator the assertions drive.
+    target = _aws_target(
+        tmp_path, False, env={"PATH": os.environ["PATH"], "TF_VAR_spapi_emulator": "false"}, runner=terraform
+    )
     session = target.access.session
     session.sts.leftovers = {"sqs", "iam"}  # a killed earlier attempt of this run left both behind
     (tmp_path / "work").mkdir()
@@ -356,6 +359,7 @@ def test_a_failed_apply_on_an_account_destroys_and_says_what_remains_and_how_to_
     assert apply_env["TF_VAR_lwa_client_id"] == target.app.client_id
     assert apply_env["TF_VAR_lwa_client_secret"] == target.app.client_secret
     assert '"SPAPI_EMULATOR_IN_QUEUE_SECONDS": "2.0"' in apply_env["TF_VAR_emulator_environment"]
+    assert apply_env["TF_VAR_spapi_emulator"] == "true"
     assert "acceptance FAILED during: terraform apply: terraform apply failed (exit 1)" in text
     prefix = target.name_prefix
     assert "module.sp_reports.aws_sqs_queue.notifications" in text
