@@ -61,10 +61,10 @@ class AccountAccess:
             return self.session.client(service, region_name=self.region)
         return self.session.client(service, region_name=self.region, endpoint_url=self.endpoint_url)
 
-    def description(self, account: str, region: str) -> str:
+    def description(self, account: str) -> str:
         if self.local_aws is None:
-            return f"AWS account {account} in {region}"
-        return f"local AWS as account {account} in {region} ({self.local_aws.endpoint_url})"
+            return f"AWS account {account} in {self.region}"
+        return f"local AWS as account {account} in {self.region} ({self.local_aws.endpoint_url})"
 
     @property
     def credentials_source(self) -> str:

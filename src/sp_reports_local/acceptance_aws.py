@@ -85,7 +85,7 @@ class AwsTarget:
         self.access = access
         self.account = account
         self.region: str = access.region
-        self.description = access.description(account, self.region)
+        self.description = access.description(account)
         self.name_prefix = name_prefix
         self.plan_only = plan_only
         self.root_copy = work_dir / "terraform"

@@ -132,7 +132,7 @@ __all__ = [  # noqa: RUF022 - grouped by the module that uses each name, not sor
     # EventBridge Scheduler's schedules, which local AWS fires (scheduler.py).
     "scheduler_backends",
     # S3 requests served one at a time (s3_atomicity.py; its tests widen moto's race windows through the
-    # key store and the key's ETag).
+    # key store's listing and the key's size).
     "S3Response",
     "FakeKey",
     "_VersionedKeyStore",

@@ -17,9 +17,9 @@ Terraform use the same S3:
   or 412.
 
 One lock held around moto's two S3 request handlers (object requests and bucket requests) makes every S3
-request see the store as one earlier request left it. It is re-entrant: a handler that serves a nested S3
-call on its own thread does not wait for itself. No S3 request of ours waits on another service while
-holding it (the stack configures no S3 event notifications).
+request see the store as one earlier request left it. It is re-entrant, so a handler reached again on the
+same thread (through another patch's wrapper) cannot wait for itself. No S3 request of ours waits on another
+service while holding it (the stack configures no S3 event notifications).
 """
 
 from __future__ import annotations
