@@ -9,6 +9,13 @@
   through the URL, and everything is destroyed. ``make test`` runs it, so the path a user takes into an
   account is proven on every change, as far as local AWS decides as AWS does.
 
+On a run with a real seller's credentials (``acceptance_seller``) the stack calls SP-API and LWA
+themselves. With local AWS as the account, which no SP-API can deliver to, our SP-API emulator stands in for
+them (``spapi_stand_in``): it runs in this process, knows the seller's app and refresh token, and delivers
+REPORT_PROCESSING_FINISHED into local AWS as SP-API's account. It is reached at the endpoints
+``terraform/acceptance`` lets a stand-in set, and it has no control the assertions could use: they see it
+only through SP-API's operations, as they see real SP-API.
+
 The differences are only in how a request finds the account: an endpoint URL for every client and for
 Terraform's provider (``terraform_provider``), and the API's data-plane URL, which local AWS serves on its
 own endpoint (``LocalAws.invoke_url``) where AWS serves ``api_base_url``.
@@ -23,7 +30,11 @@ from typing import Any
 
 import boto3
 
+from spapi_emulator import SpApiEmulator
+
+from .acceptance_seller import RealSeller
 from .aws import LocalAws
+from .stack import SqsNotificationSink
 from .terraform_provider import write_provider_override
 
 
@@ -31,25 +42,56 @@ from .terraform_provider import write_provider_override
 class AccountAccess:
     session: Any  # a boto3 Session: its credentials and region are the run's
     local_aws: LocalAws | None = None  # set when local AWS stands in for the account; stopped with the run
+    # Set when the emulator stands in for real SP-API (a real seller's run on local AWS); stopped with it.
+    spapi_stand_in: SpApiEmulator | None = None
 
     @classmethod
     def of_session(cls, session: Any) -> AccountAccess:
         return cls(session)
 
     @classmethod
-    def local_account(cls, lambda_session_seconds: int) -> AccountAccess:
-        """Start local AWS and reach it as an account: its root credentials, its region."""
+    def local_account(cls, lambda_session_seconds: int, seller: RealSeller | None = None) -> AccountAccess:
+        """Start local AWS and reach it as an account: its root credentials, its region. With a real
+        seller, start the emulator standing in for SP-API, knowing that seller and its app."""
         aws = LocalAws(lambda_session_seconds=lambda_session_seconds).start()
         session = boto3.Session(
             aws_access_key_id=aws.access_key_id,
             aws_secret_access_key=aws.secret_access_key,
             region_name=aws.region,
         )
-        return cls(session, aws)
+        access = cls(session, aws)
+        if seller is not None:
+            try:
+                stand_in = access.spapi_stand_in = SpApiEmulator().start()
+                stand_in.register_app(seller.app.client_id, seller.app.client_secret)
+                stand_in.register_seller(seller.seller.refresh_token, seller.seller.seller_id)
+                stand_in.notification_sink = SqsNotificationSink(aws)
+            except BaseException:
+                access.stop()
+                raise
+        return access
 
     @property
     def endpoint_url(self) -> str | None:
         return self.local_aws.endpoint_url if self.local_aws is not None else None
+
+    @property
+    def spapi_endpoint_url(self) -> str | None:
+        """SP-API's base URL for a real seller's run: None is SP-API's own regional endpoint."""
+        return self.spapi_stand_in.url if self.spapi_stand_in is not None else None
+
+    @property
+    def lwa_endpoint_url(self) -> str | None:
+        """LWA's token URL for a real seller's run: None is LWA's own."""
+        return self.spapi_stand_in.lwa_url if self.spapi_stand_in is not None else None
+
+    def spapi_stand_in_problems(self) -> list[str]:
+        """What the stand-in saw break SP-API's models or fail to deliver (nothing when there is none)."""
+        if self.spapi_stand_in is None:
+            return []
+        return self.spapi_stand_in.contract_violations() + [
+            f"notification not delivered: {error}" for error in self.spapi_stand_in.notification_errors
+        ]
 
     @property
     def region(self) -> str | None:
@@ -86,6 +128,10 @@ class AccountAccess:
         return self.local_aws.env(base) if self.local_aws is not None else dict(base)
 
     def stop(self) -> None:
+        # The stand-in first: it must not deliver into a local AWS that is going away.
+        if self.spapi_stand_in is not None:
+            self.spapi_stand_in.stop()
+            self.spapi_stand_in = None
         if self.local_aws is not None:
             self.local_aws.stop()
             self.local_aws = None

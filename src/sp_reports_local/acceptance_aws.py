@@ -14,6 +14,14 @@ then destroys. Besides Terraform's state, "what remains" covers the two things t
 outside Terraform (the email observer's queue, the unauthorised test user), should a run be killed before
 removing them.
 
+With a real seller's credentials in the environment (``acceptance_seller``) there is no emulator: Terraform
+stores the seller's app in the stack's secret and the stack calls SP-API and LWA (``spapi_emulator = false``;
+with local AWS as the account, the stand-in of ``AccountAccess.spapi_stand_in``). The run refuses to start
+while the seller already has a REPORT_PROCESSING_FINISHED subscription with that app (another stack's, which
+``POST /notifications`` would re-point), reads SP-API's side through SP-API's own operations
+(``spapi_views``), skips with their reason the checks that need the emulator's powers, and before destroying
+deletes the subscription and destination it made; any it could not delete is listed with what remains.
+
 With ``--plan-only`` it plans the same configuration and applies nothing. ``AccountAccess`` says how the
 account is reached; with local AWS standing in for it, this same code is part of ``make test``.
 """
@@ -33,8 +41,10 @@ from spapi_emulator.remote import RemoteEmulatorControl
 from .acceptance import EMULATOR_OPTIONS, AcceptanceFailed, AssertionsOutcome, run_assertions_against
 from .acceptance_account import AccountAccess
 from .acceptance_readiness import api_answers, retry_while_refused
+from .acceptance_seller import RealSeller
 from .account_stack_under_test import AccountStackUnderTest
 from .email_observer import observer_queue_name
+from .spapi_views import SpApiOperationsViews
 from .stack import TERRAFORM_SOURCE, AppCredentials, PlanResult, copy_root_module, terraform_cli_env
 from .stack_under_test import unauthorised_user_name
 from .terraform_run import LineCallback, TerraformRun, TerraformTimeoutError, run_streaming
@@ -79,22 +89,34 @@ class AwsTarget:
         plan_only: bool,
         name_prefix: str,
         runner: Runner = run_streaming,
+        seller: RealSeller | None = None,
     ) -> None:
         if access.region is None:
             raise ValueError("the account's session has no region")
         self.access = access
         self.account = account
         self.region: str = access.region
-        self.description = access.description(account)
+        self.seller = seller
+        spapi = seller.summary() if seller is not None else "the SP-API emulator"
+        self.description = f"{access.description(account)} with {spapi}"
         self.name_prefix = name_prefix
         self.plan_only = plan_only
         self.root_copy = work_dir / "terraform"
         self.working_dir = self.root_copy / ACCEPTANCE_DIR
         self.package_dir = package_dir
         # The LWA app of this run: Terraform stores it in the stack's secret, the run registers it with the
-        # emulator. Random per run, never printed.
-        self.app = AppCredentials.generate()
+        # emulator (random per run), or the real seller authorised it. Never printed.
+        self.app = seller.app if seller is not None else AppCredentials.generate()
         self.outputs: Mapping[str, Any] | None = None
+        # SP-API's side of a real seller's run; what SP-API still holds of the run when it could not release.
+        self.spapi_views = (
+            SpApiOperationsViews(
+                seller.app, seller.seller, access.spapi_endpoint_url, access.lwa_endpoint_url
+            )
+            if seller is not None
+            else None
+        )
+        self._held_in_spapi: list[str] = []
         self._base_env = dict(base_env)
         self._runner = runner
 
@@ -111,16 +133,28 @@ class AwsTarget:
                 "TF_VAR_lambda_package_dir": str(self.package_dir.resolve()),
                 "TF_VAR_lwa_client_id": self.app.client_id,
                 "TF_VAR_lwa_client_secret": self.app.client_secret,
-                "TF_VAR_emulator_environment": emulator_environment(EMULATOR_OPTIONS),
-                # The assertions drive the emulator: never let a stray setting deploy the stack without it.
-                "TF_VAR_spapi_emulator": "true",
             }
         )
+        # Whether the emulator is deployed follows from the seller alone: never from a stray setting.
+        if self.seller is None:
+            env["TF_VAR_spapi_emulator"] = "true"
+            env["TF_VAR_emulator_environment"] = emulator_environment(EMULATOR_OPTIONS)
+            return env
+        env["TF_VAR_spapi_emulator"] = "false"
+        env.pop("TF_VAR_emulator_environment", None)
+        for name, url in (
+            ("spapi_endpoint_url", self.access.spapi_endpoint_url),
+            ("lwa_endpoint_url", self.access.lwa_endpoint_url),
+        ):
+            if url is not None:  # a stand-in of SP-API (local AWS as the account); otherwise SP-API's own
+                env[f"TF_VAR_{name}"] = url
         return env
 
     def start(self) -> str:
+        if self.spapi_views is not None:
+            self._refuse_a_subscribed_seller(self.spapi_views)
         emulator_zip = self.package_dir / EMULATOR_ZIP
-        if not emulator_zip.is_file():
+        if self.seller is None and not emulator_zip.is_file():
             raise AcceptanceFailed(
                 f"{emulator_zip} is missing: the real-account target deploys the SP-API emulator; build it "
                 f"with python scripts/package_lambdas.py --emulator --out {self.package_dir}"
@@ -129,10 +163,22 @@ class AwsTarget:
         copy_acceptance_configuration(TERRAFORM_SOURCE / ACCEPTANCE_DIR, self.working_dir)
         self.access.prepare_terraform(self.root_copy, self.working_dir)
         verb = "planning" if self.plan_only else "deploying"
-        return (
-            f"copied terraform/ to {self.root_copy}, {verb} {self.working_dir} (the stack and the SP-API "
-            f"emulator; credentials: {self.access.credentials_source})"
+        what = (
+            "the stack and the SP-API emulator" if self.seller is None else "the stack, calling real SP-API"
         )
+        return (
+            f"copied terraform/ to {self.root_copy}, {verb} {self.working_dir} ({what}; credentials: "
+            f"{self.access.credentials_source})"
+        )
+
+    def _refuse_a_subscribed_seller(self, views: SpApiOperationsViews) -> None:
+        existing = views.existing_subscription()
+        if existing is not None:
+            raise AcceptanceFailed(
+                f"the seller already has a REPORT_PROCESSING_FINISHED subscription ({existing}) with this "
+                "LWA app, and the run's POST /notifications would re-point it to the run's queue: delete it "
+                "(deleteSubscriptionById) or run with another app; nothing was created"
+            )
 
     def terraform_init(self) -> None:
         self._terraform(("init", "-no-color", "-input=false"))
@@ -165,21 +211,57 @@ class AwsTarget:
     def run_assertions(self) -> AssertionsOutcome:
         if self.outputs is None:
             raise AcceptanceFailed("the stack is not applied")
-        emulator = RemoteEmulatorControl(
-            str(self.outputs["spapi_emulator_function_url"]), self.access.session, self.region
-        )
-        # As Amazon knows an app once it is registered: the stack's LWA exchanges use this id and secret.
-        retry_while_refused(
-            lambda: emulator.register_app(self.app.client_id, self.app.client_secret),
-            "the emulator's function URL",
-        )
-        stack = AccountStackUnderTest(
-            self.access, self.description, self.name_prefix, self.outputs, emulator, self.second_plan
-        )
+        if self.seller is not None and self.spapi_views is not None:
+            stack = AccountStackUnderTest(
+                self.access,
+                self.description,
+                self.name_prefix,
+                self.outputs,
+                self.spapi_views,
+                None,
+                self.second_plan,
+                self.seller.seller,
+            )
+        else:
+            emulator = RemoteEmulatorControl(
+                str(self.outputs["spapi_emulator_function_url"]), self.access.session, self.region
+            )
+            # As Amazon knows an app once it is registered: the stack's LWA exchanges use this id and secret.
+            retry_while_refused(
+                lambda: emulator.register_app(self.app.client_id, self.app.client_secret),
+                "the emulator's function URL",
+            )
+            stack = AccountStackUnderTest(
+                self.access,
+                self.description,
+                self.name_prefix,
+                self.outputs,
+                emulator,
+                emulator,
+                self.second_plan,
+            )
         retry_while_refused(lambda: api_answers(stack.client()), "the API, called as its invoke role")
-        return run_assertions_against(stack)
+        outcome = run_assertions_against(stack)
+        problems = self.access.spapi_stand_in_problems()
+        if problems:
+            raise AcceptanceFailed("the stand-in of SP-API saw broken exchanges:\n" + "\n".join(problems))
+        return outcome
+
+    def release_spapi(self) -> None:
+        """Delete the subscription and destination the run made in SP-API (a real seller's run), before the
+        queue goes: kept in ``remaining_resources`` when SP-API refused."""
+        if self.spapi_views is None or self.outputs is None:
+            return
+        try:
+            self.spapi_views.release(str(self.outputs["queue_arn"]))
+            self._held_in_spapi = []
+        except Exception as error:  # listed with what remains; the AWS resources are destroyed regardless
+            self._held_in_spapi = [
+                f"SP-API: the run's subscription and destination ({type(error).__name__}: {error})"
+            ]
 
     def terraform_destroy(self, on_line: LineCallback) -> None:
+        self.release_spapi()
         self._terraform(
             ("destroy", "-auto-approve", "-no-color", "-input=false", f"-parallelism={PARALLELISM}"),
             timeout=APPLY_TIMEOUT_SECONDS,
@@ -195,7 +277,12 @@ class AwsTarget:
         return [line for line in listed if line.strip()] + self._leftovers_outside_terraform()
 
     def _leftovers_outside_terraform(self) -> list[str]:
-        found = []
+        found = list(self._held_in_spapi)
+        if self.spapi_views is not None and self.outputs is not None and not found:
+            try:
+                found = self.spapi_views.held(str(self.outputs["queue_arn"])).describe()
+            except Exception as error:  # unknown is reported as possibly held, never as gone
+                found = [f"SP-API: could not check the run's subscription ({type(error).__name__}: {error})"]
         queue = observer_queue_name(self.name_prefix)
         try:
             self.access.client("sqs").get_queue_url(QueueName=queue)
@@ -231,6 +318,13 @@ class AwsTarget:
             f"  aws iam list-access-keys --user-name {user}   # delete each: aws iam delete-access-key "
             f"--user-name {user} --access-key-id <id>\n"
             f"  aws iam delete-user --user-name {user}"
+            + (
+                ""
+                if self.seller is None
+                else "\n  SP-API (with the seller's app): deleteSubscriptionById for "
+                "REPORT_PROCESSING_FINISHED, then deleteDestination, for the destination of the run's queue "
+                "(both grantless)"
+            )
         )
 
     def stop(self) -> None:

@@ -8,6 +8,10 @@
 - ``SP_REPORTS_ACCEPTANCE_TARGET=local-account``: the real-account target's code with local AWS standing in
   for the account (``acceptance_account``): the same guard, configuration, emulator Lambda and assertions.
   ``make test`` runs it, so the path into an account is proven on every change.
+
+With a real seller's LWA credentials and refresh token in the environment (``acceptance_seller``), the
+account targets call real SP-API instead of deploying the emulator (``local-account``: the emulator stands
+in for SP-API, outside the account). The ``local`` target refuses them: it has no real-SP-API mode.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from .acceptance import (
     run_assertions_against,
 )
 from .acceptance_account import AccountAccess
+from .acceptance_seller import SellerRefused, real_seller_from_env
 from .local_stack_under_test import LocalStackUnderTest
 from .stack import DeploymentSettings, LocalDeployment
 
@@ -151,12 +156,21 @@ def select_target(
 ) -> Any:
     """The target the environment asks for; raises TargetRefused with what to set when it may not run."""
     name = env.get(TARGET_ENV, "").strip().lower() or "local"
+    try:
+        seller = real_seller_from_env(env)
+    except SellerRefused as refused:
+        raise TargetRefused(str(refused)) from None
     if name == "local":
+        if seller is not None:
+            raise TargetRefused(
+                f"a real seller's credentials are set, but the local target only runs the emulator: set "
+                f"{TARGET_ENV}=aws (or local-account), or unset them"
+            )
         return LocalTarget(work_dir, package_dir, env, plan_only=plan_only)
     if name == "aws":
         access = AccountAccess.of_session(session_factory())
     elif name == "local-account":
-        access = AccountAccess.local_account(LAMBDA_SESSION_SECONDS)
+        access = AccountAccess.local_account(LAMBDA_SESSION_SECONDS, seller)
     else:
         raise TargetRefused(
             f"{TARGET_ENV} must be 'local' (the default), 'aws' or 'local-account', not {name!r}"
@@ -168,4 +182,6 @@ def select_target(
         raise
     from .acceptance_aws import AwsTarget  # only once the account is confirmed
 
-    return AwsTarget(access, account, work_dir, package_dir, env, plan_only, unique_name_prefix())
+    return AwsTarget(
+        access, account, work_dir, package_dir, env, plan_only, unique_name_prefix(), seller=seller
+    )

@@ -2,10 +2,11 @@
 
 Everything goes through what any account offers its deployer: the Terraform outputs, the API signed as the
 stack's invoke role, the deployer's clients, the SP-API emulator's control routes behind its AWS_IAM function
-URL (``RemoteEmulatorControl``), an SQS queue subscribed to the topic for the emails, the sweep schedule's
-target invoked as the schedule invokes it (``invoke_schedule_target``) and a second ``terraform plan``.
-Local AWS's own checks are not offered (``local_aws`` is None), also when local AWS stands in for the account:
-the run then skips exactly what a real account skips.
+URL (``RemoteEmulatorControl``) or, on a real seller's run, SP-API's own operations (``spapi_views``), an SQS
+queue subscribed to the topic for the emails, the sweep schedule's target invoked as the schedule invokes it
+(``invoke_schedule_target``) and a second ``terraform plan``. Local AWS's own checks are not offered
+(``local_aws`` is None), also when local AWS stands in for the account: the run then skips exactly what a real
+account skips.
 """
 
 from __future__ import annotations
@@ -17,13 +18,13 @@ from typing import Any
 from botocore.credentials import ReadOnlyCredentials
 
 from sp_reports_client import SpReportsClient
-from spapi_emulator.control import EmulatorControl
+from spapi_emulator.control import EmulatorControl, SpApiViews
 
 from .acceptance_account import AccountAccess
 from .email_observer import SqsEmailObserver
 from .scheduler import ScheduledInvocation
 from .stack import PlanResult
-from .stack_under_test import invoke_schedule_target, observe_topic
+from .stack_under_test import SellerUnderTest, invoke_schedule_target, observe_topic
 
 
 class AccountStackUnderTest:
@@ -36,8 +37,10 @@ class AccountStackUnderTest:
         description: str,
         name_prefix: str,
         outputs: Mapping[str, Any],
-        emulator: EmulatorControl,
+        spapi: SpApiViews,
+        emulator: EmulatorControl | None,
         plan: Callable[[], PlanResult],
+        seller: SellerUnderTest | None = None,
     ) -> None:
         if access.region is None:
             raise ValueError("the account's session has no region")
@@ -47,7 +50,9 @@ class AccountStackUnderTest:
         self.name_prefix = name_prefix
         self.region: str = access.region
         self.outputs = outputs
+        self.spapi = spapi
         self.emulator = emulator
+        self.seller = seller
 
     def invoke_url(self) -> str:
         return self._access.invoke_url(self.outputs)

@@ -35,6 +35,8 @@ class LocalStackUnderTest:
         self._deployment = deployment
         self.local_aws: LocalAws | None = deployment.aws
         self.emulator = InProcessControl(deployment.emulator)
+        self.spapi = self.emulator
+        self.seller = None  # the emulator's: the tests register theirs
         self.outputs: Mapping[str, Any] = deployment.outputs
         self.name_prefix = deployment.settings.name_prefix
         self.region = deployment.aws.region

@@ -2,8 +2,13 @@
 
 One set of assertions proves the stack on local AWS (``make test``, ``make acceptance``) and in a real AWS
 account (``make acceptance`` with ``SP_REPORTS_ACCEPTANCE_TARGET=aws``). They reach the stack only through
-``StackUnderTest``: its Terraform outputs, its API, the deployer's AWS clients, the SP-API emulator's
-``EmulatorControl``, the emails its topic sends (``EmailObserver``), its sweep schedule and a second plan.
+``StackUnderTest``: its Terraform outputs, its API, the deployer's AWS clients, SP-API's side of the
+exchange (``spapi``), the emails its topic sends (``EmailObserver``), its sweep schedule and a second plan.
+
+SP-API is our emulator (``emulator``: its ``EmulatorControl``, with powers real SP-API does not give: end a
+report now, choose its document, hold notifications, list every exchange) or, on a run with a real seller's
+credentials, real SP-API (``emulator`` is None, ``seller`` is that seller). Checks that need the emulator's
+powers take it through ``emulator_of`` and are skipped with the reason on real SP-API.
 
 Local AWS can show more than any account: every authorisation decision it made, a clock it can move, its
 own endpoint. Those checks are about local AWS itself and need ``local_aws``; a target in a real account
@@ -27,6 +32,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import pytest
@@ -38,7 +44,7 @@ if TYPE_CHECKING:
     from botocore.credentials import ReadOnlyCredentials
 
     from sp_reports_client import SpReportsClient
-    from spapi_emulator.control import EmulatorControl
+    from spapi_emulator.control import EmulatorControl, SpApiViews
 
     from .aws import LocalAws
     from .stack import PlanResult
@@ -47,7 +53,9 @@ __all__ = [
     "EmailObserver",
     "ObservedEmail",
     "ScheduledInvocation",
+    "SellerUnderTest",
     "StackUnderTest",
+    "emulator_of",
     "invoke_schedule_target",
     "local_aws_of",
     "observe_topic",
@@ -65,13 +73,27 @@ class EmailObserver(Protocol):
         """The messages whose body mentions ``text``, waiting for the first to arrive."""
 
 
+@dataclass(frozen=True)
+class SellerUnderTest:
+    """The seller whose reports the assertions request, and what they request."""
+
+    seller_id: str
+    refresh_token: str = field(repr=False)
+    region_code: str  # SP-API's region of the marketplace (NA, EU, FE)
+    marketplace_id: str
+    report_type: str  # the report every stage test follows (``done_report``)
+    report_timeout: float  # seconds to wait for it to be stored: real SP-API takes minutes
+
+
 @runtime_checkable
 class StackUnderTest(Protocol):
     description: str  # where it runs, for messages: "local AWS (http://...)" or "AWS account ... in ..."
     name_prefix: str  # the root module's name_prefix: every resource name starts with it
     region: str
     outputs: Mapping[str, Any]  # ``terraform output`` of the applied root module
-    emulator: EmulatorControl  # the SP-API emulator the stack calls
+    spapi: SpApiViews  # SP-API's side of the exchange: the emulator's, or real SP-API's for ``seller``
+    emulator: EmulatorControl | None  # the SP-API emulator the stack calls; None: it calls real SP-API
+    seller: SellerUnderTest | None  # the real seller of a run against real SP-API; None: the tests pick one
     on_local_aws: bool  # the target is local AWS: local_aws must then be offered
     local_aws: LocalAws | None  # local AWS itself (decisions, clock, endpoint); None in a real account
 
@@ -140,3 +162,11 @@ def local_aws_of(stack: StackUnderTest, check: str) -> LocalAws:
     if stack.on_local_aws:
         pytest.fail(f"{stack.description} is local AWS but offers none of local AWS's own checks ({check})")
     pytest.skip(f"only local AWS can show {check}; {stack.description} cannot")
+
+
+def emulator_of(stack: StackUnderTest, check: str) -> EmulatorControl:
+    """The SP-API emulator, for a test that needs a power real SP-API does not give (``check`` says which).
+    The test is skipped with that reason when the stack calls real SP-API."""
+    if stack.emulator is not None:
+        return stack.emulator
+    pytest.skip(f"only the SP-API emulator can {check}; {stack.description} calls real SP-API")

@@ -1,7 +1,9 @@
 """Notifications API v1: make sure our SQS destination and a seller's subscription exist (idempotently).
 
-Grantless operations (createDestination, getDestinations, deleteSubscriptionById) use the client-credentials
-token; createSubscription and getSubscription need the seller's token. Responses are wrapped in `payload`.
+Grantless operations (createDestination, getDestinations, getDestination, deleteDestination,
+getSubscriptionById, deleteSubscriptionById: "grantless" in each operation's description, notifications.json)
+use the client-credentials token; createSubscription and getSubscription need the seller's token. Responses
+are wrapped in `payload`.
 deleteSubscriptionById is grantless by the Notifications model itself ("The `deleteSubscriptionById`
 operation is grantless.", notifications.json at selling-partner-api-models 34dc93f), which settles the 2022
 claim that it had stopped being grantless (selling-partner-api-docs#1850). A 404 from it means the
@@ -105,6 +107,32 @@ class NotificationsClient:
         destinations = _payload(response, "getDestinations")
         return destinations if isinstance(destinations, list) else []
 
+    def get_destination(self, destination_id: str) -> dict[str, Any]:
+        """The Destination (destinationId, name, resource.sqs.arn)."""
+        response = self.http.request(
+            "getDestination",
+            "GET",
+            f"{BASE_PATH}/destinations/{_segment(destination_id, 'destinationId')}",
+            access_token=self._grantless,
+        )
+        return dict(_payload(response, "getDestination"))
+
+    def delete_destination(self, destination_id: str) -> bool:
+        """deleteDestination. True when it deleted the destination; False when SP-API answered 404 (already
+        gone)."""
+        try:
+            self.http.request(
+                "deleteDestination",
+                "DELETE",
+                f"{BASE_PATH}/destinations/{_segment(destination_id, 'destinationId')}",
+                access_token=self._grantless,
+            )
+        except SpApiClientError as refused:
+            if refused.status != 404:
+                raise
+            return False
+        return True
+
     def find_destination(self, sqs_arn: str) -> dict[str, Any] | None:
         for destination in self.get_destinations():
             resource = destination.get("resource") or {}
@@ -172,6 +200,17 @@ class NotificationsClient:
             params=params,
         )
         return dict(_payload(response, "getSubscription"))
+
+    def get_subscription_by_id(self, notification_type: str, subscription_id: str) -> dict[str, Any]:
+        """getSubscriptionById (grantless): the Subscription (subscriptionId, destinationId, ...)."""
+        response = self.http.request(
+            "getSubscriptionById",
+            "GET",
+            f"{BASE_PATH}/subscriptions/{_segment(notification_type, 'notificationType')}/"
+            f"{_segment(subscription_id, 'subscriptionId')}",
+            access_token=self._grantless,
+        )
+        return dict(_payload(response, "getSubscriptionById"))
 
     def delete_subscription(self, notification_type: str, subscription_id: str) -> bool:
         """deleteSubscriptionById (grantless). True when it deleted the subscription; False when SP-API

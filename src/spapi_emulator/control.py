@@ -57,7 +57,22 @@ class ExchangeView:
     request_body: str | None
 
 
-class EmulatorControl(Protocol):
+class SpApiViews(Protocol):
+    """SP-API's side of a seller's reports and subscription, as SP-API's own operations show it (getReport,
+    getReportDocument and its download, getSubscriptionById with getDestination): what the assertions read
+    from the emulator, and from real SP-API on a run with a real seller (sp_reports_local.spapi_views)."""
+
+    def report(self, report_id: str) -> ReportView: ...
+
+    def document(self, report_document_id: str) -> DocumentView: ...
+
+    def subscription(self, subscription_id: str) -> SubscriptionView: ...
+
+
+class EmulatorControl(SpApiViews, Protocol):
+    """The views, and the emulator's powers over SP-API that real SP-API does not give (ending a report
+    now, choosing its document, holding notifications, its record of every exchange)."""
+
     def register_seller(self, refresh_token: str, seller_id: str) -> None:
         """A seller who authorised any registered application, selling in every marketplace."""
 
@@ -67,12 +82,6 @@ class EmulatorControl(Protocol):
 
     def set_report_document(self, report_id: str, content: bytes) -> None:
         """The document the report will have when it finishes on the emulator's own clock."""
-
-    def report(self, report_id: str) -> ReportView: ...
-
-    def document(self, report_document_id: str) -> DocumentView: ...
-
-    def subscription(self, subscription_id: str) -> SubscriptionView: ...
 
     def exchanges(self) -> list[ExchangeView]: ...
 

@@ -3,7 +3,8 @@
 # function URL, standing in for SP-API, LWA and the Tokens API. The root's two test-only inputs let the stack's
 # SP-API callers sign their calls to the emulator and let the emulator's role send notifications to the queue.
 # With spapi_emulator = false (the run has a real seller's credentials) there is no emulator: the stack calls
-# real SP-API and LWA, and the test-only inputs stay off.
+# real SP-API and LWA (or, with local AWS as the account, the stand-in at spapi_endpoint_url / lwa_endpoint_url),
+# and the test-only inputs stay off.
 # TEST INFRASTRUCTURE: everything here is destroyed at the end of the run.
 
 module "spapi_emulator" {
@@ -41,9 +42,9 @@ module "sp_reports" {
   lwa_client_id     = var.lwa_client_id
   lwa_client_secret = var.lwa_client_secret
 
-  # null (no emulator): the root's defaults, SP-API's regional endpoints and LWA.
-  spapi_endpoint_url = local.emulator_base_url
-  lwa_endpoint_url   = local.emulator == null ? null : "${local.emulator_base_url}/auth/o2/token"
+  # Without the emulator: the run's endpoints, null by default (the root's: SP-API's regional ones and LWA).
+  spapi_endpoint_url = local.emulator == null ? var.spapi_endpoint_url : local.emulator_base_url
+  lwa_endpoint_url   = local.emulator == null ? var.lwa_endpoint_url : "${local.emulator_base_url}/auth/o2/token"
 
   # TEST ONLY inputs (variables.tf of the root module), off without the emulator.
   test_spapi_emulator_function_arn   = local.emulator == null ? null : local.emulator.function_arn

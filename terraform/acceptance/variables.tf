@@ -55,6 +55,28 @@ variable "spapi_emulator" {
   default     = true
 }
 
+variable "spapi_endpoint_url" {
+  type        = string
+  description = "Only with spapi_emulator = false: the SP-API endpoint the stack calls instead of SP-API's regional one (null, the default). make acceptance sets it when local AWS stands in for the account, for the emulator standing in for SP-API there."
+  default     = null
+
+  validation {
+    condition     = var.spapi_endpoint_url == null || !var.spapi_emulator
+    error_message = "spapi_endpoint_url applies only with spapi_emulator = false (the emulator sets the endpoints itself)."
+  }
+}
+
+variable "lwa_endpoint_url" {
+  type        = string
+  description = "Only with spapi_emulator = false: the LWA token URL the stack calls instead of LWA's own (null, the default); set with spapi_endpoint_url."
+  default     = null
+
+  validation {
+    condition     = var.lwa_endpoint_url == null || !var.spapi_emulator
+    error_message = "lwa_endpoint_url applies only with spapi_emulator = false (the emulator sets the endpoints itself)."
+  }
+}
+
 variable "emulator_environment" {
   type        = map(string)
   description = "Further environment of the emulator, e.g. SPAPI_EMULATOR_IN_QUEUE_SECONDS / SPAPI_EMULATOR_IN_PROGRESS_SECONDS."

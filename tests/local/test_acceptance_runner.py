@@ -16,8 +16,16 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError, NoCredentialsError
 
+from canaries import CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN, SELLER_ID
 from sp_reports_local import acceptance
 from sp_reports_local.acceptance import AssertionsOutcome, run_acceptance
+from sp_reports_local.acceptance_seller import (
+    LWA_CLIENT_ID_ENV,
+    LWA_CLIENT_SECRET_ENV,
+    MARKETPLACE_ID_ENV,
+    REFRESH_TOKEN_ENV,
+    SELLER_ID_ENV,
+)
 from sp_reports_local.acceptance_targets import (
     ACCOUNT_ENV,
     TARGET_ENV,
@@ -27,6 +35,9 @@ from sp_reports_local.acceptance_targets import (
     select_target,
     unique_name_prefix,
 )
+from sp_reports_local.spapi_views import HeldInSpApi, SpApiOperationsViews
+from sp_reports_local.stack import AppCredentials
+from sp_reports_local.stack_under_test import SellerUnderTest
 
 
 class FakeTarget:
@@ -403,7 +414,7 @@ def test_plan_only_plans_the_stack_with_the_emulator_in_a_copy_with_a_unique_pre
     # The acceptance configuration sets the endpoints (the emulator's URL) and deletion_protection itself.
     assert "TF_VAR_spapi_endpoint_url" not in env and "TF_VAR_lwa_endpoint_url" not in env
     assert "TF_VAR_deletion_protection" not in env
-    assert target.description == "AWS account 111122223333 in eu-west-1"
+    assert target.description == "AWS account 111122223333 in eu-west-1 with the SP-API emulator"
     assert not (tmp_path / "work").exists()
 
 
@@ -419,3 +430,117 @@ def test_plan_only_without_the_emulator_zip_says_how_to_build_it(tmp_path, signa
     assert terraform.commands == []
     assert "spapi_emulator.zip is missing" in out.getvalue()
     assert "package_lambdas.py --emulator" in out.getvalue()
+
+
+# -- a real seller's run: real SP-API instead of the emulator -------------------------------------------
+
+QUEUE_ARN = "arn:aws:sqs:eu-west-1:111122223333:spacc-0123abcd-notifications"
+SELLER = SellerUnderTest(
+    SELLER_ID, REFRESH_TOKEN, "EU", "A1F83G8C2ARO7P", "GET_MERCHANT_LISTINGS_ALL_DATA", 60
+)
+
+
+def _seller_env() -> dict[str, str]:
+    return {
+        LWA_CLIENT_ID_ENV: CLIENT_ID,
+        LWA_CLIENT_SECRET_ENV: CLIENT_SECRET,
+        REFRESH_TOKEN_ENV: REFRESH_TOKEN,
+        SELLER_ID_ENV: SELLER_ID,
+        MARKETPLACE_ID_ENV: "A1F83G8C2ARO7P",
+    }
+
+
+def test_the_local_target_refuses_a_real_sellers_credentials(tmp_path):
+    with pytest.raises(TargetRefused, match="the local target only runs the emulator"):
+        select_target(_seller_env(), tmp_path, tmp_path, False, io.StringIO(), lambda: pytest.fail("AWS"))
+
+
+def test_a_real_sellers_plan_deploys_no_emulator_and_stores_the_sellers_app(
+    tmp_path, signals, spapi_emulator
+):
+    # spapi_emulator stands in for SP-API and LWA (SPAPI_ENDPOINT_URL, LWA_ENDPOINT_URL): the start's check
+    # that the seller has no subscription yet is a real getSubscription.
+    terraform = RecordingTerraform()
+    stray = {"TF_VAR_emulator_environment": "{}", "TF_VAR_spapi_emulator": "true"}
+    target = _aws_target(
+        tmp_path, True, env={**_seller_env(), **stray, "PATH": os.environ["PATH"]}, runner=terraform
+    )
+    (tmp_path / "work").mkdir()
+    out = io.StringIO()
+
+    code = run_acceptance(target, tmp_path / "work", out, signals)
+
+    assert code == 0, out.getvalue()  # no spapi_emulator.zip needed
+    _, _, env = terraform.commands[1]
+    assert env["TF_VAR_spapi_emulator"] == "false"
+    assert (env["TF_VAR_lwa_client_id"], env["TF_VAR_lwa_client_secret"]) == (CLIENT_ID, CLIENT_SECRET)
+    assert "TF_VAR_emulator_environment" not in env
+    # A real account: SP-API's and LWA's own endpoints (the root's defaults), no stand-in.
+    assert "TF_VAR_spapi_endpoint_url" not in env and "TF_VAR_lwa_endpoint_url" not in env
+    assert target.description == (
+        "AWS account 111122223333 in eu-west-1 with real SP-API (EU), seller "
+        f"{SELLER_ID}, marketplace A1F83G8C2ARO7P, report type GET_MERCHANT_LISTINGS_ALL_DATA"
+    )
+    assert "calling real SP-API" in out.getvalue()
+    assert CLIENT_SECRET not in out.getvalue() and REFRESH_TOKEN not in out.getvalue()
+    assert [e.operation_id for e in spapi_emulator.exchanges if e.kind == "spapi"] == ["getSubscription"]
+
+
+def test_a_seller_already_subscribed_with_the_app_is_refused_before_anything_is_created(
+    tmp_path, signals, spapi_emulator
+):
+    views = SpApiOperationsViews(AppCredentials(CLIENT_ID, CLIENT_SECRET), SELLER)
+    subscribed = _subscribe(views, "arn:aws:sqs:eu-west-1:111122223333:production-notifications")
+    terraform = RecordingTerraform()
+    target = _aws_target(tmp_path, False, env={**_seller_env(), "PATH": os.environ["PATH"]}, runner=terraform)
+    (tmp_path / "work").mkdir()
+    out = io.StringIO()
+
+    code = run_acceptance(target, tmp_path / "work", out, signals)
+
+    assert code == 1
+    assert terraform.commands == []
+    assert f"subscription ({subscribed}) with this LWA app" in out.getvalue()
+    assert views.existing_subscription() == subscribed  # untouched
+
+
+def test_destroying_a_real_sellers_run_releases_its_subscription_and_destination_first(
+    tmp_path, signals, spapi_emulator
+):
+    views = SpApiOperationsViews(AppCredentials(CLIENT_ID, CLIENT_SECRET), SELLER)
+    terraform = RecordingTerraform()
+    target = _aws_target(tmp_path, False, env={**_seller_env(), "PATH": os.environ["PATH"]}, runner=terraform)
+    target.outputs = {"queue_arn": QUEUE_ARN}  # applied; POST /notifications subscribed the seller there
+    _subscribe(views, QUEUE_ARN)
+
+    target.terraform_destroy(lambda _line: None)
+
+    assert views.held(QUEUE_ARN) == HeldInSpApi(None, None)
+    assert target.remaining_resources() == []
+    deletes = [e.operation_id for e in spapi_emulator.exchanges if e.method == "DELETE"]
+    assert deletes == ["deleteSubscriptionById", "deleteDestination"]
+    assert [command[0] for command, _, _ in terraform.commands] == ["destroy", "state"]
+
+
+def test_what_sp_api_refused_to_release_is_listed_with_how_to_remove_it(tmp_path, signals, spapi_emulator):
+    views = SpApiOperationsViews(AppCredentials(CLIENT_ID, CLIENT_SECRET), SELLER)
+    terraform = RecordingTerraform()
+    target = _aws_target(tmp_path, False, env={**_seller_env(), "PATH": os.environ["PATH"]}, runner=terraform)
+    target.outputs = {"queue_arn": QUEUE_ARN}
+    subscription_id = _subscribe(views, QUEUE_ARN)
+    spapi_emulator.stop()  # SP-API unreachable: nothing could be released or checked
+
+    target.terraform_destroy(lambda _line: None)
+    remaining = target.remaining_resources()
+
+    assert len(remaining) == 1 and remaining[0].startswith("SP-API: the run's subscription and destination (")
+    assert "deleteSubscriptionById" in target.removal_instructions()
+    assert terraform.commands[0][0][0] == "destroy"  # the AWS resources are destroyed regardless
+    assert subscription_id and REFRESH_TOKEN not in remaining[0] and CLIENT_SECRET not in remaining[0]
+
+
+def _subscribe(views: SpApiOperationsViews, queue_arn: str) -> str:
+    """What the stack's POST /notifications does in SP-API (spapi.notifications)."""
+    notifications = views._notifications
+    destination_id = notifications.ensure_destination(queue_arn, "sp-reports")
+    return notifications.ensure_subscription("REPORT_PROCESSING_FINISHED", destination_id)["subscriptionId"]

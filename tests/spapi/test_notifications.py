@@ -169,3 +169,23 @@ def test_seller_operations_need_a_seller_token_provider(http, lwa) -> None:
     grantless_only = NotificationsClient(http, lwa.grantless_token_provider())
     with pytest.raises(ValueError, match="seller_token_provider"):
         grantless_only.get_subscription(TYPE)
+
+
+def test_a_subscription_and_its_destination_are_read_by_id_and_deleted_grantless(
+    notifications, spapi_emulator
+) -> None:
+    destination_id = notifications.ensure_destination(QUEUE_ARN, "sp-reports")
+    created = notifications.ensure_subscription(TYPE, destination_id)
+
+    by_id = notifications.get_subscription_by_id(TYPE, created["subscriptionId"])
+    destination = notifications.get_destination(destination_id)
+
+    assert (by_id["subscriptionId"], by_id["destinationId"]) == (created["subscriptionId"], destination_id)
+    assert destination["resource"]["sqs"]["arn"] == QUEUE_ARN
+    assert notifications.delete_subscription(TYPE, created["subscriptionId"]) is True
+    assert notifications.delete_destination(destination_id) is True
+    assert notifications.delete_destination(destination_id) is False  # 404: already gone
+    assert notifications.find_destination(QUEUE_ARN) is None
+    # Only the seller's createSubscription needed the seller's token; everything else was grantless.
+    assert spapi_emulator.lwa_exchanges == {"client_credentials": 1, "refresh_token": 1}
+    assert [e.status for e in spapi_exchanges(spapi_emulator, "deleteDestination")] == [200, 404]

@@ -89,3 +89,29 @@ run "without_the_emulator_the_stack_calls_real_spapi_with_the_test_inputs_off" {
     error_message = "Without the emulator the stack keeps the root's SP-API and LWA endpoints (null: the defaults)."
   }
 }
+
+run "without_the_emulator_a_stand_in_of_spapi_may_be_named" {
+  command = plan
+
+  variables {
+    spapi_emulator     = false
+    spapi_endpoint_url = "http://127.0.0.1:8123"
+    lwa_endpoint_url   = "http://127.0.0.1:8123/auth/o2/token"
+  }
+
+  assert {
+    condition     = length(module.spapi_emulator) == 0
+    error_message = "A stand-in of SP-API replaces only the endpoints: still no emulator."
+  }
+}
+
+run "endpoints_are_refused_beside_the_emulator" {
+  command = plan
+
+  variables {
+    spapi_endpoint_url = "http://127.0.0.1:8123"
+    lwa_endpoint_url   = "http://127.0.0.1:8123/auth/o2/token"
+  }
+
+  expect_failures = [var.spapi_endpoint_url, var.lwa_endpoint_url]
+}

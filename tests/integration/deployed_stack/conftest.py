@@ -2,9 +2,10 @@
 or ``make acceptance`` hands over the stack it deployed (local AWS or a real account).
 
 The tests reach the stack only through ``StackUnderTest`` (sp_reports_local.stack_under_test), so the same
-assertions run on either target. Fixtures are package-scoped (this package), not session-scoped: only one
-LocalAws may run per process, and the tests collected after this directory (``tests/local``, the fast ones
-next to it) start their own.
+assertions run on either target, against the SP-API emulator (with the tests' seller, ``EMULATOR_SELLER``) or
+against real SP-API (with the stack's real seller, ``StackUnderTest.seller``). Fixtures are package-scoped
+(this package), not session-scoped: only one LocalAws may run per process, and the tests collected after this
+directory (``tests/local``, the fast ones next to it) start their own.
 """
 
 from __future__ import annotations
@@ -30,9 +31,9 @@ from sp_reports_local.stack import (
     LocalDeployment,
     Seller,
 )
-from sp_reports_local.stack_under_test import EmailObserver, StackUnderTest
+from sp_reports_local.stack_under_test import EmailObserver, SellerUnderTest, StackUnderTest
 
-from .stack_test_helpers import DONE_REPORT_TYPE, MARKETPLACE_ID, REGION_CODE, FinishedReport, local_aws_of
+from .stack_test_helpers import EMULATOR_SELLER, FinishedReport, local_aws_of
 
 DEFAULT_PROVIDER_MIRROR = Path("/opt/tf-plugins")
 
@@ -79,8 +80,12 @@ def stack(
 
 
 def _checked(stack: StackUnderTest) -> Iterator[StackUnderTest]:
-    """Yield the stack (its emulator knows the test seller), then fail on broken SP-API exchanges."""
-    stack.emulator.register_seller(REFRESH_TOKEN, SELLER_ID)
+    """Yield the stack (its emulator knows the test seller), then fail on broken SP-API exchanges. Real SP-API
+    knows its seller and keeps no record we could check."""
+    if stack.emulator is None:
+        yield stack
+        return
+    stack.emulator.register_seller(EMULATOR_SELLER.refresh_token, EMULATOR_SELLER.seller_id)
     yield stack
     violations = stack.emulator.contract_violations()
     errors = stack.emulator.notification_errors()
@@ -123,16 +128,32 @@ def client(stack: StackUnderTest, emails: EmailObserver) -> SpReportsClient:
 
 
 @pytest.fixture(scope="package")
-def subscribed_seller(client: SpReportsClient) -> tuple[str, str]:
+def seller(stack: StackUnderTest) -> SellerUnderTest:
+    """The seller whose reports the tests request: the stack's real one, or the emulator's."""
+    return stack.seller or EMULATOR_SELLER
+
+
+@pytest.fixture(scope="package")
+def subscribed_seller(client: SpReportsClient, seller: SellerUnderTest) -> tuple[str, str]:
     """The seller's token stored and REPORT_PROCESSING_FINISHED subscribed: (subscription, destination)."""
-    client.put_token(SELLER_ID, REFRESH_TOKEN)
-    subscription = client.subscribe_notifications(SELLER_ID, REGION_CODE)
+    client.put_token(seller.seller_id, seller.refresh_token)
+    subscription = client.subscribe_notifications(seller.seller_id, seller.region_code)
     return subscription.subscription_id, subscription.destination_id
 
 
 @pytest.fixture(scope="package")
-def done_report(client: SpReportsClient, subscribed_seller: tuple[str, str]) -> FinishedReport:
+def done_report(
+    client: SpReportsClient, seller: SellerUnderTest, subscribed_seller: tuple[str, str]
+) -> FinishedReport:
     """One report through the whole pipeline, as a user runs it."""
-    report_id = client.create_report(SELLER_ID, REGION_CODE, DONE_REPORT_TYPE, [MARKETPLACE_ID])
-    report = client.wait_for_report(report_id, timeout=120, poll_interval=0.5)
+    report_id = client.create_report(
+        seller.seller_id, seller.region_code, seller.report_type, [seller.marketplace_id]
+    )
+    # Real SP-API polls are cheap for us (our API's getReport reads the record) but a report takes minutes.
+    interval = 0.5 if seller.report_timeout <= 300 else 5.0
+    report = client.wait_for_report(report_id, timeout=seller.report_timeout, poll_interval=interval)
+    assert report.status == "DONE", (
+        f"report {report_id} of {seller.report_type} ended {report.status} (a seller without such data gets "
+        "CANCELLED: choose another type with SP_REPORTS_ACCEPTANCE_REPORT_TYPE)"
+    )
     return FinishedReport(report_id, report, *subscribed_seller)

@@ -1,5 +1,5 @@
-"""Helpers of the deployed-stack tests: the report used by every stage test, waits, and the gate of the checks
-that only local AWS can make (``local_aws_of``)."""
+"""Helpers of the deployed-stack tests: the seller and report used by every stage test, waits, and the gates
+of the checks only local AWS can make (``local_aws_of``) or only the SP-API emulator (``emulator_of``)."""
 
 from __future__ import annotations
 
@@ -8,14 +8,22 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from canaries import REFRESH_TOKEN, SELLER_ID
 from sp_reports_client import Report
-from sp_reports_local.stack_under_test import StackUnderTest, local_aws_of
+from sp_reports_local.stack_under_test import SellerUnderTest, StackUnderTest, emulator_of, local_aws_of
 
-__all__ = ["local_aws_of"]  # the gate of local AWS's own checks, for the tests next to this module
+__all__ = ["emulator_of", "local_aws_of"]  # the gates, for the tests next to this module
 
-REGION_CODE = "EU"
-MARKETPLACE_ID = "A1F83G8C2ARO7P"
-DONE_REPORT_TYPE = "GET_MERCHANT_LISTINGS_ALL_DATA"
+# The seller of the emulator's runs (a stack calling real SP-API names its own: ``StackUnderTest.seller``).
+# A UK seller: SP-API serves its listings as Cp1252, which the charset checks rely on.
+EMULATOR_SELLER = SellerUnderTest(
+    seller_id=SELLER_ID,
+    refresh_token=REFRESH_TOKEN,
+    region_code="EU",
+    marketplace_id="A1F83G8C2ARO7P",
+    report_type="GET_MERCHANT_LISTINGS_ALL_DATA",
+    report_timeout=120.0,
+)
 
 T = TypeVar("T")
 

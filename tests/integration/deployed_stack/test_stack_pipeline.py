@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 import requests
 
-from canaries import REFRESH_TOKEN, SELLER_ID, assert_no_secrets
+from canaries import assert_no_secrets
 
-from .stack_test_helpers import DONE_REPORT_TYPE, MARKETPLACE_ID, FinishedReport, execution_of, local_aws_of
+from .stack_test_helpers import EMULATOR_SELLER, FinishedReport, emulator_of, execution_of, local_aws_of
 
 pytestmark = pytest.mark.integration
 
@@ -17,71 +17,78 @@ def _stored_object(stack, report: FinishedReport) -> dict:
     return stack.boto3_client("s3").get_object(Bucket=report.report.s3_bucket, Key=report.report.s3_key)
 
 
-def _emulator_document(stack, report: FinishedReport):
-    return stack.emulator.document(stack.emulator.report(report.report_id).report_document_id)
+def _spapi_document(stack, report: FinishedReport):
+    """The report's document as SP-API serves it (the emulator's, or real SP-API's)."""
+    return stack.spapi.document(stack.spapi.report(report.report_id).report_document_id)
 
 
-def test_refresh_token_is_stored_as_kms_ciphertext_not_plain_text(stack, done_report):
+def test_refresh_token_is_stored_as_kms_ciphertext_not_plain_text(stack, seller, done_report):
     outputs = stack.outputs
     item = stack.boto3_client("dynamodb").get_item(
-        TableName=outputs["tokens_table_name"], Key={"SellerId": {"S": SELLER_ID}}
+        TableName=outputs["tokens_table_name"], Key={"SellerId": {"S": seller.seller_id}}
     )["Item"]
 
     ciphertext = item["EncryptedRefreshToken"]["B"]
-    assert REFRESH_TOKEN.encode() not in ciphertext
-    assert REFRESH_TOKEN not in str(item)
+    assert seller.refresh_token.encode() not in ciphertext
+    assert seller.refresh_token not in str(item)
     decrypted = stack.boto3_client("kms").decrypt(
-        CiphertextBlob=ciphertext, EncryptionContext={"SellerId": SELLER_ID}
+        CiphertextBlob=ciphertext, EncryptionContext={"SellerId": seller.seller_id}
     )
-    assert decrypted["Plaintext"].decode() == REFRESH_TOKEN
+    assert decrypted["Plaintext"].decode() == seller.refresh_token
     assert decrypted["KeyId"] == outputs["tokens_kms_key_arn"]
 
 
-def test_subscription_points_the_emulator_at_the_stacks_queue(stack, done_report):
-    subscription = stack.emulator.subscription(done_report.subscription_id)
+def test_subscription_points_spapi_at_the_stacks_queue(stack, seller, done_report):
+    subscription = stack.spapi.subscription(done_report.subscription_id)
 
-    assert subscription.seller_id == SELLER_ID
+    assert subscription.seller_id == seller.seller_id
     assert subscription.notification_type == "REPORT_PROCESSING_FINISHED"
     assert subscription.destination_id == done_report.destination_id
     assert subscription.destination_arn == stack.outputs["queue_arn"]
 
 
-def test_report_is_recorded_with_the_request_and_its_final_status(stack, done_report):
+def test_report_is_recorded_with_the_request_and_its_final_status(stack, seller, done_report):
     item = stack.boto3_client("dynamodb").get_item(
         TableName=stack.outputs["reports_table_name"], Key={"ReportId": {"S": done_report.report_id}}
     )["Item"]
 
-    assert item["SellerId"]["S"] == SELLER_ID
-    assert item["ReportType"]["S"] == DONE_REPORT_TYPE
-    assert [entry["S"] for entry in item["MarketplaceIds"]["L"]] == [MARKETPLACE_ID]
+    assert item["SellerId"]["S"] == seller.seller_id
+    assert item["ReportType"]["S"] == seller.report_type
+    assert [entry["S"] for entry in item["MarketplaceIds"]["L"]] == [seller.marketplace_id]
     assert item["Requested"]["BOOL"] is True
     assert item["Status"]["S"] == "DONE"
     assert done_report.report.status == "DONE"
 
 
-def test_workflow_execution_succeeded(stack, done_report):
+def test_workflow_execution_succeeded(stack, seller, done_report):
     execution = execution_of(stack, done_report.report_id)
 
     assert execution["status"] == "SUCCEEDED"
-    assert_no_secrets(execution.get("output", "") + execution["input"])
+    assert_no_secrets(execution.get("output", "") + execution["input"], seller.refresh_token)
 
 
-def test_stored_object_is_the_emulators_document_unzipped_and_kms_encrypted(stack, done_report):
-    document = _emulator_document(stack, done_report)
+def test_stored_object_is_spapis_document_unzipped_and_kms_encrypted(stack, done_report):
+    document = _spapi_document(stack, done_report)
 
     stored = _stored_object(stack, done_report)
 
-    assert stored["Body"].read() == document.plain
-    assert document.compression == "GZIP"  # the storer unzipped it
+    assert stored["Body"].read() == document.plain  # unzipped when SP-API served it compressed
     assert done_report.report.s3_bucket == stack.outputs["reports_bucket_name"]
     assert stored["ServerSideEncryption"] == "aws:kms"
     assert stored["SSEKMSKeyId"] == stack.outputs["data_kms_key_arn"]
 
 
+def test_the_emulators_document_is_served_compressed(stack, done_report):
+    emulator_of(stack, "say that a document is served compressed (real SP-API decides per document)")
+
+    assert _spapi_document(stack, done_report).compression == "GZIP"  # so the storer had to unzip it
+
+
 def test_stored_report_names_its_charset_and_the_status_answer_says_so(stack, done_report):
     # A UK report: SP-API serves it as text/plain; charset=Cp1252 (spapi_emulator.document_charsets), stored
     # byte for byte by default (transcode_reports_to_utf8 = false) and named by its IANA name.
-    document = _emulator_document(stack, done_report)
+    emulator_of(stack, f"serve the UK seller's Cp1252 listings ({EMULATOR_SELLER.seller_id})")
+    document = _spapi_document(stack, done_report)
     assert document.charset_label == "Cp1252" and "„Qualität“".encode("cp1252") in document.plain
 
     stored = _stored_object(stack, done_report)
@@ -97,14 +104,14 @@ def test_stored_report_names_its_charset_and_the_status_answer_says_so(stack, do
     }
 
 
-def test_exactly_one_email_announces_the_report(emails, done_report):
+def test_exactly_one_email_announces_the_report(emails, seller, done_report):
     about = emails.about(done_report.report_id)
 
     assert len(about) == 1  # one Publish: SQS's redeliveries carry the same SNS MessageId
-    assert about[0].subject == f"SP-API report {DONE_REPORT_TYPE} is ready to download"
+    assert about[0].subject == f"SP-API report {seller.report_type} is ready to download"
     body = about[0].body
     assert f"s3://{done_report.report.s3_bucket}/{done_report.report.s3_key}" in body
-    assert REFRESH_TOKEN not in body
+    assert seller.refresh_token not in body
 
 
 def test_presigned_url_downloads_the_stored_report(stack, done_report):
@@ -115,7 +122,7 @@ def test_presigned_url_downloads_the_stored_report(stack, done_report):
 
     assert response.status_code == 200
     assert response.content == _stored_object(stack, done_report)["Body"].read()
-    assert response.content.startswith(b"item-name\t")
+    assert response.content == _spapi_document(stack, done_report).plain and response.content
 
 
 def test_presigned_url_points_at_local_aws(stack, done_report):

@@ -14,11 +14,10 @@ from urllib.parse import parse_qsl, urlparse
 import pytest
 import requests
 
-from canaries import SELLER_ID
 from reports_pipeline.report_storage import DEFAULT_PART_SIZE
 from spapi_emulator.state import synthetic_listings_report_of_size
 
-from .stack_test_helpers import DONE_REPORT_TYPE, MARKETPLACE_ID, REGION_CODE, FinishedReport, local_aws_of
+from .stack_test_helpers import FinishedReport, emulator_of, local_aws_of
 
 pytestmark = pytest.mark.integration
 
@@ -36,12 +35,15 @@ STACK_ROLES = (
 
 
 def test_a_report_larger_than_one_part_is_stored_whole_through_the_bucket_policy(
-    stack, client, subscribed_seller
+    stack, seller, client, subscribed_seller
 ):
+    emulator = emulator_of(stack, "serve a 20 MiB document (a real seller's is as large as their data)")
     document = synthetic_listings_report_of_size("multipart", MULTIPART_DOCUMENT_BYTES)
-    report_id = client.create_report(SELLER_ID, REGION_CODE, DONE_REPORT_TYPE, [MARKETPLACE_ID])
+    report_id = client.create_report(
+        seller.seller_id, seller.region_code, seller.report_type, [seller.marketplace_id]
+    )
     # Before the emulator's lifecycle ends the report (seconds): the document it will serve.
-    stack.emulator.set_report_document(report_id, document)
+    emulator.set_report_document(report_id, document)
 
     report = client.wait_for_report(report_id, timeout=180, poll_interval=0.5)
 

@@ -8,9 +8,9 @@ import json
 import pytest
 import requests
 
-from canaries import SELLER_ID, assert_no_secrets
+from canaries import assert_no_secrets
 
-from .stack_test_helpers import MARKETPLACE_ID, REGION_CODE, execution_of, wait_for
+from .stack_test_helpers import emulator_of, execution_of, wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -46,24 +46,28 @@ def _stack_log_text_with(stack, *needles: str) -> str:
 
 
 def test_a_restricted_report_is_stored_with_a_restricted_data_token_that_no_log_or_history_holds(
-    stack, client, subscribed_seller
+    stack, seller, client, subscribed_seller
 ):
-    report_id = client.create_report(SELLER_ID, REGION_CODE, RESTRICTED_REPORT_TYPE, [MARKETPLACE_ID])
-    stack.emulator.finish_report(report_id, "DONE", document=ORDERS)
+    # Real SP-API would need the app's restricted role, and we would need every RDT it issued to check.
+    emulator = emulator_of(stack, "serve a restricted report and list the Restricted Data Tokens it issued")
+    report_id = client.create_report(
+        seller.seller_id, seller.region_code, RESTRICTED_REPORT_TYPE, [seller.marketplace_id]
+    )
+    emulator.finish_report(report_id, "DONE", document=ORDERS)
 
     report = client.wait_for_report(report_id, timeout=120, poll_interval=0.5)
 
     assert report.status == "DONE", report.raw
     assert requests.get(str(report.download_url), timeout=30).content == ORDERS
-    document_id = stack.emulator.report(report_id).report_document_id
-    exchanges = stack.emulator.exchanges()
+    document_id = emulator.report(report_id).report_document_id
+    exchanges = emulator.exchanges()
     (rdt_call,) = [e for e in exchanges if e.operation_id == "createRestrictedDataToken"]
     assert json.loads(rdt_call.request_body)["restrictedResources"] == [
         {"method": "GET", "path": f"/reports/2021-06-30/documents/{document_id}"}
     ]
     documents = [e for e in exchanges if e.operation_id == "getReportDocument" and document_id in e.path]
     assert [e.status for e in documents] == [200]
-    rdts = stack.emulator.restricted_data_tokens()
+    rdts = emulator.restricted_data_tokens()
     assert rdts
     execution = execution_of(stack, report_id)
     sfn = stack.boto3_client("stepfunctions")
@@ -73,12 +77,16 @@ def test_a_restricted_report_is_stored_with_a_restricted_data_token_that_no_log_
     assert_no_secrets(history + json.dumps(execution, default=str) + logs, *rdts)
 
 
-def test_a_range_beyond_the_report_types_maximum_becomes_one_report_per_window(client, subscribed_seller):
+def test_a_range_beyond_the_report_types_maximum_becomes_one_report_per_window(
+    stack, seller, client, subscribed_seller
+):
+    # Three reports of a type the seller may not sell: a real seller's run requests only its cheap one.
+    emulator_of(stack, "take three returns reports of 2024 at no cost to a real seller")
     result = client.request_reports(
-        SELLER_ID,
-        REGION_CODE,
+        seller.seller_id,
+        seller.region_code,
         "GET_FLAT_FILE_RETURNS_DATA_BY_RETURN_DATE",  # at most 60 days per report
-        [MARKETPLACE_ID],
+        [seller.marketplace_id],
         data_start_time="2024-01-01T00:00:00Z",
         data_end_time="2024-05-30T00:00:00Z",
     )

@@ -11,11 +11,10 @@ from dataclasses import dataclass
 
 import pytest
 
-from canaries import SELLER_ID
 from sp_reports_client import Report
 from sp_reports_local.stack_under_test import ScheduledInvocation
 
-from .stack_test_helpers import MARKETPLACE_ID, REGION_CODE, execution_of, local_aws_of
+from .stack_test_helpers import emulator_of, execution_of, local_aws_of
 
 pytestmark = pytest.mark.integration
 
@@ -32,11 +31,13 @@ class SweptReport:
 
 
 @pytest.fixture(scope="module")
-def swept_report(stack, client, subscribed_seller) -> SweptReport:
+def swept_report(stack, seller, client, subscribed_seller) -> SweptReport:
     """A report finished while notifications were held back, then the sweep schedule fired."""
-    emulator = stack.emulator
+    emulator = emulator_of(stack, "hold back a report's notification, as SP-API sometimes fails to deliver")
     with emulator.hold_notifications() as dropped:
-        report_id = client.create_report(SELLER_ID, REGION_CODE, SWEPT_REPORT_TYPE, [MARKETPLACE_ID])
+        report_id = client.create_report(
+            seller.seller_id, seller.region_code, SWEPT_REPORT_TYPE, [seller.marketplace_id]
+        )
         if emulator.report(report_id).processing_status not in ("DONE", "FATAL", "CANCELLED"):
             emulator.finish_report(report_id, "DONE")
     status_before_sweep = client.get_report(report_id).status
