@@ -169,4 +169,4 @@ def emulator_of(stack: StackUnderTest, check: str) -> EmulatorControl:
     The test is skipped with that reason when the stack calls real SP-API."""
     if stack.emulator is not None:
         return stack.emulator
-    pytest.skip(f"only the SP-API emulator can {check}; {stack.description} calls real SP-API")
+    pytest.skip(f"only the SP-API emulator can {check}; this stack calls real SP-API")

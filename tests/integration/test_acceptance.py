@@ -18,6 +18,9 @@ from pathlib import Path
 
 import pytest
 
+from canaries import CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN, SELLER_ID
+from sp_reports_local import acceptance_seller
+from sp_reports_local.acceptance import CLAIMS
 from sp_reports_local.acceptance_targets import ACCOUNT_ENV, TARGET_ENV
 from sp_reports_local.aws import DEFAULT_ACCOUNT_ID
 from sp_reports_local.stack import MIRROR_ENV, REPO_ROOT
@@ -36,7 +39,9 @@ def package_dir(lambda_package_dir: Path) -> Path:
 
 def _start(package_dir: Path, temp_dir: Path, target: dict[str, str] | None = None) -> subprocess.Popen[str]:
     env = dict(os.environ)
-    env.pop(TARGET_ENV, None)  # the local target unless asked otherwise, whatever the caller's shell says
+    # The local target with the emulator unless asked otherwise, whatever the caller's shell says.
+    for name in (TARGET_ENV, *acceptance_seller.REQUIRED_ENV, acceptance_seller.REPORT_TYPE_ENV):
+        env.pop(name, None)
     env.update(target or {})
     env["TMPDIR"] = str(temp_dir)  # the run's work directory and local AWS's Lambda code land here
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT / "src"), env.get("PYTHONPATH")]))
@@ -111,8 +116,67 @@ def test_the_real_account_target_passes_on_local_aws_standing_in_for_the_account
     assert skipped == LOCAL_AWS_ONLY_CHECKS, output[-6000:]
     passed = re.search(r"end-to-end assertions: (\d+) passed, 4 skipped on this target", output)
     assert passed and int(passed.group(1)) >= 20, output[-6000:]
+    claims = ", ".join(claim for claim, _ in CLAIMS)
+    assert f"end-to-end assertions passed ({claims}); 4 skipped" in verdict, verdict
     assert "terraform destroy: " in output and "the state is empty" in output
     _assert_nothing_left(process, temp_dir, output)
+
+
+# What needs the SP-API emulator's powers (stack_under_test.emulator_of): skipped against real SP-API.
+EMULATOR_ONLY_CHECKS = {
+    "test_the_emulators_document_is_served_compressed",
+    "test_stored_report_names_its_charset_and_the_status_answer_says_so",
+    "test_fatal_report_stores_the_error_document_and_ends_failed_with_one_email",
+    "test_cancelled_report_stores_nothing_and_ends_cancelled_with_one_email",
+    "test_a_restricted_report_is_stored_with_a_restricted_data_token_that_no_log_or_history_holds",
+    "test_a_range_beyond_the_report_types_maximum_becomes_one_report_per_window",
+    "test_a_report_whose_notification_was_dropped_is_stored_when_the_sweep_schedule_fires",
+    "test_the_sweeper_and_the_schedules_role_needed_nothing_they_were_not_given",
+    "test_a_report_larger_than_one_part_is_stored_whole_through_the_bucket_policy",
+}
+
+
+def test_a_real_sellers_run_calls_spapi_and_releases_its_subscription(package_dir, tmp_path):
+    temp_dir = tmp_path / "tmp"
+    temp_dir.mkdir()
+    seller = {
+        acceptance_seller.LWA_CLIENT_ID_ENV: CLIENT_ID,
+        acceptance_seller.LWA_CLIENT_SECRET_ENV: CLIENT_SECRET,
+        acceptance_seller.REFRESH_TOKEN_ENV: REFRESH_TOKEN,
+        acceptance_seller.SELLER_ID_ENV: SELLER_ID,
+        acceptance_seller.MARKETPLACE_ID_ENV: "A1F83G8C2ARO7P",
+    }
+    target = {TARGET_ENV: "local-account", ACCOUNT_ENV: DEFAULT_ACCOUNT_ID, **seller}
+    process = _start(package_dir, temp_dir, target)
+    output, _ = process.communicate(timeout=RUN_TIMEOUT_SECONDS)
+
+    assert process.returncode == 0, output[-6000:]
+    verdict = output.strip().splitlines()[-1]
+    assert verdict.startswith(
+        f"acceptance PASSED on local AWS as account {DEFAULT_ACCOUNT_ID} in us-east-1 "
+        f"({_endpoint(output)}) with real SP-API (EU), seller {SELLER_ID}"
+    ), output[-6000:]
+    assert "nothing left behind" in verdict
+    assert "the stack, calling real SP-API" in output  # no emulator in the account
+    # The verdict claims what passed, not what the emulator alone can show.
+    assert "(token as KMS ciphertext, subscription, DONE report equal to its source, one email," in verdict
+    assert "FATAL" not in verdict and "multipart" not in verdict
+    local_only = set(re.findall(r"^  skipped (test_\w+): only local AWS can show", output, re.MULTILINE))
+    emulator_only = set(
+        re.findall(r"^  skipped (test_\w+): only the SP-API emulator can", output, re.MULTILINE)
+    )
+    assert emulator_only == EMULATOR_ONLY_CHECKS, output[-6000:]
+    assert local_only == LOCAL_AWS_ONLY_CHECKS - EMULATOR_ONLY_CHECKS, output[-6000:]
+    skipped = len(local_only | emulator_only)
+    passed = re.search(rf"end-to-end assertions: (\d+) passed, {skipped} skipped on this target", output)
+    assert passed and int(passed.group(1)) >= 12, output[-6000:]
+    assert CLIENT_SECRET not in output and REFRESH_TOKEN not in output
+    _assert_nothing_left(process, temp_dir, output)
+
+
+def _endpoint(output: str) -> str:
+    found = re.search(r"\((http://[^)]+)\) with ", output)
+    return found.group(1) if found else "(no endpoint printed)"
 
 
 def test_interrupting_the_run_after_the_apply_started_destroys_and_leaves_nothing(package_dir, tmp_path):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import signal
 from pathlib import Path
 from typing import Any
@@ -544,3 +545,22 @@ def _subscribe(views: SpApiOperationsViews, queue_arn: str) -> str:
     notifications = views._notifications
     destination_id = notifications.ensure_destination(queue_arn, "sp-reports")
     return notifications.ensure_subscription("REPORT_PROCESSING_FINISHED", destination_id)["subscriptionId"]
+
+
+def test_every_claim_of_the_verdict_names_assertions_that_exist():
+    names = set()
+    for path in acceptance.ASSERTIONS_DIR.glob("test_*.py"):
+        names |= set(re.findall(r"^def (test_\w+)\(", path.read_text(encoding="utf-8"), re.MULTILINE))
+
+    for claim, tests in acceptance.CLAIMS:
+        assert set(tests) <= names, (claim, set(tests) - names)
+
+
+def test_the_verdict_claims_only_what_passed():
+    every = [test for _, tests in acceptance.CLAIMS for test in tests]
+    without_fatal = [test for test in every if "fatal" not in test]
+
+    assert acceptance.proved_claims(every) == [claim for claim, _ in acceptance.CLAIMS]
+    assert "FATAL" not in acceptance.proved_claims(without_fatal)
+    # One of the three refused calls missing: the claim is not made.
+    assert "refused calls" not in acceptance.proved_claims([t for t in every if "wrong_secret" not in t])
