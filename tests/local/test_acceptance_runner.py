@@ -20,6 +20,7 @@ from botocore.exceptions import ClientError, NoCredentialsError
 from canaries import CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN, SELLER_ID
 from sp_reports_local import acceptance
 from sp_reports_local.acceptance import AssertionsOutcome, run_acceptance
+from sp_reports_local.acceptance_account import AccountAccess
 from sp_reports_local.acceptance_seller import (
     LWA_CLIENT_ID_ENV,
     LWA_CLIENT_SECRET_ENV,
@@ -564,3 +565,27 @@ def test_the_verdict_claims_only_what_passed():
     assert "FATAL" not in acceptance.proved_claims(without_fatal)
     # One of the three refused calls missing: the claim is not made.
     assert "refused calls" not in acceptance.proved_claims([t for t in every if "wrong_secret" not in t])
+
+
+class _StandIn:
+    def __init__(self, violations: list[str], errors: list[str]) -> None:
+        self._violations = violations
+        self.notification_errors = errors
+
+    def contract_violations(self) -> list[str]:
+        return self._violations
+
+
+@pytest.mark.parametrize(
+    ("violations", "errors", "problems"),
+    [
+        ([], [], []),
+        (["getReport: response breaks the model"], [], ["getReport: response breaks the model"]),
+        ([], ["AccessDenied: queue policy"], ["notification not delivered: AccessDenied: queue policy"]),
+    ],
+)
+def test_what_the_stand_in_of_spapi_saw_break_is_reported(violations, errors, problems):
+    access = AccountAccess(session=None, spapi_stand_in=_StandIn(violations, errors))  # type: ignore[arg-type]
+
+    assert access.spapi_stand_in_problems() == problems
+    assert AccountAccess(session=None).spapi_stand_in_problems() == []
