@@ -76,18 +76,26 @@ def _assert_nothing_left(process: subprocess.Popen[str], temp_dir: Path, output:
     assert list(temp_dir.iterdir()) == [], output[-3000:]  # state, copies of terraform/, Lambda code
 
 
-def test_the_local_acceptance_run_passes_and_leaves_nothing_behind(package_dir, tmp_path):
+def _run_to_a_pass(
+    package_dir: Path, tmp_path: Path, target: dict[str, str] | None = None
+) -> tuple[str, str]:
+    """Run make acceptance to its end; it must pass and leave nothing behind. (its output, its verdict)"""
     temp_dir = tmp_path / "tmp"
     temp_dir.mkdir()
-    process = _start(package_dir, temp_dir)
+    process = _start(package_dir, temp_dir, target)
     output, _ = process.communicate(timeout=RUN_TIMEOUT_SECONDS)
 
     assert process.returncode == 0, output[-6000:]
     verdict = output.strip().splitlines()[-1]
     assert verdict.startswith("acceptance PASSED on local AWS"), output[-6000:]
-    assert "nothing left behind" in verdict
+    assert "nothing left behind" in verdict  # for a real seller's run: nothing in SP-API either
     assert "terraform destroy: " in output and "the state is empty" in output
     _assert_nothing_left(process, temp_dir, output)
+    return output, verdict
+
+
+def test_the_local_acceptance_run_passes_and_leaves_nothing_behind(package_dir, tmp_path):
+    _run_to_a_pass(package_dir, tmp_path)
 
 
 # What only local AWS can show (stack_under_test.local_aws_of): skipped on an account, with the reason.
@@ -100,26 +108,19 @@ LOCAL_AWS_ONLY_CHECKS = {
 
 
 def test_the_real_account_target_passes_on_local_aws_standing_in_for_the_account(package_dir, tmp_path):
-    temp_dir = tmp_path / "tmp"
-    temp_dir.mkdir()
-    process = _start(package_dir, temp_dir, {TARGET_ENV: "local-account", ACCOUNT_ENV: DEFAULT_ACCOUNT_ID})
-    output, _ = process.communicate(timeout=RUN_TIMEOUT_SECONDS)
+    target = {TARGET_ENV: "local-account", ACCOUNT_ENV: DEFAULT_ACCOUNT_ID}
+    output, verdict = _run_to_a_pass(package_dir, tmp_path, target)
 
-    assert process.returncode == 0, output[-6000:]
     # The guard ran first: the account and region from sts get-caller-identity.
     assert output.startswith(f"AWS account {DEFAULT_ACCOUNT_ID} as arn:aws:"), output[:2000]
-    verdict = output.strip().splitlines()[-1]
     expected = f"acceptance PASSED on local AWS as account {DEFAULT_ACCOUNT_ID}"
     assert verdict.startswith(expected), output[-6000:]
-    assert "nothing left behind" in verdict
     skipped = set(re.findall(r"^  skipped (test_\w+): only local AWS can show", output, re.MULTILINE))
     assert skipped == LOCAL_AWS_ONLY_CHECKS, output[-6000:]
     passed = re.search(r"end-to-end assertions: (\d+) passed, 4 skipped on this target", output)
     assert passed and int(passed.group(1)) >= 20, output[-6000:]
     claims = ", ".join(claim for claim, _ in CLAIMS)
     assert f"end-to-end assertions passed ({claims}); 4 skipped" in verdict, verdict
-    assert "terraform destroy: " in output and "the state is empty" in output
-    _assert_nothing_left(process, temp_dir, output)
 
 
 # What needs the SP-API emulator's powers (stack_under_test.emulator_of): skipped against real SP-API.
@@ -137,8 +138,6 @@ EMULATOR_ONLY_CHECKS = {
 
 
 def test_a_real_sellers_run_calls_spapi_and_releases_its_subscription(package_dir, tmp_path):
-    temp_dir = tmp_path / "tmp"
-    temp_dir.mkdir()
     seller = {
         acceptance_seller.LWA_CLIENT_ID_ENV: CLIENT_ID,
         acceptance_seller.LWA_CLIENT_SECRET_ENV: CLIENT_SECRET,
@@ -147,16 +146,12 @@ def test_a_real_sellers_run_calls_spapi_and_releases_its_subscription(package_di
         acceptance_seller.MARKETPLACE_ID_ENV: "A1F83G8C2ARO7P",
     }
     target = {TARGET_ENV: "local-account", ACCOUNT_ENV: DEFAULT_ACCOUNT_ID, **seller}
-    process = _start(package_dir, temp_dir, target)
-    output, _ = process.communicate(timeout=RUN_TIMEOUT_SECONDS)
+    output, verdict = _run_to_a_pass(package_dir, tmp_path, target)
 
-    assert process.returncode == 0, output[-6000:]
-    verdict = output.strip().splitlines()[-1]
     assert verdict.startswith(
         f"acceptance PASSED on local AWS as account {DEFAULT_ACCOUNT_ID} in us-east-1 "
         f"({_endpoint(output)}) with real SP-API (EU), seller {SELLER_ID}"
     ), output[-6000:]
-    assert "nothing left behind" in verdict
     assert "the stack, calling real SP-API" in output  # no emulator in the account
     # The verdict claims what passed, not what the emulator alone can show.
     assert "(token as KMS ciphertext, subscription, DONE report equal to its source, one email," in verdict
@@ -171,7 +166,6 @@ def test_a_real_sellers_run_calls_spapi_and_releases_its_subscription(package_di
     passed = re.search(rf"end-to-end assertions: (\d+) passed, {skipped} skipped on this target", output)
     assert passed and int(passed.group(1)) >= 12, output[-6000:]
     assert CLIENT_SECRET not in output and REFRESH_TOKEN not in output
-    _assert_nothing_left(process, temp_dir, output)
 
 
 def _endpoint(output: str) -> str:
