@@ -34,7 +34,7 @@ from spapi_emulator import SpApiEmulator
 
 from .acceptance_seller import RealSeller
 from .aws import LocalAws
-from .stack import SqsNotificationSink
+from .stack import Seller, start_emulator
 from .terraform_provider import write_provider_override
 
 
@@ -62,10 +62,9 @@ class AccountAccess:
         access = cls(session, aws)
         if seller is not None:
             try:
-                stand_in = access.spapi_stand_in = SpApiEmulator().start()
-                stand_in.register_app(seller.app.client_id, seller.app.client_secret)
-                stand_in.register_seller(seller.seller.refresh_token, seller.seller.seller_id)
-                stand_in.notification_sink = SqsNotificationSink(aws)
+                access.spapi_stand_in = start_emulator(
+                    aws, seller.app, Seller(seller.seller.seller_id, seller.seller.refresh_token)
+                )
             except BaseException:
                 access.stop()
                 raise

@@ -36,6 +36,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from spapi_emulator.control import SpApiViews
 from spapi_emulator.remote import RemoteEmulatorControl
 
 from .acceptance import EMULATOR_OPTIONS, AcceptanceFailed, AssertionsOutcome, run_assertions_against
@@ -211,19 +212,12 @@ class AwsTarget:
     def run_assertions(self) -> AssertionsOutcome:
         if self.outputs is None:
             raise AcceptanceFailed("the stack is not applied")
-        if self.seller is not None and self.spapi_views is not None:
-            stack = AccountStackUnderTest(
-                self.access,
-                self.description,
-                self.name_prefix,
-                self.outputs,
-                self.spapi_views,
-                None,
-                self.second_plan,
-                self.seller.seller,
-            )
+        spapi: SpApiViews
+        emulator: RemoteEmulatorControl | None = None
+        if self.spapi_views is not None:  # a real seller's run: SP-API's own operations
+            spapi = self.spapi_views
         else:
-            emulator = RemoteEmulatorControl(
+            spapi = emulator = RemoteEmulatorControl(
                 str(self.outputs["spapi_emulator_function_url"]), self.access.session, self.region
             )
             # As Amazon knows an app once it is registered: the stack's LWA exchanges use this id and secret.
@@ -231,15 +225,16 @@ class AwsTarget:
                 lambda: emulator.register_app(self.app.client_id, self.app.client_secret),
                 "the emulator's function URL",
             )
-            stack = AccountStackUnderTest(
-                self.access,
-                self.description,
-                self.name_prefix,
-                self.outputs,
-                emulator,
-                emulator,
-                self.second_plan,
-            )
+        stack = AccountStackUnderTest(
+            self.access,
+            self.description,
+            self.name_prefix,
+            self.outputs,
+            spapi,
+            emulator,
+            self.second_plan,
+            self.seller.seller if self.seller is not None else None,
+        )
         retry_while_refused(lambda: api_answers(stack.client()), "the API, called as its invoke role")
         outcome = run_assertions_against(stack)
         problems = self.access.spapi_stand_in_problems()

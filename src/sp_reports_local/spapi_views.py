@@ -28,7 +28,7 @@ from spapi.documents import iter_report_document
 from spapi.errors import SpApiClientError
 from spapi.http import SpApiHttpClient
 from spapi.lwa import LwaClient
-from spapi.notifications import NotificationsClient
+from spapi.notifications import NotificationsClient, destination_sqs_arn
 from spapi.regions import spapi_endpoint
 from spapi.reports import ReportsClient
 from spapi_emulator.control import DocumentView, ReportView, SubscriptionView
@@ -86,10 +86,11 @@ class SpApiOperationsViews:
         )
 
     def document(self, report_document_id: str) -> DocumentView:
-        compression = self._reports.get_report_document(report_document_id).compression_algorithm
         stream = iter_report_document(self._reports, report_document_id)
         plain = b"".join(stream)
-        return DocumentView(report_document_id, plain, compression, charset_label(stream.content_type))
+        return DocumentView(
+            report_document_id, plain, stream.compression_algorithm, charset_label(stream.content_type)
+        )
 
     def subscription(self, subscription_id: str) -> SubscriptionView:
         found = self._notifications.get_subscription_by_id(NOTIFICATION_TYPE, subscription_id)
@@ -102,7 +103,7 @@ class SpApiOperationsViews:
             self._seller.seller_id if sellers and sellers["subscriptionId"] == subscription_id else "",
             NOTIFICATION_TYPE,
             destination_id,
-            str(((destination.get("resource") or {}).get("sqs") or {}).get("arn", "")),
+            destination_sqs_arn(destination) or "",
         )
 
     def held(self, queue_arn: str) -> HeldInSpApi:
@@ -111,10 +112,9 @@ class SpApiOperationsViews:
             return HeldInSpApi(None, None)
         destination_id = str(destination["destinationId"])
         sellers = self._sellers_subscription()
-        delivers_here = sellers is not None and sellers.get("destinationId") == destination_id
-        return HeldInSpApi(
-            destination_id, str(sellers["subscriptionId"]) if delivers_here and sellers else None
-        )
+        if sellers is None or sellers.get("destinationId") != destination_id:
+            return HeldInSpApi(destination_id, None)
+        return HeldInSpApi(destination_id, str(sellers["subscriptionId"]))
 
     def existing_subscription(self) -> str | None:
         """The seller's subscription of REPORT_PROCESSING_FINISHED with this app, if any (another stack's,
@@ -137,6 +137,8 @@ class SpApiOperationsViews:
         try:
             return self._notifications.get_subscription(NOTIFICATION_TYPE)
         except SpApiClientError as error:
-            if error.status == 404:  # the seller has none
+            # The seller has none: getSubscription answers 404 "The resource specified does not exist"
+            # (notifications.json).
+            if error.status == 404:
                 return None
             raise

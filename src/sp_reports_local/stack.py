@@ -201,6 +201,26 @@ class SqsNotificationSink:
         client.send_message(QueueUrl=url, MessageBody=body)
 
 
+def start_emulator(
+    aws: LocalAws,
+    app: AppCredentials,
+    seller: Seller,
+    models_dir: str | os.PathLike[str] | None = None,
+    options: Mapping[str, Any] | None = None,
+) -> SpApiEmulator:
+    """The SP-API emulator in this process, knowing ``app`` and ``seller``, delivering its notifications into
+    local AWS as SP-API's account (``SqsNotificationSink``). The caller stops it before local AWS."""
+    emulator = SpApiEmulator(models_dir=models_dir, **dict(options or {})).start()
+    try:
+        emulator.register_app(app.client_id, app.client_secret)
+        emulator.register_seller(seller.refresh_token, seller.seller_id)
+        emulator.notification_sink = SqsNotificationSink(aws)
+    except BaseException:
+        emulator.stop()
+        raise
+    return emulator
+
+
 class LocalDeployment:
     """Local AWS + the SP-API emulator + the root module applied to them; a context manager.
 
@@ -231,12 +251,9 @@ class LocalDeployment:
             self.aws = LocalAws(
                 region=self.settings.region, lambda_session_seconds=self.settings.lambda_session_seconds
             ).start()
-            self.emulator = SpApiEmulator(
-                models_dir=self.settings.models_dir, **dict(self.settings.emulator_options)
-            ).start()
-            self.emulator.register_app(self.app.client_id, self.app.client_secret)
-            self.emulator.register_seller(self.seller.refresh_token, self.seller.seller_id)
-            self.emulator.notification_sink = SqsNotificationSink(self.aws)
+            self.emulator = start_emulator(
+                self.aws, self.app, self.seller, self.settings.models_dir, self.settings.emulator_options
+            )
         except BaseException:
             self.stop()
             raise

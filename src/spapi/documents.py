@@ -126,13 +126,15 @@ class _Passthrough:
 
 
 class ReportDocumentStream(Iterator[bytes]):
-    """The document's (decompressed) bytes in chunks, and the Content-Type its download was served with.
+    """The document's (decompressed) bytes in chunks, the Content-Type its download was served with, and the
+    compressionAlgorithm getReportDocument named.
 
-    Nothing is fetched before the first chunk is asked for; `content_type` is None until then (and when
-    the host sent none)."""
+    Nothing is fetched before the first chunk is asked for; `content_type` and `compression_algorithm` are
+    None until then (and when the host sent none, or the document is not compressed)."""
 
     def __init__(self, chunks: Callable[[ReportDocumentStream], Iterator[bytes]]) -> None:
         self.content_type: str | None = None
+        self.compression_algorithm: str | None = None
         self.opened = False
         self._chunks = chunks(self)
 
@@ -206,6 +208,7 @@ def _read_document(
         if not stream.opened:
             stream.opened = True
             stream.content_type = response.headers.get("content-type")
+            stream.compression_algorithm = download.compression_algorithm
         complete = yield from download.read(response, decoder)
         if complete:
             break
@@ -301,6 +304,10 @@ class _Download:
         self._retries = retries
         self._document = reports_client.get_report_document(report_document_id)
         self.offset = 0  # raw (compressed) bytes consumed so far: where a resumed download starts
+
+    @property
+    def compression_algorithm(self) -> str | None:
+        return self._document.compression_algorithm
 
     def open(self) -> requests.Response | None:
         """The response to read from; None when this attempt is over before reading (the URL was refused and

@@ -49,6 +49,13 @@ def _segment(value: str, field_name: str) -> str:
     return quote(value, safe="")
 
 
+def destination_sqs_arn(destination: dict[str, Any]) -> str | None:
+    """The SQS queue ARN a Destination delivers to (resource.sqs.arn), or None for another kind."""
+    resource = destination.get("resource") or {}
+    arn = (resource.get("sqs") or {}).get("arn")
+    return arn if isinstance(arn, str) else None
+
+
 class NotificationsClient:
     def __init__(
         self,
@@ -135,8 +142,7 @@ class NotificationsClient:
 
     def find_destination(self, sqs_arn: str) -> dict[str, Any] | None:
         for destination in self.get_destinations():
-            resource = destination.get("resource") or {}
-            if (resource.get("sqs") or {}).get("arn") == sqs_arn:
+            if destination_sqs_arn(destination) == sqs_arn:
                 return destination
         return None
 

@@ -250,8 +250,12 @@ def test_the_download_content_type_is_kept_on_the_stream_once_it_opens(manual_em
     document_id = _emulated_document(manual_emulator, LISTINGS, ("FE", "JP"))
     stream = iter_report_document(reports, document_id, session=session)
     assert stream.content_type is None and not [r for r in session.sent if "/_documents/" in r.url]
+    assert stream.compression_algorithm is None
     body = b"".join(stream)
     assert stream.content_type == "text/plain; charset=windows-31j"
+    # What getReportDocument named, from the one call the download made.
+    assert stream.compression_algorithm == "GZIP"
+    assert len([r for r in session.sent if r.url.endswith(f"/documents/{document_id}")]) == 1
     assert "白いペン".encode("cp932") in body
 
 
