@@ -2,7 +2,7 @@
 # bucket keeps every version that was deployed. Keys are content-addressed, so a changed zip is a new object.
 
 locals {
-  artifacts_bucket_name = "${var.name_prefix}-artifacts-${data.aws_caller_identity.current.account_id}-${var.region}"
+  artifacts_bucket_name = "${var.name_prefix}-artifacts-${data.aws_caller_identity.current.account_id}-${data.aws_region.current.id}"
   zip_paths             = { for f in keys(local.functions) : f => "${local.package_dir}/${f}.zip" }
 
   # What scripts/package_lambdas.py built the zips for (manifest.json next to them): their binary wheels (e.g.

@@ -320,7 +320,7 @@ locals {
       Action   = ["kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"]
       Resource = module.security.data_kms_key_arn
       Condition = {
-        StringEquals = { "kms:ViaService" = [for service in function.data_key_services : "${service}.${data.aws_region.current.name}.amazonaws.com"] }
+        StringEquals = { "kms:ViaService" = [for service in function.data_key_services : "${service}.${data.aws_region.current.id}.amazonaws.com"] }
       }
     }])
   }
@@ -368,7 +368,7 @@ locals {
   # checks they agree): the processor's environment cannot wait for the state machine, which invokes the
   # workflow functions whose environment comes from the same environment_values (one local is one node of
   # Terraform's graph).
-  state_machine_arn = "arn:${data.aws_partition.current.partition}:states:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:stateMachine:${var.name_prefix}-report-workflow"
+  state_machine_arn = "arn:${data.aws_partition.current.partition}:states:${data.aws_region.current.id}:${data.aws_caller_identity.current.account_id}:stateMachine:${var.name_prefix}-report-workflow"
 
   common_environment = merge(
     {

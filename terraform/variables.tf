@@ -1,14 +1,3 @@
-variable "region" {
-  type        = string
-  description = "AWS region of the stack (SP-API notifications reach an SQS queue in any region)."
-  default     = "us-east-1"
-
-  validation {
-    condition     = can(regex("^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-[0-9]$", var.region))
-    error_message = "region must be an AWS region code such as us-east-1."
-  }
-}
-
 variable "name_prefix" {
   type        = string
   description = "Prefix of every resource name, so several stacks fit in one account."

@@ -30,7 +30,6 @@ locals {
 module "sp_reports" {
   source = "../"
 
-  region              = var.region
   name_prefix         = var.name_prefix
   lambda_package_dir  = var.lambda_package_dir
   deletion_protection = false

@@ -109,7 +109,7 @@ resource "aws_wafv2_web_acl_association" "this" {
 resource "aws_iam_role" "cloudwatch" {
   count = var.manage_account_cloudwatch_role ? 1 : 0
 
-  name = "api-gateway-cloudwatch-logs-${data.aws_region.current.name}"
+  name = "api-gateway-cloudwatch-logs-${data.aws_region.current.id}"
   assume_role_policy = jsonencode({
     Version = "2012-10-17"
     Statement = [{

@@ -13,7 +13,7 @@ locals {
   # value of aws:SourceArn must be your EventBridge Scheduler schedule group ARN"; "Do not scope the
   # aws:SourceArn statement to a specific schedule").
   schedule_group_name = "default"
-  schedule_group_arn  = "arn:${data.aws_partition.current.partition}:scheduler:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:schedule-group/${local.schedule_group_name}"
+  schedule_group_arn  = "arn:${data.aws_partition.current.partition}:scheduler:${data.aws_region.current.id}:${data.aws_caller_identity.current.account_id}:schedule-group/${local.schedule_group_name}"
 }
 
 # Scheduler invokes the function asynchronously ("Invoke a Lambda function on a schedule", Lambda Developer

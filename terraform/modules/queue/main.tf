@@ -10,9 +10,9 @@ locals {
   # Built from the name so the policy can be part of CreateQueue (a queue policy naming the queue's own ARN
   # attribute would be a cycle): SP-API can send from the moment the queue exists, and no separate policy
   # resource waits for SQS attribute propagation.
-  queue_arn = "arn:${data.aws_partition.current.partition}:sqs:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:${local.queue_name}"
+  queue_arn = "arn:${data.aws_partition.current.partition}:sqs:${data.aws_region.current.id}:${data.aws_caller_identity.current.account_id}:${local.queue_name}"
   dlq_name  = "${var.name_prefix}-notifications-dlq"
-  dlq_arn   = "arn:${data.aws_partition.current.partition}:sqs:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:${local.dlq_name}"
+  dlq_arn   = "arn:${data.aws_partition.current.partition}:sqs:${data.aws_region.current.id}:${data.aws_caller_identity.current.account_id}:${local.dlq_name}"
 
   minimum_visibility_timeout = 6 * var.processor.timeout
   visibility_timeout         = coalesce(var.visibility_timeout_seconds, local.minimum_visibility_timeout)

@@ -14,7 +14,7 @@ data "aws_caller_identity" "current" {}
 
 locals {
   partition    = data.aws_partition.current.partition
-  region       = data.aws_region.current.name
+  region       = data.aws_region.current.id
   account_id   = data.aws_caller_identity.current.account_id
   account_root = "arn:${local.partition}:iam::${local.account_id}:root"
 

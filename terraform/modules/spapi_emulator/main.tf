@@ -9,7 +9,7 @@ data "aws_region" "current" {}
 
 locals {
   function_name = "${var.name_prefix}-spapi-emulator"
-  region        = data.aws_region.current.name
+  region        = data.aws_region.current.id
   account_id    = data.aws_caller_identity.current.account_id
   partition     = data.aws_partition.current.partition
   # Built from the name: the role's policy names the function it belongs to (a reference would be a cycle).

@@ -4,7 +4,7 @@ data "aws_caller_identity" "current" {}
 data "aws_region" "current" {}
 
 locals {
-  bucket_name = coalesce(var.bucket_name, "${var.name_prefix}-reports-${data.aws_caller_identity.current.account_id}-${data.aws_region.current.name}")
+  bucket_name = coalesce(var.bucket_name, "${var.name_prefix}-reports-${data.aws_caller_identity.current.account_id}-${data.aws_region.current.id}")
 }
 
 resource "aws_dynamodb_table" "tokens" {

@@ -12,6 +12,7 @@ mock_data "aws_caller_identity" {
 
 mock_data "aws_region" {
   defaults = {
+    id   = "us-east-1"
     name = "us-east-1"
   }
 }
