@@ -22,8 +22,9 @@ module with its own test under ``tests/local``:
 - ``sqs_poller``: SQS event source mappings with batches, ReportBatchItemFailures and redrive to the DLQ;
 - ``apigateway_dataplane`` (+ ``execute_api_auth``): REST API Lambda proxy requests with SigV4 and IAM checks.
 
-Helpers: ``write_provider_override`` (Terraform endpoints), ``published_messages`` (what SNS would deliver),
-``pending_confirmations`` (the confirmation emails) and ``delivered_messages`` (what a subscriber received).
+Helpers: ``write_local_provider`` and ``write_provider_override`` (Terraform endpoints),
+``published_messages`` (what SNS would deliver), ``pending_confirmations`` (the confirmation emails) and
+``delivered_messages`` (what a subscriber received).
 """
 
 from .aws import LocalAws
@@ -34,7 +35,7 @@ from .sns_messages import (
     pending_confirmations,
     published_messages,
 )
-from .terraform_provider import STACK_SERVICES, write_provider_override
+from .terraform_provider import STACK_SERVICES, write_local_provider, write_provider_override
 
 __all__ = [
     "STACK_SERVICES",
@@ -44,5 +45,6 @@ __all__ = [
     "delivered_messages",
     "pending_confirmations",
     "published_messages",
+    "write_local_provider",
     "write_provider_override",
 ]

@@ -162,7 +162,8 @@ class AwsTarget:
             )
         copy_root_module(TERRAFORM_SOURCE, self.root_copy)
         copy_acceptance_configuration(TERRAFORM_SOURCE / ACCEPTANCE_DIR, self.working_dir)
-        self.access.prepare_terraform(self.root_copy, self.working_dir)
+        # Only terraform/acceptance has a provider to point at the account: the root copy is its module.
+        self.access.prepare_terraform(self.working_dir)
         verb = "planning" if self.plan_only else "deploying"
         what = (
             "the stack and the SP-API emulator" if self.seller is None else "the stack, calling real SP-API"

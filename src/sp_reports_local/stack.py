@@ -32,7 +32,7 @@ from sp_reports_client import SpReportsClient
 from spapi_emulator import SpApiEmulator
 
 from .aws import LocalAws
-from .terraform_provider import write_provider_override
+from .terraform_provider import write_local_provider
 from .terraform_run import LineCallback, TerraformRun, TerraformTimeoutError, run_streaming
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -41,9 +41,9 @@ DEFAULT_PACKAGE_DIR = REPO_ROOT / ".build" / "lambda"
 DEFAULT_PLUGIN_CACHE = REPO_ROOT / ".build" / "tf-plugin-cache"
 MIRROR_ENV = "SP_REPORTS_TF_PROVIDER_MIRROR"
 # Copied: the root module's own files and its modules. Not copied: a user's state, .terraform, *.tfvars and
-# override files, which would change what the demo deploys (tfvars files outrank our TF_VAR_ settings).
+# override files, which would change what the demo deploys (tfvars files outrank our TF_VAR_ settings), and a
+# lock file a user's init left there (the copy is a root of its own: its init writes its own).
 _MODULES_DIR = "modules"
-_LOCK_FILE = ".terraform.lock.hcl"
 _NOT_COPIED_FROM_MODULES = shutil.ignore_patterns(".terraform", "*.tfstate", "*.tfstate.*", "tests", "*.md")
 # Root variables every local deployment sets, whatever the root's defaults: each run is a fresh account.
 LOCAL_ACCOUNT_VARIABLES = {
@@ -167,7 +167,7 @@ def copy_root_module(source: Path, destination: Path) -> None:
             shutil.rmtree(entry)
         else:
             entry.unlink()
-    for path in [*source.glob("*.tf"), source / _LOCK_FILE]:
+    for path in source.glob("*.tf"):
         if path.is_file() and not _is_override(path.name):
             shutil.copy2(path, destination / path.name)
     shutil.copytree(source / _MODULES_DIR, destination / _MODULES_DIR, ignore=_NOT_COPIED_FROM_MODULES)
@@ -331,7 +331,6 @@ class LocalDeployment:
         env = terraform_cli_env(aws.env(self._base_env))
         env.update(
             {
-                "TF_VAR_region": self.settings.region,
                 "TF_VAR_name_prefix": self.settings.name_prefix,
                 "TF_VAR_lambda_package_dir": str(self.settings.package_dir.resolve()),
                 "TF_VAR_spapi_endpoint_url": emulator.url,
@@ -369,7 +368,7 @@ class LocalDeployment:
     def _prepare_working_dir(self) -> None:
         aws, _ = self._running()
         copy_root_module(self.settings.terraform_source, self.working_dir)
-        write_provider_override(self.working_dir, aws.endpoint_url)
+        write_local_provider(self.working_dir, aws.endpoint_url, self.settings.region)
 
     # -- using the stack --------------------------------------------------------------------------------
     def invoke_url(self) -> str:

@@ -143,7 +143,7 @@ def test_notification_sink_sends_as_spapis_account_where_the_queue_policy_lets_i
             sink("arn:aws:sns:eu-west-1:123456789012:topic", "{}")
 
 
-def test_root_module_copy_leaves_out_user_state_tfvars_and_overrides_but_keeps_providers(tmp_path):
+def test_root_module_copy_leaves_out_user_state_tfvars_overrides_and_lock_file_but_keeps_providers(tmp_path):
     source = tmp_path / "terraform"
     (source / "modules" / "api" / ".terraform").mkdir(parents=True)
     (source / "modules" / "api" / "main.tf").write_text("# module")
@@ -158,7 +158,6 @@ def test_root_module_copy_leaves_out_user_state_tfvars_and_overrides_but_keeps_p
 
     assert sorted(path.name for path in destination.iterdir()) == [
         ".terraform",
-        ".terraform.lock.hcl",
         "main.tf",
         "modules",
     ]

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from sp_reports_local import STACK_SERVICES, LocalAws, write_provider_override
+from sp_reports_local import STACK_SERVICES, LocalAws, write_local_provider, write_provider_override
 
 PROVIDER_MIRROR = Path(os.environ.get("SP_REPORTS_TF_PROVIDER_MIRROR", "/opt/tf-plugins"))
 
@@ -138,6 +138,17 @@ def test_override_gives_every_stack_service_the_local_endpoint(tmp_path):
     assert "skip_requesting_account_id  = false" in text
     assert "s3_use_path_style           = true" in text
     assert "  region " not in text  # the root module's region stays
+
+
+def test_local_provider_makes_a_module_copy_a_root_in_the_stated_region(tmp_path):
+    path = write_local_provider(tmp_path, "http://127.0.0.1:4566", region="eu-west-1")
+
+    text = path.read_text()
+    # Not an override: the root module has no provider block for an override to merge into.
+    assert path.name == "local_aws_provider.tf"
+    assert not path.name.endswith("_override.tf")
+    assert 'region                      = "eu-west-1"' in text
+    assert 'sts = "http://127.0.0.1:4566"' in text
 
 
 def test_override_can_pin_the_region(tmp_path):
