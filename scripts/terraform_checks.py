@@ -214,6 +214,7 @@ def mock_plan_json(
     *,
     env: dict[str, str] | None = None,
     prior_config: Path | None = None,
+    provider_regions: dict[str, str] | None = None,
 ) -> dict:
     """Plan module_dir with the mocked aws provider; return the plan in Terraform's JSON plan format.
 
@@ -223,6 +224,9 @@ def mock_plan_json(
 
     prior_config, a configuration applied first (mocked) into the same state (`state_key`), makes this the
     plan of an existing deployment of it: what moves (`previous_address`), changes or is destroyed.
+
+    provider_regions mocks the configuration's aliased aws providers (alias -> the region they report), for
+    configurations that place modules in several regions (terraform/examples/multiple-regions).
     """
     env = env or terraform_env()
     module_dir = module_dir.resolve()
@@ -241,6 +245,14 @@ def mock_plan_json(
         "}\n\n"
         f"variables {{\n{variable_lines}}}\n\n"
     )
+    for alias, region in sorted((provider_regions or {}).items()):
+        test_file += (
+            f'mock_provider "aws" {{\n  alias           = {json.dumps(alias)}\n'
+            f"  source          = {json.dumps(str(MOCKS_DIR))}\n  override_during = plan\n\n"
+            '  mock_data "aws_region" {\n'
+            f"    defaults = {{\n      id   = {json.dumps(region)}\n      name = {json.dumps(region)}\n    }}\n"
+            "  }\n}\n\n"
+        )
     if prior_config is None:
         test_file += 'run "plan" {\n  command = plan\n}\n'
     else:

@@ -102,3 +102,8 @@ output "sweep_schedule_name" {
   description = "Name of the EventBridge Scheduler schedule that runs the report sweep (default schedule group)."
   value       = module.sweep_schedule.schedule_name
 }
+
+output "region" {
+  description = "Region the stack is deployed in: the region of the aws provider the caller gives this module."
+  value       = data.aws_region.current.id
+}

@@ -1,0 +1,23 @@
+variable "region" {
+  type        = string
+  description = "Region of every stack of the fleet."
+  default     = "eu-west-1"
+}
+
+variable "stacks" {
+  type = map(object({
+    notification_email = optional(string)
+    lwa_client_id      = optional(string)
+  }))
+  description = "One sp-reports stack per entry, keyed by its name_prefix (2-24 characters: the root module validates it)."
+  default = {
+    "sp-reports-retail" = { notification_email = "retail-reports@example.com" }
+    "sp-reports-brands" = { notification_email = "brand-reports@example.com" }
+  }
+}
+
+variable "lambda_package_dir" {
+  type        = string
+  description = "Directory holding the functions' zips and manifest.json (a release's files, or make package's .build/lambda); null uses the module's default."
+  default     = null
+}
