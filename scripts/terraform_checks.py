@@ -250,7 +250,8 @@ def mock_plan_json(
             f'mock_provider "aws" {{\n  alias           = {json.dumps(alias)}\n'
             f"  source          = {json.dumps(str(MOCKS_DIR))}\n  override_during = plan\n\n"
             '  mock_data "aws_region" {\n'
-            f"    defaults = {{\n      id   = {json.dumps(region)}\n      name = {json.dumps(region)}\n    }}\n"
+            f"    defaults = {{\n      id   = {json.dumps(region)}\n"
+            f"      name = {json.dumps(region)}\n    }}\n"
             "  }\n}\n\n"
         )
     if prior_config is None:
