@@ -1,17 +1,11 @@
 """terraform/acceptance planned whole under the mocked aws provider: the stack reaches the SP-API emulator it
-deploys beside it, and the emulator may notify the stack.
-
-The root module keeps its own `provider "aws"` (so users apply it as it is), which a test's mock_provider does
-not replace; terraform/acceptance's own terraform test therefore stands the stack in with override_module.
-Here the composition is planned from a copy of terraform/ whose root has no provider block of its own, so
-module "sp_reports" takes the configuration's (mocked) provider and every resource of both is planned."""
+deploys beside it, and the emulator may notify the stack. The root module has no provider block of its own,
+so module "sp_reports" takes the configuration's (mocked) provider and every resource of both is planned."""
 
 from __future__ import annotations
 
 import json
-import re
 import shutil
-from pathlib import Path
 
 import pytest
 
@@ -40,26 +34,10 @@ FUNCTION_MODULES = {
 }
 
 
-def _copy_without_root_provider(destination: Path) -> Path:
-    source = terraform_checks.TERRAFORM_DIR
-    shutil.copytree(
-        source,
-        destination,
-        ignore=shutil.ignore_patterns(".terraform", "tests", "examples", "*.tfstate*", ".plan-export-*"),
-    )
-    versions = destination / "versions.tf"
-    text = versions.read_text(encoding="utf-8")
-    stripped = re.sub(r'\nprovider "aws" \{.*?\n\}\n', "\n", text, flags=re.DOTALL)
-    assert stripped != text, "the root's provider block moved: update this test"
-    versions.write_text(stripped, encoding="utf-8")
-    return destination / "acceptance"
-
-
 @pytest.fixture(scope="module")
-def plan(tmp_path_factory) -> dict:
-    acceptance = _copy_without_root_provider(tmp_path_factory.mktemp("composition") / "terraform")
+def plan() -> dict:
     return terraform_checks.mock_plan_json(
-        acceptance,
+        terraform_checks.TERRAFORM_DIR / "acceptance",
         {
             "region": "us-east-1",
             "name_prefix": PREFIX,

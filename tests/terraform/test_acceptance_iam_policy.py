@@ -1,13 +1,11 @@
 """docs/acceptance-iam-policy.json, the permissions README's real-account `make acceptance` asks for: it must
 allow creating and deleting every resource the acceptance configuration (terraform/acceptance: the root module
-with the test-only inputs set, and modules/spapi_emulator) plans, under the names it plans them with.
-
-The resource types come from mocked plans (terraform_checks.mock_plan_json): the root's, with the inputs
-terraform/acceptance gives it, and the emulator module's. terraform/acceptance itself cannot be planned under
-the mock provider (the root keeps its own provider "aws", which a test's mock does not replace), hence the two
-plans. A resource type missing from REQUIRED_ACTIONS fails the test: its permissions must be added to the
-policy, then here. The calls the run makes itself, outside Terraform (the account guard, the emulator's
-control routes, the email observer, the deployed-stack assertions), are in RUN_CALLS, checked the same way."""
+with the test-only inputs set, and modules/spapi_emulator) plans, under the names it plans them with. The
+resource types come from terraform/acceptance's mocked plan (terraform_checks.mock_plan_json): the root module
+as it configures it, and the emulator module. A resource type missing from REQUIRED_ACTIONS fails the test:
+its permissions must be added to the policy, then here. The calls the run makes itself, outside Terraform (the
+account guard, the emulator's control routes, the email observer, the deployed-stack assertions), are in
+RUN_CALLS, checked the same way."""
 
 from __future__ import annotations
 
@@ -123,28 +121,17 @@ def _resource_arns(action: str, change: dict, planned: list[dict]) -> list[str]:
 
 @pytest.fixture(scope="module")
 def planned_resources() -> list[dict]:
-    """The resources make acceptance creates: the root as terraform/acceptance configures it, and the
-    emulator module."""
-    packages = str(terraform_checks.write_test_packages())
-    root = terraform_checks.mock_plan_json(
+    """The resources make acceptance creates: terraform/acceptance, the root module beside the emulator."""
+    plan = terraform_checks.mock_plan_json(
+        terraform_checks.TERRAFORM_DIR / "acceptance",
         variables={
+            "region": REGION,
             "name_prefix": PREFIX,
-            "deletion_protection": False,
-            "test_spapi_emulator_function_arn": f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:{EMULATOR}",
-            "test_notification_sender_role_arns": [f"arn:aws:iam::{ACCOUNT}:role/{EMULATOR}"],
-        }
-    )
-    emulator = terraform_checks.mock_plan_json(
-        terraform_checks.TERRAFORM_DIR / "modules" / "spapi_emulator",
-        variables={
-            "name_prefix": PREFIX,
-            "lambda_package_dir": packages,
-            "kms_key_arn": f"arn:aws:kms:us-east-1:{ACCOUNT}:key/11111111-2222-3333-4444-555555555555",
+            "lambda_package_dir": str(terraform_checks.write_test_packages()),
         },
     )
     return [
         change
-        for plan in (root, emulator)
         for change in plan["resource_changes"]
         if change["mode"] == "managed" and "create" in change["change"]["actions"]
     ]

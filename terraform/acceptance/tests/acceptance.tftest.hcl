@@ -1,9 +1,7 @@
-# The acceptance composition with the mocked aws provider. The root module (module.sp_reports) declares its own
-# provider "aws", which a test's mock_provider does not replace (only the configuration's own providers are
-# mocked), so the stack is stood in for by override_module here: this test covers the composition's wiring and
-# the emulator under the run's prefix; the stack's side of the test-only inputs is proven by
-# terraform/tests/test_inputs.tftest.hcl, and the whole composition by `make acceptance` (--plan-only on a real
-# account). Run by scripts/terraform_checks.py, which writes the stand-in zips (.build/terraform-test-packages).
+# The acceptance composition with the mocked aws provider. The stack (module.sp_reports) is stood in for by
+# override_module here: this test covers the composition's wiring and the emulator under the run's prefix; the
+# stack's side of the test-only inputs is proven by terraform/tests/test_inputs.tftest.hcl, the whole
+# composition planned by tests/terraform/test_acceptance_composition.py, and applied by `make acceptance`. Run by scripts/terraform_checks.py, which writes the stand-in zips (.build/terraform-test-packages).
 
 mock_provider "aws" {
   source          = "../tests/mocks"
