@@ -31,6 +31,7 @@ from handlers import FUNCTIONS
 from sp_reports_client import SpReportsClient
 from spapi_emulator import SpApiEmulator
 
+from .account_baseline import apply_account_baseline
 from .aws import LocalAws
 from .terraform_provider import write_local_provider
 from .terraform_run import LineCallback, TerraformRun, TerraformTimeoutError, run_streaming
@@ -251,6 +252,7 @@ class LocalDeployment:
             self.aws = LocalAws(
                 region=self.settings.region, lambda_session_seconds=self.settings.lambda_session_seconds
             ).start()
+            apply_account_baseline(self.aws)
             self.emulator = start_emulator(
                 self.aws, self.app, self.seller, self.settings.models_dir, self.settings.emulator_options
             )
