@@ -89,8 +89,8 @@ output "function_names" {
 }
 
 output "artifacts_bucket_name" {
-  description = "Bucket holding the deployed Lambda zips."
-  value       = aws_s3_bucket.artifacts.bucket
+  description = "Bucket holding the deployed Lambda zips when they come from lambda_package_dir; null when the functions are deployed from a release in S3 (lambda_artifacts_s3_bucket)."
+  value       = one(aws_s3_bucket.artifacts[*].bucket)
 }
 
 output "spapi_destination_name" {
@@ -101,4 +101,9 @@ output "spapi_destination_name" {
 output "sweep_schedule_name" {
   description = "Name of the EventBridge Scheduler schedule that runs the report sweep (default schedule group)."
   value       = module.sweep_schedule.schedule_name
+}
+
+output "lambda_artifacts_release_version" {
+  description = "Version of the release (its manifest's `version`) the functions are deployed from; null when the code comes from lambda_package_dir."
+  value       = try(local.release_manifest.version, null)
 }
