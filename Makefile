@@ -21,7 +21,7 @@ export TF_CLI_CONFIG_FILE := $(abspath $(BUILD))/terraform.rc
 endif
 export SPAPI_MODELS_DIR ?= $(abspath ../shared/spapi-models)
 
-.PHONY: help venv demo acceptance test test-python lint tf-check tf-fmt tf-validate tf-test checkov package bench models clean
+.PHONY: help venv demo acceptance test test-python lint tf-check tf-fmt tf-validate tf-test checkov package release bench models clean
 
 help:
 	@echo "make demo    - run the whole pipeline offline (local AWS + SP-API emulator)"
@@ -29,6 +29,7 @@ help:
 	@echo "make test    - lint, unit/contract/integration tests, Terraform checks and checkov"
 	@echo "make bench   - benchmarks (prints figures, writes docs/benchmarks.md)"
 	@echo "make package - build the Lambda zips into $(BUILD)/lambda"
+	@echo "make release VERSION=x.y.z - build a release's zips and manifest into dist/<version>/ (docs/releases.md)"
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -65,6 +66,13 @@ test-python: venv tf-config package
 
 package: venv
 	$(PY) scripts/package_lambdas.py --out $(BUILD)/lambda
+
+# The Lambda code of a release, built once into dist/<version>/ for deployments to take from S3
+# (docs/releases.md). scripts/release.py refuses a non-semver VERSION, a release version without its
+# CHANGELOG.md entry, and a machine without the functions' runtime Python (the bytes would differ).
+release: venv
+	$(if $(strip $(VERSION)),,$(error VERSION is required: make release VERSION=x.y.z))
+	$(PY) scripts/release.py '$(VERSION)'
 
 # fmt, init + validate (root, modules, examples), terraform test (mocked aws provider), README tables current.
 tf-check: venv tf-config

@@ -293,10 +293,12 @@ def build(
     deps_dir: Path,
     requirements: list[str],
     runtime_python: lambda_bytecode.RuntimePython | None = None,
+    version: str | None = None,
 ) -> dict:
     """Build every function's zip into out_dir and write manifest.json; return the manifest.
 
-    With `runtime_python`, each zip carries the bytecode that interpreter compiled for its `.py` entries."""
+    With `runtime_python`, each zip carries the bytecode that interpreter compiled for its `.py` entries;
+    `version` names a release (scripts/release.py) in the manifest."""
     dependencies = dependency_entries(deps_dir)
     per_function = {function: {**dependencies, **source_entries(src_dir, function)} for function in functions}
     bytecode: dict[str, bytes] = {}
@@ -322,7 +324,26 @@ def build(
             if pyc in bytecode:
                 entries[pyc] = bytecode[pyc]
         write_zip(out_dir / f"{function}.zip", entries)
-    return write_manifest(out_dir, functions, target, requirements, runtime_python)
+    return write_manifest(
+        out_dir,
+        functions,
+        target,
+        requirements,
+        runtime_python,
+        version=version,
+        dependencies=installed_distributions(deps_dir),
+    )
+
+
+def installed_distributions(deps_dir: Path) -> dict[str, str]:
+    """Name -> version of every distribution the zips carry (their `*.dist-info` directories), minus what the
+    runtime provides: what pip resolved the requirements to when the dependency tree was built."""
+    found = {}
+    for info in sorted(deps_dir.glob("*.dist-info")):
+        name, _, version = info.name.removesuffix(".dist-info").partition("-")
+        if version and name.lower() not in RUNTIME_PROVIDED:
+            found[_requirement_name(name)] = version
+    return found
 
 
 def write_manifest(
@@ -331,12 +352,19 @@ def write_manifest(
     target: Target,
     requirements: list[str],
     runtime_python: lambda_bytecode.RuntimePython | None = None,
+    *,
+    version: str | None = None,
+    dependencies: dict[str, str] | None = None,
 ) -> dict:
     """Write out_dir/manifest.json for the zips in out_dir and return it.
 
     The root module refuses to deploy zips whose manifest `runtime`/`architecture` differ from its
-    lambda_runtime/lambda_architecture, or whose `base64_sha256` differs from the zip next to it.
+    lambda_runtime/lambda_architecture, or (local directory) whose `base64_sha256` differs from the zip
+    next to it. Each function's entry repeats the runtime, architecture and build Python, so an entry read
+    on its own (a release's manifest in S3) says what its zip is for. `version` names a release
+    (scripts/release.py).
     """
+    python = runtime_python.full_version if runtime_python else None
     manifest: dict = {
         "runtime": target.runtime,
         "architecture": target.architecture,
@@ -345,9 +373,19 @@ def write_manifest(
         "bytecode": runtime_python.describe() if runtime_python else None,
         "functions": {},
     }
+    if version is not None:
+        manifest["version"] = version
+    if dependencies is not None:
+        manifest["dependencies"] = dependencies
     for function in sorted(functions):
         zip_path = out_dir / f"{function}.zip"
-        manifest["functions"][function] = {"file": zip_path.name, **_digests(zip_path)}
+        manifest["functions"][function] = {
+            "file": zip_path.name,
+            **_digests(zip_path),
+            "runtime": target.runtime,
+            "architecture": target.architecture,
+            "python": python,
+        }
     (out_dir / "manifest.json").write_text(
         json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8"
     )

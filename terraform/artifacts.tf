@@ -1,26 +1,104 @@
-# The Lambda zips go through an artifacts bucket: functions created from S3 objects deploy in parallel, and the
-# bucket keeps every version that was deployed. Keys are content-addressed, so a changed zip is a new object.
+# The functions' code comes from one of two places:
+# - a release in S3 (lambda_artifacts_s3_bucket + lambda_artifacts_s3_prefix, built by `make release`,
+#   docs/releases.md): the functions use the release's objects directly, with the hashes its manifest.json gives.
+#   Nothing local is read and no Python runs, so every machine that plans the stack plans the same code. The
+#   stack then has no artifacts bucket: it would hold nothing.
+# - the zips in a local directory (lambda_package_dir, default ../.build/lambda, `make package`): they go through
+#   an artifacts bucket, since functions created from S3 objects deploy in parallel and the bucket keeps every
+#   version that was deployed. Keys are content-addressed, so a changed zip is a new object.
+# Only for-expressions filtered on the mode, and resources whose count or for_each is empty in release mode,
+# call file functions: nothing else may, or a release deployment would fail where the directory does not exist
+# (a git module source has no .build next to it).
 
 locals {
+  code_from_release = var.lambda_artifacts_s3_bucket != null
+
+  # Release mode: <prefix>/manifest.json and <prefix>/<file> for each function.
+  release_prefix   = var.lambda_artifacts_s3_prefix == null ? null : "${trimsuffix(var.lambda_artifacts_s3_prefix, "/")}/"
+  release_manifest = try(jsondecode(one(data.aws_s3_object.lambda_release_manifest[*].body)), null)
+  # Through terraform_data.lambda_release, whose preconditions refuse a release that does not fit: nothing is
+  # deployed from it then.
+  release_packages = {
+    for f in keys(local.functions) : f => {
+      s3_bucket     = var.lambda_artifacts_s3_bucket
+      s3_key        = "${local.release_prefix}${terraform_data.lambda_release[0].input[f].file}"
+      source_sha256 = terraform_data.lambda_release[0].input[f].base64_sha256
+    } if local.code_from_release
+  }
+
+  # Local-directory mode.
   artifacts_bucket_name = "${var.name_prefix}-artifacts-${data.aws_caller_identity.current.account_id}-${data.aws_region.current.id}"
-  zip_paths             = { for f in keys(local.functions) : f => "${local.package_dir}/${f}.zip" }
+  zip_paths             = { for f in keys(local.functions) : f => "${local.package_dir}/${f}.zip" if !local.code_from_release }
 
   # What scripts/package_lambdas.py built the zips for (manifest.json next to them): their binary wheels (e.g.
   # pydantic-core, cryptography) exist for one CPython version and one architecture only, and a zip on another
   # runtime or architecture fails at import time, after the deploy.
-  package_manifest = try(jsondecode(file("${local.package_dir}/manifest.json")), null)
+  package_manifest = local.code_from_release ? null : try(jsondecode(file("${local.package_dir}/manifest.json")), null)
   rebuild_command  = "python scripts/package_lambdas.py --runtime ${var.lambda_runtime} --architecture ${var.lambda_architecture} --out ${abspath(local.package_dir)}"
 
-  packages = {
-    for f in keys(local.functions) : f => {
-      s3_bucket     = aws_s3_object.lambda[f].bucket
-      s3_key        = aws_s3_object.lambda[f].key
-      source_sha256 = filebase64sha256(local.zip_paths[f])
+  directory_packages = {
+    for f, zip in aws_s3_object.lambda : f => {
+      s3_bucket     = zip.bucket
+      s3_key        = zip.key
+      source_sha256 = zip.source_hash
+    }
+  }
+
+  packages = merge(local.release_packages, local.directory_packages)
+}
+
+# The release's manifest.json (scripts/release.py). The data source returns an object's body only when its
+# Content-Type is text or JSON (AWS provider documentation, data source aws_s3_object: "The content of an
+# object (body field) is available only for objects which have a human-readable Content-Type"), hence
+# `--content-type application/json` in docs/releases.md. Its checks refer to nothing but itself and variables:
+# a data source that depends on resources still to be created is read at apply, and the hashes would be
+# unknown in the plan.
+data "aws_s3_object" "lambda_release_manifest" {
+  count = local.code_from_release ? 1 : 0
+
+  bucket = var.lambda_artifacts_s3_bucket
+  key    = "${local.release_prefix}manifest.json"
+
+  lifecycle {
+    postcondition {
+      condition     = can(jsondecode(self.body).functions)
+      error_message = "s3://${var.lambda_artifacts_s3_bucket}/${local.release_prefix}manifest.json is not a release manifest (Content-Type ${coalesce(self.content_type, "unknown")}): publish the release as docs/releases.md says, manifest.json with --content-type application/json (Terraform reads the body of text and JSON objects only)."
     }
   }
 }
 
+# The release's entry for each function the stack deploys (null: none), checked before anything is deployed
+# from it. A Terraform-only resource (nothing in AWS): the functions' keys and hashes are read from its input, so
+# a failed precondition stops them from being planned at all.
+resource "terraform_data" "lambda_release" {
+  count = local.code_from_release ? 1 : 0
+
+  input = { for f in keys(local.functions) : f => try(local.release_manifest.functions[f], null) }
+
+  lifecycle {
+    # A release of another version of the stack may lack functions this module deploys.
+    precondition {
+      condition     = alltrue([for f in keys(local.functions) : can(local.release_manifest.functions[f].file) && can(local.release_manifest.functions[f].base64_sha256)])
+      error_message = "The release at s3://${var.lambda_artifacts_s3_bucket}/${local.release_prefix} (version ${try(local.release_manifest.version, "?")}) has no ${join(", ", [for f in sort(keys(local.functions)) : f if !can(local.release_manifest.functions[f].file)])} in its manifest: deploy the release built from the same version as this module (its ?ref)."
+    }
+
+    # The zips carry binary wheels for one CPython version and architecture (scripts/package_lambdas.py).
+    precondition {
+      condition = alltrue([
+        for f in keys(local.functions) :
+        # A missing function is the precondition above's refusal.
+        try(local.release_manifest.functions[f].runtime == var.lambda_runtime && local.release_manifest.functions[f].architecture == var.lambda_architecture, true)
+      ])
+      error_message = "The release at s3://${var.lambda_artifacts_s3_bucket}/${local.release_prefix} was built for ${try(local.release_manifest.runtime, "?")}/${try(local.release_manifest.architecture, "?")}, but lambda_runtime/lambda_architecture are ${var.lambda_runtime}/${var.lambda_architecture}: its binary wheels would not load. Deploy a release built for them, or set lambda_runtime/lambda_architecture to the release's."
+    }
+  }
+}
+
+# Local-directory mode only. Terraform moves a stack deployed before the count existed to index [0] by itself
+# (Terraform documentation, "Refactoring": "Enabling count or for_each for a resource").
 resource "aws_s3_bucket" "artifacts" {
+  count = local.code_from_release ? 0 : 1
+
   # checkov:skip=CKV_AWS_144:Build artifacts are rebuilt byte-for-byte from the sources; replicating them buys nothing.
   # checkov:skip=CKV2_AWS_62:Nothing reacts to new artifacts; Terraform deploys them.
   # checkov:skip=CKV_AWS_18:Only Terraform writes and Lambda reads these objects; CloudTrail records both.
@@ -30,14 +108,18 @@ resource "aws_s3_bucket" "artifacts" {
 }
 
 resource "aws_s3_bucket_ownership_controls" "artifacts" {
-  bucket = aws_s3_bucket.artifacts.id
+  count = local.code_from_release ? 0 : 1
+
+  bucket = aws_s3_bucket.artifacts[0].id
   rule {
     object_ownership = "BucketOwnerEnforced"
   }
 }
 
 resource "aws_s3_bucket_public_access_block" "artifacts" {
-  bucket                  = aws_s3_bucket.artifacts.id
+  count = local.code_from_release ? 0 : 1
+
+  bucket                  = aws_s3_bucket.artifacts[0].id
   block_public_acls       = true
   block_public_policy     = true
   ignore_public_acls      = true
@@ -45,14 +127,18 @@ resource "aws_s3_bucket_public_access_block" "artifacts" {
 }
 
 resource "aws_s3_bucket_versioning" "artifacts" {
-  bucket = aws_s3_bucket.artifacts.id
+  count = local.code_from_release ? 0 : 1
+
+  bucket = aws_s3_bucket.artifacts[0].id
   versioning_configuration {
     status = "Enabled"
   }
 }
 
 resource "aws_s3_bucket_server_side_encryption_configuration" "artifacts" {
-  bucket = aws_s3_bucket.artifacts.id
+  count = local.code_from_release ? 0 : 1
+
+  bucket = aws_s3_bucket.artifacts[0].id
   rule {
     apply_server_side_encryption_by_default {
       sse_algorithm     = "aws:kms"
@@ -63,7 +149,9 @@ resource "aws_s3_bucket_server_side_encryption_configuration" "artifacts" {
 }
 
 resource "aws_s3_bucket_lifecycle_configuration" "artifacts" {
-  bucket = aws_s3_bucket.artifacts.id
+  count = local.code_from_release ? 0 : 1
+
+  bucket = aws_s3_bucket.artifacts[0].id
 
   rule {
     id     = "artifacts"
@@ -83,7 +171,9 @@ resource "aws_s3_bucket_lifecycle_configuration" "artifacts" {
 }
 
 resource "aws_s3_bucket_policy" "artifacts" {
-  bucket = aws_s3_bucket.artifacts.id
+  count = local.code_from_release ? 0 : 1
+
+  bucket = aws_s3_bucket.artifacts[0].id
   policy = jsonencode({
     Version = "2012-10-17"
     Statement = [{
@@ -91,7 +181,7 @@ resource "aws_s3_bucket_policy" "artifacts" {
       Effect    = "Deny"
       Principal = "*" # a Deny for everyone: no principal may use plain HTTP
       Action    = "s3:*"
-      Resource  = [aws_s3_bucket.artifacts.arn, "${aws_s3_bucket.artifacts.arn}/*"]
+      Resource  = [aws_s3_bucket.artifacts[0].arn, "${aws_s3_bucket.artifacts[0].arn}/*"]
       Condition = { Bool = { "aws:SecureTransport" = "false" } }
     }]
   })
@@ -102,12 +192,13 @@ resource "aws_s3_bucket_policy" "artifacts" {
 resource "aws_s3_object" "lambda" {
   for_each = local.zip_paths
 
-  bucket      = aws_s3_bucket.artifacts.id
+  bucket      = aws_s3_bucket.artifacts[0].id
   key         = "lambda/${each.key}/${filesha256(each.value)}.zip"
   source      = each.value
   source_hash = filebase64sha256(each.value)
   kms_key_id  = module.security.data_kms_key_arn
-  tags        = var.tags
+  # Not var.tags: S3 allows 10 tags per object (artifact_object_tags says where).
+  tags = var.artifact_object_tags
 
   # The bucket's encryption settings must be in place before the first object lands.
   depends_on = [aws_s3_bucket_server_side_encryption_configuration.artifacts]

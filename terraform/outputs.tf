@@ -89,8 +89,8 @@ output "function_names" {
 }
 
 output "artifacts_bucket_name" {
-  description = "Bucket holding the deployed Lambda zips."
-  value       = aws_s3_bucket.artifacts.bucket
+  description = "Bucket holding the deployed Lambda zips when they come from lambda_package_dir; null when the functions are deployed from a release in S3 (lambda_artifacts_s3_bucket)."
+  value       = one(aws_s3_bucket.artifacts[*].bucket)
 }
 
 output "spapi_destination_name" {
@@ -106,4 +106,7 @@ output "sweep_schedule_name" {
 output "region" {
   description = "Region the stack is deployed in: the region of the aws provider the caller gives this module."
   value       = data.aws_region.current.id
+output "lambda_artifacts_release_version" {
+  description = "Version of the release (its manifest's `version`) the functions are deployed from; null when the code comes from lambda_package_dir."
+  value       = try(local.release_manifest.version, null)
 }

@@ -219,7 +219,7 @@ variable "processor_maximum_concurrency" {
 
 variable "lambda_package_dir" {
   type        = string
-  description = "Directory with the zips built by `scripts/package_lambdas.py` (`<function>.zip`); null means `../.build/lambda` next to this module, where `make package` writes them."
+  description = "Directory with the zips built by `scripts/package_lambdas.py` (`<function>.zip`) and their manifest.json, uploaded to the stack's artifacts bucket; null means `../.build/lambda` next to this module, where `make package` writes them. Unused (leave null) when the code comes from a release in S3 (lambda_artifacts_s3_bucket)."
   default     = null
 }
 
@@ -330,5 +330,65 @@ variable "test_spapi_emulator_function_arn" {
   validation {
     condition     = var.test_spapi_emulator_function_arn == null || can(regex("^arn:aws[a-zA-Z-]*:lambda:[a-z0-9-]+:[0-9]{12}:function:[A-Za-z0-9_-]{1,64}$", var.test_spapi_emulator_function_arn))
     error_message = "test_spapi_emulator_function_arn must be null or an unqualified Lambda function ARN (arn:aws:lambda:<region>:<account>:function:<name>)."
+  }
+}
+
+variable "lambda_artifacts_s3_bucket" {
+  type        = string
+  description = "Bucket holding a release of the Lambda code (`make release`, docs/releases.md) at lambda_artifacts_s3_prefix. Set, the functions are deployed from the release's objects with the hashes its manifest.json gives: nothing is read from a local directory and no Python runs, so the machine running Terraform needs Terraform only, and the stack creates no artifacts bucket. Lambda takes code only from a bucket in the function's own region (Lambda API reference, FunctionCode: \"An Amazon S3 bucket in the same AWS Region as your function. The bucket can be in a different AWS account.\"; https://docs.aws.amazon.com/lambda/latest/api/API_FunctionCode.html), so publish the release to a bucket in each region you deploy to; whoever runs Terraform needs s3:GetObject on the release's objects. Null (the default) deploys the zips of lambda_package_dir; setting both is refused."
+  default     = null
+
+  # General purpose bucket naming rules (Amazon S3 User Guide; https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html):
+  # 3-63 characters, lowercase letters, digits, dots and hyphens, beginning and ending with a letter or digit,
+  # no two adjacent dots.
+  validation {
+    condition     = var.lambda_artifacts_s3_bucket == null || (can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.lambda_artifacts_s3_bucket)) && !strcontains(coalesce(var.lambda_artifacts_s3_bucket, "-"), ".."))
+    error_message = "lambda_artifacts_s3_bucket must be an S3 bucket name: 3-63 lowercase letters, digits, dots and hyphens, beginning and ending with a letter or digit."
+  }
+
+  validation {
+    condition     = var.lambda_artifacts_s3_bucket == null || var.lambda_package_dir == null
+    error_message = "Set either lambda_artifacts_s3_bucket (a release in S3) or lambda_package_dir (zips on this machine), not both."
+  }
+
+  validation {
+    condition     = (var.lambda_artifacts_s3_bucket == null) == (var.lambda_artifacts_s3_prefix == null)
+    error_message = "lambda_artifacts_s3_bucket and lambda_artifacts_s3_prefix go together: the release is at s3://<bucket>/<prefix>/manifest.json."
+  }
+}
+
+variable "lambda_artifacts_s3_prefix" {
+  type        = string
+  description = "Key prefix of the release in lambda_artifacts_s3_bucket, e.g. sp-reports/1.2.0 for the release built from this module's v1.2.0 (use the release of the module version you call): its manifest is <prefix>/manifest.json and each zip <prefix>/<the file its manifest names>. Only with lambda_artifacts_s3_bucket."
+  default     = null
+
+  # Safe characters for object key names (Amazon S3 User Guide, "Naming Amazon S3 objects";
+  # https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-keys.html), "/"-separated, no leading "/".
+  validation {
+    condition     = var.lambda_artifacts_s3_prefix == null || can(regex("^[A-Za-z0-9!_.*'()-]+(/[A-Za-z0-9!_.*'()-]+)*/?$", var.lambda_artifacts_s3_prefix))
+    error_message = "lambda_artifacts_s3_prefix must be a key prefix such as sp-reports/1.2.0: segments of letters, digits and ! _ . * ' ( ) - separated by /, without a leading /."
+  }
+
+  # An object key is at most 1,024 bytes (same page); the prefix leaves room for "/<function>.zip".
+  validation {
+    condition     = var.lambda_artifacts_s3_prefix == null || length(coalesce(var.lambda_artifacts_s3_prefix, "-")) <= 960
+    error_message = "lambda_artifacts_s3_prefix must be at most 960 characters (S3 keys are at most 1,024 bytes)."
+  }
+}
+
+variable "artifact_object_tags" {
+  type        = map(string)
+  description = "Tags of the Lambda zips the stack uploads to its artifacts bucket (code from lambda_package_dir), given apart from `tags` because S3 allows at most 10 tags per object, keys of up to 128 and values of up to 256 characters (Amazon S3 User Guide, \"Categorizing your storage using tags\"; https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-tagging.html), and an estate's tags are often more. The provider's default_tags are added to these and count toward the same 10."
+  default     = {}
+  nullable    = false
+
+  validation {
+    condition     = length(var.artifact_object_tags) <= 10
+    error_message = "artifact_object_tags may hold at most 10 tags: S3 allows 10 per object."
+  }
+
+  validation {
+    condition     = alltrue([for key, value in var.artifact_object_tags : length(key) >= 1 && length(key) <= 128 && length(value) <= 256 && !startswith(lower(key), "aws:")])
+    error_message = "artifact_object_tags keys must be 1-128 characters and not start with aws:, values at most 256 characters (S3 object tag limits)."
   }
 }

@@ -312,7 +312,7 @@ run "lambda_code_is_uploaded_encrypted_under_content_addressed_keys" {
 
   assert {
     condition = alltrue(flatten([
-      for rule in aws_s3_bucket_server_side_encryption_configuration.artifacts.rule : [
+      for rule in aws_s3_bucket_server_side_encryption_configuration.artifacts[0].rule : [
         for d in rule.apply_server_side_encryption_by_default : d.sse_algorithm == "aws:kms" && d.kms_master_key_id == output.data_kms_key_arn
       ]
     ]))
@@ -320,12 +320,12 @@ run "lambda_code_is_uploaded_encrypted_under_content_addressed_keys" {
   }
 
   assert {
-    condition     = aws_s3_bucket_public_access_block.artifacts.block_public_policy && aws_s3_bucket_public_access_block.artifacts.restrict_public_buckets
+    condition     = aws_s3_bucket_public_access_block.artifacts[0].block_public_policy && aws_s3_bucket_public_access_block.artifacts[0].restrict_public_buckets
     error_message = "The artifacts bucket must block public access."
   }
 
   assert {
-    condition     = jsondecode(aws_s3_bucket_policy.artifacts.policy).Statement[0].Condition.Bool["aws:SecureTransport"] == "false" && jsondecode(aws_s3_bucket_policy.artifacts.policy).Statement[0].Effect == "Deny"
+    condition     = jsondecode(aws_s3_bucket_policy.artifacts[0].policy).Statement[0].Condition.Bool["aws:SecureTransport"] == "false" && jsondecode(aws_s3_bucket_policy.artifacts[0].policy).Statement[0].Effect == "Deny"
     error_message = "The artifacts bucket must refuse plain HTTP."
   }
 }

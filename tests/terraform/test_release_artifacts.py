@@ -1,0 +1,130 @@
+"""The root module deployed from a release in S3, as a platform team's pipeline runs it: a copy of terraform/
+with no .build directory anywhere (a git module source has none), planned under the mocked aws provider with
+the manifest that scripts/package_lambdas.py writes for a release (the one scripts/release.py publishes) as
+the manifest object's body. The plan must succeed and take every function's key and hash from that manifest:
+no file function may run and no zip may be looked for in release mode.
+
+terraform/tests/release_artifacts.tftest.hcl has the refusals (another runtime or architecture, a missing
+function, an unreadable manifest, bad or conflicting inputs)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+import lambda_bytecode
+import package_lambdas
+import terraform_checks
+from handlers import FUNCTIONS
+
+pytestmark = pytest.mark.skipif(shutil.which("terraform") is None, reason="terraform is not installed")
+
+BUCKET = "acme-releases-eu-west-1"
+PREFIX = "sp-reports/2.3.4"
+
+
+def _release_manifest(directory: Path) -> dict:
+    """A release's manifest.json for distinct stand-in zips, written as scripts/release.py writes it."""
+    for function in FUNCTIONS:
+        (directory / f"{function}.zip").write_bytes(f"zip of {function} in 2.3.4".encode())
+    # What find_runtime_python reports for CPython 3.13.0 (only recorded here, never run).
+    python = lambda_bytecode.RuntimePython(Path("python3.13"), "3.13", "3.13.0", "cpython-313", "f30d0d0a")
+    target = package_lambdas.target_from_terraform(terraform_checks.TERRAFORM_DIR)
+    package_lambdas.write_manifest(
+        directory, FUNCTIONS, target, ["requests>=2.32,<3"], python, version="2.3.4"
+    )
+    return json.loads((directory / "manifest.json").read_text(encoding="utf-8"))
+
+
+def _consumer_test(manifest_text: str, manifest: dict) -> str:
+    expected = {
+        function: {"key": f"{PREFIX}/{entry['file']}", "hash": entry["base64_sha256"]}
+        for function, entry in manifest["functions"].items()
+    }
+    body = "\n".join(f"      {line}" for line in manifest_text.splitlines())
+    wired = (
+        "{ for f, s in local.function_settings : f => "
+        "{ key = s.package.s3_key, hash = s.package.source_sha256 } }"
+    )
+    return f"""
+mock_provider "aws" {{
+  source          = "./tests/mocks"
+  override_during = plan
+}}
+
+variables {{
+  name_prefix                = "acme-test"
+  lambda_artifacts_s3_bucket = "{BUCKET}"
+  lambda_artifacts_s3_prefix = "{PREFIX}"
+}}
+
+override_data {{
+  target = data.aws_s3_object.lambda_release_manifest
+  values = {{
+    content_type = "application/json"
+    body         = <<-EOT
+{body}
+      EOT
+  }}
+}}
+
+run "the_functions_come_from_the_release" {{
+  command = plan
+
+  assert {{
+    condition     = {wired} == jsondecode({json.dumps(json.dumps(expected))})
+    error_message = "Every function's key and hash must come from the release's manifest."
+  }}
+
+  assert {{
+    condition     = alltrue([for s in local.function_settings : s.package.s3_bucket == "{BUCKET}"])
+    error_message = "Every function must be deployed from the release's bucket."
+  }}
+
+  assert {{
+    condition     = output.lambda_artifacts_release_version == "2.3.4" && length(aws_s3_object.lambda) == 0
+    error_message = "The release's version must be reported, and nothing uploaded."
+  }}
+}}
+"""
+
+
+def test_a_module_checkout_without_any_build_plans_from_the_release_alone(tmp_path):
+    checkout = tmp_path / "modules" / "sp_reports" / "terraform"
+    shutil.copytree(
+        terraform_checks.TERRAFORM_DIR,
+        checkout,
+        ignore=shutil.ignore_patterns(
+            ".terraform", ".terraform.lock.hcl", "*.tftest.hcl", "*.tfstate*", ".plan-export-*"
+        ),
+    )
+    assert not list(tmp_path.rglob(".build")), "the copy must have no built zips anywhere"
+    release = tmp_path / "release"
+    release.mkdir()
+    manifest = _release_manifest(release)
+    test_dir = checkout / "tests" / "consumer"
+    test_dir.mkdir()
+    manifest_text = (release / "manifest.json").read_text(encoding="utf-8")
+    (test_dir / "release.tftest.hcl").write_text(_consumer_test(manifest_text, manifest), encoding="utf-8")
+    shutil.rmtree(release)  # nothing of the release is on this machine but what S3 (mocked) serves
+
+    env = terraform_checks.terraform_env()
+    init = terraform_checks.run_step("init", terraform_checks.INIT, checkout, env)
+    assert init.ok, init.output
+    result = subprocess.run(
+        ["terraform", "test", "-no-color", "-test-directory=tests/consumer"],  # noqa: S607 - terraform on PATH
+        cwd=checkout,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    assert terraform_checks.passed_runs(output) == (1, 0), output
+    assert not list(tmp_path.rglob(".build")) and not (checkout.parent / ".build").exists()
