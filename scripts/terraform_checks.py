@@ -32,6 +32,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import lambda_bytecode
 import package_lambdas
 import tf_docs
 from handlers import FUNCTIONS
@@ -122,6 +123,31 @@ def write_test_packages(directory: Path = TEST_PACKAGES) -> Path:
     target = package_lambdas.target_from_terraform(TERRAFORM_DIR)
     package_lambdas.write_manifest(directory, FUNCTIONS, target, requirements=[])
     return directory
+
+
+def write_test_release(directory: Path, version: str) -> str:
+    """A release's files as scripts/release.py writes them (distinct stand-in zips, the manifest naming the
+    version and the build Python) in directory; return the manifest's text, the body S3 serves."""
+    directory.mkdir(parents=True, exist_ok=True)
+    for function in FUNCTIONS:
+        (directory / f"{function}.zip").write_bytes(f"zip of {function} in {version}".encode())
+    # What find_runtime_python reports for CPython 3.13.0 (only recorded here, never run).
+    python = lambda_bytecode.RuntimePython(Path("python3.13"), "3.13", "3.13.0", "cpython-313", "f30d0d0a")
+    target = package_lambdas.target_from_terraform(TERRAFORM_DIR)
+    package_lambdas.write_manifest(
+        directory, FUNCTIONS, target, ["requests>=2.32,<3"], python, version=version
+    )
+    return (directory / "manifest.json").read_text(encoding="utf-8")
+
+
+def release_manifest_override(target: str, manifest_text: str) -> str:
+    """A test file's override_data serving manifest_text as the release manifest object at target (the data
+    source's address, e.g. module.sp_reports.data.aws_s3_object.lambda_release_manifest)."""
+    body = "\n".join(f"      {line}" for line in manifest_text.splitlines())
+    return (
+        f"override_data {{\n  target = {target}\n  values = {{\n"
+        f'    content_type = "application/json"\n    body         = <<-EOT\n{body}\n      EOT\n  }}\n}}\n\n'
+    )
 
 
 def check_directory(path: Path, env: dict[str, str], run_tests: bool) -> DirResult:
@@ -215,6 +241,7 @@ def mock_plan_json(
     env: dict[str, str] | None = None,
     prior_config: Path | None = None,
     provider_regions: dict[str, str] | None = None,
+    overrides: str = "",
 ) -> dict:
     """Plan module_dir with the mocked aws provider; return the plan in Terraform's JSON plan format.
 
@@ -226,7 +253,8 @@ def mock_plan_json(
     plan of an existing deployment of it: what moves (`previous_address`), changes or is destroyed.
 
     provider_regions mocks the configuration's aliased aws providers (alias -> the region they report), for
-    configurations that place modules in several regions (terraform/examples/multiple-regions).
+    configurations that place modules in several regions (terraform/examples/multiple-regions). overrides is
+    test-file text added as it is (override_data blocks, e.g. release_manifest_override).
     """
     env = env or terraform_env()
     module_dir = module_dir.resolve()
@@ -254,6 +282,7 @@ def mock_plan_json(
             f"      name = {json.dumps(region)}\n    }}\n"
             "  }\n}\n\n"
         )
+    test_file += overrides
     if prior_config is None:
         test_file += 'run "plan" {\n  command = plan\n}\n'
     else:

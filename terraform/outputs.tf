@@ -106,6 +106,8 @@ output "sweep_schedule_name" {
 output "region" {
   description = "Region the stack is deployed in: the region of the aws provider the caller gives this module."
   value       = data.aws_region.current.id
+}
+
 output "lambda_artifacts_release_version" {
   description = "Version of the release (its manifest's `version`) the functions are deployed from; null when the code comes from lambda_package_dir."
   value       = try(local.release_manifest.version, null)

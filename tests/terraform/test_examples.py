@@ -11,6 +11,7 @@ import functools
 import re
 import shutil
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
@@ -26,6 +27,10 @@ EXAMPLES = {
     "fleet": {},
     "multiple-regions": {"secondary": "eu-west-1"},
 }
+# The complete example deploys a release from S3 (its manifest served by the mocked provider); the others
+# the stand-in zips of a local directory.
+RELEASE_BUCKET = "acme-releases-us-east-1"
+RELEASE_VERSION = "1.0.0"
 
 # The attribute holding each resource type's name, for names unique per account (IAM User Guide, "IAM object
 # quotas and names": names are unique within the account; S3 User Guide, "General purpose bucket naming
@@ -55,12 +60,25 @@ _STACK = re.compile(r'^module\.([A-Za-z0-9_-]+)(?:\["([^"]+)"\])?\.')
 
 
 @functools.cache  # one plan per example for the whole module: each takes seconds
-def _plan(example: str) -> dict:
+def _plan(example: str, release_dir: str) -> dict:
+    if example == "complete":
+        manifest = terraform_checks.write_test_release(Path(release_dir), RELEASE_VERSION)
+        variables = {"release_bucket": RELEASE_BUCKET, "release_version": RELEASE_VERSION}
+        overrides = terraform_checks.release_manifest_override(
+            "module.sp_reports.data.aws_s3_object.lambda_release_manifest", manifest
+        )
+    else:
+        variables = {"lambda_package_dir": str(terraform_checks.write_test_packages())}
+        overrides = ""
     return terraform_checks.mock_plan_json(
-        EXAMPLES_DIR / example,
-        {"lambda_package_dir": str(terraform_checks.write_test_packages())},
-        provider_regions=EXAMPLES[example],
+        EXAMPLES_DIR / example, variables, provider_regions=EXAMPLES[example], overrides=overrides
     )
+
+
+@pytest.fixture(scope="module")
+def plan(tmp_path_factory):
+    release_dir = str(tmp_path_factory.mktemp("release"))
+    return lambda example: _plan(example, release_dir)
 
 
 def _named_resources(plan: dict) -> list[tuple[str, str, str, str]]:
@@ -83,8 +101,8 @@ def _named_resources(plan: dict) -> list[tuple[str, str, str, str]]:
 
 
 @pytest.mark.parametrize("example", sorted(EXAMPLES))
-def test_no_two_resources_of_an_example_share_a_name_aws_keeps_unique(example):
-    named = _named_resources(_plan(example))
+def test_no_two_resources_of_an_example_share_a_name_aws_keeps_unique(plan, example):
+    named = _named_resources(plan(example))
 
     account_wide = Counter((kind, name) for _, _, kind, name in named if kind in ACCOUNT_WIDE_NAMES)
     regional = Counter((region, kind, name) for _, region, kind, name in named if kind in REGIONAL_NAMES)
@@ -96,9 +114,19 @@ def test_no_two_resources_of_an_example_share_a_name_aws_keeps_unique(example):
     assert {"aws_iam_role", "aws_s3_bucket", "aws_lambda_function", "aws_sqs_queue"} <= kinds
 
 
-def test_the_fleet_and_the_regions_each_plan_two_whole_stacks():
-    fleet = {stack for stack, _, _, _ in _named_resources(_plan("fleet"))}
-    regions = {(stack, region) for stack, region, _, _ in _named_resources(_plan("multiple-regions"))}
+def test_the_fleet_and_the_regions_each_plan_two_whole_stacks(plan):
+    fleet = {stack for stack, _, _, _ in _named_resources(plan("fleet"))}
+    regions = {(stack, region) for stack, region, _, _ in _named_resources(plan("multiple-regions"))}
 
     assert fleet == {"sp-reports-retail", "sp-reports-brands"}
     assert regions == {("primary", "us-east-1"), ("secondary", "eu-west-1")}
+
+
+def test_the_complete_example_deploys_every_function_from_the_release(plan):
+    functions = [c for c in plan("complete")["resource_changes"] if c["type"] == "aws_lambda_function"]
+
+    assert functions
+    for function in functions:
+        after = function["change"]["after"]
+        assert after["s3_bucket"] == RELEASE_BUCKET
+        assert after["s3_key"].startswith(f"sp-reports/{RELEASE_VERSION}/")

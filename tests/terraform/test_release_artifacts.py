@@ -12,14 +12,10 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-from pathlib import Path
 
 import pytest
 
-import lambda_bytecode
-import package_lambdas
 import terraform_checks
-from handlers import FUNCTIONS
 
 pytestmark = pytest.mark.skipif(shutil.which("terraform") is None, reason="terraform is not installed")
 
@@ -27,25 +23,14 @@ BUCKET = "acme-releases-eu-west-1"
 PREFIX = "sp-reports/2.3.4"
 
 
-def _release_manifest(directory: Path) -> dict:
-    """A release's manifest.json for distinct stand-in zips, written as scripts/release.py writes it."""
-    for function in FUNCTIONS:
-        (directory / f"{function}.zip").write_bytes(f"zip of {function} in 2.3.4".encode())
-    # What find_runtime_python reports for CPython 3.13.0 (only recorded here, never run).
-    python = lambda_bytecode.RuntimePython(Path("python3.13"), "3.13", "3.13.0", "cpython-313", "f30d0d0a")
-    target = package_lambdas.target_from_terraform(terraform_checks.TERRAFORM_DIR)
-    package_lambdas.write_manifest(
-        directory, FUNCTIONS, target, ["requests>=2.32,<3"], python, version="2.3.4"
-    )
-    return json.loads((directory / "manifest.json").read_text(encoding="utf-8"))
-
-
 def _consumer_test(manifest_text: str, manifest: dict) -> str:
+    manifest_override = terraform_checks.release_manifest_override(
+        "data.aws_s3_object.lambda_release_manifest", manifest_text
+    )
     expected = {
         function: {"key": f"{PREFIX}/{entry['file']}", "hash": entry["base64_sha256"]}
         for function, entry in manifest["functions"].items()
     }
-    body = "\n".join(f"      {line}" for line in manifest_text.splitlines())
     wired = (
         "{ for f, s in local.function_settings : f => "
         "{ key = s.package.s3_key, hash = s.package.source_sha256 } }"
@@ -62,17 +47,7 @@ variables {{
   lambda_artifacts_s3_prefix = "{PREFIX}"
 }}
 
-override_data {{
-  target = data.aws_s3_object.lambda_release_manifest
-  values = {{
-    content_type = "application/json"
-    body         = <<-EOT
-{body}
-      EOT
-  }}
-}}
-
-run "the_functions_come_from_the_release" {{
+{manifest_override}run "the_functions_come_from_the_release" {{
   command = plan
 
   assert {{
@@ -104,11 +79,10 @@ def test_a_module_checkout_without_any_build_plans_from_the_release_alone(tmp_pa
     )
     assert not list(tmp_path.rglob(".build")), "the copy must have no built zips anywhere"
     release = tmp_path / "release"
-    release.mkdir()
-    manifest = _release_manifest(release)
+    manifest_text = terraform_checks.write_test_release(release, "2.3.4")
+    manifest = json.loads(manifest_text)
     test_dir = checkout / "tests" / "consumer"
     test_dir.mkdir()
-    manifest_text = (release / "manifest.json").read_text(encoding="utf-8")
     (test_dir / "release.tftest.hcl").write_text(_consumer_test(manifest_text, manifest), encoding="utf-8")
     shutil.rmtree(release)  # nothing of the release is on this machine but what S3 (mocked) serves
 

@@ -29,7 +29,10 @@ module "sp_reports" {
   notification_email = var.notification_email
   lwa_client_id      = var.lwa_client_id
   lwa_client_secret  = var.lwa_client_secret
-  lambda_package_dir = var.lambda_package_dir
+
+  # The functions' code from the release built for this version: Terraform is all the runner needs.
+  lambda_artifacts_s3_bucket = var.release_bucket
+  lambda_artifacts_s3_prefix = "sp-reports/${var.release_version}"
 
   # Who may call the API: the invoke role trusts these principals only.
   api_invoke_trusted_principal_arns = var.api_invoke_trusted_principal_arns

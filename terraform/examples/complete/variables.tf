@@ -42,10 +42,15 @@ variable "lwa_client_secret" {
   ephemeral   = true
 }
 
-variable "lambda_package_dir" {
+variable "release_bucket" {
   type        = string
-  description = "Directory holding the functions' zips and manifest.json (a release's files, or make package's .build/lambda); null uses the module's default."
-  default     = null
+  description = "Bucket in this region holding sp-reports releases (make release; docs/releases.md), published under sp-reports/<version>/."
+}
+
+variable "release_version" {
+  type        = string
+  description = "The release to deploy: the same version as the module's ?ref (e.g. 1.0.0 for ?ref=v1.0.0)."
+  default     = "1.0.0"
 }
 
 variable "api_invoke_trusted_principal_arns" {
