@@ -136,12 +136,15 @@ resource "aws_s3_bucket_lifecycle_configuration" "reports" {
   depends_on = [aws_s3_bucket_versioning.reports]
 }
 
+# S3 server access logs go to a bucket the estate owns, in the same account and Region as this one (S3 User
+# Guide, "Enabling Amazon S3 server access logging":
+# https://docs.aws.amazon.com/AmazonS3/latest/userguide/enable-server-access-logging.html).
 resource "aws_s3_bucket_logging" "reports" {
   count = var.access_log_bucket == null ? 0 : 1
 
   bucket        = aws_s3_bucket.reports.id
   target_bucket = var.access_log_bucket
-  target_prefix = "${local.bucket_name}/"
+  target_prefix = "${var.access_log_prefix}${local.bucket_name}/"
 }
 
 resource "aws_s3_bucket_policy" "reports" {
