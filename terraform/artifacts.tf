@@ -135,3 +135,14 @@ resource "aws_s3_object" "lambda" {
     }
   }
 }
+
+# S3 server access logs of the artifacts bucket, beside the reports bucket's, when the estate names a log bucket
+# (s3_access_log_bucket, same account and Region: S3 User Guide, "Enabling Amazon S3 server access logging":
+# https://docs.aws.amazon.com/AmazonS3/latest/userguide/enable-server-access-logging.html).
+resource "aws_s3_bucket_logging" "artifacts" {
+  count = var.s3_access_log_bucket == null ? 0 : 1
+
+  bucket        = aws_s3_bucket.artifacts.id
+  target_bucket = var.s3_access_log_bucket
+  target_prefix = "${var.s3_access_log_prefix}${local.artifacts_bucket_name}/"
+}

@@ -102,3 +102,11 @@ output "sweep_schedule_name" {
   description = "Name of the EventBridge Scheduler schedule that runs the report sweep (default schedule group)."
   value       = module.sweep_schedule.schedule_name
 }
+
+output "kms_key_policy_statements_required" {
+  description = "Key policy statements the stack needs, as a JSON array per key ({ data, tokens }): the ones the stack puts in its own keys' policies, minus their administration. A caller who brings a key (existing_data_kms_key_arn, existing_tokens_kms_key_arn) adds them to that key's policy (docs/bring-your-own-keys.md). `data` is known at plan time; `tokens` names the token functions' roles, known once they exist."
+  value = {
+    data   = jsonencode(module.security.key_policy_statements_required.data)
+    tokens = jsonencode(module.security.key_policy_statements_required.tokens)
+  }
+}
