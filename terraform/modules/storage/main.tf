@@ -61,7 +61,6 @@ resource "aws_dynamodb_table" "reports" {
 resource "aws_s3_bucket" "reports" {
   # checkov:skip=CKV_AWS_144:Reports can be pulled again from SP-API; cross-region replication is an estate decision, not this module's.
   # checkov:skip=CKV2_AWS_62:Nothing consumes object events: the workflow emails the link itself.
-  # checkov:skip=CKV_AWS_18:Server access logging goes to var.access_log_bucket, which the estate owns; checkov cannot see the optional logging resource.
   bucket        = local.bucket_name
   force_destroy = !var.deletion_protection
   tags          = var.tags
