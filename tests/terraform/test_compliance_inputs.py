@@ -220,3 +220,25 @@ def test_the_statements_a_key_owner_adds_are_the_ones_our_own_keys_carry(brought
     assert required
     assert all(statement in ours for statement in required)
     assert not [s for s in required if s["Sid"] == "AdministerKeyWithoutCryptographicUse"]
+
+
+def test_a_stack_deployed_with_single_keys_keeps_them():
+    """The keys at their addresses before they were counted, applied (mocked) into a state, then the root
+    planned on it: each key, alias and key policy moves to index 0, and no key is destroyed (which would
+    schedule the deletion of the key the stack's data is encrypted under)."""
+    fixture = terraform_checks.REPO_ROOT / "tests/terraform/fixtures/keys_before_counted"
+    plan = terraform_checks.mock_plan_json(variables={"name_prefix": PREFIX}, prior_config=fixture)
+
+    changes = plan["resource_changes"]
+    assert not [r["address"] for r in changes if "delete" in r["change"]["actions"]]
+    moved = {r["previous_address"]: r["address"] for r in changes if r.get("previous_address")}
+    assert moved == {
+        f"module.security.{address}": f"module.security.{address}[0]"
+        for address in (
+            "aws_kms_key.data",
+            "aws_kms_alias.data",
+            "aws_kms_key.tokens",
+            "aws_kms_key_policy.tokens",
+            "aws_kms_alias.tokens",
+        )
+    }
