@@ -101,7 +101,6 @@ resource "aws_s3_bucket" "artifacts" {
 
   # checkov:skip=CKV_AWS_144:Build artifacts are rebuilt byte-for-byte from the sources; replicating them buys nothing.
   # checkov:skip=CKV2_AWS_62:Nothing reacts to new artifacts; Terraform deploys them.
-  # checkov:skip=CKV_AWS_18:Only Terraform writes and Lambda reads these objects; CloudTrail records both.
   bucket        = local.artifacts_bucket_name
   force_destroy = !var.deletion_protection
   tags          = var.tags
@@ -225,4 +224,15 @@ resource "aws_s3_object" "lambda" {
       error_message = "${each.value} is not the zip manifest.json describes (changed or copied in after the build): rebuild them with `${local.rebuild_command}`."
     }
   }
+}
+
+# S3 server access logs of the artifacts bucket, beside the reports bucket's, when the estate names a log bucket
+# (s3_access_log_bucket, same account and Region: S3 User Guide, "Enabling Amazon S3 server access logging":
+# https://docs.aws.amazon.com/AmazonS3/latest/userguide/enable-server-access-logging.html).
+resource "aws_s3_bucket_logging" "artifacts" {
+  count = var.s3_access_log_bucket == null || local.code_from_release ? 0 : 1
+
+  bucket        = aws_s3_bucket.artifacts[0].id
+  target_bucket = var.s3_access_log_bucket
+  target_prefix = "${var.s3_access_log_prefix}${local.artifacts_bucket_name}/"
 }

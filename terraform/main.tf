@@ -449,6 +449,10 @@ module "security" {
   create_api_invoke_user            = var.create_api_invoke_user
 
   secret_recovery_window_days = var.deletion_protection ? 30 : 0
+  key_administrator_arns      = var.kms_key_administrator_arns
+  kms_deletion_window_days    = var.kms_deletion_window_days
+  existing_data_kms_key_arn   = var.existing_data_kms_key_arn
+  existing_tokens_kms_key_arn = var.existing_tokens_kms_key_arn
   lwa_client_id               = var.lwa_client_id
   lwa_client_secret           = var.lwa_client_secret
   lwa_credentials_version     = var.lwa_credentials_version
@@ -461,6 +465,10 @@ module "storage" {
   tags                = var.tags
   kms_key_arn         = module.security.data_kms_key_arn
   deletion_protection = var.deletion_protection
+
+  point_in_time_recovery = var.dynamodb_point_in_time_recovery
+  access_log_bucket      = var.s3_access_log_bucket
+  access_log_prefix      = var.s3_access_log_prefix
 }
 
 module "queue" {
@@ -487,6 +495,8 @@ module "api" {
   manage_account_cloudwatch_role = var.manage_api_gateway_cloudwatch_role
   throttling_rate_limit          = var.api_throttling_rate_limit
   throttling_burst_limit         = var.api_throttling_burst_limit
+  web_acl_arn                    = var.api_waf_web_acl_arn
+  execution_logging_level        = var.api_execution_logging_level
 }
 
 module "state_machine" {

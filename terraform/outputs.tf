@@ -112,3 +112,11 @@ output "lambda_artifacts_release_version" {
   description = "Version of the release (its manifest's `version`) the functions are deployed from; null when the code comes from lambda_package_dir."
   value       = try(local.release_manifest.version, null)
 }
+
+output "kms_key_policy_statements_required" {
+  description = "Key policy statements the stack needs, as a JSON array per key ({ data, tokens }): the ones the stack puts in its own keys' policies, minus their administration. A caller who brings a key (existing_data_kms_key_arn, existing_tokens_kms_key_arn) adds them to that key's policy (docs/bring-your-own-keys.md). `data` is known at plan time; `tokens` names the token functions' roles, known once they exist."
+  value = {
+    data   = jsonencode(module.security.key_policy_statements_required.data)
+    tokens = jsonencode(module.security.key_policy_statements_required.tokens)
+  }
+}

@@ -392,3 +392,131 @@ variable "artifact_object_tags" {
     error_message = "artifact_object_tags keys must be 1-128 characters and not start with aws:, values at most 256 characters (S3 object tag limits)."
   }
 }
+
+# Compliance settings an estate sets at the root; each reaches the module that owns the resource.
+
+variable "api_waf_web_acl_arn" {
+  type        = string
+  description = "ARN of a regional AWS WAF (WAFv2) web ACL, in the stack's Region, to associate with the API's stage; null associates none. The estate owns the web ACL and its rules."
+  default     = null
+
+  # arn:<partition>:wafv2:<region>:<account>:regional/webacl/<name>/<id>: an API Gateway stage takes a REGIONAL
+  # web ACL of its own Region (the api module's web_acl_arn cites the AWS pages).
+  validation {
+    condition     = var.api_waf_web_acl_arn == null || can(regex("^arn:aws[a-zA-Z-]*:wafv2:[a-z0-9-]+:[0-9]{12}:regional/webacl/[A-Za-z0-9_-]{1,128}/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", var.api_waf_web_acl_arn))
+    error_message = "api_waf_web_acl_arn must be a regional WAFv2 web ACL ARN (arn:aws:wafv2:<region>:<account>:regional/webacl/<name>/<id>); a global (CloudFront) or WAF Classic web ACL cannot protect an API Gateway stage."
+  }
+
+  validation {
+    condition     = var.api_waf_web_acl_arn == null || try(split(":", var.api_waf_web_acl_arn)[1] == data.aws_partition.current.partition && split(":", var.api_waf_web_acl_arn)[3] == data.aws_region.current.id, false)
+    error_message = "api_waf_web_acl_arn must be a web ACL of the stack's partition and Region."
+  }
+}
+
+variable "api_execution_logging_level" {
+  type        = string
+  description = "Execution logging of every API method (OFF, ERROR or INFO), to the log group API Gateway creates (API-Gateway-Execution-Logs_<api id>/<stage>). Anything but OFF needs the account's API Gateway CloudWatch role setting. Data tracing (full request and response logging) stays off whatever the level: request bodies carry sellers' refresh tokens."
+  default     = "OFF"
+
+  validation {
+    condition     = contains(["OFF", "ERROR", "INFO"], var.api_execution_logging_level)
+    error_message = "api_execution_logging_level must be OFF, ERROR or INFO."
+  }
+}
+
+variable "s3_access_log_bucket" {
+  type        = string
+  description = "Name of an existing bucket that receives the S3 server access logs of the reports and artifacts buckets; null (the default) logs none. S3 delivers to a bucket of the same account and Region only, whose policy lets the logging.s3.amazonaws.com service put objects (and that is encrypted with SSE-S3, not SSE-KMS)."
+  default     = null
+
+  validation {
+    condition     = var.s3_access_log_bucket == null || can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.s3_access_log_bucket))
+    error_message = "s3_access_log_bucket must be a bucket name (3-63 lowercase letters, digits, '.' or '-'), not an ARN."
+  }
+}
+
+variable "s3_access_log_prefix" {
+  type        = string
+  description = "Key prefix of the access logs in s3_access_log_bucket, e.g. \"s3-access/\"; each bucket's name and '/' follow it, so the stack's buckets (and other stacks') stay apart."
+  default     = ""
+  nullable    = false
+
+  validation {
+    condition     = var.s3_access_log_prefix == "" || can(regex("^[A-Za-z0-9!_.*'()/-]{0,900}/$", var.s3_access_log_prefix))
+    error_message = "s3_access_log_prefix must be empty or end with '/', in S3's safe key characters."
+  }
+}
+
+variable "dynamodb_point_in_time_recovery" {
+  type        = bool
+  description = "Point-in-time recovery (continuous backups) on the tokens and reports tables; on by default."
+  default     = true
+  nullable    = false
+}
+
+variable "kms_key_administrator_arns" {
+  type        = list(string)
+  description = "IAM roles or users (or an account root) that administer the KMS keys the stack creates, without cryptographic use. Empty (the default) names this account's root: IAM policies then decide, and any principal whose IAM policy allows kms:PutKeyPolicy can rewrite the key policies. Given, only these principals can, and the data key's policy lets IAM policies grant its use but not its administration. Include the principal that runs Terraform (the plan refuses a list without it: KMS would refuse a key policy that locks its creator out)."
+  default     = []
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for arn in var.kms_key_administrator_arns : can(regex("^arn:aws[a-zA-Z-]*:iam::[0-9]{12}:(root|role/.+|user/.+)$", arn))])
+    error_message = "kms_key_administrator_arns must contain IAM role, user or account-root ARNs only (no '*', no assumed-role session ARNs)."
+  }
+}
+
+variable "kms_deletion_window_days" {
+  type        = number
+  description = "Days between scheduling the deletion of a KMS key the stack creates (e.g. on destroy) and the deletion, during which it can be cancelled: 7-30."
+  default     = 30
+  nullable    = false
+
+  # KMS API Reference, ScheduleKeyDeletion: PendingWindowInDays "must be between 7 and 30, inclusive"
+  # (https://docs.aws.amazon.com/kms/latest/APIReference/API_ScheduleKeyDeletion.html).
+  validation {
+    condition     = var.kms_deletion_window_days >= 7 && var.kms_deletion_window_days <= 30 && floor(var.kms_deletion_window_days) == var.kms_deletion_window_days
+    error_message = "kms_deletion_window_days must be a whole number of days between 7 and 30 (KMS ScheduleKeyDeletion's PendingWindowInDays)."
+  }
+}
+
+# Bring your own keys (docs/bring-your-own-keys.md). A key is named by its key ARN: an IAM policy statement
+# identifies a KMS key by its key ARN only, never by an alias ARN (KMS Developer Guide, "Specifying KMS keys in
+# IAM policy statements": https://docs.aws.amazon.com/kms/latest/developerguide/cmks-in-iam-policies.html), and
+# the functions' statements name these keys. A key is used in its own Region only.
+variable "existing_data_kms_key_arn" {
+  type        = string
+  description = "Key ARN of an existing symmetric KMS key (this partition and Region) to use as the data key instead of creating one: queues, topic, buckets and Lambda zips, tables, log groups, the LWA credentials secret and the functions' environment. null (the default) creates the key. Its policy must hold the statements in the kms_key_policy_statements_required output's `data` before the first apply."
+  default     = null
+
+  validation {
+    condition     = var.existing_data_kms_key_arn == null || can(regex("^arn:aws[a-zA-Z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/(mrk-)?[0-9a-f-]{32,36}$", var.existing_data_kms_key_arn))
+    error_message = "existing_data_kms_key_arn must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<key id>); an alias ARN or a key id does not identify a key in a policy statement."
+  }
+
+  validation {
+    condition     = var.existing_data_kms_key_arn == null || try(split(":", var.existing_data_kms_key_arn)[1] == data.aws_partition.current.partition && split(":", var.existing_data_kms_key_arn)[3] == data.aws_region.current.id, false)
+    error_message = "existing_data_kms_key_arn must be a key of the stack's partition and Region (a KMS key is used in its own Region only)."
+  }
+}
+
+variable "existing_tokens_kms_key_arn" {
+  type        = string
+  description = "Key ARN of an existing symmetric KMS key (this partition and Region, not the data key) to encrypt the sellers' refresh tokens with instead of creating one; null (the default) creates the key. Its policy must hold the statements in the kms_key_policy_statements_required output's `tokens` and give nobody else cryptographic use (no statement letting IAM policies grant it)."
+  default     = null
+
+  validation {
+    condition     = var.existing_tokens_kms_key_arn == null || can(regex("^arn:aws[a-zA-Z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/(mrk-)?[0-9a-f-]{32,36}$", var.existing_tokens_kms_key_arn))
+    error_message = "existing_tokens_kms_key_arn must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<key id>); an alias ARN or a key id does not identify a key in a policy statement."
+  }
+
+  validation {
+    condition     = var.existing_tokens_kms_key_arn == null || try(split(":", var.existing_tokens_kms_key_arn)[1] == data.aws_partition.current.partition && split(":", var.existing_tokens_kms_key_arn)[3] == data.aws_region.current.id, false)
+    error_message = "existing_tokens_kms_key_arn must be a key of the stack's partition and Region (a KMS key is used in its own Region only)."
+  }
+
+  validation {
+    condition     = var.existing_tokens_kms_key_arn == null || var.existing_tokens_kms_key_arn != var.existing_data_kms_key_arn
+    error_message = "existing_tokens_kms_key_arn must not be the data key: only the token functions may use the tokens key, while IAM policies grant use of the data key."
+  }
+}

@@ -164,7 +164,7 @@ def test_only_token_storage_encrypts_and_only_readers_decrypt_refresh_tokens(ter
     assert decryptors == TOKEN_READERS
 
     key_policy = _document(
-        planned_resource(terraform_plan, "module.security.aws_kms_key_policy.tokens")["policy"]
+        planned_resource(terraform_plan, "module.security.aws_kms_key_policy.tokens[0]")["policy"]
     )
     encrypt_principals, decrypt_principals = set(), set()
     for statement in key_policy["Statement"]:
@@ -346,7 +346,7 @@ def test_queue_lets_only_spapi_send_and_denies_plain_http(terraform_plan, attack
 def test_spapi_may_use_the_data_key_only_through_sqs_for_our_queues(terraform_plan, attack_results):
     """SP-API's account sends to many applications' queues; SQS asks KMS with the queue ARN as encryption
     context (aws:sqs:arn, SQS Developer Guide "Amazon SQS Key management"), so the grant names our queues."""
-    key_policy = _document(planned_resource(terraform_plan, "module.security.aws_kms_key.data")["policy"])
+    key_policy = _document(planned_resource(terraform_plan, "module.security.aws_kms_key.data[0]")["policy"])
     spapi = f"arn:aws:iam::{SPAPI_NOTIFICATIONS_ACCOUNT}:root"
     via_sqs = "sqs.us-east-1.amazonaws.com"
     ours = "arn:aws:sqs:us-east-1:123456789012:sp-reports-notifications"

@@ -144,7 +144,7 @@ def test_the_report_creator_writes_the_sweeps_seller_items_only(access):
 
 def test_key_and_trust_policies_name_the_roles_the_statements_say(plan):
     role = "arn:aws:iam::123456789012:role/" + PREFIX + "-{}"
-    key_policy = json.loads(_after(plan, "module.security.aws_kms_key_policy.tokens")["policy"])
+    key_policy = json.loads(_after(plan, "module.security.aws_kms_key_policy.tokens[0]")["policy"])
     principals = {
         action: sorted(
             p

@@ -36,9 +36,9 @@ resource "aws_cloudwatch_log_group" "access" {
 resource "aws_api_gateway_stage" "this" {
   # checkov:skip=CKV_AWS_120:Answers are per-caller and carry fresh presigned URLs: caching them would serve stale or foreign links.
   # checkov:skip=CKV2_AWS_51:Callers authenticate with SigV4 (AWS_IAM); client certificates authenticate API Gateway to a backend, and the backend here is Lambda.
-  # checkov:skip=CKV2_AWS_29:A WAF web ACL is optional (var.web_acl_arn); every method already requires SigV4 and is throttled.
-  # checkov:skip=CKV2_AWS_77:No WAF web ACL by default (see CKV2_AWS_29); an estate that attaches one chooses its rule groups.
-  # checkov:skip=CKV2_AWS_4:Execution logging is var.execution_logging_level; it needs the account-wide API Gateway CloudWatch role, so it is off unless the estate has one (access logs are always on).
+  # checkov:skip=CKV2_AWS_29:A WAF web ACL is the caller's choice: root input api_waf_web_acl_arn associates one (checkov cannot see the optional association); every method already requires SigV4 and is throttled.
+  # checkov:skip=CKV2_AWS_77:The web ACL and its rule groups (Log4j included) are the estate's, associated through root input api_waf_web_acl_arn.
+  # checkov:skip=CKV2_AWS_4:Execution logging is root input api_execution_logging_level (OFF by default: anything else needs the account-wide API Gateway CloudWatch role); access logs are always on.
   deployment_id        = aws_api_gateway_deployment.this.id
   rest_api_id          = aws_api_gateway_rest_api.this.id
   stage_name           = var.stage_name
@@ -81,8 +81,10 @@ resource "aws_api_gateway_method_settings" "all" {
   method_path = "*/*"
 
   settings {
-    metrics_enabled        = true
-    logging_level          = var.execution_logging_level
+    metrics_enabled = true
+    logging_level   = var.execution_logging_level
+    # Never on, whatever the logging level: data trace logs full requests and responses, and request bodies
+    # carry sellers' LWA refresh tokens (POST /tokens), which must not reach any log.
     data_trace_enabled     = false
     throttling_rate_limit  = var.throttling_rate_limit
     throttling_burst_limit = var.throttling_burst_limit

@@ -108,7 +108,7 @@ variable "access_log_retention_days" {
 
 variable "execution_logging_level" {
   type        = string
-  description = "Execution logging of the stage (OFF, ERROR or INFO). Anything but OFF needs the account-wide API Gateway CloudWatch role (see manage_account_cloudwatch_role). Data tracing is always off: it would log request bodies (refresh tokens)."
+  description = "Execution logging of the stage's methods (OFF, ERROR or INFO), to the API-Gateway-Execution-Logs_<api id>/<stage> log group API Gateway creates. Anything but OFF needs the account-wide API Gateway CloudWatch role. Data tracing (full request and response logging) is always off: request bodies carry sellers' refresh tokens."
   default     = "OFF"
 
   validation {
@@ -125,6 +125,19 @@ variable "manage_account_cloudwatch_role" {
 
 variable "web_acl_arn" {
   type        = string
-  description = "WAFv2 web ACL to associate with the stage; null associates none."
+  description = "ARN of a regional AWS WAF (WAFv2) web ACL, in the stage's Region, to associate with the stage; null associates none."
   default     = null
+
+  # A WAFv2 web ACL's ARN is arn:<partition>:wafv2:<region>:<account>:<scope>/webacl/<name>/<id> (Service
+  # Authorization Reference, "Actions, resources, and condition keys for AWS WAF V2":
+  # https://docs.aws.amazon.com/service-authorization/latest/reference/list_awswafv2.html); an API Gateway REST API
+  # stage takes a REGIONAL web ACL of its own Region, scope "global" is CloudFront's (AWS WAF Developer Guide,
+  # "Associating or disassociating protection with an AWS resource":
+  # https://docs.aws.amazon.com/waf/latest/developerguide/web-acl-associating-aws-resource.html). Name 1-128 of
+  # letters, digits, '_' and '-', id a UUID (AWS WAFV2 API Reference, "WebACL":
+  # https://docs.aws.amazon.com/waf/latest/APIReference/API_WebACL.html).
+  validation {
+    condition     = var.web_acl_arn == null || can(regex("^arn:aws[a-zA-Z-]*:wafv2:[a-z0-9-]+:[0-9]{12}:regional/webacl/[A-Za-z0-9_-]{1,128}/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", var.web_acl_arn))
+    error_message = "web_acl_arn must be a regional WAFv2 web ACL ARN (arn:aws:wafv2:<region>:<account>:regional/webacl/<name>/<id>); a global (CloudFront) web ACL or a WAF Classic one cannot be associated with an API Gateway stage."
+  }
 }

@@ -87,7 +87,7 @@ resource "aws_lambda_function" "this" {
   # checkov:skip=CKV_AWS_117:Calls only public AWS and SP-API endpoints; a VPC adds NAT cost and cold-start latency without reducing exposure.
   # checkov:skip=CKV_AWS_272:Code signing needs an AWS Signer profile per estate; zips are byte-reproducible and pinned by source_code_hash.
   # checkov:skip=CKV_AWS_116:The stack invokes its functions synchronously (API Gateway, SQS event source, Step Functions), where failures return to the caller, except the sweeper, which its schedule invokes asynchronously with no retries and an Errors alarm (modules/function_schedule): a missed run is resumed from its watermark by the next. var.dead_letter_target_arn adds a DLQ for other async use.
-  # checkov:skip=CKV_AWS_115:Reserved concurrency is var.reserved_concurrent_executions; unreserved by default so small accounts (concurrency 10) can deploy.
+  # checkov:skip=CKV_AWS_115:Reserved concurrency is root input lambda_reserved_concurrency (per function); unreserved by default so small accounts (concurrency 10) can deploy.
   function_name                  = var.function_name
   description                    = var.description
   role                           = local.role_arn

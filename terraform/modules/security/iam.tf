@@ -46,7 +46,7 @@ resource "aws_iam_role_policy" "download_link_signer" {
         Sid       = "DecryptStoredReportsThroughS3"
         Effect    = "Allow"
         Action    = "kms:Decrypt"
-        Resource  = aws_kms_key.data.arn
+        Resource  = local.data_key_arn
         Condition = { StringEquals = { "kms:ViaService" = "s3.${local.region}.amazonaws.com" } }
       },
     ]

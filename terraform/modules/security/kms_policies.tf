@@ -1,5 +1,7 @@
 locals {
-  # Administrative actions only: whoever administers the tokens key cannot encrypt or decrypt with it.
+  # Administrative actions only: an administrator gets no cryptographic use of the keys from their policies. One
+  # who wants it must rewrite the policy (kms:PutKeyPolicy), in the open: CloudTrail records PutKeyPolicy, and the
+  # next apply puts our policy back. Who holds that power is key_administrator_arns (see main.tf).
   key_admin_actions = [
     "kms:CancelKeyDeletion",
     "kms:CreateAlias",
@@ -30,7 +32,9 @@ locals {
     "Null"                      = { "kms:EncryptionContext:SellerId" = "false" }
   }
 
-  tokens_key_admin_statement = {
+  # Administrators of the keys this module creates: key_administrator_arns, or the account root (IAM policies
+  # decide). Not in key_policy_statements_required: who administers a key the caller brings is the caller's.
+  key_admin_statement = {
     Sid       = "AdministerKeyWithoutCryptographicUse"
     Effect    = "Allow"
     Principal = { AWS = local.key_administrators }
@@ -39,8 +43,9 @@ locals {
     Resource = "*"
   }
 
-  tokens_key_statements = [
-    local.tokens_key_admin_statement,
+  # What the stack needs from the tokens key, whoever owns it: the one home of these statements, for our own key's
+  # policy and for the statements a caller who brings the key adds to its policy (key_policy_statements_required).
+  tokens_key_required_statements = [
     {
       Sid       = "OnlyTokenStorageEncryptsRefreshTokens"
       Effect    = "Allow"
@@ -59,16 +64,35 @@ locals {
     },
   ]
 
-  data_key_statements = [
+  tokens_key_statements = concat([local.key_admin_statement], local.tokens_key_required_statements)
+
+  # The data key's use is granted by IAM policies (each role's own statement, narrowed with kms:ViaService), so
+  # its key policy must let this account's IAM policies grant use: the two statements of the AWS default key
+  # policy for key users, "Allows key users to use the KMS key" and "... with AWS services" (grants only for
+  # AWS resources, kms:GrantIsForAWSResource: DynamoDB and Lambda keep grants on the key for their tables and
+  # functions). KMS Developer Guide, "Default key policy":
+  # https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html
+  data_key_use_through_iam_statements = [
     {
-      # The AWS default statement: lets IAM policies grant use of the key, so each role below gets only the
-      # kms:ViaService-scoped use it needs from its own policy.
-      Sid       = "EnableIamPoliciesOfThisAccount"
+      Sid       = "IamPoliciesOfThisAccountGrantUseOfTheKey"
       Effect    = "Allow"
       Principal = { AWS = local.account_root }
-      Action    = "kms:*"
+      Action    = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncryptFrom", "kms:ReEncryptTo", "kms:GenerateDataKey", "kms:GenerateDataKeyWithoutPlaintext", "kms:DescribeKey"]
       Resource  = "*" # this key (key policy)
     },
+    {
+      Sid       = "IamPoliciesOfThisAccountGrantUseToAwsServices"
+      Effect    = "Allow"
+      Principal = { AWS = local.account_root }
+      Action    = ["kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"]
+      Resource  = "*" # this key (key policy)
+      Condition = { Bool = { "kms:GrantIsForAWSResource" = "true" } }
+    },
+  ]
+
+  # The services that use the data key as themselves: CloudWatch Logs, SP-API's account through SQS, CloudWatch
+  # alarms publishing to the encrypted topic.
+  data_key_service_statements = [
     {
       Sid       = "CloudWatchLogsEncryptsThisStacksLogGroups"
       Effect    = "Allow"
@@ -111,4 +135,26 @@ locals {
       Condition = { StringEquals = { "aws:SourceAccount" = local.account_id } }
     },
   ]
+
+  # What the stack needs from the data key, whoever owns it (one home, as for the tokens key).
+  data_key_required_statements = concat(local.data_key_use_through_iam_statements, local.data_key_service_statements)
+
+  # Our own data key. Without explicit administrators, the account root gets kms:* (the AWS default statement:
+  # IAM policies decide who administers and who uses the key), which holds the use statements above. With
+  # explicit administrators, they alone administer it, and IAM policies may grant its use but not its
+  # administration: no principal of the account can rewrite the policy from its IAM permissions.
+  data_key_statements = concat(
+    [for statement in [local.key_admin_statement] : statement if local.explicit_key_administrators],
+    [for statement in local.data_key_use_through_iam_statements : statement if local.explicit_key_administrators],
+    [
+      for statement in [{
+        Sid       = "EnableIamPoliciesOfThisAccount"
+        Effect    = "Allow"
+        Principal = { AWS = local.account_root }
+        Action    = "kms:*"
+        Resource  = "*" # this key (key policy)
+      }] : statement if !local.explicit_key_administrators
+    ],
+    local.data_key_service_statements,
+  )
 }

@@ -121,23 +121,25 @@ variable "spapi_notifications_account_id" {
 
 variable "key_administrator_arns" {
   type        = list(string)
-  description = "Principals that administer the tokens key (no cryptographic use); empty means this account's root, so IAM policies decide who administers it."
+  description = "Principals that administer the keys this module creates (administrative actions only, no cryptographic use). Empty (the default) names this account's root: IAM policies then decide who administers the keys, and any principal whose IAM policy allows kms:PutKeyPolicy can rewrite their policies. Given, only these principals can; they must include the principal that runs Terraform (KMS refuses a key policy that locks its creator out), and the data key's policy lets IAM policies of the account grant its use but not its administration."
   default     = []
 
   validation {
-    condition     = alltrue([for arn in var.key_administrator_arns : can(regex("^arn:aws[a-zA-Z-]*:iam::[0-9]{12}:.+$", arn))])
-    error_message = "key_administrator_arns must contain IAM principal ARNs only (no '*')."
+    condition     = alltrue([for arn in var.key_administrator_arns : can(regex("^arn:aws[a-zA-Z-]*:iam::[0-9]{12}:(root|role/.+|user/.+)$", arn))])
+    error_message = "key_administrator_arns must contain IAM role, user or account-root ARNs only (no '*', no assumed-role session ARNs)."
   }
 }
 
 variable "kms_deletion_window_days" {
   type        = number
-  description = "Waiting period before a scheduled key deletion takes effect."
+  description = "Waiting period, in days, before a scheduled deletion of a key this module creates takes effect (7-30)."
   default     = 30
 
+  # KMS API Reference, ScheduleKeyDeletion: PendingWindowInDays "must be between 7 and 30, inclusive"
+  # (https://docs.aws.amazon.com/kms/latest/APIReference/API_ScheduleKeyDeletion.html).
   validation {
-    condition     = var.kms_deletion_window_days >= 7 && var.kms_deletion_window_days <= 30
-    error_message = "kms_deletion_window_days must be between 7 and 30."
+    condition     = var.kms_deletion_window_days >= 7 && var.kms_deletion_window_days <= 30 && floor(var.kms_deletion_window_days) == var.kms_deletion_window_days
+    error_message = "kms_deletion_window_days must be a whole number of days between 7 and 30 (KMS ScheduleKeyDeletion's PendingWindowInDays)."
   }
 }
 
@@ -174,5 +176,50 @@ variable "lwa_credentials_version" {
   validation {
     condition     = var.lwa_credentials_version >= 1
     error_message = "lwa_credentials_version must be a positive number."
+  }
+}
+
+# A key the caller brings is named by its key ARN: an IAM policy statement identifies a KMS key by its key ARN
+# only ("You cannot use a key id, alias name, or alias ARN to identify a KMS key in an IAM policy statement"; KMS
+# Developer Guide, "Specifying KMS keys in IAM policy statements":
+# https://docs.aws.amazon.com/kms/latest/developerguide/cmks-in-iam-policies.html), and the functions' statements
+# name these keys as their Resource. A KMS key is used in its own Region only (KMS Developer Guide, "Multi-Region
+# keys in AWS KMS": https://docs.aws.amazon.com/kms/latest/developerguide/multi-region-keys-overview.html; a
+# multi-Region key is named by its replica's ARN in this Region), and ARNs never cross partitions.
+variable "existing_data_kms_key_arn" {
+  type        = string
+  description = "Key ARN of an existing symmetric KMS key to use as the data key (queues, topic, bucket, tables, log groups, the LWA credentials secret, Lambda environments) instead of creating one; null creates it. Its policy must hold the statements of the key_policy_statements_required output's `data`."
+  default     = null
+
+  validation {
+    condition     = var.existing_data_kms_key_arn == null || can(regex("^arn:aws[a-zA-Z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/(mrk-)?[0-9a-f-]{32,36}$", var.existing_data_kms_key_arn))
+    error_message = "existing_data_kms_key_arn must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<key id>); an alias ARN or a key id does not identify a key in a policy statement."
+  }
+
+  validation {
+    condition     = var.existing_data_kms_key_arn == null || try(split(":", var.existing_data_kms_key_arn)[1] == data.aws_partition.current.partition && split(":", var.existing_data_kms_key_arn)[3] == data.aws_region.current.id, false)
+    error_message = "existing_data_kms_key_arn must be a key of this partition and Region (a KMS key is used in its own Region only)."
+  }
+}
+
+variable "existing_tokens_kms_key_arn" {
+  type        = string
+  description = "Key ARN of an existing symmetric KMS key to encrypt the sellers' refresh tokens with instead of creating one; null creates it. It must not be the data key, and its policy must hold the statements of the key_policy_statements_required output's `tokens` and give no other principal (nor IAM policies of the account) cryptographic use."
+  default     = null
+
+  validation {
+    condition     = var.existing_tokens_kms_key_arn == null || can(regex("^arn:aws[a-zA-Z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/(mrk-)?[0-9a-f-]{32,36}$", var.existing_tokens_kms_key_arn))
+    error_message = "existing_tokens_kms_key_arn must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<key id>); an alias ARN or a key id does not identify a key in a policy statement."
+  }
+
+  validation {
+    condition     = var.existing_tokens_kms_key_arn == null || try(split(":", var.existing_tokens_kms_key_arn)[1] == data.aws_partition.current.partition && split(":", var.existing_tokens_kms_key_arn)[3] == data.aws_region.current.id, false)
+    error_message = "existing_tokens_kms_key_arn must be a key of this partition and Region (a KMS key is used in its own Region only)."
+  }
+
+  # The data key's policy lets IAM policies of the account grant its use; the tokens key's must not.
+  validation {
+    condition     = var.existing_tokens_kms_key_arn == null || var.existing_tokens_kms_key_arn != var.existing_data_kms_key_arn
+    error_message = "existing_tokens_kms_key_arn must not be the data key: only the token functions may use the tokens key, while IAM policies grant use of the data key."
   }
 }

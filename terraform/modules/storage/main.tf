@@ -61,7 +61,6 @@ resource "aws_dynamodb_table" "reports" {
 resource "aws_s3_bucket" "reports" {
   # checkov:skip=CKV_AWS_144:Reports can be pulled again from SP-API; cross-region replication is an estate decision, not this module's.
   # checkov:skip=CKV2_AWS_62:Nothing consumes object events: the workflow emails the link itself.
-  # checkov:skip=CKV_AWS_18:Server access logging goes to var.access_log_bucket, which the estate owns; checkov cannot see the optional logging resource.
   bucket        = local.bucket_name
   force_destroy = !var.deletion_protection
   tags          = var.tags
@@ -136,12 +135,15 @@ resource "aws_s3_bucket_lifecycle_configuration" "reports" {
   depends_on = [aws_s3_bucket_versioning.reports]
 }
 
+# S3 server access logs go to a bucket the estate owns, in the same account and Region as this one (S3 User
+# Guide, "Enabling Amazon S3 server access logging":
+# https://docs.aws.amazon.com/AmazonS3/latest/userguide/enable-server-access-logging.html).
 resource "aws_s3_bucket_logging" "reports" {
   count = var.access_log_bucket == null ? 0 : 1
 
   bucket        = aws_s3_bucket.reports.id
   target_bucket = var.access_log_bucket
-  target_prefix = "${local.bucket_name}/"
+  target_prefix = "${var.access_log_prefix}${local.bucket_name}/"
 }
 
 resource "aws_s3_bucket_policy" "reports" {

@@ -118,6 +118,23 @@ variable "abort_incomplete_multipart_upload_days" {
 
 variable "access_log_bucket" {
   type        = string
-  description = "Existing bucket that receives S3 server access logs of the reports bucket; null disables access logging."
+  description = "Name of an existing bucket that receives the reports bucket's S3 server access logs (same account and Region; its policy must let logging.s3.amazonaws.com put objects); null disables access logging."
   default     = null
+
+  validation {
+    condition     = var.access_log_bucket == null || can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.access_log_bucket))
+    error_message = "access_log_bucket must be a bucket name (3-63 lowercase letters, digits, '.' or '-'), not an ARN."
+  }
+}
+
+variable "access_log_prefix" {
+  type        = string
+  description = "Key prefix of the access logs in access_log_bucket; the reports bucket's name and '/' follow it, so buckets that log to the same bucket stay apart."
+  default     = ""
+  nullable    = false
+
+  validation {
+    condition     = var.access_log_prefix == "" || can(regex("^[A-Za-z0-9!_.*'()/-]{0,900}/$", var.access_log_prefix))
+    error_message = "access_log_prefix must be empty or end with '/', in S3's safe key characters."
+  }
 }

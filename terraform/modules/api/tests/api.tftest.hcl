@@ -204,6 +204,71 @@ run "an_unknown_logging_level_is_rejected" {
   expect_failures = [var.execution_logging_level]
 }
 
+run "no_web_acl_and_no_execution_logging_by_default" {
+  command = plan
+
+  assert {
+    condition     = length(aws_wafv2_web_acl_association.this) == 0
+    error_message = "No web ACL may be associated unless one is given."
+  }
+
+  assert {
+    condition     = aws_api_gateway_method_settings.all.settings[0].logging_level == "OFF"
+    error_message = "Execution logging is off by default (it needs the account's CloudWatch role)."
+  }
+}
+
+run "a_given_web_acl_protects_the_stage" {
+  command = plan
+
+  variables {
+    web_acl_arn = "arn:aws:wafv2:us-east-1:123456789012:regional/webacl/estate-api/0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
+  }
+
+  assert {
+    condition     = aws_wafv2_web_acl_association.this[0].web_acl_arn == var.web_acl_arn && aws_wafv2_web_acl_association.this[0].resource_arn == aws_api_gateway_stage.this.arn
+    error_message = "The given web ACL must be associated with the stage."
+  }
+}
+
+run "a_cloudfront_web_acl_is_rejected" {
+  command = plan
+
+  variables {
+    web_acl_arn = "arn:aws:wafv2:us-east-1:123456789012:global/webacl/estate-cdn/0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
+  }
+
+  expect_failures = [var.web_acl_arn]
+}
+
+run "a_waf_classic_web_acl_is_rejected" {
+  command = plan
+
+  variables {
+    web_acl_arn = "arn:aws:waf-regional:us-east-1:123456789012:webacl/0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
+  }
+
+  expect_failures = [var.web_acl_arn]
+}
+
+run "the_execution_logging_level_reaches_every_method_without_data_trace" {
+  command = plan
+
+  variables {
+    execution_logging_level = "INFO"
+  }
+
+  assert {
+    condition     = aws_api_gateway_method_settings.all.method_path == "*/*" && aws_api_gateway_method_settings.all.settings[0].logging_level == "INFO"
+    error_message = "execution_logging_level must be every method's logging level."
+  }
+
+  assert {
+    condition     = !aws_api_gateway_method_settings.all.settings[0].data_trace_enabled
+    error_message = "Data trace must stay off at every logging level: request bodies carry refresh tokens."
+  }
+}
+
 # API Gateway refuses stage logging until the account (per region) has a CloudWatch Logs role.
 run "the_account_cloudwatch_role_is_created_and_set_when_managed" {
   command = plan

@@ -9,7 +9,7 @@ mock_provider "aws" {
 
 # Distinct ARNs for the two keys, so a statement on one cannot pass for the other.
 override_resource {
-  target          = aws_kms_key.tokens
+  target          = aws_kms_key.tokens[0]
   override_during = plan
   values = {
     arn    = "arn:aws:kms:us-east-1:123456789012:key/99999999-8888-7777-6666-555555555555"
@@ -35,12 +35,12 @@ run "both_keys_rotate_and_are_aliased_with_the_prefix" {
   command = plan
 
   assert {
-    condition     = aws_kms_key.data.enable_key_rotation && aws_kms_key.tokens.enable_key_rotation
+    condition     = aws_kms_key.data[0].enable_key_rotation && aws_kms_key.tokens[0].enable_key_rotation
     error_message = "Both customer-managed keys must rotate."
   }
 
   assert {
-    condition     = aws_kms_alias.data.name == "alias/acme-test-data" && aws_kms_alias.tokens.name == "alias/acme-test-tokens"
+    condition     = aws_kms_alias.data[0].name == "alias/acme-test-data" && aws_kms_alias.tokens[0].name == "alias/acme-test-tokens"
     error_message = "Key aliases must carry the prefix."
   }
 }
@@ -50,7 +50,7 @@ run "only_token_storage_encrypts_and_only_token_readers_decrypt_with_the_tokens_
 
   assert {
     condition = toset(flatten([
-      for s in jsondecode(aws_kms_key_policy.tokens.policy).Statement : s.Principal.AWS
+      for s in jsondecode(aws_kms_key_policy.tokens[0].policy).Statement : s.Principal.AWS
       if contains(flatten([s.Action]), "kms:Encrypt")
     ])) == toset(["arn:aws:iam::123456789012:role/acme-test-token-storage"])
     error_message = "Only the token_storage role may kms:Encrypt with the tokens key."
@@ -58,7 +58,7 @@ run "only_token_storage_encrypts_and_only_token_readers_decrypt_with_the_tokens_
 
   assert {
     condition = toset(flatten([
-      for s in jsondecode(aws_kms_key_policy.tokens.policy).Statement : s.Principal.AWS
+      for s in jsondecode(aws_kms_key_policy.tokens[0].policy).Statement : s.Principal.AWS
       if contains(flatten([s.Action]), "kms:Decrypt")
       ])) == toset([
       "arn:aws:iam::123456789012:role/acme-test-notifications-subscriber",
@@ -70,7 +70,7 @@ run "only_token_storage_encrypts_and_only_token_readers_decrypt_with_the_tokens_
 
   assert {
     condition = alltrue([
-      for s in jsondecode(aws_kms_key_policy.tokens.policy).Statement : alltrue([
+      for s in jsondecode(aws_kms_key_policy.tokens[0].policy).Statement : alltrue([
         for a in flatten([s.Action]) : !contains(["kms:*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:GenerateDataKey"], a)
       ])
     ])
@@ -79,7 +79,7 @@ run "only_token_storage_encrypts_and_only_token_readers_decrypt_with_the_tokens_
 
   assert {
     condition = alltrue([
-      for s in jsondecode(aws_kms_key_policy.tokens.policy).Statement :
+      for s in jsondecode(aws_kms_key_policy.tokens[0].policy).Statement :
       jsonencode(s.Condition["ForAllValues:StringEquals"]) == jsonencode({ "kms:EncryptionContextKeys" = ["SellerId"] })
       if contains(flatten([s.Action]), "kms:Encrypt") || contains(flatten([s.Action]), "kms:Decrypt")
     ])
@@ -87,14 +87,14 @@ run "only_token_storage_encrypts_and_only_token_readers_decrypt_with_the_tokens_
   }
 
   assert {
-    condition     = aws_kms_key_policy.tokens.key_id == aws_kms_key.tokens.id
+    condition     = aws_kms_key_policy.tokens[0].key_id == aws_kms_key.tokens[0].id
     error_message = "The whole policy must be the tokens key's."
   }
 
   # Until aws_kms_key_policy.tokens puts the whole policy, the key is created with its administrators alone.
   assert {
     condition = alltrue([
-      for s in jsondecode(aws_kms_key.tokens.policy).Statement : !anytrue([for a in flatten([s.Action]) : contains(["kms:Encrypt", "kms:Decrypt"], a) || strcontains(a, "*")])
+      for s in jsondecode(aws_kms_key.tokens[0].policy).Statement : !anytrue([for a in flatten([s.Action]) : contains(["kms:Encrypt", "kms:Decrypt"], a) || strcontains(a, "*")])
     ])
     error_message = "The tokens key must be created without any cryptographic use."
   }
@@ -119,7 +119,7 @@ run "spapi_may_use_the_data_key_only_through_sqs" {
 
   assert {
     condition = length([
-      for s in jsondecode(aws_kms_key.data.policy).Statement : s
+      for s in jsondecode(aws_kms_key.data[0].policy).Statement : s
       if try(s.Principal.AWS, "") == "arn:aws:iam::437568002678:root"
       && toset(flatten([s.Action])) == toset(["kms:GenerateDataKey", "kms:Decrypt"])
       && try(s.Condition.StringEquals["kms:ViaService"], "") == "sqs.us-east-1.amazonaws.com"
@@ -129,7 +129,7 @@ run "spapi_may_use_the_data_key_only_through_sqs" {
 
   assert {
     condition = length([
-      for s in jsondecode(aws_kms_key.data.policy).Statement : s
+      for s in jsondecode(aws_kms_key.data[0].policy).Statement : s
       if try(s.Principal.AWS, "") == "arn:aws:iam::437568002678:root"
       && try(toset(s.Condition.StringEquals["kms:EncryptionContext:aws:sqs:arn"]), toset([])) == toset(var.spapi_queue_arns)
     ]) == 1
@@ -138,7 +138,7 @@ run "spapi_may_use_the_data_key_only_through_sqs" {
 
   assert {
     condition = alltrue([
-      for s in jsondecode(aws_kms_key.data.policy).Statement : can(s.Condition.StringEquals["kms:EncryptionContext:aws:sqs:arn"])
+      for s in jsondecode(aws_kms_key.data[0].policy).Statement : can(s.Condition.StringEquals["kms:EncryptionContext:aws:sqs:arn"])
       if try(s.Principal.AWS, "") == "arn:aws:iam::437568002678:root"
     ])
     error_message = "No statement may let SP-API's account use the data key for any queue."
@@ -146,7 +146,7 @@ run "spapi_may_use_the_data_key_only_through_sqs" {
 
   assert {
     condition = length([
-      for s in jsondecode(aws_kms_key.data.policy).Statement : s
+      for s in jsondecode(aws_kms_key.data[0].policy).Statement : s
       if try(s.Principal.Service, "") == "logs.us-east-1.amazonaws.com"
       && alltrue([for arn in try(s.Condition.ArnLike["kms:EncryptionContext:aws:logs:arn"], [""]) : strcontains(arn, "acme-test-")])
     ]) == 1
@@ -158,7 +158,7 @@ run "the_secret_is_encrypted_with_the_data_key_and_named_with_the_prefix" {
   command = plan
 
   assert {
-    condition     = aws_secretsmanager_secret.lwa.kms_key_id == aws_kms_key.data.arn
+    condition     = aws_secretsmanager_secret.lwa.kms_key_id == aws_kms_key.data[0].arn
     error_message = "The LWA credentials secret must be encrypted with the data key."
   }
 
@@ -278,4 +278,245 @@ run "a_wildcard_spapi_queue_arn_is_rejected" {
   }
 
   expect_failures = [var.spapi_queue_arns]
+}
+
+run "a_fractional_key_deletion_window_is_rejected" {
+  command = plan
+
+  variables {
+    kms_deletion_window_days = 7.5
+  }
+
+  expect_failures = [var.kms_deletion_window_days]
+}
+
+run "the_deletion_window_reaches_both_keys" {
+  command = plan
+
+  variables {
+    kms_deletion_window_days = 7
+  }
+
+  assert {
+    condition     = aws_kms_key.data[0].deletion_window_in_days == 7 && aws_kms_key.tokens[0].deletion_window_in_days == 7
+    error_message = "kms_deletion_window_days must be both keys' deletion window."
+  }
+}
+
+# By default (no administrators named) the account root administers both keys and IAM policies decide, as the
+# AWS default key policy does.
+run "without_administrators_iam_policies_decide" {
+  command = plan
+
+  assert {
+    condition = one([
+      for s in jsondecode(aws_kms_key.data[0].policy).Statement : s.Principal.AWS if s.Sid == "EnableIamPoliciesOfThisAccount"
+    ]) == "arn:aws:iam::123456789012:root"
+    error_message = "Without administrators, the data key's policy must let IAM policies of the account decide."
+  }
+
+  assert {
+    condition     = one([for s in jsondecode(aws_kms_key_policy.tokens[0].policy).Statement : s.Principal.AWS if s.Sid == "AdministerKeyWithoutCryptographicUse"]) == ["arn:aws:iam::123456789012:root"]
+    error_message = "Without administrators, the account root administers the tokens key."
+  }
+}
+
+run "named_administrators_alone_can_rewrite_either_key_policy" {
+  command = plan
+
+  variables {
+    key_administrator_arns = ["arn:aws:iam::123456789012:user/terraform", "arn:aws:iam::123456789012:role/break-glass"]
+  }
+
+  # Nobody else gets kms:PutKeyPolicy (or kms:*), the account root included: IAM policies cannot grant it.
+  assert {
+    condition = alltrue([
+      for policy in [aws_kms_key.data[0].policy, aws_kms_key_policy.tokens[0].policy, aws_kms_key.tokens[0].policy] : alltrue([
+        for s in jsondecode(policy).Statement : toset(flatten([s.Principal.AWS])) == toset(var.key_administrator_arns)
+        if anytrue([for a in flatten([s.Action]) : contains(["kms:PutKeyPolicy", "kms:*", "kms:ScheduleKeyDeletion"], a)])
+      ])
+    ])
+    error_message = "Only the named administrators may rewrite a key policy or schedule a key's deletion."
+  }
+
+  assert {
+    condition     = alltrue([for s in jsondecode(aws_kms_key.data[0].policy).Statement : !contains(flatten([s.Action]), "kms:*")])
+    error_message = "With named administrators, the data key's policy must not give anyone kms:*."
+  }
+
+  # The functions still get their use of the data key from their IAM policies.
+  assert {
+    condition = one([
+      for s in jsondecode(aws_kms_key.data[0].policy).Statement : s.Principal.AWS if s.Sid == "IamPoliciesOfThisAccountGrantUseOfTheKey"
+    ]) == "arn:aws:iam::123456789012:root"
+    error_message = "IAM policies of the account must still be able to grant use of the data key."
+  }
+
+  assert {
+    condition     = alltrue([for s in jsondecode(aws_kms_key_policy.tokens[0].policy).Statement : try(s.Principal.AWS, null) != "arn:aws:iam::123456789012:root"])
+    error_message = "The tokens key's policy must not name the account root once administrators are named."
+  }
+}
+
+run "administrators_without_the_terraform_principal_are_refused" {
+  command = plan
+
+  variables {
+    key_administrator_arns = ["arn:aws:iam::123456789012:role/break-glass"]
+  }
+
+  expect_failures = [aws_kms_key.data, aws_kms_key.tokens]
+}
+
+run "an_administrator_that_is_a_session_is_rejected" {
+  command = plan
+
+  variables {
+    key_administrator_arns = ["arn:aws:sts::123456789012:assumed-role/admin/session"]
+  }
+
+  expect_failures = [var.key_administrator_arns]
+}
+
+run "brought_keys_replace_both_keys_everywhere" {
+  command = plan
+
+  variables {
+    existing_data_kms_key_arn   = "arn:aws:kms:us-east-1:123456789012:key/aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
+    existing_tokens_kms_key_arn = "arn:aws:kms:us-east-1:123456789012:key/mrk-0123456789abcdef0123456789abcdef"
+  }
+
+  assert {
+    condition     = length(aws_kms_key.data) == 0 && length(aws_kms_key.tokens) == 0 && length(aws_kms_key_policy.tokens) == 0 && length(aws_kms_alias.data) == 0 && length(aws_kms_alias.tokens) == 0
+    error_message = "No key, key policy or alias may be created for a key the caller brings."
+  }
+
+  assert {
+    condition     = output.data_kms_key_arn == var.existing_data_kms_key_arn && output.tokens_kms_key_arn == var.existing_tokens_kms_key_arn
+    error_message = "The brought keys must be the module's keys."
+  }
+
+  assert {
+    condition     = aws_secretsmanager_secret.lwa.kms_key_id == var.existing_data_kms_key_arn
+    error_message = "The secret must be encrypted with the brought data key."
+  }
+
+  assert {
+    condition     = one([for s in jsondecode(aws_iam_role_policy.download_link_signer.policy).Statement : s.Resource if s.Sid == "DecryptStoredReportsThroughS3"]) == var.existing_data_kms_key_arn
+    error_message = "The link signer must decrypt reports with the brought data key."
+  }
+
+  # What the key owner adds: the statements our own keys carry, without their administration.
+  assert {
+    condition = [for s in output.key_policy_statements_required.data : s.Sid] == [
+      "IamPoliciesOfThisAccountGrantUseOfTheKey", "IamPoliciesOfThisAccountGrantUseToAwsServices",
+      "CloudWatchLogsEncryptsThisStacksLogGroups", "SpApiSendsEncryptedNotificationsToTheQueue", "CloudWatchAlarmsPublishToTheEncryptedTopic",
+    ]
+    error_message = "The data key's required statements must be its use through IAM and the services' statements."
+  }
+
+  assert {
+    condition     = [for s in output.key_policy_statements_required.tokens : s.Sid] == ["OnlyTokenStorageEncryptsRefreshTokens", "OnlyTokenReadersDecryptRefreshTokens"]
+    error_message = "The tokens key's required statements must be the token functions' encrypt and decrypt."
+  }
+}
+
+# One home: the required statements are those our own keys' policies carry.
+run "our_own_keys_carry_the_required_statements" {
+  command = plan
+
+  variables {
+    key_administrator_arns = ["arn:aws:iam::123456789012:user/terraform"]
+  }
+
+  assert {
+    condition     = alltrue([for s in output.key_policy_statements_required.data : contains([for p in jsondecode(aws_kms_key.data[0].policy).Statement : jsonencode(p)], jsonencode(s))])
+    error_message = "Every statement required of a brought data key must be in our own data key's policy."
+  }
+
+  assert {
+    condition     = alltrue([for s in output.key_policy_statements_required.tokens : contains([for p in jsondecode(aws_kms_key_policy.tokens[0].policy).Statement : jsonencode(p)], jsonencode(s))])
+    error_message = "Every statement required of a brought tokens key must be in our own tokens key's policy."
+  }
+}
+
+run "a_brought_key_named_by_its_alias_is_rejected" {
+  command = plan
+
+  variables {
+    existing_data_kms_key_arn = "arn:aws:kms:us-east-1:123456789012:alias/estate-data"
+  }
+
+  expect_failures = [var.existing_data_kms_key_arn]
+}
+
+run "a_brought_key_of_another_region_is_rejected" {
+  command = plan
+
+  variables {
+    existing_tokens_kms_key_arn = "arn:aws:kms:eu-west-1:123456789012:key/aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
+  }
+
+  expect_failures = [var.existing_tokens_kms_key_arn]
+}
+
+run "a_brought_key_of_another_partition_is_rejected" {
+  command = plan
+
+  variables {
+    existing_data_kms_key_arn = "arn:aws-cn:kms:us-east-1:123456789012:key/aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
+  }
+
+  expect_failures = [var.existing_data_kms_key_arn]
+}
+
+run "one_brought_key_for_both_purposes_is_rejected" {
+  command = plan
+
+  variables {
+    existing_data_kms_key_arn   = "arn:aws:kms:us-east-1:123456789012:key/aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
+    existing_tokens_kms_key_arn = "arn:aws:kms:us-east-1:123456789012:key/aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
+  }
+
+  expect_failures = [var.existing_tokens_kms_key_arn]
+}
+
+# Terraform run by an assumed role: its sessions administer the keys when the role is named (any path).
+run "an_assumed_role_session_administers_through_its_role" {
+  command = plan
+
+  override_data {
+    target = data.aws_caller_identity.current
+    values = {
+      account_id = "123456789012"
+      arn        = "arn:aws:sts::123456789012:assumed-role/terraform-pipeline/build-42"
+    }
+  }
+
+  variables {
+    key_administrator_arns = ["arn:aws:iam::123456789012:role/platform/terraform-pipeline"]
+  }
+
+  assert {
+    condition     = length(aws_kms_key.data) == 1 && length(aws_kms_key.tokens) == 1
+    error_message = "A session of a named role must be allowed to create the keys."
+  }
+}
+
+run "a_session_of_a_role_that_only_ends_alike_is_refused" {
+  command = plan
+
+  override_data {
+    target = data.aws_caller_identity.current
+    values = {
+      account_id = "123456789012"
+      arn        = "arn:aws:sts::123456789012:assumed-role/pipeline/build-42"
+    }
+  }
+
+  variables {
+    key_administrator_arns = ["arn:aws:iam::123456789012:role/terraform-pipeline"]
+  }
+
+  expect_failures = [aws_kms_key.data, aws_kms_key.tokens]
 }

@@ -244,3 +244,60 @@ run "a_bucket_name_s3_accepts_is_used_as_given" {
     error_message = "A valid bucket_name must be used as given."
   }
 }
+
+run "point_in_time_recovery_can_be_turned_off" {
+  command = plan
+
+  variables {
+    point_in_time_recovery = false
+  }
+
+  assert {
+    condition     = alltrue([for t in [aws_dynamodb_table.tokens, aws_dynamodb_table.reports] : !t.point_in_time_recovery[0].enabled])
+    error_message = "point_in_time_recovery = false must turn point-in-time recovery off on both tables."
+  }
+}
+
+run "no_access_logging_without_a_log_bucket" {
+  command = plan
+
+  assert {
+    condition     = length(aws_s3_bucket_logging.reports) == 0
+    error_message = "Without access_log_bucket the reports bucket must not log."
+  }
+}
+
+run "access_logs_go_to_the_log_bucket_under_the_prefix_and_the_bucket_name" {
+  command = plan
+
+  variables {
+    access_log_bucket = "estate-s3-access-logs"
+    access_log_prefix = "s3/"
+  }
+
+  assert {
+    condition     = aws_s3_bucket_logging.reports[0].target_bucket == "estate-s3-access-logs" && aws_s3_bucket_logging.reports[0].target_prefix == "s3/acme-test-reports-123456789012-us-east-1/"
+    error_message = "Access logs must go to access_log_bucket under <access_log_prefix><bucket name>/."
+  }
+}
+
+run "a_log_bucket_given_as_an_arn_is_rejected" {
+  command = plan
+
+  variables {
+    access_log_bucket = "arn:aws:s3:::estate-s3-access-logs"
+  }
+
+  expect_failures = [var.access_log_bucket]
+}
+
+run "a_log_prefix_without_a_trailing_slash_is_rejected" {
+  command = plan
+
+  variables {
+    access_log_bucket = "estate-s3-access-logs"
+    access_log_prefix = "s3"
+  }
+
+  expect_failures = [var.access_log_prefix]
+}
