@@ -214,6 +214,7 @@ def mock_plan_json(
     *,
     env: dict[str, str] | None = None,
     prior_config: Path | None = None,
+    region: str | None = None,
 ) -> dict:
     """Plan module_dir with the mocked aws provider; return the plan in Terraform's JSON plan format.
 
@@ -223,6 +224,9 @@ def mock_plan_json(
 
     prior_config, a configuration applied first (mocked) into the same state (`state_key`), makes this the
     plan of an existing deployment of it: what moves (`previous_address`), changes or is destroyed.
+
+    region, when given, is the region every `aws_region` data source reads (the mocks' is us-east-1), as a
+    caller's provider in that region would give it; other mocked ARNs keep theirs.
     """
     env = env or terraform_env()
     module_dir = module_dir.resolve()
@@ -234,10 +238,16 @@ def mock_plan_json(
         if not init.ok:
             raise RuntimeError(f"terraform init failed in {module_dir}:\n{init.output}")
     variable_lines = "".join(f"  {name} = {json.dumps(value)}\n" for name, value in sorted(variables.items()))
+    # Inline mock_data takes precedence over the mocks directory's.
+    region_mock = ""
+    if region is not None:
+        region_values = f"id = {json.dumps(region)}, name = {json.dumps(region)}"
+        region_mock = f'  mock_data "aws_region" {{\n    defaults = {{ {region_values} }}\n  }}\n'
     test_file = (
         'mock_provider "aws" {\n'
         f"  source          = {json.dumps(str(MOCKS_DIR))}\n"
         "  override_during = plan\n"
+        f"{region_mock}"
         "}\n\n"
         f"variables {{\n{variable_lines}}}\n\n"
     )
@@ -248,7 +258,8 @@ def mock_plan_json(
         source = source if source.startswith(".") else f"./{source}"
         # Applied with the mock values coming at apply: planned ones would differ from the applied ones.
         test_file += (
-            f'mock_provider "aws" {{\n  alias  = "applying"\n  source = {json.dumps(str(MOCKS_DIR))}\n}}\n\n'
+            f'mock_provider "aws" {{\n  alias  = "applying"\n  source = {json.dumps(str(MOCKS_DIR))}\n'
+            f"{region_mock}}}\n\n"
             'run "prior" {\n  state_key = "stack"\n  providers = {\n    aws = aws.applying\n  }\n'
             f"  module {{\n    source = {json.dumps(source)}\n  }}\n}}\n\n"
             'run "plan" {\n  state_key = "stack"\n  command   = plan\n}\n'

@@ -102,3 +102,8 @@ output "sweep_schedule_name" {
   description = "Name of the EventBridge Scheduler schedule that runs the report sweep (default schedule group)."
   value       = module.sweep_schedule.schedule_name
 }
+
+output "iam_role_names" {
+  description = "Name of every IAM role the stack creates, by what it is for (each function's execution role by function name; report_workflow, report_sweeper_schedule, download_link_signer, api_invoke). Account-global names, `<iam_name_prefix>-...`; the roles live under iam_role_path."
+  value       = local.iam_role_names
+}
