@@ -242,6 +242,7 @@ def mock_plan_json(
     prior_config: Path | None = None,
     provider_regions: dict[str, str] | None = None,
     overrides: str = "",
+    region: str | None = None,
 ) -> dict:
     """Plan module_dir with the mocked aws provider; return the plan in Terraform's JSON plan format.
 
@@ -255,6 +256,9 @@ def mock_plan_json(
     provider_regions mocks the configuration's aliased aws providers (alias -> the region they report), for
     configurations that place modules in several regions (terraform/examples/multiple-regions). overrides is
     test-file text added as it is (override_data blocks, e.g. release_manifest_override).
+
+    region, when given, is the region every `aws_region` data source reads (the mocks' is us-east-1), as a
+    caller's provider in that region would give it; other mocked ARNs keep theirs.
     """
     env = env or terraform_env()
     module_dir = module_dir.resolve()
@@ -266,20 +270,26 @@ def mock_plan_json(
         if not init.ok:
             raise RuntimeError(f"terraform init failed in {module_dir}:\n{init.output}")
     variable_lines = "".join(f"  {name} = {json.dumps(value)}\n" for name, value in sorted(variables.items()))
+    # Inline mock_data takes precedence over the mocks directory's.
+    region_mock = ""
+    if region is not None:
+        region_values = f"id = {json.dumps(region)}, name = {json.dumps(region)}"
+        region_mock = f'  mock_data "aws_region" {{\n    defaults = {{ {region_values} }}\n  }}\n'
     test_file = (
         'mock_provider "aws" {\n'
         f"  source          = {json.dumps(str(MOCKS_DIR))}\n"
         "  override_during = plan\n"
+        f"{region_mock}"
         "}\n\n"
         f"variables {{\n{variable_lines}}}\n\n"
     )
-    for alias, region in sorted((provider_regions or {}).items()):
+    for alias, alias_region in sorted((provider_regions or {}).items()):
         test_file += (
             f'mock_provider "aws" {{\n  alias           = {json.dumps(alias)}\n'
             f"  source          = {json.dumps(str(MOCKS_DIR))}\n  override_during = plan\n\n"
             '  mock_data "aws_region" {\n'
-            f"    defaults = {{\n      id   = {json.dumps(region)}\n"
-            f"      name = {json.dumps(region)}\n    }}\n"
+            f"    defaults = {{\n      id   = {json.dumps(alias_region)}\n"
+            f"      name = {json.dumps(alias_region)}\n    }}\n"
             "  }\n}\n\n"
         )
     test_file += overrides
@@ -290,7 +300,8 @@ def mock_plan_json(
         source = source if source.startswith(".") else f"./{source}"
         # Applied with the mock values coming at apply: planned ones would differ from the applied ones.
         test_file += (
-            f'mock_provider "aws" {{\n  alias  = "applying"\n  source = {json.dumps(str(MOCKS_DIR))}\n}}\n\n'
+            f'mock_provider "aws" {{\n  alias  = "applying"\n  source = {json.dumps(str(MOCKS_DIR))}\n'
+            f"{region_mock}}}\n\n"
             'run "prior" {\n  state_key = "stack"\n  providers = {\n    aws = aws.applying\n  }\n'
             f"  module {{\n    source = {json.dumps(source)}\n  }}\n}}\n\n"
             'run "plan" {\n  state_key = "stack"\n  command   = plan\n}\n'

@@ -21,15 +21,15 @@ data "aws_region" "current" {}
 locals {
   # The stack's functions, the one list of them in Terraform. Adding a function is adding an entry here (and its
   # handler, src/handlers FUNCTIONS). The key names the handler (handlers.<key>.handler), the zip (<key>.zip),
-  # the function and its execution role (<name_prefix>-<key with dashes>). group says who invokes it and so
-  # which module deploys it: api (serving the API's `route`), processor (the notifications queue), workflow
+  # the function (<name_prefix>-<key with dashes>) and its execution role (<iam_name_prefix>-<key with dashes>,
+  # local.iam_role_names). group says who invokes it and so which module deploys it: api (serving the API's `route`), processor (the notifications queue), workflow
   # (doing the report workflow's `task`) or standalone (deployed by module.standalone_function below; what
   # invokes it, e.g. a schedule, is wired beside it). memory_size and timeout are defaults that lambda_memory_sizes and
   # lambda_timeouts override. environment names what it gets beyond common_environment (the values are in
   # environment_values). policy_statements are its own permissions, each its own actions on its own resources
   # (shared ones in local.statements); data_key_services are the services it uses the data key through, its
   # last statement (kms:ViaService). Key policies follow the statements: a function with
-  # statements.decrypt_refresh_tokens may decrypt with the tokens key, one with statements.sign_download_links
+  # statements.decrypt_refresh_tokens may decrypt with the tokens key, one with signs_download_links = true
   # may assume the link signer (see token_readers and link_signers below).
   functions = {
     token_storage = {
@@ -116,9 +116,9 @@ locals {
           Action   = "dynamodb:GetItem"
           Resource = module.storage.reports_table_arn
         },
-        local.statements.sign_download_links,
       ]
-      data_key_services = ["dynamodb"]
+      signs_download_links = true
+      data_key_services    = ["dynamodb"]
     }
     notifications_processor = {
       group       = "processor"
@@ -195,7 +195,6 @@ locals {
           Action   = ["dynamodb:GetItem", "dynamodb:UpdateItem"]
           Resource = module.storage.reports_table_arn
         },
-        local.statements.sign_download_links,
         {
           Sid      = "PublishReportNotifications"
           Effect   = "Allow"
@@ -211,7 +210,8 @@ locals {
           Resource = module.state_machine.topic_arn
         },
       ]
-      data_key_services = ["dynamodb", "sns"]
+      signs_download_links = true
+      data_key_services    = ["dynamodb", "sns"]
     }
     report_sweeper = {
       group       = "standalone"
@@ -295,26 +295,31 @@ locals {
       Action   = "secretsmanager:GetSecretValue"
       Resource = module.security.lwa_credentials_secret_arn
     }
-    # Download links are signed by the link-signer role, not by the function's own credentials: a presigned URL
-    # dies with its signer's session, and only an assumed session's end is known (security module).
-    sign_download_links = {
-      Sid      = "SignDownloadLinksAsTheLinkSigner"
-      Effect   = "Allow"
-      Action   = "sts:AssumeRole"
-      Resource = module.security.download_link_signer_role_arn
-    }
   }
 
-  # Who the key policy and the signer's trust policy name, read from the statements by Sid (known at plan time).
+  # Download links are signed by the link-signer role, not by the function's own credentials: a presigned URL
+  # dies with its signer's session, and only an assumed session's end is known (security module). Given to the
+  # functions with signs_download_links, outside local.functions and local.statements: the signer's ARN holds an
+  # IAM name, and the check of the IAM names (variables.tf, iam_name_prefix) reads local.functions' keys, so
+  # local.functions may not wait for an IAM name.
+  download_link_signing_statement = {
+    Sid      = "SignDownloadLinksAsTheLinkSigner"
+    Effect   = "Allow"
+    Action   = "sts:AssumeRole"
+    Resource = module.security.download_link_signer_role_arn
+  }
+
+  # Who the key policy and the signer's trust policy name, read from the statements by Sid and from
+  # signs_download_links (known at plan time).
   token_writers = [for f, function in local.functions : f if contains(function.policy_statements[*].Sid, local.statements.encrypt_refresh_tokens.Sid)]
   token_readers = [for f, function in local.functions : f if contains(function.policy_statements[*].Sid, local.statements.decrypt_refresh_tokens.Sid)]
-  link_signers  = [for f, function in local.functions : f if contains(function.policy_statements[*].Sid, local.statements.sign_download_links.Sid)]
+  link_signers  = [for f, function in local.functions : f if try(function.signs_download_links, false)]
 
-  # Each function's statements and, last, its use of the data key (the tables, the secret, the bucket, the
-  # queue and the topic are all encrypted with it) through its services only: kms:ViaService keeps a role
-  # from using it directly.
+  # Each function's statements, assuming the link signer if it signs download links, and, last, its use of the
+  # data key (the tables, the secret, the bucket, the queue and the topic are all encrypted with it) through its
+  # services only: kms:ViaService keeps a role from using it directly.
   function_policy_statements = {
-    for f, function in local.functions : f => concat(function.policy_statements, [for s in local.spapi_emulator_statements : s if contains(local.spapi_callers, f)], [{
+    for f, function in local.functions : f => concat(function.policy_statements, contains(local.link_signers, f) ? [local.download_link_signing_statement] : [], [for s in local.spapi_emulator_statements : s if contains(local.spapi_callers, f)], [{
       Sid      = "UseDataKeyOnlyThroughItsServices"
       Effect   = "Allow"
       Action   = ["kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"]
@@ -360,6 +365,24 @@ locals {
   )
 
   processor_function = one([for f, function in local.functions : f if function.group == "processor"])
+
+  # IAM names are global to the account while every other name of the stack is regional: with the region in
+  # them (the default), one name_prefix deploys in several regions of an account. Every IAM role the stack
+  # creates, by what it is for; the root gives each module its names, so these are the names planned.
+  iam_name_prefix = coalesce(var.iam_name_prefix, "${var.name_prefix}-${data.aws_region.current.id}")
+  iam_role_suffixes = merge(
+    { for f in keys(local.functions) : f => replace(f, "_", "-") },
+    {
+      report_workflow         = "report-workflow"
+      report_sweeper_schedule = "report-sweeper-schedule"
+      # Named by the security module from iam_name_prefix (the optional API invoke user is named like the role).
+      download_link_signer = "download-link-signer"
+      api_invoke           = "api-invoke"
+    },
+  )
+  iam_role_names = { for role, suffix in local.iam_role_suffixes : role => "${local.iam_name_prefix}-${suffix}" }
+  # What makes the longest role name (variables.tf checks it with the prefix against IAM's limit).
+  iam_longest_role_suffix = [for suffix in values(local.iam_role_suffixes) : suffix if length(suffix) == max([for s in values(local.iam_role_suffixes) : length(s)]...)][0]
 
   package_dir            = coalesce(var.lambda_package_dir, "${path.module}/../.build/lambda")
   spapi_destination_name = coalesce(var.spapi_destination_name, "${var.name_prefix}-notifications")
@@ -426,6 +449,9 @@ locals {
       # -1 leaves a function unreserved.
       reserved_concurrent_executions = lookup(var.lambda_reserved_concurrency, f, -1)
       environment_variables          = merge(local.common_environment, local.function_environment[f])
+      role_name                      = local.iam_role_names[f]
+      vpc_subnet_ids                 = var.lambda_vpc_subnet_ids
+      vpc_security_group_ids         = var.lambda_vpc_security_group_ids
     }
   }
 }
@@ -433,8 +459,11 @@ locals {
 module "security" {
   source = "./modules/security"
 
-  name_prefix = var.name_prefix
-  tags        = var.tags
+  name_prefix               = var.name_prefix
+  tags                      = var.tags
+  iam_name_prefix           = local.iam_name_prefix
+  role_path                 = var.iam_role_path
+  role_permissions_boundary = var.iam_permissions_boundary_arn
 
   reports_bucket_arn = module.storage.reports_bucket_arn
   # From the names, not the queues: the queues are encrypted with the data key whose policy names them.
@@ -480,6 +509,8 @@ module "queue" {
   processor                   = local.function_settings[local.processor_function]
   processor_policy_statements = local.function_policy_statements[local.processor_function]
   maximum_concurrency         = var.processor_maximum_concurrency
+  role_path                   = var.iam_role_path
+  role_permissions_boundary   = var.iam_permissions_boundary_arn
   test_sender_role_arns       = var.test_notification_sender_role_arns
 }
 
@@ -497,19 +528,25 @@ module "api" {
   throttling_burst_limit         = var.api_throttling_burst_limit
   web_acl_arn                    = var.api_waf_web_acl_arn
   execution_logging_level        = var.api_execution_logging_level
+
+  role_path                 = var.iam_role_path
+  role_permissions_boundary = var.iam_permissions_boundary_arn
 }
 
 module "state_machine" {
   source = "./modules/state_machine"
 
-  name_prefix        = var.name_prefix
-  tags               = var.tags
-  kms_key_arn        = module.security.data_kms_key_arn
-  functions          = { for f, settings in local.function_settings : f => settings if local.functions[f].group == "workflow" }
-  policy_statements  = { for f, statements in local.function_policy_statements : f => statements if local.functions[f].group == "workflow" }
-  notification_email = var.notification_email
-  log_retention_days = var.log_retention_days
-  dlq_name           = module.queue.dlq_name
+  name_prefix               = var.name_prefix
+  tags                      = var.tags
+  kms_key_arn               = module.security.data_kms_key_arn
+  functions                 = { for f, settings in local.function_settings : f => settings if local.functions[f].group == "workflow" }
+  policy_statements         = { for f, statements in local.function_policy_statements : f => statements if local.functions[f].group == "workflow" }
+  notification_email        = var.notification_email
+  log_retention_days        = var.log_retention_days
+  dlq_name                  = module.queue.dlq_name
+  role_name                 = local.iam_role_names.report_workflow
+  role_path                 = var.iam_role_path
+  role_permissions_boundary = var.iam_permissions_boundary_arn
 }
 
 # Functions no module of the stack invokes (group standalone): deployed here, each with its own role.
@@ -530,5 +567,10 @@ module "standalone_function" {
   kms_key_arn                    = module.security.data_kms_key_arn
   package                        = each.value.package
   policy_statements              = local.function_policy_statements[each.key]
+  role_name                      = each.value.role_name
+  role_path                      = var.iam_role_path
+  role_permissions_boundary      = var.iam_permissions_boundary_arn
+  vpc_subnet_ids                 = each.value.vpc_subnet_ids
+  vpc_security_group_ids         = each.value.vpc_security_group_ids
   tags                           = var.tags
 }

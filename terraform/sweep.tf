@@ -11,4 +11,8 @@ module "sweep_schedule" {
   description         = "finds with getReports the finished reports no notification brought in and starts their workflow"
   alarm_topic_arn     = module.state_machine.topic_arn
   tags                = var.tags
+
+  role_name                 = local.iam_role_names.report_sweeper_schedule
+  role_path                 = var.iam_role_path
+  role_permissions_boundary = var.iam_permissions_boundary_arn
 }

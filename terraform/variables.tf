@@ -520,3 +520,88 @@ variable "existing_tokens_kms_key_arn" {
     error_message = "existing_tokens_kms_key_arn must not be the data key: only the token functions may use the tokens key, while IAM policies grant use of the data key."
   }
 }
+
+variable "iam_name_prefix" {
+  type        = string
+  description = "Prefix of every IAM name the stack creates (the functions', state machine's, schedule's, link signer's and API invoke roles, and the optional API invoke user). IAM names are global to the account, unlike the stack's other names: null (the default) uses `<name_prefix>-<region>`, so one prefix deploys in several regions of an account. Set it to fit an estate's naming rules or to keep the roles' names of an earlier release (renaming a role replaces it). The longest name it makes must fit IAM's 64 characters."
+  default     = null
+
+  # IAM User Guide, "IAM and AWS STS quotas": role and user names are letters, digits and +=,.@_-, at most 64
+  # characters, unique in the account whatever the region
+  # (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html).
+  validation {
+    condition     = var.iam_name_prefix == null || can(regex("^[A-Za-z0-9+=,.@_-]+$", var.iam_name_prefix))
+    error_message = "iam_name_prefix must be letters, digits and +=,.@_- only (IAM's name characters)."
+  }
+
+  # Checked on the longest name the stack builds (the prefix, the default's with its region, and the longest of
+  # local.iam_role_suffixes), so a long name_prefix in a long region code is refused at plan time too, not by
+  # CreateRole halfway through an apply.
+  validation {
+    condition     = length("${coalesce(var.iam_name_prefix, "${var.name_prefix}-${data.aws_region.current.id}")}-${local.iam_longest_role_suffix}") <= 64
+    error_message = "IAM role names are at most 64 characters (IAM User Guide, \"IAM and AWS STS quotas\"), and the longest role name this stack would create, \"${coalesce(var.iam_name_prefix, "${var.name_prefix}-${data.aws_region.current.id}")}-${local.iam_longest_role_suffix}\", has ${length("${coalesce(var.iam_name_prefix, "${var.name_prefix}-${data.aws_region.current.id}")}-${local.iam_longest_role_suffix}")}: set a shorter iam_name_prefix (or name_prefix)."
+  }
+}
+
+variable "iam_role_path" {
+  type        = string
+  description = "Path of every IAM role the stack creates and of the optional API invoke user (e.g. `/sp-reports/`, where an estate's SCPs or permission sets expect its workloads' roles); the ARNs the stack builds for its policies include it."
+  default     = "/"
+  nullable    = false
+
+  # IAM API Reference, CreateRole, Path: 1-512 characters, "/" alone or beginning and ending with "/", of ASCII
+  # "!" (U+0021) through DEL (U+007F) (https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html).
+  validation {
+    condition     = length(var.iam_role_path) <= 512 && can(regex("^/([\\x{21}-\\x{7F}]+/)?$", var.iam_role_path))
+    error_message = "iam_role_path must be \"/\" or begin and end with \"/\", at most 512 characters of ASCII '!' through DEL (IAM's path rules)."
+  }
+}
+
+variable "iam_permissions_boundary_arn" {
+  type        = string
+  description = "ARN of the managed policy set as the permissions boundary of every IAM role the stack creates and of the optional API invoke user, for estates whose SCPs require iam:PermissionsBoundary; null sets none. The boundary must allow what the roles' own policies grant, or the functions fail at run time."
+  default     = null
+
+  # IAM User Guide, "Permissions boundaries for IAM entities": the boundary is a managed policy, AWS managed
+  # (arn:aws:iam::aws:policy/...) or customer managed (arn:aws:iam::<account>:policy/...)
+  # (https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_boundaries.html).
+  validation {
+    condition     = var.iam_permissions_boundary_arn == null || can(regex("^arn:aws[a-zA-Z-]*:iam::([0-9]{12}|aws):policy/.+$", var.iam_permissions_boundary_arn))
+    error_message = "iam_permissions_boundary_arn must be null or a managed policy ARN (arn:aws:iam::<account or aws>:policy/<path><name>)."
+  }
+}
+
+variable "lambda_vpc_subnet_ids" {
+  type        = list(string)
+  description = "Subnets every function of the stack runs in; empty (the default) keeps the functions outside any VPC. Set together with lambda_vpc_security_group_ids. In a VPC the functions reach SP-API and LWA only through a NAT gateway or other egress, and AWS services (Secrets Manager, KMS, DynamoDB, S3, STS, SQS, SNS, Step Functions) through VPC endpoints or that NAT; their roles get the network-interface permissions Lambda needs."
+  default     = []
+  nullable    = false
+
+  # Lambda API Reference, VpcConfig: SubnetIds "Maximum number of 16 items"
+  # (https://docs.aws.amazon.com/lambda/latest/dg/API_VpcConfig.html).
+  validation {
+    condition     = length(var.lambda_vpc_subnet_ids) <= 16 && alltrue([for id in var.lambda_vpc_subnet_ids : can(regex("^subnet-[0-9a-f]+$", id))])
+    error_message = "lambda_vpc_subnet_ids must list at most 16 subnet ids (subnet-...)."
+  }
+}
+
+variable "lambda_vpc_security_group_ids" {
+  type        = list(string)
+  description = "Security groups of the functions' network interfaces when lambda_vpc_subnet_ids places them in a VPC (their egress rules must let the functions reach SP-API, LWA and the AWS services they call); empty (the default) outside a VPC."
+  default     = []
+  nullable    = false
+
+  # Lambda API Reference, VpcConfig: SecurityGroupIds "Maximum number of 5 items"
+  # (https://docs.aws.amazon.com/lambda/latest/dg/API_VpcConfig.html).
+  validation {
+    condition     = length(var.lambda_vpc_security_group_ids) <= 5 && alltrue([for id in var.lambda_vpc_security_group_ids : can(regex("^sg-[0-9a-f]+$", id))])
+    error_message = "lambda_vpc_security_group_ids must list at most 5 security group ids (sg-...)."
+  }
+
+  # A function in a VPC needs both subnets and security groups (Lambda Developer Guide, "Giving Lambda functions
+  # access to resources in an Amazon VPC": https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc.html).
+  validation {
+    condition     = (length(var.lambda_vpc_subnet_ids) == 0) == (length(var.lambda_vpc_security_group_ids) == 0)
+    error_message = "lambda_vpc_subnet_ids and lambda_vpc_security_group_ids go together: set both to place the functions in a VPC, or neither."
+  }
+}

@@ -180,7 +180,7 @@ def test_only_token_storage_encrypts_and_only_readers_decrypt_refresh_tokens(ter
             encrypt_principals |= principals
         if _grants(statement, "kms:Decrypt"):
             decrypt_principals |= principals
-    role = "arn:aws:iam::123456789012:role/sp-reports-{}"
+    role = "arn:aws:iam::123456789012:role/sp-reports-us-east-1-{}"  # IAM names carry the region
     assert encrypt_principals == {role.format(f.replace("_", "-")) for f in TOKEN_WRITERS}
     assert decrypt_principals == {role.format(f.replace("_", "-")) for f in TOKEN_READERS}
     attack_results.record(
@@ -408,7 +408,7 @@ def test_the_sweep_schedules_role_is_scheduler_s_for_this_account_and_invokes_th
     role = planned_resource(terraform_plan, "module.sweep_schedule.aws_iam_role.this")
     trust = _document(role["assume_role_policy"])
     group = "arn:aws:scheduler:us-east-1:123456789012:schedule-group/default"
-    role_arn = "arn:aws:iam::123456789012:role/sp-reports-report-sweeper-schedule"
+    role_arn = f"arn:aws:iam::123456789012:role/{role['name']}"
 
     def assume(service: str, account: str, source_arn: str) -> bool:
         # As local AWS decides a service's AssumeRole (sp_reports_local.scheduler, role_sessions).

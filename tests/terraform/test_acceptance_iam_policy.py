@@ -172,7 +172,7 @@ def _arn(service: str, resource: str) -> str:
 # account_stack_under_test, email_observer, spapi_emulator.remote and tests/integration/deployed_stack).
 RUN_CALLS: list[tuple[str, str]] = [
     ("sts:GetCallerIdentity", "*"),  # the account guard
-    ("sts:AssumeRole", f"arn:aws:iam::{ACCOUNT}:role/{PREFIX}-api-invoke"),  # the API is called as its role
+    ("sts:AssumeRole", f"arn:aws:iam::{ACCOUNT}:role/{PREFIX}-{REGION}-api-invoke"),  # called as its role
     ("execute-api:Invoke", _arn("execute-api", "a1b2c3/prod/POST/reports")),
     # The emulator's control routes: both actions for a function URL created since October 2025.
     ("lambda:InvokeFunctionUrl", _arn("lambda", f"function:{EMULATOR}")),
@@ -232,5 +232,5 @@ def test_the_policy_scopes_iam_to_the_runs_names():
     assert not allowed("iam:CreateRole", f"arn:aws:iam::{ACCOUNT}:role/Admin")
     assert not allowed("iam:PassRole", f"arn:aws:iam::{ACCOUNT}:role/OrganizationAccountAccessRole")
     assert not allowed("iam:CreateUser", f"arn:aws:iam::{ACCOUNT}:user/someone")
-    assert not allowed("iam:CreateAccessKey", f"arn:aws:iam::{ACCOUNT}:user/{PREFIX}-api-invoke")
+    assert not allowed("iam:CreateAccessKey", f"arn:aws:iam::{ACCOUNT}:user/{PREFIX}-{REGION}-api-invoke")
     assert not allowed("iam:CreateAccessKey", f"arn:aws:iam::{ACCOUNT}:user/someone-no-api-access")

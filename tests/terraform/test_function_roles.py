@@ -27,6 +27,8 @@ FUNCTIONS = {
 # Functions whose roles the security module created before issue 11 (terraform/moved.tf moves them).
 MOVED_FUNCTIONS = [f for f in FUNCTIONS if f != "report_sweeper"]
 PREFIX = "acme-test"
+# IAM names carry the region by default (iam_name_prefix null: <name_prefix>-<region>), the mocks' us-east-1.
+IAM_PREFIX = f"{PREFIX}-us-east-1"
 
 
 def _module_of(function: str) -> str:
@@ -72,7 +74,7 @@ def _granted(access: dict[str, list[dict]], action: str) -> dict[str, list[dict]
 def test_every_function_runs_as_a_role_of_its_own_named_like_it_and_assumed_by_lambda_only(plan):
     for function in FUNCTIONS:
         role = _after(plan, f"{_module_of(function)}.aws_iam_role.this[0]")
-        name = f"{PREFIX}-{function.replace('_', '-')}"
+        name = f"{IAM_PREFIX}-{function.replace('_', '-')}"
         assert role["name"] == name
         assert _after(plan, f"{_module_of(function)}.aws_iam_role_policy.this[0]")["name"] == f"{name}-access"
         trust = json.loads(role["assume_role_policy"])["Statement"]
@@ -143,7 +145,7 @@ def test_the_report_creator_writes_the_sweeps_seller_items_only(access):
 
 
 def test_key_and_trust_policies_name_the_roles_the_statements_say(plan):
-    role = "arn:aws:iam::123456789012:role/" + PREFIX + "-{}"
+    role = "arn:aws:iam::123456789012:role/" + IAM_PREFIX + "-{}"
     key_policy = json.loads(_after(plan, "module.security.aws_kms_key_policy.tokens[0]")["policy"])
     principals = {
         action: sorted(
@@ -190,9 +192,13 @@ def test_every_old_role_address_moves_to_the_role_its_function_now_creates(plan)
 
 def test_a_stack_deployed_before_plans_moves_of_its_roles_and_destroys_nothing():
     """The old addresses applied (mocked) into a state, then the root planned on it: each role and policy is
-    the one at its old address, moved (and updated in place where the stand-in's contents differ)."""
+    the one at its old address, moved (and updated in place where the stand-in's contents differ). Those roles
+    are named <name_prefix>-<function>: iam_name_prefix = name_prefix keeps the names, and nothing is
+    replaced."""
     fixture = terraform_checks.REPO_ROOT / "tests/terraform/fixtures/roles_before_issue_11"
-    plan = terraform_checks.mock_plan_json(variables={"name_prefix": PREFIX}, prior_config=fixture)
+    plan = terraform_checks.mock_plan_json(
+        variables={"name_prefix": PREFIX, "iam_name_prefix": PREFIX}, prior_config=fixture
+    )
 
     changes = plan["resource_changes"]
     assert not [r["address"] for r in changes if "delete" in r["change"]["actions"]]

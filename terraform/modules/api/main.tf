@@ -189,6 +189,11 @@ module "function" {
   reserved_concurrent_executions = each.value.reserved_concurrent_executions
   log_retention_days             = each.value.log_retention_days
   environment_variables          = each.value.environment_variables
+  role_name                      = each.value.role_name
+  role_path                      = var.role_path
+  role_permissions_boundary      = var.role_permissions_boundary
+  vpc_subnet_ids                 = each.value.vpc_subnet_ids
+  vpc_security_group_ids         = each.value.vpc_security_group_ids
   kms_key_arn                    = var.kms_key_arn
   package                        = each.value.package
   tags                           = var.tags

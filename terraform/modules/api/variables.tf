@@ -36,8 +36,11 @@ variable "functions" {
     reserved_concurrent_executions = optional(number, -1)
     log_retention_days             = optional(number, 365)
     environment_variables          = optional(map(string), {})
+    role_name                      = optional(string)
+    vpc_subnet_ids                 = optional(list(string), [])
+    vpc_security_group_ids         = optional(list(string), [])
   }))
-  description = "The functions behind the API, keyed by function name (the Lambda is `<name_prefix>-<key with dashes>`, its handler `handlers.<key>.handler`): the route each serves (create_token: POST /tokens, create_subscription: POST /notifications, create_report: POST /reports, get_report: GET /reports/{reportId}), its code package and settings (the lambda_function module's arguments of the same names). Each function gets an execution role of its own, named like the function, holding policy_statements[<key>]."
+  description = "The functions behind the API, keyed by function name (the Lambda is `<name_prefix>-<key with dashes>`, its handler `handlers.<key>.handler`): the route each serves (create_token: POST /tokens, create_subscription: POST /notifications, create_report: POST /reports, get_report: GET /reports/{reportId}), its code package and settings (the lambda_function module's arguments of the same names; vpc_subnet_ids and vpc_security_group_ids place it in a VPC). Each function gets an execution role of its own, named role_name (null: like the function), in role_path with role_permissions_boundary, holding policy_statements[<key>]."
 
   validation {
     condition     = sort([for f in values(var.functions) : f.route]) == sort(["create_token", "create_subscription", "create_report", "get_report"])
@@ -139,5 +142,33 @@ variable "web_acl_arn" {
   validation {
     condition     = var.web_acl_arn == null || can(regex("^arn:aws[a-zA-Z-]*:wafv2:[a-z0-9-]+:[0-9]{12}:regional/webacl/[A-Za-z0-9_-]{1,128}/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", var.web_acl_arn))
     error_message = "web_acl_arn must be a regional WAFv2 web ACL ARN (arn:aws:wafv2:<region>:<account>:regional/webacl/<name>/<id>); a global (CloudFront) web ACL or a WAF Classic one cannot be associated with an API Gateway stage."
+  }
+}
+
+variable "role_path" {
+  type        = string
+  description = "Path of the functions' execution roles (e.g. `/sp-reports/`, where an estate's SCPs or permission sets expect its workloads' roles); their ARNs include it."
+  default     = "/"
+  nullable    = false
+
+  # IAM API Reference, CreateRole, Path: 1-512 characters, "/" alone or beginning and ending with "/", of ASCII
+  # "!" (U+0021) through DEL (U+007F) (https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html).
+  validation {
+    condition     = length(var.role_path) <= 512 && can(regex("^/([\\x{21}-\\x{7F}]+/)?$", var.role_path))
+    error_message = "role_path must be \"/\" or begin and end with \"/\", at most 512 characters of ASCII '!' through DEL (IAM's path rules)."
+  }
+}
+
+variable "role_permissions_boundary" {
+  type        = string
+  description = "ARN of the managed policy set as the permissions boundary of the functions' execution roles (an estate whose SCPs require iam:PermissionsBoundary); null sets none."
+  default     = null
+
+  # IAM User Guide, "Permissions boundaries for IAM entities": the boundary is a managed policy, AWS managed
+  # (arn:aws:iam::aws:policy/...) or customer managed (arn:aws:iam::<account>:policy/...)
+  # (https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_boundaries.html).
+  validation {
+    condition     = var.role_permissions_boundary == null || can(regex("^arn:aws[a-zA-Z-]*:iam::([0-9]{12}|aws):policy/.+$", var.role_permissions_boundary))
+    error_message = "role_permissions_boundary must be null or a managed policy ARN (arn:aws:iam::<account or aws>:policy/<path><name>)."
   }
 }

@@ -27,8 +27,10 @@ resource "aws_lambda_function_event_invoke_config" "this" {
 # The schedule's execution role ("Set up the execution role", EventBridge Scheduler User Guide: the target's
 # permission, lambda:InvokeFunction for a Lambda target).
 resource "aws_iam_role" "this" {
-  name        = "${var.name}-schedule"
-  description = "Role EventBridge Scheduler assumes to invoke ${var.function_name}"
+  name                 = coalesce(var.role_name, "${var.name}-schedule")
+  path                 = var.role_path
+  permissions_boundary = var.role_permissions_boundary
+  description          = "Role EventBridge Scheduler assumes to invoke ${var.function_name}"
   assume_role_policy = jsonencode({
     Version = "2012-10-17"
     Statement = [{
@@ -48,7 +50,7 @@ resource "aws_iam_role" "this" {
 }
 
 resource "aws_iam_role_policy" "this" {
-  name = "${var.name}-schedule-invoke"
+  name = "${aws_iam_role.this.name}-invoke"
   role = aws_iam_role.this.name
   policy = jsonencode({
     Version = "2012-10-17"

@@ -9,17 +9,22 @@ data "aws_partition" "current" {}
 
 locals {
   role_name = var.create_role ? aws_iam_role.this[0].name : regex("[^/]+$", var.role_arn) # path stripped
-  # A created role's ARN is built from its name (the role has no path): known at plan time, so a key or trust
-  # policy that names the role shows the exact principal in the plan, and still waits for the role, whose
-  # name it reads (KMS and IAM refuse a principal that does not exist yet).
-  role_arn = var.create_role ? "arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:role/${aws_iam_role.this[0].name}" : var.role_arn
+  # A created role's ARN is built from its path and name (arn:<partition>:iam::<account>:role<path><name>, IAM
+  # User Guide, "IAM identifiers": https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html):
+  # known at plan time, so a key or trust policy that names the role shows the exact principal in the plan, and
+  # still waits for the role, whose path and name it reads (KMS and IAM refuse a principal that does not exist yet).
+  role_arn = var.create_role ? "arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:role${aws_iam_role.this[0].path}${aws_iam_role.this[0].name}" : var.role_arn
+
+  in_vpc = length(var.vpc_subnet_ids) > 0
 }
 
 resource "aws_iam_role" "this" {
   count = var.create_role ? 1 : 0
 
-  name        = coalesce(var.role_name, var.function_name)
-  description = coalesce(var.role_description, "Execution role of the ${var.function_name} Lambda")
+  name                 = coalesce(var.role_name, var.function_name)
+  path                 = var.role_path
+  permissions_boundary = var.role_permissions_boundary
+  description          = coalesce(var.role_description, "Execution role of the ${var.function_name} Lambda")
   assume_role_policy = jsonencode({
     Version = "2012-10-17"
     Statement = [{
@@ -74,6 +79,26 @@ locals {
         Resource = var.dead_letter_target_arn
       },
     ],
+    # In a VPC, Lambda creates and deletes the function's network interfaces with the execution role's
+    # permissions (Lambda Developer Guide, "Giving Lambda functions access to resources in an Amazon VPC":
+    # https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc.html). The interfaces do not exist
+    # before Lambda creates them, and the guide states ec2:DescribeNetworkInterfaces works only when allowed on
+    # all resources: "*" is what AWS requires here.
+    local.in_vpc ? [
+      {
+        Sid    = "ManageNetworkInterfacesInTheVpc"
+        Effect = "Allow"
+        Action = [
+          "ec2:CreateNetworkInterface",
+          "ec2:DescribeNetworkInterfaces",
+          "ec2:DescribeSubnets",
+          "ec2:DeleteNetworkInterface",
+          "ec2:AssignPrivateIpAddresses",
+          "ec2:UnassignPrivateIpAddresses",
+        ]
+        Resource = "*"
+      },
+    ] : [],
   )
 }
 
@@ -84,7 +109,7 @@ resource "aws_iam_role_policy" "runtime" {
 }
 
 resource "aws_lambda_function" "this" {
-  # checkov:skip=CKV_AWS_117:Calls only public AWS and SP-API endpoints; a VPC adds NAT cost and cold-start latency without reducing exposure.
+  # checkov:skip=CKV_AWS_117:In a VPC only when the caller gives subnets and security groups (vpc_subnet_ids, vpc_security_group_ids; at the stack's root lambda_vpc_subnet_ids and lambda_vpc_security_group_ids): the functions call public AWS and SP-API endpoints, where a VPC adds NAT or endpoint cost without reducing exposure.
   # checkov:skip=CKV_AWS_272:Code signing needs an AWS Signer profile per estate; zips are byte-reproducible and pinned by source_code_hash.
   # checkov:skip=CKV_AWS_116:The stack invokes its functions synchronously (API Gateway, SQS event source, Step Functions), where failures return to the caller, except the sweeper, which its schedule invokes asynchronously with no retries and an Errors alarm (modules/function_schedule): a missed run is resumed from its watermark by the next. var.dead_letter_target_arn adds a DLQ for other async use.
   # checkov:skip=CKV_AWS_115:Reserved concurrency is root input lambda_reserved_concurrency (per function); unreserved by default so small accounts (concurrency 10) can deploy.
@@ -113,6 +138,14 @@ resource "aws_lambda_function" "this" {
     for_each = length(var.environment_variables) == 0 ? [] : [var.environment_variables]
     content {
       variables = environment.value
+    }
+  }
+
+  dynamic "vpc_config" {
+    for_each = local.in_vpc ? [true] : []
+    content {
+      subnet_ids         = var.vpc_subnet_ids
+      security_group_ids = var.vpc_security_group_ids
     }
   }
 

@@ -63,6 +63,34 @@ variable "role_name" {
   }
 }
 
+variable "role_path" {
+  type        = string
+  description = "Path of the execution role created when create_role is true (e.g. `/sp-reports/`, where an estate's SCPs or permission sets expect its workloads' roles); the role's ARN includes it."
+  default     = "/"
+  nullable    = false
+
+  # IAM API Reference, CreateRole, Path: 1-512 characters, "/" alone or beginning and ending with "/", of ASCII
+  # "!" (U+0021) through DEL (U+007F) (https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html).
+  validation {
+    condition     = length(var.role_path) <= 512 && can(regex("^/([\\x{21}-\\x{7F}]+/)?$", var.role_path))
+    error_message = "role_path must be \"/\" or begin and end with \"/\", at most 512 characters of ASCII '!' through DEL (IAM's path rules)."
+  }
+}
+
+variable "role_permissions_boundary" {
+  type        = string
+  description = "ARN of the managed policy set as the permissions boundary of the execution role created when create_role is true (an estate whose SCPs require iam:PermissionsBoundary); null sets none."
+  default     = null
+
+  # IAM User Guide, "Permissions boundaries for IAM entities": the boundary is a managed policy, AWS managed
+  # (arn:aws:iam::aws:policy/...) or customer managed (arn:aws:iam::<account>:policy/...)
+  # (https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_boundaries.html).
+  validation {
+    condition     = var.role_permissions_boundary == null || can(regex("^arn:aws[a-zA-Z-]*:iam::([0-9]{12}|aws):policy/.+$", var.role_permissions_boundary))
+    error_message = "role_permissions_boundary must be null or a managed policy ARN (arn:aws:iam::<account or aws>:policy/<path><name>)."
+  }
+}
+
 variable "role_description" {
   type        = string
   description = "Description of the execution role created when create_role is true; null says whose execution role it is."
@@ -204,4 +232,40 @@ variable "tags" {
   type        = map(string)
   description = "Tags applied to every resource of the module."
   default     = {}
+}
+
+variable "vpc_subnet_ids" {
+  type        = list(string)
+  description = "Subnets the function runs in (its network interfaces); empty (the default) keeps the function outside any VPC. Set with vpc_security_group_ids. In a VPC the function reaches AWS APIs and the internet only through the VPC's NAT or endpoints, and its role gets the network-interface permissions Lambda needs."
+  default     = []
+  nullable    = false
+
+  # Lambda API Reference, VpcConfig: SubnetIds "Maximum number of 16 items"
+  # (https://docs.aws.amazon.com/lambda/latest/dg/API_VpcConfig.html).
+  validation {
+    condition     = length(var.vpc_subnet_ids) <= 16 && alltrue([for id in var.vpc_subnet_ids : can(regex("^subnet-[0-9a-f]+$", id))])
+    error_message = "vpc_subnet_ids must list at most 16 subnet ids (subnet-...)."
+  }
+}
+
+variable "vpc_security_group_ids" {
+  type        = list(string)
+  description = "Security groups of the function's network interfaces when vpc_subnet_ids is set; empty (the default) outside a VPC."
+  default     = []
+  nullable    = false
+
+  # Lambda API Reference, VpcConfig: SecurityGroupIds "Maximum number of 5 items"
+  # (https://docs.aws.amazon.com/lambda/latest/dg/API_VpcConfig.html).
+  validation {
+    condition     = length(var.vpc_security_group_ids) <= 5 && alltrue([for id in var.vpc_security_group_ids : can(regex("^sg-[0-9a-f]+$", id))])
+    error_message = "vpc_security_group_ids must list at most 5 security group ids (sg-...)."
+  }
+
+  # A function in a VPC needs both (Lambda Developer Guide, "Giving Lambda functions access to resources in an
+  # Amazon VPC": https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc.html); either alone is a
+  # half-made placement Lambda refuses or silently ignores.
+  validation {
+    condition     = (length(var.vpc_subnet_ids) == 0) == (length(var.vpc_security_group_ids) == 0)
+    error_message = "vpc_subnet_ids and vpc_security_group_ids go together: set both to place the function in a VPC, or neither."
+  }
 }

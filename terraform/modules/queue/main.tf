@@ -102,6 +102,11 @@ module "processor" {
   reserved_concurrent_executions = var.processor.reserved_concurrent_executions
   log_retention_days             = var.processor.log_retention_days
   environment_variables          = var.processor.environment_variables
+  role_name                      = var.processor.role_name
+  role_path                      = var.role_path
+  role_permissions_boundary      = var.role_permissions_boundary
+  vpc_subnet_ids                 = var.processor.vpc_subnet_ids
+  vpc_security_group_ids         = var.processor.vpc_security_group_ids
   kms_key_arn                    = var.kms_key_arn
   package                        = var.processor.package
   tags                           = var.tags

@@ -149,8 +149,11 @@ variable "processor" {
     reserved_concurrent_executions = optional(number, -1)
     log_retention_days             = optional(number, 365)
     environment_variables          = optional(map(string), {})
+    role_name                      = optional(string)
+    vpc_subnet_ids                 = optional(list(string), [])
+    vpc_security_group_ids         = optional(list(string), [])
   })
-  description = "The Lambda that processes the queue's notifications: its handler (`package.module.function`), code package and settings (the lambda_function module's arguments of the same names); function_name defaults to `<name_prefix>-notifications-processor`. Environment variables are passed through as given. It gets an execution role of its own, named like the function, that may consume the queue and holds processor_policy_statements."
+  description = "The Lambda that processes the queue's notifications: its handler (`package.module.function`), code package and settings (the lambda_function module's arguments of the same names; vpc_subnet_ids and vpc_security_group_ids place it in a VPC); function_name defaults to `<name_prefix>-notifications-processor`. Environment variables are passed through as given. It gets an execution role of its own, named role_name (null: like the function), in role_path with role_permissions_boundary, that may consume the queue and holds processor_policy_statements."
 }
 
 variable "processor_policy_statements" {
@@ -159,3 +162,30 @@ variable "processor_policy_statements" {
   default     = []
 }
 
+variable "role_path" {
+  type        = string
+  description = "Path of the processor's execution role (e.g. `/sp-reports/`, where an estate's SCPs or permission sets expect its workloads' roles); its ARN includes it."
+  default     = "/"
+  nullable    = false
+
+  # IAM API Reference, CreateRole, Path: 1-512 characters, "/" alone or beginning and ending with "/", of ASCII
+  # "!" (U+0021) through DEL (U+007F) (https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html).
+  validation {
+    condition     = length(var.role_path) <= 512 && can(regex("^/([\\x{21}-\\x{7F}]+/)?$", var.role_path))
+    error_message = "role_path must be \"/\" or begin and end with \"/\", at most 512 characters of ASCII '!' through DEL (IAM's path rules)."
+  }
+}
+
+variable "role_permissions_boundary" {
+  type        = string
+  description = "ARN of the managed policy set as the permissions boundary of the processor's execution role (an estate whose SCPs require iam:PermissionsBoundary); null sets none."
+  default     = null
+
+  # IAM User Guide, "Permissions boundaries for IAM entities": the boundary is a managed policy, AWS managed
+  # (arn:aws:iam::aws:policy/...) or customer managed (arn:aws:iam::<account>:policy/...)
+  # (https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_boundaries.html).
+  validation {
+    condition     = var.role_permissions_boundary == null || can(regex("^arn:aws[a-zA-Z-]*:iam::([0-9]{12}|aws):policy/.+$", var.role_permissions_boundary))
+    error_message = "role_permissions_boundary must be null or a managed policy ARN (arn:aws:iam::<account or aws>:policy/<path><name>)."
+  }
+}

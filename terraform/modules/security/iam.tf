@@ -1,5 +1,7 @@
 locals {
   object_arn_pattern = "${var.reports_bucket_arn}/${var.reports_key_prefix}*"
+  # IAM names are global to the account (the keys' aliases and the secret are per region).
+  iam_name_prefix = coalesce(var.iam_name_prefix, var.name_prefix)
 }
 
 # The role that signs download links. A presigned URL stops working when the credentials that signed it
@@ -7,14 +9,18 @@ locals {
 # credentials do, an assumed session states it. Assumed from a Lambda's role, the session lasts at most an hour
 # (role chaining, IAM User Guide "Roles terms and concepts"), which bounds presigned_url_ttl_seconds.
 locals {
-  download_link_signer_name = "${var.name_prefix}-download-link-signer"
-  # Built from the name: the functions that assume the role get its ARN in their statements and environment,
-  # and the role's trust policy names their roles, so the ARN must not wait for the role.
-  download_link_signer_arn = "arn:${local.partition}:iam::${local.account_id}:role/${local.download_link_signer_name}"
+  download_link_signer_name = "${local.iam_name_prefix}-download-link-signer"
+  # Built from the path and name (arn:<partition>:iam::<account>:role<path><name>, IAM User Guide, "IAM
+  # identifiers": https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html): the functions
+  # that assume the role get its ARN in their statements and environment, and the role's trust policy names
+  # their roles, so the ARN must not wait for the role.
+  download_link_signer_arn = "arn:${local.partition}:iam::${local.account_id}:role${var.role_path}${local.download_link_signer_name}"
 }
 
 resource "aws_iam_role" "download_link_signer" {
   name                 = local.download_link_signer_name
+  path                 = var.role_path
+  permissions_boundary = var.role_permissions_boundary
   description          = "Signs the report download links that the ${var.name_prefix} status and notifier functions hand out"
   max_session_duration = 3600
   assume_role_policy = jsonencode({
@@ -30,7 +36,7 @@ resource "aws_iam_role" "download_link_signer" {
 }
 
 resource "aws_iam_role_policy" "download_link_signer" {
-  name = "${var.name_prefix}-download-link-signer-access"
+  name = "${local.download_link_signer_name}-access"
   role = aws_iam_role.download_link_signer.name
   policy = jsonencode({
     Version = "2012-10-17"
@@ -68,8 +74,10 @@ locals {
 }
 
 resource "aws_iam_role" "api_invoke" {
-  name        = "${var.name_prefix}-api-invoke"
-  description = "Assumed by callers of the ${var.name_prefix} SP-API reports API"
+  name                 = "${local.iam_name_prefix}-api-invoke"
+  path                 = var.role_path
+  permissions_boundary = var.role_permissions_boundary
+  description          = "Assumed by callers of the ${var.name_prefix} SP-API reports API"
   assume_role_policy = jsonencode({
     Version = "2012-10-17"
     Statement = [{
@@ -83,7 +91,7 @@ resource "aws_iam_role" "api_invoke" {
 }
 
 resource "aws_iam_role_policy" "api_invoke" {
-  name = "${var.name_prefix}-api-invoke"
+  name = aws_iam_role.api_invoke.name
   role = aws_iam_role.api_invoke.name
   policy = jsonencode({
     Version = "2012-10-17"
@@ -100,15 +108,17 @@ resource "aws_iam_user" "api_invoke" {
   # checkov:skip=CKV_AWS_273:Opt-in (create_api_invoke_user) for parity with the SP-API reference Quick Start; SSO users should assume the invoke role instead.
   count = var.create_api_invoke_user ? 1 : 0
 
-  name = "${var.name_prefix}-api-invoke"
-  tags = var.tags
+  name                 = "${local.iam_name_prefix}-api-invoke"
+  path                 = var.role_path
+  permissions_boundary = var.role_permissions_boundary
+  tags                 = var.tags
 }
 
 resource "aws_iam_user_policy" "api_invoke" {
   # checkov:skip=CKV_AWS_40:The opt-in Quick Start user holds one statement, assuming the invoke role; a group for one user adds nothing.
   count = var.create_api_invoke_user ? 1 : 0
 
-  name = "${var.name_prefix}-assume-api-invoke"
+  name = "${local.iam_name_prefix}-assume-api-invoke"
   user = aws_iam_user.api_invoke[0].name
   policy = jsonencode({
     Version = "2012-10-17"

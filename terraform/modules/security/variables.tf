@@ -223,3 +223,45 @@ variable "existing_tokens_kms_key_arn" {
     error_message = "existing_tokens_kms_key_arn must not be the data key: only the token functions may use the tokens key, while IAM policies grant use of the data key."
   }
 }
+
+variable "iam_name_prefix" {
+  type        = string
+  description = "Prefix of the IAM names this module creates (`<iam_name_prefix>-download-link-signer`, `<iam_name_prefix>-api-invoke` for the role and the optional user); null uses name_prefix. IAM names are global to the account, unlike the keys' aliases and the secret: a stack deployed in several regions needs the region in it (the root passes `<name_prefix>-<region>`)."
+  default     = null
+
+  # IAM User Guide, "IAM and AWS STS quotas": role and user names are at most 64 characters of letters, digits
+  # and +=,.@_- (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html); the longest name
+  # here adds 21 characters ("-download-link-signer").
+  validation {
+    condition     = var.iam_name_prefix == null || can(regex("^[A-Za-z0-9+=,.@_-]{1,43}$", var.iam_name_prefix))
+    error_message = "iam_name_prefix must be 1-43 characters of letters, digits and +=,.@_- (IAM names are at most 64 characters, and \"-download-link-signer\" adds 21)."
+  }
+}
+
+variable "role_path" {
+  type        = string
+  description = "Path of the IAM roles this module creates (the download-link signer and the API invoke role) and of the optional API invoke user (e.g. `/sp-reports/`, where an estate's SCPs or permission sets expect its workloads' roles); their ARNs include it."
+  default     = "/"
+  nullable    = false
+
+  # IAM API Reference, CreateRole, Path: 1-512 characters, "/" alone or beginning and ending with "/", of ASCII
+  # "!" (U+0021) through DEL (U+007F) (https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html).
+  validation {
+    condition     = length(var.role_path) <= 512 && can(regex("^/([\\x{21}-\\x{7F}]+/)?$", var.role_path))
+    error_message = "role_path must be \"/\" or begin and end with \"/\", at most 512 characters of ASCII '!' through DEL (IAM's path rules)."
+  }
+}
+
+variable "role_permissions_boundary" {
+  type        = string
+  description = "ARN of the managed policy set as the permissions boundary of the IAM roles this module creates and of the optional API invoke user (an estate whose SCPs require iam:PermissionsBoundary); null sets none."
+  default     = null
+
+  # IAM User Guide, "Permissions boundaries for IAM entities": the boundary is a managed policy, AWS managed
+  # (arn:aws:iam::aws:policy/...) or customer managed (arn:aws:iam::<account>:policy/...)
+  # (https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_boundaries.html).
+  validation {
+    condition     = var.role_permissions_boundary == null || can(regex("^arn:aws[a-zA-Z-]*:iam::([0-9]{12}|aws):policy/.+$", var.role_permissions_boundary))
+    error_message = "role_permissions_boundary must be null or a managed policy ARN (arn:aws:iam::<account or aws>:policy/<path><name>)."
+  }
+}

@@ -43,6 +43,11 @@ module "function" {
   reserved_concurrent_executions = each.value.reserved_concurrent_executions
   log_retention_days             = each.value.log_retention_days
   environment_variables          = merge(each.value.environment_variables, local.task_environment[each.value.task])
+  role_name                      = each.value.role_name
+  role_path                      = var.role_path
+  role_permissions_boundary      = var.role_permissions_boundary
+  vpc_subnet_ids                 = each.value.vpc_subnet_ids
+  vpc_security_group_ids         = each.value.vpc_security_group_ids
   kms_key_arn                    = var.kms_key_arn
   package                        = each.value.package
   tags                           = var.tags
@@ -57,8 +62,10 @@ resource "aws_cloudwatch_log_group" "this" {
 }
 
 resource "aws_iam_role" "this" {
-  name        = local.state_machine_name
-  description = "Execution role of the ${local.state_machine_name} state machine"
+  name                 = coalesce(var.role_name, local.state_machine_name)
+  path                 = var.role_path
+  permissions_boundary = var.role_permissions_boundary
+  description          = "Execution role of the ${local.state_machine_name} state machine"
   assume_role_policy = jsonencode({
     Version = "2012-10-17"
     Statement = [{
@@ -73,7 +80,7 @@ resource "aws_iam_role" "this" {
 }
 
 resource "aws_iam_role_policy" "this" {
-  name = "${local.state_machine_name}-access"
+  name = "${aws_iam_role.this.name}-access"
   role = aws_iam_role.this.name
   policy = jsonencode({
     Version = "2012-10-17"

@@ -36,8 +36,11 @@ variable "functions" {
     reserved_concurrent_executions = optional(number, -1)
     log_retention_days             = optional(number, 365)
     environment_variables          = optional(map(string), {})
+    role_name                      = optional(string)
+    vpc_subnet_ids                 = optional(list(string), [])
+    vpc_security_group_ids         = optional(list(string), [])
   }))
-  description = "The workflow's functions, keyed by function name (the Lambda is `<name_prefix>-<key with dashes>`, its handler `handlers.<key>.handler`): the task each does (store: stream the report document into S3; notify: email the outcome, with NOTIFICATIONS_TOPIC_ARN, this module's topic, added to its environment), its code package and settings (the lambda_function module's arguments of the same names). Each function gets an execution role of its own, named like the function, holding policy_statements[<key>]. Each function's timeout plus 30 s is the TimeoutSeconds of the workflow tasks that invoke it."
+  description = "The workflow's functions, keyed by function name (the Lambda is `<name_prefix>-<key with dashes>`, its handler `handlers.<key>.handler`): the task each does (store: stream the report document into S3; notify: email the outcome, with NOTIFICATIONS_TOPIC_ARN, this module's topic, added to its environment), its code package and settings (the lambda_function module's arguments of the same names; vpc_subnet_ids and vpc_security_group_ids place it in a VPC). Each function gets an execution role of its own, named role_name (null: like the function), in role_path with role_permissions_boundary, holding policy_statements[<key>]. Each function's timeout plus 30 s is the TimeoutSeconds of the workflow tasks that invoke it."
 
   validation {
     condition     = sort([for f in values(var.functions) : f.task]) == sort(["store", "notify"])
@@ -92,5 +95,46 @@ variable "alarm_period_seconds" {
   validation {
     condition     = contains([60, 300, 900, 3600], var.alarm_period_seconds)
     error_message = "alarm_period_seconds must be 60, 300, 900 or 3600."
+  }
+}
+
+variable "role_name" {
+  type        = string
+  description = "Name of the state machine's execution role; null names it like the state machine (`<name_prefix>-report-workflow`). IAM names are global to the account: a stack deployed in several regions needs the region in it."
+  default     = null
+
+  # IAM User Guide, "IAM and AWS STS quotas": role names are at most 64 characters of letters, digits and
+  # +=,.@_- (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html).
+  validation {
+    condition     = var.role_name == null || can(regex("^[A-Za-z0-9+=,.@_-]{1,64}$", var.role_name))
+    error_message = "role_name must be 1-64 characters an IAM role name accepts (letters, digits and +=,.@_-)."
+  }
+}
+
+variable "role_path" {
+  type        = string
+  description = "Path of every IAM role this module creates, the state machine's and the functions' (e.g. `/sp-reports/`, where an estate's SCPs or permission sets expect its workloads' roles); the roles' ARNs include it."
+  default     = "/"
+  nullable    = false
+
+  # IAM API Reference, CreateRole, Path: 1-512 characters, "/" alone or beginning and ending with "/", of ASCII
+  # "!" (U+0021) through DEL (U+007F) (https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html).
+  validation {
+    condition     = length(var.role_path) <= 512 && can(regex("^/([\\x{21}-\\x{7F}]+/)?$", var.role_path))
+    error_message = "role_path must be \"/\" or begin and end with \"/\", at most 512 characters of ASCII '!' through DEL (IAM's path rules)."
+  }
+}
+
+variable "role_permissions_boundary" {
+  type        = string
+  description = "ARN of the managed policy set as the permissions boundary of every IAM role this module creates (an estate whose SCPs require iam:PermissionsBoundary); null sets none."
+  default     = null
+
+  # IAM User Guide, "Permissions boundaries for IAM entities": the boundary is a managed policy, AWS managed
+  # (arn:aws:iam::aws:policy/...) or customer managed (arn:aws:iam::<account>:policy/...)
+  # (https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_boundaries.html).
+  validation {
+    condition     = var.role_permissions_boundary == null || can(regex("^arn:aws[a-zA-Z-]*:iam::([0-9]{12}|aws):policy/.+$", var.role_permissions_boundary))
+    error_message = "role_permissions_boundary must be null or a managed policy ARN (arn:aws:iam::<account or aws>:policy/<path><name>)."
   }
 }

@@ -105,7 +105,8 @@ def test_every_function_ran_as_its_own_role_and_nothing_it_needed_was_refused(st
     aws = local_aws_of(stack, "every authorisation decision it made, per role")
     decisions = aws.iam.decisions()
     refused = {(d.principal, d.action): n for d, n in decisions.items() if not d.allowed}
-    prefix = f"{stack.name_prefix}-"  # make acceptance deploys with a prefix of its own
+    # make acceptance deploys with a prefix of its own; IAM names carry the region too (iam_name_prefix).
+    prefix = f"{stack.name_prefix}-{stack.region}-"
     allowed_roles = {d.principal.removeprefix(prefix) for d in decisions if d.allowed}
 
     assert {"token-storage", "notifications-subscriber", "report-creator", "report-storer"} <= allowed_roles

@@ -146,3 +146,42 @@ run "a_qualified_function_arn_is_refused" {
 
   expect_failures = [var.function_arn]
 }
+
+run "the_schedule_role_takes_the_given_name_path_and_boundary" {
+  command = plan
+
+  variables {
+    role_name                 = "acme-test-eu-west-1-report-sweeper-schedule"
+    role_path                 = "/estate/"
+    role_permissions_boundary = "arn:aws:iam::123456789012:policy/workload-boundary"
+  }
+
+  assert {
+    condition     = aws_iam_role.this.name == "acme-test-eu-west-1-report-sweeper-schedule" && aws_iam_role.this.path == "/estate/" && aws_iam_role.this.permissions_boundary == "arn:aws:iam::123456789012:policy/workload-boundary"
+    error_message = "The schedule's role must carry the given name, path and permissions boundary."
+  }
+
+  assert {
+    condition     = aws_scheduler_schedule.this.name == "acme-test-report-sweeper"
+    error_message = "The schedule (a regional name) keeps its name."
+  }
+}
+
+run "by_default_the_role_is_named_after_the_schedule" {
+  command = plan
+
+  assert {
+    condition     = aws_iam_role.this.name == "acme-test-report-sweeper-schedule" && aws_iam_role.this.path == "/" && aws_iam_role.this.permissions_boundary == null
+    error_message = "Without inputs the role is <name>-schedule, with IAM's default path and no boundary."
+  }
+}
+
+run "a_boundary_that_is_not_a_policy_arn_is_rejected" {
+  command = plan
+
+  variables {
+    role_permissions_boundary = "workload-boundary"
+  }
+
+  expect_failures = [var.role_permissions_boundary]
+}

@@ -199,3 +199,135 @@ run "no_role_and_no_role_arn_is_rejected" {
 
   expect_failures = [var.role_arn]
 }
+
+run "a_created_role_has_no_boundary_and_the_root_path_by_default" {
+  command = plan
+
+  variables {
+    create_role = true
+    role_arn    = null
+  }
+
+  assert {
+    condition     = aws_iam_role.this[0].path == "/" && aws_iam_role.this[0].permissions_boundary == null
+    error_message = "By default the role has the root path and no permissions boundary."
+  }
+
+  assert {
+    condition     = output.function_role_arn == "arn:aws:iam::123456789012:role/acme-test-report-storer"
+    error_message = "With the root path the role ARN is role/<name>."
+  }
+}
+
+run "a_created_role_gets_the_path_and_boundary_and_its_arn_names_the_path" {
+  command = plan
+
+  variables {
+    create_role               = true
+    role_arn                  = null
+    role_path                 = "/estate/sp-reports/"
+    role_permissions_boundary = "arn:aws:iam::123456789012:policy/estate/workload-boundary"
+  }
+
+  assert {
+    condition     = aws_iam_role.this[0].path == "/estate/sp-reports/" && aws_iam_role.this[0].permissions_boundary == "arn:aws:iam::123456789012:policy/estate/workload-boundary"
+    error_message = "The role must carry the given path and permissions boundary."
+  }
+
+  assert {
+    condition     = output.function_role_arn == "arn:aws:iam::123456789012:role/estate/sp-reports/acme-test-report-storer"
+    error_message = "The role ARN (what key and trust policies name) must include the role's path."
+  }
+
+  assert {
+    condition     = output.function_role_name == "acme-test-report-storer" && aws_iam_role_policy.runtime.role == "acme-test-report-storer"
+    error_message = "The policies attach to the role by name, without its path."
+  }
+}
+
+run "a_path_without_its_closing_slash_is_rejected" {
+  command = plan
+
+  variables {
+    create_role = true
+    role_arn    = null
+    role_path   = "/estate"
+  }
+
+  expect_failures = [var.role_path]
+}
+
+run "a_boundary_that_is_not_a_managed_policy_is_rejected" {
+  command = plan
+
+  variables {
+    create_role               = true
+    role_arn                  = null
+    role_permissions_boundary = "arn:aws:iam::123456789012:role/workload-boundary"
+  }
+
+  expect_failures = [var.role_permissions_boundary]
+}
+
+run "outside_a_vpc_by_default_without_network_interface_permissions" {
+  command = plan
+
+  assert {
+    condition     = length(aws_lambda_function.this.vpc_config) == 0
+    error_message = "Without subnets the function must stay outside any VPC."
+  }
+
+  assert {
+    condition     = !strcontains(aws_iam_role_policy.runtime.policy, "ec2:")
+    error_message = "Outside a VPC the role gets no EC2 permission."
+  }
+}
+
+run "subnets_and_security_groups_place_the_function_in_the_vpc_with_eni_permissions" {
+  command = plan
+
+  variables {
+    vpc_subnet_ids         = ["subnet-0123456789abcdef0", "subnet-0fedcba9876543210"]
+    vpc_security_group_ids = ["sg-0123456789abcdef0"]
+  }
+
+  assert {
+    condition     = toset(aws_lambda_function.this.vpc_config[0].subnet_ids) == toset(var.vpc_subnet_ids) && toset(aws_lambda_function.this.vpc_config[0].security_group_ids) == toset(var.vpc_security_group_ids)
+    error_message = "The function must run in the given subnets with the given security groups."
+  }
+
+  assert {
+    condition = one([
+      for s in jsondecode(aws_iam_role_policy.runtime.policy).Statement : s.Action if s.Sid == "ManageNetworkInterfacesInTheVpc"
+    ]) == ["ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets", "ec2:DeleteNetworkInterface", "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses"]
+    error_message = "In a VPC the role must hold the network-interface permissions Lambda documents."
+  }
+
+  assert {
+    condition = toset([
+      for s in jsondecode(aws_iam_role_policy.runtime.policy).Statement : s.Sid if s.Resource == "*"
+    ]) == toset(["SendTraces", "ManageNetworkInterfacesInTheVpc"])
+    error_message = "Only X-Ray and the network interfaces (no resource-level permissions) may use Resource \"*\"."
+  }
+}
+
+run "subnets_without_security_groups_are_rejected" {
+  command = plan
+
+  variables {
+    vpc_subnet_ids = ["subnet-0123456789abcdef0"]
+  }
+
+  expect_failures = [var.vpc_security_group_ids]
+}
+
+run "a_security_group_where_a_subnet_belongs_is_rejected" {
+  command = plan
+
+  variables {
+    vpc_subnet_ids         = ["sg-0123456789abcdef0"]
+    vpc_security_group_ids = ["sg-0123456789abcdef0"]
+  }
+
+  expect_failures = [var.vpc_subnet_ids]
+}

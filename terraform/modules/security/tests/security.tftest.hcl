@@ -520,3 +520,74 @@ run "a_session_of_a_role_that_only_ends_alike_is_refused" {
 
   expect_failures = [aws_kms_key.data, aws_kms_key.tokens]
 }
+
+run "iam_names_take_the_iam_name_prefix_and_the_rest_keep_name_prefix" {
+  command = plan
+
+  variables {
+    iam_name_prefix        = "acme-test-eu-west-1"
+    create_api_invoke_user = true
+  }
+
+  assert {
+    condition     = aws_iam_role.download_link_signer.name == "acme-test-eu-west-1-download-link-signer" && aws_iam_role.api_invoke.name == "acme-test-eu-west-1-api-invoke" && aws_iam_user.api_invoke[0].name == "acme-test-eu-west-1-api-invoke"
+    error_message = "The roles and the user (IAM names, global to the account) must carry iam_name_prefix."
+  }
+
+  assert {
+    condition     = aws_kms_alias.data[0].name == "alias/acme-test-data" && aws_secretsmanager_secret.lwa.name == "acme-test/lwa-app-credentials"
+    error_message = "Regional names (aliases, the secret) keep name_prefix."
+  }
+}
+
+run "roles_and_the_user_get_the_path_and_boundary_and_the_signer_arn_names_the_path" {
+  command = plan
+
+  variables {
+    create_api_invoke_user    = true
+    role_path                 = "/estate/"
+    role_permissions_boundary = "arn:aws:iam::aws:policy/PowerUserAccess"
+  }
+
+  assert {
+    condition = alltrue([
+      for entity in [aws_iam_role.download_link_signer, aws_iam_role.api_invoke, aws_iam_user.api_invoke[0]] :
+      entity.path == "/estate/" && entity.permissions_boundary == "arn:aws:iam::aws:policy/PowerUserAccess"
+    ])
+    error_message = "Both roles and the optional user must carry the path and the permissions boundary."
+  }
+
+  assert {
+    condition     = output.download_link_signer_role_arn == "arn:aws:iam::123456789012:role/estate/acme-test-download-link-signer"
+    error_message = "The signer's ARN built from its name (in the functions' statements and environment) must include the path."
+  }
+}
+
+run "by_default_roles_have_the_root_path_and_no_boundary" {
+  command = plan
+
+  assert {
+    condition     = aws_iam_role.download_link_signer.path == "/" && aws_iam_role.api_invoke.path == "/" && aws_iam_role.download_link_signer.permissions_boundary == null && aws_iam_role.api_invoke.permissions_boundary == null
+    error_message = "Without inputs the roles keep IAM's defaults."
+  }
+}
+
+run "an_iam_name_prefix_too_long_for_the_signers_name_is_rejected" {
+  command = plan
+
+  variables {
+    iam_name_prefix = "a-prefix-of-forty-four-characters-is-too-lon"
+  }
+
+  expect_failures = [var.iam_name_prefix]
+}
+
+run "a_path_with_a_space_is_rejected" {
+  command = plan
+
+  variables {
+    role_path = "/my estate/"
+  }
+
+  expect_failures = [var.role_path]
+}

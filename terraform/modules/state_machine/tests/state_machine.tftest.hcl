@@ -211,3 +211,42 @@ run "unknown_workflow_functions_are_rejected" {
 
   expect_failures = [var.functions]
 }
+
+run "the_state_machine_role_takes_the_given_name_path_and_boundary" {
+  command = plan
+
+  variables {
+    role_name                 = "acme-test-eu-west-1-report-workflow"
+    role_path                 = "/estate/"
+    role_permissions_boundary = "arn:aws:iam::123456789012:policy/workload-boundary"
+  }
+
+  assert {
+    condition     = aws_iam_role.this.name == "acme-test-eu-west-1-report-workflow" && aws_iam_role.this.path == "/estate/" && aws_iam_role.this.permissions_boundary == "arn:aws:iam::123456789012:policy/workload-boundary"
+    error_message = "The state machine's role must carry the given name, path and permissions boundary."
+  }
+
+  assert {
+    condition     = aws_sfn_state_machine.this.name == "acme-test-report-workflow"
+    error_message = "The state machine (a regional name) keeps name_prefix."
+  }
+}
+
+run "by_default_the_role_is_named_like_the_state_machine" {
+  command = plan
+
+  assert {
+    condition     = aws_iam_role.this.name == "acme-test-report-workflow" && aws_iam_role.this.path == "/" && aws_iam_role.this.permissions_boundary == null
+    error_message = "Without inputs the role is named like the state machine, with IAM's default path and no boundary."
+  }
+}
+
+run "a_role_name_beyond_iams_64_characters_is_rejected" {
+  command = plan
+
+  variables {
+    role_name = "a-role-name-of-sixty-five-characters-is-one-more-than-iam-allows1"
+  }
+
+  expect_failures = [var.role_name]
+}
