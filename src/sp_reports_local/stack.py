@@ -47,12 +47,12 @@ _LOCK_FILE = ".terraform.lock.hcl"
 _NOT_COPIED_FROM_MODULES = shutil.ignore_patterns(".terraform", "*.tfstate", "*.tfstate.*", "tests", "*.md")
 # Root variables every local deployment sets, whatever the root's defaults: each run is a fresh account.
 LOCAL_ACCOUNT_VARIABLES = {
-    # A fresh account has no API Gateway CloudWatch Logs role, and the stage's access logs need one: AWS
-    # refuses the stage without it, and so does LocalAws (apigateway_logging). The stack is alone there.
-    "manage_api_gateway_cloudwatch_role": "true",
     # A throwaway stack: its tables and buckets may be destroyed.
     "deletion_protection": "false",
 }
+# The API Gateway CloudWatch role a fresh local account is given before the stack is applied, as an estate's
+# baseline gives an account one (set_account_cloudwatch_role).
+BASELINE_CLOUDWATCH_ROLE_NAME = "local-baseline-apigateway-cloudwatch-logs"
 
 
 class DeploymentError(RuntimeError):
@@ -201,6 +201,39 @@ class SqsNotificationSink:
         client.send_message(QueueUrl=url, MessageBody=body)
 
 
+def set_account_cloudwatch_role(aws: LocalAws) -> str:
+    """Give local AWS's account the API Gateway CloudWatch role an estate sets once per account and region,
+    and return its ARN.
+
+    The stage's access logs need it: AWS refuses them until the account has one, and so does LocalAws
+    (apigateway_logging). The setting is account-wide, so the root module never makes it
+    (modules/account_settings does, apart from stacks); a fresh local account is given one here as a landing
+    zone's baseline gives an account one: the role API Gateway assumes, with the AWS managed policy for it
+    (API Gateway Developer Guide, "Set up CloudWatch logging for REST APIs in API Gateway"), then the setting.
+    """
+    iam = aws.boto3_client("iam")
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "apigateway.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+            }
+        ],
+    }
+    role = iam.create_role(RoleName=BASELINE_CLOUDWATCH_ROLE_NAME, AssumeRolePolicyDocument=json.dumps(trust))
+    iam.attach_role_policy(
+        RoleName=BASELINE_CLOUDWATCH_ROLE_NAME,
+        PolicyArn="arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs",
+    )
+    arn = str(role["Role"]["Arn"])
+    aws.boto3_client("apigateway").update_account(
+        patchOperations=[{"op": "replace", "path": "/cloudwatchRoleArn", "value": arn}]
+    )
+    return arn
+
+
 def start_emulator(
     aws: LocalAws,
     app: AppCredentials,
@@ -243,6 +276,8 @@ class LocalDeployment:
         self.emulator: SpApiEmulator | None = None
         self.outputs: StackOutputs | None = None
         self.working_dir = settings.state_dir.resolve() / "terraform"
+        # The account's API Gateway CloudWatch role, set in local AWS by start() (the root is given its ARN).
+        self.account_cloudwatch_role_arn: str | None = None
 
     # -- lifecycle --------------------------------------------------------------------------------------
     def start(self) -> LocalDeployment:
@@ -251,6 +286,7 @@ class LocalDeployment:
             self.aws = LocalAws(
                 region=self.settings.region, lambda_session_seconds=self.settings.lambda_session_seconds
             ).start()
+            self.account_cloudwatch_role_arn = set_account_cloudwatch_role(self.aws)
             self.emulator = start_emulator(
                 self.aws, self.app, self.seller, self.settings.models_dir, self.settings.emulator_options
             )
@@ -339,6 +375,7 @@ class LocalDeployment:
                 "TF_VAR_lwa_client_id": self.app.client_id,
                 "TF_VAR_lwa_client_secret": self.app.client_secret,
                 "TF_VAR_notification_email": self.settings.notification_email,
+                "TF_VAR_api_gateway_cloudwatch_role_arn": str(self.account_cloudwatch_role_arn),
                 **{f"TF_VAR_{name}": value for name, value in LOCAL_ACCOUNT_VARIABLES.items()},
             }
         )

@@ -5,7 +5,13 @@ from __future__ import annotations
 
 import re
 
-from sp_reports_local.stack import LOCAL_ACCOUNT_VARIABLES, TERRAFORM_SOURCE
+from sp_reports_local.aws import LocalAws
+from sp_reports_local.stack import (
+    BASELINE_CLOUDWATCH_ROLE_NAME,
+    LOCAL_ACCOUNT_VARIABLES,
+    TERRAFORM_SOURCE,
+    set_account_cloudwatch_role,
+)
 
 
 def _root_variables() -> set[str]:
@@ -17,6 +23,25 @@ def test_every_local_variable_is_declared_by_the_root_module():
     assert set(LOCAL_ACCOUNT_VARIABLES) <= _root_variables()
 
 
-def test_the_local_stack_sets_the_api_gateway_cloudwatch_role_of_its_fresh_account():
-    # Without it the stage's access logging is refused (LocalAws behaves as AWS: apigateway_logging).
-    assert LOCAL_ACCOUNT_VARIABLES["manage_api_gateway_cloudwatch_role"] == "true"
+def test_the_local_stack_leaves_the_account_wide_api_gateway_setting_to_the_account():
+    # The setting is account-wide: the root module no longer has an input that makes it.
+    assert "manage_api_gateway_cloudwatch_role" not in LOCAL_ACCOUNT_VARIABLES
+    assert "manage_api_gateway_cloudwatch_role" not in _root_variables()
+    assert "api_gateway_cloudwatch_role_arn" in _root_variables()  # what LocalDeployment passes instead
+
+
+def test_a_fresh_local_account_is_given_the_api_gateway_cloudwatch_role_the_stage_needs():
+    """As an estate's baseline does: the role (with the managed policy for it) and the account setting; then
+    the stage's access logs are accepted (LocalAws refuses them before, as AWS does)."""
+    with LocalAws() as aws:
+        apigateway = aws.boto3_client("apigateway")
+        assert not apigateway.get_account().get("cloudwatchRoleArn")
+
+        arn = set_account_cloudwatch_role(aws)
+
+        assert apigateway.get_account()["cloudwatchRoleArn"] == arn
+        assert arn.endswith(f":role/{BASELINE_CLOUDWATCH_ROLE_NAME}")
+        attached = aws.boto3_client("iam").list_attached_role_policies(RoleName=BASELINE_CLOUDWATCH_ROLE_NAME)
+        assert [p["PolicyName"] for p in attached["AttachedPolicies"]] == [
+            "AmazonAPIGatewayPushToCloudWatchLogs"
+        ]
