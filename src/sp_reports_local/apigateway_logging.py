@@ -20,14 +20,14 @@ patch operations:
 Turning logging off (``remove /accessLogSettings``, loglevel OFF) stays allowed. moto already implements
 GetAccount and UpdateAccount (``aws_api_gateway_account``): the role is read from its backend's ``account``.
 
-UpdateAccount's reset: ``replace /cloudwatchRoleArn`` with no value (or an empty one) clears the setting. The
-Terraform AWS provider sends exactly that when ``aws_api_gateway_account`` is destroyed with
-``reset_on_delete = true`` (provider 5.x) and on every destroy from provider 6.0 ("Terraform AWS Provider Version
-6 Upgrade Guide", resource/aws_api_gateway_account: "The destroy operation will now always reset the API Gateway
-account settings"); the PatchOperation's ``value`` is optional (API Gateway API Reference, "PatchOperation":
-https://docs.aws.amazon.com/apigateway/latest/api/API_PatchOperation.html). moto reads ``op["value"]`` and fails
-with a KeyError (an internal error to the caller); here it clears the role, so a destroy of
-``modules/account_settings`` resets the local account as it does an AWS one.
+UpdateAccount's reset: ``replace /cloudwatchRoleArn`` with no value (or an empty one) clears the setting.
+The Terraform AWS provider sends exactly that when ``aws_api_gateway_account`` is destroyed with
+``reset_on_delete = true`` (provider 5.x) and on every destroy from provider 6.0 ("Terraform AWS Provider
+Version 6 Upgrade Guide", resource/aws_api_gateway_account: "The destroy operation will now always reset the
+API Gateway account settings"); the PatchOperation's ``value`` is optional (API Gateway API Reference,
+"PatchOperation": https://docs.aws.amazon.com/apigateway/latest/api/API_PatchOperation.html). moto reads
+``op["value"]`` and fails with a KeyError (an internal error to the caller); here it clears the role, so a
+destroy of ``modules/account_settings`` resets the local account as it does an AWS one.
 """
 
 from __future__ import annotations

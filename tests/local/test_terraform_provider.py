@@ -226,7 +226,8 @@ def test_the_api_stage_applies_on_a_fresh_account_only_once_account_settings_set
     """Slow (~1-2 min): the real api and account_settings modules on one fresh local account. Without the
     account's CloudWatch role the provider's UpdateStage (access logs) is refused as AWS refuses it; with
     modules/account_settings in the same configuration the stage waits for the setting and the apply
-    completes; the destroy resets the setting (reset_on_delete) instead of leaving it naming a deleted role."""
+    completes; the destroy resets the setting (reset_on_delete) instead of leaving it naming a deleted
+    role."""
     modules = Path(__file__).resolve().parents[2] / "terraform" / "modules"
     sources = {name: os.path.relpath(modules / name, tmp_path) for name in ("api", "account_settings")}
     versions = VERSIONS_TF.replace('region = "eu-west-1"', 'region = "us-east-1"')
