@@ -25,9 +25,9 @@ deletes the subscription and destination it made; any it could not delete is lis
 The account's API Gateway CloudWatch role is account-wide (one setting per account and region, every REST API
 there logs through it). The run reads it first (``apigateway get-account``): a role already set is left
 alone (the stage logs with it); with none, ``terraform/acceptance`` sets one for the run
-(``modules/account_settings``, role ``<prefix>-apigw-cloudwatch``), which its destroy resets. After the destroy
-the run reads the setting again and fails, listing it with what remains and how to restore it, unless it is as
-it was before the run.
+(``modules/account_settings``, role ``<prefix>-apigw-cloudwatch``), which its destroy resets. After the
+destroy the run reads the setting again and fails, listing it with what remains and how to restore it, unless
+it is as it was before the run.
 
 With ``--plan-only`` it plans the same configuration and applies nothing. ``AccountAccess`` says how the
 account is reached; with local AWS standing in for it, this same code is part of ``make test``.
