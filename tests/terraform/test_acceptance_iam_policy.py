@@ -142,9 +142,14 @@ def planned_resources() -> list[dict]:
             "kms_key_arn": f"arn:aws:kms:us-east-1:{ACCOUNT}:key/11111111-2222-3333-4444-555555555555",
         },
     )
+    # Where the account has no API Gateway CloudWatch role, terraform/acceptance sets one for the run.
+    account_settings = terraform_checks.mock_plan_json(
+        terraform_checks.TERRAFORM_DIR / "modules" / "account_settings",
+        variables={"current_cloudwatch_role_arn": "", "role_name": f"{PREFIX}-apigw-cloudwatch"},
+    )
     return [
         change
-        for plan in (root, emulator)
+        for plan in (root, emulator, account_settings)
         for change in plan["resource_changes"]
         if change["mode"] == "managed" and "create" in change["change"]["actions"]
     ]
@@ -157,7 +162,8 @@ def test_every_planned_resource_type_has_its_permissions_listed(planned_resource
         "aws_lambda_function_url",
         "aws_sqs_queue",
         "aws_iam_role",
-    } <= types  # the emulator's and the stack's
+        "aws_api_gateway_account",
+    } <= types  # the emulator's, the stack's and the run's account setting
     assert types - REQUIRED_ACTIONS.keys() == set(), (
         "add their permissions to docs/acceptance-iam-policy.json"
     )
@@ -185,6 +191,8 @@ def _arn(service: str, resource: str) -> str:
 # account_stack_under_test, email_observer, spapi_emulator.remote and tests/integration/deployed_stack).
 RUN_CALLS: list[tuple[str, str]] = [
     ("sts:GetCallerIdentity", "*"),  # the account guard
+    # The account's API Gateway CloudWatch setting, read before the run and after its destroy.
+    ("apigateway:GET", f"arn:aws:apigateway:{REGION}::/account"),
     ("sts:AssumeRole", f"arn:aws:iam::{ACCOUNT}:role/{PREFIX}-api-invoke"),  # the API is called as its role
     ("execute-api:Invoke", _arn("execute-api", "a1b2c3/prod/POST/reports")),
     # The emulator's control routes: both actions for a function URL created since October 2025.
@@ -243,6 +251,8 @@ def test_the_documented_policy_lets_the_run_make_its_own_calls(action, resource)
 def test_the_policy_scopes_iam_to_the_runs_names():
     assert allowed("iam:CreateRole", f"arn:aws:iam::{ACCOUNT}:role/{PREFIX}-report-creator")
     assert not allowed("iam:CreateRole", f"arn:aws:iam::{ACCOUNT}:role/Admin")
+    # The account's own API Gateway CloudWatch role (a baseline's) is never the run's to replace or delete.
+    assert not allowed("iam:DeleteRole", f"arn:aws:iam::{ACCOUNT}:role/api-gateway-cloudwatch-logs-{REGION}")
     assert not allowed("iam:PassRole", f"arn:aws:iam::{ACCOUNT}:role/OrganizationAccountAccessRole")
     assert not allowed("iam:CreateUser", f"arn:aws:iam::{ACCOUNT}:user/someone")
     assert not allowed("iam:CreateAccessKey", f"arn:aws:iam::{ACCOUNT}:user/{PREFIX}-api-invoke")
