@@ -102,3 +102,8 @@ output "sweep_schedule_name" {
   description = "Name of the EventBridge Scheduler schedule that runs the report sweep (default schedule group)."
   value       = module.sweep_schedule.schedule_name
 }
+
+output "sweep_dlq_url" {
+  description = "Dead-letter queue of the sweep invocations EventBridge Scheduler could not deliver (its depth raises an alarm to the notifications topic)."
+  value       = module.sweep_schedule.dlq_url
+}

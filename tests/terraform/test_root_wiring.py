@@ -124,3 +124,26 @@ def test_the_report_creator_updates_only_intent_and_sweep_items_and_deletes_only
 
 def _as_list(value: object) -> list:
     return value if isinstance(value, list) else [value]
+
+
+def test_the_sweep_schedules_dlq_is_encrypted_with_the_data_key_and_alarms_to_the_topic():
+    """An invocation EventBridge Scheduler could not deliver lands in the sweep's DLQ, under the stack's data key
+    (whose policy honours the account's IAM policies: the schedule's role may use it through SQS), and its
+    depth alarms to the notifications topic."""
+    plan = terraform_checks.mock_plan_json(variables={"name_prefix": "wiring-test"})
+
+    key = _planned(plan, "module.security.aws_kms_key.data")
+    dlq = _planned(plan, "module.sweep_schedule.aws_sqs_queue.dlq")
+    schedule = _planned(plan, "module.sweep_schedule.aws_scheduler_schedule.this")
+    alarm = _planned(plan, "module.sweep_schedule.aws_cloudwatch_metric_alarm.dlq")
+    role_policy = json.loads(_planned(plan, "module.sweep_schedule.aws_iam_role_policy.this")["policy"])
+
+    assert dlq["name"] == "wiring-test-report-sweeper-dlq"
+    assert dlq["kms_master_key_id"] == key["arn"]
+    assert schedule["target"][0]["dead_letter_config"] == [
+        {"arn": "arn:aws:sqs:us-east-1:123456789012:mock-queue"}
+    ]
+    assert alarm["dimensions"] == {"QueueName": "wiring-test-report-sweeper-dlq"}
+    assert alarm["alarm_actions"] == [_planned(plan, "module.state_machine.aws_sns_topic.this")["arn"]]
+    kms = [s for s in role_policy["Statement"] if s["Sid"] == "EncryptDeadLetterEventsThroughSqsOnly"]
+    assert kms[0]["Resource"] == key["arn"]
