@@ -127,9 +127,9 @@ def _as_list(value: object) -> list:
 
 
 def test_the_sweep_schedules_dlq_is_encrypted_with_the_data_key_and_alarms_to_the_topic():
-    """An invocation EventBridge Scheduler could not deliver lands in the sweep's DLQ, under the stack's data key
-    (whose policy honours the account's IAM policies: the schedule's role may use it through SQS), and its
-    depth alarms to the notifications topic."""
+    """An invocation EventBridge Scheduler could not deliver lands in the sweep's DLQ, under the stack's data
+    key (whose policy honours the account's IAM policies: the schedule's role may use it through SQS), and
+    its depth alarms to the notifications topic."""
     plan = terraform_checks.mock_plan_json(variables={"name_prefix": "wiring-test"})
 
     key = _planned(plan, "module.security.aws_kms_key.data")
