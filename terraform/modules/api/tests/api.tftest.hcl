@@ -147,11 +147,6 @@ run "prod_stage_logs_traces_and_throttles" {
     condition     = !strcontains(aws_api_gateway_stage.this.access_log_settings[0].format, "requestBody") && !strcontains(aws_api_gateway_stage.this.access_log_settings[0].format, "querystring")
     error_message = "The access log format must not include bodies or query strings."
   }
-
-  assert {
-    condition     = length(aws_api_gateway_account.this) == 0
-    error_message = "The account-wide CloudWatch role is left alone unless asked."
-  }
 }
 
 run "the_deployment_follows_api_changes" {
@@ -204,8 +199,9 @@ run "an_unknown_logging_level_is_rejected" {
   expect_failures = [var.execution_logging_level]
 }
 
-# The account's API Gateway CloudWatch setting is account-wide: this module never makes it.
-run "the_account_cloudwatch_setting_is_never_made_here" {
+# The account's API Gateway CloudWatch setting is account-wide: this module never makes it (no resource of it
+# here; tests/terraform/test_root_wiring.py checks the root's whole plan). Its role's ARN is only an input.
+run "the_stage_plans_with_the_accounts_cloudwatch_role_given" {
   command = plan
 
   variables {
