@@ -517,17 +517,17 @@ module "queue" {
 module "api" {
   source = "./modules/api"
 
-  name_prefix                    = var.name_prefix
-  tags                           = var.tags
-  kms_key_arn                    = module.security.data_kms_key_arn
-  functions                      = { for f, settings in local.function_settings : f => settings if local.functions[f].group == "api" }
-  policy_statements              = { for f, statements in local.function_policy_statements : f => statements if local.functions[f].group == "api" }
-  access_log_retention_days      = var.log_retention_days
-  manage_account_cloudwatch_role = var.manage_api_gateway_cloudwatch_role
-  throttling_rate_limit          = var.api_throttling_rate_limit
-  throttling_burst_limit         = var.api_throttling_burst_limit
-  web_acl_arn                    = var.api_waf_web_acl_arn
-  execution_logging_level        = var.api_execution_logging_level
+  name_prefix                 = var.name_prefix
+  tags                        = var.tags
+  kms_key_arn                 = module.security.data_kms_key_arn
+  functions                   = { for f, settings in local.function_settings : f => settings if local.functions[f].group == "api" }
+  policy_statements           = { for f, statements in local.function_policy_statements : f => statements if local.functions[f].group == "api" }
+  access_log_retention_days   = var.log_retention_days
+  account_cloudwatch_role_arn = var.api_gateway_cloudwatch_role_arn
+  throttling_rate_limit       = var.api_throttling_rate_limit
+  throttling_burst_limit      = var.api_throttling_burst_limit
+  web_acl_arn                 = var.api_waf_web_acl_arn
+  execution_logging_level     = var.api_execution_logging_level
 
   role_path                 = var.iam_role_path
   role_permissions_boundary = var.iam_permissions_boundary_arn

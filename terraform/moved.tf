@@ -83,3 +83,35 @@ removed {
     destroy = false
   }
 }
+
+# The account's API Gateway CloudWatch role and setting, which module.api made when the root's
+# manage_api_gateway_cloudwatch_role was true (its default). The setting is account-wide and now made by
+# modules/account_settings, if at all, apart from stacks. A stack deployed with them forgets them on its next
+# apply instead of destroying them: destroying the role would leave the setting naming a deleted role, and every
+# REST API of the account in that region would stop logging. The role and setting stay in AWS as they are (the
+# stage keeps logging); import them into a modules/account_settings call to manage them again (its README).
+# `removed` with destroy = false needs Terraform 1.7 ("Removing Resources", Terraform language documentation:
+# https://developer.hashicorp.com/terraform/language/resources/syntax#removing-resources); this module needs 1.11.
+removed {
+  from = module.api.aws_api_gateway_account.this
+
+  lifecycle {
+    destroy = false
+  }
+}
+
+removed {
+  from = module.api.aws_iam_role_policy_attachment.cloudwatch
+
+  lifecycle {
+    destroy = false
+  }
+}
+
+removed {
+  from = module.api.aws_iam_role.cloudwatch
+
+  lifecycle {
+    destroy = false
+  }
+}

@@ -125,3 +125,8 @@ output "iam_role_names" {
   description = "Name of every IAM role the stack creates, by what it is for (each function's execution role by function name; report_workflow, report_sweeper_schedule, download_link_signer, api_invoke). Account-global names, `<iam_name_prefix>-...`; the roles live under iam_role_path."
   value       = local.iam_role_names
 }
+
+output "sweep_dlq_url" {
+  description = "Dead-letter queue of the sweep invocations EventBridge Scheduler could not deliver (its depth raises an alarm to the notifications topic)."
+  value       = module.sweep_schedule.dlq_url
+}

@@ -263,12 +263,6 @@ variable "create_api_invoke_user" {
   default     = false
 }
 
-variable "manage_api_gateway_cloudwatch_role" {
-  type        = bool
-  description = "Create the role API Gateway writes CloudWatch logs with (`api-gateway-cloudwatch-logs-<region>`) and make it this account's API Gateway CloudWatch role in this region. The stage's access logs need that account setting (AWS refuses the stage otherwise: \"CloudWatch Logs role ARN must be set in account settings to enable logging\"), so true lets a fresh account apply. The setting is one per account and region, shared by every API there: keep true in one stack only, and set false in any other stack of the same account and region or where the estate already manages it. A second stack left at true fails at CreateRole (the role's name is per account and region) instead of taking the setting over; destroying the stack that manages it deletes the role the setting still points to."
-  default     = true
-}
-
 variable "api_throttling_rate_limit" {
   type        = number
   description = "Steady-state requests per second allowed on every API method."
@@ -603,5 +597,16 @@ variable "lambda_vpc_security_group_ids" {
   validation {
     condition     = (length(var.lambda_vpc_subnet_ids) == 0) == (length(var.lambda_vpc_security_group_ids) == 0)
     error_message = "lambda_vpc_subnet_ids and lambda_vpc_security_group_ids go together: set both to place the functions in a VPC, or neither."
+  }
+}
+
+variable "api_gateway_cloudwatch_role_arn" {
+  type        = string
+  description = "The role this account's API Gateway CloudWatch setting names in this region: `aws apigateway get-account --query cloudwatchRoleArn`, or modules/account_settings' cloudwatch_role_arn output. The setting is account-wide and this module never sets it, but the stage's access logs need it (AWS refuses the stage otherwise: \"CloudWatch Logs role ARN must be set in account settings to enable logging\"). Given, the stage waits for it (apply modules/account_settings in the same configuration and pass its output) and the plan's check stays quiet; null: the plan warns that the account must have the setting."
+  default     = null
+
+  validation {
+    condition     = var.api_gateway_cloudwatch_role_arn == null || can(regex("^arn:aws[a-zA-Z-]*:iam::[0-9]{12}:role/.+$", var.api_gateway_cloudwatch_role_arn))
+    error_message = "api_gateway_cloudwatch_role_arn must be an IAM role ARN (the cloudwatchRoleArn of aws apigateway get-account)."
   }
 }

@@ -72,6 +72,9 @@ class Target(Protocol):
     def terraform_apply(self, on_line: Any) -> None: ...
     def run_assertions(self) -> AssertionsOutcome: ...
     def terraform_destroy(self, on_line: Any) -> None: ...
+    def after_destroy(
+        self,
+    ) -> str: ...  # what it checked once destroyed ("": nothing); AcceptanceFailed if off
     def remaining_resources(self) -> list[str]: ...
     def removal_instructions(self) -> str: ...
     def stop(self) -> None: ...
@@ -269,7 +272,11 @@ def _tear_down(target: Target, timer: StepTimer, out: TextIO, applied: bool) -> 
                 remaining = target.remaining_resources()
                 if remaining:
                     raise AcceptanceFailed(f"the state still holds {len(remaining)} resources")
-                done(f"terraform destroy: {counter.destroyed} resources destroyed, the state is empty")
+                checked = target.after_destroy()
+                done(
+                    f"terraform destroy: {counter.destroyed} resources destroyed, the state is empty"
+                    + (f"; {checked}" if checked else "")
+                )
         except Exception as error:
             clear_progress(out)
             print(f"terraform destroy failed: {error}", file=out, flush=True)

@@ -22,6 +22,13 @@ while the seller already has a REPORT_PROCESSING_FINISHED subscription with that
 (``spapi_views``), skips with their reason the checks that need the emulator's powers, and before destroying
 deletes the subscription and destination it made; any it could not delete is listed with what remains.
 
+The account's API Gateway CloudWatch role is account-wide (one setting per account and region, every REST API
+there logs through it). The run reads it first (``apigateway get-account``): a role already set is left
+alone (the stage logs with it); with none, ``terraform/acceptance`` sets one for the run
+(``modules/account_settings``, role ``<prefix>-apigw-cloudwatch``), which its destroy resets. After the
+destroy the run reads the setting again and fails, listing it with what remains and how to restore it, unless
+it is as it was before the run.
+
 With ``--plan-only`` it plans the same configuration and applies nothing. ``AccountAccess`` says how the
 account is reached; with local AWS standing in for it, this same code is part of ``make test``.
 """
@@ -118,6 +125,8 @@ class AwsTarget:
             else None
         )
         self._held_in_spapi: list[str] = []
+        # The account's API Gateway CloudWatch role in the region before the run ("" none), read by start().
+        self.account_role_before: str | None = None
         self._base_env = dict(base_env)
         self._runner = runner
 
@@ -134,6 +143,7 @@ class AwsTarget:
                 "TF_VAR_lambda_package_dir": str(self.package_dir.resolve()),
                 "TF_VAR_lwa_client_id": self.app.client_id,
                 "TF_VAR_lwa_client_secret": self.app.client_secret,
+                "TF_VAR_account_cloudwatch_role_arn": self._account_role_before(),
             }
         )
         # Whether the emulator is deployed follows from the seller alone: never from a stray setting.
@@ -160,6 +170,7 @@ class AwsTarget:
                 f"{emulator_zip} is missing: the real-account target deploys the SP-API emulator; build it "
                 f"with python scripts/package_lambdas.py --emulator --out {self.package_dir}"
             )
+        self.account_role_before = self.account_cloudwatch_role()
         copy_root_module(TERRAFORM_SOURCE, self.root_copy)
         copy_acceptance_configuration(TERRAFORM_SOURCE / ACCEPTANCE_DIR, self.working_dir)
         # Only terraform/acceptance has a provider to point at the account: the root copy is its module.
@@ -168,9 +179,35 @@ class AwsTarget:
         what = (
             "the stack and the SP-API emulator" if self.seller is None else "the stack, calling real SP-API"
         )
+        if self.account_role_before:
+            role = f"{self.account_role_before}, left alone"
+        else:
+            role = "none, so the run sets its own (modules/account_settings) and its destroy resets it"
         return (
             f"copied terraform/ to {self.root_copy}, {verb} {self.working_dir} ({what}; credentials: "
-            f"{self.access.credentials_source})"
+            f"{self.access.credentials_source}); the account's API Gateway CloudWatch role in {self.region}: "
+            f"{role}"
+        )
+
+    def account_cloudwatch_role(self) -> str:
+        """The account's API Gateway CloudWatch role in the run's region now ("" when none is set)."""
+        return str(self.access.client("apigateway").get_account().get("cloudwatchRoleArn") or "")
+
+    def _account_role_before(self) -> str:
+        if self.account_role_before is None:
+            raise AcceptanceFailed("the account's API Gateway setting was not read before Terraform ran")
+        return self.account_role_before
+
+    def _account_setting_changed(self) -> str | None:
+        """What differs in the account's API Gateway CloudWatch setting from before the run, or None."""
+        if self.plan_only or self.account_role_before is None:
+            return None
+        now = self.account_cloudwatch_role()
+        if now == self.account_role_before:
+            return None
+        return (
+            f"apigateway account setting in {self.region}: cloudwatchRoleArn is {now or 'unset'}, "
+            f"was {self.account_role_before or 'unset'} before the run"
         )
 
     def _refuse_a_subscribed_seller(self, views: SpApiOperationsViews) -> None:
@@ -264,6 +301,16 @@ class AwsTarget:
             on_line=on_line,
         )
 
+    def after_destroy(self) -> str:
+        """The account's API Gateway CloudWatch setting is as it was before the run, or the run fails."""
+        if self.plan_only:
+            return ""
+        changed = self._account_setting_changed()
+        if changed is not None:
+            raise AcceptanceFailed(f"the destroy did not leave the account as it was: {changed}")
+        before = self.account_role_before or "unset"
+        return f"the account's API Gateway CloudWatch role in {self.region} is as before the run ({before})"
+
     def remaining_resources(self) -> list[str]:
         """Terraform's state, then what the assertions create outside it, if a run left it."""
         if self.plan_only:
@@ -274,6 +321,12 @@ class AwsTarget:
 
     def _leftovers_outside_terraform(self) -> list[str]:
         found = list(self._held_in_spapi)
+        try:
+            changed = self._account_setting_changed()
+        except Exception as error:  # unknown is reported as possibly changed, never as restored
+            changed = f"apigateway account setting: could not read it ({type(error).__name__}: {error})"
+        if changed is not None:
+            found.append(changed)
         if self.spapi_views is not None and self.outputs is not None and not found:
             try:
                 found = self.spapi_views.held(str(self.outputs["queue_arn"])).describe()
@@ -302,7 +355,14 @@ class AwsTarget:
                 ("region", self.region),
                 ("name_prefix", self.name_prefix),
                 ("lambda_package_dir", self.package_dir.resolve()),
+                ("account_cloudwatch_role_arn", f"'{self.account_role_before or ''}'"),
             )
+        )
+        # Back to the role it named, or (no value) unset, as the provider's reset does.
+        value = f",value={self.account_role_before}" if self.account_role_before else ""
+        restore_command = (
+            f"aws apigateway update-account --region {self.region} --patch-operations "
+            f"op=replace,path=/cloudwatchRoleArn{value}"
         )
         queue = observer_queue_name(self.name_prefix)
         user = unauthorised_user_name(self.name_prefix)
@@ -313,7 +373,8 @@ class AwsTarget:
             "--query QueueUrl --output text)\n"
             f"  aws iam list-access-keys --user-name {user}   # delete each: aws iam delete-access-key "
             f"--user-name {user} --access-key-id <id>\n"
-            f"  aws iam delete-user --user-name {user}"
+            f"  aws iam delete-user --user-name {user}\n"
+            f"  if the account's API Gateway CloudWatch setting is not as before the run: {restore_command}"
             + (
                 ""
                 if self.seller is None

@@ -97,6 +97,9 @@ class LocalTarget:
     def terraform_destroy(self, on_line: Callable[[str], None]) -> None:
         self.deployment.terraform_destroy(on_line=on_line)
 
+    def after_destroy(self) -> str:
+        return ""  # local AWS stops with the run: nothing of the account outlives it
+
     def remaining_resources(self) -> list[str]:
         return self.deployment.terraform_state_list()
 

@@ -19,6 +19,15 @@ patch operations:
 
 Turning logging off (``remove /accessLogSettings``, loglevel OFF) stays allowed. moto already implements
 GetAccount and UpdateAccount (``aws_api_gateway_account``): the role is read from its backend's ``account``.
+
+UpdateAccount's reset: ``replace /cloudwatchRoleArn`` with no value (or an empty one) clears the setting.
+The Terraform AWS provider sends exactly that when ``aws_api_gateway_account`` is destroyed with
+``reset_on_delete = true`` (provider 5.x) and on every destroy from provider 6.0 ("Terraform AWS Provider
+Version 6 Upgrade Guide", resource/aws_api_gateway_account: "The destroy operation will now always reset the
+API Gateway account settings"); the PatchOperation's ``value`` is optional (API Gateway API Reference,
+"PatchOperation": https://docs.aws.amazon.com/apigateway/latest/api/API_PatchOperation.html). moto reads
+``op["value"]`` and fails with a KeyError (an internal error to the caller); here it clears the role, so a
+destroy of ``modules/account_settings`` resets the local account as it does an AWS one.
 """
 
 from __future__ import annotations
@@ -28,6 +37,16 @@ from typing import Any
 from .moto_internals import APIGatewayBackend, BadRequestException, PatchSet
 
 CLOUDWATCH_ROLE_REQUIRED = "CloudWatch Logs role ARN must be set in account settings to enable logging"
+CLOUDWATCH_ROLE_PATH = "/cloudwatchRoleArn"
+
+
+def resets_cloudwatch_role(operation: dict[str, Any]) -> bool:
+    """Whether an UpdateAccount patch operation clears the account's CloudWatch role."""
+    return (
+        operation.get("path") == CLOUDWATCH_ROLE_PATH
+        and operation.get("op") in ("replace", "remove")
+        and not operation.get("value")
+    )
 
 
 def enables_logging(patch_operations: list[dict[str, Any]]) -> bool:
@@ -58,4 +77,16 @@ def apigateway_logging_patches() -> PatchSet:
         return original_update_stage(self, function_id, stage_name, patch_operations)
 
     patches.replace(APIGatewayBackend, "update_stage", update_stage)
+
+    original_update_account = vars(APIGatewayBackend).get("update_account")  # checked by patches.replace
+
+    def update_account(self: APIGatewayBackend, patch_operations: Any) -> Any:
+        operations = list(patch_operations or [])
+        if any(resets_cloudwatch_role(operation) for operation in operations):
+            self.account.cloudwatch_role_arn = None
+        return original_update_account(
+            self, [operation for operation in operations if not resets_cloudwatch_role(operation)]
+        )
+
+    patches.replace(APIGatewayBackend, "update_account", update_account)
     return patches

@@ -48,9 +48,6 @@ _MODULES_DIR = "modules"
 _NOT_COPIED_FROM_MODULES = shutil.ignore_patterns(".terraform", "*.tfstate", "*.tfstate.*", "tests", "*.md")
 # Root variables every local deployment sets, whatever the root's defaults: each run is a fresh account.
 LOCAL_ACCOUNT_VARIABLES = {
-    # A fresh account has no API Gateway CloudWatch Logs role, and the stage's access logs need one: AWS
-    # refuses the stage without it, and so does LocalAws (apigateway_logging). The stack is alone there.
-    "manage_api_gateway_cloudwatch_role": "true",
     # A throwaway stack: its tables and buckets may be destroyed.
     "deletion_protection": "false",
 }
@@ -244,6 +241,8 @@ class LocalDeployment:
         self.emulator: SpApiEmulator | None = None
         self.outputs: StackOutputs | None = None
         self.working_dir = settings.state_dir.resolve() / "terraform"
+        # The account's API Gateway CloudWatch role, set in local AWS by start() (the root is given its ARN).
+        self.account_cloudwatch_role_arn: str | None = None
 
     # -- lifecycle --------------------------------------------------------------------------------------
     def start(self) -> LocalDeployment:
@@ -252,7 +251,7 @@ class LocalDeployment:
             self.aws = LocalAws(
                 region=self.settings.region, lambda_session_seconds=self.settings.lambda_session_seconds
             ).start()
-            apply_account_baseline(self.aws)
+            self.account_cloudwatch_role_arn = apply_account_baseline(self.aws)
             self.emulator = start_emulator(
                 self.aws, self.app, self.seller, self.settings.models_dir, self.settings.emulator_options
             )
@@ -340,6 +339,7 @@ class LocalDeployment:
                 "TF_VAR_lwa_client_id": self.app.client_id,
                 "TF_VAR_lwa_client_secret": self.app.client_secret,
                 "TF_VAR_notification_email": self.settings.notification_email,
+                "TF_VAR_api_gateway_cloudwatch_role_arn": str(self.account_cloudwatch_role_arn),
                 **{f"TF_VAR_{name}": value for name, value in LOCAL_ACCOUNT_VARIABLES.items()},
             }
         )

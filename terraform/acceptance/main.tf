@@ -27,6 +27,18 @@ locals {
   emulator_base_url = local.emulator == null ? null : trimsuffix(local.emulator.function_url, "/")
 }
 
+# The account's API Gateway CloudWatch setting is account-wide: a run leaves a role already set alone, and only
+# where there is none sets one for itself, which its destroy resets (make acceptance then checks the setting is
+# as it was before the run).
+module "account_settings" {
+  source = "../modules/account_settings"
+  count  = var.account_cloudwatch_role_arn == "" ? 1 : 0
+
+  current_cloudwatch_role_arn = ""
+  role_name                   = "${var.name_prefix}-apigw-cloudwatch"
+  tags                        = var.tags
+}
+
 module "sp_reports" {
   source = "../"
 
@@ -36,7 +48,8 @@ module "sp_reports" {
   tags                = var.tags
   notification_email  = var.notification_email
 
-  manage_api_gateway_cloudwatch_role = var.manage_api_gateway_cloudwatch_role
+  # The run's own setting (the stage waits for it) or the account's.
+  api_gateway_cloudwatch_role_arn = var.account_cloudwatch_role_arn == "" ? one(module.account_settings[*].cloudwatch_role_arn) : var.account_cloudwatch_role_arn
 
   lwa_client_id     = var.lwa_client_id
   lwa_client_secret = var.lwa_client_secret

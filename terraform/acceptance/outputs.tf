@@ -125,3 +125,8 @@ output "spapi_emulator_state_bucket_name" {
   description = "Bucket of the emulator's state and report documents."
   value       = one(module.spapi_emulator[*].state_bucket_name)
 }
+
+output "account_settings_role_arn" {
+  description = "The API Gateway CloudWatch role the run set for the account (modules/account_settings); null when the account already had one, which the run left alone."
+  value       = one(module.account_settings[*].cloudwatch_role_arn)
+}

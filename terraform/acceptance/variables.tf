@@ -43,10 +43,15 @@ variable "notification_email" {
   default     = null
 }
 
-variable "manage_api_gateway_cloudwatch_role" {
-  type        = bool
-  description = "The root module's input of that name (its default: true, so a fresh sandbox account can apply the stage's access logs). Set false in an account whose API Gateway CloudWatch Logs role is already set: the setting is one per account and region, and a run at true there fails at CreateRole."
-  default     = true
+variable "account_cloudwatch_role_arn" {
+  type        = string
+  description = "The account's API Gateway CloudWatch role in the run's region before the run, as `aws apigateway get-account` answers it (make acceptance reads it): \"\" when none is set, and the run sets one for itself (modules/account_settings, role <name_prefix>-apigw-cloudwatch) that its destroy resets; a role ARN is left alone and the stage logs with it. Required: no default could be right for every account."
+  nullable    = false
+
+  validation {
+    condition     = var.account_cloudwatch_role_arn == "" || can(regex("^arn:aws[a-zA-Z-]*:iam::[0-9]{12}:role/.+$", var.account_cloudwatch_role_arn))
+    error_message = "account_cloudwatch_role_arn must be \"\" (the account has no API Gateway CloudWatch role in the region) or a role ARN."
+  }
 }
 
 variable "spapi_emulator" {

@@ -8,9 +8,11 @@ mock_provider "aws" {
 }
 
 variables {
-  name_prefix        = "acme-test"
-  lambda_package_dir = "../.build/terraform-test-packages"
-  tags               = { for i in range(12) : "estate-tag-${i}" => "value-${i}" }
+  # The account's API Gateway CloudWatch role (account-wide, the estate's): without it the plan's check fails.
+  api_gateway_cloudwatch_role_arn = "arn:aws:iam::123456789012:role/api-gateway-cloudwatch-logs-us-east-1"
+  name_prefix                     = "acme-test"
+  lambda_package_dir              = "../.build/terraform-test-packages"
+  tags                            = { for i in range(12) : "estate-tag-${i}" => "value-${i}" }
 }
 
 run "the_zips_carry_the_artifact_object_tags_and_the_bucket_the_stack_tags" {

@@ -21,8 +21,10 @@ override_resource {
 }
 
 variables {
-  name_prefix        = "acme-test"
-  lambda_package_dir = "../.build/terraform-test-packages"
+  # The account's API Gateway CloudWatch role (account-wide, the estate's): without it the plan's check fails.
+  api_gateway_cloudwatch_role_arn = "arn:aws:iam::123456789012:role/api-gateway-cloudwatch-logs-us-east-1"
+  name_prefix                     = "acme-test"
+  lambda_package_dir              = "../.build/terraform-test-packages"
 
   # Fixtures: a web ACL, an estate's keys and administrators of the mocked account (123456789012, us-east-1).
   fixture_web_acl_arn    = "arn:aws:wafv2:us-east-1:123456789012:regional/webacl/estate-api/0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"

@@ -9,8 +9,10 @@ mock_provider "aws" {
 }
 
 variables {
-  name_prefix        = "acme-test"
-  lambda_package_dir = "../.build/terraform-test-packages"
+  # The account's API Gateway CloudWatch role (account-wide, the estate's): without it the plan's check fails.
+  api_gateway_cloudwatch_role_arn = "arn:aws:iam::123456789012:role/api-gateway-cloudwatch-logs-us-east-1"
+  name_prefix                     = "acme-test"
+  lambda_package_dir              = "../.build/terraform-test-packages"
 }
 
 run "by_default_every_role_name_carries_the_region" {

@@ -9,6 +9,8 @@ mock_provider "aws" {
 variables {
   name_prefix        = "acme-test"
   lambda_package_dir = "../.build/terraform-test-packages"
+  # The account's API Gateway CloudWatch role, as an estate passes it (api_gateway_account.tf's check).
+  api_gateway_cloudwatch_role_arn = "arn:aws:iam::123456789012:role/api-gateway-cloudwatch-logs-us-east-1"
 }
 
 run "a_first_deployment_plans_with_every_arn_unknown" {

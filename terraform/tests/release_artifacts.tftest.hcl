@@ -17,9 +17,11 @@ mock_provider "aws" {
 }
 
 variables {
-  name_prefix                = "acme-test"
-  lambda_artifacts_s3_bucket = "acme-releases-us-east-1"
-  lambda_artifacts_s3_prefix = "sp-reports/1.2.0"
+  # The account's API Gateway CloudWatch role (account-wide, the estate's): without it the plan's check fails.
+  api_gateway_cloudwatch_role_arn = "arn:aws:iam::123456789012:role/api-gateway-cloudwatch-logs-us-east-1"
+  name_prefix                     = "acme-test"
+  lambda_artifacts_s3_bucket      = "acme-releases-us-east-1"
+  lambda_artifacts_s3_prefix      = "sp-reports/1.2.0"
   # More than S3's 10 tags per object: a release deployment uploads no object, so they are no problem.
   tags = { for i in range(12) : "estate-tag-${i}" => "value-${i}" }
 }

@@ -20,8 +20,10 @@ override_resource {
 variables {
   name_prefix        = "acme-test"
   lambda_package_dir = "../.build/terraform-test-packages"
-  notification_email = "reports@example.com"
-  tags               = { Project = "sp-reports" }
+  # The account's API Gateway CloudWatch role, as an estate passes it (api_gateway_account.tf's check).
+  api_gateway_cloudwatch_role_arn = "arn:aws:iam::123456789012:role/api-gateway-cloudwatch-logs-us-east-1"
+  notification_email              = "reports@example.com"
+  tags                            = { Project = "sp-reports" }
 }
 
 run "every_function_is_named_with_the_prefix" {
@@ -514,4 +516,26 @@ run "transcoding_to_utf8_reaches_the_storer" {
     condition     = local.function_environment["report_storer"]["TRANSCODE_REPORTS_TO_UTF8"] == "true"
     error_message = "transcode_reports_to_utf8 must reach the report_storer's environment as \"true\"."
   }
+}
+
+# The account's API Gateway CloudWatch setting is account-wide and not made by the stack: without the role's ARN
+# the plan warns (a check block) with what to do, since AWS refuses the stage's access logs without the setting.
+run "without_the_account_role_the_plan_says_what_to_do" {
+  command = plan
+
+  variables {
+    api_gateway_cloudwatch_role_arn = null
+  }
+
+  expect_failures = [check.api_gateway_account_has_a_cloudwatch_role]
+}
+
+run "an_account_role_that_is_not_a_role_arn_is_rejected" {
+  command = plan
+
+  variables {
+    api_gateway_cloudwatch_role_arn = "api-gateway-cloudwatch-logs-us-east-1"
+  }
+
+  expect_failures = [var.api_gateway_cloudwatch_role_arn]
 }

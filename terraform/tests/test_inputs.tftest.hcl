@@ -10,6 +10,8 @@ mock_provider "aws" {
 variables {
   name_prefix        = "acme-test"
   lambda_package_dir = "../.build/terraform-test-packages"
+  # The account's API Gateway CloudWatch role, as an estate passes it (api_gateway_account.tf's check).
+  api_gateway_cloudwatch_role_arn = "arn:aws:iam::123456789012:role/api-gateway-cloudwatch-logs-us-east-1"
 }
 
 run "by_default_nothing_is_opened_to_an_emulator_or_a_test_sender" {

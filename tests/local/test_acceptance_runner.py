@@ -19,7 +19,7 @@ from botocore.exceptions import ClientError, NoCredentialsError
 
 from canaries import CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN, SELLER_ID
 from sp_reports_local import acceptance
-from sp_reports_local.acceptance import AssertionsOutcome, run_acceptance
+from sp_reports_local.acceptance import AcceptanceFailed, AssertionsOutcome, run_acceptance
 from sp_reports_local.acceptance_account import AccountAccess
 from sp_reports_local.acceptance_seller import (
     LWA_CLIENT_ID_ENV,
@@ -83,6 +83,9 @@ class FakeTarget:
         for address in self.state:
             on_line(f"{address}: Destruction complete after 1s")
         self.state = []
+
+    def after_destroy(self) -> str:
+        return ""
 
     def remaining_resources(self) -> list[str]:
         return list(self.state)
@@ -205,11 +208,16 @@ def test_plan_only_plans_and_neither_applies_nor_destroys(tmp_path, signals):
 
 
 class FakeSts:
-    """STS's identity; also SQS and IAM, for what an account target looks for after destruction."""
+    """STS's identity; also SQS and IAM, for what an account target looks for after destruction, and API
+    Gateway's account setting, which an account target reads before and after."""
 
     def __init__(self, answer: Any) -> None:
         self.answer = answer
         self.leftovers: set[str] = set()
+        self.cloudwatch_role = ""  # the account's API Gateway CloudWatch role ("" none)
+
+    def get_account(self) -> dict[str, Any]:
+        return {"cloudwatchRoleArn": self.cloudwatch_role} if self.cloudwatch_role else {}
 
     def get_queue_url(self, QueueName: str) -> dict[str, str]:
         if "sqs" not in self.leftovers:
@@ -513,6 +521,7 @@ def test_destroying_a_real_sellers_run_releases_its_subscription_and_destination
     terraform = RecordingTerraform()
     target = _aws_target(tmp_path, False, env={**_seller_env(), "PATH": os.environ["PATH"]}, runner=terraform)
     target.outputs = {"queue_arn": QUEUE_ARN}  # applied; POST /notifications subscribed the seller there
+    target.account_role_before = ""  # started: the account had no API Gateway CloudWatch role
     _subscribe(views, QUEUE_ARN)
 
     target.terraform_destroy(lambda _line: None)
@@ -529,6 +538,7 @@ def test_what_sp_api_refused_to_release_is_listed_with_how_to_remove_it(tmp_path
     terraform = RecordingTerraform()
     target = _aws_target(tmp_path, False, env={**_seller_env(), "PATH": os.environ["PATH"]}, runner=terraform)
     target.outputs = {"queue_arn": QUEUE_ARN}
+    target.account_role_before = ""  # started: the account had no API Gateway CloudWatch role
     subscription_id = _subscribe(views, QUEUE_ARN)
     spapi_emulator.stop()  # SP-API unreachable: nothing could be released or checked
 
@@ -589,3 +599,83 @@ def test_what_the_stand_in_of_spapi_saw_break_is_reported(violations, errors, pr
 
     assert access.spapi_stand_in_problems() == problems
     assert AccountAccess(session=None).spapi_stand_in_problems() == []
+
+
+# -- the account's API Gateway CloudWatch setting (account-wide): read first, as it was after the run -------
+
+BASELINE_ROLE = "arn:aws:iam::111122223333:role/landing-zone/ApiGatewayCloudWatchLogs"
+
+
+def _planned_env(tmp_path: Path, signals: Any, cloudwatch_role: str) -> tuple[dict[str, str], str, Any]:
+    terraform = RecordingTerraform()
+    _emulator_zip(tmp_path)
+    target = _aws_target(tmp_path, True, env={"PATH": os.environ["PATH"]}, runner=terraform)
+    target.access.session.sts.cloudwatch_role = cloudwatch_role
+    (tmp_path / "work").mkdir()
+    out = io.StringIO()
+
+    assert run_acceptance(target, tmp_path / "work", out, signals) == 0
+    return terraform.commands[1][2], out.getvalue(), target
+
+
+def test_an_account_without_a_cloudwatch_role_gets_the_runs_own(tmp_path, signals):
+    env, out, _ = _planned_env(tmp_path, signals, "")
+
+    # terraform/acceptance then deploys modules/account_settings for the run.
+    assert env["TF_VAR_account_cloudwatch_role_arn"] == ""
+    assert "the account's API Gateway CloudWatch role in eu-west-1: none, so the run sets its own" in out
+
+
+def test_a_cloudwatch_role_already_set_is_left_alone(tmp_path, signals):
+    env, out, _ = _planned_env(tmp_path, signals, BASELINE_ROLE)
+
+    assert env["TF_VAR_account_cloudwatch_role_arn"] == BASELINE_ROLE
+    assert f"the account's API Gateway CloudWatch role in eu-west-1: {BASELINE_ROLE}, left alone" in out
+
+
+def _started_target(tmp_path: Path, cloudwatch_role: str) -> Any:
+    _emulator_zip(tmp_path)
+    target = _aws_target(tmp_path, False, env={"PATH": os.environ["PATH"]}, runner=RecordingTerraform())
+    target.access.session.sts.cloudwatch_role = cloudwatch_role
+    target.start()
+    return target
+
+
+@pytest.mark.parametrize("before", ["", BASELINE_ROLE])
+def test_after_the_destroy_the_setting_is_as_before_the_run(tmp_path, before):
+    target = _started_target(tmp_path, before)
+
+    assert target.after_destroy() == (
+        f"the account's API Gateway CloudWatch role in eu-west-1 is as before the run ({before or 'unset'})"
+    )
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "restore"),
+    [
+        # The run's own role left in the setting (the reset did not happen).
+        (
+            "",
+            "arn:aws:iam::111122223333:role/spacc-x-apigw-cloudwatch",
+            "op=replace,path=/cloudwatchRoleArn\n",
+        ),
+        # A baseline role the run was to leave alone was replaced or cleared.
+        (BASELINE_ROLE, "", f"op=replace,path=/cloudwatchRoleArn,value={BASELINE_ROLE}\n"),
+    ],
+)
+def test_a_setting_not_as_before_fails_the_run_and_says_how_to_restore_it(tmp_path, before, after, restore):
+    target = _started_target(tmp_path, before)
+    target.access.session.sts.cloudwatch_role = after
+
+    with pytest.raises(AcceptanceFailed) as failed:
+        target.after_destroy()
+
+    changed = (
+        f"apigateway account setting in eu-west-1: cloudwatchRoleArn is {after or 'unset'}, "
+        f"was {before or 'unset'} before the run"
+    )
+    assert str(failed.value) == f"the destroy did not leave the account as it was: {changed}"
+    assert changed in target.remaining_resources()
+    instructions = target.removal_instructions() + "\n"
+    assert f"aws apigateway update-account --region eu-west-1 --patch-operations {restore}" in instructions
+    assert f"TF_VAR_account_cloudwatch_role_arn='{before}'" in instructions

@@ -151,3 +151,26 @@ def test_the_patch_is_reversible_and_checks_moto_still_has_update_stage(monkeypa
     monkeypatch.delattr(APIGatewayBackend, "update_stage")
     with pytest.raises(MotoInternalsChanged, match="update_stage"):
         apigateway_logging_patches()
+
+
+def test_update_account_without_a_value_resets_the_cloudwatch_role(local_aws):
+    """The provider's reset of aws_api_gateway_account on destroy: replace /cloudwatchRoleArn, no value."""
+    _set_cloudwatch_role(local_aws)
+    client = local_aws.boto3_client("apigateway")
+    assert client.get_account()["cloudwatchRoleArn"].endswith(":role/apigateway-cloudwatch")
+
+    client.update_account(patchOperations=[{"op": "replace", "path": "/cloudwatchRoleArn"}])
+
+    assert not client.get_account().get("cloudwatchRoleArn")
+
+
+def test_a_reset_account_refuses_stage_logging_again(local_aws, stage):
+    client, api_id, stage_name = stage
+    _set_cloudwatch_role(local_aws)
+    client.update_account(patchOperations=[{"op": "replace", "path": "/cloudwatchRoleArn", "value": ""}])
+
+    error = _refused(
+        lambda: client.update_stage(restApiId=api_id, stageName=stage_name, patchOperations=ACCESS_LOGS)
+    )
+
+    assert CLOUDWATCH_ROLE_REQUIRED in error.response["Error"]["Message"]

@@ -17,6 +17,8 @@ def test_every_local_variable_is_declared_by_the_root_module():
     assert set(LOCAL_ACCOUNT_VARIABLES) <= _root_variables()
 
 
-def test_the_local_stack_sets_the_api_gateway_cloudwatch_role_of_its_fresh_account():
-    # Without it the stage's access logging is refused (LocalAws behaves as AWS: apigateway_logging).
-    assert LOCAL_ACCOUNT_VARIABLES["manage_api_gateway_cloudwatch_role"] == "true"
+def test_the_local_stack_leaves_the_account_wide_api_gateway_setting_to_the_account():
+    # The setting is account-wide: the root module no longer has an input that makes it.
+    assert "manage_api_gateway_cloudwatch_role" not in LOCAL_ACCOUNT_VARIABLES
+    assert "manage_api_gateway_cloudwatch_role" not in _root_variables()
+    assert "api_gateway_cloudwatch_role_arn" in _root_variables()  # what LocalDeployment passes instead

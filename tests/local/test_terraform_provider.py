@@ -202,12 +202,18 @@ def test_redrive_policy_and_logging_config_come_back_as_given(local_aws, create_
 
 
 API_MODULE_TF = """
-variable "manage_account_cloudwatch_role" {
+variable "account_settings" {
   type = bool
 }
 resource "aws_kms_key" "this" {}
+module "account_settings" {
+  source = "%(account_settings)s"
+  count  = var.account_settings ? 1 : 0
+
+  current_cloudwatch_role_arn = ""
+}
 module "api" {
-  source      = "%(module)s"
+  source      = "%(api)s"
   name_prefix = "logging-check"
   kms_key_arn = aws_kms_key.this.arn
   functions = {
@@ -221,35 +227,36 @@ module "api" {
       }
     }
   }
-  manage_account_cloudwatch_role = var.manage_account_cloudwatch_role
+  account_cloudwatch_role_arn = one(module.account_settings[*].cloudwatch_role_arn)
 }
 """
 
 
 @needs_terraform
-def test_the_api_stage_applies_on_a_fresh_account_only_with_the_account_cloudwatch_role(tmp_path):
-    """Slow (~1 min): the real api module, applied twice to one fresh local account. Without the account's
-    CloudWatch role the provider's UpdateStage (access logs) is refused as AWS refuses it; with the module
-    managing the role, the same apply completes."""
-    module = os.path.relpath(Path(__file__).resolve().parents[2] / "terraform" / "modules" / "api", tmp_path)
+def test_the_api_stage_applies_on_a_fresh_account_only_once_account_settings_set_the_role(tmp_path):
+    """Slow (~1-2 min): the real api and account_settings modules on one fresh local account. Without the
+    account's CloudWatch role the provider's UpdateStage (access logs) is refused as AWS refuses it; with
+    modules/account_settings in the same configuration the stage waits for the setting and the apply
+    completes; the destroy resets the setting (reset_on_delete) instead of leaving it naming a deleted
+    role."""
+    modules = Path(__file__).resolve().parents[2] / "terraform" / "modules"
+    sources = {name: os.path.relpath(modules / name, tmp_path) for name in ("api", "account_settings")}
     versions = VERSIONS_TF.replace('region = "eu-west-1"', 'region = "us-east-1"')
-    (tmp_path / "main.tf").write_text(versions + API_MODULE_TF % {"module": module})
+    (tmp_path / "main.tf").write_text(versions + API_MODULE_TF % sources)
     with zipfile.ZipFile(tmp_path / "fn.zip", "w") as archive:
         archive.writestr("handlers/__init__.py", "")
 
     with LocalAws() as aws:
+        apigateway = aws.boto3_client("apigateway")
         write_provider_override(tmp_path, aws.endpoint_url, region="us-east-1")
         assert _terraform(aws, tmp_path, "init").returncode == 0
-        refused = _terraform(
-            aws, tmp_path, "apply", "-auto-approve", "-var=manage_account_cloudwatch_role=false"
-        )
-        applied = _terraform(
-            aws, tmp_path, "apply", "-auto-approve", "-var=manage_account_cloudwatch_role=true"
-        )
-        account = aws.boto3_client("apigateway").get_account()
-        stage = aws.boto3_client("apigateway").get_stages(
-            restApiId=aws.boto3_client("apigateway").get_rest_apis()["items"][0]["id"]
-        )["item"][0]
+        refused = _terraform(aws, tmp_path, "apply", "-auto-approve", "-var=account_settings=false")
+        applied = _terraform(aws, tmp_path, "apply", "-auto-approve", "-var=account_settings=true")
+        account = apigateway.get_account()
+        stage = apigateway.get_stages(restApiId=apigateway.get_rest_apis()["items"][0]["id"])["item"][0]
+        destroyed = _terraform(aws, tmp_path, "destroy", "-auto-approve", "-var=account_settings=true")
+        after_destroy = apigateway.get_account()
+        roles = [r["RoleName"] for r in aws.boto3_client("iam").list_roles()["Roles"]]
 
     assert refused.returncode != 0
     assert (
@@ -261,6 +268,9 @@ def test_the_api_stage_applies_on_a_fresh_account_only_with_the_account_cloudwat
     assert stage["accessLogSettings"]["destinationArn"].endswith(
         ":log-group:/aws/apigateway/logging-check-api"
     )
+    assert destroyed.returncode == 0, destroyed.stdout[-3000:] + destroyed.stderr[-3000:]
+    assert not after_destroy.get("cloudwatchRoleArn")  # reset, not naming the deleted role
+    assert "api-gateway-cloudwatch-logs-us-east-1" not in roles
 
 
 def test_email_subscription_applies_pending_and_plans_clean(tmp_path):

@@ -439,9 +439,19 @@ def test_the_sweep_schedules_role_is_scheduler_s_for_this_account_and_invokes_th
     access = _document(
         planned_resource(terraform_plan, "module.sweep_schedule.aws_iam_role_policy.this")["policy"]
     )
+    dlq = "arn:aws:sqs:us-east-1:123456789012:sp-reports-report-sweeper-dlq"
+    data_key = planned_resource(terraform_plan, "module.security.aws_kms_key.data[0]")["arn"]
+    # Invoking the sweeper; and, for an invocation Scheduler could not deliver, its dead-letter queue
+    # (EventBridge Scheduler User Guide, "Configuring a dead-letter queue": Scheduler sends with the
+    # schedule's role), encrypted with the data key, used through SQS only.
     assert [(s["Effect"], s["Action"], s["Resource"]) for s in access["Statement"]] == [
-        ("Allow", "lambda:InvokeFunction", SWEEPER)
+        ("Allow", "lambda:InvokeFunction", SWEEPER),
+        ("Allow", "sqs:SendMessage", dlq),
+        ("Allow", ["kms:GenerateDataKey", "kms:Decrypt"], data_key),
     ]
+    assert access["Statement"][2]["Condition"] == {
+        "StringEquals": {"kms:ViaService": "sqs.us-east-1.amazonaws.com"}
+    }
     schedule = planned_resource(terraform_plan, "module.sweep_schedule.aws_scheduler_schedule.this")
     (target,) = schedule["target"]
     assert target["arn"] == SWEEPER and schedule["schedule_expression"] == "rate(1 hour)"

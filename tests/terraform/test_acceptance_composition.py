@@ -42,6 +42,8 @@ def plan() -> dict:
             "region": "us-east-1",
             "name_prefix": PREFIX,
             "lambda_package_dir": str(terraform_checks.write_test_packages()),
+            # An account with no API Gateway CloudWatch role: the run sets its own (modules/account_settings).
+            "account_cloudwatch_role_arn": "",
         },
     )
 

@@ -31,6 +31,16 @@ EXAMPLES = {
 # the stand-in zips of a local directory.
 RELEASE_BUCKET = "acme-releases-us-east-1"
 RELEASE_VERSION = "1.0.0"
+# The account's API Gateway CloudWatch role, as an estate's baseline set it (one setting per region).
+CLOUDWATCH_ROLE = "arn:aws:iam::123456789012:role/landing-zone/apigateway-cloudwatch-logs"
+ACCOUNT_SETTINGS = {
+    "complete": {"api_gateway_cloudwatch_role_arn": CLOUDWATCH_ROLE},
+    "fleet": {"api_gateway_cloudwatch_role_arn": CLOUDWATCH_ROLE},
+    "multiple-regions": {
+        "primary_api_gateway_cloudwatch_role_arn": f"{CLOUDWATCH_ROLE}-us-east-1",
+        "secondary_api_gateway_cloudwatch_role_arn": f"{CLOUDWATCH_ROLE}-eu-west-1",
+    },
+}
 
 # The attribute holding each resource type's name, for names unique per account (IAM User Guide, "IAM object
 # quotas and names": names are unique within the account; S3 User Guide, "General purpose bucket naming
@@ -71,7 +81,10 @@ def _plan(example: str, release_dir: str) -> dict:
         variables = {"lambda_package_dir": str(terraform_checks.write_test_packages())}
         overrides = ""
     return terraform_checks.mock_plan_json(
-        EXAMPLES_DIR / example, variables, provider_regions=EXAMPLES[example], overrides=overrides
+        EXAMPLES_DIR / example,
+        {**variables, **ACCOUNT_SETTINGS[example]},
+        provider_regions=EXAMPLES[example],
+        overrides=overrides,
     )
 
 

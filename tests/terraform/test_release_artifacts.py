@@ -45,6 +45,7 @@ variables {{
   name_prefix                = "acme-test"
   lambda_artifacts_s3_bucket = "{BUCKET}"
   lambda_artifacts_s3_prefix = "{PREFIX}"
+  api_gateway_cloudwatch_role_arn = "{terraform_checks.MOCK_API_GATEWAY_CLOUDWATCH_ROLE_ARN}"
 }}
 
 {manifest_override}run "the_functions_come_from_the_release" {{

@@ -72,21 +72,35 @@ def test_the_sqs_event_source_mapping_is_created_after_the_processor_role_policy
     assert "module.queue.module.processor.aws_iam_role_policy.this" in after
 
 
-def test_a_fresh_account_gets_the_api_gateway_cloudwatch_role_the_stage_logging_needs():
-    """AWS refuses the stage's access logging until the account has a CloudWatch role; the root manages it
-    by default (a fresh account applies) and the stage and method settings wait for it."""
+ACCOUNT_SETTING_ADDRESSES = [
+    "module.api.aws_api_gateway_account.this[0]",
+    "module.api.aws_iam_role_policy_attachment.cloudwatch[0]",
+    "module.api.aws_iam_role.cloudwatch[0]",
+]
+
+
+def test_the_default_plan_leaves_the_account_wide_api_gateway_setting_alone():
+    """The API Gateway CloudWatch setting is one per account and region: the root neither sets it nor makes a
+    role for it (terraform/tests/root.tftest.hcl proves the plan's check warns without the role's ARN)."""
     plan = terraform_checks.mock_plan_json(variables={"name_prefix": "wiring-test"})
 
-    account = _planned(plan, "module.api.aws_api_gateway_account.this[0]")
-    role = _planned(plan, "module.api.aws_iam_role.cloudwatch[0]")
+    types = {r["type"] for r in plan["resource_changes"]}
+    assert "aws_api_gateway_account" not in types
+    roles = [r["change"]["after"]["name"] for r in plan["resource_changes"] if r["type"] == "aws_iam_role"]
+    assert not [name for name in roles if "api-gateway-cloudwatch" in name]
 
-    assert role["name"] == "api-gateway-cloudwatch-logs-us-east-1"
-    assert account["cloudwatch_role_arn"] == "arn:aws:iam::123456789012:role/mock-role"  # the mocked role ARN
 
-    edges = _dependencies(_graph())
-    for resource in ("aws_api_gateway_stage.this", "aws_api_gateway_method_settings.all"):
-        address = f"module.api.{resource}"
-        assert "module.api.aws_api_gateway_account.this" in _reachable(edges, address), address
+def test_a_stack_that_managed_the_account_setting_forgets_it_without_destroying_it():
+    """A stack deployed with the former manage_api_gateway_cloudwatch_role = true: its next plan forgets the
+    role and setting (removed blocks in moved.tf), so the account's APIs keep logging."""
+    fixture = terraform_checks.REPO_ROOT / "tests/terraform/fixtures/api_gateway_account_in_the_stack"
+    plan = terraform_checks.mock_plan_json(variables={"name_prefix": "wiring-test"}, prior_config=fixture)
+
+    actions = {r["address"]: r["change"]["actions"] for r in plan["resource_changes"]}
+    assert {address: actions.get(address) for address in ACCOUNT_SETTING_ADDRESSES} == {
+        address: ["forget"] for address in ACCOUNT_SETTING_ADDRESSES
+    }
+    assert not [address for address, action in actions.items() if "delete" in action]
 
 
 def test_the_report_creator_updates_only_intent_and_sweep_items_and_deletes_only_intents():
@@ -110,3 +124,26 @@ def test_the_report_creator_updates_only_intent_and_sweep_items_and_deletes_only
 
 def _as_list(value: object) -> list:
     return value if isinstance(value, list) else [value]
+
+
+def test_the_sweep_schedules_dlq_is_encrypted_with_the_data_key_and_alarms_to_the_topic():
+    """An invocation EventBridge Scheduler could not deliver lands in the sweep's DLQ, under the stack's data
+    key (whose policy honours the account's IAM policies: the schedule's role may use it through SQS), and
+    its depth alarms to the notifications topic."""
+    plan = terraform_checks.mock_plan_json(variables={"name_prefix": "wiring-test"})
+
+    key = _planned(plan, "module.security.aws_kms_key.data[0]")
+    dlq = _planned(plan, "module.sweep_schedule.aws_sqs_queue.dlq")
+    schedule = _planned(plan, "module.sweep_schedule.aws_scheduler_schedule.this")
+    alarm = _planned(plan, "module.sweep_schedule.aws_cloudwatch_metric_alarm.dlq")
+    role_policy = json.loads(_planned(plan, "module.sweep_schedule.aws_iam_role_policy.this")["policy"])
+
+    assert dlq["name"] == "wiring-test-report-sweeper-dlq"
+    assert dlq["kms_master_key_id"] == key["arn"]
+    assert schedule["target"][0]["dead_letter_config"] == [
+        {"arn": "arn:aws:sqs:us-east-1:123456789012:mock-queue"}
+    ]
+    assert alarm["dimensions"] == {"QueueName": "wiring-test-report-sweeper-dlq"}
+    assert alarm["alarm_actions"] == [_planned(plan, "module.state_machine.aws_sns_topic.this")["arn"]]
+    kms = [s for s in role_policy["Statement"] if s["Sid"] == "EncryptDeadLetterEventsThroughSqsOnly"]
+    assert kms[0]["Resource"] == key["arn"]

@@ -29,6 +29,8 @@ variables {
   region             = "us-east-1"
   name_prefix        = "spacc-0123abcd"
   lambda_package_dir = "../../.build/terraform-test-packages"
+  # An account with no API Gateway CloudWatch role yet: the run sets its own.
+  account_cloudwatch_role_arn = ""
 }
 
 run "the_emulator_serves_the_runs_stack" {
@@ -113,3 +115,36 @@ run "endpoints_are_refused_beside_the_emulator" {
 
   expect_failures = [var.spapi_endpoint_url, var.lwa_endpoint_url]
 }
+
+run "an_account_without_a_cloudwatch_role_gets_the_runs_own" {
+  command = plan
+
+  assert {
+    condition     = length(module.account_settings) == 1 && output.account_settings_role_arn == "arn:aws:iam::123456789012:role/mock-role"
+    error_message = "Where the account has no API Gateway CloudWatch role, the run must set its own (modules/account_settings)."
+  }
+}
+
+run "a_role_already_set_is_left_alone" {
+  command = plan
+
+  variables {
+    account_cloudwatch_role_arn = "arn:aws:iam::123456789012:role/landing-zone/ApiGatewayCloudWatchLogs"
+  }
+
+  assert {
+    condition     = length(module.account_settings) == 0 && output.account_settings_role_arn == null
+    error_message = "A role already set must be left alone: the run makes no account settings of its own."
+  }
+}
+
+run "the_account_setting_must_be_read_first" {
+  command = plan
+
+  variables {
+    account_cloudwatch_role_arn = "None"
+  }
+
+  expect_failures = [var.account_cloudwatch_role_arn]
+}
+

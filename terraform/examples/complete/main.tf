@@ -30,6 +30,9 @@ module "sp_reports" {
   lwa_client_id      = var.lwa_client_id
   lwa_client_secret  = var.lwa_client_secret
 
+  # Account-wide, owned by the estate: the stack only needs to know it is there.
+  api_gateway_cloudwatch_role_arn = var.api_gateway_cloudwatch_role_arn
+
   # The functions' code from the release built for this version: Terraform is all the runner needs.
   lambda_artifacts_s3_bucket = var.release_bucket
   lambda_artifacts_s3_prefix = "sp-reports/${var.release_version}"

@@ -64,3 +64,8 @@ variable "cost_center" {
   description = "Cost center tag of the stack's resources."
   default     = "data-platform"
 }
+
+variable "api_gateway_cloudwatch_role_arn" {
+  type        = string
+  description = "The account's API Gateway CloudWatch role in this region: what `aws apigateway get-account --query cloudwatchRoleArn` answers there, or the role modules/account_settings made (the stage's logs need it; the stack does not manage the account-wide setting)."
+}

@@ -22,4 +22,6 @@ module "sp_reports" {
   notification_email = each.value.notification_email
   lwa_client_id      = each.value.lwa_client_id
   lambda_package_dir = var.lambda_package_dir
+
+  api_gateway_cloudwatch_role_arn = var.api_gateway_cloudwatch_role_arn
 }

@@ -21,3 +21,8 @@ variable "lambda_package_dir" {
   description = "Directory holding the functions' zips and manifest.json (a release's files, or make package's .build/lambda); null uses the module's default."
   default     = null
 }
+
+variable "api_gateway_cloudwatch_role_arn" {
+  type        = string
+  description = "The account's API Gateway CloudWatch role in the region, shared by every stack of the fleet: what `aws apigateway get-account --query cloudwatchRoleArn` answers there, or the role modules/account_settings made (the stage's logs need it; the stack does not manage the account-wide setting)."
+}

@@ -33,6 +33,8 @@ module "primary" {
   name_prefix        = var.name_prefix
   notification_email = var.notification_email
   lambda_package_dir = var.lambda_package_dir
+
+  api_gateway_cloudwatch_role_arn = var.primary_api_gateway_cloudwatch_role_arn
 }
 
 module "secondary" {
@@ -44,4 +46,6 @@ module "secondary" {
   name_prefix        = var.name_prefix
   notification_email = var.notification_email
   lambda_package_dir = var.lambda_package_dir
+
+  api_gateway_cloudwatch_role_arn = var.secondary_api_gateway_cloudwatch_role_arn
 }

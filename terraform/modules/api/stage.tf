@@ -70,8 +70,15 @@ resource "aws_api_gateway_stage" "this" {
   # API Gateway refuses access logging ("CloudWatch Logs role ARN must be set in account settings to enable
   # logging") until the account has a CloudWatch role (API Gateway Developer Guide, "Set up CloudWatch logging
   # for REST APIs in API Gateway": https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-logging.html).
-  # When this module manages that setting, the stage waits for it; otherwise the estate must have set it.
-  depends_on = [aws_api_gateway_account.this]
+  # The setting is account-wide and never made here (modules/account_settings makes it). A condition that reads
+  # var.account_cloudwatch_role_arn makes the stage wait for whatever produced that ARN, e.g. that module's
+  # output in the same configuration.
+  lifecycle {
+    precondition {
+      condition     = var.account_cloudwatch_role_arn == null || can(regex("^arn:aws[a-zA-Z-]*:iam::[0-9]{12}:role/.+$", var.account_cloudwatch_role_arn))
+      error_message = "account_cloudwatch_role_arn must be the ARN of the IAM role the account's API Gateway CloudWatch setting names (aws apigateway get-account: cloudwatchRoleArn)."
+    }
+  }
 }
 
 resource "aws_api_gateway_method_settings" "all" {
@@ -91,9 +98,8 @@ resource "aws_api_gateway_method_settings" "all" {
     caching_enabled        = false
   }
 
-  # Execution logging (logging_level ERROR or INFO) needs the account's CloudWatch role too; the stage already
-  # waits for it, this says so where the setting is made.
-  depends_on = [aws_api_gateway_account.this]
+  # Execution logging (logging_level ERROR or INFO) needs the account's CloudWatch role too; these settings are
+  # made on the stage, which already waits for it.
 }
 
 resource "aws_wafv2_web_acl_association" "this" {
@@ -102,41 +108,3 @@ resource "aws_wafv2_web_acl_association" "this" {
   resource_arn = aws_api_gateway_stage.this.arn
   web_acl_arn  = var.web_acl_arn
 }
-
-# Account-wide (per region) setting: the role API Gateway writes CloudWatch logs with. One setting per account
-# and region ("To avoid overwriting other roles, you should only have one AWS::ApiGateway::Account resource per
-# region per account", CloudFormation User Guide, AWS::ApiGateway::Account), so the role is named per account
-# and region, not per stack: a second stack that also manages it fails at CreateRole (EntityAlreadyExists)
-# instead of silently pointing the setting at its own role on every apply.
-resource "aws_iam_role" "cloudwatch" {
-  count = var.manage_account_cloudwatch_role ? 1 : 0
-
-  name = "api-gateway-cloudwatch-logs-${data.aws_region.current.id}"
-  assume_role_policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = [{
-      Sid       = "ApiGatewayWritesLogs"
-      Effect    = "Allow"
-      Principal = { Service = "apigateway.amazonaws.com" }
-      Action    = "sts:AssumeRole"
-    }]
-  })
-  tags = var.tags
-}
-
-resource "aws_iam_role_policy_attachment" "cloudwatch" {
-  count = var.manage_account_cloudwatch_role ? 1 : 0
-
-  role       = aws_iam_role.cloudwatch[0].name
-  policy_arn = "arn:${data.aws_partition.current.partition}:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"
-}
-
-resource "aws_api_gateway_account" "this" {
-  count = var.manage_account_cloudwatch_role ? 1 : 0
-
-  cloudwatch_role_arn = aws_iam_role.cloudwatch[0].arn
-  depends_on          = [aws_iam_role_policy_attachment.cloudwatch]
-}
-
-data "aws_partition" "current" {}
-data "aws_region" "current" {}

@@ -111,7 +111,7 @@ variable "access_log_retention_days" {
 
 variable "execution_logging_level" {
   type        = string
-  description = "Execution logging of the stage's methods (OFF, ERROR or INFO), to the API-Gateway-Execution-Logs_<api id>/<stage> log group API Gateway creates. Anything but OFF needs the account-wide API Gateway CloudWatch role. Data tracing (full request and response logging) is always off: request bodies carry sellers' refresh tokens."
+  description = "Execution logging of the stage's methods (OFF, ERROR or INFO), to the API-Gateway-Execution-Logs_<api id>/<stage> log group API Gateway creates. Anything but OFF needs the account-wide API Gateway CloudWatch role (see account_cloudwatch_role_arn). Data tracing (full request and response logging) is always off: request bodies carry sellers' refresh tokens."
   default     = "OFF"
 
   validation {
@@ -120,10 +120,10 @@ variable "execution_logging_level" {
   }
 }
 
-variable "manage_account_cloudwatch_role" {
-  type        = bool
-  description = "Create the role API Gateway uses to write CloudWatch logs (`api-gateway-cloudwatch-logs-<region>`) and set it in the account settings; the stage waits for it. The stage's access logs need that setting: false assumes the account already has it. One setting per account and region: enable it in one stack only (a second one fails at CreateRole on the role's name), or manage it elsewhere."
-  default     = false
+variable "account_cloudwatch_role_arn" {
+  type        = string
+  description = "The role the account's API Gateway CloudWatch setting names in this region (account-wide: this module never sets it; modules/account_settings does). Informational, and an ordering: the stage waits for whatever produced the value, e.g. modules/account_settings' output. null: the account is assumed to have the setting already."
+  default     = null
 }
 
 variable "web_acl_arn" {

@@ -1,7 +1,8 @@
 # What runs a Lambda function on a schedule: an EventBridge Scheduler schedule that invokes it, the schedule's
 # role (trusted by Scheduler for this account's schedule group only, allowed to invoke this function only), the
-# function's asynchronous-invocation settings, and an alarm when an invocation fails. The function itself is the
-# caller's (the root deploys the report sweeper from its function map, group standalone).
+# function's asynchronous-invocation settings, an alarm when a run fails, and a dead-letter queue with an alarm
+# for the invocations Scheduler could not deliver at all. The function itself is the caller's (the root deploys
+# the report sweeper from its function map, group standalone).
 
 data "aws_caller_identity" "current" {}
 data "aws_partition" "current" {}
@@ -14,6 +15,10 @@ locals {
   # aws:SourceArn statement to a specific schedule").
   schedule_group_name = "default"
   schedule_group_arn  = "arn:${data.aws_partition.current.partition}:scheduler:${data.aws_region.current.id}:${data.aws_caller_identity.current.account_id}:schedule-group/${local.schedule_group_name}"
+
+  # Built from the name so the role's policy and the queue's own policy need not wait for the queue.
+  dlq_name = "${var.name}-dlq"
+  dlq_arn  = "arn:${data.aws_partition.current.partition}:sqs:${data.aws_region.current.id}:${data.aws_caller_identity.current.account_id}:${local.dlq_name}"
 }
 
 # Scheduler invokes the function asynchronously ("Invoke a Lambda function on a schedule", Lambda Developer
@@ -54,13 +59,75 @@ resource "aws_iam_role_policy" "this" {
   role = aws_iam_role.this.name
   policy = jsonencode({
     Version = "2012-10-17"
-    Statement = [{
-      Sid      = "InvokeTheScheduledFunctionOnly"
-      Effect   = "Allow"
-      Action   = "lambda:InvokeFunction"
-      Resource = var.function_arn
-    }]
+    Statement = concat([
+      {
+        Sid      = "InvokeTheScheduledFunctionOnly"
+        Effect   = "Allow"
+        Action   = "lambda:InvokeFunction"
+        Resource = var.function_arn
+      },
+      # Scheduler sends a dead-letter event with the schedule's execution role ("Configuring a dead-letter
+      # queue for a schedule", EventBridge Scheduler User Guide, "Set up execution role permissions":
+      # https://docs.aws.amazon.com/scheduler/latest/UserGuide/configuring-schedule-dlq.html).
+      {
+        Sid      = "SendUndeliveredInvocationsToTheDlq"
+        Effect   = "Allow"
+        Action   = "sqs:SendMessage"
+        Resource = local.dlq_arn
+      }],
+      # A producer of a queue encrypted with a customer managed key needs kms:GenerateDataKey and kms:Decrypt
+      # on it (Amazon SQS Developer Guide, "Amazon SQS Key management", producer permissions:
+      # https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-key-management.html);
+      # the key's policy must honour this account's IAM policies (the stack's data key does).
+      [for key in [var.kms_key_arn] : {
+        Sid       = "EncryptDeadLetterEventsThroughSqsOnly"
+        Effect    = "Allow"
+        Action    = ["kms:GenerateDataKey", "kms:Decrypt"]
+        Resource  = key
+        Condition = { StringEquals = { "kms:ViaService" = "sqs.${data.aws_region.current.id}.amazonaws.com" } }
+      } if key != null],
+    )
   })
+}
+
+# Where Scheduler puts an invocation it could not deliver after its retries (the role could not invoke, the
+# function was throttled or missing, the event grew too old); without it the invocation is dropped and the
+# function's Errors alarm never sees it. A standard queue: Scheduler does not support a FIFO DLQ (same page).
+resource "aws_sqs_queue" "dlq" {
+  name                              = local.dlq_name
+  message_retention_seconds         = 1209600 # SQS's maximum (14 days): time to read why before it is gone
+  kms_master_key_id                 = var.kms_key_arn
+  kms_data_key_reuse_period_seconds = var.kms_key_arn == null ? null : 3600
+  sqs_managed_sse_enabled           = var.kms_key_arn == null ? true : null
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid       = "OnlyThisSchedulesRoleSends"
+        Effect    = "Allow"
+        Principal = { AWS = aws_iam_role.this.arn }
+        Action    = "sqs:SendMessage"
+        Resource  = local.dlq_arn
+      },
+      {
+        Sid       = "NoOtherSender"
+        Effect    = "Deny"
+        Principal = "*" # a Deny for everyone but the schedule's role: nothing else may fill the DLQ
+        Action    = "sqs:SendMessage"
+        Resource  = local.dlq_arn
+        Condition = { ArnNotEquals = { "aws:PrincipalArn" = aws_iam_role.this.arn } }
+      },
+      {
+        Sid       = "DenyRequestsWithoutTls"
+        Effect    = "Deny"
+        Principal = "*" # a Deny for everyone: no principal may use plain HTTP
+        Action    = "sqs:*"
+        Resource  = local.dlq_arn
+        Condition = { Bool = { "aws:SecureTransport" = "false" } }
+      },
+    ]
+  })
+  tags = var.tags
 }
 
 resource "aws_scheduler_schedule" "this" {
@@ -84,6 +151,10 @@ resource "aws_scheduler_schedule" "this" {
     # notification, Target.Input in the API Reference); the function reads nothing from it.
     input = jsonencode({})
 
+    dead_letter_config {
+      arn = aws_sqs_queue.dlq.arn
+    }
+
     retry_policy {
       # A run Scheduler could not deliver is not worth delivering late: the next one is due soon.
       maximum_event_age_in_seconds = 3600
@@ -91,7 +162,8 @@ resource "aws_scheduler_schedule" "this" {
     }
   }
 
-  # Scheduler checks nothing at creation, but the first run must find the role allowed to invoke.
+  # Scheduler checks nothing at creation, but the first run must find the role allowed to invoke (and to send
+  # to the DLQ).
   depends_on = [aws_iam_role_policy.this]
 }
 
@@ -104,6 +176,27 @@ resource "aws_cloudwatch_metric_alarm" "errors" {
   metric_name         = "Errors"
   dimensions          = { FunctionName = var.function_name }
   statistic           = "Sum"
+  period              = var.alarm_period_seconds
+  evaluation_periods  = 1
+  threshold           = 0
+  comparison_operator = "GreaterThanThreshold"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = var.alarm_topic_arn == null ? [] : [var.alarm_topic_arn]
+  tags                = var.tags
+}
+
+# An undelivered invocation in the DLQ. Scheduler's own failure metrics (AWS/Scheduler InvocationDroppedCount,
+# InvocationsSentToDeadLetterCount...) have ScheduleGroup as their only dimension ("Monitoring Amazon
+# EventBridge Scheduler with Amazon CloudWatch", EventBridge Scheduler User Guide:
+# https://docs.aws.amazon.com/scheduler/latest/UserGuide/monitoring-cloudwatch.html), and this schedule shares
+# the default group with every other schedule of the account, so this queue's depth is what says it is ours.
+resource "aws_cloudwatch_metric_alarm" "dlq" {
+  alarm_name          = "${local.dlq_name}-not-empty"
+  alarm_description   = "EventBridge Scheduler could not invoke ${var.function_name} (${var.description}): the dead-letter event in ${local.dlq_name} says why."
+  namespace           = "AWS/SQS"
+  metric_name         = "ApproximateNumberOfMessagesVisible"
+  dimensions          = { QueueName = aws_sqs_queue.dlq.name }
+  statistic           = "Maximum"
   period              = var.alarm_period_seconds
   evaluation_periods  = 1
   threshold           = 0

@@ -17,3 +17,18 @@ output "errors_alarm_name" {
   description = "Name of the alarm on the function's Errors."
   value       = aws_cloudwatch_metric_alarm.errors.alarm_name
 }
+
+output "dlq_url" {
+  description = "URL of the dead-letter queue of invocations Scheduler could not deliver."
+  value       = aws_sqs_queue.dlq.url
+}
+
+output "dlq_arn" {
+  description = "ARN of the dead-letter queue of invocations Scheduler could not deliver."
+  value       = aws_sqs_queue.dlq.arn
+}
+
+output "dlq_alarm_name" {
+  description = "Name of the alarm on the dead-letter queue's depth."
+  value       = aws_cloudwatch_metric_alarm.dlq.alarm_name
+}

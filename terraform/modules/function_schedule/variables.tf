@@ -4,7 +4,7 @@ variable "name" {
 
   validation {
     condition     = can(regex("^[A-Za-z0-9_.-]{1,55}$", var.name))
-    error_message = "name must be 1-55 characters of letters, digits, '_', '.' and '-' (the role's default name adds '-schedule')."
+    error_message = "name must be 1-55 characters of letters, digits, '_', '.' and '-' (the role's default name adds '-schedule', the DLQ '-dlq')."
   }
 }
 
@@ -54,13 +54,13 @@ variable "enabled" {
 
 variable "alarm_topic_arn" {
   type        = string
-  description = "SNS topic the Errors alarm notifies; null leaves the alarm without actions (visible in CloudWatch only)."
+  description = "SNS topic the Errors and DLQ alarms notify; null leaves the alarms without actions (visible in CloudWatch only)."
   default     = null
 }
 
 variable "alarm_period_seconds" {
   type        = number
-  description = "Evaluation period of the Errors alarm."
+  description = "Evaluation period of the Errors and DLQ alarms."
   default     = 300
 
   validation {
@@ -107,5 +107,16 @@ variable "role_permissions_boundary" {
   validation {
     condition     = var.role_permissions_boundary == null || can(regex("^arn:aws[a-zA-Z-]*:iam::([0-9]{12}|aws):policy/.+$", var.role_permissions_boundary))
     error_message = "role_permissions_boundary must be null or a managed policy ARN (arn:aws:iam::<account or aws>:policy/<path><name>)."
+  }
+}
+
+variable "kms_key_arn" {
+  type        = string
+  description = "KMS key the dead-letter queue is encrypted with; its policy must let this account's IAM policies grant its use (the schedule's role gets kms:GenerateDataKey and kms:Decrypt through SQS). null: SQS-managed encryption (SSE-SQS)."
+  default     = null
+
+  validation {
+    condition     = var.kms_key_arn == null || can(regex("^arn:aws[a-zA-Z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/.+$", var.kms_key_arn))
+    error_message = "kms_key_arn must be a KMS key ARN."
   }
 }

@@ -11,6 +11,8 @@ variables {
   release_bucket     = "acme-releases-eu-west-1"
   release_version    = "1.0.0"
   notification_email = "reports@example.com"
+
+  api_gateway_cloudwatch_role_arn = "arn:aws:iam::123456789012:role/landing-zone/apigateway-cloudwatch-logs"
 }
 
 override_data {

@@ -8,6 +8,8 @@ mock_provider "aws" {
 
 variables {
   lambda_package_dir = "../../../.build/terraform-test-packages"
+
+  api_gateway_cloudwatch_role_arn = "arn:aws:iam::123456789012:role/landing-zone/apigateway-cloudwatch-logs"
 }
 
 run "each_stack_of_the_fleet_has_its_own_names" {

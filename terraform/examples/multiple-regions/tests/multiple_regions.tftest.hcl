@@ -21,6 +21,9 @@ mock_provider "aws" {
 
 variables {
   lambda_package_dir = "../../../.build/terraform-test-packages"
+
+  primary_api_gateway_cloudwatch_role_arn   = "arn:aws:iam::123456789012:role/landing-zone/apigateway-cloudwatch-logs-us-east-1"
+  secondary_api_gateway_cloudwatch_role_arn = "arn:aws:iam::123456789012:role/landing-zone/apigateway-cloudwatch-logs-eu-west-1"
 }
 
 run "the_second_stack_takes_its_region_from_its_provider" {

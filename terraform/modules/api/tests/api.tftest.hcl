@@ -147,11 +147,6 @@ run "prod_stage_logs_traces_and_throttles" {
     condition     = !strcontains(aws_api_gateway_stage.this.access_log_settings[0].format, "requestBody") && !strcontains(aws_api_gateway_stage.this.access_log_settings[0].format, "querystring")
     error_message = "The access log format must not include bodies or query strings."
   }
-
-  assert {
-    condition     = length(aws_api_gateway_account.this) == 0
-    error_message = "The account-wide CloudWatch role is left alone unless asked."
-  }
 }
 
 run "the_deployment_follows_api_changes" {
@@ -269,31 +264,27 @@ run "the_execution_logging_level_reaches_every_method_without_data_trace" {
   }
 }
 
-# API Gateway refuses stage logging until the account (per region) has a CloudWatch Logs role.
-run "the_account_cloudwatch_role_is_created_and_set_when_managed" {
+# The account's API Gateway CloudWatch setting is account-wide: this module never makes it (no resource of it
+# here; tests/terraform/test_root_wiring.py checks the root's whole plan). Its role's ARN is only an input.
+run "the_stage_plans_with_the_accounts_cloudwatch_role_given" {
   command = plan
 
   variables {
-    manage_account_cloudwatch_role = true
+    account_cloudwatch_role_arn = "arn:aws:iam::123456789012:role/platform/api-gateway-cloudwatch-logs-us-east-1"
   }
 
   assert {
-    condition     = aws_iam_role.cloudwatch[0].name == "api-gateway-cloudwatch-logs-us-east-1"
-    error_message = "The role is one per account and region (not per stack), so a second managing stack collides instead of taking the setting over."
+    condition     = aws_api_gateway_stage.this.stage_name == "prod"
+    error_message = "The stage must plan with the account's role given."
+  }
+}
+
+run "an_account_cloudwatch_role_that_is_not_a_role_arn_is_refused" {
+  command = plan
+
+  variables {
+    account_cloudwatch_role_arn = "api-gateway-cloudwatch-logs"
   }
 
-  assert {
-    condition     = aws_api_gateway_account.this[0].cloudwatch_role_arn == aws_iam_role.cloudwatch[0].arn
-    error_message = "The account setting must point at the managed role."
-  }
-
-  assert {
-    condition     = jsondecode(aws_iam_role.cloudwatch[0].assume_role_policy).Statement[0].Principal.Service == "apigateway.amazonaws.com"
-    error_message = "Only API Gateway may assume the CloudWatch role."
-  }
-
-  assert {
-    condition     = endswith(aws_iam_role_policy_attachment.cloudwatch[0].policy_arn, ":iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs")
-    error_message = "The role must carry AmazonAPIGatewayPushToCloudWatchLogs."
-  }
+  expect_failures = [aws_api_gateway_stage.this]
 }
