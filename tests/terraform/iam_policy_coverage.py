@@ -87,30 +87,36 @@ def as_list(value: str | list[str]) -> list[str]:
 def resource_arns(action: str, change: dict, planned: list[dict], account: str, region: str) -> list[str]:
     """The ARNs the action is authorised on, for the resources a policy scopes by name (IAM); other services
     are scoped by region, so any ARN of the region stands for them."""
-    after = change["change"]["after"] or {}
     if action == "iam:PassRole":
         # The role a resource is given is known as a name only where it is built from one (mocked ARNs are
         # not): every role the plan creates must be passable.
-        return [
-            _iam_arn(account, "role", c["change"]["after"], "name")
-            for c in planned
-            if c["type"] == "aws_iam_role"
-        ]
+        return [_iam_arn(account, "role", c) for c in planned if c["type"] == "aws_iam_role"]
     if action.startswith("iam:") and "User" in action:
-        return [
-            f"arn:aws:iam::{account}:user{after.get('path') or '/'}{after.get('name') or after.get('user')}"
-        ]
+        return [_iam_arn(account, "user", _owner(change, planned, "aws_iam_user", "user"))]
     if action.startswith("iam:"):
-        return [
-            f"arn:aws:iam::{account}:role{after.get('path') or '/'}{after.get('name') or after.get('role')}"
-        ]
+        return [_iam_arn(account, "role", _owner(change, planned, "aws_iam_role", "role"))]
     return [f"arn:aws:{action.split(':')[0]}:{region}:{account}:planned-resource"]
 
 
-def _iam_arn(account: str, kind: str, after: dict, name_attribute: str) -> str:
-    """A role's or user's ARN, path included, from a planned role or user or a resource naming one."""
-    name = after.get("name") or after.get(name_attribute)
-    return f"arn:aws:iam::{account}:{kind}{after.get('path') or '/'}{name}"
+def _owner(change: dict, planned: list[dict], owner_type: str, attribute: str) -> dict:
+    """The planned role or user an IAM action on change acts on: change itself, or the one its `role` or
+    `user` names, else (a name known only at apply) the one its module creates."""
+    if change["type"] == owner_type:
+        return change
+    name = (change["change"]["after"] or {}).get(attribute)
+    module = change["address"].rsplit(".", 2)[0]
+    (owner,) = [
+        c
+        for c in planned
+        if c["type"] == owner_type
+        and (c["change"]["after"]["name"] == name if name else c["address"].rsplit(".", 2)[0] == module)
+    ]
+    return owner
+
+
+def _iam_arn(account: str, kind: str, change: dict) -> str:
+    after = change["change"]["after"]
+    return f"arn:aws:iam::{account}:{kind}{after.get('path') or '/'}{after['name']}"
 
 
 def missing_permissions(
