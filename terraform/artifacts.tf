@@ -101,8 +101,10 @@ resource "aws_s3_bucket" "artifacts" {
 
   # checkov:skip=CKV_AWS_144:Build artifacts are rebuilt byte-for-byte from the sources; replicating them buys nothing.
   # checkov:skip=CKV2_AWS_62:Nothing reacts to new artifacts; Terraform deploys them.
-  bucket        = local.artifacts_bucket_name
-  force_destroy = !var.deletion_protection
+  bucket = local.artifacts_bucket_name
+  # Always: the zips are rebuilt byte for byte from the sources (or come from a release), so destroying the
+  # bucket with its object versions loses nothing, and a stack that moves to a release (count 0) can delete it.
+  force_destroy = true
   tags          = var.tags
 }
 

@@ -261,6 +261,7 @@ variable "create_api_invoke_user" {
   type        = bool
   description = "Create an IAM user that may assume the API invoke role (reference Quick Start parity; keys are created out of band)."
   default     = false
+  nullable    = false
 }
 
 variable "api_throttling_rate_limit" {
@@ -293,12 +294,19 @@ variable "lwa_credentials_version" {
   type        = number
   description = "Bump to push new LWA credentials into the secret."
   default     = 1
+  nullable    = false
+
+  validation {
+    condition     = var.lwa_credentials_version >= 1 && floor(var.lwa_credentials_version) == var.lwa_credentials_version
+    error_message = "lwa_credentials_version must be a whole number of at least 1."
+  }
 }
 
 variable "deletion_protection" {
   type        = bool
-  description = "Protect the tables from deletion and keep non-empty buckets from being destroyed. Set false for throwaway stacks."
+  description = "Protect the tables from deletion and keep the non-empty reports bucket from being destroyed. Set false for throwaway stacks."
   default     = true
+  nullable    = false
 }
 
 # Test-only inputs: `make acceptance` on a real account sets them (terraform/acceptance) to run our SP-API

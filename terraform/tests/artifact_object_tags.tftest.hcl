@@ -61,3 +61,16 @@ run "an_artifact_object_tag_s3_would_refuse_is_refused" {
 
   expect_failures = [var.artifact_object_tags]
 }
+
+run "the_artifacts_bucket_empties_itself_on_destroy_even_with_deletion_protection" {
+  command = plan
+
+  variables {
+    deletion_protection = true
+  }
+
+  assert {
+    condition     = aws_s3_bucket.artifacts[0].force_destroy
+    error_message = "The artifacts bucket holds only rebuildable zips: a stack moving to a release (count 0) must be able to delete it."
+  }
+}

@@ -539,3 +539,23 @@ run "an_account_role_that_is_not_a_role_arn_is_rejected" {
 
   expect_failures = [var.api_gateway_cloudwatch_role_arn]
 }
+
+run "a_credentials_version_that_is_not_a_whole_number_of_at_least_one_is_rejected" {
+  command = plan
+
+  variables {
+    lwa_credentials_version = 1.5
+  }
+
+  expect_failures = [var.lwa_credentials_version]
+}
+
+run "a_credentials_version_below_one_is_rejected" {
+  command = plan
+
+  variables {
+    lwa_credentials_version = 0
+  }
+
+  expect_failures = [var.lwa_credentials_version]
+}
