@@ -67,6 +67,7 @@ class DocumentedPolicy:
     case, resources by their wildcards (a region condition is the one the checked resources' region meets)."""
 
     def __init__(self, path: Path) -> None:
+        self.path = path
         statements = json.loads(path.read_text(encoding="utf-8"))["Statement"]
         self.statements = [s for s in statements if s["Effect"] == "Allow"]
 

@@ -1,7 +1,8 @@
 """docs/deployer-iam-policy.json, the permissions terraform/README.md gives a pipeline's role that applies the
 stack (name_prefix sp-reports, eu-west-1, code from a release in my-org-releases-eu-west-1): it must allow
 every action Terraform calls to create and delete every resource of the root's mocked plan, with every
-optional resource the estate inputs add, under the names the plan gives them; and nothing IAM beyond them."""
+optional resource the estate inputs add, under the names the plan gives them; and nothing IAM beyond them. With iam_role_path, the policy with the path
+written into its IAM patterns as terraform/README.md says."""
 
 from __future__ import annotations
 
@@ -38,11 +39,42 @@ def planned_resources() -> list[dict]:
     return created_resources(terraform_checks.mock_plan_json(variables=ESTATE, region=REGION))
 
 
+ROLE_PATH = "/workloads/sp-reports/"
+
+
+@pytest.fixture(scope="module")
+def planned_resources_under_a_path() -> list[dict]:
+    variables = {**ESTATE, "iam_role_path": ROLE_PATH}
+    return created_resources(terraform_checks.mock_plan_json(variables=variables, region=REGION))
+
+
+def with_the_path(policy_path: Path, directory: Path) -> DocumentedPolicy:
+    """The documented policy as terraform/README.md tells a caller with iam_role_path to write it."""
+    text = policy_path.read_text(encoding="utf-8")
+    for kind in ("role", "user"):
+        text = text.replace(f":{kind}/{IAM_PREFIX}-*", f":{kind}{ROLE_PATH}{IAM_PREFIX}-*")
+    written = directory / "deployer-iam-policy.json"
+    written.write_text(text, encoding="utf-8")
+    return DocumentedPolicy(written)
+
+
 def test_the_pipeline_policy_lets_terraform_create_and_delete_every_planned_resource(planned_resources):
     assert {"aws_iam_role", "aws_iam_user", "aws_wafv2_web_acl_association", "aws_s3_bucket_logging"} <= {
         change["type"] for change in planned_resources
     }
     assert missing_permissions(POLICY, planned_resources, ACCOUNT, REGION) == []
+
+
+def test_with_a_role_path_the_policy_needs_the_path_written_into_its_iam_patterns(
+    planned_resources_under_a_path, tmp_path
+):
+    roles = [c for c in planned_resources_under_a_path if c["type"] in ("aws_iam_role", "aws_iam_user")]
+    assert roles and all(c["change"]["after"]["path"] == ROLE_PATH for c in roles)
+    # As shipped, the policy names no path: every role and the user are out of its reach.
+    assert any(":iam::" in line for line in missing_permissions(POLICY, roles, ACCOUNT, REGION))
+    policy = with_the_path(POLICY.path, tmp_path)
+    assert missing_permissions(policy, planned_resources_under_a_path, ACCOUNT, REGION) == []
+    assert not policy.allows("iam:CreateRole", f"arn:aws:iam::{ACCOUNT}:role/{IAM_PREFIX}-report-storer")
 
 
 @pytest.mark.parametrize(
