@@ -1,8 +1,8 @@
 """docs/deployer-iam-policy.json, the permissions terraform/README.md gives a pipeline's role that applies the
 stack (name_prefix sp-reports, eu-west-1, code from a release in my-org-releases-eu-west-1): it must allow
 every action Terraform calls to create and delete every resource of the root's mocked plan, with every
-optional resource the estate inputs add, under the names the plan gives them; and nothing IAM beyond them. With iam_role_path, the policy with the
-path written into its IAM patterns as terraform/README.md says."""
+optional resource the estate inputs add, under the names the plan gives them; and nothing IAM beyond them.
+With iam_role_path, the policy with the path written into its IAM patterns as terraform/README.md says."""
 
 from __future__ import annotations
 
