@@ -14,6 +14,15 @@ variable "stacks" {
     "sp-reports-retail" = { notification_email = "retail-reports@example.com" }
     "sp-reports-brands" = { notification_email = "brand-reports@example.com" }
   }
+
+  # A few grants match a stack's names by prefix (the data key's `/aws/lambda/<prefix>-*` log groups):
+  # a prefix that extends another would let one stack's grants reach the other's resources.
+  validation {
+    condition = alltrue([
+      for a in keys(var.stacks) : alltrue([for b in keys(var.stacks) : !startswith(b, "${a}-")])
+    ])
+    error_message = "No stack's name_prefix may be another's followed by \"-\" (\"acme\" beside \"acme-eu\"): use distinct stems such as \"acme-us\" and \"acme-eu\"."
+  }
 }
 
 variable "lambda_package_dir" {

@@ -31,8 +31,10 @@ variable "role_path" {
   default     = "/"
 
   validation {
-    condition     = length(var.role_path) <= 512 && can(regex("^/([\\x21-\\x7E]+/)?$", var.role_path))
-    error_message = "role_path must be / or start and end with /, at most 512 printable ASCII characters (IAM path rules)."
+    # IAM CreateRole, Path: "/" or "/.../" of at most 512 characters from ! (0x21) through DEL (0x7F)
+    # (https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html), as the root's iam_role_path.
+    condition     = length(var.role_path) <= 512 && can(regex("^/([\\x{21}-\\x{7F}]+/)?$", var.role_path))
+    error_message = "role_path must be \"/\" or begin and end with \"/\", at most 512 characters of ASCII '!' through DEL (IAM's path rules)."
   }
 }
 

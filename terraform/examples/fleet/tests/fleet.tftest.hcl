@@ -30,3 +30,16 @@ run "each_stack_of_the_fleet_has_its_own_names" {
     error_message = "Two stacks of one region must not share a function name."
   }
 }
+
+run "a_prefix_that_extends_another_is_refused" {
+  command = plan
+
+  variables {
+    stacks = {
+      "acme"    = {}
+      "acme-eu" = {}
+    }
+  }
+
+  expect_failures = [var.stacks]
+}

@@ -153,6 +153,19 @@ run "a_bad_path_is_refused" {
   expect_failures = [var.role_path]
 }
 
+run "a_path_with_the_delete_character_is_a_path_iam_accepts" {
+  command = plan
+
+  variables {
+    role_path = "/team\u007F/"
+  }
+
+  assert {
+    condition     = aws_iam_role.cloudwatch.path == "/team\u007F/"
+    error_message = "IAM paths take ASCII '!' through DEL (CreateRole's Path), as the root's iam_role_path does."
+  }
+}
+
 run "a_bad_boundary_is_refused" {
   command = plan
 
