@@ -40,7 +40,9 @@ def handler(event: dict[str, Any], context: Any) -> tuple[int, dict[str, Any]]:
     destination_id = notifications.ensure_destination(
         config["NOTIFICATIONS_QUEUE_ARN"], config["SPAPI_DESTINATION_NAME"]
     )
-    subscription = notifications.ensure_subscription(request.notification_type, destination_id)
+    subscription = notifications.ensure_subscription(
+        request.notification_type, destination_id, replace_elsewhere=request.replace_existing
+    )
     logger.info(
         "subscription ensured",
         extra={

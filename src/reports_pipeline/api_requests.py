@@ -34,6 +34,7 @@ from spapi.errors import (
     SpApiServerError,
     SpApiThrottledError,
     SpApiTimeoutError,
+    SubscriptionElsewhereError,
     redact,
 )
 from spapi.regions import get_region, validate_marketplaces
@@ -84,6 +85,8 @@ class SubscriptionRequest:
     seller_id: str
     region_code: str
     notification_type: str
+    # Move the seller's subscription here when it delivers to another destination (SP-API keeps one).
+    replace_existing: bool = False
 
 
 @dataclass(frozen=True)
@@ -184,7 +187,10 @@ def parse_subscription_request(body: Mapping[str, Any]) -> SubscriptionRequest:
             "NotificationType", f"must be one of {', '.join(sorted(SUPPORTED_NOTIFICATION_TYPES))}"
         )
     return SubscriptionRequest(
-        seller_id=seller_id, region_code=region_code, notification_type=notification_type
+        seller_id=seller_id,
+        region_code=region_code,
+        notification_type=notification_type,
+        replace_existing=_optional_boolean(body, "ReplaceExistingSubscription", default=False),
     )
 
 
@@ -356,6 +362,15 @@ def api_error_for(exc: BaseException) -> ApiError:
                 f"SP-API refused report type {exc.report_type} for marketplace(s) "
                 f"{', '.join(exc.marketplace_ids)}: {_spapi_message(exc)}"
             ),
+        )
+    if isinstance(exc, SubscriptionElsewhereError):
+        return ApiError(
+            409,
+            "SubscriptionElsewhere",
+            f"the seller's {exc.notification_type} subscription {exc.subscription_id} delivers to SP-API "
+            f"destination {exc.destination_id}, not this stack's queue; SP-API keeps one subscription per "
+            "notification type and application, so moving it here stops that destination's notifications: "
+            "repeat with ReplaceExistingSubscription true to move it",
         )
     if isinstance(exc, SpApiClientError) and exc.code == "MissingAuthenticationToken":
         # SP-API got no x-amz-access-token (selling-partner-api-docs#51): our fault, not the caller's.

@@ -123,6 +123,11 @@ def build_parser() -> argparse.ArgumentParser:
     subscribe.add_argument("--seller-id", required=True)
     subscribe.add_argument("--region-code", required=True, choices=REGION_CODES, type=str.upper)
     subscribe.add_argument("--notification-type", default="REPORT_PROCESSING_FINISHED")
+    subscribe.add_argument(
+        "--replace-existing",
+        action="store_true",
+        help="move the seller's subscription here when it delivers elsewhere (which then stops receiving)",
+    )
 
     reports = groups.add_parser("reports", help="report requests").add_subparsers(required=True)
     create = _leaf(reports, "create", common, "request a report", _cmd_reports_create)
@@ -220,7 +225,9 @@ def _cmd_tokens_put(args: argparse.Namespace, output: Output, client: ClientFact
 
 
 def _cmd_subscribe(args: argparse.Namespace, output: Output, client: ClientFactory) -> int:
-    subscription = client().subscribe_notifications(args.seller_id, args.region_code, args.notification_type)
+    subscription = client().subscribe_notifications(
+        args.seller_id, args.region_code, args.notification_type, replace_existing=args.replace_existing
+    )
     if output.json_mode:
         output.json(
             {"destinationId": subscription.destination_id, "subscriptionId": subscription.subscription_id}

@@ -153,13 +153,21 @@ class SpReportsClient:
         return StoredToken(seller_id=str(body.get("sellerId", seller_id)), created=response.status == 201)
 
     def subscribe_notifications(
-        self, seller_id: str, region_code: str, notification_type: str = DEFAULT_NOTIFICATION_TYPE
+        self,
+        seller_id: str,
+        region_code: str,
+        notification_type: str = DEFAULT_NOTIFICATION_TYPE,
+        *,
+        replace_existing: bool = False,
     ) -> Subscription:
-        response = self._transport.request(
-            "POST",
-            self.endpoints.notifications_url,
-            {"SellerId": seller_id, "RegionCode": region_code, "NotificationType": notification_type},
-        )
+        body: dict[str, Any] = {
+            "SellerId": seller_id,
+            "RegionCode": region_code,
+            "NotificationType": notification_type,
+        }
+        if replace_existing:
+            body["ReplaceExistingSubscription"] = True
+        response = self._transport.request("POST", self.endpoints.notifications_url, body)
         body = _object(response.body)
         return Subscription(
             destination_id=str(body.get("destinationId")), subscription_id=str(body.get("subscriptionId"))

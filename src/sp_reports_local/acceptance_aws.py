@@ -18,7 +18,7 @@ With a real seller's credentials in the environment (``acceptance_seller``) ther
 stores the seller's app in the stack's secret and the stack calls SP-API and LWA (``spapi_emulator = false``;
 with local AWS as the account, the stand-in of ``AccountAccess.spapi_stand_in``). The run refuses to start
 while the seller already has a REPORT_PROCESSING_FINISHED subscription with that app (another stack's, which
-``POST /notifications`` would re-point), reads SP-API's side through SP-API's own operations
+the run would have to take over), reads SP-API's side through SP-API's own operations
 (``spapi_views``), skips with their reason the checks that need the emulator's powers, and before destroying
 deletes the subscription and destination it made; any it could not delete is listed with what remains.
 
@@ -215,7 +215,7 @@ class AwsTarget:
         if existing is not None:
             raise AcceptanceFailed(
                 f"the seller already has a REPORT_PROCESSING_FINISHED subscription ({existing}) with this "
-                "LWA app, and the run's POST /notifications would re-point it to the run's queue: delete it "
+                "LWA app (another stack's, which the run would have to take over): delete it "
                 "(deleteSubscriptionById) or run with another app; nothing was created"
             )
 

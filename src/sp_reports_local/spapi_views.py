@@ -15,7 +15,7 @@ Notifications API v1; models in ../shared/spapi-models):
 ``release`` undoes what the stack's ``POST /notifications`` did in SP-API for the run's queue: the seller's
 subscription if it delivers there (deleteSubscriptionById), then the destination (deleteDestination). SP-API
 keeps both after the queue is gone, and a seller may hold one subscription per notification type and app,
-so a run that left them would make the next one re-point it. ``held`` lists what is still there.
+so a run that left them would keep the next one from subscribing. ``held`` lists what is still there.
 """
 
 from __future__ import annotations
@@ -118,7 +118,7 @@ class SpApiOperationsViews:
 
     def existing_subscription(self) -> str | None:
         """The seller's subscription of REPORT_PROCESSING_FINISHED with this app, if any (another stack's,
-        which the run's ``POST /notifications`` would re-point to its own queue); None when there is none."""
+        which the run would have to take over); None when there is none."""
         sellers = self._sellers_subscription()
         return None if sellers is None else str(sellers.get("subscriptionId"))
 

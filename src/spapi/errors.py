@@ -173,6 +173,26 @@ class SpApiTimeoutError(SpApiError):
     """Connection errors or timeouts outlasted our retries (status is None)."""
 
 
+class SubscriptionElsewhereError(Exception):
+    """The seller's subscription to a notification type delivers to another destination.
+
+    SP-API keeps one subscription per notification type and application (createSubscription answers 409
+    for a second one), so moving it silences whoever set up the other destination: another stack of the same
+    application, for example. Carries ids only.
+    """
+
+    def __init__(self, notification_type: str, subscription_id: str, destination_id: str) -> None:
+        self.notification_type = notification_type
+        self.subscription_id = subscription_id
+        self.destination_id = destination_id
+        super().__init__(
+            f"the {notification_type} subscription {subscription_id} delivers to destination {destination_id}"
+        )
+
+    def __reduce__(self):
+        return (type(self), (self.notification_type, self.subscription_id, self.destination_id))
+
+
 class ReportDocumentError(Exception):
     """A report document could not be downloaded completely (truncated gzip, short body, host errors).
 

@@ -22,7 +22,7 @@ import logging
 from typing import Any
 from urllib.parse import quote
 
-from spapi.errors import SpApiClientError, SpApiServerError
+from spapi.errors import SpApiClientError, SpApiServerError, SubscriptionElsewhereError
 from spapi.http import AccessToken, SpApiHttpClient, SpApiResponse
 
 logger = logging.getLogger("spapi.notifications")
@@ -149,13 +149,20 @@ class NotificationsClient:
     # Subscriptions ----------------------------------------------------------------------------------------
 
     def ensure_subscription(
-        self, notification_type: str, destination_id: str, payload_version: str = "1.0"
+        self,
+        notification_type: str,
+        destination_id: str,
+        payload_version: str = "1.0",
+        *,
+        replace_elsewhere: bool = False,
     ) -> dict[str, Any]:
         """Make sure the seller is subscribed to `notification_type` at `destination_id`.
 
         Returns the Subscription (subscriptionId, destinationId, payloadVersion, ...) plus `outcome`:
         "created", "existing" (already pointed here) or "repointed" (it pointed elsewhere, see
-        `previousDestinationId`; we deleted it and subscribed again).
+        `previousDestinationId`; we deleted it and subscribed again). A subscription that points elsewhere
+        is moved only with `replace_elsewhere`; otherwise SubscriptionElsewhereError, since the other
+        destination stops receiving the seller's notifications.
         """
         path_type = _segment(notification_type, "notificationType")
         if not isinstance(destination_id, str) or not destination_id:
@@ -171,8 +178,12 @@ class NotificationsClient:
         existing = self.get_subscription(notification_type, payload_version)
         if existing.get("destinationId") == destination_id:
             return {**existing, "outcome": "existing"}
+        if not replace_elsewhere:
+            raise SubscriptionElsewhereError(
+                notification_type, str(existing.get("subscriptionId")), str(existing.get("destinationId"))
+            )
         logger.warning(
-            "subscription delivers to another destination; re-pointing it",
+            "subscription delivers to another destination; re-pointing it as asked",
             extra={
                 "notification_type": notification_type,
                 "subscription_id": existing.get("subscriptionId"),

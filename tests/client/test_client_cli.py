@@ -95,6 +95,18 @@ def test_notifications_subscribe_sends_the_region_and_type(fake_api, api_args, r
     }
 
 
+def test_notifications_subscribe_replace_existing_asks_the_api_to_move_the_subscription(
+    fake_api, api_args, run_cli
+):
+    fake_api.tokens[SELLER_ID] = REFRESH_TOKEN
+    result = run_cli(
+        *api_args, "notifications", "subscribe", "--seller-id", SELLER_ID, "--region-code", "NA",
+        "--replace-existing",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    assert fake_api.requests[0].json()["ReplaceExistingSubscription"] is True
+
+
 def test_notifications_subscribe_for_an_unknown_seller_exits_1(fake_api, api_args, run_cli):
     result = run_cli(*api_args, "notifications", "subscribe", "--seller-id", SELLER_ID, "--region-code", "NA")
     assert result.exit_code == 1

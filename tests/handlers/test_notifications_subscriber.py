@@ -62,6 +62,10 @@ def test_subscribing_twice_answers_the_same_ids(subscriber, spapi_emulator, lamb
             "NotificationType",
         ),
         ({"SellerId": SELLER_ID, "RegionCode": "NA", "NotificationType": 7}, "NotificationType"),
+        (
+            {"SellerId": SELLER_ID, "RegionCode": "NA", "ReplaceExistingSubscription": "yes"},
+            "ReplaceExistingSubscription",
+        ),
     ],
 )
 def test_invalid_request_is_refused_with_400_naming_the_field(
@@ -136,3 +140,31 @@ def test_grantless_token_outage_is_a_502(subscriber, spapi_emulator, lambda_cont
     response = _post(subscriber, {"SellerId": SELLER_ID, "RegionCode": "NA"}, lambda_context)
     assert response["statusCode"] == 502
     assert api_events.answer_body(response)["error"]["code"] == "LwaUnavailable"
+
+
+def test_a_subscription_that_delivers_elsewhere_is_a_409_until_the_caller_says_move_it(
+    subscriber, resources, spapi_emulator, lambda_context, capsys
+):
+    notifications = subscriber.spapi_clients.notifications(SELLER_ID, "NA")
+    other = notifications.ensure_destination("arn:aws:sqs:us-east-1:123456789012:another-stack", "another")
+    theirs = notifications.ensure_subscription("REPORT_PROCESSING_FINISHED", other)
+
+    refused = _post(subscriber, {"SellerId": SELLER_ID, "RegionCode": "NA"}, lambda_context)
+
+    assert refused["statusCode"] == 409, refused["body"]
+    error = api_events.answer_body(refused)["error"]
+    assert error["code"] == "SubscriptionElsewhere"
+    assert theirs["subscriptionId"] in error["message"] and "ReplaceExistingSubscription" in error["message"]
+    assert notifications.get_subscription("REPORT_PROCESSING_FINISHED")["destinationId"] == other
+
+    moved = _post(
+        subscriber,
+        {"SellerId": SELLER_ID, "RegionCode": "NA", "ReplaceExistingSubscription": True},
+        lambda_context,
+    )
+
+    assert moved["statusCode"] == 200, moved["body"]
+    ours = api_events.answer_body(moved)["destinationId"]
+    assert ours != other
+    assert notifications.get_subscription("REPORT_PROCESSING_FINISHED")["destinationId"] == ours
+    assert_no_secrets(refused["body"] + moved["body"] + capsys.readouterr().out)

@@ -8,7 +8,7 @@ import pytest
 from tests_spapi_helpers import spapi_exchanges
 
 from canaries import REFRESH_TOKEN
-from spapi.errors import LwaInvalidGrantError, SpApiClientError
+from spapi.errors import LwaInvalidGrantError, SpApiClientError, SubscriptionElsewhereError
 from spapi.http import SpApiHttpClient
 from spapi.notifications import NotificationsClient
 from spapi.regions import spapi_endpoint
@@ -74,11 +74,25 @@ def test_ensure_subscription_creates_then_reports_it_existing(notifications, spa
     assert spapi_emulator.lwa_exchanges == {"client_credentials": 1, "refresh_token": 1}
 
 
-def test_a_subscription_to_another_destination_is_repointed(notifications, spapi_emulator) -> None:
+def test_a_subscription_to_another_destination_is_left_alone_unless_told(
+    notifications, spapi_emulator
+) -> None:
+    # SP-API keeps one subscription per type and application: moving it silences the other destination.
+    other = notifications.ensure_destination(OTHER_ARN, "another-stack")
+    ours = notifications.ensure_destination(QUEUE_ARN, "sp-reports")
+    theirs = notifications.ensure_subscription(TYPE, other)
+    with pytest.raises(SubscriptionElsewhereError) as raised:
+        notifications.ensure_subscription(TYPE, ours)
+    assert (raised.value.subscription_id, raised.value.destination_id) == (theirs["subscriptionId"], other)
+    assert spapi_exchanges(spapi_emulator, "deleteSubscriptionById") == []
+    assert notifications.get_subscription(TYPE, "1.0")["destinationId"] == other
+
+
+def test_a_subscription_to_another_destination_is_repointed_when_told(notifications, spapi_emulator) -> None:
     old = notifications.ensure_destination(OTHER_ARN, "old")
     new = notifications.ensure_destination(QUEUE_ARN, "sp-reports")
     before = notifications.ensure_subscription(TYPE, old)
-    after = notifications.ensure_subscription(TYPE, new)
+    after = notifications.ensure_subscription(TYPE, new, replace_elsewhere=True)
     assert after["outcome"] == "repointed" and after["previousDestinationId"] == old
     assert after["destinationId"] == new and after["subscriptionId"] != before["subscriptionId"]
     deleted = spapi_exchanges(spapi_emulator, "deleteSubscriptionById")
