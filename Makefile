@@ -19,7 +19,6 @@ endif
 ifneq ($(strip $(SP_REPORTS_TF_PROVIDER_MIRROR)),)
 export TF_CLI_CONFIG_FILE := $(abspath $(BUILD))/terraform.rc
 endif
-export SPAPI_MODELS_DIR ?= $(abspath ../shared/spapi-models)
 
 .PHONY: help venv demo acceptance test test-python lint tf-check tf-fmt tf-validate tf-test checkov package release bench models clean
 
@@ -45,13 +44,13 @@ $(BUILD)/terraform.rc:
 
 tf-config: $(if $(strip $(SP_REPORTS_TF_PROVIDER_MIRROR)),$(BUILD)/terraform.rc)
 
-demo: venv tf-config package
+demo: venv tf-config package models
 	$(PY) -m sp_reports_local.demo
 
 # Local AWS unless SP_REPORTS_ACCEPTANCE_TARGET=aws; ACCEPTANCE_ARGS=--plan-only plans without applying.
 # A real account (SP_REPORTS_ACCEPTANCE_TARGET=aws, or local-account: local AWS standing in for one) deploys
 # the SP-API emulator too: its zip is built beside the functions' (the local target runs it in-process).
-acceptance: venv tf-config package
+acceptance: venv tf-config package models
 	$(if $(filter aws local-account,$(SP_REPORTS_ACCEPTANCE_TARGET)),$(PY) scripts/package_lambdas.py --out $(BUILD)/lambda --emulator)
 	$(PY) -m sp_reports_local.acceptance $(ACCEPTANCE_ARGS)
 
@@ -61,7 +60,7 @@ lint: venv
 	$(VENV)/bin/ruff check src tests scripts benchmarks
 	$(VENV)/bin/ruff format --check src tests scripts benchmarks
 
-test-python: venv tf-config package
+test-python: venv tf-config package models
 	$(PY) -m pytest
 
 package: venv
@@ -87,11 +86,14 @@ $(CHECKOV_VENV)/.installed:
 checkov: $(CHECKOV_VENV)/.installed
 	$(CHECKOV_VENV)/bin/checkov --skip-download --quiet --compact -d terraform --framework terraform
 
-bench: venv tf-config package
+bench: venv tf-config package models
 	$(PY) -m benchmarks
 
-models:
-	$(PY) scripts/fetch_models.py --dest $(BUILD)/spapi-models
+# The SP-API models: SPAPI_MODELS_DIR when set (checked against the pinned sha256, never written), else the copy
+# in $(BUILD)/spapi-models, fetched at the pinned commit where missing or different (scripts/fetch_models.py;
+# the choice itself is spapi_emulator.contract.default_models_dir).
+models: venv
+	$(PY) scripts/fetch_models.py
 
 clean:
 	rm -rf $(BUILD) $(VENV) $(CHECKOV_VENV)

@@ -1,19 +1,28 @@
-"""Download Amazon's SP-API models that our contract tests and emulator follow.
+"""Fetch Amazon's SP-API models that our contract tests and emulator follow (``make models``).
 
-Inside the development setting the models sit read-only in ``../shared/spapi-models``. Outside it, this script
-fetches the same four files from amzn/selling-partner-api-models at the pinned commit and refuses any whose
-sha256 differs, so the contract never drifts silently.
+The models come from one of two places, chosen by ``spapi_emulator.contract.default_models_dir``: a local
+copy named by ``SPAPI_MODELS_DIR``, else the copy this script keeps in ``.build/spapi-models``. Either way
+every file must have the sha256 pinned here, so the contract never drifts silently:
 
-Usage: python scripts/fetch_models.py [--dest DIR]   (then export SPAPI_MODELS_DIR=DIR)
+- ``SPAPI_MODELS_DIR`` set: the local copy is checked and never written; a file that differs fails the run.
+- unset: the fetched copy is checked; a missing file, or one whose sha256 differs (stale or altered), is
+  removed and downloaded again from amzn/selling-partner-api-models at the pinned commit, and a download
+  whose sha256 differs is refused and not written.
+
+Usage: python scripts/fetch_models.py [--dest DIR]
 """
 
 from __future__ import annotations
 
 import argparse
 import hashlib
+import os
 import sys
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
+
+from spapi_emulator.contract import FETCHED_MODELS_DIR, MODELS_DIR_ENV
 
 COMMIT = "34dc93fe45f37c9a0b2e56823c808f68b4f81754"
 RAW = f"https://raw.githubusercontent.com/amzn/selling-partner-api-models/{COMMIT}/"
@@ -37,27 +46,75 @@ MODELS = {
 }
 
 
-def fetch(dest: Path) -> None:
+class ModelMismatch(Exception):
+    """A model file whose sha256 is not the pinned one."""
+
+
+def download(url: str) -> bytes:
+    with urllib.request.urlopen(url, timeout=60) as response:  # noqa: S310 - fixed https URL
+        return response.read()
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def check(directory: Path) -> None:
+    """Refuse a local copy with a missing file or a file whose sha256 is not the pinned one; never write."""
+    problems = []
+    for name, (_, expected) in MODELS.items():
+        target = directory / name
+        if not target.is_file():
+            problems.append(f"{name}: missing")
+        elif (actual := _sha256(target.read_bytes())) != expected:
+            problems.append(f"{name}: sha256 {actual} is not the pinned {expected}")
+    if problems:
+        raise ModelMismatch(f"SP-API models in {directory} refused: " + "; ".join(problems))
+    print(f"SP-API models in {directory}: the pinned files")
+
+
+def fetch(dest: Path, downloader: Callable[[str], bytes] | None = None) -> None:
+    """Make `dest` hold exactly the pinned files, downloading what is missing or differs."""
+    downloader = downloader or download
     dest.mkdir(parents=True, exist_ok=True)
     for name, (path, expected) in MODELS.items():
         target = dest / name
-        if target.exists() and hashlib.sha256(target.read_bytes()).hexdigest() == expected:
-            print(f"{name}: present")
-            continue
-        with urllib.request.urlopen(RAW + path, timeout=60) as response:  # noqa: S310 - fixed https URL
-            data = response.read()
-        actual = hashlib.sha256(data).hexdigest()
-        if actual != expected:
-            raise SystemExit(f"{name}: sha256 {actual} does not match the pinned {expected}")
-        target.write_bytes(data)
+        if target.is_file():
+            if _sha256(target.read_bytes()) == expected:
+                print(f"{name}: present")
+                continue
+            target.unlink()  # stale or altered: never used, whatever the download below does
+            print(f"{name}: sha256 differs from the pinned one; downloading it again")
+        data = downloader(RAW + path)
+        if (actual := _sha256(data)) != expected:
+            raise ModelMismatch(f"{name}: downloaded sha256 {actual} is not the pinned {expected}")
+        partial = target.with_name(target.name + ".part")
+        partial.write_bytes(data)
+        partial.replace(target)
         print(f"{name}: downloaded")
-    print(f"export SPAPI_MODELS_DIR={dest.resolve()}")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--dest", type=Path, default=Path(".build/spapi-models"))
-    fetch(parser.parse_args(argv).dest)
+    parser.add_argument(
+        "--dest",
+        type=Path,
+        default=None,
+        help=f"fetch into DIR (default: {MODELS_DIR_ENV}, else {FETCHED_MODELS_DIR})",
+    )
+    args = parser.parse_args(argv)
+    configured = os.environ.get(MODELS_DIR_ENV)
+    try:
+        if args.dest is None and configured:
+            check(Path(configured))
+        else:
+            fetch(args.dest or FETCHED_MODELS_DIR)
+    except ModelMismatch as error:
+        print(f"fetch_models: {error}", file=sys.stderr)
+        return 1
+    except OSError as error:  # no network, or the pinned URL is gone
+        print(f"fetch_models: cannot fetch the SP-API models: {error}", file=sys.stderr)
+        return 1
     return 0
 
 

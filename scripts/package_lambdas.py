@@ -458,7 +458,7 @@ def main(argv: list[str] | None = None) -> int:
         type=Path,
         default=None,
         help="the SP-API models the emulator zip carries "
-        "(default: $SPAPI_MODELS_DIR, then ../shared/spapi-models)",
+        "(default: spapi_emulator.contract.default_models_dir: $SPAPI_MODELS_DIR, else make models' copy)",
     )
     args = parser.parse_args(argv)
 
@@ -492,15 +492,19 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         manifest = build(args.out, **options)
         if args.emulator:
-            from spapi_emulator.contract import default_models_dir  # the emulator's own default, one place
+            from spapi_emulator.contract import ModelsNotFoundError, default_models_dir
 
+            try:
+                models_dir = args.models_dir or default_models_dir()  # the emulator's own choice, one place
+            except ModelsNotFoundError as error:
+                raise PackagingError(str(error)) from error
             emulator_deps = install_dependencies(
                 emulator_requirements(args.pyproject), target, args.build_dir
             )
             built = build_emulator(
                 args.out,
                 src_dir=args.src,
-                models_dir=args.models_dir or default_models_dir(),
+                models_dir=models_dir,
                 deps_dir=emulator_deps,
                 runtime_python=runtime_python,
             )

@@ -14,7 +14,7 @@ from moto import mock_aws
 
 from canaries import CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN, SELLER_ID
 from spapi_emulator import ModelContract, SpApiEmulator
-from spapi_emulator.contract import default_models_dir
+from spapi_emulator.contract import ModelsNotFoundError, default_models_dir
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -25,7 +25,10 @@ def pytest_configure(config: pytest.Config) -> None:
 
 @pytest.fixture(scope="session")
 def models_dir() -> Path:
-    directory = default_models_dir()
+    try:
+        directory = default_models_dir()
+    except ModelsNotFoundError as error:
+        pytest.fail(str(error))
     if not (directory / "reports_2021-06-30.json").is_file():
         pytest.fail(f"SP-API models not found in {directory}: set SPAPI_MODELS_DIR or run `make models`")
     return directory

@@ -151,7 +151,7 @@ def _kept_head(document: DocumentForStorage, error_document_head: bytearray | No
 
 def _document_reports_client(report: ReportContext) -> ReportsClient:
     """The client that fetches this report's document: a restricted type's getReportDocument needs a
-    Restricted Data Token for the document's path (spapi-facts section 10)."""
+    Restricted Data Token for the document's path (docs/spapi-notes.md#restricted-data-tokens)."""
     reports = _reports_client(report)
     rules = report_type(report.report_type)
     return reports.with_restricted_documents() if rules is not None and rules.restricted else reports

@@ -1,8 +1,8 @@
 """POST /reports against the report-type catalogue: which SP-API reports one request becomes.
 
 SP-API enforces per-type rules by failing the report (FATAL) hours later or by returning the wrong data
-(spapi-facts.md §12). The catalogue (`spapi.report_types`, each entry with its source) lets the door apply
-them first:
+(docs/spapi-notes.md#report-type-rules). The catalogue (`spapi.report_types`, each entry with its source)
+lets the door apply them first:
 
 - a type createReport cannot make (Amazon-generated settlement, the Seller Central sales tax report, the
   schedule-only XML order reports) is refused, 400 `ReportTypeNotRequestable`, saying how to get it;

@@ -1,8 +1,9 @@
 """Local AWS authorises every request as AWS does, for the principal that signed it.
 
 Pinned moto checks no permission unless told to, and then only identity policies against the resource ``*``
-with a partial condition evaluator (OFFLINE.md). This extension replaces moto's one authorisation hook
-(``ActionAuthenticatorMixin._authenticate_and_authorize_action``, which every service calls before it acts):
+with a partial condition evaluator (moto/iam/access_control.py). This extension replaces moto's one
+authorisation hook (``ActionAuthenticatorMixin._authenticate_and_authorize_action``, which every service calls
+before it acts):
 
 1. **Who** (``request_principals``): the account root (Terraform, the harness), a Lambda's execution-role
    session, an IAM user, a service, or an anonymous caller; expired sessions and expired presigned URLs are

@@ -2,7 +2,7 @@
 subscription the run made, released at its end.
 
 The views are what the emulator's control shows, built from what any app may ask (Reports API v2021-06-30,
-Notifications API v1; models in ../shared/spapi-models):
+Notifications API v1; the models `make models` fetches):
 
 - ``report``: getReport with the seller's token. A Report carries no seller id; one the seller's token can
   read is that seller's.

@@ -115,9 +115,7 @@ class DeploymentSettings:
     state_dir: Path
     package_dir: Path = DEFAULT_PACKAGE_DIR
     terraform_source: Path = TERRAFORM_SOURCE
-    models_dir: Path | None = (
-        None  # None: the emulator's default (SPAPI_MODELS_DIR or ../shared/spapi-models)
-    )
+    models_dir: Path | None = None  # None: the emulator's choice (spapi_emulator.contract.default_models_dir)
     region: str = "us-east-1"
     # Every resource name starts with it; the acceptance run picks a unique one per run.
     name_prefix: str = "sp-reports"

@@ -2,7 +2,7 @@
 
 SP-API documents come in several character sets and the document host names the one it used in the
 download's `Content-Type` (`text/plain; charset=Cp1252`), as Amazon's Reports API use case guide 2021-06-30
-reads it (selling-partner-api-docs @dcf7678; ../shared/spapi-facts.md section 11). The labels it uses are
+reads it (selling-partner-api-docs @dcf7678; docs/spapi-notes.md#charsets). The labels it uses are
 Java's names (`Cp1252`, `windows-31j`, `utf8`), not all of which Python's codecs know, so `CHARSETS` maps each
 label seen to the IANA name (what a stored object's Content-Type says; IANA "Character Sets" registry,
 https://www.iana.org/assignments/character-sets/character-sets.xhtml) and the Python codec that reads it.
@@ -34,10 +34,10 @@ UTF_8 = Charset("UTF-8", "utf-8")
 
 # Charset labels (lower-cased) -> what the bytes are. Sources:
 # - `Cp1252`, `utf8`, `UTF-8` on SP-API downloads: jrl84/amazon-sp-api#144, selling-partner-api-models#2748,
-#   #4031 (spapi-facts section 11); `windows-1252` is the IANA name of the same set.
-# - `windows-31j` / `Shift_JIS` (JP): spapi-facts section 11, python-amazon-sp-api#244, #552, #769, #1981;
-#   `MS932` and `cp932` are Java's and Python's names of Windows-31J. A document labelled Shift_JIS is read
-#   (and stored) as Windows-31J, its superset, so that the extensions it may hold are not lost.
+#   #4031 (docs/spapi-notes.md#charsets); `windows-1252` is the IANA name of the same set.
+# - `windows-31j` / `Shift_JIS` (JP): docs/spapi-notes.md#charsets, python-amazon-sp-api#244, #552, #769,
+#   #1981; `MS932` and `cp932` are Java's and Python's names of Windows-31J. A document labelled Shift_JIS is
+#   read (and stored) as Windows-31J, its superset, so that the extensions it may hold are not lost.
 # - `ISO-8859-1`: what older clients assumed (selling-partner-api-docs#21); the WHATWG Encoding Standard maps
 #   the label to windows-1252 (https://encoding.spec.whatwg.org/#names-and-labels), and reading Amazon's
 #   Cp1252 bytes as ISO-8859-1 turns „ and “ into C1 controls (jlevers/selling-partner-api#512).
@@ -59,9 +59,9 @@ def _marketplace_ids(region_code: str, *country_codes: str) -> dict[str, str]:
     return {marketplaces[country]: country for country in country_codes}
 
 
-# What a document that names no charset is assumed to be in, per marketplace id (spapi-facts section 11:
-# "windows-1252 / Cp1252 (US, EU, BR), windows-31j / Shift_JIS (JP), UTF-8 (AU, SG)"; marketplace ids from
-# section 5 via spapi.regions). "EU" is taken as the European marketplaces whose languages windows-1252
+# What a document that names no charset is assumed to be in, per marketplace id (docs/spapi-notes.md#charsets:
+# windows-1252 for US, EU and BR, Windows-31J for JP, UTF-8 for AU and SG; marketplace ids from spapi.regions,
+# docs/spapi-notes.md#endpoints). "EU" is taken as the European marketplaces whose languages windows-1252
 # covers; Poland is left out (Polish needs letters such as ł and ś that windows-1252 lacks, so assuming it
 # would be a guess no source supports), and so are CA, MX, TR, EG, SA, AE, IN and ZA: no source names their
 # charset, and a wrong assumption corrupts a transcoded document, while "unknown" keeps it as served.

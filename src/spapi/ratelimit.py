@@ -22,7 +22,7 @@ class OperationRate:
     burst: int
 
 
-# From the models' operation descriptions (spapi-facts.md §1, §2 and §10).
+# From the models' operation descriptions (docs/spapi-notes.md#rate-limits).
 OPERATION_RATES: dict[str, OperationRate] = {
     "getReports": OperationRate(0.0222, 10),
     "createReport": OperationRate(0.0167, 15),
@@ -43,7 +43,7 @@ OPERATION_RATES: dict[str, OperationRate] = {
     "getDestination": OperationRate(1.0, 5),
     "deleteDestination": OperationRate(1.0, 5),
     "sendTestNotification": OperationRate(1.0, 5),
-    # tokens_2021-03-01.json, createRestrictedDataToken's usage plan (spapi-facts.md §10)
+    # tokens_2021-03-01.json, createRestrictedDataToken's usage plan (docs/spapi-notes.md#rate-limits)
     "createRestrictedDataToken": OperationRate(1.0, 10),
 }
 # For an operation we do not know: conservative, like the slowest documented plan, but with a small burst.

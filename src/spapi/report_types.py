@@ -36,7 +36,7 @@ class PeriodAlignment(StrEnum):
 @dataclass(frozen=True)
 class Source:
     key: str
-    facts: str  # the section of ../shared/spapi-facts.md that records it
+    facts: str  # the section of docs/spapi-notes.md that records it: `docs/spapi-notes.md#<anchor>`
     url: str
 
 

@@ -72,7 +72,8 @@ class ReportsClient:
         self.http = http
         self._token = access_token_provider
         # getReportDocument with a Restricted Data Token for the document's exact path (restricted report
-        # types: "you must pass in an RDT", Tokens API use case guide; spapi-facts.md §10).
+        # types: "you must pass in an RDT", Tokens API use case guide;
+        # docs/spapi-notes.md#restricted-data-tokens).
         self._restricted_documents = restricted_documents
 
     def with_restricted_documents(self) -> ReportsClient:

@@ -1,4 +1,6 @@
-"""Tokens API 2021-03-01: createRestrictedDataToken (tokens_2021-03-01.json; spapi-facts.md §10).
+"""Tokens API 2021-03-01: createRestrictedDataToken (tokens_2021-03-01.json).
+
+SP-API's rules for restricted report types and their tokens: docs/spapi-notes.md#restricted-data-tokens.
 
 A Restricted Data Token (RDT) authorises calls to restricted operations for the restricted resources named
 when it was made. getReportDocument of a restricted report type needs one, for the document's exact path: "the

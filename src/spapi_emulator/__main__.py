@@ -28,7 +28,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8765, help="0 picks a free port")
     parser.add_argument(
-        "--models-dir", default=None, help="default: $SPAPI_MODELS_DIR or ../shared/spapi-models"
+        "--models-dir", default=None, help="default: $SPAPI_MODELS_DIR, else the copy `make models` fetches"
     )
     parser.add_argument("--app", action="append", type=_pair, default=[], metavar="CLIENT_ID=SECRET")
     parser.add_argument(

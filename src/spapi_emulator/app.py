@@ -530,7 +530,7 @@ class EmulatorApp:
             # An RDT authorises exactly the restricted resources it was made for (tokens_2021-03-01.json:
             # "The RDT authorizes subsequent calls to restricted operations that correspond to the restricted
             # resources that you specified"); for reports a specific path only, never a generic one (Tokens
-            # API use case guide, spapi-facts.md §10).
+            # API use case guide, docs/spapi-notes.md#restricted-data-tokens).
             if (request.method.upper(), request.path) not in grant.restricted_resources:
                 raise unauthorized()
             return grant

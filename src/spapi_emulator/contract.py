@@ -2,8 +2,8 @@
 
 `ModelContract` loads the swagger 2.0 models of Reports 2021-06-30, Notifications v1 and Tokens 2021-03-01 and
 the draft-07
-schema of the REPORT_PROCESSING_FINISHED notification from the models directory (env `SPAPI_MODELS_DIR`,
-else `<repo>/../shared/spapi-models`). It answers three questions:
+schema of the REPORT_PROCESSING_FINISHED notification from the models directory (`default_models_dir`). It
+answers three questions:
 
 - `match(method, path)`: which operation a request is (operationId and path parameters);
 - `validate_request(...)`: does a request satisfy the operation (path, method, path/query parameters with
@@ -117,20 +117,41 @@ class _Route:
         return params
 
 
+MODELS_DIR_ENV = "SPAPI_MODELS_DIR"
+# Where `make models` (scripts/fetch_models.py) puts its copy, downloaded at a pinned commit and sha256
+# checked: `.build/` at the repository root, two levels above this package's directory. Never committed.
+FETCHED_MODELS_DIR = Path(__file__).resolve().parents[2] / ".build" / "spapi-models"
+# Where spapi_emulator.zip carries the models (scripts/package_lambdas.py): the deployed emulator needs
+# nothing beside its zip.
+BUNDLED_MODELS_DIR = Path(__file__).resolve().with_name("models")
+
+
 def default_models_dir() -> Path:
-    configured = os.environ.get("SPAPI_MODELS_DIR")
+    """The one choice of where the SP-API models come from.
+
+    `SPAPI_MODELS_DIR` when set (a local copy the machine provides); else the copy inside the emulator's zip
+    when running from it; else the fetched copy in `.build/spapi-models`. With none of them complete, the
+    error names `make models`, which fetches the copy.
+    """
+    configured = os.environ.get(MODELS_DIR_ENV)
     if configured:
         return Path(configured)
-    bundled = Path(__file__).with_name("models")  # where spapi_emulator.zip carries them (package_lambdas)
-    if bundled.is_dir():
-        return bundled
-    # src/spapi_emulator/contract.py -> the repository root is two levels above the package directory.
-    repo_root = Path(__file__).resolve().parents[2]
-    return repo_root.parent / "shared" / "spapi-models"
+    for candidate in (BUNDLED_MODELS_DIR, FETCHED_MODELS_DIR):
+        if not _missing_model_files(candidate):
+            return candidate
+    raise ModelsNotFoundError(
+        f"SP-API models not found: {MODELS_DIR_ENV} is unset and {FETCHED_MODELS_DIR} "
+        f"(missing {', '.join(_missing_model_files(FETCHED_MODELS_DIR))}) is not complete; "
+        f"run `make models` to download them, or set {MODELS_DIR_ENV} to a local copy"
+    )
+
+
+def _missing_model_files(models_dir: Path) -> list[str]:
+    return [name for name in (*MODEL_FILES, NOTIFICATION_SCHEMA_FILE) if not (models_dir / name).is_file()]
 
 
 def _check_models_dir(models_dir: Path) -> None:
-    missing = [name for name in (*MODEL_FILES, NOTIFICATION_SCHEMA_FILE) if not (models_dir / name).is_file()]
+    missing = _missing_model_files(models_dir)
     if missing:
         raise ModelsNotFoundError(
             f"SP-API models not found in {models_dir} (missing {', '.join(missing)}); "

@@ -1,7 +1,7 @@
 """How the emulator's document host labels and encodes report documents, per marketplace, as SP-API does.
 
 SP-API names a document's charset in the download's Content-Type, with Java's labels, and which one depends
-on the marketplace (../shared/spapi-facts.md section 11). Each rule below cites where it was seen; a
+on the marketplace (docs/spapi-notes.md#charsets). Each rule below cites where it was seen; a
 marketplace no source describes is served without a charset (what selling-partner-api-docs#2338 shows
 SP-API doing), so clients meet that case too. The first marketplace of a report decides.
 """
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from spapi.regions import REGIONS
 
-MEDIA_TYPE = "text/plain"  # every download header quoted in section 11's threads is text/plain
+MEDIA_TYPE = "text/plain"  # every download header quoted in the threads docs/spapi-notes.md#charsets cites
 SETTLEMENT_PREFIX = "GET_V2_SETTLEMENT_REPORT_DATA_"
 
 
@@ -27,15 +27,15 @@ class ServedCharset:
 
 # `Cp1252` for the European (and Brazilian) marketplaces: jrl84/amazon-sp-api#144 ("Europe - Spain":
 # text/plain; charset=Cp1252), selling-partner-api-models#2748, jlevers/selling-partner-api#512 (DE);
-# spapi-facts section 11 ("windows-1252 / Cp1252 (US, EU, BR)").
+# docs/spapi-notes.md#charsets (windows-1252 for US, EU and BR).
 _CP1252 = ServedCharset("Cp1252", "cp1252", "Piña „Qualität“ \u2013 5 €", "jrl84#144; models#2748")
 # `utf8` for the US and Canada: jrl84/amazon-sp-api#144 ("USA - Canada": text/plain; charset=utf8).
 _UTF8_NA = ServedCharset("utf8", "utf-8", "Café crème \u2013 5 €", "jrl84/amazon-sp-api#144")
-# `windows-31j` for Japan: spapi-facts section 11; python-amazon-sp-api#244 (the documents are cp932), #552
-# (Python's shift_jis codec fails on them). ㎏ (0x8773) is a Windows-31J extension Shift_JIS lacks.
+# `windows-31j` for Japan: docs/spapi-notes.md#charsets; python-amazon-sp-api#244 (the documents are cp932),
+# #552 (Python's shift_jis codec fails on them). ㎏ (0x8773) is a Windows-31J extension Shift_JIS lacks.
 _WINDOWS_31J = ServedCharset("windows-31j", "cp932", "白いペン ホワイト ㎏", "python-amazon-sp-api#244")
-# `UTF-8` for Australia and Singapore: spapi-facts section 11.
-_UTF8_FE = ServedCharset("UTF-8", "utf-8", "Café \u2013 5 $", "spapi-facts section 11")
+# `UTF-8` for Australia and Singapore: docs/spapi-notes.md#charsets.
+_UTF8_FE = ServedCharset("UTF-8", "utf-8", "Café \u2013 5 $", "docs/spapi-notes.md#charsets")
 # No source names a charset: none is sent (selling-partner-api-docs#2338: downloads without one happen).
 _UNDOCUMENTED = ServedCharset(None, "utf-8", "Item", "no source; selling-partner-api-docs#2338")
 
@@ -53,8 +53,8 @@ RULES: dict[str, ServedCharset] = {
     **_by_country("FE", _UTF8_FE, "AU", "SG"),
 }
 
-# Documents flagged compressionAlgorithm GZIP whose bytes are not gzip: Turkey (spapi-facts section 11, from
-# hotglue's tap-amazon-seller, which sniffs the bytes because of it).
+# Documents flagged compressionAlgorithm GZIP whose bytes are not gzip: Turkey (docs/spapi-notes.md#documents,
+# from hotglue's tap-amazon-seller, which sniffs the bytes because of it).
 GZIP_LABEL_ON_PLAIN = frozenset(REGIONS["EU"].marketplaces[country] for country in ("TR",))
 
 
@@ -62,7 +62,7 @@ def served_charset(report_type: str, marketplace_ids: Sequence[str]) -> ServedCh
     """The charset a report's download is labelled and (for the emulator's own documents) encoded with."""
     rule = RULES.get(marketplace_ids[0], _UNDOCUMENTED) if marketplace_ids else _UNDOCUMENTED
     if report_type.startswith(SETTLEMENT_PREFIX):
-        # Settlement downloads name no charset (spapi-facts section 11; selling-partner-api-docs#2338).
+        # Settlement downloads name no charset (docs/spapi-notes.md#charsets; selling-partner-api-docs#2338).
         return ServedCharset(None, rule.codec, rule.sample, "selling-partner-api-docs#2338")
     return rule
 

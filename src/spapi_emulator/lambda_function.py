@@ -15,11 +15,11 @@ function's own credentials), and a createReport makes the function invoke itself
 without anyone polling.
 
 Documents are S3 objects of the bucket and getReportDocument answers an S3 presigned GET URL, as SP-API does
-(spapi-facts.md: document URLs are presigned S3 URLs, valid five minutes). That is required here, not only for
-documents too big for a function URL response (6 MB: Lambda quotas, "Invocation payload (request and
-response)"): the URL is AWS_IAM, and a document URL is downloaded unsigned. The object's Content-Type carries
-the charset SP-API names, and a GZIP document stays compressed (``ResponseContentEncoding=gzip`` when the
-caller asked for the Content-Encoding header).
+(document URLs are presigned and valid five minutes: docs/spapi-notes.md#documents). That is required here,
+not only for documents too big for a function URL response (6 MB: Lambda quotas, "Invocation payload (request
+and response)"): the URL is AWS_IAM, and a document URL is downloaded unsigned. The object's Content-Type
+carries the charset SP-API names, and a GZIP document stays compressed (``ResponseContentEncoding=gzip`` when
+the caller asked for the Content-Encoding header).
 """
 
 from __future__ import annotations

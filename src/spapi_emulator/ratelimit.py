@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-# From each operation's description in the models (see shared/spapi-facts.md §1, §2 and §10).
+# From each operation's description in the models (docs/spapi-notes.md#rate-limits).
 DOCUMENTED_RATES: dict[str, tuple[float, int]] = {
     "getReports": (0.0222, 10),
     "createReport": (0.0167, 15),
@@ -33,7 +33,7 @@ DOCUMENTED_RATES: dict[str, tuple[float, int]] = {
     "getDestination": (1.0, 5),
     "deleteDestination": (1.0, 5),
     "sendTestNotification": (1.0, 5),
-    "createRestrictedDataToken": (1.0, 10),  # tokens_2021-03-01.json (spapi-facts.md §10)
+    "createRestrictedDataToken": (1.0, 10),  # tokens_2021-03-01.json (docs/spapi-notes.md#rate-limits)
 }
 
 

@@ -73,7 +73,8 @@ def create_report(call: OperationCall) -> tuple[int, Any]:
 
 def report_type_violation(app: Any, seller_id: str, body: dict[str, Any]) -> str | None:
     """The per-type rule a createReport request breaks, which SP-API answers by failing the report (FATAL)
-    rather than refusing the request (spapi-facts.md §12; each rule's source is in spapi/report_types.json):
+    rather than refusing the request (docs/spapi-notes.md#report-type-rules; each rule's source is in
+    spapi/report_types.json):
 
     - a dataStartTime..dataEndTime range longer than the type's maximum (reporttype-values: "You can request
       up to 60 days of data in a single report", "up to one month"; vendor DAY periods 15 days);
@@ -205,8 +206,9 @@ def get_report_document(call: OperationCall) -> tuple[int, Any]:
     rules = report_type(owner.report_type)
     if rules is not None and rules.restricted and call.grant.kind != "restricted":
         # "When specifying a restricted report type in a call to the getReportDocument operation, you must
-        # pass in an RDT" (Tokens API use case guide; developer-docs retrieve-a-report; spapi-facts.md §1,
-        # §10): an LWA access token is refused with the model's 403 ErrorList, code Unauthorized.
+        # pass in an RDT" (Tokens API use case guide; developer-docs retrieve-a-report;
+        # docs/spapi-notes.md#restricted-data-tokens): an LWA access token is refused with the model's 403
+        # ErrorList, code Unauthorized.
         raise unauthorized()
     content_encoding = call.query.get("enableContentEncodingUrlHeader") == "true"
     body = {

@@ -1,4 +1,6 @@
-"""Tokens API 2021-03-01: createRestrictedDataToken (tokens_2021-03-01.json; spapi-facts.md §10).
+"""Tokens API 2021-03-01: createRestrictedDataToken (tokens_2021-03-01.json).
+
+SP-API's rules for restricted report types and their tokens: docs/spapi-notes.md#restricted-data-tokens.
 
 The request has already passed the model's validation (restrictedResources required, each with a method from
 the enum and a path). What the model states only in prose is enforced here: at most 50 resources

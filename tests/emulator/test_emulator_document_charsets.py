@@ -1,5 +1,5 @@
-"""The document host labels and encodes each marketplace's documents as SP-API does (spapi-facts section 11;
-each rule's source is in spapi_emulator.document_charsets)."""
+"""The document host labels and encodes each marketplace's documents as SP-API does
+(docs/spapi-notes.md#charsets; each rule's source is in spapi_emulator.document_charsets)."""
 
 from __future__ import annotations
 
@@ -22,13 +22,13 @@ SETTLEMENT = "GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE_V2"
 CASES = [
     ("NA", "US", "text/plain; charset=utf8", "utf-8", "GZIP", True),  # jrl84/amazon-sp-api#144
     ("NA", "CA", "text/plain; charset=utf8", "utf-8", "GZIP", True),  # jrl84/amazon-sp-api#144
-    ("NA", "BR", "text/plain; charset=Cp1252", "cp1252", "GZIP", True),  # spapi-facts 11
+    ("NA", "BR", "text/plain; charset=Cp1252", "cp1252", "GZIP", True),  # docs/spapi-notes.md#charsets
     ("EU", "ES", "text/plain; charset=Cp1252", "cp1252", "GZIP", True),  # jrl84/amazon-sp-api#144
     ("EU", "DE", "text/plain; charset=Cp1252", "cp1252", "GZIP", True),  # jlevers/selling-partner-api#512
     ("EU", "UK", "text/plain; charset=Cp1252", "cp1252", "GZIP", True),  # models#2748
     ("FE", "JP", "text/plain; charset=windows-31j", "cp932", "GZIP", True),  # python-amazon-sp-api#244
-    ("FE", "AU", "text/plain; charset=UTF-8", "utf-8", "GZIP", True),  # spapi-facts 11
-    ("FE", "SG", "text/plain; charset=UTF-8", "utf-8", "GZIP", True),  # spapi-facts 11
+    ("FE", "AU", "text/plain; charset=UTF-8", "utf-8", "GZIP", True),  # docs/spapi-notes.md#charsets
+    ("FE", "SG", "text/plain; charset=UTF-8", "utf-8", "GZIP", True),  # docs/spapi-notes.md#charsets
     ("NA", "MX", "text/plain", "utf-8", "GZIP", True),  # no source: no charset (docs#2338)
     ("EU", "TR", "text/plain", "utf-8", "GZIP", False),  # GZIP flag on plain bytes (hotglue tap)
 ]

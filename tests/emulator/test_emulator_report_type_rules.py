@@ -1,4 +1,5 @@
-"""The emulator fails reports as SP-API does when a request breaks its type's rules (spapi-facts.md §12).
+"""The emulator fails reports as SP-API does when a request breaks its type's rules
+(docs/spapi-notes.md#report-type-rules).
 
 | rule | SP-API's answer | source |
 |---|---|---|

@@ -3,7 +3,7 @@
 Sources: tokens_2021-03-01.json (request/response shapes, the sandbox's 400 InvalidRequest, usage plan) and
 the Tokens API use case guide ("When specifying a restricted report type in a call to the getReportDocument
 operation, you must pass in an RDT"; "the specified restricted resource can contain only a specific path, not
-a generic path"), spapi-facts.md §10.
+a generic path"), docs/spapi-notes.md#restricted-data-tokens.
 """
 
 from __future__ import annotations

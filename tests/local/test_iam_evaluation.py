@@ -207,7 +207,7 @@ VARIABLE_RESOURCE_NULL = (
 )
 UPLOAD_PART = (
     f"{NEGATED_ABSENT_IS_TRUE} UploadPart is authorised as s3:PutObject and carries no encryption header "
-    "(shared/OFFLINE.md; botocore#471)."
+    "(botocore#471; aws-cli#4251)."
 )
 IF_EXISTS_WITH_NULL = (
     f'{IF_EXISTS} And IAM UG, "Conditions with multiple context keys or values": \'If your policy '

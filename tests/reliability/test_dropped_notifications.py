@@ -1,11 +1,11 @@
 """Attack 4 (continued): notifications that never arrive.
 
-Nothing in SP-API's docs promises that every REPORT_PROCESSING_FINISHED arrives (../shared/spapi-facts.md,
-section 13). Of five requested reports (three DONE, one FATAL with an error document, one CANCELLED) only one
-notification is delivered; the rest are dropped. The sweeper, invoked as EventBridge Scheduler invokes it,
-must bring every report to its outcome: each DONE document stored once, the FATAL one recorded FAILED with
-its reason, the CANCELLED one recorded, one email each. The dropped notifications, delivered late after all,
-and a second sweep must change nothing.
+Nothing in SP-API's docs promises that every REPORT_PROCESSING_FINISHED arrives
+(docs/spapi-notes.md#notifications-completeness). Of five requested reports (three DONE, one FATAL with an
+error document, one CANCELLED) only one notification is delivered; the rest are dropped. The sweeper, invoked
+as EventBridge Scheduler invokes it, must bring every report to its outcome: each DONE document stored once,
+the FATAL one recorded FAILED with its reason, the CANCELLED one recorded, one email each. The dropped
+notifications, delivered late after all, and a second sweep must change nothing.
 """
 
 from __future__ import annotations

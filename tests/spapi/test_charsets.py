@@ -1,6 +1,6 @@
 """A document's charset comes from its download's Content-Type, else its marketplaces' documented default.
 
-Each row is a documented case (sources in spapi.charsets and ../shared/spapi-facts.md sections 5 and 11)."""
+Each row is a documented case (sources in spapi.charsets and docs/spapi-notes.md#charsets, #endpoints)."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ DE = REGIONS["EU"].marketplaces["DE"]
         ("text/plain; charset=Cp1252", "windows-1252", "cp1252"),  # EU listings (jrl84#144, models#2748)
         ("text/plain; charset=windows-1252", "windows-1252", "cp1252"),
         ("text/plain; charset=ISO-8859-1", "windows-1252", "cp1252"),  # WHATWG: the label means windows-1252
-        ("text/plain; charset=windows-31j", "Windows-31J", "cp932"),  # JP (spapi-facts 11)
+        ("text/plain; charset=windows-31j", "Windows-31J", "cp932"),  # JP (docs/spapi-notes.md#charsets)
         ("text/plain; charset=Shift_JIS", "Windows-31J", "cp932"),  # JP (python-amazon-sp-api#552)
         ("text/plain; charset=MS932", "Windows-31J", "cp932"),
         ("text/plain; charset=utf8", "UTF-8", "utf-8"),  # US listings (jrl84#144)
@@ -58,7 +58,7 @@ def test_every_alias_reads_with_a_python_codec_and_windows_31j_is_not_one():
 @pytest.mark.parametrize(
     ("region", "country", "expected"),
     [
-        ("NA", "US", WINDOWS_1252),  # spapi-facts 11: windows-1252 (US, EU, BR)
+        ("NA", "US", WINDOWS_1252),  # docs/spapi-notes.md#charsets: windows-1252 (US, EU, BR)
         ("NA", "BR", WINDOWS_1252),
         ("EU", "UK", WINDOWS_1252),
         ("EU", "DE", WINDOWS_1252),

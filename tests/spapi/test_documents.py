@@ -284,7 +284,8 @@ def test_a_japanese_document_transcodes_across_download_chunks(manual_emulator, 
 def test_a_turkish_document_flagged_gzip_on_plain_bytes_is_stored_as_its_bytes(
     manual_emulator, session
 ) -> None:
-    """spapi-facts section 11 (Turkey, hotglue tap-amazon-seller): the flag is not trusted, the bytes are."""
+    """docs/spapi-notes.md#documents (Turkey, hotglue tap-amazon-seller): the flag is not trusted, the bytes
+    are."""
     _lwa, _http, reports = make_clients(session)
     document_id = _emulated_document(manual_emulator, LISTINGS, ("EU", "TR"))
     stored = manual_emulator.app.state.documents[document_id].content

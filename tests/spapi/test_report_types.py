@@ -1,14 +1,17 @@
 """The report-type catalogue (src/spapi/report_types.json): the documented entries, as a table.
 
-Each row is a fact of ../shared/spapi-facts.md §10 and §12 with the source the catalogue cites for it; a row
-that disagrees with the data file fails, so a change to the catalogue is a change to this table too.
+Each row is a fact of docs/spapi-notes.md (#restricted-data-tokens, #report-type-rules) with the source
+the catalogue cites for it; a row that disagrees with the data file fails, so a change to the catalogue is a
+change to this table too.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from datetime import timedelta
 from importlib import resources
+from pathlib import Path
 
 import pytest
 
@@ -21,9 +24,10 @@ from spapi.report_types import (
     restricted_report_types,
 )
 
+NOTES = Path(__file__).resolve().parents[2] / "docs" / "spapi-notes.md"
 RTV = "https://github.com/amzn/selling-partner-api-docs/blob/085b721c74ab55dcc0af5d84bd942b9496bdbc69/references/reports-api/reporttype-values.md"
 
-# spapi-facts.md §10: the 16 restricted report types (tokens API use case guide).
+# docs/spapi-notes.md#restricted-data-tokens: the 16 restricted report types (tokens API use case guide).
 RESTRICTED = {
     "GET_AMAZON_FULFILLED_SHIPMENTS_DATA_INVOICING",
     "GET_AMAZON_FULFILLED_SHIPMENTS_DATA_TAX",
@@ -162,7 +166,16 @@ def test_types_that_cannot_be_requested_say_how_to_get_them():
 def test_every_entry_cites_a_source_with_its_facts_section_and_the_file_is_versioned():
     document = json.loads(resources.files("spapi").joinpath(CATALOGUE_FILE).read_text(encoding="utf-8"))
     assert document["version"] == catalogue().version
+    anchors = _notes_anchors()
     for rules in catalogue().report_types.values():
         assert rules.sources, rules.name
         for source in rules.sources:
-            assert source.url.startswith("https://") and "spapi-facts.md §" in source.facts
+            assert source.url.startswith("https://"), (rules.name, source.key)
+            notes, _, anchor = source.facts.partition("#")
+            assert notes == "docs/spapi-notes.md", (rules.name, source.key, source.facts)
+            assert anchor in anchors, (rules.name, source.key, source.facts)
+
+
+def _notes_anchors() -> set[str]:
+    """The section anchors (`<a id="...">`) of docs/spapi-notes.md, where the catalogue's facts live."""
+    return set(re.findall(r'<a id="([^"]+)"></a>', NOTES.read_text(encoding="utf-8")))

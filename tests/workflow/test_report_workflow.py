@@ -544,7 +544,8 @@ def test_unrequested_report_is_left_alone_by_default(pipeline, workflow, spapi_e
     assert workflow.lambdas.invocations == [] and workflow.emails() == []
 
 
-RESTRICTED_TYPE = "GET_FLAT_FILE_ORDER_REPORT_DATA_SHIPPING"  # restricted (spapi-facts.md §10), requestable
+# Restricted (docs/spapi-notes.md#restricted-data-tokens) and requestable.
+RESTRICTED_TYPE = "GET_FLAT_FILE_ORDER_REPORT_DATA_SHIPPING"
 ORDERS = b"order-id\trecipient-name\tship-address-1\n123-1234567-1234567\tJane Doe\t1 Main St\n"
 
 

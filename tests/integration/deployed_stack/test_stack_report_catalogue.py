@@ -14,7 +14,8 @@ from .stack_test_helpers import emulator_of, execution_of, wait_for
 
 pytestmark = pytest.mark.integration
 
-RESTRICTED_REPORT_TYPE = "GET_FLAT_FILE_ORDER_REPORT_DATA_SHIPPING"  # restricted (spapi-facts.md §10)
+# A restricted type (docs/spapi-notes.md#restricted-data-tokens).
+RESTRICTED_REPORT_TYPE = "GET_FLAT_FILE_ORDER_REPORT_DATA_SHIPPING"
 ORDERS = b"order-id\trecipient-name\tship-address-1\n202-1234567-1234567\tJane Doe\t1 High St\n"
 
 
