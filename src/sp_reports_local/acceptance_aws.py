@@ -48,6 +48,7 @@ from spapi_emulator.remote import RemoteEmulatorControl
 
 from .acceptance import EMULATOR_OPTIONS, AcceptanceFailed, AssertionsOutcome, run_assertions_against
 from .acceptance_account import AccountAccess
+from .acceptance_boundary import ensure_boundary
 from .acceptance_readiness import api_answers, retry_while_refused
 from .acceptance_seller import RealSeller
 from .account_stack_under_test import AccountStackUnderTest
@@ -127,6 +128,8 @@ class AwsTarget:
         self._held_in_spapi: list[str] = []
         # The account's API Gateway CloudWatch role in the region before the run ("" none), read by start().
         self.account_role_before: str | None = None
+        # The permissions boundary of every role the run creates, found (or made) by start().
+        self.permissions_boundary_arn: str | None = None
         self._base_env = dict(base_env)
         self._runner = runner
 
@@ -144,6 +147,7 @@ class AwsTarget:
                 "TF_VAR_lwa_client_id": self.app.client_id,
                 "TF_VAR_lwa_client_secret": self.app.client_secret,
                 "TF_VAR_account_cloudwatch_role_arn": self._account_role_before(),
+                "TF_VAR_permissions_boundary_arn": self._permissions_boundary(),
             }
         )
         # Whether the emulator is deployed follows from the seller alone: never from a stray setting.
@@ -171,6 +175,10 @@ class AwsTarget:
                 f"with python scripts/package_lambdas.py --emulator --out {self.package_dir}"
             )
         self.account_role_before = self.account_cloudwatch_role()
+        account_id = self.access.client("sts").get_caller_identity()["Account"]
+        self.permissions_boundary_arn = ensure_boundary(
+            self.access.client("iam"), account_id, create=self.access.local_aws is not None
+        )
         copy_root_module(TERRAFORM_SOURCE, self.root_copy)
         copy_acceptance_configuration(TERRAFORM_SOURCE / ACCEPTANCE_DIR, self.working_dir)
         # Only terraform/acceptance has a provider to point at the account: the root copy is its module.
@@ -197,6 +205,11 @@ class AwsTarget:
         if self.account_role_before is None:
             raise AcceptanceFailed("the account's API Gateway setting was not read before Terraform ran")
         return self.account_role_before
+
+    def _permissions_boundary(self) -> str:
+        if self.permissions_boundary_arn is None:
+            raise AcceptanceFailed("the run's permissions boundary was not found before Terraform ran")
+        return self.permissions_boundary_arn
 
     def _account_setting_changed(self) -> str | None:
         """What differs in the account's API Gateway CloudWatch setting from before the run, or None."""
@@ -356,6 +369,7 @@ class AwsTarget:
                 ("name_prefix", self.name_prefix),
                 ("lambda_package_dir", self.package_dir.resolve()),
                 ("account_cloudwatch_role_arn", f"'{self.account_role_before or ''}'"),
+                ("permissions_boundary_arn", self.permissions_boundary_arn or "<the boundary's ARN>"),
             )
         )
         # Back to the role it named, or (no value) unset, as the provider's reset does.

@@ -215,7 +215,11 @@ class LocalIam:
             allowed, reason = not denied, "an explicit deny in the resource-based policy"
         else:
             verdict = authorize(
-                request, caller.policies, subject.resource_policy, resource_kind=subject.resource_kind
+                request,
+                caller.policies,
+                subject.resource_policy,
+                resource_kind=subject.resource_kind,
+                permissions_boundary=caller.permissions_boundary,
             )
             allowed, reason = verdict.allowed, verdict.reason
         self._record(caller, action, allowed)

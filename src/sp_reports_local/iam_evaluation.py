@@ -101,31 +101,63 @@ def authorize(
     resource_policy: Mapping[str, Any] | str | None,
     *,
     resource_kind: ResourceKind = "other",
+    permissions_boundary: Mapping[str, Any] | str | None = None,
 ) -> Authorization:
-    """Decide ``request`` from the caller's identity-based policies and the resource's policy (the key policy
-    when ``resource_kind`` is ``"kms_key"``)."""
+    """Decide ``request`` from the caller's identity-based policies, its permissions boundary (an IAM user's
+    or role's, when it has one) and the resource's policy (the key policy when ``resource_kind`` is
+    ``"kms_key"``)."""
     if resource_kind not in ("kms_key", "other"):
         raise ValueError(f"unknown resource kind {resource_kind!r}")
-    if request.principal.service and identity_policies:
-        raise ValueError("a service principal has no identity-based policies")
+    if request.principal.service and (identity_policies or permissions_boundary is not None):
+        raise ValueError("a service principal has no identity-based policies or permissions boundary")
     resource_name = "key policy" if resource_kind == "kms_key" else "resource-based policy"
     identity = [
         (f"identity-based policy #{number}", evaluate_policy(policy, request))
         for number, policy in enumerate(identity_policies, start=1)
     ]
+    boundary = (
+        [("permissions boundary", evaluate_policy(permissions_boundary, request))]
+        if permissions_boundary is not None
+        else []
+    )
     resource = (
         evaluate_policy(resource_policy, request, resource_policy=True)
         if resource_policy is not None
         else PolicyResult(PolicyOutcome.NOT_APPLICABLE)
     )
     # UG, Policy evaluation logic: "An explicit deny in any policy overrides any allows."
-    for name, result in [*identity, (resource_name, resource)]:
+    for name, result in [*identity, *boundary, (resource_name, resource)]:
         if result.outcome is PolicyOutcome.EXPLICIT_DENY:
             return Authorization(
                 Decision.EXPLICIT_DENY, f"explicitly denied by statement {result.statement} of the {name}"
             )
     identity_allow = _identity_allow(request.principal, identity)
+    if boundary and boundary[0][1].outcome is not PolicyOutcome.ALLOW:
+        return _beyond_the_boundary(request, identity_allow, resource, resource_name)
     return _decide(request, identity_allow, resource, resource_name, resource_kind)
+
+
+def _beyond_the_boundary(
+    request: AuthorizationRequest, identity_allow: str | None, resource: PolicyResult, resource_name: str
+) -> Authorization:
+    """A request the caller's permissions boundary does not allow.
+
+    UG, Permissions boundaries for IAM entities, "Evaluating effective permissions with boundaries": the
+    effective permissions of identity-based policies are "everything that is allowed by both policy types";
+    a boundary does not limit what a resource-based policy grants an IAM user by its ARN; what it grants a
+    role by the role's ARN is limited by the boundary. Local AWS holds a role session to its role's boundary
+    for every grant (a grant naming the session's own ARN, which AWS leaves unlimited, appears in no policy
+    of ours): the stricter reading.
+    """
+    is_user = ":user/" in request.principal.arn and request.principal.role_arn is None
+    if is_user and resource.outcome is PolicyOutcome.ALLOW and not _is_cross_account(request):
+        return _allowed(f"allowed by statement {resource.statement} of the {resource_name}, naming the user")
+    detail = (
+        f"{identity_allow} allows it, but the caller's permissions boundary does not"
+        if identity_allow
+        else "the caller's permissions boundary does not allow it"
+    )
+    return _denied(request, detail)
 
 
 def _identity_allow(principal: Principal, identity: list[tuple[str, PolicyResult]]) -> str | None:

@@ -48,6 +48,8 @@ class Caller:
     role_arn: str | None = None
     service: str | None = None
     policies: tuple[Any, ...] = field(default=(), repr=False)
+    # The managed policy that bounds a role's or user's identity-based policies, when it has one.
+    permissions_boundary: Any | None = field(default=None, repr=False)
     # The secret that signed the request (IAM users and sessions), for checking presigned URLs' signatures.
     secret_access_key: str | None = field(default=None, repr=False)
     session_token: str | None = field(default=None, repr=False)
@@ -170,6 +172,7 @@ def _session_caller(session: AssumedRole, signature: SignedBy, now: datetime.dat
             policies.append(iam.get_role_policy(role_name, policy_name)[1])
         attached, _ = iam.list_attached_role_policies(role_name)
         policies.extend(_document_of(policy) for policy in attached)
+        boundary_arn = iam.get_role(role_name).permissions_boundary_arn
     except Exception as missing:  # moto raises its own NoSuchEntity types
         raise CredentialRefused("AccessDenied", f"the role of this session is gone: {missing}") from None
     return Caller(
@@ -178,6 +181,7 @@ def _session_caller(session: AssumedRole, signature: SignedBy, now: datetime.dat
         session.account_id,
         role_arn=session.role_arn,
         policies=tuple(policies),
+        permissions_boundary=_boundary_document(iam, boundary_arn),
         secret_access_key=session.secret_access_key,
         session_token=session.session_token,
     )
@@ -197,6 +201,21 @@ def _user_of(access_key_id: str, account_id: str) -> Caller | None:
                 "user", user.arn, account_id, policies=tuple(policies), secret_access_key=secrets[0]
             )
     return None
+
+
+def _boundary_document(iam: Any, boundary_arn: str | None) -> Any | None:
+    """The document of the managed policy a role names as its permissions boundary, or None without one.
+
+    A boundary that names no existing policy allows nothing: the session is refused every request (fail
+    closed), since IAM itself accepts only an existing managed policy as a boundary (IAM API reference,
+    PutRolePermissionsBoundary: NoSuchEntity).
+    """
+    if not boundary_arn:
+        return None
+    try:
+        return _document_of(iam.get_policy(boundary_arn))
+    except Exception:  # moto raises its own NoSuchEntity types
+        return {"Version": "2012-10-17", "Statement": []}
 
 
 def _document_of(managed_policy: Any) -> Any:

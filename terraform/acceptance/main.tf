@@ -15,9 +15,10 @@ module "spapi_emulator" {
   lambda_package_dir = var.lambda_package_dir
   # The stack's data key: it encrypts the queue the emulator sends to, and its policy already lets CloudWatch
   # Logs use it for /aws/lambda/<name_prefix>-* (the emulator's log group).
-  kms_key_arn           = module.sp_reports.data_kms_key_arn
-  environment_variables = var.emulator_environment
-  tags                  = var.tags
+  kms_key_arn               = module.sp_reports.data_kms_key_arn
+  environment_variables     = var.emulator_environment
+  role_permissions_boundary = var.permissions_boundary_arn
+  tags                      = var.tags
 }
 
 locals {
@@ -36,6 +37,7 @@ module "account_settings" {
 
   current_cloudwatch_role_arn = ""
   role_name                   = "${var.name_prefix}-apigw-cloudwatch"
+  role_permissions_boundary   = var.permissions_boundary_arn
   tags                        = var.tags
 }
 
@@ -47,6 +49,9 @@ module "sp_reports" {
   deletion_protection = false
   tags                = var.tags
   notification_email  = var.notification_email
+
+  # Every role of the stack within the run's boundary (docs/acceptance-permissions-boundary.json).
+  iam_permissions_boundary_arn = var.permissions_boundary_arn
 
   # The run's own setting (the stage waits for it) or the account's.
   api_gateway_cloudwatch_role_arn = var.account_cloudwatch_role_arn == "" ? one(module.account_settings[*].cloudwatch_role_arn) : var.account_cloudwatch_role_arn

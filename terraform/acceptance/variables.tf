@@ -54,6 +54,17 @@ variable "account_cloudwatch_role_arn" {
   }
 }
 
+variable "permissions_boundary_arn" {
+  type        = string
+  description = "The permissions boundary of every role the run creates (the stack's, the emulator's, the run's API Gateway CloudWatch role): the managed policy docs/acceptance-permissions-boundary.json, which make acceptance finds (or, with local AWS as the account, creates) as sp-reports-acceptance-boundary. docs/acceptance-iam-policy.json lets the run create roles only with it, so a role the run creates can never do more than the stack's services allow."
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^arn:aws[a-zA-Z-]*:iam::[0-9]{12}:policy/.+$", var.permissions_boundary_arn))
+    error_message = "permissions_boundary_arn must be the ARN of a managed policy (arn:aws:iam::<account>:policy/sp-reports-acceptance-boundary)."
+  }
+}
+
 variable "spapi_emulator" {
   type        = bool
   description = "Deploy our SP-API emulator and point the stack at it (the default). false: the stack calls real SP-API and LWA, for a run with a real seller's LWA credentials and refresh token (no emulator, test-only inputs off)."

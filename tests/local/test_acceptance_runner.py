@@ -8,11 +8,13 @@ promises: the real-account target starts only when asked for, with credentials, 
 from __future__ import annotations
 
 import io
+import json
 import os
 import re
 import signal
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from botocore.exceptions import ClientError, NoCredentialsError
@@ -21,6 +23,7 @@ from canaries import CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN, SELLER_ID
 from sp_reports_local import acceptance
 from sp_reports_local.acceptance import AcceptanceFailed, AssertionsOutcome, run_acceptance
 from sp_reports_local.acceptance_account import AccountAccess
+from sp_reports_local.acceptance_boundary import BOUNDARY_POLICY_NAME, boundary_document, ensure_boundary
 from sp_reports_local.acceptance_seller import (
     LWA_CLIENT_ID_ENV,
     LWA_CLIENT_SECRET_ENV,
@@ -215,6 +218,24 @@ class FakeSts:
         self.answer = answer
         self.leftovers: set[str] = set()
         self.cloudwatch_role = ""  # the account's API Gateway CloudWatch role ("" none)
+        # The account's sp-reports-acceptance-boundary policy (None: missing), as the run's IAM reads it.
+        self.boundary: dict[str, Any] | None = boundary_document()
+        self.created_policies: list[str] = []
+
+    def get_policy(self, PolicyArn: str) -> dict[str, Any]:
+        if self.boundary is None or not PolicyArn.endswith(f":policy/{BOUNDARY_POLICY_NAME}"):
+            raise ClientError({"Error": {"Code": "NoSuchEntity"}}, "GetPolicy")
+        return {"Policy": {"Arn": PolicyArn, "DefaultVersionId": "v2"}}
+
+    def get_policy_version(self, PolicyArn: str, VersionId: str) -> dict[str, Any]:
+        assert VersionId == "v2"
+        # IAM answers the document URL-encoded, as JSON text once decoded by boto3.
+        return {"PolicyVersion": {"Document": quote(json.dumps(self.boundary)), "VersionId": VersionId}}
+
+    def create_policy(self, PolicyName: str, PolicyDocument: str, **_: Any) -> dict[str, Any]:
+        self.created_policies.append(PolicyName)
+        self.boundary = json.loads(PolicyDocument)
+        return {"Policy": {"PolicyName": PolicyName}}
 
     def get_account(self) -> dict[str, Any]:
         return {"cloudwatchRoleArn": self.cloudwatch_role} if self.cloudwatch_role else {}
@@ -522,6 +543,7 @@ def test_destroying_a_real_sellers_run_releases_its_subscription_and_destination
     target = _aws_target(tmp_path, False, env={**_seller_env(), "PATH": os.environ["PATH"]}, runner=terraform)
     target.outputs = {"queue_arn": QUEUE_ARN}  # applied; POST /notifications subscribed the seller there
     target.account_role_before = ""  # started: the account had no API Gateway CloudWatch role
+    target.permissions_boundary_arn = BOUNDARY_ARN  # and its boundary policy
     _subscribe(views, QUEUE_ARN)
 
     target.terraform_destroy(lambda _line: None)
@@ -539,6 +561,7 @@ def test_what_sp_api_refused_to_release_is_listed_with_how_to_remove_it(tmp_path
     target = _aws_target(tmp_path, False, env={**_seller_env(), "PATH": os.environ["PATH"]}, runner=terraform)
     target.outputs = {"queue_arn": QUEUE_ARN}
     target.account_role_before = ""  # started: the account had no API Gateway CloudWatch role
+    target.permissions_boundary_arn = BOUNDARY_ARN  # and its boundary policy
     subscription_id = _subscribe(views, QUEUE_ARN)
     spapi_emulator.stop()  # SP-API unreachable: nothing could be released or checked
 
@@ -679,3 +702,51 @@ def test_a_setting_not_as_before_fails_the_run_and_says_how_to_restore_it(tmp_pa
     instructions = target.removal_instructions() + "\n"
     assert f"aws apigateway update-account --region eu-west-1 --patch-operations {restore}" in instructions
     assert f"TF_VAR_account_cloudwatch_role_arn='{before}'" in instructions
+
+
+# -- the permissions boundary of every role the run creates ----------------------------------------------
+
+BOUNDARY_ARN = f"arn:aws:iam::111122223333:policy/{BOUNDARY_POLICY_NAME}"
+
+
+def test_the_runs_roles_are_bounded_by_the_accounts_boundary_policy(tmp_path, signals):
+    env, _, target = _planned_env(tmp_path, signals, "")
+
+    assert env["TF_VAR_permissions_boundary_arn"] == BOUNDARY_ARN
+    assert target.access.session.sts.created_policies == []  # a real account's: the operator made it
+    assert f"TF_VAR_permissions_boundary_arn={BOUNDARY_ARN}" in target.removal_instructions()
+
+
+@pytest.mark.parametrize(
+    ("stored", "instruction"),
+    [
+        (None, "aws iam create-policy --policy-name sp-reports-acceptance-boundary"),
+        (
+            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]},
+            "aws iam create-policy-version --policy-arn " + BOUNDARY_ARN,
+        ),
+    ],
+    ids=["missing", "widened"],
+)
+def test_a_missing_or_changed_boundary_stops_the_run_before_terraform(tmp_path, stored, instruction):
+    _emulator_zip(tmp_path)
+    terraform = RecordingTerraform()
+    target = _aws_target(tmp_path, False, env={"PATH": os.environ["PATH"]}, runner=terraform)
+    target.access.session.sts.boundary = stored
+
+    with pytest.raises(AcceptanceFailed) as refused:
+        target.start()
+
+    assert instruction in str(refused.value) and "nothing was created" in str(refused.value)
+    assert terraform.commands == []
+
+
+def test_local_aws_standing_in_for_the_account_gets_the_boundary_made_for_it():
+    iam = FakeSts(IDENTITY)
+    iam.boundary = None
+
+    assert ensure_boundary(iam, "111122223333", create=True) == BOUNDARY_ARN
+    assert iam.created_policies == [BOUNDARY_POLICY_NAME]
+    assert iam.boundary == boundary_document()
+    assert ensure_boundary(iam, "111122223333", create=True) == BOUNDARY_ARN  # the next run finds it
+    assert iam.created_policies == [BOUNDARY_POLICY_NAME]

@@ -331,6 +331,7 @@ class AuthorizationCase:
     identity_policies: tuple[Mapping[str, Any], ...] = ()
     resource_policy: Mapping[str, Any] | None = None
     resource_kind: str = "other"
+    permissions_boundary: Mapping[str, Any] | None = None
 
     @property
     def request_summary(self) -> str:
@@ -346,7 +347,11 @@ class AuthorizationCase:
 
     def outcome(self) -> str:
         decision = authorize(
-            self.request, self.identity_policies, self.resource_policy, resource_kind=self.resource_kind
+            self.request,
+            self.identity_policies,
+            self.resource_policy,
+            resource_kind=self.resource_kind,
+            permissions_boundary=self.permissions_boundary,
         ).decision
         return decision.value
 
@@ -1009,8 +1014,98 @@ ANONYMOUS_CASES = (
     ),
 )
 
+UG_BOUNDARIES = (
+    'IAM UG, "Permissions boundaries for IAM entities", "Evaluating effective permissions with boundaries"'
+)
+BOUNDARY_INTERSECTS = (
+    f"{UG_BOUNDARIES}: identity-based policies with boundaries: 'The effective permissions are everything "
+    "that is allowed by both policy types.'"
+)
+BOUNDARY_DENY = f"{UG_BOUNDARIES}: 'An explicit deny in either of these policies overrides the allow.'"
+BOUNDARY_GRANTS_NOTHING = (
+    f"{UG_BOUNDARIES}: a boundary 'limits the user's permissions but does not provide permissions on its own'"
+)
+BOUNDARY_ROLE_ARN = (
+    f"{UG_BOUNDARIES}: (paraphrase) what a resource-based policy grants an IAM role by the role's ARN is "
+    "limited by an implicit deny in its permissions boundary (local AWS holds a role session to it for "
+    "every grant)"
+)
+BOUNDARY_USER_ARN = (
+    f"{UG_BOUNDARIES}: (paraphrase) within an account, what a resource-based policy grants an IAM user by "
+    "the user's ARN is not limited by an implicit deny in the user's permissions boundary"
+)
+INVOKER = Principal(f"arn:aws:iam::{ACCOUNT}:user/api-invoke", ACCOUNT)
+BOUNDS_S3 = policy({"Effect": "Allow", "Action": "s3:*", "Resource": "*"})
+BOUNDS_SQS = policy({"Effect": "Allow", "Action": "sqs:*", "Resource": "*"})
+
+BOUNDARY_CASES = (
+    AuthorizationCase(
+        "identity-based policy allows, the boundary allows too",
+        request(),
+        Decision.ALLOW,
+        BOUNDARY_INTERSECTS,
+        (policy(ALLOW_PUT),),
+        permissions_boundary=BOUNDS_S3,
+    ),
+    AuthorizationCase(
+        "identity-based policy allows, the boundary allows only another service",
+        request(),
+        Decision.IMPLICIT_DENY,
+        BOUNDARY_INTERSECTS,
+        (policy(ALLOW_PUT),),
+        permissions_boundary=BOUNDS_SQS,
+    ),
+    AuthorizationCase(
+        "the boundary allows, no identity-based policy does",
+        request(),
+        Decision.IMPLICIT_DENY,
+        BOUNDARY_GRANTS_NOTHING,
+        (),
+        permissions_boundary=BOUNDS_S3,
+    ),
+    AuthorizationCase(
+        "identity-based policy allows, the boundary allows and denies the action",
+        request(),
+        Decision.EXPLICIT_DENY,
+        BOUNDARY_DENY,
+        (policy(ALLOW_PUT),),
+        permissions_boundary=policy(
+            {"Effect": "Allow", "Action": "s3:*", "Resource": "*"},
+            {"Effect": "Deny", "Action": "s3:PutObject", "Resource": "*"},
+        ),
+    ),
+    AuthorizationCase(
+        "a bucket policy names the role, the role's boundary allows only another service",
+        request(),
+        Decision.IMPLICIT_DENY,
+        BOUNDARY_ROLE_ARN,
+        (),
+        policy({**ALLOW_PUT, "Principal": {"AWS": ROLE_ARN}}),
+        permissions_boundary=BOUNDS_SQS,
+    ),
+    AuthorizationCase(
+        "a key policy names the role, the role's boundary allows only another service",
+        request(**DECRYPT),
+        Decision.IMPLICIT_DENY,
+        BOUNDARY_ROLE_ARN,
+        (),
+        policy({**ALLOW_DECRYPT, "Resource": "*", "Principal": {"AWS": ROLE_ARN}}),
+        "kms_key",
+        permissions_boundary=BOUNDS_SQS,
+    ),
+    AuthorizationCase(
+        "a bucket policy names the user, the user's boundary allows only another service",
+        request(INVOKER),
+        Decision.ALLOW,
+        BOUNDARY_USER_ARN,
+        (),
+        policy({**ALLOW_PUT, "Principal": {"AWS": INVOKER.arn}}),
+        permissions_boundary=BOUNDS_SQS,
+    ),
+)
+
 DOCUMENTED_CASES: tuple[ConditionCase | AuthorizationCase, ...] = (
-    CONDITION_CASES + AUTHORIZATION_CASES + ANONYMOUS_CASES
+    CONDITION_CASES + AUTHORIZATION_CASES + ANONYMOUS_CASES + BOUNDARY_CASES
 )
 
 

@@ -25,6 +25,8 @@ ACCOUNT = "123456789012"  # the mock provider's account
 REGION = "eu-west-1"  # the region the documented policy names
 EMULATOR = f"{PREFIX}-spapi-emulator"  # the emulator's function and role (modules/spapi_emulator)
 
+BOUNDARY = f"arn:aws:iam::{ACCOUNT}:policy/sp-reports-acceptance-boundary"
+
 POLICY = DocumentedPolicy(POLICY_PATH)
 allowed = POLICY.allows
 
@@ -40,6 +42,7 @@ def planned_resources() -> list[dict]:
             "lambda_package_dir": str(terraform_checks.write_test_packages()),
             # An account without an API Gateway CloudWatch role: terraform/acceptance sets one for the run.
             "account_cloudwatch_role_arn": "",
+            "permissions_boundary_arn": BOUNDARY,
         },
     )
     return created_resources(plan)
@@ -137,3 +140,45 @@ def test_the_policy_scopes_iam_to_the_runs_names():
     assert not allowed("iam:CreateUser", f"arn:aws:iam::{ACCOUNT}:user/someone")
     assert not allowed("iam:CreateAccessKey", f"arn:aws:iam::{ACCOUNT}:user/{PREFIX}-{REGION}-api-invoke")
     assert not allowed("iam:CreateAccessKey", f"arn:aws:iam::{ACCOUNT}:user/someone-no-api-access")
+
+
+# -- Nothing the run creates can do more than its boundary ----------------------------------------------
+
+PRINCIPAL_WRITES = {
+    "iam:createrole",
+    "iam:putrolepolicy",
+    "iam:deleterolepolicy",
+    "iam:attachrolepolicy",
+    "iam:detachrolepolicy",
+    "iam:putrolepermissionsboundary",
+}
+
+
+def test_every_role_the_run_creates_carries_the_boundary(planned_resources):
+    roles = [c for c in planned_resources if c["type"] == "aws_iam_role"]
+    assert len(roles) >= 10  # the stack's, the emulator's and the run's API Gateway CloudWatch role
+    assert {c["address"]: c["change"]["after"]["permissions_boundary"] for c in roles} == {
+        c["address"]: BOUNDARY for c in roles
+    }
+
+
+def test_roles_are_created_and_given_policies_only_within_the_boundary():
+    # The IAM User Guide's delegation pattern ("Permissions boundaries for IAM entities"): creating a role or
+    # changing its policies only with the boundary condition, so a created role never exceeds it.
+    for statement in POLICY.statements:
+        actions = {action.lower() for action in statement["Action"]}
+        if actions & PRINCIPAL_WRITES:
+            condition = statement.get("Condition", {}).get("StringLike", {})
+            assert condition.get("iam:PermissionsBoundary") == (
+                "arn:aws:iam::*:policy/sp-reports-acceptance-boundary"
+            ), statement["Sid"]
+        if {"iam:attachrolepolicy", "iam:detachrolepolicy"} & actions:
+            # Only the managed policy API Gateway's CloudWatch role needs, not AdministratorAccess.
+            assert statement["Condition"]["ArnEquals"] == {
+                "iam:PolicyARN": "arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"
+            }
+        assert not actions & {
+            "iam:putuserpolicy",
+            "iam:attachuserpolicy",
+            "iam:deleterolepermissionsboundary",
+        }

@@ -31,6 +31,7 @@ variables {
   lambda_package_dir = "../../.build/terraform-test-packages"
   # An account with no API Gateway CloudWatch role yet: the run sets its own.
   account_cloudwatch_role_arn = ""
+  permissions_boundary_arn    = "arn:aws:iam::123456789012:policy/sp-reports-acceptance-boundary"
 }
 
 run "the_emulator_serves_the_runs_stack" {

@@ -81,9 +81,10 @@ module "function" {
     filename      = local.zip_path
     source_sha256 = filebase64sha256(local.zip_path)
   }
-  environment_variables = merge(var.environment_variables, { SPAPI_EMULATOR_STATE_BUCKET = local.bucket_name })
-  policy_statements     = local.policy_statements
-  tags                  = var.tags
+  environment_variables     = merge(var.environment_variables, { SPAPI_EMULATOR_STATE_BUCKET = local.bucket_name })
+  policy_statements         = local.policy_statements
+  role_permissions_boundary = var.role_permissions_boundary
+  tags                      = var.tags
 }
 
 # AWS_IAM: only principals of this account whose policies allow lambda:InvokeFunctionUrl (and, for URLs created

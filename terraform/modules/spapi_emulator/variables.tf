@@ -84,6 +84,17 @@ variable "log_retention_days" {
   default     = 7
 }
 
+variable "role_permissions_boundary" {
+  type        = string
+  description = "ARN of the managed policy set as the permissions boundary of the emulator's role; null sets none."
+  default     = null
+
+  validation {
+    condition     = var.role_permissions_boundary == null || can(regex("^arn:aws[a-zA-Z-]*:iam::[0-9]{12}:policy/.+$", var.role_permissions_boundary))
+    error_message = "role_permissions_boundary must be null or the ARN of a managed policy."
+  }
+}
+
 variable "tags" {
   type        = map(string)
   description = "Tags applied to every resource of the module."
