@@ -50,6 +50,50 @@ def test_redact_hides_signature_in_a_bare_request_line() -> None:
     assert "deadbeef" not in line and "/_documents/d1" in line
 
 
+# Every secret shape redact() knows, as it may appear in text: (what the text is, the text, the secret in it).
+SECRET_SHAPES = [
+    ("refresh token", "token Atzr|IwEBIRefresh-123 refused", "Atzr|IwEBIRefresh-123"),
+    ("access token", "token Atza|IwEBIAccess-123 expired", "Atza|IwEBIAccess-123"),
+    ("restricted data token", "rdt Atz.sprdt|IQEBLRdt-123", "Atz.sprdt|IQEBLRdt-123"),
+    (
+        "URL-encoded refresh token",
+        "body grant_type=refresh_token&refresh_token=Atzr%7CIwEBIRefresh-1&x=1",
+        "Atzr%7CIwEBIRefresh-1",
+    ),
+    (
+        "URL-encoded refresh token, lower-case escape",
+        "refresh_token=Atzr%7cIwEBIRefresh-2",
+        "Atzr%7cIwEBIRefresh-2",
+    ),
+    ("URL-encoded access token", "header x-amz-access-token=Atza%7CIwEBIAccess-1", "Atza%7CIwEBIAccess-1"),
+    ("URL-encoded restricted data token", "token=Atz.sprdt%7CIQEBLRdt-1", "Atz.sprdt%7CIQEBLRdt-1"),
+    (
+        "LWA client secret",
+        "client_secret=amzn1.oa2-cs.v1.81a2cc9af8280a7352460951ecc89dbc&grant_type=x",
+        "amzn1.oa2-cs.v1.81a2cc9af8280a7352460951ecc89dbc",
+    ),
+    (
+        "LWA client secret in JSON",
+        '{"clientSecret": "amzn1.oa2-cs.v1.7a0a5a1d89a1"}',
+        "amzn1.oa2-cs.v1.7a0a5a1d89a1",
+    ),
+    ("presigned URL", f"download {PRESIGNED} failed", "X-Amz-Signature=abc123"),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "secret"), [case[1:] for case in SECRET_SHAPES], ids=[c[0] for c in SECRET_SHAPES]
+)
+def test_redact_masks_every_secret_shape(text: str, secret: str) -> None:
+    redacted = redact(text)
+    assert secret not in redacted and "[redacted]" in redacted
+
+
+def test_redact_leaves_the_client_id_and_plain_words() -> None:
+    text = "client amzn1.application-oa2-client.2012e16cda8f46edb6 asked for Atzr (the prefix alone)"
+    assert redact(text) == text
+
+
 def test_errors_survive_pickling_with_their_fields() -> None:
     throttled = pickle.loads(
         pickle.dumps(
