@@ -306,6 +306,12 @@ def _report_options(body: Mapping[str, Any]) -> dict[str, str]:
     return options
 
 
+def token_stored_answer(seller_id: str) -> tuple[int, dict[str, Any]]:
+    """The answer to POST /tokens, the same whether the seller had a token before or not: a caller allowed to
+    store tokens must not learn from the status or the body which sellers the deployment already serves."""
+    return 200, {"sellerId": seller_id}
+
+
 def parse_report_id(event: Mapping[str, Any]) -> str:
     report_id = (event.get("pathParameters") or {}).get("reportId")
     if not report_id:
