@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -103,3 +104,20 @@ class _Segment:
 
     def increment(self) -> None:
         return None
+
+
+def test_a_traced_function_is_hardened_before_its_tracer_exists(monkeypatch):
+    from handlers import _observability
+
+    seen = {}
+
+    class RecordingTracer:
+        def __init__(self) -> None:
+            seen["capture_error"] = os.environ.get("POWERTOOLS_TRACER_CAPTURE_ERROR")
+
+    monkeypatch.setattr(_observability, "Tracer", RecordingTracer)
+    monkeypatch.setenv("LAMBDA_TASK_ROOT", "/var/task")
+    monkeypatch.setenv("POWERTOOLS_TRACE_DISABLED", "false")
+    monkeypatch.setenv("POWERTOOLS_TRACER_CAPTURE_ERROR", "true")  # an operator's setting is overridden
+    _logger, tracer, _metrics = _observability.observability()
+    assert isinstance(tracer, RecordingTracer) and seen == {"capture_error": "false"}
