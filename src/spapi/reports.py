@@ -216,7 +216,7 @@ class ReportsClient:
         if not document_url_allowed(url):
             raise ReportDocumentError(
                 report_document_id,
-                "getReportDocument answered with a URL that is not https on Amazon S3 "
+                "getReportDocument answered with a URL off Amazon's document hosts or not https "
                 f"({_scheme_and_host(url)}); refusing to download from it",
             )
         return ReportDocument(

@@ -363,7 +363,7 @@ def test_a_document_url_off_amazon_s3_is_refused_outside_a_test_deployment(monke
 
     monkeypatch.delenv("SP_REPORTS_TEST_ENDPOINTS", raising=False)
     reports = ReportsClient(_DocumentAnswer(url), lambda: "Atza|CANARY-access")
-    with pytest.raises(ReportDocumentError, match="not https on Amazon S3") as refused:
+    with pytest.raises(ReportDocumentError, match="off Amazon's document hosts or not https") as refused:
         reports.get_report_document("doc-1")
     assert "CANARY" not in str(refused.value) and "/d" not in str(refused.value)
     monkeypatch.setenv("SP_REPORTS_TEST_ENDPOINTS", "true")  # a stand-in of SP-API serves its own documents
