@@ -202,7 +202,8 @@ def _run_storage_child(
         "part_size": PART_SIZE,
         "result_path": str(result_path),
     }
-    env = {**os.environ, "BENCH_STORAGE_SPEC": json.dumps(spec)}
+    # The emulator serves the documents over http from its own host: a test deployment (spapi.regions).
+    env = {**os.environ, "BENCH_STORAGE_SPEC": json.dumps(spec), "SP_REPORTS_TEST_ENDPOINTS": "true"}
     with log.open("ab") as log_file:
         child = run_child(
             [sys.executable, "-m", "benchmarks.storage_child"],

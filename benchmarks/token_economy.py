@@ -53,6 +53,7 @@ def run(sellers: int = 10, calls: int = 1000) -> TokenEconomy:
     use_fake_aws_environment()
     config = EmulatorConfig(record_exchanges=False, in_queue_seconds=0.0, in_progress_seconds=0.0)
     with mock_aws(), SpApiEmulator(config=config) as emulator:
+        os.environ["SP_REPORTS_TEST_ENDPOINTS"] = "true"  # the emulator stands in for SP-API and LWA
         os.environ["SPAPI_ENDPOINT_URL"] = emulator.url
         os.environ["LWA_ENDPOINT_URL"] = emulator.lwa_url
         emulator.register_app(CLIENT_ID, CLIENT_SECRET)

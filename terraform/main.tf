@@ -398,7 +398,12 @@ locals {
       POWERTOOLS_SERVICE_NAME      = var.name_prefix
       POWERTOOLS_METRICS_NAMESPACE = var.metrics_namespace
       LOG_LEVEL                    = var.log_level
+      # No exception object in X-Ray metadata: nothing redacts it there (src/handlers/_observability.py,
+      # which forces the same; https://docs.powertools.aws.dev/lambda/python/latest/core/tracer/).
+      POWERTOOLS_TRACER_CAPTURE_ERROR = "false"
     },
+    # TEST ONLY (variables.tf): the code honours SPAPI_ENDPOINT_URL / LWA_ENDPOINT_URL only beside it.
+    var.test_endpoint_overrides ? { SP_REPORTS_TEST_ENDPOINTS = "true" } : {},
     var.spapi_endpoint_url == null ? {} : { SPAPI_ENDPOINT_URL = var.spapi_endpoint_url },
     var.lwa_endpoint_url == null ? {} : { LWA_ENDPOINT_URL = var.lwa_endpoint_url },
   )

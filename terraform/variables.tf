@@ -223,25 +223,41 @@ variable "lambda_package_dir" {
   default     = null
 }
 
+# The functions send LWA credentials and sellers' refresh tokens to these two endpoints, so only a test
+# deployment may name any but Amazon's own (SP-API endpoints: https://developer-docs.amazon.com/sp-api/docs/sp-api-endpoints;
+# LWA: https://api.amazon.com/auth/o2/token, "Connecting to the Selling Partner API",
+# https://developer-docs.amazon.com/sp-api/docs/connecting-to-the-selling-partner-api). The code refuses
+# an override at runtime as well unless test_endpoint_overrides set SP_REPORTS_TEST_ENDPOINTS on the function.
+
 variable "spapi_endpoint_url" {
   type        = string
-  description = "Override of the SP-API endpoint (SPAPI_ENDPOINT_URL), e.g. an emulator for offline runs; null uses the region's real endpoint."
+  description = "TEST ONLY, with test_endpoint_overrides = true: the SP-API endpoint the functions call instead of the region's (SPAPI_ENDPOINT_URL), e.g. our emulator; null (the default, and the only value a production stack may have) uses SP-API's regional endpoint."
   default     = null
 
   validation {
-    condition     = var.spapi_endpoint_url == null || can(regex("^https?://", var.spapi_endpoint_url))
-    error_message = "spapi_endpoint_url must be an http(s) URL."
+    condition     = var.spapi_endpoint_url == null || var.test_endpoint_overrides
+    error_message = "spapi_endpoint_url is test-only: it is accepted only with test_endpoint_overrides = true. A production stack leaves it null and calls SP-API's own regional endpoints."
+  }
+
+  validation {
+    condition     = var.spapi_endpoint_url == null || can(regex("^https://[^/?#@\\s]+(/[^?#\\s]*)?$", var.spapi_endpoint_url)) || (var.test_endpoint_overrides && can(regex("^http://[^/?#@\\s]+(/[^?#\\s]*)?$", var.spapi_endpoint_url)))
+    error_message = "spapi_endpoint_url must be an https URL (http only with test_endpoint_overrides = true), without credentials, query or fragment."
   }
 }
 
 variable "lwa_endpoint_url" {
   type        = string
-  description = "Override of the LWA token endpoint (LWA_ENDPOINT_URL); null uses https://api.amazon.com/auth/o2/token."
+  description = "TEST ONLY, with test_endpoint_overrides = true: the LWA token URL the functions call instead of https://api.amazon.com/auth/o2/token (LWA_ENDPOINT_URL), e.g. our emulator's; null (the default, and the only value a production stack may have) uses LWA's own."
   default     = null
 
   validation {
-    condition     = var.lwa_endpoint_url == null || can(regex("^https?://", var.lwa_endpoint_url))
-    error_message = "lwa_endpoint_url must be an http(s) URL."
+    condition     = var.lwa_endpoint_url == null || var.test_endpoint_overrides
+    error_message = "lwa_endpoint_url is test-only: it is accepted only with test_endpoint_overrides = true. A production stack leaves it null and calls https://api.amazon.com/auth/o2/token."
+  }
+
+  validation {
+    condition     = var.lwa_endpoint_url == null || can(regex("^https://[^/?#@\\s]+(/[^?#\\s]*)?$", var.lwa_endpoint_url)) || (var.test_endpoint_overrides && can(regex("^http://[^/?#@\\s]+(/[^?#\\s]*)?$", var.lwa_endpoint_url)))
+    error_message = "lwa_endpoint_url must be an https URL (http only with test_endpoint_overrides = true), without credentials, query or fragment."
   }
 }
 
@@ -322,6 +338,13 @@ variable "test_notification_sender_role_arns" {
     condition     = alltrue([for arn in var.test_notification_sender_role_arns : can(regex("^arn:aws[a-zA-Z-]*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]{1,512}$", arn))])
     error_message = "test_notification_sender_role_arns must list IAM role ARNs (arn:aws:iam::<account>:role/<name>), nothing else: no users, accounts, services or wildcards."
   }
+}
+
+variable "test_endpoint_overrides" {
+  type        = bool
+  description = "TEST ONLY, off by default (false): lets spapi_endpoint_url and lwa_endpoint_url point every function at a stand-in for SP-API and LWA (our emulator, local or in the account), over http as well as https, and lets the functions download report documents from that stand-in. Every function then gets SP_REPORTS_TEST_ENDPOINTS = true, without which the code calls Amazon's SP-API and LWA hosts only and downloads documents over https from Amazon's S3 only. Leave false in production."
+  default     = false
+  nullable    = false
 }
 
 variable "test_spapi_emulator_function_arn" {

@@ -43,10 +43,12 @@ def contract(models_dir: Path) -> ModelContract:
 def spapi_emulator(
     models_dir: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
 ) -> Iterator[SpApiEmulator]:
-    """A running emulator that knows CLIENT_ID/CLIENT_SECRET and SELLER_ID/REFRESH_TOKEN; env points at it."""
+    """A running emulator that knows CLIENT_ID/CLIENT_SECRET and SELLER_ID/REFRESH_TOKEN; env points at it,
+    as a test deployment (SP_REPORTS_TEST_ENDPOINTS, without which the library calls Amazon only)."""
     with SpApiEmulator(models_dir=models_dir) as emulator:
         emulator.register_app(CLIENT_ID, CLIENT_SECRET)
         emulator.register_seller(REFRESH_TOKEN, SELLER_ID)
+        monkeypatch.setenv("SP_REPORTS_TEST_ENDPOINTS", "true")  # a stand-in of SP-API: a test deployment
         monkeypatch.setenv("SPAPI_ENDPOINT_URL", emulator.url)
         monkeypatch.setenv("LWA_ENDPOINT_URL", emulator.lwa_url)
         yield emulator

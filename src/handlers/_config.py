@@ -50,7 +50,7 @@ def boolean(name: str, default: bool = False) -> bool:
     raise ConfigurationError(f"{name} must be true or false, got {raw!r}")
 
 
-_WORD = re.compile(r"^[A-Z0-9_]{1,100}$")
+_WORD = re.compile(r"^[A-Z0-9_]{1,100}\Z")
 
 
 def word_list(name: str) -> list[str]:

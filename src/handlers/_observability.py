@@ -8,10 +8,18 @@ The X-Ray SDK is imported only when tracing is on. Powertools' `Tracer()` import
 when it then disables itself (its provider defaults to the SDK's recorder, created at import with two botocore
 clients: the largest single cost of a cold start, docs/benchmarks.md "Cold start"). So when tracing is off,
 the handlers get `UntracedTracer`, whose decorators return the function unchanged.
+
+When tracing is on, an exception reaches a trace by two roads, and neither passes through the log formatter:
+Powertools' `capture_error` puts the exception object itself into the subsegment's metadata, and the X-Ray
+SDK records `str(exception)` as the cause's message when the exception leaves a subsegment. `harden_tracing`
+closes the first (POWERTOOLS_TRACER_CAPTURE_ERROR=false, the setting Powertools reads at each decoration,
+https://docs.powertools.aws.dev/lambda/python/latest/core/tracer/#disabling-exception-auto-capture) and runs
+the second through `redact`; Terraform sets the same variable on every function, so a deployment says so too.
 """
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -23,6 +31,8 @@ from aws_lambda_powertools.logging.utils import copy_config_to_registered_logger
 from spapi.errors import redact
 
 _TRUTHY = ("y", "yes", "t", "true", "on", "1")  # Powertools' resolve_truthy_env_var_choice (strtobool)
+# Powertools' constants.TRACER_CAPTURE_ERROR_ENV.
+CAPTURE_ERROR_VARIABLE = "POWERTOOLS_TRACER_CAPTURE_ERROR"
 
 
 class RedactingFormatter(LambdaPowertoolsFormatter):
@@ -69,6 +79,31 @@ def _unchanged(function: Callable) -> Callable:
     return function
 
 
+def harden_tracing(environ: dict[str, str] | None = None) -> None:
+    """No exception object in trace metadata, and every exception message a trace records redacted.
+
+    The variable is forced, not defaulted: the metadata would be the exception with its arguments as they
+    are, which nothing redacts. The X-Ray SDK's `Throwable` (aws_xray_sdk.core.models.throwable) takes the
+    message from `str(exception)` in its constructor; wrapping the constructor is the one place every
+    recorded exception passes (a subsegment's `add_exception`, whoever calls it)."""
+    environ = os.environ if environ is None else environ
+    environ[CAPTURE_ERROR_VARIABLE] = "false"
+    from aws_xray_sdk.core.models import throwable
+
+    original = throwable.Throwable.__init__
+    if getattr(original, "redacts_messages", False):
+        return
+
+    @functools.wraps(original)
+    def redacting_init(self: Any, exception: BaseException, stack: Any, remote: bool = False) -> None:
+        original(self, exception, stack, remote)
+        if isinstance(getattr(self, "message", None), str):
+            self.message = redact(self.message)
+
+    redacting_init.redacts_messages = True  # type: ignore[attr-defined]
+    throwable.Throwable.__init__ = redacting_init  # type: ignore[method-assign]
+
+
 def observability() -> tuple[Logger, Tracer | UntracedTracer, Metrics]:
     """The function's logger, tracer and metrics; service name and namespace come from POWERTOOLS_*
     variables. The tracer is Powertools' `Tracer` when tracing is on, `UntracedTracer` otherwise."""
@@ -76,5 +111,6 @@ def observability() -> tuple[Logger, Tracer | UntracedTracer, Metrics]:
     # The library logs through standard logging; give its loggers the same structure and redaction.
     copy_config_to_registered_loggers(source_logger=logger, include={"spapi", "reports_pipeline"})
     if tracing_enabled():
+        harden_tracing()  # before the handler's decorators read POWERTOOLS_TRACER_CAPTURE_ERROR
         return logger, Tracer(), Metrics()  # Tracer() imports the X-Ray SDK (the class alone does not)
     return logger, UntracedTracer(), Metrics()

@@ -18,7 +18,7 @@ from spapi.errors import LwaInvalidGrantError
 from spapi.http import SpApiHttpClient
 from spapi.lwa import LwaClient
 from spapi.notifications import NotificationsClient
-from spapi.regions import spapi_endpoint
+from spapi.regions import REGIONS, spapi_endpoint
 from spapi.reports import ReportsClient
 
 # Under reports_pipeline so that _observability gives it the Powertools logger's JSON format and redaction.
@@ -42,6 +42,10 @@ class SpApiClients:
         )
         # SPAPI_ENDPOINT_AUTH: SigV4 on SP-API, Tokens API and LWA requests (never on document downloads).
         self._auth = endpoint_auth()
+        # An endpoint override that is not Amazon's outside a test deployment fails the cold start, as LWA's
+        # does below, instead of the first call to its region (spapi.regions).
+        for region_code in REGIONS:
+            spapi_endpoint(region_code)
         self.lwa = LwaClient(
             SecretsManagerAppCredentials(lwa_secret_arn, secretsmanager_client, max_age=max_age),
             request_auth=self._auth,

@@ -12,7 +12,7 @@ from handlers import _config
 from handlers._api import api_answer
 from handlers._observability import observability
 from handlers._spapi_clients import SpApiClients
-from reports_pipeline.api_requests import ApiError, parse_json_body, parse_token_request
+from reports_pipeline.api_requests import ApiError, parse_json_body, parse_token_request, token_stored_answer
 from reports_pipeline.token_store import TokenStore
 from spapi.errors import LwaInvalidGrantError
 
@@ -48,4 +48,4 @@ def handler(event: dict[str, Any], context: Any) -> tuple[int, dict[str, Any]]:
     created = spapi_clients.tokens.put(request.seller_id, request.refresh_token)
     logger.info("refresh token stored", extra={"new_seller": created})
     metrics.add_metric(name="TokensStored", unit=MetricUnit.Count, value=1)
-    return (201 if created else 200), {"sellerId": request.seller_id}
+    return token_stored_answer(request.seller_id)

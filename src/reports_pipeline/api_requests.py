@@ -43,7 +43,7 @@ from spapi.report_ids import REPORT_ID_MAX_LENGTH, REPORT_ID_PATTERN
 REPORT_PROCESSING_FINISHED = "REPORT_PROCESSING_FINISHED"
 SUPPORTED_NOTIFICATION_TYPES = frozenset({REPORT_PROCESSING_FINISHED})
 # SP-API report types are upper-case words joined by underscores (GET_MERCHANT_LISTINGS_ALL_DATA).
-REPORT_TYPE_PATTERN = re.compile(r"^[A-Z][A-Z0-9_]{2,99}$")
+REPORT_TYPE_PATTERN = re.compile(r"^[A-Z][A-Z0-9_]{2,99}\Z")
 DEFAULT_THROTTLED_RETRY_AFTER_SECONDS = 60  # createReport refills one request a minute
 MAX_BODY_BYTES = 64 * 1024
 MAX_REPORT_OPTIONS = 20
@@ -312,13 +312,20 @@ def _report_options(body: Mapping[str, Any]) -> dict[str, str]:
     return options
 
 
+def token_stored_answer(seller_id: str) -> tuple[int, dict[str, Any]]:
+    """The answer to POST /tokens, the same whether the seller had a token before or not: a caller allowed to
+    store tokens must not learn from the status or the body which sellers the deployment already serves."""
+    return 200, {"sellerId": seller_id}
+
+
 def parse_report_id(event: Mapping[str, Any]) -> str:
     report_id = (event.get("pathParameters") or {}).get("reportId")
     if not report_id:
         raise ValidationError("reportId", "is required in the path")
     if not REPORT_ID_PATTERN.match(report_id):
         raise ValidationError(
-            "reportId", f"expected letters, digits, '.', '_' or '-' (at most {REPORT_ID_MAX_LENGTH})"
+            "reportId",
+            f"expected letters, digits, '.', '_' or '-' (at most {REPORT_ID_MAX_LENGTH}), not dots only",
         )
     return report_id
 

@@ -29,11 +29,10 @@ from typing import Any
 
 from reports_pipeline.report_records import ReportRecord, ReportRecords, ReportStatus
 from spapi.errors import redact
-from spapi.report_ids import REPORT_ID_PATTERN
+from spapi.report_ids import REPORT_ID_PATTERN, is_key_segment
 
 NOTIFICATION_TYPE = "REPORT_PROCESSING_FINISHED"
 PROCESSING_STATUSES = frozenset({"CANCELLED", "DONE", "FATAL"})
-_SAFE_IDENTIFIER = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
 _EXECUTION_NAME_UNSAFE = re.compile(r"[^A-Za-z0-9_-]")
 MAX_EXECUTION_NAME_LENGTH = 80
 
@@ -97,14 +96,19 @@ def parse_report_processing_finished(body: str | bytes) -> ReportProcessingFinis
     seller_id = _optional_string(report, "sellerId", path)
     document_id = _optional_string(report, "reportDocumentId", path)
     if not REPORT_ID_PATTERN.match(report["reportId"]):
-        raise InvalidNotificationError(f"{path}.reportId: expected letters, digits, '.', '_' or '-'")
+        raise InvalidNotificationError(
+            f"{path}.reportId: expected letters, digits, '.', '_' or '-', not dots only"
+        )
     for name, value in (
         ("reportType", report["reportType"]),
         ("accountId", account_id),
         ("sellerId", seller_id),
     ):
-        if value is not None and not _SAFE_IDENTIFIER.match(value):
-            raise InvalidNotificationError(f"{path}.{name}: expected letters, digits, '.', '_' or '-'")
+        # Each becomes a segment of the report's S3 key (spapi.report_ids says what one may be).
+        if value is not None and not is_key_segment(value):
+            raise InvalidNotificationError(
+                f"{path}.{name}: expected letters, digits, '.', '_' or '-', not dots only"
+            )
     if account_id is None and seller_id is None:
         # Before 2024-03-20 sellerId alone said whose report it was, since then accountId (required): with
         # neither, nobody can be told. Refused naming the report (a safe identifier by now), so that the

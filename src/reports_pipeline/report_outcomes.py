@@ -4,6 +4,8 @@ receive it."""
 from __future__ import annotations
 
 import json
+import re
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -19,6 +21,50 @@ MAX_REASON_CHARS = 1000
 _COUNTRY_OF_MARKETPLACE = {
     mid: country for region in REGIONS.values() for country, mid in region.marketplaces.items()
 }
+
+
+# A failure reason is text that SP-API (an error document) or an exception message chose, and it lands in the
+# body of a plain-text email: it must not be able to lay out lines of its own ("\n\nDownload: https://...")
+# or carry a link a mail client turns into something to click. Unicode's Cc (controls), Zl and Zp (line and
+# paragraph separators) break lines; Cf (format characters, e.g. U+202E RIGHT-TO-LEFT OVERRIDE) reorder what
+# is shown (Unicode Standard Annex #9, https://www.unicode.org/reports/tr9/; category values,
+# https://www.unicode.org/reports/tr44/#General_Category_Values).
+_LINE_BREAKING = frozenset({"Cc", "Zl", "Zp"})
+_INVISIBLE = "Cf"
+# A URL (RFC 3986 scheme "://" authority, https://www.rfc-editor.org/rfc/rfc3986#section-3) or a bare
+# "www." host, which mail clients link as well.
+_URL = re.compile(r"\b([A-Za-z][A-Za-z0-9+.-]*)://([^\s/?#]*)|\bwww\.([^\s/?#]*)", re.I)
+
+
+def plain_reason(text: str) -> str:
+    """`text` as one line of inert text: control and format characters gone, line breaks and runs of white
+    space one space, URLs defanged ("https://evil.example/x" reads "hxxps://evil[.]example/x"), so the
+    reason stays readable but nothing in it is a link or a line of the email's own."""
+    characters = []
+    for character in text:
+        category = unicodedata.category(character)
+        if category in _LINE_BREAKING:
+            characters.append(" ")
+        elif category != _INVISIBLE:
+            characters.append(character)
+    one_line = " ".join("".join(characters).split())
+    return _URL.sub(_defang, one_line)
+
+
+def _defang(match: re.Match[str]) -> str:
+    """One URL defanged; a defanged one stays as it is, so a reason may pass here twice."""
+    scheme, authority, www_host = match.group(1), match.group(2), match.group(3)
+    if scheme is None:
+        return "www[.]" + _BARE_DOT.sub("[.]", www_host)
+    lowered = scheme.lower()
+    if lowered in ("http", "https", "hxxp", "hxxps"):
+        shown = "hxxp" + lowered[4:] + "://"
+    else:
+        shown = f"{scheme}[:]//"
+    return shown + _BARE_DOT.sub("[.]", authority)
+
+
+_BARE_DOT = re.compile(r"(?<!\[)\.(?!\])")
 
 
 # How ListSubscriptionsByTopic shows a subscription whose owner has not confirmed it yet.
@@ -64,7 +110,7 @@ def failure_reason_from_error_document(document: bytes) -> str:
             if isinstance(parsed.get(key), str) and parsed[key].strip():
                 text = parsed[key].strip()
                 break
-    return _shorten(redact(text) or "SP-API gave no reason")
+    return _shorten(plain_reason(redact(text)) or "SP-API gave no reason")
 
 
 def failure_reason_from_state(state: Mapping[str, Any]) -> str:
@@ -82,10 +128,12 @@ def failure_reason_from_state(state: Mapping[str, Any]) -> str:
                 parsed = None
             # A Lambda failure's Cause is its {"errorType", "errorMessage", "stackTrace"}: keep the message.
             message = str(parsed.get("errorMessage", "")) if isinstance(parsed, dict) else cause
-        return _shorten(redact(f"{name}: {message}" if message else name))
+        return _shorten(plain_reason(redact(f"{name}: {message}" if message else name)))
     stored = state.get("stored")
     if isinstance(stored, Mapping) and stored.get("failureReason"):
-        return _shorten(redact(f"SP-API could not produce the report: {stored['failureReason']}"))
+        return _shorten(
+            plain_reason(redact(f"SP-API could not produce the report: {stored['failureReason']}"))
+        )
     if state.get("processingStatus") == "FATAL":
         return "SP-API could not produce the report (FATAL) and gave no error document"
     return "the report could not be processed"
@@ -147,7 +195,9 @@ def compose_email(
     if bucket and key:
         rows.append(("Stored at", f"s3://{bucket}/{key}"))
     if failure_reason:
-        rows.append(("Reason", failure_reason))
+        # Also here, where the email is made: a reason may come from a stored record written before, or
+        # from a caller that did not pass it through failure_reason_from_*.
+        rows.append(("Reason", _shorten(plain_reason(redact(failure_reason)))))
     width = max(len(label) for label, _ in rows) + 2
     lines += [f"{label + ':':<{width}}{value}" for label, value in rows]
     if outcome is Outcome.READY and download_url:

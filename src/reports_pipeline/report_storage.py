@@ -24,6 +24,7 @@ from botocore.exceptions import ConnectionError as BotoConnectionError
 from s3transfer.manager import TransferConfig, TransferManager
 
 from reports_pipeline.errors import ReportStorageError
+from spapi.report_ids import is_key_segment
 from spapi.report_types import report_type as report_type_rules
 
 logger = logging.getLogger(__name__)
@@ -150,12 +151,23 @@ LateHeaders = Callable[[], tuple[str, Mapping[str, str]]]
 
 def report_key(seller_id: str, report_type: str, report_id: str) -> str:
     """Where a report's document lives; the extension follows the report type's documented format."""
+    _check_key_segments(seller_id=seller_id, report_type=report_type, report_id=report_id)
     return f"{seller_id}/{report_type}/{report_id}/report.{document_extension(report_type)}"
 
 
 def error_document_key(seller_id: str, report_type: str, report_id: str) -> str:
     """Where the error document of a FATAL report lives (SP-API writes those as JSON)."""
+    _check_key_segments(seller_id=seller_id, report_type=report_type, report_id=report_id)
     return f"{seller_id}/{report_type}/{report_id}/error.json"
+
+
+def _check_key_segments(**segments: str) -> None:
+    """ValueError unless each is one safe key segment (spapi.report_ids): the API and the notifications
+    processor refuse such ids on arrival, and this keeps any other path from writing outside the report's
+    own prefix."""
+    for name, value in segments.items():
+        if not is_key_segment(value):
+            raise ValueError(f"{name}: {value!r} cannot be a segment of an S3 key")
 
 
 _JSON_REPORT_PREFIXES = ("GET_BRAND_ANALYTICS_", "GET_VENDOR_", "GET_SALES_AND_TRAFFIC_REPORT")

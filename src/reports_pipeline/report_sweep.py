@@ -56,7 +56,7 @@ from reports_pipeline.sweep_state import (
 )
 from reports_pipeline.token_store import StoredSeller, TokenStore
 from spapi.errors import LwaInvalidGrantError, SpApiError, redact
-from spapi.report_ids import REPORT_ID_PATTERN
+from spapi.report_ids import REPORT_ID_PATTERN, is_key_segment
 from spapi.reports import (
     FINISHED_STATUSES,
     GET_REPORTS_MAX_PAGE_SIZE,
@@ -254,12 +254,11 @@ class ReportSweep:
         report_type = report.get("reportType")
         status = report.get("processingStatus")
         if not (
-            isinstance(report_id, str)
-            and REPORT_ID_PATTERN.match(report_id)
-            and isinstance(report_type, str)
-            and report_type
+            isinstance(report_id, str) and REPORT_ID_PATTERN.match(report_id) and is_key_segment(report_type)
         ):
-            return None  # not a report id we could record or name an execution after
+            # Not a report id we could record or name an execution after, or a type that cannot be a segment
+            # of the report's S3 key (spapi.report_ids): the listing is SP-API's answer, checked as one.
+            return None
         try:
             created = parse_time(str(report.get("createdTime")))
         except ValueError:

@@ -20,7 +20,7 @@ from reports_pipeline.errors import TokenNotFoundError
 
 # Selling partner (merchant) ids are upper-case alphanumerics, e.g. A3TH9S8BH6GOGM (14 characters); observed
 # lengths vary, so accept 8-20 and reject anything else before it reaches KMS or DynamoDB.
-SELLER_ID_PATTERN = re.compile(r"^[A-Z0-9]{8,20}$")
+SELLER_ID_PATTERN = re.compile(r"^[A-Z0-9]{8,20}\Z")
 REFRESH_TOKEN_PREFIX = "Atzr|"  # noqa: S105 - a prefix to check, not a credential
 # LWA refresh tokens are a few hundred characters; anything huge is not a token (KMS Encrypt caps at 4096 B).
 MAX_REFRESH_TOKEN_LENGTH = 4096

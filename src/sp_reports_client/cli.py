@@ -217,10 +217,9 @@ def _cmd_tokens_put(args: argparse.Namespace, output: Output, client: ClientFact
     refresh_token = _read_refresh_token(args, os.environ, sys.stdin, output.stderr)
     stored = client().put_token(args.seller_id, refresh_token)
     if output.json_mode:
-        output.json({"sellerId": stored.seller_id, "created": stored.created})
+        output.json({"sellerId": stored.seller_id})
     else:
-        what = "stored" if stored.created else "replaced the earlier token"
-        output.line(f"Refresh token of seller {stored.seller_id}: {what}.")
+        output.line(f"Refresh token of seller {stored.seller_id}: stored.")
     return EXIT_OK
 
 

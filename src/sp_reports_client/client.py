@@ -26,8 +26,8 @@ DEFAULT_NOTIFICATION_TYPE = "REPORT_PROCESSING_FINISHED"
 
 @dataclass(frozen=True)
 class StoredToken:
+    # The API answers alike whether the seller had a token before (it does not say which sellers exist).
     seller_id: str
-    created: bool  # False when an earlier token of the seller was replaced
 
 
 @dataclass(frozen=True)
@@ -150,7 +150,7 @@ class SpReportsClient:
             secrets=(refresh_token,),
         )
         body = _object(response.body)
-        return StoredToken(seller_id=str(body.get("sellerId", seller_id)), created=response.status == 201)
+        return StoredToken(seller_id=str(body.get("sellerId", seller_id)))
 
     def subscribe_notifications(
         self,

@@ -133,7 +133,7 @@ def _run_steps(deployment: LocalDeployment, timer: StepTimer, out: TextIO) -> No
         stored = client.put_token(seller.seller_id, seller.refresh_token)
         done(
             f"POST /tokens as {outputs['api_invoke_role_arn'].rsplit('/', 1)[-1]} (assumed via STS): "
-            f"seller {stored.seller_id} {'stored' if stored.created else 'updated'}, encrypted with KMS"
+            f"seller {stored.seller_id} stored, encrypted with KMS"
         )
 
     with timer.step("subscribe to REPORT_PROCESSING_FINISHED") as done:

@@ -332,6 +332,9 @@ class LocalDeployment:
             {
                 "TF_VAR_name_prefix": self.settings.name_prefix,
                 "TF_VAR_lambda_package_dir": str(self.settings.package_dir.resolve()),
+                # The emulator stands in for SP-API and LWA: the root accepts the endpoints (and the
+                # functions honour them) only in a test deployment (variables.tf, test_endpoint_overrides).
+                "TF_VAR_test_endpoint_overrides": "true",
                 "TF_VAR_spapi_endpoint_url": emulator.url,
                 "TF_VAR_lwa_endpoint_url": emulator.lwa_url,
                 "TF_VAR_lwa_client_id": self.app.client_id,

@@ -10,6 +10,9 @@
   offset with an HTTP Range request (S3 honours it); a host that ignores Range and answers 200 has the
   already-read prefix skipped, so the caller never sees a byte twice.
 - The document host is not SP-API: no x-amz-access-token is sent to it, and its URL is never logged.
+- Only a URL spapi.regions.document_url_allowed accepts is fetched (https on Amazon S3; ReportsClient refuses
+  any other), and redirects are not followed: a 3xx answer is a failed download, so the host SP-API named is
+  the only one ever asked (S3 serves a presigned GET directly, it does not redirect it).
 - The download's Content-Type (which names the document's charset, spapi.charsets) is kept on the stream
   from the first answer that carries the body: `ReportDocumentStream.content_type`.
 """
@@ -391,7 +394,7 @@ def _open(
     if offset:
         headers["range"] = f"bytes={offset}-"
     try:
-        return session.get(document.url, headers=headers, stream=True, timeout=timeout)
+        return session.get(document.url, headers=headers, stream=True, timeout=timeout, allow_redirects=False)
     except (requests.ConnectionError, requests.Timeout):
         return None
 

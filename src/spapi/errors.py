@@ -8,12 +8,22 @@ from __future__ import annotations
 
 import re
 
-# Refresh tokens (Atzr|), access tokens (Atza|), restricted data tokens (Atz.|...) and anything that looks
-# like a presigned URL's signature. Over-redaction is harmless; leaking is not.
+# Refresh tokens (Atzr|), access tokens (Atza|), restricted data tokens (Atz.|...), LWA client secrets and
+# anything that looks like a presigned URL's signature. Over-redaction is harmless; leaking is not.
 _SECRET_PATTERNS = (
     re.compile(r"Atz[a-z]\|[^\s\"',;&]*"),
     # Restricted data tokens, "Atz.sprdt|..." (tokens_2021-03-01.json's examples): not matched above.
     re.compile(r"Atz\.[a-z]+\|[^\s\"',;&]*"),
+    # The same tokens URL-encoded, as they travel in a form body or a query string ("|" is %7C): an LWA token
+    # request's body (grant_type=refresh_token&refresh_token=Atzr%7C...) echoed back in an error, a log line
+    # of a request (LWA's token request is application/x-www-form-urlencoded, "Connecting to the Selling
+    # Partner API", https://developer-docs.amazon.com/sp-api/docs/connecting-to-the-selling-partner-api).
+    re.compile(r"Atz(?:[a-z]|\.[a-z]+)%7C[^\s\"',;&]*", re.I),
+    # LWA client secrets: the Developer Console issues them as "amzn1.oa2-cs.v1.<hex>" (the prefix of the
+    # credentials that "Rotate your Application's LWA Credentials" hands out,
+    # https://developer-docs.amazon.com/sp-api/docs/rotating-your-apps-lwa-credentials). A secret only ever
+    # travels in LWA's token request, so the shape alone marks it.
+    re.compile(r"amzn1\.oa2-cs\.v1\.[^\s\"',;&]*", re.I),
     re.compile(
         r"https?://[^\s\"']*[?&](?:X-Amz-Signature|X-Amz-Credential|Signature|Expires|sig)=[^\s\"']*", re.I
     ),

@@ -6,17 +6,32 @@
 `SPAPI_ENDPOINT_URL` overrides every region's endpoint, `SPAPI_ENDPOINT_URL_NA`/`_EU`/`_FE` one region's
 (they win over the former), and `LWA_ENDPOINT_URL` the LWA token URL, so tests and the offline demo point the
 library at the emulator without code changes.
+
+The functions send the LWA client secret and sellers' refresh tokens to these endpoints, and store whatever
+the document URL SP-API returns serves. So outside a test deployment every one of them must be Amazon's own:
+an override is honoured only as an https URL of an SP-API or LWA host, and a report document is downloaded
+only over https from Amazon S3. `SP_REPORTS_TEST_ENDPOINTS=true` (Terraform's test-only
+`test_endpoint_overrides` sets it) lifts both rules for a stand-in of SP-API (our emulator, local or in the
+account), which serves over http and from its own host.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from urllib.parse import SplitResult, urlsplit
+
+from spapi.errors import ConfigurationError
 
 SPAPI_ENDPOINT_ENV = "SPAPI_ENDPOINT_URL"
 LWA_ENDPOINT_ENV = "LWA_ENDPOINT_URL"
+TEST_ENDPOINTS_ENV = "SP_REPORTS_TEST_ENDPOINTS"
+# LWA's token endpoint ("Connecting to the Selling Partner API", step 1, "Request a Login with Amazon access
+# token": POST https://api.amazon.com/auth/o2/token;
+# https://developer-docs.amazon.com/sp-api/docs/connecting-to-the-selling-partner-api).
 DEFAULT_LWA_ENDPOINT = "https://api.amazon.com/auth/o2/token"
+LWA_HOSTS = frozenset({"api.amazon.com"})
 
 
 @dataclass(frozen=True)
@@ -83,6 +98,24 @@ REGIONS: dict[str, Region] = {
     ),
 }
 
+# Production and sandbox hosts of every region ("SP-API endpoints",
+# https://developer-docs.amazon.com/sp-api/docs/sp-api-endpoints; "SP-API sandbox",
+# https://developer-docs.amazon.com/sp-api/docs/the-selling-partner-api-sandbox).
+SPAPI_HOSTS = frozenset(host for region in REGIONS.values() for host in (region.host, region.sandbox_host))
+
+# Where SP-API's report documents are served from. The Reports API model says only "A presigned URL for the
+# report document" (reports_2021-06-30.json, ReportDocument.url; "Retrieve a report",
+# https://developer-docs.amazon.com/sp-api/docs/retrieve-a-report, calls it "a pre-signed URL"). Amazon does
+# not document the host; the URLs it hands out are Amazon S3 presigned URLs on its tortuga-prod-<region>
+# buckets (https://tortuga-prod-na.s3-external-1.amazonaws.com/..., https://tortuga-prod-eu.s3-eu-west-1.
+# amazonaws.com/..., https://tortuga-prod-na.s3.amazonaws.com/...), in S3's virtual-hosted and legacy
+# regional endpoint forms (https://docs.aws.amazon.com/AmazonS3/latest/userguide/VirtualHosting.html). So the
+# rule is: https on a host under amazonaws.com. The sandbox answers getReportDocument with the model's own
+# example, https://d34o8swod1owfl.cloudfront.net/Report_47700__GET_MERCHANT_LISTINGS_ALL_DATA_.txt
+# (reports_2021-06-30.json, x-amzn-api-sandbox), so that one host is accepted as well.
+DOCUMENT_HOST_SUFFIX = ".amazonaws.com"
+SANDBOX_DOCUMENT_HOSTS = frozenset({"d34o8swod1owfl.cloudfront.net"})
+
 _REGION_OF_MARKETPLACE = {mid: region for region in REGIONS.values() for mid in region.marketplaces.values()}
 # Every marketplace id SP-API serves, whatever the region (what createReport accepts at all).
 MARKETPLACE_IDS: frozenset[str] = frozenset(_REGION_OF_MARKETPLACE)
@@ -127,19 +160,75 @@ def validate_marketplaces(region_code: str, ids: Iterable[str]) -> list[str]:
     return unique
 
 
-def spapi_endpoint(region_code: str, sandbox: bool = False) -> str:
+def test_endpoints_allowed(environ: Mapping[str, str] | None = None) -> bool:
+    """Whether this is a test deployment (`SP_REPORTS_TEST_ENDPOINTS` true): endpoints and document URLs
+    other than Amazon's are then accepted."""
+    environ = os.environ if environ is None else environ
+    return environ.get(TEST_ENDPOINTS_ENV, "").strip().lower() in ("true", "1", "yes")
+
+
+def spapi_endpoint(region_code: str, sandbox: bool = False, environ: Mapping[str, str] | None = None) -> str:
     """Base URL of SP-API for the region (no trailing slash); `SPAPI_ENDPOINT_URL_<REGION>` overrides it,
-    else `SPAPI_ENDPOINT_URL` (every region)."""
+    else `SPAPI_ENDPOINT_URL` (every region). ConfigurationError for an override that is not an https URL of
+    an SP-API host, unless this is a test deployment."""
+    environ = os.environ if environ is None else environ
     region = get_region(region_code)
-    override = (
-        os.environ.get(f"{SPAPI_ENDPOINT_ENV}_{region.code}", "").strip()
-        or os.environ.get(SPAPI_ENDPOINT_ENV, "").strip()
-    )
+    name = f"{SPAPI_ENDPOINT_ENV}_{region.code}"
+    override = environ.get(name, "").strip()
+    if not override:
+        name, override = SPAPI_ENDPOINT_ENV, environ.get(SPAPI_ENDPOINT_ENV, "").strip()
     if override:
+        _check_endpoint(name, override, SPAPI_HOSTS, environ)
         return override.rstrip("/")
     return f"https://{region.sandbox_host if sandbox else region.host}"
 
 
-def lwa_endpoint() -> str:
-    """The LWA token URL; `LWA_ENDPOINT_URL` overrides it."""
-    return os.environ.get(LWA_ENDPOINT_ENV, "").strip() or DEFAULT_LWA_ENDPOINT
+def lwa_endpoint(environ: Mapping[str, str] | None = None) -> str:
+    """The LWA token URL; `LWA_ENDPOINT_URL` overrides it (ConfigurationError for one that is not an https URL
+    of LWA's host, unless this is a test deployment)."""
+    environ = os.environ if environ is None else environ
+    override = environ.get(LWA_ENDPOINT_ENV, "").strip()
+    if not override:
+        return DEFAULT_LWA_ENDPOINT
+    _check_endpoint(LWA_ENDPOINT_ENV, override, LWA_HOSTS, environ)
+    return override
+
+
+def _check_endpoint(name: str, url: str, hosts: frozenset[str], environ: Mapping[str, str]) -> None:
+    parts = _split(url)
+    if parts is None or parts.scheme not in ("http", "https") or parts.username or parts.password:
+        raise ConfigurationError(f"{name} must be an http(s) URL without credentials")
+    if test_endpoints_allowed(environ):
+        return
+    if parts.scheme != "https" or parts.hostname not in hosts or parts.port not in (None, 443):
+        raise ConfigurationError(
+            f"{name} names {parts.scheme}://{parts.hostname}: outside a test deployment only https on "
+            f"{', '.join(sorted(hosts))} is accepted (set {TEST_ENDPOINTS_ENV}=true for a stand-in of SP-API)"
+        )
+
+
+def document_url_allowed(url: str, environ: Mapping[str, str] | None = None) -> bool:
+    """Whether a report document may be downloaded from `url`: https on an Amazon S3 host (see
+    DOCUMENT_HOST_SUFFIX), in a test deployment any http(s) URL (the emulator's documents, local S3)."""
+    parts = _split(url)
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+        return False
+    if parts.username or parts.password:
+        return False
+    if test_endpoints_allowed(environ):
+        return True
+    host = parts.hostname
+    return (
+        parts.scheme == "https"
+        and parts.port in (None, 443)
+        and (host.endswith(DOCUMENT_HOST_SUFFIX) or host in SANDBOX_DOCUMENT_HOSTS)
+    )
+
+
+def _split(url: str) -> SplitResult | None:
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:
+        return None
+    return parts

@@ -10,11 +10,11 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
-from spapi.errors import ReportRequestRefusedError, SpApiClientError, SpApiServerError
+from spapi.errors import ReportDocumentError, ReportRequestRefusedError, SpApiClientError, SpApiServerError
 from spapi.http import AccessToken, SpApiHttpClient, SpApiResponse
-from spapi.regions import REGIONS
+from spapi.regions import REGIONS, document_url_allowed
 from spapi.tokens import RestrictedDataTokenFor, RestrictedResource, TokensClient
 
 BASE_PATH = "/reports/2021-06-30"
@@ -211,6 +211,15 @@ class ReportsClient:
                 request_id=response.request_id,
                 operation="getReportDocument",
             )
+        # The URL is fetched and what it serves is stored: only Amazon S3 over https (spapi.regions says
+        # why), so a wrong or tampered answer cannot make the function fetch from anywhere else. The URL
+        # itself is a credential: the error names its host at most.
+        if not document_url_allowed(url):
+            raise ReportDocumentError(
+                report_document_id,
+                "getReportDocument answered with a URL off Amazon's document hosts or not https "
+                f"({_scheme_and_host(url)}); refusing to download from it",
+            )
         return ReportDocument(
             report_document_id=str(body.get("reportDocumentId") or report_document_id),
             url=url,
@@ -220,6 +229,15 @@ class ReportsClient:
     def cancel_report(self, report_id: str) -> None:
         """Cancel a report that is still IN_QUEUE (SP-API refuses others with a 4xx)."""
         self._call("cancelReport", "DELETE", f"/reports/{_segment(report_id, 'reportId')}")
+
+
+def _scheme_and_host(url: str) -> str:
+    """What an error may say of a refused document URL: its scheme and host, never its path or signature."""
+    try:
+        parts = urlsplit(url)
+        return f"{parts.scheme or '?'}://{parts.hostname or '?'}"
+    except ValueError:
+        return "not a URL"
 
 
 def _get_reports_filters(

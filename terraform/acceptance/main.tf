@@ -60,8 +60,10 @@ module "sp_reports" {
   lwa_client_secret = var.lwa_client_secret
 
   # Without the emulator: the run's endpoints, null by default (the root's: SP-API's regional ones and LWA).
-  spapi_endpoint_url = local.emulator == null ? var.spapi_endpoint_url : local.emulator_base_url
-  lwa_endpoint_url   = local.emulator == null ? var.lwa_endpoint_url : "${local.emulator_base_url}/auth/o2/token"
+  # Either way a stand-in's endpoints make this a test deployment (the root refuses them otherwise).
+  spapi_endpoint_url      = local.emulator == null ? var.spapi_endpoint_url : local.emulator_base_url
+  lwa_endpoint_url        = local.emulator == null ? var.lwa_endpoint_url : "${local.emulator_base_url}/auth/o2/token"
+  test_endpoint_overrides = local.emulator != null || var.spapi_endpoint_url != null || var.lwa_endpoint_url != null
 
   # TEST ONLY inputs (variables.tf of the root module), off without the emulator.
   test_spapi_emulator_function_arn   = local.emulator == null ? null : local.emulator.function_arn

@@ -176,7 +176,7 @@ run "lambda_environment_matches_the_handlers_contract" {
 
   assert {
     condition = toset(keys(local.common_environment)) == toset([
-      "POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE", "LOG_LEVEL",
+      "POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE", "LOG_LEVEL", "POWERTOOLS_TRACER_CAPTURE_ERROR",
     ])
     error_message = "Without endpoint overrides, only the Powertools settings are common to every function."
   }
@@ -186,6 +186,7 @@ run "endpoint_overrides_reach_every_function" {
   command = plan
 
   variables {
+    test_endpoint_overrides     = true
     spapi_endpoint_url          = "http://127.0.0.1:8080"
     lwa_endpoint_url            = "http://127.0.0.1:8080/auth/o2/token"
     process_unrequested_reports = true
@@ -194,6 +195,11 @@ run "endpoint_overrides_reach_every_function" {
   assert {
     condition     = local.common_environment["SPAPI_ENDPOINT_URL"] == "http://127.0.0.1:8080" && local.common_environment["LWA_ENDPOINT_URL"] == "http://127.0.0.1:8080/auth/o2/token"
     error_message = "Endpoint overrides must be in the environment every function gets."
+  }
+
+  assert {
+    condition     = local.common_environment["SP_REPORTS_TEST_ENDPOINTS"] == "true"
+    error_message = "With test_endpoint_overrides every function must be told it is a test deployment (the code honours the overrides only then)."
   }
 
   assert {

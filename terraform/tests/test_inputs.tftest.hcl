@@ -1,6 +1,8 @@
-# The two test-only inputs (variables.tf: test_notification_sender_role_arns, test_spapi_emulator_function_arn)
-# with the mocked aws provider (account 123456789012): off by default, what they open when set, and the
-# refusals of anything but this account's roles and functions. Run by scripts/terraform_checks.py.
+# The test-only inputs (variables.tf: test_notification_sender_role_arns, test_spapi_emulator_function_arn,
+# test_endpoint_overrides with spapi_endpoint_url and lwa_endpoint_url) with the mocked aws provider (account
+# 123456789012): off by default, what they open when set, and the refusals of anything but this account's
+# roles and functions, and of endpoint overrides outside a test deployment. Run by
+# scripts/terraform_checks.py.
 
 mock_provider "aws" {
   source          = "./tests/mocks"
@@ -145,4 +147,103 @@ run "an_emulator_of_another_account_is_rejected" {
   }
 
   expect_failures = [data.aws_caller_identity.current]
+}
+
+# Endpoint overrides: the functions send LWA credentials and refresh tokens to them, so a production stack
+# (test_endpoint_overrides = false, the default) may name none, not even an https one.
+
+run "by_default_every_function_calls_amazon_and_records_no_exception_object_in_traces" {
+  command = plan
+
+  assert {
+    condition     = alltrue([for f, settings in local.function_settings : !contains(keys(settings.environment_variables), "SP_REPORTS_TEST_ENDPOINTS") && !contains(keys(settings.environment_variables), "SPAPI_ENDPOINT_URL") && !contains(keys(settings.environment_variables), "LWA_ENDPOINT_URL")])
+    error_message = "Without test_endpoint_overrides no function may get endpoint overrides or the test flag."
+  }
+
+  assert {
+    condition     = alltrue([for f, settings in local.function_settings : settings.environment_variables["POWERTOOLS_TRACER_CAPTURE_ERROR"] == "false"])
+    error_message = "Every function must keep exception objects out of X-Ray metadata (POWERTOOLS_TRACER_CAPTURE_ERROR = false)."
+  }
+}
+
+run "an_spapi_endpoint_override_without_the_test_flag_is_refused" {
+  command = plan
+
+  variables {
+    spapi_endpoint_url = "https://sellingpartnerapi.example.net"
+  }
+
+  expect_failures = [var.spapi_endpoint_url]
+}
+
+run "an_lwa_endpoint_override_without_the_test_flag_is_refused" {
+  command = plan
+
+  variables {
+    lwa_endpoint_url = "https://lwa.example.net/auth/o2/token"
+  }
+
+  expect_failures = [var.lwa_endpoint_url]
+}
+
+run "an_http_override_without_the_test_flag_is_refused" {
+  command = plan
+
+  variables {
+    spapi_endpoint_url = "http://127.0.0.1:8080"
+    lwa_endpoint_url   = "http://127.0.0.1:8080/auth/o2/token"
+  }
+
+  expect_failures = [var.spapi_endpoint_url, var.lwa_endpoint_url]
+}
+
+run "the_test_flag_admits_https_and_http_overrides_and_tells_every_function" {
+  command = plan
+
+  variables {
+    test_endpoint_overrides = true
+    spapi_endpoint_url      = "https://abc.lambda-url.us-east-1.on.aws"
+    lwa_endpoint_url        = "http://127.0.0.1:8080/auth/o2/token"
+  }
+
+  assert {
+    condition     = alltrue([for f, settings in local.function_settings : settings.environment_variables["SP_REPORTS_TEST_ENDPOINTS"] == "true" && settings.environment_variables["SPAPI_ENDPOINT_URL"] == "https://abc.lambda-url.us-east-1.on.aws" && settings.environment_variables["LWA_ENDPOINT_URL"] == "http://127.0.0.1:8080/auth/o2/token"])
+    error_message = "With test_endpoint_overrides every function gets the overrides and the test flag."
+  }
+}
+
+run "the_test_flag_alone_overrides_nothing" {
+  command = plan
+
+  variables {
+    test_endpoint_overrides = true
+  }
+
+  assert {
+    condition     = alltrue([for f, settings in local.function_settings : !contains(keys(settings.environment_variables), "SPAPI_ENDPOINT_URL") && !contains(keys(settings.environment_variables), "LWA_ENDPOINT_URL")])
+    error_message = "test_endpoint_overrides alone must not point the functions anywhere."
+  }
+}
+
+run "an_override_that_is_not_a_plain_http_url_is_refused_even_in_a_test_deployment" {
+  command = plan
+
+  variables {
+    test_endpoint_overrides = true
+    spapi_endpoint_url      = "ftp://127.0.0.1:8080"
+    lwa_endpoint_url        = "https://user:secret@lwa.example.net/auth/o2/token"
+  }
+
+  expect_failures = [var.spapi_endpoint_url, var.lwa_endpoint_url]
+}
+
+run "an_override_with_a_query_is_refused_even_in_a_test_deployment" {
+  command = plan
+
+  variables {
+    test_endpoint_overrides = true
+    spapi_endpoint_url      = "https://127.0.0.1:8080/?x=1"
+  }
+
+  expect_failures = [var.spapi_endpoint_url]
 }

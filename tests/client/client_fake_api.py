@@ -178,9 +178,8 @@ class FakeApi:
     def answer(self, method: str, path: str, payload: Any) -> ScriptedResponse:
         if (method, path) == ("POST", "/tokens"):
             seller_id = payload["SellerId"]
-            created = seller_id not in self.tokens
             self.tokens[seller_id] = payload["RefreshToken"]
-            return ScriptedResponse(201 if created else 200, {"sellerId": seller_id})
+            return ScriptedResponse(200, {"sellerId": seller_id})
         if (method, path) == ("POST", "/notifications"):
             if payload["SellerId"] not in self.tokens:
                 return _error(

@@ -30,8 +30,8 @@ def test_tokens_put_reports_new_then_replaced(fake_api, api_args, run_cli, tmp_p
     )
 
     assert first.exit_code == second.exit_code == 0
-    assert json.loads(first.stdout) == {"sellerId": SELLER_ID, "created": True}
-    assert second.stdout == f"Refresh token of seller {SELLER_ID}: replaced the earlier token.\n"
+    assert json.loads(first.stdout) == {"sellerId": SELLER_ID}
+    assert second.stdout == f"Refresh token of seller {SELLER_ID}: stored.\n"
     assert fake_api.requests[0].json() == {"SellerId": SELLER_ID, "RefreshToken": REFRESH_TOKEN}
 
 

@@ -44,7 +44,7 @@ def test_refresh_token_reaches_the_api_but_no_output_or_log(
 
     assert result.exit_code == 0, result.stderr
     assert fake_api.tokens[SELLER_ID] == REFRESH_TOKEN
-    assert "POST /v1/tokens -> 201" in result.stderr  # --verbose did log the call
+    assert "POST /v1/tokens -> 200" in result.stderr  # --verbose did log the call
     assert_no_secrets(result.output + all_logs.text)
     request = fake_api.requests[0]
     assert_no_secrets(request.path + json.dumps(request.headers))  # only in the body

@@ -77,3 +77,32 @@ def test_the_storer_transcodes_only_when_told_to(load_handler, value, expected):
 def test_a_malformed_transcoding_switch_fails_the_cold_start_naming_it(load_handler):
     with pytest.raises(ConfigurationError, match="TRANSCODE_REPORTS_TO_UTF8"):
         load_handler("report_storer", TRANSCODE_REPORTS_TO_UTF8="utf-8")
+
+
+SPAPI_CALLERS = [
+    "token_storage",
+    "notifications_subscriber",
+    "report_creator",
+    "report_storer",
+    "report_sweeper",
+]
+
+
+@pytest.mark.parametrize("function", SPAPI_CALLERS)
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("SPAPI_ENDPOINT_URL", "https://sellingpartnerapi.example.net"),
+        ("SPAPI_ENDPOINT_URL_EU", "http://sellingpartnerapi-eu.amazon.com"),
+        ("LWA_ENDPOINT_URL", "https://lwa.example.net/auth/o2/token"),
+    ],
+)
+def test_an_endpoint_override_off_amazon_fails_the_cold_start_outside_a_test_deployment(
+    load_handler, monkeypatch, function, variable, value
+):
+    monkeypatch.delenv("SP_REPORTS_TEST_ENDPOINTS", raising=False)
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(ConfigurationError, match=variable):
+        load_handler(function)
+    monkeypatch.setenv("SP_REPORTS_TEST_ENDPOINTS", "true")  # a stand-in of SP-API: a test deployment
+    assert callable(load_handler(function).handler)

@@ -293,6 +293,22 @@ def test_malformed_and_foreign_messages_are_dropped_counted_and_never_logged(
     assert_no_secrets(out)
 
 
+@pytest.mark.parametrize(
+    ("field", "value"), [("reportId", ".."), ("reportType", "."), ("sellerId", "A/B"), ("reportId", "1\n")]
+)
+def test_a_message_with_an_id_unsafe_for_keys_is_dropped_and_counted_not_retried(
+    processor, records, state_machine_arn, lambda_context, capsys, field, value
+):
+    _request(records)
+    unsafe = messages.replaced(
+        messages.notification(), value, "payload", "reportProcessingFinishedNotification", field
+    )
+    event = messages.sqs_event(unsafe)
+    assert processor().handler(event, lambda_context) == {"batchItemFailures": []}
+    assert _executions(state_machine_arn) == []
+    assert '"InvalidNotifications"' in capsys.readouterr().out
+
+
 def test_a_failing_message_alone_is_returned_for_retry(processor, records, resources, lambda_context, capsys):
     _request(records)
     module = processor()

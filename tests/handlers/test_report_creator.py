@@ -119,6 +119,15 @@ def test_every_eu_marketplace_on_amazons_page_can_be_requested(
         ({"RegionCode": None}, "RegionCode"),
         ({"ReportType": None}, "ReportType"),
         ({"ReportType": "get merchant listings"}, "ReportType"),
+        # Segments of the report's S3 key: no path steps, separators or line breaks (spapi.report_ids).
+        ({"ReportType": ".."}, "ReportType"),
+        ({"ReportType": "GET_A/../B"}, "ReportType"),
+        ({"ReportType": "GET_MERCHANT\nLISTINGS"}, "ReportType"),
+        ({"SellerId": ".."}, "SellerId"),
+        ({"SellerId": "A3TH9S8BH6GOGM/.."}, "SellerId"),
+        ({"SellerId": "A3TH9S8BH6\nGOGM"}, "SellerId"),
+        ({"MarketplaceIds": [".."]}, "MarketplaceIds"),
+        ({"MarketplaceIds": ["A1F83G8C2ARO7P/.."]}, "MarketplaceIds"),
         ({"MarketplaceIds": ""}, "MarketplaceIds"),
         ({"MarketplaceIds": []}, "MarketplaceIds"),
         ({"MarketplaceIds": "ATVPDKIKX0DER"}, "MarketplaceIds"),  # a US marketplace in an EU request

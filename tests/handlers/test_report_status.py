@@ -106,7 +106,9 @@ def test_unknown_report_is_a_404(report_status, resources, lambda_context):
     assert api_events.answer_body(response)["error"]["code"] == "ReportNotFound"
 
 
-@pytest.mark.parametrize("report_id", ["", "../etc", "a" * (REPORT_ID_MAX_LENGTH + 1)])
+@pytest.mark.parametrize(
+    "report_id", ["", ".", "..", "...", "../etc", "a/b", "1\n", "a" * (REPORT_ID_MAX_LENGTH + 1)], ids=repr
+)
 def test_malformed_report_id_is_a_400_naming_it(report_status, resources, lambda_context, report_id):
     response = _get(report_status, report_id, lambda_context)
     assert response["statusCode"] == 400

@@ -13,6 +13,7 @@ from reports_pipeline.report_outcomes import (
     compose_email,
     failure_reason_from_error_document,
     failure_reason_from_state,
+    plain_reason,
     topic_subscribers,
 )
 
@@ -113,6 +114,59 @@ def test_reasons_never_carry_secrets():
     cause = json.dumps({"errorType": "X", "errorMessage": "https://h/doc?X-Amz-Signature=s3cr3t Atza|tok"})
     reason = failure_reason_from_state({"error": {"Error": "X", "Cause": cause}})
     assert "s3cr3t" not in reason and "Atza|" not in reason
+
+
+# What a failure reason may carry and how it reads in the email: (case, reason, as the email shows it).
+REASONS_AS_TEXT = [
+    ("plain words", "date range too long", "date range too long"),
+    (
+        "injected lines and a link",
+        "bad\n\nDownload: https://evil.example/x",
+        "bad Download: hxxps://evil[.]example/x",
+    ),
+    ("carriage returns and tabs", "a\r\n\tb", "a b"),
+    ("http link", "see http://evil.example", "see hxxp://evil[.]example"),
+    ("upper-case scheme", "HTTPS://EVIL.EXAMPLE/x", "hxxps://EVIL[.]EXAMPLE/x"),
+    ("other scheme", "open ftp://evil.example/f", "open ftp[:]//evil[.]example/f"),
+    ("bare www host", "visit www.evil.example now", "visit www[.]evil[.]example now"),
+    ("NUL, bell and escape", "a\x00b\x07c\x1b[31md", "a b c [31md"),
+    ("DEL and C1 controls", "a\x7fb\x85c", "a b c"),
+    ("Unicode line and paragraph separators", "a\u2028b\u2029c", "a b c"),
+    ("right-to-left override", "invoice\u202egpj.exe", "invoicegpj.exe"),
+    ("zero-width space", "ev\u200bil", "evil"),
+    ("runs of spaces", "  a    b  ", "a b"),
+]
+
+
+@pytest.mark.parametrize(
+    ("reason", "shown"), [c[1:] for c in REASONS_AS_TEXT], ids=[c[0] for c in REASONS_AS_TEXT]
+)
+def test_a_reason_is_one_line_of_inert_text(reason, shown):
+    assert plain_reason(reason) == shown
+
+
+@pytest.mark.parametrize(
+    "make_reason",
+    [
+        lambda reason: failure_reason_from_error_document(json.dumps({"errorDetails": reason}).encode()),
+        lambda reason: failure_reason_from_state(
+            {"error": {"Error": "X", "Cause": json.dumps({"errorType": "X", "errorMessage": reason})}}
+        ),
+        lambda reason: failure_reason_from_state(
+            {"processingStatus": "FATAL", "stored": {"failureReason": reason}}
+        ),
+        lambda reason: reason,  # passed to compose_email as it is (e.g. read back from a record)
+    ],
+    ids=["error-document", "caught-error", "stored-reason", "as-given"],
+)
+def test_an_injected_reason_cannot_add_lines_or_links_to_the_email(make_reason):
+    reason = make_reason("range too long\n\nDownload: https://evil.example/steal\r\nStatus: DONE")
+    email = compose_email(Outcome.FAILED, SUMMARY, status="FAILED", failure_reason=reason)
+    lines = email.body.splitlines()
+    reason_lines = [line for line in lines if line.startswith("Reason:")]
+    assert len(reason_lines) == 1 and "Download: hxxps://evil[.]example/steal Status: DONE" in reason_lines[0]
+    assert not any(line.startswith(("Download", "Status: DONE")) for line in lines)
+    assert "https://" not in email.body and "evil.example" not in email.body
 
 
 def test_only_confirmed_subscriptions_count_as_recipients(aws):

@@ -191,6 +191,22 @@ def test_error_document_key_sits_beside_the_report():
     assert error_document_key("S1", "GET_X", "R9") == "S1/GET_X/R9/error.json"
 
 
+# No segment of a report's key may step out of its prefix (spapi.report_ids): (segment, value).
+UNSAFE_KEY_SEGMENTS = [
+    (position, value)
+    for position in ("seller_id", "report_type", "report_id")
+    for value in (".", "..", "....", "a/b", "/", "", "a\n", "a\\b", "x" * 129)
+]
+
+
+@pytest.mark.parametrize(("position", "value"), UNSAFE_KEY_SEGMENTS, ids=repr)
+@pytest.mark.parametrize("key_of", [report_key, error_document_key], ids=["report", "error-document"])
+def test_a_key_is_refused_when_a_segment_could_leave_the_reports_prefix(key_of, position, value):
+    segments = {"seller_id": "A3TH9S8BH6GOGM", "report_type": "GET_X", "report_id": "54517018502"}
+    with pytest.raises(ValueError, match=position):
+        key_of(**{**segments, position: value})
+
+
 def _client_error(code: str, status: int, operation: str = "UploadPart") -> ClientError:
     return ClientError(
         {"Error": {"Code": code, "Message": "m"}, "ResponseMetadata": {"HTTPStatusCode": status}}, operation

@@ -4,7 +4,7 @@ stuck unfinished, reports of other applications, revoked tokens, and stopping be
 from __future__ import annotations
 
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import boto3
 import pytest
@@ -13,7 +13,13 @@ from canaries import CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN, SELLER_ID
 from reports_pipeline.notifications_processing import NotificationOutcome, ReportNotificationProcessor
 from reports_pipeline.report_records import ReportRecords, ReportStatus
 from reports_pipeline.report_specifications import ReportSpecification
-from reports_pipeline.report_sweep import SWEEP_CALL_DEADLINE, WATERMARK_LAG, ReportSweep, SweepSettings
+from reports_pipeline.report_sweep import (
+    SWEEP_CALL_DEADLINE,
+    WATERMARK_LAG,
+    ReportSweep,
+    SweepResult,
+    SweepSettings,
+)
 from reports_pipeline.sweep_state import SweepState, format_time, parse_time
 from reports_pipeline.token_store import TokenStore
 from spapi.credentials import AppCredentials
@@ -301,3 +307,33 @@ def test_the_sweep_stops_before_its_timeout_and_the_next_run_resumes_with_the_se
     second = world.sweep().run(_plenty)
     assert not second.stopped_early and [r.report_id for r in second.recovered] == [mine]
     assert [call.query["reportTypes"] for call in world.get_reports_calls()[1:]] == [[TYPE_A], [TYPE_B]]
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("reportType", ".."),
+        ("reportType", "."),
+        ("reportType", "A/B"),
+        ("reportType", ""),
+        ("reportId", ".."),
+        ("reportId", "1/2"),
+    ],
+)
+def test_a_listed_report_whose_id_or_type_cannot_be_a_key_segment_is_passed_over(world, field, value):
+    world.first_request(SELLER_ID, TYPE_A, timedelta(hours=3))
+    report_id = world.report("DONE", ago=timedelta(hours=1))
+    listed = {
+        "reportId": report_id,
+        "reportType": TYPE_A,
+        "processingStatus": "DONE",
+        "createdTime": format_time(world.app.now()),
+        "reportDocumentId": "amzn1.spdoc.1.4.na.doc",
+    }
+    sweep = world.sweep()
+    now = datetime.fromtimestamp(world.app.wall(), UTC)
+    assert sweep._settle(SELLER_ID, "NA", {**listed, field: value}, now, SweepResult()) is None
+    assert world.executions() == []
+    result = SweepResult()
+    sweep._settle(SELLER_ID, "NA", listed, now, result)  # the same report, listed as SP-API lists it
+    assert [r.report_id for r in result.recovered] == [report_id]

@@ -112,6 +112,7 @@ def manual_emulator(
     with SpApiEmulator(models_dir=models_dir, auto_advance=False) as emulator:
         emulator.register_app(CLIENT_ID, CLIENT_SECRET)
         emulator.register_seller(REFRESH_TOKEN, SELLER_ID)
+        monkeypatch.setenv("SP_REPORTS_TEST_ENDPOINTS", "true")  # a stand-in of SP-API: a test deployment
         monkeypatch.setenv("SPAPI_ENDPOINT_URL", emulator.url)
         monkeypatch.setenv("LWA_ENDPOINT_URL", emulator.lwa_url)
         yield emulator

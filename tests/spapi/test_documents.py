@@ -64,6 +64,7 @@ def test_an_uncompressed_document_passes_through(models_dir, monkeypatch, sessio
     with SpApiEmulator(models_dir=models_dir, auto_advance=False, compress_documents=False) as emulator:
         emulator.register_app(CLIENT_ID, CLIENT_SECRET)
         emulator.register_seller(REFRESH_TOKEN, SELLER_ID)
+        monkeypatch.setenv("SP_REPORTS_TEST_ENDPOINTS", "true")  # a stand-in of SP-API: a test deployment
         monkeypatch.setenv("SPAPI_ENDPOINT_URL", emulator.url)
         monkeypatch.setenv("LWA_ENDPOINT_URL", emulator.lwa_url)
         _lwa, _http, reports = make_clients(session)
@@ -326,3 +327,73 @@ def test_isal_and_zlib_inflate_to_the_same_bytes_and_refuse_the_same_corruption(
                 list(bad.finish())
         outcomes.append(out)
     assert outcomes == [b"".join(members)] * 2
+
+
+class _DocumentAnswer:
+    """An SpApiHttpClient whose getReportDocument answers with the given URL."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+    def request(self, operation, method, path, **_kwargs):
+        from spapi.http import SpApiResponse
+
+        body = {"reportDocumentId": "doc-1", "url": self.url, "compressionAlgorithm": "GZIP"}
+        return SpApiResponse(200, body, {}, "req-1")
+
+
+# (case, the URL getReportDocument answers with): none is Amazon S3 over https, so outside a test deployment
+# none is handed to the download (spapi.regions.document_url_allowed has the rule and its sources).
+FOREIGN_DOCUMENT_URLS = [
+    ("http on S3", "http://tortuga-prod-na.s3.amazonaws.com/d?X-Amz-Signature=CANARY-sig"),
+    ("another host", "https://evil.example/d?X-Amz-Signature=CANARY-sig"),
+    (
+        "a look-alike of S3",
+        "https://tortuga-prod-na.s3.amazonaws.com.evil.example/d?X-Amz-Signature=CANARY-sig",
+    ),
+    ("the instance metadata address", "http://169.254.169.254/latest/meta-data/?sig=CANARY-sig"),
+    ("local S3", "http://localhost:5000/reports/d?X-Amz-Signature=CANARY-sig"),
+]
+
+
+@pytest.mark.parametrize(
+    "url", [c[1] for c in FOREIGN_DOCUMENT_URLS], ids=[c[0] for c in FOREIGN_DOCUMENT_URLS]
+)
+def test_a_document_url_off_amazon_s3_is_refused_outside_a_test_deployment(monkeypatch, url) -> None:
+    from spapi.reports import ReportsClient
+
+    monkeypatch.delenv("SP_REPORTS_TEST_ENDPOINTS", raising=False)
+    reports = ReportsClient(_DocumentAnswer(url), lambda: "Atza|CANARY-access")
+    with pytest.raises(ReportDocumentError, match="off Amazon's document hosts or not https") as refused:
+        reports.get_report_document("doc-1")
+    assert "CANARY" not in str(refused.value) and "/d" not in str(refused.value)
+    monkeypatch.setenv("SP_REPORTS_TEST_ENDPOINTS", "true")  # a stand-in of SP-API serves its own documents
+    assert reports.get_report_document("doc-1").url == url
+
+
+def test_an_amazon_s3_document_url_is_handed_to_the_download(monkeypatch) -> None:
+    from spapi.reports import ReportsClient
+
+    monkeypatch.delenv("SP_REPORTS_TEST_ENDPOINTS", raising=False)
+    url = "https://tortuga-prod-na.s3-external-1.amazonaws.com/d.amzn1.tortuga.4.na.T1?X-Amz-Signature=s"
+    reports = ReportsClient(_DocumentAnswer(url), lambda: "Atza|CANARY-access")
+    assert reports.get_report_document("doc-1").url == url
+
+
+@pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
+def test_a_redirect_from_the_document_host_is_not_followed(status) -> None:
+    import requests
+    from tests_spapi_helpers import CannedAdapter
+
+    adapter = CannedAdapter(
+        [
+            (status, b"", {"Location": "https://evil.example/elsewhere"}),
+            (200, gzip.compress(CONTENT), {"Content-Type": "text/plain"}),
+        ]
+    )
+    session = requests.Session()
+    session.mount("https://", adapter)
+    documents_client = StaticDocuments("https://tortuga-prod-na.s3.amazonaws.com/doc?X-Amz-Signature=s")
+    with pytest.raises(ReportDocumentError, match=f"HTTP {status}"):
+        b"".join(iter_report_document(documents_client, "doc-1", session=session, sleep=_no_sleep))
+    assert [request.url for request in adapter.requests] == [documents_client.url]
