@@ -118,6 +118,7 @@ def build_release(
     terraform_dir: Path,
     pyproject: Path,
     build_dir: Path,
+    lock: Path = package_lambdas.LOCK_FILE,
     deps_dir: Path | None = None,
     runtime_python: str | None = None,
     functions: list[str] | None = None,
@@ -129,7 +130,11 @@ def build_release(
     target = package_lambdas.target_from_terraform(terraform_dir)
     python = require_runtime_python(target, runtime_python)
     requirements = package_lambdas.runtime_requirements(pyproject)
-    deps = deps_dir or package_lambdas.install_dependencies(requirements, target, build_dir)
+    if deps_dir is None:
+        deps = package_lambdas.install_locked(lock, target, build_dir, requirements)
+    else:
+        package_lambdas.check_lock(lock, requirements, target)
+        deps = deps_dir
     dist_dir.mkdir(parents=True, exist_ok=True)
     destination = dist_dir / version
     staging = Path(tempfile.mkdtemp(prefix=f".{version}-", dir=dist_dir))
@@ -143,6 +148,7 @@ def build_release(
             requirements=requirements,
             runtime_python=python,
             version=version,
+            lock=lock,
         )
         if destination.exists():
             shutil.rmtree(destination)
@@ -162,6 +168,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--src", type=Path, default=REPO_ROOT / "src")
     parser.add_argument("--terraform-dir", type=Path, default=REPO_ROOT / "terraform")
     parser.add_argument("--pyproject", type=Path, default=REPO_ROOT / "pyproject.toml")
+    parser.add_argument("--lock", type=Path, default=package_lambdas.LOCK_FILE, help="the hash-pinned lock")
     parser.add_argument("--build-dir", type=Path, default=REPO_ROOT / ".build", help="the dependency cache")
     parser.add_argument("--deps-dir", type=Path, help="an already-installed dependency tree (no pip)")
     parser.add_argument(
@@ -179,6 +186,7 @@ def main(argv: list[str] | None = None) -> int:
             terraform_dir=args.terraform_dir,
             pyproject=args.pyproject,
             build_dir=args.build_dir,
+            lock=args.lock,
             deps_dir=args.deps_dir,
             runtime_python=args.runtime_python,
         )
