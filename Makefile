@@ -73,7 +73,7 @@ package: venv
 lock: venv
 	$(PY) scripts/lock.py
 
-# The Lambda code of a release, built once into dist/<version>/ for deployments to take from S3
+# The Lambda code of a release (zips, manifest, CycloneDX SBOM), built once into dist/<version>/ for deployments to take from S3
 # (docs/releases.md). scripts/release.py refuses a non-semver VERSION, a release version without its
 # CHANGELOG.md entry, and a machine without the functions' runtime Python (the bytes would differ).
 release: venv

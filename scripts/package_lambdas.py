@@ -578,10 +578,15 @@ def write_manifest(
             "architecture": target.architecture,
             "python": python,
         }
+    write_manifest_json(out_dir, manifest)
+    return manifest
+
+
+def write_manifest_json(out_dir: Path, manifest: dict) -> None:
+    """out_dir/manifest.json, formatted the one way (sorted keys) that keeps rebuilds byte-identical."""
     (out_dir / "manifest.json").write_text(
         json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8"
     )
-    return manifest
 
 
 def stale_zips(built_dir: Path, out_dir: Path, functions: Iterable[str]) -> list[str]:
