@@ -188,9 +188,8 @@ def read_lock(path: Path) -> dict[str, Pin]:
     return pins_of(text, path)
 
 
-def pins_of(text: str, source: Path | str = "lock") -> dict[str, Pin]:
-    """read_lock's parser, on the text of a hash-pinned requirements file."""
-    path = source
+def pins_of(text: str, path: Path | str = "lock") -> dict[str, Pin]:
+    """read_lock's parser, on the text of a hash-pinned requirements file (`path` names it in errors)."""
     pins: dict[str, Pin] = {}
     for line in _logical_lines(text):
         requirement, *options = line.split()
