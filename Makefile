@@ -20,7 +20,7 @@ ifneq ($(strip $(SP_REPORTS_TF_PROVIDER_MIRROR)),)
 export TF_CLI_CONFIG_FILE := $(abspath $(BUILD))/terraform.rc
 endif
 
-.PHONY: help venv demo acceptance test test-python lint tf-check tf-fmt tf-validate tf-test checkov package release bench models clean
+.PHONY: help venv demo acceptance test test-python lint tf-check tf-fmt tf-validate tf-test checkov package release lock bench models clean
 
 help:
 	@echo "make demo    - run the whole pipeline offline (local AWS + SP-API emulator)"
@@ -28,7 +28,8 @@ help:
 	@echo "make test    - lint, unit/contract/integration tests, Terraform checks and checkov"
 	@echo "make bench   - benchmarks (prints figures, writes docs/benchmarks.md)"
 	@echo "make package - build the Lambda zips into $(BUILD)/lambda"
-	@echo "make release VERSION=x.y.z - build a release's zips and manifest into dist/<version>/ (docs/releases.md)"
+	@echo "make release VERSION=x.y.z - build a release's zips, manifest and SBOM into dist/<version>/ (docs/releases.md)"
+	@echo "make lock    - re-resolve the functions' dependencies into lambda-requirements.txt (hash-pinned)"
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -66,7 +67,13 @@ test-python: venv tf-config package models
 package: venv
 	$(PY) scripts/package_lambdas.py --out $(BUILD)/lambda
 
-# The Lambda code of a release, built once into dist/<version>/ for deployments to take from S3
+# The functions' dependencies, pinned with hashes, for the runtime's Python on every accepted architecture
+# (scripts/lock.py says why uv). Run after changing pyproject.toml's dependencies or the runtime; commit the
+# result: package and release install from it with --require-hashes and refuse a stale one.
+lock: venv
+	$(PY) scripts/lock.py
+
+# The Lambda code of a release (zips, manifest, CycloneDX SBOM), built once into dist/<version>/ for deployments to take from S3
 # (docs/releases.md). scripts/release.py refuses a non-semver VERSION, a release version without its
 # CHANGELOG.md entry, and a machine without the functions' runtime Python (the bytes would differ).
 release: venv

@@ -5,7 +5,11 @@ One zip per function (`<name>.zip`) holding `handlers/__init__.py`, `handlers/<n
 `handlers/_*.py` helpers, the packages in `LIBRARY_PACKAGES` (the SP-API client `spapi` and the application
 layer `reports_pipeline`) and the runtime dependencies. Dependencies are installed by
 pip for the Lambda runtime and architecture that `terraform/variables.tf` declares (not for this machine's
-Python) and cached in `.build/deps-<hash>`. Every `.py` in a zip comes with its `__pycache__/*.pyc`, compiled
+Python), from the hash-pinned lock `lambda-requirements.txt` (`make lock`, scripts/lock.py) with
+`--require-hashes --no-deps`, so every machine installs the same files or none; they are cached in
+`.build/deps-<key>`, the key a digest of the lock's pins and hashes and the target, so a relock (what was
+resolved) and nothing else picks a new tree. The build refuses a lock that no longer satisfies
+pyproject.toml's runtime dependencies. Every `.py` in a zip comes with its `__pycache__/*.pyc`, compiled
 by an interpreter of the runtime's Python version as unchecked-hash pycs (scripts/lambda_bytecode.py says why
 and how they stay reproducible); bytecode found in the source or dependency trees is left out. Entries are
 sorted, timestamps fixed at 1980-01-01, modes 0644, so `source_code_hash` changes exactly when code does.
@@ -43,11 +47,21 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import canonicalize_name
+from packaging.version import InvalidVersion, Version
+
 import lambda_bytecode
 import tf_docs
 from handlers import FUNCTIONS
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+# The functions' runtime dependencies, pinned and hashed (scripts/lock.py writes it; docs/releases.md).
+LOCK_FILE = REPO_ROOT / "lambda-requirements.txt"
+# The lock's header line recording what it was resolved from; a different digest means it is stale.
+LOCK_INPUT_PREFIX = "# input-sha256: "
+# Files the build writes into a dependency tree beside what pip installed; never shipped.
+TREE_MARKERS = (".complete", ".pip-report.json")
 # Provided by every Python Lambda runtime; shipping them would only grow the zip.
 RUNTIME_PROVIDED = ("boto3", "botocore", "s3transfer")
 # Extra pins: the runtime's botocore imports the urllib3 we ship.
@@ -125,16 +139,162 @@ def _requirement_name(requirement: str) -> str:
     return name.strip().lower().replace("_", "-")
 
 
+@dataclass(frozen=True)
+class Pin:
+    """One entry of the lock: an exact version and the sha256 of every file pip may install for it."""
+
+    name: str
+    version: str
+    hashes: tuple[str, ...]
+
+
+def lock_input_digest(requirements: list[str], target: Target, architectures: Iterable[str]) -> str:
+    """What a lock was resolved from: the requirements, the runtime's Python and the architectures."""
+    source = json.dumps(
+        {
+            "requirements": requirements,
+            "python": target.python_version,
+            "architectures": sorted(architectures),
+        },
+        sort_keys=True,
+    )
+    return hashlib.sha256(source.encode()).hexdigest()
+
+
+def _logical_lines(text: str) -> Iterator[str]:
+    pending = ""
+    for raw in text.splitlines():
+        line = raw.split(" #", 1)[0].strip() if not raw.lstrip().startswith("#") else ""
+        if line.endswith("\\"):
+            pending += line[:-1] + " "
+            continue
+        pending += line
+        if pending.strip():
+            yield pending.strip()
+        pending = ""
+    if pending.strip():
+        yield pending.strip()
+
+
+def read_lock(path: Path) -> dict[str, Pin]:
+    """Canonical name -> Pin for every entry of a hash-pinned requirements file (`name==version --hash=...`).
+
+    Anything pip's hash-checking mode would not install exactly (no `==`, no hash, a marker, an option) is
+    refused here, so a hand-edited lock fails the build before pip runs."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise PackagingError(f"{path} not found: run `make lock`") from None
+    return pins_of(text, path)
+
+
+def pins_of(text: str, path: Path | str = "lock") -> dict[str, Pin]:
+    """read_lock's parser, on the text of a hash-pinned requirements file (`path` names it in errors)."""
+    pins: dict[str, Pin] = {}
+    for line in _logical_lines(text):
+        requirement, *options = line.split()
+        hashes = []
+        for option in options:
+            if not option.startswith("--hash=sha256:"):
+                raise PackagingError(f"{path}: {line!r}: only --hash=sha256:... may follow a pin")
+            hashes.append(option.removeprefix("--hash=sha256:"))
+        name, separator, version = requirement.partition("==")
+        if not separator or not version or ";" in requirement or not hashes:
+            raise PackagingError(f"{path}: {requirement!r} is not an exact pin with hashes: run `make lock`")
+        canonical = canonicalize_name(name.split("[", 1)[0])
+        pins[canonical] = Pin(canonical, version, tuple(sorted(hashes)))
+    if not pins:
+        raise PackagingError(f"{path} pins nothing: run `make lock`")
+    return pins
+
+
+def lock_input(path: Path) -> str | None:
+    """The input digest a lock records in its header (None when it records none)."""
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.startswith(LOCK_INPUT_PREFIX):
+            return line.removeprefix(LOCK_INPUT_PREFIX).strip()
+    return None
+
+
+def lock_problems(requirements: list[str], pins: dict[str, Pin]) -> list[str]:
+    """Why the lock does not cover the requirements: one message per requirement it lacks or pins outside the
+    requirement's range (pre-releases count as in range when pinned: the lock chose them)."""
+    problems = []
+    for text in requirements:
+        try:
+            requirement = Requirement(text)
+        except InvalidRequirement as error:
+            problems.append(f"{text!r}: {error}")
+            continue
+        pin = pins.get(canonicalize_name(requirement.name))
+        if pin is None:
+            problems.append(f"{text!r}: not in the lock")
+            continue
+        try:
+            satisfied = requirement.specifier.contains(Version(pin.version), prereleases=True)
+        except InvalidVersion:
+            satisfied = False
+        if not satisfied:
+            problems.append(f"{text!r}: the lock pins {pin.name}=={pin.version}")
+    return problems
+
+
+def check_lock(lock: Path, requirements: list[str], target: Target) -> dict[str, Pin]:
+    """The lock's pins, refused when they no longer cover the requirements or were resolved from other input
+    (the requirements, the runtime's Python or the architectures changed without `make lock`)."""
+    pins = read_lock(lock)
+    problems = lock_problems(requirements, pins)
+    if lock_input(lock) != lock_input_digest(requirements, target, PLATFORMS):
+        problems.append(
+            "it was resolved from other requirements or for another Python than "
+            f"{target.python_version} on {', '.join(sorted(PLATFORMS))}"
+        )
+    if problems:
+        raise PackagingError(
+            f"{lock} is stale: " + "; ".join(problems) + ". Run `make lock` and commit the new lock."
+        )
+    return pins
+
+
+def dependency_cache_key(pins: dict[str, Pin], target: Target) -> str:
+    """The dependency tree's cache key: what the lock resolved (names, versions, hashes) and the target.
+
+    Comments and order in the lock do not count; a new version or a new file hash does, on any machine."""
+    resolved = [
+        [pin.name, pin.version, list(pin.hashes)] for pin in sorted(pins.values(), key=lambda p: p.name)
+    ]
+    source = json.dumps(
+        {"lock": resolved, "runtime": target.runtime, "platform": target.platform}, sort_keys=True
+    )
+    return hashlib.sha256(source.encode()).hexdigest()[:16]
+
+
+def install_locked(lock: Path, target: Target, build_dir: Path, requirements: list[str]) -> Path:
+    """Install the lock for the target, hash-checked, into `.build/deps-<key>`, reused while the key holds."""
+    pins = check_lock(lock, requirements, target)
+    key = dependency_cache_key(pins, target)
+    marker = json.dumps({"lock_key": key, "runtime": target.runtime, "platform": target.platform})
+    # --no-deps: the lock is the whole resolution (pip would refuse an unhashed extra anyway).
+    return _pip_install(["--require-hashes", "--no-deps", "-r", str(lock)], key, marker, target, build_dir)
+
+
 def install_dependencies(requirements: list[str], target: Target, build_dir: Path) -> Path:
-    """Install the requirements for the target into a cache directory keyed by what decides its content."""
+    """Install requirement strings for the target, keyed by them: the emulator's libraries only (the make
+    acceptance stand-in, never released); the functions' dependencies come from the lock (install_locked)."""
     key_source = json.dumps(
         {"requirements": requirements, "runtime": target.runtime, "platform": target.platform}, sort_keys=True
     )
-    cache = build_dir / f"deps-{hashlib.sha256(key_source.encode()).hexdigest()[:16]}"
+    key = hashlib.sha256(key_source.encode()).hexdigest()[:16]
+    return _pip_install(list(requirements), key, key_source, target, build_dir)
+
+
+def _pip_install(arguments: list[str], key: str, marker: str, target: Target, build_dir: Path) -> Path:
+    cache = build_dir / f"deps-{key}"
     if (cache / ".complete").exists():
         return cache
     build_dir.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix="deps-", dir=build_dir))
+    report = staging.with_suffix(".report.json")
     command = [
         sys.executable,
         "-m",
@@ -150,15 +310,21 @@ def install_dependencies(requirements: list[str], target: Target, build_dir: Pat
         "--implementation",
         "cp",
         "--only-binary=:all:",
+        # pip's record of each file it installed and its sha256: the SBOM names the exact wheels.
+        "--report",
+        str(report),
         "--target",
         str(staging),
-        *requirements,
+        *arguments,
     ]
     result = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603 - fixed argv
     if result.returncode != 0:
         shutil.rmtree(staging, ignore_errors=True)
+        report.unlink(missing_ok=True)
         raise PackagingError(f"pip install failed ({result.returncode}):\n{result.stderr.strip()}")
-    (staging / ".complete").write_text(key_source + "\n", encoding="utf-8")
+    if report.exists():
+        report.replace(staging / ".pip-report.json")
+    (staging / ".complete").write_text(marker + "\n", encoding="utf-8")
     if cache.exists():  # a half-built cache from an interrupted run
         shutil.rmtree(cache)
     staging.rename(cache)
@@ -184,7 +350,7 @@ def dependency_entries(deps_dir: Path) -> dict[str, Path]:
     entries = {}
     for path in _walk_files(deps_dir):
         relative = path.relative_to(deps_dir)
-        if relative.name == ".complete" and len(relative.parts) == 1:
+        if relative.name in TREE_MARKERS and len(relative.parts) == 1:
             continue
         if _is_runtime_provided(relative):
             continue
@@ -294,6 +460,7 @@ def build(
     requirements: list[str],
     runtime_python: lambda_bytecode.RuntimePython | None = None,
     version: str | None = None,
+    lock: Path | None = None,
 ) -> dict:
     """Build every function's zip into out_dir and write manifest.json; return the manifest.
 
@@ -332,6 +499,7 @@ def build(
         runtime_python,
         version=version,
         dependencies=installed_distributions(deps_dir),
+        lock=lock,
     )
 
 
@@ -346,6 +514,25 @@ def installed_distributions(deps_dir: Path) -> dict[str, str]:
     return found
 
 
+def installed_wheel_hashes(deps_dir: Path) -> dict[str, str]:
+    """Name -> sha256 of the wheel pip installed for it, from the report pip wrote when it built the tree
+    (empty for a tree built without one, e.g. --deps-dir)."""
+    try:
+        report = json.loads((deps_dir / ".pip-report.json").read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    found = {}
+    for item in report.get("install", []):
+        name = canonicalize_name(item["metadata"]["name"])
+        archive = item.get("download_info", {}).get("archive_info", {})
+        digest = archive.get("hashes", {}).get("sha256")
+        if digest is None and str(archive.get("hash", "")).startswith("sha256="):
+            digest = archive["hash"].removeprefix("sha256=")
+        if digest:
+            found[name] = digest
+    return found
+
+
 def write_manifest(
     out_dir: Path,
     functions: Iterable[str],
@@ -355,6 +542,7 @@ def write_manifest(
     *,
     version: str | None = None,
     dependencies: dict[str, str] | None = None,
+    lock: Path | None = None,
 ) -> dict:
     """Write out_dir/manifest.json for the zips in out_dir and return it.
 
@@ -377,6 +565,9 @@ def write_manifest(
         manifest["version"] = version
     if dependencies is not None:
         manifest["dependencies"] = dependencies
+    if lock is not None:
+        # The lock the dependencies were installed from: its file name and sha256 (the bytes committed).
+        manifest["lock"] = {"file": lock.name, "sha256": hashlib.sha256(lock.read_bytes()).hexdigest()}
     for function in sorted(functions):
         zip_path = out_dir / f"{function}.zip"
         manifest["functions"][function] = {
@@ -386,10 +577,15 @@ def write_manifest(
             "architecture": target.architecture,
             "python": python,
         }
+    write_manifest_json(out_dir, manifest)
+    return manifest
+
+
+def write_manifest_json(out_dir: Path, manifest: dict) -> None:
+    """out_dir/manifest.json, formatted the one way (sorted keys) that keeps rebuilds byte-identical."""
     (out_dir / "manifest.json").write_text(
         json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8"
     )
-    return manifest
 
 
 def stale_zips(built_dir: Path, out_dir: Path, functions: Iterable[str]) -> list[str]:
@@ -443,6 +639,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--pyproject", type=Path, default=REPO_ROOT / "pyproject.toml")
     parser.add_argument(
+        "--lock", type=Path, default=LOCK_FILE, help="the hash-pinned lock the dependencies come from"
+    )
+    parser.add_argument(
         "--build-dir", type=Path, default=REPO_ROOT / ".build", help="where the dependency cache lives"
     )
     parser.add_argument(
@@ -468,7 +667,11 @@ def main(argv: list[str] | None = None) -> int:
             runtime=args.runtime or target.runtime, architecture=args.architecture or target.architecture
         )
         requirements = runtime_requirements(args.pyproject)
-        deps_dir = args.deps_dir or install_dependencies(requirements, target, args.build_dir)
+        if args.deps_dir:
+            check_lock(args.lock, requirements, target)
+            deps_dir = args.deps_dir
+        else:
+            deps_dir = install_locked(args.lock, target, args.build_dir, requirements)
         runtime_python = runtime_python_for(target, args.runtime_python)
         options = {
             "src_dir": args.src,
@@ -477,6 +680,7 @@ def main(argv: list[str] | None = None) -> int:
             "deps_dir": deps_dir,
             "requirements": requirements,
             "runtime_python": runtime_python,
+            "lock": args.lock,
         }
         if args.check:
             with tempfile.TemporaryDirectory(prefix="lambda-check-") as fresh:

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Build a release of the Lambda code: `dist/<version>/`, the zips and their manifest.json, once.
+"""Build a release of the Lambda code: `dist/<version>/`, the zips, their manifest.json and SBOM, once.
 
 `make release VERSION=x.y.z` runs this. The release is what a deployment takes from S3 (the root module's
 lambda_artifacts_s3_bucket / lambda_artifacts_s3_prefix; docs/releases.md): with it, the machine that runs
@@ -28,6 +28,7 @@ interrupted build never leaves a half release; an earlier build of the same vers
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import re
 import shutil
@@ -37,6 +38,7 @@ from pathlib import Path
 
 import lambda_bytecode
 import package_lambdas
+import sbom
 from handlers import FUNCTIONS
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -118,18 +120,20 @@ def build_release(
     terraform_dir: Path,
     pyproject: Path,
     build_dir: Path,
+    lock: Path = package_lambdas.LOCK_FILE,
     deps_dir: Path | None = None,
     runtime_python: str | None = None,
     functions: list[str] | None = None,
 ) -> tuple[Path, dict]:
-    """Build dist_dir/<version>/ (zips + manifest.json); return its path and the manifest."""
+    """Build dist_dir/<version>/ (zips, manifest.json, sbom.cdx.json); return its path and the manifest."""
     prerelease = check_version(version)
     if not prerelease:
         changelog_entry(changelog, version)
     target = package_lambdas.target_from_terraform(terraform_dir)
     python = require_runtime_python(target, runtime_python)
     requirements = package_lambdas.runtime_requirements(pyproject)
-    deps = deps_dir or package_lambdas.install_dependencies(requirements, target, build_dir)
+    pins = package_lambdas.check_lock(lock, requirements, target)
+    deps = deps_dir or package_lambdas.install_locked(lock, target, build_dir, requirements)
     dist_dir.mkdir(parents=True, exist_ok=True)
     destination = dist_dir / version
     staging = Path(tempfile.mkdtemp(prefix=f".{version}-", dir=dist_dir))
@@ -143,7 +147,14 @@ def build_release(
             requirements=requirements,
             runtime_python=python,
             version=version,
+            lock=lock,
         )
+        try:
+            bom = sbom.write(staging, version, deps, pins)
+        except sbom.SbomError as error:
+            raise ReleaseError(str(error)) from None
+        manifest["sbom"] = {"file": bom.name, "sha256": hashlib.sha256(bom.read_bytes()).hexdigest()}
+        package_lambdas.write_manifest_json(staging, manifest)
         if destination.exists():
             shutil.rmtree(destination)
         staging.rename(destination)
@@ -162,6 +173,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--src", type=Path, default=REPO_ROOT / "src")
     parser.add_argument("--terraform-dir", type=Path, default=REPO_ROOT / "terraform")
     parser.add_argument("--pyproject", type=Path, default=REPO_ROOT / "pyproject.toml")
+    parser.add_argument("--lock", type=Path, default=package_lambdas.LOCK_FILE, help="the hash-pinned lock")
     parser.add_argument("--build-dir", type=Path, default=REPO_ROOT / ".build", help="the dependency cache")
     parser.add_argument("--deps-dir", type=Path, help="an already-installed dependency tree (no pip)")
     parser.add_argument(
@@ -179,6 +191,7 @@ def main(argv: list[str] | None = None) -> int:
             terraform_dir=args.terraform_dir,
             pyproject=args.pyproject,
             build_dir=args.build_dir,
+            lock=args.lock,
             deps_dir=args.deps_dir,
             runtime_python=args.runtime_python,
         )

@@ -457,6 +457,7 @@ locals {
       role_name                      = local.iam_role_names[f]
       vpc_subnet_ids                 = var.lambda_vpc_subnet_ids
       vpc_security_group_ids         = var.lambda_vpc_security_group_ids
+      code_signing_config_arn        = var.lambda_code_signing_config_arn
     }
   }
 }
@@ -577,5 +578,6 @@ module "standalone_function" {
   role_permissions_boundary      = var.iam_permissions_boundary_arn
   vpc_subnet_ids                 = each.value.vpc_subnet_ids
   vpc_security_group_ids         = each.value.vpc_security_group_ids
+  code_signing_config_arn        = each.value.code_signing_config_arn
   tags                           = var.tags
 }

@@ -596,6 +596,19 @@ variable "iam_permissions_boundary_arn" {
   }
 }
 
+variable "lambda_code_signing_config_arn" {
+  type        = string
+  description = "ARN of a Lambda code signing configuration every function's code is checked against (code_signing_config_arn): it names the AWS Signer signing profiles allowed and whether an unsigned or otherwise signed zip is refused (Enforce) or only logged (Warn). Signed zips come from a release signed with an allowed profile (docs/releases.md, \"Signing a release\"); zips built locally (lambda_package_dir) are unsigned, so use Warn, or none, with them. null (the default) checks nothing."
+  default     = null
+
+  # arn:<partition>:lambda:<region>:<account>:code-signing-config:csc-<17 characters>, the form Lambda's API
+  # (CodeSigningConfigArn) accepts.
+  validation {
+    condition     = var.lambda_code_signing_config_arn == null || can(regex("^arn:aws[a-zA-Z-]*:lambda:[a-z0-9-]+:[0-9]{12}:code-signing-config:csc-[a-z0-9]{17}$", var.lambda_code_signing_config_arn))
+    error_message = "lambda_code_signing_config_arn must be a Lambda code signing configuration ARN (arn:aws:lambda:<region>:<account>:code-signing-config:csc-<id>)."
+  }
+}
+
 variable "lambda_vpc_subnet_ids" {
   type        = list(string)
   description = "Subnets every function of the stack runs in; empty (the default) keeps the functions outside any VPC. Set together with lambda_vpc_security_group_ids. In a VPC the functions reach SP-API and LWA only through a NAT gateway or other egress, and AWS services (Secrets Manager, KMS, DynamoDB, S3, STS, SQS, SNS, Step Functions) through VPC endpoints or that NAT; their roles get the network-interface permissions Lambda needs."

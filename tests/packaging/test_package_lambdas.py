@@ -402,3 +402,16 @@ def test_the_emulator_zip_is_built_only_when_asked(tmp_path, sources, deps):
     assert _build(tmp_path / "out", sources, deps) == 0
     assert not (tmp_path / "out" / "spapi_emulator.zip").exists()
     assert set(json.loads((tmp_path / "out" / "manifest.json").read_text())["functions"]) == set(FUNCTIONS)
+
+
+@pytest.mark.skipif(not (BUILT / "manifest.json").exists(), reason="run make package first")
+def test_built_zips_carry_the_locked_versions_and_the_manifest_names_the_lock():
+    manifest = json.loads((BUILT / "manifest.json").read_text())
+    pins = package_lambdas.read_lock(package_lambdas.LOCK_FILE)
+
+    locked = {n: p.version for n, p in pins.items() if n not in package_lambdas.RUNTIME_PROVIDED}
+    assert manifest["dependencies"] == locked
+    assert manifest["lock"] == {
+        "file": "lambda-requirements.txt",
+        "sha256": hashlib.sha256(package_lambdas.LOCK_FILE.read_bytes()).hexdigest(),
+    }

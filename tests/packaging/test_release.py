@@ -9,16 +9,20 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import re
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
 
 import lambda_bytecode
+import package_lambdas
 import release
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 FUNCTIONS = release.FUNCTIONS
+REQUESTS_WHEEL, REQUESTS_SDIST, URLLIB3_ARM, URLLIB3_X86 = ("1" * 64, "2" * 64, "3" * 64, "4" * 64)
 CHANGELOG = """# Changelog
 
 ## [1.2.0] - 2026-12-01
@@ -55,9 +59,40 @@ def tree(tmp_path: Path) -> dict[str, Path]:
     _write(deps / "requests" / "__init__.py", "# requests\n")
     _write(deps / "requests-2.32.3.dist-info" / "METADATA", "Name: requests\n")
     _write(deps / "boto3-1.35.0.dist-info" / "METADATA", "Name: boto3\n")
+    _write(deps / "urllib3-2.2.3.dist-info" / "METADATA", "Name: urllib3\n")
+    _write(deps / "urllib3" / "__init__.py", "# urllib3\n")
+    # The tree's pip report: the wheel it installed for requests (urllib3's tree was built without one).
+    _write(
+        deps / ".pip-report.json",
+        json.dumps(
+            {
+                "install": [
+                    {
+                        "metadata": {"name": "requests", "version": "2.32.3"},
+                        "download_info": {"archive_info": {"hashes": {"sha256": REQUESTS_WHEEL}}},
+                    }
+                ]
+            }
+        ),
+    )
     changelog = tmp_path / "CHANGELOG.md"
     _write(changelog, CHANGELOG)
-    return {"src": src, "deps": deps, "changelog": changelog}
+    # A project whose runtime dependencies the fake tree is, locked (boto3's pin is installed and dropped).
+    pyproject = tmp_path / "pyproject.toml"
+    _write(pyproject, '[project]\nname = "x"\ndependencies = ["boto3>=1.34", "requests>=2.32,<3"]\n')
+    requirements = package_lambdas.runtime_requirements(pyproject)
+    digest = package_lambdas.lock_input_digest(
+        requirements, package_lambdas.Target("python3.13", "x86_64"), package_lambdas.PLATFORMS
+    )
+    lock = tmp_path / "lambda-requirements.txt"
+    _write(
+        lock,
+        f"{package_lambdas.LOCK_INPUT_PREFIX}{digest}\n"
+        f"boto3==1.35.0 --hash=sha256:{'0' * 64}\n"
+        f"requests==2.32.3 --hash=sha256:{REQUESTS_WHEEL} --hash=sha256:{REQUESTS_SDIST}\n"
+        f"urllib3==2.2.3 --hash=sha256:{URLLIB3_ARM} --hash=sha256:{URLLIB3_X86}\n",
+    )
+    return {"src": src, "deps": deps, "changelog": changelog, "pyproject": pyproject, "lock": lock}
 
 
 @pytest.fixture(scope="module")
@@ -80,6 +115,10 @@ def _release(version: str, dist: Path, tree: dict[str, Path], *extra: str) -> in
             str(tree["src"]),
             "--deps-dir",
             str(tree["deps"]),
+            "--pyproject",
+            str(tree["pyproject"]),
+            "--lock",
+            str(tree["lock"]),
             *extra,
         ]
     )
@@ -96,7 +135,7 @@ def test_two_builds_of_a_release_are_byte_identical(tmp_path, tree, runtime_pyth
     assert _release("1.2.0", tmp_path / "second", tree) == 0
 
     first, second = _files(tmp_path / "first" / "1.2.0"), _files(tmp_path / "second" / "1.2.0")
-    assert set(first) == {f"{f}.zip" for f in FUNCTIONS} | {"manifest.json"}
+    assert set(first) == {f"{f}.zip" for f in FUNCTIONS} | {"manifest.json", "sbom.cdx.json"}
     assert first == second
 
 
@@ -108,7 +147,8 @@ def test_the_manifest_describes_each_zip_of_the_release(tmp_path, tree, runtime_
     assert manifest["version"] == "1.2.0"
     assert (manifest["runtime"], manifest["architecture"]) == ("python3.13", "x86_64")
     assert manifest["bytecode"]["python"] == runtime_python.full_version
-    assert manifest["dependencies"] == {"requests": "2.32.3"}  # what the zips carry; boto3 is the runtime's
+    # What the zips carry; boto3 is the runtime's.
+    assert manifest["dependencies"] == {"requests": "2.32.3", "urllib3": "2.2.3"}
     assert set(manifest["functions"]) == set(FUNCTIONS)
     for function, entry in manifest["functions"].items():
         data = (directory / entry["file"]).read_bytes()
@@ -193,3 +233,68 @@ def test_the_repository_changelog_has_an_entry_under_every_release_heading():
     for version in versions:
         assert release.check_version(version) is False  # released versions, no pre-releases
         assert release.changelog_entry(REPO_ROOT / "CHANGELOG.md", version)
+
+
+def _zip_distributions(directory: Path) -> set[tuple[str, str]]:
+    """(name, version) of every *.dist-info directory in any zip of the release."""
+    found = set()
+    for path in directory.glob("*.zip"):
+        with zipfile.ZipFile(path) as archive:
+            for name in archive.namelist():
+                top = name.split("/", 1)[0]
+                if top.endswith(".dist-info"):
+                    distribution, _, version = top.removesuffix(".dist-info").partition("-")
+                    found.add((distribution.lower().replace("_", "-"), version))
+    return found
+
+
+def test_the_release_carries_a_cyclonedx_sbom_of_exactly_what_its_zips_carry(tmp_path, tree, runtime_python):
+    assert _release("1.2.0", tmp_path / "dist", tree) == 0
+    directory = tmp_path / "dist" / "1.2.0"
+    bom = json.loads((directory / "sbom.cdx.json").read_text(encoding="utf-8"))
+
+    assert (bom["bomFormat"], bom["specVersion"], bom["version"]) == ("CycloneDX", "1.5", 1)
+    assert re.fullmatch(
+        r"urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}", bom["serialNumber"]
+    )
+    assert bom["metadata"]["component"] == {
+        "type": "application",
+        "bom-ref": "pkg:generic/sp-reports@1.2.0",
+        "name": "sp-reports",
+        "version": "1.2.0",
+    }
+    listed = {(c["name"], c["version"]) for c in bom["components"]}
+    assert listed == _zip_distributions(directory) == {("requests", "2.32.3"), ("urllib3", "2.2.3")}
+    for component in bom["components"]:
+        assert component["type"] == "library"
+        assert (
+            component["purl"]
+            == component["bom-ref"]
+            == f"pkg:pypi/{component['name']}@{component['version']}"
+        )
+        assert component["hashes"] and all(h["alg"] == "SHA-256" for h in component["hashes"])
+    hashes = {c["name"]: [h["content"] for h in c["hashes"]] for c in bom["components"]}
+    # The wheel pip installed where its report says; otherwise every file the lock accepts.
+    assert hashes == {"requests": [REQUESTS_WHEEL], "urllib3": [URLLIB3_ARM, URLLIB3_X86]}
+    manifest = json.loads((directory / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["sbom"] == {
+        "file": "sbom.cdx.json",
+        "sha256": hashlib.sha256((directory / "sbom.cdx.json").read_bytes()).hexdigest(),
+    }
+
+
+def test_a_tree_that_is_not_the_locks_gets_no_release(tmp_path, tree, runtime_python, capsys):
+    _write(tree["deps"] / "idna-3.10.dist-info" / "METADATA", "Name: idna\n")
+
+    assert _release("1.2.0", tmp_path / "dist", tree) == 1
+    assert "the zips carry idna 3.10, but the lock pins nothing" in capsys.readouterr().err
+    assert not (tmp_path / "dist" / "1.2.0").exists()
+
+
+def test_an_installed_wheel_the_lock_does_not_list_gets_no_release(tmp_path, tree, runtime_python, capsys):
+    report = json.loads((tree["deps"] / ".pip-report.json").read_text(encoding="utf-8"))
+    report["install"][0]["download_info"]["archive_info"]["hashes"]["sha256"] = "f" * 64
+    _write(tree["deps"] / ".pip-report.json", json.dumps(report))
+
+    assert _release("1.2.0", tmp_path / "dist", tree) == 1
+    assert "is not in the lock" in capsys.readouterr().err

@@ -194,6 +194,7 @@ module "function" {
   role_permissions_boundary      = var.role_permissions_boundary
   vpc_subnet_ids                 = each.value.vpc_subnet_ids
   vpc_security_group_ids         = each.value.vpc_security_group_ids
+  code_signing_config_arn        = each.value.code_signing_config_arn
   kms_key_arn                    = var.kms_key_arn
   package                        = each.value.package
   tags                           = var.tags

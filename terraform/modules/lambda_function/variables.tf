@@ -228,6 +228,19 @@ variable "package" {
   }
 }
 
+variable "code_signing_config_arn" {
+  type        = string
+  description = "ARN of a Lambda code signing configuration (its allowed AWS Signer signing profiles and its policy, Warn or Enforce) the function's code is checked against; null deploys the code unchecked. With Enforce, only zips signed by an allowed profile deploy: local builds are unsigned."
+  default     = null
+
+  # arn:<partition>:lambda:<region>:<account>:code-signing-config:csc-<17 characters>, the form Lambda's API
+  # (CodeSigningConfigArn) accepts.
+  validation {
+    condition     = var.code_signing_config_arn == null || can(regex("^arn:aws[a-zA-Z-]*:lambda:[a-z0-9-]+:[0-9]{12}:code-signing-config:csc-[a-z0-9]{17}$", var.code_signing_config_arn))
+    error_message = "code_signing_config_arn must be a Lambda code signing configuration ARN (arn:aws:lambda:<region>:<account>:code-signing-config:csc-<id>)."
+  }
+}
+
 variable "tags" {
   type        = map(string)
   description = "Tags applied to every resource of the module."

@@ -107,6 +107,7 @@ module "processor" {
   role_permissions_boundary      = var.role_permissions_boundary
   vpc_subnet_ids                 = var.processor.vpc_subnet_ids
   vpc_security_group_ids         = var.processor.vpc_security_group_ids
+  code_signing_config_arn        = var.processor.code_signing_config_arn
   kms_key_arn                    = var.kms_key_arn
   package                        = var.processor.package
   tags                           = var.tags

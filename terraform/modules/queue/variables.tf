@@ -152,8 +152,9 @@ variable "processor" {
     role_name                      = optional(string)
     vpc_subnet_ids                 = optional(list(string), [])
     vpc_security_group_ids         = optional(list(string), [])
+    code_signing_config_arn        = optional(string)
   })
-  description = "The Lambda that processes the queue's notifications: its handler (`package.module.function`), code package and settings (the lambda_function module's arguments of the same names; vpc_subnet_ids and vpc_security_group_ids place it in a VPC); function_name defaults to `<name_prefix>-notifications-processor`. Environment variables are passed through as given. It gets an execution role of its own, named role_name (null: like the function), in role_path with role_permissions_boundary, that may consume the queue and holds processor_policy_statements."
+  description = "The Lambda that processes the queue's notifications: its handler (`package.module.function`), code package and settings (the lambda_function module's arguments of the same names; vpc_subnet_ids and vpc_security_group_ids place it in a VPC; code_signing_config_arn checks its code against a code signing configuration); function_name defaults to `<name_prefix>-notifications-processor`. Environment variables are passed through as given. It gets an execution role of its own, named role_name (null: like the function), in role_path with role_permissions_boundary, that may consume the queue and holds processor_policy_statements."
 }
 
 variable "processor_policy_statements" {

@@ -331,3 +331,35 @@ run "a_security_group_where_a_subnet_belongs_is_rejected" {
 
   expect_failures = [var.vpc_subnet_ids]
 }
+
+run "by_default_the_code_is_not_checked_against_a_code_signing_configuration" {
+  command = plan
+
+  assert {
+    condition     = aws_lambda_function.this.code_signing_config_arn == null
+    error_message = "Without code_signing_config_arn the function must name no code signing configuration."
+  }
+}
+
+run "the_function_carries_the_code_signing_configuration_given" {
+  command = plan
+
+  variables {
+    code_signing_config_arn = "arn:aws-us-gov:lambda:us-gov-west-1:123456789012:code-signing-config:csc-0a1b2c3d4e5f67890"
+  }
+
+  assert {
+    condition     = aws_lambda_function.this.code_signing_config_arn == var.code_signing_config_arn
+    error_message = "The function must carry code_signing_config_arn."
+  }
+}
+
+run "a_function_arn_given_as_the_code_signing_configuration_is_refused" {
+  command = plan
+
+  variables {
+    code_signing_config_arn = "arn:aws:lambda:us-east-1:123456789012:function:acme-test-report-storer"
+  }
+
+  expect_failures = [var.code_signing_config_arn]
+}
