@@ -58,6 +58,17 @@ variable "report_record_ttl_days" {
   }
 }
 
+variable "seller_daily_report_budget" {
+  type        = number
+  description = "SP-API reports POST /reports may create per seller and UTC day, counted after the catalogue splits a request into windows and marketplaces; over it the API answers 429 SellerReportBudgetExhausted with Retry-After to the next UTC midnight (docs/security.md, Limits)."
+  default     = 200
+
+  validation {
+    condition     = var.seller_daily_report_budget >= 1 && floor(var.seller_daily_report_budget) == var.seller_daily_report_budget
+    error_message = "seller_daily_report_budget must be a whole number of at least 1."
+  }
+}
+
 variable "process_unrequested_reports" {
   type        = bool
   description = "Also store reports the application did not request (SP-API announces scheduled reports too)."
@@ -274,6 +285,28 @@ variable "api_throttling_burst_limit" {
   type        = number
   description = "Burst of requests allowed on every API method."
   default     = 20
+}
+
+variable "api_reports_throttling_rate_limit" {
+  type        = number
+  description = "Steady-state requests per second allowed on POST /reports, across all callers (a method-level override of api_throttling_rate_limit; at most it). One request may become up to 15 SP-API reports."
+  default     = 1
+
+  validation {
+    condition     = var.api_reports_throttling_rate_limit > 0 && var.api_reports_throttling_rate_limit <= var.api_throttling_rate_limit
+    error_message = "api_reports_throttling_rate_limit must be positive and at most api_throttling_rate_limit."
+  }
+}
+
+variable "api_reports_throttling_burst_limit" {
+  type        = number
+  description = "Burst of requests allowed on POST /reports, across all callers (a method-level override of api_throttling_burst_limit; at most it)."
+  default     = 5
+
+  validation {
+    condition     = var.api_reports_throttling_burst_limit >= 1 && var.api_reports_throttling_burst_limit <= var.api_throttling_burst_limit
+    error_message = "api_reports_throttling_burst_limit must be at least 1 and at most api_throttling_burst_limit."
+  }
 }
 
 variable "lwa_client_id" {
