@@ -163,7 +163,7 @@ locals {
       # and the CPU share (Lambda scales CPU with memory) to store a 5 GiB report in half its timeout.
       memory_size = 512
       timeout     = 300
-      environment = ["TOKENS_TABLE_NAME", "REPORTS_TABLE_NAME", "LWA_CREDENTIALS_SECRET_ARN", "REPORTS_BUCKET_NAME", "REPORTS_KMS_KEY_ID", "TRANSCODE_REPORTS_TO_UTF8"]
+      environment = ["TOKENS_TABLE_NAME", "REPORTS_TABLE_NAME", "LWA_CREDENTIALS_SECRET_ARN", "REPORTS_BUCKET_NAME", "REPORTS_KMS_KEY_ID", "TRANSCODE_REPORTS_TO_UTF8", "MAX_DOCUMENT_BYTES"]
       policy_statements = [
         local.statements.read_refresh_tokens,
         local.statements.decrypt_refresh_tokens,
@@ -438,10 +438,19 @@ locals {
     PRESIGNED_URL_TTL_SECONDS     = tostring(var.presigned_url_ttl_seconds)
     PROCESS_UNREQUESTED_REPORTS   = tostring(var.process_unrequested_reports)
     TRANSCODE_REPORTS_TO_UTF8     = tostring(var.transcode_reports_to_utf8)
+    MAX_DOCUMENT_BYTES            = tostring(local.max_document_bytes)
     # The sweep's policy (handlers.report_sweeper).
     SWEEP_STUCK_AFTER_HOURS             = tostring(var.sweep_stuck_after_hours)
     SWEEP_AMAZON_GENERATED_REPORT_TYPES = join(",", var.sweep_amazon_generated_report_types)
   }
+
+  # The most the report storer can store within its timeout (src/reports_pipeline/report_storage.py,
+  # max_document_bytes_for): `make bench` streamed 1 GiB into S3 in 4.61 CPU seconds (docs/benchmarks.md); the
+  # function gets memory/1769 of a vCPU (one vCPU at 1769 MB), and half its timeout is kept as margin. In
+  # integers, as the Python does it, so both give the same number.
+  storer_timeout     = lookup(var.lambda_timeouts, "report_storer", local.functions.report_storer.timeout)
+  storer_memory      = lookup(var.lambda_memory_sizes, "report_storer", local.functions.report_storer.memory_size)
+  max_document_bytes = coalesce(var.max_document_bytes, floor(local.storer_timeout * min(local.storer_memory, 1769) * 1073741824 * 100 / (2 * 1769 * 461)))
 
   function_environment = {
     for f, function in local.functions : f => merge(

@@ -191,6 +191,17 @@ variable "lambda_timeouts" {
   }
 }
 
+variable "max_document_bytes" {
+  type        = number
+  description = "Largest report document (bytes stored) the report storer takes on; a larger one fails once with ReportDocumentTooLargeError, recorded and emailed, instead of timing out on every retry. null: what the storer's timeout and memory (lambda_timeouts, lambda_memory_sizes) can store in half its timeout at the throughput `make bench` measured, 9.4 GiB at the defaults (docs/security.md, Limits). Raise it only with the storer's timeout or memory."
+  default     = null
+
+  validation {
+    condition     = var.max_document_bytes == null || try(var.max_document_bytes >= 1 && floor(var.max_document_bytes) == var.max_document_bytes, false)
+    error_message = "max_document_bytes must be null or a whole number of bytes, at least 1."
+  }
+}
+
 variable "lambda_reserved_concurrency" {
   type        = map(number)
   description = "Reserved (and capped) concurrency per function; functions not listed stay unreserved. E.g. 20 for the report storer bounds how many reports are stored at once. To slow the SQS-triggered processor (group processor in local.functions), use processor_maximum_concurrency: its event source mapping does not account for reserved concurrency, so a reservation alone throttles notifications back to the queue and, after max_receive_count, into the DLQ. Reserving concurrency for the processor therefore requires processor_maximum_concurrency <= the reservation."

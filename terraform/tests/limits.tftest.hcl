@@ -1,6 +1,7 @@
 # The denial-of-wallet limits' root inputs with the mocked aws provider: POST /reports' own throttle within the
 # stage-wide one (modules/api/tests checks the method settings; tests/terraform/test_root_wiring.py the whole
-# plan), and each seller's daily report budget reaching the report creator (docs/security.md, Limits).
+# plan), each seller's daily report budget reaching the report creator, and the largest document the storer
+# takes on, derived from its timeout and memory (docs/security.md, Limits).
 # Run by scripts/terraform_checks.py, which builds the stand-in zips this test hashes.
 
 mock_provider "aws" {
@@ -72,4 +73,66 @@ run "a_fractional_budget_is_rejected" {
   }
 
   expect_failures = [var.seller_daily_report_budget]
+}
+
+run "the_storer_takes_on_what_it_can_store_in_half_its_timeout_by_default" {
+  command = plan
+
+  assert {
+    # 300 s x 512 MB: 300 / 2 x 512/1769 vCPU / 4.61 CPU s per GiB (docs/benchmarks.md) = 9.4 GiB;
+    # reports_pipeline.report_storage.DEFAULT_MAX_DOCUMENT_BYTES is the same number.
+    condition     = local.function_environment["report_storer"]["MAX_DOCUMENT_BYTES"] == "10111889885"
+    error_message = "The storer's default max_document_bytes must follow from its 300 s and 512 MB."
+  }
+
+  assert {
+    condition     = alltrue([for f, environment in local.function_environment : f == "report_storer" || !contains(keys(environment), "MAX_DOCUMENT_BYTES")])
+    error_message = "Only the storer stores documents."
+  }
+}
+
+run "a_longer_storer_timeout_raises_the_derived_limit" {
+  command = plan
+
+  variables {
+    lambda_timeouts = { report_storer = 600 }
+  }
+
+  assert {
+    condition     = local.function_environment["report_storer"]["MAX_DOCUMENT_BYTES"] == "20223779770"
+    error_message = "Twice the storer's timeout must take on twice the document."
+  }
+}
+
+run "a_given_max_document_bytes_is_used_as_given" {
+  command = plan
+
+  variables {
+    max_document_bytes = 1073741824
+  }
+
+  assert {
+    condition     = local.function_environment["report_storer"]["MAX_DOCUMENT_BYTES"] == "1073741824"
+    error_message = "max_document_bytes must reach the storer as MAX_DOCUMENT_BYTES."
+  }
+}
+
+run "a_fractional_max_document_bytes_is_rejected" {
+  command = plan
+
+  variables {
+    max_document_bytes = 1.5
+  }
+
+  expect_failures = [var.max_document_bytes]
+}
+
+run "a_max_document_bytes_below_one_is_rejected" {
+  command = plan
+
+  variables {
+    max_document_bytes = 0
+  }
+
+  expect_failures = [var.max_document_bytes]
 }

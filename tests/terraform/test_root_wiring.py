@@ -185,3 +185,17 @@ def test_post_reports_is_throttled_by_its_own_root_inputs_and_the_rest_by_the_st
         path: (s["throttling_rate_limit"], s["throttling_burst_limit"]) for path, s in settings.items()
     }
     assert throttles == {"*/*": (8, 16), "reports/POST": (0.25, 3)}
+
+
+def test_the_storers_default_document_limit_is_the_one_the_python_derives():
+    """Terraform and reports_pipeline.report_storage compute max_document_bytes from the same benchmark
+    figure; the function falls back to the Python's when unset, so the two must agree."""
+    from reports_pipeline.report_storage import DEFAULT_MAX_DOCUMENT_BYTES, max_document_bytes_for
+
+    plan = terraform_checks.mock_plan_json(
+        variables={"name_prefix": "wiring-test", "lambda_memory_sizes": {"report_storer": 1024}}
+    )
+    address = 'module.state_machine.module.function["report_storer"].aws_lambda_function.this'
+    environment = _planned(plan, address)["environment"][0]["variables"]
+    assert environment["MAX_DOCUMENT_BYTES"] == str(max_document_bytes_for(300, 1024))
+    assert max_document_bytes_for(300, 512) == DEFAULT_MAX_DOCUMENT_BYTES
