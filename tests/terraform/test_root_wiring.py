@@ -139,6 +139,49 @@ def test_the_report_creator_gets_the_seller_daily_report_budget():
     assert environment["SELLER_DAILY_REPORT_BUDGET"] == "37"
 
 
+def test_the_report_creators_policy_allows_the_budgets_calls_on_its_items_and_attributes_only():
+    """The report creator's planned policy, evaluated as IAM evaluates it (sp_reports_local.iam_evaluation)
+    with the condition keys DynamoDB sets for each call report_budget makes, and for calls it must not."""
+    from reports_pipeline.report_budget import BUDGET_KEY_PREFIX
+    from sp_reports_local.iam_evaluation import (
+        AuthorizationRequest,
+        PolicyOutcome,
+        Principal,
+        evaluate_policy,
+    )
+
+    plan = terraform_checks.mock_plan_json(variables={"name_prefix": "wiring-test"})
+    address = 'module.api.module.function["report_creator"].aws_iam_role_policy.this[0]'
+    policy = _planned(plan, address)["policy"]
+    (spend,) = [s for s in json.loads(policy)["Statement"] if s["Sid"] == "SpendSellerDailyReportBudget"]
+    table = spend["Resource"]
+    caller = Principal(
+        "arn:aws:sts::123456789012:assumed-role/report-creator/run-1",
+        "123456789012",
+        role_arn="arn:aws:iam::123456789012:role/report-creator",
+    )
+    budget_item = f"{BUDGET_KEY_PREFIX}A3TH9S8BH6GOGM#2024-05-02"
+
+    def outcome(action: str, key: str, attributes: list[str], return_values: str | None = None) -> str:
+        context: dict = {"dynamodb:LeadingKeys": [key], "dynamodb:Attributes": attributes}
+        if return_values is not None:
+            context["dynamodb:ReturnValues"] = return_values
+        request = AuthorizationRequest(f"dynamodb:{action}", table, caller, context)
+        result = evaluate_policy(policy, request)
+        return result.outcome.name if result.outcome is not PolicyOutcome.ALLOW else result.statement
+
+    spend_sid = '"SpendSellerDailyReportBudget"'
+    # spend (ADD ReportCount, SET ExpiresAt), give back (ADD ReportCount, UPDATED_NEW), delete at zero
+    assert outcome("UpdateItem", budget_item, ["ReportId", "ReportCount", "ExpiresAt"]) == spend_sid
+    assert outcome("UpdateItem", budget_item, ["ReportId", "ReportCount"], "UPDATED_NEW") == spend_sid
+    assert outcome("DeleteItem", budget_item, ["ReportId", "ReportCount"]) == spend_sid
+    # anything else on those items, or those calls on other items, is not allowed
+    assert outcome("UpdateItem", budget_item, ["ReportId", "ReportCount", "Status"]) == "NOT_APPLICABLE"
+    assert outcome("UpdateItem", budget_item, ["ReportId", "ReportCount"], "ALL_NEW") == "NOT_APPLICABLE"
+    assert outcome("UpdateItem", "50005192741", ["ReportId", "ReportCount"]) == "NOT_APPLICABLE"
+    assert outcome("DeleteItem", "50005192741", ["ReportId", "ReportCount"]) == "NOT_APPLICABLE"
+
+
 def _as_list(value: object) -> list:
     return value if isinstance(value, list) else [value]
 
