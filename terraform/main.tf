@@ -67,7 +67,7 @@ locals {
       route       = "create_report"
       memory_size = 256
       timeout     = 29
-      environment = ["TOKENS_TABLE_NAME", "REPORTS_TABLE_NAME", "LWA_CREDENTIALS_SECRET_ARN", "REPORT_RECORD_TTL_DAYS"]
+      environment = ["TOKENS_TABLE_NAME", "REPORTS_TABLE_NAME", "LWA_CREDENTIALS_SECRET_ARN", "REPORT_RECORD_TTL_DAYS", "SELLER_DAILY_REPORT_BUDGET"]
       policy_statements = [
         local.statements.read_refresh_tokens,
         local.statements.decrypt_refresh_tokens,
@@ -98,6 +98,22 @@ locals {
           Action    = "dynamodb:UpdateItem"
           Resource  = module.storage.reports_table_arn
           Condition = { "ForAllValues:StringLike" = { "dynamodb:LeadingKeys" = ["sweep-seller#*"] } }
+        },
+        {
+          # Each seller's count of reports for the UTC day (src/reports_pipeline/report_budget.py): spent and
+          # given back with UpdateItem, deleted when a request that created nothing brings it back to zero. Only
+          # those items (partition keys report-budget#...) and only their attributes, by dynamodb:LeadingKeys
+          # and dynamodb:Attributes; no other return values than the update's own (DynamoDB Developer Guide,
+          # "Using IAM policy conditions for fine-grained access control").
+          Sid      = "SpendSellerDailyReportBudget"
+          Effect   = "Allow"
+          Action   = ["dynamodb:UpdateItem", "dynamodb:DeleteItem"]
+          Resource = module.storage.reports_table_arn
+          Condition = {
+            "ForAllValues:StringLike"   = { "dynamodb:LeadingKeys" = ["report-budget#*"] }
+            "ForAllValues:StringEquals" = { "dynamodb:Attributes" = ["ReportId", "ReportCount", "ExpiresAt"] }
+            StringEqualsIfExists        = { "dynamodb:ReturnValues" = ["NONE", "UPDATED_NEW"] }
+          }
         },
       ]
       data_key_services = ["dynamodb", "secretsmanager"]
@@ -147,7 +163,7 @@ locals {
       # and the CPU share (Lambda scales CPU with memory) to store a 5 GiB report in half its timeout.
       memory_size = 512
       timeout     = 300
-      environment = ["TOKENS_TABLE_NAME", "REPORTS_TABLE_NAME", "LWA_CREDENTIALS_SECRET_ARN", "REPORTS_BUCKET_NAME", "REPORTS_KMS_KEY_ID", "TRANSCODE_REPORTS_TO_UTF8"]
+      environment = ["TOKENS_TABLE_NAME", "REPORTS_TABLE_NAME", "LWA_CREDENTIALS_SECRET_ARN", "REPORTS_BUCKET_NAME", "REPORTS_KMS_KEY_ID", "TRANSCODE_REPORTS_TO_UTF8", "MAX_DOCUMENT_BYTES"]
       policy_statements = [
         local.statements.read_refresh_tokens,
         local.statements.decrypt_refresh_tokens,
@@ -423,13 +439,23 @@ locals {
     SPAPI_DESTINATION_NAME        = local.spapi_destination_name
     STATE_MACHINE_ARN             = local.state_machine_arn
     REPORT_RECORD_TTL_DAYS        = tostring(var.report_record_ttl_days)
+    SELLER_DAILY_REPORT_BUDGET    = tostring(var.seller_daily_report_budget)
     PRESIGNED_URL_TTL_SECONDS     = tostring(var.presigned_url_ttl_seconds)
     PROCESS_UNREQUESTED_REPORTS   = tostring(var.process_unrequested_reports)
     TRANSCODE_REPORTS_TO_UTF8     = tostring(var.transcode_reports_to_utf8)
+    MAX_DOCUMENT_BYTES            = tostring(local.max_document_bytes)
     # The sweep's policy (handlers.report_sweeper).
     SWEEP_STUCK_AFTER_HOURS             = tostring(var.sweep_stuck_after_hours)
     SWEEP_AMAZON_GENERATED_REPORT_TYPES = join(",", var.sweep_amazon_generated_report_types)
   }
+
+  # The most the report storer can store within its timeout (src/reports_pipeline/report_storage.py,
+  # max_document_bytes_for): `make bench` streamed 1 GiB into S3 in 4.61 CPU seconds (docs/benchmarks.md); the
+  # function gets memory/1769 of a vCPU (one vCPU at 1769 MB), and half its timeout is kept as margin. In
+  # integers, as the Python does it, so both give the same number.
+  storer_timeout     = lookup(var.lambda_timeouts, "report_storer", local.functions.report_storer.timeout)
+  storer_memory      = lookup(var.lambda_memory_sizes, "report_storer", local.functions.report_storer.memory_size)
+  max_document_bytes = coalesce(var.max_document_bytes, floor(local.storer_timeout * min(local.storer_memory, 1769) * 1073741824 * 100 / (2 * 1769 * 461)))
 
   function_environment = {
     for f, function in local.functions : f => merge(
@@ -532,8 +558,11 @@ module "api" {
   account_cloudwatch_role_arn = var.api_gateway_cloudwatch_role_arn
   throttling_rate_limit       = var.api_throttling_rate_limit
   throttling_burst_limit      = var.api_throttling_burst_limit
-  web_acl_arn                 = var.api_waf_web_acl_arn
-  execution_logging_level     = var.api_execution_logging_level
+  # POST /reports: its own, lower limits (docs/security.md, Limits).
+  reports_throttling_rate_limit  = var.api_reports_throttling_rate_limit
+  reports_throttling_burst_limit = var.api_reports_throttling_burst_limit
+  web_acl_arn                    = var.api_waf_web_acl_arn
+  execution_logging_level        = var.api_execution_logging_level
 
   role_path                 = var.iam_role_path
   role_permissions_boundary = var.iam_permissions_boundary_arn

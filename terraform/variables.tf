@@ -58,6 +58,17 @@ variable "report_record_ttl_days" {
   }
 }
 
+variable "seller_daily_report_budget" {
+  type        = number
+  description = "SP-API reports POST /reports may create per seller and UTC day, counted after the catalogue splits a request into windows and marketplaces; over it the API answers 429 SellerReportBudgetExhausted with Retry-After to the next UTC midnight (docs/security.md, Limits)."
+  default     = 200
+
+  validation {
+    condition     = var.seller_daily_report_budget >= 1 && floor(var.seller_daily_report_budget) == var.seller_daily_report_budget
+    error_message = "seller_daily_report_budget must be a whole number of at least 1."
+  }
+}
+
 variable "process_unrequested_reports" {
   type        = bool
   description = "Also store reports the application did not request (SP-API announces scheduled reports too)."
@@ -180,6 +191,17 @@ variable "lambda_timeouts" {
   }
 }
 
+variable "max_document_bytes" {
+  type        = number
+  description = "Largest report document (bytes stored) the report storer takes on; a larger one fails once with ReportDocumentTooLargeError, recorded and emailed, instead of timing out on every retry. null: what the storer's timeout and memory (lambda_timeouts, lambda_memory_sizes) can store in half its timeout at the throughput `make bench` measured, 9.4 GiB at the defaults (docs/security.md, Limits). Raise it only with the storer's timeout or memory."
+  default     = null
+
+  validation {
+    condition     = var.max_document_bytes == null || try(var.max_document_bytes >= 1 && floor(var.max_document_bytes) == var.max_document_bytes, false)
+    error_message = "max_document_bytes must be null or a whole number of bytes, at least 1."
+  }
+}
+
 variable "lambda_reserved_concurrency" {
   type        = map(number)
   description = "Reserved (and capped) concurrency per function; functions not listed stay unreserved. E.g. 20 for the report storer bounds how many reports are stored at once. To slow the SQS-triggered processor (group processor in local.functions), use processor_maximum_concurrency: its event source mapping does not account for reserved concurrency, so a reservation alone throttles notifications back to the queue and, after max_receive_count, into the DLQ. Reserving concurrency for the processor therefore requires processor_maximum_concurrency <= the reservation."
@@ -290,6 +312,28 @@ variable "api_throttling_burst_limit" {
   type        = number
   description = "Burst of requests allowed on every API method."
   default     = 20
+}
+
+variable "api_reports_throttling_rate_limit" {
+  type        = number
+  description = "Steady-state requests per second allowed on POST /reports, across all callers (a method-level override of api_throttling_rate_limit; at most it). One request may become up to 15 SP-API reports."
+  default     = 1
+
+  validation {
+    condition     = var.api_reports_throttling_rate_limit > 0 && var.api_reports_throttling_rate_limit <= var.api_throttling_rate_limit
+    error_message = "api_reports_throttling_rate_limit must be positive and at most api_throttling_rate_limit."
+  }
+}
+
+variable "api_reports_throttling_burst_limit" {
+  type        = number
+  description = "Burst of requests allowed on POST /reports, across all callers (a method-level override of api_throttling_burst_limit; at most it)."
+  default     = 5
+
+  validation {
+    condition     = var.api_reports_throttling_burst_limit >= 1 && var.api_reports_throttling_burst_limit <= var.api_throttling_burst_limit
+    error_message = "api_reports_throttling_burst_limit must be at least 1 and at most api_throttling_burst_limit."
+  }
 }
 
 variable "lwa_client_id" {

@@ -5,6 +5,8 @@ The plan (reports_pipeline.report_plans) applies the rules SP-API enforces per r
 createReport cannot make is refused saying how to get it, a range beyond the type's maximum is split into
 windows, several marketplaces of a single-marketplace type fan out, a type in its cooldown reuses a recent
 report of ours or is answered 429 with Retry-After. A type the catalogue does not know is requested unchanged.
+The reports the plan would create are spent from the seller's daily budget first (reports_pipeline.
+report_budget): over it the request is answered 429 SellerReportBudgetExhausted and nothing is created.
 
 Each report's intent is written before createReport, so a report SP-API accepted is never lost to a record
 write that fails afterwards: the answer still carries its id (a retry would create a second report), the
@@ -26,6 +28,7 @@ from handlers._api import api_answer
 from handlers._observability import observability
 from handlers._spapi_clients import SpApiClients
 from reports_pipeline.api_requests import api_error_for, parse_json_body, parse_report_request
+from reports_pipeline.report_budget import DEFAULT_SELLER_DAILY_REPORT_BUDGET, SellerReportBudget
 from reports_pipeline.report_plans import carry_out, cooldown_decision, plan_answer, plan_report_request
 from reports_pipeline.report_records import ReportRecords
 from reports_pipeline.report_specifications import ReportSpecification
@@ -38,6 +41,11 @@ ttl_days = _config.positive_int("REPORT_RECORD_TTL_DAYS", 90, maximum=3650)
 dynamodb = boto3.client("dynamodb")
 report_records = ReportRecords(config["REPORTS_TABLE_NAME"], dynamodb, ttl_days=ttl_days)
 sweep_state = SweepState(config["REPORTS_TABLE_NAME"], dynamodb)
+report_budget = SellerReportBudget(
+    config["REPORTS_TABLE_NAME"],
+    dynamodb,
+    _config.positive_int("SELLER_DAILY_REPORT_BUDGET", DEFAULT_SELLER_DAILY_REPORT_BUDGET),
+)
 spapi_clients = SpApiClients(
     lwa_secret_arn=config["LWA_CREDENTIALS_SECRET_ARN"],
     secretsmanager_client=boto3.client("secretsmanager"),
@@ -81,7 +89,9 @@ def handler(event: dict[str, Any], context: Any) -> tuple[int, dict[str, Any]]:
             metrics.add_metric(name="ReportRecordsDeferred", unit=MetricUnit.Count, value=1)
         return created.report_id, created.recorded
 
-    outcome = carry_out(plan, decision, create, api_error_for)
+    to_create = sum(1 for reuse in decision.reuse if reuse is None)
+    with report_budget.reserved(asked.seller_id, to_create) as reservation:
+        outcome = carry_out(plan, decision, reservation.counting(create), api_error_for)
     status, body = plan_answer(plan, outcome)
     logger.append_keys(report_id=body["reportId"])
     logger.info(

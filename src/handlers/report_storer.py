@@ -7,6 +7,9 @@ key is deterministic and an existing object is left alone (no SP-API call at all
 nothing. The output holds the S3 location only: the document URL never leaves this function.
 The document's charset (from its download's Content-Type, else its marketplaces' documented default) is
 named on the object and recorded; TRANSCODE_REPORTS_TO_UTF8 stores it as UTF-8 (document_charsets).
+A document larger than MAX_DOCUMENT_BYTES, what the function can store within its timeout, is refused with
+ReportDocumentTooLargeError: by its download's Content-Length before anything is stored, else when the
+stream passes the limit. The workflow does not retry it; the failure path records and emails its reason.
 A restricted report type's document is fetched with a Restricted Data Token made for its exact path
 (spapi.tokens), which never leaves the SP-API client either.
 """
@@ -27,6 +30,7 @@ from reports_pipeline.notifications_processing import ReportContext
 from reports_pipeline.report_outcomes import failure_reason_from_error_document
 from reports_pipeline.report_records import ReportNotRecordedError, ReportRecords
 from reports_pipeline.report_storage import (
+    DEFAULT_MAX_DOCUMENT_BYTES,
     DEFAULT_PART_SIZE,
     MIN_PART_SIZE,
     StoredObject,
@@ -61,6 +65,9 @@ part_size = (
     * 1024
 )
 transcode_to_utf8 = _config.boolean("TRANSCODE_REPORTS_TO_UTF8", default=False)
+# The most this function can store within its timeout (reports_pipeline.report_storage): a larger document
+# fails once, ReportDocumentTooLargeError, instead of timing out on every attempt.
+max_document_bytes = _config.positive_int("MAX_DOCUMENT_BYTES", DEFAULT_MAX_DOCUMENT_BYTES)
 dynamodb = boto3.client("dynamodb")
 s3 = boto3.client("s3")
 report_records = ReportRecords(config["REPORTS_TABLE_NAME"], dynamodb)
@@ -120,6 +127,8 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         part_size,
         kms_key_id=config["REPORTS_KMS_KEY_ID"],
         late_headers=lambda: (document.charset.content_type(media_type), document.charset.metadata()),
+        max_bytes=max_document_bytes,
+        served_bytes=lambda: document.served_bytes,
     )
     charset = (
         StoredCharset.from_object(stored.content_type, stored.metadata)

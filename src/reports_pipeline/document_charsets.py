@@ -142,6 +142,7 @@ class DocumentForStorage:
         self._text = text  # False: a binary format (PDF, XLSX), to which no charset applies
         self._charset: StoredCharset | None = None
         self._replacements = 0
+        self._served_bytes: int | None = None
 
     @property
     def charset(self) -> StoredCharset:
@@ -152,10 +153,17 @@ class DocumentForStorage:
             return self._charset
         return StoredCharset(**{**self._charset.__dict__, "replacements": self._replacements})
 
+    @property
+    def served_bytes(self) -> int | None:
+        """The download's Content-Length once it has opened (None: not said, or not open yet): the bytes
+        served, compressed when the document is."""
+        return self._served_bytes
+
     def __iter__(self) -> Iterator[bytes]:
         document = self._open_document()
         chunks = iter(document)
         first = next(chunks, None)  # opens the download: its Content-Type is known from here on
+        self._served_bytes = getattr(document, "content_length", None)
         source = document_charset(document.content_type, self._marketplace_ids)
         self._charset = self._decide(source)
         rest = chunks if first is None else _prepend(first, chunks)

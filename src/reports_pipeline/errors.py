@@ -29,3 +29,25 @@ class TokenNotFoundError(KeyError):
 
     def __str__(self) -> str:
         return f"no refresh token stored for seller {self.seller_id}"
+
+
+class ReportDocumentTooLargeError(Exception):
+    """A document larger than the storer can store within its timeout (`max_document_bytes`).
+
+    Not retried by the workflow (its name is in no Retry of report_workflow.asl.json): every attempt would
+    stream the same bytes into the same timeout. `declared` says whether the size is the download's
+    Content-Length (known before anything was stored) or the bytes the store had reached when it stopped.
+    """
+
+    def __init__(self, size: int, limit: int, *, declared: bool) -> None:
+        self.size = size
+        self.limit = limit
+        self.declared = declared
+        measured = f"of {size} bytes" if declared else f"of more than {limit} bytes (stopped at {size})"
+        served = " (its download's Content-Length)" if declared else ""
+        super().__init__(
+            f"document {measured}{served} exceeds what the storer can store in its time, {limit} bytes "
+            "(max_document_bytes); raise max_document_bytes together with the storer's timeout and memory "
+            "(lambda_timeouts, lambda_memory_sizes: docs/security.md, Limits), or request the report for a "
+            "shorter period or fewer marketplaces"
+        )

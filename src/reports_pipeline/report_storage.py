@@ -23,7 +23,7 @@ from botocore.exceptions import ClientError
 from botocore.exceptions import ConnectionError as BotoConnectionError
 from s3transfer.manager import TransferConfig, TransferManager
 
-from reports_pipeline.errors import ReportStorageError
+from reports_pipeline.errors import ReportDocumentTooLargeError, ReportStorageError
 from spapi.report_ids import is_key_segment
 from spapi.report_types import report_type as report_type_rules
 
@@ -57,6 +57,30 @@ MAX_PARTS = 10_000  # with 5 MiB parts that is about 48 GiB, far beyond any SP-A
 DEFAULT_PART_SIZE = MIN_PART_SIZE
 UPLOAD_CONCURRENCY = 6
 PARTS_IN_MEMORY = 6
+
+# What the store can write within the function's timeout. `make bench` (docs/benchmarks.md, section 1)
+# streamed 1 GiB into the S3 stand-in in 4.61 CPU seconds; on Lambda the store is CPU-bound, and a function
+# gets memory/1769 of a vCPU (one vCPU at 1769 MB: Lambda Developer Guide, "Configure Lambda function
+# memory"). Half the timeout is kept for what the bench does not see: the download from SP-API's document
+# host, a cold start, a slower or busier CPU. At the storer's 512 MB and 300 s: 300 / 2 x 512/1769 / 4.61
+# GiB, 9.4 GiB stored. Terraform computes the same for the storer's configured timeout and memory
+# (max_document_bytes).
+STORE_CPU_CENTISECONDS_PER_GIB = 461
+_ONE_VCPU_MB = 1769
+
+
+def max_document_bytes_for(timeout_seconds: int, memory_mb: int) -> int:
+    """The largest document the store can write in half of `timeout_seconds` at `memory_mb`."""
+    return (
+        timeout_seconds
+        * min(memory_mb, _ONE_VCPU_MB)
+        * 2**30
+        * 100
+        // (2 * _ONE_VCPU_MB * STORE_CPU_CENTISECONDS_PER_GIB)
+    )
+
+
+DEFAULT_MAX_DOCUMENT_BYTES = max_document_bytes_for(300, 512)
 
 # S3 answers worth another try once the SDK's own retries are spent: the workflow retries these by name.
 _TRANSIENT_S3_CODES = frozenset({"InternalError", "ServiceUnavailable", "SlowDown", "RequestTimeout"})
@@ -247,6 +271,8 @@ def store_report_document(
     kms_key_id: str | None = None,
     content_type: str | None = None,
     late_headers: LateHeaders | None = None,
+    max_bytes: int | None = None,
+    served_bytes: Callable[[], int | None] | None = None,
 ) -> StoredObject:
     """Write `chunks` to s3://bucket/key unless an object is already there.
 
@@ -254,11 +280,30 @@ def store_report_document(
     given, is called once the first chunk has been read (the download has opened) and gives the Content-Type
     and metadata added to `metadata`. Transient S3 failures surface as `ReportStorageError` (after the
     multipart upload was aborted), so the workflow retries them.
+
+    `max_bytes` is the most the store may write (what it can store within its time). A document whose
+    download says it is larger (`served_bytes`, called once the download has opened: its Content-Length) is
+    refused before anything is uploaded; one that only turns out larger as it streams (a gzipped download
+    grows as it is gunzipped) stops when it passes the limit, its multipart upload aborted. Either way
+    `ReportDocumentTooLargeError`, which the workflow does not retry.
     """
     if part_size < MIN_PART_SIZE:
         raise ValueError(f"part_size must be at least {MIN_PART_SIZE} bytes (S3's minimum part size)")
+    if max_bytes is not None and max_bytes < 1:
+        raise ValueError("max_bytes must be at least 1")
     headers = late_headers or (lambda: (content_type or content_type_for_key(key), {}))
-    return _store(chunks, s3_client, bucket, key, metadata, part_size, kms_key_id, headers)
+    return _store(
+        chunks,
+        s3_client,
+        bucket,
+        key,
+        metadata,
+        part_size,
+        kms_key_id,
+        headers,
+        max_bytes,
+        served_bytes or (lambda: None),
+    )
 
 
 def _store(
@@ -270,15 +315,21 @@ def _store(
     part_size: int,
     kms_key_id: str | None,
     late_headers: LateHeaders,
+    max_bytes: int | None,
+    served_bytes: Callable[[], int | None],
 ) -> StoredObject:
     existing = existing_object(_NamedFailuresS3(s3_client), bucket, key)
     if existing is not None:
         return existing
 
-    document = _ChunkStream(chunks, limit=MAX_PARTS * part_size)
+    document = _ChunkStream(chunks, limit=MAX_PARTS * part_size, max_bytes=max_bytes)
     # Opens the download here, in the caller's thread: its failures keep their type, and the headers that
     # depend on it (the charset) are known before the upload starts.
     document.open()
+    served = served_bytes()
+    # Gzip makes text smaller, so a compressed download larger than the limit is a larger document still.
+    if max_bytes is not None and served is not None and served > max_bytes:
+        raise ReportDocumentTooLargeError(served, max_bytes, declared=True)
     content_type, late_metadata = late_headers()
     extra_args: dict[str, Any] = {
         "Metadata": {**metadata, **late_metadata},
@@ -324,10 +375,11 @@ class _ChunkStream:
     `read(n)` gathers chunks into one part and keeps the rest of the last one for the next read.
     An error raised by the iterator is remembered, so that the store can tell it from an S3 failure."""
 
-    def __init__(self, chunks: Iterable[bytes], limit: int) -> None:
+    def __init__(self, chunks: Iterable[bytes], limit: int, max_bytes: int | None = None) -> None:
         self._chunks = iter(chunks)
         self._rest: bytes | memoryview = b""
         self._limit = limit
+        self._max_bytes = max_bytes
         self.size = 0
         self.failure: BaseException | None = None
 
@@ -373,6 +425,9 @@ class _ChunkStream:
         data = pieces[0] if len(pieces) == 1 and type(pieces[0]) is bytes else b"".join(pieces)
         pieces.clear()
         self.size += len(data)
+        if self._max_bytes is not None and self.size > self._max_bytes:
+            self.failure = ReportDocumentTooLargeError(self.size, self._max_bytes, declared=False)
+            raise self.failure
         if self.size > self._limit:
             self.failure = ValueError(
                 f"document exceeds {MAX_PARTS} parts of {self._limit // MAX_PARTS} bytes"

@@ -132,11 +132,15 @@ class ReportDocumentStream(Iterator[bytes]):
     """The document's (decompressed) bytes in chunks, the Content-Type its download was served with, and the
     compressionAlgorithm getReportDocument named.
 
-    Nothing is fetched before the first chunk is asked for; `content_type` and `compression_algorithm` are
-    None until then (and when the host sent none, or the document is not compressed)."""
+    Nothing is fetched before the first chunk is asked for; `content_type`, `content_length` and
+    `compression_algorithm` are None until then (and when the host sent none, or the document is not
+    compressed)."""
 
     def __init__(self, chunks: Callable[[ReportDocumentStream], Iterator[bytes]]) -> None:
         self.content_type: str | None = None
+        # The download's Content-Length: the bytes served (compressed, when the document is), not the
+        # document's size once gunzipped. getReportDocument names no size; this is the first one known.
+        self.content_length: int | None = None
         self.compression_algorithm: str | None = None
         self.opened = False
         self._chunks = chunks(self)
@@ -211,6 +215,7 @@ def _read_document(
         if not stream.opened:
             stream.opened = True
             stream.content_type = response.headers.get("content-type")
+            stream.content_length = _expected_length(response, 0) if response.status_code == 200 else None
             stream.compression_algorithm = download.compression_algorithm
         complete = yield from download.read(response, decoder)
         if complete:

@@ -103,6 +103,7 @@ run "lambda_environment_matches_the_handlers_contract" {
   assert {
     condition = toset(keys(local.function_environment["report_creator"])) == toset([
       "TOKENS_TABLE_NAME", "REPORTS_TABLE_NAME", "LWA_CREDENTIALS_SECRET_ARN", "REPORT_RECORD_TTL_DAYS",
+      "SELLER_DAILY_REPORT_BUDGET",
     ])
     error_message = "report_creator environment differs from the contract."
   }
@@ -134,7 +135,7 @@ run "lambda_environment_matches_the_handlers_contract" {
   assert {
     condition = toset(keys(local.function_environment["report_storer"])) == toset([
       "TOKENS_TABLE_NAME", "REPORTS_TABLE_NAME", "LWA_CREDENTIALS_SECRET_ARN", "REPORTS_BUCKET_NAME", "REPORTS_KMS_KEY_ID",
-      "TRANSCODE_REPORTS_TO_UTF8",
+      "TRANSCODE_REPORTS_TO_UTF8", "MAX_DOCUMENT_BYTES",
     ])
     error_message = "report_storer environment differs from the contract."
   }

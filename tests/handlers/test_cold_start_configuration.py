@@ -51,9 +51,12 @@ def test_missing_variable_fails_the_cold_start_naming_it(load_handler, monkeypat
     [
         ("report_creator", "REPORT_RECORD_TTL_DAYS", "ninety"),
         ("report_creator", "REPORT_RECORD_TTL_DAYS", "0"),
+        ("report_creator", "SELLER_DAILY_REPORT_BUDGET", "0"),
+        ("report_creator", "SELLER_DAILY_REPORT_BUDGET", "unlimited"),
         ("report_status", "PRESIGNED_URL_TTL_SECONDS", "604801"),
         ("report_notifier", "PRESIGNED_URL_TTL_SECONDS", "-1"),
         ("report_storer", "REPORT_UPLOAD_PART_SIZE_MIB", "4"),
+        ("report_storer", "MAX_DOCUMENT_BYTES", "0"),
         ("report_creator", "LWA_CREDENTIALS_CACHE_SECONDS", "an hour"),
         ("token_storage", "LWA_CREDENTIALS_CACHE_SECONDS", "0"),
         ("notifications_subscriber", "LWA_CREDENTIALS_CACHE_SECONDS", "604800"),  # over a day: the overlap

@@ -224,6 +224,7 @@ def test_throttling_that_outlasts_the_retries_is_a_429_with_retry_after(
     assert int(response["headers"]["Retry-After"]) == 60
     assert api_events.answer_body(response)["error"]["code"] == "Throttled"
     assert len(_create_report_calls(spapi_emulator)) == 1
+    # No record, and the seller's daily budget got its report back (SP-API made none).
     assert boto3.client("dynamodb").scan(TableName=resources.reports_table)["Count"] == 0
 
 

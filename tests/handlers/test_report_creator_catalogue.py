@@ -225,3 +225,27 @@ def test_more_reports_than_create_reports_burst_are_refused_before_any_is_create
     assert (status, body["error"]["code"]) == (400, "TooManyReports")
     assert "at most 15" in body["error"]["message"]
     assert _created(spapi_emulator) == []
+
+
+def test_the_split_reports_are_spent_from_the_sellers_daily_budget_and_over_it_nothing_is_created(
+    spapi_emulator, load_handler, stored_seller, fast_spapi_retries, resources, lambda_context
+):
+    """The budget counts the SP-API reports a request becomes (3 windows here), not the request."""
+    module = load_handler("report_creator", SELLER_DAILY_REPORT_BUDGET="4")
+    fast_spapi_retries(module, "EU", read_timeout=0.3)
+    three_windows = {
+        "ReportType": RETURNS,
+        "ReportDataStartTime": "2024-01-01T00:00:00Z",
+        "ReportDataEndTime": "2024-05-30T00:00:00Z",
+    }
+    status, body, _ = _post(module, lambda_context, **three_windows)
+    assert status == 202, body
+
+    status, body, response = _post(module, lambda_context, **three_windows)
+
+    assert status == 429
+    assert body["error"]["code"] == "SellerReportBudgetExhausted"
+    assert "at most 4 SP-API reports" in body["error"]["message"]
+    assert "3 of them were created today" in body["error"]["message"]
+    assert 1 <= int(response["headers"]["Retry-After"]) <= 86_400
+    assert len(_created(spapi_emulator)) == 3  # the first request's only

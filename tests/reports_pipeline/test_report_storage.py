@@ -372,3 +372,83 @@ def test_a_successful_abort_logs_no_warning(resources, caplog):
         store_report_document(failing_after_two_parts(), s3, resources.bucket, "k/report.tsv", METADATA, PART)
     assert [record for record in caplog.records if record.levelno >= logging.WARNING] == []
     assert s3.list_multipart_uploads(Bucket=resources.bucket).get("Uploads", []) == []
+
+
+def test_a_document_whose_download_says_it_is_too_large_is_refused_before_anything_is_uploaded(resources):
+    from reports_pipeline.errors import ReportDocumentTooLargeError
+
+    s3 = _s3()
+    read = []
+
+    def document():
+        for chunk in _chunks(3 * PART):
+            read.append(len(chunk))
+            yield chunk
+
+    with pytest.raises(ReportDocumentTooLargeError) as refused:
+        store_report_document(
+            document(),
+            s3,
+            resources.bucket,
+            "A3TH9S8BH6GOGM/GET_X/R1/report.tsv",
+            METADATA,
+            PART,
+            max_bytes=2 * PART,
+            served_bytes=lambda: 3 * PART,  # the download's Content-Length, known once it opened
+        )
+    error = refused.value
+    assert (error.size, error.limit, error.declared) == (3 * PART, 2 * PART, True)
+    assert str(error).startswith(
+        f"document of {3 * PART} bytes (its download's Content-Length) exceeds what the storer can store in "
+        f"its time, {2 * PART} bytes (max_document_bytes); raise max_document_bytes together with the "
+        "storer's timeout and memory"
+    )
+    assert len(read) == 1  # the first chunk, which opened the download
+    assert s3.list_objects_v2(Bucket=resources.bucket)["KeyCount"] == 0
+    assert s3.list_multipart_uploads(Bucket=resources.bucket).get("Uploads", []) == []
+
+
+def test_a_document_that_grows_past_the_limit_as_it_streams_stops_there_and_its_upload_is_aborted(resources):
+    from reports_pipeline.errors import ReportDocumentTooLargeError
+
+    s3 = _s3()
+    with pytest.raises(ReportDocumentTooLargeError) as refused:
+        store_report_document(
+            _chunks(4 * PART),
+            s3,
+            resources.bucket,
+            "A3TH9S8BH6GOGM/GET_X/R1/report.tsv",
+            METADATA,
+            PART,
+            max_bytes=PART + 1,
+            served_bytes=lambda: PART // 3,  # gzipped: the download is smaller than the document
+        )
+    error = refused.value
+    assert (error.limit, error.declared) == (PART + 1, False) and PART + 1 < error.size <= 2 * PART
+    assert f"document of more than {PART + 1} bytes (stopped at {error.size})" in str(error)
+    assert s3.list_objects_v2(Bucket=resources.bucket)["KeyCount"] == 0
+    assert s3.list_multipart_uploads(Bucket=resources.bucket).get("Uploads", []) == []
+
+
+def test_a_document_within_the_limit_is_stored_whole(resources):
+    stored = store_report_document(
+        _chunks(PART + 10),
+        _s3(),
+        resources.bucket,
+        "A3TH9S8BH6GOGM/GET_X/R1/report.tsv",
+        METADATA,
+        PART,
+        max_bytes=PART + 10,
+        served_bytes=lambda: PART + 10,
+    )
+    assert stored.size == PART + 10
+
+
+def test_the_default_limit_is_what_the_benchmarked_store_writes_in_half_the_storers_timeout():
+    """docs/benchmarks.md: 4.61 CPU s per GiB into S3; 512 MB buys 512/1769 of a vCPU; half of 300 s."""
+    from reports_pipeline.report_storage import DEFAULT_MAX_DOCUMENT_BYTES, max_document_bytes_for
+
+    assert max_document_bytes_for(300, 512) == DEFAULT_MAX_DOCUMENT_BYTES
+    assert 9.4 < DEFAULT_MAX_DOCUMENT_BYTES / 2**30 < 9.5  # 150 s x 512/1769 / 4.61 s per GiB
+    assert max_document_bytes_for(900, 1769) == max_document_bytes_for(900, 3008)  # one vCPU is the cap
+    assert max_document_bytes_for(600, 512) // 2 == max_document_bytes_for(300, 512)

@@ -41,6 +41,19 @@ def test_a_gzip_document_streams_decompressed_in_bounded_chunks(manual_emulator,
     assert len(chunks) > 20 and max(len(c) for c in chunks) <= 64 * 1024
 
 
+def test_the_downloads_content_length_is_kept_once_it_opened(manual_emulator, session) -> None:
+    """getReportDocument names no size; the download's Content-Length (gzipped bytes here) is the first."""
+    _lwa, _http, reports = make_clients(session)
+    document_id = _document_id(manual_emulator, reports)
+    stream = iter_report_document(reports, document_id, session=session)
+    assert stream.content_length is None  # nothing fetched yet
+    first = next(stream)
+    served = gzip.compress(CONTENT)
+    assert first and 0 < stream.content_length < len(CONTENT)
+    assert abs(stream.content_length - len(served)) < len(served) // 10
+    stream.close()
+
+
 def test_the_document_host_gets_no_access_token(manual_emulator, session) -> None:
     _lwa, _http, reports = make_clients(session)
     document_id = _document_id(manual_emulator, reports, b"a\tb\n")

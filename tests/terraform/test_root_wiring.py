@@ -103,9 +103,10 @@ def test_a_stack_that_managed_the_account_setting_forgets_it_without_destroying_
     assert not [address for address, action in actions.items() if "delete" in action]
 
 
-def test_the_report_creator_updates_only_intent_and_sweep_items_and_deletes_only_intents():
-    """The key prefixes live in reports_pipeline (report_records' intents, sweep_state's seller items) and in
-    the IAM conditions."""
+def test_the_report_creator_updates_only_intent_sweep_and_budget_items_and_deletes_only_intents_and_budgets():
+    """The key prefixes live in reports_pipeline (report_records' intents, sweep_state's seller items,
+    report_budget's daily counts and their attributes) and in the IAM conditions."""
+    from reports_pipeline.report_budget import BUDGET_KEY_PREFIX, COUNT_ATTRIBUTE, EXPIRES_ATTRIBUTE
     from reports_pipeline.report_records import _INTENT_KEY_PREFIX
     from reports_pipeline.sweep_state import _SELLER_KEY_PREFIX
 
@@ -118,8 +119,67 @@ def test_the_report_creator_updates_only_intent_and_sweep_items_and_deletes_only
 
     intents = {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": [f"{_INTENT_KEY_PREFIX}*"]}}
     sweep = {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": [f"{_SELLER_KEY_PREFIX}*"]}}
-    assert conditions("dynamodb:UpdateItem") == [intents, sweep]
-    assert conditions("dynamodb:DeleteItem") == [intents]
+    budget = {
+        "ForAllValues:StringLike": {"dynamodb:LeadingKeys": [f"{BUDGET_KEY_PREFIX}*"]},
+        "ForAllValues:StringEquals": {
+            "dynamodb:Attributes": ["ReportId", COUNT_ATTRIBUTE, EXPIRES_ATTRIBUTE]
+        },
+        "StringEqualsIfExists": {"dynamodb:ReturnValues": ["NONE", "UPDATED_NEW"]},
+    }
+    assert conditions("dynamodb:UpdateItem") == [intents, sweep, budget]
+    assert conditions("dynamodb:DeleteItem") == [intents, budget]
+
+
+def test_the_report_creator_gets_the_seller_daily_report_budget():
+    plan = terraform_checks.mock_plan_json(
+        variables={"name_prefix": "wiring-test", "seller_daily_report_budget": 37}
+    )
+    address = 'module.api.module.function["report_creator"].aws_lambda_function.this'
+    environment = _planned(plan, address)["environment"][0]["variables"]
+    assert environment["SELLER_DAILY_REPORT_BUDGET"] == "37"
+
+
+def test_the_report_creators_policy_allows_the_budgets_calls_on_its_items_and_attributes_only():
+    """The report creator's planned policy, evaluated as IAM evaluates it (sp_reports_local.iam_evaluation)
+    with the condition keys DynamoDB sets for each call report_budget makes, and for calls it must not."""
+    from reports_pipeline.report_budget import BUDGET_KEY_PREFIX
+    from sp_reports_local.iam_evaluation import (
+        AuthorizationRequest,
+        PolicyOutcome,
+        Principal,
+        evaluate_policy,
+    )
+
+    plan = terraform_checks.mock_plan_json(variables={"name_prefix": "wiring-test"})
+    address = 'module.api.module.function["report_creator"].aws_iam_role_policy.this[0]'
+    policy = _planned(plan, address)["policy"]
+    (spend,) = [s for s in json.loads(policy)["Statement"] if s["Sid"] == "SpendSellerDailyReportBudget"]
+    table = spend["Resource"]
+    caller = Principal(
+        "arn:aws:sts::123456789012:assumed-role/report-creator/run-1",
+        "123456789012",
+        role_arn="arn:aws:iam::123456789012:role/report-creator",
+    )
+    budget_item = f"{BUDGET_KEY_PREFIX}A3TH9S8BH6GOGM#2024-05-02"
+
+    def outcome(action: str, key: str, attributes: list[str], return_values: str | None = None) -> str:
+        context: dict = {"dynamodb:LeadingKeys": [key], "dynamodb:Attributes": attributes}
+        if return_values is not None:
+            context["dynamodb:ReturnValues"] = return_values
+        request = AuthorizationRequest(f"dynamodb:{action}", table, caller, context)
+        result = evaluate_policy(policy, request)
+        return result.outcome.name if result.outcome is not PolicyOutcome.ALLOW else result.statement
+
+    spend_sid = '"SpendSellerDailyReportBudget"'
+    # spend (ADD ReportCount, SET ExpiresAt), give back (ADD ReportCount, UPDATED_NEW), delete at zero
+    assert outcome("UpdateItem", budget_item, ["ReportId", "ReportCount", "ExpiresAt"]) == spend_sid
+    assert outcome("UpdateItem", budget_item, ["ReportId", "ReportCount"], "UPDATED_NEW") == spend_sid
+    assert outcome("DeleteItem", budget_item, ["ReportId", "ReportCount"]) == spend_sid
+    # anything else on those items, or those calls on other items, is not allowed
+    assert outcome("UpdateItem", budget_item, ["ReportId", "ReportCount", "Status"]) == "NOT_APPLICABLE"
+    assert outcome("UpdateItem", budget_item, ["ReportId", "ReportCount"], "ALL_NEW") == "NOT_APPLICABLE"
+    assert outcome("UpdateItem", "50005192741", ["ReportId", "ReportCount"]) == "NOT_APPLICABLE"
+    assert outcome("DeleteItem", "50005192741", ["ReportId", "ReportCount"]) == "NOT_APPLICABLE"
 
 
 def _as_list(value: object) -> list:
@@ -147,3 +207,38 @@ def test_the_sweep_schedules_dlq_is_encrypted_with_the_data_key_and_alarms_to_th
     assert alarm["alarm_actions"] == [_planned(plan, "module.state_machine.aws_sns_topic.this")["arn"]]
     kms = [s for s in role_policy["Statement"] if s["Sid"] == "EncryptDeadLetterEventsThroughSqsOnly"]
     assert kms[0]["Resource"] == key["arn"]
+
+
+def test_post_reports_is_throttled_by_its_own_root_inputs_and_the_rest_by_the_stages():
+    plan = terraform_checks.mock_plan_json(
+        variables={
+            "name_prefix": "wiring-test",
+            "api_throttling_rate_limit": 8,
+            "api_throttling_burst_limit": 16,
+            "api_reports_throttling_rate_limit": 0.25,
+            "api_reports_throttling_burst_limit": 3,
+        }
+    )
+    settings = {
+        r["change"]["after"]["method_path"]: r["change"]["after"]["settings"][0]
+        for r in plan["resource_changes"]
+        if r["type"] == "aws_api_gateway_method_settings"
+    }
+    throttles = {
+        path: (s["throttling_rate_limit"], s["throttling_burst_limit"]) for path, s in settings.items()
+    }
+    assert throttles == {"*/*": (8, 16), "reports/POST": (0.25, 3)}
+
+
+def test_the_storers_default_document_limit_is_the_one_the_python_derives():
+    """Terraform and reports_pipeline.report_storage compute max_document_bytes from the same benchmark
+    figure; the function falls back to the Python's when unset, so the two must agree."""
+    from reports_pipeline.report_storage import DEFAULT_MAX_DOCUMENT_BYTES, max_document_bytes_for
+
+    plan = terraform_checks.mock_plan_json(
+        variables={"name_prefix": "wiring-test", "lambda_memory_sizes": {"report_storer": 1024}}
+    )
+    address = 'module.state_machine.module.function["report_storer"].aws_lambda_function.this'
+    environment = _planned(plan, address)["environment"][0]["variables"]
+    assert environment["MAX_DOCUMENT_BYTES"] == str(max_document_bytes_for(300, 1024))
+    assert max_document_bytes_for(300, 512) == DEFAULT_MAX_DOCUMENT_BYTES

@@ -487,6 +487,84 @@ def test_s3_failing_beyond_the_sdk_retries_is_retried_by_the_workflow_and_stored
     assert len(workflow.emails()) == 1
 
 
+def _storer_errors(workflow, execution_arn) -> list[str]:
+    return [
+        e["lambdaFunctionFailedEventDetails"]["error"]
+        for e in workflow.history(execution_arn)
+        if e["type"] == "LambdaFunctionFailed"
+    ]
+
+
+def test_a_document_whose_download_is_larger_than_the_storer_can_store_fails_once_storing_nothing(
+    pipeline, workflow, spapi_emulator, monkeypatch
+):
+    """Its Content-Length says so before anything is stored: one attempt, no retry, the reason recorded."""
+    spapi_emulator.app.config.compress_documents = False  # Content-Length is the document's size
+    monkeypatch.setattr(workflow.storer, "max_document_bytes", len(DOCUMENT) - 1)
+
+    report_id, execution = pipeline.run("DONE", DOCUMENT)
+
+    assert execution["status"] == "SUCCEEDED"  # the failure path ran to its end
+    assert _storer_errors(workflow, execution["executionArn"]) == ["ReportDocumentTooLargeError"]
+    assert len(workflow.lambdas.calls_of("sp-reports-report-storer")) == 1
+    assert workflow.retry_sleeps == []
+    record = pipeline.records.get(report_id)
+    assert record.status is ReportStatus.FAILED
+    assert (
+        f"document of {len(DOCUMENT)} bytes (its download's Content-Length) exceeds what the storer can "
+        f"store in its time, {len(DOCUMENT) - 1} bytes (max_document_bytes); raise max_document_bytes"
+    ) in record.failure_reason
+    assert boto3.client("s3").list_objects_v2(Bucket=workflow.resources.bucket)["KeyCount"] == 0
+    (email,) = workflow.emails()
+    assert "exceeds what the storer can store" in email["message"]
+
+
+def test_a_gzipped_document_that_grows_past_the_limit_stops_there_once_leaving_no_upload(
+    pipeline, workflow, spapi_emulator, monkeypatch
+):
+    """A gzipped download is smaller than the document: the store stops when the stream passes the limit."""
+    big_document = DOCUMENT * 160  # about 12 MiB, much less gzipped
+    limit = 6 * 1024 * 1024
+    monkeypatch.setattr(workflow.storer, "max_document_bytes", limit)
+
+    report_id, execution = pipeline.run("DONE", big_document)
+
+    assert _storer_errors(workflow, execution["executionArn"]) == ["ReportDocumentTooLargeError"]
+    assert len(workflow.lambdas.calls_of("sp-reports-report-storer")) == 1
+    record = pipeline.records.get(report_id)
+    assert record.status is ReportStatus.FAILED
+    assert f"document of more than {limit} bytes (stopped at" in record.failure_reason
+    bucket = workflow.resources.bucket
+    assert boto3.client("s3").list_objects_v2(Bucket=bucket)["KeyCount"] == 0
+    assert boto3.client("s3").list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []
+
+
+@pytest.mark.parametrize("error", ["Sandbox.Timedout", "Lambda.Unknown"])
+def test_a_store_that_runs_out_of_time_is_retried_once_then_reported_failed(
+    pipeline, workflow, monkeypatch, error
+):
+    """A function timeout reaches Step Functions as Sandbox.Timedout (Lambda.Unknown in the Step Functions
+    guide's words): the store gets one more attempt, not the transient retriers' four or six."""
+    timed_out = type(error, (Exception,), {})  # the error name the in-process runner reports
+
+    def runs_out_of_time(event, context):
+        raise timed_out("Task timed out after 300.00 seconds")
+
+    monkeypatch.setattr(workflow.storer, "handler", runs_out_of_time)
+
+    report_id, execution = pipeline.run("DONE", DOCUMENT)
+
+    assert _storer_errors(workflow, execution["executionArn"]) == [error, error]
+    assert workflow.retry_sleeps == [5]
+    assert _states_entered(workflow, execution["executionArn"]) == [
+        "RouteByProcessingStatus",
+        "StoreReport",
+        "NotifyFailed",
+    ]
+    record = pipeline.records.get(report_id)
+    assert record.status is ReportStatus.FAILED and "Task timed out" in record.failure_reason
+
+
 def test_truncated_document_download_is_retried_then_caught(pipeline, workflow, spapi_emulator):
     report_id = pipeline.request_report()
     spapi_emulator.finish_report(report_id, "DONE", DOCUMENT * 40)

@@ -94,7 +94,40 @@ def test_every_task_retries_lambda_service_errors_and_storers_retry_spapi_faults
         if name.startswith("Store"):
             assert retried >= retried_spapi, name
         for retrier in state["Retry"]:
+            if set(retrier["ErrorEquals"]) & TIMEOUTS:
+                continue  # retried once only: test_a_timeout_is_retried_once_and_only_once
             assert retrier["BackoffRate"] >= 2 and retrier["MaxAttempts"] >= 3, name
+
+
+# A timeout as Step Functions names it: the task's TimeoutSeconds (States.Timeout), the function's own timeout
+# (Sandbox.Timedout) and, in the Step Functions guide's words, "Unhandled errors in Lambda are reported as
+# Lambda.Unknown [...] These include out-of-memory errors and function timeouts" ("Handle Lambda service
+# exceptions").
+TIMEOUTS = {"States.Timeout", "Sandbox.Timedout", "Lambda.Unknown"}
+# Retriers that would also take a timeout or any error (States.TaskFailed matches every task failure but
+# States.Timeout).
+_BROAD = {"States.ALL", "States.TaskFailed"}
+
+
+def test_a_timeout_is_retried_once_and_only_once(definition):
+    """A store that ran out of time would mostly run out of time again: the first retrier takes every timeout
+    and gives it one more attempt, so no broader retrier after it retries it again."""
+    for name, state in _tasks(definition).items():
+        first, *others = state["Retry"]
+        assert set(first["ErrorEquals"]) == TIMEOUTS and first["MaxAttempts"] == 1, name
+        assert not [r for r in others if set(r["ErrorEquals"]) & TIMEOUTS], name
+
+
+def test_a_document_too_large_to_store_in_time_is_never_retried(definition):
+    """ReportDocumentTooLargeError would fail the same way on every attempt: no retrier of a store names it,
+    nor anything that matches it, so Catch takes it to NotifyFailed at once."""
+    name = reports_pipeline.errors.ReportDocumentTooLargeError.__name__
+    for state_name, state in _tasks(definition).items():
+        if not state_name.startswith("Store"):
+            continue
+        retried = {error for retrier in state["Retry"] for error in retrier["ErrorEquals"]}
+        assert not retried & ({name} | _BROAD), state_name
+        assert state["Catch"][0]["ErrorEquals"] == ["States.ALL"]
 
 
 def test_retried_error_names_are_the_library_exception_class_names(definition):
@@ -107,7 +140,7 @@ def test_retried_error_names_are_the_library_exception_class_names(definition):
     for state in _tasks(definition).values():
         for retrier in state["Retry"]:
             for error in retrier["ErrorEquals"]:
-                assert error in known or error.startswith(("Lambda.", "States.")), error
+                assert error in known or error.startswith(("Lambda.", "States.", "Sandbox.")), error
 
 
 def test_task_results_never_replace_the_state(definition):

@@ -102,6 +102,30 @@ resource "aws_api_gateway_method_settings" "all" {
   # made on the stage, which already waits for it.
 }
 
+# POST /reports is the expensive route: one request becomes up to 15 SP-API reports, each a workflow, a store
+# and a month of S3. It gets its own, lower limits (API Gateway Developer Guide, "Throttle requests to your REST
+# APIs for better throughput in API Gateway": method-level throttling overrides the stage's for that method;
+# https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-request-throttling.html). A method's
+# entry replaces the stage's settings for it, so it repeats them beside its own throttle.
+resource "aws_api_gateway_method_settings" "create_report" {
+  # checkov:skip=CKV_AWS_225:Answers are per-caller and carry fresh presigned URLs: caching them would serve stale or foreign links.
+  rest_api_id = aws_api_gateway_rest_api.this.id
+  stage_name  = aws_api_gateway_stage.this.stage_name
+  method_path = "${trimprefix(local.routes.create_report.path, "/")}/${local.routes.create_report.http_method}"
+
+  settings {
+    metrics_enabled        = true
+    logging_level          = var.execution_logging_level
+    data_trace_enabled     = false
+    throttling_rate_limit  = var.reports_throttling_rate_limit
+    throttling_burst_limit = var.reports_throttling_burst_limit
+    caching_enabled        = false
+  }
+
+  # The stage-wide entry first: the method's entry overrides it.
+  depends_on = [aws_api_gateway_method_settings.all]
+}
+
 resource "aws_wafv2_web_acl_association" "this" {
   count = var.web_acl_arn == null ? 0 : 1
 

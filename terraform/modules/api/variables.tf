@@ -99,6 +99,28 @@ variable "throttling_burst_limit" {
   }
 }
 
+variable "reports_throttling_rate_limit" {
+  type        = number
+  description = "Steady-state requests per second allowed on POST /reports (across all callers), at most the stage's."
+  default     = 1
+
+  validation {
+    condition     = var.reports_throttling_rate_limit > 0 && var.reports_throttling_rate_limit <= var.throttling_rate_limit
+    error_message = "reports_throttling_rate_limit must be positive and at most throttling_rate_limit."
+  }
+}
+
+variable "reports_throttling_burst_limit" {
+  type        = number
+  description = "Burst of requests allowed on POST /reports (across all callers), at most the stage's."
+  default     = 5
+
+  validation {
+    condition     = var.reports_throttling_burst_limit >= 1 && var.reports_throttling_burst_limit <= var.throttling_burst_limit
+    error_message = "reports_throttling_burst_limit must be at least 1 and at most throttling_burst_limit."
+  }
+}
+
 variable "access_log_retention_days" {
   type        = number
   description = "Retention of the access log group, in days."

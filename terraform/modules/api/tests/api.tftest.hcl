@@ -262,6 +262,71 @@ run "the_execution_logging_level_reaches_every_method_without_data_trace" {
     condition     = !aws_api_gateway_method_settings.all.settings[0].data_trace_enabled
     error_message = "Data trace must stay off at every logging level: request bodies carry refresh tokens."
   }
+
+  assert {
+    condition     = aws_api_gateway_method_settings.create_report.settings[0].logging_level == "INFO" && !aws_api_gateway_method_settings.create_report.settings[0].data_trace_enabled
+    error_message = "POST /reports' own method settings must keep the stage's logging level and no data trace."
+  }
+}
+
+# POST /reports may become 15 SP-API reports: a method-level throttle of its own, lower than the stage's.
+run "post_reports_has_its_own_lower_throttle_beside_the_stage_wide_one" {
+  command = plan
+
+  variables {
+    reports_throttling_rate_limit  = 0.5
+    reports_throttling_burst_limit = 2
+  }
+
+  assert {
+    condition     = aws_api_gateway_method_settings.all.method_path == "*/*" && aws_api_gateway_method_settings.all.settings[0].throttling_rate_limit == 10 && aws_api_gateway_method_settings.all.settings[0].throttling_burst_limit == 20
+    error_message = "The stage-wide throttle must stay on every other method."
+  }
+
+  assert {
+    condition     = aws_api_gateway_method_settings.create_report.method_path == "reports/POST"
+    error_message = "The route-level throttle must apply to POST /reports (method path reports/POST)."
+  }
+
+  assert {
+    condition     = aws_api_gateway_method_settings.create_report.settings[0].throttling_rate_limit == 0.5 && aws_api_gateway_method_settings.create_report.settings[0].throttling_burst_limit == 2
+    error_message = "POST /reports must be throttled by reports_throttling_rate_limit and reports_throttling_burst_limit."
+  }
+
+  assert {
+    # The method's entry replaces the stage's settings for it: metrics stay on, data trace and caching off.
+    condition     = aws_api_gateway_method_settings.create_report.settings[0].metrics_enabled && !aws_api_gateway_method_settings.create_report.settings[0].data_trace_enabled && !aws_api_gateway_method_settings.create_report.settings[0].caching_enabled
+    error_message = "POST /reports' method settings must keep the stage's metrics, no data trace and no caching."
+  }
+}
+
+run "post_reports_is_throttled_below_the_stage_by_default" {
+  command = plan
+
+  assert {
+    condition     = aws_api_gateway_method_settings.create_report.settings[0].throttling_rate_limit == 1 && aws_api_gateway_method_settings.create_report.settings[0].throttling_burst_limit == 5
+    error_message = "POST /reports defaults to 1 request per second, burst 5."
+  }
+}
+
+run "a_reports_throttle_above_the_stages_is_rejected" {
+  command = plan
+
+  variables {
+    reports_throttling_rate_limit = 11
+  }
+
+  expect_failures = [var.reports_throttling_rate_limit]
+}
+
+run "a_reports_burst_above_the_stages_is_rejected" {
+  command = plan
+
+  variables {
+    reports_throttling_burst_limit = 21
+  }
+
+  expect_failures = [var.reports_throttling_burst_limit]
 }
 
 # The account's API Gateway CloudWatch setting is account-wide: this module never makes it (no resource of it

@@ -1,0 +1,205 @@
+"""Each seller's daily budget of SP-API reports: how many createReport calls POST /reports may make for one
+seller in one UTC day.
+
+Every report costs the stack a workflow execution, a store of up to gigabytes and a month of S3; the budget
+caps what one seller (or a caller acting for it) can spend per day, whatever the stage-wide throttle lets
+through. It counts the reports a request would create after the catalogue's planning (report_plans: windows
+and marketplaces split, recent reports reused), so one request that becomes 15 reports spends 15.
+
+The count lives in the reports table beside the report records, one item per seller and UTC day, keyed
+`report-budget#<seller>#<YYYY-MM-DD>` ('#' is in no report id, as for the request intents and the sweep's
+items). The table's key is one string attribute and its TTL attribute (`ExpiresAt`) already deletes old
+records, so a day's item needs no table of its own: it expires a day after its day ends. Spending is one
+UpdateItem that adds the request's reports under the condition that the sum stays within the budget, so
+concurrent requests cannot together exceed it: DynamoDB applies conditional writes to an item one at a time.
+Reports a request planned but never asked SP-API for (the plan stopped at a failure), or that SP-API refused,
+are given back.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import math
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from reports_pipeline.api_requests import ApiError, iso_timestamp
+from reports_pipeline.errors import TokenNotFoundError
+from spapi.errors import ConfigurationError, LwaError, SpApiClientError, SpApiThrottledError
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_SELLER_DAILY_REPORT_BUDGET = 200
+BUDGET_KEY_PREFIX = "report-budget#"
+COUNT_ATTRIBUTE = "ReportCount"
+EXPIRES_ATTRIBUTE = "ExpiresAt"  # the reports table's TTL attribute (terraform/modules/storage)
+# DynamoDB deletes expired items within days, not at once; a day's item is never read after its day, so this
+# only bounds how long it occupies the table.
+_KEPT_AFTER_ITS_DAY = timedelta(days=1)
+
+
+def budget_key(seller_id: str, day: datetime) -> str:
+    return f"{BUDGET_KEY_PREFIX}{seller_id}#{day.astimezone(UTC):%Y-%m-%d}"
+
+
+def next_utc_midnight(now: datetime) -> datetime:
+    today = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    return today + timedelta(days=1)
+
+
+@dataclass
+class Reservation:
+    """Reports reserved for one request; `attempted` counts those asked of SP-API."""
+
+    seller_id: str
+    day: datetime
+    reserved: int
+    attempted: int = 0
+
+    def counting(self, create: Callable[..., Any]) -> Callable[..., Any]:
+        """`create` counting each call as spent, unless it failed in a way that made no report: a createReport
+        that timed out or met a server error may still have made one."""
+
+        def counted(*args: Any, **kwargs: Any) -> Any:
+            self.attempted += 1
+            try:
+                return create(*args, **kwargs)
+            except Exception as failure:
+                if created_nothing(failure):
+                    self.attempted -= 1
+                raise
+
+        return counted
+
+
+def created_nothing(failure: BaseException) -> bool:
+    """SP-API refused the call (4xx, throttling) or it never reached SP-API: LWA, no stored token, or an AWS
+    call before createReport (the token's decryption, the request intent; ReportRecords.create_and_record
+    raises no AWS failure that comes after createReport)."""
+    return isinstance(
+        failure,
+        SpApiClientError
+        | SpApiThrottledError
+        | LwaError
+        | TokenNotFoundError
+        | ConfigurationError
+        | ClientError
+        | BotoCoreError,
+    )
+
+
+class SellerReportBudget:
+    def __init__(
+        self,
+        table_name: str,
+        dynamodb_client: Any,
+        budget: int = DEFAULT_SELLER_DAILY_REPORT_BUDGET,
+        *,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        if budget < 1:
+            raise ValueError("the seller daily report budget must be at least 1")
+        self._table = table_name
+        self._dynamodb = dynamodb_client
+        self.budget = budget
+        self._clock = clock
+
+    def _now(self) -> datetime:
+        return datetime.fromtimestamp(self._clock(), UTC)
+
+    def spend(self, seller_id: str, count: int) -> Reservation:
+        """Reserve `count` reports of the seller's budget for today; ApiError 429 SellerReportBudgetExhausted
+        (nothing reserved) when they do not fit."""
+        now = self._now()
+        if count <= 0:
+            return Reservation(seller_id, now, 0)
+        if count > self.budget:
+            self._refuse(seller_id, count, None, now)
+        resets = next_utc_midnight(now)
+        try:
+            self._dynamodb.update_item(
+                TableName=self._table,
+                Key={"ReportId": {"S": budget_key(seller_id, now)}},
+                UpdateExpression="ADD #count :count SET #expires = if_not_exists(#expires, :expires)",
+                # count + n <= budget, written as DynamoDB can compare it: count <= budget - n.
+                ConditionExpression="attribute_not_exists(#count) OR #count <= :room",
+                ExpressionAttributeNames={"#count": COUNT_ATTRIBUTE, "#expires": EXPIRES_ATTRIBUTE},
+                ExpressionAttributeValues={
+                    ":count": {"N": str(count)},
+                    ":room": {"N": str(self.budget - count)},
+                    ":expires": {"N": str(int((resets + _KEPT_AFTER_ITS_DAY).timestamp()))},
+                },
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            )
+        except self._dynamodb.exceptions.ConditionalCheckFailedException as refused:
+            old = refused.response.get("Item") or {}
+            spent = int(old[COUNT_ATTRIBUTE]["N"]) if COUNT_ATTRIBUTE in old else None
+            self._refuse(seller_id, count, spent, now)
+        return Reservation(seller_id, now, count)
+
+    def give_back(self, reservation: Reservation) -> None:
+        """Return the reserved reports the request never asked SP-API for. A day's count back at zero is
+        deleted, so a request that created nothing leaves nothing behind; the delete's condition keeps the
+        item when a concurrent request has spent from it meanwhile."""
+        unused = reservation.reserved - reservation.attempted
+        if unused <= 0:
+            return
+        key = {"ReportId": {"S": budget_key(reservation.seller_id, reservation.day)}}
+        names = {"#count": COUNT_ATTRIBUTE}
+        left = self._dynamodb.update_item(
+            TableName=self._table,
+            Key=key,
+            UpdateExpression="ADD #count :unused",
+            ConditionExpression="attribute_exists(#count)",
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues={":unused": {"N": str(-unused)}},
+            ReturnValues="UPDATED_NEW",
+        )["Attributes"][COUNT_ATTRIBUTE]["N"]
+        if int(left) == 0:
+            with contextlib.suppress(self._dynamodb.exceptions.ConditionalCheckFailedException):
+                self._dynamodb.delete_item(
+                    TableName=self._table,
+                    Key=key,
+                    ConditionExpression="#count = :zero",
+                    ExpressionAttributeNames=names,
+                    ExpressionAttributeValues={":zero": {"N": "0"}},
+                )
+
+    @contextmanager
+    def reserved(self, seller_id: str, count: int) -> Iterator[Reservation]:
+        """Reserve `count` reports around creating them; what was not attempted is given back on the way out,
+        whether the plan finished or raised."""
+        reservation = self.spend(seller_id, count)
+        try:
+            yield reservation
+        finally:
+            try:
+                self.give_back(reservation)
+            except (ClientError, BotoCoreError):
+                # The reports were created and are answered; the seller only loses the unused reports from
+                # today's budget.
+                logger.exception("unused reports not given back to the seller's daily budget")
+
+    def _refuse(self, seller_id: str, count: int, spent: int | None, now: datetime) -> None:
+        resets = next_utc_midnight(now)
+        retry_after = max(1, math.ceil((resets - now).total_seconds()))
+        today = (
+            f"{spent} of them were created today (UTC)"
+            if spent is not None
+            else "that is more than one day's budget: ask for a shorter range or fewer marketplaces"
+        )
+        raise ApiError(
+            429,
+            "SellerReportBudgetExhausted",
+            f"seller {seller_id} may have at most {self.budget} SP-API reports created per UTC day "
+            f"(seller_daily_report_budget); {today} and this request needs {count}; the budget resets at "
+            f"{iso_timestamp(resets)}, in {retry_after} seconds",
+            headers={"Retry-After": str(retry_after)},
+        )
