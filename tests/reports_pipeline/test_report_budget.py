@@ -95,7 +95,7 @@ def test_racing_requests_cannot_together_exceed_the_budget(resources, monkeypatc
     DynamoDB applies the writes to one item one at a time; the pinned moto does not (it evaluates a condition
     and applies the update without a lock, on each request's thread), so a lock around moto's UpdateItem
     stands in for that. A budget that read the count and then wrote would still overspend here."""
-    from moto.dynamodb.models import DynamoDBBackend
+    from sp_reports_local.moto_internals import DynamoDBBackend
 
     one_at_a_time = threading.Lock()
     update_item = DynamoDBBackend.update_item
