@@ -44,6 +44,7 @@ def plan() -> dict:
             "lambda_package_dir": str(terraform_checks.write_test_packages()),
             # An account with no API Gateway CloudWatch role: the run sets its own (modules/account_settings).
             "account_cloudwatch_role_arn": "",
+            "permissions_boundary_arn": "arn:aws:iam::123456789012:policy/sp-reports-acceptance-boundary",
         },
     )
 
