@@ -67,7 +67,7 @@ locals {
       route       = "create_report"
       memory_size = 256
       timeout     = 29
-      environment = ["TOKENS_TABLE_NAME", "REPORTS_TABLE_NAME", "LWA_CREDENTIALS_SECRET_ARN", "REPORT_RECORD_TTL_DAYS"]
+      environment = ["TOKENS_TABLE_NAME", "REPORTS_TABLE_NAME", "LWA_CREDENTIALS_SECRET_ARN", "REPORT_RECORD_TTL_DAYS", "ALLOW_RESTRICTED_REPORT_TYPES"]
       policy_statements = [
         local.statements.read_refresh_tokens,
         local.statements.decrypt_refresh_tokens,
@@ -421,6 +421,8 @@ locals {
     PRESIGNED_URL_TTL_SECONDS     = tostring(var.presigned_url_ttl_seconds)
     PROCESS_UNREQUESTED_REPORTS   = tostring(var.process_unrequested_reports)
     TRANSCODE_REPORTS_TO_UTF8     = tostring(var.transcode_reports_to_utf8)
+    # Restricted (PII) report types are refused at the door unless the deployment opts in.
+    ALLOW_RESTRICTED_REPORT_TYPES = tostring(var.allow_restricted_report_types)
     # The sweep's policy (handlers.report_sweeper).
     SWEEP_STUCK_AFTER_HOURS             = tostring(var.sweep_stuck_after_hours)
     SWEEP_AMAZON_GENERATED_REPORT_TYPES = join(",", var.sweep_amazon_generated_report_types)

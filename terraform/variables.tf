@@ -64,6 +64,13 @@ variable "process_unrequested_reports" {
   default     = false
 }
 
+variable "allow_restricted_report_types" {
+  type        = bool
+  description = "Let POST /reports request restricted report types (the catalogue's restricted ones, src/spapi/report_types.json: their documents hold buyers' personal information, PII). Off (the default), such a request is answered 403 naming this setting. Turn it on only when the SP-API application holds the restricted roles and the deployment meets Amazon's Data Protection Policy (encryption, access limited to those who need it, and PII deleted within 30 days of delivery: restricted_report_expiration_days)."
+  default     = false
+  nullable    = false
+}
+
 variable "transcode_reports_to_utf8" {
   type        = bool
   description = "Store report documents as UTF-8, decoded from the charset SP-API served them in (windows-1252, Windows-31J, ...) as they stream; off: stored byte for byte. Either way the object's Content-Type names the charset and the report record keeps the source's."
@@ -197,23 +204,25 @@ variable "lambda_reserved_concurrency" {
   # maximum concurrency for Amazon SQS event sources": https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-scaling.html).
   validation {
     condition = !contains(keys(var.lambda_reserved_concurrency), local.processor_function) || (
-      var.processor_maximum_concurrency != null &&
       try(var.processor_maximum_concurrency <= var.lambda_reserved_concurrency[local.processor_function], false)
     )
-    error_message = "Reserved concurrency for ${local.processor_function} alone throttles SP-API notifications into the DLQ: also set processor_maximum_concurrency (2-1000) to at most that reservation, or cap the processor with processor_maximum_concurrency only."
+    error_message = "Reserved concurrency for ${local.processor_function} below processor_maximum_concurrency throttles SP-API notifications into the DLQ: set processor_maximum_concurrency (2-1000) to at most that reservation, or cap the processor with processor_maximum_concurrency only."
   }
 }
 
 variable "processor_maximum_concurrency" {
   type        = number
-  description = "Cap on concurrent processor invocations by the SQS event source mapping (ScalingConfig.MaximumConcurrency, 2-1000); null leaves it to Lambda. This, not reserved concurrency, is how to bound how fast SP-API notifications start workflows: the mapping stops polling at the cap, so notifications wait in the queue instead of being throttled into the DLQ."
-  default     = null
+  description = "Cap on concurrent processor invocations by the SQS event source mapping (ScalingConfig.MaximumConcurrency, 2-1000; default 10). This, not reserved concurrency, is how to bound how fast SP-API notifications start workflows: the mapping stops polling at the cap, so notifications wait in the queue instead of being throttled into the DLQ, and a burst of notifications cannot take the account's whole Lambda concurrency."
+  default     = 10
+  nullable    = false
 
   # Lambda API reference, ScalingConfig: MaximumConcurrency "Minimum value of 2. Maximum value of 1000."
-  # (https://docs.aws.amazon.com/lambda/latest/dg/API_ScalingConfig.html)
+  # (https://docs.aws.amazon.com/lambda/latest/dg/API_ScalingConfig.html). Always set: without a cap the mapping
+  # scales the processor up to the account's unreserved concurrency ("Configuring maximum concurrency for Amazon
+  # SQS event sources": https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-scaling.html).
   validation {
-    condition     = var.processor_maximum_concurrency == null || try(var.processor_maximum_concurrency >= 2 && var.processor_maximum_concurrency <= 1000 && floor(var.processor_maximum_concurrency) == var.processor_maximum_concurrency, false)
-    error_message = "processor_maximum_concurrency must be null or a whole number between 2 and 1000 (Lambda's ScalingConfig range)."
+    condition     = var.processor_maximum_concurrency >= 2 && var.processor_maximum_concurrency <= 1000 && floor(var.processor_maximum_concurrency) == var.processor_maximum_concurrency
+    error_message = "processor_maximum_concurrency must be a whole number between 2 and 1000 (Lambda's ScalingConfig range)."
   }
 }
 

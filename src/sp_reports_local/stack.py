@@ -50,6 +50,9 @@ _NOT_COPIED_FROM_MODULES = shutil.ignore_patterns(".terraform", "*.tfstate", "*.
 LOCAL_ACCOUNT_VARIABLES = {
     # A throwaway stack: its tables and buckets may be destroyed.
     "deletion_protection": "false",
+    # The emulator's sellers are fictitious: the acceptance runs store a restricted (PII) report type to prove
+    # the Restricted Data Token path, which the root refuses unless a deployment opts in.
+    "allow_restricted_report_types": "true",
 }
 
 

@@ -61,4 +61,8 @@ module "sp_reports" {
   # TEST ONLY inputs (variables.tf of the root module), off without the emulator.
   test_spapi_emulator_function_arn   = local.emulator == null ? null : local.emulator.function_arn
   test_notification_sender_role_arns = local.emulator == null ? [] : [local.emulator.role_arn]
+
+  # The emulator's sellers are fictitious, and its run stores a restricted report type to prove the Restricted
+  # Data Token path; against SP-API's sandbox the run stores an unrestricted type only (acceptance_seller.py).
+  allow_restricted_report_types = local.emulator != null
 }

@@ -103,8 +103,14 @@ run "lambda_environment_matches_the_handlers_contract" {
   assert {
     condition = toset(keys(local.function_environment["report_creator"])) == toset([
       "TOKENS_TABLE_NAME", "REPORTS_TABLE_NAME", "LWA_CREDENTIALS_SECRET_ARN", "REPORT_RECORD_TTL_DAYS",
+      "ALLOW_RESTRICTED_REPORT_TYPES",
     ])
     error_message = "report_creator environment differs from the contract."
+  }
+
+  assert {
+    condition     = local.function_environment["report_creator"]["ALLOW_RESTRICTED_REPORT_TYPES"] == "false"
+    error_message = "Restricted (PII) report types must be refused unless the deployment opts in (allow_restricted_report_types)."
   }
 
   assert {
@@ -186,9 +192,15 @@ run "endpoint_overrides_reach_every_function" {
   command = plan
 
   variables {
-    spapi_endpoint_url          = "http://127.0.0.1:8080"
-    lwa_endpoint_url            = "http://127.0.0.1:8080/auth/o2/token"
-    process_unrequested_reports = true
+    spapi_endpoint_url            = "http://127.0.0.1:8080"
+    lwa_endpoint_url              = "http://127.0.0.1:8080/auth/o2/token"
+    process_unrequested_reports   = true
+    allow_restricted_report_types = true
+  }
+
+  assert {
+    condition     = local.function_environment["report_creator"]["ALLOW_RESTRICTED_REPORT_TYPES"] == "true"
+    error_message = "allow_restricted_report_types must reach the report creator as \"true\"."
   }
 
   assert {
@@ -419,6 +431,16 @@ run "a_processor_reservation_with_a_cap_within_it_is_accepted" {
     condition     = local.function_settings["notifications_processor"].reserved_concurrent_executions == 5
     error_message = "A processor reservation with maximum concurrency within it must be accepted."
   }
+}
+
+run "processor_maximum_concurrency_above_lambdas_maximum_is_rejected" {
+  command = plan
+
+  variables {
+    processor_maximum_concurrency = 1001
+  }
+
+  expect_failures = [var.processor_maximum_concurrency]
 }
 
 run "processor_maximum_concurrency_below_lambdas_minimum_is_rejected" {
