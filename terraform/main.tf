@@ -172,9 +172,12 @@ locals {
         },
         {
           # GetObject also answers HeadObject (the "already stored" check); multipart uploads need the rest.
-          Sid      = "StreamReportDocumentsIntoBucket"
-          Effect   = "Allow"
-          Action   = ["s3:PutObject", "s3:GetObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"]
+          Sid    = "StreamReportDocumentsIntoBucket"
+          Effect = "Allow"
+          # s3:PutObjectTagging: the upload carries the document's data-class tag (x-amz-tagging), which S3
+          # authorises as tagging ("To use PutObject with tags, you must have the s3:PutObjectTagging
+          # permission": S3 API Reference, PutObject).
+          Action   = ["s3:PutObject", "s3:PutObjectTagging", "s3:GetObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"]
           Resource = "${module.storage.reports_bucket_arn}/*"
         },
       ]
@@ -498,8 +501,13 @@ module "storage" {
   deletion_protection = var.deletion_protection
 
   point_in_time_recovery = var.dynamodb_point_in_time_recovery
-  access_log_bucket      = var.s3_access_log_bucket
-  access_log_prefix      = var.s3_access_log_prefix
+
+  report_expiration_days             = var.report_expiration_days
+  restricted_report_expiration_days  = var.restricted_report_expiration_days
+  noncurrent_version_expiration_days = var.noncurrent_version_expiration_days
+
+  access_log_bucket = var.s3_access_log_bucket
+  access_log_prefix = var.s3_access_log_prefix
 }
 
 module "queue" {

@@ -58,6 +58,45 @@ variable "report_record_ttl_days" {
   }
 }
 
+variable "report_expiration_days" {
+  type        = number
+  description = "Days after which stored report documents expire from the reports bucket; null (the default) keeps them. Restricted (PII) documents expire after restricted_report_expiration_days whatever this says (the shorter of the two applies)."
+  default     = null
+
+  validation {
+    condition     = var.report_expiration_days == null || try(var.report_expiration_days >= 1 && floor(var.report_expiration_days) == var.report_expiration_days, false)
+    error_message = "report_expiration_days must be null or a whole number of days, at least 1."
+  }
+}
+
+variable "restricted_report_expiration_days" {
+  type        = number
+  description = "Days after which stored documents of restricted report types (PII; tagged data-class=restricted by the report storer) expire, 1-30; their noncurrent versions go a day after. Amazon's Data Protection Policy keeps PII no longer than 30 days after order delivery: choose a value that fits how long after delivery the deployment requests the reports."
+  default     = 30
+  nullable    = false
+
+  # Amazon Selling Partner API Data Protection Policy, Additional Security Requirements, Data Retention:
+  # "Developers will retain PII for no longer than 30 days after order delivery" (Policies and Agreements:
+  # https://developer-docs.amazon.com/sp-api/docs/policies-and-agreements; Key Security Control Guidance:
+  # https://developer-docs.amazon.com/sp-api/docs/guidance-to-address-key-security-controls-in-sp-api-integration).
+  validation {
+    condition     = var.restricted_report_expiration_days >= 1 && var.restricted_report_expiration_days <= 30 && floor(var.restricted_report_expiration_days) == var.restricted_report_expiration_days
+    error_message = "restricted_report_expiration_days must be a whole number of days between 1 and 30 (Amazon's Data Protection Policy keeps PII at most 30 days)."
+  }
+}
+
+variable "noncurrent_version_expiration_days" {
+  type        = number
+  description = "Days after which overwritten or deleted (expired) versions of stored documents are removed from the versioned reports bucket; restricted documents' noncurrent versions go after one day."
+  default     = 7
+  nullable    = false
+
+  validation {
+    condition     = var.noncurrent_version_expiration_days >= 1 && floor(var.noncurrent_version_expiration_days) == var.noncurrent_version_expiration_days
+    error_message = "noncurrent_version_expiration_days must be a whole number of days, at least 1."
+  }
+}
+
 variable "process_unrequested_reports" {
   type        = bool
   description = "Also store reports the application did not request (SP-API announces scheduled reports too)."

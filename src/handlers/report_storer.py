@@ -31,6 +31,7 @@ from reports_pipeline.report_storage import (
     MIN_PART_SIZE,
     StoredObject,
     content_type_for_key,
+    data_class_tags,
     error_document_key,
     is_text_media_type,
     report_key,
@@ -120,6 +121,8 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         part_size,
         kms_key_id=config["REPORTS_KMS_KEY_ID"],
         late_headers=lambda: (document.charset.content_type(media_type), document.charset.metadata()),
+        # The bucket's lifecycle expires restricted (PII) documents sooner, by this tag.
+        tags=data_class_tags(report.report_type),
     )
     charset = (
         StoredCharset.from_object(stored.content_type, stored.metadata)

@@ -18,6 +18,7 @@ import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlencode
 
 from botocore.exceptions import ClientError
 from botocore.exceptions import ConnectionError as BotoConnectionError
@@ -148,6 +149,24 @@ class StoredObject:
 LateHeaders = Callable[[], tuple[str, Mapping[str, str]]]
 
 
+# The object tag that says which retention a stored document gets: the bucket's lifecycle rules filter on it
+# (terraform/modules/storage), so restricted (PII) documents expire sooner than the rest.
+DATA_CLASS_TAG = "data-class"
+RESTRICTED_DATA_CLASS = "restricted"
+STANDARD_DATA_CLASS = "standard"
+
+
+def data_class(report_type_name: str) -> str:
+    """The data class of a report type's documents: restricted for the catalogue's restricted types (their
+    documents hold buyers' personal information), standard otherwise."""
+    rules = report_type_rules(report_type_name)
+    return RESTRICTED_DATA_CLASS if rules is not None and rules.restricted else STANDARD_DATA_CLASS
+
+
+def data_class_tags(report_type_name: str) -> dict[str, str]:
+    return {DATA_CLASS_TAG: data_class(report_type_name)}
+
+
 def report_key(seller_id: str, report_type: str, report_id: str) -> str:
     """Where a report's document lives; the extension follows the report type's documented format."""
     return f"{seller_id}/{report_type}/{report_id}/report.{document_extension(report_type)}"
@@ -235,18 +254,20 @@ def store_report_document(
     kms_key_id: str | None = None,
     content_type: str | None = None,
     late_headers: LateHeaders | None = None,
+    tags: Mapping[str, str] | None = None,
 ) -> StoredObject:
     """Write `chunks` to s3://bucket/key unless an object is already there.
 
     `chunks` is consumed lazily; nothing is fetched when the object already exists. `late_headers`, when
     given, is called once the first chunk has been read (the download has opened) and gives the Content-Type
     and metadata added to `metadata`. Transient S3 failures surface as `ReportStorageError` (after the
-    multipart upload was aborted), so the workflow retries them.
+    multipart upload was aborted), so the workflow retries them. `tags` go on the object as it is written
+    (PutObject or CreateMultipartUpload), so no lifecycle rule ever sees it untagged.
     """
     if part_size < MIN_PART_SIZE:
         raise ValueError(f"part_size must be at least {MIN_PART_SIZE} bytes (S3's minimum part size)")
     headers = late_headers or (lambda: (content_type or content_type_for_key(key), {}))
-    return _store(chunks, s3_client, bucket, key, metadata, part_size, kms_key_id, headers)
+    return _store(chunks, s3_client, bucket, key, metadata, part_size, kms_key_id, headers, tags or {})
 
 
 def _store(
@@ -258,6 +279,7 @@ def _store(
     part_size: int,
     kms_key_id: str | None,
     late_headers: LateHeaders,
+    tags: Mapping[str, str],
 ) -> StoredObject:
     existing = existing_object(_NamedFailuresS3(s3_client), bucket, key)
     if existing is not None:
@@ -272,6 +294,8 @@ def _store(
         "Metadata": {**metadata, **late_metadata},
         "ContentType": content_type,
     }
+    if tags:
+        extra_args["Tagging"] = urlencode(tags)
     if kms_key_id:
         # On PutObject or CreateMultipartUpload: the bucket policy refuses uploads without our key.
         extra_args["ServerSideEncryption"] = "aws:kms"

@@ -131,6 +131,33 @@ resource "aws_s3_bucket_lifecycle_configuration" "reports" {
     }
   }
 
+  # Restricted (PII) documents, tagged by the report storer as it writes them, expire sooner. This rule overlaps
+  # the one above, and where two expirations overlap S3 honours the shorter (S3 User Guide, "Examples of
+  # overlapping filters and conflicting lifecycle actions":
+  # https://docs.aws.amazon.com/AmazonS3/latest/userguide/lifecycle-conflicts.html), so report_expiration_days
+  # can only shorten it. In this versioned bucket an expired document becomes a noncurrent version, removed a
+  # day later; a tag filter is documented for lifecycle rules (S3 User Guide, "Lifecycle configuration
+  # elements": https://docs.aws.amazon.com/AmazonS3/latest/userguide/intro-lifecycle-rules.html).
+  rule {
+    id     = "restricted-reports"
+    status = "Enabled"
+
+    filter {
+      tag {
+        key   = var.data_class_tag_key
+        value = var.restricted_data_class
+      }
+    }
+
+    expiration {
+      days = var.restricted_report_expiration_days
+    }
+
+    noncurrent_version_expiration {
+      noncurrent_days = 1
+    }
+  }
+
   # Versioning must be on before noncurrent-version rules mean anything.
   depends_on = [aws_s3_bucket_versioning.reports]
 }
