@@ -384,6 +384,10 @@ locals {
     },
   )
   iam_role_names = { for role, suffix in local.iam_role_suffixes : role => "${local.iam_name_prefix}-${suffix}" }
+  # The API invoke role (modules/security), built from its path and name (IAM User Guide, "IAM identifiers":
+  # https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html): the API's resource policy names
+  # it, while the role's own policy names the API.
+  api_invoke_role_arn = "arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:role${var.iam_role_path}${local.iam_role_names.api_invoke}"
   # What makes the longest role name (variables.tf checks it with the prefix against IAM's limit).
   iam_longest_role_suffix = [for suffix in values(local.iam_role_suffixes) : suffix if length(suffix) == max([for s in values(local.iam_role_suffixes) : length(s)]...)][0]
 
@@ -508,6 +512,13 @@ module "storage" {
 
   access_log_bucket = var.s3_access_log_bucket
   access_log_prefix = var.s3_access_log_prefix
+
+  # The bucket policy denies object reads to everyone else: the storer HEADs and GETs what it stores, the link
+  # signer's sessions sign the download links (a presigned URL reads as its signer).
+  object_reader_principal_arns = concat(
+    [local.function_role_arns["report_storer"], module.security.download_link_signer_role_arn],
+    var.report_reader_principal_arns,
+  )
 }
 
 module "queue" {
@@ -541,6 +552,9 @@ module "api" {
 
   role_path                 = var.iam_role_path
   role_permissions_boundary = var.iam_permissions_boundary_arn
+
+  # The API's resource policy denies every principal but these (modules/api).
+  invoke_principal_arns = concat([local.api_invoke_role_arn], var.api_invoke_principal_arns)
 }
 
 module "state_machine" {

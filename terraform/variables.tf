@@ -305,6 +305,30 @@ variable "api_invoke_trusted_principal_arns" {
   default     = []
 }
 
+variable "report_reader_principal_arns" {
+  type        = list(string)
+  description = "IAM roles or users (or an account root), by ARN, that may read the stored report documents besides the stack's own readers (the report storer, which checks what it stored, and the link signer, whose presigned URLs are the download links). The reports bucket's policy denies object reads (s3:GetObject*) to every other principal of any account, whatever its IAM policies allow; a principal listed here still needs an IAM policy allowing the read (and kms:Decrypt of the data key through S3). No wildcards, no assumed-role session ARNs (a session matches its role's ARN)."
+  default     = []
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for arn in var.report_reader_principal_arns : can(regex("^arn:aws[a-zA-Z-]*:iam::[0-9]{12}:(root|role/[^*?]+|user/[^*?]+)$", arn))])
+    error_message = "report_reader_principal_arns must hold IAM role, user or account-root ARNs without wildcards (aws:PrincipalArn of an assumed-role session is its role's ARN: name the role)."
+  }
+}
+
+variable "api_invoke_principal_arns" {
+  type        = list(string)
+  description = "IAM roles or users (or an account root), by ARN, that may call the API directly besides the API invoke role the stack creates. The API's resource policy allows execute-api:Invoke to these and the invoke role only and denies every other principal, whatever its IAM policies allow; each still needs an IAM policy allowing execute-api:Invoke on the API (and must sign with SigV4). No wildcards, no assumed-role session ARNs (a session matches its role's ARN). Empty (the default): only the invoke role, which the principals in api_invoke_trusted_principal_arns assume."
+  default     = []
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for arn in var.api_invoke_principal_arns : can(regex("^arn:aws[a-zA-Z-]*:iam::[0-9]{12}:(root|role/[^*?]+|user/[^*?]+)$", arn))])
+    error_message = "api_invoke_principal_arns must hold IAM role, user or account-root ARNs without wildcards (aws:PrincipalArn of an assumed-role session is its role's ARN: name the role)."
+  }
+}
+
 variable "create_api_invoke_user" {
   type        = bool
   description = "Create an IAM user that may assume the API invoke role (reference Quick Start parity; keys are created out of band)."

@@ -344,6 +344,9 @@ class LocalDeployment:
                 "TF_VAR_notification_email": self.settings.notification_email,
                 "TF_VAR_api_gateway_cloudwatch_role_arn": str(self.account_cloudwatch_role_arn),
                 **{f"TF_VAR_{name}": value for name, value in LOCAL_ACCOUNT_VARIABLES.items()},
+                # The harness signs as the account root and reads the stored documents to check them; the
+                # bucket policy denies object reads to every principal the stack does not name.
+                "TF_VAR_report_reader_principal_arns": json.dumps([f"arn:aws:iam::{aws.account_id}:root"]),
             }
         )
         return env

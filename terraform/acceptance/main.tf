@@ -39,6 +39,15 @@ module "account_settings" {
   tags                        = var.tags
 }
 
+# Who runs the acceptance run: it reads the stored documents to check them, and the reports bucket's policy
+# denies object reads to every principal the stack does not name. aws:PrincipalArn of an assumed-role session is
+# its role's ARN, path included, which the session's ARN does not carry: issuer_arn is that role's ARN.
+data "aws_caller_identity" "current" {}
+
+data "aws_iam_session_context" "current" {
+  arn = data.aws_caller_identity.current.arn
+}
+
 module "sp_reports" {
   source = "../"
 
@@ -65,4 +74,6 @@ module "sp_reports" {
   # The emulator's sellers are fictitious, and its run stores a restricted report type to prove the Restricted
   # Data Token path; against SP-API's sandbox the run stores an unrestricted type only (acceptance_seller.py).
   allow_restricted_report_types = local.emulator != null
+
+  report_reader_principal_arns = [data.aws_iam_session_context.current.issuer_arn]
 }

@@ -13,6 +13,8 @@ import terraform_checks
 pytestmark = pytest.mark.skipif(shutil.which("terraform") is None, reason="terraform is not installed")
 
 READER = "arn:aws:iam::123456789012:role/estate-report-readers"
+CALLER = "arn:aws:iam::123456789012:role/estate/api-caller"
+INVOKE_ROLE = "arn:aws:iam::123456789012:role/bounds-test-us-east-1-api-invoke"
 
 
 @pytest.fixture(scope="module")
@@ -28,6 +30,17 @@ def configured_plan() -> dict:
             "report_expiration_days": 400,
             "restricted_report_expiration_days": 14,
             "noncurrent_version_expiration_days": 3,
+        }
+    )
+
+
+@pytest.fixture(scope="module")
+def readers_plan() -> dict:
+    return terraform_checks.mock_plan_json(
+        variables={
+            "name_prefix": "bounds-test",
+            "report_reader_principal_arns": [READER],
+            "api_invoke_principal_arns": [CALLER],
         }
     )
 
@@ -77,3 +90,72 @@ def test_the_report_storer_may_tag_what_it_uploads(default_plan):
         for action in _as_list(statement["Action"])
     }
     assert "s3:PutObjectTagging" in actions
+
+
+def _bucket_policy(plan: dict) -> dict:
+    return json.loads(_planned(plan, "module.storage.aws_s3_bucket_policy.reports")["policy"])
+
+
+def _role_arn(plan: dict, name: str) -> str:
+    (role,) = [
+        r["change"]["after"]
+        for r in plan["resource_changes"]
+        if r["type"] == "aws_iam_role" and r["change"]["after"]["name"] == name
+    ]
+    return f"arn:aws:iam::123456789012:role{role['path']}{role['name']}"
+
+
+def test_object_reads_are_denied_to_all_but_the_storer_and_the_link_signer(default_plan):
+    (deny,) = [
+        s
+        for s in _bucket_policy(default_plan)["Statement"]
+        if s["Sid"] == "DenyObjectReadsToAllButTheReportReaders"
+    ]
+
+    assert (deny["Effect"], deny["Principal"], deny["Action"]) == ("Deny", "*", "s3:GetObject*")
+    assert sorted(deny["Condition"]["ArnNotLike"]["aws:PrincipalArn"]) == sorted(
+        [
+            _role_arn(default_plan, "bounds-test-us-east-1-report-storer"),
+            _role_arn(default_plan, "bounds-test-us-east-1-download-link-signer"),
+        ]
+    )
+
+
+def test_the_estates_report_readers_join_the_stacks_own(readers_plan):
+    (deny,) = [
+        s
+        for s in _bucket_policy(readers_plan)["Statement"]
+        if s["Sid"] == "DenyObjectReadsToAllButTheReportReaders"
+    ]
+
+    assert READER in deny["Condition"]["ArnNotLike"]["aws:PrincipalArn"]
+    assert len(deny["Condition"]["ArnNotLike"]["aws:PrincipalArn"]) == 3
+
+
+def _api_policy(plan: dict) -> dict:
+    return json.loads(_planned(plan, "module.api.aws_api_gateway_rest_api_policy.this[0]")["policy"])
+
+
+def test_only_the_invoke_role_may_invoke_the_api_every_other_principal_is_denied(default_plan):
+    statements = {s["Sid"]: s for s in _api_policy(default_plan)["Statement"]}
+
+    assert statements["InvokePrincipalsMayInvoke"]["Principal"] == {"AWS": [INVOKE_ROLE]}
+    deny = statements["DenyEveryOtherPrincipal"]
+    assert (deny["Effect"], deny["Principal"], deny["Action"]) == ("Deny", "*", "execute-api:Invoke")
+    assert deny["Condition"] == {"ArnNotLike": {"aws:PrincipalArn": [INVOKE_ROLE]}}
+    # The role the policy names is the invoke role the stack creates.
+    assert _role_arn(default_plan, "bounds-test-us-east-1-api-invoke") == INVOKE_ROLE
+
+
+def test_the_configured_invoke_principals_join_the_invoke_role_and_the_api_is_redeployed(
+    default_plan, readers_plan
+):
+    deny = {s["Sid"]: s for s in _api_policy(readers_plan)["Statement"]}["DenyEveryOtherPrincipal"]
+
+    assert deny["Condition"]["ArnNotLike"]["aws:PrincipalArn"] == [INVOKE_ROLE, CALLER]
+    # A changed resource policy takes effect with the next deployment.
+    trigger = "module.api.aws_api_gateway_deployment.this"
+    assert (
+        _planned(default_plan, trigger)["triggers"]["resource_policy"]
+        != _planned(readers_plan, trigger)["triggers"]["resource_policy"]
+    )

@@ -168,3 +168,15 @@ variable "access_log_prefix" {
     error_message = "access_log_prefix must be empty or end with '/', in S3's safe key characters."
   }
 }
+
+variable "object_reader_principal_arns" {
+  type        = list(string)
+  description = "The only IAM principals (roles, users or an account root, by ARN; no wildcards) that may read the reports bucket's objects (s3:GetObject*): the bucket policy denies every other principal, whatever its IAM policies allow. Each still needs an IAM policy that allows the read. Empty: no such Deny (every principal whose IAM policy allows it may read)."
+  default     = []
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for arn in var.object_reader_principal_arns : can(regex("^arn:aws[a-zA-Z-]*:iam::[0-9]{12}:(root|role/[^*?]+|user/[^*?]+)$", arn))])
+    error_message = "object_reader_principal_arns must hold IAM role, user or account-root ARNs without wildcards (no assumed-role session ARNs: aws:PrincipalArn of a session is its role's ARN)."
+  }
+}

@@ -208,6 +208,33 @@ run "restricted_retention_beyond_thirty_days_is_rejected" {
   expect_failures = [var.restricted_report_expiration_days]
 }
 
+run "object_reads_are_denied_to_every_principal_but_the_readers" {
+  command = plan
+
+  variables {
+    object_reader_principal_arns = ["arn:aws:iam::123456789012:role/storer", "arn:aws:iam::123456789012:role/link-signer"]
+  }
+
+  assert {
+    condition = length([
+      for s in jsondecode(aws_s3_bucket_policy.reports.policy).Statement : s
+      if s.Effect == "Deny" && s.Principal == "*" && s.Action == "s3:GetObject*" && s.Resource == "${aws_s3_bucket.reports.arn}/*"
+      && try(tolist(s.Condition.ArnNotLike["aws:PrincipalArn"]), []) == var.object_reader_principal_arns
+    ]) == 1
+    error_message = "The bucket policy must deny s3:GetObject* to every principal whose aws:PrincipalArn is not a reader."
+  }
+}
+
+run "an_object_reader_given_as_a_wildcard_is_rejected" {
+  command = plan
+
+  variables {
+    object_reader_principal_arns = ["arn:aws:iam::123456789012:role/*"]
+  }
+
+  expect_failures = [var.object_reader_principal_arns]
+}
+
 run "unprotected_stacks_can_be_destroyed" {
   command = plan
 
