@@ -125,7 +125,7 @@ locals {
       description = "Starts one report workflow execution per REPORT_PROCESSING_FINISHED notification"
       memory_size = 256
       timeout     = 60
-      environment = ["REPORTS_TABLE_NAME", "STATE_MACHINE_ARN", "PROCESS_UNREQUESTED_REPORTS"]
+      environment = ["REPORTS_TABLE_NAME", "STATE_MACHINE_ARN", "PROCESS_UNREQUESTED_REPORTS", "SPAPI_APPLICATION_ID"]
       # Consuming the queue (ConsumeNotificationQueue) is granted by the queue module, which owns the queue.
       policy_statements = [
         {
@@ -428,6 +428,8 @@ locals {
     PRESIGNED_URL_TTL_SECONDS     = tostring(var.presigned_url_ttl_seconds)
     PROCESS_UNREQUESTED_REPORTS   = tostring(var.process_unrequested_reports)
     TRANSCODE_REPORTS_TO_UTF8     = tostring(var.transcode_reports_to_utf8)
+    # Notifications of other SP-API applications are dropped when our application's id is known ("" checks none).
+    SPAPI_APPLICATION_ID = var.spapi_application_id == null ? "" : var.spapi_application_id
     # Restricted (PII) report types are refused at the door unless the deployment opts in.
     ALLOW_RESTRICTED_REPORT_TYPES = tostring(var.allow_restricted_report_types)
     # The sweep's policy (handlers.report_sweeper).

@@ -293,6 +293,20 @@ variable "lwa_endpoint_url" {
   }
 }
 
+variable "spapi_application_id" {
+  type        = string
+  description = "Our SP-API application's id (Solution Provider Portal / Developer Central: amzn1.sellerapps.app.<uuid> or amzn1.sp.solution.<uuid>), not the LWA client id. Set, the notifications processor drops (and counts, metric ForeignApplicationNotifications) every notification whose notificationMetadata.applicationId is another, before reading or writing anything: the queue's policy lets SP-API's account send for any application. null (the default) checks nothing, and the processor logs a warning at each cold start."
+  default     = null
+
+  # SP-API notifications carry the application's id in notificationMetadata.applicationId (Notifications API
+  # v1 use case guide, "Notification structure":
+  # https://developer-docs.amazon.com/sp-api/docs/notifications-api-v1-use-case-guide).
+  validation {
+    condition     = var.spapi_application_id == null || can(regex("^amzn1\\.(sellerapps\\.app|sp\\.solution)\\.[A-Za-z0-9-]{1,64}$", var.spapi_application_id))
+    error_message = "spapi_application_id must be an SP-API application id (amzn1.sellerapps.app.<id> or amzn1.sp.solution.<id>), not the LWA client id (amzn1.application-oa2-client...)."
+  }
+}
+
 variable "spapi_destination_name" {
   type        = string
   description = "Name of the SP-API notification destination created for the queue; null uses `<name_prefix>-notifications`."

@@ -19,6 +19,7 @@ import json
 import os
 import secrets
 import shutil
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -66,12 +67,16 @@ class AppCredentials:
 
     client_id: str
     client_secret: str = field(repr=False)
+    # The application's id, which the emulator's notifications carry (notificationMetadata.applicationId) and
+    # the stack's processor checks (root spapi_application_id); None lets the emulator draw one.
+    application_id: str | None = None
 
     @classmethod
     def generate(cls) -> AppCredentials:
         return cls(
             client_id=f"amzn1.application-oa2-client.local{secrets.token_hex(8)}",
             client_secret=f"local-secret-{secrets.token_urlsafe(24)}",
+            application_id=f"amzn1.sellerapps.app.{uuid.uuid4()}",
         )
 
 
@@ -213,7 +218,7 @@ def start_emulator(
     local AWS as SP-API's account (``SqsNotificationSink``). The caller stops it before local AWS."""
     emulator = SpApiEmulator(models_dir=models_dir, **dict(options or {})).start()
     try:
-        emulator.register_app(app.client_id, app.client_secret)
+        emulator.register_app(app.client_id, app.client_secret, app.application_id)
         emulator.register_seller(seller.refresh_token, seller.seller_id)
         emulator.notification_sink = SqsNotificationSink(aws)
     except BaseException:
@@ -349,6 +354,9 @@ class LocalDeployment:
                 "TF_VAR_report_reader_principal_arns": json.dumps([f"arn:aws:iam::{aws.account_id}:root"]),
             }
         )
+        if self.app.application_id:
+            # The processor drops notifications of any other application.
+            env["TF_VAR_spapi_application_id"] = self.app.application_id
         return env
 
     def _terraform(

@@ -122,9 +122,14 @@ run "lambda_environment_matches_the_handlers_contract" {
 
   assert {
     condition = toset(keys(local.function_environment["notifications_processor"])) == toset([
-      "REPORTS_TABLE_NAME", "STATE_MACHINE_ARN", "PROCESS_UNREQUESTED_REPORTS",
+      "REPORTS_TABLE_NAME", "STATE_MACHINE_ARN", "PROCESS_UNREQUESTED_REPORTS", "SPAPI_APPLICATION_ID",
     ])
     error_message = "notifications_processor environment differs from the contract."
+  }
+
+  assert {
+    condition     = local.function_environment["notifications_processor"]["SPAPI_APPLICATION_ID"] == ""
+    error_message = "Without spapi_application_id the processor checks no application id."
   }
 
   assert {
@@ -196,6 +201,12 @@ run "endpoint_overrides_reach_every_function" {
     lwa_endpoint_url              = "http://127.0.0.1:8080/auth/o2/token"
     process_unrequested_reports   = true
     allow_restricted_report_types = true
+    spapi_application_id          = "amzn1.sellerapps.app.aacccfff-4455-4b7c-4422-664ecacdd336"
+  }
+
+  assert {
+    condition     = local.function_environment["notifications_processor"]["SPAPI_APPLICATION_ID"] == "amzn1.sellerapps.app.aacccfff-4455-4b7c-4422-664ecacdd336"
+    error_message = "spapi_application_id must reach the notifications processor."
   }
 
   assert {
@@ -431,6 +442,16 @@ run "a_processor_reservation_with_a_cap_within_it_is_accepted" {
     condition     = local.function_settings["notifications_processor"].reserved_concurrent_executions == 5
     error_message = "A processor reservation with maximum concurrency within it must be accepted."
   }
+}
+
+run "an_lwa_client_id_given_as_the_application_id_is_rejected" {
+  command = plan
+
+  variables {
+    spapi_application_id = "amzn1.application-oa2-client.0123456789abcdef"
+  }
+
+  expect_failures = [var.spapi_application_id]
 }
 
 run "processor_maximum_concurrency_above_lambdas_maximum_is_rejected" {
