@@ -568,6 +568,8 @@ module "state_machine" {
   functions                 = { for f, settings in local.function_settings : f => settings if local.functions[f].group == "workflow" }
   policy_statements         = { for f, statements in local.function_policy_statements : f => statements if local.functions[f].group == "workflow" }
   notification_email        = var.notification_email
+  subscription_protocols    = var.notification_subscription_protocols
+  subscriber_principal_arns = var.notification_subscriber_principal_arns
   log_retention_days        = var.log_retention_days
   dlq_name                  = module.queue.dlq_name
   role_name                 = local.iam_role_names.report_workflow

@@ -36,6 +36,30 @@ variable "notification_email" {
   }
 }
 
+variable "notification_subscription_protocols" {
+  type        = list(string)
+  description = "The only protocols the notifications topic accepts subscriptions with (its policy denies sns:Subscribe for any other sns:Protocol). Default email: every message carries a report's download link. Plain http is never accepted."
+  default     = ["email"]
+  nullable    = false
+
+  validation {
+    condition     = length(var.notification_subscription_protocols) > 0 && alltrue([for p in var.notification_subscription_protocols : contains(["email", "email-json", "https", "sqs", "lambda", "firehose", "sms", "application"], p)])
+    error_message = "notification_subscription_protocols must list SNS protocols among email, email-json, https, sqs, lambda, firehose, sms and application (not http: the messages carry download links)."
+  }
+}
+
+variable "notification_subscriber_principal_arns" {
+  type        = list(string)
+  description = "The only IAM principals (roles, users or an account root, by ARN; no wildcards) that may subscribe to the notifications topic; empty (the default): any principal of the stack's account whose IAM policy allows it. Principals of other accounts never may. Include the principal that runs Terraform when notification_email is set: it creates the email subscription."
+  default     = []
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for arn in var.notification_subscriber_principal_arns : can(regex("^arn:aws[a-zA-Z-]*:iam::[0-9]{12}:(root|role/[^*?]+|user/[^*?]+)$", arn))])
+    error_message = "notification_subscriber_principal_arns must hold IAM role, user or account-root ARNs without wildcards (a session matches its role's ARN: name the role)."
+  }
+}
+
 variable "presigned_url_ttl_seconds" {
   type        = number
   description = "Lifetime of the report download links, at most one hour: a link dies with the session that signed it, and the signer role's session, assumed from a Lambda's role, lasts at most an hour (IAM role chaining). GET /reports/{reportId} hands out a fresh link at any time."

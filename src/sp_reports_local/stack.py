@@ -54,6 +54,9 @@ LOCAL_ACCOUNT_VARIABLES = {
     # The emulator's sellers are fictitious: the acceptance runs store a restricted (PII) report type to prove
     # the Restricted Data Token path, which the root refuses unless a deployment opts in.
     "allow_restricted_report_types": "true",
+    # The harness reads what SNS would email through an SQS queue it subscribes to the topic
+    # (email_observer): the topic accepts email subscriptions only unless told otherwise.
+    "notification_subscription_protocols": '["email", "sqs"]',
 }
 
 

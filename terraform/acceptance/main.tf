@@ -76,4 +76,6 @@ module "sp_reports" {
   allow_restricted_report_types = local.emulator != null
 
   report_reader_principal_arns = [data.aws_iam_session_context.current.issuer_arn]
+  # The run reads what SNS would email through an SQS queue it subscribes to the topic (email_observer).
+  notification_subscription_protocols = ["email", "sqs"]
 }

@@ -159,3 +159,14 @@ def test_the_configured_invoke_principals_join_the_invoke_role_and_the_api_is_re
         _planned(default_plan, trigger)["triggers"]["resource_policy"]
         != _planned(readers_plan, trigger)["triggers"]["resource_policy"]
     )
+
+
+def test_the_notifications_topic_takes_email_subscriptions_from_the_accounts_principals_only(default_plan):
+    policy = json.loads(_planned(default_plan, "module.state_machine.aws_sns_topic_policy.this")["policy"])
+    statements = {s["Sid"]: s for s in policy["Statement"]}
+
+    protocols = statements["SubscribeOnlyWithTheAllowedProtocols"]
+    assert (protocols["Effect"], protocols["Action"]) == ("Deny", "sns:Subscribe")
+    assert protocols["Condition"] == {"StringNotEquals": {"sns:Protocol": ["email"]}}
+    principals = statements["OnlyTheStacksPrincipalsSubscribe"]
+    assert principals["Condition"] == {"StringNotEquals": {"aws:PrincipalAccount": ["123456789012"]}}
