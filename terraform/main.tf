@@ -555,8 +555,13 @@ module "api" {
   role_path                 = var.iam_role_path
   role_permissions_boundary = var.iam_permissions_boundary_arn
 
-  # The API's resource policy denies every principal but these (modules/api).
-  invoke_principal_arns = concat([local.api_invoke_role_arn], var.api_invoke_principal_arns)
+  # The API's resource policy denies every principal but these (modules/api). Its Allow names the invoke role
+  # as a principal, so the policy waits for the role (the condition reads the module's output, the value is
+  # the ARN built from the name): resource policies may refuse a principal that does not exist yet.
+  invoke_principal_arns = concat(
+    [module.security.api_invoke_role_arn == null ? null : local.api_invoke_role_arn],
+    var.api_invoke_principal_arns,
+  )
 }
 
 module "state_machine" {
