@@ -125,7 +125,7 @@ locals {
       description = "Starts one report workflow execution per REPORT_PROCESSING_FINISHED notification"
       memory_size = 256
       timeout     = 60
-      environment = ["REPORTS_TABLE_NAME", "STATE_MACHINE_ARN", "PROCESS_UNREQUESTED_REPORTS", "SPAPI_APPLICATION_ID"]
+      environment = ["REPORTS_TABLE_NAME", "STATE_MACHINE_ARN", "PROCESS_UNREQUESTED_REPORTS", "SPAPI_APPLICATION_ID", "ALLOW_RESTRICTED_REPORT_TYPES"]
       # Consuming the queue (ConsumeNotificationQueue) is granted by the queue module, which owns the queue.
       policy_statements = [
         {
@@ -223,7 +223,7 @@ locals {
       # before its timeout (get_remaining_time_in_millis) and the next resumes where it stopped.
       memory_size = 256
       timeout     = 600
-      environment = ["TOKENS_TABLE_NAME", "REPORTS_TABLE_NAME", "STATE_MACHINE_ARN", "LWA_CREDENTIALS_SECRET_ARN", "PROCESS_UNREQUESTED_REPORTS", "SWEEP_STUCK_AFTER_HOURS", "SWEEP_AMAZON_GENERATED_REPORT_TYPES"]
+      environment = ["TOKENS_TABLE_NAME", "REPORTS_TABLE_NAME", "STATE_MACHINE_ARN", "LWA_CREDENTIALS_SECRET_ARN", "PROCESS_UNREQUESTED_REPORTS", "SWEEP_STUCK_AFTER_HOURS", "SWEEP_AMAZON_GENERATED_REPORT_TYPES", "ALLOW_RESTRICTED_REPORT_TYPES"]
       policy_statements = [
         {
           # The sellers with a stored token: a Scan that projects SellerId and UpdatedAt (nothing decrypted).

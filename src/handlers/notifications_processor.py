@@ -45,6 +45,8 @@ notification_processor = ReportNotificationProcessor(
     config["STATE_MACHINE_ARN"],
     process_unrequested=process_unrequested,
     application_id=application_id,
+    # Restricted (PII) reports nobody requested are stored only where the deployment allows them.
+    restricted_allowed=_config.boolean("ALLOW_RESTRICTED_REPORT_TYPES", default=False),
 )
 
 _OUTCOME_METRICS = {

@@ -30,6 +30,7 @@ from typing import Any
 from reports_pipeline.report_records import ReportRecord, ReportRecords, ReportStatus
 from spapi.errors import redact
 from spapi.report_ids import REPORT_ID_PATTERN
+from spapi.report_types import report_type as report_type_rules
 
 NOTIFICATION_TYPE = "REPORT_PROCESSING_FINISHED"
 PROCESSING_STATUSES = frozenset({"CANCELLED", "DONE", "FATAL"})
@@ -304,12 +305,14 @@ class ReportNotificationProcessor:
         *,
         process_unrequested: bool,
         application_id: str | None = None,
+        restricted_allowed: bool = False,
     ) -> None:
         self._records = records
         self._stepfunctions = stepfunctions_client
         self._state_machine_arn = state_machine_arn
         self._process_unrequested = process_unrequested
         self._application_id = application_id or None
+        self._restricted_allowed = restricted_allowed
 
     def process(
         self, notification: ReportProcessingFinished, *, process_unrequested: bool | None = None
@@ -318,6 +321,10 @@ class ReportNotificationProcessor:
         Amazon-generated report types sellers opted into, whatever the policy for other reports)."""
         if process_unrequested is None:
             process_unrequested = self._process_unrequested
+        if not self._restricted_allowed and _is_restricted(notification.report_type):
+            # A restricted (PII) report nobody requested through our API (POST /reports refuses them unless
+            # the deployment allows them) is recorded and left alone, whatever the policy for other reports.
+            process_unrequested = False
         if self.is_foreign(notification):
             # Our queue's policy lets SP-API's account send to it for any application; only our own
             # subscriptions' notifications may start anything.
@@ -441,6 +448,11 @@ class ReportNotificationProcessor:
             return self._stepfunctions.describe_execution(executionArn=arn)
         except self._stepfunctions.exceptions.ExecutionDoesNotExist:
             return None
+
+
+def _is_restricted(report_type_name: str) -> bool:
+    rules = report_type_rules(report_type_name)
+    return rules is not None and rules.restricted
 
 
 def _same_partner(record: ReportRecord, notification: ReportProcessingFinished) -> bool:

@@ -123,6 +123,7 @@ run "lambda_environment_matches_the_handlers_contract" {
   assert {
     condition = toset(keys(local.function_environment["notifications_processor"])) == toset([
       "REPORTS_TABLE_NAME", "STATE_MACHINE_ARN", "PROCESS_UNREQUESTED_REPORTS", "SPAPI_APPLICATION_ID",
+      "ALLOW_RESTRICTED_REPORT_TYPES",
     ])
     error_message = "notifications_processor environment differs from the contract."
   }
@@ -176,6 +177,7 @@ run "lambda_environment_matches_the_handlers_contract" {
     condition = toset(keys(local.function_environment["report_sweeper"])) == toset([
       "TOKENS_TABLE_NAME", "REPORTS_TABLE_NAME", "STATE_MACHINE_ARN", "LWA_CREDENTIALS_SECRET_ARN",
       "PROCESS_UNREQUESTED_REPORTS", "SWEEP_STUCK_AFTER_HOURS", "SWEEP_AMAZON_GENERATED_REPORT_TYPES",
+      "ALLOW_RESTRICTED_REPORT_TYPES",
     ])
     error_message = "report_sweeper environment differs from the contract (src/handlers/report_sweeper.py)."
   }

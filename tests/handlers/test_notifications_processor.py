@@ -399,3 +399,30 @@ def test_a_notification_naming_another_seller_quarantines_the_report(
     record = records.get("54517018502")
     assert record.status is ReportStatus.FAILED and record.failure_reason.startswith("seller mismatch")
     assert _metric_counts(capsys.readouterr().out)["SellerMismatchesQuarantined"] == 1
+
+
+RESTRICTED = "GET_FLAT_FILE_ORDER_REPORT_DATA_SHIPPING"  # restricted (PII) in the catalogue
+
+
+def test_an_unrequested_restricted_report_is_left_alone_unless_the_deployment_allows_them(
+    load_handler, records, state_machine_arn, lambda_context
+):
+    def processor_with(**environment):
+        return load_handler(
+            "notifications_processor",
+            STATE_MACHINE_ARN=state_machine_arn,
+            PROCESS_UNREQUESTED_REPORTS="true",
+            **environment,
+        )
+
+    unrequested = messages.notification("888", report_type=RESTRICTED)
+    assert processor_with().handler(messages.sqs_event(unrequested), lambda_context) == {
+        "batchItemFailures": []
+    }
+    assert _executions(state_machine_arn) == []
+    assert records.get("888").status is ReportStatus.SKIPPED
+
+    allowed = messages.notification("889", report_type=RESTRICTED)
+    module = processor_with(ALLOW_RESTRICTED_REPORT_TYPES="true")
+    assert module.handler(messages.sqs_event(allowed), lambda_context) == {"batchItemFailures": []}
+    assert [e["name"] for e in _executions(state_machine_arn)] == ["report-889"]
