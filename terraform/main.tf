@@ -67,7 +67,7 @@ locals {
       route       = "create_report"
       memory_size = 256
       timeout     = 29
-      environment = ["TOKENS_TABLE_NAME", "REPORTS_TABLE_NAME", "LWA_CREDENTIALS_SECRET_ARN", "REPORT_RECORD_TTL_DAYS", "SELLER_DAILY_REPORT_BUDGET"]
+      environment = ["TOKENS_TABLE_NAME", "REPORTS_TABLE_NAME", "LWA_CREDENTIALS_SECRET_ARN", "REPORT_RECORD_TTL_DAYS", "SELLER_DAILY_REPORT_BUDGET", "ALLOW_RESTRICTED_REPORT_TYPES"]
       policy_statements = [
         local.statements.read_refresh_tokens,
         local.statements.decrypt_refresh_tokens,
@@ -141,7 +141,7 @@ locals {
       description = "Starts one report workflow execution per REPORT_PROCESSING_FINISHED notification"
       memory_size = 256
       timeout     = 60
-      environment = ["REPORTS_TABLE_NAME", "STATE_MACHINE_ARN", "PROCESS_UNREQUESTED_REPORTS"]
+      environment = ["REPORTS_TABLE_NAME", "STATE_MACHINE_ARN", "PROCESS_UNREQUESTED_REPORTS", "SPAPI_APPLICATION_ID", "ALLOW_RESTRICTED_REPORT_TYPES"]
       # Consuming the queue (ConsumeNotificationQueue) is granted by the queue module, which owns the queue.
       policy_statements = [
         {
@@ -188,9 +188,12 @@ locals {
         },
         {
           # GetObject also answers HeadObject (the "already stored" check); multipart uploads need the rest.
-          Sid      = "StreamReportDocumentsIntoBucket"
-          Effect   = "Allow"
-          Action   = ["s3:PutObject", "s3:GetObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"]
+          Sid    = "StreamReportDocumentsIntoBucket"
+          Effect = "Allow"
+          # s3:PutObjectTagging: the upload carries the document's data-class tag (x-amz-tagging), which S3
+          # authorises as tagging ("To use PutObject with tags, you must have the s3:PutObjectTagging
+          # permission": S3 API Reference, PutObject).
+          Action   = ["s3:PutObject", "s3:PutObjectTagging", "s3:GetObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"]
           Resource = "${module.storage.reports_bucket_arn}/*"
         },
       ]
@@ -236,7 +239,7 @@ locals {
       # before its timeout (get_remaining_time_in_millis) and the next resumes where it stopped.
       memory_size = 256
       timeout     = 600
-      environment = ["TOKENS_TABLE_NAME", "REPORTS_TABLE_NAME", "STATE_MACHINE_ARN", "LWA_CREDENTIALS_SECRET_ARN", "PROCESS_UNREQUESTED_REPORTS", "SWEEP_STUCK_AFTER_HOURS", "SWEEP_AMAZON_GENERATED_REPORT_TYPES"]
+      environment = ["TOKENS_TABLE_NAME", "REPORTS_TABLE_NAME", "STATE_MACHINE_ARN", "LWA_CREDENTIALS_SECRET_ARN", "PROCESS_UNREQUESTED_REPORTS", "SWEEP_STUCK_AFTER_HOURS", "SWEEP_AMAZON_GENERATED_REPORT_TYPES", "ALLOW_RESTRICTED_REPORT_TYPES"]
       policy_statements = [
         {
           # The sellers with a stored token: a Scan that projects SellerId and UpdatedAt (nothing decrypted).
@@ -397,6 +400,10 @@ locals {
     },
   )
   iam_role_names = { for role, suffix in local.iam_role_suffixes : role => "${local.iam_name_prefix}-${suffix}" }
+  # The API invoke role (modules/security), built from its path and name (IAM User Guide, "IAM identifiers":
+  # https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html): the API's resource policy names
+  # it, while the role's own policy names the API.
+  api_invoke_role_arn = "arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:role${var.iam_role_path}${local.iam_role_names.api_invoke}"
   # What makes the longest role name (variables.tf checks it with the prefix against IAM's limit).
   iam_longest_role_suffix = [for suffix in values(local.iam_role_suffixes) : suffix if length(suffix) == max([for s in values(local.iam_role_suffixes) : length(s)]...)][0]
 
@@ -444,6 +451,10 @@ locals {
     PROCESS_UNREQUESTED_REPORTS   = tostring(var.process_unrequested_reports)
     TRANSCODE_REPORTS_TO_UTF8     = tostring(var.transcode_reports_to_utf8)
     MAX_DOCUMENT_BYTES            = tostring(local.max_document_bytes)
+    # Notifications of other SP-API applications are dropped when our application's id is known ("" checks none).
+    SPAPI_APPLICATION_ID = var.spapi_application_id == null ? "" : var.spapi_application_id
+    # Restricted (PII) report types are refused at the door unless the deployment opts in.
+    ALLOW_RESTRICTED_REPORT_TYPES = tostring(var.allow_restricted_report_types)
     # The sweep's policy (handlers.report_sweeper).
     SWEEP_STUCK_AFTER_HOURS             = tostring(var.sweep_stuck_after_hours)
     SWEEP_AMAZON_GENERATED_REPORT_TYPES = join(",", var.sweep_amazon_generated_report_types)
@@ -528,8 +539,20 @@ module "storage" {
   deletion_protection = var.deletion_protection
 
   point_in_time_recovery = var.dynamodb_point_in_time_recovery
-  access_log_bucket      = var.s3_access_log_bucket
-  access_log_prefix      = var.s3_access_log_prefix
+
+  report_expiration_days             = var.report_expiration_days
+  restricted_report_expiration_days  = var.restricted_report_expiration_days
+  noncurrent_version_expiration_days = var.noncurrent_version_expiration_days
+
+  access_log_bucket = var.s3_access_log_bucket
+  access_log_prefix = var.s3_access_log_prefix
+
+  # The bucket policy denies object reads to everyone else: the storer HEADs and GETs what it stores, the link
+  # signer's sessions sign the download links (a presigned URL reads as its signer).
+  object_reader_principal_arns = concat(
+    [local.function_role_arns["report_storer"], module.security.download_link_signer_role_arn],
+    var.report_reader_principal_arns,
+  )
 }
 
 module "queue" {
@@ -566,6 +589,14 @@ module "api" {
 
   role_path                 = var.iam_role_path
   role_permissions_boundary = var.iam_permissions_boundary_arn
+
+  # The API's resource policy denies every principal but these (modules/api). Its Allow names the invoke role
+  # as a principal, so the policy waits for the role (the condition reads the module's output, the value is
+  # the ARN built from the name): resource policies may refuse a principal that does not exist yet.
+  invoke_principal_arns = concat(
+    [module.security.api_invoke_role_arn == null ? null : local.api_invoke_role_arn],
+    var.api_invoke_principal_arns,
+  )
 }
 
 module "state_machine" {
@@ -577,6 +608,8 @@ module "state_machine" {
   functions                 = { for f, settings in local.function_settings : f => settings if local.functions[f].group == "workflow" }
   policy_statements         = { for f, statements in local.function_policy_statements : f => statements if local.functions[f].group == "workflow" }
   notification_email        = var.notification_email
+  subscription_protocols    = var.notification_subscription_protocols
+  subscriber_principal_arns = var.notification_subscriber_principal_arns
   log_retention_days        = var.log_retention_days
   dlq_name                  = module.queue.dlq_name
   role_name                 = local.iam_role_names.report_workflow

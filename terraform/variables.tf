@@ -36,6 +36,30 @@ variable "notification_email" {
   }
 }
 
+variable "notification_subscription_protocols" {
+  type        = list(string)
+  description = "The only protocols the notifications topic accepts subscriptions with (its policy denies sns:Subscribe for any other sns:Protocol). Default email: every message carries a report's download link. Plain http is never accepted."
+  default     = ["email"]
+  nullable    = false
+
+  validation {
+    condition     = length(var.notification_subscription_protocols) > 0 && alltrue([for p in var.notification_subscription_protocols : contains(["email", "email-json", "https", "sqs", "lambda", "firehose", "sms", "application"], p)])
+    error_message = "notification_subscription_protocols must list SNS protocols among email, email-json, https, sqs, lambda, firehose, sms and application (not http: the messages carry download links)."
+  }
+}
+
+variable "notification_subscriber_principal_arns" {
+  type        = list(string)
+  description = "The only IAM principals (roles, users or an account root, by ARN; no wildcards) that may subscribe to the notifications topic; empty (the default): any principal of the stack's account whose IAM policy allows it. Principals of other accounts never may. Include the principal that runs Terraform when notification_email is set: it creates the email subscription."
+  default     = []
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for arn in var.notification_subscriber_principal_arns : can(regex("^arn:aws[a-zA-Z-]*:iam::[0-9]{12}:(root|role/[^*?]+|user/[^*?]+)$", arn))])
+    error_message = "notification_subscriber_principal_arns must hold IAM role, user or account-root ARNs without wildcards (a session matches its role's ARN: name the role)."
+  }
+}
+
 variable "presigned_url_ttl_seconds" {
   type        = number
   description = "Lifetime of the report download links, at most one hour: a link dies with the session that signed it, and the signer role's session, assumed from a Lambda's role, lasts at most an hour (IAM role chaining). GET /reports/{reportId} hands out a fresh link at any time."
@@ -69,10 +93,56 @@ variable "seller_daily_report_budget" {
   }
 }
 
+variable "report_expiration_days" {
+  type        = number
+  description = "Days after which stored report documents expire from the reports bucket; null (the default) keeps them. Restricted (PII) documents expire after restricted_report_expiration_days whatever this says (the shorter of the two applies)."
+  default     = null
+
+  validation {
+    condition     = var.report_expiration_days == null || try(var.report_expiration_days >= 1 && floor(var.report_expiration_days) == var.report_expiration_days, false)
+    error_message = "report_expiration_days must be null or a whole number of days, at least 1."
+  }
+}
+
+variable "restricted_report_expiration_days" {
+  type        = number
+  description = "Days after which stored documents of restricted report types (PII; tagged data-class=restricted by the report storer) expire, 1-30; their noncurrent versions go a day after. Amazon's Data Protection Policy keeps PII no longer than 30 days after order delivery: choose a value that fits how long after delivery the deployment requests the reports."
+  default     = 30
+  nullable    = false
+
+  # Amazon Selling Partner API Data Protection Policy, Additional Security Requirements, Data Retention:
+  # "Developers will retain PII for no longer than 30 days after order delivery" (Policies and Agreements:
+  # https://developer-docs.amazon.com/sp-api/docs/policies-and-agreements; Key Security Control Guidance:
+  # https://developer-docs.amazon.com/sp-api/docs/guidance-to-address-key-security-controls-in-sp-api-integration).
+  validation {
+    condition     = var.restricted_report_expiration_days >= 1 && var.restricted_report_expiration_days <= 30 && floor(var.restricted_report_expiration_days) == var.restricted_report_expiration_days
+    error_message = "restricted_report_expiration_days must be a whole number of days between 1 and 30 (Amazon's Data Protection Policy keeps PII at most 30 days)."
+  }
+}
+
+variable "noncurrent_version_expiration_days" {
+  type        = number
+  description = "Days after which overwritten or deleted (expired) versions of stored documents are removed from the versioned reports bucket; restricted documents' noncurrent versions go after one day."
+  default     = 7
+  nullable    = false
+
+  validation {
+    condition     = var.noncurrent_version_expiration_days >= 1 && floor(var.noncurrent_version_expiration_days) == var.noncurrent_version_expiration_days
+    error_message = "noncurrent_version_expiration_days must be a whole number of days, at least 1."
+  }
+}
+
 variable "process_unrequested_reports" {
   type        = bool
   description = "Also store reports the application did not request (SP-API announces scheduled reports too)."
   default     = false
+}
+
+variable "allow_restricted_report_types" {
+  type        = bool
+  description = "Let POST /reports request restricted report types (the catalogue's restricted ones, src/spapi/report_types.json: their documents hold buyers' personal information, PII). Off (the default), such a request is answered 403 naming this setting, and restricted reports nobody requested (process_unrequested_reports, sweep_amazon_generated_report_types) are recorded SKIPPED, never stored. Turn it on only when the SP-API application holds the restricted roles and the deployment meets Amazon's Data Protection Policy (encryption, access limited to those who need it, and PII deleted within 30 days of delivery: restricted_report_expiration_days)."
+  default     = false
+  nullable    = false
 }
 
 variable "transcode_reports_to_utf8" {
@@ -219,23 +289,25 @@ variable "lambda_reserved_concurrency" {
   # maximum concurrency for Amazon SQS event sources": https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-scaling.html).
   validation {
     condition = !contains(keys(var.lambda_reserved_concurrency), local.processor_function) || (
-      var.processor_maximum_concurrency != null &&
       try(var.processor_maximum_concurrency <= var.lambda_reserved_concurrency[local.processor_function], false)
     )
-    error_message = "Reserved concurrency for ${local.processor_function} alone throttles SP-API notifications into the DLQ: also set processor_maximum_concurrency (2-1000) to at most that reservation, or cap the processor with processor_maximum_concurrency only."
+    error_message = "Reserved concurrency for ${local.processor_function} below processor_maximum_concurrency throttles SP-API notifications into the DLQ: set processor_maximum_concurrency (2-1000) to at most that reservation, or cap the processor with processor_maximum_concurrency only."
   }
 }
 
 variable "processor_maximum_concurrency" {
   type        = number
-  description = "Cap on concurrent processor invocations by the SQS event source mapping (ScalingConfig.MaximumConcurrency, 2-1000); null leaves it to Lambda. This, not reserved concurrency, is how to bound how fast SP-API notifications start workflows: the mapping stops polling at the cap, so notifications wait in the queue instead of being throttled into the DLQ."
-  default     = null
+  description = "Cap on concurrent processor invocations by the SQS event source mapping (ScalingConfig.MaximumConcurrency, 2-1000; default 10). This, not reserved concurrency, is how to bound how fast SP-API notifications start workflows: the mapping stops polling at the cap, so notifications wait in the queue instead of being throttled into the DLQ, and a burst of notifications cannot take the account's whole Lambda concurrency."
+  default     = 10
+  nullable    = false
 
   # Lambda API reference, ScalingConfig: MaximumConcurrency "Minimum value of 2. Maximum value of 1000."
-  # (https://docs.aws.amazon.com/lambda/latest/dg/API_ScalingConfig.html)
+  # (https://docs.aws.amazon.com/lambda/latest/dg/API_ScalingConfig.html). Always set: without a cap the mapping
+  # scales the processor up to the account's unreserved concurrency ("Configuring maximum concurrency for Amazon
+  # SQS event sources": https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-scaling.html).
   validation {
-    condition     = var.processor_maximum_concurrency == null || try(var.processor_maximum_concurrency >= 2 && var.processor_maximum_concurrency <= 1000 && floor(var.processor_maximum_concurrency) == var.processor_maximum_concurrency, false)
-    error_message = "processor_maximum_concurrency must be null or a whole number between 2 and 1000 (Lambda's ScalingConfig range)."
+    condition     = var.processor_maximum_concurrency >= 2 && var.processor_maximum_concurrency <= 1000 && floor(var.processor_maximum_concurrency) == var.processor_maximum_concurrency
+    error_message = "processor_maximum_concurrency must be a whole number between 2 and 1000 (Lambda's ScalingConfig range)."
   }
 }
 
@@ -283,6 +355,20 @@ variable "lwa_endpoint_url" {
   }
 }
 
+variable "spapi_application_id" {
+  type        = string
+  description = "Our SP-API application's id (Solution Provider Portal / Developer Central: amzn1.sellerapps.app.<uuid> or amzn1.sp.solution.<uuid>), not the LWA client id. Set, the notifications processor drops (and counts, metric ForeignApplicationNotifications) every notification whose notificationMetadata.applicationId is another, before reading or writing anything: the queue's policy lets SP-API's account send for any application. null (the default) checks nothing, and the processor logs a warning at each cold start."
+  default     = null
+
+  # SP-API notifications carry the application's id in notificationMetadata.applicationId (Notifications API
+  # v1 use case guide, "Notification structure":
+  # https://developer-docs.amazon.com/sp-api/docs/notifications-api-v1-use-case-guide).
+  validation {
+    condition     = var.spapi_application_id == null || can(regex("^amzn1\\.(sellerapps\\.app|sp\\.solution)\\.[A-Za-z0-9-]{1,64}$", var.spapi_application_id))
+    error_message = "spapi_application_id must be an SP-API application id (amzn1.sellerapps.app.<id> or amzn1.sp.solution.<id>), not the LWA client id (amzn1.application-oa2-client...)."
+  }
+}
+
 variable "spapi_destination_name" {
   type        = string
   description = "Name of the SP-API notification destination created for the queue; null uses `<name_prefix>-notifications`."
@@ -293,6 +379,30 @@ variable "api_invoke_trusted_principal_arns" {
   type        = list(string)
   description = "IAM principals allowed to assume the API invoke role; empty means this account's root (any principal of the account whose own policy allows it)."
   default     = []
+}
+
+variable "report_reader_principal_arns" {
+  type        = list(string)
+  description = "IAM roles or users (or an account root), by ARN, that may read the stored report documents besides the stack's own readers (the report storer, which checks what it stored, and the link signer, whose presigned URLs are the download links). The reports bucket's policy denies object reads (s3:GetObject*) to every other principal of any account, whatever its IAM policies allow; a principal listed here still needs an IAM policy allowing the read (and kms:Decrypt of the data key through S3). No wildcards, no assumed-role session ARNs (a session matches its role's ARN)."
+  default     = []
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for arn in var.report_reader_principal_arns : can(regex("^arn:aws[a-zA-Z-]*:iam::[0-9]{12}:(root|role/[^*?]+|user/[^*?]+)$", arn))])
+    error_message = "report_reader_principal_arns must hold IAM role, user or account-root ARNs without wildcards (aws:PrincipalArn of an assumed-role session is its role's ARN: name the role)."
+  }
+}
+
+variable "api_invoke_principal_arns" {
+  type        = list(string)
+  description = "IAM roles or users (or an account root), by ARN, that may call the API directly besides the API invoke role the stack creates. The API's resource policy allows execute-api:Invoke to these and the invoke role only and denies every other principal, whatever its IAM policies allow; each still needs an IAM policy allowing execute-api:Invoke on the API (and must sign with SigV4). No wildcards, no assumed-role session ARNs (a session matches its role's ARN). Empty (the default): only the invoke role, which the principals in api_invoke_trusted_principal_arns assume."
+  default     = []
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for arn in var.api_invoke_principal_arns : can(regex("^arn:aws[a-zA-Z-]*:iam::[0-9]{12}:(root|role/[^*?]+|user/[^*?]+)$", arn))])
+    error_message = "api_invoke_principal_arns must hold IAM role, user or account-root ARNs without wildcards (aws:PrincipalArn of an assumed-role session is its role's ARN: name the role)."
+  }
 }
 
 variable "create_api_invoke_user" {

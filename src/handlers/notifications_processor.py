@@ -7,11 +7,14 @@ and emailed by the workflow (FailedExecutionsReported).
 Partial batch failures: only messages whose processing failed for a reason worth retrying (DynamoDB or
 Step Functions errors) go back to the queue, and after the queue's maxReceiveCount to its DLQ. A malformed
 message or another notification type would fail the same way forever: it is logged (its path and reason,
-never the body) and counted, then dropped.
+never the body) and counted, then dropped. So is a notification of another SP-API application than ours
+(SPAPI_APPLICATION_ID), before anything is read or written; a notification that names another selling
+partner than the report's record has the report recorded FAILED ("seller mismatch") and nothing stored.
 """
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import boto3
@@ -32,11 +35,18 @@ from reports_pipeline.report_records import ReportRecords
 logger, tracer, metrics = observability()
 config = _config.required(["REPORTS_TABLE_NAME", "STATE_MACHINE_ARN"])
 process_unrequested = _config.boolean("PROCESS_UNREQUESTED_REPORTS", default=False)
+# Our SP-API application's id (root spapi_application_id): notifications of any other are dropped.
+application_id = os.environ.get("SPAPI_APPLICATION_ID", "").strip() or None
+if application_id is None:
+    logger.warning("SPAPI_APPLICATION_ID is not set: notifications of any SP-API application are accepted")
 notification_processor = ReportNotificationProcessor(
     ReportRecords(config["REPORTS_TABLE_NAME"], boto3.client("dynamodb")),
     boto3.client("stepfunctions"),
     config["STATE_MACHINE_ARN"],
     process_unrequested=process_unrequested,
+    application_id=application_id,
+    # Restricted (PII) reports nobody requested are stored only where the deployment allows them.
+    restricted_allowed=_config.boolean("ALLOW_RESTRICTED_REPORT_TYPES", default=False),
 )
 
 _OUTCOME_METRICS = {
@@ -46,6 +56,8 @@ _OUTCOME_METRICS = {
     NotificationOutcome.FAILURE_REPORTED: "FailedExecutionsReported",
     NotificationOutcome.ALREADY_FINISHED: "DuplicateNotifications",
     NotificationOutcome.UNREQUESTED_SKIPPED: "UnrequestedReportsSkipped",
+    NotificationOutcome.FOREIGN_APPLICATION: "ForeignApplicationNotifications",
+    NotificationOutcome.SELLER_MISMATCH: "SellerMismatchesQuarantined",
 }
 _OUTCOME_LOGS = {
     NotificationOutcome.STARTED: "notification processed: execution started",
@@ -56,7 +68,18 @@ _OUTCOME_LOGS = {
     ),
     NotificationOutcome.ALREADY_FINISHED: "duplicate notification: the report already has its outcome",
     NotificationOutcome.UNREQUESTED_SKIPPED: "notification processed: unrequested report left alone",
+    NotificationOutcome.FOREIGN_APPLICATION: "notification of another SP-API application dropped",
+    NotificationOutcome.SELLER_MISMATCH: (
+        "seller mismatch: the notification names another selling partner than the report's; recorded failed"
+    ),
 }
+_WARNINGS = frozenset(
+    {
+        NotificationOutcome.FAILURE_REPORTED,
+        NotificationOutcome.FOREIGN_APPLICATION,
+        NotificationOutcome.SELLER_MISMATCH,
+    }
+)
 
 
 @tracer.capture_method
@@ -85,7 +108,7 @@ def process_message(record: SqsMessage) -> None:
         logger.exception("notification processing failed; it will be retried")
         metrics.add_metric(name="NotificationFailures", unit=MetricUnit.Count, value=1)
         raise
-    log = logger.warning if result.outcome is NotificationOutcome.FAILURE_REPORTED else logger.info
+    log = logger.warning if result.outcome in _WARNINGS else logger.info
     log(
         _OUTCOME_LOGS[result.outcome],
         extra={
@@ -94,6 +117,9 @@ def process_message(record: SqsMessage) -> None:
             "requested": result.requested,
             "execution_name": result.execution_name,
             "execution_status": result.execution_status,
+            # Identifiers, not secrets: which application sent it, whom it names.
+            "application_id": notification.application_id,
+            "account_id": notification.account_id,
         },
     )
     metrics.add_metric(name=_OUTCOME_METRICS[result.outcome], unit=MetricUnit.Count, value=1)

@@ -4,7 +4,9 @@ record each.
 The plan (reports_pipeline.report_plans) applies the rules SP-API enforces per report type: a type
 createReport cannot make is refused saying how to get it, a range beyond the type's maximum is split into
 windows, several marketplaces of a single-marketplace type fan out, a type in its cooldown reuses a recent
-report of ours or is answered 429 with Retry-After. A type the catalogue does not know is requested unchanged.
+report of ours or is answered 429 with Retry-After. A restricted (PII) type is refused with 403
+unless the deployment allows them (ALLOW_RESTRICTED_REPORT_TYPES). A type the catalogue does not know is
+requested unchanged.
 The reports the plan would create are spent from the seller's daily budget first (reports_pipeline.
 report_budget): over it the request is answered 429 SellerReportBudgetExhausted and nothing is created.
 
@@ -38,6 +40,8 @@ from reports_pipeline.token_store import TokenStore
 logger, tracer, metrics = observability()
 config = _config.required(["TOKENS_TABLE_NAME", "REPORTS_TABLE_NAME", "LWA_CREDENTIALS_SECRET_ARN"])
 ttl_days = _config.positive_int("REPORT_RECORD_TTL_DAYS", 90, maximum=3650)
+# Restricted (PII) report types only where the deployment opted in (root allow_restricted_report_types).
+restricted_allowed = _config.boolean("ALLOW_RESTRICTED_REPORT_TYPES", False)
 dynamodb = boto3.client("dynamodb")
 report_records = ReportRecords(config["REPORTS_TABLE_NAME"], dynamodb, ttl_days=ttl_days)
 sweep_state = SweepState(config["REPORTS_TABLE_NAME"], dynamodb)
@@ -65,7 +69,7 @@ def handler(event: dict[str, Any], context: Any) -> tuple[int, dict[str, Any]]:
         seller_id=asked.seller_id, region_code=asked.region_code, report_type=asked.report_type
     )
     now = datetime.now(UTC)
-    plan = plan_report_request(request, now)
+    plan = plan_report_request(request, now, restricted_allowed=restricted_allowed)
     reports = spapi_clients.reports(asked.seller_id, asked.region_code)
     decision = cooldown_decision(
         plan,

@@ -35,6 +35,7 @@ from reports_pipeline.report_storage import (
     MIN_PART_SIZE,
     StoredObject,
     content_type_for_key,
+    data_class_tags,
     error_document_key,
     is_text_media_type,
     report_key,
@@ -129,6 +130,8 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         late_headers=lambda: (document.charset.content_type(media_type), document.charset.metadata()),
         max_bytes=max_document_bytes,
         served_bytes=lambda: document.served_bytes,
+        # The bucket's lifecycle expires restricted (PII) documents sooner, by this tag.
+        tags=data_class_tags(report.report_type),
     )
     charset = (
         StoredCharset.from_object(stored.content_type, stored.metadata)

@@ -55,6 +55,9 @@ sweep = ReportSweep(
         stepfunctions,
         config["STATE_MACHINE_ARN"],
         process_unrequested=_config.boolean("PROCESS_UNREQUESTED_REPORTS", default=False),
+        # Restricted (PII) reports nobody requested, opted-in Amazon-generated ones included, are stored only
+        # where the deployment allows them.
+        restricted_allowed=_config.boolean("ALLOW_RESTRICTED_REPORT_TYPES", default=False),
     ),
     reports_for=spapi_clients.reports,
     settings=SweepSettings(

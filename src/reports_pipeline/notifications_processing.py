@@ -30,6 +30,7 @@ from typing import Any
 from reports_pipeline.report_records import ReportRecord, ReportRecords, ReportStatus
 from spapi.errors import redact
 from spapi.report_ids import REPORT_ID_PATTERN, is_key_segment
+from spapi.report_types import report_type as report_type_rules
 
 NOTIFICATION_TYPE = "REPORT_PROCESSING_FINISHED"
 PROCESSING_STATUSES = frozenset({"CANCELLED", "DONE", "FATAL"})
@@ -60,6 +61,9 @@ class ReportProcessingFinished:
     account_id: str | None  # None only in pre-2024-03-20 messages, which always name the seller
     seller_id: str | None
     report_document_id: str | None
+    # notificationMetadata.applicationId: the SP-API application whose subscription sent it (None: not a
+    # delivered notification, e.g. one the sweep builds from getReports).
+    application_id: str | None = None
 
     @property
     def partner_id(self) -> str:
@@ -126,6 +130,7 @@ def parse_report_processing_finished(body: str | bytes) -> ReportProcessingFinis
         account_id=account_id,
         seller_id=seller_id,
         report_document_id=document_id,
+        application_id=metadata["applicationId"],
     )
 
 
@@ -255,6 +260,16 @@ class NotificationOutcome(StrEnum):
     FAILURE_REPORTED = "FAILURE_REPORTED"
     ALREADY_FINISHED = "ALREADY_FINISHED"  # the report already reached DONE, FAILED or CANCELLED
     UNREQUESTED_SKIPPED = "UNREQUESTED_SKIPPED"
+    # Sent for another SP-API application: dropped before any read or write.
+    FOREIGN_APPLICATION = "FOREIGN_APPLICATION"
+    # Names another selling partner than the one the report was requested for: recorded FAILED, not stored.
+    SELLER_MISMATCH = "SELLER_MISMATCH"
+
+
+SELLER_MISMATCH_REASON = (
+    "seller mismatch: the notification names another selling partner than the report was requested for, "
+    "so its document was not stored"
+)
 
 
 FAILURE_EXECUTION_PREFIX = "failure-report"
@@ -293,11 +308,15 @@ class ReportNotificationProcessor:
         state_machine_arn: str,
         *,
         process_unrequested: bool,
+        application_id: str | None = None,
+        restricted_allowed: bool = False,
     ) -> None:
         self._records = records
         self._stepfunctions = stepfunctions_client
         self._state_machine_arn = state_machine_arn
         self._process_unrequested = process_unrequested
+        self._application_id = application_id or None
+        self._restricted_allowed = restricted_allowed
 
     def process(
         self, notification: ReportProcessingFinished, *, process_unrequested: bool | None = None
@@ -306,7 +325,21 @@ class ReportNotificationProcessor:
         Amazon-generated report types sellers opted into, whatever the policy for other reports)."""
         if process_unrequested is None:
             process_unrequested = self._process_unrequested
+        if not self._restricted_allowed and _is_restricted(notification.report_type):
+            # A restricted (PII) report nobody requested through our API (POST /reports refuses them unless
+            # the deployment allows them) is recorded and left alone, whatever the policy for other reports.
+            process_unrequested = False
+        if self.is_foreign(notification):
+            # Our queue's policy lets SP-API's account send to it for any application; only our own
+            # subscriptions' notifications may start anything.
+            return ProcessingResult(NotificationOutcome.FOREIGN_APPLICATION, requested=False)
         record = self._records.get(notification.report_id)
+        if record is not None and not _same_partner(record, notification):
+            # Whoever the notification names, the report was requested for (and its token belongs to)
+            # another selling partner: its document is not fetched or stored under either.
+            if not record.is_terminal:
+                self._records.quarantine(notification.report_id, SELLER_MISMATCH_REASON)
+            return ProcessingResult(NotificationOutcome.SELLER_MISMATCH, record.requested)
         created = False
         if record is None:
             # Requested through our API but not recorded (the write after createReport failed): an intent of
@@ -353,6 +386,14 @@ class ReportNotificationProcessor:
                 # that execution, and this one is counted as a start (rare, and only a count is wrong).
                 return ProcessingResult(NotificationOutcome.STARTED, record.requested, name)
         return self._settle_existing(existing, document, record.requested)
+
+    def is_foreign(self, notification: ReportProcessingFinished) -> bool:
+        """Whether a delivered notification belongs to another application than ours (when ours is known)."""
+        return (
+            self._application_id is not None
+            and notification.application_id is not None
+            and notification.application_id != self._application_id
+        )
 
     def _settle_existing(
         self, existing: Mapping[str, Any], document: dict[str, Any], requested: bool
@@ -411,6 +452,17 @@ class ReportNotificationProcessor:
             return self._stepfunctions.describe_execution(executionArn=arn)
         except self._stepfunctions.exceptions.ExecutionDoesNotExist:
             return None
+
+
+def _is_restricted(report_type_name: str) -> bool:
+    rules = report_type_rules(report_type_name)
+    return rules is not None and rules.restricted
+
+
+def _same_partner(record: ReportRecord, notification: ReportProcessingFinished) -> bool:
+    """Whether the notification names the selling partner the report is recorded for: its sellerId or, for
+    vendors and since 2024-03-20 for everyone, its accountId."""
+    return record.seller_id in {notification.seller_id, notification.account_id} - {None}
 
 
 def execution_arn(state_machine_arn: str, name: str) -> str:

@@ -76,8 +76,14 @@ def _cited(rules: ReportTypeRules) -> str:
     return "; source: " + ", ".join(source.url for source in rules.sources)
 
 
-def plan_report_request(request: ReportRequest, now: datetime) -> ReportPlan:
-    """The SP-API reports `request` becomes, or the ApiError (400) that says which rule refuses it."""
+RESTRICTED_SETTING = "allow_restricted_report_types"
+
+
+def plan_report_request(
+    request: ReportRequest, now: datetime, *, restricted_allowed: bool = False
+) -> ReportPlan:
+    """The SP-API reports `request` becomes, or the ApiError (400, or 403 for a restricted type the deployment
+    does not allow) that says which rule refuses it."""
     asked = request.specification
     rules = report_type(asked.report_type)
     if rules is None:
@@ -88,6 +94,8 @@ def plan_report_request(request: ReportRequest, now: datetime) -> ReportPlan:
             "ReportTypeNotRequestable",
             f"{asked.report_type} cannot be requested with createReport: {rules.how_to_get}{_cited(rules)}",
         )
+    if rules.restricted and not restricted_allowed:
+        raise restricted_refusal(asked.report_type)
     start, end = _parse(asked.data_start_time), _parse(asked.data_end_time)
     if start is not None and end is None:
         end = now  # SP-API's dataEndTime defaults to now
@@ -109,6 +117,20 @@ def plan_report_request(request: ReportRequest, now: datetime) -> ReportPlan:
             "createReport's burst: ask for a shorter range or fewer marketplaces",
         )
     return ReportPlan(request, rules, reports, split_by, fanned_out)
+
+
+def restricted_refusal(report_type_name: str) -> ApiError:
+    """The refusal of a restricted report type in a deployment that does not store them. Restricted reports
+    hold buyers' personal information (names, addresses, tax ids): the Data Protection Policy binds whoever
+    stores them, so storing them is the operator's decision, made in Terraform, never a caller's."""
+    return ApiError(
+        403,
+        "RestrictedReportTypeNotAllowed",
+        f"{report_type_name} is a restricted report type (its document holds personal information) and this "
+        f"deployment does not store restricted reports: its operator enables them with the Terraform setting "
+        f"{RESTRICTED_SETTING} once the application holds the restricted roles and meets Amazon's Data "
+        "Protection Policy",
+    )
 
 
 def _check_period(

@@ -458,6 +458,15 @@ class ReportRecords:
                 values["NotifiedAt"] = now
         self._update(report_id, values)
 
+    def quarantine(self, report_id: str, reason: str) -> bool:
+        """Record a report FAILED with ``reason`` unless it already finished, storing nothing; returns False
+        when it had finished."""
+        return self._update(
+            report_id,
+            {"Status": ReportStatus.FAILED.value, "FailureReason": reason[:FAILURE_REASON_MAX_CHARS]},
+            only_unfinished=True,
+        )
+
     def _update(self, report_id: str, values: Mapping[str, Any], *, only_unfinished: bool = False) -> bool:
         values = {**values, "UpdatedAt": _utc_now_iso(self._clock)}
         set_parts, remove_parts = [], []

@@ -18,6 +18,7 @@ import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlencode
 
 from botocore.exceptions import ClientError
 from botocore.exceptions import ConnectionError as BotoConnectionError
@@ -173,6 +174,24 @@ class StoredObject:
 LateHeaders = Callable[[], tuple[str, Mapping[str, str]]]
 
 
+# The object tag that says which retention a stored document gets: the bucket's lifecycle rules filter on it
+# (terraform/modules/storage), so restricted (PII) documents expire sooner than the rest.
+DATA_CLASS_TAG = "data-class"
+RESTRICTED_DATA_CLASS = "restricted"
+STANDARD_DATA_CLASS = "standard"
+
+
+def data_class(report_type_name: str) -> str:
+    """The data class of a report type's documents: restricted for the catalogue's restricted types (their
+    documents hold buyers' personal information), standard otherwise."""
+    rules = report_type_rules(report_type_name)
+    return RESTRICTED_DATA_CLASS if rules is not None and rules.restricted else STANDARD_DATA_CLASS
+
+
+def data_class_tags(report_type_name: str) -> dict[str, str]:
+    return {DATA_CLASS_TAG: data_class(report_type_name)}
+
+
 def report_key(seller_id: str, report_type: str, report_id: str) -> str:
     """Where a report's document lives; the extension follows the report type's documented format."""
     _check_key_segments(seller_id=seller_id, report_type=report_type, report_id=report_id)
@@ -273,6 +292,7 @@ def store_report_document(
     late_headers: LateHeaders | None = None,
     max_bytes: int | None = None,
     served_bytes: Callable[[], int | None] | None = None,
+    tags: Mapping[str, str] | None = None,
 ) -> StoredObject:
     """Write `chunks` to s3://bucket/key unless an object is already there.
 
@@ -285,7 +305,8 @@ def store_report_document(
     download says it is larger (`served_bytes`, called once the download has opened: its Content-Length) is
     refused before anything is uploaded; one that only turns out larger as it streams (a gzipped download
     grows as it is gunzipped) stops when it passes the limit, its multipart upload aborted. Either way
-    `ReportDocumentTooLargeError`, which the workflow does not retry.
+    `ReportDocumentTooLargeError`, which the workflow does not retry. `tags` go on the object as it is written
+    (PutObject or CreateMultipartUpload), so no lifecycle rule ever sees it untagged.
     """
     if part_size < MIN_PART_SIZE:
         raise ValueError(f"part_size must be at least {MIN_PART_SIZE} bytes (S3's minimum part size)")
@@ -303,6 +324,7 @@ def store_report_document(
         headers,
         max_bytes,
         served_bytes or (lambda: None),
+        tags or {},
     )
 
 
@@ -317,6 +339,7 @@ def _store(
     late_headers: LateHeaders,
     max_bytes: int | None,
     served_bytes: Callable[[], int | None],
+    tags: Mapping[str, str],
 ) -> StoredObject:
     existing = existing_object(_NamedFailuresS3(s3_client), bucket, key)
     if existing is not None:
@@ -335,6 +358,8 @@ def _store(
         "Metadata": {**metadata, **late_metadata},
         "ContentType": content_type,
     }
+    if tags:
+        extra_args["Tagging"] = urlencode(tags)
     if kms_key_id:
         # On PutObject or CreateMultipartUpload: the bucket policy refuses uploads without our key.
         extra_args["ServerSideEncryption"] = "aws:kms"

@@ -150,6 +150,11 @@ class AwsTarget:
                 "TF_VAR_permissions_boundary_arn": self._permissions_boundary(),
             }
         )
+        if self.access.local_aws is not None:
+            # The run reads the stored documents as local AWS's root credentials, the account root (moto's STS
+            # names them otherwise); on AWS terraform/acceptance names the caller itself.
+            root = f"arn:aws:iam::{self.access.local_aws.account_id}:root"
+            env["TF_VAR_report_reader_principal_arns"] = json.dumps([root])
         # Whether the emulator is deployed follows from the seller alone: never from a stray setting.
         if self.seller is None:
             env["TF_VAR_spapi_emulator"] = "true"

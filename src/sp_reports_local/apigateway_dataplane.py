@@ -102,6 +102,7 @@ class ExecuteApiMiddleware:
                     body=request.get_data(),
                     resource_arn=resource_arn,
                     root_credentials=self._root_credentials,
+                    resource_policy=getattr(api, "policy", None),
                 )
             except AuthDenied as denied:
                 return _json_response(403, str(denied))

@@ -8,6 +8,11 @@ fix):
 - SQS ``RedrivePolicy``: moto parses the JSON and returns ``json.dumps`` of it, re-spaced, which the provider
   shows as a whitespace change on every plan. We keep the text the caller sent and return it unchanged (AWS
   also returns the policy as given).
+- API Gateway REST API ``policy``: AWS returns a REST API's resource policy as the text of a JSON string,
+  its quotes escaped (``{\\"Version\\":...}``), and the provider reads it so (it parses ``"`` + policy +
+  ``"`` as a JSON string); moto returns the policy as given, which the provider fails to read ("invalid
+  character ... after top-level value"), so ``aws_api_gateway_rest_api_policy`` could not be applied. We
+  return it escaped; moto keeps the policy as given, which local AWS's execute-api authorisation reads.
 - Lambda ``LoggingConfig``: moto drops it, so a configured ``logging_config`` block is re-added on every plan.
   We store it on create and update and return it with AWS's defaults (``LogFormat`` Text, ``LogGroup``
   ``/aws/lambda/<name>``).
@@ -20,16 +25,35 @@ plan after an apply replaces the deployment once.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from .moto_internals import LambdaFunction, PatchSet, Queue
+from .moto_internals import LambdaFunction, PatchSet, Queue, RestAPI
 
 
 def drift_fix_patches() -> PatchSet:
     patches = PatchSet("drift_fixes")
     _echo_redrive_policy(patches)
     _keep_lambda_logging_config(patches)
+    _escape_rest_api_policy(patches)
     return patches
+
+
+def _escape_rest_api_policy(patches: PatchSet) -> None:
+    original_to_dict = RestAPI.to_dict
+
+    def to_dict(self: RestAPI) -> dict[str, Any]:
+        result = original_to_dict(self)
+        if result.get("policy"):
+            result["policy"] = escaped_policy(result["policy"])
+        return result
+
+    patches.replace(RestAPI, "to_dict", to_dict)
+
+
+def escaped_policy(policy: str) -> str:
+    """A REST API's policy as API Gateway returns it: the text of a JSON string holding the policy."""
+    return json.dumps(policy)[1:-1]
 
 
 def _echo_redrive_policy(patches: PatchSet) -> None:

@@ -1,9 +1,10 @@
 """SigV4 and ``execute-api:Invoke`` checks for ``AWS_IAM`` methods of the local API Gateway.
 
 Signatures are recomputed with botocore's signer from the secret moto knows for the access key: IAM users'
-access keys and STS assumed-role sessions are looked up and evaluated by moto's own ``IAMRequest`` (which also
-checks the session token and evaluates the caller's identity policies, including Resource patterns);
-requests signed with local AWS's root credentials are verified here and allowed, as root is on AWS.
+access keys and STS assumed-role sessions are authenticated by moto's own ``IAMRequest`` (which also checks
+the session token); requests signed with local AWS's root credentials are verified here. Whether the caller
+may ``execute-api:Invoke`` the method is decided as API Gateway does, from the caller's identity-based
+policies and the REST API's resource policy (``invoke_authorization``, with ``iam_evaluation``'s rules).
 Failures raise ``AuthDenied`` carrying API Gateway's message for that case.
 """
 
@@ -15,15 +16,23 @@ from typing import Any
 
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
-from botocore.credentials import Credentials
+from botocore.credentials import Credentials as BotoCredentials
 
+from .iam_evaluation import (
+    Authorization,
+    AuthorizationRequest,
+    Decision,
+    PolicyEvaluationError,
+    Principal,
+    authorize,
+)
 from .moto_internals import (
-    AccessDeniedError,
     IAMRequest,
     InvalidClientTokenIdError,
     SignatureDoesNotMatchError,
-    caller_arn,
 )
+from .request_context import GLOBAL_CONTEXT
+from .request_principals import Caller, CredentialRefused, Credentials, SignedBy, identify
 
 MAX_CLOCK_SKEW = datetime.timedelta(minutes=5)
 
@@ -103,44 +112,89 @@ def authenticate(
     body: bytes,
     resource_arn: str,
     root_credentials: tuple[str, str],
+    resource_policy: Any = None,
 ) -> CallerIdentity:
-    """Verify the caller may ``execute-api:Invoke`` ``resource_arn``; returns who the caller is."""
+    """Verify the caller may ``execute-api:Invoke`` ``resource_arn`` under its identity-based policies and
+    the REST API's ``resource_policy`` (None: the API has none); returns who the caller is."""
     authorization = parse_authorization(headers.get("Authorization"))
     if authorization.service != "execute-api":
         raise AuthDenied("Credential should be scoped to correct service: 'execute-api'.")
-    check_clock(headers.get("X-Amz-Date"), datetime.datetime.now(datetime.UTC))
+    now = datetime.datetime.now(datetime.UTC)
+    check_clock(headers.get("X-Amz-Date"), now)
 
     root_key, root_secret = root_credentials
     if authorization.access_key == root_key:
         expected = expected_signature(
-            Credentials(root_key, root_secret), authorization, method, raw_path_and_query, headers, body
+            BotoCredentials(root_key, root_secret), authorization, method, raw_path_and_query, headers, body
         )
         if expected != authorization.signature:
             raise AuthDenied(SIGNATURE_MISMATCH)
-        return CallerIdentity(root_key, account_id, f"arn:aws:iam::{account_id}:root")
-
+    else:
+        try:
+            IAMRequest(
+                account_id=account_id,
+                method=method,
+                path=raw_path_and_query,
+                data={},
+                body=body,
+                headers=headers,
+                action="Invoke",
+            ).check_signature()
+        except InvalidClientTokenIdError:
+            raise AuthDenied(INVALID_TOKEN) from None
+        except SignatureDoesNotMatchError:
+            raise AuthDenied(SIGNATURE_MISMATCH) from None
     try:
-        iam_request = IAMRequest(
-            account_id=account_id,
-            method=method,
-            path=raw_path_and_query,
-            data={},
-            body=body,
-            headers=headers,
-            action="Invoke",
+        caller = identify(
+            SignedBy(authorization.access_key, _header(headers, "x-amz-security-token"), presigned=False),
+            Credentials(account_id, root_key, service_access_keys={}),
+            now,
         )
-        iam_request.check_signature()
-        iam_request.check_action_permitted(resource_arn)
-    except InvalidClientTokenIdError:
+    except CredentialRefused:
         raise AuthDenied(INVALID_TOKEN) from None
-    except SignatureDoesNotMatchError:
-        raise AuthDenied(SIGNATURE_MISMATCH) from None
-    except AccessDeniedError:
-        who = caller_arn(iam_request)
+    verdict = invoke_authorization(caller, resource_arn, resource_policy, now)
+    if not verdict.allowed:
+        explicitly = " with an explicit deny" if verdict.decision is Decision.EXPLICIT_DENY else ""
         raise AuthDenied(
-            f"User: {who} is not authorized to perform: execute-api:Invoke on resource: {resource_arn}"
-        ) from None
-    return CallerIdentity(authorization.access_key, account_id, caller_arn(iam_request))
+            f"User: {caller.arn} is not authorized to perform: execute-api:Invoke on resource: "
+            f"{resource_arn}{explicitly}"
+        )
+    return CallerIdentity(authorization.access_key, account_id, caller.arn)
+
+
+def invoke_authorization(
+    caller: Caller, resource_arn: str, resource_policy: Any, now: datetime.datetime
+) -> Authorization:
+    """Whether ``caller`` may ``execute-api:Invoke`` ``resource_arn``, as API Gateway decides for AWS_IAM
+    methods (API Gateway Developer Guide, "How API Gateway resource policies affect authorization workflow":
+    https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-authorization-flow.html): in the
+    API's account an Allow from either the caller's IAM policies or the resource policy suffices, across
+    accounts both must allow, and an explicit Deny in either refuses. Those are IAM's rules for a resource
+    with a resource-based policy, which ``iam_evaluation.authorize`` implements; the resource policy sees
+    aws:PrincipalArn (a session's role) and aws:PrincipalAccount. A policy it cannot read refuses."""
+    request = AuthorizationRequest(
+        action="execute-api:Invoke",
+        resource=resource_arn,
+        principal=Principal(arn=caller.arn, account_id=caller.account_id, role_arn=caller.role_arn),
+        context={
+            **GLOBAL_CONTEXT,
+            "aws:CurrentTime": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "aws:EpochTime": str(int(now.timestamp())),
+            "aws:PrincipalArn": caller.role_arn or caller.arn,
+            "aws:PrincipalAccount": caller.account_id,
+        },
+    )
+    try:
+        return authorize(request, caller.policies, resource_policy or None)
+    except PolicyEvaluationError as error:
+        return Authorization(Decision.IMPLICIT_DENY, f"unreadable policy: {error}")
+
+
+def _header(headers: dict[str, str], name: str) -> str | None:
+    for key, value in headers.items():
+        if key.lower() == name:
+            return value
+    return None
 
 
 def check_clock(amz_date: str | None, now: datetime.datetime) -> None:
@@ -159,7 +213,7 @@ def check_clock(amz_date: str | None, now: datetime.datetime) -> None:
 
 
 def expected_signature(
-    credentials: Credentials,
+    credentials: BotoCredentials,
     authorization: SigV4Authorization,
     method: str,
     raw_path_and_query: str,

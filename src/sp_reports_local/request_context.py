@@ -146,11 +146,16 @@ def _sns(response: Any, action: str, _: str) -> RequestSubject:
     topic = sns_backends[account][region].get_topic(topic_arn)
     key = getattr(topic, "kms_master_key_id", "") or ""
     encrypted_with = [key] if key and not key.startswith("alias/aws/") else []
-    return RequestSubject(
-        (topic_arn,),
-        resource_policy=getattr(topic, "policy", None),
-        context={"_encrypted_with": encrypted_with},
-    )
+    context: dict[str, Any] = {"_encrypted_with": encrypted_with}
+    if action == "Subscribe":
+        # The condition keys of Subscribe: the subscription's protocol and endpoint (Service Authorization
+        # Reference, "Actions, resources, and condition keys for Amazon SNS": sns:Protocol, sns:Endpoint;
+        # https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonsns.html).
+        for key_name, parameter in (("sns:Protocol", "Protocol"), ("sns:Endpoint", "Endpoint")):
+            value = _param(response, parameter)
+            if value is not None:
+                context[key_name] = value
+    return RequestSubject((topic_arn,), resource_policy=getattr(topic, "policy", None), context=context)
 
 
 def _sqs(response: Any, action: str, _: str) -> RequestSubject:

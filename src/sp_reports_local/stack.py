@@ -19,6 +19,7 @@ import json
 import os
 import secrets
 import shutil
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,6 +51,12 @@ _NOT_COPIED_FROM_MODULES = shutil.ignore_patterns(".terraform", "*.tfstate", "*.
 LOCAL_ACCOUNT_VARIABLES = {
     # A throwaway stack: its tables and buckets may be destroyed.
     "deletion_protection": "false",
+    # The emulator's sellers are fictitious: the acceptance runs store a restricted (PII) report type to prove
+    # the Restricted Data Token path, which the root refuses unless a deployment opts in.
+    "allow_restricted_report_types": "true",
+    # The harness reads what SNS would email through an SQS queue it subscribes to the topic
+    # (email_observer): the topic accepts email subscriptions only unless told otherwise.
+    "notification_subscription_protocols": '["email", "sqs"]',
 }
 
 
@@ -63,12 +70,16 @@ class AppCredentials:
 
     client_id: str
     client_secret: str = field(repr=False)
+    # The application's id, which the emulator's notifications carry (notificationMetadata.applicationId) and
+    # the stack's processor checks (root spapi_application_id); None lets the emulator draw one.
+    application_id: str | None = None
 
     @classmethod
     def generate(cls) -> AppCredentials:
         return cls(
             client_id=f"amzn1.application-oa2-client.local{secrets.token_hex(8)}",
             client_secret=f"local-secret-{secrets.token_urlsafe(24)}",
+            application_id=f"amzn1.sellerapps.app.{uuid.uuid4()}",
         )
 
 
@@ -208,7 +219,7 @@ def start_emulator(
     local AWS as SP-API's account (``SqsNotificationSink``). The caller stops it before local AWS."""
     emulator = SpApiEmulator(models_dir=models_dir, **dict(options or {})).start()
     try:
-        emulator.register_app(app.client_id, app.client_secret)
+        emulator.register_app(app.client_id, app.client_secret, app.application_id)
         emulator.register_seller(seller.refresh_token, seller.seller_id)
         emulator.notification_sink = SqsNotificationSink(aws)
     except BaseException:
@@ -342,8 +353,14 @@ class LocalDeployment:
                 "TF_VAR_notification_email": self.settings.notification_email,
                 "TF_VAR_api_gateway_cloudwatch_role_arn": str(self.account_cloudwatch_role_arn),
                 **{f"TF_VAR_{name}": value for name, value in LOCAL_ACCOUNT_VARIABLES.items()},
+                # The harness signs as the account root and reads the stored documents to check them; the
+                # bucket policy denies object reads to every principal the stack does not name.
+                "TF_VAR_report_reader_principal_arns": json.dumps([f"arn:aws:iam::{aws.account_id}:root"]),
             }
         )
+        if self.app.application_id:
+            # The processor drops notifications of any other application.
+            env["TF_VAR_spapi_application_id"] = self.app.application_id
         return env
 
     def _terraform(

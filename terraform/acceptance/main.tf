@@ -41,6 +41,20 @@ module "account_settings" {
   tags                        = var.tags
 }
 
+# Who runs the acceptance run (var.report_reader_principal_arns, else the caller): it reads the stored
+# documents to check them, and the reports bucket's policy denies object reads to every principal the stack
+# does not name. aws:PrincipalArn of an assumed-role session is its role's ARN, path included, which the
+# session's ARN does not carry: issuer_arn is that role's ARN.
+data "aws_caller_identity" "current" {
+  count = var.report_reader_principal_arns == null ? 1 : 0
+}
+
+data "aws_iam_session_context" "current" {
+  count = var.report_reader_principal_arns == null ? 1 : 0
+
+  arn = data.aws_caller_identity.current[0].arn
+}
+
 module "sp_reports" {
   source = "../"
 
@@ -68,4 +82,12 @@ module "sp_reports" {
   # TEST ONLY inputs (variables.tf of the root module), off without the emulator.
   test_spapi_emulator_function_arn   = local.emulator == null ? null : local.emulator.function_arn
   test_notification_sender_role_arns = local.emulator == null ? [] : [local.emulator.role_arn]
+
+  # The emulator's sellers are fictitious, and its run stores a restricted report type to prove the Restricted
+  # Data Token path; against SP-API's sandbox the run stores an unrestricted type only (acceptance_seller.py).
+  allow_restricted_report_types = local.emulator != null
+
+  report_reader_principal_arns = var.report_reader_principal_arns != null ? var.report_reader_principal_arns : [data.aws_iam_session_context.current[0].issuer_arn]
+  # The run reads what SNS would email through an SQS queue it subscribes to the topic (email_observer).
+  notification_subscription_protocols = ["email", "sqs"]
 }

@@ -104,3 +104,9 @@ variable "tags" {
   description = "Tags applied to every taggable resource of the run."
   default     = {}
 }
+
+variable "report_reader_principal_arns" {
+  type        = list(string)
+  description = "Who the run reads the stored documents as (the root module's report_reader_principal_arns); null: the principal running Terraform (its role, for an assumed-role session). make acceptance with local AWS as the account passes the account root, which local AWS's root credentials are."
+  default     = null
+}

@@ -104,8 +104,14 @@ run "lambda_environment_matches_the_handlers_contract" {
     condition = toset(keys(local.function_environment["report_creator"])) == toset([
       "TOKENS_TABLE_NAME", "REPORTS_TABLE_NAME", "LWA_CREDENTIALS_SECRET_ARN", "REPORT_RECORD_TTL_DAYS",
       "SELLER_DAILY_REPORT_BUDGET",
+      "ALLOW_RESTRICTED_REPORT_TYPES",
     ])
     error_message = "report_creator environment differs from the contract."
+  }
+
+  assert {
+    condition     = local.function_environment["report_creator"]["ALLOW_RESTRICTED_REPORT_TYPES"] == "false"
+    error_message = "Restricted (PII) report types must be refused unless the deployment opts in (allow_restricted_report_types)."
   }
 
   assert {
@@ -117,9 +123,15 @@ run "lambda_environment_matches_the_handlers_contract" {
 
   assert {
     condition = toset(keys(local.function_environment["notifications_processor"])) == toset([
-      "REPORTS_TABLE_NAME", "STATE_MACHINE_ARN", "PROCESS_UNREQUESTED_REPORTS",
+      "REPORTS_TABLE_NAME", "STATE_MACHINE_ARN", "PROCESS_UNREQUESTED_REPORTS", "SPAPI_APPLICATION_ID",
+      "ALLOW_RESTRICTED_REPORT_TYPES",
     ])
     error_message = "notifications_processor environment differs from the contract."
+  }
+
+  assert {
+    condition     = local.function_environment["notifications_processor"]["SPAPI_APPLICATION_ID"] == ""
+    error_message = "Without spapi_application_id the processor checks no application id."
   }
 
   assert {
@@ -166,6 +178,7 @@ run "lambda_environment_matches_the_handlers_contract" {
     condition = toset(keys(local.function_environment["report_sweeper"])) == toset([
       "TOKENS_TABLE_NAME", "REPORTS_TABLE_NAME", "STATE_MACHINE_ARN", "LWA_CREDENTIALS_SECRET_ARN",
       "PROCESS_UNREQUESTED_REPORTS", "SWEEP_STUCK_AFTER_HOURS", "SWEEP_AMAZON_GENERATED_REPORT_TYPES",
+      "ALLOW_RESTRICTED_REPORT_TYPES",
     ])
     error_message = "report_sweeper environment differs from the contract (src/handlers/report_sweeper.py)."
   }
@@ -187,10 +200,22 @@ run "endpoint_overrides_reach_every_function" {
   command = plan
 
   variables {
-    test_endpoint_overrides     = true
-    spapi_endpoint_url          = "http://127.0.0.1:8080"
-    lwa_endpoint_url            = "http://127.0.0.1:8080/auth/o2/token"
-    process_unrequested_reports = true
+    test_endpoint_overrides       = true
+    spapi_endpoint_url            = "http://127.0.0.1:8080"
+    lwa_endpoint_url              = "http://127.0.0.1:8080/auth/o2/token"
+    process_unrequested_reports   = true
+    allow_restricted_report_types = true
+    spapi_application_id          = "amzn1.sellerapps.app.aacccfff-4455-4b7c-4422-664ecacdd336"
+  }
+
+  assert {
+    condition     = local.function_environment["notifications_processor"]["SPAPI_APPLICATION_ID"] == "amzn1.sellerapps.app.aacccfff-4455-4b7c-4422-664ecacdd336"
+    error_message = "spapi_application_id must reach the notifications processor."
+  }
+
+  assert {
+    condition     = local.function_environment["report_creator"]["ALLOW_RESTRICTED_REPORT_TYPES"] == "true"
+    error_message = "allow_restricted_report_types must reach the report creator as \"true\"."
   }
 
   assert {
@@ -426,6 +451,26 @@ run "a_processor_reservation_with_a_cap_within_it_is_accepted" {
     condition     = local.function_settings["notifications_processor"].reserved_concurrent_executions == 5
     error_message = "A processor reservation with maximum concurrency within it must be accepted."
   }
+}
+
+run "an_lwa_client_id_given_as_the_application_id_is_rejected" {
+  command = plan
+
+  variables {
+    spapi_application_id = "amzn1.application-oa2-client.0123456789abcdef"
+  }
+
+  expect_failures = [var.spapi_application_id]
+}
+
+run "processor_maximum_concurrency_above_lambdas_maximum_is_rejected" {
+  command = plan
+
+  variables {
+    processor_maximum_concurrency = 1001
+  }
+
+  expect_failures = [var.processor_maximum_concurrency]
 }
 
 run "processor_maximum_concurrency_below_lambdas_minimum_is_rejected" {

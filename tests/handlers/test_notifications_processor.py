@@ -340,3 +340,105 @@ def test_malformed_flag_fails_the_cold_start(load_handler, state_machine_arn):
             STATE_MACHINE_ARN=state_machine_arn,
             PROCESS_UNREQUESTED_REPORTS="maybe",
         )
+
+
+OUR_APPLICATION = "amzn1.sellerapps.app.aacccfff-4455-4b7c-4422-664ecacdd336"  # notification_messages'
+
+
+def test_a_configured_application_id_drops_other_applications_notifications_before_any_write(
+    load_handler, records, state_machine_arn, lambda_context, capsys
+):
+    module = load_handler(
+        "notifications_processor",
+        STATE_MACHINE_ARN=state_machine_arn,
+        PROCESS_UNREQUESTED_REPORTS="true",
+        SPAPI_APPLICATION_ID=OUR_APPLICATION,
+    )
+    _request(records)
+    requested = records.get("54517018502")
+    foreign = messages.replaced(
+        messages.notification(),
+        "amzn1.sellerapps.app.0badc0de-0000-4000-8000-000000000000",
+        "notificationMetadata",
+        "applicationId",
+    )
+    unrequested = messages.replaced(
+        messages.notification("777"),
+        "amzn1.sellerapps.app.0badc0de-0000-4000-8000-000000000000",
+        "notificationMetadata",
+        "applicationId",
+    )
+
+    assert module.handler(messages.sqs_event(foreign, unrequested), lambda_context) == {
+        "batchItemFailures": []
+    }
+
+    assert _executions(state_machine_arn) == []
+    assert records.get("54517018502") == requested and records.get("777") is None
+    out = capsys.readouterr().out
+    assert _metric_counts(out)["ForeignApplicationNotifications"] == 2
+    assert "notification of another SP-API application dropped" in _log_messages(out)
+    assert_no_secrets(out)
+    # Ours still starts its execution.
+    assert module.handler(messages.sqs_event(messages.notification()), lambda_context) == {
+        "batchItemFailures": []
+    }
+    assert len(_executions(state_machine_arn)) == 1
+
+
+def test_without_an_application_id_any_application_is_accepted_and_the_cold_start_warns(
+    processor, records, state_machine_arn, lambda_context, capsys
+):
+    module = processor()
+    assert "SPAPI_APPLICATION_ID is not set" in capsys.readouterr().out
+    _request(records)
+    foreign = messages.replaced(
+        messages.notification(),
+        "amzn1.sellerapps.app.0badc0de-0000-4000-8000-000000000000",
+        "notificationMetadata",
+        "applicationId",
+    )
+
+    assert module.handler(messages.sqs_event(foreign), lambda_context) == {"batchItemFailures": []}
+    assert len(_executions(state_machine_arn)) == 1
+
+
+def test_a_notification_naming_another_seller_quarantines_the_report(
+    processor, records, state_machine_arn, lambda_context, capsys
+):
+    _request(records)
+    other = messages.notification(seller_id="A2OTHERSELLER0X")
+
+    assert processor().handler(messages.sqs_event(other), lambda_context) == {"batchItemFailures": []}
+
+    assert _executions(state_machine_arn) == []
+    record = records.get("54517018502")
+    assert record.status is ReportStatus.FAILED and record.failure_reason.startswith("seller mismatch")
+    assert _metric_counts(capsys.readouterr().out)["SellerMismatchesQuarantined"] == 1
+
+
+RESTRICTED = "GET_FLAT_FILE_ORDER_REPORT_DATA_SHIPPING"  # restricted (PII) in the catalogue
+
+
+def test_an_unrequested_restricted_report_is_left_alone_unless_the_deployment_allows_them(
+    load_handler, records, state_machine_arn, lambda_context
+):
+    def processor_with(**environment):
+        return load_handler(
+            "notifications_processor",
+            STATE_MACHINE_ARN=state_machine_arn,
+            PROCESS_UNREQUESTED_REPORTS="true",
+            **environment,
+        )
+
+    unrequested = messages.notification("888", report_type=RESTRICTED)
+    assert processor_with().handler(messages.sqs_event(unrequested), lambda_context) == {
+        "batchItemFailures": []
+    }
+    assert _executions(state_machine_arn) == []
+    assert records.get("888").status is ReportStatus.SKIPPED
+
+    allowed = messages.notification("889", report_type=RESTRICTED)
+    module = processor_with(ALLOW_RESTRICTED_REPORT_TYPES="true")
+    assert module.handler(messages.sqs_event(allowed), lambda_context) == {"batchItemFailures": []}
+    assert [e["name"] for e in _executions(state_machine_arn)] == ["report-889"]

@@ -249,3 +249,29 @@ def test_the_split_reports_are_spent_from_the_sellers_daily_budget_and_over_it_n
     assert "3 of them were created today" in body["error"]["message"]
     assert 1 <= int(response["headers"]["Retry-After"]) <= 86_400
     assert len(_created(spapi_emulator)) == 3  # the first request's only
+
+
+RESTRICTED = "GET_FLAT_FILE_ORDER_REPORT_DATA_SHIPPING"  # restricted (PII), requestable
+
+
+def test_a_restricted_type_is_refused_naming_the_setting_and_nothing_is_asked_of_spapi(
+    report_creator, resources, spapi_emulator, lambda_context
+):
+    status, body, _ = _post(report_creator, lambda_context, ReportType=RESTRICTED)
+
+    assert status == 403, body
+    assert body["error"]["code"] == "RestrictedReportTypeNotAllowed"
+    assert "allow_restricted_report_types" in body["error"]["message"]
+    assert _created(spapi_emulator) == []
+
+
+def test_a_deployment_that_allows_restricted_types_requests_them(
+    spapi_emulator, load_handler, stored_seller, fast_spapi_retries, lambda_context
+):
+    module = load_handler("report_creator", ALLOW_RESTRICTED_REPORT_TYPES="true")
+    fast_spapi_retries(module, "EU", read_timeout=0.3)
+
+    status, body, _ = _post(module, lambda_context, ReportType=RESTRICTED)
+
+    assert status == 202, body
+    assert [c["reportType"] for c in _created(spapi_emulator)] == [RESTRICTED]

@@ -190,3 +190,52 @@ def test_function_without_apigateway_permission_is_a_500(local_aws, create_funct
 def test_other_requests_still_reach_moto(local_aws, api):
     apis = local_aws.boto3_client("apigateway").get_rest_apis()["items"]
     assert [item["id"] for item in apis] == [api.api_id]
+
+
+def _deny_all_but(api_id: str, principal_arns: list[str]) -> str:
+    """The stack's resource policy (terraform/modules/api): Allow the listed principals, Deny the rest."""
+    methods = f"arn:aws:execute-api:us-east-1:{ACCOUNT}:{api_id}/*"
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "InvokePrincipalsMayInvoke",
+                    "Effect": "Allow",
+                    "Principal": {"AWS": principal_arns},
+                    "Action": "execute-api:Invoke",
+                    "Resource": methods,
+                },
+                {
+                    "Sid": "DenyEveryOtherPrincipal",
+                    "Effect": "Deny",
+                    "Principal": "*",
+                    "Action": "execute-api:Invoke",
+                    "Resource": methods,
+                    "Condition": {"ArnNotLike": {"aws:PrincipalArn": principal_arns}},
+                },
+            ],
+        }
+    )
+
+
+def test_the_resource_policys_explicit_deny_refuses_a_caller_its_iam_policy_allows(local_aws, api):
+    listed = _user_with_policy(local_aws, "listed", "*")
+    unlisted = _user_with_policy(local_aws, "unlisted", "*")
+    local_aws.boto3_client("apigateway").update_rest_api(
+        restApiId=api.api_id,
+        patchOperations=[
+            {
+                "op": "replace",
+                "path": "/policy",
+                "value": _deny_all_but(api.api_id, [f"arn:aws:iam::{ACCOUNT}:user/listed"]),
+            }
+        ],
+    )
+
+    assert _signed("GET", f"{api.base_url}/items/7", listed).status_code == 201
+    refused = _signed("GET", f"{api.base_url}/items/7", unlisted)
+    assert refused.status_code == 403
+    assert refused.json()["message"].endswith("with an explicit deny")
+    # The account root too: a resource policy's Deny applies to it.
+    assert _signed("GET", f"{api.base_url}/items/7", _root(local_aws)).status_code == 403

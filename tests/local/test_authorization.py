@@ -481,3 +481,31 @@ def test_a_deleted_queue_answers_queue_does_not_exist_not_a_server_error(aws):
     assert "NonExistentQueue" in error.value.response["Error"]["Code"] or "QueueDoesNotExist" in str(
         error.value
     )
+
+
+def test_a_topic_policy_limits_subscriptions_by_protocol(aws):
+    # The stack's topic policy denies subscriptions whose sns:Protocol is not allowed (terraform/modules/
+    # state_machine): local SNS gives Subscribe its sns:Protocol key, so the Deny applies here as on AWS.
+    sns = aws.boto3_client("sns")
+    topic_arn = sns.create_topic(Name="authz-topic")["TopicArn"]
+    deny_other_protocols = {
+        "Sid": "SubscribeByEmailOnly",
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "sns:Subscribe",
+        "Resource": topic_arn,
+        "Condition": {"StringNotEquals": {"sns:Protocol": ["email"]}},
+    }
+    sns.set_topic_attributes(
+        TopicArn=topic_arn, AttributeName="Policy", AttributeValue=_policy(deny_other_protocols)
+    )
+    try:
+        assert _code(
+            lambda: sns.subscribe(TopicArn=topic_arn, Protocol="https", Endpoint="https://example.com/hook")
+        ) == ("AuthorizationError")  # SNS's code for a refused request
+        assert (
+            _code(lambda: sns.subscribe(TopicArn=topic_arn, Protocol="email", Endpoint="a@example.com"))
+            == "OK"
+        )
+    finally:
+        sns.delete_topic(TopicArn=topic_arn)

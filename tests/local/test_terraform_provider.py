@@ -201,6 +201,22 @@ def test_redrive_policy_and_logging_config_come_back_as_given(local_aws, create_
     }
 
 
+def test_a_rest_api_policy_comes_back_escaped_as_api_gateway_returns_it(local_aws):
+    """The provider reads a REST API's policy as the text of a JSON string (aws_api_gateway_rest_api_policy:
+    it parses '"' + policy + '"'); moto's policy as given made that read fail."""
+    apigw = local_aws.boto3_client("apigateway")
+    api_id = apigw.create_rest_api(name="with-policy")["id"]
+    policy = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Principal": "*"}]})
+
+    apigw.update_rest_api(
+        restApiId=api_id, patchOperations=[{"op": "replace", "path": "/policy", "value": policy}]
+    )
+
+    returned = apigw.get_rest_api(restApiId=api_id)["policy"]
+    assert returned.startswith('{\\"Version\\":')
+    assert json.loads(json.loads(f'"{returned}"')) == json.loads(policy)
+
+
 API_MODULE_TF = """
 variable "account_settings" {
   type = bool

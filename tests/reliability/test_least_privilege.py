@@ -78,9 +78,9 @@ WILDCARD_ALLOW_LIST = (
         "GET /reports/{reportId}: the path parameter is the only wildcard",
     ),
     Allowed(
-        r"s3:(GetObject|PutObject|AbortMultipartUpload|ListMultipartUploadParts)",
+        r"s3:(GetObject|PutObject|PutObjectTagging|AbortMultipartUpload|ListMultipartUploadParts)",
         r"arn:aws:s3:::[^*/]+/\*",
-        "objects of the one reports bucket (keys are per seller and report)",
+        "objects of the one reports bucket (keys are per seller and report; uploads carry a data-class tag)",
     ),
 )
 

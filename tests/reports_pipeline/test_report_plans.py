@@ -17,6 +17,8 @@ from reports_pipeline.report_plans import (
     plan_report_request,
 )
 from reports_pipeline.report_specifications import ReportSpecification
+from spapi.report_types import report_type as report_type_rules
+from spapi.report_types import restricted_report_types
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 UK, DE = "A1F83G8C2ARO7P", "A1PA6795UKMFR9"
@@ -74,13 +76,31 @@ CASES = [
 
 @pytest.mark.parametrize(("report_type", "marketplaces", "start", "end", "options", "expected"), CASES)
 def test_plan(report_type, marketplaces, start, end, options, expected):
+    # The catalogue's rules in a deployment that allows restricted types (the opt-in is tested below).
     request = _request(report_type, marketplaces, start, end, options)
     if isinstance(expected, str):
         with pytest.raises(ApiError) as refused:
-            plan_report_request(request, NOW)
+            plan_report_request(request, NOW, restricted_allowed=True)
         assert refused.value.code == expected and refused.value.status == 400
         return
-    assert len(plan_report_request(request, NOW).reports) == expected
+    assert len(plan_report_request(request, NOW, restricted_allowed=True).reports) == expected
+
+
+@pytest.mark.parametrize("report_type", sorted(restricted_report_types()))
+def test_a_restricted_type_is_refused_naming_the_setting_unless_the_deployment_allows_it(report_type):
+    request = _request(report_type, start="2026-11-01T00:00:00Z", end="2026-11-02T00:00:00Z")
+    rules = report_type_rules(report_type)
+    if rules is not None and not rules.requestable:
+        pytest.skip("not requestable at all: refused as such first")
+    with pytest.raises(ApiError) as refused:
+        plan_report_request(request, NOW)
+    assert refused.value.status == 403 and refused.value.code == "RestrictedReportTypeNotAllowed"
+    assert "allow_restricted_report_types" in refused.value.message
+    assert plan_report_request(request, NOW, restricted_allowed=True).reports
+
+
+def test_an_unrestricted_type_needs_no_opt_in():
+    assert plan_report_request(_request("GET_MERCHANT_LISTINGS_ALL_DATA"), NOW).reports
 
 
 def test_windows_cover_the_range_without_gap_or_overlap_and_none_exceeds_the_maximum():

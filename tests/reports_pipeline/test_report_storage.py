@@ -14,6 +14,7 @@ from reports_pipeline.report_storage import (
     MIN_PART_SIZE,
     PARTS_IN_MEMORY,
     ReportStorageError,
+    data_class_tags,
     document_extension,
     error_document_key,
     is_text_media_type,
@@ -452,3 +453,29 @@ def test_the_default_limit_is_what_the_benchmarked_store_writes_in_half_the_stor
     assert 9.4 < DEFAULT_MAX_DOCUMENT_BYTES / 2**30 < 9.5  # 150 s x 512/1769 / 4.61 s per GiB
     assert max_document_bytes_for(900, 1769) == max_document_bytes_for(900, 3008)  # one vCPU is the cap
     assert max_document_bytes_for(600, 512) // 2 == max_document_bytes_for(300, 512)
+
+
+@pytest.mark.parametrize(
+    ("report_type", "data_class"),
+    [
+        ("GET_FLAT_FILE_ORDER_REPORT_DATA_SHIPPING", "restricted"),  # restricted (PII) in the catalogue
+        ("GET_MERCHANT_LISTINGS_ALL_DATA", "standard"),
+        ("GET_TYPE_THE_CATALOGUE_DOES_NOT_KNOW", "standard"),
+    ],
+)
+@pytest.mark.parametrize("total", [10, PART + 1])  # one PutObject; a multipart upload
+def test_the_object_is_tagged_with_its_data_class_as_it_is_written(resources, report_type, data_class, total):
+    s3 = _s3()
+    stored = store_report_document(
+        _chunks(total),
+        s3,
+        resources.bucket,
+        report_key("A3TH9S8BH6GOGM", report_type, "R9"),
+        METADATA,
+        PART,
+        kms_key_id=resources.reports_key_id,
+        tags=data_class_tags(report_type),
+    )
+
+    tags = s3.get_object_tagging(Bucket=resources.bucket, Key=stored.key)["TagSet"]
+    assert tags == [{"Key": "data-class", "Value": data_class}]

@@ -21,6 +21,8 @@ REQUIRED_ACTIONS: dict[str, list[str]] = {
     "aws_api_gateway_request_validator": ["apigateway:POST", "apigateway:DELETE"],
     "aws_api_gateway_resource": ["apigateway:POST", "apigateway:DELETE"],
     "aws_api_gateway_rest_api": ["apigateway:POST", "apigateway:DELETE", "apigateway:PUT"],
+    # UpdateRestApi's /policy patch, both to set the policy and, on destroy, to clear it.
+    "aws_api_gateway_rest_api_policy": ["apigateway:PATCH", "apigateway:GET"],
     "aws_api_gateway_stage": ["apigateway:POST", "apigateway:DELETE", "apigateway:PATCH"],
     "aws_cloudwatch_log_group": ["logs:CreateLogGroup", "logs:DeleteLogGroup", "logs:PutRetentionPolicy"],
     "aws_cloudwatch_metric_alarm": ["cloudwatch:PutMetricAlarm", "cloudwatch:DeleteAlarms"],

@@ -30,6 +30,17 @@ def test_processor_maximum_concurrency_caps_the_sqs_event_source_mapping():
     assert mapping["scaling_config"] == [{"maximum_concurrency": 7}]
 
 
+def test_by_default_the_processor_is_capped_at_ten_concurrent_invocations():
+    """Without a cap the mapping scales the processor to the account's unreserved concurrency (Lambda
+    Developer Guide, "Configuring maximum concurrency for Amazon SQS event sources":
+    https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-scaling.html)."""
+    plan = terraform_checks.mock_plan_json(variables={"name_prefix": "wiring-test"})
+
+    mapping = _planned(plan, "module.queue.aws_lambda_event_source_mapping.processor")
+
+    assert mapping["scaling_config"] == [{"maximum_concurrency": 10}]
+
+
 def _graph() -> str:
     """`terraform graph` of the root: resource dependencies as DOT (offline: no state, no credentials)."""
     env = terraform_checks.terraform_env()

@@ -39,7 +39,8 @@ def pipeline(workflow, spapi_emulator, load_handler, lambda_context):
     assert subscribed["statusCode"] == 200, subscribed["body"]
 
     class Pipeline:
-        creator = load_handler("report_creator")
+        # A deployment that stores restricted report types (root allow_restricted_report_types).
+        creator = load_handler("report_creator", ALLOW_RESTRICTED_REPORT_TYPES="true")
         processor = load_handler("notifications_processor", STATE_MACHINE_ARN=workflow.state_machine_arn)
         records = ReportRecords(resources.reports_table, boto3.client("dynamodb"))
 
@@ -635,6 +636,9 @@ def test_a_restricted_report_is_stored_with_an_rdt_that_reaches_no_history_or_lo
     assert _states_entered(workflow, execution["executionArn"])[-1] == "NotifyReady"
     key = f"{SELLER_ID}/{RESTRICTED_TYPE}/{report_id}/report.tsv"
     assert boto3.client("s3").get_object(Bucket=workflow.resources.bucket, Key=key)["Body"].read() == ORDERS
+    # What the bucket's lifecycle expires restricted (PII) documents by.
+    tagging = boto3.client("s3").get_object_tagging(Bucket=workflow.resources.bucket, Key=key)
+    assert tagging["TagSet"] == [{"Key": "data-class", "Value": "restricted"}]
     assert pipeline.records.get(report_id).status is ReportStatus.DONE
     document_id = spapi_emulator.report(report_id).report_document_id
     (rdt_call,) = [e for e in spapi_emulator.exchanges if e.operation_id == "createRestrictedDataToken"]

@@ -88,6 +88,47 @@ resource "aws_api_gateway_rest_api" "this" {
   }
 }
 
+# Who may invoke the API, whatever their IAM policies say. With AWS_IAM methods in the API's own account, an Allow
+# from either the caller's IAM policy or the resource policy is enough, so an Allow for the invoke principals
+# alone would narrow nothing: the explicit Deny of every other principal is the boundary (API Gateway Developer
+# Guide, "How API Gateway resource policies affect authorization workflow":
+# https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-authorization-flow.html).
+# aws:PrincipalArn of an assumed-role session is its role's ARN (IAM User Guide, "AWS global condition context
+# keys": https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalarn).
+locals {
+  invoke_policy = length(var.invoke_principal_arns) == 0 ? null : jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid       = "InvokePrincipalsMayInvoke"
+        Effect    = "Allow"
+        Principal = { AWS = var.invoke_principal_arns }
+        Action    = "execute-api:Invoke"
+        Resource  = "${aws_api_gateway_rest_api.this.execution_arn}/*"
+      },
+      {
+        Sid       = "DenyEveryOtherPrincipal"
+        Effect    = "Deny"
+        Principal = "*" # a Deny for everyone but the invoke principals
+        Action    = "execute-api:Invoke"
+        Resource  = "${aws_api_gateway_rest_api.this.execution_arn}/*"
+        Condition = { ArnNotLike = { "aws:PrincipalArn" = var.invoke_principal_arns } }
+      },
+    ]
+  })
+}
+
+# A policy of its own, not the API's policy argument: the policy names the API's execution ARN. A changed policy
+# takes effect once the API is deployed again ("Create and attach an API Gateway resource policy to an API":
+# https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-resource-policies-create-attach.html),
+# so the deployment's trigger hashes it (stage.tf).
+resource "aws_api_gateway_rest_api_policy" "this" {
+  count = local.invoke_policy == null ? 0 : 1
+
+  rest_api_id = aws_api_gateway_rest_api.this.id
+  policy      = local.invoke_policy
+}
+
 resource "aws_api_gateway_resource" "tokens" {
   rest_api_id = aws_api_gateway_rest_api.this.id
   parent_id   = aws_api_gateway_rest_api.this.root_resource_id

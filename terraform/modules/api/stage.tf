@@ -17,13 +17,15 @@ resource "aws_api_gateway_deployment" "this" {
       methods      = { for k, m in aws_api_gateway_method.this : k => [m.id, m.authorization] }
       integrations = { for k, i in aws_api_gateway_integration.this : k => [i.id, i.type, i.uri] }
     }))
+    # The resource policy is enforced as of the next deployment: a changed policy redeploys the API.
+    resource_policy = local.invoke_policy == null ? "" : sha1(local.invoke_policy)
   }
 
   lifecycle {
     create_before_destroy = true
   }
 
-  depends_on = [aws_api_gateway_integration.this, aws_api_gateway_gateway_response.this]
+  depends_on = [aws_api_gateway_integration.this, aws_api_gateway_gateway_response.this, aws_api_gateway_rest_api_policy.this]
 }
 
 resource "aws_cloudwatch_log_group" "access" {

@@ -195,3 +195,15 @@ variable "role_permissions_boundary" {
     error_message = "role_permissions_boundary must be null or a managed policy ARN (arn:aws:iam::<account or aws>:policy/<path><name>)."
   }
 }
+
+variable "invoke_principal_arns" {
+  type        = list(string)
+  description = "The only IAM principals (roles, users or an account root, by ARN; no wildcards) that may invoke the API: its resource policy allows them execute-api:Invoke and denies every other principal, whatever that principal's IAM policies allow. A role's sessions count as the role. Each still signs its requests (AWS_IAM). Empty: the API gets no resource policy (IAM policies alone decide)."
+  default     = []
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for arn in var.invoke_principal_arns : can(regex("^arn:aws[a-zA-Z-]*:iam::[0-9]{12}:(root|role/[^*?]+|user/[^*?]+)$", arn))])
+    error_message = "invoke_principal_arns must hold IAM role, user or account-root ARNs without wildcards (no assumed-role session ARNs: aws:PrincipalArn of a session is its role's ARN)."
+  }
+}

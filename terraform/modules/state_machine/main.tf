@@ -191,6 +191,33 @@ resource "aws_sns_topic_policy" "this" {
         Resource  = aws_sns_topic.this.arn
         Condition = { Bool = { "aws:SecureTransport" = "false" } }
       },
+      {
+        # Every message carries a report's download link: it reaches only the kinds of endpoint the deployment
+        # chose (email by default). sns:Protocol is Subscribe's condition key (Service Authorization Reference,
+        # "Actions, resources, and condition keys for Amazon SNS":
+        # https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonsns.html; SNS Developer
+        # Guide, "Example cases for Amazon SNS access control":
+        # https://docs.aws.amazon.com/sns/latest/dg/sns-access-policy-use-cases.html).
+        Sid       = "SubscribeOnlyWithTheAllowedProtocols"
+        Effect    = "Deny"
+        Principal = "*" # a Deny for everyone
+        Action    = "sns:Subscribe"
+        Resource  = aws_sns_topic.this.arn
+        Condition = { StringNotEquals = { "sns:Protocol" = var.subscription_protocols } }
+      },
+      {
+        # Only the stack's own principals subscribe: those of its account or, given, the listed ones. An explicit
+        # Deny, so that no Allow added to this policy later opens subscriptions to anyone else.
+        Sid       = "OnlyTheStacksPrincipalsSubscribe"
+        Effect    = "Deny"
+        Principal = "*" # a Deny for everyone else
+        Action    = "sns:Subscribe"
+        Resource  = aws_sns_topic.this.arn
+        Condition = merge(
+          length(var.subscriber_principal_arns) > 0 ? { ArnNotLike = { "aws:PrincipalArn" = var.subscriber_principal_arns } } : {},
+          length(var.subscriber_principal_arns) > 0 ? {} : { StringNotEquals = { "aws:PrincipalAccount" = [data.aws_caller_identity.current.account_id] } },
+        )
+      },
     ]
   })
 }

@@ -139,3 +139,27 @@ variable "role_permissions_boundary" {
     error_message = "role_permissions_boundary must be null or a managed policy ARN (arn:aws:iam::<account or aws>:policy/<path><name>)."
   }
 }
+
+variable "subscription_protocols" {
+  type        = list(string)
+  description = "The only protocols the topic accepts subscriptions with (sns:Protocol); default email. Plain http is never accepted: the messages carry download links."
+  default     = ["email"]
+  nullable    = false
+
+  validation {
+    condition     = length(var.subscription_protocols) > 0 && alltrue([for p in var.subscription_protocols : contains(["email", "email-json", "https", "sqs", "lambda", "firehose", "sms", "application"], p)])
+    error_message = "subscription_protocols must list SNS protocols among email, email-json, https, sqs, lambda, firehose, sms and application (not http: the messages carry download links)."
+  }
+}
+
+variable "subscriber_principal_arns" {
+  type        = list(string)
+  description = "The only IAM principals (roles, users or an account root, by ARN; no wildcards) that may subscribe to the topic; empty (the default): any principal of the stack's account whose IAM policy allows it. Principals of other accounts never may."
+  default     = []
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for arn in var.subscriber_principal_arns : can(regex("^arn:aws[a-zA-Z-]*:iam::[0-9]{12}:(root|role/[^*?]+|user/[^*?]+)$", arn))])
+    error_message = "subscriber_principal_arns must hold IAM role, user or account-root ARNs without wildcards."
+  }
+}

@@ -131,6 +131,33 @@ resource "aws_s3_bucket_lifecycle_configuration" "reports" {
     }
   }
 
+  # Restricted (PII) documents, tagged by the report storer as it writes them, expire sooner. This rule overlaps
+  # the one above, and where two expirations overlap S3 honours the shorter (S3 User Guide, "Examples of
+  # overlapping filters and conflicting lifecycle actions":
+  # https://docs.aws.amazon.com/AmazonS3/latest/userguide/lifecycle-conflicts.html), so report_expiration_days
+  # can only shorten it. In this versioned bucket an expired document becomes a noncurrent version, removed a
+  # day later; a tag filter is documented for lifecycle rules (S3 User Guide, "Lifecycle configuration
+  # elements": https://docs.aws.amazon.com/AmazonS3/latest/userguide/intro-lifecycle-rules.html).
+  rule {
+    id     = "restricted-reports"
+    status = "Enabled"
+
+    filter {
+      tag {
+        key   = var.data_class_tag_key
+        value = var.restricted_data_class
+      }
+    }
+
+    expiration {
+      days = var.restricted_report_expiration_days
+    }
+
+    noncurrent_version_expiration {
+      noncurrent_days = 1
+    }
+  }
+
   # Versioning must be on before noncurrent-version rules mean anything.
   depends_on = [aws_s3_bucket_versioning.reports]
 }
@@ -150,7 +177,7 @@ resource "aws_s3_bucket_policy" "reports" {
   bucket = aws_s3_bucket.reports.id
   policy = jsonencode({
     Version = "2012-10-17"
-    Statement = [
+    Statement = concat([
       {
         Sid       = "DenyRequestsWithoutTls"
         Effect    = "Deny"
@@ -203,7 +230,25 @@ resource "aws_s3_bucket_policy" "reports" {
           }
         }
       },
-    ]
+      ], [
+      for readers in [var.object_reader_principal_arns] : {
+        # Reports hold sellers' business data (and, for restricted types, buyers' PII): only the roles that
+        # need the documents read them. Within the account an IAM policy's Allow alone would suffice, so the
+        # boundary is this explicit Deny, which no Allow overrides (IAM User Guide, "Policy evaluation logic":
+        # https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html).
+        # aws:PrincipalArn of an assumed-role session is its role's ARN, so a role's sessions (the link
+        # signer's, which sign the download links) match the role (IAM User Guide, "AWS global condition
+        # context keys", aws:PrincipalArn:
+        # https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalarn).
+        # A presigned URL reads as its signer, so the links keep working.
+        Sid       = "DenyObjectReadsToAllButTheReportReaders"
+        Effect    = "Deny"
+        Principal = "*" # a Deny for everyone but the readers
+        Action    = "s3:GetObject*"
+        Resource  = "${aws_s3_bucket.reports.arn}/*"
+        Condition = { ArnNotLike = { "aws:PrincipalArn" = readers } }
+      } if length(readers) > 0
+    ])
   })
 
   # A public-access block applied after a policy can race with it; apply the block first.

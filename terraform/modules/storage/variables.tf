@@ -78,9 +78,39 @@ variable "report_expiration_days" {
   default     = null
 
   validation {
-    condition     = var.report_expiration_days == null || try(var.report_expiration_days >= 1, false)
-    error_message = "report_expiration_days must be null or at least 1."
+    condition     = var.report_expiration_days == null || try(var.report_expiration_days >= 1 && floor(var.report_expiration_days) == var.report_expiration_days, false)
+    error_message = "report_expiration_days must be null or a whole number of days, at least 1."
   }
+}
+
+variable "restricted_report_expiration_days" {
+  type        = number
+  description = "Days after which stored documents of restricted report types (objects tagged data_class_tag_key = restricted_data_class, which the report storer sets) expire; their noncurrent versions go one day after they become noncurrent. At most 30: Amazon's Data Protection Policy has PII kept no longer than 30 days after order delivery."
+  default     = 30
+  nullable    = false
+
+  # Amazon Selling Partner API Data Protection Policy, Additional Security Requirements, Data Retention:
+  # "Developers will retain PII for no longer than 30 days after order delivery" (Policies and Agreements:
+  # https://developer-docs.amazon.com/sp-api/docs/policies-and-agreements; Key Security Control Guidance:
+  # https://developer-docs.amazon.com/sp-api/docs/guidance-to-address-key-security-controls-in-sp-api-integration).
+  validation {
+    condition     = var.restricted_report_expiration_days >= 1 && var.restricted_report_expiration_days <= 30 && floor(var.restricted_report_expiration_days) == var.restricted_report_expiration_days
+    error_message = "restricted_report_expiration_days must be a whole number of days between 1 and 30 (Amazon's Data Protection Policy keeps PII at most 30 days)."
+  }
+}
+
+variable "data_class_tag_key" {
+  type        = string
+  description = "Key of the object tag that gives a stored document's data class (src/reports_pipeline/report_storage.py DATA_CLASS_TAG)."
+  default     = "data-class"
+  nullable    = false
+}
+
+variable "restricted_data_class" {
+  type        = string
+  description = "Value of data_class_tag_key on documents of restricted (PII) report types (report_storage.py RESTRICTED_DATA_CLASS)."
+  default     = "restricted"
+  nullable    = false
 }
 
 variable "transition_to_infrequent_access_days" {
@@ -96,8 +126,8 @@ variable "transition_to_infrequent_access_days" {
 
 variable "noncurrent_version_expiration_days" {
   type        = number
-  description = "Days after which overwritten or deleted report versions are removed."
-  default     = 30
+  description = "Days after which overwritten or deleted report versions are removed (restricted documents' go after one day)."
+  default     = 7
 
   validation {
     condition     = var.noncurrent_version_expiration_days >= 1
@@ -136,5 +166,17 @@ variable "access_log_prefix" {
   validation {
     condition     = var.access_log_prefix == "" || can(regex("^[A-Za-z0-9!_.*'()/-]{0,900}/$", var.access_log_prefix))
     error_message = "access_log_prefix must be empty or end with '/', in S3's safe key characters."
+  }
+}
+
+variable "object_reader_principal_arns" {
+  type        = list(string)
+  description = "The only IAM principals (roles, users or an account root, by ARN; no wildcards) that may read the reports bucket's objects (s3:GetObject*): the bucket policy denies every other principal, whatever its IAM policies allow. Each still needs an IAM policy that allows the read. Empty: no such Deny (every principal whose IAM policy allows it may read)."
+  default     = []
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for arn in var.object_reader_principal_arns : can(regex("^arn:aws[a-zA-Z-]*:iam::[0-9]{12}:(root|role/[^*?]+|user/[^*?]+)$", arn))])
+    error_message = "object_reader_principal_arns must hold IAM role, user or account-root ARNs without wildcards (no assumed-role session ARNs: aws:PrincipalArn of a session is its role's ARN)."
   }
 }

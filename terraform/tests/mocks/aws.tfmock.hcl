@@ -10,6 +10,13 @@ mock_data "aws_caller_identity" {
   }
 }
 
+# The caller's role (or, for a user or root, itself), as aws:PrincipalArn names it.
+mock_data "aws_iam_session_context" {
+  defaults = {
+    issuer_arn = "arn:aws:iam::123456789012:user/terraform"
+  }
+}
+
 mock_data "aws_region" {
   defaults = {
     id   = "us-east-1"

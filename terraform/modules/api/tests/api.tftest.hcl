@@ -353,3 +353,60 @@ run "an_account_cloudwatch_role_that_is_not_a_role_arn_is_refused" {
 
   expect_failures = [aws_api_gateway_stage.this]
 }
+
+# The resource policy: an Allow for the invoke principals is not enough in the API's own account (an IAM
+# policy's Allow suffices there), so every other principal is denied explicitly.
+run "only_the_invoke_principals_may_invoke_every_other_principal_is_denied" {
+  command = plan
+
+  variables {
+    invoke_principal_arns = ["arn:aws:iam::123456789012:role/acme-test-api-invoke", "arn:aws:iam::123456789012:role/estate-caller"]
+  }
+
+  assert {
+    condition = length([
+      for s in jsondecode(aws_api_gateway_rest_api_policy.this[0].policy).Statement : s
+      if s.Effect == "Deny" && s.Principal == "*" && s.Action == "execute-api:Invoke"
+      && s.Resource == "${aws_api_gateway_rest_api.this.execution_arn}/*"
+      && try(tolist(s.Condition.ArnNotLike["aws:PrincipalArn"]), []) == var.invoke_principal_arns
+    ]) == 1
+    error_message = "The resource policy must deny execute-api:Invoke to every principal whose aws:PrincipalArn is not an invoke principal."
+  }
+
+  assert {
+    condition = length([
+      for s in jsondecode(aws_api_gateway_rest_api_policy.this[0].policy).Statement : s
+      if s.Effect == "Allow" && try(tolist(s.Principal.AWS), []) == var.invoke_principal_arns && s.Action == "execute-api:Invoke"
+    ]) == 1
+    error_message = "The resource policy must allow the invoke principals."
+  }
+
+  assert {
+    condition     = aws_api_gateway_rest_api_policy.this[0].rest_api_id == aws_api_gateway_rest_api.this.id
+    error_message = "The policy must be the API's."
+  }
+
+  assert {
+    condition     = aws_api_gateway_deployment.this.triggers.resource_policy == sha1(aws_api_gateway_rest_api_policy.this[0].policy)
+    error_message = "A changed resource policy must redeploy the API: it is enforced as of the next deployment."
+  }
+}
+
+run "without_invoke_principals_the_api_has_no_resource_policy" {
+  command = plan
+
+  assert {
+    condition     = length(aws_api_gateway_rest_api_policy.this) == 0
+    error_message = "No invoke principals, no resource policy."
+  }
+}
+
+run "an_invoke_principal_given_as_a_wildcard_is_rejected" {
+  command = plan
+
+  variables {
+    invoke_principal_arns = ["arn:aws:iam::123456789012:role/*"]
+  }
+
+  expect_failures = [var.invoke_principal_arns]
+}

@@ -250,3 +250,63 @@ run "a_role_name_beyond_iams_64_characters_is_rejected" {
 
   expect_failures = [var.role_name]
 }
+
+# Every message carries a download link: subscriptions only by the allowed protocols (email by default) and
+# only by the stack's principals.
+run "only_email_subscriptions_by_the_accounts_principals_by_default" {
+  command = plan
+
+  assert {
+    condition = length([
+      for s in jsondecode(aws_sns_topic_policy.this.policy).Statement : s
+      if s.Effect == "Deny" && s.Principal == "*" && s.Action == "sns:Subscribe"
+      && try(tolist(s.Condition.StringNotEquals["sns:Protocol"]), []) == tolist(["email"])
+    ]) == 1
+    error_message = "The topic policy must deny subscriptions whose protocol is not email."
+  }
+
+  assert {
+    condition = length([
+      for s in jsondecode(aws_sns_topic_policy.this.policy).Statement : s
+      if s.Effect == "Deny" && s.Action == "sns:Subscribe"
+      && try(tolist(s.Condition.StringNotEquals["aws:PrincipalAccount"]), []) == tolist(["123456789012"])
+    ]) == 1
+    error_message = "The topic policy must deny subscriptions by principals of other accounts."
+  }
+}
+
+run "the_listed_subscribers_and_protocols_alone_subscribe" {
+  command = plan
+
+  variables {
+    subscription_protocols    = ["email", "sqs"]
+    subscriber_principal_arns = ["arn:aws:iam::123456789012:role/ops"]
+  }
+
+  assert {
+    condition = length([
+      for s in jsondecode(aws_sns_topic_policy.this.policy).Statement : s
+      if s.Effect == "Deny" && s.Action == "sns:Subscribe"
+      && try(tolist(s.Condition.ArnNotLike["aws:PrincipalArn"]), []) == var.subscriber_principal_arns
+    ]) == 1
+    error_message = "Given subscribers, the topic policy must deny subscriptions by every other principal."
+  }
+
+  assert {
+    condition = length([
+      for s in jsondecode(aws_sns_topic_policy.this.policy).Statement : s
+      if s.Effect == "Deny" && try(tolist(s.Condition.StringNotEquals["sns:Protocol"]), []) == tolist(["email", "sqs"])
+    ]) == 1
+    error_message = "subscription_protocols must become the allowed protocols."
+  }
+}
+
+run "plain_http_subscriptions_are_rejected" {
+  command = plan
+
+  variables {
+    subscription_protocols = ["email", "http"]
+  }
+
+  expect_failures = [var.subscription_protocols]
+}

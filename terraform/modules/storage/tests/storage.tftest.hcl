@@ -148,6 +148,93 @@ run "lifecycle_rules_follow_the_variables" {
   }
 }
 
+# Retention per data class: restricted (PII) documents, tagged data-class=restricted by the report storer,
+# expire within the Data Protection Policy's 30 days, the rest after report_expiration_days.
+run "restricted_documents_expire_after_thirty_days_by_their_tag_and_noncurrent_versions_after_seven" {
+  command = plan
+
+  assert {
+    condition = one([
+      for rule in aws_s3_bucket_lifecycle_configuration.reports.rule : rule
+      if rule.status == "Enabled" && try(rule.filter[0].tag[0].key == "data-class" && rule.filter[0].tag[0].value == "restricted", false)
+    ]).expiration[0].days == 30
+    error_message = "Objects tagged data-class=restricted must expire after 30 days by default."
+  }
+
+  assert {
+    condition = one([
+      for rule in aws_s3_bucket_lifecycle_configuration.reports.rule : rule if rule.id == "restricted-reports"
+    ]).noncurrent_version_expiration[0].noncurrent_days == 1
+    error_message = "An expired restricted document's noncurrent version must go a day later."
+  }
+
+  assert {
+    condition     = aws_s3_bucket_lifecycle_configuration.reports.rule[0].noncurrent_version_expiration[0].noncurrent_days == 7
+    error_message = "Noncurrent versions must expire after 7 days by default."
+  }
+
+  assert {
+    condition     = length(aws_s3_bucket_lifecycle_configuration.reports.rule[0].expiration) == 0
+    error_message = "Unrestricted documents are kept unless report_expiration_days is set."
+  }
+}
+
+run "restricted_retention_follows_its_variable" {
+  command = plan
+
+  variables {
+    restricted_report_expiration_days  = 14
+    noncurrent_version_expiration_days = 3
+  }
+
+  assert {
+    condition     = one([for rule in aws_s3_bucket_lifecycle_configuration.reports.rule : rule if rule.id == "restricted-reports"]).expiration[0].days == 14
+    error_message = "restricted_report_expiration_days must become the restricted rule's expiration."
+  }
+
+  assert {
+    condition     = aws_s3_bucket_lifecycle_configuration.reports.rule[0].noncurrent_version_expiration[0].noncurrent_days == 3
+    error_message = "noncurrent_version_expiration_days must become the noncurrent expiration."
+  }
+}
+
+run "restricted_retention_beyond_thirty_days_is_rejected" {
+  command = plan
+
+  variables {
+    restricted_report_expiration_days = 31
+  }
+
+  expect_failures = [var.restricted_report_expiration_days]
+}
+
+run "object_reads_are_denied_to_every_principal_but_the_readers" {
+  command = plan
+
+  variables {
+    object_reader_principal_arns = ["arn:aws:iam::123456789012:role/storer", "arn:aws:iam::123456789012:role/link-signer"]
+  }
+
+  assert {
+    condition = length([
+      for s in jsondecode(aws_s3_bucket_policy.reports.policy).Statement : s
+      if s.Effect == "Deny" && s.Principal == "*" && s.Action == "s3:GetObject*" && s.Resource == "${aws_s3_bucket.reports.arn}/*"
+      && try(tolist(s.Condition.ArnNotLike["aws:PrincipalArn"]), []) == var.object_reader_principal_arns
+    ]) == 1
+    error_message = "The bucket policy must deny s3:GetObject* to every principal whose aws:PrincipalArn is not a reader."
+  }
+}
+
+run "an_object_reader_given_as_a_wildcard_is_rejected" {
+  command = plan
+
+  variables {
+    object_reader_principal_arns = ["arn:aws:iam::123456789012:role/*"]
+  }
+
+  expect_failures = [var.object_reader_principal_arns]
+}
+
 run "unprotected_stacks_can_be_destroyed" {
   command = plan
 
