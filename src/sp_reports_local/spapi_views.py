@@ -69,7 +69,7 @@ class SpApiOperationsViews:
         lwa = LwaClient(LwaAppCredentials(app.client_id, app.client_secret), endpoint=lwa_endpoint_url)
         http = SpApiHttpClient(spapi_endpoint_url or spapi_endpoint(seller.region_code))
         seller_token = lwa.seller_token_provider(seller.refresh_token)
-        self._reports = ReportsClient(http, seller_token)
+        self._reports = ReportsClient(http, seller_token, stand_in=spapi_endpoint_url is not None)
         self._notifications = NotificationsClient(http, lwa.grantless_token_provider(), seller_token)
 
     def __repr__(self) -> str:

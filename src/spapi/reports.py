@@ -14,7 +14,7 @@ from urllib.parse import quote, urlsplit
 
 from spapi.errors import ReportDocumentError, ReportRequestRefusedError, SpApiClientError, SpApiServerError
 from spapi.http import AccessToken, SpApiHttpClient, SpApiResponse
-from spapi.regions import REGIONS, document_url_allowed
+from spapi.regions import REGIONS, TEST_ENDPOINTS_ENV, document_url_allowed
 from spapi.tokens import RestrictedDataTokenFor, RestrictedResource, TokensClient
 
 BASE_PATH = "/reports/2021-06-30"
@@ -67,10 +67,18 @@ def _segment(value: str, field_name: str) -> str:
 
 class ReportsClient:
     def __init__(
-        self, http: SpApiHttpClient, access_token_provider: AccessToken, *, restricted_documents: bool = False
+        self,
+        http: SpApiHttpClient,
+        access_token_provider: AccessToken,
+        *,
+        restricted_documents: bool = False,
+        stand_in: bool = False,
     ) -> None:
         self.http = http
         self._token = access_token_provider
+        # A client of a stand-in of SP-API (our emulator) takes its document URLs as they come, as a test
+        # deployment does (spapi.regions.document_url_allowed); otherwise the environment decides.
+        self._stand_in = stand_in
         # getReportDocument with a Restricted Data Token for the document's exact path (restricted report
         # types: "you must pass in an RDT", Tokens API use case guide;
         # docs/spapi-notes.md#restricted-data-tokens).
@@ -78,7 +86,7 @@ class ReportsClient:
 
     def with_restricted_documents(self) -> ReportsClient:
         """The same client, fetching each document with an RDT made for its path with the seller's token."""
-        return ReportsClient(self.http, self._token, restricted_documents=True)
+        return ReportsClient(self.http, self._token, restricted_documents=True, stand_in=self._stand_in)
 
     def __repr__(self) -> str:
         return f"ReportsClient(http={self.http!r})"
@@ -214,7 +222,7 @@ class ReportsClient:
         # The URL is fetched and what it serves is stored: only Amazon S3 over https (spapi.regions says
         # why), so a wrong or tampered answer cannot make the function fetch from anywhere else. The URL
         # itself is a credential: the error names its host at most.
-        if not document_url_allowed(url):
+        if not document_url_allowed(url, {TEST_ENDPOINTS_ENV: "true"} if self._stand_in else None):
             raise ReportDocumentError(
                 report_document_id,
                 "getReportDocument answered with a URL off Amazon's document hosts or not https "

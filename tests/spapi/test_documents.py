@@ -384,6 +384,17 @@ def test_a_document_url_off_amazon_s3_is_refused_outside_a_test_deployment(monke
     assert reports.get_report_document("doc-1").url == url
 
 
+def test_a_client_of_a_stand_in_of_spapi_takes_its_document_urls_whatever_the_environment(
+    monkeypatch,
+) -> None:
+    from spapi.reports import ReportsClient
+
+    monkeypatch.delenv("SP_REPORTS_TEST_ENDPOINTS", raising=False)
+    url = "http://127.0.0.1:5000/reports/d?X-Amz-Signature=CANARY-sig"  # our emulator's, served by local S3
+    reports = ReportsClient(_DocumentAnswer(url), lambda: "Atza|CANARY-access", stand_in=True)
+    assert reports.get_report_document("doc-1").url == url
+
+
 def test_an_amazon_s3_document_url_is_handed_to_the_download(monkeypatch) -> None:
     from spapi.reports import ReportsClient
 
