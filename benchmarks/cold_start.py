@@ -213,8 +213,14 @@ def top_offenders(importtime_stderr: str, count: int = 3) -> list[tuple[str, flo
     return sorted(totals.items(), key=lambda item: item[1], reverse=True)[:count]
 
 
+def probe_figures(probe_stdout: str) -> list[str]:
+    """The probe's figures: its last line (a handler may log at import, e.g. a warning about its
+    configuration, before the probe prints)."""
+    return probe_stdout.strip().splitlines()[-1].split()
+
+
 def probe_clients(probe_stdout: str) -> tuple[str, ...]:
-    names = probe_stdout.split()[-1]
+    names = probe_figures(probe_stdout)[-1]
     return () if names == "-" else tuple(names.split(","))
 
 
@@ -274,7 +280,7 @@ def run(work_dir: Path, zip_dir: Path, repeats: int = 10) -> list[ImportTiming]:
             probe = _run_probe(python, module, path, env)
             if probe.returncode != 0:
                 raise RuntimeError(f"import {module} ({label}) failed:\n{probe.stderr[-2000:]}")
-            seconds, rss, xray, cpu, _clients = probe.stdout.split()
+            seconds, rss, xray, cpu, _clients = probe_figures(probe.stdout)
             timings[label].seconds.append(float(seconds))
             timings[label].cpu_seconds.append(float(cpu))
             timings[label].rss_bytes.append(int(rss))

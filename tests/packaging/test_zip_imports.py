@@ -48,7 +48,7 @@ def test_handler_imports_from_its_zip_and_the_runtime_packages_alone_without_x_r
     probe = _probe(handler, tmp_path, runtime, tracing=False)
 
     assert probe.returncode == 0, f"handlers.{handler} does not import from its zip:\n{probe.stderr[-1500:]}"
-    _seconds, _rss, xray_imported, _cpu, _clients = probe.stdout.split()
+    _seconds, _rss, xray_imported, _cpu, _clients = cold_start.probe_figures(probe.stdout)
     assert xray_imported == "0", f"handlers.{handler} imported aws_xray_sdk with tracing off"
 
 
@@ -74,7 +74,7 @@ def test_with_tracing_on_the_x_ray_sdk_is_imported_and_works_from_the_zip(tmp_pa
     probe = _probe("report_storer", tmp_path, runtime, tracing=True)
 
     assert probe.returncode == 0, probe.stderr[-1500:]
-    assert probe.stdout.split()[2] == "1"
+    assert cold_start.probe_figures(probe.stdout)[2] == "1"
 
 
 def test_the_function_list_names_every_handler_module_and_nothing_else():
