@@ -180,9 +180,8 @@ class AwsTarget:
                 f"with python scripts/package_lambdas.py --emulator --out {self.package_dir}"
             )
         self.account_role_before = self.account_cloudwatch_role()
-        account_id = self.access.client("sts").get_caller_identity()["Account"]
         self.permissions_boundary_arn = ensure_boundary(
-            self.access.client("iam"), account_id, create=self.access.local_aws is not None
+            self.access.client("iam"), self.account, create=self.access.local_aws is not None
         )
         copy_root_module(TERRAFORM_SOURCE, self.root_copy)
         copy_acceptance_configuration(TERRAFORM_SOURCE / ACCEPTANCE_DIR, self.working_dir)

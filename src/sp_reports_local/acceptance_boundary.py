@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 from typing import Any
-from urllib.parse import unquote
 
 from botocore.exceptions import ClientError
 
@@ -56,7 +55,8 @@ def ensure_boundary(iam: Any, account_id: str, *, create: bool) -> str:
         )
         return arn
     version = iam.get_policy_version(PolicyArn=arn, VersionId=policy["DefaultVersionId"])["PolicyVersion"]
-    if _as_document(version["Document"]) != document:
+    # boto3 decodes the policy document IAM answers URL-encoded into a dict (botocore's json_decode_policies).
+    if version["Document"] != document:
         raise AcceptanceFailed(
             f"the account's {BOUNDARY_POLICY_NAME} policy differs from "
             "docs/acceptance-permissions-boundary.json, and it bounds every role the run creates; make it "
@@ -65,10 +65,3 @@ def ensure_boundary(iam: Any, account_id: str, *, create: bool) -> str:
             "file://docs/acceptance-permissions-boundary.json --set-as-default; nothing was created"
         )
     return arn
-
-
-def _as_document(stored: Any) -> Any:
-    """IAM answers a policy version's document URL-encoded; boto3 decodes it to JSON text or a dict."""
-    if isinstance(stored, str):
-        return json.loads(unquote(stored))
-    return stored

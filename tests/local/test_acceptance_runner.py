@@ -14,7 +14,6 @@ import re
 import signal
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import pytest
 from botocore.exceptions import ClientError, NoCredentialsError
@@ -229,8 +228,8 @@ class FakeSts:
 
     def get_policy_version(self, PolicyArn: str, VersionId: str) -> dict[str, Any]:
         assert VersionId == "v2"
-        # IAM answers the document URL-encoded, as JSON text once decoded by boto3.
-        return {"PolicyVersion": {"Document": quote(json.dumps(self.boundary)), "VersionId": VersionId}}
+        # IAM answers the document URL-encoded; boto3 decodes it into a dict.
+        return {"PolicyVersion": {"Document": self.boundary, "VersionId": VersionId}}
 
     def create_policy(self, PolicyName: str, PolicyDocument: str, **_: Any) -> dict[str, Any]:
         self.created_policies.append(PolicyName)
