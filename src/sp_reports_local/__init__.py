@@ -20,7 +20,9 @@ module with its own test under ``tests/local``:
 - ``apigateway_logging``: stage access/execution logging refused until the account has a CloudWatch role;
 - ``lambda_executor`` (+ ``lambda_worker``): functions run their zip's handler in warm worker processes;
 - ``sqs_poller``: SQS event source mappings with batches, ReportBatchItemFailures and redrive to the DLQ;
-- ``apigateway_dataplane`` (+ ``execute_api_auth``): REST API Lambda proxy requests with SigV4 and IAM checks.
+- ``apigateway_dataplane`` (+ ``execute_api_auth``): REST API Lambda proxy requests with SigV4 and IAM checks;
+- ``sdk_retries``: an SDK's retry of a write already made is answered as its earlier attempt was, and every
+  replay and 5xx answer is journaled (``LocalAws.server_journal``) for a failed deployment's error.
 
 Helpers: ``write_local_provider`` and ``write_provider_override`` (Terraform endpoints),
 ``published_messages`` (what SNS would deliver), ``pending_confirmations`` (the confirmation emails) and

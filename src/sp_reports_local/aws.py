@@ -50,6 +50,7 @@ from .moto_internals import (
 from .request_principals import Caller, Credentials
 from .role_sessions import assume_execution_role
 from .s3_atomicity import s3_atomicity_patches
+from .sdk_retries import JournalEntry, SdkRetryReplay
 from .sns_confirmation import sns_confirmation_patches
 from .sns_sqs_delivery import SnsToSqsDelivery
 from .sqs_poller import SqsEventSourcePoller
@@ -159,6 +160,7 @@ class LocalAws:
         # SNS's deliveries to SQS queues, authorised as on AWS; refused ones are in sns_to_sqs.failures.
         self.sns_to_sqs = SnsToSqsDelivery(self.iam)
         self._poller: SqsEventSourcePoller | None = None
+        self._retries: SdkRetryReplay | None = None
         self._patches: list[PatchSet] = []
         self._saved_config: dict[str, Any] = {}
         self._saved_moto_port: str | None = None
@@ -277,9 +279,11 @@ class LocalAws:
         api_gateway = ExecuteApiMiddleware(
             app, self._invoke_lambda_for_api, (self.access_key_id, self.secret_access_key)
         )
-        return FunctionUrlMiddleware(
+        function_urls = FunctionUrlMiddleware(
             api_gateway, self.iam, self._invoke_lambda_for_api, self.secret_access_key
         )
+        self._retries = SdkRetryReplay(function_urls)
+        return self._retries
 
     @staticmethod
     def _invoke_lambda_for_api(
@@ -334,6 +338,11 @@ class LocalAws:
     def invoke_url(self, rest_api_id: str, stage: str) -> str:
         """Base URL of a deployed REST API stage on the local data plane (append the resource path)."""
         return f"{self.endpoint_url}{EXECUTE_API_PATH_PREFIX}/{rest_api_id}/{stage}/_user_request_"
+
+    @property
+    def server_journal(self) -> list[JournalEntry]:
+        """SDK retries answered from their earlier attempt, and every 5xx answer, since start."""
+        return self._retries.journal if self._retries else []
 
     @property
     def lambda_worker_pids(self) -> list[int]:

@@ -382,7 +382,10 @@ class LocalDeployment:
         if run.returncode not in accept:
             # Terraform never prints sensitive or ephemeral values; its error is what the user needs.
             tail = "\n".join(run.output.strip().splitlines()[-40:])
-            raise DeploymentError(f"terraform {args[0]} failed (exit {run.returncode}):\n{tail}")
+            aws, _ = self._running()
+            journal = "".join(f"\n  {entry}" for entry in aws.server_journal)
+            server = f"\nlocal AWS answered:{journal}" if journal else ""
+            raise DeploymentError(f"terraform {args[0]} failed (exit {run.returncode}):\n{tail}{server}")
         return run
 
     def _prepare_working_dir(self) -> None:
