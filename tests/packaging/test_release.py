@@ -226,10 +226,14 @@ def test_a_pre_release_needs_no_changelog_entry(tmp_path, tree, runtime_python):
 
 def test_the_repository_changelog_has_an_entry_under_every_release_heading():
     text = (REPO_ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
-    versions = [
+    headings = [
         line.split("]")[0].removeprefix("## [") for line in text.splitlines() if line.startswith("## [")
     ]
+    # Keep a Changelog's [Unreleased] collects what the next release brings; only the first heading may be it.
+    versions = headings[1:] if headings[:1] == ["Unreleased"] else headings
     assert versions, "CHANGELOG.md lists no release"
+    if headings[:1] == ["Unreleased"]:
+        assert text.split("## [Unreleased]", 1)[1].split("\n## [", 1)[0].strip(), "[Unreleased] is empty"
     for version in versions:
         assert release.check_version(version) is False  # released versions, no pre-releases
         assert release.changelog_entry(REPO_ROOT / "CHANGELOG.md", version)
