@@ -41,7 +41,7 @@ def _processor_of_our_application(pipeline, load_handler, body: str):
 
 
 def test_a_foreign_applications_notification_starts_nothing_and_writes_nothing(
-    report_pipeline, load_handler, lambda_context, capsys
+    report_pipeline, load_handler, lambda_context, capsys, attack_results
 ):
     pipeline = report_pipeline
     report_id = pipeline.request_report()
@@ -71,10 +71,19 @@ def test_a_foreign_applications_notification_starts_nothing_and_writes_nothing(
     (execution,) = pipeline.executions_of(report_id)
     assert pipeline.workflow.wait(execution["executionArn"], timeout=120)["status"] == "SUCCEEDED"
     assert len(pipeline.stored_objects()) == 1
+    lost = pipeline.lost_reports()
+    assert lost == 0
+    attack_results.record(
+        "8-foreign-application",
+        attack="Another SP-API application's notifications on our queue (SP-API's sending account is shared)",
+        cases=2,
+        outcome="dropped and counted before any write: 0 executions, 0 records, 0 objects; ours still stored",
+        lost=lost,
+    )
 
 
 def test_a_notification_naming_another_seller_stores_nothing_and_the_report_is_failed(
-    report_pipeline, load_handler, lambda_context, capsys
+    report_pipeline, load_handler, lambda_context, capsys, attack_results
 ):
     pipeline = report_pipeline
     report_id = pipeline.request_report()
@@ -101,3 +110,12 @@ def test_a_notification_naming_another_seller_stores_nothing_and_the_report_is_f
         "batchItemFailures": []
     }
     assert pipeline.workflow.executions() == [] and pipeline.stored_objects() == []
+    lost = pipeline.lost_reports(emails=0)
+    assert lost == 0
+    attack_results.record(
+        "8-token-under-another-seller",
+        attack="Token under another seller: SP-API announces the report for the token's own seller",
+        cases=2,
+        outcome="FAILED 'seller mismatch'; nothing stored under either seller, nor on later notifications",
+        lost=lost,
+    )
