@@ -178,6 +178,7 @@ def _app_subscription(call: OperationCall) -> st.Subscription:
         or subscription.client_id != call.grant.client_id
         or subscription.notification_type != params["notificationType"]
         or subscription.endpoint != call.endpoint
+        or (call.grant.kind == "seller" and subscription.seller_id != call.grant.seller_id)
     ):
         raise not_found(f"Subscription {params['subscriptionId']}")
     return subscription

@@ -237,6 +237,12 @@ class SpApiEmulator:
     def notification_sink(self, sink: Callable[[str, str], None]) -> None:
         self.app.notification_sink = sink
 
+    @property
+    def tolerated_deviations(self) -> list[str]:
+        """Requests SP-API lets pass though the models do not allow them (contract.TOLERATED)."""
+        with self.app.exchanges_lock:
+            return list(self.app.tolerated_deviations)
+
     def contract_violations(self) -> list[str]:
         """Every recorded SP-API exchange whose request or response the models do not allow."""
         return self.app.contract_violations()

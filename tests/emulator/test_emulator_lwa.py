@@ -79,7 +79,12 @@ def test_client_credentials_needs_the_notifications_scope(spapi_emulator: SpApiE
 
 def test_revoked_refresh_token_is_an_invalid_grant_and_kills_its_access_tokens(spapi_emulator: SpApiEmulator):
     api = Api(spapi_emulator, seller_token(spapi_emulator))
-    assert api.call("GET", "/reports/2021-06-30/reports", params={"reportTypes": "X"}).status_code == 200
+    assert (
+        api.call(
+            "GET", "/reports/2021-06-30/reports", params={"reportTypes": "GET_MERCHANT_LISTINGS_ALL_DATA"}
+        ).status_code
+        == 200
+    )
 
     spapi_emulator.revoke(REFRESH_TOKEN)
 
@@ -87,7 +92,12 @@ def test_revoked_refresh_token_is_an_invalid_grant_and_kills_its_access_tokens(s
     assert response.status_code == 400
     assert response.json()["error"] == "invalid_grant"
     assert "revoked" in response.json()["error_description"]
-    assert api.call("GET", "/reports/2021-06-30/reports", params={"reportTypes": "X"}).status_code == 403
+    assert (
+        api.call(
+            "GET", "/reports/2021-06-30/reports", params={"reportTypes": "GET_MERCHANT_LISTINGS_ALL_DATA"}
+        ).status_code
+        == 403
+    )
 
 
 def test_refresh_token_bound_to_another_app_is_an_invalid_grant(spapi_emulator: SpApiEmulator):
@@ -114,7 +124,9 @@ def test_exchanges_are_counted_per_grant(spapi_emulator: SpApiEmulator):
 def test_expired_access_token_is_refused_with_403(spapi_emulator: SpApiEmulator, seller):
     spapi_emulator.advance_time(3601)
 
-    response = seller.call("GET", "/reports/2021-06-30/reports", params={"reportTypes": "X"})
+    response = seller.call(
+        "GET", "/reports/2021-06-30/reports", params={"reportTypes": "GET_MERCHANT_LISTINGS_ALL_DATA"}
+    )
 
     assert response.status_code == 403
     assert "expired" in response.json()["errors"][0]["details"]
@@ -140,7 +152,7 @@ def _with_secret(secret: str) -> dict[str, str]:
 
 
 def _seller_report_listing(emulator: SpApiEmulator, token: str) -> requests.Response:
-    return Api(emulator, token).call("GET", REPORTS, params={"reportTypes": "X"})
+    return Api(emulator, token).call("GET", REPORTS, params={"reportTypes": "GET_MERCHANT_LISTINGS_ALL_DATA"})
 
 
 def test_after_a_rotation_both_secrets_work_for_seven_days_then_only_the_new_one(spapi_emulator):

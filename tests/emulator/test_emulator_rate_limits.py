@@ -122,7 +122,11 @@ def test_the_rate_limit_header_comes_only_where_sp_api_sends_it(
 ):
     report_id = seller.create_report()
     if case == "createReport 202":
-        response = seller.call("POST", REPORTS, json={"reportType": "X", "marketplaceIds": ["ATVPDKIKX0DER"]})
+        response = seller.call(
+            "POST",
+            REPORTS,
+            json={"reportType": "GET_MERCHANT_LISTINGS_ALL_DATA", "marketplaceIds": ["ATVPDKIKX0DER"]},
+        )
     elif case == "createReport 400":
         response = seller.call("POST", REPORTS, json={"reportType": "X", "marketplaceIds": []})
     elif case == "getReport 404":

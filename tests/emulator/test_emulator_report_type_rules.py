@@ -47,7 +47,8 @@ def _outcome(seller, spapi_emulator, response):
             {"dataStartTime": "2024-01-01T00:00:00Z", "dataEndTime": "2024-02-15T00:00:00Z"},
             "FATAL",
         ),
-        ("GET_SOME_UNKNOWN_TYPE", {"dataStartTime": "2000-01-01T00:00:00Z"}, "DONE"),
+        # A type SP-API documents that our catalogue has no rules for: no range limit.
+        ("GET_EASYSHIP_PICKEDUP", {"dataStartTime": "2000-01-01T00:00:00Z"}, "DONE"),
     ],
 )
 def test_a_range_beyond_the_types_maximum_ends_fatal_with_an_error_document(
@@ -86,3 +87,31 @@ def test_an_amazon_generated_type_is_refused_by_create_report(seller):
     response = _create(seller, "GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE_V2")
     assert response.status_code == 400
     assert response.json()["errors"][0]["code"] == "InvalidInput"
+
+
+# Which report types SP-API knows (reports_api.known_report_type): documented, catalogued or configured.
+KNOWN_TYPE_CASES = [
+    ("GET_EASYSHIP_PICKEDUP", None, 202),  # on Amazon's Report Type Values page, not in our catalogue
+    ("GET_FLAT_FILE_ORDERS_RECONCILIATION_DATA_TAX", None, 202),  # in our catalogue only (a newer source)
+    ("GET_NOT_A_REAL_REPORT_TYPE", None, 400),  # neither: SP-API answers "Invalid Report Type ..."
+    ("GET_A_TYPE_A_TEST_CONFIGURES", "DONE", 202),  # configure_report_type makes one known
+]
+
+
+@pytest.mark.parametrize(("report_type", "configured", "status"), KNOWN_TYPE_CASES)
+def test_create_report_and_get_reports_refuse_a_report_type_sp_api_does_not_know(
+    seller, spapi_emulator, report_type, configured, status
+):
+    if configured:
+        spapi_emulator.configure_report_type(report_type, outcome=configured)
+
+    created = _create(seller, report_type)
+    listed = seller.call("GET", "/reports/2021-06-30/reports", params={"reportTypes": report_type})
+
+    assert created.status_code == status, created.text
+    assert listed.status_code == (200 if status == 202 else 400)
+    if status == 400:
+        for answer in (created, listed):
+            assert answer.json()["errors"] == [
+                {"code": "InvalidInput", "message": f"Invalid Report Type {report_type}", "details": ""}
+            ]

@@ -158,6 +158,7 @@ def test_an_amazon_generated_type_is_refused_saying_how_to_get_it(
 def test_a_type_the_catalogue_does_not_know_passes_through_unchanged(
     report_creator, spapi_emulator, lambda_context
 ):
+    spapi_emulator.configure_report_type("GET_A_TYPE_SP_API_ADDED_LATER")  # SP-API knows it; we do not
     status, body, _ = _post(
         report_creator,
         lambda_context,
