@@ -61,8 +61,11 @@ lint: venv
 	$(VENV)/bin/ruff check src tests scripts benchmarks
 	$(VENV)/bin/ruff format --check src tests scripts benchmarks
 
+# Test files run in parallel, one worker per core (pytest-xdist; tests/conftest.py keeps each file, the
+# deployed stack and the reliability suite in one worker each); the slowest tests are listed at the end.
+PYTEST_WORKERS ?= auto
 test-python: venv tf-config package models
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup --durations=20
 
 package: venv
 	$(PY) scripts/package_lambdas.py --out $(BUILD)/lambda

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import fcntl
 import hashlib
 import json
 import os
@@ -293,6 +294,18 @@ def _pip_install(arguments: list[str], key: str, marker: str, target: Target, bu
     if (cache / ".complete").exists():
         return cache
     build_dir.mkdir(parents=True, exist_ok=True)
+    # Builds running side by side (the test suite's workers) install a key once: the second waits for the
+    # first and finds the cache complete, instead of replacing it under the first's feet.
+    with (build_dir / f".deps-{key}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if (cache / ".complete").exists():
+            return cache
+        return _pip_install_locked(arguments, cache, marker, target, build_dir)
+
+
+def _pip_install_locked(
+    arguments: list[str], cache: Path, marker: str, target: Target, build_dir: Path
+) -> Path:
     staging = Path(tempfile.mkdtemp(prefix="deps-", dir=build_dir))
     report = staging.with_suffix(".report.json")
     command = [

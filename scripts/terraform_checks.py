@@ -18,6 +18,9 @@ output_changes) of the root or a module under the mocked provider, for tests tha
 from __future__ import annotations
 
 import argparse
+import contextlib
+import fcntl
+import hashlib
 import json
 import os
 import re
@@ -27,7 +30,7 @@ import sys
 import tempfile
 import time
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,9 +43,13 @@ from handlers import FUNCTIONS
 REPO_ROOT = Path(__file__).resolve().parent.parent
 TERRAFORM_DIR = REPO_ROOT / "terraform"
 BUILD_DIR = REPO_ROOT / ".build"
-PLUGIN_CACHE = BUILD_DIR / "tf-plugin-cache"
+# Terraform's plugin cache is not safe for installs running side by side, so each pytest-xdist worker of the
+# test suite (PYTEST_XDIST_WORKER) fills its own; src/sp_reports_local/stack.py names its cache the same way.
+PLUGIN_CACHE = BUILD_DIR / "-".join(filter(None, ("tf-plugin-cache", os.environ.get("PYTEST_XDIST_WORKER"))))
 # Stand-in zips the root tests hash (the root test sets lambda_package_dir to this directory).
-TEST_PACKAGES = BUILD_DIR / "terraform-test-packages"
+TEST_PACKAGES = BUILD_DIR / "-".join(
+    filter(None, ("terraform-test-packages", os.environ.get("PYTEST_XDIST_WORKER")))
+)
 MOCKS_DIR = TERRAFORM_DIR / "tests" / "mocks"
 EMULATOR_ZIP = "spapi_emulator.zip"
 INIT = ("terraform", "init", "-backend=false", "-input=false", "-no-color")
@@ -238,6 +245,17 @@ def run_checks(jobs: int = 2, run_tests: bool = True, terraform_dir: Path = TERR
 MOCK_API_GATEWAY_CLOUDWATCH_ROLE_ARN = "arn:aws:iam::123456789012:role/api-gateway-cloudwatch-logs-us-east-1"
 
 
+@contextlib.contextmanager
+def module_dir_lock(module_dir: Path) -> Iterator[None]:
+    """Holds Terraform commands on one module directory to one process at a time (the test suite's workers):
+    `terraform init` rewrites the directory's .terraform while another process may be reading it."""
+    BUILD_DIR.mkdir(parents=True, exist_ok=True)
+    name = hashlib.sha256(str(module_dir.resolve()).encode()).hexdigest()[:16]
+    with (BUILD_DIR / f".terraform-{name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
 def mock_plan_json(
     module_dir: Path = TERRAFORM_DIR,
     variables: dict[str, object] | None = None,
@@ -264,6 +282,19 @@ def mock_plan_json(
     region, when given, is the region every `aws_region` data source reads (the mocks' is us-east-1), as a
     caller's provider in that region would give it; other mocked ARNs keep theirs.
     """
+    with module_dir_lock(module_dir):
+        return _mock_plan_json(module_dir, variables, env, prior_config, provider_regions, overrides, region)
+
+
+def _mock_plan_json(
+    module_dir: Path,
+    variables: dict[str, object] | None,
+    env: dict[str, str] | None,
+    prior_config: Path | None,
+    provider_regions: dict[str, str] | None,
+    overrides: str,
+    region: str | None,
+) -> dict:
     env = env or terraform_env()
     module_dir = module_dir.resolve()
     variables = dict(variables or {})

@@ -23,6 +23,20 @@ def pytest_configure(config: pytest.Config) -> None:
     )
 
 
+# Test folders whose tests share one expensive state across files (a package-scoped applied stack; the
+# reliability suite's figures, written once per session), so they run in one worker of `pytest -n`.
+_ONE_WORKER_PACKAGES = ("tests/integration/deployed_stack/", "tests/reliability/")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """With pytest-xdist's `--dist loadgroup` (the Makefile's), each test file runs in one worker, so
+    module-scoped fixtures are set up once, and the packages above each in one worker as a whole."""
+    for item in items:
+        path = item.nodeid.split("::", 1)[0]
+        group = next((package for package in _ONE_WORKER_PACKAGES if path.startswith(package)), path)
+        item.add_marker(pytest.mark.xdist_group(group))
+
+
 @pytest.fixture(scope="session")
 def models_dir() -> Path:
     try:

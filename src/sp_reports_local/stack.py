@@ -40,7 +40,11 @@ from .terraform_run import LineCallback, TerraformRun, TerraformTimeoutError, ru
 REPO_ROOT = Path(__file__).resolve().parents[2]
 TERRAFORM_SOURCE = REPO_ROOT / "terraform"
 DEFAULT_PACKAGE_DIR = REPO_ROOT / ".build" / "lambda"
-DEFAULT_PLUGIN_CACHE = REPO_ROOT / ".build" / "tf-plugin-cache"
+# One cache per pytest-xdist worker, as scripts/terraform_checks.py (Terraform's cache is not safe for
+# installs running side by side).
+DEFAULT_PLUGIN_CACHE = (
+    REPO_ROOT / ".build" / "-".join(filter(None, ("tf-plugin-cache", os.environ.get("PYTEST_XDIST_WORKER"))))
+)
 MIRROR_ENV = "SP_REPORTS_TF_PROVIDER_MIRROR"
 # Copied: the root module's own files and its modules. Not copied: a user's state, .terraform, *.tfvars and
 # override files, which would change what the demo deploys (tfvars files outrank our TF_VAR_ settings), and a

@@ -45,10 +45,11 @@ def _graph() -> str:
     """`terraform graph` of the root: resource dependencies as DOT (offline: no state, no credentials)."""
     env = terraform_checks.terraform_env()
     root = terraform_checks.TERRAFORM_DIR
-    if not (root / ".terraform").is_dir():
-        init = terraform_checks.run_step("init", terraform_checks.INIT, root, env)
-        assert init.ok, init.output
-    graph = terraform_checks.run_step("graph", ["terraform", "graph"], root, env)
+    with terraform_checks.module_dir_lock(root):
+        if not (root / ".terraform").is_dir():
+            init = terraform_checks.run_step("init", terraform_checks.INIT, root, env)
+            assert init.ok, init.output
+        graph = terraform_checks.run_step("graph", ["terraform", "graph"], root, env)
     assert graph.ok, graph.output
     return graph.output
 
