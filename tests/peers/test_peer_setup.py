@@ -7,10 +7,10 @@ import re
 import ssl
 from pathlib import Path
 
+import peer_venv
 import pytest
 import requests
 from peer_tls import TlsFiles, make_tls_files
-from peer_venv import REQUIREMENTS, cache_key
 
 from canaries import CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN, SELLER_ID
 from spapi_emulator import SpApiEmulator
@@ -85,7 +85,7 @@ def test_the_server_context_holds_the_certificate_for_127_0_0_1(tls: TlsFiles):
 
 
 def test_every_peer_requirement_is_pinned_with_hashes():
-    text = REQUIREMENTS.read_text()
+    text = peer_venv.REQUIREMENTS.read_text()
     entries = re.split(r"\n(?=[A-Za-z0-9])", text.split("\n", 2)[-1].strip())
     names = {}
     for entry in entries:
@@ -98,8 +98,19 @@ def test_every_peer_requirement_is_pinned_with_hashes():
 
 
 def test_the_venv_cache_key_follows_the_requirements(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
-    key = cache_key()
+    key = peer_venv.cache_key()
     changed = tmp_path / "requirements.txt"
-    changed.write_text(REQUIREMENTS.read_text() + "\n# another pin\n")
-    monkeypatch.setattr("peer_venv.REQUIREMENTS", changed)
-    assert cache_key() != key
+    changed.write_text(peer_venv.REQUIREMENTS.read_text() + "\n# another pin\n")
+    monkeypatch.setattr(peer_venv, "REQUIREMENTS", changed)
+    assert peer_venv.cache_key() != key
+
+
+def test_without_a_cached_venv_or_a_reachable_index_the_peer_tests_have_a_reason_to_skip(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+):
+    monkeypatch.setattr(peer_venv, "CACHE_ROOT", tmp_path / "peer-clients")
+    monkeypatch.setenv("PIP_INDEX_URL", "http://127.0.0.1:9/simple")  # the discard port: nothing answers
+    with pytest.raises(
+        peer_venv.PeerVenvUnavailable, match="does not exist and the package index is unreachable"
+    ):
+        peer_venv.ensure_venv()
