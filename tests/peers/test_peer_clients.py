@@ -68,9 +68,9 @@ def tls(tmp_path_factory: pytest.TempPathFactory) -> TlsFiles:
 
 @pytest.fixture
 def https_emulator(models_dir: Path, tls: TlsFiles) -> Iterator[SpApiEmulator]:
-    # A report stays IN_QUEUE for a second, long enough for a driver to cancel the one it just created.
+    # A report stays IN_QUEUE for two seconds, long enough for a driver to cancel the one it just created.
     with SpApiEmulator(
-        models_dir=models_dir, ssl_context=tls.server_context(), in_queue_seconds=1.0
+        models_dir=models_dir, ssl_context=tls.server_context(), in_queue_seconds=2.0
     ) as emulator:
         emulator.register_app(CLIENT_ID, CLIENT_SECRET)
         emulator.register_seller(REFRESH_TOKEN, SELLER_ID)

@@ -205,12 +205,12 @@ if to_cancel:
     call("cancelReport", lambda: cancel_report(to_cancel["reportId"]))
 document_id = None
 if created:
-    for _ in range(100):
+    for _ in range(40):
         facts = call("getReport", lambda: get_report(created["reportId"]))
         if not facts or facts["processingStatus"] in ("DONE", "FATAL", "CANCELLED"):
             document_id = facts and facts["reportDocumentId"]
             break
-        time.sleep(0.1)
+        time.sleep(0.5)  # getReport: 2 requests a second (reports_2021-06-30.json), polled within it
 call("getReports", get_reports)
 if document_id:
     call("getReportDocument+download", lambda: report_document(document_id))
