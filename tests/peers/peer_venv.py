@@ -47,9 +47,27 @@ def _ready(directory: Path) -> bool:
     return (directory / ".installed").is_file() and venv_python(directory).is_file()
 
 
+def index_url() -> str:
+    """The index pip installs from: PIP_INDEX_URL, else pip's configured index-url, else PyPI."""
+    if os.environ.get("PIP_INDEX_URL"):
+        return os.environ["PIP_INDEX_URL"]
+    configured = subprocess.run(
+        [sys.executable, "-m", "pip", "config", "get", "global.index-url"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    return (
+        configured.stdout.strip()
+        if configured.returncode == 0 and configured.stdout.strip()
+        else DEFAULT_INDEX
+    )
+
+
 def index_reachable(timeout: float = 5.0) -> bool:
-    """Whether pip's index (PIP_INDEX_URL, else PyPI) answers a TCP connection."""
-    parts = urlsplit(os.environ.get("PIP_INDEX_URL") or DEFAULT_INDEX)
+    """Whether pip's index answers a TCP connection (a file:// index: whether it exists)."""
+    parts = urlsplit(index_url())
     if parts.scheme == "file":
         return Path(parts.path).exists()
     port = parts.port or (443 if parts.scheme == "https" else 80)

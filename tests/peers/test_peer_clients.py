@@ -8,7 +8,8 @@ reports, documents, tokens and notifications scenario, and each answer must be o
 Each library runs as a subprocess in that venv, without our sources on its path, with its driver in
 tests/peers/drivers, against the emulator served over https with a CA made by the test. The driver prints
 one JSON line per call. When a call fails, the side SP-API agrees with is the one that stays
-(docs/spapi-notes.md section 17 records the emulator's tolerances and their sources).
+(docs/spapi-notes.md#tolerance records the emulator's tolerances and their sources,
+docs/spapi-notes.md#peer-clients this suite).
 """
 
 from __future__ import annotations
