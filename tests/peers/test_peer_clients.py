@@ -154,6 +154,9 @@ def test_peer_client_drives_the_scenario_and_parses_every_answer(
 
     assert not failures(results, scenario), "\n".join(failures(results, scenario))
     by_operation = {result["operation"]: result for result in results}
+    finished, cancelled = (result["reportId"] for result in results if result["operation"] == "createReport")
+    assert https_emulator.report(finished).processing_status == "DONE"
+    assert https_emulator.report(cancelled).processing_status == "CANCELLED"
     assert by_operation["getReportDocument+download"]["first_line"] == "sku\tprice"
     assert by_operation["error:getReport unknown id"]["status"] == 404
     assert by_operation["error:createReport unknown type"]["status"] == 400
