@@ -11,6 +11,7 @@ Starting one costs a socket and two threads (the models are parsed once per proc
 from __future__ import annotations
 
 import os
+import ssl
 import threading
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -38,8 +39,11 @@ class SpApiEmulator:
         port: int = 0,
         models_dir: str | os.PathLike[str] | None = None,
         config: EmulatorConfig | None = None,
+        ssl_context: ssl.SSLContext | None = None,
         **config_overrides: Any,
     ) -> None:
+        """`ssl_context`: serve https with it (every listener, document URLs included) for clients that only
+        speak https to SP-API; None, the default, serves http."""
         if config is None:
             config = EmulatorConfig(**config_overrides)
         elif config_overrides:
@@ -48,6 +52,7 @@ class SpApiEmulator:
         self.app = EmulatorApp(self.contract, config)
         self._host = host
         self._port = port
+        self._ssl_context = ssl_context
         self._server: BaseWSGIServer | None = None
         self._threads: list[threading.Thread] = []
         self._stopping = threading.Event()
@@ -61,9 +66,7 @@ class SpApiEmulator:
         if self._server is not None:
             return self
         self._stopping.clear()
-        self._server = make_server(
-            self._host, self._port, self.app, threaded=True, request_handler=_QuietHandler
-        )
+        self._server = self._listen(self._port)
         serve = threading.Thread(
             target=self._server.serve_forever,
             kwargs={"poll_interval": 0.05},
@@ -111,7 +114,21 @@ class SpApiEmulator:
 
     @property
     def url(self) -> str:
-        return f"http://{self._host}:{self.port}"
+        return f"{self._scheme}://{self._host}:{self.port}"
+
+    @property
+    def _scheme(self) -> str:
+        return "http" if self._ssl_context is None else "https"
+
+    def _listen(self, port: int) -> BaseWSGIServer:
+        return make_server(
+            self._host,
+            port,
+            self.app,
+            threaded=True,
+            request_handler=_QuietHandler,
+            ssl_context=self._ssl_context,
+        )
 
     def endpoint_url(self, region_code: str) -> str:
         """The base URL of a regional SP-API endpoint: `url` for NA, a listener of its own (started on first
@@ -127,7 +144,7 @@ class SpApiEmulator:
             if server is None:
                 if self._server is None:
                     raise RuntimeError("the emulator is not running")
-                server = make_server(self._host, 0, self.app, threaded=True, request_handler=_QuietHandler)
+                server = self._listen(0)
                 thread = threading.Thread(
                     target=server.serve_forever,
                     kwargs={"poll_interval": 0.05},
@@ -137,7 +154,7 @@ class SpApiEmulator:
                 thread.start()
                 self._threads.append(thread)
                 self._regional[code] = server
-            return f"http://{self._host}:{server.server_port}"
+            return f"{self._scheme}://{self._host}:{server.server_port}"
 
     @property
     def config(self) -> EmulatorConfig:

@@ -1,0 +1,54 @@
+"""What both peer drivers share: the scenario's settings from stdin, one JSON line per call on stdout.
+
+Runs in the peer clients' venv (tests/peers/peer_venv.py), never beside our own `spapi` package. A line
+carries the operation, the HTTP status, whether the library parsed the answer, and on failure the library's
+exception type and message, with every secret it was given cut out.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+SETTINGS: dict[str, Any] = json.loads(sys.stdin.read())
+_SECRETS = [SETTINGS["client_secret"], SETTINGS["refresh_token"]]
+
+
+def keep_secret(value: str | None) -> None:
+    """A value the driver learns (an access token, an RDT, a document URL) that must not reach its output."""
+    if value:
+        _SECRETS.append(value)
+
+
+def _redact(text: str) -> str:
+    for secret in _SECRETS:
+        text = text.replace(secret, "<redacted>")
+    return text
+
+
+def emit(operation: str, status: int | None, parsed: bool, **facts: Any) -> None:
+    line = json.dumps({"operation": operation, "status": status, "parsed": parsed, **facts}, default=str)
+    print(_redact(line), flush=True)
+
+
+def call(operation: str, action: Callable[[], tuple[int | None, dict[str, Any]]]) -> dict[str, Any] | None:
+    """Run one library call; `action` returns (status, facts) once the library parsed the answer. An exception
+    becomes a line with parsed false, its type and message (the caller decides whether it was expected)."""
+    try:
+        status, facts = action()
+    except Exception as error:  # every library failure is a result to report, not a crash
+        status = getattr(error, "status", None) or getattr(error, "code", None)
+        emit(
+            operation,
+            status if isinstance(status, int) else None,
+            False,
+            error_type=f"{type(error).__module__}.{type(error).__name__}",
+            error=_redact(str(error))[:500],
+            where=_redact("".join(traceback.format_exception(error)[-3:]))[:1500],
+        )
+        return None
+    emit(operation, status, True, **facts)
+    return facts
