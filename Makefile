@@ -20,12 +20,13 @@ ifneq ($(strip $(SP_REPORTS_TF_PROVIDER_MIRROR)),)
 export TF_CLI_CONFIG_FILE := $(abspath $(BUILD))/terraform.rc
 endif
 
-.PHONY: help venv demo acceptance test test-python lint tf-check tf-fmt tf-validate tf-test checkov package release lock bench models clean
+.PHONY: help venv demo acceptance test test-python check lint tf-check tf-fmt tf-validate tf-test checkov package release lock bench models clean
 
 help:
 	@echo "make demo    - run the whole pipeline offline (local AWS + SP-API emulator)"
 	@echo "make acceptance - deploy, prove end to end and destroy the stack (local AWS; real account: see README)"
 	@echo "make test    - lint, unit/contract/integration tests, Terraform checks and checkov"
+	@echo "make check   - the quick loop: lint and the tests that need no Terraform (about 2 minutes)"
 	@echo "make bench   - benchmarks (prints figures, writes docs/benchmarks.md)"
 	@echo "make package - build the Lambda zips into $(BUILD)/lambda"
 	@echo "make release VERSION=x.y.z - build a release's zips, manifest and SBOM into dist/<version>/ (docs/releases.md)"
@@ -66,6 +67,12 @@ lint: venv
 PYTEST_WORKERS ?= auto
 test-python: venv tf-config package models
 	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup --durations=20
+
+# The quick loop while changing code: lint, and the client library, application layer, handlers, CLI and
+# emulator suites (unit and contract tests, the peer clients), which need neither Terraform nor a stack.
+CHECK_SUITES := tests/spapi tests/reports_pipeline tests/handlers tests/client tests/emulator tests/peers
+check: lint models
+	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup -q $(CHECK_SUITES)
 
 package: venv
 	$(PY) scripts/package_lambdas.py --out $(BUILD)/lambda
