@@ -30,7 +30,7 @@ help:
 	@echo "make bench   - benchmarks (prints figures, writes docs/benchmarks.md)"
 	@echo "make package - build the Lambda zips into $(BUILD)/lambda"
 	@echo "make release VERSION=x.y.z - build a release's zips, manifest and SBOM into dist/<version>/ (docs/releases.md)"
-	@echo "make lock    - re-resolve the functions' dependencies into lambda-requirements.txt (hash-pinned)"
+	@echo "make lock    - re-resolve the functions' and the emulator's dependencies into their hash-pinned locks"
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)

@@ -30,12 +30,16 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 # uv's name for the manylinux2014 (glibc 2.17) platform pip installs for, per Lambda architecture.
 UV_PLATFORMS = {"x86_64": "x86_64-manylinux_2_17", "arm64": "aarch64-manylinux_2_17"}
 HEADER = """\
-# The Lambda functions' runtime dependencies, pinned with the sha256 of every file of each version.
+# {what}, pinned with the sha256 of every file of each version.
 # Written by `make lock` (scripts/lock.py, uv pip compile --generate-hashes) from pyproject.toml's
-# dependencies for {python} on {architectures}; do not edit: the build installs it with --require-hashes
+# {source} for {python} on {architectures}; do not edit: the build installs it with --require-hashes
 # and refuses it when the line below no longer matches those inputs. docs/releases.md says when to relock.
 {prefix}{digest}
 """
+# What each lock holds: the functions' runtime dependencies, and the libraries of the SP-API emulator that
+# make acceptance deploys as a Lambda in a real account (its dev requirements' jsonschema and werkzeug).
+FUNCTIONS_LOCK = ("The Lambda functions' runtime dependencies", "dependencies")
+EMULATOR_LOCK = ("The SP-API emulator Lambda's libraries (make acceptance)", "emulator dev requirements")
 
 
 class LockError(Exception):
@@ -69,7 +73,12 @@ def compile_for(requirements: list[str], python_version: str, uv_platform: str) 
     return result.stdout
 
 
-def lock_text(requirements: list[str], target: package_lambdas.Target, compiled: dict[str, str]) -> str:
+def lock_text(
+    requirements: list[str],
+    target: package_lambdas.Target,
+    compiled: dict[str, str],
+    kind: tuple[str, str] = FUNCTIONS_LOCK,
+) -> str:
     """The lock file: our header, then the one resolution every architecture agreed on."""
     resolutions = {architecture: package_lambdas.pins_of(text) for architecture, text in compiled.items()}
     first, *others = sorted(resolutions)
@@ -85,6 +94,8 @@ def lock_text(requirements: list[str], target: package_lambdas.Target, compiled:
                 "constrain the requirements in pyproject.toml until they agree"
             )
     header = HEADER.format(
+        what=kind[0],
+        source=kind[1],
         python=target.runtime,
         architectures=" and ".join(sorted(compiled)),
         prefix=package_lambdas.LOCK_INPUT_PREFIX,
@@ -98,21 +109,29 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pyproject", type=Path, default=REPO_ROOT / "pyproject.toml")
     parser.add_argument("--terraform-dir", type=Path, default=REPO_ROOT / "terraform")
     parser.add_argument("--out", type=Path, default=package_lambdas.LOCK_FILE)
+    parser.add_argument("--emulator-out", type=Path, default=package_lambdas.EMULATOR_LOCK_FILE)
     args = parser.parse_args(argv)
     try:
         target = package_lambdas.target_from_terraform(args.terraform_dir)
-        requirements = package_lambdas.runtime_requirements(args.pyproject)
-        compiled = {
-            architecture: compile_for(requirements, target.python_version, UV_PLATFORMS[architecture])
-            for architecture in sorted(package_lambdas.PLATFORMS)
-        }
-        text = lock_text(requirements, target, compiled)
+        locks = [
+            (args.out, package_lambdas.runtime_requirements(args.pyproject), FUNCTIONS_LOCK),
+            (args.emulator_out, package_lambdas.emulator_requirements(args.pyproject), EMULATOR_LOCK),
+        ]
+        texts = []
+        for out, requirements, kind in locks:
+            compiled = {
+                architecture: compile_for(requirements, target.python_version, UV_PLATFORMS[architecture])
+                for architecture in sorted(package_lambdas.PLATFORMS)
+            }
+            texts.append((out, lock_text(requirements, target, compiled, kind)))
     except (LockError, package_lambdas.PackagingError) as error:
         print(f"lock: {error}", file=sys.stderr)
         return 1
-    args.out.write_text(text, encoding="utf-8")
-    pins = package_lambdas.read_lock(args.out)
-    print(f"lock: {args.out.name}: {len(pins)} distributions for {target.runtime} on {', '.join(compiled)}")
+    for out, text in texts:  # written only when every lock resolved
+        out.write_text(text, encoding="utf-8")
+        pins = package_lambdas.read_lock(out)
+        architectures = ", ".join(sorted(package_lambdas.PLATFORMS))
+        print(f"lock: {out.name}: {len(pins)} distributions for {target.runtime} on {architectures}")
     return 0
 
 

@@ -59,6 +59,7 @@ from handlers import FUNCTIONS
 REPO_ROOT = Path(__file__).resolve().parent.parent
 # The functions' runtime dependencies, pinned and hashed (scripts/lock.py writes it; docs/releases.md).
 LOCK_FILE = REPO_ROOT / "lambda-requirements.txt"
+EMULATOR_LOCK_FILE = REPO_ROOT / "emulator-requirements.txt"
 # The lock's header line recording what it was resolved from; a different digest means it is stale.
 LOCK_INPUT_PREFIX = "# input-sha256: "
 # Files the build writes into a dependency tree beside what pip installed; never shipped.
@@ -76,11 +77,12 @@ EXCLUDED_SUFFIXES = (".pyc", ".pyo")
 LIBRARY_PACKAGES = ("spapi", "reports_pipeline")
 
 
-# The SP-API emulator deployed as a Lambda (issue 15's real-account target), built with `--emulator` into
-# `spapi_emulator.zip`: its package, the pure SP-API client it imports, the libraries it needs that the
-# runtime lacks (their pins are pyproject.toml's dev ones), and the SP-API models it holds every exchange to,
-# read from --models-dir at build time (build output: never copied into the repository), with their LICENSE
-# and NOTICE.
+# The SP-API emulator deployed as a Lambda (make acceptance's real-account target), built with `--emulator`
+# into `spapi_emulator.zip`: its package, the pure SP-API client it imports, the libraries it needs that the
+# runtime lacks (pyproject.toml's dev requirements, resolved by `make lock` into the hash-pinned
+# emulator-requirements.txt and installed as the functions' lock is), and the SP-API models it holds every
+# exchange to, read from --models-dir at build time (build output: never copied into the repository), with
+# their LICENSE and NOTICE.
 EMULATOR = "spapi_emulator"
 EMULATOR_PACKAGES = ("spapi_emulator", "spapi")
 EMULATOR_LIBRARIES = ("jsonschema", "werkzeug")
@@ -655,6 +657,12 @@ def main(argv: list[str] | None = None) -> int:
         "--lock", type=Path, default=LOCK_FILE, help="the hash-pinned lock the dependencies come from"
     )
     parser.add_argument(
+        "--emulator-lock",
+        type=Path,
+        default=EMULATOR_LOCK_FILE,
+        help="the hash-pinned lock the emulator's libraries come from (with --emulator)",
+    )
+    parser.add_argument(
         "--build-dir", type=Path, default=REPO_ROOT / ".build", help="where the dependency cache lives"
     )
     parser.add_argument(
@@ -715,8 +723,8 @@ def main(argv: list[str] | None = None) -> int:
                 models_dir = args.models_dir or default_models_dir()  # the emulator's own choice, one place
             except ModelsNotFoundError as error:
                 raise PackagingError(str(error)) from error
-            emulator_deps = install_dependencies(
-                emulator_requirements(args.pyproject), target, args.build_dir
+            emulator_deps = install_locked(
+                args.emulator_lock, target, args.build_dir, emulator_requirements(args.pyproject)
             )
             built = build_emulator(
                 args.out,

@@ -33,11 +33,13 @@ REGION = "us-east-1"
 
 
 def emulator_zip(models_dir: Path) -> bytes:
-    """spapi_emulator.zip as scripts/package_lambdas.py --emulator builds it (the libraries installed for
-    the runtime once, cached in .build like the functions' dependencies)."""
+    """spapi_emulator.zip as scripts/package_lambdas.py --emulator builds it (the libraries installed from
+    their hash-pinned lock for the runtime once, cached in .build like the functions' dependencies)."""
     target = package_lambdas.target_from_terraform(REPO_ROOT / "terraform")
     requirements = package_lambdas.emulator_requirements(REPO_ROOT / "pyproject.toml")
-    deps = package_lambdas.install_dependencies(requirements, target, REPO_ROOT / ".build")
+    deps = package_lambdas.install_locked(
+        package_lambdas.EMULATOR_LOCK_FILE, target, REPO_ROOT / ".build", requirements
+    )
     python, _tried = lambda_bytecode.find_runtime_python(target.python_version, None)
     with tempfile.TemporaryDirectory(prefix="emulator-zip-") as out:
         built = package_lambdas.build_emulator(

@@ -36,20 +36,38 @@ def _write_lock(path: Path, requirements: list[str], body: str, target=TARGET) -
     return path
 
 
-def test_the_committed_lock_pins_and_hashes_every_declared_runtime_requirement():
-    requirements = package_lambdas.runtime_requirements(REPO_ROOT / "pyproject.toml")
+@pytest.mark.parametrize(
+    ("lock", "requirements_of", "pulled_in"),
+    [
+        (
+            package_lambdas.LOCK_FILE,
+            package_lambdas.runtime_requirements,
+            {"aws-xray-sdk", "wrapt", "charset-normalizer", "idna", "certifi"},
+        ),
+        (
+            package_lambdas.EMULATOR_LOCK_FILE,
+            package_lambdas.emulator_requirements,
+            {"markupsafe", "referencing", "rpds-py"},
+        ),
+    ],
+    ids=["functions", "emulator"],
+)
+def test_the_committed_lock_pins_and_hashes_every_declared_runtime_requirement(
+    lock, requirements_of, pulled_in
+):
+    requirements = requirements_of(REPO_ROOT / "pyproject.toml")
     target = package_lambdas.target_from_terraform(REPO_ROOT / "terraform")
 
-    # Fails when pyproject.toml's dependencies, the runtime or the architectures changed without `make lock`.
-    pins = package_lambdas.check_lock(package_lambdas.LOCK_FILE, requirements, target)
+    # Fails when pyproject.toml's requirements, the runtime or the architectures changed without `make lock`.
+    pins = package_lambdas.check_lock(lock, requirements, target)
 
     assert package_lambdas.lock_problems(requirements, pins) == []
     for text in requirements:
         name = package_lambdas._requirement_name(text)
         assert name in pins, f"{text} is not pinned"
     assert all(pin.hashes and all(len(h) == 64 for h in pin.hashes) for pin in pins.values())
-    # What the extra pulls in is locked too (the build installs with --no-deps).
-    assert {"aws-xray-sdk", "wrapt", "charset-normalizer", "idna", "certifi"} <= set(pins)
+    # What the requirements pull in is locked too (the build installs with --no-deps).
+    assert pulled_in <= set(pins)
 
 
 def test_a_requirement_the_lock_does_not_satisfy_is_named():

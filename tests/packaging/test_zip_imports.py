@@ -105,7 +105,9 @@ def test_the_emulator_handler_imports_and_loads_its_models_from_its_zip_and_the_
     python, packages = runtime
     target = package_lambdas.target_from_terraform(REPO_ROOT / "terraform")
     requirements = package_lambdas.emulator_requirements(REPO_ROOT / "pyproject.toml")
-    deps = package_lambdas.install_dependencies(requirements, target, REPO_ROOT / ".build")
+    deps = package_lambdas.install_locked(
+        package_lambdas.EMULATOR_LOCK_FILE, target, REPO_ROOT / ".build", requirements
+    )
     built = package_lambdas.build_emulator(
         tmp_path / "zip",
         src_dir=REPO_ROOT / "src",
