@@ -1,4 +1,5 @@
-"""What both peer drivers share: the scenario's settings from stdin, one JSON line per call on stdout.
+"""What both peer drivers share: the scenario's settings from stdin, its order of calls, one JSON line per
+call on stdout.
 
 Runs in the peer clients' venv (tests/peers/peer_venv.py), never beside our own `spapi` package. A line
 carries the operation, the HTTP status, whether the library parsed the answer, and on failure the library's
@@ -9,8 +10,10 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 import traceback
 from collections.abc import Callable
+from types import ModuleType
 from typing import Any
 
 SETTINGS: dict[str, Any] = json.loads(sys.stdin.read())
@@ -52,3 +55,35 @@ def call(operation: str, action: Callable[[], tuple[int | None, dict[str, Any]]]
         return None
     emit(operation, status, True, **facts)
     return facts
+
+
+def run_reports_and_notifications(driver: ModuleType) -> None:
+    """The scenario's reports, documents, tokens and notifications calls, in order, each through the
+    driver's function of that name (which calls its library and returns the facts the test checks)."""
+    created = call("createReport", driver.create_report)
+    to_cancel = call("createReport", driver.create_report)
+    if to_cancel:
+        call("cancelReport", lambda: driver.cancel_report(to_cancel["reportId"]))
+    document_id = None
+    if created:
+        for _ in range(40):
+            facts = call("getReport", lambda: driver.get_report(created["reportId"]))
+            if not facts or facts["processingStatus"] in ("DONE", "FATAL", "CANCELLED"):
+                document_id = facts and facts["reportDocumentId"]
+                break
+            time.sleep(0.5)  # getReport: 2 requests a second (reports_2021-06-30.json), polled within it
+    call("getReports", driver.get_reports)
+    if document_id:
+        call("getReportDocument+download", lambda: driver.report_document(document_id))
+        call("createRestrictedDataToken", lambda: driver.restricted_data_token(document_id))
+
+    destination = call("createDestination", driver.create_destination)
+    call("getDestinations", driver.get_destinations)
+    if destination:
+        subscription = call(
+            "createSubscription", lambda: driver.create_subscription(destination["destinationId"])
+        )
+        call("getSubscription", driver.get_subscription)
+        if subscription:
+            call("deleteSubscriptionById", lambda: driver.delete_subscription(subscription["subscriptionId"]))
+        call("deleteDestination", lambda: driver.delete_destination(destination["destinationId"]))

@@ -7,10 +7,10 @@ client's `endpoint` attribute, an AccessTokenClient subclass for LWA (`auth_toke
 
 from __future__ import annotations
 
-import time
+import sys
 from urllib.parse import urlsplit
 
-from driver_io import SETTINGS, call, emit, keep_secret
+from driver_io import SETTINGS, call, emit, keep_secret, run_reports_and_notifications
 from sp_api.api import Notifications, Reports, Tokens
 from sp_api.auth import AccessTokenClient
 from sp_api.auth.exceptions import AuthorizationError
@@ -173,31 +173,7 @@ def throttled():
 call("lwa:refresh_token", lwa_refresh_token)
 call("lwa:client_credentials", lwa_client_credentials)
 
-created = call("createReport", create_report)
-to_cancel = call("createReport", create_report)
-if to_cancel:
-    call("cancelReport", lambda: cancel_report(to_cancel["reportId"]))
-document_id = None
-if created:
-    for _ in range(40):
-        facts = call("getReport", lambda: get_report(created["reportId"]))
-        if not facts or facts["processingStatus"] in ("DONE", "FATAL", "CANCELLED"):
-            document_id = facts and facts["reportDocumentId"]
-            break
-        time.sleep(0.5)  # getReport: 2 requests a second (reports_2021-06-30.json), polled within it
-call("getReports", get_reports)
-if document_id:
-    call("getReportDocument+download", lambda: report_document(document_id))
-    call("createRestrictedDataToken", lambda: restricted_data_token(document_id))
-
-destination = call("createDestination", create_destination)
-call("getDestinations", get_destinations)
-if destination:
-    subscription = call("createSubscription", lambda: create_subscription(destination["destinationId"]))
-    call("getSubscription", get_subscription)
-    if subscription:
-        call("deleteSubscriptionById", lambda: delete_subscription(subscription["subscriptionId"]))
-    call("deleteDestination", lambda: delete_destination(destination["destinationId"]))
+run_reports_and_notifications(sys.modules[__name__])
 
 call("error:getReport unknown id", expect_error(lambda: reports.get_report("000000000000"), 404))
 call(
