@@ -26,30 +26,19 @@ import sys
 import tempfile
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 from typing import Any, Protocol, TextIO
 
 import pytest
 
+from .acceptance_results import AcceptanceFailed, AssertionsOutcome
+from .acceptance_targets import TargetRefused, select_target
 from .stack import REPO_ROOT, DeploymentError
-from .stack_under_test import StackUnderTest
 from .step_progress import Progress, StepTimer, TerraformProgress, clear_progress, interrupts_deferred
 
-ASSERTIONS_DIR = REPO_ROOT / "tests" / "integration" / "deployed_stack"
-# tests/integration/deployed_stack's stack fixture yields the stack stored here instead of applying its own.
-DEPLOYMENT_KEY = pytest.StashKey[StackUnderTest]()
-# What the assertions need from the emulator and local AWS, whoever deploys the stack: time to drive a report
-# (finish_report) before the emulator's clock does, and Lambda sessions (900 s, STS's minimum) shorter than
-# a download link's lifetime, so a link signed with a function's own session would be caught (issue 10).
-EMULATOR_OPTIONS: Mapping[str, Any] = {"in_queue_seconds": 2.0, "in_progress_seconds": 1.0}
-LAMBDA_SESSION_SECONDS = 900
 EXIT_PASSED, EXIT_FAILED, EXIT_INTERRUPTED = 0, 1, 130
-
-
-class AcceptanceFailed(Exception):
-    """A step's result was wrong; the message says what."""
 
 
 class Interrupted(BaseException):
@@ -78,56 +67,6 @@ class Target(Protocol):
     def remaining_resources(self) -> list[str]: ...
     def removal_instructions(self) -> str: ...
     def stop(self) -> None: ...
-
-
-@dataclass
-class AssertionsOutcome:
-    exit_code: int
-    passed: list[str] = field(default_factory=list)
-    failed: list[str] = field(default_factory=list)
-    # (test, reason): checks this target cannot offer (local AWS's own, on a real account)
-    skipped: list[tuple[str, str]] = field(default_factory=list)
-
-
-class _Collector:
-    """A pytest plugin: hands the stack to the fixtures and counts the outcomes."""
-
-    def __init__(self, stack: StackUnderTest) -> None:
-        self.stack = stack
-        self.outcome = AssertionsOutcome(exit_code=-1)
-
-    def pytest_configure(self, config: pytest.Config) -> None:
-        config.stash[DEPLOYMENT_KEY] = self.stack
-
-    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        name = report.nodeid.rsplit("::", 1)[-1]
-        if report.failed:
-            self.outcome.failed.append(name)
-        elif report.when == "call" and report.passed:
-            self.outcome.passed.append(name)
-        elif report.skipped:
-            reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
-            self.outcome.skipped.append((name, reason.removeprefix("Skipped: ")))
-
-
-def run_assertions_against(stack: StackUnderTest) -> AssertionsOutcome:
-    """tests/integration/deployed_stack, in this process, against ``stack`` (already applied)."""
-    collector = _Collector(stack)
-    code = pytest.main(
-        [
-            str(ASSERTIONS_DIR),
-            "-q",
-            "--no-header",
-            "-p",
-            "no:cacheprovider",
-            f"--rootdir={REPO_ROOT}",
-            "-c",
-            str(REPO_ROOT / "pyproject.toml"),
-        ],
-        plugins=[collector],
-    )
-    collector.outcome.exit_code = int(code)
-    return collector.outcome
 
 
 @dataclass
@@ -305,8 +244,6 @@ class _DestroyCounter:
 
 
 def main(argv: list[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
-    from .acceptance_targets import TargetRefused, select_target  # the targets import this module
-
     description = (__doc__ or "").split("\n")[0]
     parser = argparse.ArgumentParser(prog="python -m sp_reports_local.acceptance", description=description)
     parser.add_argument(

@@ -46,10 +46,16 @@ from botocore.exceptions import ClientError
 from spapi_emulator.control import SpApiViews
 from spapi_emulator.remote import RemoteEmulatorControl
 
-from .acceptance import EMULATOR_OPTIONS, AcceptanceFailed, AssertionsOutcome, run_assertions_against
 from .acceptance_account import AccountAccess
 from .acceptance_boundary import ensure_boundary
 from .acceptance_readiness import api_answers, retry_while_refused
+from .acceptance_results import (
+    EMULATOR_OPTIONS,
+    AcceptanceFailed,
+    AssertionsOutcome,
+    planned_additions,
+    run_assertions_against,
+)
 from .acceptance_seller import RealSeller
 from .account_stack_under_test import AccountStackUnderTest
 from .email_observer import observer_queue_name
@@ -240,8 +246,6 @@ class AwsTarget:
         self._terraform(("init", "-no-color", "-input=false"))
 
     def terraform_plan_count(self) -> int:
-        from .acceptance_targets import planned_additions
-
         plan = self._terraform(("plan", "-no-color", "-input=false", "-lock=false"))
         return planned_additions(plan.stdout)
 

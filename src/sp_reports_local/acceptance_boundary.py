@@ -15,7 +15,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from .acceptance import AcceptanceFailed
+from .acceptance_results import AcceptanceFailed
 from .stack import REPO_ROOT
 
 BOUNDARY_POLICY_NAME = "sp-reports-acceptance-boundary"

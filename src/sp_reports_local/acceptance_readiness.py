@@ -20,7 +20,7 @@ from botocore.exceptions import ClientError
 from sp_reports_client import ApiError, ConfigurationError, SpReportsClient
 from spapi_emulator.remote import ControlError
 
-from .acceptance import AcceptanceFailed
+from .acceptance_results import AcceptanceFailed
 
 T = TypeVar("T")
 READY_TIMEOUT_SECONDS = 180.0

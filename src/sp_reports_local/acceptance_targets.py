@@ -16,7 +16,6 @@ in for SP-API, outside the account). The ``local`` target refuses them: it has n
 
 from __future__ import annotations
 
-import re
 import secrets
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -25,14 +24,15 @@ from typing import Any, TextIO
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
-from .acceptance import (
+from .acceptance_account import AccountAccess
+from .acceptance_aws import AwsTarget
+from .acceptance_results import (
     EMULATOR_OPTIONS,
     LAMBDA_SESSION_SECONDS,
-    AcceptanceFailed,
     AssertionsOutcome,
+    planned_additions,
     run_assertions_against,
 )
-from .acceptance_account import AccountAccess
 from .acceptance_seller import SellerRefused, real_seller_from_env
 from .local_stack_under_test import LocalStackUnderTest
 from .stack import DeploymentSettings, LocalDeployment
@@ -113,13 +113,6 @@ class LocalTarget:
         self.deployment.stop()
 
 
-def planned_additions(plan_output: str) -> int:
-    match = re.search(r"Plan: (\d+) to add", plan_output)
-    if match is None:
-        raise AcceptanceFailed("terraform plan printed no 'Plan: N to add' line")
-    return int(match.group(1))
-
-
 def confirm_account(
     env: Mapping[str, str], session: Any, out: TextIO, endpoint_url: str | None = None
 ) -> tuple[str, str]:
@@ -183,8 +176,6 @@ def select_target(
     except BaseException:
         access.stop()
         raise
-    from .acceptance_aws import AwsTarget  # only once the account is confirmed
-
     return AwsTarget(
         access, account, work_dir, package_dir, env, plan_only, unique_name_prefix(), seller=seller
     )

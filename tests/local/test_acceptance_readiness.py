@@ -8,8 +8,8 @@ import pytest
 from botocore.exceptions import ClientError
 
 from sp_reports_client import ApiError, ConfigurationError
-from sp_reports_local.acceptance import AcceptanceFailed
 from sp_reports_local.acceptance_readiness import is_refusal, retry_while_refused
+from sp_reports_local.acceptance_results import AcceptanceFailed
 from spapi_emulator.remote import ControlError
 
 

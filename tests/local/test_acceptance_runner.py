@@ -19,10 +19,11 @@ import pytest
 from botocore.exceptions import ClientError, NoCredentialsError
 
 from canaries import CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN, SELLER_ID
-from sp_reports_local import acceptance
-from sp_reports_local.acceptance import AcceptanceFailed, AssertionsOutcome, run_acceptance
+from sp_reports_local import acceptance, acceptance_results
+from sp_reports_local.acceptance import run_acceptance
 from sp_reports_local.acceptance_account import AccountAccess
 from sp_reports_local.acceptance_boundary import BOUNDARY_POLICY_NAME, boundary_document, ensure_boundary
+from sp_reports_local.acceptance_results import AcceptanceFailed, AssertionsOutcome
 from sp_reports_local.acceptance_seller import (
     LWA_CLIENT_ID_ENV,
     LWA_CLIENT_SECRET_ENV,
@@ -582,7 +583,7 @@ def _subscribe(views: SpApiOperationsViews, queue_arn: str) -> str:
 
 def test_every_claim_of_the_verdict_names_assertions_that_exist():
     names = set()
-    for path in acceptance.ASSERTIONS_DIR.glob("test_*.py"):
+    for path in acceptance_results.ASSERTIONS_DIR.glob("test_*.py"):
         names |= set(re.findall(r"^def (test_\w+)\(", path.read_text(encoding="utf-8"), re.MULTILINE))
 
     for claim, tests in acceptance.CLAIMS:

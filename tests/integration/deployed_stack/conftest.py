@@ -21,7 +21,7 @@ import pytest
 
 from canaries import CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN, SELLER_ID
 from sp_reports_client import SpReportsClient
-from sp_reports_local.acceptance import DEPLOYMENT_KEY, EMULATOR_OPTIONS, LAMBDA_SESSION_SECONDS
+from sp_reports_local.acceptance_results import DEPLOYMENT_KEY, EMULATOR_OPTIONS, LAMBDA_SESSION_SECONDS
 from sp_reports_local.local_stack_under_test import LocalStackUnderTest
 from sp_reports_local.stack import (
     MIRROR_ENV,
