@@ -1,7 +1,13 @@
 """Sellers' refresh tokens, encrypted with KMS (encryption context {"SellerId": id}) and kept in DynamoDB.
 
 The encryption context binds each ciphertext to its seller: a ciphertext copied onto another seller's item
-fails to decrypt instead of silently yielding the wrong seller's token. `CachedTokenStore` keeps decrypted
+fails to decrypt instead of silently yielding the wrong seller's token.
+
+`Bound` says whether Amazon has confirmed that the token belongs to the seller it is stored under: true when
+the token came from the authorization workflow (LWA issued it for the `selling_partner_id` Amazon named,
+reports_pipeline.seller_authorization), false when POST /tokens stored it on the caller's word, until
+`mark_bound` records Amazon's confirmation (a notification of a report requested with it names that seller,
+reports_pipeline.notifications_processing). `CachedTokenStore` keeps decrypted
 tokens in a container's memory for a few minutes, so that a warm container does not pay a DynamoDB read and a
 KMS request per call.
 """
@@ -65,8 +71,9 @@ class TokenStore:
     def __repr__(self) -> str:
         return f"TokenStore(table_name={self._table!r}, kms_key_id={self._key_id!r})"
 
-    def put(self, seller_id: str, refresh_token: str) -> bool:
-        """Store (or replace) the seller's refresh token. Returns True when the seller had none before."""
+    def put(self, seller_id: str, refresh_token: str, *, bound: bool = False) -> bool:
+        """Store (or replace) the seller's refresh token, `bound` when Amazon named the seller it belongs to.
+        Returns True when the seller had none before."""
         validate_seller_id(seller_id)
         validate_refresh_token(refresh_token)
         encrypted = self._kms.encrypt(
@@ -82,17 +89,54 @@ class TokenStore:
             Key={"SellerId": {"S": seller_id}},
             UpdateExpression=(
                 "SET EncryptedRefreshToken = :token, KmsKeyId = :key, UpdatedAt = :now, "
-                "CreatedAt = if_not_exists(CreatedAt, :now)"
+                "CreatedAt = if_not_exists(CreatedAt, :now), Bound = :bound"
+                + (", BoundAt = :now" if bound else " REMOVE BoundAt")
             ),
             ExpressionAttributeValues={
                 ":token": {"B": encrypted["CiphertextBlob"]},
                 ":key": {"S": encrypted.get("KeyId") or self._key_id},
                 ":now": {"S": now},
+                ":bound": {"BOOL": bound},
             },
             ReturnValues="UPDATED_OLD",
         )
         previous = answer.get("Attributes") or {}
         return "EncryptedRefreshToken" not in previous
+
+    def mark_bound(self, seller_id: str) -> bool:
+        """Record that Amazon confirmed the stored token belongs to the seller. True when it was unbound until
+        now; False when it was bound already or no token is stored (nothing is created)."""
+        validate_seller_id(seller_id)
+        try:
+            self._dynamodb.update_item(
+                TableName=self._table,
+                Key={"SellerId": {"S": seller_id}},
+                UpdateExpression="SET Bound = :true, BoundAt = :now",
+                # Tokens stored before `Bound` existed have no such attribute: unbound, as POST /tokens stored them.
+                ConditionExpression="attribute_exists(EncryptedRefreshToken) AND "
+                "(attribute_not_exists(Bound) OR Bound = :false)",
+                ExpressionAttributeValues={
+                    ":true": {"BOOL": True},
+                    ":false": {"BOOL": False},
+                    ":now": {"S": _now_iso()},
+                },
+            )
+        except self._dynamodb.exceptions.ConditionalCheckFailedException:
+            return False
+        return True
+
+    def is_bound(self, seller_id: str) -> bool | None:
+        """Whether the seller's stored token is bound; None when none is stored."""
+        validate_seller_id(seller_id)
+        item = self._dynamodb.get_item(
+            TableName=self._table,
+            Key={"SellerId": {"S": seller_id}},
+            ConsistentRead=True,
+            ProjectionExpression="EncryptedRefreshToken, Bound",
+        ).get("Item")
+        if not item or "EncryptedRefreshToken" not in item:
+            return None
+        return bool(item.get("Bound", {}).get("BOOL", False))
 
     def get(self, seller_id: str) -> str:
         """The seller's refresh token; `TokenNotFoundError` when none is stored."""
@@ -197,10 +241,10 @@ class CachedTokenStore:
         with self._lock:
             self._cached.pop(seller_id, None)
 
-    def put(self, seller_id: str, refresh_token: str) -> bool:
+    def put(self, seller_id: str, refresh_token: str, *, bound: bool = False) -> bool:
         """Store (or replace) the seller's token (`TokenStore.put`); the next `get` reads the stored one."""
         try:
-            return self._store.put(seller_id, refresh_token)
+            return self._store.put(seller_id, refresh_token, bound=bound)
         finally:
             self.forget(seller_id)
 
