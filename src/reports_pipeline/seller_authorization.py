@@ -2,12 +2,14 @@
 
 The steps (SP-API "Website Authorization Workflow",
 https://developer-docs.amazon.com/sp-api/docs/website-authorization-workflow, and "Selling Partner Appstore
-Authorization Workflow", https://developer-docs.amazon.com/sp-api/docs/selling-partner-appstore-authorization-workflow):
+Authorization Workflow",
+https://developer-docs.amazon.com/sp-api/docs/selling-partner-appstore-authorization-workflow):
 
 1. The seller consents on Seller Central (from our Authorize link, or the Appstore's Authorize Now).
 2. Amazon loads our log-in URI with `amazon_callback_uri`, `amazon_state`, `selling_partner_id` (and
    `version=beta` while the application is a draft). `login` issues a `state` and sends the browser back to
-   `amazon_callback_uri` with `redirect_uri`, `amazon_state` and `state` (and `version=beta` when Amazon sent it).
+   `amazon_callback_uri` with `redirect_uri`, `amazon_state` and `state` (and `version=beta` when Amazon
+   sent it).
 3. Amazon loads our redirect URI with `state`, `selling_partner_id` and `spapi_oauth_code`. `redirect` checks
    the state, exchanges the code with LWA (grant_type=authorization_code, the same `redirect_uri`) and stores
    the refresh token under the `selling_partner_id` Amazon named, bound to it.
@@ -15,7 +17,7 @@ Authorization Workflow", https://developer-docs.amazon.com/sp-api/docs/selling-p
 Why states are random values kept hashed in DynamoDB rather than HMAC-signed values: a state must be
 single-use, which needs a record on the server whatever the format; with the record, a signature adds a secret
 to keep and rotate and proves nothing more. Only a SHA-256 of the state is stored, so reading the table gives
-no usable state; the item's `ExpiresAt` bounds its life (checked on use, since DynamoDB's TTL deletes late) and
+no usable state; the item's `ExpiresAt` bounds its life (checked on use: DynamoDB's TTL deletes late) and
 lets DynamoDB's TTL remove it. Consuming is one DeleteItem returning the old item: of two redirects carrying
 the same state, exactly one gets it.
 

@@ -112,7 +112,7 @@ class TokenStore:
                 TableName=self._table,
                 Key={"SellerId": {"S": seller_id}},
                 UpdateExpression="SET Bound = :true, BoundAt = :now",
-                # Tokens stored before `Bound` existed have no such attribute: unbound, as POST /tokens stored them.
+                # Tokens stored before `Bound` existed lack it: unbound, as POST /tokens stored them.
                 ConditionExpression="attribute_exists(EncryptedRefreshToken) AND "
                 "(attribute_not_exists(Bound) OR Bound = :false)",
                 ExpressionAttributeValues={

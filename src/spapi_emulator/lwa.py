@@ -3,7 +3,8 @@
 Grants: `refresh_token` (seller tokens), `client_credentials` with scope `sellingpartnerapi::notifications`
 (grantless tokens) and `authorization_code` (a seller's consent becomes a refresh token: SP-API "Website
 Authorization Workflow", https://developer-docs.amazon.com/sp-api/docs/website-authorization-workflow, and LWA
-"Authorization Code Grant", https://developer.amazon.com/docs/login-with-amazon/authorization-code-grant.html). Form-encoded bodies as the Python and JS SDKs send them, and JSON as the Java SDK does.
+"Authorization Code Grant", https://developer.amazon.com/docs/login-with-amazon/authorization-code-grant.html).
+Form-encoded bodies as the Python and JS SDKs send them, and JSON as the Java SDK does.
 Exchanges are counted per grant type whether or not they succeed.
 """
 

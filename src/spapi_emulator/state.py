@@ -81,7 +81,8 @@ AUTHORIZATION_CODE_TTL_SECONDS = 300
 @dataclass
 class AuthorizationCode:
     """A code Amazon hands the application's redirect URI (`spapi_oauth_code`) once a seller consented: it
-    works once, within AUTHORIZATION_CODE_TTL_SECONDS, for the application and redirect URI it was issued to."""
+    works once, within AUTHORIZATION_CODE_TTL_SECONDS, for the application and redirect URI it was issued
+    to."""
 
     seller_id: str
     client_id: str
