@@ -20,7 +20,7 @@ from reports_pipeline.seller_authorization import (
     AuthorizationStates,
     SellerAuthorization,
 )
-from reports_pipeline.token_store import TokenStore
+from reports_pipeline.token_store import TokenBindings, TokenStore
 from spapi.credentials import AppCredentials
 from spapi.lwa import LwaClient
 
@@ -55,6 +55,11 @@ def dynamodb(aws):
 def tokens(dynamodb) -> TokenStore:
     kms = boto3.client("kms", region_name="us-east-1")
     return TokenStore(TABLE, kms.create_key()["KeyMetadata"]["KeyId"], dynamodb, kms)
+
+
+@pytest.fixture
+def bindings(dynamodb) -> TokenBindings:
+    return TokenBindings(TABLE, dynamodb)
 
 
 @pytest.fixture
@@ -114,7 +119,7 @@ def test_states_are_stored_hashed_with_an_expiry(authorization, dynamodb, clock)
 
 
 def test_the_redirect_stores_the_token_under_the_seller_amazon_named_bound(
-    authorization, spapi_emulator, tokens
+    bindings, authorization, spapi_emulator, tokens
 ):
     state = _login(authorization)["state"]
     code = spapi_emulator.authorize(CLIENT_ID, NEW_SELLER, REDIRECT_URI)
@@ -125,7 +130,7 @@ def test_the_redirect_stores_the_token_under_the_seller_amazon_named_bound(
 
     assert (authorized.seller_id, authorized.new_seller) == (NEW_SELLER, True)
     assert tokens.get(NEW_SELLER).startswith("Atzr|")
-    assert tokens.is_bound(NEW_SELLER) is True
+    assert bindings.is_bound(NEW_SELLER) is True
 
 
 def test_a_state_works_once(authorization, spapi_emulator, tokens):
@@ -145,7 +150,9 @@ def test_a_state_works_once(authorization, spapi_emulator, tokens):
     assert tokens.get(NEW_SELLER) == stored
 
 
-def test_an_expired_state_is_refused_and_nothing_is_stored(authorization, spapi_emulator, tokens, clock):
+def test_an_expired_state_is_refused_and_nothing_is_stored(
+    bindings, authorization, spapi_emulator, tokens, clock
+):
     state = _login(authorization)["state"]
     code = spapi_emulator.authorize(CLIENT_ID, NEW_SELLER, REDIRECT_URI)
     clock.now += 600
@@ -157,11 +164,13 @@ def test_an_expired_state_is_refused_and_nothing_is_stored(authorization, spapi_
         403,
         "ExpiredState",
     )
-    assert tokens.is_bound(NEW_SELLER) is None
+    assert bindings.is_bound(NEW_SELLER) is None
 
 
 @pytest.mark.parametrize("forged", ["A" * 43, "not-a-state", "x" * 500])
-def test_a_forged_state_is_refused_and_nothing_is_stored(authorization, spapi_emulator, tokens, forged):
+def test_a_forged_state_is_refused_and_nothing_is_stored(
+    bindings, authorization, spapi_emulator, tokens, forged
+):
     _login(authorization)
     code = spapi_emulator.authorize(CLIENT_ID, NEW_SELLER, REDIRECT_URI)
 
@@ -173,10 +182,10 @@ def test_a_forged_state_is_refused_and_nothing_is_stored(authorization, spapi_em
         "InvalidState",
     )
     assert forged not in error.message
-    assert tokens.is_bound(NEW_SELLER) is None
+    assert bindings.is_bound(NEW_SELLER) is None
 
 
-def test_a_state_issued_for_another_seller_is_refused(authorization, spapi_emulator, tokens):
+def test_a_state_issued_for_another_seller_is_refused(bindings, authorization, spapi_emulator, tokens):
     state = _login(authorization, seller_id=OTHER_SELLER)["state"]
     code = spapi_emulator.authorize(CLIENT_ID, NEW_SELLER, REDIRECT_URI)
 
@@ -187,7 +196,7 @@ def test_a_state_issued_for_another_seller_is_refused(authorization, spapi_emula
         403,
         "InvalidState",
     )
-    assert tokens.is_bound(NEW_SELLER) is None
+    assert bindings.is_bound(NEW_SELLER) is None
 
 
 @pytest.mark.parametrize(
@@ -199,7 +208,7 @@ def test_a_state_issued_for_another_seller_is_refused(authorization, spapi_emula
     ],
 )
 def test_a_redirect_missing_a_parameter_says_which_and_keeps_the_state(
-    authorization, spapi_emulator, tokens, missing, status, code
+    bindings, authorization, spapi_emulator, tokens, missing, status, code
 ):
     state = _login(authorization)["state"]
     oauth_code = spapi_emulator.authorize(CLIENT_ID, NEW_SELLER, REDIRECT_URI)
@@ -209,10 +218,10 @@ def test_a_redirect_missing_a_parameter_says_which_and_keeps_the_state(
     error = _refused(lambda: authorization.redirect(query), status, code)
 
     assert error.message.startswith(missing)
-    assert tokens.is_bound(NEW_SELLER) is None
+    assert bindings.is_bound(NEW_SELLER) is None
 
 
-def test_a_code_lwa_refuses_is_a_400_that_stores_nothing(authorization, spapi_emulator, tokens):
+def test_a_code_lwa_refuses_is_a_400_that_stores_nothing(bindings, authorization, spapi_emulator, tokens):
     state = _login(authorization)["state"]
     code = spapi_emulator.authorize(CLIENT_ID, NEW_SELLER, "https://elsewhere.example.com/cb")
 
@@ -224,7 +233,7 @@ def test_a_code_lwa_refuses_is_a_400_that_stores_nothing(authorization, spapi_em
         "InvalidAuthorizationCode",
     )
     assert code not in error.message
-    assert tokens.is_bound(NEW_SELLER) is None
+    assert bindings.is_bound(NEW_SELLER) is None
 
 
 @pytest.mark.parametrize(
@@ -263,26 +272,26 @@ def test_nothing_secret_is_logged(authorization, spapi_emulator, caplog):
     assert_no_secrets(caplog.text, state, code)
 
 
-def test_post_tokens_stores_unbound_and_mark_bound_binds_once(tokens):
+def test_post_tokens_stores_unbound_and_mark_bound_binds_once(bindings, tokens):
     tokens.put(SELLER_ID, REFRESH_TOKEN)
-    assert tokens.is_bound(SELLER_ID) is False
+    assert bindings.is_bound(SELLER_ID) is False
 
-    assert tokens.mark_bound(SELLER_ID) is True
-    assert tokens.is_bound(SELLER_ID) is True
-    assert tokens.mark_bound(SELLER_ID) is False
-
-
-def test_mark_bound_creates_nothing_for_an_unknown_seller(tokens):
-    assert tokens.mark_bound(OTHER_SELLER) is False
-    assert tokens.is_bound(OTHER_SELLER) is None
+    assert bindings.mark_bound(SELLER_ID) is True
+    assert bindings.is_bound(SELLER_ID) is True
+    assert bindings.mark_bound(SELLER_ID) is False
 
 
-def test_replacing_a_token_through_post_tokens_unbinds_it(tokens):
+def test_mark_bound_creates_nothing_for_an_unknown_seller(bindings, tokens):
+    assert bindings.mark_bound(OTHER_SELLER) is False
+    assert bindings.is_bound(OTHER_SELLER) is None
+
+
+def test_replacing_a_token_through_post_tokens_unbinds_it(bindings, tokens):
     tokens.put(SELLER_ID, REFRESH_TOKEN, bound=True)
 
     tokens.put(SELLER_ID, "Atzr|another-token")
 
-    assert tokens.is_bound(SELLER_ID) is False
+    assert bindings.is_bound(SELLER_ID) is False
 
 
 def test_states_are_not_sellers(authorization, tokens):
@@ -290,3 +299,13 @@ def test_states_are_not_sellers(authorization, tokens):
     tokens.put(SELLER_ID, REFRESH_TOKEN)
 
     assert [seller.seller_id for seller in tokens.sellers()] == [SELLER_ID]
+
+
+def test_a_confirmation_about_an_earlier_token_binds_nothing(tokens, bindings):
+    from datetime import UTC, datetime, timedelta
+
+    tokens.put(SELLER_ID, REFRESH_TOKEN)
+
+    assert bindings.mark_bound(SELLER_ID, stored_before=datetime.now(UTC) - timedelta(minutes=15)) is False
+    assert bindings.is_bound(SELLER_ID) is False
+    assert bindings.mark_bound(SELLER_ID, stored_before=datetime.now(UTC) + timedelta(seconds=1)) is True
