@@ -13,4 +13,6 @@ FUNCTIONS = (
     "report_storer",
     "report_notifier",
     "report_sweeper",
+    "authorization_login",
+    "authorization_redirect",
 )

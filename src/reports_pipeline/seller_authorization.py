@@ -192,13 +192,16 @@ def _with_query(uri: str, parameters: Mapping[str, str]) -> str:
 
 
 class SellerAuthorization:
+    """`login` needs the states alone (the log-in function holds no LWA client and no token writer);
+    `redirect` needs `lwa` and `tokens` too."""
+
     def __init__(
         self,
         states: States,
-        lwa: CodeExchanger,
-        tokens: TokenWriter,
         redirect_uri: str,
         *,
+        lwa: CodeExchanger | None = None,
+        tokens: TokenWriter | None = None,
         callback_uri_check: Callable[[str], str] = _callback_uri,
     ) -> None:
         self._states = states
@@ -227,6 +230,8 @@ class SellerAuthorization:
             raise ApiError(400, "MissingParameter", "state: is required (Amazon returns the one we issued)")
         seller_id = _selling_partner_id(query)
         code = _required(query, "spapi_oauth_code")
+        if self._lwa is None or self._tokens is None:
+            raise RuntimeError("redirect needs an LWA client and a token writer")
         self._states.consume(state, seller_id)
         try:
             grant = self._lwa.exchange_authorization_code(code, self._redirect_uri)

@@ -75,7 +75,7 @@ def states(dynamodb, clock) -> AuthorizationStates:
 @pytest.fixture
 def authorization(spapi_emulator, states, tokens) -> SellerAuthorization:
     lwa = LwaClient(AppCredentials(CLIENT_ID, CLIENT_SECRET), endpoint=spapi_emulator.lwa_url)
-    return SellerAuthorization(states, lwa, tokens, REDIRECT_URI)
+    return SellerAuthorization(states, REDIRECT_URI, lwa=lwa, tokens=tokens)
 
 
 def _login(authorization: SellerAuthorization, seller_id: str = NEW_SELLER, **extra: str) -> dict[str, str]:
