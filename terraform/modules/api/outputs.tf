@@ -36,6 +36,16 @@ output "authorization_uris" {
   }
 }
 
+output "method_authorizations" {
+  description = "Authorization type per route key (AWS_IAM; NONE for the seller authorization routes)."
+  value       = { for k, m in aws_api_gateway_method.this : k => m.authorization }
+}
+
+output "resource_policy" {
+  description = "The API's resource policy document (JSON), null when it has none."
+  value       = local.invoke_policy
+}
+
 output "function_names" {
   description = "Lambda function name per function key (the keys of var.functions)."
   value       = { for k, f in module.function : k => f.function_name }
