@@ -468,6 +468,11 @@ run "the_authorization_routes_are_public_and_only_they_are" {
   }
 
   assert {
+    condition     = { for k, m in aws_api_gateway_method_settings.authorization : m.method_path => m.settings[0].logging_level } == { "authorization/login/GET" = "OFF", "authorization/redirect/GET" = "OFF" }
+    error_message = "Execution logging would write the states and codes in the query strings: off on the authorization routes."
+  }
+
+  assert {
     condition     = output.authorization_uris.redirect_uri == "${aws_api_gateway_stage.this.invoke_url}/authorization/redirect"
     error_message = "The module must say which URIs to register for the application."
   }
