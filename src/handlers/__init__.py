@@ -16,3 +16,6 @@ FUNCTIONS = (
     "authorization_login",
     "authorization_redirect",
 )
+# Deployed only where the deployment opts in (root variable seller_authorization_redirect_uri): the seller
+# authorization workflow's log-in and redirect URIs.
+OPT_IN_FUNCTIONS = ("authorization_login", "authorization_redirect")
