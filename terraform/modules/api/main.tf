@@ -128,17 +128,23 @@ locals {
         Resource  = local.public_method_arns
       }],
       # Without invoke principals nothing is denied: IAM policies alone decide, as without a resource policy.
-      length(var.invoke_principal_arns) == 0 ? [] : [merge(
-        {
-          Sid       = "DenyEveryOtherPrincipal"
-          Effect    = "Deny"
-          Principal = "*" # a Deny for everyone but the invoke principals
-          Action    = "execute-api:Invoke"
-          Condition = { ArnNotLike = { "aws:PrincipalArn" = var.invoke_principal_arns } }
-        },
-        # Resource (a string) or NotResource (a list): through JSON, as a conditional needs one type.
-        jsondecode(length(local.public_method_arns) == 0 ? jsonencode({ Resource = "${aws_api_gateway_rest_api.this.execution_arn}/*" }) : jsonencode({ NotResource = local.public_method_arns })),
-      )],
+      # With public routes the Deny leaves their methods out (NotResource); without, it covers every method.
+      length(var.invoke_principal_arns) == 0 || length(local.public_method_arns) > 0 ? [] : [{
+        Sid       = "DenyEveryOtherPrincipal"
+        Effect    = "Deny"
+        Principal = "*" # a Deny for everyone but the invoke principals
+        Action    = "execute-api:Invoke"
+        Resource  = "${aws_api_gateway_rest_api.this.execution_arn}/*"
+        Condition = { ArnNotLike = { "aws:PrincipalArn" = var.invoke_principal_arns } }
+      }],
+      length(var.invoke_principal_arns) == 0 || length(local.public_method_arns) == 0 ? [] : [{
+        Sid         = "DenyEveryOtherPrincipal"
+        Effect      = "Deny"
+        Principal   = "*"
+        Action      = "execute-api:Invoke"
+        NotResource = local.public_method_arns
+        Condition   = { ArnNotLike = { "aws:PrincipalArn" = var.invoke_principal_arns } }
+      }],
     )
   })
 }
