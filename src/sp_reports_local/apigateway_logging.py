@@ -71,8 +71,7 @@ def enables_logging(patch_operations: list[dict[str, Any]]) -> bool:
 # will be /name/child~1name"; https://docs.aws.amazon.com/apigateway/latest/api/API_PatchOperation.html) or
 # not. The pinned moto splits the path at its first three slashes, so a nested resource's setting
 # (authorization/redirect/GET) lands under a wrong key and GetStage never shows it: the Terraform provider
-# then
-# reads the setting back as missing ("empty result").
+# then reads the setting back as missing ("empty result").
 _NESTED_METHOD_SETTING = re.compile(
     r"^/(?P<resource>[^*]+?)/(?P<method>GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS|ANY)/"
     r"(?P<setting>(?:metrics|logging|throttling|caching)/[A-Za-z]+)$"
