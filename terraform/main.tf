@@ -31,7 +31,7 @@ locals {
   # last statement (kms:ViaService). Key policies follow the statements: a function with
   # statements.decrypt_refresh_tokens may decrypt with the tokens key, one with signs_download_links = true
   # may assume the link signer (see token_readers and link_signers below).
-  functions = {
+  functions = merge({
     token_storage = {
       group       = "api"
       description = "POST /tokens: checks a seller's refresh token with LWA and stores it encrypted"
@@ -141,7 +141,7 @@ locals {
       description = "Starts one report workflow execution per REPORT_PROCESSING_FINISHED notification"
       memory_size = 256
       timeout     = 60
-      environment = ["REPORTS_TABLE_NAME", "STATE_MACHINE_ARN", "PROCESS_UNREQUESTED_REPORTS", "SPAPI_APPLICATION_ID", "ALLOW_RESTRICTED_REPORT_TYPES"]
+      environment = ["REPORTS_TABLE_NAME", "STATE_MACHINE_ARN", "PROCESS_UNREQUESTED_REPORTS", "SPAPI_APPLICATION_ID", "ALLOW_RESTRICTED_REPORT_TYPES", "TOKENS_TABLE_NAME"]
       # Consuming the queue (ConsumeNotificationQueue) is granted by the queue module, which owns the queue.
       policy_statements = [
         {
@@ -152,6 +152,19 @@ locals {
         },
         local.statements.start_report_workflow,
         local.statements.find_report_workflow_executions,
+        {
+          # A notification of a report requested with a seller's token, naming that seller, binds the token
+          # (src/reports_pipeline/notifications_processing.py, _confirm_token): Bound and BoundAt only, the
+          # condition reading EncryptedRefreshToken and UpdatedAt; nothing decrypted, nothing returned.
+          Sid      = "BindConfirmedSellerTokens"
+          Effect   = "Allow"
+          Action   = "dynamodb:UpdateItem"
+          Resource = module.storage.tokens_table_arn
+          Condition = {
+            "ForAllValues:StringEquals" = { "dynamodb:Attributes" = ["SellerId", "Bound", "BoundAt", "EncryptedRefreshToken", "UpdatedAt"] }
+            StringEqualsIfExists        = { "dynamodb:ReturnValues" = ["NONE"] }
+          }
+        },
       ]
       data_key_services = ["dynamodb", "sqs"]
     }
@@ -265,7 +278,51 @@ locals {
       ]
       data_key_services = ["dynamodb", "secretsmanager"]
     }
-  }
+  }, local.seller_authorization_functions)
+
+  # Seller onboarding through Amazon's authorization workflow (var.seller_authorization_redirect_uri; off by
+  # default): the log-in URI and the redirect URI, public API routes (modules/api). States live in the tokens
+  # table under partition keys authorization-state#<sha256> (src/reports_pipeline/seller_authorization.py):
+  # the log-in function may only create those, by dynamodb:LeadingKeys; the redirect uses them up and stores
+  # the seller's token.
+  seller_authorization_functions = { for f, function in {
+    authorization_login = {
+      group             = "api"
+      description       = "GET /authorization/login: the SP-API application's log-in URI; issues a single-use state"
+      route             = "authorization_login"
+      memory_size       = 256
+      timeout           = 10
+      environment       = ["TOKENS_TABLE_NAME", "SELLER_AUTHORIZATION_REDIRECT_URI"]
+      policy_statements = [local.statements.issue_authorization_states]
+      data_key_services = ["dynamodb"]
+    }
+    authorization_redirect = {
+      group       = "api"
+      description = "GET /authorization/redirect: checks the state, exchanges Amazon's code with LWA, stores the seller's token"
+      route       = "authorization_redirect"
+      memory_size = 256
+      timeout     = 29
+      environment = ["TOKENS_TABLE_NAME", "TOKENS_KMS_KEY_ID", "LWA_CREDENTIALS_SECRET_ARN", "SELLER_AUTHORIZATION_REDIRECT_URI"]
+      policy_statements = [
+        {
+          Sid       = "UseUpAuthorizationStates"
+          Effect    = "Allow"
+          Action    = "dynamodb:DeleteItem"
+          Resource  = module.storage.tokens_table_arn
+          Condition = { "ForAllValues:StringLike" = { "dynamodb:LeadingKeys" = ["authorization-state#*"] } }
+        },
+        {
+          Sid      = "UpsertEncryptedRefreshTokens"
+          Effect   = "Allow"
+          Action   = "dynamodb:UpdateItem"
+          Resource = module.storage.tokens_table_arn
+        },
+        local.statements.encrypt_refresh_tokens,
+        local.statements.read_lwa_credentials,
+      ]
+      data_key_services = ["dynamodb", "secretsmanager"]
+    }
+  } : f => function if var.seller_authorization_redirect_uri != null }
 
   # Statements several functions share. Nothing here (nor in local.functions) may wait for a function: the
   # functions' modules wait for their statements.
@@ -286,6 +343,13 @@ locals {
       Effect   = "Allow"
       Action   = "states:DescribeExecution"
       Resource = "${replace(local.state_machine_arn, ":stateMachine:", ":execution:")}:*"
+    }
+    issue_authorization_states = {
+      Sid       = "IssueAuthorizationStates"
+      Effect    = "Allow"
+      Action    = "dynamodb:PutItem"
+      Resource  = module.storage.tokens_table_arn
+      Condition = { "ForAllValues:StringLike" = { "dynamodb:LeadingKeys" = ["authorization-state#*"] } }
     }
     read_refresh_tokens = {
       Sid      = "ReadEncryptedRefreshTokens"
@@ -458,6 +522,8 @@ locals {
     # The sweep's policy (handlers.report_sweeper).
     SWEEP_STUCK_AFTER_HOURS             = tostring(var.sweep_stuck_after_hours)
     SWEEP_AMAZON_GENERATED_REPORT_TYPES = join(",", var.sweep_amazon_generated_report_types)
+    # The redirect URI registered for the application: LWA's code exchange repeats it (seller_authorization).
+    SELLER_AUTHORIZATION_REDIRECT_URI = var.seller_authorization_redirect_uri == null ? "" : var.seller_authorization_redirect_uri
   }
 
   # The most the report storer can store within its timeout (src/reports_pipeline/report_storage.py,

@@ -1,3 +1,8 @@
+output "seller_authorization_uris" {
+  description = "With seller_authorization_redirect_uri set: the URIs on the API's stage to register for the SP-API application (login_uri, the log-in URI; redirect_uri, which seller_authorization_redirect_uri must reach). null otherwise."
+  value       = module.api.authorization_uris
+}
+
 output "api_endpoint_urls" {
   description = "Invoke URL per endpoint: tokens (POST), notifications (POST), reports (POST) and report (GET, `{reportId}` to fill in)."
   value       = module.api.endpoint_urls

@@ -369,6 +369,19 @@ variable "spapi_application_id" {
   }
 }
 
+variable "seller_authorization_redirect_uri" {
+  type        = string
+  description = "Seller onboarding through Amazon's OAuth authorization workflow (https://developer-docs.amazon.com/sp-api/docs/website-authorization-workflow): the redirect URI registered for the SP-API application, which must reach this API's GET /authorization/redirect (the stage URL's /authorization/redirect, output seller_authorization_uris, or a custom domain mapped to it). Set, the API serves GET /authorization/login (the application's log-in URI) and GET /authorization/redirect without IAM authorisation, since sellers' browsers call them, and its resource policy admits anyone on those two methods only; the log-in URI issues single-use states (10 minutes), the redirect exchanges Amazon's spapi_oauth_code with LWA and stores the seller's refresh token, bound. null (the default): neither route exists and POST /tokens is the only way to store a token."
+  default     = null
+
+  validation {
+    # LWA sends the code only to an https redirect URI registered for the application; no query or fragment,
+    # which Amazon would append to.
+    condition     = var.seller_authorization_redirect_uri == null || can(regex("^https://[A-Za-z0-9.-]+(:[0-9]+)?/[^?#[:space:]]*$", var.seller_authorization_redirect_uri))
+    error_message = "seller_authorization_redirect_uri must be an https URI without query or fragment, e.g. https://<api-id>.execute-api.<region>.amazonaws.com/prod/authorization/redirect."
+  }
+}
+
 variable "spapi_destination_name" {
   type        = string
   description = "Name of the SP-API notification destination created for the queue; null uses `<name_prefix>-notifications`."

@@ -13,4 +13,9 @@ FUNCTIONS = (
     "report_storer",
     "report_notifier",
     "report_sweeper",
+    "authorization_login",
+    "authorization_redirect",
 )
+# Deployed only where the deployment opts in (root variable seller_authorization_redirect_uri): the seller
+# authorization workflow's log-in and redirect URIs.
+OPT_IN_FUNCTIONS = ("authorization_login", "authorization_redirect")

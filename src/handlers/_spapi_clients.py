@@ -12,7 +12,12 @@ from typing import Any
 from handlers import _config
 from handlers._endpoint_auth import endpoint_auth
 from reports_pipeline.errors import TokenNotFoundError
-from reports_pipeline.token_store import DEFAULT_TOKEN_CACHE_SECONDS, CachedTokenStore, TokenStore
+from reports_pipeline.token_store import (
+    DEFAULT_TOKEN_CACHE_SECONDS,
+    MAX_TOKEN_CACHE_SECONDS,
+    CachedTokenStore,
+    TokenStore,
+)
 from spapi.credentials import DEFAULT_MAX_AGE_SECONDS, SecretsManagerAppCredentials
 from spapi.errors import LwaInvalidGrantError
 from spapi.http import SpApiHttpClient
@@ -23,8 +28,6 @@ from spapi.reports import ReportsClient
 
 # Under reports_pipeline so that _observability gives it the Powertools logger's JSON format and redaction.
 logger = logging.getLogger("reports_pipeline.spapi_clients")
-# Longest REFRESH_TOKEN_CACHE_SECONDS accepted: the cache must stay short-lived (token_store says why).
-MAX_TOKEN_CACHE_SECONDS = 900
 
 
 class SpApiClients:

@@ -10,6 +10,10 @@ message or another notification type would fail the same way forever: it is logg
 never the body) and counted, then dropped. So is a notification of another SP-API application than ours
 (SPAPI_APPLICATION_ID), before anything is read or written; a notification that names another selling
 partner than the report's record has the report recorded FAILED ("seller mismatch") and nothing stored.
+
+A notification of a report requested through our API that names the seller it was requested for binds that
+seller's stored token (TOKENS_TABLE_NAME; reports_pipeline.notifications_processing, `_confirm_token`): a
+token POST /tokens stored on the caller's word becomes bound once Amazon names its seller.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from reports_pipeline.notifications_processing import (
     parse_report_processing_finished,
 )
 from reports_pipeline.report_records import ReportRecords
+from reports_pipeline.token_store import TokenBindings
 
 logger, tracer, metrics = observability()
 config = _config.required(["REPORTS_TABLE_NAME", "STATE_MACHINE_ARN"])
@@ -39,6 +44,7 @@ process_unrequested = _config.boolean("PROCESS_UNREQUESTED_REPORTS", default=Fal
 application_id = os.environ.get("SPAPI_APPLICATION_ID", "").strip() or None
 if application_id is None:
     logger.warning("SPAPI_APPLICATION_ID is not set: notifications of any SP-API application are accepted")
+tokens_table = os.environ.get("TOKENS_TABLE_NAME", "").strip()
 notification_processor = ReportNotificationProcessor(
     ReportRecords(config["REPORTS_TABLE_NAME"], boto3.client("dynamodb")),
     boto3.client("stepfunctions"),
@@ -47,6 +53,7 @@ notification_processor = ReportNotificationProcessor(
     application_id=application_id,
     # Restricted (PII) reports nobody requested are stored only where the deployment allows them.
     restricted_allowed=_config.boolean("ALLOW_RESTRICTED_REPORT_TYPES", default=False),
+    token_bindings=TokenBindings(tokens_table, boto3.client("dynamodb")) if tokens_table else None,
 )
 
 _OUTCOME_METRICS = {
@@ -123,6 +130,9 @@ def process_message(record: SqsMessage) -> None:
         },
     )
     metrics.add_metric(name=_OUTCOME_METRICS[result.outcome], unit=MetricUnit.Count, value=1)
+    if result.seller_bound:
+        logger.info("the seller's stored token is bound: Amazon named its seller as the report's owner")
+        metrics.add_metric(name="TokensBound", unit=MetricUnit.Count, value=1)
 
 
 @logger.inject_lambda_context(clear_state=True)

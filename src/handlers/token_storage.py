@@ -1,4 +1,8 @@
-"""POST /tokens: check a seller's LWA refresh token with Login with Amazon, then store it encrypted."""
+"""POST /tokens: check a seller's LWA refresh token with Login with Amazon, then store it encrypted.
+
+For self-authorised applications, whose tokens come from Seller Central's "Authorize app" page, not from the
+authorization workflow (handlers.seller_authorization): the token is stored unbound.
+"""
 
 from __future__ import annotations
 
@@ -44,8 +48,9 @@ def handler(event: dict[str, Any], context: Any) -> tuple[int, dict[str, Any]]:
             "InvalidRefreshToken",
             "RefreshToken: Login with Amazon refused it (revoked, expired or not issued to this application)",
         ) from None
-    # Through the container's token cache, which forgets the seller's old token.
-    created = spapi_clients.tokens.put(request.seller_id, request.refresh_token)
+    # Through the container's token cache, which forgets the seller's old token. Unbound: that the token is
+    # this seller's is the caller's word until Amazon names the seller (reports_pipeline.token_store).
+    created = spapi_clients.tokens.put(request.seller_id, request.refresh_token, bound=False)
     logger.info("refresh token stored", extra={"new_seller": created})
     metrics.add_metric(name="TokensStored", unit=MetricUnit.Count, value=1)
     return token_stored_answer(request.seller_id)

@@ -23,11 +23,13 @@ import hashlib
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
 from reports_pipeline.report_records import ReportRecord, ReportRecords, ReportStatus
+from reports_pipeline.token_store import MAX_TOKEN_CACHE_SECONDS, SELLER_ID_PATTERN, TokenBindings
 from spapi.errors import redact
 from spapi.report_ids import REPORT_ID_PATTERN, is_key_segment
 from spapi.report_types import report_type as report_type_rules
@@ -290,6 +292,7 @@ class ProcessingResult:
     requested: bool
     execution_name: str | None = None
     execution_status: str | None = None  # of the existing execution, for duplicates and reported failures
+    seller_bound: bool = False  # this notification bound the seller's stored token (`_confirm_token`)
 
 
 class ReportNotificationProcessor:
@@ -310,8 +313,10 @@ class ReportNotificationProcessor:
         process_unrequested: bool,
         application_id: str | None = None,
         restricted_allowed: bool = False,
+        token_bindings: TokenBindings | None = None,
     ) -> None:
         self._records = records
+        self._token_bindings = token_bindings
         self._stepfunctions = stepfunctions_client
         self._state_machine_arn = state_machine_arn
         self._process_unrequested = process_unrequested
@@ -340,6 +345,32 @@ class ReportNotificationProcessor:
             if not record.is_terminal:
                 self._records.quarantine(notification.report_id, SELLER_MISMATCH_REASON)
             return ProcessingResult(NotificationOutcome.SELLER_MISMATCH, record.requested)
+        bound = self._confirm_token(record, notification) if record is not None else False
+        result = self._process(notification, record, process_unrequested)
+        return replace(result, seller_bound=bound) if bound else result
+
+    def _confirm_token(self, record: ReportRecord, notification: ReportProcessingFinished) -> bool:
+        """Bind the seller's stored token (reports_pipeline.token_store): Amazon's notification of a report we
+        requested with the token stored under `record.seller_id` names that seller as the report's owner, so
+        the token is that seller's. Only a token stored long enough before the request that no container could
+        still have been using the one it replaced (MAX_TOKEN_CACHE_SECONDS) counts."""
+        if (
+            self._token_bindings is None
+            or not record.requested
+            or notification.seller_id != record.seller_id
+            or not SELLER_ID_PATTERN.match(record.seller_id)
+        ):
+            return False
+        requested_at = datetime.strptime(record.created_at, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+        stored_before = requested_at - timedelta(seconds=MAX_TOKEN_CACHE_SECONDS)
+        return self._token_bindings.mark_bound(record.seller_id, stored_before=stored_before)
+
+    def _process(
+        self,
+        notification: ReportProcessingFinished,
+        record: ReportRecord | None,
+        process_unrequested: bool,
+    ) -> ProcessingResult:
         created = False
         if record is None:
             # Requested through our API but not recorded (the write after createReport failed): an intent of

@@ -1,7 +1,13 @@
 """Sellers' refresh tokens, encrypted with KMS (encryption context {"SellerId": id}) and kept in DynamoDB.
 
 The encryption context binds each ciphertext to its seller: a ciphertext copied onto another seller's item
-fails to decrypt instead of silently yielding the wrong seller's token. `CachedTokenStore` keeps decrypted
+fails to decrypt instead of silently yielding the wrong seller's token.
+
+`Bound` says whether Amazon has confirmed that the token belongs to the seller it is stored under: true when
+the token came from the authorization workflow (LWA issued it for the `selling_partner_id` Amazon named,
+reports_pipeline.seller_authorization), false when POST /tokens stored it on the caller's word, until
+`mark_bound` records Amazon's confirmation (a notification of a report requested with it names that seller,
+reports_pipeline.notifications_processing). `CachedTokenStore` keeps decrypted
 tokens in a container's memory for a few minutes, so that a warm container does not pay a DynamoDB read and a
 KMS request per call.
 """
@@ -51,8 +57,13 @@ class StoredSeller:
     token_updated_at: str
 
 
+def _iso(moment: datetime) -> str:
+    # One format for UpdatedAt and the bounds compared with it: strings of it sort as the moments do.
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
 def _now_iso() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return _iso(datetime.now(UTC))
 
 
 class TokenStore:
@@ -65,8 +76,9 @@ class TokenStore:
     def __repr__(self) -> str:
         return f"TokenStore(table_name={self._table!r}, kms_key_id={self._key_id!r})"
 
-    def put(self, seller_id: str, refresh_token: str) -> bool:
-        """Store (or replace) the seller's refresh token. Returns True when the seller had none before."""
+    def put(self, seller_id: str, refresh_token: str, *, bound: bool = False) -> bool:
+        """Store (or replace) the seller's refresh token, `bound` when Amazon named the seller it belongs to.
+        Returns True when the seller had none before."""
         validate_seller_id(seller_id)
         validate_refresh_token(refresh_token)
         encrypted = self._kms.encrypt(
@@ -82,12 +94,14 @@ class TokenStore:
             Key={"SellerId": {"S": seller_id}},
             UpdateExpression=(
                 "SET EncryptedRefreshToken = :token, KmsKeyId = :key, UpdatedAt = :now, "
-                "CreatedAt = if_not_exists(CreatedAt, :now)"
+                "CreatedAt = if_not_exists(CreatedAt, :now), Bound = :bound"
+                + (", BoundAt = :now" if bound else " REMOVE BoundAt")
             ),
             ExpressionAttributeValues={
                 ":token": {"B": encrypted["CiphertextBlob"]},
                 ":key": {"S": encrypted.get("KeyId") or self._key_id},
                 ":now": {"S": now},
+                ":bound": {"BOOL": bound},
             },
             ReturnValues="UPDATED_OLD",
         )
@@ -141,6 +155,59 @@ class TokenStore:
         return bool(answer.get("Attributes"))
 
 
+class TokenBindings:
+    """Whether each seller's stored token is bound: read and set without KMS (no token is decrypted)."""
+
+    def __init__(self, table_name: str, dynamodb_client: Any) -> None:
+        self._table = table_name
+        self._dynamodb = dynamodb_client
+
+    def __repr__(self) -> str:
+        return f"TokenBindings(table_name={self._table!r})"
+
+    def mark_bound(self, seller_id: str, *, stored_before: datetime | None = None) -> bool:
+        """Record that Amazon confirmed the stored token belongs to the seller. True when it was unbound until
+        now; False when it was bound already, no token is stored (nothing is created), or the token was
+        stored at `stored_before` or later (the confirmation is about an earlier token)."""
+        validate_seller_id(seller_id)
+        condition = (
+            "attribute_exists(EncryptedRefreshToken) AND (attribute_not_exists(Bound) OR Bound = :false)"
+        )
+        values: dict[str, Any] = {
+            ":true": {"BOOL": True},
+            ":false": {"BOOL": False},
+            ":now": {"S": _now_iso()},
+        }
+        if stored_before is not None:
+            condition += " AND UpdatedAt < :stored_before"
+            values[":stored_before"] = {"S": _iso(stored_before)}
+        try:
+            self._dynamodb.update_item(
+                TableName=self._table,
+                Key={"SellerId": {"S": seller_id}},
+                UpdateExpression="SET Bound = :true, BoundAt = :now",
+                # Tokens stored before `Bound` existed lack it: unbound, as POST /tokens stored them.
+                ConditionExpression=condition,
+                ExpressionAttributeValues=values,
+            )
+        except self._dynamodb.exceptions.ConditionalCheckFailedException:
+            return False
+        return True
+
+    def is_bound(self, seller_id: str) -> bool | None:
+        """Whether the seller's stored token is bound; None when none is stored."""
+        validate_seller_id(seller_id)
+        item = self._dynamodb.get_item(
+            TableName=self._table,
+            Key={"SellerId": {"S": seller_id}},
+            ConsistentRead=True,
+            ProjectionExpression="EncryptedRefreshToken, Bound",
+        ).get("Item")
+        if not item or "EncryptedRefreshToken" not in item:
+            return None
+        return bool(item.get("Bound", {}).get("BOOL", False))
+
+
 # How long a container trusts a refresh token it decrypted. Short, because this cache cannot hear a
 # replacement made by another function (POST /tokens runs in token_storage's containers, not the reader's):
 # for up to this long a reader keeps using the token it holds. That is harmless while the old token still
@@ -149,6 +216,9 @@ class TokenStore:
 # plaintext stays in memory. 5 minutes: a warm container then decrypts each active seller's token at most 12
 # times an hour instead of once per call (KMS requests are billed and share a per-account request quota).
 DEFAULT_TOKEN_CACHE_SECONDS = 300
+# Longest REFRESH_TOKEN_CACHE_SECONDS accepted (handlers._spapi_clients): the cache must stay short-lived. It
+# also bounds how long after a replacement a container may still act with the replaced token.
+MAX_TOKEN_CACHE_SECONDS = 900
 
 
 @dataclass(frozen=True)
@@ -197,10 +267,10 @@ class CachedTokenStore:
         with self._lock:
             self._cached.pop(seller_id, None)
 
-    def put(self, seller_id: str, refresh_token: str) -> bool:
+    def put(self, seller_id: str, refresh_token: str, *, bound: bool = False) -> bool:
         """Store (or replace) the seller's token (`TokenStore.put`); the next `get` reads the stored one."""
         try:
-            return self._store.put(seller_id, refresh_token)
+            return self._store.put(seller_id, refresh_token, bound=bound)
         finally:
             self.forget(seller_id)
 

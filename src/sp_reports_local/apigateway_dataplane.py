@@ -9,6 +9,8 @@ The pinned moto stores REST APIs but serves no requests to them. This middleware
    Token";
 2. for ``AWS_IAM`` methods verifies the SigV4 signature (``execute_api_auth``) and ``execute-api:Invoke`` with
    moto's IAM policy evaluation, answering 403 ``{"message": ...}`` with API Gateway's wording on failure;
+   for methods without authorisation (``NONE``) on an API with a resource policy, lets an unsigned request
+   through only where that policy allows everyone and nothing denies it;
 3. checks that the function's resource policy lets ``apigateway.amazonaws.com`` invoke it from this method's
    ARN;
 4. builds the REST (v1) proxy event, invokes the function, and maps ``statusCode``/``headers``/
@@ -20,6 +22,7 @@ Resources are read live, not from a deployment snapshot: what moto has is what i
 from __future__ import annotations
 
 import base64
+import datetime
 import json
 import logging
 import re
@@ -32,7 +35,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 from werkzeug.wrappers import Request, Response
 
-from .execute_api_auth import AuthDenied, CallerIdentity, authenticate
+from .execute_api_auth import AuthDenied, CallerIdentity, anonymous_invoke, authenticate
 from .moto_internals import Method, Resource, RestAPI, apigateway_backends, lambda_backends
 
 logger = logging.getLogger(__name__)
@@ -110,6 +113,11 @@ class ExecuteApiMiddleware:
             return _json_response(
                 500, f"authorizer {match.method.authorization_type} is not emulated locally"
             )
+        elif getattr(api, "policy", None):
+            try:
+                anonymous_invoke(resource_arn, api.policy, datetime.datetime.now(datetime.UTC))
+            except AuthDenied as denied:
+                return _json_response(403, str(denied))
 
         integration = match.method.method_integration
         function_match = _LAMBDA_URI.match(integration.uri or "") if integration else None

@@ -32,6 +32,7 @@ destroy of ``modules/account_settings`` resets the local account as it does an A
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from .moto_internals import APIGatewayBackend, BadRequestException, PatchSet
@@ -65,6 +66,32 @@ def enables_logging(patch_operations: list[dict[str, Any]]) -> bool:
     return False
 
 
+# A method's setting in an UpdateStage patch path: /<resource path>/<HTTP method>/<setting>, a slash inside a
+# name escaped as ~1 (API Gateway API Reference, "PatchOperation", path: "the path for the child/name property
+# will be /name/child~1name"; https://docs.aws.amazon.com/apigateway/latest/api/API_PatchOperation.html) or
+# not. The pinned moto splits the path at its first three slashes, so a nested resource's setting
+# (authorization/redirect/GET) lands under a wrong key and GetStage never shows it: the Terraform provider
+# then reads the setting back as missing ("empty result").
+_NESTED_METHOD_SETTING = re.compile(
+    r"^/(?P<resource>[^*]+?)/(?P<method>GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS|ANY)/"
+    r"(?P<setting>(?:metrics|logging|throttling|caching)/[A-Za-z]+)$"
+)
+
+
+def nested_method_setting(operation: dict[str, Any]) -> tuple[str, str] | None:
+    """(``<resource path>/<method>`` as GetStage keys it, the setting) for a replace of a nested resource's
+    method setting; None for anything moto handles itself."""
+    if operation.get("op") != "replace":
+        return None
+    match = _NESTED_METHOD_SETTING.match(str(operation.get("path", "")))
+    if match is None:
+        return None
+    resource = match["resource"].replace("~1", "/").strip("/")
+    if "/" not in resource:
+        return None
+    return f"{resource}/{match['method']}", match["setting"]
+
+
 def apigateway_logging_patches() -> PatchSet:
     patches = PatchSet("apigateway_logging")
     original_update_stage = vars(APIGatewayBackend).get("update_stage")  # checked by patches.replace below
@@ -74,7 +101,15 @@ def apigateway_logging_patches() -> PatchSet:
     ) -> Any:
         if enables_logging(patch_operations) and not self.account.cloudwatch_role_arn:
             raise BadRequestException(CLOUDWATCH_ROLE_REQUIRED)
-        return original_update_stage(self, function_id, stage_name, patch_operations)
+        operations = list(patch_operations or [])
+        nested = [(op, nested_method_setting(op)) for op in operations]
+        stage = original_update_stage(
+            self, function_id, stage_name, [op for op, setting in nested if setting is None]
+        )
+        for op, setting in nested:
+            if setting is not None:
+                stage._patch_method_setting(setting[0], setting[1], op.get("value"))
+        return stage
 
     patches.replace(APIGatewayBackend, "update_stage", update_stage)
 

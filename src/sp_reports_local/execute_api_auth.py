@@ -190,6 +190,36 @@ def invoke_authorization(
         return Authorization(Decision.IMPLICIT_DENY, f"unreadable policy: {error}")
 
 
+def anonymous_invoke(resource_arn: str, resource_policy: Any, now: datetime.datetime) -> None:
+    """An unsigned request to a method without authorisation (NONE) on an API with a resource policy: API
+    Gateway lets it through only when the resource policy allows everyone ("Principal": "*") and nothing
+    denies it (API Gateway Developer Guide, "How API Gateway resource policies affect authorization workflow",
+    "API Gateway resource policy only": an implicit deny when the policy does not allow;
+    https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-authorization-flow.html),
+    answering
+    "User: anonymous is not authorized to perform: execute-api:Invoke on resource: <arn>" otherwise."""
+    request = AuthorizationRequest(
+        action="execute-api:Invoke",
+        resource=resource_arn,
+        principal=Principal(arn="*", account_id=""),
+        context={
+            **GLOBAL_CONTEXT,
+            "aws:CurrentTime": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "aws:EpochTime": str(int(now.timestamp())),
+        },
+    )
+    try:
+        verdict = authorize(request, [], resource_policy)
+    except PolicyEvaluationError:
+        verdict = Authorization(Decision.IMPLICIT_DENY, "unreadable policy")
+    if not verdict.allowed:
+        explicitly = " with an explicit deny" if verdict.decision is Decision.EXPLICIT_DENY else ""
+        raise AuthDenied(
+            f"User: anonymous is not authorized to perform: execute-api:Invoke on resource: {resource_arn}"
+            f"{explicitly}"
+        )
+
+
 def _header(headers: dict[str, str], name: str) -> str | None:
     for key, value in headers.items():
         if key.lower() == name:

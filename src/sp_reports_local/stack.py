@@ -141,6 +141,8 @@ class DeploymentSettings:
     emulator_options: Mapping[str, Any] = field(default_factory=dict)
     # Lifetime of each Lambda container's execution-role session (local STS); see LocalAws.
     lambda_session_seconds: int = 3600
+    # Root variables beyond LOCAL_ACCOUNT_VARIABLES (name -> HCL value): an opt-in feature a test deploys.
+    extra_variables: Mapping[str, str] = field(default_factory=dict)
 
 
 def terraform_cli_env(base: Mapping[str, str], plugin_cache: Path = DEFAULT_PLUGIN_CACHE) -> dict[str, str]:
@@ -357,6 +359,7 @@ class LocalDeployment:
                 "TF_VAR_notification_email": self.settings.notification_email,
                 "TF_VAR_api_gateway_cloudwatch_role_arn": str(self.account_cloudwatch_role_arn),
                 **{f"TF_VAR_{name}": value for name, value in LOCAL_ACCOUNT_VARIABLES.items()},
+                **{f"TF_VAR_{name}": value for name, value in self.settings.extra_variables.items()},
                 # The harness signs as the account root and reads the stored documents to check them; the
                 # bucket policy denies object reads to every principal the stack does not name.
                 "TF_VAR_report_reader_principal_arns": json.dumps([f"arn:aws:iam::{aws.account_id}:root"]),

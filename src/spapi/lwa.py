@@ -38,6 +38,14 @@ CredentialsProvider = Callable[[], AppCredentials]
 
 
 @dataclass(frozen=True)
+class AuthorizationCodeGrant:
+    """What LWA gives for a seller's authorization code; both are secrets (no repr)."""
+
+    refresh_token: str = field(repr=False)
+    access_token: str = field(repr=False)
+
+
+@dataclass(frozen=True)
 class _CachedToken:
     access_token: str = field(repr=False)
     refresh_at: float
@@ -116,6 +124,27 @@ class LwaClient:
             )
             self._store(key, token, expires_in, started)
             return token
+
+    def exchange_authorization_code(self, code: str, redirect_uri: str) -> AuthorizationCodeGrant:
+        """Exchange the LWA authorization code a seller's authorization produced (`spapi_oauth_code`) for the
+        seller's refresh token: grant_type=authorization_code with the code, the redirect URI the code was
+        delivered to and the app credentials (SP-API "Website Authorization Workflow",
+        https://developer-docs.amazon.com/sp-api/docs/website-authorization-workflow; LWA "Authorization Code
+        Grant", https://developer.amazon.com/docs/login-with-amazon/authorization-code-grant.html). Never
+        cached: a code is good for one exchange. `LwaInvalidGrantError` when LWA refuses the code (expired,
+        used, or delivered to another redirect URI)."""
+        if not isinstance(code, str) or not code:
+            raise ValueError("code: a non-empty LWA authorization code is required")
+        if not isinstance(redirect_uri, str) or not redirect_uri:
+            raise ValueError("redirect_uri: the redirect URI the code was delivered to is required")
+        body = self._exchange_body(
+            {"grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri}
+        )
+        refresh_token = body.get("refresh_token")
+        if not isinstance(refresh_token, str) or not refresh_token:
+            # Retrying would spend the code again; a refresh token is what the exchange is for.
+            raise LwaError("LWA answered the authorization_code grant without a refresh_token", status=200)
+        return AuthorizationCodeGrant(refresh_token=refresh_token, access_token=str(body["access_token"]))
 
     def client_secret_expired(self) -> bool:
         """SP-API refused our access tokens because the client secret behind them expired (403 "The LWA secret
@@ -201,6 +230,10 @@ class LwaClient:
         return provider if isinstance(provider, AppCredentials) else provider()
 
     def _exchange(self, grant: dict[str, str]) -> tuple[str, float]:
+        body = self._exchange_body(grant)
+        return body["access_token"], float(body["expires_in"])
+
+    def _exchange_body(self, grant: dict[str, str]) -> dict:
         refused = self._credentials_now()
         try:
             return self._exchange_with(refused, grant)
@@ -218,7 +251,7 @@ class LwaClient:
             except LwaInvalidClientError as again:
                 raise _credentials_rejected(again, reread=True) from None
 
-    def _exchange_with(self, credentials: AppCredentials, grant: dict[str, str]) -> tuple[str, float]:
+    def _exchange_with(self, credentials: AppCredentials, grant: dict[str, str]) -> dict:
         form = {**grant, "client_id": credentials.client_id, "client_secret": credentials.client_secret}
         grant_type = grant["grant_type"]
         attempt = 0
@@ -241,7 +274,7 @@ class LwaClient:
                 )
                 self._sleep(delay)
 
-    def _post(self, form: dict[str, str], grant_type: str) -> tuple[str, float]:
+    def _post(self, form: dict[str, str], grant_type: str) -> dict:
         try:
             response = self._session.post(
                 self.endpoint,
@@ -279,7 +312,7 @@ class LwaClient:
                     LwaUnavailableError("LWA answered 200 without access_token/expires_in", status=200)
                 )
             logger.info("LWA token exchanged", extra={"grant_type": grant_type, "expires_in": expires_in})
-            return token, float(expires_in)
+            return body
         error = str(body.get("error") or "")
         description = str(body.get("error_description") or "")
         message = f"LWA refused the {grant_type} grant: {error or f'HTTP {status}'}"

@@ -6,7 +6,8 @@ for a document to be set, and a document view names a presigned GET URL of the d
 
 Routes (``{id}`` URL-encoded):
 - ``POST apps`` ``{client_id, client_secret, application_id?}``;
-  ``POST sellers`` ``{refresh_token, seller_id}``
+  ``POST sellers`` ``{refresh_token, seller_id}``;
+  ``POST authorizations`` ``{client_id, seller_id, redirect_uri}`` -> ``{code}`` (a seller's consent)
 - ``POST uploads`` -> ``{key, url}``
 - ``POST reports/{id}/finish`` ``{status, document?|document_key?}``;
   ``PUT reports/{id}/document`` ``{document|document_key}``; ``GET reports/{id}``
@@ -114,6 +115,17 @@ def _route(app: StoredEmulatorApp, method: str, parts: list[str], body: dict) ->
     if route == ("POST", "sellers"):
         app.state.register_seller(_field(body, "refresh_token"), _field(body, "seller_id"))
         return {}
+    if route == ("POST", "authorizations"):
+        try:
+            code = app.state.issue_authorization_code(
+                _field(body, "client_id"),
+                _field(body, "seller_id"),
+                _field(body, "redirect_uri"),
+                app.monotonic(),
+            )
+        except KeyError as missing:
+            raise _BadRequest(str(missing.args[0])) from None
+        return {"code": code}
     if route == ("POST", "uploads"):
         key = f"{UPLOADS_PREFIX}{uuid.uuid4()}"
         url = app.s3.generate_presigned_url(

@@ -1,7 +1,10 @@
 """Login with Amazon's token endpoint (`POST /auth/o2/token`), with LWA's error bodies.
 
-Grants: `refresh_token` (seller tokens) and `client_credentials` with scope `sellingpartnerapi::notifications`
-(grantless tokens). Form-encoded bodies as the Python and JS SDKs send them, and JSON as the Java SDK does.
+Grants: `refresh_token` (seller tokens), `client_credentials` with scope `sellingpartnerapi::notifications`
+(grantless tokens) and `authorization_code` (a seller's consent becomes a refresh token: SP-API "Website
+Authorization Workflow", https://developer-docs.amazon.com/sp-api/docs/website-authorization-workflow, and LWA
+"Authorization Code Grant", https://developer.amazon.com/docs/login-with-amazon/authorization-code-grant.html).
+Form-encoded bodies as the Python and JS SDKs send them, and JSON as the Java SDK does.
 Exchanges are counted per grant type whether or not they succeed.
 """
 
@@ -21,6 +24,7 @@ from . import state as st
 if TYPE_CHECKING:
     from .app import EmulatorApp
 
+INVALID_CODE = "The request has an invalid grant parameter : code"
 INVALID_GRANT = (
     "The request has an invalid grant parameter : refresh_token. "
     "User may have revoked or didn't grant the permission."
@@ -64,7 +68,7 @@ def handle_token_request(app: EmulatorApp, request: Request) -> Response:
         return lwa_error(injected, "server_error", "Injected fault.")
     if not grant_type:
         return _missing("grant_type")
-    if grant_type not in ("refresh_token", "client_credentials"):
+    if grant_type not in ("refresh_token", "client_credentials", "authorization_code"):
         return lwa_error(400, "unsupported_grant_type", f"The grant type {grant_type} is not supported.")
     for name in ("client_id", "client_secret"):
         if not fields.get(name):
@@ -85,6 +89,10 @@ def handle_token_request(app: EmulatorApp, request: Request) -> Response:
         return lwa_error(400, "unauthorized_client", "Not authorized for requested operation")
     if grant_type == "refresh_token":
         return _refresh_grant(app, client_id, secret, fields.get("refresh_token", ""))
+    if grant_type == "authorization_code":
+        return _authorization_code_grant(
+            app, client_id, secret, fields.get("code", ""), fields.get("redirect_uri", "")
+        )
     return _client_credentials_grant(app, client_id, secret, fields.get("scope", ""))
 
 
@@ -99,6 +107,39 @@ def _refresh_grant(app: EmulatorApp, client_id: str, secret: st.ClientSecret, re
             app, st.AccessGrant("seller", client_id, 0.0, seller_id=seller.seller_id, secret=secret)
         )
     return _token_response({"refresh_token": refresh_token, **token})
+
+
+def _authorization_code_grant(
+    app: EmulatorApp, client_id: str, secret: st.ClientSecret, code: str, redirect_uri: str
+) -> Response:
+    """RFC 6749 section 4.1.3, which LWA's authorization code grant follows: `code` and `redirect_uri` are
+    required; a code that is unknown, expired (five minutes, st.AUTHORIZATION_CODE_TTL_SECONDS), already used,
+    issued to another client, or sent with another redirect URI than it was delivered to is `invalid_grant`
+    (400, RFC 6749 section 5.2). Only a successful exchange uses a code up ("If an authorization code is used
+    more than once, the authorization server MUST deny the request", RFC 6749 section 4.1.2)."""
+    if not code:
+        return _missing("code")
+    if not redirect_uri:
+        return _missing("redirect_uri")
+    with app.state.lock:
+        issued = app.state.authorization_codes.get(code)
+        if (
+            issued is None
+            or issued.used
+            or app.monotonic() >= issued.expires_at
+            or issued.client_id != client_id
+            or issued.redirect_uri != redirect_uri
+        ):
+            return lwa_error(400, "invalid_grant", INVALID_CODE)
+        issued.used = True
+        refresh_token = "Atzr|" + secrets.token_urlsafe(96)
+        app.state.sellers[refresh_token] = st.RegisteredSeller(
+            seller_id=issued.seller_id, client_id=client_id
+        )
+        token = _issue(
+            app, st.AccessGrant("seller", client_id, 0.0, seller_id=issued.seller_id, secret=secret)
+        )
+    return _token_response({**token, "refresh_token": refresh_token})
 
 
 def _client_credentials_grant(

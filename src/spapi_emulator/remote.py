@@ -92,6 +92,11 @@ class RemoteEmulatorControl:
     def register_seller(self, refresh_token: str, seller_id: str) -> None:
         self._call("POST", "sellers", {"refresh_token": refresh_token, "seller_id": seller_id})
 
+    def authorize(self, client_id: str, seller_id: str, redirect_uri: str) -> str:
+        """The seller consents to the application: the `spapi_oauth_code` for `redirect_uri`."""
+        body = {"client_id": client_id, "seller_id": seller_id, "redirect_uri": redirect_uri}
+        return self._call("POST", "authorizations", body)["code"]
+
     def finish_report(self, report_id: str, status: str = "DONE", document: bytes | None = None) -> None:
         body = {"status": status, **({} if document is None else self._document_fields(document))}
         self._call("POST", f"reports/{quote(report_id, safe='')}/finish", body)

@@ -186,6 +186,13 @@ class SpApiEmulator:
     def revoke(self, refresh_token: str) -> None:
         self.app.state.revoke(refresh_token)
 
+    def authorize(self, client_id: str, seller_id: str, redirect_uri: str) -> str:
+        """The seller consents to the application on Seller Central: the `spapi_oauth_code` Amazon sends to
+        `redirect_uri`, which LWA's authorization_code grant exchanges once, within five minutes."""
+        return self.app.state.issue_authorization_code(
+            client_id, seller_id, redirect_uri, self.app.monotonic()
+        )
+
     def deny_grant(self, client_id: str, grant_type: str = "client_credentials") -> None:
         """LWA refuses the application this grant type with 400 unauthorized_client "Not authorized for
         requested operation" (the application lacks the role, e.g. for grantless notifications calls)."""

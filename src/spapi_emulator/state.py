@@ -73,6 +73,24 @@ class RegisteredSeller:
     revoked: bool = False
 
 
+# How long an authorization code works: "The LWA authorization code expires after five minutes" (SP-API,
+# "Website Authorization Workflow", https://developer-docs.amazon.com/sp-api/docs/website-authorization-workflow).
+AUTHORIZATION_CODE_TTL_SECONDS = 300
+
+
+@dataclass
+class AuthorizationCode:
+    """A code Amazon hands the application's redirect URI (`spapi_oauth_code`) once a seller consented: it
+    works once, within AUTHORIZATION_CODE_TTL_SECONDS, for the application and redirect URI it was issued
+    to."""
+
+    seller_id: str
+    client_id: str
+    redirect_uri: str
+    expires_at: float
+    used: bool = False
+
+
 @dataclass
 class AccessGrant:
     kind: str  # "seller", "grantless" or "restricted" (a Restricted Data Token)
@@ -225,6 +243,7 @@ class EmulatorState:
         self.destinations: dict[str, Destination] = {}
         self.subscriptions: dict[str, Subscription] = {}
         self.page_tokens: dict[str, tuple[list[str], int]] = {}
+        self.authorization_codes: dict[str, AuthorizationCode] = {}
         self._report_numbers = itertools.count(50_000_000_000 + secrets.randbelow(10_000_000))
 
     # Pickled by the emulator deployed as a Lambda (stored_state): the lock stays with the process, and the
@@ -240,6 +259,7 @@ class EmulatorState:
     def __setstate__(self, fields: dict) -> None:
         fields = dict(fields)
         self._report_numbers = itertools.count(fields.pop("next_report_number"))
+        fields.setdefault("authorization_codes", {})  # a state saved before codes existed
         vars(self).update(fields)
         self.lock = threading.RLock()
 
@@ -297,6 +317,18 @@ class EmulatorState:
             self.sellers[refresh_token] = RegisteredSeller(seller_id=seller_id, client_id=client_id)
             if marketplaces is not None:
                 self.participation[seller_id] = frozenset(marketplaces)
+
+    def issue_authorization_code(self, client_id: str, seller_id: str, redirect_uri: str, now: float) -> str:
+        """The seller consents to the application on Seller Central: Amazon issues the code it sends to the
+        application's redirect URI as `spapi_oauth_code`."""
+        if client_id not in self.apps:
+            raise KeyError(f"client_id: no application {client_id!r} is registered")
+        code = secrets.token_urlsafe(24)  # opaque to the application
+        with self.lock:
+            self.authorization_codes[code] = AuthorizationCode(
+                seller_id, client_id, redirect_uri, now + AUTHORIZATION_CODE_TTL_SECONDS
+            )
+        return code
 
     def participates(self, seller_id: str, marketplace_id: str) -> bool:
         with self.lock:

@@ -124,7 +124,7 @@ run "lambda_environment_matches_the_handlers_contract" {
   assert {
     condition = toset(keys(local.function_environment["notifications_processor"])) == toset([
       "REPORTS_TABLE_NAME", "STATE_MACHINE_ARN", "PROCESS_UNREQUESTED_REPORTS", "SPAPI_APPLICATION_ID",
-      "ALLOW_RESTRICTED_REPORT_TYPES",
+      "ALLOW_RESTRICTED_REPORT_TYPES", "TOKENS_TABLE_NAME",
     ])
     error_message = "notifications_processor environment differs from the contract."
   }
@@ -610,4 +610,93 @@ run "a_credentials_version_below_one_is_rejected" {
   }
 
   expect_failures = [var.lwa_credentials_version]
+}
+
+
+# Seller authorization (Amazon's OAuth authorization workflow) widens the attack surface with two routes that
+# need no IAM signature: off unless seller_authorization_redirect_uri is set.
+run "seller_authorization_is_off_by_default" {
+  command = plan
+
+  assert {
+    condition     = !contains(keys(output.function_names), "authorization_login") && !contains(keys(output.function_names), "authorization_redirect")
+    error_message = "Without seller_authorization_redirect_uri no authorization function may be deployed."
+  }
+
+  assert {
+    condition     = output.seller_authorization_uris == null
+    error_message = "Without seller_authorization_redirect_uri there are no authorization URIs."
+  }
+
+  assert {
+    condition     = alltrue([for a in values(module.api.method_authorizations) : a == "AWS_IAM"])
+    error_message = "Without seller authorization every method requires AWS_IAM."
+  }
+}
+
+run "seller_authorization_serves_the_log_in_and_redirect_uris_with_least_privilege" {
+  command = plan
+
+  variables {
+    seller_authorization_redirect_uri = "https://abc123defg.execute-api.us-east-1.amazonaws.com/prod/authorization/redirect"
+  }
+
+  assert {
+    condition     = output.function_names["authorization_login"] == "acme-test-authorization-login" && output.function_names["authorization_redirect"] == "acme-test-authorization-redirect"
+    error_message = "The two authorization functions must be deployed, named with the prefix."
+  }
+
+  assert {
+    condition     = { for k, a in module.api.method_authorizations : k => a if a != "AWS_IAM" } == { authorization_login = "NONE", authorization_redirect = "NONE" }
+    error_message = "Only the two authorization routes may go without AWS_IAM."
+  }
+
+  assert {
+    condition = [
+      for s in jsondecode(module.api.resource_policy).Statement : s.Resource
+      if s.Effect == "Allow" && s.Principal == "*"
+      ] == [[
+        "${module.api.rest_api_execution_arn}/*/GET/authorization/login",
+        "${module.api.rest_api_execution_arn}/*/GET/authorization/redirect",
+    ]]
+    error_message = "The API's resource policy must admit anyone on the two authorization methods only."
+  }
+
+  assert {
+    condition     = local.function_environment["authorization_login"] == { TOKENS_TABLE_NAME = "acme-test-tokens", SELLER_AUTHORIZATION_REDIRECT_URI = var.seller_authorization_redirect_uri }
+    error_message = "The log-in function needs the tokens table and the redirect URI only."
+  }
+
+  assert {
+    condition = toset(keys(local.function_environment["authorization_redirect"])) == toset([
+      "TOKENS_TABLE_NAME", "TOKENS_KMS_KEY_ID", "LWA_CREDENTIALS_SECRET_ARN", "SELLER_AUTHORIZATION_REDIRECT_URI",
+    ])
+    error_message = "authorization_redirect environment differs from the contract."
+  }
+
+  assert {
+    # The log-in function creates states only: PutItem on authorization-state# keys, no KMS, no secret.
+    condition     = [for s in local.function_policy_statements["authorization_login"] : s.Action if s.Sid != "UseDataKeyOnlyThroughItsServices"] == ["dynamodb:PutItem"] && local.function_policy_statements["authorization_login"][0].Condition["ForAllValues:StringLike"]["dynamodb:LeadingKeys"] == ["authorization-state#*"]
+    error_message = "The log-in function may only create authorization states."
+  }
+
+  assert {
+    condition     = contains(local.token_writers, "authorization_redirect") && !contains(local.token_writers, "authorization_login") && !contains(local.token_readers, "authorization_redirect")
+    error_message = "The redirect function encrypts tokens (never decrypts them); the log-in function touches no token."
+  }
+
+  assert {
+    condition     = output.seller_authorization_uris.login_uri == "https://abc123defg.execute-api.us-east-1.amazonaws.com/prod/authorization/login"
+    error_message = "The stack must say which log-in URI to register."
+  }
+}
+
+run "a_seller_authorization_redirect_uri_that_is_not_https_is_rejected" {
+  command = plan
+
+  variables {
+    seller_authorization_redirect_uri = "http://example.com/authorization/redirect"
+  }
+
+  expect_failures = [var.seller_authorization_redirect_uri]
 }

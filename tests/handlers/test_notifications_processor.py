@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 import boto3
 import pytest
@@ -10,6 +11,7 @@ import pytest
 from canaries import SELLER_ID, assert_no_secrets
 from reports_pipeline.report_records import ReportRecords, ReportStatus
 from reports_pipeline.report_specifications import ReportSpecification
+from reports_pipeline.token_store import TokenBindings
 
 messages = pytest.importorskip("notification_messages")
 
@@ -442,3 +444,48 @@ def test_an_unrequested_restricted_report_is_left_alone_unless_the_deployment_al
     module = processor_with(ALLOW_RESTRICTED_REPORT_TYPES="true")
     assert module.handler(messages.sqs_event(allowed), lambda_context) == {"batchItemFailures": []}
     assert [e["name"] for e in _executions(state_machine_arn)] == ["report-889"]
+
+
+def _request_later(resources, seconds: float, report_id: str = "54517018502", seller_id: str = SELLER_ID):
+    """Record a request made `seconds` after now (long enough after the token was stored, or not)."""
+    later = ReportRecords(
+        resources.reports_table, boto3.client("dynamodb"), clock=lambda: time.time() + seconds
+    )
+    _request(later, report_id, seller_id)
+
+
+def test_a_notification_of_a_requested_report_binds_the_sellers_token(
+    processor, resources, stored_seller, lambda_context, capsys
+):
+    bindings = TokenBindings(resources.tokens_table, boto3.client("dynamodb"))
+    assert bindings.is_bound(stored_seller) is False  # stored by POST /tokens, on the caller's word
+    _request_later(resources, 16 * 60)
+
+    processor().handler(messages.sqs_event(messages.notification()), lambda_context)
+
+    assert bindings.is_bound(stored_seller) is True
+    assert _metric_counts(capsys.readouterr().out)["TokensBound"] == 1
+
+
+def test_a_report_requested_while_the_replaced_token_may_still_be_cached_binds_nothing(
+    processor, resources, stored_seller, lambda_context
+):
+    _request_later(resources, 60)
+
+    processor().handler(messages.sqs_event(messages.notification()), lambda_context)
+
+    assert TokenBindings(resources.tokens_table, boto3.client("dynamodb")).is_bound(stored_seller) is False
+
+
+def test_unrequested_reports_and_mismatched_sellers_bind_nothing(
+    processor, resources, stored_seller, lambda_context
+):
+    bindings = TokenBindings(resources.tokens_table, boto3.client("dynamodb"))
+    processor("true").handler(messages.sqs_event(messages.notification()), lambda_context)
+    assert bindings.is_bound(stored_seller) is False
+
+    _request_later(resources, 16 * 60, report_id="54517018503", seller_id=stored_seller)
+    other = messages.notification(seller_id="A2OTHERSELLER0X", report_id="54517018503")
+    processor().handler(messages.sqs_event(other), lambda_context)
+
+    assert bindings.is_bound(stored_seller) is False

@@ -38,6 +38,8 @@ def test_new_token_is_checked_stored_encrypted_and_answered_200_without_the_toke
         TableName=resources.tokens_table, Key={"SellerId": {"S": SELLER_ID}}
     )["Item"]
     assert REFRESH_TOKEN.encode() not in item["EncryptedRefreshToken"]["B"]
+    # Stored on the caller's word: unbound until Amazon names the seller (a notification of its report).
+    assert item["Bound"] == {"BOOL": False}
     assert any(exchange.kind == "lwa" for exchange in spapi_emulator.exchanges)
     assert_no_secrets(response["body"] + capsys.readouterr().out)
 

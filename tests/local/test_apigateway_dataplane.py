@@ -239,3 +239,95 @@ def test_the_resource_policys_explicit_deny_refuses_a_caller_its_iam_policy_allo
     assert refused.json()["message"].endswith("with an explicit deny")
     # The account root too: a resource policy's Deny applies to it.
     assert _signed("GET", f"{api.base_url}/items/7", _root(local_aws)).status_code == 403
+
+
+# Methods without authorisation (NONE) on an API with a resource policy: API Gateway admits an unsigned
+# request
+# only where the policy allows everyone and nothing denies it (API Gateway Developer Guide, "How API Gateway
+# resource policies affect authorization workflow",
+# https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-authorization-flow.html).
+def _public_method(local_aws, api: Api) -> str:
+    apigw = local_aws.boto3_client("apigateway")
+    root_id = next(r["id"] for r in apigw.get_resources(restApiId=api.api_id)["items"] if r["path"] == "/")
+    public = apigw.create_resource(restApiId=api.api_id, parentId=root_id, pathPart="public")["id"]
+    apigw.put_method(restApiId=api.api_id, resourceId=public, httpMethod="GET", authorizationType="NONE")
+    function_arn = next(
+        i["uri"].split("/functions/")[1].removesuffix("/invocations")
+        for r in apigw.get_resources(restApiId=api.api_id)["items"]
+        if r["path"] == "/items"
+        for i in [apigw.get_integration(restApiId=api.api_id, resourceId=r["id"], httpMethod="POST")]
+    )
+    apigw.put_integration(
+        restApiId=api.api_id,
+        resourceId=public,
+        httpMethod="GET",
+        type="AWS_PROXY",
+        integrationHttpMethod="POST",
+        uri=f"arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{function_arn}/invocations",
+    )
+    return f"arn:aws:execute-api:us-east-1:{ACCOUNT}:{api.api_id}/*/GET/public"
+
+
+def _statement(effect: str, resource_key: str, resources: object, principal: object = "*") -> dict:
+    return {
+        "Effect": effect,
+        "Principal": principal,
+        "Action": "execute-api:Invoke",
+        resource_key: resources,
+    }
+
+
+PUBLIC_CASES = [
+    # (case, statements given the public method's ARN and the API's, answer, message ends with)
+    ("no resource policy: served", None, 201, None),
+    (
+        "the policy allows everyone on the method, denies others elsewhere: served",
+        lambda public, everything: [
+            _statement("Allow", "Resource", [public]),
+            _statement("Deny", "NotResource", [public]),
+        ],
+        201,
+        None,
+    ),
+    (
+        "the policy allows named principals only: implicitly denied",
+        lambda public, everything: [
+            _statement("Allow", "Resource", everything, {"AWS": f"arn:aws:iam::{ACCOUNT}:root"})
+        ],
+        403,
+        "on resource: {arn}",
+    ),
+    (
+        "the policy allows everyone and denies everyone: explicitly denied",
+        lambda public, everything: [
+            _statement("Allow", "Resource", [public]),
+            _statement("Deny", "Resource", everything),
+        ],
+        403,
+        "with an explicit deny",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("case", "statements", "status", "ending"), PUBLIC_CASES, ids=[c[0] for c in PUBLIC_CASES]
+)
+def test_an_unsigned_request_to_a_public_method_follows_the_resource_policy(
+    local_aws, api, case, statements, status, ending
+):
+    public = _public_method(local_aws, api)
+    if statements is not None:
+        everything = f"arn:aws:execute-api:us-east-1:{ACCOUNT}:{api.api_id}/*"
+        policy = {"Version": "2012-10-17", "Statement": statements(public, everything)}
+        local_aws.boto3_client("apigateway").update_rest_api(
+            restApiId=api.api_id,
+            patchOperations=[{"op": "replace", "path": "/policy", "value": json.dumps(policy)}],
+        )
+
+    answer = requests.get(f"{api.base_url}/public", timeout=10)
+
+    assert answer.status_code == status, case
+    if ending:
+        arn = f"arn:aws:execute-api:us-east-1:{ACCOUNT}:{api.api_id}/test/GET/public"
+        assert answer.json()["message"].startswith("User: anonymous is not authorized")
+        assert answer.json()["message"].endswith(ending.format(arn=arn))

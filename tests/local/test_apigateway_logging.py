@@ -174,3 +174,22 @@ def test_a_reset_account_refuses_stage_logging_again(local_aws, stage):
     )
 
     assert CLOUDWATCH_ROLE_REQUIRED in error.response["Error"]["Message"]
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/authorization~1redirect/GET/logging/loglevel", "/authorization/redirect/GET/logging/loglevel"],
+)
+def test_a_nested_resources_method_settings_are_kept_under_its_resource_path(local_aws, stage, path):
+    client, api_id, name = stage
+    operations = [
+        {"op": "replace", "path": path, "value": "OFF"},
+        {"op": "replace", "path": path.replace("logging/loglevel", "metrics/enabled"), "value": "true"},
+    ]
+
+    answer = client.update_stage(restApiId=api_id, stageName=name, patchOperations=operations)
+
+    assert answer["methodSettings"]["authorization/redirect/GET"]["loggingLevel"] == "OFF"
+    assert answer["methodSettings"]["authorization/redirect/GET"]["metricsEnabled"] is True
+    again = client.get_stage(restApiId=api_id, stageName=name)
+    assert again["methodSettings"]["authorization/redirect/GET"]["loggingLevel"] == "OFF"

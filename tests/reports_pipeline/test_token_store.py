@@ -45,7 +45,8 @@ def test_put_stores_an_encrypted_item_and_get_decrypts_it(store, clients) -> Non
     dynamodb, _kms, key_id = clients
     assert store.put(SELLER_ID, REFRESH_TOKEN) is True
     item = _item(dynamodb, SELLER_ID)
-    assert set(item) == {"SellerId", "EncryptedRefreshToken", "KmsKeyId", "CreatedAt", "UpdatedAt"}
+    assert set(item) == {"SellerId", "EncryptedRefreshToken", "KmsKeyId", "CreatedAt", "UpdatedAt", "Bound"}
+    assert item["Bound"] == {"BOOL": False}  # stored on the caller's word until Amazon confirms it
     ciphertext = item["EncryptedRefreshToken"]["B"]
     assert isinstance(ciphertext, bytes) and REFRESH_TOKEN.encode() not in ciphertext
     assert key_id in item["KmsKeyId"]["S"]

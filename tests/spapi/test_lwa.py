@@ -265,3 +265,47 @@ def test_unauthorized_client_is_not_a_credentials_problem_and_is_not_retried(aws
     assert (raised.value.error, raised.value.status) == ("unauthorized_client", 400)
     assert "Not authorized for requested operation" in str(raised.value)
     assert spapi_emulator.lwa_exchanges == {"client_credentials": 1} and reads == ["app"]
+
+
+# The authorization_code grant (SP-API "Website Authorization Workflow",
+# https://developer-docs.amazon.com/sp-api/docs/website-authorization-workflow): a seller's consent becomes
+# the seller's refresh token.
+AUTHORIZATION_REDIRECT_URI = "https://onboarding.example.com/prod/authorization/redirect"
+
+
+def test_an_authorization_code_is_exchanged_once_for_the_sellers_refresh_token(
+    lwa, spapi_emulator, session, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    code = spapi_emulator.authorize(CLIENT_ID, "A1NEWSELLER0AB", AUTHORIZATION_REDIRECT_URI)
+
+    grant = lwa.exchange_authorization_code(code, AUTHORIZATION_REDIRECT_URI)
+
+    assert grant.refresh_token.startswith("Atzr|") and grant.access_token.startswith("Atza|")
+    assert session.sent[-1].data == {
+        "grant_type": "authorization_code",
+        "code": code,
+        "redirect_uri": AUTHORIZATION_REDIRECT_URI,
+        "client_id": CLIENT_ID,
+        "client_secret": CLIENT_SECRET,
+    }
+    assert "refresh_token" not in repr(grant) and grant.refresh_token not in repr(grant)
+    with pytest.raises(LwaInvalidGrantError):  # never cached: the second exchange reaches LWA, which refuses
+        lwa.exchange_authorization_code(code, AUTHORIZATION_REDIRECT_URI)
+    assert spapi_emulator.lwa_exchanges == {"authorization_code": 2}
+    assert_no_secrets(caplog.text, code, grant.access_token)
+
+
+def test_an_authorization_code_answer_without_a_refresh_token_is_an_error_not_a_retry(
+    app_credentials,
+) -> None:
+    adapter = CannedAdapter(
+        [(200, b'{"access_token": "Atza|x", "token_type": "bearer", "expires_in": 3600}', {})]
+    )
+    session = requests.Session()
+    session.mount("https://", adapter)
+    lwa = LwaClient(app_credentials, session=session, sleep=lambda _s: None, max_attempts=3)
+
+    with pytest.raises(LwaError, match="without a refresh_token"):
+        lwa.exchange_authorization_code("a-code", AUTHORIZATION_REDIRECT_URI)
+    assert adapter.calls == 1

@@ -118,8 +118,20 @@ def test_the_processor_consumes_the_queue_first_then_does_what_the_root_map_says
         "TrackReportRecords",
         "StartReportWorkflow",
         "FindReportWorkflowExecutions",
+        "BindConfirmedSellerTokens",
         "UseDataKeyOnlyThroughItsServices",
     ]
+    # Binding a seller's token touches its Bound flag only: no other attribute, nothing returned, no KMS.
+    (bind,) = [s for s in access["notifications_processor"] if s["Sid"] == "BindConfirmedSellerTokens"]
+    assert bind["Action"] == "dynamodb:UpdateItem"
+    assert set(bind["Condition"]["ForAllValues:StringEquals"]["dynamodb:Attributes"]) == {
+        "SellerId",
+        "Bound",
+        "BoundAt",
+        "EncryptedRefreshToken",
+        "UpdatedAt",
+    }
+    assert bind["Condition"]["StringEqualsIfExists"]["dynamodb:ReturnValues"] == ["NONE"]
 
 
 def test_the_sweeper_reads_tokens_tracks_records_and_starts_workflows_and_nothing_else(access):

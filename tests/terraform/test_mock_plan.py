@@ -16,7 +16,13 @@ pytestmark = pytest.mark.skipif(shutil.which("terraform") is None, reason="terra
 
 @pytest.fixture(scope="module")
 def plan() -> dict:
-    return terraform_checks.mock_plan_json(variables={"name_prefix": "plan-test"})
+    # With the opt-in seller authorization on, so that every function is planned and reviewed.
+    return terraform_checks.mock_plan_json(
+        variables={
+            "name_prefix": "plan-test",
+            "seller_authorization_redirect_uri": "https://abc123defg.execute-api.us-east-1.amazonaws.com/prod/authorization/redirect",
+        }
+    )
 
 
 def _after(plan: dict, resource_type: str) -> list[dict]:

@@ -1,18 +1,27 @@
-# API: one REST API with AWS_IAM on every method, request validation against JSON-schema models, Lambda proxy
+# API: one REST API with AWS_IAM on every method but the seller authorization routes (below), request validation against JSON-schema models, Lambda proxy
 # integrations, and a `prod` stage with access logs, X-Ray and throttling. Redeploys whenever the API changes.
 # Part of this stack, not a general-purpose module: its routes and request models are the sp-reports API's. The
 # caller says which of its functions serves which route (functions[*].route).
 
 locals {
   # One entry per method; `path` is the resource path as it appears in execute-api ARNs.
-  routes = {
-    create_token        = { http_method = "POST", resource = "tokens", path = "/tokens", model = "TokenRequest" }
-    create_subscription = { http_method = "POST", resource = "notifications", path = "/notifications", model = "SubscriptionRequest" }
-    create_report       = { http_method = "POST", resource = "reports", path = "/reports", model = "ReportRequest" }
-    get_report          = { http_method = "GET", resource = "report", path = "/reports/*", model = null }
+  # `public` routes are the seller authorization workflow's (GET /authorization/login and /redirect): a
+  # seller's browser calls them, so they have no IAM authorisation, and they exist only when a function serves
+  # them (the root's seller_authorization_redirect_uri).
+  all_routes = {
+    create_token           = { http_method = "POST", resource = "tokens", path = "/tokens", model = "TokenRequest", public = false }
+    create_subscription    = { http_method = "POST", resource = "notifications", path = "/notifications", model = "SubscriptionRequest", public = false }
+    create_report          = { http_method = "POST", resource = "reports", path = "/reports", model = "ReportRequest", public = false }
+    get_report             = { http_method = "GET", resource = "report", path = "/reports/*", model = null, public = false }
+    authorization_login    = { http_method = "GET", resource = "authorization_login", path = "/authorization/login", model = null, public = true }
+    authorization_redirect = { http_method = "GET", resource = "authorization_redirect", path = "/authorization/redirect", model = null, public = true }
   }
   # The function serving each route.
   route_functions = { for f, function in var.functions : function.route => f }
+  routes          = { for r, route in local.all_routes : r => route if contains(keys(local.route_functions), r) }
+  public_routes   = { for r, route in local.routes : r => route if route.public }
+  # Method ARNs of the public routes in every stage (execute-api ARNs: <api>/<stage>/<method>/<path>).
+  public_method_arns = [for route in values(local.public_routes) : "${aws_api_gateway_rest_api.this.execution_arn}/*/${route.http_method}${route.path}"]
 
   gateway_responses = {
     DEFAULT_4XX      = "{\"error\":{\"code\":\"$context.error.responseType\",\"message\":$context.error.messageString}}"
@@ -20,12 +29,15 @@ locals {
     BAD_REQUEST_BODY = "{\"error\":{\"code\":\"$context.error.responseType\",\"message\":\"The request body must be a JSON object whose fields have the documented JSON types\"}}"
   }
 
-  resource_ids = {
-    tokens        = aws_api_gateway_resource.tokens.id
-    notifications = aws_api_gateway_resource.notifications.id
-    reports       = aws_api_gateway_resource.reports.id
-    report        = aws_api_gateway_resource.report.id
-  }
+  resource_ids = merge(
+    {
+      tokens        = aws_api_gateway_resource.tokens.id
+      notifications = aws_api_gateway_resource.notifications.id
+      reports       = aws_api_gateway_resource.reports.id
+      report        = aws_api_gateway_resource.report.id
+    },
+    { for r, resource in aws_api_gateway_resource.authorization_step : r => resource.id },
+  )
 
   # JSON schemas (draft-04, what API Gateway supports). They check the shape of a body; the handlers check
   # values and answer with messages naming the field.
@@ -95,26 +107,45 @@ resource "aws_api_gateway_rest_api" "this" {
 # https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-authorization-flow.html).
 # aws:PrincipalArn of an assumed-role session is its role's ARN (IAM User Guide, "AWS global condition context
 # keys": https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalarn).
+# The public routes (seller authorization) are admitted to anyone, on their two method ARNs only: the Deny
+# leaves them out (NotResource), as a browser's request carries no principal at all.
 locals {
-  invoke_policy = length(var.invoke_principal_arns) == 0 ? null : jsonencode({
+  invoke_policy = length(var.invoke_principal_arns) == 0 && length(local.public_method_arns) == 0 ? null : jsonencode({
     Version = "2012-10-17"
-    Statement = [
-      {
+    Statement = concat(
+      length(var.invoke_principal_arns) == 0 ? [] : [{
         Sid       = "InvokePrincipalsMayInvoke"
         Effect    = "Allow"
         Principal = { AWS = var.invoke_principal_arns }
         Action    = "execute-api:Invoke"
         Resource  = "${aws_api_gateway_rest_api.this.execution_arn}/*"
-      },
-      {
+      }],
+      length(local.public_method_arns) == 0 ? [] : [{
+        Sid       = "SellersBrowsersMayCallTheAuthorizationRoutes"
+        Effect    = "Allow"
+        Principal = "*"
+        Action    = "execute-api:Invoke"
+        Resource  = local.public_method_arns
+      }],
+      # Without invoke principals nothing is denied: IAM policies alone decide, as without a resource policy.
+      # With public routes the Deny leaves their methods out (NotResource); without, it covers every method.
+      length(var.invoke_principal_arns) == 0 || length(local.public_method_arns) > 0 ? [] : [{
         Sid       = "DenyEveryOtherPrincipal"
         Effect    = "Deny"
         Principal = "*" # a Deny for everyone but the invoke principals
         Action    = "execute-api:Invoke"
         Resource  = "${aws_api_gateway_rest_api.this.execution_arn}/*"
         Condition = { ArnNotLike = { "aws:PrincipalArn" = var.invoke_principal_arns } }
-      },
-    ]
+      }],
+      length(var.invoke_principal_arns) == 0 || length(local.public_method_arns) == 0 ? [] : [{
+        Sid         = "DenyEveryOtherPrincipal"
+        Effect      = "Deny"
+        Principal   = "*"
+        Action      = "execute-api:Invoke"
+        NotResource = local.public_method_arns
+        Condition   = { ArnNotLike = { "aws:PrincipalArn" = var.invoke_principal_arns } }
+      }],
+    )
   })
 }
 
@@ -153,6 +184,23 @@ resource "aws_api_gateway_resource" "report" {
   path_part   = "{reportId}"
 }
 
+# /authorization/{login,redirect}, for the public routes that are served.
+resource "aws_api_gateway_resource" "authorization" {
+  count = length(local.public_routes) == 0 ? 0 : 1
+
+  rest_api_id = aws_api_gateway_rest_api.this.id
+  parent_id   = aws_api_gateway_rest_api.this.root_resource_id
+  path_part   = "authorization"
+}
+
+resource "aws_api_gateway_resource" "authorization_step" {
+  for_each = local.public_routes
+
+  rest_api_id = aws_api_gateway_rest_api.this.id
+  parent_id   = aws_api_gateway_resource.authorization[0].id
+  path_part   = trimprefix(each.value.path, "/authorization/")
+}
+
 resource "aws_api_gateway_model" "this" {
   for_each = local.models
 
@@ -178,12 +226,13 @@ resource "aws_api_gateway_request_validator" "parameters" {
 }
 
 resource "aws_api_gateway_method" "this" {
+  # checkov:skip=CKV_AWS_59:Only the seller authorization routes (public = true, off unless the root's seller_authorization_redirect_uri is set) have no IAM authorisation: Amazon sends sellers' browsers to them, which cannot sign; each checks its single-use state.
   for_each = local.routes
 
   rest_api_id   = aws_api_gateway_rest_api.this.id
   resource_id   = local.resource_ids[each.value.resource]
   http_method   = each.value.http_method
-  authorization = "AWS_IAM"
+  authorization = each.value.public ? "NONE" : "AWS_IAM"
 
   request_validator_id = each.value.model == null ? aws_api_gateway_request_validator.parameters.id : aws_api_gateway_request_validator.body.id
   request_models       = each.value.model == null ? null : { "application/json" = aws_api_gateway_model.this[each.value.model].name }

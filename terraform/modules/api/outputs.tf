@@ -28,6 +28,24 @@ output "endpoint_urls" {
   }
 }
 
+output "authorization_uris" {
+  description = "The seller authorization workflow's URIs on the stage, to register for the SP-API application: login_uri (its log-in URI) and redirect_uri; null when no function serves them."
+  value = length(local.public_routes) == 0 ? null : {
+    login_uri    = "${aws_api_gateway_stage.this.invoke_url}/authorization/login"
+    redirect_uri = "${aws_api_gateway_stage.this.invoke_url}/authorization/redirect"
+  }
+}
+
+output "method_authorizations" {
+  description = "Authorization type per route key (AWS_IAM; NONE for the seller authorization routes)."
+  value       = { for k, m in aws_api_gateway_method.this : k => m.authorization }
+}
+
+output "resource_policy" {
+  description = "The API's resource policy document (JSON), null when it has none."
+  value       = local.invoke_policy
+}
+
 output "function_names" {
   description = "Lambda function name per function key (the keys of var.functions)."
   value       = { for k, f in module.function : k => f.function_name }

@@ -134,3 +134,26 @@ resource "aws_wafv2_web_acl_association" "this" {
   resource_arn = aws_api_gateway_stage.this.arn
   web_acl_arn  = var.web_acl_arn
 }
+
+# The seller authorization routes carry OAuth states and LWA authorization codes in their query strings, which
+# execution logging at INFO writes out ("Method request query string"): their execution logging is off,
+# whatever api_execution_logging_level says. Access logs record the resource path only.
+resource "aws_api_gateway_method_settings" "authorization" {
+  # checkov:skip=CKV_AWS_225:Answers are per-caller redirects and one-time outcomes: caching them would replay a state or an outcome.
+  for_each = local.public_routes
+
+  rest_api_id = aws_api_gateway_rest_api.this.id
+  stage_name  = aws_api_gateway_stage.this.stage_name
+  method_path = "${trimprefix(each.value.path, "/")}/${each.value.http_method}"
+
+  settings {
+    metrics_enabled        = true
+    logging_level          = "OFF"
+    data_trace_enabled     = false
+    throttling_rate_limit  = var.throttling_rate_limit
+    throttling_burst_limit = var.throttling_burst_limit
+    caching_enabled        = false
+  }
+
+  depends_on = [aws_api_gateway_method_settings.all]
+}

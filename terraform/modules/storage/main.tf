@@ -18,6 +18,13 @@ resource "aws_dynamodb_table" "tokens" {
     type = "S"
   }
 
+  # Only the seller authorization workflow's single-use states (authorization-state#... items,
+  # src/reports_pipeline/seller_authorization.py) carry ExpiresAt; token items never do.
+  ttl {
+    attribute_name = "ExpiresAt"
+    enabled        = true
+  }
+
   server_side_encryption {
     enabled     = true
     kms_key_arn = var.kms_key_arn

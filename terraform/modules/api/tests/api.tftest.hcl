@@ -410,3 +410,107 @@ run "an_invoke_principal_given_as_a_wildcard_is_rejected" {
 
   expect_failures = [var.invoke_principal_arns]
 }
+
+# Seller authorization (the root's seller_authorization_redirect_uri): two GET routes a seller's browser calls,
+# without IAM authorisation, admitted to anyone by the resource policy on their two method ARNs only.
+run "the_authorization_routes_are_public_and_only_they_are" {
+  command = plan
+
+  variables {
+    invoke_principal_arns = ["arn:aws:iam::123456789012:role/acme-test-api-invoke"]
+    functions = {
+      for f, route in { token_storage = "create_token", notifications_subscriber = "create_subscription", report_creator = "create_report", report_status = "get_report", authorization_login = "authorization_login", authorization_redirect = "authorization_redirect" } : f => {
+        route                         = route
+        package = {
+          s3_bucket     = "acme-test-artifacts"
+          s3_key        = "lambda/${f}/0000.zip"
+          source_sha256 = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="
+        }
+      }
+    }
+  }
+
+  assert {
+    condition     = { for k, m in aws_api_gateway_method.this : k => m.authorization if m.authorization != "AWS_IAM" } == { authorization_login = "NONE", authorization_redirect = "NONE" }
+    error_message = "Only the two authorization routes may go without AWS_IAM."
+  }
+
+  assert {
+    condition     = aws_api_gateway_method.this["authorization_login"].http_method == "GET" && aws_api_gateway_resource.authorization_step["authorization_login"].path_part == "login" && aws_api_gateway_resource.authorization_step["authorization_redirect"].path_part == "redirect"
+    error_message = "The routes must be GET /authorization/login and GET /authorization/redirect."
+  }
+
+  assert {
+    condition = [
+      for s in jsondecode(aws_api_gateway_rest_api_policy.this[0].policy).Statement : s.Resource
+      if s.Effect == "Allow" && s.Principal == "*"
+      ] == [[
+        "arn:aws:execute-api:us-east-1:123456789012:abc123defg/*/GET/authorization/login",
+        "arn:aws:execute-api:us-east-1:123456789012:abc123defg/*/GET/authorization/redirect",
+    ]]
+    error_message = "Anyone may invoke the two authorization methods, and nothing else."
+  }
+
+  assert {
+    condition = [
+      for s in jsondecode(aws_api_gateway_rest_api_policy.this[0].policy).Statement : s.NotResource
+      if s.Effect == "Deny"
+      ] == [[
+        "arn:aws:execute-api:us-east-1:123456789012:abc123defg/*/GET/authorization/login",
+        "arn:aws:execute-api:us-east-1:123456789012:abc123defg/*/GET/authorization/redirect",
+    ]]
+    error_message = "The Deny of every other principal must cover every method but the two authorization ones."
+  }
+
+  assert {
+    condition     = aws_lambda_permission.api["authorization_redirect"].source_arn == "arn:aws:execute-api:us-east-1:123456789012:abc123defg/prod/GET/authorization/redirect"
+    error_message = "Each authorization function may be invoked by its own method only."
+  }
+
+  assert {
+    condition     = { for k, m in aws_api_gateway_method_settings.authorization : m.method_path => m.settings[0].logging_level } == { "authorization/login/GET" = "OFF", "authorization/redirect/GET" = "OFF" }
+    error_message = "Execution logging would write the states and codes in the query strings: off on the authorization routes."
+  }
+
+  assert {
+    condition     = output.authorization_uris.redirect_uri == "${aws_api_gateway_stage.this.invoke_url}/authorization/redirect"
+    error_message = "The module must say which URIs to register for the application."
+  }
+}
+
+run "without_authorization_functions_there_are_no_public_routes" {
+  command = plan
+
+  variables {
+    invoke_principal_arns = ["arn:aws:iam::123456789012:role/acme-test-api-invoke"]
+  }
+
+  assert {
+    condition     = length(aws_api_gateway_resource.authorization) == 0 && output.authorization_uris == null
+    error_message = "No authorization function, no authorization routes."
+  }
+
+  assert {
+    condition     = length([for s in jsondecode(aws_api_gateway_rest_api_policy.this[0].policy).Statement : s if s.Principal == "*" && s.Effect == "Allow"]) == 0
+    error_message = "No authorization function, nobody admitted without being an invoke principal."
+  }
+}
+
+run "one_authorization_route_without_the_other_is_rejected" {
+  command = plan
+
+  variables {
+    functions = {
+      for f, route in { token_storage = "create_token", notifications_subscriber = "create_subscription", report_creator = "create_report", report_status = "get_report", authorization_login = "authorization_login" } : f => {
+        route                         = route
+        package = {
+          s3_bucket     = "acme-test-artifacts"
+          s3_key        = "lambda/${f}/0000.zip"
+          source_sha256 = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="
+        }
+      }
+    }
+  }
+
+  expect_failures = [var.functions]
+}

@@ -43,6 +43,11 @@ run "tables_are_named_keyed_and_encrypted_with_the_key" {
     condition     = aws_dynamodb_table.reports.ttl[0].enabled && aws_dynamodb_table.reports.ttl[0].attribute_name == "ExpiresAt"
     error_message = "Report records must expire through the ExpiresAt TTL attribute."
   }
+
+  assert {
+    condition     = aws_dynamodb_table.tokens.ttl[0].enabled && aws_dynamodb_table.tokens.ttl[0].attribute_name == "ExpiresAt"
+    error_message = "Seller authorization states must expire from the tokens table through the ExpiresAt TTL attribute."
+  }
 }
 
 run "bucket_is_private_versioned_and_kms_encrypted_with_bucket_keys" {
