@@ -334,11 +334,22 @@ locals {
   token_readers = [for f, function in local.functions : f if contains(function.policy_statements[*].Sid, local.statements.decrypt_refresh_tokens.Sid)]
   link_signers  = [for f, function in local.functions : f if try(function.signs_download_links, false)]
 
+  # With tenant_isolation every API function checks the tenant map before acting for a seller
+  # (src/reports_pipeline/tenancy.py): each of its routes names a seller (in the body, or the record's). It reads
+  # one item per request; the map is written by operators, never by the stack.
+  tenant_bound = var.tenant_isolation ? [for f, function in local.functions : f if function.group == "api"] : []
+  read_tenant_map_statement = {
+    Sid      = "ReadTenantMap"
+    Effect   = "Allow"
+    Action   = "dynamodb:GetItem"
+    Resource = module.storage.tenant_map_table_arn
+  }
+
   # Each function's statements, assuming the link signer if it signs download links, and, last, its use of the
   # data key (the tables, the secret, the bucket, the queue and the topic are all encrypted with it) through its
   # services only: kms:ViaService keeps a role from using it directly.
   function_policy_statements = {
-    for f, function in local.functions : f => concat(function.policy_statements, contains(local.link_signers, f) ? [local.download_link_signing_statement] : [], [for s in local.spapi_emulator_statements : s if contains(local.spapi_callers, f)], [{
+    for f, function in local.functions : f => concat(function.policy_statements, contains(local.link_signers, f) ? [local.download_link_signing_statement] : [], contains(local.tenant_bound, f) ? [local.read_tenant_map_statement] : [], [for s in local.spapi_emulator_statements : s if contains(local.spapi_callers, f)], [{
       Sid      = "UseDataKeyOnlyThroughItsServices"
       Effect   = "Allow"
       Action   = ["kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"]
@@ -472,6 +483,7 @@ locals {
     for f, function in local.functions : f => merge(
       { for name in function.environment : name => local.environment_values[name] },
       contains(local.spapi_callers, f) ? local.spapi_emulator_environment : {},
+      contains(local.tenant_bound, f) ? { TENANT_MAP_TABLE_NAME = module.storage.tenant_map_table_name } : {},
     )
   }
 
@@ -539,6 +551,7 @@ module "storage" {
   deletion_protection = var.deletion_protection
 
   point_in_time_recovery = var.dynamodb_point_in_time_recovery
+  tenant_map             = var.tenant_isolation
 
   report_expiration_days             = var.report_expiration_days
   restricted_report_expiration_days  = var.restricted_report_expiration_days

@@ -145,6 +145,13 @@ variable "allow_restricted_report_types" {
   nullable    = false
 }
 
+variable "tenant_isolation" {
+  type        = bool
+  description = "Per-tenant boundary inside the API: every route (POST /tokens, POST /notifications, POST /reports, GET /reports/{reportId}) acts only for the sellers the tenant map grants to the calling principal, and answers anything else 403 TenantBoundary. Creates the tenant map table (output tenant_map_table_name, encrypted with the data key, point-in-time recovery as the other tables), filled by operators: one item {PrincipalArn, SellerId} per grant, PrincipalArn being the principal's IAM ARN without its path (an assumed role's sessions map as arn:<partition>:iam::<account>:role/<name>). Off (the default), every caller the API's resource policy admits may act for every seller."
+  default     = false
+  nullable    = false
+}
+
 variable "transcode_reports_to_utf8" {
   type        = bool
   description = "Store report documents as UTF-8, decoded from the charset SP-API served them in (windows-1252, Windows-31J, ...) as they stream; off: stored byte for byte. Either way the object's Content-Type names the charset and the report record keeps the source's."

@@ -611,3 +611,52 @@ run "a_credentials_version_below_one_is_rejected" {
 
   expect_failures = [var.lwa_credentials_version]
 }
+
+run "tenant_isolation_is_off_by_default" {
+  command = plan
+
+  assert {
+    condition     = module.storage.tenant_map_table_name == null && output.tenant_map_table_name == null
+    error_message = "Without tenant_isolation no tenant map table is created."
+  }
+
+  assert {
+    condition     = alltrue([for f, environment in local.function_environment : !contains(keys(environment), "TENANT_MAP_TABLE_NAME")])
+    error_message = "Without tenant_isolation no function is given a tenant map (the API admits every caller its resource policy lets in)."
+  }
+
+  assert {
+    condition     = alltrue([for f, statements in local.function_policy_statements : !contains(statements[*].Sid, "ReadTenantMap")])
+    error_message = "Without tenant_isolation no function may read a tenant map."
+  }
+}
+
+run "tenant_isolation_gives_every_api_function_the_map_and_nothing_else" {
+  command = plan
+
+  variables {
+    tenant_isolation = true
+  }
+
+  assert {
+    condition     = output.tenant_map_table_name == "acme-test-tenants"
+    error_message = "The tenant map is <name_prefix>-tenants, given to operators as an output."
+  }
+
+  assert {
+    condition = alltrue([
+      for f in ["token_storage", "notifications_subscriber", "report_creator", "report_status"] :
+      local.function_environment[f]["TENANT_MAP_TABLE_NAME"] == "acme-test-tenants"
+      && one([for s in local.function_policy_statements[f] : s if s.Sid == "ReadTenantMap"]).Action == "dynamodb:GetItem"
+    ])
+    error_message = "Every API route checks the tenant map: each API function gets its name and may GetItem it, nothing more."
+  }
+
+  assert {
+    condition = alltrue([
+      for f in ["notifications_processor", "report_storer", "report_notifier", "report_sweeper"] :
+      !contains(keys(local.function_environment[f]), "TENANT_MAP_TABLE_NAME") && !contains(local.function_policy_statements[f][*].Sid, "ReadTenantMap")
+    ])
+    error_message = "Only the API functions read the tenant map."
+  }
+}
