@@ -201,12 +201,13 @@ locals {
     }
     report_notifier = {
       group       = "workflow"
-      description = "Presigns the stored report and emails the outcome through SNS"
+      description = "Emails the outcome through SNS (with a presigned download link only with email_download_links)"
       task        = "notify"
       memory_size = 256
       timeout     = 60
-      # NOTIFICATIONS_TOPIC_ARN is added by the state_machine module, which owns the topic.
-      environment = ["REPORTS_TABLE_NAME", "REPORTS_BUCKET_NAME", "PRESIGNED_URL_TTL_SECONDS", "DOWNLOAD_LINK_SIGNER_ROLE_ARN"]
+      # NOTIFICATIONS_TOPIC_ARN is added by the state_machine module, which owns the topic. The link signer and
+      # the links' lifetime only when emails carry links (email_download_links).
+      environment = concat(["REPORTS_TABLE_NAME", "REPORTS_BUCKET_NAME", "EMAIL_DOWNLOAD_LINKS"], var.email_download_links ? ["PRESIGNED_URL_TTL_SECONDS", "DOWNLOAD_LINK_SIGNER_ROLE_ARN"] : [])
       policy_statements = [
         {
           Sid      = "UpdateReportRecords"
@@ -229,7 +230,8 @@ locals {
           Resource = module.state_machine.topic_arn
         },
       ]
-      signs_download_links = true
+      # Only a notifier that emails links may assume the link signer (and is named in its trust policy).
+      signs_download_links = var.email_download_links
       data_key_services    = ["dynamodb", "sns"]
     }
     report_sweeper = {
@@ -459,6 +461,7 @@ locals {
     REPORT_RECORD_TTL_DAYS        = tostring(var.report_record_ttl_days)
     SELLER_DAILY_REPORT_BUDGET    = tostring(var.seller_daily_report_budget)
     PRESIGNED_URL_TTL_SECONDS     = tostring(var.presigned_url_ttl_seconds)
+    EMAIL_DOWNLOAD_LINKS          = tostring(var.email_download_links)
     PROCESS_UNREQUESTED_REPORTS   = tostring(var.process_unrequested_reports)
     TRANSCODE_REPORTS_TO_UTF8     = tostring(var.transcode_reports_to_utf8)
     MAX_DOCUMENT_BYTES            = tostring(local.max_document_bytes)

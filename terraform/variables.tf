@@ -145,6 +145,13 @@ variable "allow_restricted_report_types" {
   nullable    = false
 }
 
+variable "email_download_links" {
+  type        = bool
+  description = "Put a presigned download link (a bearer credential for the document, valid presigned_url_ttl_seconds) in the email of a ready report. Off (the default), the email names the seller, report type, report id and S3 location and the command that fetches the report (`sp-reports reports get <reportId>`), which signs as its caller and so passes the API's checks; the report notifier then gets no link signer and may not assume it. Whoever receives the topic's messages (every subscription notification_subscription_protocols admits) receives the links when on."
+  default     = false
+  nullable    = false
+}
+
 variable "tenant_isolation" {
   type        = bool
   description = "Per-tenant boundary inside the API: every route (POST /tokens, POST /notifications, POST /reports, GET /reports/{reportId}) acts only for the sellers the tenant map grants to the calling principal, and answers anything else 403 TenantBoundary. Creates the tenant map table (output tenant_map_table_name, encrypted with the data key, point-in-time recovery as the other tables), filled by operators: one item {PrincipalArn, SellerId} per grant, PrincipalArn being the principal's IAM ARN without its path (an assumed role's sessions map as arn:<partition>:iam::<account>:role/<name>). Off (the default), every caller the API's resource policy admits may act for every seller."

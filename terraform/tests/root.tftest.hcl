@@ -169,9 +169,14 @@ run "lambda_environment_matches_the_handlers_contract" {
 
   assert {
     condition = toset(keys(local.function_environment["report_notifier"])) == toset([
-      "REPORTS_TABLE_NAME", "REPORTS_BUCKET_NAME", "PRESIGNED_URL_TTL_SECONDS", "DOWNLOAD_LINK_SIGNER_ROLE_ARN",
+      "REPORTS_TABLE_NAME", "REPORTS_BUCKET_NAME", "EMAIL_DOWNLOAD_LINKS",
     ])
-    error_message = "report_notifier environment differs from the contract (NOTIFICATIONS_TOPIC_ARN comes from the state_machine module)."
+    error_message = "report_notifier environment differs from the contract (NOTIFICATIONS_TOPIC_ARN comes from the state_machine module; no link signer without email_download_links)."
+  }
+
+  assert {
+    condition     = local.function_environment["report_notifier"]["EMAIL_DOWNLOAD_LINKS"] == "false" && !contains(local.link_signers, "report_notifier")
+    error_message = "Emails carry no presigned link by default, and the notifier may not assume the link signer."
   }
 
   assert {
@@ -205,6 +210,7 @@ run "endpoint_overrides_reach_every_function" {
     lwa_endpoint_url              = "http://127.0.0.1:8080/auth/o2/token"
     process_unrequested_reports   = true
     allow_restricted_report_types = true
+    email_download_links          = true
     spapi_application_id          = "amzn1.sellerapps.app.aacccfff-4455-4b7c-4422-664ecacdd336"
   }
 
@@ -216,6 +222,13 @@ run "endpoint_overrides_reach_every_function" {
   assert {
     condition     = local.function_environment["report_creator"]["ALLOW_RESTRICTED_REPORT_TYPES"] == "true"
     error_message = "allow_restricted_report_types must reach the report creator as \"true\"."
+  }
+
+  assert {
+    condition = toset(keys(local.function_environment["report_notifier"])) == toset([
+      "REPORTS_TABLE_NAME", "REPORTS_BUCKET_NAME", "EMAIL_DOWNLOAD_LINKS", "PRESIGNED_URL_TTL_SECONDS", "DOWNLOAD_LINK_SIGNER_ROLE_ARN",
+    ]) && local.function_environment["report_notifier"]["EMAIL_DOWNLOAD_LINKS"] == "true" && contains(local.link_signers, "report_notifier")
+    error_message = "email_download_links must give the notifier the link signer, the links' lifetime and the switch."
   }
 
   assert {
