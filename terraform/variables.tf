@@ -38,7 +38,7 @@ variable "notification_email" {
 
 variable "notification_subscription_protocols" {
   type        = list(string)
-  description = "The only protocols the notifications topic accepts subscriptions with (its policy denies sns:Subscribe for any other sns:Protocol). Default email: every message carries a report's download link. Plain http is never accepted."
+  description = "The only protocols the notifications topic accepts subscriptions with (its policy denies sns:Subscribe for any other sns:Protocol). Default email. Every subscriber receives every outcome (with email_download_links, a report's download link too). Plain http is never accepted."
   default     = ["email"]
   nullable    = false
 
