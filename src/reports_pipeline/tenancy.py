@@ -39,7 +39,9 @@ RULE = "TenantBoundary"
 _ARN = re.compile(
     r"^arn:(?P<partition>aws[a-z-]*):(?P<service>iam|sts)::(?P<account>\d{12}):(?P<resource>.+)\Z"
 )
-_NAME = re.compile(r"^[\w+=,.@-]{1,128}\Z")
+# IAM names and session names: ASCII letters, digits and +=,.@_- (IAM API Reference, CreateRole RoleName and
+# STS AssumeRole RoleSessionName patterns [\w+=,.@-]+).
+_NAME = re.compile(r"^[\w+=,.@-]{1,128}\Z", re.ASCII)
 
 
 def principal_key(arn: str | None) -> str | None:

@@ -43,6 +43,8 @@ PRINCIPAL_KEYS = [
     ("arn:aws:iam::123456789012:root/extra", None),
     ("arn:aws:s3:::bucket", None),
     ("arn:aws:iam::12345:user/short-account", None),
+    ("arn:aws:iam::123456789012:user/b\u00f3b", None),  # IAM names are ASCII
+    ("arn:aws:sts::123456789012:assumed-role/r/a b", None),  # no spaces in a session name
 ]
 
 
