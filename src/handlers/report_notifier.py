@@ -41,16 +41,13 @@ logger, tracer, metrics = observability()
 # Presigned links in emails only where the deployment opted in (root email_download_links); only then is the
 # function given the link signer and allowed to assume it.
 email_download_links = _config.boolean("EMAIL_DOWNLOAD_LINKS", False)
-config = _config.required(
-    ["REPORTS_TABLE_NAME", "REPORTS_BUCKET_NAME", "NOTIFICATIONS_TOPIC_ARN"]
-    + (["DOWNLOAD_LINK_SIGNER_ROLE_ARN"] if email_download_links else [])
-)
+config = _config.required(["REPORTS_TABLE_NAME", "REPORTS_BUCKET_NAME", "NOTIFICATIONS_TOPIC_ARN"])
 report_records = ReportRecords(config["REPORTS_TABLE_NAME"], boto3.client("dynamodb"))
 sts = LazyClient("sts")  # only for a READY outcome's link: NO_DATA, FAILED, already delivered need none
 download_links = (
     DownloadLinks(
         sts,
-        config["DOWNLOAD_LINK_SIGNER_ROLE_ARN"],
+        _config.required(["DOWNLOAD_LINK_SIGNER_ROLE_ARN"])["DOWNLOAD_LINK_SIGNER_ROLE_ARN"],
         _config.positive_int("PRESIGNED_URL_TTL_SECONDS", 3600, maximum=ROLE_CHAINING_MAX_SECONDS),
     )
     if email_download_links
