@@ -214,12 +214,13 @@ locals {
     }
     report_notifier = {
       group       = "workflow"
-      description = "Presigns the stored report and emails the outcome through SNS"
+      description = "Emails the outcome through SNS (with a presigned download link only with email_download_links)"
       task        = "notify"
       memory_size = 256
       timeout     = 60
-      # NOTIFICATIONS_TOPIC_ARN is added by the state_machine module, which owns the topic.
-      environment = ["REPORTS_TABLE_NAME", "REPORTS_BUCKET_NAME", "PRESIGNED_URL_TTL_SECONDS", "DOWNLOAD_LINK_SIGNER_ROLE_ARN"]
+      # NOTIFICATIONS_TOPIC_ARN is added by the state_machine module, which owns the topic. The link signer and
+      # the links' lifetime only when emails carry links (email_download_links).
+      environment = concat(["REPORTS_TABLE_NAME", "REPORTS_BUCKET_NAME", "EMAIL_DOWNLOAD_LINKS"], var.email_download_links ? ["PRESIGNED_URL_TTL_SECONDS", "DOWNLOAD_LINK_SIGNER_ROLE_ARN"] : [])
       policy_statements = [
         {
           Sid      = "UpdateReportRecords"
@@ -242,7 +243,8 @@ locals {
           Resource = module.state_machine.topic_arn
         },
       ]
-      signs_download_links = true
+      # Only a notifier that emails links may assume the link signer (and is named in its trust policy).
+      signs_download_links = var.email_download_links
       data_key_services    = ["dynamodb", "sns"]
     }
     report_sweeper = {
@@ -398,11 +400,22 @@ locals {
   token_readers = [for f, function in local.functions : f if contains(function.policy_statements[*].Sid, local.statements.decrypt_refresh_tokens.Sid)]
   link_signers  = [for f, function in local.functions : f if try(function.signs_download_links, false)]
 
+  # With tenant_isolation every API function checks the tenant map before acting for a seller
+  # (src/reports_pipeline/tenancy.py): each of its routes names a seller (in the body, or the record's). It reads
+  # one item per request; the map is written by operators, never by the stack.
+  tenant_bound = var.tenant_isolation ? [for f, function in local.functions : f if function.group == "api"] : []
+  read_tenant_map_statement = {
+    Sid      = "ReadTenantMap"
+    Effect   = "Allow"
+    Action   = "dynamodb:GetItem"
+    Resource = module.storage.tenant_map_table_arn
+  }
+
   # Each function's statements, assuming the link signer if it signs download links, and, last, its use of the
   # data key (the tables, the secret, the bucket, the queue and the topic are all encrypted with it) through its
   # services only: kms:ViaService keeps a role from using it directly.
   function_policy_statements = {
-    for f, function in local.functions : f => concat(function.policy_statements, contains(local.link_signers, f) ? [local.download_link_signing_statement] : [], [for s in local.spapi_emulator_statements : s if contains(local.spapi_callers, f)], [{
+    for f, function in local.functions : f => concat(function.policy_statements, contains(local.link_signers, f) ? [local.download_link_signing_statement] : [], contains(local.tenant_bound, f) ? [local.read_tenant_map_statement] : [], [for s in local.spapi_emulator_statements : s if contains(local.spapi_callers, f)], [{
       Sid      = "UseDataKeyOnlyThroughItsServices"
       Effect   = "Allow"
       Action   = ["kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"]
@@ -512,6 +525,7 @@ locals {
     REPORT_RECORD_TTL_DAYS        = tostring(var.report_record_ttl_days)
     SELLER_DAILY_REPORT_BUDGET    = tostring(var.seller_daily_report_budget)
     PRESIGNED_URL_TTL_SECONDS     = tostring(var.presigned_url_ttl_seconds)
+    EMAIL_DOWNLOAD_LINKS          = tostring(var.email_download_links)
     PROCESS_UNREQUESTED_REPORTS   = tostring(var.process_unrequested_reports)
     TRANSCODE_REPORTS_TO_UTF8     = tostring(var.transcode_reports_to_utf8)
     MAX_DOCUMENT_BYTES            = tostring(local.max_document_bytes)
@@ -538,6 +552,7 @@ locals {
     for f, function in local.functions : f => merge(
       { for name in function.environment : name => local.environment_values[name] },
       contains(local.spapi_callers, f) ? local.spapi_emulator_environment : {},
+      contains(local.tenant_bound, f) ? { TENANT_MAP_TABLE_NAME = module.storage.tenant_map_table_name } : {},
     )
   }
 
@@ -605,6 +620,7 @@ module "storage" {
   deletion_protection = var.deletion_protection
 
   point_in_time_recovery = var.dynamodb_point_in_time_recovery
+  tenant_map             = var.tenant_isolation
 
   report_expiration_days             = var.report_expiration_days
   restricted_report_expiration_days  = var.restricted_report_expiration_days

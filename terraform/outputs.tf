@@ -58,6 +58,11 @@ output "reports_table_name" {
   value       = module.storage.reports_table_name
 }
 
+output "tenant_map_table_name" {
+  description = "DynamoDB table of the tenant map (tenant_isolation): one item {PrincipalArn, SellerId} per seller a principal may act for; PrincipalArn is the principal's IAM ARN without its path (an assumed role's session maps as arn:<partition>:iam::<account>:role/<name>). Null when tenant_isolation is off."
+  value       = module.storage.tenant_map_table_name
+}
+
 output "state_machine_arn" {
   description = "ARN of the report workflow state machine."
   value       = module.state_machine.state_machine_arn

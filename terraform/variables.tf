@@ -38,7 +38,7 @@ variable "notification_email" {
 
 variable "notification_subscription_protocols" {
   type        = list(string)
-  description = "The only protocols the notifications topic accepts subscriptions with (its policy denies sns:Subscribe for any other sns:Protocol). Default email: every message carries a report's download link. Plain http is never accepted."
+  description = "The only protocols the notifications topic accepts subscriptions with (its policy denies sns:Subscribe for any other sns:Protocol). Default email. Every subscriber receives every outcome (with email_download_links, a report's download link too). Plain http is never accepted."
   default     = ["email"]
   nullable    = false
 
@@ -141,6 +141,20 @@ variable "process_unrequested_reports" {
 variable "allow_restricted_report_types" {
   type        = bool
   description = "Let POST /reports request restricted report types (the catalogue's restricted ones, src/spapi/report_types.json: their documents hold buyers' personal information, PII). Off (the default), such a request is answered 403 naming this setting, and restricted reports nobody requested (process_unrequested_reports, sweep_amazon_generated_report_types) are recorded SKIPPED, never stored. Turn it on only when the SP-API application holds the restricted roles and the deployment meets Amazon's Data Protection Policy (encryption, access limited to those who need it, and PII deleted within 30 days of delivery: restricted_report_expiration_days)."
+  default     = false
+  nullable    = false
+}
+
+variable "email_download_links" {
+  type        = bool
+  description = "Put a presigned download link (a bearer credential for the document, valid presigned_url_ttl_seconds) in the email of a ready report. Off (the default), the email names the seller, report type, report id and S3 location and the command that fetches the report (`sp-reports reports get <reportId>`), which signs as its caller and so passes the API's checks; the report notifier then gets no link signer and may not assume it. Whoever receives the topic's messages (every subscription notification_subscription_protocols admits) receives the links when on."
+  default     = false
+  nullable    = false
+}
+
+variable "tenant_isolation" {
+  type        = bool
+  description = "Per-tenant boundary inside the API: every route (POST /tokens, POST /notifications, POST /reports, GET /reports/{reportId}) acts only for the sellers the tenant map grants to the calling principal, and answers anything else 403 TenantBoundary. Creates the tenant map table (output tenant_map_table_name, encrypted with the data key, point-in-time recovery as the other tables), filled by operators: one item {PrincipalArn, SellerId} per grant, PrincipalArn being the principal's IAM ARN without its path (an assumed role's sessions map as arn:<partition>:iam::<account>:role/<name>). Off (the default), every caller the API's resource policy admits may act for every seller."
   default     = false
   nullable    = false
 }

@@ -4,6 +4,7 @@ answer."""
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -11,6 +12,7 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
 from reports_pipeline.api_requests import api_error_for, error_response, json_response
+from reports_pipeline.tenancy import TENANT_MAP_TABLE_VARIABLE, TenantBoundary, TenantMap
 
 ApiOperation = Callable[[dict[str, Any], Any], tuple[int, Any]]
 
@@ -41,3 +43,16 @@ def api_answer(logger: Logger, metrics: Metrics) -> Callable[[ApiOperation], Cal
         return answer
 
     return decorate
+
+
+def tenant_boundary(dynamodb_client: Any = None) -> TenantBoundary:
+    """The tenant boundary every API route checks (reports_pipeline.tenancy): on when Terraform gives the
+    function the tenant map's table (root tenant_isolation), else off, admitting every caller."""
+    table_name = os.environ.get(TENANT_MAP_TABLE_VARIABLE, "").strip()
+    if not table_name:
+        return TenantBoundary(None)
+    if dynamodb_client is None:
+        import boto3
+
+        dynamodb_client = boto3.client("dynamodb")
+    return TenantBoundary(TenantMap(table_name, dynamodb_client))

@@ -9,7 +9,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 
 from handlers import _config
-from handlers._api import api_answer
+from handlers._api import api_answer, tenant_boundary
 from handlers._observability import observability
 from handlers._spapi_clients import SpApiClients
 from reports_pipeline.api_requests import parse_json_body, parse_subscription_request
@@ -27,6 +27,7 @@ spapi_clients = SpApiClients(
     token_store=token_store,
     deadline_seconds=20.0,  # API Gateway gives up after 29 s
 )
+boundary = tenant_boundary()
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)
@@ -36,6 +37,7 @@ spapi_clients = SpApiClients(
 def handler(event: dict[str, Any], context: Any) -> tuple[int, dict[str, Any]]:
     request = parse_subscription_request(parse_json_body(event))
     logger.append_keys(seller_id=request.seller_id, region_code=request.region_code)
+    boundary.admit(event, request.seller_id)
     notifications = spapi_clients.notifications(request.seller_id, request.region_code)
     destination_id = notifications.ensure_destination(
         config["NOTIFICATIONS_QUEUE_ARN"], config["SPAPI_DESTINATION_NAME"]

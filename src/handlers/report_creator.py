@@ -26,7 +26,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from botocore.exceptions import BotoCoreError, ClientError
 
 from handlers import _config
-from handlers._api import api_answer
+from handlers._api import api_answer, tenant_boundary
 from handlers._observability import observability
 from handlers._spapi_clients import SpApiClients
 from reports_pipeline.api_requests import api_error_for, parse_json_body, parse_report_request
@@ -56,6 +56,7 @@ spapi_clients = SpApiClients(
     token_store=TokenStore(config["TOKENS_TABLE_NAME"], "", dynamodb, boto3.client("kms")),
     deadline_seconds=20.0,  # API Gateway gives up after 29 s
 )
+boundary = tenant_boundary(dynamodb)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)
@@ -68,6 +69,7 @@ def handler(event: dict[str, Any], context: Any) -> tuple[int, dict[str, Any]]:
     logger.append_keys(
         seller_id=asked.seller_id, region_code=asked.region_code, report_type=asked.report_type
     )
+    boundary.admit(event, asked.seller_id)
     now = datetime.now(UTC)
     plan = plan_report_request(request, now, restricted_allowed=restricted_allowed)
     reports = spapi_clients.reports(asked.seller_id, asked.region_code)

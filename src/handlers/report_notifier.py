@@ -1,8 +1,12 @@
 """Workflow task: tell people how a report ended, and record the final status.
 
-READY presigns the stored object here, inside the function, so the URL reaches only the email: the task's
-output (and so the execution history) carries the status alone. This is also the Catch target of every state:
-it records FAILED with the reason and says so.
+A READY email names the report, where it is stored and the command that fetches it (`sp-reports reports get
+<reportId>`, which signs its request as its caller and so passes the API's IAM and tenant checks), not a link:
+whoever receives the topic's messages (an email list, any subscription the topic's protocols allow) would
+otherwise hold a bearer credential for the document. With EMAIL_DOWNLOAD_LINKS (root email_download_links)
+the email also carries a presigned link, signed here, inside the function, so the URL reaches only the email:
+the task's output (and so the execution history) carries the status alone. This is also the Catch target of
+every state: it records FAILED with the reason and says so.
 
 An email subscription receives nothing until its owner confirms it (SNS deletes it unconfirmed after 48
 hours), so publishing is not delivering: the topic's confirmed subscriptions are counted first, the record
@@ -34,13 +38,21 @@ from reports_pipeline.report_outcomes import (
 from reports_pipeline.report_records import ReportRecords, ReportStatus
 
 logger, tracer, metrics = observability()
-config = _config.required(
-    ["REPORTS_TABLE_NAME", "REPORTS_BUCKET_NAME", "NOTIFICATIONS_TOPIC_ARN", "DOWNLOAD_LINK_SIGNER_ROLE_ARN"]
-)
-url_ttl_seconds = _config.positive_int("PRESIGNED_URL_TTL_SECONDS", 3600, maximum=ROLE_CHAINING_MAX_SECONDS)
+# Presigned links in emails only where the deployment opted in (root email_download_links); only then is the
+# function given the link signer and allowed to assume it.
+email_download_links = _config.boolean("EMAIL_DOWNLOAD_LINKS", False)
+config = _config.required(["REPORTS_TABLE_NAME", "REPORTS_BUCKET_NAME", "NOTIFICATIONS_TOPIC_ARN"])
 report_records = ReportRecords(config["REPORTS_TABLE_NAME"], boto3.client("dynamodb"))
 sts = LazyClient("sts")  # only for a READY outcome's link: NO_DATA, FAILED, already delivered need none
-download_links = DownloadLinks(sts, config["DOWNLOAD_LINK_SIGNER_ROLE_ARN"], url_ttl_seconds)
+download_links = (
+    DownloadLinks(
+        sts,
+        _config.required(["DOWNLOAD_LINK_SIGNER_ROLE_ARN"])["DOWNLOAD_LINK_SIGNER_ROLE_ARN"],
+        _config.positive_int("PRESIGNED_URL_TTL_SECONDS", 3600, maximum=ROLE_CHAINING_MAX_SECONDS),
+    )
+    if email_download_links
+    else None
+)
 sns = boto3.client("sns")
 
 _FINAL_STATUS = {
@@ -91,9 +103,10 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     if outcome is Outcome.READY:
         if stored.get("bucket") != config["REPORTS_BUCKET_NAME"] or not stored.get("key"):
             raise ValueError("stored: the READY outcome needs the report's location in the reports bucket")
-        link = download_links.link(stored["bucket"], stored["key"])
-        download_url, url_expires_at = link.url, link.expires_at_text
-        url_lifetime_seconds = link.lifetime_seconds
+        if download_links is not None:
+            link = download_links.link(stored["bucket"], stored["key"])
+            download_url, url_expires_at = link.url, link.expires_at_text
+            url_lifetime_seconds = link.lifetime_seconds
     email = compose_email(
         outcome,
         summary,

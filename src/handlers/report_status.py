@@ -10,7 +10,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 
 from handlers import _config
-from handlers._api import api_answer
+from handlers._api import api_answer, tenant_boundary
 from handlers._lazy_client import LazyClient
 from handlers._observability import observability
 from reports_pipeline.api_requests import ApiError, parse_report_id
@@ -20,7 +20,9 @@ from reports_pipeline.report_records import ReportRecord, ReportRecords
 logger, tracer, metrics = observability()
 config = _config.required(["REPORTS_TABLE_NAME", "REPORTS_BUCKET_NAME", "DOWNLOAD_LINK_SIGNER_ROLE_ARN"])
 url_ttl_seconds = _config.positive_int("PRESIGNED_URL_TTL_SECONDS", 3600, maximum=ROLE_CHAINING_MAX_SECONDS)
-report_records = ReportRecords(config["REPORTS_TABLE_NAME"], boto3.client("dynamodb"))
+dynamodb = boto3.client("dynamodb")
+report_records = ReportRecords(config["REPORTS_TABLE_NAME"], dynamodb)
+boundary = tenant_boundary(dynamodb)
 sts = LazyClient("sts")  # only for a stored report's link: a pending, failed or unknown report needs none
 download_links = DownloadLinks(sts, config["DOWNLOAD_LINK_SIGNER_ROLE_ARN"], url_ttl_seconds)
 
@@ -59,6 +61,7 @@ def handler(event: dict[str, Any], context: Any) -> tuple[int, dict[str, Any]]:
     record = report_records.get(report_id)
     if record is None:
         raise ApiError(404, "ReportNotFound", f"reportId: no report {report_id} is recorded")
+    boundary.admit_record(event, report_id, record.seller_id)
     body = describe(record)
     if record.s3_key and record.s3_bucket == config["REPORTS_BUCKET_NAME"]:
         link = download_links.link(record.s3_bucket, record.s3_key)

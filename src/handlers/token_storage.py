@@ -13,7 +13,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 
 from handlers import _config
-from handlers._api import api_answer
+from handlers._api import api_answer, tenant_boundary
 from handlers._observability import observability
 from handlers._spapi_clients import SpApiClients
 from reports_pipeline.api_requests import ApiError, parse_json_body, parse_token_request, token_stored_answer
@@ -30,6 +30,7 @@ spapi_clients = SpApiClients(
     secretsmanager_client=boto3.client("secretsmanager"),
     token_store=token_store,
 )
+boundary = tenant_boundary()
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)
@@ -39,6 +40,7 @@ spapi_clients = SpApiClients(
 def handler(event: dict[str, Any], context: Any) -> tuple[int, dict[str, Any]]:
     request = parse_token_request(parse_json_body(event))
     logger.append_keys(seller_id=request.seller_id)
+    boundary.admit(event, request.seller_id)
     try:
         # A token LWA refuses now would only fail later, in the middle of a report: refuse it here instead.
         spapi_clients.lwa.exchange_refresh_token(request.refresh_token)

@@ -207,11 +207,26 @@ def compose_email(
             "",
             f"After that, GET /reports/{report.report_id} on the sp-reports API gives a fresh link.",
         ]
+    elif outcome is Outcome.READY:
+        # No link by default: the topic's messages reach whoever subscribes to it, and a presigned URL would
+        # let any of them read the document. The command signs as its caller, so the API decides who may.
+        lines += [
+            "",
+            "Fetch it with the sp-reports client, as a principal allowed to read it:",
+            f"  {fetch_command(report.report_id)}",
+            "It answers the report's status, where it is stored and a download link of its own "
+            f"(GET /reports/{report.report_id} on the sp-reports API).",
+        ]
     elif outcome is Outcome.NO_DATA:
         lines += ["", "SP-API found nothing to report for this period and marketplaces; nothing was stored."]
     elif outcome is Outcome.FAILED:
         lines += ["", "Request the report again once the reason above is resolved."]
     return Email(subject=subject, body="\n".join(lines) + "\n")
+
+
+def fetch_command(report_id: str) -> str:
+    """The `sp-reports` command that shows a report and a download link to a caller allowed to read it."""
+    return f"sp-reports reports get {report_id}"
 
 
 def _marketplaces(ids: Sequence[str]) -> str:

@@ -61,6 +61,9 @@ LOCAL_ACCOUNT_VARIABLES = {
     # The harness reads what SNS would email through an SQS queue it subscribes to the topic
     # (email_observer): the topic accepts email subscriptions only unless told otherwise.
     "notification_subscription_protocols": '["email", "sqs"]',
+    # The deployed-stack tests prove the emailed download link (its stated expiry, a tampered copy refused),
+    # which emails leave out by default: the local deployment opts in.
+    "email_download_links": "true",
 }
 
 

@@ -90,4 +90,7 @@ module "sp_reports" {
   report_reader_principal_arns = var.report_reader_principal_arns != null ? var.report_reader_principal_arns : [data.aws_iam_session_context.current[0].issuer_arn]
   # The run reads what SNS would email through an SQS queue it subscribes to the topic (email_observer).
   notification_subscription_protocols = ["email", "sqs"]
+  # The run proves the emailed download link (its stated expiry, a tampered copy refused): the option that
+  # emails leave off by default.
+  email_download_links = true
 }

@@ -169,9 +169,14 @@ run "lambda_environment_matches_the_handlers_contract" {
 
   assert {
     condition = toset(keys(local.function_environment["report_notifier"])) == toset([
-      "REPORTS_TABLE_NAME", "REPORTS_BUCKET_NAME", "PRESIGNED_URL_TTL_SECONDS", "DOWNLOAD_LINK_SIGNER_ROLE_ARN",
+      "REPORTS_TABLE_NAME", "REPORTS_BUCKET_NAME", "EMAIL_DOWNLOAD_LINKS",
     ])
-    error_message = "report_notifier environment differs from the contract (NOTIFICATIONS_TOPIC_ARN comes from the state_machine module)."
+    error_message = "report_notifier environment differs from the contract (NOTIFICATIONS_TOPIC_ARN comes from the state_machine module; no link signer without email_download_links)."
+  }
+
+  assert {
+    condition     = local.function_environment["report_notifier"]["EMAIL_DOWNLOAD_LINKS"] == "false" && !contains(local.link_signers, "report_notifier")
+    error_message = "Emails carry no presigned link by default, and the notifier may not assume the link signer."
   }
 
   assert {
@@ -205,6 +210,7 @@ run "endpoint_overrides_reach_every_function" {
     lwa_endpoint_url              = "http://127.0.0.1:8080/auth/o2/token"
     process_unrequested_reports   = true
     allow_restricted_report_types = true
+    email_download_links          = true
     spapi_application_id          = "amzn1.sellerapps.app.aacccfff-4455-4b7c-4422-664ecacdd336"
   }
 
@@ -216,6 +222,13 @@ run "endpoint_overrides_reach_every_function" {
   assert {
     condition     = local.function_environment["report_creator"]["ALLOW_RESTRICTED_REPORT_TYPES"] == "true"
     error_message = "allow_restricted_report_types must reach the report creator as \"true\"."
+  }
+
+  assert {
+    condition = toset(keys(local.function_environment["report_notifier"])) == toset([
+      "REPORTS_TABLE_NAME", "REPORTS_BUCKET_NAME", "EMAIL_DOWNLOAD_LINKS", "PRESIGNED_URL_TTL_SECONDS", "DOWNLOAD_LINK_SIGNER_ROLE_ARN",
+    ]) && local.function_environment["report_notifier"]["EMAIL_DOWNLOAD_LINKS"] == "true" && contains(local.link_signers, "report_notifier")
+    error_message = "email_download_links must give the notifier the link signer, the links' lifetime and the switch."
   }
 
   assert {
@@ -699,4 +712,53 @@ run "a_seller_authorization_redirect_uri_that_is_not_https_is_rejected" {
   }
 
   expect_failures = [var.seller_authorization_redirect_uri]
+}
+
+run "tenant_isolation_is_off_by_default" {
+  command = plan
+
+  assert {
+    condition     = module.storage.tenant_map_table_name == null && output.tenant_map_table_name == null
+    error_message = "Without tenant_isolation no tenant map table is created."
+  }
+
+  assert {
+    condition     = alltrue([for f, environment in local.function_environment : !contains(keys(environment), "TENANT_MAP_TABLE_NAME")])
+    error_message = "Without tenant_isolation no function is given a tenant map (the API admits every caller its resource policy lets in)."
+  }
+
+  assert {
+    condition     = alltrue([for f, statements in local.function_policy_statements : !contains(statements[*].Sid, "ReadTenantMap")])
+    error_message = "Without tenant_isolation no function may read a tenant map."
+  }
+}
+
+run "tenant_isolation_gives_every_api_function_the_map_and_nothing_else" {
+  command = plan
+
+  variables {
+    tenant_isolation = true
+  }
+
+  assert {
+    condition     = output.tenant_map_table_name == "acme-test-tenants"
+    error_message = "The tenant map is <name_prefix>-tenants, given to operators as an output."
+  }
+
+  assert {
+    condition = alltrue([
+      for f in ["token_storage", "notifications_subscriber", "report_creator", "report_status"] :
+      local.function_environment[f]["TENANT_MAP_TABLE_NAME"] == "acme-test-tenants"
+      && one([for s in local.function_policy_statements[f] : s if s.Sid == "ReadTenantMap"]).Action == "dynamodb:GetItem"
+    ])
+    error_message = "Every API route checks the tenant map: each API function gets its name and may GetItem it, nothing more."
+  }
+
+  assert {
+    condition = alltrue([
+      for f in ["notifications_processor", "report_storer", "report_notifier", "report_sweeper"] :
+      !contains(keys(local.function_environment[f]), "TENANT_MAP_TABLE_NAME") && !contains(local.function_policy_statements[f][*].Sid, "ReadTenantMap")
+    ])
+    error_message = "Only the API functions read the tenant map."
+  }
 }

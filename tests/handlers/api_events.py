@@ -6,10 +6,18 @@ import json
 import uuid
 from typing import Any
 
+OPERATOR_ARN = "arn:aws:iam::123456789012:user/reports-operator"
+
 
 def api_event(
-    method: str, path: str, body: Any = None, path_parameters: dict[str, str] | None = None
+    method: str,
+    path: str,
+    body: Any = None,
+    path_parameters: dict[str, str] | None = None,
+    caller_arn: str | None = OPERATOR_ARN,
 ) -> dict:
+    """``caller_arn``: the IAM identity API Gateway authenticated (an assumed role arrives as its session's
+    arn:aws:sts::...:assumed-role/ROLE/SESSION)."""
     return {
         "resource": path,
         "path": path,
@@ -21,7 +29,7 @@ def api_event(
         "isBase64Encoded": False,
         "requestContext": {
             "requestId": str(uuid.uuid4()),
-            "identity": {"userArn": "arn:aws:iam::123456789012:user/reports-operator"},
+            "identity": {"userArn": caller_arn},
         },
     }
 

@@ -70,6 +70,26 @@ def create_pipeline_resources(client_id: str, client_secret: str) -> PipelineRes
     )
 
 
+TENANT_MAP_TABLE = "sp-reports-tenants"
+
+
+def create_tenant_map_table(name: str = TENANT_MAP_TABLE) -> str:
+    """The tenant map as Terraform creates it with tenant_isolation on (hash PrincipalArn, range SellerId)."""
+    boto3.client("dynamodb", region_name=REGION).create_table(
+        TableName=name,
+        KeySchema=[
+            {"AttributeName": "PrincipalArn", "KeyType": "HASH"},
+            {"AttributeName": "SellerId", "KeyType": "RANGE"},
+        ],
+        AttributeDefinitions=[
+            {"AttributeName": "PrincipalArn", "AttributeType": "S"},
+            {"AttributeName": "SellerId", "AttributeType": "S"},
+        ],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    return name
+
+
 def published_emails(topic_arn: str) -> list[dict[str, Any]]:
     """What SNS would have emailed: moto keeps the published messages in its backend."""
     from sp_reports_local.moto_internals import sns_backends

@@ -54,7 +54,6 @@ def test_missing_variable_fails_the_cold_start_naming_it(load_handler, monkeypat
         ("report_creator", "SELLER_DAILY_REPORT_BUDGET", "0"),
         ("report_creator", "SELLER_DAILY_REPORT_BUDGET", "unlimited"),
         ("report_status", "PRESIGNED_URL_TTL_SECONDS", "604801"),
-        ("report_notifier", "PRESIGNED_URL_TTL_SECONDS", "-1"),
         ("report_storer", "REPORT_UPLOAD_PART_SIZE_MIB", "4"),
         ("report_storer", "MAX_DOCUMENT_BYTES", "0"),
         ("report_creator", "LWA_CREDENTIALS_CACHE_SECONDS", "an hour"),
@@ -70,6 +69,18 @@ def test_missing_variable_fails_the_cold_start_naming_it(load_handler, monkeypat
 def test_malformed_numbers_fail_the_cold_start_naming_them(load_handler, function, variable, value):
     with pytest.raises(ConfigurationError, match=variable):
         load_handler(function, **{variable: value})
+
+
+def test_a_notifier_that_emails_links_needs_the_link_signer_and_a_valid_lifetime(load_handler, monkeypatch):
+    monkeypatch.setenv("DOWNLOAD_LINK_SIGNER_ROLE_ARN", " ")
+    assert load_handler("report_notifier").download_links is None  # no links by default: no signer needed
+    with pytest.raises(ConfigurationError, match="DOWNLOAD_LINK_SIGNER_ROLE_ARN"):
+        load_handler("report_notifier", EMAIL_DOWNLOAD_LINKS="true")
+    monkeypatch.setenv("DOWNLOAD_LINK_SIGNER_ROLE_ARN", "arn:aws:iam::123456789012:role/signer")
+    with pytest.raises(ConfigurationError, match="PRESIGNED_URL_TTL_SECONDS"):
+        load_handler("report_notifier", EMAIL_DOWNLOAD_LINKS="true", PRESIGNED_URL_TTL_SECONDS="-1")
+    with pytest.raises(ConfigurationError, match="EMAIL_DOWNLOAD_LINKS"):
+        load_handler("report_notifier", EMAIL_DOWNLOAD_LINKS="links please")
 
 
 @pytest.mark.parametrize(("value", "expected"), [("", False), ("false", False), ("true", True)])

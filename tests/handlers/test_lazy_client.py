@@ -89,7 +89,7 @@ def test_report_status_creates_sts_for_the_first_link_only(load_handler, resourc
 
 
 def test_report_notifier_creates_sts_for_a_ready_outcome_only(load_handler, resources, lambda_context):
-    module = load_handler("report_notifier")
+    module = load_handler("report_notifier", EMAIL_DOWNLOAD_LINKS="true")
     report = {"reportId": "61001", "sellerId": SELLER_ID, "reportType": "GET_MERCHANT_LISTINGS_ALL_DATA"}
     failed = {**report, "error": {"Error": "States.TaskFailed", "Cause": "store failed"}}
     assert module.handler({"outcome": "FAILED", "report": failed}, lambda_context)["status"] == "FAILED"

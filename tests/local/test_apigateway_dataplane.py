@@ -331,3 +331,40 @@ def test_an_unsigned_request_to_a_public_method_follows_the_resource_policy(
         arn = f"arn:aws:execute-api:us-east-1:{ACCOUNT}:{api.api_id}/test/GET/public"
         assert answer.json()["message"].startswith("User: anonymous is not authorized")
         assert answer.json()["message"].endswith(ending.format(arn=arn))
+
+
+def test_a_role_sessions_caller_arn_keys_the_tenant_map_as_the_role_whatever_its_path(local_aws, api):
+    # A role with a path: API Gateway gives its sessions as arn:aws:sts::ACCOUNT:assumed-role/NAME/SESSION,
+    # without the path (IAM User Guide, "IAM identifiers", assumed-role ARNs), and the tenant map keys both
+    # the session and the role's own ARN as arn:aws:iam::ACCOUNT:role/NAME (reports_pipeline.tenancy).
+    from reports_pipeline.tenancy import principal_key
+
+    iam = local_aws.boto3_client("iam")
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
+                "Action": "sts:AssumeRole",
+            }
+        ],
+    }
+    role_arn = iam.create_role(
+        RoleName="tenant-a-invoke", Path="/tenants/", AssumeRolePolicyDocument=json.dumps(trust)
+    )["Role"]["Arn"]
+    assert role_arn == f"arn:aws:iam::{ACCOUNT}:role/tenants/tenant-a-invoke"
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "execute-api:Invoke", "Resource": "*"}],
+    }
+    iam.put_role_policy(RoleName="tenant-a-invoke", PolicyName="invoke", PolicyDocument=json.dumps(policy))
+    session = local_aws.boto3_client("sts").assume_role(RoleArn=role_arn, RoleSessionName="ops-1")[
+        "Credentials"
+    ]
+    credentials = Credentials(session["AccessKeyId"], session["SecretAccessKey"], session["SessionToken"])
+
+    caller = _signed("POST", f"{api.base_url}/items", credentials, body="{}").json()["caller"]
+
+    assert caller == f"arn:aws:sts::{ACCOUNT}:assumed-role/tenant-a-invoke/ops-1"
+    assert principal_key(caller) == principal_key(role_arn) == f"arn:aws:iam::{ACCOUNT}:role/tenant-a-invoke"

@@ -42,6 +42,7 @@ _workflow_fixtures = load_by_path("reliability_workflow_fixtures", TESTS_DIR / "
 
 local_stepfunctions = _workflow_fixtures.local_stepfunctions
 local_sns = _workflow_fixtures.local_sns
+workflow_environment = _workflow_fixtures.workflow_environment
 workflow = _workflow_fixtures.workflow
 load_handler = _workflow_fixtures.load_handler
 

@@ -55,6 +55,27 @@ def test_ready_email_says_what_where_how_big_and_until_when():
         assert expected in body, expected
 
 
+def test_ready_email_without_a_link_names_the_report_its_location_and_the_command_that_fetches_it():
+    email = compose_email(
+        Outcome.READY,
+        SUMMARY,
+        status="DONE",
+        bucket="reports",
+        key="A3TH9S8BH6GOGM/GET_MERCHANT_LISTINGS_ALL_DATA/54517018502/report.tsv",
+        size=12_345_678,
+    )
+    body = email.body
+    for expected in (
+        "Seller:       A3TH9S8BH6GOGM",
+        "Report type:  GET_MERCHANT_LISTINGS_ALL_DATA",
+        "Report id:    54517018502",
+        "Stored at:    s3://reports/A3TH9S8BH6GOGM/GET_MERCHANT_LISTINGS_ALL_DATA/54517018502/report.tsv",
+        "  sp-reports reports get 54517018502\n",
+    ):
+        assert expected in body, expected
+    assert "X-Amz-" not in body and "https://" not in body and "valid until" not in body
+
+
 def test_failed_email_gives_the_reason_and_no_link():
     email = compose_email(Outcome.FAILED, SUMMARY, status="FAILED", failure_reason="date range too long")
     assert email.subject.endswith("failed")

@@ -106,7 +106,8 @@ def test_each_sensitive_action_belongs_to_the_one_function_that_needs_it(access)
     assert set(_granted(access, "s3:PutObject")) == {"report_storer"}
     assert set(_granted(access, "sns:Publish")) == {"report_notifier"}
     assert set(_granted(access, "sns:ListSubscriptionsByTopic")) == {"report_notifier"}
-    assert set(_granted(access, "sts:AssumeRole")) == {"report_status", "report_notifier"}
+    # The link signer: GET /reports/{reportId}'s links; emails carry none by default (email_download_links).
+    assert set(_granted(access, "sts:AssumeRole")) == {"report_status"}
 
 
 def test_the_processor_consumes_the_queue_first_then_does_what_the_root_map_says(plan, access):
@@ -178,10 +179,57 @@ def test_key_and_trust_policies_name_the_roles_the_statements_say(plan):
     signer = json.loads(
         _after(plan, "module.security.aws_iam_role.download_link_signer")["assume_role_policy"]
     )
+    assert signer["Statement"][0]["Principal"]["AWS"] == [role.format("report-status")]
+
+
+@pytest.fixture(scope="module")
+def plan_with_options() -> dict:
+    return terraform_checks.mock_plan_json(
+        variables={"name_prefix": PREFIX, "email_download_links": True, "tenant_isolation": True}
+    )
+
+
+def test_with_emailed_links_the_notifier_and_only_it_besides_the_status_function_assumes_the_signer(
+    plan_with_options,
+):
+    role = "arn:aws:iam::123456789012:role/" + IAM_PREFIX + "-{}"
+    signer = json.loads(
+        _after(plan_with_options, "module.security.aws_iam_role.download_link_signer")["assume_role_policy"]
+    )
     assert sorted(signer["Statement"][0]["Principal"]["AWS"]) == [
         role.format("report-notifier"),
         role.format("report-status"),
     ]
+    notifier = json.loads(
+        _after(plan_with_options, f"{_module_of('report_notifier')}.aws_iam_role_policy.this[0]")["policy"]
+    )["Statement"]
+    (assume,) = [s for s in notifier if s["Action"] == "sts:AssumeRole"]
+    assert assume["Resource"] == role.format("download-link-signer")
+
+
+def test_with_tenant_isolation_each_api_role_reads_one_tenant_map_item_at_a_time(plan_with_options):
+    (table,) = [
+        r["change"]["after"]
+        for r in plan_with_options["resource_changes"]
+        if r["address"] == "module.storage.aws_dynamodb_table.tenants[0]"
+    ]
+    for function, group in FUNCTIONS.items():
+        statements = json.loads(
+            _after(plan_with_options, f"{_module_of(function)}.aws_iam_role_policy.this[0]")["policy"]
+        )["Statement"]
+        reads = [s for s in statements if s["Sid"] == "ReadTenantMap"]
+        if group == "api":
+            assert reads == [
+                {
+                    "Sid": "ReadTenantMap",
+                    "Effect": "Allow",
+                    "Action": "dynamodb:GetItem",
+                    "Resource": reads[0]["Resource"],
+                }
+            ]
+            assert reads[0]["Resource"] == table["arn"]
+        else:
+            assert reads == []
 
 
 MOVED = re.compile(r"moved\s*\{\s*from\s*=\s*(\S+)\s*to\s*=\s*(\S+)\s*\}")

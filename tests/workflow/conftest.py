@@ -174,7 +174,16 @@ def local_sns(aws) -> Iterator[None]:
 
 
 @pytest.fixture
-def workflow(aws, local_stepfunctions, local_sns, spapi_emulator, monkeypatch) -> Workflow:
+def workflow_environment() -> dict[str, str]:
+    """What a test's deployment sets beyond the defaults (a test parametrizes it by this name, e.g.
+    EMAIL_DOWNLOAD_LINKS, as root email_download_links would)."""
+    return {}
+
+
+@pytest.fixture
+def workflow(
+    aws, local_stepfunctions, local_sns, spapi_emulator, workflow_environment, monkeypatch
+) -> Workflow:
     monkeypatch.setitem(default_user_config, "stepfunctions", {"execute_state_machine": True})
     retry_sleeps: list[float] = []
     # Record Retry intervals instead of sleeping them: the ASL's production backoff would take minutes.
@@ -182,6 +191,7 @@ def workflow(aws, local_stepfunctions, local_sns, spapi_emulator, monkeypatch) -
     resources = aws_resources.create_pipeline_resources(CLIENT_ID, CLIENT_SECRET)
     environment = aws_resources.function_environment(resources)
     environment["REPORT_UPLOAD_PART_SIZE_MIB"] = "5"
+    environment.update(workflow_environment)
     for name, value in environment.items():
         monkeypatch.setenv(name, value)
 

@@ -92,6 +92,10 @@ def _assert_history_holds_no_secrets(workflow, execution: dict) -> None:
     assert "X-Amz-Signature" not in history and "/documents/" not in history
 
 
+EMAILED_LINKS = {"EMAIL_DOWNLOAD_LINKS": "true"}  # root email_download_links = true
+
+
+@pytest.mark.parametrize("workflow_environment", [EMAILED_LINKS])
 def test_done_report_is_stored_emailed_with_a_working_link_and_recorded_done(pipeline, workflow, capsys):
     report_id, execution = pipeline.run("DONE", DOCUMENT)
     assert execution["status"] == "SUCCEEDED"
@@ -138,6 +142,21 @@ def test_done_report_is_stored_emailed_with_a_working_link_and_recorded_done(pip
     assert delivered.subject == email["subject"]
     _assert_history_holds_no_secrets(workflow, execution)
     assert_no_secrets(capsys.readouterr().out)
+
+
+def test_by_default_the_ready_email_names_the_report_and_the_command_that_fetches_it_not_a_link(
+    pipeline, workflow, capsys
+):
+    report_id, execution = pipeline.run("DONE", DOCUMENT)
+    assert execution["status"] == "SUCCEEDED"
+    (email,) = workflow.emails()
+    key = f"{SELLER_ID}/{REPORT_TYPE}/{report_id}/report.tsv"
+    for expected in (SELLER_ID, REPORT_TYPE, report_id, f"s3://{workflow.resources.bucket}/{key}"):
+        assert expected in email["message"]
+    assert f"sp-reports reports get {report_id}" in email["message"]
+    assert URL.findall(email["message"]) == [] and "X-Amz-" not in email["message"]
+    assert not workflow.notifier.sts.created  # nothing signed, no signer session assumed
+    assert pipeline.records.get(report_id).status is ReportStatus.DONE
 
 
 def test_report_status_api_shows_the_stored_report(pipeline, workflow, load_handler, lambda_context):
@@ -204,7 +223,8 @@ def test_an_outcome_nobody_could_receive_is_recorded_as_such_and_sent_again_once
     rerun = workflow.wait(workflow.start(json.loads(execution["input"])))
     assert json.loads(rerun["output"])["notification"]["confirmedRecipients"] == 1
     (delivered,) = delivered_messages(topic_arn, address)
-    assert "is ready to download" in delivered.subject and URL.search(delivered.body_for("email"))
+    assert "is ready to download" in delivered.subject
+    assert f"sp-reports reports get {report_id}" in delivered.body_for("email")
     record = pipeline.records.get(report_id)
     assert record.notified_at and record.outcome_recipients == 1
 

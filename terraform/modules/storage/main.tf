@@ -1,4 +1,4 @@
-# Storage: the refresh-token and report-record tables and the reports bucket, all under one customer-managed key.
+# Storage: the refresh-token and report-record tables, the optional tenant map and the reports bucket, all under one customer-managed key.
 
 data "aws_caller_identity" "current" {}
 data "aws_region" "current" {}
@@ -51,6 +51,40 @@ resource "aws_dynamodb_table" "reports" {
   ttl {
     attribute_name = "ExpiresAt"
     enabled        = true
+  }
+
+  server_side_encryption {
+    enabled     = true
+    kms_key_arn = var.kms_key_arn
+  }
+
+  point_in_time_recovery {
+    enabled = var.point_in_time_recovery
+  }
+
+  tags = var.tags
+}
+
+# The tenant map (root tenant_isolation): which sellers each principal may act for, one item per grant,
+# {PrincipalArn, SellerId} (src/reports_pipeline/tenancy.py). Only when asked for: without it the API admits
+# every caller its resource policy lets in.
+resource "aws_dynamodb_table" "tenants" {
+  count = var.tenant_map ? 1 : 0
+
+  name                        = "${var.name_prefix}-tenants"
+  billing_mode                = "PAY_PER_REQUEST"
+  hash_key                    = "PrincipalArn"
+  range_key                   = "SellerId"
+  deletion_protection_enabled = var.deletion_protection
+
+  attribute {
+    name = "PrincipalArn"
+    type = "S"
+  }
+
+  attribute {
+    name = "SellerId"
+    type = "S"
   }
 
   server_side_encryption {

@@ -18,6 +18,16 @@ output "reports_table_arn" {
   value       = aws_dynamodb_table.reports.arn
 }
 
+output "tenant_map_table_name" {
+  description = "Name of the tenant map table (hash key PrincipalArn, range key SellerId); null without tenant_map."
+  value       = one(aws_dynamodb_table.tenants[*].name)
+}
+
+output "tenant_map_table_arn" {
+  description = "ARN of the tenant map table; null without tenant_map."
+  value       = one(aws_dynamodb_table.tenants[*].arn)
+}
+
 output "reports_bucket_name" {
   description = "Name of the reports bucket."
   value       = aws_s3_bucket.reports.bucket

@@ -26,7 +26,7 @@ variable "tags" {
 
 variable "kms_key_arn" {
   type        = string
-  description = "Customer-managed KMS key that encrypts both tables and the bucket (SSE-KMS with bucket keys)."
+  description = "Customer-managed KMS key that encrypts every table and the bucket (SSE-KMS with bucket keys)."
 
   validation {
     condition     = can(regex("^arn:aws[a-zA-Z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/.+$", var.kms_key_arn))
@@ -62,13 +62,13 @@ variable "bucket_name" {
 
 variable "deletion_protection" {
   type        = bool
-  description = "Protect both tables from deletion and keep the bucket from being destroyed while it holds objects (force_destroy = !deletion_protection)."
+  description = "Protect every table from deletion and keep the bucket from being destroyed while it holds objects (force_destroy = !deletion_protection)."
   default     = true
 }
 
 variable "point_in_time_recovery" {
   type        = bool
-  description = "Enable point-in-time recovery on both tables."
+  description = "Enable point-in-time recovery on every table."
   default     = true
 }
 
@@ -179,4 +179,11 @@ variable "object_reader_principal_arns" {
     condition     = alltrue([for arn in var.object_reader_principal_arns : can(regex("^arn:aws[a-zA-Z-]*:iam::[0-9]{12}:(root|role/[^*?]+|user/[^*?]+)$", arn))])
     error_message = "object_reader_principal_arns must hold IAM role, user or account-root ARNs without wildcards (no assumed-role session ARNs: aws:PrincipalArn of a session is its role's ARN)."
   }
+}
+
+variable "tenant_map" {
+  type        = bool
+  description = "Create the tenant map table (`<name_prefix>-tenants`, hash key PrincipalArn, range key SellerId): which sellers each principal may act for."
+  default     = false
+  nullable    = false
 }

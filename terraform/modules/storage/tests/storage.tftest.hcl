@@ -393,3 +393,35 @@ run "a_log_prefix_without_a_trailing_slash_is_rejected" {
 
   expect_failures = [var.access_log_prefix]
 }
+
+run "the_tenant_map_is_created_only_when_asked_for" {
+  command = plan
+
+  assert {
+    condition     = length(aws_dynamodb_table.tenants) == 0 && output.tenant_map_table_name == null
+    error_message = "No tenant map by default."
+  }
+}
+
+run "the_tenant_map_is_keyed_by_principal_and_seller_and_protected_as_the_other_tables" {
+  command = plan
+
+  variables {
+    tenant_map = true
+  }
+
+  assert {
+    condition     = aws_dynamodb_table.tenants[0].name == "acme-test-tenants" && aws_dynamodb_table.tenants[0].hash_key == "PrincipalArn" && aws_dynamodb_table.tenants[0].range_key == "SellerId"
+    error_message = "The tenant map is <prefix>-tenants, one item per (PrincipalArn, SellerId)."
+  }
+
+  assert {
+    condition     = aws_dynamodb_table.tenants[0].server_side_encryption[0].enabled && aws_dynamodb_table.tenants[0].server_side_encryption[0].kms_key_arn == var.kms_key_arn
+    error_message = "The tenant map must be encrypted with the customer-managed key."
+  }
+
+  assert {
+    condition     = aws_dynamodb_table.tenants[0].point_in_time_recovery[0].enabled && aws_dynamodb_table.tenants[0].deletion_protection_enabled
+    error_message = "The tenant map has point-in-time recovery and deletion protection, as the other tables."
+  }
+}
