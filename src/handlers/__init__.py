@@ -13,4 +13,5 @@ FUNCTIONS = (
     "report_storer",
     "report_notifier",
     "report_sweeper",
+    "seller_eraser",
 )

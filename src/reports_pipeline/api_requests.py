@@ -330,6 +330,19 @@ def parse_report_id(event: Mapping[str, Any]) -> str:
     return report_id
 
 
+def parse_seller_id_path(event: Mapping[str, Any]) -> str:
+    """The {sellerId} of DELETE /sellers/{sellerId}."""
+    seller_id = (event.get("pathParameters") or {}).get("sellerId")
+    if not seller_id:
+        raise ValidationError("sellerId", "is required in the path")
+    try:
+        return validate_seller_id(seller_id)
+    except ValueError:
+        raise ValidationError(
+            "sellerId", "expected 8-20 upper-case letters or digits, e.g. A3TH9S8BH6GOGM"
+        ) from None
+
+
 # -- answers ----------------------------------------------------------------------------------------------
 
 

@@ -31,6 +31,13 @@ REQUIRED = {
         "STATE_MACHINE_ARN",
         "LWA_CREDENTIALS_SECRET_ARN",
     ],
+    "seller_eraser": [
+        "TOKENS_TABLE_NAME",
+        "REPORTS_TABLE_NAME",
+        "REPORTS_BUCKET_NAME",
+        "LWA_CREDENTIALS_SECRET_ARN",
+        "NOTIFICATIONS_QUEUE_ARN",
+    ],
 }
 
 
