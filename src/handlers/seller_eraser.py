@@ -32,7 +32,7 @@ config = _config.required(
     ]
 )
 dynamodb = boto3.client("dynamodb")
-# Reading the token needs only kms:Decrypt, whose key id is inside the ciphertext: no key id to configure here.
+# Reading the token needs only kms:Decrypt, whose key id is in the ciphertext: no key id to configure here.
 token_store = TokenStore(config["TOKENS_TABLE_NAME"], "", dynamodb, boto3.client("kms"))
 spapi_clients = SpApiClients(
     lwa_secret_arn=config["LWA_CREDENTIALS_SECRET_ARN"],

@@ -1,4 +1,4 @@
-"""DELETE /sellers/{sellerId}: the seller's subscription, token, records and objects are erased and counted."""
+"""DELETE /sellers/{sellerId}: the seller's subscription, token, records and objects are erased, counted."""
 
 from __future__ import annotations
 
