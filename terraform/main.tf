@@ -265,6 +265,50 @@ locals {
       ]
       data_key_services = ["dynamodb", "secretsmanager"]
     }
+    seller_eraser = {
+      group       = "api"
+      description = "DELETE /sellers/{sellerId}: erases a seller's subscriptions, token, records, sweep state and objects"
+      route       = "delete_seller"
+      memory_size = 256
+      timeout     = 29
+      environment = ["TOKENS_TABLE_NAME", "REPORTS_TABLE_NAME", "REPORTS_BUCKET_NAME", "LWA_CREDENTIALS_SECRET_ARN", "NOTIFICATIONS_QUEUE_ARN"]
+      policy_statements = [
+        # The seller's token deletes its SP-API subscriptions before it is erased itself.
+        local.statements.read_refresh_tokens,
+        local.statements.decrypt_refresh_tokens,
+        local.statements.read_lwa_credentials,
+        {
+          Sid      = "EraseSellerTokens"
+          Effect   = "Allow"
+          Action   = "dynamodb:DeleteItem"
+          Resource = module.storage.tokens_table_arn
+        },
+        {
+          # The table has no index by seller: a Scan (projecting ReportId) finds the seller's records, request
+          # intents and budgets (src/reports_pipeline/seller_erasure.py); each is deleted by its key.
+          Sid      = "FindAndEraseSellerItems"
+          Effect   = "Allow"
+          Action   = ["dynamodb:Scan", "dynamodb:DeleteItem"]
+          Resource = module.storage.reports_table_arn
+        },
+        {
+          # ListObjectVersions is authorised as s3:ListBucketVersions (S3 API Reference, ListObjectVersions).
+          Sid      = "ListSellerObjectVersions"
+          Effect   = "Allow"
+          Action   = "s3:ListBucketVersions"
+          Resource = module.storage.reports_bucket_arn
+        },
+        {
+          # DeleteObjects with version ids needs s3:DeleteObjectVersion for each key (S3 API Reference,
+          # DeleteObjects: "you must have the s3:DeleteObjectVersion permission" to delete a specific version).
+          Sid      = "DeleteSellerObjectVersions"
+          Effect   = "Allow"
+          Action   = "s3:DeleteObjectVersion"
+          Resource = "${module.storage.reports_bucket_arn}/*"
+        },
+      ]
+      data_key_services = ["dynamodb", "secretsmanager"]
+    }
   }
 
   # Statements several functions share. Nothing here (nor in local.functions) may wait for a function: the

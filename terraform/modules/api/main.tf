@@ -10,6 +10,7 @@ locals {
     create_subscription = { http_method = "POST", resource = "notifications", path = "/notifications", model = "SubscriptionRequest" }
     create_report       = { http_method = "POST", resource = "reports", path = "/reports", model = "ReportRequest" }
     get_report          = { http_method = "GET", resource = "report", path = "/reports/*", model = null }
+    delete_seller       = { http_method = "DELETE", resource = "seller", path = "/sellers/*", model = null }
   }
   # The function serving each route.
   route_functions = { for f, function in var.functions : function.route => f }
@@ -25,6 +26,7 @@ locals {
     notifications = aws_api_gateway_resource.notifications.id
     reports       = aws_api_gateway_resource.reports.id
     report        = aws_api_gateway_resource.report.id
+    seller        = aws_api_gateway_resource.seller.id
   }
 
   # JSON schemas (draft-04, what API Gateway supports). They check the shape of a body; the handlers check
@@ -153,6 +155,18 @@ resource "aws_api_gateway_resource" "report" {
   path_part   = "{reportId}"
 }
 
+resource "aws_api_gateway_resource" "sellers" {
+  rest_api_id = aws_api_gateway_rest_api.this.id
+  parent_id   = aws_api_gateway_rest_api.this.root_resource_id
+  path_part   = "sellers"
+}
+
+resource "aws_api_gateway_resource" "seller" {
+  rest_api_id = aws_api_gateway_rest_api.this.id
+  parent_id   = aws_api_gateway_resource.sellers.id
+  path_part   = "{sellerId}"
+}
+
 resource "aws_api_gateway_model" "this" {
   for_each = local.models
 
@@ -187,7 +201,10 @@ resource "aws_api_gateway_method" "this" {
 
   request_validator_id = each.value.model == null ? aws_api_gateway_request_validator.parameters.id : aws_api_gateway_request_validator.body.id
   request_models       = each.value.model == null ? null : { "application/json" = aws_api_gateway_model.this[each.value.model].name }
-  request_parameters   = each.value.resource == "report" ? { "method.request.path.reportId" = true } : null
+  request_parameters = lookup({
+    report = { "method.request.path.reportId" = true }
+    seller = { "method.request.path.sellerId" = true }
+  }, each.value.resource, null)
 }
 
 resource "aws_api_gateway_integration" "this" {

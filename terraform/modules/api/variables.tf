@@ -41,11 +41,11 @@ variable "functions" {
     vpc_security_group_ids         = optional(list(string), [])
     code_signing_config_arn        = optional(string)
   }))
-  description = "The functions behind the API, keyed by function name (the Lambda is `<name_prefix>-<key with dashes>`, its handler `handlers.<key>.handler`): the route each serves (create_token: POST /tokens, create_subscription: POST /notifications, create_report: POST /reports, get_report: GET /reports/{reportId}), its code package and settings (the lambda_function module's arguments of the same names; vpc_subnet_ids and vpc_security_group_ids place it in a VPC; code_signing_config_arn checks its code against a code signing configuration). Each function gets an execution role of its own, named role_name (null: like the function), in role_path with role_permissions_boundary, holding policy_statements[<key>]."
+  description = "The functions behind the API, keyed by function name (the Lambda is `<name_prefix>-<key with dashes>`, its handler `handlers.<key>.handler`): the route each serves (create_token: POST /tokens, create_subscription: POST /notifications, create_report: POST /reports, get_report: GET /reports/{reportId}, delete_seller: DELETE /sellers/{sellerId}), its code package and settings (the lambda_function module's arguments of the same names; vpc_subnet_ids and vpc_security_group_ids place it in a VPC; code_signing_config_arn checks its code against a code signing configuration). Each function gets an execution role of its own, named role_name (null: like the function), in role_path with role_permissions_boundary, holding policy_statements[<key>]."
 
   validation {
-    condition     = sort([for f in values(var.functions) : f.route]) == sort(["create_token", "create_subscription", "create_report", "get_report"])
-    error_message = "functions must serve each route (create_token, create_subscription, create_report, get_report) exactly once."
+    condition     = sort([for f in values(var.functions) : f.route]) == sort(["create_token", "create_subscription", "create_report", "get_report", "delete_seller"])
+    error_message = "functions must serve each route (create_token, create_subscription, create_report, get_report, delete_seller) exactly once."
   }
 
   validation {
