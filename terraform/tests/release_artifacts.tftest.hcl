@@ -103,6 +103,15 @@ override_data {
             "sha256": "a297e5041670f61cfd7d9464fa6ebf61891be558e4297abde4b3f295d272d5f2",
             "size": 1048576
           },
+          "seller_eraser": {
+            "architecture": "x86_64",
+            "base64_sha256": "opflBBZw9hz9fZRk+m6/YYkb5VjkKXq95LPyldJy1fI=",
+            "file": "seller_eraser.zip",
+            "python": "3.13.0",
+            "runtime": "python3.13",
+            "sha256": "a297e5041670f61cfd7d9464fa6ebf61891be558e4297abde4b3f295d272d5f2",
+            "size": 1048576
+          },
           "token_storage": {
             "architecture": "x86_64",
             "base64_sha256": "xCtZeZH9NAeDpYlFApXCXxLcJHTaA4NgileSRU36SBU=",

@@ -20,6 +20,7 @@ SPAPI_CALLERS = [
     "report_creator",
     "report_storer",
     "report_sweeper",
+    "seller_eraser",
 ]
 OTHERS = ["report_status", "notifications_processor", "report_notifier"]
 FUNCTION_MODULES = {
@@ -31,6 +32,7 @@ FUNCTION_MODULES = {
     "report_storer": 'module.state_machine.module.function["report_storer"]',
     "report_notifier": 'module.state_machine.module.function["report_notifier"]',
     "report_sweeper": 'module.standalone_function["report_sweeper"]',
+    "seller_eraser": 'module.api.module.function["seller_eraser"]',
 }
 
 
