@@ -141,7 +141,7 @@ locals {
       description = "Starts one report workflow execution per REPORT_PROCESSING_FINISHED notification"
       memory_size = 256
       timeout     = 60
-      environment = ["REPORTS_TABLE_NAME", "STATE_MACHINE_ARN", "PROCESS_UNREQUESTED_REPORTS", "SPAPI_APPLICATION_ID", "ALLOW_RESTRICTED_REPORT_TYPES"]
+      environment = ["REPORTS_TABLE_NAME", "STATE_MACHINE_ARN", "PROCESS_UNREQUESTED_REPORTS", "SPAPI_APPLICATION_ID", "ALLOW_RESTRICTED_REPORT_TYPES", "TOKENS_TABLE_NAME"]
       # Consuming the queue (ConsumeNotificationQueue) is granted by the queue module, which owns the queue.
       policy_statements = [
         {
@@ -149,6 +149,24 @@ locals {
           Effect   = "Allow"
           Action   = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]
           Resource = module.storage.reports_table_arn
+        },
+        {
+          # APPLICATION_OAUTH_CHANGED (Deauthorization): the seller's token goes (src/reports_pipeline/
+          # seller_erasure.py, revoke), deleted by key; nothing of the token is read.
+          Sid      = "EraseDeauthorizedSellersTokens"
+          Effect   = "Allow"
+          Action   = "dynamodb:DeleteItem"
+          Resource = module.storage.tokens_table_arn
+        },
+        {
+          # ... and its sweep state and the sweep cursor when it names the seller: only the sweep's items, by
+          # dynamodb:LeadingKeys (DynamoDB Developer Guide, "Using IAM policy conditions for fine-grained
+          # access control").
+          Sid       = "StopDeauthorizedSellersSweep"
+          Effect    = "Allow"
+          Action    = "dynamodb:DeleteItem"
+          Resource  = module.storage.reports_table_arn
+          Condition = { "ForAllValues:StringLike" = { "dynamodb:LeadingKeys" = ["sweep-seller#*", "sweep-cursor#"] } }
         },
         local.statements.start_report_workflow,
         local.statements.find_report_workflow_executions,

@@ -15,8 +15,10 @@
    answer fails the erasure, naming the key's error code, so that nothing is claimed erased that is not).
 
 `SellerErasure.revoke` (a seller's APPLICATION_OAUTH_CHANGED deauthorisation) removes the token and stops
-future work: the sweep state and the request intents. Records and stored documents stay until an operator
-erases the seller.
+future work: without a token nothing is requested, swept or fetched for the seller, and its sweep state (and
+the sweep cursor when it names the seller) goes too. It reads nothing (no Scan), so the notifications
+processor needs only DeleteItem on those keys. Records and stored documents stay until an operator erases
+the seller.
 
 Both are idempotent: a second call finds nothing and answers zeros. Nothing of another seller is read or
 written: items are chosen by key prefix or SellerId equality, objects by the prefix `<seller>/` with the
@@ -106,9 +108,9 @@ class SellerErasure:
         *,
         tokens_table: str,
         reports_table: str,
-        bucket: str,
         dynamodb_client: Any,
-        s3_client: Any,
+        bucket: str | None = None,
+        s3_client: Any = None,
         queue_arn: str | None = None,
     ) -> None:
         self._tokens_table = tokens_table
@@ -123,11 +125,13 @@ class SellerErasure:
 
     def erase(self, seller_id: str, notifications_for: NotificationsFor | None = None) -> ErasureResult:
         validate_seller_id(seller_id)
+        if self._bucket is None or self._s3 is None:
+            raise RuntimeError("this SellerErasure has no bucket: it can only revoke")
         result = ErasureResult(seller_id)
         if notifications_for is not None:
             self._erase_subscriptions(seller_id, notifications_for, result)  # before the token goes
         result.tokens = self._delete_token(seller_id)
-        self._erase_reports_table_items(seller_id, result, records_too=True)
+        self._erase_reports_table_items(seller_id, result)
         self._erase_objects(seller_id, result)
         return result
 
@@ -135,7 +139,8 @@ class SellerErasure:
         validate_seller_id(seller_id)
         result = ErasureResult(seller_id)
         result.tokens = self._delete_token(seller_id)
-        self._erase_reports_table_items(seller_id, result, records_too=False)
+        result.sweep_state = self._delete_item(f"{_SWEEP_SELLER_PREFIX}{seller_id}")
+        self._forget_cursor(seller_id)
         return result
 
     # -- SP-API subscriptions ---------------------------------------------------------------------------
@@ -189,33 +194,32 @@ class SellerErasure:
         )
         return 1 if answer.get("Attributes") else 0
 
-    def _erase_reports_table_items(self, seller_id: str, result: ErasureResult, *, records_too: bool) -> None:
+    def _erase_reports_table_items(self, seller_id: str, result: ErasureResult) -> None:
         intents = f"{_INTENT_PREFIX}{seller_id}#"
         budgets = f"{BUDGET_KEY_PREFIX}{seller_id}#"
-        for key in self._seller_items(seller_id, intents, budgets, records_too=records_too):
+        for key in self._seller_items(seller_id, intents, budgets):
             if key.startswith(intents):
                 result.request_intents += self._delete_item(key)
             elif key.startswith(budgets):
                 result.report_budgets += self._delete_item(key)
-            elif records_too:
+            else:
                 result.report_records += self._delete_item(key)
         result.sweep_state += self._delete_item(f"{_SWEEP_SELLER_PREFIX}{seller_id}")
         self._forget_cursor(seller_id)
 
-    def _seller_items(
-        self, seller_id: str, intents: str, budgets: str, *, records_too: bool
-    ) -> Iterator[str]:
+    def _seller_items(self, seller_id: str, intents: str, budgets: str) -> Iterator[str]:
         """The keys of the seller's items, from a Scan (no index by seller; erasures are rare)."""
-        condition = "begins_with(ReportId, :intents)"
-        values = {":intents": {"S": intents}}
-        if records_too:
-            condition += " OR begins_with(ReportId, :budgets) OR SellerId = :seller"
-            values.update({":budgets": {"S": budgets}, ":seller": {"S": seller_id}})
         pages = self._dynamodb.get_paginator("scan").paginate(
             TableName=self._reports_table,
             ProjectionExpression="ReportId",
-            FilterExpression=condition,
-            ExpressionAttributeValues=values,
+            FilterExpression=(
+                "begins_with(ReportId, :intents) OR begins_with(ReportId, :budgets) OR SellerId = :seller"
+            ),
+            ExpressionAttributeValues={
+                ":intents": {"S": intents},
+                ":budgets": {"S": budgets},
+                ":seller": {"S": seller_id},
+            },
             ConsistentRead=True,
         )
         for page in pages:

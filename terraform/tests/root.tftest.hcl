@@ -124,9 +124,26 @@ run "lambda_environment_matches_the_handlers_contract" {
   assert {
     condition = toset(keys(local.function_environment["notifications_processor"])) == toset([
       "REPORTS_TABLE_NAME", "STATE_MACHINE_ARN", "PROCESS_UNREQUESTED_REPORTS", "SPAPI_APPLICATION_ID",
-      "ALLOW_RESTRICTED_REPORT_TYPES",
+      "ALLOW_RESTRICTED_REPORT_TYPES", "TOKENS_TABLE_NAME",
     ])
     error_message = "notifications_processor environment differs from the contract."
+  }
+
+  assert {
+    condition = toset(keys(local.function_environment["seller_eraser"])) == toset([
+      "TOKENS_TABLE_NAME", "REPORTS_TABLE_NAME", "REPORTS_BUCKET_NAME", "LWA_CREDENTIALS_SECRET_ARN",
+      "NOTIFICATIONS_QUEUE_ARN",
+    ])
+    error_message = "seller_eraser environment differs from the contract (src/handlers/seller_eraser.py)."
+  }
+
+  assert {
+    condition = [for statement in local.function_policy_statements["seller_eraser"] : statement.Sid] == [
+      "ReadEncryptedRefreshTokens", "DecryptRefreshTokensWithSellerContext", "ReadLwaAppCredentials",
+      "EraseSellerTokens", "FindAndEraseSellerItems", "ListSellerObjectVersions", "DeleteSellerObjectVersions",
+      "UseDataKeyOnlyThroughItsServices",
+    ] && one([for s in local.function_policy_statements["seller_eraser"] : s.Resource if s.Sid == "DeleteSellerObjectVersions"]) == "${module.storage.reports_bucket_arn}/*"
+    error_message = "The seller eraser must hold exactly its erasure permissions, object deletes on the reports bucket only."
   }
 
   assert {

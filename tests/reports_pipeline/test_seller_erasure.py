@@ -218,7 +218,7 @@ def test_sp_api_refusing_is_reported_and_the_rest_is_still_erased(world, failure
 def test_revoking_removes_the_token_and_future_work_only(world):
     erasure, dynamodb, s3, resources = world
     result = erasure.revoke(SELLER_ID)
-    assert (result.tokens, result.sweep_state, result.request_intents) == (1, 1, 1)
+    assert (result.tokens, result.sweep_state) == (1, 1)
     assert (result.report_records, result.object_versions) == (0, 0)
     left = _left_of(SELLER_ID, dynamodb, s3, resources)
     assert left["token"] == 0 and left["versions"] == 4

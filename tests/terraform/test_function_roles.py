@@ -126,6 +126,8 @@ def test_the_processor_consumes_the_queue_first_then_does_what_the_root_map_says
     assert consume["Resource"] == queue_arn or queue_arn is None  # the mocked queue ARN, when planned
     assert [s["Sid"] for s in access["notifications_processor"][1:]] == [
         "TrackReportRecords",
+        "EraseDeauthorizedSellersTokens",
+        "StopDeauthorizedSellersSweep",
         "StartReportWorkflow",
         "FindReportWorkflowExecutions",
         "UseDataKeyOnlyThroughItsServices",
