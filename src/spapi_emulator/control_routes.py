@@ -6,7 +6,7 @@ for a document to be set, and a document view names a presigned GET URL of the d
 
 Routes (``{id}`` URL-encoded):
 - ``POST apps`` ``{client_id, client_secret, application_id?}``;
-  ``POST sellers`` ``{refresh_token, seller_id}``
+  ``POST sellers`` ``{refresh_token, seller_id}``; ``POST sellers/{id}/deauthorize`` (APPLICATION_OAUTH_CHANGED)
 - ``POST uploads`` -> ``{key, url}``
 - ``POST reports/{id}/finish`` ``{status, document?|document_key?}``;
   ``PUT reports/{id}/document`` ``{document|document_key}``; ``GET reports/{id}``
@@ -113,6 +113,10 @@ def _route(app: StoredEmulatorApp, method: str, parts: list[str], body: dict) ->
         return {"application_id": registered.application_id}
     if route == ("POST", "sellers"):
         app.state.register_seller(_field(body, "refresh_token"), _field(body, "seller_id"))
+        return {}
+    if route == ("POST", "sellers", "{id}", "deauthorize"):
+        if not app.deauthorize_seller(ident):
+            raise _NotFound(f"unknown seller {ident}, or already deauthorised")
         return {}
     if route == ("POST", "uploads"):
         key = f"{UPLOADS_PREFIX}{uuid.uuid4()}"

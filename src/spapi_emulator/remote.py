@@ -92,6 +92,9 @@ class RemoteEmulatorControl:
     def register_seller(self, refresh_token: str, seller_id: str) -> None:
         self._call("POST", "sellers", {"refresh_token": refresh_token, "seller_id": seller_id})
 
+    def deauthorize_seller(self, seller_id: str) -> None:
+        self._call("POST", f"sellers/{quote(seller_id, safe='')}/deauthorize", {})
+
     def finish_report(self, report_id: str, status: str = "DONE", document: bytes | None = None) -> None:
         body = {"status": status, **({} if document is None else self._document_fields(document))}
         self._call("POST", f"reports/{quote(report_id, safe='')}/finish", body)
