@@ -6,7 +6,8 @@ for a document to be set, and a document view names a presigned GET URL of the d
 
 Routes (``{id}`` URL-encoded):
 - ``POST apps`` ``{client_id, client_secret, application_id?}``;
-  ``POST sellers`` ``{refresh_token, seller_id}``; ``POST sellers/{id}/deauthorize`` (APPLICATION_OAUTH_CHANGED)
+  ``POST sellers`` ``{refresh_token, seller_id}``;
+  ``POST sellers/{id}/deauthorize`` (sends APPLICATION_OAUTH_CHANGED)
 - ``POST uploads`` -> ``{key, url}``
 - ``POST reports/{id}/finish`` ``{status, document?|document_key?}``;
   ``PUT reports/{id}/document`` ``{document|document_key}``; ``GET reports/{id}``

@@ -199,5 +199,5 @@ def test_a_seller_deauthorizing_the_app_is_announced_and_its_tokens_stop_working
     refused = side.seller.call("GET", "/reports/2021-06-30/reports", params={"reportTypes": LISTINGS})
     assert refused.status_code in (401, 403)
     # Once deauthorised, there is nobody left to deauthorise.
-    with pytest.raises(Exception, match="unknown seller|404"):
+    with pytest.raises(Exception, match=r"unknown seller|404"):
         side.control.deauthorize_seller(SELLER_ID)
