@@ -395,6 +395,7 @@ class EmulatorApp:
         clients = {client for _token, client in granted}
         published = self.now()
         messages = []
+        reached: set[str] = set()  # one message per destination, however many sellers' calls subscribed it
         with self.state.lock:
             for subscription in self.state.subscriptions.values():
                 if subscription.notification_type != APPLICATION_OAUTH_CHANGED:
@@ -402,8 +403,9 @@ class EmulatorApp:
                 if None not in clients and subscription.client_id not in clients:
                     continue  # another application's subscription: that application is still authorised
                 destination = self.state.destinations.get(subscription.destination_id)
-                if destination is None:
+                if destination is None or destination.arn in reached:
                     continue
+                reached.add(destination.arn)
                 messages.append(
                     (
                         destination.arn,

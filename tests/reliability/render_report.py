@@ -26,6 +26,7 @@ SECTIONS = {
     "5": "Secrets",
     "6": "Least privilege and alarms",
     "7": "Local AWS as strict as AWS",
+    "8": "Offboarding",
 }
 AUTHORISATION = REPO_ROOT / ".build" / "reliability" / "authorisation.json"
 IAM_TABLE = REPO_ROOT / "tests" / "local" / "test_iam_evaluation.py"
