@@ -105,11 +105,11 @@ override_data {
           },
           "seller_eraser": {
             "architecture": "x86_64",
-            "base64_sha256": "opflBBZw9hz9fZRk+m6/YYkb5VjkKXq95LPyldJy1fI=",
+            "base64_sha256": "Btz8aCd8pgi5Ko+uaYG72MFpqxgt+eDQJUpLRW/LFnU=",
             "file": "seller_eraser.zip",
             "python": "3.13.0",
             "runtime": "python3.13",
-            "sha256": "a297e5041670f61cfd7d9464fa6ebf61891be558e4297abde4b3f295d272d5f2",
+            "sha256": "06dcfc68277ca608b92a8fae6981bbd8c169ab182df9e0d0254a4b456fcb1675",
             "size": 1048576
           },
           "token_storage": {

@@ -75,7 +75,7 @@ override_data {
           },
           "seller_eraser": {
             "file": "seller_eraser.zip",
-            "base64_sha256": "LBnXH+lPnfoxBDeLjhvbqLjPzoQShnanT92DVq0QwIU=",
+            "base64_sha256": "YenlANO/MD36mvRrDxSH+W+dlYLIz/ydY8bTm76gMyc=",
             "runtime": "python3.13",
             "architecture": "x86_64"
           }
