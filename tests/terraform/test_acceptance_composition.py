@@ -96,7 +96,13 @@ def test_the_spapi_callers_call_the_emulator_url_signed_and_may_invoke_it(plan):
             for action in ("lambda:InvokeFunctionUrl", "lambda:InvokeFunction")
         }
         assert wanted <= granted, function
-    assert checked == ["token_storage", "notifications_subscriber", "report_creator", "report_storer"]
+    assert checked == [
+        "token_storage",
+        "notifications_subscriber",
+        "report_creator",
+        "report_storer",
+        "seller_eraser",
+    ]
 
 
 def test_the_other_functions_get_no_access_to_the_emulator(plan):
