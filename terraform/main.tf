@@ -317,11 +317,12 @@ locals {
           Resource = module.storage.reports_bucket_arn
         },
         {
-          # DeleteObjects with version ids needs s3:DeleteObjectVersion for each key (S3 API Reference,
-          # DeleteObjects: "you must have the s3:DeleteObjectVersion permission" to delete a specific version).
+          # DeleteObjects with version ids needs, for each key, s3:DeleteObject and s3:DeleteObjectVersion (S3 API
+          # Reference, DeleteObjects: "To delete an object from a bucket, you must always specify the
+          # s3:DeleteObject permission"; "To delete a specific version ... the s3:DeleteObjectVersion permission").
           Sid      = "DeleteSellerObjectVersions"
           Effect   = "Allow"
-          Action   = "s3:DeleteObjectVersion"
+          Action   = ["s3:DeleteObject", "s3:DeleteObjectVersion"]
           Resource = "${module.storage.reports_bucket_arn}/*"
         },
       ]

@@ -89,7 +89,7 @@ WILDCARD_ALLOW_LIST = (
         "DELETE /sellers/{sellerId}: the path parameter is the only wildcard",
     ),
     Allowed(
-        r"s3:DeleteObjectVersion",
+        r"s3:DeleteObject(Version)?",
         r"arn:aws:s3:::[^*/]+/\*",
         "the seller eraser deletes the versions under the prefix of the seller a request names: no prefix "
         "fixed at deployment narrows it, so the objects of the one reports bucket are the resource",

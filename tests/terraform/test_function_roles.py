@@ -112,6 +112,7 @@ def test_each_sensitive_action_belongs_to_the_one_function_that_needs_it(access)
     # The sweep lists the sellers with a token; the eraser finds one seller's items.
     assert set(_granted(access, "dynamodb:Scan")) == {"report_sweeper", "seller_eraser"}
     assert set(_granted(access, "s3:DeleteObjectVersion")) == {"seller_eraser"}
+    assert set(_granted(access, "s3:DeleteObject")) == {"seller_eraser"}
     assert set(_granted(access, "s3:ListBucketVersions")) == {"seller_eraser"}
     assert set(_granted(access, "s3:PutObject")) == {"report_storer"}
     assert set(_granted(access, "sns:Publish")) == {"report_notifier"}
