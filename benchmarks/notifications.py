@@ -240,6 +240,8 @@ def run(
             {
                 "REPORTS_TABLE_NAME": TABLE,
                 "STATE_MACHINE_ARN": state_machine_arn,
+                # Read only for an APPLICATION_OAUTH_CHANGED notification, which the mix does not hold.
+                "TOKENS_TABLE_NAME": "sp-reports-bench-tokens",
                 "POWERTOOLS_SERVICE_NAME": "sp-reports-bench",
                 "POWERTOOLS_METRICS_NAMESPACE": "sp-reports-bench",
             }

@@ -150,6 +150,24 @@ locals {
           Action   = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]
           Resource = module.storage.reports_table_arn
         },
+        {
+          # APPLICATION_OAUTH_CHANGED (Deauthorization): the seller's token goes (src/reports_pipeline/
+          # seller_erasure.py, revoke), deleted by key; nothing of the token is read.
+          Sid      = "EraseDeauthorizedSellersTokens"
+          Effect   = "Allow"
+          Action   = "dynamodb:DeleteItem"
+          Resource = module.storage.tokens_table_arn
+        },
+        {
+          # ... and its sweep state and the sweep cursor when it names the seller: only the sweep's items, by
+          # dynamodb:LeadingKeys (DynamoDB Developer Guide, "Using IAM policy conditions for fine-grained
+          # access control").
+          Sid       = "StopDeauthorizedSellersSweep"
+          Effect    = "Allow"
+          Action    = "dynamodb:DeleteItem"
+          Resource  = module.storage.reports_table_arn
+          Condition = { "ForAllValues:StringLike" = { "dynamodb:LeadingKeys" = ["sweep-seller#*", "sweep-cursor#"] } }
+        },
         local.statements.start_report_workflow,
         local.statements.find_report_workflow_executions,
         {
@@ -277,6 +295,51 @@ locals {
         },
         local.statements.start_report_workflow,
         local.statements.find_report_workflow_executions,
+      ]
+      data_key_services = ["dynamodb", "secretsmanager"]
+    }
+    seller_eraser = {
+      group       = "api"
+      description = "DELETE /sellers/{sellerId}: erases a seller's subscriptions, token, records, sweep state and objects"
+      route       = "delete_seller"
+      memory_size = 256
+      timeout     = 29
+      environment = ["TOKENS_TABLE_NAME", "REPORTS_TABLE_NAME", "REPORTS_BUCKET_NAME", "LWA_CREDENTIALS_SECRET_ARN", "NOTIFICATIONS_QUEUE_ARN"]
+      policy_statements = [
+        # The seller's token deletes its SP-API subscriptions before it is erased itself.
+        local.statements.read_refresh_tokens,
+        local.statements.decrypt_refresh_tokens,
+        local.statements.read_lwa_credentials,
+        {
+          Sid      = "EraseSellerTokens"
+          Effect   = "Allow"
+          Action   = "dynamodb:DeleteItem"
+          Resource = module.storage.tokens_table_arn
+        },
+        {
+          # The table has no index by seller: a Scan (projecting ReportId) finds the seller's records, request
+          # intents and budgets (src/reports_pipeline/seller_erasure.py); each is deleted by its key.
+          Sid      = "FindAndEraseSellerItems"
+          Effect   = "Allow"
+          Action   = ["dynamodb:Scan", "dynamodb:DeleteItem"]
+          Resource = module.storage.reports_table_arn
+        },
+        {
+          # ListObjectVersions is authorised as s3:ListBucketVersions (S3 API Reference, ListObjectVersions).
+          Sid      = "ListSellerObjectVersions"
+          Effect   = "Allow"
+          Action   = "s3:ListBucketVersions"
+          Resource = module.storage.reports_bucket_arn
+        },
+        {
+          # DeleteObjects with version ids needs, for each key, s3:DeleteObject and s3:DeleteObjectVersion (S3 API
+          # Reference, DeleteObjects: "To delete an object from a bucket, you must always specify the
+          # s3:DeleteObject permission"; "To delete a specific version ... the s3:DeleteObjectVersion permission").
+          Sid      = "DeleteSellerObjectVersions"
+          Effect   = "Allow"
+          Action   = ["s3:DeleteObject", "s3:DeleteObjectVersion"]
+          Resource = "${module.storage.reports_bucket_arn}/*"
+        },
       ]
       data_key_services = ["dynamodb", "secretsmanager"]
     }

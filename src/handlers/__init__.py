@@ -13,6 +13,7 @@ FUNCTIONS = (
     "report_storer",
     "report_notifier",
     "report_sweeper",
+    "seller_eraser",
     "authorization_login",
     "authorization_redirect",
 )

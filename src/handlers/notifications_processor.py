@@ -12,8 +12,12 @@ never the body) and counted, then dropped. So is a notification of another SP-AP
 partner than the report's record has the report recorded FAILED ("seller mismatch") and nothing stored.
 
 A notification of a report requested through our API that names the seller it was requested for binds that
-seller's stored token (TOKENS_TABLE_NAME; reports_pipeline.notifications_processing, `_confirm_token`): a
-token POST /tokens stored on the caller's word becomes bound once Amazon names its seller.
+seller's stored token (reports_pipeline.notifications_processing, `_confirm_token`): a token POST /tokens
+stored on the caller's word becomes bound once Amazon names its seller.
+
+APPLICATION_OAUTH_CHANGED (a seller deauthorised our application, reports_pipeline.authorization_changes) of
+our application erases the seller's token and sweep state, so that nothing more is requested, swept or fetched
+for it; another application's is dropped like any other foreign notification.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from handlers import _config
 from handlers._observability import observability
 from handlers._sqs_batch import SqsMessage, partial_batch_response
+from reports_pipeline.authorization_changes import ApplicationOAuthChanged, parse_application_oauth_changed
 from reports_pipeline.notifications_processing import (
     InvalidNotificationError,
     NotificationOutcome,
@@ -35,25 +40,33 @@ from reports_pipeline.notifications_processing import (
     parse_report_processing_finished,
 )
 from reports_pipeline.report_records import ReportRecords
+from reports_pipeline.seller_erasure import SellerErasure
 from reports_pipeline.token_store import TokenBindings
 
 logger, tracer, metrics = observability()
-config = _config.required(["REPORTS_TABLE_NAME", "STATE_MACHINE_ARN"])
+config = _config.required(["REPORTS_TABLE_NAME", "STATE_MACHINE_ARN", "TOKENS_TABLE_NAME"])
 process_unrequested = _config.boolean("PROCESS_UNREQUESTED_REPORTS", default=False)
 # Our SP-API application's id (root spapi_application_id): notifications of any other are dropped.
 application_id = os.environ.get("SPAPI_APPLICATION_ID", "").strip() or None
 if application_id is None:
     logger.warning("SPAPI_APPLICATION_ID is not set: notifications of any SP-API application are accepted")
-tokens_table = os.environ.get("TOKENS_TABLE_NAME", "").strip()
+dynamodb = boto3.client("dynamodb")
 notification_processor = ReportNotificationProcessor(
-    ReportRecords(config["REPORTS_TABLE_NAME"], boto3.client("dynamodb")),
+    ReportRecords(config["REPORTS_TABLE_NAME"], dynamodb),
     boto3.client("stepfunctions"),
     config["STATE_MACHINE_ARN"],
     process_unrequested=process_unrequested,
     application_id=application_id,
     # Restricted (PII) reports nobody requested are stored only where the deployment allows them.
     restricted_allowed=_config.boolean("ALLOW_RESTRICTED_REPORT_TYPES", default=False),
-    token_bindings=TokenBindings(tokens_table, boto3.client("dynamodb")) if tokens_table else None,
+    token_bindings=TokenBindings(config["TOKENS_TABLE_NAME"], dynamodb),
+)
+
+# A deauthorisation deletes items by key only: no bucket, no queue, no scan (seller_erasure, `revoke`).
+seller_erasure = SellerErasure(
+    tokens_table=config["TOKENS_TABLE_NAME"],
+    reports_table=config["REPORTS_TABLE_NAME"],
+    dynamodb_client=dynamodb,
 )
 
 _OUTCOME_METRICS = {
@@ -94,6 +107,15 @@ def process_message(record: SqsMessage) -> None:
     logger.remove_keys(["report_id", "seller_id", "notification_id"])  # keys of the batch's previous message
     logger.append_keys(message_id=record.message_id)
     try:
+        authorization_change = parse_application_oauth_changed(record.body)
+    except InvalidNotificationError as exc:
+        logger.warning("malformed notification dropped", extra={"reason": str(exc)})
+        metrics.add_metric(name="InvalidNotifications", unit=MetricUnit.Count, value=1)
+        return
+    if authorization_change is not None:
+        _process_authorization_change(authorization_change)
+        return
+    try:
         notification = parse_report_processing_finished(record.body)
     except UnsupportedNotificationError as exc:
         logger.warning("notification of another type dropped", extra={"reason": str(exc)})
@@ -133,6 +155,28 @@ def process_message(record: SqsMessage) -> None:
     if result.seller_bound:
         logger.info("the seller's stored token is bound: Amazon named its seller as the report's owner")
         metrics.add_metric(name="TokensBound", unit=MetricUnit.Count, value=1)
+
+
+def _process_authorization_change(change: ApplicationOAuthChanged) -> None:
+    logger.append_keys(seller_id=change.seller_id, notification_id=change.notification_id)
+    if application_id is not None and change.application_id != application_id:
+        logger.warning(
+            "notification of another SP-API application dropped",
+            extra={"application_id": change.application_id, "change_type": change.change_type},
+        )
+        metrics.add_metric(name="ForeignApplicationNotifications", unit=MetricUnit.Count, value=1)
+        return
+    if not change.deauthorized:
+        logger.info("seller authorised the application", extra={"change_type": change.change_type})
+        metrics.add_metric(name="SellersAuthorized", unit=MetricUnit.Count, value=1)
+        return
+    # A failure raises: the message goes back to the queue and is retried (the erasure is idempotent).
+    result = seller_erasure.revoke(change.seller_id)
+    logger.warning(
+        "seller deauthorised the application: its token and sweep state erased",
+        extra={"erased": result.counts()},
+    )
+    metrics.add_metric(name="SellersDeauthorized", unit=MetricUnit.Count, value=1)
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -41,7 +41,9 @@ from spapi.regions import get_region, validate_marketplaces
 from spapi.report_ids import REPORT_ID_MAX_LENGTH, REPORT_ID_PATTERN
 
 REPORT_PROCESSING_FINISHED = "REPORT_PROCESSING_FINISHED"
-SUPPORTED_NOTIFICATION_TYPES = frozenset({REPORT_PROCESSING_FINISHED})
+# A seller deauthorising the application: its token is erased (reports_pipeline.authorization_changes).
+APPLICATION_OAUTH_CHANGED = "APPLICATION_OAUTH_CHANGED"
+SUPPORTED_NOTIFICATION_TYPES = frozenset({REPORT_PROCESSING_FINISHED, APPLICATION_OAUTH_CHANGED})
 # SP-API report types are upper-case words joined by underscores (GET_MERCHANT_LISTINGS_ALL_DATA).
 REPORT_TYPE_PATTERN = re.compile(r"^[A-Z][A-Z0-9_]{2,99}\Z")
 DEFAULT_THROTTLED_RETRY_AFTER_SECONDS = 60  # createReport refills one request a minute
@@ -328,6 +330,19 @@ def parse_report_id(event: Mapping[str, Any]) -> str:
             f"expected letters, digits, '.', '_' or '-' (at most {REPORT_ID_MAX_LENGTH}), not dots only",
         )
     return report_id
+
+
+def parse_seller_id_path(event: Mapping[str, Any]) -> str:
+    """The {sellerId} of DELETE /sellers/{sellerId}."""
+    seller_id = (event.get("pathParameters") or {}).get("sellerId")
+    if not seller_id:
+        raise ValidationError("sellerId", "is required in the path")
+    try:
+        return validate_seller_id(seller_id)
+    except ValueError:
+        raise ValidationError(
+            "sellerId", "expected 8-20 upper-case letters or digits, e.g. A3TH9S8BH6GOGM"
+        ) from None
 
 
 # -- answers ----------------------------------------------------------------------------------------------

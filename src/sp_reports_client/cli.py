@@ -53,7 +53,8 @@ exit codes:
   2  usage or configuration error
   3  the API failed (5xx), throttled after retries, or could not be reached
   4  `reports wait` timed out, or the report ended FATAL, FAILED or CANCELLED
-  5  `reports create` made some of the request's reports, not all (the failed ones are printed)
+  5  `reports create` made some of the request's reports, not all (the failed ones are printed), or
+     `sellers delete` could not erase everything (what is left is printed)
 """
 
 logger = logging.getLogger("sp_reports_client")
@@ -98,7 +99,9 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
         parents=[common],
     )
-    groups = parser.add_subparsers(title="commands", required=True, metavar="{tokens,notifications,reports}")
+    groups = parser.add_subparsers(
+        title="commands", required=True, metavar="{tokens,notifications,reports,sellers}"
+    )
 
     tokens = groups.add_parser("tokens", help="seller refresh tokens").add_subparsers(required=True)
     put = _leaf(tokens, "put", common, "store (or replace) a seller's LWA refresh token", _cmd_tokens_put)
@@ -163,6 +166,16 @@ def build_parser() -> argparse.ArgumentParser:
     wait.add_argument(
         "--interval", type=_positive_float, default=5.0, help="seconds between polls (default: 5)"
     )
+
+    sellers = groups.add_parser("sellers", help="offboarding sellers").add_subparsers(required=True)
+    delete = _leaf(
+        sellers,
+        "delete",
+        common,
+        "erase a seller's token, report records, sweep state, subscriptions and stored reports",
+        _cmd_sellers_delete,
+    )
+    delete.add_argument("seller_id", metavar="SELLER_ID")
     return parser
 
 
@@ -237,6 +250,27 @@ def _cmd_subscribe(args: argparse.Namespace, output: Output, client: ClientFacto
             f"(destination {subscription.destination_id}, subscription {subscription.subscription_id})."
         )
     return EXIT_OK
+
+
+def _cmd_sellers_delete(args: argparse.Namespace, output: Output, client: ClientFactory) -> int:
+    erasure = client().delete_seller(args.seller_id)
+    exit_code = EXIT_INCOMPLETE if erasure.not_erased else EXIT_OK
+    if output.json_mode:
+        answer: dict[str, Any] = {"sellerId": erasure.seller_id, "erased": dict(erasure.erased)}
+        if erasure.not_erased:
+            answer["notErased"] = list(erasure.not_erased)
+        output.json(answer)
+        return exit_code
+    if erasure.nothing_to_erase:
+        output.line(f"Seller {erasure.seller_id}: nothing to erase.")
+    else:
+        counts = ", ".join(
+            f"{count} {_label(kind).lower()}" for kind, count in erasure.erased.items() if count
+        )
+        output.line(f"Seller {erasure.seller_id} erased: {counts}.")
+    for problem in erasure.not_erased:
+        output.note(f"not erased: {problem}")
+    return exit_code
 
 
 def _cmd_reports_create(args: argparse.Namespace, output: Output, client: ClientFactory) -> int:

@@ -37,6 +37,19 @@ class Subscription:
 
 
 @dataclass(frozen=True)
+class SellerErasure:
+    """What DELETE /sellers/{sellerId} erased, per kind, and what it could not (`not_erased`)."""
+
+    seller_id: str
+    erased: Mapping[str, int]
+    not_erased: tuple[str, ...] = ()
+
+    @property
+    def nothing_to_erase(self) -> bool:
+        return not any(self.erased.values())
+
+
+@dataclass(frozen=True)
 class Report:
     """A report as `GET /reports/{reportId}` describes it; `raw` keeps every field the API sent."""
 
@@ -171,6 +184,19 @@ class SpReportsClient:
         body = _object(response.body)
         return Subscription(
             destination_id=str(body.get("destinationId")), subscription_id=str(body.get("subscriptionId"))
+        )
+
+    def delete_seller(self, seller_id: str) -> SellerErasure:
+        """Erases everything the deployment keeps about the seller; an unknown one is answered with zeros."""
+        if not seller_id:
+            raise ValueError("seller_id is empty")
+        url = f"{self.endpoints.sellers_url}/{quote(seller_id, safe='')}"
+        body = _object(self._transport.request("DELETE", url).body)
+        erased = body.get("erased") if isinstance(body.get("erased"), Mapping) else {}
+        return SellerErasure(
+            seller_id=str(body.get("sellerId", seller_id)),
+            erased={str(kind): int(count) for kind, count in erased.items() if isinstance(count, int)},
+            not_erased=tuple(str(problem) for problem in body.get("notErased") or ()),
         )
 
     def create_report(

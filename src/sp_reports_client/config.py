@@ -33,6 +33,11 @@ class ApiEndpoints:
     notifications_url: str
     reports_url: str
 
+    @property
+    def sellers_url(self) -> str:
+        """/sellers beside /tokens: both are resources of the same stage's root."""
+        return f"{self.tokens_url.rstrip('/').removesuffix('/tokens')}/sellers"
+
     @classmethod
     def from_base_url(cls, base_url: str) -> ApiEndpoints:
         base = validate_url(base_url, "the API URL").rstrip("/")

@@ -15,6 +15,10 @@ before it acts):
    - S3 answers 403, not 404, for a missing key when the caller lacks ``s3:ListBucket`` on the bucket
      (S3 API reference, GetObject and HeadObject: "If you don't have the s3:ListBucket permission, Amazon S3
      returns an HTTP status code 403 Forbidden error").
+   - S3's DeleteObjects is authorised per key it names: s3:DeleteObject on each object, and
+     s3:DeleteObjectVersion on each one named with a version id (S3 API Reference, DeleteObjects: "you must
+     always specify the s3:DeleteObject permission"; "To delete a specific version of an object from a
+     versioning-enabled bucket, you must specify the s3:DeleteObjectVersion permission").
    - Services that encrypt with a customer-managed key use it as the caller, so the caller needs the KMS
      actions through that service (kms:ViaService): S3 uploads need kms:GenerateDataKey, multipart uploads
      also kms:Decrypt, downloads kms:Decrypt (S3 User Guide, "Using server-side encryption with AWS KMS keys"
@@ -64,7 +68,13 @@ from .moto_internals import (
     S3IAMRequest,
     _RESTError,
 )
-from .request_context import GLOBAL_CONTEXT, RequestSubject, UnknownResource, subject_of
+from .request_context import (
+    GLOBAL_CONTEXT,
+    RequestSubject,
+    UnknownResource,
+    multi_object_delete_keys,
+    subject_of,
+)
 from .request_principals import Caller, CredentialRefused, Credentials, identify, signed_by
 
 # Services whose API speaks JSON: AWS answers their authorisation failures as AccessDeniedException.
@@ -415,6 +425,16 @@ def _s3_implied_checks(
     bucket_name, _, key_name = resource.split(":::", 1)[-1].partition("/")
     if not key_name:
         return []
+    deleted = multi_object_delete_keys(response)
+    if deleted is not None:
+        # S3 API Reference, DeleteObjects: "s3:DeleteObjectVersion - To delete a specific version of an object
+        # from a versioning-enabled bucket, you must specify the s3:DeleteObjectVersion permission."
+        bucket_policy = RequestSubject((resource,), resource_policy=_bucket_policy(account, bucket_name))
+        return [
+            ("s3:DeleteObjectVersion", f"arn:aws:s3:::{bucket_name}/{key}", bucket_policy)
+            for key, version in deleted
+            if version
+        ]
     backend = s3_backends[account]["aws"]
     try:
         bucket = backend.get_bucket(bucket_name)
@@ -439,6 +459,16 @@ def _s3_implied_checks(
             kms_actions = ("GenerateDataKey", "Decrypt") if "uploads" in query else ("GenerateDataKey",)
             checks.extend(_kms_through("s3", kms_actions, key_id, region, account, resource))
     return checks
+
+
+def _bucket_policy(account: str, bucket_name: str) -> str | None:
+    from .moto_internals import s3_backends
+
+    try:
+        bucket = s3_backends[account]["aws"].get_bucket(bucket_name)
+    except Exception:
+        return None
+    return bucket.policy.decode() if isinstance(bucket.policy, bytes) else bucket.policy
 
 
 def _upload_kms_key(response: Any, bucket: Any) -> str | None:

@@ -269,6 +269,13 @@ def _s3(response: Any, action: str, moto_resource: str) -> RequestSubject:
     if prefix:
         context["s3:prefix"] = prefix[0] if isinstance(prefix, list) else prefix
     bucket_name = moto_resource.split(":::", 1)[-1].split("/", 1)[0]
+    resources: tuple[str, ...] = (moto_resource,)
+    deleted = multi_object_delete_keys(response)
+    if deleted is not None:
+        # DeleteObjects is authorised per key, as a DeleteObject of each (S3 API Reference, DeleteObjects:
+        # "s3:DeleteObject - To delete an object from a bucket, you must always specify the s3:DeleteObject
+        # permission"), not on the bucket moto names.
+        resources = tuple(dict.fromkeys(f"arn:aws:s3:::{bucket_name}/{key}" for key, _version in deleted))
     policy = None
     if bucket_name and bucket_name != "*":
         try:
@@ -277,7 +284,28 @@ def _s3(response: Any, action: str, moto_resource: str) -> RequestSubject:
             bucket = None
         if bucket is not None and bucket.policy:
             policy = bucket.policy.decode() if isinstance(bucket.policy, bytes) else bucket.policy
-    return RequestSubject((moto_resource,), resource_policy=policy, context=context)
+    return RequestSubject(resources or (moto_resource,), resource_policy=policy, context=context)
+
+
+def multi_object_delete_keys(response: Any) -> list[tuple[str, str | None]] | None:
+    """(key, version id) of each object a DeleteObjects request (POST /?delete) names; None for any other
+    request."""
+    import xml.etree.ElementTree as ElementTree
+    from urllib.parse import parse_qsl, urlparse
+
+    query = dict(parse_qsl(urlparse(response.uri).query, keep_blank_values=True))
+    if response.method.upper() != "POST" or "delete" not in query:
+        return None
+    body = response.body if isinstance(response.body, bytes) else (response.body or "").encode()
+    root = ElementTree.fromstring(body)  # noqa: S314
+    deleted = []
+    for element in root.iter():
+        if element.tag.rsplit("}", 1)[-1] != "Object":
+            continue
+        fields = {child.tag.rsplit("}", 1)[-1]: child.text for child in element}
+        if fields.get("Key"):
+            deleted.append((fields["Key"], fields.get("VersionId")))
+    return deleted
 
 
 _RESOLVERS = {

@@ -72,6 +72,9 @@ logger = logging.getLogger(__name__)
 
 LWA_PATH = "/auth/o2/token"
 REPORT_PROCESSING_FINISHED = "REPORT_PROCESSING_FINISHED"
+APPLICATION_OAUTH_CHANGED = "APPLICATION_OAUTH_CHANGED"
+# The version the "Notification Type Values" page shows for APPLICATION_OAUTH_CHANGED messages.
+OAUTH_CHANGED_NOTIFICATION_VERSION = "1.0"
 NOTIFICATION_VERSION = "2020-09-04"
 
 # Exactly the operations whose descriptions in notifications.json say they are grantless ("The
@@ -383,6 +386,72 @@ class EmulatorApp:
             except Exception as error:  # the sink is pluggable: record every failure, never lose it silently
                 logger.exception("REPORT_PROCESSING_FINISHED for report %s not delivered", report_id)
                 self.notification_errors.append(f"{type(error).__name__}: {error}")
+
+    def deauthorize_seller(self, seller_id: str) -> int:
+        """The seller removes the application in Seller Central ("Manage Your Apps"): its refresh tokens and
+        their access tokens stop working, and SP-API sends APPLICATION_OAUTH_CHANGED with ChangeType
+        Deauthorization to the application's subscriptions of that type (an application-level notification:
+        whichever seller's call created the subscription). The message follows SP-API's "Notification Type
+        Values" page (https://developer-docs.amazon.com/sp-api/docs/notification-type-values): PascalCase,
+        Payload.ApplicationOAuthChanged {SellerId, AuthorizationChange {ChangeType, ChangeReason}}. No model
+        file of the type exists in selling-partner-api-models (schemas/notifications has none), so it is not
+        validated against one. Returns how many refresh tokens were revoked (0: an unknown seller, and then
+        nothing is sent)."""
+        with self.state.lock:
+            granted = [
+                (token, seller.client_id)
+                for token, seller in self.state.sellers.items()
+                if seller.seller_id == seller_id and not seller.revoked
+            ]
+        for token, _client in granted:
+            self.state.revoke(token)
+        clients = {client for _token, client in granted}
+        published = self.now()
+        messages = []
+        reached: set[str] = set()  # one message per destination, however many sellers' calls subscribed it
+        with self.state.lock:
+            for subscription in self.state.subscriptions.values():
+                if subscription.notification_type != APPLICATION_OAUTH_CHANGED:
+                    continue
+                if None not in clients and subscription.client_id not in clients:
+                    continue  # another application's subscription: that application is still authorised
+                destination = self.state.destinations.get(subscription.destination_id)
+                if destination is None or destination.arn in reached:
+                    continue
+                reached.add(destination.arn)
+                messages.append(
+                    (
+                        destination.arn,
+                        {
+                            "NotificationVersion": OAUTH_CHANGED_NOTIFICATION_VERSION,
+                            "NotificationType": APPLICATION_OAUTH_CHANGED,
+                            "PayloadVersion": subscription.payload_version,
+                            "EventTime": st.iso(published),
+                            "Payload": {
+                                "ApplicationOAuthChanged": {
+                                    "SellerId": seller_id,
+                                    "AuthorizationChange": {
+                                        "ChangeType": "Deauthorization",
+                                        "ChangeReason": "User request",
+                                    },
+                                }
+                            },
+                            "NotificationMetadata": {
+                                "ApplicationId": self.state.application_id(subscription.client_id),
+                                "SubscriptionId": subscription.subscription_id,
+                                "PublishTime": st.iso(published),
+                                "NotificationId": str(uuid.uuid4()),
+                            },
+                        },
+                    )
+                )
+        for arn, message in messages:
+            try:
+                self.notification_sink(arn, json.dumps(message, separators=(",", ":")))
+            except Exception as error:  # the sink is pluggable: record every failure, never lose it silently
+                logger.exception("APPLICATION_OAUTH_CHANGED for seller %s not delivered", seller_id)
+                self.notification_errors.append(f"{type(error).__name__}: {error}")
+        return len(granted)
 
     def contract_violations(self) -> list[str]:
         """Every recorded SP-API exchange whose request or response the models do not allow."""

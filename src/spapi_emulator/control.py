@@ -76,6 +76,11 @@ class EmulatorControl(SpApiViews, Protocol):
     def register_seller(self, refresh_token: str, seller_id: str) -> None:
         """A seller who authorised any registered application, selling in every marketplace."""
 
+    def deauthorize_seller(self, seller_id: str) -> None:
+        """The seller removes the application: its tokens stop working and APPLICATION_OAUTH_CHANGED
+        (Deauthorization) is sent to the application's subscriptions of that type. An unknown or already
+        deauthorised seller is refused (KeyError; 404 over HTTP)."""
+
     def finish_report(self, report_id: str, status: str = "DONE", document: bytes | None = None) -> None:
         """End the report now with ``status`` (DONE, FATAL or CANCELLED) and, for DONE/FATAL, ``document``
         (None: the report type's usual document); its REPORT_PROCESSING_FINISHED is sent."""
@@ -107,6 +112,10 @@ class InProcessControl:
 
     def register_seller(self, refresh_token: str, seller_id: str) -> None:
         self._emulator.register_seller(refresh_token, seller_id)
+
+    def deauthorize_seller(self, seller_id: str) -> None:
+        if not self._emulator.deauthorize_seller(seller_id):
+            raise KeyError(f"unknown seller {seller_id}, or already deauthorised")
 
     def finish_report(self, report_id: str, status: str = "DONE", document: bytes | None = None) -> None:
         self._emulator.finish_report(report_id, status, document)

@@ -8,6 +8,7 @@ Routes (``{id}`` URL-encoded):
 - ``POST apps`` ``{client_id, client_secret, application_id?}``;
   ``POST sellers`` ``{refresh_token, seller_id}``;
   ``POST authorizations`` ``{client_id, seller_id, redirect_uri}`` -> ``{code}`` (a seller's consent)
+  ``POST sellers/{id}/deauthorize`` (sends APPLICATION_OAUTH_CHANGED)
 - ``POST uploads`` -> ``{key, url}``
 - ``POST reports/{id}/finish`` ``{status, document?|document_key?}``;
   ``PUT reports/{id}/document`` ``{document|document_key}``; ``GET reports/{id}``
@@ -126,6 +127,10 @@ def _route(app: StoredEmulatorApp, method: str, parts: list[str], body: dict) ->
         except KeyError as missing:
             raise _BadRequest(str(missing.args[0])) from None
         return {"code": code}
+    if route == ("POST", "sellers", "{id}", "deauthorize"):
+        if not app.deauthorize_seller(ident):
+            raise _NotFound(f"unknown seller {ident}, or already deauthorised")
+        return {}
     if route == ("POST", "uploads"):
         key = f"{UPLOADS_PREFIX}{uuid.uuid4()}"
         url = app.s3.generate_presigned_url(

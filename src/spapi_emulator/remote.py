@@ -97,6 +97,9 @@ class RemoteEmulatorControl:
         body = {"client_id": client_id, "seller_id": seller_id, "redirect_uri": redirect_uri}
         return self._call("POST", "authorizations", body)["code"]
 
+    def deauthorize_seller(self, seller_id: str) -> None:
+        self._call("POST", f"sellers/{quote(seller_id, safe='')}/deauthorize", {})
+
     def finish_report(self, report_id: str, status: str = "DONE", document: bytes | None = None) -> None:
         body = {"status": status, **({} if document is None else self._document_fields(document))}
         self._call("POST", f"reports/{quote(report_id, safe='')}/finish", body)

@@ -193,6 +193,9 @@ class SpApiEmulator:
             client_id, seller_id, redirect_uri, self.app.monotonic()
         )
 
+    def deauthorize_seller(self, seller_id: str) -> int:
+        return self.app.deauthorize_seller(seller_id)
+
     def deny_grant(self, client_id: str, grant_type: str = "client_credentials") -> None:
         """LWA refuses the application this grant type with 400 unauthorized_client "Not authorized for
         requested operation" (the application lacks the role, e.g. for grantless notifications calls)."""

@@ -103,6 +103,15 @@ override_data {
             "sha256": "a297e5041670f61cfd7d9464fa6ebf61891be558e4297abde4b3f295d272d5f2",
             "size": 1048576
           },
+          "seller_eraser": {
+            "architecture": "x86_64",
+            "base64_sha256": "Btz8aCd8pgi5Ko+uaYG72MFpqxgt+eDQJUpLRW/LFnU=",
+            "file": "seller_eraser.zip",
+            "python": "3.13.0",
+            "runtime": "python3.13",
+            "sha256": "06dcfc68277ca608b92a8fae6981bbd8c169ab182df9e0d0254a4b456fcb1675",
+            "size": 1048576
+          },
           "token_storage": {
             "architecture": "x86_64",
             "base64_sha256": "xCtZeZH9NAeDpYlFApXCXxLcJHTaA4NgileSRU36SBU=",
@@ -124,7 +133,7 @@ run "every_function_takes_its_key_and_hash_from_the_release_manifest" {
   command = plan
 
   assert {
-    condition     = length(local.function_settings) == 8 && alltrue([for f, settings in local.function_settings : settings.package.s3_bucket == "acme-releases-us-east-1"])
+    condition     = length(local.function_settings) == 9 && alltrue([for f, settings in local.function_settings : settings.package.s3_bucket == "acme-releases-us-east-1"])
     error_message = "Every function must be deployed from the release's bucket."
   }
 

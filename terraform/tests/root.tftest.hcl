@@ -30,8 +30,8 @@ run "every_function_is_named_with_the_prefix" {
   command = plan
 
   assert {
-    condition     = length(output.function_names) == 8
-    error_message = "The stack must deploy exactly eight functions."
+    condition     = length(output.function_names) == 9
+    error_message = "The stack must deploy exactly nine functions."
   }
 
   assert {
@@ -127,6 +127,23 @@ run "lambda_environment_matches_the_handlers_contract" {
       "ALLOW_RESTRICTED_REPORT_TYPES", "TOKENS_TABLE_NAME",
     ])
     error_message = "notifications_processor environment differs from the contract."
+  }
+
+  assert {
+    condition = toset(keys(local.function_environment["seller_eraser"])) == toset([
+      "TOKENS_TABLE_NAME", "REPORTS_TABLE_NAME", "REPORTS_BUCKET_NAME", "LWA_CREDENTIALS_SECRET_ARN",
+      "NOTIFICATIONS_QUEUE_ARN",
+    ])
+    error_message = "seller_eraser environment differs from the contract (src/handlers/seller_eraser.py)."
+  }
+
+  assert {
+    condition = [for statement in local.function_policy_statements["seller_eraser"] : statement.Sid] == [
+      "ReadEncryptedRefreshTokens", "DecryptRefreshTokensWithSellerContext", "ReadLwaAppCredentials",
+      "EraseSellerTokens", "FindAndEraseSellerItems", "ListSellerObjectVersions", "DeleteSellerObjectVersions",
+      "UseDataKeyOnlyThroughItsServices",
+    ] && one([for s in local.function_policy_statements["seller_eraser"] : s.Resource if s.Sid == "DeleteSellerObjectVersions"]) == "${module.storage.reports_bucket_arn}/*"
+    error_message = "The seller eraser must hold exactly its erasure permissions, object deletes on the reports bucket only."
   }
 
   assert {
@@ -343,7 +360,7 @@ run "lambda_code_is_uploaded_encrypted_under_content_addressed_keys" {
   command = plan
 
   assert {
-    condition     = length(aws_s3_object.lambda) == 8
+    condition     = length(aws_s3_object.lambda) == 9
     error_message = "Every function's zip must be uploaded."
   }
 

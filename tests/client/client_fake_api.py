@@ -197,6 +197,13 @@ class FakeApi:
             sequence = self.status_sequence[report_id]
             status = sequence.popleft() if len(sequence) > 1 else sequence[0]
             return ScriptedResponse(200, {**self.reports[report_id], "status": status})
+        if method == "DELETE" and path.startswith("/sellers/"):
+            seller_id = path.removeprefix("/sellers/")
+            tokens = int(self.tokens.pop(seller_id, None) is not None)
+            erased = dict.fromkeys(ERASED_KINDS, 0) | {"tokens": tokens}
+            return ScriptedResponse(
+                200, {"sellerId": seller_id, "erased": erased, "nothingToErase": not tokens}
+            )
         return ScriptedResponse(403, {"message": "Missing Authentication Token"})
 
     def _handle(self, handler: BaseHTTPRequestHandler) -> ScriptedResponse:
@@ -243,12 +250,25 @@ class FakeApi:
                 self.end_headers()
                 self.wfile.write(payload)
 
-            do_GET = do_POST = _serve
+            do_GET = do_POST = do_DELETE = _serve
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass  # keep test output quiet
 
         return Handler
+
+
+# The kinds DELETE /sellers/{sellerId} counts (reports_pipeline.seller_erasure.ErasureResult.counts).
+ERASED_KINDS = (
+    "tokens",
+    "reportRecords",
+    "requestIntents",
+    "reportBudgets",
+    "sweepState",
+    "subscriptions",
+    "objectVersions",
+    "deleteMarkers",
+)
 
 
 def _error(status: int, code: str, message: str) -> ScriptedResponse:

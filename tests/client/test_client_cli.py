@@ -327,3 +327,44 @@ def test_reports_create_inside_a_cooldown_fails_at_once_saying_when_to_retry(fak
     assert result.exit_code == 3
     assert "ReportTypeCooldown" in result.stderr and "try again in 1750 seconds" in result.stderr
     assert len(fake_api.requests) == 1  # a 30-minute Retry-After is not waited out by retries
+
+
+def test_sellers_delete_prints_what_was_erased_then_nothing(fake_api, api_args, run_cli):
+    fake_api.tokens[SELLER_ID] = REFRESH_TOKEN
+
+    first = run_cli(*api_args, "sellers", "delete", SELLER_ID)
+    second = run_cli(*api_args, "--json", "sellers", "delete", SELLER_ID)
+
+    assert first.exit_code == second.exit_code == 0, first.stderr
+    assert first.stdout == f"Seller {SELLER_ID} erased: 1 tokens.\n"
+    assert fake_api.requests[0].method == "DELETE"
+    assert fake_api.requests[0].path.endswith(f"/sellers/{SELLER_ID}")
+    assert json.loads(second.stdout)["erased"]["tokens"] == 0
+    assert run_cli(*api_args, "sellers", "delete", SELLER_ID).stdout == (
+        f"Seller {SELLER_ID}: nothing to erase.\n"
+    )
+
+
+def test_sellers_delete_exits_5_listing_what_sp_api_kept(fake_api, api_args, run_cli):
+    problem = "subscriptions in EU: SP-API or LWA refused or did not answer (InternalFailure (HTTP 500))"
+    fake_api.script(
+        "DELETE",
+        f"/sellers/{SELLER_ID}",
+        200,
+        {"sellerId": SELLER_ID, "erased": {"tokens": 1}, "nothingToErase": False, "notErased": [problem]},
+    )
+    result = run_cli(*api_args, "sellers", "delete", SELLER_ID)
+    assert result.exit_code == 5
+    assert f"not erased: {problem}" in result.stderr
+
+
+def test_sellers_delete_shows_the_apis_400(fake_api, api_args, run_cli):
+    fake_api.script(
+        "DELETE",
+        "/sellers/bad",
+        400,
+        {"error": {"code": "ValidationError", "message": "sellerId: expected 8-20 upper-case letters"}},
+    )
+    result = run_cli(*api_args, "sellers", "delete", "bad")
+    assert result.exit_code == 1
+    assert "sellerId: expected 8-20 upper-case letters" in result.stderr

@@ -22,6 +22,7 @@ OPERATIONS = {
     ("get", "/reports/{reportId}"): None,
     ("get", "/authorization/login"): None,
     ("get", "/authorization/redirect"): None,
+    ("delete", "/sellers/{sellerId}"): None,
 }
 
 

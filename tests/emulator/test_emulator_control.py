@@ -161,3 +161,43 @@ def test_held_notifications_are_collected_not_delivered_then_delivery_resumes(si
     assert not any(held_report in body for body in delivered)
     assert any(delivered_report in body for body in delivered)
     assert control.notification_errors() == []
+
+
+def test_a_seller_deauthorizing_the_app_is_announced_and_its_tokens_stop_working(side):
+    # APPLICATION_OAUTH_CHANGED as SP-API's "Notification Type Values" page gives it (PascalCase).
+    destination_id = side.grantless.create_destination(side.destination_arn)
+    subscribed = side.seller.call(
+        "POST",
+        "/notifications/v1/subscriptions/APPLICATION_OAUTH_CHANGED",
+        json={"payloadVersion": "1.0", "destinationId": destination_id},
+    )
+    assert subscribed.status_code == 200, subscribed.text
+    subscription_id = subscribed.json()["payload"]["subscriptionId"]
+
+    side.control.deauthorize_seller(SELLER_ID)
+
+    (body,) = [body for body in side.delivered() if "APPLICATION_OAUTH_CHANGED" in body]
+    message = json.loads(body)
+    assert set(message) == {
+        "NotificationVersion",
+        "NotificationType",
+        "PayloadVersion",
+        "EventTime",
+        "Payload",
+        "NotificationMetadata",
+    }
+    assert message["Payload"] == {
+        "ApplicationOAuthChanged": {
+            "SellerId": SELLER_ID,
+            "AuthorizationChange": {"ChangeType": "Deauthorization", "ChangeReason": "User request"},
+        }
+    }
+    metadata = message["NotificationMetadata"]
+    assert metadata["SubscriptionId"] == subscription_id
+    assert metadata["ApplicationId"].startswith("amzn1.sellerapps.app.")
+    # The seller's access token was withdrawn with the authorisation.
+    refused = side.seller.call("GET", "/reports/2021-06-30/reports", params={"reportTypes": LISTINGS})
+    assert refused.status_code in (401, 403)
+    # Once deauthorised, there is nobody left to deauthorise.
+    with pytest.raises(Exception, match=r"unknown seller|404"):
+        side.control.deauthorize_seller(SELLER_ID)

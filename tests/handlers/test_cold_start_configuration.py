@@ -16,7 +16,7 @@ REQUIRED = {
     ],
     "report_creator": ["TOKENS_TABLE_NAME", "REPORTS_TABLE_NAME", "LWA_CREDENTIALS_SECRET_ARN"],
     "report_status": ["REPORTS_TABLE_NAME", "REPORTS_BUCKET_NAME"],
-    "notifications_processor": ["REPORTS_TABLE_NAME", "STATE_MACHINE_ARN"],
+    "notifications_processor": ["REPORTS_TABLE_NAME", "STATE_MACHINE_ARN", "TOKENS_TABLE_NAME"],
     "report_storer": [
         "TOKENS_TABLE_NAME",
         "REPORTS_TABLE_NAME",
@@ -30,6 +30,13 @@ REQUIRED = {
         "REPORTS_TABLE_NAME",
         "STATE_MACHINE_ARN",
         "LWA_CREDENTIALS_SECRET_ARN",
+    ],
+    "seller_eraser": [
+        "TOKENS_TABLE_NAME",
+        "REPORTS_TABLE_NAME",
+        "REPORTS_BUCKET_NAME",
+        "LWA_CREDENTIALS_SECRET_ARN",
+        "NOTIFICATIONS_QUEUE_ARN",
     ],
 }
 

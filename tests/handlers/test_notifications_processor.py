@@ -489,3 +489,106 @@ def test_unrequested_reports_and_mismatched_sellers_bind_nothing(
     processor().handler(messages.sqs_event(other), lambda_context)
 
     assert bindings.is_bound(stored_seller) is False
+
+
+# -- APPLICATION_OAUTH_CHANGED ---------------------------------------------------------------------------
+
+
+def _oauth_changed(change_type="Deauthorization", application_id=None, partner_field="SellerId"):
+    return {
+        "NotificationVersion": "1.0",
+        "NotificationType": "APPLICATION_OAUTH_CHANGED",
+        "PayloadVersion": "1.0",
+        "EventTime": "2026-12-07T14:00:00.000Z",
+        "Payload": {
+            "ApplicationOAuthChanged": {
+                partner_field: SELLER_ID,
+                "AuthorizationChange": {"ChangeType": change_type, "ChangeReason": "User request"},
+            }
+        },
+        "NotificationMetadata": {
+            "ApplicationId": application_id
+            or messages.notification()["notificationMetadata"]["applicationId"],
+            "SubscriptionId": "7d78cc50-95c8-4641-add7-10af4b1fedc9",
+            "PublishTime": "2026-12-07T14:00:01.000Z",
+            "NotificationId": "0e999936-da2c-4f9c-9fc2-02b67bae5f4a",
+        },
+    }
+
+
+@pytest.fixture
+def deauthorizable(resources, records, stored_seller):
+    from reports_pipeline.sweep_state import SweepState
+
+    _request(records)
+    SweepState(resources.reports_table, boto3.client("dynamodb")).note_request(
+        SELLER_ID, "NA", "GET_MERCHANT_LISTINGS_ALL_DATA"
+    )
+    return resources
+
+
+def _seller_state(resources):
+    from reports_pipeline.sweep_state import SweepState
+
+    dynamodb = boto3.client("dynamodb")
+    token = dynamodb.get_item(TableName=resources.tokens_table, Key={"SellerId": {"S": SELLER_ID}})
+    return "Item" in token, SweepState(resources.reports_table, dynamodb).seller(SELLER_ID) is not None
+
+
+@pytest.mark.parametrize("partner_field", ["SellerId", "SellingPartnerId"])
+def test_a_deauthorization_erases_the_token_and_the_sweep_state(
+    processor, deauthorizable, records, lambda_context, capsys, partner_field
+):
+    event = messages.sqs_event(_oauth_changed(partner_field=partner_field))
+    assert processor().handler(event, lambda_context) == {"batchItemFailures": []}
+    assert _seller_state(deauthorizable) == (False, False)
+    assert records.get("54517018502") is not None  # records stay until an operator erases the seller
+    out = capsys.readouterr().out
+    assert '"SellersDeauthorized"' in out
+    assert_no_secrets(out)
+    # A duplicate delivery finds nothing left and succeeds.
+    assert processor().handler(event, lambda_context) == {"batchItemFailures": []}
+
+
+def test_an_authorization_changes_nothing(processor, deauthorizable, lambda_context):
+    event = messages.sqs_event(_oauth_changed("Authorization"))
+    assert processor().handler(event, lambda_context) == {"batchItemFailures": []}
+    assert _seller_state(deauthorizable) == (True, True)
+
+
+def test_another_applications_deauthorization_is_dropped(
+    load_handler, state_machine_arn, deauthorizable, lambda_context, capsys
+):
+    ours = messages.notification()["notificationMetadata"]["applicationId"]
+    module = load_handler(
+        "notifications_processor", STATE_MACHINE_ARN=state_machine_arn, SPAPI_APPLICATION_ID=ours
+    )
+    other = "amzn1.sellerapps.app.0badc0de-0000-4000-8000-000000000000"
+    event = messages.sqs_event(_oauth_changed(application_id=other))
+    assert module.handler(event, lambda_context) == {"batchItemFailures": []}
+    assert _seller_state(deauthorizable) == (True, True)
+    assert '"ForeignApplicationNotifications"' in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "reason"),
+    [
+        (("Payload", "ApplicationOAuthChanged", "SellerId"), None, "SellerId: is required"),
+        (("Payload", "ApplicationOAuthChanged", "SellerId"), "a/../b", "SellerId: expected 8-20"),
+        (
+            ("Payload", "ApplicationOAuthChanged", "AuthorizationChange", "ChangeType"),
+            "Revoked",
+            "ChangeType",
+        ),
+        (("Payload", "ApplicationOAuthChanged", "AuthorizationChange"), "x", "AuthorizationChange: must be"),
+        (("NotificationMetadata", "ApplicationId"), 7, "ApplicationId: must be"),
+    ],
+)
+def test_a_malformed_authorization_change_is_dropped_naming_its_path(
+    processor, deauthorizable, lambda_context, capsys, path, value, reason
+):
+    message = messages.replaced(_oauth_changed(), value, *path)
+    assert processor().handler(messages.sqs_event(message), lambda_context) == {"batchItemFailures": []}
+    assert _seller_state(deauthorizable) == (True, True)
+    out = capsys.readouterr().out
+    assert "malformed notification dropped" in out and reason in out

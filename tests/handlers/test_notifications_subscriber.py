@@ -168,3 +168,17 @@ def test_a_subscription_that_delivers_elsewhere_is_a_409_until_the_caller_says_m
     assert ours != other
     assert notifications.get_subscription("REPORT_PROCESSING_FINISHED")["destinationId"] == ours
     assert_no_secrets(refused["body"] + moved["body"] + capsys.readouterr().out)
+
+
+def test_subscribing_to_deauthorizations_delivers_them_to_our_queue_too(
+    subscriber, resources, spapi_emulator, lambda_context
+):
+    request = {"SellerId": SELLER_ID, "RegionCode": "NA", "NotificationType": "APPLICATION_OAUTH_CHANGED"}
+    response = _post(subscriber, request, lambda_context)
+    assert response["statusCode"] == 200, response["body"]
+    (subscription,) = spapi_emulator.app.state.subscriptions.values()
+    assert subscription.notification_type == "APPLICATION_OAUTH_CHANGED"
+    spapi_emulator.deauthorize_seller(SELLER_ID)
+    (sent,) = spapi_emulator.sent_notifications
+    assert sent.destination_arn == resources.queue_arn
+    assert sent.message["NotificationType"] == "APPLICATION_OAUTH_CHANGED"

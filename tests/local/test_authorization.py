@@ -509,3 +509,57 @@ def test_a_topic_policy_limits_subscriptions_by_protocol(aws):
         )
     finally:
         sns.delete_topic(TopicArn=topic_arn)
+
+
+# -- S3: multi-object delete -------------------------------------------------------------------------------
+
+# S3 API Reference, DeleteObjects: "s3:DeleteObject - To delete an object from a bucket, you must always
+# specify the s3:DeleteObject permission. s3:DeleteObjectVersion - To delete a specific version of an object
+# from a versioning-enabled bucket, you must specify the s3:DeleteObjectVersion permission." Authorised per
+# key, on the object's ARN.
+_OBJECTS = f"arn:aws:s3:::{BUCKET}/*"
+_SELLER_OBJECTS = f"arn:aws:s3:::{BUCKET}/seller-a/*"
+
+
+@pytest.mark.parametrize(
+    ("case", "actions", "resource", "by_version", "expected"),
+    [
+        ("DeleteObject on the objects, keys without versions", ["s3:DeleteObject"], _OBJECTS, False, "OK"),
+        (
+            "DeleteObjectVersion alone, keys without versions",
+            ["s3:DeleteObjectVersion"],
+            _OBJECTS,
+            False,
+            "AccessDenied",
+        ),
+        ("DeleteObject alone, versions named", ["s3:DeleteObject"], _OBJECTS, True, "AccessDenied"),
+        ("both, versions named", ["s3:DeleteObject", "s3:DeleteObjectVersion"], _OBJECTS, True, "OK"),
+        (
+            "both, but only on another prefix than one of the keys",
+            ["s3:DeleteObject", "s3:DeleteObjectVersion"],
+            _SELLER_OBJECTS,
+            True,
+            "AccessDenied",
+        ),
+        (
+            "both on the bucket's ARN, not its objects",
+            ["s3:DeleteObject", "s3:DeleteObjectVersion"],
+            f"arn:aws:s3:::{BUCKET}",
+            True,
+            "AccessDenied",
+        ),
+    ],
+)
+def test_delete_objects_is_authorised_per_key_and_per_version(
+    aws, roles, bucket, data_key, case, actions, resource, by_version, expected
+):
+    root = aws.boto3_client("s3")
+    root.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    keys = ["seller-a/one.txt", "seller-b/two.txt"]
+    versions = [root.put_object(Bucket=bucket, Key=key, Body=b"x")["VersionId"] for key in keys]
+    objects = [
+        {"Key": key, "VersionId": version} if by_version else {"Key": key}
+        for key, version in zip(keys, versions, strict=True)
+    ]
+    s3 = roles.client(roles.session(_allow(actions, resource), _via_s3(data_key, "kms:Decrypt")), "s3")
+    assert _code(lambda: s3.delete_objects(Bucket=bucket, Delete={"Objects": objects})) == expected, case

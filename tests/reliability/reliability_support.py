@@ -95,9 +95,9 @@ class ReportPipeline:
 
         self.records = ReportRecords(workflow.resources.reports_table, boto3.client("dynamodb"))
 
-    def request_report(self) -> str:
+    def request_report(self, seller_id: str = SELLER_ID) -> str:
         body = {
-            "SellerId": SELLER_ID,
+            "SellerId": seller_id,
             "RegionCode": "NA",
             "ReportType": REPORT_TYPE,
             "MarketplaceIds": ["ATVPDKIKX0DER"],
@@ -113,7 +113,9 @@ class ReportPipeline:
         bodies = [
             sent.body
             for sent in self.emulator.sent_notifications
-            if sent.message["payload"]["reportProcessingFinishedNotification"]["reportId"] == report_id
+            # Other types (APPLICATION_OAUTH_CHANGED) carry no report.
+            if sent.message.get("payload", {}).get("reportProcessingFinishedNotification", {}).get("reportId")
+            == report_id
         ]
         assert bodies, f"SP-API sent no notification for report {report_id}"
         return bodies

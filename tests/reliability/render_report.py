@@ -27,6 +27,7 @@ SECTIONS = {
     "6": "Least privilege and alarms",
     "7": "Local AWS as strict as AWS",
     "8": "Tenant and trust boundaries",
+    "9": "Offboarding",
 }
 AUTHORISATION = REPO_ROOT / ".build" / "reliability" / "authorisation.json"
 IAM_TABLE = REPO_ROOT / "tests" / "local" / "test_iam_evaluation.py"

@@ -118,7 +118,7 @@ REPORT_TYPES = matching_nothing(re.compile(r"[A-Z][A-Z0-9_]{2,99}"))
 NOTIFICATION_TYPES = st.one_of(
     st.text(min_size=1, max_size=30),
     st.sampled_from(["ANY_OFFER_CHANGED", "report_processing_finished", "REPORT_PROCESSING_FINISHED;--"]),
-).filter(lambda s: s.strip() and s.strip() != "REPORT_PROCESSING_FINISHED")
+).filter(lambda s: s.strip() and s.strip() not in ("REPORT_PROCESSING_FINISHED", "APPLICATION_OAUTH_CHANGED"))
 TIMESTAMPS = st.one_of(
     st.text(min_size=1, max_size=30), st.sampled_from(["2024-13-01T00:00:00Z", "yesterday", "2024-02-30"])
 ).filter(_not_iso)

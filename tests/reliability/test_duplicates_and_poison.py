@@ -240,6 +240,7 @@ def test_poison_message_reaches_the_dlq_after_max_receive_count_and_raises_the_a
                 "Variables": {
                     "REPORTS_TABLE_NAME": "sp-reports-reports",
                     "STATE_MACHINE_ARN": state_machine_arn,
+                    "TOKENS_TABLE_NAME": "sp-reports-tokens",
                     "POWERTOOLS_SERVICE_NAME": "notifications-processor",
                     "POWERTOOLS_METRICS_NAMESPACE": "SpReportsTest",
                     "POWERTOOLS_TRACE_DISABLED": "true",

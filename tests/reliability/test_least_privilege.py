@@ -32,7 +32,13 @@ pytestmark = pytest.mark.terraform
 
 SPAPI_NOTIFICATIONS_ACCOUNT = "437568002678"
 TOKEN_WRITERS = {"token_storage"}
-TOKEN_READERS = {"notifications_subscriber", "report_creator", "report_storer", "report_sweeper"}
+TOKEN_READERS = {
+    "notifications_subscriber",
+    "report_creator",
+    "report_storer",
+    "report_sweeper",
+    "seller_eraser",
+}
 
 
 @dataclass(frozen=True)
@@ -76,6 +82,17 @@ WILDCARD_ALLOW_LIST = (
         r"execute-api:Invoke",
         r"arn:aws:execute-api:[^*]+/[^*/]+/GET/reports/\*",
         "GET /reports/{reportId}: the path parameter is the only wildcard",
+    ),
+    Allowed(
+        r"execute-api:Invoke",
+        r"arn:aws:execute-api:[^*]+/[^*/]+/DELETE/sellers/\*",
+        "DELETE /sellers/{sellerId}: the path parameter is the only wildcard",
+    ),
+    Allowed(
+        r"s3:DeleteObject(Version)?",
+        r"arn:aws:s3:::[^*/]+/\*",
+        "the seller eraser deletes the versions under the prefix of the seller a request names: no prefix "
+        "fixed at deployment narrows it, so the objects of the one reports bucket are the resource",
     ),
     Allowed(
         r"s3:(GetObject|PutObject|PutObjectTagging|AbortMultipartUpload|ListMultipartUploadParts)",
@@ -187,7 +204,7 @@ def test_only_token_storage_encrypts_and_only_readers_decrypt_refresh_tokens(ter
         "6-kms-tokens",
         attack="Least privilege: who may encrypt/decrypt refresh tokens (IAM policies and the key policy)",
         cases=len(policies) + len(key_policy["Statement"]),
-        outcome="Encrypt: token_storage only; Decrypt: subscriber, creator, storer, sweeper only",
+        outcome="Encrypt: token_storage only; Decrypt: subscriber, creator, storer, sweeper, eraser only",
         lost=None,
     )
 

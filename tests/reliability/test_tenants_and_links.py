@@ -124,7 +124,7 @@ def test_a_tenant_can_neither_read_another_tenants_report_nor_act_for_its_seller
     assert json.loads(own["body"])["error"]["code"] == "SellerNotFound"  # past the boundary: no token stored
     check_output_for_secrets(capsys)
     attack_results.record(
-        "6-cross-tenant-read",
+        "8-cross-tenant-read",
         attack="Cross-tenant: tenant B's role reads tenant A's report and requests, stores and subscribes "
         "for tenant A's seller (tenant_isolation on)",
         cases=len(attempts),
@@ -167,7 +167,7 @@ def test_a_subscriber_to_the_topic_collects_no_download_link_by_default(
     assert not pipeline.workflow.notifier.sts.created  # no link signed at all
     check_output_for_secrets(capsys)
     attack_results.record(
-        "6-link-collection",
+        "8-link-collection",
         attack="Link collection: an SQS queue subscribed to the notifications topic (a protocol the topic "
         "admits) collects every 'ready' outcome",
         cases=len(report_ids),

@@ -20,6 +20,7 @@ SPAPI_CALLERS = [
     "report_creator",
     "report_storer",
     "report_sweeper",
+    "seller_eraser",
 ]
 OTHERS = ["report_status", "notifications_processor", "report_notifier"]
 FUNCTION_MODULES = {
@@ -31,6 +32,7 @@ FUNCTION_MODULES = {
     "report_storer": 'module.state_machine.module.function["report_storer"]',
     "report_notifier": 'module.state_machine.module.function["report_notifier"]',
     "report_sweeper": 'module.standalone_function["report_sweeper"]',
+    "seller_eraser": 'module.api.module.function["seller_eraser"]',
 }
 
 
@@ -94,7 +96,13 @@ def test_the_spapi_callers_call_the_emulator_url_signed_and_may_invoke_it(plan):
             for action in ("lambda:InvokeFunctionUrl", "lambda:InvokeFunction")
         }
         assert wanted <= granted, function
-    assert checked == ["token_storage", "notifications_subscriber", "report_creator", "report_storer"]
+    assert checked == [
+        "token_storage",
+        "notifications_subscriber",
+        "report_creator",
+        "report_storer",
+        "seller_eraser",
+    ]
 
 
 def test_the_other_functions_get_no_access_to_the_emulator(plan):

@@ -23,9 +23,10 @@ FUNCTIONS = {
     "report_storer": "state_machine",
     "report_notifier": "state_machine",
     "report_sweeper": "standalone",
+    "seller_eraser": "api",
 }
 # Functions whose roles the security module created before issue 11 (terraform/moved.tf moves them).
-MOVED_FUNCTIONS = [f for f in FUNCTIONS if f != "report_sweeper"]
+MOVED_FUNCTIONS = [f for f in FUNCTIONS if f not in ("report_sweeper", "seller_eraser")]
 PREFIX = "acme-test"
 # IAM names carry the region by default (iam_name_prefix null: <name_prefix>-<region>), the mocks' us-east-1.
 IAM_PREFIX = f"{PREFIX}-us-east-1"
@@ -95,14 +96,24 @@ def test_each_sensitive_action_belongs_to_the_one_function_that_needs_it(access)
     encrypt = {f for f, ss in _granted(access, "kms:Encrypt").items() if any(direct(s) for s in ss)}
     decrypt = {f for f, ss in _granted(access, "kms:Decrypt").items() if any(direct(s) for s in ss)}
     assert encrypt == {"token_storage"}
-    assert decrypt == {"notifications_subscriber", "report_creator", "report_storer", "report_sweeper"}
+    assert decrypt == {
+        "notifications_subscriber",
+        "report_creator",
+        "report_storer",
+        "report_sweeper",
+        "seller_eraser",
+    }
     # The processor and the sweep start a report's workflow, under the same execution name.
     assert set(_granted(access, "states:StartExecution")) == {"notifications_processor", "report_sweeper"}
     executions = [f"arn:aws:states:us-east-1:123456789012:execution:{PREFIX}-report-workflow:*"]
     assert {
         f: [s["Resource"] for s in ss] for f, ss in _granted(access, "states:DescribeExecution").items()
     } == {"notifications_processor": executions, "report_sweeper": executions}
-    assert set(_granted(access, "dynamodb:Scan")) == {"report_sweeper"}  # the sellers with a token
+    # The sweep lists the sellers with a token; the eraser finds one seller's items.
+    assert set(_granted(access, "dynamodb:Scan")) == {"report_sweeper", "seller_eraser"}
+    assert set(_granted(access, "s3:DeleteObjectVersion")) == {"seller_eraser"}
+    assert set(_granted(access, "s3:DeleteObject")) == {"seller_eraser"}
+    assert set(_granted(access, "s3:ListBucketVersions")) == {"seller_eraser"}
     assert set(_granted(access, "s3:PutObject")) == {"report_storer"}
     assert set(_granted(access, "sns:Publish")) == {"report_notifier"}
     assert set(_granted(access, "sns:ListSubscriptionsByTopic")) == {"report_notifier"}
@@ -117,6 +128,8 @@ def test_the_processor_consumes_the_queue_first_then_does_what_the_root_map_says
     assert consume["Resource"] == queue_arn or queue_arn is None  # the mocked queue ARN, when planned
     assert [s["Sid"] for s in access["notifications_processor"][1:]] == [
         "TrackReportRecords",
+        "EraseDeauthorizedSellersTokens",
+        "StopDeauthorizedSellersSweep",
         "StartReportWorkflow",
         "FindReportWorkflowExecutions",
         "BindConfirmedSellerTokens",
@@ -173,7 +186,13 @@ def test_key_and_trust_policies_name_the_roles_the_statements_say(plan):
         "kms:Encrypt": [role.format("token-storage")],
         "kms:Decrypt": sorted(
             role.format(f)
-            for f in ("notifications-subscriber", "report-creator", "report-storer", "report-sweeper")
+            for f in (
+                "notifications-subscriber",
+                "report-creator",
+                "report-storer",
+                "report-sweeper",
+                "seller-eraser",
+            )
         ),
     }
     signer = json.loads(

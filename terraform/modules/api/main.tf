@@ -15,6 +15,7 @@ locals {
     get_report             = { http_method = "GET", resource = "report", path = "/reports/*", model = null, public = false }
     authorization_login    = { http_method = "GET", resource = "authorization_login", path = "/authorization/login", model = null, public = true }
     authorization_redirect = { http_method = "GET", resource = "authorization_redirect", path = "/authorization/redirect", model = null, public = true }
+    delete_seller          = { http_method = "DELETE", resource = "seller", path = "/sellers/*", model = null, public = false }
   }
   # The function serving each route.
   route_functions = { for f, function in var.functions : function.route => f }
@@ -35,6 +36,7 @@ locals {
       notifications = aws_api_gateway_resource.notifications.id
       reports       = aws_api_gateway_resource.reports.id
       report        = aws_api_gateway_resource.report.id
+      seller        = aws_api_gateway_resource.seller.id
     },
     { for r, resource in aws_api_gateway_resource.authorization_step : r => resource.id },
   )
@@ -201,6 +203,18 @@ resource "aws_api_gateway_resource" "authorization_step" {
   path_part   = trimprefix(each.value.path, "/authorization/")
 }
 
+resource "aws_api_gateway_resource" "sellers" {
+  rest_api_id = aws_api_gateway_rest_api.this.id
+  parent_id   = aws_api_gateway_rest_api.this.root_resource_id
+  path_part   = "sellers"
+}
+
+resource "aws_api_gateway_resource" "seller" {
+  rest_api_id = aws_api_gateway_rest_api.this.id
+  parent_id   = aws_api_gateway_resource.sellers.id
+  path_part   = "{sellerId}"
+}
+
 resource "aws_api_gateway_model" "this" {
   for_each = local.models
 
@@ -236,7 +250,10 @@ resource "aws_api_gateway_method" "this" {
 
   request_validator_id = each.value.model == null ? aws_api_gateway_request_validator.parameters.id : aws_api_gateway_request_validator.body.id
   request_models       = each.value.model == null ? null : { "application/json" = aws_api_gateway_model.this[each.value.model].name }
-  request_parameters   = each.value.resource == "report" ? { "method.request.path.reportId" = true } : null
+  request_parameters = lookup({
+    report = { "method.request.path.reportId" = true }
+    seller = { "method.request.path.sellerId" = true }
+  }, each.value.resource, null)
 }
 
 resource "aws_api_gateway_integration" "this" {

@@ -31,6 +31,7 @@ STACK_ROLES = (
     "report-storer",
     "report-notifier",
     "download-link-signer",
+    "seller-eraser",
 )
 
 

@@ -72,6 +72,12 @@ override_data {
             "base64_sha256": "LBnXH+lPnfoxBDeLjhvbqLjPzoQShnanT92DVq0QwIU=",
             "runtime": "python3.13",
             "architecture": "x86_64"
+          },
+          "seller_eraser": {
+            "file": "seller_eraser.zip",
+            "base64_sha256": "YenlANO/MD36mvRrDxSH+W+dlYLIz/ydY8bTm76gMyc=",
+            "runtime": "python3.13",
+            "architecture": "x86_64"
           }
         }
       }

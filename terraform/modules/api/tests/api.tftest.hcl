@@ -22,7 +22,7 @@ variables {
   name_prefix = "acme-test"
   kms_key_arn = "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555"
   functions = {
-    for f, route in { token_storage = "create_token", notifications_subscriber = "create_subscription", report_creator = "create_report", report_status = "get_report" } : f => {
+    for f, route in { token_storage = "create_token", notifications_subscriber = "create_subscription", report_creator = "create_report", report_status = "get_report", seller_eraser = "delete_seller" } : f => {
       route                         = route
       package = {
         s3_bucket     = "acme-test-artifacts"
@@ -37,8 +37,8 @@ run "every_method_requires_aws_iam" {
   command = plan
 
   assert {
-    condition     = length(aws_api_gateway_method.this) == 4
-    error_message = "The API must have exactly the four routes."
+    condition     = length(aws_api_gateway_method.this) == 5
+    error_message = "The API must have exactly the five routes."
   }
 
   assert {
@@ -67,6 +67,16 @@ run "bodies_are_validated_against_json_schema_models" {
   assert {
     condition     = aws_api_gateway_method.this["get_report"].request_parameters["method.request.path.reportId"]
     error_message = "GET /reports/{reportId} must require the reportId path parameter."
+  }
+
+  assert {
+    condition     = aws_api_gateway_method.this["delete_seller"].request_parameters["method.request.path.sellerId"] && aws_api_gateway_method.this["delete_seller"].http_method == "DELETE"
+    error_message = "DELETE /sellers/{sellerId} must require the sellerId path parameter."
+  }
+
+  assert {
+    condition     = aws_lambda_permission.api["delete_seller"].source_arn == "${aws_api_gateway_rest_api.this.execution_arn}/prod/DELETE/sellers/*"
+    error_message = "Only DELETE /sellers/{sellerId} of the stage may invoke the seller eraser."
   }
 
   assert {
@@ -178,7 +188,7 @@ run "a_timeout_beyond_the_integration_limit_is_rejected" {
 
   variables {
     functions = {
-      for f, route in { token_storage = "create_token", notifications_subscriber = "create_subscription", report_creator = "create_report", report_status = "get_report" } : f => {
+      for f, route in { token_storage = "create_token", notifications_subscriber = "create_subscription", report_creator = "create_report", report_status = "get_report", seller_eraser = "delete_seller" } : f => {
         route                         = route
         timeout                       = 60
         package                       = { s3_bucket = "b", s3_key = "k", source_sha256 = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=" }

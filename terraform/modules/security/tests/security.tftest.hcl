@@ -196,8 +196,9 @@ run "the_invoke_role_may_call_only_the_api_methods" {
       "arn:aws:execute-api:us-east-1:123456789012:abc123defg/prod/POST/notifications",
       "arn:aws:execute-api:us-east-1:123456789012:abc123defg/prod/POST/reports",
       "arn:aws:execute-api:us-east-1:123456789012:abc123defg/prod/GET/reports/*",
+      "arn:aws:execute-api:us-east-1:123456789012:abc123defg/prod/DELETE/sellers/*",
     ])
-    error_message = "The invoke role must be limited to the API's four methods."
+    error_message = "The invoke role must be limited to the API's five methods."
   }
 
   assert {
