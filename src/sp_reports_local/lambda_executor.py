@@ -162,6 +162,8 @@ class _Worker:
     ) -> None:
         self.spec = spec
         self.credentials_expire = credentials_expire
+        # Init time beyond Lambda's 10 seconds, charged to the first invocation (see _start_worker).
+        self.init_charge_seconds = 0.0
         self.process = subprocess.Popen(  # noqa: S603 - our own worker script, arguments fixed
             [executable, "-I", "-S", "-u", str(WORKER_SCRIPT)],
             stdin=subprocess.PIPE,
@@ -190,7 +192,8 @@ class _Worker:
         return now + seconds < self.credentials_expire
 
     def invoke(self, event: Any, request_id: str) -> tuple[dict[str, Any], str]:
-        deadline = time.time() + self.spec.timeout_seconds
+        deadline = time.time() + self.spec.timeout_seconds - self.init_charge_seconds
+        self.init_charge_seconds = 0.0  # only the first invocation carries a suppressed init
         request = {
             "event": event,
             "request_id": request_id,
@@ -206,7 +209,7 @@ class _Worker:
                 "Runtime.ExitError", f"RequestId: {request_id} Error: worker exited"
             ) from error
         try:
-            line = self._responses.get(timeout=self.spec.timeout_seconds)
+            line = self._responses.get(timeout=max(0.0, deadline - time.time()))
         except queue.Empty:
             self.stop()
             raise WorkerFailed(
@@ -357,10 +360,19 @@ class LambdaExecutor:
         runtime = self._runtime(spec)
         env = {**self._environment(spec, code, runtime), **credentials.environment()}
         worker = _Worker(spec, runtime.executable, code.task_root, env, credentials.expiration)
+        started = time.monotonic()
         try:
             ready = worker._responses.get(timeout=INIT_TIMEOUT_SECONDS)
         except queue.Empty:
-            ready = None
+            # "If all three tasks do not complete within 10 seconds, Lambda retries the Init phase at the time
+            # of the first function invocation with the configured function timeout" (Lambda Developer Guide,
+            # "Understanding the Lambda execution environment lifecycle", Init phase): the init goes on within
+            # the invocation's time, and what it takes beyond the 10 seconds is charged to that invocation.
+            try:
+                ready = worker._responses.get(timeout=spec.timeout_seconds)
+            except queue.Empty:
+                ready = None
+            worker.init_charge_seconds = time.monotonic() - started - INIT_TIMEOUT_SECONDS
         if ready is None or json.loads(ready).get("ready") is not True:
             logs = worker.take_logs()
             worker.stop()

@@ -179,3 +179,42 @@ def test_runtimes_this_machine_cannot_provide_fall_back_with_the_reason(runtime,
 
     assert (choice.executable, choice.library_paths) == (sys.executable, ("/venv/site-packages",))
     assert choice.reason is not None and reason in choice.reason
+
+
+SLOW_INIT = """
+import time
+
+time.sleep({seconds})  # module-level work: the Init phase
+
+
+def remaining(event, context):
+    return context.get_remaining_time_in_millis()
+"""
+
+
+# Lambda Developer Guide, "Understanding the Lambda execution environment lifecycle", Init phase: an Init
+# beyond its 10 seconds is retried within the first invocation under the function's timeout.
+# (init seconds, function timeout, outcome); the 10 seconds are shortened to 0.5 here.
+SLOW_INIT_CASES = [
+    (1.5, 6, "runs, the init beyond the limit charged to the invocation"),
+    (4.0, 1, "fails: the init outlasts the limit and the function's timeout"),
+]
+
+
+@pytest.mark.parametrize(("init_seconds", "timeout", "outcome"), SLOW_INIT_CASES)
+def test_an_init_beyond_lambdas_limit_goes_on_within_the_first_invocations_timeout(
+    local_aws, create_function, monkeypatch, init_seconds, timeout, outcome
+):
+    monkeypatch.setattr("sp_reports_local.lambda_executor.INIT_TIMEOUT_SECONDS", 0.5)
+    handlers = {"app.py": SLOW_INIT.format(seconds=init_seconds)}
+    create_function("slow-init", "remaining", timeout=timeout, extra_files=handlers)
+
+    result, error, _ = _invoke(local_aws, "slow-init")
+
+    if outcome.startswith("runs"):
+        assert error is None, result
+        # At least the init's time beyond the limit (1.0 s) is gone from the invocation's 6 seconds.
+        assert 0 < result <= (timeout - (init_seconds - 0.5)) * 1000
+    else:
+        assert error is not None
+        assert result["errorType"] == "Runtime.ExitError" and "did not start" in result["errorMessage"]
