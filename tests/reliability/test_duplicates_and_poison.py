@@ -155,6 +155,13 @@ def test_poison_message_reaches_the_dlq_after_max_receive_count_and_raises_the_a
             AttributeDefinitions=[{"AttributeName": "ReportId", "AttributeType": "S"}],
             BillingMode="PAY_PER_REQUEST",
         )
+        # The sellers' tokens, which the processor binds when a notification names a token's seller.
+        dynamodb.create_table(
+            TableName="sp-reports-tokens",
+            KeySchema=[{"AttributeName": "SellerId", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "SellerId", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
         now = "2024-05-02T10:00:00Z"
         for report_id, status in (("1000001", "REQUESTED"), ("1000666", "NOT-A-STATUS")):
             # The second record is corrupt (a status no version of the code wrote): reading it fails on every
@@ -202,6 +209,11 @@ def test_poison_message_reaches_the_dlq_after_max_receive_count_and_raises_the_a
                     "Resource": f"arn:aws:dynamodb:us-east-1:{local.account_id}:table/sp-reports-reports",
                 },
                 {"Effect": "Allow", "Action": "states:StartExecution", "Resource": state_machine_arn},
+                {
+                    "Effect": "Allow",
+                    "Action": ["dynamodb:UpdateItem", "dynamodb:DeleteItem"],
+                    "Resource": f"arn:aws:dynamodb:us-east-1:{local.account_id}:table/sp-reports-tokens",
+                },
             ],
         }
         iam.put_role_policy(
