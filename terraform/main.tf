@@ -754,6 +754,7 @@ module "state_machine" {
   policy_statements         = { for f, statements in local.function_policy_statements : f => statements if local.functions[f].group == "workflow" }
   notification_email        = var.notification_email
   subscription_protocols    = var.notification_subscription_protocols
+  subscription_endpoints    = var.notification_subscription_endpoints
   subscriber_principal_arns = var.notification_subscriber_principal_arns
   log_retention_days        = var.log_retention_days
   dlq_name                  = module.queue.dlq_name

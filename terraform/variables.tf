@@ -48,6 +48,18 @@ variable "notification_subscription_protocols" {
   }
 }
 
+variable "notification_subscription_endpoints" {
+  type        = list(string)
+  description = "Patterns a subscription's endpoint must match to subscribe to the notifications topic (its policy denies sns:Subscribe when sns:Endpoint matches none; StringLike, `*` and `?`), e.g. `*@example.com` for the team's addresses or an SQS queue's ARN. Empty (the default): any endpoint of notification_subscription_protocols."
+  default     = []
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for e in var.notification_subscription_endpoints : trimspace(e) != "" && replace(e, "*", "") != ""])
+    error_message = "notification_subscription_endpoints must hold endpoint patterns, not empty strings or a bare '*' (leave the list empty to allow any endpoint)."
+  }
+}
+
 variable "notification_subscriber_principal_arns" {
   type        = list(string)
   description = "The only IAM principals (roles, users or an account root, by ARN; no wildcards) that may subscribe to the notifications topic; empty (the default): any principal of the stack's account whose IAM policy allows it. Principals of other accounts never may. Include the principal that runs Terraform when notification_email is set: it creates the email subscription."

@@ -31,6 +31,7 @@ def configured_plan() -> dict:
             "report_expiration_days": 400,
             "restricted_report_expiration_days": 14,
             "noncurrent_version_expiration_days": 3,
+            "notification_subscription_endpoints": ["*@example.com"],
         }
     )
 
@@ -172,3 +173,12 @@ def test_the_notifications_topic_takes_email_subscriptions_from_the_accounts_pri
     assert protocols["Condition"] == {"StringNotEquals": {"sns:Protocol": ["email"]}}
     principals = statements["OnlyTheStacksPrincipalsSubscribe"]
     assert principals["Condition"] == {"StringNotEquals": {"aws:PrincipalAccount": ["123456789012"]}}
+    assert "SubscribeOnlyTheAllowedEndpoints" not in statements  # any endpoint of the allowed protocols
+
+
+def test_the_root_endpoint_patterns_limit_the_topics_subscriptions(configured_plan):
+    policy = json.loads(_planned(configured_plan, "module.state_machine.aws_sns_topic_policy.this")["policy"])
+    endpoints = {s["Sid"]: s for s in policy["Statement"]}["SubscribeOnlyTheAllowedEndpoints"]
+
+    assert [endpoints[key] for key in ("Effect", "Principal", "Action")] == ["Deny", "*", "sns:Subscribe"]
+    assert endpoints["Condition"] == {"StringNotLike": {"sns:Endpoint": ["*@example.com"]}}

@@ -158,7 +158,7 @@ resource "aws_sns_topic_policy" "this" {
   arn = aws_sns_topic.this.arn
   policy = jsonencode({
     Version = "2012-10-17"
-    Statement = [
+    Statement = concat([
       {
         Sid       = "AccountManagesAndPublishes"
         Effect    = "Allow"
@@ -205,6 +205,16 @@ resource "aws_sns_topic_policy" "this" {
         Resource  = aws_sns_topic.this.arn
         Condition = { StringNotEquals = { "sns:Protocol" = var.subscription_protocols } }
       },
+      # Given endpoint patterns, a subscription's endpoint (an address, a URL, an ARN) must match one of them:
+      # sns:Endpoint is Subscribe's other condition key (same Service Authorization Reference page).
+      ], length(var.subscription_endpoints) == 0 ? [] : [{
+        Sid       = "SubscribeOnlyTheAllowedEndpoints"
+        Effect    = "Deny"
+        Principal = "*" # a Deny for everyone
+        Action    = "sns:Subscribe"
+        Resource  = aws_sns_topic.this.arn
+        Condition = { StringNotLike = { "sns:Endpoint" = var.subscription_endpoints } }
+      }], [
       {
         # Only the stack's own principals subscribe: those of its account or, given, the listed ones. An explicit
         # Deny, so that no Allow added to this policy later opens subscriptions to anyone else.
@@ -218,7 +228,7 @@ resource "aws_sns_topic_policy" "this" {
           length(var.subscriber_principal_arns) > 0 ? {} : { StringNotEquals = { "aws:PrincipalAccount" = [data.aws_caller_identity.current.account_id] } },
         )
       },
-    ]
+    ])
   })
 }
 

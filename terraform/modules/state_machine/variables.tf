@@ -152,6 +152,18 @@ variable "subscription_protocols" {
   }
 }
 
+variable "subscription_endpoints" {
+  type        = list(string)
+  description = "Patterns (sns:Endpoint, StringLike: `*` and `?`) a subscription's endpoint must match, e.g. `*@example.com` or an SQS queue's ARN; empty (the default): any endpoint of the allowed protocols."
+  default     = []
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for e in var.subscription_endpoints : trimspace(e) != "" && replace(e, "*", "") != ""])
+    error_message = "subscription_endpoints must hold endpoint patterns, not empty strings or a bare '*' (leave the list empty to allow any endpoint)."
+  }
+}
+
 variable "subscriber_principal_arns" {
   type        = list(string)
   description = "The only IAM principals (roles, users or an account root, by ARN; no wildcards) that may subscribe to the topic; empty (the default): any principal of the stack's account whose IAM policy allows it. Principals of other accounts never may."

@@ -310,3 +310,42 @@ run "plain_http_subscriptions_are_rejected" {
 
   expect_failures = [var.subscription_protocols]
 }
+
+run "any_endpoint_of_the_allowed_protocols_by_default" {
+  command = plan
+
+  assert {
+    condition = length([
+      for s in jsondecode(aws_sns_topic_policy.this.policy).Statement : s
+      if can(s.Condition.StringNotLike["sns:Endpoint"])
+    ]) == 0
+    error_message = "Without subscription_endpoints the topic policy must not limit endpoints."
+  }
+}
+
+run "the_listed_endpoints_alone_subscribe" {
+  command = plan
+
+  variables {
+    subscription_endpoints = ["*@example.com", "arn:aws:sqs:us-east-1:123456789012:ops-*"]
+  }
+
+  assert {
+    condition = length([
+      for s in jsondecode(aws_sns_topic_policy.this.policy).Statement : s
+      if s.Effect == "Deny" && s.Principal == "*" && s.Action == "sns:Subscribe"
+      && try(tolist(s.Condition.StringNotLike["sns:Endpoint"]), []) == var.subscription_endpoints
+    ]) == 1
+    error_message = "Given endpoint patterns, the topic policy must deny subscriptions to every other endpoint."
+  }
+}
+
+run "a_bare_wildcard_endpoint_is_refused" {
+  command = plan
+
+  variables {
+    subscription_endpoints = ["*"]
+  }
+
+  expect_failures = [var.subscription_endpoints]
+}
