@@ -67,7 +67,7 @@ locals {
       route       = "create_report"
       memory_size = 256
       timeout     = 29
-      environment = ["TOKENS_TABLE_NAME", "REPORTS_TABLE_NAME", "LWA_CREDENTIALS_SECRET_ARN", "REPORT_RECORD_TTL_DAYS", "SELLER_DAILY_REPORT_BUDGET", "ALLOW_RESTRICTED_REPORT_TYPES"]
+      environment = ["TOKENS_TABLE_NAME", "REPORTS_TABLE_NAME", "LWA_CREDENTIALS_SECRET_ARN", "REPORT_RECORD_TTL_DAYS", "SELLER_DAILY_REPORT_BUDGET", "CALLER_DAILY_REPORT_BUDGET", "ALLOW_RESTRICTED_REPORT_TYPES"]
       policy_statements = [
         local.statements.read_refresh_tokens,
         local.statements.decrypt_refresh_tokens,
@@ -100,17 +100,18 @@ locals {
           Condition = { "ForAllValues:StringLike" = { "dynamodb:LeadingKeys" = ["sweep-seller#*"] } }
         },
         {
-          # Each seller's count of reports for the UTC day (src/reports_pipeline/report_budget.py): spent and
-          # given back with UpdateItem, deleted when a request that created nothing brings it back to zero. Only
-          # those items (partition keys report-budget#...) and only their attributes, by dynamodb:LeadingKeys
-          # and dynamodb:Attributes; no other return values than the update's own (DynamoDB Developer Guide,
+          # Each seller's and each caller's count of reports for the UTC day (src/reports_pipeline/
+          # report_budget.py): spent and given back with UpdateItem, deleted when a request that created nothing
+          # brings it back to zero. Only those items (partition keys report-budget#... and
+          # caller-report-budget#...) and only their attributes, by dynamodb:LeadingKeys and
+          # dynamodb:Attributes; no other return values than the update's own (DynamoDB Developer Guide,
           # "Using IAM policy conditions for fine-grained access control").
-          Sid      = "SpendSellerDailyReportBudget"
+          Sid      = "SpendDailyReportBudgets"
           Effect   = "Allow"
           Action   = ["dynamodb:UpdateItem", "dynamodb:DeleteItem"]
           Resource = module.storage.reports_table_arn
           Condition = {
-            "ForAllValues:StringLike"   = { "dynamodb:LeadingKeys" = ["report-budget#*"] }
+            "ForAllValues:StringLike"   = { "dynamodb:LeadingKeys" = ["report-budget#*", "caller-report-budget#*"] }
             "ForAllValues:StringEquals" = { "dynamodb:Attributes" = ["ReportId", "ReportCount", "ExpiresAt"] }
             StringEqualsIfExists        = { "dynamodb:ReturnValues" = ["NONE", "UPDATED_NEW"] }
           }
@@ -587,6 +588,7 @@ locals {
     STATE_MACHINE_ARN             = local.state_machine_arn
     REPORT_RECORD_TTL_DAYS        = tostring(var.report_record_ttl_days)
     SELLER_DAILY_REPORT_BUDGET    = tostring(var.seller_daily_report_budget)
+    CALLER_DAILY_REPORT_BUDGET    = tostring(var.caller_daily_report_budget)
     PRESIGNED_URL_TTL_SECONDS     = tostring(var.presigned_url_ttl_seconds)
     EMAIL_DOWNLOAD_LINKS          = tostring(var.email_download_links)
     PROCESS_UNREQUESTED_REPORTS   = tostring(var.process_unrequested_reports)

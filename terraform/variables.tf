@@ -105,6 +105,17 @@ variable "seller_daily_report_budget" {
   }
 }
 
+variable "caller_daily_report_budget" {
+  type        = number
+  description = "SP-API reports POST /reports may create per caller (the IAM principal that signed the request, a role's sessions counted as the role) and UTC day, across every seller it acts for, counted as seller_daily_report_budget is; over it the API answers 429 CallerReportBudgetExhausted with Retry-After to the next UTC midnight. API Gateway throttles per client only by API key, which an AWS_IAM API does not use: this is the per-caller limit (docs/security.md, Limits)."
+  default     = 2000
+
+  validation {
+    condition     = var.caller_daily_report_budget >= 1 && floor(var.caller_daily_report_budget) == var.caller_daily_report_budget
+    error_message = "caller_daily_report_budget must be a whole number of at least 1."
+  }
+}
+
 variable "report_expiration_days" {
   type        = number
   description = "Days after which stored report documents expire from the reports bucket; null (the default) keeps them. Restricted (PII) documents expire after restricted_report_expiration_days whatever this says (the shorter of the two applies)."

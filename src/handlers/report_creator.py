@@ -7,8 +7,9 @@ windows, several marketplaces of a single-marketplace type fan out, a type in it
 report of ours or is answered 429 with Retry-After. A restricted (PII) type is refused with 403
 unless the deployment allows them (ALLOW_RESTRICTED_REPORT_TYPES). A type the catalogue does not know is
 requested unchanged.
-The reports the plan would create are spent from the seller's daily budget first (reports_pipeline.
-report_budget): over it the request is answered 429 SellerReportBudgetExhausted and nothing is created.
+The reports the plan would create are spent first from the caller's and the seller's daily budgets
+(reports_pipeline.report_budget): over either the request is answered 429 CallerReportBudgetExhausted or
+SellerReportBudgetExhausted and nothing is created.
 
 Each report's intent is written before createReport, so a report SP-API accepted is never lost to a record
 write that fails afterwards: the answer still carries its id (a retry would create a second report), the
@@ -30,11 +31,17 @@ from handlers._api import api_answer, tenant_boundary
 from handlers._observability import observability
 from handlers._spapi_clients import SpApiClients
 from reports_pipeline.api_requests import api_error_for, parse_json_body, parse_report_request
-from reports_pipeline.report_budget import DEFAULT_SELLER_DAILY_REPORT_BUDGET, SellerReportBudget
+from reports_pipeline.report_budget import (
+    CALLER,
+    DEFAULT_CALLER_DAILY_REPORT_BUDGET,
+    DEFAULT_SELLER_DAILY_REPORT_BUDGET,
+    DailyReportBudget,
+)
 from reports_pipeline.report_plans import carry_out, cooldown_decision, plan_answer, plan_report_request
 from reports_pipeline.report_records import ReportRecords
 from reports_pipeline.report_specifications import ReportSpecification
 from reports_pipeline.sweep_state import SweepState
+from reports_pipeline.tenancy import caller_principal
 from reports_pipeline.token_store import TokenStore
 
 logger, tracer, metrics = observability()
@@ -45,10 +52,16 @@ restricted_allowed = _config.boolean("ALLOW_RESTRICTED_REPORT_TYPES", False)
 dynamodb = boto3.client("dynamodb")
 report_records = ReportRecords(config["REPORTS_TABLE_NAME"], dynamodb, ttl_days=ttl_days)
 sweep_state = SweepState(config["REPORTS_TABLE_NAME"], dynamodb)
-report_budget = SellerReportBudget(
+report_budget = DailyReportBudget(
     config["REPORTS_TABLE_NAME"],
     dynamodb,
     _config.positive_int("SELLER_DAILY_REPORT_BUDGET", DEFAULT_SELLER_DAILY_REPORT_BUDGET),
+)
+caller_budget = DailyReportBudget(
+    config["REPORTS_TABLE_NAME"],
+    dynamodb,
+    _config.positive_int("CALLER_DAILY_REPORT_BUDGET", DEFAULT_CALLER_DAILY_REPORT_BUDGET),
+    scope=CALLER,
 )
 spapi_clients = SpApiClients(
     lwa_secret_arn=config["LWA_CREDENTIALS_SECRET_ARN"],
@@ -96,8 +109,13 @@ def handler(event: dict[str, Any], context: Any) -> tuple[int, dict[str, Any]]:
         return created.report_id, created.recorded
 
     to_create = sum(1 for reuse in decision.reuse if reuse is None)
-    with report_budget.reserved(asked.seller_id, to_create) as reservation:
-        outcome = carry_out(plan, decision, reservation.counting(create), api_error_for)
+    with (
+        caller_budget.reserved(caller_principal(event), to_create) as caller_reservation,
+        report_budget.reserved(asked.seller_id, to_create) as reservation,
+    ):
+        outcome = carry_out(
+            plan, decision, caller_reservation.counting(reservation.counting(create)), api_error_for
+        )
     status, body = plan_answer(plan, outcome)
     logger.append_keys(report_id=body["reportId"])
     logger.info(

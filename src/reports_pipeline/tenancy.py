@@ -73,6 +73,14 @@ def caller_arn(event: Mapping[str, Any]) -> str | None:
     return arn if isinstance(arn, str) and arn else None
 
 
+def caller_principal(event: Mapping[str, Any]) -> str:
+    """Who is calling, as the per-caller budget counts it: the principal key (a role's sessions as the role),
+    the identity's ARN as API Gateway gives it when that is no IAM shape we key, else "unidentified" (an API
+    with AWS_IAM on every budgeted route always names its caller)."""
+    arn = caller_arn(event)
+    return principal_key(arn) or arn or "unidentified"
+
+
 class TenantMap:
     """Which sellers each principal may act for: a DynamoDB table, hash key PrincipalArn (a principal key),
     range key SellerId."""

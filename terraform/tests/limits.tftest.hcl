@@ -37,6 +37,34 @@ run "a_reports_burst_above_the_stages_is_rejected" {
   expect_failures = [var.api_reports_throttling_burst_limit]
 }
 
+run "the_caller_daily_report_budget_reaches_the_report_creator" {
+  command = plan
+
+  variables {
+    caller_daily_report_budget = 41
+  }
+
+  assert {
+    condition     = local.function_environment["report_creator"]["CALLER_DAILY_REPORT_BUDGET"] == "41"
+    error_message = "The report creator must get caller_daily_report_budget as CALLER_DAILY_REPORT_BUDGET."
+  }
+
+  assert {
+    condition     = alltrue([for f, environment in local.function_environment : f == "report_creator" || !contains(keys(environment), "CALLER_DAILY_REPORT_BUDGET")])
+    error_message = "Only the report creator spends the callers' budgets."
+  }
+}
+
+run "a_caller_daily_report_budget_below_one_is_rejected" {
+  command = plan
+
+  variables {
+    caller_daily_report_budget = 0
+  }
+
+  expect_failures = [var.caller_daily_report_budget]
+}
+
 run "the_seller_daily_report_budget_reaches_the_report_creator" {
   command = plan
 

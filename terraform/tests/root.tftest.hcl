@@ -103,7 +103,7 @@ run "lambda_environment_matches_the_handlers_contract" {
   assert {
     condition = toset(keys(local.function_environment["report_creator"])) == toset([
       "TOKENS_TABLE_NAME", "REPORTS_TABLE_NAME", "LWA_CREDENTIALS_SECRET_ARN", "REPORT_RECORD_TTL_DAYS",
-      "SELLER_DAILY_REPORT_BUDGET",
+      "SELLER_DAILY_REPORT_BUDGET", "CALLER_DAILY_REPORT_BUDGET",
       "ALLOW_RESTRICTED_REPORT_TYPES",
     ])
     error_message = "report_creator environment differs from the contract."

@@ -252,6 +252,49 @@ def test_the_split_reports_are_spent_from_the_sellers_daily_budget_and_over_it_n
     assert len(_created(spapi_emulator)) == 3  # the first request's only
 
 
+def test_one_caller_spends_its_own_daily_budget_across_the_sellers_it_acts_for(
+    spapi_emulator, load_handler, stored_seller, fast_spapi_retries, resources, lambda_context
+):
+    """The caller's budget (CALLER_DAILY_REPORT_BUDGET) bounds what one principal creates for all its sellers;
+    a role's sessions count as the role, another caller has a budget of its own."""
+    from reports_pipeline.token_store import TokenStore
+
+    other_seller = "A2SECONDSELLER1"
+    spapi_emulator.register_seller("Atzr|CANARY-second-seller", other_seller)
+    TokenStore(
+        resources.tokens_table, resources.tokens_key_id, boto3.client("dynamodb"), boto3.client("kms")
+    ).put(other_seller, "Atzr|CANARY-second-seller")
+    module = load_handler("report_creator", CALLER_DAILY_REPORT_BUDGET="4", SELLER_DAILY_REPORT_BUDGET="10")
+    fast_spapi_retries(module, "EU", read_timeout=0.3)
+    three_windows = {
+        "ReportType": RETURNS,
+        "ReportDataStartTime": "2024-01-01T00:00:00Z",
+        "ReportDataEndTime": "2024-05-30T00:00:00Z",
+    }
+
+    def post(seller_id: str, session: str) -> tuple[int, dict]:
+        caller = f"arn:aws:sts::123456789012:assumed-role/tenant-a-invoke/{session}"
+        body = {"SellerId": seller_id, "RegionCode": "EU", "MarketplaceIds": UK, **three_windows}
+        response = module.handler(
+            api_events.api_event("POST", "/reports", body, caller_arn=caller), lambda_context
+        )
+        return response["statusCode"], api_events.answer_body(response)
+
+    assert post(SELLER_ID, "one")[0] == 202
+    status, body = post(other_seller, "two")  # another seller, another session of the same role
+
+    assert status == 429
+    assert body["error"]["code"] == "CallerReportBudgetExhausted"
+    assert (
+        "caller arn:aws:iam::123456789012:role/tenant-a-invoke may have at most 4" in body["error"]["message"]
+    )
+    assert len(_created(spapi_emulator)) == 3
+    # Another caller still has its whole budget.
+    other = {"SellerId": other_seller, "RegionCode": "EU", "MarketplaceIds": UK, **three_windows}
+    response = module.handler(api_events.api_event("POST", "/reports", other), lambda_context)
+    assert response["statusCode"] == 202
+
+
 RESTRICTED = "GET_FLAT_FILE_ORDER_REPORT_DATA_SHIPPING"  # restricted (PII), requestable
 
 

@@ -1,4 +1,4 @@
-"""Each seller's daily report budget: one conditional counter per seller and UTC day in the reports table."""
+"""Daily report budgets: one conditional counter per seller (or caller) and UTC day in the reports table."""
 
 from __future__ import annotations
 
@@ -8,14 +8,14 @@ import boto3
 import pytest
 
 from reports_pipeline.api_requests import ApiError
-from reports_pipeline.report_budget import SellerReportBudget, budget_key
+from reports_pipeline.report_budget import CALLER, DailyReportBudget, budget_key
 
 NOW = 1_714_644_942.0  # 2024-05-02T10:15:42Z; the next UTC midnight is 49,458 s later
 SELLER = "A3TH9S8BH6GOGM"
 
 
 def _budget(resources, budget=10, clock=lambda: NOW):
-    return SellerReportBudget(
+    return DailyReportBudget(
         resources.reports_table, boto3.client("dynamodb", region_name="us-east-1"), budget, clock=clock
     )
 
@@ -148,3 +148,26 @@ def test_a_request_that_created_nothing_leaves_no_budget_item_behind(resources):
     with budget.reserved(SELLER, 3):
         pass
     assert _item(resources, budget_key(SELLER, budget._now())) is None
+
+
+CALLER_ROLE = "arn:aws:iam::123456789012:role/tenant-a-invoke"
+
+
+def test_a_callers_budget_counts_apart_from_any_sellers_and_names_the_caller_and_its_setting(resources):
+    client = boto3.client("dynamodb", region_name="us-east-1")
+    callers = DailyReportBudget(resources.reports_table, client, 5, scope=CALLER, clock=lambda: NOW)
+    sellers = _budget(resources, budget=5)
+    callers.spend(CALLER_ROLE, 4)
+    sellers.spend(SELLER, 4)  # the seller's own count is another item
+
+    with pytest.raises(ApiError) as refused:
+        callers.spend(CALLER_ROLE, 2)
+
+    error = refused.value
+    assert (error.status, error.code) == (429, "CallerReportBudgetExhausted")
+    assert error.message.startswith(f"caller {CALLER_ROLE} may have at most 5 SP-API reports")
+    assert "(caller_daily_report_budget)" in error.message and error.headers == {"Retry-After": "49458"}
+    key = budget_key(CALLER_ROLE, callers._now(), CALLER)
+    assert key == f"caller-report-budget#{CALLER_ROLE}#2024-05-02"
+    assert _item(resources, key)["ReportCount"] == {"N": "4"}
+    assert _item(resources, budget_key(SELLER, sellers._now()))["ReportCount"] == {"N": "4"}

@@ -118,7 +118,12 @@ def test_a_stack_that_managed_the_account_setting_forgets_it_without_destroying_
 def test_the_report_creator_updates_only_intent_sweep_and_budget_items_and_deletes_only_intents_and_budgets():
     """The key prefixes live in reports_pipeline (report_records' intents, sweep_state's seller items,
     report_budget's daily counts and their attributes) and in the IAM conditions."""
-    from reports_pipeline.report_budget import BUDGET_KEY_PREFIX, COUNT_ATTRIBUTE, EXPIRES_ATTRIBUTE
+    from reports_pipeline.report_budget import (
+        BUDGET_KEY_PREFIX,
+        CALLER_BUDGET_KEY_PREFIX,
+        COUNT_ATTRIBUTE,
+        EXPIRES_ATTRIBUTE,
+    )
     from reports_pipeline.report_records import _INTENT_KEY_PREFIX
     from reports_pipeline.sweep_state import _SELLER_KEY_PREFIX
 
@@ -132,7 +137,9 @@ def test_the_report_creator_updates_only_intent_sweep_and_budget_items_and_delet
     intents = {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": [f"{_INTENT_KEY_PREFIX}*"]}}
     sweep = {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": [f"{_SELLER_KEY_PREFIX}*"]}}
     budget = {
-        "ForAllValues:StringLike": {"dynamodb:LeadingKeys": [f"{BUDGET_KEY_PREFIX}*"]},
+        "ForAllValues:StringLike": {
+            "dynamodb:LeadingKeys": [f"{BUDGET_KEY_PREFIX}*", f"{CALLER_BUDGET_KEY_PREFIX}*"]
+        },
         "ForAllValues:StringEquals": {
             "dynamodb:Attributes": ["ReportId", COUNT_ATTRIBUTE, EXPIRES_ATTRIBUTE]
         },
@@ -165,7 +172,7 @@ def test_the_report_creators_policy_allows_the_budgets_calls_on_its_items_and_at
     plan = terraform_checks.mock_plan_json(variables={"name_prefix": "wiring-test"})
     address = 'module.api.module.function["report_creator"].aws_iam_role_policy.this[0]'
     policy = _planned(plan, address)["policy"]
-    (spend,) = [s for s in json.loads(policy)["Statement"] if s["Sid"] == "SpendSellerDailyReportBudget"]
+    (spend,) = [s for s in json.loads(policy)["Statement"] if s["Sid"] == "SpendDailyReportBudgets"]
     table = spend["Resource"]
     caller = Principal(
         "arn:aws:sts::123456789012:assumed-role/report-creator/run-1",
@@ -182,7 +189,7 @@ def test_the_report_creators_policy_allows_the_budgets_calls_on_its_items_and_at
         result = evaluate_policy(policy, request)
         return result.outcome.name if result.outcome is not PolicyOutcome.ALLOW else result.statement
 
-    spend_sid = '"SpendSellerDailyReportBudget"'
+    spend_sid = '"SpendDailyReportBudgets"'
     # spend (ADD ReportCount, SET ExpiresAt), give back (ADD ReportCount, UPDATED_NEW), delete at zero
     assert outcome("UpdateItem", budget_item, ["ReportId", "ReportCount", "ExpiresAt"]) == spend_sid
     assert outcome("UpdateItem", budget_item, ["ReportId", "ReportCount"], "UPDATED_NEW") == spend_sid
