@@ -108,12 +108,13 @@ class TerraformDefaults:
 
 def root_functions(terraform_dir: Path) -> dict[str, dict[str, int]]:
     """The numeric settings (memory_size, timeout) of each function in the root's `local.functions` map,
-    the one list of functions: `<name> = {` to its brace at the same indent, inside `functions = {`."""
+    the one list of functions: `<name> = {` to its brace at the same indent, inside `functions = {` (or
+    `functions = merge({`, the opt-in functions merged after it, which a default deployment does not have)."""
     try:
         main = (terraform_dir / "main.tf").read_text()
     except OSError:
         return {}
-    block = re.search(r"\n(\s*)functions = \{\n(.*?)\n\1\}", main, re.DOTALL)
+    block = re.search(r"\n(\s*)functions = (?:merge\()?\{\n(.*?)\n\1\}", main, re.DOTALL)
     if not block:
         return {}
     functions = {}

@@ -134,6 +134,7 @@ EMULATOR_ONLY_CHECKS = {
     "test_a_report_whose_notification_was_dropped_is_stored_when_the_sweep_schedule_fires",
     "test_the_sweeper_and_the_schedules_role_needed_nothing_they_were_not_given",
     "test_a_report_larger_than_one_part_is_stored_whole_through_the_bucket_policy",
+    "test_an_erased_seller_leaves_nothing_and_the_other_seller_keeps_its_report",
 }
 
 

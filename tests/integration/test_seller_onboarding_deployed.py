@@ -14,7 +14,7 @@ import pytest
 import requests
 
 from canaries import CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN, SELLER_ID, assert_no_secrets
-from sp_reports_local.acceptance import EMULATOR_OPTIONS, LAMBDA_SESSION_SECONDS
+from sp_reports_local.acceptance_results import EMULATOR_OPTIONS, LAMBDA_SESSION_SECONDS
 from sp_reports_local.stack import AppCredentials, DeploymentSettings, LocalDeployment, Seller, StackOutputs
 
 # What the operator registers for the application and sets as seller_authorization_redirect_uri: it must reach

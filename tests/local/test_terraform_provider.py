@@ -235,7 +235,7 @@ module "api" {
   functions = {
     for f, route in {
       token_storage = "create_token", notifications_subscriber = "create_subscription",
-      report_creator = "create_report", report_status = "get_report"
+      report_creator = "create_report", report_status = "get_report", seller_eraser = "delete_seller"
     } : f => {
       route = route
       package = {

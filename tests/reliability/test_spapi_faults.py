@@ -186,10 +186,10 @@ def test_create_report_throttled_at_the_door_answers_429_and_records_nothing(
     after = boto3.client("dynamodb").scan(TableName=pipeline.workflow.resources.reports_table, Select="COUNT")
     assert [answer["statusCode"] for answer in answers] == [202] + [429] * 4  # the burst, then refused
     assert all(int(answer["headers"]["Retry-After"]) >= 1 for answer in answers[1:])
-    # The accepted report's record, its seller's note for the sweep (sweep-seller#...) and the seller's
-    # count for the day (report-budget#...); the refused callers are told to retry, and nothing of theirs
-    # is half-recorded.
-    assert after["Count"] == before["Count"] + 3
+    # The accepted report's record, its seller's note for the sweep (sweep-seller#...), the seller's and the
+    # caller's counts for the day (report-budget#..., caller-report-budget#...); the refused callers are told
+    # to retry, and nothing of theirs is half-recorded.
+    assert after["Count"] == before["Count"] + 4
     check_output_for_secrets(capsys)
     attack_results.record(
         "2-spapi-createReport throttled",

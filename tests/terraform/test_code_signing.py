@@ -9,6 +9,7 @@ import shutil
 import pytest
 
 import terraform_checks
+from handlers import FUNCTIONS, OPT_IN_FUNCTIONS
 
 pytestmark = pytest.mark.skipif(shutil.which("terraform") is None, reason="terraform is not installed")
 
@@ -30,7 +31,7 @@ def test_every_function_in_the_plan_carries_the_code_signing_configuration():
         terraform_checks.mock_plan_json(variables={"lambda_code_signing_config_arn": CSC_ARN})
     )
 
-    assert len(functions) == 8
+    assert len(functions) == len(FUNCTIONS) - len(OPT_IN_FUNCTIONS)  # the opt-in ones are off by default
     assert {address: f["code_signing_config_arn"] for address, f in functions.items()} == dict.fromkeys(
         functions, CSC_ARN
     )
@@ -39,5 +40,5 @@ def test_every_function_in_the_plan_carries_the_code_signing_configuration():
 def test_by_default_no_function_in_the_plan_names_a_code_signing_configuration():
     functions = _functions(terraform_checks.mock_plan_json())
 
-    assert len(functions) == 8
+    assert len(functions) == len(FUNCTIONS) - len(OPT_IN_FUNCTIONS)  # the opt-in ones are off by default
     assert not [address for address, f in functions.items() if f.get("code_signing_config_arn")]

@@ -12,7 +12,7 @@ import shutil
 import pytest
 
 import terraform_checks
-from handlers import OPT_IN_FUNCTIONS
+from handlers import FUNCTIONS, OPT_IN_FUNCTIONS
 
 pytestmark = pytest.mark.skipif(shutil.which("terraform") is None, reason="terraform is not installed")
 
@@ -71,8 +71,9 @@ def test_every_role_and_user_in_the_plan_carries_the_path_and_the_boundary(estat
     roles = _created(estate, "aws_iam_role")
     users = _created(estate, "aws_iam_user")
 
-    # Eight functions, the workflow, the sweep's schedule, the link signer and the API invoke role.
-    assert len(roles) == 12
+    # A role per function (the opt-in ones are off by default), the workflow's, the sweep schedule's, the link
+    # signer's and the API invoke role.
+    assert len(roles) == len(FUNCTIONS) - len(OPT_IN_FUNCTIONS) + 4
     assert len(users) == 1
     assert {(e["name"], e["path"], e["permissions_boundary"]) for e in roles + users} == {
         (e["name"], PATH, BOUNDARY) for e in roles + users
@@ -101,7 +102,8 @@ def test_no_role_name_passes_iams_limit_and_the_longest_reaches_it(longest):
 def test_two_regions_of_one_account_share_no_iam_name(estate, estate_in_another_region):
     here, there = _iam_names(estate), _iam_names(estate_in_another_region)
 
-    assert len(here) == len(there) == 13
+    # Those roles and the API invoke user.
+    assert len(here) == len(there) == len(FUNCTIONS) - len(OPT_IN_FUNCTIONS) + 5
     assert not here & there
 
     # Regional names stay as they were: only the account-global ones carry the region.
