@@ -152,9 +152,21 @@ class _Refused(Exception):
 
 
 def _function_of(url_id: str) -> tuple[Any, Any] | None:
+    # The functions themselves ($LATEST, where URL configurations live), not moto's `all()`: that deep-copies
+    # every function while other threads invoke and update them, and fails when a dictionary changes size
+    # under the copy. A function created meanwhile can still change the listing; the lookup is then repeated.
+    for _ in range(3):
+        try:
+            return _find_function_url(url_id)
+        except RuntimeError:
+            continue
+    return _find_function_url(url_id)
+
+
+def _find_function_url(url_id: str) -> tuple[Any, Any] | None:
     for regions in list(lambda_backends.values()):
         for backend in list(regions.values()):
-            for function in list(backend._lambdas.all()):
+            for function in list(backend._lambdas.latest()):
                 config = getattr(function, "url_config", None)
                 if config is not None and f"{FUNCTION_URL_PATH_PREFIX}/{url_id}/" in config.url:
                     return function, config

@@ -16,6 +16,7 @@ says so (``RuntimeChoice.reason``).
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import platform
@@ -89,6 +90,18 @@ def stand_in(python: lambda_bytecode.RuntimePython, directory: Path = STAND_IN_D
     if (target / ".complete").is_file() and (target / ".complete").read_text() == stamp:
         return target
     directory.mkdir(parents=True, exist_ok=True)
+    # Builders side by side (the test suite's workers, each starting its first function) build once: the
+    # second waits and finds the stand-in complete, instead of replacing it while the first's functions run.
+    with (directory / f".runtime-{python.cache_tag}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if (target / ".complete").is_file() and (target / ".complete").read_text() == stamp:
+            return target
+        return _build_stand_in(python, site_packages, stamp, directory, target)
+
+
+def _build_stand_in(
+    python: lambda_bytecode.RuntimePython, site_packages: Path, stamp: str, directory: Path, target: Path
+) -> Path:
     staging = Path(tempfile.mkdtemp(dir=directory, prefix=".building-"))
     try:
         for name in RUNTIME_PACKAGES:
