@@ -429,7 +429,7 @@ run "the_authorization_routes_are_public_and_only_they_are" {
   variables {
     invoke_principal_arns = ["arn:aws:iam::123456789012:role/acme-test-api-invoke"]
     functions = {
-      for f, route in { token_storage = "create_token", notifications_subscriber = "create_subscription", report_creator = "create_report", report_status = "get_report", authorization_login = "authorization_login", authorization_redirect = "authorization_redirect" } : f => {
+      for f, route in { token_storage = "create_token", notifications_subscriber = "create_subscription", report_creator = "create_report", report_status = "get_report", seller_eraser = "delete_seller", authorization_login = "authorization_login", authorization_redirect = "authorization_redirect" } : f => {
         route                         = route
         package = {
           s3_bucket     = "acme-test-artifacts"
