@@ -20,6 +20,10 @@ ifneq ($(strip $(SP_REPORTS_TF_PROVIDER_MIRROR)),)
 export TF_CLI_CONFIG_FILE := $(abspath $(BUILD))/terraform.rc
 endif
 
+# The harness (local AWS, deployment, acceptance, the demo, the SP-API emulator) and the scripts it imports
+# run from the checkout: they are on the path of every command here, as pytest's pythonpath puts them.
+export PYTHONPATH := $(CURDIR)/src:$(CURDIR)/harness:$(CURDIR)/scripts$(if $(PYTHONPATH),:$(PYTHONPATH))
+
 .PHONY: help venv demo acceptance test test-python check lint tf-check tf-fmt tf-validate tf-test checkov package release lock bench models clean
 
 help:
@@ -47,20 +51,20 @@ $(BUILD)/terraform.rc:
 tf-config: $(if $(strip $(SP_REPORTS_TF_PROVIDER_MIRROR)),$(BUILD)/terraform.rc)
 
 demo: venv tf-config package models
-	$(PY) -m sp_reports_local.demo
+	$(PY) -m sp_reports_harness.demo
 
 # Local AWS unless SP_REPORTS_ACCEPTANCE_TARGET=aws; ACCEPTANCE_ARGS=--plan-only plans without applying.
 # A real account (SP_REPORTS_ACCEPTANCE_TARGET=aws, or local-account: local AWS standing in for one) deploys
 # the SP-API emulator too: its zip is built beside the functions' (the local target runs it in-process).
 acceptance: venv tf-config package models
 	$(if $(filter aws local-account,$(SP_REPORTS_ACCEPTANCE_TARGET)),$(PY) scripts/package_lambdas.py --out $(BUILD)/lambda --emulator)
-	$(PY) -m sp_reports_local.acceptance $(ACCEPTANCE_ARGS)
+	$(PY) -m sp_reports_harness.acceptance.runner $(ACCEPTANCE_ARGS)
 
 test: lint test-python tf-check checkov
 
 lint: venv
-	$(VENV)/bin/ruff check src tests scripts benchmarks
-	$(VENV)/bin/ruff format --check src tests scripts benchmarks
+	$(VENV)/bin/ruff check src harness tests scripts benchmarks
+	$(VENV)/bin/ruff format --check src harness tests scripts benchmarks
 
 # Test files run in parallel, one worker per core (pytest-xdist; tests/conftest.py keeps each file, the
 # deployed stack and the reliability suite in one worker each); the slowest tests are listed at the end.
@@ -70,7 +74,7 @@ test-python: venv tf-config package models
 
 # The quick loop while changing code: lint, and the client library, application layer, handlers, CLI and
 # emulator suites (unit and contract tests, the peer clients), which need neither Terraform nor a stack.
-CHECK_SUITES := tests/spapi tests/reports_pipeline tests/handlers tests/client tests/emulator tests/peers
+CHECK_SUITES := tests/spapi tests/pipeline tests/handlers tests/client tests/harness/spapi_emulator tests/peers
 check: lint models
 	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup -q $(CHECK_SUITES)
 

@@ -4,7 +4,8 @@ Each handler is imported the way Lambda imports it: by an interpreter of the run
 for python3.13, found like scripts/package_lambdas.py finds it), from its unpacked zip
 (`.build/lambda/<name>.zip`, which carries the bytecode that version compiled), next to a stand-in for the
 runtime's own packages (boto3, botocore, s3transfer and their dependencies: copies of our virtualenv's,
-compiled by the same interpreter once, as the runtime ships them compiled; `sp_reports_local.lambda_runtime`
+compiled by the same interpreter once, as the runtime ships them compiled;
+`sp_reports_harness.local_aws.awslambda.runtime`
 builds it, and local AWS runs its functions with it too), without site-packages and without writing
 bytecode (`python -S -B`: /var/task is read-only). `LAMBDA_TASK_ROOT` is set as in Lambda, and
 tracing is off (`POWERTOOLS_TRACE_DISABLED=true`) except in the "tracing on" variant. The environment
@@ -39,8 +40,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from handlers import FUNCTIONS as HANDLERS
-from sp_reports_local import lambda_runtime
+from sp_reports.handlers import FUNCTIONS as HANDLERS
+from sp_reports_harness.local_aws.awslambda import runtime as lambda_runtime
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT / "scripts"))  # the packaging script's finder of the runtime's Python
@@ -179,7 +180,7 @@ def lambda_environment(
     env = {**base, "LAMBDA_TASK_ROOT": str(unpacked)}
     if not tracing:
         env["POWERTOOLS_TRACE_DISABLED"] = "true"
-    for variable in required_environment(REPO_ROOT / "src" / "handlers" / f"{handler}.py"):
+    for variable in required_environment(REPO_ROOT / "src" / "sp_reports" / "handlers" / f"{handler}.py"):
         env[variable] = dummy_value(variable)
     return env
 
@@ -241,11 +242,11 @@ def run(work_dir: Path, zip_dir: Path, repeats: int = 10) -> list[ImportTiming]:
         timing = ImportTiming(name, python=python.full_version)
         timing.zip_bytes, timing.unzipped_bytes = _unpack(zip_dir / f"{name}.zip", unpacked)
         env = lambda_environment(name, unpacked, base_env, tracing=False)
-        alone = _run_probe(python, f"handlers.{name}", [unpacked, runtime], env)
+        alone = _run_probe(python, f"sp_reports.handlers.{name}", [unpacked, runtime], env)
         timing.imports_from_zip_alone = alone.returncode == 0
         if alone.returncode == 0:
             timing.clients = probe_clients(alone.stdout)
-        targets[name] = (f"handlers.{name}", [unpacked, runtime], env)
+        targets[name] = (f"sp_reports.handlers.{name}", [unpacked, runtime], env)
         timings[name] = timing
     for clients in sorted({timing.clients for timing in timings.values() if timing.clients}):
         label = clients_label(clients)
@@ -271,7 +272,7 @@ def run(work_dir: Path, zip_dir: Path, repeats: int = 10) -> list[ImportTiming]:
     }
     for variant, (unpacked, env) in variants.items():
         timing = ImportTiming(VARIANT_HANDLER, variant=variant, python=python.full_version)
-        targets[timing.label] = (f"handlers.{VARIANT_HANDLER}", [unpacked, runtime], env)
+        targets[timing.label] = (f"sp_reports.handlers.{VARIANT_HANDLER}", [unpacked, runtime], env)
         timings[timing.label] = timing
 
     # Round-robin, so that a burst of load on the shared machine spreads over every target alike.

@@ -3,7 +3,8 @@
 moto (`mock_aws`) holds the reports table, pre-seeded with the reports our API requested, and a state machine
 with a trivial definition (executions are recorded, not run). The notifications: 85 % for distinct requested
 reports, 10 % duplicates of those (SP-API delivers some notifications more than once), 5 % for reports nobody
-requested. They go through `handlers.notifications_processor.handler` in SQS batches, as the event source
+requested. They go through `sp_reports.handlers.notifications_processor.handler` in SQS batches, as the event
+source
 mapping would deliver them; the run is repeated for a few batch sizes (smaller runs beside the 1,000 at the
 Terraform default), each with fresh report ids. Figures:
 messages per second, and executions started, which must equal the distinct requested reports.
@@ -28,9 +29,9 @@ import boto3
 from moto import mock_aws
 
 from benchmarks.fake_aws import REGION, use_fake_aws_environment
-from reports_pipeline.notifications_processing import execution_name
-from reports_pipeline.report_records import ReportRecords
-from reports_pipeline.report_specifications import ReportSpecification
+from sp_reports.pipeline.notifications_processing import execution_name
+from sp_reports.pipeline.report_records import ReportRecords
+from sp_reports.pipeline.report_specifications import ReportSpecification
 
 TABLE = "sp-reports-reports"
 SELLER_ID = "A1BENCHSELLER01"
@@ -246,7 +247,7 @@ def run(
                 "POWERTOOLS_METRICS_NAMESPACE": "sp-reports-bench",
             }
         )
-        processor = importlib.import_module("handlers.notifications_processor")
+        processor = importlib.import_module("sp_reports.handlers.notifications_processor")
         records = ReportRecords(TABLE, dynamodb)
         # A warm container: the first invocation pays for loading service models and Powertools' set-up.
         _, warm_up = notification_mix(90, 10, duplicate_share=0.0, unrequested_share=1.0)

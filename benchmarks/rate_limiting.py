@@ -15,12 +15,12 @@ import threading
 import time
 from dataclasses import asdict, dataclass
 
-from spapi.credentials import AppCredentials
-from spapi.errors import SpApiError
-from spapi.http import SpApiHttpClient
-from spapi.lwa import LwaClient
-from spapi.ratelimit import OperationRate, RateLimiter
-from spapi.reports import ReportsClient
+from sp_reports.spapi.credentials import AppCredentials
+from sp_reports.spapi.errors import SpApiError
+from sp_reports.spapi.http import SpApiHttpClient
+from sp_reports.spapi.lwa import LwaClient
+from sp_reports.spapi.ratelimit import OperationRate, RateLimiter
+from sp_reports.spapi.reports import ReportsClient
 from spapi_emulator import EmulatorConfig, SpApiEmulator
 
 CLIENT_ID = "amzn1.application-oa2-client.bench"

@@ -27,7 +27,7 @@ from benchmarks.sizing import (
 )
 from benchmarks.storage import PART_SIZE, StorageRun
 from benchmarks.token_economy import TokenEconomy
-from reports_pipeline.report_storage import PARTS_IN_MEMORY, UPLOAD_CONCURRENCY
+from sp_reports.pipeline.report_storage import PARTS_IN_MEMORY, UPLOAD_CONCURRENCY
 
 MIB = 1024 * 1024
 RSS_TARGET_MIB = 128
@@ -569,7 +569,8 @@ def cold_start_findings(timings: Sequence[ImportTiming]) -> list[str]:
         f"({traced.median_cpu_seconds * 1000:.0f} ms), which a function with tracing off no longer pays."
         + clients_note
         + " A client that a function's usual path does not call is created on its first use "
-        "(`handlers._lazy_client`: STS in report_status and report_notifier, for a link; Step Functions in "
+        "(`sp_reports.handlers._lazy_client`: STS in report_status and report_notifier, for a link; "
+        "Step Functions in "
         "report_sweeper, for a recovered report); every other client is called by its function's usual "
         "path, so creating it later would only move its cost into the first invocation."
     ]
@@ -618,14 +619,15 @@ client its model, rule set and class: s3 41-59 ms, dynamodb 14-26, kms about 10,
 where SP-API is called), Powertools' Logger and Metrics, `spapi` and `reports_pipeline` (their dataclasses,
 enums and patterns), some 10-25 ms each. Powertools' batch utility (asyncio and every event data class,
 about 50 ms) is no longer imported: the processor answers the partial batch response itself
-(`handlers._sqs_batch`).
+(`sp_reports.handlers._sqs_batch`).
 
 {cold_start_table_of(timings)}
 
 "imports from zip + runtime alone" checks the handler imports with only its zip and the runtime's packages
 (tests/packaging/test_zip_imports.py keeps it so, under the runtime's Python, and checks that no handler
 imports `aws_xray_sdk` with tracing off). The X-Ray SDK is imported only when Powertools would trace
-(`handlers._observability.tracing_enabled`: in Lambda, unless `POWERTOOLS_TRACE_DISABLED` is true). The
+(`sp_reports.handlers._observability.tracing_enabled`: in Lambda, unless `POWERTOOLS_TRACE_DISABLED` is
+true). The
 functions are deployed with tracing mode Active by default (terraform/modules/lambda_function), so tracing is
 on there and the "{TRACING_ON}" row is what they pay; setting `POWERTOOLS_TRACE_DISABLED=true` gives the
 handler rows."""
@@ -639,7 +641,7 @@ One warm process serving {tokens.spapi_calls} invocations for {tokens.sellers} s
 handlers' `SpApiClients` (each invocation asks for the seller's Reports client and makes one call). LWA
 exchanges are counted by the emulator; AWS calls (token item reads, KMS decrypts, secret reads) are counted as
 they are made, by botocore event hooks on moto's in-process clients. The sellers' decrypted refresh tokens
-are cached per container for 5 minutes (`reports_pipeline.token_store.CachedTokenStore`), dropped when LWA
+are cached per container for 5 minutes (`sp_reports.pipeline.token_store.CachedTokenStore`), dropped when LWA
 answers invalid_grant (the stored token is then read once more, in case POST /tokens replaced it) and when
 the container itself replaces the token.
 
@@ -696,8 +698,8 @@ bytes at {UPLOAD_BANDWIDTH / 1e6:.0f} MB/s per connection with {FIRST_BYTE_LATEN
 request, Lambda -> S3 in-region, each default's source in the module) and *moto S3* (in a process of its
 own; its `CompleteMultipartUpload` re-assembles every part in memory, so it measures moto). Each method runs
 in a fresh child process, so the peak RSS (the child's own VmHWM) is its alone.
-*streaming* is our store step (`spapi.documents.iter_report_document`, ISA-L inflate, into
-`reports_pipeline.report_storage.store_report_document`: s3transfer uploads {PART_SIZE // MIB} MiB parts on
+*streaming* is our store step (`sp_reports.spapi.documents.iter_report_document`, ISA-L inflate, into
+`sp_reports.pipeline.report_storage.store_report_document`: s3transfer uploads {PART_SIZE // MIB} MiB parts on
 up to {UPLOAD_CONCURRENCY} connections while the next part is read); *naive* is the reference samples' way
 (`requests.get(url).content`, `gzip.decompress`, one `put_object`); *discard* counts and drops the bytes;
 `gzip -dc file > /dev/null` is this machine's decompression limit. Wall time starts after the imports.
@@ -723,7 +725,8 @@ reached the caller.
 ## 5. Notification throughput
 
 REPORT_PROCESSING_FINISHED notifications ({_notification_counts(results)}; 10 % duplicates, 5 % for
-reports nobody requested) through `handlers.notifications_processor.handler` in-process, in SQS batches,
+reports nobody requested) through `sp_reports.handlers.notifications_processor.handler` in-process, in SQS
+batches,
 against moto's DynamoDB (reports table pre-seeded) and Step Functions (a trivial state machine; executions
 recorded, not run). Each batch size uses fresh report ids. Most of the time is moto's (its DynamoDB
 evaluates every conditional write in pure Python); the handler's own CPU time per message is what our

@@ -25,12 +25,12 @@ from botocore.config import Config
 from benchmarks.rss import MIB, run_child
 from benchmarks.s3_standin import S3StandIn, s3_standin
 from benchmarks.synthetic_report import ReportPlan, SyntheticReport, cached_gzip_report
-from reports_pipeline.report_storage import DEFAULT_PART_SIZE
-from spapi.credentials import AppCredentials
-from spapi.http import SpApiHttpClient
-from spapi.lwa import LwaClient
-from spapi.ratelimit import OperationRate, RateLimiter
-from spapi.reports import ReportsClient
+from sp_reports.pipeline.report_storage import DEFAULT_PART_SIZE
+from sp_reports.spapi.credentials import AppCredentials
+from sp_reports.spapi.http import SpApiHttpClient
+from sp_reports.spapi.lwa import LwaClient
+from sp_reports.spapi.ratelimit import OperationRate, RateLimiter
+from sp_reports.spapi.reports import ReportsClient
 from spapi_emulator import EmulatorConfig, SpApiEmulator
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -202,7 +202,8 @@ def _run_storage_child(
         "part_size": PART_SIZE,
         "result_path": str(result_path),
     }
-    # The emulator serves the documents over http from its own host: a test deployment (spapi.regions).
+    # The emulator serves the documents over http from its own host: a test deployment
+    # (sp_reports.spapi.regions).
     env = {**os.environ, "BENCH_STORAGE_SPEC": json.dumps(spec), "SP_REPORTS_TEST_ENDPOINTS": "true"}
     with log.open("ab") as log_file:
         child = run_child(

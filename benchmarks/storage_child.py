@@ -3,9 +3,9 @@
     BENCH_STORAGE_SPEC='{"method": "streaming", "sink": "s3", ...}' python -m benchmarks.storage_child
 
 Runs alone in its process, so that its peak RSS is its own: the SP-API emulator and moto's S3 serve it from
-the parent. `method` is `streaming` (our store step: `spapi.documents.iter_report_document` into
-`reports_pipeline.report_storage.store_report_document`), `transcoding` (the same with
-TRANSCODE_REPORTS_TO_UTF8 on: `reports_pipeline.document_charsets` decodes it into UTF-8 on the way) or
+the parent. `method` is `streaming` (our store step: `sp_reports.spapi.documents.iter_report_document` into
+`sp_reports.pipeline.report_storage.store_report_document`), `transcoding` (the same with
+TRANSCODE_REPORTS_TO_UTF8 on: `sp_reports.pipeline.document_charsets` decodes it into UTF-8 on the way) or
 `naive` (what the reference samples do: download the whole body, `gzip.decompress` it, one `put_object`).
 `sink` is `s3` (moto), `standin` (benchmarks.s3_standin: S3 over a paced link) or `discard` (the bytes are
 counted and dropped, to show what S3 costs). The spec comes through the environment, not argv, because it
@@ -26,14 +26,14 @@ import requests
 from botocore.config import Config
 
 from benchmarks.rss import status_field_bytes
-from reports_pipeline.document_charsets import DocumentForStorage
-from reports_pipeline.report_storage import store_report_document
-from spapi.credentials import AppCredentials
-from spapi.documents import iter_report_document
-from spapi.http import SpApiHttpClient
-from spapi.lwa import LwaClient
-from spapi.ratelimit import OperationRate, RateLimiter
-from spapi.reports import ReportsClient
+from sp_reports.pipeline.document_charsets import DocumentForStorage
+from sp_reports.pipeline.report_storage import store_report_document
+from sp_reports.spapi.credentials import AppCredentials
+from sp_reports.spapi.documents import iter_report_document
+from sp_reports.spapi.http import SpApiHttpClient
+from sp_reports.spapi.lwa import LwaClient
+from sp_reports.spapi.ratelimit import OperationRate, RateLimiter
+from sp_reports.spapi.reports import ReportsClient
 
 SPEC_ENV = "BENCH_STORAGE_SPEC"
 

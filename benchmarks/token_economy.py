@@ -20,8 +20,8 @@ import boto3
 from moto import mock_aws
 
 from benchmarks.fake_aws import REGION, CallCounter, use_fake_aws_environment
-from handlers._spapi_clients import SpApiClients
-from reports_pipeline.token_store import TokenStore
+from sp_reports.handlers._spapi_clients import SpApiClients
+from sp_reports.pipeline.token_store import TokenStore
 from spapi_emulator import EmulatorConfig, SpApiEmulator
 
 CLIENT_ID = "amzn1.application-oa2-client.bench"

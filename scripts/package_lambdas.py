@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 """Build the Lambda zips Terraform deploys, byte-identical whenever the sources are.
 
-One zip per function (`<name>.zip`) holding `handlers/__init__.py`, `handlers/<name>.py`, the shared
-`handlers/_*.py` helpers, the packages in `LIBRARY_PACKAGES` (the SP-API client `spapi` and the application
-layer `reports_pipeline`) and the runtime dependencies. Dependencies are installed by
+One zip per function (`<name>.zip`) holding the namespace's `sp_reports/__init__.py`,
+`sp_reports/handlers/__init__.py`, `sp_reports/handlers/<name>.py`, the shared `sp_reports/handlers/_*.py`
+helpers, the packages in `LIBRARY_PACKAGES` (the SP-API client `sp_reports.spapi` and the application layer
+`sp_reports.pipeline`) and the runtime dependencies. The sp-reports CLI (`sp_reports.client`) stays out.
+Dependencies are installed by
 pip for the Lambda runtime and architecture that `terraform/variables.tf` declares (not for this machine's
 Python), from the hash-pinned lock `lambda-requirements.txt` (`make lock`, scripts/lock.py) with
 `--require-hashes --no-deps`, so every machine installs the same files or none; they are cached in
@@ -54,11 +56,12 @@ from packaging.version import InvalidVersion, Version
 
 import lambda_bytecode
 import tf_docs
-from handlers import FUNCTIONS
+from sp_reports.handlers import FUNCTIONS
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 # The functions' runtime dependencies, pinned and hashed (scripts/lock.py writes it; docs/releases.md).
 LOCK_FILE = REPO_ROOT / "lambda-requirements.txt"
+HARNESS_DIR = REPO_ROOT / "harness"
 EMULATOR_LOCK_FILE = REPO_ROOT / "emulator-requirements.txt"
 # The lock's header line recording what it was resolved from; a different digest means it is stale.
 LOCK_INPUT_PREFIX = "# input-sha256: "
@@ -74,7 +77,8 @@ PLATFORMS = {"x86_64": "manylinux2014_x86_64", "arm64": "manylinux2014_aarch64"}
 EXCLUDED_DIR_NAMES = {"__pycache__", "bin"}
 EXCLUDED_SUFFIXES = (".pyc", ".pyo")
 # The packages every handler imports from, whole: the SP-API client and the application layer on top of it.
-LIBRARY_PACKAGES = ("spapi", "reports_pipeline")
+NAMESPACE = "sp_reports"
+LIBRARY_PACKAGES = ("sp_reports/spapi", "sp_reports/pipeline")
 
 
 # The SP-API emulator deployed as a Lambda (make acceptance's real-account target), built with `--emulator`
@@ -84,7 +88,8 @@ LIBRARY_PACKAGES = ("spapi", "reports_pipeline")
 # exchange to, read from --models-dir at build time (build output: never copied into the repository), with
 # their LICENSE and NOTICE.
 EMULATOR = "spapi_emulator"
-EMULATOR_PACKAGES = ("spapi_emulator", "spapi")
+EMULATOR_PACKAGE = "spapi_emulator"  # from the harness (harness/), beside the library it imports from src/
+EMULATOR_LIBRARY_PACKAGES = ("sp_reports/spapi",)
 EMULATOR_LIBRARIES = ("jsonschema", "werkzeug")
 EMULATOR_MODELS_DIR = "spapi_emulator/models"
 
@@ -375,18 +380,30 @@ def dependency_entries(deps_dir: Path) -> dict[str, Path]:
 
 def source_entries(src_dir: Path, function: str) -> dict[str, Path]:
     """Archive name -> file for one function's handler, the handler helpers and the library packages."""
-    handlers = src_dir / "handlers"
+    handlers = src_dir / NAMESPACE / "handlers"
     handler = handlers / f"{function}.py"
     if not handler.is_file():
         raise PackagingError(f"{handler} not found: no handler for function {function!r}")
-    files = [handlers / "__init__.py", handler, *sorted(handlers.glob("_*.py"))]
+    files = [
+        src_dir / NAMESPACE / "__init__.py",
+        handlers / "__init__.py",
+        handler,
+        *sorted(handlers.glob("_*.py")),
+    ]
     entries = {f.relative_to(src_dir).as_posix(): f for f in files if f.is_file()}
-    for package in LIBRARY_PACKAGES:
-        package_dir = src_dir / package
+    entries.update(_package_entries(src_dir, LIBRARY_PACKAGES))
+    return entries
+
+
+def _package_entries(root: Path, packages: tuple[str, ...]) -> dict[str, Path]:
+    """Archive name -> file for whole packages under root (each named by its path, e.g. sp_reports/spapi)."""
+    entries = {}
+    for package in packages:
+        package_dir = root / package
         if not (package_dir / "__init__.py").is_file():
             raise PackagingError(f"{package_dir}/__init__.py not found")
         for path in _walk_files(package_dir):
-            entries[path.relative_to(src_dir).as_posix()] = path
+            entries[path.relative_to(root).as_posix()] = path
     return entries
 
 
@@ -401,15 +418,11 @@ def emulator_requirements(pyproject: Path) -> list[str]:
     return kept
 
 
-def emulator_source_entries(src_dir: Path, models_dir: Path) -> dict[str, Path]:
-    """Archive name -> file for the emulator's packages and the SP-API models."""
-    entries = {}
-    for package in EMULATOR_PACKAGES:
-        package_dir = src_dir / package
-        if not (package_dir / "__init__.py").is_file():
-            raise PackagingError(f"{package_dir}/__init__.py not found")
-        for path in _walk_files(package_dir):
-            entries[path.relative_to(src_dir).as_posix()] = path
+def emulator_source_entries(src_dir: Path, harness_dir: Path, models_dir: Path) -> dict[str, Path]:
+    """Archive name -> file for the emulator's package, the SP-API client it imports and the SP-API models."""
+    entries = {f"{NAMESPACE}/__init__.py": src_dir / NAMESPACE / "__init__.py"}
+    entries.update(_package_entries(src_dir, EMULATOR_LIBRARY_PACKAGES))
+    entries.update(_package_entries(harness_dir, (EMULATOR_PACKAGE,)))
     models = sorted(p for p in models_dir.glob("*") if p.is_file()) if models_dir.is_dir() else []
     if not any(p.suffix == ".json" for p in models):
         raise PackagingError(f"no SP-API models in {models_dir}: pass --models-dir or run `make models`")
@@ -424,10 +437,11 @@ def build_emulator(
     src_dir: Path,
     models_dir: Path,
     deps_dir: Path,
+    harness_dir: Path = HARNESS_DIR,
     runtime_python: lambda_bytecode.RuntimePython | None = None,
 ) -> Path:
     """Build spapi_emulator.zip into out_dir (reproducible as the functions' zips are); its path."""
-    sources = {**dependency_entries(deps_dir), **emulator_source_entries(src_dir, models_dir)}
+    sources = {**dependency_entries(deps_dir), **emulator_source_entries(src_dir, harness_dir, models_dir)}
     entries: dict[str, Path | bytes] = dict(sources)
     if runtime_python is not None:
         try:
@@ -637,9 +651,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=REPO_ROOT / ".build" / "lambda", help="where the zips go")
     parser.add_argument("--check", action="store_true", help="fail when the zips in --out are stale")
-    parser.add_argument(
-        "--src", type=Path, default=REPO_ROOT / "src", help="holds handlers/ and the library packages"
-    )
+    parser.add_argument("--src", type=Path, default=REPO_ROOT / "src", help="holds the sp_reports package")
     parser.add_argument("--functions", nargs="+", default=list(FUNCTIONS), help="functions to build")
     parser.add_argument("--terraform-dir", type=Path, default=REPO_ROOT / "terraform")
     parser.add_argument("--runtime", help="Lambda runtime (default: the Terraform lambda_runtime default)")

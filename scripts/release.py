@@ -39,7 +39,7 @@ from pathlib import Path
 import lambda_bytecode
 import package_lambdas
 import sbom
-from handlers import FUNCTIONS
+from sp_reports.handlers import FUNCTIONS
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 # Semantic Versioning 2.0.0's grammar (https://semver.org, "Backus-Naur Form Grammar") without build

@@ -38,13 +38,14 @@ from pathlib import Path
 import lambda_bytecode
 import package_lambdas
 import tf_docs
-from handlers import FUNCTIONS
+from sp_reports.handlers import FUNCTIONS
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 TERRAFORM_DIR = REPO_ROOT / "terraform"
 BUILD_DIR = REPO_ROOT / ".build"
 # Terraform's plugin cache is not safe for installs running side by side, so each pytest-xdist worker of the
-# test suite (PYTEST_XDIST_WORKER) fills its own; src/sp_reports_local/stack.py names its cache the same way.
+# test suite (PYTEST_XDIST_WORKER) fills its own; harness/sp_reports_harness/deployment/local_deployment.py
+# names its cache the same way.
 PLUGIN_CACHE = BUILD_DIR / "-".join(filter(None, ("tf-plugin-cache", os.environ.get("PYTEST_XDIST_WORKER"))))
 # Stand-in zips the root tests hash (the root test sets lambda_package_dir to this directory).
 TEST_PACKAGES = BUILD_DIR / "-".join(
@@ -121,7 +122,7 @@ def write_test_packages(directory: Path = TEST_PACKAGES) -> Path:
     for function in FUNCTIONS:
         path = directory / f"{function}.zip"
         with zipfile.ZipFile(path, "w") as archive:
-            info = zipfile.ZipInfo(f"handlers/{function}.py", date_time=(1980, 1, 1, 0, 0, 0))
+            info = zipfile.ZipInfo(f"sp_reports/handlers/{function}.py", date_time=(1980, 1, 1, 0, 0, 0))
             archive.writestr(info, f"# stand-in for terraform tests: {function}\n")
     # The SP-API emulator's zip, for the spapi_emulator module and terraform/acceptance (make acceptance).
     with zipfile.ZipFile(directory / EMULATOR_ZIP, "w") as archive:

@@ -20,7 +20,7 @@ data "aws_region" "current" {}
 
 locals {
   # The stack's functions, the one list of them in Terraform. Adding a function is adding an entry here (and its
-  # handler, src/handlers FUNCTIONS). The key names the handler (handlers.<key>.handler), the zip (<key>.zip),
+  # handler, src/sp_reports/handlers FUNCTIONS). The key names the handler (sp_reports.handlers.<key>.handler), the zip (<key>.zip),
   # the function (<name_prefix>-<key with dashes>) and its execution role (<iam_name_prefix>-<key with dashes>,
   # local.iam_role_names). group says who invokes it and so which module deploys it: api (serving the API's `route`), processor (the notifications queue), workflow
   # (doing the report workflow's `task`) or standalone (deployed by module.standalone_function below; what
@@ -79,7 +79,7 @@ locals {
           Resource = module.storage.reports_table_arn
         },
         {
-          # Request intents (src/reports_pipeline/report_records.py) are written before createReport and removed
+          # Request intents (src/sp_reports/pipeline/report_records.py) are written before createReport and removed
           # once the report is recorded; only their items (partition keys request-intents#...), by
           # dynamodb:LeadingKeys (DynamoDB Developer Guide, "Using IAM policy conditions for fine-grained access
           # control").
@@ -90,7 +90,7 @@ locals {
           Condition = { "ForAllValues:StringLike" = { "dynamodb:LeadingKeys" = ["request-intents#*"] } }
         },
         {
-          # What the sweep looks for (src/reports_pipeline/sweep_state.py): the seller's requested report types
+          # What the sweep looks for (src/sp_reports/pipeline/sweep_state.py): the seller's requested report types
           # per region and the first watermark, noted once SP-API accepted a report; only the sweep's seller
           # items (partition keys sweep-seller#...), by dynamodb:LeadingKeys.
           Sid       = "NoteRequestedReportTypesForTheSweep"
@@ -100,7 +100,7 @@ locals {
           Condition = { "ForAllValues:StringLike" = { "dynamodb:LeadingKeys" = ["sweep-seller#*"] } }
         },
         {
-          # Each seller's and each caller's count of reports for the UTC day (src/reports_pipeline/
+          # Each seller's and each caller's count of reports for the UTC day (src/sp_reports/pipeline/
           # report_budget.py): spent and given back with UpdateItem, deleted when a request that created nothing
           # brings it back to zero. Only those items (partition keys report-budget#... and
           # caller-report-budget#...) and only their attributes, by dynamodb:LeadingKeys and
@@ -152,7 +152,7 @@ locals {
           Resource = module.storage.reports_table_arn
         },
         {
-          # APPLICATION_OAUTH_CHANGED (Deauthorization): the seller's token goes (src/reports_pipeline/
+          # APPLICATION_OAUTH_CHANGED (Deauthorization): the seller's token goes (src/sp_reports/pipeline/
           # seller_erasure.py, revoke), deleted by key; nothing of the token is read.
           Sid      = "EraseDeauthorizedSellersTokens"
           Effect   = "Allow"
@@ -173,7 +173,7 @@ locals {
         local.statements.find_report_workflow_executions,
         {
           # A notification of a report requested with a seller's token, naming that seller, binds the token
-          # (src/reports_pipeline/notifications_processing.py, _confirm_token): Bound and BoundAt only, the
+          # (src/sp_reports/pipeline/notifications_processing.py, _confirm_token): Bound and BoundAt only, the
           # condition reading EncryptedRefreshToken and UpdatedAt; nothing decrypted, nothing returned.
           Sid      = "BindConfirmedSellerTokens"
           Effect   = "Allow"
@@ -319,7 +319,7 @@ locals {
         },
         {
           # The table has no index by seller: a Scan (projecting ReportId) finds the seller's records, request
-          # intents and budgets (src/reports_pipeline/seller_erasure.py); each is deleted by its key.
+          # intents and budgets (src/sp_reports/pipeline/seller_erasure.py); each is deleted by its key.
           Sid      = "FindAndEraseSellerItems"
           Effect   = "Allow"
           Action   = ["dynamodb:Scan", "dynamodb:DeleteItem"]
@@ -348,7 +348,7 @@ locals {
 
   # Seller onboarding through Amazon's authorization workflow (var.seller_authorization_redirect_uri; off by
   # default): the log-in URI and the redirect URI, public API routes (modules/api). States live in the tokens
-  # table under partition keys authorization-state#<sha256> (src/reports_pipeline/seller_authorization.py):
+  # table under partition keys authorization-state#<sha256> (src/sp_reports/pipeline/seller_authorization.py):
   # the log-in function may only create those, by dynamodb:LeadingKeys; the redirect uses them up and stores
   # the seller's token.
   seller_authorization_functions = { for f, function in {
@@ -394,7 +394,7 @@ locals {
   # functions' modules wait for their statements.
   statements = {
     # The notifications processor and the sweep start a report's workflow under the same name
-    # (execution_name in src/reports_pipeline/notifications_processing.py).
+    # (execution_name in src/sp_reports/pipeline/notifications_processing.py).
     start_report_workflow = {
       Sid      = "StartReportWorkflow"
       Effect   = "Allow"
@@ -465,7 +465,7 @@ locals {
   link_signers  = [for f, function in local.functions : f if try(function.signs_download_links, false)]
 
   # With tenant_isolation every API function checks the tenant map before acting for a seller
-  # (src/reports_pipeline/tenancy.py): each of its routes names a seller (in the body, or the record's). It reads
+  # (src/sp_reports/pipeline/tenancy.py): each of its routes names a seller (in the body, or the record's). It reads
   # one item per request; the map is written by operators, never by the stack.
   tenant_bound = var.tenant_isolation ? [for f, function in local.functions : f if function.group == "api"] : []
   read_tenant_map_statement = {
@@ -562,7 +562,7 @@ locals {
       POWERTOOLS_SERVICE_NAME      = var.name_prefix
       POWERTOOLS_METRICS_NAMESPACE = var.metrics_namespace
       LOG_LEVEL                    = var.log_level
-      # No exception object in X-Ray metadata: nothing redacts it there (src/handlers/_observability.py,
+      # No exception object in X-Ray metadata: nothing redacts it there (src/sp_reports/handlers/_observability.py,
       # which forces the same; https://docs.powertools.aws.dev/lambda/python/latest/core/tracer/).
       POWERTOOLS_TRACER_CAPTURE_ERROR = "false"
     },
@@ -598,14 +598,14 @@ locals {
     SPAPI_APPLICATION_ID = var.spapi_application_id == null ? "" : var.spapi_application_id
     # Restricted (PII) report types are refused at the door unless the deployment opts in.
     ALLOW_RESTRICTED_REPORT_TYPES = tostring(var.allow_restricted_report_types)
-    # The sweep's policy (handlers.report_sweeper).
+    # The sweep's policy (sp_reports.handlers.report_sweeper).
     SWEEP_STUCK_AFTER_HOURS             = tostring(var.sweep_stuck_after_hours)
     SWEEP_AMAZON_GENERATED_REPORT_TYPES = join(",", var.sweep_amazon_generated_report_types)
     # The redirect URI registered for the application: LWA's code exchange repeats it (seller_authorization).
     SELLER_AUTHORIZATION_REDIRECT_URI = var.seller_authorization_redirect_uri == null ? "" : var.seller_authorization_redirect_uri
   }
 
-  # The most the report storer can store within its timeout (src/reports_pipeline/report_storage.py,
+  # The most the report storer can store within its timeout (src/sp_reports/pipeline/report_storage.py,
   # max_document_bytes_for): `make bench` streamed 1 GiB into S3 in 4.61 CPU seconds (docs/benchmarks.md); the
   # function gets memory/1769 of a vCPU (one vCPU at 1769 MB), and half its timeout is kept as margin. In
   # integers, as the Python does it, so both give the same number.
@@ -624,7 +624,7 @@ locals {
   function_settings = {
     for f, function in local.functions : f => {
       description        = function.description
-      handler            = "handlers.${f}.handler"
+      handler            = "sp_reports.handlers.${f}.handler"
       function_name      = "${var.name_prefix}-${replace(f, "_", "-")}"
       route              = try(function.route, null)
       task               = try(function.task, null)

@@ -163,7 +163,7 @@ variable "process_unrequested_reports" {
 
 variable "allow_restricted_report_types" {
   type        = bool
-  description = "Let POST /reports request restricted report types (the catalogue's restricted ones, src/spapi/report_types.json: their documents hold buyers' personal information, PII). Off (the default), such a request is answered 403 naming this setting, and restricted reports nobody requested (process_unrequested_reports, sweep_amazon_generated_report_types) are recorded SKIPPED, never stored. Turn it on only when the SP-API application holds the restricted roles and the deployment meets Amazon's Data Protection Policy (encryption, access limited to those who need it, and PII deleted within 30 days of delivery: restricted_report_expiration_days)."
+  description = "Let POST /reports request restricted report types (the catalogue's restricted ones, src/sp_reports/spapi/report_types.json: their documents hold buyers' personal information, PII). Off (the default), such a request is answered 403 naming this setting, and restricted reports nobody requested (process_unrequested_reports, sweep_amazon_generated_report_types) are recorded SKIPPED, never stored. Turn it on only when the SP-API application holds the restricted roles and the deployment meets Amazon's Data Protection Policy (encryption, access limited to those who need it, and PII deleted within 30 days of delivery: restricted_report_expiration_days)."
   default     = false
   nullable    = false
 }

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from moto import mock_aws
 
-from canaries import CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN, SELLER_ID
 from spapi_emulator import ModelContract, SpApiEmulator
 from spapi_emulator.contract import ModelsNotFoundError, default_models_dir
+from tests.support.canaries import CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN, SELLER_ID
 
 
 def pytest_configure(config: pytest.Config) -> None:

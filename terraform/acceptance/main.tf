@@ -22,8 +22,8 @@ module "spapi_emulator" {
 }
 
 locals {
-  # The function URL ends with "/"; SP-API paths are appended to the base without it (src/spapi/regions.py
-  # strips it anyway) and the emulator serves LWA at /auth/o2/token (LWA_PATH, src/spapi_emulator/app.py).
+  # The function URL ends with "/"; SP-API paths are appended to the base without it (src/sp_reports/spapi/regions.py
+  # strips it anyway) and the emulator serves LWA at /auth/o2/token (LWA_PATH, harness/spapi_emulator/app.py).
   emulator          = one(module.spapi_emulator)
   emulator_base_url = local.emulator == null ? null : trimsuffix(local.emulator.function_url, "/")
 }

@@ -82,7 +82,7 @@ output "tokens_kms_key_arn" {
 }
 
 output "function_names" {
-  description = "Lambda function name per function key (the keys of the root's local.functions, src/handlers FUNCTIONS)."
+  description = "Lambda function name per function key (the keys of the root's local.functions, src/sp_reports/handlers FUNCTIONS)."
   value       = module.sp_reports.function_names
 }
 

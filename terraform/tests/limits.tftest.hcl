@@ -108,7 +108,7 @@ run "the_storer_takes_on_what_it_can_store_in_half_its_timeout_by_default" {
 
   assert {
     # 300 s x 512 MB: 300 / 2 x 512/1769 vCPU / 4.61 CPU s per GiB (docs/benchmarks.md) = 9.4 GiB;
-    # reports_pipeline.report_storage.DEFAULT_MAX_DOCUMENT_BYTES is the same number.
+    # sp_reports.pipeline.report_storage.DEFAULT_MAX_DOCUMENT_BYTES is the same number.
     condition     = local.function_environment["report_storer"]["MAX_DOCUMENT_BYTES"] == "10111889885"
     error_message = "The storer's default max_document_bytes must follow from its 300 s and 512 MB."
   }

@@ -134,7 +134,7 @@ run "lambda_environment_matches_the_handlers_contract" {
       "TOKENS_TABLE_NAME", "REPORTS_TABLE_NAME", "REPORTS_BUCKET_NAME", "LWA_CREDENTIALS_SECRET_ARN",
       "NOTIFICATIONS_QUEUE_ARN",
     ])
-    error_message = "seller_eraser environment differs from the contract (src/handlers/seller_eraser.py)."
+    error_message = "seller_eraser environment differs from the contract (src/sp_reports/handlers/seller_eraser.py)."
   }
 
   assert {
@@ -202,7 +202,7 @@ run "lambda_environment_matches_the_handlers_contract" {
       "PROCESS_UNREQUESTED_REPORTS", "SWEEP_STUCK_AFTER_HOURS", "SWEEP_AMAZON_GENERATED_REPORT_TYPES",
       "ALLOW_RESTRICTED_REPORT_TYPES",
     ])
-    error_message = "report_sweeper environment differs from the contract (src/handlers/report_sweeper.py)."
+    error_message = "report_sweeper environment differs from the contract (src/sp_reports/handlers/report_sweeper.py)."
   }
 
   assert {

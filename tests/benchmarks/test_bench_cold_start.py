@@ -33,7 +33,7 @@ def test_required_environment_lists_the_names_a_handler_reads(tmp_path):
 
 def test_every_handler_declares_its_cold_start_environment():
     for name in HANDLERS:
-        names = required_environment(REPO_ROOT / "src" / "handlers" / f"{name}.py")
+        names = required_environment(REPO_ROOT / "src" / "sp_reports" / "handlers" / f"{name}.py")
         assert names, f"{name} reads no configuration through _config.required"
 
 
@@ -51,7 +51,7 @@ def test_top_offenders_add_self_time_per_top_level_package():
             "import time:      1000 |       1000 |     botocore.utils",
             "import time:      3000 |       9000 |   botocore",
             "import time:      2500 |       2500 |   aws_xray_sdk.core",
-            "import time:       500 |      14000 | handlers.report_storer",
+            "import time:       500 |      14000 | sp_reports.handlers.report_storer",
             "Traceback lines and other output are ignored",
         ]
     )

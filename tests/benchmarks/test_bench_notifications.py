@@ -7,7 +7,7 @@ from collections import Counter
 import pytest
 from benchmarks.notifications import notification_mix, other_type_body, sqs_event
 
-from reports_pipeline.notifications_processing import (
+from sp_reports.pipeline.notifications_processing import (
     UnsupportedNotificationError,
     parse_report_processing_finished,
 )

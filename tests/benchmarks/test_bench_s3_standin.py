@@ -13,7 +13,7 @@ from benchmarks.s3_standin import LinkModel, s3_standin
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from reports_pipeline.report_storage import MIN_PART_SIZE, ReportStorageError, store_report_document
+from sp_reports.pipeline.report_storage import MIN_PART_SIZE, ReportStorageError, store_report_document
 
 BUCKET = "bench"
 KMS_KEY = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"

@@ -9,7 +9,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from client_fake_api import (
+
+from sp_reports.client import cli
+from tests.support.fake_sp_reports_api import (
     ACCESS_KEY_ID,
     REGION,
     SECRET_ACCESS_KEY,
@@ -17,8 +19,6 @@ from client_fake_api import (
     FakeApi,
     known_credentials,
 )
-
-from sp_reports_client import cli
 
 _CLEARED = (
     "AWS_PROFILE",

@@ -3,36 +3,16 @@ Lambda handler modules loaded fresh, as a cold start would, with their environme
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import json
-import sys
-from pathlib import Path
 from types import ModuleType
 
 import boto3
 import pytest
 
-from canaries import CLIENT_ID, CLIENT_SECRET
-from lambda_testing import import_handler_cold, sleep_on_virtual_time
-from lambda_testing import lambda_context as make_lambda_context
-
-_HERE = Path(__file__).parent
-
-
-def _load_helper(name: str) -> ModuleType:
-    # Helpers beside this file are loaded by path: a tests/handlers package would shadow `handlers`.
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, _HERE / f"{name}.py")
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-aws_resources = _load_helper("aws_resources")
-_load_helper("api_events")
-_load_helper("notification_messages")
+from tests.support import aws_resources
+from tests.support.canaries import CLIENT_ID, CLIENT_SECRET
+from tests.support.lambda_testing import import_handler_cold, sleep_on_virtual_time
+from tests.support.lambda_testing import lambda_context as make_lambda_context
 
 
 @pytest.fixture
@@ -65,7 +45,7 @@ def function_environment(resources, monkeypatch):
 
 @pytest.fixture
 def load_handler(function_environment, monkeypatch):
-    """Import `handlers.<name>` afresh (a cold start) with the current environment."""
+    """Import `sp_reports.handlers.<name>` afresh (a cold start) with the current environment."""
 
     def load(name: str, **environment: str) -> ModuleType:
         return import_handler_cold(name, monkeypatch, **environment)
@@ -81,8 +61,8 @@ def lambda_context():
 @pytest.fixture
 def stored_seller(resources):
     """The canary seller's refresh token, stored as POST /tokens would."""
-    from canaries import REFRESH_TOKEN, SELLER_ID
-    from reports_pipeline.token_store import TokenStore
+    from sp_reports.pipeline.token_store import TokenStore
+    from tests.support.canaries import REFRESH_TOKEN, SELLER_ID
 
     TokenStore(
         resources.tokens_table, resources.tokens_key_id, boto3.client("dynamodb"), boto3.client("kms")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from spapi.errors import ConfigurationError
+from sp_reports.spapi.errors import ConfigurationError
 
 REQUIRED = {
     "token_storage": ["TOKENS_TABLE_NAME", "TOKENS_KMS_KEY_ID", "LWA_CREDENTIALS_SECRET_ARN"],

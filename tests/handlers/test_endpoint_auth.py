@@ -15,12 +15,12 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
-from handlers._endpoint_auth import SigV4RequestAuth, endpoint_auth
-from spapi.credentials import AppCredentials
-from spapi.documents import iter_report_document
-from spapi.http import SpApiHttpClient
-from spapi.lwa import LwaClient
-from spapi.reports import ReportsClient
+from sp_reports.handlers._endpoint_auth import SigV4RequestAuth, endpoint_auth
+from sp_reports.spapi.credentials import AppCredentials
+from sp_reports.spapi.documents import iter_report_document
+from sp_reports.spapi.http import SpApiHttpClient
+from sp_reports.spapi.lwa import LwaClient
+from sp_reports.spapi.reports import ReportsClient
 
 SECRET_KEY = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
 CREDENTIALS = Credentials("AKIAEXAMPLE", SECRET_KEY, "session-token-example")
@@ -161,7 +161,7 @@ def test_sp_api_lwa_and_document_requests(signed, caplog):
 
 
 def test_the_clients_factory_signs_when_the_function_is_configured_so(monkeypatch):
-    from handlers._spapi_clients import SpApiClients
+    from sp_reports.handlers._spapi_clients import SpApiClients
 
     monkeypatch.setenv("SPAPI_ENDPOINT_AUTH", "aws_iam")
     monkeypatch.setenv("AWS_REGION", "eu-west-1")

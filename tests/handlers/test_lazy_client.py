@@ -1,4 +1,5 @@
-"""Clients that only some paths need are created on the first use, once, and reused (handlers._lazy_client);
+"""Clients that only some paths need are created on the first use, once, and reused
+(sp_reports.handlers._lazy_client);
 the paths that do not need them never create them."""
 
 from __future__ import annotations
@@ -8,10 +9,10 @@ import threading
 import boto3
 import pytest
 
-from canaries import SELLER_ID
-from handlers._lazy_client import LazyClient
-from reports_pipeline.report_records import ReportRecords, ReportStatus
-from reports_pipeline.report_specifications import ReportSpecification
+from sp_reports.handlers._lazy_client import LazyClient
+from sp_reports.pipeline.report_records import ReportRecords, ReportStatus
+from sp_reports.pipeline.report_specifications import ReportSpecification
+from tests.support.canaries import SELLER_ID
 
 api_events = pytest.importorskip("api_events")
 

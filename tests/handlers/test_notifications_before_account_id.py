@@ -8,9 +8,9 @@ import json
 import boto3
 import pytest
 
-from canaries import SELLER_ID
-from reports_pipeline.report_records import ReportRecords, ReportStatus
-from reports_pipeline.report_specifications import ReportSpecification
+from sp_reports.pipeline.report_records import ReportRecords, ReportStatus
+from sp_reports.pipeline.report_specifications import ReportSpecification
+from tests.support.canaries import SELLER_ID
 
 messages = pytest.importorskip("notification_messages")
 REPORT = ("payload", "reportProcessingFinishedNotification")

@@ -8,10 +8,10 @@ import time
 import boto3
 import pytest
 
-from canaries import SELLER_ID, assert_no_secrets
-from reports_pipeline.report_records import ReportRecords, ReportStatus
-from reports_pipeline.report_specifications import ReportSpecification
-from reports_pipeline.token_store import TokenBindings
+from sp_reports.pipeline.report_records import ReportRecords, ReportStatus
+from sp_reports.pipeline.report_specifications import ReportSpecification
+from sp_reports.pipeline.token_store import TokenBindings
+from tests.support.canaries import SELLER_ID, assert_no_secrets
 
 messages = pytest.importorskip("notification_messages")
 
@@ -203,7 +203,7 @@ def test_when_the_failure_report_itself_ended_badly_the_message_is_retried(
 
 
 def _moto_execution(state_machine_arn: str, name: str = "report-54517018502"):
-    from sp_reports_local.moto_internals import stepfunctions_backends
+    from sp_reports_harness.local_aws.moto_internals import stepfunctions_backends
 
     backend = stepfunctions_backends["123456789012"]["us-east-1"]
     (execution,) = [e for e in backend.describe_state_machine(state_machine_arn).executions if e.name == name]
@@ -326,7 +326,7 @@ def test_a_failing_message_alone_is_returned_for_retry(processor, records, resou
 
 
 def test_missing_configuration_fails_the_cold_start_with_a_clear_message(load_handler, monkeypatch):
-    from spapi.errors import ConfigurationError
+    from sp_reports.spapi.errors import ConfigurationError
 
     monkeypatch.delenv("STATE_MACHINE_ARN")
     with pytest.raises(ConfigurationError, match="STATE_MACHINE_ARN"):
@@ -334,7 +334,7 @@ def test_missing_configuration_fails_the_cold_start_with_a_clear_message(load_ha
 
 
 def test_malformed_flag_fails_the_cold_start(load_handler, state_machine_arn):
-    from spapi.errors import ConfigurationError
+    from sp_reports.spapi.errors import ConfigurationError
 
     with pytest.raises(ConfigurationError, match="PROCESS_UNREQUESTED_REPORTS"):
         load_handler(
@@ -518,7 +518,7 @@ def _oauth_changed(change_type="Deauthorization", application_id=None, partner_f
 
 @pytest.fixture
 def deauthorizable(resources, records, stored_seller):
-    from reports_pipeline.sweep_state import SweepState
+    from sp_reports.pipeline.sweep_state import SweepState
 
     _request(records)
     SweepState(resources.reports_table, boto3.client("dynamodb")).note_request(
@@ -528,7 +528,7 @@ def deauthorizable(resources, records, stored_seller):
 
 
 def _seller_state(resources):
-    from reports_pipeline.sweep_state import SweepState
+    from sp_reports.pipeline.sweep_state import SweepState
 
     dynamodb = boto3.client("dynamodb")
     token = dynamodb.get_item(TableName=resources.tokens_table, Key={"SellerId": {"S": SELLER_ID}})

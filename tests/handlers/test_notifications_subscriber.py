@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from canaries import SELLER_ID, assert_no_secrets
+from tests.support.canaries import SELLER_ID, assert_no_secrets
 
 api_events = pytest.importorskip("api_events")
 
@@ -110,7 +110,7 @@ def test_a_seller_is_subscribed_in_each_region_at_that_regions_own_destination(
 def test_an_application_lwa_will_not_give_a_grantless_token_is_a_403_saying_so(
     subscriber, spapi_emulator, lambda_context, capsys
 ):
-    from canaries import CLIENT_ID
+    from tests.support.canaries import CLIENT_ID
 
     spapi_emulator.deny_grant(CLIENT_ID, "client_credentials")  # LWA: 400 unauthorized_client
     response = _post(subscriber, {"SellerId": SELLER_ID, "RegionCode": "NA"}, lambda_context)

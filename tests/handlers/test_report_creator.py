@@ -8,8 +8,8 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from canaries import SELLER_ID, assert_no_secrets
-from reports_pipeline.report_records import ReportRecords, ReportStatus
+from sp_reports.pipeline.report_records import ReportRecords, ReportStatus
+from tests.support.canaries import SELLER_ID, assert_no_secrets
 
 api_events = pytest.importorskip("api_events")
 messages = pytest.importorskip("notification_messages")
@@ -119,7 +119,8 @@ def test_every_eu_marketplace_on_amazons_page_can_be_requested(
         ({"RegionCode": None}, "RegionCode"),
         ({"ReportType": None}, "ReportType"),
         ({"ReportType": "get merchant listings"}, "ReportType"),
-        # Segments of the report's S3 key: no path steps, separators or line breaks (spapi.report_ids).
+        # Segments of the report's S3 key: no path steps, separators or line breaks
+        # (sp_reports.spapi.report_ids).
         ({"ReportType": ".."}, "ReportType"),
         ({"ReportType": "GET_A/../B"}, "ReportType"),
         ({"ReportType": "GET_MERCHANT\nLISTINGS"}, "ReportType"),
@@ -163,7 +164,7 @@ def test_unknown_seller_is_a_404(spapi_emulator, load_handler, resources, lambda
 
 
 def test_revoked_seller_authorisation_is_a_403(report_creator, spapi_emulator, lambda_context):
-    from canaries import REFRESH_TOKEN
+    from tests.support.canaries import REFRESH_TOKEN
 
     spapi_emulator.revoke(REFRESH_TOKEN)
     response = _post(report_creator, VALID, lambda_context)
@@ -172,7 +173,7 @@ def test_revoked_seller_authorisation_is_a_403(report_creator, spapi_emulator, l
 
 
 def _store_app_secret(resources, secret: str) -> None:
-    from canaries import CLIENT_ID
+    from tests.support.canaries import CLIENT_ID
 
     boto3.client("secretsmanager").put_secret_value(
         SecretId=resources.lwa_secret_arn,
@@ -183,7 +184,7 @@ def _store_app_secret(resources, secret: str) -> None:
 def test_a_rotated_secret_sp_api_reports_expired_is_re_read_and_the_report_created(
     report_creator, resources, spapi_emulator, lambda_context
 ):
-    from canaries import CLIENT_ID, CLIENT_SECRET
+    from tests.support.canaries import CLIENT_ID, CLIENT_SECRET
 
     assert _post(report_creator, VALID, lambda_context)["statusCode"] == 202  # warm: secret and token cached
     spapi_emulator.rotate_client_secret(CLIENT_ID, "CANARY-CLIENT-SECRET-rotated")
@@ -200,7 +201,7 @@ def test_a_rotated_secret_sp_api_reports_expired_is_re_read_and_the_report_creat
 def test_an_expired_stored_secret_is_a_500_that_says_what_to_do(
     report_creator, spapi_emulator, lambda_context, capsys
 ):
-    from canaries import CLIENT_ID, CLIENT_SECRET
+    from tests.support.canaries import CLIENT_ID, CLIENT_SECRET
 
     assert _post(report_creator, VALID, lambda_context)["statusCode"] == 202
     spapi_emulator.expire_client_secret(CLIENT_ID, CLIENT_SECRET, signals=("spapi",))
@@ -250,7 +251,7 @@ def test_spapi_client_errors_keep_their_meaning_and_message(
 def test_a_marketplace_the_seller_does_not_sell_in_is_a_400_naming_it(
     report_creator, resources, spapi_emulator, lambda_context
 ):
-    from canaries import REFRESH_TOKEN
+    from tests.support.canaries import REFRESH_TOKEN
 
     # The seller sells in the UK only; SP-API's refusal names no marketplace (models#1021).
     spapi_emulator.register_seller(REFRESH_TOKEN, SELLER_ID, marketplaces=["A1F83G8C2ARO7P"])
@@ -342,7 +343,7 @@ def test_a_record_write_failing_after_create_report_loses_no_report(
 def test_a_requested_report_type_is_noted_for_the_sweep_and_a_refused_one_is_not(
     report_creator, resources, spapi_emulator, lambda_context
 ):
-    from reports_pipeline.sweep_state import SweepState
+    from sp_reports.pipeline.sweep_state import SweepState
 
     state = SweepState(resources.reports_table, boto3.client("dynamodb"))
     spapi_emulator.inject("createReport", 400, times=1)

@@ -8,9 +8,9 @@ import json
 import boto3
 import pytest
 
-from canaries import REFRESH_TOKEN, SELLER_ID, assert_no_secrets
-from reports_pipeline.report_records import ReportRecords, ReportStatus
+from sp_reports.pipeline.report_records import ReportRecords, ReportStatus
 from spapi_emulator import state as emulator_state
+from tests.support.canaries import REFRESH_TOKEN, SELLER_ID, assert_no_secrets
 
 api_events = pytest.importorskip("api_events")
 
@@ -257,7 +257,7 @@ def test_one_caller_spends_its_own_daily_budget_across_the_sellers_it_acts_for(
 ):
     """The caller's budget (CALLER_DAILY_REPORT_BUDGET) bounds what one principal creates for all its sellers;
     a role's sessions count as the role, another caller has a budget of its own."""
-    from reports_pipeline.token_store import TokenStore
+    from sp_reports.pipeline.token_store import TokenStore
 
     other_seller = "A2SECONDSELLER1"
     spapi_emulator.register_seller("Atzr|CANARY-second-seller", other_seller)

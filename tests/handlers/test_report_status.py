@@ -8,11 +8,11 @@ import boto3
 import pytest
 import requests
 
-from canaries import SELLER_ID
-from reports_pipeline.document_charsets import StoredCharset
-from reports_pipeline.report_records import ReportRecords, ReportStatus
-from reports_pipeline.report_specifications import ReportSpecification
-from spapi.report_ids import REPORT_ID_MAX_LENGTH
+from sp_reports.pipeline.document_charsets import StoredCharset
+from sp_reports.pipeline.report_records import ReportRecords, ReportStatus
+from sp_reports.pipeline.report_specifications import ReportSpecification
+from sp_reports.spapi.report_ids import REPORT_ID_MAX_LENGTH
+from tests.support.canaries import SELLER_ID
 
 api_events = pytest.importorskip("api_events")
 

@@ -10,11 +10,11 @@ from types import SimpleNamespace
 import boto3
 import pytest
 
-from canaries import REFRESH_TOKEN, SELLER_ID, assert_no_secrets
-from reports_pipeline.report_records import ReportRecords
-from reports_pipeline.report_specifications import ReportSpecification
-from reports_pipeline.sweep_state import SweepState
+from sp_reports.pipeline.report_records import ReportRecords
+from sp_reports.pipeline.report_specifications import ReportSpecification
+from sp_reports.pipeline.sweep_state import SweepState
 from spapi_emulator import state as emulator_state
+from tests.support.canaries import REFRESH_TOKEN, SELLER_ID, assert_no_secrets
 
 REPORT_TYPE = "GET_MERCHANT_LISTINGS_ALL_DATA"
 

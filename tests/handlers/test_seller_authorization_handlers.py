@@ -10,8 +10,8 @@ from urllib.parse import parse_qs, urlsplit
 import boto3
 import pytest
 
-from canaries import CLIENT_ID, assert_no_secrets
-from reports_pipeline.token_store import TokenBindings, TokenStore
+from sp_reports.pipeline.token_store import TokenBindings, TokenStore
+from tests.support.canaries import CLIENT_ID, assert_no_secrets
 
 REDIRECT_URI = "https://abc123.execute-api.us-east-1.amazonaws.com/prod/authorization/redirect"
 CALLBACK = "https://sellercentral.amazon.com/apps/authorize/confirm/amzn1.sellerapps.app.2eca283f-9f5a"

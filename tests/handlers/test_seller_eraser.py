@@ -5,7 +5,7 @@ from __future__ import annotations
 import boto3
 import pytest
 
-from canaries import SELLER_ID, assert_no_secrets
+from tests.support.canaries import SELLER_ID, assert_no_secrets
 
 api_events = pytest.importorskip("api_events")
 
@@ -59,7 +59,7 @@ def test_an_unknown_seller_is_200_with_zeros_not_404(eraser, lambda_context):
 
 
 def test_lwa_refusing_the_token_is_reported_and_the_rest_erased(eraser, spapi_emulator, lambda_context):
-    from canaries import REFRESH_TOKEN
+    from tests.support.canaries import REFRESH_TOKEN
 
     spapi_emulator.app.state.revoke(REFRESH_TOKEN)
     response = _delete(eraser, SELLER_ID, lambda_context)

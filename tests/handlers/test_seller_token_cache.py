@@ -9,8 +9,8 @@ from collections import Counter
 import boto3
 import pytest
 
-from canaries import REFRESH_TOKEN, SELLER_ID, assert_no_secrets
-from reports_pipeline.token_store import TokenStore
+from sp_reports.pipeline.token_store import TokenStore
+from tests.support.canaries import REFRESH_TOKEN, SELLER_ID, assert_no_secrets
 
 api_events = pytest.importorskip("api_events")
 

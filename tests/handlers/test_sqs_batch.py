@@ -1,4 +1,5 @@
-"""Partial batch responses (handlers._sqs_batch) follow Lambda's contract for SQS event sources (AWS Lambda
+"""Partial batch responses (sp_reports.handlers._sqs_batch) follow Lambda's contract for SQS event sources
+(AWS Lambda
 Developer Guide, "Handling errors for an SQS event source in Lambda", services-sqs-batchfailurereporting):
 the listed message ids go back to the queue, an empty list deletes the batch, an error returns all of it."""
 
@@ -6,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from handlers._sqs_batch import EntireBatchFailedError, SqsMessage, partial_batch_response
+from sp_reports.handlers._sqs_batch import EntireBatchFailedError, SqsMessage, partial_batch_response
 
 
 def _event(*ids: str) -> dict:

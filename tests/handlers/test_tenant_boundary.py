@@ -8,10 +8,10 @@ import json
 import boto3
 import pytest
 
-from canaries import REFRESH_TOKEN, SELLER_ID, assert_no_secrets
-from reports_pipeline.report_records import ReportRecords
-from reports_pipeline.report_specifications import ReportSpecification
-from reports_pipeline.tenancy import TenantMap
+from sp_reports.pipeline.report_records import ReportRecords
+from sp_reports.pipeline.report_specifications import ReportSpecification
+from sp_reports.pipeline.tenancy import TenantMap
+from tests.support.canaries import REFRESH_TOKEN, SELLER_ID, assert_no_secrets
 
 api_events = pytest.importorskip("api_events")
 aws_resources = pytest.importorskip("aws_resources")

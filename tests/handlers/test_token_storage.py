@@ -7,8 +7,8 @@ import json
 import boto3
 import pytest
 
-from canaries import CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN, SELLER_ID, assert_no_secrets
-from reports_pipeline.token_store import TokenStore
+from sp_reports.pipeline.token_store import TokenStore
+from tests.support.canaries import CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN, SELLER_ID, assert_no_secrets
 
 api_events = pytest.importorskip("api_events")
 

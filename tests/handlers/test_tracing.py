@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from handlers import FUNCTIONS
-from handlers._observability import UntracedTracer, harden_tracing, tracing_enabled
+from sp_reports.handlers import FUNCTIONS
+from sp_reports.handlers._observability import UntracedTracer, harden_tracing, tracing_enabled
 
-HANDLERS_DIR = Path(__file__).resolve().parents[2] / "src" / "handlers"
+HANDLERS_DIR = Path(__file__).resolve().parents[2] / "src" / "sp_reports" / "handlers"
 IN_LAMBDA = {"LAMBDA_TASK_ROOT": "/var/task"}
 
 
@@ -107,7 +107,7 @@ class _Segment:
 
 
 def test_a_traced_function_is_hardened_before_its_tracer_exists(monkeypatch):
-    from handlers import _observability
+    from sp_reports.handlers import _observability
 
     seen = {}
 

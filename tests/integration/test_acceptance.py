@@ -18,12 +18,12 @@ from pathlib import Path
 
 import pytest
 
-from canaries import CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN, SELLER_ID
-from sp_reports_local import acceptance_seller
-from sp_reports_local.acceptance import CLAIMS
-from sp_reports_local.acceptance_targets import ACCOUNT_ENV, TARGET_ENV
-from sp_reports_local.aws import DEFAULT_ACCOUNT_ID
-from sp_reports_local.stack import MIRROR_ENV, REPO_ROOT
+from sp_reports_harness.acceptance import seller as acceptance_seller
+from sp_reports_harness.acceptance.runner import CLAIMS
+from sp_reports_harness.acceptance.targets import ACCOUNT_ENV, TARGET_ENV
+from sp_reports_harness.deployment.local_deployment import MIRROR_ENV, REPO_ROOT
+from sp_reports_harness.local_aws.server import DEFAULT_ACCOUNT_ID
+from tests.support.canaries import CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN, SELLER_ID
 
 pytestmark = pytest.mark.integration
 
@@ -48,7 +48,7 @@ def _start(package_dir: Path, temp_dir: Path, target: dict[str, str] | None = No
     if not env.get(MIRROR_ENV) and Path("/opt/tf-plugins").is_dir():
         env[MIRROR_ENV] = "/opt/tf-plugins"
     return subprocess.Popen(  # noqa: S603 - the acceptance command, fixed arguments
-        [sys.executable, "-m", "sp_reports_local.acceptance", "--package-dir", str(package_dir)],
+        [sys.executable, "-m", "sp_reports_harness.acceptance.runner", "--package-dir", str(package_dir)],
         cwd=REPO_ROOT,
         env=env,
         stdout=subprocess.PIPE,

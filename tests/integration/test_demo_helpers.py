@@ -9,9 +9,8 @@ from pathlib import Path
 import pytest
 from botocore.exceptions import ClientError
 
-from sp_reports_local import LocalAws
-from sp_reports_local.demo import mask_presigned_urls
-from sp_reports_local.stack import (
+from sp_reports_harness.demo import mask_presigned_urls
+from sp_reports_harness.deployment.local_deployment import (
     DeploymentError,
     DeploymentSettings,
     LocalDeployment,
@@ -20,7 +19,8 @@ from sp_reports_local.stack import (
     copy_root_module,
     terraform_cli_env,
 )
-from sp_reports_local.step_progress import Progress, StepTimer, TerraformProgress
+from sp_reports_harness.deployment.step_progress import Progress, StepTimer, TerraformProgress
+from sp_reports_harness.local_aws import LocalAws
 
 
 def test_presigned_url_keeps_its_address_and_loses_its_signature():

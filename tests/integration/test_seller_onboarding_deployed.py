@@ -13,9 +13,15 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
-from canaries import CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN, SELLER_ID, assert_no_secrets
-from sp_reports_local.acceptance_results import EMULATOR_OPTIONS, LAMBDA_SESSION_SECONDS
-from sp_reports_local.stack import AppCredentials, DeploymentSettings, LocalDeployment, Seller, StackOutputs
+from sp_reports_harness.acceptance.results import EMULATOR_OPTIONS, LAMBDA_SESSION_SECONDS
+from sp_reports_harness.deployment.local_deployment import (
+    AppCredentials,
+    DeploymentSettings,
+    LocalDeployment,
+    Seller,
+    StackOutputs,
+)
+from tests.support.canaries import CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN, SELLER_ID, assert_no_secrets
 
 # What the operator registers for the application and sets as seller_authorization_redirect_uri: it must reach
 # GET /authorization/redirect (here through a custom domain in front of the local stage).

@@ -22,11 +22,13 @@ def _write(path: Path, text: str) -> None:
 @pytest.fixture
 def trees(tmp_path: Path) -> tuple[Path, Path, Path]:
     src, deps, models = tmp_path / "src", tmp_path / "deps", tmp_path / "models"
-    _write(src / "spapi_emulator" / "__init__.py", "")
-    _write(src / "spapi_emulator" / "lambda_function.py", "def handler(event, context):\n    return 1\n")
-    _write(src / "spapi_emulator" / "__pycache__" / "app.cpython-311.pyc", "bytecode")
-    _write(src / "spapi" / "__init__.py", "")
-    _write(src / "handlers" / "report_creator.py", "# not the emulator's\n")
+    harness = tmp_path / "harness"
+    _write(harness / "spapi_emulator" / "__init__.py", "")
+    _write(harness / "spapi_emulator" / "lambda_function.py", "def handler(event, context):\n    return 1\n")
+    _write(harness / "spapi_emulator" / "__pycache__" / "app.cpython-311.pyc", "bytecode")
+    _write(src / "sp_reports" / "__init__.py", "")
+    _write(src / "sp_reports" / "spapi" / "__init__.py", "")
+    _write(src / "sp_reports" / "handlers" / "report_creator.py", "# not the emulator's\n")
     _write(deps / "werkzeug" / "__init__.py", "# werkzeug\n")
     _write(deps / "jsonschema" / "__init__.py", "# jsonschema\n")
     _write(deps / "boto3" / "__init__.py", "# the runtime has it\n")
@@ -43,13 +45,16 @@ def _names(path: Path) -> list[str]:
 def test_the_emulator_zip_holds_what_the_function_imports_and_the_models(tmp_path, trees):
     src, deps, models = trees
 
-    built = package_lambdas.build_emulator(tmp_path / "out", src_dir=src, models_dir=models, deps_dir=deps)
+    built = package_lambdas.build_emulator(
+        tmp_path / "out", src_dir=src, harness_dir=tmp_path / "harness", models_dir=models, deps_dir=deps
+    )
 
     assert built.name == "spapi_emulator.zip"
     assert _names(built) == sorted(
         [
             "jsonschema/__init__.py",
-            "spapi/__init__.py",
+            "sp_reports/__init__.py",
+            "sp_reports/spapi/__init__.py",
             "spapi_emulator/__init__.py",
             "spapi_emulator/lambda_function.py",
             "spapi_emulator/models/LICENSE",
@@ -63,8 +68,12 @@ def test_the_emulator_zip_holds_what_the_function_imports_and_the_models(tmp_pat
 
 def test_the_emulator_zip_is_byte_identical_when_its_sources_are(tmp_path, trees):
     src, deps, models = trees
-    first = package_lambdas.build_emulator(tmp_path / "a", src_dir=src, models_dir=models, deps_dir=deps)
-    second = package_lambdas.build_emulator(tmp_path / "b", src_dir=src, models_dir=models, deps_dir=deps)
+    first = package_lambdas.build_emulator(
+        tmp_path / "a", src_dir=src, harness_dir=tmp_path / "harness", models_dir=models, deps_dir=deps
+    )
+    second = package_lambdas.build_emulator(
+        tmp_path / "b", src_dir=src, harness_dir=tmp_path / "harness", models_dir=models, deps_dir=deps
+    )
 
     assert first.read_bytes() == second.read_bytes()
 
@@ -74,7 +83,11 @@ def test_the_emulator_zip_is_not_built_without_the_models(tmp_path, trees):
 
     with pytest.raises(package_lambdas.PackagingError, match="no SP-API models in"):
         package_lambdas.build_emulator(
-            tmp_path / "out", src_dir=src, models_dir=tmp_path / "none", deps_dir=deps
+            tmp_path / "out",
+            src_dir=src,
+            harness_dir=tmp_path / "harness",
+            models_dir=tmp_path / "none",
+            deps_dir=deps,
         )
 
 

@@ -30,17 +30,19 @@ def _write(path: Path, text: str) -> None:
 @pytest.fixture
 def sources(tmp_path: Path) -> Path:
     src = tmp_path / "src"
-    _write(src / "handlers" / "__init__.py", "")
-    _write(src / "handlers" / "_api.py", "def respond(status):\n    return status\n")
+    _write(src / "sp_reports" / "__init__.py", "")
+    _write(src / "sp_reports" / "handlers" / "__init__.py", "")
+    _write(src / "sp_reports" / "handlers" / "_api.py", "def respond(status):\n    return status\n")
     for function in FUNCTIONS:
         _write(
-            src / "handlers" / f"{function}.py", f"def handler(event, context):\n    return {function!r}\n"
+            src / "sp_reports" / "handlers" / f"{function}.py",
+            f"def handler(event, context):\n    return {function!r}\n",
         )
-    _write(src / "spapi" / "__init__.py", "VERSION = 1\n")
-    _write(src / "spapi" / "reports.py", "class ReportsClient: ...\n")
-    _write(src / "spapi" / "__pycache__" / "reports.cpython-311.pyc", "bytecode")
-    _write(src / "reports_pipeline" / "__init__.py", "")
-    _write(src / "reports_pipeline" / "token_store.py", "class TokenStore: ...\n")
+    _write(src / "sp_reports" / "spapi" / "__init__.py", "VERSION = 1\n")
+    _write(src / "sp_reports" / "spapi" / "reports.py", "class ReportsClient: ...\n")
+    _write(src / "sp_reports" / "spapi" / "__pycache__" / "reports.cpython-311.pyc", "bytecode")
+    _write(src / "sp_reports" / "pipeline" / "__init__.py", "")
+    _write(src / "sp_reports" / "pipeline" / "token_store.py", "class TokenStore: ...\n")
     return src
 
 
@@ -111,7 +113,7 @@ def test_every_source_has_an_unchecked_hash_pyc_of_the_runtime_pythons_magic(
 
     expected = {lambda_bytecode.cache_name(name, "cpython-313") for name in names if name.endswith(".py")}
     assert set(pycs) == expected
-    assert "handlers/__pycache__/report_storer.cpython-313.pyc" in pycs
+    assert "sp_reports/handlers/__pycache__/report_storer.cpython-313.pyc" in pycs
     for data in pycs.values():
         magic, flags = data[:4], struct.unpack("<I", data[4:8])[0]
         assert magic.hex() == runtime_python.magic  # 3.13's magic: 3.11's bytecode would be ignored
@@ -126,9 +128,11 @@ def test_every_source_has_an_unchecked_hash_pyc_of_the_runtime_pythons_magic(
 
 def test_the_pycs_are_those_python_3_13_makes_of_these_sources(tmp_path, sources, deps, runtime_python):
     _build(tmp_path / "out", sources, deps)
-    pyc = _pycs(tmp_path / "out" / "report_storer.zip")["handlers/__pycache__/report_storer.cpython-313.pyc"]
+    pyc = _pycs(tmp_path / "out" / "report_storer.zip")[
+        "sp_reports/handlers/__pycache__/report_storer.cpython-313.pyc"
+    ]
     (tmp_path / "check.pyc").write_bytes(pyc)
-    source = sources / "handlers" / "report_storer.py"
+    source = sources / "sp_reports" / "handlers" / "report_storer.py"
     # 3.13 itself: the header's hash is its source_hash of the source, and the code loads and runs.
     check = subprocess.run(  # noqa: S603 - the runtime Python running our fixed check
         [
@@ -148,7 +152,7 @@ def test_the_pycs_are_those_python_3_13_makes_of_these_sources(tmp_path, sources
         check=False,
     )
     assert check.returncode == 0, check.stderr
-    assert check.stdout.split() == ["handlers/report_storer.py", "report_storer"]
+    assert check.stdout.split() == ["sp_reports/handlers/report_storer.py", "report_storer"]
 
 
 def test_without_the_runtime_python_the_zips_are_built_without_bytecode_and_say_so(
@@ -198,10 +202,19 @@ def test_each_zip_holds_its_handler_the_shared_helpers_the_libraries_and_depende
     with zipfile.ZipFile(tmp_path / "out" / "token_storage.zip") as archive:
         names = set(archive.namelist())
 
-    assert {"handlers/__init__.py", "handlers/token_storage.py", "handlers/_api.py"} <= names
-    assert {"spapi/__init__.py", "spapi/reports.py", "requests/__init__.py", "urllib3/__init__.py"} <= names
-    assert {"reports_pipeline/__init__.py", "reports_pipeline/token_store.py"} <= names
-    assert "handlers/report_storer.py" not in names
+    assert {
+        "sp_reports/handlers/__init__.py",
+        "sp_reports/handlers/token_storage.py",
+        "sp_reports/handlers/_api.py",
+    } <= names
+    assert {
+        "sp_reports/spapi/__init__.py",
+        "sp_reports/spapi/reports.py",
+        "requests/__init__.py",
+        "urllib3/__init__.py",
+    } <= names
+    assert {"sp_reports/pipeline/__init__.py", "sp_reports/pipeline/token_store.py"} <= names
+    assert "sp_reports/handlers/report_storer.py" not in names
 
 
 def test_foreign_bytecode_scripts_and_runtime_provided_sdk_are_left_out(tmp_path, sources, deps):
@@ -210,7 +223,7 @@ def test_foreign_bytecode_scripts_and_runtime_provided_sdk_are_left_out(tmp_path
         names = archive.namelist()
 
     # Bytecode lying in the trees (our 3.11's, a dependency's) is not shipped: only what the runtime compiled.
-    assert "spapi/__pycache__/reports.cpython-311.pyc" not in names
+    assert "sp_reports/spapi/__pycache__/reports.cpython-311.pyc" not in names
     assert not [n for n in names if n.endswith(".pyc") and not n.endswith(".cpython-313.pyc")]
     assert not [
         n
@@ -224,7 +237,10 @@ def test_foreign_bytecode_scripts_and_runtime_provided_sdk_are_left_out(tmp_path
 
 def test_a_handler_change_changes_only_that_functions_zip(tmp_path, sources, deps):
     _build(tmp_path / "before", sources, deps)
-    _write(sources / "handlers" / "report_status.py", "def handler(event, context):\n    return 'changed'\n")
+    _write(
+        sources / "sp_reports" / "handlers" / "report_status.py",
+        "def handler(event, context):\n    return 'changed'\n",
+    )
     _build(tmp_path / "after", sources, deps)
 
     changed = {
@@ -240,7 +256,7 @@ def test_check_mode_fails_when_built_zips_are_stale_and_passes_when_current(tmp_
     _build(out, sources, deps)
     assert _build(out, sources, deps, "--check") == 0
 
-    _write(sources / "spapi" / "reports.py", "class ReportsClient:\n    changed = True\n")
+    _write(sources / "sp_reports" / "spapi" / "reports.py", "class ReportsClient:\n    changed = True\n")
     assert _build(out, sources, deps, "--check") == 1
     assert "stale" in capsys.readouterr().err
 
@@ -257,7 +273,7 @@ def test_check_mode_fails_when_a_zip_is_missing(tmp_path, sources, deps):
 
 
 def test_a_missing_handler_is_a_clear_error(tmp_path, sources, deps, capsys):
-    (sources / "handlers" / "report_notifier.py").unlink()
+    (sources / "sp_reports" / "handlers" / "report_notifier.py").unlink()
 
     assert _build(tmp_path / "out", sources, deps) == 1
     assert "report_notifier" in capsys.readouterr().err
@@ -368,8 +384,11 @@ def test_built_zips_carry_binary_wheels_for_the_lambda_runtime_not_this_python()
 
 @pytest.fixture
 def emulator_sources(sources: Path, tmp_path: Path) -> tuple[Path, Path]:
-    _write(sources / "spapi_emulator" / "__init__.py", "")
-    _write(sources / "spapi_emulator" / "lambda_function.py", "def handler(event, context):\n    return 1\n")
+    _write(tmp_path / "harness" / "spapi_emulator" / "__init__.py", "")
+    _write(
+        tmp_path / "harness" / "spapi_emulator" / "lambda_function.py",
+        "def handler(event, context):\n    return 1\n",
+    )
     models = tmp_path / "models"
     _write(models / "reports_2021-06-30.json", '{"swagger": "2.0"}\n')
     _write(models / "LICENSE", "Apache-2.0\n")
@@ -381,12 +400,22 @@ def test_the_emulator_zip_is_rebuilt_byte_identical_with_its_models_and_bytecode
 ):
     sources, models = emulator_sources
     first = package_lambdas.build_emulator(
-        tmp_path / "first", src_dir=sources, models_dir=models, deps_dir=deps, runtime_python=runtime_python
+        tmp_path / "first",
+        src_dir=sources,
+        harness_dir=tmp_path / "harness",
+        models_dir=models,
+        deps_dir=deps,
+        runtime_python=runtime_python,
     )
-    for path in [*sources.rglob("*.py"), *models.iterdir()]:
+    for path in [*sources.rglob("*.py"), *(tmp_path / "harness").rglob("*.py"), *models.iterdir()]:
         path.touch()
     second = package_lambdas.build_emulator(
-        tmp_path / "second", src_dir=sources, models_dir=models, deps_dir=deps, runtime_python=runtime_python
+        tmp_path / "second",
+        src_dir=sources,
+        harness_dir=tmp_path / "harness",
+        models_dir=models,
+        deps_dir=deps,
+        runtime_python=runtime_python,
     )
 
     assert first.name == "spapi_emulator.zip" and _sha256(first) == _sha256(second)
@@ -394,8 +423,10 @@ def test_the_emulator_zip_is_rebuilt_byte_identical_with_its_models_and_bytecode
         names = set(archive.namelist())
     assert {"spapi_emulator/models/reports_2021-06-30.json", "spapi_emulator/models/LICENSE"} <= names
     assert "spapi_emulator/__pycache__/lambda_function.cpython-313.pyc" in names
-    assert "spapi/reports.py" in names and "requests/__init__.py" in names
-    assert not any(name.startswith(("handlers/", "reports_pipeline/", "boto3/")) for name in names)
+    assert "sp_reports/spapi/reports.py" in names and "requests/__init__.py" in names
+    assert not any(
+        name.startswith(("sp_reports/handlers/", "sp_reports/pipeline/", "boto3/")) for name in names
+    )
 
 
 def test_the_emulator_zip_is_built_only_when_asked(tmp_path, sources, deps):

@@ -47,14 +47,16 @@ def _write(path: Path, text: str) -> None:
 @pytest.fixture
 def tree(tmp_path: Path) -> dict[str, Path]:
     src = tmp_path / "src"
-    _write(src / "handlers" / "__init__.py", "")
-    _write(src / "handlers" / "_api.py", "def respond(status):\n    return status\n")
+    _write(src / "sp_reports" / "handlers" / "__init__.py", "")
+    _write(src / "sp_reports" / "handlers" / "_api.py", "def respond(status):\n    return status\n")
     for function in FUNCTIONS:
         _write(
-            src / "handlers" / f"{function}.py", f"def handler(event, context):\n    return {function!r}\n"
+            src / "sp_reports" / "handlers" / f"{function}.py",
+            f"def handler(event, context):\n    return {function!r}\n",
         )
-    for package in ("spapi", "reports_pipeline"):
-        _write(src / package / "__init__.py", f"NAME = {package!r}\n")
+    for package in ("spapi", "pipeline"):
+        _write(src / "sp_reports" / package / "__init__.py", f"NAME = {package!r}\n")
+    _write(src / "sp_reports" / "__init__.py", "")
     deps = tmp_path / "deps"
     _write(deps / "requests" / "__init__.py", "# requests\n")
     _write(deps / "requests-2.32.3.dist-info" / "METADATA", "Name: requests\n")

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-SHIPPED = {"spapi", "reports_pipeline", "handlers", "sp_reports_client"}
-HARNESS = {"sp_reports_local", "spapi_emulator"}
+SHIPPED = {"sp_reports.spapi", "sp_reports.pipeline", "sp_reports.handlers", "sp_reports.client"}
+HARNESS = {path.name for path in (REPO_ROOT / "harness").iterdir() if (path / "__init__.py").is_file()}
 
 
 @pytest.fixture(scope="module")
@@ -37,20 +37,29 @@ def wheel(tmp_path_factory) -> Iterator[zipfile.ZipFile]:
         yield archive
 
 
-def _top_level_packages(archive: zipfile.ZipFile) -> set[str]:
-    return {n.split("/")[0] for n in archive.namelist() if n.endswith("/__init__.py") and n.count("/") == 1}
+def _packages(archive: zipfile.ZipFile, depth: int) -> set[str]:
+    """The packages `depth` levels deep (1: top-level) the wheel carries, dotted."""
+    return {
+        ".".join(n.split("/")[:depth])
+        for n in archive.namelist()
+        if n.endswith("/__init__.py") and n.count("/") == depth
+    }
 
 
 def test_the_wheel_carries_the_libraries_the_handlers_and_the_cli(wheel):
     names = set(wheel.namelist())
-    assert _top_level_packages(wheel) == SHIPPED
-    assert "sp_reports_client/openapi.yaml" in names
-    assert "spapi/report_types.json" in names  # the report-type catalogue is data beside its accessor
+    assert _packages(wheel, 1) == {"sp_reports"}  # one namespace, beside Amazon's SDK's top-level `spapi`
+    assert _packages(wheel, 2) == SHIPPED
+    assert "sp_reports/client/openapi.yaml" in names
+    assert (
+        "sp_reports/spapi/report_types.json" in names
+    )  # the report-type catalogue is data beside its accessor
     (entry_points,) = [n for n in names if n.endswith(".dist-info/entry_points.txt")]
-    assert "sp-reports = sp_reports_client.cli:main" in wheel.read(entry_points).decode()
+    assert "sp-reports = sp_reports.client.cli:main" in wheel.read(entry_points).decode()
 
 
 def test_the_wheel_leaves_the_development_harness_out(wheel):
+    assert {"sp_reports_harness", "spapi_emulator"} == HARNESS
     assert not [n for n in wheel.namelist() if n.split("/")[0] in HARNESS]
 
 

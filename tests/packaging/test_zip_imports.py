@@ -16,7 +16,7 @@ import pytest
 
 import package_lambdas
 from benchmarks import cold_start
-from sp_reports_local import lambda_runtime
+from sp_reports_harness.local_aws.awslambda import runtime as lambda_runtime
 from spapi_emulator.contract import default_models_dir
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -38,7 +38,7 @@ def _probe(handler: str, tmp_path: Path, runtime, *, tracing: bool):
     cold_start._unpack(ZIP_DIR / f"{handler}.zip", unpacked)
     base = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), **cold_start.BASE_ENVIRONMENT}
     env = cold_start.lambda_environment(handler, unpacked, base, tracing=tracing)
-    return cold_start._run_probe(python, f"handlers.{handler}", [unpacked, packages], env)
+    return cold_start._run_probe(python, f"sp_reports.handlers.{handler}", [unpacked, packages], env)
 
 
 @pytest.mark.parametrize("handler", cold_start.HANDLERS)
@@ -47,9 +47,11 @@ def test_handler_imports_from_its_zip_and_the_runtime_packages_alone_without_x_r
 ):
     probe = _probe(handler, tmp_path, runtime, tracing=False)
 
-    assert probe.returncode == 0, f"handlers.{handler} does not import from its zip:\n{probe.stderr[-1500:]}"
+    assert probe.returncode == 0, (
+        f"sp_reports.handlers.{handler} does not import from its zip:\n{probe.stderr[-1500:]}"
+    )
     _seconds, _rss, xray_imported, _cpu, _clients = cold_start.probe_figures(probe.stdout)
-    assert xray_imported == "0", f"handlers.{handler} imported aws_xray_sdk with tracing off"
+    assert xray_imported == "0", f"sp_reports.handlers.{handler} imported aws_xray_sdk with tracing off"
 
 
 @pytest.mark.parametrize(
@@ -78,7 +80,7 @@ def test_with_tracing_on_the_x_ray_sdk_is_imported_and_works_from_the_zip(tmp_pa
 
 
 def test_the_function_list_names_every_handler_module_and_nothing_else():
-    import handlers
+    import sp_reports.handlers as handlers
 
     modules = {p.stem for p in Path(handlers.__file__).parent.glob("*.py") if not p.stem.startswith("_")}
     assert set(handlers.FUNCTIONS) == modules
@@ -93,7 +95,7 @@ def test_each_zip_carries_the_report_type_catalogue(handler):
     if not zip_path.exists():
         pytest.fail(f"{zip_path} is missing: run `make package` first (make test does)")
     with zipfile.ZipFile(zip_path) as archive:
-        assert "spapi/report_types.json" in archive.namelist()
+        assert "sp_reports/spapi/report_types.json" in archive.namelist()
 
 
 def test_the_emulator_handler_imports_and_loads_its_models_from_its_zip_and_the_runtime_packages_alone(

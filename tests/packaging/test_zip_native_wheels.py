@@ -1,4 +1,5 @@
-"""The zips carry ISA-L's compiled inflate for the function's runtime and architecture (spapi.documents uses
+"""The zips carry ISA-L's compiled inflate for the function's runtime and architecture
+(sp_reports.spapi.documents uses
 it when it loads and falls back to zlib otherwise, so only this test notices a zip built without it)."""
 
 from __future__ import annotations

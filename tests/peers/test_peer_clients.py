@@ -2,7 +2,7 @@
 reports, documents, tokens and notifications scenario, and each answer must be one the client parses.
 
 - Amazon's generated SDK `amzn-sp-api` (import name `spapi`, as our own package: hence a venv of its own,
-  tests/peers/peer_venv.py), model validation on (`client_side_validation`);
+  tests/support/peer_venv.py), model validation on (`client_side_validation`);
 - the community client `python-amazon-sp-api` (import name `sp_api`).
 
 Each library runs as a subprocess in that venv, without our sources on its path, with its driver in
@@ -21,11 +21,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from peer_tls import TlsFiles, make_tls_files
-from peer_venv import PeerVenvUnavailable, ensure_venv
 
-from canaries import CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN, SELLER_ID, assert_no_secrets
 from spapi_emulator import SpApiEmulator
+from tests.support.canaries import CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN, SELLER_ID, assert_no_secrets
+from tests.support.peer_tls import TlsFiles, make_tls_files
+from tests.support.peer_venv import PeerVenvUnavailable, ensure_venv
 
 DRIVERS = Path(__file__).resolve().parent / "drivers"
 LISTINGS = "GET_MERCHANT_LISTINGS_ALL_DATA"

@@ -7,13 +7,13 @@ import re
 import ssl
 from pathlib import Path
 
-import peer_venv
 import pytest
 import requests
-from peer_tls import TlsFiles, make_tls_files
 
-from canaries import CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN, SELLER_ID
 from spapi_emulator import SpApiEmulator
+from tests.support import peer_venv
+from tests.support.canaries import CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN, SELLER_ID
+from tests.support.peer_tls import TlsFiles, make_tls_files
 
 US = "ATVPDKIKX0DER"
 LISTINGS = "GET_MERCHANT_LISTINGS_ALL_DATA"

@@ -20,8 +20,12 @@ from types import ModuleType, SimpleNamespace
 
 import boto3
 import pytest
-from reliability_support import (
-    REPO_ROOT,
+
+from sp_reports_harness.local_aws.moto_internals import replace_workflow_retry_sleep
+from tests.support.canaries import CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN, SELLER_ID
+from tests.support.lambda_testing import lambda_context as make_lambda_context
+from tests.support.lambda_testing import sleep_on_virtual_time
+from tests.support.reliability import (
     RESULTS_PATH,
     SECRET_SCANS,
     TESTS_DIR,
@@ -32,11 +36,6 @@ from reliability_support import (
     load_by_path,
     scan_for_secrets,
 )
-
-from canaries import CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN, SELLER_ID
-from lambda_testing import lambda_context as make_lambda_context
-from lambda_testing import sleep_on_virtual_time
-from sp_reports_local.moto_internals import replace_workflow_retry_sleep
 
 _workflow_fixtures = load_by_path("reliability_workflow_fixtures", TESTS_DIR / "workflow" / "conftest.py")
 
@@ -150,7 +149,7 @@ def pipeline_resources(aws, spapi_emulator, monkeypatch):
     resources = aws_resources.create_pipeline_resources(CLIENT_ID, CLIENT_SECRET)
     for name, value in aws_resources.function_environment(resources).items():
         monkeypatch.setenv(name, value)
-    from reports_pipeline.token_store import TokenStore
+    from sp_reports.pipeline.token_store import TokenStore
 
     TokenStore(
         resources.tokens_table, resources.tokens_key_id, boto3.client("dynamodb"), boto3.client("kms")
@@ -160,15 +159,15 @@ def pipeline_resources(aws, spapi_emulator, monkeypatch):
 
 @pytest.fixture
 def fresh_handler(pipeline_resources, monkeypatch):
-    """Import `handlers.<name>` afresh (a cold start) in the pipeline's environment."""
+    """Import `sp_reports.handlers.<name>` afresh (a cold start) in the pipeline's environment."""
     import importlib
 
     def load(name: str, **environment: str) -> ModuleType:
         for variable, value in environment.items():
             monkeypatch.setenv(variable, value)
         monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", f"{name}-{uuid.uuid4().hex[:8]}")
-        sys.modules.pop(f"handlers.{name}", None)
-        return importlib.import_module(f"handlers.{name}")
+        sys.modules.pop(f"sp_reports.handlers.{name}", None)
+        return importlib.import_module(f"sp_reports.handlers.{name}")
 
     return load
 
@@ -180,8 +179,8 @@ def fresh_handler(pipeline_resources, monkeypatch):
 def report_pipeline(workflow, spapi_emulator, load_handler, lambda_context, monkeypatch) -> ReportPipeline:
     spapi_emulator.app.config.auto_advance = False  # each test finishes its reports explicitly
     resources = workflow.resources
-    from reports_pipeline.token_store import TokenStore
-    from spapi import documents
+    from sp_reports.pipeline.token_store import TokenStore
+    from sp_reports.spapi import documents
 
     TokenStore(
         resources.tokens_table, resources.tokens_key_id, boto3.client("dynamodb"), boto3.client("kms")
@@ -224,9 +223,6 @@ def terraform_plan() -> dict:
     scripts/terraform_checks.py: mock_plan_json), in Terraform's JSON plan format."""
     if shutil.which("terraform") is None:
         pytest.skip("terraform is not installed: the policy and alarm checks read Terraform's plan")
-    sys.path.insert(0, str(REPO_ROOT / "scripts"))
-    try:
-        import terraform_checks
-    finally:
-        sys.path.remove(str(REPO_ROOT / "scripts"))
+    import terraform_checks
+
     return terraform_checks.mock_plan_json()

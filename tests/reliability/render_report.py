@@ -30,7 +30,7 @@ SECTIONS = {
     "9": "Offboarding",
 }
 AUTHORISATION = REPO_ROOT / ".build" / "reliability" / "authorisation.json"
-IAM_TABLE = REPO_ROOT / "tests" / "local" / "test_iam_evaluation.py"
+IAM_TABLE = REPO_ROOT / "tests" / "harness" / "local_aws" / "iam" / "test_policy_evaluation.py"
 
 INTRO = """# Reliability and security: what the pipeline survives
 
@@ -69,8 +69,9 @@ APPROACH = """
   (DONE three times, FATAL with an error document, CANCELLED); one notification is delivered, four never are.
   The real sweeper handler runs as EventBridge Scheduler invokes it (the schedule's `{}` event), with the
   workflow fixtures above; then the lost notifications arrive after all and the sweeper runs again.
-  (tests/integration fires the deployed schedule through local AWS, `sp_reports_local.scheduler`.)
-- **Poison**: `sp_reports_local.LocalAws` (moto server, the processor Lambda from
+  (tests/integration fires the deployed schedule through local AWS,
+  `sp_reports_harness.local_aws.scheduler.delivery`.)
+- **Poison**: `sp_reports_harness.LocalAws` (moto server, the processor Lambda from
   `.build/lambda/notifications_processor.zip` in a worker process, the SQS poller with partial batch
   responses, moto's redrive). maxReceiveCount, queue names and the DLQ alarm are read from the mocked
   Terraform plan; the alarm (AWS/SQS ApproximateNumberOfMessagesVisible, Maximum, GreaterThanThreshold
@@ -128,7 +129,7 @@ def _authorisation_section() -> str:
         "",
         "The deployed-stack tests (`tests/integration/deployed_stack`) run every Lambda with its own",
         "execution role's session from local STS; local AWS authorises each call against that role's",
-        "policies and the resource's policy (`sp_reports_local.authorization`).",
+        "policies and the resource's policy (`sp_reports_harness.local_aws.iam.authorization`).",
         f"Counts from the last run ({figures['run']}); the account root is Terraform and the test harness.",
         "",
         "| Principal | Calls allowed | Calls refused | Distinct actions |",
@@ -145,14 +146,15 @@ def _semantics_section() -> str:
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # dataclasses look their module up while the table is built
-    sys.path.insert(0, str(REPO_ROOT / "src"))
     spec.loader.exec_module(module)
     lines = [
         "",
         "## Condition semantics local AWS enforces (documented cases)",
         "",
-        "Every row is a case of `tests/local/test_iam_evaluation.py` (run by `make test`), decided by",
-        "`sp_reports_local.iam_evaluation`, the evaluator local AWS authorises every request with.",
+        "Every row is a case of `tests/harness/local_aws/iam/test_policy_evaluation.py` "
+        "(run by `make test`), decided by",
+        "`sp_reports_harness.local_aws.iam.policy_evaluation`, the evaluator local AWS authorises every "
+        "request with.",
         "",
         "| Case | Request | Result | Source |",
         "|---|---|---|---|",

@@ -17,11 +17,11 @@ import boto3
 import botocore.endpoint
 import pytest
 from botocore.awsrequest import AWSResponse
-from reliability_support import DOCUMENT, REPORT_TYPE, api_events, check_output_for_secrets
 
-from canaries import SELLER_ID
-from reports_pipeline.report_records import ReportStatus
-from sp_reports_local.moto_internals import MockRawResponse
+from sp_reports.pipeline.report_records import ReportStatus
+from sp_reports_harness.local_aws.moto_internals import MockRawResponse
+from tests.support.canaries import SELLER_ID
+from tests.support.reliability import DOCUMENT, REPORT_TYPE, api_events, check_output_for_secrets
 
 BIG_DOCUMENT = DOCUMENT * 160  # about 12 MiB: three 5 MiB parts
 

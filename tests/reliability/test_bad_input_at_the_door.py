@@ -22,11 +22,11 @@ import boto3
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from reliability_support import api_events, scan_for_secrets
 
-from canaries import REFRESH_TOKEN, SELLER_ID
-from spapi.regions import get_region
-from spapi.report_ids import REPORT_ID_MAX_LENGTH, REPORT_ID_PATTERN
+from sp_reports.spapi.regions import get_region
+from sp_reports.spapi.report_ids import REPORT_ID_MAX_LENGTH, REPORT_ID_PATTERN
+from tests.support.canaries import REFRESH_TOKEN, SELLER_ID
+from tests.support.reliability import api_events, scan_for_secrets
 
 EXAMPLES = 1000
 SETTINGS = settings(

@@ -13,9 +13,8 @@ from __future__ import annotations
 import uuid
 from types import SimpleNamespace
 
-from reliability_support import DOCUMENT, check_output_for_secrets
-
-from lambda_testing import sleep_on_virtual_time
+from tests.support.lambda_testing import sleep_on_virtual_time
+from tests.support.reliability import DOCUMENT, check_output_for_secrets
 
 OUTCOMES = ["DONE", "DONE", "DONE", "FATAL", "CANCELLED"]
 

@@ -5,7 +5,7 @@ at the same moment in five separate processor containers (threads, each a fresh 
 Lambda runs concurrent batches in separate containers) and five spread over the run and after it, must give
 one execution, one S3 object and one email.
 
-A poison message runs through local AWS (`sp_reports_local.LocalAws`: moto's server, the real processor
+A poison message runs through local AWS (`sp_reports_harness.LocalAws`: moto's server, the real processor
 Lambda from its built zip in a worker process, and the SQS poller with partial batch responses and moto's
 redrive). The queue's maxReceiveCount and the DLQ alarm come from the Terraform plan; the alarm's
 definition (namespace, metric, dimension, statistic, comparison, threshold) is evaluated against the DLQ's
@@ -24,7 +24,11 @@ import time
 from pathlib import Path
 
 import pytest
-from reliability_support import (
+
+from sp_reports.pipeline.report_records import ReportStatus
+from sp_reports_harness.local_aws import LocalAws
+from tests.support.canaries import SELLER_ID
+from tests.support.reliability import (
     DOCUMENT,
     REPO_ROOT,
     REPORT_TYPE,
@@ -33,10 +37,6 @@ from reliability_support import (
     planned_resource,
     scan_for_secrets,
 )
-
-from canaries import SELLER_ID
-from reports_pipeline.report_records import ReportStatus
-from sp_reports_local import LocalAws
 
 CONCURRENT_DELIVERIES = 5
 LATER_DELIVERIES = 5
@@ -245,7 +245,7 @@ def test_poison_message_reaches_the_dlq_after_max_receive_count_and_raises_the_a
             FunctionName="sp-reports-notifications-processor",
             Runtime="python3.12",
             Role=role_arn,
-            Handler="handlers.notifications_processor.handler",
+            Handler="sp_reports.handlers.notifications_processor.handler",
             Code={"ZipFile": processor_zip.read_bytes()},
             Timeout=30,
             Environment={

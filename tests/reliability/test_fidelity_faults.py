@@ -13,10 +13,10 @@ import json
 import boto3
 from botocore.exceptions import ClientError
 
-from canaries import CLIENT_ID, CLIENT_SECRET
-from reports_pipeline.report_records import ReportStatus
-from sp_reports_local import pending_confirmations
-from sp_reports_local.stepfunctions_faults import LAMBDA_SERVICE_ERRORS
+from sp_reports.pipeline.report_records import ReportStatus
+from sp_reports_harness.local_aws import pending_confirmations
+from sp_reports_harness.local_aws.stepfunctions.lambda_faults import LAMBDA_SERVICE_ERRORS
+from tests.support.canaries import CLIENT_ID, CLIENT_SECRET
 
 ROTATED_SECRET = "CANARY-CLIENT-SECRET-rotated-in-the-reliability-suite"
 WORKFLOW_FUNCTIONS = ("sp-reports-report-storer", "sp-reports-report-notifier")

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import json
 
-from reliability_support import DOCUMENT, check_output_for_secrets, notification_messages
-
-from reports_pipeline.report_records import ReportStatus
+from sp_reports.pipeline.report_records import ReportStatus
+from tests.support.reliability import DOCUMENT, check_output_for_secrets, notification_messages
 
 OTHER_APPLICATION = "amzn1.sellerapps.app.0badc0de-0000-4000-8000-000000000000"
 OTHER_SELLER = "A2OTHERSELLER0X"

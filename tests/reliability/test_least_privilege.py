@@ -17,16 +17,16 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from reliability_support import planned_resource, planned_resources
 
-from sp_reports_local.iam_evaluation import (
+from sp_reports_harness.local_aws.iam.policy_evaluation import (
     AuthorizationRequest,
     PolicyOutcome,
     Principal,
     authorize,
     evaluate_policy,
 )
-from sp_reports_local.request_context import trust_policy
+from sp_reports_harness.local_aws.iam.request_context import trust_policy
+from tests.support.reliability import planned_resource, planned_resources
 
 pytestmark = pytest.mark.terraform
 
@@ -225,7 +225,8 @@ def _principal(arn: str) -> Principal:
 
 def decide(policy: dict, principal: str, action: str, resource: str, context: dict[str, str]) -> str:
     """What one resource policy says, with IAM's evaluation logic and condition semantics: the evaluator
-    local AWS authorises with (sp_reports_local.iam_evaluation), held by its documented table."""
+    local AWS authorises with (sp_reports_harness.local_aws.iam.policy_evaluation), held by its documented
+    table."""
     request = AuthorizationRequest(action, resource, _principal(principal), context)
     outcome = evaluate_policy(policy, request, resource_policy=True).outcome
     if outcome is PolicyOutcome.EXPLICIT_DENY:
@@ -428,7 +429,8 @@ def test_the_sweep_schedules_role_is_scheduler_s_for_this_account_and_invokes_th
     role_arn = f"arn:aws:iam::123456789012:role/{role['name']}"
 
     def assume(service: str, account: str, source_arn: str) -> bool:
-        # As local AWS decides a service's AssumeRole (sp_reports_local.scheduler, role_sessions).
+        # As local AWS decides a service's AssumeRole (sp_reports_harness.local_aws.scheduler.delivery,
+        # role_sessions).
         request = AuthorizationRequest(
             "sts:AssumeRole",
             role_arn,

@@ -1,6 +1,7 @@
 """Attack 7: local AWS is as strict as AWS where this stack depends on it.
 
-The documented condition-semantics table (tests/local/test_iam_evaluation.py, each row quoting the IAM User
+The documented condition-semantics table (tests/harness/local_aws/iam/test_policy_evaluation.py, each row
+quoting the IAM User
 Guide or the KMS Developer Guide) is what local AWS authorises every request with; here it runs once more
 as a suite row, and render_report.py lists the rows with their sources. The calls each role made under
 enforcement come from the deployed-stack tests (tests/integration/deployed_stack), which write them to
@@ -9,7 +10,7 @@ enforcement come from the deployed-stack tests (tests/integration/deployed_stack
 
 from __future__ import annotations
 
-from reliability_support import TESTS_DIR, load_by_path
+from tests.support.reliability import TESTS_DIR, load_by_path
 
 DOCUMENTED_CASES = load_by_path(
     "iam_evaluation_table", TESTS_DIR / "local" / "test_iam_evaluation.py"

@@ -14,12 +14,12 @@ from __future__ import annotations
 import json
 
 import boto3
-from reliability_support import DOCUMENT, api_events, check_output_for_secrets, scan_for_secrets
 
-from canaries import SELLER_ID
-from reports_pipeline.report_records import ReportStatus
-from reports_pipeline.sweep_state import SweepState
-from reports_pipeline.token_store import TokenStore
+from sp_reports.pipeline.report_records import ReportStatus
+from sp_reports.pipeline.sweep_state import SweepState
+from sp_reports.pipeline.token_store import TokenStore
+from tests.support.canaries import SELLER_ID
+from tests.support.reliability import DOCUMENT, api_events, check_output_for_secrets, scan_for_secrets
 
 OTHER_SELLER = "A2OTHERSELLER0X"
 OTHER_REFRESH_TOKEN = "Atzr|IwEBIOther-seller-refresh-token-0000000000"
@@ -143,7 +143,7 @@ def test_a_deauthorization_stops_the_sellers_work_and_keeps_the_other_seller(
         for sent in pipeline.emulator.sent_notifications
         if sent.message.get("NotificationType") == "APPLICATION_OAUTH_CHANGED"
     ]
-    from notification_messages import sqs_event
+    from tests.support.notification_messages import sqs_event
 
     assert processor.handler(sqs_event(deauthorization), lambda_context) == {"batchItemFailures": []}
 

@@ -13,7 +13,10 @@ from dataclasses import dataclass
 
 import boto3
 import pytest
-from reliability_support import (
+
+from sp_reports.pipeline.report_records import ReportStatus
+from tests.support.canaries import REFRESH_TOKEN, SELLER_ID
+from tests.support.reliability import (
     DOCUMENT,
     REPORT_TYPE,
     ReportPipeline,
@@ -21,9 +24,6 @@ from reliability_support import (
     check_output_for_secrets,
     scan_for_secrets,
 )
-
-from canaries import REFRESH_TOKEN, SELLER_ID
-from reports_pipeline.report_records import ReportStatus
 
 STORER_ATTEMPTS = 5  # SpApiHttpClient's max_attempts in the storer (its own retries before the workflow's)
 WORKFLOW_THROTTLE_RETRIES = 5  # the ASL's Retry MaxAttempts for SpApiThrottledError in StoreReport

@@ -18,12 +18,12 @@ import re
 
 import boto3
 import pytest
-from reliability_support import DOCUMENT, api_events, aws_resources, check_output_for_secrets
 
-from canaries import REFRESH_TOKEN, SELLER_ID
-from reports_pipeline.report_records import ReportRecords
-from reports_pipeline.report_specifications import ReportSpecification
-from reports_pipeline.tenancy import TenantMap
+from sp_reports.pipeline.report_records import ReportRecords
+from sp_reports.pipeline.report_specifications import ReportSpecification
+from sp_reports.pipeline.tenancy import TenantMap
+from tests.support.canaries import REFRESH_TOKEN, SELLER_ID
+from tests.support.reliability import DOCUMENT, api_events, aws_resources, check_output_for_secrets
 
 TENANT_A_ROLE = "arn:aws:iam::123456789012:role/tenants/tenant-a-invoke"
 TENANT_B_ROLE = "arn:aws:iam::123456789012:role/tenants/tenant-b-invoke"

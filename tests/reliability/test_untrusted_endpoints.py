@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from spapi.errors import ConfigurationError
+from sp_reports.spapi.errors import ConfigurationError
 
 # Every function that calls SP-API or LWA.
 FUNCTIONS = ("token_storage", "notifications_subscriber", "report_creator", "report_storer", "report_sweeper")

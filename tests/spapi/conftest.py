@@ -10,14 +10,14 @@ from pathlib import Path
 import pytest
 import requests
 
-from canaries import CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN, SELLER_ID
-from spapi.credentials import AppCredentials
-from spapi.http import SpApiHttpClient
-from spapi.lwa import LwaClient
-from spapi.ratelimit import RateLimiter
-from spapi.regions import lwa_endpoint, spapi_endpoint
-from spapi.reports import ReportsClient
+from sp_reports.spapi.credentials import AppCredentials
+from sp_reports.spapi.http import SpApiHttpClient
+from sp_reports.spapi.lwa import LwaClient
+from sp_reports.spapi.ratelimit import RateLimiter
+from sp_reports.spapi.regions import lwa_endpoint, spapi_endpoint
+from sp_reports.spapi.reports import ReportsClient
 from spapi_emulator import SpApiEmulator
+from tests.support.canaries import CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN, SELLER_ID
 
 
 class FakeClock:

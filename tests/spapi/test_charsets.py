@@ -1,6 +1,7 @@
 """A document's charset comes from its download's Content-Type, else its marketplaces' documented default.
 
-Each row is a documented case (sources in spapi.charsets and docs/spapi-notes.md#charsets, #endpoints)."""
+Each row is a documented case (sources in sp_reports.spapi.charsets and docs/spapi-notes.md#charsets,
+#endpoints)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import codecs
 
 import pytest
 
-from spapi.charsets import (
+from sp_reports.spapi.charsets import (
     CHARSETS,
     MARKETPLACE_DEFAULTS,
     UTF_8,
@@ -17,7 +18,7 @@ from spapi.charsets import (
     charset_label,
     document_charset,
 )
-from spapi.regions import REGIONS
+from sp_reports.spapi.regions import REGIONS
 
 DE = REGIONS["EU"].marketplaces["DE"]
 

@@ -7,9 +7,9 @@ import json
 import boto3
 import pytest
 
-from canaries import CLIENT_ID, CLIENT_SECRET, assert_no_secrets
-from spapi.credentials import DEFAULT_MAX_AGE_SECONDS, AppCredentials, SecretsManagerAppCredentials
-from spapi.errors import ConfigurationError
+from sp_reports.spapi.credentials import DEFAULT_MAX_AGE_SECONDS, AppCredentials, SecretsManagerAppCredentials
+from sp_reports.spapi.errors import ConfigurationError
+from tests.support.canaries import CLIENT_ID, CLIENT_SECRET, assert_no_secrets
 
 
 class CountingClient:

@@ -10,14 +10,14 @@ import boto3
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests_spapi_helpers import DocumentHost, StaticDocuments, make_clients, spapi_exchanges
 
-from canaries import assert_no_secrets
-from reports_pipeline.report_storage import MIN_PART_SIZE, store_report_document
-from spapi import documents
-from spapi.documents import _Gunzip, iter_report_document
-from spapi.errors import ReportDocumentError
+from sp_reports.pipeline.report_storage import MIN_PART_SIZE, store_report_document
+from sp_reports.spapi import documents
+from sp_reports.spapi.documents import _Gunzip, iter_report_document
+from sp_reports.spapi.errors import ReportDocumentError
 from spapi_emulator import SpApiEmulator
+from tests.support.canaries import assert_no_secrets
+from tests.support.spapi_exchanges import DocumentHost, StaticDocuments, make_clients, spapi_exchanges
 
 LISTINGS = "GET_MERCHANT_LISTINGS_ALL_DATA"
 CONTENT = b"".join(b"sku-%06d\tItem number %d\t%d.99\n" % (n, n, n % 100) for n in range(60_000))
@@ -72,7 +72,7 @@ def test_plain_bytes_labelled_gzip_pass_through(manual_emulator, session) -> Non
 
 
 def test_an_uncompressed_document_passes_through(models_dir, monkeypatch, session) -> None:
-    from canaries import CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN, SELLER_ID
+    from tests.support.canaries import CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN, SELLER_ID
 
     with SpApiEmulator(models_dir=models_dir, auto_advance=False, compress_documents=False) as emulator:
         emulator.register_app(CLIENT_ID, CLIENT_SECRET)
@@ -244,9 +244,9 @@ def _emulated_document(emulator: SpApiEmulator, report_type: str, country_path: 
     """A DONE report of `report_type` in one marketplace, with the emulator's own document for it."""
     from datetime import UTC, datetime
 
-    from canaries import SELLER_ID
-    from spapi.regions import REGIONS
+    from sp_reports.spapi.regions import REGIONS
     from spapi_emulator import state as emulator_state
+    from tests.support.canaries import SELLER_ID
 
     region, country = country_path
     report_id = f"R-{report_type}-{country}"
@@ -276,8 +276,8 @@ def test_the_download_content_type_is_kept_on_the_stream_once_it_opens(manual_em
 @pytest.mark.parametrize("chunk_size", [1, 3, 1024])
 def test_a_japanese_document_transcodes_across_download_chunks(manual_emulator, session, chunk_size) -> None:
     """cp932 over HTTP and gzip, cut into chunks that split its two-byte characters: whole in UTF-8."""
-    from reports_pipeline.document_charsets import DocumentForStorage
-    from spapi.regions import REGIONS
+    from sp_reports.pipeline.document_charsets import DocumentForStorage
+    from sp_reports.spapi.regions import REGIONS
 
     _lwa, _http, reports = make_clients(session)
     document_id = _emulated_document(manual_emulator, LISTINGS, ("FE", "JP"))
@@ -349,14 +349,14 @@ class _DocumentAnswer:
         self.url = url
 
     def request(self, operation, method, path, **_kwargs):
-        from spapi.http import SpApiResponse
+        from sp_reports.spapi.http import SpApiResponse
 
         body = {"reportDocumentId": "doc-1", "url": self.url, "compressionAlgorithm": "GZIP"}
         return SpApiResponse(200, body, {}, "req-1")
 
 
 # (case, the URL getReportDocument answers with): none is Amazon S3 over https, so outside a test deployment
-# none is handed to the download (spapi.regions.document_url_allowed has the rule and its sources).
+# none is handed to the download (sp_reports.spapi.regions.document_url_allowed has the rule and its sources).
 FOREIGN_DOCUMENT_URLS = [
     ("http on S3", "http://tortuga-prod-na.s3.amazonaws.com/d?X-Amz-Signature=CANARY-sig"),
     ("another host", "https://evil.example/d?X-Amz-Signature=CANARY-sig"),
@@ -373,7 +373,7 @@ FOREIGN_DOCUMENT_URLS = [
     "url", [c[1] for c in FOREIGN_DOCUMENT_URLS], ids=[c[0] for c in FOREIGN_DOCUMENT_URLS]
 )
 def test_a_document_url_off_amazon_s3_is_refused_outside_a_test_deployment(monkeypatch, url) -> None:
-    from spapi.reports import ReportsClient
+    from sp_reports.spapi.reports import ReportsClient
 
     monkeypatch.delenv("SP_REPORTS_TEST_ENDPOINTS", raising=False)
     reports = ReportsClient(_DocumentAnswer(url), lambda: "Atza|CANARY-access")
@@ -387,7 +387,7 @@ def test_a_document_url_off_amazon_s3_is_refused_outside_a_test_deployment(monke
 def test_a_client_of_a_stand_in_of_spapi_takes_its_document_urls_whatever_the_environment(
     monkeypatch,
 ) -> None:
-    from spapi.reports import ReportsClient
+    from sp_reports.spapi.reports import ReportsClient
 
     monkeypatch.delenv("SP_REPORTS_TEST_ENDPOINTS", raising=False)
     url = "http://127.0.0.1:5000/reports/d?X-Amz-Signature=CANARY-sig"  # our emulator's, served by local S3
@@ -396,7 +396,7 @@ def test_a_client_of_a_stand_in_of_spapi_takes_its_document_urls_whatever_the_en
 
 
 def test_an_amazon_s3_document_url_is_handed_to_the_download(monkeypatch) -> None:
-    from spapi.reports import ReportsClient
+    from sp_reports.spapi.reports import ReportsClient
 
     monkeypatch.delenv("SP_REPORTS_TEST_ENDPOINTS", raising=False)
     url = "https://tortuga-prod-na.s3-external-1.amazonaws.com/d.amzn1.tortuga.4.na.T1?X-Amz-Signature=s"
@@ -407,7 +407,8 @@ def test_an_amazon_s3_document_url_is_handed_to_the_download(monkeypatch) -> Non
 @pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
 def test_a_redirect_from_the_document_host_is_not_followed(status) -> None:
     import requests
-    from tests_spapi_helpers import CannedAdapter
+
+    from tests.support.spapi_exchanges import CannedAdapter
 
     adapter = CannedAdapter(
         [

@@ -7,9 +7,8 @@ import pickle
 
 import pytest
 
-from canaries import CLIENT_SECRET, REFRESH_TOKEN, assert_no_secrets
-from reports_pipeline.errors import TokenNotFoundError
-from spapi.errors import (
+from sp_reports.pipeline.errors import TokenNotFoundError
+from sp_reports.spapi.errors import (
     ConfigurationError,
     LwaInvalidGrantError,
     ReportDocumentError,
@@ -17,7 +16,7 @@ from spapi.errors import (
     SpApiThrottledError,
     redact,
 )
-from spapi.regions import (
+from sp_reports.spapi.regions import (
     DEFAULT_LWA_ENDPOINT,
     MARKETPLACE_IDS,
     REGIONS,
@@ -29,6 +28,7 @@ from spapi.regions import (
     spapi_endpoint,
     validate_marketplaces,
 )
+from tests.support.canaries import CLIENT_SECRET, REFRESH_TOKEN, assert_no_secrets
 
 ACCESS_TOKEN = "Atza|IwEBIExampleAccessToken-123"
 PRESIGNED = "https://tortuga-prod-na.s3.amazonaws.com/doc?X-Amz-Algorithm=AWS4&X-Amz-Signature=abc123"
@@ -328,7 +328,8 @@ def test_only_a_true_flag_makes_a_test_deployment(flag):
 
 
 # (case, document URL, accepted outside a test deployment, accepted in one). Amazon's document URLs are S3
-# presigned URLs on tortuga-prod-<region> buckets (spapi.regions.DOCUMENT_HOST_SUFFIX cites the forms).
+# presigned URLs on tortuga-prod-<region> buckets (sp_reports.spapi.regions.DOCUMENT_HOST_SUFFIX cites the
+# forms).
 DOCUMENT_URLS = [
     (
         "S3 external-1",

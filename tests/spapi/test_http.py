@@ -7,10 +7,8 @@ import re
 
 import pytest
 import requests
-from tests_spapi_helpers import CannedAdapter, spapi_exchanges
 
-from canaries import REFRESH_TOKEN, assert_no_secrets
-from spapi.errors import (
+from sp_reports.spapi.errors import (
     LwaInvalidGrantError,
     LwaUnavailableError,
     SpApiClientError,
@@ -18,9 +16,11 @@ from spapi.errors import (
     SpApiThrottledError,
     SpApiTimeoutError,
 )
-from spapi.http import DEFAULT_USER_AGENT, SpApiHttpClient
-from spapi.ratelimit import OperationRate, RateLimiter
-from spapi.regions import spapi_endpoint
+from sp_reports.spapi.http import DEFAULT_USER_AGENT, SpApiHttpClient
+from sp_reports.spapi.ratelimit import OperationRate, RateLimiter
+from sp_reports.spapi.regions import spapi_endpoint
+from tests.support.canaries import REFRESH_TOKEN, assert_no_secrets
+from tests.support.spapi_exchanges import CannedAdapter, spapi_exchanges
 
 CREATE = "/reports/2021-06-30/reports"
 BODY = {"reportType": "GET_MERCHANT_LISTINGS_ALL_DATA", "marketplaceIds": ["ATVPDKIKX0DER"]}
@@ -382,7 +382,9 @@ def test_log_records_carry_operation_and_request_id_but_no_secrets(
     token = lwa.seller_token_provider(REFRESH_TOKEN)
     spapi_emulator.inject("createReport", 500, times=1)
     _create(http, token)
-    calls = [r for r in caplog.records if r.name == "spapi.http" and r.getMessage() == "SP-API call"]
+    calls = [
+        r for r in caplog.records if r.name == "sp_reports.spapi.http" and r.getMessage() == "SP-API call"
+    ]
     assert [(r.operation, r.status) for r in calls] == [("createReport", 500), ("createReport", 202)]
     assert all(r.request_id for r in calls)
     assert_no_secrets(caplog.text + " ".join(str(r.__dict__) for r in caplog.records), token())

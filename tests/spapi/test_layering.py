@@ -1,6 +1,7 @@
 """`spapi` is an SP-API client and nothing else: no module of it touches our AWS resources or API Gateway.
 
-The application (tables, bucket, keys, topic, state machine, API Gateway events) lives in `reports_pipeline`,
+The application (tables, bucket, keys, topic, state machine, API Gateway events) lives in
+`sp_reports.pipeline`,
 which builds on `spapi`; never the other way round. Credentials reach `spapi` through provider callables
 (`SecretsManagerAppCredentials` is one: it is handed a Secrets Manager client and a secret id, imports no AWS
 SDK and knows no name of ours). This scans imports, identifiers and string literals (docstrings and comments
@@ -16,11 +17,11 @@ from pathlib import Path
 import pytest
 
 SRC = Path(__file__).resolve().parents[2] / "src"
-SPAPI_MODULES = sorted((SRC / "spapi").rglob("*.py"))
+SPAPI_MODULES = sorted((SRC / "sp_reports" / "spapi").rglob("*.py"))
 
 # Packages an SP-API client has no business importing: AWS SDKs, Lambda tooling, our application and harness.
-FORBIDDEN_IMPORTS = {"boto3", "botocore", "aioboto3", "moto", "aws_lambda_powertools", "reports_pipeline"}
-FORBIDDEN_IMPORTS |= {"handlers", "sp_reports_local", "sp_reports_client"}
+FORBIDDEN_IMPORTS = {"boto3", "botocore", "aioboto3", "moto", "aws_lambda_powertools", "sp_reports.pipeline"}
+FORBIDDEN_IMPORTS |= {"sp_reports.handlers", "sp_reports.client", "sp_reports_harness", "spapi_emulator"}
 # DynamoDB, S3, KMS, SNS, Step Functions and API Gateway (events and answers), however they are spelled.
 FORBIDDEN_FRAGMENTS = (
     "dynamodb",
@@ -71,7 +72,8 @@ def layering_violations(path: Path) -> list[str]:
         if isinstance(node, ast.Import | ast.ImportFrom):
             modules = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
             for module in modules:
-                if module.split(".")[0] in FORBIDDEN_IMPORTS:
+                parts = module.split(".")
+                if {".".join(parts[:n]) for n in range(1, len(parts) + 1)} & FORBIDDEN_IMPORTS:
                     found.append(f"{node.lineno}: imports {module}")
         elif isinstance(node, ast.Name):
             check(node, node.id, "name")
@@ -109,5 +111,5 @@ def test_spapi_module_knows_nothing_of_our_aws_resources_or_api_gateway(module):
     ],
 )
 def test_the_scan_finds_the_application_in_the_application_modules(module, expected):
-    violations = layering_violations(SRC / "reports_pipeline" / module)
+    violations = layering_violations(SRC / "sp_reports" / "pipeline" / module)
     assert any(expected in v for v in violations), violations

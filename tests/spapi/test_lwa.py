@@ -7,19 +7,19 @@ import threading
 
 import pytest
 import requests
-from tests_spapi_helpers import CannedAdapter
 
-from canaries import CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN, assert_no_secrets
-from spapi.credentials import AppCredentials
-from spapi.errors import (
+from sp_reports.spapi.credentials import AppCredentials
+from sp_reports.spapi.errors import (
     LwaError,
     LwaInvalidClientError,
     LwaInvalidGrantError,
     LwaUnauthorizedClientError,
     LwaUnavailableError,
 )
-from spapi.lwa import NOTIFICATIONS_SCOPE, LwaClient
-from spapi.regions import lwa_endpoint
+from sp_reports.spapi.lwa import NOTIFICATIONS_SCOPE, LwaClient
+from sp_reports.spapi.regions import lwa_endpoint
+from tests.support.canaries import CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN, assert_no_secrets
+from tests.support.spapi_exchanges import CannedAdapter
 
 
 def test_refresh_token_grant_is_form_encoded_with_app_credentials(lwa, spapi_emulator, session) -> None:
@@ -205,7 +205,7 @@ def test_a_rotated_client_secret_is_re_read_once(aws, spapi_emulator) -> None:
 
     import boto3
 
-    from spapi.credentials import SecretsManagerAppCredentials
+    from sp_reports.spapi.credentials import SecretsManagerAppCredentials
 
     secrets = boto3.client("secretsmanager", region_name="us-east-1")
     secrets.create_secret(
@@ -240,7 +240,7 @@ def test_unauthorized_client_is_not_a_credentials_problem_and_is_not_retried(aws
 
     import boto3
 
-    from spapi.credentials import SecretsManagerAppCredentials
+    from sp_reports.spapi.credentials import SecretsManagerAppCredentials
 
     secrets = boto3.client("secretsmanager", region_name="us-east-1")
     secrets.create_secret(

@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 
 import pytest
-from tests_spapi_helpers import spapi_exchanges
 
-from canaries import REFRESH_TOKEN
-from spapi.errors import LwaInvalidGrantError, SpApiClientError, SubscriptionElsewhereError
-from spapi.http import SpApiHttpClient
-from spapi.notifications import NotificationsClient
-from spapi.regions import spapi_endpoint
+from sp_reports.spapi.errors import LwaInvalidGrantError, SpApiClientError, SubscriptionElsewhereError
+from sp_reports.spapi.http import SpApiHttpClient
+from sp_reports.spapi.notifications import NotificationsClient
+from sp_reports.spapi.regions import spapi_endpoint
+from tests.support.canaries import REFRESH_TOKEN
+from tests.support.spapi_exchanges import spapi_exchanges
 
 QUEUE_ARN = "arn:aws:sqs:us-east-1:123456789012:sp-reports-notifications"
 OTHER_ARN = "arn:aws:sqs:us-east-1:123456789012:someone-elses-queue"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from spapi.ratelimit import OPERATION_RATES, RateLimiter, TokenBucket
+from sp_reports.spapi.ratelimit import OPERATION_RATES, RateLimiter, TokenBucket
 
 
 def test_bucket_grants_the_burst_then_asks_to_wait_one_interval(clock) -> None:

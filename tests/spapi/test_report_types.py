@@ -1,4 +1,4 @@
-"""The report-type catalogue (src/spapi/report_types.json): the documented entries, as a table.
+"""The report-type catalogue (src/sp_reports/spapi/report_types.json): the documented entries, as a table.
 
 Each row is a fact of docs/spapi-notes.md (#restricted-data-tokens, #report-type-rules) with the source
 the catalogue cites for it; a row that disagrees with the data file fails, so a change to the catalogue is a
@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from spapi.report_types import (
+from sp_reports.spapi.report_types import (
     CATALOGUE_FILE,
     PeriodAlignment,
     RequestMode,
@@ -164,7 +164,7 @@ def test_types_that_cannot_be_requested_say_how_to_get_them():
 
 
 def test_every_entry_cites_a_source_with_its_facts_section_and_the_file_is_versioned():
-    document = json.loads(resources.files("spapi").joinpath(CATALOGUE_FILE).read_text(encoding="utf-8"))
+    document = json.loads(resources.files("sp_reports.spapi").joinpath(CATALOGUE_FILE).read_text(encoding="utf-8"))
     assert document["version"] == catalogue().version
     anchors = _notes_anchors()
     for rules in catalogue().report_types.values():

@@ -8,12 +8,12 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 import requests
-from tests_spapi_helpers import CannedAdapter, make_clients, spapi_exchanges
 
-from canaries import REFRESH_TOKEN, SELLER_ID
-from spapi.errors import ReportRequestRefusedError, SpApiClientError, SpApiServerError
-from spapi.http import SpApiHttpClient
-from spapi.reports import ReportDocument, ReportsClient, find_report_region, iter_report_pages
+from sp_reports.spapi.errors import ReportRequestRefusedError, SpApiClientError, SpApiServerError
+from sp_reports.spapi.http import SpApiHttpClient
+from sp_reports.spapi.reports import ReportDocument, ReportsClient, find_report_region, iter_report_pages
+from tests.support.canaries import REFRESH_TOKEN, SELLER_ID
+from tests.support.spapi_exchanges import CannedAdapter, make_clients, spapi_exchanges
 
 LISTINGS = "GET_MERCHANT_LISTINGS_ALL_DATA"
 

@@ -9,14 +9,14 @@ import logging
 import pytest
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
-from tests_spapi_helpers import make_clients
 
-from canaries import CLIENT_SECRET, REFRESH_TOKEN, assert_no_secrets
-from spapi.credentials import AppCredentials
-from spapi.documents import iter_report_document
-from spapi.errors import LwaInvalidClientError, LwaInvalidGrantError, SpApiError
-from spapi.lwa import LwaClient
-from spapi.notifications import NotificationsClient
+from sp_reports.spapi.credentials import AppCredentials
+from sp_reports.spapi.documents import iter_report_document
+from sp_reports.spapi.errors import LwaInvalidClientError, LwaInvalidGrantError, SpApiError
+from sp_reports.spapi.lwa import LwaClient
+from sp_reports.spapi.notifications import NotificationsClient
+from tests.support.canaries import CLIENT_SECRET, REFRESH_TOKEN, assert_no_secrets
+from tests.support.spapi_exchanges import make_clients
 
 QUEUE_ARN = "arn:aws:sqs:us-east-1:123456789012:sp-reports-notifications"
 
@@ -66,7 +66,7 @@ def test_a_full_run_with_faults_leaks_no_secret(manual_emulator, session, caplog
 
 @pytest.fixture
 def restore_spapi_logger():
-    library_logger = logging.getLogger("spapi")
+    library_logger = logging.getLogger("sp_reports")
     saved = (list(library_logger.handlers), library_logger.level, library_logger.propagate)
     yield library_logger
     library_logger.handlers[:] = saved[0]
@@ -80,7 +80,7 @@ def test_powertools_logger_emits_our_records_as_json_with_request_ids(
     stream = io.StringIO()
     service_logger = Logger(service="sp-reports-test", logger_handler=logging.StreamHandler(stream))
     # What a handler does at cold start to get the library's records in its structured format.
-    copy_config_to_registered_loggers(source_logger=service_logger, include={"spapi"})
+    copy_config_to_registered_loggers(source_logger=service_logger, include={"sp_reports"})
     _lwa, _http, reports = make_clients(session)
     reports.create_report("GET_MERCHANT_LISTINGS_ALL_DATA", ["ATVPDKIKX0DER"])
     lines = [json.loads(line) for line in stream.getvalue().splitlines() if line.strip()]

@@ -12,15 +12,15 @@ import json
 
 import boto3
 import pytest
-from tests_spapi_helpers import spapi_exchanges
 
-from canaries import CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN, assert_no_secrets
-from spapi.credentials import SecretsManagerAppCredentials
-from spapi.errors import LwaClientSecretExpiredError, LwaInvalidClientError
-from spapi.http import SpApiHttpClient
-from spapi.lwa import LwaClient
-from spapi.regions import lwa_endpoint, spapi_endpoint
-from spapi.reports import ReportsClient
+from sp_reports.spapi.credentials import SecretsManagerAppCredentials
+from sp_reports.spapi.errors import LwaClientSecretExpiredError, LwaInvalidClientError
+from sp_reports.spapi.http import SpApiHttpClient
+from sp_reports.spapi.lwa import LwaClient
+from sp_reports.spapi.regions import lwa_endpoint, spapi_endpoint
+from sp_reports.spapi.reports import ReportsClient
+from tests.support.canaries import CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN, assert_no_secrets
+from tests.support.spapi_exchanges import spapi_exchanges
 
 NEW_SECRET = "CANARY-CLIENT-SECRET-rotated"
 LISTINGS = "GET_MERCHANT_LISTINGS_ALL_DATA"

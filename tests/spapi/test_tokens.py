@@ -6,13 +6,13 @@ import json
 import logging
 
 import pytest
-from tests_spapi_helpers import spapi_exchanges
 
-from canaries import assert_no_secrets
-from spapi.documents import iter_report_document
-from spapi.errors import SpApiClientError, redact
-from spapi.ratelimit import OPERATION_RATES, OperationRate
-from spapi.tokens import RestrictedResource, TokensClient
+from sp_reports.spapi.documents import iter_report_document
+from sp_reports.spapi.errors import SpApiClientError, redact
+from sp_reports.spapi.ratelimit import OPERATION_RATES, OperationRate
+from sp_reports.spapi.tokens import RestrictedResource, TokensClient
+from tests.support.canaries import assert_no_secrets
+from tests.support.spapi_exchanges import spapi_exchanges
 
 RESTRICTED = "GET_FLAT_FILE_ORDER_REPORT_DATA_SHIPPING"
 DOCUMENT = b"order-id\trecipient-name\tship-address-1\n123-1234567-1234567\tJane Doe\t1 Main St\n"
@@ -25,7 +25,7 @@ def _restricted_document(reports, spapi_emulator) -> str:
 
 
 def test_create_restricted_data_token_sends_the_model_body_with_the_sellers_token(http, lwa, spapi_emulator):
-    from canaries import REFRESH_TOKEN
+    from tests.support.canaries import REFRESH_TOKEN
 
     tokens = TokensClient(http, lwa.seller_token_provider(REFRESH_TOKEN))
     path = "/reports/2021-06-30/documents/amzn1.spdoc.1.4.na.x"
@@ -50,7 +50,7 @@ def test_the_tokens_api_has_its_own_documented_rate_bucket():
     ],
 )
 def test_bad_restricted_resources_fail_before_any_call(http, lwa, spapi_emulator, resources):
-    from canaries import REFRESH_TOKEN
+    from tests.support.canaries import REFRESH_TOKEN
 
     with pytest.raises(ValueError):
         TokensClient(http, lwa.seller_token_provider(REFRESH_TOKEN)).create_restricted_data_token(resources)
@@ -85,7 +85,7 @@ def test_a_restricted_data_token_is_redacted_from_any_text():
 
 
 def test_an_answer_holding_an_rdt_does_not_show_it_in_its_repr():
-    from spapi.http import SpApiResponse
+    from sp_reports.spapi.http import SpApiResponse
 
     token = "Atz.sprdt|IQEBLjAsAhRmHjNgHpi0U-Dme37rR6CuUpSR"
     answer = SpApiResponse(200, {"restrictedDataToken": token, "expiresIn": 3600}, {}, "req-1")

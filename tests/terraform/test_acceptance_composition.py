@@ -84,7 +84,7 @@ def test_the_spapi_callers_call_the_emulator_url_signed_and_may_invoke_it(plan):
         assert environment["SPAPI_ENDPOINT_URL"] == url, function
         assert environment["LWA_ENDPOINT_URL"] == f"{url}/auth/o2/token", function
         assert environment["SPAPI_ENDPOINT_AUTH"] == "aws_iam", function
-        # A stand-in of SP-API is honoured only in a test deployment (src/spapi/regions.py).
+        # A stand-in of SP-API is honoured only in a test deployment (src/sp_reports/spapi/regions.py).
         assert environment["SP_REPORTS_TEST_ENDPOINTS"] == "true", function
         statements = _statements(plan, function)
         if statements is None:

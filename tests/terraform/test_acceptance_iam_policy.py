@@ -13,9 +13,14 @@ import shutil
 from pathlib import Path
 
 import pytest
-from iam_policy_coverage import REQUIRED_ACTIONS, DocumentedPolicy, created_resources, missing_permissions
 
 import terraform_checks
+from tests.support.iam_policy_coverage import (
+    REQUIRED_ACTIONS,
+    DocumentedPolicy,
+    created_resources,
+    missing_permissions,
+)
 
 pytestmark = pytest.mark.skipif(shutil.which("terraform") is None, reason="terraform is not installed")
 
@@ -70,8 +75,9 @@ def _arn(service: str, resource: str) -> str:
     return f"arn:aws:{service}:{REGION}:{ACCOUNT}:{resource}"
 
 
-# What the run calls itself, on which resource (sp_reports_local.acceptance_targets, acceptance_aws,
-# account_stack_under_test, email_observer, spapi_emulator.remote and tests/integration/deployed_stack).
+# What the run calls itself, on which resource (sp_reports_harness.acceptance.targets, acceptance_aws,
+# account_stack_under_test, email_observer, spapi_emulator.remote_control and
+# tests/integration/deployed_stack).
 RUN_CALLS: list[tuple[str, str]] = [
     ("sts:GetCallerIdentity", "*"),  # the account guard
     # The account's API Gateway CloudWatch setting, read before the run and after its destroy.

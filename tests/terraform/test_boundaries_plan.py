@@ -9,7 +9,7 @@ import shutil
 import pytest
 
 import terraform_checks
-from reports_pipeline.report_storage import DATA_CLASS_TAG, RESTRICTED_DATA_CLASS
+from sp_reports.pipeline.report_storage import DATA_CLASS_TAG, RESTRICTED_DATA_CLASS
 
 pytestmark = pytest.mark.skipif(shutil.which("terraform") is None, reason="terraform is not installed")
 
@@ -65,7 +65,7 @@ def test_by_default_restricted_documents_expire_after_30_days_and_noncurrent_ver
     rules = _lifecycle_rules(default_plan)
 
     restricted = rules["restricted-reports"]
-    # The tag the report storer sets on restricted documents (reports_pipeline.report_storage).
+    # The tag the report storer sets on restricted documents (sp_reports.pipeline.report_storage).
     assert restricted["filter"][0]["tag"] == [{"key": DATA_CLASS_TAG, "value": RESTRICTED_DATA_CLASS}]
     assert restricted["expiration"][0]["days"] == 30
     assert rules["reports"]["noncurrent_version_expiration"][0]["noncurrent_days"] == 7

@@ -9,7 +9,7 @@ import shutil
 import pytest
 
 import terraform_checks
-from handlers import FUNCTIONS, OPT_IN_FUNCTIONS
+from sp_reports.handlers import FUNCTIONS, OPT_IN_FUNCTIONS
 
 pytestmark = pytest.mark.skipif(shutil.which("terraform") is None, reason="terraform is not installed")
 

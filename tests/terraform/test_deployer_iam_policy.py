@@ -10,9 +10,9 @@ import shutil
 from pathlib import Path
 
 import pytest
-from iam_policy_coverage import DocumentedPolicy, created_resources, missing_permissions
 
 import terraform_checks
+from tests.support.iam_policy_coverage import DocumentedPolicy, created_resources, missing_permissions
 
 pytestmark = pytest.mark.skipif(shutil.which("terraform") is None, reason="terraform is not installed")
 

@@ -16,7 +16,7 @@ import subprocess
 import pytest
 
 import terraform_checks
-from handlers import OPT_IN_FUNCTIONS
+from sp_reports.handlers import OPT_IN_FUNCTIONS
 
 pytestmark = pytest.mark.skipif(shutil.which("terraform") is None, reason="terraform is not installed")
 

@@ -118,14 +118,14 @@ def test_a_stack_that_managed_the_account_setting_forgets_it_without_destroying_
 def test_the_report_creator_updates_only_intent_sweep_and_budget_items_and_deletes_only_intents_and_budgets():
     """The key prefixes live in reports_pipeline (report_records' intents, sweep_state's seller items,
     report_budget's daily counts and their attributes) and in the IAM conditions."""
-    from reports_pipeline.report_budget import (
+    from sp_reports.pipeline.report_budget import (
         BUDGET_KEY_PREFIX,
         CALLER_BUDGET_KEY_PREFIX,
         COUNT_ATTRIBUTE,
         EXPIRES_ATTRIBUTE,
     )
-    from reports_pipeline.report_records import _INTENT_KEY_PREFIX
-    from reports_pipeline.sweep_state import _SELLER_KEY_PREFIX
+    from sp_reports.pipeline.report_records import _INTENT_KEY_PREFIX
+    from sp_reports.pipeline.sweep_state import _SELLER_KEY_PREFIX
 
     plan = terraform_checks.mock_plan_json(variables={"name_prefix": "wiring-test"})
     address = 'module.api.module.function["report_creator"].aws_iam_role_policy.this[0]'
@@ -159,10 +159,11 @@ def test_the_report_creator_gets_the_seller_daily_report_budget():
 
 
 def test_the_report_creators_policy_allows_the_budgets_calls_on_its_items_and_attributes_only():
-    """The report creator's planned policy, evaluated as IAM evaluates it (sp_reports_local.iam_evaluation)
+    """The report creator's planned policy, evaluated as IAM evaluates it
+    (sp_reports_harness.local_aws.iam.policy_evaluation)
     with the condition keys DynamoDB sets for each call report_budget makes, and for calls it must not."""
-    from reports_pipeline.report_budget import BUDGET_KEY_PREFIX
-    from sp_reports_local.iam_evaluation import (
+    from sp_reports.pipeline.report_budget import BUDGET_KEY_PREFIX
+    from sp_reports_harness.local_aws.iam.policy_evaluation import (
         AuthorizationRequest,
         PolicyOutcome,
         Principal,
@@ -250,9 +251,9 @@ def test_post_reports_is_throttled_by_its_own_root_inputs_and_the_rest_by_the_st
 
 
 def test_the_storers_default_document_limit_is_the_one_the_python_derives():
-    """Terraform and reports_pipeline.report_storage compute max_document_bytes from the same benchmark
+    """Terraform and sp_reports.pipeline.report_storage compute max_document_bytes from the same benchmark
     figure; the function falls back to the Python's when unset, so the two must agree."""
-    from reports_pipeline.report_storage import DEFAULT_MAX_DOCUMENT_BYTES, max_document_bytes_for
+    from sp_reports.pipeline.report_storage import DEFAULT_MAX_DOCUMENT_BYTES, max_document_bytes_for
 
     plan = terraform_checks.mock_plan_json(
         variables={"name_prefix": "wiring-test", "lambda_memory_sizes": {"report_storer": 1024}}

@@ -72,7 +72,7 @@ def test_stand_in_packages_exist_for_every_function_and_are_stable(tmp_path):
     for function in terraform_checks.FUNCTIONS:
         assert (first / f"{function}.zip").read_bytes() == (second / f"{function}.zip").read_bytes()
         with zipfile.ZipFile(first / f"{function}.zip") as archive:
-            assert archive.namelist() == [f"handlers/{function}.py"]
+            assert archive.namelist() == [f"sp_reports/handlers/{function}.py"]
 
 
 def test_stand_in_packages_carry_the_manifest_the_root_checks(tmp_path):

@@ -14,43 +14,26 @@ import uuid
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from types import ModuleType, SimpleNamespace
 from typing import Any
 
 import boto3
 import pytest
 
-from canaries import CLIENT_ID, CLIENT_SECRET
-from lambda_testing import import_handler_cold, sleep_on_virtual_time
-from lambda_testing import lambda_context as make_lambda_context
-from sp_reports_local import pending_confirmations
-from sp_reports_local.moto_internals import (
+from sp_reports_harness.local_aws import pending_confirmations
+from sp_reports_harness.local_aws.moto_internals import (
     LambdaFunction,
     default_user_config,
     replace_workflow_retry_sleep,
     require_pinned_moto,
 )
-from sp_reports_local.sns_confirmation import sns_confirmation_patches
-from sp_reports_local.stepfunctions_ext import choice_state_patches
-from sp_reports_local.stepfunctions_faults import LambdaServiceFaults
-
-_HANDLER_TESTS = Path(__file__).resolve().parents[1] / "handlers"
-
-
-def _load_helper(name: str) -> ModuleType:
-    # Shared with the handler tests; loaded by path (a tests/handlers package would shadow `handlers`).
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, _HANDLER_TESTS / f"{name}.py")
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-aws_resources = _load_helper("aws_resources")
-notification_messages = _load_helper("notification_messages")
-api_events = _load_helper("api_events")
+from sp_reports_harness.local_aws.sns.confirmation import sns_confirmation_patches
+from sp_reports_harness.local_aws.stepfunctions.lambda_faults import LambdaServiceFaults
+from sp_reports_harness.local_aws.stepfunctions.missing_actions import choice_state_patches
+from tests.support import aws_resources
+from tests.support.canaries import CLIENT_ID, CLIENT_SECRET
+from tests.support.lambda_testing import import_handler_cold, sleep_on_virtual_time
+from tests.support.lambda_testing import lambda_context as make_lambda_context
 
 FUNCTIONS = {"report_storer": "sp-reports-report-storer", "report_notifier": "sp-reports-report-notifier"}
 
@@ -217,7 +200,7 @@ def workflow(
             FunctionName=function_name,
             Runtime="python3.12",
             Role=role_arn,
-            Handler=f"handlers.{module_name}.handler",
+            Handler=f"sp_reports.handlers.{module_name}.handler",
             Code={"ZipFile": _function_zip()},
             Environment={"Variables": environment},
         )["FunctionArn"]
@@ -225,14 +208,16 @@ def workflow(
     lambdas = InProcessLambdas()
     for module_name in FUNCTIONS:
         monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", f"{module_name}-{uuid.uuid4().hex[:8]}")
-        sys.modules.pop(f"handlers.{module_name}", None)
-        lambdas.modules[f"handlers.{module_name}"] = importlib.import_module(f"handlers.{module_name}")
+        sys.modules.pop(f"sp_reports.handlers.{module_name}", None)
+        lambdas.modules[f"sp_reports.handlers.{module_name}"] = importlib.import_module(
+            f"sp_reports.handlers.{module_name}"
+        )
     monkeypatch.setattr(
         LambdaFunction, "_invoke_lambda", lambda self, event=None: lambdas.invoke(self, event)
     )
     # The storer's own SP-API retries and rate-limit waits pass on a virtual clock, so the tests do not wait
     # for them; the workflow's Retry is what these tests are about.
-    storer = lambdas.modules["handlers.report_storer"]
+    storer = lambdas.modules["sp_reports.handlers.report_storer"]
     for region in ("NA", "EU", "FE"):
         sleep_on_virtual_time(storer.spapi_clients.http(region))
 
@@ -248,7 +233,7 @@ def workflow(
         lambdas=lambdas,
         retry_sleeps=retry_sleeps,
         storer=storer,
-        notifier=lambdas.modules["handlers.report_notifier"],
+        notifier=lambdas.modules["sp_reports.handlers.report_notifier"],
         lambda_faults=local_stepfunctions,
     )
     workflow.confirm_email_subscriptions()  # the notification address is in use, as in production

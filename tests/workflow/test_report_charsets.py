@@ -9,11 +9,11 @@ import json
 import boto3
 import pytest
 
-from canaries import REFRESH_TOKEN, SELLER_ID
-from reports_pipeline.report_records import ReportRecords, ReportStatus
-from reports_pipeline.report_storage import document_extension
-from reports_pipeline.token_store import TokenStore
-from spapi.regions import REGIONS
+from sp_reports.pipeline.report_records import ReportRecords, ReportStatus
+from sp_reports.pipeline.report_storage import document_extension
+from sp_reports.pipeline.token_store import TokenStore
+from sp_reports.spapi.regions import REGIONS
+from tests.support.canaries import REFRESH_TOKEN, SELLER_ID
 
 REPORT_TYPE = "GET_MERCHANT_LISTINGS_ALL_DATA"
 JAPANESE = "商品名\t価格\n" + "".join(f"白いペン ホワイト ㎏ {n}\t{n},200円\n" for n in range(20_000))
@@ -110,7 +110,8 @@ def test_a_japanese_report_is_stored_byte_identical_and_named_windows_31j_by_def
 def test_with_transcoding_on_a_japanese_report_is_stored_as_valid_utf8(charsets, workflow, monkeypatch):
     monkeypatch.setattr(workflow.storer, "transcode_to_utf8", True)
     source = JAPANESE.encode("cp932")
-    # Several of the storer's 256 KiB chunks (spapi.documents.DEFAULT_CHUNK_SIZE): characters straddle them.
+    # Several of the storer's 256 KiB chunks (sp_reports.spapi.documents.DEFAULT_CHUNK_SIZE): characters
+    # straddle them.
     assert len(source) > 2 * 256 * 1024
     report_id, stored, _ = charsets.run("FE", "JP", source)
     body = stored["Body"].read()

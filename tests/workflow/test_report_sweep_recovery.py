@@ -11,11 +11,11 @@ from types import SimpleNamespace
 import boto3
 import pytest
 
-from canaries import REFRESH_TOKEN, SELLER_ID, assert_no_secrets
-from lambda_testing import sleep_on_virtual_time
-from reports_pipeline.report_records import ReportRecords, ReportStatus
-from reports_pipeline.token_store import TokenStore
+from sp_reports.pipeline.report_records import ReportRecords, ReportStatus
+from sp_reports.pipeline.token_store import TokenStore
 from spapi_emulator import state as emulator_state
+from tests.support.canaries import REFRESH_TOKEN, SELLER_ID, assert_no_secrets
+from tests.support.lambda_testing import sleep_on_virtual_time
 
 REPORT_TYPE = "GET_MERCHANT_LISTINGS_ALL_DATA"
 SETTLEMENT = "GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE"

@@ -11,11 +11,11 @@ import pytest
 import requests
 from botocore.exceptions import ClientError
 
-from canaries import REFRESH_TOKEN, SELLER_ID, assert_no_secrets
-from reports_pipeline.report_records import ReportRecords, ReportStatus
-from reports_pipeline.token_store import TokenStore
-from sp_reports_local import delivered_messages
-from sp_reports_local.stepfunctions_faults import LAMBDA_SERVICE_ERRORS
+from sp_reports.pipeline.report_records import ReportRecords, ReportStatus
+from sp_reports.pipeline.token_store import TokenStore
+from sp_reports_harness.local_aws import delivered_messages
+from sp_reports_harness.local_aws.stepfunctions.lambda_faults import LAMBDA_SERVICE_ERRORS
+from tests.support.canaries import REFRESH_TOKEN, SELLER_ID, assert_no_secrets
 
 REPORT_TYPE = "GET_MERCHANT_LISTINGS_ALL_DATA"
 DOCUMENT = b"".join(b"sku-%05d\tItem %05d\t%d.99\n" % (n, n, n % 100) for n in range(2000))

@@ -6,9 +6,9 @@ import re
 
 import pytest
 
-import reports_pipeline.errors
-import spapi.errors
-from sp_reports_local.stepfunctions_faults import LAMBDA_SERVICE_ERRORS
+import sp_reports.pipeline.errors
+import sp_reports.spapi.errors
+from sp_reports_harness.local_aws.stepfunctions.lambda_faults import LAMBDA_SERVICE_ERRORS
 
 aws_resources = pytest.importorskip("aws_resources")
 
@@ -121,7 +121,7 @@ def test_a_timeout_is_retried_once_and_only_once(definition):
 def test_a_document_too_large_to_store_in_time_is_never_retried(definition):
     """ReportDocumentTooLargeError would fail the same way on every attempt: no retrier of a store names it,
     nor anything that matches it, so Catch takes it to NotifyFailed at once."""
-    name = reports_pipeline.errors.ReportDocumentTooLargeError.__name__
+    name = sp_reports.pipeline.errors.ReportDocumentTooLargeError.__name__
     for state_name, state in _tasks(definition).items():
         if not state_name.startswith("Store"):
             continue
@@ -133,7 +133,7 @@ def test_a_document_too_large_to_store_in_time_is_never_retried(definition):
 def test_retried_error_names_are_the_library_exception_class_names(definition):
     known = {
         name
-        for module in (spapi.errors, reports_pipeline.errors)
+        for module in (sp_reports.spapi.errors, sp_reports.pipeline.errors)
         for name, value in vars(module).items()
         if isinstance(value, type)
     }

@@ -7,7 +7,7 @@ module "function" {
 
   function_name = "${var.name_prefix}-report-status"
   description   = "Example: one function from a local zip"
-  handler       = "handlers.report_status.handler"
+  handler       = "sp_reports.handlers.report_status.handler"
   kms_key_arn   = var.kms_key_arn
   memory_size   = 256
   timeout       = 29

@@ -11,7 +11,7 @@ module "queue" {
   kms_key_arn       = var.kms_key_arn
   max_receive_count = 3
   processor = {
-    handler = "handlers.notifications_processor.handler"
+    handler = "sp_reports.handlers.notifications_processor.handler"
     timeout = 60
     package = {
       filename      = var.zip_path

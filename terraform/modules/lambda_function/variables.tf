@@ -16,7 +16,7 @@ variable "description" {
 
 variable "handler" {
   type        = string
-  description = "Python handler in `module.function` form, e.g. `handlers.token_storage.handler`."
+  description = "Python handler in `module.function` form, e.g. `sp_reports.handlers.token_storage.handler`."
 
   validation {
     condition     = can(regex("^[A-Za-z_][A-Za-z0-9_.]*\\.[A-Za-z_][A-Za-z0-9_]*$", var.handler))

@@ -70,7 +70,7 @@ locals {
     "${var.api_execution_arn}/${var.api_stage_name}/POST/notifications",
     "${var.api_execution_arn}/${var.api_stage_name}/POST/reports",
     "${var.api_execution_arn}/${var.api_stage_name}/GET/reports/*",
-    # Offboarding (src/handlers/seller_eraser.py): whoever may store a seller's token may erase the seller.
+    # Offboarding (src/sp_reports/handlers/seller_eraser.py): whoever may store a seller's token may erase the seller.
     "${var.api_execution_arn}/${var.api_stage_name}/DELETE/sellers/*",
   ]
 }

@@ -1,4 +1,4 @@
-# The SP-API emulator (src/spapi_emulator, handler spapi_emulator.lambda_function.handler) as a Lambda behind a
+# The SP-API emulator (harness/spapi_emulator, handler spapi_emulator.lambda_function.handler) as a Lambda behind a
 # function URL with AWS_IAM auth, for `make acceptance` on a real account: SP-API, LWA and the Tokens API
 # without a seller account. TEST INFRASTRUCTURE ONLY: its bucket is emptied on destroy and its objects expire
 # after a day.

@@ -33,7 +33,7 @@ module "function" {
 
   function_name                  = "${var.name_prefix}-${replace(each.key, "_", "-")}"
   description                    = each.value.description
-  handler                        = "handlers.${each.key}.handler"
+  handler                        = "sp_reports.handlers.${each.key}.handler"
   runtime                        = each.value.runtime
   architecture                   = each.value.architecture
   attach_policy_statements       = contains(keys(var.policy_statements), each.key)

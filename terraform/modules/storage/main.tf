@@ -19,7 +19,7 @@ resource "aws_dynamodb_table" "tokens" {
   }
 
   # Only the seller authorization workflow's single-use states (authorization-state#... items,
-  # src/reports_pipeline/seller_authorization.py) carry ExpiresAt; token items never do.
+  # src/sp_reports/pipeline/seller_authorization.py) carry ExpiresAt; token items never do.
   ttl {
     attribute_name = "ExpiresAt"
     enabled        = true
@@ -66,7 +66,7 @@ resource "aws_dynamodb_table" "reports" {
 }
 
 # The tenant map (root tenant_isolation): which sellers each principal may act for, one item per grant,
-# {PrincipalArn, SellerId} (src/reports_pipeline/tenancy.py). Only when asked for: without it the API admits
+# {PrincipalArn, SellerId} (src/sp_reports/pipeline/tenancy.py). Only when asked for: without it the API admits
 # every caller its resource policy lets in.
 resource "aws_dynamodb_table" "tenants" {
   count = var.tenant_map ? 1 : 0

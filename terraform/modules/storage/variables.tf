@@ -101,7 +101,7 @@ variable "restricted_report_expiration_days" {
 
 variable "data_class_tag_key" {
   type        = string
-  description = "Key of the object tag that gives a stored document's data class (src/reports_pipeline/report_storage.py DATA_CLASS_TAG)."
+  description = "Key of the object tag that gives a stored document's data class (src/sp_reports/pipeline/report_storage.py DATA_CLASS_TAG)."
   default     = "data-class"
   nullable    = false
 }

@@ -1,11 +1,12 @@
 """The deployed stack, once for the whole package: the demo's code applies the real root module to local AWS,
 or ``make acceptance`` hands over the stack it deployed (local AWS or a real account).
 
-The tests reach the stack only through ``StackUnderTest`` (sp_reports_local.stack_under_test), so the same
+The tests reach the stack only through ``StackUnderTest`` (sp_reports_harness.acceptance.stack_under_test),
+so the same
 assertions run on either target, against the SP-API emulator (with the tests' seller, ``EMULATOR_SELLER``) or
 against real SP-API (with the stack's real seller, ``StackUnderTest.seller``). Fixtures are package-scoped
 (this package), not session-scoped: only one LocalAws may run per process, and the tests collected after this
-directory (``tests/local``, the fast ones next to it) start their own.
+directory (``tests/harness``, for one) start their own.
 """
 
 from __future__ import annotations
@@ -19,11 +20,11 @@ from pathlib import Path
 
 import pytest
 
-from canaries import CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN, SELLER_ID
-from sp_reports_client import SpReportsClient
-from sp_reports_local.acceptance_results import DEPLOYMENT_KEY, EMULATOR_OPTIONS, LAMBDA_SESSION_SECONDS
-from sp_reports_local.local_stack_under_test import LocalStackUnderTest
-from sp_reports_local.stack import (
+from sp_reports.client import SpReportsClient
+from sp_reports_harness.acceptance.local_stack_under_test import LocalStackUnderTest
+from sp_reports_harness.acceptance.results import DEPLOYMENT_KEY, EMULATOR_OPTIONS, LAMBDA_SESSION_SECONDS
+from sp_reports_harness.acceptance.stack_under_test import EmailObserver, SellerUnderTest, StackUnderTest
+from sp_reports_harness.deployment.local_deployment import (
     MIRROR_ENV,
     REPO_ROOT,
     AppCredentials,
@@ -31,9 +32,8 @@ from sp_reports_local.stack import (
     LocalDeployment,
     Seller,
 )
-from sp_reports_local.stack_under_test import EmailObserver, SellerUnderTest, StackUnderTest
-
-from .stack_test_helpers import EMULATOR_SELLER, FinishedReport, local_aws_of
+from tests.support.canaries import CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN, SELLER_ID
+from tests.support.deployed_stack import EMULATOR_SELLER, FinishedReport, local_aws_of
 
 DEFAULT_PROVIDER_MIRROR = Path("/opt/tf-plugins")
 

@@ -10,10 +10,9 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
-from canaries import SELLER_ID
-from sp_reports_local.stack_under_test import unauthorised_user_name
-
-from .stack_test_helpers import wait_for
+from sp_reports_harness.acceptance.stack_under_test import unauthorised_user_name
+from tests.support.canaries import SELLER_ID
+from tests.support.deployed_stack import wait_for
 
 pytestmark = pytest.mark.integration
 

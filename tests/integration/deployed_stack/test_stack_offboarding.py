@@ -7,9 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from sp_reports_client.errors import ApiError
-
-from .stack_test_helpers import emulator_of
+from sp_reports.client.errors import ApiError
+from tests.support.deployed_stack import emulator_of
 
 pytestmark = pytest.mark.integration
 

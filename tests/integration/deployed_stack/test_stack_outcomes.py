@@ -7,7 +7,7 @@ import json
 import pytest
 import requests
 
-from .stack_test_helpers import emulator_of, execution_of
+from tests.support.deployed_stack import emulator_of, execution_of
 
 pytestmark = pytest.mark.integration
 

@@ -6,9 +6,14 @@ from __future__ import annotations
 import pytest
 import requests
 
-from canaries import assert_no_secrets
-
-from .stack_test_helpers import EMULATOR_SELLER, FinishedReport, emulator_of, execution_of, local_aws_of
+from tests.support.canaries import assert_no_secrets
+from tests.support.deployed_stack import (
+    EMULATOR_SELLER,
+    FinishedReport,
+    emulator_of,
+    execution_of,
+    local_aws_of,
+)
 
 pytestmark = pytest.mark.integration
 

@@ -14,10 +14,9 @@ from urllib.parse import parse_qsl, urlparse
 import pytest
 import requests
 
-from reports_pipeline.report_storage import DEFAULT_PART_SIZE
+from sp_reports.pipeline.report_storage import DEFAULT_PART_SIZE
 from spapi_emulator.state import synthetic_listings_report_of_size
-
-from .stack_test_helpers import FinishedReport, emulator_of, local_aws_of
+from tests.support.deployed_stack import FinishedReport, emulator_of, local_aws_of
 
 pytestmark = pytest.mark.integration
 

@@ -8,9 +8,8 @@ import json
 import pytest
 import requests
 
-from canaries import assert_no_secrets
-
-from .stack_test_helpers import emulator_of, execution_of, wait_for
+from tests.support.canaries import assert_no_secrets
+from tests.support.deployed_stack import emulator_of, execution_of, wait_for
 
 pytestmark = pytest.mark.integration
 

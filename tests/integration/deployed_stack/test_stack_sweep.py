@@ -3,7 +3,7 @@ sweep schedule fires, with IAM enforced for the roles of the sweeper and of the 
 
 On local AWS the schedule fires as EventBridge Scheduler fires it (its role, assumed under its trust policy,
 invokes the sweeper with the schedule's input); in a real account its target is invoked with its input by
-the deployer (see sp_reports_local.stack_under_test for what that proves less)."""
+the deployer (see sp_reports_harness.acceptance.stack_under_test for what that proves less)."""
 
 from __future__ import annotations
 
@@ -11,10 +11,9 @@ from dataclasses import dataclass
 
 import pytest
 
-from sp_reports_client import Report
-from sp_reports_local.stack_under_test import ScheduledInvocation
-
-from .stack_test_helpers import emulator_of, execution_of, local_aws_of
+from sp_reports.client import Report
+from sp_reports_harness.acceptance.stack_under_test import ScheduledInvocation
+from tests.support.deployed_stack import emulator_of, execution_of, local_aws_of
 
 pytestmark = pytest.mark.integration
 

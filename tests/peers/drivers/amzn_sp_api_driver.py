@@ -15,23 +15,23 @@ import sys
 
 import requests
 from driver_io import SETTINGS, call, emit, keep_secret, run_reports_and_notifications
-from spapi.api.notifications_v1.notifications_api import NotificationsApi
-from spapi.api.reports_v2021_06_30.reports_api import ReportsApi
-from spapi.api.tokens_v2021_03_01.tokens_api import TokensApi
-from spapi.auth.credentials import SPAPIConfig
-from spapi.client import SPAPIClient
-from spapi.configuration import Configuration
-from spapi.models.notifications_v1 import (
+from sp_reports.spapi.api.notifications_v1.notifications_api import NotificationsApi
+from sp_reports.spapi.api.reports_v2021_06_30.reports_api import ReportsApi
+from sp_reports.spapi.api.tokens_v2021_03_01.tokens_api import TokensApi
+from sp_reports.spapi.auth.credentials import SPAPIConfig
+from sp_reports.spapi.client import SPAPIClient
+from sp_reports.spapi.configuration import Configuration
+from sp_reports.spapi.models.notifications_v1 import (
     CreateDestinationRequest,
     CreateSubscriptionRequest,
     DestinationResourceSpecification,
     SqsResource,
 )
-from spapi.models.reports_v2021_06_30 import CreateReportSpecification, Report
-from spapi.models.reports_v2021_06_30 import Error as ReportsError
-from spapi.models.reports_v2021_06_30 import ErrorList as ReportsErrorList
-from spapi.models.tokens_v2021_03_01 import CreateRestrictedDataTokenRequest, RestrictedResource
-from spapi.rest import ApiException
+from sp_reports.spapi.models.reports_v2021_06_30 import CreateReportSpecification, Report
+from sp_reports.spapi.models.reports_v2021_06_30 import Error as ReportsError
+from sp_reports.spapi.models.reports_v2021_06_30 import ErrorList as ReportsErrorList
+from sp_reports.spapi.models.tokens_v2021_03_01 import CreateRestrictedDataTokenRequest, RestrictedResource
+from sp_reports.spapi.rest import ApiException
 
 US = "ATVPDKIKX0DER"
 REPORT_TYPE = SETTINGS["report_type"]

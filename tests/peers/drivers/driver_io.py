@@ -1,7 +1,7 @@
 """What both peer drivers share: the scenario's settings from stdin, its order of calls, one JSON line per
 call on stdout.
 
-Runs in the peer clients' venv (tests/peers/peer_venv.py), never beside our own `spapi` package. A line
+Runs in the peer clients' venv (tests/support/peer_venv.py), never beside our own `spapi` package. A line
 carries the operation, the HTTP status, whether the library parsed the answer, and on failure the library's
 exception type and message, with every secret it was given cut out.
 """

@@ -8,7 +8,7 @@ mock_provider "aws" {
 
 variables {
   function_name      = "acme-test-report-storer"
-  handler            = "handlers.report_storer.handler"
+  handler            = "sp_reports.handlers.report_storer.handler"
   create_role        = false
   role_arn           = "arn:aws:iam::123456789012:role/service/acme-test-report-storer"
   kms_key_arn        = "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555"

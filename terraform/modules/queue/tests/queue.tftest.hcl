@@ -19,7 +19,7 @@ variables {
   name_prefix = "acme-test"
   kms_key_arn = "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555"
   processor = {
-    handler = "handlers.notifications_processor.handler"
+    handler = "sp_reports.handlers.notifications_processor.handler"
     timeout = 60
     package = {
       s3_bucket     = "acme-test-artifacts"
@@ -174,7 +174,7 @@ run "a_processor_reservation_without_a_mapping_cap_is_rejected" {
 
   variables {
     processor = {
-      handler                        = "handlers.notifications_processor.handler"
+      handler                        = "sp_reports.handlers.notifications_processor.handler"
       timeout                        = 60
       reserved_concurrent_executions = 5
       package                        = { s3_bucket = "acme-test-artifacts", s3_key = "lambda/notifications_processor/0000.zip", source_sha256 = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=" }
@@ -190,7 +190,7 @@ run "a_mapping_cap_above_the_processor_reservation_is_rejected" {
   variables {
     maximum_concurrency = 10
     processor = {
-      handler                        = "handlers.notifications_processor.handler"
+      handler                        = "sp_reports.handlers.notifications_processor.handler"
       timeout                        = 60
       reserved_concurrent_executions = 5
       package                        = { s3_bucket = "acme-test-artifacts", s3_key = "lambda/notifications_processor/0000.zip", source_sha256 = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=" }

@@ -1,0 +1,193 @@
+"""The OpenAPI document that ships with the client: well-formed, and true to what the client sends."""
+
+from __future__ import annotations
+
+import re
+from importlib import resources
+from typing import Any
+
+import jsonschema
+import pytest
+import yaml
+
+from sp_reports.client import SpReportsClient
+from sp_reports.pipeline.document_charsets import StoredCharset
+from tests.support.canaries import REFRESH_TOKEN
+from tests.support.fake_sp_reports_api import REGION, SELLER_ID
+
+OPERATIONS = {
+    ("post", "/tokens"): "PutTokenRequest",
+    ("post", "/notifications"): "SubscribeRequest",
+    ("post", "/reports"): "CreateReportRequest",
+    ("get", "/reports/{reportId}"): None,
+    ("get", "/authorization/login"): None,
+    ("get", "/authorization/redirect"): None,
+    ("delete", "/sellers/{sellerId}"): None,
+}
+
+
+@pytest.fixture(scope="module")
+def document() -> dict[str, Any]:
+    text = resources.files("sp_reports.client").joinpath("openapi.yaml").read_text(encoding="utf-8")
+    return yaml.safe_load(text)
+
+
+def schema_validator(document: dict[str, Any], name: str) -> jsonschema.Draft202012Validator:
+    # Local $refs ("#/components/schemas/...") resolve against this wrapper, which carries the components.
+    schema = {"$ref": f"#/components/schemas/{name}", "components": document["components"]}
+    return jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())
+
+
+def response_schema(document: dict[str, Any], method: str, path: str, status: int) -> dict[str, Any]:
+    return document["paths"][path][method]["responses"][str(status)]["content"]["application/json"]["schema"]
+
+
+def validate_against(document: dict[str, Any], schema: dict[str, Any], instance: Any) -> None:
+    jsonschema.Draft202012Validator({**schema, "components": document["components"]}).validate(instance)
+
+
+def test_document_is_openapi_3_0_with_our_operations(document):
+    assert re.fullmatch(r"3\.0\.\d+", document["openapi"])
+    assert document["info"]["title"] and document["info"]["version"]
+    operations = {(method, path) for path, item in document["paths"].items() for method in item}
+    assert operations == set(OPERATIONS)
+    for (method, path), request_schema in OPERATIONS.items():
+        operation = document["paths"][path][method]
+        assert operation["operationId"]
+        assert any(status.startswith(("2", "3")) for status in operation["responses"])  # success or redirect
+        if request_schema:
+            body_schema = operation["requestBody"]["content"]["application/json"]["schema"]
+            assert body_schema == {"$ref": f"#/components/schemas/{request_schema}"}
+
+
+def test_document_requires_sigv4_on_every_operation(document):
+    scheme = document["components"]["securitySchemes"]["sigv4"]
+    assert scheme == {
+        "type": "apiKey",
+        "name": "Authorization",
+        "in": "header",
+        "description": scheme["description"],
+        "x-amazon-apigateway-authtype": "awsSigv4",
+    }
+    assert document["security"] == [{"sigv4": []}]
+
+
+def test_every_reference_in_the_document_resolves(document):
+    def refs(node: Any):
+        if isinstance(node, dict):
+            if "$ref" in node:
+                yield node["$ref"]
+            for value in node.values():
+                yield from refs(value)
+        elif isinstance(node, list):
+            for value in node:
+                yield from refs(value)
+
+    found = list(refs(document))
+    assert found
+    for ref in found:
+        target: Any = document
+        for part in ref.removeprefix("#/").split("/"):
+            assert part in target, f"unresolved {ref}"
+            target = target[part]
+
+
+def test_every_schema_is_a_valid_json_schema(document):
+    for name, schema in document["components"]["schemas"].items():
+        try:
+            jsonschema.Draft202012Validator.check_schema(schema)
+        except jsonschema.SchemaError as exc:
+            pytest.fail(f"schema {name} is invalid: {exc.message}")
+
+
+def test_request_bodies_the_client_sends_match_the_document(fake_api, document):
+    client = SpReportsClient(fake_api.base_url, REGION)
+    client.put_token(SELLER_ID, REFRESH_TOKEN)
+    client.subscribe_notifications(SELLER_ID, "EU")
+    client.create_report(SELLER_ID, "EU", "GET_MERCHANT_LISTINGS_ALL_DATA", "A1F83G8C2ARO7P,A1PA6795UKMFR9")
+    client.create_report(
+        SELLER_ID, "EU", "GET_BRAND_ANALYTICS_SEARCH_TERMS_REPORT", ["A1F83G8C2ARO7P"],
+        data_start_time="2024-05-01T00:00:00Z", data_end_time="2024-05-07T23:59:59Z",
+        report_options={"reportPeriod": "WEEK"},
+    )  # fmt: skip
+
+    schemas = {
+        "/v1/tokens": "PutTokenRequest",
+        "/v1/notifications": "SubscribeRequest",
+        "/v1/reports": "CreateReportRequest",
+    }
+    for request in fake_api.requests:
+        schema_validator(document, schemas[request.path]).validate(request.json())
+
+
+def test_answers_of_the_fake_api_match_the_documented_responses(fake_api, document):
+    # Keeps the tests' stand-in honest: it answers what the document promises.
+    client = SpReportsClient(fake_api.base_url, REGION)
+    client.put_token(SELLER_ID, REFRESH_TOKEN)
+    report_id = client.create_report(SELLER_ID, "EU", "GET_MERCHANT_LISTINGS_ALL_DATA", ["A1F83G8C2ARO7P"])
+    report = client.get_report(report_id)
+    validate_against(document, response_schema(document, "post", "/tokens", 200), {"sellerId": SELLER_ID})
+    validate_against(document, response_schema(document, "post", "/reports", 202), {"reportId": report_id})
+    validate_against(document, response_schema(document, "get", "/reports/{reportId}", 200), dict(report.raw))
+    validate_against(
+        document,
+        response_schema(document, "post", "/notifications", 200),
+        fake_api.answer("POST", "/notifications", {"SellerId": SELLER_ID}).body,
+    )
+
+
+@pytest.mark.parametrize(
+    ("schema", "body"),
+    [
+        ("PutTokenRequest", {"SellerId": SELLER_ID}),
+        ("PutTokenRequest", {"SellerId": SELLER_ID, "RefreshToken": "Atza|an-access-token"}),
+        ("SubscribeRequest", {"SellerId": SELLER_ID, "RegionCode": "XX"}),
+        (
+            "CreateReportRequest",
+            {"SellerId": SELLER_ID, "RegionCode": "EU", "ReportType": "GET_X", "MarketplaceIds": []},
+        ),
+        (
+            "CreateReportRequest",
+            {"SellerId": "lowercase", "RegionCode": "EU", "ReportType": "GET_X", "MarketplaceIds": "A1"},
+        ),
+    ],
+)
+def test_the_document_rejects_bodies_the_api_rejects(document, schema, body):
+    with pytest.raises(jsonschema.ValidationError):
+        schema_validator(document, schema).validate(body)
+
+
+def test_the_seed_request_forms_are_documented(document):
+    # The reference's request bodies: marketplaces as a comma-separated string, options as a JSON string.
+    schema_validator(document, "CreateReportRequest").validate(
+        {
+            "SellerId": SELLER_ID,
+            "RegionCode": "EU",
+            "ReportType": "GET_MERCHANT_LISTINGS_ALL_DATA",
+            "MarketplaceIds": "A1F83G8C2ARO7P",
+            "ReportDataStartTime": "2024-05-01T00:00:00Z",
+            "ReportDataEndTime": "2024-05-02T00:00:00Z",
+            "ReportOptions": '{"BrowseNodeId": "1"}',
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    "charset",
+    [
+        StoredCharset("Windows-31J", "Windows-31J", "windows-31j", False),
+        StoredCharset("UTF-8", "Windows-31J", "windows-31j", False, transcoded=True, replacements=0),
+        StoredCharset("UTF-8", "windows-1252", None, True, "the download names no charset", transcoded=True),
+        StoredCharset(None, None, "KOI8-R", False, "charset 'KOI8-R' is unknown"),
+    ],
+)
+def test_the_status_answer_charset_is_documented(document, charset):
+    # What GET /reports/{reportId} answers (sp_reports.handlers.report_status: StoredCharset.describe()).
+    body = {"reportId": "1", "status": "DONE", "charset": charset.describe()}
+    validate_against(document, response_schema(document, "get", "/reports/{reportId}", 200), body)
+
+
+def test_an_undocumented_charset_field_is_refused(document):
+    body = {"reportId": "1", "status": "DONE", "charset": {"assumed": False, "guessed": "utf-8"}}
+    with pytest.raises(jsonschema.ValidationError):
+        validate_against(document, response_schema(document, "get", "/reports/{reportId}", 200), body)

@@ -1,0 +1,232 @@
+"""Offboarding: erasing a seller removes its token, records, sweep state, subscriptions and every object
+version, touches nothing of another seller, and a second erasure finds nothing."""
+
+from __future__ import annotations
+
+import boto3
+import pytest
+
+from sp_reports.pipeline import seller_erasure
+from sp_reports.pipeline.report_budget import BUDGET_KEY_PREFIX
+from sp_reports.pipeline.report_records import ReportRecords
+from sp_reports.pipeline.report_specifications import ReportSpecification
+from sp_reports.pipeline.seller_erasure import ErasureResult, ObjectErasureError, SellerErasure
+from sp_reports.pipeline.sweep_state import SweepState
+from sp_reports.pipeline.token_store import TokenStore
+from sp_reports.spapi.errors import LwaInvalidGrantError, SpApiClientError, SpApiServerError
+from tests.support.canaries import REFRESH_TOKEN, SELLER_ID
+
+OTHER = "A1B2C3D4E5F6G7"
+# A seller id that is a prefix of SELLER_ID's: its keys must survive SELLER_ID's erasure and vice versa.
+PREFIX_SELLER = SELLER_ID[:10]
+TYPE = "GET_MERCHANT_LISTINGS_ALL_DATA"
+
+
+@pytest.fixture
+def world(resources):
+    dynamodb, s3 = boto3.client("dynamodb"), boto3.client("s3")
+    s3.put_bucket_versioning(Bucket=resources.bucket, VersioningConfiguration={"Status": "Enabled"})
+    tokens = TokenStore(resources.tokens_table, resources.tokens_key_id, dynamodb, boto3.client("kms"))
+    records = ReportRecords(resources.reports_table, dynamodb)
+    sweep = SweepState(resources.reports_table, dynamodb)
+    for number, seller in enumerate((SELLER_ID, OTHER, PREFIX_SELLER)):
+        tokens.put(seller, REFRESH_TOKEN)
+        specification = ReportSpecification(
+            seller_id=seller, region_code="NA", report_type=TYPE, marketplace_ids=("ATVPDKIKX0DER",)
+        )
+        records.record_requested(f"5000{number}", specification)
+        records.record_requested(f"6000{number}", specification)
+        records.record_intent(specification)
+        sweep.note_request(seller, "NA", TYPE)
+        dynamodb.put_item(
+            TableName=resources.reports_table,
+            Item={"ReportId": {"S": f"{BUDGET_KEY_PREFIX}{seller}#2026-12-07"}, "ReportCount": {"N": "2"}},
+        )
+        key = f"{seller}/{TYPE}/5000{number}/report.txt"
+        s3.put_object(Bucket=resources.bucket, Key=key, Body=b"first")
+        s3.put_object(Bucket=resources.bucket, Key=key, Body=b"second")  # two versions
+        s3.delete_object(Bucket=resources.bucket, Key=key)  # and a delete marker
+        s3.put_object(Bucket=resources.bucket, Key=f"{seller}/{TYPE}/6000{number}/report.txt", Body=b"x")
+    sweep.set_cursor(SELLER_ID)
+    erasure = SellerErasure(
+        tokens_table=resources.tokens_table,
+        reports_table=resources.reports_table,
+        bucket=resources.bucket,
+        dynamodb_client=dynamodb,
+        s3_client=s3,
+        queue_arn=resources.queue_arn,
+    )
+    return erasure, dynamodb, s3, resources
+
+
+def _left_of(seller: str, dynamodb, s3, resources) -> dict[str, int]:
+    items = dynamodb.scan(TableName=resources.reports_table)["Items"]
+    mine = [
+        item
+        for item in items
+        if item.get("SellerId", {}).get("S") == seller
+        or f"#{seller}#" in item["ReportId"]["S"] + "#"
+        or item.get("NextSellerId", {}).get("S") == seller
+    ]
+    token = dynamodb.get_item(TableName=resources.tokens_table, Key={"SellerId": {"S": seller}}).get("Item")
+    versions = s3.list_object_versions(Bucket=resources.bucket, Prefix=f"{seller}/")
+    return {
+        "items": len(mine),
+        "token": int(token is not None),
+        "versions": len(versions.get("Versions", [])) + len(versions.get("DeleteMarkers", [])),
+    }
+
+
+def test_erasure_removes_everything_of_the_seller_and_counts_it(world):
+    erasure, dynamodb, s3, resources = world
+
+    result = erasure.erase(SELLER_ID)
+
+    assert result.counts() == {
+        "tokens": 1,
+        "reportRecords": 2,
+        "requestIntents": 1,
+        "reportBudgets": 1,
+        "sweepState": 1,
+        "subscriptions": 0,
+        "objectVersions": 3,
+        "deleteMarkers": 1,
+    }
+    assert result.problems == []
+    assert _left_of(SELLER_ID, dynamodb, s3, resources) == {"items": 0, "token": 0, "versions": 0}
+    # The other sellers, one of them a prefix of the erased one's id, keep everything.
+    for seller in (OTHER, PREFIX_SELLER):
+        assert _left_of(seller, dynamodb, s3, resources) == {"items": 5, "token": 1, "versions": 4}
+
+
+def test_erasing_again_erases_nothing_and_says_so(world):
+    erasure, *_ = world
+    assert erasure.erase(SELLER_ID).erased_anything
+    again = erasure.erase(SELLER_ID)
+    assert not again.erased_anything
+    assert again.to_answer() == {
+        "sellerId": SELLER_ID,
+        "erased": dict.fromkeys(again.counts(), 0),
+        "nothingToErase": True,
+    }
+
+
+def test_an_unknown_seller_is_answered_with_zeros(world):
+    erasure, *_ = world
+    assert erasure.erase("A9UNKNOWN9SELLER").to_answer()["nothingToErase"] is True
+
+
+def test_the_sweep_cursor_naming_another_seller_stays(world):
+    erasure, dynamodb, _s3, resources = world
+    SweepState(resources.reports_table, dynamodb).set_cursor(OTHER)
+    erasure.erase(SELLER_ID)
+    assert SweepState(resources.reports_table, dynamodb).cursor() == OTHER
+
+
+def test_more_versions_than_one_delete_objects_request_takes(world, monkeypatch):
+    erasure, dynamodb, s3, resources = world
+    monkeypatch.setattr(seller_erasure, "DELETE_OBJECTS_BATCH", 3)
+    calls = []
+    real = s3.delete_objects
+    monkeypatch.setattr(
+        s3, "delete_objects", lambda **kw: calls.append(len(kw["Delete"]["Objects"])) or real(**kw)
+    )
+    result = erasure.erase(SELLER_ID)
+    assert calls == [3, 1] and result.object_versions + result.delete_markers == 4
+    assert _left_of(SELLER_ID, dynamodb, s3, resources)["versions"] == 0
+
+
+def test_a_version_s3_refuses_fails_the_erasure_naming_its_error(world, monkeypatch):
+    erasure, _dynamodb, s3, _resources = world
+
+    def refuse(**kwargs):
+        first = kwargs["Delete"]["Objects"][0]
+        return {"Errors": [{**first, "Code": "AccessDenied", "Message": "Access Denied"}]}
+
+    monkeypatch.setattr(s3, "delete_objects", refuse)
+    with pytest.raises(ObjectErasureError, match=r"refused to delete 1 of 4 .*AccessDenied"):
+        erasure.erase(SELLER_ID)
+
+
+class _Notifications:
+    """SP-API's Notifications API as the erasure uses it, one per region (subscriptions are per region)."""
+
+    def __init__(self, subscriptions: dict[str, dict], destination_id: str, failure: Exception | None = None):
+        self.subscriptions = subscriptions
+        self.destination_id = destination_id
+        self.failure = failure
+        self.deleted: list[str] = []
+
+    def get_subscription(self, notification_type):
+        if self.failure is not None:
+            raise self.failure
+        if notification_type not in self.subscriptions:
+            raise SpApiClientError(404, "NotFound", "no subscription", operation="getSubscription")
+        return self.subscriptions[notification_type]
+
+    def find_destination(self, sqs_arn):
+        return {"destinationId": self.destination_id}
+
+    def delete_subscription(self, notification_type, subscription_id):
+        self.deleted.append(subscription_id)
+        del self.subscriptions[notification_type]
+        return True
+
+
+def test_the_sellers_subscriptions_to_our_queue_are_deleted_with_its_token_still_there(world):
+    erasure, dynamodb, _s3, resources = world
+    ours = {"REPORT_PROCESSING_FINISHED": {"subscriptionId": "s-na", "destinationId": "d-ours"}}
+    theirs = {"REPORT_PROCESSING_FINISHED": {"subscriptionId": "s-eu", "destinationId": "d-elsewhere"}}
+    regions = {"NA": _Notifications(ours, "d-ours"), "EU": _Notifications(theirs, "d-ours")}
+    regions["FE"] = _Notifications({}, "d-ours")
+    token_present = []
+
+    def notifications_for(region_code):
+        token_present.append(
+            "Item" in dynamodb.get_item(TableName=resources.tokens_table, Key={"SellerId": {"S": SELLER_ID}})
+        )
+        return regions[region_code]
+
+    result = erasure.erase(SELLER_ID, notifications_for)
+
+    assert result.subscriptions == 1 and regions["NA"].deleted == ["s-na"]
+    assert regions["EU"].deleted == []  # another destination's subscription is not this stack's
+    assert token_present == [True, True, True]
+    assert result.problems == []
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [
+        SpApiServerError(503, "ServiceUnavailable", "down", operation="getSubscription"),
+        SpApiClientError(403, "Unauthorized", "Access to requested resource is denied."),
+        LwaInvalidGrantError("The request has an invalid grant parameter", "invalid_grant", 400),
+    ],
+)
+def test_sp_api_refusing_is_reported_and_the_rest_is_still_erased(world, failure):
+    erasure, dynamodb, s3, resources = world
+    regions = {code: _Notifications({}, "d", failure) for code in ("NA", "EU", "FE")}
+
+    result = erasure.erase(SELLER_ID, regions.__getitem__)
+
+    assert len(result.problems) == 3 and all("by hand" in problem for problem in result.problems)
+    assert REFRESH_TOKEN not in " ".join(result.problems)
+    assert result.to_answer()["notErased"] == result.problems
+    assert _left_of(SELLER_ID, dynamodb, s3, resources) == {"items": 0, "token": 0, "versions": 0}
+
+
+def test_revoking_removes_the_token_and_future_work_only(world):
+    erasure, dynamodb, s3, resources = world
+    result = erasure.revoke(SELLER_ID)
+    assert (result.tokens, result.sweep_state) == (1, 1)
+    assert (result.report_records, result.object_versions) == (0, 0)
+    left = _left_of(SELLER_ID, dynamodb, s3, resources)
+    assert left["token"] == 0 and left["versions"] == 4
+    assert SweepState(resources.reports_table, dynamodb).seller(SELLER_ID) is None
+    assert erasure.revoke(SELLER_ID).counts() == ErasureResult(SELLER_ID).counts()
+
+
+def test_an_invalid_seller_id_is_refused_before_anything_is_touched(world):
+    erasure, *_ = world
+    with pytest.raises(ValueError, match="sellerId"):
+        erasure.erase("a/../b")
