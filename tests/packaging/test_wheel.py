@@ -4,36 +4,19 @@ development harness (local AWS on moto and the SP-API emulator run only from thi
 from __future__ import annotations
 
 import re
-import shutil
-import subprocess
-import sys
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = {"spapi", "reports_pipeline", "handlers", "sp_reports_client"}
 HARNESS = {"sp_reports_local", "spapi_emulator"}
 
 
 @pytest.fixture(scope="module")
-def wheel(tmp_path_factory) -> Iterator[zipfile.ZipFile]:
-    # Build from a copy, so the build's egg-info and build/ never land in the checkout.
-    root = tmp_path_factory.mktemp("wheel")
-    project = root / "project"
-    shutil.copytree(
-        REPO_ROOT / "src", project / "src", ignore=shutil.ignore_patterns("__pycache__", "*.egg-info")
-    )
-    for name in ("pyproject.toml", "README.md"):
-        shutil.copy2(REPO_ROOT / name, project / name)
-    command = [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--quiet"]
-    command += ["--disable-pip-version-check", "--wheel-dir", str(root / "dist"), str(project)]
-    result = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603 - fixed argv
-    assert result.returncode == 0, result.stderr[-2000:]
-    (path,) = (root / "dist").glob("sp_reports-*.whl")
-    with zipfile.ZipFile(path) as archive:
+def wheel(built_wheel: Path) -> Iterator[zipfile.ZipFile]:
+    with zipfile.ZipFile(built_wheel) as archive:
         yield archive
 
 
