@@ -12,6 +12,7 @@ as instants in RFC 3339 form (`format: date-time` in the models; the SDK writes 
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 from datetime import UTC, datetime
@@ -21,6 +22,7 @@ from typing import Any
 import pytest
 from peer_venv import run_in_venv
 
+import spapi
 from canaries import CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN, assert_no_secrets
 from spapi.credentials import AppCredentials
 from spapi.http import SpApiHttpClient
@@ -58,6 +60,28 @@ ANSWERS = (
 )
 # RFC 3339's date-time, the `format: date-time` of the models' dates.
 RFC3339 = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)")
+
+
+def operations_sent_with_a_body() -> set[str]:
+    """The operations our client sends a JSON body to: each call of `request` or `_call` with `json=`,
+    named by its first argument."""
+    found = set()
+    for source in Path(spapi.__file__).parent.glob("*.py"):
+        for node in ast.walk(ast.parse(source.read_text())):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr in ("request", "_call")
+                and any(keyword.arg == "json" for keyword in node.keywords)
+                and node.args
+                and isinstance(node.args[0], ast.Constant)
+            ):
+                found.add(node.args[0].value)
+    return found
+
+
+def test_the_body_carrying_operations_are_those_our_client_sends():
+    assert operations_sent_with_a_body() == set(REQUESTS)
 
 
 def drive_our_client(emulator: SpApiEmulator) -> None:
