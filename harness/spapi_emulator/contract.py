@@ -318,6 +318,7 @@ class ModelContract:
         if unknown:
             _deviate(
                 tolerated,
+                UNDECLARED_QUERY_PARAMETER,
                 f"{op_id}: query parameter {unknown[0]} is not declared by the operation "
                 f"(declared: {', '.join(sorted(declared_query)) or 'none'})",
                 op_id,
@@ -325,7 +326,8 @@ class ModelContract:
         document = _parse_body(op_id, body)
         if body_parameter is None:
             if document == {}:
-                _deviate(tolerated, f"{op_id}: the operation takes no request body (sent {{}})", op_id)
+                message = f"{op_id}: the operation takes no request body (sent {{}})"
+                _deviate(tolerated, EMPTY_BODY_ON_BODYLESS_OPERATION, message, op_id)
             elif document is not None:
                 raise ContractViolation(f"{op_id}: the operation takes no request body", operation_id=op_id)
         elif document is None:
@@ -428,10 +430,16 @@ class ModelContract:
 # - a `{}` body on an operation that takes none: Amazon's own SDK sends `{}` on every DELETE with a JSON
 #   content type (amzn-sp-api 1.13.0, spapi/rest.py, RESTClientObject.request), e.g. cancelReport and
 #   deleteSubscriptionById, and SP-API answers them.
-TOLERATED = ("undeclared query parameter", "empty JSON object as the body of a body-less operation")
+# Each is a row of the table in docs/spapi-notes.md#tolerance, with SP-API's behaviour and its source
+# (tests/harness/spapi_emulator/test_tolerance_table.py keeps the two in step).
+UNDECLARED_QUERY_PARAMETER = "undeclared query parameter"
+EMPTY_BODY_ON_BODYLESS_OPERATION = "empty JSON object as the body of a body-less operation"
+TOLERATED = (UNDECLARED_QUERY_PARAMETER, EMPTY_BODY_ON_BODYLESS_OPERATION)
 
 
-def _deviate(tolerated: list[str] | None, message: str, op_id: str) -> None:
+def _deviate(tolerated: list[str] | None, kind: str, message: str, op_id: str) -> None:
+    if kind not in TOLERATED:
+        raise ValueError(f"{kind!r} is not in TOLERATED: a tolerance needs its row and source there")
     if tolerated is None:
         raise ContractViolation(message, operation_id=op_id)
     tolerated.append(message)

@@ -4,9 +4,6 @@ development harness (local AWS on moto and the SP-API emulator run only from thi
 from __future__ import annotations
 
 import re
-import shutil
-import subprocess
-import sys
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,21 +16,8 @@ HARNESS = {path.name for path in (REPO_ROOT / "harness").iterdir() if (path / "_
 
 
 @pytest.fixture(scope="module")
-def wheel(tmp_path_factory) -> Iterator[zipfile.ZipFile]:
-    # Build from a copy, so the build's egg-info and build/ never land in the checkout.
-    root = tmp_path_factory.mktemp("wheel")
-    project = root / "project"
-    shutil.copytree(
-        REPO_ROOT / "src", project / "src", ignore=shutil.ignore_patterns("__pycache__", "*.egg-info")
-    )
-    for name in ("pyproject.toml", "README.md"):
-        shutil.copy2(REPO_ROOT / name, project / name)
-    command = [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--quiet"]
-    command += ["--disable-pip-version-check", "--wheel-dir", str(root / "dist"), str(project)]
-    result = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603 - fixed argv
-    assert result.returncode == 0, result.stderr[-2000:]
-    (path,) = (root / "dist").glob("sp_reports-*.whl")
-    with zipfile.ZipFile(path) as archive:
+def wheel(built_wheel: Path) -> Iterator[zipfile.ZipFile]:
+    with zipfile.ZipFile(built_wheel) as archive:
         yield archive
 
 
@@ -51,9 +35,7 @@ def test_the_wheel_carries_the_libraries_the_handlers_and_the_cli(wheel):
     assert _packages(wheel, 1) == {"sp_reports"}  # one namespace, beside Amazon's SDK's top-level `spapi`
     assert _packages(wheel, 2) == SHIPPED
     assert "sp_reports/client/openapi.yaml" in names
-    assert (
-        "sp_reports/spapi/report_types.json" in names
-    )  # the report-type catalogue is data beside its accessor
+    assert "sp_reports/spapi/report_types.json" in names  # the catalogue is data beside its accessor
     (entry_points,) = [n for n in names if n.endswith(".dist-info/entry_points.txt")]
     assert "sp-reports = sp_reports.client.cli:main" in wheel.read(entry_points).decode()
 

@@ -15,8 +15,6 @@ docs/spapi-notes.md#peer-clients this suite).
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,7 +23,7 @@ import pytest
 from spapi_emulator import SpApiEmulator
 from tests.support.canaries import CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN, SELLER_ID, assert_no_secrets
 from tests.support.peer_tls import TlsFiles, make_tls_files
-from tests.support.peer_venv import PeerVenvUnavailable, ensure_venv
+from tests.support.peer_venv import run_in_venv
 
 DRIVERS = Path(__file__).resolve().parent / "drivers"
 LISTINGS = "GET_MERCHANT_LISTINGS_ALL_DATA"
@@ -52,14 +50,6 @@ SCENARIO = (
     "throttling:getReports",
     "done",
 )
-
-
-@pytest.fixture(scope="module")
-def peer_python() -> Path:
-    try:
-        return ensure_venv()
-    except PeerVenvUnavailable as reason:
-        pytest.skip(str(reason))
 
 
 @pytest.fixture(scope="module")
@@ -90,19 +80,9 @@ def run_driver(peer_python: Path, driver: str, emulator: SpApiEmulator, tls: Tls
         "report_type": LISTINGS,
         "sqs_arn": SQS_ARN,
     }
-    # Nothing of ours on the driver's path: Amazon's SDK is `spapi`, as our package is.
-    env = {key: value for key, value in os.environ.items() if key not in ("PYTHONPATH", "PYTHONHOME")}
-    env["PYTHONNOUSERSITE"] = "1"
-    # requests (Amazon's SDK asks LWA with it) trusts the test's CA through this variable.
-    env["REQUESTS_CA_BUNDLE"] = str(tls.ca_cert)
-    result = subprocess.run(  # noqa: S603 - the peer venv's Python on our own driver
-        [str(peer_python), "-E", "-s", str(DRIVERS / driver)],
-        input=json.dumps(settings),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=env,
-        check=False,
+    # requests (Amazon's SDK asks LWA with it) trusts the test's CA through REQUESTS_CA_BUNDLE.
+    result = run_in_venv(
+        peer_python, DRIVERS / driver, json.dumps(settings), {"REQUESTS_CA_BUNDLE": str(tls.ca_cert)}
     )
     assert_no_secrets(result.stdout + result.stderr)
     assert result.returncode == 0, f"{driver} exited {result.returncode}:\n{result.stderr[-3000:]}"

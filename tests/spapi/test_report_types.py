@@ -164,7 +164,9 @@ def test_types_that_cannot_be_requested_say_how_to_get_them():
 
 
 def test_every_entry_cites_a_source_with_its_facts_section_and_the_file_is_versioned():
-    document = json.loads(resources.files("sp_reports.spapi").joinpath(CATALOGUE_FILE).read_text(encoding="utf-8"))
+    document = json.loads(
+        resources.files("sp_reports.spapi").joinpath(CATALOGUE_FILE).read_text(encoding="utf-8")
+    )
     assert document["version"] == catalogue().version
     anchors = _notes_anchors()
     for rules in catalogue().report_types.values():

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
-REQUIREMENTS = HERE / "requirements.txt"
+REQUIREMENTS = REPO / "tests" / "peers" / "requirements.txt"
 CACHE_ROOT = REPO / ".build" / "peer-clients"
 DEFAULT_INDEX = "https://pypi.org/simple"
 
@@ -126,6 +126,25 @@ def _run(command: list[str]) -> None:
             f"exited {result.returncode}\n"
             f"{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
         )
+
+
+def run_in_venv(
+    python: Path, script: Path, stdin: str, extra_env: dict[str, str] | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    """Run `script` with the venv's `python`, nothing of ours on its path: Amazon's SDK is `spapi`, as our
+    package is (no PYTHONPATH or PYTHONHOME, no user site, `-E -s`)."""
+    env = {key: value for key, value in os.environ.items() if key not in ("PYTHONPATH", "PYTHONHOME")}
+    env["PYTHONNOUSERSITE"] = "1"
+    env.update(extra_env or {})
+    return subprocess.run(  # noqa: S603 - the peer venv's Python on our own script
+        [str(python), "-E", "-s", str(script)],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
+        check=False,
+    )
 
 
 if __name__ == "__main__":
