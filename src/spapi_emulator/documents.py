@@ -24,14 +24,11 @@ import re
 import secrets
 import time
 import uuid
-from typing import TYPE_CHECKING
 
 from werkzeug.wrappers import Request, Response
 
 from . import document_charsets
-
-if TYPE_CHECKING:
-    from .app import EmulatorApp
+from .context import EmulatorContext
 
 DOCUMENTS_PREFIX = "/_documents/"
 _BYTE_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
@@ -73,12 +70,12 @@ def s3_error(status: int, code: str, message: str) -> Response:
 
 
 class DocumentHost:
-    def __init__(self, app: EmulatorApp) -> None:
-        self._app = app
+    def __init__(self, context: EmulatorContext) -> None:
+        self.context = context
         self._key = secrets.token_bytes(32)
 
     def url(self, host_url: str, document_id: str, content_encoding: bool) -> str:
-        app = self._app
+        app = self.context
         expires = int(app.wall() + app.config.document_url_ttl)
         if app.faults.take_document_fault("expire_urls_immediately"):
             expires = int(app.wall()) - 1
@@ -91,7 +88,7 @@ class DocumentHost:
         return hmac.new(self._key, message, hashlib.sha256).hexdigest()
 
     def handle_download(self, request: Request) -> Response:
-        app = self._app
+        app = self.context
         document_id = request.path[len(DOCUMENTS_PREFIX) :]
         if request.method != "GET":
             return s3_error(

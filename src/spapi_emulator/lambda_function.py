@@ -37,6 +37,7 @@ from botocore.config import Config
 
 from . import control_routes, document_charsets
 from .app import EmulatorApp, EmulatorConfig
+from .context import EmulatorContext
 from .contract import ModelContract, default_models_dir
 from .documents import DocumentHost
 from .lambda_adapter import function_url_response
@@ -60,8 +61,8 @@ class StoredEmulatorApp(EmulatorApp):
         super().__init__(contract, config)
         self.s3 = s3
         self.bucket = bucket
-        self.documents = S3DocumentHost(self)
-        self._report_documents = _ReportDocuments(s3, bucket)
+        self.documents = S3DocumentHost(self, s3, bucket)
+        self.report_documents = _ReportDocuments(s3, bucket)
         self.held_notifications: list[str] | None = None
         self.outbox: list[tuple[str, str]] = []  # sent after the state is saved
         self.notification_sink = self._deliver_later
@@ -102,15 +103,19 @@ class _ReportDocuments(dict):
 
 
 class S3DocumentHost(DocumentHost):
+    def __init__(self, context: EmulatorContext, s3: Any, bucket: str) -> None:
+        super().__init__(context)
+        self.s3 = s3
+        self.bucket = bucket
+
     def url(self, host_url: str, document_id: str, content_encoding: bool) -> str:
-        app = self._app
-        with app.state.lock:
-            document = app.state.documents[document_id]
-        params = {"Bucket": app.bucket, "Key": DOCUMENTS_PREFIX + document_id}  # type: ignore[attr-defined]
+        with self.context.state.lock:
+            document = self.context.state.documents[document_id]
+        params = {"Bucket": self.bucket, "Key": DOCUMENTS_PREFIX + document_id}
         if content_encoding and document.compression == "GZIP":
             params["ResponseContentEncoding"] = "gzip"
-        return app.s3.generate_presigned_url(  # type: ignore[attr-defined]
-            "get_object", Params=params, ExpiresIn=int(app.config.document_url_ttl)
+        return self.s3.generate_presigned_url(
+            "get_object", Params=params, ExpiresIn=int(self.context.config.document_url_ttl)
         )
 
 

@@ -14,15 +14,12 @@ import json
 import secrets
 import time
 import uuid
-from typing import TYPE_CHECKING
 
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Request, Response
 
 from . import state as st
-
-if TYPE_CHECKING:
-    from .app import EmulatorApp
+from .context import EmulatorContext
 
 INVALID_CODE = "The request has an invalid grant parameter : code"
 INVALID_GRANT = (
@@ -45,7 +42,7 @@ def _missing(name: str) -> Response:
     return lwa_error(400, "invalid_request", f"The request is missing a required parameter : {name}")
 
 
-def handle_token_request(app: EmulatorApp, request: Request) -> Response:
+def handle_token_request(app: EmulatorContext, request: Request) -> Response:
     if request.method != "POST":
         return lwa_error(405, "invalid_request", "The token endpoint accepts POST only.")
     if request.mimetype == "application/json":
@@ -96,7 +93,9 @@ def handle_token_request(app: EmulatorApp, request: Request) -> Response:
     return _client_credentials_grant(app, client_id, secret, fields.get("scope", ""))
 
 
-def _refresh_grant(app: EmulatorApp, client_id: str, secret: st.ClientSecret, refresh_token: str) -> Response:
+def _refresh_grant(
+    app: EmulatorContext, client_id: str, secret: st.ClientSecret, refresh_token: str
+) -> Response:
     if not refresh_token:
         return _missing("refresh_token")
     with app.state.lock:
@@ -110,7 +109,7 @@ def _refresh_grant(app: EmulatorApp, client_id: str, secret: st.ClientSecret, re
 
 
 def _authorization_code_grant(
-    app: EmulatorApp, client_id: str, secret: st.ClientSecret, code: str, redirect_uri: str
+    app: EmulatorContext, client_id: str, secret: st.ClientSecret, code: str, redirect_uri: str
 ) -> Response:
     """RFC 6749 section 4.1.3, which LWA's authorization code grant follows: `code` and `redirect_uri` are
     required; a code that is unknown, expired (five minutes, st.AUTHORIZATION_CODE_TTL_SECONDS), already used,
@@ -143,7 +142,7 @@ def _authorization_code_grant(
 
 
 def _client_credentials_grant(
-    app: EmulatorApp, client_id: str, secret: st.ClientSecret, scope: str
+    app: EmulatorContext, client_id: str, secret: st.ClientSecret, scope: str
 ) -> Response:
     if not scope:
         return _missing("scope")
@@ -154,7 +153,7 @@ def _client_credentials_grant(
     return _token_response(token)
 
 
-def _issue(app: EmulatorApp, grant: st.AccessGrant) -> dict:
+def _issue(app: EmulatorContext, grant: st.AccessGrant) -> dict:
     access_token = "Atza|" + secrets.token_urlsafe(96)
     grant.expires_at = app.monotonic() + app.config.access_token_ttl
     app.state.access_tokens[access_token] = grant

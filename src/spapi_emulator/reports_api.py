@@ -1,6 +1,6 @@
 """Reports 2021-06-30 operations: createReport, getReports, getReport, cancelReport, getReportDocument.
 
-Report schedules are not supported (the pipeline creates reports on demand); they answer 404 from the app.
+Report schedules: report_schedules_api.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from spapi.report_types import report_type
 
 from . import state as st
 from .calls import ApiError, Handler, OperationCall, invalid, not_found, unauthorized
+from .context import EmulatorContext
 
 # The marketplaces SP-API serves: the client library's one list, taken from Amazon's "Marketplace IDs" page
 # (developer-docs.amazon.com/sp-api/docs/marketplace-ids). createReport refuses others, as SP-API does.
@@ -56,13 +57,13 @@ DOCUMENTED_REPORT_TYPES = frozenset(
 )
 
 
-def known_report_type(app: Any, name: str) -> bool:
+def known_report_type(app: EmulatorContext, name: str) -> bool:
     return (
         name in DOCUMENTED_REPORT_TYPES or report_type(name) is not None or app.configures_report_type(name)
     )
 
 
-def _refuse_unknown_types(app: Any, names: list[str]) -> None:
+def _refuse_unknown_types(app: EmulatorContext, names: list[str]) -> None:
     for name in names:
         if not known_report_type(app, name):
             raise ApiError(400, "InvalidInput", f"Invalid Report Type {name}", "")
@@ -73,7 +74,7 @@ def create_report(call: OperationCall) -> tuple[int, Any]:
     unknown = [marketplace for marketplace in body["marketplaceIds"] if marketplace not in KNOWN_MARKETPLACES]
     if unknown:
         raise invalid(f"marketplaceIds: unknown marketplace {unknown[0]}")
-    app = call.app
+    app = call.context
     refusal = app.refused_report_types.get(body["reportType"])
     if refusal is not None:
         raise ApiError(400, "InvalidInput", refusal, "")
@@ -98,7 +99,7 @@ def create_report(call: OperationCall) -> tuple[int, Any]:
     return 202, {"reportId": report.report_id}
 
 
-def report_type_violation(app: Any, seller_id: str, body: dict[str, Any]) -> str | None:
+def report_type_violation(app: EmulatorContext, seller_id: str, body: dict[str, Any]) -> str | None:
     """The per-type rule a createReport request breaks, which SP-API answers by failing the report (FATAL)
     rather than refusing the request (docs/spapi-notes.md#report-type-rules; each rule's source is in
     spapi/report_types.json):
@@ -115,7 +116,7 @@ def report_type_violation(app: Any, seller_id: str, body: dict[str, Any]) -> str
     if rules is None:
         return None
     maximum = rules.effective_max_range(body.get("reportOptions"))
-    start, end = _parse_time(body.get("dataStartTime")), _parse_time(body.get("dataEndTime"))
+    start, end = parse_time(body.get("dataStartTime")), parse_time(body.get("dataEndTime"))
     if maximum is not None and start is not None and (end or app.now()) - start > maximum:
         return (
             f"The requested date range exceeds the maximum of {maximum.days} days for {body['reportType']}."
@@ -142,21 +143,21 @@ def report_type_violation(app: Any, seller_id: str, body: dict[str, Any]) -> str
 
 
 def _own_report(call: OperationCall, report_id: str) -> st.Report:
-    report = call.app.state.reports.get(report_id)
+    report = call.context.state.reports.get(report_id)
     if report is None or report.seller_id != call.grant.seller_id:
         raise not_found(f"Report {report_id}")
     return report
 
 
 def get_report(call: OperationCall) -> tuple[int, Any]:
-    with call.app.state.lock:
+    with call.context.state.lock:
         return 200, _own_report(call, call.path_params["reportId"]).to_model()
 
 
 def cancel_report(call: OperationCall) -> tuple[int, Any]:
-    with call.app.state.lock:
+    with call.context.state.lock:
         report = _own_report(call, call.path_params["reportId"])
-    cancelled_from = call.app.cancel_queued_report(report.report_id)
+    cancelled_from = call.context.cancel_queued_report(report.report_id)
     if cancelled_from != "IN_QUEUE":
         raise invalid(
             f"Report {report.report_id} cannot be cancelled: its processingStatus is "
@@ -166,7 +167,7 @@ def cancel_report(call: OperationCall) -> tuple[int, Any]:
 
 
 def get_reports(call: OperationCall) -> tuple[int, Any]:
-    app, query = call.app, call.query
+    app, query = call.context, call.query
     next_token = query.get("nextToken")
     if next_token:
         if len(query) > 1:
@@ -185,8 +186,8 @@ def get_reports(call: OperationCall) -> tuple[int, Any]:
         marketplaces = set(call.csv("marketplaceIds"))
         page_size = int(query.get("pageSize", "10"))
         now = app.now()
-        since = _parse_time(query.get("createdSince")) or now - RETENTION
-        until = _parse_time(query.get("createdUntil")) or now
+        since = parse_time(query.get("createdSince")) or now - RETENTION
+        until = parse_time(query.get("createdUntil")) or now
         with app.state.lock:
             selected = [
                 report
@@ -209,7 +210,7 @@ def get_reports(call: OperationCall) -> tuple[int, Any]:
     return 200, body
 
 
-def _parse_time(value: str | None) -> datetime | None:
+def parse_time(value: str | None) -> datetime | None:
     if not value:
         return None
     parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
@@ -217,7 +218,7 @@ def _parse_time(value: str | None) -> datetime | None:
 
 
 def get_report_document(call: OperationCall) -> tuple[int, Any]:
-    app = call.app
+    app = call.context
     document_id = call.path_params["reportDocumentId"]
     with app.state.lock:
         owner = next(
