@@ -10,9 +10,10 @@ Each function URL invocation loads the state, ticks the lifecycle, serves the re
 control routes of ``control_routes`` under ``/_emulator/v1/``) and saves the state with a conditional write;
 when another container saved first it reloads and serves the request again. Only after the save succeeds
 does it act outside: REPORT_PROCESSING_FINISHED goes to the destination's queue with SQS SendMessage (the
-function's own credentials), and a createReport makes the function invoke itself asynchronously (an
-``{"spapi_emulator": "advance"}`` event) to wait the lifecycle out and tick, so reports finish and notify
-without anyone polling.
+function's own credentials), and a request that adds reports (createReport, or a report schedule that came
+due at its tick) makes the function invoke itself asynchronously (an ``{"spapi_emulator": "advance"}``
+event) to wait the lifecycle out and tick, so reports finish and notify without anyone polling. A schedule
+comes due only when a request arrives: nothing wakes the function at a schedule's time.
 
 Documents are S3 objects of the bucket and getReportDocument answers an S3 presigned GET URL, as SP-API does
 (document URLs are presigned and valid five minutes: docs/spapi-notes.md#documents). That is required here,
@@ -65,6 +66,9 @@ class StoredEmulatorApp(EmulatorApp):
         self.report_documents = _ReportDocuments(s3, bucket)
         self.held_notifications: list[str] | None = None
         self.outbox: list[tuple[str, str]] = []  # sent after the state is saved
+        # The reports before this attempt's tick: those it adds (createReport, or a schedule that came due)
+        # make the function invoke itself to advance them.
+        self.reports_at_load: set[str] = set()
         self.notification_sink = self._deliver_later
 
     def _deliver_later(self, destination_arn: str, body: str) -> None:
@@ -143,6 +147,7 @@ class Deployment:
             if snapshot is not None:
                 restore(app, snapshot)
                 app.held_notifications = snapshot.held_notifications
+            app.reports_at_load = set(app.state.reports)
             app.tick()
             result = work(app)
             app.store_new_documents()
@@ -192,17 +197,14 @@ class Deployment:
 
     def serve(self, event: dict) -> dict:
         path = event.get("rawPath") or "/"
-        reports_before: set[str] = set()
 
         def work(app: StoredEmulatorApp) -> dict:
-            reports_before.clear()
-            reports_before.update(app.state.reports)
             if path.startswith(control_routes.PREFIX):
                 return control_routes.handle(app, event)
             return function_url_response(app, event)
 
         response, app = self.transact(work)
-        self.after(app, reports_before)
+        self.after(app, app.reports_at_load)
         return response
 
     def advance(self, context: Any) -> None:
