@@ -27,7 +27,11 @@ from spapi.models.notifications_v1 import (
     DestinationResourceSpecification,
     SqsResource,
 )
-from spapi.models.reports_v2021_06_30 import CreateReportSpecification, Report
+from spapi.models.reports_v2021_06_30 import (
+    CreateReportScheduleSpecification,
+    CreateReportSpecification,
+    Report,
+)
 from spapi.models.reports_v2021_06_30 import Error as ReportsError
 from spapi.models.reports_v2021_06_30 import ErrorList as ReportsErrorList
 from spapi.models.tokens_v2021_03_01 import CreateRestrictedDataTokenRequest, RestrictedResource
@@ -129,6 +133,25 @@ def restricted_data_token(document_id):
     )
     keep_secret(response.restricted_data_token)
     return 200, {"expiresIn": response.expires_in}
+
+
+def create_report_schedule():
+    spec = CreateReportScheduleSpecification(report_type=REPORT_TYPE, marketplace_ids=[US], period="PT1H")
+    return 201, {"reportScheduleId": reports.create_report_schedule(spec).report_schedule_id}
+
+
+def get_report_schedules():
+    return 200, {"count": len(reports.get_report_schedules(report_types=[REPORT_TYPE]).report_schedules)}
+
+
+def get_report_schedule(schedule_id):
+    schedule = reports.get_report_schedule(schedule_id)
+    return 200, {"period": schedule.period, "reportType": schedule.report_type}
+
+
+def cancel_report_schedule(schedule_id):
+    reports.cancel_report_schedule(schedule_id)  # the model declares no body for its 200
+    return 200, {}
 
 
 def create_destination():
