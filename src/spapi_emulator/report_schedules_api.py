@@ -29,7 +29,8 @@ What the model leaves open, and the emulator decides:
   is refused with that answer (the type named, as for createReport's refusals: reports_api.
   REFUSED_REPORT_TYPES); a type the catalogue says can only be scheduled is accepted, and so is every other
   type SP-API knows. An unknown type answers 400 "Invalid Report Type <type>" as createReport does.
-- Without nextReportCreationTime the first report comes one period after the schedule is created.
+- Without nextReportCreationTime the first report comes one period after the schedule is created; with one
+  already past, at once (the emulator makes no reports for times before the schedule existed).
 - Marketplaces: an unknown one answers 400 as in createReport.
 """
 
@@ -99,7 +100,7 @@ def create_report_schedule(call: OperationCall) -> tuple[int, Any]:
     if not reports_api.known_report_type(context, name):
         raise ApiError(400, "InvalidInput", f"Invalid Report Type {name}", "")
     seller_id = call.grant.seller_id or ""
-    first = reports_api.parse_time(body.get("nextReportCreationTime"))
+    first, now = reports_api.parse_time(body.get("nextReportCreationTime")), context.now()
     with context.state.lock:
         schedule = st.ReportSchedule(
             report_schedule_id=context.state.next_report_id(),
@@ -107,7 +108,7 @@ def create_report_schedule(call: OperationCall) -> tuple[int, Any]:
             report_type=name,
             marketplace_ids=list(body["marketplaceIds"]),
             period=body["period"],
-            next_creation=first or next_creation(context.now(), body["period"]),
+            next_creation=max(first, now) if first else next_creation(now, body["period"]),
             report_options=body.get("reportOptions"),
             endpoint=call.endpoint,
         )

@@ -248,6 +248,17 @@ def test_without_a_creation_time_the_first_report_comes_one_period_later(
     assert len(_scheduled_reports(seller, schedule_id)) == 1
 
 
+def test_a_creation_time_already_past_makes_the_first_report_at_once(spapi_emulator: SpApiEmulator, seller):
+    before = spapi_emulator.app.now()
+
+    schedule_id = _schedule_id(seller, nextReportCreationTime="2020-01-01T00:00:00Z")
+
+    [report] = _scheduled_reports(seller, schedule_id)
+    assert report["createdTime"] >= iso(before)
+    schedule = seller.call("GET", f"{SCHEDULES}/{schedule_id}").json()
+    assert schedule["nextReportCreationTime"] > iso(before + timedelta(minutes=4))
+
+
 @pytest.mark.parametrize(
     ("start", "period", "expected"),
     [
