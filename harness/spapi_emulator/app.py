@@ -2,7 +2,8 @@
 
 Routes:
 - `POST /auth/o2/token`: Login with Amazon (`lwa.py`).
-- Reports 2021-06-30 (`reports_api.py`) and Notifications v1 (`notifications_api.py`).
+- Reports 2021-06-30 (`reports_api.py`, schedules in `report_schedules_api.py`), Notifications v1
+  (`notifications_api.py`) and Tokens 2021-03-01 (`tokens_api.py`).
 - `GET /_documents/<reportDocumentId>?…`: the expiring document URLs (`documents.py`).
 
 Every SP-API request is matched and validated against the official models (`contract.ModelContract`); an
@@ -31,9 +32,10 @@ Authorisation, as SP-API answers it (the models declare 403 for every operation 
   was needed, `"details": ""`);
 - a missing or over-long (> 500 characters) `user-agent` answers 400 `InvalidInput`.
 
+The operations take an `EmulatorContext` (context.py), which this app is; they never import the app.
+
 Operations in the models that the emulator does not implement answer 404 `NotFound` "… is not supported by
-the emulator": report schedules (the pipeline creates reports on demand) and sendTestNotification
-(sandbox-only).
+the emulator": sendTestNotification (sandbox-only).
 
 REPORT_PROCESSING_FINISHED: when a report reaches DONE, CANCELLED or FATAL, every subscription of that seller
 to the type gets a camelCase notification (shape of ReportProcessingFinishedNotification.json, validated
@@ -58,8 +60,9 @@ from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
-from spapi_emulator import notifications_api, reports_api, tokens_api
+from spapi_emulator import notifications_api, report_schedules_api, reports_api, tokens_api
 from spapi_emulator import state as st
+from spapi_emulator.config import EmulatorConfig
 from spapi_emulator.contract import ContractViolation, ModelContract, OperationMatch
 from spapi_emulator.document_charsets import gzip_label_on_plain_bytes, served_charset
 from spapi_emulator.documents import DOCUMENTS_PREFIX, DocumentHost
@@ -74,7 +77,7 @@ from spapi_emulator.operation_calls import (
     missing_token,
     unauthorized,
 )
-from spapi_emulator.ratelimit import RateLimiter
+from spapi_emulator.ratelimit import RateLimiter, RateLimitSnapshot
 
 logger = logging.getLogger(__name__)
 
@@ -106,7 +109,12 @@ GRANTLESS_OPERATIONS = frozenset(
 # any of the application's subscriptions, a seller's token for that seller's own.
 SELLER_TOKEN_ALSO_ACCEPTED = frozenset({"deleteSubscriptionById"})
 
-HANDLERS: dict[str, Handler] = {**reports_api.HANDLERS, **notifications_api.HANDLERS, **tokens_api.HANDLERS}
+HANDLERS: dict[str, Handler] = {
+    **reports_api.HANDLERS,
+    **report_schedules_api.HANDLERS,
+    **notifications_api.HANDLERS,
+    **tokens_api.HANDLERS,
+}
 
 # x-amzn-ErrorType as SP-API's gateway sends it, by (status, error code): on a 429 (selling-partner-api-models
 # #746, a captured 429 with "x-amzn-ErrorType: TooManyRequestsException" and no x-amzn-RateLimit-Limit) and on
@@ -116,20 +124,6 @@ ERROR_TYPES = {
     (429, "QuotaExceeded"): "TooManyRequestsException",
     (403, "Unauthorized"): "AccessDeniedException",
 }
-
-
-@dataclass
-class EmulatorConfig:
-    access_token_ttl: int = 3600
-    document_url_ttl: float = 300.0
-    # Time-driven lifecycle: IN_QUEUE for in_queue_seconds, then IN_PROGRESS for in_progress_seconds.
-    auto_advance: bool = True
-    in_queue_seconds: float = 0.05
-    in_progress_seconds: float = 0.05
-    compress_documents: bool = True
-    validate_responses: bool = True
-    # Benchmarks making many thousands of calls can switch the exchange log off to keep memory flat.
-    record_exchanges: bool = True
 
 
 @dataclass
@@ -158,9 +152,29 @@ class SentNotification:
 
 
 @dataclass
-class _ReportTypeBehaviour:
+class ReportTypeBehaviour:
+    """How reports of a type end (`configure_report_type`): their terminal status and document."""
+
     outcome: str = "DONE"
     document: bytes | None = None
+
+
+@dataclass
+class AppSnapshot:
+    """What an `EmulatorApp` needs to carry on elsewhere (`snapshot`, `restore`): the emulator deployed as a
+    Lambda keeps it between invocations (state_in_s3). Not in it: injected faults, the notification sink
+    and the notifications it already took."""
+
+    state: st.EmulatorState
+    time_offset: float
+    exchanges: list[Exchange]
+    lwa_exchanges: dict[str, int]
+    notification_errors: list[str]
+    report_types: dict[str, ReportTypeBehaviour]
+    refused_report_types: dict[str, str]
+    report_documents: dict[str, Any]  # bytes, or what the app's report_documents keeps in their place
+    active_reports: set[str]
+    rate_limits: RateLimitSnapshot
 
 
 class EmulatorApp:
@@ -186,10 +200,11 @@ class EmulatorApp:
         self.sent_notifications: list[SentNotification] = []
         self.notification_errors: list[str] = []
         self.notification_sink: Callable[[str, str], None] = self._store_notification
-        self._report_types: dict[str, _ReportTypeBehaviour] = {}
+        self._report_types: dict[str, ReportTypeBehaviour] = {}
         # createReport's refusals by report type (reports_api.REFUSED_REPORT_TYPES, plus refuse_report_type).
         self.refused_report_types: dict[str, str] = dict(reports_api.REFUSED_REPORT_TYPES)
-        self._report_documents: dict[str, bytes] = {}
+        # Documents set ahead for reports (set_report_document), by report id.
+        self.report_documents: dict[str, Any] = {}
         self._active_reports: set[str] = set()
 
     # -- clocks (shiftable, so tests can let time pass without sleeping) --------------------------------
@@ -207,6 +222,38 @@ class EmulatorApp:
         self._time_offset += seconds
         self.tick()
 
+    # -- snapshot (the emulator deployed as a Lambda keeps it between invocations) ---------------------
+
+    def snapshot(self) -> AppSnapshot:
+        with self.state.lock, self.exchanges_lock:
+            return AppSnapshot(
+                state=self.state,
+                time_offset=self._time_offset,
+                exchanges=list(self.exchanges),
+                lwa_exchanges=dict(self.lwa_exchanges),
+                notification_errors=list(self.notification_errors),
+                report_types=dict(self._report_types),
+                refused_report_types=dict(self.refused_report_types),
+                report_documents=dict(self.report_documents),
+                active_reports=set(self._active_reports),
+                rate_limits=self.rate_limiter.snapshot(),
+            )
+
+    def restore(self, snapshot: AppSnapshot) -> None:
+        """Carry on from `snapshot` (taken by another instance); documents set ahead are added to this app's
+        `report_documents`, which keeps its kind of mapping."""
+        self.state = snapshot.state
+        self._time_offset = snapshot.time_offset
+        self.exchanges = list(snapshot.exchanges)
+        self.lwa_exchanges.clear()
+        self.lwa_exchanges.update(snapshot.lwa_exchanges)
+        self.notification_errors = list(snapshot.notification_errors)
+        self._report_types = dict(snapshot.report_types)
+        self.refused_report_types = dict(snapshot.refused_report_types)
+        self.report_documents.update(snapshot.report_documents)
+        self._active_reports = set(snapshot.active_reports)
+        self.rate_limiter.restore(snapshot.rate_limits)
+
     # -- LWA outage (SpApiEmulator.lwa_down is the public switch; kept here for callers holding the app) --
 
     def lwa_down(self, status: int = 503, times: int | None = None) -> None:
@@ -223,7 +270,7 @@ class EmulatorApp:
         if outcome not in st.TERMINAL_STATUSES:
             raise ValueError(f"outcome must be one of {st.TERMINAL_STATUSES}")
         with self.state.lock:
-            self._report_types[report_type] = _ReportTypeBehaviour(outcome, document)
+            self._report_types[report_type] = ReportTypeBehaviour(outcome, document)
 
     def configures_report_type(self, report_type: str) -> bool:
         with self.state.lock:
@@ -231,7 +278,7 @@ class EmulatorApp:
 
     def set_report_document(self, report_id: str, content: bytes) -> None:
         with self.state.lock:
-            self._report_documents[report_id] = content
+            self.report_documents[report_id] = content
 
     def add_report(self, report: st.Report) -> None:
         with self.state.lock:
@@ -240,7 +287,7 @@ class EmulatorApp:
 
     def start_report(self, report_id: str) -> None:
         with self.state.lock:
-            report = self._report(report_id)
+            report = self.report(report_id)
             if report.processing_status != "IN_QUEUE":
                 raise ValueError(f"report {report_id} is {report.processing_status}, not IN_QUEUE")
             self._start(report)
@@ -251,7 +298,7 @@ class EmulatorApp:
         if status not in st.TERMINAL_STATUSES:
             raise ValueError(f"status must be one of {st.TERMINAL_STATUSES}")
         with self.state.lock:
-            report = self._report(report_id)
+            report = self.report(report_id)
             if report.processing_status in st.TERMINAL_STATUSES:
                 raise ValueError(f"report {report_id} is already {report.processing_status}")
             if report.processing_status == "IN_QUEUE" and status != "CANCELLED":
@@ -262,7 +309,7 @@ class EmulatorApp:
     def cancel_queued_report(self, report_id: str) -> str:
         """Cancel the report if it is IN_QUEUE (atomically); returns the status it had."""
         with self.state.lock:
-            report = self._report(report_id)
+            report = self.report(report_id)
             status = report.processing_status
             if status != "IN_QUEUE":
                 return status
@@ -271,7 +318,10 @@ class EmulatorApp:
         return status
 
     def tick(self) -> None:
-        """Advance the time-driven lifecycle of every active report."""
+        """Let report schedules create the reports now due, then advance the time-driven lifecycle of every
+        active report (unless auto_advance is off: then tests drive reports, and schedules still create
+        them)."""
+        report_schedules_api.fire_due_schedules(self)
         if not self.config.auto_advance:
             return
         notifications: list[tuple[str, dict]] = []
@@ -289,18 +339,20 @@ class EmulatorApp:
                     and report.started_mono is not None
                     and now - report.started_mono >= self.config.in_progress_seconds
                 ):
-                    behaviour = self._report_types.get(report.report_type, _ReportTypeBehaviour())
+                    behaviour = self._report_types.get(report.report_type, ReportTypeBehaviour())
                     outcome = "FATAL" if report.fatal_reason else behaviour.outcome
                     notifications.extend(self._finish(report, outcome, None))
         self._send(notifications)
 
     # -- lifecycle internals (state lock held) ----------------------------------------------------------
 
-    def _report(self, report_id: str) -> st.Report:
-        try:
-            return self.state.reports[report_id]
-        except KeyError:
-            raise KeyError(f"unknown report {report_id}") from None
+    def report(self, report_id: str) -> st.Report:
+        """The report (KeyError naming it when there is none)."""
+        with self.state.lock:
+            try:
+                return self.state.reports[report_id]
+            except KeyError:
+                raise KeyError(f"unknown report {report_id}") from None
 
     def _start(self, report: st.Report) -> None:
         report.processing_status = "IN_PROGRESS"
@@ -311,9 +363,9 @@ class EmulatorApp:
         report.processing_status = status
         report.processing_end_time = self.now()
         self._active_reports.discard(report.report_id)
-        configured = self._report_documents.get(report.report_id)
+        configured = self.report_documents.get(report.report_id)
         if status == "DONE":
-            behaviour = self._report_types.get(report.report_type, _ReportTypeBehaviour())
+            behaviour = self._report_types.get(report.report_type, ReportTypeBehaviour())
             for content in (document, configured, behaviour.document):
                 if content is not None:
                     break
@@ -600,7 +652,7 @@ class EmulatorApp:
         self.tick()
         body = json.loads(raw_body) if raw_body.strip() else None
         call = OperationCall(
-            app=self,
+            context=self,
             grant=grant,
             path_params=matched.path_params,
             query=request.args,
@@ -654,4 +706,12 @@ class EmulatorApp:
         return response
 
 
-__all__ = ["HANDLERS", "EmulatorApp", "EmulatorConfig", "Exchange", "SentNotification"]
+__all__ = [
+    "HANDLERS",
+    "AppSnapshot",
+    "EmulatorApp",
+    "EmulatorConfig",
+    "Exchange",
+    "ReportTypeBehaviour",
+    "SentNotification",
+]

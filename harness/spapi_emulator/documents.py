@@ -24,14 +24,11 @@ import re
 import secrets
 import time
 import uuid
-from typing import TYPE_CHECKING
 
 from werkzeug.wrappers import Request, Response
 
 from spapi_emulator import document_charsets
-
-if TYPE_CHECKING:
-    from spapi_emulator.app import EmulatorApp
+from spapi_emulator.context import EmulatorContext
 
 DOCUMENTS_PREFIX = "/_documents/"
 _BYTE_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
@@ -73,15 +70,15 @@ def s3_error(status: int, code: str, message: str) -> Response:
 
 
 class DocumentHost:
-    def __init__(self, app: EmulatorApp) -> None:
-        self._app = app
+    def __init__(self, context: EmulatorContext) -> None:
+        self.context = context
         self._key = secrets.token_bytes(32)
 
     def url(self, host_url: str, document_id: str, content_encoding: bool) -> str:
-        app = self._app
-        expires = int(app.wall() + app.config.document_url_ttl)
-        if app.faults.take_document_fault("expire_urls_immediately"):
-            expires = int(app.wall()) - 1
+        context = self.context
+        expires = int(context.wall() + context.config.document_url_ttl)
+        if context.faults.take_document_fault("expire_urls_immediately"):
+            expires = int(context.wall()) - 1
         encoding = "gzip" if content_encoding else "identity"
         query = f"expires={expires}&ce={encoding}&sig={self._sign(document_id, expires, encoding)}"
         return f"{host_url.rstrip('/')}{DOCUMENTS_PREFIX}{document_id}?{query}"
@@ -91,7 +88,7 @@ class DocumentHost:
         return hmac.new(self._key, message, hashlib.sha256).hexdigest()
 
     def handle_download(self, request: Request) -> Response:
-        app = self._app
+        context = self.context
         document_id = request.path[len(DOCUMENTS_PREFIX) :]
         if request.method != "GET":
             return s3_error(
@@ -106,22 +103,22 @@ class DocumentHost:
                 "SignatureDoesNotMatch",
                 "The request signature we calculated does not match the signature you provided.",
             )
-        if int(expires) < app.wall():
+        if int(expires) < context.wall():
             return s3_error(403, "AccessDenied", "Request has expired")
-        delay = app.faults.take_delay("downloadDocument")
+        delay = context.faults.take_delay("downloadDocument")
         if delay:
             time.sleep(delay)
-        injected = app.faults.take_status("downloadDocument")
+        injected = context.faults.take_status("downloadDocument")
         if injected:
             return s3_error(injected, "SlowDown" if injected == 503 else "InternalError", "Injected fault.")
-        with app.state.lock:
-            document = app.state.documents.get(document_id)
+        with context.state.lock:
+            document = context.state.documents.get(document_id)
         if document is None:
             return s3_error(404, "NoSuchKey", "The specified key does not exist.")
         content = document.content
-        if document.compression == "GZIP" and app.faults.take_document_fault("plain_labelled_gzip"):
+        if document.compression == "GZIP" and context.faults.take_document_fault("plain_labelled_gzip"):
             content = document.plain
-        elif app.faults.take_document_fault("truncated_gzip"):
+        elif context.faults.take_document_fault("truncated_gzip"):
             content = content[: max(1, len(content) // 2)]
         wanted = byte_range(request.headers.get("Range"), len(content))
         if wanted == UNSATISFIABLE:
@@ -132,7 +129,7 @@ class DocumentHost:
         if isinstance(wanted, tuple):
             first, last = wanted
             status, body = 206, content[first : last + 1]
-        cut = app.faults.take_cut()
+        cut = context.faults.take_cut()
         # With a cut the server sends fewer bytes than it promised, then closes the connection (it closes
         # every connection after its answer): the client sees a download broken mid-body.
         response = Response(

@@ -1,18 +1,19 @@
 """The SP-API emulator as a Lambda behind a function URL (AWS_IAM), for issue 15's real-account target.
 
 Handler ``spapi_emulator.lambda_function.handler``; environment:
-- ``SPAPI_EMULATOR_STATE_BUCKET``: the bucket of the emulator's state (``stored_state``) and its documents;
+- ``SPAPI_EMULATOR_STATE_BUCKET``: the bucket of the emulator's state (``state_in_s3``) and its documents;
 - ``SPAPI_EMULATOR_IN_QUEUE_SECONDS`` / ``SPAPI_EMULATOR_IN_PROGRESS_SECONDS``: the report lifecycle
   (default 2 s each);
 - ``SPAPI_MODELS_DIR``: the SP-API models (default: ``models/`` next to this module, where the zip has them).
 
 Each function URL invocation loads the state, ticks the lifecycle, serves the request (SP-API, LWA, or the
-control routes of ``control_routes`` under ``/_emulator/v1/``) and saves the state with a conditional write;
-when another container saved first it reloads and serves the request again. Only after the save succeeds
+control routes of ``remote_control_routes`` under ``/_emulator/v1/``) and saves the state with a conditional
+write; when another container saved first it reloads and serves the request again. Only after the save succeeds
 does it act outside: REPORT_PROCESSING_FINISHED goes to the destination's queue with SQS SendMessage (the
-function's own credentials), and a createReport makes the function invoke itself asynchronously (an
-``{"spapi_emulator": "advance"}`` event) to wait the lifecycle out and tick, so reports finish and notify
-without anyone polling.
+function's own credentials), and a request that adds reports (createReport, or a report schedule that came
+due at its tick) makes the function invoke itself asynchronously (an ``{"spapi_emulator": "advance"}``
+event) to wait the lifecycle out and tick, so reports finish and notify without anyone polling. A schedule
+comes due only when a request arrives: nothing wakes the function at a schedule's time.
 
 Documents are S3 objects of the bucket and getReportDocument answers an S3 presigned GET URL, as SP-API does
 (document URLs are presigned and valid five minutes: docs/spapi-notes.md#documents). That is required here,
@@ -38,6 +39,7 @@ from botocore.config import Config
 from spapi_emulator import document_charsets
 from spapi_emulator import remote_control_routes as control_routes
 from spapi_emulator.app import EmulatorApp, EmulatorConfig
+from spapi_emulator.context import EmulatorContext
 from spapi_emulator.contract import ModelContract, default_models_dir
 from spapi_emulator.documents import DocumentHost
 from spapi_emulator.lambda_adapter import function_url_response
@@ -61,10 +63,13 @@ class StoredEmulatorApp(EmulatorApp):
         super().__init__(contract, config)
         self.s3 = s3
         self.bucket = bucket
-        self.documents = S3DocumentHost(self)
-        self._report_documents = _ReportDocuments(s3, bucket)
+        self.documents = S3DocumentHost(self, s3, bucket)
+        self.report_documents = _ReportDocuments(s3, bucket)
         self.held_notifications: list[str] | None = None
         self.outbox: list[tuple[str, str]] = []  # sent after the state is saved
+        # The reports before this attempt's tick: those it adds (createReport, or a schedule that came due)
+        # make the function invoke itself to advance them.
+        self.reports_at_load: set[str] = set()
         self.notification_sink = self._deliver_later
 
     def _deliver_later(self, destination_arn: str, body: str) -> None:
@@ -103,15 +108,19 @@ class _ReportDocuments(dict):
 
 
 class S3DocumentHost(DocumentHost):
+    def __init__(self, context: EmulatorContext, s3: Any, bucket: str) -> None:
+        super().__init__(context)
+        self.s3 = s3
+        self.bucket = bucket
+
     def url(self, host_url: str, document_id: str, content_encoding: bool) -> str:
-        app = self._app
-        with app.state.lock:
-            document = app.state.documents[document_id]
-        params = {"Bucket": app.bucket, "Key": DOCUMENTS_PREFIX + document_id}  # type: ignore[attr-defined]
+        with self.context.state.lock:
+            document = self.context.state.documents[document_id]
+        params = {"Bucket": self.bucket, "Key": DOCUMENTS_PREFIX + document_id}
         if content_encoding and document.compression == "GZIP":
             params["ResponseContentEncoding"] = "gzip"
-        return app.s3.generate_presigned_url(  # type: ignore[attr-defined]
-            "get_object", Params=params, ExpiresIn=int(app.config.document_url_ttl)
+        return self.s3.generate_presigned_url(
+            "get_object", Params=params, ExpiresIn=int(self.context.config.document_url_ttl)
         )
 
 
@@ -139,6 +148,7 @@ class Deployment:
             if snapshot is not None:
                 restore(app, snapshot)
                 app.held_notifications = snapshot.held_notifications
+            app.reports_at_load = set(app.state.reports)
             app.tick()
             result = work(app)
             app.store_new_documents()
@@ -188,17 +198,14 @@ class Deployment:
 
     def serve(self, event: dict) -> dict:
         path = event.get("rawPath") or "/"
-        reports_before: set[str] = set()
 
         def work(app: StoredEmulatorApp) -> dict:
-            reports_before.clear()
-            reports_before.update(app.state.reports)
             if path.startswith(control_routes.PREFIX):
                 return control_routes.handle(app, event)
             return function_url_response(app, event)
 
         response, app = self.transact(work)
-        self.after(app, reports_before)
+        self.after(app, app.reports_at_load)
         return response
 
     def advance(self, context: Any) -> None:

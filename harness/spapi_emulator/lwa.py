@@ -14,15 +14,12 @@ import json
 import secrets
 import time
 import uuid
-from typing import TYPE_CHECKING
 
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Request, Response
 
 from spapi_emulator import state as st
-
-if TYPE_CHECKING:
-    from spapi_emulator.app import EmulatorApp
+from spapi_emulator.context import EmulatorContext
 
 INVALID_CODE = "The request has an invalid grant parameter : code"
 INVALID_GRANT = (
@@ -45,7 +42,7 @@ def _missing(name: str) -> Response:
     return lwa_error(400, "invalid_request", f"The request is missing a required parameter : {name}")
 
 
-def handle_token_request(app: EmulatorApp, request: Request) -> Response:
+def handle_token_request(context: EmulatorContext, request: Request) -> Response:
     if request.method != "POST":
         return lwa_error(405, "invalid_request", "The token endpoint accepts POST only.")
     if request.mimetype == "application/json":
@@ -54,16 +51,16 @@ def handle_token_request(app: EmulatorApp, request: Request) -> Response:
     else:
         fields = request.form
     grant_type = fields.get("grant_type", "")
-    with app.state.lock:
-        app.lwa_exchanges[grant_type or "(none)"] += 1
-    outage = app.faults.take_lwa_outage()
+    with context.state.lock:
+        context.lwa_exchanges[grant_type or "(none)"] += 1
+    outage = context.faults.take_lwa_outage()
     if outage:
         error = "temporarily_unavailable" if outage == 503 else "server_error"
         return lwa_error(outage, error, "The authorization server is temporarily unavailable.")
-    delay = app.faults.take_delay("lwa")
+    delay = context.faults.take_delay("lwa")
     if delay:
         time.sleep(delay)
-    injected = app.faults.take_status("lwa")
+    injected = context.faults.take_status("lwa")
     if injected:
         return lwa_error(injected, "server_error", "Injected fault.")
     if not grant_type:
@@ -74,10 +71,10 @@ def handle_token_request(app: EmulatorApp, request: Request) -> Response:
         if not fields.get(name):
             return _missing(name)
     client_id = fields["client_id"]
-    with app.state.lock:
-        registered = app.state.apps.get(client_id)
+    with context.state.lock:
+        registered = context.state.apps.get(client_id)
         secret = registered.secret_matching(fields["client_secret"]) if registered is not None else None
-    if secret is None or secret.lwa_expired(app.monotonic()):
+    if secret is None or secret.lwa_expired(context.monotonic()):
         # An unknown client, a wrong secret and a secret past its rotation overlap all get the same answer:
         # 401 {"error_description":"Client authentication failed","error":"invalid_client"}
         # (jlevers/selling-partner-api#595, right after a rotation).
@@ -88,29 +85,31 @@ def handle_token_request(app: EmulatorApp, request: Request) -> Response:
         # jrl84/amazon-sp-api#34). 400 as RFC 6749 section 5.2 gives every error but invalid_client.
         return lwa_error(400, "unauthorized_client", "Not authorized for requested operation")
     if grant_type == "refresh_token":
-        return _refresh_grant(app, client_id, secret, fields.get("refresh_token", ""))
+        return _refresh_grant(context, client_id, secret, fields.get("refresh_token", ""))
     if grant_type == "authorization_code":
         return _authorization_code_grant(
-            app, client_id, secret, fields.get("code", ""), fields.get("redirect_uri", "")
+            context, client_id, secret, fields.get("code", ""), fields.get("redirect_uri", "")
         )
-    return _client_credentials_grant(app, client_id, secret, fields.get("scope", ""))
+    return _client_credentials_grant(context, client_id, secret, fields.get("scope", ""))
 
 
-def _refresh_grant(app: EmulatorApp, client_id: str, secret: st.ClientSecret, refresh_token: str) -> Response:
+def _refresh_grant(
+    context: EmulatorContext, client_id: str, secret: st.ClientSecret, refresh_token: str
+) -> Response:
     if not refresh_token:
         return _missing("refresh_token")
-    with app.state.lock:
-        seller = app.state.sellers.get(refresh_token)
+    with context.state.lock:
+        seller = context.state.sellers.get(refresh_token)
         if seller is None or seller.revoked or seller.client_id not in (None, client_id):
             return lwa_error(400, "invalid_grant", INVALID_GRANT)
         token = _issue(
-            app, st.AccessGrant("seller", client_id, 0.0, seller_id=seller.seller_id, secret=secret)
+            context, st.AccessGrant("seller", client_id, 0.0, seller_id=seller.seller_id, secret=secret)
         )
     return _token_response({"refresh_token": refresh_token, **token})
 
 
 def _authorization_code_grant(
-    app: EmulatorApp, client_id: str, secret: st.ClientSecret, code: str, redirect_uri: str
+    context: EmulatorContext, client_id: str, secret: st.ClientSecret, code: str, redirect_uri: str
 ) -> Response:
     """RFC 6749 section 4.1.3, which LWA's authorization code grant follows: `code` and `redirect_uri` are
     required; a code that is unknown, expired (five minutes, st.AUTHORIZATION_CODE_TTL_SECONDS), already used,
@@ -121,44 +120,48 @@ def _authorization_code_grant(
         return _missing("code")
     if not redirect_uri:
         return _missing("redirect_uri")
-    with app.state.lock:
-        issued = app.state.authorization_codes.get(code)
+    with context.state.lock:
+        issued = context.state.authorization_codes.get(code)
         if (
             issued is None
             or issued.used
-            or app.monotonic() >= issued.expires_at
+            or context.monotonic() >= issued.expires_at
             or issued.client_id != client_id
             or issued.redirect_uri != redirect_uri
         ):
             return lwa_error(400, "invalid_grant", INVALID_CODE)
         issued.used = True
         refresh_token = "Atzr|" + secrets.token_urlsafe(96)
-        app.state.sellers[refresh_token] = st.RegisteredSeller(
+        context.state.sellers[refresh_token] = st.RegisteredSeller(
             seller_id=issued.seller_id, client_id=client_id
         )
         token = _issue(
-            app, st.AccessGrant("seller", client_id, 0.0, seller_id=issued.seller_id, secret=secret)
+            context, st.AccessGrant("seller", client_id, 0.0, seller_id=issued.seller_id, secret=secret)
         )
     return _token_response({**token, "refresh_token": refresh_token})
 
 
 def _client_credentials_grant(
-    app: EmulatorApp, client_id: str, secret: st.ClientSecret, scope: str
+    context: EmulatorContext, client_id: str, secret: st.ClientSecret, scope: str
 ) -> Response:
     if not scope:
         return _missing("scope")
     if scope not in st.GRANTLESS_SCOPES:
         return lwa_error(400, "invalid_scope", "An unknown scope was requested")
-    with app.state.lock:
-        token = _issue(app, st.AccessGrant("grantless", client_id, 0.0, scope=scope, secret=secret))
+    with context.state.lock:
+        token = _issue(context, st.AccessGrant("grantless", client_id, 0.0, scope=scope, secret=secret))
     return _token_response(token)
 
 
-def _issue(app: EmulatorApp, grant: st.AccessGrant) -> dict:
+def _issue(context: EmulatorContext, grant: st.AccessGrant) -> dict:
     access_token = "Atza|" + secrets.token_urlsafe(96)
-    grant.expires_at = app.monotonic() + app.config.access_token_ttl
-    app.state.access_tokens[access_token] = grant
-    return {"access_token": access_token, "token_type": "bearer", "expires_in": app.config.access_token_ttl}
+    grant.expires_at = context.monotonic() + context.config.access_token_ttl
+    context.state.access_tokens[access_token] = grant
+    return {
+        "access_token": access_token,
+        "token_type": "bearer",
+        "expires_in": context.config.access_token_ttl,
+    }
 
 
 def _token_response(body: dict) -> Response:

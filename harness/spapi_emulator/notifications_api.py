@@ -30,7 +30,7 @@ def create_destination(call: OperationCall) -> tuple[int, Any]:
         raise invalid("resourceSpecification.sqs is required.")
     arn = specification["sqs"]["arn"]
     client_id = call.grant.client_id
-    state = call.app.state
+    state = call.context.state
     with state.lock:
         for destination in _app_destinations(call):
             if destination.arn == arn:
@@ -50,13 +50,13 @@ def _app_destinations(call: OperationCall) -> list[st.Destination]:
     """The application's destinations at this endpoint (state lock held)."""
     return [
         d
-        for d in call.app.state.destinations.values()
+        for d in call.context.state.destinations.values()
         if d.client_id == call.grant.client_id and d.endpoint == call.endpoint
     ]
 
 
 def _app_destination(call: OperationCall, destination_id: str) -> st.Destination | None:
-    destination = call.app.state.destinations.get(destination_id)
+    destination = call.context.state.destinations.get(destination_id)
     if destination is None or destination not in _app_destinations(call):
         return None
     return destination
@@ -71,18 +71,18 @@ def _own_destination(call: OperationCall) -> st.Destination:
 
 
 def get_destinations(call: OperationCall) -> tuple[int, Any]:
-    with call.app.state.lock:
+    with call.context.state.lock:
         mine = [d.to_model() for d in _app_destinations(call)]
     return 200, {"payload": mine}
 
 
 def get_destination(call: OperationCall) -> tuple[int, Any]:
-    with call.app.state.lock:
+    with call.context.state.lock:
         return 200, {"payload": _own_destination(call).to_model()}
 
 
 def delete_destination(call: OperationCall) -> tuple[int, Any]:
-    state = call.app.state
+    state = call.context.state
     with state.lock:
         destination = _own_destination(call)
         if any(s.destination_id == destination.destination_id for s in state.subscriptions.values()):
@@ -94,7 +94,7 @@ def delete_destination(call: OperationCall) -> tuple[int, Any]:
 
 def create_subscription(call: OperationCall) -> tuple[int, Any]:
     notification_type = call.path_params["notificationType"]
-    body, grant, state = call.body, call.grant, call.app.state
+    body, grant, state = call.body, call.grant, call.context.state
     if "processingDirective" in body:
         raise invalid(f"processingDirective: not supported for {notification_type} subscriptions.")
     with state.lock:
@@ -137,7 +137,7 @@ def _seller_subscriptions(call: OperationCall, notification_type: str) -> list[s
     grant = call.grant
     return [
         s
-        for s in call.app.state.subscriptions.values()
+        for s in call.context.state.subscriptions.values()
         if s.client_id == grant.client_id
         and s.seller_id == grant.seller_id
         and s.notification_type == notification_type
@@ -148,7 +148,7 @@ def _seller_subscriptions(call: OperationCall, notification_type: str) -> list[s
 def get_subscription(call: OperationCall) -> tuple[int, Any]:
     notification_type = call.path_params["notificationType"]
     version = call.query.get("payloadVersion")
-    with call.app.state.lock:
+    with call.context.state.lock:
         candidates = _seller_subscriptions(call, notification_type)
     if version:
         candidates = [s for s in candidates if s.payload_version == version]
@@ -162,7 +162,7 @@ def get_subscription(call: OperationCall) -> tuple[int, Any]:
 def get_subscriptions(call: OperationCall) -> tuple[int, Any]:
     notification_type = call.csv("notificationTypes")[0]
     version = call.query.get("payloadVersion")
-    with call.app.state.lock:
+    with call.context.state.lock:
         found = _seller_subscriptions(call, notification_type)
     if version:
         found = [s for s in found if s.payload_version == version]
@@ -172,7 +172,7 @@ def get_subscriptions(call: OperationCall) -> tuple[int, Any]:
 
 def _app_subscription(call: OperationCall) -> st.Subscription:
     params = call.path_params
-    subscription = call.app.state.subscriptions.get(params["subscriptionId"])
+    subscription = call.context.state.subscriptions.get(params["subscriptionId"])
     if (
         subscription is None
         or subscription.client_id != call.grant.client_id
@@ -185,12 +185,12 @@ def _app_subscription(call: OperationCall) -> st.Subscription:
 
 
 def get_subscription_by_id(call: OperationCall) -> tuple[int, Any]:
-    with call.app.state.lock:
+    with call.context.state.lock:
         return 200, {"payload": _app_subscription(call).to_model()}
 
 
 def delete_subscription_by_id(call: OperationCall) -> tuple[int, Any]:
-    state = call.app.state
+    state = call.context.state
     with state.lock:
         subscription = _app_subscription(call)
         del state.subscriptions[subscription.subscription_id]

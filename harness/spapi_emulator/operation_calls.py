@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
+from spapi_emulator.context import EmulatorContext
 from spapi_emulator.state import AccessGrant
-
-if TYPE_CHECKING:
-    from spapi_emulator.app import EmulatorApp
 
 # Error code and message per status, for injected faults and throttling.
 FAULT_BODIES = {
@@ -28,7 +26,7 @@ FAULT_BODIES = {
 class OperationCall:
     """A request that passed authorisation, rate limiting and contract validation."""
 
-    app: EmulatorApp
+    context: EmulatorContext
     grant: AccessGrant
     path_params: dict[str, str]
     query: MultiDict[str, str]

@@ -59,6 +59,16 @@ class TokenBucket:
         return False
 
 
+@dataclass
+class RateLimitSnapshot:
+    """A limiter's plans and buckets, to carry on elsewhere (`RateLimiter.snapshot`, `restore`)."""
+
+    rates: dict[str, tuple[float, int]]
+    enabled: bool
+    # (operation, principal) -> (rate, burst, tokens left, when they were counted)
+    buckets: dict[tuple[str, str], tuple[float, int, float, float]]
+
+
 class RateLimiter:
     """Thread-safe buckets per (operation, principal); rates can be overridden, limiting switched off."""
 
@@ -92,3 +102,20 @@ class RateLimiter:
                 bucket = TokenBucket(rate, burst, self._clock)
                 self._buckets[(operation, principal)] = bucket
             return bucket.try_take()
+
+    def snapshot(self) -> RateLimitSnapshot:
+        with self._lock:
+            buckets = {
+                key: (bucket.rate, bucket.burst, bucket._tokens, bucket._updated)
+                for key, bucket in self._buckets.items()
+            }
+            return RateLimitSnapshot(dict(self._rates), self.enabled, buckets)
+
+    def restore(self, snapshot: RateLimitSnapshot) -> None:
+        with self._lock:
+            self._rates = dict(snapshot.rates) or self._rates
+            self.enabled = snapshot.enabled
+            for key, (rate, burst, tokens, updated) in snapshot.buckets.items():
+                bucket = TokenBucket(rate, burst, self._clock)
+                bucket._tokens, bucket._updated = tokens, updated
+                self._buckets[key] = bucket

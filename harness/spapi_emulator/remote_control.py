@@ -1,4 +1,4 @@
-"""``RemoteEmulatorControl``: ``EmulatorControl`` over the deployed emulator's ``control_routes``.
+"""``RemoteEmulatorControl``: ``EmulatorControl`` over the deployed emulator's ``remote_control_routes``.
 
 Every request is signed with SigV4 for the service ``lambda``, as an AWS_IAM function URL requires (Lambda
 Developer Guide, "Control access to Lambda function URLs"). Documents too big for a function URL request or

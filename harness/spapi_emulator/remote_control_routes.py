@@ -25,15 +25,39 @@ import base64
 import binascii
 import json
 import uuid
-from typing import TYPE_CHECKING, Any
+from collections.abc import MutableMapping
+from typing import Any, Protocol
 from urllib.parse import unquote
 
-if TYPE_CHECKING:
-    from spapi_emulator.lambda_function import StoredEmulatorApp
+from spapi_emulator.app import Exchange
+from spapi_emulator.state import EmulatorState, Report
 
 PREFIX = "/_emulator/v1/"
 UPLOADS_PREFIX = "uploads/"
 URL_TTL_SECONDS = 900
+
+
+class DeployedEmulator(Protocol):
+    """What the control routes use of the emulator deployed as a Lambda (lambda_function.StoredEmulatorApp):
+    its state and documents set ahead, its S3 client and bucket, and the report and seller controls."""
+
+    state: EmulatorState
+    report_documents: MutableMapping[str, Any]
+    exchanges: list[Exchange]
+    notification_errors: list[str]
+    held_notifications: list[str] | None
+    s3: Any
+    bucket: str
+
+    def monotonic(self) -> float: ...
+
+    def report(self, report_id: str) -> Report: ...
+
+    def finish_report(self, report_id: str, status: str = "DONE", document: bytes | None = None) -> None: ...
+
+    def deauthorize_seller(self, seller_id: str) -> int: ...
+
+    def contract_violations(self) -> list[str]: ...
 
 
 class _BadRequest(Exception):
@@ -44,7 +68,7 @@ class _NotFound(Exception):
     status = 404
 
 
-def handle(app: StoredEmulatorApp, event: dict) -> dict:
+def handle(app: DeployedEmulator, event: dict) -> dict:
     method = str(event.get("requestContext", {}).get("http", {}).get("method", "GET")).upper()
     parts = [unquote(part) for part in (event.get("rawPath") or "")[len(PREFIX) :].split("/") if part]
     try:
@@ -86,7 +110,7 @@ def _field(body: dict, name: str) -> str:
     return value
 
 
-def _document(app: StoredEmulatorApp, body: dict, required: bool) -> Any:
+def _document(app: DeployedEmulator, body: dict, required: bool) -> Any:
     """The document a request carries: bytes (``document``, base64) or an uploaded object's key."""
     if "document_key" in body:
         key = _field(body, "document_key")
@@ -103,7 +127,7 @@ def _document(app: StoredEmulatorApp, body: dict, required: bool) -> Any:
         raise _BadRequest("document: base64 is required") from None
 
 
-def _route(app: StoredEmulatorApp, method: str, parts: list[str], body: dict) -> Any:
+def _route(app: DeployedEmulator, method: str, parts: list[str], body: dict) -> Any:
     # The second segment is an id, except in notifications/hold.
     has_id = len(parts) > 1 and parts[0] != "notifications"
     route = (method, *parts[:1], "{id}", *parts[2:]) if has_id else (method, *parts)
@@ -145,12 +169,12 @@ def _route(app: StoredEmulatorApp, method: str, parts: list[str], body: dict) ->
         app.finish_report(ident, status, document)
         return {}
     if route == ("PUT", "reports", "{id}", "document"):
-        app._report(ident)  # 404 for an unknown report
+        app.report(ident)  # 404 for an unknown report
         with app.state.lock:
-            app._report_documents[ident] = _document(app, body, required=True)
+            app.report_documents[ident] = _document(app, body, required=True)
         return {}
     if route == ("GET", "reports", "{id}"):
-        report = app._report(ident)
+        report = app.report(ident)
         return {
             "report_id": report.report_id,
             "seller_id": report.seller_id,

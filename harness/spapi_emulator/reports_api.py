@@ -1,6 +1,6 @@
 """Reports 2021-06-30 operations: createReport, getReports, getReport, cancelReport, getReportDocument.
 
-Report schedules are not supported (the pipeline creates reports on demand); they answer 404 from the app.
+Report schedules: report_schedules_api.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from typing import Any
 from sp_reports.spapi.regions import MARKETPLACE_IDS
 from sp_reports.spapi.report_types import report_type
 from spapi_emulator import state as st
+from spapi_emulator.context import EmulatorContext
 from spapi_emulator.operation_calls import ApiError, Handler, OperationCall, invalid, not_found, unauthorized
 
 # The marketplaces SP-API serves: the client library's one list, taken from Amazon's "Marketplace IDs" page
@@ -55,15 +56,17 @@ DOCUMENTED_REPORT_TYPES = frozenset(
 )
 
 
-def known_report_type(app: Any, name: str) -> bool:
+def known_report_type(context: EmulatorContext, name: str) -> bool:
     return (
-        name in DOCUMENTED_REPORT_TYPES or report_type(name) is not None or app.configures_report_type(name)
+        name in DOCUMENTED_REPORT_TYPES
+        or report_type(name) is not None
+        or context.configures_report_type(name)
     )
 
 
-def _refuse_unknown_types(app: Any, names: list[str]) -> None:
+def _refuse_unknown_types(context: EmulatorContext, names: list[str]) -> None:
     for name in names:
-        if not known_report_type(app, name):
+        if not known_report_type(context, name):
             raise ApiError(400, "InvalidInput", f"Invalid Report Type {name}", "")
 
 
@@ -72,32 +75,32 @@ def create_report(call: OperationCall) -> tuple[int, Any]:
     unknown = [marketplace for marketplace in body["marketplaceIds"] if marketplace not in KNOWN_MARKETPLACES]
     if unknown:
         raise invalid(f"marketplaceIds: unknown marketplace {unknown[0]}")
-    app = call.app
-    refusal = app.refused_report_types.get(body["reportType"])
+    context = call.context
+    refusal = context.refused_report_types.get(body["reportType"])
     if refusal is not None:
         raise ApiError(400, "InvalidInput", refusal, "")
-    _refuse_unknown_types(app, [body["reportType"]])
+    _refuse_unknown_types(context, [body["reportType"]])
     seller_id = call.grant.seller_id or ""
-    if not all(app.state.participates(seller_id, marketplace) for marketplace in body["marketplaceIds"]):
+    if not all(context.state.participates(seller_id, marketplace) for marketplace in body["marketplaceIds"]):
         raise ApiError(400, "InvalidInput", NOT_PARTICIPATING, "")
     report = st.Report(
-        fatal_reason=report_type_violation(app, seller_id, body),
-        report_id=app.state.next_report_id(),
+        fatal_reason=report_type_violation(context, seller_id, body),
+        report_id=context.state.next_report_id(),
         seller_id=call.grant.seller_id or "",
         report_type=body["reportType"],
         marketplace_ids=list(body["marketplaceIds"]),
-        created=app.now(),
-        created_mono=app.monotonic(),
+        created=context.now(),
+        created_mono=context.monotonic(),
         data_start_time=body.get("dataStartTime"),
         data_end_time=body.get("dataEndTime"),
         report_options=body.get("reportOptions"),
         endpoint=call.endpoint,
     )
-    app.add_report(report)
+    context.add_report(report)
     return 202, {"reportId": report.report_id}
 
 
-def report_type_violation(app: Any, seller_id: str, body: dict[str, Any]) -> str | None:
+def report_type_violation(context: EmulatorContext, seller_id: str, body: dict[str, Any]) -> str | None:
     """The per-type rule a createReport request breaks, which SP-API answers by failing the report (FATAL)
     rather than refusing the request (docs/spapi-notes.md#report-type-rules; each rule's source is in
     spapi/report_types.json):
@@ -114,17 +117,17 @@ def report_type_violation(app: Any, seller_id: str, body: dict[str, Any]) -> str
     if rules is None:
         return None
     maximum = rules.effective_max_range(body.get("reportOptions"))
-    start, end = _parse_time(body.get("dataStartTime")), _parse_time(body.get("dataEndTime"))
-    if maximum is not None and start is not None and (end or app.now()) - start > maximum:
+    start, end = parse_time(body.get("dataStartTime")), parse_time(body.get("dataEndTime"))
+    if maximum is not None and start is not None and (end or context.now()) - start > maximum:
         return (
             f"The requested date range exceeds the maximum of {maximum.days} days for {body['reportType']}."
         )
     if rules.cooldown is not None:
-        since = app.now() - rules.cooldown
-        with app.state.lock:
+        since = context.now() - rules.cooldown
+        with context.state.lock:
             recent = [
                 report
-                for report in app.state.reports.values()
+                for report in context.state.reports.values()
                 if report.seller_id == seller_id
                 and report.report_type == body["reportType"]
                 and report.processing_status in ("IN_QUEUE", "IN_PROGRESS", "DONE")
@@ -141,21 +144,21 @@ def report_type_violation(app: Any, seller_id: str, body: dict[str, Any]) -> str
 
 
 def _own_report(call: OperationCall, report_id: str) -> st.Report:
-    report = call.app.state.reports.get(report_id)
+    report = call.context.state.reports.get(report_id)
     if report is None or report.seller_id != call.grant.seller_id:
         raise not_found(f"Report {report_id}")
     return report
 
 
 def get_report(call: OperationCall) -> tuple[int, Any]:
-    with call.app.state.lock:
+    with call.context.state.lock:
         return 200, _own_report(call, call.path_params["reportId"]).to_model()
 
 
 def cancel_report(call: OperationCall) -> tuple[int, Any]:
-    with call.app.state.lock:
+    with call.context.state.lock:
         report = _own_report(call, call.path_params["reportId"])
-    cancelled_from = call.app.cancel_queued_report(report.report_id)
+    cancelled_from = call.context.cancel_queued_report(report.report_id)
     if cancelled_from != "IN_QUEUE":
         raise invalid(
             f"Report {report.report_id} cannot be cancelled: its processingStatus is "
@@ -165,13 +168,13 @@ def cancel_report(call: OperationCall) -> tuple[int, Any]:
 
 
 def get_reports(call: OperationCall) -> tuple[int, Any]:
-    app, query = call.app, call.query
+    context, query = call.context, call.query
     next_token = query.get("nextToken")
     if next_token:
         if len(query) > 1:
             raise invalid("nextToken must be the only parameter when it is given.")
-        with app.state.lock:
-            page = app.state.page_tokens.get(next_token)
+        with context.state.lock:
+            page = context.state.page_tokens.get(next_token)
         if page is None:
             raise invalid("nextToken: the token is invalid or has expired.")
         ids, page_size = page
@@ -179,17 +182,17 @@ def get_reports(call: OperationCall) -> tuple[int, Any]:
         report_types = call.csv("reportTypes")
         if not report_types:
             raise invalid("Either reportTypes or nextToken is required.")
-        _refuse_unknown_types(app, report_types)
+        _refuse_unknown_types(context, report_types)
         statuses = set(call.csv("processingStatuses"))
         marketplaces = set(call.csv("marketplaceIds"))
         page_size = int(query.get("pageSize", "10"))
-        now = app.now()
-        since = _parse_time(query.get("createdSince")) or now - RETENTION
-        until = _parse_time(query.get("createdUntil")) or now
-        with app.state.lock:
+        now = context.now()
+        since = parse_time(query.get("createdSince")) or now - RETENTION
+        until = parse_time(query.get("createdUntil")) or now
+        with context.state.lock:
             selected = [
                 report
-                for report in app.state.reports.values()
+                for report in context.state.reports.values()
                 if report.seller_id == call.grant.seller_id
                 and report.report_type in report_types
                 and (not statuses or report.processing_status in statuses)
@@ -199,16 +202,16 @@ def get_reports(call: OperationCall) -> tuple[int, Any]:
         selected.sort(key=lambda report: report.created, reverse=True)
         ids = [report.report_id for report in selected]
     page_ids, rest = ids[:page_size], ids[page_size:]
-    with app.state.lock:
-        body: dict[str, Any] = {"reports": [app.state.reports[i].to_model() for i in page_ids]}
+    with context.state.lock:
+        body: dict[str, Any] = {"reports": [context.state.reports[i].to_model() for i in page_ids]}
         if rest:
             token = secrets.token_urlsafe(24)
-            app.state.page_tokens[token] = (rest, page_size)
+            context.state.page_tokens[token] = (rest, page_size)
             body["nextToken"] = token
     return 200, body
 
 
-def _parse_time(value: str | None) -> datetime | None:
+def parse_time(value: str | None) -> datetime | None:
     if not value:
         return None
     parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
@@ -216,18 +219,18 @@ def _parse_time(value: str | None) -> datetime | None:
 
 
 def get_report_document(call: OperationCall) -> tuple[int, Any]:
-    app = call.app
+    context = call.context
     document_id = call.path_params["reportDocumentId"]
-    with app.state.lock:
+    with context.state.lock:
         owner = next(
             (
                 report
-                for report in app.state.reports.values()
+                for report in context.state.reports.values()
                 if report.report_document_id == document_id and report.seller_id == call.grant.seller_id
             ),
             None,
         )
-        document = app.state.documents.get(document_id) if owner is not None else None
+        document = context.state.documents.get(document_id) if owner is not None else None
     if document is None:
         raise not_found(f"Report document {document_id}")
     rules = report_type(owner.report_type)
@@ -240,7 +243,7 @@ def get_report_document(call: OperationCall) -> tuple[int, Any]:
     content_encoding = call.query.get("enableContentEncodingUrlHeader") == "true"
     body = {
         "reportDocumentId": document_id,
-        "url": app.documents.url(call.host_url, document_id, content_encoding),
+        "url": context.documents.url(call.host_url, document_id, content_encoding),
     }
     if document.compression:
         body["compressionAlgorithm"] = document.compression

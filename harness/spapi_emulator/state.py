@@ -144,6 +144,9 @@ class Report:
     # Why SP-API will fail this report (a rule of its type broken at createReport): it ends FATAL with this
     # reason in its error document. None: it ends as configured.
     fatal_reason: str | None = None
+    # The schedule that created it (reports_2021-06-30.json, Report.reportScheduleId: "The identifier of the
+    # report schedule that created this report (if any)"); None: createReport made it.
+    report_schedule_id: str | None = None
 
     def to_model(self) -> dict:
         body: dict = {
@@ -163,6 +166,36 @@ class Report:
             body["processingEndTime"] = iso(self.processing_end_time)
         if self.report_document_id:
             body["reportDocumentId"] = self.report_document_id
+        if self.report_schedule_id:
+            body["reportScheduleId"] = self.report_schedule_id
+        return body
+
+
+@dataclass
+class ReportSchedule:
+    """A seller's schedule (createReportSchedule): a report of its type and marketplaces every `period`
+    (an ISO 8601 period of the model's enum), the next at `next_creation`."""
+
+    report_schedule_id: str
+    seller_id: str
+    report_type: str
+    marketplace_ids: list[str]
+    period: str
+    next_creation: datetime
+    report_options: dict[str, str] | None = None
+    # The regional endpoint (Host) it was created at: its reports notify that endpoint's subscriptions.
+    endpoint: str | None = None
+
+    def to_model(self) -> dict:
+        body: dict = {
+            "reportScheduleId": self.report_schedule_id,
+            "reportType": self.report_type,
+            "marketplaceIds": list(self.marketplace_ids),
+            "period": self.period,
+            "nextReportCreationTime": iso(self.next_creation),
+        }
+        if self.report_options:
+            body["reportOptions"] = dict(self.report_options)
         return body
 
 
@@ -239,6 +272,7 @@ class EmulatorState:
         self.participation: dict[str, frozenset[str]] = {}
         self.access_tokens: dict[str, AccessGrant] = {}
         self.reports: dict[str, Report] = {}
+        self.schedules: dict[str, ReportSchedule] = {}
         self.documents: dict[str, ReportDocument] = {}
         self.destinations: dict[str, Destination] = {}
         self.subscriptions: dict[str, Subscription] = {}
@@ -246,7 +280,7 @@ class EmulatorState:
         self.authorization_codes: dict[str, AuthorizationCode] = {}
         self._report_numbers = itertools.count(50_000_000_000 + secrets.randbelow(10_000_000))
 
-    # Pickled by the emulator deployed as a Lambda (stored_state): the lock stays with the process, and the
+    # Pickled by the emulator deployed as a Lambda (state_in_s3): the lock stays with the process, and the
     # report counter is kept as the next number (pickling itertools.count is deprecated since Python 3.12).
     def __getstate__(self) -> dict:
         kept = vars(self).items()
@@ -260,6 +294,7 @@ class EmulatorState:
         fields = dict(fields)
         self._report_numbers = itertools.count(fields.pop("next_report_number"))
         fields.setdefault("authorization_codes", {})  # a state saved before codes existed
+        fields.setdefault("schedules", {})  # a state saved before schedules existed
         vars(self).update(fields)
         self.lock = threading.RLock()
 

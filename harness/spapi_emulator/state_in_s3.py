@@ -11,24 +11,23 @@ The state is pickled: it is the emulator's own object graph (dataclasses, dateti
 only by the emulator's function in a bucket made for it, holding test data only - nobody else can put a
 pickle there, and a JSON schema for every object would only restate the dataclasses.
 
-What is kept: ``EmulatorState`` (applications, sellers, tokens, reports, document metadata, destinations,
-subscriptions), the time offset, the recorded exchanges (document downloads without their bodies), LWA
-counts, notification errors, the held notifications, the report-type behaviours, refusals and documents set
-ahead, and the rate limiter's buckets. Not kept: injected faults (no control reaches them in a deployment).
+What is kept: the app's ``snapshot()`` (``app.AppSnapshot``: ``EmulatorState`` - applications, sellers,
+tokens, reports, report schedules, document metadata, destinations, subscriptions - the time offset, the
+recorded exchanges (document downloads without their bodies), LWA counts, notification errors, the report-type
+behaviours, refusals and documents set ahead, and the rate limiter's buckets), put back with ``restore()``,
+and the held notifications. Not kept: injected faults (no control reaches them in a deployment).
 Documents' bytes live in objects of their own (``documents/<id>``), never in the state.
 """
 
 from __future__ import annotations
 
 import pickle
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from botocore.exceptions import ClientError
 
-from spapi_emulator import state as st
-from spapi_emulator.app import EmulatorApp, Exchange, _ReportTypeBehaviour
-from spapi_emulator.ratelimit import TokenBucket
+from spapi_emulator.app import AppSnapshot, EmulatorApp
 
 STATE_KEY = "emulator/state.pickle"
 # A save that lost to another writer (S3 API Reference, PutObject, If-Match: "If the ETag values do not match,
@@ -41,70 +40,22 @@ CONFLICT_CODES = ("PreconditionFailed", "ConditionalRequestConflict", "NoSuchKey
 
 @dataclass
 class Snapshot:
-    state: st.EmulatorState
-    time_offset: float = 0.0
-    exchanges: list[Exchange] = field(default_factory=list)
-    lwa_exchanges: dict[str, int] = field(default_factory=dict)
-    notification_errors: list[str] = field(default_factory=list)
+    app: AppSnapshot
     held_notifications: list[str] | None = None  # None: notifications are delivered
-    report_types: dict[str, tuple[str, bytes | None]] = field(default_factory=dict)
-    refused_report_types: dict[str, str] = field(default_factory=dict)
-    report_documents: dict[str, Any] = field(default_factory=dict)  # bytes, or an S3 key (str) of them
-    active_reports: set[str] = field(default_factory=set)
-    rates: dict[str, tuple[float, int]] = field(default_factory=dict)
-    rate_limits_enabled: bool = True
-    buckets: dict[tuple[str, str], tuple[float, int, float, float]] = field(default_factory=dict)
 
 
 def capture(app: EmulatorApp, held_notifications: list[str] | None) -> Snapshot:
-    limiter = app.rate_limiter
-    with limiter._lock:
-        buckets = {
-            key: (bucket.rate, bucket.burst, bucket._tokens, bucket._updated)
-            for key, bucket in limiter._buckets.items()
-        }
-        rates = dict(limiter._rates)
-    with app.exchanges_lock:
-        # A download's body is the document itself: kept in its own object, not again in every exchange.
-        exchanges = [
-            replace(exchange, response_body=b"") if exchange.kind == "document" else exchange
-            for exchange in app.exchanges
-        ]
-    return Snapshot(
-        state=app.state,
-        time_offset=app._time_offset,
-        exchanges=exchanges,
-        lwa_exchanges=dict(app.lwa_exchanges),
-        notification_errors=list(app.notification_errors),
-        held_notifications=held_notifications,
-        report_types={name: (b.outcome, b.document) for name, b in app._report_types.items()},
-        refused_report_types=dict(app.refused_report_types),
-        report_documents=dict(app._report_documents),
-        active_reports=set(app._active_reports),
-        rates=rates,
-        rate_limits_enabled=limiter.enabled,
-        buckets=buckets,
-    )
+    taken = app.snapshot()
+    # A download's body is the document itself: kept in its own object, not again in every exchange.
+    exchanges = [
+        replace(exchange, response_body=b"") if exchange.kind == "document" else exchange
+        for exchange in taken.exchanges
+    ]
+    return Snapshot(replace(taken, exchanges=exchanges), held_notifications)
 
 
 def restore(app: EmulatorApp, snapshot: Snapshot) -> None:
-    app.state = snapshot.state
-    app._time_offset = snapshot.time_offset
-    app.exchanges = list(snapshot.exchanges)
-    app.lwa_exchanges.clear()
-    app.lwa_exchanges.update(snapshot.lwa_exchanges)
-    app.notification_errors = list(snapshot.notification_errors)
-    app._report_types = {name: _ReportTypeBehaviour(*value) for name, value in snapshot.report_types.items()}
-    app.refused_report_types = dict(snapshot.refused_report_types)
-    app._report_documents.update(snapshot.report_documents)
-    app._active_reports = set(snapshot.active_reports)
-    limiter = app.rate_limiter
-    limiter._rates = dict(snapshot.rates) or limiter._rates
-    limiter.enabled = snapshot.rate_limits_enabled
-    for key, (rate, burst, tokens, updated) in snapshot.buckets.items():
-        bucket = TokenBucket(rate, burst, clock=app.monotonic)
-        bucket._tokens, bucket._updated = tokens, updated
-        limiter._buckets[key] = bucket
+    app.restore(snapshot.app)
 
 
 class StateStore:

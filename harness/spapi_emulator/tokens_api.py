@@ -7,8 +7,8 @@ the enum and a path). What the model states only in prose is enforced here: at m
 ("restrictedResources ... Maximum: 50"). The answer is {restrictedDataToken, expiresIn} with the sandbox's
 token shape (`Atz.sprdt|...`) and lifetime (3600 s). The token authorises exactly the resources it names, for
 the seller whose LWA token asked for it: "The RDT authorizes subsequent calls to restricted operations that
-correspond to the restricted resources that you specified" (the model's info.description); `app._authorise`
-holds that.
+correspond to the restricted resources that you specified" (the model's info.description); the app's
+authorisation holds that.
 """
 
 from __future__ import annotations
@@ -38,13 +38,13 @@ def create_restricted_data_token(call: OperationCall) -> tuple[int, Any]:
     grant = st.AccessGrant(
         kind="restricted",
         client_id=call.grant.client_id,
-        expires_at=call.app.monotonic() + RDT_LIFETIME_SECONDS,
+        expires_at=call.context.monotonic() + RDT_LIFETIME_SECONDS,
         seller_id=call.grant.seller_id,
         secret=call.grant.secret,
         restricted_resources=frozenset((r["method"], r["path"]) for r in resources),
     )
-    with call.app.state.lock:
-        call.app.state.access_tokens[token] = grant
+    with call.context.state.lock:
+        call.context.state.access_tokens[token] = grant
     return 200, {"restrictedDataToken": token, "expiresIn": RDT_LIFETIME_SECONDS}
 
 

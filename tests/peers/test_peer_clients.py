@@ -1,5 +1,6 @@
 """Contract tests from the other side: two SP-API clients we did not write drive the emulator through the
-reports, documents, tokens and notifications scenario, and each answer must be one the client parses.
+reports, documents, tokens, report schedules and notifications scenario, and each answer must be one the
+client parses.
 
 - Amazon's generated SDK `amzn-sp-api` (import name `spapi`, as our own package: hence a venv of its own,
   tests/support/peer_venv.py), model validation on (`client_side_validation`);
@@ -39,6 +40,10 @@ SCENARIO = (
     "getReports",
     "getReportDocument+download",
     "createRestrictedDataToken",
+    "createReportSchedule",
+    "getReportSchedules",
+    "getReportSchedule",
+    "cancelReportSchedule",
     "createDestination",
     "getDestinations",
     "createSubscription",
@@ -138,6 +143,10 @@ def test_peer_client_drives_the_scenario_and_parses_every_answer(
     assert https_emulator.report(finished).processing_status == "DONE"
     assert https_emulator.report(cancelled).processing_status == "CANCELLED"
     assert by_operation["getReportDocument+download"]["first_line"] == "sku\tprice"
+    assert by_operation["getReportSchedules"]["count"] == 1
+    assert by_operation["getReportSchedule"]["period"] == "PT1H"
+    assert by_operation["getReportSchedule"]["reportType"] == LISTINGS
+    assert https_emulator.app.state.schedules == {}  # cancelled
     assert by_operation["error:getReport unknown id"]["status"] == 404
     assert by_operation["error:createReport unknown type"]["status"] == 400
     assert by_operation["throttling:getReports"]["status"] == 429

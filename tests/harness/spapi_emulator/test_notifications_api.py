@@ -206,7 +206,11 @@ def test_another_applications_destination_is_invisible(spapi_emulator: SpApiEmul
 
 
 def test_unsupported_operation_answers_404_naming_it(seller, grantless):
-    response = seller.call("GET", "/reports/2021-06-30/schedules", params={"reportTypes": "X"})
+    response = grantless.call(
+        "POST",
+        "/notifications/v1/subscriptions/REPORT_PROCESSING_FINISHED/testNotification",
+        json={"destinationId": "d"},
+    )
 
     assert response.status_code == 404
-    assert "getReportSchedules is not supported" in response.json()["errors"][0]["message"]
+    assert "sendTestNotification is not supported" in response.json()["errors"][0]["message"]

@@ -38,6 +38,22 @@ def _exercise_every_operation(emulator: SpApiEmulator, seller: Api, grantless: A
         json={"restrictedResources": [{"method": "GET", "path": restricted_path}]},
     )
 
+    schedules = "/reports/2021-06-30/schedules"
+    schedule = {"reportType": "GET_MERCHANT_LISTINGS_ALL_DATA", "marketplaceIds": ["ATVPDKIKX0DER"]}
+    schedule_id = seller.call("POST", schedules, json={**schedule, "period": "PT1H"}).json()[
+        "reportScheduleId"
+    ]
+    seller.call(
+        "POST",
+        schedules,
+        json={**schedule, "reportType": "GET_V2_SETTLEMENT_REPORT_DATA_XML", "period": "P1D"},
+    )
+    seller.call("GET", schedules, params={"reportTypes": "GET_MERCHANT_LISTINGS_ALL_DATA"})
+    seller.call("GET", f"{schedules}/{schedule_id}")
+    seller.call("DELETE", f"{schedules}/{schedule_id}")
+    seller.call("GET", f"{schedules}/{schedule_id}")  # 404
+    seller.call("DELETE", f"{schedules}/{schedule_id}")  # 404
+
     destination_id = grantless.create_destination()
     grantless.call(  # 409 Conflict
         "POST",
@@ -78,7 +94,7 @@ def test_every_supported_operation_answers_within_the_models(
         )
     assert {e.operation_id for e in exchanges} == set(HANDLERS)
     statuses = {e.status for e in exchanges}
-    assert {200, 202, 400, 403, 404, 409, 429, 503} <= statuses
+    assert {200, 201, 202, 400, 403, 404, 409, 429, 503} <= statuses
     assert spapi_emulator.contract_violations() == []
 
 

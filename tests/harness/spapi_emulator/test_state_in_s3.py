@@ -26,7 +26,7 @@ def deployment_env(monkeypatch, models_dir):
 
 def _sellers(deployment: Deployment) -> dict[str, str]:
     snapshot, _etag = deployment.store.load()
-    return {token: seller.seller_id for token, seller in snapshot.state.sellers.items()}
+    return {token: seller.seller_id for token, seller in snapshot.app.state.sellers.items()}
 
 
 def test_a_save_over_a_state_deleted_since_it_was_loaded_is_a_lost_race(deployment_env):

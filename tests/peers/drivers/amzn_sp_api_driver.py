@@ -15,23 +15,27 @@ import sys
 
 import requests
 from driver_io import SETTINGS, call, emit, keep_secret, run_reports_and_notifications
-from sp_reports.spapi.api.notifications_v1.notifications_api import NotificationsApi
-from sp_reports.spapi.api.reports_v2021_06_30.reports_api import ReportsApi
-from sp_reports.spapi.api.tokens_v2021_03_01.tokens_api import TokensApi
-from sp_reports.spapi.auth.credentials import SPAPIConfig
-from sp_reports.spapi.client import SPAPIClient
-from sp_reports.spapi.configuration import Configuration
-from sp_reports.spapi.models.notifications_v1 import (
+from spapi.api.notifications_v1.notifications_api import NotificationsApi
+from spapi.api.reports_v2021_06_30.reports_api import ReportsApi
+from spapi.api.tokens_v2021_03_01.tokens_api import TokensApi
+from spapi.auth.credentials import SPAPIConfig
+from spapi.client import SPAPIClient
+from spapi.configuration import Configuration
+from spapi.models.notifications_v1 import (
     CreateDestinationRequest,
     CreateSubscriptionRequest,
     DestinationResourceSpecification,
     SqsResource,
 )
-from sp_reports.spapi.models.reports_v2021_06_30 import CreateReportSpecification, Report
-from sp_reports.spapi.models.reports_v2021_06_30 import Error as ReportsError
-from sp_reports.spapi.models.reports_v2021_06_30 import ErrorList as ReportsErrorList
-from sp_reports.spapi.models.tokens_v2021_03_01 import CreateRestrictedDataTokenRequest, RestrictedResource
-from sp_reports.spapi.rest import ApiException
+from spapi.models.reports_v2021_06_30 import (
+    CreateReportScheduleSpecification,
+    CreateReportSpecification,
+    Report,
+)
+from spapi.models.reports_v2021_06_30 import Error as ReportsError
+from spapi.models.reports_v2021_06_30 import ErrorList as ReportsErrorList
+from spapi.models.tokens_v2021_03_01 import CreateRestrictedDataTokenRequest, RestrictedResource
+from spapi.rest import ApiException
 
 US = "ATVPDKIKX0DER"
 REPORT_TYPE = SETTINGS["report_type"]
@@ -129,6 +133,25 @@ def restricted_data_token(document_id):
     )
     keep_secret(response.restricted_data_token)
     return 200, {"expiresIn": response.expires_in}
+
+
+def create_report_schedule():
+    spec = CreateReportScheduleSpecification(report_type=REPORT_TYPE, marketplace_ids=[US], period="PT1H")
+    return 201, {"reportScheduleId": reports.create_report_schedule(spec).report_schedule_id}
+
+
+def get_report_schedules():
+    return 200, {"count": len(reports.get_report_schedules(report_types=[REPORT_TYPE]).report_schedules)}
+
+
+def get_report_schedule(schedule_id):
+    schedule = reports.get_report_schedule(schedule_id)
+    return 200, {"period": schedule.period, "reportType": schedule.report_type}
+
+
+def cancel_report_schedule(schedule_id):
+    reports.cancel_report_schedule(schedule_id)  # the model declares no body for its 200
+    return 200, {}
 
 
 def create_destination():

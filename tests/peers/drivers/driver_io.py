@@ -58,8 +58,9 @@ def call(operation: str, action: Callable[[], tuple[int | None, dict[str, Any]]]
 
 
 def run_reports_and_notifications(driver: ModuleType) -> None:
-    """The scenario's reports, documents, tokens and notifications calls, in order, each through the
-    driver's function of that name (which calls its library and returns the facts the test checks)."""
+    """The scenario's reports, documents, tokens, report schedules and notifications calls, in order, each
+    through the driver's function of that name (which calls its library and returns the facts the test
+    checks)."""
     created = call("createReport", driver.create_report)
     to_cancel = call("createReport", driver.create_report)
     if to_cancel:
@@ -76,6 +77,12 @@ def run_reports_and_notifications(driver: ModuleType) -> None:
     if document_id:
         call("getReportDocument+download", lambda: driver.report_document(document_id))
         call("createRestrictedDataToken", lambda: driver.restricted_data_token(document_id))
+
+    schedule = call("createReportSchedule", driver.create_report_schedule)
+    call("getReportSchedules", driver.get_report_schedules)
+    if schedule:
+        call("getReportSchedule", lambda: driver.get_report_schedule(schedule["reportScheduleId"]))
+        call("cancelReportSchedule", lambda: driver.cancel_report_schedule(schedule["reportScheduleId"]))
 
     destination = call("createDestination", driver.create_destination)
     call("getDestinations", driver.get_destinations)

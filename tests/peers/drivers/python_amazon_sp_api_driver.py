@@ -100,6 +100,27 @@ def restricted_data_token(document_id):
     return 200, {"expiresIn": response.payload["expiresIn"]}
 
 
+def create_report_schedule():
+    response = reports.create_report_schedule(reportType=REPORT_TYPE, marketplaceIds=[US], period="PT1H")
+    return 201, {"reportScheduleId": response.payload["reportScheduleId"]}
+
+
+def get_report_schedules():
+    return 200, {
+        "count": len(reports.get_report_schedules(reportTypes=[REPORT_TYPE]).payload["reportSchedules"])
+    }
+
+
+def get_report_schedule(schedule_id):
+    payload = reports.get_report_schedule(schedule_id).payload
+    return 200, {"period": payload["period"], "reportType": payload["reportType"]}
+
+
+def cancel_report_schedule(schedule_id):
+    # A DELETE answered without a body, as cancelReport's.
+    return 200, {"answer": dict(reports.cancel_report_schedule(schedule_id).payload or {})}
+
+
 def create_destination():
     response = notifications.create_destination(name="peer-tests", arn=SETTINGS["sqs_arn"])
     return 200, {"destinationId": response.payload["destinationId"]}

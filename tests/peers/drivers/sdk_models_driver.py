@@ -24,12 +24,12 @@ import re
 import sys
 from typing import Any
 
-from sp_reports.spapi.api.notifications_v1.notifications_api import NotificationsApi
-from sp_reports.spapi.api.reports_v2021_06_30.reports_api import ReportsApi
-from sp_reports.spapi.api.tokens_v2021_03_01.tokens_api import TokensApi
-from sp_reports.spapi.api_client import ApiClient
-from sp_reports.spapi.configuration import Configuration
-from sp_reports.spapi.rest import ApiException
+from spapi.api.notifications_v1.notifications_api import NotificationsApi
+from spapi.api.reports_v2021_06_30.reports_api import ReportsApi
+from spapi.api.tokens_v2021_03_01.tokens_api import TokensApi
+from spapi.api_client import ApiClient
+from spapi.configuration import Configuration
+from spapi.rest import ApiException
 
 APIS = {"reports": ReportsApi, "notifications": NotificationsApi, "tokens": TokensApi}
 
