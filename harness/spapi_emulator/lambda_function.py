@@ -10,8 +10,8 @@ Each function URL invocation loads the state, ticks the lifecycle, serves the re
 control routes of ``remote_control_routes`` under ``/_emulator/v1/``) and saves the state with a conditional
 write; when another container saved first it reloads and serves the request again. Only after the save
 succeeds does it act outside: REPORT_PROCESSING_FINISHED goes to the destination's queue with SQS SendMessage
-(the function's own credentials), and a request that adds reports (createReport, or a report schedule that came
-due at its tick) makes the function invoke itself asynchronously (an ``{"spapi_emulator": "advance"}``
+(the function's own credentials), and a request that adds reports (createReport, or a report schedule that
+came due at its tick) makes the function invoke itself asynchronously (an ``{"spapi_emulator": "advance"}``
 event) to wait the lifecycle out and tick, so reports finish and notify without anyone polling. A schedule
 comes due only when a request arrives: nothing wakes the function at a schedule's time.
 
