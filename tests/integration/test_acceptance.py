@@ -44,7 +44,9 @@ def _start(package_dir: Path, temp_dir: Path, target: dict[str, str] | None = No
         env.pop(name, None)
     env.update(target or {})
     env["TMPDIR"] = str(temp_dir)  # the run's work directory and local AWS's Lambda code land here
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT / "src"), env.get("PYTHONPATH")]))
+    # As the Makefile runs it: the product, the harness and the scripts it imports on the path.
+    checkout = [str(REPO_ROOT / folder) for folder in ("src", "harness", "scripts")]
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [*checkout, env.get("PYTHONPATH")]))
     if not env.get(MIRROR_ENV) and Path("/opt/tf-plugins").is_dir():
         env[MIRROR_ENV] = "/opt/tf-plugins"
     return subprocess.Popen(  # noqa: S603 - the acceptance command, fixed arguments
