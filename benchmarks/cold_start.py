@@ -41,10 +41,10 @@ from pathlib import Path
 
 from handlers import FUNCTIONS as HANDLERS
 from sp_reports_local import lambda_runtime
+from sp_reports_local.repository import REPO_ROOT
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT / "scripts"))  # the packaging script's finder of the runtime's Python
-import lambda_bytecode  # noqa: E402
+import lambda_bytecode
 
 VARIANT_HANDLER = "report_storer"
 NO_BYTECODE = "no .pyc"

@@ -31,6 +31,7 @@ from benchmarks.fake_aws import REGION, use_fake_aws_environment
 from reports_pipeline.notifications_processing import execution_name
 from reports_pipeline.report_records import ReportRecords
 from reports_pipeline.report_specifications import ReportSpecification
+from spapi.notifications import REPORT_PROCESSING_FINISHED
 
 TABLE = "sp-reports-reports"
 SELLER_ID = "A1BENCHSELLER01"
@@ -67,7 +68,7 @@ def notification_body(report_id: str) -> str:
     return json.dumps(
         {
             "notificationVersion": "2020-09-04",
-            "notificationType": "REPORT_PROCESSING_FINISHED",
+            "notificationType": REPORT_PROCESSING_FINISHED,
             "payloadVersion": "2020-09-04",
             "eventTime": "2024-05-02T10:15:42.118Z",
             "payload": {

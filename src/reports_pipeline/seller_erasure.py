@@ -39,11 +39,11 @@ from reports_pipeline.errors import TokenNotFoundError
 from reports_pipeline.report_budget import BUDGET_KEY_PREFIX
 from reports_pipeline.token_store import validate_seller_id
 from spapi.errors import LwaError, SpApiClientError, SpApiError
+from spapi.notifications import REPORT_PROCESSING_FINISHED
 from spapi.regions import REGIONS
 
 logger = logging.getLogger(__name__)
 
-REPORT_PROCESSING_FINISHED = "REPORT_PROCESSING_FINISHED"
 # DeleteObjects takes at most 1,000 keys per request (S3 API Reference, DeleteObjects).
 DELETE_OBJECTS_BATCH = 1000
 _INTENT_PREFIX = "request-intents#"

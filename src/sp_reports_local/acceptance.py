@@ -35,7 +35,8 @@ import pytest
 
 from .acceptance_results import AcceptanceFailed, AssertionsOutcome
 from .acceptance_targets import TargetRefused, select_target
-from .stack import REPO_ROOT, DeploymentError
+from .repository import LAMBDA_PACKAGE_DIR
+from .stack import DeploymentError
 from .step_progress import Progress, StepTimer, TerraformProgress, clear_progress, interrupts_deferred
 
 EXIT_PASSED, EXIT_FAILED, EXIT_INTERRUPTED = 0, 1, 130
@@ -251,9 +252,7 @@ def main(argv: list[str] | None = None, environ: Mapping[str, str] | None = None
         action="store_true",
         help="real-account target only: plan the deployment, apply nothing (what a cautious user runs first)",
     )
-    parser.add_argument(
-        "--package-dir", type=Path, default=REPO_ROOT / ".build" / "lambda", help="default: .build/lambda"
-    )
+    parser.add_argument("--package-dir", type=Path, default=LAMBDA_PACKAGE_DIR, help="default: .build/lambda")
     args = parser.parse_args(argv)
     env = dict(os.environ if environ is None else environ)
     signals = _Signals()

@@ -59,8 +59,9 @@ from .acceptance_results import (
 from .acceptance_seller import RealSeller
 from .account_stack_under_test import AccountStackUnderTest
 from .email_observer import observer_queue_name
+from .repository import EMULATOR_ZIP, TERRAFORM_DIR
 from .spapi_views import SpApiOperationsViews
-from .stack import TERRAFORM_SOURCE, AppCredentials, PlanResult, copy_root_module, terraform_cli_env
+from .stack import AppCredentials, PlanResult, copy_root_module, terraform_cli_env
 from .stack_under_test import unauthorised_user_name
 from .terraform_run import LineCallback, TerraformRun, TerraformTimeoutError, run_streaming
 
@@ -70,7 +71,6 @@ APPLY_TIMEOUT_SECONDS = 1800.0
 PARALLELISM = 20
 # The configuration applied to an account, under terraform/ (its module "sp_reports" is source "../").
 ACCEPTANCE_DIR = "acceptance"
-EMULATOR_ZIP = "spapi_emulator.zip"
 # The emulator function's environment names for EMULATOR_OPTIONS (src/spapi_emulator/lambda_function.py).
 _EMULATOR_ENVIRONMENT = {
     "in_queue_seconds": "SPAPI_EMULATOR_IN_QUEUE_SECONDS",
@@ -189,8 +189,8 @@ class AwsTarget:
         self.permissions_boundary_arn = ensure_boundary(
             self.access.client("iam"), self.account, create=self.access.local_aws is not None
         )
-        copy_root_module(TERRAFORM_SOURCE, self.root_copy)
-        copy_acceptance_configuration(TERRAFORM_SOURCE / ACCEPTANCE_DIR, self.working_dir)
+        copy_root_module(TERRAFORM_DIR, self.root_copy)
+        copy_acceptance_configuration(TERRAFORM_DIR / ACCEPTANCE_DIR, self.working_dir)
         # Only terraform/acceptance has a provider to point at the account: the root copy is its module.
         self.access.prepare_terraform(self.working_dir)
         verb = "planning" if self.plan_only else "deploying"

@@ -16,7 +16,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from .acceptance_results import AcceptanceFailed
-from .stack import REPO_ROOT
+from .repository import REPO_ROOT
 
 BOUNDARY_POLICY_NAME = "sp-reports-acceptance-boundary"
 BOUNDARY_DOCUMENT = REPO_ROOT / "docs" / "acceptance-permissions-boundary.json"

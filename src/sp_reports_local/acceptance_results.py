@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from .stack import REPO_ROOT
+from .repository import REPO_ROOT
 from .stack_under_test import StackUnderTest
 
 ASSERTIONS_DIR = REPO_ROOT / "tests" / "integration" / "deployed_stack"
@@ -22,7 +22,7 @@ ASSERTIONS_DIR = REPO_ROOT / "tests" / "integration" / "deployed_stack"
 DEPLOYMENT_KEY = pytest.StashKey[StackUnderTest]()
 # What the assertions need from the emulator and local AWS, whoever deploys the stack: time to drive a report
 # (finish_report) before the emulator's clock does, and Lambda sessions (900 s, STS's minimum) shorter than
-# a download link's lifetime, so a link signed with a function's own session would be caught (issue 10).
+# a download link's lifetime, so a link signed with a function's own session is caught.
 EMULATOR_OPTIONS: Mapping[str, Any] = {"in_queue_seconds": 2.0, "in_progress_seconds": 1.0}
 LAMBDA_SESSION_SECONDS = 900
 

@@ -1,4 +1,4 @@
-"""The SP-API emulator as a Lambda behind a function URL (AWS_IAM), for issue 15's real-account target.
+"""The SP-API emulator as a Lambda behind a function URL (AWS_IAM), the acceptance run's real-account target.
 
 Handler ``spapi_emulator.lambda_function.handler``; environment:
 - ``SPAPI_EMULATOR_STATE_BUCKET``: the bucket of the emulator's state (``stored_state``) and its documents;

@@ -19,14 +19,14 @@ from emulator_api import USER_AGENT
 from canaries import CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN, SELLER_ID
 from handlers._endpoint_auth import SigV4RequestAuth
 from sp_reports_local import LocalAws
+from sp_reports_local.repository import REPO_ROOT
 from spapi_emulator.remote import RemoteEmulatorControl
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 if str(REPO_ROOT / "scripts") not in sys.path:  # the packaging script is no installed package
     sys.path.insert(0, str(REPO_ROOT / "scripts"))
 
-import lambda_bytecode  # noqa: E402
-import package_lambdas  # noqa: E402
+import lambda_bytecode
+import package_lambdas
 
 ACCOUNT = "123456789012"
 REGION = "us-east-1"

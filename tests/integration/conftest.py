@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from sp_reports_local.stack import REPO_ROOT
+from sp_reports_local.repository import REPO_ROOT
 
 
 @pytest.fixture(scope="session")

@@ -23,7 +23,8 @@ from sp_reports_local import acceptance_seller
 from sp_reports_local.acceptance import CLAIMS
 from sp_reports_local.acceptance_targets import ACCOUNT_ENV, TARGET_ENV
 from sp_reports_local.aws import DEFAULT_ACCOUNT_ID
-from sp_reports_local.stack import MIRROR_ENV, REPO_ROOT
+from sp_reports_local.repository import REPO_ROOT
+from sp_reports_local.stack import MIRROR_ENV
 
 pytestmark = pytest.mark.integration
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import re
 
-from sp_reports_local.stack import LOCAL_ACCOUNT_VARIABLES, TERRAFORM_SOURCE
+from sp_reports_local.repository import TERRAFORM_DIR
+from sp_reports_local.stack import LOCAL_ACCOUNT_VARIABLES
 
 
 def _root_variables() -> set[str]:
-    text = "".join(path.read_text(encoding="utf-8") for path in TERRAFORM_SOURCE.glob("*.tf"))
+    text = "".join(path.read_text(encoding="utf-8") for path in TERRAFORM_DIR.glob("*.tf"))
     return set(re.findall(r'^variable "([a-z0-9_]+)"', text, flags=re.MULTILINE))
 
 

@@ -13,8 +13,8 @@ import subprocess
 from pathlib import Path
 
 import fetch_models
+from sp_reports_local.repository import REPO_ROOT
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 NOTES = "docs/spapi-notes.md"
 SCANNED = ("src", "tests", "scripts", "benchmarks", "terraform", "docs", "README.md", "Makefile", ".ci")
 

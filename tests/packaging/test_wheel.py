@@ -9,11 +9,11 @@ import subprocess
 import sys
 import zipfile
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from sp_reports_local.repository import REPO_ROOT
+
 SHIPPED = {"spapi", "reports_pipeline", "handlers", "sp_reports_client"}
 HARNESS = {"sp_reports_local", "spapi_emulator"}
 

@@ -17,9 +17,9 @@ import pytest
 import package_lambdas
 from benchmarks import cold_start
 from sp_reports_local import lambda_runtime
+from sp_reports_local.repository import REPO_ROOT
 from spapi_emulator.contract import default_models_dir
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 ZIP_DIR = REPO_ROOT / ".build" / "lambda"
 
 

@@ -17,10 +17,11 @@ import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from sp_reports_local.repository import BUILD_DIR
+
 HERE = Path(__file__).resolve().parent
-REPO = HERE.parents[1]
 REQUIREMENTS = HERE / "requirements.txt"
-CACHE_ROOT = REPO / ".build" / "peer-clients"
+CACHE_ROOT = BUILD_DIR / "peer-clients"
 DEFAULT_INDEX = "https://pypi.org/simple"
 
 

@@ -15,9 +15,9 @@ import pytest
 from canaries import SELLER_ID, assert_no_secrets
 from lambda_testing import VirtualClock  # noqa: F401 - re-exported for the suite's conftest
 from reports_pipeline.report_records import ReportStatus
+from sp_reports_local.repository import REPO_ROOT
 
-TESTS_DIR = Path(__file__).resolve().parents[1]
-REPO_ROOT = TESTS_DIR.parent
+TESTS_DIR = REPO_ROOT / "tests"
 RESULTS_PATH = REPO_ROOT / ".build" / "reliability" / "results.json"
 
 

@@ -30,6 +30,7 @@ from sp_reports_local.request_context import trust_policy
 
 pytestmark = pytest.mark.terraform
 
+# The documented value written out: an independent check of spapi.notifications.SPAPI_NOTIFICATIONS_ACCOUNT_ID
 SPAPI_NOTIFICATIONS_ACCOUNT = "437568002678"
 TOKEN_WRITERS = {"token_storage"}
 TOKEN_READERS = {

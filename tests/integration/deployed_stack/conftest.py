@@ -23,9 +23,9 @@ from canaries import CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN, SELLER_ID
 from sp_reports_client import SpReportsClient
 from sp_reports_local.acceptance_results import DEPLOYMENT_KEY, EMULATOR_OPTIONS, LAMBDA_SESSION_SECONDS
 from sp_reports_local.local_stack_under_test import LocalStackUnderTest
+from sp_reports_local.repository import REPO_ROOT
 from sp_reports_local.stack import (
     MIRROR_ENV,
-    REPO_ROOT,
     AppCredentials,
     DeploymentSettings,
     LocalDeployment,
