@@ -169,7 +169,7 @@ def _run_steps(target: Target, timer: _AcceptanceTimer, out: TextIO, signals: _S
     return proved + (f"; {len(outcome.skipped)} skipped (listed above)" if outcome.skipped else "")
 
 
-# What the verdict says a run proved: each claim of the issue with the assertions (tests/integration/
+# What the verdict says a run proved: each claim of the acceptance run with the assertions (tests/integration/
 # deployed_stack) that prove it. A claim is named only when every one of its assertions passed, so a run that
 # skipped some (a real seller's: no FATAL on demand) never claims them.
 CLAIMS: tuple[tuple[str, tuple[str, ...]], ...] = (

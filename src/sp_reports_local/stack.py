@@ -131,7 +131,7 @@ class DeploymentSettings:
     state_dir: Path
     package_dir: Path = LAMBDA_PACKAGE_DIR
     terraform_source: Path = TERRAFORM_DIR
-    models_dir: Path | None = None  # None: the emulator's choice (spapi_emulator.contract.default_models_dir)
+    models_dir: Path | None = None  # None: the emulator's choice (spapi_emulator.contract.models_source)
     region: str = "us-east-1"
     # Every resource name starts with it; the acceptance run picks a unique one per run.
     name_prefix: str = "sp-reports"
