@@ -30,7 +30,7 @@ logger = logging.getLogger("spapi.notifications")
 BASE_PATH = "/notifications/v1"
 # The notification types we subscribe sellers to (docs/spapi-notes.md#notifications-api): a report finished
 # (docs/spapi-notes.md#report-processing-finished), and a seller authorised or deauthorised the application
-# (developer-docs notification-type-values, APPLICATION_OAUTH_CHANGED).
+# (docs/spapi-notes.md#authorization).
 REPORT_PROCESSING_FINISHED = "REPORT_PROCESSING_FINISHED"
 APPLICATION_OAUTH_CHANGED = "APPLICATION_OAUTH_CHANGED"
 # The AWS account SP-API sends notifications from; a destination queue's policy lets it send

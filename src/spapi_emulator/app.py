@@ -26,7 +26,7 @@ from . import state as st
 from .calls import FAULT_BODIES, ApiError, Handler, OperationCall, invalid, missing_token, unauthorized
 from .contract import ContractViolation, ModelContract, OperationMatch
 from .document_charsets import gzip_label_on_plain_bytes, served_charset
-from .documents import DOCUMENTS_PREFIX, DocumentHost
+from .documents import DOCUMENT_URL_PATH, DocumentHost
 from .faults import FaultSwitches
 from .lwa import handle_token_request
 from .ratelimit import RateLimiter
@@ -451,7 +451,7 @@ class EmulatorApp:
         request = Request(environ)
         if request.path == LWA_PATH:
             response, kind, op_id = handle_token_request(self, request), "lwa", None
-        elif request.path.startswith(DOCUMENTS_PREFIX):
+        elif request.path.startswith(DOCUMENT_URL_PATH):
             response, kind, op_id = self.documents.handle_download(request), "document", "downloadDocument"
         else:
             response, op_id = self._handle_spapi(request)

@@ -33,7 +33,8 @@ from . import document_charsets
 if TYPE_CHECKING:
     from .app import EmulatorApp
 
-DOCUMENTS_PREFIX = "/_documents/"
+# The path of the expiring document URLs the emulator serves (SP-API's are presigned S3 URLs on another host).
+DOCUMENT_URL_PATH = "/_documents/"
 _BYTE_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 UNSATISFIABLE = "unsatisfiable"
 
@@ -84,7 +85,7 @@ class DocumentHost:
             expires = int(app.wall()) - 1
         encoding = "gzip" if content_encoding else "identity"
         query = f"expires={expires}&ce={encoding}&sig={self._sign(document_id, expires, encoding)}"
-        return f"{host_url.rstrip('/')}{DOCUMENTS_PREFIX}{document_id}?{query}"
+        return f"{host_url.rstrip('/')}{DOCUMENT_URL_PATH}{document_id}?{query}"
 
     def _sign(self, document_id: str, expires: int, encoding: str) -> str:
         message = f"{document_id}\n{expires}\n{encoding}".encode()
@@ -92,7 +93,7 @@ class DocumentHost:
 
     def handle_download(self, request: Request) -> Response:
         app = self._app
-        document_id = request.path[len(DOCUMENTS_PREFIX) :]
+        document_id = request.path[len(DOCUMENT_URL_PATH) :]
         if request.method != "GET":
             return s3_error(
                 405, "MethodNotAllowed", "The specified method is not allowed against this resource."

@@ -46,7 +46,8 @@ logger = logging.getLogger(__name__)
 logger.setLevel(logging.INFO)
 
 ADVANCE_EVENT = "advance"
-DOCUMENTS_PREFIX = "documents/"
+# The state bucket's key prefix for documents' bytes (their URLs' path is documents.DOCUMENT_URL_PATH).
+DOCUMENT_KEY_PREFIX = "documents/"
 MAX_ATTEMPTS = 20
 T = TypeVar("T")
 
@@ -79,7 +80,7 @@ class StoredEmulatorApp(EmulatorApp):
         for document in fresh:
             self.s3.put_object(
                 Bucket=self.bucket,
-                Key=DOCUMENTS_PREFIX + document.report_document_id,
+                Key=DOCUMENT_KEY_PREFIX + document.report_document_id,
                 Body=document.content,
                 ContentType=document_charsets.content_type(document.charset_label),
             )
@@ -106,7 +107,7 @@ class S3DocumentHost(DocumentHost):
         app = self._app
         with app.state.lock:
             document = app.state.documents[document_id]
-        params = {"Bucket": app.bucket, "Key": DOCUMENTS_PREFIX + document_id}  # type: ignore[attr-defined]
+        params = {"Bucket": app.bucket, "Key": DOCUMENT_KEY_PREFIX + document_id}  # type: ignore[attr-defined]
         if content_encoding and document.compression == "GZIP":
             params["ResponseContentEncoding"] = "gzip"
         return app.s3.generate_presigned_url(  # type: ignore[attr-defined]
