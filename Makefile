@@ -112,7 +112,7 @@ bench: venv tf-config package models
 
 # The SP-API models: SPAPI_MODELS_DIR when set (checked against the pinned sha256, never written), else the copy
 # in $(BUILD)/spapi-models, fetched at the pinned commit where missing or different (scripts/fetch_models.py;
-# the choice itself is spapi_emulator.contract.default_models_dir).
+# the choice itself is spapi_emulator.contract.models_source).
 models: venv
 	$(PY) scripts/fetch_models.py
 

@@ -29,9 +29,9 @@ from benchmarks.report import CHART_NAME, RSS_TARGET_MIB, Results, console, mark
 from benchmarks.rss import MIB
 from benchmarks.sizing import processor_batch_size, read_terraform_defaults, store_memory
 from benchmarks.token_economy import TokenEconomy
+from sp_reports_harness.repository import BUILD_DIR, LAMBDA_PACKAGE_DIR, REPO_ROOT, TERRAFORM_DIR
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-WORK_DIR = REPO_ROOT / ".build" / "bench"
+WORK_DIR = BUILD_DIR / "bench"
 GIB = 1024 * MIB
 STREAMING_COLOUR = (31, 119, 180)
 NAIVE_COLOUR = (214, 39, 40)
@@ -95,9 +95,9 @@ def _costs(
     storage_runs: list[storage.StorageRun], tokens: TokenEconomy, notification_runs: list[NotificationRun]
 ) -> tuple[list[cost_model.ReportCost], list[str]]:
     """Cost per 1,000 reports for each size stored into the S3 stand-in."""
-    deployment = cost_model.read_deployment(REPO_ROOT / "terraform", storage.PART_SIZE)
+    deployment = cost_model.read_deployment(TERRAFORM_DIR, storage.PART_SIZE)
     transitions = cost_model.states_entered(
-        REPO_ROOT / "terraform" / "modules" / "state_machine" / "report_workflow.asl.json",
+        TERRAFORM_DIR / "modules" / "state_machine" / "report_workflow.asl.json",
         {"processingStatus": "DONE", "reportDocumentId": "amzn1.spdoc.1.4.na.bench"},
     )
     message_seconds = sum(run.seconds for run in notification_runs) / sum(
@@ -154,7 +154,7 @@ def main(argv: list[str] | None = None) -> None:
     phase.begin("1. report storage")
     storage_runs = storage.run(WORK_DIR, sizes, repeats)
     phase.begin(f"2. cold start ({cold_repeats} interpreters per import)")
-    timings = cold_start.run(WORK_DIR / "cold-start", REPO_ROOT / ".build" / "lambda", cold_repeats)
+    timings = cold_start.run(WORK_DIR / "cold-start", LAMBDA_PACKAGE_DIR, cold_repeats)
     phase.begin("3. token economy")
     tokens = TokenEconomy(**_child_phase("token_economy", logs))
     phase.begin("4. rate limiting")
@@ -165,7 +165,7 @@ def main(argv: list[str] | None = None) -> None:
     overhead_probes = [OverheadProbe(**probe) for probe in notification_result["overhead"]]
     phase.begin("report")
 
-    terraform = read_terraform_defaults(REPO_ROOT / "terraform")
+    terraform = read_terraform_defaults(TERRAFORM_DIR)
     streaming_s3 = [run for run in storage_runs if run.method == "streaming" and run.sink == "standin"]
     largest = max(streaming_s3, key=lambda run: run.uncompressed_bytes)
     storer = next(timing for timing in timings if timing.name == VARIANT_HANDLER and not timing.variant)

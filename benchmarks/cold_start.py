@@ -42,10 +42,10 @@ from pathlib import Path
 
 from sp_reports.handlers import FUNCTIONS as HANDLERS
 from sp_reports_harness.local_aws.awslambda import runtime as lambda_runtime
+from sp_reports_harness.repository import REPO_ROOT
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT / "scripts"))  # the packaging script's finder of the runtime's Python
-import lambda_bytecode  # noqa: E402
+import lambda_bytecode
 
 VARIANT_HANDLER = "report_storer"
 NO_BYTECODE = "no .pyc"

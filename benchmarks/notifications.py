@@ -32,6 +32,7 @@ from benchmarks.fake_aws import REGION, use_fake_aws_environment
 from sp_reports.pipeline.notifications_processing import execution_name
 from sp_reports.pipeline.report_records import ReportRecords
 from sp_reports.pipeline.report_specifications import ReportSpecification
+from sp_reports.spapi.notifications import REPORT_PROCESSING_FINISHED
 
 TABLE = "sp-reports-reports"
 SELLER_ID = "A1BENCHSELLER01"
@@ -68,7 +69,7 @@ def notification_body(report_id: str) -> str:
     return json.dumps(
         {
             "notificationVersion": "2020-09-04",
-            "notificationType": "REPORT_PROCESSING_FINISHED",
+            "notificationType": REPORT_PROCESSING_FINISHED,
             "payloadVersion": "2020-09-04",
             "eventTime": "2024-05-02T10:15:42.118Z",
             "payload": {

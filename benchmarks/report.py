@@ -32,9 +32,9 @@ from sp_reports.pipeline.report_storage import PARTS_IN_MEMORY, UPLOAD_CONCURREN
 MIB = 1024 * 1024
 RSS_TARGET_MIB = 128
 GZIP_SHARE_TARGET = 0.80  # of `gzip -dc` throughput, into the S3 stand-in, at the largest size
-COLD_START_MARGIN_SECONDS = 0.100  # issue 14's target: each handler within boto3 + 100 ms
+COLD_START_MARGIN_SECONDS = 0.100  # the target: each handler within boto3 + 100 ms
 COLD_START_GOAL_SECONDS = 0.050  # and its goal: + 50 ms
-TOKEN_READS_PER_1000_CALLS = 10  # issue 14: <= 10 KMS decrypts and <= 10 token reads per 1,000 calls
+TOKEN_READS_PER_1000_CALLS = 10  # the target: <= 10 KMS decrypts and <= 10 token reads per 1,000 calls
 ZIP_LIMIT_BYTES = 5 * MIB
 CHART_NAME = "benchmarks-memory.png"
 

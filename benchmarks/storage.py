@@ -31,9 +31,9 @@ from sp_reports.spapi.http import SpApiHttpClient
 from sp_reports.spapi.lwa import LwaClient
 from sp_reports.spapi.ratelimit import OperationRate, RateLimiter
 from sp_reports.spapi.reports import ReportsClient
+from sp_reports_harness.repository import BUILD_DIR, REPO_ROOT
 from spapi_emulator import EmulatorConfig, SpApiEmulator
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
 CLIENT_ID = "amzn1.application-oa2-client.bench"
 CLIENT_SECRET = "bench-client-secret"  # noqa: S105 - the emulator's, not a real one
 REFRESH_TOKEN = "Atzr|bench-refresh-token"  # noqa: S105
@@ -331,7 +331,7 @@ def run_transcoding(work_dir: Path, size_label: str, target: int) -> StorageRun:
 if __name__ == "__main__":
     # python -m benchmarks.storage [MiB]: the transcoding store alone (make bench runs the others).
     mib = int(sys.argv[1]) if len(sys.argv) > 1 else 1024
-    run = run_transcoding(REPO_ROOT / ".build" / "bench", f"{mib} MiB", mib * MIB)
+    run = run_transcoding(BUILD_DIR / "bench", f"{mib} MiB", mib * MIB)
     print(
         f"transcoding → s3, {run.uncompressed_bytes / MIB:.0f} MiB: {run.wall_seconds:.1f} s, "
         f"{run.cpu_seconds:.1f} CPU s, peak RSS {run.peak_rss_bytes / MIB:.1f} MiB "

@@ -1,6 +1,6 @@
 """Fetch Amazon's SP-API models that our contract tests and emulator follow (``make models``).
 
-The models come from one of two places, chosen by ``spapi_emulator.contract.default_models_dir``: a local
+The models come from one of two places, chosen by ``spapi_emulator.contract.models_source``: a local
 copy named by ``SPAPI_MODELS_DIR``, else the copy this script keeps in ``.build/spapi-models``. Either way
 every file must have the sha256 pinned here, so the contract never drifts silently:
 
@@ -16,13 +16,19 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import os
 import sys
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
-from spapi_emulator.contract import FETCHED_MODELS_DIR, MODELS_DIR_ENV
+from spapi_emulator.contract import (
+    FETCH,
+    FETCHED_MODELS_DIR,
+    MODELS_DIR_ENV,
+    VERIFY,
+    ModelsSource,
+    models_source,
+)
 
 COMMIT = "34dc93fe45f37c9a0b2e56823c808f68b4f81754"
 RAW = f"https://raw.githubusercontent.com/amzn/selling-partner-api-models/{COMMIT}/"
@@ -103,12 +109,12 @@ def main(argv: list[str] | None = None) -> int:
         help=f"fetch into DIR (default: {MODELS_DIR_ENV}, else {FETCHED_MODELS_DIR})",
     )
     args = parser.parse_args(argv)
-    configured = os.environ.get(MODELS_DIR_ENV)
+    source = ModelsSource(args.dest, FETCH) if args.dest else models_source()
     try:
-        if args.dest is None and configured:
-            check(Path(configured))
-        else:
-            fetch(args.dest or FETCHED_MODELS_DIR)
+        if source.action == VERIFY:
+            check(source.directory)
+        else:  # a complete copy is checked too, and a file whose sha256 differs fetched again
+            fetch(source.directory)
     except ModelMismatch as error:
         print(f"fetch_models: {error}", file=sys.stderr)
         return 1

@@ -25,8 +25,8 @@ import sys
 from pathlib import Path
 
 import package_lambdas
+from repository_paths import REPO_ROOT, TERRAFORM_DIR
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
 # uv's name for the manylinux2014 (glibc 2.17) platform pip installs for, per Lambda architecture.
 UV_PLATFORMS = {"x86_64": "x86_64-manylinux_2_17", "arm64": "aarch64-manylinux_2_17"}
 HEADER = """\
@@ -107,7 +107,7 @@ def lock_text(
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pyproject", type=Path, default=REPO_ROOT / "pyproject.toml")
-    parser.add_argument("--terraform-dir", type=Path, default=REPO_ROOT / "terraform")
+    parser.add_argument("--terraform-dir", type=Path, default=TERRAFORM_DIR)
     parser.add_argument("--out", type=Path, default=package_lambdas.LOCK_FILE)
     parser.add_argument("--emulator-out", type=Path, default=package_lambdas.EMULATOR_LOCK_FILE)
     args = parser.parse_args(argv)

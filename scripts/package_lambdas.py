@@ -56,9 +56,9 @@ from packaging.version import InvalidVersion, Version
 
 import lambda_bytecode
 import tf_docs
+from repository_paths import BUILD_DIR, EMULATOR_ZIP, LAMBDA_PACKAGE_DIR, REPO_ROOT, TERRAFORM_DIR
 from sp_reports.handlers import FUNCTIONS
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
 # The functions' runtime dependencies, pinned and hashed (scripts/lock.py writes it; docs/releases.md).
 LOCK_FILE = REPO_ROOT / "lambda-requirements.txt"
 HARNESS_DIR = REPO_ROOT / "harness"
@@ -452,7 +452,7 @@ def build_emulator(
             pyc = lambda_bytecode.cache_name(name, runtime_python.cache_tag)
             if pyc in bytecode:
                 entries[pyc] = bytecode[pyc]
-    destination = out_dir / f"{EMULATOR}.zip"
+    destination = out_dir / EMULATOR_ZIP
     write_zip(destination, entries)
     return destination
 
@@ -649,11 +649,11 @@ def runtime_python_for(target: Target, explicit: str | None) -> lambda_bytecode.
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=REPO_ROOT / ".build" / "lambda", help="where the zips go")
+    parser.add_argument("--out", type=Path, default=LAMBDA_PACKAGE_DIR, help="where the zips go")
     parser.add_argument("--check", action="store_true", help="fail when the zips in --out are stale")
     parser.add_argument("--src", type=Path, default=REPO_ROOT / "src", help="holds the sp_reports package")
     parser.add_argument("--functions", nargs="+", default=list(FUNCTIONS), help="functions to build")
-    parser.add_argument("--terraform-dir", type=Path, default=REPO_ROOT / "terraform")
+    parser.add_argument("--terraform-dir", type=Path, default=TERRAFORM_DIR)
     parser.add_argument("--runtime", help="Lambda runtime (default: the Terraform lambda_runtime default)")
     parser.add_argument(
         "--architecture", help="x86_64 or arm64 (default: the Terraform lambda_architecture default)"
@@ -674,9 +674,7 @@ def main(argv: list[str] | None = None) -> int:
         default=EMULATOR_LOCK_FILE,
         help="the hash-pinned lock the emulator's libraries come from (with --emulator)",
     )
-    parser.add_argument(
-        "--build-dir", type=Path, default=REPO_ROOT / ".build", help="where the dependency cache lives"
-    )
+    parser.add_argument("--build-dir", type=Path, default=BUILD_DIR, help="where the dependency cache lives")
     parser.add_argument(
         "--deps-dir", type=Path, help="use this already-installed dependency tree instead of running pip"
     )

@@ -39,9 +39,9 @@ from pathlib import Path
 import lambda_bytecode
 import package_lambdas
 import sbom
+from repository_paths import BUILD_DIR, REPO_ROOT, TERRAFORM_DIR
 from sp_reports.handlers import FUNCTIONS
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
 # Semantic Versioning 2.0.0's grammar (https://semver.org, "Backus-Naur Form Grammar") without build
 # metadata.
 SEMVER = re.compile(
@@ -171,10 +171,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--changelog", type=Path, default=REPO_ROOT / "CHANGELOG.md")
     parser.add_argument("--src", type=Path, default=REPO_ROOT / "src")
-    parser.add_argument("--terraform-dir", type=Path, default=REPO_ROOT / "terraform")
+    parser.add_argument("--terraform-dir", type=Path, default=TERRAFORM_DIR)
     parser.add_argument("--pyproject", type=Path, default=REPO_ROOT / "pyproject.toml")
     parser.add_argument("--lock", type=Path, default=package_lambdas.LOCK_FILE, help="the hash-pinned lock")
-    parser.add_argument("--build-dir", type=Path, default=REPO_ROOT / ".build", help="the dependency cache")
+    parser.add_argument("--build-dir", type=Path, default=BUILD_DIR, help="the dependency cache")
     parser.add_argument("--deps-dir", type=Path, help="an already-installed dependency tree (no pip)")
     parser.add_argument(
         "--runtime-python",

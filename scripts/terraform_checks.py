@@ -38,11 +38,9 @@ from pathlib import Path
 import lambda_bytecode
 import package_lambdas
 import tf_docs
+from repository_paths import BUILD_DIR, EMULATOR_ZIP, REPO_ROOT, TERRAFORM_DIR
 from sp_reports.handlers import FUNCTIONS
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-TERRAFORM_DIR = REPO_ROOT / "terraform"
-BUILD_DIR = REPO_ROOT / ".build"
 # Terraform's plugin cache is not safe for installs running side by side, so each pytest-xdist worker of the
 # test suite (PYTEST_XDIST_WORKER) fills its own; harness/sp_reports_harness/deployment/local_deployment.py
 # names its cache the same way.
@@ -52,7 +50,6 @@ TEST_PACKAGES = BUILD_DIR / "-".join(
     filter(None, ("terraform-test-packages", os.environ.get("PYTEST_XDIST_WORKER")))
 )
 MOCKS_DIR = TERRAFORM_DIR / "tests" / "mocks"
-EMULATOR_ZIP = "spapi_emulator.zip"
 INIT = ("terraform", "init", "-backend=false", "-input=false", "-no-color")
 
 

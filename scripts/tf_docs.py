@@ -17,10 +17,10 @@ import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from repository_paths import TERRAFORM_DIR
+
 BEGIN_MARKER = "<!-- BEGIN_TF_DOCS -->"
 END_MARKER = "<!-- END_TF_DOCS -->"
-REPO_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_TERRAFORM_DIR = REPO_ROOT / "terraform"
 
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 _HEREDOC = re.compile(r"<<-?([A-Za-z_][A-Za-z0-9_]*)[ \t]*\n")
@@ -357,7 +357,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--check", action="store_true", help="fail when a README is stale instead of writing it"
     )
-    parser.add_argument("--terraform-dir", type=Path, default=DEFAULT_TERRAFORM_DIR)
+    parser.add_argument("--terraform-dir", type=Path, default=TERRAFORM_DIR)
     parser.add_argument(
         "modules", nargs="*", type=Path, help="module directories (default: root and modules/*)"
     )

@@ -30,7 +30,6 @@ import requests
 
 from sp_reports.client import Report, SpReportsClient, SpReportsError
 from sp_reports_harness.deployment.local_deployment import (
-    REPO_ROOT,
     DeploymentError,
     DeploymentSettings,
     LocalDeployment,
@@ -44,6 +43,7 @@ from sp_reports_harness.deployment.step_progress import (
 )
 from sp_reports_harness.local_aws.scheduler.delivery import fire_schedule
 from sp_reports_harness.local_aws.sns.messages import published_messages
+from sp_reports_harness.repository import LAMBDA_PACKAGE_DIR, REPO_ROOT
 from spapi_emulator import ModelsNotFoundError
 from spapi_emulator.state import synthetic_listings_report_of_size
 
@@ -53,8 +53,8 @@ MARKETPLACE_ID = "A1F83G8C2ARO7P"  # amazon.co.uk
 REPORT_TYPE = "GET_MERCHANT_LISTINGS_ALL_DATA"
 SWEPT_REPORT_TYPE = "GET_MERCHANT_LISTINGS_DATA"
 REPORT_LINES_SHOWN = 6
-# Larger than two of the storer's 6 MiB parts: the report takes the multipart path through the bucket policy
-# and SSE-KMS, where a real account once refused every part (issue 10).
+# Larger than two of the storer's parts (report_storage.DEFAULT_PART_SIZE): the report takes the multipart
+# path, each of whose parts the bucket policy and SSE-KMS check on a real account.
 REPORT_BYTES = 20 * 1024 * 1024
 WORKFLOW_TIMEOUT_SECONDS = 120.0
 # The emulator keeps the report IN_QUEUE, then IN_PROGRESS, for a moment: the wait shows real progress.
@@ -287,9 +287,7 @@ def main(argv: list[str] | None = None) -> int:
     description = (__doc__ or "").split("\n")[0]
     parser = argparse.ArgumentParser(prog="python -m sp_reports_harness.demo", description=description)
     parser.add_argument("--state-dir", type=Path, default=REPO_ROOT / ".demo", help="default: .demo")
-    parser.add_argument(
-        "--package-dir", type=Path, default=REPO_ROOT / ".build" / "lambda", help="default: .build/lambda"
-    )
+    parser.add_argument("--package-dir", type=Path, default=LAMBDA_PACKAGE_DIR, help="default: .build/lambda")
     args = parser.parse_args(argv)
     # Ctrl-C must shut down cleanly even when the demo was started with SIGINT ignored (a background job).
     signal.signal(signal.SIGINT, signal.default_int_handler)

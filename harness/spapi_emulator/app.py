@@ -1,46 +1,8 @@
 """The SP-API + LWA emulator as a WSGI application: routing, authorisation, limits, lifecycle, notifications.
 
-Routes:
-- `POST /auth/o2/token`: Login with Amazon (`lwa.py`).
-- Reports 2021-06-30 (`reports_api.py`, schedules in `report_schedules_api.py`), Notifications v1
-  (`notifications_api.py`) and Tokens 2021-03-01 (`tokens_api.py`).
-- `GET /_documents/<reportDocumentId>?…`: the expiring document URLs (`documents.py`).
-
-Every SP-API request is matched and validated against the official models (`contract.ModelContract`); an
-invalid one gets 400 `InvalidInput` with the violation, as SP-API answers. Every response carries
-`x-amzn-RequestId`, plus `x-amzn-RateLimit-Limit` where the model declares it for that status (200/201/202,
-400, 404) and nowhere else: "The x-amzn-RateLimit-Limit should never be expected in the response to a
-throttled, unauthorized, or unauthenticated request" (selling-partner-api-docs, guides/en-US/
-usage-plans-rate-limits/Usage-Plans-and-Rate-Limits.md). A 429 carries `x-amzn-ErrorType:
-TooManyRequestsException` instead, as a real one did (selling-partner-api-models#746). The emulator checks
-its own responses against the model too (a violation becomes a 500 so tests notice).
-Order of checks: an access token at all, route, `user-agent`, the access token's validity, rate limit,
-injected faults, Content-Type (415 unless JSON), contract, operation.
-
-Authorisation, as SP-API answers it (the models declare 403 for every operation but 401 only for Reports):
-- no `x-amz-access-token` at all answers 403 `MissingAuthenticationToken` "Access to requested resource is
-  denied." without details (selling-partner-api-docs#51, selling-partner-api-models#712), whatever the path;
-- a path or method that is no SP-API operation answers 403 `Unauthorized` with empty details and
-  `x-amzn-ErrorType: AccessDeniedException`, not 404: a Reports URL with a doubled segment did
-  (selling-partner-api-docs#62 / selling-partner-api-models#723), and so did `/reports/2021-06-30/{reportId}`
-  without `/reports/` (airbytehq/airbyte#75141). SP-API sits behind API Gateway, which answers a resource or
-  method that does not exist with 403 (AWS knowledge center "api-gateway-authentication-token-errors");
-- an unknown or revoked token answers 403 `Unauthorized` "The access token you provided is revoked, malformed
-  or invalid." in details (selling-partner-api-models#2333), an expired one "… has expired.";
-- a grantless token on a seller operation, or a seller token on a grantless one, answers 403 `Unauthorized`
-  with empty details, as SP-API does (selling-partner-api-models#1433: a grantless token where an LWA token
-  was needed, `"details": ""`);
-- a missing or over-long (> 500 characters) `user-agent` answers 400 `InvalidInput`.
-
-The operations take an `EmulatorContext` (context.py), which this app is; they never import the app.
-
-Operations in the models that the emulator does not implement answer 404 `NotFound` "… is not supported by
-the emulator": sendTestNotification (sandbox-only).
-
-REPORT_PROCESSING_FINISHED: when a report reaches DONE, CANCELLED or FATAL, every subscription of that seller
-to the type gets a camelCase notification (shape of ReportProcessingFinishedNotification.json, validated
-before sending) through `notification_sink(destination_arn, body)`; the default sink keeps them in
-`sent_notifications`. Sink failures are logged and kept in `notification_errors`, never dropped silently.
+How it answers (routes, validation against the models, the order of checks, authorisation errors, the
+notifications it sends) and the sources for each answer: docs/emulator.md. The operations take an
+`EmulatorContext` (context.py), which this app is; they never import the app.
 """
 
 from __future__ import annotations
@@ -65,7 +27,7 @@ from spapi_emulator import state as st
 from spapi_emulator.config import EmulatorConfig
 from spapi_emulator.contract import ContractViolation, ModelContract, OperationMatch
 from spapi_emulator.document_charsets import gzip_label_on_plain_bytes, served_charset
-from spapi_emulator.documents import DOCUMENTS_PREFIX, DocumentHost
+from spapi_emulator.documents import DOCUMENT_URL_PATH, DocumentHost
 from spapi_emulator.faults import FaultSwitches
 from spapi_emulator.lwa import handle_token_request
 from spapi_emulator.operation_calls import (
@@ -82,6 +44,8 @@ from spapi_emulator.ratelimit import RateLimiter, RateLimitSnapshot
 logger = logging.getLogger(__name__)
 
 LWA_PATH = "/auth/o2/token"
+# Deliberate independent copies of sp_reports.spapi.notifications' names: the emulator plays SP-API, so it
+# does not take SP-API's facts from the client it judges.
 REPORT_PROCESSING_FINISHED = "REPORT_PROCESSING_FINISHED"
 APPLICATION_OAUTH_CHANGED = "APPLICATION_OAUTH_CHANGED"
 # The version the "Notification Type Values" page shows for APPLICATION_OAUTH_CHANGED messages.
@@ -546,7 +510,7 @@ class EmulatorApp:
         request = Request(environ)
         if request.path == LWA_PATH:
             response, kind, op_id = handle_token_request(self, request), "lwa", None
-        elif request.path.startswith(DOCUMENTS_PREFIX):
+        elif request.path.startswith(DOCUMENT_URL_PATH):
             response, kind, op_id = self.documents.handle_download(request), "document", "downloadDocument"
         else:
             response, op_id = self._handle_spapi(request)

@@ -143,22 +143,51 @@ FETCHED_MODELS_DIR = Path(__file__).resolve().parents[2] / ".build" / "spapi-mod
 BUNDLED_MODELS_DIR = Path(__file__).resolve().with_name("models")
 
 
-def default_models_dir() -> Path:
-    """The one choice of where the SP-API models come from.
+@dataclass(frozen=True)
+class ModelsSource:
+    """Where the SP-API models come from, and what `make models` (scripts/fetch_models.py) does with them."""
 
-    `SPAPI_MODELS_DIR` when set (a local copy the machine provides); else the copy inside the emulator's zip
-    when running from it; else the fetched copy in `.build/spapi-models`. With none of them complete, the
-    error names `make models`, which fetches the copy.
+    directory: Path
+    # VERIFY: a copy the machine configures, checked against the pinned sha256 and never written;
+    # USE: a complete copy; FETCH: no complete copy, so the pinned files are downloaded into `directory`.
+    action: str
+
+
+VERIFY, USE, FETCH = "verify", "use", "fetch"
+
+
+def models_source(
+    environ: Mapping[str, str] | None = None,
+    bundled: Path | None = None,
+    fetched: Path | None = None,
+) -> ModelsSource:
+    """The one choice of where the SP-API models come from (docs/spapi-notes.md#models).
+
+    `SPAPI_MODELS_DIR` when set (a local copy the machine provides, verified); else the copy inside the
+    emulator's zip when running from it; else the copy in `.build/spapi-models` when complete; else that
+    directory, to be fetched at the pinned commit.
     """
-    configured = os.environ.get(MODELS_DIR_ENV)
+    environ = os.environ if environ is None else environ
+    bundled = BUNDLED_MODELS_DIR if bundled is None else bundled
+    fetched = FETCHED_MODELS_DIR if fetched is None else fetched
+    configured = environ.get(MODELS_DIR_ENV)
     if configured:
-        return Path(configured)
-    for candidate in (BUNDLED_MODELS_DIR, FETCHED_MODELS_DIR):
+        return ModelsSource(Path(configured), VERIFY)
+    for candidate in (bundled, fetched):
         if not _missing_model_files(candidate):
-            return candidate
+            return ModelsSource(candidate, USE)
+    return ModelsSource(fetched, FETCH)
+
+
+def default_models_dir() -> Path:
+    """The directory `models_source` chooses; when the models are still to be fetched, an error that names
+    `make models`, which fetches them (the emulator never downloads at run time)."""
+    source = models_source()
+    if source.action != FETCH:
+        return source.directory
     raise ModelsNotFoundError(
-        f"SP-API models not found: {MODELS_DIR_ENV} is unset and {FETCHED_MODELS_DIR} "
-        f"(missing {', '.join(_missing_model_files(FETCHED_MODELS_DIR))}) is not complete; "
+        f"SP-API models not found: {MODELS_DIR_ENV} is unset and {source.directory} "
+        f"(missing {', '.join(_missing_model_files(source.directory))}) is not complete; "
         f"run `make models` to download them, or set {MODELS_DIR_ENV} to a local copy"
     )
 

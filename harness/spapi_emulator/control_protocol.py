@@ -3,9 +3,9 @@
 The deployed-stack assertions drive reports and read the emulator's side of the exchange through
 ``EmulatorControl`` only, so the same assertions run against the emulator in this process
 (``InProcessControl``, local AWS) and against the emulator deployed in an AWS account behind its function URL
-(issue 15's real-account target; ``remote.RemoteEmulatorControl`` implements the protocol over HTTP). The
-views are plain values: nothing a caller holds can change the emulator's state behind its back, and every
-view survives a JSON round trip.
+(the acceptance run's real-account target; ``remote.RemoteEmulatorControl`` implements the protocol over
+HTTP). The views are plain values: nothing a caller holds can change the emulator's state behind its back, and
+every view survives a JSON round trip.
 """
 
 from __future__ import annotations

@@ -30,7 +30,8 @@ from werkzeug.wrappers import Request, Response
 from spapi_emulator import document_charsets
 from spapi_emulator.context import EmulatorContext
 
-DOCUMENTS_PREFIX = "/_documents/"
+# The path of the expiring document URLs the emulator serves (SP-API's are presigned S3 URLs on another host).
+DOCUMENT_URL_PATH = "/_documents/"
 _BYTE_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 UNSATISFIABLE = "unsatisfiable"
 
@@ -81,7 +82,7 @@ class DocumentHost:
             expires = int(context.wall()) - 1
         encoding = "gzip" if content_encoding else "identity"
         query = f"expires={expires}&ce={encoding}&sig={self._sign(document_id, expires, encoding)}"
-        return f"{host_url.rstrip('/')}{DOCUMENTS_PREFIX}{document_id}?{query}"
+        return f"{host_url.rstrip('/')}{DOCUMENT_URL_PATH}{document_id}?{query}"
 
     def _sign(self, document_id: str, expires: int, encoding: str) -> str:
         message = f"{document_id}\n{expires}\n{encoding}".encode()
@@ -89,7 +90,7 @@ class DocumentHost:
 
     def handle_download(self, request: Request) -> Response:
         context = self.context
-        document_id = request.path[len(DOCUMENTS_PREFIX) :]
+        document_id = request.path[len(DOCUMENT_URL_PATH) :]
         if request.method != "GET":
             return s3_error(
                 405, "MethodNotAllowed", "The specified method is not allowed against this resource."

@@ -1,8 +1,8 @@
 """The emulator's WSGI app behind a Lambda function URL: the URL's event to a WSGI request, the answer back.
 
-Used by ``lambda_function``, the emulator as a Lambda in the account under test (issue 15's real-account
-target). Event and response follow the function URL payloads (AWS Lambda Developer Guide, "Invoking
-Lambda function URLs", request and response payloads: payload format version 2.0, i.e. ``rawPath``,
+Used by ``lambda_function``, the emulator as a Lambda in the account under test (the acceptance run's
+real-account target). Event and response follow the function URL payloads (AWS Lambda Developer Guide,
+"Invoking Lambda function URLs", request and response payloads: payload format version 2.0, i.e. ``rawPath``,
 ``rawQueryString``, lower-case ``headers`` with repeated values joined by commas, ``cookies``,
 ``requestContext.http.method`` and ``requestContext.domainName``, ``body`` base64-encoded when
 ``isBase64Encoded``; the answer is ``statusCode``, ``headers``, ``body`` and ``isBase64Encoded``). Function

@@ -1,4 +1,4 @@
-"""The SP-API emulator as a Lambda behind a function URL (AWS_IAM), for issue 15's real-account target.
+"""The SP-API emulator as a Lambda behind a function URL (AWS_IAM), the acceptance run's real-account target.
 
 Handler ``spapi_emulator.lambda_function.handler``; environment:
 - ``SPAPI_EMULATOR_STATE_BUCKET``: the bucket of the emulator's state (``state_in_s3``) and its documents;
@@ -49,7 +49,8 @@ logger = logging.getLogger(__name__)
 logger.setLevel(logging.INFO)
 
 ADVANCE_EVENT = "advance"
-DOCUMENTS_PREFIX = "documents/"
+# The state bucket's key prefix for documents' bytes (their URLs' path is documents.DOCUMENT_URL_PATH).
+DOCUMENT_KEY_PREFIX = "documents/"
 MAX_ATTEMPTS = 20
 T = TypeVar("T")
 
@@ -85,7 +86,7 @@ class StoredEmulatorApp(EmulatorApp):
         for document in fresh:
             self.s3.put_object(
                 Bucket=self.bucket,
-                Key=DOCUMENTS_PREFIX + document.report_document_id,
+                Key=DOCUMENT_KEY_PREFIX + document.report_document_id,
                 Body=document.content,
                 ContentType=document_charsets.content_type(document.charset_label),
             )
@@ -116,7 +117,7 @@ class S3DocumentHost(DocumentHost):
     def url(self, host_url: str, document_id: str, content_encoding: bool) -> str:
         with self.context.state.lock:
             document = self.context.state.documents[document_id]
-        params = {"Bucket": self.bucket, "Key": DOCUMENTS_PREFIX + document_id}
+        params = {"Bucket": self.bucket, "Key": DOCUMENT_KEY_PREFIX + document_id}
         if content_encoding and document.compression == "GZIP":
             params["ResponseContentEncoding"] = "gzip"
         return self.s3.generate_presigned_url(

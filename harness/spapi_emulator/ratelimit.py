@@ -12,7 +12,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-# From each operation's description in the models (docs/spapi-notes.md#rate-limits).
+# From each operation's description in the models (docs/spapi-notes.md#rate-limits). A deliberate independent
+# copy of sp_reports.spapi.ratelimit's table: the emulator plays SP-API, so our client's rates are checked
+# against it.
 DOCUMENTED_RATES: dict[str, tuple[float, int]] = {
     "getReports": (0.0222, 10),
     "createReport": (0.0167, 15),

@@ -14,6 +14,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+# A deliberate independent copy of sp_reports.spapi.reports.FINISHED_STATUSES: the emulator plays SP-API
+# (docs/spapi-notes.md#statuses), so it does not take SP-API's facts from the client it judges.
 TERMINAL_STATUSES = ("DONE", "CANCELLED", "FATAL")
 GRANTLESS_SCOPES = ("sellingpartnerapi::notifications",)
 # developer-docs "rotating-your-apps-lwa-credentials": "Your old credentials expire seven days after you

@@ -3,8 +3,6 @@ rows of the cold start and the token economy."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from benchmarks.cold_start import (
     HANDLERS,
     NO_BYTECODE,
@@ -18,7 +16,7 @@ from benchmarks.cold_start import (
 from benchmarks.report import cold_start_table_of, cold_start_target_rows, token_target_rows
 from benchmarks.token_economy import TokenEconomy
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from sp_reports_harness.repository import REPO_ROOT
 
 
 def test_required_environment_lists_the_names_a_handler_reads(tmp_path):

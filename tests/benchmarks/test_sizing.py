@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from benchmarks.sizing import (
     MIB,
@@ -13,7 +11,7 @@ from benchmarks.sizing import (
     store_memory,
 )
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from sp_reports_harness.repository import REPO_ROOT
 
 
 def test_fit_recovers_per_invocation_overhead_and_per_message_cost():

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from sp_reports_harness.deployment.local_deployment import REPO_ROOT
+from sp_reports_harness.repository import REPO_ROOT
 
 
 @pytest.fixture(scope="session")

@@ -21,8 +21,9 @@ import pytest
 from sp_reports_harness.acceptance import seller as acceptance_seller
 from sp_reports_harness.acceptance.runner import CLAIMS
 from sp_reports_harness.acceptance.targets import ACCOUNT_ENV, TARGET_ENV
-from sp_reports_harness.deployment.local_deployment import MIRROR_ENV, REPO_ROOT
+from sp_reports_harness.deployment.local_deployment import MIRROR_ENV
 from sp_reports_harness.local_aws.server import DEFAULT_ACCOUNT_ID
+from sp_reports_harness.repository import REPO_ROOT
 from tests.support.canaries import CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN, SELLER_ID
 
 pytestmark = pytest.mark.integration

@@ -12,8 +12,8 @@ import pytest
 
 import lock
 import package_lambdas
+from sp_reports_harness.repository import REPO_ROOT
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 TARGET = package_lambdas.Target("python3.13", "x86_64")
 HASH_A = "a" * 64
 HASH_B = "b" * 64

@@ -10,8 +10,7 @@ from pathlib import Path
 import pytest
 
 import package_lambdas
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from sp_reports_harness.repository import REPO_ROOT
 
 
 def _write(path: Path, text: str) -> None:

@@ -17,8 +17,8 @@ import pytest
 
 import lambda_bytecode
 import package_lambdas
+from sp_reports_harness.repository import REPO_ROOT
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 FUNCTIONS = package_lambdas.FUNCTIONS
 
 

@@ -19,8 +19,8 @@ import pytest
 import lambda_bytecode
 import package_lambdas
 import release
+from sp_reports_harness.repository import REPO_ROOT
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 FUNCTIONS = release.FUNCTIONS
 REQUESTS_WHEEL, REQUESTS_SDIST, URLLIB3_ARM, URLLIB3_X86 = ("1" * 64, "2" * 64, "3" * 64, "4" * 64)
 CHANGELOG = """# Changelog

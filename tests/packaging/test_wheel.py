@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from sp_reports_harness.repository import REPO_ROOT
+
 SHIPPED = {"sp_reports.spapi", "sp_reports.pipeline", "sp_reports.handlers", "sp_reports.client"}
 HARNESS = {path.name for path in (REPO_ROOT / "harness").iterdir() if (path / "__init__.py").is_file()}
 

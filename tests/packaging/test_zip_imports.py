@@ -17,9 +17,9 @@ import pytest
 import package_lambdas
 from benchmarks import cold_start
 from sp_reports_harness.local_aws.awslambda import runtime as lambda_runtime
+from sp_reports_harness.repository import REPO_ROOT
 from spapi_emulator.contract import default_models_dir
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 ZIP_DIR = REPO_ROOT / ".build" / "lambda"
 
 

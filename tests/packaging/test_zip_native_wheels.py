@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import json
 import zipfile
-from pathlib import Path
 
 import pytest
 
-ZIP_DIR = Path(__file__).resolve().parents[2] / ".build" / "lambda"
+from sp_reports_harness.repository import LAMBDA_PACKAGE_DIR
+
+ZIP_DIR = LAMBDA_PACKAGE_DIR
 MACHINE = {"x86_64": "x86_64", "arm64": "aarch64"}  # Lambda's architecture name -> the wheel's
 
 

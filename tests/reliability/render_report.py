@@ -14,7 +14,8 @@ import json
 import sys
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from sp_reports_harness.repository import REPO_ROOT
+
 RESULTS = REPO_ROOT / ".build" / "reliability" / "results.json"
 PAGE = REPO_ROOT / "docs" / "reliability.md"
 

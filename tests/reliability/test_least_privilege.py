@@ -30,6 +30,8 @@ from tests.support.reliability import planned_resource, planned_resources
 
 pytestmark = pytest.mark.terraform
 
+# The documented value written out: an independent check of
+# sp_reports.spapi.notifications.SPAPI_NOTIFICATIONS_ACCOUNT_ID
 SPAPI_NOTIFICATIONS_ACCOUNT = "437568002678"
 TOKEN_WRITERS = {"token_storage"}
 TOKEN_READERS = {

@@ -18,12 +18,10 @@ import lambda_bytecode
 import package_lambdas
 from sp_reports.handlers._endpoint_auth import SigV4RequestAuth
 from sp_reports_harness.local_aws import LocalAws
+from sp_reports_harness.repository import REPO_ROOT
 from spapi_emulator.remote_control import RemoteEmulatorControl
 from tests.support.canaries import CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN, SELLER_ID
 from tests.support.emulator_api import USER_AGENT
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
-
 
 ACCOUNT = "123456789012"
 REGION = "us-east-1"

@@ -17,10 +17,11 @@ import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from sp_reports_harness.repository import BUILD_DIR, REPO_ROOT
+
 HERE = Path(__file__).resolve().parent
-REPO = HERE.parents[1]
-REQUIREMENTS = REPO / "tests" / "peers" / "requirements.txt"
-CACHE_ROOT = REPO / ".build" / "peer-clients"
+REQUIREMENTS = REPO_ROOT / "tests" / "peers" / "requirements.txt"
+CACHE_ROOT = BUILD_DIR / "peer-clients"
 DEFAULT_INDEX = "https://pypi.org/simple"
 
 

@@ -4,19 +4,18 @@ figures."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from types import ModuleType
 
 import boto3
 import pytest
 
 from sp_reports.pipeline.report_records import ReportStatus
+from sp_reports_harness.repository import REPO_ROOT
 from tests.support import api_events, aws_resources, notification_messages  # noqa: F401 - for the suite
 from tests.support.canaries import SELLER_ID, assert_no_secrets
 from tests.support.lambda_testing import VirtualClock  # noqa: F401 - re-exported for the suite's conftest
 
-TESTS_DIR = Path(__file__).resolve().parents[1]
-REPO_ROOT = TESTS_DIR.parent
+TESTS_DIR = REPO_ROOT / "tests"
 RESULTS_PATH = REPO_ROOT / ".build" / "reliability" / "results.json"
 
 

@@ -9,8 +9,7 @@ import zipfile
 from pathlib import Path
 
 import terraform_checks
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from sp_reports_harness.repository import REPO_ROOT
 
 
 def test_root_modules_and_examples_are_all_checked_root_first():

@@ -7,8 +7,7 @@ from pathlib import Path
 import pytest
 
 import tf_docs
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from sp_reports_harness.repository import REPO_ROOT
 
 MODULE = """
 # A comment with "quotes" and { braces }

@@ -59,7 +59,6 @@ from sp_reports_harness.acceptance.spapi_operation_views import SpApiOperationsV
 from sp_reports_harness.acceptance.stack_under_test import unauthorised_user_name
 from sp_reports_harness.deployment.email_observer import observer_queue_name
 from sp_reports_harness.deployment.local_deployment import (
-    TERRAFORM_SOURCE,
     AppCredentials,
     PlanResult,
     copy_root_module,
@@ -71,6 +70,7 @@ from sp_reports_harness.deployment.terraform_run import (
     TerraformTimeoutError,
     run_streaming,
 )
+from sp_reports_harness.repository import EMULATOR_ZIP, TERRAFORM_DIR
 from spapi_emulator.control_protocol import SpApiViews
 from spapi_emulator.remote_control import RemoteEmulatorControl
 
@@ -80,7 +80,6 @@ APPLY_TIMEOUT_SECONDS = 1800.0
 PARALLELISM = 20
 # The configuration applied to an account, under terraform/ (its module "sp_reports" is source "../").
 ACCEPTANCE_DIR = "acceptance"
-EMULATOR_ZIP = "spapi_emulator.zip"
 # The emulator function's environment names for EMULATOR_OPTIONS (harness/spapi_emulator/lambda_function.py).
 _EMULATOR_ENVIRONMENT = {
     "in_queue_seconds": "SPAPI_EMULATOR_IN_QUEUE_SECONDS",
@@ -199,8 +198,8 @@ class AwsTarget:
         self.permissions_boundary_arn = ensure_boundary(
             self.access.client("iam"), self.account, create=self.access.local_aws is not None
         )
-        copy_root_module(TERRAFORM_SOURCE, self.root_copy)
-        copy_acceptance_configuration(TERRAFORM_SOURCE / ACCEPTANCE_DIR, self.working_dir)
+        copy_root_module(TERRAFORM_DIR, self.root_copy)
+        copy_acceptance_configuration(TERRAFORM_DIR / ACCEPTANCE_DIR, self.working_dir)
         # Only terraform/acceptance has a provider to point at the account: the root copy is its module.
         self.access.prepare_terraform(self.working_dir)
         verb = "planning" if self.plan_only else "deploying"

@@ -16,7 +16,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from sp_reports_harness.acceptance.results import AcceptanceFailed
-from sp_reports_harness.deployment.local_deployment import REPO_ROOT
+from sp_reports_harness.repository import REPO_ROOT
 
 BOUNDARY_POLICY_NAME = "sp-reports-acceptance-boundary"
 BOUNDARY_DOCUMENT = REPO_ROOT / "docs" / "acceptance-permissions-boundary.json"

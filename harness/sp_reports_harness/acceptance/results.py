@@ -15,14 +15,14 @@ from typing import Any
 import pytest
 
 from sp_reports_harness.acceptance.stack_under_test import StackUnderTest
-from sp_reports_harness.deployment.local_deployment import REPO_ROOT
+from sp_reports_harness.repository import REPO_ROOT
 
 ASSERTIONS_DIR = REPO_ROOT / "tests" / "integration" / "deployed_stack"
 # tests/integration/deployed_stack's stack fixture yields the stack stored here instead of applying its own.
 DEPLOYMENT_KEY = pytest.StashKey[StackUnderTest]()
 # What the assertions need from the emulator and local AWS, whoever deploys the stack: time to drive a report
 # (finish_report) before the emulator's clock does, and Lambda sessions (900 s, STS's minimum) shorter than
-# a download link's lifetime, so a link signed with a function's own session would be caught (issue 10).
+# a download link's lifetime, so a link signed with a function's own session is caught.
 EMULATOR_OPTIONS: Mapping[str, Any] = {"in_queue_seconds": 2.0, "in_progress_seconds": 1.0}
 LAMBDA_SESSION_SECONDS = 900
 

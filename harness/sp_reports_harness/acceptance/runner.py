@@ -35,7 +35,7 @@ import pytest
 
 from sp_reports_harness.acceptance.results import AcceptanceFailed, AssertionsOutcome
 from sp_reports_harness.acceptance.targets import TargetRefused, select_target
-from sp_reports_harness.deployment.local_deployment import REPO_ROOT, DeploymentError
+from sp_reports_harness.deployment.local_deployment import DeploymentError
 from sp_reports_harness.deployment.step_progress import (
     Progress,
     StepTimer,
@@ -43,6 +43,7 @@ from sp_reports_harness.deployment.step_progress import (
     clear_progress,
     interrupts_deferred,
 )
+from sp_reports_harness.repository import LAMBDA_PACKAGE_DIR
 
 EXIT_PASSED, EXIT_FAILED, EXIT_INTERRUPTED = 0, 1, 130
 
@@ -174,7 +175,7 @@ def _run_steps(target: Target, timer: _AcceptanceTimer, out: TextIO, signals: _S
     return proved + (f"; {len(outcome.skipped)} skipped (listed above)" if outcome.skipped else "")
 
 
-# What the verdict says a run proved: each claim of the issue with the assertions (tests/integration/
+# What the verdict says a run proved: each claim of the acceptance run with the assertions (tests/integration/
 # deployed_stack) that prove it. A claim is named only when every one of its assertions passed, so a run that
 # skipped some (a real seller's: no FATAL on demand) never claims them.
 CLAIMS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -259,9 +260,7 @@ def main(argv: list[str] | None = None, environ: Mapping[str, str] | None = None
         action="store_true",
         help="real-account target only: plan the deployment, apply nothing (what a cautious user runs first)",
     )
-    parser.add_argument(
-        "--package-dir", type=Path, default=REPO_ROOT / ".build" / "lambda", help="default: .build/lambda"
-    )
+    parser.add_argument("--package-dir", type=Path, default=LAMBDA_PACKAGE_DIR, help="default: .build/lambda")
     args = parser.parse_args(argv)
     env = dict(os.environ if environ is None else environ)
     signals = _Signals()

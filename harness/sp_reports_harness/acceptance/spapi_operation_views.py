@@ -28,14 +28,16 @@ from sp_reports.spapi.documents import iter_report_document
 from sp_reports.spapi.errors import SpApiClientError
 from sp_reports.spapi.http import SpApiHttpClient
 from sp_reports.spapi.lwa import LwaClient
-from sp_reports.spapi.notifications import NotificationsClient, destination_sqs_arn
+from sp_reports.spapi.notifications import (
+    REPORT_PROCESSING_FINISHED,
+    NotificationsClient,
+    destination_sqs_arn,
+)
 from sp_reports.spapi.regions import spapi_endpoint
 from sp_reports.spapi.reports import ReportsClient
 from sp_reports_harness.acceptance.stack_under_test import SellerUnderTest
 from sp_reports_harness.deployment.local_deployment import AppCredentials
 from spapi_emulator.control_protocol import DocumentView, ReportView, SubscriptionView
-
-NOTIFICATION_TYPE = "REPORT_PROCESSING_FINISHED"
 
 
 @dataclass(frozen=True)
@@ -48,7 +50,9 @@ class HeldInSpApi:
     def describe(self) -> list[str]:
         held = []
         if self.subscription_id is not None:
-            held.append(f"SP-API subscription {self.subscription_id} ({NOTIFICATION_TYPE}, the seller's)")
+            held.append(
+                f"SP-API subscription {self.subscription_id} ({REPORT_PROCESSING_FINISHED}, the seller's)"
+            )
         if self.destination_id is not None:
             held.append(f"SP-API destination {self.destination_id} (the run's queue)")
         return held
@@ -92,7 +96,7 @@ class SpApiOperationsViews:
         )
 
     def subscription(self, subscription_id: str) -> SubscriptionView:
-        found = self._notifications.get_subscription_by_id(NOTIFICATION_TYPE, subscription_id)
+        found = self._notifications.get_subscription_by_id(REPORT_PROCESSING_FINISHED, subscription_id)
         destination_id = str(found["destinationId"])
         destination = self._notifications.get_destination(destination_id)
         sellers = self._sellers_subscription()
@@ -100,7 +104,7 @@ class SpApiOperationsViews:
             str(found["subscriptionId"]),
             # Only the seller's own getSubscription ties a subscription to a seller.
             self._seller.seller_id if sellers and sellers["subscriptionId"] == subscription_id else "",
-            NOTIFICATION_TYPE,
+            REPORT_PROCESSING_FINISHED,
             destination_id,
             destination_sqs_arn(destination) or "",
         )
@@ -127,14 +131,14 @@ class SpApiOperationsViews:
         held = self.held(queue_arn)
         deleted = held.describe()
         if held.subscription_id is not None:
-            self._notifications.delete_subscription(NOTIFICATION_TYPE, held.subscription_id)
+            self._notifications.delete_subscription(REPORT_PROCESSING_FINISHED, held.subscription_id)
         if held.destination_id is not None:
             self._notifications.delete_destination(held.destination_id)
         return deleted
 
     def _sellers_subscription(self) -> dict | None:
         try:
-            return self._notifications.get_subscription(NOTIFICATION_TYPE)
+            return self._notifications.get_subscription(REPORT_PROCESSING_FINISHED)
         except SpApiClientError as error:
             # The seller has none: getSubscription answers 404 "The resource specified does not exist"
             # (notifications.json).

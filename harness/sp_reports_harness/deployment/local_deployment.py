@@ -39,15 +39,13 @@ from sp_reports_harness.deployment.terraform_run import (
 from sp_reports_harness.local_aws.account_baseline import apply_account_baseline
 from sp_reports_harness.local_aws.server import LocalAws
 from sp_reports_harness.local_aws.terraform_provider import write_local_provider
+from sp_reports_harness.repository import BUILD_DIR, LAMBDA_PACKAGE_DIR, TERRAFORM_DIR
 from spapi_emulator import SpApiEmulator
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
-TERRAFORM_SOURCE = REPO_ROOT / "terraform"
-DEFAULT_PACKAGE_DIR = REPO_ROOT / ".build" / "lambda"
 # One cache per pytest-xdist worker, as scripts/terraform_checks.py (Terraform's cache is not safe for
 # installs running side by side).
-DEFAULT_PLUGIN_CACHE = (
-    REPO_ROOT / ".build" / "-".join(filter(None, ("tf-plugin-cache", os.environ.get("PYTEST_XDIST_WORKER"))))
+DEFAULT_PLUGIN_CACHE = BUILD_DIR / "-".join(
+    filter(None, ("tf-plugin-cache", os.environ.get("PYTEST_XDIST_WORKER")))
 )
 MIRROR_ENV = "SP_REPORTS_TF_PROVIDER_MIRROR"
 # Copied: the root module's own files and its modules. Not copied: a user's state, .terraform, *.tfvars and
@@ -135,9 +133,9 @@ class PlanResult:
 @dataclass
 class DeploymentSettings:
     state_dir: Path
-    package_dir: Path = DEFAULT_PACKAGE_DIR
-    terraform_source: Path = TERRAFORM_SOURCE
-    models_dir: Path | None = None  # None: the emulator's choice (spapi_emulator.contract.default_models_dir)
+    package_dir: Path = LAMBDA_PACKAGE_DIR
+    terraform_source: Path = TERRAFORM_DIR
+    models_dir: Path | None = None  # None: the emulator's choice (spapi_emulator.contract.models_source)
     region: str = "us-east-1"
     # Every resource name starts with it; the acceptance run picks a unique one per run.
     name_prefix: str = "sp-reports"

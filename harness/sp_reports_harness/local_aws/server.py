@@ -28,6 +28,7 @@ import boto3
 from moto.server import ThreadedMotoServer
 from werkzeug.serving import make_server
 
+from sp_reports.spapi.notifications import SPAPI_NOTIFICATIONS_ACCOUNT_ID
 from sp_reports_harness.local_aws.apigateway.dataplane import EXECUTE_API_PATH_PREFIX, ExecuteApiMiddleware
 from sp_reports_harness.local_aws.awslambda.executor import LambdaExecutor, RoleCredentials
 from sp_reports_harness.local_aws.awslambda.function_urls import FunctionUrlMiddleware
@@ -56,15 +57,14 @@ from sp_reports_harness.local_aws.stepfunctions.lambda_faults import LambdaServi
 _ACTIVE = threading.Lock()
 _ASL_LOGGER = logging.getLogger("moto.stepfunctions.parser.asl.component.eval_component")
 
-# SP-API sends REPORT_PROCESSING_FINISHED from its own account (Notifications use case guide, "Grant
-# Selling Partner API permission": principal 437568002678). Local AWS knows that account's caller by this
-# key, so the emulator's deliveries meet the queue policy and the data key's policy as Amazon's do.
-SPAPI_NOTIFICATIONS_ACCOUNT = "437568002678"
+# SP-API sends notifications from its own account (docs/spapi-notes.md#sqs-destinations). Local AWS knows
+# that account's caller by this key, so the emulator's deliveries meet the queue policy and the data key's
+# policy as Amazon's do.
 SPAPI_SENDER_ACCESS_KEY_ID = "AKIASPAPINOTIFYSENDER"
 _SPAPI_SENDER = Caller(
     "external",
-    f"arn:aws:iam::{SPAPI_NOTIFICATIONS_ACCOUNT}:root",
-    SPAPI_NOTIFICATIONS_ACCOUNT,
+    f"arn:aws:iam::{SPAPI_NOTIFICATIONS_ACCOUNT_ID}:root",
+    SPAPI_NOTIFICATIONS_ACCOUNT_ID,
     # Whatever SP-API's own account allows itself; what it may do here is for our resource policies to say.
     policies=(
         json.dumps(

@@ -16,6 +16,8 @@ from typing import Any, TextIO
 import boto3
 from botocore.exceptions import BotoCoreError
 
+from sp_reports.spapi.notifications import REPORT_PROCESSING_FINISHED
+
 from . import config as cfg
 from . import terraform_outputs as tf
 from .client import Report, SpReportsClient
@@ -125,7 +127,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     subscribe.add_argument("--seller-id", required=True)
     subscribe.add_argument("--region-code", required=True, choices=REGION_CODES, type=str.upper)
-    subscribe.add_argument("--notification-type", default="REPORT_PROCESSING_FINISHED")
+    subscribe.add_argument("--notification-type", default=REPORT_PROCESSING_FINISHED)
     subscribe.add_argument(
         "--replace-existing",
         action="store_true",

@@ -11,6 +11,8 @@ from urllib.parse import quote
 
 import boto3
 
+from sp_reports.spapi.notifications import REPORT_PROCESSING_FINISHED
+
 from .config import ApiEndpoints, ClientConfig, region_from_url
 from .credentials import DEFAULT_ROLE_SESSION_NAME, credential_source
 from .errors import ApiError, ConfigurationError, WaitTimeoutError
@@ -21,7 +23,6 @@ from .transport import RetryPolicy, SignedTransport
 # (see sp_reports.pipeline.report_records).
 TERMINAL_STATUSES = frozenset({"DONE", "FAILED", "FATAL", "CANCELLED", "SKIPPED"})
 SUCCESS_STATUSES = frozenset({"DONE"})
-DEFAULT_NOTIFICATION_TYPE = "REPORT_PROCESSING_FINISHED"
 
 
 @dataclass(frozen=True)
@@ -169,7 +170,7 @@ class SpReportsClient:
         self,
         seller_id: str,
         region_code: str,
-        notification_type: str = DEFAULT_NOTIFICATION_TYPE,
+        notification_type: str = REPORT_PROCESSING_FINISHED,
         *,
         replace_existing: bool = False,
     ) -> Subscription:

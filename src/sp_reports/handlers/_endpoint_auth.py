@@ -1,7 +1,7 @@
 """How our functions authenticate to the SP-API and LWA endpoints they are configured with.
 
-``SPAPI_ENDPOINT_AUTH=aws_iam`` is for endpoints behind a Lambda function URL with AWS_IAM auth (issue 15: the
-SP-API emulator deployed in the account): each request is signed with Signature Version 4 for the service
+``SPAPI_ENDPOINT_AUTH=aws_iam`` is for endpoints behind a Lambda function URL with AWS_IAM auth (the SP-API
+emulator deployed in the account under test): each request is signed with Signature Version 4 for the service
 ``lambda`` in the function's region, with the function's own credentials (Lambda Developer Guide, "Control
 access to Lambda function URLs": with AWS_IAM, "users must sign each request with SigV4"; "Invoking Lambda
 function URLs": the signature names the service ``lambda``). Unset or ``none``: nothing is signed, as real

@@ -37,12 +37,12 @@ from sp_reports.spapi.errors import (
     SubscriptionElsewhereError,
     redact,
 )
+from sp_reports.spapi.notifications import APPLICATION_OAUTH_CHANGED, REPORT_PROCESSING_FINISHED
 from sp_reports.spapi.regions import get_region, validate_marketplaces
 from sp_reports.spapi.report_ids import REPORT_ID_MAX_LENGTH, REPORT_ID_PATTERN
 
-REPORT_PROCESSING_FINISHED = "REPORT_PROCESSING_FINISHED"
-# A seller deauthorising the application: its token is erased (sp_reports.pipeline.authorization_changes).
-APPLICATION_OAUTH_CHANGED = "APPLICATION_OAUTH_CHANGED"
+# APPLICATION_OAUTH_CHANGED: a seller deauthorising the application has its token erased
+# (sp_reports.pipeline.authorization_changes).
 SUPPORTED_NOTIFICATION_TYPES = frozenset({REPORT_PROCESSING_FINISHED, APPLICATION_OAUTH_CHANGED})
 # SP-API report types are upper-case words joined by underscores (GET_MERCHANT_LISTINGS_ALL_DATA).
 REPORT_TYPE_PATTERN = re.compile(r"^[A-Z][A-Z0-9_]{2,99}\Z")

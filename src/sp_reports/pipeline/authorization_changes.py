@@ -27,8 +27,8 @@ from typing import Any
 
 from sp_reports.pipeline.notifications_processing import InvalidNotificationError
 from sp_reports.pipeline.token_store import SELLER_ID_PATTERN
+from sp_reports.spapi.notifications import APPLICATION_OAUTH_CHANGED
 
-NOTIFICATION_TYPE = "APPLICATION_OAUTH_CHANGED"
 DEAUTHORIZATION = "Deauthorization"
 CHANGE_TYPES = frozenset({"Authorization", DEAUTHORIZATION})
 _PARTNER_FIELDS = ("SellerId", "SellingPartnerId")
@@ -54,7 +54,7 @@ def parse_application_oauth_changed(body: str | bytes) -> ApplicationOAuthChange
         document = json.loads(body)
     except (json.JSONDecodeError, UnicodeDecodeError):
         return None
-    if not isinstance(document, dict) or document.get("NotificationType") != NOTIFICATION_TYPE:
+    if not isinstance(document, dict) or document.get("NotificationType") != APPLICATION_OAUTH_CHANGED:
         return None
     metadata = _object(document, "NotificationMetadata", "$")
     application_id = _string(metadata, "ApplicationId", "$.NotificationMetadata")

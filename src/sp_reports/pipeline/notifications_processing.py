@@ -31,11 +31,13 @@ from typing import Any
 from sp_reports.pipeline.report_records import ReportRecord, ReportRecords, ReportStatus
 from sp_reports.pipeline.token_store import MAX_TOKEN_CACHE_SECONDS, SELLER_ID_PATTERN, TokenBindings
 from sp_reports.spapi.errors import redact
+from sp_reports.spapi.notifications import REPORT_PROCESSING_FINISHED
 from sp_reports.spapi.report_ids import REPORT_ID_PATTERN, is_key_segment
 from sp_reports.spapi.report_types import report_type as report_type_rules
+from sp_reports.spapi.reports import FINISHED_STATUSES
 
-NOTIFICATION_TYPE = "REPORT_PROCESSING_FINISHED"
-PROCESSING_STATUSES = frozenset({"CANCELLED", "DONE", "FATAL"})
+# A notification carries only a finished status (docs/spapi-notes.md#statuses).
+NOTIFIED_STATUSES = FINISHED_STATUSES
 _EXECUTION_NAME_UNSAFE = re.compile(r"[^A-Za-z0-9_-]")
 MAX_EXECUTION_NAME_LENGTH = 80
 
@@ -49,7 +51,7 @@ class UnsupportedNotificationError(InvalidNotificationError):
     """A well-formed notification of another type (the queue should only receive ours)."""
 
     def __init__(self, notification_type: str) -> None:
-        super().__init__(f"notificationType: {notification_type!r} is not {NOTIFICATION_TYPE}")
+        super().__init__(f"notificationType: {notification_type!r} is not {REPORT_PROCESSING_FINISHED}")
         self.notification_type = notification_type
 
 
@@ -83,7 +85,7 @@ def parse_report_processing_finished(body: str | bytes) -> ReportProcessingFinis
     root = _object(document, "$")
     for name in ("notificationVersion", "notificationType", "payloadVersion", "eventTime"):
         _string(root, name, "$")
-    if root["notificationType"] != NOTIFICATION_TYPE:
+    if root["notificationType"] != REPORT_PROCESSING_FINISHED:
         raise UnsupportedNotificationError(root["notificationType"])
     metadata = _object(_required(root, "notificationMetadata", "$"), "$.notificationMetadata")
     for name in ("applicationId", "subscriptionId", "publishTime", "notificationId"):
@@ -93,10 +95,10 @@ def parse_report_processing_finished(body: str | bytes) -> ReportProcessingFinis
     report = _object(_required(payload, "reportProcessingFinishedNotification", "$.payload"), path)
     for name in ("reportId", "reportType", "processingStatus"):
         _string(report, name, path)
-    if report["processingStatus"] not in PROCESSING_STATUSES:
+    if report["processingStatus"] not in NOTIFIED_STATUSES:
         raise InvalidNotificationError(
             f"{path}.processingStatus: {report['processingStatus']!r} is not one of "
-            f"{', '.join(sorted(PROCESSING_STATUSES))}"
+            f"{', '.join(sorted(NOTIFIED_STATUSES))}"
         )
     account_id = _optional_string(report, "accountId", path)
     seller_id = _optional_string(report, "sellerId", path)

@@ -35,26 +35,9 @@ logger = logging.getLogger(__name__)
 # at most 10,000 parts per upload.
 MIN_PART_SIZE = 5 * 1024 * 1024
 MAX_PARTS = 10_000  # with 5 MiB parts that is about 48 GiB, far beyond any SP-API report
-# The numbers below were chosen by A/B runs of a 1 GiB store into the S3 stand-in (benchmarks/s3_standin.py:
-# 45 MB/s per connection, 30 ms per request), on 2 shared cores, pairs back to back (load average 3.5-4.5):
-#
-#   parts x in flight/held   MiB/s    peak RSS (limit 128 MiB; 55 MiB of it is the process with boto3 loaded)
-#   6 MiB x 4/4              107-117  109 MiB  (the link caps it: 4 x 6.3 MB / (140 + 30 ms) ~ 141 MiB/s)
-#   6 MiB x 6/5              139-146  118-119 MiB
-#   6 MiB x 6/6              144-150  127-128 MiB  (no margin: one more part or arena page and it is over)
-#   5 MiB x 6/6              157-161  120 MiB      (chosen)
-#   5 MiB x 8/8              164-176  135-136 MiB  (over the limit)
-#
-# Peak memory is about (PARTS_IN_MEMORY + 2) parts above the baseline (the parts s3transfer holds, the one
-# being read, and that one's chunks while they are joined), plus about 1 MiB per upload thread (botocore
-# reads the body in 1 MiB blocks to checksum it). So the part is as small as S3 allows and the memory saved
-# buys connections: a 5 MiB part still spends 79 % of its request on the link (116 ms of 146 ms), and six
-# connections put the link's ceiling (~205 MiB/s) above gzip -dc (~160 MiB/s on this machine): the store is
-# bound by the CPU that reads and gunzips, not by S3. PARTS_IN_MEMORY = UPLOAD_CONCURRENCY: a part waiting
-# for a free connection only adds memory when the link is the slower side. UPLOAD_CONCURRENCY must stay
-# within the S3 client's connection pool (botocore's max_pool_connections, 10 by default), or connections are
-# dropped and reopened. (s3transfer's I/O thread and queue settings serve downloads only; an upload of a
-# stream uses the request threads counted here.)
+# The smallest part S3 allows, on six connections: A/B runs chose these to stay within 128 MiB of memory
+# (docs/design.md#store-part-size has the runs and the reasoning). UPLOAD_CONCURRENCY stays within botocore's
+# max_pool_connections (10 by default), or connections are dropped and reopened.
 DEFAULT_PART_SIZE = MIN_PART_SIZE
 UPLOAD_CONCURRENCY = 6
 PARTS_IN_MEMORY = 6

@@ -39,11 +39,11 @@ from sp_reports.pipeline.errors import TokenNotFoundError
 from sp_reports.pipeline.report_budget import BUDGET_KEY_PREFIX
 from sp_reports.pipeline.token_store import validate_seller_id
 from sp_reports.spapi.errors import LwaError, SpApiClientError, SpApiError
+from sp_reports.spapi.notifications import REPORT_PROCESSING_FINISHED
 from sp_reports.spapi.regions import REGIONS
 
 logger = logging.getLogger(__name__)
 
-REPORT_PROCESSING_FINISHED = "REPORT_PROCESSING_FINISHED"
 # DeleteObjects takes at most 1,000 keys per request (S3 API Reference, DeleteObjects).
 DELETE_OBJECTS_BATCH = 1000
 _INTENT_PREFIX = "request-intents#"

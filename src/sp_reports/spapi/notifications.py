@@ -28,6 +28,14 @@ from sp_reports.spapi.http import AccessToken, SpApiHttpClient, SpApiResponse
 logger = logging.getLogger("sp_reports.spapi.notifications")
 
 BASE_PATH = "/notifications/v1"
+# The notification types we subscribe sellers to (docs/spapi-notes.md#notifications-api): a report finished
+# (docs/spapi-notes.md#report-processing-finished), and a seller authorised or deauthorised the application
+# (docs/spapi-notes.md#authorization).
+REPORT_PROCESSING_FINISHED = "REPORT_PROCESSING_FINISHED"
+APPLICATION_OAUTH_CHANGED = "APPLICATION_OAUTH_CHANGED"
+# The AWS account SP-API sends notifications from; a destination queue's policy lets it send
+# (docs/spapi-notes.md#sqs-destinations).
+SPAPI_NOTIFICATIONS_ACCOUNT_ID = "437568002678"
 SQS_ARN_PREFIX = "arn:aws:sqs:"
 
 

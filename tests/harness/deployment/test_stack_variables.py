@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import re
 
-from sp_reports_harness.deployment.local_deployment import LOCAL_ACCOUNT_VARIABLES, TERRAFORM_SOURCE
+from sp_reports_harness.deployment.local_deployment import LOCAL_ACCOUNT_VARIABLES
+from sp_reports_harness.repository import TERRAFORM_DIR
 
 
 def _root_variables() -> set[str]:
-    text = "".join(path.read_text(encoding="utf-8") for path in TERRAFORM_SOURCE.glob("*.tf"))
+    text = "".join(path.read_text(encoding="utf-8") for path in TERRAFORM_DIR.glob("*.tf"))
     return set(re.findall(r'^variable "([a-z0-9_]+)"', text, flags=re.MULTILINE))
 
 

@@ -12,15 +12,20 @@ from pathlib import Path
 
 import pytest
 
+from sp_reports_harness.repository import REPO_ROOT
 from spapi_emulator import contract
 from spapi_emulator.contract import (
+    FETCH,
     MODEL_FILES,
     NOTIFICATION_SCHEMA_FILE,
+    USE,
+    VERIFY,
     ModelsNotFoundError,
+    ModelsSource,
     default_models_dir,
+    models_source,
 )
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
 ALL_MODEL_FILES = (*MODEL_FILES, NOTIFICATION_SCHEMA_FILE)
 
 
@@ -50,14 +55,39 @@ def places(tmp_path, monkeypatch):
     return tmp_path
 
 
-def test_the_environment_wins_over_a_fetched_copy(places, monkeypatch, models_dir):
-    _complete_copy(places / "fetched", models_dir)
-    monkeypatch.setenv("SPAPI_MODELS_DIR", str(places / "local"))
+# (SPAPI_MODELS_DIR set, complete copy in the zip, complete copy in .build) -> (directory, action)
+SOURCES = [
+    pytest.param(True, False, False, ("local", VERIFY), id="env-set-no-copy"),
+    pytest.param(True, True, True, ("local", VERIFY), id="env-set-wins-over-every-copy"),
+    pytest.param(False, True, True, ("bundled", USE), id="unset-in-the-emulator-zip"),
+    pytest.param(False, False, True, ("fetched", USE), id="unset-build-copy-present"),
+    pytest.param(False, False, False, ("fetched", FETCH), id="unset-no-copy-fetch-pinned"),
+]
 
-    assert default_models_dir() == places / "local"
+
+@pytest.mark.parametrize(("configured", "bundled", "fetched", "expected"), SOURCES)
+def test_where_the_models_come_from(places, models_dir, configured, bundled, fetched, expected):
+    environ = {"SPAPI_MODELS_DIR": str(places / "local")} if configured else {}
+    if bundled:
+        _complete_copy(places / "bundled", models_dir)
+    if fetched:
+        _complete_copy(places / "fetched", models_dir)
+
+    source = models_source(environ, places / "bundled", places / "fetched")
+
+    assert (source.directory, source.action) == (places / expected[0], expected[1])
 
 
-def test_without_the_environment_the_fetched_copy_is_used(places, models_dir):
+def test_an_incomplete_build_copy_is_fetched_again(places, models_dir):
+    (places / "fetched").mkdir()
+    shutil.copy(models_dir / MODEL_FILES[0], places / "fetched" / MODEL_FILES[0])
+
+    assert models_source({}, places / "bundled", places / "fetched") == ModelsSource(
+        places / "fetched", FETCH
+    )
+
+
+def test_the_contract_loads_the_chosen_copy(places, models_dir):
     fetched = _complete_copy(places / "fetched", models_dir)
 
     assert default_models_dir() == fetched
@@ -65,13 +95,6 @@ def test_without_the_environment_the_fetched_copy_is_used(places, models_dir):
         contract.ModelContract.load().match("GET", "/reports/2021-06-30/reports/1").operation_id
         == "getReport"
     )
-
-
-def test_the_emulator_zip_uses_the_models_it_carries(places, models_dir):
-    _complete_copy(places / "fetched", models_dir)
-    bundled = _complete_copy(places / "bundled", models_dir)
-
-    assert default_models_dir() == bundled
 
 
 def test_the_fetched_copy_lives_in_the_build_directory_of_the_checkout():
@@ -206,7 +229,8 @@ def test_a_configured_copy_with_the_pinned_files_passes(tmp_path, pinned, monkey
 
 def test_without_a_configured_copy_main_fetches_into_the_build_directory(tmp_path, pinned, monkeypatch):
     monkeypatch.delenv("SPAPI_MODELS_DIR", raising=False)
-    monkeypatch.setattr(fetch_models, "FETCHED_MODELS_DIR", tmp_path / "fetched")
+    monkeypatch.setattr(contract, "BUNDLED_MODELS_DIR", tmp_path / "bundled")
+    monkeypatch.setattr(contract, "FETCHED_MODELS_DIR", tmp_path / "fetched")
     monkeypatch.setattr(fetch_models, "download", Downloader({f"models/{n}": d for n, d in GOOD.items()}))
 
     assert fetch_models.main([]) == 0

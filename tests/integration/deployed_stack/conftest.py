@@ -26,12 +26,12 @@ from sp_reports_harness.acceptance.results import DEPLOYMENT_KEY, EMULATOR_OPTIO
 from sp_reports_harness.acceptance.stack_under_test import EmailObserver, SellerUnderTest, StackUnderTest
 from sp_reports_harness.deployment.local_deployment import (
     MIRROR_ENV,
-    REPO_ROOT,
     AppCredentials,
     DeploymentSettings,
     LocalDeployment,
     Seller,
 )
+from sp_reports_harness.repository import REPO_ROOT
 from tests.support.canaries import CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN, SELLER_ID
 from tests.support.deployed_stack import EMULATOR_SELLER, FinishedReport, local_aws_of
 

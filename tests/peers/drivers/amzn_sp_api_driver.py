@@ -39,6 +39,7 @@ from spapi.rest import ApiException
 
 US = "ATVPDKIKX0DER"
 REPORT_TYPE = SETTINGS["report_type"]
+# A deliberate literal: the driver runs without our sources on its path (spapi here is another library).
 NOTIFICATION_TYPE = "REPORT_PROCESSING_FINISHED"
 
 defaults = Configuration()

@@ -18,6 +18,7 @@ from sp_api.base import Marketplaces, SellingApiException
 
 US = "ATVPDKIKX0DER"
 REPORT_TYPE = SETTINGS["report_type"]
+# A deliberate literal: the driver runs without our sources on its path.
 NOTIFICATION_TYPE = "REPORT_PROCESSING_FINISHED"
 CREDENTIALS = {
     "refresh_token": SETTINGS["refresh_token"],

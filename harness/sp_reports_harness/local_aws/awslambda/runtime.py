@@ -29,15 +29,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import lambda_bytecode  # scripts/: the packaging's finder of the runtime's Python
-
-REPO_ROOT = Path(__file__).resolve().parents[4]
+from sp_reports_harness.repository import BUILD_DIR
 
 RUNTIME_PYTHON_ENV = "SP_REPORTS_RUNTIME_PYTHON"
 # What every Python Lambda runtime provides: boto3 and what it imports (the runtime's SDK).
 RUNTIME_PACKAGES = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "six.py", "urllib3")
 # Lambda's architecture names and the machine names (platform.machine()) that can load their wheels.
 MACHINES = {"x86_64": ("x86_64", "amd64"), "arm64": ("aarch64", "arm64")}
-STAND_IN_DIR = REPO_ROOT / ".build" / "lambda-runtime"
+STAND_IN_DIR = BUILD_DIR / "lambda-runtime"
 
 
 @dataclass(frozen=True)
