@@ -34,18 +34,15 @@ import json
 import shutil
 import statistics
 import subprocess
-import sys
 import zipfile
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import lambda_bytecode  # scripts/: the packaging script's finder of the runtime's Python
 from sp_reports.handlers import FUNCTIONS as HANDLERS
 from sp_reports_harness.local_aws.awslambda import runtime as lambda_runtime
 from sp_reports_harness.repository import REPO_ROOT
-
-sys.path.insert(0, str(REPO_ROOT / "scripts"))  # the packaging script's finder of the runtime's Python
-import lambda_bytecode
 
 VARIANT_HANDLER = "report_storer"
 NO_BYTECODE = "no .pyc"
@@ -204,13 +201,15 @@ def _run_probe(
 
 
 def top_offenders(importtime_stderr: str, count: int = 3) -> list[tuple[str, float]]:
-    """Self time of every imported module, added up per top-level package, largest first."""
+    """Self time of every imported module, added up per top-level package (ours per package of the
+    sp_reports namespace: sp_reports.handlers, sp_reports.pipeline, ...), largest first."""
     totals: dict[str, float] = defaultdict(float)
     for line in importtime_stderr.splitlines():
         if not line.startswith("import time:") or "self [us]" in line:
             continue
         self_us, _cumulative, module = (part.strip() for part in line[len("import time:") :].split("|"))
-        totals[module.split(".")[0]] += int(self_us) / 1e6
+        parts = module.split(".")
+        totals[".".join(parts[:2] if parts[0] == "sp_reports" else parts[:1])] += int(self_us) / 1e6
     return sorted(totals.items(), key=lambda item: item[1], reverse=True)[:count]
 
 

@@ -22,7 +22,7 @@ from sp_reports_harness.repository import REPO_ROOT
 def test_required_environment_lists_the_names_a_handler_reads(tmp_path):
     source = tmp_path / "handler.py"
     source.write_text(
-        "from handlers import _config\n"
+        "from sp_reports.handlers import _config\n"
         'config = _config.required(["TABLE_NAME", "QUEUE_ARN"])\n'
         'other = _config.positive_int("OPTIONAL", 3)\n'
     )
@@ -50,10 +50,17 @@ def test_top_offenders_add_self_time_per_top_level_package():
             "import time:      3000 |       9000 |   botocore",
             "import time:      2500 |       2500 |   aws_xray_sdk.core",
             "import time:       500 |      14000 | sp_reports.handlers.report_storer",
+            "import time:       700 |        700 |   sp_reports.pipeline.report_storage",
+            "import time:       100 |        100 |   sp_reports.pipeline",
             "Traceback lines and other output are ignored",
         ]
     )
     assert top_offenders(stderr, count=2) == [("botocore", 0.004), ("aws_xray_sdk", 0.0025)]
+    # Ours per package of the namespace, so the table says which of our layers costs what.
+    assert top_offenders(stderr, count=5)[2:] == [
+        ("sp_reports.pipeline", 0.0008),
+        ("sp_reports.handlers", 0.0005),
+    ]
 
 
 def _timing(name: str, cpu_ms: float, variant: str = "", clients: tuple[str, ...] = ()) -> ImportTiming:
