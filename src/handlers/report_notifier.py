@@ -34,21 +34,22 @@ email_download_links = _config.boolean("EMAIL_DOWNLOAD_LINKS", False)
 config = _config.required(["REPORTS_TABLE_NAME", "REPORTS_BUCKET_NAME", "NOTIFICATIONS_TOPIC_ARN"])
 report_records = ReportRecords(config["REPORTS_TABLE_NAME"], boto3.client("dynamodb"))
 sts = LazyClient("sts")  # only for a READY outcome's link: NO_DATA, FAILED, already delivered need none
+download_links = (
+    DownloadLinks(
+        sts,
+        _config.required(["DOWNLOAD_LINK_SIGNER_ROLE_ARN"])["DOWNLOAD_LINK_SIGNER_ROLE_ARN"],
+        _config.positive_int("PRESIGNED_URL_TTL_SECONDS", 3600, maximum=ROLE_CHAINING_MAX_SECONDS),
+    )
+    if email_download_links
+    else None
+)
 sns = boto3.client("sns")
 delivery = ReportOutcomeDelivery(
     records=report_records,
     sns_client=sns,
     topic_arn=config["NOTIFICATIONS_TOPIC_ARN"],
     reports_bucket=config["REPORTS_BUCKET_NAME"],
-    download_links=(
-        DownloadLinks(
-            sts,
-            _config.required(["DOWNLOAD_LINK_SIGNER_ROLE_ARN"])["DOWNLOAD_LINK_SIGNER_ROLE_ARN"],
-            _config.positive_int("PRESIGNED_URL_TTL_SECONDS", 3600, maximum=ROLE_CHAINING_MAX_SECONDS),
-        )
-        if email_download_links
-        else None
-    ),
+    download_links=download_links,
     logger=logger,
     metrics=metrics,
 )

@@ -36,6 +36,7 @@ from reliability_support import (
 from canaries import CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN, SELLER_ID
 from lambda_testing import lambda_context as make_lambda_context
 from lambda_testing import sleep_on_virtual_time
+from reports_pipeline import report_document_storer
 from sp_reports_local.moto_internals import replace_workflow_retry_sleep
 
 _workflow_fixtures = load_by_path("reliability_workflow_fixtures", TESTS_DIR / "workflow" / "conftest.py")
@@ -208,7 +209,7 @@ def report_pipeline(workflow, spapi_emulator, load_handler, lambda_context, monk
         module.spapi_clients.http("NA").sleep = lambda seconds: None
         module.spapi_clients.lwa._sleep = lambda seconds: None
     monkeypatch.setattr(
-        workflow.storer,
+        report_document_storer,
         "iter_report_document",
         functools.partial(documents.iter_report_document, sleep=lambda seconds: None),
     )
