@@ -34,6 +34,7 @@ def _load_helper(name: str) -> ModuleType:
 
 aws_resources = _load_helper("aws_resources")
 _load_helper("notification_messages")
+_load_helper("api_events")
 
 
 @pytest.fixture
