@@ -77,7 +77,7 @@ def test_a_report_recorded_in_another_bucket_gets_its_location_but_no_link(queri
 
     _status, body = queries.answer(_event())
 
-    assert body["s3"]["bucket"] == "elsewhere" and "downloadUrl" not in body
+    assert body["s3"]["bucket"] == "another-bucket" and "downloadUrl" not in body
 
 
 def test_a_failed_report_shows_its_reason(queries, records):
