@@ -7,6 +7,7 @@ at the end of the invocation. A test passes Powertools objects of its own and re
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any, Protocol
 
 # CloudWatch's unit names, as Powertools' Metrics.add_metric takes them (the names of its MetricUnit).
@@ -16,6 +17,8 @@ BYTES = "Bytes"
 
 class StructuredLogger(Protocol):
     def append_keys(self, **additional_keys: Any) -> None: ...
+
+    def remove_keys(self, keys: Iterable[str]) -> None: ...
 
     def info(self, msg: object, *args: Any, **kwargs: Any) -> None: ...
 
