@@ -21,6 +21,7 @@ from types import ModuleType, SimpleNamespace
 import boto3
 import pytest
 
+from sp_reports.pipeline import report_document_storer
 from sp_reports_harness.local_aws.moto_internals import replace_workflow_retry_sleep
 from tests.support.canaries import CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN, SELLER_ID
 from tests.support.lambda_testing import lambda_context as make_lambda_context
@@ -207,7 +208,7 @@ def report_pipeline(workflow, spapi_emulator, load_handler, lambda_context, monk
         module.spapi_clients.http("NA").sleep = lambda seconds: None
         module.spapi_clients.lwa._sleep = lambda seconds: None
     monkeypatch.setattr(
-        workflow.storer,
+        report_document_storer,
         "iter_report_document",
         functools.partial(documents.iter_report_document, sleep=lambda seconds: None),
     )

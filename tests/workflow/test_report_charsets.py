@@ -17,6 +17,7 @@ from tests.support.canaries import REFRESH_TOKEN, SELLER_ID
 
 REPORT_TYPE = "GET_MERCHANT_LISTINGS_ALL_DATA"
 JAPANESE = "商品名\t価格\n" + "".join(f"白いペン ホワイト ㎏ {n}\t{n},200円\n" for n in range(20_000))
+TRANSCODING = {"TRANSCODE_REPORTS_TO_UTF8": "true"}  # root transcode_reports_to_utf8 = true
 GERMAN = "Artikel\tPreis\n" + "".join(f"Piña „Qualität“ {n}\t{n},99 €\n" for n in range(200))
 
 
@@ -107,8 +108,8 @@ def test_a_japanese_report_is_stored_byte_identical_and_named_windows_31j_by_def
     assert charsets.answer(report_id)["charset"] == expected
 
 
-def test_with_transcoding_on_a_japanese_report_is_stored_as_valid_utf8(charsets, workflow, monkeypatch):
-    monkeypatch.setattr(workflow.storer, "transcode_to_utf8", True)
+@pytest.mark.parametrize("workflow_environment", [TRANSCODING])
+def test_with_transcoding_on_a_japanese_report_is_stored_as_valid_utf8(charsets, workflow):
     source = JAPANESE.encode("cp932")
     # Several of the storer's 256 KiB chunks (sp_reports.spapi.documents.DEFAULT_CHUNK_SIZE): characters
     # straddle them.
@@ -127,10 +128,10 @@ def test_with_transcoding_on_a_japanese_report_is_stored_as_valid_utf8(charsets,
     assert charsets.answer(report_id)["charset"]["source"] == "Windows-31J"
 
 
+@pytest.mark.parametrize("workflow_environment", [TRANSCODING])
 def test_a_download_without_a_charset_is_read_in_the_marketplace_default_and_says_it_was_assumed(
-    charsets, workflow, monkeypatch
+    charsets, workflow
 ):
-    monkeypatch.setattr(workflow.storer, "transcode_to_utf8", True)
     report_id, stored, _ = charsets.run("EU", "DE", GERMAN.encode("cp1252"), label=None)
     assert stored["Body"].read().decode("utf-8") == GERMAN
     answer = charsets.answer(report_id)["charset"]
@@ -138,8 +139,8 @@ def test_a_download_without_a_charset_is_read_in_the_marketplace_default_and_say
     assert "names no charset" in answer["note"] and REGIONS["EU"].marketplaces["DE"] in answer["note"]
 
 
-def test_an_unknown_charset_is_stored_as_served_and_the_answer_says_why(charsets, workflow, monkeypatch):
-    monkeypatch.setattr(workflow.storer, "transcode_to_utf8", True)
+@pytest.mark.parametrize("workflow_environment", [TRANSCODING])
+def test_an_unknown_charset_is_stored_as_served_and_the_answer_says_why(charsets, workflow):
     source = "Größe\n".encode("iso-8859-15")
     report_id, stored, _ = charsets.run("EU", "DE", source, label="ISO-8859-15")
     assert stored["Body"].read() == source

@@ -11,6 +11,7 @@ import pytest
 import requests
 from botocore.exceptions import ClientError
 
+from sp_reports.pipeline import report_document_storer
 from sp_reports.pipeline.report_records import ReportRecords, ReportStatus
 from sp_reports.pipeline.token_store import TokenStore
 from sp_reports_harness.local_aws import delivered_messages
@@ -20,6 +21,7 @@ from tests.support.canaries import REFRESH_TOKEN, SELLER_ID, assert_no_secrets
 REPORT_TYPE = "GET_MERCHANT_LISTINGS_ALL_DATA"
 DOCUMENT = b"".join(b"sku-%05d\tItem %05d\t%d.99\n" % (n, n, n % 100) for n in range(2000))
 URL = re.compile(r"https?://\S+")
+GZIPPED_LIMIT = 6 * 1024 * 1024  # MAX_DOCUMENT_BYTES above the gzipped download, below the document
 
 
 @pytest.fixture
@@ -516,12 +518,12 @@ def _storer_errors(workflow, execution_arn) -> list[str]:
     ]
 
 
+@pytest.mark.parametrize("workflow_environment", [{"MAX_DOCUMENT_BYTES": str(len(DOCUMENT) - 1)}])
 def test_a_document_whose_download_is_larger_than_the_storer_can_store_fails_once_storing_nothing(
-    pipeline, workflow, spapi_emulator, monkeypatch
+    pipeline, workflow, spapi_emulator
 ):
     """Its Content-Length says so before anything is stored: one attempt, no retry, the reason recorded."""
     spapi_emulator.app.config.compress_documents = False  # Content-Length is the document's size
-    monkeypatch.setattr(workflow.storer, "max_document_bytes", len(DOCUMENT) - 1)
 
     report_id, execution = pipeline.run("DONE", DOCUMENT)
 
@@ -540,13 +542,13 @@ def test_a_document_whose_download_is_larger_than_the_storer_can_store_fails_onc
     assert "exceeds what the storer can store" in email["message"]
 
 
+@pytest.mark.parametrize("workflow_environment", [{"MAX_DOCUMENT_BYTES": str(GZIPPED_LIMIT)}])
 def test_a_gzipped_document_that_grows_past_the_limit_stops_there_once_leaving_no_upload(
-    pipeline, workflow, spapi_emulator, monkeypatch
+    pipeline, workflow, spapi_emulator
 ):
     """A gzipped download is smaller than the document: the store stops when the stream passes the limit."""
     big_document = DOCUMENT * 160  # about 12 MiB, much less gzipped
-    limit = 6 * 1024 * 1024
-    monkeypatch.setattr(workflow.storer, "max_document_bytes", limit)
+    limit = GZIPPED_LIMIT
 
     report_id, execution = pipeline.run("DONE", big_document)
 
@@ -676,7 +678,7 @@ def test_a_restricted_report_fetched_without_an_rdt_is_refused_and_reported_fail
     pipeline, workflow, spapi_emulator, monkeypatch
 ):
     # The storer as it was before the catalogue: it does not know the type is restricted, so sends no RDT.
-    monkeypatch.setattr(workflow.storer, "report_type", lambda _name: None)
+    monkeypatch.setattr(report_document_storer, "report_type", lambda _name: None)
     report_id, execution = pipeline.run("DONE", ORDERS, report_type=RESTRICTED_TYPE)
     assert _states_entered(workflow, execution["executionArn"])[-1] == "NotifyFailed"
     record = pipeline.records.get(report_id)

@@ -16,9 +16,8 @@ seller's stored token (sp_reports.pipeline.notifications_processing, `_confirm_t
 stored on the caller's word becomes bound once Amazon names its seller.
 
 APPLICATION_OAUTH_CHANGED (a seller deauthorised our application, sp_reports.pipeline.authorization_changes)
-of
-our application erases the seller's token and sweep state, so that nothing more is requested, swept or fetched
-for it; another application's is dropped like any other foreign notification.
+of our application erases the seller's token and sweep state, so that nothing more is requested, swept or
+fetched for it; another application's is dropped like any other foreign notification.
 """
 
 from __future__ import annotations
@@ -27,19 +26,12 @@ import os
 from typing import Any
 
 import boto3
-from aws_lambda_powertools.metrics import MetricUnit
 
 from sp_reports.handlers import _config
 from sp_reports.handlers._observability import observability
 from sp_reports.handlers._sqs_batch import SqsMessage, partial_batch_response
-from sp_reports.pipeline.authorization_changes import ApplicationOAuthChanged, parse_application_oauth_changed
-from sp_reports.pipeline.notifications_processing import (
-    InvalidNotificationError,
-    NotificationOutcome,
-    ReportNotificationProcessor,
-    UnsupportedNotificationError,
-    parse_report_processing_finished,
-)
+from sp_reports.pipeline.notification_intake import NotificationIntake
+from sp_reports.pipeline.notifications_processing import ReportNotificationProcessor
 from sp_reports.pipeline.report_records import ReportRecords
 from sp_reports.pipeline.seller_erasure import SellerErasure
 from sp_reports.pipeline.token_store import TokenBindings
@@ -70,114 +62,18 @@ seller_erasure = SellerErasure(
     dynamodb_client=dynamodb,
 )
 
-_OUTCOME_METRICS = {
-    NotificationOutcome.STARTED: "ExecutionsStarted",
-    NotificationOutcome.DUPLICATE_OF_RUNNING: "DuplicatesOfRunningExecutions",
-    NotificationOutcome.DUPLICATE: "DuplicateNotifications",
-    NotificationOutcome.FAILURE_REPORTED: "FailedExecutionsReported",
-    NotificationOutcome.ALREADY_FINISHED: "DuplicateNotifications",
-    NotificationOutcome.UNREQUESTED_SKIPPED: "UnrequestedReportsSkipped",
-    NotificationOutcome.FOREIGN_APPLICATION: "ForeignApplicationNotifications",
-    NotificationOutcome.SELLER_MISMATCH: "SellerMismatchesQuarantined",
-}
-_OUTCOME_LOGS = {
-    NotificationOutcome.STARTED: "notification processed: execution started",
-    NotificationOutcome.DUPLICATE_OF_RUNNING: "duplicate notification: the report's execution still runs",
-    NotificationOutcome.DUPLICATE: "duplicate notification: the report's execution already ended",
-    NotificationOutcome.FAILURE_REPORTED: (
-        "the report's execution ended without success and recorded nothing: reporting the failure"
-    ),
-    NotificationOutcome.ALREADY_FINISHED: "duplicate notification: the report already has its outcome",
-    NotificationOutcome.UNREQUESTED_SKIPPED: "notification processed: unrequested report left alone",
-    NotificationOutcome.FOREIGN_APPLICATION: "notification of another SP-API application dropped",
-    NotificationOutcome.SELLER_MISMATCH: (
-        "seller mismatch: the notification names another selling partner than the report's; recorded failed"
-    ),
-}
-_WARNINGS = frozenset(
-    {
-        NotificationOutcome.FAILURE_REPORTED,
-        NotificationOutcome.FOREIGN_APPLICATION,
-        NotificationOutcome.SELLER_MISMATCH,
-    }
+intake = NotificationIntake(
+    processor=notification_processor,
+    seller_erasure=seller_erasure,
+    application_id=application_id,
+    logger=logger,
+    metrics=metrics,
 )
 
 
 @tracer.capture_method
 def process_message(record: SqsMessage) -> None:
-    logger.remove_keys(["report_id", "seller_id", "notification_id"])  # keys of the batch's previous message
-    logger.append_keys(message_id=record.message_id)
-    try:
-        authorization_change = parse_application_oauth_changed(record.body)
-    except InvalidNotificationError as exc:
-        logger.warning("malformed notification dropped", extra={"reason": str(exc)})
-        metrics.add_metric(name="InvalidNotifications", unit=MetricUnit.Count, value=1)
-        return
-    if authorization_change is not None:
-        _process_authorization_change(authorization_change)
-        return
-    try:
-        notification = parse_report_processing_finished(record.body)
-    except UnsupportedNotificationError as exc:
-        logger.warning("notification of another type dropped", extra={"reason": str(exc)})
-        metrics.add_metric(name="UnsupportedNotifications", unit=MetricUnit.Count, value=1)
-        return
-    except InvalidNotificationError as exc:
-        logger.warning("malformed notification dropped", extra={"reason": str(exc)})
-        metrics.add_metric(name="InvalidNotifications", unit=MetricUnit.Count, value=1)
-        return
-    logger.append_keys(
-        report_id=notification.report_id,
-        seller_id=notification.partner_id,
-        notification_id=notification.notification_id,
-    )
-    try:
-        result = notification_processor.process(notification)
-    except Exception:
-        # Back to the queue (partial batch failure); after maxReceiveCount attempts, the DLQ.
-        logger.exception("notification processing failed; it will be retried")
-        metrics.add_metric(name="NotificationFailures", unit=MetricUnit.Count, value=1)
-        raise
-    log = logger.warning if result.outcome in _WARNINGS else logger.info
-    log(
-        _OUTCOME_LOGS[result.outcome],
-        extra={
-            "outcome": result.outcome.value,
-            "processing_status": notification.processing_status,
-            "requested": result.requested,
-            "execution_name": result.execution_name,
-            "execution_status": result.execution_status,
-            # Identifiers, not secrets: which application sent it, whom it names.
-            "application_id": notification.application_id,
-            "account_id": notification.account_id,
-        },
-    )
-    metrics.add_metric(name=_OUTCOME_METRICS[result.outcome], unit=MetricUnit.Count, value=1)
-    if result.seller_bound:
-        logger.info("the seller's stored token is bound: Amazon named its seller as the report's owner")
-        metrics.add_metric(name="TokensBound", unit=MetricUnit.Count, value=1)
-
-
-def _process_authorization_change(change: ApplicationOAuthChanged) -> None:
-    logger.append_keys(seller_id=change.seller_id, notification_id=change.notification_id)
-    if application_id is not None and change.application_id != application_id:
-        logger.warning(
-            "notification of another SP-API application dropped",
-            extra={"application_id": change.application_id, "change_type": change.change_type},
-        )
-        metrics.add_metric(name="ForeignApplicationNotifications", unit=MetricUnit.Count, value=1)
-        return
-    if not change.deauthorized:
-        logger.info("seller authorised the application", extra={"change_type": change.change_type})
-        metrics.add_metric(name="SellersAuthorized", unit=MetricUnit.Count, value=1)
-        return
-    # A failure raises: the message goes back to the queue and is retried (the erasure is idempotent).
-    result = seller_erasure.revoke(change.seller_id)
-    logger.warning(
-        "seller deauthorised the application: its token and sweep state erased",
-        extra={"erased": result.counts()},
-    )
-    metrics.add_metric(name="SellersDeauthorized", unit=MetricUnit.Count, value=1)
+    intake.take(record.message_id, record.body)
 
 
 @logger.inject_lambda_context(clear_state=True)

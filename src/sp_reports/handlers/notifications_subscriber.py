@@ -6,13 +6,12 @@ from typing import Any
 
 import boto3
 from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.metrics import MetricUnit
 
 from sp_reports.handlers import _config
 from sp_reports.handlers._api import api_answer, tenant_boundary
 from sp_reports.handlers._observability import observability
 from sp_reports.handlers._spapi_clients import SpApiClients
-from sp_reports.pipeline.api_requests import parse_json_body, parse_subscription_request
+from sp_reports.pipeline.notification_subscriptions import NotificationSubscriptions
 from sp_reports.pipeline.token_store import TokenStore
 
 logger, tracer, metrics = observability()
@@ -28,6 +27,14 @@ spapi_clients = SpApiClients(
     deadline_seconds=20.0,  # API Gateway gives up after 29 s
 )
 boundary = tenant_boundary()
+subscriptions = NotificationSubscriptions(
+    notifications_for=spapi_clients.notifications,
+    queue_arn=config["NOTIFICATIONS_QUEUE_ARN"],
+    destination_name=config["SPAPI_DESTINATION_NAME"],
+    boundary=boundary,
+    logger=logger,
+    metrics=metrics,
+)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)
@@ -35,23 +42,4 @@ boundary = tenant_boundary()
 @metrics.log_metrics
 @api_answer(logger, metrics)
 def handler(event: dict[str, Any], context: Any) -> tuple[int, dict[str, Any]]:
-    request = parse_subscription_request(parse_json_body(event))
-    logger.append_keys(seller_id=request.seller_id, region_code=request.region_code)
-    boundary.admit(event, request.seller_id)
-    notifications = spapi_clients.notifications(request.seller_id, request.region_code)
-    destination_id = notifications.ensure_destination(
-        config["NOTIFICATIONS_QUEUE_ARN"], config["SPAPI_DESTINATION_NAME"]
-    )
-    subscription = notifications.ensure_subscription(
-        request.notification_type, destination_id, replace_elsewhere=request.replace_existing
-    )
-    logger.info(
-        "subscription ensured",
-        extra={
-            "destination_id": destination_id,
-            "subscription_id": subscription["subscriptionId"],
-            "outcome": subscription.get("outcome"),
-        },
-    )
-    metrics.add_metric(name="SubscriptionsEnsured", unit=MetricUnit.Count, value=1)
-    return 200, {"destinationId": destination_id, "subscriptionId": subscription["subscriptionId"]}
+    return subscriptions.subscribe(event)

@@ -18,30 +18,24 @@ from the intent when SP-API announces it (sp_reports.pipeline.report_records, "R
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 import boto3
 from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.metrics import MetricUnit
-from botocore.exceptions import BotoCoreError, ClientError
 
 from sp_reports.handlers import _config
 from sp_reports.handlers._api import api_answer, tenant_boundary
 from sp_reports.handlers._observability import observability
 from sp_reports.handlers._spapi_clients import SpApiClients
-from sp_reports.pipeline.api_requests import api_error_for, parse_json_body, parse_report_request
 from sp_reports.pipeline.report_budget import (
     CALLER,
     DEFAULT_CALLER_DAILY_REPORT_BUDGET,
     DEFAULT_SELLER_DAILY_REPORT_BUDGET,
     DailyReportBudget,
 )
-from sp_reports.pipeline.report_plans import carry_out, cooldown_decision, plan_answer, plan_report_request
 from sp_reports.pipeline.report_records import ReportRecords
-from sp_reports.pipeline.report_specifications import ReportSpecification
+from sp_reports.pipeline.report_requesting import ReportRequesting
 from sp_reports.pipeline.sweep_state import SweepState
-from sp_reports.pipeline.tenancy import caller_principal
 from sp_reports.pipeline.token_store import TokenStore
 
 logger, tracer, metrics = observability()
@@ -70,6 +64,17 @@ spapi_clients = SpApiClients(
     deadline_seconds=20.0,  # API Gateway gives up after 29 s
 )
 boundary = tenant_boundary(dynamodb)
+requesting = ReportRequesting(
+    records=report_records,
+    sweep_state=sweep_state,
+    seller_budget=report_budget,
+    caller_budget=caller_budget,
+    reports_for=spapi_clients.reports,
+    boundary=boundary,
+    logger=logger,
+    metrics=metrics,
+    restricted_allowed=restricted_allowed,
+)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)
@@ -77,70 +82,4 @@ boundary = tenant_boundary(dynamodb)
 @metrics.log_metrics
 @api_answer(logger, metrics)
 def handler(event: dict[str, Any], context: Any) -> tuple[int, dict[str, Any]]:
-    request = parse_report_request(parse_json_body(event))
-    asked = request.specification
-    logger.append_keys(
-        seller_id=asked.seller_id, region_code=asked.region_code, report_type=asked.report_type
-    )
-    boundary.admit(event, asked.seller_id)
-    now = datetime.now(UTC)
-    plan = plan_report_request(request, now, restricted_allowed=restricted_allowed)
-    reports = spapi_clients.reports(asked.seller_id, asked.region_code)
-    decision = cooldown_decision(
-        plan,
-        lambda report_type, marketplace_ids, since: list(
-            reports.get_reports([report_type], marketplace_ids=marketplace_ids, created_since=since).reports
-        ),
-        lambda report_id: report_records.get(report_id) is not None,
-        now,
-    )
-
-    def create(planned: ReportSpecification) -> tuple[str, bool]:
-        created = report_records.create_and_record(
-            planned, lambda specification: reports.create_report(**specification.create_report_arguments())
-        )
-        _note_for_the_sweep(planned)
-        if not created.recorded:
-            logger.error(
-                "report accepted by SP-API but not recorded: its intent stands in",
-                extra={"report_id": created.report_id, "intent_id": created.intent_id},
-            )
-            metrics.add_metric(name="ReportRecordsDeferred", unit=MetricUnit.Count, value=1)
-        return created.report_id, created.recorded
-
-    to_create = sum(1 for reuse in decision.reuse if reuse is None)
-    with (
-        caller_budget.reserved(caller_principal(event), to_create) as caller_reservation,
-        report_budget.reserved(asked.seller_id, to_create) as reservation,
-    ):
-        outcome = carry_out(
-            plan, decision, caller_reservation.counting(reservation.counting(create)), api_error_for
-        )
-    status, body = plan_answer(plan, outcome)
-    logger.append_keys(report_id=body["reportId"])
-    logger.info(
-        "report requested",
-        extra={
-            "marketplace_ids": list(asked.marketplace_ids),
-            "report_ids": body["reportIds"],
-            "reused": len(outcome.reused),
-            "failed": len(outcome.failed) + len(outcome.not_requested),
-        },
-    )
-    metrics.add_metric(name="ReportsRequested", unit=MetricUnit.Count, value=len(outcome.created))
-    if outcome.failed:
-        metrics.add_metric(name="ReportPlansIncomplete", unit=MetricUnit.Count, value=1)
-    return status, body
-
-
-def _note_for_the_sweep(planned: ReportSpecification) -> None:
-    """The sweep looks for reports of this type in this region from now on, so a report whose notification
-    never comes is still found (sp_reports.pipeline.report_sweep). Written once SP-API accepted the report: a
-    refused request leaves nothing behind."""
-    try:
-        sweep_state.note_request(planned.seller_id, planned.region_code, planned.report_type)
-    except (ClientError, BotoCoreError):
-        # The report exists and its notification will come; only the sweep's safety net misses this type
-        # until the seller's next request of it. Not worth a second createReport by a retried POST.
-        logger.exception("report type not noted for the sweep")
-        metrics.add_metric(name="SweepNotesMissed", unit=MetricUnit.Count, value=1)
+    return requesting.request(event)

@@ -19,23 +19,13 @@ from __future__ import annotations
 from typing import Any
 
 import boto3
-from aws_lambda_powertools.metrics import MetricUnit
-from botocore.exceptions import BotoCoreError, ClientError
 
 from sp_reports.handlers import _config
 from sp_reports.handlers._lazy_client import LazyClient
 from sp_reports.handlers._observability import observability
 from sp_reports.pipeline.download_links import ROLE_CHAINING_MAX_SECONDS, DownloadLinks
-from sp_reports.pipeline.notifications_processing import ReportContext
-from sp_reports.pipeline.report_outcomes import (
-    Outcome,
-    ReportSummary,
-    TopicSubscribers,
-    compose_email,
-    failure_reason_from_state,
-    topic_subscribers,
-)
-from sp_reports.pipeline.report_records import ReportRecords, ReportStatus
+from sp_reports.pipeline.report_outcome_delivery import ReportOutcomeDelivery
+from sp_reports.pipeline.report_records import ReportRecords
 
 logger, tracer, metrics = observability()
 # Presigned links in emails only where the deployment opted in (root email_download_links); only then is the
@@ -54,107 +44,19 @@ download_links = (
     else None
 )
 sns = boto3.client("sns")
-
-_FINAL_STATUS = {
-    Outcome.READY: ReportStatus.DONE,
-    Outcome.NO_DATA: ReportStatus.CANCELLED,
-    Outcome.FAILED: ReportStatus.FAILED,
-}
-_OUTCOME_METRICS = {
-    Outcome.READY: "ReportsDelivered",
-    Outcome.NO_DATA: "ReportsWithoutData",
-    Outcome.FAILED: "ReportsFailed",
-}
+delivery = ReportOutcomeDelivery(
+    records=report_records,
+    sns_client=sns,
+    topic_arn=config["NOTIFICATIONS_TOPIC_ARN"],
+    reports_bucket=config["REPORTS_BUCKET_NAME"],
+    download_links=download_links,
+    logger=logger,
+    metrics=metrics,
+)
 
 
 @logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler(capture_response=False)  # no answers in traces: some carry presigned URLs
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    outcome = Outcome(event["outcome"])
-    state = event["report"]  # the execution's state: its input (the report's context) plus stored and error
-    report = ReportContext.from_execution_input(state)
-    logger.append_keys(report_id=report.report_id, seller_id=report.seller_id, outcome=outcome.value)
-    # The one read of the record, and a needed one: the input is a snapshot from the execution's start, so
-    # only the record can say whether an earlier run (a re-run, a failure report) already delivered this
-    # outcome, and whether the report is recorded at all. It also has what the input does not carry: the
-    # marketplaces and the data window the email names.
-    record = report_records.get(report.report_id)
-    if record is not None and record.is_terminal and record.notified_at:
-        logger.info(
-            "outcome already delivered to a confirmed subscriber; not sending it again",
-            extra={"status": record.status.value},
-        )
-        metrics.add_metric(name="RepeatedOutcomesSuppressed", unit=MetricUnit.Count, value=1)
-        return {"reportId": report.report_id, "status": record.status.value, "emailSent": False}
-
-    summary = ReportSummary(
-        report_id=report.report_id,
-        report_type=report.report_type,
-        seller_id=report.seller_id,
-        marketplace_ids=record.marketplace_ids if record else (),
-        data_start_time=record.data_start_time if record else None,
-        data_end_time=record.data_end_time if record else None,
-    )
-    status = _FINAL_STATUS[outcome]
-    stored = state.get("stored") if isinstance(state.get("stored"), dict) else {}
-    failure_reason = failure_reason_from_state(state) if outcome is Outcome.FAILED else None
-    download_url = url_expires_at = url_lifetime_seconds = None
-    if outcome is Outcome.READY:
-        if stored.get("bucket") != config["REPORTS_BUCKET_NAME"] or not stored.get("key"):
-            raise ValueError("stored: the READY outcome needs the report's location in the reports bucket")
-        if download_links is not None:
-            link = download_links.link(stored["bucket"], stored["key"])
-            download_url, url_expires_at = link.url, link.expires_at_text
-            url_lifetime_seconds = link.lifetime_seconds
-    email = compose_email(
-        outcome,
-        summary,
-        status=status.value,
-        bucket=stored.get("bucket"),
-        key=stored.get("key"),
-        size=stored.get("size"),
-        download_url=download_url,
-        url_expires_at=url_expires_at,
-        url_ttl_seconds=url_lifetime_seconds,
-        failure_reason=failure_reason,
-    )
-    subscribers = _subscribers()
-    recipients = subscribers.confirmed if subscribers else None
-    sns.publish(TopicArn=config["NOTIFICATIONS_TOPIC_ARN"], Subject=email.subject, Message=email.body)
-    if record is not None:
-        report_records.mark_finished(
-            report.report_id, status, failure_reason=failure_reason, notified=True, recipients=recipients
-        )
-    else:
-        logger.warning("report is not recorded; its final status is only in this email")
-    details = {"status": status.value, "failure_reason": failure_reason, "confirmed_recipients": recipients}
-    if subscribers is None:
-        logger.warning("outcome published; who received it is unknown", extra=details)
-        metrics.add_metric(name="OutcomeRecipientsUnknown", unit=MetricUnit.Count, value=1)
-    elif subscribers.confirmed == 0:
-        logger.warning(
-            "outcome published but no subscription is confirmed: nobody received it",
-            extra={**details, "pending_subscriptions": subscribers.pending},
-        )
-        metrics.add_metric(name="OutcomesWithoutConfirmedRecipient", unit=MetricUnit.Count, value=1)
-    else:
-        logger.info("outcome emailed", extra=details)
-    metrics.add_metric(name=_OUTCOME_METRICS[outcome], unit=MetricUnit.Count, value=1)
-    return {
-        "reportId": report.report_id,
-        "status": status.value,
-        "emailSent": True,  # published to the topic; confirmedRecipients says whether anybody could read it
-        "confirmedRecipients": recipients,
-    }
-
-
-def _subscribers() -> TopicSubscribers | None:
-    """The topic's confirmed and pending subscriptions; None when SNS cannot say (the outcome is still sent,
-    but no delivery is recorded)."""
-    try:
-        return topic_subscribers(sns, config["NOTIFICATIONS_TOPIC_ARN"])
-    except (ClientError, BotoCoreError) as exc:
-        code = exc.response["Error"]["Code"] if isinstance(exc, ClientError) else type(exc).__name__
-        logger.warning("cannot list the topic's subscriptions", extra={"error_code": code})
-        return None
+    return delivery.deliver(event)

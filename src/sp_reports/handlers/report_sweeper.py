@@ -14,7 +14,6 @@ from datetime import timedelta
 from typing import Any
 
 import boto3
-from aws_lambda_powertools.metrics import MetricUnit
 
 from sp_reports.handlers import _config
 from sp_reports.handlers._lazy_client import LazyClient
@@ -23,6 +22,7 @@ from sp_reports.handlers._spapi_clients import SpApiClients
 from sp_reports.pipeline.notifications_processing import ReportNotificationProcessor
 from sp_reports.pipeline.report_records import ReportRecords
 from sp_reports.pipeline.report_sweep import SWEEP_CALL_DEADLINE, ReportSweep, SweepSettings
+from sp_reports.pipeline.scheduled_sweep import ScheduledSweep
 from sp_reports.pipeline.sweep_state import SweepState
 from sp_reports.pipeline.token_store import TokenStore
 
@@ -65,67 +65,11 @@ sweep = ReportSweep(
         amazon_generated_report_types=frozenset(amazon_generated_report_types),
     ),
 )
+scheduled_sweep = ScheduledSweep(sweep, stuck_after_hours=stuck_after_hours, logger=logger, metrics=metrics)
 
 
 @logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    result = sweep.run(lambda: context.get_remaining_time_in_millis() / 1000.0)
-    for report in result.recovered:
-        logger.info(
-            "finished report no notification brought in: workflow started by the sweep",
-            extra={
-                "seller_id": report.seller_id,
-                "region_code": report.region_code,
-                "report_id": report.report_id,
-                "report_type": report.report_type,
-                "processing_status": report.processing_status,
-                "outcome": report.outcome.value,
-                "execution_name": report.execution_name,
-            },
-        )
-    for report in result.stuck:
-        logger.warning(
-            f"report {report.report_id} of seller {report.seller_id} is still {report.processing_status} "
-            f"more than {stuck_after_hours} h after its request",
-            extra={
-                "seller_id": report.seller_id,
-                "region_code": report.region_code,
-                "report_id": report.report_id,
-                "report_type": report.report_type,
-                "processing_status": report.processing_status,
-                "created_time": report.created_time,
-            },
-        )
-    for seller in result.skipped:
-        logger.warning(
-            "seller skipped: its refresh token was refused by LWA (invalid_grant) and has not been replaced"
-            if seller.reason == "token-revoked"
-            else "seller skipped: its token was deleted during the sweep",
-            extra={"seller_id": seller.seller_id, "reason": seller.reason, "newly": seller.newly_revoked},
-        )
-    for failure in result.failures:
-        logger.error(
-            "sweep could not settle a seller's region or report; the next run tries again",
-            extra={
-                "seller_id": failure.seller_id,
-                "region_code": failure.region_code,
-                "report_id": failure.report_id,
-                "error_type": failure.error_type,
-                "reason": failure.message,
-            },
-        )
-    if result.stopped_early:
-        logger.info("sweep stopped before its timeout; the next run resumes with the seller it left")
-    counts = {
-        "ReportsRecoveredBySweep": len(result.recovered),
-        "SweepReportsStuck": len(result.stuck),
-        "SweepSellersSkipped": len(result.skipped),
-        "SweepFailures": len(result.failures),
-        "SweepSellersSwept": result.sellers_swept,
-        "SweepGetReportsCalls": result.getreports_calls,
-    }
-    for name, value in counts.items():
-        metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
-    return {**counts, "StoppedEarly": result.stopped_early}
+    return scheduled_sweep.run(lambda: context.get_remaining_time_in_millis() / 1000.0)

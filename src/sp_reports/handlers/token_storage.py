@@ -10,20 +10,13 @@ from typing import Any
 
 import boto3
 from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.metrics import MetricUnit
 
 from sp_reports.handlers import _config
 from sp_reports.handlers._api import api_answer, tenant_boundary
 from sp_reports.handlers._observability import observability
 from sp_reports.handlers._spapi_clients import SpApiClients
-from sp_reports.pipeline.api_requests import (
-    ApiError,
-    parse_json_body,
-    parse_token_request,
-    token_stored_answer,
-)
+from sp_reports.pipeline.token_registration import TokenRegistration
 from sp_reports.pipeline.token_store import TokenStore
-from sp_reports.spapi.errors import LwaInvalidGrantError
 
 logger, tracer, metrics = observability()
 config = _config.required(["TOKENS_TABLE_NAME", "TOKENS_KMS_KEY_ID", "LWA_CREDENTIALS_SECRET_ARN"])
@@ -36,6 +29,9 @@ spapi_clients = SpApiClients(
     token_store=token_store,
 )
 boundary = tenant_boundary()
+registration = TokenRegistration(
+    lwa=spapi_clients.lwa, tokens=spapi_clients.tokens, boundary=boundary, logger=logger, metrics=metrics
+)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)
@@ -43,21 +39,4 @@ boundary = tenant_boundary()
 @metrics.log_metrics
 @api_answer(logger, metrics)
 def handler(event: dict[str, Any], context: Any) -> tuple[int, dict[str, Any]]:
-    request = parse_token_request(parse_json_body(event))
-    logger.append_keys(seller_id=request.seller_id)
-    boundary.admit(event, request.seller_id)
-    try:
-        # A token LWA refuses now would only fail later, in the middle of a report: refuse it here instead.
-        spapi_clients.lwa.exchange_refresh_token(request.refresh_token)
-    except LwaInvalidGrantError:
-        raise ApiError(
-            400,
-            "InvalidRefreshToken",
-            "RefreshToken: Login with Amazon refused it (revoked, expired or not issued to this application)",
-        ) from None
-    # Through the container's token cache, which forgets the seller's old token. Unbound: that the token is
-    # this seller's is the caller's word until Amazon names the seller (sp_reports.pipeline.token_store).
-    created = spapi_clients.tokens.put(request.seller_id, request.refresh_token, bound=False)
-    logger.info("refresh token stored", extra={"new_seller": created})
-    metrics.add_metric(name="TokensStored", unit=MetricUnit.Count, value=1)
-    return token_stored_answer(request.seller_id)
+    return registration.register(event)

@@ -1,0 +1,126 @@
+"""The workflow's outcome delivery, called as the report_notifier's handler calls it: the email on the topic,
+the final status recorded, a repeat suppressed, the task's output, and what it logs and counts."""
+
+from __future__ import annotations
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+
+from sp_reports.pipeline.report_outcome_delivery import ReportOutcomeDelivery
+from sp_reports.pipeline.report_records import ReportRecords, ReportStatus
+from sp_reports.pipeline.report_specifications import ReportSpecification
+from tests.support.aws_resources import published_emails
+from tests.support.canaries import SELLER_ID
+
+REPORT_ID = "50123019999"
+REPORT_TYPE = "GET_MERCHANT_LISTINGS_ALL_DATA"
+
+
+@pytest.fixture
+def records(resources) -> ReportRecords:
+    return ReportRecords(resources.reports_table, boto3.client("dynamodb"))
+
+
+@pytest.fixture
+def sns(resources):
+    return boto3.client("sns")
+
+
+@pytest.fixture
+def delivery(resources, records, sns, telemetry) -> ReportOutcomeDelivery:
+    return ReportOutcomeDelivery(
+        records=records,
+        sns_client=sns,
+        topic_arn=resources.topic_arn,
+        reports_bucket=resources.bucket,
+        download_links=None,
+        logger=telemetry.logger,
+        metrics=telemetry.metrics,
+    )
+
+
+def _state(**extra) -> dict:
+    return {"reportId": REPORT_ID, "sellerId": SELLER_ID, "reportType": REPORT_TYPE, **extra}
+
+
+def _recorded(records: ReportRecords) -> None:
+    records.record_requested(REPORT_ID, ReportSpecification(SELLER_ID, "NA", REPORT_TYPE, ["ATVPDKIKX0DER"]))
+
+
+def test_a_ready_report_is_emailed_with_the_fetch_command_and_recorded_done_without_a_link(
+    delivery, records, resources, telemetry
+):
+    _recorded(records)
+    stored = {"bucket": resources.bucket, "key": f"reports/{REPORT_ID}.tsv", "size": 12}
+
+    output = delivery.deliver({"outcome": "READY", "report": _state(stored=stored)})
+
+    assert output == {"reportId": REPORT_ID, "status": "DONE", "emailSent": True, "confirmedRecipients": 1}
+    (email,) = published_emails(resources.topic_arn)
+    assert f"sp-reports reports get {REPORT_ID}" in email["message"]
+    assert "https://" not in email["message"]  # no link: EMAIL_DOWNLOAD_LINKS is off
+    record = records.get(REPORT_ID)
+    assert (record.status, record.outcome_recipients) == (ReportStatus.DONE, 1)
+    assert record.notified_at
+    assert telemetry.counts()["ReportsDelivered"] == 1
+    (emailed,) = [line for line in telemetry.lines() if line["message"] == "outcome emailed"]
+    assert (emailed["report_id"], emailed["seller_id"], emailed["outcome"]) == (REPORT_ID, SELLER_ID, "READY")
+
+
+def test_an_outcome_already_delivered_is_not_sent_again(delivery, records, resources, telemetry):
+    _recorded(records)
+    failed = {"outcome": "FAILED", "report": _state(error={"Error": "States.Timeout", "Cause": "timed out"})}
+    delivery.deliver(failed)
+
+    again = delivery.deliver(failed)
+
+    assert again == {"reportId": REPORT_ID, "status": "FAILED", "emailSent": False}
+    assert len(published_emails(resources.topic_arn)) == 1
+    assert telemetry.counts()["RepeatedOutcomesSuppressed"] == 1
+
+
+def test_a_ready_outcome_stored_outside_the_reports_bucket_is_refused_before_any_email(
+    delivery, records, resources
+):
+    _recorded(records)
+    elsewhere = {"bucket": "somebody-elses-bucket", "key": "reports/x.tsv", "size": 1}
+
+    with pytest.raises(ValueError, match="location in the reports bucket"):
+        delivery.deliver({"outcome": "READY", "report": _state(stored=elsewhere)})
+
+    assert published_emails(resources.topic_arn) == []
+    assert records.get(REPORT_ID).status is ReportStatus.REQUESTED
+
+
+def test_an_unrecorded_report_is_still_emailed_and_its_final_status_is_only_in_the_email(
+    delivery, resources, telemetry
+):
+    output = delivery.deliver({"outcome": "NO_DATA", "report": _state()})
+
+    assert (output["status"], output["emailSent"]) == ("CANCELLED", True)
+    assert len(published_emails(resources.topic_arn)) == 1
+    assert any(line["message"].startswith("report is not recorded") for line in telemetry.lines())
+    assert telemetry.counts()["ReportsWithoutData"] == 1
+
+
+def test_when_sns_cannot_list_the_subscriptions_the_outcome_is_sent_and_its_recipients_unknown(
+    delivery, records, resources, sns, telemetry
+):
+    _recorded(records)
+
+    def refuse(**_kwargs):
+        raise ClientError({"Error": {"Code": "AuthorizationError", "Message": "denied"}}, "List")
+
+    sns.meta.events.register("before-call.sns.ListSubscriptionsByTopic", refuse)
+
+    output = delivery.deliver({"outcome": "NO_DATA", "report": _state()})
+
+    assert output["confirmedRecipients"] is None
+    assert len(published_emails(resources.topic_arn)) == 1
+    record = records.get(REPORT_ID)
+    # Published, but delivered to nobody known: a re-run of the execution may send it again.
+    assert record.outcome_published_at and record.notified_at is None
+    assert telemetry.counts()["OutcomeRecipientsUnknown"] == 1
+    (warning,) = [line for line in telemetry.lines() if line["message"].startswith("cannot list")]
+    assert warning["error_code"] == "AuthorizationError"
