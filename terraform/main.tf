@@ -31,6 +31,7 @@ module "security" {
   reports_bucket_arn = module.storage.reports_bucket_arn
   # From the names, not the queues: the queues are encrypted with the data key whose policy names them.
   spapi_queue_arns                       = values(module.queue.queue_arns_from_names)
+  spapi_notifications_account_id         = var.spapi_notifications_account_id
   token_encrypter_role_arns              = [for f in local.token_writers : local.function_role_arns[f]]
   token_decrypter_role_arns              = [for f in local.token_readers : local.function_role_arns[f]]
   download_link_signer_trusted_role_arns = [for f in local.link_signers : local.function_role_arns[f]]
@@ -88,6 +89,8 @@ module "queue" {
   role_path                   = var.iam_role_path
   role_permissions_boundary   = var.iam_permissions_boundary_arn
   test_sender_role_arns       = var.test_notification_sender_role_arns
+
+  spapi_notifications_account_id = var.spapi_notifications_account_id
 }
 
 module "api" {
