@@ -2,8 +2,8 @@
 """Run every Terraform check of the repository and print a summary; exit nonzero when one fails.
 
 - `terraform fmt -check -recursive` over terraform/,
-- `terraform init -backend=false` + `terraform validate` for the root, terraform/acceptance, every module and
-  every example,
+- `terraform init -backend=false` + `terraform validate` for the root, terraform/acceptance, every module
+  (terraform/acceptance/modules too) and every example,
 - `terraform test` (mocked aws provider) for each of them with a tests/ directory,
 - `scripts/tf_docs.py --check` (README inputs/outputs tables current).
 
@@ -121,7 +121,7 @@ def write_test_packages(directory: Path = TEST_PACKAGES) -> Path:
         with zipfile.ZipFile(path, "w") as archive:
             info = zipfile.ZipInfo(f"sp_reports/handlers/{function}.py", date_time=(1980, 1, 1, 0, 0, 0))
             archive.writestr(info, f"# stand-in for terraform tests: {function}\n")
-    # The SP-API emulator's zip, for the spapi_emulator module and terraform/acceptance (make acceptance).
+    # The SP-API emulator's zip, for terraform/acceptance and its spapi_emulator module (make acceptance).
     with zipfile.ZipFile(directory / EMULATOR_ZIP, "w") as archive:
         info = zipfile.ZipInfo("spapi_emulator/lambda_function.py", date_time=(1980, 1, 1, 0, 0, 0))
         archive.writestr(info, "# stand-in for terraform tests: spapi_emulator\n")
@@ -168,12 +168,12 @@ def check_directory(path: Path, env: dict[str, str], run_tests: bool) -> DirResu
 
 
 def terraform_dirs(terraform_dir: Path = TERRAFORM_DIR) -> list[Path]:
-    """The root, then the acceptance configuration (make acceptance on a real account), every module and
-    every example."""
+    """The root, then the acceptance configuration (make acceptance on a real account), every module (the
+    root's, then the acceptance configuration's own, such as the SP-API emulator's) and every example."""
     dirs = [terraform_dir]
     if any((terraform_dir / "acceptance").glob("*.tf")):
         dirs.append(terraform_dir / "acceptance")
-    for parent in ("modules", "examples"):
+    for parent in ("modules", "acceptance/modules", "examples"):
         base = terraform_dir / parent
         if base.is_dir():
             dirs += sorted(p for p in base.iterdir() if p.is_dir() and any(p.glob("*.tf")))
@@ -375,23 +375,36 @@ def _mock_plan_json(
 
 
 def _modules_installed(module_dir: Path) -> bool:
-    """Whether `terraform init` has run and installed every module the configuration calls now: a module
-    added since (a pull, a merge) otherwise fails the plan with "Module not installed"."""
+    """Whether `terraform init` has run and installed every module the configuration calls now, local ones
+    from where it calls them now: a module added or moved since (a pull, a merge) otherwise fails the plan
+    with "Module not installed" or "Module source has changed"."""
     manifest = module_dir / ".terraform" / "modules" / "modules.json"
     if not (module_dir / ".terraform").is_dir():
         return False
-    called = {
-        match
-        for path in module_dir.glob("*.tf")
-        for match in re.findall(r'^module\s+"([^"]+)"', path.read_text(encoding="utf-8"), re.MULTILINE)
-    }
+    texts = [path.read_text(encoding="utf-8") for path in module_dir.glob("*.tf")]
+    called = {name for text in texts for name in re.findall(r'^module\s+"([^"]+)"', text, re.MULTILINE)}
     if not called:
         return True
+    # Local sources (./ or ../), read where source is a module block's first argument, as it is in ours.
+    local_sources = {
+        name: source
+        for text in texts
+        for name, source in re.findall(
+            r'^module\s+"([^"]+)"\s*\{\s*source\s*=\s*"(\.\.?/[^"]*)"', text, re.MULTILINE
+        )
+    }
     try:
-        installed = {entry["Key"] for entry in json.loads(manifest.read_text(encoding="utf-8"))["Modules"]}
+        installed = {
+            entry["Key"]: entry["Dir"]
+            for entry in json.loads(manifest.read_text(encoding="utf-8"))["Modules"]
+        }
     except (OSError, ValueError, KeyError):
         return False
-    return called <= installed
+    # The manifest's Dir of a local module is the directory it was installed from, relative to module_dir.
+    return called <= installed.keys() and all(
+        (module_dir / source).resolve() == (module_dir / installed[name]).resolve()
+        for name, source in local_sources.items()
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -344,11 +344,12 @@ def updated_readme(readme_text: str, doc: ModuleDoc) -> str:
 
 
 def module_dirs(terraform_dir: Path) -> list[Path]:
-    """The root module and every module under modules/ (examples document themselves)."""
+    """The root module, every module under modules/ and every module of the acceptance configuration under
+    acceptance/modules/ (examples and the acceptance configuration itself document themselves)."""
     dirs = [terraform_dir]
-    modules = terraform_dir / "modules"
-    if modules.is_dir():
-        dirs += sorted(p for p in modules.iterdir() if p.is_dir() and any(p.glob("*.tf")))
+    for modules in (terraform_dir / "modules", terraform_dir / "acceptance" / "modules"):
+        if modules.is_dir():
+            dirs += sorted(p for p in modules.iterdir() if p.is_dir() and any(p.glob("*.tf")))
     return dirs
 
 
@@ -359,7 +360,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--terraform-dir", type=Path, default=TERRAFORM_DIR)
     parser.add_argument(
-        "modules", nargs="*", type=Path, help="module directories (default: root and modules/*)"
+        "modules",
+        nargs="*",
+        type=Path,
+        help="module directories (default: root, modules/* and acceptance/modules/*)",
     )
     args = parser.parse_args(argv)
 

@@ -208,7 +208,7 @@ resource "aws_s3_object" "lambda" {
     # A function whose group no module deploys would be packaged and never run.
     precondition {
       condition     = contains(["api", "processor", "workflow", "standalone"], local.functions[each.key].group)
-      error_message = "${each.key}: group must be api, processor, workflow or standalone (local.functions in main.tf)."
+      error_message = "${each.key}: group must be api, processor, workflow or standalone (local.functions in functions.tf)."
     }
 
     precondition {

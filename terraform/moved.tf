@@ -1,8 +1,11 @@
-# Where the functions' execution roles and their access policies were before each function's module created
-# its own (issue 11): the security module made them all, keyed by function name. These blocks let a stack
-# deployed before that plan moves instead of replacing the roles (tests/terraform/test_moved_roles.py). Moved
-# blocks take literal addresses only, so the function names appear here too; delete this file once every
-# deployment has applied a plan with it.
+# Where the functions' execution roles and their access policies were when the security module made them all,
+# keyed by function name, before each function's module created its own. These blocks let a stack deployed with
+# those addresses move its roles instead of replacing them: tests/terraform/test_function_roles.py checks that
+# every old address moves to the role its function now creates
+# (test_every_old_role_address_moves_to_the_role_its_function_now_creates) and plans such a stack, from
+# tests/terraform/fixtures/roles_before_issue_11, to see it move them and destroy nothing. Moved blocks take
+# literal addresses only, so the function names appear here too; delete this file once every deployment has
+# applied a plan with it.
 
 moved {
   from = module.security.aws_iam_role.lambda["token_storage"]
@@ -90,6 +93,8 @@ removed {
 # apply instead of destroying them: destroying the role would leave the setting naming a deleted role, and every
 # REST API of the account in that region would stop logging. The role and setting stay in AWS as they are (the
 # stage keeps logging); import them into a modules/account_settings call to manage them again (its README).
+# tests/terraform/test_root_wiring.py plans such a stack (fixtures/api_gateway_account_in_the_stack) and checks
+# that its next plan forgets the three and destroys nothing.
 # `removed` with destroy = false needs Terraform 1.7 ("Removing Resources", Terraform language documentation:
 # https://developer.hashicorp.com/terraform/language/resources/syntax#removing-resources); this module needs 1.11.
 removed {

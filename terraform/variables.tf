@@ -425,6 +425,17 @@ variable "spapi_destination_name" {
   default     = null
 }
 
+variable "spapi_notifications_account_id" {
+  type        = string
+  description = "AWS account SP-API publishes notifications from: the notifications queue's policy lets it send (sqs:SendMessage, sqs:GetQueueAttributes) and the data key's policy lets it encrypt for the stack's queues through SQS. The default is the account Amazon documents in the Notifications API v1 use case guide (\"Step 1. Grant Selling Partner API permission\": https://developer-docs.amazon.com/sp-api/docs/notifications-api-v1-use-case-guide); change it only if Amazon does."
+  default     = "437568002678"
+
+  validation {
+    condition     = can(regex("^[0-9]{12}$", var.spapi_notifications_account_id))
+    error_message = "spapi_notifications_account_id must be a 12-digit AWS account id."
+  }
+}
+
 variable "api_invoke_trusted_principal_arns" {
   type        = list(string)
   description = "IAM principals allowed to assume the API invoke role; empty means this account's root (any principal of the account whose own policy allows it)."

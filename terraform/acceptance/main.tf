@@ -8,7 +8,7 @@
 # TEST INFRASTRUCTURE: everything here is destroyed at the end of the run.
 
 module "spapi_emulator" {
-  source = "../modules/spapi_emulator"
+  source = "./modules/spapi_emulator"
   count  = var.spapi_emulator ? 1 : 0
 
   name_prefix        = var.name_prefix

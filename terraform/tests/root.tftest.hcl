@@ -394,6 +394,16 @@ run "lambda_code_is_uploaded_encrypted_under_content_addressed_keys" {
   }
 }
 
+run "a_malformed_notifications_account_is_rejected" {
+  command = plan
+
+  variables {
+    spapi_notifications_account_id = "43756800267"
+  }
+
+  expect_failures = [var.spapi_notifications_account_id]
+}
+
 run "invalid_name_prefix_is_rejected" {
   command = plan
 

@@ -1,6 +1,6 @@
 """docs/acceptance-iam-policy.json, the permissions README's real-account `make acceptance` asks for: it must
 allow creating and deleting every resource the acceptance configuration (terraform/acceptance: the root module
-with the test-only inputs set, and modules/spapi_emulator) plans, under the names it plans them with. The
+with the test-only inputs set, and its modules/spapi_emulator) plans, under the names it plans them with. The
 resource types come from terraform/acceptance's mocked plan (terraform_checks.mock_plan_json): the root module
 as it configures it, and the emulator module. A resource type missing from REQUIRED_ACTIONS fails the test:
 its permissions must be added to the policy, then here. The calls the run makes itself, outside Terraform (the
@@ -28,7 +28,7 @@ POLICY_PATH = Path(__file__).resolve().parents[2] / "docs" / "acceptance-iam-pol
 PREFIX = "spacc-0123abcd"  # the shape of the prefix make acceptance draws (spacc-<8 hex>)
 ACCOUNT = "123456789012"  # the mock provider's account
 REGION = "eu-west-1"  # the region the documented policy names
-EMULATOR = f"{PREFIX}-spapi-emulator"  # the emulator's function and role (modules/spapi_emulator)
+EMULATOR = f"{PREFIX}-spapi-emulator"  # the emulator's function and role (acceptance/modules/spapi_emulator)
 
 BOUNDARY = f"arn:aws:iam::{ACCOUNT}:policy/sp-reports-acceptance-boundary"
 

@@ -18,9 +18,11 @@ def test_root_modules_and_examples_are_all_checked_root_first():
     assert dirs[0] == "terraform"
     # The real-account acceptance composition (the root with the SP-API emulator) is checked like the root.
     assert dirs[1] == "terraform/acceptance"
-    modules = ("api", "lambda_function", "queue", "security", "spapi_emulator", "state_machine", "storage")
+    modules = ("api", "lambda_function", "queue", "security", "state_machine", "storage")
     for module in modules:
         assert f"terraform/modules/{module}" in dirs
+    # The acceptance configuration's own module, which only it calls, is checked like the root's modules.
+    assert "terraform/acceptance/modules/spapi_emulator" in dirs
     # Examples exist for the modules someone can reuse; api and state_machine are parts of this stack.
     for module in ("lambda_function", "queue"):
         assert f"terraform/examples/{module}" in dirs
@@ -89,6 +91,48 @@ def test_stand_in_packages_carry_the_manifest_the_root_checks(tmp_path):
 def test_a_stand_in_emulator_package_exists_for_the_acceptance_configuration(tmp_path):
     directory = terraform_checks.write_test_packages(tmp_path)
 
-    # terraform/modules/spapi_emulator hashes <lambda_package_dir>/spapi_emulator.zip.
+    # terraform/acceptance/modules/spapi_emulator hashes <lambda_package_dir>/spapi_emulator.zip.
     with zipfile.ZipFile(directory / "spapi_emulator.zip") as archive:
         assert archive.namelist() == ["spapi_emulator/lambda_function.py"]
+
+
+def _installed(configuration: Path, sources: dict[str, str], dirs: dict[str, str]) -> None:
+    """A configuration calling sources by name, and the manifest `terraform init` left of dirs by name."""
+    configuration.mkdir()
+    (configuration / "main.tf").write_text(
+        "".join(f'module "{name}" {{\n  source = "{source}"\n}}\n' for name, source in sources.items())
+    )
+    (configuration / ".terraform" / "modules").mkdir(parents=True)
+    modules = [{"Key": "", "Source": "", "Dir": "."}]
+    modules += [{"Key": name, "Source": dirs[name], "Dir": dirs[name]} for name in dirs]
+    (configuration / ".terraform" / "modules" / "modules.json").write_text(json.dumps({"Modules": modules}))
+
+
+def test_a_module_installed_from_where_the_configuration_calls_it_needs_no_init(tmp_path):
+    # Terraform records "../" as Dir "..", "./modules/x" as "modules/x".
+    _installed(
+        tmp_path / "acceptance",
+        {"stack": "../", "emulator": "./modules/spapi_emulator"},
+        {"stack": "..", "emulator": "modules/spapi_emulator"},
+    )
+
+    assert terraform_checks._modules_installed(tmp_path / "acceptance")
+
+
+def test_a_module_moved_since_init_needs_init_again(tmp_path):
+    # Planning it without a new init fails with "Module source has changed".
+    _installed(
+        tmp_path / "acceptance",
+        {"emulator": "./modules/spapi_emulator"},
+        {"emulator": "../modules/spapi_emulator"},
+    )
+
+    assert not terraform_checks._modules_installed(tmp_path / "acceptance")
+
+
+def test_a_module_added_since_init_needs_init(tmp_path):
+    _installed(
+        tmp_path / "acceptance", {"stack": "../", "emulator": "./modules/spapi_emulator"}, {"stack": ".."}
+    )
+
+    assert not terraform_checks._modules_installed(tmp_path / "acceptance")

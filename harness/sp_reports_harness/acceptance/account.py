@@ -9,7 +9,7 @@
   through the URL, and everything is destroyed. ``make test`` runs it, so the path a user takes into an
   account is proven on every change, as far as local AWS decides as AWS does.
 
-On a run with a real seller's credentials (``acceptance_seller``) the stack calls SP-API and LWA
+On a run with a real seller's credentials (``acceptance.seller``) the stack calls SP-API and LWA
 themselves. With local AWS as the account, which no SP-API can deliver to, our SP-API emulator stands in for
 them (``spapi_stand_in``): it runs in this process, knows the seller's app and refresh token, and delivers
 REPORT_PROCESSING_FINISHED into local AWS as SP-API's account. It is reached at the endpoints
@@ -17,8 +17,8 @@ REPORT_PROCESSING_FINISHED into local AWS as SP-API's account. It is reached at 
 only through SP-API's operations, as they see real SP-API.
 
 The differences are only in how a request finds the account: an endpoint URL for every client and for
-Terraform's provider (``terraform_provider``), and the API's data-plane URL, which local AWS serves on its
-own endpoint (``LocalAws.invoke_url``) where AWS serves ``api_base_url``.
+Terraform's provider (``local_aws.terraform_provider``), and the API's data-plane URL, which local AWS serves
+on its own endpoint (``LocalAws.invoke_url``) where AWS serves ``api_base_url``.
 """
 
 from __future__ import annotations

@@ -1,12 +1,12 @@
-"""``StackUnderTest`` for the stack ``make acceptance`` applied to an account (``acceptance_aws``).
+"""``StackUnderTest`` for the stack ``make acceptance`` applied to an account (``acceptance.account_target``).
 
 Everything goes through what any account offers its deployer: the Terraform outputs, the API signed as the
 stack's invoke role, the deployer's clients, the SP-API emulator's control routes behind its AWS_IAM function
-URL (``RemoteEmulatorControl``) or, on a real seller's run, SP-API's own operations (``spapi_views``), an SQS
-queue subscribed to the topic for the emails, the sweep schedule's target invoked as the schedule invokes it
-(``invoke_schedule_target``) and a second ``terraform plan``. Local AWS's own checks are not offered
-(``local_aws`` is None), also when local AWS stands in for the account: the run then skips exactly what a real
-account skips.
+URL (``RemoteEmulatorControl``) or, on a real seller's run, SP-API's own operations
+(``acceptance.spapi_operation_views``), an SQS queue subscribed to the topic for the emails, the sweep
+schedule's target invoked as the schedule invokes it (``invoke_schedule_target``) and a second ``terraform
+plan``. Local AWS's own checks are not offered (``local_aws`` is None), also when local AWS stands in for the
+account: the run then skips exactly what a real account skips.
 """
 
 from __future__ import annotations

@@ -2,11 +2,11 @@
 
 The account was confirmed by ``acceptance_targets.confirm_account`` before this target exists. Terraform
 applies ``terraform/acceptance`` - the root module (``module.sp_reports``, deletion protection off) beside our
-SP-API emulator deployed as a Lambda behind an AWS_IAM function URL (``modules/spapi_emulator``), the stack's
-SP-API and LWA endpoints on that URL - from a copy in the run's work directory (the copy of ``terraform/``
-with ``acceptance/`` inside it, so its ``source = "../"`` is the copied root; the user's own state is never
-touched), with the standard AWS credential chain and a unique ``name_prefix``. The emulator's code is
-``spapi_emulator.zip`` in the package directory (``scripts/package_lambdas.py --emulator``).
+SP-API emulator deployed as a Lambda behind an AWS_IAM function URL (``acceptance/modules/spapi_emulator``),
+the stack's SP-API and LWA endpoints on that URL - from a copy in the run's work directory (the copy of
+``terraform/`` with ``acceptance/`` inside it, so its ``source = "../"`` is the copied root; the user's own
+state is never touched), with the standard AWS credential chain and a unique ``name_prefix``. The emulator's
+code is ``spapi_emulator.zip`` in the package directory (``scripts/package_lambdas.py --emulator``).
 
 After the apply the run registers a fresh LWA app with the emulator (the one whose id and secret Terraform
 stored in the stack's secret), then runs tests/integration/deployed_stack against ``AccountStackUnderTest``,
@@ -14,13 +14,14 @@ then destroys. Besides Terraform's state, "what remains" covers the two things t
 outside Terraform (the email observer's queue, the unauthorised test user), should a run be killed before
 removing them.
 
-With a real seller's credentials in the environment (``acceptance_seller``) there is no emulator: Terraform
+With a real seller's credentials in the environment (``acceptance.seller``) there is no emulator: Terraform
 stores the seller's app in the stack's secret and the stack calls SP-API and LWA (``spapi_emulator = false``;
 with local AWS as the account, the stand-in of ``AccountAccess.spapi_stand_in``). The run refuses to start
 while the seller already has a REPORT_PROCESSING_FINISHED subscription with that app (another stack's, which
 the run would have to take over), reads SP-API's side through SP-API's own operations
-(``spapi_views``), skips with their reason the checks that need the emulator's powers, and before destroying
-deletes the subscription and destination it made; any it could not delete is listed with what remains.
+(``acceptance.spapi_operation_views``), skips with their reason the checks that need the emulator's powers,
+and before destroying deletes the subscription and destination it made; any it could not delete is listed with
+what remains.
 
 The account's API Gateway CloudWatch role is account-wide (one setting per account and region, every REST API
 there logs through it). The run reads it first (``apigateway get-account``): a role already set is left
@@ -80,6 +81,10 @@ APPLY_TIMEOUT_SECONDS = 1800.0
 PARALLELISM = 20
 # The configuration applied to an account, under terraform/ (its module "sp_reports" is source "../").
 ACCEPTANCE_DIR = "acceptance"
+# Modules only the acceptance configuration calls (the SP-API emulator's), under terraform/acceptance; they
+# call the root's modules (../../../modules/...), which the copy of the root module holds.
+ACCEPTANCE_MODULES_DIR = "modules"
+_NOT_COPIED_FROM_MODULES = shutil.ignore_patterns(".terraform", "*.tfstate", "*.tfstate.*", "tests", "*.md")
 # The emulator function's environment names for EMULATOR_OPTIONS (harness/spapi_emulator/lambda_function.py).
 _EMULATOR_ENVIRONMENT = {
     "in_queue_seconds": "SPAPI_EMULATOR_IN_QUEUE_SECONDS",
@@ -89,12 +94,19 @@ Runner = Callable[[list[str], Path, Mapping[str, str], float, LineCallback | Non
 
 
 def copy_acceptance_configuration(source: Path, destination: Path) -> None:
-    """Copy terraform/acceptance's configuration (its .tf files and lock file, not its tests) to
-    destination, inside a copy of the root module."""
+    """Copy terraform/acceptance's configuration (its .tf files, lock file and own modules, such as the
+    SP-API emulator's, not its tests) to destination, inside a copy of the root module."""
     destination.mkdir(parents=True, exist_ok=True)
     for path in [*source.glob("*.tf"), source / ".terraform.lock.hcl"]:
         if path.is_file() and not path.name.endswith("_override.tf") and path.name != "override.tf":
             shutil.copy2(path, destination / path.name)
+    if (source / ACCEPTANCE_MODULES_DIR).is_dir():
+        shutil.copytree(
+            source / ACCEPTANCE_MODULES_DIR,
+            destination / ACCEPTANCE_MODULES_DIR,
+            ignore=_NOT_COPIED_FROM_MODULES,
+            dirs_exist_ok=True,
+        )
 
 
 def emulator_environment(options: Mapping[str, Any]) -> str:

@@ -2,8 +2,8 @@
 
 Local AWS's own checks are offered (``local_aws``): its IAM decisions and clock, its endpoint. The schedule
 fires as EventBridge Scheduler would (``scheduler.fire_schedule``), and emails are observed through an SQS
-queue subscribed to the topic, as in a real account (``email_observer``); local AWS authorises that
-delivery as AWS does (``sns_sqs_delivery``).
+queue subscribed to the topic, as in a real account (``deployment.email_observer``); local AWS authorises that
+delivery as AWS does (``local_aws.sns.sqs_delivery``).
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """What the acceptance steps produce and how they are judged: the end-to-end assertions run against a
 deployed stack and their outcome, the failure a step reports, and the count a plan step prints.
 
-``acceptance`` (the runner) and its targets (``acceptance_targets``, ``acceptance_aws``) all use these; the
-runner imports the targets, the targets import this module, and nothing here imports either.
+``acceptance`` (the runner) and its targets (``acceptance.targets``, ``acceptance.account_target``) all use
+these; the runner imports the targets, the targets import this module, and nothing here imports either.
 """
 
 from __future__ import annotations

@@ -10,10 +10,10 @@ and for this command, on either target); then ``terraform destroy``, also after 
 SIGTERM, and the state is checked empty. The last line is the verdict; when destruction failed it is
 preceded by what remains (``terraform state list``) and how to remove it.
 
-Targets (``acceptance_targets``): local AWS and the SP-API emulator in this process (the default, part of
-``make test``), or a real AWS account (``SP_REPORTS_ACCEPTANCE_TARGET=aws``; see ``acceptance_aws``), whose
-code ``make test`` also runs with local AWS standing in for the account (``local-account``).
-Exit code: 0 passed, 1 failed (or destruction failed), 130 interrupted.
+Targets (``acceptance.targets``): local AWS and the SP-API emulator in this process (the default, part of
+``make test``), or a real AWS account (``SP_REPORTS_ACCEPTANCE_TARGET=aws``; see
+``acceptance.account_target``), whose code ``make test`` also runs with local AWS standing in for the account
+(``local-account``). Exit code: 0 passed, 1 failed (or destruction failed), 130 interrupted.
 """
 
 from __future__ import annotations

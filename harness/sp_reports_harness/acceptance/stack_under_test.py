@@ -119,8 +119,8 @@ class StackUnderTest(Protocol):
 
 
 def observe_topic(stack: StackUnderTest) -> AbstractContextManager[SqsEmailObserver]:
-    """The stack's notifications topic, observed through an SQS queue of the run's (``email_observer``), the
-    same way on every target."""
+    """The stack's notifications topic, observed through an SQS queue of the run's
+    (``deployment.email_observer``), the same way on every target."""
     return SqsEmailObserver.subscribed(
         stack.boto3_client("sqs"),
         stack.boto3_client("sns"),

@@ -6,10 +6,10 @@
   anything is created, and the run starts only when ``SP_REPORTS_ACCEPTANCE_ACCOUNT_ID`` names that
   same account.
 - ``SP_REPORTS_ACCEPTANCE_TARGET=local-account``: the real-account target's code with local AWS standing in
-  for the account (``acceptance_account``): the same guard, configuration, emulator Lambda and assertions.
+  for the account (``acceptance.account``): the same guard, configuration, emulator Lambda and assertions.
   ``make test`` runs it, so the path into an account is proven on every change.
 
-With a real seller's LWA credentials and refresh token in the environment (``acceptance_seller``), the
+With a real seller's LWA credentials and refresh token in the environment (``acceptance.seller``), the
 account targets call real SP-API instead of deploying the emulator (``local-account``: the emulator stands
 in for SP-API, outside the account). The ``local`` target refuses them: it has no real-SP-API mode.
 """

@@ -1,8 +1,9 @@
 """What the stack's notifications topic sends, observed the way any AWS account allows: a queue of our own.
 
 Nobody can read an email SNS sent, and a real account has no record of what was published to a topic. So the
-deployed-stack assertions subscribe an SQS queue they create to the topic and read what SNS delivers there,
-on local AWS (which authorises that delivery as AWS does, ``sns_sqs_delivery``) and on a real account alike:
+deployed-stack assertions subscribe an SQS queue they create to the topic and read what SNS delivers there, on
+local AWS (which authorises that delivery as AWS does, ``local_aws.sns.sqs_delivery``) and on a real account
+alike:
 
 - The queue's policy lets SNS send for this topic only (SNS Developer Guide, "Fanout Amazon SNS notifications
   to Amazon SQS queues": the queue must give the topic permission to send; ``aws:SourceArn`` the topic).

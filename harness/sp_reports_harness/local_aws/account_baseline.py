@@ -4,9 +4,9 @@ The stack does not manage account-wide settings (terraform/README.md, "What is a
 stage's access and execution logs need the account's API Gateway CloudWatch Logs role in the region (API
 Gateway Developer Guide, "Set up CloudWatch logging for REST APIs in API Gateway":
 https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-logging.html), and local AWS refuses the
-stage without it as AWS does (``apigateway_logging``). A fresh local account gets the role here, the way a
-landing zone sets it: a role API Gateway may assume, with AWS's managed policy for pushing logs, named in the
-account setting.
+stage without it as AWS does (``local_aws.apigateway.account_logging``). A fresh local account gets the role
+here, the way a landing zone sets it: a role API Gateway may assume, with AWS's managed policy for pushing
+logs, named in the account setting.
 """
 
 from __future__ import annotations

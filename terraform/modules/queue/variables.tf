@@ -26,7 +26,7 @@ variable "kms_key_arn" {
 
 variable "spapi_notifications_account_id" {
   type        = string
-  description = "AWS account SP-API sends notifications from (documented by Amazon)."
+  description = "AWS account SP-API sends notifications from. The default, for the module used on its own (examples/queue), is the account Amazon documents (https://developer-docs.amazon.com/sp-api/docs/notifications-api-v1-use-case-guide, \"Step 1. Grant Selling Partner API permission\"); the root module passes its own spapi_notifications_account_id, which tests/terraform/test_spapi_notifications_account.py keeps equal to it."
   default     = "437568002678"
 
   validation {

@@ -110,8 +110,7 @@ variable "create_api_invoke_user" {
 
 variable "spapi_notifications_account_id" {
   type        = string
-  description = "AWS account SP-API sends notifications from; it must be able to use the data key to write to the encrypted queue."
-  default     = "437568002678"
+  description = "AWS account SP-API sends notifications from; it must be able to use the data key to write to the encrypted queue. No default: the root module holds the documented account (its spapi_notifications_account_id) and passes it here and to the queue module."
 
   validation {
     condition     = can(regex("^[0-9]{12}$", var.spapi_notifications_account_id))

@@ -441,9 +441,15 @@ def test_plan_only_plans_the_stack_with_the_emulator_in_a_copy_with_a_unique_pre
     assert "-lock=false" in plan and "apply" not in plan
     # terraform/acceptance inside the copy of terraform/: its module "sp_reports" (source "../") is the root.
     assert cwd == tmp_path / "work" / "terraform" / "acceptance"
-    expected = {"acceptance/main.tf", "acceptance/variables.tf", "main.tf", "modules/spapi_emulator/main.tf"}
+    expected = {
+        "acceptance/main.tf",
+        "acceptance/variables.tf",
+        "acceptance/modules/spapi_emulator/main.tf",
+        "main.tf",
+        "modules/lambda_function/main.tf",
+    }
     assert expected <= set(terraform.files_seen)
-    assert not any(name.startswith("acceptance/tests/") for name in terraform.files_seen)
+    assert not any("tests/" in name for name in terraform.files_seen)
     assert env["TF_VAR_region"] == "eu-west-1"
     assert env["TF_VAR_name_prefix"] == target.name_prefix and target.name_prefix.startswith("spacc-")
     assert env["TF_VAR_lambda_package_dir"] == str((tmp_path / "zips").resolve())

@@ -7,16 +7,16 @@ configured handler and serves invocations over JSON lines, like a warm Lambda co
 reused; a busy function gets another worker (as Lambda scales out), so a function may call itself or be
 invoked concurrently.
 
-Which Python: the function's runtime's own (``lambda_runtime``): a ``python3.13`` function runs on CPython
-3.13 with the whole zip first on ``sys.path`` and a stand-in for the runtime's SDK (boto3 and what it
-imports) after it, as Lambda runs it: the zip's compiled wheels and its 3.13 bytecode are what is imported.
-Where that Python is missing, or the zip's wheels are for another architecture than this machine's, the
-worker falls back to this interpreter (logged once per reason): the handler's own packages (``spapi``,
-``handlers``) still come from the zip, third-party libraries from this venv's site-packages (the zip's
-compiled wheels may not import here), and the whole zip last for libraries only it has; a bundled package is
-one a ``*.dist-info/RECORD`` in the zip lists. A separate process keeps the function's environment variables,
-module-level clients and crashes away from the server's process, and lets us enforce the configured timeout
-by killing it.
+Which Python: the function's runtime's own (``local_aws.awslambda.runtime``): a ``python3.13`` function runs
+on CPython 3.13 with the whole zip first on ``sys.path`` and a stand-in for the runtime's SDK (boto3 and what
+it imports) after it, as Lambda runs it: the zip's compiled wheels and its 3.13 bytecode are what is imported.
+Where that Python is missing, or the zip's wheels are for another architecture than this machine's, the worker
+falls back to this interpreter (logged once per reason): the handler's own packages (``spapi``, ``handlers``)
+still come from the zip, third-party libraries from this venv's site-packages (the zip's compiled wheels may
+not import here), and the whole zip last for libraries only it has; a bundled package is one a
+``*.dist-info/RECORD`` in the zip lists. A separate process keeps the function's environment variables,
+module-level clients and crashes away from the server's process, and lets us enforce the configured timeout by
+killing it.
 
 Lambda semantics kept: exceptions become ``{"errorType", "errorMessage", ...}`` with the function-error flag
 (Step Functions Retry/Catch match on ``errorType``); a timeout kills the worker and reports

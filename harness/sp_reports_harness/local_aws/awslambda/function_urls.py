@@ -221,7 +221,7 @@ def _verify_signature(
     body: bytes,
 ) -> None:
     """Recompute the SigV4 signature with the caller's secret, scoped to the ``lambda`` service (the parsing,
-    clock skew and canonical request are API Gateway's: ``execute_api_auth``)."""
+    clock skew and canonical request are API Gateway's: ``local_aws.iam.sigv4_authentication``)."""
     try:
         authorization = parse_authorization(headers.get("Authorization"))
         if authorization.service != "lambda":

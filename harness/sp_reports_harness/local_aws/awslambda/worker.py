@@ -1,11 +1,11 @@
 """One Lambda "container": a long-lived process that imports a function's handler once and serves invocations.
 
-Started by ``executor`` as ``python -I -S worker.py`` with the function's environment, by the
-function's runtime's Python where this machine has it (``lambda_runtime``). Only the standard library is used
-here, because ``sys.path`` is built from scratch from ``SP_REPORTS_LOCAL_SYS_PATH``: as in Lambda, the whole
-zip first and the runtime's SDK after it; or, on the fallback interpreter, the zip's own code first, this
-venv's site-packages next and the whole zip last. ``-S`` keeps the editable install's ``.pth`` (which would
-put ``src/`` on the path) out.
+Started by ``executor`` as ``python -I -S worker.py`` with the function's environment, by the function's
+runtime's Python where this machine has it (``local_aws.awslambda.runtime``). Only the standard library is
+used here, because ``sys.path`` is built from scratch from ``SP_REPORTS_LOCAL_SYS_PATH``: as in Lambda, the
+whole zip first and the runtime's SDK after it; or, on the fallback interpreter, the zip's own code first,
+this venv's site-packages next and the whole zip last. ``-S`` keeps the editable install's ``.pth`` (which
+would put ``src/`` on the path) out.
 
 Protocol: one JSON object per line, requests on stdin, responses on the original stdout. The worker then
 points file descriptor 1 at stderr (the log pipe), so whatever the handler prints or logs (Powertools logs to

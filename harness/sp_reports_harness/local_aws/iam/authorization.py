@@ -5,12 +5,13 @@ with a partial condition evaluator (moto/iam/access_control.py). This extension 
 authorisation hook (``ActionAuthenticatorMixin._authenticate_and_authorize_action``, which every service calls
 before it acts):
 
-1. **Who** (``request_principals``): the account root (Terraform, the harness), a Lambda's execution-role
-   session, an IAM user, a service, or an anonymous caller; expired sessions and expired presigned URLs are
+1. **Who** (``local_aws.iam.request_principals``): the account root (Terraform, the harness), a Lambda's
+   execution-role session, an IAM user, a service, or an anonymous caller; expired sessions and expired presigned URLs are
    refused, and a session's signature is verified.
-2. **On what** (``request_context``): the resource ARNs, resource policy and condition keys of the request.
-3. **Decision** (``iam_evaluation``): identity and resource policies with AWS's documented evaluation logic
-   and condition semantics; an explicit Deny wins; a KMS key needs its key policy.
+2. **On what** (``local_aws.iam.request_context``): the resource ARNs, resource policy and condition keys
+   of the request.
+3. **Decision** (``local_aws.iam.policy_evaluation``): identity and resource policies with AWS's documented
+   evaluation logic and condition semantics; an explicit Deny wins; a KMS key needs its key policy.
 4. **What AWS checks besides** (documented per service, see ``_implied_checks``):
    - S3 answers 403, not 404, for a missing key when the caller lacks ``s3:ListBucket`` on the bucket
      (S3 API reference, GetObject and HeadObject: "If you don't have the s3:ListBucket permission, Amazon S3

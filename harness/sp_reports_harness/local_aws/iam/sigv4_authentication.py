@@ -4,8 +4,9 @@ Signatures are recomputed with botocore's signer from the secret moto knows for 
 access keys and STS assumed-role sessions are authenticated by moto's own ``IAMRequest`` (which also checks
 the session token); requests signed with local AWS's root credentials are verified here. Whether the caller
 may ``execute-api:Invoke`` the method is decided as API Gateway does, from the caller's identity-based
-policies and the REST API's resource policy (``invoke_authorization``, with ``iam_evaluation``'s rules).
-Failures raise ``AuthDenied`` carrying API Gateway's message for that case.
+policies and the REST API's resource policy (``invoke_authorization``, with
+``local_aws.iam.policy_evaluation``'s rules). Failures raise ``AuthDenied`` carrying API Gateway's message for
+that case.
 """
 
 from __future__ import annotations

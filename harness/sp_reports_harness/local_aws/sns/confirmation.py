@@ -23,7 +23,7 @@ Patches (version-checked and reversible through ``PatchSet``):
   gets is kept, for ``sns_messages.delivered_messages``.
 
 Not modelled: the 48-hour deletion, and confirmation of http/https endpoints (this stack subscribes email
-only). The confirmation email itself is ``pending_confirmations`` in ``sns_messages``.
+only). The confirmation email itself is ``pending_confirmations`` in ``local_aws.sns.messages``.
 """
 
 from __future__ import annotations

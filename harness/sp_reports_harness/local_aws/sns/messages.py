@@ -1,8 +1,8 @@
 """What SNS would have delivered: moto records every publish on the topic but sends no email.
 
-The demo prints the report-ready email from here; tests assert on it. With ``sns_confirmation`` installed
-(LocalAws does), ``pending_confirmations`` is the confirmation email SNS sends to a new email subscription
-(its token confirms it) and ``delivered_messages`` what a confirmed email subscription received.
+The demo prints the report-ready email from here; tests assert on it. With ``local_aws.sns.confirmation``
+installed (LocalAws does), ``pending_confirmations`` is the confirmation email SNS sends to a new email
+subscription (its token confirms it) and ``delivered_messages`` what a confirmed email subscription received.
 """
 
 from __future__ import annotations

@@ -18,11 +18,13 @@ override_resource {
 }
 
 variables {
-  name_prefix               = "acme-test"
-  reports_bucket_arn        = "arn:aws:s3:::acme-test-reports"
-  spapi_queue_arns          = ["arn:aws:sqs:us-east-1:123456789012:acme-test-notifications", "arn:aws:sqs:us-east-1:123456789012:acme-test-notifications-dlq"]
-  api_execution_arn         = "arn:aws:execute-api:us-east-1:123456789012:abc123defg"
-  token_encrypter_role_arns = ["arn:aws:iam::123456789012:role/acme-test-token-storage"]
+  name_prefix        = "acme-test"
+  reports_bucket_arn = "arn:aws:s3:::acme-test-reports"
+  spapi_queue_arns   = ["arn:aws:sqs:us-east-1:123456789012:acme-test-notifications", "arn:aws:sqs:us-east-1:123456789012:acme-test-notifications-dlq"]
+  # SP-API's documented sender account, which the root module passes (the module has no default).
+  spapi_notifications_account_id = "437568002678"
+  api_execution_arn              = "arn:aws:execute-api:us-east-1:123456789012:abc123defg"
+  token_encrypter_role_arns      = ["arn:aws:iam::123456789012:role/acme-test-token-storage"]
   token_decrypter_role_arns = [
     "arn:aws:iam::123456789012:role/acme-test-notifications-subscriber",
     "arn:aws:iam::123456789012:role/acme-test-report-creator",
@@ -279,6 +281,16 @@ run "a_wildcard_spapi_queue_arn_is_rejected" {
   }
 
   expect_failures = [var.spapi_queue_arns]
+}
+
+run "a_malformed_notifications_account_is_rejected" {
+  command = plan
+
+  variables {
+    spapi_notifications_account_id = "arn:aws:iam::437568002678:root"
+  }
+
+  expect_failures = [var.spapi_notifications_account_id]
 }
 
 run "a_fractional_key_deletion_window_is_rejected" {

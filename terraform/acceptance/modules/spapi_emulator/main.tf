@@ -66,7 +66,7 @@ locals {
 }
 
 module "function" {
-  source = "../lambda_function"
+  source = "../../../modules/lambda_function"
 
   function_name      = local.function_name
   description        = "TEST ONLY: the SP-API emulator (SP-API, LWA, Tokens API) for make acceptance"

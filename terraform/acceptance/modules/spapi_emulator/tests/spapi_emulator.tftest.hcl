@@ -1,9 +1,9 @@
 # The SP-API emulator module with the mocked aws provider (account 123456789012, us-east-1): the function and its
 # AWS_IAM URL, the test bucket's protections, and the role's permissions, each on its own resources. Run by
-# scripts/terraform_checks.py, which writes the stand-in zip (../.build/terraform-test-packages).
+# scripts/terraform_checks.py, which writes the stand-in zip (.build/terraform-test-packages).
 
 mock_provider "aws" {
-  source          = "../../tests/mocks"
+  source          = "../../../tests/mocks"
   override_during = plan
 }
 
@@ -25,7 +25,7 @@ override_resource {
 
 variables {
   name_prefix        = "acme-test"
-  lambda_package_dir = "../../../.build/terraform-test-packages"
+  lambda_package_dir = "../../../../.build/terraform-test-packages"
   kms_key_arn        = "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555"
 }
 
