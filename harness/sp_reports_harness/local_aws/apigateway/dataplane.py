@@ -8,8 +8,8 @@ The pinned moto stores REST APIs but serves no requests to them. This middleware
    ``{proxy+}``) and the method (or ``ANY``); unknown routes get API Gateway's 403 "Missing Authentication
    Token";
 2. for ``AWS_IAM`` methods verifies the SigV4 signature (``local_aws.iam.sigv4_authentication``) and
-   ``execute-api:Invoke`` with moto's IAM policy evaluation, answering 403 ``{"message": ...}`` with API Gateway's wording on failure;
-   for methods without authorisation (``NONE``) on an API with a resource policy, lets an unsigned request
+   ``execute-api:Invoke`` with moto's IAM policy evaluation, answering 403 ``{"message": ...}`` with API
+   Gateway's wording on failure; for methods without authorisation (``NONE``) on an API with a resource policy, lets an unsigned request
    through only where that policy allows everyone and nothing denies it;
 3. checks that the function's resource policy lets ``apigateway.amazonaws.com`` invoke it from this method's
    ARN;

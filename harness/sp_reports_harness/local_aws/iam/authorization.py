@@ -6,8 +6,8 @@ authorisation hook (``ActionAuthenticatorMixin._authenticate_and_authorize_actio
 before it acts):
 
 1. **Who** (``local_aws.iam.request_principals``): the account root (Terraform, the harness), a Lambda's
-   execution-role session, an IAM user, a service, or an anonymous caller; expired sessions and expired presigned URLs are
-   refused, and a session's signature is verified.
+   execution-role session, an IAM user, a service, or an anonymous caller; expired sessions and expired
+   presigned URLs are refused, and a session's signature is verified.
 2. **On what** (``local_aws.iam.request_context``): the resource ARNs, resource policy and condition keys
    of the request.
 3. **Decision** (``local_aws.iam.policy_evaluation``): identity and resource policies with AWS's documented
