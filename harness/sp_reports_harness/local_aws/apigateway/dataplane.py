@@ -9,8 +9,8 @@ The pinned moto stores REST APIs but serves no requests to them. This middleware
    Token";
 2. for ``AWS_IAM`` methods verifies the SigV4 signature (``local_aws.iam.sigv4_authentication``) and
    ``execute-api:Invoke`` with moto's IAM policy evaluation, answering 403 ``{"message": ...}`` with API
-   Gateway's wording on failure; for methods without authorisation (``NONE``) on an API with a resource policy, lets an unsigned request
-   through only where that policy allows everyone and nothing denies it;
+   Gateway's wording on failure; for methods without authorisation (``NONE``) on an API with a resource
+   policy, lets an unsigned request through only where that policy allows everyone and nothing denies it;
 3. checks that the function's resource policy lets ``apigateway.amazonaws.com`` invoke it from this method's
    ARN;
 4. builds the REST (v1) proxy event, invokes the function, and maps ``statusCode``/``headers``/
