@@ -11,7 +11,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from sp_reports_harness.repository import REPO_ROOT
+
 SRC = REPO_ROOT / "src"
 HARNESS = REPO_ROOT / "harness"
 

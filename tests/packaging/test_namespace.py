@@ -9,6 +9,7 @@ skips, saying why, without it; the top-level checks read only the built wheel.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import zipfile
@@ -67,8 +68,11 @@ def test_no_top_level_name_of_ours_is_one_a_published_sp_api_package_installs(bu
 
 
 def _run(command: list[str], timeout: float = 600) -> subprocess.CompletedProcess[str]:
+    # Nothing of the checkout on the path: pip would take the src/ on PYTHONPATH (with the editable
+    # install's metadata beside it) for an installed sp-reports and skip our wheel.
+    env = {key: value for key, value in os.environ.items() if key not in ("PYTHONPATH", "PYTHONHOME")}
     result = subprocess.run(  # noqa: S603 - our own venv and pip commands
-        command, capture_output=True, text=True, timeout=timeout, check=False
+        command, capture_output=True, text=True, timeout=timeout, check=False, env=env
     )
     assert result.returncode == 0, (
         f"{' '.join(command[:5])} ...:\n{result.stdout[-3000:]}{result.stderr[-3000:]}"

@@ -15,7 +15,7 @@ import repository_paths
 from sp_reports_harness import repository
 from sp_reports_harness.repository import REPO_ROOT
 
-CODE_TREES = ("src", "scripts", "benchmarks")
+CODE_TREES = ("src", "harness", "scripts", "benchmarks")
 EMULATOR = "harness/spapi_emulator/"
 
 # value -> the modules allowed to spell it out (beyond the emulator's deliberate copies).
@@ -69,7 +69,7 @@ def _assigned(name: str, trees: tuple[str, ...]) -> set[str]:
 
 
 def test_the_repository_root_is_defined_once_for_the_harness_and_tests_and_once_for_the_scripts():
-    assert _assigned("REPO_ROOT", ("src", "tests", "benchmarks")) == {
+    assert _assigned("REPO_ROOT", ("src", "harness", "tests", "benchmarks")) == {
         "harness/sp_reports_harness/repository.py"
     }
     assert _assigned("REPO_ROOT", ("scripts",)) == {"scripts/repository_paths.py"}

@@ -29,22 +29,21 @@ from tests.support.lambda_testing import sleep_on_virtual_time
 from tests.support.reliability import (
     RESULTS_PATH,
     SECRET_SCANS,
-    TESTS_DIR,
     AttackResults,
     ReportPipeline,
     api_events,
     aws_resources,
-    load_by_path,
     scan_for_secrets,
 )
 
-_workflow_fixtures = load_by_path("reliability_workflow_fixtures", TESTS_DIR / "workflow" / "conftest.py")
-
-local_stepfunctions = _workflow_fixtures.local_stepfunctions
-local_sns = _workflow_fixtures.local_sns
-workflow_environment = _workflow_fixtures.workflow_environment
-workflow = _workflow_fixtures.workflow
-load_handler = _workflow_fixtures.load_handler
+# The workflow suite's fixtures, run here against the same in-process workflow.
+from tests.workflow.conftest import (  # noqa: F401
+    load_handler,
+    local_sns,
+    local_stepfunctions,
+    workflow,
+    workflow_environment,
+)
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -177,7 +176,7 @@ def fresh_handler(pipeline_resources, monkeypatch):
 
 
 @pytest.fixture
-def report_pipeline(workflow, spapi_emulator, load_handler, lambda_context, monkeypatch) -> ReportPipeline:
+def report_pipeline(workflow, spapi_emulator, load_handler, lambda_context, monkeypatch) -> ReportPipeline:  # noqa: F811
     spapi_emulator.app.config.auto_advance = False  # each test finishes its reports explicitly
     resources = workflow.resources
     from sp_reports.pipeline.token_store import TokenStore

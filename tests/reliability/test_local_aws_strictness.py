@@ -10,11 +10,7 @@ enforcement come from the deployed-stack tests (tests/integration/deployed_stack
 
 from __future__ import annotations
 
-from tests.support.reliability import TESTS_DIR, load_by_path
-
-DOCUMENTED_CASES = load_by_path(
-    "iam_evaluation_table", TESTS_DIR / "local" / "test_iam_evaluation.py"
-).DOCUMENTED_CASES
+from tests.harness.local_aws.iam.test_policy_evaluation import DOCUMENTED_CASES
 
 
 def test_local_aws_decides_every_documented_case_as_the_guides_state(attack_results):

@@ -10,10 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from sp_reports_harness.repository import REPO_ROOT
 from spapi_emulator import contract
 from spapi_emulator.contract import TOLERATED, ContractViolation, ModelContract
 
-NOTES = Path(__file__).resolve().parents[2] / "docs" / "spapi-notes.md"
+NOTES = REPO_ROOT / "docs" / "spapi-notes.md"
 COLUMNS = ["Request", "SP-API", "Emulator", "Source"]
 # A source is a link, a model file, or a file of a named, versioned package.
 SOURCE = re.compile(
