@@ -775,6 +775,6 @@ process's baseline) and stores a {DESIGN_REPORT_GIB} GiB report within half its 
 that memory buys (Lambda gives one vCPU at {FULL_VCPU_MB} MB), from the CPU seconds per GiB of the
 streaming → S3 run. The processor's batch size stays the largest SQS delivers without a batching window,
 because the fitted per-invocation overhead is a small share of a batch: larger batches would only add a
-delay to every notification. `terraform/main.tf` (store memory) and `terraform/modules/queue/variables.tf`
-(batch size) point here.
+delay to every notification. `terraform/functions.tf` (store memory) and
+`terraform/modules/queue/variables.tf` (batch size) point here.
 """

@@ -111,7 +111,7 @@ def root_functions(terraform_dir: Path) -> dict[str, dict[str, int]]:
     the one list of functions: `<name> = {` to its brace at the same indent, inside `functions = {` (or
     `functions = merge({`, the opt-in functions merged after it, which a default deployment does not have)."""
     try:
-        main = (terraform_dir / "main.tf").read_text()
+        main = (terraform_dir / "functions.tf").read_text()
     except OSError:
         return {}
     block = re.search(r"\n(\s*)functions = (?:merge\()?\{\n(.*?)\n\1\}", main, re.DOTALL)

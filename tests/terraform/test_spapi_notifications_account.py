@@ -15,7 +15,7 @@ import pytest
 
 import terraform_checks
 import tf_docs
-from sp_reports_harness.local_aws.server import SPAPI_NOTIFICATIONS_ACCOUNT
+from sp_reports.spapi.notifications import SPAPI_NOTIFICATIONS_ACCOUNT_ID as SPAPI_NOTIFICATIONS_ACCOUNT
 
 DOCUMENTED_ACCOUNT = "437568002678"
 VARIABLE = "spapi_notifications_account_id"
