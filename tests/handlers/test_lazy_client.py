@@ -7,14 +7,12 @@ from __future__ import annotations
 import threading
 
 import boto3
-import pytest
 
 from sp_reports.handlers._lazy_client import LazyClient
 from sp_reports.pipeline.report_records import ReportRecords, ReportStatus
 from sp_reports.pipeline.report_specifications import ReportSpecification
+from tests.support import api_events
 from tests.support.canaries import SELLER_ID
-
-api_events = pytest.importorskip("api_events")
 
 
 class _CountingFactory:

@@ -10,9 +10,9 @@ import pytest
 
 from sp_reports.pipeline.report_records import ReportRecords, ReportStatus
 from sp_reports.pipeline.report_specifications import ReportSpecification
+from tests.support import notification_messages as messages
 from tests.support.canaries import SELLER_ID
 
-messages = pytest.importorskip("notification_messages")
 REPORT = ("payload", "reportProcessingFinishedNotification")
 
 

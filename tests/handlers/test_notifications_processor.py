@@ -11,9 +11,8 @@ import pytest
 from sp_reports.pipeline.report_records import ReportRecords, ReportStatus
 from sp_reports.pipeline.report_specifications import ReportSpecification
 from sp_reports.pipeline.token_store import TokenBindings
+from tests.support import notification_messages as messages
 from tests.support.canaries import SELLER_ID, assert_no_secrets
-
-messages = pytest.importorskip("notification_messages")
 
 
 @pytest.fixture

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.support import api_events
 from tests.support.canaries import SELLER_ID, assert_no_secrets
-
-api_events = pytest.importorskip("api_events")
 
 
 @pytest.fixture

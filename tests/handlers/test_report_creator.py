@@ -9,10 +9,9 @@ import pytest
 from botocore.exceptions import ClientError
 
 from sp_reports.pipeline.report_records import ReportRecords, ReportStatus
+from tests.support import api_events
+from tests.support import notification_messages as messages
 from tests.support.canaries import SELLER_ID, assert_no_secrets
-
-api_events = pytest.importorskip("api_events")
-messages = pytest.importorskip("notification_messages")
 
 VALID = {
     "SellerId": SELLER_ID,

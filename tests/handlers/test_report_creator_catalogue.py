@@ -10,9 +10,8 @@ import pytest
 
 from sp_reports.pipeline.report_records import ReportRecords, ReportStatus
 from spapi_emulator import state as emulator_state
+from tests.support import api_events
 from tests.support.canaries import REFRESH_TOKEN, SELLER_ID, assert_no_secrets
-
-api_events = pytest.importorskip("api_events")
 
 UK, DE, FR = "A1F83G8C2ARO7P", "A1PA6795UKMFR9", "A13V1IB3VIYZZH"
 RETURNS = "GET_FLAT_FILE_RETURNS_DATA_BY_RETURN_DATE"  # at most 60 days per report

@@ -12,9 +12,8 @@ from sp_reports.pipeline.document_charsets import StoredCharset
 from sp_reports.pipeline.report_records import ReportRecords, ReportStatus
 from sp_reports.pipeline.report_specifications import ReportSpecification
 from sp_reports.spapi.report_ids import REPORT_ID_MAX_LENGTH
+from tests.support import api_events
 from tests.support.canaries import SELLER_ID
-
-api_events = pytest.importorskip("api_events")
 
 
 @pytest.fixture

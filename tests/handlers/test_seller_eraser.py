@@ -5,9 +5,8 @@ from __future__ import annotations
 import boto3
 import pytest
 
+from tests.support import api_events
 from tests.support.canaries import SELLER_ID, assert_no_secrets
-
-api_events = pytest.importorskip("api_events")
 
 
 @pytest.fixture

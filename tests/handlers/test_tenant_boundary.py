@@ -11,10 +11,8 @@ import pytest
 from sp_reports.pipeline.report_records import ReportRecords
 from sp_reports.pipeline.report_specifications import ReportSpecification
 from sp_reports.pipeline.tenancy import TenantMap
+from tests.support import api_events, aws_resources
 from tests.support.canaries import REFRESH_TOKEN, SELLER_ID, assert_no_secrets
-
-api_events = pytest.importorskip("api_events")
-aws_resources = pytest.importorskip("aws_resources")
 
 OTHER_SELLER = "A2OTHERTENANT0X"
 # Tenant A's role, which the map grants SELLER_ID; its sessions arrive as assumed-role ARNs without the path.

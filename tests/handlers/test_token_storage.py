@@ -8,9 +8,8 @@ import boto3
 import pytest
 
 from sp_reports.pipeline.token_store import TokenStore
+from tests.support import api_events
 from tests.support.canaries import CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN, SELLER_ID, assert_no_secrets
-
-api_events = pytest.importorskip("api_events")
 
 
 @pytest.fixture

@@ -15,9 +15,9 @@ from sp_reports.pipeline.notifications_processing import (
     parse_report_processing_finished,
     previous_execution_error,
 )
+from tests.support import notification_messages as messages
 from tests.support.canaries import REFRESH_TOKEN
 
-messages = pytest.importorskip("notification_messages")
 REPORT = ("payload", "reportProcessingFinishedNotification")
 
 

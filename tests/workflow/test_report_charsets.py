@@ -13,6 +13,7 @@ from sp_reports.pipeline.report_records import ReportRecords, ReportStatus
 from sp_reports.pipeline.report_storage import document_extension
 from sp_reports.pipeline.token_store import TokenStore
 from sp_reports.spapi.regions import REGIONS
+from tests.support import api_events, notification_messages
 from tests.support.canaries import REFRESH_TOKEN, SELLER_ID
 
 REPORT_TYPE = "GET_MERCHANT_LISTINGS_ALL_DATA"
@@ -28,7 +29,6 @@ def charsets(workflow, spapi_emulator, load_handler, lambda_context):
     TokenStore(
         resources.tokens_table, resources.tokens_key_id, boto3.client("dynamodb"), boto3.client("kms")
     ).put(SELLER_ID, REFRESH_TOKEN)
-    api_events = pytest.importorskip("api_events")
     subscriber = load_handler("notifications_subscriber")
     for region in ("NA", "EU", "FE"):
         subscribed = subscriber.handler(
@@ -70,7 +70,7 @@ def charsets(workflow, spapi_emulator, load_handler, lambda_context):
                 for sent in spapi_emulator.sent_notifications
                 if sent.message["payload"]["reportProcessingFinishedNotification"]["reportId"] == report_id
             ]
-            sqs_event = pytest.importorskip("notification_messages").sqs_event(*bodies)
+            sqs_event = notification_messages.sqs_event(*bodies)
             assert self.processor.handler(sqs_event, lambda_context) == {"batchItemFailures": []}
             (execution,) = [e for e in workflow.executions() if e["name"] == f"report-{report_id}"]
             finished = workflow.wait(execution["executionArn"])

@@ -14,6 +14,8 @@ import pytest
 from sp_reports.pipeline.report_records import ReportRecords, ReportStatus
 from sp_reports.pipeline.token_store import TokenStore
 from spapi_emulator import state as emulator_state
+from tests.support import api_events
+from tests.support import notification_messages as messages
 from tests.support.canaries import REFRESH_TOKEN, SELLER_ID, assert_no_secrets
 from tests.support.lambda_testing import sleep_on_virtual_time
 
@@ -45,8 +47,6 @@ def sweep_pipeline(workflow, spapi_emulator, load_handler, lambda_context):
     TokenStore(
         resources.tokens_table, resources.tokens_key_id, boto3.client("dynamodb"), boto3.client("kms")
     ).put(SELLER_ID, REFRESH_TOKEN)
-    api_events = pytest.importorskip("api_events")
-    messages = pytest.importorskip("notification_messages")
 
     class SweepPipeline:
         creator = load_handler("report_creator")

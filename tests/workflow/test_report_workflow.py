@@ -16,6 +16,7 @@ from sp_reports.pipeline.report_records import ReportRecords, ReportStatus
 from sp_reports.pipeline.token_store import TokenStore
 from sp_reports_harness.local_aws import delivered_messages
 from sp_reports_harness.local_aws.stepfunctions.lambda_faults import LAMBDA_SERVICE_ERRORS
+from tests.support import api_events, notification_messages
 from tests.support.canaries import REFRESH_TOKEN, SELLER_ID, assert_no_secrets
 
 REPORT_TYPE = "GET_MERCHANT_LISTINGS_ALL_DATA"
@@ -33,7 +34,6 @@ def pipeline(workflow, spapi_emulator, load_handler, lambda_context):
         resources.tokens_table, resources.tokens_key_id, boto3.client("dynamodb"), boto3.client("kms")
     ).put(SELLER_ID, REFRESH_TOKEN)
     subscriber = load_handler("notifications_subscriber")
-    api_events = pytest.importorskip("api_events")
     subscribed = subscriber.handler(
         api_events.api_event("POST", "/notifications", {"SellerId": SELLER_ID, "RegionCode": "NA"}),
         lambda_context,
@@ -65,7 +65,7 @@ def pipeline(workflow, spapi_emulator, load_handler, lambda_context):
                 if sent.message["payload"]["reportProcessingFinishedNotification"]["reportId"] == report_id
             ]
             assert bodies, f"SP-API sent no notification for report {report_id}"
-            sqs_event = pytest.importorskip("notification_messages").sqs_event(*bodies)
+            sqs_event = notification_messages.sqs_event(*bodies)
             assert self.processor.handler(sqs_event, lambda_context) == {"batchItemFailures": []}
             return [e["executionArn"] for e in workflow.executions() if e["name"] == f"report-{report_id}"]
 
@@ -163,7 +163,6 @@ def test_by_default_the_ready_email_names_the_report_and_the_command_that_fetche
 
 def test_report_status_api_shows_the_stored_report(pipeline, workflow, load_handler, lambda_context):
     report_id, _ = pipeline.run("DONE", DOCUMENT)
-    api_events = pytest.importorskip("api_events")
     status = load_handler("report_status")
     event = api_events.api_event("GET", f"/reports/{report_id}", path_parameters={"reportId": report_id})
     body = json.loads(status.handler(event, lambda_context)["body"])

@@ -9,8 +9,7 @@ import pytest
 import sp_reports.pipeline.errors
 import sp_reports.spapi.errors
 from sp_reports_harness.local_aws.stepfunctions.lambda_faults import LAMBDA_SERVICE_ERRORS
-
-aws_resources = pytest.importorskip("aws_resources")
+from tests.support import aws_resources
 
 STORER = "arn:aws:lambda:us-east-1:123456789012:function:storer"
 NOTIFIER = "arn:aws:lambda:us-east-1:123456789012:function:notifier"
