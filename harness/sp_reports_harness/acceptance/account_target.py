@@ -60,6 +60,7 @@ from sp_reports_harness.acceptance.spapi_operation_views import SpApiOperationsV
 from sp_reports_harness.acceptance.stack_under_test import unauthorised_user_name
 from sp_reports_harness.deployment.email_observer import observer_queue_name
 from sp_reports_harness.deployment.local_deployment import (
+    NOT_COPIED_FROM_MODULES,
     AppCredentials,
     PlanResult,
     copy_root_module,
@@ -84,7 +85,6 @@ ACCEPTANCE_DIR = "acceptance"
 # Modules only the acceptance configuration calls (the SP-API emulator's), under terraform/acceptance; they
 # call the root's modules (../../../modules/...), which the copy of the root module holds.
 ACCEPTANCE_MODULES_DIR = "modules"
-_NOT_COPIED_FROM_MODULES = shutil.ignore_patterns(".terraform", "*.tfstate", "*.tfstate.*", "tests", "*.md")
 # The emulator function's environment names for EMULATOR_OPTIONS (harness/spapi_emulator/lambda_function.py).
 _EMULATOR_ENVIRONMENT = {
     "in_queue_seconds": "SPAPI_EMULATOR_IN_QUEUE_SECONDS",
@@ -104,7 +104,7 @@ def copy_acceptance_configuration(source: Path, destination: Path) -> None:
         shutil.copytree(
             source / ACCEPTANCE_MODULES_DIR,
             destination / ACCEPTANCE_MODULES_DIR,
-            ignore=_NOT_COPIED_FROM_MODULES,
+            ignore=NOT_COPIED_FROM_MODULES,
             dirs_exist_ok=True,
         )
 

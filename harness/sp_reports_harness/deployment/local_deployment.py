@@ -52,7 +52,7 @@ MIRROR_ENV = "SP_REPORTS_TF_PROVIDER_MIRROR"
 # override files, which would change what the demo deploys (tfvars files outrank our TF_VAR_ settings), and a
 # lock file a user's init left there (the copy is a root of its own: its init writes its own).
 _MODULES_DIR = "modules"
-_NOT_COPIED_FROM_MODULES = shutil.ignore_patterns(".terraform", "*.tfstate", "*.tfstate.*", "tests", "*.md")
+NOT_COPIED_FROM_MODULES = shutil.ignore_patterns(".terraform", "*.tfstate", "*.tfstate.*", "tests", "*.md")
 # Root variables every local deployment sets, whatever the root's defaults: each run is a fresh account.
 LOCAL_ACCOUNT_VARIABLES = {
     # A throwaway stack: its tables and buckets may be destroyed.
@@ -188,7 +188,7 @@ def copy_root_module(source: Path, destination: Path) -> None:
     for path in source.glob("*.tf"):
         if path.is_file() and not _is_override(path.name):
             shutil.copy2(path, destination / path.name)
-    shutil.copytree(source / _MODULES_DIR, destination / _MODULES_DIR, ignore=_NOT_COPIED_FROM_MODULES)
+    shutil.copytree(source / _MODULES_DIR, destination / _MODULES_DIR, ignore=NOT_COPIED_FROM_MODULES)
 
 
 def _is_override(file_name: str) -> bool:
