@@ -60,7 +60,11 @@ acceptance: venv tf-config package models
 	$(if $(filter aws local-account,$(SP_REPORTS_ACCEPTANCE_TARGET)),$(PY) scripts/package_lambdas.py --out $(BUILD)/lambda --emulator)
 	$(PY) -m sp_reports_harness.acceptance.runner $(ACCEPTANCE_ARGS)
 
-test: lint test-python tf-check checkov
+# The Python suites, the Terraform checks and checkov are independent and spend much of their time waiting
+# (the aws provider's waiters, Lambda processes starting), so they run side by side; each one's output is printed
+# whole when it ends, and make test fails when any of them fails.
+test: lint
+	$(MAKE) --no-print-directory -j3 --output-sync=target test-python tf-check checkov
 
 lint: venv
 	$(VENV)/bin/ruff check src harness tests scripts benchmarks

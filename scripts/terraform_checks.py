@@ -9,7 +9,8 @@
 
 Providers come from TF_CLI_CONFIG_FILE when set (the Makefile points it at a filesystem-mirror config when
 SP_REPORTS_TF_PROVIDER_MIRROR is set; so does this script when run on its own), through a shared plugin
-cache in .build/tf-plugin-cache. Directories are checked two at a time after the root has filled the cache.
+cache in .build/tf-plugin-cache. Directories are initialised two at a time after the root has filled the
+cache, then tested two at a time, the root first.
 
 `mock_plan_json()` is also importable: the plan (Terraform's JSON plan format: resource_changes,
 output_changes) of the root or a module under the mocked provider, for tests that inspect IAM policies.
@@ -155,16 +156,23 @@ def release_manifest_override(target: str, manifest_text: str) -> str:
     )
 
 
-def check_directory(path: Path, env: dict[str, str], run_tests: bool) -> DirResult:
+def prepare_directory(path: Path, env: dict[str, str]) -> DirResult:
+    """init + validate; the directory's .terraform is rewritten, so nobody else may use it meanwhile."""
     result = DirResult(path)
-    init = run_step("init", INIT, path, env)
-    result.steps.append(init)
-    if not init.ok:
-        return result
-    result.steps.append(run_step("validate", ["terraform", "validate", "-no-color"], path, env))
-    if run_tests and any((path / "tests").glob("*.tftest.hcl")):
-        result.steps.append(run_step("test", ["terraform", "test", "-no-color"], path, env))
+    with module_dir_lock(path):
+        init = run_step("init", INIT, path, env)
+        result.steps.append(init)
+        if init.ok:
+            result.steps.append(run_step("validate", ["terraform", "validate", "-no-color"], path, env))
     return result
+
+
+def run_tests_of(path: Path, env: dict[str, str]) -> StepResult:
+    """The directory's test files in one `terraform test` (one process loads the configuration once; a process
+    per file costs more than it saves). It runs beside readers of the directory's .terraform, never beside an
+    init of it: pytest's Terraform tests use the same directories while `make test` runs these checks."""
+    with module_dir_lock(path, shared=True):
+        return run_step("test", ["terraform", "test", "-no-color"], path, env)
 
 
 def terraform_dirs(terraform_dir: Path = TERRAFORM_DIR) -> list[Path]:
@@ -209,9 +217,14 @@ def run_checks(jobs: int = 2, run_tests: bool = True, terraform_dir: Path = TERR
     global_steps = [run_step("fmt -check", fmt, REPO_ROOT, env), docs_step(terraform_dir)]
     dirs = terraform_dirs(terraform_dir)
     # The root fills the plugin cache first; the concurrent inits after it only link from the cache.
-    results = [check_directory(dirs[0], env, run_tests)]
+    results = [prepare_directory(dirs[0], env)]
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        results += list(pool.map(lambda d: check_directory(d, env, run_tests), dirs[1:]))
+        results += list(pool.map(lambda d: prepare_directory(d, env), dirs[1:]))
+        # Then the tests, the root's (most runs, the longest) first beside the others.
+        tested = [r for r in results if run_tests and r.ok and any((r.path / "tests").glob("*.tftest.hcl"))]
+        steps = list(pool.map(lambda r: run_tests_of(r.path, env), tested))
+    for result, step in zip(tested, steps, strict=True):
+        result.steps.append(step)
 
     print("terraform checks:")
     for step in global_steps:
@@ -244,13 +257,15 @@ MOCK_API_GATEWAY_CLOUDWATCH_ROLE_ARN = "arn:aws:iam::123456789012:role/api-gatew
 
 
 @contextlib.contextmanager
-def module_dir_lock(module_dir: Path) -> Iterator[None]:
-    """Holds Terraform commands on one module directory to one process at a time (the test suite's workers):
-    `terraform init` rewrites the directory's .terraform while another process may be reading it."""
+def module_dir_lock(module_dir: Path, *, shared: bool = False) -> Iterator[None]:
+    """Holds Terraform commands on one module directory to one process at a time (the test suite's workers,
+    the checks `make test` runs beside them): `terraform init` rewrites the directory's .terraform while
+    another process may be reading it. Commands that only read it (`terraform test` of a committed test
+    file) may share the directory with each other."""
     BUILD_DIR.mkdir(parents=True, exist_ok=True)
     name = hashlib.sha256(str(module_dir.resolve()).encode()).hexdigest()[:16]
     with (BUILD_DIR / f".terraform-{name}.lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+        fcntl.flock(lock, fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
         yield
 
 

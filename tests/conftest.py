@@ -26,6 +26,15 @@ def pytest_configure(config: pytest.Config) -> None:
 # Test folders whose tests share one expensive state across files (a package-scoped applied stack; the
 # reliability suite's figures, written once per session), so they run in one worker of `pytest -n`.
 _ONE_WORKER_PACKAGES = ("tests/integration/deployed_stack/", "tests/reliability/")
+# Test files whose tests share nothing expensive and each run for minutes (a whole `make acceptance` apiece),
+# so each test may run in a worker of its own instead of one after another in one worker.
+_TEST_PER_GROUP_FILES = ("tests/integration/test_acceptance.py",)
+# The groups that run longest (each several minutes; `make test` lists its slowest tests).
+_LONGEST_FIRST = (
+    "tests/integration/test_acceptance.py",
+    "tests/integration/deployed_stack/",
+    "tests/reliability/",
+)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -34,7 +43,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         path = item.nodeid.split("::", 1)[0]
         group = next((package for package in _ONE_WORKER_PACKAGES if path.startswith(package)), path)
+        if path in _TEST_PER_GROUP_FILES:
+            group = item.nodeid
         item.add_marker(pytest.mark.xdist_group(group))
+    # xdist hands groups out in collection order: the longest ones first keep a worker from starting a
+    # many-minute group when the others are nearly done.
+    items.sort(key=lambda item: not item.nodeid.startswith(_LONGEST_FIRST))
 
 
 @pytest.fixture(scope="session")

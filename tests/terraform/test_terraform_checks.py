@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import threading
 import zipfile
 from pathlib import Path
 
@@ -136,3 +137,26 @@ def test_a_module_added_since_init_needs_init(tmp_path):
     )
 
     assert not terraform_checks._modules_installed(tmp_path / "acceptance")
+
+
+def test_readers_of_a_module_directory_share_it_and_an_init_waits_for_them(tmp_path):
+    """`make test` runs the checks' test files beside pytest's Terraform tests in the same directories."""
+    entered: list[str] = []
+
+    def use(name: str, *, shared: bool) -> threading.Thread:
+        def run() -> None:
+            with terraform_checks.module_dir_lock(tmp_path, shared=shared):
+                entered.append(name)
+
+        thread = threading.Thread(target=run, daemon=True)
+        thread.start()
+        return thread
+
+    with terraform_checks.module_dir_lock(tmp_path, shared=True):
+        other_reader = use("reader", shared=True)
+        other_reader.join(timeout=10)
+        init = use("init", shared=False)
+        init.join(timeout=0.5)
+        assert entered == ["reader"]  # the second reader got in; the init waits for the first
+    init.join(timeout=10)
+    assert entered == ["reader", "init"]
