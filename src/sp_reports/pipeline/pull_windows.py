@@ -23,6 +23,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from sp_reports.pipeline.pull_plans import Cadence, PullPlan
 
 JITTER_SPREAD_SECONDS = 15 * 60
+# The bucket prefix under which a plan's windows land: `plans/<seller>/...` (beside the one-off reports'
+# `<seller>/...`); erasing a seller removes both.
+PLAN_OBJECTS_PREFIX = "plans"
 LANE_SEPARATOR = "+"
 _SECOND = timedelta(seconds=1)
 _DAY = timedelta(days=1)
