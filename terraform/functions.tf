@@ -311,13 +311,14 @@ locals {
           Resource = module.storage.reports_table_arn
         },
         {
-          # A Scan finds the seller's pull plans, deleted ones too (no index holds those); a Query per plan lists
-          # its ledger and BatchWriteItem deletes it (src/sp_reports/pipeline/pull_ledger.py, erase_seller). The
-          # table itself only: the indexes are not read.
+          # A Query of the seller index finds the seller's pull plans, deleted ones too; a Query per plan lists
+          # its ledger and BatchWriteItem deletes it (src/sp_reports/pipeline/pull_ledger.py, erase_seller).
+          # A Query of an index is authorised against the index's ARN (DynamoDB Developer Guide, "Using IAM
+          # policy conditions for fine-grained access control"), so the table and that one index only.
           Sid      = "FindAndEraseSellerPullPlans"
           Effect   = "Allow"
-          Action   = ["dynamodb:Scan", "dynamodb:Query", "dynamodb:BatchWriteItem"]
-          Resource = module.storage.pull_plans_table_arn
+          Action   = ["dynamodb:Query", "dynamodb:BatchWriteItem"]
+          Resource = [module.storage.pull_plans_table_arn, "${module.storage.pull_plans_table_arn}/index/seller"]
         },
         {
           # ListObjectVersions is authorised as s3:ListBucketVersions (S3 API Reference, ListObjectVersions).

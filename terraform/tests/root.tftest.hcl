@@ -143,8 +143,9 @@ run "lambda_environment_matches_the_handlers_contract" {
       "EraseSellerTokens", "FindAndEraseSellerItems", "FindAndEraseSellerPullPlans", "ListSellerObjectVersions",
       "DeleteSellerObjectVersions", "UseDataKeyOnlyThroughItsServices",
       ] && one([for s in local.function_policy_statements["seller_eraser"] : s.Resource if s.Sid == "DeleteSellerObjectVersions"]) == "${module.storage.reports_bucket_arn}/*"
-    && one([for s in local.function_policy_statements["seller_eraser"] : s.Resource if s.Sid == "FindAndEraseSellerPullPlans"]) == module.storage.pull_plans_table_arn)
-    error_message = "The seller eraser must hold exactly its erasure permissions: object deletes on the reports bucket only, pull plan deletes on the pull plans table (not its indexes)."
+    && one([for s in local.function_policy_statements["seller_eraser"] : s.Resource if s.Sid == "FindAndEraseSellerPullPlans"]) == [module.storage.pull_plans_table_arn, "${module.storage.pull_plans_table_arn}/index/seller"]
+    && one([for s in local.function_policy_statements["seller_eraser"] : s.Action if s.Sid == "FindAndEraseSellerPullPlans"]) == ["dynamodb:Query", "dynamodb:BatchWriteItem"])
+    error_message = "The seller eraser must hold exactly its erasure permissions: object deletes on the reports bucket only, pull plan Query and deletes on the pull plans table and its seller index (no Scan)."
   }
 
   assert {

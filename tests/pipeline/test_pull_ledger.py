@@ -361,6 +361,38 @@ def test_erasing_a_seller_deletes_its_plans_deleted_ones_too_with_their_ledgers_
     assert store.erase_seller(SELLER) == (0, 0)
 
 
+class _NoScans:
+    """DynamoDB that refuses Scans: an erasure must not read a table of every seller's ledgers."""
+
+    def __init__(self, client):
+        self._client = client
+
+    def __getattr__(self, name):
+        if name in ("scan", "get_paginator"):
+            return self._guarded(name)
+        return getattr(self._client, name)
+
+    def _guarded(self, name):
+        def call(*args, **kwargs):
+            assert "scan" not in (name, *args), "a Scan of the pull plans table"
+            return getattr(self._client, name)(*args, **kwargs)
+
+        return call
+
+
+def test_erasing_a_seller_finds_its_plans_deleted_ones_too_without_a_scan(aws):
+    table = create_pull_plans_table()
+    client = boto3.client("dynamodb", region_name=REGION)
+    store = PullStore(table, _NoScans(client))
+    live, deleted = _plan(startDate="2026-10-01"), _plan(startDate="2026-10-02")
+    for plan in (live, deleted, _plan(seller=OTHER)):
+        store.put_plan(plan)
+        store.claim(plan.plan_id, _window(), 1, now=NOW)
+    store.delete_plan(deleted.plan_id)
+    assert store.erase_seller(SELLER) == (2, 2)
+    assert PullStore(table, client).list_plans() == ([_plan(seller=OTHER)], None)
+
+
 class _Throttled:
     """DynamoDB that leaves some of the first BatchWriteItem's requests unprocessed, as throttling does."""
 

@@ -107,7 +107,7 @@ def _left_of(seller: str, dynamodb, s3, resources) -> dict[str, int]:
     plan_ids = {
         item["PK"]["S"]
         for item in dynamodb.scan(TableName=PULL_PLANS_TABLE)["Items"]
-        if seller in (item.get("SellerId", {}).get("S"), item.get("DeletedSellerId", {}).get("S"))
+        if item.get("SellerId", {}).get("S") == seller
     }
     pull_items = [
         item for item in dynamodb.scan(TableName=PULL_PLANS_TABLE)["Items"] if item["PK"]["S"] in plan_ids

@@ -22,9 +22,10 @@ STORED, NO_DATA (SP-API's CANCELLED: complete, no data), FAILED (retried after `
 WAITING_FOR_TOKEN (`settle`). A stored or no-data version never changes again: a later look-back is a new
 version.
 
-Deleting a plan keeps its item as a tombstone (`Deleted`; the seller moves from `SellerId` to
-`DeletedSellerId`, so it leaves both indexes): the ledger stays readable, a `POST` of the same plan brings it
-back with its ledger, and erasing a seller (`erase_seller`) still finds the ledgers of its deleted plans.
+Deleting a plan keeps its item as a tombstone (`Deleted`): it leaves the due index, and listings pass over
+it, but it stays in the seller index, so erasing a seller (`erase_seller`) finds the ledgers of its deleted
+plans with a Query instead of reading the whole table; the ledger stays readable, and a `POST` of the same
+plan brings it back with its ledger.
 """
 
 from __future__ import annotations
@@ -186,7 +187,9 @@ class PullStore:
             response = self._dynamodb.query(**request)
         else:
             response = self._dynamodb.scan(**request)
-        plans = [_plan_from_item(item) for item in response.get("Items", [])]
+        # Tombstones are in the index (for erase_seller); DynamoDB filters after the page's Limit, so a page
+        # may hold fewer plans than asked for and still have a next one.
+        plans = [_plan_from_item(item) for item in response.get("Items", []) if "Deleted" not in item]
         last = response.get("LastEvaluatedKey")
         return plans, (_encode_token(last) if last else None)
 
@@ -236,9 +239,7 @@ class PullStore:
             self._dynamodb.update_item(
                 TableName=self._table_name,
                 Key=_plan_key(plan_id),
-                UpdateExpression=(
-                    "SET Deleted = :deleted, DeletedSellerId = SellerId REMOVE SellerId, DueShard, DueAt"
-                ),
+                UpdateExpression="SET Deleted = :deleted REMOVE DueShard, DueAt",
                 ConditionExpression=_LIVE_PLAN,
                 ExpressionAttributeValues={":deleted": {"S": iso_second(now or datetime.now(UTC))}},
             )
@@ -248,14 +249,16 @@ class PullStore:
 
     def erase_seller(self, seller_id: str) -> tuple[int, int]:
         """Delete every plan of the seller, deleted ones included, with all their ledger entries: (plans,
-        ledger entries) deleted. A Scan finds them (erasures are rare; deleted plans are in no index)."""
+        ledger entries) deleted. The seller index holds every plan item of the seller, tombstones too, so a
+        Query finds them however large the table is (an index is read eventually consistently: a plan
+        created in the same second may be missed, and a second erasure finds it)."""
         plans = entries = 0
-        pages = self._dynamodb.get_paginator("scan").paginate(
+        pages = self._dynamodb.get_paginator("query").paginate(
             TableName=self._table_name,
+            IndexName=SELLER_INDEX,
+            KeyConditionExpression="SellerId = :seller",
             ProjectionExpression="PK",
-            FilterExpression="SK = :plan AND (SellerId = :seller OR DeletedSellerId = :seller)",
-            ExpressionAttributeValues={":plan": {"S": PLAN_SORT_KEY}, ":seller": {"S": seller_id}},
-            ConsistentRead=True,
+            ExpressionAttributeValues={":seller": {"S": seller_id}},
         )
         for partition in [item["PK"]["S"] for page in pages for item in page.get("Items", [])]:
             keys = self._collection_keys(partition)
