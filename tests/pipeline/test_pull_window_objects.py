@@ -16,7 +16,6 @@ from sp_reports.pipeline.pull_window_objects import (
     WindowObjects,
     WindowPlacement,
     manifest_key,
-    window_key_parts,
     window_object_key,
 )
 from sp_reports.pipeline.report_storage import MIN_PART_SIZE
@@ -66,7 +65,8 @@ def test_the_window_key_names_seller_type_lane_window_and_version():
         manifest_key(SELLER, REPORT_TYPE, ("ATVPDKIKX0DER",), START, END)
         == f"plans/{SELLER}/{REPORT_TYPE}/ATVPDKIKX0DER/2026-12-01_2026-12-02/manifest.json"
     )
-    assert window_key_parts(WINDOW_KEY) == (START, END, ("ATVPDKIKX0DER",))
+    placement = _placement(1)
+    assert (placement.start, placement.end, placement.lane) == (START, END, ("ATVPDKIKX0DER",))
 
 
 @pytest.mark.parametrize(
@@ -78,11 +78,17 @@ def test_a_key_outside_the_plans_prefix_or_a_version_below_one_is_refused(seller
         window_object_key(seller, REPORT_TYPE, lane, START, END, version)
 
 
-def test_a_malformed_window_key_is_refused():
-    with pytest.raises(ValueError, match="window key"):
-        window_key_parts("2026-12-01/2026-12-02")
-    with pytest.raises(ValueError, match="YYYY-MM-DD"):
-        window_key_parts("2026-12-01/2026-12-02/ATVPDKIKX0DER")
+@pytest.mark.parametrize("window_key", ["2026-12-01/2026-12-02", "2026-12-01/2026-12-02/ATVPDKIKX0DER"])
+def test_a_malformed_window_key_is_refused(window_key):
+    with pytest.raises(ValueError):
+        WindowPlacement.of(
+            plan_id="pp-x",
+            seller_id=SELLER,
+            report_type=REPORT_TYPE,
+            report_id="1",
+            window_key=window_key,
+            version=1,
+        )
 
 
 def test_the_report_is_copied_encrypted_and_tagged_and_the_manifest_names_it(s3, resources):

@@ -30,6 +30,7 @@ from urllib.parse import urlencode
 from botocore.exceptions import ClientError
 from s3transfer.manager import TransferConfig, TransferManager
 
+from sp_reports.pipeline.pull_windows import Window
 from sp_reports.pipeline.report_storage import data_class_tags, document_extension
 from sp_reports.spapi.report_ids import is_key_segment
 
@@ -92,19 +93,6 @@ def manifest_key(
     return f"{window_prefix(seller_id, report_type, lane, start, end)}/{MANIFEST_NAME}"
 
 
-def window_key_parts(window_key: str) -> tuple[datetime, datetime, tuple[str, ...]]:
-    """(start, end, lane) of a window key `<startISO>/<endISO>/<lane>` (sp_reports.pipeline.pull_windows);
-    ValueError for anything else."""
-    parts = window_key.split("/")
-    if len(parts) != 3:
-        raise ValueError(f"{window_key!r} is not a window key (<start>/<end>/<lane>)")
-    try:
-        start, end = (datetime.strptime(part, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC) for part in parts[:2])
-    except ValueError:
-        raise ValueError(f"{window_key!r}: start and end must be YYYY-MM-DDTHH:MM:SSZ") from None
-    return start, end, tuple(parts[2].split("+"))
-
-
 @dataclass(frozen=True)
 class WindowPlacement:
     """A report of a plan's window, as the storer places it."""
@@ -122,8 +110,8 @@ class WindowPlacement:
     def of(
         cls, *, plan_id: str, seller_id: str, report_type: str, report_id: str, window_key: str, version: int
     ) -> WindowPlacement:
-        start, end, lane = window_key_parts(window_key)
-        return cls(plan_id, seller_id, report_type, report_id, lane, start, end, version)
+        window = Window.from_key(window_key)
+        return cls(plan_id, seller_id, report_type, report_id, window.lane, window.start, window.end, version)
 
     @property
     def key(self) -> str:
