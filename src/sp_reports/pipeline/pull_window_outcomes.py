@@ -41,10 +41,6 @@ def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 class PullWindowOutcomes:
     def __init__(
         self,
@@ -100,7 +96,12 @@ class PullWindowOutcomes:
                 )
                 return entry
             settled = self._store.settle(
-                window.plan_id, window.window_key, window.version, WindowState.STORED, s3_key=s3_key
+                window.plan_id,
+                window.window_key,
+                window.version,
+                WindowState.STORED,
+                s3_key=s3_key,
+                now=self._clock(),
             )
             self._metrics.add_metric(name="WindowsStored", unit=COUNT, value=1)
         elif status is ReportStatus.CANCELLED:
@@ -110,38 +111,41 @@ class PullWindowOutcomes:
                 window.version,
                 WindowState.NO_DATA,
                 reason="SP-API cancelled the report: no data for the window",
+                now=self._clock(),
             )
             self._metrics.add_metric(name="WindowsWithoutData", unit=COUNT, value=1)
         elif status is ReportStatus.FAILED:
-            settled = self._failed(entry, window, report_type, reason or "the report failed")
+            settled = self.fail_attempt(entry, report_type, reason or "the report failed")
         else:
             raise ValueError(f"{status} is not a final status")
         self._logger.info("plan window settled", extra={**details, "state": settled.state.value})
         return settled
 
-    def _failed(
-        self, entry: LedgerEntry, window: PullWindowRef, report_type: str, reason: str
-    ) -> LedgerEntry:
-        failures = entry.attempts + 1
+    def fail_attempt(self, entry: LedgerEntry, report_type: str, reason: str) -> LedgerEntry:
+        """The entry's attempt failed (a FATAL report, or createReport refused): FAILED with a retry time, or
+        PARKED when it was the PARK_AFTER_FAILURES-th attempt (each claim is one attempt)."""
+        failures = entry.attempts
         if failures >= PARK_AFTER_FAILURES:
             self._metrics.add_metric(name="WindowsParked", unit=COUNT, value=1)
             self._logger.error(
                 "plan window parked after repeated failures",
-                extra={"plan_id": window.plan_id, "window_key": window.window_key, "failures": failures},
+                extra={"plan_id": entry.plan_id, "window_key": entry.window_key, "failures": failures},
             )
             return self._store.settle(
-                window.plan_id,
-                window.window_key,
-                window.version,
+                entry.plan_id,
+                entry.window_key,
+                entry.version,
                 WindowState.PARKED,
-                reason=f"parked after {failures} failures; the last: {reason}",
+                reason=f"parked after {failures} failed attempts; the last: {reason}",
+                now=self._clock(),
             )
         self._metrics.add_metric(name="WindowsFailed", unit=COUNT, value=1)
         return self._store.settle(
-            window.plan_id,
-            window.window_key,
-            window.version,
+            entry.plan_id,
+            entry.window_key,
+            entry.version,
             WindowState.FAILED,
             reason=reason,
-            retry_after=_iso(self._clock() + retry_delay(report_type)),
+            retry_after=self._clock() + retry_delay(report_type),
+            now=self._clock(),
         )
