@@ -37,6 +37,11 @@ config = _config.required(
 )
 dynamodb = boto3.client("dynamodb")
 store = PullStore(config["PULL_PLANS_TABLE_NAME"], dynamodb)
+spapi_clients = SpApiClients(
+    lwa_secret_arn=config["LWA_CREDENTIALS_SECRET_ARN"],
+    secretsmanager_client=boto3.client("secretsmanager"),
+    token_store=TokenStore(config["TOKENS_TABLE_NAME"], "", dynamodb, boto3.client("kms")),
+)
 planner = PullPlanner(
     store=store,
     records=ReportRecords(
@@ -45,11 +50,7 @@ planner = PullPlanner(
         ttl_days=_config.positive_int("REPORT_RECORD_TTL_DAYS", DEFAULT_TTL_DAYS, maximum=3650),
     ),
     sweep_state=SweepState(config["REPORTS_TABLE_NAME"], dynamodb),
-    reports_for=SpApiClients(
-        lwa_secret_arn=config["LWA_CREDENTIALS_SECRET_ARN"],
-        secretsmanager_client=boto3.client("secretsmanager"),
-        token_store=TokenStore(config["TOKENS_TABLE_NAME"], "", dynamodb, boto3.client("kms")),
-    ).reports,
+    reports_for=spapi_clients.reports,
     window_objects=WindowObjects(
         boto3.client("s3"), bucket=config["REPORTS_BUCKET_NAME"], kms_key_id=config["REPORTS_KMS_KEY_ID"]
     ),
