@@ -676,8 +676,7 @@ locals {
     # The sweep's policy (sp_reports.handlers.report_sweeper).
     SWEEP_STUCK_AFTER_HOURS             = tostring(var.sweep_stuck_after_hours)
     SWEEP_AMAZON_GENERATED_REPORT_TYPES = join(",", var.sweep_amazon_generated_report_types)
-    # The pull plans' table (plans, their next-due index and the windows' ledger) and the planner's cap.
-    PULL_PLANS_TABLE_NAME             = module.storage.pull_plans_table_name
+    # The most reports one pull planner tick requests (sp_reports.handlers.pull_planner).
     PULL_PLANNER_MAX_REPORTS_PER_TICK = tostring(var.pull_planner_max_reports_per_tick)
     # The redirect URI registered for the application: LWA's code exchange repeats it (seller_authorization).
     SELLER_AUTHORIZATION_REDIRECT_URI = var.seller_authorization_redirect_uri == null ? "" : var.seller_authorization_redirect_uri
