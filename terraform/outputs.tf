@@ -137,7 +137,7 @@ output "kms_key_policy_statements_required" {
 }
 
 output "iam_role_names" {
-  description = "Name of every IAM role the stack creates, by what it is for (each function's execution role by function name; report_workflow, report_sweeper_schedule, download_link_signer, api_invoke). Account-global names, `<iam_name_prefix>-...`; the roles live under iam_role_path."
+  description = "Name of every IAM role the stack creates, by what it is for (each function's execution role by function name; report_workflow, report_sweeper_schedule, pull_planner_schedule, download_link_signer, api_invoke). Account-global names, `<iam_name_prefix>-...`; the roles live under iam_role_path."
   value       = local.iam_role_names
 }
 
