@@ -310,11 +310,12 @@ locals {
         },
         local.statements.track_pull_plan_windows,
         {
-          # Reads the plan, claims window versions (a conditional PutItem), lists a plan's ledger (Query), sets the
-          # plan's next due time; only the plans' items (partition keys plan#...), by dynamodb:LeadingKeys.
-          Sid       = "PlanAndClaimPullWindows"
+          # Lists a plan's ledger (Query); reading the plan, claiming window versions (conditional UpdateItem) and
+          # setting the plan's next due time are TrackPullPlanWindows. Only the plans' items (partition keys
+          # plan#...), by dynamodb:LeadingKeys.
+          Sid       = "ListPullPlanLedgers"
           Effect    = "Allow"
-          Action    = ["dynamodb:PutItem", "dynamodb:Query"]
+          Action    = "dynamodb:Query"
           Resource  = module.storage.pull_plans_table_arn
           Condition = { "ForAllValues:StringLike" = { "dynamodb:LeadingKeys" = ["plan#*"] } }
         },

@@ -113,7 +113,7 @@ run "the_planner_and_the_notifier_touch_only_the_plans_items" {
   assert {
     condition = [for statement in local.function_policy_statements["pull_planner"] : statement.Sid] == [
       "ReadEncryptedRefreshTokens", "DecryptRefreshTokensWithSellerContext", "ReadLwaAppCredentials",
-      "FindDuePullPlans", "TrackPullPlanWindows", "PlanAndClaimPullWindows", "RecordPlannedReports",
+      "FindDuePullPlans", "TrackPullPlanWindows", "ListPullPlanLedgers", "RecordPlannedReports",
       "ForgetSettledRequestIntents", "TellMissingWindowObjectsFromForbiddenOnes", "ReadStoredReportsAndManifests",
       "WritePullWindowObjects", "UseDataKeyOnlyThroughItsServices",
     ]
