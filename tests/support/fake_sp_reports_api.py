@@ -265,6 +265,8 @@ ERASED_KINDS = (
     "requestIntents",
     "reportBudgets",
     "sweepState",
+    "pullPlans",
+    "pullWindows",
     "subscriptions",
     "objectVersions",
     "deleteMarkers",

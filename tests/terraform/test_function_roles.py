@@ -113,6 +113,8 @@ def test_each_sensitive_action_belongs_to_the_one_function_that_needs_it(access)
     } == {"notifications_processor": executions, "report_sweeper": executions}
     # The sweep lists the sellers with a token; the eraser finds one seller's items.
     assert set(_granted(access, "dynamodb:Scan")) == {"report_sweeper", "seller_eraser"}
+    # Deleting in batches: only the eraser, for a seller's pull plans and their ledgers.
+    assert set(_granted(access, "dynamodb:BatchWriteItem")) == {"seller_eraser"}
     assert set(_granted(access, "s3:DeleteObjectVersion")) == {"seller_eraser"}
     assert set(_granted(access, "s3:DeleteObject")) == {"seller_eraser"}
     assert set(_granted(access, "s3:ListBucketVersions")) == {"seller_eraser"}
