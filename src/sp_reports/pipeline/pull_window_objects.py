@@ -30,11 +30,10 @@ from urllib.parse import urlencode
 from botocore.exceptions import ClientError
 from s3transfer.manager import TransferConfig, TransferManager
 
-from sp_reports.pipeline.pull_windows import Window
+from sp_reports.pipeline.pull_windows import PLAN_OBJECTS_PREFIX, Window
 from sp_reports.pipeline.report_storage import data_class_tags, document_extension
 from sp_reports.spapi.report_ids import is_key_segment
 
-PLANS_PREFIX = "plans"
 MANIFEST_NAME = "manifest.json"
 # CopyObject copies objects of up to 5 GB in one request; larger ones need a multipart copy (S3 API
 # Reference, CopyObject: "You create a copy of your object up to 5 GB in size in a single atomic action using
@@ -74,7 +73,7 @@ def window_prefix(
             raise ValueError(f"{name}: {value!r} cannot be a segment of an S3 key")
     if not lane:
         raise ValueError("lane: a window names at least one marketplace")
-    return f"{PLANS_PREFIX}/{seller_id}/{report_type}/{'+'.join(lane)}/{_day(start)}_{_day(end)}"
+    return f"{PLAN_OBJECTS_PREFIX}/{seller_id}/{report_type}/{'+'.join(lane)}/{_day(start)}_{_day(end)}"
 
 
 def window_object_key(
