@@ -199,6 +199,28 @@ variable "sweep_schedule_expression" {
   }
 }
 
+variable "pull_planner_schedule_expression" {
+  type        = string
+  description = "How often the pull planner ticks (an EventBridge Scheduler rate() or cron() expression, UTC): each tick requests the due windows of every pull plan. A window is requested at most one tick after it is due (plus the seller's jitter of up to 15 minutes)."
+  default     = "rate(5 minutes)"
+
+  validation {
+    condition     = can(regex("^(rate\\([1-9][0-9]* (minute|minutes|hour|hours|day|days)\\)|cron\\(.+\\))$", var.pull_planner_schedule_expression))
+    error_message = "pull_planner_schedule_expression must be rate(<n> minute(s)|hour(s)|day(s)) or cron(...)."
+  }
+}
+
+variable "pull_planner_max_reports_per_tick" {
+  type        = number
+  description = "The most reports one pull planner tick requests, over all plans; what is left waits for the next tick. Each seller's createReport quota and each report type's cooldown are respected besides."
+  default     = 200
+
+  validation {
+    condition     = var.pull_planner_max_reports_per_tick >= 1 && var.pull_planner_max_reports_per_tick <= 10000 && floor(var.pull_planner_max_reports_per_tick) == var.pull_planner_max_reports_per_tick
+    error_message = "pull_planner_max_reports_per_tick must be a whole number, 1-10000."
+  }
+}
+
 variable "sweep_stuck_after_hours" {
   type        = number
   description = "Hours after its request from which a report still IN_QUEUE or IN_PROGRESS is reported by the sweep (log line naming seller and report, metric SweepReportsStuck) instead of waited for."

@@ -94,6 +94,15 @@ override_data {
             "sha256": "e3db525a729286701da7377194038c754ca651b6227e02058d54043ca6e2e45c",
             "size": 1048576
           },
+          "pull_planner": {
+            "architecture": "x86_64",
+            "base64_sha256": "Q65FUOYolUTU6/6o6qPv597JV6Sq8NRZ43u7j+CmmZE=",
+            "file": "pull_planner.zip",
+            "python": "3.13.0",
+            "runtime": "python3.13",
+            "sha256": "43ae4550e6289544d4ebfea8eaa3efe7dec957a4aaf0d459e37bbb8fe0a69991",
+            "size": 1048576
+          },
           "report_sweeper": {
             "architecture": "x86_64",
             "base64_sha256": "opflBBZw9hz9fZRk+m6/YYkb5VjkKXq95LPyldJy1fI=",
@@ -133,7 +142,7 @@ run "every_function_takes_its_key_and_hash_from_the_release_manifest" {
   command = plan
 
   assert {
-    condition     = length(local.function_settings) == 9 && alltrue([for f, settings in local.function_settings : settings.package.s3_bucket == "acme-releases-us-east-1"])
+    condition     = length(local.function_settings) == 10 && alltrue([for f, settings in local.function_settings : settings.package.s3_bucket == "acme-releases-us-east-1"])
     error_message = "Every function must be deployed from the release's bucket."
   }
 

@@ -40,6 +40,7 @@ TOKEN_READERS = {
     "report_storer",
     "report_sweeper",
     "seller_eraser",
+    "pull_planner",
 }
 
 
@@ -100,6 +101,12 @@ WILDCARD_ALLOW_LIST = (
         r"s3:(GetObject|PutObject|PutObjectTagging|AbortMultipartUpload|ListMultipartUploadParts)",
         r"arn:aws:s3:::[^*/]+/\*",
         "objects of the one reports bucket (keys are per seller and report; uploads carry a data-class tag)",
+    ),
+    Allowed(
+        r"s3:(PutObject|PutObjectTagging|AbortMultipartUpload)",
+        r"arn:aws:s3:::[^*/]+/plans/\*",
+        "the pull planner's copies of plan windows' reports and their manifests, under plans/ only (keys are "
+        "per seller, report type, lane, window and version)",
     ),
 )
 

@@ -24,9 +24,10 @@ FUNCTIONS = {
     "report_notifier": "state_machine",
     "report_sweeper": "standalone",
     "seller_eraser": "api",
+    "pull_planner": "standalone",
 }
 # Functions whose roles the security module created before issue 11 (terraform/moved.tf moves them).
-MOVED_FUNCTIONS = [f for f in FUNCTIONS if f not in ("report_sweeper", "seller_eraser")]
+MOVED_FUNCTIONS = [f for f in FUNCTIONS if f not in ("report_sweeper", "seller_eraser", "pull_planner")]
 PREFIX = "acme-test"
 # IAM names carry the region by default (iam_name_prefix null: <name_prefix>-<region>), the mocks' us-east-1.
 IAM_PREFIX = f"{PREFIX}-us-east-1"
@@ -102,6 +103,7 @@ def test_each_sensitive_action_belongs_to_the_one_function_that_needs_it(access)
         "report_storer",
         "report_sweeper",
         "seller_eraser",
+        "pull_planner",
     }
     # The processor and the sweep start a report's workflow, under the same execution name.
     assert set(_granted(access, "states:StartExecution")) == {"notifications_processor", "report_sweeper"}
@@ -116,7 +118,12 @@ def test_each_sensitive_action_belongs_to_the_one_function_that_needs_it(access)
     assert set(_granted(access, "s3:DeleteObjectVersion")) == {"seller_eraser"}
     assert set(_granted(access, "s3:DeleteObject")) == {"seller_eraser"}
     assert set(_granted(access, "s3:ListBucketVersions")) == {"seller_eraser"}
-    assert set(_granted(access, "s3:PutObject")) == {"report_storer"}
+    assert set(_granted(access, "s3:PutObject")) == {"report_storer", "pull_planner"}
+    # The planner writes only plan windows' copies and manifests (a report finished before its record named
+    # its window is placed by the planner: src/sp_reports/pipeline/pull_planner.py).
+    assert [s["Resource"] for s in _granted(access, "s3:PutObject")["pull_planner"]] == [
+        "arn:aws:s3:::mock-bucket/plans/*"
+    ]
     assert set(_granted(access, "sns:Publish")) == {"report_notifier"}
     assert set(_granted(access, "sns:ListSubscriptionsByTopic")) == {"report_notifier"}
     # The link signer: GET /reports/{reportId}'s links; emails carry none by default (email_download_links).
@@ -194,6 +201,7 @@ def test_key_and_trust_policies_name_the_roles_the_statements_say(plan):
                 "report-storer",
                 "report-sweeper",
                 "seller-eraser",
+                "pull-planner",
             )
         ),
     }

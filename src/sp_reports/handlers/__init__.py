@@ -14,6 +14,7 @@ FUNCTIONS = (
     "report_storer",
     "report_notifier",
     "report_sweeper",
+    "pull_planner",
     "seller_eraser",
     "authorization_login",
     "authorization_redirect",
