@@ -116,6 +116,45 @@ DOCUMENTED = [
         timedelta(hours=168),
         "https://github.com/amzn/selling-partner-api-docs/blob/83b77ee/references/reports-api/reporttype-values.md",
     ),
+    # order reports: orders less than two years old, fulfillable up to 30 minutes after the order
+    (
+        "GET_FLAT_FILE_ORDER_REPORT_DATA_SHIPPING",
+        "data_history",
+        timedelta(days=730),
+        "https://developer-docs.amazon.com/sp-api/docs/report-type-values-order",
+    ),
+    (
+        "GET_ORDER_REPORT_DATA_TAX",
+        "publication_delay",
+        timedelta(minutes=30),
+        "https://developer-docs.amazon.com/sp-api/docs/report-type-values-order",
+    ),
+    # sales and traffic: pull a DAY 72 hours after it ends (Amazon in docs#2303); requests are not refused
+    (
+        "GET_SALES_AND_TRAFFIC_REPORT",
+        "publication_delay",
+        timedelta(hours=72),
+        "https://github.com/amzn/selling-partner-api-docs/issues/2303",
+    ),
+    (
+        "GET_SALES_AND_TRAFFIC_REPORT",
+        "data_lag",
+        None,
+        "https://github.com/amzn/selling-partner-api-docs/issues/2303",
+    ),
+    # vendor sales and traffic: refused as "not yet available" until about 72 hours after the period
+    (
+        "GET_VENDOR_SALES_REPORT",
+        "data_lag",
+        timedelta(hours=72),
+        "https://github.com/airbytehq/airbyte/issues/37729",
+    ),
+    (
+        "GET_VENDOR_TRAFFIC_REPORT",
+        "data_lag",
+        timedelta(hours=72),
+        "https://github.com/airbytehq/airbyte/issues/38166",
+    ),
     # format and content type
     ("GET_EASYSHIP_DOCUMENTS", "content_type", "application/pdf", RTV),
     ("SC_VAT_TAX_REPORT", "content_type", "text/csv", RTV),
@@ -152,6 +191,13 @@ def test_vendor_margin_report_limits_follow_its_report_period():
     assert rules.effective_max_range({"reportPeriod": "DAY"}) == timedelta(days=15)
     assert rules.period_rule({"reportPeriod": "WEEK"}).alignment is PeriodAlignment.SUNDAY_TO_SATURDAY
     assert rules.effective_max_range({"reportPeriod": "WEEK"}) is None
+
+
+def test_the_hold_back_is_the_longer_of_the_data_lag_and_the_publication_delay():
+    assert report_type("GET_VENDOR_NET_PURE_PRODUCT_MARGIN_REPORT").hold_back == timedelta(hours=168)
+    assert report_type("GET_SALES_AND_TRAFFIC_REPORT").hold_back == timedelta(hours=72)
+    assert report_type("GET_FLAT_FILE_ORDER_REPORT_DATA_TAX").hold_back == timedelta(minutes=30)
+    assert report_type("GET_MERCHANT_LISTINGS_ALL_DATA").hold_back == timedelta(0)
 
 
 def test_a_type_the_catalogue_does_not_know_is_passed_through_as_none():

@@ -281,25 +281,30 @@ def iso_timestamp(value: datetime) -> str:
 
 
 def _report_options(body: Mapping[str, Any]) -> dict[str, str]:
-    value = body.get("ReportOptions")
+    return parse_report_options(body.get("ReportOptions"), "ReportOptions")
+
+
+def parse_report_options(value: Any, field_name: str) -> dict[str, str]:
+    """SP-API reportOptions from a request body's field `field_name` (an object of strings, or a string
+    holding one); every error names `field_name`."""
     if value is None or value == "":
         return {}
     if isinstance(value, str):
         try:
             value = json.loads(value)
         except json.JSONDecodeError:
-            raise ValidationError("ReportOptions", "must be a JSON object or a string holding one") from None
+            raise ValidationError(field_name, "must be a JSON object or a string holding one") from None
     if not isinstance(value, dict):
-        raise ValidationError("ReportOptions", "must be a JSON object or a string holding one")
+        raise ValidationError(field_name, "must be a JSON object or a string holding one")
     if len(value) > MAX_REPORT_OPTIONS:
-        raise ValidationError("ReportOptions", f"at most {MAX_REPORT_OPTIONS} options")
+        raise ValidationError(field_name, f"at most {MAX_REPORT_OPTIONS} options")
     options: dict[str, str] = {}
     for key, option in value.items():
         # Checked before it is echoed below: a key is only ever quoted once it is known to be a plain name.
         if not REPORT_OPTION_KEY_PATTERN.match(key):
-            raise ValidationError("ReportOptions", "option names are letters, digits and '_' (at most 64)")
+            raise ValidationError(field_name, "option names are letters, digits and '_' (at most 64)")
         if isinstance(option, bool) or not isinstance(option, str | int | float):
-            raise ValidationError("ReportOptions", f"the value of {key!r} must be a string")
+            raise ValidationError(field_name, f"the value of {key!r} must be a string")
         # SP-API's reportOptions is a map of strings; a number is what the user meant as its text.
         text = option if isinstance(option, str) else json.dumps(option)
         # SP-API's documented option values are enumerations, numbers, booleans and dates: anything else

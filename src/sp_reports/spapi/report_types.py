@@ -59,11 +59,21 @@ class ReportTypeRules:
     single_marketplace: bool = False  # several marketplaceIds return one marketplace's data
     cooldown: timedelta | None = None  # SP-API makes at most one report of the type per this interval
     data_lag: timedelta | None = None  # the data of a period exists this long after the period ends
+    # The data of a period keeps arriving this long after it ends: SP-API accepts earlier requests (unlike
+    # data_lag) but answers with what it has so far.
+    publication_delay: timedelta | None = None
+    data_history: timedelta | None = None  # SP-API has the type's data for at most this long before now
     periods: Mapping[str, PeriodRule] = field(default_factory=dict)  # by reportOptions.reportPeriod
     how_to_get: str | None = None  # for a type createReport cannot make: how the report is obtained
     document_retention_days: int = 30
     note: str | None = None
     sources: tuple[Source, ...] = ()
+
+    @property
+    def hold_back(self) -> timedelta:
+        """How long after a period ends its report is worth requesting: SP-API has all of it, or at least
+        no longer refuses it."""
+        return max(self.data_lag or timedelta(0), self.publication_delay or timedelta(0))
 
     @property
     def requestable(self) -> bool:
@@ -97,6 +107,10 @@ def _seconds(value: Any) -> timedelta | None:
     return None if value is None else timedelta(seconds=value)
 
 
+def _hours(value: Any) -> timedelta | None:
+    return None if value is None else timedelta(hours=value)
+
+
 def _parse(document: Mapping[str, Any]) -> Catalogue:
     sources = {
         key: Source(key=key, facts=value["facts"], url=value["url"])
@@ -115,7 +129,9 @@ def _parse(document: Mapping[str, Any]) -> Catalogue:
             max_range=_days(entry.get("maxRangeDays")),
             single_marketplace=bool(entry.get("singleMarketplace", False)),
             cooldown=_seconds(entry.get("cooldownSeconds")),
-            data_lag=_seconds(None if entry.get("dataLagHours") is None else entry["dataLagHours"] * 3600),
+            data_lag=_hours(entry.get("dataLagHours")),
+            publication_delay=_hours(entry.get("publicationDelayHours")),
+            data_history=_days(entry.get("dataHistoryDays")),
             periods={
                 period: PeriodRule(
                     max_range=_days(rule.get("maxRangeDays")),
