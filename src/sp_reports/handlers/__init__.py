@@ -15,6 +15,7 @@ FUNCTIONS = (
     "report_notifier",
     "report_sweeper",
     "seller_eraser",
+    "plans_api",
     "authorization_login",
     "authorization_redirect",
 )
