@@ -1,5 +1,5 @@
-"""/plans: create, list, show, pause, resume, change and delete pull plans, and a plan's coverage (one function
-for the six methods; sp_reports.pipeline.plan_requests tells them apart and does the work)."""
+"""/plans: create, list, show, pause, resume, change and delete pull plans, and a plan's coverage (one
+function for the six methods; sp_reports.pipeline.plan_requests tells them apart and does the work)."""
 
 from __future__ import annotations
 
@@ -26,12 +26,15 @@ requests = PlanRequests(
     # Whether a seller has a token is read without the token: no KMS client, no key.
     tokens=TokenStore(config["TOKENS_TABLE_NAME"], "", dynamodb, None),
     boundary=tenant_boundary(dynamodb),
-    seller_daily_budget=_config.positive_int("SELLER_DAILY_REPORT_BUDGET", DEFAULT_SELLER_DAILY_REPORT_BUDGET),
+    seller_daily_budget=_config.positive_int(
+        "SELLER_DAILY_REPORT_BUDGET", DEFAULT_SELLER_DAILY_REPORT_BUDGET
+    ),
     logger=logger,
     metrics=metrics,
     # The planner's pace, for the coverage's estimate of a backfill's end (unknown when not given).
     pace=PlannerPace.from_settings(
-        os.environ.get("PULL_PLANNER_MAX_REPORTS_PER_TICK"), os.environ.get("PULL_PLANNER_SCHEDULE_EXPRESSION")
+        os.environ.get("PULL_PLANNER_MAX_REPORTS_PER_TICK"),
+        os.environ.get("PULL_PLANNER_SCHEDULE_EXPRESSION"),
     ),
     restricted_allowed=_config.boolean("ALLOW_RESTRICTED_REPORT_TYPES", False),
 )

@@ -32,7 +32,13 @@ from typing import Any, Protocol
 from sp_reports.pipeline.api_requests import ApiError, ValidationError, parse_json_body
 from sp_reports.pipeline.pull_coverage import PlannerPace, coverage
 from sp_reports.pipeline.pull_ledger import LedgerEntry
-from sp_reports.pipeline.pull_plans import PLAN_ID_HEX, PLAN_ID_PREFIX, PullPlan, plan_from_request, windows_per_day
+from sp_reports.pipeline.pull_plans import (
+    PLAN_ID_HEX,
+    PLAN_ID_PREFIX,
+    PullPlan,
+    plan_from_request,
+    windows_per_day,
+)
 from sp_reports.pipeline.telemetry import COUNT, MetricSink, StructuredLogger
 from sp_reports.pipeline.tenancy import TenantBoundary, caller_principal
 from sp_reports.pipeline.token_store import validate_seller_id
@@ -56,7 +62,9 @@ class PlanStore(Protocol):
     def list_plans(
         self, *, seller_id: str | None = None, limit: int = 100, next_token: str | None = None
     ) -> tuple[list[PullPlan], str | None]: ...
-    def update_plan(self, plan_id: str, *, now: datetime | None = None, **changes: Any) -> PullPlan | None: ...
+    def update_plan(
+        self, plan_id: str, *, now: datetime | None = None, **changes: Any
+    ) -> PullPlan | None: ...
     def delete_plan(self, plan_id: str) -> bool: ...
     def set_next_due(self, plan_id: str, due_at: datetime | None) -> None: ...
     def entries(
@@ -185,7 +193,7 @@ class PlanRequests:
         if not changed.paused and (plan.paused or changed != plan):
             # Resuming, or asking for more windows: the budget is checked again with the plan as it would be.
             self._check_budget(changed, list(self._sellers_plans(plan.seller_id)))
-        # Pausing takes the plan out of the due index and resuming makes it due at once (PullStore.update_plan).
+        # Pausing takes the plan out of the due index, resuming makes it due at once (PullStore.update_plan).
         updated = self._store.update_plan(plan.plan_id, now=now, **changes)
         if updated is None:
             raise _plan_not_found(plan.plan_id)
@@ -248,9 +256,9 @@ class PlanRequests:
                 return
 
     def _revalidated(self, plan: PullPlan, body: Mapping[str, Any], now: datetime) -> PullPlan:
-        """The plan with the body's cadence and look-backs, checked as a new plan's would be. The start date is
-        the plan's own: a start date the type's data history has passed since the plan was made is no reason to
-        refuse a change of its cadence, so it is checked as today's."""
+        """The plan with the body's cadence and look-backs, checked as a new plan's would be. The start date
+        is the plan's own: a start date the type's data history has passed since the plan was made is no
+        reason to refuse a change of its cadence, so it is checked as today's."""
         definition = plan.definition()
         definition["startDate"] = max(plan.start_date, now.astimezone(UTC).date()).isoformat()
         for name in ("cadence", "lookBackDays"):
@@ -269,12 +277,12 @@ class PlanRequests:
         raise ApiError(
             400,
             "PlanOverReportBudget",
-            f"seller {plan.seller_id}'s plans would request {total:.2f} reports a day: {existing:.2f} from its "
-            f"{len(others)} other active plan(s) + {this:.2f} from this one ({lanes} marketplace lane(s) x "
-            f"(1 + {look_backs} look-back(s)) / {plan.cadence.average_days:g} day(s) per {plan.cadence} "
-            f"window), over the seller's daily report budget of {self._budget} (seller_daily_report_budget, "
-            "which POST /reports spends too); use fewer look-backs or marketplaces, a longer cadence, pause "
-            "another plan, or raise the budget",
+            f"seller {plan.seller_id}'s plans would request {total:.2f} reports a day: {existing:.2f} from "
+            f"its {len(others)} other active plan(s) + {this:.2f} from this one ({lanes} marketplace "
+            f"lane(s) x (1 + {look_backs} look-back(s)) / {plan.cadence.average_days:g} day(s) per "
+            f"{plan.cadence} window), over the seller's daily report budget of {self._budget} "
+            "(seller_daily_report_budget, which POST /reports spends too); use fewer look-backs or "
+            "marketplaces, a longer cadence, pause another plan, or raise the budget",
         )
 
 

@@ -115,9 +115,9 @@ def coverage(
     if span_days > limit_days:
         raise ValidationError(
             "to",
-            f"{from_date.isoformat()}..{to_date.isoformat()} is {span_days} days; a coverage answers at most "
-            f"{MAX_COVERAGE_PERIODS} {plan.cadence} windows per marketplace lane ({limit_days} days): ask for "
-            "a shorter range, page by page",
+            f"{from_date.isoformat()}..{to_date.isoformat()} is {span_days} days; a coverage answers at "
+            f"most {MAX_COVERAGE_PERIODS} {plan.cadence} windows per marketplace lane ({limit_days} days): "
+            "ask for a shorter range, page by page",
         )
     start = _midnight(from_date)
     end = _midnight(to_date) + timedelta(days=1)
@@ -202,7 +202,9 @@ def _window(plan: PullPlan, window: Window, versions: list[LedgerEntry], now: da
             answer["dueSince"] = iso_timestamp(due_at)
     else:
         newest = versions[-1]
-        answer["status"] = "stored" if stored and newest.state in _IN_FLIGHT else STATUS_OF_STATE[newest.state]
+        answer["status"] = (
+            "stored" if stored and newest.state in _IN_FLIGHT else STATUS_OF_STATE[newest.state]
+        )
         if newest.reason and newest.state not in (WindowState.STORED, *_IN_FLIGHT):
             answer["reason"] = newest.reason
         if newest.retry_after and newest.state is WindowState.FAILED:
