@@ -605,6 +605,7 @@ locals {
   environment_values = {
     TOKENS_TABLE_NAME             = module.storage.tokens_table_name
     REPORTS_TABLE_NAME            = module.storage.reports_table_name
+    PULL_PLANS_TABLE_NAME         = module.storage.pull_plans_table_name
     REPORTS_BUCKET_NAME           = module.storage.reports_bucket_name
     TOKENS_KMS_KEY_ID             = module.security.tokens_kms_key_arn
     REPORTS_KMS_KEY_ID            = module.security.data_kms_key_arn

@@ -58,6 +58,11 @@ output "reports_table_name" {
   value       = module.storage.reports_table_name
 }
 
+output "pull_plans_table_name" {
+  description = "DynamoDB table of pull plans and their ledgers: one item per plan and one per window version."
+  value       = module.storage.pull_plans_table_name
+}
+
 output "tenant_map_table_name" {
   description = "DynamoDB table of the tenant map (tenant_isolation): one item {PrincipalArn, SellerId} per seller a principal may act for; PrincipalArn is the principal's IAM ARN without its path (an assumed role's session maps as arn:<partition>:iam::<account>:role/<name>). Null when tenant_isolation is off."
   value       = module.storage.tenant_map_table_name

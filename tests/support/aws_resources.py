@@ -90,6 +90,42 @@ def create_tenant_map_table(name: str = TENANT_MAP_TABLE) -> str:
     return name
 
 
+PULL_PLANS_TABLE = "sp-reports-pull-plans"
+
+
+def create_pull_plans_table(name: str = PULL_PLANS_TABLE) -> str:
+    """The pull plans table as terraform/modules/storage creates it: PK/SK, the sparse `due` index (sharded
+    next-due times, keys only) and the sparse `seller` index (plan items)."""
+    boto3.client("dynamodb", region_name=REGION).create_table(
+        TableName=name,
+        KeySchema=[{"AttributeName": "PK", "KeyType": "HASH"}, {"AttributeName": "SK", "KeyType": "RANGE"}],
+        AttributeDefinitions=[
+            {"AttributeName": attribute, "AttributeType": "S"}
+            for attribute in ("PK", "SK", "DueShard", "DueAt", "SellerId", "PlanId")
+        ],
+        GlobalSecondaryIndexes=[
+            {
+                "IndexName": "due",
+                "KeySchema": [
+                    {"AttributeName": "DueShard", "KeyType": "HASH"},
+                    {"AttributeName": "DueAt", "KeyType": "RANGE"},
+                ],
+                "Projection": {"ProjectionType": "KEYS_ONLY"},
+            },
+            {
+                "IndexName": "seller",
+                "KeySchema": [
+                    {"AttributeName": "SellerId", "KeyType": "HASH"},
+                    {"AttributeName": "PlanId", "KeyType": "RANGE"},
+                ],
+                "Projection": {"ProjectionType": "ALL"},
+            },
+        ],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    return name
+
+
 def published_emails(topic_arn: str) -> list[dict[str, Any]]:
     """What SNS would have emailed: moto keeps the published messages in its backend."""
     from sp_reports_harness.local_aws.moto_internals import sns_backends

@@ -1,4 +1,4 @@
-# Storage: the refresh-token and report-record tables, the optional tenant map and the reports bucket, all under one customer-managed key.
+# Storage: the refresh-token, report-record and pull-plan tables, the optional tenant map and the reports bucket, all under one customer-managed key.
 
 data "aws_caller_identity" "current" {}
 data "aws_region" "current" {}
@@ -51,6 +51,74 @@ resource "aws_dynamodb_table" "reports" {
   ttl {
     attribute_name = "ExpiresAt"
     enabled        = true
+  }
+
+  server_side_encryption {
+    enabled     = true
+    kms_key_arn = var.kms_key_arn
+  }
+
+  point_in_time_recovery {
+    enabled = var.point_in_time_recovery
+  }
+
+  tags = var.tags
+}
+
+# Pull plans (src/sp_reports/pipeline/pull_ledger.py): each plan (SK "plan") and its ledger, one item per window
+# version (SK "window#<window key>#v<NNN>"), in one item collection per plan, so a plan's coverage is one Query.
+# Both indexes are sparse: `due` holds only scheduled plans (DueShard "due#<n>" spreads them over partitions,
+# DueAt is when each is next due), `seller` only plan items (ledger items carry no SellerId).
+resource "aws_dynamodb_table" "pull_plans" {
+  name                        = "${var.name_prefix}-pull-plans"
+  billing_mode                = "PAY_PER_REQUEST"
+  hash_key                    = "PK"
+  range_key                   = "SK"
+  deletion_protection_enabled = var.deletion_protection
+
+  attribute {
+    name = "PK"
+    type = "S"
+  }
+
+  attribute {
+    name = "SK"
+    type = "S"
+  }
+
+  attribute {
+    name = "DueShard"
+    type = "S"
+  }
+
+  attribute {
+    name = "DueAt"
+    type = "S"
+  }
+
+  attribute {
+    name = "SellerId"
+    type = "S"
+  }
+
+  attribute {
+    name = "PlanId"
+    type = "S"
+  }
+
+  # The planner reads plan ids only, then each plan with a consistent GetItem: keys are all it needs.
+  global_secondary_index {
+    name            = "due"
+    hash_key        = "DueShard"
+    range_key       = "DueAt"
+    projection_type = "KEYS_ONLY"
+  }
+
+  global_secondary_index {
+    name            = "seller"
+    hash_key        = "SellerId"
+    range_key       = "PlanId"
+    projection_type = "ALL"
   }
 
   server_side_encryption {

@@ -18,6 +18,16 @@ output "reports_table_arn" {
   value       = aws_dynamodb_table.reports.arn
 }
 
+output "pull_plans_table_name" {
+  description = "Name of the pull plans table (hash key PK, range key SK; sparse indexes due and seller)."
+  value       = aws_dynamodb_table.pull_plans.name
+}
+
+output "pull_plans_table_arn" {
+  description = "ARN of the pull plans table (its indexes are under <arn>/index/*)."
+  value       = aws_dynamodb_table.pull_plans.arn
+}
+
 output "tenant_map_table_name" {
   description = "Name of the tenant map table (hash key PrincipalArn, range key SellerId); null without tenant_map."
   value       = one(aws_dynamodb_table.tenants[*].name)

@@ -50,6 +50,64 @@ run "tables_are_named_keyed_and_encrypted_with_the_key" {
   }
 }
 
+run "pull_plans_table_is_keyed_indexed_encrypted_and_recoverable" {
+  command = plan
+
+  assert {
+    condition     = aws_dynamodb_table.pull_plans.name == "acme-test-pull-plans" && aws_dynamodb_table.pull_plans.billing_mode == "PAY_PER_REQUEST"
+    error_message = "The pull plans table must carry the prefix and be on demand."
+  }
+
+  assert {
+    condition     = aws_dynamodb_table.pull_plans.hash_key == "PK" && aws_dynamodb_table.pull_plans.range_key == "SK"
+    error_message = "Pull plans are keyed by PK (plan#<id>) and SK (plan, or window#<key>#v<NNN>)."
+  }
+
+  assert {
+    condition = anytrue([
+      for index in aws_dynamodb_table.pull_plans.global_secondary_index :
+      index.name == "due" && index.hash_key == "DueShard" && index.range_key == "DueAt" && index.projection_type == "KEYS_ONLY"
+    ])
+    error_message = "The due index must be DueShard/DueAt, keys only (src/sp_reports/pipeline/pull_ledger.py)."
+  }
+
+  assert {
+    condition = anytrue([
+      for index in aws_dynamodb_table.pull_plans.global_secondary_index :
+      index.name == "seller" && index.hash_key == "SellerId" && index.range_key == "PlanId" && index.projection_type == "ALL"
+    ])
+    error_message = "The seller index must be SellerId/PlanId with every attribute (list_plans reads plans from it)."
+  }
+
+  assert {
+    condition = toset([for a in aws_dynamodb_table.pull_plans.attribute : "${a.name}:${a.type}"]) == toset(
+      ["PK:S", "SK:S", "DueShard:S", "DueAt:S", "SellerId:S", "PlanId:S"]
+    )
+    error_message = "Every key attribute of the table and its indexes is a string, and nothing else is declared."
+  }
+
+  assert {
+    condition = (aws_dynamodb_table.pull_plans.server_side_encryption[0].enabled
+      && aws_dynamodb_table.pull_plans.server_side_encryption[0].kms_key_arn == var.kms_key_arn
+    && aws_dynamodb_table.pull_plans.point_in_time_recovery[0].enabled && aws_dynamodb_table.pull_plans.deletion_protection_enabled)
+    error_message = "The pull plans table must be encrypted with the customer-managed key, with PITR and deletion protection."
+  }
+}
+
+run "pull_plans_table_follows_the_recovery_and_protection_settings" {
+  command = plan
+
+  variables {
+    point_in_time_recovery = false
+    deletion_protection    = false
+  }
+
+  assert {
+    condition     = !aws_dynamodb_table.pull_plans.point_in_time_recovery[0].enabled && !aws_dynamodb_table.pull_plans.deletion_protection_enabled
+    error_message = "The pull plans table must follow point_in_time_recovery and deletion_protection like the other tables."
+  }
+}
+
 run "bucket_is_private_versioned_and_kms_encrypted_with_bucket_keys" {
   command = plan
 

@@ -1,0 +1,590 @@
+"""The pull plans table: each plan, the index of when each plan is next due, and the ledger of its windows.
+
+One DynamoDB table, `PK`/`SK` strings, holds a plan and everything that happened to its windows in one item
+collection, so a plan's coverage is one Query:
+
+- the plan: PK `plan#<plan_id>`, SK `plan`;
+- a ledger entry per window version: PK `plan#<plan_id>`, SK `window#<window key>#v<version:03d>`. Window keys
+  start with the window's start (`pull_windows.Window.key`), so a range of windows is a range of sort keys.
+
+The planner finds due plans through the sparse global secondary index `due`: only a plan that is scheduled
+carries its attributes, `DueShard` (`due#<n>`, n from a hash of the plan id) and `DueAt` (ISO UTC). A Query
+per shard for `DueAt <= now` reads the due plans and nothing else; the shards spread the index's writes and
+reads over SHARDS partitions instead of one (a single index key value would be a hot partition: DynamoDB
+developer guide, "Using write sharding to distribute workloads evenly" and "Take advantage of sparse
+indexes"). A second sparse index, `seller` (`SellerId`, `PlanId`), carries plan items only and lists a
+seller's plans.
+
+Exactly one report per window version: `claim` writes the entry only if nobody has (or if its last attempt
+failed and its retry time has passed), so two planners never both request the same window version. The
+states after that are written by whoever learns them: REQUESTED with the report id (`record_report`), then
+STORED, NO_DATA (SP-API's CANCELLED: complete, no data), FAILED (retried after `retry_after`), PARKED or
+WAITING_FOR_TOKEN (`settle`). A stored or no-data version never changes again: a later look-back is a new
+version.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from enum import StrEnum
+from typing import Any
+
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+
+from sp_reports.pipeline.api_requests import ValidationError
+from sp_reports.pipeline.pull_plans import Cadence, PlanMode, PullPlan
+from sp_reports.pipeline.pull_windows import Window, iso_second
+
+PLAN_KEY_PREFIX = "plan#"
+PLAN_SORT_KEY = "plan"
+WINDOW_SORT_PREFIX = "window#"
+DUE_INDEX = "due"
+SELLER_INDEX = "seller"
+DUE_SHARD_PREFIX = "due#"
+# Each shard is one partition of the due index; 16 of them spread 10,000 plans due in the same minute over
+# 16 partitions (about 625 index writes each), far below a partition's 1,000 writes per second.
+SHARDS = 16
+REASON_MAX_CHARS = 1000
+_SERIALIZER = TypeSerializer()
+_DESERIALIZER = TypeDeserializer()
+_UPDATABLE = frozenset({"paused", "cadence", "look_back_days", "status_note"})
+
+
+class WindowState(StrEnum):
+    CLAIMED = "CLAIMED"  # a planner took the window version and is about to call createReport
+    REQUESTED = "REQUESTED"  # SP-API accepted the report: report_id says which
+    STORED = "STORED"  # the document is in S3 (s3_key)
+    NO_DATA = "NO_DATA"  # SP-API's CANCELLED: the window is complete and has no data
+    FAILED = "FAILED"  # the report failed (FATAL, or createReport refused); retried after retry_after
+    PARKED = "PARKED"  # failed too often: left alone until an operator looks (reason says why)
+    # LWA refused the seller's token; retried after retry_after
+    WAITING_FOR_TOKEN = "WAITING_FOR_TOKEN"  # noqa: S105 - a state name, not a secret
+
+
+FINAL_STATES = frozenset({WindowState.STORED, WindowState.NO_DATA})
+RETRYABLE_STATES = frozenset({WindowState.FAILED, WindowState.WAITING_FOR_TOKEN})
+
+
+class LedgerConflictError(Exception):
+    """A ledger write that contradicts what the entry already says (another report for the same version, a
+    final entry settled differently, an entry that does not exist)."""
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    plan_id: str
+    window: Window
+    version: int
+    state: WindowState
+    report_id: str | None
+    attempts: int  # createReport attempts: claims, less those that stopped for want of the seller's token
+    reason: str | None
+    retry_after: str | None
+    s3_key: str | None
+    claimed_at: str
+    updated_at: str
+    report_schedule_id: str | None = None
+
+    @property
+    def window_key(self) -> str:
+        return self.window.key
+
+
+def due_shard(plan_id: str) -> int:
+    """The due-index shard of a plan (stable: a hash of its id)."""
+    return int.from_bytes(hashlib.sha256(plan_id.encode()).digest()[:4], "big") % SHARDS
+
+
+def entry_sort_key(window_key: str, version: int) -> str:
+    return f"{WINDOW_SORT_PREFIX}{window_key}#v{version:03d}"
+
+
+def _plan_key(plan_id: str) -> dict[str, Any]:
+    return {"PK": {"S": PLAN_KEY_PREFIX + plan_id}, "SK": {"S": PLAN_SORT_KEY}}
+
+
+def _entry_key(plan_id: str, window_key: str, version: int) -> dict[str, Any]:
+    return {"PK": {"S": PLAN_KEY_PREFIX + plan_id}, "SK": {"S": entry_sort_key(window_key, version)}}
+
+
+def _iso(value: datetime | str | None) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    return iso_second(value)
+
+
+def _key_of(window: Window | str) -> str:
+    return window if isinstance(window, str) else window.key
+
+
+class PullStore:
+    """Plans, the due index and the ledger in the pull plans table (low-level DynamoDB client)."""
+
+    SHARDS = SHARDS
+
+    def __init__(self, table_name: str, dynamodb_client: Any) -> None:
+        self._table_name = table_name
+        self._dynamodb = dynamodb_client
+
+    # -- plans ------------------------------------------------------------------------------------------
+
+    def put_plan(self, plan: PullPlan) -> tuple[PullPlan, bool]:
+        """Store a new plan, due at once unless paused (the next planner tick starts its windows). A plan with
+        the same id already stored is answered instead: (existing, False)."""
+        item = _plan_item(plan)
+        if not plan.paused:
+            item.update(_due_attributes(plan.plan_id, plan.created_at or plan.updated_at))
+        try:
+            self._dynamodb.put_item(
+                TableName=self._table_name, Item=item, ConditionExpression="attribute_not_exists(PK)"
+            )
+        except self._dynamodb.exceptions.ConditionalCheckFailedException:
+            existing = self.get_plan(plan.plan_id)
+            if existing is None:  # deleted between the two calls: store it now
+                return self.put_plan(plan)
+            return existing, False
+        return plan, True
+
+    def get_plan(self, plan_id: str) -> PullPlan | None:
+        response = self._dynamodb.get_item(
+            TableName=self._table_name, Key=_plan_key(plan_id), ConsistentRead=True
+        )
+        item = response.get("Item")
+        return _plan_from_item(item) if item else None
+
+    def list_plans(
+        self, *, seller_id: str | None = None, limit: int = 100, next_token: str | None = None
+    ) -> tuple[list[PullPlan], str | None]:
+        """A page of plans (one seller's, or all), in plan id order, and the token of the next page (None:
+        the last page). The index holds plan items only, so a page never reads ledger entries."""
+        if not 1 <= limit <= 1000:
+            raise ValidationError("limit", "must be 1-1000")
+        request: dict[str, Any] = {"TableName": self._table_name, "IndexName": SELLER_INDEX, "Limit": limit}
+        if next_token is not None:
+            request["ExclusiveStartKey"] = _decode_token(next_token, seller_id)
+        if seller_id is not None:
+            request["KeyConditionExpression"] = "SellerId = :seller"
+            request["ExpressionAttributeValues"] = {":seller": {"S": seller_id}}
+            response = self._dynamodb.query(**request)
+        else:
+            response = self._dynamodb.scan(**request)
+        plans = [_plan_from_item(item) for item in response.get("Items", [])]
+        last = response.get("LastEvaluatedKey")
+        return plans, (_encode_token(last) if last else None)
+
+    def update_plan(self, plan_id: str, *, now: datetime | None = None, **changes: Any) -> PullPlan | None:
+        """Change what may change of a stored plan: paused, cadence, look_back_days, status_note. Pausing
+        takes the plan out of the due index; resuming makes it due at once. None: no such plan."""
+        unknown = set(changes) - _UPDATABLE
+        if unknown:
+            raise ValueError(f"plans cannot change {', '.join(sorted(unknown))}")
+        stamp = iso_second(now or datetime.now(UTC))
+        names = {"#updated": "UpdatedAt"}
+        values: dict[str, Any] = {":updated": {"S": stamp}}
+        sets = ["#updated = :updated"]
+        removes: list[str] = []
+        for name, value in changes.items():
+            attribute = _PLAN_ATTRIBUTES[name]
+            names[f"#{attribute}"] = attribute
+            values[f":{attribute}"] = _SERIALIZER.serialize(_plan_value(name, value))
+            sets.append(f"#{attribute} = :{attribute}")
+        if "paused" in changes:
+            names.update({"#shard": "DueShard", "#due": "DueAt"})
+            if changes["paused"]:
+                removes += ["#shard", "#due"]
+            else:
+                values[":shard"] = {"S": DUE_SHARD_PREFIX + str(due_shard(plan_id))}
+                values[":due"] = {"S": stamp}
+                sets += ["#shard = :shard", "#due = :due"]
+        expression = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
+        try:
+            response = self._dynamodb.update_item(
+                TableName=self._table_name,
+                Key=_plan_key(plan_id),
+                UpdateExpression=expression,
+                ConditionExpression="attribute_exists(PK)",
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=values,
+                ReturnValues="ALL_NEW",
+            )
+        except self._dynamodb.exceptions.ConditionalCheckFailedException:
+            return None
+        return _plan_from_item(response["Attributes"])
+
+    def delete_plan(self, plan_id: str) -> bool:
+        """Delete the plan (and with it its place in the due index); its ledger entries stay, so the coverage
+        of what was pulled remains readable. False: no such plan."""
+        response = self._dynamodb.delete_item(
+            TableName=self._table_name, Key=_plan_key(plan_id), ReturnValues="ALL_OLD"
+        )
+        return bool(response.get("Attributes"))
+
+    # -- the due index ----------------------------------------------------------------------------------
+
+    def set_next_due(self, plan_id: str, due_at: datetime | None) -> None:
+        """When the plan is next due (None: never, e.g. paused). A plan that no longer exists is left alone:
+        the condition keeps a planner that read it before a delete from writing a plan-less item."""
+        if due_at is None:
+            expression, values = "REMOVE DueShard, DueAt", None
+        else:
+            expression = "SET DueShard = :shard, DueAt = :due"
+            values = {
+                ":shard": {"S": DUE_SHARD_PREFIX + str(due_shard(plan_id))},
+                ":due": {"S": iso_second(due_at)},
+            }
+        request: dict[str, Any] = {
+            "TableName": self._table_name,
+            "Key": _plan_key(plan_id),
+            "UpdateExpression": expression,
+            "ConditionExpression": "attribute_exists(PK)",
+        }
+        if values:
+            request["ExpressionAttributeValues"] = values
+        try:
+            self._dynamodb.update_item(**request)
+        except self._dynamodb.exceptions.ConditionalCheckFailedException:
+            return
+
+    def due_plans(self, now: datetime, *, shard: int) -> Iterator[str]:
+        """The ids of the shard's plans due at `now`, earliest first (the index is eventually consistent: a
+        plan set due a moment ago may appear on the next tick)."""
+        if not 0 <= shard < SHARDS:
+            raise ValueError(f"shard must be 0-{SHARDS - 1}")
+        request: dict[str, Any] = {
+            "TableName": self._table_name,
+            "IndexName": DUE_INDEX,
+            "KeyConditionExpression": "DueShard = :shard AND DueAt <= :now",
+            "ExpressionAttributeValues": {
+                ":shard": {"S": DUE_SHARD_PREFIX + str(shard)},
+                ":now": {"S": iso_second(now)},
+            },
+        }
+        while True:
+            response = self._dynamodb.query(**request)
+            for item in response.get("Items", []):
+                yield item["PK"]["S"].removeprefix(PLAN_KEY_PREFIX)
+            if "LastEvaluatedKey" not in response:
+                return
+            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+    # -- the ledger -------------------------------------------------------------------------------------
+
+    def claim(self, plan_id: str, window: Window, version: int, *, now: datetime) -> LedgerEntry | None:
+        """Take the window version for one createReport: written only when nobody has claimed it, or when its
+        last attempt failed (or waited for a token) and its retry time has passed. None: it is taken."""
+        stamp = iso_second(now)
+        try:
+            response = self._dynamodb.update_item(
+                TableName=self._table_name,
+                Key=_entry_key(plan_id, window.key, version),
+                UpdateExpression=(
+                    "SET #state = :claimed, ClaimedAt = :now, UpdatedAt = :now, PlanId = :plan, "
+                    "WindowKey = :window, Version = :version REMOVE ReportId, RetryAfter, S3Key "
+                    "ADD Attempts :one"
+                ),
+                ConditionExpression=(
+                    "attribute_not_exists(PK) OR (#state IN (:failed, :waiting) AND "
+                    "(attribute_not_exists(RetryAfter) OR RetryAfter <= :now))"
+                ),
+                ExpressionAttributeNames={"#state": "State"},
+                ExpressionAttributeValues={
+                    ":claimed": {"S": WindowState.CLAIMED},
+                    ":failed": {"S": WindowState.FAILED},
+                    ":waiting": {"S": WindowState.WAITING_FOR_TOKEN},
+                    ":now": {"S": stamp},
+                    ":plan": {"S": plan_id},
+                    ":window": {"S": window.key},
+                    ":version": {"N": str(version)},
+                    ":one": {"N": "1"},
+                },
+                ReturnValues="ALL_NEW",
+            )
+        except self._dynamodb.exceptions.ConditionalCheckFailedException:
+            return None
+        return _entry_from_item(response["Attributes"])
+
+    def take_over(
+        self, plan_id: str, window_key: str, version: int, *, claimed_at: str, now: datetime
+    ) -> LedgerEntry | None:
+        """Take over a claim left CLAIMED since `claimed_at` (its planner stopped before createReport or
+        before recording the report): only one caller wins, the one that still sees the same claim. It then
+        adopts the report if one was made (the request intent, or getReports) before requesting anything."""
+        stamp = iso_second(now)
+        try:
+            response = self._dynamodb.update_item(
+                TableName=self._table_name,
+                Key=_entry_key(plan_id, window_key, version),
+                UpdateExpression="SET ClaimedAt = :now, UpdatedAt = :now",
+                ConditionExpression="#state = :claimed AND ClaimedAt = :claimed_at",
+                ExpressionAttributeNames={"#state": "State"},
+                ExpressionAttributeValues={
+                    ":claimed": {"S": WindowState.CLAIMED},
+                    ":claimed_at": {"S": claimed_at},
+                    ":now": {"S": stamp},
+                },
+                ReturnValues="ALL_NEW",
+            )
+        except self._dynamodb.exceptions.ConditionalCheckFailedException:
+            return None
+        return _entry_from_item(response["Attributes"])
+
+    def record_report(
+        self,
+        plan_id: str,
+        window: Window | str,
+        version: int,
+        report_id: str,
+        *,
+        now: datetime | None = None,
+        report_schedule_id: str | None = None,
+    ) -> LedgerEntry:
+        """The report SP-API made for the claimed window version. Recording the same report again is a no-op,
+        also after the entry was settled (the report's outcome can arrive first); another report for the same
+        version raises LedgerConflictError."""
+        key = _key_of(window)
+        values: dict[str, Any] = {
+            ":requested": {"S": WindowState.REQUESTED},
+            ":claimed": {"S": WindowState.CLAIMED},
+            ":report": {"S": report_id},
+            ":now": {"S": iso_second(now or datetime.now(UTC))},
+        }
+        expression = "SET #state = :requested, ReportId = :report, UpdatedAt = :now"
+        if report_schedule_id is not None:
+            values[":schedule"] = {"S": report_schedule_id}
+            expression += ", ReportScheduleId = :schedule"
+        try:
+            response = self._dynamodb.update_item(
+                TableName=self._table_name,
+                Key=_entry_key(plan_id, key, version),
+                UpdateExpression=expression,
+                ConditionExpression="#state = :claimed OR (#state = :requested AND ReportId = :report)",
+                ExpressionAttributeNames={"#state": "State"},
+                ExpressionAttributeValues=values,
+                ReturnValues="ALL_NEW",
+            )
+        except self._dynamodb.exceptions.ConditionalCheckFailedException:
+            existing = self.entry(plan_id, key, version)
+            if existing is not None and existing.report_id == report_id:
+                return existing
+            raise LedgerConflictError(
+                f"{plan_id} {key} v{version}: "
+                + (
+                    "no claimed entry"
+                    if existing is None
+                    else f"is {existing.state}, report {existing.report_id}"
+                )
+            ) from None
+        return _entry_from_item(response["Attributes"])
+
+    def settle(
+        self,
+        plan_id: str,
+        window_key: str,
+        version: int,
+        state: WindowState,
+        *,
+        reason: str | None = None,
+        s3_key: str | None = None,
+        retry_after: datetime | str | None = None,
+        report_id: str | None = None,
+        now: datetime | None = None,
+    ) -> LedgerEntry:
+        """Write what became of the window version. STORED and NO_DATA are final: settling a final entry again
+        the same way is a no-op, any other way raises LedgerConflictError (as does a missing entry)."""
+        state = WindowState(state)
+        names = {"#state": "State"}
+        values: dict[str, Any] = {
+            ":state": {"S": state},
+            ":now": {"S": iso_second(now or datetime.now(UTC))},
+            ":stored": {"S": WindowState.STORED},
+            ":no_data": {"S": WindowState.NO_DATA},
+        }
+        sets = ["#state = :state", "UpdatedAt = :now"]
+        removes = []
+        for attribute, value in (
+            ("Reason", reason[:REASON_MAX_CHARS] if reason else None),
+            ("S3Key", s3_key),
+            ("RetryAfter", _iso(retry_after)),
+        ):
+            if value is None:
+                removes.append(attribute)
+            else:
+                values[f":{attribute}"] = {"S": value}
+                sets.append(f"{attribute} = :{attribute}")
+        if report_id is not None:
+            values[":report"] = {"S": report_id}
+            sets.append("ReportId = :report")
+        if state is WindowState.WAITING_FOR_TOKEN:
+            # The claim never reached createReport: it is not an attempt.
+            values[":minus_one"] = {"N": "-1"}
+            sets.append("Attempts = Attempts + :minus_one")
+        expression = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
+        try:
+            response = self._dynamodb.update_item(
+                TableName=self._table_name,
+                Key=_entry_key(plan_id, window_key, version),
+                UpdateExpression=expression,
+                ConditionExpression="attribute_exists(PK) AND NOT (#state IN (:stored, :no_data))",
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=values,
+                ReturnValues="ALL_NEW",
+            )
+        except self._dynamodb.exceptions.ConditionalCheckFailedException:
+            existing = self.entry(plan_id, window_key, version)
+            if existing is not None and existing.state is state:
+                return existing
+            raise LedgerConflictError(
+                f"{plan_id} {window_key} v{version}: "
+                + ("no such entry" if existing is None else f"already {existing.state}, not {state}")
+            ) from None
+        return _entry_from_item(response["Attributes"])
+
+    def entries(
+        self, plan_id: str, *, start: datetime | None = None, end: datetime | None = None
+    ) -> list[LedgerEntry]:
+        """The plan's ledger entries of the windows starting in [start, end), in window then version order."""
+        low = WINDOW_SORT_PREFIX + (iso_second(start) if start else "")
+        # '~' sorts after every character of a window key: no end, every window.
+        high = WINDOW_SORT_PREFIX + (iso_second(end) if end else "~")
+        request: dict[str, Any] = {
+            "TableName": self._table_name,
+            "KeyConditionExpression": "PK = :plan AND SK BETWEEN :low AND :high",
+            "ExpressionAttributeValues": {
+                ":plan": {"S": PLAN_KEY_PREFIX + plan_id},
+                ":low": {"S": low},
+                ":high": {"S": high},
+            },
+            "ConsistentRead": True,
+        }
+        found: list[LedgerEntry] = []
+        while True:
+            response = self._dynamodb.query(**request)
+            found += [_entry_from_item(item) for item in response.get("Items", [])]
+            if "LastEvaluatedKey" not in response:
+                return found
+            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+    def entry(self, plan_id: str, window_key: str, version: int) -> LedgerEntry | None:
+        response = self._dynamodb.get_item(
+            TableName=self._table_name, Key=_entry_key(plan_id, window_key, version), ConsistentRead=True
+        )
+        item = response.get("Item")
+        return _entry_from_item(item) if item else None
+
+
+# -- items ------------------------------------------------------------------------------------------------
+
+_PLAN_ATTRIBUTES = {
+    "plan_id": "PlanId",
+    "seller_id": "SellerId",
+    "marketplace_ids": "MarketplaceIds",
+    "report_type": "ReportType",
+    "cadence": "Cadence",
+    "look_back_days": "LookBackDays",
+    "report_options": "ReportOptions",
+    "start_date": "StartDate",
+    "mode": "Mode",
+    "paused": "Paused",
+    "created_at": "CreatedAt",
+    "updated_at": "UpdatedAt",
+    "created_by": "CreatedBy",
+    "status_note": "StatusNote",
+}
+
+
+def _plan_value(name: str, value: Any) -> Any:
+    """A plan field as DynamoDB stores it (lists for tuples, text for enums and dates)."""
+    if name in ("marketplace_ids", "look_back_days"):
+        return [str(item) if name == "marketplace_ids" else int(item) for item in value]
+    if name == "report_options":
+        return {str(k): str(v) for k, v in value.items()}
+    if name == "start_date":
+        return value.isoformat()
+    if name == "paused":
+        return bool(value)
+    return str(value)
+
+
+def _plan_item(plan: PullPlan) -> dict[str, Any]:
+    item = {"PK": {"S": PLAN_KEY_PREFIX + plan.plan_id}, "SK": {"S": PLAN_SORT_KEY}}
+    for name, attribute in _PLAN_ATTRIBUTES.items():
+        item[attribute] = _SERIALIZER.serialize(_plan_value(name, getattr(plan, name)))
+    return item
+
+
+def _due_attributes(plan_id: str, due_at: str) -> dict[str, Any]:
+    return {"DueShard": {"S": DUE_SHARD_PREFIX + str(due_shard(plan_id))}, "DueAt": {"S": due_at}}
+
+
+def _plan_from_item(item: Mapping[str, Any]) -> PullPlan:
+    value = {name: _DESERIALIZER.deserialize(raw) for name, raw in item.items()}
+    return PullPlan(
+        plan_id=value["PlanId"],
+        seller_id=value["SellerId"],
+        marketplace_ids=tuple(value["MarketplaceIds"]),
+        report_type=value["ReportType"],
+        cadence=Cadence(value["Cadence"]),
+        look_back_days=tuple(int(day) for day in value.get("LookBackDays", [])),
+        report_options=dict(value.get("ReportOptions", {})),
+        start_date=date.fromisoformat(value["StartDate"]),
+        mode=PlanMode(value["Mode"]),
+        paused=bool(value.get("Paused", False)),
+        created_at=value.get("CreatedAt", ""),
+        updated_at=value.get("UpdatedAt", ""),
+        created_by=value.get("CreatedBy", ""),
+        status_note=value.get("StatusNote", ""),
+    )
+
+
+def _entry_from_item(item: Mapping[str, Any]) -> LedgerEntry:
+    value = {name: _DESERIALIZER.deserialize(raw) for name, raw in item.items()}
+    return LedgerEntry(
+        plan_id=value["PlanId"],
+        window=Window.from_key(value["WindowKey"]),
+        version=int(value["Version"]),
+        state=WindowState(value["State"]),
+        report_id=value.get("ReportId"),
+        attempts=int(value.get("Attempts", 0)),
+        reason=value.get("Reason"),
+        retry_after=value.get("RetryAfter"),
+        s3_key=value.get("S3Key"),
+        claimed_at=value.get("ClaimedAt", ""),
+        updated_at=value.get("UpdatedAt", ""),
+        report_schedule_id=value.get("ReportScheduleId"),
+    )
+
+
+# -- page tokens ------------------------------------------------------------------------------------------
+
+_TOKEN_KEYS = frozenset({"PK", "SK", "SellerId", "PlanId"})
+
+
+def _encode_token(last_key: Mapping[str, Any]) -> str:
+    plain = {name: raw["S"] for name, raw in last_key.items()}
+    return base64.urlsafe_b64encode(json.dumps(plain, sort_keys=True).encode()).decode().rstrip("=")
+
+
+def _decode_token(token: str, seller_id: str | None) -> dict[str, Any]:
+    """The ExclusiveStartKey a token holds. A token of another listing (another seller's, edited, made up)
+    is a 400: it could otherwise start a page in somebody else's plans."""
+    refused = ValidationError("nextToken", "is not a token this listing returned; start without it")
+    try:
+        plain = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise refused from None
+    if (
+        not isinstance(plain, dict)
+        or set(plain) != _TOKEN_KEYS
+        or not all(isinstance(text, str) for text in plain.values())
+        or plain["SK"] != PLAN_SORT_KEY
+        or plain["PK"] != PLAN_KEY_PREFIX + plain["PlanId"]
+        or (seller_id is not None and plain["SellerId"] != seller_id)
+    ):
+        raise refused
+    return {name: {"S": text} for name, text in plain.items()}
