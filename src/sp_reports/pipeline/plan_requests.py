@@ -128,7 +128,7 @@ class PlanRequests:
         self._require_token(plan.seller_id)
         existing = self._store.get_plan(plan.plan_id)
         if existing is not None:
-            self._logger.info("plan exists", extra={"created": False})
+            self._logger.info("plan exists", extra={"new_plan": False})
             return 200, existing.describe()
         sellers_plans = list(self._sellers_plans(plan.seller_id))
         _check_region(plan, sellers_plans)
@@ -136,7 +136,7 @@ class PlanRequests:
         plan = dataclasses.replace(plan, created_by=caller_principal(event))
         # Stored due at once (PullStore.put_plan): the planner's next tick starts its due windows.
         stored, created = self._store.put_plan(plan)
-        self._logger.info("plan stored", extra={"created": created})
+        self._logger.info("plan stored", extra={"new_plan": created})
         self._metrics.add_metric(name="PlansCreated", unit=COUNT, value=int(created))
         return (201 if created else 200), stored.describe()
 
