@@ -267,7 +267,9 @@ def test_the_tenant_boundary_guards_every_route(store, tokens, telemetry, tenant
         ("DELETE", "/plans/{planId}", None),
         ("GET", "/plans/{planId}/coverage", None),
     ):
-        error = refused(lambda: on_plan(service, method, plan_id, body, resource=resource, caller=stranger))
+        with pytest.raises(ApiError) as caught:
+            on_plan(service, method, plan_id, body, resource=resource, caller=stranger)
+        error = caught.value
         assert (error.status, error.code) == (403, "TenantBoundary")
         assert SELLER_ID not in error.message  # the caller named a plan, not the seller
     assert store.get_plan(plan_id).paused is False
