@@ -31,6 +31,7 @@ REQUIRED = {
         "STATE_MACHINE_ARN",
         "LWA_CREDENTIALS_SECRET_ARN",
     ],
+    "plans_api": ["TOKENS_TABLE_NAME", "PULL_PLANS_TABLE_NAME"],
     "seller_eraser": [
         "TOKENS_TABLE_NAME",
         "REPORTS_TABLE_NAME",
@@ -60,6 +61,8 @@ def test_missing_variable_fails_the_cold_start_naming_it(load_handler, monkeypat
         ("report_creator", "REPORT_RECORD_TTL_DAYS", "0"),
         ("report_creator", "SELLER_DAILY_REPORT_BUDGET", "0"),
         ("report_creator", "SELLER_DAILY_REPORT_BUDGET", "unlimited"),
+        ("plans_api", "SELLER_DAILY_REPORT_BUDGET", "0"),
+        ("plans_api", "ALLOW_RESTRICTED_REPORT_TYPES", "sometimes"),
         ("report_status", "PRESIGNED_URL_TTL_SECONDS", "604801"),
         ("report_storer", "REPORT_UPLOAD_PART_SIZE_MIB", "4"),
         ("report_storer", "MAX_DOCUMENT_BYTES", "0"),

@@ -187,4 +187,6 @@ def function_environment(resources: PipelineResources, state_machine_arn: str = 
         "DOWNLOAD_LINK_SIGNER_ROLE_ARN": "arn:aws:iam::123456789012:role/sp-reports-download-link-signer",
         "PROCESS_UNREQUESTED_REPORTS": "false",
         "STATE_MACHINE_ARN": state_machine_arn or "arn:aws:states:us-east-1:123456789012:stateMachine:unused",
+        # Created by create_pull_plans_table, where a test needs the table.
+        "PULL_PLANS_TABLE_NAME": PULL_PLANS_TABLE,
     }
