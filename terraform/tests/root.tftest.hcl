@@ -30,8 +30,8 @@ run "every_function_is_named_with_the_prefix" {
   command = plan
 
   assert {
-    condition     = length(output.function_names) == 9
-    error_message = "The stack must deploy exactly nine functions."
+    condition     = length(output.function_names) == 10
+    error_message = "The stack must deploy exactly ten functions."
   }
 
   assert {
@@ -360,7 +360,7 @@ run "lambda_code_is_uploaded_encrypted_under_content_addressed_keys" {
   command = plan
 
   assert {
-    condition     = length(aws_s3_object.lambda) == 9
+    condition     = length(aws_s3_object.lambda) == 10
     error_message = "Every function's zip must be uploaded."
   }
 
