@@ -286,11 +286,11 @@ locals {
     }
     seller_eraser = {
       group       = "api"
-      description = "DELETE /sellers/{sellerId}: erases a seller's subscriptions, token, records, sweep state and objects"
+      description = "DELETE /sellers/{sellerId}: erases a seller's subscriptions, token, records, sweep state, pull plans and objects"
       route       = "delete_seller"
       memory_size = 256
       timeout     = 29
-      environment = ["TOKENS_TABLE_NAME", "REPORTS_TABLE_NAME", "REPORTS_BUCKET_NAME", "LWA_CREDENTIALS_SECRET_ARN", "NOTIFICATIONS_QUEUE_ARN"]
+      environment = ["TOKENS_TABLE_NAME", "REPORTS_TABLE_NAME", "REPORTS_BUCKET_NAME", "LWA_CREDENTIALS_SECRET_ARN", "NOTIFICATIONS_QUEUE_ARN", "PULL_PLANS_TABLE_NAME"]
       policy_statements = [
         # The seller's token deletes its SP-API subscriptions before it is erased itself.
         local.statements.read_refresh_tokens,
@@ -309,6 +309,15 @@ locals {
           Effect   = "Allow"
           Action   = ["dynamodb:Scan", "dynamodb:DeleteItem"]
           Resource = module.storage.reports_table_arn
+        },
+        {
+          # A Scan finds the seller's pull plans, deleted ones too (no index holds those); a Query per plan lists
+          # its ledger and BatchWriteItem deletes it (src/sp_reports/pipeline/pull_ledger.py, erase_seller). The
+          # table itself only: the indexes are not read.
+          Sid      = "FindAndEraseSellerPullPlans"
+          Effect   = "Allow"
+          Action   = ["dynamodb:Scan", "dynamodb:Query", "dynamodb:BatchWriteItem"]
+          Resource = module.storage.pull_plans_table_arn
         },
         {
           # ListObjectVersions is authorised as s3:ListBucketVersions (S3 API Reference, ListObjectVersions).
@@ -339,12 +348,13 @@ locals {
       policy_statements = [
         {
           # A plan (SK plan) and its ledger (SK window#...) share the partition plan#<plan id>
-          # (src/sp_reports/pipeline/pull_ledger.py): the function reads, writes and deletes plan items and
-          # Queries the ledger for the coverage; only those partitions, by dynamodb:LeadingKeys (DynamoDB
-          # Developer Guide, "Using IAM policy conditions for fine-grained access control").
+          # (src/sp_reports/pipeline/pull_ledger.py): the function reads, writes and changes plan items (a
+          # deleted plan stays as a tombstone: UpdateItem) and Queries the ledger for the coverage; only those
+          # partitions, by dynamodb:LeadingKeys (DynamoDB Developer Guide, "Using IAM policy conditions for
+          # fine-grained access control").
           Sid       = "ManagePullPlansAndReadTheirLedger"
           Effect    = "Allow"
-          Action    = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Query"]
+          Action    = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query"]
           Resource  = module.storage.pull_plans_table_arn
           Condition = { "ForAllValues:StringLike" = { "dynamodb:LeadingKeys" = ["plan#*"] } }
         },

@@ -198,6 +198,10 @@ def test_delete_stops_the_plan_and_keeps_its_ledger(service, store):
     error = refused(lambda: on_plan(service, "GET", plan["planId"]))
     assert (error.status, error.code) == (404, "PlanNotFound")
     assert refused(lambda: on_plan(service, "DELETE", plan["planId"])).status == 404
+    assert service.answer(api_event("GET", "/plans"))[1]["plans"] == []
+    # The same plan again: back, with the ledger it had.
+    assert post(service, plan_body())[0] == 201
+    assert [entry.state for entry in store.entries(plan["planId"])] == [WindowState.STORED]
 
 
 def test_a_malformed_plan_id_is_a_400(service):

@@ -321,3 +321,72 @@ def test_entries_are_a_range_of_windows_in_order(store):
     assert store.entries(plan.plan_id, start=datetime(2026, 11, 11, tzinfo=UTC)) == []
     assert store.entry(plan.plan_id, windows[0].key, 2).version == 2
     assert store.entry(plan.plan_id, windows[0].key, 3) is None
+
+
+# -- deleting and erasing -----------------------------------------------------------------------------------
+
+
+def test_a_deleted_plan_leaves_the_listings_and_the_index_and_a_post_brings_it_back_with_its_ledger(store):
+    plan = _plan()
+    store.put_plan(plan)
+    store.claim(plan.plan_id, _window(), 1, now=NOW)
+    assert store.delete_plan(plan.plan_id, now=NOW) is True
+    assert store.list_plans(seller_id=SELLER) == ([], None)
+    assert store.list_plans() == ([], None)
+    store.set_next_due(plan.plan_id, NOW)  # a planner that read the plan before the delete
+    assert list(store.due_plans(NOW, shard=due_shard(plan.plan_id))) == []
+    assert store.update_plan(plan.plan_id, paused=True) is None
+    back, created = store.put_plan(plan)
+    assert (back, created) == (plan, True)
+    assert store.list_plans(seller_id=SELLER)[0] == [plan]
+    assert [e.window for e in store.entries(plan.plan_id)] == [_window()]
+
+
+def test_erasing_a_seller_deletes_its_plans_deleted_ones_too_with_their_ledgers_and_nothing_else(store):
+    mine = [_plan(startDate=f"2026-10-{day:02d}") for day in range(1, 4)]
+    theirs = _plan(seller=OTHER)
+    for plan in [*mine, theirs]:
+        store.put_plan(plan)
+        for day in range(1, 16):  # 30 entries a plan: more than one BatchWriteItem
+            store.claim(plan.plan_id, _window(f"2026-11-{day:02d}"), 1, now=NOW)
+            store.claim(plan.plan_id, _window(f"2026-11-{day:02d}"), 2, now=NOW)
+    store.delete_plan(mine[0].plan_id)
+    assert store.erase_seller(SELLER) == (3, 90)
+    for plan in mine:
+        assert store.get_plan(plan.plan_id) is None and store.entries(plan.plan_id) == []
+    assert store.put_plan(mine[0]) == (mine[0], True)  # nothing of it was left behind
+    assert store.get_plan(theirs.plan_id) == theirs
+    assert len(store.entries(theirs.plan_id)) == 30
+    assert store.erase_seller(SELLER) == (1, 0)
+    assert store.erase_seller(SELLER) == (0, 0)
+
+
+class _Throttled:
+    """DynamoDB that leaves some of the first BatchWriteItem's requests unprocessed, as throttling does."""
+
+    def __init__(self, client):
+        self._client = client
+        self.calls = 0
+
+    def __getattr__(self, name):
+        return getattr(self._client, name)
+
+    def batch_write_item(self, RequestItems):
+        self.calls += 1
+        if self.calls > 1:
+            return self._client.batch_write_item(RequestItems=RequestItems)
+        (table, requests), *_ = RequestItems.items()
+        self._client.batch_write_item(RequestItems={table: requests[:1]})
+        return {"UnprocessedItems": {table: requests[1:]}}
+
+
+def test_deletes_left_unprocessed_are_sent_again(aws):
+    dynamodb = _Throttled(boto3.client("dynamodb", region_name=REGION))
+    store = PullStore(create_pull_plans_table(), dynamodb)
+    plan = _plan()
+    store.put_plan(plan)
+    for day in range(1, 6):
+        store.claim(plan.plan_id, _window(f"2026-11-{day:02d}"), 1, now=NOW)
+    assert store.erase_seller(SELLER) == (1, 5)
+    assert dynamodb.calls == 2
+    assert store.entries(plan.plan_id) == []

@@ -1,12 +1,18 @@
-"""Offboarding: erasing a seller removes its token, records, sweep state, subscriptions and every object
-version, touches nothing of another seller, and a second erasure finds nothing."""
+"""Offboarding: erasing a seller removes its token, records, sweep state, pull plans with their ledgers,
+subscriptions and every object version, touches nothing of another seller, and a second erasure finds
+nothing."""
 
 from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
 
 import boto3
 import pytest
 
 from sp_reports.pipeline import seller_erasure
+from sp_reports.pipeline.pull_ledger import PullStore
+from sp_reports.pipeline.pull_plans import plan_from_request
+from sp_reports.pipeline.pull_windows import Window
 from sp_reports.pipeline.report_budget import BUDGET_KEY_PREFIX
 from sp_reports.pipeline.report_records import ReportRecords
 from sp_reports.pipeline.report_specifications import ReportSpecification
@@ -14,12 +20,25 @@ from sp_reports.pipeline.seller_erasure import ErasureResult, ObjectErasureError
 from sp_reports.pipeline.sweep_state import SweepState
 from sp_reports.pipeline.token_store import TokenStore
 from sp_reports.spapi.errors import LwaInvalidGrantError, SpApiClientError, SpApiServerError
+from tests.support.aws_resources import PULL_PLANS_TABLE
 from tests.support.canaries import REFRESH_TOKEN, SELLER_ID
 
 OTHER = "A1B2C3D4E5F6G7"
 # A seller id that is a prefix of SELLER_ID's: its keys must survive SELLER_ID's erasure and vice versa.
 PREFIX_SELLER = SELLER_ID[:10]
 TYPE = "GET_MERCHANT_LISTINGS_ALL_DATA"
+NOW = datetime(2026, 12, 7, 20, 0, tzinfo=UTC)
+
+
+def _pull_plan(seller: str, start_date: str):
+    body = {
+        "sellerId": seller,
+        "marketplaceIds": ["ATVPDKIKX0DER"],
+        "reportType": TYPE,
+        "cadence": "daily",
+        "startDate": start_date,
+    }
+    return plan_from_request(body, now=NOW)
 
 
 @pytest.fixture
@@ -47,6 +66,17 @@ def world(resources):
         s3.put_object(Bucket=resources.bucket, Key=key, Body=b"second")  # two versions
         s3.delete_object(Bucket=resources.bucket, Key=key)  # and a delete marker
         s3.put_object(Bucket=resources.bucket, Key=f"{seller}/{TYPE}/6000{number}/report.txt", Body=b"x")
+        # Two pull plans, one deleted since, each with two window versions and a stored window.
+        pulls = PullStore(PULL_PLANS_TABLE, dynamodb)
+        for start_date in ("2026-11-01", "2026-11-02"):
+            plan = _pull_plan(seller, start_date)
+            pulls.put_plan(plan)
+            window = Window(NOW - timedelta(days=2), NOW - timedelta(days=1), plan.marketplace_ids)
+            pulls.claim(plan.plan_id, window, 1, now=NOW)
+            pulls.claim(plan.plan_id, window, 2, now=NOW)
+        pulls.delete_plan(plan.plan_id)
+        s3.put_object(Bucket=resources.bucket, Key=f"plans/{seller}/{TYPE}/x/v001/report.tsv", Body=b"p")
+        s3.put_object(Bucket=resources.bucket, Key=f"plans/{seller}/{TYPE}/x/manifest.json", Body=b"{}")
     sweep.set_cursor(SELLER_ID)
     erasure = SellerErasure(
         tokens_table=resources.tokens_table,
@@ -55,6 +85,7 @@ def world(resources):
         dynamodb_client=dynamodb,
         s3_client=s3,
         queue_arn=resources.queue_arn,
+        pull_plans_table=PULL_PLANS_TABLE,
     )
     return erasure, dynamodb, s3, resources
 
@@ -69,11 +100,23 @@ def _left_of(seller: str, dynamodb, s3, resources) -> dict[str, int]:
         or item.get("NextSellerId", {}).get("S") == seller
     ]
     token = dynamodb.get_item(TableName=resources.tokens_table, Key={"SellerId": {"S": seller}}).get("Item")
-    versions = s3.list_object_versions(Bucket=resources.bucket, Prefix=f"{seller}/")
+    versions = [
+        s3.list_object_versions(Bucket=resources.bucket, Prefix=prefix)
+        for prefix in (f"{seller}/", f"plans/{seller}/")
+    ]
+    plan_ids = {
+        item["PK"]["S"]
+        for item in dynamodb.scan(TableName=PULL_PLANS_TABLE)["Items"]
+        if seller in (item.get("SellerId", {}).get("S"), item.get("DeletedSellerId", {}).get("S"))
+    }
+    pull_items = [
+        item for item in dynamodb.scan(TableName=PULL_PLANS_TABLE)["Items"] if item["PK"]["S"] in plan_ids
+    ]
     return {
         "items": len(mine),
         "token": int(token is not None),
-        "versions": len(versions.get("Versions", [])) + len(versions.get("DeleteMarkers", [])),
+        "versions": sum(len(v.get("Versions", [])) + len(v.get("DeleteMarkers", [])) for v in versions),
+        "pull items": len(pull_items),
     }
 
 
@@ -88,15 +131,27 @@ def test_erasure_removes_everything_of_the_seller_and_counts_it(world):
         "requestIntents": 1,
         "reportBudgets": 1,
         "sweepState": 1,
+        "pullPlans": 2,
+        "pullWindows": 4,
         "subscriptions": 0,
-        "objectVersions": 3,
+        "objectVersions": 5,
         "deleteMarkers": 1,
     }
     assert result.problems == []
-    assert _left_of(SELLER_ID, dynamodb, s3, resources) == {"items": 0, "token": 0, "versions": 0}
+    assert _left_of(SELLER_ID, dynamodb, s3, resources) == {
+        "items": 0,
+        "token": 0,
+        "versions": 0,
+        "pull items": 0,
+    }
     # The other sellers, one of them a prefix of the erased one's id, keep everything.
     for seller in (OTHER, PREFIX_SELLER):
-        assert _left_of(seller, dynamodb, s3, resources) == {"items": 5, "token": 1, "versions": 4}
+        assert _left_of(seller, dynamodb, s3, resources) == {
+            "items": 5,
+            "token": 1,
+            "versions": 6,
+            "pull items": 6,
+        }
 
 
 def test_erasing_again_erases_nothing_and_says_so(world):
@@ -132,7 +187,8 @@ def test_more_versions_than_one_delete_objects_request_takes(world, monkeypatch)
         s3, "delete_objects", lambda **kw: calls.append(len(kw["Delete"]["Objects"])) or real(**kw)
     )
     result = erasure.erase(SELLER_ID)
-    assert calls == [3, 1] and result.object_versions + result.delete_markers == 4
+    # Four versions under <seller>/ (a batch of three and one), two under plans/<seller>/.
+    assert calls == [3, 1, 2] and result.object_versions + result.delete_markers == 6
     assert _left_of(SELLER_ID, dynamodb, s3, resources)["versions"] == 0
 
 
@@ -212,7 +268,7 @@ def test_sp_api_refusing_is_reported_and_the_rest_is_still_erased(world, failure
     assert len(result.problems) == 3 and all("by hand" in problem for problem in result.problems)
     assert REFRESH_TOKEN not in " ".join(result.problems)
     assert result.to_answer()["notErased"] == result.problems
-    assert _left_of(SELLER_ID, dynamodb, s3, resources) == {"items": 0, "token": 0, "versions": 0}
+    assert set(_left_of(SELLER_ID, dynamodb, s3, resources).values()) == {0}
 
 
 def test_revoking_removes_the_token_and_future_work_only(world):
@@ -221,7 +277,7 @@ def test_revoking_removes_the_token_and_future_work_only(world):
     assert (result.tokens, result.sweep_state) == (1, 1)
     assert (result.report_records, result.object_versions) == (0, 0)
     left = _left_of(SELLER_ID, dynamodb, s3, resources)
-    assert left["token"] == 0 and left["versions"] == 4
+    assert left["token"] == 0 and left["versions"] == 6 and left["pull items"] == 6
     assert SweepState(resources.reports_table, dynamodb).seller(SELLER_ID) is None
     assert erasure.revoke(SELLER_ID).counts() == ErasureResult(SELLER_ID).counts()
 

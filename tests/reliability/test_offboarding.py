@@ -2,9 +2,10 @@
 
 Two sellers authorise the app, subscribe and have a report stored each (the real handlers, the workflow in
 moto's Step Functions, the SP-API emulator). The reports bucket is versioned, as Terraform makes it, and the
-erased seller's document also has a noncurrent version and a delete marker. DELETE /sellers/{sellerId} must
-leave no object version, delete marker, record, request intent, token, sweep state or SP-API subscription of
-that seller, and change nothing of the other. A seller that removes the app in Seller Central
+erased seller's document also has a noncurrent version and a delete marker; each seller has a pull plan with a
+ledger entry and a stored window. DELETE /sellers/{sellerId} must leave no object version, delete marker,
+record, request intent, token, sweep state, pull plan, ledger entry or SP-API subscription of that seller, and
+change nothing of the other. A seller that removes the app in Seller Central
 (APPLICATION_OAUTH_CHANGED, Deauthorization, as the emulator delivers it) loses its token and sweep state:
 POST /reports for it is refused, and its stored reports stay until an operator erases it.
 """
@@ -12,17 +13,35 @@ POST /reports for it is refused, and its stored reports stay until an operator e
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 
 import boto3
 
+from sp_reports.pipeline.pull_ledger import PullStore
+from sp_reports.pipeline.pull_plans import PullPlan, plan_from_request
+from sp_reports.pipeline.pull_windows import Window
 from sp_reports.pipeline.report_records import ReportStatus
 from sp_reports.pipeline.sweep_state import SweepState
 from sp_reports.pipeline.token_store import TokenStore
+from tests.support.aws_resources import PULL_PLANS_TABLE
 from tests.support.canaries import SELLER_ID
 from tests.support.reliability import DOCUMENT, api_events, check_output_for_secrets, scan_for_secrets
 
 OTHER_SELLER = "A2OTHERSELLER0X"
 OTHER_REFRESH_TOKEN = "Atzr|IwEBIOther-seller-refresh-token-0000000000"
+PLANNED = datetime(2026, 12, 7, tzinfo=UTC)
+
+
+def _pull_plan(seller_id: str) -> PullPlan:
+    """The seller's daily plan (its id is a hash of this definition: the same in setup and in the checks)."""
+    body = {
+        "sellerId": seller_id,
+        "marketplaceIds": ["ATVPDKIKX0DER"],
+        "reportType": "GET_MERCHANT_LISTINGS_ALL_DATA",
+        "cadence": "daily",
+        "startDate": "2026-12-01",
+    }
+    return plan_from_request(body, now=PLANNED)
 
 
 def _two_sellers_with_stored_reports(pipeline, load_handler, lambda_context) -> dict[str, str]:
@@ -46,6 +65,14 @@ def _two_sellers_with_stored_reports(pipeline, load_handler, lambda_context) -> 
     key = pipeline.records.get(reports[SELLER_ID]).s3_key
     s3.put_object(Bucket=resources.bucket, Key=key, Body=b"a later version")
     s3.delete_object(Bucket=resources.bucket, Key=key)
+    pulls = PullStore(PULL_PLANS_TABLE, boto3.client("dynamodb"))
+    for seller_id in (SELLER_ID, OTHER_SELLER):
+        plan = _pull_plan(seller_id)
+        pulls.put_plan(plan)
+        window = Window(PLANNED - timedelta(days=1), PLANNED, plan.marketplace_ids)
+        pulls.claim(plan.plan_id, window, 1, now=PLANNED)
+        window_key = f"plans/{seller_id}/{plan.report_type}/{window.start:%Y-%m-%d}_{window.end:%Y-%m-%d}"
+        s3.put_object(Bucket=resources.bucket, Key=f"{window_key}/v001/report.tsv", Body=DOCUMENT)
     return reports
 
 
@@ -53,7 +80,18 @@ def _what_remains(pipeline, seller_id: str) -> dict[str, int]:
     resources = pipeline.workflow.resources
     dynamodb = boto3.client("dynamodb")
     items = dynamodb.scan(TableName=resources.reports_table)["Items"]
-    versions = boto3.client("s3").list_object_versions(Bucket=resources.bucket, Prefix=f"{seller_id}/")
+    listings = [
+        boto3.client("s3").list_object_versions(Bucket=resources.bucket, Prefix=prefix)
+        for prefix in (f"{seller_id}/", f"plans/{seller_id}/")
+    ]
+    versions = {
+        kind: [v for listing in listings for v in listing.get(kind, [])]
+        for kind in ("Versions", "DeleteMarkers")
+    }
+    plan_key = {":plan": {"S": f"plan#{_pull_plan(seller_id).plan_id}"}}
+    pull_items = dynamodb.query(
+        TableName=PULL_PLANS_TABLE, KeyConditionExpression="PK = :plan", ExpressionAttributeValues=plan_key
+    )["Items"]
     token = dynamodb.get_item(TableName=resources.tokens_table, Key={"SellerId": {"S": seller_id}})
     with pipeline.emulator.app.state.lock:
         subscriptions = [
@@ -63,6 +101,7 @@ def _what_remains(pipeline, seller_id: str) -> dict[str, int]:
         "object versions": len(versions.get("Versions", [])),
         "delete markers": len(versions.get("DeleteMarkers", [])),
         "items": sum(seller_id in json.dumps(item) for item in items),
+        "pull plan items": len(pull_items),
         "token": int("Item" in token),
         "sweep state": int(SweepState(resources.reports_table, dynamodb).seller(seller_id) is not None),
         "report subscriptions": sum(
@@ -78,9 +117,10 @@ def test_erasure_leaves_nothing_of_the_seller_and_the_other_seller_intact(
     reports = _two_sellers_with_stored_reports(pipeline, load_handler, lambda_context)
     other_before = _what_remains(pipeline, OTHER_SELLER)
     assert _what_remains(pipeline, SELLER_ID) == {
-        "object versions": 2,
+        "object versions": 3,  # the report's two and the plan window's
         "delete markers": 1,
         "items": 3,  # the report record, the day's report budget and the sweep state
+        "pull plan items": 2,  # the plan and its window's ledger entry
         "token": 1,
         "sweep state": 1,
         "report subscriptions": 1,
@@ -100,8 +140,10 @@ def test_erasure_leaves_nothing_of_the_seller_and_the_other_seller_intact(
         "requestIntents": 0,
         "reportBudgets": 1,
         "sweepState": 1,
+        "pullPlans": 1,
+        "pullWindows": 1,
         "subscriptions": 1,
-        "objectVersions": 2,
+        "objectVersions": 3,
         "deleteMarkers": 1,
     }
     assert set(_what_remains(pipeline, SELLER_ID).values()) == {0}
@@ -149,7 +191,8 @@ def test_a_deauthorization_stops_the_sellers_work_and_keeps_the_other_seller(
 
     left = _what_remains(pipeline, SELLER_ID)
     assert (left["token"], left["sweep state"]) == (0, 0)
-    assert left["object versions"] == 2  # stored reports stay until an operator erases the seller
+    # Stored reports and plan windows, and the plan with its ledger, stay until an operator erases the seller.
+    assert (left["object versions"], left["pull plan items"]) == (3, 2)
     assert _what_remains(pipeline, OTHER_SELLER) == other_before
     body = {"SellerId": SELLER_ID, "RegionCode": "NA", "ReportType": "GET_MERCHANT_LISTINGS_ALL_DATA"}
     body["MarketplaceIds"] = ["ATVPDKIKX0DER"]

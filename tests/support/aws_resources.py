@@ -38,6 +38,7 @@ def create_pipeline_resources(client_id: str, client_secret: str) -> PipelineRes
             AttributeDefinitions=[{"AttributeName": key, "AttributeType": "S"}],
             BillingMode="PAY_PER_REQUEST",
         )
+    create_pull_plans_table()
     kms = boto3.client("kms", region_name=REGION)
     tokens_key = kms.create_key(Description="tokens")["KeyMetadata"]["KeyId"]
     reports_key = kms.create_key(Description="reports")["KeyMetadata"]["Arn"]
@@ -95,8 +96,12 @@ PULL_PLANS_TABLE = "sp-reports-pull-plans"
 
 def create_pull_plans_table(name: str = PULL_PLANS_TABLE) -> str:
     """The pull plans table as terraform/modules/storage creates it: PK/SK, the sparse `due` index (sharded
-    next-due times, keys only) and the sparse `seller` index (plan items)."""
-    boto3.client("dynamodb", region_name=REGION).create_table(
+    next-due times, keys only) and the sparse `seller` index (plan items). A table of that name that exists
+    already (create_pipeline_resources makes one) is left as it is."""
+    dynamodb = boto3.client("dynamodb", region_name=REGION)
+    if name in dynamodb.list_tables()["TableNames"]:
+        return name
+    dynamodb.create_table(
         TableName=name,
         KeySchema=[{"AttributeName": "PK", "KeyType": "HASH"}, {"AttributeName": "SK", "KeyType": "RANGE"}],
         AttributeDefinitions=[
@@ -187,6 +192,5 @@ def function_environment(resources: PipelineResources, state_machine_arn: str = 
         "DOWNLOAD_LINK_SIGNER_ROLE_ARN": "arn:aws:iam::123456789012:role/sp-reports-download-link-signer",
         "PROCESS_UNREQUESTED_REPORTS": "false",
         "STATE_MACHINE_ARN": state_machine_arn or "arn:aws:states:us-east-1:123456789012:stateMachine:unused",
-        # Created by create_pull_plans_table, where a test needs the table.
-        "PULL_PLANS_TABLE_NAME": PULL_PLANS_TABLE,
+        "PULL_PLANS_TABLE_NAME": PULL_PLANS_TABLE,  # create_pipeline_resources creates it
     }

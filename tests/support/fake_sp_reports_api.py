@@ -330,6 +330,8 @@ ERASED_KINDS = (
     "requestIntents",
     "reportBudgets",
     "sweepState",
+    "pullPlans",
+    "pullWindows",
     "subscriptions",
     "objectVersions",
     "deleteMarkers",

@@ -116,6 +116,8 @@ def test_each_sensitive_action_belongs_to_the_one_function_that_needs_it(access)
     assert [
         s["Resource"].rsplit("/index/", 1)[1] for s in _granted(access, "dynamodb:Scan")["plans_api"]
     ] == ["seller"]
+    # Deleting in batches: only the eraser, for a seller's pull plans and their ledgers.
+    assert set(_granted(access, "dynamodb:BatchWriteItem")) == {"seller_eraser"}
     assert set(_granted(access, "s3:DeleteObjectVersion")) == {"seller_eraser"}
     assert set(_granted(access, "s3:DeleteObject")) == {"seller_eraser"}
     assert set(_granted(access, "s3:ListBucketVersions")) == {"seller_eraser"}

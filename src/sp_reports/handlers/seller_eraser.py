@@ -29,6 +29,7 @@ config = _config.required(
         "REPORTS_BUCKET_NAME",
         "LWA_CREDENTIALS_SECRET_ARN",
         "NOTIFICATIONS_QUEUE_ARN",
+        "PULL_PLANS_TABLE_NAME",
     ]
 )
 dynamodb = boto3.client("dynamodb")
@@ -47,6 +48,7 @@ erasure = SellerErasure(
     dynamodb_client=dynamodb,
     s3_client=boto3.client("s3"),
     queue_arn=config["NOTIFICATIONS_QUEUE_ARN"],
+    pull_plans_table=config["PULL_PLANS_TABLE_NAME"],
 )
 
 

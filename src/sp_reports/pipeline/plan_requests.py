@@ -65,7 +65,7 @@ class PlanStore(Protocol):
     def update_plan(
         self, plan_id: str, *, now: datetime | None = None, **changes: Any
     ) -> PullPlan | None: ...
-    def delete_plan(self, plan_id: str) -> bool: ...
+    def delete_plan(self, plan_id: str, *, now: datetime | None = None) -> bool: ...
     def set_next_due(self, plan_id: str, due_at: datetime | None) -> None: ...
     def entries(
         self, plan_id: str, *, start: datetime | None = None, end: datetime | None = None
@@ -206,8 +206,8 @@ class PlanRequests:
 
     def delete(self, event: Mapping[str, Any]) -> tuple[int, dict[str, Any]]:
         plan = self._plan(event)
-        # The plan item carries its place in the due index: both go, the ledger entries stay.
-        self._store.delete_plan(plan.plan_id)
+        # The plan leaves the due index and the listings; its ledger entries stay (PullStore.delete_plan).
+        self._store.delete_plan(plan.plan_id, now=self._clock())
         self._logger.info("plan deleted")
         self._metrics.add_metric(name="PlansDeleted", unit=COUNT, value=1)
         return 200, {"planId": plan.plan_id, "deleted": True}

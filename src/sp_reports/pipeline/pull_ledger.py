@@ -21,6 +21,10 @@ states after that are written by whoever learns them: REQUESTED with the report 
 STORED, NO_DATA (SP-API's CANCELLED: complete, no data), FAILED (retried after `retry_after`), PARKED or
 WAITING_FOR_TOKEN (`settle`). A stored or no-data version never changes again: a later look-back is a new
 version.
+
+Deleting a plan keeps its item as a tombstone (`Deleted`; the seller moves from `SellerId` to
+`DeletedSellerId`, so it leaves both indexes): the ledger stays readable, a `POST` of the same plan brings it
+back with its ledger, and erasing a seller (`erase_seller`) still finds the ledgers of its deleted plans.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ import base64
 import binascii
 import hashlib
 import json
+import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -51,6 +56,10 @@ DUE_SHARD_PREFIX = "due#"
 # 16 partitions (about 625 index writes each), far below a partition's 1,000 writes per second.
 SHARDS = 16
 REASON_MAX_CHARS = 1000
+# BatchWriteItem takes at most 25 requests (DynamoDB API Reference, BatchWriteItem).
+BATCH_WRITE_MAX = 25
+BATCH_WRITE_ATTEMPTS = 8
+_LIVE_PLAN = "attribute_exists(PK) AND attribute_not_exists(Deleted)"
 _SERIALIZER = TypeSerializer()
 _DESERIALIZER = TypeDeserializer()
 _UPDATABLE = frozenset({"paused", "cadence", "look_back_days", "status_note"})
@@ -142,7 +151,10 @@ class PullStore:
             item.update(_due_attributes(plan.plan_id, plan.created_at or plan.updated_at))
         try:
             self._dynamodb.put_item(
-                TableName=self._table_name, Item=item, ConditionExpression="attribute_not_exists(PK)"
+                TableName=self._table_name,
+                Item=item,
+                # A deleted plan's tombstone is replaced: the plan comes back with its ledger.
+                ConditionExpression="attribute_not_exists(PK) OR attribute_exists(Deleted)",
             )
         except self._dynamodb.exceptions.ConditionalCheckFailedException:
             existing = self.get_plan(plan.plan_id)
@@ -156,7 +168,7 @@ class PullStore:
             TableName=self._table_name, Key=_plan_key(plan_id), ConsistentRead=True
         )
         item = response.get("Item")
-        return _plan_from_item(item) if item else None
+        return _plan_from_item(item) if item and "Deleted" not in item else None
 
     def list_plans(
         self, *, seller_id: str | None = None, limit: int = 100, next_token: str | None = None
@@ -208,7 +220,7 @@ class PullStore:
                 TableName=self._table_name,
                 Key=_plan_key(plan_id),
                 UpdateExpression=expression,
-                ConditionExpression="attribute_exists(PK)",
+                ConditionExpression=_LIVE_PLAN,
                 ExpressionAttributeNames=names,
                 ExpressionAttributeValues=values,
                 ReturnValues="ALL_NEW",
@@ -217,13 +229,78 @@ class PullStore:
             return None
         return _plan_from_item(response["Attributes"])
 
-    def delete_plan(self, plan_id: str) -> bool:
-        """Delete the plan (and with it its place in the due index); its ledger entries stay, so the coverage
-        of what was pulled remains readable. False: no such plan."""
-        response = self._dynamodb.delete_item(
-            TableName=self._table_name, Key=_plan_key(plan_id), ReturnValues="ALL_OLD"
+    def delete_plan(self, plan_id: str, *, now: datetime | None = None) -> bool:
+        """Delete the plan: it leaves the due index and the listings and `get_plan` no longer finds it; its
+        ledger entries stay, so the coverage of what was pulled remains readable. False: no such plan."""
+        try:
+            self._dynamodb.update_item(
+                TableName=self._table_name,
+                Key=_plan_key(plan_id),
+                UpdateExpression=(
+                    "SET Deleted = :deleted, DeletedSellerId = SellerId REMOVE SellerId, DueShard, DueAt"
+                ),
+                ConditionExpression=_LIVE_PLAN,
+                ExpressionAttributeValues={":deleted": {"S": iso_second(now or datetime.now(UTC))}},
+            )
+        except self._dynamodb.exceptions.ConditionalCheckFailedException:
+            return False
+        return True
+
+    def erase_seller(self, seller_id: str) -> tuple[int, int]:
+        """Delete every plan of the seller, deleted ones included, with all their ledger entries: (plans,
+        ledger entries) deleted. A Scan finds them (erasures are rare; deleted plans are in no index)."""
+        plans = entries = 0
+        pages = self._dynamodb.get_paginator("scan").paginate(
+            TableName=self._table_name,
+            ProjectionExpression="PK",
+            FilterExpression="SK = :plan AND (SellerId = :seller OR DeletedSellerId = :seller)",
+            ExpressionAttributeValues={":plan": {"S": PLAN_SORT_KEY}, ":seller": {"S": seller_id}},
+            ConsistentRead=True,
         )
-        return bool(response.get("Attributes"))
+        for partition in [item["PK"]["S"] for page in pages for item in page.get("Items", [])]:
+            keys = self._collection_keys(partition)
+            # The plan item goes last: were the erasure cut short, a new one would still find the plan.
+            keys.sort(key=lambda key: key["SK"]["S"] == PLAN_SORT_KEY)
+            self._delete_keys(keys)
+            plans += 1
+            entries += len(keys) - 1
+        return plans, entries
+
+    def _collection_keys(self, partition: str) -> list[dict[str, Any]]:
+        request: dict[str, Any] = {
+            "TableName": self._table_name,
+            "KeyConditionExpression": "PK = :plan",
+            "ExpressionAttributeValues": {":plan": {"S": partition}},
+            "ProjectionExpression": "PK, SK",
+            "ConsistentRead": True,
+        }
+        keys: list[dict[str, Any]] = []
+        while True:
+            response = self._dynamodb.query(**request)
+            keys += [{"PK": item["PK"], "SK": item["SK"]} for item in response.get("Items", [])]
+            if "LastEvaluatedKey" not in response:
+                return keys
+            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+    def _delete_keys(self, keys: list[dict[str, Any]]) -> None:
+        for first in range(0, len(keys), BATCH_WRITE_MAX):
+            pending = {
+                self._table_name: [
+                    {"DeleteRequest": {"Key": key}} for key in keys[first : first + BATCH_WRITE_MAX]
+                ]
+            }
+            # Unprocessed requests are sent again after a growing pause, as the BatchWriteItem reference
+            # advises (they are what throttling leaves; botocore retries only whole failed calls).
+            for attempt in range(BATCH_WRITE_ATTEMPTS):
+                pending = self._dynamodb.batch_write_item(RequestItems=pending).get("UnprocessedItems") or {}
+                if not pending:
+                    break
+                time.sleep(min(0.05 * 2**attempt, 2.0))
+            else:
+                raise RuntimeError(
+                    f"DynamoDB left {len(pending[self._table_name])} deletes unprocessed after "
+                    f"{BATCH_WRITE_ATTEMPTS} attempts; erase the seller again"
+                )
 
     # -- the due index ----------------------------------------------------------------------------------
 
@@ -242,7 +319,7 @@ class PullStore:
             "TableName": self._table_name,
             "Key": _plan_key(plan_id),
             "UpdateExpression": expression,
-            "ConditionExpression": "attribute_exists(PK)",
+            "ConditionExpression": _LIVE_PLAN,
         }
         if values:
             request["ExpressionAttributeValues"] = values

@@ -1,10 +1,10 @@
 """The windows of a pull plan and when each version of each window is due: calendar arithmetic, no AWS.
 
 A window is [start, end) in UTC, aligned to the plan's cadence: a day from midnight to midnight, a week from
-Sunday 00:00 to the next Sunday 00:00, a month from the first to the first of the next. SP-API reads a
-report's dataStartTime..dataEndTime as an inclusive range and widens windows that do not start and end on
-whole days (docs/spapi-notes.md#report-type-rules), so windows are always whole calendar periods and the
-dataEndTime sent is the last second of the window (vendor weekly reports must end Saturday 23:59:59Z).
+Sunday 00:00 to the next Sunday 00:00, a month from the first to the first of the next. Whole periods make
+consecutive windows meet without overlap or gap and give each one a name the coverage can show. SP-API's
+dataEndTime is inclusive (a vendor weekly report must end Saturday 23:59:59Z:
+docs/spapi-notes.md#report-type-rules), so the dataEndTime sent is the window's last second.
 
 A plan's windows start with the one holding its start date. Each window has versions: version 1 is due once
 the type's hold-back has passed after the window ends (the data lag SP-API enforces, or the time its data
@@ -23,6 +23,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from sp_reports.pipeline.pull_plans import Cadence, PullPlan
 
 JITTER_SPREAD_SECONDS = 15 * 60
+# The bucket prefix under which a plan's windows land: `plans/<seller>/...` (beside the one-off reports'
+# `<seller>/...`); erasing a seller removes both.
+PLAN_OBJECTS_PREFIX = "plans"
 LANE_SEPARATOR = "+"
 _SECOND = timedelta(seconds=1)
 _DAY = timedelta(days=1)

@@ -9,13 +9,16 @@
 3. every item of the reports table that is the seller's: its report records (attribute SellerId), its request
    intents (`request-intents#<seller>#...`), its daily budgets (`report-budget#<seller>#...`), its sweep state
    (`sweep-seller#<seller>`) and the sweep cursor when it names the seller;
-4. every object version and delete marker under the seller's prefix `<seller>/` of the versioned bucket
-   (ListObjectVersions page by page, DeleteObjects in batches of at most 1,000 keys, the most one request
-   takes: S3 API Reference, DeleteObjects, "you can delete up to 1,000 objects"; a per-key error in its
-   answer fails the erasure, naming the key's error code, so that nothing is claimed erased that is not).
+4. the seller's pull plans, deleted ones too, with their ledgers (pull plans table: `PullStore.erase_seller`);
+5. every object version and delete marker under the seller's prefixes `<seller>/` (one-off reports) and
+   `plans/<seller>/` (pull plans' windows) of the versioned bucket (ListObjectVersions page by page,
+   DeleteObjects in batches of at most 1,000 keys, the most one request takes: S3 API Reference,
+   DeleteObjects, "you can delete up to 1,000 objects"; a per-key error in its answer fails the erasure,
+   naming the key's error code, so that nothing is claimed erased that is not).
 
 `SellerErasure.revoke` (a seller's APPLICATION_OAUTH_CHANGED deauthorisation) removes the token and stops
-future work: without a token nothing is requested, swept or fetched for the seller, and its sweep state (and
+future work: without a token nothing is requested, swept or fetched for the seller (its pull plans' windows
+wait for a token, and the coverage says so), and its sweep state (and
 the sweep cursor when it names the seller) goes too. It reads nothing (no Scan), so the notifications
 processor needs only DeleteItem on those keys. Records and stored documents stay until an operator erases
 the seller.
@@ -36,6 +39,8 @@ from typing import Any
 from boto3.dynamodb.types import TypeDeserializer
 
 from sp_reports.pipeline.errors import TokenNotFoundError
+from sp_reports.pipeline.pull_ledger import PullStore
+from sp_reports.pipeline.pull_windows import PLAN_OBJECTS_PREFIX
 from sp_reports.pipeline.report_budget import BUDGET_KEY_PREFIX
 from sp_reports.pipeline.token_store import validate_seller_id
 from sp_reports.spapi.errors import LwaError, SpApiClientError, SpApiError
@@ -66,6 +71,8 @@ class ErasureResult:
     request_intents: int = 0
     report_budgets: int = 0
     sweep_state: int = 0
+    pull_plans: int = 0
+    pull_windows: int = 0  # ledger entries: one per window version
     subscriptions: int = 0
     object_versions: int = 0
     delete_markers: int = 0
@@ -82,6 +89,8 @@ class ErasureResult:
             "requestIntents": self.request_intents,
             "reportBudgets": self.report_budgets,
             "sweepState": self.sweep_state,
+            "pullPlans": self.pull_plans,
+            "pullWindows": self.pull_windows,
             "subscriptions": self.subscriptions,
             "objectVersions": self.object_versions,
             "deleteMarkers": self.delete_markers,
@@ -112,6 +121,7 @@ class SellerErasure:
         bucket: str | None = None,
         s3_client: Any = None,
         queue_arn: str | None = None,
+        pull_plans_table: str | None = None,
     ) -> None:
         self._tokens_table = tokens_table
         self._reports_table = reports_table
@@ -119,20 +129,23 @@ class SellerErasure:
         self._dynamodb = dynamodb_client
         self._s3 = s3_client
         self._queue_arn = queue_arn
+        self._pull_store = None if pull_plans_table is None else PullStore(pull_plans_table, dynamodb_client)
         self._deserializer = TypeDeserializer()
 
     # -- the two entry points ---------------------------------------------------------------------------
 
     def erase(self, seller_id: str, notifications_for: NotificationsFor | None = None) -> ErasureResult:
         validate_seller_id(seller_id)
-        if self._bucket is None or self._s3 is None:
-            raise RuntimeError("this SellerErasure has no bucket: it can only revoke")
+        if self._bucket is None or self._s3 is None or self._pull_store is None:
+            raise RuntimeError("this SellerErasure has no bucket or pull plans table: it can only revoke")
         result = ErasureResult(seller_id)
         if notifications_for is not None:
             self._erase_subscriptions(seller_id, notifications_for, result)  # before the token goes
         result.tokens = self._delete_token(seller_id)
         self._erase_reports_table_items(seller_id, result)
-        self._erase_objects(seller_id, result)
+        result.pull_plans, result.pull_windows = self._pull_store.erase_seller(seller_id)
+        for prefix in (f"{seller_id}/", f"{PLAN_OBJECTS_PREFIX}/{seller_id}/"):
+            self._erase_objects(prefix, result)
         return result
 
     def revoke(self, seller_id: str) -> ErasureResult:
@@ -245,10 +258,10 @@ class SellerErasure:
 
     # -- S3 ---------------------------------------------------------------------------------------------
 
-    def _erase_objects(self, seller_id: str, result: ErasureResult) -> None:
+    def _erase_objects(self, prefix: str, result: ErasureResult) -> None:
         batch: list[dict[str, str]] = []
         markers = 0
-        for version, is_marker in self._versions(f"{seller_id}/"):
+        for version, is_marker in self._versions(prefix):
             batch.append(version)
             markers += is_marker
             if len(batch) == DELETE_OBJECTS_BATCH:

@@ -85,6 +85,12 @@ def _dynamodb(response: Any, action: str, _: str) -> RequestSubject:
     resources = tuple(
         f"arn:{PARTITION}:dynamodb:{region}:{account}:table/{name}" for name in dict.fromkeys(names)
     )
+    index = _param(response, "IndexName")
+    if index:
+        # A Query or Scan of a secondary index is authorised against the index's ARN, which the table's does
+        # not cover: policies name both (DynamoDB Developer Guide, "IAM policy to grant access to a specific
+        # DynamoDB table and its indexes": .../table/Books and .../table/Books/index/*).
+        resources = tuple(f"{arn}/index/{index}" for arn in resources)
     keys = []
     for name in dict.fromkeys(names):
         table = backend.tables.get(name)

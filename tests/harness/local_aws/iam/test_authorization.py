@@ -282,6 +282,45 @@ def test_a_role_reaches_only_the_table_its_policy_names(aws, roles):
     assert _code(lambda: client.put_item(TableName=TABLE, Item=key)) == "AccessDeniedException"
 
 
+def test_a_query_of_an_index_needs_the_index_arn_and_the_table_arn_does_not_grant_it(aws, roles):
+    dynamodb = aws.boto3_client("dynamodb")
+    name = f"{TABLE}-indexed"
+    dynamodb.create_table(
+        TableName=name,
+        KeySchema=[{"AttributeName": "Id", "KeyType": "HASH"}],
+        AttributeDefinitions=[
+            {"AttributeName": "Id", "AttributeType": "S"},
+            {"AttributeName": "Group", "AttributeType": "S"},
+        ],
+        GlobalSecondaryIndexes=[
+            {
+                "IndexName": "by-group",
+                "KeySchema": [{"AttributeName": "Group", "KeyType": "HASH"}],
+                "Projection": {"ProjectionType": "KEYS_ONLY"},
+            }
+        ],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    table_arn = f"arn:aws:dynamodb:us-east-1:{aws.account_id}:table/{name}"
+    query = {
+        "TableName": name,
+        "IndexName": "by-group",
+        "KeyConditionExpression": "#g = :g",
+        "ExpressionAttributeNames": {"#g": "Group"},
+        "ExpressionAttributeValues": {":g": {"S": "a"}},
+    }
+    table_only = roles.client(roles.session(_allow("dynamodb:Query", table_arn)), "dynamodb")
+    index_only = roles.client(
+        roles.session(_allow("dynamodb:Query", f"{table_arn}/index/by-group")), "dynamodb"
+    )
+    assert _code(lambda: table_only.query(**query)) == "AccessDeniedException"
+    assert _code(lambda: index_only.query(**query)) == "OK"
+    table_query = {"TableName": name, "KeyConditionExpression": "Id = :id"}
+    table_query["ExpressionAttributeValues"] = {":id": {"S": "x"}}
+    assert _code(lambda: index_only.query(**table_query)) == "AccessDeniedException"
+    assert _code(lambda: table_only.query(**table_query)) == "OK"
+
+
 def test_a_key_policy_condition_on_the_encryption_context_is_enforced(aws, roles):
     account = aws.account_id
     session = roles.session()
