@@ -408,6 +408,49 @@ locals {
       ]
       data_key_services = ["dynamodb", "secretsmanager"]
     }
+    plans_api = {
+      group       = "api"
+      description = "/plans: creates, lists, shows, changes and deletes pull plans, and answers a plan's coverage"
+      route       = "plans"
+      memory_size = 256
+      timeout     = 29
+      environment = ["TOKENS_TABLE_NAME", "PULL_PLANS_TABLE_NAME", "SELLER_DAILY_REPORT_BUDGET", "ALLOW_RESTRICTED_REPORT_TYPES"]
+      policy_statements = [
+        {
+          # A plan (SK plan) and its ledger (SK window#...) share the partition plan#<plan id>
+          # (src/sp_reports/pipeline/pull_ledger.py): the function reads, writes and changes plan items (a
+          # deleted plan stays as a tombstone: UpdateItem) and Queries the ledger for the coverage; only those
+          # partitions, by dynamodb:LeadingKeys (DynamoDB Developer Guide, "Using IAM policy conditions for
+          # fine-grained access control").
+          Sid       = "ManagePullPlansAndReadTheirLedger"
+          Effect    = "Allow"
+          Action    = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query"]
+          Resource  = module.storage.pull_plans_table_arn
+          Condition = { "ForAllValues:StringLike" = { "dynamodb:LeadingKeys" = ["plan#*"] } }
+        },
+        {
+          # GET /plans: a seller's plans (Query) or, without tenant isolation, every plan (Scan) through the
+          # sparse seller index, which holds plan items only.
+          Sid      = "ListPullPlans"
+          Effect   = "Allow"
+          Action   = ["dynamodb:Query", "dynamodb:Scan"]
+          Resource = "${module.storage.pull_plans_table_arn}/index/seller"
+        },
+        {
+          # Whether the seller has a stored token (src/sp_reports/pipeline/token_store.py, has_token): its key,
+          # key id and time only, never the encrypted token, by dynamodb:Attributes and dynamodb:Select.
+          Sid      = "CheckSellersHaveTokens"
+          Effect   = "Allow"
+          Action   = "dynamodb:GetItem"
+          Resource = module.storage.tokens_table_arn
+          Condition = {
+            "ForAllValues:StringEquals" = { "dynamodb:Attributes" = ["SellerId", "KmsKeyId", "UpdatedAt"] }
+            StringEqualsIfExists        = { "dynamodb:Select" = ["SPECIFIC_ATTRIBUTES"] }
+          }
+        },
+      ]
+      data_key_services = ["dynamodb"]
+    }
   }, local.seller_authorization_functions)
 
   # Seller onboarding through Amazon's authorization workflow (var.seller_authorization_redirect_uri; off by

@@ -96,7 +96,7 @@ variable "report_record_ttl_days" {
 
 variable "seller_daily_report_budget" {
   type        = number
-  description = "SP-API reports POST /reports may create per seller and UTC day, counted after the catalogue splits a request into windows and marketplaces; over it the API answers 429 SellerReportBudgetExhausted with Retry-After to the next UTC midnight (docs/security.md, Limits)."
+  description = "SP-API reports POST /reports may create per seller and UTC day, counted after the catalogue splits a request into windows and marketplaces; over it the API answers 429 SellerReportBudgetExhausted with Retry-After to the next UTC midnight (docs/security.md, Limits). POST /plans and a plan's resumption or change are refused (400 PlanOverReportBudget) when the reports a day of the seller's active pull plans would exceed it."
   default     = 200
 
   validation {

@@ -19,8 +19,8 @@ run "by_default_every_role_name_carries_the_region" {
   command = plan
 
   assert {
-    condition     = length(output.iam_role_names) == 15 && alltrue([for name in values(output.iam_role_names) : startswith(name, "acme-test-us-east-1-")])
-    error_message = "Every role (ten functions, the workflow, the sweep's and the pull planner's schedules, the link signer, the API invoke role) must be named <name_prefix>-<region>-...: IAM names are global to the account."
+    condition     = length(output.iam_role_names) == 16 && alltrue([for name in values(output.iam_role_names) : startswith(name, "acme-test-us-east-1-")])
+    error_message = "Every role (eleven functions, the workflow, the sweep's and the pull planner's schedules, the link signer, the API invoke role) must be named <name_prefix>-<region>-...: IAM names are global to the account."
   }
 
   assert {

@@ -39,6 +39,7 @@ REQUIRED = {
         "REPORTS_BUCKET_NAME",
         "REPORTS_KMS_KEY_ID",
     ],
+    "plans_api": ["TOKENS_TABLE_NAME", "PULL_PLANS_TABLE_NAME"],
     "seller_eraser": [
         "TOKENS_TABLE_NAME",
         "REPORTS_TABLE_NAME",
@@ -69,6 +70,8 @@ def test_missing_variable_fails_the_cold_start_naming_it(load_handler, monkeypat
         ("report_creator", "REPORT_RECORD_TTL_DAYS", "0"),
         ("report_creator", "SELLER_DAILY_REPORT_BUDGET", "0"),
         ("report_creator", "SELLER_DAILY_REPORT_BUDGET", "unlimited"),
+        ("plans_api", "SELLER_DAILY_REPORT_BUDGET", "0"),
+        ("plans_api", "ALLOW_RESTRICTED_REPORT_TYPES", "sometimes"),
         ("report_status", "PRESIGNED_URL_TTL_SECONDS", "604801"),
         ("report_storer", "REPORT_UPLOAD_PART_SIZE_MIB", "4"),
         ("report_storer", "MAX_DOCUMENT_BYTES", "0"),

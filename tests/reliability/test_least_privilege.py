@@ -92,6 +92,11 @@ WILDCARD_ALLOW_LIST = (
         "DELETE /sellers/{sellerId}: the path parameter is the only wildcard",
     ),
     Allowed(
+        r"execute-api:Invoke",
+        r"arn:aws:execute-api:[^*]+/[^*/]+/(GET|PATCH|DELETE)/plans/\*",
+        "GET, PATCH and DELETE /plans/{planId} (GET also its /coverage): the plan id is the only wildcard",
+    ),
+    Allowed(
         r"s3:DeleteObject(Version)?",
         r"arn:aws:s3:::[^*/]+/\*",
         "the seller eraser deletes the versions under the prefix of the seller a request names: no prefix "

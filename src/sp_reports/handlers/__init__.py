@@ -16,6 +16,7 @@ FUNCTIONS = (
     "report_sweeper",
     "pull_planner",
     "seller_eraser",
+    "plans_api",
     "authorization_login",
     "authorization_redirect",
 )
