@@ -166,7 +166,8 @@ def run_demo(state_dir: Path, package_dir: Path, out: TextIO = sys.stdout) -> in
         state_dir=state_dir, package_dir=package_dir, emulator_options=EMULATOR_OPTIONS
     )
     print(
-        "sp-reports demo: the real Terraform stack on local AWS, one SP-API report end to end "
+        "sp-reports demo: the real Terraform stack on local AWS, one SP-API report end to end and a "
+        "recurring pull "
         f"(state in {_shown(state_dir)})",
         file=out,
         flush=True,
@@ -285,7 +286,8 @@ def _recurring_pulls(
     """Three days of a daily pull plan with a look-back, on real clocks.
 
     No clock is shifted: local AWS checks each request's SigV4 date within 5 minutes of its own clock, as AWS
-    does, so a planner whose clock ran days ahead would be refused every call. What is simulated is which
+    does (local_aws.iam.sigv4_authentication.MAX_CLOCK_SKEW), so a planner whose clock ran days ahead would be
+    refused every call. What is simulated is which
     days have passed: the plan starts PLAN_DAYS days back, so the first tick finds those days' windows due
     (as the ticks of those mornings would have) and requests version 1 of each; the look-back is added to the
     plan after that tick, so the second tick finds the oldest day's look-back passed (a re-pull as version 2)
