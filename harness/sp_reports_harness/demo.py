@@ -287,11 +287,11 @@ def _recurring_pulls(
 
     No clock is shifted: local AWS checks each request's SigV4 date within 5 minutes of its own clock, as AWS
     does (local_aws.iam.sigv4_authentication.MAX_CLOCK_SKEW), so a planner whose clock ran days ahead would be
-    refused every call. What is simulated is which
-    days have passed: the plan starts PLAN_DAYS days back, so the first tick finds those days' windows due
-    (as the ticks of those mornings would have) and requests version 1 of each; the look-back is added to the
-    plan after that tick, so the second tick finds the oldest day's look-back passed (a re-pull as version 2)
-    and the newer days' not yet: the ledger a plan with that look-back from its start has today."""
+    refused every call. What is simulated is which days have passed: the plan starts PLAN_DAYS days back, so
+    the first tick finds those days' windows due (as the ticks of those mornings would have) and requests
+    version 1 of each; the look-back is added to the plan after that tick, so the second tick finds the oldest
+    day's look-back passed (a re-pull as version 2) and the newer days' not yet: the ledger a plan with that
+    look-back from its start has today."""
     aws, seller = deployment.aws, deployment.seller
     assert aws is not None and deployment.outputs is not None
     schedule = str(deployment.outputs["pull_planner_schedule_name"])
@@ -300,7 +300,7 @@ def _recurring_pulls(
     days = plan_days(datetime.now(UTC), hold_back + seller_jitter(seller.seller_id))
     print(
         f"          simulated: {PLAN_DAYS} days ({days.first}..{days.last}) by the plan's start date, its "
-        f"look-back added after the first tick; clocks are real",
+        "look-back added after the first tick; clocks are real",
         file=out,
         flush=True,
     )
@@ -318,7 +318,7 @@ def _recurring_pulls(
         fire_schedule(aws, schedule)
         stored = _wait_for_coverage(client, plan.plan_id, days, lambda w: _stored_versions(w) >= 1)
         done(
-            f"schedule {schedule} fired: the planner requested {len(stored)} windows, "
+            f"schedule {schedule} fired: the planner requested the {len(stored)} due windows, "
             "the workflow stored each as version 1"
         )
 
