@@ -19,6 +19,7 @@ from sp_reports_harness.demo import (
     PLAN_REPORT_TYPE,
     SELLER_ID,
     PlanDays,
+    _coverage_table,
     coverage_problems,
     mask_presigned_urls,
     plan_days,
@@ -184,11 +185,14 @@ DEMO_DAYS = PlanDays(first=date(2026, 12, 4), last=date(2026, 12, 6), repulled=d
 
 def _window(day: str, versions: list[int], status: str = "stored", state: str = "STORED") -> dict:
     start = date.fromisoformat(day)
+    current = versions[-1] if versions and state == "STORED" else None
     return {
         "start": f"{day}T00:00:00Z",
         "end": f"{start + timedelta(days=1)}T00:00:00Z",
+        "marketplaceIds": [MARKETPLACE_ID],
         "status": status,
-        "currentVersion": versions[-1] if versions and state == "STORED" else None,
+        "currentVersion": current,
+        "s3Key": f"plans/{day}/v{current:03d}" if current else None,
         "versions": [
             {"version": v, "state": state, "reportId": f"r-{day}-{v}", "s3Key": f"plans/{day}/v{v:03d}"}
             for v in versions
@@ -266,6 +270,38 @@ def test_the_demos_coverage_fails_for_a_window_not_stored_or_not_expected():
         "the window of 2026-12-05 reads version None, expected 1",
         "version 1 of 2026-12-05 is FAILED",
     ]
+
+
+class _CoverageClient:
+    def __init__(self, answer: dict) -> None:
+        self.answer = answer
+        self.asked: list[tuple] = []
+
+    def plan_coverage(self, plan_id: str, from_date: str | None = None, to_date: str | None = None) -> dict:
+        self.asked.append((plan_id, from_date, to_date))
+        return self.answer
+
+
+def test_the_demo_prints_the_coverage_as_the_cli_does():
+    answer = _coverage(_window("2026-12-04", [1, 2]), _window("2026-12-05", [1]), _window("2026-12-06", [1]))
+    answer.update({"from": "2026-12-04", "to": "2026-12-06", "summary": {"stored": 3}})
+    client = _CoverageClient(answer)
+
+    lines = _coverage_table(client, "pp-demo", DEMO_DAYS).splitlines()
+
+    assert client.asked == [("pp-demo", "2026-12-04", "2026-12-06")]
+    assert lines[0] == "Plan pp-demo, 2026-12-04 to 2026-12-06:"
+    assert lines[1].split() == ["WINDOW", "MARKETPLACES", "STATUS", "VERSION", "DETAIL"]
+    assert lines[2].split() == [
+        "2026-12-04..2026-12-05",
+        MARKETPLACE_ID,
+        "stored",
+        "v2",
+        "(2",
+        "pulls)",
+        "plans/2026-12-04/v002",
+    ]
+    assert lines[-1] == "Windows: 3 stored"
 
 
 @pytest.mark.parametrize(
