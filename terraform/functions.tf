@@ -210,6 +210,9 @@ locals {
           # s3:PutObjectTagging: the upload carries the document's data-class tag (x-amz-tagging), which S3
           # authorises as tagging ("To use PutObject with tags, you must have the s3:PutObjectTagging
           # permission": S3 API Reference, PutObject).
+          # A plan window's report is also copied to the window's key under plans/ (CopyObject reads the stored
+          # report with s3:GetObject and writes with s3:PutObject) and named by the window's manifest
+          # (src/sp_reports/pipeline/pull_window_objects.py): covered by the same object ARN.
           Action   = ["s3:PutObject", "s3:PutObjectTagging", "s3:GetObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"]
           Resource = "${module.storage.reports_bucket_arn}/*"
         },
@@ -224,7 +227,7 @@ locals {
       timeout     = 60
       # NOTIFICATIONS_TOPIC_ARN is added by the state_machine module, which owns the topic. The link signer and
       # the links' lifetime only when emails carry links (email_download_links).
-      environment = concat(["REPORTS_TABLE_NAME", "REPORTS_BUCKET_NAME", "EMAIL_DOWNLOAD_LINKS"], var.email_download_links ? ["PRESIGNED_URL_TTL_SECONDS", "DOWNLOAD_LINK_SIGNER_ROLE_ARN"] : [])
+      environment = concat(["REPORTS_TABLE_NAME", "REPORTS_BUCKET_NAME", "EMAIL_DOWNLOAD_LINKS", "PULL_PLANS_TABLE_NAME"], var.email_download_links ? ["PRESIGNED_URL_TTL_SECONDS", "DOWNLOAD_LINK_SIGNER_ROLE_ARN"] : [])
       policy_statements = [
         {
           Sid      = "UpdateReportRecords"
@@ -232,6 +235,8 @@ locals {
           Action   = ["dynamodb:GetItem", "dynamodb:UpdateItem"]
           Resource = module.storage.reports_table_arn
         },
+        # A plan window's report settles its ledger entry (src/sp_reports/pipeline/pull_window_outcomes.py).
+        local.statements.track_pull_plan_windows,
         {
           Sid      = "PublishReportNotifications"
           Effect   = "Allow"
@@ -283,6 +288,71 @@ locals {
         local.statements.find_report_workflow_executions,
       ]
       data_key_services = ["dynamodb", "secretsmanager"]
+    }
+    pull_planner = {
+      group       = "standalone"
+      description = "Scheduled pull planner: requests each pull plan's due windows and records them in the plans ledger"
+      # Invoked by module.pull_planner_schedule (pull_planner.tf). A tick stops on its own well before its timeout
+      # (get_remaining_time_in_millis) and the next resumes where it stopped.
+      memory_size = 256
+      timeout     = 300
+      environment = ["TOKENS_TABLE_NAME", "REPORTS_TABLE_NAME", "PULL_PLANS_TABLE_NAME", "LWA_CREDENTIALS_SECRET_ARN", "REPORTS_BUCKET_NAME", "REPORTS_KMS_KEY_ID", "REPORT_RECORD_TTL_DAYS", "PULL_PLANNER_MAX_REPORTS_PER_TICK"]
+      policy_statements = [
+        local.statements.read_refresh_tokens,
+        local.statements.decrypt_refresh_tokens,
+        local.statements.read_lwa_credentials,
+        {
+          # The plans' next-due index (sparse GSI `due`, sharded by plan): which plans are due, no table scan.
+          Sid      = "FindDuePullPlans"
+          Effect   = "Allow"
+          Action   = "dynamodb:Query"
+          Resource = "${module.storage.pull_plans_table_arn}/index/due"
+        },
+        local.statements.track_pull_plan_windows,
+        {
+          # Lists a plan's ledger (Query); reading the plan, claiming window versions (conditional UpdateItem) and
+          # setting the plan's next due time are TrackPullPlanWindows. Only the plans' items (partition keys
+          # plan#...), by dynamodb:LeadingKeys.
+          Sid       = "ListPullPlanLedgers"
+          Effect    = "Allow"
+          Action    = "dynamodb:Query"
+          Resource  = module.storage.pull_plans_table_arn
+          Condition = { "ForAllValues:StringLike" = { "dynamodb:LeadingKeys" = ["plan#*"] } }
+        },
+        {
+          # A window's report is recorded as requested (with PlanId, WindowKey, WindowVersion), read back when it is
+          # adopted or reconciled, and named with its window when it was recorded without (from its intent). The
+          # intent (request-intents#...) and the sweep's note (sweep-seller#...) are UpdateItem/DeleteItem too.
+          Sid      = "RecordPlannedReports"
+          Effect   = "Allow"
+          Action   = ["dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem"]
+          Resource = module.storage.reports_table_arn
+        },
+        {
+          Sid       = "ForgetSettledRequestIntents"
+          Effect    = "Allow"
+          Action    = "dynamodb:DeleteItem"
+          Resource  = module.storage.reports_table_arn
+          Condition = { "ForAllValues:StringLike" = { "dynamodb:LeadingKeys" = ["request-intents#*"] } }
+        },
+        {
+          # A report that finished before its record named its window is placed by the planner: the stored report is
+          # read (CopyObject's source), the window's key and manifest written. HeadObject of a missing key needs
+          # s3:ListBucket to answer 404, not 403 (S3 API Reference, HeadObject).
+          Sid      = "TellMissingWindowObjectsFromForbiddenOnes"
+          Effect   = "Allow"
+          Action   = "s3:ListBucket"
+          Resource = module.storage.reports_bucket_arn
+        },
+        {
+          Sid      = "ReadStoredReportsAndManifests"
+          Effect   = "Allow"
+          Action   = "s3:GetObject"
+          Resource = "${module.storage.reports_bucket_arn}/*"
+        },
+        local.statements.write_pull_window_objects,
+      ]
+      data_key_services = ["dynamodb", "secretsmanager", "s3"]
     }
     seller_eraser = {
       group       = "api"
@@ -339,6 +409,49 @@ locals {
       ]
       data_key_services = ["dynamodb", "secretsmanager"]
     }
+    plans_api = {
+      group       = "api"
+      description = "/plans: creates, lists, shows, changes and deletes pull plans, and answers a plan's coverage"
+      route       = "plans"
+      memory_size = 256
+      timeout     = 29
+      environment = ["TOKENS_TABLE_NAME", "PULL_PLANS_TABLE_NAME", "SELLER_DAILY_REPORT_BUDGET", "ALLOW_RESTRICTED_REPORT_TYPES"]
+      policy_statements = [
+        {
+          # A plan (SK plan) and its ledger (SK window#...) share the partition plan#<plan id>
+          # (src/sp_reports/pipeline/pull_ledger.py): the function reads, writes and changes plan items (a
+          # deleted plan stays as a tombstone: UpdateItem) and Queries the ledger for the coverage; only those
+          # partitions, by dynamodb:LeadingKeys (DynamoDB Developer Guide, "Using IAM policy conditions for
+          # fine-grained access control").
+          Sid       = "ManagePullPlansAndReadTheirLedger"
+          Effect    = "Allow"
+          Action    = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query"]
+          Resource  = module.storage.pull_plans_table_arn
+          Condition = { "ForAllValues:StringLike" = { "dynamodb:LeadingKeys" = ["plan#*"] } }
+        },
+        {
+          # GET /plans: a seller's plans (Query) or, without tenant isolation, every plan (Scan) through the
+          # sparse seller index, which holds plan items only.
+          Sid      = "ListPullPlans"
+          Effect   = "Allow"
+          Action   = ["dynamodb:Query", "dynamodb:Scan"]
+          Resource = "${module.storage.pull_plans_table_arn}/index/seller"
+        },
+        {
+          # Whether the seller has a stored token (src/sp_reports/pipeline/token_store.py, has_token): its key,
+          # key id and time only, never the encrypted token, by dynamodb:Attributes and dynamodb:Select.
+          Sid      = "CheckSellersHaveTokens"
+          Effect   = "Allow"
+          Action   = "dynamodb:GetItem"
+          Resource = module.storage.tokens_table_arn
+          Condition = {
+            "ForAllValues:StringEquals" = { "dynamodb:Attributes" = ["SellerId", "KmsKeyId", "UpdatedAt"] }
+            StringEqualsIfExists        = { "dynamodb:Select" = ["SPECIFIC_ATTRIBUTES"] }
+          }
+        },
+      ]
+      data_key_services = ["dynamodb"]
+    }
   }, local.seller_authorization_functions)
 
   # Seller onboarding through Amazon's authorization workflow (var.seller_authorization_redirect_uri; off by
@@ -388,6 +501,25 @@ locals {
   # Statements several functions share. Nothing here (nor in local.functions) may wait for a function: the
   # functions' modules wait for their statements.
   statements = {
+    # A plan window's ledger entry, read and settled (STORED, NO_DATA, FAILED, PARKED) by the notifier when its
+    # report ends and by the planner; only the plans' items (partition keys plan#...), by dynamodb:LeadingKeys
+    # (DynamoDB Developer Guide, "Using IAM policy conditions for fine-grained access control").
+    track_pull_plan_windows = {
+      Sid       = "TrackPullPlanWindows"
+      Effect    = "Allow"
+      Action    = ["dynamodb:GetItem", "dynamodb:UpdateItem"]
+      Resource  = module.storage.pull_plans_table_arn
+      Condition = { "ForAllValues:StringLike" = { "dynamodb:LeadingKeys" = ["plan#*"] } }
+    }
+    # The copies of plan windows' reports and their manifests, only under plans/ (pull_window_objects.py); the
+    # data-class tag goes on with them (s3:PutObjectTagging, S3 API Reference, PutObject), a multipart copy
+    # beyond 5 GB may need aborting.
+    write_pull_window_objects = {
+      Sid      = "WritePullWindowObjects"
+      Effect   = "Allow"
+      Action   = ["s3:PutObject", "s3:PutObjectTagging", "s3:AbortMultipartUpload"]
+      Resource = "${module.storage.reports_bucket_arn}/plans/*"
+    }
     # The notifications processor and the sweep start a report's workflow under the same name
     # (execution_name in src/sp_reports/pipeline/notifications_processing.py).
     start_report_workflow = {
@@ -530,6 +662,7 @@ locals {
     {
       report_workflow         = "report-workflow"
       report_sweeper_schedule = "report-sweeper-schedule"
+      pull_planner_schedule   = "pull-planner-schedule"
       # Named by the security module from iam_name_prefix (the optional API invoke user is named like the role).
       download_link_signer = "download-link-signer"
       api_invoke           = "api-invoke"
@@ -597,6 +730,8 @@ locals {
     # The sweep's policy (sp_reports.handlers.report_sweeper).
     SWEEP_STUCK_AFTER_HOURS             = tostring(var.sweep_stuck_after_hours)
     SWEEP_AMAZON_GENERATED_REPORT_TYPES = join(",", var.sweep_amazon_generated_report_types)
+    # The most reports one pull planner tick requests (sp_reports.handlers.pull_planner).
+    PULL_PLANNER_MAX_REPORTS_PER_TICK = tostring(var.pull_planner_max_reports_per_tick)
     # The redirect URI registered for the application: LWA's code exchange repeats it (seller_authorization).
     SELLER_AUTHORIZATION_REDIRECT_URI = var.seller_authorization_redirect_uri == null ? "" : var.seller_authorization_redirect_uri
   }

@@ -137,11 +137,31 @@ output "kms_key_policy_statements_required" {
 }
 
 output "iam_role_names" {
-  description = "Name of every IAM role the stack creates, by what it is for (each function's execution role by function name; report_workflow, report_sweeper_schedule, download_link_signer, api_invoke). Account-global names, `<iam_name_prefix>-...`; the roles live under iam_role_path."
+  description = "Name of every IAM role the stack creates, by what it is for (each function's execution role by function name; report_workflow, report_sweeper_schedule, pull_planner_schedule, download_link_signer, api_invoke). Account-global names, `<iam_name_prefix>-...`; the roles live under iam_role_path."
   value       = local.iam_role_names
 }
 
 output "sweep_dlq_url" {
   description = "Dead-letter queue of the sweep invocations EventBridge Scheduler could not deliver (its depth raises an alarm to the notifications topic)."
   value       = module.sweep_schedule.dlq_url
+}
+
+output "pull_planner_schedule_name" {
+  description = "Name of the EventBridge Scheduler schedule that ticks the pull planner (default schedule group)."
+  value       = module.pull_planner_schedule.schedule_name
+}
+
+output "pull_planner_dlq_url" {
+  description = "Dead-letter queue of the pull planner invocations EventBridge Scheduler could not deliver (its depth raises an alarm to the notifications topic)."
+  value       = module.pull_planner_schedule.dlq_url
+}
+
+output "pull_windows_parked_alarm_name" {
+  description = "Name of the alarm that fires when a pull plan window is parked after three failed reports."
+  value       = aws_cloudwatch_metric_alarm.pull_windows_parked.alarm_name
+}
+
+output "pull_plans_dashboard_name" {
+  description = "Name of the CloudWatch dashboard of pull plans: windows per day, reports by outcome, queue depths, planner and sweep errors and duration."
+  value       = aws_cloudwatch_dashboard.pull_plans.dashboard_name
 }

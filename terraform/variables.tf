@@ -96,7 +96,7 @@ variable "report_record_ttl_days" {
 
 variable "seller_daily_report_budget" {
   type        = number
-  description = "SP-API reports POST /reports may create per seller and UTC day, counted after the catalogue splits a request into windows and marketplaces; over it the API answers 429 SellerReportBudgetExhausted with Retry-After to the next UTC midnight (docs/security.md, Limits)."
+  description = "SP-API reports POST /reports may create per seller and UTC day, counted after the catalogue splits a request into windows and marketplaces; over it the API answers 429 SellerReportBudgetExhausted with Retry-After to the next UTC midnight (docs/security.md, Limits). POST /plans and a plan's resumption or change are refused (400 PlanOverReportBudget) when the reports a day of the seller's active pull plans would exceed it."
   default     = 200
 
   validation {
@@ -196,6 +196,28 @@ variable "sweep_schedule_expression" {
   validation {
     condition     = can(regex("^(rate\\([1-9][0-9]* (minute|minutes|hour|hours|day|days)\\)|cron\\(.+\\))$", var.sweep_schedule_expression))
     error_message = "sweep_schedule_expression must be rate(<n> minute(s)|hour(s)|day(s)) or cron(...)."
+  }
+}
+
+variable "pull_planner_schedule_expression" {
+  type        = string
+  description = "How often the pull planner ticks (an EventBridge Scheduler rate() or cron() expression, UTC): each tick requests the due windows of every pull plan. A window is requested at most one tick after it is due (plus the seller's jitter of up to 15 minutes)."
+  default     = "rate(5 minutes)"
+
+  validation {
+    condition     = can(regex("^(rate\\([1-9][0-9]* (minute|minutes|hour|hours|day|days)\\)|cron\\(.+\\))$", var.pull_planner_schedule_expression))
+    error_message = "pull_planner_schedule_expression must be rate(<n> minute(s)|hour(s)|day(s)) or cron(...)."
+  }
+}
+
+variable "pull_planner_max_reports_per_tick" {
+  type        = number
+  description = "The most reports one pull planner tick requests, over all plans; what is left waits for the next tick. Each seller's createReport quota and each report type's cooldown are respected besides."
+  default     = 200
+
+  validation {
+    condition     = var.pull_planner_max_reports_per_tick >= 1 && var.pull_planner_max_reports_per_tick <= 10000 && floor(var.pull_planner_max_reports_per_tick) == var.pull_planner_max_reports_per_tick
+    error_message = "pull_planner_max_reports_per_tick must be a whole number, 1-10000."
   }
 }
 

@@ -8,8 +8,12 @@ local STS, every request SigV4-signed): store a seller's refresh token, subscrib
 REPORT_PROCESSING_FINISHED, create a report and wait for the workflow; print the email SNS would send and the
 report's first lines, downloaded through the presigned URL; drop the notification of a second report and
 fire the sweep's schedule, which stores it anyway; prove the deployment idempotent with
-``terraform plan -detailed-exitcode``. Everything stops on success, failure, Ctrl-C or SIGTERM; the exit
-code is 0, 1 (a step failed) or 130 (interrupted).
+``terraform plan -detailed-exitcode``; then recurring pulls over three days: create a daily pull plan
+through the API, fire the pull planner's schedule, add a look-back, fire it again, and print the plan's
+coverage as ``sp-reports plans coverage`` does: every window stored once, one re-pulled as version 2, none
+missing, the re-pulled window's manifest naming version 2 (see ``_recurring_pulls`` for what is simulated).
+Everything stops on success, failure, Ctrl-C or SIGTERM; the exit code is 0, 1 (a step failed) or 130
+(interrupted).
 
 Secrets stay out of the output: the refresh token and app secret are random per run and never printed,
 and the presigned URL's signature is masked in the printed email.
@@ -18,10 +22,15 @@ and the presigned URL's signature is masked in the printed email.
 from __future__ import annotations
 
 import argparse
+import io
+import json
 import re
 import signal
 import sys
 import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from types import FrameType
 from typing import Any, TextIO
@@ -29,6 +38,10 @@ from typing import Any, TextIO
 import requests
 
 from sp_reports.client import Report, SpReportsClient, SpReportsError
+from sp_reports.client.cli import Output, _cmd_plans_coverage
+from sp_reports.pipeline.pull_window_objects import manifest_key
+from sp_reports.pipeline.pull_windows import seller_jitter
+from sp_reports.spapi.report_types import report_type
 from sp_reports_harness.deployment.local_deployment import (
     DeploymentError,
     DeploymentSettings,
@@ -57,10 +70,81 @@ REPORT_LINES_SHOWN = 6
 # path, each of whose parts the bucket policy and SSE-KMS check on a real account.
 REPORT_BYTES = 20 * 1024 * 1024
 WORKFLOW_TIMEOUT_SECONDS = 120.0
+# The recurring pulls: a daily plan of a type with no publication hold-back (its day is due at midnight plus
+# the seller's jitter), over PLAN_DAYS days, whose oldest day alone has passed its look-back.
+PLAN_REPORT_TYPE = "GET_FLAT_FILE_ALL_ORDERS_DATA_BY_ORDER_DATE_GENERAL"
+PLAN_DAYS = 3
+PLAN_LOOK_BACK_DAYS = PLAN_DAYS - 1
 # The emulator keeps the report IN_QUEUE, then IN_PROGRESS, for a moment: the wait shows real progress.
 EMULATOR_OPTIONS = {"in_queue_seconds": 1.0, "in_progress_seconds": 2.0}
 
 _PRESIGNED_QUERY = re.compile(r"(https?://[^\s?\"'<>]+)\?[^\s\"'<>]*X-Amz-[^\s\"'<>]*", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class PlanDays:
+    """The days of the demo's plan: `first`..`last`, each due now, and `repulled`, the one day whose
+    look-back of PLAN_LOOK_BACK_DAYS days has passed too."""
+
+    first: date
+    last: date
+    repulled: date
+
+    @property
+    def days(self) -> list[date]:
+        return [self.first + timedelta(days=n) for n in range((self.last - self.first).days + 1)]
+
+
+def plan_days(now: datetime, delay: timedelta, count: int = PLAN_DAYS) -> PlanDays:
+    """The `count` newest days whose daily window is due at `now` (a day is due `delay` after it ends: the
+    type's hold-back and the seller's jitter). With a look-back of `count - 1` days only the oldest of them
+    has its version 2 due: it falls due with the newest day's version 1, the next day's a day later."""
+    last = (now - delay).date() - timedelta(days=1)
+    first = last - timedelta(days=count - 1)
+    return PlanDays(first=first, last=last, repulled=first)
+
+
+def coverage_problems(answer: Mapping[str, Any], days: PlanDays) -> list[str]:
+    """What is wrong with a plan's coverage (GET /plans/{planId}/coverage) for the demo: every day's window
+    stored, once per version, version 1 only except `days.repulled` (versions 1 and 2, the current one 2),
+    no report or key twice. Empty when all is as expected."""
+    problems: list[str] = []
+    windows = [w for w in answer.get("windows") or () if isinstance(w, Mapping)]
+    by_day: dict[str, list[Mapping[str, Any]]] = {}
+    for window in windows:
+        by_day.setdefault(str(window.get("start", ""))[:10], []).append(window)
+    expected = {day.isoformat() for day in days.days}
+    for day in sorted(expected - by_day.keys()):
+        problems.append(f"the window of {day} is missing")
+    for day in sorted(by_day.keys() - expected):
+        problems.append(f"a window of {day} was not expected")
+    report_ids: list[str] = []
+    keys: list[str] = []
+    for day in sorted(expected & by_day.keys()):
+        if len(by_day[day]) > 1:
+            problems.append(f"the window of {day} is listed {len(by_day[day])} times")
+        window = by_day[day][0]
+        versions = [v for v in window.get("versions") or () if isinstance(v, Mapping)]
+        wanted = [1, 2] if day == days.repulled.isoformat() else [1]
+        numbers = [v.get("version") for v in versions]
+        if numbers != wanted:
+            problems.append(f"the window of {day} has versions {numbers}, expected {wanted}")
+        if window.get("status") != "stored":
+            problems.append(f"the window of {day} is {window.get('status')}, not stored")
+        if window.get("currentVersion") != wanted[-1]:
+            problems.append(
+                f"the window of {day} reads version {window.get('currentVersion')}, expected {wanted[-1]}"
+            )
+        for version in versions:
+            if version.get("state") != "STORED":
+                problems.append(f"version {version.get('version')} of {day} is {version.get('state')}")
+            report_ids.append(str(version.get("reportId")))
+            keys.append(str(version.get("s3Key")))
+    for name, values in (("report", report_ids), ("S3 key", keys)):
+        twice = sorted({value for value in values if values.count(value) > 1})
+        if twice:
+            problems.append(f"stored twice: {name} {', '.join(twice)}")
+    return problems
 
 
 class DemoInterrupted(Exception):
@@ -82,7 +166,8 @@ def run_demo(state_dir: Path, package_dir: Path, out: TextIO = sys.stdout) -> in
         state_dir=state_dir, package_dir=package_dir, emulator_options=EMULATOR_OPTIONS
     )
     print(
-        "sp-reports demo: the real Terraform stack on local AWS, one SP-API report end to end "
+        "sp-reports demo: the real Terraform stack on local AWS, one SP-API report end to end and a "
+        "recurring pull "
         f"(state in {_shown(state_dir)})",
         file=out,
         flush=True,
@@ -191,6 +276,128 @@ def _run_steps(deployment: LocalDeployment, timer: StepTimer, out: TextIO) -> No
         if plan.has_changes:
             raise DemoFailed("the second plan wants changes:\n" + plan.output[-4000:])
         done("terraform plan -detailed-exitcode: no changes (the deployment is idempotent)")
+
+    _recurring_pulls(deployment, client, timer, out)
+
+
+def _recurring_pulls(
+    deployment: LocalDeployment, client: SpReportsClient, timer: StepTimer, out: TextIO
+) -> None:
+    """Three days of a daily pull plan with a look-back, on real clocks.
+
+    No clock is shifted: local AWS checks each request's SigV4 date within 5 minutes of its own clock, as AWS
+    does (local_aws.iam.sigv4_authentication.MAX_CLOCK_SKEW), so a planner whose clock ran days ahead would be
+    refused every call. What is simulated is which days have passed: the plan starts PLAN_DAYS days back, so
+    the first tick finds those days' windows due (as the ticks of those mornings would have) and requests
+    version 1 of each; the look-back is added to the plan after that tick, so the second tick finds the oldest
+    day's look-back passed (a re-pull as version 2) and the newer days' not yet: the ledger a plan with that
+    look-back from its start has today."""
+    aws, seller = deployment.aws, deployment.seller
+    assert aws is not None and deployment.outputs is not None
+    schedule = str(deployment.outputs["pull_planner_schedule_name"])
+    rules = report_type(PLAN_REPORT_TYPE)
+    hold_back = rules.hold_back if rules is not None else timedelta(0)
+    days = plan_days(datetime.now(UTC), hold_back + seller_jitter(seller.seller_id))
+    print(
+        f"          simulated: {PLAN_DAYS} days ({days.first}..{days.last}) by the plan's start date, its "
+        "look-back added after the first tick; clocks are real",
+        file=out,
+        flush=True,
+    )
+
+    with timer.step("create a daily pull plan") as done:
+        plan = client.create_plan(
+            seller.seller_id, MARKETPLACE_ID, PLAN_REPORT_TYPE, "daily", days.first.isoformat()
+        )
+        done(
+            f"POST /plans: plan {plan.plan_id}, {PLAN_REPORT_TYPE} daily for {MARKETPLACE_ID} from "
+            f"{days.first} ({'created' if plan.created else 'already there'})"
+        )
+
+    with timer.step("the pull planner's first tick") as done:
+        fire_schedule(aws, schedule)
+        stored = _wait_for_coverage(client, plan.plan_id, days, lambda w: _stored_versions(w) >= 1)
+        done(
+            f"schedule {schedule} fired: the planner requested the {len(stored)} due windows, "
+            "the workflow stored each as version 1"
+        )
+
+    with timer.step("a look-back; the planner's second tick") as done:
+        client.update_plan(plan.plan_id, look_back_days=[PLAN_LOOK_BACK_DAYS])
+        fire_schedule(aws, schedule)
+        _wait_for_coverage(
+            client,
+            plan.plan_id,
+            days,
+            lambda w: _stored_versions(w) >= (2 if w["start"][:10] == days.repulled.isoformat() else 1),
+        )
+        done(
+            f"PATCH /plans: lookBackDays [{PLAN_LOOK_BACK_DAYS}]; schedule {schedule} fired again: "
+            f"{days.repulled} re-pulled as version 2"
+        )
+
+    with timer.step("check the coverage and the manifest") as done:
+        answer = client.plan_coverage(plan.plan_id, days.first.isoformat(), days.last.isoformat())
+        problems = coverage_problems(answer, days)
+        table = _coverage_table(client, plan.plan_id, days)
+        if problems:
+            _print_block(out, "sp-reports plans coverage", table)
+            raise DemoFailed("the coverage is not as expected:\n" + "\n".join(problems))
+        manifest = _read_manifest(deployment, seller.seller_id, days.repulled)
+        if manifest.get("currentVersion") != 2:
+            raise DemoFailed(
+                f"the manifest of {days.repulled} names version {manifest.get('currentVersion')}"
+            )
+        done(
+            f"GET /plans/{plan.plan_id}/coverage: {len(days.days)} windows stored once, {days.repulled} "
+            f"re-pulled as version 2, none missing; its manifest.json names {manifest.get('key')}"
+        )
+    _print_block(out, f"sp-reports plans coverage {plan.plan_id} --from {days.first} --to {days.last}", table)
+
+
+def _stored_versions(window: Mapping[str, Any]) -> int:
+    return sum(1 for version in window.get("versions") or () if version.get("state") == "STORED")
+
+
+def _wait_for_coverage(
+    client: SpReportsClient, plan_id: str, days: PlanDays, ready: Callable[[Mapping[str, Any]], bool]
+) -> Sequence[Mapping[str, Any]]:
+    """Poll the plan's coverage until every day's window is `ready`; DemoFailed with the statuses after
+    WORKFLOW_TIMEOUT_SECONDS."""
+    deadline = time.monotonic() + WORKFLOW_TIMEOUT_SECONDS
+    while True:
+        answer = client.plan_coverage(plan_id, days.first.isoformat(), days.last.isoformat())
+        windows = [w for w in answer.get("windows") or () if isinstance(w, Mapping)]
+        if len(windows) == len(days.days) and all(ready(window) for window in windows):
+            return windows
+        if time.monotonic() > deadline:
+            statuses = ", ".join(f"{w.get('start', '')[:10]} {w.get('status')}" for w in windows)
+            raise DemoFailed(
+                f"the plan's windows were not stored within {WORKFLOW_TIMEOUT_SECONDS:.0f} s: {statuses}"
+            )
+        time.sleep(1.0)
+
+
+def _coverage_table(client: SpReportsClient, plan_id: str, days: PlanDays) -> str:
+    """The coverage as the CLI's `sp-reports plans coverage PLAN_ID --from --to` prints it."""
+    text = io.StringIO()
+    args = argparse.Namespace(
+        plan_id=plan_id, from_date=days.first.isoformat(), to_date=days.last.isoformat()
+    )
+    _cmd_plans_coverage(args, Output(json_mode=False, stdout=text, stderr=text), lambda: client)
+    return text.getvalue()
+
+
+def _read_manifest(deployment: LocalDeployment, seller_id: str, day: date) -> Mapping[str, Any]:
+    assert deployment.aws is not None and deployment.outputs is not None
+    start = datetime.combine(day, datetime.min.time(), tzinfo=UTC)
+    key = manifest_key(seller_id, PLAN_REPORT_TYPE, (MARKETPLACE_ID,), start, start + timedelta(days=1))
+    s3 = deployment.aws.boto3_client("s3")
+    body = s3.get_object(Bucket=str(deployment.outputs["reports_bucket_name"]), Key=key)["Body"].read()
+    manifest = json.loads(body)
+    if not isinstance(manifest, Mapping):
+        raise DemoFailed(f"s3://.../{key} is not a JSON object")
+    return manifest
 
 
 def _sweep_a_report_whose_notification_was_lost(

@@ -19,8 +19,8 @@ run "by_default_every_role_name_carries_the_region" {
   command = plan
 
   assert {
-    condition     = length(output.iam_role_names) == 13 && alltrue([for name in values(output.iam_role_names) : startswith(name, "acme-test-us-east-1-")])
-    error_message = "Every role (nine functions, the workflow, the sweep's schedule, the link signer, the API invoke role) must be named <name_prefix>-<region>-...: IAM names are global to the account."
+    condition     = length(output.iam_role_names) == 16 && alltrue([for name in values(output.iam_role_names) : startswith(name, "acme-test-us-east-1-")])
+    error_message = "Every role (eleven functions, the workflow, the sweep's and the pull planner's schedules, the link signer, the API invoke role) must be named <name_prefix>-<region>-...: IAM names are global to the account."
   }
 
   assert {
@@ -201,7 +201,7 @@ run "vpc_placement_reaches_every_function" {
   }
 
   assert {
-    condition = length(local.function_settings) == 9 && alltrue([
+    condition = length(local.function_settings) == 10 && alltrue([
       for settings in values(local.function_settings) :
       settings.vpc_subnet_ids == var.lambda_vpc_subnet_ids && settings.vpc_security_group_ids == var.lambda_vpc_security_group_ids
     ])

@@ -65,7 +65,7 @@ run "a_caller_daily_report_budget_below_one_is_rejected" {
   expect_failures = [var.caller_daily_report_budget]
 }
 
-run "the_seller_daily_report_budget_reaches_the_report_creator" {
+run "the_seller_daily_report_budget_reaches_the_report_creator_and_the_plans_api" {
   command = plan
 
   variables {
@@ -73,13 +73,13 @@ run "the_seller_daily_report_budget_reaches_the_report_creator" {
   }
 
   assert {
-    condition     = local.function_environment["report_creator"]["SELLER_DAILY_REPORT_BUDGET"] == "37"
-    error_message = "The report creator must get seller_daily_report_budget as SELLER_DAILY_REPORT_BUDGET."
+    condition     = local.function_environment["report_creator"]["SELLER_DAILY_REPORT_BUDGET"] == "37" && local.function_environment["plans_api"]["SELLER_DAILY_REPORT_BUDGET"] == "37"
+    error_message = "The report creator and the plans API must get seller_daily_report_budget as SELLER_DAILY_REPORT_BUDGET."
   }
 
   assert {
-    condition     = alltrue([for f, environment in local.function_environment : f == "report_creator" || !contains(keys(environment), "SELLER_DAILY_REPORT_BUDGET")])
-    error_message = "Only the report creator spends the budget."
+    condition     = alltrue([for f, environment in local.function_environment : contains(["report_creator", "plans_api"], f) || !contains(keys(environment), "SELLER_DAILY_REPORT_BUDGET")])
+    error_message = "Only the report creator spends the budget, and the plans API checks plans against it."
   }
 }
 

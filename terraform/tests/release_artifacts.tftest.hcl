@@ -58,6 +58,15 @@ override_data {
             "sha256": "e8fa8f73d571597ede14cdd30c9c21d68b9996b50adea02a89f36b48c2f61a03",
             "size": 1048576
           },
+          "plans_api": {
+            "architecture": "x86_64",
+            "base64_sha256": "WlMjRNi/q+pGhCSXQbm3fl891HFLLAkX1/XoEQ1uPFM=",
+            "file": "plans_api.zip",
+            "python": "3.13.0",
+            "runtime": "python3.13",
+            "sha256": "5a532344d8bfabea4684249741b9b77e5f3dd4714b2c0917d7f5e8110d6e3c53",
+            "size": 1048576
+          },
           "report_creator": {
             "architecture": "x86_64",
             "base64_sha256": "COj3jq+B4hxbI45oDaCBc60BVkclzFUuVW6aUGMGeKA=",
@@ -92,6 +101,15 @@ override_data {
             "python": "3.13.0",
             "runtime": "python3.13",
             "sha256": "e3db525a729286701da7377194038c754ca651b6227e02058d54043ca6e2e45c",
+            "size": 1048576
+          },
+          "pull_planner": {
+            "architecture": "x86_64",
+            "base64_sha256": "Q65FUOYolUTU6/6o6qPv597JV6Sq8NRZ43u7j+CmmZE=",
+            "file": "pull_planner.zip",
+            "python": "3.13.0",
+            "runtime": "python3.13",
+            "sha256": "43ae4550e6289544d4ebfea8eaa3efe7dec957a4aaf0d459e37bbb8fe0a69991",
             "size": 1048576
           },
           "report_sweeper": {
@@ -133,7 +151,7 @@ run "every_function_takes_its_key_and_hash_from_the_release_manifest" {
   command = plan
 
   assert {
-    condition     = length(local.function_settings) == 9 && alltrue([for f, settings in local.function_settings : settings.package.s3_bucket == "acme-releases-us-east-1"])
+    condition     = length(local.function_settings) == 10 && alltrue([for f, settings in local.function_settings : settings.package.s3_bucket == "acme-releases-us-east-1"])
     error_message = "Every function must be deployed from the release's bucket."
   }
 
@@ -247,6 +265,15 @@ run "a_release_without_one_of_the_functions_is_refused" {
               "python": "3.13.0",
               "runtime": "python3.13",
               "sha256": "c01ae9066aa5482896d50a9421800571806bcec364e722a1bde08865c85f07af",
+              "size": 1048576
+            },
+            "plans_api": {
+              "architecture": "x86_64",
+              "base64_sha256": "WlMjRNi/q+pGhCSXQbm3fl891HFLLAkX1/XoEQ1uPFM=",
+              "file": "plans_api.zip",
+              "python": "3.13.0",
+              "runtime": "python3.13",
+              "sha256": "5a532344d8bfabea4684249741b9b77e5f3dd4714b2c0917d7f5e8110d6e3c53",
               "size": 1048576
             },
             "report_creator": {

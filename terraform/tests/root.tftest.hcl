@@ -30,8 +30,8 @@ run "every_function_is_named_with_the_prefix" {
   command = plan
 
   assert {
-    condition     = length(output.function_names) == 9
-    error_message = "The stack must deploy exactly nine functions."
+    condition     = length(output.function_names) == 10
+    error_message = "The stack must deploy exactly ten functions."
   }
 
   assert {
@@ -188,7 +188,7 @@ run "lambda_environment_matches_the_handlers_contract" {
 
   assert {
     condition = toset(keys(local.function_environment["report_notifier"])) == toset([
-      "REPORTS_TABLE_NAME", "REPORTS_BUCKET_NAME", "EMAIL_DOWNLOAD_LINKS",
+      "REPORTS_TABLE_NAME", "REPORTS_BUCKET_NAME", "EMAIL_DOWNLOAD_LINKS", "PULL_PLANS_TABLE_NAME",
     ])
     error_message = "report_notifier environment differs from the contract (NOTIFICATIONS_TOPIC_ARN comes from the state_machine module; no link signer without email_download_links)."
   }
@@ -246,6 +246,7 @@ run "endpoint_overrides_reach_every_function" {
   assert {
     condition = toset(keys(local.function_environment["report_notifier"])) == toset([
       "REPORTS_TABLE_NAME", "REPORTS_BUCKET_NAME", "EMAIL_DOWNLOAD_LINKS", "PRESIGNED_URL_TTL_SECONDS", "DOWNLOAD_LINK_SIGNER_ROLE_ARN",
+      "PULL_PLANS_TABLE_NAME",
     ]) && local.function_environment["report_notifier"]["EMAIL_DOWNLOAD_LINKS"] == "true" && contains(local.link_signers, "report_notifier")
     error_message = "email_download_links must give the notifier the link signer, the links' lifetime and the switch."
   }
@@ -362,7 +363,7 @@ run "lambda_code_is_uploaded_encrypted_under_content_addressed_keys" {
   command = plan
 
   assert {
-    condition     = length(aws_s3_object.lambda) == 9
+    condition     = length(aws_s3_object.lambda) == 10
     error_message = "Every function's zip must be uploaded."
   }
 

@@ -44,7 +44,7 @@ run "the_emulator_input_opens_its_url_to_every_spapi_caller_and_no_other_functio
 
   # The functions that call SP-API, LWA or the Tokens API, by name: a function added to them must be added here.
   assert {
-    condition     = toset(local.spapi_callers) == toset(["token_storage", "notifications_subscriber", "report_creator", "report_storer", "report_sweeper", "seller_eraser"])
+    condition     = toset(local.spapi_callers) == toset(["token_storage", "notifications_subscriber", "report_creator", "report_storer", "report_sweeper", "seller_eraser", "pull_planner"])
     error_message = "The SP-API callers must be the functions that read the LWA credentials."
   }
 

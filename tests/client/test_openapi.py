@@ -23,6 +23,12 @@ OPERATIONS = {
     ("get", "/authorization/login"): None,
     ("get", "/authorization/redirect"): None,
     ("delete", "/sellers/{sellerId}"): None,
+    ("post", "/plans"): "PlanRequest",
+    ("get", "/plans"): None,
+    ("get", "/plans/{planId}"): None,
+    ("patch", "/plans/{planId}"): "PlanUpdate",
+    ("delete", "/plans/{planId}"): None,
+    ("get", "/plans/{planId}/coverage"): None,
 }
 
 
@@ -191,3 +197,81 @@ def test_an_undocumented_charset_field_is_refused(document):
     body = {"reportId": "1", "status": "DONE", "charset": {"assumed": False, "guessed": "utf-8"}}
     with pytest.raises(jsonschema.ValidationError):
         validate_against(document, response_schema(document, "get", "/reports/{reportId}", 200), body)
+
+
+def test_plan_requests_the_client_sends_and_the_answers_match_the_document(fake_api, document):
+    client = SpReportsClient(fake_api.base_url, REGION)
+    fake_api.tokens[SELLER_ID] = REFRESH_TOKEN
+    plan = client.create_plan(
+        SELLER_ID, ["A1F83G8C2ARO7P"], "GET_FLAT_FILE_ALL_ORDERS_DATA_BY_ORDER_DATE_GENERAL", "daily",
+        "2026-01-01", look_back_days=[1, 7], report_options={"dateGranularity": "DAY"},
+    )  # fmt: skip
+    client.update_plan(plan.plan_id, paused=True)
+    client.update_plan(plan.plan_id, cadence="weekly", look_back_days=[14])
+
+    schemas = {("POST", "/v1/plans"): "PlanRequest", ("PATCH", f"/v1/plans/{plan.plan_id}"): "PlanUpdate"}
+    sent = [request for request in fake_api.requests if (request.method, request.path) in schemas]
+    assert len(sent) == 3
+    for request in sent:
+        schema_validator(document, schemas[request.method, request.path]).validate(request.json())
+
+    validate_against(document, response_schema(document, "post", "/plans", 201), dict(plan.raw))
+    listing = fake_api.answer("GET", "/plans", None).body
+    validate_against(document, response_schema(document, "get", "/plans", 200), listing)
+    from sp_reports.pipeline.pull_ledger import LedgerEntry, WindowState
+    from sp_reports.pipeline.pull_windows import Window
+
+    stamp = "2026-01-05T00:00:00Z"
+    window = Window.from_key("2026-01-04T00:00:00Z/2026-01-11T00:00:00Z/A1F83G8C2ARO7P")
+    fake_api.ledger[plan.plan_id] = [
+        LedgerEntry(
+            plan.plan_id,
+            window,
+            1,
+            WindowState.STORED,
+            "501",
+            1,
+            None,
+            None,
+            "plans/v001/r.tsv",
+            stamp,
+            stamp,
+        ),
+        LedgerEntry(
+            plan.plan_id, window, 2, WindowState.FAILED, "502", 1, "FATAL", stamp, None, stamp, stamp
+        ),
+    ]
+    coverage = client.plan_coverage(plan.plan_id, "2026-01-01", "2026-01-31")
+    assert [w["versions"] for w in coverage["windows"] if w["versions"]]
+    validate_against(
+        document, response_schema(document, "get", "/plans/{planId}/coverage", 200), dict(coverage)
+    )
+    deleted = fake_api.answer("DELETE", f"/plans/{plan.plan_id}", None).body
+    validate_against(document, response_schema(document, "delete", "/plans/{planId}", 200), deleted)
+
+
+def test_every_coverage_status_is_documented(document):
+    from sp_reports.pipeline.pull_coverage import STATUS_OF_STATE
+
+    documented = set(document["components"]["schemas"]["WindowStatus"]["enum"])
+    assert set(STATUS_OF_STATE.values()) | {"not-yet-due", "waiting-for-data"} == documented
+    states = set(document["components"]["schemas"]["WindowVersion"]["properties"]["state"]["enum"])
+    assert states == {str(state) for state in STATUS_OF_STATE}
+
+
+@pytest.mark.parametrize(
+    ("schema", "body"),
+    [
+        ("PlanRequest", {"sellerId": SELLER_ID, "marketplaceIds": ["A1F83G8C2ARO7P"], "reportType": "GET_X"}),
+        (
+            "PlanRequest",
+            {"sellerId": SELLER_ID, "marketplaceIds": "A1", "reportType": "GET_X", "cadence": "daily"},
+        ),
+        ("PlanUpdate", {}),
+        ("PlanUpdate", {"paused": "yes"}),
+        ("PlanUpdate", {"lookBackDays": [0]}),
+    ],
+)
+def test_the_document_rejects_plan_bodies_the_api_rejects(document, schema, body):
+    with pytest.raises(jsonschema.ValidationError):
+        schema_validator(document, schema).validate(body)

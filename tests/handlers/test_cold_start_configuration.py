@@ -31,6 +31,15 @@ REQUIRED = {
         "STATE_MACHINE_ARN",
         "LWA_CREDENTIALS_SECRET_ARN",
     ],
+    "pull_planner": [
+        "TOKENS_TABLE_NAME",
+        "REPORTS_TABLE_NAME",
+        "PULL_PLANS_TABLE_NAME",
+        "LWA_CREDENTIALS_SECRET_ARN",
+        "REPORTS_BUCKET_NAME",
+        "REPORTS_KMS_KEY_ID",
+    ],
+    "plans_api": ["TOKENS_TABLE_NAME", "PULL_PLANS_TABLE_NAME"],
     "seller_eraser": [
         "TOKENS_TABLE_NAME",
         "REPORTS_TABLE_NAME",
@@ -61,6 +70,8 @@ def test_missing_variable_fails_the_cold_start_naming_it(load_handler, monkeypat
         ("report_creator", "REPORT_RECORD_TTL_DAYS", "0"),
         ("report_creator", "SELLER_DAILY_REPORT_BUDGET", "0"),
         ("report_creator", "SELLER_DAILY_REPORT_BUDGET", "unlimited"),
+        ("plans_api", "SELLER_DAILY_REPORT_BUDGET", "0"),
+        ("plans_api", "ALLOW_RESTRICTED_REPORT_TYPES", "sometimes"),
         ("report_status", "PRESIGNED_URL_TTL_SECONDS", "604801"),
         ("report_storer", "REPORT_UPLOAD_PART_SIZE_MIB", "4"),
         ("report_storer", "MAX_DOCUMENT_BYTES", "0"),
@@ -72,6 +83,8 @@ def test_missing_variable_fails_the_cold_start_naming_it(load_handler, monkeypat
         ("report_sweeper", "SWEEP_STUCK_AFTER_HOURS", "six"),
         ("report_sweeper", "SWEEP_STUCK_AFTER_HOURS", "2161"),  # beyond SP-API's 90 days of reports
         ("report_sweeper", "SWEEP_AMAZON_GENERATED_REPORT_TYPES", "settlement reports"),
+        ("pull_planner", "PULL_PLANNER_MAX_REPORTS_PER_TICK", "0"),
+        ("pull_planner", "PULL_PLANNER_MAX_REPORTS_PER_TICK", "10001"),
     ],
 )
 def test_malformed_numbers_fail_the_cold_start_naming_them(load_handler, function, variable, value):
@@ -107,6 +120,7 @@ SPAPI_CALLERS = [
     "report_creator",
     "report_storer",
     "report_sweeper",
+    "pull_planner",
 ]
 
 

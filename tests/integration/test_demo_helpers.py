@@ -4,12 +4,26 @@ from __future__ import annotations
 
 import io
 import json
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
 from botocore.exceptions import ClientError
 
-from sp_reports_harness.demo import mask_presigned_urls
+from sp_reports.pipeline.pull_plans import plan_from_request
+from sp_reports.pipeline.pull_windows import due_versions, hold_back, seller_jitter, windows_between
+from sp_reports_harness.demo import (
+    MARKETPLACE_ID,
+    PLAN_DAYS,
+    PLAN_LOOK_BACK_DAYS,
+    PLAN_REPORT_TYPE,
+    SELLER_ID,
+    PlanDays,
+    _coverage_table,
+    coverage_problems,
+    mask_presigned_urls,
+    plan_days,
+)
 from sp_reports_harness.deployment.local_deployment import (
     DeploymentError,
     DeploymentSettings,
@@ -164,3 +178,162 @@ def test_root_module_copy_leaves_out_user_state_tfvars_overrides_and_lock_file_b
     assert (destination / ".terraform" / "providers").read_text() == "kept"
     assert (destination / "modules" / "api" / "main.tf").read_text() == "# module"
     assert not (destination / "modules" / "api" / ".terraform").exists()
+
+
+DEMO_DAYS = PlanDays(first=date(2026, 12, 4), last=date(2026, 12, 6), repulled=date(2026, 12, 4))
+
+
+def _window(day: str, versions: list[int], status: str = "stored", state: str = "STORED") -> dict:
+    start = date.fromisoformat(day)
+    current = versions[-1] if versions and state == "STORED" else None
+    return {
+        "start": f"{day}T00:00:00Z",
+        "end": f"{start + timedelta(days=1)}T00:00:00Z",
+        "marketplaceIds": [MARKETPLACE_ID],
+        "status": status,
+        "currentVersion": current,
+        "s3Key": f"plans/{day}/v{current:03d}" if current else None,
+        "versions": [
+            {"version": v, "state": state, "reportId": f"r-{day}-{v}", "s3Key": f"plans/{day}/v{v:03d}"}
+            for v in versions
+        ],
+    }
+
+
+def _coverage(*windows: dict) -> dict:
+    return {"planId": "pp-demo", "windows": list(windows)}
+
+
+def test_the_demos_coverage_passes_with_every_day_stored_once_and_the_oldest_re_pulled():
+    answer = _coverage(_window("2026-12-04", [1, 2]), _window("2026-12-05", [1]), _window("2026-12-06", [1]))
+
+    assert coverage_problems(answer, DEMO_DAYS) == []
+
+
+def test_the_demos_coverage_fails_for_a_missing_window():
+    answer = _coverage(_window("2026-12-04", [1, 2]), _window("2026-12-06", [1]))
+
+    assert coverage_problems(answer, DEMO_DAYS) == ["the window of 2026-12-05 is missing"]
+
+
+def test_the_demos_coverage_fails_for_a_window_stored_twice():
+    twice = _window("2026-12-05", [1])
+    twice["versions"].append(dict(twice["versions"][0]))
+
+    problems = coverage_problems(
+        _coverage(_window("2026-12-04", [1, 2]), twice, _window("2026-12-06", [1])), DEMO_DAYS
+    )
+
+    assert "the window of 2026-12-05 has versions [1, 1], expected [1]" in problems
+    assert "stored twice: report r-2026-12-05-1" in problems
+
+
+def test_the_demos_coverage_fails_when_one_report_is_stored_for_two_windows():
+    second = _window("2026-12-05", [1])
+    second["versions"][0]["reportId"] = "r-2026-12-04-1"
+
+    problems = coverage_problems(
+        _coverage(_window("2026-12-04", [1, 2]), second, _window("2026-12-06", [1])), DEMO_DAYS
+    )
+
+    assert problems == ["stored twice: report r-2026-12-04-1"]
+
+
+def test_the_demos_coverage_fails_without_the_re_pull_or_with_one_in_flight():
+    not_re_pulled = _coverage(
+        _window("2026-12-04", [1]), _window("2026-12-05", [1]), _window("2026-12-06", [1])
+    )
+    in_flight = _window("2026-12-04", [1, 2])
+    in_flight["versions"][1]["state"] = "REQUESTED"
+    in_flight["currentVersion"] = 1
+
+    assert coverage_problems(not_re_pulled, DEMO_DAYS) == [
+        "the window of 2026-12-04 has versions [1], expected [1, 2]",
+        "the window of 2026-12-04 reads version 1, expected 2",
+    ]
+    assert coverage_problems(
+        _coverage(in_flight, _window("2026-12-05", [1]), _window("2026-12-06", [1])), DEMO_DAYS
+    ) == ["the window of 2026-12-04 reads version 1, expected 2", "version 2 of 2026-12-04 is REQUESTED"]
+
+
+def test_the_demos_coverage_fails_for_a_window_not_stored_or_not_expected():
+    answer = _coverage(
+        _window("2026-12-03", [1]),
+        _window("2026-12-04", [1, 2]),
+        _window("2026-12-05", [1], status="failed", state="FAILED"),
+        _window("2026-12-06", [1]),
+    )
+
+    assert coverage_problems(answer, DEMO_DAYS) == [
+        "a window of 2026-12-03 was not expected",
+        "the window of 2026-12-05 is failed, not stored",
+        "the window of 2026-12-05 reads version None, expected 1",
+        "version 1 of 2026-12-05 is FAILED",
+    ]
+
+
+class _CoverageClient:
+    def __init__(self, answer: dict) -> None:
+        self.answer = answer
+        self.asked: list[tuple] = []
+
+    def plan_coverage(self, plan_id: str, from_date: str | None = None, to_date: str | None = None) -> dict:
+        self.asked.append((plan_id, from_date, to_date))
+        return self.answer
+
+
+def test_the_demo_prints_the_coverage_as_the_cli_does():
+    answer = _coverage(_window("2026-12-04", [1, 2]), _window("2026-12-05", [1]), _window("2026-12-06", [1]))
+    answer.update({"from": "2026-12-04", "to": "2026-12-06", "summary": {"stored": 3}})
+    client = _CoverageClient(answer)
+
+    lines = _coverage_table(client, "pp-demo", DEMO_DAYS).splitlines()
+
+    assert client.asked == [("pp-demo", "2026-12-04", "2026-12-06")]
+    assert lines[0] == "Plan pp-demo, 2026-12-04 to 2026-12-06:"
+    assert lines[1].split() == ["WINDOW", "MARKETPLACES", "STATUS", "VERSION", "DETAIL"]
+    assert lines[2].split() == [
+        "2026-12-04..2026-12-05",
+        MARKETPLACE_ID,
+        "stored",
+        "v2",
+        "(2",
+        "pulls)",
+        "plans/2026-12-04/v002",
+    ]
+    assert lines[-1] == "Windows: 3 stored"
+
+
+@pytest.mark.parametrize(
+    ("now", "last"),
+    [
+        (datetime(2026, 12, 7, 21, 0, tzinfo=UTC), date(2026, 12, 6)),
+        # Before midnight's jitter has passed (7 min 31 s for the demo's seller), yesterday is not due yet.
+        (datetime(2026, 12, 7, 0, 5, tzinfo=UTC), date(2026, 12, 5)),
+    ],
+)
+def test_the_demos_plan_days_are_those_the_planner_finds_due_and_only_the_oldest_is_re_pulled(now, last):
+    """The demo's expectation against the planner's own arithmetic (pull_windows): with the look-back, the
+    oldest day has versions 1 and 2 due, the other days version 1, and no later day is due."""
+    plan = plan_from_request(
+        {
+            "sellerId": SELLER_ID,
+            "marketplaceIds": [MARKETPLACE_ID],
+            "reportType": PLAN_REPORT_TYPE,
+            "cadence": "daily",
+            "lookBackDays": [PLAN_LOOK_BACK_DAYS],
+            "startDate": "2026-11-01",
+        },
+        now=now,
+    )
+    days = plan_days(now, hold_back(plan) + seller_jitter(SELLER_ID))
+
+    due = {
+        window.start.date(): due_versions(plan, window, now)
+        for window in windows_between(plan, datetime.combine(days.first, time(0), tzinfo=UTC), now)
+    }
+
+    assert (days.last, len(days.days), days.repulled) == (last, PLAN_DAYS, days.first)
+    assert {day: count for day, count in due.items() if count} == {
+        day: 2 if day == days.repulled else 1 for day in days.days
+    }

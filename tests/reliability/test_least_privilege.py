@@ -40,6 +40,7 @@ TOKEN_READERS = {
     "report_storer",
     "report_sweeper",
     "seller_eraser",
+    "pull_planner",
 }
 
 
@@ -91,6 +92,11 @@ WILDCARD_ALLOW_LIST = (
         "DELETE /sellers/{sellerId}: the path parameter is the only wildcard",
     ),
     Allowed(
+        r"execute-api:Invoke",
+        r"arn:aws:execute-api:[^*]+/[^*/]+/(GET|PATCH|DELETE)/plans/\*",
+        "GET, PATCH and DELETE /plans/{planId} (GET also its /coverage): the plan id is the only wildcard",
+    ),
+    Allowed(
         r"s3:DeleteObject(Version)?",
         r"arn:aws:s3:::[^*/]+/\*",
         "the seller eraser deletes the versions under the prefix of the seller a request names: no prefix "
@@ -100,6 +106,12 @@ WILDCARD_ALLOW_LIST = (
         r"s3:(GetObject|PutObject|PutObjectTagging|AbortMultipartUpload|ListMultipartUploadParts)",
         r"arn:aws:s3:::[^*/]+/\*",
         "objects of the one reports bucket (keys are per seller and report; uploads carry a data-class tag)",
+    ),
+    Allowed(
+        r"s3:(PutObject|PutObjectTagging|AbortMultipartUpload)",
+        r"arn:aws:s3:::[^*/]+/plans/\*",
+        "the pull planner's copies of plan windows' reports and their manifests, under plans/ only (keys are "
+        "per seller, report type, lane, window and version)",
     ),
 )
 

@@ -8,6 +8,7 @@ trust anything the client computed. Requests that fail it get API Gateway's own 
 
 from __future__ import annotations
 
+import dataclasses
 import hmac
 import itertools
 import json
@@ -15,9 +16,10 @@ import threading
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import parse_qsl
 
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
@@ -128,7 +130,7 @@ def verify_sigv4(
 
 
 class FakeApi:
-    """Serves the four operations on 127.0.0.1 (ephemeral port) under the stage path `/v1`."""
+    """Serves the operations on 127.0.0.1 (ephemeral port) under the stage path `/v1`."""
 
     STAGE = "/v1"
 
@@ -141,6 +143,10 @@ class FakeApi:
         self.reports: dict[str, dict[str, Any]] = {}
         # report id -> statuses that successive GETs walk through (the last one repeats).
         self.status_sequence: dict[str, deque[str]] = {}
+        # Pull plans, built and checked by sp_reports.pipeline.pull_plans as the plans function does, and
+        # their ledger entries (sp_reports.pipeline.pull_ledger.LedgerEntry), per plan id.
+        self.plans: dict[str, Any] = {}
+        self.ledger: dict[str, list[Any]] = {}
         self._ids = itertools.count(50010019000)
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
@@ -197,6 +203,8 @@ class FakeApi:
             sequence = self.status_sequence[report_id]
             status = sequence.popleft() if len(sequence) > 1 else sequence[0]
             return ScriptedResponse(200, {**self.reports[report_id], "status": status})
+        if path == "/plans" or path.startswith(("/plans/", "/plans?")):
+            return self._plans(method, path, payload)
         if method == "DELETE" and path.startswith("/sellers/"):
             seller_id = path.removeprefix("/sellers/")
             tokens = int(self.tokens.pop(seller_id, None) is not None)
@@ -205,6 +213,63 @@ class FakeApi:
                 200, {"sellerId": seller_id, "erased": erased, "nothingToErase": not tokens}
             )
         return ScriptedResponse(403, {"message": "Missing Authentication Token"})
+
+    def _plans(self, method: str, path: str, payload: Any) -> ScriptedResponse:
+        """The /plans routes with the pipeline's own plan checks and coverage; no budget or region rules."""
+        from sp_reports.pipeline.api_requests import ApiError
+        from sp_reports.pipeline.pull_coverage import coverage
+        from sp_reports.pipeline.pull_plans import plan_from_request
+
+        route, _, query_text = path.partition("?")
+        query = dict(parse_qsl(query_text))
+        now = datetime.now(UTC)
+        parts = route.strip("/").split("/")
+        try:
+            if (method, parts) == ("POST", ["plans"]):
+                plan = plan_from_request(payload, now=now)
+                if plan.seller_id not in self.tokens:
+                    return _error(
+                        404, "SellerNotFound", f"no refresh token is stored for seller {plan.seller_id}"
+                    )
+                created = plan.plan_id not in self.plans
+                self.plans.setdefault(plan.plan_id, plan)
+                return ScriptedResponse(201 if created else 200, self.plans[plan.plan_id].describe())
+            if (method, parts) == ("GET", ["plans"]):
+                plans = [p for p in self.plans.values() if query.get("sellerId") in (None, p.seller_id)]
+                return ScriptedResponse(200, {"plans": [p.describe() for p in plans], "nextToken": None})
+            plan = self.plans.get(parts[1]) if len(parts) > 1 else None
+            if plan is None:
+                return _error(404, "PlanNotFound", f"planId: no plan {parts[1] if len(parts) > 1 else ''}")
+            if (method, len(parts)) == ("GET", 2):
+                return ScriptedResponse(200, plan.describe())
+            if (method, len(parts)) == ("PATCH", 2):
+                changes = {"paused": payload.get("paused", plan.paused)}
+                if "lookBackDays" in payload:
+                    changes["look_back_days"] = tuple(sorted(payload["lookBackDays"]))
+                if "cadence" in payload:
+                    changes["cadence"] = type(plan.cadence)(payload["cadence"])
+                self.plans[plan.plan_id] = dataclasses.replace(plan, **changes)
+                return ScriptedResponse(200, self.plans[plan.plan_id].describe())
+            if (method, len(parts)) == ("DELETE", 2):
+                del self.plans[plan.plan_id]
+                return ScriptedResponse(200, {"planId": plan.plan_id, "deleted": True})
+            if (method, parts[2:]) == ("GET", ["coverage"]):
+                to_date = date.fromisoformat(query.get("to", now.date().isoformat()))
+                from_date = date.fromisoformat(query.get("from", (to_date - timedelta(days=30)).isoformat()))
+                return ScriptedResponse(200, coverage(plan, self, from_date, to_date, now))
+        except ApiError as exc:
+            return _error(exc.status, exc.code, exc.message)
+        return ScriptedResponse(403, {"message": "Missing Authentication Token"})
+
+    def entries(
+        self, plan_id: str, *, start: datetime | None = None, end: datetime | None = None
+    ) -> list[Any]:
+        """The ledger entries of the plan's windows starting in [start, end) (PullStore.entries)."""
+        return [
+            entry
+            for entry in self.ledger.get(plan_id, [])
+            if (start is None or entry.window.start >= start) and (end is None or entry.window.start < end)
+        ]
 
     def _handle(self, handler: BaseHTTPRequestHandler) -> ScriptedResponse:
         length = int(handler.headers.get("Content-Length") or 0)
@@ -250,7 +315,7 @@ class FakeApi:
                 self.end_headers()
                 self.wfile.write(payload)
 
-            do_GET = do_POST = do_DELETE = _serve
+            do_GET = do_POST = do_DELETE = do_PATCH = _serve
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass  # keep test output quiet

@@ -22,7 +22,7 @@ SPAPI_CALLERS = [
     "report_sweeper",
     "seller_eraser",
 ]
-OTHERS = ["report_status", "notifications_processor", "report_notifier"]
+OTHERS = ["report_status", "notifications_processor", "report_notifier", "plans_api"]
 FUNCTION_MODULES = {
     "token_storage": 'module.api.module.function["token_storage"]',
     "notifications_subscriber": 'module.api.module.function["notifications_subscriber"]',
@@ -33,6 +33,7 @@ FUNCTION_MODULES = {
     "report_notifier": 'module.state_machine.module.function["report_notifier"]',
     "report_sweeper": 'module.standalone_function["report_sweeper"]',
     "seller_eraser": 'module.api.module.function["seller_eraser"]',
+    "plans_api": 'module.api.module.function["plans_api"]',
 }
 
 

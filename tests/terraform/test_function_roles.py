@@ -24,9 +24,13 @@ FUNCTIONS = {
     "report_notifier": "state_machine",
     "report_sweeper": "standalone",
     "seller_eraser": "api",
+    "pull_planner": "standalone",
+    "plans_api": "api",
 }
 # Functions whose roles the security module created before issue 11 (terraform/moved.tf moves them).
-MOVED_FUNCTIONS = [f for f in FUNCTIONS if f not in ("report_sweeper", "seller_eraser")]
+MOVED_FUNCTIONS = [
+    f for f in FUNCTIONS if f not in ("report_sweeper", "seller_eraser", "pull_planner", "plans_api")
+]
 PREFIX = "acme-test"
 # IAM names carry the region by default (iam_name_prefix null: <name_prefix>-<region>), the mocks' us-east-1.
 IAM_PREFIX = f"{PREFIX}-us-east-1"
@@ -102,6 +106,7 @@ def test_each_sensitive_action_belongs_to_the_one_function_that_needs_it(access)
         "report_storer",
         "report_sweeper",
         "seller_eraser",
+        "pull_planner",
     }
     # The processor and the sweep start a report's workflow, under the same execution name.
     assert set(_granted(access, "states:StartExecution")) == {"notifications_processor", "report_sweeper"}
@@ -109,14 +114,23 @@ def test_each_sensitive_action_belongs_to_the_one_function_that_needs_it(access)
     assert {
         f: [s["Resource"] for s in ss] for f, ss in _granted(access, "states:DescribeExecution").items()
     } == {"notifications_processor": executions, "report_sweeper": executions}
-    # The sweep lists the sellers with a token; the eraser finds one seller's items.
-    assert set(_granted(access, "dynamodb:Scan")) == {"report_sweeper", "seller_eraser"}
+    # The sweep lists the sellers with a token; the eraser finds one seller's items; the plans API lists
+    # every plan through the seller index (without tenant isolation).
+    assert set(_granted(access, "dynamodb:Scan")) == {"report_sweeper", "seller_eraser", "plans_api"}
+    assert [
+        s["Resource"].rsplit("/index/", 1)[1] for s in _granted(access, "dynamodb:Scan")["plans_api"]
+    ] == ["seller"]
     # Deleting in batches: only the eraser, for a seller's pull plans and their ledgers.
     assert set(_granted(access, "dynamodb:BatchWriteItem")) == {"seller_eraser"}
     assert set(_granted(access, "s3:DeleteObjectVersion")) == {"seller_eraser"}
     assert set(_granted(access, "s3:DeleteObject")) == {"seller_eraser"}
     assert set(_granted(access, "s3:ListBucketVersions")) == {"seller_eraser"}
-    assert set(_granted(access, "s3:PutObject")) == {"report_storer"}
+    assert set(_granted(access, "s3:PutObject")) == {"report_storer", "pull_planner"}
+    # The planner writes only plan windows' copies and manifests (a report finished before its record named
+    # its window is placed by the planner: src/sp_reports/pipeline/pull_planner.py).
+    assert [s["Resource"] for s in _granted(access, "s3:PutObject")["pull_planner"]] == [
+        "arn:aws:s3:::mock-bucket/plans/*"
+    ]
     assert set(_granted(access, "sns:Publish")) == {"report_notifier"}
     assert set(_granted(access, "sns:ListSubscriptionsByTopic")) == {"report_notifier"}
     # The link signer: GET /reports/{reportId}'s links; emails carry none by default (email_download_links).
@@ -194,6 +208,7 @@ def test_key_and_trust_policies_name_the_roles_the_statements_say(plan):
                 "report-storer",
                 "report-sweeper",
                 "seller-eraser",
+                "pull-planner",
             )
         ),
     }
@@ -289,3 +304,28 @@ def test_a_stack_deployed_before_plans_moves_of_its_roles_and_destroys_nothing()
         for function in MOVED_FUNCTIONS
         for resource in ("aws_iam_role", "aws_iam_role_policy")
     }
+
+
+def test_the_plans_api_reaches_plan_partitions_the_seller_index_and_tokens_existence_only(plan, access):
+    statements = {s["Sid"]: s for s in access["plans_api"]}
+    assert list(statements) == [
+        "ManagePullPlansAndReadTheirLedger",
+        "ListPullPlans",
+        "CheckSellersHaveTokens",
+        "UseDataKeyOnlyThroughItsServices",
+    ]
+    manage = statements["ManagePullPlansAndReadTheirLedger"]
+    assert manage["Condition"] == {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["plan#*"]}}
+    plans_table = _after(plan, "module.storage.aws_dynamodb_table.pull_plans")
+    assert plans_table["name"] == f"{PREFIX}-pull-plans"
+    assert manage["Resource"] == plans_table.get("arn", manage["Resource"])  # the mocked ARN, when planned
+    assert statements["ListPullPlans"]["Resource"] == f"{manage['Resource']}/index/seller"
+    tokens = statements["CheckSellersHaveTokens"]
+    assert tokens["Action"] == "dynamodb:GetItem"
+    assert tokens["Condition"]["ForAllValues:StringEquals"]["dynamodb:Attributes"] == [
+        "SellerId",
+        "KmsKeyId",
+        "UpdatedAt",
+    ]
+    assert not any(a.startswith(("kms:Decrypt", "secretsmanager:")) for s in access["plans_api"][:-1]
+                   for a in _as_list(s["Action"]))  # fmt: skip

@@ -3,6 +3,8 @@
 from .client import (
     SUCCESS_STATUSES,
     TERMINAL_STATUSES,
+    Plan,
+    PlanPage,
     Report,
     ReportRequestResult,
     SpReportsClient,
@@ -22,6 +24,8 @@ __all__ = [
     "ClientConfig",
     "ConfigFlags",
     "ConfigurationError",
+    "Plan",
+    "PlanPage",
     "Report",
     "ReportRequestResult",
     "RetryPolicy",

@@ -9,7 +9,7 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -20,7 +20,7 @@ from sp_reports.spapi.notifications import REPORT_PROCESSING_FINISHED
 
 from . import config as cfg
 from . import terraform_outputs as tf
-from .client import Report, SpReportsClient
+from .client import Plan, Report, SpReportsClient
 from .errors import ApiError, ApiUnavailableError, ConfigurationError, WaitTimeoutError
 from .redaction import redact
 
@@ -102,7 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
         parents=[common],
     )
     groups = parser.add_subparsers(
-        title="commands", required=True, metavar="{tokens,notifications,reports,sellers}"
+        title="commands", required=True, metavar="{tokens,notifications,reports,sellers,plans}"
     )
 
     tokens = groups.add_parser("tokens", help="seller refresh tokens").add_subparsers(required=True)
@@ -178,7 +178,93 @@ def build_parser() -> argparse.ArgumentParser:
         _cmd_sellers_delete,
     )
     delete.add_argument("seller_id", metavar="SELLER_ID")
+
+    _plans_parser(groups, common)
     return parser
+
+
+CADENCES = ("daily", "weekly", "monthly")
+PLAN_MODES = ("request", "amazon-schedule", "discover")
+
+
+def _plans_parser(groups: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    plans = groups.add_parser("plans", help="recurring pulls: pull plans and their coverage").add_subparsers(
+        required=True
+    )
+    create = _leaf(
+        plans,
+        "create",
+        common,
+        "create a pull plan (the same definition twice is one plan)",
+        _cmd_plans_create,
+    )
+    create.add_argument("--seller-id", required=True)
+    create.add_argument(
+        "--marketplace-ids", required=True, help="comma-separated, for example A1F83G8C2ARO7P"
+    )
+    create.add_argument(
+        "--report-type", required=True, help="for example GET_FLAT_FILE_ALL_ORDERS_DATA_BY_ORDER_DATE_GENERAL"
+    )
+    create.add_argument("--cadence", required=True, choices=CADENCES, type=str.lower)
+    create.add_argument(
+        "--start-date", required=True, type=_iso_date, help="first day to pull, YYYY-MM-DD (UTC)"
+    )
+    create.add_argument(
+        "--look-back-days",
+        type=_day_list,
+        default=(),
+        metavar="DAYS",
+        help="comma-separated days after a window ends to pull it again, e.g. 1,2,7",
+    )
+    create.add_argument("--mode", choices=PLAN_MODES, help="how windows are pulled (default: request)")
+    create.add_argument(
+        "--option", action="append", default=[], metavar="KEY=VALUE", help="a report option; repeatable"
+    )
+
+    listing = _leaf(plans, "list", common, "list pull plans (one seller's with --seller-id)", _cmd_plans_list)
+    listing.add_argument("--seller-id")
+    listing.add_argument("--limit", type=_page_limit, help="plans per page (1-100)")
+    listing.add_argument("--next-token", help="the page after the one that printed this token")
+    listing.add_argument("--all", action="store_true", help="follow every page")
+
+    show = _leaf(plans, "show", common, "show a pull plan", _cmd_plans_show)
+    show.add_argument("plan_id", metavar="PLAN_ID")
+    pause = _leaf(plans, "pause", common, "pause a pull plan: no new windows until resumed", _cmd_plans_pause)
+    pause.add_argument("plan_id", metavar="PLAN_ID")
+    resume = _leaf(plans, "resume", common, "resume a paused pull plan", _cmd_plans_resume)
+    resume.add_argument("plan_id", metavar="PLAN_ID")
+    update = _leaf(plans, "update", common, "change a pull plan's cadence or look-backs", _cmd_plans_update)
+    update.add_argument("plan_id", metavar="PLAN_ID")
+    update.add_argument("--cadence", choices=CADENCES, type=str.lower)
+    update.add_argument(
+        "--look-back-days", type=_day_list, metavar="DAYS", help="comma-separated; '' for none"
+    )
+    delete = _leaf(
+        plans,
+        "delete",
+        common,
+        "delete a pull plan (what is stored, and its ledger, stay)",
+        _cmd_plans_delete,
+    )
+    delete.add_argument("plan_id", metavar="PLAN_ID")
+
+    coverage = _leaf(
+        plans,
+        "coverage",
+        common,
+        "which windows of a plan are stored, pending or failed",
+        _cmd_plans_coverage,
+    )
+    coverage.add_argument("plan_id", metavar="PLAN_ID")
+    coverage.add_argument(
+        "--from",
+        dest="from_date",
+        type=_iso_date,
+        help="first day, YYYY-MM-DD (default: 30 days before --to)",
+    )
+    coverage.add_argument(
+        "--to", dest="to_date", type=_iso_date, help="last day, YYYY-MM-DD (default: today, UTC)"
+    )
 
 
 def _common_options() -> argparse.ArgumentParser:
@@ -312,6 +398,153 @@ def _cmd_reports_create(args: argparse.Namespace, output: Output, client: Client
     return EXIT_OK if result.complete else EXIT_INCOMPLETE
 
 
+def _cmd_plans_create(args: argparse.Namespace, output: Output, client: ClientFactory) -> int:
+    marketplace_ids = [item.strip() for item in args.marketplace_ids.split(",") if item.strip()]
+    if not marketplace_ids:
+        raise UsageError("--marketplace-ids names no marketplace")
+    plan = client().create_plan(
+        args.seller_id,
+        marketplace_ids,
+        args.report_type,
+        args.cadence,
+        args.start_date,
+        look_back_days=args.look_back_days,
+        report_options=_parse_options(args.option),
+        mode=args.mode,
+    )
+    if output.json_mode:
+        output.json(dict(plan.raw))
+        return EXIT_OK
+    if plan.created:
+        output.line(f"Created plan {plan.plan_id}.")
+    else:
+        output.line(f"Plan {plan.plan_id} already exists with this definition; nothing changed.")
+    output.plan(plan)
+    output.note(f"Follow it with: sp-reports plans coverage {plan.plan_id}")
+    return EXIT_OK
+
+
+def _cmd_plans_list(args: argparse.Namespace, output: Output, client: ClientFactory) -> int:
+    api = client()
+    plans: list[Plan] = []
+    next_token = args.next_token
+    while True:
+        page = api.list_plans(args.seller_id, next_token=next_token, limit=args.limit)
+        plans += page.plans
+        next_token = page.next_token
+        if not args.all or not next_token:
+            break
+    if output.json_mode:
+        output.json({"plans": [dict(plan.raw) for plan in plans], "nextToken": next_token})
+        return EXIT_OK
+    if not plans:
+        output.line("No plans.")
+    else:
+        headers = ("PLAN", "SELLER", "REPORT TYPE", "MARKETPLACES", "CADENCE", "LOOK-BACKS", "START", "STATE")
+        output.table(headers, [_plan_row(plan.raw) for plan in plans])
+    if next_token:
+        output.note(f"More plans: repeat with --next-token {next_token} (or --all)")
+    return EXIT_OK
+
+
+def _plan_row(plan: Mapping[str, Any]) -> tuple[str, ...]:
+    return (
+        str(plan.get("planId", "")),
+        str(plan.get("sellerId", "")),
+        str(plan.get("reportType", "")),
+        ",".join(plan.get("marketplaceIds") or ()),
+        str(plan.get("cadence", "")),
+        ",".join(str(day) for day in plan.get("lookBackDays") or ()) or "-",
+        str(plan.get("startDate", "")),
+        "paused" if plan.get("paused") else "active",
+    )
+
+
+def _cmd_plans_show(args: argparse.Namespace, output: Output, client: ClientFactory) -> int:
+    output.plan(client().get_plan(args.plan_id))
+    return EXIT_OK
+
+
+def _cmd_plans_pause(args: argparse.Namespace, output: Output, client: ClientFactory) -> int:
+    return _changed_plan(output, client().update_plan(args.plan_id, paused=True), "paused")
+
+
+def _cmd_plans_resume(args: argparse.Namespace, output: Output, client: ClientFactory) -> int:
+    return _changed_plan(output, client().update_plan(args.plan_id, paused=False), "resumed")
+
+
+def _cmd_plans_update(args: argparse.Namespace, output: Output, client: ClientFactory) -> int:
+    if args.cadence is None and args.look_back_days is None:
+        raise UsageError("nothing to change: give --cadence or --look-back-days")
+    plan = client().update_plan(args.plan_id, cadence=args.cadence, look_back_days=args.look_back_days)
+    return _changed_plan(output, plan, "updated")
+
+
+def _changed_plan(output: Output, plan: Plan, verb: str) -> int:
+    if output.json_mode:
+        output.json(dict(plan.raw))
+    else:
+        output.line(f"Plan {plan.plan_id} {verb}.")
+        output.plan(plan)
+    return EXIT_OK
+
+
+def _cmd_plans_delete(args: argparse.Namespace, output: Output, client: ClientFactory) -> int:
+    deleted = client().delete_plan(args.plan_id)
+    if output.json_mode:
+        output.json({"planId": args.plan_id, "deleted": deleted})
+    else:
+        output.line(f"Plan {args.plan_id} deleted: no more windows; what is stored stays.")
+    return EXIT_OK
+
+
+def _cmd_plans_coverage(args: argparse.Namespace, output: Output, client: ClientFactory) -> int:
+    if args.from_date and args.to_date and args.from_date > args.to_date:
+        raise UsageError("--from is after --to")
+    answer = client().plan_coverage(args.plan_id, args.from_date, args.to_date)
+    if output.json_mode:
+        output.json(dict(answer))
+        return EXIT_OK
+    windows = [window for window in answer.get("windows") or () if isinstance(window, Mapping)]
+    output.line(f"Plan {answer.get('planId', args.plan_id)}, {answer.get('from')} to {answer.get('to')}:")
+    if windows:
+        headers = ("WINDOW", "MARKETPLACES", "STATUS", "VERSION", "DETAIL")
+        output.table(headers, [_coverage_row(window) for window in windows])
+    else:
+        output.line("No windows in this range.")
+    summary = answer.get("summary") if isinstance(answer.get("summary"), Mapping) else {}
+    if summary:
+        output.line("Windows: " + ", ".join(f"{count} {status}" for status, count in summary.items()))
+    backfill = answer.get("backfill") if isinstance(answer.get("backfill"), Mapping) else {}
+    if backfill.get("windowsLeft"):
+        end = backfill.get("estimatedEnd") or "unknown"
+        output.line(f"Backfill: {backfill['windowsLeft']} window(s) left, estimated end {end}")
+        if backfill.get("estimate"):
+            output.note(f"({backfill['estimate']})")
+    return EXIT_OK
+
+
+def _coverage_row(window: Mapping[str, Any]) -> tuple[str, ...]:
+    start, end = str(window.get("start", "")), str(window.get("end", ""))
+    versions = window.get("versions") or ()
+    version = window.get("currentVersion")
+    shown = f"v{version}" if version else "-"
+    if len(versions) > 1:
+        shown += f" ({len(versions)} pulls)"
+    detail = window.get("reason") or window.get("s3Key") or ""
+    if not detail and window.get("dueAt"):
+        detail = f"due {window['dueAt']}"
+    if not detail and window.get("dueSince"):
+        detail = f"due since {window['dueSince']}"
+    return (
+        f"{start[:10]}..{end[:10]}",
+        ",".join(window.get("marketplaceIds") or ()),
+        str(window.get("status", "")),
+        shown,
+        str(detail),
+    )
+
+
 def _report_scope(report: Mapping[str, Any]) -> str:
     marketplaces = ",".join(report.get("marketplaceIds") or ())
     window = ""
@@ -398,6 +631,41 @@ class Output:
         if report.download_url:
             rows.append(("Download URL", report.download_url))
             rows.append(("URL expires at", report.download_url_expires_at))
+        shown_rows = [(label, value) for label, value in rows if value not in (None, "")]
+        width = max(len(label) for label, _ in shown_rows) + 2
+        for label, value in shown_rows:
+            self.line(f"{label + ':':<{width}}{value}")
+
+    def plan(self, plan: Plan) -> None:
+        if self.json_mode:
+            self.json(dict(plan.raw))
+            return
+        raw = plan.raw
+        rows = [
+            ("Plan", plan.plan_id),
+            ("State", "paused" if plan.paused else "active"),
+            ("Seller", plan.seller_id),
+            ("Report type", plan.report_type),
+            ("Marketplaces", ", ".join(raw.get("marketplaceIds") or ())),
+            ("Cadence", raw.get("cadence")),
+            ("Look-back days", ", ".join(str(day) for day in raw.get("lookBackDays") or ()) or "none"),
+            ("Start date", raw.get("startDate")),
+            ("Mode", raw.get("mode")),
+        ]
+        if raw.get("reportOptions"):
+            rows.append(("Report options", _scalar(raw["reportOptions"])))
+        rows += [("Created at", raw.get("createdAt")), ("Updated at", raw.get("updatedAt"))]
+        rows.append(("Status note", raw.get("statusNote")))
+        self._rows(rows)
+
+    def table(self, headers: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
+        widths = [max(len(str(row[i])) for row in (headers, *rows)) for i in range(len(headers))]
+        for row in (headers, *rows):
+            self.line(
+                "  ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+            )
+
+    def _rows(self, rows: Sequence[tuple[str, Any]]) -> None:
         shown_rows = [(label, value) for label, value in rows if value not in (None, "")]
         width = max(len(label) for label, _ in shown_rows) + 2
         for label, value in shown_rows:
@@ -520,6 +788,29 @@ def _parse_iso(value: str) -> datetime:
     parsed = datetime.fromisoformat(value)
     # A time without offset is UTC, as SP-API reads it.
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _iso_date(value: str) -> str:
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a date (YYYY-MM-DD)") from None
+    if len(value) != 10:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a date (YYYY-MM-DD)")
+    return value
+
+
+def _day_list(value: str) -> tuple[int, ...]:
+    parts = [part.strip() for part in value.split(",") if part.strip()]
+    if not all(part.isdigit() for part in parts):
+        raise argparse.ArgumentTypeError(f"{value!r} is not a comma-separated list of whole days")
+    return tuple(int(part) for part in parts)
+
+
+def _page_limit(value: str) -> int:
+    if not value.isdigit() or not 1 <= int(value) <= 100:
+        raise argparse.ArgumentTypeError(f"{value!r} must be a whole number from 1 to 100")
+    return int(value)
 
 
 def _positive_float(value: str) -> float:

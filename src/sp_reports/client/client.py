@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import boto3
 
@@ -101,6 +101,36 @@ class ReportRequestResult:
     failed: tuple[Mapping[str, Any], ...] = ()  # marketplaceIds, data*Time, error {code, message}
     not_requested: tuple[Mapping[str, Any], ...] = ()
     raw: Mapping[str, Any] = field(default_factory=dict, repr=False)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A pull plan as the API describes it (`raw` keeps every field); `created` is False when POST /plans
+    found the same plan already stored."""
+
+    plan_id: str
+    seller_id: str
+    report_type: str
+    paused: bool
+    created: bool = False
+    raw: Mapping[str, Any] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def from_body(cls, body: Mapping[str, Any], created: bool = False) -> Plan:
+        return cls(
+            plan_id=str(body.get("planId", "")),
+            seller_id=str(body.get("sellerId", "")),
+            report_type=str(body.get("reportType", "")),
+            paused=body.get("paused") is True,
+            created=created,
+            raw=dict(body),
+        )
+
+
+@dataclass(frozen=True)
+class PlanPage:
+    plans: tuple[Plan, ...]
+    next_token: str | None = None
 
 
 ProgressCallback = Callable[[Report, float], None]
@@ -199,6 +229,91 @@ class SpReportsClient:
             erased={str(kind): int(count) for kind, count in erased.items() if isinstance(count, int)},
             not_erased=tuple(str(problem) for problem in body.get("notErased") or ()),
         )
+
+    def create_plan(
+        self,
+        seller_id: str,
+        marketplace_ids: Sequence[str] | str,
+        report_type: str,
+        cadence: str,
+        start_date: str,
+        *,
+        look_back_days: Sequence[int] = (),
+        report_options: Mapping[str, str] | None = None,
+        mode: str | None = None,
+    ) -> Plan:
+        """POST /plans: a plan is its definition, so the same body answers the same plan (`created` False)
+        and a retry after a lost answer is safe."""
+        payload: dict[str, Any] = {
+            "sellerId": seller_id,
+            "marketplaceIds": _marketplace_list(marketplace_ids),
+            "reportType": report_type,
+            "cadence": cadence,
+            "startDate": start_date,
+        }
+        if look_back_days:
+            payload["lookBackDays"] = list(look_back_days)
+        if report_options:
+            payload["reportOptions"] = dict(report_options)
+        if mode:
+            payload["mode"] = mode
+        response = self._transport.request("POST", self.endpoints.plans_url, payload)
+        return Plan.from_body(_object(response.body), created=response.status == 201)
+
+    def list_plans(
+        self, seller_id: str | None = None, *, next_token: str | None = None, limit: int | None = None
+    ) -> PlanPage:
+        """GET /plans: a page of plans (one seller's, or every plan), and the token of the next page."""
+        query = {"sellerId": seller_id, "nextToken": next_token, "limit": limit}
+        url = _with_query(self.endpoints.plans_url, query)
+        body = _object(self._transport.request("GET", url).body)
+        plans = body.get("plans") if isinstance(body.get("plans"), list) else []
+        token = body.get("nextToken")
+        return PlanPage(
+            tuple(Plan.from_body(plan) for plan in plans if isinstance(plan, Mapping)),
+            str(token) if token else None,
+        )
+
+    def get_plan(self, plan_id: str) -> Plan:
+        return Plan.from_body(_object(self._transport.request("GET", self._plan_url(plan_id)).body))
+
+    def update_plan(
+        self,
+        plan_id: str,
+        *,
+        paused: bool | None = None,
+        cadence: str | None = None,
+        look_back_days: Sequence[int] | None = None,
+    ) -> Plan:
+        """PATCH /plans/{planId}: pause or resume it, change its cadence or look-backs (checked again)."""
+        payload: dict[str, Any] = {}
+        if paused is not None:
+            payload["paused"] = paused
+        if cadence is not None:
+            payload["cadence"] = cadence
+        if look_back_days is not None:
+            payload["lookBackDays"] = list(look_back_days)
+        if not payload:
+            raise ValueError("nothing to change: give paused, cadence or look_back_days")
+        response = self._transport.request("PATCH", self._plan_url(plan_id), payload)
+        return Plan.from_body(_object(response.body))
+
+    def delete_plan(self, plan_id: str) -> bool:
+        """DELETE /plans/{planId}: no more windows; what is stored stays."""
+        body = _object(self._transport.request("DELETE", self._plan_url(plan_id)).body)
+        return body.get("deleted") is True
+
+    def plan_coverage(
+        self, plan_id: str, from_date: str | None = None, to_date: str | None = None
+    ) -> Mapping[str, Any]:
+        """GET /plans/{planId}/coverage: every window of the days from_date..to_date with its status."""
+        url = _with_query(f"{self._plan_url(plan_id)}/coverage", {"from": from_date, "to": to_date})
+        return _object(self._transport.request("GET", url).body)
+
+    def _plan_url(self, plan_id: str) -> str:
+        if not plan_id:
+            raise ValueError("plan_id is empty")
+        return f"{self.endpoints.plans_url}/{quote(plan_id, safe='')}"
 
     def create_report(
         self,
@@ -306,6 +421,11 @@ class SpReportsClient:
 
 def _object(body: Any) -> Mapping[str, Any]:
     return body if isinstance(body, Mapping) else {}
+
+
+def _with_query(url: str, query: Mapping[str, Any]) -> str:
+    given = {name: str(value) for name, value in query.items() if value is not None and value != ""}
+    return f"{url}?{urlencode(given)}" if given else url
 
 
 def _marketplace_list(marketplace_ids: Sequence[str] | str) -> list[str]:

@@ -38,6 +38,11 @@ class ApiEndpoints:
         """/sellers beside /tokens: both are resources of the same stage's root."""
         return f"{self.tokens_url.rstrip('/').removesuffix('/tokens')}/sellers"
 
+    @property
+    def plans_url(self) -> str:
+        """/plans beside /tokens: both are resources of the same stage's root."""
+        return f"{self.tokens_url.rstrip('/').removesuffix('/tokens')}/plans"
+
     @classmethod
     def from_base_url(cls, base_url: str) -> ApiEndpoints:
         base = validate_url(base_url, "the API URL").rstrip("/")

@@ -14,7 +14,9 @@ FUNCTIONS = (
     "report_storer",
     "report_notifier",
     "report_sweeper",
+    "pull_planner",
     "seller_eraser",
+    "plans_api",
     "authorization_login",
     "authorization_redirect",
 )

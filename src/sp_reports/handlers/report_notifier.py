@@ -12,10 +12,14 @@ An email subscription receives nothing until its owner confirms it (SNS deletes 
 hours), so publishing is not delivering: the topic's confirmed subscriptions are counted first, the record
 says "published, no confirmed recipient" or "delivered to N", and only a delivery to somebody stops a later
 run (a re-run of the execution) from sending the outcome again.
+A report requested for a pull plan's window also settles the window's ledger entry in PULL_PLANS_TABLE_NAME
+(STORED, NO_DATA, FAILED with a retry time, PARKED after three failures: sp_reports.pipeline.
+pull_window_outcomes); a deployment without the table settles nothing.
 """
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import boto3
@@ -28,11 +32,23 @@ from sp_reports.pipeline.report_outcome_delivery import ReportOutcomeDelivery
 from sp_reports.pipeline.report_records import ReportRecords
 
 logger, tracer, metrics = observability()
+
+
+def _pull_outcomes(table_name: str) -> Any:
+    """The plan windows' ledger, imported only where the deployment has one."""
+    from sp_reports.pipeline.pull_ledger import PullStore
+    from sp_reports.pipeline.pull_window_outcomes import PullWindowOutcomes
+
+    return PullWindowOutcomes(PullStore(table_name, dynamodb), logger=logger, metrics=metrics)
+
+
 # Presigned links in emails only where the deployment opted in (root email_download_links); only then is the
 # function given the link signer and allowed to assume it.
 email_download_links = _config.boolean("EMAIL_DOWNLOAD_LINKS", False)
 config = _config.required(["REPORTS_TABLE_NAME", "REPORTS_BUCKET_NAME", "NOTIFICATIONS_TOPIC_ARN"])
-report_records = ReportRecords(config["REPORTS_TABLE_NAME"], boto3.client("dynamodb"))
+dynamodb = boto3.client("dynamodb")
+report_records = ReportRecords(config["REPORTS_TABLE_NAME"], dynamodb)
+pull_plans_table = os.environ.get("PULL_PLANS_TABLE_NAME", "").strip()
 sts = LazyClient("sts")  # only for a READY outcome's link: NO_DATA, FAILED, already delivered need none
 download_links = (
     DownloadLinks(
@@ -52,6 +68,7 @@ delivery = ReportOutcomeDelivery(
     download_links=download_links,
     logger=logger,
     metrics=metrics,
+    pull_outcomes=_pull_outcomes(pull_plans_table) if pull_plans_table else None,
 )
 
 

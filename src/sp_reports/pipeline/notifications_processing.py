@@ -28,7 +28,7 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sp_reports.pipeline.report_records import ReportRecord, ReportRecords, ReportStatus
+from sp_reports.pipeline.report_records import PullWindowRef, ReportRecord, ReportRecords, ReportStatus
 from sp_reports.pipeline.token_store import MAX_TOKEN_CACHE_SECONDS, SELLER_ID_PATTERN, TokenBindings
 from sp_reports.spapi.errors import redact
 from sp_reports.spapi.notifications import REPORT_PROCESSING_FINISHED
@@ -202,6 +202,9 @@ class ReportContext:
     # The recorded marketplaces (none for a report nobody requested): a document served without a charset
     # is read in their documented default (sp_reports.spapi.charsets).
     marketplace_ids: tuple[str, ...] = ()
+    # The pull plan window the report was requested for (sp_reports.pipeline.pull_planner), from the record:
+    # the storer also places a plan's report at its window's key (sp_reports.pipeline.pull_window_objects).
+    pull_window: PullWindowRef | None = None
 
     @classmethod
     def settle(cls, notification: ReportProcessingFinished, record: ReportRecord) -> ReportContext:
@@ -215,6 +218,7 @@ class ReportContext:
             region_code=record.region_code,
             report_document_id=notification.report_document_id,
             marketplace_ids=tuple(record.marketplace_ids),
+            pull_window=record.pull_window,
         )
 
     def to_execution_input(self) -> dict[str, Any]:
@@ -230,6 +234,8 @@ class ReportContext:
             document["reportDocumentId"] = self.report_document_id
         if self.marketplace_ids:
             document["marketplaceIds"] = list(self.marketplace_ids)
+        if self.pull_window is not None:
+            document["pullWindow"] = self.pull_window.describe()
         return document
 
     @classmethod
@@ -252,6 +258,7 @@ class ReportContext:
                 for marketplace_id in document.get("marketplaceIds") or ()
                 if isinstance(marketplace_id, str)
             ),
+            pull_window=PullWindowRef.from_description(document.get("pullWindow")),
         )
 
 

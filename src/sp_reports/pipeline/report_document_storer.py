@@ -5,7 +5,9 @@ output the S3 location alone: `{"bucket", "key", "size", "alreadyStored", "error
 "failureReason"]}`; the document URL never leaves the SP-API client. DONE reports store the report itself;
 FATAL reports store SP-API's error document beside it and hand its reason on, read from the document's first
 bytes as they stream past. The key is deterministic and an existing object is left alone (no SP-API call at
-all), so a re-run rewrites nothing.
+all), so a re-run rewrites nothing. A DONE report requested for a pull plan's window (the context's
+`pull_window`) is then also placed at the window's key and named by the window's manifest
+(sp_reports.pipeline.pull_window_objects; the output gains `"windowKey"`), again idempotently.
 """
 
 from __future__ import annotations
@@ -16,8 +18,9 @@ from typing import Any
 
 from sp_reports.pipeline.document_charsets import DocumentForStorage, StoredCharset
 from sp_reports.pipeline.notifications_processing import ReportContext
+from sp_reports.pipeline.pull_window_objects import WindowObjects, WindowPlacement
 from sp_reports.pipeline.report_outcomes import failure_reason_from_error_document
-from sp_reports.pipeline.report_records import ReportNotRecordedError, ReportRecords
+from sp_reports.pipeline.report_records import PullWindowRef, ReportNotRecordedError, ReportRecords
 from sp_reports.pipeline.report_storage import (
     StoredObject,
     content_type_for_key,
@@ -69,6 +72,7 @@ class ReportDocumentStorer:
         self._reports_for = reports_for  # (seller_id, region_code) -> the seller's Reports client there
         self._logger = logger
         self._metrics = metrics
+        self._windows = WindowObjects(s3_client, bucket=uploads.bucket, kms_key_id=uploads.kms_key_id)
 
     def store(self, execution_input: Mapping[str, Any]) -> dict[str, Any]:
         """Store the report's document (or find it stored), record where; the task's output."""
@@ -133,7 +137,34 @@ class ReportDocumentStorer:
         }
         if is_error_document:
             output["failureReason"] = self._failure_reason(stored, bytes(error_document_head))
+        elif report.pull_window is not None:
+            output["windowKey"] = self._place_in_window(report, report.pull_window, stored)
         return output
+
+    def _place_in_window(self, report: ReportContext, window: PullWindowRef, stored: StoredObject) -> str:
+        """Copy a plan window's report to the window's key and update its manifest; the window key."""
+        placement = WindowPlacement.of(
+            plan_id=window.plan_id,
+            seller_id=report.seller_id,
+            report_type=report.report_type,
+            report_id=report.report_id,
+            window_key=window.window_key,
+            version=window.version,
+        )
+        placed = self._windows.place(placement, stored.key)
+        self._logger.info(
+            "report placed in its plan window",
+            extra={
+                "plan_id": window.plan_id,
+                "window_key": window.window_key,
+                "window_version": window.version,
+                "s3_window_key": placed.key,
+                "manifest_current_version": placed.current_version,
+            },
+        )
+        if not placed.current:
+            self._metrics.add_metric(name="WindowVersionsSuperseded", unit=COUNT, value=1)
+        return placed.key
 
     def _document_reports_client(self, report: ReportContext) -> ReportsClient:
         """The client that fetches this report's document: a restricted type's getReportDocument needs a

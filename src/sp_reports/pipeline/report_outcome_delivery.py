@@ -5,12 +5,15 @@ The task's input is `{"outcome": READY|NO_DATA|FAILED, "report": <the execution'
 which reaches only the email (and only with `download_links`, the deployment's email_download_links).
 Publishing is not delivering: the topic's confirmed subscriptions are counted first, and only a delivery to
 somebody stops a later run (a re-run of the execution) from sending the outcome again.
+A report requested for a pull plan's window (its record's `pull_window`) also settles the window's ledger
+entry (sp_reports.pipeline.pull_window_outcomes), before the email and on a re-run too: settling is
+idempotent, and a run that stopped between the two must not leave the window unsettled.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -27,6 +30,9 @@ from sp_reports.pipeline.report_outcomes import (
 )
 from sp_reports.pipeline.report_records import ReportRecord, ReportRecords, ReportStatus
 from sp_reports.pipeline.telemetry import COUNT, MetricSink, StructuredLogger
+
+if TYPE_CHECKING:
+    from sp_reports.pipeline.pull_window_outcomes import PullWindowOutcomes
 
 FINAL_STATUS = {
     Outcome.READY: ReportStatus.DONE,
@@ -51,8 +57,10 @@ class ReportOutcomeDelivery:
         download_links: DownloadLinks | None,
         logger: StructuredLogger,
         metrics: MetricSink,
+        pull_outcomes: PullWindowOutcomes | None = None,
     ) -> None:
         self._records = records
+        self._pull_outcomes = pull_outcomes
         self._sns = sns_client
         self._topic_arn = topic_arn
         self._bucket = reports_bucket
@@ -73,7 +81,9 @@ class ReportOutcomeDelivery:
         # outcome, and whether the report is recorded at all. It also has what the input does not carry: the
         # marketplaces and the data window the email names.
         record = self._records.get(report.report_id)
+        stored = state.get("stored") if isinstance(state.get("stored"), dict) else {}
         if record is not None and record.is_terminal and record.notified_at:
+            self._settle_window(report, record, record.status, stored, record.failure_reason)
             self._logger.info(
                 "outcome already delivered to a confirmed subscriber; not sending it again",
                 extra={"status": record.status.value},
@@ -82,8 +92,8 @@ class ReportOutcomeDelivery:
             return {"reportId": report.report_id, "status": record.status.value, "emailSent": False}
 
         status = FINAL_STATUS[outcome]
-        stored = state.get("stored") if isinstance(state.get("stored"), dict) else {}
         failure_reason = failure_reason_from_state(state) if outcome is Outcome.FAILED else None
+        self._settle_window(report, record, status, stored, failure_reason)
         email = self._email(outcome, report, record, status, stored, failure_reason)
         subscribers = self._subscribers()
         recipients = subscribers.confirmed if subscribers else None
@@ -103,6 +113,28 @@ class ReportOutcomeDelivery:
             "emailSent": True,
             "confirmedRecipients": recipients,
         }
+
+    def _settle_window(
+        self,
+        report: ReportContext,
+        record: ReportRecord | None,
+        status: ReportStatus,
+        stored: Mapping[str, Any],
+        failure_reason: str | None,
+    ) -> None:
+        """Settle the plan window's ledger entry of a report requested for one (the record's window, else the
+        execution input's)."""
+        window = (record.pull_window if record is not None else None) or report.pull_window
+        if window is None or self._pull_outcomes is None:
+            return
+        self._pull_outcomes.settle(
+            report.report_id,
+            report.report_type,
+            window,
+            status,
+            s3_key=stored.get("windowKey"),
+            reason=failure_reason,
+        )
 
     def _email(
         self,

@@ -70,6 +70,37 @@ class ReportAlreadyRecordedError(Exception):
 
 
 @dataclass(frozen=True)
+class PullWindowRef:
+    """The pull plan window (and version) a report was requested for: its ledger entry
+    (sp_reports.pipeline.pull_ledger) is found from the report's record by these. Stored flat on the record as
+    PlanId, WindowKey and WindowVersion."""
+
+    plan_id: str
+    window_key: str
+    version: int
+
+    def describe(self) -> dict[str, Any]:
+        return {"planId": self.plan_id, "windowKey": self.window_key, "version": self.version}
+
+    @classmethod
+    def from_description(cls, value: Any) -> PullWindowRef | None:
+        """From `describe()`'s form (an execution input's); None when absent, ValueError when malformed."""
+        if value is None:
+            return None
+        if (
+            not isinstance(value, Mapping)
+            or not isinstance(value.get("planId"), str)
+            or not isinstance(value.get("windowKey"), str)
+            or not isinstance(value.get("version"), int)
+        ):
+            raise ValueError("pullWindow: must be {planId, windowKey, version}")
+        return cls(value["planId"], value["windowKey"], value["version"])
+
+
+_PULL_WINDOW_ATTRIBUTES = ("PlanId", "WindowKey", "WindowVersion")
+
+
+@dataclass(frozen=True)
 class ReportRecord:
     report_id: str
     seller_id: str
@@ -98,6 +129,7 @@ class ReportRecord:
     outcome_recipients: int | None = None
     notified_at: str | None = None
     expires_at: int | None = None
+    pull_window: PullWindowRef | None = None
 
     @property
     def is_terminal(self) -> bool:
@@ -190,8 +222,15 @@ class ReportRecords:
 
     # -- creating records -------------------------------------------------------------------------------
 
-    def record_requested(self, report_id: str, specification: ReportSpecification) -> ReportRecord:
-        """Record a report created through our API. Raises ReportAlreadyRecordedError on a second call."""
+    def record_requested(
+        self,
+        report_id: str,
+        specification: ReportSpecification,
+        *,
+        pull_window: PullWindowRef | None = None,
+    ) -> ReportRecord:
+        """Record a report created through our API (or by the pull planner for `pull_window`). Raises
+        ReportAlreadyRecordedError on a second call."""
         now = _utc_now_iso(self._clock)
         record = ReportRecord(
             report_id=report_id,
@@ -200,6 +239,7 @@ class ReportRecords:
             created_at=now,
             updated_at=now,
             expires_at=int(self._clock()) + self._ttl_seconds,
+            pull_window=pull_window,
             **_specification_values(specification),
         )
         self._put_new(record)
@@ -209,6 +249,8 @@ class ReportRecords:
         self,
         specification: ReportSpecification,
         create_report: Callable[[ReportSpecification], str],
+        *,
+        pull_window: PullWindowRef | None = None,
     ) -> CreatedReport:
         """Record an intent of `specification`, call `create_report` with it (SP-API's createReport,
         returning the report id), record the report as REQUESTED and forget the intent.
@@ -226,9 +268,11 @@ class ReportRecords:
             self._forget_intent_if_possible(intent)
             raise
         try:
-            self.record_requested(report_id, specification)
+            self.record_requested(report_id, specification, pull_window=pull_window)
         except ReportAlreadyRecordedError:
-            pass  # the processor recorded it from the intent first: the report is recorded all the same
+            # The processor recorded it from the intent first: the report is recorded all the same (a plan's
+            # window is then added to the record by the planner, which holds the report id in its ledger).
+            pass
         except (ClientError, BotoCoreError):
             return CreatedReport(report_id, recorded=False, intent_id=intent.intent_id)
         self._forget_intent_if_possible(intent)
@@ -458,6 +502,18 @@ class ReportRecords:
                 values["NotifiedAt"] = now
         self._update(report_id, values)
 
+    def mark_pull_window(self, report_id: str, pull_window: PullWindowRef) -> None:
+        """Name the plan window of a recorded report whose record was written without it (recorded from its
+        intent, or found by the planner with getReports). ReportNotRecordedError when it is not recorded."""
+        self._update(
+            report_id,
+            {
+                "PlanId": pull_window.plan_id,
+                "WindowKey": pull_window.window_key,
+                "WindowVersion": pull_window.version,
+            },
+        )
+
     def quarantine(self, report_id: str, reason: str) -> bool:
         """Record a report FAILED with ``reason`` unless it already finished, storing nothing; returns False
         when it had finished."""
@@ -519,10 +575,16 @@ class ReportRecords:
             elif isinstance(value, StoredCharset):
                 value = value.describe()
             item[attribute] = self._serializer.serialize(value)
+        if record.pull_window is not None:
+            item.update(_pull_window_attributes(record.pull_window))
         return item
 
     def _from_item(self, item: Mapping[str, Any]) -> ReportRecord:
         values: dict[str, Any] = {}
+        if all(attribute in item for attribute in _PULL_WINDOW_ATTRIBUTES):
+            values["pull_window"] = PullWindowRef(
+                item["PlanId"]["S"], item["WindowKey"]["S"], int(item["WindowVersion"]["N"])
+            )
         for attribute, raw in item.items():
             name = _FIELDS_BY_ATTRIBUTE.get(attribute)
             if name is None:
@@ -539,6 +601,14 @@ class ReportRecords:
             if values.get(integer_field) is not None:
                 values[integer_field] = int(values[integer_field])
         return ReportRecord(**values)
+
+
+def _pull_window_attributes(pull_window: PullWindowRef) -> dict[str, Any]:
+    return {
+        "PlanId": {"S": pull_window.plan_id},
+        "WindowKey": {"S": pull_window.window_key},
+        "WindowVersion": {"N": str(pull_window.version)},
+    }
 
 
 def _intent_key(seller_id: str, report_type: str) -> str:

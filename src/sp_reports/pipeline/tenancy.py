@@ -164,6 +164,20 @@ class TenantBoundary:
                 "tenant map grants this principal no access to the report's seller",
             )
 
+    def admit_plan(self, event: Mapping[str, Any], plan_id: str, seller_id: str) -> None:
+        """Return when the caller may act on pull plan ``plan_id`` of ``seller_id``; else a 403 that names the
+        rule but not the seller, which the caller named only through the plan."""
+        principal = self._principal(event)
+        if principal is None:
+            return
+        if not self.tenant_map.grants(principal, seller_id):
+            raise ApiError(
+                403,
+                RULE,
+                f"principal {principal} may not act on plan {plan_id}: tenant isolation is on and the "
+                "tenant map grants this principal no access to the plan's seller",
+            )
+
     def _principal(self, event: Mapping[str, Any]) -> str | None:
         """The caller's key; None when the boundary is off. A caller without an IAM identity the map can name
         is refused: with isolation on, nobody acts for a seller the map does not grant them."""

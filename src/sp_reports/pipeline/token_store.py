@@ -144,6 +144,18 @@ class TokenStore:
                 if "SellerId" in item:
                     yield StoredSeller(item["SellerId"]["S"], item.get("UpdatedAt", {}).get("S", ""))
 
+    def has_token(self, seller_id: str) -> bool:
+        """Whether a token is stored for the seller, read without the token: the item's key and the key id
+        and time written with every token (`put`), nothing to decrypt."""
+        validate_seller_id(seller_id)
+        item = self._dynamodb.get_item(
+            TableName=self._table,
+            Key={"SellerId": {"S": seller_id}},
+            ConsistentRead=True,
+            ProjectionExpression="SellerId, KmsKeyId, UpdatedAt",
+        ).get("Item")
+        return bool(item) and ("KmsKeyId" in item or "UpdatedAt" in item)
+
     def delete(self, seller_id: str) -> bool:
         """Forget the seller's token. Returns True when one was stored."""
         validate_seller_id(seller_id)

@@ -4,22 +4,48 @@
 # caller says which of its functions serves which route (functions[*].route).
 
 locals {
-  # One entry per method; `path` is the resource path as it appears in execute-api ARNs.
+  # One entry per method, keyed by method; `route` is the route a function serves (functions[*].route): a
+  # route is one method, except `plans`, whose six methods one function serves. `path` is the resource path as
+  # it appears in execute-api ARNs.
   # `public` routes are the seller authorization workflow's (GET /authorization/login and /redirect): a
   # seller's browser calls them, so they have no IAM authorisation, and they exist only when a function serves
   # them (the root's seller_authorization_redirect_uri).
   all_routes = {
-    create_token           = { http_method = "POST", resource = "tokens", path = "/tokens", model = "TokenRequest", public = false }
-    create_subscription    = { http_method = "POST", resource = "notifications", path = "/notifications", model = "SubscriptionRequest", public = false }
-    create_report          = { http_method = "POST", resource = "reports", path = "/reports", model = "ReportRequest", public = false }
-    get_report             = { http_method = "GET", resource = "report", path = "/reports/*", model = null, public = false }
-    authorization_login    = { http_method = "GET", resource = "authorization_login", path = "/authorization/login", model = null, public = true }
-    authorization_redirect = { http_method = "GET", resource = "authorization_redirect", path = "/authorization/redirect", model = null, public = true }
-    delete_seller          = { http_method = "DELETE", resource = "seller", path = "/sellers/*", model = null, public = false }
+    create_token           = { route = "create_token", http_method = "POST", resource = "tokens", path = "/tokens", model = "TokenRequest", public = false }
+    create_subscription    = { route = "create_subscription", http_method = "POST", resource = "notifications", path = "/notifications", model = "SubscriptionRequest", public = false }
+    create_report          = { route = "create_report", http_method = "POST", resource = "reports", path = "/reports", model = "ReportRequest", public = false }
+    get_report             = { route = "get_report", http_method = "GET", resource = "report", path = "/reports/*", model = null, public = false }
+    authorization_login    = { route = "authorization_login", http_method = "GET", resource = "authorization_login", path = "/authorization/login", model = null, public = true }
+    authorization_redirect = { route = "authorization_redirect", http_method = "GET", resource = "authorization_redirect", path = "/authorization/redirect", model = null, public = true }
+    delete_seller          = { route = "delete_seller", http_method = "DELETE", resource = "seller", path = "/sellers/*", model = null, public = false }
+    create_plan            = { route = "plans", http_method = "POST", resource = "plans", path = "/plans", model = "PlanRequest", public = false }
+    list_plans             = { route = "plans", http_method = "GET", resource = "plans", path = "/plans", model = null, public = false }
+    get_plan               = { route = "plans", http_method = "GET", resource = "plan", path = "/plans/*", model = null, public = false }
+    update_plan            = { route = "plans", http_method = "PATCH", resource = "plan", path = "/plans/*", model = "PlanUpdate", public = false }
+    delete_plan            = { route = "plans", http_method = "DELETE", resource = "plan", path = "/plans/*", model = null, public = false }
+    get_plan_coverage      = { route = "plans", http_method = "GET", resource = "plan_coverage", path = "/plans/*/coverage", model = null, public = false }
+  }
+  # The query string parameters each method reads (none required: the function's 400 names what is missing).
+  query_parameters = {
+    list_plans        = ["sellerId", "nextToken", "limit"]
+    get_plan_coverage = ["from", "to"]
+  }
+  # The path and query string parameters of each method (null: none).
+  method_parameter_maps = { for r, route in local.all_routes : r => merge(
+    lookup(local.path_parameters, route.resource, {}),
+    { for name in lookup(local.query_parameters, r, []) : "method.request.querystring.${name}" => false },
+  ) }
+  method_parameters = { for r, parameters in local.method_parameter_maps : r => length(parameters) == 0 ? null : parameters }
+  path_parameters = {
+    report        = { "method.request.path.reportId" = true }
+    seller        = { "method.request.path.sellerId" = true }
+    plan          = { "method.request.path.planId" = true }
+    plan_coverage = { "method.request.path.planId" = true }
   }
   # The function serving each route.
   route_functions = { for f, function in var.functions : function.route => f }
-  routes          = { for r, route in local.all_routes : r => route if contains(keys(local.route_functions), r) }
+  routes          = { for r, route in local.all_routes : r => route if contains(keys(local.route_functions), route.route) }
+  serves_plans    = contains(keys(local.route_functions), "plans")
   public_routes   = { for r, route in local.routes : r => route if route.public }
   # Method ARNs of the public routes in every stage (execute-api ARNs: <api>/<stage>/<method>/<path>).
   public_method_arns = [for route in values(local.public_routes) : "${aws_api_gateway_rest_api.this.execution_arn}/*/${route.http_method}${route.path}"]
@@ -39,6 +65,11 @@ locals {
       seller        = aws_api_gateway_resource.seller.id
     },
     { for r, resource in aws_api_gateway_resource.authorization_step : r => resource.id },
+    local.serves_plans ? {
+      plans         = aws_api_gateway_resource.plans[0].id
+      plan          = aws_api_gateway_resource.plan[0].id
+      plan_coverage = aws_api_gateway_resource.plan_coverage[0].id
+    } : {},
   )
 
   # JSON schemas (draft-04, what API Gateway supports). They check the shape of a body; the handlers check
@@ -81,6 +112,37 @@ locals {
           ReportDataEndTime   = { type = "string" }
           ReportOptions       = { type = ["string", "object"] }
           SplitRange          = { type = ["boolean", "string"] }
+        }
+      }
+    }
+    PlanRequest = {
+      description = "POST /plans body"
+      schema = {
+        "$schema" = "http://json-schema.org/draft-04/schema#"
+        title     = "PlanRequest"
+        type      = "object"
+        properties = {
+          sellerId       = { type = "string" }
+          marketplaceIds = { type = "array", items = { type = "string" } }
+          reportType     = { type = "string" }
+          cadence        = { type = "string" }
+          lookBackDays   = { type = "array", items = { type = "integer" } }
+          reportOptions  = { type = "object" }
+          startDate      = { type = "string" }
+          mode           = { type = "string" }
+        }
+      }
+    }
+    PlanUpdate = {
+      description = "PATCH /plans/{planId} body"
+      schema = {
+        "$schema" = "http://json-schema.org/draft-04/schema#"
+        title     = "PlanUpdate"
+        type      = "object"
+        properties = {
+          paused       = { type = "boolean" }
+          cadence      = { type = "string" }
+          lookBackDays = { type = "array", items = { type = "integer" } }
         }
       }
     }
@@ -215,6 +277,31 @@ resource "aws_api_gateway_resource" "seller" {
   path_part   = "{sellerId}"
 }
 
+# /plans, /plans/{planId} and /plans/{planId}/coverage, when a function serves the plans route.
+resource "aws_api_gateway_resource" "plans" {
+  count = local.serves_plans ? 1 : 0
+
+  rest_api_id = aws_api_gateway_rest_api.this.id
+  parent_id   = aws_api_gateway_rest_api.this.root_resource_id
+  path_part   = "plans"
+}
+
+resource "aws_api_gateway_resource" "plan" {
+  count = local.serves_plans ? 1 : 0
+
+  rest_api_id = aws_api_gateway_rest_api.this.id
+  parent_id   = aws_api_gateway_resource.plans[0].id
+  path_part   = "{planId}"
+}
+
+resource "aws_api_gateway_resource" "plan_coverage" {
+  count = local.serves_plans ? 1 : 0
+
+  rest_api_id = aws_api_gateway_rest_api.this.id
+  parent_id   = aws_api_gateway_resource.plan[0].id
+  path_part   = "coverage"
+}
+
 resource "aws_api_gateway_model" "this" {
   for_each = local.models
 
@@ -250,10 +337,7 @@ resource "aws_api_gateway_method" "this" {
 
   request_validator_id = each.value.model == null ? aws_api_gateway_request_validator.parameters.id : aws_api_gateway_request_validator.body.id
   request_models       = each.value.model == null ? null : { "application/json" = aws_api_gateway_model.this[each.value.model].name }
-  request_parameters = lookup({
-    report = { "method.request.path.reportId" = true }
-    seller = { "method.request.path.sellerId" = true }
-  }, each.value.resource, null)
+  request_parameters   = local.method_parameters[each.key]
 }
 
 resource "aws_api_gateway_integration" "this" {
@@ -264,7 +348,7 @@ resource "aws_api_gateway_integration" "this" {
   http_method             = aws_api_gateway_method.this[each.key].http_method
   type                    = "AWS_PROXY"
   integration_http_method = "POST" # Lambda is always invoked with POST
-  uri                     = module.function[local.route_functions[each.key]].function_invoke_arn
+  uri                     = module.function[local.route_functions[each.value.route]].function_invoke_arn
 }
 
 # Errors API Gateway answers itself follow the API's error shape {"error": {"code", "message"}}. Templates of
@@ -312,7 +396,7 @@ resource "aws_lambda_permission" "api" {
 
   statement_id  = "AllowApiGateway-${each.key}"
   action        = "lambda:InvokeFunction"
-  function_name = module.function[local.route_functions[each.key]].function_name
+  function_name = module.function[local.route_functions[each.value.route]].function_name
   principal     = "apigateway.amazonaws.com"
   # Only this method of this API's stage may invoke the function.
   source_arn = "${aws_api_gateway_rest_api.this.execution_arn}/${var.stage_name}/${each.value.http_method}${each.value.path}"

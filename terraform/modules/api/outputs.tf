@@ -37,7 +37,7 @@ output "authorization_uris" {
 }
 
 output "method_authorizations" {
-  description = "Authorization type per route key (AWS_IAM; NONE for the seller authorization routes)."
+  description = "Authorization type per method key (create_token, ..., create_plan, list_plans, get_plan, update_plan, delete_plan, get_plan_coverage: AWS_IAM; NONE for the seller authorization routes)."
   value       = { for k, m in aws_api_gateway_method.this : k => m.authorization }
 }
 

@@ -41,14 +41,17 @@ variable "functions" {
     vpc_security_group_ids         = optional(list(string), [])
     code_signing_config_arn        = optional(string)
   }))
-  description = "The functions behind the API, keyed by function name (the Lambda is `<name_prefix>-<key with dashes>`, its handler `sp_reports.handlers.<key>.handler`): the route each serves (create_token: POST /tokens, create_subscription: POST /notifications, create_report: POST /reports, get_report: GET /reports/{reportId}, delete_seller: DELETE /sellers/{sellerId}; optionally authorization_login: GET /authorization/login and authorization_redirect: GET /authorization/redirect, served without IAM authorisation), its code package and settings (the lambda_function module's arguments of the same names; vpc_subnet_ids and vpc_security_group_ids place it in a VPC; code_signing_config_arn checks its code against a code signing configuration). Each function gets an execution role of its own, named role_name (null: like the function), in role_path with role_permissions_boundary, holding policy_statements[<key>]."
+  description = "The functions behind the API, keyed by function name (the Lambda is `<name_prefix>-<key with dashes>`, its handler `sp_reports.handlers.<key>.handler`): the route each serves (create_token: POST /tokens, create_subscription: POST /notifications, create_report: POST /reports, get_report: GET /reports/{reportId}, delete_seller: DELETE /sellers/{sellerId}; optionally plans: POST and GET /plans, GET, PATCH and DELETE /plans/{planId} and GET /plans/{planId}/coverage, all served by one function, and authorization_login: GET /authorization/login and authorization_redirect: GET /authorization/redirect, served without IAM authorisation), its code package and settings (the lambda_function module's arguments of the same names; vpc_subnet_ids and vpc_security_group_ids place it in a VPC; code_signing_config_arn checks its code against a code signing configuration). Each function gets an execution role of its own, named role_name (null: like the function), in role_path with role_permissions_boundary, holding policy_statements[<key>]."
 
   validation {
+    # The five routes always; the seller authorization pair both or neither; plans optional.
     condition = contains([
       sort(["create_token", "create_subscription", "create_report", "get_report", "delete_seller"]),
       sort(["create_token", "create_subscription", "create_report", "get_report", "delete_seller", "authorization_login", "authorization_redirect"]),
+      sort(["create_token", "create_subscription", "create_report", "get_report", "delete_seller", "plans"]),
+      sort(["create_token", "create_subscription", "create_report", "get_report", "delete_seller", "plans", "authorization_login", "authorization_redirect"]),
     ], sort([for f in values(var.functions) : f.route]))
-    error_message = "functions must serve each route (create_token, create_subscription, create_report, get_report, delete_seller) exactly once, and authorization_login and authorization_redirect both or neither."
+    error_message = "functions must serve each route (create_token, create_subscription, create_report, get_report, delete_seller) exactly once, plans at most once, and authorization_login and authorization_redirect both or neither."
   }
 
   validation {

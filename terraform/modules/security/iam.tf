@@ -72,6 +72,13 @@ locals {
     "${var.api_execution_arn}/${var.api_stage_name}/GET/reports/*",
     # Offboarding (src/sp_reports/handlers/seller_eraser.py): whoever may store a seller's token may erase the seller.
     "${var.api_execution_arn}/${var.api_stage_name}/DELETE/sellers/*",
+    # Pull plans (src/sp_reports/handlers/plans_api.py): the wildcard is the plan id; GET/plans/* is a plan and
+    # its coverage (/plans/{planId}/coverage).
+    "${var.api_execution_arn}/${var.api_stage_name}/POST/plans",
+    "${var.api_execution_arn}/${var.api_stage_name}/GET/plans",
+    "${var.api_execution_arn}/${var.api_stage_name}/GET/plans/*",
+    "${var.api_execution_arn}/${var.api_stage_name}/PATCH/plans/*",
+    "${var.api_execution_arn}/${var.api_stage_name}/DELETE/plans/*",
   ]
 }
 

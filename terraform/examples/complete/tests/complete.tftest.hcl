@@ -37,6 +37,12 @@ override_data {
             "runtime": "python3.13",
             "architecture": "x86_64"
           },
+          "plans_api": {
+            "file": "plans_api.zip",
+            "base64_sha256": "pcV83RTi1qK6rY3rniuJQmxAjCLEDj/gmFabHIyVVN0=",
+            "runtime": "python3.13",
+            "architecture": "x86_64"
+          },
           "report_creator": {
             "file": "report_creator.zip",
             "base64_sha256": "762V2zBdegW/nRffguoqQbrjWIp59oR7cvrTtY/XPD8=",

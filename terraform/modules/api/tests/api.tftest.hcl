@@ -524,3 +524,106 @@ run "one_authorization_route_without_the_other_is_rejected" {
 
   expect_failures = [var.functions]
 }
+
+# Pull plans (optional route `plans`): one function serves /plans, /plans/{planId} and /plans/{planId}/coverage.
+run "the_plans_route_is_six_signed_methods_of_one_function" {
+  command = plan
+
+  variables {
+    functions = {
+      for f, route in { token_storage = "create_token", notifications_subscriber = "create_subscription", report_creator = "create_report", report_status = "get_report", seller_eraser = "delete_seller", plans_api = "plans" } : f => {
+        route                         = route
+        package = {
+          s3_bucket     = "acme-test-artifacts"
+          s3_key        = "lambda/${f}/0000.zip"
+          source_sha256 = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="
+        }
+      }
+    }
+  }
+
+  assert {
+    condition = { for k in ["create_plan", "list_plans", "get_plan", "update_plan", "delete_plan", "get_plan_coverage"] : k => [aws_api_gateway_method.this[k].http_method, aws_api_gateway_method.this[k].authorization] } == {
+      create_plan       = ["POST", "AWS_IAM"]
+      list_plans        = ["GET", "AWS_IAM"]
+      get_plan          = ["GET", "AWS_IAM"]
+      update_plan       = ["PATCH", "AWS_IAM"]
+      delete_plan       = ["DELETE", "AWS_IAM"]
+      get_plan_coverage = ["GET", "AWS_IAM"]
+    }
+    error_message = "The plans route must be POST and GET /plans, GET, PATCH and DELETE /plans/{planId} and GET /plans/{planId}/coverage, each with AWS_IAM."
+  }
+
+  assert {
+    condition     = length(aws_api_gateway_method.this) == 11
+    error_message = "The five routes and the six plans methods, nothing else."
+  }
+
+  assert {
+    condition     = [aws_api_gateway_resource.plans[0].path_part, aws_api_gateway_resource.plan[0].path_part, aws_api_gateway_resource.plan_coverage[0].path_part] == ["plans", "{planId}", "coverage"]
+    error_message = "The plans resources must be /plans/{planId}/coverage."
+  }
+
+  assert {
+    condition = { for k, p in aws_lambda_permission.api : k => p.source_arn if strcontains(k, "plan") } == {
+      create_plan       = "arn:aws:execute-api:us-east-1:123456789012:abc123defg/prod/POST/plans"
+      list_plans        = "arn:aws:execute-api:us-east-1:123456789012:abc123defg/prod/GET/plans"
+      get_plan          = "arn:aws:execute-api:us-east-1:123456789012:abc123defg/prod/GET/plans/*"
+      update_plan       = "arn:aws:execute-api:us-east-1:123456789012:abc123defg/prod/PATCH/plans/*"
+      delete_plan       = "arn:aws:execute-api:us-east-1:123456789012:abc123defg/prod/DELETE/plans/*"
+      get_plan_coverage = "arn:aws:execute-api:us-east-1:123456789012:abc123defg/prod/GET/plans/*/coverage"
+    }
+    error_message = "Each plans method must have its own permission, for its own method and stage only."
+  }
+
+  assert {
+    condition     = toset([for k, p in aws_lambda_permission.api : p.function_name if strcontains(k, "plan")]) == toset(["acme-test-plans-api"])
+    error_message = "One function serves every plans method."
+  }
+
+  assert {
+    condition = alltrue([
+      for k in ["get_plan", "update_plan", "delete_plan", "get_plan_coverage"] : aws_api_gateway_method.this[k].request_parameters["method.request.path.planId"]
+    ])
+    error_message = "Every /plans/{planId} method must require the planId path parameter."
+  }
+
+  assert {
+    condition     = jsonencode(aws_api_gateway_method.this["get_plan_coverage"].request_parameters) == jsonencode({ "method.request.path.planId" = true, "method.request.querystring.from" = false, "method.request.querystring.to" = false })
+    error_message = "The coverage reads from and to from the query string (the function's 400 names a missing one)."
+  }
+
+  assert {
+    condition     = aws_api_gateway_method.this["create_plan"].request_validator_id == aws_api_gateway_request_validator.body.id && aws_api_gateway_method.this["update_plan"].request_models["application/json"] == "PlanUpdate"
+    error_message = "POST /plans and PATCH /plans/{planId} must validate their bodies against their models."
+  }
+
+  assert {
+    condition     = toset(keys(jsondecode(aws_api_gateway_model.this["PlanRequest"].schema).properties)) == toset(["sellerId", "marketplaceIds", "reportType", "cadence", "lookBackDays", "reportOptions", "startDate", "mode"])
+    error_message = "The plan model must describe the documented body fields."
+  }
+}
+
+run "without_a_plans_function_there_are_no_plans_resources" {
+  command = plan
+
+  assert {
+    condition     = length(aws_api_gateway_resource.plans) == 0 && length(aws_api_gateway_resource.plan_coverage) == 0 && length([for k in keys(aws_api_gateway_method.this) : k if strcontains(k, "plan")]) == 0
+    error_message = "No plans function, no plans routes."
+  }
+}
+
+run "the_plans_route_served_twice_is_rejected" {
+  command = plan
+
+  variables {
+    functions = {
+      for f, route in { token_storage = "create_token", notifications_subscriber = "create_subscription", report_creator = "create_report", report_status = "get_report", seller_eraser = "delete_seller", plans_api = "plans", plans_api_copy = "plans" } : f => {
+        route                         = route
+        package                       = { s3_bucket = "b", s3_key = "k", source_sha256 = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=" }
+      }
+    }
+  }
+
+  expect_failures = [var.functions]
+}

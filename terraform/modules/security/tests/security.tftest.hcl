@@ -199,8 +199,13 @@ run "the_invoke_role_may_call_only_the_api_methods" {
       "arn:aws:execute-api:us-east-1:123456789012:abc123defg/prod/POST/reports",
       "arn:aws:execute-api:us-east-1:123456789012:abc123defg/prod/GET/reports/*",
       "arn:aws:execute-api:us-east-1:123456789012:abc123defg/prod/DELETE/sellers/*",
+      "arn:aws:execute-api:us-east-1:123456789012:abc123defg/prod/POST/plans",
+      "arn:aws:execute-api:us-east-1:123456789012:abc123defg/prod/GET/plans",
+      "arn:aws:execute-api:us-east-1:123456789012:abc123defg/prod/GET/plans/*",
+      "arn:aws:execute-api:us-east-1:123456789012:abc123defg/prod/PATCH/plans/*",
+      "arn:aws:execute-api:us-east-1:123456789012:abc123defg/prod/DELETE/plans/*",
     ])
-    error_message = "The invoke role must be limited to the API's five methods."
+    error_message = "The invoke role must be limited to the API's methods (the five routes and the plans route's)."
   }
 
   assert {

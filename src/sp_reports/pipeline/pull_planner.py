@@ -1,0 +1,604 @@
+"""One tick of the pull planner: request the due windows of every pull plan, exactly one report per window
+version.
+
+EventBridge Scheduler runs one tick every few minutes for the whole fleet. A tick reads the due plans shard by
+shard from the plans' sparse next-due index (sp_reports.pipeline.pull_ledger: a Query per shard, no scan),
+and for each plan (a paused one is taken off the index) works through its windows in this order:
+
+1. work already begun: a claim left behind by a planner that stopped (taken over after CLAIM_TIMEOUT, see
+   below), a FAILED version whose retry time has come (after the type's cooldown) or one that waited for the
+   seller's token;
+2. incremental: the window that has just become available, newest first;
+3. look-backs: re-pulls of recent windows as their next version;
+4. backfill: the windows since the plan's start date, oldest first.
+
+A window due for several versions at once (a backfill of a window whose look-backs have passed too) is
+requested once, as its latest due version: the earlier ones would be superseded at once.
+At most `max_reports_per_plan` reports per plan and `max_reports_per_tick` in all are requested, so one
+plan's backfill never starves another seller's current windows: a plan with work left stays due and the next
+tick resumes it. A seller whose createReport quota would make the client wait (its token bucket,
+sp_reports.spapi.ratelimit) is left for the next tick, as is everything once the function's remaining time
+runs low.
+
+Exactly one report per window version. A version is claimed in the ledger (a conditional write) before
+createReport; the report is created the intent-first way (ReportRecords.create_and_record: the reports
+table's record carries PlanId, WindowKey and WindowVersion so the workflow finds the ledger entry) and then
+recorded in the ledger. A planner that stops between the claim and that record leaves the entry CLAIMED
+without a report: after CLAIM_TIMEOUT the next tick takes it over (one taker wins) and first looks for the
+report with getReports (same type and marketplaces, the window's dataStartTime and dataEndTime, created
+after the claim); only when there is none does it call createReport. A report still REQUESTED after
+RECONCILE_AFTER is read back from the reports table: its record is given its window when it was recorded
+without one (from its intent), and a report that finished without settling its window (its workflow ran
+before the record named it) is placed in its window and settled here.
+
+LWA refusing a seller's refresh token (invalid_grant), or no token stored, puts that window
+WAITING_FOR_TOKEN with the reason and leaves the seller's other windows for later; other sellers go on.
+createReport refused (400) counts as a failed attempt, like a FATAL report; throttling and SP-API's 5xx
+leave the claim for the take-over.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from enum import IntEnum
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from sp_reports.pipeline.errors import TokenNotFoundError
+from sp_reports.pipeline.pull_ledger import LedgerConflictError, LedgerEntry, PullStore, WindowState
+from sp_reports.pipeline.pull_plans import PlanMode, PullPlan
+from sp_reports.pipeline.pull_window_objects import WindowObjects, WindowPlacement
+from sp_reports.pipeline.pull_window_outcomes import PullWindowOutcomes
+from sp_reports.pipeline.pull_windows import (
+    Window,
+    due_versions,
+    first_window_start,
+    next_due_after,
+    parse_iso_second,
+    version_due_times,
+    windows_between,
+)
+from sp_reports.pipeline.report_records import (
+    PullWindowRef,
+    ReportAlreadyRecordedError,
+    ReportRecords,
+    ReportStatus,
+)
+from sp_reports.pipeline.report_specifications import ReportSpecification
+from sp_reports.pipeline.sweep_state import SweepState, parse_time
+from sp_reports.pipeline.telemetry import COUNT, MetricSink, StructuredLogger
+from sp_reports.spapi.errors import LwaInvalidGrantError, ReportRequestRefusedError, SpApiError
+from sp_reports.spapi.regions import region_of_marketplace
+from sp_reports.spapi.reports import ReportsClient
+
+# A claim this old without a report is taken over: a planner's createReport and record take seconds, and a
+# tick stops STOP_WITH_SECONDS_LEFT before its function's timeout (at most 15 minutes, Lambda's maximum).
+CLAIM_TIMEOUT = timedelta(minutes=20)
+# A report this long REQUESTED is read back from the reports table (most reports finish within minutes).
+RECONCILE_AFTER = timedelta(hours=1)
+# How long a seller whose token LWA refused waits before the planner tries it again.
+TOKEN_RETRY_DELAY = timedelta(hours=1)
+STOP_WITH_SECONDS_LEFT = 60.0
+DEFAULT_MAX_REPORTS_PER_TICK = 200
+DEFAULT_MAX_REPORTS_PER_PLAN = 5
+CREATE_REPORT = "createReport"
+
+
+class Priority(IntEnum):
+    """The order of a plan's work within a tick (lower first)."""
+
+    BEGUN = 0
+    INCREMENTAL = 1
+    LOOK_BACK = 2
+    BACKFILL = 3
+
+
+@dataclass(frozen=True)
+class PlannerSettings:
+    max_reports_per_tick: int = DEFAULT_MAX_REPORTS_PER_TICK
+    max_reports_per_plan: int = DEFAULT_MAX_REPORTS_PER_PLAN
+    claim_timeout: timedelta = CLAIM_TIMEOUT
+    reconcile_after: timedelta = RECONCILE_AFTER
+    token_retry_delay: timedelta = TOKEN_RETRY_DELAY
+    stop_with_seconds_left: float = STOP_WITH_SECONDS_LEFT
+
+    def __post_init__(self) -> None:
+        if self.max_reports_per_tick < 1 or self.max_reports_per_plan < 1:
+            raise ValueError("the planner's caps must be at least 1")
+
+
+@dataclass(frozen=True)
+class _Work:
+    priority: Priority
+    order: float  # within a priority, lower first
+    window: Window
+    version: int
+    entry: LedgerEntry | None = None  # begun work: the entry to take over or retry
+
+
+@dataclass
+class TickSummary:
+    plans: int = 0
+    reports_created: int = 0
+    reports_adopted: int = 0
+    windows_reconciled: int = 0
+    windows_waiting_for_token: int = 0
+    windows_failed: int = 0
+    plans_deferred: int = 0
+    stopped_for_time: bool = False
+    sellers_throttled: set[str] = field(default_factory=set)
+    sellers_refused: dict[str, str] = field(default_factory=dict)
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "plans": self.plans,
+            "reportsCreated": self.reports_created,
+            "reportsAdopted": self.reports_adopted,
+            "windowsReconciled": self.windows_reconciled,
+            "windowsWaitingForToken": self.windows_waiting_for_token,
+            "windowsFailed": self.windows_failed,
+            "plansDeferred": self.plans_deferred,
+            "stoppedForTime": self.stopped_for_time,
+            "sellersThrottled": len(self.sellers_throttled),
+            "sellersRefused": len(self.sellers_refused),
+        }
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _region_code(plan: PullPlan) -> str:
+    # plan_from_request keeps a plan's marketplaces within one region.
+    return region_of_marketplace(plan.marketplace_ids[0]).code
+
+
+def _same_instant(value: Any, expected: str) -> bool:
+    try:
+        return isinstance(value, str) and parse_time(value) == parse_iso_second(expected)
+    except ValueError:
+        return False
+
+
+class PullPlanner:
+    def __init__(
+        self,
+        *,
+        store: PullStore,
+        records: ReportRecords,
+        sweep_state: SweepState,
+        reports_for: Callable[[str, str], ReportsClient],
+        window_objects: WindowObjects,
+        outcomes: PullWindowOutcomes,
+        logger: StructuredLogger,
+        metrics: MetricSink,
+        settings: PlannerSettings | None = None,
+        clock: Callable[[], datetime] = _utc_now,
+    ) -> None:
+        self._store = store
+        self._records = records
+        self._sweep_state = sweep_state
+        self._reports_for = reports_for  # (seller_id, region_code) -> the seller's Reports client there
+        self._window_objects = window_objects
+        self._outcomes = outcomes
+        self._logger = logger
+        self._metrics = metrics
+        self._settings = settings or PlannerSettings()
+        self._clock = clock
+
+    # -- the tick ---------------------------------------------------------------------------------------
+
+    def tick(self, remaining_seconds: Callable[[], float]) -> dict[str, Any]:
+        """Request what is due now, within the caps and the time left; the tick's figures."""
+        now = self._clock()
+        summary = TickSummary()
+        shards = self._store.SHARDS
+        # Each tick starts at another shard, so a tick that runs out of time does not always favour shard 0.
+        first = int(now.timestamp() // 60) % shards
+        for shard in [(first + offset) % shards for offset in range(shards)]:
+            for plan_id in self._store.due_plans(now, shard=shard):
+                if not self._may_continue(summary, remaining_seconds):
+                    self._finish(summary)
+                    return summary.describe()
+                summary.plans += 1
+                self._run_plan(plan_id, now, summary, remaining_seconds)
+        self._finish(summary)
+        return summary.describe()
+
+    def _may_continue(self, summary: TickSummary, remaining_seconds: Callable[[], float]) -> bool:
+        if remaining_seconds() < self._settings.stop_with_seconds_left:
+            summary.stopped_for_time = True
+            return False
+        return summary.reports_created < self._settings.max_reports_per_tick
+
+    def _finish(self, summary: TickSummary) -> None:
+        figures = summary.describe()
+        self._logger.info("pull planner tick", extra=figures)
+        for name, value in (
+            ("PlannerReportsCreated", summary.reports_created),
+            ("PlannerReportsAdopted", summary.reports_adopted),
+            ("PlannerWindowsReconciled", summary.windows_reconciled),
+            ("PlannerWindowsWaitingForToken", summary.windows_waiting_for_token),
+            ("PlannerWindowsDeferred", summary.plans_deferred),
+            ("PlannerSellersThrottled", len(summary.sellers_throttled)),
+            ("PlannerStoppedForTime", int(summary.stopped_for_time)),
+        ):
+            self._metrics.add_metric(name=name, unit=COUNT, value=value)
+
+    # -- one plan ---------------------------------------------------------------------------------------
+
+    def _run_plan(
+        self, plan_id: str, now: datetime, summary: TickSummary, remaining_seconds: Callable[[], float]
+    ) -> None:
+        plan = self._store.get_plan(plan_id)
+        if plan is None or plan.paused:
+            self._store.set_next_due(plan_id, None)  # deleted or paused: off the index until resumed
+            return
+        if plan.mode is PlanMode.DISCOVER:
+            # Reports of such a plan cannot be requested; the sweep's listings fill its ledger.
+            self._store.set_next_due(plan_id, None)
+            return
+        entries = {(entry.window_key, entry.version): entry for entry in self._store.entries(plan_id)}
+        work = self._work(plan, entries, now)
+        done = 0
+        left_over = False
+        for item in work:
+            if plan.seller_id in summary.sellers_refused or plan.seller_id in summary.sellers_throttled:
+                left_over = True
+                break
+            if done >= self._settings.max_reports_per_plan or not self._may_continue(
+                summary, remaining_seconds
+            ):
+                left_over = True
+                break
+            if self._carry_out(plan, item, now, summary):
+                done += 1
+        reconciled = self._reconcile(plan, entries.values(), now, summary, remaining_seconds)
+        refreshed = (
+            {(e.window_key, e.version): e for e in self._store.entries(plan_id)}
+            if done or reconciled
+            else entries
+        )
+        if left_over:
+            summary.plans_deferred += 1
+        self._store.set_next_due(plan_id, self._next_due(plan, refreshed.values(), now, left_over, summary))
+
+    def _work(
+        self, plan: PullPlan, entries: dict[tuple[str, int], LedgerEntry], now: datetime
+    ) -> list[_Work]:
+        """What the plan needs now, in the order it is done."""
+        work: list[_Work] = []
+        latest_entry: dict[str, int] = {}
+        for window_key, version in entries:
+            latest_entry[window_key] = max(version, latest_entry.get(window_key, 0))
+        for window in windows_between(plan, first_window_start(plan), now):
+            due = due_versions(plan, window, now)
+            if due == 0:
+                continue
+            entry = entries.get((window.key, due))
+            if entry is not None:
+                begun = self._begun(entry, now)
+                if begun is not None:
+                    work.append(_Work(Priority.BEGUN, begun.timestamp(), window, due, entry))
+                continue
+            if latest_entry.get(window.key, 0) > due:
+                continue  # a later version exists already (the plan's look-backs were changed)
+            became_due = version_due_times(plan, window)[due - 1]
+            if window.key in latest_entry:
+                work.append(_Work(Priority.LOOK_BACK, became_due.timestamp(), window, due))
+            elif due == 1 and now - became_due < window.end - window.start:
+                work.append(_Work(Priority.INCREMENTAL, -window.start.timestamp(), window, due))
+            else:
+                work.append(_Work(Priority.BACKFILL, window.start.timestamp(), window, due))
+        return sorted(work, key=lambda item: (item.priority, item.order, item.window.lane))
+
+    def _begun(self, entry: LedgerEntry, now: datetime) -> datetime | None:
+        """When begun work on the entry may go on (None: nothing to do for it now)."""
+        if entry.state is WindowState.CLAIMED and not entry.report_id:
+            resumable = parse_iso_second(entry.claimed_at) + self._settings.claim_timeout
+        elif entry.state in (WindowState.FAILED, WindowState.WAITING_FOR_TOKEN):
+            resumable = parse_iso_second(entry.retry_after) if entry.retry_after else now
+        else:
+            return None
+        return resumable if resumable <= now else None
+
+    def _next_due(
+        self,
+        plan: PullPlan,
+        entries: Iterable[LedgerEntry],
+        now: datetime,
+        left_over: bool,
+        summary: TickSummary,
+    ) -> datetime:
+        if plan.seller_id in summary.sellers_refused:
+            return now + self._settings.token_retry_delay
+        if left_over:
+            return now
+        entries = list(entries)
+        latest: dict[str, int] = {}
+        for entry in entries:
+            latest[entry.window_key] = max(entry.version, latest.get(entry.window_key, 0))
+        candidates = [next_due_after(plan, now)]
+        for entry in entries:
+            if entry.state is WindowState.REQUESTED:
+                # Read back RECONCILE_AFTER after its request, then every RECONCILE_AFTER.
+                reconcile_at = parse_iso_second(entry.updated_at) + self._settings.reconcile_after
+                candidates.append(
+                    reconcile_at if reconcile_at > now else now + self._settings.reconcile_after
+                )
+            elif entry.version < latest[entry.window_key]:
+                continue  # superseded by a later version: never resumed
+            elif entry.state is WindowState.CLAIMED and not entry.report_id:
+                candidates.append(parse_iso_second(entry.claimed_at) + self._settings.claim_timeout)
+            elif entry.state in (WindowState.FAILED, WindowState.WAITING_FOR_TOKEN) and entry.retry_after:
+                candidates.append(parse_iso_second(entry.retry_after))
+        return max(min(candidates), now)
+
+    # -- one window version -----------------------------------------------------------------------------
+
+    def _carry_out(self, plan: PullPlan, item: _Work, now: datetime, summary: TickSummary) -> bool:
+        """Request (or adopt) the window version's report; whether a createReport was spent or adopted."""
+        region_code = _region_code(plan)
+        try:
+            reports = self._reports_for(plan.seller_id, region_code)
+        except TokenNotFoundError:
+            reason = "no refresh token is stored for the seller"
+            if item.entry is not None and item.entry.state is WindowState.CLAIMED:
+                # A claim left behind may have made its report: it waits for the take-over, not for a token.
+                summary.sellers_refused[plan.seller_id] = reason
+                return False
+            claimed = self._store.claim(plan.plan_id, item.window, item.version, now=now)
+            if claimed is not None:
+                self._wait_for_token(plan, item, now, summary, reason)
+            return False
+        if reports.seconds_until_call(CREATE_REPORT) > 0:
+            # The seller's createReport quota would make the client wait: the next tick goes on.
+            summary.sellers_throttled.add(plan.seller_id)
+            return False
+        if item.entry is not None and item.entry.state is WindowState.CLAIMED:
+            entry = self._store.take_over(
+                plan.plan_id, item.window.key, item.version, claimed_at=item.entry.claimed_at, now=now
+            )
+            if entry is None:
+                return False  # another planner took it over
+            try:
+                found = self._find_report(reports, plan, item.window, since=item.entry.claimed_at)
+            except LwaInvalidGrantError as refused:
+                # Whether the interrupted claim made a report is unknown: the claim stays for the take-over.
+                summary.sellers_refused[plan.seller_id] = f"LWA refused the seller's refresh token: {refused}"
+                return False
+            except SpApiError as failure:
+                self._log_transient(plan, item, failure)
+                return False
+            if found is not None:
+                self._adopt(plan, item, region_code, found, now)
+                summary.reports_adopted += 1
+                return True
+        else:
+            entry = self._store.claim(plan.plan_id, item.window, item.version, now=now)
+            if entry is None:
+                return False  # taken by another planner, or not yet retryable
+        return self._request(plan, item, region_code, reports, entry, now, summary)
+
+    def _specification(self, plan: PullPlan, window: Window, region_code: str) -> ReportSpecification:
+        return ReportSpecification(
+            seller_id=plan.seller_id,
+            region_code=region_code,
+            report_type=plan.report_type,
+            marketplace_ids=window.lane,
+            data_start_time=window.data_start_time,
+            data_end_time=window.data_end_time,
+            report_options=plan.report_options,
+        )
+
+    def _request(
+        self,
+        plan: PullPlan,
+        item: _Work,
+        region_code: str,
+        reports: ReportsClient,
+        entry: LedgerEntry,
+        now: datetime,
+        summary: TickSummary,
+    ) -> bool:
+        specification = self._specification(plan, item.window, region_code)
+        pull_window = PullWindowRef(plan.plan_id, item.window.key, item.version)
+        try:
+            created = self._records.create_and_record(
+                specification,
+                lambda spec: reports.create_report(**spec.create_report_arguments()),
+                pull_window=pull_window,
+            )
+        except LwaInvalidGrantError as refused:
+            # The access token is fetched before createReport is sent: no report was made.
+            self._wait_for_token(
+                plan, item, now, summary, f"LWA refused the seller's refresh token: {refused}"
+            )
+            return False
+        except ReportRequestRefusedError as refused:
+            summary.windows_failed += 1
+            self._outcomes.fail_attempt(
+                entry, plan.report_type, f"createReport refused: {refused.code}: {refused.message}"
+            )
+            return False
+        except SpApiError as failure:
+            # Throttled, or SP-API failed: the claim stays and is taken over after CLAIM_TIMEOUT, looking for
+            # the report first in case SP-API made it after all.
+            self._log_transient(plan, item, failure)
+            summary.sellers_throttled.add(plan.seller_id)
+            return False
+        self._note_for_the_sweep(specification)
+        self._store.record_report(plan.plan_id, item.window, item.version, created.report_id, now=now)
+        summary.reports_created += 1
+        self._logger.info(
+            "plan window requested",
+            extra={
+                "plan_id": plan.plan_id,
+                "window_key": item.window.key,
+                "window_version": item.version,
+                "report_id": created.report_id,
+                "recorded": created.recorded,
+                "attempt": entry.attempts,
+            },
+        )
+        return True
+
+    def _find_report(
+        self, reports: ReportsClient, plan: PullPlan, window: Window, *, since: str
+    ) -> str | None:
+        """Our report of the window made after `since` (the claim), if SP-API has one: same type and
+        marketplaces, the window's dataStartTime and dataEndTime, not recorded for another window."""
+        token: str | None = None
+        while True:
+            page = reports.get_reports(
+                [plan.report_type],
+                marketplace_ids=list(window.lane),
+                created_since=since,
+                next_token=token,
+            )
+            for report in page.reports:
+                if (
+                    sorted(report.get("marketplaceIds") or ()) == sorted(window.lane)
+                    and _same_instant(report.get("dataStartTime"), window.data_start_time)
+                    and _same_instant(report.get("dataEndTime"), window.data_end_time)
+                    and self._not_another_windows(str(report.get("reportId")), plan, window)
+                ):
+                    return str(report["reportId"])
+            if page.next_token is None:
+                return None
+            token = page.next_token
+
+    def _not_another_windows(self, report_id: str, plan: PullPlan, window: Window) -> bool:
+        record = self._records.get(report_id)
+        if record is None or record.pull_window is None:
+            return True
+        return (record.pull_window.plan_id, record.pull_window.window_key) == (plan.plan_id, window.key)
+
+    def _adopt(self, plan: PullPlan, item: _Work, region_code: str, report_id: str, now: datetime) -> None:
+        """Make a report found with getReports the window version's: recorded with its window, and in the
+        ledger."""
+        specification = self._specification(plan, item.window, region_code)
+        pull_window = PullWindowRef(plan.plan_id, item.window.key, item.version)
+        try:
+            self._records.record_requested(report_id, specification, pull_window=pull_window)
+        except ReportAlreadyRecordedError:
+            self._records.mark_pull_window(report_id, pull_window)
+        self._note_for_the_sweep(specification)
+        self._store.record_report(plan.plan_id, item.window, item.version, report_id, now=now)
+        self._logger.info(
+            "plan window's report adopted after an interrupted request",
+            extra={
+                "plan_id": plan.plan_id,
+                "window_key": item.window.key,
+                "window_version": item.version,
+                "report_id": report_id,
+            },
+        )
+
+    def _wait_for_token(
+        self, plan: PullPlan, item: _Work, now: datetime, summary: TickSummary, reason: str
+    ) -> None:
+        """The claimed window version waits for the seller's token (createReport was not called). Only this
+        window is written: the seller's other windows are left alone until the retry, so a refused seller
+        costs one LWA call per retry."""
+        summary.sellers_refused[plan.seller_id] = reason
+        try:
+            self._store.settle(
+                plan.plan_id,
+                item.window.key,
+                item.version,
+                WindowState.WAITING_FOR_TOKEN,
+                reason=reason,
+                retry_after=now + self._settings.token_retry_delay,
+                now=now,
+            )
+        except LedgerConflictError:
+            return
+        summary.windows_waiting_for_token += 1
+        self._logger.warning(
+            "plan window waits for the seller's token",
+            extra={"plan_id": plan.plan_id, "window_key": item.window.key, "reason": reason},
+        )
+
+    def _log_transient(self, plan: PullPlan, item: _Work, failure: SpApiError) -> None:
+        self._logger.warning(
+            "createReport for a plan window failed; the claim is taken over later",
+            extra={
+                "plan_id": plan.plan_id,
+                "window_key": item.window.key,
+                "window_version": item.version,
+                "error": type(failure).__name__,
+                "status": getattr(failure, "status", None),
+            },
+        )
+
+    def _note_for_the_sweep(self, specification: ReportSpecification) -> None:
+        """The sweep looks for reports of this type from now on, so a report whose notification never comes
+        is still found (as for POST /reports, sp_reports.pipeline.report_requesting)."""
+        try:
+            self._sweep_state.note_request(
+                specification.seller_id, specification.region_code, specification.report_type
+            )
+        except (ClientError, BotoCoreError):
+            self._logger.exception("report type not noted for the sweep")
+            self._metrics.add_metric(name="SweepNotesMissed", unit=COUNT, value=1)
+
+    # -- reports long REQUESTED -------------------------------------------------------------------------
+
+    def _reconcile(
+        self,
+        plan: PullPlan,
+        entries: Iterable[LedgerEntry],
+        now: datetime,
+        summary: TickSummary,
+        remaining_seconds: Callable[[], float],
+    ) -> int:
+        """Read back the reports REQUESTED for longer than RECONCILE_AFTER; how many windows were settled."""
+        settled = 0
+        for entry in entries:
+            if entry.state is not WindowState.REQUESTED or not entry.report_id:
+                continue
+            if parse_iso_second(entry.updated_at) + self._settings.reconcile_after > now:
+                continue
+            if remaining_seconds() < self._settings.stop_with_seconds_left:
+                return settled
+            if self._reconcile_entry(plan, entry):
+                settled += 1
+                summary.windows_reconciled += 1
+        return settled
+
+    def _reconcile_entry(self, plan: PullPlan, entry: LedgerEntry) -> bool:
+        report_id = entry.report_id or ""
+        pull_window = PullWindowRef(plan.plan_id, entry.window_key, entry.version)
+        record = self._records.get(report_id)
+        if record is None:
+            return False  # not recorded yet: its notification (or the sweep) records it from its intent
+        if record.pull_window is None:
+            self._records.mark_pull_window(report_id, pull_window)
+        if not record.is_terminal:
+            return False
+        s3_key = None
+        if record.status is ReportStatus.DONE:
+            if not record.s3_key:
+                return False
+            placement = WindowPlacement.of(
+                plan_id=plan.plan_id,
+                seller_id=plan.seller_id,
+                report_type=plan.report_type,
+                report_id=report_id,
+                window_key=entry.window_key,
+                version=entry.version,
+            )
+            s3_key = self._window_objects.place(placement, record.s3_key).key
+        settled = self._outcomes.settle(
+            report_id,
+            plan.report_type,
+            pull_window,
+            record.status,
+            s3_key=s3_key,
+            reason=record.failure_reason,
+        )
+        return settled is not None and settled.state is not WindowState.REQUESTED

@@ -1,0 +1,199 @@
+"""A plan's coverage from its ledger in moto's DynamoDB: every window's status, versions and S3 keys, the
+range limits, and the backfill's windows left and estimated end."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import boto3
+import pytest
+
+from sp_reports.pipeline.api_requests import ValidationError
+from sp_reports.pipeline.pull_coverage import MAX_COVERAGE_PERIODS, PlannerPace, coverage
+from sp_reports.pipeline.pull_ledger import PullStore, WindowState
+from sp_reports.pipeline.pull_plans import plan_from_request
+from sp_reports.pipeline.pull_windows import Window, available_at, windows_between
+from tests.support import aws_resources
+from tests.support.canaries import SELLER_ID
+
+NOW = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
+UK = "A1F83G8C2ARO7P"
+ORDERS = "GET_FLAT_FILE_ALL_ORDERS_DATA_BY_ORDER_DATE_GENERAL"
+
+
+@pytest.fixture
+def store(aws) -> PullStore:
+    return PullStore(aws_resources.create_pull_plans_table(), boto3.client("dynamodb"))
+
+
+def make_plan(store, **changes):
+    body = {
+        "sellerId": SELLER_ID,
+        "marketplaceIds": [UK],
+        "reportType": ORDERS,
+        "cadence": "daily",
+        "lookBackDays": [2],
+        "startDate": "2026-12-01",
+        **changes,
+    }
+    plan = plan_from_request(body, now=NOW)
+    store.put_plan(plan)
+    return plan
+
+
+def day(plan, number: int) -> Window:
+    """The plan's window of 2026-12-<number>."""
+    start = datetime(2026, 12, number, tzinfo=UTC)
+    return windows_between(plan, start, start + timedelta(days=1))[0]
+
+
+def settle(store, plan, window, version, state, **fields):
+    store.claim(plan.plan_id, window, version, now=NOW)
+    if state is WindowState.CLAIMED:
+        return
+    store.record_report(plan.plan_id, window, version, f"5001000{window.start.day:02d}{version}")
+    if state is not WindowState.REQUESTED:
+        store.settle(plan.plan_id, window.key, version, state, **fields)
+
+
+def key(window, version):
+    return f"plans/{SELLER_ID}/{ORDERS}/{UK}/{window.start:%Y-%m-%d}/v{version:03d}/report.tsv"
+
+
+def test_every_window_of_the_range_has_its_status_versions_and_key(store):
+    plan = make_plan(store)
+    settle(store, plan, day(plan, 1), 1, WindowState.STORED, s3_key=key(day(plan, 1), 1))
+    settle(store, plan, day(plan, 1), 2, WindowState.STORED, s3_key=key(day(plan, 1), 2))
+    settle(store, plan, day(plan, 2), 1, WindowState.STORED, s3_key=key(day(plan, 2), 1))
+    settle(store, plan, day(plan, 2), 2, WindowState.REQUESTED)
+    settle(store, plan, day(plan, 3), 1, WindowState.FAILED, reason="FATAL: report processing failed",
+           retry_after=NOW + timedelta(minutes=30))  # fmt: skip
+    settle(store, plan, day(plan, 4), 1, WindowState.PARKED, reason="FATAL three times")
+    settle(store, plan, day(plan, 5), 1, WindowState.NO_DATA)
+    settle(store, plan, day(plan, 6), 1, WindowState.CLAIMED)
+
+    answer = coverage(plan, store, date(2026, 11, 30), date(2026, 12, 8), NOW)
+    by_day = {window["start"][:10]: window for window in answer["windows"]}
+
+    # Nothing before the start date; the 7th has not ended, the 8th neither.
+    assert list(by_day) == [f"2026-12-0{n}" for n in range(1, 9)]
+    assert {d: w["status"] for d, w in by_day.items()} == {
+        "2026-12-01": "stored",
+        "2026-12-02": "stored",  # v1 stored, its look-back re-pull in flight
+        "2026-12-03": "failed",
+        "2026-12-04": "parked",
+        "2026-12-05": "no-data",
+        "2026-12-06": "requested",
+        "2026-12-07": "not-yet-due",
+        "2026-12-08": "not-yet-due",
+    }
+    first = by_day["2026-12-01"]
+    assert (first["currentVersion"], first["s3Key"]) == (2, key(day(plan, 1), 2))
+    assert [(v["version"], v["state"], v["s3Key"]) for v in first["versions"]] == [
+        (1, "STORED", key(day(plan, 1), 1)),
+        (2, "STORED", key(day(plan, 1), 2)),
+    ]
+    assert (first["start"], first["end"], first["marketplaceIds"]) == (
+        "2026-12-01T00:00:00Z",
+        "2026-12-02T00:00:00Z",
+        [UK],
+    )
+    second = by_day["2026-12-02"]
+    assert second["currentVersion"] == 1 and [v["state"] for v in second["versions"]] == [
+        "STORED",
+        "REQUESTED",
+    ]
+    assert by_day["2026-12-03"]["reason"] == "FATAL: report processing failed"
+    assert by_day["2026-12-03"]["retryAfter"].startswith("2026-12-07T12:30:00")
+    assert by_day["2026-12-04"]["reason"] == "FATAL three times"
+    assert "currentVersion" not in by_day["2026-12-05"]
+    assert by_day["2026-12-07"]["dueAt"] == answer_time(available_at(plan, day(plan, 7)))
+    assert answer["summary"] == {
+        "failed": 1, "no-data": 1, "not-yet-due": 2, "parked": 1, "requested": 1, "stored": 2
+    }  # fmt: skip
+    # Every due window has a first report: no backfill left.
+    assert answer["backfill"]["windowsLeft"] == 0 and answer["backfill"]["estimatedEnd"] is None
+
+
+def answer_time(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def test_a_due_window_no_report_holds_waits_for_data_and_counts_in_the_backfill(store):
+    plan = make_plan(store, startDate="2026-11-01", lookBackDays=[])
+    for number in (5, 6):
+        settle(store, plan, day(plan, number), 1, WindowState.STORED, s3_key=key(day(plan, number), 1))
+
+    answer = coverage(plan, store, date(2026, 12, 4), date(2026, 12, 6), NOW)
+
+    assert [w["status"] for w in answer["windows"]] == ["waiting-for-data", "stored", "stored"]
+    assert answer["windows"][0]["dueSince"] == answer_time(available_at(plan, day(plan, 4)))
+    # November (30) and 1-4 December: 34 due windows without a report, whatever the range asked.
+    assert answer["backfill"]["windowsLeft"] == 34
+    assert answer["backfill"]["estimatedEnd"] is None
+    assert answer["backfill"]["estimate"].startswith("unknown")
+
+
+def test_the_backfills_end_is_estimated_from_the_planners_pace(store):
+    plan = make_plan(store, startDate="2026-11-01", lookBackDays=[])
+    pace = PlannerPace.from_settings("10", "rate(5 minutes)")
+    assert (pace.max_reports_per_tick, pace.tick_minutes) == (10, 5.0)
+
+    backfill = coverage(plan, store, date(2026, 12, 1), date(2026, 12, 7), NOW, pace=pace)["backfill"]
+
+    # 36 windows: 4 ticks of 5 minutes by the planner's pace, but the seller's createReport quota (a burst
+    # of 15, then 0.0167 a second) needs (36 - 15) / 0.0167 s = 1257.5 s, the later of the two.
+    assert backfill["windowsLeft"] == 36
+    assert backfill["estimatedEnd"] == answer_time(NOW + timedelta(seconds=(36 - 15) / 0.0167))
+    assert "at the earliest" in backfill["estimate"]
+
+
+@pytest.mark.parametrize(
+    ("per_tick", "schedule"),
+    [
+        (None, "rate(5 minutes)"),
+        ("10", None),
+        ("ten", "rate(5 minutes)"),
+        ("10", "cron(0/5 * * * ? *)"),
+        ("0", "rate(1 hour)"),
+    ],
+)
+def test_an_unknown_pace_estimates_nothing(per_tick, schedule):
+    assert not PlannerPace.from_settings(per_tick, schedule).known
+
+
+def test_a_paused_plan_says_its_backfill_waits(store):
+    plan = make_plan(store, lookBackDays=[])
+    paused = store.update_plan(plan.plan_id, paused=True)
+    backfill = coverage(paused, store, date(2026, 12, 1), date(2026, 12, 1), NOW, pace=PlannerPace(10, 5))[
+        "backfill"
+    ]
+    assert backfill["windowsLeft"] == 6 and backfill["estimatedEnd"] is None
+    assert "paused" in backfill["estimate"]
+
+
+def test_a_weekly_window_overlapping_the_first_day_is_answered_with_its_entries(store):
+    plan = make_plan(store, cadence="weekly", startDate="2026-11-01", lookBackDays=[])
+    week = windows_between(plan, datetime(2026, 11, 22, tzinfo=UTC), datetime(2026, 11, 23, tzinfo=UTC))[0]
+    settle(store, plan, week, 1, WindowState.STORED, s3_key="plans/week/v001/report.tsv")
+
+    # 2026-11-25 is a Wednesday: its week started on Sunday the 22nd.
+    answer = coverage(plan, store, date(2026, 11, 25), date(2026, 12, 7), NOW)
+
+    assert [w["start"][:10] for w in answer["windows"]] == ["2026-11-22", "2026-11-29", "2026-12-06"]
+    assert [w["status"] for w in answer["windows"]] == ["stored", "waiting-for-data", "not-yet-due"]
+
+
+def test_a_range_longer_than_the_limit_or_backwards_is_refused_saying_so(store):
+    plan = make_plan(store)
+    start = date(2025, 1, 1)
+    with pytest.raises(ValidationError, match=f"at most {MAX_COVERAGE_PERIODS} daily windows"):
+        coverage(plan, store, start, start + timedelta(days=MAX_COVERAGE_PERIODS), NOW)
+    assert (
+        coverage(plan, store, start, start + timedelta(days=MAX_COVERAGE_PERIODS - 1), NOW)["windows"] == []
+    )
+    with pytest.raises(ValidationError, match="before from"):
+        coverage(plan, store, date(2026, 12, 7), date(2026, 12, 6), NOW)
+    monthly = make_plan(store, cadence="monthly", lookBackDays=[])
+    # A monthly plan may ask for 366 months' worth of days.
+    assert coverage(monthly, store, date(2000, 1, 1), date(2026, 12, 31), NOW)["windows"]

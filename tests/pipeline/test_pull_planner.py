@@ -1,0 +1,325 @@
+"""The pull planner's tick (sp_reports.pipeline.pull_planner) against moto and the SP-API emulator: the due
+windows requested once each, in order (incremental, look-backs, backfill), within the per-plan and per-tick
+caps; a planner stopped between the claim and createReport or between createReport and the ledger record
+resumed without a second report; a seller whose token LWA refuses waits while others go on; createReport
+refused counts as a failed attempt; a report that finished before its record named its window is placed and
+settled."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time, timedelta
+
+import boto3
+import pytest
+
+from sp_reports.pipeline.pull_ledger import PullStore, WindowState
+from sp_reports.pipeline.pull_planner import PlannerSettings, PullPlanner
+from sp_reports.pipeline.pull_plans import plan_from_request
+from sp_reports.pipeline.pull_window_objects import WindowObjects
+from sp_reports.pipeline.pull_window_outcomes import PullWindowOutcomes
+from sp_reports.pipeline.pull_windows import Window, iso_second
+from sp_reports.pipeline.report_records import PullWindowRef, ReportRecords, ReportStatus
+from sp_reports.pipeline.report_specifications import ReportSpecification
+from sp_reports.pipeline.sweep_state import SweepState
+from sp_reports.spapi.credentials import AppCredentials
+from sp_reports.spapi.http import SpApiHttpClient
+from sp_reports.spapi.lwa import LwaClient
+from sp_reports.spapi.regions import spapi_endpoint
+from sp_reports.spapi.reports import ReportsClient
+from tests.support.aws_resources import REGION, create_pull_plans_table
+from tests.support.canaries import CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN, SELLER_ID
+
+REPORT_TYPE = "GET_FLAT_FILE_ALL_ORDERS_DATA_BY_ORDER_DATE_GENERAL"  # no hold-back, no cooldown
+US = "ATVPDKIKX0DER"
+OTHER_SELLER, OTHER_TOKEN = "A2OTHERSELLER9", "Atzr|other-seller-refresh-token"
+# Yesterday noon (UTC): every window the planner sees has ended for the emulator's real clock too.
+NOW = datetime.combine(datetime.now(UTC).date(), time(0), tzinfo=UTC) - timedelta(hours=12)
+DAY = timedelta(days=1)
+START = NOW.date() - 3 * DAY
+
+
+class Clock:
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+class Killed(BaseException):
+    """The planner's process stopping (a timeout, a crash): nothing of it runs on."""
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(NOW)
+
+
+@pytest.fixture
+def world(aws, resources, spapi_emulator, telemetry, clock):
+    spapi_emulator.disable_rate_limits()
+    spapi_emulator.register_seller(OTHER_TOKEN, OTHER_SELLER)
+    dynamodb = boto3.client("dynamodb", region_name=REGION)
+    store = PullStore(create_pull_plans_table(), dynamodb)
+    records = ReportRecords(resources.reports_table, dynamodb)
+    lwa = LwaClient(lambda: AppCredentials(CLIENT_ID, CLIENT_SECRET))
+    http = SpApiHttpClient(spapi_endpoint("NA"))
+    tokens = {SELLER_ID: REFRESH_TOKEN, OTHER_SELLER: OTHER_TOKEN}
+    window_objects = WindowObjects(
+        boto3.client("s3"), bucket=resources.bucket, kms_key_id=resources.reports_key_id, clock=clock
+    )
+    outcomes = PullWindowOutcomes(store, logger=telemetry.logger, metrics=telemetry.metrics, clock=clock)
+
+    class World:
+        def planner(self, store_=None, **settings) -> PullPlanner:
+            return PullPlanner(
+                store=store_ or store,
+                records=records,
+                sweep_state=SweepState(resources.reports_table, dynamodb),
+                reports_for=lambda seller_id, region_code: ReportsClient(
+                    http, lwa.seller_token_provider(tokens[seller_id])
+                ),
+                window_objects=window_objects,
+                outcomes=outcomes,
+                logger=telemetry.logger,
+                metrics=telemetry.metrics,
+                settings=PlannerSettings(**settings),
+                clock=clock,
+            )
+
+        def plan(self, seller_id=SELLER_ID, look_back_days=(1,), start=START):
+            plan = plan_from_request(
+                {
+                    "sellerId": seller_id,
+                    "marketplaceIds": [US],
+                    "reportType": REPORT_TYPE,
+                    "cadence": "daily",
+                    "lookBackDays": list(look_back_days),
+                    "startDate": start.isoformat(),
+                },
+                now=clock.now,
+            )
+            store.put_plan(plan)
+            return plan
+
+        def emulated_reports(self, seller_id=SELLER_ID) -> list:
+            return [r for r in spapi_emulator.reports.values() if r.seller_id == seller_id]
+
+    world = World()
+    world.store, world.records, world.emulator, world.telemetry = store, records, spapi_emulator, telemetry
+    world.resources, world.outcomes = resources, outcomes
+    return world
+
+
+def _plenty() -> float:
+    return 600.0
+
+
+def _day(offset: int) -> datetime:
+    return datetime.combine(NOW.date() + offset * DAY, time(0), tzinfo=UTC)
+
+
+def _window(offset: int) -> Window:
+    return Window(_day(offset), _day(offset + 1), (US,))
+
+
+def _requested(world, plan) -> dict[tuple[str, int], str]:
+    return {
+        (e.window_key, e.version): e.report_id
+        for e in world.store.entries(plan.plan_id)
+        if e.state is WindowState.REQUESTED
+    }
+
+
+def test_a_tick_requests_each_due_window_once_as_its_latest_due_version(world):
+    plan = world.plan()
+    answer = world.planner().tick(_plenty)
+
+    assert answer["reportsCreated"] == 3
+    # The two older windows are past their one-day look-back: requested once, as version 2; yesterday's
+    # window (it ended at midnight) is due as version 1 only.
+    assert set(_requested(world, plan)) == {
+        (_window(-3).key, 2),
+        (_window(-2).key, 2),
+        (_window(-1).key, 1),
+    }
+    for (window_key, version), report_id in _requested(world, plan).items():
+        record = world.records.get(report_id)
+        assert record.pull_window == PullWindowRef(plan.plan_id, window_key, version)
+        window = Window.from_key(window_key)
+        assert (record.data_start_time, record.data_end_time) == (
+            iso_second(window.start),
+            iso_second(window.end - timedelta(seconds=1)),
+        )
+        emulated = world.emulator.report(report_id)
+        assert emulated.marketplace_ids == [US]
+    assert len(world.emulated_reports()) == 3
+
+    again = world.planner().tick(_plenty)
+
+    assert again["reportsCreated"] == 0
+    assert len(world.emulated_reports()) == 3
+    # Not due again until its reports are read back, an hour after their request (RECONCILE_AFTER).
+    shard = _shard(world, plan)
+    assert list(world.store.due_plans(NOW + timedelta(minutes=59), shard=shard)) == []
+    assert list(world.store.due_plans(NOW + timedelta(minutes=60), shard=shard)) == [plan.plan_id]
+
+
+def _shard(world, plan) -> int:
+    from sp_reports.pipeline.pull_ledger import due_shard
+
+    return due_shard(plan.plan_id)
+
+
+def test_the_newest_window_comes_first_then_the_backfill_oldest_first_and_the_plan_resumes(world):
+    plan = world.plan(look_back_days=())
+    planner = world.planner(max_reports_per_plan=1)
+
+    planner.tick(_plenty)
+    assert set(_requested(world, plan)) == {(_window(-1).key, 1)}  # incremental first
+    planner.tick(_plenty)  # the plan stayed due: the next tick resumes it
+    assert set(_requested(world, plan)) == {(_window(-1).key, 1), (_window(-3).key, 1)}  # then the oldest
+    planner.tick(_plenty)
+    assert len(_requested(world, plan)) == 3
+    assert planner.tick(_plenty)["reportsCreated"] == 0
+
+
+def test_never_more_reports_per_tick_than_the_cap_and_every_seller_is_served(world):
+    first, second = world.plan(look_back_days=()), world.plan(seller_id=OTHER_SELLER, look_back_days=())
+    planner = world.planner(max_reports_per_tick=2, max_reports_per_plan=1)
+
+    assert planner.tick(_plenty)["reportsCreated"] == 2
+    assert len(_requested(world, first)) == 1 and len(_requested(world, second)) == 1
+    assert planner.tick(_plenty)["reportsCreated"] == 2
+    assert planner.tick(_plenty)["reportsCreated"] == 2
+    assert planner.tick(_plenty)["reportsCreated"] == 0
+
+
+def test_a_tick_stops_when_the_remaining_time_runs_low_and_the_next_resumes(world):
+    plan = world.plan(look_back_days=())
+    remaining = iter([600.0, 600.0, 10.0, 10.0, 10.0, 10.0])
+
+    answer = world.planner().tick(lambda: next(remaining, 10.0))
+
+    assert answer["stoppedForTime"]
+    assert answer["reportsCreated"] < 3
+    world.planner().tick(_plenty)
+    assert len(_requested(world, plan)) == 3
+    assert len(world.emulated_reports()) == 3
+
+
+def test_a_paused_or_deleted_plan_is_taken_off_the_index(world):
+    plan = world.plan()
+    world.store.update_plan(plan.plan_id, paused=True)
+    world.store.set_next_due(plan.plan_id, NOW)
+
+    assert world.planner().tick(_plenty)["reportsCreated"] == 0
+    assert list(world.store.due_plans(NOW, shard=_shard(world, plan))) == []
+    assert world.emulated_reports() == []
+
+
+def test_a_claim_left_before_create_report_is_taken_over_and_requested_once(world, clock):
+    plan = world.plan(look_back_days=())
+    window = _window(-1)
+    world.store.claim(plan.plan_id, window, 1, now=NOW)  # a planner claimed, then stopped
+
+    assert (window.key, 1) not in _requested(world, plan)
+    world.planner().tick(_plenty)
+    assert (window.key, 1) not in _requested(world, plan)  # too fresh a claim to take over
+
+    clock.now = NOW + timedelta(minutes=21)
+    world.planner().tick(_plenty)
+
+    report_id = _requested(world, plan)[(window.key, 1)]
+    matching = [r for r in world.emulated_reports() if r.data_start_time.startswith(window.key[:10])]
+    assert [r.report_id for r in matching] == [report_id]
+
+
+class _KilledAfter(PullStore):
+    """The pull store of a planner that stops right after SP-API accepted the report (before the ledger
+    records it)."""
+
+    def record_report(self, *args, **kwargs):
+        raise Killed()
+
+
+def test_a_planner_stopped_after_create_report_never_makes_a_second_report(world, clock):
+    plan = world.plan(look_back_days=())
+    killed = world.planner(_KilledAfter(world.store._table_name, world.store._dynamodb))
+
+    with pytest.raises(Killed):
+        killed.tick(_plenty)
+
+    (made,) = world.emulated_reports()
+    assert _requested(world, plan) == {}
+    clock.now = NOW + timedelta(minutes=21)
+    answer = world.planner().tick(_plenty)
+
+    assert answer["reportsAdopted"] == 1
+    assert _requested(world, plan)[(_window(-1).key, 1)] == made.report_id
+    assert world.records.get(made.report_id).pull_window == PullWindowRef(plan.plan_id, _window(-1).key, 1)
+    # Every window requested once: the adopted one and the two others.
+    assert len(_requested(world, plan)) == 3
+    assert len(world.emulated_reports()) == 3
+
+
+def test_a_seller_whose_token_lwa_refuses_waits_and_the_others_go_on(world):
+    refused = world.plan(seller_id=OTHER_SELLER, look_back_days=())
+    served = world.plan(look_back_days=())
+    world.emulator.revoke(OTHER_TOKEN)
+
+    answer = world.planner().tick(_plenty)
+
+    assert answer["reportsCreated"] == 3
+    assert len(_requested(world, served)) == 3
+    (waiting,) = world.store.entries(refused.plan_id)  # one LWA refusal, one window written
+    assert waiting.state is WindowState.WAITING_FOR_TOKEN
+    assert "LWA refused" in waiting.reason and "invalid_grant" in waiting.reason
+    assert waiting.attempts == 0
+    assert world.emulated_reports(OTHER_SELLER) == []
+
+
+def test_create_report_refused_counts_as_a_failed_attempt_with_its_reason(world):
+    plan = world.plan(look_back_days=())
+    world.emulator.refuse_report_type(REPORT_TYPE, "Report type is not available for this seller")
+
+    world.planner().tick(_plenty)
+
+    entries = world.store.entries(plan.plan_id)
+    assert len(entries) == 3
+    for failed in entries:
+        assert failed.state is WindowState.FAILED
+        assert "createReport refused" in failed.reason and "not available" in failed.reason
+        assert failed.retry_after == iso_second(NOW + timedelta(hours=1))  # no cooldown: the default delay
+        assert failed.attempts == 1
+    assert world.emulated_reports() == []
+
+
+def test_a_report_finished_before_its_record_named_its_window_is_placed_and_settled(world, clock):
+    plan = world.plan(look_back_days=())
+    window = _window(-1)
+    world.store.claim(plan.plan_id, window, 1, now=NOW)
+    # Its report was recorded from its intent (no window) and its workflow stored it already.
+    report_id = world.records.create_and_record(
+        ReportSpecification(SELLER_ID, "NA", REPORT_TYPE, [US], window.data_start_time, window.data_end_time),
+        lambda spec: "50009990001",
+    ).report_id
+    world.store.record_report(plan.plan_id, window, 1, report_id, now=NOW)
+    source_key = f"{SELLER_ID}/{REPORT_TYPE}/{report_id}/report.tsv"
+    boto3.client("s3").put_object(Bucket=world.resources.bucket, Key=source_key, Body=b"order\n1\n")
+    world.records.mark_stored(
+        report_id, bucket=world.resources.bucket, key=source_key, size=8, report_document_id="d"
+    )
+    world.records.mark_finished(report_id, ReportStatus.DONE, notified=False)
+
+    clock.now = NOW + timedelta(hours=2)
+    answer = world.planner(max_reports_per_plan=5).tick(_plenty)
+
+    assert answer["windowsReconciled"] == 1
+    entry = world.store.entry(plan.plan_id, window.key, 1)
+    assert entry.state is WindowState.STORED
+    assert (
+        entry.s3_key
+        == f"plans/{SELLER_ID}/{REPORT_TYPE}/{US}/{window.key[:10]}_{_day(0).date()}/v001/report.tsv"
+    )
+    assert world.records.get(report_id).pull_window == PullWindowRef(plan.plan_id, window.key, 1)
