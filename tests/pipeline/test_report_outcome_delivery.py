@@ -1,6 +1,6 @@
 """The workflow's outcome delivery, called as the report_notifier's handler calls it: the email on the topic,
-the final status recorded, a repeat suppressed, the task's output, what it logs and counts, and a plan window's
-ledger entry settled (also by a re-run after the email)."""
+the final status recorded, a repeat suppressed, the task's output, what it logs and counts, and a plan
+window's ledger entry settled (also by a re-run after the email)."""
 
 from __future__ import annotations
 
