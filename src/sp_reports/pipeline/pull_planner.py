@@ -26,10 +26,10 @@ table's record carries PlanId, WindowKey and WindowVersion so the workflow finds
 recorded in the ledger. A planner that stops between the claim and that record leaves the entry CLAIMED
 without a report: after CLAIM_TIMEOUT the next tick takes it over (one taker wins) and first looks for the
 report with getReports (same type and marketplaces, the window's dataStartTime and dataEndTime, created
-after the claim); only when there is none does it call createReport. A report still REQUESTED after
-RECONCILE_AFTER is read back from the reports table: its record is given its window when it was recorded
-without one (from its intent), and a report that finished without settling its window (its workflow ran
-before the record named it) is placed in its window and settled here.
+since the attempt's first claim, not its latest take-over); only when there is none does it call
+createReport. A report still REQUESTED after RECONCILE_AFTER is read back from the reports table: its record
+is given its window when it was recorded without one (from its intent), and a report that finished without
+settling its window (its workflow ran before the record named it) is placed in its window and settled here.
 
 LWA refusing a seller's refresh token (invalid_grant), or no token stored, puts that window
 WAITING_FOR_TOKEN with the reason and leaves the seller's other windows for later; other sellers go on.
@@ -370,7 +370,10 @@ class PullPlanner:
             if entry is None:
                 return False  # another planner took it over
             try:
-                found = self._find_report(reports, plan, item.window, since=item.entry.claimed_at)
+                # From the attempt's first claim: an earlier take-over that failed moved claimed_at past it.
+                found = self._find_report(
+                    reports, plan, item.window, since=entry.first_claimed_at or entry.claimed_at
+                )
             except LwaInvalidGrantError as refused:
                 # Whether the interrupted claim made a report is unknown: the claim stays for the take-over.
                 summary.sellers_refused[plan.seller_id] = f"LWA refused the seller's refresh token: {refused}"
