@@ -100,6 +100,9 @@ class LedgerEntry:
     claimed_at: str
     updated_at: str
     report_schedule_id: str | None = None
+    # When this attempt was claimed; a take-over moves claimed_at but not this, so every take-over looks for
+    # a report made since the attempt began.
+    first_claimed_at: str = ""
 
     @property
     def window_key(self) -> str:
@@ -364,7 +367,8 @@ class PullStore:
                 TableName=self._table_name,
                 Key=_entry_key(plan_id, window.key, version),
                 UpdateExpression=(
-                    "SET #state = :claimed, ClaimedAt = :now, UpdatedAt = :now, PlanId = :plan, "
+                    "SET #state = :claimed, ClaimedAt = :now, FirstClaimedAt = :now, UpdatedAt = :now, "
+                    "PlanId = :plan, "
                     "WindowKey = :window, Version = :version REMOVE ReportId, RetryAfter, S3Key "
                     "ADD Attempts :one"
                 ),
@@ -394,7 +398,8 @@ class PullStore:
     ) -> LedgerEntry | None:
         """Take over a claim left CLAIMED since `claimed_at` (its planner stopped before createReport or
         before recording the report): only one caller wins, the one that still sees the same claim. It then
-        adopts the report if one was made (the request intent, or getReports) before requesting anything."""
+        adopts the report if one was made (the request intent, or getReports from the attempt's
+        FirstClaimedAt, which a take-over leaves alone) before requesting anything."""
         stamp = iso_second(now)
         try:
             response = self._dynamodb.update_item(
@@ -637,6 +642,7 @@ def _entry_from_item(item: Mapping[str, Any]) -> LedgerEntry:
         claimed_at=value.get("ClaimedAt", ""),
         updated_at=value.get("UpdatedAt", ""),
         report_schedule_id=value.get("ReportScheduleId"),
+        first_claimed_at=value.get("FirstClaimedAt", value.get("ClaimedAt", "")),
     )
 
 

@@ -26,10 +26,10 @@ table's record carries PlanId, WindowKey and WindowVersion so the workflow finds
 recorded in the ledger. A planner that stops between the claim and that record leaves the entry CLAIMED
 without a report: after CLAIM_TIMEOUT the next tick takes it over (one taker wins) and first looks for the
 report with getReports (same type and marketplaces, the window's dataStartTime and dataEndTime, created
-after the claim); only when there is none does it call createReport. A report still REQUESTED after
-RECONCILE_AFTER is read back from the reports table: its record is given its window when it was recorded
-without one (from its intent), and a report that finished without settling its window (its workflow ran
-before the record named it) is placed in its window and settled here.
+since the attempt's first claim, not its latest take-over); only when there is none does it call
+createReport. A report still REQUESTED after RECONCILE_AFTER is read back from the reports table: its record
+is given its window when it was recorded without one (from its intent), and a report that finished without
+settling its window (its workflow ran before the record named it) is placed in its window and settled here.
 
 LWA refusing a seller's refresh token (invalid_grant), or no token stored, puts that window
 WAITING_FOR_TOKEN with the reason and leaves the seller's other windows for later; other sellers go on.
@@ -75,7 +75,8 @@ from sp_reports.spapi.regions import region_of_marketplace
 from sp_reports.spapi.reports import ReportsClient
 
 # A claim this old without a report is taken over: a planner's createReport and record take seconds, and a
-# tick stops STOP_WITH_SECONDS_LEFT before its function's timeout (at most 15 minutes, Lambda's maximum).
+# tick stops STOP_WITH_SECONDS_LEFT before its function's timeout, at most 15 minutes (Lambda Developer Guide,
+# "Lambda quotas": function timeout 900 seconds), so the claim's planner is gone by then.
 CLAIM_TIMEOUT = timedelta(minutes=20)
 # A report this long REQUESTED is read back from the reports table (most reports finish within minutes).
 RECONCILE_AFTER = timedelta(hours=1)
@@ -198,8 +199,12 @@ class PullPlanner:
         shards = self._store.SHARDS
         # Each tick starts at another shard, so a tick that runs out of time does not always favour shard 0.
         first = int(now.timestamp() // 60) % shards
+        seen: set[str] = set()
         for shard in [(first + offset) % shards for offset in range(shards)]:
             for plan_id in self._store.due_plans(now, shard=shard):
+                if plan_id in seen:
+                    continue  # set due again by this tick (work left): the next tick resumes it
+                seen.add(plan_id)
                 if not self._may_continue(summary, remaining_seconds):
                     self._finish(summary)
                     return summary.describe()
@@ -365,7 +370,10 @@ class PullPlanner:
             if entry is None:
                 return False  # another planner took it over
             try:
-                found = self._find_report(reports, plan, item.window, since=item.entry.claimed_at)
+                # From the attempt's first claim: an earlier take-over that failed moved claimed_at past it.
+                found = self._find_report(
+                    reports, plan, item.window, since=entry.first_claimed_at or entry.claimed_at
+                )
             except LwaInvalidGrantError as refused:
                 # Whether the interrupted claim made a report is unknown: the claim stays for the take-over.
                 summary.sellers_refused[plan.seller_id] = f"LWA refused the seller's refresh token: {refused}"
@@ -431,8 +439,22 @@ class PullPlanner:
             summary.sellers_throttled.add(plan.seller_id)
             return False
         self._note_for_the_sweep(specification)
-        self._store.record_report(plan.plan_id, item.window, item.version, created.report_id, now=now)
         summary.reports_created += 1
+        try:
+            self._store.record_report(plan.plan_id, item.window, item.version, created.report_id, now=now)
+        except LedgerConflictError:
+            # Only a planner stalled past CLAIM_TIMEOUT (longer than any Lambda runs) could get here: the
+            # version was taken over and has another report. Said loudly; the other report owns the window.
+            self._logger.error(
+                "plan window version already has another report",
+                extra={
+                    "plan_id": plan.plan_id,
+                    "window_key": item.window.key,
+                    "report_id": created.report_id,
+                },
+            )
+            self._metrics.add_metric(name="PlannerLedgerConflicts", unit=COUNT, value=1)
+            return True
         self._logger.info(
             "plan window requested",
             extra={
