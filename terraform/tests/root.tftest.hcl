@@ -87,6 +87,20 @@ run "lambda_environment_matches_the_handlers_contract" {
   command = plan
 
   assert {
+    condition = toset(keys(local.function_environment["plans_api"])) == toset([
+      "TOKENS_TABLE_NAME", "PULL_PLANS_TABLE_NAME", "SELLER_DAILY_REPORT_BUDGET", "ALLOW_RESTRICTED_REPORT_TYPES",
+    ])
+    error_message = "plans_api environment differs from the contract (src/sp_reports/handlers/plans_api.py)."
+  }
+
+  assert {
+    condition = [for statement in local.function_policy_statements["plans_api"] : statement.Sid] == [
+      "ManagePullPlansAndReadTheirLedger", "ListPullPlans", "CheckSellersHaveTokens", "UseDataKeyOnlyThroughItsServices",
+    ] && one([for s in local.function_policy_statements["plans_api"] : s.Resource if s.Sid == "ListPullPlans"]) == "${module.storage.pull_plans_table_arn}/index/seller"
+    error_message = "The plans API must hold exactly its plan, listing and token-existence permissions."
+  }
+
+  assert {
     condition = toset(keys(local.function_environment["token_storage"])) == toset([
       "TOKENS_TABLE_NAME", "TOKENS_KMS_KEY_ID", "LWA_CREDENTIALS_SECRET_ARN",
     ])

@@ -100,3 +100,14 @@ def test_bad_refresh_tokens_are_rejected_without_echoing_them(store, token) -> N
         store.put(SELLER_ID, token)
     if token:
         assert token not in str(raised.value)
+
+
+def test_has_token_tells_a_stored_seller_without_reading_or_decrypting_the_token(store, clients) -> None:
+    store.put(SELLER_ID, REFRESH_TOKEN)
+    # Without a KMS client: the check decrypts nothing.
+    reader = TokenStore(TABLE, "", clients[0], None)
+
+    assert reader.has_token(SELLER_ID) is True
+    assert reader.has_token(OTHER_SELLER) is False
+    store.delete(SELLER_ID)
+    assert reader.has_token(SELLER_ID) is False

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from sp_reports.client.errors import ApiError
+from tests.support.deployed_stack import local_aws_of
 
 pytestmark = pytest.mark.integration
 
@@ -48,3 +49,16 @@ def test_a_plan_for_a_seller_without_a_token_is_a_404(client, seller):
             "A9NOTOKEN0SELLER", [seller.marketplace_id], seller.report_type, "daily", "2026-01-01"
         )
     assert (unknown.value.status, unknown.value.code) == (404, "SellerNotFound")
+
+
+def test_the_plans_function_was_refused_nothing_it_did(stack, client, seller):
+    # After the tests above (same module, in order): every call the plans function's role made was allowed.
+    aws = local_aws_of(stack, "the plans function's authorisation decisions")
+    mine = {d: n for d, n in aws.iam.decisions().items() if d.principal.endswith("-plans-api")}
+    assert {d.action for d in mine} >= {
+        "dynamodb:GetItem",
+        "dynamodb:PutItem",
+        "dynamodb:UpdateItem",
+        "dynamodb:Query",
+    }
+    assert [d.action for d in mine if not d.allowed] == []
