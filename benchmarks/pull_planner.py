@@ -26,7 +26,7 @@ import os
 import re
 import time
 from collections import Counter
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -93,6 +93,7 @@ class PullPlannerRun:
     windows_due: int
     windows_started: int  # window versions whose ledger entry names a report
     reports_created: int  # reports the emulator holds: one per window version when none is requested twice
+    windows_reported: int  # distinct (seller, type, marketplaces, data start, data end) among those reports
     wall_seconds: float  # the ticks' wall time
     cpu_seconds: float  # this process's CPU time in the ticks (moto and the emulator included)
     memory_mb: int
@@ -247,8 +248,9 @@ def _create_tables(dynamodb: Any) -> None:
     )
 
 
-def run(plans: int, terraform_dir: Path) -> PullPlannerRun:
-    """N plans due at once, ticked until every due window is requested."""
+def run(plans: int, terraform_dir: Path, *, max_reports_per_tick: int | None = None) -> PullPlannerRun:
+    """N plans due at once, ticked until every due window is requested; `max_reports_per_tick`: instead of
+    the Terraform default (a test's smaller cap spreads a few plans over several ticks)."""
     import boto3
     from moto import mock_aws
 
@@ -265,6 +267,8 @@ def run(plans: int, terraform_dir: Path) -> PullPlannerRun:
     from spapi_emulator import EmulatorConfig, SpApiEmulator
 
     defaults = read_planner_defaults(terraform_dir)
+    if max_reports_per_tick is not None:
+        defaults = replace(defaults, max_reports_per_tick=max_reports_per_tick)
     use_fake_aws_environment()
     # The day before yesterday is the window: over for the emulator's real clock too (it checks dataEndTime).
     today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
@@ -369,12 +373,18 @@ def run(plans: int, terraform_dir: Path) -> PullPlannerRun:
         started_windows = sum(
             1 for plan in every_plan for entry in store.entries(plan.plan_id) if entry.report_id
         )
+        reports = emulator.reports.values()
+        windows_reported = {
+            (r.seller_id, r.report_type, tuple(r.marketplace_ids), r.data_start_time, r.data_end_time)
+            for r in reports
+        }
         return PullPlannerRun(
             plans=plans,
             ticks=len(tick_seconds),
             windows_due=windows_due,
             windows_started=started_windows,
-            reports_created=len(emulator.reports),
+            reports_created=len(reports),
+            windows_reported=len(windows_reported),
             wall_seconds=sum(tick_seconds),
             cpu_seconds=cpu_seconds,
             memory_mb=defaults.memory_mb,
