@@ -129,7 +129,7 @@ def _planner_cost(runs: list[PullPlannerRun]) -> cost_model.PlannerCost:
     deployment = cost_model.read_deployment(TERRAFORM_DIR, storage.PART_SIZE)
     return cost_model.planner_cost(
         seconds_per_window=run.seconds_per_window,
-        ticks_per_window=run.ticks / run.windows_started,
+        ticks_per_window=1 / run.windows_per_backlog_tick,
         read_units_per_window=run.read_units / run.windows_started,
         write_units_per_window=run.write_units / run.windows_started,
         kms_decrypts_per_window=run.kms_decrypts / run.windows_started,

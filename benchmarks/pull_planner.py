@@ -34,6 +34,7 @@ from typing import Any
 from benchmarks.fake_aws import REGION, CallCounter, use_fake_aws_environment
 from benchmarks.rss import status_field_bytes
 from benchmarks.sizing import root_functions
+from sp_reports.pipeline.pull_planner import STOP_WITH_SECONDS_LEFT
 
 CLIENT_ID = "amzn1.application-oa2-client.bench"
 CLIENT_SECRET = "bench-client-secret"  # noqa: S105 - the emulator's, not a real one
@@ -120,15 +121,22 @@ class PullPlannerRun:
         return self.windows_started / self.wall_seconds * 60
 
     @property
-    def fleet_windows_per_minute(self) -> float:
-        """How fast the deployed schedule starts them: each tick's windows (at most the cap) per schedule
-        interval, or the compute rate if a tick took longer than the interval."""
-        interval = max(self.schedule_minutes * 60, max(self.tick_seconds, default=0.0))
-        return self.windows_started / (self.ticks * interval) * 60
+    def windows_per_backlog_tick(self) -> int:
+        """The windows one tick starts while a backlog lasts: the cap, or what fits in the tick's time budget
+        (the timeout less STOP_WITH_SECONDS_LEFT) at the measured seconds per window, the fewer."""
+        budget = self.timeout_seconds - STOP_WITH_SECONDS_LEFT
+        return max(1, min(self.max_reports_per_tick, int(budget / self.seconds_per_window)))
 
     @property
-    def minutes_to_start_all(self) -> float:
-        return self.windows_started / self.fleet_windows_per_minute
+    def fleet_windows_per_minute(self) -> float:
+        """How fast the deployed schedule works through a backlog: a backlog tick's windows per schedule
+        interval."""
+        return self.windows_per_backlog_tick / self.schedule_minutes
+
+    def minutes_to_start(self, windows: int) -> float:
+        """From the first tick to the one that starts the last of `windows` due at once."""
+        ticks = -(-windows // self.windows_per_backlog_tick)
+        return (ticks - 1) * self.schedule_minutes
 
     def calls_per_window(self) -> dict[str, float]:
         return {name: count / self.windows_started for name, count in sorted(self.dynamodb_calls.items())}

@@ -28,6 +28,7 @@ from benchmarks.sizing import (
 )
 from benchmarks.storage import PART_SIZE, StorageRun
 from benchmarks.token_economy import TokenEconomy
+from sp_reports.pipeline.pull_planner import STOP_WITH_SECONDS_LEFT
 from sp_reports.pipeline.report_storage import PARTS_IN_MEMORY, UPLOAD_CONCURRENCY
 
 MIB = 1024 * 1024
@@ -314,7 +315,7 @@ def planner_table(runs: Sequence[PullPlannerRun]) -> str:
             "wall s",
             "CPU s",
             "windows/min in-process",
-            "windows/min deployed (cap per tick / schedule)",
+            "windows/min deployed, backlog (per tick / schedule)",
             "429 seen",
             "429 surfaced",
             "peak RSS MiB",
@@ -330,7 +331,7 @@ def planner_table(runs: Sequence[PullPlannerRun]) -> str:
                 f"{run.cpu_seconds:.1f}",
                 f"{run.compute_windows_per_minute:.0f}",
                 f"{run.fleet_windows_per_minute:.0f} "
-                f"({run.max_reports_per_tick} / {run.schedule_minutes:g} min)",
+                f"({run.windows_per_backlog_tick} / {run.schedule_minutes:g} min)",
                 run.throttled_seen,
                 run.surfaced_429,
                 f"{run.peak_rss_bytes / MIB:.0f}",
@@ -361,25 +362,28 @@ def planner_findings(runs: Sequence[PullPlannerRun]) -> str:
     if not runs:
         return ""
     largest = max(runs, key=lambda run: run.plans)
-    ticks = -(-FLEET_PLANS // largest.max_reports_per_tick)
-    minutes = ticks * largest.schedule_minutes
+    per_tick = largest.windows_per_backlog_tick
+    minutes = largest.minutes_to_start(FLEET_PLANS)
+    fitting = int((largest.timeout_seconds - STOP_WITH_SECONDS_LEFT) / largest.seconds_per_window)
     per_window = ", ".join(f"{run.plans}: {run.cpu_seconds / run.windows_started * 1000:.0f}" for run in runs)
     return (
         "- Scaling. DynamoDB calls per window do not depend on the number of plans (the ledger is one "
         "Query of the plan's partition, the due index one Query per shard per tick). The in-process time "
         f"per window does here (CPU ms per window by plan count: {per_window}): moto answers every Query by "
         "walking every item of the table (moto/dynamodb/models/table.py, `Table.query` over `all_items()`), "
-        "so its cost grows with the table, which real DynamoDB's does not. That is why the run stops at "
-        f"{largest.plans} plans: {FLEET_PLANS:,} would take moto hours, not the planner. The in-process "
-        "rate is therefore a lower bound for the planner's own compute.\n"
-        f"- {FLEET_PLANS:,} plans due at the same minute: the deployed rate is the cap, "
-        f"{largest.max_reports_per_tick} windows per tick, one tick every {largest.schedule_minutes:g} min "
-        f"(`pull_planner_max_reports_per_tick`, `pull_planner_schedule_expression`): {ticks} ticks, "
-        f"{minutes:.0f} minutes ({minutes / 60:.1f} h) until the last window is requested. Each seller's "
-        "createReport quota allows 15 at once, so a higher cap (or a shorter schedule) starts them sooner "
-        f"while a {largest.max_reports_per_tick}-window tick takes "
-        f"{largest.seconds_per_window * largest.max_reports_per_tick:.0f} s "
-        f"here, against the {largest.timeout_seconds} s timeout."
+        "so its cost grows with the table, which real DynamoDB's does not. That is why the runs stop at "
+        f"{largest.plans:,} plans ({FLEET_PLANS:,} would keep moto busy for hours) and the "
+        f"{FLEET_PLANS:,}-plan figures below are projected from the largest run. The in-process rate is a "
+        "lower bound for the planner's own compute.\n"
+        f"- {FLEET_PLANS:,} plans due at the same minute: one tick starts {per_tick} windows "
+        f"(`pull_planner_max_reports_per_tick` {largest.max_reports_per_tick}; at "
+        f"{largest.seconds_per_window:.2f} s per window about {fitting} fit in the tick's "
+        f"{largest.timeout_seconds - STOP_WITH_SECONDS_LEFT:.0f} s), one tick every "
+        f"{largest.schedule_minutes:g} min (`pull_planner_schedule_expression`): "
+        f"{largest.fleet_windows_per_minute:.0f} windows per minute, the last window requested "
+        f"{minutes:.0f} min ({minutes / 60:.1f} h) after the first. The cap sets that pace, not SP-API: "
+        "each seller has a createReport quota of its own (burst 15), and these plans use one call each "
+        f"({largest.throttled_seen} 429s seen)."
     )
 
 
@@ -764,7 +768,8 @@ default cap per tick, the function's timeout as the tick's time budget) against 
 SP-API emulator, which meters createReport per seller at SP-API's documented rate (0.0167/s, burst 15) and
 answers 429 beyond it. Ticks run back to back, the planner's clock moving by the schedule's rate between
 them, until every due window is requested. "windows/min in-process": windows over the ticks' wall time;
-"deployed": windows per tick over the schedule's interval. CPU seconds include moto's and the emulator's
+"deployed, backlog": a backlog tick's windows (the cap, or what fits in the tick's time at the measured
+pace, the fewer) over the schedule's interval. CPU seconds include moto's and the emulator's
 work (same process).
 
 {planner_table(runs)}
@@ -901,7 +906,7 @@ KMS key and $0.40/month secret are per account, not per report, and are left out
 The pull planner's row: its Lambda GB-s at the memory `terraform/functions.tf` gives `pull_planner`, for
 the wall seconds per window of section 6's largest run (moto and the emulator answer in-process, so real
 DynamoDB's and SP-API's latency would add to it), one Lambda request and one EventBridge Scheduler
-invocation per tick (the ticks that run while windows are being started, per 1,000 windows), the DynamoDB
+invocation per tick (a backlog tick's windows, per 1,000 windows), the DynamoDB
 request units counted per window (section 6) and one KMS decrypt per seller's token.
 
 {planner_cost_table(results.planner_cost)}
