@@ -1,8 +1,10 @@
 """The workflow's storing task, called as the report_storer handler calls it, against the SP-API emulator and
 moto: the document streamed to its key, the record and the task's output, a re-run that calls nothing, a
-FATAL report's reason, and a report that names no document."""
+FATAL report's reason, a report that names no document, and a plan window's report placed at its window."""
 
 from __future__ import annotations
+
+import json
 
 import boto3
 import pytest
@@ -148,3 +150,49 @@ def test_a_report_that_names_no_document_fails_before_anything_is_fetched_or_sto
 
     assert _document_calls(spapi_emulator) == []
     assert boto3.client("s3").list_objects_v2(Bucket=resources.bucket)["KeyCount"] == 0
+
+
+PULL_WINDOW = {
+    "planId": "pp-" + "b" * 24,
+    "windowKey": "2026-12-01T00:00:00Z/2026-12-02T00:00:00Z/ATVPDKIKX0DER",
+    "version": 2,
+}
+WINDOW_FOLDER = f"plans/{SELLER_ID}/{REPORT_TYPE}/ATVPDKIKX0DER/2026-12-01_2026-12-02"
+
+
+def test_a_plan_windows_report_is_also_placed_at_its_window_key_with_a_manifest(
+    storer, spapi_emulator, records, resources
+):
+    execution_input = {
+        **_finished_report(spapi_emulator, records, "DONE", DOCUMENT),
+        "pullWindow": PULL_WINDOW,
+    }
+
+    output = storer.store(execution_input)
+
+    assert output["windowKey"] == f"{WINDOW_FOLDER}/v002/report.tsv"
+    s3 = boto3.client("s3")
+    assert s3.get_object(Bucket=resources.bucket, Key=output["windowKey"])["Body"].read() == DOCUMENT
+    manifest = json.loads(
+        s3.get_object(Bucket=resources.bucket, Key=f"{WINDOW_FOLDER}/manifest.json")["Body"].read()
+    )
+    assert (manifest["currentVersion"], manifest["key"], manifest["reportId"]) == (
+        2,
+        output["windowKey"],
+        execution_input["reportId"],
+    )
+    assert storer.store(execution_input)["windowKey"] == output["windowKey"]  # a re-run: the same, once
+
+
+def test_a_plan_windows_fatal_report_is_not_placed(storer, spapi_emulator, records, resources):
+    error_document = b'{"errorDetails": "FATAL"}'
+    execution_input = {
+        **_finished_report(spapi_emulator, records, "FATAL", error_document),
+        "pullWindow": PULL_WINDOW,
+    }
+
+    output = storer.store(execution_input)
+
+    assert "windowKey" not in output
+    listed = boto3.client("s3").list_objects_v2(Bucket=resources.bucket, Prefix="plans/")
+    assert listed["KeyCount"] == 0

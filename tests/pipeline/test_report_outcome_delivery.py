@@ -1,16 +1,23 @@
 """The workflow's outcome delivery, called as the report_notifier's handler calls it: the email on the topic,
-the final status recorded, a repeat suppressed, the task's output, and what it logs and counts."""
+the final status recorded, a repeat suppressed, the task's output, what it logs and counts, and a plan
+window's ledger entry settled (also by a re-run after the email)."""
 
 from __future__ import annotations
+
+from datetime import UTC, datetime
 
 import boto3
 import pytest
 from botocore.exceptions import ClientError
 
+from sp_reports.pipeline.pull_ledger import PullStore
+from sp_reports.pipeline.pull_plans import plan_from_request
+from sp_reports.pipeline.pull_window_outcomes import PullWindowOutcomes
+from sp_reports.pipeline.pull_windows import Window
 from sp_reports.pipeline.report_outcome_delivery import ReportOutcomeDelivery
-from sp_reports.pipeline.report_records import ReportRecords, ReportStatus
+from sp_reports.pipeline.report_records import PullWindowRef, ReportRecords, ReportStatus
 from sp_reports.pipeline.report_specifications import ReportSpecification
-from tests.support.aws_resources import published_emails
+from tests.support.aws_resources import create_pull_plans_table, published_emails
 from tests.support.canaries import SELLER_ID
 
 REPORT_ID = "50123019999"
@@ -124,3 +131,72 @@ def test_when_sns_cannot_list_the_subscriptions_the_outcome_is_sent_and_its_reci
     assert telemetry.counts()["OutcomeRecipientsUnknown"] == 1
     (warning,) = [line for line in telemetry.lines() if line["message"].startswith("cannot list")]
     assert warning["error_code"] == "AuthorizationError"
+
+
+# -- a plan window's report ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def window_delivery(resources, records, sns, telemetry):
+    """The delivery with the plan windows' ledger, and a plan whose window version 1 is REQUESTED as
+    REPORT_ID (its record names the window)."""
+    now = datetime(2026, 12, 7, 12, tzinfo=UTC)
+    store = PullStore(create_pull_plans_table(), boto3.client("dynamodb"))
+    plan = plan_from_request(
+        {
+            "sellerId": SELLER_ID,
+            "marketplaceIds": ["ATVPDKIKX0DER"],
+            "reportType": REPORT_TYPE,
+            "cadence": "daily",
+            "startDate": "2026-12-01",
+        },
+        now=now,
+    )
+    store.put_plan(plan)
+    window = Window(datetime(2026, 12, 6, tzinfo=UTC), datetime(2026, 12, 7, tzinfo=UTC), ("ATVPDKIKX0DER",))
+    store.claim(plan.plan_id, window, 1, now=now)
+    store.record_report(plan.plan_id, window, 1, REPORT_ID, now=now)
+    pull_window = PullWindowRef(plan.plan_id, window.key, 1)
+    records.record_requested(
+        REPORT_ID,
+        ReportSpecification(SELLER_ID, "NA", REPORT_TYPE, ["ATVPDKIKX0DER"]),
+        pull_window=pull_window,
+    )
+    delivery = ReportOutcomeDelivery(
+        records=records,
+        sns_client=sns,
+        topic_arn=resources.topic_arn,
+        reports_bucket=resources.bucket,
+        download_links=None,
+        logger=telemetry.logger,
+        metrics=telemetry.metrics,
+        pull_outcomes=PullWindowOutcomes(store, logger=telemetry.logger, metrics=telemetry.metrics),
+    )
+    return delivery, lambda: store.entry(plan.plan_id, window.key, 1)
+
+
+def test_a_plan_windows_ready_report_settles_its_window_stored_with_the_window_key(
+    window_delivery, resources
+):
+    delivery, entry = window_delivery
+    stored = {
+        "bucket": resources.bucket,
+        "key": "k/report.tsv",
+        "size": 3,
+        "windowKey": "plans/x/v001/report.tsv",
+    }
+
+    assert delivery.deliver({"outcome": "READY", "report": _state(stored=stored)})["status"] == "DONE"
+
+    assert (entry().state.value, entry().s3_key) == ("STORED", "plans/x/v001/report.tsv")
+
+
+def test_a_plan_windows_outcome_is_settled_on_a_rerun_after_the_email(window_delivery, records, resources):
+    delivery, entry = window_delivery
+    # An earlier run emailed the outcome and recorded it, then stopped before the ledger.
+    records.mark_finished(REPORT_ID, ReportStatus.CANCELLED, notified=True, recipients=1)
+
+    again = delivery.deliver({"outcome": "NO_DATA", "report": _state()})
+
+    assert again["emailSent"] is False and published_emails(resources.topic_arn) == []
+    assert entry().state.value == "NO_DATA"

@@ -198,8 +198,12 @@ class PullPlanner:
         shards = self._store.SHARDS
         # Each tick starts at another shard, so a tick that runs out of time does not always favour shard 0.
         first = int(now.timestamp() // 60) % shards
+        seen: set[str] = set()
         for shard in [(first + offset) % shards for offset in range(shards)]:
             for plan_id in self._store.due_plans(now, shard=shard):
+                if plan_id in seen:
+                    continue  # set due again by this tick (work left): the next tick resumes it
+                seen.add(plan_id)
                 if not self._may_continue(summary, remaining_seconds):
                     self._finish(summary)
                     return summary.describe()
