@@ -3,9 +3,9 @@
     python -m benchmarks            # the full run (make bench)
     python -m benchmarks --quick    # smaller sizes and fewer repeats, written to .build/bench/docs
 
-The in-process benchmarks (token economy, rate limiting, notifications) each run in a child process of their
-own, so that moto's global mock, the emulator's threads and Powertools' log output stay out of the others'
-way; their output goes to .build/bench/logs.
+The in-process benchmarks (token economy, rate limiting, notifications, pull planner) each run in a child
+process of their own, so that moto's global mock, the emulator's threads and Powertools' log output stay out
+of the others' way; their output goes to .build/bench/logs.
 """
 
 from __future__ import annotations
