@@ -5,6 +5,9 @@ Every price carries its region, the date it was read and its source page. Reques
 path of one DONE report (named beside each count); the store step's Lambda duration is projected from this
 machine's measurement: its wall time into the S3 stand-in (the link), or its CPU seconds divided by the vCPU
 share the function's memory buys (Lambda gives one vCPU at 1,769 MB), whichever is longer.
+
+The pull planner's work is priced per 1,000 windows started (`planner_cost`), from benchmarks.pull_planner's
+seconds, DynamoDB request units and KMS decrypts per window and its ticks.
 """
 
 from __future__ import annotations
