@@ -323,3 +323,23 @@ def test_a_report_finished_before_its_record_named_its_window_is_placed_and_sett
         == f"plans/{SELLER_ID}/{REPORT_TYPE}/{US}/{window.key[:10]}_{_day(0).date()}/v001/report.tsv"
     )
     assert world.records.get(report_id).pull_window == PullWindowRef(plan.plan_id, window.key, 1)
+
+
+class _TakenOverMeanwhile(PullStore):
+    """A pull store where another planner recorded another report for the version while this one was stalled
+    between createReport and its record."""
+
+    def record_report(self, plan_id, window, version, report_id, **kwargs):
+        super().record_report(plan_id, window, version, "50000000000", **kwargs)
+        return super().record_report(plan_id, window, version, report_id, **kwargs)
+
+
+def test_a_stalled_planners_record_after_a_take_over_is_refused_and_counted(world):
+    plan = world.plan(look_back_days=())
+    stalled = world.planner(_TakenOverMeanwhile(world.store._table_name, world.store._dynamodb))
+
+    answer = stalled.tick(_plenty)
+
+    assert answer["reportsCreated"] == 3
+    assert set(_requested(world, plan).values()) == {"50000000000"}  # the other report keeps the windows
+    assert world.telemetry.counts()["PlannerLedgerConflicts"] == 3

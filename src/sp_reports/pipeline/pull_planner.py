@@ -75,7 +75,8 @@ from sp_reports.spapi.regions import region_of_marketplace
 from sp_reports.spapi.reports import ReportsClient
 
 # A claim this old without a report is taken over: a planner's createReport and record take seconds, and a
-# tick stops STOP_WITH_SECONDS_LEFT before its function's timeout (at most 15 minutes, Lambda's maximum).
+# tick stops STOP_WITH_SECONDS_LEFT before its function's timeout, at most 15 minutes (Lambda Developer Guide,
+# "Lambda quotas": function timeout 900 seconds), so the claim's planner is gone by then.
 CLAIM_TIMEOUT = timedelta(minutes=20)
 # A report this long REQUESTED is read back from the reports table (most reports finish within minutes).
 RECONCILE_AFTER = timedelta(hours=1)
@@ -435,8 +436,22 @@ class PullPlanner:
             summary.sellers_throttled.add(plan.seller_id)
             return False
         self._note_for_the_sweep(specification)
-        self._store.record_report(plan.plan_id, item.window, item.version, created.report_id, now=now)
         summary.reports_created += 1
+        try:
+            self._store.record_report(plan.plan_id, item.window, item.version, created.report_id, now=now)
+        except LedgerConflictError:
+            # Only a planner stalled past CLAIM_TIMEOUT (longer than any Lambda runs) could get here: the
+            # version was taken over and has another report. Said loudly; the other report owns the window.
+            self._logger.error(
+                "plan window version already has another report",
+                extra={
+                    "plan_id": plan.plan_id,
+                    "window_key": item.window.key,
+                    "report_id": created.report_id,
+                },
+            )
+            self._metrics.add_metric(name="PlannerLedgerConflicts", unit=COUNT, value=1)
+            return True
         self._logger.info(
             "plan window requested",
             extra={
