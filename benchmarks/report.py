@@ -318,7 +318,7 @@ def planner_table(runs: Sequence[PullPlannerRun]) -> str:
             "windows/min deployed, backlog (per tick / schedule)",
             "429 seen",
             "429 surfaced",
-            "peak RSS MiB",
+            "peak RSS MiB (the process's, runs smallest first)",
             "KMS decrypts",
             "LWA exchanges",
         ),
