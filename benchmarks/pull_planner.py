@@ -178,8 +178,11 @@ class _Metrics:
 class DynamoDbMeter:
     """Counts a DynamoDB client's calls by table and operation, and the request units they bill on demand.
 
-    Units (DynamoDB pricing, on-demand, and the developer guide's "Read/write capacity mode" and "Global
-    secondary indexes: provisioned throughput considerations"): a strongly consistent read of up to 4 KB is
+    Units (https://aws.amazon.com/dynamodb/pricing/on-demand/; the developer guide's read/write capacity mode,
+    https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/HowItWorks.ReadWriteCapacityMode.html,
+    and its global secondary indexes' throughput considerations,
+    https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/GSI.html#GSI.ThroughputConsiderations):
+    a strongly consistent read of up to 4 KB is
     one read request unit, an eventually consistent one half (a Query: its items' total size, rounded up to
     4 KB); a write of up to 1 KB is one write request unit, and each global secondary index the write changes
     costs more: one to put, update or delete the index's item, two when an indexed key attribute changes
