@@ -182,12 +182,13 @@ class DynamoDbMeter:
     https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/HowItWorks.ReadWriteCapacityMode.html,
     and its global secondary indexes' throughput considerations,
     https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/GSI.html#GSI.ThroughputConsiderations):
-    a strongly consistent read of up to 4 KB is
-    one read request unit, an eventually consistent one half (a Query: its items' total size, rounded up to
-    4 KB); a write of up to 1 KB is one write request unit, and each global secondary index the write changes
+    a strongly consistent read of up to 4 KB is one read request unit, an eventually consistent one half (a
+    Query: its items' total size, rounded up to 4 KB); a write of up to 1 KB is one write request unit, and
+    each global secondary index the write changes
     costs more: one to put, update or delete the index's item, two when an indexed key attribute changes
-    (delete the old index item, put the new one). Every item here is under 1 KB and every Query page under
-    4 KB, so each call is one unit (half for an eventually consistent read). The pull plans table's plan item
+    (delete the old index item, put the new one). Each call is counted as one unit (half for an eventually
+    consistent read), taking the plan, ledger and report items as under 1 KB and a Query's page as under 4 KB
+    (not measured: a larger item bills more). The pull plans table's plan item
     (SK `plan`) is in two indexes: `due` (sparse, keyed by DueAt, which set_next_due changes) and `seller`
     (projection ALL), so an update of it writes 2 + 1 index items besides.
     """
