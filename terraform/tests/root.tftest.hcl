@@ -132,18 +132,19 @@ run "lambda_environment_matches_the_handlers_contract" {
   assert {
     condition = toset(keys(local.function_environment["seller_eraser"])) == toset([
       "TOKENS_TABLE_NAME", "REPORTS_TABLE_NAME", "REPORTS_BUCKET_NAME", "LWA_CREDENTIALS_SECRET_ARN",
-      "NOTIFICATIONS_QUEUE_ARN",
+      "NOTIFICATIONS_QUEUE_ARN", "PULL_PLANS_TABLE_NAME",
     ])
     error_message = "seller_eraser environment differs from the contract (src/sp_reports/handlers/seller_eraser.py)."
   }
 
   assert {
-    condition = [for statement in local.function_policy_statements["seller_eraser"] : statement.Sid] == [
+    condition = ([for statement in local.function_policy_statements["seller_eraser"] : statement.Sid] == [
       "ReadEncryptedRefreshTokens", "DecryptRefreshTokensWithSellerContext", "ReadLwaAppCredentials",
-      "EraseSellerTokens", "FindAndEraseSellerItems", "ListSellerObjectVersions", "DeleteSellerObjectVersions",
-      "UseDataKeyOnlyThroughItsServices",
-    ] && one([for s in local.function_policy_statements["seller_eraser"] : s.Resource if s.Sid == "DeleteSellerObjectVersions"]) == "${module.storage.reports_bucket_arn}/*"
-    error_message = "The seller eraser must hold exactly its erasure permissions, object deletes on the reports bucket only."
+      "EraseSellerTokens", "FindAndEraseSellerItems", "FindAndEraseSellerPullPlans", "ListSellerObjectVersions",
+      "DeleteSellerObjectVersions", "UseDataKeyOnlyThroughItsServices",
+      ] && one([for s in local.function_policy_statements["seller_eraser"] : s.Resource if s.Sid == "DeleteSellerObjectVersions"]) == "${module.storage.reports_bucket_arn}/*"
+    && one([for s in local.function_policy_statements["seller_eraser"] : s.Resource if s.Sid == "FindAndEraseSellerPullPlans"]) == module.storage.pull_plans_table_arn)
+    error_message = "The seller eraser must hold exactly its erasure permissions: object deletes on the reports bucket only, pull plan deletes on the pull plans table (not its indexes)."
   }
 
   assert {

@@ -304,6 +304,19 @@ def test_a_stale_claim_is_taken_over_by_one_caller(store):
     )
 
 
+def test_a_take_over_keeps_the_time_the_attempt_was_first_claimed(store):
+    plan = _plan()
+    claimed = store.claim(plan.plan_id, _window(), 1, now=NOW)
+    first = store.take_over(
+        plan.plan_id, claimed.window_key, 1, claimed_at=claimed.claimed_at, now=NOW + timedelta(minutes=20)
+    )
+    second = store.take_over(
+        plan.plan_id, claimed.window_key, 1, claimed_at=first.claimed_at, now=NOW + timedelta(minutes=40)
+    )
+    assert second.claimed_at == "2026-12-07T20:40:00Z"
+    assert second.first_claimed_at == claimed.first_claimed_at == "2026-12-07T20:00:00Z"
+
+
 def test_entries_are_a_range_of_windows_in_order(store):
     plan = _plan(marketplaceIds=[US, CA], reportType="GET_MERCHANT_LISTINGS_ALL_DATA", lookBackDays=[1])
     windows = windows_between(plan, datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 11, 11, tzinfo=UTC))

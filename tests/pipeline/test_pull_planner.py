@@ -22,6 +22,7 @@ from sp_reports.pipeline.report_records import PullWindowRef, ReportRecords, Rep
 from sp_reports.pipeline.report_specifications import ReportSpecification
 from sp_reports.pipeline.sweep_state import SweepState
 from sp_reports.spapi.credentials import AppCredentials
+from sp_reports.spapi.errors import SpApiServerError
 from sp_reports.spapi.http import SpApiHttpClient
 from sp_reports.spapi.lwa import LwaClient
 from sp_reports.spapi.regions import spapi_endpoint
@@ -263,6 +264,35 @@ def test_a_planner_stopped_after_create_report_never_makes_a_second_report(world
     assert len(world.emulated_reports()) == 3
 
 
+def test_a_second_take_over_still_finds_the_report_made_before_the_first(world, clock, monkeypatch):
+    # getReports' createdSince is compared with the emulator's own clock: the planner's runs on real time.
+    real = datetime.now(UTC).replace(microsecond=0)
+    clock.now = real
+    plan = world.plan(look_back_days=(), start=real.date() - DAY)
+    killed_store = _KilledAfter(world.store._table_name, world.store._dynamodb)
+    with pytest.raises(Killed):
+        world.planner(killed_store, max_reports_per_plan=1).tick(_plenty)
+    (made,) = world.emulated_reports()
+
+    def unavailable(self, *args, **kwargs):
+        raise SpApiServerError(503, "ServiceUnavailable", "down")
+
+    # The first take-over's getReports fails: the claim stays, taken over at +21 minutes.
+    monkeypatch.setattr(ReportsClient, "get_reports", unavailable)
+    clock.now = real + timedelta(minutes=21)
+    world.emulator.advance_time(21 * 60)
+    world.planner(max_reports_per_plan=1).tick(_plenty)
+    monkeypatch.undo()
+    clock.now = real + timedelta(minutes=42)
+    world.emulator.advance_time(21 * 60)
+    answer = world.planner(max_reports_per_plan=1).tick(_plenty)
+
+    assert answer["reportsAdopted"] == 1
+    (entry,) = world.store.entries(plan.plan_id)
+    assert (entry.state, entry.report_id) == (WindowState.REQUESTED, made.report_id)
+    assert [r.report_id for r in world.emulated_reports()] == [made.report_id]
+
+
 def test_a_seller_whose_token_lwa_refuses_waits_and_the_others_go_on(world):
     refused = world.plan(seller_id=OTHER_SELLER, look_back_days=())
     served = world.plan(look_back_days=())
@@ -343,3 +373,42 @@ def test_a_stalled_planners_record_after_a_take_over_is_refused_and_counted(worl
     assert answer["reportsCreated"] == 3
     assert set(_requested(world, plan).values()) == {"50000000000"}  # the other report keeps the windows
     assert world.telemetry.counts()["PlannerLedgerConflicts"] == 3
+
+
+class _OutcomeRedeliveredDuringTheRetry(PullStore):
+    """A pull store where the FATAL outcome of the window's first report is delivered again (an SQS
+    redelivery, a workflow re-run) while the planner's retry is between createReport and its record."""
+
+    def __init__(self, store: PullStore, deliver) -> None:
+        super().__init__(store._table_name, store._dynamodb)
+        self._deliver = deliver
+
+    def record_report(self, *args, **kwargs):
+        self._deliver()
+        return super().record_report(*args, **kwargs)
+
+
+def test_a_late_outcome_of_a_superseded_report_neither_settles_the_retry_nor_aborts_the_tick(world, clock):
+    plan = world.plan(look_back_days=(), start=NOW.date() - DAY)
+    world.planner().tick(_plenty)
+    (entry,) = world.store.entries(plan.plan_id)
+    first = world.records.get(entry.report_id)
+    assert first.pull_window.attempt == 1
+    failed = ReportStatus.FAILED
+    world.outcomes.settle(first.report_id, REPORT_TYPE, first.pull_window, failed, reason="FATAL")
+    other = world.plan(seller_id=OTHER_SELLER, look_back_days=(), start=NOW.date() - DAY)
+
+    def redeliver():
+        world.outcomes.settle(
+            first.report_id, REPORT_TYPE, first.pull_window, ReportStatus.FAILED, reason="FATAL again"
+        )
+
+    clock.now = NOW + timedelta(hours=2)
+    answer = world.planner(_OutcomeRedeliveredDuringTheRetry(world.store, redeliver)).tick(_plenty)
+
+    assert answer["reportsCreated"] == 2  # the retry and the other plan's window
+    (retried,) = world.store.entries(plan.plan_id)
+    assert (retried.state, retried.attempts) == (WindowState.REQUESTED, 2)
+    assert retried.report_id not in (None, first.report_id)
+    assert world.records.get(retried.report_id).pull_window.attempt == 2
+    assert len(_requested(world, other)) == 1

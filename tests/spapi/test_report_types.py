@@ -142,7 +142,13 @@ DOCUMENTED = [
         None,
         "https://github.com/amzn/selling-partner-api-docs/issues/2303",
     ),
-    # vendor sales and traffic: refused as "not yet available" until about 72 hours after the period
+    # vendor sales and traffic: refused as "not yet available" until 72 hours after a day (docs#3107)
+    (
+        "GET_VENDOR_SALES_REPORT",
+        "data_lag",
+        timedelta(hours=72),
+        "https://github.com/amzn/selling-partner-api-docs/issues/3107",
+    ),
     (
         "GET_VENDOR_SALES_REPORT",
         "data_lag",

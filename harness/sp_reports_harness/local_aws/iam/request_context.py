@@ -12,6 +12,7 @@ guessed: local AWS fails closed.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -92,12 +93,70 @@ def _dynamodb(response: Any, action: str, _: str) -> RequestSubject:
         # DynamoDB table and its indexes": .../table/Books and .../table/Books/index/*).
         resources = tuple(f"{arn}/index/{index}" for arn in resources)
     keys = []
+    leading: list[str] = []
     for name in dict.fromkeys(names):
         table = backend.tables.get(name)
         sse = getattr(table, "sse_specification", None) or {}
         if sse.get("KMSMasterKeyId"):
             keys.append(sse["KMSMasterKeyId"])
-    return RequestSubject(resources, context={"_encrypted_with": keys})
+        if table is not None:
+            leading += _leading_keys(table, name, response, action)
+    context: dict[str, Any] = {"_encrypted_with": keys}
+    if leading:
+        context["dynamodb:LeadingKeys"] = list(dict.fromkeys(leading))
+    return RequestSubject(resources, context=context)
+
+
+def _leading_keys(table: Any, name: str, response: Any, action: str) -> list[str]:
+    """The partition key values a request names: dynamodb:LeadingKeys (DynamoDB Developer Guide, "Using IAM
+    policy conditions for fine-grained access control": the partition key values of the items or, for a
+    Query, of the index or table queried). Nothing for a Scan, which names no partition: a ForAllValues
+    condition then holds for want of values, as IAM evaluates an absent multivalued key."""
+    hash_name = table.hash_key_attr
+    index_name = _param(response, "IndexName")
+    if index_name:
+        for index in [*getattr(table, "global_indexes", []), *getattr(table, "indexes", [])]:
+            if index.name == index_name:
+                hash_name = next(k["AttributeName"] for k in index.schema if k["KeyType"] == "HASH")
+    items: list[Mapping[str, Any]] = []
+    if action in ("GetItem", "DeleteItem", "UpdateItem"):
+        items.append(_param(response, "Key") or {})
+    elif action == "PutItem":
+        items.append(_param(response, "Item") or {})
+    elif action == "BatchGetItem":
+        items += ((_param(response, "RequestItems") or {}).get(name) or {}).get("Keys", [])
+    elif action == "BatchWriteItem":
+        for entry in (_param(response, "RequestItems") or {}).get(name) or []:
+            if "PutRequest" in entry:
+                items.append(entry["PutRequest"]["Item"])
+            if "DeleteRequest" in entry:
+                items.append(entry["DeleteRequest"]["Key"])
+    elif action in ("TransactWriteItems", "TransactGetItems"):
+        for operation in _param(response, "TransactItems") or []:
+            for body in operation.values():
+                if body.get("TableName") == name:
+                    items.append(body.get("Key") or body.get("Item") or {})
+    elif action == "Query":
+        return _queried_partition(hash_name, response)
+    return [_scalar(item[hash_name]) for item in items if hash_name in item]
+
+
+def _queried_partition(hash_name: str, response: Any) -> list[str]:
+    """The partition key value of a Query's key condition (`<key> = <:value>`, with #names resolved)."""
+    values = _param(response, "ExpressionAttributeValues") or {}
+    aliases = _param(response, "ExpressionAttributeNames") or {}
+    expression = _param(response, "KeyConditionExpression") or ""
+    for left, right in re.findall(r"([#:]?[A-Za-z0-9_]+)\s*=\s*([#:]?[A-Za-z0-9_]+)", expression):
+        for attribute, placeholder in ((left, right), (right, left)):
+            if aliases.get(attribute, attribute) == hash_name and placeholder in values:
+                return [_scalar(values[placeholder])]
+    conditions = (_param(response, "KeyConditions") or {}).get(hash_name) or {}
+    return [_scalar(value) for value in conditions.get("AttributeValueList", [])[:1]]
+
+
+def _scalar(value: Mapping[str, Any]) -> str:
+    """A key attribute value ({"S": ...}, {"N": ...} or {"B": ...}) as the text a condition compares."""
+    return str(next(iter(value.values())))
 
 
 def _kms(response: Any, action: str, _: str) -> RequestSubject:

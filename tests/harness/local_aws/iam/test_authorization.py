@@ -321,6 +321,56 @@ def test_a_query_of_an_index_needs_the_index_arn_and_the_table_arn_does_not_gran
     assert _code(lambda: table_only.query(**table_query)) == "OK"
 
 
+def test_leading_keys_conditions_see_the_partition_keys_a_request_names(aws, roles):
+    dynamodb = aws.boto3_client("dynamodb")
+    name = f"{TABLE}-leading"
+    dynamodb.create_table(
+        TableName=name,
+        KeySchema=[{"AttributeName": "PK", "KeyType": "HASH"}, {"AttributeName": "SK", "KeyType": "RANGE"}],
+        AttributeDefinitions=[
+            {"AttributeName": "PK", "AttributeType": "S"},
+            {"AttributeName": "SK", "AttributeType": "S"},
+        ],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    table_arn = f"arn:aws:dynamodb:us-east-1:{aws.account_id}:table/{name}"
+    actions = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query"]
+    actions += ["dynamodb:BatchWriteItem", "dynamodb:Scan"]
+    mine_only = {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["mine#*"]}}
+    client = roles.client(roles.session(_allow(actions, table_arn, Condition=mine_only)), "dynamodb")
+
+    def key(partition: str) -> dict[str, Any]:
+        return {"PK": {"S": partition}, "SK": {"S": "s"}}
+
+    def query(partition: str) -> Any:
+        return client.query(
+            TableName=name,
+            KeyConditionExpression="#pk = :pk AND SK = :sk",
+            ExpressionAttributeNames={"#pk": "PK"},
+            ExpressionAttributeValues={":pk": {"S": partition}, ":sk": {"S": "s"}},
+        )
+
+    def batch(*partitions: str) -> Any:
+        requests = [{"PutRequest": {"Item": key(p)}} for p in partitions]
+        return client.batch_write_item(RequestItems={name: requests})
+
+    assert _code(lambda: client.put_item(TableName=name, Item=key("mine#1"))) == "OK"
+    assert _code(lambda: client.put_item(TableName=name, Item=key("other#1"))) == "AccessDeniedException"
+    assert _code(lambda: client.get_item(TableName=name, Key=key("mine#1"))) == "OK"
+    assert _code(lambda: client.get_item(TableName=name, Key=key("other#1"))) == "AccessDeniedException"
+    update = {"UpdateExpression": "SET A = :a", "ExpressionAttributeValues": {":a": {"S": "x"}}}
+    assert (
+        _code(lambda: client.update_item(TableName=name, Key=key("other#1"), **update))
+        == "AccessDeniedException"
+    )
+    assert _code(lambda: query("mine#1")) == "OK"
+    assert _code(lambda: query("other#1")) == "AccessDeniedException"
+    assert _code(lambda: batch("mine#2", "mine#3")) == "OK"
+    assert _code(lambda: batch("mine#4", "other#2")) == "AccessDeniedException"
+    # A Scan names no partition key: ForAllValues holds for want of values, in AWS as here.
+    assert _code(lambda: client.scan(TableName=name)) == "OK"
+
+
 def test_a_key_policy_condition_on_the_encryption_context_is_enforced(aws, roles):
     account = aws.account_id
     session = roles.session()
