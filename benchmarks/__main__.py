@@ -3,9 +3,9 @@
     python -m benchmarks            # the full run (make bench)
     python -m benchmarks --quick    # smaller sizes and fewer repeats, written to .build/bench/docs
 
-The in-process benchmarks (token economy, rate limiting, notifications) each run in a child process of their
-own, so that moto's global mock, the emulator's threads and Powertools' log output stay out of the others'
-way; their output goes to .build/bench/logs.
+The in-process benchmarks (token economy, rate limiting, notifications, pull planner) each run in a child
+process of their own, so that moto's global mock, the emulator's threads and Powertools' log output stay out
+of the others' way; their output goes to .build/bench/logs.
 """
 
 from __future__ import annotations
@@ -19,11 +19,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks import cold_start, cost_model, storage
+from benchmarks import cold_start, cost_model, pull_planner, storage
 from benchmarks.cold_start import VARIANT_HANDLER
 from benchmarks.machine import describe_machine
 from benchmarks.notifications import NotificationRun, OverheadProbe
 from benchmarks.png_chart import Guide, Series, write_line_chart
+from benchmarks.pull_planner import PullPlannerRun
 from benchmarks.rate_limiting import RateLimitRun
 from benchmarks.report import CHART_NAME, RSS_TARGET_MIB, Results, console, markdown
 from benchmarks.rss import MIB
@@ -38,13 +39,13 @@ NAIVE_COLOUR = (214, 39, 40)
 TARGET_COLOUR = (44, 160, 44)
 
 
-def _child_phase(module: str, logs: Path) -> Any:
-    """Run `python -m benchmarks.<module> <result.json>` and return the JSON it wrote."""
+def _child_phase(module: str, logs: Path, *arguments: str) -> Any:
+    """Run `python -m benchmarks.<module> <result.json> [arguments]` and return the JSON it wrote."""
     result = WORK_DIR / f"{module}.json"
     log = logs / f"{module}.log"
     with log.open("wb") as output:
         completed = subprocess.run(  # noqa: S603
-            [sys.executable, "-m", f"benchmarks.{module}", str(result)],
+            [sys.executable, "-m", f"benchmarks.{module}", str(result), *arguments],
             stdout=output,
             stderr=output,
             cwd=REPO_ROOT,
@@ -122,6 +123,21 @@ def _costs(
     return costs, transitions
 
 
+def _planner_cost(runs: list[PullPlannerRun]) -> cost_model.PlannerCost:
+    """Per 1,000 windows, from the largest run."""
+    run = max(runs, key=lambda run: run.plans)
+    deployment = cost_model.read_deployment(TERRAFORM_DIR, storage.PART_SIZE)
+    return cost_model.planner_cost(
+        seconds_per_window=run.seconds_per_window,
+        ticks_per_window=1 / run.windows_per_backlog_tick,
+        read_units_per_window=run.read_units / run.windows_started,
+        write_units_per_window=run.write_units / run.windows_started,
+        kms_decrypts_per_window=run.kms_decrypts / run.windows_started,
+        memory_mb=run.memory_mb,
+        architecture=deployment.architecture,
+    )
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, few repeats (for development)")
@@ -163,6 +179,12 @@ def main(argv: list[str] | None = None) -> None:
     notification_result = _child_phase("notifications", logs)
     notification_runs = [NotificationRun(**run) for run in notification_result["runs"]]
     overhead_probes = [OverheadProbe(**probe) for probe in notification_result["overhead"]]
+    plan_counts = pull_planner.QUICK_RUN_PLANS if args.quick else pull_planner.FULL_RUN_PLANS
+    phase.begin(f"6. pull planner ({', '.join(f'{count:,}' for count in plan_counts)} plans due at once)")
+    planner_runs = [
+        PullPlannerRun(**run)
+        for run in _child_phase("pull_planner", logs, "--plans", *(str(count) for count in plan_counts))
+    ]
     phase.begin("report")
 
     terraform = read_terraform_defaults(TERRAFORM_DIR)
@@ -182,6 +204,7 @@ def main(argv: list[str] | None = None) -> None:
         timeout_seconds=terraform.processor_timeout_seconds or 60,
     )
     costs, transitions = _costs(storage_runs, tokens, notification_runs)
+    planner_cost = _planner_cost(planner_runs)
     own = resource.getrusage(resource.RUSAGE_SELF)
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     results = Results(
@@ -199,6 +222,8 @@ def main(argv: list[str] | None = None) -> None:
         transitions=transitions,
         seconds=time.perf_counter() - started,
         cpu_seconds=own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime,
+        pull_planner=planner_runs,
+        planner_cost=planner_cost,
     )
     _memory_chart(storage_runs, chart_size, docs / CHART_NAME)
     (docs / "benchmarks.md").write_text(markdown(results))

@@ -5,6 +5,9 @@ Every price carries its region, the date it was read and its source page. Reques
 path of one DONE report (named beside each count); the store step's Lambda duration is projected from this
 machine's measurement: its wall time into the S3 stand-in (the link), or its CPU seconds divided by the vCPU
 share the function's memory buys (Lambda gives one vCPU at 1,769 MB), whichever is longer.
+
+The pull planner's work is priced per 1,000 windows started (`planner_cost`), from benchmarks.pull_planner's
+seconds, DynamoDB request units and KMS decrypts per window and its ticks.
 """
 
 from __future__ import annotations
@@ -54,6 +57,8 @@ PRICES: dict[str, Price] = {
     "sns_publish": Price(0.50 / 1e6, "publish", "https://aws.amazon.com/sns/pricing/"),
     "sns_email": Price(2.00 / 1e5, "email notification", "https://aws.amazon.com/sns/pricing/"),
     "secrets_api_call": Price(0.05 / 1e4, "API call", "https://aws.amazon.com/secrets-manager/pricing/"),
+    # EventBridge Scheduler: per invocation after the free tier (14 million a month, per account).
+    "scheduler_invocation": Price(1.00 / 1e6, "invocation", "https://aws.amazon.com/eventbridge/pricing/"),
 }
 
 # Invocations per DONE report, by function: the API's createReport, one SQS message in a batch of
@@ -263,3 +268,55 @@ def report_cost(
         PRICES["sfn_express_request"].usd + execution_seconds * 64 / 1024 * PRICES["sfn_express_gb_s"].usd
     )
     return ReportCost(size_label, size_bytes, store_seconds, lines, express)
+
+
+@dataclass(frozen=True)
+class PlannerCost:
+    """What the pull planner's work costs per 1,000 windows started (benchmarks.pull_planner's figures)."""
+
+    lines: list[Line]
+
+    @property
+    def total(self) -> float:
+        return sum(line.usd for line in self.lines)
+
+
+def planner_cost(
+    *,
+    seconds_per_window: float,
+    ticks_per_window: float,
+    read_units_per_window: float,
+    write_units_per_window: float,
+    kms_decrypts_per_window: float,
+    memory_mb: int,
+    architecture: str,
+) -> PlannerCost:
+    """Per 1,000 windows: the planner's Lambda GB-s at its memory for the measured seconds per window, one
+    Lambda request and one Scheduler invocation per tick, DynamoDB on-demand request units and KMS decrypts
+    (each seller's refresh token, once per container per REFRESH_TOKEN_CACHE_SECONDS)."""
+    windows = 1000
+    gb_s = windows * seconds_per_window * memory_mb / 1024
+    ticks = windows * ticks_per_window
+    reads = windows * read_units_per_window
+    writes = windows * write_units_per_window
+    decrypts = windows * kms_decrypts_per_window
+    return PlannerCost(
+        [
+            Line(
+                "Lambda pull_planner duration",
+                gb_s,
+                "GB-s",
+                gb_s * PRICES[f"lambda_gb_s_{architecture}"].usd,
+            ),
+            Line("Lambda requests (ticks)", ticks, "requests", ticks * PRICES["lambda_request"].usd),
+            Line(
+                "Scheduler invocations (ticks)",
+                ticks,
+                "invocations",
+                ticks * PRICES["scheduler_invocation"].usd,
+            ),
+            Line("DynamoDB writes", writes, "WRU", writes * PRICES["dynamodb_write_unit"].usd),
+            Line("DynamoDB reads", reads, "RRU", reads * PRICES["dynamodb_read_unit"].usd),
+            Line("KMS requests", decrypts, "requests", decrypts * PRICES["kms_request"].usd),
+        ]
+    )

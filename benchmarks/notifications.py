@@ -35,6 +35,7 @@ from sp_reports.pipeline.report_specifications import ReportSpecification
 from sp_reports.spapi.notifications import REPORT_PROCESSING_FINISHED
 
 TABLE = "sp-reports-reports"
+TOKENS_TABLE = "sp-reports-tokens"
 SELLER_ID = "A1BENCHSELLER01"
 REPORT_TYPE = "GET_MERCHANT_LISTINGS_ALL_DATA"
 TRIVIAL_WORKFLOW = {"StartAt": "Done", "States": {"Done": {"Type": "Pass", "End": True}}}
@@ -226,12 +227,13 @@ def run(
     with mock_aws():
         timer.install()
         dynamodb = boto3.client("dynamodb", region_name=REGION)
-        dynamodb.create_table(
-            TableName=TABLE,
-            KeySchema=[{"AttributeName": "ReportId", "KeyType": "HASH"}],
-            AttributeDefinitions=[{"AttributeName": "ReportId", "AttributeType": "S"}],
-            BillingMode="PAY_PER_REQUEST",
-        )
+        for table, key in ((TABLE, "ReportId"), (TOKENS_TABLE, "SellerId")):
+            dynamodb.create_table(
+                TableName=table,
+                KeySchema=[{"AttributeName": key, "KeyType": "HASH"}],
+                AttributeDefinitions=[{"AttributeName": key, "AttributeType": "S"}],
+                BillingMode="PAY_PER_REQUEST",
+            )
         stepfunctions = boto3.client("stepfunctions", region_name=REGION)
         state_machine_arn = stepfunctions.create_state_machine(
             name="sp-reports-report-workflow",
@@ -242,8 +244,9 @@ def run(
             {
                 "REPORTS_TABLE_NAME": TABLE,
                 "STATE_MACHINE_ARN": state_machine_arn,
-                # Read only for an APPLICATION_OAUTH_CHANGED notification, which the mix does not hold.
-                "TOKENS_TABLE_NAME": "sp-reports-bench-tokens",
+                # A requested report's notification confirms its seller's token (TokenBindings.mark_bound, a
+                # conditional write); no token is stored here, so the condition fails, as for a bound one.
+                "TOKENS_TABLE_NAME": TOKENS_TABLE,
                 "POWERTOOLS_SERVICE_NAME": "sp-reports-bench",
                 "POWERTOOLS_METRICS_NAMESPACE": "sp-reports-bench",
             }

@@ -13,9 +13,10 @@ from benchmarks.cold_start import (
     ImportTiming,
     clients_label,
 )
-from benchmarks.cost_model import PRICES, PRICES_READ, ReportCost
+from benchmarks.cost_model import PRICES, PRICES_READ, PlannerCost, ReportCost
 from benchmarks.machine import Machine
 from benchmarks.notifications import NotificationRun, OverheadProbe
+from benchmarks.pull_planner import FLEET_PLANS, PullPlannerRun
 from benchmarks.rate_limiting import RateLimitRun
 from benchmarks.s3_standin import FIRST_BYTE_LATENCY, UPLOAD_BANDWIDTH
 from benchmarks.sizing import (
@@ -27,6 +28,7 @@ from benchmarks.sizing import (
 )
 from benchmarks.storage import PART_SIZE, StorageRun
 from benchmarks.token_economy import TokenEconomy
+from sp_reports.pipeline.pull_planner import STOP_WITH_SECONDS_LEFT
 from sp_reports.pipeline.report_storage import PARTS_IN_MEMORY, UPLOAD_CONCURRENCY
 
 MIB = 1024 * 1024
@@ -55,6 +57,8 @@ class Results:
     transitions: list[str]
     seconds: float
     cpu_seconds: float
+    pull_planner: list[PullPlannerRun]
+    planner_cost: PlannerCost
 
 
 def _table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
@@ -151,7 +155,20 @@ def targets_table(results: Results) -> str:
                 _mark(run.executions_started == run.requested_reports and run.batch_item_failures == 0),
             )
         )
+    rows += planner_target_rows(results.pull_planner)
     return _table(("target", "measured", "met"), rows)
+
+
+def planner_target_rows(runs: Sequence[PullPlannerRun]) -> list[tuple[str, str, str]]:
+    return [
+        (
+            f"pull planner, {run.plans} plans due at once: every due window started once, 0 429s surfaced",
+            f"{run.windows_started} of {run.windows_due} started, {run.reports_created} reports, "
+            f"{run.surfaced_429} 429 surfaced ({run.throttled_seen} seen)",
+            _mark(run.windows_started == run.windows_due == run.reports_created and run.surfaced_429 == 0),
+        )
+        for run in runs
+    ]
 
 
 def cold_start_target_rows(timings: Sequence[ImportTiming]) -> list[tuple[str, str, str]]:
@@ -274,7 +291,100 @@ def cost_table(results: Results) -> str:
         )
     )
     rows.append(("biggest line", *(cost.biggest.item for cost in results.costs)))
+    rows.append(
+        (
+            "pull planner: per 1,000 windows (below)",
+            *(f"${results.planner_cost.total:.4f}" for _ in results.costs),
+        )
+    )
     return _table(("per 1,000 reports", *(f"{cost.size_label} report" for cost in results.costs)), rows)
+
+
+def planner_cost_table(cost: PlannerCost) -> str:
+    rows = [(line.item, f"${line.usd:.4f}", f"{line.quantity:,.1f} {line.unit}") for line in cost.lines]
+    rows.append(("**total**", f"**${cost.total:.4f}**", ""))
+    return _table(("pull planner: per 1,000 windows", "USD", "quantity"), rows)
+
+
+def planner_table(runs: Sequence[PullPlannerRun]) -> str:
+    return _table(
+        (
+            "plans",
+            "ticks",
+            "windows started",
+            "wall s",
+            "CPU s",
+            "windows/min in-process",
+            "windows/min deployed, backlog (per tick / schedule)",
+            "429 seen",
+            "429 surfaced",
+            "peak RSS MiB (the process's, runs smallest first)",
+            "KMS decrypts",
+            "LWA exchanges",
+        ),
+        [
+            (
+                run.plans,
+                run.ticks,
+                run.windows_started,
+                f"{run.wall_seconds:.1f}",
+                f"{run.cpu_seconds:.1f}",
+                f"{run.compute_windows_per_minute:.0f}",
+                f"{run.fleet_windows_per_minute:.0f} "
+                f"({run.windows_per_backlog_tick} / {run.schedule_minutes:g} min)",
+                run.throttled_seen,
+                run.surfaced_429,
+                f"{run.peak_rss_bytes / MIB:.0f}",
+                run.kms_decrypts,
+                run.lwa_exchanges,
+            )
+            for run in runs
+        ],
+    )
+
+
+def planner_calls_table(runs: Sequence[PullPlannerRun]) -> str:
+    names = sorted({name for run in runs for name in run.dynamodb_calls})
+    rows = [
+        (f"`{name}`", *(f"{run.calls_per_window().get(name, 0.0):.2f}" for run in runs)) for name in names
+    ]
+    rows.append(
+        ("**read request units**", *(f"**{run.read_units / run.windows_started:.2f}**" for run in runs))
+    )
+    rows.append(
+        ("**write request units**", *(f"**{run.write_units / run.windows_started:.2f}**" for run in runs))
+    )
+    return _table(("DynamoDB per window (table, operation)", *(f"{run.plans} plans" for run in runs)), rows)
+
+
+def planner_findings(runs: Sequence[PullPlannerRun]) -> str:
+    """How the figures scale, and what 10,000 plans due at once mean for the deployed schedule."""
+    if not runs:
+        return ""
+    largest = max(runs, key=lambda run: run.plans)
+    per_tick = largest.windows_per_backlog_tick
+    minutes = largest.minutes_to_start(FLEET_PLANS)
+    fitting = int((largest.timeout_seconds - STOP_WITH_SECONDS_LEFT) / largest.seconds_per_window)
+    per_window = ", ".join(f"{run.plans}: {run.cpu_seconds / run.windows_started * 1000:.0f}" for run in runs)
+    return (
+        "- Scaling. DynamoDB calls per window do not depend on the number of plans (the ledger is one "
+        "Query of the plan's partition, the due index one Query per shard per tick). The in-process time "
+        f"per window does here (CPU ms per window by plan count: {per_window}): moto answers every Query by "
+        "walking every item of the table (moto/dynamodb/models/table.py, `Table.query` over `all_items()`), "
+        "so its cost grows with the table, which real DynamoDB's does not. That is why the runs stop at "
+        f"{largest.plans:,} plans ({FLEET_PLANS:,} would keep moto busy for hours) and the "
+        f"{FLEET_PLANS:,}-plan figures below are projected from the largest run. The in-process rate is a "
+        "lower bound for the planner's own compute.\n"
+        f"- {FLEET_PLANS:,} plans due at the same minute: one tick starts {per_tick} windows "
+        f"(`pull_planner_max_reports_per_tick` {largest.max_reports_per_tick}; at "
+        f"{largest.seconds_per_window:.2f} s per window about {fitting} fit in the tick's "
+        f"{largest.timeout_seconds - STOP_WITH_SECONDS_LEFT:.0f} s), one tick every "
+        f"{largest.schedule_minutes:g} min (`pull_planner_schedule_expression`): "
+        f"{largest.fleet_windows_per_minute:.0f} windows per minute, the last window requested "
+        f"{minutes:.0f} min ({minutes / 60:.1f} h) after the first. The cap sets that pace, not SP-API: "
+        "each seller has a createReport quota of its own (burst 15), and these plans use one call each "
+        f"({largest.throttled_seen} 429s seen)."
+    )
 
 
 def price_table() -> str:
@@ -648,6 +758,33 @@ the container itself replaces the token.
 {tokens_table_of(tokens)}"""
 
 
+def planner_section(runs: Sequence[PullPlannerRun]) -> str:
+    """Section 6 of docs/benchmarks.md."""
+    return f"""`benchmarks/pull_planner.py`: N daily pull plans, each its own seller, one report type without
+a publication hold-back, every plan's window due by the same minute (the sellers' 0-15 minute jitter is
+behind it). `PullPlanner.tick()` runs as the `pull_planner` Lambda does (`SpApiClients`, the tokens,
+reports and pull plans tables shaped as `terraform/modules/storage/main.tf` creates them, the Terraform
+default cap per tick, the function's timeout as the tick's time budget) against moto in-process and the
+SP-API emulator, which meters createReport per seller at SP-API's documented rate (0.0167/s, burst 15) and
+answers 429 beyond it. Ticks run back to back, the planner's clock moving by the schedule's rate between
+them, until every due window is requested. "windows/min in-process": windows over the ticks' wall time;
+"deployed, backlog": a backlog tick's windows (the cap, or what fits in the tick's time at the measured
+pace, the fewer) over the schedule's interval. CPU seconds include moto's and the emulator's
+work (same process).
+
+{planner_table(runs)}
+
+DynamoDB calls per window, counted by botocore event hooks, and the on-demand request units they bill:
+one per write of an item under 1 KB, plus one per secondary index item the write puts, updates or deletes
+and two where it changes an index key (the plan item's next-due time in the `due` index, the plan item in
+the `seller` index); one per strongly consistent read under 4 KB, half per eventually consistent one
+(DynamoDB developer guide, "Read/write capacity mode" and "Global secondary indexes").
+
+{planner_calls_table(runs)}
+
+{planner_findings(runs)}"""
+
+
 def console(results: Results) -> str:
     return "\n\n".join(
         (
@@ -665,8 +802,13 @@ def console(results: Results) -> str:
             notifications_table(results),
             "Terraform defaults",
             terraform_table(results),
+            "6. Pull planner",
+            planner_table(results.pull_planner),
+            planner_calls_table(results.pull_planner),
+            planner_findings(results.pull_planner),
             "Cost per 1,000 reports (us-east-1)",
             cost_table(results),
+            planner_cost_table(results.planner_cost),
         )
     )
 
@@ -739,7 +881,11 @@ which it logs and drops without an AWS call, in batches of 1 and of 10 (CPU time
 
 {overhead_table(results)}
 
-## 6. Cost per 1,000 reports
+## 6. Pull planner
+
+{planner_section(results.pull_planner)}
+
+## 7. Cost per 1,000 reports
 
 `benchmarks/cost_model.py` prices one DONE report's work in us-east-1: Lambda GB-s from the memory sizes and
 architecture in `terraform/` and the durations measured here (the store step: its run into the S3 stand-in,
@@ -756,6 +902,14 @@ KMS key and $0.40/month secret are per account, not per report, and are left out
 {cost_table(results)}
 
 {cost_findings(results)}
+
+The pull planner's row: its Lambda GB-s at the memory `terraform/functions.tf` gives `pull_planner`, for
+the wall seconds per window of section 6's largest run (moto and the emulator answer in-process, so real
+DynamoDB's and SP-API's latency would add to it), one Lambda request and one EventBridge Scheduler
+invocation per tick (a backlog tick's windows, per 1,000 windows), the DynamoDB
+request units counted per window (section 6) and one KMS decrypt per seller's token.
+
+{planner_cost_table(results.planner_cost)}
 
 Prices:
 

@@ -373,3 +373,42 @@ def test_a_stalled_planners_record_after_a_take_over_is_refused_and_counted(worl
     assert answer["reportsCreated"] == 3
     assert set(_requested(world, plan).values()) == {"50000000000"}  # the other report keeps the windows
     assert world.telemetry.counts()["PlannerLedgerConflicts"] == 3
+
+
+class _OutcomeRedeliveredDuringTheRetry(PullStore):
+    """A pull store where the FATAL outcome of the window's first report is delivered again (an SQS
+    redelivery, a workflow re-run) while the planner's retry is between createReport and its record."""
+
+    def __init__(self, store: PullStore, deliver) -> None:
+        super().__init__(store._table_name, store._dynamodb)
+        self._deliver = deliver
+
+    def record_report(self, *args, **kwargs):
+        self._deliver()
+        return super().record_report(*args, **kwargs)
+
+
+def test_a_late_outcome_of_a_superseded_report_neither_settles_the_retry_nor_aborts_the_tick(world, clock):
+    plan = world.plan(look_back_days=(), start=NOW.date() - DAY)
+    world.planner().tick(_plenty)
+    (entry,) = world.store.entries(plan.plan_id)
+    first = world.records.get(entry.report_id)
+    assert first.pull_window.attempt == 1
+    failed = ReportStatus.FAILED
+    world.outcomes.settle(first.report_id, REPORT_TYPE, first.pull_window, failed, reason="FATAL")
+    other = world.plan(seller_id=OTHER_SELLER, look_back_days=(), start=NOW.date() - DAY)
+
+    def redeliver():
+        world.outcomes.settle(
+            first.report_id, REPORT_TYPE, first.pull_window, ReportStatus.FAILED, reason="FATAL again"
+        )
+
+    clock.now = NOW + timedelta(hours=2)
+    answer = world.planner(_OutcomeRedeliveredDuringTheRetry(world.store, redeliver)).tick(_plenty)
+
+    assert answer["reportsCreated"] == 2  # the retry and the other plan's window
+    (retried,) = world.store.entries(plan.plan_id)
+    assert (retried.state, retried.attempts) == (WindowState.REQUESTED, 2)
+    assert retried.report_id not in (None, first.report_id)
+    assert world.records.get(retried.report_id).pull_window.attempt == 2
+    assert len(_requested(world, other)) == 1

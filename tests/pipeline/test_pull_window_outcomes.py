@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import boto3
 import pytest
 
-from sp_reports.pipeline.pull_ledger import PullStore, WindowState
+from sp_reports.pipeline.pull_ledger import LedgerConflictError, PullStore, WindowState
 from sp_reports.pipeline.pull_plans import plan_from_request
 from sp_reports.pipeline.pull_window_outcomes import DEFAULT_RETRY_DELAY, PullWindowOutcomes, retry_delay
 from sp_reports.pipeline.pull_windows import Window, iso_second
@@ -113,3 +113,39 @@ def test_a_window_the_ledger_does_not_hold_is_logged_not_raised(store, plan, out
     missing = PullWindowRef(plan.plan_id, WINDOW.key, 7)
     assert outcomes.settle("501", REPORT_TYPE, missing, ReportStatus.DONE, s3_key="k") is None
     assert any("does not hold" in line["message"] for line in telemetry.lines())
+
+
+def test_a_late_outcome_of_a_superseded_attempt_never_settles_the_retry_claim(store, plan, outcomes):
+    window = _requested(store, plan, "501")
+    outcomes.settle("501", REPORT_TYPE, window, ReportStatus.FAILED, reason="FATAL")
+    retry = store.claim(plan.plan_id, WINDOW, 1, now=NOW + timedelta(hours=1))
+    assert (retry.state, retry.attempts, retry.report_id) == (WindowState.CLAIMED, 2, None)
+    # 501's FATAL delivered again (a redelivery, a re-run) while attempt 2 is making its report.
+    first_attempt = PullWindowRef(plan.plan_id, WINDOW.key, 1, attempt=1)
+
+    entry = outcomes.settle("501", REPORT_TYPE, first_attempt, ReportStatus.FAILED, reason="FATAL again")
+
+    assert (entry.state, entry.attempts) == (WindowState.CLAIMED, 2)
+    assert store.record_report(plan.plan_id, WINDOW, 1, "502").state is WindowState.REQUESTED
+
+
+def test_an_outcome_before_the_planner_records_the_report_settles_its_attempt(store, plan, outcomes):
+    store.claim(plan.plan_id, WINDOW, 1, now=NOW)
+    ours = PullWindowRef(plan.plan_id, WINDOW.key, 1, attempt=1)
+
+    entry = outcomes.settle("501", REPORT_TYPE, ours, ReportStatus.CANCELLED)
+
+    assert (entry.state, entry.report_id) == (WindowState.NO_DATA, "501")
+    # The planner's record that follows is a no-op, not a conflict.
+    assert store.record_report(plan.plan_id, WINDOW, 1, "501").state is WindowState.NO_DATA
+
+
+def test_the_ledger_settles_an_outcome_only_for_its_report_or_its_attempt(store, plan):
+    store.claim(plan.plan_id, WINDOW, 1, now=NOW)
+    with pytest.raises(LedgerConflictError):
+        store.settle(plan.plan_id, WINDOW.key, 1, WindowState.FAILED, if_report_id="500", if_attempt=2)
+    store.record_report(plan.plan_id, WINDOW, 1, "501")
+    with pytest.raises(LedgerConflictError):
+        store.settle(plan.plan_id, WINDOW.key, 1, WindowState.FAILED, if_report_id="500", if_attempt=1)
+    settled = store.settle(plan.plan_id, WINDOW.key, 1, WindowState.FAILED, if_report_id="501", if_attempt=1)
+    assert settled.state is WindowState.FAILED

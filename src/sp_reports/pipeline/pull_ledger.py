@@ -479,9 +479,16 @@ class PullStore:
         retry_after: datetime | str | None = None,
         report_id: str | None = None,
         now: datetime | None = None,
+        if_report_id: str | None = None,
+        if_attempt: int | None = None,
     ) -> LedgerEntry:
         """Write what became of the window version. STORED and NO_DATA are final: settling a final entry again
-        the same way is a no-op, any other way raises LedgerConflictError (as does a missing entry)."""
+        the same way is a no-op, any other way raises LedgerConflictError (as does a missing entry).
+
+        The outcome of one attempt's report passes `if_report_id` and `if_attempt`: the entry is written only
+        while it holds that report, or holds no report yet and is still that attempt (the outcome may arrive
+        before the planner records the report id). Otherwise the entry belongs to a newer attempt and
+        LedgerConflictError is raised, so a late outcome of a superseded report never settles a retry."""
         state = WindowState(state)
         names = {"#state": "State"}
         values: dict[str, Any] = {
@@ -510,23 +517,44 @@ class PullStore:
             values[":minus_one"] = {"N": "-1"}
             sets.append("Attempts = Attempts + :minus_one")
         expression = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
+        condition = "attribute_exists(PK) AND NOT (#state IN (:stored, :no_data))"
+        owners = []
+        if if_report_id is not None:
+            values[":if_report"] = {"S": if_report_id}
+            owners.append("ReportId = :if_report")
+        if if_attempt is not None:
+            values[":if_attempt"] = {"N": str(if_attempt)}
+            owners.append("attribute_not_exists(ReportId) AND Attempts = :if_attempt")
+        if owners:
+            # DynamoDB refuses redundant parentheses: each owner is parenthesised only beside another.
+            either = " OR ".join(f"({owner})" for owner in owners) if len(owners) > 1 else owners[0]
+            condition += f" AND ({either})"
         try:
             response = self._dynamodb.update_item(
                 TableName=self._table_name,
                 Key=_entry_key(plan_id, window_key, version),
                 UpdateExpression=expression,
-                ConditionExpression="attribute_exists(PK) AND NOT (#state IN (:stored, :no_data))",
+                ConditionExpression=condition,
                 ExpressionAttributeNames=names,
                 ExpressionAttributeValues=values,
                 ReturnValues="ALL_NEW",
             )
         except self._dynamodb.exceptions.ConditionalCheckFailedException:
             existing = self.entry(plan_id, window_key, version)
-            if existing is not None and existing.state is state:
+            if (
+                existing is not None
+                and existing.state is state
+                and (if_report_id is None or existing.report_id == if_report_id)
+            ):
                 return existing
             raise LedgerConflictError(
                 f"{plan_id} {window_key} v{version}: "
-                + ("no such entry" if existing is None else f"already {existing.state}, not {state}")
+                + (
+                    "no such entry"
+                    if existing is None
+                    else f"is {existing.state} (report {existing.report_id}, attempt {existing.attempts}),"
+                    f" not {state} of report {if_report_id} attempt {if_attempt}"
+                )
             ) from None
         return _entry_from_item(response["Attributes"])
 

@@ -259,8 +259,14 @@ class PullPlanner:
             ):
                 left_over = True
                 break
-            if self._carry_out(plan, item, now, summary):
-                done += 1
+            try:
+                if self._carry_out(plan, item, now, summary):
+                    done += 1
+            except LedgerConflictError as conflict:
+                # The entry changed under this planner (another attempt owns it): that window waits, the
+                # plan's other windows and the tick go on.
+                self._ledger_conflict(plan, item.window.key, conflict)
+                done += 1  # the ledger changed: read again below
         reconciled = self._reconcile(plan, entries.values(), now, summary, remaining_seconds)
         refreshed = (
             {(e.window_key, e.version): e for e in self._store.entries(plan_id)}
@@ -382,7 +388,7 @@ class PullPlanner:
                 self._log_transient(plan, item, failure)
                 return False
             if found is not None:
-                self._adopt(plan, item, region_code, found, now)
+                self._adopt(plan, item, region_code, entry, found, now)
                 summary.reports_adopted += 1
                 return True
         else:
@@ -413,7 +419,7 @@ class PullPlanner:
         summary: TickSummary,
     ) -> bool:
         specification = self._specification(plan, item.window, region_code)
-        pull_window = PullWindowRef(plan.plan_id, item.window.key, item.version)
+        pull_window = PullWindowRef(plan.plan_id, item.window.key, item.version, entry.attempts)
         try:
             created = self._records.create_and_record(
                 specification,
@@ -499,11 +505,13 @@ class PullPlanner:
             return True
         return (record.pull_window.plan_id, record.pull_window.window_key) == (plan.plan_id, window.key)
 
-    def _adopt(self, plan: PullPlan, item: _Work, region_code: str, report_id: str, now: datetime) -> None:
+    def _adopt(
+        self, plan: PullPlan, item: _Work, region_code: str, entry: LedgerEntry, report_id: str, now: datetime
+    ) -> None:
         """Make a report found with getReports the window version's: recorded with its window, and in the
         ledger."""
         specification = self._specification(plan, item.window, region_code)
-        pull_window = PullWindowRef(plan.plan_id, item.window.key, item.version)
+        pull_window = PullWindowRef(plan.plan_id, item.window.key, item.version, entry.attempts)
         try:
             self._records.record_requested(report_id, specification, pull_window=pull_window)
         except ReportAlreadyRecordedError:
@@ -544,6 +552,13 @@ class PullPlanner:
             "plan window waits for the seller's token",
             extra={"plan_id": plan.plan_id, "window_key": item.window.key, "reason": reason},
         )
+
+    def _ledger_conflict(self, plan: PullPlan, window_key: str, conflict: LedgerConflictError) -> None:
+        self._logger.error(
+            "plan window's ledger entry changed under the planner; the window is left to its owner",
+            extra={"plan_id": plan.plan_id, "window_key": window_key, "conflict": str(conflict)},
+        )
+        self._metrics.add_metric(name="PlannerLedgerConflicts", unit=COUNT, value=1)
 
     def _log_transient(self, plan: PullPlan, item: _Work, failure: SpApiError) -> None:
         self._logger.warning(
@@ -587,14 +602,19 @@ class PullPlanner:
                 continue
             if remaining_seconds() < self._settings.stop_with_seconds_left:
                 return settled
-            if self._reconcile_entry(plan, entry):
+            try:
+                reconciled = self._reconcile_entry(plan, entry)
+            except LedgerConflictError as conflict:
+                self._ledger_conflict(plan, entry.window_key, conflict)
+                continue
+            if reconciled:
                 settled += 1
                 summary.windows_reconciled += 1
         return settled
 
     def _reconcile_entry(self, plan: PullPlan, entry: LedgerEntry) -> bool:
         report_id = entry.report_id or ""
-        pull_window = PullWindowRef(plan.plan_id, entry.window_key, entry.version)
+        pull_window = PullWindowRef(plan.plan_id, entry.window_key, entry.version, entry.attempts)
         record = self._records.get(report_id)
         if record is None:
             return False  # not recorded yet: its notification (or the sweep) records it from its intent

@@ -73,14 +73,27 @@ class ReportAlreadyRecordedError(Exception):
 class PullWindowRef:
     """The pull plan window (and version) a report was requested for: its ledger entry
     (sp_reports.pipeline.pull_ledger) is found from the report's record by these. Stored flat on the record as
-    PlanId, WindowKey and WindowVersion."""
+    PlanId, WindowKey, WindowVersion and WindowAttempt.
+
+    `attempt` is the ledger entry's attempt the report belongs to: an outcome reaching the entry before the
+    planner recorded the report id in it settles the entry only when it is still that attempt, so a late
+    outcome of a superseded report never settles a newer attempt. It names the same window version, so it
+    takes no part in equality."""
 
     plan_id: str
     window_key: str
     version: int
+    attempt: int | None = field(default=None, compare=False)
 
     def describe(self) -> dict[str, Any]:
-        return {"planId": self.plan_id, "windowKey": self.window_key, "version": self.version}
+        described: dict[str, Any] = {
+            "planId": self.plan_id,
+            "windowKey": self.window_key,
+            "version": self.version,
+        }
+        if self.attempt is not None:
+            described["attempt"] = self.attempt
+        return described
 
     @classmethod
     def from_description(cls, value: Any) -> PullWindowRef | None:
@@ -92,9 +105,10 @@ class PullWindowRef:
             or not isinstance(value.get("planId"), str)
             or not isinstance(value.get("windowKey"), str)
             or not isinstance(value.get("version"), int)
+            or not isinstance(value.get("attempt", 0), int)
         ):
-            raise ValueError("pullWindow: must be {planId, windowKey, version}")
-        return cls(value["planId"], value["windowKey"], value["version"])
+            raise ValueError("pullWindow: must be {planId, windowKey, version[, attempt]}")
+        return cls(value["planId"], value["windowKey"], value["version"], value.get("attempt"))
 
 
 _PULL_WINDOW_ATTRIBUTES = ("PlanId", "WindowKey", "WindowVersion")
@@ -505,14 +519,14 @@ class ReportRecords:
     def mark_pull_window(self, report_id: str, pull_window: PullWindowRef) -> None:
         """Name the plan window of a recorded report whose record was written without it (recorded from its
         intent, or found by the planner with getReports). ReportNotRecordedError when it is not recorded."""
-        self._update(
-            report_id,
-            {
-                "PlanId": pull_window.plan_id,
-                "WindowKey": pull_window.window_key,
-                "WindowVersion": pull_window.version,
-            },
-        )
+        values: dict[str, Any] = {
+            "PlanId": pull_window.plan_id,
+            "WindowKey": pull_window.window_key,
+            "WindowVersion": pull_window.version,
+        }
+        if pull_window.attempt is not None:
+            values["WindowAttempt"] = pull_window.attempt
+        self._update(report_id, values)
 
     def quarantine(self, report_id: str, reason: str) -> bool:
         """Record a report FAILED with ``reason`` unless it already finished, storing nothing; returns False
@@ -583,7 +597,10 @@ class ReportRecords:
         values: dict[str, Any] = {}
         if all(attribute in item for attribute in _PULL_WINDOW_ATTRIBUTES):
             values["pull_window"] = PullWindowRef(
-                item["PlanId"]["S"], item["WindowKey"]["S"], int(item["WindowVersion"]["N"])
+                item["PlanId"]["S"],
+                item["WindowKey"]["S"],
+                int(item["WindowVersion"]["N"]),
+                int(item["WindowAttempt"]["N"]) if "WindowAttempt" in item else None,
             )
         for attribute, raw in item.items():
             name = _FIELDS_BY_ATTRIBUTE.get(attribute)
@@ -604,11 +621,14 @@ class ReportRecords:
 
 
 def _pull_window_attributes(pull_window: PullWindowRef) -> dict[str, Any]:
-    return {
+    attributes = {
         "PlanId": {"S": pull_window.plan_id},
         "WindowKey": {"S": pull_window.window_key},
         "WindowVersion": {"N": str(pull_window.version)},
     }
+    if pull_window.attempt is not None:
+        attributes["WindowAttempt"] = {"N": str(pull_window.attempt)}
+    return attributes
 
 
 def _intent_key(seller_id: str, report_type: str) -> str:
