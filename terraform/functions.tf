@@ -415,7 +415,8 @@ locals {
       route       = "plans"
       memory_size = 256
       timeout     = 29
-      environment = ["TOKENS_TABLE_NAME", "PULL_PLANS_TABLE_NAME", "SELLER_DAILY_REPORT_BUDGET", "ALLOW_RESTRICTED_REPORT_TYPES"]
+      # The planner's pace (reports per tick, ticks per schedule) gives the coverage its backfill estimate.
+      environment = ["TOKENS_TABLE_NAME", "PULL_PLANS_TABLE_NAME", "SELLER_DAILY_REPORT_BUDGET", "ALLOW_RESTRICTED_REPORT_TYPES", "PULL_PLANNER_MAX_REPORTS_PER_TICK", "PULL_PLANNER_SCHEDULE_EXPRESSION"]
       policy_statements = [
         {
           # A plan (SK plan) and its ledger (SK window#...) share the partition plan#<plan id>
@@ -732,6 +733,7 @@ locals {
     SWEEP_AMAZON_GENERATED_REPORT_TYPES = join(",", var.sweep_amazon_generated_report_types)
     # The most reports one pull planner tick requests (sp_reports.handlers.pull_planner).
     PULL_PLANNER_MAX_REPORTS_PER_TICK = tostring(var.pull_planner_max_reports_per_tick)
+    PULL_PLANNER_SCHEDULE_EXPRESSION  = var.pull_planner_schedule_expression
     # The redirect URI registered for the application: LWA's code exchange repeats it (seller_authorization).
     SELLER_AUTHORIZATION_REDIRECT_URI = var.seller_authorization_redirect_uri == null ? "" : var.seller_authorization_redirect_uri
   }

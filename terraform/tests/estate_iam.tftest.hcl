@@ -201,7 +201,7 @@ run "vpc_placement_reaches_every_function" {
   }
 
   assert {
-    condition = length(local.function_settings) == 10 && alltrue([
+    condition = length(local.function_settings) == 11 && alltrue([
       for settings in values(local.function_settings) :
       settings.vpc_subnet_ids == var.lambda_vpc_subnet_ids && settings.vpc_security_group_ids == var.lambda_vpc_security_group_ids
     ])

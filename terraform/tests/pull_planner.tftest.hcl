@@ -170,13 +170,13 @@ run "the_planner_and_the_notifier_touch_only_the_plans_items" {
     error_message = "The notifier settles windows in the pull plans table."
   }
 
-  # Only the planner, the notifier and the eraser (a seller's plans go with the seller) may touch the table.
+  # Only the planner, the notifier, the eraser (a seller's plans go with the seller) and the plans API may touch the table.
   assert {
     condition = toset([
       for f, statements in local.function_policy_statements : f
       if anytrue([for statement in statements : anytrue([for resource in flatten([statement.Resource]) : startswith(resource, module.storage.pull_plans_table_arn)])])
-    ]) == toset(["pull_planner", "report_notifier", "seller_eraser"])
-    error_message = "Only the planner, the notifier and the seller eraser may use the pull plans table (the API's plan routes come with their own statements)."
+    ]) == toset(["pull_planner", "report_notifier", "seller_eraser", "plans_api"])
+    error_message = "Only the planner, the notifier, the seller eraser and the plans API may use the pull plans table."
   }
 }
 

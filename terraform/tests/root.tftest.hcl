@@ -30,8 +30,8 @@ run "every_function_is_named_with_the_prefix" {
   command = plan
 
   assert {
-    condition     = length(output.function_names) == 10
-    error_message = "The stack must deploy exactly ten functions."
+    condition     = length(output.function_names) == 11
+    error_message = "The stack must deploy exactly eleven functions."
   }
 
   assert {
@@ -89,7 +89,8 @@ run "lambda_environment_matches_the_handlers_contract" {
   assert {
     condition = toset(keys(local.function_environment["plans_api"])) == toset([
       "TOKENS_TABLE_NAME", "PULL_PLANS_TABLE_NAME", "SELLER_DAILY_REPORT_BUDGET", "ALLOW_RESTRICTED_REPORT_TYPES",
-    ])
+      "PULL_PLANNER_MAX_REPORTS_PER_TICK", "PULL_PLANNER_SCHEDULE_EXPRESSION",
+    ]) && local.function_environment["plans_api"]["PULL_PLANNER_SCHEDULE_EXPRESSION"] == var.pull_planner_schedule_expression
     error_message = "plans_api environment differs from the contract (src/sp_reports/handlers/plans_api.py)."
   }
 
@@ -157,7 +158,7 @@ run "lambda_environment_matches_the_handlers_contract" {
       "EraseSellerTokens", "FindAndEraseSellerItems", "FindAndEraseSellerPullPlans", "ListSellerObjectVersions",
       "DeleteSellerObjectVersions", "UseDataKeyOnlyThroughItsServices",
       ] && one([for s in local.function_policy_statements["seller_eraser"] : s.Resource if s.Sid == "DeleteSellerObjectVersions"]) == "${module.storage.reports_bucket_arn}/*"
-    && one([for s in local.function_policy_statements["seller_eraser"] : s.Resource if s.Sid == "FindAndEraseSellerPullPlans"]) == [module.storage.pull_plans_table_arn, "${module.storage.pull_plans_table_arn}/index/seller"]
+      && one([for s in local.function_policy_statements["seller_eraser"] : s.Resource if s.Sid == "FindAndEraseSellerPullPlans"]) == [module.storage.pull_plans_table_arn, "${module.storage.pull_plans_table_arn}/index/seller"]
     && one([for s in local.function_policy_statements["seller_eraser"] : s.Action if s.Sid == "FindAndEraseSellerPullPlans"]) == ["dynamodb:Query", "dynamodb:BatchWriteItem"])
     error_message = "The seller eraser must hold exactly its erasure permissions: object deletes on the reports bucket only, pull plan Query and deletes on the pull plans table and its seller index (no Scan)."
   }
@@ -377,7 +378,7 @@ run "lambda_code_is_uploaded_encrypted_under_content_addressed_keys" {
   command = plan
 
   assert {
-    condition     = length(aws_s3_object.lambda) == 10
+    condition     = length(aws_s3_object.lambda) == 11
     error_message = "Every function's zip must be uploaded."
   }
 

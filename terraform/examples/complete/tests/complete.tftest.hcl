@@ -73,6 +73,12 @@ override_data {
             "runtime": "python3.13",
             "architecture": "x86_64"
           },
+          "pull_planner": {
+            "file": "pull_planner.zip",
+            "base64_sha256": "ZqxD+IVlobmgyJtOx2bjRFJ6/gomWGKCvynAct3dSsg=",
+            "runtime": "python3.13",
+            "architecture": "x86_64"
+          },
           "report_sweeper": {
             "file": "report_sweeper.zip",
             "base64_sha256": "LBnXH+lPnfoxBDeLjhvbqLjPzoQShnanT92DVq0QwIU=",
