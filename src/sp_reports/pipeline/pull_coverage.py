@@ -16,9 +16,9 @@ Every window of the plan overlapping the asked days gets one status, read from i
 
 `currentVersion` and `s3Key` name the newest stored version, which the window's manifest names too.
 
-For a plan still catching up on its past (the backfill), `backfill` says how many due windows no report
-holds yet and, when the planner's pace is known, the earliest it can end: the planner starts at most
-`max_reports_per_tick` reports per tick for the whole fleet and a seller's createReport quota allows one
+For a plan still catching up on its past (the backfill), `backfill` says how many due windows no report of
+any version holds yet and, when the planner's pace is known, the earliest it can end: the planner starts at
+most `max_reports_per_tick` reports per tick for the whole fleet and a seller's createReport quota allows one
 report per 1/rate seconds (reports_2021-06-30.json, createReport: rate 0.0167, burst 15), so the estimate is
 the later of the two, a lower bound whenever other plans share the ticks.
 """
@@ -142,7 +142,9 @@ def backfill(plan: PullPlan, store: LedgerReader, now: datetime, pace: PlannerPa
         for window in windows_between(plan, first_window_start(plan), now)
         if available_at(plan, window) <= now
     ]
-    started = {entry.window.key for entry in store.entries(plan.plan_id, end=now) if entry.version == 1}
+    # A window is started once any version has an entry: the planner requests a window already past a
+    # look-back at its latest due version only, never at version 1.
+    started = {entry.window.key for entry in store.entries(plan.plan_id, end=now)}
     left = sum(1 for window in due if window.key not in started)
     answer: dict[str, Any] = {"windowsLeft": left, "estimatedEnd": None}
     if left == 0:
