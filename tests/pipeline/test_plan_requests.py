@@ -114,7 +114,15 @@ def test_an_unknown_seller_is_a_404_naming_it(service):
 def test_the_catalogues_refusals_reach_the_caller(service):
     error = refused(lambda: post(service, plan_body(reportType="GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE")))
     assert (error.status, error.code) == (400, "ReportTypeNotRequestable")
-    assert "discover" in error.message
+    assert "A plan cannot pull it yet" in error.message
+
+
+@pytest.mark.parametrize("mode", ["amazon-schedule", "discover"])
+def test_the_modes_no_planner_carries_out_are_refused_and_nothing_is_stored(service, store, mode):
+    error = refused(lambda: post(service, plan_body(mode=mode)))
+    assert (error.status, error.code) == (400, "PlanModeNotSupported")
+    assert "not available yet" in error.message and "use mode request" in error.message
+    assert store.list_plans(seller_id=SELLER_ID)[0] == []
 
 
 def test_a_marketplace_outside_the_sellers_region_is_refused(service):

@@ -184,7 +184,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 CADENCES = ("daily", "weekly", "monthly")
-PLAN_MODES = ("request", "amazon-schedule", "discover")
+# Modes amazon-schedule and discover are not available yet: the API refuses them (PlanModeNotSupported).
+PLAN_MODES = ("request",)
 
 
 def _plans_parser(groups: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -216,7 +217,11 @@ def _plans_parser(groups: argparse._SubParsersAction, common: argparse.ArgumentP
         metavar="DAYS",
         help="comma-separated days after a window ends to pull it again, e.g. 1,2,7",
     )
-    create.add_argument("--mode", choices=PLAN_MODES, help="how windows are pulled (default: request)")
+    create.add_argument(
+        "--mode",
+        choices=PLAN_MODES,
+        help="how windows are pulled: request (createReport per window), the only mode available yet",
+    )
     create.add_argument(
         "--option", action="append", default=[], metavar="KEY=VALUE", help="a report option; repeatable"
     )

@@ -6,7 +6,7 @@ Every window of the plan overlapping the asked days gets one status, read from i
 - `not-yet-due`: the window's first version is not due yet (the period has not ended, or the type's
   publication hold-back and the seller's jitter have not passed);
 - `waiting-for-data`: due, and no report holds it yet: the planner has not requested it (the backfill, or the
-  next tick), or, for a discover plan, Amazon has not published a report for it yet;
+  next tick);
 - `requested`: a report for its newest version is claimed or requested and not finished;
 - `stored`: its newest version is stored (a window already stored whose look-back re-pull is in flight stays
   `stored`: the stored version is what a consumer reads, and `versions` shows the re-pull);
