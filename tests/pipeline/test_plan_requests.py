@@ -4,7 +4,7 @@ tenant boundary."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import boto3
 import pytest
@@ -40,7 +40,9 @@ def tokens(resources) -> TokenStore:
     return store
 
 
-def make_service(store, tokens, telemetry, *, budget=10, boundary=None) -> PlanRequests:
+def make_service(
+    store, tokens, telemetry, *, budget=10, boundary=None, clock=lambda: NOW, restricted_allowed=False
+) -> PlanRequests:
     return PlanRequests(
         store=store,
         # As the handler builds it: no KMS client, the token is never read.
@@ -49,7 +51,8 @@ def make_service(store, tokens, telemetry, *, budget=10, boundary=None) -> PlanR
         seller_daily_budget=budget,
         logger=telemetry.logger,
         metrics=telemetry.metrics,
-        clock=lambda: NOW,
+        restricted_allowed=restricted_allowed,
+        clock=clock,
     )
 
 
@@ -103,6 +106,28 @@ def test_a_plan_is_created_once_and_the_same_body_answers_the_same_plan(service,
     assert list(store.due_plans(NOW, shard=due_shard(created["planId"]))) == [created["planId"]]
     assert on_plan(service, "GET", created["planId"]) == (200, stored.describe())
     assert telemetry.counts()["PlansCreated"] == 1
+
+
+def test_the_same_body_a_day_later_answers_the_plan_although_its_start_is_now_too_old(
+    store, tokens, telemetry
+):
+    # SP-API keeps the shipping order report's data two years: 2024-12-07 is the earliest start on NOW's day.
+    today = [NOW]
+    service = make_service(store, tokens, telemetry, clock=lambda: today[0], restricted_allowed=True)
+    body = plan_body(
+        marketplaceIds=[UK],
+        reportType="GET_FLAT_FILE_ORDER_REPORT_DATA_SHIPPING",
+        lookBackDays=[],
+        startDate="2024-12-07",
+    )
+    status, created = post(service, body)
+    today[0] = NOW + timedelta(days=1)
+
+    assert status == 201
+    assert post(service, body) == (200, created)
+    # A plan not made yet is still refused on the day.
+    error = refused(lambda: post(service, {**body, "cadence": "weekly"}))
+    assert (error.status, error.code) == (400, "StartDateTooOld") and "2024-12-08" in error.message
 
 
 def test_an_unknown_seller_is_a_404_naming_it(service):
