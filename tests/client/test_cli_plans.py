@@ -126,12 +126,14 @@ def test_plans_pause_resume_show_and_delete(fake_api, api_args, run_cli, seller)
     assert missing.exit_code == 1 and "no plan" in missing.stderr
 
 
-def test_plans_update_sends_the_changes_and_needs_one(fake_api, api_args, run_cli, seller):
-    plan_id = json.loads(create(run_cli, api_args, "--json").stdout)["planId"]
-    result = run_cli(*api_args, "plans", "update", plan_id, "--cadence", "weekly", "--look-back-days", "3")
-    assert result.exit_code == 0 and result.fields()["Cadence"] == "weekly"
-    assert fake_api.requests[-1].json() == {"cadence": "weekly", "lookBackDays": [3]}
+def test_plans_update_sends_the_look_backs_and_needs_them(fake_api, api_args, run_cli, seller):
+    plan_id = json.loads(create(run_cli, api_args, "--json", "--look-back-days", "2").stdout)["planId"]
+    result = run_cli(*api_args, "plans", "update", plan_id, "--look-back-days", "2,7")
+    assert result.exit_code == 0 and result.fields()["Look-back days"] == "2, 7"
+    assert fake_api.requests[-1].json() == {"lookBackDays": [2, 7]}
     assert run_cli(*api_args, "plans", "update", plan_id).exit_code == 2
+    # The cadence cannot change: another cadence is another plan.
+    assert run_cli(*api_args, "plans", "update", plan_id, "--cadence", "weekly").exit_code == 2
 
 
 def test_plans_coverage_prints_each_window_and_the_backfill(fake_api, api_args, run_cli, seller):

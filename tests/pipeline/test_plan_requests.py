@@ -189,13 +189,13 @@ def test_pause_and_resume_move_the_plan_out_of_and_into_the_due_index(service, s
     assert list(store.due_plans(NOW, shard=shard)) == [plan_id]
 
 
-def test_a_changed_cadence_or_look_back_is_checked_again_and_keeps_the_plan_id(service, store):
+def test_longer_look_backs_can_be_added_checked_again_and_the_plan_keeps_its_id(service, store):
     plan_id = post(service, plan_body(marketplaceIds=[UK], reportType=ORDERS, lookBackDays=[1]))[1]["planId"]
 
-    status, changed = on_plan(service, "PATCH", plan_id, {"cadence": "weekly", "lookBackDays": [3, 14]})
+    status, changed = on_plan(service, "PATCH", plan_id, {"cadence": "daily", "lookBackDays": [1, 3, 14]})
     assert status == 200 and changed["planId"] == plan_id
-    assert (changed["cadence"], changed["lookBackDays"]) == ("weekly", [3, 14])
-    assert store.get_plan(plan_id).look_back_days == (3, 14)
+    assert (changed["cadence"], changed["lookBackDays"]) == ("daily", [1, 3, 14])
+    assert store.get_plan(plan_id).look_back_days == (1, 3, 14)
 
     error = refused(lambda: on_plan(service, "PATCH", plan_id, {"lookBackDays": [0]}))
     assert (error.status, error.code) == (400, "ValidationError") and "lookBackDays" in error.message
@@ -206,6 +206,25 @@ def test_a_changed_cadence_or_look_back_is_checked_again_and_keeps_the_plan_id(s
     error = refused(lambda: on_plan(service, "PATCH", plan_id, {"paused": "yes"}))
     assert "paused: must be true or false" in error.message
     assert refused(lambda: on_plan(service, "PATCH", plan_id, {})).status == 400
+
+
+def test_a_change_that_would_give_the_ledger_another_meaning_is_refused(service, store):
+    plan_id = post(service, plan_body(marketplaceIds=[UK], reportType=ORDERS, lookBackDays=[2, 7]))[1][
+        "planId"
+    ]
+
+    # Another cadence names windows the ledger never saw.
+    error = refused(lambda: on_plan(service, "PATCH", plan_id, {"cadence": "weekly"}))
+    assert (error.status, error.code) == (400, "PlanChangeNotSupported")
+    assert error.message.startswith("cadence") and "delete this one and create a new one" in error.message
+    # Version 2 is the 2-day look-back, version 3 the 7-day one: removing, changing or inserting shifts them.
+    for look_backs in ([7], [2], [2, 8], [1, 2, 7], [3, 7, 14], []):
+        error = refused(lambda days=look_backs: on_plan(service, "PATCH", plan_id, {"lookBackDays": days}))
+        assert (error.status, error.code) == (400, "PlanChangeNotSupported"), look_backs
+        assert "only longer ones can be added" in error.message and "[2, 7]" in error.message
+
+    stored = store.get_plan(plan_id)
+    assert (stored.cadence, stored.look_back_days) == ("daily", (2, 7))
 
 
 def test_a_look_back_inside_the_types_hold_back_is_refused_on_change_too(service):

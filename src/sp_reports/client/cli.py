@@ -238,11 +238,21 @@ def _plans_parser(groups: argparse._SubParsersAction, common: argparse.ArgumentP
     pause.add_argument("plan_id", metavar="PLAN_ID")
     resume = _leaf(plans, "resume", common, "resume a paused pull plan", _cmd_plans_resume)
     resume.add_argument("plan_id", metavar="PLAN_ID")
-    update = _leaf(plans, "update", common, "change a pull plan's cadence or look-backs", _cmd_plans_update)
+    update = _leaf(
+        plans,
+        "update",
+        common,
+        "add longer look-backs to a pull plan (for another cadence or other look-backs, delete the plan and "
+        "create a new one)",
+        _cmd_plans_update,
+    )
     update.add_argument("plan_id", metavar="PLAN_ID")
-    update.add_argument("--cadence", choices=CADENCES, type=str.lower)
     update.add_argument(
-        "--look-back-days", type=_day_list, metavar="DAYS", help="comma-separated; '' for none"
+        "--look-back-days",
+        type=_day_list,
+        metavar="DAYS",
+        required=True,
+        help="comma-separated: the plan's look-backs followed by longer ones, e.g. 2,7,14 for a plan of 2,7",
     )
     delete = _leaf(
         plans,
@@ -479,9 +489,7 @@ def _cmd_plans_resume(args: argparse.Namespace, output: Output, client: ClientFa
 
 
 def _cmd_plans_update(args: argparse.Namespace, output: Output, client: ClientFactory) -> int:
-    if args.cadence is None and args.look_back_days is None:
-        raise UsageError("nothing to change: give --cadence or --look-back-days")
-    plan = client().update_plan(args.plan_id, cadence=args.cadence, look_back_days=args.look_back_days)
+    plan = client().update_plan(args.plan_id, look_back_days=args.look_back_days)
     return _changed_plan(output, plan, "updated")
 
 

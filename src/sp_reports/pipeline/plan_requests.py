@@ -175,8 +175,8 @@ class PlanRequests:
         if unknown:
             raise ValidationError(
                 "body",
-                f"unknown or unchangeable field(s) {', '.join(unknown)}; a plan's paused, cadence and "
-                "lookBackDays can change (for anything else, delete the plan and create another)",
+                f"unknown or unchangeable field(s) {', '.join(unknown)}; a plan's paused can change and "
+                "look-backs can be added (for anything else, delete the plan and create another)",
             )
         if not body:
             raise ValidationError("body", "name at least one of paused, cadence, lookBackDays")
@@ -188,6 +188,7 @@ class PlanRequests:
             changes["paused"] = body["paused"]
         if "cadence" in body or "lookBackDays" in body:
             revised = self._revalidated(plan, body, now)
+            _check_history_kept(plan, revised)
             changes["cadence"] = revised.cadence
             changes["look_back_days"] = revised.look_back_days
         changed = dataclasses.replace(
@@ -301,6 +302,33 @@ def parse_plan_id(event: Mapping[str, Any]) -> str:
 
 def _plan_not_found(plan_id: str) -> ApiError:
     return ApiError(404, "PlanNotFound", f"planId: no plan {plan_id}")
+
+
+def _check_history_kept(plan: PullPlan, revised: PullPlan) -> None:
+    """A change may not give the plan's ledger and stored objects another meaning. Windows are named by the
+    cadence's periods, so another cadence names windows the ledger never saw (a second backfill of the whole
+    history, new objects beside the old). Versions are numbered by position (version k+1 is the k-th
+    look-back, `pull_windows.version_due_times`), so only look-backs longer than every existing one keep each
+    stored version's number meaning the same offset."""
+    if revised.cadence is not plan.cadence:
+        raise ApiError(
+            400,
+            "PlanChangeNotSupported",
+            f"cadence: plan {plan.plan_id} is {plan.cadence}, and its ledger and stored objects are "
+            f"{plan.cadence} windows; a {revised.cadence} plan is another plan: delete this one and create "
+            "a new one (its ledger and objects stay readable)",
+        )
+    kept = revised.look_back_days[: len(plan.look_back_days)]
+    if kept != plan.look_back_days:
+        current = list(plan.look_back_days)
+        raise ApiError(
+            400,
+            "PlanChangeNotSupported",
+            f"lookBackDays: versions are numbered by look-back (version k+1 is the k-th look-back), so the "
+            f"plan's look-backs {current} stay and only longer ones can be added: send {current} followed by "
+            "the new ones; to change or remove a look-back, delete the plan and create a new one (its ledger "
+            "and objects stay readable)",
+        )
 
 
 def _check_region(plan: PullPlan, sellers_plans: list[PullPlan]) -> None:
