@@ -256,6 +256,36 @@ def test_delete_stops_the_plan_and_keeps_its_ledger(service, store):
     assert [entry.state for entry in store.entries(plan["planId"])] == [WindowState.STORED]
 
 
+def test_a_deleted_plans_coverage_stays_readable_and_says_it_is_deleted(service, store):
+    plan = post(service, plan_body(marketplaceIds=[UK], reportType=ORDERS, lookBackDays=[]))[1]
+    stored = store.get_plan(plan["planId"])
+    window = windows_between(stored, datetime(2026, 12, 1, tzinfo=UTC), datetime(2026, 12, 2, tzinfo=UTC))[0]
+    store.claim(stored.plan_id, window, 1, now=NOW)
+    store.record_report(stored.plan_id, window, 1, "50010019001")
+    store.settle(stored.plan_id, window.key, 1, WindowState.STORED, s3_key="plans/x/v001/report.tsv")
+    live = on_plan(
+        service, "GET", plan["planId"], resource="/plans/{planId}/coverage", query={"to": "2026-12-02"}
+    )
+    on_plan(service, "DELETE", plan["planId"])
+
+    status, answer = on_plan(
+        service, "GET", plan["planId"], resource="/plans/{planId}/coverage", query={"to": "2026-12-02"}
+    )
+
+    assert live[1]["deleted"] is False and "deletedAt" not in live[1]
+    assert status == 200 and answer["deleted"] is True and answer["deletedAt"] == "2026-12-07T12:00:00Z"
+    assert [window["status"] for window in answer["windows"]] == ["stored", "waiting-for-data"]
+    assert answer["windows"][0]["s3Key"] == "plans/x/v001/report.tsv"
+    assert answer["backfill"]["estimate"].startswith("never: the plan is deleted")
+    # The plan itself is gone from every other route.
+    assert refused(lambda: on_plan(service, "GET", plan["planId"])).status == 404
+
+
+def test_the_coverage_of_a_plan_never_made_is_a_404(service):
+    error = refused(lambda: on_plan(service, "GET", "pp-" + "0" * 24, resource="/plans/{planId}/coverage"))
+    assert (error.status, error.code) == (404, "PlanNotFound")
+
+
 def test_a_malformed_plan_id_is_a_400(service):
     error = refused(lambda: on_plan(service, "GET", "pp-../../x"))
     assert (error.status, error.code) == (400, "ValidationError") and error.message.startswith("planId")

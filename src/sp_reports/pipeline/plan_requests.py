@@ -18,7 +18,7 @@ catalogue's rules); this service adds what needs the deployment's state:
 
 A POST of a body equal to an existing plan's answers that plan (200): a plan's id is the hash of its
 definition. DELETE stops the plan's future windows (its entry in the due index goes with it) and keeps its
-ledger and everything stored in S3.
+ledger and everything stored in S3; the deleted plan's coverage stays readable (`deleted: true`).
 """
 
 from __future__ import annotations
@@ -60,6 +60,7 @@ class PlanStore(Protocol):
 
     def put_plan(self, plan: PullPlan) -> tuple[PullPlan, bool]: ...
     def get_plan(self, plan_id: str) -> PullPlan | None: ...
+    def find_plan(self, plan_id: str) -> tuple[PullPlan, str | None] | None: ...
     def list_plans(
         self, *, seller_id: str | None = None, limit: int = 100, next_token: str | None = None
     ) -> tuple[list[PullPlan], str | None]: ...
@@ -220,14 +221,15 @@ class PlanRequests:
         return 200, {"planId": plan.plan_id, "deleted": True}
 
     def coverage(self, event: Mapping[str, Any]) -> tuple[int, dict[str, Any]]:
-        plan = self._plan(event)
+        # A deleted plan's coverage stays readable: its tombstone keeps the definition, its ledger stays.
+        plan, deleted_at = self._plan_or_tombstone(event)
         query = _query(event)
         now = self._clock()
         to_date = _date(query.get("to"), "to") or now.astimezone(UTC).date()
         from_date = _date(query.get("from"), "from") or max(
             min(plan.start_date, to_date), to_date - timedelta(days=DEFAULT_COVERAGE_DAYS - 1)
         )
-        answer = coverage(plan, self._store, from_date, to_date, now, pace=self._pace)
+        answer = coverage(plan, self._store, from_date, to_date, now, pace=self._pace, deleted_at=deleted_at)
         self._metrics.add_metric(name="PlanCoverageQueries", unit=COUNT, value=1)
         return 200, answer
 
@@ -242,6 +244,18 @@ class PlanRequests:
             raise _plan_not_found(plan_id)
         self._boundary.admit_plan(event, plan_id, plan.seller_id)
         return plan
+
+    def _plan_or_tombstone(self, event: Mapping[str, Any]) -> tuple[PullPlan, str | None]:
+        """The plan the path names, deleted or not, and when it was deleted (None: live); 404 for a plan
+        never made (or erased with its seller)."""
+        plan_id = parse_plan_id(event)
+        self._logger.append_keys(plan_id=plan_id)
+        found = self._store.find_plan(plan_id)
+        if found is None:
+            raise _plan_not_found(plan_id)
+        plan, deleted_at = found
+        self._boundary.admit_plan(event, plan_id, plan.seller_id)
+        return plan, deleted_at
 
     def _require_token(self, seller_id: str) -> None:
         if not self._tokens.has_token(seller_id):

@@ -104,10 +104,12 @@ def coverage(
     now: datetime,
     *,
     pace: PlannerPace | None = None,
+    deleted_at: str | None = None,
 ) -> dict[str, Any]:
     """Every window of `plan` overlapping the days `from_date`..`to_date` (both included, UTC) with its
-    status, versions and S3 keys, and the plan's backfill. ValidationError for a range that is backwards or
-    longer than MAX_COVERAGE_PERIODS periods."""
+    status, versions and S3 keys, and the plan's backfill. `deleted_at`: when the plan was deleted (its
+    windows without a report are never pulled). ValidationError for a range that is backwards or longer than
+    MAX_COVERAGE_PERIODS periods."""
     if to_date < from_date:
         raise ValidationError("to", f"{to_date.isoformat()} is before from {from_date.isoformat()}")
     span_days = (to_date - from_date).days + 1
@@ -125,17 +127,23 @@ def coverage(
     # Entries are found by their window's start: a week or month overlapping `from` starts before it.
     by_window = _by_window(store.entries(plan.plan_id, start=windows[0].start, end=end)) if windows else {}
     answered = [_window(plan, window, by_window.get(window.key, []), now) for window in windows]
-    return {
+    answer: dict[str, Any] = {
         "planId": plan.plan_id,
+        "deleted": deleted_at is not None,
         "from": from_date.isoformat(),
         "to": to_date.isoformat(),
         "windows": answered,
         "summary": _summary(answered),
-        "backfill": backfill(plan, store, now, pace or PlannerPace()),
+        "backfill": backfill(plan, store, now, pace or PlannerPace(), deleted=deleted_at is not None),
     }
+    if deleted_at is not None:
+        answer["deletedAt"] = deleted_at
+    return answer
 
 
-def backfill(plan: PullPlan, store: LedgerReader, now: datetime, pace: PlannerPace) -> dict[str, Any]:
+def backfill(
+    plan: PullPlan, store: LedgerReader, now: datetime, pace: PlannerPace, *, deleted: bool = False
+) -> dict[str, Any]:
     """The due windows since the plan's start that no report holds yet, and the earliest end of their pull."""
     due = [
         window
@@ -149,6 +157,8 @@ def backfill(plan: PullPlan, store: LedgerReader, now: datetime, pace: PlannerPa
     answer: dict[str, Any] = {"windowsLeft": left, "estimatedEnd": None}
     if left == 0:
         answer["estimate"] = "nothing left: every due window has a report"
+    elif deleted:
+        answer["estimate"] = "never: the plan is deleted, its windows without a report are not pulled"
     elif plan.paused:
         answer["estimate"] = "unknown: the plan is paused"
     elif not pace.known:
