@@ -4,11 +4,13 @@ code)."""
 
 from __future__ import annotations
 
+import io
 import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from sp_reports.client.cli import Output, coverage_table, print_coverage
 from sp_reports.pipeline.pull_ledger import LedgerEntry, WindowState
 from sp_reports.pipeline.pull_windows import windows_between
 from tests.support.canaries import REFRESH_TOKEN
@@ -199,6 +201,32 @@ def test_plans_coverage_prints_each_window_and_the_backfill(fake_api, api_args, 
     answer = json.loads(as_json.stdout)
     assert [w["currentVersion"] for w in answer["windows"]] == [2]
     assert fake_api.requests[-1].path.endswith(f"/plans/{plan_id}/coverage?from=2026-01-01&to=2026-01-01")
+    # The same text for other callers (the demo): the command's stdout, then the backfill's estimate.
+    answer = json.loads(
+        run_cli(
+            *api_args, "--json", "plans", "coverage", plan_id, "--from", "2026-01-01", "--to", "2026-01-03"
+        ).stdout
+    )
+    assert coverage_table(answer) == result.stdout + result.stderr
+
+
+def test_print_coverage_says_when_the_plan_is_deleted():
+    answer = {
+        "planId": "pp-" + "0" * 24,
+        "deleted": True,
+        "from": "2026-01-01",
+        "to": "2026-01-01",
+        "windows": [],
+        "summary": {},
+        "backfill": {"windowsLeft": 0, "estimatedEnd": None},
+    }
+    stdout, stderr = io.StringIO(), io.StringIO()
+    print_coverage(answer, Output(json_mode=False, stdout=stdout, stderr=stderr))
+    assert stdout.getvalue().splitlines() == [
+        f"Plan pp-{'0' * 24} (deleted: nothing more is pulled), 2026-01-01 to 2026-01-01:",
+        "No windows in this range.",
+    ]
+    assert stderr.getvalue() == ""
 
 
 def test_plans_coverage_rejects_from_after_to(fake_api, api_args, run_cli):

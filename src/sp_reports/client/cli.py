@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import io
 import json
 import logging
 import os
@@ -518,8 +519,17 @@ def _cmd_plans_coverage(args: argparse.Namespace, output: Output, client: Client
     if output.json_mode:
         output.json(dict(answer))
         return EXIT_OK
+    print_coverage(answer, output)
+    return EXIT_OK
+
+
+def print_coverage(answer: Mapping[str, Any], output: Output) -> None:
+    """A coverage answer (GET /plans/{planId}/coverage) as `sp-reports plans coverage` prints it: a heading,
+    a table of windows, the count per status and the backfill left; how the backfill's end was estimated goes
+    to the output's stderr."""
     windows = [window for window in answer.get("windows") or () if isinstance(window, Mapping)]
-    output.line(f"Plan {answer.get('planId', args.plan_id)}, {answer.get('from')} to {answer.get('to')}:")
+    deleted = " (deleted: nothing more is pulled)" if answer.get("deleted") else ""
+    output.line(f"Plan {answer.get('planId')}{deleted}, {answer.get('from')} to {answer.get('to')}:")
     if windows:
         headers = ("WINDOW", "MARKETPLACES", "STATUS", "VERSION", "DETAIL")
         output.table(headers, [_coverage_row(window) for window in windows])
@@ -534,7 +544,13 @@ def _cmd_plans_coverage(args: argparse.Namespace, output: Output, client: Client
         output.line(f"Backfill: {backfill['windowsLeft']} window(s) left, estimated end {end}")
         if backfill.get("estimate"):
             output.note(f"({backfill['estimate']})")
-    return EXIT_OK
+
+
+def coverage_table(answer: Mapping[str, Any]) -> str:
+    """What `print_coverage` prints, stdout and stderr lines together, as one text (for a demo or a log)."""
+    text = io.StringIO()
+    print_coverage(answer, Output(json_mode=False, stdout=text, stderr=text))
+    return text.getvalue()
 
 
 def _coverage_row(window: Mapping[str, Any]) -> tuple[str, ...]:
