@@ -136,6 +136,9 @@ def test_plans_update_sends_the_look_backs_and_needs_them(fake_api, api_args, ru
     assert run_cli(*api_args, "plans", "update", plan_id).exit_code == 2
     # The cadence cannot change: another cadence is another plan.
     assert run_cli(*api_args, "plans", "update", plan_id, "--cadence", "weekly").exit_code == 2
+    # Look-backs are only added: the API's refusal is shown.
+    refused = run_cli(*api_args, "plans", "update", plan_id, "--look-back-days", "7")
+    assert refused.exit_code == 1 and "PlanChangeNotSupported" in refused.stderr
 
 
 def test_plans_coverage_prints_each_window_and_the_backfill(fake_api, api_args, run_cli, seller):

@@ -217,6 +217,7 @@ class FakeApi:
     def _plans(self, method: str, path: str, payload: Any) -> ScriptedResponse:
         """The /plans routes with the pipeline's own plan checks and coverage; no budget or region rules."""
         from sp_reports.pipeline.api_requests import ApiError
+        from sp_reports.pipeline.plan_requests import check_change_keeps_history
         from sp_reports.pipeline.pull_coverage import coverage
         from sp_reports.pipeline.pull_plans import plan_from_request
 
@@ -248,7 +249,9 @@ class FakeApi:
                     changes["look_back_days"] = tuple(sorted(payload["lookBackDays"]))
                 if "cadence" in payload:
                     changes["cadence"] = type(plan.cadence)(payload["cadence"])
-                self.plans[plan.plan_id] = dataclasses.replace(plan, **changes)
+                changed = dataclasses.replace(plan, **changes)
+                check_change_keeps_history(plan, changed)
+                self.plans[plan.plan_id] = changed
                 return ScriptedResponse(200, self.plans[plan.plan_id].describe())
             if (method, len(parts)) == ("DELETE", 2):
                 del self.plans[plan.plan_id]

@@ -189,7 +189,7 @@ class PlanRequests:
             changes["paused"] = body["paused"]
         if "cadence" in body or "lookBackDays" in body:
             revised = self._revalidated(plan, body, now)
-            _check_history_kept(plan, revised)
+            check_change_keeps_history(plan, revised)
             changes["cadence"] = revised.cadence
             changes["look_back_days"] = revised.look_back_days
         changed = dataclasses.replace(
@@ -318,7 +318,7 @@ def _plan_not_found(plan_id: str) -> ApiError:
     return ApiError(404, "PlanNotFound", f"planId: no plan {plan_id}")
 
 
-def _check_history_kept(plan: PullPlan, revised: PullPlan) -> None:
+def check_change_keeps_history(plan: PullPlan, revised: PullPlan) -> None:
     """A change may not give the plan's ledger and stored objects another meaning. Windows are named by the
     cadence's periods, so another cadence names windows the ledger never saw (a second backfill of the whole
     history, new objects beside the old). Versions are numbered by position (version k+1 is the k-th
