@@ -248,6 +248,9 @@ def test_plan_requests_the_client_sends_and_the_answers_match_the_document(fake_
     )
     deleted = fake_api.answer("DELETE", f"/plans/{plan.plan_id}", None).body
     validate_against(document, response_schema(document, "delete", "/plans/{planId}", 200), deleted)
+    after = client.plan_coverage(plan.plan_id, "2026-01-01", "2026-01-31")
+    assert after["deleted"] is True
+    validate_against(document, response_schema(document, "get", "/plans/{planId}/coverage", 200), dict(after))
 
 
 def test_every_coverage_status_is_documented(document):
