@@ -4,11 +4,13 @@ code)."""
 
 from __future__ import annotations
 
+import io
 import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from sp_reports.client.cli import Output, coverage_table, print_coverage
 from sp_reports.pipeline.pull_ledger import LedgerEntry, WindowState
 from sp_reports.pipeline.pull_windows import windows_between
 from tests.support.canaries import REFRESH_TOKEN
@@ -126,12 +128,17 @@ def test_plans_pause_resume_show_and_delete(fake_api, api_args, run_cli, seller)
     assert missing.exit_code == 1 and "no plan" in missing.stderr
 
 
-def test_plans_update_sends_the_changes_and_needs_one(fake_api, api_args, run_cli, seller):
-    plan_id = json.loads(create(run_cli, api_args, "--json").stdout)["planId"]
-    result = run_cli(*api_args, "plans", "update", plan_id, "--cadence", "weekly", "--look-back-days", "3")
-    assert result.exit_code == 0 and result.fields()["Cadence"] == "weekly"
-    assert fake_api.requests[-1].json() == {"cadence": "weekly", "lookBackDays": [3]}
+def test_plans_update_sends_the_look_backs_and_needs_them(fake_api, api_args, run_cli, seller):
+    plan_id = json.loads(create(run_cli, api_args, "--json", "--look-back-days", "2").stdout)["planId"]
+    result = run_cli(*api_args, "plans", "update", plan_id, "--look-back-days", "2,7")
+    assert result.exit_code == 0 and result.fields()["Look-back days"] == "2, 7"
+    assert fake_api.requests[-1].json() == {"lookBackDays": [2, 7]}
     assert run_cli(*api_args, "plans", "update", plan_id).exit_code == 2
+    # The cadence cannot change: another cadence is another plan.
+    assert run_cli(*api_args, "plans", "update", plan_id, "--cadence", "weekly").exit_code == 2
+    # Look-backs are only added: the API's refusal is shown.
+    refused = run_cli(*api_args, "plans", "update", plan_id, "--look-back-days", "7")
+    assert refused.exit_code == 1 and "PlanChangeNotSupported" in refused.stderr
 
 
 def test_plans_coverage_prints_each_window_and_the_backfill(fake_api, api_args, run_cli, seller):
@@ -197,6 +204,32 @@ def test_plans_coverage_prints_each_window_and_the_backfill(fake_api, api_args, 
     answer = json.loads(as_json.stdout)
     assert [w["currentVersion"] for w in answer["windows"]] == [2]
     assert fake_api.requests[-1].path.endswith(f"/plans/{plan_id}/coverage?from=2026-01-01&to=2026-01-01")
+    # The same text for other callers (the demo): the command's stdout, then the backfill's estimate.
+    answer = json.loads(
+        run_cli(
+            *api_args, "--json", "plans", "coverage", plan_id, "--from", "2026-01-01", "--to", "2026-01-03"
+        ).stdout
+    )
+    assert coverage_table(answer) == result.stdout + result.stderr
+
+
+def test_print_coverage_says_when_the_plan_is_deleted():
+    answer = {
+        "planId": "pp-" + "0" * 24,
+        "deleted": True,
+        "from": "2026-01-01",
+        "to": "2026-01-01",
+        "windows": [],
+        "summary": {},
+        "backfill": {"windowsLeft": 0, "estimatedEnd": None},
+    }
+    stdout, stderr = io.StringIO(), io.StringIO()
+    print_coverage(answer, Output(json_mode=False, stdout=stdout, stderr=stderr))
+    assert stdout.getvalue().splitlines() == [
+        f"Plan pp-{'0' * 24} (deleted: nothing more is pulled), 2026-01-01 to 2026-01-01:",
+        "No windows in this range.",
+    ]
+    assert stderr.getvalue() == ""
 
 
 def test_plans_coverage_rejects_from_after_to(fake_api, api_args, run_cli):

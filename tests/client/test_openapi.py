@@ -207,7 +207,7 @@ def test_plan_requests_the_client_sends_and_the_answers_match_the_document(fake_
         "2026-01-01", look_back_days=[1, 7], report_options={"dateGranularity": "DAY"},
     )  # fmt: skip
     client.update_plan(plan.plan_id, paused=True)
-    client.update_plan(plan.plan_id, cadence="weekly", look_back_days=[14])
+    client.update_plan(plan.plan_id, cadence="daily", look_back_days=[1, 7, 14])
 
     schemas = {("POST", "/v1/plans"): "PlanRequest", ("PATCH", f"/v1/plans/{plan.plan_id}"): "PlanUpdate"}
     sent = [request for request in fake_api.requests if (request.method, request.path) in schemas]
@@ -222,7 +222,7 @@ def test_plan_requests_the_client_sends_and_the_answers_match_the_document(fake_
     from sp_reports.pipeline.pull_windows import Window
 
     stamp = "2026-01-05T00:00:00Z"
-    window = Window.from_key("2026-01-04T00:00:00Z/2026-01-11T00:00:00Z/A1F83G8C2ARO7P")
+    window = Window.from_key("2026-01-04T00:00:00Z/2026-01-05T00:00:00Z/A1F83G8C2ARO7P")
     fake_api.ledger[plan.plan_id] = [
         LedgerEntry(
             plan.plan_id,
@@ -248,6 +248,9 @@ def test_plan_requests_the_client_sends_and_the_answers_match_the_document(fake_
     )
     deleted = fake_api.answer("DELETE", f"/plans/{plan.plan_id}", None).body
     validate_against(document, response_schema(document, "delete", "/plans/{planId}", 200), deleted)
+    after = client.plan_coverage(plan.plan_id, "2026-01-01", "2026-01-31")
+    assert after["deleted"] is True
+    validate_against(document, response_schema(document, "get", "/plans/{planId}/coverage", 200), dict(after))
 
 
 def test_every_coverage_status_is_documented(document):

@@ -4,7 +4,7 @@ tenant boundary."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import boto3
 import pytest
@@ -40,7 +40,9 @@ def tokens(resources) -> TokenStore:
     return store
 
 
-def make_service(store, tokens, telemetry, *, budget=10, boundary=None) -> PlanRequests:
+def make_service(
+    store, tokens, telemetry, *, budget=10, boundary=None, clock=lambda: NOW, restricted_allowed=False
+) -> PlanRequests:
     return PlanRequests(
         store=store,
         # As the handler builds it: no KMS client, the token is never read.
@@ -49,7 +51,8 @@ def make_service(store, tokens, telemetry, *, budget=10, boundary=None) -> PlanR
         seller_daily_budget=budget,
         logger=telemetry.logger,
         metrics=telemetry.metrics,
-        clock=lambda: NOW,
+        restricted_allowed=restricted_allowed,
+        clock=clock,
     )
 
 
@@ -105,6 +108,28 @@ def test_a_plan_is_created_once_and_the_same_body_answers_the_same_plan(service,
     assert telemetry.counts()["PlansCreated"] == 1
 
 
+def test_the_same_body_a_day_later_answers_the_plan_although_its_start_is_now_too_old(
+    store, tokens, telemetry
+):
+    # SP-API keeps the shipping order report's data two years: 2024-12-07 is the earliest start on NOW's day.
+    today = [NOW]
+    service = make_service(store, tokens, telemetry, clock=lambda: today[0], restricted_allowed=True)
+    body = plan_body(
+        marketplaceIds=[UK],
+        reportType="GET_FLAT_FILE_ORDER_REPORT_DATA_SHIPPING",
+        lookBackDays=[],
+        startDate="2024-12-07",
+    )
+    status, created = post(service, body)
+    today[0] = NOW + timedelta(days=1)
+
+    assert status == 201
+    assert post(service, body) == (200, created)
+    # A plan not made yet is still refused on the day.
+    error = refused(lambda: post(service, {**body, "cadence": "weekly"}))
+    assert (error.status, error.code) == (400, "StartDateTooOld") and "2024-12-08" in error.message
+
+
 def test_an_unknown_seller_is_a_404_naming_it(service):
     error = refused(lambda: post(service, plan_body(sellerId=OTHER_SELLER)))
     assert (error.status, error.code) == (404, "SellerNotFound")
@@ -114,7 +139,15 @@ def test_an_unknown_seller_is_a_404_naming_it(service):
 def test_the_catalogues_refusals_reach_the_caller(service):
     error = refused(lambda: post(service, plan_body(reportType="GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE")))
     assert (error.status, error.code) == (400, "ReportTypeNotRequestable")
-    assert "discover" in error.message
+    assert "A plan cannot pull it yet" in error.message
+
+
+@pytest.mark.parametrize("mode", ["amazon-schedule", "discover"])
+def test_the_modes_no_planner_carries_out_are_refused_and_nothing_is_stored(service, store, mode):
+    error = refused(lambda: post(service, plan_body(mode=mode)))
+    assert (error.status, error.code) == (400, "PlanModeNotSupported")
+    assert "not available yet" in error.message and "use mode request" in error.message
+    assert store.list_plans(seller_id=SELLER_ID)[0] == []
 
 
 def test_a_marketplace_outside_the_sellers_region_is_refused(service):
@@ -156,13 +189,13 @@ def test_pause_and_resume_move_the_plan_out_of_and_into_the_due_index(service, s
     assert list(store.due_plans(NOW, shard=shard)) == [plan_id]
 
 
-def test_a_changed_cadence_or_look_back_is_checked_again_and_keeps_the_plan_id(service, store):
+def test_longer_look_backs_can_be_added_checked_again_and_the_plan_keeps_its_id(service, store):
     plan_id = post(service, plan_body(marketplaceIds=[UK], reportType=ORDERS, lookBackDays=[1]))[1]["planId"]
 
-    status, changed = on_plan(service, "PATCH", plan_id, {"cadence": "weekly", "lookBackDays": [3, 14]})
+    status, changed = on_plan(service, "PATCH", plan_id, {"cadence": "daily", "lookBackDays": [1, 3, 14]})
     assert status == 200 and changed["planId"] == plan_id
-    assert (changed["cadence"], changed["lookBackDays"]) == ("weekly", [3, 14])
-    assert store.get_plan(plan_id).look_back_days == (3, 14)
+    assert (changed["cadence"], changed["lookBackDays"]) == ("daily", [1, 3, 14])
+    assert store.get_plan(plan_id).look_back_days == (1, 3, 14)
 
     error = refused(lambda: on_plan(service, "PATCH", plan_id, {"lookBackDays": [0]}))
     assert (error.status, error.code) == (400, "ValidationError") and "lookBackDays" in error.message
@@ -173,6 +206,25 @@ def test_a_changed_cadence_or_look_back_is_checked_again_and_keeps_the_plan_id(s
     error = refused(lambda: on_plan(service, "PATCH", plan_id, {"paused": "yes"}))
     assert "paused: must be true or false" in error.message
     assert refused(lambda: on_plan(service, "PATCH", plan_id, {})).status == 400
+
+
+def test_a_change_that_would_give_the_ledger_another_meaning_is_refused(service, store):
+    plan_id = post(service, plan_body(marketplaceIds=[UK], reportType=ORDERS, lookBackDays=[2, 7]))[1][
+        "planId"
+    ]
+
+    # Another cadence names windows the ledger never saw.
+    error = refused(lambda: on_plan(service, "PATCH", plan_id, {"cadence": "weekly"}))
+    assert (error.status, error.code) == (400, "PlanChangeNotSupported")
+    assert error.message.startswith("cadence") and "delete this one and create a new one" in error.message
+    # Version 2 is the 2-day look-back, version 3 the 7-day one: removing, changing or inserting shifts them.
+    for look_backs in ([7], [2], [2, 8], [1, 2, 7], [3, 7, 14], []):
+        error = refused(lambda days=look_backs: on_plan(service, "PATCH", plan_id, {"lookBackDays": days}))
+        assert (error.status, error.code) == (400, "PlanChangeNotSupported"), look_backs
+        assert "only longer ones can be added" in error.message and "[2, 7]" in error.message
+
+    stored = store.get_plan(plan_id)
+    assert (stored.cadence, stored.look_back_days) == ("daily", (2, 7))
 
 
 def test_a_look_back_inside_the_types_hold_back_is_refused_on_change_too(service):
@@ -202,6 +254,36 @@ def test_delete_stops_the_plan_and_keeps_its_ledger(service, store):
     # The same plan again: back, with the ledger it had.
     assert post(service, plan_body())[0] == 201
     assert [entry.state for entry in store.entries(plan["planId"])] == [WindowState.STORED]
+
+
+def test_a_deleted_plans_coverage_stays_readable_and_says_it_is_deleted(service, store):
+    plan = post(service, plan_body(marketplaceIds=[UK], reportType=ORDERS, lookBackDays=[]))[1]
+    stored = store.get_plan(plan["planId"])
+    window = windows_between(stored, datetime(2026, 12, 1, tzinfo=UTC), datetime(2026, 12, 2, tzinfo=UTC))[0]
+    store.claim(stored.plan_id, window, 1, now=NOW)
+    store.record_report(stored.plan_id, window, 1, "50010019001")
+    store.settle(stored.plan_id, window.key, 1, WindowState.STORED, s3_key="plans/x/v001/report.tsv")
+    live = on_plan(
+        service, "GET", plan["planId"], resource="/plans/{planId}/coverage", query={"to": "2026-12-02"}
+    )
+    on_plan(service, "DELETE", plan["planId"])
+
+    status, answer = on_plan(
+        service, "GET", plan["planId"], resource="/plans/{planId}/coverage", query={"to": "2026-12-02"}
+    )
+
+    assert live[1]["deleted"] is False and "deletedAt" not in live[1]
+    assert status == 200 and answer["deleted"] is True and answer["deletedAt"] == "2026-12-07T12:00:00Z"
+    assert [window["status"] for window in answer["windows"]] == ["stored", "waiting-for-data"]
+    assert answer["windows"][0]["s3Key"] == "plans/x/v001/report.tsv"
+    assert answer["backfill"]["estimate"].startswith("never: the plan is deleted")
+    # The plan itself is gone from every other route.
+    assert refused(lambda: on_plan(service, "GET", plan["planId"])).status == 404
+
+
+def test_the_coverage_of_a_plan_never_made_is_a_404(service):
+    error = refused(lambda: on_plan(service, "GET", "pp-" + "0" * 24, resource="/plans/{planId}/coverage"))
+    assert (error.status, error.code) == (404, "PlanNotFound")
 
 
 def test_a_malformed_plan_id_is_a_400(service):

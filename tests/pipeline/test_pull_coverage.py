@@ -12,7 +12,7 @@ from sp_reports.pipeline.api_requests import ValidationError
 from sp_reports.pipeline.pull_coverage import MAX_COVERAGE_PERIODS, PlannerPace, coverage
 from sp_reports.pipeline.pull_ledger import PullStore, WindowState
 from sp_reports.pipeline.pull_plans import plan_from_request
-from sp_reports.pipeline.pull_windows import Window, available_at, windows_between
+from sp_reports.pipeline.pull_windows import Window, available_at, due_versions, windows_between
 from tests.support import aws_resources
 from tests.support.canaries import SELLER_ID
 
@@ -132,6 +132,22 @@ def test_a_due_window_no_report_holds_waits_for_data_and_counts_in_the_backfill(
     assert answer["backfill"]["windowsLeft"] == 34
     assert answer["backfill"]["estimatedEnd"] is None
     assert answer["backfill"]["estimate"].startswith("unknown")
+
+
+def test_a_window_first_pulled_at_a_look_back_version_counts_as_started(store):
+    # The planner requests a window already past its look-back at its latest due version only: version 2
+    # of 1-4 December, version 1 of the 5th and 6th. Every due window then has a report: nothing left.
+    plan = make_plan(store, lookBackDays=[2])
+    for number in range(1, 7):
+        window = day(plan, number)
+        version = due_versions(plan, window, NOW)
+        settle(store, plan, window, version, WindowState.STORED, s3_key=key(window, version))
+    assert due_versions(plan, day(plan, 1), NOW) == 2
+
+    backfill = coverage(plan, store, date(2026, 12, 1), date(2026, 12, 7), NOW)["backfill"]
+
+    assert backfill["windowsLeft"] == 0 and backfill["estimatedEnd"] is None
+    assert backfill["estimate"].startswith("nothing left")
 
 
 def test_the_backfills_end_is_estimated_from_the_planners_pace(store):

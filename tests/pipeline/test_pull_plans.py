@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, date, datetime
 
 import pytest
@@ -82,7 +83,6 @@ def test_the_same_definition_is_the_same_plan_id_whatever_the_order_or_the_time(
         {"lookBackDays": [7, 14]},
         {"reportOptions": {"dateGranularity": "DAY"}},
         {"startDate": "2026-11-02"},
-        {"mode": "amazon-schedule"},
     ],
 )
 def test_any_change_to_the_definition_is_another_plan(change):
@@ -113,12 +113,18 @@ REFUSALS = [
     # sales and traffic settles 72 hours after the day (docs#2303): a 1- to 3-day look-back is the same pull
     ({"lookBackDays": [1, 7]}, 400, "LookBackTooShort", "72 hours"),
     ({"lookBackDays": [3]}, 400, "LookBackTooShort", "issues/2303"),
-    # settlement reports: Amazon makes them, only discover finds them
+    # settlement reports: Amazon makes them, and no plan mode finds them yet
     (
         {"reportType": "GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE_V2", "lookBackDays": None},
         400,
         "ReportTypeNotRequestable",
-        "mode discover",
+        "A plan cannot pull it yet",
+    ),
+    (
+        {"reportType": "GET_V2_SETTLEMENT_REPORT_DATA_XML", "mode": "discover", "lookBackDays": None},
+        400,
+        "ReportTypeNotRequestable",
+        "getReports",
     ),
     (
         {"reportType": "GET_FLAT_FILE_SALES_TAX_DATA", "mode": "amazon-schedule", "lookBackDays": None},
@@ -131,9 +137,24 @@ REFUSALS = [
         {"reportType": "GET_ORDER_REPORT_DATA_SHIPPING", "lookBackDays": None, "startDate": "2026-12-01"},
         400,
         "ReportTypeNotRequestable",
-        "amazon-schedule",
+        "mode amazon-schedule is not available",
     ),
+    (
+        {"reportType": "GET_ORDER_REPORT_DATA_SHIPPING", "mode": "amazon-schedule", "lookBackDays": None},
+        400,
+        "ReportTypeNotRequestable",
+        "createReportSchedule",
+    ),
+    # the modes no planner carries out yet
+    ({"mode": "discover"}, 400, "PlanModeNotSupported", "not available yet"),
     ({"mode": "discover"}, 400, "PlanModeNotSupported", "use mode request"),
+    ({"mode": "amazon-schedule"}, 400, "PlanModeNotSupported", "use mode request"),
+    (
+        {"reportType": "GET_MERCHANT_LISTINGS_ALL_DATA", "mode": "amazon-schedule", "lookBackDays": [1]},
+        400,
+        "PlanModeNotSupported",
+        "settlement reports, schedule-only types) cannot be pulled by a plan yet",
+    ),
     # a month is up to 31 days and the FBA shipments report covers 30
     (
         {
@@ -203,26 +224,7 @@ def test_a_body_that_is_not_an_object_is_refused():
 
 # (body change, accepted mode)
 ACCEPTED = [
-    (
-        {
-            "reportType": "GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE_V2",
-            "mode": "discover",
-            "lookBackDays": None,
-        },
-        "discover",
-    ),
-    (
-        {
-            "reportType": "GET_ORDER_REPORT_DATA_SHIPPING",
-            "mode": "amazon-schedule",
-            "startDate": "2026-12-01",
-        },
-        "amazon-schedule",
-    ),
-    (
-        {"reportType": "GET_MERCHANT_LISTINGS_ALL_DATA", "mode": "amazon-schedule", "lookBackDays": [1]},
-        "amazon-schedule",
-    ),
+    ({"mode": "request"}, "request"),
     ({"reportType": "GET_AMAZON_FULFILLED_SHIPMENTS_DATA_GENERAL", "cadence": "weekly"}, "request"),
     ({"reportType": "GET_SOME_REPORT_SP_API_ADDS_TOMORROW", "lookBackDays": [1]}, "request"),
     (
@@ -276,11 +278,15 @@ def test_single_marketplace_types_fan_out_into_one_lane_per_marketplace():
             6.0,
         ),
         ({"marketplaceIds": [US, CA], "lookBackDays": [7, 14]}, 3.0),
-        ({"reportType": "GET_V2_SETTLEMENT_REPORT_DATA_XML", "mode": "discover", "lookBackDays": None}, 0.0),
     ],
 )
 def test_windows_per_day_is_lanes_times_versions_over_cadence_days(change, per_day):
     assert windows_per_day(plan_from_request(_body(**change), now=NOW)) == pytest.approx(per_day)
+
+
+def test_a_discover_plan_would_request_nothing():
+    plan = dataclasses.replace(plan_from_request(_body(), now=NOW), mode=PlanMode.DISCOVER)
+    assert windows_per_day(plan) == 0.0
 
 
 def test_a_plan_built_directly_finds_its_rules_in_the_catalogue():

@@ -146,6 +146,8 @@ class FakeApi:
         # Pull plans, built and checked by sp_reports.pipeline.pull_plans as the plans function does, and
         # their ledger entries (sp_reports.pipeline.pull_ledger.LedgerEntry), per plan id.
         self.plans: dict[str, Any] = {}
+        # Deleted plans by id, with when: their coverage stays readable (PullStore.find_plan).
+        self.deleted_plans: dict[str, tuple[Any, str]] = {}
         self.ledger: dict[str, list[Any]] = {}
         self._ids = itertools.count(50010019000)
         self._lock = threading.Lock()
@@ -217,6 +219,7 @@ class FakeApi:
     def _plans(self, method: str, path: str, payload: Any) -> ScriptedResponse:
         """The /plans routes with the pipeline's own plan checks and coverage; no budget or region rules."""
         from sp_reports.pipeline.api_requests import ApiError
+        from sp_reports.pipeline.plan_requests import check_change_keeps_history
         from sp_reports.pipeline.pull_coverage import coverage
         from sp_reports.pipeline.pull_plans import plan_from_request
 
@@ -233,11 +236,18 @@ class FakeApi:
                     )
                 created = plan.plan_id not in self.plans
                 self.plans.setdefault(plan.plan_id, plan)
+                self.deleted_plans.pop(plan.plan_id, None)
                 return ScriptedResponse(201 if created else 200, self.plans[plan.plan_id].describe())
             if (method, parts) == ("GET", ["plans"]):
                 plans = [p for p in self.plans.values() if query.get("sellerId") in (None, p.seller_id)]
                 return ScriptedResponse(200, {"plans": [p.describe() for p in plans], "nextToken": None})
             plan = self.plans.get(parts[1]) if len(parts) > 1 else None
+            if plan is None and parts[2:] == ["coverage"] and parts[1] in self.deleted_plans:
+                deleted, deleted_at = self.deleted_plans[parts[1]]
+                to_date = date.fromisoformat(query.get("to", now.date().isoformat()))
+                from_date = date.fromisoformat(query.get("from", (to_date - timedelta(days=30)).isoformat()))
+                answer = coverage(deleted, self, from_date, to_date, now, deleted_at=deleted_at)
+                return ScriptedResponse(200, answer)
             if plan is None:
                 return _error(404, "PlanNotFound", f"planId: no plan {parts[1] if len(parts) > 1 else ''}")
             if (method, len(parts)) == ("GET", 2):
@@ -248,10 +258,13 @@ class FakeApi:
                     changes["look_back_days"] = tuple(sorted(payload["lookBackDays"]))
                 if "cadence" in payload:
                     changes["cadence"] = type(plan.cadence)(payload["cadence"])
-                self.plans[plan.plan_id] = dataclasses.replace(plan, **changes)
+                changed = dataclasses.replace(plan, **changes)
+                check_change_keeps_history(plan, changed)
+                self.plans[plan.plan_id] = changed
                 return ScriptedResponse(200, self.plans[plan.plan_id].describe())
             if (method, len(parts)) == ("DELETE", 2):
                 del self.plans[plan.plan_id]
+                self.deleted_plans[plan.plan_id] = (plan, now.strftime("%Y-%m-%dT%H:%M:%SZ"))
                 return ScriptedResponse(200, {"planId": plan.plan_id, "deleted": True})
             if (method, parts[2:]) == ("GET", ["coverage"]):
                 to_date = date.fromisoformat(query.get("to", now.date().isoformat()))

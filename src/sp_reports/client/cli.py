@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import io
 import json
 import logging
 import os
@@ -184,7 +185,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 CADENCES = ("daily", "weekly", "monthly")
-PLAN_MODES = ("request", "amazon-schedule", "discover")
+# Modes amazon-schedule and discover are not available yet: the API refuses them (PlanModeNotSupported).
+PLAN_MODES = ("request",)
 
 
 def _plans_parser(groups: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -216,7 +218,11 @@ def _plans_parser(groups: argparse._SubParsersAction, common: argparse.ArgumentP
         metavar="DAYS",
         help="comma-separated days after a window ends to pull it again, e.g. 1,2,7",
     )
-    create.add_argument("--mode", choices=PLAN_MODES, help="how windows are pulled (default: request)")
+    create.add_argument(
+        "--mode",
+        choices=PLAN_MODES,
+        help="how windows are pulled: request (createReport per window), the only mode available yet",
+    )
     create.add_argument(
         "--option", action="append", default=[], metavar="KEY=VALUE", help="a report option; repeatable"
     )
@@ -233,11 +239,21 @@ def _plans_parser(groups: argparse._SubParsersAction, common: argparse.ArgumentP
     pause.add_argument("plan_id", metavar="PLAN_ID")
     resume = _leaf(plans, "resume", common, "resume a paused pull plan", _cmd_plans_resume)
     resume.add_argument("plan_id", metavar="PLAN_ID")
-    update = _leaf(plans, "update", common, "change a pull plan's cadence or look-backs", _cmd_plans_update)
+    update = _leaf(
+        plans,
+        "update",
+        common,
+        "add longer look-backs to a pull plan (for another cadence or other look-backs, delete the plan and "
+        "create a new one)",
+        _cmd_plans_update,
+    )
     update.add_argument("plan_id", metavar="PLAN_ID")
-    update.add_argument("--cadence", choices=CADENCES, type=str.lower)
     update.add_argument(
-        "--look-back-days", type=_day_list, metavar="DAYS", help="comma-separated; '' for none"
+        "--look-back-days",
+        type=_day_list,
+        metavar="DAYS",
+        required=True,
+        help="comma-separated: the plan's look-backs followed by longer ones, e.g. 2,7,14 for a plan of 2,7",
     )
     delete = _leaf(
         plans,
@@ -474,9 +490,7 @@ def _cmd_plans_resume(args: argparse.Namespace, output: Output, client: ClientFa
 
 
 def _cmd_plans_update(args: argparse.Namespace, output: Output, client: ClientFactory) -> int:
-    if args.cadence is None and args.look_back_days is None:
-        raise UsageError("nothing to change: give --cadence or --look-back-days")
-    plan = client().update_plan(args.plan_id, cadence=args.cadence, look_back_days=args.look_back_days)
+    plan = client().update_plan(args.plan_id, look_back_days=args.look_back_days)
     return _changed_plan(output, plan, "updated")
 
 
@@ -505,8 +519,17 @@ def _cmd_plans_coverage(args: argparse.Namespace, output: Output, client: Client
     if output.json_mode:
         output.json(dict(answer))
         return EXIT_OK
+    print_coverage(answer, output)
+    return EXIT_OK
+
+
+def print_coverage(answer: Mapping[str, Any], output: Output) -> None:
+    """A coverage answer (GET /plans/{planId}/coverage) as `sp-reports plans coverage` prints it: a heading,
+    a table of windows, the count per status and the backfill left; how the backfill's end was estimated goes
+    to the output's stderr."""
     windows = [window for window in answer.get("windows") or () if isinstance(window, Mapping)]
-    output.line(f"Plan {answer.get('planId', args.plan_id)}, {answer.get('from')} to {answer.get('to')}:")
+    deleted = " (deleted: nothing more is pulled)" if answer.get("deleted") else ""
+    output.line(f"Plan {answer.get('planId')}{deleted}, {answer.get('from')} to {answer.get('to')}:")
     if windows:
         headers = ("WINDOW", "MARKETPLACES", "STATUS", "VERSION", "DETAIL")
         output.table(headers, [_coverage_row(window) for window in windows])
@@ -521,7 +544,13 @@ def _cmd_plans_coverage(args: argparse.Namespace, output: Output, client: Client
         output.line(f"Backfill: {backfill['windowsLeft']} window(s) left, estimated end {end}")
         if backfill.get("estimate"):
             output.note(f"({backfill['estimate']})")
-    return EXIT_OK
+
+
+def coverage_table(answer: Mapping[str, Any]) -> str:
+    """What `print_coverage` prints, stdout and stderr lines together, as one text (for a demo or a log)."""
+    text = io.StringIO()
+    print_coverage(answer, Output(json_mode=False, stdout=text, stderr=text))
+    return text.getvalue()
 
 
 def _coverage_row(window: Mapping[str, Any]) -> tuple[str, ...]:

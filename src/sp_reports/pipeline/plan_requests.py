@@ -18,7 +18,7 @@ catalogue's rules); this service adds what needs the deployment's state:
 
 A POST of a body equal to an existing plan's answers that plan (200): a plan's id is the hash of its
 definition. DELETE stops the plan's future windows (its entry in the due index goes with it) and keeps its
-ledger and everything stored in S3.
+ledger and everything stored in S3; the deleted plan's coverage stays readable (`deleted: true`).
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ from sp_reports.pipeline.pull_plans import (
     PLAN_ID_HEX,
     PLAN_ID_PREFIX,
     PullPlan,
+    check_start_date,
     plan_from_request,
     windows_per_day,
 )
@@ -59,6 +60,7 @@ class PlanStore(Protocol):
 
     def put_plan(self, plan: PullPlan) -> tuple[PullPlan, bool]: ...
     def get_plan(self, plan_id: str) -> PullPlan | None: ...
+    def find_plan(self, plan_id: str) -> tuple[PullPlan, str | None] | None: ...
     def list_plans(
         self, *, seller_id: str | None = None, limit: int = 100, next_token: str | None = None
     ) -> tuple[list[PullPlan], str | None]: ...
@@ -122,7 +124,11 @@ class PlanRequests:
 
     def create(self, event: Mapping[str, Any]) -> tuple[int, dict[str, Any]]:
         now = self._clock()
-        plan = plan_from_request(parse_json_body(event), now=now, restricted_allowed=self._restricted_allowed)
+        # The start date's check depends on the day: the same body repeated after the type's data history has
+        # passed its start date still names the plan it made, so the existing plan is answered first.
+        plan = plan_from_request(
+            parse_json_body(event), now=now, restricted_allowed=self._restricted_allowed, check_start=False
+        )
         self._logger.append_keys(seller_id=plan.seller_id, plan_id=plan.plan_id)
         self._boundary.admit(event, plan.seller_id)
         self._require_token(plan.seller_id)
@@ -130,6 +136,7 @@ class PlanRequests:
         if existing is not None:
             self._logger.info("plan exists", extra={"new_plan": False})
             return 200, existing.describe()
+        check_start_date(plan, now)
         sellers_plans = list(self._sellers_plans(plan.seller_id))
         _check_region(plan, sellers_plans)
         self._check_budget(plan, sellers_plans)
@@ -169,8 +176,8 @@ class PlanRequests:
         if unknown:
             raise ValidationError(
                 "body",
-                f"unknown or unchangeable field(s) {', '.join(unknown)}; a plan's paused, cadence and "
-                "lookBackDays can change (for anything else, delete the plan and create another)",
+                f"unknown or unchangeable field(s) {', '.join(unknown)}; a plan's paused can change and "
+                "look-backs can be added (for anything else, delete the plan and create another)",
             )
         if not body:
             raise ValidationError("body", "name at least one of paused, cadence, lookBackDays")
@@ -182,6 +189,7 @@ class PlanRequests:
             changes["paused"] = body["paused"]
         if "cadence" in body or "lookBackDays" in body:
             revised = self._revalidated(plan, body, now)
+            check_change_keeps_history(plan, revised)
             changes["cadence"] = revised.cadence
             changes["look_back_days"] = revised.look_back_days
         changed = dataclasses.replace(
@@ -213,14 +221,15 @@ class PlanRequests:
         return 200, {"planId": plan.plan_id, "deleted": True}
 
     def coverage(self, event: Mapping[str, Any]) -> tuple[int, dict[str, Any]]:
-        plan = self._plan(event)
+        # A deleted plan's coverage stays readable: its tombstone keeps the definition, its ledger stays.
+        plan, deleted_at = self._plan_or_tombstone(event)
         query = _query(event)
         now = self._clock()
         to_date = _date(query.get("to"), "to") or now.astimezone(UTC).date()
         from_date = _date(query.get("from"), "from") or max(
             min(plan.start_date, to_date), to_date - timedelta(days=DEFAULT_COVERAGE_DAYS - 1)
         )
-        answer = coverage(plan, self._store, from_date, to_date, now, pace=self._pace)
+        answer = coverage(plan, self._store, from_date, to_date, now, pace=self._pace, deleted_at=deleted_at)
         self._metrics.add_metric(name="PlanCoverageQueries", unit=COUNT, value=1)
         return 200, answer
 
@@ -235,6 +244,18 @@ class PlanRequests:
             raise _plan_not_found(plan_id)
         self._boundary.admit_plan(event, plan_id, plan.seller_id)
         return plan
+
+    def _plan_or_tombstone(self, event: Mapping[str, Any]) -> tuple[PullPlan, str | None]:
+        """The plan the path names, deleted or not, and when it was deleted (None: live); 404 for a plan
+        never made (or erased with its seller)."""
+        plan_id = parse_plan_id(event)
+        self._logger.append_keys(plan_id=plan_id)
+        found = self._store.find_plan(plan_id)
+        if found is None:
+            raise _plan_not_found(plan_id)
+        plan, deleted_at = found
+        self._boundary.admit_plan(event, plan_id, plan.seller_id)
+        return plan, deleted_at
 
     def _require_token(self, seller_id: str) -> None:
         if not self._tokens.has_token(seller_id):
@@ -295,6 +316,33 @@ def parse_plan_id(event: Mapping[str, Any]) -> str:
 
 def _plan_not_found(plan_id: str) -> ApiError:
     return ApiError(404, "PlanNotFound", f"planId: no plan {plan_id}")
+
+
+def check_change_keeps_history(plan: PullPlan, revised: PullPlan) -> None:
+    """A change may not give the plan's ledger and stored objects another meaning. Windows are named by the
+    cadence's periods, so another cadence names windows the ledger never saw (a second backfill of the whole
+    history, new objects beside the old). Versions are numbered by position (version k+1 is the k-th
+    look-back, `pull_windows.version_due_times`), so only look-backs longer than every existing one keep each
+    stored version's number meaning the same offset."""
+    if revised.cadence is not plan.cadence:
+        raise ApiError(
+            400,
+            "PlanChangeNotSupported",
+            f"cadence: plan {plan.plan_id} is {plan.cadence}, and its ledger and stored objects are "
+            f"{plan.cadence} windows; a {revised.cadence} plan is another plan: delete this one and create "
+            "a new one (its ledger and objects stay readable)",
+        )
+    kept = revised.look_back_days[: len(plan.look_back_days)]
+    if kept != plan.look_back_days:
+        current = list(plan.look_back_days)
+        raise ApiError(
+            400,
+            "PlanChangeNotSupported",
+            f"lookBackDays: versions are numbered by look-back (version k+1 is the k-th look-back), so the "
+            f"plan's look-backs {current} stay and only longer ones can be added: send {current} followed by "
+            "the new ones; to change or remove a look-back, delete the plan and create a new one (its ledger "
+            "and objects stay readable)",
+        )
 
 
 def _check_region(plan: PullPlan, sellers_plans: list[PullPlan]) -> None:

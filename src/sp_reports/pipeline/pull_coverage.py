@@ -6,7 +6,7 @@ Every window of the plan overlapping the asked days gets one status, read from i
 - `not-yet-due`: the window's first version is not due yet (the period has not ended, or the type's
   publication hold-back and the seller's jitter have not passed);
 - `waiting-for-data`: due, and no report holds it yet: the planner has not requested it (the backfill, or the
-  next tick), or, for a discover plan, Amazon has not published a report for it yet;
+  next tick);
 - `requested`: a report for its newest version is claimed or requested and not finished;
 - `stored`: its newest version is stored (a window already stored whose look-back re-pull is in flight stays
   `stored`: the stored version is what a consumer reads, and `versions` shows the re-pull);
@@ -16,9 +16,9 @@ Every window of the plan overlapping the asked days gets one status, read from i
 
 `currentVersion` and `s3Key` name the newest stored version, which the window's manifest names too.
 
-For a plan still catching up on its past (the backfill), `backfill` says how many due windows no report
-holds yet and, when the planner's pace is known, the earliest it can end: the planner starts at most
-`max_reports_per_tick` reports per tick for the whole fleet and a seller's createReport quota allows one
+For a plan still catching up on its past (the backfill), `backfill` says how many due windows no report of
+any version holds yet and, when the planner's pace is known, the earliest it can end: the planner starts at
+most `max_reports_per_tick` reports per tick for the whole fleet and a seller's createReport quota allows one
 report per 1/rate seconds (reports_2021-06-30.json, createReport: rate 0.0167, burst 15), so the estimate is
 the later of the two, a lower bound whenever other plans share the ticks.
 """
@@ -104,10 +104,12 @@ def coverage(
     now: datetime,
     *,
     pace: PlannerPace | None = None,
+    deleted_at: str | None = None,
 ) -> dict[str, Any]:
     """Every window of `plan` overlapping the days `from_date`..`to_date` (both included, UTC) with its
-    status, versions and S3 keys, and the plan's backfill. ValidationError for a range that is backwards or
-    longer than MAX_COVERAGE_PERIODS periods."""
+    status, versions and S3 keys, and the plan's backfill. `deleted_at`: when the plan was deleted (its
+    windows without a report are never pulled). ValidationError for a range that is backwards or longer than
+    MAX_COVERAGE_PERIODS periods."""
     if to_date < from_date:
         raise ValidationError("to", f"{to_date.isoformat()} is before from {from_date.isoformat()}")
     span_days = (to_date - from_date).days + 1
@@ -125,28 +127,38 @@ def coverage(
     # Entries are found by their window's start: a week or month overlapping `from` starts before it.
     by_window = _by_window(store.entries(plan.plan_id, start=windows[0].start, end=end)) if windows else {}
     answered = [_window(plan, window, by_window.get(window.key, []), now) for window in windows]
-    return {
+    answer: dict[str, Any] = {
         "planId": plan.plan_id,
+        "deleted": deleted_at is not None,
         "from": from_date.isoformat(),
         "to": to_date.isoformat(),
         "windows": answered,
         "summary": _summary(answered),
-        "backfill": backfill(plan, store, now, pace or PlannerPace()),
+        "backfill": backfill(plan, store, now, pace or PlannerPace(), deleted=deleted_at is not None),
     }
+    if deleted_at is not None:
+        answer["deletedAt"] = deleted_at
+    return answer
 
 
-def backfill(plan: PullPlan, store: LedgerReader, now: datetime, pace: PlannerPace) -> dict[str, Any]:
+def backfill(
+    plan: PullPlan, store: LedgerReader, now: datetime, pace: PlannerPace, *, deleted: bool = False
+) -> dict[str, Any]:
     """The due windows since the plan's start that no report holds yet, and the earliest end of their pull."""
     due = [
         window
         for window in windows_between(plan, first_window_start(plan), now)
         if available_at(plan, window) <= now
     ]
-    started = {entry.window.key for entry in store.entries(plan.plan_id, end=now) if entry.version == 1}
+    # A window is started once any version has an entry: the planner requests a window already past a
+    # look-back at its latest due version only, never at version 1.
+    started = {entry.window.key for entry in store.entries(plan.plan_id, end=now)}
     left = sum(1 for window in due if window.key not in started)
     answer: dict[str, Any] = {"windowsLeft": left, "estimatedEnd": None}
     if left == 0:
         answer["estimate"] = "nothing left: every due window has a report"
+    elif deleted:
+        answer["estimate"] = "never: the plan is deleted, its windows without a report are not pulled"
     elif plan.paused:
         answer["estimate"] = "unknown: the plan is paused"
     elif not pace.known:

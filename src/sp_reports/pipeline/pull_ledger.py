@@ -174,6 +174,18 @@ class PullStore:
         item = response.get("Item")
         return _plan_from_item(item) if item and "Deleted" not in item else None
 
+    def find_plan(self, plan_id: str) -> tuple[PullPlan, str | None] | None:
+        """The plan, deleted or not, and when it was deleted (None while it is live): a deleted plan's
+        tombstone keeps its definition, so its coverage stays readable. None: no such plan."""
+        response = self._dynamodb.get_item(
+            TableName=self._table_name, Key=_plan_key(plan_id), ConsistentRead=True
+        )
+        item = response.get("Item")
+        if not item:
+            return None
+        deleted = item.get("Deleted")
+        return _plan_from_item(item), (deleted["S"] if deleted else None)
+
     def list_plans(
         self, *, seller_id: str | None = None, limit: int = 100, next_token: str | None = None
     ) -> tuple[list[PullPlan], str | None]:
@@ -639,7 +651,8 @@ def _plan_from_item(item: Mapping[str, Any]) -> PullPlan:
     value = {name: _DESERIALIZER.deserialize(raw) for name, raw in item.items()}
     return PullPlan(
         plan_id=value["PlanId"],
-        seller_id=value["SellerId"],
+        # A tombstone keeps its seller in DeletedSellerId (out of the seller index).
+        seller_id=value.get("SellerId") or value["DeletedSellerId"],
         marketplace_ids=tuple(value["MarketplaceIds"]),
         report_type=value["ReportType"],
         cadence=Cadence(value["Cadence"]),

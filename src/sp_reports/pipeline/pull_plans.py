@@ -8,8 +8,10 @@ when it is due; `sp_reports.pipeline.pull_ledger` records what became of every w
 catalogue (`sp_reports.spapi.report_types`, each rule with its source), so a plan SP-API would fail window
 after window is refused once, with a 400 that says what to change:
 
-- a type createReport cannot make is refused for the modes that request it, saying which mode gets it
-  (`amazon-schedule` for schedule-only types, `discover` for types Amazon or the seller generate);
+- only mode `request` (createReport, window by window) is available: `amazon-schedule` and `discover` are
+  refused (400 PlanModeNotSupported) until a planner implements them, and so is a type createReport cannot
+  make (schedule-only types, types Amazon or the seller generate: 400 ReportTypeNotRequestable saying how to
+  get it instead);
 - a cadence whose window is longer than the type's maximum range per report, or that breaks the type's period
   alignment (vendor reports by WEEK cover Sunday-Saturday weeks), is refused naming the limit and its source;
 - a start date older than SP-API keeps the type's data is refused naming the limit;
@@ -98,8 +100,13 @@ class Cadence(StrEnum):
 
 class PlanMode(StrEnum):
     REQUEST = "request"  # the planner calls createReport for each window version
+    # Not available yet (AVAILABLE_MODES): nothing creates report schedules for a plan or finds its reports.
     AMAZON_SCHEDULE = "amazon-schedule"  # createReportSchedule; the reports Amazon makes fill the windows
     DISCOVER = "discover"  # types createReport cannot make: reports found with getReports fill the windows
+
+
+# The modes the planner carries out; a plan of another mode is refused rather than stored and never pulled.
+AVAILABLE_MODES = frozenset({PlanMode.REQUEST})
 
 
 @dataclass(frozen=True)
@@ -212,9 +219,11 @@ def plan_from_request(
     now: datetime,
     catalogue: Catalogue | None = None,
     restricted_allowed: bool = False,
+    check_start: bool = True,
 ) -> PullPlan:
     """The plan a `POST /plans` body asks for, or the ApiError (400; 403 for a restricted type the deployment
-    does not store) that says what to change."""
+    does not store) that says what to change. `check_start=False` leaves out the one check that depends on
+    `now` (`check_start_date`): a caller that answers an existing plan first checks it afterwards."""
     if not isinstance(body, Mapping):
         raise ApiError(400, "ValidationError", "the body must be a JSON object")
     unknown = sorted(str(name) for name in body if name not in PLAN_FIELDS)
@@ -235,11 +244,14 @@ def plan_from_request(
 
     rules = (catalogue or packaged_catalogue()).report_types.get(report_type)
     if rules is not None:
-        _check_mode(report_type, rules, mode)
+        _check_requestable(report_type, rules)
+    _check_mode(report_type, mode)
+    if rules is not None:
         if rules.restricted and not restricted_allowed:
             raise restricted_refusal(report_type)
         _check_cadence(report_type, rules, cadence, report_options)
-        _check_start(report_type, rules, start_date, now)
+        if check_start:
+            _check_start(report_type, rules, start_date, now)
         _check_look_backs(report_type, rules, look_back_days)
 
     definition = plan_definition(
@@ -355,34 +367,32 @@ def _cited(rules: ReportTypeRules) -> str:
     return "; source: " + ", ".join(source.url for source in rules.sources)
 
 
-def _check_mode(report_type: str, rules: ReportTypeRules, mode: PlanMode) -> None:
-    made_by_amazon = rules.request_mode in (
-        RequestMode.AMAZON_GENERATED,
-        RequestMode.SELLER_CENTRAL_GENERATED,
-    )
-    if mode is PlanMode.DISCOVER:
-        if not made_by_amazon:
-            instead = "amazon-schedule" if rules.request_mode is RequestMode.SCHEDULED_ONLY else "request"
-            raise ApiError(
-                400,
-                "PlanModeNotSupported",
-                f"mode discover is for types createReport cannot make (settlement reports); {report_type} "
-                f"can be made on demand: use mode {instead}{_cited(rules)}",
-            )
-        return
-    if made_by_amazon:
+def _check_requestable(report_type: str, rules: ReportTypeRules) -> None:
+    """A plan pulls with createReport: a type it cannot make is refused, saying how to get it instead."""
+    if rules.request_mode in (RequestMode.AMAZON_GENERATED, RequestMode.SELLER_CENTRAL_GENERATED):
         raise ApiError(
             400,
             "ReportTypeNotRequestable",
-            f"{report_type} cannot be requested or scheduled: {rules.how_to_get}. Use mode discover: the "
-            f"pipeline fills the plan's windows with the reports it finds{_cited(rules)}",
+            f"{report_type} cannot be requested or scheduled: {rules.how_to_get}. A plan cannot pull it yet "
+            f"(mode discover, which would find such reports, is not available){_cited(rules)}",
         )
-    if mode is PlanMode.REQUEST and rules.request_mode is RequestMode.SCHEDULED_ONLY:
+    if rules.request_mode is RequestMode.SCHEDULED_ONLY:
         raise ApiError(
             400,
             "ReportTypeNotRequestable",
-            f"{report_type} cannot be requested with createReport, only scheduled: use mode "
-            f"amazon-schedule{_cited(rules)}",
+            f"{report_type} cannot be requested with createReport: {rules.how_to_get}. A plan cannot pull it "
+            f"yet (mode amazon-schedule is not available){_cited(rules)}",
+        )
+
+
+def _check_mode(report_type: str, mode: PlanMode) -> None:
+    if mode not in AVAILABLE_MODES:
+        raise ApiError(
+            400,
+            "PlanModeNotSupported",
+            f"mode {mode} is not available yet: plans pull with createReport, window by window; for "
+            f"{report_type} use mode request (or leave mode out). Types createReport cannot make "
+            "(settlement reports, schedule-only types) cannot be pulled by a plan yet",
         )
 
 
@@ -416,6 +426,12 @@ def _check_cadence(
             f"{report_type} with reportPeriod {report_options.get('reportPeriod')} covers whole "
             f"Sunday-Saturday weeks: use cadence weekly{_cited(rules)}",
         )
+
+
+def check_start_date(plan: PullPlan, now: datetime) -> None:
+    """400 StartDateTooOld when SP-API no longer keeps the plan's type's data of its start date at `now`."""
+    if plan.rules is not None:
+        _check_start(plan.report_type, plan.rules, plan.start_date, now)
 
 
 def _check_start(report_type: str, rules: ReportTypeRules, start_date: date, now: datetime) -> None:

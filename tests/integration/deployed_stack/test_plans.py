@@ -41,6 +41,10 @@ def test_a_plan_is_created_once_shown_covered_paused_and_deleted(stack, client, 
     with pytest.raises(ApiError) as gone:
         client.get_plan(plan.plan_id)
     assert (gone.value.status, gone.value.code) == (404, "PlanNotFound")
+    # The deleted plan's coverage stays readable, from its tombstone.
+    after = client.plan_coverage(plan.plan_id, start, today.isoformat())
+    assert after["deleted"] is True and after["deletedAt"]
+    assert [w["start"] for w in after["windows"]] == [w["start"] for w in windows]
 
 
 def test_a_plan_for_a_seller_without_a_token_is_a_404(client, seller):
