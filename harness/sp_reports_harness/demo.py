@@ -22,7 +22,6 @@ and the presigned URL's signature is masked in the printed email.
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import re
 import signal
@@ -38,7 +37,7 @@ from typing import Any, TextIO
 import requests
 
 from sp_reports.client import Report, SpReportsClient, SpReportsError
-from sp_reports.client.cli import Output, _cmd_plans_coverage
+from sp_reports.client.cli import coverage_table
 from sp_reports.pipeline.pull_window_objects import manifest_key
 from sp_reports.pipeline.pull_windows import seller_jitter
 from sp_reports.spapi.report_types import report_type
@@ -380,12 +379,7 @@ def _wait_for_coverage(
 
 def _coverage_table(client: SpReportsClient, plan_id: str, days: PlanDays) -> str:
     """The coverage as the CLI's `sp-reports plans coverage PLAN_ID --from --to` prints it."""
-    text = io.StringIO()
-    args = argparse.Namespace(
-        plan_id=plan_id, from_date=days.first.isoformat(), to_date=days.last.isoformat()
-    )
-    _cmd_plans_coverage(args, Output(json_mode=False, stdout=text, stderr=text), lambda: client)
-    return text.getvalue()
+    return coverage_table(client.plan_coverage(plan_id, days.first.isoformat(), days.last.isoformat()))
 
 
 def _read_manifest(deployment: LocalDeployment, seller_id: str, day: date) -> Mapping[str, Any]:
