@@ -88,12 +88,12 @@ def world(aws, resources, spapi_emulator, telemetry, clock):
                 clock=clock,
             )
 
-        def plan(self, seller_id=SELLER_ID, look_back_days=(1,), start=START):
+        def plan(self, seller_id=SELLER_ID, look_back_days=(1,), start=START, report_type=REPORT_TYPE):
             plan = plan_from_request(
                 {
                     "sellerId": seller_id,
                     "marketplaceIds": [US],
-                    "reportType": REPORT_TYPE,
+                    "reportType": report_type,
                     "cadence": "daily",
                     "lookBackDays": list(look_back_days),
                     "startDate": start.isoformat(),
@@ -412,3 +412,29 @@ def test_a_late_outcome_of_a_superseded_report_neither_settles_the_retry_nor_abo
     assert retried.report_id not in (None, first.report_id)
     assert world.records.get(retried.report_id).pull_window.attempt == 2
     assert len(_requested(world, other)) == 1
+
+
+COOLDOWN_TYPE = "GET_AMAZON_FULFILLED_SHIPMENTS_DATA_GENERAL"  # one report per 30 minutes in the catalogue
+
+
+def test_a_cooldown_type_gets_one_report_per_cooldown_and_the_plan_is_due_when_it_ends(world, clock):
+    plan = world.plan(look_back_days=(), report_type=COOLDOWN_TYPE)
+    assert plan.rules.cooldown == timedelta(minutes=30)
+    shard = _shard(world, plan)
+
+    answer = world.planner().tick(_plenty)
+
+    assert answer["reportsCreated"] == 1 and answer["windowsCoolingDown"] >= 1
+    assert len(_requested(world, plan)) == 1
+    assert list(world.store.due_plans(NOW + timedelta(minutes=29), shard=shard)) == []
+    assert list(world.store.due_plans(NOW + timedelta(minutes=30), shard=shard)) == [plan.plan_id]
+    assert world.planner().tick(_plenty)["reportsCreated"] == 0  # still inside the cooldown
+
+    for step in (1, 2):
+        clock.now = NOW + step * timedelta(minutes=30)
+        world.emulator.advance_time(30 * 60)  # the emulator refuses (FATAL) a report inside the cooldown
+        assert world.planner().tick(_plenty)["reportsCreated"] == 1
+    assert len(_requested(world, plan)) == 3
+    emulated = world.emulated_reports()
+    assert len(emulated) == 3
+    assert all(report.fatal_reason is None for report in emulated)

@@ -130,8 +130,12 @@ class TickSummary:
     windows_failed: int = 0
     plans_deferred: int = 0
     stopped_for_time: bool = False
+    windows_cooling_down: int = 0
     sellers_throttled: set[str] = field(default_factory=set)
     sellers_refused: dict[str, str] = field(default_factory=dict)
+    # per plan id, when the report type's cooldown of a lane that still has work ends (the plan is due then)
+    cooldown_ends: dict[str, datetime] = field(default_factory=dict)
+    lanes_cooling_down: set[tuple[str, tuple[str, ...]]] = field(default_factory=set)
 
     def describe(self) -> dict[str, Any]:
         return {
@@ -142,6 +146,7 @@ class TickSummary:
             "windowsWaitingForToken": self.windows_waiting_for_token,
             "windowsFailed": self.windows_failed,
             "plansDeferred": self.plans_deferred,
+            "windowsCoolingDown": self.windows_cooling_down,
             "stoppedForTime": self.stopped_for_time,
             "sellersThrottled": len(self.sellers_throttled),
             "sellersRefused": len(self.sellers_refused),
@@ -228,6 +233,7 @@ class PullPlanner:
             ("PlannerWindowsReconciled", summary.windows_reconciled),
             ("PlannerWindowsWaitingForToken", summary.windows_waiting_for_token),
             ("PlannerWindowsDeferred", summary.plans_deferred),
+            ("PlannerWindowsCoolingDown", summary.windows_cooling_down),
             ("PlannerSellersThrottled", len(summary.sellers_throttled)),
             ("PlannerStoppedForTime", int(summary.stopped_for_time)),
         ):
@@ -333,6 +339,8 @@ class PullPlanner:
         for entry in entries:
             latest[entry.window_key] = max(entry.version, latest.get(entry.window_key, 0))
         candidates = [next_due_after(plan, now)]
+        if plan.plan_id in summary.cooldown_ends:
+            candidates.append(summary.cooldown_ends[plan.plan_id])
         for entry in entries:
             if entry.state is WindowState.REQUESTED:
                 # Read back RECONCILE_AFTER after its request, then every RECONCILE_AFTER.
@@ -369,6 +377,8 @@ class PullPlanner:
             # The seller's createReport quota would make the client wait: the next tick goes on.
             summary.sellers_throttled.add(plan.seller_id)
             return False
+        if not self._may_request_in_cooldown(plan, item, now, summary):
+            return False
         if item.entry is not None and item.entry.state is WindowState.CLAIMED:
             entry = self._store.take_over(
                 plan.plan_id, item.window.key, item.version, claimed_at=item.entry.claimed_at, now=now
@@ -396,6 +406,27 @@ class PullPlanner:
             if entry is None:
                 return False  # taken by another planner, or not yet retryable
         return self._request(plan, item, region_code, reports, entry, now, summary)
+
+    def _may_request_in_cooldown(
+        self, plan: PullPlan, item: _Work, now: datetime, summary: TickSummary
+    ) -> bool:
+        """A type with a cooldown gets one createReport per cooldown and lane (SP-API answers a sooner one
+        with a FATAL report: the catalogue's cooldown, as POST /reports' cooldown_decision, report_plans).
+        Taken before the claim, so a window left for later has no claim to wait for; the plan is due again
+        when the cooldown ends."""
+        cooldown = plan.rules.cooldown if plan.rules is not None else None
+        if not cooldown:
+            return True
+        lane = (plan.plan_id, item.window.lane)
+        if lane not in summary.lanes_cooling_down:
+            ends = self._store.start_cooldown(plan.plan_id, item.window.lane, until=now + cooldown, now=now)
+            if ends is None:
+                return True
+            summary.lanes_cooling_down.add(lane)
+            known = summary.cooldown_ends.get(plan.plan_id)
+            summary.cooldown_ends[plan.plan_id] = ends if known is None else min(known, ends)
+        summary.windows_cooling_down += 1
+        return False
 
     def _specification(self, plan: PullPlan, window: Window, region_code: str) -> ReportSpecification:
         return ReportSpecification(
