@@ -438,3 +438,41 @@ def test_a_cooldown_type_gets_one_report_per_cooldown_and_the_plan_is_due_when_i
     emulated = world.emulated_reports()
     assert len(emulated) == 3
     assert all(report.fatal_reason is None for report in emulated)
+
+
+def test_a_transient_failure_on_the_only_due_window_keeps_the_plan_due_until_it_is_requested(
+    world, clock, monkeypatch
+):
+    plan = world.plan(look_back_days=(), start=NOW.date() - DAY)
+    shard = _shard(world, plan)
+
+    def unavailable(self, *args, **kwargs):
+        raise SpApiServerError(503, "ServiceUnavailable", "down")
+
+    monkeypatch.setattr(ReportsClient, "create_report", unavailable)
+    world.planner().tick(_plenty)
+    (claimed,) = world.store.entries(plan.plan_id)
+    assert claimed.state is WindowState.CLAIMED
+    assert list(world.store.due_plans(NOW, shard=shard)) == [plan.plan_id]  # the next tick, not tomorrow
+    world.planner().tick(_plenty)
+    # Then due when the claim may be taken over.
+    assert list(world.store.due_plans(NOW + timedelta(minutes=19), shard=shard)) == []
+    assert list(world.store.due_plans(NOW + timedelta(minutes=20), shard=shard)) == [plan.plan_id]
+
+    monkeypatch.undo()
+    clock.now = NOW + timedelta(minutes=20)
+    world.planner().tick(_plenty)
+    assert len(_requested(world, plan)) == 1
+
+
+def test_a_seller_throttled_on_the_only_due_window_keeps_the_plan_due(world, monkeypatch):
+    plan = world.plan(look_back_days=(), start=NOW.date() - DAY)
+    monkeypatch.setattr(ReportsClient, "seconds_until_call", lambda self, operation: 30.0)
+
+    world.planner().tick(_plenty)
+
+    assert world.store.entries(plan.plan_id) == []
+    assert list(world.store.due_plans(NOW, shard=_shard(world, plan))) == [plan.plan_id]
+    monkeypatch.undo()
+    world.planner().tick(_plenty)
+    assert len(_requested(world, plan)) == 1

@@ -255,6 +255,7 @@ class PullPlanner:
         entries = {(entry.window_key, entry.version): entry for entry in self._store.entries(plan_id)}
         work = self._work(plan, entries, now)
         done = 0
+        tried = False
         left_over = False
         for item in work:
             if plan.seller_id in summary.sellers_refused or plan.seller_id in summary.sellers_throttled:
@@ -265,6 +266,7 @@ class PullPlanner:
             ):
                 left_over = True
                 break
+            tried = True
             try:
                 if self._carry_out(plan, item, now, summary):
                     done += 1
@@ -272,11 +274,17 @@ class PullPlanner:
                 # The entry changed under this planner (another attempt owns it): that window waits, the
                 # plan's other windows and the tick go on.
                 self._ledger_conflict(plan, item.window.key, conflict)
-                done += 1  # the ledger changed: read again below
+        if work and plan.seller_id in summary.sellers_throttled:
+            # Throttled, or SP-API failed, on the plan's last item: not carried out, so the plan stays due
+            # (a claim left by the failure is then due at its take-over time) rather than waiting for its
+            # next window, a month away for a monthly plan.
+            left_over = True
         reconciled = self._reconcile(plan, entries.values(), now, summary, remaining_seconds)
+        # Anything tried may have claimed or settled an entry: its retry or take-over time decides when the
+        # plan is next due, so the ledger is read again.
         refreshed = (
             {(e.window_key, e.version): e for e in self._store.entries(plan_id)}
-            if done or reconciled
+            if tried or reconciled
             else entries
         )
         if left_over:
