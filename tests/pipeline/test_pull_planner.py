@@ -22,7 +22,7 @@ from sp_reports.pipeline.report_records import PullWindowRef, ReportRecords, Rep
 from sp_reports.pipeline.report_specifications import ReportSpecification
 from sp_reports.pipeline.sweep_state import SweepState
 from sp_reports.spapi.credentials import AppCredentials
-from sp_reports.spapi.errors import SpApiServerError
+from sp_reports.spapi.errors import SpApiClientError, SpApiServerError, SpApiThrottledError
 from sp_reports.spapi.http import SpApiHttpClient
 from sp_reports.spapi.lwa import LwaClient
 from sp_reports.spapi.regions import spapi_endpoint
@@ -476,3 +476,53 @@ def test_a_seller_throttled_on_the_only_due_window_keeps_the_plan_due(world, mon
     monkeypatch.undo()
     world.planner().tick(_plenty)
     assert len(_requested(world, plan)) == 1
+
+
+def _denied(self, *args, **kwargs):
+    raise SpApiClientError(403, "Unauthorized", "Access to requested resource is denied.")
+
+
+def test_create_report_denied_is_a_failed_attempt_and_parks_at_the_third(world, clock, monkeypatch):
+    plan = world.plan(look_back_days=(), start=NOW.date() - DAY)
+    monkeypatch.setattr(ReportsClient, "create_report", _denied)
+    states = []
+    for hours in (0, 1, 2):
+        clock.now = NOW + timedelta(hours=hours)
+        world.planner().tick(_plenty)
+        (entry,) = world.store.entries(plan.plan_id)
+        states.append((entry.state, entry.attempts))
+    assert states == [(WindowState.FAILED, 1), (WindowState.FAILED, 2), (WindowState.PARKED, 3)]
+    assert "HTTP 403" in entry.reason and "denied" in entry.reason
+    assert world.telemetry.counts()["WindowsParked"] == 1
+
+
+def test_get_reports_denied_in_a_take_over_is_a_failed_attempt(world, clock, monkeypatch):
+    plan = world.plan(look_back_days=(), start=NOW.date() - DAY)
+    world.store.claim(plan.plan_id, _window(-1), 1, now=NOW)  # a planner claimed, then stopped
+    monkeypatch.setattr(ReportsClient, "get_reports", _denied)
+    clock.now = NOW + timedelta(minutes=21)
+
+    world.planner().tick(_plenty)
+
+    (entry,) = world.store.entries(plan.plan_id)
+    assert (entry.state, entry.attempts) == (WindowState.FAILED, 1)
+    assert "getReports refused (HTTP 403)" in entry.reason
+
+
+def test_a_create_report_our_rate_limiter_never_sent_gives_the_claim_back_at_once(world, clock, monkeypatch):
+    plan = world.plan(look_back_days=(), start=NOW.date() - DAY)
+
+    def not_sent(self, *args, **kwargs):
+        raise SpApiThrottledError(None, "ClientRateLimited", "the next call in 3.0 s", retry_after=3.0)
+
+    monkeypatch.setattr(ReportsClient, "create_report", not_sent)
+    world.planner().tick(_plenty)
+
+    (released,) = world.store.entries(plan.plan_id)
+    assert (released.state, released.attempts) == (WindowState.FAILED, 0)
+    assert list(world.store.due_plans(NOW, shard=_shard(world, plan))) == [plan.plan_id]
+    monkeypatch.undo()
+    clock.now = NOW + timedelta(minutes=5)
+    world.planner().tick(_plenty)
+    (requested,) = world.store.entries(plan.plan_id)
+    assert (requested.state, requested.attempts) == (WindowState.REQUESTED, 1)

@@ -456,6 +456,49 @@ class PullStore:
             return None
         return _entry_from_item(response["Attributes"])
 
+    def release(
+        self,
+        plan_id: str,
+        window_key: str,
+        version: int,
+        *,
+        attempt: int,
+        reason: str,
+        retry_after: datetime,
+        now: datetime,
+    ) -> LedgerEntry | None:
+        """Give back a claim whose createReport was certainly never sent (the client's own rate limiter
+        refused it): FAILED with its attempt given back and `retry_after`, so the next tick claims it again
+        rather than the take-over 20 minutes later. Only while the entry is still that attempt's claim
+        without a report; None otherwise."""
+        stamp = iso_second(now)
+        try:
+            response = self._dynamodb.update_item(
+                TableName=self._table_name,
+                Key=_entry_key(plan_id, window_key, version),
+                UpdateExpression=(
+                    "SET #state = :failed, Reason = :reason, RetryAfter = :retry, UpdatedAt = :now "
+                    "ADD Attempts :minus_one"
+                ),
+                ConditionExpression=(
+                    "#state = :claimed AND attribute_not_exists(ReportId) AND Attempts = :attempt"
+                ),
+                ExpressionAttributeNames={"#state": "State"},
+                ExpressionAttributeValues={
+                    ":failed": {"S": WindowState.FAILED},
+                    ":claimed": {"S": WindowState.CLAIMED},
+                    ":reason": {"S": reason[:REASON_MAX_CHARS]},
+                    ":retry": {"S": iso_second(retry_after)},
+                    ":now": {"S": stamp},
+                    ":attempt": {"N": str(attempt)},
+                    ":minus_one": {"N": "-1"},
+                },
+                ReturnValues="ALL_NEW",
+            )
+        except self._dynamodb.exceptions.ConditionalCheckFailedException:
+            return None
+        return _entry_from_item(response["Attributes"])
+
     def record_report(
         self,
         plan_id: str,

@@ -33,8 +33,10 @@ settling its window (its workflow ran before the record named it) is placed in i
 
 LWA refusing a seller's refresh token (invalid_grant), or no token stored, puts that window
 WAITING_FOR_TOKEN with the reason and leaves the seller's other windows for later; other sellers go on.
-createReport refused (400) counts as a failed attempt, like a FATAL report; throttling and SP-API's 5xx
-leave the claim for the take-over.
+createReport or a take-over's getReports refused (a 4xx other than 429: 400, 403, ...) counts as a failed
+attempt, like a FATAL report, so a lasting refusal parks the window and alarms. SP-API's throttling and 5xx
+leave the claim for the take-over (the client's retries may have sent a request that made the report); a
+createReport our own rate limiter never sent gives the claim back at once.
 """
 
 from __future__ import annotations
@@ -70,7 +72,12 @@ from sp_reports.pipeline.report_records import (
 from sp_reports.pipeline.report_specifications import ReportSpecification
 from sp_reports.pipeline.sweep_state import SweepState, parse_time
 from sp_reports.pipeline.telemetry import COUNT, MetricSink, StructuredLogger
-from sp_reports.spapi.errors import LwaInvalidGrantError, ReportRequestRefusedError, SpApiError
+from sp_reports.spapi.errors import (
+    LwaInvalidGrantError,
+    SpApiClientError,
+    SpApiError,
+    SpApiThrottledError,
+)
 from sp_reports.spapi.regions import region_of_marketplace
 from sp_reports.spapi.reports import ReportsClient
 
@@ -402,6 +409,16 @@ class PullPlanner:
                 # Whether the interrupted claim made a report is unknown: the claim stays for the take-over.
                 summary.sellers_refused[plan.seller_id] = f"LWA refused the seller's refresh token: {refused}"
                 return False
+            except SpApiClientError as refused:
+                # getReports refused (403...): a failed attempt, so a lasting refusal parks the window (and
+                # alarms) rather than being taken over every CLAIM_TIMEOUT forever.
+                summary.windows_failed += 1
+                self._outcomes.fail_attempt(
+                    entry,
+                    plan.report_type,
+                    f"getReports refused (HTTP {refused.status}): {refused.code}: {refused.message}",
+                )
+                return False
             except SpApiError as failure:
                 self._log_transient(plan, item, failure)
                 return False
@@ -471,10 +488,32 @@ class PullPlanner:
                 plan, item, now, summary, f"LWA refused the seller's refresh token: {refused}"
             )
             return False
-        except ReportRequestRefusedError as refused:
+        except SpApiClientError as refused:
+            # 400, 403, 404...: SP-API refused the request, so no report was made; a failed attempt, so a
+            # refusal that lasts parks the window and the parked alarm fires instead of retrying forever.
             summary.windows_failed += 1
             self._outcomes.fail_attempt(
-                entry, plan.report_type, f"createReport refused: {refused.code}: {refused.message}"
+                entry,
+                plan.report_type,
+                f"createReport refused (HTTP {refused.status}): {refused.code}: {refused.message}",
+            )
+            return False
+        except SpApiThrottledError as throttled:
+            summary.sellers_throttled.add(plan.seller_id)
+            if throttled.status is not None:
+                # SP-API's 429 may end the client's retries after a 5xx or a timeout that made the report:
+                # the claim waits for the take-over, which looks for it first.
+                self._log_transient(plan, item, throttled)
+                return False
+            # The client's own rate limiter refused to send it: certainly no report; claimed again next tick.
+            self._store.release(
+                plan.plan_id,
+                item.window.key,
+                item.version,
+                attempt=entry.attempts,
+                reason=f"createReport not sent: {throttled.message}",
+                retry_after=now,
+                now=now,
             )
             return False
         except SpApiError as failure:
