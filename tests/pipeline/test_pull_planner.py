@@ -349,8 +349,8 @@ def test_a_report_finished_before_its_record_named_its_window_is_placed_and_sett
     entry = world.store.entry(plan.plan_id, window.key, 1)
     assert entry.state is WindowState.STORED
     assert (
-        entry.s3_key
-        == f"plans/{SELLER_ID}/{REPORT_TYPE}/{US}/{window.key[:10]}_{_day(0).date()}/v001/report.tsv"
+        entry.s3_key == f"plans/{SELLER_ID}/{REPORT_TYPE}/{plan.plan_id}/{US}/"
+        f"{window.key[:10]}_{_day(0).date()}/v001/report.tsv"
     )
     assert world.records.get(report_id).pull_window == PullWindowRef(plan.plan_id, window.key, 1)
 
