@@ -18,7 +18,9 @@ At most `max_reports_per_plan` reports per plan and `max_reports_per_tick` in al
 plan's backfill never starves another seller's current windows: a plan with work left stays due and the next
 tick resumes it. A seller whose createReport quota would make the client wait (its token bucket,
 sp_reports.spapi.ratelimit) is left for the next tick, as is everything once the function's remaining time
-runs low.
+runs low. A report type with a cooldown (the catalogue's: SP-API answers a sooner report FATAL) gets one
+createReport per cooldown and lane (PullStore.start_cooldown, taken before the claim); the lane's other
+windows wait, unclaimed, and the plan is due again when the cooldown ends.
 
 Exactly one report per window version. A version is claimed in the ledger (a conditional write) before
 createReport; the report is created the intent-first way (ReportRecords.create_and_record: the reports
