@@ -435,3 +435,31 @@ def test_deletes_left_unprocessed_are_sent_again(aws):
     assert store.erase_seller(SELLER) == (1, 5)
     assert dynamodb.calls == 2
     assert store.entries(plan.plan_id) == []
+
+
+def test_a_lanes_cooldown_is_taken_once_until_it_ends(store):
+    plan = _plan()
+    store.put_plan(plan)
+    until = NOW + timedelta(minutes=30)
+    assert store.start_cooldown(plan.plan_id, (CA, US), until=until, now=NOW) is None
+    assert store.start_cooldown(plan.plan_id, (CA, US), until=until, now=NOW + timedelta(minutes=5)) == until
+    assert store.start_cooldown(plan.plan_id, (US,), until=until, now=NOW) is None  # another lane
+    later = NOW + timedelta(minutes=30)
+    assert (
+        store.start_cooldown(plan.plan_id, (CA, US), until=later + timedelta(minutes=30), now=later) is None
+    )
+    assert store.get_plan(plan.plan_id) == plan  # the plan itself is unchanged
+
+
+def test_a_claim_never_sent_is_given_back_once_and_claimable_at_once(store):
+    plan = _plan()
+    claimed = store.claim(plan.plan_id, _window(), 1, now=NOW)
+    released = store.release(
+        plan.plan_id, claimed.window_key, 1, attempt=1, reason="not sent", retry_after=NOW, now=NOW
+    )
+    assert (released.state, released.attempts, released.reason) == (WindowState.FAILED, 0, "not sent")
+    again = store.release(
+        plan.plan_id, claimed.window_key, 1, attempt=1, reason="x", retry_after=NOW, now=NOW
+    )
+    assert again is None  # no longer that claim
+    assert store.claim(plan.plan_id, _window(), 1, now=NOW).attempts == 1

@@ -22,7 +22,7 @@ from sp_reports.pipeline.report_records import PullWindowRef, ReportRecords, Rep
 from sp_reports.pipeline.report_specifications import ReportSpecification
 from sp_reports.pipeline.sweep_state import SweepState
 from sp_reports.spapi.credentials import AppCredentials
-from sp_reports.spapi.errors import SpApiServerError
+from sp_reports.spapi.errors import SpApiClientError, SpApiServerError, SpApiThrottledError
 from sp_reports.spapi.http import SpApiHttpClient
 from sp_reports.spapi.lwa import LwaClient
 from sp_reports.spapi.regions import spapi_endpoint
@@ -88,12 +88,12 @@ def world(aws, resources, spapi_emulator, telemetry, clock):
                 clock=clock,
             )
 
-        def plan(self, seller_id=SELLER_ID, look_back_days=(1,), start=START):
+        def plan(self, seller_id=SELLER_ID, look_back_days=(1,), start=START, report_type=REPORT_TYPE):
             plan = plan_from_request(
                 {
                     "sellerId": seller_id,
                     "marketplaceIds": [US],
-                    "reportType": REPORT_TYPE,
+                    "reportType": report_type,
                     "cadence": "daily",
                     "lookBackDays": list(look_back_days),
                     "startDate": start.isoformat(),
@@ -349,8 +349,8 @@ def test_a_report_finished_before_its_record_named_its_window_is_placed_and_sett
     entry = world.store.entry(plan.plan_id, window.key, 1)
     assert entry.state is WindowState.STORED
     assert (
-        entry.s3_key
-        == f"plans/{SELLER_ID}/{REPORT_TYPE}/{US}/{window.key[:10]}_{_day(0).date()}/v001/report.tsv"
+        entry.s3_key == f"plans/{SELLER_ID}/{REPORT_TYPE}/{plan.plan_id}/{US}/"
+        f"{window.key[:10]}_{_day(0).date()}/v001/report.tsv"
     )
     assert world.records.get(report_id).pull_window == PullWindowRef(plan.plan_id, window.key, 1)
 
@@ -412,3 +412,117 @@ def test_a_late_outcome_of_a_superseded_report_neither_settles_the_retry_nor_abo
     assert retried.report_id not in (None, first.report_id)
     assert world.records.get(retried.report_id).pull_window.attempt == 2
     assert len(_requested(world, other)) == 1
+
+
+COOLDOWN_TYPE = "GET_AMAZON_FULFILLED_SHIPMENTS_DATA_GENERAL"  # one report per 30 minutes in the catalogue
+
+
+def test_a_cooldown_type_gets_one_report_per_cooldown_and_the_plan_is_due_when_it_ends(world, clock):
+    plan = world.plan(look_back_days=(), report_type=COOLDOWN_TYPE)
+    assert plan.rules.cooldown == timedelta(minutes=30)
+    shard = _shard(world, plan)
+
+    answer = world.planner().tick(_plenty)
+
+    assert answer["reportsCreated"] == 1 and answer["windowsCoolingDown"] >= 1
+    assert len(_requested(world, plan)) == 1
+    assert list(world.store.due_plans(NOW + timedelta(minutes=29), shard=shard)) == []
+    assert list(world.store.due_plans(NOW + timedelta(minutes=30), shard=shard)) == [plan.plan_id]
+    assert world.planner().tick(_plenty)["reportsCreated"] == 0  # still inside the cooldown
+
+    for step in (1, 2):
+        clock.now = NOW + step * timedelta(minutes=30)
+        world.emulator.advance_time(30 * 60)  # the emulator refuses (FATAL) a report inside the cooldown
+        assert world.planner().tick(_plenty)["reportsCreated"] == 1
+    assert len(_requested(world, plan)) == 3
+    emulated = world.emulated_reports()
+    assert len(emulated) == 3
+    assert all(report.fatal_reason is None for report in emulated)
+
+
+def test_a_transient_failure_on_the_only_due_window_keeps_the_plan_due_until_it_is_requested(
+    world, clock, monkeypatch
+):
+    plan = world.plan(look_back_days=(), start=NOW.date() - DAY)
+    shard = _shard(world, plan)
+
+    def unavailable(self, *args, **kwargs):
+        raise SpApiServerError(503, "ServiceUnavailable", "down")
+
+    monkeypatch.setattr(ReportsClient, "create_report", unavailable)
+    world.planner().tick(_plenty)
+    (claimed,) = world.store.entries(plan.plan_id)
+    assert claimed.state is WindowState.CLAIMED
+    assert list(world.store.due_plans(NOW, shard=shard)) == [plan.plan_id]  # the next tick, not tomorrow
+    world.planner().tick(_plenty)
+    # Then due when the claim may be taken over.
+    assert list(world.store.due_plans(NOW + timedelta(minutes=19), shard=shard)) == []
+    assert list(world.store.due_plans(NOW + timedelta(minutes=20), shard=shard)) == [plan.plan_id]
+
+    monkeypatch.undo()
+    clock.now = NOW + timedelta(minutes=20)
+    world.planner().tick(_plenty)
+    assert len(_requested(world, plan)) == 1
+
+
+def test_a_seller_throttled_on_the_only_due_window_keeps_the_plan_due(world, monkeypatch):
+    plan = world.plan(look_back_days=(), start=NOW.date() - DAY)
+    monkeypatch.setattr(ReportsClient, "seconds_until_call", lambda self, operation: 30.0)
+
+    world.planner().tick(_plenty)
+
+    assert world.store.entries(plan.plan_id) == []
+    assert list(world.store.due_plans(NOW, shard=_shard(world, plan))) == [plan.plan_id]
+    monkeypatch.undo()
+    world.planner().tick(_plenty)
+    assert len(_requested(world, plan)) == 1
+
+
+def _denied(self, *args, **kwargs):
+    raise SpApiClientError(403, "Unauthorized", "Access to requested resource is denied.")
+
+
+def test_create_report_denied_is_a_failed_attempt_and_parks_at_the_third(world, clock, monkeypatch):
+    plan = world.plan(look_back_days=(), start=NOW.date() - DAY)
+    monkeypatch.setattr(ReportsClient, "create_report", _denied)
+    states = []
+    for hours in (0, 1, 2):
+        clock.now = NOW + timedelta(hours=hours)
+        world.planner().tick(_plenty)
+        (entry,) = world.store.entries(plan.plan_id)
+        states.append((entry.state, entry.attempts))
+    assert states == [(WindowState.FAILED, 1), (WindowState.FAILED, 2), (WindowState.PARKED, 3)]
+    assert "HTTP 403" in entry.reason and "denied" in entry.reason
+    assert world.telemetry.counts()["WindowsParked"] == 1
+
+
+def test_get_reports_denied_in_a_take_over_is_a_failed_attempt(world, clock, monkeypatch):
+    plan = world.plan(look_back_days=(), start=NOW.date() - DAY)
+    world.store.claim(plan.plan_id, _window(-1), 1, now=NOW)  # a planner claimed, then stopped
+    monkeypatch.setattr(ReportsClient, "get_reports", _denied)
+    clock.now = NOW + timedelta(minutes=21)
+
+    world.planner().tick(_plenty)
+
+    (entry,) = world.store.entries(plan.plan_id)
+    assert (entry.state, entry.attempts) == (WindowState.FAILED, 1)
+    assert "getReports refused (HTTP 403)" in entry.reason
+
+
+def test_a_create_report_our_rate_limiter_never_sent_gives_the_claim_back_at_once(world, clock, monkeypatch):
+    plan = world.plan(look_back_days=(), start=NOW.date() - DAY)
+
+    def not_sent(self, *args, **kwargs):
+        raise SpApiThrottledError(None, "ClientRateLimited", "the next call in 3.0 s", retry_after=3.0)
+
+    monkeypatch.setattr(ReportsClient, "create_report", not_sent)
+    world.planner().tick(_plenty)
+
+    (released,) = world.store.entries(plan.plan_id)
+    assert (released.state, released.attempts) == (WindowState.FAILED, 0)
+    assert list(world.store.due_plans(NOW, shard=_shard(world, plan))) == [plan.plan_id]
+    monkeypatch.undo()
+    clock.now = NOW + timedelta(minutes=5)
+    world.planner().tick(_plenty)
+    (requested,) = world.store.entries(plan.plan_id)
+    assert (requested.state, requested.attempts) == (WindowState.REQUESTED, 1)

@@ -28,9 +28,9 @@ WINDOW_KEY = "2026-12-01T00:00:00Z/2026-12-02T00:00:00Z/ATVPDKIKX0DER"
 SOURCE_KEY = f"{SELLER}/{REPORT_TYPE}/50001/report.tsv"
 
 
-def _placement(version: int, report_id: str = "50001") -> WindowPlacement:
+def _placement(version: int, report_id: str = "50001", plan_id: str = "pp-" + "a" * 24) -> WindowPlacement:
     return WindowPlacement.of(
-        plan_id="pp-" + "a" * 24,
+        plan_id=plan_id,
         seller_id=SELLER,
         report_type=REPORT_TYPE,
         report_id=report_id,
@@ -58,24 +58,31 @@ def _manifest(s3, resources) -> dict:
 
 def test_the_window_key_names_seller_type_lane_window_and_version():
     assert (
-        window_object_key(SELLER, REPORT_TYPE, ("A1PA6795UKMFR9", "A1RKKUPIHCS9HS"), START, END, 2)
-        == f"plans/{SELLER}/{REPORT_TYPE}/A1PA6795UKMFR9+A1RKKUPIHCS9HS/2026-12-01_2026-12-02/v002/report.tsv"
+        window_object_key(SELLER, REPORT_TYPE, "pp-1", ("A1PA6795UKMFR9", "A1RKKUPIHCS9HS"), START, END, 2)
+        == f"plans/{SELLER}/{REPORT_TYPE}/pp-1/A1PA6795UKMFR9+A1RKKUPIHCS9HS/2026-12-01_2026-12-02/"
+        "v002/report.tsv"
     )
     assert (
-        manifest_key(SELLER, REPORT_TYPE, ("ATVPDKIKX0DER",), START, END)
-        == f"plans/{SELLER}/{REPORT_TYPE}/ATVPDKIKX0DER/2026-12-01_2026-12-02/manifest.json"
+        manifest_key(SELLER, REPORT_TYPE, "pp-1", ("ATVPDKIKX0DER",), START, END)
+        == f"plans/{SELLER}/{REPORT_TYPE}/pp-1/ATVPDKIKX0DER/2026-12-01_2026-12-02/manifest.json"
     )
     placement = _placement(1)
     assert (placement.start, placement.end, placement.lane) == (START, END, ("ATVPDKIKX0DER",))
 
 
 @pytest.mark.parametrize(
-    ("seller", "lane", "version"),
-    [("../other", ("ATVPDKIKX0DER",), 1), (SELLER, ("A/B",), 1), (SELLER, (), 1), (SELLER, ("X",), 0)],
+    ("seller", "plan_id", "lane", "version"),
+    [
+        ("../other", "pp-1", ("ATVPDKIKX0DER",), 1),
+        (SELLER, "../pp-2", ("ATVPDKIKX0DER",), 1),
+        (SELLER, "pp-1", ("A/B",), 1),
+        (SELLER, "pp-1", (), 1),
+        (SELLER, "pp-1", ("X",), 0),
+    ],
 )
-def test_a_key_outside_the_plans_prefix_or_a_version_below_one_is_refused(seller, lane, version):
+def test_a_key_outside_the_plans_prefix_or_a_version_below_one_is_refused(seller, plan_id, lane, version):
     with pytest.raises(ValueError):
-        window_object_key(seller, REPORT_TYPE, lane, START, END, version)
+        window_object_key(seller, REPORT_TYPE, plan_id, lane, START, END, version)
 
 
 @pytest.mark.parametrize("window_key", ["2026-12-01/2026-12-02", "2026-12-01/2026-12-02/ATVPDKIKX0DER"])
@@ -139,6 +146,22 @@ def test_a_newer_version_supersedes_and_an_older_late_one_never_overwrites(s3, r
         "v001",
         "v002",
     ]
+
+
+def test_two_plans_of_the_same_seller_type_and_lane_keep_their_own_windows(s3, resources):
+    # Same seller, report type and lane, other reportOptions: another plan id.
+    objects = WindowObjects(s3, bucket=resources.bucket, kms_key_id=resources.reports_key_id)
+    first, other = _placement(1), _placement(1, "50009", plan_id="pp-" + "c" * 24)
+    objects.place(first, SOURCE_KEY)
+    objects.place(other, SOURCE_KEY)
+
+    assert first.key != other.key and first.manifest_key != other.manifest_key
+    assert first.key.startswith(f"plans/{SELLER}/{REPORT_TYPE}/pp-{'a' * 24}/ATVPDKIKX0DER/")
+    for placement in (first, other):
+        manifest = json.loads(
+            s3.get_object(Bucket=resources.bucket, Key=placement.manifest_key)["Body"].read()
+        )
+        assert (manifest["planId"], manifest["reportId"]) == (placement.plan_id, placement.report_id)
 
 
 def test_a_rerun_rewrites_nothing(s3, resources):

@@ -157,7 +157,7 @@ PULL_WINDOW = {
     "windowKey": "2026-12-01T00:00:00Z/2026-12-02T00:00:00Z/ATVPDKIKX0DER",
     "version": 2,
 }
-WINDOW_FOLDER = f"plans/{SELLER_ID}/{REPORT_TYPE}/ATVPDKIKX0DER/2026-12-01_2026-12-02"
+WINDOW_FOLDER = f"plans/{SELLER_ID}/{REPORT_TYPE}/{PULL_WINDOW['planId']}/ATVPDKIKX0DER/2026-12-01_2026-12-02"
 
 
 def test_a_plan_windows_report_is_also_placed_at_its_window_key_with_a_manifest(

@@ -176,7 +176,7 @@ def window_delivery(resources, records, sns, telemetry):
 
 
 def test_a_plan_windows_ready_report_settles_its_window_stored_with_the_window_key(
-    window_delivery, resources
+    window_delivery, records, resources
 ):
     delivery, entry = window_delivery
     stored = {
@@ -186,9 +186,30 @@ def test_a_plan_windows_ready_report_settles_its_window_stored_with_the_window_k
         "windowKey": "plans/x/v001/report.tsv",
     }
 
-    assert delivery.deliver({"outcome": "READY", "report": _state(stored=stored)})["status"] == "DONE"
+    output = delivery.deliver({"outcome": "READY", "report": _state(stored=stored)})
 
+    assert (output["status"], output["emailSent"]) == ("DONE", False)
     assert (entry().state.value, entry().s3_key) == ("STORED", "plans/x/v001/report.tsv")
+    # A stored window shows in the plan's coverage: no email for it, and its record is DONE.
+    assert published_emails(resources.topic_arn) == []
+    assert records.get(REPORT_ID).status is ReportStatus.DONE
+
+
+def test_only_a_failed_plan_window_report_is_emailed(window_delivery, records, resources):
+    delivery, entry = window_delivery
+
+    empty = delivery.deliver({"outcome": "NO_DATA", "report": _state()})
+    assert empty["emailSent"] is False and published_emails(resources.topic_arn) == []
+    assert entry().state.value == "NO_DATA"
+
+
+def test_a_failed_plan_window_report_is_emailed(window_delivery, records, resources):
+    delivery, entry = window_delivery
+
+    failed = delivery.deliver({"outcome": "FAILED", "report": _state(error={"Error": "FATAL"})})
+
+    assert failed["emailSent"] is True and len(published_emails(resources.topic_arn)) == 1
+    assert entry().state.value == "FAILED"
 
 
 def test_a_plan_windows_outcome_is_settled_on_a_rerun_after_the_email(window_delivery, records, resources):

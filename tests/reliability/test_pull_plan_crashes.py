@@ -89,7 +89,10 @@ class PlanWorld:
         for window in self.windows:
             made = [r for r in reports if r.data_start_time and r.data_start_time.startswith(window.key[:19])]
             entry = self.store.entry(self.plan.plan_id, window.key, 1)
-            folder = f"plans/{SELLER_ID}/{REPORT_TYPE}/{US}/{window.start.date()}_{window.end.date()}/"
+            folder = (
+                f"plans/{SELLER_ID}/{REPORT_TYPE}/{self.plan.plan_id}/{US}/"
+                f"{window.start.date()}_{window.end.date()}/"
+            )
             objects = sorted(
                 item["Key"].removeprefix(folder) for item in listing if item["Key"].startswith(folder)
             )

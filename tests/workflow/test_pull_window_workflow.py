@@ -98,7 +98,10 @@ def plans(workflow, spapi_emulator, load_handler, lambda_context):
             return boto3.client("s3").get_object(Bucket=resources.bucket, Key=key)["Body"].read()
 
         def manifest(self, window: Window) -> dict:
-            folder = f"plans/{SELLER_ID}/{REPORT_TYPE}/{US}/{window.start.date()}_{window.end.date()}"
+            folder = (
+                f"plans/{SELLER_ID}/{REPORT_TYPE}/{self.plan.plan_id}/{US}/"
+                f"{window.start.date()}_{window.end.date()}"
+            )
             return json.loads(self.read(f"{folder}/manifest.json"))
 
     plans_ = Plans()
@@ -124,6 +127,7 @@ def test_windows_fail_retry_land_and_are_superseded_by_their_look_back(plans):
         "planId": plans.plan.plan_id,
         "windowKey": older.key,
         "version": 2,
+        "attempt": 1,  # the ledger attempt the report belongs to
     }
     failed = plans.entry(older, 2)
     assert failed.state is WindowState.FAILED and "could not be made" in failed.reason

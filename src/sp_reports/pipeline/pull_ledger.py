@@ -22,6 +22,10 @@ STORED, NO_DATA (SP-API's CANCELLED: complete, no data), FAILED (retried after `
 WAITING_FOR_TOKEN (`settle`). A stored or no-data version never changes again: a later look-back is a new
 version.
 
+A report type with a cooldown (SP-API makes at most one report of it per that interval for the same
+marketplaces; sooner is FATAL) keeps on the plan item, per lane, when the plan may next call createReport
+(`start_cooldown`, a conditional write).
+
 Deleting a plan keeps its item as a tombstone (`Deleted`): it leaves the due index, and listings pass over
 it, but it stays in the seller index, so erasing a seller (`erase_seller`) finds the ledgers of its deleted
 plans with a Query instead of reading the whole table; the ledger stays readable, and a `POST` of the same
@@ -45,7 +49,7 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
 from sp_reports.pipeline.api_requests import ValidationError
 from sp_reports.pipeline.pull_plans import Cadence, PlanMode, PullPlan
-from sp_reports.pipeline.pull_windows import Window, iso_second
+from sp_reports.pipeline.pull_windows import Window, iso_second, parse_iso_second
 
 PLAN_KEY_PREFIX = "plan#"
 PLAN_SORT_KEY = "plan"
@@ -53,6 +57,7 @@ WINDOW_SORT_PREFIX = "window#"
 DUE_INDEX = "due"
 SELLER_INDEX = "seller"
 DUE_SHARD_PREFIX = "due#"
+COOLDOWN_ATTRIBUTE_PREFIX = "CooldownUntil_"
 # Each shard is one partition of the due index; 16 of them spread 10,000 plans due in the same minute over
 # 16 partitions (about 625 index writes each), far below a partition's 1,000 writes per second.
 SHARDS = 16
@@ -346,6 +351,41 @@ class PullStore:
         except self._dynamodb.exceptions.ConditionalCheckFailedException:
             return
 
+    # -- the report type's cooldown ---------------------------------------------------------------------
+
+    def start_cooldown(
+        self, plan_id: str, lane: tuple[str, ...], *, until: datetime, now: datetime
+    ) -> datetime | None:
+        """Take the plan's next createReport of the lane (its marketplaces) within its report type's cooldown:
+        the lane's `CooldownUntil_<marketplaces>` attribute on the plan item becomes `until` only when the
+        last one has ended by `now` (a conditional write, so two planners never both take it). None: taken;
+        else when the running cooldown ends (the plan's next chance)."""
+        attribute = COOLDOWN_ATTRIBUTE_PREFIX + "+".join(lane)
+        try:
+            self._dynamodb.update_item(
+                TableName=self._table_name,
+                Key=_plan_key(plan_id),
+                UpdateExpression="SET #until = :until",
+                ConditionExpression=f"{_LIVE_PLAN} AND (attribute_not_exists(#until) OR #until <= :now)",
+                ExpressionAttributeNames={"#until": attribute},
+                ExpressionAttributeValues={
+                    ":until": {"S": iso_second(until)},
+                    ":now": {"S": iso_second(now)},
+                },
+            )
+        except self._dynamodb.exceptions.ConditionalCheckFailedException:
+            item = self._dynamodb.get_item(
+                TableName=self._table_name,
+                Key=_plan_key(plan_id),
+                ProjectionExpression="#until",
+                ExpressionAttributeNames={"#until": attribute},
+                ConsistentRead=True,
+            ).get("Item", {})
+            ends = item.get(attribute, {}).get("S")
+            # No value: the plan was deleted meanwhile; its next tick takes it off the index.
+            return parse_iso_second(ends) if ends else until
+        return None
+
     def due_plans(self, now: datetime, *, shard: int) -> Iterator[str]:
         """The ids of the shard's plans due at `now`, earliest first (the index is eventually consistent: a
         plan set due a moment ago may appear on the next tick)."""
@@ -424,6 +464,49 @@ class PullStore:
                     ":claimed": {"S": WindowState.CLAIMED},
                     ":claimed_at": {"S": claimed_at},
                     ":now": {"S": stamp},
+                },
+                ReturnValues="ALL_NEW",
+            )
+        except self._dynamodb.exceptions.ConditionalCheckFailedException:
+            return None
+        return _entry_from_item(response["Attributes"])
+
+    def release(
+        self,
+        plan_id: str,
+        window_key: str,
+        version: int,
+        *,
+        attempt: int,
+        reason: str,
+        retry_after: datetime,
+        now: datetime,
+    ) -> LedgerEntry | None:
+        """Give back a claim whose createReport was certainly never sent (the client's own rate limiter
+        refused it): FAILED with its attempt given back and `retry_after`, so the next tick claims it again
+        rather than the take-over 20 minutes later. Only while the entry is still that attempt's claim
+        without a report; None otherwise."""
+        stamp = iso_second(now)
+        try:
+            response = self._dynamodb.update_item(
+                TableName=self._table_name,
+                Key=_entry_key(plan_id, window_key, version),
+                UpdateExpression=(
+                    "SET #state = :failed, Reason = :reason, RetryAfter = :retry, UpdatedAt = :now "
+                    "ADD Attempts :minus_one"
+                ),
+                ConditionExpression=(
+                    "#state = :claimed AND attribute_not_exists(ReportId) AND Attempts = :attempt"
+                ),
+                ExpressionAttributeNames={"#state": "State"},
+                ExpressionAttributeValues={
+                    ":failed": {"S": WindowState.FAILED},
+                    ":claimed": {"S": WindowState.CLAIMED},
+                    ":reason": {"S": reason[:REASON_MAX_CHARS]},
+                    ":retry": {"S": iso_second(retry_after)},
+                    ":now": {"S": stamp},
+                    ":attempt": {"N": str(attempt)},
+                    ":minus_one": {"N": "-1"},
                 },
                 ReturnValues="ALL_NEW",
             )
@@ -651,8 +734,7 @@ def _plan_from_item(item: Mapping[str, Any]) -> PullPlan:
     value = {name: _DESERIALIZER.deserialize(raw) for name, raw in item.items()}
     return PullPlan(
         plan_id=value["PlanId"],
-        # A tombstone keeps its seller in DeletedSellerId (out of the seller index).
-        seller_id=value.get("SellerId") or value["DeletedSellerId"],
+        seller_id=value["SellerId"],
         marketplace_ids=tuple(value["MarketplaceIds"]),
         report_type=value["ReportType"],
         cadence=Cadence(value["Cadence"]),

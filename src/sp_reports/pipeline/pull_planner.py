@@ -18,7 +18,9 @@ At most `max_reports_per_plan` reports per plan and `max_reports_per_tick` in al
 plan's backfill never starves another seller's current windows: a plan with work left stays due and the next
 tick resumes it. A seller whose createReport quota would make the client wait (its token bucket,
 sp_reports.spapi.ratelimit) is left for the next tick, as is everything once the function's remaining time
-runs low.
+runs low. A report type with a cooldown (the catalogue's: SP-API answers a sooner report FATAL) gets one
+createReport per cooldown and lane (PullStore.start_cooldown, taken before the claim); the lane's other
+windows wait, unclaimed, and the plan is due again when the cooldown ends.
 
 Exactly one report per window version. A version is claimed in the ledger (a conditional write) before
 createReport; the report is created the intent-first way (ReportRecords.create_and_record: the reports
@@ -33,8 +35,10 @@ settling its window (its workflow ran before the record named it) is placed in i
 
 LWA refusing a seller's refresh token (invalid_grant), or no token stored, puts that window
 WAITING_FOR_TOKEN with the reason and leaves the seller's other windows for later; other sellers go on.
-createReport refused (400) counts as a failed attempt, like a FATAL report; throttling and SP-API's 5xx
-leave the claim for the take-over.
+createReport or a take-over's getReports refused (a 4xx other than 429: 400, 403, ...) counts as a failed
+attempt, like a FATAL report, so a lasting refusal parks the window and alarms. SP-API's throttling and 5xx
+leave the claim for the take-over (the client's retries may have sent a request that made the report); a
+createReport our own rate limiter never sent gives the claim back at once.
 """
 
 from __future__ import annotations
@@ -70,7 +74,12 @@ from sp_reports.pipeline.report_records import (
 from sp_reports.pipeline.report_specifications import ReportSpecification
 from sp_reports.pipeline.sweep_state import SweepState, parse_time
 from sp_reports.pipeline.telemetry import COUNT, MetricSink, StructuredLogger
-from sp_reports.spapi.errors import LwaInvalidGrantError, ReportRequestRefusedError, SpApiError
+from sp_reports.spapi.errors import (
+    LwaInvalidGrantError,
+    SpApiClientError,
+    SpApiError,
+    SpApiThrottledError,
+)
 from sp_reports.spapi.regions import region_of_marketplace
 from sp_reports.spapi.reports import ReportsClient
 
@@ -130,8 +139,12 @@ class TickSummary:
     windows_failed: int = 0
     plans_deferred: int = 0
     stopped_for_time: bool = False
+    windows_cooling_down: int = 0
     sellers_throttled: set[str] = field(default_factory=set)
     sellers_refused: dict[str, str] = field(default_factory=dict)
+    # per plan id, when the report type's cooldown of a lane that still has work ends (the plan is due then)
+    cooldown_ends: dict[str, datetime] = field(default_factory=dict)
+    lanes_cooling_down: set[tuple[str, tuple[str, ...]]] = field(default_factory=set)
 
     def describe(self) -> dict[str, Any]:
         return {
@@ -142,6 +155,7 @@ class TickSummary:
             "windowsWaitingForToken": self.windows_waiting_for_token,
             "windowsFailed": self.windows_failed,
             "plansDeferred": self.plans_deferred,
+            "windowsCoolingDown": self.windows_cooling_down,
             "stoppedForTime": self.stopped_for_time,
             "sellersThrottled": len(self.sellers_throttled),
             "sellersRefused": len(self.sellers_refused),
@@ -228,6 +242,7 @@ class PullPlanner:
             ("PlannerWindowsReconciled", summary.windows_reconciled),
             ("PlannerWindowsWaitingForToken", summary.windows_waiting_for_token),
             ("PlannerWindowsDeferred", summary.plans_deferred),
+            ("PlannerWindowsCoolingDown", summary.windows_cooling_down),
             ("PlannerSellersThrottled", len(summary.sellers_throttled)),
             ("PlannerStoppedForTime", int(summary.stopped_for_time)),
         ):
@@ -249,6 +264,7 @@ class PullPlanner:
         entries = {(entry.window_key, entry.version): entry for entry in self._store.entries(plan_id)}
         work = self._work(plan, entries, now)
         done = 0
+        tried = False
         left_over = False
         for item in work:
             if plan.seller_id in summary.sellers_refused or plan.seller_id in summary.sellers_throttled:
@@ -259,6 +275,7 @@ class PullPlanner:
             ):
                 left_over = True
                 break
+            tried = True
             try:
                 if self._carry_out(plan, item, now, summary):
                     done += 1
@@ -266,11 +283,17 @@ class PullPlanner:
                 # The entry changed under this planner (another attempt owns it): that window waits, the
                 # plan's other windows and the tick go on.
                 self._ledger_conflict(plan, item.window.key, conflict)
-                done += 1  # the ledger changed: read again below
+        if work and plan.seller_id in summary.sellers_throttled:
+            # Throttled, or SP-API failed, on the plan's last item: not carried out, so the plan stays due
+            # (a claim left by the failure is then due at its take-over time) rather than waiting for its
+            # next window, a month away for a monthly plan.
+            left_over = True
         reconciled = self._reconcile(plan, entries.values(), now, summary, remaining_seconds)
+        # Anything tried may have claimed or settled an entry: its retry or take-over time decides when the
+        # plan is next due, so the ledger is read again.
         refreshed = (
             {(e.window_key, e.version): e for e in self._store.entries(plan_id)}
-            if done or reconciled
+            if tried or reconciled
             else entries
         )
         if left_over:
@@ -333,6 +356,8 @@ class PullPlanner:
         for entry in entries:
             latest[entry.window_key] = max(entry.version, latest.get(entry.window_key, 0))
         candidates = [next_due_after(plan, now)]
+        if plan.plan_id in summary.cooldown_ends:
+            candidates.append(summary.cooldown_ends[plan.plan_id])
         for entry in entries:
             if entry.state is WindowState.REQUESTED:
                 # Read back RECONCILE_AFTER after its request, then every RECONCILE_AFTER.
@@ -369,6 +394,8 @@ class PullPlanner:
             # The seller's createReport quota would make the client wait: the next tick goes on.
             summary.sellers_throttled.add(plan.seller_id)
             return False
+        if not self._may_request_in_cooldown(plan, item, now, summary):
+            return False
         if item.entry is not None and item.entry.state is WindowState.CLAIMED:
             entry = self._store.take_over(
                 plan.plan_id, item.window.key, item.version, claimed_at=item.entry.claimed_at, now=now
@@ -384,6 +411,16 @@ class PullPlanner:
                 # Whether the interrupted claim made a report is unknown: the claim stays for the take-over.
                 summary.sellers_refused[plan.seller_id] = f"LWA refused the seller's refresh token: {refused}"
                 return False
+            except SpApiClientError as refused:
+                # getReports refused (403...): a failed attempt, so a lasting refusal parks the window (and
+                # alarms) rather than being taken over every CLAIM_TIMEOUT forever.
+                summary.windows_failed += 1
+                self._outcomes.fail_attempt(
+                    entry,
+                    plan.report_type,
+                    f"getReports refused (HTTP {refused.status}): {refused.code}: {refused.message}",
+                )
+                return False
             except SpApiError as failure:
                 self._log_transient(plan, item, failure)
                 return False
@@ -396,6 +433,27 @@ class PullPlanner:
             if entry is None:
                 return False  # taken by another planner, or not yet retryable
         return self._request(plan, item, region_code, reports, entry, now, summary)
+
+    def _may_request_in_cooldown(
+        self, plan: PullPlan, item: _Work, now: datetime, summary: TickSummary
+    ) -> bool:
+        """A type with a cooldown gets one createReport per cooldown and lane (SP-API answers a sooner one
+        with a FATAL report: the catalogue's cooldown, as POST /reports' cooldown_decision, report_plans).
+        Taken before the claim, so a window left for later has no claim to wait for; the plan is due again
+        when the cooldown ends."""
+        cooldown = plan.rules.cooldown if plan.rules is not None else None
+        if not cooldown:
+            return True
+        lane = (plan.plan_id, item.window.lane)
+        if lane not in summary.lanes_cooling_down:
+            ends = self._store.start_cooldown(plan.plan_id, item.window.lane, until=now + cooldown, now=now)
+            if ends is None:
+                return True
+            summary.lanes_cooling_down.add(lane)
+            known = summary.cooldown_ends.get(plan.plan_id)
+            summary.cooldown_ends[plan.plan_id] = ends if known is None else min(known, ends)
+        summary.windows_cooling_down += 1
+        return False
 
     def _specification(self, plan: PullPlan, window: Window, region_code: str) -> ReportSpecification:
         return ReportSpecification(
@@ -432,10 +490,32 @@ class PullPlanner:
                 plan, item, now, summary, f"LWA refused the seller's refresh token: {refused}"
             )
             return False
-        except ReportRequestRefusedError as refused:
+        except SpApiClientError as refused:
+            # 400, 403, 404...: SP-API refused the request, so no report was made; a failed attempt, so a
+            # refusal that lasts parks the window and the parked alarm fires instead of retrying forever.
             summary.windows_failed += 1
             self._outcomes.fail_attempt(
-                entry, plan.report_type, f"createReport refused: {refused.code}: {refused.message}"
+                entry,
+                plan.report_type,
+                f"createReport refused (HTTP {refused.status}): {refused.code}: {refused.message}",
+            )
+            return False
+        except SpApiThrottledError as throttled:
+            summary.sellers_throttled.add(plan.seller_id)
+            if throttled.status is not None:
+                # SP-API's 429 may end the client's retries after a 5xx or a timeout that made the report:
+                # the claim waits for the take-over, which looks for it first.
+                self._log_transient(plan, item, throttled)
+                return False
+            # The client's own rate limiter refused to send it: certainly no report; claimed again next tick.
+            self._store.release(
+                plan.plan_id,
+                item.window.key,
+                item.version,
+                attempt=entry.attempts,
+                reason=f"createReport not sent: {throttled.message}",
+                retry_after=now,
+                now=now,
             )
             return False
         except SpApiError as failure:

@@ -5,13 +5,16 @@ A report requested for a plan's window (its record carries PlanId, WindowKey and
 like any other report, at its `report.*` key (sp_reports.pipeline.report_storage); the storer then places
 it, server-side, at
 
-    plans/<seller>/<report type>/<lane>/<start YYYY-MM-DD>_<end YYYY-MM-DD>/v<NNN>/report.<ext>
+    plans/<seller>/<report type>/<plan id>/<lane>/<start YYYY-MM-DD>_<end YYYY-MM-DD>/v<NNN>/report.<ext>
 
 and writes `.../<start>_<end>/manifest.json`:
 `{"planId", "window": {"start", "end", "marketplaceIds"}, "currentVersion", "key", "reportId", "storedAt"}`.
-A consumer reads the manifest and the key it names: a look-back re-pull (version 2, 3, ...) supersedes the
-window's earlier version instead of sitting beside it as a duplicate, and a late store of an older version
-never takes the manifest back (it is replaced only by a newer version, with S3's conditional writes).
+The plan id keeps two plans of the same seller, type and lane (other reportOptions) from writing each other's
+windows and manifests; everything of a seller stays under `plans/<seller>/`, which the seller's erasure
+removes. A consumer reads the manifest and the key it names: a look-back re-pull (version 2, 3, ...)
+supersedes the window's earlier version instead of sitting beside it as a duplicate, and a late store of an
+older version never takes the manifest back (it is replaced only by a newer version, with S3's conditional
+writes).
 
 The copy is S3's own (CopyObject, or UploadPartCopy beyond CopyObject's 5 GiB through s3transfer), encrypted
 with the reports' KMS key and tagged with the document's data class like the store's upload, so the window
@@ -64,32 +67,44 @@ def _iso(moment: datetime) -> str:
 
 
 def window_prefix(
-    seller_id: str, report_type: str, lane: Sequence[str], start: datetime, end: datetime
+    seller_id: str, report_type: str, plan_id: str, lane: Sequence[str], start: datetime, end: datetime
 ) -> str:
-    """The window's folder: `plans/<seller>/<type>/<lane>/<start>_<end>`. ValueError for a segment that
-    cannot be part of a key (sp_reports.spapi.report_ids), so no plan writes outside its own prefix."""
-    for name, value in (("seller_id", seller_id), ("report_type", report_type), *(("lane", m) for m in lane)):
+    """The window's folder: `plans/<seller>/<type>/<plan id>/<lane>/<start>_<end>`. ValueError for a segment
+    that cannot be part of a key (sp_reports.spapi.report_ids), so no plan writes outside its own prefix."""
+    for name, value in (
+        ("seller_id", seller_id),
+        ("report_type", report_type),
+        ("plan_id", plan_id),
+        *(("lane", m) for m in lane),
+    ):
         if not is_key_segment(value):
             raise ValueError(f"{name}: {value!r} cannot be a segment of an S3 key")
     if not lane:
         raise ValueError("lane: a window names at least one marketplace")
-    return f"{PLAN_OBJECTS_PREFIX}/{seller_id}/{report_type}/{'+'.join(lane)}/{_day(start)}_{_day(end)}"
+    folder = f"{'+'.join(lane)}/{_day(start)}_{_day(end)}"
+    return f"{PLAN_OBJECTS_PREFIX}/{seller_id}/{report_type}/{plan_id}/{folder}"
 
 
 def window_object_key(
-    seller_id: str, report_type: str, lane: Sequence[str], start: datetime, end: datetime, version: int
+    seller_id: str,
+    report_type: str,
+    plan_id: str,
+    lane: Sequence[str],
+    start: datetime,
+    end: datetime,
+    version: int,
 ) -> str:
     """Where version `version` of the window's report lands."""
     if version < 1:
         raise ValueError(f"version must be at least 1, got {version}")
-    prefix = window_prefix(seller_id, report_type, lane, start, end)
+    prefix = window_prefix(seller_id, report_type, plan_id, lane, start, end)
     return f"{prefix}/v{version:03d}/report.{document_extension(report_type)}"
 
 
 def manifest_key(
-    seller_id: str, report_type: str, lane: Sequence[str], start: datetime, end: datetime
+    seller_id: str, report_type: str, plan_id: str, lane: Sequence[str], start: datetime, end: datetime
 ) -> str:
-    return f"{window_prefix(seller_id, report_type, lane, start, end)}/{MANIFEST_NAME}"
+    return f"{window_prefix(seller_id, report_type, plan_id, lane, start, end)}/{MANIFEST_NAME}"
 
 
 @dataclass(frozen=True)
@@ -115,12 +130,12 @@ class WindowPlacement:
     @property
     def key(self) -> str:
         return window_object_key(
-            self.seller_id, self.report_type, self.lane, self.start, self.end, self.version
+            self.seller_id, self.report_type, self.plan_id, self.lane, self.start, self.end, self.version
         )
 
     @property
     def manifest_key(self) -> str:
-        return manifest_key(self.seller_id, self.report_type, self.lane, self.start, self.end)
+        return manifest_key(self.seller_id, self.report_type, self.plan_id, self.lane, self.start, self.end)
 
     def manifest(self, stored_at: str) -> dict[str, Any]:
         return {

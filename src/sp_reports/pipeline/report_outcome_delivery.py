@@ -7,7 +7,9 @@ Publishing is not delivering: the topic's confirmed subscriptions are counted fi
 somebody stops a later run (a re-run of the execution) from sending the outcome again.
 A report requested for a pull plan's window (its record's `pull_window`) also settles the window's ledger
 entry (sp_reports.pipeline.pull_window_outcomes), before the email and on a re-run too: settling is
-idempotent, and a run that stopped between the two must not leave the window unsettled.
+idempotent, and a run that stopped between the two must not leave the window unsettled. Such a report is
+emailed only when it failed: a stored or empty window shows in the plan's coverage and manifest, and a
+fleet's plans make thousands of window reports a day, too many emails for anybody to read.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from sp_reports.pipeline.report_outcomes import (
     failure_reason_from_state,
     topic_subscribers,
 )
-from sp_reports.pipeline.report_records import ReportRecord, ReportRecords, ReportStatus
+from sp_reports.pipeline.report_records import PullWindowRef, ReportRecord, ReportRecords, ReportStatus
 from sp_reports.pipeline.telemetry import COUNT, MetricSink, StructuredLogger
 
 if TYPE_CHECKING:
@@ -94,6 +96,14 @@ class ReportOutcomeDelivery:
         status = FINAL_STATUS[outcome]
         failure_reason = failure_reason_from_state(state) if outcome is Outcome.FAILED else None
         self._settle_window(report, record, status, stored, failure_reason)
+        if outcome is not Outcome.FAILED and self._window_of(report, record) is not None:
+            if record is not None:
+                self._records.mark_finished(report.report_id, status, notified=False)
+            self._logger.info(
+                "plan window's report settled; only failures are emailed", extra={"status": status.value}
+            )
+            self._metrics.add_metric(name=OUTCOME_METRICS[outcome], unit=COUNT, value=1)
+            return {"reportId": report.report_id, "status": status.value, "emailSent": False}
         email = self._email(outcome, report, record, status, stored, failure_reason)
         subscribers = self._subscribers()
         recipients = subscribers.confirmed if subscribers else None
@@ -124,7 +134,7 @@ class ReportOutcomeDelivery:
     ) -> None:
         """Settle the plan window's ledger entry of a report requested for one (the record's window, else the
         execution input's)."""
-        window = (record.pull_window if record is not None else None) or report.pull_window
+        window = self._window_of(report, record)
         if window is None or self._pull_outcomes is None:
             return
         self._pull_outcomes.settle(
@@ -135,6 +145,10 @@ class ReportOutcomeDelivery:
             s3_key=stored.get("windowKey"),
             reason=failure_reason,
         )
+
+    @staticmethod
+    def _window_of(report: ReportContext, record: ReportRecord | None) -> PullWindowRef | None:
+        return (record.pull_window if record is not None else None) or report.pull_window
 
     def _email(
         self,
