@@ -342,7 +342,7 @@ def _recurring_pulls(
         if problems:
             _print_block(out, "sp-reports plans coverage", table)
             raise DemoFailed("the coverage is not as expected:\n" + "\n".join(problems))
-        manifest = _read_manifest(deployment, seller.seller_id, days.repulled)
+        manifest = _read_manifest(deployment, seller.seller_id, plan.plan_id, days.repulled)
         if manifest.get("currentVersion") != 2:
             raise DemoFailed(
                 f"the manifest of {days.repulled} names version {manifest.get('currentVersion')}"
@@ -382,10 +382,11 @@ def _coverage_table(client: SpReportsClient, plan_id: str, days: PlanDays) -> st
     return coverage_table(client.plan_coverage(plan_id, days.first.isoformat(), days.last.isoformat()))
 
 
-def _read_manifest(deployment: LocalDeployment, seller_id: str, day: date) -> Mapping[str, Any]:
+def _read_manifest(deployment: LocalDeployment, seller_id: str, plan_id: str, day: date) -> Mapping[str, Any]:
     assert deployment.aws is not None and deployment.outputs is not None
     start = datetime.combine(day, datetime.min.time(), tzinfo=UTC)
-    key = manifest_key(seller_id, PLAN_REPORT_TYPE, (MARKETPLACE_ID,), start, start + timedelta(days=1))
+    lane = (MARKETPLACE_ID,)
+    key = manifest_key(seller_id, PLAN_REPORT_TYPE, plan_id, lane, start, start + timedelta(days=1))
     s3 = deployment.aws.boto3_client("s3")
     body = s3.get_object(Bucket=str(deployment.outputs["reports_bucket_name"]), Key=key)["Body"].read()
     manifest = json.loads(body)
