@@ -35,6 +35,7 @@ from benchmarks.fake_aws import REGION, CallCounter, use_fake_aws_environment
 from benchmarks.rss import status_field_bytes
 from benchmarks.sizing import root_functions
 from sp_reports.pipeline.pull_planner import STOP_WITH_SECONDS_LEFT
+from sp_reports_harness import table_shapes
 
 CLIENT_ID = "amzn1.application-oa2-client.bench"
 CLIENT_SECRET = "bench-client-secret"  # noqa: S105 - the emulator's, not a real one
@@ -233,33 +234,7 @@ def _create_tables(dynamodb: Any) -> None:
             AttributeDefinitions=[{"AttributeName": key, "AttributeType": "S"}],
             BillingMode="PAY_PER_REQUEST",
         )
-    dynamodb.create_table(
-        TableName=PULL_PLANS_TABLE,
-        KeySchema=[{"AttributeName": "PK", "KeyType": "HASH"}, {"AttributeName": "SK", "KeyType": "RANGE"}],
-        AttributeDefinitions=[
-            {"AttributeName": name, "AttributeType": "S"}
-            for name in ("PK", "SK", "DueShard", "DueAt", "SellerId", "PlanId")
-        ],
-        GlobalSecondaryIndexes=[
-            {
-                "IndexName": "due",
-                "KeySchema": [
-                    {"AttributeName": "DueShard", "KeyType": "HASH"},
-                    {"AttributeName": "DueAt", "KeyType": "RANGE"},
-                ],
-                "Projection": {"ProjectionType": "KEYS_ONLY"},
-            },
-            {
-                "IndexName": "seller",
-                "KeySchema": [
-                    {"AttributeName": "SellerId", "KeyType": "HASH"},
-                    {"AttributeName": "PlanId", "KeyType": "RANGE"},
-                ],
-                "Projection": {"ProjectionType": "ALL"},
-            },
-        ],
-        BillingMode="PAY_PER_REQUEST",
-    )
+    table_shapes.create_pull_plans_table(dynamodb, PULL_PLANS_TABLE)
 
 
 def run(plans: int, terraform_dir: Path, *, max_reports_per_tick: int | None = None) -> PullPlannerRun:

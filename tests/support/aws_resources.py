@@ -10,6 +10,8 @@ from typing import Any
 
 import boto3
 
+from sp_reports_harness import table_shapes
+
 REGION = "us-east-1"
 ACCOUNT_ID = "123456789012"
 
@@ -95,40 +97,12 @@ PULL_PLANS_TABLE = "sp-reports-pull-plans"
 
 
 def create_pull_plans_table(name: str = PULL_PLANS_TABLE) -> str:
-    """The pull plans table as terraform/modules/storage creates it: PK/SK, the sparse `due` index (sharded
-    next-due times, keys only) and the sparse `seller` index (plan items). A table of that name that exists
-    already (create_pipeline_resources makes one) is left as it is."""
+    """The pull plans table as terraform/modules/storage creates it (sp_reports_harness.table_shapes). A table
+    of that name that exists already (create_pipeline_resources makes one) is left as it is."""
     dynamodb = boto3.client("dynamodb", region_name=REGION)
     if name in dynamodb.list_tables()["TableNames"]:
         return name
-    dynamodb.create_table(
-        TableName=name,
-        KeySchema=[{"AttributeName": "PK", "KeyType": "HASH"}, {"AttributeName": "SK", "KeyType": "RANGE"}],
-        AttributeDefinitions=[
-            {"AttributeName": attribute, "AttributeType": "S"}
-            for attribute in ("PK", "SK", "DueShard", "DueAt", "SellerId", "PlanId")
-        ],
-        GlobalSecondaryIndexes=[
-            {
-                "IndexName": "due",
-                "KeySchema": [
-                    {"AttributeName": "DueShard", "KeyType": "HASH"},
-                    {"AttributeName": "DueAt", "KeyType": "RANGE"},
-                ],
-                "Projection": {"ProjectionType": "KEYS_ONLY"},
-            },
-            {
-                "IndexName": "seller",
-                "KeySchema": [
-                    {"AttributeName": "SellerId", "KeyType": "HASH"},
-                    {"AttributeName": "PlanId", "KeyType": "RANGE"},
-                ],
-                "Projection": {"ProjectionType": "ALL"},
-            },
-        ],
-        BillingMode="PAY_PER_REQUEST",
-    )
-    return name
+    return table_shapes.create_pull_plans_table(dynamodb, name)
 
 
 def published_emails(topic_arn: str) -> list[dict[str, Any]]:
