@@ -153,20 +153,14 @@ class TenantBoundary:
     def admit_record(self, event: Mapping[str, Any], report_id: str, seller_id: str) -> None:
         """Return when the caller may read report ``report_id`` of ``seller_id``; else a 403 that names the
         rule but not the seller, which the caller did not name and may not learn."""
-        principal = self._principal(event)
-        if principal is None:
-            return
-        if not self.tenant_map.grants(principal, seller_id):
-            raise ApiError(
-                403,
-                RULE,
-                f"principal {principal} may not read report {report_id}: tenant isolation is on and the "
-                "tenant map grants this principal no access to the report's seller",
-            )
+        self._admit_owned(event, seller_id, f"read report {report_id}", "report's")
 
     def admit_plan(self, event: Mapping[str, Any], plan_id: str, seller_id: str) -> None:
         """Return when the caller may act on pull plan ``plan_id`` of ``seller_id``; else a 403 that names the
         rule but not the seller, which the caller named only through the plan."""
+        self._admit_owned(event, seller_id, f"act on plan {plan_id}", "plan's")
+
+    def _admit_owned(self, event: Mapping[str, Any], seller_id: str, action: str, owner: str) -> None:
         principal = self._principal(event)
         if principal is None:
             return
@@ -174,8 +168,8 @@ class TenantBoundary:
             raise ApiError(
                 403,
                 RULE,
-                f"principal {principal} may not act on plan {plan_id}: tenant isolation is on and the "
-                "tenant map grants this principal no access to the plan's seller",
+                f"principal {principal} may not {action}: tenant isolation is on and the tenant map grants "
+                f"this principal no access to the {owner} seller",
             )
 
     def _principal(self, event: Mapping[str, Any]) -> str | None:
