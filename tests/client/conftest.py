@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import stat
 from collections.abc import Iterator
@@ -71,8 +72,12 @@ class CliResult:
 
 
 @pytest.fixture
-def run_cli(capsys: pytest.CaptureFixture[str]):
-    """Runs `sp-reports ARGS` in-process and answers its exit code and output."""
+def run_cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch):
+    """Runs `sp-reports ARGS` in-process and answers its exit code and output. The client's loggers start
+    without handlers, as in the `sp-reports` process: a Lambda handler test in the same worker configures
+    Powertools, whose handlers (writing to that test's closed capture) stay on the sp_reports loggers."""
+    for name in ("sp_reports", "sp_reports.client"):
+        monkeypatch.setattr(logging.getLogger(name), "handlers", [])
 
     def run(*args: str) -> CliResult:
         capsys.readouterr()

@@ -25,6 +25,11 @@ REQUIRED_ACTIONS: dict[str, list[str]] = {
     "aws_api_gateway_rest_api_policy": ["apigateway:PATCH", "apigateway:GET"],
     "aws_api_gateway_stage": ["apigateway:POST", "apigateway:DELETE", "apigateway:PATCH"],
     "aws_cloudwatch_log_group": ["logs:CreateLogGroup", "logs:DeleteLogGroup", "logs:PutRetentionPolicy"],
+    "aws_cloudwatch_dashboard": [
+        "cloudwatch:PutDashboard",
+        "cloudwatch:GetDashboard",
+        "cloudwatch:DeleteDashboards",
+    ],
     "aws_cloudwatch_metric_alarm": ["cloudwatch:PutMetricAlarm", "cloudwatch:DeleteAlarms"],
     "aws_dynamodb_table": ["dynamodb:CreateTable", "dynamodb:DeleteTable", "dynamodb:UpdateTimeToLive"],
     "aws_iam_role": ["iam:CreateRole", "iam:DeleteRole", "iam:GetRole"],

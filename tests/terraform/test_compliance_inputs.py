@@ -185,11 +185,12 @@ def test_brought_keys_replace_ours_everywhere(brought_keys_plan):
     # Tables, buckets, zips, queues, topic, secret, log groups and every function's environment.
     assert len(used) >= 20
     assert {value for _, _, value in used} == {DATA_KEY}, used
-    # Left unset on purpose: the mapping has no filter criteria to encrypt, and the sweep's schedule holds no
-    # data (an AWS owned key; modules/function_schedule).
+    # Left unset on purpose: the mapping has no filter criteria to encrypt, and the sweep's and the planner's
+    # schedules hold no data (an AWS owned key; modules/function_schedule).
     assert {address for address, _, value in kms_attributes if value is None} <= {
         "module.queue.aws_lambda_event_source_mapping.processor",
         "module.sweep_schedule.aws_scheduler_schedule.this",
+        "module.pull_planner_schedule.aws_scheduler_schedule.this",
     }
 
 

@@ -71,9 +71,9 @@ def test_every_role_and_user_in_the_plan_carries_the_path_and_the_boundary(estat
     roles = _created(estate, "aws_iam_role")
     users = _created(estate, "aws_iam_user")
 
-    # A role per function (the opt-in ones are off by default), the workflow's, the sweep schedule's, the link
-    # signer's and the API invoke role.
-    assert len(roles) == len(FUNCTIONS) - len(OPT_IN_FUNCTIONS) + 4
+    # A role per function (the opt-in ones are off by default), the workflow's, the sweep's and the pull
+    # planner's schedules', the link signer's and the API invoke role.
+    assert len(roles) == len(FUNCTIONS) - len(OPT_IN_FUNCTIONS) + 5
     assert len(users) == 1
     assert {(e["name"], e["path"], e["permissions_boundary"]) for e in roles + users} == {
         (e["name"], PATH, BOUNDARY) for e in roles + users
@@ -103,7 +103,7 @@ def test_two_regions_of_one_account_share_no_iam_name(estate, estate_in_another_
     here, there = _iam_names(estate), _iam_names(estate_in_another_region)
 
     # Those roles and the API invoke user.
-    assert len(here) == len(there) == len(FUNCTIONS) - len(OPT_IN_FUNCTIONS) + 5
+    assert len(here) == len(there) == len(FUNCTIONS) - len(OPT_IN_FUNCTIONS) + 6
     assert not here & there
 
     # Regional names stay as they were: only the account-global ones carry the region.
