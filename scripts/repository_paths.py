@@ -1,8 +1,7 @@
 """Where the scripts find the checkout's parts: the repository root, the build directory, built artifacts.
 
-The scripts run from the checkout without the harness (whose package loads local AWS), so they keep these
-facts here, once for all of them; the harness's are in harness/sp_reports_harness/repository.py, and
-tests/packaging/test_one_home.py holds the two to agreeing.
+The one home of these facts in the checkout: the scripts run without the harness and import them from here,
+and the harness (harness/sp_reports_harness/repository.py) names the same objects.
 """
 
 from __future__ import annotations

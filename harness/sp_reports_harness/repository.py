@@ -1,18 +1,12 @@
 """Where the harness finds the checkout's parts: the repository root, the build directory, built artifacts.
 
-The harness runs only from the checkout (pyproject.toml keeps it out of the wheel), so these are paths in it.
-The scripts, which run without the harness, keep the same facts in scripts/repository_paths.py;
-tests/packaging/test_one_home.py holds the two to agreeing.
+The scripts' module (scripts/repository_paths.py) is their one home: the harness runs only from the checkout
+with scripts/ on its path (the Makefile's and pytest's pythonpath), and builds the functions' zips with the
+scripts' packaging too, so it names the same paths instead of working them out again.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
+from repository_paths import BUILD_DIR, EMULATOR_ZIP, LAMBDA_PACKAGE_DIR, REPO_ROOT, TERRAFORM_DIR
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-TERRAFORM_DIR = REPO_ROOT / "terraform"
-# Never committed: fetched models, built zips, caches (`make clean` removes it).
-BUILD_DIR = REPO_ROOT / ".build"
-# Where `make package` (scripts/package_lambdas.py) writes the functions' zips, and the emulator's.
-LAMBDA_PACKAGE_DIR = BUILD_DIR / "lambda"
-EMULATOR_ZIP = "spapi_emulator.zip"
+__all__ = ["BUILD_DIR", "EMULATOR_ZIP", "LAMBDA_PACKAGE_DIR", "REPO_ROOT", "TERRAFORM_DIR"]

@@ -1,4 +1,4 @@
-"""Each fact has one home: SP-API's names and values in `spapi`, the checkout's paths in one module per side.
+"""Each fact has one home: SP-API's names and values in `spapi`, the checkout's paths in the scripts' module.
 
 Read with `ast`, so docstrings and comments that mention a value do not count; only code that spells it out
 does. The SP-API emulator keeps its own copies on purpose (it plays SP-API and judges our client against the
@@ -68,23 +68,10 @@ def _assigned(name: str, trees: tuple[str, ...]) -> set[str]:
     return {path for path, module in _modules(*trees).items() if any(assigns(n) for n in ast.walk(module))}
 
 
-def test_the_repository_root_is_defined_once_for_the_harness_and_tests_and_once_for_the_scripts():
-    assert _assigned("REPO_ROOT", ("src", "harness", "tests", "benchmarks")) == {
-        "harness/sp_reports_harness/repository.py"
-    }
-    assert _assigned("REPO_ROOT", ("scripts",)) == {"scripts/repository_paths.py"}
-
-
-def test_the_emulator_zip_is_named_once_per_side():
-    assert _assigned("EMULATOR_ZIP", CODE_TREES) == {
-        "harness/sp_reports_harness/repository.py",
-        "scripts/repository_paths.py",
-    }
-
-
-def test_the_harness_and_the_scripts_agree_on_the_checkout():
+def test_the_checkout_paths_are_defined_once_and_the_harness_names_the_scripts_ones():
     for name in ("REPO_ROOT", "TERRAFORM_DIR", "BUILD_DIR", "LAMBDA_PACKAGE_DIR", "EMULATOR_ZIP"):
-        assert getattr(repository, name) == getattr(repository_paths, name), name
+        assert _assigned(name, (*CODE_TREES, "tests")) == {"scripts/repository_paths.py"}, name
+        assert getattr(repository, name) is getattr(repository_paths, name), name
     assert (REPO_ROOT / "pyproject.toml").is_file() and Path(
         repository_paths.__file__
     ).parent.name == "scripts"
