@@ -70,11 +70,14 @@ lint: venv
 	$(VENV)/bin/ruff check src harness tests scripts benchmarks
 	$(VENV)/bin/ruff format --check src harness tests scripts benchmarks
 
-# Test files run in parallel, one worker per core (pytest-xdist; tests/conftest.py keeps each file, the
-# deployed stack and the reliability suite in one worker each); the slowest tests are listed at the end.
+# Test files run in parallel, one worker per core (pytest-xdist; tests/conftest.py keeps each file and the
+# reliability suite in one worker each); the slowest tests are listed at the end. The deployed-stack suite
+# (tests/integration/deployed_stack) runs inside the local acceptance run (tests/integration/test_acceptance.py
+# runs `make acceptance`, which applies the stack and runs that suite against it), so it is not collected a
+# second time with a stack of its own; `pytest tests/integration/deployed_stack` runs it alone.
 PYTEST_WORKERS ?= auto
 test-python: venv tf-config package models
-	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup --durations=20
+	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup --durations=20 --ignore=tests/integration/deployed_stack
 
 # The quick loop while changing code: lint, and the client library, application layer, handlers, CLI and
 # emulator suites (unit and contract tests, the peer clients), which need neither Terraform nor a stack.

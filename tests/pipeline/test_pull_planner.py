@@ -265,10 +265,13 @@ def test_a_planner_stopped_after_create_report_never_makes_a_second_report(world
 
 
 def test_a_second_take_over_still_finds_the_report_made_before_the_first(world, clock, monkeypatch):
-    # getReports' createdSince is compared with the emulator's own clock: the planner's runs on real time.
+    # getReports' createdSince is compared with the emulator's own clock, so both clocks read the same time:
+    # noon tomorrow, when the day before's window is due whatever the hour the test runs at.
     real = datetime.now(UTC).replace(microsecond=0)
-    clock.now = real
-    plan = world.plan(look_back_days=(), start=real.date() - DAY)
+    noon = datetime.combine(real.date() + DAY, time(12), UTC)
+    world.emulator.advance_time((noon - real).total_seconds())
+    real = clock.now = noon
+    plan = world.plan(look_back_days=(), start=noon.date() - DAY)
     killed_store = _KilledAfter(world.store._table_name, world.store._dynamodb)
     with pytest.raises(Killed):
         world.planner(killed_store, max_reports_per_plan=1).tick(_plenty)

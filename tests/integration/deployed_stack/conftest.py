@@ -54,6 +54,8 @@ def stack(
     if applied is not None:
         # `make acceptance` applied the stack (its own name_prefix) and destroys it after these tests.
         yield from _checked(applied)
+        if applied.local_aws is not None:
+            _write_authorisation_figures(applied)
         return
     if shutil.which("terraform") is None:
         pytest.skip("terraform is not installed")
