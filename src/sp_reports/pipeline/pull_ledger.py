@@ -356,7 +356,9 @@ class PullStore:
             self._dynamodb.update_item(
                 TableName=self._table_name,
                 Key=_plan_key(plan_id),
-                UpdateExpression="SET " + ", ".join(sets) + " REMOVE " + ", ".join(removes),
+                UpdateExpression="SET "
+                + ", ".join(sets)
+                + (" REMOVE " + ", ".join(removes) if removes else ""),
                 ConditionExpression="attribute_exists(PK)",
                 ExpressionAttributeValues=values,
             )

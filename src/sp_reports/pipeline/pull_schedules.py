@@ -255,7 +255,7 @@ class PlanSchedules:
             page = reports.get_reports(
                 [plan.report_type],
                 marketplace_ids=list(plan.marketplace_ids),
-                created_since=iso_second(max(covers_from, now - REPORTS_LISTED_FOR)),
+                created_since=iso_second(max(covers_from - SCHEDULE_POLL, now - REPORTS_LISTED_FOR)),
                 next_token=token,
             )
             for report in page.reports:
