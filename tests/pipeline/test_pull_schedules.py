@@ -336,3 +336,48 @@ def test_a_scheduled_report_belongs_to_the_window_its_range_or_creation_names(re
     window = window_of_report(plan, report)
     assert window is not None and window.start.date().isoformat() == expected_start
     assert window.end - window.start == DAY
+
+
+def test_a_schedule_cancelled_elsewhere_is_made_again_and_the_window_it_missed_is_requested(world):
+    now = world.clock()
+    plan_id = world.post()["planId"]
+    world.planner.tick(_plenty)
+    (first,) = world.schedules()
+    world.reports(SELLER_ID, "NA").cancel_report_schedule(first)  # the seller, in another tool
+
+    tomorrow = world.midnight_after(now)
+    world.emulator.advance_time((tomorrow - now).total_seconds() + 3600)
+    world.planner.tick(_plenty)
+
+    (second,) = world.schedules()
+    assert second != first
+    assert world.on_plan("GET", plan_id)["schedule"]["coversWindowsEndingFrom"] == iso_second(tomorrow + DAY)
+    # Nobody made the window that ended at midnight: the planner requested it with createReport.
+    assert world.calls("createReport") == 1
+    entry = world.store.entry(plan_id, Window(tomorrow - DAY, tomorrow, (US,)).key, 1)
+    assert entry.state is WindowState.REQUESTED and entry.report_schedule_id is None
+
+
+def test_a_failing_or_throttled_schedule_check_requests_nothing_and_comes_back(world, monkeypatch):
+    world.go_to_noon()
+    yesterday = world.clock().date() - DAY
+    plan_id = world.post(startDate=yesterday.isoformat())["planId"]
+    world.emulator.inject("getReportSchedules", status=503, times=None)
+
+    world.planner.tick(_plenty)
+
+    # Whether yesterday's window is the schedule's is unknown: nothing requested, the plan due again soon.
+    assert world.calls("createReport") == world.calls("createReportSchedule") == 0
+    later = world.clock() + timedelta(minutes=15)
+    assert plan_id in {p for s in range(PullStore.SHARDS) for p in world.store.due_plans(later, shard=s)}
+    assert plan_id not in {
+        p for s in range(PullStore.SHARDS) for p in world.store.due_plans(world.clock(), shard=s)
+    }
+
+    world.emulator.clear_faults()
+    # The seller's schedule quota spent (0.0222 requests/s): the run waits for a later tick, calling nothing.
+    monkeypatch.setattr(ReportsClient, "seconds_until_call", lambda self, operation: 40.0)
+    world.store.set_next_due(plan_id, world.clock())
+    calls = len(world.emulator.exchanges)
+    world.planner.tick(_plenty)
+    assert len(world.emulator.exchanges) == calls

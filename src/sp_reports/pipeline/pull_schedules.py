@@ -72,6 +72,8 @@ SCHEDULE_PERIODS = {Cadence.DAILY: "P1D", Cadence.WEEKLY: "P7D", Cadence.MONTHLY
 # requesting the window itself; meanwhile it looks every SCHEDULE_POLL.
 SCHEDULE_GRACE = timedelta(hours=6)
 SCHEDULE_POLL = timedelta(minutes=30)
+# What a run of a plan may call: its schedules, creating one, and listing the reports it made.
+SCHEDULE_OPERATIONS = ("getReportSchedules", "createReportSchedule", "getReports")
 # A failed SP-API call about the schedule is tried again this much later.
 SCHEDULE_RETRY = timedelta(minutes=15)
 # getReports lists reports of the last 90 days at most (reports_2021-06-30.json, createdSince).
@@ -166,6 +168,11 @@ class PlanSchedules:
         """Keep the plan's schedule (create it when it may); record the reports it made in their windows."""
         try:
             reports = self._reports_for(plan.seller_id, _region_code(plan))
+            wait = _quota_wait(reports, SCHEDULE_OPERATIONS)
+            if wait:
+                # The seller's quota would make the client wait (0.0222 requests/s for the schedule
+                # operations): the plan's run goes to a later tick instead of holding this one up.
+                return ScheduleView(plan, blocked=True, due_again=now + wait)
             plan = self._ensure(plan, reports, now)
             if plan.schedule is not None and plan.schedule.state is ScheduleState.ACTIVE:
                 self._adopt_reports(plan, reports, now)
@@ -333,6 +340,10 @@ class PlanSchedules:
         note = f"Amazon schedule {schedule.report_schedule_id} cancelled (plan paused or deleted)"
         try:
             reports = self._reports_for(plan.seller_id, _region_code(plan))
+            wait = _quota_wait(reports, ("cancelReportSchedule",))
+            if wait:
+                self._store.keep_due_for_schedule(plan_id, now + wait)
+                return True
             reports.cancel_report_schedule(schedule.report_schedule_id)
         except (TokenNotFoundError, LwaInvalidGrantError) as refused:
             # Without the seller's authorisation nothing can cancel it; said in the note and the log.
@@ -363,6 +374,12 @@ class PlanSchedules:
         )
         self._store.keep_due_for_schedule(plan_id, now + SCHEDULE_RETRY)
         return True
+
+
+def _quota_wait(reports: ReportsClient, operations: tuple[str, ...]) -> timedelta | None:
+    """How long the client's rate limiter would hold the first of these calls back (None: it would not)."""
+    seconds = max(reports.seconds_until_call(operation) for operation in operations)
+    return timedelta(seconds=max(seconds, 60.0)) if seconds > 0 else None
 
 
 def _region_code(plan: PullPlan) -> str:
