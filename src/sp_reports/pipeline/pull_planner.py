@@ -39,6 +39,10 @@ createReport or a take-over's getReports refused (a 4xx other than 429: 400, 403
 attempt, like a FATAL report, so a lasting refusal parks the window and alarms. SP-API's throttling and 5xx
 leave the claim for the take-over (the client's retries may have sent a request that made the report); a
 createReport our own rate limiter never sent gives the claim back at once.
+
+A plan of mode amazon-schedule is first given to sp_reports.pipeline.pull_schedules, which keeps its Amazon
+report schedule and files the reports it made in their windows; the windows it leaves to the schedule are not
+requested here. A paused or deleted plan's schedule is cancelled before the plan leaves the index.
 """
 
 from __future__ import annotations
