@@ -101,6 +101,8 @@ def world(aws, resources, spapi_emulator, telemetry):
                 seller_daily_budget=10,
                 logger=telemetry.logger,
                 metrics=telemetry.metrics,
+                # The schedule-only XML order reports are restricted: a deployment that stores them.
+                restricted_allowed=True,
                 clock=clock,
             )
             self.storer = ReportDocumentStorer(
@@ -132,9 +134,10 @@ def world(aws, resources, spapi_emulator, telemetry):
             assert status == 201, answer
             return answer
 
-        def on_plan(self, method: str, plan_id: str, body=None) -> dict:
-            event = api_event(method, f"/plans/{plan_id}", body, {"planId": plan_id}, OPERATOR_ARN)
-            event["resource"] = "/plans/{planId}"
+        def on_plan(self, method: str, plan_id: str, body=None, resource="/plans/{planId}") -> dict:
+            path = resource.replace("{planId}", plan_id)
+            event = api_event(method, path, body, {"planId": plan_id}, OPERATOR_ARN)
+            event["resource"] = resource
             return self.api.answer(event)[1]
 
         def calls(self, operation: str) -> int:
@@ -279,9 +282,7 @@ def test_pausing_cancels_the_schedule_resuming_creates_another_and_deleting_canc
 
 
 def test_a_schedule_only_type_is_scheduled_and_never_requested(world):
-    world.api._restricted_allowed = (
-        True  # the XML order reports are restricted: a deployment that stores them
-    )
+    world.go_to_noon()
     yesterday = world.clock().date() - DAY
     plan_id = world.post(reportType=SCHEDULE_ONLY, startDate=yesterday.isoformat())["planId"]
 
@@ -289,9 +290,14 @@ def test_a_schedule_only_type_is_scheduled_and_never_requested(world):
 
     (schedule,) = world.schedules().values()
     assert schedule.report_type == SCHEDULE_ONLY
-    # Yesterday's window is older than the schedule, and createReport cannot make the type: left alone.
+    # Yesterday's window is older than the schedule, and createReport cannot make the type: left alone,
+    # and the coverage says so rather than counting it in a backfill that never ends.
     assert world.calls("createReport") == 0
     assert world.store.entries(plan_id) == []
+    answer = world.on_plan("GET", plan_id, resource="/plans/{planId}/coverage")
+    (old,) = [w for w in answer["windows"] if w["start"].startswith(yesterday.isoformat())]
+    assert old["status"] == "waiting-for-data" and old["reason"].startswith("not pulled")
+    assert answer["backfill"]["windowsLeft"] == 0
 
 
 @pytest.mark.parametrize(

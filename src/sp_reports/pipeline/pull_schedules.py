@@ -113,6 +113,28 @@ def _awaits_schedule(plan: PullPlan, window: Window, now: datetime) -> bool:
     return _covers(plan, window) and now < version_due_times(plan, window)[0] + SCHEDULE_GRACE
 
 
+def window_note(plan: PullPlan, window: Window) -> str | None:
+    """What the coverage says of a due window without a report that is Amazon's schedule's or nobody's (None:
+    the planner requests it as in mode request)."""
+    if plan.mode is not PlanMode.AMAZON_SCHEDULE:
+        return None
+    if _covers(plan, window):
+        assert plan.schedule is not None
+        return f"made by Amazon schedule {plan.schedule.report_schedule_id}: filed once Amazon makes it"
+    if plan.rules is not None and plan.rules.request_mode is RequestMode.SCHEDULED_ONLY:
+        return (
+            f"not pulled: {plan.report_type} cannot be requested with createReport, and no Amazon schedule "
+            "of the plan made this window"
+        )
+    return None
+
+
+def never_pulled(plan: PullPlan, window: Window) -> bool:
+    """A window no report of the plan will hold: a schedule-only type's window its schedule does not make."""
+    note = window_note(plan, window)
+    return note is not None and not _covers(plan, window)
+
+
 def next_covered_end(plan: PullPlan, now: datetime) -> datetime:
     """The end of the first window whose report a schedule created now can make: the first window end after
     `now` less the hold-back (the report is made at end + hold-back), never before the plan's first window."""
