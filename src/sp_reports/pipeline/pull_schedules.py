@@ -76,7 +76,8 @@ SCHEDULE_POLL = timedelta(minutes=30)
 SCHEDULE_OPERATIONS = ("getReportSchedules", "createReportSchedule", "getReports")
 # A failed SP-API call about the schedule is tried again this much later.
 SCHEDULE_RETRY = timedelta(minutes=15)
-# getReports lists reports of the last 90 days at most (reports_2021-06-30.json, createdSince).
+# "Reports are retained for a maximum of 90 days" (reports_2021-06-30.json, getReports' createdSince): a day
+# less, so the oldest report asked for is still kept when getReports reads it.
 REPORTS_LISTED_FOR = timedelta(days=89)
 
 
@@ -131,8 +132,12 @@ def window_note(plan: PullPlan, window: Window) -> str | None:
 
 def never_pulled(plan: PullPlan, window: Window) -> bool:
     """A window no report of the plan will hold: a schedule-only type's window its schedule does not make."""
-    note = window_note(plan, window)
-    return note is not None and not _covers(plan, window)
+    return (
+        plan.mode is PlanMode.AMAZON_SCHEDULE
+        and plan.rules is not None
+        and plan.rules.request_mode is RequestMode.SCHEDULED_ONLY
+        and not _covers(plan, window)
+    )
 
 
 def next_covered_end(plan: PullPlan, now: datetime) -> datetime:
@@ -151,9 +156,9 @@ def window_of_report(plan: PullPlan, report: Mapping[str, Any]) -> Window | None
         start, end = parse_time(str(report.get("dataStartTime"))), parse_time(str(report.get("dataEndTime")))
     except ValueError:
         start = end = None
-    if start is not None and end is not None:
+    if start is not None and end is not None and period_start(plan.cadence, start) == start:
         window = Window(start, period_end(plan.cadence, start), lane)
-        if period_start(plan.cadence, start) == start and parse_time(window.data_end_time) == end:
+        if parse_time(window.data_end_time) == end:
             return window
     try:
         created = parse_time(str(report.get("createdTime")))
