@@ -348,6 +348,7 @@ ERASED_KINDS = (
     "pullPlans",
     "pullWindows",
     "subscriptions",
+    "reportSchedules",
     "objectVersions",
     "deleteMarkers",
 )

@@ -267,6 +267,23 @@ class PullStore:
             return False
         return True
 
+    def seller_schedules(self, seller_id: str) -> list[tuple[str, str, str]]:
+        """(plan id, a marketplace id, report schedule id) of every plan of the seller, deleted ones too,
+        that has an Amazon schedule (mode amazon-schedule): what an erasure cancels before the token goes."""
+        pages = self._dynamodb.get_paginator("query").paginate(
+            TableName=self._table_name,
+            IndexName=SELLER_INDEX,
+            KeyConditionExpression="SellerId = :seller",
+            FilterExpression="attribute_exists(ReportScheduleId)",
+            ProjectionExpression="PlanId, MarketplaceIds, ReportScheduleId",
+            ExpressionAttributeValues={":seller": {"S": seller_id}},
+        )
+        return [
+            (item["PlanId"]["S"], item["MarketplaceIds"]["L"][0]["S"], item["ReportScheduleId"]["S"])
+            for page in pages
+            for item in page.get("Items", [])
+        ]
+
     def erase_seller(self, seller_id: str) -> tuple[int, int]:
         """Delete every plan of the seller, deleted ones included, with all their ledger entries: (plans,
         ledger entries) deleted. The seller index holds every plan item of the seller, tombstones too, so a
