@@ -39,6 +39,7 @@ from sp_reports.pipeline.pull_plans import (
     PLAN_ID_HEX,
     PLAN_ID_PREFIX,
     PlanMode,
+    PlanSchedule,
     PullPlan,
     check_start_date,
     plan_from_request,
@@ -75,7 +76,13 @@ class PlanStore(Protocol):
     def set_next_due(self, plan_id: str, due_at: datetime | None) -> None: ...
     def keep_due_for_schedule(self, plan_id: str, due_at: datetime) -> bool: ...
     def set_schedule(
-        self, plan_id: str, schedule: Any, *, status_note: str, now: datetime, off_due_index: bool = False
+        self,
+        plan_id: str,
+        schedule: PlanSchedule | None,
+        *,
+        status_note: str,
+        now: datetime,
+        off_due_index: bool = False,
     ) -> bool: ...
     def entries(
         self, plan_id: str, *, start: datetime | None = None, end: datetime | None = None
@@ -184,8 +191,8 @@ class PlanRequests:
         if unknown:
             raise ValidationError(
                 "body",
-                f"unknown or unchangeable field(s) {', '.join(unknown)}; a plan's paused can change and "
-                "look-backs can be added (for anything else, delete the plan and create another)",
+                f"unknown or unchangeable field(s) {', '.join(unknown)}; a plan's paused (and an amazon-schedule "
+                "plan's replaceExistingSchedule) can change and look-backs can be added (for anything else, delete the plan and create another)",
             )
         if not body:
             raise ValidationError(
