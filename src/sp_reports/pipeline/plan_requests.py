@@ -191,8 +191,9 @@ class PlanRequests:
         if unknown:
             raise ValidationError(
                 "body",
-                f"unknown or unchangeable field(s) {', '.join(unknown)}; a plan's paused (and an amazon-schedule "
-                "plan's replaceExistingSchedule) can change and look-backs can be added (for anything else, delete the plan and create another)",
+                f"unknown or unchangeable field(s) {', '.join(unknown)}; a plan's paused (and an "
+                "amazon-schedule plan's replaceExistingSchedule) can change and look-backs can be added (for "
+                "anything else, delete the plan and create another)",
             )
         if not body:
             raise ValidationError(
