@@ -16,7 +16,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -139,6 +139,7 @@ class AppSnapshot:
     report_documents: dict[str, Any]  # bytes, or what the app's report_documents keeps in their place
     active_reports: set[str]
     rate_limits: RateLimitSnapshot
+    schedule_refusals: dict[str, str] = field(default_factory=dict)
 
 
 class EmulatorApp:
@@ -167,6 +168,7 @@ class EmulatorApp:
         self._report_types: dict[str, ReportTypeBehaviour] = {}
         # createReport's refusals by report type (reports_api.REFUSED_REPORT_TYPES, plus refuse_report_type).
         self.refused_report_types: dict[str, str] = dict(reports_api.REFUSED_REPORT_TYPES)
+        self.schedule_refusals: dict[str, str] = {}
         # Documents set ahead for reports (set_report_document), by report id.
         self.report_documents: dict[str, Any] = {}
         self._active_reports: set[str] = set()
@@ -201,6 +203,7 @@ class EmulatorApp:
                 report_documents=dict(self.report_documents),
                 active_reports=set(self._active_reports),
                 rate_limits=self.rate_limiter.snapshot(),
+                schedule_refusals=dict(self.schedule_refusals),
             )
 
     def restore(self, snapshot: AppSnapshot) -> None:
@@ -214,6 +217,7 @@ class EmulatorApp:
         self.notification_errors = list(snapshot.notification_errors)
         self._report_types = dict(snapshot.report_types)
         self.refused_report_types = dict(snapshot.refused_report_types)
+        self.schedule_refusals = dict(getattr(snapshot, "schedule_refusals", {}))
         self.report_documents.update(snapshot.report_documents)
         self._active_reports = set(snapshot.active_reports)
         self.rate_limiter.restore(snapshot.rate_limits)

@@ -31,6 +31,9 @@ class EmulatorContext(Protocol):
     documents: DocumentUrls
     lwa_exchanges: Counter[str]  # LWA token requests counted per grant type
     refused_report_types: dict[str, str]  # createReport's refusals: report type -> SP-API's message
+    # createReportSchedule's refusals of types createReport still makes (a test's choice: which types may be
+    # scheduled is only known by trying, selling-partner-api-docs#1368): report type -> SP-API's message
+    schedule_refusals: dict[str, str]
 
     def monotonic(self) -> float:
         """The emulator's clock of token expiry, report lifecycle and rate limits (seconds)."""

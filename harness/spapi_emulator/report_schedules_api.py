@@ -28,7 +28,9 @@ What the model leaves open, and the emulator decides:
   createReport nor a schedule makes - Amazon-generated (settlement) or made by the seller in Seller Central -
   is refused with that answer (the type named, as for createReport's refusals: reports_api.
   REFUSED_REPORT_TYPES); a type the catalogue says can only be scheduled is accepted, and so is every other
-  type SP-API knows. An unknown type answers 400 "Invalid Report Type <type>" as createReport does.
+  type SP-API knows. A test makes a type createReport makes unschedulable (`refuse_schedules_of`), with the
+  same answer: whether a type may be scheduled is only known by trying. An unknown type answers 400
+  "Invalid Report Type <type>" as createReport does.
 - Without nextReportCreationTime the first report comes one period after the schedule is created; with one
   already past, at once (the emulator makes no reports for times before the schedule existed).
 - Marketplaces: an unknown one answers 400 as in createReport.
@@ -74,7 +76,7 @@ def next_creation(moment: datetime, period: str) -> datetime:
 
 def schedule_refusal(context: EmulatorContext, name: str) -> str | None:
     """SP-API's message refusing a schedule of the type, or None when it may be scheduled."""
-    refused = context.refused_report_types.get(name)
+    refused = context.refused_report_types.get(name) or context.schedule_refusals.get(name)
     if refused is not None:
         return refused
     rules = report_type(name)

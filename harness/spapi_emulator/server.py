@@ -301,6 +301,14 @@ class SpApiEmulator:
                 message or f"Request for report type {report_type} is not allowed at this time"
             )
 
+    def refuse_schedules_of(self, report_type: str, message: str | None = None) -> None:
+        """createReportSchedule answers 400 InvalidInput for `report_type` (createReport still makes it), as
+        it refuses the types nobody can request."""
+        with self.app.state.lock:
+            self.app.schedule_refusals[report_type] = (
+                message or f"Request for report type {report_type} is not allowed at this time"
+            )
+
     def set_report_document(self, report_id: str, content: bytes) -> None:
         self.app.set_report_document(report_id, content)
 

@@ -4,6 +4,7 @@ code)."""
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 from datetime import UTC, datetime, timedelta
@@ -12,6 +13,7 @@ import pytest
 
 from sp_reports.client.cli import Output, coverage_table, print_coverage
 from sp_reports.pipeline.pull_ledger import LedgerEntry, WindowState
+from sp_reports.pipeline.pull_plans import PlanSchedule, ScheduleState
 from sp_reports.pipeline.pull_windows import windows_between
 from tests.support.canaries import REFRESH_TOKEN
 from tests.support.fake_sp_reports_api import SELLER_ID
@@ -126,6 +128,29 @@ def test_plans_pause_resume_show_and_delete(fake_api, api_args, run_cli, seller)
     ]
     assert deleted.stdout.startswith(f"Plan {plan_id} deleted") and plan_id not in fake_api.plans
     assert missing.exit_code == 1 and "no plan" in missing.stderr
+
+
+def test_plans_create_in_mode_amazon_schedule_and_show_says_where_its_schedule_stands(
+    fake_api, api_args, run_cli, seller
+):
+    created = create(run_cli, api_args, "--json", "--mode", "amazon-schedule")
+    plan_id = json.loads(created.stdout)["planId"]
+    assert fake_api.requests[-1].json()["mode"] == "amazon-schedule"
+    # The planner found Amazon refusing the schedule (sp_reports.pipeline.pull_schedules).
+    note = "falling back: Amazon refused createReportSchedule for the type; the plan requests its windows"
+    fake_api.plans[plan_id] = dataclasses.replace(
+        fake_api.plans[plan_id], schedule=PlanSchedule(ScheduleState.REFUSED), status_note=note
+    )
+
+    shown = run_cli(*api_args, "plans", "show", plan_id)
+
+    assert shown.fields()["Mode"] == "amazon-schedule"
+    assert shown.fields()["Amazon schedule"] == "refused"
+    assert shown.fields()["Status note"] == note
+
+    updated = run_cli(*api_args, "plans", "update", plan_id, "--replace-existing-schedule")
+    assert updated.exit_code == 0 and updated.fields()["Replaces schedules"].startswith("yes")
+    assert fake_api.requests[-1].json() == {"replaceExistingSchedule": True}
 
 
 def test_plans_update_sends_the_look_backs_and_needs_them(fake_api, api_args, run_cli, seller):

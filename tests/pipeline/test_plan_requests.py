@@ -142,7 +142,7 @@ def test_the_catalogues_refusals_reach_the_caller(service):
     assert "A plan cannot pull it yet" in error.message
 
 
-@pytest.mark.parametrize("mode", ["amazon-schedule", "discover"])
+@pytest.mark.parametrize("mode", ["discover"])
 def test_the_modes_no_planner_carries_out_are_refused_and_nothing_is_stored(service, store, mode):
     error = refused(lambda: post(service, plan_body(mode=mode)))
     assert (error.status, error.code) == (400, "PlanModeNotSupported")

@@ -132,28 +132,41 @@ REFUSALS = [
         "ReportTypeNotRequestable",
         "Seller Central",
     ),
-    # the XML order reports can only be scheduled
+    # the XML order reports can only be scheduled: mode amazon-schedule, and no look-backs (createReport's)
     (
         {"reportType": "GET_ORDER_REPORT_DATA_SHIPPING", "lookBackDays": None, "startDate": "2026-12-01"},
         400,
         "ReportTypeNotRequestable",
-        "mode amazon-schedule is not available",
+        "Use mode amazon-schedule",
     ),
     (
-        {"reportType": "GET_ORDER_REPORT_DATA_SHIPPING", "mode": "amazon-schedule", "lookBackDays": None},
+        {"reportType": "GET_ORDER_REPORT_DATA_SHIPPING", "mode": "amazon-schedule", "lookBackDays": [7]},
         400,
-        "ReportTypeNotRequestable",
-        "createReportSchedule",
+        "LookBackNotRequestable",
+        "Leave lookBackDays out",
     ),
-    # the modes no planner carries out yet
+    # Amazon keeps one schedule per type and marketplaces: a single-marketplace type's plan is one lane
+    (
+        {
+            "reportType": "GET_MERCHANT_LISTINGS_ALL_DATA",
+            "mode": "amazon-schedule",
+            "marketplaceIds": [US, CA],
+            "lookBackDays": None,
+        },
+        400,
+        "ScheduleNeedsOneLane",
+        "one plan per marketplace",
+    ),
+    ({"replaceExistingSchedule": "yes", "mode": "amazon-schedule"}, 400, "ValidationError", "true or false"),
+    ({"replaceExistingSchedule": True}, 400, "ValidationError", "amazon-schedule only"),
+    # the mode no planner carries out yet
     ({"mode": "discover"}, 400, "PlanModeNotSupported", "not available yet"),
     ({"mode": "discover"}, 400, "PlanModeNotSupported", "use mode request"),
-    ({"mode": "amazon-schedule"}, 400, "PlanModeNotSupported", "use mode request"),
     (
-        {"reportType": "GET_MERCHANT_LISTINGS_ALL_DATA", "mode": "amazon-schedule", "lookBackDays": [1]},
+        {"reportType": "GET_MERCHANT_LISTINGS_ALL_DATA", "mode": "discover", "lookBackDays": [1]},
         400,
         "PlanModeNotSupported",
-        "settlement reports, schedule-only types) cannot be pulled by a plan yet",
+        "(settlement reports) cannot be pulled by a plan yet",
     ),
     # a month is up to 31 days and the FBA shipments report covers 30
     (
@@ -244,6 +257,15 @@ ACCEPTED = [
         },
         "request",
     ),
+    ({"mode": "amazon-schedule"}, "amazon-schedule"),
+    (
+        {"reportType": "GET_ORDER_REPORT_DATA_SHIPPING", "mode": "amazon-schedule", "lookBackDays": None},
+        "amazon-schedule",
+    ),
+    (
+        {"reportType": "GET_MERCHANT_LISTINGS_ALL_DATA", "mode": "amazon-schedule", "lookBackDays": [1]},
+        "amazon-schedule",
+    ),
 ]
 
 
@@ -282,6 +304,26 @@ def test_single_marketplace_types_fan_out_into_one_lane_per_marketplace():
 )
 def test_windows_per_day_is_lanes_times_versions_over_cadence_days(change, per_day):
     assert windows_per_day(plan_from_request(_body(**change), now=NOW)) == pytest.approx(per_day)
+
+
+def test_an_amazon_schedule_plan_says_where_it_stands_with_its_schedule():
+    plan = plan_from_request(_body(mode="amazon-schedule", replaceExistingSchedule=True), now=NOW)
+    assert plan.replace_existing_schedule is True
+    # Not part of the definition: the same plan whether or not it may replace another schedule.
+    assert plan.plan_id == plan_from_request(_body(mode="amazon-schedule"), now=NOW).plan_id
+    described = plan.describe()
+    assert (described["replaceExistingSchedule"], described["schedule"]) == (True, None)
+    assert "schedule" not in plan_from_request(_body(), now=NOW).describe()
+
+
+def test_a_schedule_only_plan_requests_nothing_and_others_keep_their_fallback_in_the_budget():
+    scheduled_only = plan_from_request(
+        _body(reportType="GET_ORDER_REPORT_DATA_SHIPPING", mode="amazon-schedule", lookBackDays=None),
+        now=NOW,
+        restricted_allowed=True,
+    )
+    assert windows_per_day(scheduled_only) == 0.0
+    assert windows_per_day(plan_from_request(_body(mode="amazon-schedule"), now=NOW)) == 2.0
 
 
 def test_a_discover_plan_would_request_nothing():

@@ -11,7 +11,7 @@ import pytest
 
 from sp_reports.pipeline import seller_erasure
 from sp_reports.pipeline.pull_ledger import PullStore
-from sp_reports.pipeline.pull_plans import plan_from_request
+from sp_reports.pipeline.pull_plans import PlanSchedule, ScheduleState, plan_from_request
 from sp_reports.pipeline.pull_windows import Window
 from sp_reports.pipeline.report_budget import BUDGET_KEY_PREFIX
 from sp_reports.pipeline.report_records import ReportRecords
@@ -19,9 +19,14 @@ from sp_reports.pipeline.report_specifications import ReportSpecification
 from sp_reports.pipeline.seller_erasure import ErasureResult, ObjectErasureError, SellerErasure
 from sp_reports.pipeline.sweep_state import SweepState
 from sp_reports.pipeline.token_store import TokenStore
+from sp_reports.spapi.credentials import AppCredentials
 from sp_reports.spapi.errors import LwaInvalidGrantError, SpApiClientError, SpApiServerError
+from sp_reports.spapi.http import SpApiHttpClient
+from sp_reports.spapi.lwa import LwaClient
+from sp_reports.spapi.regions import spapi_endpoint
+from sp_reports.spapi.reports import ReportsClient
 from tests.support.aws_resources import PULL_PLANS_TABLE
-from tests.support.canaries import REFRESH_TOKEN, SELLER_ID
+from tests.support.canaries import CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN, SELLER_ID
 
 OTHER = "A1B2C3D4E5F6G7"
 # A seller id that is a prefix of SELLER_ID's: its keys must survive SELLER_ID's erasure and vice versa.
@@ -134,6 +139,7 @@ def test_erasure_removes_everything_of_the_seller_and_counts_it(world):
         "pullPlans": 2,
         "pullWindows": 4,
         "subscriptions": 0,
+        "reportSchedules": 0,
         "objectVersions": 5,
         "deleteMarkers": 1,
     }
@@ -286,3 +292,30 @@ def test_an_invalid_seller_id_is_refused_before_anything_is_touched(world):
     erasure, *_ = world
     with pytest.raises(ValueError, match="sellerId"):
         erasure.erase("a/../b")
+
+
+def test_the_report_schedules_of_the_sellers_plans_are_cancelled_with_its_token(world, spapi_emulator):
+    erasure, dynamodb, _s3, _resources = world
+    reports = ReportsClient(
+        SpApiHttpClient(spapi_endpoint("NA")),
+        LwaClient(lambda: AppCredentials(CLIENT_ID, CLIENT_SECRET)).seller_token_provider(REFRESH_TOKEN),
+    )
+    theirs = reports.create_report_schedule("GET_MERCHANT_LISTINGS_ALL_DATA", ["ATVPDKIKX0DER"], "P1D")
+    ours = reports.create_report_schedule(
+        "GET_FLAT_FILE_ALL_ORDERS_DATA_BY_ORDER_DATE_GENERAL", ["ATVPDKIKX0DER"], "P1D"
+    )
+    store = PullStore(PULL_PLANS_TABLE, dynamodb)
+    plan_id = store.list_plans(seller_id=SELLER_ID)[0][0].plan_id
+    store.set_schedule(
+        plan_id,
+        PlanSchedule(ScheduleState.ACTIVE, ours, "2026-12-08T00:00:00Z"),
+        status_note="",
+        now=datetime.now(UTC),
+    )
+    store.delete_plan(plan_id)  # a deleted plan whose schedule the planner has not cancelled yet
+
+    result = erasure.erase(SELLER_ID, reports_for=lambda region_code: reports)
+
+    assert result.report_schedules == 1 and result.problems == []
+    # The plan's schedule is gone; the seller's own (no plan made it) stays.
+    assert list(spapi_emulator.app.state.schedules) == [theirs]

@@ -143,6 +143,7 @@ def test_erasure_leaves_nothing_of_the_seller_and_the_other_seller_intact(
         "pullPlans": 1,
         "pullWindows": 1,
         "subscriptions": 1,
+        "reportSchedules": 0,
         "objectVersions": 3,
         "deleteMarkers": 1,
     }

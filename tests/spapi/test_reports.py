@@ -1,4 +1,5 @@
-"""Reports client against the emulator: createReport (202), getReport, getReportDocument, cancelReport."""
+"""Reports client against the emulator: createReport (202), getReport, getReportDocument, cancelReport, and
+the report schedules (createReportSchedule, getReportSchedules, cancelReportSchedule)."""
 
 from __future__ import annotations
 
@@ -259,3 +260,40 @@ def test_bad_get_reports_filters_fail_before_any_call(reports, spapi_emulator, a
     with pytest.raises(ValueError, match=field):
         reports.get_reports(args, **kwargs)
     assert spapi_exchanges(spapi_emulator, "getReports") == []
+
+
+def test_a_report_schedule_is_created_listed_and_cancelled_as_the_model_says(reports, spapi_emulator) -> None:
+    schedule_id = reports.create_report_schedule(
+        LISTINGS,
+        ["ATVPDKIKX0DER"],
+        "P1D",
+        next_report_creation_time=datetime(2030, 1, 2, tzinfo=UTC),
+        report_options={"custom": "true"},
+    )
+    exchange = spapi_exchanges(spapi_emulator, "createReportSchedule")[-1]
+    assert exchange.status == 201
+    assert json.loads(exchange.request_body) == {
+        "reportType": LISTINGS,
+        "marketplaceIds": ["ATVPDKIKX0DER"],
+        "period": "P1D",
+        "nextReportCreationTime": "2030-01-02T00:00:00.000Z",
+        "reportOptions": {"custom": "true"},
+    }
+
+    (listed,) = reports.get_report_schedules([LISTINGS])
+    assert (listed["reportScheduleId"], listed["period"]) == (schedule_id, "P1D")
+
+    reports.cancel_report_schedule(schedule_id)
+    assert reports.get_report_schedules([LISTINGS]) == ()
+    with pytest.raises(SpApiClientError) as gone:
+        reports.cancel_report_schedule(schedule_id)
+    assert gone.value.status == 404
+
+
+def test_a_refused_report_schedule_is_a_client_error_with_sp_apis_message(reports, spapi_emulator) -> None:
+    with pytest.raises(SpApiClientError) as refused:
+        reports.create_report_schedule("GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE", ["ATVPDKIKX0DER"], "P1D")
+    assert (refused.value.status, refused.value.code) == (400, "InvalidInput")
+    assert "is not allowed at this time" in refused.value.message
+    with pytest.raises(ValueError, match="reportTypes"):
+        reports.get_report_schedules([])

@@ -258,6 +258,8 @@ class FakeApi:
                     changes["look_back_days"] = tuple(sorted(payload["lookBackDays"]))
                 if "cadence" in payload:
                     changes["cadence"] = type(plan.cadence)(payload["cadence"])
+                if "replaceExistingSchedule" in payload:
+                    changes["replace_existing_schedule"] = payload["replaceExistingSchedule"]
                 changed = dataclasses.replace(plan, **changes)
                 check_change_keeps_history(plan, changed)
                 self.plans[plan.plan_id] = changed
@@ -346,6 +348,7 @@ ERASED_KINDS = (
     "pullPlans",
     "pullWindows",
     "subscriptions",
+    "reportSchedules",
     "objectVersions",
     "deleteMarkers",
 )

@@ -185,8 +185,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 CADENCES = ("daily", "weekly", "monthly")
-# Modes amazon-schedule and discover are not available yet: the API refuses them (PlanModeNotSupported).
-PLAN_MODES = ("request",)
+# Mode discover is not available yet: the API refuses it (PlanModeNotSupported).
+PLAN_MODES = ("request", "amazon-schedule")
 
 
 def _plans_parser(groups: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -221,7 +221,14 @@ def _plans_parser(groups: argparse._SubParsersAction, common: argparse.ArgumentP
     create.add_argument(
         "--mode",
         choices=PLAN_MODES,
-        help="how windows are pulled: request (createReport per window), the only mode available yet",
+        help="how windows are pulled: request (createReport per window, the default) or amazon-schedule "
+        "(an Amazon report schedule makes each window's first version; falls back to createReport when "
+        "Amazon refuses, and says so in the plan's status note)",
+    )
+    create.add_argument(
+        "--replace-existing-schedule",
+        action="store_true",
+        help="amazon-schedule: replace a schedule of the type and marketplaces this plan did not create",
     )
     create.add_argument(
         "--option", action="append", default=[], metavar="KEY=VALUE", help="a report option; repeatable"
@@ -252,8 +259,12 @@ def _plans_parser(groups: argparse._SubParsersAction, common: argparse.ArgumentP
         "--look-back-days",
         type=_day_list,
         metavar="DAYS",
-        required=True,
         help="comma-separated: the plan's look-backs followed by longer ones, e.g. 2,7,14 for a plan of 2,7",
+    )
+    update.add_argument(
+        "--replace-existing-schedule",
+        action="store_true",
+        help="amazon-schedule: let the plan replace a schedule of its type and marketplaces it did not make",
     )
     delete = _leaf(
         plans,
@@ -427,6 +438,7 @@ def _cmd_plans_create(args: argparse.Namespace, output: Output, client: ClientFa
         look_back_days=args.look_back_days,
         report_options=_parse_options(args.option),
         mode=args.mode,
+        replace_existing_schedule=args.replace_existing_schedule,
     )
     if output.json_mode:
         output.json(dict(plan.raw))
@@ -490,7 +502,13 @@ def _cmd_plans_resume(args: argparse.Namespace, output: Output, client: ClientFa
 
 
 def _cmd_plans_update(args: argparse.Namespace, output: Output, client: ClientFactory) -> int:
-    plan = client().update_plan(args.plan_id, look_back_days=args.look_back_days)
+    if args.look_back_days is None and not args.replace_existing_schedule:
+        raise UsageError("give --look-back-days or --replace-existing-schedule")
+    plan = client().update_plan(
+        args.plan_id,
+        look_back_days=args.look_back_days,
+        replace_existing_schedule=True if args.replace_existing_schedule else None,
+    )
     return _changed_plan(output, plan, "updated")
 
 
@@ -684,6 +702,19 @@ class Output:
         if raw.get("reportOptions"):
             rows.append(("Report options", _scalar(raw["reportOptions"])))
         rows += [("Created at", raw.get("createdAt")), ("Updated at", raw.get("updatedAt"))]
+        schedule = raw.get("schedule")
+        if isinstance(schedule, dict):
+            details = [
+                f"{label} {schedule[key]}"
+                for key, label in (
+                    ("reportScheduleId", "id"),
+                    ("coversWindowsEndingFrom", "for windows ending from"),
+                )
+                if schedule.get(key)
+            ]
+            rows.append(("Amazon schedule", " ".join([str(schedule.get("state")), *details])))
+        if raw.get("replaceExistingSchedule"):
+            rows.append(("Replaces schedules", "yes, also one this plan did not create"))
         rows.append(("Status note", raw.get("statusNote")))
         self._rows(rows)
 

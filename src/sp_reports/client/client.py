@@ -241,6 +241,7 @@ class SpReportsClient:
         look_back_days: Sequence[int] = (),
         report_options: Mapping[str, str] | None = None,
         mode: str | None = None,
+        replace_existing_schedule: bool = False,
     ) -> Plan:
         """POST /plans: a plan is its definition, so the same body answers the same plan (`created` False)
         and a retry after a lost answer is safe."""
@@ -257,6 +258,8 @@ class SpReportsClient:
             payload["reportOptions"] = dict(report_options)
         if mode:
             payload["mode"] = mode
+        if replace_existing_schedule:
+            payload["replaceExistingSchedule"] = True
         response = self._transport.request("POST", self.endpoints.plans_url, payload)
         return Plan.from_body(_object(response.body), created=response.status == 201)
 
@@ -284,8 +287,10 @@ class SpReportsClient:
         paused: bool | None = None,
         cadence: str | None = None,
         look_back_days: Sequence[int] | None = None,
+        replace_existing_schedule: bool | None = None,
     ) -> Plan:
-        """PATCH /plans/{planId}: pause or resume it, change its cadence or look-backs (checked again)."""
+        """PATCH /plans/{planId}: pause or resume it, change its cadence or look-backs (checked again), or let
+        an amazon-schedule plan replace a schedule it did not create."""
         payload: dict[str, Any] = {}
         if paused is not None:
             payload["paused"] = paused
@@ -293,8 +298,12 @@ class SpReportsClient:
             payload["cadence"] = cadence
         if look_back_days is not None:
             payload["lookBackDays"] = list(look_back_days)
+        if replace_existing_schedule is not None:
+            payload["replaceExistingSchedule"] = replace_existing_schedule
         if not payload:
-            raise ValueError("nothing to change: give paused, cadence or look_back_days")
+            raise ValueError(
+                "nothing to change: give paused, cadence, look_back_days or replace_existing_schedule"
+            )
         response = self._transport.request("PATCH", self._plan_url(plan_id), payload)
         return Plan.from_body(_object(response.body))
 

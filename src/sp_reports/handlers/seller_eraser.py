@@ -1,8 +1,9 @@
 """DELETE /sellers/{sellerId}: erase everything the stack keeps about a seller and answer what was erased.
 
 An unknown seller is answered 200 with zeros, as a seller erased before: the status never tells a caller
-which sellers the deployment serves. SP-API subscriptions are deleted with the seller's token before the token
-goes; when SP-API or LWA refuses, the answer lists it under `notErased` and the rest is erased all the same.
+which sellers the deployment serves. SP-API subscriptions, and the report schedules of the seller's pull
+plans, are deleted with the seller's token before the token goes; when SP-API or LWA refuses, the answer
+lists it under `notErased` and the rest is erased all the same.
 """
 
 from __future__ import annotations
@@ -59,7 +60,11 @@ erasure = SellerErasure(
 def handler(event: dict[str, Any], context: Any) -> tuple[int, dict[str, Any]]:
     seller_id = parse_seller_id_path(event)
     logger.append_keys(seller_id=seller_id)
-    result = erasure.erase(seller_id, lambda region_code: spapi_clients.notifications(seller_id, region_code))
+    result = erasure.erase(
+        seller_id,
+        lambda region_code: spapi_clients.notifications(seller_id, region_code),
+        lambda region_code: spapi_clients.reports(seller_id, region_code),
+    )
     # This container forgets the token too; other containers' caches drop it within their short lifetime.
     spapi_clients.tokens.forget(seller_id)
     logger.info("seller erased", extra={"erased": result.counts(), "not_erased": result.problems})

@@ -16,6 +16,9 @@ catalogue's rules); this service adds what needs the deployment's state:
   spends too): 400 PlanOverReportBudget shows the arithmetic;
 - the caller must be admitted for the plan's seller (the tenant boundary every route checks).
 
+An amazon-schedule plan's schedule is cancelled by the planner (sp_reports.pipeline.pull_schedules): pausing
+or deleting such a plan keeps it due while it has one, so the planner's next tick cancels it.
+
 A POST of a body equal to an existing plan's answers that plan (200): a plan's id is the hash of its
 definition. DELETE stops the plan's future windows (its entry in the due index goes with it) and keeps its
 ledger and everything stored in S3; the deleted plan's coverage stays readable (`deleted: true`).
@@ -35,6 +38,8 @@ from sp_reports.pipeline.pull_ledger import LedgerEntry
 from sp_reports.pipeline.pull_plans import (
     PLAN_ID_HEX,
     PLAN_ID_PREFIX,
+    PlanMode,
+    PlanSchedule,
     PullPlan,
     check_start_date,
     plan_from_request,
@@ -46,7 +51,7 @@ from sp_reports.pipeline.token_store import validate_seller_id
 from sp_reports.spapi.regions import region_of_marketplace
 
 PLAN_ID_PATTERN = re.compile(rf"^{PLAN_ID_PREFIX}[0-9a-f]{{{PLAN_ID_HEX}}}\Z")
-UPDATABLE_FIELDS = frozenset({"paused", "cadence", "lookBackDays"})
+UPDATABLE_FIELDS = frozenset({"paused", "cadence", "lookBackDays", "replaceExistingSchedule"})
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 100
 # Without `from`, a coverage answers the 31 days up to `to`.
@@ -69,6 +74,16 @@ class PlanStore(Protocol):
     ) -> PullPlan | None: ...
     def delete_plan(self, plan_id: str, *, now: datetime | None = None) -> bool: ...
     def set_next_due(self, plan_id: str, due_at: datetime | None) -> None: ...
+    def keep_due_for_schedule(self, plan_id: str, due_at: datetime) -> bool: ...
+    def set_schedule(
+        self,
+        plan_id: str,
+        schedule: PlanSchedule | None,
+        *,
+        status_note: str,
+        now: datetime,
+        off_due_index: bool = False,
+    ) -> bool: ...
     def entries(
         self, plan_id: str, *, start: datetime | None = None, end: datetime | None = None
     ) -> list[LedgerEntry]: ...
@@ -176,17 +191,26 @@ class PlanRequests:
         if unknown:
             raise ValidationError(
                 "body",
-                f"unknown or unchangeable field(s) {', '.join(unknown)}; a plan's paused can change and "
-                "look-backs can be added (for anything else, delete the plan and create another)",
+                f"unknown or unchangeable field(s) {', '.join(unknown)}; a plan's paused (and an "
+                "amazon-schedule plan's replaceExistingSchedule) can change and look-backs can be added (for "
+                "anything else, delete the plan and create another)",
             )
         if not body:
-            raise ValidationError("body", "name at least one of paused, cadence, lookBackDays")
+            raise ValidationError(
+                "body", "name at least one of paused, cadence, lookBackDays, replaceExistingSchedule"
+            )
         now = self._clock()
         changes: dict[str, Any] = {}
         if "paused" in body:
             if not isinstance(body["paused"], bool):
                 raise ValidationError("paused", "must be true or false")
             changes["paused"] = body["paused"]
+        if "replaceExistingSchedule" in body:
+            if plan.mode is not PlanMode.AMAZON_SCHEDULE:
+                raise ValidationError("replaceExistingSchedule", "applies to mode amazon-schedule only")
+            if not isinstance(body["replaceExistingSchedule"], bool):
+                raise ValidationError("replaceExistingSchedule", "must be true or false")
+            changes["replace_existing_schedule"] = body["replaceExistingSchedule"]
         if "cadence" in body or "lookBackDays" in body:
             revised = self._revalidated(plan, body, now)
             check_change_keeps_history(plan, revised)
@@ -206,8 +230,16 @@ class PlanRequests:
         if updated is None:
             raise _plan_not_found(plan.plan_id)
         if "paused" not in changes and not updated.paused:
-            # New cadence or look-backs: due at once, so that the planner reads the plan again.
+            # New cadence, look-backs or leave to replace a schedule: due at once, so that the planner reads
+            # the plan again.
             self._store.set_next_due(updated.plan_id, now)
+        if updated.paused:
+            # Amazon's schedule of the plan, if it has one, is cancelled by the planner's next tick.
+            self._store.keep_due_for_schedule(updated.plan_id, now)
+        elif plan.paused and updated.schedule is not None and not updated.schedule.report_schedule_id:
+            # Resumed after Amazon refused the schedule or another one held its place: tried again.
+            self._store.set_schedule(updated.plan_id, None, status_note="", now=now)
+            updated = dataclasses.replace(updated, schedule=None, status_note="")
         self._logger.info("plan updated", extra={"changed": sorted(changes)})
         self._metrics.add_metric(name="PlansUpdated", unit=COUNT, value=1)
         return 200, updated.describe()
@@ -215,7 +247,10 @@ class PlanRequests:
     def delete(self, event: Mapping[str, Any]) -> tuple[int, dict[str, Any]]:
         plan = self._plan(event)
         # The plan leaves the due index and the listings; its ledger entries stay (PullStore.delete_plan).
-        self._store.delete_plan(plan.plan_id, now=self._clock())
+        now = self._clock()
+        self._store.delete_plan(plan.plan_id, now=now)
+        # Amazon's schedule of the plan, if it has one, is cancelled by the planner's next tick.
+        self._store.keep_due_for_schedule(plan.plan_id, now)
         self._logger.info("plan deleted")
         self._metrics.add_metric(name="PlansDeleted", unit=COUNT, value=1)
         return 200, {"planId": plan.plan_id, "deleted": True}

@@ -6,7 +6,8 @@ Every window of the plan overlapping the asked days gets one status, read from i
 - `not-yet-due`: the window's first version is not due yet (the period has not ended, or the type's
   publication hold-back and the seller's jitter have not passed);
 - `waiting-for-data`: due, and no report holds it yet: the planner has not requested it (the backfill, or the
-  next tick);
+  next tick); for an amazon-schedule plan `reason` says when the window is its Amazon schedule's, or nobody's
+  (a schedule-only type's window before its schedule: not counted in the backfill);
 - `requested`: a report for its newest version is claimed or requested and not finished;
 - `stored`: its newest version is stored (a window already stored whose look-back re-pull is in flight stays
   `stored`: the stored version is what a consumer reads, and `versions` shows the re-pull);
@@ -36,6 +37,7 @@ from typing import Any, Protocol
 from sp_reports.pipeline.api_requests import ValidationError, iso_timestamp
 from sp_reports.pipeline.pull_ledger import LedgerEntry, WindowState
 from sp_reports.pipeline.pull_plans import Cadence, PullPlan
+from sp_reports.pipeline.pull_schedules import never_pulled, window_note
 from sp_reports.pipeline.pull_windows import (
     Window,
     available_at,
@@ -153,7 +155,7 @@ def backfill(
     # A window is started once any version has an entry: the planner requests a window already past a
     # look-back at its latest due version only, never at version 1.
     started = {entry.window.key for entry in store.entries(plan.plan_id, end=now)}
-    left = sum(1 for window in due if window.key not in started)
+    left = sum(1 for window in due if window.key not in started and not never_pulled(plan, window))
     answer: dict[str, Any] = {"windowsLeft": left, "estimatedEnd": None}
     if left == 0:
         answer["estimate"] = "nothing left: every due window has a report"
@@ -212,6 +214,9 @@ def _window(plan: PullPlan, window: Window, versions: list[LedgerEntry], now: da
         else:
             answer["status"] = "waiting-for-data"
             answer["dueSince"] = iso_timestamp(due_at)
+            note = window_note(plan, window)
+            if note:
+                answer["reason"] = note
     else:
         newest = versions[-1]
         answer["status"] = (

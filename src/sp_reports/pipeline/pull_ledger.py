@@ -48,7 +48,7 @@ from typing import Any
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
 from sp_reports.pipeline.api_requests import ValidationError
-from sp_reports.pipeline.pull_plans import Cadence, PlanMode, PullPlan
+from sp_reports.pipeline.pull_plans import Cadence, PlanMode, PlanSchedule, PullPlan, ScheduleState
 from sp_reports.pipeline.pull_windows import Window, iso_second, parse_iso_second
 
 PLAN_KEY_PREFIX = "plan#"
@@ -68,7 +68,7 @@ BATCH_WRITE_ATTEMPTS = 8
 _LIVE_PLAN = "attribute_exists(PK) AND attribute_not_exists(Deleted)"
 _SERIALIZER = TypeSerializer()
 _DESERIALIZER = TypeDeserializer()
-_UPDATABLE = frozenset({"paused", "cadence", "look_back_days", "status_note"})
+_UPDATABLE = frozenset({"paused", "cadence", "look_back_days", "status_note", "replace_existing_schedule"})
 
 
 class WindowState(StrEnum):
@@ -267,6 +267,23 @@ class PullStore:
             return False
         return True
 
+    def seller_schedules(self, seller_id: str) -> list[tuple[str, str, str]]:
+        """(plan id, a marketplace id, report schedule id) of every plan of the seller, deleted ones too,
+        that has an Amazon schedule (mode amazon-schedule): what an erasure cancels before the token goes."""
+        pages = self._dynamodb.get_paginator("query").paginate(
+            TableName=self._table_name,
+            IndexName=SELLER_INDEX,
+            KeyConditionExpression="SellerId = :seller",
+            FilterExpression="attribute_exists(ReportScheduleId)",
+            ProjectionExpression="PlanId, MarketplaceIds, ReportScheduleId",
+            ExpressionAttributeValues={":seller": {"S": seller_id}},
+        )
+        return [
+            (item["PlanId"]["S"], item["MarketplaceIds"]["L"][0]["S"], item["ReportScheduleId"]["S"])
+            for page in pages
+            for item in page.get("Items", [])
+        ]
+
     def erase_seller(self, seller_id: str) -> tuple[int, int]:
         """Delete every plan of the seller, deleted ones included, with all their ledger entries: (plans,
         ledger entries) deleted. The seller index holds every plan item of the seller, tombstones too, so a
@@ -324,6 +341,65 @@ class PullStore:
                     f"DynamoDB left {len(pending[self._table_name])} deletes unprocessed after "
                     f"{BATCH_WRITE_ATTEMPTS} attempts; erase the seller again"
                 )
+
+    # -- Amazon's schedule of an amazon-schedule plan ----------------------------------------------------
+
+    def set_schedule(
+        self,
+        plan_id: str,
+        schedule: PlanSchedule | None,
+        *,
+        status_note: str,
+        now: datetime,
+        off_due_index: bool = False,
+    ) -> bool:
+        """Record where the plan stands with Amazon's schedule (None: it has none) and the status note that
+        says so. A deleted plan's tombstone too: it keeps its schedule's id until the schedule is cancelled.
+        `off_due_index` also takes the plan off the due index (its schedule cancelled after a pause or a
+        delete). False: no such plan."""
+        values: dict[str, Any] = {
+            ":note": {"S": status_note[:REASON_MAX_CHARS]},
+            ":updated": {"S": iso_second(now)},
+        }
+        sets = ["StatusNote = :note", "UpdatedAt = :updated"]
+        removes = ["ScheduleState", "ReportScheduleId", "ScheduleCoversFrom"]
+        for attribute, value in (_schedule_attributes(schedule) if schedule else {}).items():
+            values[f":{attribute}"] = value
+            sets.append(f"{attribute} = :{attribute}")
+            removes.remove(attribute)
+        if off_due_index:
+            removes += ["DueShard", "DueAt"]
+        try:
+            self._dynamodb.update_item(
+                TableName=self._table_name,
+                Key=_plan_key(plan_id),
+                UpdateExpression="SET "
+                + ", ".join(sets)
+                + (" REMOVE " + ", ".join(removes) if removes else ""),
+                ConditionExpression="attribute_exists(PK)",
+                ExpressionAttributeValues=values,
+            )
+        except self._dynamodb.exceptions.ConditionalCheckFailedException:
+            return False
+        return True
+
+    def keep_due_for_schedule(self, plan_id: str, due_at: datetime) -> bool:
+        """Keep a paused or deleted plan that still has Amazon's schedule on the due index, so the planner
+        cancels the schedule. False: the plan has no schedule (nothing to cancel)."""
+        try:
+            self._dynamodb.update_item(
+                TableName=self._table_name,
+                Key=_plan_key(plan_id),
+                UpdateExpression="SET DueShard = :shard, DueAt = :due",
+                ConditionExpression="attribute_exists(PK) AND attribute_exists(ReportScheduleId)",
+                ExpressionAttributeValues={
+                    ":shard": {"S": DUE_SHARD_PREFIX + str(due_shard(plan_id))},
+                    ":due": {"S": iso_second(due_at)},
+                },
+            )
+        except self._dynamodb.exceptions.ConditionalCheckFailedException:
+            return False
+        return True
 
     # -- the due index ----------------------------------------------------------------------------------
 
@@ -703,6 +779,7 @@ _PLAN_ATTRIBUTES = {
     "updated_at": "UpdatedAt",
     "created_by": "CreatedBy",
     "status_note": "StatusNote",
+    "replace_existing_schedule": "ReplaceExistingSchedule",
 }
 
 
@@ -714,7 +791,7 @@ def _plan_value(name: str, value: Any) -> Any:
         return {str(k): str(v) for k, v in value.items()}
     if name == "start_date":
         return value.isoformat()
-    if name == "paused":
+    if name in ("paused", "replace_existing_schedule"):
         return bool(value)
     return str(value)
 
@@ -723,7 +800,18 @@ def _plan_item(plan: PullPlan) -> dict[str, Any]:
     item = {"PK": {"S": PLAN_KEY_PREFIX + plan.plan_id}, "SK": {"S": PLAN_SORT_KEY}}
     for name, attribute in _PLAN_ATTRIBUTES.items():
         item[attribute] = _SERIALIZER.serialize(_plan_value(name, getattr(plan, name)))
+    if plan.schedule is not None:
+        item.update(_schedule_attributes(plan.schedule))
     return item
+
+
+def _schedule_attributes(schedule: PlanSchedule) -> dict[str, Any]:
+    attributes = {"ScheduleState": {"S": str(schedule.state)}}
+    if schedule.report_schedule_id:
+        attributes["ReportScheduleId"] = {"S": schedule.report_schedule_id}
+    if schedule.covers_from:
+        attributes["ScheduleCoversFrom"] = {"S": schedule.covers_from}
+    return attributes
 
 
 def _due_attributes(plan_id: str, due_at: str) -> dict[str, Any]:
@@ -747,6 +835,16 @@ def _plan_from_item(item: Mapping[str, Any]) -> PullPlan:
         updated_at=value.get("UpdatedAt", ""),
         created_by=value.get("CreatedBy", ""),
         status_note=value.get("StatusNote", ""),
+        replace_existing_schedule=bool(value.get("ReplaceExistingSchedule", False)),
+        schedule=(
+            PlanSchedule(
+                ScheduleState(value["ScheduleState"]),
+                report_schedule_id=value.get("ReportScheduleId", ""),
+                covers_from=value.get("ScheduleCoversFrom", ""),
+            )
+            if "ScheduleState" in value
+            else None
+        ),
     )
 
 

@@ -39,6 +39,10 @@ createReport or a take-over's getReports refused (a 4xx other than 429: 400, 403
 attempt, like a FATAL report, so a lasting refusal parks the window and alarms. SP-API's throttling and 5xx
 leave the claim for the take-over (the client's retries may have sent a request that made the report); a
 createReport our own rate limiter never sent gives the claim back at once.
+
+A plan of mode amazon-schedule is first given to sp_reports.pipeline.pull_schedules, which keeps its Amazon
+report schedule and files the reports it made in their windows; the windows it leaves to the schedule are not
+requested here. A paused or deleted plan's schedule is cancelled before the plan leaves the index.
 """
 
 from __future__ import annotations
@@ -54,6 +58,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from sp_reports.pipeline.errors import TokenNotFoundError
 from sp_reports.pipeline.pull_ledger import LedgerConflictError, LedgerEntry, PullStore, WindowState
 from sp_reports.pipeline.pull_plans import PlanMode, PullPlan
+from sp_reports.pipeline.pull_schedules import PlanSchedules, ScheduleView
 from sp_reports.pipeline.pull_window_objects import WindowObjects, WindowPlacement
 from sp_reports.pipeline.pull_window_outcomes import PullWindowOutcomes
 from sp_reports.pipeline.pull_windows import (
@@ -203,6 +208,15 @@ class PullPlanner:
         self._metrics = metrics
         self._settings = settings or PlannerSettings()
         self._clock = clock
+        # Mode amazon-schedule: Amazon's schedule makes version 1 of the plan's windows.
+        self._schedules = PlanSchedules(
+            store=store,
+            records=records,
+            sweep_state=sweep_state,
+            reports_for=reports_for,
+            logger=logger,
+            metrics=metrics,
+        )
 
     # -- the tick ---------------------------------------------------------------------------------------
 
@@ -255,14 +269,23 @@ class PullPlanner:
     ) -> None:
         plan = self._store.get_plan(plan_id)
         if plan is None or plan.paused:
-            self._store.set_next_due(plan_id, None)  # deleted or paused: off the index until resumed
+            # Deleted or paused: its Amazon schedule cancelled, off the index until resumed.
+            if not self._schedules.stop(plan_id, now):
+                self._store.set_next_due(plan_id, None)
             return
         if plan.mode is PlanMode.DISCOVER:
             # Reports of such a plan cannot be requested; the sweep's listings fill its ledger.
             self._store.set_next_due(plan_id, None)
             return
+        schedule: ScheduleView | None = None
+        if plan.mode is PlanMode.AMAZON_SCHEDULE:
+            schedule = self._schedules.prepare(plan, now)
+            if schedule.blocked:
+                self._store.set_next_due(plan_id, schedule.due_again)
+                return
+            plan = schedule.plan
         entries = {(entry.window_key, entry.version): entry for entry in self._store.entries(plan_id)}
-        work = self._work(plan, entries, now)
+        work = self._work(plan, entries, now, schedule)
         done = 0
         tried = False
         left_over = False
@@ -298,10 +321,17 @@ class PullPlanner:
         )
         if left_over:
             summary.plans_deferred += 1
-        self._store.set_next_due(plan_id, self._next_due(plan, refreshed.values(), now, left_over, summary))
+        next_due = self._next_due(plan, refreshed.values(), now, left_over, summary)
+        if schedule is not None and schedule.due_again is not None:
+            next_due = max(min(next_due, schedule.due_again), now)  # the schedule's report not matched yet
+        self._store.set_next_due(plan_id, next_due)
 
     def _work(
-        self, plan: PullPlan, entries: dict[tuple[str, int], LedgerEntry], now: datetime
+        self,
+        plan: PullPlan,
+        entries: dict[tuple[str, int], LedgerEntry],
+        now: datetime,
+        schedule: ScheduleView | None = None,
     ) -> list[_Work]:
         """What the plan needs now, in the order it is done."""
         work: list[_Work] = []
@@ -310,7 +340,7 @@ class PullPlanner:
             latest_entry[window_key] = max(version, latest_entry.get(window_key, 0))
         for window in windows_between(plan, first_window_start(plan), now):
             due = due_versions(plan, window, now)
-            if due == 0:
+            if due == 0 or (schedule is not None and schedule.leaves_alone(window, due, now)):
                 continue
             entry = entries.get((window.key, due))
             if entry is not None:

@@ -8,10 +8,11 @@ when it is due; `sp_reports.pipeline.pull_ledger` records what became of every w
 catalogue (`sp_reports.spapi.report_types`, each rule with its source), so a plan SP-API would fail window
 after window is refused once, with a 400 that says what to change:
 
-- only mode `request` (createReport, window by window) is available: `amazon-schedule` and `discover` are
-  refused (400 PlanModeNotSupported) until a planner implements them, and so is a type createReport cannot
-  make (schedule-only types, types Amazon or the seller generate: 400 ReportTypeNotRequestable saying how to
-  get it instead);
+- modes `request` (createReport, window by window) and `amazon-schedule` (createReportSchedule; see
+  sp_reports.pipeline.pull_schedules) are available: `discover` is refused (400 PlanModeNotSupported) until a
+  planner implements it, and so is a type neither createReport nor a schedule makes (types Amazon or the
+  seller generate: 400 ReportTypeNotRequestable saying how to get it instead); a schedule-only type needs mode
+  amazon-schedule, one lane and no look-backs (look-backs are requested with createReport);
 - a cadence whose window is longer than the type's maximum range per report, or that breaks the type's period
   alignment (vendor reports by WEEK cover Sunday-Saturday weeks), is refused naming the limit and its source;
 - a start date older than SP-API keeps the type's data is refused naming the limit;
@@ -73,6 +74,7 @@ PLAN_FIELDS = frozenset(
         "reportOptions",
         "startDate",
         "mode",
+        "replaceExistingSchedule",
     }
 )
 _DAY = timedelta(days=1)
@@ -100,13 +102,40 @@ class Cadence(StrEnum):
 
 class PlanMode(StrEnum):
     REQUEST = "request"  # the planner calls createReport for each window version
-    # Not available yet (AVAILABLE_MODES): nothing creates report schedules for a plan or finds its reports.
     AMAZON_SCHEDULE = "amazon-schedule"  # createReportSchedule; the reports Amazon makes fill the windows
+    # Not available yet (AVAILABLE_MODES): nothing finds such a plan's reports.
     DISCOVER = "discover"  # types createReport cannot make: reports found with getReports fill the windows
 
 
 # The modes the planner carries out; a plan of another mode is refused rather than stored and never pulled.
-AVAILABLE_MODES = frozenset({PlanMode.REQUEST})
+AVAILABLE_MODES = frozenset({PlanMode.REQUEST, PlanMode.AMAZON_SCHEDULE})
+
+
+class ScheduleState(StrEnum):
+    """Where an amazon-schedule plan stands with Amazon's schedule (sp_reports.pipeline.pull_schedules)."""
+
+    ACTIVE = "active"  # the plan's schedule makes version 1 of its windows from `covers_from` on
+    REFUSED = "refused"  # Amazon refused createReportSchedule for the type: the plan requests its windows
+    FOREIGN = "foreign"  # a schedule the plan did not create holds the type and marketplaces: not replaced
+
+
+@dataclass(frozen=True)
+class PlanSchedule:
+    """An amazon-schedule plan's link to Amazon's schedule: state, not definition."""
+
+    state: ScheduleState
+    report_schedule_id: str = ""
+    # The end of the first window the schedule makes (ISO UTC, whole seconds): windows ending then or later
+    # get version 1 from the schedule.
+    covers_from: str = ""
+
+    def describe(self) -> dict[str, Any]:
+        answer: dict[str, Any] = {"state": str(self.state)}
+        if self.report_schedule_id:
+            answer["reportScheduleId"] = self.report_schedule_id
+        if self.covers_from:
+            answer["coversWindowsEndingFrom"] = self.covers_from
+        return answer
 
 
 @dataclass(frozen=True)
@@ -125,6 +154,10 @@ class PullPlan:
     updated_at: str = ""
     created_by: str = ""
     status_note: str = ""
+    # amazon-schedule only: whether the plan may replace a schedule of its type and marketplaces it did not
+    # create (createReportSchedule replaces it), and where it stands with its own.
+    replace_existing_schedule: bool = False
+    schedule: PlanSchedule | None = None
     rules: ReportTypeRules | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -169,6 +202,14 @@ class PullPlan:
             "createdAt": self.created_at,
             "updatedAt": self.updated_at,
             "statusNote": self.status_note,
+            **(
+                {
+                    "replaceExistingSchedule": self.replace_existing_schedule,
+                    "schedule": self.schedule.describe() if self.schedule else None,
+                }
+                if self.mode is PlanMode.AMAZON_SCHEDULE
+                else {}
+            ),
         }
 
 
@@ -204,8 +245,12 @@ def plan_id_of(definition: Mapping[str, Any]) -> str:
 
 def windows_per_day(plan: PullPlan) -> float:
     """createReport calls per day the plan causes once its backfill is done: every lane's window once, and
-    once more per look-back. A discover plan requests nothing."""
+    once more per look-back. A discover plan requests nothing, nor does a schedule-only type's amazon-schedule
+    plan; any other amazon-schedule plan counts as a request plan, the createReport calls of its fallback
+    (sp_reports.pipeline.pull_schedules) kept within the budget."""
     if plan.mode is PlanMode.DISCOVER:
+        return 0.0
+    if plan.rules is not None and plan.rules.request_mode is RequestMode.SCHEDULED_ONLY:
         return 0.0
     return len(plan.lanes()) * (1 + len(plan.look_back_days)) / plan.cadence.average_days
 
@@ -241,12 +286,15 @@ def plan_from_request(
     report_options = parse_report_options(body.get("reportOptions"), "reportOptions")
     start_date = _start_date(body.get("startDate"))
     look_back_days = _look_back_days(body.get("lookBackDays"))
+    replace_existing = _replace_existing_schedule(body.get("replaceExistingSchedule"), mode)
 
     rules = (catalogue or packaged_catalogue()).report_types.get(report_type)
     if rules is not None:
-        _check_requestable(report_type, rules)
+        _check_requestable(report_type, rules, mode)
     _check_mode(report_type, mode)
     if rules is not None:
+        if mode is PlanMode.AMAZON_SCHEDULE:
+            _check_schedulable(report_type, rules, marketplace_ids, look_back_days)
         if rules.restricted and not restricted_allowed:
             raise restricted_refusal(report_type)
         _check_cadence(report_type, rules, cadence, report_options)
@@ -277,6 +325,7 @@ def plan_from_request(
         mode=mode,
         created_at=stamp,
         updated_at=stamp,
+        replace_existing_schedule=replace_existing,
         rules=rules,
     )
 
@@ -367,8 +416,19 @@ def _cited(rules: ReportTypeRules) -> str:
     return "; source: " + ", ".join(source.url for source in rules.sources)
 
 
-def _check_requestable(report_type: str, rules: ReportTypeRules) -> None:
-    """A plan pulls with createReport: a type it cannot make is refused, saying how to get it instead."""
+def _replace_existing_schedule(value: Any, mode: PlanMode) -> bool:
+    if value is None:
+        return False
+    if not isinstance(value, bool):
+        raise ValidationError("replaceExistingSchedule", "must be true or false")
+    if value and mode is not PlanMode.AMAZON_SCHEDULE:
+        raise ValidationError("replaceExistingSchedule", "applies to mode amazon-schedule only")
+    return value
+
+
+def _check_requestable(report_type: str, rules: ReportTypeRules, mode: PlanMode) -> None:
+    """A plan pulls with createReport or a schedule: a type neither makes is refused, saying how to get it
+    instead; a schedule-only type needs mode amazon-schedule."""
     if rules.request_mode in (RequestMode.AMAZON_GENERATED, RequestMode.SELLER_CENTRAL_GENERATED):
         raise ApiError(
             400,
@@ -376,12 +436,37 @@ def _check_requestable(report_type: str, rules: ReportTypeRules) -> None:
             f"{report_type} cannot be requested or scheduled: {rules.how_to_get}. A plan cannot pull it yet "
             f"(mode discover, which would find such reports, is not available){_cited(rules)}",
         )
-    if rules.request_mode is RequestMode.SCHEDULED_ONLY:
+    if rules.request_mode is RequestMode.SCHEDULED_ONLY and mode is not PlanMode.AMAZON_SCHEDULE:
         raise ApiError(
             400,
             "ReportTypeNotRequestable",
-            f"{report_type} cannot be requested with createReport: {rules.how_to_get}. A plan cannot pull it "
-            f"yet (mode amazon-schedule is not available){_cited(rules)}",
+            f"{report_type} cannot be requested with createReport: {rules.how_to_get}. Use mode "
+            f"amazon-schedule (Amazon's schedule makes each window's report){_cited(rules)}",
+        )
+
+
+def _check_schedulable(
+    report_type: str,
+    rules: ReportTypeRules,
+    marketplace_ids: tuple[str, ...],
+    look_back_days: tuple[int, ...],
+) -> None:
+    """What an amazon-schedule plan needs: one schedule (Amazon keeps one per type and set of marketplaces:
+    createReportSchedule replaces another, reports_2021-06-30.json), and createReport for its look-backs."""
+    if rules.single_marketplace and len(marketplace_ids) > 1:
+        raise ApiError(
+            400,
+            "ScheduleNeedsOneLane",
+            f"{report_type} is made for one marketplace at a time, so {len(marketplace_ids)} marketplaces "
+            "would need as many Amazon schedules: with mode amazon-schedule create one plan per "
+            f"marketplace{_cited(rules)}",
+        )
+    if look_back_days and rules.request_mode is RequestMode.SCHEDULED_ONLY:
+        raise ApiError(
+            400,
+            "LookBackNotRequestable",
+            f"look-backs are re-pulls requested with createReport, and {report_type} cannot be requested: "
+            f"{rules.how_to_get}. Leave lookBackDays out{_cited(rules)}",
         )
 
 
@@ -390,9 +475,9 @@ def _check_mode(report_type: str, mode: PlanMode) -> None:
         raise ApiError(
             400,
             "PlanModeNotSupported",
-            f"mode {mode} is not available yet: plans pull with createReport, window by window; for "
-            f"{report_type} use mode request (or leave mode out). Types createReport cannot make "
-            "(settlement reports, schedule-only types) cannot be pulled by a plan yet",
+            f"mode {mode} is not available yet: plans pull with createReport, window by window, or with "
+            f"Amazon's schedule; for {report_type} use mode request (or leave mode out) or amazon-schedule. "
+            "Types neither can make (settlement reports) cannot be pulled by a plan yet",
         )
 
 

@@ -2,9 +2,10 @@
 
 `SellerErasure.erase` (DELETE /sellers/{sellerId}, `sp-reports sellers delete`) removes, in this order:
 1. the seller's REPORT_PROCESSING_FINISHED subscriptions that deliver to this stack's queue, in every region,
-   while the seller's refresh token still exists (getSubscription needs the seller's token:
-   notifications.json);
-   when SP-API or LWA refuses or cannot be reached, the answer says so per region and the erasure goes on;
+   and the Amazon report schedules its pull plans created (mode amazon-schedule: cancelReportSchedule), while
+   the seller's refresh token still exists (both calls need the seller's token: notifications.json,
+   reports_2021-06-30.json);
+   when SP-API or LWA refuses or cannot be reached, the answer says so and the erasure goes on;
 2. the token item (tokens table);
 3. every item of the reports table that is the seller's: its report records (attribute SellerId), its request
    intents (`request-intents#<seller>#...`), its daily budgets (`report-budget#<seller>#...`), its sweep state
@@ -45,7 +46,7 @@ from sp_reports.pipeline.report_budget import BUDGET_KEY_PREFIX
 from sp_reports.pipeline.token_store import validate_seller_id
 from sp_reports.spapi.errors import LwaError, SpApiClientError, SpApiError
 from sp_reports.spapi.notifications import REPORT_PROCESSING_FINISHED
-from sp_reports.spapi.regions import REGIONS
+from sp_reports.spapi.regions import REGIONS, region_of_marketplace
 
 logger = logging.getLogger(__name__)
 
@@ -74,6 +75,7 @@ class ErasureResult:
     pull_plans: int = 0
     pull_windows: int = 0  # ledger entries: one per window version
     subscriptions: int = 0
+    report_schedules: int = 0
     object_versions: int = 0
     delete_markers: int = 0
     problems: list[str] = field(default_factory=list)
@@ -92,6 +94,7 @@ class ErasureResult:
             "pullPlans": self.pull_plans,
             "pullWindows": self.pull_windows,
             "subscriptions": self.subscriptions,
+            "reportSchedules": self.report_schedules,
             "objectVersions": self.object_versions,
             "deleteMarkers": self.delete_markers,
         }
@@ -109,6 +112,8 @@ class ErasureResult:
 
 # region code -> a Notifications client acting for the seller (raises TokenNotFoundError without a token).
 NotificationsFor = Callable[[str], Any]
+# region code -> a Reports client acting for the seller (raises TokenNotFoundError without a token).
+ReportsFor = Callable[[str], Any]
 
 
 class SellerErasure:
@@ -134,13 +139,20 @@ class SellerErasure:
 
     # -- the two entry points ---------------------------------------------------------------------------
 
-    def erase(self, seller_id: str, notifications_for: NotificationsFor | None = None) -> ErasureResult:
+    def erase(
+        self,
+        seller_id: str,
+        notifications_for: NotificationsFor | None = None,
+        reports_for: ReportsFor | None = None,
+    ) -> ErasureResult:
         validate_seller_id(seller_id)
         if self._bucket is None or self._s3 is None or self._pull_store is None:
             raise RuntimeError("this SellerErasure has no bucket or pull plans table: it can only revoke")
         result = ErasureResult(seller_id)
         if notifications_for is not None:
             self._erase_subscriptions(seller_id, notifications_for, result)  # before the token goes
+        if reports_for is not None:
+            self._cancel_schedules(seller_id, reports_for, result)  # before the token and the plans go
         result.tokens = self._delete_token(seller_id)
         self._erase_reports_table_items(seller_id, result)
         result.pull_plans, result.pull_windows = self._pull_store.erase_seller(seller_id)
@@ -198,6 +210,39 @@ class SellerErasure:
             if ours is None or subscription.get("destinationId") != ours.get("destinationId"):
                 return 0  # another stack's or tool's subscription: not ours to delete
         return int(client.delete_subscription(REPORT_PROCESSING_FINISHED, subscription["subscriptionId"]))
+
+    # -- Amazon report schedules of the seller's pull plans ----------------------------------------------
+
+    def _cancel_schedules(self, seller_id: str, reports_for: ReportsFor, result: ErasureResult) -> None:
+        assert self._pull_store is not None
+        for plan_id, marketplace_id, schedule_id in self._pull_store.seller_schedules(seller_id):
+            region_code = region_of_marketplace(marketplace_id).code
+            try:
+                reports_for(region_code).cancel_report_schedule(schedule_id)
+            except TokenNotFoundError:
+                what = "no refresh token is stored"
+            except SpApiClientError as refused:
+                if refused.status != 404:  # 404: gone already
+                    what = f"{refused.code} (HTTP {refused.status})"
+                else:
+                    continue
+            except (SpApiError, LwaError) as failed:
+                code = (
+                    getattr(failed, "code", None) or getattr(failed, "error", None) or type(failed).__name__
+                )
+                status = getattr(failed, "status", None)
+                what = f"{code} (HTTP {status})" if status else code
+            else:
+                result.report_schedules += 1
+                continue
+            result.problems.append(
+                f"report schedule {schedule_id} of plan {plan_id} in {region_code}: not cancelled ({what}); "
+                "the seller can delete it in Seller Central"
+            )
+            logger.warning(
+                "seller's report schedule not cancelled",
+                extra={"seller_id": seller_id, "plan_id": plan_id, "reason": what},
+            )
 
     # -- DynamoDB ---------------------------------------------------------------------------------------
 

@@ -244,6 +244,67 @@ class ReportsClient:
         """Cancel a report that is still IN_QUEUE (SP-API refuses others with a 4xx)."""
         self._call("cancelReport", "DELETE", f"/reports/{_segment(report_id, 'reportId')}")
 
+    # -- schedules: Amazon makes a report of the type every period (reports_2021-06-30.json) ----------------
+
+    def create_report_schedule(
+        self,
+        report_type: str,
+        marketplace_ids: Sequence[str],
+        period: str,
+        *,
+        next_report_creation_time: datetime | str | None = None,
+        report_options: Mapping[str, str] | None = None,
+    ) -> str:
+        """Create a report schedule; returns its reportScheduleId (SP-API answers 201). A schedule of the same
+        type and marketplaces that exists already is cancelled and replaced by SP-API (the operation's
+        description): look for one with get_report_schedules first."""
+        ids = list(marketplace_ids)
+        if not report_type or not 1 <= len(ids) <= 25:
+            raise ValueError("a report type and 1-25 marketplace ids are required")
+        body: dict[str, Any] = {"reportType": report_type, "marketplaceIds": ids, "period": period}
+        if next_report_creation_time is not None:
+            body["nextReportCreationTime"] = _iso8601(next_report_creation_time, "nextReportCreationTime")
+        if report_options:
+            body["reportOptions"] = dict(report_options)
+        response = self._call("createReportSchedule", "POST", "/schedules", json=body)
+        schedule_id = response.body.get("reportScheduleId") if isinstance(response.body, dict) else None
+        if not isinstance(schedule_id, str) or not schedule_id:
+            raise SpApiServerError(
+                response.status,
+                "InvalidResponse",
+                "createReportSchedule answered without a reportScheduleId",
+                request_id=response.request_id,
+                operation="createReportSchedule",
+            )
+        return schedule_id
+
+    def get_report_schedules(self, report_types: Sequence[str]) -> tuple[dict[str, Any], ...]:
+        """The seller's schedules of the types (1-10 of them, as the model requires)."""
+        if isinstance(report_types, str) or not 1 <= len(report_types) <= 10:
+            raise ValueError("reportTypes: 1-10 report types are required")
+        response = self._call(
+            "getReportSchedules", "GET", "/schedules", params={"reportTypes": ",".join(report_types)}
+        )
+        body = response.body if isinstance(response.body, dict) else {}
+        schedules = body.get("reportSchedules")
+        if not isinstance(schedules, list) or not all(isinstance(item, dict) for item in schedules):
+            raise SpApiServerError(
+                response.status,
+                "InvalidResponse",
+                "getReportSchedules answered without a list of schedules",
+                request_id=response.request_id,
+                operation="getReportSchedules",
+            )
+        return tuple(schedules)
+
+    def cancel_report_schedule(self, report_schedule_id: str) -> None:
+        """Cancel the seller's schedule (SP-API answers 404 for one that is not, or no longer, there)."""
+        self._call(
+            "cancelReportSchedule",
+            "DELETE",
+            f"/schedules/{_segment(report_schedule_id, 'reportScheduleId')}",
+        )
+
 
 def _scheme_and_host(url: str) -> str:
     """What an error may say of a refused document URL: its scheme and host, never its path or signature."""

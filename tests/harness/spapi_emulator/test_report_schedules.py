@@ -117,6 +117,19 @@ def test_which_report_types_may_be_scheduled(seller, report_type, status, messag
         assert response.json() == {"errors": [{"code": "InvalidInput", "message": message, "details": ""}]}
 
 
+def test_a_type_a_test_makes_unschedulable_is_refused_as_sp_api_refuses_one_while_create_report_makes_it(
+    spapi_emulator: SpApiEmulator, seller
+):
+    spapi_emulator.refuse_schedules_of(LISTINGS)
+
+    response = _create(seller)
+
+    assert response.status_code == 400
+    message = f"Request for report type {LISTINGS} is not allowed at this time"
+    assert response.json() == {"errors": [{"code": "InvalidInput", "message": message, "details": ""}]}
+    assert spapi_emulator.app.state.schedules == {}
+
+
 @pytest.mark.allow_contract_violations
 @pytest.mark.parametrize(
     ("body", "field"),
