@@ -12,7 +12,7 @@ from datetime import UTC, datetime, time, timedelta
 import boto3
 import pytest
 
-from sp_reports.pipeline.pull_ledger import PullStore, WindowState
+from sp_reports.pipeline.pull_ledger import SHARDS, PullStore, WindowState, due_shard
 from sp_reports.pipeline.pull_planner import PlannerSettings, PullPlanner
 from sp_reports.pipeline.pull_plans import plan_from_request
 from sp_reports.pipeline.pull_window_objects import WindowObjects
@@ -88,7 +88,9 @@ def world(aws, resources, spapi_emulator, telemetry, clock):
                 clock=clock,
             )
 
-        def plan(self, seller_id=SELLER_ID, look_back_days=(1,), start=START, report_type=REPORT_TYPE):
+        def plan(
+            self, seller_id=SELLER_ID, look_back_days=(1,), start=START, report_type=REPORT_TYPE, store_=True
+        ):
             plan = plan_from_request(
                 {
                     "sellerId": seller_id,
@@ -100,8 +102,13 @@ def world(aws, resources, spapi_emulator, telemetry, clock):
                 },
                 now=clock.now,
             )
-            store.put_plan(plan)
+            if store_:
+                store.put_plan(plan)
             return plan
+
+        def add_seller(self, seller_id: str) -> None:
+            tokens[seller_id] = f"Atzr|{seller_id.lower()}-refresh-token"
+            spapi_emulator.register_seller(tokens[seller_id], seller_id)
 
         def emulated_reports(self, seller_id=SELLER_ID) -> list:
             return [r for r in spapi_emulator.reports.values() if r.seller_id == seller_id]
@@ -194,6 +201,88 @@ def test_never_more_reports_per_tick_than_the_cap_and_every_seller_is_served(wor
     assert planner.tick(_plenty)["reportsCreated"] == 2
     assert planner.tick(_plenty)["reportsCreated"] == 2
     assert planner.tick(_plenty)["reportsCreated"] == 0
+
+
+def _walk_position(plan, now: datetime) -> int:
+    """Where the tick's walk of the due index reaches the plan's shard (it starts at another shard each
+    minute)."""
+    return (due_shard(plan.plan_id) - int(now.timestamp() // 60) % SHARDS) % SHARDS
+
+
+def _newest_window_requested_already(world, plan) -> None:
+    """The plan's incremental window was requested by an earlier tick: only its backfill is left."""
+    world.store.claim(plan.plan_id, _window(-1), 1, now=NOW)
+    world.store.record_report(
+        plan.plan_id, _window(-1), 1, f"5{abs(hash(plan.plan_id)) % 10**10:010d}", now=NOW
+    )
+
+
+def test_a_sellers_incremental_window_is_requested_before_any_backfill_of_the_fleet(world):
+    backfilling = []
+    for index in range(4):
+        seller_id = f"A1BACKFILL{index:04d}"
+        world.add_seller(seller_id)
+        backfilling.append(world.plan(seller_id=seller_id, look_back_days=(), start=NOW.date() - 30 * DAY))
+        _newest_window_requested_already(world, backfilling[-1])
+    last = max(_walk_position(plan, NOW) for plan in backfilling)
+    # A seller whose one plan the walk of the due index reaches after every backfill plan, and last of all
+    # within the shard (the index gives the longest due first).
+    current = next(
+        plan
+        for plan in (
+            world.plan(
+                seller_id=f"A1CURRENT{index:04d}", look_back_days=(), start=NOW.date() - DAY, store_=False
+            )
+            for index in range(200)
+        )
+        if _walk_position(plan, NOW) >= last
+    )
+    world.add_seller(current.seller_id)
+    world.store.put_plan(current)
+    for plan in backfilling:
+        world.store.set_next_due(plan.plan_id, NOW - timedelta(hours=1))
+    world.store.set_next_due(current.plan_id, NOW)
+
+    answer = world.planner(max_reports_per_tick=3).tick(_plenty)
+
+    assert answer["reportsCreated"] == 3
+    assert set(_requested(world, current)) == {(_window(-1).key, 1)}
+    # The cap's other two reports are backfill, each for another seller.
+    assert sorted(len(_requested(world, plan)) - 1 for plan in backfilling) == [0, 0, 1, 1]
+
+
+def test_backfill_is_shared_round_robin_across_sellers_not_plans(world):
+    many, one, another = "A1MANYPLANS0001", "A1ONEPLAN00001", "A1ONEPLAN00002"
+    for seller_id in (many, one, another):
+        world.add_seller(seller_id)
+    start = NOW.date() - 20 * DAY
+    plans = {
+        many: [
+            world.plan(seller_id=many, look_back_days=(), start=start),
+            world.plan(
+                seller_id=many,
+                look_back_days=(),
+                start=start,
+                report_type="GET_FLAT_FILE_ALL_ORDERS_DATA_BY_LAST_UPDATE_GENERAL",
+            ),
+        ],
+        one: [world.plan(seller_id=one, look_back_days=(), start=start)],
+        another: [world.plan(seller_id=another, look_back_days=(), start=start)],
+    }
+    for plan in [plan for seller_plans in plans.values() for plan in seller_plans]:
+        _newest_window_requested_already(world, plan)
+
+    answer = world.planner(max_reports_per_tick=8, max_reports_per_plan=5).tick(_plenty)
+
+    # Rounds across sellers, one backfill report each: 3, 6, then two of the three sellers get a third.
+    assert answer["reportsCreated"] == 8
+    backfilled = {
+        seller: [len(_requested(world, plan)) - 1 for plan in seller_plans]
+        for seller, seller_plans in plans.items()
+    }
+    assert sorted(sum(counts) for counts in backfilled.values()) == [2, 3, 3]
+    # The seller with two plans gets no more than another seller: its plans take turns.
+    assert sorted(backfilled[many]) in ([1, 1], [1, 2])
 
 
 def test_a_tick_stops_when_the_remaining_time_runs_low_and_the_next_resumes(world):

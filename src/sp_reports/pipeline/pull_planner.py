@@ -1,9 +1,7 @@
 """One tick of the pull planner: request the due windows of every pull plan, exactly one report per window
 version.
 
-EventBridge Scheduler runs one tick every few minutes for the whole fleet. A tick reads the due plans shard by
-shard from the plans' sparse next-due index (sp_reports.pipeline.pull_ledger: a Query per shard, no scan),
-and for each plan (a paused one is taken off the index) works through its windows in this order:
+EventBridge Scheduler runs one tick every few minutes for the whole fleet. A plan's work comes in this order:
 
 1. work already begun: a claim left behind by a planner that stopped (taken over after CLAIM_TIMEOUT, see
    below), a FAILED version whose retry time has come (after the type's cooldown) or one that waited for the
@@ -14,11 +12,33 @@ and for each plan (a paused one is taken off the index) works through its window
 
 A window due for several versions at once (a backfill of a window whose look-backs have passed too) is
 requested once, as its latest due version: the earlier ones would be superseded at once.
-At most `max_reports_per_plan` reports per plan and `max_reports_per_tick` in all are requested, so one
-plan's backfill never starves another seller's current windows: a plan with work left stays due and the next
-tick resumes it. A seller whose createReport quota would make the client wait (its token bucket,
-sp_reports.spapi.ratelimit) is left for the next tick, as is everything once the function's remaining time
-runs low. A report type with a cooldown (the catalogue's: SP-API answers a sooner report FATAL) gets one
+
+A tick makes two passes, so no backfill ever delays a seller's current windows:
+
+- First pass: the due plans, read shard by shard from the plans' sparse next-due index
+  (sp_reports.pipeline.pull_ledger: a Query per shard, no scan; each tick starts at another shard). Per plan
+  (a paused one is taken off the index): its current work (1-3) and the read-back of reports long REQUESTED.
+  A plan with backfill it may still start this tick waits, holding only the first few backfill windows of
+  each lane (as many as the per-plan cap leaves it), not its history; any other plan gets its next due time.
+- Second pass: the waiting plans' backfill, round-robin across sellers: each round gives every seller with
+  backfill one report, from its plans in turn, before any seller gets a second; sellers go in the order the
+  index gave their plans (the longest due first). Then the waiting plans get their next due time.
+
+At most `max_reports_per_plan` reports per plan and `max_reports_per_tick` in all are requested; a plan with
+work left stays due and the next tick resumes it. A seller whose createReport quota would make the client wait
+(its token bucket, sp_reports.spapi.ratelimit) is left for the next tick, as is everything once the function's
+remaining time runs low (STOP_WITH_SECONDS_LEFT): a tick that runs out of time or reaches its cap in the first
+pass requests no backfill, and a plan the tick did nothing for keeps its due time, so the next tick reads it
+among the first.
+
+Reads per tick: a Query per shard of the due index (keys only), and per due plan reached in the first pass one
+GetItem (the plan) and one Query of its ledger (consistent, paged by DynamoDB's 1 MB); a plan the tick tried
+anything for or read a report back for has its ledger read once more before its next due time is written,
+unless work is left (it is then due at once). A plan with backfill left stays due, so it is read every tick
+until its backfill is done, whether or not it gets a turn: a first pass of many such plans costs time before
+any backfill starts.
+
+A report type with a cooldown (the catalogue's: SP-API answers a sooner report FATAL) gets one
 createReport per cooldown and lane (PullStore.start_cooldown, taken before the claim); the lane's other
 windows wait, unclaimed, and the plan is due again when the cooldown ends.
 
@@ -43,7 +63,8 @@ createReport our own rate limiter never sent gives the claim back at once.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import IntEnum
@@ -130,6 +151,30 @@ class _Work:
 
 
 @dataclass
+class _PlanInTick:
+    """One plan within a tick: what it started, and the backfill it may still start in the second pass."""
+
+    plan: PullPlan
+    has_work: bool
+    done: int = 0  # reports created or adopted this tick
+    tried: bool = False
+    reconciled: int = 0
+    backfill: deque[_Work] = field(default_factory=deque)
+    more_backfill: bool = False  # backfill beyond what the plan may start this tick
+
+    def keep_backfill(self, backfill: list[_Work], room: int) -> None:
+        """Keep the first `room` backfill windows of each lane (all the plan may start this tick, a lane
+        cooling down passed over), not the whole history: a tick holds many waiting plans at once."""
+        kept: dict[tuple[str, ...], int] = {}
+        for item in backfill:
+            if kept.get(item.window.lane, 0) < room:
+                kept[item.window.lane] = kept.get(item.window.lane, 0) + 1
+                self.backfill.append(item)
+            else:
+                self.more_backfill = True
+
+
+@dataclass
 class TickSummary:
     plans: int = 0
     reports_created: int = 0
@@ -210,22 +255,35 @@ class PullPlanner:
         """Request what is due now, within the caps and the time left; the tick's figures."""
         now = self._clock()
         summary = TickSummary()
+        waiting: list[_PlanInTick] = []  # plans whose backfill waits for the second pass
+        for plan_id in self._due_plan_ids(now):
+            if not self._may_continue(summary, remaining_seconds):
+                break
+            summary.plans += 1
+            turn = self._run_current(plan_id, now, summary, remaining_seconds)
+            if turn is not None:
+                waiting.append(turn)
+        else:
+            self._share_backfill(waiting, now, summary, remaining_seconds)
+        for turn in waiting:
+            if remaining_seconds() < self._settings.stop_with_seconds_left:
+                summary.stopped_for_time = True
+                break  # the plans not finished keep the due time they had: the next tick reads them again
+            self._finish_waiting(turn, now, summary)
+        self._finish(summary)
+        return summary.describe()
+
+    def _due_plan_ids(self, now: datetime) -> Iterator[str]:
+        """The due plans, each once, shard by shard; each tick starts at another shard, so a tick that runs
+        out of time does not always favour shard 0."""
         shards = self._store.SHARDS
-        # Each tick starts at another shard, so a tick that runs out of time does not always favour shard 0.
         first = int(now.timestamp() // 60) % shards
         seen: set[str] = set()
         for shard in [(first + offset) % shards for offset in range(shards)]:
             for plan_id in self._store.due_plans(now, shard=shard):
-                if plan_id in seen:
-                    continue  # set due again by this tick (work left): the next tick resumes it
-                seen.add(plan_id)
-                if not self._may_continue(summary, remaining_seconds):
-                    self._finish(summary)
-                    return summary.describe()
-                summary.plans += 1
-                self._run_plan(plan_id, now, summary, remaining_seconds)
-        self._finish(summary)
-        return summary.describe()
+                if plan_id not in seen:  # set due again by this tick (work left): the next tick resumes it
+                    seen.add(plan_id)
+                    yield plan_id
 
     def _may_continue(self, summary: TickSummary, remaining_seconds: Callable[[], float]) -> bool:
         if remaining_seconds() < self._settings.stop_with_seconds_left:
@@ -250,55 +308,126 @@ class PullPlanner:
 
     # -- one plan ---------------------------------------------------------------------------------------
 
-    def _run_plan(
+    def _run_current(
         self, plan_id: str, now: datetime, summary: TickSummary, remaining_seconds: Callable[[], float]
-    ) -> None:
+    ) -> _PlanInTick | None:
+        """The first pass over one plan: its current work (begun, incremental, look-backs) and the read-back
+        of reports long REQUESTED. A plan with backfill it may still start this tick is answered, to wait for
+        the second pass; any other is finished here (its next due time written)."""
         plan = self._store.get_plan(plan_id)
         if plan is None or plan.paused:
             self._store.set_next_due(plan_id, None)  # deleted or paused: off the index until resumed
-            return
+            return None
         if plan.mode is PlanMode.DISCOVER:
             # Reports of such a plan cannot be requested; the sweep's listings fill its ledger.
             self._store.set_next_due(plan_id, None)
-            return
+            return None
         entries = {(entry.window_key, entry.version): entry for entry in self._store.entries(plan_id)}
         work = self._work(plan, entries, now)
-        done = 0
-        tried = False
+        turn = _PlanInTick(plan, has_work=bool(work))
+        current = [item for item in work if item.priority is not Priority.BACKFILL]
         left_over = False
-        for item in work:
-            if plan.seller_id in summary.sellers_refused or plan.seller_id in summary.sellers_throttled:
+        for item in current:
+            if not self._may_go_on(turn, summary, remaining_seconds):
                 left_over = True
                 break
-            if done >= self._settings.max_reports_per_plan or not self._may_continue(
-                summary, remaining_seconds
-            ):
-                left_over = True
-                break
-            tried = True
-            try:
-                if self._carry_out(plan, item, now, summary):
-                    done += 1
-            except LedgerConflictError as conflict:
-                # The entry changed under this planner (another attempt owns it): that window waits, the
-                # plan's other windows and the tick go on.
-                self._ledger_conflict(plan, item.window.key, conflict)
-        if work and plan.seller_id in summary.sellers_throttled:
+            self._attempt(turn, item, now, summary)
+        turn.reconciled = self._reconcile(plan, entries.values(), now, summary, remaining_seconds)
+        backfill = [item for item in work if item.priority is Priority.BACKFILL]
+        if backfill and not left_over and self._may_go_on(turn, summary, remaining_seconds):
+            turn.keep_backfill(backfill, self._settings.max_reports_per_plan - turn.done)
+            return turn
+        self._finish_plan(turn, entries, now, summary, left_over=left_over or bool(backfill))
+        return None
+
+    def _may_go_on(
+        self, turn: _PlanInTick, summary: TickSummary, remaining_seconds: Callable[[], float]
+    ) -> bool:
+        """Whether the plan may start one more window now: its seller neither refused nor throttled, below the
+        per-plan cap, and the tick within its cap and time."""
+        seller_id = turn.plan.seller_id
+        if seller_id in summary.sellers_refused or seller_id in summary.sellers_throttled:
+            return False
+        if turn.done >= self._settings.max_reports_per_plan:
+            return False
+        return self._may_continue(summary, remaining_seconds)
+
+    def _attempt(self, turn: _PlanInTick, item: _Work, now: datetime, summary: TickSummary) -> bool:
+        """Carry out one window version of the plan; whether a report was created or adopted."""
+        turn.tried = True
+        try:
+            if self._carry_out(turn.plan, item, now, summary):
+                turn.done += 1
+                return True
+        except LedgerConflictError as conflict:
+            # The entry changed under this planner (another attempt owns it): that window waits, the plan's
+            # other windows and the tick go on.
+            self._ledger_conflict(turn.plan, item.window.key, conflict)
+        return False
+
+    def _share_backfill(
+        self,
+        waiting: list[_PlanInTick],
+        now: datetime,
+        summary: TickSummary,
+        remaining_seconds: Callable[[], float],
+    ) -> None:
+        """The second pass: the waiting plans' backfill, round-robin across sellers. Each round gives every
+        seller with backfill one report (from its plans in turn) before any seller gets another, so a seller
+        with many plans or a long backfill never holds the tick's cap while another seller's backfill waits.
+        Sellers go in the order the due index gave their plans (the longest due first)."""
+        sellers: dict[str, deque[_PlanInTick]] = {}
+        for turn in waiting:
+            sellers.setdefault(turn.plan.seller_id, deque()).append(turn)
+        while sellers:
+            for seller_id in list(sellers):
+                plans = sellers[seller_id]
+                while plans:
+                    turn = plans[0]
+                    if not turn.backfill or not self._may_go_on(turn, summary, remaining_seconds):
+                        if not self._may_continue(summary, remaining_seconds):
+                            return  # the tick's cap or time: what is left waits for the next tick
+                        plans.popleft()  # this plan is done for the tick, or its seller stopped
+                        continue
+                    if self._attempt(turn, turn.backfill.popleft(), now, summary):
+                        plans.rotate(-1)  # the seller's next report comes from its next plan
+                        break
+                if not plans:
+                    del sellers[seller_id]
+
+    def _finish_waiting(self, turn: _PlanInTick, now: datetime, summary: TickSummary) -> None:
+        """Write the next due time of a plan that waited for the second pass. One whose seller was refused
+        waits for the token's retry; one that nothing was done to keeps the due time it had (it stays due, and
+        the oldest due goes first next tick)."""
+        if turn.tried or turn.reconciled or turn.plan.seller_id in summary.sellers_refused:
+            self._finish_plan(turn, {}, now, summary, left_over=bool(turn.backfill) or turn.more_backfill)
+
+    def _finish_plan(
+        self,
+        turn: _PlanInTick,
+        entries: dict[tuple[str, int], LedgerEntry],
+        now: datetime,
+        summary: TickSummary,
+        *,
+        left_over: bool,
+    ) -> None:
+        plan = turn.plan
+        if turn.has_work and plan.seller_id in summary.sellers_throttled:
             # Throttled, or SP-API failed, on the plan's last item: not carried out, so the plan stays due
             # (a claim left by the failure is then due at its take-over time) rather than waiting for its
             # next window, a month away for a monthly plan.
             left_over = True
-        reconciled = self._reconcile(plan, entries.values(), now, summary, remaining_seconds)
-        # Anything tried may have claimed or settled an entry: its retry or take-over time decides when the
-        # plan is next due, so the ledger is read again.
-        refreshed = (
-            {(e.window_key, e.version): e for e in self._store.entries(plan_id)}
-            if tried or reconciled
-            else entries
-        )
         if left_over:
             summary.plans_deferred += 1
-        self._store.set_next_due(plan_id, self._next_due(plan, refreshed.values(), now, left_over, summary))
+        if plan.seller_id in summary.sellers_refused or left_over:
+            refreshed: Iterable[LedgerEntry] = ()  # the next due time does not depend on the ledger
+        elif turn.tried or turn.reconciled:
+            # Anything tried may have claimed or settled an entry: its retry or take-over time decides when
+            # the plan is next due, so the ledger is read again.
+            refreshed = self._store.entries(plan.plan_id)
+        else:
+            refreshed = entries.values()
+        self._store.set_next_due(plan.plan_id, self._next_due(plan, refreshed, now, left_over, summary))
 
     def _work(
         self, plan: PullPlan, entries: dict[tuple[str, int], LedgerEntry], now: datetime
