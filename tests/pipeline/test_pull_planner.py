@@ -12,21 +12,27 @@ from datetime import UTC, datetime, time, timedelta
 import boto3
 import pytest
 
+from sp_reports.pipeline.api_requests import ApiError
 from sp_reports.pipeline.pull_ledger import SHARDS, PullStore, WindowState, due_shard
 from sp_reports.pipeline.pull_planner import PlannerSettings, PullPlanner
 from sp_reports.pipeline.pull_plans import plan_from_request
 from sp_reports.pipeline.pull_window_objects import WindowObjects
 from sp_reports.pipeline.pull_window_outcomes import PullWindowOutcomes
 from sp_reports.pipeline.pull_windows import Window, iso_second
+from sp_reports.pipeline.report_budget import CALLER, DailyReportBudget
+from sp_reports.pipeline.report_cooldowns import SENT_WITHIN, ReportCooldowns
 from sp_reports.pipeline.report_records import PullWindowRef, ReportRecords, ReportStatus
+from sp_reports.pipeline.report_requesting import ReportRequesting
 from sp_reports.pipeline.report_specifications import ReportSpecification
 from sp_reports.pipeline.sweep_state import SweepState
+from sp_reports.pipeline.tenancy import TenantBoundary
 from sp_reports.spapi.credentials import AppCredentials
 from sp_reports.spapi.errors import SpApiClientError, SpApiServerError, SpApiThrottledError
 from sp_reports.spapi.http import SpApiHttpClient
 from sp_reports.spapi.lwa import LwaClient
 from sp_reports.spapi.regions import spapi_endpoint
-from sp_reports.spapi.reports import ReportsClient
+from sp_reports.spapi.reports import ReportsClient, ReportsPage
+from tests.support.api_events import api_event
 from tests.support.aws_resources import REGION, create_pull_plans_table
 from tests.support.canaries import CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN, SELLER_ID
 
@@ -84,6 +90,7 @@ def world(aws, resources, spapi_emulator, telemetry, clock):
                 outcomes=outcomes,
                 logger=telemetry.logger,
                 metrics=telemetry.metrics,
+                cooldowns=ReportCooldowns(resources.reports_table, dynamodb),
                 settings=PlannerSettings(**settings),
                 clock=clock,
             )
@@ -515,13 +522,15 @@ def test_a_cooldown_type_gets_one_report_per_cooldown_and_the_plan_is_due_when_i
 
     assert answer["reportsCreated"] == 1 and answer["windowsCoolingDown"] >= 1
     assert len(_requested(world, plan)) == 1
-    assert list(world.store.due_plans(NOW + timedelta(minutes=29), shard=shard)) == []
-    assert list(world.store.due_plans(NOW + timedelta(minutes=30), shard=shard)) == [plan.plan_id]
+    # The cooldown counts from the take plus the time createReport may take to be sent (SENT_WITHIN).
+    ends = timedelta(minutes=30) + SENT_WITHIN
+    assert list(world.store.due_plans(NOW + ends - timedelta(seconds=1), shard=shard)) == []
+    assert list(world.store.due_plans(NOW + ends, shard=shard)) == [plan.plan_id]
     assert world.planner().tick(_plenty)["reportsCreated"] == 0  # still inside the cooldown
 
     for step in (1, 2):
-        clock.now = NOW + step * timedelta(minutes=30)
-        world.emulator.advance_time(30 * 60)  # the emulator refuses (FATAL) a report inside the cooldown
+        clock.now = NOW + step * ends
+        world.emulator.advance_time(ends.total_seconds())  # the emulator fails (FATAL) a report within it
         assert world.planner().tick(_plenty)["reportsCreated"] == 1
     assert len(_requested(world, plan)) == 3
     emulated = world.emulated_reports()
@@ -615,3 +624,91 @@ def test_a_create_report_our_rate_limiter_never_sent_gives_the_claim_back_at_onc
     world.planner().tick(_plenty)
     (requested,) = world.store.entries(plan.plan_id)
     assert (requested.state, requested.attempts) == (WindowState.REQUESTED, 1)
+
+
+def test_two_plans_of_a_seller_share_the_types_cooldown_so_sp_api_fails_neither(world, clock):
+    # The same seller, type and marketplace; another cadence makes another plan (another id).
+    daily = world.plan(look_back_days=(), report_type=COOLDOWN_TYPE, start=NOW.date() - DAY)
+    weekly = plan_from_request(
+        {
+            "sellerId": SELLER_ID,
+            "marketplaceIds": [US],
+            "reportType": COOLDOWN_TYPE,
+            "cadence": "weekly",
+            "startDate": (NOW.date() - 14 * DAY).isoformat(),
+        },
+        now=clock.now,
+    )
+    world.store.put_plan(weekly)
+    assert daily.plan_id != weekly.plan_id
+
+    answer = world.planner().tick(_plenty)
+
+    assert answer["reportsCreated"] == 1 and answer["windowsCoolingDown"] >= 1
+    (made,) = world.emulated_reports()
+    assert made.fatal_reason is None
+    # The plan left waiting is due when the seller's cooldown of the type ends, and gets it then.
+    (waiting,) = [plan for plan in (daily, weekly) if not _requested(world, plan)]
+    ends = NOW + timedelta(minutes=30) + SENT_WITHIN
+    assert waiting.plan_id not in world.store.due_plans(
+        ends - timedelta(seconds=1), shard=_shard(world, waiting)
+    )
+    assert waiting.plan_id in world.store.due_plans(ends, shard=_shard(world, waiting))
+    clock.now = ends
+    world.emulator.advance_time((ends - NOW).total_seconds())
+    assert world.planner().tick(_plenty)["reportsCreated"] == 1
+    assert len(_requested(world, waiting)) == 1
+    assert all(report.fatal_reason is None for report in world.emulated_reports())
+
+
+def _post_reports(world, clock, report_type=COOLDOWN_TYPE):
+    """POST /reports' service for SELLER_ID in NA, sharing the world's tables and emulator."""
+    dynamodb = boto3.client("dynamodb", region_name=REGION)
+    lwa = LwaClient(lambda: AppCredentials(CLIENT_ID, CLIENT_SECRET))
+    requesting = ReportRequesting(
+        records=world.records,
+        sweep_state=SweepState(world.resources.reports_table, dynamodb),
+        seller_budget=DailyReportBudget(world.resources.reports_table, dynamodb, 100),
+        caller_budget=DailyReportBudget(world.resources.reports_table, dynamodb, 100, scope=CALLER),
+        reports_for=lambda seller_id, region_code: ReportsClient(
+            SpApiHttpClient(spapi_endpoint(region_code)), lwa.seller_token_provider(REFRESH_TOKEN)
+        ),
+        boundary=TenantBoundary(None),
+        logger=world.telemetry.logger,
+        metrics=world.telemetry.metrics,
+        cooldowns=ReportCooldowns(world.resources.reports_table, dynamodb),
+        clock=clock,
+    )
+    body = {"SellerId": SELLER_ID, "RegionCode": "NA", "ReportType": report_type, "MarketplaceIds": US}
+    return requesting.request(api_event("POST", "/reports", body))
+
+
+def test_a_report_post_reports_made_holds_the_planners_windows_of_the_type_back(world, clock):
+    real = datetime.now(UTC).replace(microsecond=0)  # the emulator judges the cooldown on its own clock
+    clock.now = real
+    status, _ = _post_reports(world, clock)
+    assert status == 202
+    plan = world.plan(look_back_days=(), report_type=COOLDOWN_TYPE, start=real.date() - 2 * DAY)
+
+    answer = world.planner().tick(_plenty)
+
+    assert answer["reportsCreated"] == 0 and answer["windowsCoolingDown"] >= 1
+    assert world.store.entries(plan.plan_id) == []  # nothing claimed: the windows wait for the cooldown
+    (made,) = world.emulated_reports()
+    assert made.fatal_reason is None
+
+
+def test_a_window_the_planner_just_requested_holds_post_reports_back_with_a_429(world, clock, monkeypatch):
+    real = datetime.now(UTC).replace(microsecond=0)
+    clock.now = real
+    plan = world.plan(look_back_days=(), report_type=COOLDOWN_TYPE, start=real.date() - 2 * DAY)
+    assert world.planner().tick(_plenty)["reportsCreated"] == 1
+    # Even before SP-API lists the planner's report (getReports finds nothing), the shared cooldown holds.
+    monkeypatch.setattr(ReportsClient, "get_reports", lambda self, *args, **kwargs: ReportsPage(reports=()))
+
+    with pytest.raises(ApiError) as refused:
+        _post_reports(world, clock)
+
+    assert refused.value.status == 429 and refused.value.code == "ReportTypeCooldown"
+    assert int(refused.value.headers["Retry-After"]) == (timedelta(minutes=30) + SENT_WITHIN).total_seconds()
+    assert len(world.emulated_reports()) == 1 and len(_requested(world, plan)) == 1

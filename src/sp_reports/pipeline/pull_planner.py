@@ -39,8 +39,9 @@ until its backfill is done, whether or not it gets a turn: a first pass of many 
 any backfill starts.
 
 A report type with a cooldown (the catalogue's: SP-API answers a sooner report FATAL) gets one
-createReport per cooldown and lane (PullStore.start_cooldown, taken before the claim); the lane's other
-windows wait, unclaimed, and the plan is due again when the cooldown ends.
+createReport per cooldown, seller and marketplace, whichever of the seller's plans or POST /reports asks
+(sp_reports.pipeline.report_cooldowns, taken before the claim and given back when createReport certainly made
+no report); the lane's other windows wait, unclaimed, and the plan is due again when the cooldown ends.
 
 Exactly one report per window version. A version is claimed in the ledger (a conditional write) before
 createReport; the report is created the intent-first way (ReportRecords.create_and_record: the reports
@@ -86,6 +87,7 @@ from sp_reports.pipeline.pull_windows import (
     version_due_times,
     windows_between,
 )
+from sp_reports.pipeline.report_cooldowns import ReportCooldowns, cooldown_end
 from sp_reports.pipeline.report_records import (
     PullWindowRef,
     ReportAlreadyRecordedError,
@@ -189,7 +191,10 @@ class TickSummary:
     sellers_refused: dict[str, str] = field(default_factory=dict)
     # per plan id, when the report type's cooldown of a lane that still has work ends (the plan is due then)
     cooldown_ends: dict[str, datetime] = field(default_factory=dict)
-    lanes_cooling_down: set[tuple[str, tuple[str, ...]]] = field(default_factory=set)
+    # per (seller, report type, lane) this tick took the cooldown of, when it ends (given back if no report)
+    cooldowns_taken: dict[tuple[str, str, tuple[str, ...]], datetime] = field(default_factory=dict)
+    # per (seller, report type, lane) found cooling down, when its cooldown ends
+    lanes_cooling_down: dict[tuple[str, str, tuple[str, ...]], datetime] = field(default_factory=dict)
 
     def describe(self) -> dict[str, Any]:
         return {
@@ -235,10 +240,12 @@ class PullPlanner:
         outcomes: PullWindowOutcomes,
         logger: StructuredLogger,
         metrics: MetricSink,
+        cooldowns: ReportCooldowns,
         settings: PlannerSettings | None = None,
         clock: Callable[[], datetime] = _utc_now,
     ) -> None:
         self._store = store
+        self._cooldowns = cooldowns
         self._records = records
         self._sweep_state = sweep_state
         self._reports_for = reports_for  # (seller_id, region_code) -> the seller's Reports client there
@@ -523,7 +530,7 @@ class PullPlanner:
             # The seller's createReport quota would make the client wait: the next tick goes on.
             summary.sellers_throttled.add(plan.seller_id)
             return False
-        if not self._may_request_in_cooldown(plan, item, now, summary):
+        if not self._may_request_in_cooldown(plan, item, summary):
             return False
         if item.entry is not None and item.entry.state is WindowState.CLAIMED:
             entry = self._store.take_over(
@@ -560,29 +567,44 @@ class PullPlanner:
         else:
             entry = self._store.claim(plan.plan_id, item.window, item.version, now=now)
             if entry is None:
+                self._give_back_cooldown(plan, item, summary)
                 return False  # taken by another planner, or not yet retryable
         return self._request(plan, item, region_code, reports, entry, now, summary)
 
-    def _may_request_in_cooldown(
-        self, plan: PullPlan, item: _Work, now: datetime, summary: TickSummary
-    ) -> bool:
-        """A type with a cooldown gets one createReport per cooldown and lane (SP-API answers a sooner one
-        with a FATAL report: the catalogue's cooldown, as POST /reports' cooldown_decision, report_plans).
-        Taken before the claim, so a window left for later has no claim to wait for; the plan is due again
-        when the cooldown ends."""
+    def _may_request_in_cooldown(self, plan: PullPlan, item: _Work, summary: TickSummary) -> bool:
+        """A type with a cooldown gets one createReport per cooldown, seller and marketplace, whichever plan
+        or POST /reports asks (SP-API answers a sooner one with a FATAL report; the one fact all of them take
+        is sp_reports.pipeline.report_cooldowns'). Taken before the claim, so a window left for later has no
+        claim to wait for; the plan is due again when the cooldown ends."""
         cooldown = plan.rules.cooldown if plan.rules is not None else None
         if not cooldown:
             return True
-        lane = (plan.plan_id, item.window.lane)
-        if lane not in summary.lanes_cooling_down:
-            ends = self._store.start_cooldown(plan.plan_id, item.window.lane, until=now + cooldown, now=now)
+        lane = (plan.seller_id, plan.report_type, item.window.lane)
+        ends = summary.lanes_cooling_down.get(lane)
+        if ends is None:
+            taken_at = self._clock()  # the tick began minutes ago, maybe: the report is made now
+            ends = self._cooldowns.take(
+                plan.seller_id,
+                plan.report_type,
+                item.window.lane,
+                until=cooldown_end(cooldown, taken_at),
+                now=taken_at,
+            )
             if ends is None:
+                summary.cooldowns_taken[lane] = cooldown_end(cooldown, taken_at)
                 return True
-            summary.lanes_cooling_down.add(lane)
-            known = summary.cooldown_ends.get(plan.plan_id)
-            summary.cooldown_ends[plan.plan_id] = ends if known is None else min(known, ends)
+            summary.lanes_cooling_down[lane] = ends
+        known = summary.cooldown_ends.get(plan.plan_id)
+        summary.cooldown_ends[plan.plan_id] = ends if known is None else min(known, ends)
         summary.windows_cooling_down += 1
         return False
+
+    def _give_back_cooldown(self, plan: PullPlan, item: _Work, summary: TickSummary) -> None:
+        """The cooldown taken for the window made no report (createReport refused or never sent): the lane's
+        next window, or POST /reports, may have it."""
+        until = summary.cooldowns_taken.pop((plan.seller_id, plan.report_type, item.window.lane), None)
+        if until is not None:
+            self._cooldowns.give_back(plan.seller_id, plan.report_type, item.window.lane, until=until)
 
     def _specification(self, plan: PullPlan, window: Window, region_code: str) -> ReportSpecification:
         return ReportSpecification(
@@ -615,6 +637,7 @@ class PullPlanner:
             )
         except LwaInvalidGrantError as refused:
             # The access token is fetched before createReport is sent: no report was made.
+            self._give_back_cooldown(plan, item, summary)
             self._wait_for_token(
                 plan, item, now, summary, f"LWA refused the seller's refresh token: {refused}"
             )
@@ -622,6 +645,7 @@ class PullPlanner:
         except SpApiClientError as refused:
             # 400, 403, 404...: SP-API refused the request, so no report was made; a failed attempt, so a
             # refusal that lasts parks the window and the parked alarm fires instead of retrying forever.
+            self._give_back_cooldown(plan, item, summary)
             summary.windows_failed += 1
             self._outcomes.fail_attempt(
                 entry,
@@ -637,6 +661,7 @@ class PullPlanner:
                 self._log_transient(plan, item, throttled)
                 return False
             # The client's own rate limiter refused to send it: certainly no report; claimed again next tick.
+            self._give_back_cooldown(plan, item, summary)
             self._store.release(
                 plan.plan_id,
                 item.window.key,
