@@ -712,3 +712,29 @@ def test_a_window_the_planner_just_requested_holds_post_reports_back_with_a_429(
     assert refused.value.status == 429 and refused.value.code == "ReportTypeCooldown"
     assert int(refused.value.headers["Retry-After"]) == (timedelta(minutes=30) + SENT_WITHIN).total_seconds()
     assert len(world.emulated_reports()) == 1 and len(_requested(world, plan)) == 1
+
+
+def test_a_plan_with_a_long_history_has_its_ledger_read_once_per_tick(world):
+    plan = world.plan(look_back_days=(), start=NOW.date() - 120 * DAY)
+    for offset in range(-120, -1):  # every window stored but yesterday's, which has just become available
+        world.store.claim(plan.plan_id, _window(offset), 1, now=NOW - DAY)
+        world.store.settle(
+            plan.plan_id, _window(offset).key, 1, WindowState.STORED, s3_key="k", now=NOW - DAY
+        )
+    dynamodb = boto3.client("dynamodb", region_name=REGION)
+    queries: list[dict] = []
+    dynamodb.meta.events.register(
+        "before-parameter-build.dynamodb.Query", lambda params, **_: queries.append(dict(params))
+    )
+    counted = PullStore(world.store._table_name, dynamodb)
+
+    answer = world.planner(counted).tick(_plenty)
+
+    assert answer["reportsCreated"] == 1
+    ledger_queries = [q for q in queries if "IndexName" not in q]
+    assert len(ledger_queries) == 1  # before acting; what the tick wrote makes the next due time
+    assert len([q for q in queries if q.get("IndexName") == "due"]) == SHARDS
+    # The next due time comes from the write: the report is read back an hour after its request.
+    shard = _shard(world, plan)
+    assert list(world.store.due_plans(NOW + timedelta(minutes=59), shard=shard)) == []
+    assert list(world.store.due_plans(NOW + timedelta(minutes=60), shard=shard)) == [plan.plan_id]

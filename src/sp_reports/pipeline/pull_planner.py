@@ -32,11 +32,14 @@ pass requests no backfill, and a plan the tick did nothing for keeps its due tim
 among the first.
 
 Reads per tick: a Query per shard of the due index (keys only), and per due plan reached in the first pass one
-GetItem (the plan) and one Query of its ledger (consistent, paged by DynamoDB's 1 MB); a plan the tick tried
-anything for or read a report back for has its ledger read once more before its next due time is written,
-unless work is left (it is then due at once). A plan with backfill left stays due, so it is read every tick
-until its backfill is done, whether or not it gets a turn: a first pass of many such plans costs time before
-any backfill starts.
+GetItem (the plan) and one Query of its ledger (consistent, paged by DynamoDB's 1 MB). The ledger is not read
+again after acting: every conditional write returns the entry it left, and the plan's next due time is worked
+out from those and the entries read before (only the open ones are kept: REQUESTED, and each window's latest
+version while claimed, failed or waiting for a token). Only when another writer won a conditional write this
+tick meant to make (a claim somebody else holds, a conflict) is the plan's ledger read a second time. A plan
+with backfill left stays due, so it is read every tick until its backfill is done, whether or not it gets a
+turn: a first pass of many such plans costs time before any backfill starts. An outcome the workflow settles
+while the tick runs is seen by the plan's next read, as one settled just after a read always was.
 
 A report type with a cooldown (the catalogue's: SP-API answers a sooner report FATAL) gets one
 createReport per cooldown, seller and marketplace, whichever of the seller's plans or POST /reports asks
@@ -129,6 +132,9 @@ class Priority(IntEnum):
     BACKFILL = 3
 
 
+_RESUMABLE_STATES = frozenset({WindowState.CLAIMED, WindowState.FAILED, WindowState.WAITING_FOR_TOKEN})
+
+
 @dataclass(frozen=True)
 class PlannerSettings:
     max_reports_per_tick: int = DEFAULT_MAX_REPORTS_PER_TICK
@@ -158,6 +164,8 @@ class _PlanInTick:
 
     plan: PullPlan
     has_work: bool
+    # the entries read before acting that can make the plan due before its next window (_open_entries)
+    open_entries: dict[tuple[str, int], LedgerEntry] = field(default_factory=dict)
     done: int = 0  # reports created or adopted this tick
     tried: bool = False
     reconciled: int = 0
@@ -191,10 +199,23 @@ class TickSummary:
     sellers_refused: dict[str, str] = field(default_factory=dict)
     # per plan id, when the report type's cooldown of a lane that still has work ends (the plan is due then)
     cooldown_ends: dict[str, datetime] = field(default_factory=dict)
+    # per plan id, the ledger entries as this tick's writes left them (its next due time is worked out from
+    # them and the entries read before acting, without reading the ledger again)
+    written: dict[str, dict[tuple[str, int], LedgerEntry]] = field(default_factory=dict)
+    # plans whose ledger changed in a way this tick did not see (another writer won a conditional write)
+    ledger_unseen: set[str] = field(default_factory=set)
     # per (seller, report type, lane) this tick took the cooldown of, when it ends (given back if no report)
     cooldowns_taken: dict[tuple[str, str, tuple[str, ...]], datetime] = field(default_factory=dict)
     # per (seller, report type, lane) found cooling down, when its cooldown ends
     lanes_cooling_down: dict[tuple[str, str, tuple[str, ...]], datetime] = field(default_factory=dict)
+
+    def wrote(self, plan_id: str, entry: LedgerEntry | None) -> None:
+        """A ledger write of the plan's and the entry it left; None: the write found the entry changed by
+        somebody else (the plan's ledger is read again before its next due time is written)."""
+        if entry is None:
+            self.ledger_unseen.add(plan_id)
+        else:
+            self.written.setdefault(plan_id, {})[(entry.window_key, entry.version)] = entry
 
     def describe(self) -> dict[str, Any]:
         return {
@@ -226,6 +247,24 @@ def _same_instant(value: Any, expected: str) -> bool:
         return isinstance(value, str) and parse_time(value) == parse_iso_second(expected)
     except ValueError:
         return False
+
+
+def _open_entries(entries: Iterable[LedgerEntry]) -> dict[tuple[str, int], LedgerEntry]:
+    """The entries that can make a plan due before its next window: each REQUESTED one (read back after
+    RECONCILE_AFTER) and each window's latest version while claimed, failed or waiting for a token (taken
+    over or retried). Later entries of the same version replace earlier ones (what this tick wrote replaces
+    what it read). Stored, empty and parked windows are done: a plan's long history costs no memory."""
+    current: dict[tuple[str, int], LedgerEntry] = {}
+    latest: dict[str, int] = {}
+    for entry in entries:
+        current[(entry.window_key, entry.version)] = entry
+        latest[entry.window_key] = max(entry.version, latest.get(entry.window_key, 0))
+    return {
+        key: entry
+        for key, entry in current.items()
+        if entry.state is WindowState.REQUESTED
+        or (entry.version == latest[entry.window_key] and entry.state in _RESUMABLE_STATES)
+    }
 
 
 class PullPlanner:
@@ -331,7 +370,7 @@ class PullPlanner:
             return None
         entries = {(entry.window_key, entry.version): entry for entry in self._store.entries(plan_id)}
         work = self._work(plan, entries, now)
-        turn = _PlanInTick(plan, has_work=bool(work))
+        turn = _PlanInTick(plan, has_work=bool(work), open_entries=_open_entries(entries.values()))
         current = [item for item in work if item.priority is not Priority.BACKFILL]
         left_over = False
         for item in current:
@@ -339,12 +378,12 @@ class PullPlanner:
                 left_over = True
                 break
             self._attempt(turn, item, now, summary)
-        turn.reconciled = self._reconcile(plan, entries.values(), now, summary, remaining_seconds)
+        turn.reconciled = self._reconcile(plan, turn.open_entries.values(), now, summary, remaining_seconds)
         backfill = [item for item in work if item.priority is Priority.BACKFILL]
         if backfill and not left_over and self._may_go_on(turn, summary, remaining_seconds):
             turn.keep_backfill(backfill, self._settings.max_reports_per_plan - turn.done)
             return turn
-        self._finish_plan(turn, entries, now, summary, left_over=left_over or bool(backfill))
+        self._finish_plan(turn, now, summary, left_over=left_over or bool(backfill))
         return None
 
     def _may_go_on(
@@ -369,6 +408,7 @@ class PullPlanner:
         except LedgerConflictError as conflict:
             # The entry changed under this planner (another attempt owns it): that window waits, the plan's
             # other windows and the tick go on.
+            summary.wrote(turn.plan.plan_id, None)
             self._ledger_conflict(turn.plan, item.window.key, conflict)
         return False
 
@@ -407,12 +447,11 @@ class PullPlanner:
         waits for the token's retry; one that nothing was done to keeps the due time it had (it stays due, and
         the oldest due goes first next tick)."""
         if turn.tried or turn.reconciled or turn.plan.seller_id in summary.sellers_refused:
-            self._finish_plan(turn, {}, now, summary, left_over=bool(turn.backfill) or turn.more_backfill)
+            self._finish_plan(turn, now, summary, left_over=bool(turn.backfill) or turn.more_backfill)
 
     def _finish_plan(
         self,
         turn: _PlanInTick,
-        entries: dict[tuple[str, int], LedgerEntry],
         now: datetime,
         summary: TickSummary,
         *,
@@ -426,15 +465,17 @@ class PullPlanner:
             left_over = True
         if left_over:
             summary.plans_deferred += 1
+        written = summary.written.pop(plan.plan_id, {})
         if plan.seller_id in summary.sellers_refused or left_over:
-            refreshed: Iterable[LedgerEntry] = ()  # the next due time does not depend on the ledger
-        elif turn.tried or turn.reconciled:
-            # Anything tried may have claimed or settled an entry: its retry or take-over time decides when
-            # the plan is next due, so the ledger is read again.
-            refreshed = self._store.entries(plan.plan_id)
+            current: Iterable[LedgerEntry] = ()  # the next due time does not depend on the ledger
+        elif plan.plan_id in summary.ledger_unseen:
+            # Another writer changed an entry this tick meant to write: the ledger is read again.
+            current = _open_entries(self._store.entries(plan.plan_id)).values()
         else:
-            refreshed = entries.values()
-        self._store.set_next_due(plan.plan_id, self._next_due(plan, refreshed, now, left_over, summary))
+            # What this tick claimed or settled (its retry or take-over time decides when the plan is next
+            # due) over what was read before acting.
+            current = _open_entries([*turn.open_entries.values(), *written.values()]).values()
+        self._store.set_next_due(plan.plan_id, self._next_due(plan, current, now, left_over, summary))
 
     def _work(
         self, plan: PullPlan, entries: dict[tuple[str, int], LedgerEntry], now: datetime
@@ -523,6 +564,7 @@ class PullPlanner:
                 summary.sellers_refused[plan.seller_id] = reason
                 return False
             claimed = self._store.claim(plan.plan_id, item.window, item.version, now=now)
+            summary.wrote(plan.plan_id, claimed)
             if claimed is not None:
                 self._wait_for_token(plan, item, now, summary, reason)
             return False
@@ -536,6 +578,7 @@ class PullPlanner:
             entry = self._store.take_over(
                 plan.plan_id, item.window.key, item.version, claimed_at=item.entry.claimed_at, now=now
             )
+            summary.wrote(plan.plan_id, entry)
             if entry is None:
                 return False  # another planner took it over
             try:
@@ -551,21 +594,23 @@ class PullPlanner:
                 # getReports refused (403...): a failed attempt, so a lasting refusal parks the window (and
                 # alarms) rather than being taken over every CLAIM_TIMEOUT forever.
                 summary.windows_failed += 1
-                self._outcomes.fail_attempt(
+                failed = self._outcomes.fail_attempt(
                     entry,
                     plan.report_type,
                     f"getReports refused (HTTP {refused.status}): {refused.code}: {refused.message}",
                 )
+                summary.wrote(plan.plan_id, failed)
                 return False
             except SpApiError as failure:
                 self._log_transient(plan, item, failure)
                 return False
             if found is not None:
-                self._adopt(plan, item, region_code, entry, found, now)
+                summary.wrote(plan.plan_id, self._adopt(plan, item, region_code, entry, found, now))
                 summary.reports_adopted += 1
                 return True
         else:
             entry = self._store.claim(plan.plan_id, item.window, item.version, now=now)
+            summary.wrote(plan.plan_id, entry)
             if entry is None:
                 self._give_back_cooldown(plan, item, summary)
                 return False  # taken by another planner, or not yet retryable
@@ -647,11 +692,12 @@ class PullPlanner:
             # refusal that lasts parks the window and the parked alarm fires instead of retrying forever.
             self._give_back_cooldown(plan, item, summary)
             summary.windows_failed += 1
-            self._outcomes.fail_attempt(
+            failed = self._outcomes.fail_attempt(
                 entry,
                 plan.report_type,
                 f"createReport refused (HTTP {refused.status}): {refused.code}: {refused.message}",
             )
+            summary.wrote(plan.plan_id, failed)
             return False
         except SpApiThrottledError as throttled:
             summary.sellers_throttled.add(plan.seller_id)
@@ -662,7 +708,7 @@ class PullPlanner:
                 return False
             # The client's own rate limiter refused to send it: certainly no report; claimed again next tick.
             self._give_back_cooldown(plan, item, summary)
-            self._store.release(
+            released = self._store.release(
                 plan.plan_id,
                 item.window.key,
                 item.version,
@@ -671,6 +717,7 @@ class PullPlanner:
                 retry_after=now,
                 now=now,
             )
+            summary.wrote(plan.plan_id, released)
             return False
         except SpApiError as failure:
             # Throttled, or SP-API failed: the claim stays and is taken over after CLAIM_TIMEOUT, looking for
@@ -681,8 +728,11 @@ class PullPlanner:
         self._note_for_the_sweep(specification)
         summary.reports_created += 1
         try:
-            self._store.record_report(plan.plan_id, item.window, item.version, created.report_id, now=now)
+            recorded = self._store.record_report(
+                plan.plan_id, item.window, item.version, created.report_id, now=now
+            )
         except LedgerConflictError:
+            summary.wrote(plan.plan_id, None)
             # Only a planner stalled past CLAIM_TIMEOUT (longer than any Lambda runs) could get here: the
             # version was taken over and has another report. Said loudly; the other report owns the window.
             self._logger.error(
@@ -695,6 +745,7 @@ class PullPlanner:
             )
             self._metrics.add_metric(name="PlannerLedgerConflicts", unit=COUNT, value=1)
             return True
+        summary.wrote(plan.plan_id, recorded)
         self._logger.info(
             "plan window requested",
             extra={
@@ -741,9 +792,9 @@ class PullPlanner:
 
     def _adopt(
         self, plan: PullPlan, item: _Work, region_code: str, entry: LedgerEntry, report_id: str, now: datetime
-    ) -> None:
+    ) -> LedgerEntry:
         """Make a report found with getReports the window version's: recorded with its window, and in the
-        ledger."""
+        ledger; the entry as left."""
         specification = self._specification(plan, item.window, region_code)
         pull_window = PullWindowRef(plan.plan_id, item.window.key, item.version, entry.attempts)
         try:
@@ -751,7 +802,7 @@ class PullPlanner:
         except ReportAlreadyRecordedError:
             self._records.mark_pull_window(report_id, pull_window)
         self._note_for_the_sweep(specification)
-        self._store.record_report(plan.plan_id, item.window, item.version, report_id, now=now)
+        recorded = self._store.record_report(plan.plan_id, item.window, item.version, report_id, now=now)
         self._logger.info(
             "plan window's report adopted after an interrupted request",
             extra={
@@ -761,6 +812,7 @@ class PullPlanner:
                 "report_id": report_id,
             },
         )
+        return recorded
 
     def _wait_for_token(
         self, plan: PullPlan, item: _Work, now: datetime, summary: TickSummary, reason: str
@@ -770,7 +822,7 @@ class PullPlanner:
         costs one LWA call per retry."""
         summary.sellers_refused[plan.seller_id] = reason
         try:
-            self._store.settle(
+            waiting = self._store.settle(
                 plan.plan_id,
                 item.window.key,
                 item.version,
@@ -780,7 +832,9 @@ class PullPlanner:
                 now=now,
             )
         except LedgerConflictError:
+            summary.wrote(plan.plan_id, None)
             return
+        summary.wrote(plan.plan_id, waiting)
         summary.windows_waiting_for_token += 1
         self._logger.warning(
             "plan window waits for the seller's token",
@@ -839,27 +893,30 @@ class PullPlanner:
             try:
                 reconciled = self._reconcile_entry(plan, entry)
             except LedgerConflictError as conflict:
+                summary.wrote(plan.plan_id, None)
                 self._ledger_conflict(plan, entry.window_key, conflict)
                 continue
-            if reconciled:
+            if reconciled is not None:
+                summary.wrote(plan.plan_id, reconciled)
                 settled += 1
                 summary.windows_reconciled += 1
         return settled
 
-    def _reconcile_entry(self, plan: PullPlan, entry: LedgerEntry) -> bool:
+    def _reconcile_entry(self, plan: PullPlan, entry: LedgerEntry) -> LedgerEntry | None:
+        """The entry as its report's outcome left it; None: nothing settled (not finished, not recorded)."""
         report_id = entry.report_id or ""
         pull_window = PullWindowRef(plan.plan_id, entry.window_key, entry.version, entry.attempts)
         record = self._records.get(report_id)
         if record is None:
-            return False  # not recorded yet: its notification (or the sweep) records it from its intent
+            return None  # not recorded yet: its notification (or the sweep) records it from its intent
         if record.pull_window is None:
             self._records.mark_pull_window(report_id, pull_window)
         if not record.is_terminal:
-            return False
+            return None
         s3_key = None
         if record.status is ReportStatus.DONE:
             if not record.s3_key:
-                return False
+                return None
             placement = WindowPlacement.of(
                 plan_id=plan.plan_id,
                 seller_id=plan.seller_id,
@@ -877,4 +934,4 @@ class PullPlanner:
             s3_key=s3_key,
             reason=record.failure_reason,
         )
-        return settled is not None and settled.state is not WindowState.REQUESTED
+        return settled if settled is not None and settled.state is not WindowState.REQUESTED else None
