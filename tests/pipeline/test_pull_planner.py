@@ -738,3 +738,15 @@ def test_a_plan_with_a_long_history_has_its_ledger_read_once_per_tick(world):
     shard = _shard(world, plan)
     assert list(world.store.due_plans(NOW + timedelta(minutes=59), shard=shard)) == []
     assert list(world.store.due_plans(NOW + timedelta(minutes=60), shard=shard)) == [plan.plan_id]
+
+
+def test_a_long_backfill_of_a_cooldown_type_waits_for_the_cooldown_not_the_next_tick(world):
+    plan = world.plan(look_back_days=(), report_type=COOLDOWN_TYPE, start=NOW.date() - 20 * DAY)
+
+    assert world.planner().tick(_plenty)["reportsCreated"] == 1
+
+    # Twenty windows left, more than the plan may start in a tick, all in the lane that is cooling down.
+    shard = _shard(world, plan)
+    ends = NOW + timedelta(minutes=30) + SENT_WITHIN
+    assert list(world.store.due_plans(ends - timedelta(seconds=1), shard=shard)) == []
+    assert list(world.store.due_plans(ends, shard=shard)) == [plan.plan_id]

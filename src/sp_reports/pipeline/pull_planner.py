@@ -170,7 +170,8 @@ class _PlanInTick:
     tried: bool = False
     reconciled: int = 0
     backfill: deque[_Work] = field(default_factory=deque)
-    more_backfill: bool = False  # backfill beyond what the plan may start this tick
+    # the lanes with backfill beyond what the plan may start this tick
+    more_backfill: set[tuple[str, ...]] = field(default_factory=set)
 
     def keep_backfill(self, backfill: list[_Work], room: int) -> None:
         """Keep the first `room` backfill windows of each lane (all the plan may start this tick, a lane
@@ -181,7 +182,13 @@ class _PlanInTick:
                 kept[item.window.lane] = kept.get(item.window.lane, 0) + 1
                 self.backfill.append(item)
             else:
-                self.more_backfill = True
+                self.more_backfill.add(item.window.lane)
+
+    def backfill_left(self, cooling: Callable[[tuple[str, ...]], bool]) -> bool:
+        """Whether backfill is left that the next tick may start: in a lane not cooling down (a lane that
+        is waits for its cooldown's end, which makes the plan due then)."""
+        lanes = self.more_backfill | {item.window.lane for item in self.backfill}
+        return any(not cooling(lane) for lane in lanes)
 
 
 @dataclass
@@ -383,7 +390,8 @@ class PullPlanner:
         if backfill and not left_over and self._may_go_on(turn, summary, remaining_seconds):
             turn.keep_backfill(backfill, self._settings.max_reports_per_plan - turn.done)
             return turn
-        self._finish_plan(turn, now, summary, left_over=left_over or bool(backfill))
+        turn.more_backfill = {item.window.lane for item in backfill}
+        self._finish_plan(turn, now, summary, left_over=left_over)
         return None
 
     def _may_go_on(
@@ -447,7 +455,7 @@ class PullPlanner:
         waits for the token's retry; one that nothing was done to keeps the due time it had (it stays due, and
         the oldest due goes first next tick)."""
         if turn.tried or turn.reconciled or turn.plan.seller_id in summary.sellers_refused:
-            self._finish_plan(turn, now, summary, left_over=bool(turn.backfill) or turn.more_backfill)
+            self._finish_plan(turn, now, summary, left_over=False)
 
     def _finish_plan(
         self,
@@ -458,6 +466,10 @@ class PullPlanner:
         left_over: bool,
     ) -> None:
         plan = turn.plan
+        if turn.backfill_left(
+            lambda lane: (plan.seller_id, plan.report_type, lane) in summary.lanes_cooling_down
+        ):
+            left_over = True
         if turn.has_work and plan.seller_id in summary.sellers_throttled:
             # Throttled, or SP-API failed, on the plan's last item: not carried out, so the plan stays due
             # (a claim left by the failure is then due at its take-over time) rather than waiting for its
