@@ -250,6 +250,7 @@ def run(plans: int, terraform_dir: Path, *, max_reports_per_tick: int | None = N
     from sp_reports.pipeline.pull_window_objects import WindowObjects
     from sp_reports.pipeline.pull_window_outcomes import PullWindowOutcomes
     from sp_reports.pipeline.pull_windows import available_at, due_versions, windows_between
+    from sp_reports.pipeline.report_cooldowns import ReportCooldowns
     from sp_reports.pipeline.report_records import ReportRecords
     from sp_reports.pipeline.sweep_state import SweepState
     from sp_reports.pipeline.token_store import TokenStore
@@ -337,6 +338,7 @@ def run(plans: int, terraform_dir: Path, *, max_reports_per_tick: int | None = N
             outcomes=PullWindowOutcomes(store, logger=logger, metrics=metrics, clock=lambda: clock_now[0]),
             logger=logger,
             metrics=metrics,
+            cooldowns=ReportCooldowns(REPORTS_TABLE, dynamodb),
             settings=PlannerSettings(max_reports_per_tick=defaults.max_reports_per_tick),
             clock=lambda: clock_now[0],
         )

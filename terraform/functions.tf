@@ -85,6 +85,17 @@ locals {
           Condition = { "ForAllValues:StringLike" = { "dynamodb:LeadingKeys" = ["sweep-seller#*"] } }
         },
         {
+          # A report type's cooldown per seller and marketplace, the one the pull planner takes too
+          # (src/sp_reports/pipeline/report_cooldowns.py): taken before createReport and given back when it made no
+          # report, each a conditional UpdateItem. Only the cooldown items (partition keys report-cooldown#...), by
+          # dynamodb:LeadingKeys.
+          Sid       = "TakeReportTypeCooldowns"
+          Effect    = "Allow"
+          Action    = "dynamodb:UpdateItem"
+          Resource  = module.storage.reports_table_arn
+          Condition = { "ForAllValues:StringLike" = { "dynamodb:LeadingKeys" = ["report-cooldown#*"] } }
+        },
+        {
           # Each seller's and each caller's count of reports for the UTC day (src/sp_reports/pipeline/
           # report_budget.py): spent and given back with UpdateItem, deleted when a request that created nothing
           # brings it back to zero. Only those items (partition keys report-budget#... and
@@ -322,7 +333,8 @@ locals {
         {
           # A window's report is recorded as requested (with PlanId, WindowKey, WindowVersion), read back when it is
           # adopted or reconciled, and named with its window when it was recorded without (from its intent). The
-          # intent (request-intents#...) and the sweep's note (sweep-seller#...) are UpdateItem/DeleteItem too.
+          # intent (request-intents#...), the sweep's note (sweep-seller#...) and the report type cooldowns shared
+          # with POST /reports (report-cooldown#...) are UpdateItem/DeleteItem too.
           Sid      = "RecordPlannedReports"
           Effect   = "Allow"
           Action   = ["dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem"]

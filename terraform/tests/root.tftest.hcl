@@ -332,6 +332,15 @@ run "the_sweep_runs_hourly_as_the_sweeper_with_its_own_permissions" {
     ]) == { "ForAllValues:StringLike" = { "dynamodb:LeadingKeys" = ["sweep-seller#*"] } }
     error_message = "report_creator may update the sweep's seller items only."
   }
+
+  # The report creator takes report type cooldowns, shared with the pull planner, in their items only.
+  assert {
+    condition = one([
+      for statement in local.functions["report_creator"].policy_statements : statement.Condition
+      if statement.Sid == "TakeReportTypeCooldowns"
+    ]) == { "ForAllValues:StringLike" = { "dynamodb:LeadingKeys" = ["report-cooldown#*"] } }
+    error_message = "report_creator may update the report type cooldown items only."
+  }
 }
 
 run "the_sweeps_interval_and_policy_are_variables" {

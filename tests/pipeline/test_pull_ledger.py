@@ -437,20 +437,6 @@ def test_deletes_left_unprocessed_are_sent_again(aws):
     assert store.entries(plan.plan_id) == []
 
 
-def test_a_lanes_cooldown_is_taken_once_until_it_ends(store):
-    plan = _plan()
-    store.put_plan(plan)
-    until = NOW + timedelta(minutes=30)
-    assert store.start_cooldown(plan.plan_id, (CA, US), until=until, now=NOW) is None
-    assert store.start_cooldown(plan.plan_id, (CA, US), until=until, now=NOW + timedelta(minutes=5)) == until
-    assert store.start_cooldown(plan.plan_id, (US,), until=until, now=NOW) is None  # another lane
-    later = NOW + timedelta(minutes=30)
-    assert (
-        store.start_cooldown(plan.plan_id, (CA, US), until=later + timedelta(minutes=30), now=later) is None
-    )
-    assert store.get_plan(plan.plan_id) == plan  # the plan itself is unchanged
-
-
 def test_a_claim_never_sent_is_given_back_once_and_claimable_at_once(store):
     plan = _plan()
     claimed = store.claim(plan.plan_id, _window(), 1, now=NOW)

@@ -12,21 +12,27 @@ from datetime import UTC, datetime, time, timedelta
 import boto3
 import pytest
 
-from sp_reports.pipeline.pull_ledger import PullStore, WindowState
+from sp_reports.pipeline.api_requests import ApiError
+from sp_reports.pipeline.pull_ledger import SHARDS, PullStore, WindowState, due_shard
 from sp_reports.pipeline.pull_planner import PlannerSettings, PullPlanner
 from sp_reports.pipeline.pull_plans import plan_from_request
 from sp_reports.pipeline.pull_window_objects import WindowObjects
 from sp_reports.pipeline.pull_window_outcomes import PullWindowOutcomes
 from sp_reports.pipeline.pull_windows import Window, iso_second
+from sp_reports.pipeline.report_budget import CALLER, DailyReportBudget
+from sp_reports.pipeline.report_cooldowns import SENT_WITHIN, ReportCooldowns
 from sp_reports.pipeline.report_records import PullWindowRef, ReportRecords, ReportStatus
+from sp_reports.pipeline.report_requesting import ReportRequesting
 from sp_reports.pipeline.report_specifications import ReportSpecification
 from sp_reports.pipeline.sweep_state import SweepState
+from sp_reports.pipeline.tenancy import TenantBoundary
 from sp_reports.spapi.credentials import AppCredentials
 from sp_reports.spapi.errors import SpApiClientError, SpApiServerError, SpApiThrottledError
 from sp_reports.spapi.http import SpApiHttpClient
 from sp_reports.spapi.lwa import LwaClient
 from sp_reports.spapi.regions import spapi_endpoint
-from sp_reports.spapi.reports import ReportsClient
+from sp_reports.spapi.reports import ReportsClient, ReportsPage
+from tests.support.api_events import api_event
 from tests.support.aws_resources import REGION, create_pull_plans_table
 from tests.support.canaries import CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN, SELLER_ID
 
@@ -84,11 +90,14 @@ def world(aws, resources, spapi_emulator, telemetry, clock):
                 outcomes=outcomes,
                 logger=telemetry.logger,
                 metrics=telemetry.metrics,
+                cooldowns=ReportCooldowns(resources.reports_table, dynamodb),
                 settings=PlannerSettings(**settings),
                 clock=clock,
             )
 
-        def plan(self, seller_id=SELLER_ID, look_back_days=(1,), start=START, report_type=REPORT_TYPE):
+        def plan(
+            self, seller_id=SELLER_ID, look_back_days=(1,), start=START, report_type=REPORT_TYPE, store_=True
+        ):
             plan = plan_from_request(
                 {
                     "sellerId": seller_id,
@@ -100,8 +109,13 @@ def world(aws, resources, spapi_emulator, telemetry, clock):
                 },
                 now=clock.now,
             )
-            store.put_plan(plan)
+            if store_:
+                store.put_plan(plan)
             return plan
+
+        def add_seller(self, seller_id: str) -> None:
+            tokens[seller_id] = f"Atzr|{seller_id.lower()}-refresh-token"
+            spapi_emulator.register_seller(tokens[seller_id], seller_id)
 
         def emulated_reports(self, seller_id=SELLER_ID) -> list:
             return [r for r in spapi_emulator.reports.values() if r.seller_id == seller_id]
@@ -194,6 +208,88 @@ def test_never_more_reports_per_tick_than_the_cap_and_every_seller_is_served(wor
     assert planner.tick(_plenty)["reportsCreated"] == 2
     assert planner.tick(_plenty)["reportsCreated"] == 2
     assert planner.tick(_plenty)["reportsCreated"] == 0
+
+
+def _walk_position(plan, now: datetime) -> int:
+    """Where the tick's walk of the due index reaches the plan's shard (it starts at another shard each
+    minute)."""
+    return (due_shard(plan.plan_id) - int(now.timestamp() // 60) % SHARDS) % SHARDS
+
+
+def _newest_window_requested_already(world, plan) -> None:
+    """The plan's incremental window was requested by an earlier tick: only its backfill is left."""
+    world.store.claim(plan.plan_id, _window(-1), 1, now=NOW)
+    world.store.record_report(
+        plan.plan_id, _window(-1), 1, f"5{abs(hash(plan.plan_id)) % 10**10:010d}", now=NOW
+    )
+
+
+def test_a_sellers_incremental_window_is_requested_before_any_backfill_of_the_fleet(world):
+    backfilling = []
+    for index in range(4):
+        seller_id = f"A1BACKFILL{index:04d}"
+        world.add_seller(seller_id)
+        backfilling.append(world.plan(seller_id=seller_id, look_back_days=(), start=NOW.date() - 30 * DAY))
+        _newest_window_requested_already(world, backfilling[-1])
+    last = max(_walk_position(plan, NOW) for plan in backfilling)
+    # A seller whose one plan the walk of the due index reaches after every backfill plan, and last of all
+    # within the shard (the index gives the longest due first).
+    current = next(
+        plan
+        for plan in (
+            world.plan(
+                seller_id=f"A1CURRENT{index:04d}", look_back_days=(), start=NOW.date() - DAY, store_=False
+            )
+            for index in range(200)
+        )
+        if _walk_position(plan, NOW) >= last
+    )
+    world.add_seller(current.seller_id)
+    world.store.put_plan(current)
+    for plan in backfilling:
+        world.store.set_next_due(plan.plan_id, NOW - timedelta(hours=1))
+    world.store.set_next_due(current.plan_id, NOW)
+
+    answer = world.planner(max_reports_per_tick=3).tick(_plenty)
+
+    assert answer["reportsCreated"] == 3
+    assert set(_requested(world, current)) == {(_window(-1).key, 1)}
+    # The cap's other two reports are backfill, each for another seller.
+    assert sorted(len(_requested(world, plan)) - 1 for plan in backfilling) == [0, 0, 1, 1]
+
+
+def test_backfill_is_shared_round_robin_across_sellers_not_plans(world):
+    many, one, another = "A1MANYPLANS0001", "A1ONEPLAN00001", "A1ONEPLAN00002"
+    for seller_id in (many, one, another):
+        world.add_seller(seller_id)
+    start = NOW.date() - 20 * DAY
+    plans = {
+        many: [
+            world.plan(seller_id=many, look_back_days=(), start=start),
+            world.plan(
+                seller_id=many,
+                look_back_days=(),
+                start=start,
+                report_type="GET_FLAT_FILE_ALL_ORDERS_DATA_BY_LAST_UPDATE_GENERAL",
+            ),
+        ],
+        one: [world.plan(seller_id=one, look_back_days=(), start=start)],
+        another: [world.plan(seller_id=another, look_back_days=(), start=start)],
+    }
+    for plan in [plan for seller_plans in plans.values() for plan in seller_plans]:
+        _newest_window_requested_already(world, plan)
+
+    answer = world.planner(max_reports_per_tick=8, max_reports_per_plan=5).tick(_plenty)
+
+    # Rounds across sellers, one backfill report each: 3, 6, then two of the three sellers get a third.
+    assert answer["reportsCreated"] == 8
+    backfilled = {
+        seller: [len(_requested(world, plan)) - 1 for plan in seller_plans]
+        for seller, seller_plans in plans.items()
+    }
+    assert sorted(sum(counts) for counts in backfilled.values()) == [2, 3, 3]
+    # The seller with two plans gets no more than another seller: its plans take turns.
+    assert sorted(backfilled[many]) in ([1, 1], [1, 2])
 
 
 def test_a_tick_stops_when_the_remaining_time_runs_low_and_the_next_resumes(world):
@@ -429,13 +525,15 @@ def test_a_cooldown_type_gets_one_report_per_cooldown_and_the_plan_is_due_when_i
 
     assert answer["reportsCreated"] == 1 and answer["windowsCoolingDown"] >= 1
     assert len(_requested(world, plan)) == 1
-    assert list(world.store.due_plans(NOW + timedelta(minutes=29), shard=shard)) == []
-    assert list(world.store.due_plans(NOW + timedelta(minutes=30), shard=shard)) == [plan.plan_id]
+    # The cooldown counts from the take plus the time createReport may take to be sent (SENT_WITHIN).
+    ends = timedelta(minutes=30) + SENT_WITHIN
+    assert list(world.store.due_plans(NOW + ends - timedelta(seconds=1), shard=shard)) == []
+    assert list(world.store.due_plans(NOW + ends, shard=shard)) == [plan.plan_id]
     assert world.planner().tick(_plenty)["reportsCreated"] == 0  # still inside the cooldown
 
     for step in (1, 2):
-        clock.now = NOW + step * timedelta(minutes=30)
-        world.emulator.advance_time(30 * 60)  # the emulator refuses (FATAL) a report inside the cooldown
+        clock.now = NOW + step * ends
+        world.emulator.advance_time(ends.total_seconds())  # the emulator fails (FATAL) a report within it
         assert world.planner().tick(_plenty)["reportsCreated"] == 1
     assert len(_requested(world, plan)) == 3
     emulated = world.emulated_reports()
@@ -529,3 +627,129 @@ def test_a_create_report_our_rate_limiter_never_sent_gives_the_claim_back_at_onc
     world.planner().tick(_plenty)
     (requested,) = world.store.entries(plan.plan_id)
     assert (requested.state, requested.attempts) == (WindowState.REQUESTED, 1)
+
+
+def test_two_plans_of_a_seller_share_the_types_cooldown_so_sp_api_fails_neither(world, clock):
+    # The same seller, type and marketplace; another cadence makes another plan (another id).
+    daily = world.plan(look_back_days=(), report_type=COOLDOWN_TYPE, start=NOW.date() - DAY)
+    weekly = plan_from_request(
+        {
+            "sellerId": SELLER_ID,
+            "marketplaceIds": [US],
+            "reportType": COOLDOWN_TYPE,
+            "cadence": "weekly",
+            "startDate": (NOW.date() - 14 * DAY).isoformat(),
+        },
+        now=clock.now,
+    )
+    world.store.put_plan(weekly)
+    assert daily.plan_id != weekly.plan_id
+
+    answer = world.planner().tick(_plenty)
+
+    assert answer["reportsCreated"] == 1 and answer["windowsCoolingDown"] >= 1
+    (made,) = world.emulated_reports()
+    assert made.fatal_reason is None
+    # The plan left waiting is due when the seller's cooldown of the type ends, and gets it then.
+    (waiting,) = [plan for plan in (daily, weekly) if not _requested(world, plan)]
+    ends = NOW + timedelta(minutes=30) + SENT_WITHIN
+    assert waiting.plan_id not in world.store.due_plans(
+        ends - timedelta(seconds=1), shard=_shard(world, waiting)
+    )
+    assert waiting.plan_id in world.store.due_plans(ends, shard=_shard(world, waiting))
+    clock.now = ends
+    world.emulator.advance_time((ends - NOW).total_seconds())
+    assert world.planner().tick(_plenty)["reportsCreated"] == 1
+    assert len(_requested(world, waiting)) == 1
+    assert all(report.fatal_reason is None for report in world.emulated_reports())
+
+
+def _post_reports(world, clock, report_type=COOLDOWN_TYPE):
+    """POST /reports' service for SELLER_ID in NA, sharing the world's tables and emulator."""
+    dynamodb = boto3.client("dynamodb", region_name=REGION)
+    lwa = LwaClient(lambda: AppCredentials(CLIENT_ID, CLIENT_SECRET))
+    requesting = ReportRequesting(
+        records=world.records,
+        sweep_state=SweepState(world.resources.reports_table, dynamodb),
+        seller_budget=DailyReportBudget(world.resources.reports_table, dynamodb, 100),
+        caller_budget=DailyReportBudget(world.resources.reports_table, dynamodb, 100, scope=CALLER),
+        reports_for=lambda seller_id, region_code: ReportsClient(
+            SpApiHttpClient(spapi_endpoint(region_code)), lwa.seller_token_provider(REFRESH_TOKEN)
+        ),
+        boundary=TenantBoundary(None),
+        logger=world.telemetry.logger,
+        metrics=world.telemetry.metrics,
+        cooldowns=ReportCooldowns(world.resources.reports_table, dynamodb),
+        clock=clock,
+    )
+    body = {"SellerId": SELLER_ID, "RegionCode": "NA", "ReportType": report_type, "MarketplaceIds": US}
+    return requesting.request(api_event("POST", "/reports", body))
+
+
+def test_a_report_post_reports_made_holds_the_planners_windows_of_the_type_back(world, clock):
+    real = datetime.now(UTC).replace(microsecond=0)  # the emulator judges the cooldown on its own clock
+    clock.now = real
+    status, _ = _post_reports(world, clock)
+    assert status == 202
+    plan = world.plan(look_back_days=(), report_type=COOLDOWN_TYPE, start=real.date() - 2 * DAY)
+
+    answer = world.planner().tick(_plenty)
+
+    assert answer["reportsCreated"] == 0 and answer["windowsCoolingDown"] >= 1
+    assert world.store.entries(plan.plan_id) == []  # nothing claimed: the windows wait for the cooldown
+    (made,) = world.emulated_reports()
+    assert made.fatal_reason is None
+
+
+def test_a_window_the_planner_just_requested_holds_post_reports_back_with_a_429(world, clock, monkeypatch):
+    real = datetime.now(UTC).replace(microsecond=0)
+    clock.now = real
+    plan = world.plan(look_back_days=(), report_type=COOLDOWN_TYPE, start=real.date() - 2 * DAY)
+    assert world.planner().tick(_plenty)["reportsCreated"] == 1
+    # Even before SP-API lists the planner's report (getReports finds nothing), the shared cooldown holds.
+    monkeypatch.setattr(ReportsClient, "get_reports", lambda self, *args, **kwargs: ReportsPage(reports=()))
+
+    with pytest.raises(ApiError) as refused:
+        _post_reports(world, clock)
+
+    assert refused.value.status == 429 and refused.value.code == "ReportTypeCooldown"
+    assert int(refused.value.headers["Retry-After"]) == (timedelta(minutes=30) + SENT_WITHIN).total_seconds()
+    assert len(world.emulated_reports()) == 1 and len(_requested(world, plan)) == 1
+
+
+def test_a_plan_with_a_long_history_has_its_ledger_read_once_per_tick(world):
+    plan = world.plan(look_back_days=(), start=NOW.date() - 120 * DAY)
+    for offset in range(-120, -1):  # every window stored but yesterday's, which has just become available
+        world.store.claim(plan.plan_id, _window(offset), 1, now=NOW - DAY)
+        world.store.settle(
+            plan.plan_id, _window(offset).key, 1, WindowState.STORED, s3_key="k", now=NOW - DAY
+        )
+    dynamodb = boto3.client("dynamodb", region_name=REGION)
+    queries: list[dict] = []
+    dynamodb.meta.events.register(
+        "before-parameter-build.dynamodb.Query", lambda params, **_: queries.append(dict(params))
+    )
+    counted = PullStore(world.store._table_name, dynamodb)
+
+    answer = world.planner(counted).tick(_plenty)
+
+    assert answer["reportsCreated"] == 1
+    ledger_queries = [q for q in queries if "IndexName" not in q]
+    assert len(ledger_queries) == 1  # before acting; what the tick wrote makes the next due time
+    assert len([q for q in queries if q.get("IndexName") == "due"]) == SHARDS
+    # The next due time comes from the write: the report is read back an hour after its request.
+    shard = _shard(world, plan)
+    assert list(world.store.due_plans(NOW + timedelta(minutes=59), shard=shard)) == []
+    assert list(world.store.due_plans(NOW + timedelta(minutes=60), shard=shard)) == [plan.plan_id]
+
+
+def test_a_long_backfill_of_a_cooldown_type_waits_for_the_cooldown_not_the_next_tick(world):
+    plan = world.plan(look_back_days=(), report_type=COOLDOWN_TYPE, start=NOW.date() - 20 * DAY)
+
+    assert world.planner().tick(_plenty)["reportsCreated"] == 1
+
+    # Twenty windows left, more than the plan may start in a tick, all in the lane that is cooling down.
+    shard = _shard(world, plan)
+    ends = NOW + timedelta(minutes=30) + SENT_WITHIN
+    assert list(world.store.due_plans(ends - timedelta(seconds=1), shard=shard)) == []
+    assert list(world.store.due_plans(ends, shard=shard)) == [plan.plan_id]

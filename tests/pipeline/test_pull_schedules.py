@@ -22,6 +22,7 @@ from sp_reports.pipeline.pull_schedules import window_of_report
 from sp_reports.pipeline.pull_window_objects import WindowObjects
 from sp_reports.pipeline.pull_window_outcomes import PullWindowOutcomes
 from sp_reports.pipeline.pull_windows import Window, iso_second
+from sp_reports.pipeline.report_cooldowns import ReportCooldowns
 from sp_reports.pipeline.report_document_storer import DocumentUploads, ReportDocumentStorer
 from sp_reports.pipeline.report_records import PullWindowRef, ReportRecords
 from sp_reports.pipeline.report_storage import MIN_PART_SIZE
@@ -81,6 +82,7 @@ def world(aws, resources, spapi_emulator, telemetry):
                 records=records,
                 sweep_state=SweepState(resources.reports_table, dynamodb),
                 reports_for=reports_for,
+                cooldowns=ReportCooldowns(resources.reports_table, dynamodb),
                 window_objects=WindowObjects(
                     boto3.client("s3"),
                     bucket=resources.bucket,

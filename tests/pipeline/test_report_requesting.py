@@ -10,15 +10,17 @@ from botocore.exceptions import ClientError
 
 from sp_reports.pipeline.api_requests import ApiError
 from sp_reports.pipeline.report_budget import CALLER, DailyReportBudget
+from sp_reports.pipeline.report_cooldowns import ReportCooldowns
 from sp_reports.pipeline.report_records import ReportRecords, ReportStatus
 from sp_reports.pipeline.report_requesting import ReportRequesting
 from sp_reports.pipeline.sweep_state import SweepState
 from sp_reports.pipeline.tenancy import TenantBoundary
 from sp_reports.spapi.credentials import AppCredentials
+from sp_reports.spapi.errors import SpApiClientError
 from sp_reports.spapi.http import SpApiHttpClient
 from sp_reports.spapi.lwa import LwaClient
 from sp_reports.spapi.regions import spapi_endpoint
-from sp_reports.spapi.reports import ReportsClient
+from sp_reports.spapi.reports import ReportsClient, ReportsPage
 from tests.support.api_events import api_event
 from tests.support.canaries import CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN, SELLER_ID, assert_no_secrets
 
@@ -52,6 +54,7 @@ class World:
             boundary=TenantBoundary(None),
             logger=telemetry.logger,
             metrics=telemetry.metrics,
+            cooldowns=ReportCooldowns(resources.reports_table, dynamodb),
         )
 
 
@@ -116,3 +119,33 @@ def test_a_caller_over_its_daily_budget_is_a_429_and_nothing_is_created(spapi_em
 
     assert (refused.value.status, refused.value.code) == (429, "CallerReportBudgetExhausted")
     assert len(_create_report_calls(spapi_emulator)) == 1
+
+
+INVENTORY = "GET_FBA_MYI_UNSUPPRESSED_INVENTORY_DATA"  # once per 30 minutes per marketplace (the catalogue)
+
+
+def test_a_cooldown_type_takes_the_shared_cooldown_and_a_refused_create_report_gives_it_back(
+    world, spapi_emulator, monkeypatch
+):
+    request = {**REQUEST, "ReportType": INVENTORY}
+    spapi_emulator.refuse_report_type(INVENTORY, "not now")
+
+    with pytest.raises(SpApiClientError) as refused:
+        world.requesting.request(api_event("POST", "/reports", request))
+
+    assert refused.value.status == 400  # SP-API's refusal, not the cooldown: no report was made
+    spapi_emulator.app.refused_report_types.pop(INVENTORY)
+    status, _ = world.requesting.request(api_event("POST", "/reports", request))
+    assert status == 202 and len(_create_report_calls(spapi_emulator)) == 2
+    # That report holds the type's cooldown for the marketplace: a request for another range is a 429 even
+    # before getReports would list the report.
+    later = {
+        **request,
+        "ReportDataStartTime": "2024-01-01T00:00:00Z",
+        "ReportDataEndTime": "2024-01-02T00:00:00Z",
+    }
+    monkeypatch.setattr(ReportsClient, "get_reports", lambda self, *args, **kwargs: ReportsPage(reports=()))
+    with pytest.raises(ApiError) as cooling:
+        world.requesting.request(api_event("POST", "/reports", later))
+    assert (cooling.value.status, cooling.value.code) == (429, "ReportTypeCooldown")
+    assert len(_create_report_calls(spapi_emulator)) == 2

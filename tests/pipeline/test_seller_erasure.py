@@ -14,6 +14,7 @@ from sp_reports.pipeline.pull_ledger import PullStore
 from sp_reports.pipeline.pull_plans import PlanSchedule, ScheduleState, plan_from_request
 from sp_reports.pipeline.pull_windows import Window
 from sp_reports.pipeline.report_budget import BUDGET_KEY_PREFIX
+from sp_reports.pipeline.report_cooldowns import ReportCooldowns
 from sp_reports.pipeline.report_records import ReportRecords
 from sp_reports.pipeline.report_specifications import ReportSpecification
 from sp_reports.pipeline.seller_erasure import ErasureResult, ObjectErasureError, SellerErasure
@@ -62,6 +63,9 @@ def world(resources):
         records.record_requested(f"6000{number}", specification)
         records.record_intent(specification)
         sweep.note_request(seller, "NA", TYPE)
+        ReportCooldowns(resources.reports_table, dynamodb).take(
+            seller, TYPE, ["ATVPDKIKX0DER"], until=NOW + timedelta(minutes=30), now=NOW
+        )
         dynamodb.put_item(
             TableName=resources.reports_table,
             Item={"ReportId": {"S": f"{BUDGET_KEY_PREFIX}{seller}#2026-12-07"}, "ReportCount": {"N": "2"}},
@@ -153,7 +157,7 @@ def test_erasure_removes_everything_of_the_seller_and_counts_it(world):
     # The other sellers, one of them a prefix of the erased one's id, keep everything.
     for seller in (OTHER, PREFIX_SELLER):
         assert _left_of(seller, dynamodb, s3, resources) == {
-            "items": 5,
+            "items": 6,
             "token": 1,
             "versions": 6,
             "pull items": 6,

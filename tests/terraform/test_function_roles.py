@@ -186,6 +186,12 @@ def test_the_report_creator_writes_the_sweeps_seller_items_only(access):
     assert note["Condition"] == {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["sweep-seller#*"]}}
 
 
+def test_the_report_creator_takes_the_report_type_cooldown_items_only(access):
+    (take,) = [s for s in access["report_creator"] if s["Sid"] == "TakeReportTypeCooldowns"]
+    assert take["Action"] == "dynamodb:UpdateItem"
+    assert take["Condition"] == {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["report-cooldown#*"]}}
+
+
 def test_key_and_trust_policies_name_the_roles_the_statements_say(plan):
     role = "arn:aws:iam::123456789012:role/" + IAM_PREFIX + "-{}"
     key_policy = json.loads(_after(plan, "module.security.aws_kms_key_policy.tokens[0]")["policy"])

@@ -115,15 +115,16 @@ def test_a_stack_that_managed_the_account_setting_forgets_it_without_destroying_
     assert not [address for address, action in actions.items() if "delete" in action]
 
 
-def test_the_report_creator_updates_only_intent_sweep_and_budget_items_and_deletes_only_intents_and_budgets():
+def test_the_report_creator_updates_only_its_own_kinds_of_items_and_deletes_only_intents_and_budgets():
     """The key prefixes live in reports_pipeline (report_records' intents, sweep_state's seller items,
-    report_budget's daily counts and their attributes) and in the IAM conditions."""
+    report_cooldowns' items, report_budget's daily counts and their attributes) and in the IAM conditions."""
     from sp_reports.pipeline.report_budget import (
         BUDGET_KEY_PREFIX,
         CALLER_BUDGET_KEY_PREFIX,
         COUNT_ATTRIBUTE,
         EXPIRES_ATTRIBUTE,
     )
+    from sp_reports.pipeline.report_cooldowns import COOLDOWN_KEY_PREFIX
     from sp_reports.pipeline.report_records import _INTENT_KEY_PREFIX
     from sp_reports.pipeline.sweep_state import _SELLER_KEY_PREFIX
 
@@ -145,7 +146,8 @@ def test_the_report_creator_updates_only_intent_sweep_and_budget_items_and_delet
         },
         "StringEqualsIfExists": {"dynamodb:ReturnValues": ["NONE", "UPDATED_NEW"]},
     }
-    assert conditions("dynamodb:UpdateItem") == [intents, sweep, budget]
+    cooldowns = {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": [f"{COOLDOWN_KEY_PREFIX}*"]}}
+    assert conditions("dynamodb:UpdateItem") == [intents, sweep, cooldowns, budget]
     assert conditions("dynamodb:DeleteItem") == [intents, budget]
 
 

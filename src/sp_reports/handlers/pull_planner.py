@@ -20,6 +20,7 @@ from sp_reports.pipeline.pull_ledger import PullStore
 from sp_reports.pipeline.pull_planner import PlannerSettings, PullPlanner
 from sp_reports.pipeline.pull_window_objects import WindowObjects
 from sp_reports.pipeline.pull_window_outcomes import PullWindowOutcomes
+from sp_reports.pipeline.report_cooldowns import ReportCooldowns
 from sp_reports.pipeline.report_records import DEFAULT_TTL_DAYS, ReportRecords
 from sp_reports.pipeline.sweep_state import SweepState
 from sp_reports.pipeline.token_store import TokenStore
@@ -57,6 +58,7 @@ planner = PullPlanner(
     outcomes=PullWindowOutcomes(store, logger=logger, metrics=metrics),
     logger=logger,
     metrics=metrics,
+    cooldowns=ReportCooldowns(config["REPORTS_TABLE_NAME"], dynamodb),
     settings=PlannerSettings(
         max_reports_per_tick=_config.positive_int("PULL_PLANNER_MAX_REPORTS_PER_TICK", 200, maximum=10000)
     ),

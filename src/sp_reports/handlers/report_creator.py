@@ -33,6 +33,7 @@ from sp_reports.pipeline.report_budget import (
     DEFAULT_SELLER_DAILY_REPORT_BUDGET,
     DailyReportBudget,
 )
+from sp_reports.pipeline.report_cooldowns import ReportCooldowns
 from sp_reports.pipeline.report_records import ReportRecords
 from sp_reports.pipeline.report_requesting import ReportRequesting
 from sp_reports.pipeline.sweep_state import SweepState
@@ -74,6 +75,7 @@ requesting = ReportRequesting(
     logger=logger,
     metrics=metrics,
     restricted_allowed=restricted_allowed,
+    cooldowns=ReportCooldowns(config["REPORTS_TABLE_NAME"], dynamodb),
 )
 
 

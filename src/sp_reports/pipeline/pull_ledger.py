@@ -22,10 +22,6 @@ STORED, NO_DATA (SP-API's CANCELLED: complete, no data), FAILED (retried after `
 WAITING_FOR_TOKEN (`settle`). A stored or no-data version never changes again: a later look-back is a new
 version.
 
-A report type with a cooldown (SP-API makes at most one report of it per that interval for the same
-marketplaces; sooner is FATAL) keeps on the plan item, per lane, when the plan may next call createReport
-(`start_cooldown`, a conditional write).
-
 Deleting a plan keeps its item as a tombstone (`Deleted`): it leaves the due index, and listings pass over
 it, but it stays in the seller index, so erasing a seller (`erase_seller`) finds the ledgers of its deleted
 plans with a Query instead of reading the whole table; the ledger stays readable, and a `POST` of the same
@@ -49,7 +45,7 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
 from sp_reports.pipeline.api_requests import ValidationError
 from sp_reports.pipeline.pull_plans import Cadence, PlanMode, PlanSchedule, PullPlan, ScheduleState
-from sp_reports.pipeline.pull_windows import Window, iso_second, parse_iso_second
+from sp_reports.pipeline.pull_windows import Window, iso_second
 
 PLAN_KEY_PREFIX = "plan#"
 PLAN_SORT_KEY = "plan"
@@ -57,7 +53,6 @@ WINDOW_SORT_PREFIX = "window#"
 DUE_INDEX = "due"
 SELLER_INDEX = "seller"
 DUE_SHARD_PREFIX = "due#"
-COOLDOWN_ATTRIBUTE_PREFIX = "CooldownUntil_"
 # Each shard is one partition of the due index; 16 of them spread 10,000 plans due in the same minute over
 # 16 partitions (about 625 index writes each), far below a partition's 1,000 writes per second.
 SHARDS = 16
@@ -426,41 +421,6 @@ class PullStore:
             self._dynamodb.update_item(**request)
         except self._dynamodb.exceptions.ConditionalCheckFailedException:
             return
-
-    # -- the report type's cooldown ---------------------------------------------------------------------
-
-    def start_cooldown(
-        self, plan_id: str, lane: tuple[str, ...], *, until: datetime, now: datetime
-    ) -> datetime | None:
-        """Take the plan's next createReport of the lane (its marketplaces) within its report type's cooldown:
-        the lane's `CooldownUntil_<marketplaces>` attribute on the plan item becomes `until` only when the
-        last one has ended by `now` (a conditional write, so two planners never both take it). None: taken;
-        else when the running cooldown ends (the plan's next chance)."""
-        attribute = COOLDOWN_ATTRIBUTE_PREFIX + "+".join(lane)
-        try:
-            self._dynamodb.update_item(
-                TableName=self._table_name,
-                Key=_plan_key(plan_id),
-                UpdateExpression="SET #until = :until",
-                ConditionExpression=f"{_LIVE_PLAN} AND (attribute_not_exists(#until) OR #until <= :now)",
-                ExpressionAttributeNames={"#until": attribute},
-                ExpressionAttributeValues={
-                    ":until": {"S": iso_second(until)},
-                    ":now": {"S": iso_second(now)},
-                },
-            )
-        except self._dynamodb.exceptions.ConditionalCheckFailedException:
-            item = self._dynamodb.get_item(
-                TableName=self._table_name,
-                Key=_plan_key(plan_id),
-                ProjectionExpression="#until",
-                ExpressionAttributeNames={"#until": attribute},
-                ConsistentRead=True,
-            ).get("Item", {})
-            ends = item.get(attribute, {}).get("S")
-            # No value: the plan was deleted meanwhile; its next tick takes it off the index.
-            return parse_iso_second(ends) if ends else until
-        return None
 
     def due_plans(self, now: datetime, *, shard: int) -> Iterator[str]:
         """The ids of the shard's plans due at `now`, earliest first (the index is eventually consistent: a

@@ -1,9 +1,7 @@
 """One tick of the pull planner: request the due windows of every pull plan, exactly one report per window
 version.
 
-EventBridge Scheduler runs one tick every few minutes for the whole fleet. A tick reads the due plans shard by
-shard from the plans' sparse next-due index (sp_reports.pipeline.pull_ledger: a Query per shard, no scan),
-and for each plan (a paused one is taken off the index) works through its windows in this order:
+EventBridge Scheduler runs one tick every few minutes for the whole fleet. A plan's work comes in this order:
 
 1. work already begun: a claim left behind by a planner that stopped (taken over after CLAIM_TIMEOUT, see
    below), a FAILED version whose retry time has come (after the type's cooldown) or one that waited for the
@@ -14,13 +12,39 @@ and for each plan (a paused one is taken off the index) works through its window
 
 A window due for several versions at once (a backfill of a window whose look-backs have passed too) is
 requested once, as its latest due version: the earlier ones would be superseded at once.
-At most `max_reports_per_plan` reports per plan and `max_reports_per_tick` in all are requested, so one
-plan's backfill never starves another seller's current windows: a plan with work left stays due and the next
-tick resumes it. A seller whose createReport quota would make the client wait (its token bucket,
-sp_reports.spapi.ratelimit) is left for the next tick, as is everything once the function's remaining time
-runs low. A report type with a cooldown (the catalogue's: SP-API answers a sooner report FATAL) gets one
-createReport per cooldown and lane (PullStore.start_cooldown, taken before the claim); the lane's other
-windows wait, unclaimed, and the plan is due again when the cooldown ends.
+
+A tick makes two passes, so no backfill ever delays a seller's current windows:
+
+- First pass: the due plans, read shard by shard from the plans' sparse next-due index
+  (sp_reports.pipeline.pull_ledger: a Query per shard, no scan; each tick starts at another shard). Per plan
+  (a paused one is taken off the index): its current work (1-3) and the read-back of reports long REQUESTED.
+  A plan with backfill it may still start this tick waits, holding only the first few backfill windows of
+  each lane (as many as the per-plan cap leaves it), not its history; any other plan gets its next due time.
+- Second pass: the waiting plans' backfill, round-robin across sellers: each round gives every seller with
+  backfill one report, from its plans in turn, before any seller gets a second; sellers go in the order the
+  index gave their plans (the longest due first). Then the waiting plans get their next due time.
+
+At most `max_reports_per_plan` reports per plan and `max_reports_per_tick` in all are requested; a plan with
+work left stays due and the next tick resumes it. A seller whose createReport quota would make the client wait
+(its token bucket, sp_reports.spapi.ratelimit) is left for the next tick, as is everything once the function's
+remaining time runs low (STOP_WITH_SECONDS_LEFT): a tick that runs out of time or reaches its cap in the first
+pass requests no backfill, and a plan the tick did nothing for keeps its due time, so the next tick reads it
+among the first.
+
+Reads per tick: a Query per shard of the due index (keys only), and per due plan reached in the first pass one
+GetItem (the plan) and one Query of its ledger (consistent, paged by DynamoDB's 1 MB). The ledger is not read
+again after acting: every conditional write returns the entry it left, and the plan's next due time is worked
+out from those and the entries read before (only the open ones are kept: REQUESTED, and each window's latest
+version while claimed, failed or waiting for a token). Only when another writer won a conditional write this
+tick meant to make (a claim somebody else holds, a conflict) is the plan's ledger read a second time. A plan
+with backfill left stays due, so it is read every tick until its backfill is done, whether or not it gets a
+turn: a first pass of many such plans costs time before any backfill starts. An outcome the workflow settles
+while the tick runs is seen by the plan's next read, as one settled just after a read always was.
+
+A report type with a cooldown (the catalogue's: SP-API answers a sooner report FATAL) gets one
+createReport per cooldown, seller and marketplace, whichever of the seller's plans or POST /reports asks
+(sp_reports.pipeline.report_cooldowns, taken before the claim and given back when createReport certainly made
+no report); the lane's other windows wait, unclaimed, and the plan is due again when the cooldown ends.
 
 Exactly one report per window version. A version is claimed in the ledger (a conditional write) before
 createReport; the report is created the intent-first way (ReportRecords.create_and_record: the reports
@@ -47,7 +71,8 @@ requested here. A paused or deleted plan's schedule is cancelled before the plan
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import IntEnum
@@ -70,6 +95,7 @@ from sp_reports.pipeline.pull_windows import (
     version_due_times,
     windows_between,
 )
+from sp_reports.pipeline.report_cooldowns import ReportCooldowns, cooldown_end
 from sp_reports.pipeline.report_records import (
     PullWindowRef,
     ReportAlreadyRecordedError,
@@ -111,6 +137,9 @@ class Priority(IntEnum):
     BACKFILL = 3
 
 
+_RESUMABLE_STATES = frozenset({WindowState.CLAIMED, WindowState.FAILED, WindowState.WAITING_FOR_TOKEN})
+
+
 @dataclass(frozen=True)
 class PlannerSettings:
     max_reports_per_tick: int = DEFAULT_MAX_REPORTS_PER_TICK
@@ -135,6 +164,41 @@ class _Work:
 
 
 @dataclass
+class _PlanInTick:
+    """One plan within a tick: what it started, and the backfill it may still start in the second pass."""
+
+    plan: PullPlan
+    has_work: bool
+    # the entries read before acting that can make the plan due before its next window (_open_entries)
+    open_entries: dict[tuple[str, int], LedgerEntry] = field(default_factory=dict)
+    done: int = 0  # reports created or adopted this tick
+    tried: bool = False
+    reconciled: int = 0
+    backfill: deque[_Work] = field(default_factory=deque)
+    # the lanes with backfill beyond what the plan may start this tick
+    more_backfill: set[tuple[str, ...]] = field(default_factory=set)
+    # an amazon-schedule plan's: when to look again for a report its schedule has not made yet
+    schedule_due_again: datetime | None = None
+
+    def keep_backfill(self, backfill: list[_Work], room: int) -> None:
+        """Keep the first `room` backfill windows of each lane (all the plan may start this tick, a lane
+        cooling down passed over), not the whole history: a tick holds many waiting plans at once."""
+        kept: dict[tuple[str, ...], int] = {}
+        for item in backfill:
+            if kept.get(item.window.lane, 0) < room:
+                kept[item.window.lane] = kept.get(item.window.lane, 0) + 1
+                self.backfill.append(item)
+            else:
+                self.more_backfill.add(item.window.lane)
+
+    def backfill_left(self, cooling: Callable[[tuple[str, ...]], bool]) -> bool:
+        """Whether backfill is left that the next tick may start: in a lane not cooling down (a lane that
+        is waits for its cooldown's end, which makes the plan due then)."""
+        lanes = self.more_backfill | {item.window.lane for item in self.backfill}
+        return any(not cooling(lane) for lane in lanes)
+
+
+@dataclass
 class TickSummary:
     plans: int = 0
     reports_created: int = 0
@@ -149,7 +213,23 @@ class TickSummary:
     sellers_refused: dict[str, str] = field(default_factory=dict)
     # per plan id, when the report type's cooldown of a lane that still has work ends (the plan is due then)
     cooldown_ends: dict[str, datetime] = field(default_factory=dict)
-    lanes_cooling_down: set[tuple[str, tuple[str, ...]]] = field(default_factory=set)
+    # per plan id, the ledger entries as this tick's writes left them (its next due time is worked out from
+    # them and the entries read before acting, without reading the ledger again)
+    written: dict[str, dict[tuple[str, int], LedgerEntry]] = field(default_factory=dict)
+    # plans whose ledger changed in a way this tick did not see (another writer won a conditional write)
+    ledger_unseen: set[str] = field(default_factory=set)
+    # per (seller, report type, lane) this tick took the cooldown of, when it ends (given back if no report)
+    cooldowns_taken: dict[tuple[str, str, tuple[str, ...]], datetime] = field(default_factory=dict)
+    # per (seller, report type, lane) found cooling down, when its cooldown ends
+    lanes_cooling_down: dict[tuple[str, str, tuple[str, ...]], datetime] = field(default_factory=dict)
+
+    def wrote(self, plan_id: str, entry: LedgerEntry | None) -> None:
+        """A ledger write of the plan's and the entry it left; None: the write found the entry changed by
+        somebody else (the plan's ledger is read again before its next due time is written)."""
+        if entry is None:
+            self.ledger_unseen.add(plan_id)
+        else:
+            self.written.setdefault(plan_id, {})[(entry.window_key, entry.version)] = entry
 
     def describe(self) -> dict[str, Any]:
         return {
@@ -183,6 +263,24 @@ def _same_instant(value: Any, expected: str) -> bool:
         return False
 
 
+def _open_entries(entries: Iterable[LedgerEntry]) -> dict[tuple[str, int], LedgerEntry]:
+    """The entries that can make a plan due before its next window: each REQUESTED one (read back after
+    RECONCILE_AFTER) and each window's latest version while claimed, failed or waiting for a token (taken
+    over or retried). Later entries of the same version replace earlier ones (what this tick wrote replaces
+    what it read). Stored, empty and parked windows are done: a plan's long history costs no memory."""
+    current: dict[tuple[str, int], LedgerEntry] = {}
+    latest: dict[str, int] = {}
+    for entry in entries:
+        current[(entry.window_key, entry.version)] = entry
+        latest[entry.window_key] = max(entry.version, latest.get(entry.window_key, 0))
+    return {
+        key: entry
+        for key, entry in current.items()
+        if entry.state is WindowState.REQUESTED
+        or (entry.version == latest[entry.window_key] and entry.state in _RESUMABLE_STATES)
+    }
+
+
 class PullPlanner:
     def __init__(
         self,
@@ -195,10 +293,12 @@ class PullPlanner:
         outcomes: PullWindowOutcomes,
         logger: StructuredLogger,
         metrics: MetricSink,
+        cooldowns: ReportCooldowns,
         settings: PlannerSettings | None = None,
         clock: Callable[[], datetime] = _utc_now,
     ) -> None:
         self._store = store
+        self._cooldowns = cooldowns
         self._records = records
         self._sweep_state = sweep_state
         self._reports_for = reports_for  # (seller_id, region_code) -> the seller's Reports client there
@@ -224,22 +324,35 @@ class PullPlanner:
         """Request what is due now, within the caps and the time left; the tick's figures."""
         now = self._clock()
         summary = TickSummary()
+        waiting: list[_PlanInTick] = []  # plans whose backfill waits for the second pass
+        for plan_id in self._due_plan_ids(now):
+            if not self._may_continue(summary, remaining_seconds):
+                break
+            summary.plans += 1
+            turn = self._run_current(plan_id, now, summary, remaining_seconds)
+            if turn is not None:
+                waiting.append(turn)
+        else:
+            self._share_backfill(waiting, now, summary, remaining_seconds)
+        for turn in waiting:
+            if remaining_seconds() < self._settings.stop_with_seconds_left:
+                summary.stopped_for_time = True
+                break  # the plans not finished keep the due time they had: the next tick reads them again
+            self._finish_waiting(turn, now, summary)
+        self._finish(summary)
+        return summary.describe()
+
+    def _due_plan_ids(self, now: datetime) -> Iterator[str]:
+        """The due plans, each once, shard by shard; each tick starts at another shard, so a tick that runs
+        out of time does not always favour shard 0."""
         shards = self._store.SHARDS
-        # Each tick starts at another shard, so a tick that runs out of time does not always favour shard 0.
         first = int(now.timestamp() // 60) % shards
         seen: set[str] = set()
         for shard in [(first + offset) % shards for offset in range(shards)]:
             for plan_id in self._store.due_plans(now, shard=shard):
-                if plan_id in seen:
-                    continue  # set due again by this tick (work left): the next tick resumes it
-                seen.add(plan_id)
-                if not self._may_continue(summary, remaining_seconds):
-                    self._finish(summary)
-                    return summary.describe()
-                summary.plans += 1
-                self._run_plan(plan_id, now, summary, remaining_seconds)
-        self._finish(summary)
-        return summary.describe()
+                if plan_id not in seen:  # set due again by this tick (work left): the next tick resumes it
+                    seen.add(plan_id)
+                    yield plan_id
 
     def _may_continue(self, summary: TickSummary, remaining_seconds: Callable[[], float]) -> bool:
         if remaining_seconds() < self._settings.stop_with_seconds_left:
@@ -264,67 +377,150 @@ class PullPlanner:
 
     # -- one plan ---------------------------------------------------------------------------------------
 
-    def _run_plan(
+    def _run_current(
         self, plan_id: str, now: datetime, summary: TickSummary, remaining_seconds: Callable[[], float]
-    ) -> None:
+    ) -> _PlanInTick | None:
+        """The first pass over one plan: its current work (begun, incremental, look-backs) and the read-back
+        of reports long REQUESTED. A plan with backfill it may still start this tick is answered, to wait for
+        the second pass; any other is finished here (its next due time written)."""
         plan = self._store.get_plan(plan_id)
         if plan is None or plan.paused:
             # Deleted or paused: its Amazon schedule cancelled, off the index until resumed.
             if not self._schedules.stop(plan_id, now):
                 self._store.set_next_due(plan_id, None)
-            return
+            return None
         if plan.mode is PlanMode.DISCOVER:
             # Reports of such a plan cannot be requested; the sweep's listings fill its ledger.
             self._store.set_next_due(plan_id, None)
-            return
+            return None
         schedule: ScheduleView | None = None
         if plan.mode is PlanMode.AMAZON_SCHEDULE:
             schedule = self._schedules.prepare(plan, now)
             if schedule.blocked:
                 self._store.set_next_due(plan_id, schedule.due_again)
-                return
+                return None
             plan = schedule.plan
         entries = {(entry.window_key, entry.version): entry for entry in self._store.entries(plan_id)}
         work = self._work(plan, entries, now, schedule)
-        done = 0
-        tried = False
+        turn = _PlanInTick(
+            plan,
+            has_work=bool(work),
+            open_entries=_open_entries(entries.values()),
+            schedule_due_again=schedule.due_again if schedule is not None else None,
+        )
+        current = [item for item in work if item.priority is not Priority.BACKFILL]
         left_over = False
-        for item in work:
-            if plan.seller_id in summary.sellers_refused or plan.seller_id in summary.sellers_throttled:
+        for item in current:
+            if not self._may_go_on(turn, summary, remaining_seconds):
                 left_over = True
                 break
-            if done >= self._settings.max_reports_per_plan or not self._may_continue(
-                summary, remaining_seconds
-            ):
-                left_over = True
-                break
-            tried = True
-            try:
-                if self._carry_out(plan, item, now, summary):
-                    done += 1
-            except LedgerConflictError as conflict:
-                # The entry changed under this planner (another attempt owns it): that window waits, the
-                # plan's other windows and the tick go on.
-                self._ledger_conflict(plan, item.window.key, conflict)
-        if work and plan.seller_id in summary.sellers_throttled:
+            self._attempt(turn, item, now, summary)
+        turn.reconciled = self._reconcile(plan, turn.open_entries.values(), now, summary, remaining_seconds)
+        backfill = [item for item in work if item.priority is Priority.BACKFILL]
+        if backfill and not left_over and self._may_go_on(turn, summary, remaining_seconds):
+            turn.keep_backfill(backfill, self._settings.max_reports_per_plan - turn.done)
+            return turn
+        turn.more_backfill = {item.window.lane for item in backfill}
+        self._finish_plan(turn, now, summary, left_over=left_over)
+        return None
+
+    def _may_go_on(
+        self, turn: _PlanInTick, summary: TickSummary, remaining_seconds: Callable[[], float]
+    ) -> bool:
+        """Whether the plan may start one more window now: its seller neither refused nor throttled, below the
+        per-plan cap, and the tick within its cap and time."""
+        seller_id = turn.plan.seller_id
+        if seller_id in summary.sellers_refused or seller_id in summary.sellers_throttled:
+            return False
+        if turn.done >= self._settings.max_reports_per_plan:
+            return False
+        return self._may_continue(summary, remaining_seconds)
+
+    def _attempt(self, turn: _PlanInTick, item: _Work, now: datetime, summary: TickSummary) -> bool:
+        """Carry out one window version of the plan; whether a report was created or adopted."""
+        turn.tried = True
+        try:
+            if self._carry_out(turn.plan, item, now, summary):
+                turn.done += 1
+                return True
+        except LedgerConflictError as conflict:
+            # The entry changed under this planner (another attempt owns it): that window waits, the plan's
+            # other windows and the tick go on.
+            summary.wrote(turn.plan.plan_id, None)
+            self._ledger_conflict(turn.plan, item.window.key, conflict)
+        return False
+
+    def _share_backfill(
+        self,
+        waiting: list[_PlanInTick],
+        now: datetime,
+        summary: TickSummary,
+        remaining_seconds: Callable[[], float],
+    ) -> None:
+        """The second pass: the waiting plans' backfill, round-robin across sellers. Each round gives every
+        seller with backfill one report (from its plans in turn) before any seller gets another, so a seller
+        with many plans or a long backfill never holds the tick's cap while another seller's backfill waits.
+        Sellers go in the order the due index gave their plans (the longest due first)."""
+        sellers: dict[str, deque[_PlanInTick]] = {}
+        for turn in waiting:
+            sellers.setdefault(turn.plan.seller_id, deque()).append(turn)
+        while sellers:
+            for seller_id in list(sellers):
+                plans = sellers[seller_id]
+                while plans:
+                    turn = plans[0]
+                    if not turn.backfill or not self._may_go_on(turn, summary, remaining_seconds):
+                        if not self._may_continue(summary, remaining_seconds):
+                            return  # the tick's cap or time: what is left waits for the next tick
+                        plans.popleft()  # this plan is done for the tick, or its seller stopped
+                        continue
+                    if self._attempt(turn, turn.backfill.popleft(), now, summary):
+                        plans.rotate(-1)  # the seller's next report comes from its next plan
+                        break
+                if not plans:
+                    del sellers[seller_id]
+
+    def _finish_waiting(self, turn: _PlanInTick, now: datetime, summary: TickSummary) -> None:
+        """Write the next due time of a plan that waited for the second pass. One whose seller was refused
+        waits for the token's retry; one that nothing was done to keeps the due time it had (it stays due, and
+        the oldest due goes first next tick)."""
+        if turn.tried or turn.reconciled or turn.plan.seller_id in summary.sellers_refused:
+            self._finish_plan(turn, now, summary, left_over=False)
+
+    def _finish_plan(
+        self,
+        turn: _PlanInTick,
+        now: datetime,
+        summary: TickSummary,
+        *,
+        left_over: bool,
+    ) -> None:
+        plan = turn.plan
+        if turn.backfill_left(
+            lambda lane: (plan.seller_id, plan.report_type, lane) in summary.lanes_cooling_down
+        ):
+            left_over = True
+        if turn.has_work and plan.seller_id in summary.sellers_throttled:
             # Throttled, or SP-API failed, on the plan's last item: not carried out, so the plan stays due
             # (a claim left by the failure is then due at its take-over time) rather than waiting for its
             # next window, a month away for a monthly plan.
             left_over = True
-        reconciled = self._reconcile(plan, entries.values(), now, summary, remaining_seconds)
-        # Anything tried may have claimed or settled an entry: its retry or take-over time decides when the
-        # plan is next due, so the ledger is read again.
-        refreshed = (
-            {(e.window_key, e.version): e for e in self._store.entries(plan_id)}
-            if tried or reconciled
-            else entries
-        )
         if left_over:
             summary.plans_deferred += 1
-        next_due = self._next_due(plan, refreshed.values(), now, left_over, summary)
-        if schedule is not None and schedule.due_again is not None:
-            next_due = max(min(next_due, schedule.due_again), now)  # the schedule's report not matched yet
-        self._store.set_next_due(plan_id, next_due)
+        written = summary.written.pop(plan.plan_id, {})
+        if plan.seller_id in summary.sellers_refused or left_over:
+            current: Iterable[LedgerEntry] = ()  # the next due time does not depend on the ledger
+        elif plan.plan_id in summary.ledger_unseen:
+            # Another writer changed an entry this tick meant to write: the ledger is read again.
+            current = _open_entries(self._store.entries(plan.plan_id)).values()
+        else:
+            # What this tick claimed or settled (its retry or take-over time decides when the plan is next
+            # due) over what was read before acting.
+            current = _open_entries([*turn.open_entries.values(), *written.values()]).values()
+        next_due = self._next_due(plan, current, now, left_over, summary)
+        if turn.schedule_due_again is not None:  # the schedule's report is not matched yet
+            next_due = max(min(next_due, turn.schedule_due_again), now)
+        self._store.set_next_due(plan.plan_id, next_due)
 
     def _work(
         self,
@@ -417,6 +613,7 @@ class PullPlanner:
                 summary.sellers_refused[plan.seller_id] = reason
                 return False
             claimed = self._store.claim(plan.plan_id, item.window, item.version, now=now)
+            summary.wrote(plan.plan_id, claimed)
             if claimed is not None:
                 self._wait_for_token(plan, item, now, summary, reason)
             return False
@@ -424,12 +621,13 @@ class PullPlanner:
             # The seller's createReport quota would make the client wait: the next tick goes on.
             summary.sellers_throttled.add(plan.seller_id)
             return False
-        if not self._may_request_in_cooldown(plan, item, now, summary):
+        if not self._may_request_in_cooldown(plan, item, summary):
             return False
         if item.entry is not None and item.entry.state is WindowState.CLAIMED:
             entry = self._store.take_over(
                 plan.plan_id, item.window.key, item.version, claimed_at=item.entry.claimed_at, now=now
             )
+            summary.wrote(plan.plan_id, entry)
             if entry is None:
                 return False  # another planner took it over
             try:
@@ -445,45 +643,62 @@ class PullPlanner:
                 # getReports refused (403...): a failed attempt, so a lasting refusal parks the window (and
                 # alarms) rather than being taken over every CLAIM_TIMEOUT forever.
                 summary.windows_failed += 1
-                self._outcomes.fail_attempt(
+                failed = self._outcomes.fail_attempt(
                     entry,
                     plan.report_type,
                     f"getReports refused (HTTP {refused.status}): {refused.code}: {refused.message}",
                 )
+                summary.wrote(plan.plan_id, failed)
                 return False
             except SpApiError as failure:
                 self._log_transient(plan, item, failure)
                 return False
             if found is not None:
-                self._adopt(plan, item, region_code, entry, found, now)
+                summary.wrote(plan.plan_id, self._adopt(plan, item, region_code, entry, found, now))
                 summary.reports_adopted += 1
                 return True
         else:
             entry = self._store.claim(plan.plan_id, item.window, item.version, now=now)
+            summary.wrote(plan.plan_id, entry)
             if entry is None:
+                self._give_back_cooldown(plan, item, summary)
                 return False  # taken by another planner, or not yet retryable
         return self._request(plan, item, region_code, reports, entry, now, summary)
 
-    def _may_request_in_cooldown(
-        self, plan: PullPlan, item: _Work, now: datetime, summary: TickSummary
-    ) -> bool:
-        """A type with a cooldown gets one createReport per cooldown and lane (SP-API answers a sooner one
-        with a FATAL report: the catalogue's cooldown, as POST /reports' cooldown_decision, report_plans).
-        Taken before the claim, so a window left for later has no claim to wait for; the plan is due again
-        when the cooldown ends."""
+    def _may_request_in_cooldown(self, plan: PullPlan, item: _Work, summary: TickSummary) -> bool:
+        """A type with a cooldown gets one createReport per cooldown, seller and marketplace, whichever plan
+        or POST /reports asks (SP-API answers a sooner one with a FATAL report; the one fact all of them take
+        is sp_reports.pipeline.report_cooldowns'). Taken before the claim, so a window left for later has no
+        claim to wait for; the plan is due again when the cooldown ends."""
         cooldown = plan.rules.cooldown if plan.rules is not None else None
         if not cooldown:
             return True
-        lane = (plan.plan_id, item.window.lane)
-        if lane not in summary.lanes_cooling_down:
-            ends = self._store.start_cooldown(plan.plan_id, item.window.lane, until=now + cooldown, now=now)
+        lane = (plan.seller_id, plan.report_type, item.window.lane)
+        ends = summary.lanes_cooling_down.get(lane)
+        if ends is None:
+            taken_at = self._clock()  # the tick began minutes ago, maybe: the report is made now
+            ends = self._cooldowns.take(
+                plan.seller_id,
+                plan.report_type,
+                item.window.lane,
+                until=cooldown_end(cooldown, taken_at),
+                now=taken_at,
+            )
             if ends is None:
+                summary.cooldowns_taken[lane] = cooldown_end(cooldown, taken_at)
                 return True
-            summary.lanes_cooling_down.add(lane)
-            known = summary.cooldown_ends.get(plan.plan_id)
-            summary.cooldown_ends[plan.plan_id] = ends if known is None else min(known, ends)
+            summary.lanes_cooling_down[lane] = ends
+        known = summary.cooldown_ends.get(plan.plan_id)
+        summary.cooldown_ends[plan.plan_id] = ends if known is None else min(known, ends)
         summary.windows_cooling_down += 1
         return False
+
+    def _give_back_cooldown(self, plan: PullPlan, item: _Work, summary: TickSummary) -> None:
+        """The cooldown taken for the window made no report (createReport refused or never sent): the lane's
+        next window, or POST /reports, may have it."""
+        until = summary.cooldowns_taken.pop((plan.seller_id, plan.report_type, item.window.lane), None)
+        if until is not None:
+            self._cooldowns.give_back(plan.seller_id, plan.report_type, item.window.lane, until=until)
 
     def _specification(self, plan: PullPlan, window: Window, region_code: str) -> ReportSpecification:
         return ReportSpecification(
@@ -516,6 +731,7 @@ class PullPlanner:
             )
         except LwaInvalidGrantError as refused:
             # The access token is fetched before createReport is sent: no report was made.
+            self._give_back_cooldown(plan, item, summary)
             self._wait_for_token(
                 plan, item, now, summary, f"LWA refused the seller's refresh token: {refused}"
             )
@@ -523,12 +739,14 @@ class PullPlanner:
         except SpApiClientError as refused:
             # 400, 403, 404...: SP-API refused the request, so no report was made; a failed attempt, so a
             # refusal that lasts parks the window and the parked alarm fires instead of retrying forever.
+            self._give_back_cooldown(plan, item, summary)
             summary.windows_failed += 1
-            self._outcomes.fail_attempt(
+            failed = self._outcomes.fail_attempt(
                 entry,
                 plan.report_type,
                 f"createReport refused (HTTP {refused.status}): {refused.code}: {refused.message}",
             )
+            summary.wrote(plan.plan_id, failed)
             return False
         except SpApiThrottledError as throttled:
             summary.sellers_throttled.add(plan.seller_id)
@@ -538,7 +756,8 @@ class PullPlanner:
                 self._log_transient(plan, item, throttled)
                 return False
             # The client's own rate limiter refused to send it: certainly no report; claimed again next tick.
-            self._store.release(
+            self._give_back_cooldown(plan, item, summary)
+            released = self._store.release(
                 plan.plan_id,
                 item.window.key,
                 item.version,
@@ -547,6 +766,7 @@ class PullPlanner:
                 retry_after=now,
                 now=now,
             )
+            summary.wrote(plan.plan_id, released)
             return False
         except SpApiError as failure:
             # Throttled, or SP-API failed: the claim stays and is taken over after CLAIM_TIMEOUT, looking for
@@ -557,8 +777,11 @@ class PullPlanner:
         self._note_for_the_sweep(specification)
         summary.reports_created += 1
         try:
-            self._store.record_report(plan.plan_id, item.window, item.version, created.report_id, now=now)
+            recorded = self._store.record_report(
+                plan.plan_id, item.window, item.version, created.report_id, now=now
+            )
         except LedgerConflictError:
+            summary.wrote(plan.plan_id, None)
             # Only a planner stalled past CLAIM_TIMEOUT (longer than any Lambda runs) could get here: the
             # version was taken over and has another report. Said loudly; the other report owns the window.
             self._logger.error(
@@ -571,6 +794,7 @@ class PullPlanner:
             )
             self._metrics.add_metric(name="PlannerLedgerConflicts", unit=COUNT, value=1)
             return True
+        summary.wrote(plan.plan_id, recorded)
         self._logger.info(
             "plan window requested",
             extra={
@@ -617,9 +841,9 @@ class PullPlanner:
 
     def _adopt(
         self, plan: PullPlan, item: _Work, region_code: str, entry: LedgerEntry, report_id: str, now: datetime
-    ) -> None:
+    ) -> LedgerEntry:
         """Make a report found with getReports the window version's: recorded with its window, and in the
-        ledger."""
+        ledger; the entry as left."""
         specification = self._specification(plan, item.window, region_code)
         pull_window = PullWindowRef(plan.plan_id, item.window.key, item.version, entry.attempts)
         try:
@@ -627,7 +851,7 @@ class PullPlanner:
         except ReportAlreadyRecordedError:
             self._records.mark_pull_window(report_id, pull_window)
         self._note_for_the_sweep(specification)
-        self._store.record_report(plan.plan_id, item.window, item.version, report_id, now=now)
+        recorded = self._store.record_report(plan.plan_id, item.window, item.version, report_id, now=now)
         self._logger.info(
             "plan window's report adopted after an interrupted request",
             extra={
@@ -637,6 +861,7 @@ class PullPlanner:
                 "report_id": report_id,
             },
         )
+        return recorded
 
     def _wait_for_token(
         self, plan: PullPlan, item: _Work, now: datetime, summary: TickSummary, reason: str
@@ -646,7 +871,7 @@ class PullPlanner:
         costs one LWA call per retry."""
         summary.sellers_refused[plan.seller_id] = reason
         try:
-            self._store.settle(
+            waiting = self._store.settle(
                 plan.plan_id,
                 item.window.key,
                 item.version,
@@ -656,7 +881,9 @@ class PullPlanner:
                 now=now,
             )
         except LedgerConflictError:
+            summary.wrote(plan.plan_id, None)
             return
+        summary.wrote(plan.plan_id, waiting)
         summary.windows_waiting_for_token += 1
         self._logger.warning(
             "plan window waits for the seller's token",
@@ -715,27 +942,30 @@ class PullPlanner:
             try:
                 reconciled = self._reconcile_entry(plan, entry)
             except LedgerConflictError as conflict:
+                summary.wrote(plan.plan_id, None)
                 self._ledger_conflict(plan, entry.window_key, conflict)
                 continue
-            if reconciled:
+            if reconciled is not None:
+                summary.wrote(plan.plan_id, reconciled)
                 settled += 1
                 summary.windows_reconciled += 1
         return settled
 
-    def _reconcile_entry(self, plan: PullPlan, entry: LedgerEntry) -> bool:
+    def _reconcile_entry(self, plan: PullPlan, entry: LedgerEntry) -> LedgerEntry | None:
+        """The entry as its report's outcome left it; None: nothing settled (not finished, not recorded)."""
         report_id = entry.report_id or ""
         pull_window = PullWindowRef(plan.plan_id, entry.window_key, entry.version, entry.attempts)
         record = self._records.get(report_id)
         if record is None:
-            return False  # not recorded yet: its notification (or the sweep) records it from its intent
+            return None  # not recorded yet: its notification (or the sweep) records it from its intent
         if record.pull_window is None:
             self._records.mark_pull_window(report_id, pull_window)
         if not record.is_terminal:
-            return False
+            return None
         s3_key = None
         if record.status is ReportStatus.DONE:
             if not record.s3_key:
-                return False
+                return None
             placement = WindowPlacement.of(
                 plan_id=plan.plan_id,
                 seller_id=plan.seller_id,
@@ -753,4 +983,4 @@ class PullPlanner:
             s3_key=s3_key,
             reason=record.failure_reason,
         )
-        return settled is not None and settled.state is not WindowState.REQUESTED
+        return settled if settled is not None and settled.state is not WindowState.REQUESTED else None

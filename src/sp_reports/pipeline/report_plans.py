@@ -251,17 +251,22 @@ def cooldown_decision(
         waits.append((newest + rules.cooldown - now).total_seconds())
         reuse.append(None)
     if waits:
-        retry_after = max(1, math.ceil(max(waits)))
-        raise ApiError(
-            429,
-            "ReportTypeCooldown",
-            f"SP-API makes a {asked.report_type} report at most once every "
-            f"{rules.cooldown / timedelta(minutes=1):g} minutes and one for these marketplaces was requested "
-            f"less than that ago (a new one would fail FATAL); retry after {retry_after} seconds"
-            f"{_cited(rules)}",
-            headers={"Retry-After": str(retry_after)},
-        )
+        raise cooldown_refusal(asked.report_type, rules, max(waits))
     return CooldownDecision(tuple(reuse))
+
+
+def cooldown_refusal(report_type: str, rules: ReportTypeRules, wait_seconds: float) -> ApiError:
+    """The 429 of a report the type's cooldown holds back for `wait_seconds` more."""
+    retry_after = max(1, math.ceil(wait_seconds))
+    return ApiError(
+        429,
+        "ReportTypeCooldown",
+        f"SP-API makes a {report_type} report at most once every "
+        f"{(rules.cooldown or timedelta(0)) / timedelta(minutes=1):g} minutes and one for these marketplaces "
+        f"was requested less than that ago (a new one would fail FATAL); retry after {retry_after} seconds"
+        f"{_cited(rules)}",
+        headers={"Retry-After": str(retry_after)},
+    )
 
 
 def _same_time(reported: Any, planned: str | None) -> bool:

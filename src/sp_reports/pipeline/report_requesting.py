@@ -3,11 +3,12 @@ record each report, and answer.
 
 The plan (sp_reports.pipeline.report_plans) applies the rules SP-API enforces per report type; the reports it
 would create are spent first from the caller's and the seller's daily budgets
-(sp_reports.pipeline.report_budget).
-Each report's intent is written before createReport, so a report SP-API accepted is never lost to a record
-write that fails afterwards: the answer still carries its id, the failure is logged and counted
-(ReportRecordsDeferred), and the notifications processor records the report from the intent.
-"""
+(sp_reports.pipeline.report_budget). A type with a cooldown is checked against SP-API's recent reports
+(cooldown_decision) and then takes the cooldown the pull planner takes too
+(sp_reports.pipeline.report_cooldowns) before each createReport. Each report's intent is written before
+createReport, so a report SP-API accepted is never lost to a record write that fails afterwards: the answer
+still carries its id, the failure is logged and counted (ReportRecordsDeferred), and the notifications
+processor records the report from the intent."""
 
 from __future__ import annotations
 
@@ -19,7 +20,15 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from sp_reports.pipeline.api_requests import api_error_for, parse_json_body, parse_report_request
 from sp_reports.pipeline.report_budget import DailyReportBudget
-from sp_reports.pipeline.report_plans import carry_out, cooldown_decision, plan_answer, plan_report_request
+from sp_reports.pipeline.report_cooldowns import ReportCooldowns, certainly_no_report, cooldown_end
+from sp_reports.pipeline.report_plans import (
+    ReportPlan,
+    carry_out,
+    cooldown_decision,
+    cooldown_refusal,
+    plan_answer,
+    plan_report_request,
+)
 from sp_reports.pipeline.report_records import ReportRecords
 from sp_reports.pipeline.report_specifications import ReportSpecification
 from sp_reports.pipeline.sweep_state import SweepState
@@ -44,10 +53,12 @@ class ReportRequesting:
         boundary: TenantBoundary,
         logger: StructuredLogger,
         metrics: MetricSink,
+        cooldowns: ReportCooldowns,
         restricted_allowed: bool = False,
         clock: Callable[[], datetime] = _utc_now,
     ) -> None:
         self._records = records
+        self._cooldowns = cooldowns
         self._sweep_state = sweep_state
         self._seller_budget = seller_budget
         self._caller_budget = caller_budget
@@ -89,9 +100,12 @@ class ReportRequesting:
             self._caller_budget.reserved(caller_principal(event), to_create) as caller_reservation,
             self._seller_budget.reserved(asked.seller_id, to_create) as reservation,
         ):
-            outcome = carry_out(
-                plan, decision, caller_reservation.counting(reservation.counting(create)), api_error_for
-            )
+            counted = caller_reservation.counting(reservation.counting(create))
+
+            def create_in_cooldown(planned: ReportSpecification) -> tuple[str, bool]:
+                return self._within_cooldown(plan, planned, counted)
+
+            outcome = carry_out(plan, decision, create_in_cooldown, api_error_for)
         status, body = plan_answer(plan, outcome)
         self._logger.append_keys(report_id=body["reportId"])
         self._logger.info(
@@ -107,6 +121,35 @@ class ReportRequesting:
         if outcome.failed:
             self._metrics.add_metric(name="ReportPlansIncomplete", unit=COUNT, value=1)
         return status, body
+
+    def _within_cooldown(
+        self,
+        plan: ReportPlan,
+        planned: ReportSpecification,
+        create: Callable[[ReportSpecification], tuple[str, bool]],
+    ) -> tuple[str, bool]:
+        """Create the planned report after taking its type's cooldown for its marketplaces, the fact the pull
+        planner takes too (sp_reports.pipeline.report_cooldowns): getReports (cooldown_decision) does not yet
+        list a report the planner is about to make. Held by another: 429 with Retry-After; given back when
+        createReport certainly made no report."""
+        cooldown = plan.rules.cooldown if plan.rules is not None else None
+        if plan.rules is None or not cooldown:
+            return create(planned)
+        taken_at = self._clock()
+        until = cooldown_end(cooldown, taken_at)
+        ends = self._cooldowns.take(
+            planned.seller_id, planned.report_type, planned.marketplace_ids, until=until, now=taken_at
+        )
+        if ends is not None:
+            raise cooldown_refusal(planned.report_type, plan.rules, (ends - taken_at).total_seconds())
+        try:
+            return create(planned)
+        except Exception as failure:
+            if certainly_no_report(failure):
+                self._cooldowns.give_back(
+                    planned.seller_id, planned.report_type, planned.marketplace_ids, until=until
+                )
+            raise
 
     def _create(self, planned: ReportSpecification, reports: ReportsClient) -> tuple[str, bool]:
         """createReport for one planned report, its intent written first: (report id, whether recorded)."""

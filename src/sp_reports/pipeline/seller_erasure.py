@@ -9,7 +9,9 @@
 2. the token item (tokens table);
 3. every item of the reports table that is the seller's: its report records (attribute SellerId), its request
    intents (`request-intents#<seller>#...`), its daily budgets (`report-budget#<seller>#...`), its sweep state
-   (`sweep-seller#<seller>`) and the sweep cursor when it names the seller;
+   (`sweep-seller#<seller>`), its report type cooldowns (`report-cooldown#<seller>`, not counted in the
+   answer: when the seller may next request a type, no data of the seller's) and the sweep cursor when it
+   names the seller;
 4. the seller's pull plans, deleted ones too, with their ledgers (pull plans table: `PullStore.erase_seller`);
 5. every object version and delete marker under the seller's prefixes `<seller>/` (one-off reports) and
    `plans/<seller>/` (pull plans' windows) of the versioned bucket (ListObjectVersions page by page,
@@ -43,6 +45,7 @@ from sp_reports.pipeline.errors import TokenNotFoundError
 from sp_reports.pipeline.pull_ledger import PullStore
 from sp_reports.pipeline.pull_windows import PLAN_OBJECTS_PREFIX
 from sp_reports.pipeline.report_budget import BUDGET_KEY_PREFIX
+from sp_reports.pipeline.report_cooldowns import cooldown_key
 from sp_reports.pipeline.token_store import validate_seller_id
 from sp_reports.spapi.errors import LwaError, SpApiClientError, SpApiError
 from sp_reports.spapi.notifications import REPORT_PROCESSING_FINISHED
@@ -263,6 +266,7 @@ class SellerErasure:
             else:
                 result.report_records += self._delete_item(key)
         result.sweep_state += self._delete_item(f"{_SWEEP_SELLER_PREFIX}{seller_id}")
+        self._delete_item(cooldown_key(seller_id))
         self._forget_cursor(seller_id)
 
     def _seller_items(self, seller_id: str, intents: str, budgets: str) -> Iterator[str]:
