@@ -12,6 +12,9 @@ and for each plan (a paused one is taken off the index) works through its window
 3. look-backs: re-pulls of recent windows as their next version;
 4. backfill: the windows since the plan's start date, oldest first.
 
+A plan of mode discover requests nothing: its discovery (sp_reports.pipeline.pull_discovery) lists the
+reports Amazon made and fills its ledger, and the plan is due again after DISCOVERY_INTERVAL.
+
 A window due for several versions at once (a backfill of a window whose look-backs have passed too) is
 requested once, as its latest due version: the earlier ones would be superseded at once.
 At most `max_reports_per_plan` reports per plan and `max_reports_per_tick` in all are requested, so one
@@ -52,6 +55,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from sp_reports.pipeline.errors import TokenNotFoundError
+from sp_reports.pipeline.pull_discovery import PullDiscovery
 from sp_reports.pipeline.pull_ledger import LedgerConflictError, LedgerEntry, PullStore, WindowState
 from sp_reports.pipeline.pull_plans import PlanMode, PullPlan
 from sp_reports.pipeline.pull_window_objects import WindowObjects, WindowPlacement
@@ -134,6 +138,7 @@ class TickSummary:
     plans: int = 0
     reports_created: int = 0
     reports_adopted: int = 0
+    reports_discovered: int = 0
     windows_reconciled: int = 0
     windows_waiting_for_token: int = 0
     windows_failed: int = 0
@@ -151,6 +156,7 @@ class TickSummary:
             "plans": self.plans,
             "reportsCreated": self.reports_created,
             "reportsAdopted": self.reports_adopted,
+            "reportsDiscovered": self.reports_discovered,
             "windowsReconciled": self.windows_reconciled,
             "windowsWaitingForToken": self.windows_waiting_for_token,
             "windowsFailed": self.windows_failed,
@@ -192,7 +198,9 @@ class PullPlanner:
         metrics: MetricSink,
         settings: PlannerSettings | None = None,
         clock: Callable[[], datetime] = _utc_now,
+        discovery: PullDiscovery | None = None,
     ) -> None:
+        self._discovery = discovery  # carries out discover plans (none: they wait, off the index)
         self._store = store
         self._records = records
         self._sweep_state = sweep_state
@@ -258,8 +266,7 @@ class PullPlanner:
             self._store.set_next_due(plan_id, None)  # deleted or paused: off the index until resumed
             return
         if plan.mode is PlanMode.DISCOVER:
-            # Reports of such a plan cannot be requested; the sweep's listings fill its ledger.
-            self._store.set_next_due(plan_id, None)
+            self._discover(plan, now, summary, remaining_seconds)
             return
         entries = {(entry.window_key, entry.version): entry for entry in self._store.entries(plan_id)}
         work = self._work(plan, entries, now)
@@ -299,6 +306,20 @@ class PullPlanner:
         if left_over:
             summary.plans_deferred += 1
         self._store.set_next_due(plan_id, self._next_due(plan, refreshed.values(), now, left_over, summary))
+
+    def _discover(
+        self, plan: PullPlan, now: datetime, summary: TickSummary, remaining_seconds: Callable[[], float]
+    ) -> None:
+        """A discover plan's reports cannot be requested: its discovery lists what Amazon made
+        (sp_reports.pipeline.pull_discovery), and the read-back places any stored before its window was
+        known."""
+        if self._discovery is None:
+            self._store.set_next_due(plan.plan_id, None)
+            return
+        discovered = self._discovery.discover(plan, now)
+        summary.reports_discovered += discovered.discovered
+        self._reconcile(plan, self._store.entries(plan.plan_id), now, summary, remaining_seconds)
+        self._store.set_next_due(plan.plan_id, discovered.next_due)
 
     def _work(
         self, plan: PullPlan, entries: dict[tuple[str, int], LedgerEntry], now: datetime

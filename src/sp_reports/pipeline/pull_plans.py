@@ -8,10 +8,13 @@ when it is due; `sp_reports.pipeline.pull_ledger` records what became of every w
 catalogue (`sp_reports.spapi.report_types`, each rule with its source), so a plan SP-API would fail window
 after window is refused once, with a 400 that says what to change:
 
-- only mode `request` (createReport, window by window) is available: `amazon-schedule` and `discover` are
-  refused (400 PlanModeNotSupported) until a planner implements them, and so is a type createReport cannot
-  make (schedule-only types, types Amazon or the seller generate: 400 ReportTypeNotRequestable saying how to
-  get it instead);
+- mode `request` (createReport, window by window) takes the types createReport makes; mode `discover`
+  (sp_reports.pipeline.pull_discovery: getReports finds the reports Amazon makes by itself) takes only the
+  types Amazon generates (settlement), and no cadence or look-backs, since Amazon decides each report's
+  period and makes it once; a requestable type in mode discover is refused saying to use mode request
+  (400 ReportTypeRequestable); `amazon-schedule` is refused (400 PlanModeNotSupported) until a planner
+  implements it, and so is a type neither mode can pull (schedule-only types, types the seller generates in
+  Seller Central: 400 ReportTypeNotRequestable saying how to get it instead);
 - a cadence whose window is longer than the type's maximum range per report, or that breaks the type's period
   alignment (vendor reports by WEEK cover Sunday-Saturday weeks), is refused naming the limit and its source;
 - a start date older than SP-API keeps the type's data is refused naming the limit;
@@ -100,13 +103,13 @@ class Cadence(StrEnum):
 
 class PlanMode(StrEnum):
     REQUEST = "request"  # the planner calls createReport for each window version
-    # Not available yet (AVAILABLE_MODES): nothing creates report schedules for a plan or finds its reports.
+    # Not available yet (AVAILABLE_MODES): nothing creates report schedules for a plan.
     AMAZON_SCHEDULE = "amazon-schedule"  # createReportSchedule; the reports Amazon makes fill the windows
     DISCOVER = "discover"  # types createReport cannot make: reports found with getReports fill the windows
 
 
 # The modes the planner carries out; a plan of another mode is refused rather than stored and never pulled.
-AVAILABLE_MODES = frozenset({PlanMode.REQUEST})
+AVAILABLE_MODES = frozenset({PlanMode.REQUEST, PlanMode.DISCOVER})
 
 
 @dataclass(frozen=True)
@@ -115,7 +118,7 @@ class PullPlan:
     seller_id: str
     marketplace_ids: tuple[str, ...]  # sorted, unique
     report_type: str
-    cadence: Cadence
+    cadence: Cadence | None  # None only in mode discover: Amazon decides each report's period
     look_back_days: tuple[int, ...]  # sorted, unique
     report_options: Mapping[str, str]
     start_date: date
@@ -160,7 +163,7 @@ class PullPlan:
             "sellerId": self.seller_id,
             "marketplaceIds": list(self.marketplace_ids),
             "reportType": self.report_type,
-            "cadence": str(self.cadence),
+            "cadence": _text(self.cadence),
             "lookBackDays": list(self.look_back_days),
             "reportOptions": dict(self.report_options),
             "startDate": self.start_date.isoformat(),
@@ -177,7 +180,7 @@ def plan_definition(
     seller_id: str,
     marketplace_ids: tuple[str, ...],
     report_type: str,
-    cadence: Cadence,
+    cadence: Cadence | None,
     look_back_days: tuple[int, ...],
     report_options: Mapping[str, str],
     start_date: date,
@@ -187,12 +190,16 @@ def plan_definition(
         "sellerId": seller_id,
         "marketplaceIds": sorted(set(marketplace_ids)),
         "reportType": report_type,
-        "cadence": str(cadence),
+        "cadence": _text(cadence),
         "lookBackDays": sorted(set(look_back_days)),
         "reportOptions": dict(sorted(report_options.items())),
         "startDate": start_date.isoformat(),
         "mode": str(mode),
     }
+
+
+def _text(value: StrEnum | None) -> str | None:
+    return None if value is None else str(value)
 
 
 def plan_id_of(definition: Mapping[str, Any]) -> str:
@@ -205,7 +212,7 @@ def plan_id_of(definition: Mapping[str, Any]) -> str:
 def windows_per_day(plan: PullPlan) -> float:
     """createReport calls per day the plan causes once its backfill is done: every lane's window once, and
     once more per look-back. A discover plan requests nothing."""
-    if plan.mode is PlanMode.DISCOVER:
+    if plan.mode is PlanMode.DISCOVER or plan.cadence is None:
         return 0.0
     return len(plan.lanes()) * (1 + len(plan.look_back_days)) / plan.cadence.average_days
 
@@ -236,20 +243,23 @@ def plan_from_request(
     seller_id = _seller_id(body.get("sellerId"))
     marketplace_ids = _marketplace_ids(body.get("marketplaceIds"))
     report_type = _report_type(body.get("reportType"))
-    cadence = _choice(body.get("cadence"), "cadence", Cadence, default=None)
     mode = _choice(body.get("mode"), "mode", PlanMode, default=PlanMode.REQUEST)
+    cadence = _cadence(body.get("cadence"), mode)
     report_options = parse_report_options(body.get("reportOptions"), "reportOptions")
     start_date = _start_date(body.get("startDate"))
     look_back_days = _look_back_days(body.get("lookBackDays"))
 
     rules = (catalogue or packaged_catalogue()).report_types.get(report_type)
-    if rules is not None:
-        _check_requestable(report_type, rules)
     _check_mode(report_type, mode)
+    if mode is PlanMode.DISCOVER:
+        _check_discoverable(report_type, rules, look_back_days)
+    elif rules is not None:
+        _check_requestable(report_type, rules)
     if rules is not None:
         if rules.restricted and not restricted_allowed:
             raise restricted_refusal(report_type)
-        _check_cadence(report_type, rules, cadence, report_options)
+        if cadence is not None:
+            _check_cadence(report_type, rules, cadence, report_options)
         if check_start:
             _check_start(report_type, rules, start_date, now)
         _check_look_backs(report_type, rules, look_back_days)
@@ -333,6 +343,18 @@ def _choice(value: Any, name: str, kind: type[_E], *, default: _E | None) -> _E:
         raise ValidationError(name, f"must be one of {choices}") from None
 
 
+def _cadence(value: Any, mode: PlanMode) -> Cadence | None:
+    if mode is not PlanMode.DISCOVER:
+        return _choice(value, "cadence", Cadence, default=None)
+    if value is not None:
+        raise ValidationError(
+            "cadence",
+            "a discover plan has no cadence: Amazon decides each report's period (settlement periods are "
+            "not calendar windows); leave cadence out",
+        )
+    return None
+
+
 def _start_date(value: Any) -> date:
     problem = "expected a date such as 2026-01-31 (YYYY-MM-DD, UTC)"
     if not isinstance(value, str) or not _DATE_PATTERN.match(value):
@@ -373,8 +395,11 @@ def _check_requestable(report_type: str, rules: ReportTypeRules) -> None:
         raise ApiError(
             400,
             "ReportTypeNotRequestable",
-            f"{report_type} cannot be requested or scheduled: {rules.how_to_get}. A plan cannot pull it yet "
-            f"(mode discover, which would find such reports, is not available){_cited(rules)}",
+            f"{report_type} cannot be requested or scheduled: {rules.how_to_get}. A plan finds such reports "
+            f"with mode discover{_cited(rules)}"
+            if rules.request_mode is RequestMode.AMAZON_GENERATED
+            else f"{report_type} cannot be requested or scheduled: {rules.how_to_get}. A plan cannot pull "
+            f"it{_cited(rules)}",
         )
     if rules.request_mode is RequestMode.SCHEDULED_ONLY:
         raise ApiError(
@@ -390,9 +415,37 @@ def _check_mode(report_type: str, mode: PlanMode) -> None:
         raise ApiError(
             400,
             "PlanModeNotSupported",
-            f"mode {mode} is not available yet: plans pull with createReport, window by window; for "
-            f"{report_type} use mode request (or leave mode out). Types createReport cannot make "
-            "(settlement reports, schedule-only types) cannot be pulled by a plan yet",
+            f"mode {mode} is not available yet: plans pull with createReport, window by window (mode "
+            f"request), or find the reports Amazon makes by itself (mode discover); for {report_type} use "
+            "mode request (or leave mode out). Schedule-only types cannot be pulled by a plan yet",
+        )
+
+
+def _check_discoverable(
+    report_type: str, rules: ReportTypeRules | None, look_back_days: tuple[int, ...]
+) -> None:
+    """Mode discover takes the types Amazon generates by itself (settlement: createReport refuses them and
+    getReports lists them, selling-partner-api-docs#1633); a type createReport makes is pulled window by
+    window instead, and a type nobody makes without being asked would never be found."""
+    if rules is None or rules.request_mode is not RequestMode.AMAZON_GENERATED:
+        how = (
+            "createReport makes it: use mode request (or leave mode out)"
+            if rules is None or rules.request_mode is RequestMode.REQUESTABLE
+            else f"{rules.how_to_get}; mode discover finds only the reports Amazon makes by itself"
+        )
+        raise ApiError(
+            400,
+            "ReportTypeRequestable"
+            if rules is None or rules.request_mode is RequestMode.REQUESTABLE
+            else "ReportTypeNotDiscoverable",
+            f"mode discover is for report types Amazon generates by itself (settlement reports); "
+            f"{report_type}: {how}" + (_cited(rules) if rules is not None else ""),
+        )
+    if look_back_days:
+        raise ValidationError(
+            "lookBackDays",
+            "a discover plan has no look-backs: Amazon makes each of its reports once, and there is no "
+            "later version to pull; leave lookBackDays out",
         )
 
 
