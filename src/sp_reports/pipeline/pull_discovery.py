@@ -58,6 +58,9 @@ from sp_reports.spapi.reports import GET_REPORTS_MAX_PAGE_SIZE, PROCESSING_STATU
 # SP-API keeps a report 90 days from its creation (reports_2021-06-30.json, getReports' createdSince: "Reports
 # are retained for a maximum of 90 days").
 REPORT_RETENTION = timedelta(days=90)
+# Longer than any settlement period (about two weeks, selling-partner-api-docs#969): how far before a range a
+# coverage looks for a window that overlaps it.
+SETTLEMENT_PERIOD_AT_MOST = timedelta(days=31)
 # How far back a listing reaches at most: a day inside the retention, so that a createdSince computed here is
 # not already past SP-API's boundary when the request arrives (airbytehq/airbyte#76265).
 LISTING_HORIZON = REPORT_RETENTION - timedelta(days=1)

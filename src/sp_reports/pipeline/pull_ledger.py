@@ -234,6 +234,8 @@ class PullStore:
         sets = ["#updated = :updated"]
         removes: list[str] = []
         for name, value in changes.items():
+            if name == "cadence" and value is None:
+                continue  # a discover plan has no cadence, and keeps none
             attribute = _PLAN_ATTRIBUTES[name]
             names[f"#{attribute}"] = attribute
             values[f":{attribute}"] = _SERIALIZER.serialize(_plan_value(name, value))

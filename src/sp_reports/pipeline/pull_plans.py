@@ -244,17 +244,20 @@ def plan_from_request(
     marketplace_ids = _marketplace_ids(body.get("marketplaceIds"))
     report_type = _report_type(body.get("reportType"))
     mode = _choice(body.get("mode"), "mode", PlanMode, default=PlanMode.REQUEST)
-    cadence = _cadence(body.get("cadence"), mode)
+    if mode is not PlanMode.DISCOVER:
+        cadence: Cadence | None = _choice(body.get("cadence"), "cadence", Cadence, default=None)
     report_options = parse_report_options(body.get("reportOptions"), "reportOptions")
     start_date = _start_date(body.get("startDate"))
     look_back_days = _look_back_days(body.get("lookBackDays"))
 
     rules = (catalogue or packaged_catalogue()).report_types.get(report_type)
-    _check_mode(report_type, mode)
     if mode is PlanMode.DISCOVER:
         _check_discoverable(report_type, rules, look_back_days)
-    elif rules is not None:
-        _check_requestable(report_type, rules)
+        cadence = _no_cadence(body.get("cadence"))
+    else:
+        if rules is not None:
+            _check_requestable(report_type, rules)
+        _check_mode(report_type, mode)
     if rules is not None:
         if rules.restricted and not restricted_allowed:
             raise restricted_refusal(report_type)
@@ -343,9 +346,7 @@ def _choice(value: Any, name: str, kind: type[_E], *, default: _E | None) -> _E:
         raise ValidationError(name, f"must be one of {choices}") from None
 
 
-def _cadence(value: Any, mode: PlanMode) -> Cadence | None:
-    if mode is not PlanMode.DISCOVER:
-        return _choice(value, "cadence", Cadence, default=None)
+def _no_cadence(value: Any) -> None:
     if value is not None:
         raise ValidationError(
             "cadence",
