@@ -205,6 +205,10 @@ def test_two_settlement_periods_are_each_stored_once_and_a_rerun_duplicates_noth
         assert record.requested and record.pull_window == PullWindowRef(plan.plan_id, entry.window_key, 1)
     assert len(world.executions()) == 2
     stored = world.window_objects()
+    # Each in its period's folder, named to the second (not calendar days).
+    for entry in entries:
+        folder = f"{entry.window.start:%Y-%m-%dT%H%M%SZ}_{entry.window.end:%Y-%m-%dT%H%M%SZ}"
+        assert entry.s3_key.endswith(f"/{US}/{folder}/v001/report.tsv")
     assert len([key for key in stored if key.endswith("/v001/report.tsv")]) == 2
     assert len([key for key in stored if key.endswith("manifest.json")]) == 2
 
