@@ -12,7 +12,11 @@ from datetime import UTC, datetime, timedelta
 import boto3
 import pytest
 
-from sp_reports.pipeline.notifications_processing import ReportNotificationProcessor
+from sp_reports.pipeline.notifications_processing import (
+    NotificationOutcome,
+    ReportNotificationProcessor,
+    ReportProcessingFinished,
+)
 from sp_reports.pipeline.pull_coverage import coverage
 from sp_reports.pipeline.pull_discovery import DISCOVERY_INTERVAL, PullDiscovery
 from sp_reports.pipeline.pull_ledger import PullStore, WindowState
@@ -252,6 +256,31 @@ def test_a_discovery_cut_short_before_the_workflow_finishes_it_without_a_second_
 
     assert [execution["name"] for execution in world.executions()] == [f"report-{entry.report_id}"]
     assert [e.report_id for e in world.store.entries(plan.plan_id)] == [entry.report_id]
+
+
+def test_a_report_its_notification_recorded_as_unrequested_is_still_stored_for_the_plan(world):
+    plan = world.plan()
+    account = world.settlements_from_now()
+    world.later(SETTLEMENT_PERIOD + PUBLICATION_DELAY + timedelta(minutes=1))
+    (report_id,) = account.made
+    report = world.app.state.reports[report_id]
+    # SP-API announced it first; the notifications processor, storing no unrequested reports, skipped it.
+    skipped = ReportNotificationProcessor(
+        world.records, world.stepfunctions, world.state_machine_arn, process_unrequested=False
+    ).process(
+        ReportProcessingFinished(
+            "n-1", "2026-01-01T00:00:00Z", report_id, V2_FLAT_FILE, "DONE", None, SELLER_ID,
+            report.report_document_id,
+        )
+    )  # fmt: skip
+    assert skipped.outcome is NotificationOutcome.UNREQUESTED_SKIPPED
+
+    world.planner().tick(_plenty)
+    world.run_workflows()
+
+    (entry,) = world.store.entries(plan.plan_id)
+    assert (entry.report_id, entry.state) == (report_id, WindowState.STORED)
+    assert [execution["name"] for execution in world.executions()] == [f"report-{report_id}"]
 
 
 def test_a_discovered_report_not_stored_near_its_expiry_is_counted_and_named(world):

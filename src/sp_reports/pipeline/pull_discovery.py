@@ -245,6 +245,9 @@ class PullDiscovery:
             # Recorded before (an earlier discovery, or the sweep's opted-in Amazon-generated types): it is
             # given its window; one already stored without it is placed by the planner's read-back.
             self._records.mark_pull_window(report_id, pull_window)
+        # The plan asked for the report: it is processed although a notification may have recorded it as
+        # unrequested first (SP-API announces Amazon-generated reports too), as the sweep's opted-in types
+        # are.
         processed = self._processor.process(
             ReportProcessingFinished(
                 notification_id=f"discovery-{report_id}",
@@ -255,7 +258,8 @@ class PullDiscovery:
                 account_id=None,
                 seller_id=plan.seller_id,
                 report_document_id=report.get("reportDocumentId") or None,
-            )
+            ),
+            process_unrequested=True,
         )
         self._logger.info(
             "discovered report set on its way",
