@@ -325,3 +325,22 @@ def test_the_coverage_lists_the_discovered_windows_with_their_expiry(world):
     )
     assert answer["summary"] == {"requested": 2}
     assert answer["backfill"]["windowsLeft"] == 0
+
+
+def test_a_refused_token_stops_the_discovery_and_the_plan_is_tried_again_soon(world, spapi_emulator):
+    plan = world.plan()
+    world.settlements_from_now()
+    world.later(SETTLEMENT_PERIOD + PUBLICATION_DELAY + timedelta(minutes=1))
+    spapi_emulator.revoke(REFRESH_TOKEN)
+
+    answer = world.planner().tick(_plenty)
+
+    assert answer["plans"] == 1 and world.store.entries(plan.plan_id) == []
+    assert world.telemetry.counts()["DiscoveryFailures"] == 1
+    assert world.store.discovered_since(plan.plan_id) is None  # the next discovery lists from the start again
+    (warning,) = [
+        line for line in world.telemetry.lines() if "discovery for a plan stopped" in line["message"]
+    ]
+    assert "LWA refused" in warning["reason"] and REFRESH_TOKEN not in json.dumps(warning)
+    world.later(timedelta(minutes=6))
+    assert world.planner().tick(_plenty)["plans"] == 1  # due again after RETRY_AFTER_FAILURE

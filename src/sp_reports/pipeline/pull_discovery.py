@@ -38,6 +38,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from sp_reports.pipeline.errors import TokenNotFoundError
 from sp_reports.pipeline.notifications_processing import (
     ReportNotificationProcessor,
     ReportProcessingFinished,
@@ -135,6 +136,8 @@ class PullDiscovery:
             self._list(plan, now, result)
         except LwaInvalidGrantError as refused:
             result.failed = f"LWA refused the seller's refresh token: {refused}"
+        except TokenNotFoundError:
+            result.failed = "no refresh token is stored for the seller (POST /tokens)"
         except SpApiError as failure:
             result.failed = f"getReports failed: {type(failure).__name__}: {redact(str(failure))}"
         if result.failed:
