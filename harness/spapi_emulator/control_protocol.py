@@ -92,9 +92,10 @@ class EmulatorControl(SpApiViews, Protocol):
     def set_report_document(self, report_id: str, content: bytes) -> None:
         """The document the report will have when it finishes on the emulator's own clock."""
 
-    def open_settlements(self, seller_id: str, marketplace_id: str, period_start: datetime) -> None:
+    def open_settlements(self, seller_id: str, marketplace_id: str, period_start: datetime) -> list[str]:
         """The seller's settlements in the marketplace begin at ``period_start``: Amazon makes a settlement
-        report at the end of each period (spapi_emulator.settlements), also for periods already past."""
+        report at the end of each period (spapi_emulator.settlements), also for periods already past; the ids
+        of those made at once."""
 
     def exchanges(self) -> list[ExchangeView]: ...
 
@@ -131,8 +132,10 @@ class InProcessControl:
     def set_report_document(self, report_id: str, content: bytes) -> None:
         self._emulator.set_report_document(report_id, content)
 
-    def open_settlements(self, seller_id: str, marketplace_id: str, period_start: datetime) -> None:
-        self._emulator.open_settlements(SettlementAccount(seller_id, marketplace_id, period_start))
+    def open_settlements(self, seller_id: str, marketplace_id: str, period_start: datetime) -> list[str]:
+        account = SettlementAccount(seller_id, marketplace_id, period_start)
+        self._emulator.open_settlements(account)
+        return list(account.made)
 
     def report(self, report_id: str) -> ReportView:
         report = self._emulator.report(report_id)

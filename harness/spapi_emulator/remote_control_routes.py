@@ -12,7 +12,8 @@ Routes (``{id}`` URL-encoded):
 - ``POST uploads`` -> ``{key, url}``
 - ``POST reports/{id}/finish`` ``{status, document?|document_key?}``;
   ``PUT reports/{id}/document`` ``{document|document_key}``; ``GET reports/{id}``
-- ``POST settlements`` ``{seller_id, marketplace_id, period_start}`` (a seller's settlements begin)
+- ``POST settlements`` ``{seller_id, marketplace_id, period_start}`` -> ``{made: [report ids]}`` (a seller's
+  settlements begin)
 - ``GET documents/{id}``, ``GET subscriptions/{id}``, ``GET exchanges``, ``GET restricted-data-tokens``,
   ``GET contract-violations``, ``GET notification-errors``
 - ``PUT notifications/hold``; ``DELETE notifications/hold`` -> ``{held: [...]}`` (delivery resumes)
@@ -167,10 +168,9 @@ def _route(app: DeployedEmulator, method: str, parts: list[str], body: dict) -> 
             raise _BadRequest("period_start: expected an ISO 8601 date-time with its offset") from None
         if period_start.tzinfo is None:
             raise _BadRequest("period_start: expected an ISO 8601 date-time with its offset")
-        app.open_settlements(
-            SettlementAccount(_field(body, "seller_id"), _field(body, "marketplace_id"), period_start)
-        )
-        return {}
+        account = SettlementAccount(_field(body, "seller_id"), _field(body, "marketplace_id"), period_start)
+        app.open_settlements(account)
+        return {"made": list(account.made)}
     if route == ("POST", "uploads"):
         key = f"{UPLOADS_PREFIX}{uuid.uuid4()}"
         url = app.s3.generate_presigned_url(

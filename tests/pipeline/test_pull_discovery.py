@@ -344,3 +344,17 @@ def test_a_refused_token_stops_the_discovery_and_the_plan_is_tried_again_soon(wo
     assert "LWA refused" in warning["reason"] and REFRESH_TOKEN not in json.dumps(warning)
     world.later(timedelta(minutes=6))
     assert world.planner().tick(_plenty)["plans"] == 1  # due again after RETRY_AFTER_FAILURE
+
+
+def test_a_seller_whose_get_reports_quota_is_spent_is_left_for_a_later_tick(world, monkeypatch):
+    plan = world.plan()
+    world.settlements_from_now()
+    world.later(SETTLEMENT_PERIOD + PUBLICATION_DELAY + timedelta(minutes=1))
+    with monkeypatch.context() as spent:
+        spent.setattr(ReportsClient, "seconds_until_call", lambda self, operation: 30.0)
+        answer = world.planner().tick(_plenty)
+
+    assert answer["plans"] == 1 and world.store.entries(plan.plan_id) == []
+    assert world.telemetry.counts().get("DiscoveryFailures", 0) == 0
+    world.later(timedelta(minutes=6))
+    assert world.planner().tick(_plenty)["reportsDiscovered"] == 1

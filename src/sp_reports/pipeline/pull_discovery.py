@@ -54,7 +54,12 @@ from sp_reports.pipeline.telemetry import COUNT, MetricSink, StructuredLogger
 from sp_reports.spapi.errors import LwaInvalidGrantError, SpApiError, redact
 from sp_reports.spapi.regions import region_of_marketplace
 from sp_reports.spapi.report_ids import REPORT_ID_PATTERN
-from sp_reports.spapi.reports import GET_REPORTS_MAX_PAGE_SIZE, PROCESSING_STATUSES, ReportsClient
+from sp_reports.spapi.reports import (
+    GET_REPORTS_MAX_PAGE_SIZE,
+    PROCESSING_STATUSES,
+    ReportsClient,
+    iter_report_pages,
+)
 
 # SP-API keeps a report 90 days from its creation (reports_2021-06-30.json, getReports' createdSince: "Reports
 # are retained for a maximum of 90 days").
@@ -75,11 +80,17 @@ WATERMARK_LAG = timedelta(minutes=15)
 # hour puts one getReports call per plan in each half hour of getReports' 0.0222 requests a second per seller
 # (reports_2021-06-30.json), and a point of DiscoveredReportsNearExpiry in every hour the alarm looks at.
 DISCOVERY_INTERVAL = timedelta(minutes=30)
-# After SP-API failed (throttled, 5xx) or LWA refused the token: the next tick that may try again.
+# After SP-API failed (throttled, 5xx), LWA refused the token or the seller's getReports quota was spent: the
+# next tick that may try again.
 RETRY_AFTER_FAILURE = timedelta(minutes=5)
+GET_REPORTS = "getReports"
 _DONE = "DONE"
 _UNFINISHED = frozenset({"IN_QUEUE", "IN_PROGRESS"})
 _SECOND = timedelta(seconds=1)
+
+
+class _QuotaSpent(Exception):
+    pass
 
 
 @dataclass
@@ -89,6 +100,7 @@ class DiscoveryResult:
     resumed: int = 0  # entries recorded earlier whose workflow was set on its way again
     near_expiry: int = 0
     failed: str | None = None  # why the listing stopped (SP-API, LWA), retried at `next_due`
+    deferred: bool = False  # the seller's getReports quota would have made the tick wait
     next_due: datetime | None = None
 
 
@@ -140,6 +152,8 @@ class PullDiscovery:
             result.failed = "no refresh token is stored for the seller (POST /tokens)"
         except SpApiError as failure:
             result.failed = f"getReports failed: {type(failure).__name__}: {redact(str(failure))}"
+        except _QuotaSpent:
+            result.deferred = True
         if result.failed:
             self._logger.warning(
                 "discovery for a plan stopped; the plan is due again shortly",
@@ -149,7 +163,8 @@ class PullDiscovery:
         result.near_expiry = self._count_near_expiry(plan, now)
         self._metrics.add_metric(name="ReportsDiscovered", unit=COUNT, value=result.discovered)
         self._metrics.add_metric(name="DiscoveredReportsNearExpiry", unit=COUNT, value=result.near_expiry)
-        result.next_due = now + (RETRY_AFTER_FAILURE if result.failed else DISCOVERY_INTERVAL)
+        soon = result.failed or result.deferred
+        result.next_due = now + (RETRY_AFTER_FAILURE if soon else DISCOVERY_INTERVAL)
         return result
 
     # -- the listing ------------------------------------------------------------------------------------
@@ -164,27 +179,29 @@ class PullDiscovery:
         region_code = region_of_marketplace(plan.marketplace_ids[0]).code
         reports = self._reports_for(plan.seller_id, region_code)
         holds = [now - WATERMARK_LAG]
-        token: str | None = None
-        while True:
-            if token is None:
-                page = reports.get_reports(
-                    [plan.report_type],
-                    processing_statuses=sorted(PROCESSING_STATUSES),
-                    marketplace_ids=list(plan.marketplace_ids),
-                    created_since=iso_second(self._since(plan, now)),
-                    page_size=self._page_size,
-                )
-            else:
-                page = reports.get_reports(next_token=token)
+        pages = iter_report_pages(
+            reports,
+            [plan.report_type],
+            before_each_call=lambda: self._check_quota(reports),
+            processing_statuses=sorted(PROCESSING_STATUSES),
+            marketplace_ids=list(plan.marketplace_ids),
+            created_since=iso_second(self._since(plan, now)),
+            page_size=self._page_size,
+        )
+        for page in pages:
             for report in page.reports:
                 result.listed += 1
                 hold = self._settle(plan, region_code, report, now, result)
                 if hold is not None:
                     holds.append(hold)
-            if page.next_token is None:
-                break
-            token = page.next_token
         self._store.set_discovered_since(plan.plan_id, min(holds))
+
+    @staticmethod
+    def _check_quota(reports: ReportsClient) -> None:
+        """The tick never waits for the seller's getReports quota (0.0222 a second: up to 45 s a call); the
+        plan is tried again shortly instead."""
+        if reports.seconds_until_call(GET_REPORTS) > 0:
+            raise _QuotaSpent
 
     def _settle(
         self, plan: PullPlan, region_code: str, report: dict[str, Any], now: datetime, result: DiscoveryResult

@@ -209,7 +209,7 @@ def test_opened_settlements_make_a_report_for_each_period_past(side: Side):
     from spapi_emulator.settlements import PUBLICATION_DELAY, SETTLEMENT_PERIOD, V2_FLAT_FILE
 
     start = datetime.now(UTC).replace(microsecond=0) - 2 * SETTLEMENT_PERIOD - 2 * PUBLICATION_DELAY
-    side.control.open_settlements(SELLER_ID, "ATVPDKIKX0DER", start)
+    made = side.control.open_settlements(SELLER_ID, "ATVPDKIKX0DER", start)
 
     listed = side.seller.call("GET", "/reports/2021-06-30/reports", params={"reportTypes": V2_FLAT_FILE})
     assert listed.status_code == 200, listed.text
@@ -218,4 +218,5 @@ def test_opened_settlements_make_a_report_for_each_period_past(side: Side):
         start.isoformat(),
         (start + SETTLEMENT_PERIOD).isoformat(),
     ]
-    assert side.control.report(reports[0]["reportId"]).report_type == V2_FLAT_FILE
+    assert [report["reportId"] for report in reports] == made
+    assert side.control.report(made[0]).report_type == V2_FLAT_FILE

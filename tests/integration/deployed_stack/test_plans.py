@@ -72,7 +72,9 @@ def test_a_settlement_report_of_a_discover_plan_is_found_and_stored_when_the_pla
         (period_start - timedelta(days=1)).date().isoformat(),
         mode="discover",
     )
-    emulator.open_settlements(seller.seller_id, seller.marketplace_id, period_start)
+    (made,) = emulator.open_settlements(seller.seller_id, seller.marketplace_id, period_start)
+    # Amazon lists a report being made too; the planner stores the finished one.
+    assert wait_for(lambda: emulator.report(made).processing_status == "DONE", timeout=30)
 
     invocation = stack.fire_schedule(str(stack.outputs["pull_planner_schedule_name"]))
     coverage_from, coverage_to = period_start.date().isoformat(), now.date().isoformat()
@@ -89,6 +91,7 @@ def test_a_settlement_report_of_a_discover_plan_is_found_and_stored_when_the_pla
     folder = f"{period_start:%Y-%m-%dT%H%M%SZ}_{period_start + SETTLEMENT_PERIOD:%Y-%m-%dT%H%M%SZ}"
     assert window["s3Key"].endswith(f"/{seller.marketplace_id}/{folder}/v001/report.tsv")
     report_id = window["versions"][0]["reportId"]
+    assert report_id == made
     assert execution_of(stack, report_id)["status"] == "SUCCEEDED"
     assert client.delete_plan(plan.plan_id)
 
