@@ -137,7 +137,14 @@ REFUSALS = [
     ),
     # a type createReport makes is pulled window by window, not discovered
     ({"mode": "discover", "cadence": None}, 400, "ReportTypeRequestable", "use mode request"),
-    ({"mode": "discover"}, 400, "ReportTypeRequestable", "createReport makes it"),
+    ({"mode": "discover"}, 400, "ReportTypeRequestable", "createReport makes GET_SALES"),
+    # a type the catalogue does not know is never taken for one Amazon makes by itself
+    (
+        {"reportType": "GET_SOMETHING_NEW", "mode": "discover", "cadence": None, "lookBackDays": None},
+        400,
+        "ReportTypeNotDiscoverable",
+        "does not know GET_SOMETHING_NEW",
+    ),
     # the seller makes sales tax reports in Seller Central: nothing for a plan to request or find
     (
         {
@@ -148,7 +155,7 @@ REFUSALS = [
         },
         400,
         "ReportTypeNotDiscoverable",
-        "only the reports Amazon makes by itself",
+        "Seller Central",
     ),
     (
         {"reportType": "GET_FLAT_FILE_SALES_TAX_DATA", "mode": "amazon-schedule", "lookBackDays": None},

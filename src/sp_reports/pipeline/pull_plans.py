@@ -244,8 +244,9 @@ def plan_from_request(
     marketplace_ids = _marketplace_ids(body.get("marketplaceIds"))
     report_type = _report_type(body.get("reportType"))
     mode = _choice(body.get("mode"), "mode", PlanMode, default=PlanMode.REQUEST)
-    if mode is not PlanMode.DISCOVER:
-        cadence: Cadence | None = _choice(body.get("cadence"), "cadence", Cadence, default=None)
+    cadence = (
+        None if mode is PlanMode.DISCOVER else _choice(body.get("cadence"), "cadence", Cadence, default=None)
+    )
     report_options = parse_report_options(body.get("reportOptions"), "reportOptions")
     start_date = _start_date(body.get("startDate"))
     look_back_days = _look_back_days(body.get("lookBackDays"))
@@ -253,7 +254,7 @@ def plan_from_request(
     rules = (catalogue or packaged_catalogue()).report_types.get(report_type)
     if mode is PlanMode.DISCOVER:
         _check_discoverable(report_type, rules, look_back_days)
-        cadence = _no_cadence(body.get("cadence"))
+        _check_no_cadence(body.get("cadence"))
     else:
         if rules is not None:
             _check_requestable(report_type, rules)
@@ -346,14 +347,13 @@ def _choice(value: Any, name: str, kind: type[_E], *, default: _E | None) -> _E:
         raise ValidationError(name, f"must be one of {choices}") from None
 
 
-def _no_cadence(value: Any) -> None:
+def _check_no_cadence(value: Any) -> None:
     if value is not None:
         raise ValidationError(
             "cadence",
             "a discover plan has no cadence: Amazon decides each report's period (settlement periods are "
             "not calendar windows); leave cadence out",
         )
-    return None
 
 
 def _start_date(value: Any) -> date:
@@ -396,11 +396,13 @@ def _check_requestable(report_type: str, rules: ReportTypeRules) -> None:
         raise ApiError(
             400,
             "ReportTypeNotRequestable",
-            f"{report_type} cannot be requested or scheduled: {rules.how_to_get}. A plan finds such reports "
-            f"with mode discover{_cited(rules)}"
-            if rules.request_mode is RequestMode.AMAZON_GENERATED
-            else f"{report_type} cannot be requested or scheduled: {rules.how_to_get}. A plan cannot pull "
-            f"it{_cited(rules)}",
+            f"{report_type} cannot be requested or scheduled: {rules.how_to_get}. "
+            + (
+                "A plan finds such reports with mode discover"
+                if rules.request_mode is RequestMode.AMAZON_GENERATED
+                else "A plan cannot pull it"
+            )
+            + _cited(rules),
         )
     if rules.request_mode is RequestMode.SCHEDULED_ONLY:
         raise ApiError(
@@ -428,19 +430,26 @@ def _check_discoverable(
     """Mode discover takes the types Amazon generates by itself (settlement: createReport refuses them and
     getReports lists them, selling-partner-api-docs#1633); a type createReport makes is pulled window by
     window instead, and a type nobody makes without being asked would never be found."""
-    if rules is None or rules.request_mode is not RequestMode.AMAZON_GENERATED:
-        how = (
-            "createReport makes it: use mode request (or leave mode out)"
-            if rules is None or rules.request_mode is RequestMode.REQUESTABLE
-            else f"{rules.how_to_get}; mode discover finds only the reports Amazon makes by itself"
-        )
+    purpose = "mode discover is for the report types Amazon generates by itself (settlement reports)"
+    if rules is None:
         raise ApiError(
             400,
-            "ReportTypeRequestable"
-            if rules is None or rules.request_mode is RequestMode.REQUESTABLE
-            else "ReportTypeNotDiscoverable",
-            f"mode discover is for report types Amazon generates by itself (settlement reports); "
-            f"{report_type}: {how}" + (_cited(rules) if rules is not None else ""),
+            "ReportTypeNotDiscoverable",
+            f"{purpose}, and the report-type catalogue does not know {report_type} as one of them; a type "
+            "createReport makes is pulled with mode request (or leave mode out)",
+        )
+    if rules.request_mode is RequestMode.REQUESTABLE:
+        raise ApiError(
+            400,
+            "ReportTypeRequestable",
+            f"{purpose}; createReport makes {report_type}: use mode request (or leave mode out)"
+            + _cited(rules),
+        )
+    if rules.request_mode is not RequestMode.AMAZON_GENERATED:
+        raise ApiError(
+            400,
+            "ReportTypeNotDiscoverable",
+            f"{purpose}; {report_type}: {rules.how_to_get}{_cited(rules)}",
         )
     if look_back_days:
         raise ValidationError(
