@@ -307,7 +307,7 @@ locals {
       # (get_remaining_time_in_millis) and the next resumes where it stopped.
       memory_size = 256
       timeout     = 300
-      environment = ["TOKENS_TABLE_NAME", "REPORTS_TABLE_NAME", "PULL_PLANS_TABLE_NAME", "LWA_CREDENTIALS_SECRET_ARN", "REPORTS_BUCKET_NAME", "REPORTS_KMS_KEY_ID", "REPORT_RECORD_TTL_DAYS", "PULL_PLANNER_MAX_REPORTS_PER_TICK"]
+      environment = ["TOKENS_TABLE_NAME", "REPORTS_TABLE_NAME", "PULL_PLANS_TABLE_NAME", "LWA_CREDENTIALS_SECRET_ARN", "REPORTS_BUCKET_NAME", "REPORTS_KMS_KEY_ID", "REPORT_RECORD_TTL_DAYS", "PULL_PLANNER_MAX_REPORTS_PER_TICK", "STATE_MACHINE_ARN"]
       policy_statements = [
         local.statements.read_refresh_tokens,
         local.statements.decrypt_refresh_tokens,
@@ -363,6 +363,10 @@ locals {
           Resource = "${module.storage.reports_bucket_arn}/*"
         },
         local.statements.write_pull_window_objects,
+        # A discover plan's report (src/sp_reports/pipeline/pull_discovery.py) goes on its way as the sweep sends
+        # one whose notification never came: the same workflow, the same execution name.
+        local.statements.start_report_workflow,
+        local.statements.find_report_workflow_executions,
       ]
       data_key_services = ["dynamodb", "secretsmanager", "s3"]
     }
@@ -533,7 +537,8 @@ locals {
       Action   = ["s3:PutObject", "s3:PutObjectTagging", "s3:AbortMultipartUpload"]
       Resource = "${module.storage.reports_bucket_arn}/plans/*"
     }
-    # The notifications processor and the sweep start a report's workflow under the same name
+    # The notifications processor, the sweep and a discover plan's discovery start a report's workflow under the
+    # same name
     # (execution_name in src/sp_reports/pipeline/notifications_processing.py).
     start_report_workflow = {
       Sid      = "StartReportWorkflow"

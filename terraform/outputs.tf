@@ -161,6 +161,11 @@ output "pull_windows_parked_alarm_name" {
   value       = aws_cloudwatch_metric_alarm.pull_windows_parked.alarm_name
 }
 
+output "pull_reports_near_expiry_alarm_name" {
+  description = "Name of the alarm that fires when a report a discover pull plan found (settlement) is not stored 7 days before SP-API drops it (90 days after its creation)."
+  value       = aws_cloudwatch_metric_alarm.pull_reports_near_expiry.alarm_name
+}
+
 output "pull_plans_dashboard_name" {
   description = "Name of the CloudWatch dashboard of pull plans: windows per day, reports by outcome, queue depths, planner and sweep errors and duration."
   value       = aws_cloudwatch_dashboard.pull_plans.dashboard_name

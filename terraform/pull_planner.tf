@@ -1,4 +1,4 @@
-# The pull planner's schedule, the parked-windows alarm and the operator's dashboard. EventBridge Scheduler
+# The pull planner's schedule, the parked-windows and near-expiry alarms and the operator's dashboard. EventBridge Scheduler
 # invokes the pull_planner function (local.functions, group standalone) every pull_planner_schedule_expression:
 # one tick requests the due windows of every pull plan (src/sp_reports/pipeline/pull_planner.py), so the fleet
 # has one schedule, not one per plan. Its Errors and dead-letter alarms come with the function_schedule module.
@@ -40,6 +40,25 @@ resource "aws_cloudwatch_metric_alarm" "pull_windows_parked" {
   dimensions          = local.metric_dimensions
   statistic           = "Sum"
   period              = 300
+  evaluation_periods  = 1
+  threshold           = 0
+  comparison_operator = "GreaterThanThreshold"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [module.state_machine.topic_arn]
+  tags                = var.tags
+}
+
+# A discover plan's report (settlement) that is not stored a week before SP-API drops it, 90 days after its
+# creation (src/sp_reports/pipeline/pull_discovery.py counts DiscoveredReportsNearExpiry at each discovery, every
+# 30 minutes per plan): once dropped it cannot be fetched or requested again.
+resource "aws_cloudwatch_metric_alarm" "pull_reports_near_expiry" {
+  alarm_name          = "${var.name_prefix}-pull-reports-near-expiry"
+  alarm_description   = "A report a discover pull plan found (settlement) is not stored and SP-API drops it within 7 days; once dropped it is lost (GET /plans/{planId}/coverage names it)."
+  namespace           = var.metrics_namespace
+  metric_name         = "DiscoveredReportsNearExpiry"
+  dimensions          = local.metric_dimensions
+  statistic           = "Maximum"
+  period              = 3600
   evaluation_periods  = 1
   threshold           = 0
   comparison_operator = "GreaterThanThreshold"
@@ -110,6 +129,17 @@ resource "aws_cloudwatch_dashboard" "pull_plans" {
           period  = 300
           view    = "timeSeries"
           metrics = [for name in ["PlannerWindowsDeferred", "PlannerStoppedForTime", "PlannerSellersThrottled", "PlannerReportsAdopted"] : [var.metrics_namespace, name, "service", var.name_prefix]]
+        }
+      },
+      {
+        type = "metric", x = 0, y = 18, width = 24, height = 6
+        properties = {
+          title   = "Discover plans: reports found, not stored near SP-API's 90-day retention, discoveries failed"
+          region  = local.dashboard_region
+          stat    = "Sum"
+          period  = 3600
+          view    = "timeSeries"
+          metrics = [for name in ["ReportsDiscovered", "DiscoveredReportsNearExpiry", "DiscoveryFailures"] : [var.metrics_namespace, name, "service", var.name_prefix]]
         }
       },
     ]

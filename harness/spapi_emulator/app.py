@@ -22,7 +22,7 @@ from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
-from spapi_emulator import notifications_api, report_schedules_api, reports_api, tokens_api
+from spapi_emulator import notifications_api, report_schedules_api, reports_api, settlements, tokens_api
 from spapi_emulator import state as st
 from spapi_emulator.config import EmulatorConfig
 from spapi_emulator.contract import ContractViolation, ModelContract, OperationMatch
@@ -248,6 +248,13 @@ class EmulatorApp:
         with self.state.lock:
             self.report_documents[report_id] = content
 
+    def open_settlements(self, account: settlements.SettlementAccount) -> None:
+        """The seller's settlements begin: a report of each of the account's types at the end of every
+        period from `account.period_start` on, as the clock passes it (spapi_emulator.settlements)."""
+        with self.state.lock:
+            self.state.settlement_accounts.append(account)
+        self.tick()
+
     def add_report(self, report: st.Report) -> None:
         with self.state.lock:
             self.state.reports[report.report_id] = report
@@ -286,10 +293,13 @@ class EmulatorApp:
         return status
 
     def tick(self) -> None:
-        """Let report schedules create the reports now due, then advance the time-driven lifecycle of every
-        active report (unless auto_advance is off: then tests drive reports, and schedules still create
-        them)."""
+        """Let report schedules and settlements create the reports now due, drop the reports SP-API no longer
+        keeps, then advance the time-driven lifecycle of every active report (unless auto_advance is off:
+        then tests drive reports, and schedules and settlements still create them)."""
         report_schedules_api.fire_due_schedules(self)
+        settlements.make_due_settlements(self)
+        with self.state.lock:
+            self._active_reports.difference_update(reports_api.drop_expired_reports(self))
         if not self.config.auto_advance:
             return
         notifications: list[tuple[str, dict]] = []

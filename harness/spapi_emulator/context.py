@@ -51,6 +51,10 @@ class EmulatorContext(Protocol):
         """True when a test configured the type's outcome (a type SP-API then knows)."""
         ...
 
+    def set_report_document(self, report_id: str, content: bytes) -> None:
+        """The document a report gets when it ends DONE."""
+        ...
+
     def add_report(self, report: Report) -> None:
         """A new report enters the time-driven lifecycle (IN_QUEUE)."""
         ...

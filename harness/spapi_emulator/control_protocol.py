@@ -13,7 +13,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
+
+from spapi_emulator.settlements import SettlementAccount
 
 if TYPE_CHECKING:
     from spapi_emulator.server import SpApiEmulator
@@ -89,6 +92,11 @@ class EmulatorControl(SpApiViews, Protocol):
     def set_report_document(self, report_id: str, content: bytes) -> None:
         """The document the report will have when it finishes on the emulator's own clock."""
 
+    def open_settlements(self, seller_id: str, marketplace_id: str, period_start: datetime) -> list[str]:
+        """The seller's settlements in the marketplace begin at ``period_start``: Amazon makes a settlement
+        report at the end of each period (spapi_emulator.settlements), also for periods already past; the ids
+        of those made at once."""
+
     def exchanges(self) -> list[ExchangeView]: ...
 
     def restricted_data_tokens(self) -> list[str]:
@@ -123,6 +131,11 @@ class InProcessControl:
 
     def set_report_document(self, report_id: str, content: bytes) -> None:
         self._emulator.set_report_document(report_id, content)
+
+    def open_settlements(self, seller_id: str, marketplace_id: str, period_start: datetime) -> list[str]:
+        account = SettlementAccount(seller_id, marketplace_id, period_start)
+        self._emulator.open_settlements(account)
+        return list(account.made)
 
     def report(self, report_id: str) -> ReportView:
         report = self._emulator.report(report_id)

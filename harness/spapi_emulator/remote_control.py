@@ -14,6 +14,7 @@ import gzip
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -105,6 +106,14 @@ class RemoteEmulatorControl:
 
     def set_report_document(self, report_id: str, content: bytes) -> None:
         self._call("PUT", f"reports/{quote(report_id, safe='')}/document", self._document_fields(content))
+
+    def open_settlements(self, seller_id: str, marketplace_id: str, period_start: datetime) -> list[str]:
+        body = {
+            "seller_id": seller_id,
+            "marketplace_id": marketplace_id,
+            "period_start": period_start.isoformat(),
+        }
+        return list(self._call("POST", "settlements", body)["made"])
 
     def report(self, report_id: str) -> ReportView:
         return ReportView(**self._call("GET", f"reports/{quote(report_id, safe='')}"))

@@ -12,6 +12,8 @@ Routes (``{id}`` URL-encoded):
 - ``POST uploads`` -> ``{key, url}``
 - ``POST reports/{id}/finish`` ``{status, document?|document_key?}``;
   ``PUT reports/{id}/document`` ``{document|document_key}``; ``GET reports/{id}``
+- ``POST settlements`` ``{seller_id, marketplace_id, period_start}`` -> ``{made: [report ids]}`` (a seller's
+  settlements begin)
 - ``GET documents/{id}``, ``GET subscriptions/{id}``, ``GET exchanges``, ``GET restricted-data-tokens``,
   ``GET contract-violations``, ``GET notification-errors``
 - ``PUT notifications/hold``; ``DELETE notifications/hold`` -> ``{held: [...]}`` (delivery resumes)
@@ -26,10 +28,12 @@ import binascii
 import json
 import uuid
 from collections.abc import MutableMapping
+from datetime import datetime
 from typing import Any, Protocol
 from urllib.parse import unquote
 
 from spapi_emulator.app import Exchange
+from spapi_emulator.settlements import SettlementAccount
 from spapi_emulator.state import EmulatorState, Report
 
 PREFIX = "/_emulator/v1/"
@@ -56,6 +60,8 @@ class DeployedEmulator(Protocol):
     def finish_report(self, report_id: str, status: str = "DONE", document: bytes | None = None) -> None: ...
 
     def deauthorize_seller(self, seller_id: str) -> int: ...
+
+    def open_settlements(self, account: SettlementAccount) -> None: ...
 
     def contract_violations(self) -> list[str]: ...
 
@@ -155,6 +161,16 @@ def _route(app: DeployedEmulator, method: str, parts: list[str], body: dict) -> 
         if not app.deauthorize_seller(ident):
             raise _NotFound(f"unknown seller {ident}, or already deauthorised")
         return {}
+    if route == ("POST", "settlements"):
+        try:
+            period_start = datetime.fromisoformat(_field(body, "period_start"))
+        except ValueError:
+            raise _BadRequest("period_start: expected an ISO 8601 date-time with its offset") from None
+        if period_start.tzinfo is None:
+            raise _BadRequest("period_start: expected an ISO 8601 date-time with its offset")
+        account = SettlementAccount(_field(body, "seller_id"), _field(body, "marketplace_id"), period_start)
+        app.open_settlements(account)
+        return {"made": list(account.made)}
     if route == ("POST", "uploads"):
         key = f"{UPLOADS_PREFIX}{uuid.uuid4()}"
         url = app.s3.generate_presigned_url(

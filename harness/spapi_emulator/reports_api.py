@@ -203,12 +203,30 @@ def get_reports(call: OperationCall) -> tuple[int, Any]:
         ids = [report.report_id for report in selected]
     page_ids, rest = ids[:page_size], ids[page_size:]
     with context.state.lock:
-        body: dict[str, Any] = {"reports": [context.state.reports[i].to_model() for i in page_ids]}
+        # A report that expired since the listing's first page is no longer there (drop_expired_reports).
+        body: dict[str, Any] = {
+            "reports": [context.state.reports[i].to_model() for i in page_ids if i in context.state.reports]
+        }
         if rest:
             token = secrets.token_urlsafe(24)
             context.state.page_tokens[token] = (rest, page_size)
             body["nextToken"] = token
     return 200, body
+
+
+def drop_expired_reports(context: EmulatorContext) -> list[str]:
+    """SP-API keeps a report 90 days ("Reports are retained for a maximum of 90 days":
+    reports_2021-06-30.json, getReports' createdSince): an older one is gone with its document. getReports no
+    longer lists it, and getReport and getReportDocument answer the model's 404 for it, as for an id SP-API
+    never had. Returns the ids dropped."""
+    oldest = context.now() - RETENTION
+    with context.state.lock:
+        expired = [report for report in context.state.reports.values() if report.created <= oldest]
+        for report in expired:
+            del context.state.reports[report.report_id]
+            if report.report_document_id:
+                context.state.documents.pop(report.report_document_id, None)
+    return [report.report_id for report in expired]
 
 
 def parse_time(value: str | None) -> datetime | None:

@@ -20,6 +20,7 @@ from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from spapi_emulator.app import LWA_PATH, EmulatorApp, EmulatorConfig, Exchange, SentNotification
 from spapi_emulator.contract import ModelContract
+from spapi_emulator.settlements import SettlementAccount
 from spapi_emulator.state import ROTATION_OVERLAP_SECONDS, Report
 
 TICK_SECONDS = 0.02
@@ -288,6 +289,10 @@ class SpApiEmulator:
     def advance_time(self, seconds: float) -> None:
         """Let `seconds` pass for the emulator (token expiry, URL expiry, lifecycle, bucket refill)."""
         self.app.advance_time(seconds)
+
+    def open_settlements(self, account: SettlementAccount) -> None:
+        """The seller's settlements begin: their reports appear as the clock passes each period's end."""
+        self.app.open_settlements(account)
 
     def configure_report_type(
         self, report_type: str, *, outcome: str = "DONE", document: bytes | None = None

@@ -27,6 +27,12 @@ def iso(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
+def iso_offset(moment: datetime) -> str:
+    """An instant as SP-API spells a settlement report's data range: `2022-03-10T08:24:51+00:00`
+    (selling-partner-api-docs#969)."""
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
+
+
 @dataclass
 class ClientSecret:
     """One LWA client secret of an app and when each side stops accepting it (emulator monotonic time).
@@ -280,6 +286,8 @@ class EmulatorState:
         self.subscriptions: dict[str, Subscription] = {}
         self.page_tokens: dict[str, tuple[list[str], int]] = {}
         self.authorization_codes: dict[str, AuthorizationCode] = {}
+        # The sellers' settlements (spapi_emulator.settlements.SettlementAccount), each making its reports.
+        self.settlement_accounts: list = []
         self._report_numbers = itertools.count(50_000_000_000 + secrets.randbelow(10_000_000))
 
     # Pickled by the emulator deployed as a Lambda (state_in_s3): the lock stays with the process, and the
@@ -297,6 +305,7 @@ class EmulatorState:
         self._report_numbers = itertools.count(fields.pop("next_report_number"))
         fields.setdefault("authorization_codes", {})  # a state saved before codes existed
         fields.setdefault("schedules", {})  # a state saved before schedules existed
+        fields.setdefault("settlement_accounts", [])  # a state saved before settlements existed
         vars(self).update(fields)
         self.lock = threading.RLock()
 

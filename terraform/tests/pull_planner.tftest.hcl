@@ -46,7 +46,7 @@ run "the_planner_ticks_every_five_minutes_with_a_cap_of_200_reports" {
   assert {
     condition = toset(keys(local.function_environment["pull_planner"])) == toset([
       "TOKENS_TABLE_NAME", "REPORTS_TABLE_NAME", "PULL_PLANS_TABLE_NAME", "LWA_CREDENTIALS_SECRET_ARN", "REPORTS_BUCKET_NAME",
-      "REPORTS_KMS_KEY_ID", "REPORT_RECORD_TTL_DAYS", "PULL_PLANNER_MAX_REPORTS_PER_TICK",
+      "REPORTS_KMS_KEY_ID", "REPORT_RECORD_TTL_DAYS", "PULL_PLANNER_MAX_REPORTS_PER_TICK", "STATE_MACHINE_ARN",
     ])
     error_message = "pull_planner environment differs from the contract (src/sp_reports/handlers/pull_planner.py)."
   }
@@ -115,7 +115,8 @@ run "the_planner_and_the_notifier_touch_only_the_plans_items" {
       "ReadEncryptedRefreshTokens", "DecryptRefreshTokensWithSellerContext", "ReadLwaAppCredentials",
       "FindDuePullPlans", "TrackPullPlanWindows", "ListPullPlanLedgers", "RecordPlannedReports",
       "ForgetSettledRequestIntents", "TellMissingWindowObjectsFromForbiddenOnes", "ReadStoredReportsAndManifests",
-      "WritePullWindowObjects", "UseDataKeyOnlyThroughItsServices",
+      "WritePullWindowObjects", "StartReportWorkflow", "FindReportWorkflowExecutions",
+      "UseDataKeyOnlyThroughItsServices",
     ]
     error_message = "The planner's statements differ from what a tick needs."
   }
@@ -123,10 +124,10 @@ run "the_planner_and_the_notifier_touch_only_the_plans_items" {
   assert {
     condition = alltrue([
       for statement in local.function_policy_statements["pull_planner"] : alltrue([
-        for action in flatten([statement.Action]) : contains(["dynamodb", "kms", "secretsmanager", "s3"], split(":", action)[0])
+        for action in flatten([statement.Action]) : contains(["dynamodb", "kms", "secretsmanager", "s3", "states"], split(":", action)[0])
       ])
     ])
-    error_message = "The planner may use DynamoDB, KMS, Secrets Manager and S3 only."
+    error_message = "The planner may use DynamoDB, KMS, Secrets Manager, S3 and Step Functions (a discovered report's workflow) only."
   }
 
   # Every statement on the pull plans table is held to the plans' items (plan#...), but the due index's Query,
@@ -201,20 +202,55 @@ run "parked_windows_raise_an_alarm_and_the_dashboard_shows_the_pipeline" {
   }
 
   assert {
-    condition     = output.pull_plans_dashboard_name == "acme-test-pull-plans" && length(jsondecode(aws_cloudwatch_dashboard.pull_plans.dashboard_body).widgets) == 5
-    error_message = "The dashboard has its five widgets."
+    condition     = output.pull_plans_dashboard_name == "acme-test-pull-plans" && length(jsondecode(aws_cloudwatch_dashboard.pull_plans.dashboard_body).widgets) == 6
+    error_message = "The dashboard has its six widgets."
   }
 
   assert {
     condition = alltrue([
-      for name in ["WindowsStored", "WindowsParked", "ReportsDelivered", "ReportsFailed", "ApproximateNumberOfMessagesVisible", "Errors", "Duration"] :
+      for name in ["WindowsStored", "WindowsParked", "ReportsDelivered", "ReportsFailed", "ApproximateNumberOfMessagesVisible", "Errors", "Duration", "ReportsDiscovered", "DiscoveredReportsNearExpiry"] :
       strcontains(aws_cloudwatch_dashboard.pull_plans.dashboard_body, "\"${name}\"")
     ])
-    error_message = "The dashboard shows windows stored and parked, reports by outcome, queue depths, and the planner's and sweep's errors and duration."
+    error_message = "The dashboard shows windows stored and parked, reports by outcome, queue depths, the planner's and sweep's errors and duration, and discover plans' reports found and near expiry."
   }
 
   assert {
     condition     = strcontains(aws_cloudwatch_dashboard.pull_plans.dashboard_body, "acme-test-pull-planner") && strcontains(aws_cloudwatch_dashboard.pull_plans.dashboard_body, "acme-test-report-sweeper")
     error_message = "The dashboard names the planner and the sweeper."
+  }
+}
+
+run "discovered_reports_near_expiry_raise_an_alarm" {
+  command = plan
+
+  assert {
+    condition = (
+      aws_cloudwatch_metric_alarm.pull_reports_near_expiry.metric_name == "DiscoveredReportsNearExpiry"
+      && aws_cloudwatch_metric_alarm.pull_reports_near_expiry.namespace == var.metrics_namespace
+      && aws_cloudwatch_metric_alarm.pull_reports_near_expiry.dimensions == tomap({ service = "acme-test" })
+      && aws_cloudwatch_metric_alarm.pull_reports_near_expiry.threshold == 0
+      && aws_cloudwatch_metric_alarm.pull_reports_near_expiry.comparison_operator == "GreaterThanThreshold"
+      && aws_cloudwatch_metric_alarm.pull_reports_near_expiry.treat_missing_data == "notBreaching"
+    )
+    error_message = "A discovered report not stored near SP-API's retention (the DiscoveredReportsNearExpiry metric of the functions' service) must raise the alarm."
+  }
+
+  assert {
+    # Discovery counts every 30 minutes per plan (DISCOVERY_INTERVAL): an hour always holds a point.
+    condition     = aws_cloudwatch_metric_alarm.pull_reports_near_expiry.period >= 3600
+    error_message = "The alarm's period must hold at least one discovery of each plan."
+  }
+
+  assert {
+    condition     = length(aws_cloudwatch_metric_alarm.pull_reports_near_expiry.alarm_actions) == 1 && output.pull_reports_near_expiry_alarm_name == "acme-test-pull-reports-near-expiry"
+    error_message = "The near-expiry alarm notifies the report topic."
+  }
+
+  assert {
+    condition = alltrue([
+      for statement in ["StartReportWorkflow", "FindReportWorkflowExecutions"] :
+      contains([for s in local.function_policy_statements["pull_planner"] : s.Sid], statement)
+    ])
+    error_message = "The planner starts (and finds) a discovered report's store workflow."
   }
 }

@@ -268,3 +268,34 @@ def test_plans_coverage_says_a_range_too_long_is_refused(fake_api, api_args, run
     end = (start + timedelta(days=400)).date().isoformat()
     result = run_cli(*api_args, "plans", "coverage", plan_id, "--from", "2024-01-01", "--to", end)
     assert result.exit_code == 1 and "at most 366 daily windows" in result.stderr
+
+
+def test_plans_create_of_mode_discover_sends_no_cadence_and_needs_none(fake_api, api_args, run_cli, seller):
+    base = (
+        "plans",
+        "create",
+        "--seller-id",
+        SELLER_ID,
+        "--marketplace-ids",
+        UK,
+        "--start-date",
+        "2026-01-01",
+    )
+    settlement = ("--report-type", "GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE_V2")
+
+    result = run_cli(*api_args, *base, *settlement, "--mode", "discover")
+    with_cadence = run_cli(*api_args, *base, *settlement, "--mode", "discover", "--cadence", "daily")
+    without = run_cli(*api_args, *base, "--report-type", ORDERS)
+
+    assert result.exit_code == 0, result.stderr
+    assert result.fields()["Mode"] == "discover" and "Amazon decides" in result.fields()["Cadence"]
+    assert fake_api.requests[0].json() == {
+        "sellerId": SELLER_ID,
+        "marketplaceIds": [UK],
+        "reportType": "GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE_V2",
+        "startDate": "2026-01-01",
+        "mode": "discover",
+    }
+    assert with_cadence.exit_code == 2 and "a discover plan has none" in with_cadence.stderr
+    assert without.exit_code == 2 and "--cadence is required" in without.stderr
+    assert len(fake_api.requests) == 1

@@ -278,3 +278,36 @@ def test_every_coverage_status_is_documented(document):
 def test_the_document_rejects_plan_bodies_the_api_rejects(document, schema, body):
     with pytest.raises(jsonschema.ValidationError):
         schema_validator(document, schema).validate(body)
+
+
+def test_a_discover_plan_its_request_and_its_coverage_match_the_document(fake_api, document):
+    from sp_reports.pipeline.pull_ledger import LedgerEntry, WindowState
+    from sp_reports.pipeline.pull_windows import Window
+
+    client = SpReportsClient(fake_api.base_url, REGION)
+    fake_api.tokens[SELLER_ID] = REFRESH_TOKEN
+    plan = client.create_plan(
+        SELLER_ID, ["A1F83G8C2ARO7P"], "GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE_V2", None, "2026-01-01",
+        mode="discover",
+    )  # fmt: skip
+
+    (sent,) = [
+        request for request in fake_api.requests if (request.method, request.path) == ("POST", "/v1/plans")
+    ]
+    assert "cadence" not in sent.json()
+    schema_validator(document, "PlanRequest").validate(sent.json())
+    assert plan.raw["mode"] == "discover" and plan.raw["cadence"] is None
+    validate_against(document, response_schema(document, "post", "/plans", 201), dict(plan.raw))
+    window = Window.from_key("2026-01-03T08:24:51Z/2026-01-17T08:24:51Z/A1F83G8C2ARO7P")
+    stamp = "2026-01-17T10:04:30Z"
+    fake_api.ledger[plan.plan_id] = [
+        LedgerEntry(
+            plan.plan_id, window, 1, WindowState.REQUESTED, "501", 1, None, None, None, stamp, stamp,
+            report_created_at=stamp,
+        )
+    ]  # fmt: skip
+    coverage = client.plan_coverage(plan.plan_id, "2026-01-10", "2026-01-31")
+    assert [w["expiresAt"] for w in coverage["windows"]] == ["2026-04-17T10:04:30Z"]
+    validate_against(
+        document, response_schema(document, "get", "/plans/{planId}/coverage", 200), dict(coverage)
+    )

@@ -38,6 +38,7 @@ REQUIRED = {
         "LWA_CREDENTIALS_SECRET_ARN",
         "REPORTS_BUCKET_NAME",
         "REPORTS_KMS_KEY_ID",
+        "STATE_MACHINE_ARN",
     ],
     "plans_api": ["TOKENS_TABLE_NAME", "PULL_PLANS_TABLE_NAME"],
     "seller_eraser": [

@@ -139,14 +139,37 @@ def test_an_unknown_seller_is_a_404_naming_it(service):
 def test_the_catalogues_refusals_reach_the_caller(service):
     error = refused(lambda: post(service, plan_body(reportType="GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE")))
     assert (error.status, error.code) == (400, "ReportTypeNotRequestable")
-    assert "A plan cannot pull it yet" in error.message
+    assert "A plan finds such reports with mode discover" in error.message
 
 
-@pytest.mark.parametrize("mode", ["discover"])
-def test_the_modes_no_planner_carries_out_are_refused_and_nothing_is_stored(service, store, mode):
-    error = refused(lambda: post(service, plan_body(mode=mode)))
-    assert (error.status, error.code) == (400, "PlanModeNotSupported")
-    assert "not available yet" in error.message and "use mode request" in error.message
+def test_a_requestable_type_in_mode_discover_is_refused_and_nothing_is_stored(service, store):
+    error = refused(lambda: post(service, plan_body(mode="discover")))
+    assert (error.status, error.code) == (400, "ReportTypeRequestable")
+    assert "use mode request" in error.message
+    assert store.list_plans(seller_id=SELLER_ID)[0] == []
+
+
+def test_a_settlement_plan_of_mode_discover_is_created_and_due(service, store):
+    body = plan_body(
+        marketplaceIds=[UK],
+        reportType="GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE_V2",
+        mode="discover",
+        cadence=None,
+        lookBackDays=None,
+    )
+    status, created = post(service, {name: value for name, value in body.items() if value is not None})
+
+    assert status == 201
+    assert (created["mode"], created["cadence"], created["lookBackDays"]) == ("discover", None, [])
+    assert store.get_plan(created["planId"]).describe() == created
+    assert list(store.due_plans(NOW, shard=due_shard(created["planId"]))) == [created["planId"]]
+
+
+def test_a_requestable_type_in_mode_discover_is_a_400_saying_to_use_mode_request(service, store):
+    body = {name: value for name, value in plan_body(mode="discover", cadence=None).items() if value}
+    error = refused(lambda: post(service, body))
+    assert (error.status, error.code) == (400, "ReportTypeRequestable")
+    assert "use mode request" in error.message and LISTINGS in error.message
     assert store.list_plans(seller_id=SELLER_ID)[0] == []
 
 

@@ -25,6 +25,9 @@ US, CA, UK, DE, JP = "ATVPDKIKX0DER", "A2EUQ1WTGCTBG2", "A1F83G8C2ARO7P", "A1PA6
 SALES = "GET_SALES_AND_TRAFFIC_REPORT"
 
 
+SETTLEMENT = "GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE_V2"
+
+
 def _body(**changes):
     body = {
         "sellerId": SELLER,
@@ -113,18 +116,46 @@ REFUSALS = [
     # sales and traffic settles 72 hours after the day (docs#2303): a 1- to 3-day look-back is the same pull
     ({"lookBackDays": [1, 7]}, 400, "LookBackTooShort", "72 hours"),
     ({"lookBackDays": [3]}, 400, "LookBackTooShort", "issues/2303"),
-    # settlement reports: Amazon makes them, and no plan mode finds them yet
+    # settlement reports: Amazon makes them; mode request cannot pull them, mode discover finds them
     (
         {"reportType": "GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE_V2", "lookBackDays": None},
         400,
         "ReportTypeNotRequestable",
-        "A plan cannot pull it yet",
+        "A plan finds such reports with mode discover",
     ),
     (
         {"reportType": "GET_V2_SETTLEMENT_REPORT_DATA_XML", "mode": "discover", "lookBackDays": None},
         400,
-        "ReportTypeNotRequestable",
-        "getReports",
+        "ValidationError",
+        "a discover plan has no cadence",
+    ),
+    (
+        {"reportType": SETTLEMENT, "mode": "discover", "cadence": None, "lookBackDays": [7]},
+        400,
+        "ValidationError",
+        "a discover plan has no look-backs",
+    ),
+    # a type createReport makes is pulled window by window, not discovered
+    ({"mode": "discover", "cadence": None}, 400, "ReportTypeRequestable", "use mode request"),
+    ({"mode": "discover"}, 400, "ReportTypeRequestable", "createReport makes GET_SALES"),
+    # a type the catalogue does not know is never taken for one Amazon makes by itself
+    (
+        {"reportType": "GET_SOMETHING_NEW", "mode": "discover", "cadence": None, "lookBackDays": None},
+        400,
+        "ReportTypeNotDiscoverable",
+        "does not know GET_SOMETHING_NEW",
+    ),
+    # the seller makes sales tax reports in Seller Central: nothing for a plan to request or find
+    (
+        {
+            "reportType": "GET_FLAT_FILE_SALES_TAX_DATA",
+            "mode": "discover",
+            "cadence": None,
+            "lookBackDays": None,
+        },
+        400,
+        "ReportTypeNotDiscoverable",
+        "Seller Central",
     ),
     (
         {"reportType": "GET_FLAT_FILE_SALES_TAX_DATA", "mode": "amazon-schedule", "lookBackDays": None},
@@ -159,14 +190,11 @@ REFUSALS = [
     ),
     ({"replaceExistingSchedule": "yes", "mode": "amazon-schedule"}, 400, "ValidationError", "true or false"),
     ({"replaceExistingSchedule": True}, 400, "ValidationError", "amazon-schedule only"),
-    # the mode no planner carries out yet
-    ({"mode": "discover"}, 400, "PlanModeNotSupported", "not available yet"),
-    ({"mode": "discover"}, 400, "PlanModeNotSupported", "use mode request"),
     (
         {"reportType": "GET_MERCHANT_LISTINGS_ALL_DATA", "mode": "discover", "lookBackDays": [1]},
         400,
-        "PlanModeNotSupported",
-        "(settlement reports) cannot be pulled by a plan yet",
+        "ReportTypeRequestable",
+        "use mode request",
     ),
     # a month is up to 31 days and the FBA shipments report covers 30
     (
@@ -329,6 +357,17 @@ def test_a_schedule_only_plan_requests_nothing_and_others_keep_their_fallback_in
 def test_a_discover_plan_would_request_nothing():
     plan = dataclasses.replace(plan_from_request(_body(), now=NOW), mode=PlanMode.DISCOVER)
     assert windows_per_day(plan) == 0.0
+
+
+def test_a_settlement_type_in_mode_discover_is_a_plan_without_cadence_or_look_backs():
+    body = _body(reportType=SETTLEMENT, mode="discover", cadence=None, lookBackDays=None)
+    plan = plan_from_request(body, now=NOW)
+    assert (plan.mode, plan.cadence, plan.look_back_days) == (PlanMode.DISCOVER, None, ())
+    assert plan.describe()["cadence"] is None and plan.definition()["cadence"] is None
+    assert windows_per_day(plan) == 0.0
+    # The same body names the same plan; a plan of another type is another plan.
+    assert plan_from_request(body, now=NOW).plan_id == plan.plan_id
+    assert plan_from_request({**body, "marketplaceIds": [CA]}, now=NOW).plan_id != plan.plan_id
 
 
 def test_a_plan_built_directly_finds_its_rules_in_the_catalogue():

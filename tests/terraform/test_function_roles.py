@@ -108,12 +108,14 @@ def test_each_sensitive_action_belongs_to_the_one_function_that_needs_it(access)
         "seller_eraser",
         "pull_planner",
     }
-    # The processor and the sweep start a report's workflow, under the same execution name.
-    assert set(_granted(access, "states:StartExecution")) == {"notifications_processor", "report_sweeper"}
+    # The processor, the sweep and the planner (a discover plan's reports) start a report's workflow, under
+    # the same execution name.
+    starters = {"notifications_processor", "report_sweeper", "pull_planner"}
+    assert set(_granted(access, "states:StartExecution")) == starters
     executions = [f"arn:aws:states:us-east-1:123456789012:execution:{PREFIX}-report-workflow:*"]
     assert {
         f: [s["Resource"] for s in ss] for f, ss in _granted(access, "states:DescribeExecution").items()
-    } == {"notifications_processor": executions, "report_sweeper": executions}
+    } == dict.fromkeys(starters, executions)
     # The sweep lists the sellers with a token; the eraser finds one seller's items; the plans API lists
     # every plan through the seller index (without tenant isolation).
     assert set(_granted(access, "dynamodb:Scan")) == {"report_sweeper", "seller_eraser", "plans_api"}

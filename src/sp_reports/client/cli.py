@@ -185,8 +185,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 CADENCES = ("daily", "weekly", "monthly")
-# Mode discover is not available yet: the API refuses it (PlanModeNotSupported).
-PLAN_MODES = ("request", "amazon-schedule")
+PLAN_MODES = ("request", "amazon-schedule", "discover")
 
 
 def _plans_parser(groups: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -207,7 +206,12 @@ def _plans_parser(groups: argparse._SubParsersAction, common: argparse.ArgumentP
     create.add_argument(
         "--report-type", required=True, help="for example GET_FLAT_FILE_ALL_ORDERS_DATA_BY_ORDER_DATE_GENERAL"
     )
-    create.add_argument("--cadence", required=True, choices=CADENCES, type=str.lower)
+    create.add_argument(
+        "--cadence",
+        choices=CADENCES,
+        type=str.lower,
+        help="window length; required for mode request, none for mode discover (Amazon decides the periods)",
+    )
     create.add_argument(
         "--start-date", required=True, type=_iso_date, help="first day to pull, YYYY-MM-DD (UTC)"
     )
@@ -221,9 +225,10 @@ def _plans_parser(groups: argparse._SubParsersAction, common: argparse.ArgumentP
     create.add_argument(
         "--mode",
         choices=PLAN_MODES,
-        help="how windows are pulled: request (createReport per window, the default) or amazon-schedule "
+        help="how windows are pulled: request (createReport per window, the default), amazon-schedule "
         "(an Amazon report schedule makes each window's first version; falls back to createReport when "
-        "Amazon refuses, and says so in the plan's status note)",
+        "Amazon refuses, and says so in the plan's status note) or discover (the reports Amazon makes by "
+        "itself, e.g. settlement, found with getReports)",
     )
     create.add_argument(
         "--replace-existing-schedule",
@@ -429,6 +434,10 @@ def _cmd_plans_create(args: argparse.Namespace, output: Output, client: ClientFa
     marketplace_ids = [item.strip() for item in args.marketplace_ids.split(",") if item.strip()]
     if not marketplace_ids:
         raise UsageError("--marketplace-ids names no marketplace")
+    if args.mode == "discover" and args.cadence:
+        raise UsageError("--cadence: a discover plan has none (Amazon decides each report's period)")
+    if args.mode != "discover" and not args.cadence:
+        raise UsageError("--cadence is required (daily, weekly or monthly) unless --mode discover")
     plan = client().create_plan(
         args.seller_id,
         marketplace_ids,
@@ -481,7 +490,7 @@ def _plan_row(plan: Mapping[str, Any]) -> tuple[str, ...]:
         str(plan.get("sellerId", "")),
         str(plan.get("reportType", "")),
         ",".join(plan.get("marketplaceIds") or ()),
-        str(plan.get("cadence", "")),
+        str(plan.get("cadence") or "-"),  # a discover plan has none
         ",".join(str(day) for day in plan.get("lookBackDays") or ()) or "-",
         str(plan.get("startDate", "")),
         "paused" if plan.get("paused") else "active",
@@ -583,6 +592,10 @@ def _coverage_row(window: Mapping[str, Any]) -> tuple[str, ...]:
         detail = f"due {window['dueAt']}"
     if not detail and window.get("dueSince"):
         detail = f"due since {window['dueSince']}"
+    if window.get("expiresAt") and not window.get("s3Key"):
+        # A discovered report not stored yet: SP-API drops it then.
+        detail = f"{detail}; " if detail else ""
+        detail += f"SP-API drops the report at {window['expiresAt']}"
     return (
         f"{start[:10]}..{end[:10]}",
         ",".join(window.get("marketplaceIds") or ()),
@@ -694,7 +707,7 @@ class Output:
             ("Seller", plan.seller_id),
             ("Report type", plan.report_type),
             ("Marketplaces", ", ".join(raw.get("marketplaceIds") or ())),
-            ("Cadence", raw.get("cadence")),
+            ("Cadence", raw.get("cadence") or "none: Amazon decides each report's period (mode discover)"),
             ("Look-back days", ", ".join(str(day) for day in raw.get("lookBackDays") or ()) or "none"),
             ("Start date", raw.get("startDate")),
             ("Mode", raw.get("mode")),

@@ -235,7 +235,7 @@ class SpReportsClient:
         seller_id: str,
         marketplace_ids: Sequence[str] | str,
         report_type: str,
-        cadence: str,
+        cadence: str | None,
         start_date: str,
         *,
         look_back_days: Sequence[int] = (),
@@ -244,14 +244,15 @@ class SpReportsClient:
         replace_existing_schedule: bool = False,
     ) -> Plan:
         """POST /plans: a plan is its definition, so the same body answers the same plan (`created` False)
-        and a retry after a lost answer is safe."""
+        and a retry after a lost answer is safe. A plan of mode discover has no cadence (None)."""
         payload: dict[str, Any] = {
             "sellerId": seller_id,
             "marketplaceIds": _marketplace_list(marketplace_ids),
             "reportType": report_type,
-            "cadence": cadence,
             "startDate": start_date,
         }
+        if cadence is not None:
+            payload["cadence"] = cadence
         if look_back_days:
             payload["lookBackDays"] = list(look_back_days)
         if report_options:

@@ -3,8 +3,9 @@
 
 The schedule's event carries nothing the tick needs. A tick stops STOP_WITH_SECONDS_LEFT before the
 function's timeout and never starts more than PULL_PLANNER_MAX_REPORTS_PER_TICK reports; the next tick
-resumes. A failure outside one seller's SP-API calls (DynamoDB, KMS, the app's LWA credentials) fails the
-invocation, which the schedule's Errors alarm reports.
+resumes. Discover plans' reports are found with getReports and their store workflow started as the sweep
+starts one (STATE_MACHINE_ARN). A failure outside one seller's SP-API calls (DynamoDB, KMS, the app's LWA
+credentials) fails the invocation, which the schedule's Errors alarm reports.
 """
 
 from __future__ import annotations
@@ -14,8 +15,11 @@ from typing import Any
 import boto3
 
 from sp_reports.handlers import _config
+from sp_reports.handlers._lazy_client import LazyClient
 from sp_reports.handlers._observability import observability
 from sp_reports.handlers._spapi_clients import SpApiClients
+from sp_reports.pipeline.notifications_processing import ReportNotificationProcessor
+from sp_reports.pipeline.pull_discovery import PullDiscovery
 from sp_reports.pipeline.pull_ledger import PullStore
 from sp_reports.pipeline.pull_planner import PlannerSettings, PullPlanner
 from sp_reports.pipeline.pull_window_objects import WindowObjects
@@ -34,6 +38,7 @@ config = _config.required(
         "LWA_CREDENTIALS_SECRET_ARN",
         "REPORTS_BUCKET_NAME",
         "REPORTS_KMS_KEY_ID",
+        "STATE_MACHINE_ARN",
     ]
 )
 dynamodb = boto3.client("dynamodb")
@@ -43,13 +48,14 @@ spapi_clients = SpApiClients(
     secretsmanager_client=boto3.client("secretsmanager"),
     token_store=TokenStore(config["TOKENS_TABLE_NAME"], "", dynamodb, boto3.client("kms")),
 )
+records = ReportRecords(
+    config["REPORTS_TABLE_NAME"],
+    dynamodb,
+    ttl_days=_config.positive_int("REPORT_RECORD_TTL_DAYS", DEFAULT_TTL_DAYS, maximum=3650),
+)
 planner = PullPlanner(
     store=store,
-    records=ReportRecords(
-        config["REPORTS_TABLE_NAME"],
-        dynamodb,
-        ttl_days=_config.positive_int("REPORT_RECORD_TTL_DAYS", DEFAULT_TTL_DAYS, maximum=3650),
-    ),
+    records=records,
     sweep_state=SweepState(config["REPORTS_TABLE_NAME"], dynamodb),
     reports_for=spapi_clients.reports,
     window_objects=WindowObjects(
@@ -61,6 +67,22 @@ planner = PullPlanner(
     cooldowns=ReportCooldowns(config["REPORTS_TABLE_NAME"], dynamodb),
     settings=PlannerSettings(
         max_reports_per_tick=_config.positive_int("PULL_PLANNER_MAX_REPORTS_PER_TICK", 200, maximum=10000)
+    ),
+    discovery=PullDiscovery(
+        store=store,
+        records=records,
+        # The notifications processor's own rules (records, execution names): a discovered report is
+        # recorded as requested, so the policy for unrequested reports does not apply to it.
+        processor=ReportNotificationProcessor(
+            records,
+            # Only to start a discovered report's workflow: most ticks discover none.
+            LazyClient("stepfunctions"),
+            config["STATE_MACHINE_ARN"],
+            process_unrequested=False,
+        ),
+        reports_for=spapi_clients.reports,
+        logger=logger,
+        metrics=metrics,
     ),
 )
 

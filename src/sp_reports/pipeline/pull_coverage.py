@@ -17,6 +17,10 @@ Every window of the plan overlapping the asked days gets one status, read from i
 
 `currentVersion` and `s3Key` name the newest stored version, which the window's manifest names too.
 
+A discover plan's windows are the reports Amazon made (sp_reports.pipeline.pull_discovery): the coverage
+lists those its discovery found whose period overlaps the asked days, each with its one version and, while it
+is not stored, `expiresAt`, when SP-API drops its report; it has no due windows to wait for and no backfill.
+
 For a plan still catching up on its past (the backfill), `backfill` says how many due windows no report of
 any version holds yet and, when the planner's pace is known, the earliest it can end: the planner starts at
 most `max_reports_per_tick` reports per tick for the whole fleet and a seller's createReport quota allows one
@@ -35,8 +39,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Protocol
 
 from sp_reports.pipeline.api_requests import ValidationError, iso_timestamp
+from sp_reports.pipeline.pull_discovery import REPORT_RETENTION, SETTLEMENT_PERIOD_AT_MOST
 from sp_reports.pipeline.pull_ledger import LedgerEntry, WindowState
-from sp_reports.pipeline.pull_plans import Cadence, PullPlan
+from sp_reports.pipeline.pull_plans import Cadence, PlanMode, PullPlan
 from sp_reports.pipeline.pull_schedules import never_pulled, window_note
 from sp_reports.pipeline.pull_windows import (
     Window,
@@ -115,6 +120,8 @@ def coverage(
     if to_date < from_date:
         raise ValidationError("to", f"{to_date.isoformat()} is before from {from_date.isoformat()}")
     span_days = (to_date - from_date).days + 1
+    if plan.mode is PlanMode.DISCOVER or plan.cadence is None:
+        return _discovered_coverage(plan, store, from_date, to_date, span_days, deleted_at)
     limit_days = MAX_COVERAGE_PERIODS * _PERIOD_DAYS[plan.cadence]
     if span_days > limit_days:
         raise ValidationError(
@@ -137,6 +144,69 @@ def coverage(
         "windows": answered,
         "summary": _summary(answered),
         "backfill": backfill(plan, store, now, pace or PlannerPace(), deleted=deleted_at is not None),
+    }
+    if deleted_at is not None:
+        answer["deletedAt"] = deleted_at
+    return answer
+
+
+def _discovered_coverage(
+    plan: PullPlan,
+    store: LedgerReader,
+    from_date: date,
+    to_date: date,
+    span_days: int,
+    deleted_at: str | None,
+) -> dict[str, Any]:
+    """The discovered windows (reports) overlapping the days, oldest first."""
+    if span_days > MAX_COVERAGE_PERIODS:
+        raise ValidationError(
+            "to",
+            f"{from_date.isoformat()}..{to_date.isoformat()} is {span_days} days; a discover plan's coverage "
+            f"answers at most {MAX_COVERAGE_PERIODS} days: ask for a shorter range, page by page",
+        )
+    start = _midnight(from_date)
+    end = _midnight(to_date) + timedelta(days=1)
+    # Entries are found by their window's start: a settlement period overlapping `from` starts before it.
+    entries = store.entries(plan.plan_id, start=start - SETTLEMENT_PERIOD_AT_MOST, end=end)
+    answered = []
+    for window_key, versions in _by_window(entries).items():
+        window = versions[0].window
+        if window.end <= start:
+            continue
+        answer: dict[str, Any] = {
+            "start": iso_timestamp(window.start),
+            "end": iso_timestamp(window.end),
+            "marketplaceIds": list(window.marketplace_ids),
+            "versionsDue": 1,
+        }
+        newest = versions[-1]
+        answer["status"] = STATUS_OF_STATE[newest.state]
+        if newest.state is WindowState.STORED:
+            answer["currentVersion"] = newest.version
+            if newest.s3_key:
+                answer["s3Key"] = newest.s3_key
+        elif newest.report_created_at:
+            created = datetime.strptime(newest.report_created_at, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+            answer["expiresAt"] = iso_timestamp(created + REPORT_RETENTION)
+        if newest.reason and newest.state not in (WindowState.STORED, *_IN_FLIGHT):
+            answer["reason"] = newest.reason
+        answer["versions"] = [_version(entry) for entry in versions]
+        answered.append((window_key, answer))
+    windows = [answer for _, answer in sorted(answered, key=lambda pair: pair[0])]
+    answer = {
+        "planId": plan.plan_id,
+        "deleted": deleted_at is not None,
+        "from": from_date.isoformat(),
+        "to": to_date.isoformat(),
+        "windows": windows,
+        "summary": _summary(windows),
+        "backfill": {
+            "windowsLeft": 0,
+            "estimatedEnd": None,
+            "estimate": "nothing to backfill: a discover plan stores the reports Amazon makes as its "
+            "discovery finds them (SP-API lists them for 90 days)",
+        },
     }
     if deleted_at is not None:
         answer["deletedAt"] = deleted_at

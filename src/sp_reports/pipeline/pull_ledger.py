@@ -22,6 +22,11 @@ STORED, NO_DATA (SP-API's CANCELLED: complete, no data), FAILED (retried after `
 WAITING_FOR_TOKEN (`settle`). A stored or no-data version never changes again: a later look-back is a new
 version.
 
+A discover plan's entries are the reports Amazon made by itself (sp_reports.pipeline.pull_discovery):
+`record_discovered` writes one, REQUESTED with its report id, only where none exists (a conditional write),
+so a report listed again by a later discovery is never recorded or stored twice; the plan item keeps where
+the next discovery's listing starts (`DiscoveredSince`).
+
 Deleting a plan keeps its item as a tombstone (`Deleted`): it leaves the due index, and listings pass over
 it, but it stays in the seller index, so erasing a seller (`erase_seller`) finds the ledgers of its deleted
 plans with a Query instead of reading the whole table; the ledger stays readable, and a `POST` of the same
@@ -32,6 +37,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import hashlib
 import json
 import time
@@ -53,6 +59,7 @@ WINDOW_SORT_PREFIX = "window#"
 DUE_INDEX = "due"
 SELLER_INDEX = "seller"
 DUE_SHARD_PREFIX = "due#"
+DISCOVERED_SINCE = "DiscoveredSince"
 # Each shard is one partition of the due index; 16 of them spread 10,000 plans due in the same minute over
 # 16 partitions (about 625 index writes each), far below a partition's 1,000 writes per second.
 SHARDS = 16
@@ -103,6 +110,8 @@ class LedgerEntry:
     # When this attempt was claimed; a take-over moves claimed_at but not this, so every take-over looks for
     # a report made since the attempt began.
     first_claimed_at: str = ""
+    # A discovered report's createdTime: SP-API keeps it 90 days from then (pull_discovery's expiry alarm).
+    report_created_at: str | None = None
 
     @property
     def window_key(self) -> str:
@@ -220,6 +229,8 @@ class PullStore:
         sets = ["#updated = :updated"]
         removes: list[str] = []
         for name, value in changes.items():
+            if name == "cadence" and value is None:
+                continue  # a discover plan has no cadence, and keeps none
             attribute = _PLAN_ATTRIBUTES[name]
             names[f"#{attribute}"] = attribute
             values[f":{attribute}"] = _SERIALIZER.serialize(_plan_value(name, value))
@@ -421,6 +432,67 @@ class PullStore:
             self._dynamodb.update_item(**request)
         except self._dynamodb.exceptions.ConditionalCheckFailedException:
             return
+
+    # -- discovery ----------------------------------------------------------------------------------------
+
+    def discovered_since(self, plan_id: str) -> datetime | None:
+        """Where the plan's next discovery listing starts (None: it has not discovered yet)."""
+        item = self._dynamodb.get_item(
+            TableName=self._table_name,
+            Key=_plan_key(plan_id),
+            ProjectionExpression="#since",
+            ExpressionAttributeNames={"#since": DISCOVERED_SINCE},
+            ConsistentRead=True,
+        ).get("Item", {})
+        since = item.get(DISCOVERED_SINCE, {}).get("S")
+        return parse_iso_second(since) if since else None
+
+    def set_discovered_since(self, plan_id: str, since: datetime) -> None:
+        """Move the plan's discovery watermark forward (never back: a concurrent tick may have moved it
+        further); a deleted plan is left alone."""
+        with contextlib.suppress(self._dynamodb.exceptions.ConditionalCheckFailedException):
+            self._dynamodb.update_item(
+                TableName=self._table_name,
+                Key=_plan_key(plan_id),
+                UpdateExpression="SET #since = :since",
+                ConditionExpression=f"{_LIVE_PLAN} AND (attribute_not_exists(#since) OR #since < :since)",
+                ExpressionAttributeNames={"#since": DISCOVERED_SINCE},
+                ExpressionAttributeValues={":since": {"S": iso_second(since)}},
+            )
+
+    def record_discovered(
+        self, plan_id: str, window: Window, report_id: str, *, created_time: datetime, now: datetime
+    ) -> LedgerEntry | None:
+        """A report Amazon made by itself, found for the plan's `window` (version 1: Amazon makes it once):
+        REQUESTED with its report id, written only where the window has no entry yet. None: the window
+        already has one (this report, recorded by an earlier discovery, or another)."""
+        stamp = iso_second(now)
+        try:
+            response = self._dynamodb.update_item(
+                TableName=self._table_name,
+                Key=_entry_key(plan_id, window.key, 1),
+                UpdateExpression=(
+                    "SET PlanId = :plan, WindowKey = :window, Version = :version, #state = :requested, "
+                    "ReportId = :report, Attempts = :one, ClaimedAt = :now, FirstClaimedAt = :now, "
+                    "UpdatedAt = :now, ReportCreatedAt = :created"
+                ),
+                ConditionExpression="attribute_not_exists(PK)",
+                ExpressionAttributeNames={"#state": "State"},
+                ExpressionAttributeValues={
+                    ":plan": {"S": plan_id},
+                    ":window": {"S": window.key},
+                    ":version": {"N": "1"},
+                    ":requested": {"S": WindowState.REQUESTED},
+                    ":report": {"S": report_id},
+                    ":one": {"N": "1"},
+                    ":now": {"S": stamp},
+                    ":created": {"S": iso_second(created_time)},
+                },
+                ReturnValues="ALL_NEW",
+            )
+        except self._dynamodb.exceptions.ConditionalCheckFailedException:
+            return None
+        return _entry_from_item(response["Attributes"])
 
     def due_plans(self, now: datetime, *, shard: int) -> Iterator[str]:
         """The ids of the shard's plans due at `now`, earliest first (the index is eventually consistent: a
@@ -759,7 +831,9 @@ def _plan_value(name: str, value: Any) -> Any:
 def _plan_item(plan: PullPlan) -> dict[str, Any]:
     item = {"PK": {"S": PLAN_KEY_PREFIX + plan.plan_id}, "SK": {"S": PLAN_SORT_KEY}}
     for name, attribute in _PLAN_ATTRIBUTES.items():
-        item[attribute] = _SERIALIZER.serialize(_plan_value(name, getattr(plan, name)))
+        value = getattr(plan, name)
+        if value is not None:  # a discover plan has no cadence: the attribute is left out
+            item[attribute] = _SERIALIZER.serialize(_plan_value(name, value))
     if plan.schedule is not None:
         item.update(_schedule_attributes(plan.schedule))
     return item
@@ -785,7 +859,7 @@ def _plan_from_item(item: Mapping[str, Any]) -> PullPlan:
         seller_id=value["SellerId"],
         marketplace_ids=tuple(value["MarketplaceIds"]),
         report_type=value["ReportType"],
-        cadence=Cadence(value["Cadence"]),
+        cadence=Cadence(value["Cadence"]) if "Cadence" in value else None,
         look_back_days=tuple(int(day) for day in value.get("LookBackDays", [])),
         report_options=dict(value.get("ReportOptions", {})),
         start_date=date.fromisoformat(value["StartDate"]),
@@ -824,6 +898,7 @@ def _entry_from_item(item: Mapping[str, Any]) -> LedgerEntry:
         updated_at=value.get("UpdatedAt", ""),
         report_schedule_id=value.get("ReportScheduleId"),
         first_claimed_at=value.get("FirstClaimedAt", value.get("ClaimedAt", "")),
+        report_created_at=value.get("ReportCreatedAt"),
     )
 
 

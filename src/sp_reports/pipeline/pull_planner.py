@@ -10,6 +10,9 @@ EventBridge Scheduler runs one tick every few minutes for the whole fleet. A pla
 3. look-backs: re-pulls of recent windows as their next version;
 4. backfill: the windows since the plan's start date, oldest first.
 
+A plan of mode discover requests nothing: its discovery (sp_reports.pipeline.pull_discovery) lists the
+reports Amazon made and fills its ledger, and the plan is due again after DISCOVERY_INTERVAL.
+
 A window due for several versions at once (a backfill of a window whose look-backs have passed too) is
 requested once, as its latest due version: the earlier ones would be superseded at once.
 
@@ -81,6 +84,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from sp_reports.pipeline.errors import TokenNotFoundError
+from sp_reports.pipeline.pull_discovery import PullDiscovery
 from sp_reports.pipeline.pull_ledger import LedgerConflictError, LedgerEntry, PullStore, WindowState
 from sp_reports.pipeline.pull_plans import PlanMode, PullPlan
 from sp_reports.pipeline.pull_schedules import PlanSchedules, ScheduleView
@@ -203,6 +207,7 @@ class TickSummary:
     plans: int = 0
     reports_created: int = 0
     reports_adopted: int = 0
+    reports_discovered: int = 0
     windows_reconciled: int = 0
     windows_waiting_for_token: int = 0
     windows_failed: int = 0
@@ -236,6 +241,7 @@ class TickSummary:
             "plans": self.plans,
             "reportsCreated": self.reports_created,
             "reportsAdopted": self.reports_adopted,
+            "reportsDiscovered": self.reports_discovered,
             "windowsReconciled": self.windows_reconciled,
             "windowsWaitingForToken": self.windows_waiting_for_token,
             "windowsFailed": self.windows_failed,
@@ -296,7 +302,9 @@ class PullPlanner:
         cooldowns: ReportCooldowns,
         settings: PlannerSettings | None = None,
         clock: Callable[[], datetime] = _utc_now,
+        discovery: PullDiscovery | None = None,
     ) -> None:
+        self._discovery = discovery  # carries out discover plans (none: they wait, off the index)
         self._store = store
         self._cooldowns = cooldowns
         self._records = records
@@ -390,8 +398,7 @@ class PullPlanner:
                 self._store.set_next_due(plan_id, None)
             return None
         if plan.mode is PlanMode.DISCOVER:
-            # Reports of such a plan cannot be requested; the sweep's listings fill its ledger.
-            self._store.set_next_due(plan_id, None)
+            self._discover(plan, now, summary, remaining_seconds)
             return None
         schedule: ScheduleView | None = None
         if plan.mode is PlanMode.AMAZON_SCHEDULE:
@@ -521,6 +528,20 @@ class PullPlanner:
         if turn.schedule_due_again is not None:  # the schedule's report is not matched yet
             next_due = max(min(next_due, turn.schedule_due_again), now)
         self._store.set_next_due(plan.plan_id, next_due)
+
+    def _discover(
+        self, plan: PullPlan, now: datetime, summary: TickSummary, remaining_seconds: Callable[[], float]
+    ) -> None:
+        """A discover plan's reports cannot be requested: its discovery lists what Amazon made
+        (sp_reports.pipeline.pull_discovery), and the read-back places any stored before its window was
+        known."""
+        if self._discovery is None:
+            self._store.set_next_due(plan.plan_id, None)
+            return
+        discovered = self._discovery.discover(plan, now)
+        summary.reports_discovered += discovered.discovered
+        self._reconcile(plan, self._store.entries(plan.plan_id), now, summary, remaining_seconds)
+        self._store.set_next_due(plan.plan_id, discovered.next_due)
 
     def _work(
         self,

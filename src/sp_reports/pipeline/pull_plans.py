@@ -8,11 +8,14 @@ when it is due; `sp_reports.pipeline.pull_ledger` records what became of every w
 catalogue (`sp_reports.spapi.report_types`, each rule with its source), so a plan SP-API would fail window
 after window is refused once, with a 400 that says what to change:
 
-- modes `request` (createReport, window by window) and `amazon-schedule` (createReportSchedule; see
-  sp_reports.pipeline.pull_schedules) are available: `discover` is refused (400 PlanModeNotSupported) until a
-  planner implements it, and so is a type neither createReport nor a schedule makes (types Amazon or the
-  seller generate: 400 ReportTypeNotRequestable saying how to get it instead); a schedule-only type needs mode
-  amazon-schedule, one lane and no look-backs (look-backs are requested with createReport);
+- mode `request` (createReport, window by window) takes the types createReport makes; mode `amazon-schedule`
+  (createReportSchedule; see sp_reports.pipeline.pull_schedules) the types Amazon may schedule, and a
+  schedule-only type needs it, one lane and no look-backs (look-backs are requested with createReport); mode
+  `discover` (sp_reports.pipeline.pull_discovery: getReports finds the reports Amazon makes by itself) takes
+  only the types Amazon generates (settlement), and no cadence or look-backs, since Amazon decides each
+  report's period and makes it once; a requestable type in mode discover is refused saying to use mode
+  request (400 ReportTypeRequestable), and a type no mode can pull (types the seller generates in Seller
+  Central) saying how to get it instead (400 ReportTypeNotRequestable);
 - a cadence whose window is longer than the type's maximum range per report, or that breaks the type's period
   alignment (vendor reports by WEEK cover Sunday-Saturday weeks), is refused naming the limit and its source;
 - a start date older than SP-API keeps the type's data is refused naming the limit;
@@ -103,12 +106,7 @@ class Cadence(StrEnum):
 class PlanMode(StrEnum):
     REQUEST = "request"  # the planner calls createReport for each window version
     AMAZON_SCHEDULE = "amazon-schedule"  # createReportSchedule; the reports Amazon makes fill the windows
-    # Not available yet (AVAILABLE_MODES): nothing finds such a plan's reports.
     DISCOVER = "discover"  # types createReport cannot make: reports found with getReports fill the windows
-
-
-# The modes the planner carries out; a plan of another mode is refused rather than stored and never pulled.
-AVAILABLE_MODES = frozenset({PlanMode.REQUEST, PlanMode.AMAZON_SCHEDULE})
 
 
 class ScheduleState(StrEnum):
@@ -144,7 +142,7 @@ class PullPlan:
     seller_id: str
     marketplace_ids: tuple[str, ...]  # sorted, unique
     report_type: str
-    cadence: Cadence
+    cadence: Cadence | None  # None only in mode discover: Amazon decides each report's period
     look_back_days: tuple[int, ...]  # sorted, unique
     report_options: Mapping[str, str]
     start_date: date
@@ -193,7 +191,7 @@ class PullPlan:
             "sellerId": self.seller_id,
             "marketplaceIds": list(self.marketplace_ids),
             "reportType": self.report_type,
-            "cadence": str(self.cadence),
+            "cadence": _text(self.cadence),
             "lookBackDays": list(self.look_back_days),
             "reportOptions": dict(self.report_options),
             "startDate": self.start_date.isoformat(),
@@ -218,7 +216,7 @@ def plan_definition(
     seller_id: str,
     marketplace_ids: tuple[str, ...],
     report_type: str,
-    cadence: Cadence,
+    cadence: Cadence | None,
     look_back_days: tuple[int, ...],
     report_options: Mapping[str, str],
     start_date: date,
@@ -228,12 +226,16 @@ def plan_definition(
         "sellerId": seller_id,
         "marketplaceIds": sorted(set(marketplace_ids)),
         "reportType": report_type,
-        "cadence": str(cadence),
+        "cadence": _text(cadence),
         "lookBackDays": sorted(set(look_back_days)),
         "reportOptions": dict(sorted(report_options.items())),
         "startDate": start_date.isoformat(),
         "mode": str(mode),
     }
+
+
+def _text(value: StrEnum | None) -> str | None:
+    return None if value is None else str(value)
 
 
 def plan_id_of(definition: Mapping[str, Any]) -> str:
@@ -248,7 +250,7 @@ def windows_per_day(plan: PullPlan) -> float:
     once more per look-back. A discover plan requests nothing, nor does a schedule-only type's amazon-schedule
     plan; any other amazon-schedule plan counts as a request plan, the createReport calls of its fallback
     (sp_reports.pipeline.pull_schedules) kept within the budget."""
-    if plan.mode is PlanMode.DISCOVER:
+    if plan.mode is PlanMode.DISCOVER or plan.cadence is None:
         return 0.0
     if plan.rules is not None and plan.rules.request_mode is RequestMode.SCHEDULED_ONLY:
         return 0.0
@@ -281,23 +283,28 @@ def plan_from_request(
     seller_id = _seller_id(body.get("sellerId"))
     marketplace_ids = _marketplace_ids(body.get("marketplaceIds"))
     report_type = _report_type(body.get("reportType"))
-    cadence = _choice(body.get("cadence"), "cadence", Cadence, default=None)
     mode = _choice(body.get("mode"), "mode", PlanMode, default=PlanMode.REQUEST)
+    cadence = (
+        None if mode is PlanMode.DISCOVER else _choice(body.get("cadence"), "cadence", Cadence, default=None)
+    )
     report_options = parse_report_options(body.get("reportOptions"), "reportOptions")
     start_date = _start_date(body.get("startDate"))
     look_back_days = _look_back_days(body.get("lookBackDays"))
     replace_existing = _replace_existing_schedule(body.get("replaceExistingSchedule"), mode)
 
     rules = (catalogue or packaged_catalogue()).report_types.get(report_type)
-    if rules is not None:
+    if mode is PlanMode.DISCOVER:
+        _check_discoverable(report_type, rules, look_back_days)
+        _check_no_cadence(body.get("cadence"))
+    elif rules is not None:
         _check_requestable(report_type, rules, mode)
-    _check_mode(report_type, mode)
     if rules is not None:
         if mode is PlanMode.AMAZON_SCHEDULE:
             _check_schedulable(report_type, rules, marketplace_ids, look_back_days)
         if rules.restricted and not restricted_allowed:
             raise restricted_refusal(report_type)
-        _check_cadence(report_type, rules, cadence, report_options)
+        if cadence is not None:
+            _check_cadence(report_type, rules, cadence, report_options)
         if check_start:
             _check_start(report_type, rules, start_date, now)
         _check_look_backs(report_type, rules, look_back_days)
@@ -382,6 +389,15 @@ def _choice(value: Any, name: str, kind: type[_E], *, default: _E | None) -> _E:
         raise ValidationError(name, f"must be one of {choices}") from None
 
 
+def _check_no_cadence(value: Any) -> None:
+    if value is not None:
+        raise ValidationError(
+            "cadence",
+            "a discover plan has no cadence: Amazon decides each report's period (settlement periods are "
+            "not calendar windows); leave cadence out",
+        )
+
+
 def _start_date(value: Any) -> date:
     problem = "expected a date such as 2026-01-31 (YYYY-MM-DD, UTC)"
     if not isinstance(value, str) or not _DATE_PATTERN.match(value):
@@ -433,8 +449,13 @@ def _check_requestable(report_type: str, rules: ReportTypeRules, mode: PlanMode)
         raise ApiError(
             400,
             "ReportTypeNotRequestable",
-            f"{report_type} cannot be requested or scheduled: {rules.how_to_get}. A plan cannot pull it yet "
-            f"(mode discover, which would find such reports, is not available){_cited(rules)}",
+            f"{report_type} cannot be requested or scheduled: {rules.how_to_get}. "
+            + (
+                "A plan finds such reports with mode discover"
+                if rules.request_mode is RequestMode.AMAZON_GENERATED
+                else "A plan cannot pull it"
+            )
+            + _cited(rules),
         )
     if rules.request_mode is RequestMode.SCHEDULED_ONLY and mode is not PlanMode.AMAZON_SCHEDULE:
         raise ApiError(
@@ -470,14 +491,38 @@ def _check_schedulable(
         )
 
 
-def _check_mode(report_type: str, mode: PlanMode) -> None:
-    if mode not in AVAILABLE_MODES:
+def _check_discoverable(
+    report_type: str, rules: ReportTypeRules | None, look_back_days: tuple[int, ...]
+) -> None:
+    """Mode discover takes the types Amazon generates by itself (settlement: createReport refuses them and
+    getReports lists them, selling-partner-api-docs#1633); a type createReport makes is pulled window by
+    window instead, and a type nobody makes without being asked would never be found."""
+    purpose = "mode discover is for the report types Amazon generates by itself (settlement reports)"
+    if rules is None:
         raise ApiError(
             400,
-            "PlanModeNotSupported",
-            f"mode {mode} is not available yet: plans pull with createReport, window by window, or with "
-            f"Amazon's schedule; for {report_type} use mode request (or leave mode out) or amazon-schedule. "
-            "Types neither can make (settlement reports) cannot be pulled by a plan yet",
+            "ReportTypeNotDiscoverable",
+            f"{purpose}, and the report-type catalogue does not know {report_type} as one of them; a type "
+            "createReport makes is pulled with mode request (or leave mode out)",
+        )
+    if rules.request_mode is RequestMode.REQUESTABLE:
+        raise ApiError(
+            400,
+            "ReportTypeRequestable",
+            f"{purpose}; createReport makes {report_type}: use mode request (or leave mode out)"
+            + _cited(rules),
+        )
+    if rules.request_mode is not RequestMode.AMAZON_GENERATED:
+        raise ApiError(
+            400,
+            "ReportTypeNotDiscoverable",
+            f"{purpose}; {report_type}: {rules.how_to_get}{_cited(rules)}",
+        )
+    if look_back_days:
+        raise ValidationError(
+            "lookBackDays",
+            "a discover plan has no look-backs: Amazon makes each of its reports once, and there is no "
+            "later version to pull; leave lookBackDays out",
         )
 
 

@@ -26,7 +26,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 from typing import Any
 from urllib.parse import urlencode
 
@@ -62,6 +62,16 @@ def _day(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%d")
 
 
+def _folder_instant(moment: datetime) -> str:
+    """A window's bound in its folder's name: the day for a calendar window (midnight to midnight), else the
+    second (a discover plan's window is its report's period, e.g. a settlement period from 08:24:51; two of
+    them may share their days: selling-partner-api-docs#969), without colons."""
+    utc = moment.astimezone(UTC)
+    if utc.time() == time(0):
+        return _day(utc)
+    return utc.strftime("%Y-%m-%dT%H%M%SZ")
+
+
 def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -81,7 +91,7 @@ def window_prefix(
             raise ValueError(f"{name}: {value!r} cannot be a segment of an S3 key")
     if not lane:
         raise ValueError("lane: a window names at least one marketplace")
-    folder = f"{'+'.join(lane)}/{_day(start)}_{_day(end)}"
+    folder = f"{'+'.join(lane)}/{_folder_instant(start)}_{_folder_instant(end)}"
     return f"{PLAN_OBJECTS_PREFIX}/{seller_id}/{report_type}/{plan_id}/{folder}"
 
 

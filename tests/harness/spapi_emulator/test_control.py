@@ -201,3 +201,22 @@ def test_a_seller_deauthorizing_the_app_is_announced_and_its_tokens_stop_working
     # Once deauthorised, there is nobody left to deauthorise.
     with pytest.raises(Exception, match=r"unknown seller|404"):
         side.control.deauthorize_seller(SELLER_ID)
+
+
+def test_opened_settlements_make_a_report_for_each_period_past(side: Side):
+    from datetime import UTC, datetime
+
+    from spapi_emulator.settlements import PUBLICATION_DELAY, SETTLEMENT_PERIOD, V2_FLAT_FILE
+
+    start = datetime.now(UTC).replace(microsecond=0) - 2 * SETTLEMENT_PERIOD - 2 * PUBLICATION_DELAY
+    made = side.control.open_settlements(SELLER_ID, "ATVPDKIKX0DER", start)
+
+    listed = side.seller.call("GET", "/reports/2021-06-30/reports", params={"reportTypes": V2_FLAT_FILE})
+    assert listed.status_code == 200, listed.text
+    reports = sorted(listed.json()["reports"], key=lambda report: report["dataStartTime"])
+    assert [report["dataStartTime"] for report in reports] == [
+        start.isoformat(),
+        (start + SETTLEMENT_PERIOD).isoformat(),
+    ]
+    assert [report["reportId"] for report in reports] == made
+    assert side.control.report(made[0]).report_type == V2_FLAT_FILE

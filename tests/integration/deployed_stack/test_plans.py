@@ -8,7 +8,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from sp_reports.client.errors import ApiError
-from tests.support.deployed_stack import local_aws_of
+from spapi_emulator.settlements import PUBLICATION_DELAY, SETTLEMENT_PERIOD, V2_FLAT_FILE
+from tests.support.deployed_stack import emulator_of, execution_of, local_aws_of, wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -55,9 +56,57 @@ def test_a_plan_for_a_seller_without_a_token_is_a_404(client, seller):
     assert (unknown.value.status, unknown.value.code) == (404, "SellerNotFound")
 
 
+def test_a_settlement_report_of_a_discover_plan_is_found_and_stored_when_the_planner_ticks(
+    stack, client, seller
+):
+    emulator = emulator_of(stack, "a settlement report Amazon makes by itself")
+    client.put_token(seller.seller_id, seller.refresh_token)
+    now = datetime.now(UTC).replace(microsecond=0)
+    # One settlement period ended (and its report was published) a minute ago.
+    period_start = now - SETTLEMENT_PERIOD - PUBLICATION_DELAY - timedelta(minutes=1)
+    plan = client.create_plan(
+        seller.seller_id,
+        [seller.marketplace_id],
+        V2_FLAT_FILE,
+        None,
+        (period_start - timedelta(days=1)).date().isoformat(),
+        mode="discover",
+    )
+    (made,) = emulator.open_settlements(seller.seller_id, seller.marketplace_id, period_start)
+    # Amazon lists a report being made too; the planner stores the finished one.
+    assert wait_for(lambda: emulator.report(made).processing_status == "DONE", timeout=30)
+
+    invocation = stack.fire_schedule(str(stack.outputs["pull_planner_schedule_name"]))
+    coverage_from, coverage_to = period_start.date().isoformat(), now.date().isoformat()
+
+    def stored() -> list[dict] | None:
+        windows = client.plan_coverage(plan.plan_id, coverage_from, coverage_to)["windows"]
+        return windows if windows and all(w["status"] == "stored" for w in windows) else None
+
+    windows = wait_for(stored, timeout=120, interval=1.0)
+    assert windows, client.plan_coverage(plan.plan_id, coverage_from, coverage_to)["windows"]
+    (window,) = windows
+    assert invocation.status_code == 202
+    assert window["start"] == period_start.strftime("%Y-%m-%dT%H:%M:%SZ")
+    folder = f"{period_start:%Y-%m-%dT%H%M%SZ}_{period_start + SETTLEMENT_PERIOD:%Y-%m-%dT%H%M%SZ}"
+    assert window["s3Key"].endswith(f"/{seller.marketplace_id}/{folder}/v001/report.tsv")
+    report_id = window["versions"][0]["reportId"]
+    assert report_id == made
+    assert execution_of(stack, report_id)["status"] == "SUCCEEDED"
+    assert client.delete_plan(plan.plan_id)
+
+
 def test_the_plans_function_was_refused_nothing_it_did(stack, client, seller):
     # After the tests above (same module, in order): every call the plans function's role made was allowed.
     aws = local_aws_of(stack, "the plans function's authorisation decisions")
     mine = {d: n for d, n in aws.iam.decisions().items() if d.principal.endswith("-plans-api")}
     assert "dynamodb:GetItem" in {d.action for d in mine}  # it ran as its own role
+    assert [d.action for d in mine if not d.allowed] == []
+
+
+def test_the_planner_was_refused_nothing_it_did(stack, client, seller):
+    # After the discover plan's tick above: the planner listed, recorded and started the workflow as its role.
+    aws = local_aws_of(stack, "the planner's authorisation decisions")
+    mine = {d: n for d, n in aws.iam.decisions().items() if d.principal.endswith("-pull-planner")}
+    assert "states:StartExecution" in {d.action for d in mine}
     assert [d.action for d in mine if not d.allowed] == []
