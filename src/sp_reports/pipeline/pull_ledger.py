@@ -51,7 +51,7 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
 from sp_reports.pipeline.api_requests import ValidationError
 from sp_reports.pipeline.pull_plans import Cadence, PlanMode, PlanSchedule, PullPlan, ScheduleState
-from sp_reports.pipeline.pull_windows import Window, iso_second
+from sp_reports.pipeline.pull_windows import Window, iso_second, parse_iso_second
 
 PLAN_KEY_PREFIX = "plan#"
 PLAN_SORT_KEY = "plan"
