@@ -315,7 +315,7 @@ def _mock_plan_json(
         variables.setdefault("lambda_package_dir", str(write_test_packages()))
         # As an estate passes it (the root's check block fails a terraform test run without it).
         variables.setdefault("api_gateway_cloudwatch_role_arn", MOCK_API_GATEWAY_CLOUDWATCH_ROLE_ARN)
-    if not _modules_installed(module_dir):
+    if not _initialised(module_dir):
         init = run_step("init", INIT, module_dir, env)
         if not init.ok:
             raise RuntimeError(f"terraform init failed in {module_dir}:\n{init.output}")
@@ -389,12 +389,16 @@ def _mock_plan_json(
     return plan
 
 
-def _modules_installed(module_dir: Path) -> bool:
-    """Whether `terraform init` has run and installed every module the configuration calls now, local ones
-    from where it calls them now: a module added or moved since (a pull, a merge) otherwise fails the plan
-    with "Module not installed" or "Module source has changed"."""
+def _initialised(module_dir: Path) -> bool:
+    """Whether `terraform init` has run, its providers are still there, and it installed every module the
+    configuration calls now, local ones from where it calls them now: a module added or moved since (a pull,
+    a merge) otherwise fails the plan with "Module not installed" or "Module source has changed"."""
     manifest = module_dir / ".terraform" / "modules" / "modules.json"
     if not (module_dir / ".terraform").is_dir():
+        return False
+    # init links the providers into the plugin cache under .build, which `make clean` removes: a plan with the
+    # links dangling fails with "Missing required provider".
+    if not any((module_dir / ".terraform" / "providers").glob("*/*/*/*/*/terraform-provider-*")):
         return False
     texts = [path.read_text(encoding="utf-8") for path in module_dir.glob("*.tf")]
     called = {name for text in texts for name in re.findall(r'^module\s+"([^"]+)"', text, re.MULTILINE)}

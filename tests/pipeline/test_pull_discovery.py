@@ -24,6 +24,7 @@ from sp_reports.pipeline.pull_planner import PullPlanner
 from sp_reports.pipeline.pull_plans import plan_from_request
 from sp_reports.pipeline.pull_window_objects import WindowObjects
 from sp_reports.pipeline.pull_window_outcomes import PullWindowOutcomes
+from sp_reports.pipeline.report_cooldowns import ReportCooldowns
 from sp_reports.pipeline.report_document_storer import DocumentUploads, ReportDocumentStorer
 from sp_reports.pipeline.report_records import PullWindowRef, ReportRecords, ReportStatus
 from sp_reports.pipeline.report_storage import MIN_PART_SIZE
@@ -106,6 +107,7 @@ def world(aws, resources, spapi_emulator, telemetry):
                 records=records,
                 sweep_state=SweepState(resources.reports_table, dynamodb, clock=app.wall),
                 reports_for=reports_for,
+                cooldowns=ReportCooldowns(resources.reports_table, dynamodb),
                 window_objects=WindowObjects(
                     boto3.client("s3"), bucket=resources.bucket, kms_key_id=resources.reports_key_id
                 ),

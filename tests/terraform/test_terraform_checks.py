@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import shutil
 import threading
 import zipfile
 from pathlib import Path
@@ -107,6 +108,9 @@ def _installed(configuration: Path, sources: dict[str, str], dirs: dict[str, str
     modules = [{"Key": "", "Source": "", "Dir": "."}]
     modules += [{"Key": name, "Source": dirs[name], "Dir": dirs[name]} for name in dirs]
     (configuration / ".terraform" / "modules" / "modules.json").write_text(json.dumps({"Modules": modules}))
+    provider = configuration / ".terraform" / "providers" / "registry.terraform.io" / "hashicorp" / "aws"
+    (provider / "5.100.0" / "linux_amd64").mkdir(parents=True)
+    (provider / "5.100.0" / "linux_amd64" / "terraform-provider-aws_v5.100.0_x5").write_bytes(b"")
 
 
 def test_a_module_installed_from_where_the_configuration_calls_it_needs_no_init(tmp_path):
@@ -117,7 +121,7 @@ def test_a_module_installed_from_where_the_configuration_calls_it_needs_no_init(
         {"stack": "..", "emulator": "modules/spapi_emulator"},
     )
 
-    assert terraform_checks._modules_installed(tmp_path / "acceptance")
+    assert terraform_checks._initialised(tmp_path / "acceptance")
 
 
 def test_a_module_moved_since_init_needs_init_again(tmp_path):
@@ -128,7 +132,21 @@ def test_a_module_moved_since_init_needs_init_again(tmp_path):
         {"emulator": "../modules/spapi_emulator"},
     )
 
-    assert not terraform_checks._modules_installed(tmp_path / "acceptance")
+    assert not terraform_checks._initialised(tmp_path / "acceptance")
+
+
+def test_providers_gone_since_init_need_init(tmp_path):
+    # init links the providers into the plugin cache; `make clean` removes the cache, and the links dangle.
+    configuration = tmp_path / "acceptance"
+    _installed(configuration, {"stack": "../"}, {"stack": ".."})
+    assert terraform_checks._initialised(configuration)
+    cache = tmp_path / "cache"
+    (configuration / ".terraform" / "providers").rename(cache)
+    (configuration / ".terraform" / "providers").symlink_to(cache)
+    assert terraform_checks._initialised(configuration)  # a link to the cache is as good as the files
+    shutil.rmtree(cache)
+
+    assert not terraform_checks._initialised(configuration)
 
 
 def test_a_module_added_since_init_needs_init(tmp_path):
@@ -136,7 +154,7 @@ def test_a_module_added_since_init_needs_init(tmp_path):
         tmp_path / "acceptance", {"stack": "../", "emulator": "./modules/spapi_emulator"}, {"stack": ".."}
     )
 
-    assert not terraform_checks._modules_installed(tmp_path / "acceptance")
+    assert not terraform_checks._initialised(tmp_path / "acceptance")
 
 
 def test_readers_of_a_module_directory_share_it_and_an_init_waits_for_them(tmp_path):
