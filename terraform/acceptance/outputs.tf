@@ -101,6 +101,11 @@ output "sweep_schedule_name" {
   value       = module.sp_reports.sweep_schedule_name
 }
 
+output "pull_planner_schedule_name" {
+  description = "Name of the EventBridge Scheduler schedule that ticks the pull planner (default schedule group)."
+  value       = module.sp_reports.pull_planner_schedule_name
+}
+
 output "spapi_emulator_function_url" {
   description = "The emulator's function URL (AWS_IAM auth): the stack's SP-API endpoint, and with auth/o2/token its LWA endpoint; null without the emulator (as every spapi_emulator_* output)."
   value       = one(module.spapi_emulator[*].function_url)

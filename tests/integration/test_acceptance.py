@@ -108,6 +108,7 @@ LOCAL_AWS_ONLY_CHECKS = {
     "test_every_function_ran_as_its_own_role_and_nothing_it_needed_was_refused",
     "test_the_sweeper_and_the_schedules_role_needed_nothing_they_were_not_given",
     "test_the_plans_function_was_refused_nothing_it_did",
+    "test_the_planner_was_refused_nothing_it_did",
 }
 
 
@@ -140,6 +141,7 @@ EMULATOR_ONLY_CHECKS = {
     "test_the_sweeper_and_the_schedules_role_needed_nothing_they_were_not_given",
     "test_a_report_larger_than_one_part_is_stored_whole_through_the_bucket_policy",
     "test_an_erased_seller_leaves_nothing_and_the_other_seller_keeps_its_report",
+    "test_a_settlement_report_of_a_discover_plan_is_found_and_stored_when_the_planner_ticks",
 }
 
 

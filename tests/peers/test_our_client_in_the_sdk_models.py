@@ -2,8 +2,8 @@
 goes through the model classes of `amzn-sp-api` (validation on), and must come back unchanged.
 
 Our client drives the emulator (in our venv) through each body-carrying operation (createReport with and
-without dates and options, createRestrictedDataToken, createDestination, createSubscription) and each
-operation whose answer it reads; the recorded requests and answers go as JSON to
+without dates and options, createReportSchedule, createRestrictedDataToken, createDestination,
+createSubscription) and each operation whose answer it reads; the recorded requests and answers go as JSON to
 tests/peers/drivers/sdk_models_driver.py, which runs in the peer venv (Amazon's SDK is `spapi`, as our
 package is) and puts each through the model the SDK's own method for that operation uses. Dates are compared
 as instants in RFC 3339 form (`format: date-time` in the models; the SDK writes a datetime with
@@ -42,12 +42,20 @@ SQS_ARN = "arn:aws:sqs:us-east-1:123456789012:sp-reports-sdk-models"
 NOTIFICATION_TYPE = "REPORT_PROCESSING_FINISHED"
 
 # The body-carrying operations our client sends, and the operations whose answers it parses.
-REQUESTS = ("createReport", "createRestrictedDataToken", "createDestination", "createSubscription")
+REQUESTS = (
+    "createReport",
+    "createReportSchedule",
+    "createRestrictedDataToken",
+    "createDestination",
+    "createSubscription",
+)
 ANSWERS = (
     "createReport",
     "getReport",
     "getReports",
     "getReportDocument",
+    "createReportSchedule",
+    "getReportSchedules",
     "createRestrictedDataToken",
     "createDestination",
     "getDestinations",
@@ -109,6 +117,11 @@ def drive_our_client(emulator: SpApiEmulator) -> None:
     document_id = reports.get_report(report_id)["reportDocumentId"]
     reports.get_reports([LISTINGS, SALES_AND_TRAFFIC], processing_statuses=["DONE", "IN_QUEUE"])
     reports.get_report_document(document_id)
+    schedule_id = reports.create_report_schedule(
+        LISTINGS, [US], "P1D", next_report_creation_time=datetime(2026, 2, 1, 0, 30, tzinfo=UTC)
+    )
+    reports.get_report_schedules([LISTINGS])
+    reports.cancel_report_schedule(schedule_id)
     TokensClient(http, seller).create_restricted_data_token(
         [
             RestrictedResource("GET", f"/reports/2021-06-30/documents/{document_id}"),
@@ -232,7 +245,8 @@ def test_our_dates_are_rfc_3339_and_the_instant_the_sdk_would_send(judged):
         for date in verdict["dates"]
         if message["direction"] == "request"
     ]
-    assert len(dates) == 4  # dataStartTime and dataEndTime of two createReport bodies
+    # dataStartTime and dataEndTime of two createReport bodies, nextReportCreationTime of the schedule's
+    assert len(dates) == 5
     for operation, date in dates:
         assert RFC3339.fullmatch(date["ours"]), (operation, date)
         assert RFC3339.fullmatch(date["sdk"]), (operation, date)

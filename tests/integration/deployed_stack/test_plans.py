@@ -59,7 +59,7 @@ def test_a_plan_for_a_seller_without_a_token_is_a_404(client, seller):
 def test_a_settlement_report_of_a_discover_plan_is_found_and_stored_when_the_planner_ticks(
     stack, client, seller
 ):
-    emulator = emulator_of(stack, "a settlement report Amazon makes by itself")
+    emulator = emulator_of(stack, "make a settlement report appear as Amazon does by itself")
     client.put_token(seller.seller_id, seller.refresh_token)
     now = datetime.now(UTC).replace(microsecond=0)
     # One settlement period ended (and its report was published) a minute ago.
