@@ -30,7 +30,7 @@ help:
 	@echo "make demo    - run the whole pipeline offline (local AWS + SP-API emulator)"
 	@echo "make acceptance - deploy, prove end to end and destroy the stack (local AWS; real account: see README)"
 	@echo "make test    - lint, unit/contract/integration tests, Terraform checks and checkov"
-	@echo "make check   - the quick loop: lint and the tests that need no Terraform (about 2 minutes)"
+	@echo "make check   - the quick loop: lint and the tests that need no Terraform (under 3 minutes)"
 	@echo "make bench   - benchmarks (prints figures, writes docs/benchmarks.md)"
 	@echo "make package - build the Lambda zips into $(BUILD)/lambda"
 	@echo "make release VERSION=x.y.z - build a release's zips, manifest and SBOM into dist/<version>/ (docs/releases.md)"
