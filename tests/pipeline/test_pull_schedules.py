@@ -12,6 +12,7 @@ from datetime import UTC, datetime, time, timedelta
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 
 from sp_reports.pipeline.notifications_processing import ReportContext, parse_report_processing_finished
 from sp_reports.pipeline.plan_requests import PlanRequests
@@ -389,3 +390,103 @@ def test_a_failing_or_throttled_schedule_check_requests_nothing_and_comes_back(w
     calls = len(world.emulator.exchanges)
     world.planner.tick(_plenty)
     assert len(world.emulator.exchanges) == calls
+
+
+def _schedule_makes_todays_report(world, plan_id: str, now: datetime) -> tuple[Window, str]:
+    """Amazon's clock passes midnight after the plan's first tick made its schedule; the window that ended
+    then and the report the schedule made for it (finished on the emulator's clock)."""
+    (schedule,) = world.schedules().values()
+    tomorrow = world.midnight_after(now)
+    world.emulator.advance_time((tomorrow - now).total_seconds() + 3600)
+    while True:
+        made = [
+            r for r in world.emulator.reports.values() if r.report_schedule_id == schedule.report_schedule_id
+        ]
+        if made and made[0].processing_status in ("DONE", "FATAL"):
+            return Window(tomorrow - DAY, tomorrow, (US,)), made[0].report_id
+        world.emulator.advance_time(1)
+
+
+def test_a_fatal_scheduled_report_is_not_adopted_again_and_its_window_is_requested(world):
+    world.emulator.configure_report_type(ORDERS, outcome="FATAL")
+    now = world.clock()
+    plan_id = world.post()["planId"]
+    world.planner.tick(_plenty)
+    window, fatal = _schedule_makes_todays_report(world, plan_id, now)
+    # The schedule's report was recorded in its window and came back FATAL: the workflow failed the version,
+    # to be retried now.
+    at = world.clock()
+    world.store.claim(plan_id, window, 1, now=at)
+    world.store.record_report(plan_id, window, 1, fatal, now=at)
+    world.store.settle(plan_id, window.key, 1, WindowState.FAILED, reason="FATAL", retry_after=at, now=at)
+    world.emulator.configure_report_type(ORDERS, outcome="DONE")
+    world.store.set_next_due(plan_id, world.clock())
+
+    world.planner.tick(_plenty)
+
+    # The retry is the planner's createReport, still within the schedule's grace; the FATAL report stays out.
+    assert world.calls("createReport") == 1
+    entry = world.store.entry(plan_id, window.key, 1)
+    assert entry.state is WindowState.REQUESTED and entry.report_id not in (None, fatal)
+    assert entry.report_schedule_id is None
+
+
+def test_a_fatal_scheduled_report_is_never_matched_to_a_window(world):
+    world.emulator.configure_report_type(ORDERS, outcome="FATAL")
+    now = world.clock()
+    plan_id = world.post()["planId"]
+    world.planner.tick(_plenty)
+    window, _fatal = _schedule_makes_todays_report(world, plan_id, now)
+
+    world.planner.tick(_plenty)
+
+    # Within the schedule's grace the window waits: nothing recorded in it, nothing requested.
+    assert world.store.entry(plan_id, window.key, 1) is None
+    assert world.calls("createReport") == 0
+
+
+def test_a_claim_left_without_its_report_is_finished_with_the_scheduled_report(world):
+    now = world.clock()
+    plan_id = world.post()["planId"]
+    world.planner.tick(_plenty)
+    window, made = _schedule_makes_todays_report(world, plan_id, now)
+    (schedule,) = world.schedules()
+    # An earlier run claimed the version for the schedule's report and stopped before recording it.
+    world.store.claim(plan_id, window, 1, now=world.clock())
+
+    world.planner.tick(_plenty)
+
+    entry = world.store.entry(plan_id, window.key, 1)
+    assert (entry.state, entry.report_id, entry.report_schedule_id) == (WindowState.REQUESTED, made, schedule)
+    assert world.records.get(made).pull_window == PullWindowRef(plan_id, window.key, 1)
+    assert world.calls("createReport") == 0
+
+
+def test_an_adoption_that_fails_midway_is_finished_by_the_next_run(world, monkeypatch):
+    now = world.clock()
+    plan_id = world.post()["planId"]
+    world.planner.tick(_plenty)
+    window, made = _schedule_makes_todays_report(world, plan_id, now)
+    throttled = ClientError(
+        {"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "slow down"}}, "PutItem"
+    )
+    record_requested = ReportRecords.record_requested
+    failures = iter([throttled])
+
+    def failing_once(self, *args, **kwargs):
+        failure = next(failures, None)
+        if failure is not None:
+            raise failure
+        return record_requested(self, *args, **kwargs)
+
+    monkeypatch.setattr(ReportRecords, "record_requested", failing_once)
+    with pytest.raises(ClientError):
+        world.planner.tick(_plenty)
+
+    world.store.set_next_due(plan_id, world.clock())
+    world.planner.tick(_plenty)
+
+    entry = world.store.entry(plan_id, window.key, 1)
+    assert (entry.state, entry.report_id) == (WindowState.REQUESTED, made)
+    assert world.records.get(made).pull_window == PullWindowRef(plan_id, window.key, 1)
+    assert world.calls("createReport") == 0

@@ -494,6 +494,53 @@ class PullStore:
             return None
         return _entry_from_item(response["Attributes"])
 
+    def record_scheduled(
+        self,
+        plan_id: str,
+        window: Window,
+        report_id: str,
+        *,
+        attempt: int,
+        report_schedule_id: str,
+        now: datetime,
+    ) -> LedgerEntry | None:
+        """The report the plan's Amazon schedule made for `window`, as its version 1: REQUESTED with the
+        report id in one write, only where the version has no entry yet, or has the claim `attempt` without a
+        report (a claim whose report was never recorded). Never over a failed, waiting or settled entry: a
+        retry of the window is the planner's. None: the version belongs to something else."""
+        stamp = iso_second(now)
+        try:
+            response = self._dynamodb.update_item(
+                TableName=self._table_name,
+                Key=_entry_key(plan_id, window.key, 1),
+                UpdateExpression=(
+                    "SET PlanId = :plan, WindowKey = :window, Version = :version, #state = :requested, "
+                    "ReportId = :report, ReportScheduleId = :schedule, Attempts = :attempt, "
+                    "ClaimedAt = if_not_exists(ClaimedAt, :now), "
+                    "FirstClaimedAt = if_not_exists(FirstClaimedAt, :now), UpdatedAt = :now"
+                ),
+                ConditionExpression=(
+                    "attribute_not_exists(PK) OR "
+                    "(#state = :claimed AND attribute_not_exists(ReportId) AND Attempts = :attempt)"
+                ),
+                ExpressionAttributeNames={"#state": "State"},
+                ExpressionAttributeValues={
+                    ":plan": {"S": plan_id},
+                    ":window": {"S": window.key},
+                    ":version": {"N": "1"},
+                    ":requested": {"S": WindowState.REQUESTED},
+                    ":claimed": {"S": WindowState.CLAIMED},
+                    ":report": {"S": report_id},
+                    ":schedule": {"S": report_schedule_id},
+                    ":attempt": {"N": str(attempt)},
+                    ":now": {"S": stamp},
+                },
+                ReturnValues="ALL_NEW",
+            )
+        except self._dynamodb.exceptions.ConditionalCheckFailedException:
+            return None
+        return _entry_from_item(response["Attributes"])
+
     def due_plans(self, now: datetime, *, shard: int) -> Iterator[str]:
         """The ids of the shard's plans due at `now`, earliest first (the index is eventually consistent: a
         plan set due a moment ago may appear on the next tick)."""

@@ -557,9 +557,14 @@ class PullPlanner:
             latest_entry[window_key] = max(version, latest_entry.get(window_key, 0))
         for window in windows_between(plan, first_window_start(plan), now):
             due = due_versions(plan, window, now)
-            if due == 0 or (schedule is not None and schedule.leaves_alone(window, due, now)):
+            if due == 0:
                 continue
             entry = entries.get((window.key, due))
+            # Begun work goes on even where the schedule makes the window: a claim left without its report is
+            # taken over and a failed version retried, or nobody would (the schedule adopts only into a window
+            # version with no entry, or a claim without a report).
+            if entry is None and schedule is not None and schedule.leaves_alone(window, due, now):
+                continue
             if entry is not None:
                 begun = self._begun(entry, now)
                 if begun is not None:

@@ -38,7 +38,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sp_reports.pipeline.errors import TokenNotFoundError
-from sp_reports.pipeline.pull_ledger import PullStore
+from sp_reports.pipeline.pull_ledger import PullStore, WindowState
 from sp_reports.pipeline.pull_plans import Cadence, PlanMode, PlanSchedule, PullPlan, ScheduleState
 from sp_reports.pipeline.pull_windows import (
     Window,
@@ -74,6 +74,9 @@ SCHEDULE_GRACE = timedelta(hours=6)
 SCHEDULE_POLL = timedelta(minutes=30)
 # What a run of a plan may call: its schedules, creating one, and listing the reports it made.
 SCHEDULE_OPERATIONS = ("getReportSchedules", "createReportSchedule", "getReports")
+# The schedule's reports that become their windows' version 1: a FATAL or CANCELLED one makes no document, so
+# its window is left to the planner (retried with createReport when the type allows).
+ADOPTED_STATUSES = frozenset({"IN_QUEUE", "IN_PROGRESS", "DONE"})
 # A failed SP-API call about the schedule is tried again this much later.
 SCHEDULE_RETRY = timedelta(minutes=15)
 # "Reports are retained for a maximum of 90 days" (reports_2021-06-30.json, getReports' createdSince): a day
@@ -92,7 +95,8 @@ class ScheduleView:
 
     def leaves_alone(self, window: Window, version: int, now: datetime) -> bool:
         """Whether the planner leaves this window version to Amazon's schedule (or to nobody: a type that
-        only a schedule makes)."""
+        only a schedule makes) while it has no ledger entry; begun work (a claim without its report, a
+        failed version) is the planner's either way."""
         rules = self.plan.rules
         if rules is not None and rules.request_mode is RequestMode.SCHEDULED_ONLY:
             return True
@@ -295,6 +299,8 @@ class PlanSchedules:
             for report in page.reports:
                 if report.get("reportScheduleId") != schedule.report_schedule_id:
                     continue
+                if report.get("processingStatus") not in ADOPTED_STATUSES:
+                    continue  # FATAL or CANCELLED: the window's retry (createReport) is the planner's
                 window = window_of_report(plan, report)
                 if window is not None and _covers(plan, window):
                     self._adopt(plan, window, str(report["reportId"]), schedule.report_schedule_id, now)
@@ -303,10 +309,12 @@ class PlanSchedules:
             token = page.next_token
 
     def _adopt(self, plan: PullPlan, window: Window, report_id: str, schedule_id: str, now: datetime) -> None:
-        """The schedule's report becomes the window's version 1, unless the window has one already."""
-        entry = self._store.claim(plan.plan_id, window, 1, now=now)
-        if entry is None:
-            return  # recorded on an earlier run, or the planner requested the window after the grace
+        """The schedule's report becomes the window's version 1, unless the version is something else's. Each
+        write may be repeated: a run that fails between them is finished by the next."""
+        entry = self._store.entry(plan.plan_id, window.key, 1)
+        if entry is not None and not (entry.state is WindowState.CLAIMED and not entry.report_id):
+            return  # recorded on an earlier run, requested by the planner, or failed (the planner retries it)
+        attempt = entry.attempts if entry is not None else 1
         specification = ReportSpecification(
             seller_id=plan.seller_id,
             region_code=_region_code(plan),
@@ -316,7 +324,9 @@ class PlanSchedules:
             data_end_time=window.data_end_time,
             report_options=plan.report_options,
         )
-        pull_window = PullWindowRef(plan.plan_id, window.key, 1, entry.attempts)
+        # The report's record names its window before the ledger holds the report, so its outcome finds the
+        # entry whichever comes first.
+        pull_window = PullWindowRef(plan.plan_id, window.key, 1, attempt)
         try:
             self._records.record_requested(report_id, specification, pull_window=pull_window)
         except ReportAlreadyRecordedError:
@@ -324,7 +334,11 @@ class PlanSchedules:
         # The sweep lists the type from now on, so a report whose notification came before this record (and
         # was passed over as nobody's) is still stored.
         self._sweep_state.note_request(plan.seller_id, specification.region_code, plan.report_type)
-        self._store.record_report(plan.plan_id, window, 1, report_id, now=now, report_schedule_id=schedule_id)
+        recorded = self._store.record_scheduled(
+            plan.plan_id, window, report_id, attempt=attempt, report_schedule_id=schedule_id, now=now
+        )
+        if recorded is None:
+            return  # the version was taken meanwhile
         self._metrics.add_metric(name="PlannerScheduledReportsMatched", unit=COUNT, value=1)
         self._logger.info(
             "scheduled report matched to its window",
@@ -338,7 +352,11 @@ class PlanSchedules:
         if schedule is None or schedule.state is not ScheduleState.ACTIVE:
             return None
         covered = parse_iso_second(schedule.covers_from)
-        matched = {entry.window_key for entry in self._store.entries(plan.plan_id) if entry.version == 1}
+        matched = {
+            entry.window_key
+            for entry in self._store.entries(plan.plan_id)
+            if entry.version == 1 and not (entry.state is WindowState.CLAIMED and not entry.report_id)
+        }
         waiting = [
             window
             for window in windows_between(plan, covered - timedelta(seconds=1), now)
