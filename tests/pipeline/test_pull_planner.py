@@ -753,3 +753,47 @@ def test_a_long_backfill_of_a_cooldown_type_waits_for_the_cooldown_not_the_next_
     ends = NOW + timedelta(minutes=30) + SENT_WITHIN
     assert list(world.store.due_plans(ends - timedelta(seconds=1), shard=shard)) == []
     assert list(world.store.due_plans(ends, shard=shard)) == [plan.plan_id]
+
+
+def _lane_free(world, plan, at: datetime) -> bool:
+    """Whether the plan's lane may take the type's cooldown at `at` (nobody holds it)."""
+    cooldowns = ReportCooldowns(world.resources.reports_table, boto3.client("dynamodb", region_name=REGION))
+    return (
+        cooldowns.take(plan.seller_id, plan.report_type, (US,), until=at + timedelta(minutes=30), now=at)
+        is None
+    )
+
+
+def test_a_take_over_that_makes_no_report_gives_the_cooldown_back(world, clock, monkeypatch):
+    plan = world.plan(look_back_days=(), start=NOW.date() - DAY, report_type=COOLDOWN_TYPE)
+    world.store.claim(plan.plan_id, _window(-1), 1, now=NOW)  # a planner claimed, then stopped
+    monkeypatch.setattr(ReportsClient, "get_reports", _denied)
+    clock.now = NOW + timedelta(minutes=21)
+
+    world.planner().tick(_plenty)
+
+    (entry,) = world.store.entries(plan.plan_id)
+    assert entry.state is WindowState.FAILED
+    assert _lane_free(world, plan, clock.now)
+
+
+def test_a_take_over_that_adopts_the_report_made_before_gives_the_cooldown_back(world, clock, monkeypatch):
+    plan = world.plan(look_back_days=(), start=NOW.date() - DAY, report_type=COOLDOWN_TYPE)
+    window = _window(-1)
+    world.store.claim(plan.plan_id, window, 1, now=NOW)  # a planner claimed, then stopped after createReport
+    made = {
+        "reportId": "50001019999",
+        "reportType": COOLDOWN_TYPE,
+        "marketplaceIds": [US],
+        "dataStartTime": window.data_start_time,
+        "dataEndTime": window.data_end_time,
+        "processingStatus": "IN_QUEUE",
+        "createdTime": iso_second(NOW),
+    }
+    monkeypatch.setattr(ReportsClient, "get_reports", lambda self, *a, **k: ReportsPage((made,), None))
+    clock.now = NOW + timedelta(minutes=21)
+
+    assert world.planner().tick(_plenty)["reportsAdopted"] == 1
+
+    assert _requested(world, plan) == {(window.key, 1): made["reportId"]}
+    assert _lane_free(world, plan, clock.now)

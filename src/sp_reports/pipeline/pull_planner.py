@@ -655,6 +655,7 @@ class PullPlanner:
             )
             summary.wrote(plan.plan_id, entry)
             if entry is None:
+                self._give_back_cooldown(plan, item, summary)
                 return False  # another planner took it over
             try:
                 # From the attempt's first claim: an earlier take-over that failed moved claimed_at past it.
@@ -664,6 +665,7 @@ class PullPlanner:
             except LwaInvalidGrantError as refused:
                 # Whether the interrupted claim made a report is unknown: the claim stays for the take-over.
                 summary.sellers_refused[plan.seller_id] = f"LWA refused the seller's refresh token: {refused}"
+                self._give_back_cooldown(plan, item, summary)
                 return False
             except SpApiClientError as refused:
                 # getReports refused (403...): a failed attempt, so a lasting refusal parks the window (and
@@ -675,11 +677,15 @@ class PullPlanner:
                     f"getReports refused (HTTP {refused.status}): {refused.code}: {refused.message}",
                 )
                 summary.wrote(plan.plan_id, failed)
+                self._give_back_cooldown(plan, item, summary)
                 return False
             except SpApiError as failure:
                 self._log_transient(plan, item, failure)
+                self._give_back_cooldown(plan, item, summary)
                 return False
             if found is not None:
+                # The report was made by the interrupted claim: the cooldown taken for a new one goes back.
+                self._give_back_cooldown(plan, item, summary)
                 summary.wrote(plan.plan_id, self._adopt(plan, item, region_code, entry, found, now))
                 summary.reports_adopted += 1
                 return True
@@ -720,8 +726,9 @@ class PullPlanner:
         return False
 
     def _give_back_cooldown(self, plan: PullPlan, item: _Work, summary: TickSummary) -> None:
-        """The cooldown taken for the window made no report (createReport refused or never sent): the lane's
-        next window, or POST /reports, may have it."""
+        """The cooldown taken for the window made no report (createReport refused or never sent, or a
+        take-over that adopted the report made before, lost the claim or could not list the reports): the
+        lane's next window, or POST /reports, may have it."""
         until = summary.cooldowns_taken.pop((plan.seller_id, plan.report_type, item.window.lane), None)
         if until is not None:
             self._cooldowns.give_back(plan.seller_id, plan.report_type, item.window.lane, until=until)
