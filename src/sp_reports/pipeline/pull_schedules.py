@@ -19,9 +19,9 @@ The planner (sp_reports.pipeline.pull_planner) calls `PlanSchedules` on each run
   their createdTime (the schedule's creation times are the windows' ends plus the hold-back: a report belongs
   to the last window that ended, hold-back included, before it was made). Each one that can still make a
   document (not FATAL or CANCELLED) is recorded as the window's version 1: the reports table's record with
-  PlanId, WindowKey and WindowVersion, then the ledger entry REQUESTED in one conditional write, only where the
-  version has no entry or a claim left without its report, so a run failing between the writes is finished by
-  the next and a failed window is retried by the planner. Its notification or the sweep stores it.
+  PlanId, WindowKey and WindowVersion, then the ledger entry REQUESTED in one conditional write, only where
+  the version has no entry or a claim left without its report, so a run failing between the writes is
+  finished by the next and a failed window is retried by the planner. Its notification or the sweep stores it.
 - `leaves_alone` tells the planner which work is the schedule's: version 1 of a window the schedule covers,
   until SCHEDULE_GRACE after it was due (then the planner requests it itself, when the type allows), and
   everything of a type createReport cannot make. Look-backs are requested as in mode request.
