@@ -293,13 +293,14 @@ class EmulatorApp:
         return status
 
     def tick(self) -> None:
-        """Let report schedules and settlements create the reports now due, drop the reports SP-API no longer
-        keeps, then advance the time-driven lifecycle of every active report (unless auto_advance is off:
-        then tests drive reports, and schedules and settlements still create them)."""
+        """Let report schedules and settlements create the reports now due, drop the reports and documents
+        SP-API no longer keeps, then advance the time-driven lifecycle of every active report (unless
+        auto_advance is off: then tests drive reports, and schedules and settlements still create them)."""
         report_schedules_api.fire_due_schedules(self)
         settlements.make_due_settlements(self)
         with self.state.lock:
             self._active_reports.difference_update(reports_api.drop_expired_reports(self))
+            reports_api.drop_expired_documents(self)
         if not self.config.auto_advance:
             return
         notifications: list[tuple[str, dict]] = []

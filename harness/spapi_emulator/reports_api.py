@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from sp_reports.spapi.regions import MARKETPLACE_IDS
-from sp_reports.spapi.report_types import report_type
+from sp_reports.spapi.report_types import catalogue, report_type
 from spapi_emulator import state as st
 from spapi_emulator.context import EmulatorContext
 from spapi_emulator.operation_calls import ApiError, Handler, OperationCall, invalid, not_found, unauthorized
@@ -227,6 +227,26 @@ def drop_expired_reports(context: EmulatorContext) -> list[str]:
             if report.report_document_id:
                 context.state.documents.pop(report.report_document_id, None)
     return [report.report_id for report in expired]
+
+
+def document_retention(report_type_name: str) -> timedelta:
+    """How long SP-API keeps a report's document: per type, at most 30 days since 2024-05-30 (developer-docs
+    changelog "report-document-retention-policy-is-changing-to-a-maximum-of-30-days"), the catalogue's
+    documentRetentionDays (its default for a type it does not list)."""
+    rules = report_type(report_type_name)
+    days = rules.document_retention_days if rules is not None else catalogue().document_retention_days
+    return timedelta(days=days)
+
+
+def drop_expired_documents(context: EmulatorContext) -> None:
+    """A report's document goes after its type's document retention while the report itself is still listed
+    (up to 90 days, drop_expired_reports): getReportDocument then answers the model's 404, as for a document
+    id SP-API never had, and a download URL handed out earlier no longer serves it."""
+    now = context.now()
+    with context.state.lock:
+        for report in context.state.reports.values():
+            if report.report_document_id and report.created + document_retention(report.report_type) <= now:
+                context.state.documents.pop(report.report_document_id, None)
 
 
 def parse_time(value: str | None) -> datetime | None:

@@ -12,7 +12,9 @@ What Amazon states, and the emulator holds:
   selling-partner-api-docs#969). Periods follow each other without gap, fourteen days each by default and
   aligned to when the account's settlements began, not to calendar days or weeks.
 - SP-API keeps it 90 days, as every report ("Reports are retained for a maximum of 90 days":
-  reports_2021-06-30.json, getReports' createdSince); reports_api.drop_expired_reports ends it then.
+  reports_2021-06-30.json, getReports' createdSince); reports_api.drop_expired_reports ends it then. Its
+  document goes after 30 days (developer-docs changelog
+  "report-document-retention-policy-is-changing-to-a-maximum-of-30-days"; reports_api.drop_expired_documents).
 - The document is a tab-separated flat file whose first row after the header sums the settlement
   (settlement-id, its start and end, deposit-date, total-amount, currency) and whose other rows are its
   transactions; the V2 flat file's columns are those of SETTLEMENT_COLUMNS (the layout parsers of real files

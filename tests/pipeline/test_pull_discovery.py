@@ -293,8 +293,9 @@ def test_a_discovered_report_not_stored_near_its_expiry_is_counted_and_named(wor
     first = account.made[0]
     assert world.telemetry.counts()["DiscoveredReportsNearExpiry"] == 0
 
-    # Eight days before SP-API drops it: not yet; six days before: counted, and named in the log.
-    world.later(82 * DAY - PUBLICATION_DELAY - timedelta(minutes=1))
+    # Eight days before SP-API drops its document (30 days after it is made, the catalogue's
+    # documentRetentionDays): not yet; six days before: counted, and named in the log.
+    world.later(22 * DAY - PUBLICATION_DELAY - timedelta(minutes=1))
     world.planner().tick(_plenty)
     assert world.telemetry.counts()["DiscoveredReportsNearExpiry"] == 0
     world.later(2 * DAY)
@@ -304,7 +305,7 @@ def test_a_discovered_report_not_stored_near_its_expiry_is_counted_and_named(wor
     (warning,) = [
         line
         for line in world.telemetry.lines()
-        if "near SP-API's 90-day retention" in line.get("message", "")
+        if "near SP-API's document retention" in line.get("message", "")
     ]
     assert warning["report_id"] == first and warning["plan_id"] == plan.plan_id
     assert first in world.app.state.reports  # SP-API still has it: there is time to act
@@ -322,7 +323,7 @@ def test_the_coverage_lists_the_discovered_windows_with_their_expiry(world):
     assert [window["versions"][0]["reportId"] for window in answer["windows"]] == account.made
     assert {window["status"] for window in answer["windows"]} == {"requested"}
     created = datetime.fromisoformat(world.app.state.reports[account.made[0]].to_model()["createdTime"][:19])
-    assert answer["windows"][0]["expiresAt"] == (created.replace(tzinfo=UTC) + 90 * DAY).strftime(
+    assert answer["windows"][0]["expiresAt"] == (created.replace(tzinfo=UTC) + 30 * DAY).strftime(
         "%Y-%m-%dT%H:%M:%SZ"
     )
     assert answer["summary"] == {"requested": 2}

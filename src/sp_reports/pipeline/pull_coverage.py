@@ -19,7 +19,8 @@ Every window of the plan overlapping the asked days gets one status, read from i
 
 A discover plan's windows are the reports Amazon made (sp_reports.pipeline.pull_discovery): the coverage
 lists those its discovery found whose period overlaps the asked days, each with its one version and, while it
-is not stored, `expiresAt`, when SP-API drops its report; it has no due windows to wait for and no backfill.
+is not stored, `expiresAt`, when SP-API drops its report's document (the type's document retention); it has no
+due windows to wait for and no backfill.
 
 For a plan still catching up on its past (the backfill), `backfill` says how many due windows no report of
 any version holds yet and, when the planner's pace is known, the earliest it can end: the planner starts at
@@ -39,7 +40,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Protocol
 
 from sp_reports.pipeline.api_requests import ValidationError, iso_timestamp
-from sp_reports.pipeline.pull_discovery import REPORT_RETENTION, SETTLEMENT_PERIOD_AT_MOST
+from sp_reports.pipeline.pull_discovery import SETTLEMENT_PERIOD_AT_MOST, document_expiry
 from sp_reports.pipeline.pull_ledger import LedgerEntry, WindowState
 from sp_reports.pipeline.pull_plans import Cadence, PlanMode, PullPlan
 from sp_reports.pipeline.pull_schedules import never_pulled, window_note
@@ -188,7 +189,7 @@ def _discovered_coverage(
                 answer["s3Key"] = newest.s3_key
         elif newest.report_created_at:
             created = datetime.strptime(newest.report_created_at, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
-            answer["expiresAt"] = iso_timestamp(created + REPORT_RETENTION)
+            answer["expiresAt"] = iso_timestamp(document_expiry(plan.report_type, created))
         if newest.reason and newest.state not in (WindowState.STORED, *_IN_FLIGHT):
             answer["reason"] = newest.reason
         answer["versions"] = [_version(entry) for entry in versions]

@@ -24,9 +24,11 @@ When a discover plan is due, the planner's tick (sp_reports.pipeline.pull_planne
    the ledger and the workflow finishes the job and nothing is stored twice.
 3. The watermark moves to the earliest of the listing's start less WATERMARK_LAG, an unfinished report's
    createdTime (it is listed again until it is DONE) and a report that could not be set on its way.
-4. Every entry not yet stored whose report SP-API drops within EXPIRY_MARGIN (createdTime + 90 days) is
-   logged and counted `DiscoveredReportsNearExpiry`: the `<prefix>-pull-reports-near-expiry` alarm watches
-   it (terraform/pull_planner.tf), since such a report is lost for good once SP-API drops it.
+4. Every entry not yet stored whose document SP-API drops within EXPIRY_MARGIN (createdTime + the type's
+   document retention, 30 days: the catalogue's documentRetentionDays, SP-API changelog
+   "report-document-retention-policy-is-changing-to-a-maximum-of-30-days") is logged and counted
+   `DiscoveredReportsNearExpiry`: the `<prefix>-pull-reports-near-expiry` alarm watches it
+   (terraform/pull_planner.tf), since such a report is lost for good once SP-API drops its document.
 """
 
 from __future__ import annotations
@@ -54,6 +56,7 @@ from sp_reports.pipeline.telemetry import COUNT, MetricSink, StructuredLogger
 from sp_reports.spapi.errors import LwaInvalidGrantError, SpApiError, redact
 from sp_reports.spapi.regions import region_of_marketplace
 from sp_reports.spapi.report_ids import REPORT_ID_PATTERN
+from sp_reports.spapi.report_types import catalogue, report_type
 from sp_reports.spapi.reports import (
     GET_REPORTS_MAX_PAGE_SIZE,
     PROCESSING_STATUSES,
@@ -61,8 +64,9 @@ from sp_reports.spapi.reports import (
     iter_report_pages,
 )
 
-# SP-API keeps a report 90 days from its creation (reports_2021-06-30.json, getReports' createdSince: "Reports
-# are retained for a maximum of 90 days").
+# SP-API lists a report 90 days from its creation (reports_2021-06-30.json, getReports' createdSince: "Reports
+# are retained for a maximum of 90 days"); its document is kept for the type's document retention only (the
+# catalogue's documentRetentionDays, `document_retention`), which is what bounds a store.
 REPORT_RETENTION = timedelta(days=90)
 # Longer than any settlement period (about two weeks, selling-partner-api-docs#969): how far before a range a
 # coverage looks for a window that overlaps it.
@@ -70,9 +74,9 @@ SETTLEMENT_PERIOD_AT_MOST = timedelta(days=31)
 # How far back a listing reaches at most: a day inside the retention, so that a createdSince computed here is
 # not already past SP-API's boundary when the request arrives (airbytehq/airbyte#76265).
 LISTING_HORIZON = REPORT_RETENTION - timedelta(days=1)
-# A report not stored this long before SP-API drops it raises the alarm: a week leaves an operator time to
-# fix what keeps it from being stored (a refused token, a failing workflow) over a weekend and a few days'
-# leave, while the report can still be fetched.
+# A report not stored this long before SP-API drops its document raises the alarm: a week leaves an operator
+# time to fix what keeps it from being stored (a refused token, a failing workflow) over a weekend and a few
+# days' leave, while the report can still be fetched.
 EXPIRY_MARGIN = timedelta(days=7)
 # Reports created while the listing ran, and a little clock skew between SP-API and us, as the sweep's.
 WATERMARK_LAG = timedelta(minutes=15)
@@ -87,6 +91,20 @@ GET_REPORTS = "getReports"
 _DONE = "DONE"
 _UNFINISHED = frozenset({"IN_QUEUE", "IN_PROGRESS"})
 _SECOND = timedelta(seconds=1)
+
+
+def document_retention(type_name: str) -> timedelta:
+    """How long SP-API keeps a report's document after the report is created: the catalogue's
+    documentRetentionDays for the type (its default for a type it does not list)."""
+    rules = report_type(type_name)
+    if rules is not None:
+        return timedelta(days=rules.document_retention_days)
+    return timedelta(days=catalogue().document_retention_days)
+
+
+def document_expiry(type_name: str, created: datetime) -> datetime:
+    """When SP-API drops the document of a report of the type created at `created`."""
+    return created + document_retention(type_name)
 
 
 class _QuotaSpent(Exception):
@@ -300,13 +318,13 @@ class PullDiscovery:
         for entry in self._store.entries(plan.plan_id):
             if entry.state in FINAL_STATES or not entry.report_created_at:
                 continue
-            expires = parse_time(entry.report_created_at) + REPORT_RETENTION
+            expires = document_expiry(plan.report_type, parse_time(entry.report_created_at))
             if expires - now > EXPIRY_MARGIN:
                 continue
             near += 1
             self._logger.error(
-                "discovered report not stored and near SP-API's 90-day retention: it is lost once SP-API "
-                "drops it",
+                "discovered report not stored and near SP-API's document retention: it is lost once SP-API "
+                "drops its document",
                 extra={
                     "plan_id": plan.plan_id,
                     "seller_id": plan.seller_id,

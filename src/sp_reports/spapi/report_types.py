@@ -97,6 +97,7 @@ class ReportTypeRules:
 class Catalogue:
     version: str
     report_types: Mapping[str, ReportTypeRules]
+    document_retention_days: int  # the defaults' documentRetentionDays: a type the catalogue does not list
 
 
 def _days(value: Any) -> timedelta | None:
@@ -145,7 +146,7 @@ def _parse(document: Mapping[str, Any]) -> Catalogue:
             # A KeyError here: an entry cites a source the file does not list.
             sources=tuple(sources[key] for key in entry["sources"]),
         )
-    return Catalogue(version=str(document["version"]), report_types=types)
+    return Catalogue(version=str(document["version"]), report_types=types, document_retention_days=retention)
 
 
 @cache

@@ -1,6 +1,7 @@
 """Settlement reports in the emulator (spapi_emulator.settlements): made by Amazon at the end of each
-settlement period, listed with getReports, never made on request, gone after 90 days. The table lists each
-documented behaviour with its source; every row is checked against the emulator over HTTP."""
+settlement period, listed with getReports, never made on request, their documents gone after 30 days and the
+reports after 90. The table lists each documented behaviour with its source; every row is checked against the
+emulator over HTTP."""
 
 from __future__ import annotations
 
@@ -118,9 +119,27 @@ def _flat_file_document(emulator: SpApiEmulator, seller: Api) -> None:
     assert summary["total-amount"] == f"{total:.2f}"
 
 
+def _document_gone_after_thirty_days(emulator: SpApiEmulator, seller: Api) -> None:
+    _open(emulator, periods=1)
+    emulator.advance_time(60)  # started, and a minute later finished (each step needs its own tick)
+    emulator.advance_time(60)
+    (report,) = _listed(seller)
+    document_id = report["reportDocumentId"]
+    created = datetime.fromisoformat(report["createdTime"].replace("Z", "+00:00"))
+    seller = _later(emulator, (created + 30 * DAY - emulator.app.now()).total_seconds() - 60)
+    assert seller.call("GET", f"{DOCUMENTS}/{document_id}").status_code == 200  # a minute before
+    seller = _later(emulator, 120)
+    # The report is still listed and answered, with its reportDocumentId; its document is gone.
+    listed = {other["reportId"]: other for other in _listed(seller, createdSince=report["createdTime"])}
+    assert listed[report["reportId"]]["reportDocumentId"] == document_id
+    assert seller.call("GET", f"{REPORTS}/{report['reportId']}").status_code == 200
+    assert seller.call("GET", f"{DOCUMENTS}/{document_id}").status_code == 404
+
+
 def _gone_after_ninety_days(emulator: SpApiEmulator, seller: Api) -> None:
     _open(emulator, periods=1)
-    emulator.advance_time(1)
+    emulator.advance_time(60)  # started, and a minute later finished (each step needs its own tick)
+    emulator.advance_time(60)
     (report,) = _listed(seller)
     document_id = report["reportDocumentId"]
     created = datetime.fromisoformat(report["createdTime"].replace("Z", "+00:00"))
@@ -168,6 +187,13 @@ CASES = [
         "download",
         "developer-docs report-type-values-settlement; selling-partner-api-docs#2338 (no charset)",
         _flat_file_document,
+    ),
+    Case(
+        "after 30 days the document is gone (getReportDocument 404) while the report is still listed",
+        "developer-docs changelog report-document-retention-policy-is-changing-to-a-maximum-of-30-days "
+        "(documents at most 30 days since 2024-05-30); reports_2021-06-30.json getReports createdSince "
+        "(reports 90 days); the model's 404 for getReportDocument",
+        _document_gone_after_thirty_days,
     ),
     Case(
         "after 90 days the report is gone: not listed, getReport and getReportDocument 404",
