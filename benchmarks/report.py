@@ -366,16 +366,21 @@ def planner_findings(runs: Sequence[PullPlannerRun]) -> str:
     minutes = largest.minutes_to_start(FLEET_PLANS)
     fitting = int((largest.timeout_seconds - STOP_WITH_SECONDS_LEFT) / largest.seconds_per_window)
     per_window = ", ".join(f"{run.plans}: {run.cpu_seconds / run.windows_started * 1000:.0f}" for run in runs)
+    measured = largest.plans >= FLEET_PLANS
+    fleet = (
+        f"{FLEET_PLANS:,} plans due at the same minute (measured)"
+        if measured
+        else f"{FLEET_PLANS:,} plans due at the same minute (projected from {largest.plans:,}: a quick run)"
+    )
     return (
         "- Scaling. DynamoDB calls per window do not depend on the number of plans (the ledger is one "
-        "Query of the plan's partition, the due index one Query per shard per tick). The in-process time "
-        f"per window does here (CPU ms per window by plan count: {per_window}): moto answers every Query by "
-        "walking every item of the table (moto/dynamodb/models/table.py, `Table.query` over `all_items()`), "
-        "so its cost grows with the table, which real DynamoDB's does not. That is why the runs stop at "
-        f"{largest.plans:,} plans ({FLEET_PLANS:,} would keep moto busy for hours) and the "
-        f"{FLEET_PLANS:,}-plan figures below are projected from the largest run. The in-process rate is a "
-        "lower bound for the planner's own compute.\n"
-        f"- {FLEET_PLANS:,} plans due at the same minute: one tick starts {per_tick} windows "
+        "Query of the plan's partition, the due index one Query per shard per tick), and neither does the "
+        f"in-process time per window (CPU ms per window by plan count: {per_window}). Local AWS reads a "
+        "Query's partition as DynamoDB does (sp_reports_harness.local_aws.dynamodb.partition_reads); "
+        "pinned moto alone walks and sorts the whole table for every Query, which made 10,000 plans a "
+        "matter of hours. The in-process rate is a lower bound for the planner's own compute: moto and "
+        "the emulator run in the same process.\n"
+        f"- {fleet}: one tick starts {per_tick} windows "
         f"(`pull_planner_max_reports_per_tick` {largest.max_reports_per_tick}; at "
         f"{largest.seconds_per_window:.2f} s per window about {fitting} fit in the tick's "
         f"{largest.timeout_seconds - STOP_WITH_SECONDS_LEFT:.0f} s), one tick every "
