@@ -69,10 +69,10 @@ LOCK_INPUT_PREFIX = "# input-sha256: "
 TREE_MARKERS = (".complete", ".pip-report.json")
 # Provided by every Python Lambda runtime; shipping them would only grow the zip.
 RUNTIME_PROVIDED = ("boto3", "botocore", "s3transfer")
-# botocore's own dependencies, which the runtime provides beside it (local AWS's runtime stand-in holds the same
-# set: sp_reports_harness.local_aws.awslambda.runtime.RUNTIME_PACKAGES) and which nothing we ship needs but
-# botocore: the lock resolves python-dateutil "via botocore" and six "via python-dateutil" only
-# (tests/packaging/test_package_lambdas.py holds the lock to that). Names as they appear in the installed tree.
+# botocore's own dependencies, which the runtime provides beside it (local AWS's runtime stand-in holds the
+# same set: sp_reports_harness.local_aws.awslambda.runtime.RUNTIME_PACKAGES) and which nothing we ship needs
+# but botocore: the lock resolves python-dateutil "via botocore" and six "via python-dateutil" only
+# (tests/packaging/test_package_lambdas.py holds the lock to that). Names as in the installed tree.
 BOTOCORE_ONLY = ("python_dateutil", "dateutil", "six", "six.py")
 # Extra pins: the runtime's botocore imports the urllib3 we ship.
 CONSTRAINTS = ("urllib3<3",)

@@ -236,7 +236,8 @@ def test_foreign_bytecode_scripts_and_runtime_provided_sdk_are_left_out(tmp_path
         and n.removesuffix(".cpython-313.pyc").replace("/__pycache__/", "/") + ".py" not in names
     ]
     assert not [n for n in names if n.split("/")[0].split("-")[0] in ("boto3", "botocore", "s3transfer")]
-    assert not [n for n in names if n.split("/")[0].split("-")[0] in ("dateutil", "python_dateutil", "six.py")]
+    botocore_only = ("dateutil", "python_dateutil", "six.py")
+    assert not [n for n in names if n.split("/")[0].split("-")[0] in botocore_only]
     assert not [n for n in names if n.startswith("six-")]
     assert not [n for n in names if n.startswith("bin/")]
 
