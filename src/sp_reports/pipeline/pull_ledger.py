@@ -25,7 +25,8 @@ version.
 A discover plan's entries are the reports Amazon made by itself (sp_reports.pipeline.pull_discovery):
 `record_discovered` writes one, REQUESTED with its report id, only where none exists (a conditional write),
 so a report listed again by a later discovery is never recorded or stored twice; the plan item keeps where
-the next discovery's listing starts (`DiscoveredSince`).
+the next discovery's listing starts (`DiscoveredSince`). Such a report cannot be requested again, so a failed
+store is retried as a store of the same report (`claim_store_retry`: FAILED -> REQUESTED, one more attempt).
 
 Deleting a plan keeps its item as a tombstone (`Deleted`): it leaves the due index, and listings pass over
 it, but it stays in the seller index, so erasing a seller (`erase_seller`) finds the ledgers of its deleted
@@ -487,6 +488,41 @@ class PullStore:
                     ":one": {"N": "1"},
                     ":now": {"S": stamp},
                     ":created": {"S": iso_second(created_time)},
+                },
+                ReturnValues="ALL_NEW",
+            )
+        except self._dynamodb.exceptions.ConditionalCheckFailedException:
+            return None
+        return _entry_from_item(response["Attributes"])
+
+    def claim_store_retry(
+        self, plan_id: str, window_key: str, version: int, report_id: str, *, now: datetime
+    ) -> LedgerEntry | None:
+        """Take a discovered report's failed store for one more store of the same report (a discover plan's
+        report cannot be requested again, but SP-API keeps its document for the type's document retention):
+        REQUESTED again with one more attempt, written only while the entry is FAILED with that report and its
+        retry time has passed, so one caller wins. The last failure's Reason stays until the new attempt
+        settles. None: not failed, not yet due, or taken by another caller."""
+        stamp = iso_second(now)
+        try:
+            response = self._dynamodb.update_item(
+                TableName=self._table_name,
+                Key=_entry_key(plan_id, window_key, version),
+                UpdateExpression=(
+                    "SET #state = :requested, ClaimedAt = :now, FirstClaimedAt = :now, UpdatedAt = :now "
+                    "REMOVE RetryAfter ADD Attempts :one"
+                ),
+                ConditionExpression=(
+                    "#state = :failed AND ReportId = :report AND "
+                    "(attribute_not_exists(RetryAfter) OR RetryAfter <= :now)"
+                ),
+                ExpressionAttributeNames={"#state": "State"},
+                ExpressionAttributeValues={
+                    ":requested": {"S": WindowState.REQUESTED},
+                    ":failed": {"S": WindowState.FAILED},
+                    ":report": {"S": report_id},
+                    ":now": {"S": stamp},
+                    ":one": {"N": "1"},
                 },
                 ReturnValues="ALL_NEW",
             )
