@@ -18,7 +18,7 @@ from sp_reports.pipeline.notifications_processing import ReportContext, parse_re
 from sp_reports.pipeline.plan_requests import PlanRequests
 from sp_reports.pipeline.pull_ledger import PullStore, WindowState
 from sp_reports.pipeline.pull_planner import PullPlanner
-from sp_reports.pipeline.pull_plans import plan_from_request
+from sp_reports.pipeline.pull_plans import ScheduleIntent, plan_from_request
 from sp_reports.pipeline.pull_schedules import window_of_report
 from sp_reports.pipeline.pull_window_objects import WindowObjects
 from sp_reports.pipeline.pull_window_outcomes import PullWindowOutcomes
@@ -490,3 +490,72 @@ def test_an_adoption_that_fails_midway_is_finished_by_the_next_run(world, monkey
     assert (entry.state, entry.report_id) == (WindowState.REQUESTED, made)
     assert world.records.get(made).pull_window == PullWindowRef(plan_id, window.key, 1)
     assert world.calls("createReport") == 0
+
+
+class _Killed(BaseException):
+    """The process ending (a timeout): nothing after it runs, no handler catches it."""
+
+
+def test_a_schedule_created_but_not_recorded_is_adopted_by_the_next_run_not_taken_for_foreign(
+    world, monkeypatch
+):
+    now = world.clock()
+    plan_id = world.post()["planId"]
+    recorded = world.store.set_schedule
+
+    def killed_before_the_record(*args, **kwargs):
+        raise _Killed()
+
+    # The planner stops after createReportSchedule answered, before the schedule's id is recorded.
+    monkeypatch.setattr(world.store, "set_schedule", killed_before_the_record)
+    with pytest.raises(_Killed):
+        world.planner.tick(_plenty)
+    monkeypatch.setattr(world.store, "set_schedule", recorded)
+    (made,) = world.schedules()
+    assert world.on_plan("GET", plan_id)["schedule"] is None
+
+    world.planner.tick(_plenty)
+
+    shown = world.on_plan("GET", plan_id)
+    tomorrow = world.midnight_after(now)
+    assert shown["schedule"] == {
+        "state": "active",
+        "reportScheduleId": made,
+        "coversWindowsEndingFrom": iso_second(tomorrow),
+    }
+    assert list(world.schedules()) == [made] and world.calls("createReportSchedule") == 1
+    assert world.store.schedule_intent(plan_id) is None  # settled with the record
+
+
+def test_an_intent_adopts_only_a_schedule_of_its_period_and_options(world):
+    theirs = world.reports(SELLER_ID, "NA").create_report_schedule(ORDERS, [US], "P7D")
+    plan_id = world.post()["planId"]
+    world.store.record_schedule_intent(
+        plan_id,
+        ScheduleIntent("P1D", iso_second(world.midnight_after(world.clock())), "2030-01-01T00:00:00Z"),
+    )
+
+    world.planner.tick(_plenty)
+
+    assert world.on_plan("GET", plan_id)["schedule"] == {"state": "foreign"}
+    assert list(world.schedules()) == [theirs]
+
+
+@pytest.mark.parametrize(
+    ("found", "adopted"),
+    [
+        ({"period": "P1D", "nextReportCreationTime": "2030-01-02T00:30:00.000Z"}, True),
+        ({"period": "P1D", "nextReportCreationTime": "2030-01-05T00:30:00Z"}, True),  # moved on by periods
+        ({"period": "P7D", "nextReportCreationTime": "2030-01-02T00:30:00Z"}, False),
+        ({"period": "P1D", "nextReportCreationTime": "2030-01-01T00:30:00Z"}, False),  # before the intent
+        ({"period": "P1D", "nextReportCreationTime": "2030-01-02T09:00:00Z"}, False),  # another time of day
+        (
+            {"period": "P1D", "nextReportCreationTime": "2030-01-02T00:30:00Z", "reportOptions": {"a": "b"}},
+            False,
+        ),
+        ({"period": "P1D", "nextReportCreationTime": "soon"}, False),
+    ],
+)
+def test_a_schedule_intent_matches_the_schedule_it_created(found, adopted):
+    intent = ScheduleIntent("P1D", "2030-01-02T00:30:00Z", "2030-01-02T00:00:00Z")
+    assert intent.matches(found) is adopted

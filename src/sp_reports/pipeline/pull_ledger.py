@@ -51,7 +51,14 @@ from typing import Any
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
 from sp_reports.pipeline.api_requests import ValidationError
-from sp_reports.pipeline.pull_plans import Cadence, PlanMode, PlanSchedule, PullPlan, ScheduleState
+from sp_reports.pipeline.pull_plans import (
+    Cadence,
+    PlanMode,
+    PlanSchedule,
+    PullPlan,
+    ScheduleIntent,
+    ScheduleState,
+)
 from sp_reports.pipeline.pull_windows import Window, iso_second, parse_iso_second
 
 PLAN_KEY_PREFIX = "plan#"
@@ -61,6 +68,7 @@ DUE_INDEX = "due"
 SELLER_INDEX = "seller"
 DUE_SHARD_PREFIX = "due#"
 DISCOVERED_SINCE = "DiscoveredSince"
+SCHEDULE_INTENT = "ScheduleIntent"
 # Each shard is one partition of the due index; 16 of them spread 10,000 plans due in the same minute over
 # 16 partitions (about 625 index writes each), far below a partition's 1,000 writes per second.
 SHARDS = 16
@@ -369,7 +377,8 @@ class PullStore:
             ":updated": {"S": iso_second(now)},
         }
         sets = ["StatusNote = :note", "UpdatedAt = :updated"]
-        removes = ["ScheduleState", "ReportScheduleId", "ScheduleCoversFrom"]
+        # Whatever the outcome, the intent of a createReportSchedule is settled once it is recorded.
+        removes = ["ScheduleState", "ReportScheduleId", "ScheduleCoversFrom", SCHEDULE_INTENT]
         for attribute, value in (_schedule_attributes(schedule) if schedule else {}).items():
             values[f":{attribute}"] = value
             sets.append(f"{attribute} = :{attribute}")
@@ -389,6 +398,48 @@ class PullStore:
         except self._dynamodb.exceptions.ConditionalCheckFailedException:
             return False
         return True
+
+    def record_schedule_intent(self, plan_id: str, intent: ScheduleIntent) -> bool:
+        """Record the schedule the plan is about to create (before createReportSchedule), so that a run
+        stopped after Amazon created it and before `set_schedule` recorded its id adopts it. False: no live
+        plan."""
+        value = {
+            "Period": intent.period,
+            "NextReportCreationTime": intent.next_report_creation_time,
+            "CoversFrom": intent.covers_from,
+            "ReportOptions": {str(k): str(v) for k, v in intent.report_options.items()},
+        }
+        try:
+            self._dynamodb.update_item(
+                TableName=self._table_name,
+                Key=_plan_key(plan_id),
+                UpdateExpression="SET #intent = :intent",
+                ConditionExpression=_LIVE_PLAN,
+                ExpressionAttributeNames={"#intent": SCHEDULE_INTENT},
+                ExpressionAttributeValues={":intent": _SERIALIZER.serialize(value)},
+            )
+        except self._dynamodb.exceptions.ConditionalCheckFailedException:
+            return False
+        return True
+
+    def schedule_intent(self, plan_id: str) -> ScheduleIntent | None:
+        """The createReportSchedule the plan recorded and has not settled (None: none)."""
+        item = self._dynamodb.get_item(
+            TableName=self._table_name,
+            Key=_plan_key(plan_id),
+            ProjectionExpression="#intent",
+            ExpressionAttributeNames={"#intent": SCHEDULE_INTENT},
+            ConsistentRead=True,
+        ).get("Item", {})
+        if SCHEDULE_INTENT not in item:
+            return None
+        value = _DESERIALIZER.deserialize(item[SCHEDULE_INTENT])
+        return ScheduleIntent(
+            period=value["Period"],
+            next_report_creation_time=value["NextReportCreationTime"],
+            covers_from=value["CoversFrom"],
+            report_options=dict(value.get("ReportOptions", {})),
+        )
 
     def keep_due_for_schedule(self, plan_id: str, due_at: datetime) -> bool:
         """Keep a paused or deleted plan that still has Amazon's schedule on the due index, so the planner

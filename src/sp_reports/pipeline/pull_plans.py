@@ -137,6 +137,37 @@ class PlanSchedule:
 
 
 @dataclass(frozen=True)
+class ScheduleIntent:
+    """The schedule an amazon-schedule plan is about to create, recorded on the plan before
+    createReportSchedule (sp_reports.pipeline.pull_schedules): a run stopped after Amazon created it but
+    before its id was recorded finds it among the seller's schedules by these, and adopts it instead of
+    taking it for somebody else's."""
+
+    period: str
+    next_report_creation_time: str  # ISO UTC, whole seconds
+    covers_from: str  # the end of the first window it makes
+    report_options: Mapping[str, str] = field(default_factory=dict)
+
+    def matches(self, found: Mapping[str, Any]) -> bool:
+        """Whether a schedule getReportSchedules listed (same type and marketplaces) is this one: the same
+        period and report options, and a next creation time at the intended one or later at the same time of
+        day (Amazon moves it on by a period after each report: reports_2021-06-30.json, ReportSchedule)."""
+        if found.get("period") != self.period:
+            return False
+        if dict(found.get("reportOptions") or {}) != dict(self.report_options):
+            return False
+        try:
+            found_next = datetime.fromisoformat(
+                str(found.get("nextReportCreationTime")).replace("Z", "+00:00")
+            )
+        except ValueError:
+            return False
+        intended = datetime.fromisoformat(self.next_report_creation_time.replace("Z", "+00:00"))
+        found_next = found_next.replace(microsecond=0)
+        return found_next >= intended and found_next.timetz() == intended.timetz()
+
+
+@dataclass(frozen=True)
 class PullPlan:
     plan_id: str
     seller_id: str

@@ -8,7 +8,11 @@ The planner (sp_reports.pipeline.pull_planner) calls `PlanSchedules` on each run
   replaces it: "If a report schedule with the same report type and marketplace IDs already exists, it will be
   cancelled and replaced with this one", reports_2021-06-30.json); otherwise the plan creates its schedule
   with the cadence's period and a `nextReportCreationTime` at the next window end plus the type's hold-back,
-  so that each report Amazon makes is due when the window's version 1 would be requested.
+  so that each report Amazon makes is due when the window's version 1 would be requested. The schedule it is
+  about to create is recorded on the plan first (`ScheduleIntent`: period, next creation time, report
+  options): a run stopped after createReportSchedule and before the schedule's id was recorded leaves a
+  schedule of the plan's type and marketplaces, which the next run adopts as the plan's own when it matches
+  the intent, instead of taking it for somebody else's.
 - Whether a type may be scheduled is only known by trying (selling-partner-api-docs#1368):
   createReportSchedule refused (a 4xx other than 429) puts the plan in REFUSED, and it requests its windows
   with createReport (a schedule-only type cannot: its windows wait). A foreign schedule not to be replaced
@@ -41,7 +45,14 @@ from typing import Any
 
 from sp_reports.pipeline.errors import TokenNotFoundError
 from sp_reports.pipeline.pull_ledger import PullStore, WindowState
-from sp_reports.pipeline.pull_plans import Cadence, PlanMode, PlanSchedule, PullPlan, ScheduleState
+from sp_reports.pipeline.pull_plans import (
+    Cadence,
+    PlanMode,
+    PlanSchedule,
+    PullPlan,
+    ScheduleIntent,
+    ScheduleState,
+)
 from sp_reports.pipeline.pull_windows import (
     Window,
     due_versions,
@@ -237,6 +248,22 @@ class PlanSchedules:
         ours = schedule.report_schedule_id if schedule is not None else ""
         if ours and any(found.get("reportScheduleId") == ours for found in same):
             return plan
+        intent = self._store.schedule_intent(plan.plan_id) if same else None
+        created = [found for found in same if intent is not None and intent.matches(found)]
+        if intent is not None and created:
+            # Created on an earlier run that stopped before recording its id: the plan's own, adopted.
+            schedule_id = str(created[0].get("reportScheduleId"))
+            self._logger.warning(
+                "plan's Amazon schedule created but not recorded; adopted",
+                extra={"plan_id": plan.plan_id, "report_schedule_id": schedule_id},
+            )
+            return self._record(
+                plan,
+                PlanSchedule(ScheduleState.ACTIVE, schedule_id, intent.covers_from),
+                f"Amazon schedule {schedule_id} ({intent.period}) makes the windows ending from "
+                f"{intent.covers_from} on",
+                now,
+            )
         if same and not plan.replace_existing_schedule:
             others = ", ".join(sorted(str(found.get("reportScheduleId")) for found in same))
             return self._record(
@@ -248,12 +275,22 @@ class PlanSchedules:
                 now,
             )
         covers_from = next_covered_end(plan, now)
+        intent = ScheduleIntent(
+            period=schedule_period(plan),
+            next_report_creation_time=iso_second(covers_from + hold_back(plan)),
+            covers_from=iso_second(covers_from),
+            report_options=dict(plan.report_options),
+        )
+        # Recorded first: a run stopped after Amazon created the schedule and before its id is recorded
+        # leaves a schedule of the plan's type and marketplaces that the next run must not take for a foreign
+        # one.
+        self._store.record_schedule_intent(plan.plan_id, intent)
         try:
             schedule_id = reports.create_report_schedule(
                 plan.report_type,
                 list(plan.marketplace_ids),
-                schedule_period(plan),
-                next_report_creation_time=iso_second(covers_from + hold_back(plan)),
+                intent.period,
+                next_report_creation_time=intent.next_report_creation_time,
                 report_options=plan.report_options or None,
             )
         except SpApiClientError as refused:  # 4xx: SP-API's throttling is SpApiThrottledError
