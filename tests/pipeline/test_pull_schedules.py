@@ -559,3 +559,38 @@ def test_an_intent_adopts_only_a_schedule_of_its_period_and_options(world):
 def test_a_schedule_intent_matches_the_schedule_it_created(found, adopted):
     intent = ScheduleIntent("P1D", "2030-01-02T00:30:00Z", "2030-01-02T00:00:00Z")
     assert intent.matches(found) is adopted
+
+
+def test_a_plan_deleted_and_posted_again_before_a_tick_cancels_the_old_schedule_and_keeps_the_new(world):
+    plan_id = world.post()["planId"]
+    world.planner.tick(_plenty)
+    (old,) = world.schedules()
+
+    world.on_plan("DELETE", plan_id)
+    assert world.post()["planId"] == plan_id  # the same body, before the planner cancelled the old schedule
+    world.planner.tick(_plenty)
+
+    (new,) = world.schedules()
+    assert new != old
+    assert world.calls("cancelReportSchedule") == 1
+    shown = world.on_plan("GET", plan_id)
+    assert (shown["schedule"]["state"], shown["schedule"]["reportScheduleId"]) == ("active", new)
+    assert world.store.get_plan(plan_id).schedules_to_cancel == ()
+
+    world.on_plan("DELETE", plan_id)
+    world.planner.tick(_plenty)
+    assert world.schedules() == {} and world.calls("cancelReportSchedule") == 2
+
+
+def test_a_plan_posted_again_paused_still_cancels_its_deleted_lifes_schedule(world):
+    plan_id = world.post()["planId"]
+    world.planner.tick(_plenty)
+    world.on_plan("DELETE", plan_id)
+    world.post()
+    world.on_plan("PATCH", plan_id, {"paused": True})
+
+    world.planner.tick(_plenty)
+
+    assert world.schedules() == {} and world.calls("cancelReportSchedule") == 1
+    later = world.clock() + 30 * DAY
+    assert all(plan_id not in list(world.store.due_plans(later, shard=s)) for s in range(PullStore.SHARDS))

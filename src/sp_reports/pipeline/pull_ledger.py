@@ -43,7 +43,7 @@ import hashlib
 import json
 import time
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
@@ -76,6 +76,9 @@ REASON_MAX_CHARS = 1000
 # BatchWriteItem takes at most 25 requests (DynamoDB API Reference, BatchWriteItem).
 BATCH_WRITE_MAX = 25
 BATCH_WRITE_ATTEMPTS = 8
+# A POST replacing a tombstone that the planner changes meanwhile reads it again, this many times at most.
+PUT_PLAN_ATTEMPTS = 5
+SCHEDULES_TO_CANCEL = "SchedulesToCancel"
 _LIVE_PLAN = "attribute_exists(PK) AND attribute_not_exists(Deleted)"
 _SERIALIZER = TypeSerializer()
 _DESERIALIZER = TypeDeserializer()
@@ -167,23 +170,38 @@ class PullStore:
 
     def put_plan(self, plan: PullPlan) -> tuple[PullPlan, bool]:
         """Store a new plan, due at once unless paused (the next planner tick starts its windows). A plan with
-        the same id already stored is answered instead: (existing, False)."""
-        item = _plan_item(plan)
-        if not plan.paused:
-            item.update(_due_attributes(plan.plan_id, plan.created_at or plan.updated_at))
-        try:
-            self._dynamodb.put_item(
-                TableName=self._table_name,
-                Item=item,
-                # A deleted plan's tombstone is replaced: the plan comes back with its ledger.
-                ConditionExpression="attribute_not_exists(PK) OR attribute_exists(Deleted)",
-            )
-        except self._dynamodb.exceptions.ConditionalCheckFailedException:
-            existing = self.get_plan(plan.plan_id)
-            if existing is None:  # deleted between the two calls: store it now
-                return self.put_plan(plan)
-            return existing, False
-        return plan, True
+        the same id already stored is answered instead: (existing, False).
+
+        A deleted plan's tombstone is replaced (the plan comes back with its ledger), but an Amazon schedule
+        the tombstone still holds (not cancelled yet) is carried into SchedulesToCancel: the planner cancels
+        it apart from the plan's own, which the new plan creates as any new plan does. The write is
+        conditional on the tombstone as read (its UpdatedAt), so a planner's change meanwhile is not lost."""
+        for _ in range(PUT_PLAN_ATTEMPTS):
+            tombstone = self._dynamodb.get_item(
+                TableName=self._table_name, Key=_plan_key(plan.plan_id), ConsistentRead=True
+            ).get("Item")
+            if tombstone is not None and "Deleted" not in tombstone:
+                return _plan_from_item(tombstone), False
+            leftovers = _schedules_left(tombstone) if tombstone else ()
+            stored = replace(plan, schedules_to_cancel=leftovers)
+            item = _plan_item(stored)
+            if not plan.paused or leftovers:
+                item.update(_due_attributes(plan.plan_id, plan.created_at or plan.updated_at))
+            request: dict[str, Any] = {"TableName": self._table_name, "Item": item}
+            if tombstone is None:
+                request["ConditionExpression"] = "attribute_not_exists(PK)"
+            else:
+                request["ConditionExpression"] = "Deleted = :deleted AND UpdatedAt = :updated"
+                request["ExpressionAttributeValues"] = {
+                    ":deleted": tombstone["Deleted"],
+                    ":updated": tombstone.get("UpdatedAt", {"S": ""}),
+                }
+            try:
+                self._dynamodb.put_item(**request)
+            except self._dynamodb.exceptions.ConditionalCheckFailedException:
+                continue  # created, deleted or changed meanwhile: read it again
+            return stored, True
+        raise RuntimeError(f"plan {plan.plan_id} kept changing while it was stored; POST it again")
 
     def get_plan(self, plan_id: str) -> PullPlan | None:
         response = self._dynamodb.get_item(
@@ -289,14 +307,15 @@ class PullStore:
             TableName=self._table_name,
             IndexName=SELLER_INDEX,
             KeyConditionExpression="SellerId = :seller",
-            FilterExpression="attribute_exists(ReportScheduleId)",
-            ProjectionExpression="PlanId, MarketplaceIds, ReportScheduleId",
+            FilterExpression=f"attribute_exists(ReportScheduleId) OR attribute_exists({SCHEDULES_TO_CANCEL})",
+            ProjectionExpression=f"PlanId, MarketplaceIds, ReportScheduleId, {SCHEDULES_TO_CANCEL}",
             ExpressionAttributeValues={":seller": {"S": seller_id}},
         )
         return [
-            (item["PlanId"]["S"], item["MarketplaceIds"]["L"][0]["S"], item["ReportScheduleId"]["S"])
+            (item["PlanId"]["S"], item["MarketplaceIds"]["L"][0]["S"], schedule_id)
             for page in pages
             for item in page.get("Items", [])
+            for schedule_id in _schedules_left(item)
         ]
 
     def erase_seller(self, seller_id: str) -> tuple[int, int]:
@@ -441,6 +460,21 @@ class PullStore:
             report_options=dict(value.get("ReportOptions", {})),
         )
 
+    def forget_schedule_to_cancel(self, plan_id: str, report_schedule_id: str, *, now: datetime) -> None:
+        """A schedule of the plan's earlier life is cancelled (or cannot be): off SchedulesToCancel."""
+        with contextlib.suppress(self._dynamodb.exceptions.ConditionalCheckFailedException):
+            self._dynamodb.update_item(
+                TableName=self._table_name,
+                Key=_plan_key(plan_id),
+                UpdateExpression="SET UpdatedAt = :updated DELETE #left :schedule",
+                ConditionExpression="attribute_exists(PK)",
+                ExpressionAttributeNames={"#left": SCHEDULES_TO_CANCEL},
+                ExpressionAttributeValues={
+                    ":schedule": {"SS": [report_schedule_id]},
+                    ":updated": {"S": iso_second(now)},
+                },
+            )
+
     def keep_due_for_schedule(self, plan_id: str, due_at: datetime) -> bool:
         """Keep a paused or deleted plan that still has Amazon's schedule on the due index, so the planner
         cancels the schedule. False: the plan has no schedule (nothing to cancel)."""
@@ -449,7 +483,10 @@ class PullStore:
                 TableName=self._table_name,
                 Key=_plan_key(plan_id),
                 UpdateExpression="SET DueShard = :shard, DueAt = :due",
-                ConditionExpression="attribute_exists(PK) AND attribute_exists(ReportScheduleId)",
+                ConditionExpression=(
+                    "attribute_exists(PK) AND "
+                    f"(attribute_exists(ReportScheduleId) OR attribute_exists({SCHEDULES_TO_CANCEL}))"
+                ),
                 ExpressionAttributeValues={
                     ":shard": {"S": DUE_SHARD_PREFIX + str(due_shard(plan_id))},
                     ":due": {"S": iso_second(due_at)},
@@ -970,7 +1007,17 @@ def _plan_item(plan: PullPlan) -> dict[str, Any]:
             item[attribute] = _SERIALIZER.serialize(_plan_value(name, value))
     if plan.schedule is not None:
         item.update(_schedule_attributes(plan.schedule))
+    if plan.schedules_to_cancel:
+        item[SCHEDULES_TO_CANCEL] = {"SS": sorted(plan.schedules_to_cancel)}
     return item
+
+
+def _schedules_left(tombstone: Mapping[str, Any]) -> tuple[str, ...]:
+    """The Amazon schedules a deleted plan's tombstone holds that nobody has cancelled yet."""
+    left = set(tombstone.get(SCHEDULES_TO_CANCEL, {}).get("SS", []))
+    if "ReportScheduleId" in tombstone:
+        left.add(tombstone["ReportScheduleId"]["S"])
+    return tuple(sorted(left))
 
 
 def _schedule_attributes(schedule: PlanSchedule) -> dict[str, Any]:
@@ -1013,6 +1060,7 @@ def _plan_from_item(item: Mapping[str, Any]) -> PullPlan:
             if "ScheduleState" in value
             else None
         ),
+        schedules_to_cancel=tuple(sorted(value.get(SCHEDULES_TO_CANCEL, ()))),
     )
 
 

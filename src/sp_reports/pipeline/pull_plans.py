@@ -187,6 +187,9 @@ class PullPlan:
     # create (createReportSchedule replaces it), and where it stands with its own.
     replace_existing_schedule: bool = False
     schedule: PlanSchedule | None = None
+    # Schedules of the plan's deleted earlier life still to be cancelled (a POST of the same plan replaced its
+    # tombstone before the planner cancelled them): the planner cancels them apart from the plan's own.
+    schedules_to_cancel: tuple[str, ...] = ()
     rules: ReportTypeRules | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:

@@ -32,8 +32,11 @@ The planner (sp_reports.pipeline.pull_planner) calls `PlanSchedules` on each run
 
 Pausing or deleting the plan keeps it on the due index while it has a schedule
 (PullStore.keep_due_for_schedule); `stop` then cancels the schedule (cancelReportSchedule) on the planner's
-next tick, and resuming creates a new one. The API's function holds no seller token and calls no SP-API, so
-the cancel is the planner's, within a tick of the change.
+next tick, and resuming creates a new one. A POST of the same plan that replaces a deleted plan's tombstone
+before its schedule was cancelled carries that schedule into SchedulesToCancel (PullStore.put_plan): it is
+cancelled on its own (before the plan's own schedule is checked, or by `stop`), so the new plan's schedule
+and the old one's cancellation never take each other's id. The API's function holds no seller token and
+calls no SP-API, so the cancel is the planner's, within a tick of the change.
 """
 
 from __future__ import annotations
@@ -217,6 +220,9 @@ class PlanSchedules:
                 # The seller's quota would make the client wait (0.0222 requests/s for the schedule
                 # operations): the plan's run goes to a later tick instead of holding this one up.
                 return ScheduleView(plan, blocked=True, due_again=now + wait)
+            # First, the schedules of the plan's deleted earlier life: while one stands, the plan's own check
+            # would take it for a foreign schedule.
+            self._cancel_leftovers(plan, reports, now)
             plan = self._ensure(plan, reports, now)
             if plan.schedule is not None and plan.schedule.state is ScheduleState.ACTIVE:
                 self._adopt_reports(plan, reports, now)
@@ -309,6 +315,27 @@ class PlanSchedules:
             f"from {iso_second(covers_from)} on",
             now,
         )
+
+    def _cancel_leftovers(self, plan: PullPlan, reports: ReportsClient, now: datetime) -> None:
+        """Cancel each schedule of SchedulesToCancel (a deleted plan's, its tombstone replaced by a POST of
+        the same plan before the planner cancelled it). A 404 is a schedule gone already; a refusal is logged
+        and counted, and the seller can delete it in Seller Central. SP-API failing raises (tried again
+        later)."""
+        for schedule_id in plan.schedules_to_cancel:
+            try:
+                reports.cancel_report_schedule(schedule_id)
+            except SpApiClientError as refused:
+                if refused.status != 404:
+                    self._logger.error(
+                        "deleted plan's Amazon schedule not cancelled",
+                        extra={"plan_id": plan.plan_id, "report_schedule_id": schedule_id},
+                    )
+                    self._metrics.add_metric(name="PlannerSchedulesNotCancelled", unit=COUNT, value=1)
+            self._store.forget_schedule_to_cancel(plan.plan_id, schedule_id, now=now)
+            self._logger.info(
+                "deleted plan's Amazon schedule cancelled",
+                extra={"plan_id": plan.plan_id, "report_schedule_id": schedule_id},
+            )
 
     def _meanwhile(self, plan: PullPlan) -> str:
         if plan.rules is not None and plan.rules.request_mode is RequestMode.SCHEDULED_ONLY:
@@ -419,7 +446,22 @@ class PlanSchedules:
             return False
         plan, _deleted_at = found
         schedule = plan.schedule
-        if plan.mode is not PlanMode.AMAZON_SCHEDULE or schedule is None or not schedule.report_schedule_id:
+        if plan.mode is not PlanMode.AMAZON_SCHEDULE:
+            return False
+        if plan.schedules_to_cancel:
+            try:
+                reports = self._reports_for(plan.seller_id, _region_code(plan))
+                if _quota_wait(reports, ("cancelReportSchedule",)):
+                    self._store.keep_due_for_schedule(plan_id, now + SCHEDULE_RETRY)
+                    return True
+                self._cancel_leftovers(plan, reports, now)
+            except (TokenNotFoundError, LwaInvalidGrantError):
+                for schedule_id in plan.schedules_to_cancel:  # nothing can cancel them without the seller
+                    self._store.forget_schedule_to_cancel(plan_id, schedule_id, now=now)
+                self._metrics.add_metric(name="PlannerSchedulesNotCancelled", unit=COUNT, value=1)
+            except (LwaError, SpApiError) as failure:
+                return self._retry_stop(plan_id, now, failure)
+        if schedule is None or not schedule.report_schedule_id:
             return False
         note = f"Amazon schedule {schedule.report_schedule_id} cancelled (plan paused or deleted)"
         try:
