@@ -14,6 +14,7 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
+from sp_reports.pipeline.api_requests import ApiError
 from sp_reports.pipeline.notifications_processing import ReportContext, parse_report_processing_finished
 from sp_reports.pipeline.plan_requests import PlanRequests
 from sp_reports.pipeline.pull_ledger import PullStore, WindowState
@@ -594,3 +595,46 @@ def test_a_plan_posted_again_paused_still_cancels_its_deleted_lifes_schedule(wor
     assert world.schedules() == {} and world.calls("cancelReportSchedule") == 1
     later = world.clock() + 30 * DAY
     assert all(plan_id not in list(world.store.due_plans(later, shard=s)) for s in range(PullStore.SHARDS))
+
+
+def test_a_second_replacing_plan_of_the_same_lane_is_refused_naming_the_first(world):
+    first = world.post(replaceExistingSchedule=True)["planId"]
+    other_start = (world.clock().date() - DAY).isoformat()
+    body = {
+        "sellerId": SELLER_ID,
+        "marketplaceIds": [US],
+        "reportType": ORDERS,
+        "cadence": "daily",
+        "startDate": other_start,
+        "mode": "amazon-schedule",
+        "replaceExistingSchedule": True,
+    }
+
+    with pytest.raises(ApiError) as caught:
+        world.api.answer(api_event("POST", "/plans", body, caller_arn=OPERATOR_ARN))
+    assert (caught.value.status, caught.value.code) == (409, "ScheduleLaneTaken")
+    assert first in caught.value.message and "replaceExistingSchedule" in caught.value.message
+
+    # Beside it without replacing: accepted; asking to replace later is refused the same way.
+    second = world.post(startDate=other_start)["planId"]
+    event = api_event(
+        "PATCH", f"/plans/{second}", {"replaceExistingSchedule": True}, {"planId": second}, OPERATOR_ARN
+    )
+    event["resource"] = "/plans/{planId}"
+    with pytest.raises(ApiError) as patched:
+        world.api.answer(event)
+    assert (patched.value.status, patched.value.code) == (409, "ScheduleLaneTaken") and first in str(
+        patched.value.message
+    )
+
+    world.planner.tick(_plenty)
+    # Whichever plan ran first, the replacing one holds the lane after the first tick (the other may have
+    # created a schedule first, which it replaced) and the next ticks change nothing: no flip-flop.
+    created = world.calls("createReportSchedule")
+    for _ in range(3):
+        world.emulator.advance_time(3600)
+        world.planner.tick(_plenty)
+    (ours,) = world.schedules()
+    assert world.calls("createReportSchedule") == created <= 2
+    assert world.on_plan("GET", first)["schedule"]["reportScheduleId"] == ours
+    assert world.on_plan("GET", second)["schedule"] == {"state": "foreign"}
