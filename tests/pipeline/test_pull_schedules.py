@@ -219,11 +219,14 @@ def test_amazon_refusing_the_schedule_makes_the_plan_request_its_windows_and_say
     yesterday = world.clock().date() - DAY
     plan_id = world.post(startDate=yesterday.isoformat())["planId"]
 
+    refused_at = world.clock()
     world.planner.tick(_plenty)
 
     shown = world.on_plan("GET", plan_id)
-    assert shown["schedule"] == {"state": "refused"}
+    retry_after = iso_second(refused_at + 7 * DAY)
+    assert shown["schedule"] == {"state": "refused", "retryAfter": retry_after}
     assert "falling back" in shown["statusNote"] and "is not allowed at this time" in shown["statusNote"]
+    assert f"tried again after {retry_after}" in shown["statusNote"]
     assert world.schedules() == {}
     # Yesterday's window, due now, requested with createReport instead.
     assert world.calls("createReport") == 1
@@ -638,3 +641,29 @@ def test_a_second_replacing_plan_of_the_same_lane_is_refused_naming_the_first(wo
     assert world.calls("createReportSchedule") == created <= 2
     assert world.on_plan("GET", first)["schedule"]["reportScheduleId"] == ours
     assert world.on_plan("GET", second)["schedule"] == {"state": "foreign"}
+
+
+def test_a_refused_schedule_is_tried_again_after_a_week_while_createreport_pulls_the_windows(world):
+    world.emulator.refuse_schedules_of(ORDERS)
+    world.go_to_noon()
+    plan_id = world.post(startDate=(world.clock().date() - DAY).isoformat())["planId"]
+    world.planner.tick(_plenty)
+    assert world.calls("createReportSchedule") == 1
+
+    # Six days on: still refused, not asked again; the windows meanwhile come from createReport.
+    world.emulator.advance_time((6 * DAY).total_seconds())
+    world.planner.tick(_plenty)
+    assert world.calls("createReportSchedule") == 1
+    assert world.calls("createReport") == 7
+    assert world.on_plan("GET", plan_id)["schedule"]["state"] == "refused"
+
+    # Amazon now accepts the type; a week after the refusal the plan tries again and gets its schedule.
+    with world.emulator.app.state.lock:
+        world.emulator.app.schedule_refusals.pop(ORDERS)
+    world.emulator.advance_time((DAY + timedelta(hours=1)).total_seconds())
+    world.planner.tick(_plenty)
+
+    (schedule,) = world.schedules()
+    assert world.calls("createReportSchedule") == 2
+    shown = world.on_plan("GET", plan_id)
+    assert (shown["schedule"]["state"], shown["schedule"]["reportScheduleId"]) == ("active", schedule)

@@ -397,7 +397,13 @@ class PullStore:
         }
         sets = ["StatusNote = :note", "UpdatedAt = :updated"]
         # Whatever the outcome, the intent of a createReportSchedule is settled once it is recorded.
-        removes = ["ScheduleState", "ReportScheduleId", "ScheduleCoversFrom", SCHEDULE_INTENT]
+        removes = [
+            "ScheduleState",
+            "ReportScheduleId",
+            "ScheduleCoversFrom",
+            "ScheduleRetryAfter",
+            SCHEDULE_INTENT,
+        ]
         for attribute, value in (_schedule_attributes(schedule) if schedule else {}).items():
             values[f":{attribute}"] = value
             sets.append(f"{attribute} = :{attribute}")
@@ -1026,6 +1032,8 @@ def _schedule_attributes(schedule: PlanSchedule) -> dict[str, Any]:
         attributes["ReportScheduleId"] = {"S": schedule.report_schedule_id}
     if schedule.covers_from:
         attributes["ScheduleCoversFrom"] = {"S": schedule.covers_from}
+    if schedule.retry_after:
+        attributes["ScheduleRetryAfter"] = {"S": schedule.retry_after}
     return attributes
 
 
@@ -1056,6 +1064,7 @@ def _plan_from_item(item: Mapping[str, Any]) -> PullPlan:
                 ScheduleState(value["ScheduleState"]),
                 report_schedule_id=value.get("ReportScheduleId", ""),
                 covers_from=value.get("ScheduleCoversFrom", ""),
+                retry_after=value.get("ScheduleRetryAfter", ""),
             )
             if "ScheduleState" in value
             else None

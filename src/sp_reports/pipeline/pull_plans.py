@@ -113,7 +113,9 @@ class ScheduleState(StrEnum):
     """Where an amazon-schedule plan stands with Amazon's schedule (sp_reports.pipeline.pull_schedules)."""
 
     ACTIVE = "active"  # the plan's schedule makes version 1 of its windows from `covers_from` on
-    REFUSED = "refused"  # Amazon refused createReportSchedule for the type: the plan requests its windows
+    # Amazon refused createReportSchedule for the type: the plan requests its windows, and tries again after
+    # `retry_after`
+    REFUSED = "refused"
     FOREIGN = "foreign"  # a schedule the plan did not create holds the type and marketplaces: not replaced
 
 
@@ -126,6 +128,8 @@ class PlanSchedule:
     # The end of the first window the schedule makes (ISO UTC, whole seconds): windows ending then or later
     # get version 1 from the schedule.
     covers_from: str = ""
+    # REFUSED only: when createReportSchedule is tried again (ISO UTC, whole seconds).
+    retry_after: str = ""
 
     def describe(self) -> dict[str, Any]:
         answer: dict[str, Any] = {"state": str(self.state)}
@@ -133,6 +137,8 @@ class PlanSchedule:
             answer["reportScheduleId"] = self.report_schedule_id
         if self.covers_from:
             answer["coversWindowsEndingFrom"] = self.covers_from
+        if self.retry_after:
+            answer["retryAfter"] = self.retry_after
         return answer
 
 

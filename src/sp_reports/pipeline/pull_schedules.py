@@ -15,9 +15,9 @@ The planner (sp_reports.pipeline.pull_planner) calls `PlanSchedules` on each run
   the intent, instead of taking it for somebody else's.
 - Whether a type may be scheduled is only known by trying (selling-partner-api-docs#1368):
   createReportSchedule refused (a 4xx other than 429) puts the plan in REFUSED, and it requests its windows
-  with createReport (a schedule-only type cannot: its windows wait). A foreign schedule not to be replaced
-  (FOREIGN) does the same and is looked at again on every run. The plan's status note says which and why
-  (GET /plans/{planId}).
+  with createReport (a schedule-only type cannot: its windows wait) until it tries again REFUSED_RETRY
+  later. A foreign schedule not to be replaced (FOREIGN) does the same and is looked at again on every run.
+  The plan's status note says which and why (GET /plans/{planId}).
 - The reports the schedule made (getReports: the type and marketplaces, `reportScheduleId` the plan's) are
   matched to their windows: by their dataStartTime and dataEndTime when those are a window's, otherwise by
   their createdTime (the schedule's creation times are the windows' ends plus the hold-back: a report belongs
@@ -93,6 +93,12 @@ SCHEDULE_OPERATIONS = ("getReportSchedules", "createReportSchedule", "getReports
 # The schedule's reports that become their windows' version 1: a FATAL or CANCELLED one makes no document, so
 # its window is left to the planner (retried with createReport when the type allows).
 ADOPTED_STATUSES = frozenset({"IN_QUEUE", "IN_PROGRESS", "DONE"})
+# A type Amazon refused to schedule is tried again this much later (resuming the plan tries at once).
+# Whether a type may be scheduled is only known by trying and may change on Amazon's side
+# (selling-partner-api-docs#1368), so a refusal is not final; a week keeps the retries to about four
+# createReportSchedule calls a month per plan, a small share of the seller's 0.0222 requests/s quota for the
+# operation (reports_2021-06-30.json), while the plan's windows keep coming from createReport meanwhile.
+REFUSED_RETRY = timedelta(days=7)
 # A failed SP-API call about the schedule is tried again this much later.
 SCHEDULE_RETRY = timedelta(minutes=15)
 # "Reports are retained for a maximum of 90 days" (reports_2021-06-30.json, getReports' createdSince): a day
@@ -243,8 +249,13 @@ class PlanSchedules:
 
     def _ensure(self, plan: PullPlan, reports: ReportsClient, now: datetime) -> PullPlan:
         schedule = plan.schedule
-        if schedule is not None and schedule.state is ScheduleState.REFUSED:
-            return plan  # Amazon said no for the type; pausing and resuming the plan tries again
+        if (
+            schedule is not None
+            and schedule.state is ScheduleState.REFUSED
+            and schedule.retry_after
+            and now < parse_iso_second(schedule.retry_after)
+        ):
+            return plan  # Amazon said no for the type; tried again after REFUSED_RETRY (or on resume)
         lane = set(plan.marketplace_ids)
         same = [
             found
@@ -300,11 +311,14 @@ class PlanSchedules:
                 report_options=plan.report_options or None,
             )
         except SpApiClientError as refused:  # 4xx: SP-API's throttling is SpApiThrottledError
+            retry_after = iso_second(now + REFUSED_RETRY)
             return self._record(
                 plan,
-                PlanSchedule(ScheduleState.REFUSED),
+                PlanSchedule(ScheduleState.REFUSED, retry_after=retry_after),
                 f"falling back: Amazon refused createReportSchedule for {plan.report_type} (HTTP "
-                f"{refused.status} {refused.code}: {refused.message}); " + self._meanwhile(plan),
+                f"{refused.status} {refused.code}: {refused.message}); "
+                + self._meanwhile(plan)
+                + f"; tried again after {retry_after}",
                 now,
             )
         replaced = f", replacing {', '.join(str(s.get('reportScheduleId')) for s in same)}" if same else ""
