@@ -323,12 +323,37 @@ def test_a_schedule_only_type_is_scheduled_and_never_requested(world):
             },
             "2026-12-06",
         ),
-        # A data range that is no window's: the creation time decides.
+        # The range in SP-API's other spellings: milliseconds, an offset, the window's end itself (exclusive).
+        (
+            {
+                "createdTime": "2026-12-09T03:00:00Z",
+                "dataStartTime": "2026-12-06T00:00:00.000Z",
+                "dataEndTime": "2026-12-06T23:59:59.999Z",
+            },
+            "2026-12-06",
+        ),
+        (
+            {
+                "createdTime": "2026-12-09T03:00:00Z",
+                "dataStartTime": "2026-12-06T00:00:00+00:00",
+                "dataEndTime": "2026-12-06T23:59:59+00:00",
+            },
+            "2026-12-06",
+        ),
+        (
+            {
+                "createdTime": "2026-12-09T03:00:00Z",
+                "dataStartTime": "2026-12-06T00:00:00Z",
+                "dataEndTime": "2026-12-07T00:00:00Z",
+            },
+            "2026-12-06",
+        ),
+        # A data range that is no window's: the creation time decides (models#1049 leaves the range open).
         (
             {
                 "createdTime": "2026-12-08T00:00:00Z",
-                "dataStartTime": "2026-12-07T00:00:00Z",
-                "dataEndTime": "2026-12-08T00:00:00Z",
+                "dataStartTime": "2026-12-06T08:00:00Z",
+                "dataEndTime": "2026-12-07T07:59:59Z",
             },
             "2026-12-07",
         ),

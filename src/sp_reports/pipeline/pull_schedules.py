@@ -176,16 +176,12 @@ def next_covered_end(plan: PullPlan, now: datetime) -> datetime:
 
 def window_of_report(plan: PullPlan, report: Mapping[str, Any]) -> Window | None:
     """The plan's window a report of its schedule belongs to: the window its dataStartTime and dataEndTime
-    name, otherwise the last window that ended (hold-back included) by its createdTime."""
+    name, otherwise (the documented fallback: what range a scheduled report covers is not documented,
+    selling-partner-api-models#1049) the last window that ended (hold-back included) by its createdTime."""
     lane = plan.lanes()[0]
-    try:
-        start, end = parse_time(str(report.get("dataStartTime"))), parse_time(str(report.get("dataEndTime")))
-    except ValueError:
-        start = end = None
-    if start is not None and end is not None and period_start(plan.cadence, start) == start:
-        window = Window(start, period_end(plan.cadence, start), lane)
-        if parse_time(window.data_end_time) == end:
-            return window
+    window = _window_of_range(plan, report, lane)
+    if window is not None:
+        return window
     try:
         created = parse_time(str(report.get("createdTime")))
     except ValueError:
@@ -195,6 +191,21 @@ def window_of_report(plan: PullPlan, report: Mapping[str, Any]) -> Window | None
     if previous < first_window_start(plan):
         return None
     return Window(previous, containing, lane)
+
+
+def _window_of_range(plan: PullPlan, report: Mapping[str, Any], lane: tuple[str, ...]) -> Window | None:
+    """The window whose range the report's dataStartTime and dataEndTime are, in any of SP-API's spellings
+    of it: to the second or the millisecond, `Z` or an offset, and the end as the window's last second
+    (createReport's inclusive dataEndTime) or the window's end itself. None: no window's range."""
+    try:
+        start = parse_time(str(report.get("dataStartTime"))).replace(microsecond=0)
+        end = parse_time(str(report.get("dataEndTime"))).replace(microsecond=0)
+    except ValueError:
+        return None
+    if period_start(plan.cadence, start) != start:
+        return None
+    window = Window(start, period_end(plan.cadence, start), lane)
+    return window if end in (parse_time(window.data_end_time), window.end) else None
 
 
 class PlanSchedules:
