@@ -692,3 +692,26 @@ def test_a_refused_schedule_is_tried_again_after_a_week_while_createreport_pulls
     assert world.calls("createReportSchedule") == 2
     shown = world.on_plan("GET", plan_id)
     assert (shown["schedule"]["state"], shown["schedule"]["reportScheduleId"]) == ("active", schedule)
+
+
+def test_each_poll_lists_only_the_schedules_reports_made_since_the_last_one(world):
+    plan_id = world.post()["planId"]
+    world.planner.tick(_plenty)
+    (schedule_id,) = world.schedules()
+    for _ in range(10):  # ten days: the schedule makes a report each midnight, each filed by a later tick
+        world.emulator.advance_time(DAY.total_seconds())
+        world.planner.tick(_plenty)
+    filed = [e for e in world.store.entries(plan_id) if e.report_schedule_id == schedule_id]
+    assert len(filed) == 10
+
+    world.emulator.advance_time(DAY.total_seconds())
+    world.planner.tick(_plenty)
+
+    listing = [e for e in world.emulator.exchanges if e.operation_id == "getReports"][-1]
+    (created_since,) = listing.query["createdSince"]
+    assert datetime.fromisoformat(created_since.replace("Z", "+00:00")) >= world.clock() - DAY - timedelta(
+        hours=1
+    )
+    listed = json.loads(listing.response_body)["reports"]
+    assert len(listed) <= 2 < len(filed), "the poll paged through the schedule's whole history"
+    assert len([e for e in world.store.entries(plan_id) if e.report_schedule_id == schedule_id]) == 11

@@ -69,6 +69,7 @@ SELLER_INDEX = "seller"
 DUE_SHARD_PREFIX = "due#"
 DISCOVERED_SINCE = "DiscoveredSince"
 SCHEDULE_INTENT = "ScheduleIntent"
+SCHEDULE_LISTED_SINCE = "ScheduleListedSince"
 # Each shard is one partition of the due index; 16 of them spread 10,000 plans due in the same minute over
 # 16 partitions (about 625 index writes each), far below a partition's 1,000 writes per second.
 SHARDS = 16
@@ -402,6 +403,7 @@ class PullStore:
             "ReportScheduleId",
             "ScheduleCoversFrom",
             "ScheduleRetryAfter",
+            SCHEDULE_LISTED_SINCE,  # another schedule's reports are listed from its own start
             SCHEDULE_INTENT,
         ]
         for attribute, value in (_schedule_attributes(schedule) if schedule else {}).items():
@@ -478,6 +480,24 @@ class PullStore:
                 ExpressionAttributeValues={
                     ":schedule": {"SS": [report_schedule_id]},
                     ":updated": {"S": iso_second(now)},
+                },
+            )
+
+    def set_schedule_listed_since(self, plan_id: str, report_schedule_id: str, since: datetime) -> None:
+        """Move where the next listing of the schedule's reports starts forward (never back: a concurrent run
+        may have moved it further), only while the plan still has that schedule."""
+        with contextlib.suppress(self._dynamodb.exceptions.ConditionalCheckFailedException):
+            self._dynamodb.update_item(
+                TableName=self._table_name,
+                Key=_plan_key(plan_id),
+                UpdateExpression="SET #since = :since",
+                ConditionExpression=(
+                    "ReportScheduleId = :schedule AND (attribute_not_exists(#since) OR #since < :since)"
+                ),
+                ExpressionAttributeNames={"#since": SCHEDULE_LISTED_SINCE},
+                ExpressionAttributeValues={
+                    ":since": {"S": iso_second(since)},
+                    ":schedule": {"S": report_schedule_id},
                 },
             )
 
@@ -1065,6 +1085,7 @@ def _plan_from_item(item: Mapping[str, Any]) -> PullPlan:
                 report_schedule_id=value.get("ReportScheduleId", ""),
                 covers_from=value.get("ScheduleCoversFrom", ""),
                 retry_after=value.get("ScheduleRetryAfter", ""),
+                listed_since=value.get(SCHEDULE_LISTED_SINCE, ""),
             )
             if "ScheduleState" in value
             else None

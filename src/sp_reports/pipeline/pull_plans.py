@@ -130,6 +130,9 @@ class PlanSchedule:
     covers_from: str = ""
     # REFUSED only: when createReportSchedule is tried again (ISO UTC, whole seconds).
     retry_after: str = ""
+    # ACTIVE only: where the next listing of the schedule's reports starts (its createdSince), moved on after
+    # each listing; kept beside the schedule, not part of where the plan stands with it.
+    listed_since: str = field(default="", compare=False)
 
     def describe(self) -> dict[str, Any]:
         answer: dict[str, Any] = {"state": str(self.state)}

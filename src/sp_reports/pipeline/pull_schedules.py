@@ -18,14 +18,16 @@ The planner (sp_reports.pipeline.pull_planner) calls `PlanSchedules` on each run
   with createReport (a schedule-only type cannot: its windows wait) until it tries again REFUSED_RETRY
   later. A foreign schedule not to be replaced (FOREIGN) does the same and is looked at again on every run.
   The plan's status note says which and why (GET /plans/{planId}).
-- The reports the schedule made (getReports: the type and marketplaces, `reportScheduleId` the plan's) are
-  matched to their windows: by their dataStartTime and dataEndTime when those are a window's, otherwise by
-  their createdTime (the schedule's creation times are the windows' ends plus the hold-back: a report belongs
-  to the last window that ended, hold-back included, before it was made). Each one that can still make a
-  document (not FATAL or CANCELLED) is recorded as the window's version 1: the reports table's record with
-  PlanId, WindowKey and WindowVersion, then the ledger entry REQUESTED in one conditional write, only where
-  the version has no entry or a claim left without its report, so a run failing between the writes is
-  finished by the next and a failed window is retried by the planner. Its notification or the sweep stores it.
+- The reports the schedule made (getReports: the type and marketplaces, `reportScheduleId` the plan's; created
+  since where the last listing left off less LISTING_LAG, `ScheduleListedSince`, so a poll does not page
+  through the schedule's whole history) are matched to their windows: by their dataStartTime and
+  dataEndTime when those are a window's, otherwise by their createdTime (the schedule's creation times are
+  the windows' ends plus the hold-back: a report belongs to the last window that ended, hold-back included,
+  before it was made). Each one that can still make a document (not FATAL or CANCELLED) is recorded as the
+  window's version 1: the reports table's record with PlanId, WindowKey and WindowVersion, then the ledger
+  entry REQUESTED in one conditional write, only where the version has no entry or a claim left without its
+  report, so a run failing between the writes is finished by the next and a failed window is retried by the
+  planner. Its notification or the sweep stores it.
 - `leaves_alone` tells the planner which work is the schedule's: version 1 of a window the schedule covers,
   until SCHEDULE_GRACE after it was due (then the planner requests it itself, when the type allows), and
   everything of a type createReport cannot make. Look-backs are requested as in mode request.
@@ -99,6 +101,9 @@ ADOPTED_STATUSES = frozenset({"IN_QUEUE", "IN_PROGRESS", "DONE"})
 # createReportSchedule calls a month per plan, a small share of the seller's 0.0222 requests/s quota for the
 # operation (reports_2021-06-30.json), while the plan's windows keep coming from createReport meanwhile.
 REFUSED_RETRY = timedelta(days=7)
+# How far before a listing the next one starts: reports made while it ran, and clock skew between SP-API and
+# us, as the sweep's watermark lag.
+LISTING_LAG = timedelta(minutes=15)
 # A failed SP-API call about the schedule is tried again this much later.
 SCHEDULE_RETRY = timedelta(minutes=15)
 # "Reports are retained for a maximum of 90 days" (reports_2021-06-30.json, getReports' createdSince): a day
@@ -379,12 +384,17 @@ class PlanSchedules:
         schedule = plan.schedule
         assert schedule is not None
         covers_from = parse_iso_second(schedule.covers_from)
+        # From where the last listing left off (the schedule's start at first): each poll pages through the
+        # reports made since, not the schedule's whole history.
+        start = (
+            parse_iso_second(schedule.listed_since) if schedule.listed_since else covers_from - SCHEDULE_POLL
+        )
         token: str | None = None
         while True:
             page = reports.get_reports(
                 [plan.report_type],
                 marketplace_ids=list(plan.marketplace_ids),
-                created_since=iso_second(max(covers_from - SCHEDULE_POLL, now - REPORTS_LISTED_FOR)),
+                created_since=iso_second(max(start, now - REPORTS_LISTED_FOR)),
                 next_token=token,
             )
             for report in page.reports:
@@ -396,8 +406,11 @@ class PlanSchedules:
                 if window is not None and _covers(plan, window):
                     self._adopt(plan, window, str(report["reportId"]), schedule.report_schedule_id, now)
             if page.next_token is None:
-                return
+                break
             token = page.next_token
+        # Every report listed was adopted or passed over for good (FATAL, CANCELLED, another window's, the
+        # version taken); one made while the listing ran, or listed late by SP-API, is within LISTING_LAG.
+        self._store.set_schedule_listed_since(plan.plan_id, schedule.report_schedule_id, now - LISTING_LAG)
 
     def _adopt(self, plan: PullPlan, window: Window, report_id: str, schedule_id: str, now: datetime) -> None:
         """The schedule's report becomes the window's version 1, unless the version is something else's. Each
