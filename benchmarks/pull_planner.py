@@ -279,7 +279,9 @@ def run(plans: int, terraform_dir: Path, *, max_reports_per_tick: int | None = N
     today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     start_date = (today - timedelta(days=2)).date()
     created = today - timedelta(days=2)
-    config = EmulatorConfig(record_exchanges=False, in_queue_seconds=3600.0, in_progress_seconds=3600.0)
+    # Reports stay IN_QUEUE (the planner's phase ends at createReport): the emulator's lifecycle pass over
+    # every active report would otherwise run beside the planner every few milliseconds.
+    config = EmulatorConfig(record_exchanges=False, auto_advance=False)
     with mock_aws(), SpApiEmulator(config=config) as emulator, _partition_reads():
         os.environ["SP_REPORTS_TEST_ENDPOINTS"] = "true"  # the emulator stands in for SP-API and LWA
         os.environ["SPAPI_ENDPOINT_URL"] = emulator.url
