@@ -219,7 +219,7 @@ def _write_table(
             for column, parse in parsers:
                 text = row.cells.get(column.name, "")
                 try:
-                    value = parse(text, locale)
+                    value = parse(text, locale) if text else None
                 except ValueProblem as problem:
                     value = None
                     reason = f"{column.type}: {problem}"

@@ -164,12 +164,11 @@ def parse_number(text: str, numbers: NumberFormat) -> Decimal | None:
         sign, value = value[0].replace("+", ""), value[1:]
     if not _PLAIN_NUMBER.fullmatch(value):
         raise ValueProblem("not a number")
-    separators = [c for c in value if c in ".,"]
-    if not separators:
+    dots, commas = value.count("."), value.count(",")
+    if not dots and not commas:
         return Decimal(sign + value)
-    kinds = set(separators)
-    if len(kinds) == 2:
-        decimal_separator = value[-1] if value[-1] in ".," else max(".,", key=value.rfind)
+    if dots and commas:
+        decimal_separator = max(".,", key=value.rfind)  # the last one
         group = "," if decimal_separator == "." else "."
         whole, _, fraction = value.rpartition(decimal_separator)
         if decimal_separator in whole or not _grouped(whole, group):
@@ -179,8 +178,8 @@ def parse_number(text: str, numbers: NumberFormat) -> Decimal | None:
                 f"'{decimal_separator}' as the decimal separator is not this marketplace's format"
             )
         return Decimal(f"{sign}{whole.replace(group, '')}.{fraction}")
-    (separator,) = kinds
-    if len(separators) > 1:
+    separator = "." if dots else ","
+    if dots + commas > 1:
         if not _grouped(value, separator):
             raise ValueProblem("its thousands separators are not in groups of three")
         if numbers.decimal_separator == separator:
@@ -201,6 +200,7 @@ def parse_number(text: str, numbers: NumberFormat) -> Decimal | None:
 _INT64 = (-(2**63), 2**63 - 1)
 # Room for Athena's largest decimal (precision 38) and then some: quantize must never round or overflow here.
 _DECIMAL_CONTEXT = Context(prec=80)
+_QUANTA = tuple(Decimal(1).scaleb(-scale) for scale in range(39))  # 1, 0.1, 0.01, ...
 
 
 def parse_bigint(text: str, locale: Locale) -> int | None:
@@ -229,8 +229,9 @@ def parse_decimal(text: str, locale: Locale, precision: int, scale: int) -> Deci
     number = parse_number(text, locale.numbers)
     if number is None:
         return None
+    quantum = _QUANTA[scale] if scale < len(_QUANTA) else Decimal(1).scaleb(-scale)
     try:
-        exact = number.quantize(Decimal(1).scaleb(-scale), context=_DECIMAL_CONTEXT)
+        exact = number.quantize(quantum, context=_DECIMAL_CONTEXT)
     except InvalidOperation:
         raise ValueProblem(f"more than {precision - scale} digits before the decimal separator") from None
     if exact != number:
