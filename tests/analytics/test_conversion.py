@@ -302,6 +302,16 @@ def test_a_utf8_document_with_a_bom_and_windows_31j_text(s3, kms_key, tmp_path):
     assert rows == [("緑茶 1㎏", Decimal("1500.00"))]  # "1,500" in a JP (point-decimal) report
 
 
+def test_a_report_without_a_place_under_curated_is_rejected(s3, kms_key):
+    store(s3, orders_document(order_line("302-1")).encode("cp1252"))
+
+    outcome = convert_report(s3, request(kms_key, marketplace_ids=("NOT-A-MARKETPLACE",)))
+
+    assert outcome.status == "REJECTED"
+    assert "no curated key" in outcome.problems[0].reason
+    assert keys(s3, CURATED_PREFIX) == keys(s3, STAGING_PREFIX) == []
+
+
 def test_a_report_type_without_a_schema_is_not_converted(s3, kms_key):
     store(s3, b"anything\n")
 

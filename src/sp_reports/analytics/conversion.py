@@ -167,16 +167,20 @@ def _stage_table(
     problems: _Problems,
     unknown: dict[str, None],
 ) -> _Staged:
-    key = curated_key(
-        schema,
-        seller_id=request.seller_id,
-        report_type=request.report_type,
-        marketplace_ids=request.marketplace_ids,
-        data_start=request.data_start,
-        data_end=request.data_end,
-        report_id=request.report_id,
-        created=request.created,
-    )
+    try:
+        key = curated_key(
+            schema,
+            seller_id=request.seller_id,
+            report_type=request.report_type,
+            marketplace_ids=request.marketplace_ids,
+            data_start=request.data_start,
+            data_end=request.data_end,
+            report_id=request.report_id,
+            created=request.created,
+        )
+    except ValueError as unplaceable:
+        # Retrying cannot help a report that has no place under curated/: it is recorded, not raised.
+        raise DocumentRejected(f"the report has no curated key: {unplaceable}") from None
     locale = JSON_LOCALE if schema.format == "json" else locale_for(request.marketplace_ids)
     with tempfile.TemporaryDirectory(prefix="conversion-") as directory:
         path = Path(directory) / f"{schema.name}.parquet"
