@@ -380,3 +380,96 @@ def test_a_json_report_is_flattened_into_its_table(s3, kms_key, tmp_path, monkey
         ("B0CHILD1", Decimal("1234.50"), "EUR", 12, {"traffic_by_asin_sessions": "3"}, 1),
         ("B0CHILD2", Decimal("0.10"), "EUR", None, None, 2),
     ]
+
+
+SALES_AND_TRAFFIC = b"""{
+  "reportSpecification": {"reportType": "GET_SALES_AND_TRAFFIC_REPORT", "dataStartTime": "2024-01-15",
+                          "dataEndTime": "2024-01-16", "marketplaceIds": ["A1PA6795UKMFR9"]},
+  "salesAndTrafficByDate": [
+    {"date": "2024-01-15",
+     "salesByDate": {"orderedProductSales": {"amount": 1234.56, "currencyCode": "EUR"}, "unitsOrdered": 7,
+                     "refundRate": 0.5},
+     "trafficByDate": {"pageViews": 120, "sessions": 80, "buyBoxPercentage": 97.5}},
+    {"date": "2024-01-16",
+     "salesByDate": {"orderedProductSales": {"amount": 0, "currencyCode": "EUR"}, "unitsOrdered": 0},
+     "trafficByDate": {"pageViews": 3}}
+  ],
+  "salesAndTrafficByAsin": [
+    {"parentAsin": "B0PARENT01", "childAsin": "B0CHILD001",
+     "salesByAsin": {"unitsOrdered": 7, "orderedProductSales": {"amount": 1234.56, "currencyCode": "EUR"}},
+     "trafficByAsin": {"sessions": 80, "mobilePageViews": 40}}
+  ]
+}"""
+
+
+def test_sales_and_traffic_fills_its_by_date_and_by_asin_tables(s3, kms_key, tmp_path):
+    store(s3, SALES_AND_TRAFFIC, key="raw/sales.json")
+
+    outcome = convert_report(
+        s3,
+        request(
+            kms_key, raw_key="raw/sales.json", report_type="GET_SALES_AND_TRAFFIC_REPORT", charset="UTF-8"
+        ),
+    )
+
+    assert outcome.status == "CONVERTED", outcome.problems
+    assert [(f.table, f.rows) for f in outcome.files] == [
+        ("sales_and_traffic_by_date", 2),
+        ("sales_and_traffic_by_asin", 1),
+    ]
+    curated = local_copy(s3, tmp_path)
+    by_date = query(
+        curated,
+        "sales_and_traffic_by_date",
+        "SELECT date, ordered_product_sales, units_ordered, refund_rate, page_views, buy_box_percentage"
+        " FROM t ORDER BY date",
+    )
+    assert by_date == [
+        (date(2024, 1, 15), Decimal("1234.56"), 7, 0.5, 120, 97.5),
+        (date(2024, 1, 16), Decimal("0.00"), 0, None, 3, None),
+    ]
+    by_asin = query(
+        curated,
+        "sales_and_traffic_by_asin",
+        "SELECT parent_asin, units_ordered, ordered_product_sales, sessions, mobile_app_page_views FROM t",
+    )
+    # mobilePageViews is the spelling Amazon's examples use: an alias of mobile_app_page_views
+    assert by_asin == [("B0PARENT01", 7, Decimal("1234.56"), 80, 40)]
+
+
+def test_a_german_settlement_report_reads_its_dates_and_amounts(s3, kms_key, tmp_path):
+    # abuzuhri/Amazon-SP-API-CSharp#571: a DE settlement flat file's first row
+    document = (
+        "settlement-id\tsettlement-start-date\tsettlement-end-date\tdeposit-date\ttotal-amount\tcurrency\n"
+        "19482314502\t14.03.2023 07:49:55 UTC\t28.03.2023 07:49:55 UTC\t30.03.2023 07:49:55 UTC"
+        "\t1141,18\tEUR\n"
+    )
+    store(s3, document.encode("cp1252"), key="raw/settlement.tsv")
+
+    outcome = convert_report(
+        s3,
+        request(
+            kms_key,
+            raw_key="raw/settlement.tsv",
+            report_type="GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE_V2",
+            data_start=None,
+            data_end=None,
+        ),
+    )
+
+    assert outcome.status == "CONVERTED", outcome.problems
+    assert outcome.files[0].key.endswith("/GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE_V2_50001019000.parquet")
+    rows = query(
+        local_copy(s3, tmp_path),
+        "settlement_v2",
+        "SELECT settlement_id, settlement_start_date, deposit_date, total_amount, dt FROM t",
+    )
+    assert rows == [
+        (
+            "19482314502",
+            datetime(2023, 3, 14, 7, 49, 55, tzinfo=UTC),
+            datetime(2023, 3, 30, 7, 49, 55, tzinfo=UTC),
+            Decimal("1141.18"),
+            date(2024, 1, 16),  # no data range: dated by the report's creation
+        )
+    ]

@@ -231,3 +231,12 @@ def test_tsv_reader_reads_lazily():
 
     assert first.cells == {"order_id": "302-1"}
     assert body.tell() < 4 * 1024 * 1024  # far less than the 14 MB document
+
+
+def test_a_header_repeated_over_unknown_columns_keeps_every_cell():
+    # jlevers/selling-partner-api#525: a Chinese listings report writes "不适用项目" over several columns
+    document = "amazon-order-id\t不适用项目\t不适用项目\t\n302-1\ta\tb\tc\n".encode()
+    reader, rows, _ = rows_of(document)
+
+    assert reader.unknown_columns == ("不适用项目", "不适用项目 (column 3)", "column 4")
+    assert rows[0].extra == {"不适用项目": "a", "不适用项目 (column 3)": "b", "column 4": "c"}
