@@ -35,8 +35,8 @@ from typing import IO, Any, Protocol
 
 from sp_reports.analytics.table_schemas import TableSchema, normalize_header, snake_case
 from sp_reports.spapi.charsets import CHARSETS, UTF_8
+from sp_reports.spapi.documents import GZIP_MAGIC
 
-GZIP_MAGIC = b"\x1f\x8b"
 READ_BUFFER_BYTES = 1024 * 1024
 # About 64 MiB of text; as Python objects a JSON document takes several times its size in memory.
 MAX_JSON_CHARACTERS = 64 * 1024 * 1024

@@ -24,7 +24,6 @@ the memory of one row group (plus the Arrow arrays made from it and pyarrow's wr
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
@@ -34,11 +33,12 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from sp_reports.analytics.table_schemas import DECIMAL_TYPE
+
 ROW_GROUP_ROWS = 50_000
 ROW_GROUP_BYTES = 64 * 1024 * 1024
 COMPRESSION = "zstd"
 
-_DECIMAL = re.compile(r"decimal\(([0-9]{1,2}),([0-9]{1,2})\)")
 _SIMPLE_TYPES: dict[str, pa.DataType] = {
     "string": pa.string(),
     "bigint": pa.int64(),
@@ -55,7 +55,7 @@ def arrow_type(type_name: str) -> pa.DataType:
     compact = type_name.replace(" ", "").lower()
     if compact in _SIMPLE_TYPES:
         return _SIMPLE_TYPES[compact]
-    match = _DECIMAL.fullmatch(compact)
+    match = DECIMAL_TYPE.match(compact)
     if match is None:
         raise ValueError(f"{type_name!r} has no Parquet type here")
     return pa.decimal128(int(match[1]), int(match[2]))

@@ -46,6 +46,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Context, Decimal, InvalidOperation
 
+from sp_reports.analytics.table_schemas import DECIMAL_TYPE, is_valid_type
 from sp_reports.spapi.regions import REGIONS
 
 
@@ -363,7 +364,6 @@ def parse_date(text: str, locale: Locale) -> date | None:
 
 Parser = Callable[[str, Locale], object]
 
-_DECIMAL_TYPE = re.compile(r"decimal\(([0-9]{1,2}),([0-9]{1,2})\)")
 _PARSERS: dict[str, Parser] = {
     "string": parse_string,
     "bigint": parse_bigint,
@@ -375,22 +375,12 @@ _PARSERS: dict[str, Parser] = {
 
 
 def parser_for(type_name: str) -> Parser:
-    """The parser of an Athena type name (`string`, `bigint`, `double`, `boolean`, `date`, `timestamp`,
-    `decimal(P,S)`); ValueError for any other."""
+    """The parser of a column type (table_schemas' grammar: `string`, `bigint`, `double`, `boolean`,
+    `date`, `timestamp`, `decimal(P,S)`); ValueError for any other."""
     if type_name in _PARSERS:
         return _PARSERS[type_name]
-    match = _DECIMAL_TYPE.fullmatch(type_name.replace(" ", ""))
-    if match is None:
+    match = DECIMAL_TYPE.match(type_name)
+    if match is None or not is_valid_type(type_name):
         raise ValueError(f"{type_name!r} is not a column type the converter reads")
     precision, scale = int(match[1]), int(match[2])
-    if not 1 <= precision <= 38 or scale > precision:
-        raise ValueError(
-            f"{type_name!r}: Athena's decimal allows precision 1 to 38 and scale up to precision"
-        )
     return lambda text, locale: parse_decimal(text, locale, precision, scale)
-
-
-def decimal_precision_scale(type_name: str) -> tuple[int, int] | None:
-    """(precision, scale) of a `decimal(P,S)` type name; None for the other types."""
-    match = _DECIMAL_TYPE.fullmatch(type_name.replace(" ", ""))
-    return (int(match[1]), int(match[2])) if match else None
