@@ -108,6 +108,19 @@ def test_an_empty_document_is_rejected():
         rows_of(b"")
 
 
+def test_lines_are_bounded(monkeypatch):
+    monkeypatch.setattr("sp_reports.analytics.document_rows.MAX_LINE_CHARACTERS", 40)
+    _, rows, _ = rows_of(b"amazon-order-id\n" + b"1" * 40 + b"\n")
+    assert rows[0].cells == {"order_id": "1" * 40}
+    with pytest.raises(DocumentRejected, match="a line longer than 40"):
+        rows_of(b"amazon-order-id\n" + b"1" * 41 + b"\n")
+
+
+def test_the_last_line_needs_no_line_feed():
+    _, rows, _ = rows_of(b"amazon-order-id\tquantity\r\n302-1\t1\r\n302-2\t2")
+    assert [(r.number, r.cells["quantity"]) for r in rows] == [(2, "1"), (3, "2")]
+
+
 def test_a_utf8_byte_order_mark_is_dropped():
     _, rows, _ = rows_of("\ufeffamazon-order-id\tproduct-name\n302-1\tTasse\n".encode())
 

@@ -38,6 +38,9 @@ from sp_reports.spapi.charsets import CHARSETS, UTF_8
 from sp_reports.spapi.documents import GZIP_MAGIC
 
 READ_BUFFER_BYTES = 1024 * 1024
+# A row of a flat file is a few hundred characters; a "line" of a megabyte is not a report's (memory stays
+# bounded by it whatever the document holds).
+MAX_LINE_CHARACTERS = 1024 * 1024
 # About 64 MiB of text; as Python objects a JSON document takes several times its size in memory.
 MAX_JSON_CHARACTERS = 64 * 1024 * 1024
 
@@ -122,8 +125,13 @@ def _failure_reason(failure: BaseException) -> str:
 
 def _lines(text: IO[str]) -> Iterator[str]:
     try:
-        for line in text:
-            yield line[:-1].removesuffix("\r") if line.endswith("\n") else line
+        while line := text.readline(MAX_LINE_CHARACTERS + 1):
+            if line.endswith("\n"):
+                yield line[:-1].removesuffix("\r")
+            elif len(line) > MAX_LINE_CHARACTERS:
+                raise DocumentRejected(f"a line longer than {MAX_LINE_CHARACTERS} characters")
+            else:
+                yield line  # the last line, without its line feed
     except _READ_FAILURES as failure:
         raise DocumentRejected(_failure_reason(failure)) from None
 
