@@ -176,6 +176,24 @@ def test_the_curated_object_is_encrypted_and_tagged_and_nothing_stays_staged(s3,
     assert keys(s3, STAGING_PREFIX) == []
 
 
+def test_a_staged_file_that_cannot_be_deleted_does_not_fail_the_conversion(s3, kms_key, caplog):
+    store(s3, orders_document(order_line("302-1")).encode("cp1252"))
+
+    class NoDeletes:
+        def __getattr__(self, name):
+            return getattr(s3, name)
+
+        def delete_object(self, **_):
+            raise ConnectionError("S3 unreachable")
+
+    outcome = convert_report(NoDeletes(), request(kms_key))
+
+    assert outcome.status == "CONVERTED"
+    assert keys(s3, CURATED_PREFIX) == [outcome.files[0].key]
+    assert len(keys(s3, STAGING_PREFIX)) == 1  # left for the lifecycle rule
+    assert "could not delete the staged file" in caplog.text
+
+
 def test_bad_cells_and_rows_are_problems_with_their_row_and_column(s3, kms_key, tmp_path):
     short = "\t".join(["302-9", "too few fields"])
     document = orders_document(

@@ -154,10 +154,24 @@ def convert_report(s3_client: Any, request: ConversionRequest) -> ConversionOutc
             _publish(s3_client, request, table)
             files.append(CuratedFile(table.table, table.curated_key, table.rows))
     finally:
-        for table in staged:
-            s3_client.delete_object(Bucket=request.bucket, Key=table.staging_key)
+        _remove_staged(s3_client, request.bucket, staged)
     status = CONVERTED_WITH_PROBLEMS if problems.count else CONVERTED
     return ConversionOutcome(status, tuple(files), tuple(problems.kept), problems.count, tuple(unknown))
+
+
+def _remove_staged(s3_client: Any, bucket: str, staged: list[_Staged]) -> None:
+    """Delete the staged files. A failed delete is logged, not raised: the file is already published or never
+    will be, and the bucket's lifecycle rule expires whatever stays under curated-staging/."""
+    for table in staged:
+        try:
+            s3_client.delete_object(Bucket=bucket, Key=table.staging_key)
+        except Exception as failure:  # any failure: see the docstring
+            logger.warning(
+                "could not delete the staged file s3://%s/%s (%s): the lifecycle rule expires it",
+                bucket,
+                table.staging_key,
+                type(failure).__name__,
+            )
 
 
 def _stage_table(
