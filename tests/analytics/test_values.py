@@ -6,6 +6,8 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sp_reports.analytics.values import (
     JSON_LOCALE,
@@ -192,3 +194,22 @@ def test_a_problem_never_quotes_the_value():
 def test_unknown_types_are_refused(type_name):
     with pytest.raises(ValueError, match=r"type|decimal"):
         parser_for(type_name)
+
+
+def _written(value: Decimal, decimal_separator: str, grouped: bool) -> str:
+    sign = "-" if value < 0 else ""
+    whole, _, fraction = f"{abs(value):f}".partition(".")
+    if grouped:
+        group = "," if decimal_separator == "." else "."
+        whole = f"{int(whole):,}".replace(",", group)
+    return sign + whole + (decimal_separator + fraction if fraction else "")
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    value=st.decimals(min_value=-(10**12), max_value=10**12, places=2, allow_nan=False),
+    grouped=st.booleans(),
+)
+def test_a_number_written_in_its_marketplace_format_reads_back_exactly(value, grouped):
+    assert parse_number(_written(value, ",", grouped), DE.numbers) == value
+    assert parse_number(_written(value, ".", grouped), US.numbers) == value
