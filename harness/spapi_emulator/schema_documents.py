@@ -230,9 +230,16 @@ def _timestamp(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="seconds")
 
 
-def _tsv(table: TableSchema, rows: list[dict[str, str]], headers: list[str] | None = None) -> str:
-    names = [column.name for column in table.columns]
-    header = headers or [column.header for column in table.columns]
+def _tsv(
+    table: TableSchema,
+    rows: list[dict[str, str]],
+    headers: list[str] | None = None,
+    omit: frozenset[str] = frozenset(),
+) -> str:
+    """The flat file: the table's columns in order (less `omit`, columns the report type does not write)."""
+    columns = [column for column in table.columns if column.name not in omit]
+    names = [column.name for column in columns]
+    header = headers or [column.header for column in columns]
     lines = ["\t".join(header)]
     lines += ["\t".join(row.get(name, "") for name in names) for row in rows]
     return "\n".join(lines) + "\n"
@@ -279,12 +286,14 @@ def _all_orders(request: DocumentRequest, tables: tuple[TableSchema, ...]) -> st
                 "ship_postal_code": f"{rng.randrange(10000, 99999)}",
                 "ship_country": _country(style),
                 "promotion_ids": "",
+                "cpf": "",
                 "is_business_order": "true" if rng.random() < 0.2 else "false",
                 "purchase_order_number": "",
                 "price_designation": "",
             }
         )
-    return _tsv(tables[0], rows)
+    # Amazon lists cpf for the report by order date only (developer-docs order-tracking-reports-attributes).
+    return _tsv(tables[0], rows, omit=frozenset({"cpf"}) if by_update else frozenset())
 
 
 def _fba_inventory(request: DocumentRequest, tables: tuple[TableSchema, ...]) -> str:

@@ -99,7 +99,10 @@ def test_each_flat_file_is_served_with_its_schema_header_and_full_rows(spapi_emu
     content, _ = _served(spapi_emulator, seller, _report(report_type))
     text = content.decode("utf-8")  # the US marketplace's charset (document_charsets)
 
-    assert text.splitlines()[0].split("\t") == [column.header for column in table.columns]
+    # The report by last update lacks cpf (developer-docs order-tracking-reports-attributes).
+    omitted = {"cpf"} if report_type == ORDERS_BY_UPDATE else set()
+    expected = [column.header for column in table.columns if column.name not in omitted]
+    assert text.splitlines()[0].split("\t") == expected
     rows = _rows(text, table)
     assert rows
     for row in rows:
