@@ -93,6 +93,7 @@ BROKEN_DOCUMENTS = [
         lambda d: d["sources"]["src"].update(facts="docs/spapi-notes.md#charsets"),
         "docs/analytics.md#<anchor>",
     ),
+    ("source fields are known", lambda d: d["sources"]["src"].update(note="x"), "unknown fields"),
     ("the file lists tables", lambda d: d.update(tables={}), "no tables"),
     ("table names are snake_case", lambda d: d.update(tables={"AllOrders": _table(d)}), "snake_case"),
     ("table names have no double '_'", lambda d: d.update(tables={"all__orders": _table(d)}), "snake_case"),
