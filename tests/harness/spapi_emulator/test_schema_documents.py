@@ -262,3 +262,18 @@ def test_a_type_without_a_schema_keeps_the_listings_fallback(spapi_emulator, sel
     content, _ = _served(spapi_emulator, seller, _report("GET_MERCHANT_LISTINGS_DATA"))
     assert content.startswith(b"item-name\tseller-sku\tprice")
     assert schema_document(_report("GET_MERCHANT_LISTINGS_DATA")) is None
+
+
+def test_sales_and_traffic_documents_write_every_column_of_both_tables():
+    by_date, by_asin = schemas_for_report_type(SALES_AND_TRAFFIC)
+    written: dict[str, set[str]] = {by_date.name: set(), by_asin.name: set()}
+    for seller in ("A1SELLERONE", "A2SELLERTWO", "A3SELLERTHREE", "A4SELLERFOUR"):
+        report = _report(SALES_AND_TRAFFIC, options={"asinGranularity": "SKU"})
+        report.seller_id = seller
+        document = _sales_and_traffic(report)
+        for table in (by_date, by_asin):
+            for element in document[table.rows_path]:
+                written[table.name] |= set(_flattened(element))
+    for table in (by_date, by_asin):
+        missing = {column.header for column in table.columns} - written[table.name]
+        assert not missing, (table.name, missing)
