@@ -48,9 +48,9 @@ def _read(parse, text, locale):
         # a separator not followed by three digits can only be the decimal one
         ("12.99", "12.99", "12.99", "12.99"),
         ("0.123", "0.123", "0.123", "0.123"),
-        # followed by three digits: the marketplace's format decides, an undocumented one cannot
-        ("1.234", "1234", "1.234", PROBLEM),
-        ("1,234", "1.234", "1234", PROBLEM),
+        # followed by three digits: the marketplace's decimal separator, else ambiguous (styles mix, #706)
+        ("1.234", PROBLEM, "1.234", PROBLEM),
+        ("1,234", "1.234", PROBLEM, PROBLEM),
         ("1.234.567", "1234567", PROBLEM, "1234567"),
         ("1,234,567", PROBLEM, "1234567", "1234567"),
         ("12.3.4", PROBLEM, PROBLEM, PROBLEM),
@@ -90,12 +90,14 @@ def test_json_numbers_follow_rfc_8259(text, expected):
         ("decimal(18,2)", "1.234,56", DE, Decimal("1234.56")),
         ("decimal(18,2)", "12,5", DE, Decimal("12.50")),
         ("decimal(18,2)", "12.500", US, Decimal("12.50")),  # trailing zeros lose nothing
+        ("decimal(18,2)", "5.05", DE, Decimal("5.05")),  # a DE report mixing styles (#706)
         ("decimal(18,2)", "12.345", US, PROBLEM),  # never rounded
         ("decimal(4,2)", "123,4", DE, PROBLEM),  # more integer digits than precision - scale
         ("decimal(4,2)", "99,99", DE, Decimal("99.99")),
         ("decimal(38,0)", "9" * 38, US, Decimal("9" * 38)),
         ("decimal(38,0)", "9" * 39, US, PROBLEM),
-        ("bigint", "1.234", DE, 1234),
+        ("bigint", "1.234", DE, PROBLEM),
+        ("bigint", "1.234.567", DE, 1234567),
         ("bigint", "2", US, 2),
         ("bigint", "2,00", DE, 2),
         ("bigint", "2,5", DE, PROBLEM),

@@ -5,19 +5,22 @@ Every parser takes the cell's text and gives the typed value, None for an empty 
 `ValueProblem` with a short reason (never the value: a cell may hold a buyer's data).
 
 Numbers. Amazon writes numbers in the marketplace's own format in some flat files: a German settlement report
-holds "1141,18" and "14.03.2023 07:49:55 UTC" (abuzuhri/Amazon-SP-API-CSharp#571, a DE settlement flat file);
-readers that strip "," as a thousands separator read it as 114118 (that issue;
-fivetran/dbt_amazon_selling_partner macros/convert_string_to_numeric.sql strips every "," before casting, the
-US reading). Other documents (JSON
-reports, the order reports' ISO columns) use "." whatever the marketplace. So a number is read like this:
+holds "1141,18" and "14.03.2023 07:49:55 UTC" (abuzuhri/Amazon-SP-API-CSharp#571, a DE settlement flat file),
+and a report may mix both styles, "5,05" beside "5.05" (abuzuhri/Amazon-SP-API-CSharp#706); readers that
+strip "," as a thousands separator read 1141,18 as 114118 (#571; fivetran/dbt_amazon_selling_partner
+macros/convert_string_to_numeric.sql strips every "," before casting, the US reading). No source shows a
+thousands separator in a flat file (docs/analytics.md, "How values are written"). So a number is read so:
 - a separator that cannot be a thousands separator (not followed by groups of exactly three digits, or
   after a leading "0") is the decimal separator, whichever it is: "12.99" and "12,99" are both 12.99;
-- both separators present: the last one is the decimal separator, the other must group by three: "1.234,56"
-  and "1,234.56" are both 1234.56;
-- one separator followed by exactly three digits ("1.234") is ambiguous: the marketplace's format decides
-  (`NUMBER_FORMATS`: "," is the decimal separator in DE, FR, IT and ES reports, "." in US, CA, UK, ...); for
-  a marketplace without a documented format, or a report of several marketplaces, it is a problem, never a
-  guess.
+- both separators present: the last one is the decimal separator, the other must group by three and the
+  decimal one must be the marketplace's: "1.234,56" in a DE report and "1,234.56" in a US one are 1234.56;
+- several of one separator in groups of three are thousands separators: "1.234.567" (not in a marketplace
+  whose decimal separator it is);
+- one separator followed by exactly three digits ("1.234") is the decimal separator when it is the
+  marketplace's (`NUMBER_FORMATS`: "," in DE, FR, IT and ES reports, "." in US, CA, UK, ...), so "1,234" in
+  a DE report is 1.234; otherwise it is ambiguous and a problem, never a guess: in a DE report "1.234" may be
+  a dot decimal (the styles mix) or a thousands separator (none documented), and a marketplace without a
+  documented format, or a report of several, has no reading at all.
 JSON numbers follow RFC 8259 section 6 (no grouping, "." only, exponents allowed): `JSON_NUMBERS`.
 
 Decimals are exact (`Decimal`): a value with more fractional digits than the column's scale is a problem
@@ -191,11 +194,9 @@ def parse_number(text: str, numbers: NumberFormat) -> Decimal | None:
     if not _grouped(value, separator):
         whole, _, fraction = value.partition(separator)
         return Decimal(f"{sign}{whole}.{fraction}")
-    if numbers.decimal_separator is None:
-        raise ValueProblem(f"ambiguous: '{separator}' may be a decimal or a thousands separator")
     if numbers.decimal_separator == separator:
         return Decimal(sign + value.replace(separator, "."))
-    return Decimal(sign + value.replace(separator, ""))
+    raise ValueProblem(f"ambiguous: '{separator}' may be a decimal or a thousands separator")
 
 
 _INT64 = (-(2**63), 2**63 - 1)
