@@ -1,0 +1,29 @@
+output "database_name" {
+  description = "Name of the Glue database of the curated tables (null when the module is disabled)."
+  value       = one(aws_glue_catalog_database.curated[*].name)
+}
+
+output "workgroup_name" {
+  description = "Name of the Athena workgroup whose enforced settings every query of the tables runs under (null when disabled)."
+  value       = one(aws_athena_workgroup.analytics[*].name)
+}
+
+output "table_names" {
+  description = "Names of the curated Glue tables, one per schema (empty when disabled)."
+  value       = sort(keys(aws_glue_catalog_table.curated))
+}
+
+output "view_names" {
+  description = "Names of the \"latest\" views (one per table with a natural key; empty when disabled)."
+  value       = sort(keys(aws_glue_catalog_table.latest))
+}
+
+output "query_results_location" {
+  description = "S3 URI the workgroup writes query results to (null when disabled)."
+  value       = var.enabled ? "s3://${var.bucket_name}/${local.results_prefix}" : null
+}
+
+output "analyst_policy_json" {
+  description = "IAM policy document (JSON) that lets a principal query the curated tables through the workgroup, read only; attach it to your analysts and list them in the storage module's curated readers (null when disabled)."
+  value       = var.enabled ? jsonencode(local.analyst_policy) : null
+}
