@@ -19,10 +19,9 @@ import json
 import sys
 from pathlib import Path
 
+from repository_paths import TERRAFORM_DIR
 from sp_reports.analytics import table_schemas
 from sp_reports.analytics.table_schemas import TableSchema
-
-from repository_paths import TERRAFORM_DIR
 
 TABLES_JSON = TERRAFORM_DIR / "modules" / "analytics" / "tables.json"
 
@@ -135,8 +134,9 @@ def render() -> str:
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
-def stale_diff(path: Path = TABLES_JSON) -> str:
-    """The unified diff from the committed file to the generated one; empty when they are equal."""
+def stale_diff(path: Path | None = None) -> str:
+    """The diff from the committed file (TABLES_JSON) to the generated one; empty when they are equal."""
+    path = path or TABLES_JSON
     current = path.read_text(encoding="utf-8") if path.exists() else ""
     wanted = render()
     if current == wanted:
