@@ -214,3 +214,15 @@ def test_the_views_definitions_are_presto_views_of_the_generated_sql(module_plan
         ]
         glue = [(c["name"], c["type"]) for c in view["storage_descriptor"][0]["columns"]]
         assert glue == [(c["name"], c["type"]) for c in expected[name]["columns"]]
+
+
+def test_the_terraform_checks_fail_on_a_stale_tables_json(tmp_path, monkeypatch):
+    assert terraform_checks.glue_tables_step().ok
+
+    stale = tmp_path / "tables.json"
+    stale.write_text("{}\n", encoding="utf-8")
+    monkeypatch.setattr(glue_tables, "TABLES_JSON", stale)
+    step = terraform_checks.glue_tables_step()
+
+    assert not step.ok
+    assert "run scripts/glue_tables.py" in step.output

@@ -27,3 +27,18 @@ output "analyst_policy_json" {
   description = "IAM policy document (JSON) that lets a principal query the curated tables through the workgroup, read only; attach it to your analysts and list them in the storage module's curated readers (null when disabled)."
   value       = var.enabled ? jsonencode(local.analyst_policy) : null
 }
+
+output "query_results_prefix" {
+  description = "Prefix of the reports bucket the workgroup writes results under, for the storage module's expiry rule and curated readers (null when disabled)."
+  value       = var.enabled ? var.query_results_prefix : null
+}
+
+output "curated_prefix" {
+  description = "Prefix of the reports bucket the converter writes the curated tables under (from the analytics schemas; set even when disabled)."
+  value       = local.catalog.curated_prefix
+}
+
+output "staging_prefix" {
+  description = "Prefix the converter stages Parquet files under before moving them to curated_prefix (from the analytics schemas; set even when disabled)."
+  value       = local.catalog.staging_prefix
+}
