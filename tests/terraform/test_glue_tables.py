@@ -226,3 +226,85 @@ def test_the_terraform_checks_fail_on_a_stale_tables_json(tmp_path, monkeypatch)
 
     assert not step.ok
     assert "run scripts/glue_tables.py" in step.output
+
+
+ANALYST = "arn:aws:iam::123456789012:role/estate/analyst"
+
+
+def _by_address(plan: dict) -> dict[str, dict]:
+    return {r["address"]: r["change"]["after"] for r in plan["resource_changes"]}
+
+
+@pytest.fixture(scope="module")
+def root_plan() -> dict[str, dict]:
+    variables = {
+        "name_prefix": "acme-an",
+        "analyst_principal_arns": [ANALYST],
+        "athena_bytes_scanned_cutoff_per_query": 1073741824,
+        "analytics_projection_start_date": "2024-02-01",
+        "athena_query_results_expiration_days": 3,
+    }
+    return _by_address(terraform_checks.mock_plan_json(variables=variables))
+
+
+@pytest.fixture(scope="module")
+def root_plan_without_analytics() -> dict[str, dict]:
+    variables = {"name_prefix": "acme-an", "analytics_enabled": False}
+    return _by_address(terraform_checks.mock_plan_json(variables=variables))
+
+
+def _lifecycle_rules(plan: dict[str, dict]) -> dict[str, dict]:
+    lifecycle = plan["module.storage.aws_s3_bucket_lifecycle_configuration.reports"]
+    return {rule["id"]: rule for rule in lifecycle["rule"]}
+
+
+def _bucket_statements(plan: dict[str, dict]) -> dict[str, dict]:
+    policy = json.loads(plan["module.storage.aws_s3_bucket_policy.reports"]["policy"])
+    return {s["Sid"]: s for s in policy["Statement"]}
+
+
+@needs_terraform
+def test_the_root_inputs_reach_the_workgroup_and_the_projection(root_plan):
+    workgroup = root_plan["module.analytics.aws_athena_workgroup.analytics[0]"]
+    table = root_plan['module.analytics.aws_glue_catalog_table.curated["all_orders"]']
+
+    assert workgroup["configuration"][0]["bytes_scanned_cutoff_per_query"] == 1073741824
+    assert table["parameters"]["projection.dt.range"] == "2024-02-01,NOW"
+    bucket = root_plan["module.storage.aws_s3_bucket.reports"]["bucket"]
+    output_location = workgroup["configuration"][0]["result_configuration"][0]["output_location"]
+    assert output_location == f"s3://{bucket}/athena-results/acme-an-analytics/"
+
+
+@needs_terraform
+def test_the_bucket_expires_staging_and_results_and_keeps_curated_with_the_raw_data(root_plan):
+    rules = _lifecycle_rules(root_plan)
+
+    assert rules["curated-staging"]["filter"][0]["prefix"] == table_schemas.STAGING_PREFIX
+    assert rules["curated-staging"]["expiration"][0]["days"] == 1
+    assert rules["query-results"]["filter"][0]["prefix"] == "athena-results/"
+    assert rules["query-results"]["expiration"][0]["days"] == 3
+    # curated/ is under the rule for every object and the restricted tag's rule, as the raw documents are.
+    assert set(rules) == {"reports", "restricted-reports", "curated-staging", "query-results"}
+
+
+@needs_terraform
+def test_analysts_read_only_the_curated_objects_and_their_results(root_plan):
+    statements = _bucket_statements(root_plan)
+    bucket_arn = root_plan["module.storage.aws_s3_bucket.reports"]["arn"]  # the mocked ARN
+    readers = statements["DenyObjectReadsToAllButTheReportReaders"]["Condition"]["ArnNotLike"]
+
+    assert ANALYST in readers["aws:PrincipalArn"]
+    kept = statements["DenyCuratedReadersAllButTheCuratedObjects"]
+    assert kept["Condition"]["ArnLike"]["aws:PrincipalArn"] == [ANALYST]
+    assert kept["NotResource"] == [f"{bucket_arn}/curated/*", f"{bucket_arn}/athena-results/*"]
+
+
+@needs_terraform
+def test_without_analytics_nothing_is_catalogued_and_analysts_get_no_exception(root_plan_without_analytics):
+    plan = root_plan_without_analytics
+
+    assert not [a for a in plan if a.startswith("module.analytics.")]
+    rules = _lifecycle_rules(plan)
+    assert "query-results" not in rules
+    assert rules["curated-staging"]["expiration"][0]["days"] == 1  # the converter stages whatever the catalog
+    assert "DenyCuratedReadersAllButTheCuratedObjects" not in _bucket_statements(plan)
