@@ -9,8 +9,10 @@ data "aws_region" "current" {}
 
 locals {
   catalog = jsondecode(file("${path.module}/tables.json"))
-  tables  = var.enabled ? local.catalog.tables : {}
-  views   = { for name, table in local.tables : table.latest_view.name => merge(table.latest_view, { table = name }) if table.latest_view != null }
+  # A for expression, not a conditional: the tables' objects differ in shape (column counts, views), and a
+  # conditional would have to unify them into one map type.
+  tables = { for name, table in local.catalog.tables : name => table if var.enabled }
+  views  = { for name, table in local.tables : table.latest_view.name => merge(table.latest_view, { table = name }) if table.latest_view != null }
 
   # Glue and Athena names: lowercase letters, digits and underscores (Athena User Guide, "Name databases, tables,
   # and columns": https://docs.aws.amazon.com/athena/latest/ug/tables-databases-columns-names.html). The prefix
