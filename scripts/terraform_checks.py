@@ -5,7 +5,8 @@
 - `terraform init -backend=false` + `terraform validate` for the root, terraform/acceptance, every module
   (terraform/acceptance/modules too) and every example,
 - `terraform test` (mocked aws provider) for each of them with a tests/ directory,
-- `scripts/tf_docs.py --check` (README inputs/outputs tables current).
+- `scripts/tf_docs.py --check` (README inputs/outputs tables current),
+- `scripts/glue_tables.py --check` (the analytics module's tables.json is what the analytics schemas give).
 
 Providers come from TF_CLI_CONFIG_FILE when set (the Makefile points it at a filesystem-mirror config when
 SP_REPORTS_TF_PROVIDER_MIRROR is set; so does this script when run on its own), through a shared plugin
@@ -36,6 +37,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import glue_tables
 import lambda_bytecode
 import package_lambdas
 import tf_docs
@@ -200,6 +202,13 @@ def docs_step(terraform_dir: Path) -> StepResult:
     return StepResult("tf_docs --check", not stale, time.monotonic() - started, output)
 
 
+def glue_tables_step() -> StepResult:
+    started = time.monotonic()
+    diff = glue_tables.stale_diff()
+    output = f"stale: {glue_tables.TABLES_JSON} (run scripts/glue_tables.py)\n{diff}" if diff else ""
+    return StepResult("glue_tables --check", not diff, time.monotonic() - started, output)
+
+
 def passed_runs(test_output: str) -> tuple[int, int]:
     """(passed, failed) from terraform test's closing line, e.g. 'Success! 11 passed, 0 failed.'."""
     for line in reversed(test_output.splitlines()):
@@ -214,7 +223,7 @@ def run_checks(jobs: int = 2, run_tests: bool = True, terraform_dir: Path = TERR
     write_test_packages()
     started = time.monotonic()
     fmt = ["terraform", "fmt", "-check", "-recursive", "-diff", "-no-color", str(terraform_dir)]
-    global_steps = [run_step("fmt -check", fmt, REPO_ROOT, env), docs_step(terraform_dir)]
+    global_steps = [run_step("fmt -check", fmt, REPO_ROOT, env), docs_step(terraform_dir), glue_tables_step()]
     dirs = terraform_dirs(terraform_dir)
     # The root fills the plugin cache first; the concurrent inits after it only link from the cache.
     results = [prepare_directory(dirs[0], env)]

@@ -69,12 +69,36 @@ module "storage" {
   access_log_bucket = var.s3_access_log_bucket
   access_log_prefix = var.s3_access_log_prefix
 
+  # The converter's prefixes and Athena's results, as the analytics module names them.
+  curated_prefix                = module.analytics.curated_prefix
+  curated_staging_prefix        = module.analytics.staging_prefix
+  query_results_prefix          = module.analytics.query_results_prefix
+  query_results_expiration_days = var.athena_query_results_expiration_days
+  curated_reader_principal_arns = var.analytics_enabled ? var.analyst_principal_arns : []
+
   # The bucket policy denies object reads to everyone else: the storer HEADs and GETs what it stores, the link
   # signer's sessions sign the download links (a presigned URL reads as its signer).
   object_reader_principal_arns = concat(
     [local.function_role_arns["report_storer"], module.security.download_link_signer_role_arn],
     var.report_reader_principal_arns,
   )
+}
+
+# The curated tables in the Glue catalog and the Athena workgroup that queries them (modules/analytics).
+module "analytics" {
+  source = "./modules/analytics"
+
+  enabled             = var.analytics_enabled
+  name_prefix         = var.name_prefix
+  tags                = var.tags
+  database_name       = var.analytics_database_name
+  bucket_name         = module.storage.reports_bucket_name
+  bucket_arn          = module.storage.reports_bucket_arn
+  kms_key_arn         = module.security.data_kms_key_arn
+  deletion_protection = var.deletion_protection
+
+  bytes_scanned_cutoff_per_query = var.athena_bytes_scanned_cutoff_per_query
+  projection_start_date          = var.analytics_projection_start_date
 }
 
 module "queue" {

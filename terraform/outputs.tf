@@ -170,3 +170,23 @@ output "pull_plans_dashboard_name" {
   description = "Name of the CloudWatch dashboard of pull plans: windows per day, reports by outcome, queue depths, planner and sweep errors and duration."
   value       = aws_cloudwatch_dashboard.pull_plans.dashboard_name
 }
+
+output "analytics_database_name" {
+  description = "Glue database of the curated tables (null when analytics_enabled is false)."
+  value       = module.analytics.database_name
+}
+
+output "athena_workgroup_name" {
+  description = "Athena workgroup to query the curated tables with (enforced result location, encryption and bytes-scanned cutoff; null when analytics_enabled is false)."
+  value       = module.analytics.workgroup_name
+}
+
+output "analytics_table_names" {
+  description = "The curated Glue tables and their \"latest\" views (empty when analytics_enabled is false)."
+  value       = { tables = module.analytics.table_names, views = module.analytics.view_names }
+}
+
+output "analyst_policy_json" {
+  description = "IAM policy document (JSON) for the principals in analyst_principal_arns: query the curated tables through the workgroup, read only (null when analytics_enabled is false)."
+  value       = module.analytics.analyst_policy_json
+}

@@ -476,6 +476,52 @@ variable "report_reader_principal_arns" {
   }
 }
 
+variable "analytics_enabled" {
+  type        = bool
+  description = "Catalogue the curated Parquet tables in Glue (one table per schema, partition projection, \"latest\" views) with an Athena workgroup to query them (modules/analytics). False creates none of it; the converter still writes curated/."
+  default     = true
+  nullable    = false
+}
+
+variable "analytics_database_name" {
+  type        = string
+  description = "Name of the Glue database of the curated tables; null (the default) derives `<name_prefix with _ for ->_reports`. Lowercase letters, digits and underscores, unique in the account and region."
+  default     = null
+}
+
+variable "athena_bytes_scanned_cutoff_per_query" {
+  type        = number
+  description = "Bytes an Athena query of the curated tables may scan before the workgroup cancels it (at least 10,000,000)."
+  default     = 10737418240 # 10 GiB
+  nullable    = false
+}
+
+variable "analytics_projection_start_date" {
+  type        = string
+  description = "First day (yyyy-MM-dd) the curated tables' dt partition projection covers; the range ends at the query's day. Earlier data is not queryable."
+  default     = "2020-01-01"
+  nullable    = false
+}
+
+variable "athena_query_results_expiration_days" {
+  type        = number
+  description = "Days the Athena workgroup's query results are kept in the reports bucket (athena-results/<workgroup>/) before a lifecycle rule expires them."
+  default     = 7
+  nullable    = false
+}
+
+variable "analyst_principal_arns" {
+  type        = list(string)
+  description = "IAM roles or users (or an account root), by ARN, that query the curated tables with Athena: the reports bucket's policy lets them read curated/ and their query results and denies them every other object. Each still needs the analyst_policy_json output attached. No wildcards, no assumed-role session ARNs (a session matches its role's ARN)."
+  default     = []
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for arn in var.analyst_principal_arns : can(regex("^arn:aws[a-zA-Z-]*:iam::[0-9]{12}:(root|role/[^*?]+|user/[^*?]+)$", arn))])
+    error_message = "analyst_principal_arns must hold IAM role, user or account-root ARNs without wildcards (aws:PrincipalArn of an assumed-role session is its role's ARN: name the role)."
+  }
+}
+
 variable "api_invoke_principal_arns" {
   type        = list(string)
   description = "IAM roles or users (or an account root), by ARN, that may call the API directly besides the API invoke role the stack creates. The API's resource policy allows execute-api:Invoke to these and the invoke role only and denies every other principal, whatever its IAM policies allow; each still needs an IAM policy allowing execute-api:Invoke on the API (and must sign with SigV4). No wildcards, no assumed-role session ARNs (a session matches its role's ARN). Empty (the default): only the invoke role, which the principals in api_invoke_trusted_principal_arns assume."

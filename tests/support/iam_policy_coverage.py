@@ -24,6 +24,7 @@ REQUIRED_ACTIONS: dict[str, list[str]] = {
     # UpdateRestApi's /policy patch, both to set the policy and, on destroy, to clear it.
     "aws_api_gateway_rest_api_policy": ["apigateway:PATCH", "apigateway:GET"],
     "aws_api_gateway_stage": ["apigateway:POST", "apigateway:DELETE", "apigateway:PATCH"],
+    "aws_athena_workgroup": ["athena:CreateWorkGroup", "athena:DeleteWorkGroup", "athena:GetWorkGroup"],
     "aws_cloudwatch_log_group": ["logs:CreateLogGroup", "logs:DeleteLogGroup", "logs:PutRetentionPolicy"],
     "aws_cloudwatch_dashboard": [
         "cloudwatch:PutDashboard",
@@ -32,6 +33,8 @@ REQUIRED_ACTIONS: dict[str, list[str]] = {
     ],
     "aws_cloudwatch_metric_alarm": ["cloudwatch:PutMetricAlarm", "cloudwatch:DeleteAlarms"],
     "aws_dynamodb_table": ["dynamodb:CreateTable", "dynamodb:DeleteTable", "dynamodb:UpdateTimeToLive"],
+    "aws_glue_catalog_database": ["glue:CreateDatabase", "glue:DeleteDatabase", "glue:GetDatabase"],
+    "aws_glue_catalog_table": ["glue:CreateTable", "glue:DeleteTable", "glue:GetTable"],
     "aws_iam_role": ["iam:CreateRole", "iam:DeleteRole", "iam:GetRole"],
     "aws_iam_role_policy": ["iam:PutRolePolicy", "iam:DeleteRolePolicy", "iam:GetRolePolicy"],
     "aws_iam_role_policy_attachment": ["iam:AttachRolePolicy", "iam:DetachRolePolicy"],

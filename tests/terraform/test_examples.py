@@ -64,6 +64,10 @@ REGIONAL_NAMES = {
     "aws_lambda_function": "function_name",
     "aws_sfn_state_machine": "name",
     "aws_cloudwatch_metric_alarm": "alarm_name",
+    # Glue databases and Athena workgroups are named per account and region (AWS Glue API, CreateDatabase;
+    # Athena API, CreateWorkGroup).
+    "aws_glue_catalog_database": "name",
+    "aws_athena_workgroup": "name",
 }
 
 _STACK = re.compile(r'^module\.([A-Za-z0-9_-]+)(?:\["([^"]+)"\])?\.')
@@ -124,7 +128,14 @@ def test_no_two_resources_of_an_example_share_a_name_aws_keeps_unique(plan, exam
     assert [key for key, count in regional.items() if count > 1] == []
     # What a whole stack holds, so an example that planned less (or a type renamed) cannot pass unseen.
     kinds = {kind for _, _, kind, _ in named}
-    assert {"aws_iam_role", "aws_s3_bucket", "aws_lambda_function", "aws_sqs_queue"} <= kinds
+    assert {
+        "aws_iam_role",
+        "aws_s3_bucket",
+        "aws_lambda_function",
+        "aws_sqs_queue",
+        "aws_glue_catalog_database",
+        "aws_athena_workgroup",
+    } <= kinds
 
 
 def test_the_fleet_and_the_regions_each_plan_two_whole_stacks(plan):

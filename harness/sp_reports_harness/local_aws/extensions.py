@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from sp_reports_harness.local_aws.apigateway.account_logging import apigateway_logging_patches
+from sp_reports_harness.local_aws.athena.untagged import untagged_workgroup_patches
 from sp_reports_harness.local_aws.awslambda.function_urls import url_patches
 from sp_reports_harness.local_aws.dynamodb.partition_reads import partition_read_patches
 from sp_reports_harness.local_aws.echoed_attributes import drift_fix_patches
@@ -80,6 +81,11 @@ PATCHES: tuple[Extension, ...] = (
         "echoed_attributes",
         "SQS RedrivePolicy and Lambda LoggingConfig echoed as given, so a second terraform plan is clean",
         lambda aws: drift_fix_patches(),
+    ),
+    Extension(
+        "athena.untagged",
+        "ListTagsForResource of an untagged Athena workgroup answers no tags, not 'Does Not Exist'",
+        lambda aws: untagged_workgroup_patches(),
     ),
     Extension(
         "s3.atomicity",

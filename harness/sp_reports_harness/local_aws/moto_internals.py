@@ -27,6 +27,7 @@ from typing import Any
 import moto
 from moto.apigateway.exceptions import BadRequestException
 from moto.apigateway.models import APIGatewayBackend, Method, Resource, RestAPI, apigateway_backends
+from moto.athena.models import AthenaBackend
 from moto.awslambda.models import FunctionUrlConfig, LambdaBackend, LambdaFunction, lambda_backends
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.core.authorization import ActionAuthenticatorMixin
@@ -135,6 +136,8 @@ __all__ = [  # noqa: RUF022 - grouped by the module that uses each name, not sor
     "secretsmanager_backends",
     "AssumedRole",
     "sts_backends",
+    # Athena's tag listing of an untagged workgroup (athena/untagged.py).
+    "AthenaBackend",
     # EventBridge Scheduler's schedules, which local AWS fires (scheduler.py).
     "scheduler_backends",
     # S3 requests served one at a time (s3_atomicity.py; its tests widen moto's race windows through the

@@ -27,9 +27,11 @@ PROVIDER_FILE_NAME = "local_aws_provider.tf"
 # Every service our root module (and the provider's own lookups) calls; unknown ones would go to real AWS.
 STACK_SERVICES = (
     "apigateway",
+    "athena",
     "cloudwatch",
     "dynamodb",
     "events",
+    "glue",
     "iam",
     "kms",
     "lambda",

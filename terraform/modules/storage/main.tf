@@ -267,6 +267,57 @@ resource "aws_s3_bucket_lifecycle_configuration" "reports" {
     }
   }
 
+  # The report converter writes each Parquet file under the staging prefix and copies it to curated/ in one
+  # step, deleting the staged object; what a failed or stopped conversion leaves there is removed a day later.
+  # curated/ itself has no rule of its own: the rules above (every object; restricted ones by the data-class tag
+  # the converter copies from the raw document) keep it exactly as long as the raw data it comes from.
+  rule {
+    id     = "curated-staging"
+    status = "Enabled"
+
+    filter {
+      prefix = var.curated_staging_prefix
+    }
+
+    expiration {
+      days = 1
+    }
+
+    noncurrent_version_expiration {
+      noncurrent_days = 1
+    }
+
+    abort_incomplete_multipart_upload {
+      days_after_initiation = 1
+    }
+  }
+
+  # Athena's query results (the analytics module's workgroup writes them here), kept only as long as an analyst
+  # needs to fetch them again.
+  dynamic "rule" {
+    for_each = var.query_results_prefix == null ? [] : [var.query_results_prefix]
+    content {
+      id     = "query-results"
+      status = "Enabled"
+
+      filter {
+        prefix = rule.value
+      }
+
+      expiration {
+        days = var.query_results_expiration_days
+      }
+
+      noncurrent_version_expiration {
+        noncurrent_days = 1
+      }
+
+      abort_incomplete_multipart_upload {
+        days_after_initiation = 1
+      }
+    }
+  }
+
   # Versioning must be on before noncurrent-version rules mean anything.
   depends_on = [aws_s3_bucket_versioning.reports]
 }
@@ -340,7 +391,7 @@ resource "aws_s3_bucket_policy" "reports" {
         }
       },
       ], [
-      for readers in [var.object_reader_principal_arns] : {
+      for readers in [concat(var.object_reader_principal_arns, var.curated_reader_principal_arns)] : {
         # Reports hold sellers' business data (and, for restricted types, buyers' PII): only the roles that
         # need the documents read them. Within the account an IAM policy's Allow alone would suffice, so the
         # boundary is this explicit Deny, which no Allow overrides (IAM User Guide, "Policy evaluation logic":
@@ -356,7 +407,22 @@ resource "aws_s3_bucket_policy" "reports" {
         Action    = "s3:GetObject*"
         Resource  = "${aws_s3_bucket.reports.arn}/*"
         Condition = { ArnNotLike = { "aws:PrincipalArn" = readers } }
-      } if length(readers) > 0
+      } if length(var.object_reader_principal_arns) > 0
+      ], [
+      for analysts in [var.curated_reader_principal_arns] : {
+        # The curated readers (the analytics module's analysts) pass the Deny above, so this one keeps them to the
+        # curated tables and their query results: every other object, the raw documents first, stays denied to
+        # them unless they are report readers too.
+        Sid         = "DenyCuratedReadersAllButTheCuratedObjects"
+        Effect      = "Deny"
+        Principal   = "*" # a Deny for the curated readers only (the condition)
+        Action      = "s3:GetObject*"
+        NotResource = [for prefix in compact([var.curated_prefix, var.query_results_prefix]) : "${aws_s3_bucket.reports.arn}/${prefix}*"]
+        Condition = {
+          ArnLike    = { "aws:PrincipalArn" = analysts }
+          ArnNotLike = { "aws:PrincipalArn" = var.object_reader_principal_arns }
+        }
+      } if length(analysts) > 0 && length(var.object_reader_principal_arns) > 0
     ])
   })
 

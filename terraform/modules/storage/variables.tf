@@ -187,3 +187,62 @@ variable "tenant_map" {
   default     = false
   nullable    = false
 }
+
+variable "curated_prefix" {
+  type        = string
+  description = "Prefix of the report converter's Parquet tables (the analytics module's curated_prefix); curated readers may read only under it and query_results_prefix."
+  default     = "curated/"
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[a-z0-9][a-z0-9-]*/$", var.curated_prefix))
+    error_message = "curated_prefix must be lowercase letters, digits and '-' ending with '/'."
+  }
+}
+
+variable "curated_staging_prefix" {
+  type        = string
+  description = "Prefix the report converter stages Parquet files under before moving them to curated_prefix; a lifecycle rule expires what is left there after a day."
+  default     = "curated-staging/"
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[a-z0-9][a-z0-9-]*/$", var.curated_staging_prefix))
+    error_message = "curated_staging_prefix must be lowercase letters, digits and '-' ending with '/'."
+  }
+}
+
+variable "query_results_prefix" {
+  type        = string
+  description = "Prefix Athena writes query results under (the analytics module's), expired after query_results_expiration_days; null: no results are written here, no rule."
+  default     = null
+
+  validation {
+    condition     = var.query_results_prefix == null || can(regex("^[a-z0-9][a-z0-9-]*/$", coalesce(var.query_results_prefix, "-")))
+    error_message = "query_results_prefix must be lowercase letters, digits and '-' ending with '/'."
+  }
+}
+
+variable "query_results_expiration_days" {
+  type        = number
+  description = "Days Athena query results are kept under query_results_prefix."
+  default     = 7
+  nullable    = false
+
+  validation {
+    condition     = var.query_results_expiration_days >= 1 && floor(var.query_results_expiration_days) == var.query_results_expiration_days
+    error_message = "query_results_expiration_days must be a whole number of days, at least 1."
+  }
+}
+
+variable "curated_reader_principal_arns" {
+  type        = list(string)
+  description = "IAM roles or users (or an account root), by ARN, that may read the curated tables and query results only (analysts querying with Athena): the bucket policy lets them past the report readers' Deny and denies them every other object. Each still needs an IAM policy allowing the read (the analytics module's analyst_policy_json). No wildcards."
+  default     = []
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for arn in var.curated_reader_principal_arns : can(regex("^arn:aws[a-zA-Z-]*:iam::[0-9]{12}:(root|role/[^*?]+|user/[^*?]+)$", arn))])
+    error_message = "curated_reader_principal_arns must hold IAM role, user or account-root ARNs without wildcards (aws:PrincipalArn of an assumed-role session is its role's ARN: name the role)."
+  }
+}

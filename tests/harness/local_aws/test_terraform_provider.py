@@ -125,7 +125,9 @@ def test_override_gives_every_stack_service_the_local_endpoint(tmp_path):
     assert path.name == "local_aws_override.tf"
     for service in (
         "apigateway",
+        "athena",
         "dynamodb",
+        "glue",
         "iam",
         "kms",
         "lambda",

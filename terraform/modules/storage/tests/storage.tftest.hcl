@@ -483,3 +483,96 @@ run "the_tenant_map_is_keyed_by_principal_and_seller_and_protected_as_the_other_
     error_message = "The tenant map has point-in-time recovery and deletion protection, as the other tables."
   }
 }
+
+# The converter's staging prefix is swept after a day; curated/ has no rule of its own, so the rules for every
+# object (and the restricted tag) keep the curated tables as long as the raw documents.
+run "curated_staging_expires_after_a_day_and_curated_follows_the_raw_retention" {
+  command = plan
+
+  variables {
+    report_expiration_days = 400
+  }
+
+  assert {
+    condition = one([
+      for rule in aws_s3_bucket_lifecycle_configuration.reports.rule : rule if rule.id == "curated-staging"
+      ]).filter[0].prefix == "curated-staging/" && one([
+      for rule in aws_s3_bucket_lifecycle_configuration.reports.rule : rule if rule.id == "curated-staging"
+    ]).expiration[0].days == 1
+    error_message = "Objects left under curated-staging/ must expire after a day."
+  }
+
+  assert {
+    condition     = [for rule in aws_s3_bucket_lifecycle_configuration.reports.rule : rule.id] == ["reports", "restricted-reports", "curated-staging"]
+    error_message = "No rule may single out curated/: it must follow the raw documents' rules."
+  }
+
+  assert {
+    condition     = aws_s3_bucket_lifecycle_configuration.reports.rule[0].id == "reports" && aws_s3_bucket_lifecycle_configuration.reports.rule[0].expiration[0].days == 400 && length(aws_s3_bucket_lifecycle_configuration.reports.rule[0].filter[0].tag) == 0
+    error_message = "The rule for every object (curated/ included) must keep report_expiration_days."
+  }
+
+  assert {
+    condition     = length([for rule in aws_s3_bucket_lifecycle_configuration.reports.rule : rule if rule.id == "query-results"]) == 0
+    error_message = "Without a query results prefix there is no results rule."
+  }
+}
+
+run "query_results_expire_after_their_days" {
+  command = plan
+
+  variables {
+    query_results_prefix          = "athena-results/"
+    query_results_expiration_days = 3
+  }
+
+  assert {
+    condition = one([
+      for rule in aws_s3_bucket_lifecycle_configuration.reports.rule : rule if rule.id == "query-results"
+      ]).filter[0].prefix == "athena-results/" && one([
+      for rule in aws_s3_bucket_lifecycle_configuration.reports.rule : rule if rule.id == "query-results"
+    ]).expiration[0].days == 3
+    error_message = "Query results must expire after query_results_expiration_days."
+  }
+}
+
+run "curated_readers_pass_the_readers_deny_and_are_kept_to_curated_objects" {
+  command = plan
+
+  variables {
+    object_reader_principal_arns  = ["arn:aws:iam::123456789012:role/storer"]
+    curated_reader_principal_arns = ["arn:aws:iam::123456789012:role/analyst"]
+    query_results_prefix          = "athena-results/"
+  }
+
+  assert {
+    condition = one([
+      for s in jsondecode(aws_s3_bucket_policy.reports.policy).Statement : s if s.Sid == "DenyObjectReadsToAllButTheReportReaders"
+    ]).Condition.ArnNotLike["aws:PrincipalArn"] == ["arn:aws:iam::123456789012:role/storer", "arn:aws:iam::123456789012:role/analyst"]
+    error_message = "The readers' Deny must spare the curated readers."
+  }
+
+  assert {
+    condition = one([
+      for s in jsondecode(aws_s3_bucket_policy.reports.policy).Statement : s if s.Sid == "DenyCuratedReadersAllButTheCuratedObjects"
+      ]).NotResource == ["${aws_s3_bucket.reports.arn}/curated/*", "${aws_s3_bucket.reports.arn}/athena-results/*"] && one([
+      for s in jsondecode(aws_s3_bucket_policy.reports.policy).Statement : s if s.Sid == "DenyCuratedReadersAllButTheCuratedObjects"
+      ]).Condition.ArnLike["aws:PrincipalArn"] == ["arn:aws:iam::123456789012:role/analyst"] && one([
+      for s in jsondecode(aws_s3_bucket_policy.reports.policy).Statement : s if s.Sid == "DenyCuratedReadersAllButTheCuratedObjects"
+    ]).Action == "s3:GetObject*"
+    error_message = "The curated readers must be denied every object outside curated/ and the query results."
+  }
+}
+
+run "without_curated_readers_the_policy_has_no_curated_statement" {
+  command = plan
+
+  variables {
+    object_reader_principal_arns = ["arn:aws:iam::123456789012:role/storer"]
+  }
+
+  assert {
+    condition     = length([for s in jsondecode(aws_s3_bucket_policy.reports.policy).Statement : s if s.Sid == "DenyCuratedReadersAllButTheCuratedObjects"]) == 0
+    error_message = "No curated readers, no statement for them."
+  }
+}
