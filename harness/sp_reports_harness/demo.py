@@ -11,7 +11,9 @@ fire the sweep's schedule, which stores it anyway; prove the deployment idempote
 ``terraform plan -detailed-exitcode``; then recurring pulls over three days: create a daily pull plan
 through the API, fire the pull planner's schedule, add a look-back, fire it again, and print the plan's
 coverage as ``sp-reports plans coverage`` does: every window stored once, one re-pulled as version 2, none
-missing, the re-pulled window's manifest naming version 2 (see ``_recurring_pulls`` for what is simulated).
+missing, the re-pulled window's manifest naming version 2 (see ``_recurring_pulls`` for what is simulated);
+last, the windows' typed table: the curated Parquet files queried with DuckDB (units and revenue per day) and
+the Athena SQL that asks the same on a real account.
 Everything stops on success, failure, Ctrl-C or SIGTERM; the exit code is 0, 1 (a step failed) or 130
 (interrupted).
 
@@ -26,6 +28,7 @@ import json
 import re
 import signal
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -41,6 +44,13 @@ from sp_reports.client.cli import coverage_table
 from sp_reports.pipeline.pull_window_objects import manifest_key
 from sp_reports.pipeline.pull_windows import seller_jitter
 from sp_reports.spapi.report_types import report_type
+from sp_reports_harness.curated_query import (
+    athena_sql,
+    daily_orders,
+    download_curated,
+    repeated_order_lines,
+    totals_table,
+)
 from sp_reports_harness.deployment.local_deployment import (
     DeploymentError,
     DeploymentSettings,
@@ -352,6 +362,52 @@ def _recurring_pulls(
             f"re-pulled as version 2, none missing; its manifest.json names {manifest.get('key')}"
         )
     _print_block(out, f"sp-reports plans coverage {plan.plan_id} --from {days.first} --to {days.last}", table)
+    _query_curated(deployment, client, plan.plan_id, days, timer, out)
+
+
+def _query_curated(
+    deployment: LocalDeployment,
+    client: SpReportsClient,
+    plan_id: str,
+    days: PlanDays,
+    timer: StepTimer,
+    out: TextIO,
+) -> None:
+    """The plan's windows as a typed table: wait for each window's current version to be converted, copy the
+    seller's `all_orders` Parquet files from local S3 and query them with DuckDB (curated_query), then print
+    the Athena SQL that asks the same on a real account."""
+    assert deployment.aws is not None and deployment.outputs is not None
+    seller_id = deployment.seller.seller_id
+    with timer.step("query the curated table with DuckDB") as done:
+        _wait_for_coverage(
+            client, plan_id, days, lambda w: (w.get("conversion") or {}).get("status") == "CONVERTED"
+        )
+        with tempfile.TemporaryDirectory(prefix="curated-") as directory:
+            root = Path(directory)
+            keys = download_curated(
+                deployment.aws.boto3_client("s3"),
+                str(deployment.outputs["reports_bucket_name"]),
+                "all_orders",
+                seller_id,
+                root,
+            )
+            totals = daily_orders(root, seller_id)
+            repeated = repeated_order_lines(root, seller_id)
+        if sorted({total.dt for total in totals}) != [day.isoformat() for day in days.days]:
+            raise DemoFailed(f"the curated table has the days {[t.dt for t in totals]}, not {days.days}")
+        if repeated:
+            raise DemoFailed(f"{repeated} order lines appear twice in the curated table")
+        done(
+            f"{len(keys)} Parquet files under curated/all_orders/ (one per window, the re-pulled day's "
+            f"replaced by version 2): {sum(t.order_lines for t in totals):,} order lines, none repeated"
+        )
+    _print_block(out, "DuckDB over curated/all_orders/ (units and revenue per day)", totals_table(totals))
+    database = str(deployment.outputs.get("analytics_database_name") or "<analytics_database_name>")
+    _print_block(
+        out,
+        f"the same in Athena on a real account (workgroup {deployment.outputs.get('athena_workgroup_name')})",
+        athena_sql(database, seller_id, days.first, days.last),
+    )
 
 
 def _stored_versions(window: Mapping[str, Any]) -> int:
