@@ -230,6 +230,54 @@ locals {
       ]
       data_key_services = ["dynamodb", "secretsmanager", "s3"]
     }
+    report_converter = {
+      group       = "workflow"
+      description = "Converts a stored DONE report's document into typed Parquet under curated/"
+      task        = "convert"
+      # A 1 GiB document streams through pyarrow in bounded row groups: 2048 MB holds pyarrow's buffers with room
+      # and buys 1.16 vCPU (Lambda gives one vCPU per 1769 MB); 900 s, Lambda's most, for the largest documents.
+      # /tmp holds what the Parquet writer spools (ephemeral_storage_mb; lambda_ephemeral_storage_sizes).
+      memory_size          = 2048
+      timeout              = 900
+      ephemeral_storage_mb = 1024
+      environment          = ["REPORTS_TABLE_NAME", "REPORTS_KMS_KEY_ID"]
+      policy_statements = [
+        {
+          # Reads the report record (type, marketplaces, data range) and records the conversion's outcome on it.
+          Sid      = "RecordReportConversions"
+          Effect   = "Allow"
+          Action   = ["dynamodb:GetItem", "dynamodb:UpdateItem"]
+          Resource = module.storage.reports_table_arn
+        },
+        {
+          # The stored reports only (<seller>/<type>/<report id>/report.<ext>, report_storage.report_key), not the
+          # error documents or the plans' copies. GetObject answers HeadObject too (the stored charset);
+          # GetObjectTagging reads the data-class tag the curated objects carry on.
+          Sid      = "ReadStoredReportDocuments"
+          Effect   = "Allow"
+          Action   = ["s3:GetObject", "s3:GetObjectTagging"]
+          Resource = "${module.storage.reports_bucket_arn}/*/report.*"
+        },
+        {
+          # The Parquet file is written under curated-staging/ and copied to its curated key in one CopyObject
+          # (the source read with GetObject and GetObjectTagging), then the staging object is deleted. Tagged
+          # writes need s3:PutObjectTagging (S3 API Reference, PutObject); a failed multipart write is aborted.
+          Sid      = "WriteStagedParquetFiles"
+          Effect   = "Allow"
+          Action   = ["s3:PutObject", "s3:PutObjectTagging", "s3:GetObject", "s3:GetObjectTagging", "s3:DeleteObject", "s3:AbortMultipartUpload"]
+          Resource = "${module.storage.reports_bucket_arn}/curated-staging/*"
+        },
+        {
+          # Publishing a file: the CopyObject's destination, tags copied with it. Nothing under curated/ is read
+          # or deleted by the converter (a re-run overwrites its own keys).
+          Sid      = "PublishCuratedParquetFiles"
+          Effect   = "Allow"
+          Action   = ["s3:PutObject", "s3:PutObjectTagging"]
+          Resource = "${module.storage.reports_bucket_arn}/curated/*"
+        },
+      ]
+      data_key_services = ["dynamodb", "s3"]
+    }
     report_notifier = {
       group       = "workflow"
       description = "Emails the outcome through SNS (with a presigned download link only with email_download_links)"
@@ -773,17 +821,19 @@ locals {
 
   function_settings = {
     for f, function in local.functions : f => {
-      description        = function.description
-      handler            = "sp_reports.handlers.${f}.handler"
-      function_name      = "${var.name_prefix}-${replace(f, "_", "-")}"
-      route              = try(function.route, null)
-      task               = try(function.task, null)
-      package            = local.packages[f]
-      runtime            = var.lambda_runtime
-      architecture       = var.lambda_architecture
-      memory_size        = lookup(var.lambda_memory_sizes, f, function.memory_size)
-      timeout            = lookup(var.lambda_timeouts, f, function.timeout)
-      log_retention_days = var.log_retention_days
+      description   = function.description
+      handler       = "sp_reports.handlers.${f}.handler"
+      function_name = "${var.name_prefix}-${replace(f, "_", "-")}"
+      route         = try(function.route, null)
+      task          = try(function.task, null)
+      package       = local.packages[f]
+      runtime       = var.lambda_runtime
+      architecture  = var.lambda_architecture
+      memory_size   = lookup(var.lambda_memory_sizes, f, function.memory_size)
+      timeout       = lookup(var.lambda_timeouts, f, function.timeout)
+      # 512 MB, Lambda's default and its free allowance, unless the function's entry or the root says more.
+      ephemeral_storage_mb = lookup(var.lambda_ephemeral_storage_sizes, f, try(function.ephemeral_storage_mb, 512))
+      log_retention_days   = var.log_retention_days
       # -1 leaves a function unreserved.
       reserved_concurrent_executions = lookup(var.lambda_reserved_concurrency, f, -1)
       environment_variables          = merge(local.common_environment, local.function_environment[f])

@@ -170,3 +170,8 @@ output "pull_plans_dashboard_name" {
   description = "Name of the CloudWatch dashboard of pull plans: windows per day, reports by outcome, queue depths, planner and sweep errors and duration."
   value       = aws_cloudwatch_dashboard.pull_plans.dashboard_name
 }
+
+output "report_conversion_alarm_name" {
+  description = "Name of the alarm that fires when a stored report is rejected by the analytics conversion or converted with problems."
+  value       = aws_cloudwatch_metric_alarm.report_conversion_problems.alarm_name
+}

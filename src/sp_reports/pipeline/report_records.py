@@ -22,11 +22,13 @@ risking that it takes our report's place.
 from __future__ import annotations
 
 import contextlib
+import json
 import time
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
@@ -144,6 +146,9 @@ class ReportRecord:
     notified_at: str | None = None
     expires_at: int | None = None
     pull_window: PullWindowRef | None = None
+    # The analytics conversion's outcome (sp_reports.pipeline.report_conversion): status, curated files and
+    # problems, as ConversionOutcome.as_record() gives it. Seller erasure finds the curated objects here.
+    conversion: Mapping[str, Any] | None = None
 
     @property
     def is_terminal(self) -> bool:
@@ -199,6 +204,7 @@ _ATTRIBUTE_NAMES = {
     "outcome_recipients": "OutcomeRecipients",
     "notified_at": "NotifiedAt",
     "expires_at": "ExpiresAt",
+    "conversion": "Conversion",
 }
 _FIELDS_BY_ATTRIBUTE = {attribute: name for name, attribute in _ATTRIBUTE_NAMES.items()}
 
@@ -516,6 +522,11 @@ class ReportRecords:
                 values["NotifiedAt"] = now
         self._update(report_id, values)
 
+    def mark_converted(self, report_id: str, conversion: Mapping[str, Any]) -> None:
+        """Record the analytics conversion's outcome (a JSON-safe map), replacing an earlier run's: a re-run
+        converts again and overwrites the same curated keys. ReportNotRecordedError when it is not recorded."""
+        self._update(report_id, {"Conversion": json.loads(json.dumps(conversion), parse_float=Decimal)})
+
     def mark_pull_window(self, report_id: str, pull_window: PullWindowRef) -> None:
         """Name the plan window of a recorded report whose record was written without it (recorded from its
         intent, or found by the planner with getReports). ReportNotRecordedError when it is not recorded."""
@@ -614,10 +625,25 @@ class ReportRecords:
             values["charset"] = StoredCharset.from_description(values["charset"])
         else:
             values.pop("charset", None)
+        if isinstance(values.get("conversion"), Mapping):
+            values["conversion"] = _plain(values["conversion"])
+        else:
+            values.pop("conversion", None)
         for integer_field in ("object_size", "outcome_recipients", "expires_at"):
             if values.get(integer_field) is not None:
                 values[integer_field] = int(values[integer_field])
         return ReportRecord(**values)
+
+
+def _plain(value: Any) -> Any:
+    """A deserialized map as JSON would hold it: DynamoDB's numbers (Decimal) as int or float."""
+    if isinstance(value, Mapping):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    return value
 
 
 def _pull_window_attributes(pull_window: PullWindowRef) -> dict[str, Any]:
