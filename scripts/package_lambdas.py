@@ -81,6 +81,26 @@ NAMESPACE = "sp_reports"
 LIBRARY_PACKAGES = ("sp_reports/spapi", "sp_reports/pipeline")
 
 
+# The report converter (sp_reports.handlers.report_converter) alone carries pyarrow and the analytics package
+# (sp_reports.analytics, whose parquet_files module imports pyarrow): pyproject.toml's optional dependency group
+# `analytics`, hash-pinned in its own lock (converter-requirements.txt, `make lock`) and installed into its own
+# tree, so the other zips stay as small as they were. pyarrow's wheels for CPython 3.13 are manylinux_2_28 on
+# both architectures (glibc 2.28 or later): Lambda's python3.13 runtime is Amazon Linux 2023, glibc 2.34 (Lambda
+# Developer Guide, "Lambda runtimes": https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html), so pip
+# is told the platform accepts manylinux_2_28 wheels as well as manylinux2014 ones. The zip, about 60 MB, goes to
+# Lambda through S3 in both deployment modes (terraform/artifacts.tf), where the limit is 250 MB unzipped
+# (Lambda Developer Guide, "Lambda quotas"); docs/design.md, "Analytics output: dependency choice", has the
+# figures.
+CONVERTER_FUNCTION = "report_converter"
+CONVERTER_LOCK_FILE = REPO_ROOT / "converter-requirements.txt"
+CONVERTER_EXTRA = "analytics"
+CONVERTER_PACKAGES = ("sp_reports/analytics",)
+CONVERTER_PLATFORMS = {
+    "x86_64": ("manylinux_2_28_x86_64", "manylinux2014_x86_64"),
+    "arm64": ("manylinux_2_28_aarch64", "manylinux2014_aarch64"),
+}
+
+
 # The SP-API emulator deployed as a Lambda (make acceptance's real-account target), built with `--emulator`
 # into `spapi_emulator.zip`: its package, the pure SP-API client it imports, the libraries it needs that the
 # runtime lacks (pyproject.toml's dev requirements, resolved by `make lock` into the hash-pinned
@@ -138,6 +158,15 @@ def runtime_requirements(pyproject: Path) -> list[str]:
     dependencies = tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]["dependencies"]
     kept = [d for d in dependencies if _requirement_name(d) not in RUNTIME_PROVIDED]
     return sorted(kept) + list(CONSTRAINTS)
+
+
+def converter_requirements(pyproject: Path) -> list[str]:
+    """The report converter's own dependencies: pyproject.toml's optional group `analytics`."""
+    project = tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]
+    extra = project.get("optional-dependencies", {}).get(CONVERTER_EXTRA)
+    if not extra:
+        raise PackagingError(f"{pyproject}: no optional dependency group {CONVERTER_EXTRA!r}")
+    return sorted(extra)
 
 
 def _requirement_name(requirement: str) -> str:
@@ -277,13 +306,29 @@ def dependency_cache_key(pins: dict[str, Pin], target: Target) -> str:
     return hashlib.sha256(source.encode()).hexdigest()[:16]
 
 
-def install_locked(lock: Path, target: Target, build_dir: Path, requirements: list[str]) -> Path:
-    """Install the lock for the target, hash-checked, into `.build/deps-<key>`, reused while the key holds."""
+def install_locked(
+    lock: Path,
+    target: Target,
+    build_dir: Path,
+    requirements: list[str],
+    platforms: tuple[str, ...] | None = None,
+) -> Path:
+    """Install the lock for the target, hash-checked, into `.build/deps-<key>`, reused while the key holds.
+    `platforms` are the wheel platforms pip may take (default: the target's manylinux2014 one)."""
     pins = check_lock(lock, requirements, target)
     key = dependency_cache_key(pins, target)
     marker = json.dumps({"lock_key": key, "runtime": target.runtime, "platform": target.platform})
     # --no-deps: the lock is the whole resolution (pip would refuse an unhashed extra anyway).
-    return _pip_install(["--require-hashes", "--no-deps", "-r", str(lock)], key, marker, target, build_dir)
+    return _pip_install(
+        ["--require-hashes", "--no-deps", "-r", str(lock)], key, marker, target, build_dir, platforms
+    )
+
+
+def install_converter_locked(lock: Path, target: Target, build_dir: Path, requirements: list[str]) -> Path:
+    """The report converter's own tree (pyarrow), from its lock, for the target's manylinux_2_28 platform."""
+    return install_locked(
+        lock, target, build_dir, requirements, CONVERTER_PLATFORMS[target.architecture]
+    )
 
 
 def install_dependencies(requirements: list[str], target: Target, build_dir: Path) -> Path:
@@ -296,7 +341,14 @@ def install_dependencies(requirements: list[str], target: Target, build_dir: Pat
     return _pip_install(list(requirements), key, key_source, target, build_dir)
 
 
-def _pip_install(arguments: list[str], key: str, marker: str, target: Target, build_dir: Path) -> Path:
+def _pip_install(
+    arguments: list[str],
+    key: str,
+    marker: str,
+    target: Target,
+    build_dir: Path,
+    platforms: tuple[str, ...] | None = None,
+) -> Path:
     cache = build_dir / f"deps-{key}"
     if (cache / ".complete").exists():
         return cache
@@ -307,11 +359,16 @@ def _pip_install(arguments: list[str], key: str, marker: str, target: Target, bu
         fcntl.flock(lock, fcntl.LOCK_EX)
         if (cache / ".complete").exists():
             return cache
-        return _pip_install_locked(arguments, cache, marker, target, build_dir)
+        return _pip_install_locked(arguments, cache, marker, target, build_dir, platforms)
 
 
 def _pip_install_locked(
-    arguments: list[str], cache: Path, marker: str, target: Target, build_dir: Path
+    arguments: list[str],
+    cache: Path,
+    marker: str,
+    target: Target,
+    build_dir: Path,
+    platforms: tuple[str, ...] | None = None,
 ) -> Path:
     staging = Path(tempfile.mkdtemp(prefix="deps-", dir=build_dir))
     report = staging.with_suffix(".report.json")
@@ -323,8 +380,7 @@ def _pip_install_locked(
         "--quiet",
         "--disable-pip-version-check",
         "--no-compile",
-        "--platform",
-        target.platform,
+        *[option for platform in platforms or (target.platform,) for option in ("--platform", platform)],
         "--python-version",
         target.python_version,
         "--implementation",
@@ -379,7 +435,8 @@ def dependency_entries(deps_dir: Path) -> dict[str, Path]:
 
 
 def source_entries(src_dir: Path, function: str) -> dict[str, Path]:
-    """Archive name -> file for one function's handler, the handler helpers and the library packages."""
+    """Archive name -> file for one function's handler, the handler helpers and the library packages (and,
+    for the report converter, the analytics package)."""
     handlers = src_dir / NAMESPACE / "handlers"
     handler = handlers / f"{function}.py"
     if not handler.is_file():
@@ -392,6 +449,8 @@ def source_entries(src_dir: Path, function: str) -> dict[str, Path]:
     ]
     entries = {f.relative_to(src_dir).as_posix(): f for f in files if f.is_file()}
     entries.update(_package_entries(src_dir, LIBRARY_PACKAGES))
+    if function == CONVERTER_FUNCTION:
+        entries.update(_package_entries(src_dir, CONVERTER_PACKAGES))
     return entries
 
 
@@ -490,13 +549,23 @@ def build(
     runtime_python: lambda_bytecode.RuntimePython | None = None,
     version: str | None = None,
     lock: Path | None = None,
+    converter_deps_dir: Path | None = None,
+    converter_lock: Path | None = None,
 ) -> dict:
     """Build every function's zip into out_dir and write manifest.json; return the manifest.
 
     With `runtime_python`, each zip carries the bytecode that interpreter compiled for its `.py` entries;
-    `version` names a release (scripts/release.py) in the manifest."""
+    `version` names a release (scripts/release.py) in the manifest. The report converter's zip also carries
+    `converter_deps_dir` (pyarrow), which building it requires."""
     dependencies = dependency_entries(deps_dir)
     per_function = {function: {**dependencies, **source_entries(src_dir, function)} for function in functions}
+    if CONVERTER_FUNCTION in per_function:
+        if converter_deps_dir is None:
+            raise PackagingError(f"{CONVERTER_FUNCTION} needs its own dependency tree (pyarrow)")
+        per_function[CONVERTER_FUNCTION] = {
+            **dependency_entries(converter_deps_dir),
+            **per_function[CONVERTER_FUNCTION],
+        }
     bytecode: dict[str, bytes] = {}
     if runtime_python is not None:
         everything: dict[str, Path] = {}
@@ -529,6 +598,12 @@ def build(
         version=version,
         dependencies=installed_distributions(deps_dir),
         lock=lock,
+        converter_dependencies=(
+            installed_distributions(converter_deps_dir)
+            if converter_deps_dir and CONVERTER_FUNCTION in per_function
+            else None
+        ),
+        converter_lock=converter_lock if CONVERTER_FUNCTION in per_function else None,
     )
 
 
@@ -572,6 +647,8 @@ def write_manifest(
     version: str | None = None,
     dependencies: dict[str, str] | None = None,
     lock: Path | None = None,
+    converter_dependencies: dict[str, str] | None = None,
+    converter_lock: Path | None = None,
 ) -> dict:
     """Write out_dir/manifest.json for the zips in out_dir and return it.
 
@@ -597,6 +674,14 @@ def write_manifest(
     if lock is not None:
         # The lock the dependencies were installed from: its file name and sha256 (the bytes committed).
         manifest["lock"] = {"file": lock.name, "sha256": hashlib.sha256(lock.read_bytes()).hexdigest()}
+    # What the report converter's zip carries beside them (pyarrow), and the lock it came from.
+    if converter_dependencies is not None:
+        manifest["converter_dependencies"] = converter_dependencies
+    if converter_lock is not None:
+        manifest["converter_lock"] = {
+            "file": converter_lock.name,
+            "sha256": hashlib.sha256(converter_lock.read_bytes()).hexdigest(),
+        }
     for function in sorted(functions):
         zip_path = out_dir / f"{function}.zip"
         manifest["functions"][function] = {
@@ -669,6 +754,17 @@ def main(argv: list[str] | None = None) -> int:
         "--lock", type=Path, default=LOCK_FILE, help="the hash-pinned lock the dependencies come from"
     )
     parser.add_argument(
+        "--converter-lock",
+        type=Path,
+        default=CONVERTER_LOCK_FILE,
+        help="the hash-pinned lock of the report converter's own dependencies (pyarrow)",
+    )
+    parser.add_argument(
+        "--converter-deps-dir",
+        type=Path,
+        help="use this already-installed tree as the report converter's own dependencies instead of pip",
+    )
+    parser.add_argument(
         "--emulator-lock",
         type=Path,
         default=EMULATOR_LOCK_FILE,
@@ -703,6 +799,16 @@ def main(argv: list[str] | None = None) -> int:
             deps_dir = args.deps_dir
         else:
             deps_dir = install_locked(args.lock, target, args.build_dir, requirements)
+        converter_deps_dir = None
+        if CONVERTER_FUNCTION in args.functions:
+            converter = converter_requirements(args.pyproject)
+            if args.converter_deps_dir:
+                check_lock(args.converter_lock, converter, target)
+                converter_deps_dir = args.converter_deps_dir
+            else:
+                converter_deps_dir = install_converter_locked(
+                    args.converter_lock, target, args.build_dir, converter
+                )
         runtime_python = runtime_python_for(target, args.runtime_python)
         options = {
             "src_dir": args.src,
@@ -712,6 +818,8 @@ def main(argv: list[str] | None = None) -> int:
             "requirements": requirements,
             "runtime_python": runtime_python,
             "lock": args.lock,
+            "converter_deps_dir": converter_deps_dir,
+            "converter_lock": args.converter_lock,
         }
         if args.check:
             with tempfile.TemporaryDirectory(prefix="lambda-check-") as fresh:

@@ -1,4 +1,4 @@
-"""The report workflow's converting task: a stored DONE report's document becomes typed Parquet under curated/.
+"""The report workflow's converting task: a stored DONE report becomes typed Parquet under curated/.
 
 The task's input is the workflow's state after StoreReport: the execution input (`ReportContext`) and the
 storer's output under `stored` (bucket and key of the raw object). What the conversion needs beyond them comes

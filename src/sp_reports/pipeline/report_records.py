@@ -524,7 +524,7 @@ class ReportRecords:
 
     def mark_converted(self, report_id: str, conversion: Mapping[str, Any]) -> None:
         """Record the analytics conversion's outcome (a JSON-safe map), replacing an earlier run's: a re-run
-        converts again and overwrites the same curated keys. ReportNotRecordedError when it is not recorded."""
+        converts again and overwrites the same curated keys. ReportNotRecordedError: not recorded."""
         self._update(report_id, {"Conversion": json.loads(json.dumps(conversion), parse_float=Decimal)})
 
     def mark_pull_window(self, report_id: str, pull_window: PullWindowRef) -> None:
