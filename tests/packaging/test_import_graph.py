@@ -127,3 +127,56 @@ def test_the_reading_finds_circles_and_harness_imports(tmp_path):
 
     assert graph["pkg.c"] == {"pkg.b"}
     assert circles(graph) == [{"pkg.a", "pkg.b"}]
+
+
+PARQUET_MODULE = "sp_reports.analytics.parquet_files"  # the one module that imports pyarrow
+CONVERTER_HANDLER = "sp_reports.handlers.report_converter"  # the one function whose zip carries pyarrow
+
+
+def _imports_of(path: Path) -> set[str]:
+    """The top-level names of every package `path` imports (third-party ones included)."""
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+def _reachable(graph: dict[str, set[str]], start: str) -> set[str]:
+    seen, todo = set(), [start]
+    while todo:
+        module = todo.pop()
+        for target in graph.get(module, ()):
+            if target not in seen:
+                seen.add(target)
+                todo.append(target)
+    return seen
+
+
+def test_analytics_builds_on_spapi_alone_and_only_its_parquet_module_imports_pyarrow():
+    graph = import_graph()
+    analytics = {m for m in graph if m == "sp_reports.analytics" or m.startswith("sp_reports.analytics.")}
+    wrong = sorted(
+        f"{module} imports {target}"
+        for module in analytics
+        for target in graph[module]
+        if target not in analytics
+        and target != "sp_reports.spapi"
+        and not target.startswith("sp_reports.spapi.")
+    )
+    pyarrow_importers = sorted(name for name, path in _modules(SRC).items() if "pyarrow" in _imports_of(path))
+    # A function other than the converter reaching the Parquet module would need pyarrow in its zip.
+    handlers_reaching_parquet = sorted(
+        module
+        for module in graph
+        if module.startswith("sp_reports.handlers.")
+        and module != CONVERTER_HANDLER
+        and PARQUET_MODULE in _reachable(graph, module)
+    )
+
+    assert "sp_reports.analytics.table_schemas" in analytics
+    assert wrong == []
+    assert set(pyarrow_importers) <= {PARQUET_MODULE}
+    assert handlers_reaching_parquet == []
