@@ -3,8 +3,9 @@
 
 One zip per function (`<name>.zip`) holding the namespace's `sp_reports/__init__.py`,
 `sp_reports/handlers/__init__.py`, `sp_reports/handlers/<name>.py`, the shared `sp_reports/handlers/_*.py`
-helpers, the packages in `LIBRARY_PACKAGES` (the SP-API client `sp_reports.spapi` and the application layer
-`sp_reports.pipeline`) and the runtime dependencies. The sp-reports CLI (`sp_reports.client`) stays out.
+helpers, the packages in `LIBRARY_PACKAGES` (the SP-API client `sp_reports.spapi`, the application layer
+`sp_reports.pipeline` and the analytics tables `sp_reports.analytics`) and the runtime dependencies; the report
+converter's zip also carries pyarrow (CONVERTER_FUNCTION). The sp-reports CLI (`sp_reports.client`) stays out.
 Dependencies are installed by
 pip for the Lambda runtime and architecture that `terraform/variables.tf` declares (not for this machine's
 Python), from the hash-pinned lock `lambda-requirements.txt` (`make lock`, scripts/lock.py) with
@@ -76,13 +77,15 @@ FILE_MODE = 0o644
 PLATFORMS = {"x86_64": "manylinux2014_x86_64", "arm64": "manylinux2014_aarch64"}
 EXCLUDED_DIR_NAMES = {"__pycache__", "bin"}
 EXCLUDED_SUFFIXES = (".pyc", ".pyo")
-# The packages every handler imports from, whole: the SP-API client and the application layer on top of it.
+# The packages every handler imports from, whole: the SP-API client, the application layer on top of it and
+# the analytics tables (sp_reports.analytics: the schemas and curated keys that seller erasure and plan coverage
+# read too; its one module importing pyarrow, parquet_files, is imported by the report converter alone).
 NAMESPACE = "sp_reports"
-LIBRARY_PACKAGES = ("sp_reports/spapi", "sp_reports/pipeline")
+LIBRARY_PACKAGES = ("sp_reports/spapi", "sp_reports/pipeline", "sp_reports/analytics")
 
 
-# The report converter (sp_reports.handlers.report_converter) alone carries pyarrow and the analytics package
-# (sp_reports.analytics, whose parquet_files module imports pyarrow): pyproject.toml's optional dependency group
+# The report converter (sp_reports.handlers.report_converter) alone carries pyarrow, which
+# sp_reports.analytics.parquet_files imports: pyproject.toml's optional dependency group
 # `analytics`, hash-pinned in its own lock (converter-requirements.txt, `make lock`) and installed into its own
 # tree, so the other zips stay as small as they were. pyarrow's wheels for CPython 3.13 are manylinux_2_28 on
 # both architectures (glibc 2.28 or later): Lambda's python3.13 runtime is Amazon Linux 2023, glibc 2.34 (Lambda
@@ -94,7 +97,6 @@ LIBRARY_PACKAGES = ("sp_reports/spapi", "sp_reports/pipeline")
 CONVERTER_FUNCTION = "report_converter"
 CONVERTER_LOCK_FILE = REPO_ROOT / "converter-requirements.txt"
 CONVERTER_EXTRA = "analytics"
-CONVERTER_PACKAGES = ("sp_reports/analytics",)
 CONVERTER_PLATFORMS = {
     "x86_64": ("manylinux_2_28_x86_64", "manylinux2014_x86_64"),
     "arm64": ("manylinux_2_28_aarch64", "manylinux2014_aarch64"),
@@ -326,9 +328,7 @@ def install_locked(
 
 def install_converter_locked(lock: Path, target: Target, build_dir: Path, requirements: list[str]) -> Path:
     """The report converter's own tree (pyarrow), from its lock, for the target's manylinux_2_28 platform."""
-    return install_locked(
-        lock, target, build_dir, requirements, CONVERTER_PLATFORMS[target.architecture]
-    )
+    return install_locked(lock, target, build_dir, requirements, CONVERTER_PLATFORMS[target.architecture])
 
 
 def install_dependencies(requirements: list[str], target: Target, build_dir: Path) -> Path:
@@ -435,8 +435,7 @@ def dependency_entries(deps_dir: Path) -> dict[str, Path]:
 
 
 def source_entries(src_dir: Path, function: str) -> dict[str, Path]:
-    """Archive name -> file for one function's handler, the handler helpers and the library packages (and,
-    for the report converter, the analytics package)."""
+    """Archive name -> file for one function's handler, the handler helpers and the library packages."""
     handlers = src_dir / NAMESPACE / "handlers"
     handler = handlers / f"{function}.py"
     if not handler.is_file():
@@ -449,8 +448,6 @@ def source_entries(src_dir: Path, function: str) -> dict[str, Path]:
     ]
     entries = {f.relative_to(src_dir).as_posix(): f for f in files if f.is_file()}
     entries.update(_package_entries(src_dir, LIBRARY_PACKAGES))
-    if function == CONVERTER_FUNCTION:
-        entries.update(_package_entries(src_dir, CONVERTER_PACKAGES))
     return entries
 
 

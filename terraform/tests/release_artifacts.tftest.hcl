@@ -103,6 +103,15 @@ override_data {
             "sha256": "e3db525a729286701da7377194038c754ca651b6227e02058d54043ca6e2e45c",
             "size": 1048576
           },
+          "report_converter": {
+            "architecture": "x86_64",
+            "base64_sha256": "49tSWnKShnAdpzdxlAOMdUymUbYifgIFjVQEPKbi5Fw=",
+            "file": "report_converter.zip",
+            "python": "3.13.0",
+            "runtime": "python3.13",
+            "sha256": "e3db525a729286701da7377194038c754ca651b6227e02058d54043ca6e2e45c",
+            "size": 1048576
+          },
           "pull_planner": {
             "architecture": "x86_64",
             "base64_sha256": "Q65FUOYolUTU6/6o6qPv597JV6Sq8NRZ43u7j+CmmZE=",
@@ -151,7 +160,7 @@ run "every_function_takes_its_key_and_hash_from_the_release_manifest" {
   command = plan
 
   assert {
-    condition     = length(local.function_settings) == 11 && alltrue([for f, settings in local.function_settings : settings.package.s3_bucket == "acme-releases-us-east-1"])
+    condition     = length(local.function_settings) == 12 && alltrue([for f, settings in local.function_settings : settings.package.s3_bucket == "acme-releases-us-east-1"])
     error_message = "Every function must be deployed from the release's bucket."
   }
 
@@ -307,6 +316,15 @@ run "a_release_without_one_of_the_functions_is_refused" {
               "architecture": "x86_64",
               "base64_sha256": "EeBk6XXOQ8z+glAhBQhJijnHWUqo6lfbi34SQbkI+Fg=",
               "file": "report_storer.zip",
+              "python": "3.13.0",
+              "runtime": "python3.13",
+              "sha256": "11e064e975ce43ccfe8250210508498a39c7594aa8ea57db8b7e1241b908f858",
+              "size": 1048576
+            },
+            "report_converter": {
+              "architecture": "x86_64",
+              "base64_sha256": "EeBk6XXOQ8z+glAhBQhJijnHWUqo6lfbi34SQbkI+Fg=",
+              "file": "report_converter.zip",
               "python": "3.13.0",
               "runtime": "python3.13",
               "sha256": "11e064e975ce43ccfe8250210508498a39c7594aa8ea57db8b7e1241b908f858",

@@ -30,7 +30,7 @@ run "every_function_is_named_with_the_prefix" {
   command = plan
 
   assert {
-    condition     = length(output.function_names) == 11
+    condition     = length(output.function_names) == 12
     error_message = "The stack must deploy exactly eleven functions."
   }
 
@@ -387,7 +387,7 @@ run "lambda_code_is_uploaded_encrypted_under_content_addressed_keys" {
   command = plan
 
   assert {
-    condition     = length(aws_s3_object.lambda) == 11
+    condition     = length(aws_s3_object.lambda) == 12
     error_message = "Every function's zip must be uploaded."
   }
 
