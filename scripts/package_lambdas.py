@@ -4,8 +4,8 @@
 One zip per function (`<name>.zip`) holding the namespace's `sp_reports/__init__.py`,
 `sp_reports/handlers/__init__.py`, `sp_reports/handlers/<name>.py`, the shared `sp_reports/handlers/_*.py`
 helpers, the packages in `LIBRARY_PACKAGES` (the SP-API client `sp_reports.spapi`, the application layer
-`sp_reports.pipeline` and the analytics tables `sp_reports.analytics`) and the runtime dependencies; the report
-converter's zip also carries pyarrow (CONVERTER_FUNCTION). The sp-reports CLI (`sp_reports.client`) stays out.
+`sp_reports.pipeline` and the analytics tables `sp_reports.analytics`) and the runtime dependencies; the
+report converter's zip also carries pyarrow (CONVERTER_FUNCTION). The sp-reports CLI (`sp_reports.client`) stays out.
 Dependencies are installed by
 pip for the Lambda runtime and architecture that `terraform/variables.tf` declares (not for this machine's
 Python), from the hash-pinned lock `lambda-requirements.txt` (`make lock`, scripts/lock.py) with
@@ -78,22 +78,23 @@ PLATFORMS = {"x86_64": "manylinux2014_x86_64", "arm64": "manylinux2014_aarch64"}
 EXCLUDED_DIR_NAMES = {"__pycache__", "bin"}
 EXCLUDED_SUFFIXES = (".pyc", ".pyo")
 # The packages every handler imports from, whole: the SP-API client, the application layer on top of it and
-# the analytics tables (sp_reports.analytics: the schemas and curated keys that seller erasure and plan coverage
-# read too; its one module importing pyarrow, parquet_files, is imported by the report converter alone).
+# the analytics tables (sp_reports.analytics: the schemas and curated keys that seller erasure and plan
+# coverage read too; its one module importing pyarrow, parquet_files, is imported by the report converter
+# alone).
 NAMESPACE = "sp_reports"
 LIBRARY_PACKAGES = ("sp_reports/spapi", "sp_reports/pipeline", "sp_reports/analytics")
 
 
 # The report converter (sp_reports.handlers.report_converter) alone carries pyarrow, which
-# sp_reports.analytics.parquet_files imports: pyproject.toml's optional dependency group
-# `analytics`, hash-pinned in its own lock (converter-requirements.txt, `make lock`) and installed into its own
-# tree, so the other zips stay as small as they were. pyarrow's wheels for CPython 3.13 are manylinux_2_28 on
-# both architectures (glibc 2.28 or later): Lambda's python3.13 runtime is Amazon Linux 2023, glibc 2.34 (Lambda
-# Developer Guide, "Lambda runtimes": https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html), so pip
-# is told the platform accepts manylinux_2_28 wheels as well as manylinux2014 ones. The zip, about 60 MB, goes to
-# Lambda through S3 in both deployment modes (terraform/artifacts.tf), where the limit is 250 MB unzipped
-# (Lambda Developer Guide, "Lambda quotas"); docs/design.md, "Analytics output: dependency choice", has the
-# figures.
+# sp_reports.analytics.parquet_files imports: pyproject.toml's optional dependency group `analytics`,
+# hash-pinned in its own lock (converter-requirements.txt, `make lock`) and installed into its own tree, so
+# the other zips stay as small as they were. pyarrow's wheels for CPython 3.13 are manylinux_2_28 on both
+# architectures (glibc 2.28 or later): Lambda's python3.13 runtime is Amazon Linux 2023, glibc 2.34 (Lambda
+# Developer Guide, "Lambda runtimes": https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html), so
+# pip is told the platform accepts manylinux_2_28 wheels as well as manylinux2014 ones. The zip, about 60
+# MB, goes to Lambda through S3 in both deployment modes (terraform/artifacts.tf), where the limit is 250 MB
+# unzipped (Lambda Developer Guide, "Lambda quotas"); docs/design.md, "Analytics output: dependency choice",
+# has the figures.
 CONVERTER_FUNCTION = "report_converter"
 CONVERTER_LOCK_FILE = REPO_ROOT / "converter-requirements.txt"
 CONVERTER_EXTRA = "analytics"
