@@ -1,0 +1,256 @@
+"""A stored report document into its typed Parquet tables under `curated/`, whole or not at all.
+
+`convert_report` reads the raw object from S3 as a stream (one GetObject per table: sales and traffic fills
+two), writes each table's rows into a local Parquet file (Lambda's /tmp) in bounded row groups, uploads each
+file under `STAGING_PREFIX` + a random id, and only when every table of the document converted copies each
+staged file to its curated key with one CopyObject (S3's copy is atomic for objects up to 5 GiB, far beyond a
+report's Parquet) and deletes the staged ones. A reader of `curated/` sees the old file or the new one,
+never a partial one; a rejected document changes nothing under `curated/`. The curated key is
+deterministic (table_schemas.curated_key), so a re-pulled window overwrites its own file.
+
+Cells: text that does not parse as its column's type becomes null with a `Problem`; an empty optional
+cell is null; an empty or bad required cell drops the row with a `Problem`; a row with more or fewer fields
+than the header is dropped with a `Problem` (document_rows). A header lacking a required column, a truncated
+or corrupt gzip stream, or bytes the charset cannot decode reject the document. Problems are counted in
+full and the first `MAX_PROBLEMS` kept. Numbers, dates and timestamps are read in the format of the
+report's marketplace (values.locale_for; JSON reports in JSON's own).
+S3 failures are not caught here: the caller (the workflow) retries them; staged files are deleted on the
+way out either way.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from sp_reports.analytics.document_rows import (
+    DocumentRejected,
+    Problem,
+    ReadableBytes,
+    document_rows,
+    open_text,
+)
+from sp_reports.analytics.parquet_files import ParquetFileWriter
+from sp_reports.analytics.table_schemas import (
+    STAGING_PREFIX,
+    TableSchema,
+    curated_key,
+    glue_columns,
+    schemas_for_report_type,
+)
+from sp_reports.analytics.values import JSON_LOCALE, Locale, ValueProblem, locale_for, parser_for
+
+__all__ = [
+    "MAX_PROBLEMS",
+    "ConversionOutcome",
+    "ConversionRequest",
+    "CuratedFile",
+    "Problem",
+    "convert_report",
+]
+
+logger = logging.getLogger(__name__)
+
+MAX_PROBLEMS = 20
+PARQUET_CONTENT_TYPE = "application/vnd.apache.parquet"  # IANA media type registry
+
+CONVERTED = "CONVERTED"
+CONVERTED_WITH_PROBLEMS = "CONVERTED_WITH_PROBLEMS"
+NO_SCHEMA = "NO_SCHEMA"
+REJECTED = "REJECTED"
+
+
+@dataclass(frozen=True)
+class ConversionRequest:
+    bucket: str
+    raw_key: str
+    kms_key_id: str
+    seller_id: str
+    report_id: str
+    report_type: str
+    marketplace_ids: tuple[str, ...]
+    data_start: datetime | None
+    data_end: datetime | None
+    created: datetime
+    charset: str | None  # the charset the raw object is stored in (IANA name; None: UTF-8)
+    tags: Mapping[str, str]  # the raw object's data-class tags, put on the curated objects too
+
+
+@dataclass(frozen=True)
+class CuratedFile:
+    table: str
+    key: str
+    rows: int
+
+
+@dataclass(frozen=True)
+class ConversionOutcome:
+    status: str  # CONVERTED | CONVERTED_WITH_PROBLEMS | NO_SCHEMA | REJECTED
+    files: tuple[CuratedFile, ...]
+    problems: tuple[Problem, ...]  # the first MAX_PROBLEMS
+    problem_count: int  # all of them
+    unknown_columns: tuple[str, ...]
+
+    def as_record(self) -> dict[str, Any]:
+        """The record's (and the workflow output's) form: JSON-safe, camelCase."""
+        return {
+            "status": self.status,
+            "files": [{"table": f.table, "key": f.key, "rows": f.rows} for f in self.files],
+            "problems": [{"row": p.row, "column": p.column, "reason": p.reason} for p in self.problems],
+            "problemCount": self.problem_count,
+            "unknownColumns": list(self.unknown_columns),
+        }
+
+
+@dataclass
+class _Problems:
+    kept: list[Problem] = field(default_factory=list)
+    count: int = 0
+
+    def __call__(self, problem: Problem) -> None:
+        self.count += 1
+        if len(self.kept) < MAX_PROBLEMS:
+            self.kept.append(problem)
+
+
+@dataclass(frozen=True)
+class _Staged:
+    table: str
+    staging_key: str
+    curated_key: str
+    rows: int
+
+
+def convert_report(s3_client: Any, request: ConversionRequest) -> ConversionOutcome:
+    """Convert the stored document of `request` into its tables (module docstring)."""
+    schemas = schemas_for_report_type(request.report_type)
+    if not schemas:
+        return ConversionOutcome(NO_SCHEMA, (), (), 0, ())
+    problems = _Problems()
+    unknown: dict[str, None] = {}
+    staged: list[_Staged] = []
+    try:
+        try:
+            for schema in schemas:
+                staged.append(_stage_table(s3_client, request, schema, problems, unknown))
+        except DocumentRejected as rejection:
+            problems(Problem(None, None, str(rejection)))
+            logger.warning(
+                "report %s of seller %s rejected for conversion: %s",
+                request.report_id,
+                request.seller_id,
+                rejection,
+            )
+            return ConversionOutcome(REJECTED, (), tuple(problems.kept), problems.count, tuple(unknown))
+        files = []
+        for table in staged:
+            _publish(s3_client, request, table)
+            files.append(CuratedFile(table.table, table.curated_key, table.rows))
+    finally:
+        for table in staged:
+            s3_client.delete_object(Bucket=request.bucket, Key=table.staging_key)
+    status = CONVERTED_WITH_PROBLEMS if problems.count else CONVERTED
+    return ConversionOutcome(status, tuple(files), tuple(problems.kept), problems.count, tuple(unknown))
+
+
+def _stage_table(
+    s3_client: Any,
+    request: ConversionRequest,
+    schema: TableSchema,
+    problems: _Problems,
+    unknown: dict[str, None],
+) -> _Staged:
+    key = curated_key(
+        schema,
+        seller_id=request.seller_id,
+        report_type=request.report_type,
+        marketplace_ids=request.marketplace_ids,
+        data_start=request.data_start,
+        data_end=request.data_end,
+        report_id=request.report_id,
+        created=request.created,
+    )
+    locale = JSON_LOCALE if schema.format == "json" else locale_for(request.marketplace_ids)
+    with tempfile.TemporaryDirectory(prefix="conversion-") as directory:
+        path = Path(directory) / f"{schema.name}.parquet"
+        body = s3_client.get_object(Bucket=request.bucket, Key=request.raw_key)["Body"]
+        try:
+            rows = _write_table(body, path, request, schema, locale, problems, unknown)
+        finally:
+            body.close()
+        staging_key = f"{STAGING_PREFIX}{uuid.uuid4()}"
+        s3_client.upload_file(
+            str(path),
+            request.bucket,
+            staging_key,
+            ExtraArgs={
+                "ContentType": PARQUET_CONTENT_TYPE,
+                "ServerSideEncryption": "aws:kms",
+                "SSEKMSKeyId": request.kms_key_id,
+                **({"Tagging": urlencode(dict(request.tags))} if request.tags else {}),
+            },
+        )
+    return _Staged(schema.name, staging_key, key, rows)
+
+
+def _write_table(
+    body: ReadableBytes,
+    path: Path,
+    request: ConversionRequest,
+    schema: TableSchema,
+    locale: Locale,
+    problems: _Problems,
+    unknown: dict[str, None],
+) -> int:
+    rows = document_rows(open_text(body, request.charset), schema, problems)
+    unknown.update(dict.fromkeys(rows.unknown_columns))
+    parsers = [(column, parser_for(column.type)) for column in schema.columns]
+    with ParquetFileWriter(path, glue_columns(schema)) as writer:
+        for row in rows:
+            values: list[Any] = []
+            dropped = False
+            for column, parse in parsers:
+                text = row.cells.get(column.name, "")
+                try:
+                    value = parse(text, locale)
+                except ValueProblem as problem:
+                    value = None
+                    reason = f"{column.type}: {problem}"
+                    if column.required:
+                        problems(Problem(row.number, column.name, f"{reason}: row dropped"))
+                        dropped = True
+                        break
+                    problems(Problem(row.number, column.name, reason))
+                if value is None and column.required:
+                    problems(Problem(row.number, column.name, "a required value is empty: row dropped"))
+                    dropped = True
+                    break
+                values.append(value)
+            if dropped:
+                continue
+            values.extend((row.extra or None, request.report_id, row.number))
+            writer.write_row(values)
+    return writer.rows
+
+
+def _publish(s3_client: Any, request: ConversionRequest, table: _Staged) -> None:
+    """The staged file to its curated key in one step, encrypted with our key and tagged as the raw one."""
+    arguments: dict[str, Any] = {
+        "Bucket": request.bucket,
+        "Key": table.curated_key,
+        "CopySource": {"Bucket": request.bucket, "Key": table.staging_key},
+        "ServerSideEncryption": "aws:kms",
+        "SSEKMSKeyId": request.kms_key_id,
+        "MetadataDirective": "COPY",
+    }
+    if request.tags:
+        arguments["TaggingDirective"] = "REPLACE"
+        arguments["Tagging"] = urlencode(dict(request.tags))
+    s3_client.copy_object(**arguments)
