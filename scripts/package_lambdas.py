@@ -5,20 +5,20 @@ One zip per function (`<name>.zip`) holding the namespace's `sp_reports/__init__
 `sp_reports/handlers/__init__.py`, `sp_reports/handlers/<name>.py`, the shared `sp_reports/handlers/_*.py`
 helpers, the packages in `LIBRARY_PACKAGES` (the SP-API client `sp_reports.spapi`, the application layer
 `sp_reports.pipeline` and the analytics tables `sp_reports.analytics`) and the runtime dependencies; the
-report converter's zip also carries pyarrow (CONVERTER_FUNCTION). The sp-reports CLI (`sp_reports.client`) stays out.
-Dependencies are installed by
-pip for the Lambda runtime and architecture that `terraform/variables.tf` declares (not for this machine's
-Python), from the hash-pinned lock `lambda-requirements.txt` (`make lock`, scripts/lock.py) with
-`--require-hashes --no-deps`, so every machine installs the same files or none; they are cached in
-`.build/deps-<key>`, the key a digest of the lock's pins and hashes and the target, so a relock (what was
-resolved) and nothing else picks a new tree. The build refuses a lock that no longer satisfies
-pyproject.toml's runtime dependencies. Every `.py` in a zip comes with its `__pycache__/*.pyc`, compiled
-by an interpreter of the runtime's Python version as unchecked-hash pycs (scripts/lambda_bytecode.py says why
-and how they stay reproducible); bytecode found in the source or dependency trees is left out. Entries are
-sorted, timestamps fixed at 1980-01-01, modes 0644, so `source_code_hash` changes exactly when code does.
-`manifest.json` lists each zip's sha256, the runtime and architecture the dependencies were built for and the
-Python that compiled the bytecode; the Terraform root refuses to deploy the zips when the runtime or
-architecture differ from its lambda_runtime and lambda_architecture.
+report converter's zip also carries pyarrow (CONVERTER_FUNCTION). The sp-reports CLI (`sp_reports.client`)
+stays out. Dependencies are installed by pip for the Lambda runtime and architecture that
+`terraform/variables.tf` declares (not for this machine's Python), from the hash-pinned lock
+`lambda-requirements.txt` (`make lock`, scripts/lock.py) with `--require-hashes --no-deps`, so every machine
+installs the same files or none; they are cached in `.build/deps-<key>`, the key a digest of the lock's pins
+and hashes and the target, so a relock (what was resolved) and nothing else picks a new tree. The build
+refuses a lock that no longer satisfies pyproject.toml's runtime dependencies. Every `.py` in a zip comes with
+its `__pycache__/*.pyc`, compiled by an interpreter of the runtime's Python version as unchecked-hash pycs
+(scripts/lambda_bytecode.py says why and how they stay reproducible); bytecode found in the source or
+dependency trees is left out. Entries are sorted, timestamps fixed at 1980-01-01, modes 0644, so
+`source_code_hash` changes exactly when code does. `manifest.json` lists each zip's sha256, the runtime and
+architecture the dependencies were built for and the Python that compiled the bytecode; the Terraform root
+refuses to deploy the zips when the runtime or architecture differ from its lambda_runtime and
+lambda_architecture.
 
 Without an interpreter of the runtime's version (`--runtime-python`, $SP_REPORTS_RUNTIME_PYTHON,
 `python3.X` on PATH or pyenv's) the zips are built without bytecode, with a warning: they work, but every cold

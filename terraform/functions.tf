@@ -259,17 +259,17 @@ locals {
           Resource = "${module.storage.reports_bucket_arn}/*/report.*"
         },
         {
-          # The Parquet file is written under curated-staging/ and copied to its curated key in one CopyObject
-          # (the source read with GetObject and GetObjectTagging), then the staging object is deleted. Tagged
-          # writes need s3:PutObjectTagging (S3 API Reference, PutObject); a failed multipart write is aborted.
+          # The Parquet file is uploaded (multipart for a large one) under curated-staging/, copied to its curated
+          # key in one CopyObject (its source read with GetObject) and deleted. Tagged writes need
+          # s3:PutObjectTagging (S3 API Reference, PutObject); a failed multipart upload is aborted.
           Sid      = "WriteStagedParquetFiles"
           Effect   = "Allow"
-          Action   = ["s3:PutObject", "s3:PutObjectTagging", "s3:GetObject", "s3:GetObjectTagging", "s3:DeleteObject", "s3:AbortMultipartUpload"]
+          Action   = ["s3:PutObject", "s3:PutObjectTagging", "s3:GetObject", "s3:DeleteObject", "s3:AbortMultipartUpload"]
           Resource = "${module.storage.reports_bucket_arn}/curated-staging/*"
         },
         {
-          # Publishing a file: the CopyObject's destination, tags copied with it. Nothing under curated/ is read
-          # or deleted by the converter (a re-run overwrites its own keys).
+          # Publishing a file: the CopyObject's destination, with the raw report's tags (TaggingDirective
+          # REPLACE). Nothing under curated/ is read or deleted by the converter (a re-run overwrites its keys).
           Sid      = "PublishCuratedParquetFiles"
           Effect   = "Allow"
           Action   = ["s3:PutObject", "s3:PutObjectTagging"]
