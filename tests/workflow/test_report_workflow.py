@@ -718,7 +718,7 @@ def test_a_done_report_of_a_schemad_type_ends_with_its_typed_parquet_file_under_
         "NotifyReady",
     ]
     (key,) = _curated_objects(workflow)
-    assert key.startswith(f"curated/all_orders/marketplace=ATVPDKIKX0DER/dt=") and key.endswith(
+    assert key.startswith("curated/all_orders/marketplace=ATVPDKIKX0DER/dt=") and key.endswith(
         f"/seller_id={SELLER_ID}/{ALL_ORDERS}_{report_id}.parquet"
     )
     s3 = boto3.client("s3")
@@ -753,7 +753,7 @@ def test_a_done_report_of_a_schemad_type_ends_with_its_typed_parquet_file_under_
 def test_a_rerun_converts_again_onto_the_same_key_without_duplicating_rows(
     pipeline, workflow, lambda_context
 ):
-    report_id, execution = pipeline.run("DONE", ALL_ORDERS_DOCUMENT, report_type=ALL_ORDERS)
+    _, execution = pipeline.run("DONE", ALL_ORDERS_DOCUMENT, report_type=ALL_ORDERS)
     (key,) = _curated_objects(workflow)
     state = json.loads(execution["input"]) | {"stored": json.loads(execution["output"])["stored"]}
 
