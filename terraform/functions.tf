@@ -479,8 +479,9 @@ locals {
       route       = "plans"
       memory_size = 256
       timeout     = 29
-      # The planner's pace (reports per tick, ticks per schedule) gives the coverage its backfill estimate.
-      environment = ["TOKENS_TABLE_NAME", "PULL_PLANS_TABLE_NAME", "SELLER_DAILY_REPORT_BUDGET", "ALLOW_RESTRICTED_REPORT_TYPES", "PULL_PLANNER_MAX_REPORTS_PER_TICK", "PULL_PLANNER_SCHEDULE_EXPRESSION"]
+      # The planner's pace (reports per tick, ticks per schedule) gives the coverage its backfill estimate; the
+      # reports table, each stored window's conversion.
+      environment = ["TOKENS_TABLE_NAME", "PULL_PLANS_TABLE_NAME", "REPORTS_TABLE_NAME", "SELLER_DAILY_REPORT_BUDGET", "ALLOW_RESTRICTED_REPORT_TYPES", "PULL_PLANNER_MAX_REPORTS_PER_TICK", "PULL_PLANNER_SCHEDULE_EXPRESSION"]
       policy_statements = [
         {
           # A plan (SK plan) and its ledger (SK window#...) share the partition plan#<plan id>
@@ -501,6 +502,19 @@ locals {
           Effect   = "Allow"
           Action   = ["dynamodb:Query", "dynamodb:Scan"]
           Resource = "${module.storage.pull_plans_table_arn}/index/seller"
+        },
+        {
+          # A coverage's stored windows say their conversion: the reports' records, ReportId and Conversion
+          # only (src/sp_reports/pipeline/report_records.py, conversions), by dynamodb:Attributes and
+          # dynamodb:Select.
+          Sid      = "ReadReportConversions"
+          Effect   = "Allow"
+          Action   = "dynamodb:BatchGetItem"
+          Resource = module.storage.reports_table_arn
+          Condition = {
+            "ForAllValues:StringEquals" = { "dynamodb:Attributes" = ["ReportId", "Conversion"] }
+            StringEqualsIfExists        = { "dynamodb:Select" = ["SPECIFIC_ATTRIBUTES"] }
+          }
         },
         {
           # Whether the seller has a stored token (src/sp_reports/pipeline/token_store.py, has_token): its key,

@@ -25,7 +25,7 @@ import contextlib
 import json
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -44,6 +44,10 @@ FAILURE_REASON_MAX_CHARS = 1000
 # Reports usually finish within minutes; three days covers slow ones and a queue backlog (SQS keeps
 # notifications four days by default) while bounding how long same-type scheduled reports are processed too.
 REQUEST_INTENT_LIFETIME_SECONDS = 3 * 86400
+# BatchGetItem reads at most 100 items per request (DynamoDB API Reference, BatchGetItem); keys it leaves
+# unprocessed (throttling) are asked again, with a growing pause, this many times in all.
+BATCH_GET_LIMIT = 100
+BATCH_GET_ATTEMPTS = 5
 _INTENT_KEY_PREFIX = (
     "request-intents#"  # '#' is in no report id (API and notification ids are [A-Za-z0-9._-])
 )
@@ -230,6 +234,7 @@ class ReportRecords:
         *,
         ttl_days: int = DEFAULT_TTL_DAYS,
         clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         if ttl_days < 1:
             raise ValueError("ttl_days must be at least 1")
@@ -237,6 +242,7 @@ class ReportRecords:
         self._dynamodb = dynamodb_client
         self._ttl_seconds = ttl_days * 86400
         self._clock = clock
+        self._sleep = sleep
         self._serializer = TypeSerializer()
         self._deserializer = TypeDeserializer()
 
@@ -456,6 +462,36 @@ class ReportRecords:
         item = response.get("Item")
         return self._from_item(item) if item else None
 
+    def conversions(self, report_ids: Iterable[str]) -> dict[str, Mapping[str, Any] | None]:
+        """Each report's recorded conversion (None: none recorded, or no record), read in batches of 100
+        (BatchGetItem's most: DynamoDB API Reference, BatchGetItem) with only ReportId and Conversion."""
+        ids = list(dict.fromkeys(report_ids))
+        found: dict[str, Mapping[str, Any] | None] = dict.fromkeys(ids)
+        for start in range(0, len(ids), BATCH_GET_LIMIT):
+            request: dict[str, Any] = {
+                self._table_name: {
+                    "Keys": [
+                        {"ReportId": {"S": report_id}} for report_id in ids[start : start + BATCH_GET_LIMIT]
+                    ],
+                    "ProjectionExpression": "ReportId, #conversion",
+                    "ExpressionAttributeNames": {"#conversion": "Conversion"},
+                    "ConsistentRead": True,
+                }
+            }
+            for attempt in range(BATCH_GET_ATTEMPTS):
+                answer = self._dynamodb.batch_get_item(RequestItems=request)
+                for item in answer.get("Responses", {}).get(self._table_name, []):
+                    if "Conversion" in item:
+                        conversion = self._deserializer.deserialize(item["Conversion"])
+                        found[item["ReportId"]["S"]] = _plain(conversion)
+                request = answer.get("UnprocessedKeys") or {}
+                if not request:
+                    break
+                self._sleep(min(2**attempt * 0.05, 1.0))  # throttled: what DynamoDB asks, back off and retry
+            else:
+                raise ReportRecordsUnavailableError("DynamoDB left report records unread after retries")
+        return found
+
     # -- status changes ---------------------------------------------------------------------------------
 
     def mark_processing(
@@ -659,6 +695,10 @@ def _pull_window_attributes(pull_window: PullWindowRef) -> dict[str, Any]:
 
 def _intent_key(seller_id: str, report_type: str) -> str:
     return f"{_INTENT_KEY_PREFIX}{seller_id}#{report_type}"
+
+
+class ReportRecordsUnavailableError(Exception):
+    """DynamoDB did not answer a read of report records within the retries (throttled)."""
 
 
 class ReportNotRecordedError(Exception):
