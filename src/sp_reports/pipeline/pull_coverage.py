@@ -46,7 +46,6 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Protocol
 
 from sp_reports.analytics.table_schemas import schemas_for_report_type
-
 from sp_reports.pipeline.api_requests import ValidationError, iso_timestamp
 from sp_reports.pipeline.pull_discovery import SETTLEMENT_PERIOD_AT_MOST, document_expiry
 from sp_reports.pipeline.pull_ledger import LedgerEntry, WindowState
