@@ -30,7 +30,9 @@ FUNCTIONS = {
 }
 # Functions whose roles the security module created before issue 11 (terraform/moved.tf moves them).
 MOVED_FUNCTIONS = [
-    f for f in FUNCTIONS if f not in ("report_sweeper", "seller_eraser", "pull_planner", "plans_api")
+    f
+    for f in FUNCTIONS
+    if f not in ("report_sweeper", "seller_eraser", "pull_planner", "plans_api", "report_converter")
 ]
 PREFIX = "acme-test"
 # IAM names carry the region by default (iam_name_prefix null: <name_prefix>-<region>), the mocks' us-east-1.
