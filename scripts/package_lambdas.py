@@ -112,7 +112,7 @@ CONVERTER_PLATFORMS = {
 # their LICENSE and NOTICE.
 EMULATOR = "spapi_emulator"
 EMULATOR_PACKAGE = "spapi_emulator"  # from the harness (harness/), beside the library it imports from src/
-EMULATOR_LIBRARY_PACKAGES = ("sp_reports/spapi",)
+EMULATOR_LIBRARY_PACKAGES = ("sp_reports/spapi", "sp_reports/analytics")  # analytics: its table schemas
 EMULATOR_LIBRARIES = ("jsonschema", "werkzeug")
 EMULATOR_MODELS_DIR = "spapi_emulator/models"
 

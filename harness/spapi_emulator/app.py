@@ -22,7 +22,14 @@ from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
-from spapi_emulator import notifications_api, report_schedules_api, reports_api, settlements, tokens_api
+from spapi_emulator import (
+    notifications_api,
+    report_schedules_api,
+    reports_api,
+    schema_documents,
+    settlements,
+    tokens_api,
+)
 from spapi_emulator import state as st
 from spapi_emulator.config import EmulatorConfig
 from spapi_emulator.contract import ContractViolation, ModelContract, OperationMatch
@@ -349,6 +356,8 @@ class EmulatorApp:
                 if content is not None:
                     break
             else:
+                content = schema_documents.schema_document(report)
+            if content is None:
                 served = served_charset(report.report_type, report.marketplace_ids)
                 content = st.synthetic_listings_report(
                     report.report_id, item_name=served.sample, codec=served.codec

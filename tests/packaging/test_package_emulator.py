@@ -27,6 +27,8 @@ def trees(tmp_path: Path) -> tuple[Path, Path, Path]:
     _write(harness / "spapi_emulator" / "__pycache__" / "app.cpython-311.pyc", "bytecode")
     _write(src / "sp_reports" / "__init__.py", "")
     _write(src / "sp_reports" / "spapi" / "__init__.py", "")
+    _write(src / "sp_reports" / "analytics" / "__init__.py", "")
+    _write(src / "sp_reports" / "analytics" / "table_schemas.json", "{}\n")
     _write(src / "sp_reports" / "handlers" / "report_creator.py", "# not the emulator's\n")
     _write(deps / "werkzeug" / "__init__.py", "# werkzeug\n")
     _write(deps / "jsonschema" / "__init__.py", "# jsonschema\n")
@@ -53,6 +55,8 @@ def test_the_emulator_zip_holds_what_the_function_imports_and_the_models(tmp_pat
         [
             "jsonschema/__init__.py",
             "sp_reports/__init__.py",
+            "sp_reports/analytics/__init__.py",
+            "sp_reports/analytics/table_schemas.json",
             "sp_reports/spapi/__init__.py",
             "spapi_emulator/__init__.py",
             "spapi_emulator/lambda_function.py",

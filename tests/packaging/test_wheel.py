@@ -12,7 +12,13 @@ import pytest
 
 from sp_reports_harness.repository import REPO_ROOT
 
-SHIPPED = {"sp_reports.spapi", "sp_reports.pipeline", "sp_reports.handlers", "sp_reports.client"}
+SHIPPED = {
+    "sp_reports.spapi",
+    "sp_reports.analytics",
+    "sp_reports.pipeline",
+    "sp_reports.handlers",
+    "sp_reports.client",
+}
 HARNESS = {path.name for path in (REPO_ROOT / "harness").iterdir() if (path / "__init__.py").is_file()}
 
 
@@ -37,6 +43,7 @@ def test_the_wheel_carries_the_libraries_the_handlers_and_the_cli(wheel):
     assert _packages(wheel, 2) == SHIPPED
     assert "sp_reports/client/openapi.yaml" in names
     assert "sp_reports/spapi/report_types.json" in names  # the catalogue is data beside its accessor
+    assert "sp_reports/analytics/table_schemas.json" in names  # so are the analytics tables
     (entry_points,) = [n for n in names if n.endswith(".dist-info/entry_points.txt")]
     assert "sp-reports = sp_reports.client.cli:main" in wheel.read(entry_points).decode()
 

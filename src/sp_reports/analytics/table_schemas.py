@@ -68,6 +68,7 @@ RESERVED_COLUMNS = frozenset(name for name, _ in (*TRAILING_COLUMNS, *PARTITION_
 _TABLE_FIELDS = frozenset(
     {"description", "reportTypes", "format", "rowsPath", "sources", "naturalKey", "latestBy", "columns"}
 )
+_SOURCE_FIELDS = frozenset({"url", "facts"})
 _COLUMN_FIELDS = frozenset({"name", "header", "aliases", "type", "required", "description", "currencyColumn"})
 _CAMEL_BOUNDARY = re.compile(r"(?<=[a-z])(?=[A-Z])")
 
@@ -283,6 +284,7 @@ class _Validator:
     def _source(key: str, entry: Any) -> Source:
         if not isinstance(entry, Mapping):
             raise TableSchemaError(f"source {key!r} is not an object")
+        _known_fields(entry, _SOURCE_FIELDS, f"source {key!r}")
         url, facts = entry.get("url"), entry.get("facts")
         if not isinstance(url, str) or not url.startswith("https://"):
             raise TableSchemaError(f"source {key!r}: url {url!r} is not an https URL")

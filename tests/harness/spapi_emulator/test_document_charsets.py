@@ -70,7 +70,9 @@ def test_each_marketplace_is_served_in_its_documented_charset(
     assert body.startswith(b"\x1f\x8b") is gzipped
     text = (gzip.decompress(body) if gzipped else body).decode(codec)  # strict: the bytes are that charset
     sample = served_charset(LISTINGS, [marketplace_id]).sample
-    assert text.count(sample) == 20 and text.startswith("item-name\t")
+    rows = text.splitlines()[1:]
+    assert rows and text.count(sample) == len(rows)  # every listing's name is the marketplace's sample
+    assert text.startswith("item-name\t")
 
 
 def test_the_japanese_document_holds_multibyte_characters_and_a_windows_31j_extension(spapi_emulator, seller):

@@ -8,7 +8,9 @@ import time
 import pytest
 import requests
 
+from sp_reports.analytics.table_schemas import TABLE_SCHEMAS
 from spapi_emulator import SpApiEmulator
+from spapi_emulator.schema_documents import PRODUCTS_PER_SELLER
 from tests.support.emulator_api import Api, seller_token
 
 
@@ -31,8 +33,9 @@ def test_created_report_finishes_by_itself_with_a_gzip_document(seller):
     document = seller.call("GET", f"/reports/2021-06-30/documents/{report['reportDocumentId']}").json()
     assert document["compressionAlgorithm"] == "GZIP"
     content = gzip.decompress(requests.get(document["url"], timeout=5).content)
-    assert content.startswith(b"item-name\tseller-sku")
-    assert report_id.encode() in content
+    header, *rows = content.decode().splitlines()
+    assert header.split("\t") == [column.header for column in TABLE_SCHEMAS["merchant_listings"].columns]
+    assert len(rows) == PRODUCTS_PER_SELLER
 
 
 def test_report_waits_in_queue_until_started_when_time_does_not_drive_it(
