@@ -108,6 +108,19 @@ def test_an_empty_document_is_rejected():
         rows_of(b"")
 
 
+def test_lines_are_bounded(monkeypatch):
+    monkeypatch.setattr("sp_reports.analytics.document_rows.MAX_LINE_CHARACTERS", 40)
+    _, rows, _ = rows_of(b"amazon-order-id\n" + b"1" * 40 + b"\n")
+    assert rows[0].cells == {"order_id": "1" * 40}
+    with pytest.raises(DocumentRejected, match="a line longer than 40"):
+        rows_of(b"amazon-order-id\n" + b"1" * 41 + b"\n")
+
+
+def test_the_last_line_needs_no_line_feed():
+    _, rows, _ = rows_of(b"amazon-order-id\tquantity\r\n302-1\t1\r\n302-2\t2")
+    assert [(r.number, r.cells["quantity"]) for r in rows] == [(2, "1"), (3, "2")]
+
+
 def test_a_utf8_byte_order_mark_is_dropped():
     _, rows, _ = rows_of("\ufeffamazon-order-id\tproduct-name\n302-1\tTasse\n".encode())
 
@@ -231,3 +244,12 @@ def test_tsv_reader_reads_lazily():
 
     assert first.cells == {"order_id": "302-1"}
     assert body.tell() < 4 * 1024 * 1024  # far less than the 14 MB document
+
+
+def test_a_header_repeated_over_unknown_columns_keeps_every_cell():
+    # jlevers/selling-partner-api#525: a Chinese listings report writes "不适用项目" over several columns
+    document = "amazon-order-id\t不适用项目\t不适用项目\t\n302-1\ta\tb\tc\n".encode()
+    reader, rows, _ = rows_of(document)
+
+    assert reader.unknown_columns == ("不适用项目", "不适用项目 (column 3)", "column 4")
+    assert rows[0].extra == {"不适用项目": "a", "不适用项目 (column 3)": "b", "column 4": "c"}

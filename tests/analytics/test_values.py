@@ -6,6 +6,8 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sp_reports.analytics.values import (
     JSON_LOCALE,
@@ -46,9 +48,9 @@ def _read(parse, text, locale):
         # a separator not followed by three digits can only be the decimal one
         ("12.99", "12.99", "12.99", "12.99"),
         ("0.123", "0.123", "0.123", "0.123"),
-        # followed by three digits: the marketplace's format decides, an undocumented one cannot
-        ("1.234", "1234", "1.234", PROBLEM),
-        ("1,234", "1.234", "1234", PROBLEM),
+        # followed by three digits: the marketplace's decimal separator, else ambiguous (styles mix, #706)
+        ("1.234", PROBLEM, "1.234", PROBLEM),
+        ("1,234", "1.234", PROBLEM, PROBLEM),
         ("1.234.567", "1234567", PROBLEM, "1234567"),
         ("1,234,567", PROBLEM, "1234567", "1234567"),
         ("12.3.4", PROBLEM, PROBLEM, PROBLEM),
@@ -88,12 +90,14 @@ def test_json_numbers_follow_rfc_8259(text, expected):
         ("decimal(18,2)", "1.234,56", DE, Decimal("1234.56")),
         ("decimal(18,2)", "12,5", DE, Decimal("12.50")),
         ("decimal(18,2)", "12.500", US, Decimal("12.50")),  # trailing zeros lose nothing
+        ("decimal(18,2)", "5.05", DE, Decimal("5.05")),  # a DE report mixing styles (#706)
         ("decimal(18,2)", "12.345", US, PROBLEM),  # never rounded
         ("decimal(4,2)", "123,4", DE, PROBLEM),  # more integer digits than precision - scale
         ("decimal(4,2)", "99,99", DE, Decimal("99.99")),
         ("decimal(38,0)", "9" * 38, US, Decimal("9" * 38)),
         ("decimal(38,0)", "9" * 39, US, PROBLEM),
-        ("bigint", "1.234", DE, 1234),
+        ("bigint", "1.234", DE, PROBLEM),
+        ("bigint", "1.234.567", DE, 1234567),
         ("bigint", "2", US, 2),
         ("bigint", "2,00", DE, 2),
         ("bigint", "2,5", DE, PROBLEM),
@@ -192,3 +196,22 @@ def test_a_problem_never_quotes_the_value():
 def test_unknown_types_are_refused(type_name):
     with pytest.raises(ValueError, match=r"type|decimal"):
         parser_for(type_name)
+
+
+def _written(value: Decimal, decimal_separator: str, grouped: bool) -> str:
+    sign = "-" if value < 0 else ""
+    whole, _, fraction = f"{abs(value):f}".partition(".")
+    if grouped:
+        group = "," if decimal_separator == "." else "."
+        whole = f"{int(whole):,}".replace(",", group)
+    return sign + whole + (decimal_separator + fraction if fraction else "")
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    value=st.decimals(min_value=-(10**12), max_value=10**12, places=2, allow_nan=False),
+    grouped=st.booleans(),
+)
+def test_a_number_written_in_its_marketplace_format_reads_back_exactly(value, grouped):
+    assert parse_number(_written(value, ",", grouped), DE.numbers) == value
+    assert parse_number(_written(value, ".", grouped), US.numbers) == value

@@ -154,10 +154,24 @@ def convert_report(s3_client: Any, request: ConversionRequest) -> ConversionOutc
             _publish(s3_client, request, table)
             files.append(CuratedFile(table.table, table.curated_key, table.rows))
     finally:
-        for table in staged:
-            s3_client.delete_object(Bucket=request.bucket, Key=table.staging_key)
+        _remove_staged(s3_client, request.bucket, staged)
     status = CONVERTED_WITH_PROBLEMS if problems.count else CONVERTED
     return ConversionOutcome(status, tuple(files), tuple(problems.kept), problems.count, tuple(unknown))
+
+
+def _remove_staged(s3_client: Any, bucket: str, staged: list[_Staged]) -> None:
+    """Delete the staged files. A failed delete is logged, not raised: the file is already published or never
+    will be, and the bucket's lifecycle rule expires whatever stays under curated-staging/."""
+    for table in staged:
+        try:
+            s3_client.delete_object(Bucket=bucket, Key=table.staging_key)
+        except Exception as failure:  # any failure: see the docstring
+            logger.warning(
+                "could not delete the staged file s3://%s/%s (%s): the lifecycle rule expires it",
+                bucket,
+                table.staging_key,
+                type(failure).__name__,
+            )
 
 
 def _stage_table(
@@ -167,16 +181,20 @@ def _stage_table(
     problems: _Problems,
     unknown: dict[str, None],
 ) -> _Staged:
-    key = curated_key(
-        schema,
-        seller_id=request.seller_id,
-        report_type=request.report_type,
-        marketplace_ids=request.marketplace_ids,
-        data_start=request.data_start,
-        data_end=request.data_end,
-        report_id=request.report_id,
-        created=request.created,
-    )
+    try:
+        key = curated_key(
+            schema,
+            seller_id=request.seller_id,
+            report_type=request.report_type,
+            marketplace_ids=request.marketplace_ids,
+            data_start=request.data_start,
+            data_end=request.data_end,
+            report_id=request.report_id,
+            created=request.created,
+        )
+    except ValueError as unplaceable:
+        # Retrying cannot help a report that has no place under curated/: it is recorded, not raised.
+        raise DocumentRejected(f"the report has no curated key: {unplaceable}") from None
     locale = JSON_LOCALE if schema.format == "json" else locale_for(request.marketplace_ids)
     with tempfile.TemporaryDirectory(prefix="conversion-") as directory:
         path = Path(directory) / f"{schema.name}.parquet"
@@ -219,7 +237,7 @@ def _write_table(
             for column, parse in parsers:
                 text = row.cells.get(column.name, "")
                 try:
-                    value = parse(text, locale)
+                    value = parse(text, locale) if text else None
                 except ValueProblem as problem:
                     value = None
                     reason = f"{column.type}: {problem}"

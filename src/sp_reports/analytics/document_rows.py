@@ -9,10 +9,11 @@ would put wrong values in the table, so it is not read at all.
 
 TSV: the first line is the header. Each header is looked up in the table's header index (its header and
 aliases, case-insensitively); a header the schema does not know is kept per row in `extra` and listed in
-`unknown_columns`; a header lacking a required column rejects the document. A row with more or fewer fields
-than the header is dropped with a `Problem` (its line number, never its text). Fields are split on tabs and
-lines on LF (a CR before it is dropped): SP-API's flat files do not quote fields. A UTF-8 byte order mark
-before the header is dropped. Row numbers are line numbers, the header being line 1.
+`unknown_columns` (a repeated one, or an empty one, named by its position too); a header lacking a required
+column rejects the document. A row with more or fewer fields than the header is dropped with a `Problem` (its
+line number, never its text). Fields are split on tabs and lines on LF (a CR before it is dropped): SP-API's
+flat files do not quote fields. A UTF-8 byte order mark before the header is dropped. Row numbers are line
+numbers, the header being line 1.
 
 JSON: the document is read whole (`MAX_JSON_CHARACTERS` bounds it; a larger one is rejected, which the
 conversion's record says), because its row array sits inside one object; SP-API's JSON reports (sales and
@@ -34,9 +35,12 @@ from typing import IO, Any, Protocol
 
 from sp_reports.analytics.table_schemas import TableSchema, normalize_header, snake_case
 from sp_reports.spapi.charsets import CHARSETS, UTF_8
+from sp_reports.spapi.documents import GZIP_MAGIC
 
-GZIP_MAGIC = b"\x1f\x8b"
 READ_BUFFER_BYTES = 1024 * 1024
+# A row of a flat file is a few hundred characters; a "line" of a megabyte is not a report's (memory stays
+# bounded by it whatever the document holds).
+MAX_LINE_CHARACTERS = 1024 * 1024
 # About 64 MiB of text; as Python objects a JSON document takes several times its size in memory.
 MAX_JSON_CHARACTERS = 64 * 1024 * 1024
 
@@ -121,8 +125,13 @@ def _failure_reason(failure: BaseException) -> str:
 
 def _lines(text: IO[str]) -> Iterator[str]:
     try:
-        for line in text:
-            yield line[:-1].removesuffix("\r") if line.endswith("\n") else line
+        while line := text.readline(MAX_LINE_CHARACTERS + 1):
+            if line.endswith("\n"):
+                yield line[:-1].removesuffix("\r")
+            elif len(line) > MAX_LINE_CHARACTERS:
+                raise DocumentRejected(f"a line longer than {MAX_LINE_CHARACTERS} characters")
+            else:
+                yield line  # the last line, without its line feed
     except _READ_FAILURES as failure:
         raise DocumentRejected(_failure_reason(failure)) from None
 
@@ -145,7 +154,10 @@ class TsvRows:
         for position, header in enumerate(headers):
             column = index.get(normalize_header(header))
             if column is None:
+                # A header repeated over several columns (a localized "not applicable") keeps each cell.
                 name = header.strip() or f"column {position + 1}"
+                if name in unknown:
+                    name = f"{name} (column {position + 1})"
                 unknown.append(name)
                 self._positions.append((position, name, False))
                 continue

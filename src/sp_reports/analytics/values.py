@@ -5,19 +5,22 @@ Every parser takes the cell's text and gives the typed value, None for an empty 
 `ValueProblem` with a short reason (never the value: a cell may hold a buyer's data).
 
 Numbers. Amazon writes numbers in the marketplace's own format in some flat files: a German settlement report
-holds "1141,18" and "14.03.2023 07:49:55 UTC" (abuzuhri/Amazon-SP-API-CSharp#571, a DE settlement flat file);
-readers that strip "," as a thousands separator read it as 114118 (that issue;
-fivetran/dbt_amazon_selling_partner macros/convert_string_to_numeric.sql strips every "," before casting, the
-US reading). Other documents (JSON
-reports, the order reports' ISO columns) use "." whatever the marketplace. So a number is read like this:
+holds "1141,18" and "14.03.2023 07:49:55 UTC" (abuzuhri/Amazon-SP-API-CSharp#571, a DE settlement flat file),
+and a report may mix both styles, "5,05" beside "5.05" (abuzuhri/Amazon-SP-API-CSharp#706); readers that
+strip "," as a thousands separator read 1141,18 as 114118 (#571; fivetran/dbt_amazon_selling_partner
+macros/convert_string_to_numeric.sql strips every "," before casting, the US reading). No source shows a
+thousands separator in a flat file (docs/analytics.md, "How values are written"). So a number is read so:
 - a separator that cannot be a thousands separator (not followed by groups of exactly three digits, or
   after a leading "0") is the decimal separator, whichever it is: "12.99" and "12,99" are both 12.99;
-- both separators present: the last one is the decimal separator, the other must group by three: "1.234,56"
-  and "1,234.56" are both 1234.56;
-- one separator followed by exactly three digits ("1.234") is ambiguous: the marketplace's format decides
-  (`NUMBER_FORMATS`: "," is the decimal separator in DE, FR, IT and ES reports, "." in US, CA, UK, ...); for
-  a marketplace without a documented format, or a report of several marketplaces, it is a problem, never a
-  guess.
+- both separators present: the last one is the decimal separator, the other must group by three and the
+  decimal one must be the marketplace's: "1.234,56" in a DE report and "1,234.56" in a US one are 1234.56;
+- several of one separator in groups of three are thousands separators: "1.234.567" (not in a marketplace
+  whose decimal separator it is);
+- one separator followed by exactly three digits ("1.234") is the decimal separator when it is the
+  marketplace's (`NUMBER_FORMATS`: "," in DE, FR, IT and ES reports, "." in US, CA, UK, ...), so "1,234" in
+  a DE report is 1.234; otherwise it is ambiguous and a problem, never a guess: in a DE report "1.234" may be
+  a dot decimal (the styles mix) or a thousands separator (none documented), and a marketplace without a
+  documented format, or a report of several, has no reading at all.
 JSON numbers follow RFC 8259 section 6 (no grouping, "." only, exponents allowed): `JSON_NUMBERS`.
 
 Decimals are exact (`Decimal`): a value with more fractional digits than the column's scale is a problem
@@ -46,6 +49,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Context, Decimal, InvalidOperation
 
+from sp_reports.analytics.table_schemas import DECIMAL_TYPE, is_valid_type
 from sp_reports.spapi.regions import REGIONS
 
 
@@ -164,12 +168,11 @@ def parse_number(text: str, numbers: NumberFormat) -> Decimal | None:
         sign, value = value[0].replace("+", ""), value[1:]
     if not _PLAIN_NUMBER.fullmatch(value):
         raise ValueProblem("not a number")
-    separators = [c for c in value if c in ".,"]
-    if not separators:
+    dots, commas = value.count("."), value.count(",")
+    if not dots and not commas:
         return Decimal(sign + value)
-    kinds = set(separators)
-    if len(kinds) == 2:
-        decimal_separator = value[-1] if value[-1] in ".," else max(".,", key=value.rfind)
+    if dots and commas:
+        decimal_separator = max(".,", key=value.rfind)  # the last one
         group = "," if decimal_separator == "." else "."
         whole, _, fraction = value.rpartition(decimal_separator)
         if decimal_separator in whole or not _grouped(whole, group):
@@ -179,8 +182,8 @@ def parse_number(text: str, numbers: NumberFormat) -> Decimal | None:
                 f"'{decimal_separator}' as the decimal separator is not this marketplace's format"
             )
         return Decimal(f"{sign}{whole.replace(group, '')}.{fraction}")
-    (separator,) = kinds
-    if len(separators) > 1:
+    separator = "." if dots else ","
+    if dots + commas > 1:
         if not _grouped(value, separator):
             raise ValueProblem("its thousands separators are not in groups of three")
         if numbers.decimal_separator == separator:
@@ -191,16 +194,15 @@ def parse_number(text: str, numbers: NumberFormat) -> Decimal | None:
     if not _grouped(value, separator):
         whole, _, fraction = value.partition(separator)
         return Decimal(f"{sign}{whole}.{fraction}")
-    if numbers.decimal_separator is None:
-        raise ValueProblem(f"ambiguous: '{separator}' may be a decimal or a thousands separator")
     if numbers.decimal_separator == separator:
         return Decimal(sign + value.replace(separator, "."))
-    return Decimal(sign + value.replace(separator, ""))
+    raise ValueProblem(f"ambiguous: '{separator}' may be a decimal or a thousands separator")
 
 
 _INT64 = (-(2**63), 2**63 - 1)
 # Room for Athena's largest decimal (precision 38) and then some: quantize must never round or overflow here.
 _DECIMAL_CONTEXT = Context(prec=80)
+_QUANTA = tuple(Decimal(1).scaleb(-scale) for scale in range(39))  # 1, 0.1, 0.01, ...
 
 
 def parse_bigint(text: str, locale: Locale) -> int | None:
@@ -229,8 +231,9 @@ def parse_decimal(text: str, locale: Locale, precision: int, scale: int) -> Deci
     number = parse_number(text, locale.numbers)
     if number is None:
         return None
+    quantum = _QUANTA[scale] if scale < len(_QUANTA) else Decimal(1).scaleb(-scale)
     try:
-        exact = number.quantize(Decimal(1).scaleb(-scale), context=_DECIMAL_CONTEXT)
+        exact = number.quantize(quantum, context=_DECIMAL_CONTEXT)
     except InvalidOperation:
         raise ValueProblem(f"more than {precision - scale} digits before the decimal separator") from None
     if exact != number:
@@ -362,7 +365,6 @@ def parse_date(text: str, locale: Locale) -> date | None:
 
 Parser = Callable[[str, Locale], object]
 
-_DECIMAL_TYPE = re.compile(r"decimal\(([0-9]{1,2}),([0-9]{1,2})\)")
 _PARSERS: dict[str, Parser] = {
     "string": parse_string,
     "bigint": parse_bigint,
@@ -374,22 +376,12 @@ _PARSERS: dict[str, Parser] = {
 
 
 def parser_for(type_name: str) -> Parser:
-    """The parser of an Athena type name (`string`, `bigint`, `double`, `boolean`, `date`, `timestamp`,
-    `decimal(P,S)`); ValueError for any other."""
+    """The parser of a column type (table_schemas' grammar: `string`, `bigint`, `double`, `boolean`,
+    `date`, `timestamp`, `decimal(P,S)`); ValueError for any other."""
     if type_name in _PARSERS:
         return _PARSERS[type_name]
-    match = _DECIMAL_TYPE.fullmatch(type_name.replace(" ", ""))
-    if match is None:
+    match = DECIMAL_TYPE.match(type_name)
+    if match is None or not is_valid_type(type_name):
         raise ValueError(f"{type_name!r} is not a column type the converter reads")
     precision, scale = int(match[1]), int(match[2])
-    if not 1 <= precision <= 38 or scale > precision:
-        raise ValueError(
-            f"{type_name!r}: Athena's decimal allows precision 1 to 38 and scale up to precision"
-        )
     return lambda text, locale: parse_decimal(text, locale, precision, scale)
-
-
-def decimal_precision_scale(type_name: str) -> tuple[int, int] | None:
-    """(precision, scale) of a `decimal(P,S)` type name; None for the other types."""
-    match = _DECIMAL_TYPE.fullmatch(type_name.replace(" ", ""))
-    return (int(match[1]), int(match[2])) if match else None
