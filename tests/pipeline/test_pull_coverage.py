@@ -292,7 +292,7 @@ def test_each_stored_window_says_its_conversion_from_its_current_reports_record(
 
 
 def test_a_report_type_without_a_schema_says_so_without_reading_records(store):
-    plan = make_plan(store, reportType="GET_MERCHANT_LISTINGS_ALL_DATA", marketplaceIds=[UK])
+    plan = make_plan(store, reportType="GET_FLAT_FILE_OPEN_LISTINGS_DATA", marketplaceIds=[UK])
     settle(store, plan, day(plan, 1), 1, WindowState.STORED, s3_key="plans/x/report.tsv")
 
     def no_reads(report_ids):

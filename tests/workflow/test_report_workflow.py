@@ -787,7 +787,7 @@ def test_a_document_lacking_a_required_column_is_rejected_while_its_raw_file_is_
 
 
 def test_a_report_type_without_a_schema_is_stored_and_not_converted(pipeline, workflow):
-    report_id, execution = pipeline.run("DONE", DOCUMENT)
+    report_id, execution = pipeline.run("DONE", DOCUMENT, report_type="GET_FLAT_FILE_OPEN_LISTINGS_DATA")
 
     assert execution["status"] == "SUCCEEDED"
     assert _curated_objects(workflow) == []
