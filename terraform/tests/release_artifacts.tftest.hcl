@@ -105,11 +105,11 @@ override_data {
           },
           "report_converter": {
             "architecture": "x86_64",
-            "base64_sha256": "49tSWnKShnAdpzdxlAOMdUymUbYifgIFjVQEPKbi5Fw=",
+            "base64_sha256": "XXimVW01fDmMvIbGRGQji4+xb0Itwt90xG9uxOVouZg=",
             "file": "report_converter.zip",
             "python": "3.13.0",
             "runtime": "python3.13",
-            "sha256": "e3db525a729286701da7377194038c754ca651b6227e02058d54043ca6e2e45c",
+            "sha256": "5d78a6556d357c398cbc86c64464238b8fb16f422dc2df74c46f6ec4e568b998",
             "size": 1048576
           },
           "pull_planner": {
@@ -323,11 +323,11 @@ run "a_release_without_one_of_the_functions_is_refused" {
             },
             "report_converter": {
               "architecture": "x86_64",
-              "base64_sha256": "EeBk6XXOQ8z+glAhBQhJijnHWUqo6lfbi34SQbkI+Fg=",
+              "base64_sha256": "XXimVW01fDmMvIbGRGQji4+xb0Itwt90xG9uxOVouZg=",
               "file": "report_converter.zip",
               "python": "3.13.0",
               "runtime": "python3.13",
-              "sha256": "11e064e975ce43ccfe8250210508498a39c7594aa8ea57db8b7e1241b908f858",
+              "sha256": "5d78a6556d357c398cbc86c64464238b8fb16f422dc2df74c46f6ec4e568b998",
               "size": 1048576
             },
             "token_storage": {
