@@ -19,8 +19,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks import cold_start, cost_model, pull_planner, storage
+from benchmarks import cold_start, conversion, cost_model, pull_planner, storage
 from benchmarks.cold_start import VARIANT_HANDLER
+from benchmarks.conversion import ConversionRun
 from benchmarks.machine import describe_machine
 from benchmarks.notifications import NotificationRun, OverheadProbe
 from benchmarks.png_chart import Guide, Series, write_line_chart
@@ -28,7 +29,7 @@ from benchmarks.pull_planner import PullPlannerRun
 from benchmarks.rate_limiting import RateLimitRun
 from benchmarks.report import CHART_NAME, RSS_TARGET_MIB, Results, console, markdown
 from benchmarks.rss import MIB
-from benchmarks.sizing import processor_batch_size, read_terraform_defaults, store_memory
+from benchmarks.sizing import processor_batch_size, read_terraform_defaults, root_functions, store_memory
 from benchmarks.token_economy import TokenEconomy
 from sp_reports_harness.repository import BUILD_DIR, LAMBDA_PACKAGE_DIR, REPO_ROOT, TERRAFORM_DIR
 
@@ -138,6 +139,25 @@ def _planner_cost(runs: list[PullPlannerRun]) -> cost_model.PlannerCost:
     )
 
 
+def _converter_memory_mb() -> int:
+    return int(root_functions(TERRAFORM_DIR)[conversion.FUNCTION]["memory"])
+
+
+def _conversion_costs(runs: list[ConversionRun]) -> list[cost_model.ConversionCost]:
+    deployment = cost_model.read_deployment(TERRAFORM_DIR, storage.PART_SIZE)
+    return [
+        cost_model.conversion_cost(
+            raw_bytes=run.raw_bytes,
+            parquet_bytes=run.parquet_bytes,
+            wall_seconds=run.wall_seconds,
+            cpu_seconds=run.cpu_seconds,
+            memory_mb=_converter_memory_mb(),
+            architecture=deployment.architecture,
+        )
+        for run in runs
+    ]
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, few repeats (for development)")
@@ -185,6 +205,12 @@ def main(argv: list[str] | None = None) -> None:
         PullPlannerRun(**run)
         for run in _child_phase("pull_planner", logs, "--plans", *(str(count) for count in plan_counts))
     ]
+    conversion_sizes = conversion.QUICK_SIZES_MIB if args.quick else conversion.FULL_SIZES_MIB
+    phase.begin(f"7. analytics conversion ({', '.join(f'{size} MiB' for size in conversion_sizes)})")
+    conversion_runs = [
+        ConversionRun(**run)
+        for run in _child_phase("conversion", logs, "--sizes", *(str(size) for size in conversion_sizes))
+    ]
     phase.begin("report")
 
     terraform = read_terraform_defaults(TERRAFORM_DIR)
@@ -224,6 +250,9 @@ def main(argv: list[str] | None = None) -> None:
         cpu_seconds=own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime,
         pull_planner=planner_runs,
         planner_cost=planner_cost,
+        conversion=conversion_runs,
+        conversion_costs=_conversion_costs(conversion_runs),
+        converter_memory_mb=_converter_memory_mb(),
     )
     _memory_chart(storage_runs, chart_size, docs / CHART_NAME)
     (docs / "benchmarks.md").write_text(markdown(results))

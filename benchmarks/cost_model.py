@@ -320,3 +320,65 @@ def planner_cost(
             Line("KMS requests", decrypts, "requests", decrypts * PRICES["kms_request"].usd),
         ]
     )
+
+
+@dataclass(frozen=True)
+class ConversionCost:
+    """What converting one stored report into its Parquet table costs, per 1,000 reports of one size."""
+
+    raw_bytes: int
+    lines: list[Line]
+
+    @property
+    def total(self) -> float:
+        return sum(line.usd for line in self.lines)
+
+
+def conversion_cost(
+    *,
+    raw_bytes: int,
+    parquet_bytes: int,
+    wall_seconds: float,
+    cpu_seconds: float,
+    memory_mb: int,
+    architecture: str,
+) -> ConversionCost:
+    """Per 1,000 reports converted (benchmarks.conversion's figures): the converter's Lambda GB-s at its
+    memory (the larger of the measured wall time and the CPU seconds at the vCPU share that memory buys), one
+    Lambda request and the workflow's two more transitions (entering and leaving ConvertReport), S3: one GET
+    of the raw object, the staged file's PUT, its COPY to the curated key (the DELETE is free), KMS: the raw
+    object's decrypt, the upload's and the copy's data keys (S3 Bucket Keys would cut them), one DynamoDB
+    write (the outcome on the record) and a month of S3 Standard for the Parquet file."""
+    reports = 1000
+    gb_s = reports * store_duration(wall_seconds, cpu_seconds, memory_mb) * memory_mb / 1024
+    transitions = reports * 2
+    puts, gets, kms_requests = reports * 2, reports, reports * 3
+    gb_months = reports * parquet_bytes / 1e9
+    return ConversionCost(
+        raw_bytes,
+        [
+            Line(
+                "Lambda report_converter duration",
+                gb_s,
+                "GB-s",
+                gb_s * PRICES[f"lambda_gb_s_{architecture}"].usd,
+            ),
+            Line("Lambda requests", reports, "requests", reports * PRICES["lambda_request"].usd),
+            Line(
+                "Step Functions transitions",
+                transitions,
+                "transitions",
+                transitions * PRICES["sfn_standard_transition"].usd,
+            ),
+            Line("S3 PUT-class requests", puts, "requests", puts * PRICES["s3_put_request"].usd),
+            Line("S3 GET-class requests", gets, "requests", gets * PRICES["s3_get_request"].usd),
+            Line("KMS requests", kms_requests, "requests", kms_requests * PRICES["kms_request"].usd),
+            Line("DynamoDB writes", reports, "WRU", reports * PRICES["dynamodb_write_unit"].usd),
+            Line(
+                "S3 Standard, one month (Parquet)",
+                gb_months,
+                "GB-month",
+                gb_months * PRICES["s3_standard_gb_month"].usd,
+            ),
+        ],
+    )

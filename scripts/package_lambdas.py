@@ -70,6 +70,11 @@ LOCK_INPUT_PREFIX = "# input-sha256: "
 TREE_MARKERS = (".complete", ".pip-report.json")
 # Provided by every Python Lambda runtime; shipping them would only grow the zip.
 RUNTIME_PROVIDED = ("boto3", "botocore", "s3transfer")
+# botocore's own dependencies, which the runtime provides beside it (local AWS's runtime stand-in holds the
+# same set: sp_reports_harness.local_aws.awslambda.runtime.RUNTIME_PACKAGES) and which nothing we ship needs
+# but botocore: the lock resolves python-dateutil "via botocore" and six "via python-dateutil" only
+# (tests/packaging/test_package_lambdas.py holds the lock to that). Names as in the installed tree.
+BOTOCORE_ONLY = ("python_dateutil", "dateutil", "six", "six.py")
 # Extra pins: the runtime's botocore imports the urllib3 we ship.
 CONSTRAINTS = ("urllib3<3",)
 FIXED_DATE_TIME = (1980, 1, 1, 0, 0, 0)
@@ -419,7 +424,7 @@ def _walk_files(root: Path) -> Iterator[Path]:
 def _is_runtime_provided(relative: Path) -> bool:
     top = relative.parts[0]
     name = top.split("-", 1)[0].lower() if top.endswith(".dist-info") else top.lower()
-    return name in RUNTIME_PROVIDED
+    return name in RUNTIME_PROVIDED or name in BOTOCORE_ONLY
 
 
 def dependency_entries(deps_dir: Path) -> dict[str, Path]:
@@ -611,7 +616,7 @@ def installed_distributions(deps_dir: Path) -> dict[str, str]:
     found = {}
     for info in sorted(deps_dir.glob("*.dist-info")):
         name, _, version = info.name.removesuffix(".dist-info").partition("-")
-        if version and name.lower() not in RUNTIME_PROVIDED:
+        if version and name.lower() not in RUNTIME_PROVIDED and name.lower() not in BOTOCORE_ONLY:
             found[_requirement_name(name)] = version
     return found
 

@@ -299,15 +299,18 @@ class EmulatorApp:
         self._send(notifications)
         return status
 
-    def tick(self) -> None:
+    def tick(self, *, expire: bool = True) -> None:
         """Let report schedules and settlements create the reports now due, drop the reports and documents
-        SP-API no longer keeps, then advance the time-driven lifecycle of every active report (unless
-        auto_advance is off: then tests drive reports, and schedules and settlements still create them)."""
+        SP-API no longer keeps (unless `expire` is False: the server's background ticks walk every report for
+        that only now and then, since retention is counted in days), then advance the time-driven lifecycle
+        of every active report (unless auto_advance is off: then tests drive reports, and schedules and
+        settlements still create them)."""
         report_schedules_api.fire_due_schedules(self)
         settlements.make_due_settlements(self)
-        with self.state.lock:
-            self._active_reports.difference_update(reports_api.drop_expired_reports(self))
-            reports_api.drop_expired_documents(self)
+        if expire:
+            with self.state.lock:
+                self._active_reports.difference_update(reports_api.drop_expired_reports(self))
+                reports_api.drop_expired_documents(self)
         if not self.config.auto_advance:
             return
         notifications: list[tuple[str, dict]] = []

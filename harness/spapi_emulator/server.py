@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import ssl
 import threading
+import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -24,6 +25,7 @@ from spapi_emulator.settlements import SettlementAccount
 from spapi_emulator.state import ROTATION_OVERLAP_SECONDS, Report
 
 TICK_SECONDS = 0.02
+EXPIRY_SECONDS = 1.0
 
 
 class _QuietHandler(WSGIRequestHandler):
@@ -101,9 +103,16 @@ class SpApiEmulator:
         self.stop()
 
     def _tick_forever(self) -> None:
-        # Reports advance in time even when nobody polls, so notifications arrive on their own.
+        # Reports advance in time even when nobody polls, so notifications arrive on their own. Retention
+        # (days) is enforced every EXPIRY_SECONDS only: each pass walks every report the emulator holds,
+        # which every TICK_SECONDS would take the GIL from its callers once it holds thousands. A clock moved
+        # on purpose (EmulatorApp.advance_time) enforces it at once.
+        expired_at = time.monotonic()
         while not self._stopping.wait(TICK_SECONDS):
-            self.app.tick()
+            expire = time.monotonic() - expired_at >= EXPIRY_SECONDS
+            if expire:
+                expired_at = time.monotonic()
+            self.app.tick(expire=expire)
 
     # -- addresses --------------------------------------------------------------------------------------
 

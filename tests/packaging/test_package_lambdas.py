@@ -58,6 +58,10 @@ def deps(tmp_path: Path) -> Path:
     _write(deps / "boto3-1.35.0.dist-info" / "METADATA", "Name: boto3\n")
     _write(deps / "botocore" / "__init__.py", "# botocore\n")
     _write(deps / "s3transfer" / "__init__.py", "# s3transfer\n")
+    _write(deps / "dateutil" / "__init__.py", "# python-dateutil: botocore's, the runtime has it\n")
+    _write(deps / "python_dateutil-2.9.0.post0.dist-info" / "METADATA", "Name: python-dateutil\n")
+    _write(deps / "six.py", "# six: python-dateutil's, the runtime has it\n")
+    _write(deps / "six-1.17.0.dist-info" / "METADATA", "Name: six\n")
     _write(deps / "requests" / "__pycache__" / "api.cpython-313.pyc", "bytecode")
     _write(deps / "bin" / "normalizer", "#!/bin/sh\n")
     return deps
@@ -307,7 +311,28 @@ def test_foreign_bytecode_scripts_and_runtime_provided_sdk_are_left_out(tmp_path
         and n.removesuffix(".cpython-313.pyc").replace("/__pycache__/", "/") + ".py" not in names
     ]
     assert not [n for n in names if n.split("/")[0].split("-")[0] in ("boto3", "botocore", "s3transfer")]
+    botocore_only = ("dateutil", "python_dateutil", "six.py")
+    assert not [n for n in names if n.split("/")[0].split("-")[0] in botocore_only]
+    assert not [n for n in names if n.startswith("six-")]
     assert not [n for n in names if n.startswith("bin/")]
+
+
+def test_what_the_zips_leave_to_the_runtime_beside_botocore_is_needed_by_botocore_alone():
+    """The lock says why each package is there; python-dateutil and six may stay out of the zips only while
+    botocore, which the runtime provides with them, is all that needs them."""
+    via: dict[str, list[str]] = {}
+    name = None
+    for line in package_lambdas.LOCK_FILE.read_text().splitlines():
+        if line and not line.startswith((" ", "#")):
+            name = line.split("==")[0]
+            via[name] = []
+        elif name and line.strip().startswith("# via"):
+            via[name].extend(line.strip().removeprefix("# via").split())
+        elif name and line.strip().startswith("#   "):
+            via[name].append(line.strip().removeprefix("#").strip())
+    assert via["python-dateutil"] == ["botocore"]
+    assert via["six"] == ["python-dateutil"]
+    assert {"python_dateutil", "dateutil", "six", "six.py"} == set(package_lambdas.BOTOCORE_ONLY)
 
 
 def test_a_handler_change_changes_only_that_functions_zip(tmp_path, sources, deps):
@@ -515,7 +540,11 @@ def test_built_zips_carry_the_locked_versions_and_the_manifest_names_the_lock():
     manifest = json.loads((BUILT / "manifest.json").read_text())
     pins = package_lambdas.read_lock(package_lambdas.LOCK_FILE)
 
-    locked = {n: p.version for n, p in pins.items() if n not in package_lambdas.RUNTIME_PROVIDED}
+    locked = {
+        n: p.version
+        for n, p in pins.items()
+        if n not in package_lambdas.RUNTIME_PROVIDED and n not in ("python-dateutil", "six")
+    }
     assert manifest["dependencies"] == locked
     assert manifest["lock"] == {
         "file": "lambda-requirements.txt",

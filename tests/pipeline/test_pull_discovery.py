@@ -16,6 +16,7 @@ from sp_reports.pipeline.notifications_processing import (
     NotificationOutcome,
     ReportNotificationProcessor,
     ReportProcessingFinished,
+    execution_name,
 )
 from sp_reports.pipeline.pull_coverage import coverage
 from sp_reports.pipeline.pull_discovery import DISCOVERY_INTERVAL, PullDiscovery
@@ -23,7 +24,7 @@ from sp_reports.pipeline.pull_ledger import PullStore, WindowState
 from sp_reports.pipeline.pull_planner import PullPlanner
 from sp_reports.pipeline.pull_plans import plan_from_request
 from sp_reports.pipeline.pull_window_objects import WindowObjects
-from sp_reports.pipeline.pull_window_outcomes import PullWindowOutcomes
+from sp_reports.pipeline.pull_window_outcomes import DEFAULT_RETRY_DELAY, PullWindowOutcomes
 from sp_reports.pipeline.report_cooldowns import ReportCooldowns
 from sp_reports.pipeline.report_document_storer import DocumentUploads, ReportDocumentStorer
 from sp_reports.pipeline.report_records import PullWindowRef, ReportRecords, ReportStatus
@@ -97,6 +98,7 @@ def world(aws, resources, spapi_emulator, telemetry):
             self.app, self.store, self.records, self.telemetry = app, store, records, telemetry
             self.stepfunctions, self.state_machine_arn = stepfunctions, state_machine_arn
             self.outcomes = outcomes
+            self.handled: set[str] = set()  # executions whose tasks ran
 
         def planner(self, stepfunctions_client=None) -> PullPlanner:
             processor = ReportNotificationProcessor(
@@ -154,6 +156,32 @@ def world(aws, resources, spapi_emulator, telemetry):
             listed = stepfunctions.list_executions(stateMachineArn=state_machine_arn)["executions"]
             return [stepfunctions.describe_execution(executionArn=e["executionArn"]) for e in listed]
 
+        def fail_workflows(self, reason: str = "storing the document failed: S3 refused the upload") -> int:
+            """Each started execution not run yet fails to store: the notifier settles the window FAILED and
+            records (and emails) the failure, as the workflow's NotifyFailed path does. How many failed."""
+            failed = 0
+            for execution in self.executions():
+                if execution["name"] in self.handled:
+                    continue
+                self.handled.add(execution["name"])
+                document = json.loads(execution["input"])
+                outcomes.settle(
+                    document["reportId"],
+                    document["reportType"],
+                    PullWindowRef.from_description(document["pullWindow"]),
+                    ReportStatus.FAILED,
+                    reason=reason,
+                )
+                records.mark_finished(
+                    document["reportId"],
+                    ReportStatus.FAILED,
+                    failure_reason=reason,
+                    notified=True,
+                    recipients=1,
+                )
+                failed += 1
+            return failed
+
         def run_workflows(self) -> None:
             """What each started execution does: the storer stores the report and places it in its window,
             the notifier settles the window (as the workflow's tasks call them)."""
@@ -171,6 +199,9 @@ def world(aws, resources, spapi_emulator, telemetry):
                 metrics=telemetry.metrics,
             )
             for execution in self.executions():
+                if execution["name"] in self.handled:
+                    continue
+                self.handled.add(execution["name"])
                 document = json.loads(execution["input"])
                 output = storer.store(document)
                 records.mark_finished(document["reportId"], ReportStatus.DONE, notified=False)
@@ -361,3 +392,121 @@ def test_a_seller_whose_get_reports_quota_is_spent_is_left_for_a_later_tick(worl
     assert world.telemetry.counts().get("DiscoveryFailures", 0) == 0
     world.later(timedelta(minutes=6))
     assert world.planner().tick(_plenty)["reportsDiscovered"] == 1
+
+
+def _after_the_retry_delay(world) -> None:
+    """The failed store's retry time (the type's cooldown, else an hour) and the next discovery have come."""
+    world.later(max(DEFAULT_RETRY_DELAY, DISCOVERY_INTERVAL) + timedelta(minutes=1))
+
+
+def test_a_discovered_report_whose_store_failed_is_stored_again_by_an_execution_of_its_own(world):
+    plan = world.plan()
+    account = world.settlements_from_now()
+    world.later(SETTLEMENT_PERIOD + PUBLICATION_DELAY + timedelta(minutes=1))
+    world.planner().tick(_plenty)
+    (report_id,) = account.made
+    assert world.fail_workflows() == 1
+    (failed,) = world.store.entries(plan.plan_id)
+    assert (failed.state, failed.attempts) == (WindowState.FAILED, 1)
+
+    world.later(DISCOVERY_INTERVAL + timedelta(minutes=1))  # due again, but not yet the retry time
+    world.planner().tick(_plenty)
+    assert len(world.executions()) == 1
+
+    _after_the_retry_delay(world)
+    world.planner().tick(_plenty)
+
+    names = sorted(execution["name"] for execution in world.executions())
+    second = execution_name(report_id, attempt=2)
+    assert names == sorted([f"report-{report_id}", second]) and second != f"report-{report_id}"
+    (retrying,) = world.store.entries(plan.plan_id)
+    assert (retrying.state, retrying.attempts, retrying.report_id) == (WindowState.REQUESTED, 2, report_id)
+    record = world.records.get(report_id)
+    # Reopened for the attempt; the first attempt's failure is kept, not lost.
+    assert record.status is ReportStatus.PROCESSING and record.pull_window.attempt == 2
+    assert record.failure_reason is None and record.notified_at is None
+    (history,) = record.failure_history
+    assert history["Attempt"] == 1 and "S3 refused the upload" in history["FailureReason"]
+    assert history["OutcomePublishedAt"]
+    (started,) = [e for e in world.executions() if e["name"] == second]
+    assert json.loads(started["input"])["pullWindow"]["attempt"] == 2
+
+    world.run_workflows()
+    (stored,) = world.store.entries(plan.plan_id)
+    assert (stored.state, stored.attempts) == (WindowState.STORED, 2)
+    assert len([key for key in world.window_objects() if key.endswith("/v001/report.tsv")]) == 1
+
+    _after_the_retry_delay(world)
+    world.planner().tick(_plenty)  # a stored window is not retried
+    assert len(world.executions()) == 2
+
+
+def test_a_discovered_report_whose_store_fails_three_times_is_parked_and_alarms(world):
+    plan = world.plan()
+    world.settlements_from_now()
+    world.later(SETTLEMENT_PERIOD + PUBLICATION_DELAY + timedelta(minutes=1))
+    world.planner().tick(_plenty)
+    for _ in range(3):
+        assert world.fail_workflows() == 1
+        _after_the_retry_delay(world)
+        world.planner().tick(_plenty)
+
+    (parked,) = world.store.entries(plan.plan_id)
+    assert (parked.state, parked.attempts) == (WindowState.PARKED, 3)
+    assert len(world.executions()) == 3  # no fourth attempt
+    assert world.telemetry.counts()["WindowsParked"] == 1
+    now = world.app.now()
+    (window,) = coverage(plan, world.store, (now - 30 * DAY).date(), now.date(), now)["windows"]
+    assert window["status"] == "parked" and "parked after 3 failed attempts" in window["reason"]
+    assert "S3 refused the upload" in window["reason"]
+    assert len(world.records.get(parked.report_id).failure_history) == 2
+
+
+def test_a_retry_stopped_after_its_claim_is_finished_by_the_next_discovery_once(world):
+    plan = world.plan()
+    world.settlements_from_now()
+    world.later(SETTLEMENT_PERIOD + PUBLICATION_DELAY + timedelta(minutes=1))
+    world.planner().tick(_plenty)
+    world.fail_workflows()
+    _after_the_retry_delay(world)
+    (failed,) = world.store.entries(plan.plan_id)
+    # A discovery that took the retry and stopped before reopening the record or starting the execution.
+    taken = world.store.claim_store_retry(
+        plan.plan_id, failed.window_key, 1, failed.report_id, now=world.app.now()
+    )
+    assert taken is not None and taken.attempts == 2
+    assert (
+        world.store.claim_store_retry(
+            plan.plan_id, failed.window_key, 1, failed.report_id, now=world.app.now()
+        )
+        is None
+    )  # one caller wins
+
+    world.planner().tick(_plenty)
+    world.later(DISCOVERY_INTERVAL + timedelta(minutes=1))
+    world.planner().tick(_plenty)  # finds its execution: no second one
+
+    assert sorted(e["name"] for e in world.executions()) == sorted(
+        [f"report-{failed.report_id}", execution_name(failed.report_id, attempt=2)]
+    )
+    assert world.records.get(failed.report_id).pull_window.attempt == 2
+    world.run_workflows()
+    assert world.store.entries(plan.plan_id)[0].state is WindowState.STORED
+
+
+def test_a_failed_store_whose_document_sp_api_dropped_is_parked(world):
+    plan = world.plan()
+    account = world.settlements_from_now()
+    world.later(SETTLEMENT_PERIOD + PUBLICATION_DELAY + timedelta(minutes=1))
+    world.planner().tick(_plenty)
+    world.fail_workflows()
+    first = account.made[0]
+
+    world.later(31 * DAY)  # past the 30 days' document retention, without a discovery meanwhile
+    world.planner().tick(_plenty)
+
+    parked = world.store.entries(plan.plan_id)[0]
+    assert parked.report_id == first
+    assert parked.state is WindowState.PARKED and "dropped the report's document" in parked.reason
+    assert [e["name"] for e in world.executions() if first in e["name"]] == [f"report-{first}"]
+    assert world.telemetry.counts()["WindowsParked"] == 1

@@ -14,11 +14,12 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
+from sp_reports.pipeline.api_requests import ApiError
 from sp_reports.pipeline.notifications_processing import ReportContext, parse_report_processing_finished
 from sp_reports.pipeline.plan_requests import PlanRequests
 from sp_reports.pipeline.pull_ledger import PullStore, WindowState
 from sp_reports.pipeline.pull_planner import PullPlanner
-from sp_reports.pipeline.pull_plans import plan_from_request
+from sp_reports.pipeline.pull_plans import ScheduleIntent, plan_from_request
 from sp_reports.pipeline.pull_schedules import window_of_report
 from sp_reports.pipeline.pull_window_objects import WindowObjects
 from sp_reports.pipeline.pull_window_outcomes import PullWindowOutcomes
@@ -218,11 +219,14 @@ def test_amazon_refusing_the_schedule_makes_the_plan_request_its_windows_and_say
     yesterday = world.clock().date() - DAY
     plan_id = world.post(startDate=yesterday.isoformat())["planId"]
 
+    refused_at = world.clock()
     world.planner.tick(_plenty)
 
     shown = world.on_plan("GET", plan_id)
-    assert shown["schedule"] == {"state": "refused"}
+    retry_after = iso_second(refused_at + 7 * DAY)
+    assert shown["schedule"] == {"state": "refused", "retryAfter": retry_after}
     assert "falling back" in shown["statusNote"] and "is not allowed at this time" in shown["statusNote"]
+    assert f"tried again after {retry_after}" in shown["statusNote"]
     assert world.schedules() == {}
     # Yesterday's window, due now, requested with createReport instead.
     assert world.calls("createReport") == 1
@@ -319,12 +323,37 @@ def test_a_schedule_only_type_is_scheduled_and_never_requested(world):
             },
             "2026-12-06",
         ),
-        # A data range that is no window's: the creation time decides.
+        # The range in SP-API's other spellings: milliseconds, an offset, the window's end itself (exclusive).
+        (
+            {
+                "createdTime": "2026-12-09T03:00:00Z",
+                "dataStartTime": "2026-12-06T00:00:00.000Z",
+                "dataEndTime": "2026-12-06T23:59:59.999Z",
+            },
+            "2026-12-06",
+        ),
+        (
+            {
+                "createdTime": "2026-12-09T03:00:00Z",
+                "dataStartTime": "2026-12-06T00:00:00+00:00",
+                "dataEndTime": "2026-12-06T23:59:59+00:00",
+            },
+            "2026-12-06",
+        ),
+        (
+            {
+                "createdTime": "2026-12-09T03:00:00Z",
+                "dataStartTime": "2026-12-06T00:00:00Z",
+                "dataEndTime": "2026-12-07T00:00:00Z",
+            },
+            "2026-12-06",
+        ),
+        # A data range that is no window's: the creation time decides (models#1049 leaves the range open).
         (
             {
                 "createdTime": "2026-12-08T00:00:00Z",
-                "dataStartTime": "2026-12-07T00:00:00Z",
-                "dataEndTime": "2026-12-08T00:00:00Z",
+                "dataStartTime": "2026-12-06T08:00:00Z",
+                "dataEndTime": "2026-12-07T07:59:59Z",
             },
             "2026-12-07",
         ),
@@ -490,3 +519,199 @@ def test_an_adoption_that_fails_midway_is_finished_by_the_next_run(world, monkey
     assert (entry.state, entry.report_id) == (WindowState.REQUESTED, made)
     assert world.records.get(made).pull_window == PullWindowRef(plan_id, window.key, 1)
     assert world.calls("createReport") == 0
+
+
+class _Killed(BaseException):
+    """The process ending (a timeout): nothing after it runs, no handler catches it."""
+
+
+def test_a_schedule_created_but_not_recorded_is_adopted_by_the_next_run_not_taken_for_foreign(
+    world, monkeypatch
+):
+    now = world.clock()
+    plan_id = world.post()["planId"]
+    recorded = world.store.set_schedule
+
+    def killed_before_the_record(*args, **kwargs):
+        raise _Killed()
+
+    # The planner stops after createReportSchedule answered, before the schedule's id is recorded.
+    monkeypatch.setattr(world.store, "set_schedule", killed_before_the_record)
+    with pytest.raises(_Killed):
+        world.planner.tick(_plenty)
+    monkeypatch.setattr(world.store, "set_schedule", recorded)
+    (made,) = world.schedules()
+    assert world.on_plan("GET", plan_id)["schedule"] is None
+
+    world.planner.tick(_plenty)
+
+    shown = world.on_plan("GET", plan_id)
+    tomorrow = world.midnight_after(now)
+    assert shown["schedule"] == {
+        "state": "active",
+        "reportScheduleId": made,
+        "coversWindowsEndingFrom": iso_second(tomorrow),
+    }
+    assert list(world.schedules()) == [made] and world.calls("createReportSchedule") == 1
+    assert world.store.schedule_intent(plan_id) is None  # settled with the record
+
+
+def test_an_intent_adopts_only_a_schedule_of_its_period_and_options(world):
+    theirs = world.reports(SELLER_ID, "NA").create_report_schedule(ORDERS, [US], "P7D")
+    plan_id = world.post()["planId"]
+    world.store.record_schedule_intent(
+        plan_id,
+        ScheduleIntent("P1D", iso_second(world.midnight_after(world.clock())), "2030-01-01T00:00:00Z"),
+    )
+
+    world.planner.tick(_plenty)
+
+    assert world.on_plan("GET", plan_id)["schedule"] == {"state": "foreign"}
+    assert list(world.schedules()) == [theirs]
+
+
+@pytest.mark.parametrize(
+    ("found", "adopted"),
+    [
+        ({"period": "P1D", "nextReportCreationTime": "2030-01-02T00:30:00.000Z"}, True),
+        ({"period": "P1D", "nextReportCreationTime": "2030-01-05T00:30:00Z"}, True),  # moved on by periods
+        ({"period": "P7D", "nextReportCreationTime": "2030-01-02T00:30:00Z"}, False),
+        ({"period": "P1D", "nextReportCreationTime": "2030-01-01T00:30:00Z"}, False),  # before the intent
+        ({"period": "P1D", "nextReportCreationTime": "2030-01-02T09:00:00Z"}, False),  # another time of day
+        (
+            {"period": "P1D", "nextReportCreationTime": "2030-01-02T00:30:00Z", "reportOptions": {"a": "b"}},
+            False,
+        ),
+        ({"period": "P1D", "nextReportCreationTime": "soon"}, False),
+    ],
+)
+def test_a_schedule_intent_matches_the_schedule_it_created(found, adopted):
+    intent = ScheduleIntent("P1D", "2030-01-02T00:30:00Z", "2030-01-02T00:00:00Z")
+    assert intent.matches(found) is adopted
+
+
+def test_a_plan_deleted_and_posted_again_before_a_tick_cancels_the_old_schedule_and_keeps_the_new(world):
+    plan_id = world.post()["planId"]
+    world.planner.tick(_plenty)
+    (old,) = world.schedules()
+
+    world.on_plan("DELETE", plan_id)
+    assert world.post()["planId"] == plan_id  # the same body, before the planner cancelled the old schedule
+    world.planner.tick(_plenty)
+
+    (new,) = world.schedules()
+    assert new != old
+    assert world.calls("cancelReportSchedule") == 1
+    shown = world.on_plan("GET", plan_id)
+    assert (shown["schedule"]["state"], shown["schedule"]["reportScheduleId"]) == ("active", new)
+    assert world.store.get_plan(plan_id).schedules_to_cancel == ()
+
+    world.on_plan("DELETE", plan_id)
+    world.planner.tick(_plenty)
+    assert world.schedules() == {} and world.calls("cancelReportSchedule") == 2
+
+
+def test_a_plan_posted_again_paused_still_cancels_its_deleted_lifes_schedule(world):
+    plan_id = world.post()["planId"]
+    world.planner.tick(_plenty)
+    world.on_plan("DELETE", plan_id)
+    world.post()
+    world.on_plan("PATCH", plan_id, {"paused": True})
+
+    world.planner.tick(_plenty)
+
+    assert world.schedules() == {} and world.calls("cancelReportSchedule") == 1
+    later = world.clock() + 30 * DAY
+    assert all(plan_id not in list(world.store.due_plans(later, shard=s)) for s in range(PullStore.SHARDS))
+
+
+def test_a_second_replacing_plan_of_the_same_lane_is_refused_naming_the_first(world):
+    first = world.post(replaceExistingSchedule=True)["planId"]
+    other_start = (world.clock().date() - DAY).isoformat()
+    body = {
+        "sellerId": SELLER_ID,
+        "marketplaceIds": [US],
+        "reportType": ORDERS,
+        "cadence": "daily",
+        "startDate": other_start,
+        "mode": "amazon-schedule",
+        "replaceExistingSchedule": True,
+    }
+
+    with pytest.raises(ApiError) as caught:
+        world.api.answer(api_event("POST", "/plans", body, caller_arn=OPERATOR_ARN))
+    assert (caught.value.status, caught.value.code) == (409, "ScheduleLaneTaken")
+    assert first in caught.value.message and "replaceExistingSchedule" in caught.value.message
+
+    # Beside it without replacing: accepted; asking to replace later is refused the same way.
+    second = world.post(startDate=other_start)["planId"]
+    event = api_event(
+        "PATCH", f"/plans/{second}", {"replaceExistingSchedule": True}, {"planId": second}, OPERATOR_ARN
+    )
+    event["resource"] = "/plans/{planId}"
+    with pytest.raises(ApiError) as patched:
+        world.api.answer(event)
+    assert (patched.value.status, patched.value.code) == (409, "ScheduleLaneTaken") and first in str(
+        patched.value.message
+    )
+
+    world.planner.tick(_plenty)
+    # Whichever plan ran first, the replacing one holds the lane after the first tick (the other may have
+    # created a schedule first, which it replaced) and the next ticks change nothing: no flip-flop.
+    created = world.calls("createReportSchedule")
+    for _ in range(3):
+        world.emulator.advance_time(3600)
+        world.planner.tick(_plenty)
+    (ours,) = world.schedules()
+    assert world.calls("createReportSchedule") == created <= 2
+    assert world.on_plan("GET", first)["schedule"]["reportScheduleId"] == ours
+    assert world.on_plan("GET", second)["schedule"] == {"state": "foreign"}
+
+
+def test_a_refused_schedule_is_tried_again_after_a_week_while_createreport_pulls_the_windows(world):
+    world.emulator.refuse_schedules_of(ORDERS)
+    world.go_to_noon()
+    plan_id = world.post(startDate=(world.clock().date() - DAY).isoformat())["planId"]
+    world.planner.tick(_plenty)
+    assert world.calls("createReportSchedule") == 1
+
+    # Six days on: still refused, not asked again; the windows meanwhile come from createReport.
+    world.emulator.advance_time((6 * DAY).total_seconds())
+    world.planner.tick(_plenty)
+    assert world.calls("createReportSchedule") == 1
+    assert world.calls("createReport") == 7
+    assert world.on_plan("GET", plan_id)["schedule"]["state"] == "refused"
+
+    # Amazon now accepts the type; a week after the refusal the plan tries again and gets its schedule.
+    with world.emulator.app.state.lock:
+        world.emulator.app.schedule_refusals.pop(ORDERS)
+    world.emulator.advance_time((DAY + timedelta(hours=1)).total_seconds())
+    world.planner.tick(_plenty)
+
+    (schedule,) = world.schedules()
+    assert world.calls("createReportSchedule") == 2
+    shown = world.on_plan("GET", plan_id)
+    assert (shown["schedule"]["state"], shown["schedule"]["reportScheduleId"]) == ("active", schedule)
+
+
+def test_each_poll_lists_only_the_schedules_reports_made_since_the_last_one(world):
+    plan_id = world.post()["planId"]
+    world.planner.tick(_plenty)
+    (schedule_id,) = world.schedules()
+    for _ in range(10):  # ten days: the schedule makes a report each midnight, each filed by a later tick
+        world.emulator.advance_time(DAY.total_seconds())
+        world.planner.tick(_plenty)
+    filed = [e for e in world.store.entries(plan_id) if e.report_schedule_id == schedule_id]
+    assert len(filed) == 10
+
+    world.emulator.advance_time(DAY.total_seconds())
+    world.planner.tick(_plenty)
+
+    listing = [e for e in world.emulator.exchanges if e.operation_id == "getReports"][-1]
+    (created_since,) = listing.query["createdSince"]
+    assert datetime.fromisoformat(created_since.replace("Z", "+00:00")) >= world.clock() - DAY - timedelta(
+        hours=1
+    )
+    listed = json.loads(listing.response_body)["reports"]
+    assert len(listed) <= 2 < len(filed), "the poll paged through the schedule's whole history"
+    assert len([e for e in world.store.entries(plan_id) if e.report_schedule_id == schedule_id]) == 11

@@ -1,4 +1,4 @@
-"""Attack 4 (continued): the pull planner and the storer killed mid-way.
+"""Attack 4 (continued): the pull planner and the storer killed mid-way; a discovered report's store failing.
 
 A daily pull plan has three due windows. The real pull_planner handler ticks as EventBridge Scheduler
 invokes it (its clock set, so the windows are fixed), and is killed (an exception no handler catches, as a
@@ -7,7 +7,8 @@ ledger's record of it; the storer is killed (the function's timeout, Sandbox.Tim
 stored and copied to its window but before the window's manifest is written. The next ticks resume; SP-API
 finishes each report and its notification runs the workflow (moto's Step Functions with the real handlers).
 Afterwards every window must be stored exactly once: one report per window in SP-API, the ledger STORED,
-one version object and a manifest naming it (0 lost, 0 duplicated).
+one version object and a manifest naming it (0 lost, 0 duplicated). A settlement report (mode discover),
+which cannot be requested again, whose store fails is stored by a later discovery's execution of its own.
 """
 
 from __future__ import annotations
@@ -213,6 +214,97 @@ def test_storer_killed_while_placing_a_window(plan_world, monkeypatch, capsys, a
         outcome=(
             "store retried once by the workflow; copy kept, manifest written, window STORED; "
             f"{duplicated} duplicated"
+        ),
+        lost=lost,
+    )
+
+
+def test_a_discovered_reports_failed_store_is_retried_and_stored_once(
+    report_pipeline, load_handler, spapi_emulator, capsys, attack_results
+):
+    """A settlement report (mode discover) cannot be requested again: when its workflow's store fails, the
+    next discoveries store the same report again in an execution of its own, while SP-API keeps its
+    document."""
+    from sp_reports.pipeline.notifications_processing import execution_arn, execution_name
+    from spapi_emulator.settlements import (
+        PUBLICATION_DELAY,
+        SETTLEMENT_PERIOD,
+        V2_FLAT_FILE,
+        SettlementAccount,
+    )
+
+    pipeline = report_pipeline
+    store = PullStore(create_pull_plans_table(), boto3.client("dynamodb"))
+    app = spapi_emulator.app
+    plan = plan_from_request(
+        {
+            "sellerId": SELLER_ID,
+            "marketplaceIds": [US],
+            "reportType": V2_FLAT_FILE,
+            "mode": "discover",
+            "startDate": app.now().date().isoformat(),
+        },
+        now=app.now(),
+    )
+    store.put_plan(plan)
+    spapi_emulator.open_settlements(
+        SettlementAccount(seller_id=SELLER_ID, marketplace_id=US, period_start=app.now())
+    )
+    spapi_emulator.advance_time(
+        (SETTLEMENT_PERIOD + PUBLICATION_DELAY + timedelta(minutes=1)).total_seconds()
+    )
+    (report_id,) = [r.report_id for r in spapi_emulator.reports.values() if r.report_type == V2_FLAT_FILE]
+    spapi_emulator.finish_report(report_id, "DONE", DOCUMENT)
+    planner = load_handler("pull_planner", STATE_MACHINE_ARN=pipeline.workflow.state_machine_arn)
+    sleep_on_virtual_time(planner.spapi_clients.http("NA"))
+
+    def tick() -> dict:
+        planner.planner._clock = app.now
+        return planner.handler({}, _scheduled_invocation_context())
+
+    # The store fails with an error no retrier names: the workflow's Catch reports the failure.
+    refused = type("ReportDocumentTooLargeError", (Exception,), {})
+    storer = pipeline.workflow.storer.storer
+    original, failures = storer.store, []
+
+    def failing_once(*args, **kwargs):
+        if not failures:
+            failures.append(1)
+            raise refused("the document did not fit in the function's time")
+        return original(*args, **kwargs)
+
+    storer.store = failing_once
+    assert tick()["reportsDiscovered"] == 1
+    first = pipeline.workflow.wait(execution_arn(pipeline.workflow.state_machine_arn, f"report-{report_id}"))
+    assert first["status"] == "SUCCEEDED"  # the failure is the workflow's recorded outcome
+    (failed,) = store.entries(plan.plan_id)
+    assert failed.state is WindowState.FAILED
+
+    spapi_emulator.advance_time(timedelta(minutes=61).total_seconds())
+    tick()
+    second_name = execution_name(report_id, attempt=2)
+    (second,) = [e for e in pipeline.workflow.executions() if e["name"] == second_name]
+    assert pipeline.workflow.wait(second["executionArn"], timeout=120)["status"] == "SUCCEEDED"
+    spapi_emulator.advance_time(timedelta(minutes=61).total_seconds())
+    tick()  # nothing left to retry
+
+    (entry,) = store.entries(plan.plan_id)
+    listing = boto3.client("s3").list_objects_v2(
+        Bucket=pipeline.workflow.resources.bucket, Prefix=f"plans/{SELLER_ID}/{V2_FLAT_FILE}/"
+    )
+    versions = [item["Key"] for item in listing.get("Contents", []) if "/v001/" in item["Key"]]
+    lost = 0 if entry.state is WindowState.STORED and versions == [entry.s3_key] else 1
+    duplicated = len(pipeline.workflow.executions()) - 2
+    record = pipeline.records.get(report_id)
+    assert (lost, duplicated, entry.attempts, len(record.failure_history)) == (0, 0, 2, 1)
+    check_output_for_secrets(capsys)
+    attack_results.record(
+        "4-pull-store-retry",
+        attack="A discovered settlement report's store fails (no request possible: the report is Amazon's)",
+        cases=1,
+        outcome=(
+            "stored again after the retry time by an execution named for attempt 2, record reopened with its "
+            f"failure kept; {duplicated} duplicated"
         ),
         lost=lost,
     )

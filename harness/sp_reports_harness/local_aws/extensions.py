@@ -13,6 +13,7 @@ from typing import Any, Protocol
 
 from sp_reports_harness.local_aws.apigateway.account_logging import apigateway_logging_patches
 from sp_reports_harness.local_aws.awslambda.function_urls import url_patches
+from sp_reports_harness.local_aws.dynamodb.partition_reads import partition_read_patches
 from sp_reports_harness.local_aws.echoed_attributes import drift_fix_patches
 from sp_reports_harness.local_aws.moto_internals import PatchSet
 from sp_reports_harness.local_aws.s3.atomicity import s3_atomicity_patches
@@ -84,6 +85,12 @@ PATCHES: tuple[Extension, ...] = (
         "s3.atomicity",
         "each S3 request applied atomically, as S3 applies it",
         lambda aws: s3_atomicity_patches(),
+    ),
+    Extension(
+        "dynamodb.partition_reads",
+        "a Query reads the partition it names, not the whole table sorted (same answers, time that follows "
+        "the items read)",
+        lambda aws: partition_read_patches(),
     ),
     Extension(
         "apigateway.account_logging",

@@ -41,6 +41,7 @@ from moto.core.exceptions import (
 )
 from moto.core.responses import ActionResult
 from moto.dynamodb.models import DynamoDBBackend, dynamodb_backends
+from moto.dynamodb.models.table import Table as DynamoDBTable
 from moto.iam.access_control import IAMRequest, PermissionResult, S3IAMRequest
 from moto.iam.models import iam_backends
 from moto.kms.models import kms_backends
@@ -124,6 +125,8 @@ __all__ = [  # noqa: RUF022 - grouped by the module that uses each name, not sor
     "dynamodb_backends",
     # DynamoDB's writes to one item, which the pinned moto does not serialise (the budget's race test).
     "DynamoDBBackend",
+    # A Query reads the partition it names (dynamodb/partition_reads.py).
+    "DynamoDBTable",
     "iam_backends",
     "kms_backends",
     "S3ClientError",

@@ -166,7 +166,7 @@ def _optional_string(parent: Mapping[str, Any], name: str, path: str) -> str | N
     return value or None
 
 
-def execution_name(report_id: str, prefix: str = "report") -> str:
+def execution_name(report_id: str, prefix: str = "report", *, attempt: int = 1) -> str:
     """The Step Functions execution name for a report: the same id always gives the same name, so a duplicate
     notification cannot start a second workflow. StartExecution with the name (and input) of a running
     execution returns that execution; once it has finished, or with another input, it is refused with
@@ -174,7 +174,14 @@ def execution_name(report_id: str, prefix: str = "report") -> str:
 
     ``prefix`` names the purpose: ``report`` for the report's workflow, FAILURE_EXECUTION_PREFIX for the
     execution that reports its failure. A report id can never make one name look like the other, as every
-    name starts with its prefix and a dash."""
+    name starts with its prefix and a dash.
+
+    ``attempt`` names a later store of the same report (a discovered report whose store failed is stored
+    again while SP-API keeps its document: sp_reports.pipeline.pull_discovery): the first keeps the plain
+    name, a later one is named after ``<report id>#<attempt>``. No report id holds '#', so the name takes
+    the digest branch below and no other report's name can equal it, while one attempt keeps one name."""
+    if attempt > 1:
+        report_id = f"{report_id}#{attempt}"
     sanitised = _EXECUTION_NAME_UNSAFE.sub("-", report_id)
     name = f"{prefix}-{sanitised}"
     if sanitised != report_id or len(name) > MAX_EXECUTION_NAME_LENGTH:
@@ -333,10 +340,16 @@ class ReportNotificationProcessor:
         self._restricted_allowed = restricted_allowed
 
     def process(
-        self, notification: ReportProcessingFinished, *, process_unrequested: bool | None = None
+        self,
+        notification: ReportProcessingFinished,
+        *,
+        process_unrequested: bool | None = None,
+        attempt: int = 1,
     ) -> ProcessingResult:
         """``process_unrequested`` overrides the configured policy for this report (the sweep stores the
-        Amazon-generated report types sellers opted into, whatever the policy for other reports)."""
+        Amazon-generated report types sellers opted into, whatever the policy for other reports).
+        ``attempt`` > 1 is a later store of a report whose store failed (its record reopened first): its
+        executions are named for the attempt (`execution_name`)."""
         if process_unrequested is None:
             process_unrequested = self._process_unrequested
         if not self._restricted_allowed and _is_restricted(notification.report_type):
@@ -355,7 +368,7 @@ class ReportNotificationProcessor:
                 self._records.quarantine(notification.report_id, SELLER_MISMATCH_REASON)
             return ProcessingResult(NotificationOutcome.SELLER_MISMATCH, record.requested)
         bound = self._confirm_token(record, notification) if record is not None else False
-        result = self._process(notification, record, process_unrequested)
+        result = self._process(notification, record, process_unrequested, attempt)
         return replace(result, seller_bound=bound) if bound else result
 
     def _confirm_token(self, record: ReportRecord, notification: ReportProcessingFinished) -> bool:
@@ -380,6 +393,7 @@ class ReportNotificationProcessor:
         notification: ReportProcessingFinished,
         record: ReportRecord | None,
         process_unrequested: bool,
+        attempt: int = 1,
     ) -> ProcessingResult:
         created = False
         if record is None:
@@ -412,7 +426,7 @@ class ReportNotificationProcessor:
             account_id=notification.account_id,
         ):
             return ProcessingResult(NotificationOutcome.ALREADY_FINISHED, record.requested)
-        name = execution_name(notification.report_id)
+        name = execution_name(notification.report_id, attempt=attempt)
         document = ReportContext.settle(notification, record).to_execution_input()
         existing = self._describe(name) if seen_before else None
         if existing is None:
@@ -426,7 +440,7 @@ class ReportNotificationProcessor:
                 # A concurrent delivery may have started it an instant earlier: StartExecution then returns
                 # that execution, and this one is counted as a start (rare, and only a count is wrong).
                 return ProcessingResult(NotificationOutcome.STARTED, record.requested, name)
-        return self._settle_existing(existing, document, record.requested)
+        return self._settle_existing(existing, document, record.requested, attempt)
 
     def is_foreign(self, notification: ReportProcessingFinished) -> bool:
         """Whether a delivered notification belongs to another application than ours (when ours is known)."""
@@ -437,7 +451,7 @@ class ReportNotificationProcessor:
         )
 
     def _settle_existing(
-        self, existing: Mapping[str, Any], document: dict[str, Any], requested: bool
+        self, existing: Mapping[str, Any], document: dict[str, Any], requested: bool, attempt: int = 1
     ) -> ProcessingResult:
         status = existing["status"]
         name = existing["name"]
@@ -445,10 +459,10 @@ class ReportNotificationProcessor:
             return ProcessingResult(NotificationOutcome.DUPLICATE_OF_RUNNING, requested, name, status)
         if status not in _ENDED_WITHOUT_SUCCESS:
             return ProcessingResult(NotificationOutcome.DUPLICATE, requested, name, status)
-        return self._report_failed_execution(existing, document, requested)
+        return self._report_failed_execution(existing, document, requested, attempt)
 
     def _report_failed_execution(
-        self, failed: Mapping[str, Any], document: dict[str, Any], requested: bool
+        self, failed: Mapping[str, Any], document: dict[str, Any], requested: bool, attempt: int = 1
     ) -> ProcessingResult:
         """Start the execution that records and emails why the report's execution ended without success.
 
@@ -460,7 +474,7 @@ class ReportNotificationProcessor:
         the data fails again, and an older execution would still block its report; moto 5.2.5 cannot run it
         either. Reporting the failure works at any age and ends every report with a recorded outcome."""
         report_id = document["reportId"]
-        name = execution_name(report_id, FAILURE_EXECUTION_PREFIX)
+        name = execution_name(report_id, FAILURE_EXECUTION_PREFIX, attempt=attempt)
         reporting = self._describe(name)
         if reporting is None:
             try:

@@ -14,6 +14,9 @@ catalogue's rules); this service adds what needs the deployment's state:
 - the reports a day the seller's active plans cause (`windows_per_day`: lanes x (1 + look-backs) / days per
   window) may not exceed the seller's daily report budget (SELLER_DAILY_REPORT_BUDGET, which POST /reports
   spends too): 400 PlanOverReportBudget shows the arithmetic;
+- an amazon-schedule plan with replaceExistingSchedule may not share its report type and marketplaces with
+  another amazon-schedule plan of the seller (409 ScheduleLaneTaken, naming it): Amazon keeps one schedule
+  per type and marketplaces, so the two would replace each other's schedule on every planner tick;
 - the caller must be admitted for the plan's seller (the tenant boundary every route checks).
 
 An amazon-schedule plan's schedule is cancelled by the planner (sp_reports.pipeline.pull_schedules): pausing
@@ -58,6 +61,36 @@ MAX_PAGE_SIZE = 100
 DEFAULT_COVERAGE_DAYS = 31
 MAX_NEXT_TOKEN_LENGTH = 2048
 _DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}\Z")
+
+
+def _check_schedule_lane(plan: PullPlan, sellers_plans: list[PullPlan]) -> None:
+    """An amazon-schedule plan that may replace the schedule of its type and marketplaces may not share them
+    with another of the seller's amazon-schedule plans (409 ScheduleLaneTaken, naming it). Amazon keeps one
+    schedule per report type and marketplaces ("If a report schedule with the same report type and
+    marketplace IDs already exists, it will be cancelled and replaced with this one", createReportSchedule,
+    reports_2021-06-30.json): the replacing plan would cancel the other's schedule, and two replacing plans
+    would cancel each other's on every planner tick. Paused plans count: they make a schedule when resumed."""
+    if plan.mode is not PlanMode.AMAZON_SCHEDULE or not plan.replace_existing_schedule:
+        return
+    lane = set(plan.marketplace_ids)
+    for other in sellers_plans:
+        if (
+            other.plan_id != plan.plan_id
+            and other.mode is PlanMode.AMAZON_SCHEDULE
+            and other.report_type == plan.report_type
+            and set(other.marketplace_ids) == lane
+        ):
+            raise ApiError(
+                409,
+                "ScheduleLaneTaken",
+                f"plan {other.plan_id} already pulls {plan.report_type} for marketplace(s) "
+                f"{', '.join(plan.marketplace_ids)} with an Amazon schedule, and Amazon keeps one schedule "
+                "per report type and marketplaces (createReportSchedule replaces the existing one, "
+                "reports_2021-06-30.json): with replaceExistingSchedule this plan would cancel that plan's "
+                f"schedule on every planner tick. Delete or change plan {other.plan_id}, or leave "
+                "replaceExistingSchedule false (this plan then waits beside it and requests its windows "
+                "itself)",
+            )
 
 
 class PlanStore(Protocol):
@@ -156,6 +189,7 @@ class PlanRequests:
         check_start_date(plan, now)
         sellers_plans = list(self._sellers_plans(plan.seller_id))
         _check_region(plan, sellers_plans)
+        _check_schedule_lane(plan, sellers_plans)
         self._check_budget(plan, sellers_plans)
         plan = dataclasses.replace(plan, created_by=caller_principal(event))
         # Stored due at once (PullStore.put_plan): the planner's next tick starts its due windows.
@@ -223,7 +257,12 @@ class PlanRequests:
             paused=changes.get("paused", plan.paused),
             cadence=changes.get("cadence", plan.cadence),
             look_back_days=changes.get("look_back_days", plan.look_back_days),
+            replace_existing_schedule=changes.get(
+                "replace_existing_schedule", plan.replace_existing_schedule
+            ),
         )
+        if changed.replace_existing_schedule and not plan.replace_existing_schedule:
+            _check_schedule_lane(changed, list(self._sellers_plans(plan.seller_id)))
         if not changed.paused and (plan.paused or changed != plan):
             # Resuming, or asking for more windows: the budget is checked again with the plan as it would be.
             self._check_budget(changed, list(self._sellers_plans(plan.seller_id)))

@@ -24,7 +24,16 @@ When a discover plan is due, the planner's tick (sp_reports.pipeline.pull_planne
    the ledger and the workflow finishes the job and nothing is stored twice.
 3. The watermark moves to the earliest of the listing's start less WATERMARK_LAG, an unfinished report's
    createdTime (it is listed again until it is DONE) and a report that could not be set on its way.
-4. Every entry not yet stored whose document SP-API drops within EXPIRY_MARGIN (createdTime + the type's
+4. A discovered report whose store failed (the workflow settled its entry FAILED, sp_reports.pipeline.
+   pull_window_outcomes) cannot be requested again, but its document stays downloadable for the type's
+   document retention, so it is stored again: once its retry time has passed (the type's cooldown or an
+   hour, as a FATAL report's retry), `PullStore.claim_store_retry` takes it (one caller wins) with one more
+   attempt, `ReportRecords.reopen_for_retry` reopens its record (the failure kept in FailureHistory) and the
+   processor starts a workflow execution named for the attempt. The third failure parks the window
+   (`PullWindowOutcomes.fail_attempt`: WindowsParked, its alarm, the coverage's reason); a report whose
+   document SP-API has dropped is parked at once. A retry stopped between the claim and the execution is
+   finished by the next discovery (the entry is REQUESTED with a later attempt).
+5. Every entry not yet stored whose document SP-API drops within EXPIRY_MARGIN (createdTime + the type's
    document retention, 30 days: the catalogue's documentRetentionDays, SP-API changelog
    "report-document-retention-policy-is-changing-to-a-maximum-of-30-days") is logged and counted
    `DiscoveredReportsNearExpiry`: the `<prefix>-pull-reports-near-expiry` alarm watches it
@@ -46,10 +55,21 @@ from sp_reports.pipeline.notifications_processing import (
     ReportProcessingFinished,
     UnreportedFailureError,
 )
-from sp_reports.pipeline.pull_ledger import FINAL_STATES, LedgerEntry, PullStore
+from sp_reports.pipeline.pull_ledger import (
+    FINAL_STATES,
+    LedgerConflictError,
+    LedgerEntry,
+    PullStore,
+    WindowState,
+)
 from sp_reports.pipeline.pull_plans import PullPlan
 from sp_reports.pipeline.pull_windows import Window, iso_second
-from sp_reports.pipeline.report_records import PullWindowRef, ReportAlreadyRecordedError, ReportRecords
+from sp_reports.pipeline.report_records import (
+    PullWindowRef,
+    ReportAlreadyRecordedError,
+    ReportNotRecordedError,
+    ReportRecords,
+)
 from sp_reports.pipeline.report_specifications import ReportSpecification
 from sp_reports.pipeline.sweep_state import parse_time
 from sp_reports.pipeline.telemetry import COUNT, MetricSink, StructuredLogger
@@ -116,6 +136,7 @@ class DiscoveryResult:
     listed: int = 0
     discovered: int = 0  # new ledger entries
     resumed: int = 0  # entries recorded earlier whose workflow was set on its way again
+    stores_retried: int = 0  # failed stores taken for another attempt
     near_expiry: int = 0
     failed: str | None = None  # why the listing stopped (SP-API, LWA), retried at `next_due`
     deferred: bool = False  # the seller's getReports quota would have made the tick wait
@@ -164,6 +185,9 @@ class PullDiscovery:
         result = DiscoveryResult()
         try:
             self._list(plan, now, result)
+            # After a listing that worked only: a refused token or a failing SP-API would fail the store too,
+            # and spend one of the report's attempts.
+            self._retry_failed_stores(plan, now, result)
         except LwaInvalidGrantError as refused:
             result.failed = f"LWA refused the seller's refresh token: {refused}"
         except TokenNotFoundError:
@@ -249,8 +273,15 @@ class PullDiscovery:
             result.discovered += 1
         else:
             entry = self._store.entry(plan.plan_id, window.key, 1)
-            if entry is None or entry.report_id != report_id or entry.state in FINAL_STATES:
-                return None  # stored already, or the window holds another report of the same period
+            if (
+                entry is None
+                or entry.report_id != report_id
+                or entry.state is not WindowState.REQUESTED
+                or entry.attempts > 1
+            ):
+                # Stored already, failed (its retry is `_retry_failed_stores`'), or the window holds another
+                # report of the same period.
+                return None
             result.resumed += 1
         try:
             self._set_on_its_way(plan, region_code, report, window, entry)
@@ -308,6 +339,100 @@ class PullDiscovery:
                 "outcome": processed.outcome.value,
                 "execution_name": processed.execution_name,
             },
+        )
+
+    # -- failed stores ------------------------------------------------------------------------------------
+
+    def _retry_failed_stores(self, plan: PullPlan, now: datetime, result: DiscoveryResult) -> None:
+        for entry in self._store.entries(plan.plan_id):
+            if entry.report_id is None or entry.report_created_at is None:
+                continue
+            if entry.state is WindowState.FAILED:
+                if entry.retry_after and parse_time(entry.retry_after) > now:
+                    continue
+                expires = document_expiry(plan.report_type, parse_time(entry.report_created_at))
+                if now >= expires:
+                    self._park_expired(entry, expires, now)
+                    continue
+                claimed = self._store.claim_store_retry(
+                    plan.plan_id, entry.window_key, entry.version, entry.report_id, now=now
+                )
+                if claimed is None:
+                    continue  # another tick took it
+                entry = claimed
+                result.stores_retried += 1
+            elif entry.state is not WindowState.REQUESTED or entry.attempts < 2:
+                continue
+            try:
+                self._store_again(plan, entry)
+            except (ClientError, BotoCoreError, UnreportedFailureError, ReportNotRecordedError) as failure:
+                self._logger.error(
+                    "failed store not set on its way again; the next discovery tries again",
+                    extra={
+                        "plan_id": plan.plan_id,
+                        "report_id": entry.report_id,
+                        "error": type(failure).__name__,
+                    },
+                )
+
+    def _store_again(self, plan: PullPlan, entry: LedgerEntry) -> None:
+        """Another store of the entry's report, as attempt `entry.attempts`: its record reopened (a no-op when
+        an earlier try reopened it) and a workflow execution of the attempt's own name started (found, when
+        an earlier try started it)."""
+        report_id = str(entry.report_id)
+        pull_window = PullWindowRef(plan.plan_id, entry.window_key, entry.version, entry.attempts)
+        self._records.reopen_for_retry(report_id, pull_window)
+        record = self._records.get(report_id)
+        if record is None:
+            raise ReportNotRecordedError(report_id)
+        processed = self._processor.process(
+            ReportProcessingFinished(
+                notification_id=f"discovery-{report_id}-attempt-{entry.attempts}",
+                event_time=record.updated_at,
+                report_id=report_id,
+                report_type=plan.report_type,
+                processing_status=_DONE,
+                account_id=None,
+                seller_id=plan.seller_id,
+                report_document_id=record.report_document_id,
+            ),
+            process_unrequested=True,
+            attempt=entry.attempts,
+        )
+        self._logger.info(
+            "discovered report's failed store set on its way again",
+            extra={
+                "plan_id": plan.plan_id,
+                "window_key": entry.window_key,
+                "report_id": report_id,
+                "attempt": entry.attempts,
+                "outcome": processed.outcome.value,
+                "execution_name": processed.execution_name,
+            },
+        )
+
+    def _park_expired(self, entry: LedgerEntry, expires: datetime, now: datetime) -> None:
+        """A failed store whose document SP-API has dropped: no retry can succeed, so the window is parked."""
+        try:
+            self._store.settle(
+                entry.plan_id,
+                entry.window_key,
+                entry.version,
+                WindowState.PARKED,
+                reason=(
+                    f"SP-API dropped the report's document at {iso_second(expires)} (document retention) "
+                    f"before a store succeeded; the last failure: {entry.reason or 'unknown'}"
+                ),
+                report_id=entry.report_id,
+                now=now,
+                if_report_id=entry.report_id,
+            )
+        except LedgerConflictError:
+            return  # another tick settled it
+        self._metrics.add_metric(name="WindowsParked", unit=COUNT, value=1)
+        self._logger.error(
+            "discovered report's window parked: its document expired before a store succeeded",
+            extra={"plan_id": entry.plan_id, "window_key": entry.window_key, "report_id": entry.report_id},
         )
 
     # -- expiry -----------------------------------------------------------------------------------------

@@ -25,7 +25,8 @@ version.
 A discover plan's entries are the reports Amazon made by itself (sp_reports.pipeline.pull_discovery):
 `record_discovered` writes one, REQUESTED with its report id, only where none exists (a conditional write),
 so a report listed again by a later discovery is never recorded or stored twice; the plan item keeps where
-the next discovery's listing starts (`DiscoveredSince`).
+the next discovery's listing starts (`DiscoveredSince`). Such a report cannot be requested again, so a failed
+store is retried as a store of the same report (`claim_store_retry`: FAILED -> REQUESTED, one more attempt).
 
 Deleting a plan keeps its item as a tombstone (`Deleted`): it leaves the due index, and listings pass over
 it, but it stays in the seller index, so erasing a seller (`erase_seller`) finds the ledgers of its deleted
@@ -42,7 +43,7 @@ import hashlib
 import json
 import time
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
@@ -50,7 +51,14 @@ from typing import Any
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
 from sp_reports.pipeline.api_requests import ValidationError
-from sp_reports.pipeline.pull_plans import Cadence, PlanMode, PlanSchedule, PullPlan, ScheduleState
+from sp_reports.pipeline.pull_plans import (
+    Cadence,
+    PlanMode,
+    PlanSchedule,
+    PullPlan,
+    ScheduleIntent,
+    ScheduleState,
+)
 from sp_reports.pipeline.pull_windows import Window, iso_second, parse_iso_second
 
 PLAN_KEY_PREFIX = "plan#"
@@ -60,6 +68,8 @@ DUE_INDEX = "due"
 SELLER_INDEX = "seller"
 DUE_SHARD_PREFIX = "due#"
 DISCOVERED_SINCE = "DiscoveredSince"
+SCHEDULE_INTENT = "ScheduleIntent"
+SCHEDULE_LISTED_SINCE = "ScheduleListedSince"
 # Each shard is one partition of the due index; 16 of them spread 10,000 plans due in the same minute over
 # 16 partitions (about 625 index writes each), far below a partition's 1,000 writes per second.
 SHARDS = 16
@@ -67,6 +77,9 @@ REASON_MAX_CHARS = 1000
 # BatchWriteItem takes at most 25 requests (DynamoDB API Reference, BatchWriteItem).
 BATCH_WRITE_MAX = 25
 BATCH_WRITE_ATTEMPTS = 8
+# A POST replacing a tombstone that the planner changes meanwhile reads it again, this many times at most.
+PUT_PLAN_ATTEMPTS = 5
+SCHEDULES_TO_CANCEL = "SchedulesToCancel"
 _LIVE_PLAN = "attribute_exists(PK) AND attribute_not_exists(Deleted)"
 _SERIALIZER = TypeSerializer()
 _DESERIALIZER = TypeDeserializer()
@@ -158,23 +171,38 @@ class PullStore:
 
     def put_plan(self, plan: PullPlan) -> tuple[PullPlan, bool]:
         """Store a new plan, due at once unless paused (the next planner tick starts its windows). A plan with
-        the same id already stored is answered instead: (existing, False)."""
-        item = _plan_item(plan)
-        if not plan.paused:
-            item.update(_due_attributes(plan.plan_id, plan.created_at or plan.updated_at))
-        try:
-            self._dynamodb.put_item(
-                TableName=self._table_name,
-                Item=item,
-                # A deleted plan's tombstone is replaced: the plan comes back with its ledger.
-                ConditionExpression="attribute_not_exists(PK) OR attribute_exists(Deleted)",
-            )
-        except self._dynamodb.exceptions.ConditionalCheckFailedException:
-            existing = self.get_plan(plan.plan_id)
-            if existing is None:  # deleted between the two calls: store it now
-                return self.put_plan(plan)
-            return existing, False
-        return plan, True
+        the same id already stored is answered instead: (existing, False).
+
+        A deleted plan's tombstone is replaced (the plan comes back with its ledger), but an Amazon schedule
+        the tombstone still holds (not cancelled yet) is carried into SchedulesToCancel: the planner cancels
+        it apart from the plan's own, which the new plan creates as any new plan does. The write is
+        conditional on the tombstone as read (its UpdatedAt), so a planner's change meanwhile is not lost."""
+        for _ in range(PUT_PLAN_ATTEMPTS):
+            tombstone = self._dynamodb.get_item(
+                TableName=self._table_name, Key=_plan_key(plan.plan_id), ConsistentRead=True
+            ).get("Item")
+            if tombstone is not None and "Deleted" not in tombstone:
+                return _plan_from_item(tombstone), False
+            leftovers = _schedules_left(tombstone) if tombstone else ()
+            stored = replace(plan, schedules_to_cancel=leftovers)
+            item = _plan_item(stored)
+            if not plan.paused or leftovers:
+                item.update(_due_attributes(plan.plan_id, plan.created_at or plan.updated_at))
+            request: dict[str, Any] = {"TableName": self._table_name, "Item": item}
+            if tombstone is None:
+                request["ConditionExpression"] = "attribute_not_exists(PK)"
+            else:
+                request["ConditionExpression"] = "Deleted = :deleted AND UpdatedAt = :updated"
+                request["ExpressionAttributeValues"] = {
+                    ":deleted": tombstone["Deleted"],
+                    ":updated": tombstone.get("UpdatedAt", {"S": ""}),
+                }
+            try:
+                self._dynamodb.put_item(**request)
+            except self._dynamodb.exceptions.ConditionalCheckFailedException:
+                continue  # created, deleted or changed meanwhile: read it again
+            return stored, True
+        raise RuntimeError(f"plan {plan.plan_id} kept changing while it was stored; POST it again")
 
     def get_plan(self, plan_id: str) -> PullPlan | None:
         response = self._dynamodb.get_item(
@@ -280,14 +308,15 @@ class PullStore:
             TableName=self._table_name,
             IndexName=SELLER_INDEX,
             KeyConditionExpression="SellerId = :seller",
-            FilterExpression="attribute_exists(ReportScheduleId)",
-            ProjectionExpression="PlanId, MarketplaceIds, ReportScheduleId",
+            FilterExpression=f"attribute_exists(ReportScheduleId) OR attribute_exists({SCHEDULES_TO_CANCEL})",
+            ProjectionExpression=f"PlanId, MarketplaceIds, ReportScheduleId, {SCHEDULES_TO_CANCEL}",
             ExpressionAttributeValues={":seller": {"S": seller_id}},
         )
         return [
-            (item["PlanId"]["S"], item["MarketplaceIds"]["L"][0]["S"], item["ReportScheduleId"]["S"])
+            (item["PlanId"]["S"], item["MarketplaceIds"]["L"][0]["S"], schedule_id)
             for page in pages
             for item in page.get("Items", [])
+            for schedule_id in _schedules_left(item)
         ]
 
     def erase_seller(self, seller_id: str) -> tuple[int, int]:
@@ -368,7 +397,15 @@ class PullStore:
             ":updated": {"S": iso_second(now)},
         }
         sets = ["StatusNote = :note", "UpdatedAt = :updated"]
-        removes = ["ScheduleState", "ReportScheduleId", "ScheduleCoversFrom"]
+        # Whatever the outcome, the intent of a createReportSchedule is settled once it is recorded.
+        removes = [
+            "ScheduleState",
+            "ReportScheduleId",
+            "ScheduleCoversFrom",
+            "ScheduleRetryAfter",
+            SCHEDULE_LISTED_SINCE,  # another schedule's reports are listed from its own start
+            SCHEDULE_INTENT,
+        ]
         for attribute, value in (_schedule_attributes(schedule) if schedule else {}).items():
             values[f":{attribute}"] = value
             sets.append(f"{attribute} = :{attribute}")
@@ -389,6 +426,81 @@ class PullStore:
             return False
         return True
 
+    def record_schedule_intent(self, plan_id: str, intent: ScheduleIntent) -> bool:
+        """Record the schedule the plan is about to create (before createReportSchedule), so that a run
+        stopped after Amazon created it and before `set_schedule` recorded its id adopts it. False: no live
+        plan."""
+        value = {
+            "Period": intent.period,
+            "NextReportCreationTime": intent.next_report_creation_time,
+            "CoversFrom": intent.covers_from,
+            "ReportOptions": {str(k): str(v) for k, v in intent.report_options.items()},
+        }
+        try:
+            self._dynamodb.update_item(
+                TableName=self._table_name,
+                Key=_plan_key(plan_id),
+                UpdateExpression="SET #intent = :intent",
+                ConditionExpression=_LIVE_PLAN,
+                ExpressionAttributeNames={"#intent": SCHEDULE_INTENT},
+                ExpressionAttributeValues={":intent": _SERIALIZER.serialize(value)},
+            )
+        except self._dynamodb.exceptions.ConditionalCheckFailedException:
+            return False
+        return True
+
+    def schedule_intent(self, plan_id: str) -> ScheduleIntent | None:
+        """The createReportSchedule the plan recorded and has not settled (None: none)."""
+        item = self._dynamodb.get_item(
+            TableName=self._table_name,
+            Key=_plan_key(plan_id),
+            ProjectionExpression="#intent",
+            ExpressionAttributeNames={"#intent": SCHEDULE_INTENT},
+            ConsistentRead=True,
+        ).get("Item", {})
+        if SCHEDULE_INTENT not in item:
+            return None
+        value = _DESERIALIZER.deserialize(item[SCHEDULE_INTENT])
+        return ScheduleIntent(
+            period=value["Period"],
+            next_report_creation_time=value["NextReportCreationTime"],
+            covers_from=value["CoversFrom"],
+            report_options=dict(value.get("ReportOptions", {})),
+        )
+
+    def forget_schedule_to_cancel(self, plan_id: str, report_schedule_id: str, *, now: datetime) -> None:
+        """A schedule of the plan's earlier life is cancelled (or cannot be): off SchedulesToCancel."""
+        with contextlib.suppress(self._dynamodb.exceptions.ConditionalCheckFailedException):
+            self._dynamodb.update_item(
+                TableName=self._table_name,
+                Key=_plan_key(plan_id),
+                UpdateExpression="SET UpdatedAt = :updated DELETE #left :schedule",
+                ConditionExpression="attribute_exists(PK)",
+                ExpressionAttributeNames={"#left": SCHEDULES_TO_CANCEL},
+                ExpressionAttributeValues={
+                    ":schedule": {"SS": [report_schedule_id]},
+                    ":updated": {"S": iso_second(now)},
+                },
+            )
+
+    def set_schedule_listed_since(self, plan_id: str, report_schedule_id: str, since: datetime) -> None:
+        """Move where the next listing of the schedule's reports starts forward (never back: a concurrent run
+        may have moved it further), only while the plan still has that schedule."""
+        with contextlib.suppress(self._dynamodb.exceptions.ConditionalCheckFailedException):
+            self._dynamodb.update_item(
+                TableName=self._table_name,
+                Key=_plan_key(plan_id),
+                UpdateExpression="SET #since = :since",
+                ConditionExpression=(
+                    "ReportScheduleId = :schedule AND (attribute_not_exists(#since) OR #since < :since)"
+                ),
+                ExpressionAttributeNames={"#since": SCHEDULE_LISTED_SINCE},
+                ExpressionAttributeValues={
+                    ":since": {"S": iso_second(since)},
+                    ":schedule": {"S": report_schedule_id},
+                },
+            )
+
     def keep_due_for_schedule(self, plan_id: str, due_at: datetime) -> bool:
         """Keep a paused or deleted plan that still has Amazon's schedule on the due index, so the planner
         cancels the schedule. False: the plan has no schedule (nothing to cancel)."""
@@ -397,7 +509,10 @@ class PullStore:
                 TableName=self._table_name,
                 Key=_plan_key(plan_id),
                 UpdateExpression="SET DueShard = :shard, DueAt = :due",
-                ConditionExpression="attribute_exists(PK) AND attribute_exists(ReportScheduleId)",
+                ConditionExpression=(
+                    "attribute_exists(PK) AND "
+                    f"(attribute_exists(ReportScheduleId) OR attribute_exists({SCHEDULES_TO_CANCEL}))"
+                ),
                 ExpressionAttributeValues={
                     ":shard": {"S": DUE_SHARD_PREFIX + str(due_shard(plan_id))},
                     ":due": {"S": iso_second(due_at)},
@@ -487,6 +602,41 @@ class PullStore:
                     ":one": {"N": "1"},
                     ":now": {"S": stamp},
                     ":created": {"S": iso_second(created_time)},
+                },
+                ReturnValues="ALL_NEW",
+            )
+        except self._dynamodb.exceptions.ConditionalCheckFailedException:
+            return None
+        return _entry_from_item(response["Attributes"])
+
+    def claim_store_retry(
+        self, plan_id: str, window_key: str, version: int, report_id: str, *, now: datetime
+    ) -> LedgerEntry | None:
+        """Take a discovered report's failed store for one more store of the same report (a discover plan's
+        report cannot be requested again, but SP-API keeps its document for the type's document retention):
+        REQUESTED again with one more attempt, written only while the entry is FAILED with that report and its
+        retry time has passed, so one caller wins. The last failure's Reason stays until the new attempt
+        settles. None: not failed, not yet due, or taken by another caller."""
+        stamp = iso_second(now)
+        try:
+            response = self._dynamodb.update_item(
+                TableName=self._table_name,
+                Key=_entry_key(plan_id, window_key, version),
+                UpdateExpression=(
+                    "SET #state = :requested, ClaimedAt = :now, FirstClaimedAt = :now, UpdatedAt = :now "
+                    "REMOVE RetryAfter ADD Attempts :one"
+                ),
+                ConditionExpression=(
+                    "#state = :failed AND ReportId = :report AND "
+                    "(attribute_not_exists(RetryAfter) OR RetryAfter <= :now)"
+                ),
+                ExpressionAttributeNames={"#state": "State"},
+                ExpressionAttributeValues={
+                    ":requested": {"S": WindowState.REQUESTED},
+                    ":failed": {"S": WindowState.FAILED},
+                    ":report": {"S": report_id},
+                    ":now": {"S": stamp},
+                    ":one": {"N": "1"},
                 },
                 ReturnValues="ALL_NEW",
             )
@@ -883,7 +1033,17 @@ def _plan_item(plan: PullPlan) -> dict[str, Any]:
             item[attribute] = _SERIALIZER.serialize(_plan_value(name, value))
     if plan.schedule is not None:
         item.update(_schedule_attributes(plan.schedule))
+    if plan.schedules_to_cancel:
+        item[SCHEDULES_TO_CANCEL] = {"SS": sorted(plan.schedules_to_cancel)}
     return item
+
+
+def _schedules_left(tombstone: Mapping[str, Any]) -> tuple[str, ...]:
+    """The Amazon schedules a deleted plan's tombstone holds that nobody has cancelled yet."""
+    left = set(tombstone.get(SCHEDULES_TO_CANCEL, {}).get("SS", []))
+    if "ReportScheduleId" in tombstone:
+        left.add(tombstone["ReportScheduleId"]["S"])
+    return tuple(sorted(left))
 
 
 def _schedule_attributes(schedule: PlanSchedule) -> dict[str, Any]:
@@ -892,6 +1052,8 @@ def _schedule_attributes(schedule: PlanSchedule) -> dict[str, Any]:
         attributes["ReportScheduleId"] = {"S": schedule.report_schedule_id}
     if schedule.covers_from:
         attributes["ScheduleCoversFrom"] = {"S": schedule.covers_from}
+    if schedule.retry_after:
+        attributes["ScheduleRetryAfter"] = {"S": schedule.retry_after}
     return attributes
 
 
@@ -922,10 +1084,13 @@ def _plan_from_item(item: Mapping[str, Any]) -> PullPlan:
                 ScheduleState(value["ScheduleState"]),
                 report_schedule_id=value.get("ReportScheduleId", ""),
                 covers_from=value.get("ScheduleCoversFrom", ""),
+                retry_after=value.get("ScheduleRetryAfter", ""),
+                listed_since=value.get(SCHEDULE_LISTED_SINCE, ""),
             )
             if "ScheduleState" in value
             else None
         ),
+        schedules_to_cancel=tuple(sorted(value.get(SCHEDULES_TO_CANCEL, ()))),
     )
 
 

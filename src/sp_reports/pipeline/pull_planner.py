@@ -995,6 +995,11 @@ class PullPlanner:
             self._records.mark_pull_window(report_id, pull_window)
         if not record.is_terminal:
             return None
+        recorded = record.pull_window.attempt if record.pull_window else None
+        if recorded is not None and recorded < entry.attempts:
+            # A discovered report's failed store taken for another attempt whose record is not reopened yet
+            # (sp_reports.pipeline.pull_discovery): the record's outcome is the earlier attempt's.
+            return None
         s3_key = None
         if record.status is ReportStatus.DONE:
             if not record.s3_key:

@@ -113,7 +113,9 @@ class ScheduleState(StrEnum):
     """Where an amazon-schedule plan stands with Amazon's schedule (sp_reports.pipeline.pull_schedules)."""
 
     ACTIVE = "active"  # the plan's schedule makes version 1 of its windows from `covers_from` on
-    REFUSED = "refused"  # Amazon refused createReportSchedule for the type: the plan requests its windows
+    # Amazon refused createReportSchedule for the type: the plan requests its windows, and tries again after
+    # `retry_after`
+    REFUSED = "refused"
     FOREIGN = "foreign"  # a schedule the plan did not create holds the type and marketplaces: not replaced
 
 
@@ -126,6 +128,11 @@ class PlanSchedule:
     # The end of the first window the schedule makes (ISO UTC, whole seconds): windows ending then or later
     # get version 1 from the schedule.
     covers_from: str = ""
+    # REFUSED only: when createReportSchedule is tried again (ISO UTC, whole seconds).
+    retry_after: str = ""
+    # ACTIVE only: where the next listing of the schedule's reports starts (its createdSince), moved on after
+    # each listing; kept beside the schedule, not part of where the plan stands with it.
+    listed_since: str = field(default="", compare=False)
 
     def describe(self) -> dict[str, Any]:
         answer: dict[str, Any] = {"state": str(self.state)}
@@ -133,7 +140,40 @@ class PlanSchedule:
             answer["reportScheduleId"] = self.report_schedule_id
         if self.covers_from:
             answer["coversWindowsEndingFrom"] = self.covers_from
+        if self.retry_after:
+            answer["retryAfter"] = self.retry_after
         return answer
+
+
+@dataclass(frozen=True)
+class ScheduleIntent:
+    """The schedule an amazon-schedule plan is about to create, recorded on the plan before
+    createReportSchedule (sp_reports.pipeline.pull_schedules): a run stopped after Amazon created it but
+    before its id was recorded finds it among the seller's schedules by these, and adopts it instead of
+    taking it for somebody else's."""
+
+    period: str
+    next_report_creation_time: str  # ISO UTC, whole seconds
+    covers_from: str  # the end of the first window it makes
+    report_options: Mapping[str, str] = field(default_factory=dict)
+
+    def matches(self, found: Mapping[str, Any]) -> bool:
+        """Whether a schedule getReportSchedules listed (same type and marketplaces) is this one: the same
+        period and report options, and a next creation time at the intended one or later at the same time of
+        day (Amazon moves it on by a period after each report: reports_2021-06-30.json, ReportSchedule)."""
+        if found.get("period") != self.period:
+            return False
+        if dict(found.get("reportOptions") or {}) != dict(self.report_options):
+            return False
+        try:
+            found_next = datetime.fromisoformat(
+                str(found.get("nextReportCreationTime")).replace("Z", "+00:00")
+            )
+        except ValueError:
+            return False
+        intended = datetime.fromisoformat(self.next_report_creation_time.replace("Z", "+00:00"))
+        found_next = found_next.replace(microsecond=0)
+        return found_next >= intended and found_next.timetz() == intended.timetz()
 
 
 @dataclass(frozen=True)
@@ -156,6 +196,9 @@ class PullPlan:
     # create (createReportSchedule replaces it), and where it stands with its own.
     replace_existing_schedule: bool = False
     schedule: PlanSchedule | None = None
+    # Schedules of the plan's deleted earlier life still to be cancelled (a POST of the same plan replaced its
+    # tombstone before the planner cancelled them): the planner cancels them apart from the plan's own.
+    schedules_to_cancel: tuple[str, ...] = ()
     rules: ReportTypeRules | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:

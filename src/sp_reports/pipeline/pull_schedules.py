@@ -8,28 +8,37 @@ The planner (sp_reports.pipeline.pull_planner) calls `PlanSchedules` on each run
   replaces it: "If a report schedule with the same report type and marketplace IDs already exists, it will be
   cancelled and replaced with this one", reports_2021-06-30.json); otherwise the plan creates its schedule
   with the cadence's period and a `nextReportCreationTime` at the next window end plus the type's hold-back,
-  so that each report Amazon makes is due when the window's version 1 would be requested.
+  so that each report Amazon makes is due when the window's version 1 would be requested. The schedule it is
+  about to create is recorded on the plan first (`ScheduleIntent`: period, next creation time, report
+  options): a run stopped after createReportSchedule and before the schedule's id was recorded leaves a
+  schedule of the plan's type and marketplaces, which the next run adopts as the plan's own when it matches
+  the intent, instead of taking it for somebody else's.
 - Whether a type may be scheduled is only known by trying (selling-partner-api-docs#1368):
   createReportSchedule refused (a 4xx other than 429) puts the plan in REFUSED, and it requests its windows
-  with createReport (a schedule-only type cannot: its windows wait). A foreign schedule not to be replaced
-  (FOREIGN) does the same and is looked at again on every run. The plan's status note says which and why
-  (GET /plans/{planId}).
-- The reports the schedule made (getReports: the type and marketplaces, `reportScheduleId` the plan's) are
-  matched to their windows: by their dataStartTime and dataEndTime when those are a window's, otherwise by
-  their createdTime (the schedule's creation times are the windows' ends plus the hold-back: a report belongs
-  to the last window that ended, hold-back included, before it was made). Each one that can still make a
-  document (not FATAL or CANCELLED) is recorded as the window's version 1: the reports table's record with
-  PlanId, WindowKey and WindowVersion, then the ledger entry REQUESTED in one conditional write, only where
-  the version has no entry or a claim left without its report, so a run failing between the writes is
-  finished by the next and a failed window is retried by the planner. Its notification or the sweep stores it.
+  with createReport (a schedule-only type cannot: its windows wait) until it tries again REFUSED_RETRY
+  later. A foreign schedule not to be replaced (FOREIGN) does the same and is looked at again on every run.
+  The plan's status note says which and why (GET /plans/{planId}).
+- The reports the schedule made (getReports: the type and marketplaces, `reportScheduleId` the plan's; created
+  since where the last listing left off less LISTING_LAG, `ScheduleListedSince`, so a poll does not page
+  through the schedule's whole history) are matched to their windows: by their dataStartTime and
+  dataEndTime when those are a window's, otherwise by their createdTime (the schedule's creation times are
+  the windows' ends plus the hold-back: a report belongs to the last window that ended, hold-back included,
+  before it was made). Each one that can still make a document (not FATAL or CANCELLED) is recorded as the
+  window's version 1: the reports table's record with PlanId, WindowKey and WindowVersion, then the ledger
+  entry REQUESTED in one conditional write, only where the version has no entry or a claim left without its
+  report, so a run failing between the writes is finished by the next and a failed window is retried by the
+  planner. Its notification or the sweep stores it.
 - `leaves_alone` tells the planner which work is the schedule's: version 1 of a window the schedule covers,
   until SCHEDULE_GRACE after it was due (then the planner requests it itself, when the type allows), and
   everything of a type createReport cannot make. Look-backs are requested as in mode request.
 
 Pausing or deleting the plan keeps it on the due index while it has a schedule
 (PullStore.keep_due_for_schedule); `stop` then cancels the schedule (cancelReportSchedule) on the planner's
-next tick, and resuming creates a new one. The API's function holds no seller token and calls no SP-API, so
-the cancel is the planner's, within a tick of the change.
+next tick, and resuming creates a new one. A POST of the same plan that replaces a deleted plan's tombstone
+before its schedule was cancelled carries that schedule into SchedulesToCancel (PullStore.put_plan): it is
+cancelled on its own (before the plan's own schedule is checked, or by `stop`), so the new plan's schedule
+and the old one's cancellation never take each other's id. The API's function holds no seller token and
+calls no SP-API, so the cancel is the planner's, within a tick of the change.
 """
 
 from __future__ import annotations
@@ -41,7 +50,14 @@ from typing import Any
 
 from sp_reports.pipeline.errors import TokenNotFoundError
 from sp_reports.pipeline.pull_ledger import PullStore, WindowState
-from sp_reports.pipeline.pull_plans import Cadence, PlanMode, PlanSchedule, PullPlan, ScheduleState
+from sp_reports.pipeline.pull_plans import (
+    Cadence,
+    PlanMode,
+    PlanSchedule,
+    PullPlan,
+    ScheduleIntent,
+    ScheduleState,
+)
 from sp_reports.pipeline.pull_windows import (
     Window,
     due_versions,
@@ -79,6 +95,15 @@ SCHEDULE_OPERATIONS = ("getReportSchedules", "createReportSchedule", "getReports
 # The schedule's reports that become their windows' version 1: a FATAL or CANCELLED one makes no document, so
 # its window is left to the planner (retried with createReport when the type allows).
 ADOPTED_STATUSES = frozenset({"IN_QUEUE", "IN_PROGRESS", "DONE"})
+# A type Amazon refused to schedule is tried again this much later (resuming the plan tries at once).
+# Whether a type may be scheduled is only known by trying and may change on Amazon's side
+# (selling-partner-api-docs#1368), so a refusal is not final; a week keeps the retries to about four
+# createReportSchedule calls a month per plan, a small share of the seller's 0.0222 requests/s quota for the
+# operation (reports_2021-06-30.json), while the plan's windows keep coming from createReport meanwhile.
+REFUSED_RETRY = timedelta(days=7)
+# How far before a listing the next one starts: reports made while it ran, and clock skew between SP-API and
+# us, as the sweep's watermark lag.
+LISTING_LAG = timedelta(minutes=15)
 # A failed SP-API call about the schedule is tried again this much later.
 SCHEDULE_RETRY = timedelta(minutes=15)
 # "Reports are retained for a maximum of 90 days" (reports_2021-06-30.json, getReports' createdSince): a day
@@ -156,16 +181,12 @@ def next_covered_end(plan: PullPlan, now: datetime) -> datetime:
 
 def window_of_report(plan: PullPlan, report: Mapping[str, Any]) -> Window | None:
     """The plan's window a report of its schedule belongs to: the window its dataStartTime and dataEndTime
-    name, otherwise the last window that ended (hold-back included) by its createdTime."""
+    name, otherwise (the documented fallback: what range a scheduled report covers is not documented,
+    selling-partner-api-models#1049) the last window that ended (hold-back included) by its createdTime."""
     lane = plan.lanes()[0]
-    try:
-        start, end = parse_time(str(report.get("dataStartTime"))), parse_time(str(report.get("dataEndTime")))
-    except ValueError:
-        start = end = None
-    if start is not None and end is not None and period_start(plan.cadence, start) == start:
-        window = Window(start, period_end(plan.cadence, start), lane)
-        if parse_time(window.data_end_time) == end:
-            return window
+    window = _window_of_range(plan, report, lane)
+    if window is not None:
+        return window
     try:
         created = parse_time(str(report.get("createdTime")))
     except ValueError:
@@ -175,6 +196,21 @@ def window_of_report(plan: PullPlan, report: Mapping[str, Any]) -> Window | None
     if previous < first_window_start(plan):
         return None
     return Window(previous, containing, lane)
+
+
+def _window_of_range(plan: PullPlan, report: Mapping[str, Any], lane: tuple[str, ...]) -> Window | None:
+    """The window whose range the report's dataStartTime and dataEndTime are, in any of SP-API's spellings
+    of it: to the second or the millisecond, `Z` or an offset, and the end as the window's last second
+    (createReport's inclusive dataEndTime) or the window's end itself. None: no window's range."""
+    try:
+        start = parse_time(str(report.get("dataStartTime"))).replace(microsecond=0)
+        end = parse_time(str(report.get("dataEndTime"))).replace(microsecond=0)
+    except ValueError:
+        return None
+    if period_start(plan.cadence, start) != start:
+        return None
+    window = Window(start, period_end(plan.cadence, start), lane)
+    return window if end in (parse_time(window.data_end_time), window.end) else None
 
 
 class PlanSchedules:
@@ -206,6 +242,9 @@ class PlanSchedules:
                 # The seller's quota would make the client wait (0.0222 requests/s for the schedule
                 # operations): the plan's run goes to a later tick instead of holding this one up.
                 return ScheduleView(plan, blocked=True, due_again=now + wait)
+            # First, the schedules of the plan's deleted earlier life: while one stands, the plan's own check
+            # would take it for a foreign schedule.
+            self._cancel_leftovers(plan, reports, now)
             plan = self._ensure(plan, reports, now)
             if plan.schedule is not None and plan.schedule.state is ScheduleState.ACTIVE:
                 self._adopt_reports(plan, reports, now)
@@ -226,8 +265,13 @@ class PlanSchedules:
 
     def _ensure(self, plan: PullPlan, reports: ReportsClient, now: datetime) -> PullPlan:
         schedule = plan.schedule
-        if schedule is not None and schedule.state is ScheduleState.REFUSED:
-            return plan  # Amazon said no for the type; pausing and resuming the plan tries again
+        if (
+            schedule is not None
+            and schedule.state is ScheduleState.REFUSED
+            and schedule.retry_after
+            and now < parse_iso_second(schedule.retry_after)
+        ):
+            return plan  # Amazon said no for the type; tried again after REFUSED_RETRY (or on resume)
         lane = set(plan.marketplace_ids)
         same = [
             found
@@ -237,6 +281,22 @@ class PlanSchedules:
         ours = schedule.report_schedule_id if schedule is not None else ""
         if ours and any(found.get("reportScheduleId") == ours for found in same):
             return plan
+        intent = self._store.schedule_intent(plan.plan_id) if same else None
+        created = [found for found in same if intent is not None and intent.matches(found)]
+        if intent is not None and created:
+            # Created on an earlier run that stopped before recording its id: the plan's own, adopted.
+            schedule_id = str(created[0].get("reportScheduleId"))
+            self._logger.warning(
+                "plan's Amazon schedule created but not recorded; adopted",
+                extra={"plan_id": plan.plan_id, "report_schedule_id": schedule_id},
+            )
+            return self._record(
+                plan,
+                PlanSchedule(ScheduleState.ACTIVE, schedule_id, intent.covers_from),
+                f"Amazon schedule {schedule_id} ({intent.period}) makes the windows ending from "
+                f"{intent.covers_from} on",
+                now,
+            )
         if same and not plan.replace_existing_schedule:
             others = ", ".join(sorted(str(found.get("reportScheduleId")) for found in same))
             return self._record(
@@ -248,20 +308,33 @@ class PlanSchedules:
                 now,
             )
         covers_from = next_covered_end(plan, now)
+        intent = ScheduleIntent(
+            period=schedule_period(plan),
+            next_report_creation_time=iso_second(covers_from + hold_back(plan)),
+            covers_from=iso_second(covers_from),
+            report_options=dict(plan.report_options),
+        )
+        # Recorded first: a run stopped after Amazon created the schedule and before its id is recorded
+        # leaves a schedule of the plan's type and marketplaces that the next run must not take for a foreign
+        # one.
+        self._store.record_schedule_intent(plan.plan_id, intent)
         try:
             schedule_id = reports.create_report_schedule(
                 plan.report_type,
                 list(plan.marketplace_ids),
-                schedule_period(plan),
-                next_report_creation_time=iso_second(covers_from + hold_back(plan)),
+                intent.period,
+                next_report_creation_time=intent.next_report_creation_time,
                 report_options=plan.report_options or None,
             )
         except SpApiClientError as refused:  # 4xx: SP-API's throttling is SpApiThrottledError
+            retry_after = iso_second(now + REFUSED_RETRY)
             return self._record(
                 plan,
-                PlanSchedule(ScheduleState.REFUSED),
+                PlanSchedule(ScheduleState.REFUSED, retry_after=retry_after),
                 f"falling back: Amazon refused createReportSchedule for {plan.report_type} (HTTP "
-                f"{refused.status} {refused.code}: {refused.message}); " + self._meanwhile(plan),
+                f"{refused.status} {refused.code}: {refused.message}); "
+                + self._meanwhile(plan)
+                + f"; tried again after {retry_after}",
                 now,
             )
         replaced = f", replacing {', '.join(str(s.get('reportScheduleId')) for s in same)}" if same else ""
@@ -272,6 +345,27 @@ class PlanSchedules:
             f"from {iso_second(covers_from)} on",
             now,
         )
+
+    def _cancel_leftovers(self, plan: PullPlan, reports: ReportsClient, now: datetime) -> None:
+        """Cancel each schedule of SchedulesToCancel (a deleted plan's, its tombstone replaced by a POST of
+        the same plan before the planner cancelled it). A 404 is a schedule gone already; a refusal is logged
+        and counted, and the seller can delete it in Seller Central. SP-API failing raises (tried again
+        later)."""
+        for schedule_id in plan.schedules_to_cancel:
+            try:
+                reports.cancel_report_schedule(schedule_id)
+            except SpApiClientError as refused:
+                if refused.status != 404:
+                    self._logger.error(
+                        "deleted plan's Amazon schedule not cancelled",
+                        extra={"plan_id": plan.plan_id, "report_schedule_id": schedule_id},
+                    )
+                    self._metrics.add_metric(name="PlannerSchedulesNotCancelled", unit=COUNT, value=1)
+            self._store.forget_schedule_to_cancel(plan.plan_id, schedule_id, now=now)
+            self._logger.info(
+                "deleted plan's Amazon schedule cancelled",
+                extra={"plan_id": plan.plan_id, "report_schedule_id": schedule_id},
+            )
 
     def _meanwhile(self, plan: PullPlan) -> str:
         if plan.rules is not None and plan.rules.request_mode is RequestMode.SCHEDULED_ONLY:
@@ -290,12 +384,17 @@ class PlanSchedules:
         schedule = plan.schedule
         assert schedule is not None
         covers_from = parse_iso_second(schedule.covers_from)
+        # From where the last listing left off (the schedule's start at first): each poll pages through the
+        # reports made since, not the schedule's whole history.
+        start = (
+            parse_iso_second(schedule.listed_since) if schedule.listed_since else covers_from - SCHEDULE_POLL
+        )
         token: str | None = None
         while True:
             page = reports.get_reports(
                 [plan.report_type],
                 marketplace_ids=list(plan.marketplace_ids),
-                created_since=iso_second(max(covers_from - SCHEDULE_POLL, now - REPORTS_LISTED_FOR)),
+                created_since=iso_second(max(start, now - REPORTS_LISTED_FOR)),
                 next_token=token,
             )
             for report in page.reports:
@@ -307,8 +406,11 @@ class PlanSchedules:
                 if window is not None and _covers(plan, window):
                     self._adopt(plan, window, str(report["reportId"]), schedule.report_schedule_id, now)
             if page.next_token is None:
-                return
+                break
             token = page.next_token
+        # Every report listed was adopted or passed over for good (FATAL, CANCELLED, another window's, the
+        # version taken); one made while the listing ran, or listed late by SP-API, is within LISTING_LAG.
+        self._store.set_schedule_listed_since(plan.plan_id, schedule.report_schedule_id, now - LISTING_LAG)
 
     def _adopt(self, plan: PullPlan, window: Window, report_id: str, schedule_id: str, now: datetime) -> None:
         """The schedule's report becomes the window's version 1, unless the version is something else's. Each
@@ -382,7 +484,22 @@ class PlanSchedules:
             return False
         plan, _deleted_at = found
         schedule = plan.schedule
-        if plan.mode is not PlanMode.AMAZON_SCHEDULE or schedule is None or not schedule.report_schedule_id:
+        if plan.mode is not PlanMode.AMAZON_SCHEDULE:
+            return False
+        if plan.schedules_to_cancel:
+            try:
+                reports = self._reports_for(plan.seller_id, _region_code(plan))
+                if _quota_wait(reports, ("cancelReportSchedule",)):
+                    self._store.keep_due_for_schedule(plan_id, now + SCHEDULE_RETRY)
+                    return True
+                self._cancel_leftovers(plan, reports, now)
+            except (TokenNotFoundError, LwaInvalidGrantError):
+                for schedule_id in plan.schedules_to_cancel:  # nothing can cancel them without the seller
+                    self._store.forget_schedule_to_cancel(plan_id, schedule_id, now=now)
+                self._metrics.add_metric(name="PlannerSchedulesNotCancelled", unit=COUNT, value=1)
+            except (LwaError, SpApiError) as failure:
+                return self._retry_stop(plan_id, now, failure)
+        if schedule is None or not schedule.report_schedule_id:
             return False
         note = f"Amazon schedule {schedule.report_schedule_id} cancelled (plan paused or deleted)"
         try:

@@ -150,6 +150,9 @@ class ReportRecord:
     notified_at: str | None = None
     expires_at: int | None = None
     pull_window: PullWindowRef | None = None
+    # The earlier attempts' failures of a report stored again (`reopen_for_retry`), oldest first: each the
+    # attempt, its FailureReason, when it finished and when its outcome was published.
+    failure_history: tuple[Mapping[str, Any], ...] = ()
     # The analytics conversion's outcome (sp_reports.pipeline.report_conversion): status, curated files and
     # problems, as ConversionOutcome.as_record() gives it. Seller erasure finds the curated objects here.
     conversion: Mapping[str, Any] | None = None
@@ -208,6 +211,7 @@ _ATTRIBUTE_NAMES = {
     "outcome_recipients": "OutcomeRecipients",
     "notified_at": "NotifiedAt",
     "expires_at": "ExpiresAt",
+    "failure_history": "FailureHistory",
     "conversion": "Conversion",
 }
 _FIELDS_BY_ATTRIBUTE = {attribute: name for name, attribute in _ATTRIBUTE_NAMES.items()}
@@ -575,6 +579,54 @@ class ReportRecords:
             values["WindowAttempt"] = pull_window.attempt
         self._update(report_id, values)
 
+    def reopen_for_retry(self, report_id: str, pull_window: PullWindowRef) -> bool:
+        """Reopen a FAILED report of a plan window for another store of the same report (attempt
+        `pull_window.attempt`): PROCESSING again with the new WindowAttempt, its failure (reason, when,
+        the published outcome) appended to FailureHistory and cleared from the record, so the new attempt's
+        outcome is delivered and recorded as its own. Conditional: only a FAILED record of an earlier
+        attempt, so one attempt reopens it once. False: not FAILED, or already reopened for the attempt;
+        ReportNotRecordedError when it is not recorded."""
+        if pull_window.attempt is None:
+            raise ValueError("reopen_for_retry: the pull window must name the new attempt")
+        record = self.get(report_id)
+        if record is None:
+            raise ReportNotRecordedError(report_id)
+        previous = record.pull_window.attempt if record.pull_window and record.pull_window.attempt else 1
+        if record.status is not ReportStatus.FAILED or previous >= pull_window.attempt:
+            return False
+        failure = {
+            "Attempt": previous,
+            "FailureReason": record.failure_reason or "",
+            "FinishedAt": record.updated_at,
+        }
+        if record.outcome_published_at:
+            failure["OutcomePublishedAt"] = record.outcome_published_at
+        try:
+            self._dynamodb.update_item(
+                TableName=self._table_name,
+                Key={"ReportId": {"S": report_id}},
+                UpdateExpression=(
+                    "SET #status = :processing, WindowAttempt = :attempt, UpdatedAt = :now, "
+                    "FailureHistory = list_append(if_not_exists(FailureHistory, :none), :failure) "
+                    "REMOVE FailureReason, OutcomePublishedAt, OutcomeRecipients, NotifiedAt"
+                ),
+                ConditionExpression=(
+                    "#status = :failed AND (attribute_not_exists(WindowAttempt) OR WindowAttempt < :attempt)"
+                ),
+                ExpressionAttributeNames={"#status": "Status"},
+                ExpressionAttributeValues={
+                    ":processing": {"S": ReportStatus.PROCESSING.value},
+                    ":failed": {"S": ReportStatus.FAILED.value},
+                    ":attempt": {"N": str(pull_window.attempt)},
+                    ":now": {"S": _utc_now_iso(self._clock)},
+                    ":none": {"L": []},
+                    ":failure": {"L": [self._serializer.serialize(failure)]},
+                },
+            )
+        except self._dynamodb.exceptions.ConditionalCheckFailedException:
+            return False
+        return True
+
     def quarantine(self, report_id: str, reason: str) -> bool:
         """Record a report FAILED with ``reason`` unless it already finished, storing nothing; returns False
         when it had finished."""
@@ -657,6 +709,7 @@ class ReportRecords:
         values["status"] = ReportStatus(values["status"])
         values["marketplace_ids"] = tuple(values.get("marketplace_ids", ()))
         values["report_options"] = dict(values.get("report_options", {}))
+        values["failure_history"] = tuple(values.get("failure_history", ()))
         if isinstance(values.get("charset"), Mapping):
             values["charset"] = StoredCharset.from_description(values["charset"])
         else:
