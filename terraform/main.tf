@@ -69,10 +69,11 @@ module "storage" {
   access_log_bucket = var.s3_access_log_bucket
   access_log_prefix = var.s3_access_log_prefix
 
-  # The bucket policy denies object reads to everyone else: the storer HEADs and GETs what it stores, the link
+  # The bucket policy denies object reads to everyone else: the storer HEADs and GETs what it stores, the
+  # converter reads the stored reports (their charset and tags too) and copies its staged Parquet files, the link
   # signer's sessions sign the download links (a presigned URL reads as its signer).
   object_reader_principal_arns = concat(
-    [local.function_role_arns["report_storer"], module.security.download_link_signer_role_arn],
+    [local.function_role_arns["report_storer"], local.function_role_arns["report_converter"], module.security.download_link_signer_role_arn],
     var.report_reader_principal_arns,
   )
 }

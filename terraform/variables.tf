@@ -477,7 +477,7 @@ variable "api_invoke_trusted_principal_arns" {
 
 variable "report_reader_principal_arns" {
   type        = list(string)
-  description = "IAM roles or users (or an account root), by ARN, that may read the stored report documents besides the stack's own readers (the report storer, which checks what it stored, and the link signer, whose presigned URLs are the download links). The reports bucket's policy denies object reads (s3:GetObject*) to every other principal of any account, whatever its IAM policies allow; a principal listed here still needs an IAM policy allowing the read (and kms:Decrypt of the data key through S3). No wildcards, no assumed-role session ARNs (a session matches its role's ARN)."
+  description = "IAM roles or users (or an account root), by ARN, that may read the stored report documents besides the stack's own readers (the report storer, which checks what it stored, the report converter, which reads the stored reports and copies its staged Parquet files, and the link signer, whose presigned URLs are the download links). The reports bucket's policy denies object reads (s3:GetObject*) to every other principal of any account, whatever its IAM policies allow; a principal listed here still needs an IAM policy allowing the read (and kms:Decrypt of the data key through S3). No wildcards, no assumed-role session ARNs (a session matches its role's ARN)."
   default     = []
   nullable    = false
 

@@ -82,12 +82,12 @@ def test_the_stored_report_is_converted_and_its_outcome_recorded(stack, seller, 
     so."""
     execution = execution_of(stack, done_report.report_id)
     conversion = json.loads(execution["output"])["conversion"]
+    assert "Error" not in conversion, conversion
     item = stack.boto3_client("dynamodb").get_item(
         TableName=stack.outputs["reports_table_name"], Key={"ReportId": {"S": done_report.report_id}}
     )["Item"]
     recorded = TypeDeserializer().deserialize(item["Conversion"])
 
-    assert "Error" not in conversion, conversion
     assert recorded["status"] == conversion["status"]
     if schemas_for_report_type(seller.report_type):
         assert conversion["status"] in ("CONVERTED", "CONVERTED_WITH_PROBLEMS"), conversion
