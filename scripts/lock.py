@@ -29,6 +29,9 @@ from repository_paths import REPO_ROOT, TERRAFORM_DIR
 
 # uv's name for the manylinux2014 (glibc 2.17) platform pip installs for, per Lambda architecture.
 UV_PLATFORMS = {"x86_64": "x86_64-manylinux_2_17", "arm64": "aarch64-manylinux_2_17"}
+# The report converter's pyarrow is built manylinux_2_28 on both architectures; Lambda's python3.13 runtime
+# (Amazon Linux 2023, glibc 2.34) runs those (package_lambdas.CONVERTER_PLATFORMS says where that is written).
+UV_CONVERTER_PLATFORMS = {"x86_64": "x86_64-manylinux_2_28", "arm64": "aarch64-manylinux_2_28"}
 HEADER = """\
 # {what}, pinned with the sha256 of every file of each version.
 # Written by `make lock` (scripts/lock.py, uv pip compile --generate-hashes) from pyproject.toml's
@@ -40,6 +43,7 @@ HEADER = """\
 # make acceptance deploys as a Lambda in a real account (its dev requirements' jsonschema and werkzeug).
 FUNCTIONS_LOCK = ("The Lambda functions' runtime dependencies", "dependencies")
 EMULATOR_LOCK = ("The SP-API emulator Lambda's libraries (make acceptance)", "emulator dev requirements")
+CONVERTER_LOCK = ("The report converter Lambda's own dependencies (pyarrow)", "optional group analytics")
 
 
 class LockError(Exception):
@@ -110,17 +114,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--terraform-dir", type=Path, default=TERRAFORM_DIR)
     parser.add_argument("--out", type=Path, default=package_lambdas.LOCK_FILE)
     parser.add_argument("--emulator-out", type=Path, default=package_lambdas.EMULATOR_LOCK_FILE)
+    parser.add_argument("--converter-out", type=Path, default=package_lambdas.CONVERTER_LOCK_FILE)
     args = parser.parse_args(argv)
     try:
         target = package_lambdas.target_from_terraform(args.terraform_dir)
         locks = [
             (args.out, package_lambdas.runtime_requirements(args.pyproject), FUNCTIONS_LOCK),
             (args.emulator_out, package_lambdas.emulator_requirements(args.pyproject), EMULATOR_LOCK),
+            (args.converter_out, package_lambdas.converter_requirements(args.pyproject), CONVERTER_LOCK),
         ]
         texts = []
         for out, requirements, kind in locks:
+            platforms = UV_CONVERTER_PLATFORMS if kind is CONVERTER_LOCK else UV_PLATFORMS
             compiled = {
-                architecture: compile_for(requirements, target.python_version, UV_PLATFORMS[architecture])
+                architecture: compile_for(requirements, target.python_version, platforms[architecture])
                 for architecture in sorted(package_lambdas.PLATFORMS)
             }
             texts.append((out, lock_text(requirements, target, compiled, kind)))

@@ -3,21 +3,22 @@
 
 One zip per function (`<name>.zip`) holding the namespace's `sp_reports/__init__.py`,
 `sp_reports/handlers/__init__.py`, `sp_reports/handlers/<name>.py`, the shared `sp_reports/handlers/_*.py`
-helpers, the packages in `LIBRARY_PACKAGES` (the SP-API client `sp_reports.spapi` and the application layer
-`sp_reports.pipeline`) and the runtime dependencies. The sp-reports CLI (`sp_reports.client`) stays out.
-Dependencies are installed by
-pip for the Lambda runtime and architecture that `terraform/variables.tf` declares (not for this machine's
-Python), from the hash-pinned lock `lambda-requirements.txt` (`make lock`, scripts/lock.py) with
-`--require-hashes --no-deps`, so every machine installs the same files or none; they are cached in
-`.build/deps-<key>`, the key a digest of the lock's pins and hashes and the target, so a relock (what was
-resolved) and nothing else picks a new tree. The build refuses a lock that no longer satisfies
-pyproject.toml's runtime dependencies. Every `.py` in a zip comes with its `__pycache__/*.pyc`, compiled
-by an interpreter of the runtime's Python version as unchecked-hash pycs (scripts/lambda_bytecode.py says why
-and how they stay reproducible); bytecode found in the source or dependency trees is left out. Entries are
-sorted, timestamps fixed at 1980-01-01, modes 0644, so `source_code_hash` changes exactly when code does.
-`manifest.json` lists each zip's sha256, the runtime and architecture the dependencies were built for and the
-Python that compiled the bytecode; the Terraform root refuses to deploy the zips when the runtime or
-architecture differ from its lambda_runtime and lambda_architecture.
+helpers, the packages in `LIBRARY_PACKAGES` (the SP-API client `sp_reports.spapi`, the application layer
+`sp_reports.pipeline` and the analytics tables `sp_reports.analytics`) and the runtime dependencies; the
+report converter's zip also carries pyarrow (CONVERTER_FUNCTION). The sp-reports CLI (`sp_reports.client`)
+stays out. Dependencies are installed by pip for the Lambda runtime and architecture that
+`terraform/variables.tf` declares (not for this machine's Python), from the hash-pinned lock
+`lambda-requirements.txt` (`make lock`, scripts/lock.py) with `--require-hashes --no-deps`, so every machine
+installs the same files or none; they are cached in `.build/deps-<key>`, the key a digest of the lock's pins
+and hashes and the target, so a relock (what was resolved) and nothing else picks a new tree. The build
+refuses a lock that no longer satisfies pyproject.toml's runtime dependencies. Every `.py` in a zip comes with
+its `__pycache__/*.pyc`, compiled by an interpreter of the runtime's Python version as unchecked-hash pycs
+(scripts/lambda_bytecode.py says why and how they stay reproducible); bytecode found in the source or
+dependency trees is left out. Entries are sorted, timestamps fixed at 1980-01-01, modes 0644, so
+`source_code_hash` changes exactly when code does. `manifest.json` lists each zip's sha256, the runtime and
+architecture the dependencies were built for and the Python that compiled the bytecode; the Terraform root
+refuses to deploy the zips when the runtime or architecture differ from its lambda_runtime and
+lambda_architecture.
 
 Without an interpreter of the runtime's version (`--runtime-python`, $SP_REPORTS_RUNTIME_PYTHON,
 `python3.X` on PATH or pyenv's) the zips are built without bytecode, with a warning: they work, but every cold
@@ -81,9 +82,31 @@ FILE_MODE = 0o644
 PLATFORMS = {"x86_64": "manylinux2014_x86_64", "arm64": "manylinux2014_aarch64"}
 EXCLUDED_DIR_NAMES = {"__pycache__", "bin"}
 EXCLUDED_SUFFIXES = (".pyc", ".pyo")
-# The packages every handler imports from, whole: the SP-API client and the application layer on top of it.
+# The packages every handler imports from, whole: the SP-API client, the application layer on top of it and
+# the analytics tables (sp_reports.analytics: the schemas and curated keys that seller erasure and plan
+# coverage read too; its one module importing pyarrow, parquet_files, is imported by the report converter
+# alone).
 NAMESPACE = "sp_reports"
-LIBRARY_PACKAGES = ("sp_reports/spapi", "sp_reports/pipeline")
+LIBRARY_PACKAGES = ("sp_reports/spapi", "sp_reports/pipeline", "sp_reports/analytics")
+
+
+# The report converter (sp_reports.handlers.report_converter) alone carries pyarrow, which
+# sp_reports.analytics.parquet_files imports: pyproject.toml's optional dependency group `analytics`,
+# hash-pinned in its own lock (converter-requirements.txt, `make lock`) and installed into its own tree, so
+# the other zips stay as small as they were. pyarrow's wheels for CPython 3.13 are manylinux_2_28 on both
+# architectures (glibc 2.28 or later): Lambda's python3.13 runtime is Amazon Linux 2023, glibc 2.34 (Lambda
+# Developer Guide, "Lambda runtimes": https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html), so
+# pip is told the platform accepts manylinux_2_28 wheels as well as manylinux2014 ones. The zip, about 60
+# MB, goes to Lambda through S3 in both deployment modes (terraform/artifacts.tf), where the limit is 250 MB
+# unzipped (Lambda Developer Guide, "Lambda quotas"); docs/design.md, "Analytics output: dependency choice",
+# has the figures.
+CONVERTER_FUNCTION = "report_converter"
+CONVERTER_LOCK_FILE = REPO_ROOT / "converter-requirements.txt"
+CONVERTER_EXTRA = "analytics"
+CONVERTER_PLATFORMS = {
+    "x86_64": ("manylinux_2_28_x86_64", "manylinux2014_x86_64"),
+    "arm64": ("manylinux_2_28_aarch64", "manylinux2014_aarch64"),
+}
 
 
 # The SP-API emulator deployed as a Lambda (make acceptance's real-account target), built with `--emulator`
@@ -143,6 +166,15 @@ def runtime_requirements(pyproject: Path) -> list[str]:
     dependencies = tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]["dependencies"]
     kept = [d for d in dependencies if _requirement_name(d) not in RUNTIME_PROVIDED]
     return sorted(kept) + list(CONSTRAINTS)
+
+
+def converter_requirements(pyproject: Path) -> list[str]:
+    """The report converter's own dependencies: pyproject.toml's optional group `analytics`."""
+    project = tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]
+    extra = project.get("optional-dependencies", {}).get(CONVERTER_EXTRA)
+    if not extra:
+        raise PackagingError(f"{pyproject}: no optional dependency group {CONVERTER_EXTRA!r}")
+    return sorted(extra)
 
 
 def _requirement_name(requirement: str) -> str:
@@ -282,13 +314,27 @@ def dependency_cache_key(pins: dict[str, Pin], target: Target) -> str:
     return hashlib.sha256(source.encode()).hexdigest()[:16]
 
 
-def install_locked(lock: Path, target: Target, build_dir: Path, requirements: list[str]) -> Path:
-    """Install the lock for the target, hash-checked, into `.build/deps-<key>`, reused while the key holds."""
+def install_locked(
+    lock: Path,
+    target: Target,
+    build_dir: Path,
+    requirements: list[str],
+    platforms: tuple[str, ...] | None = None,
+) -> Path:
+    """Install the lock for the target, hash-checked, into `.build/deps-<key>`, reused while the key holds.
+    `platforms` are the wheel platforms pip may take (default: the target's manylinux2014 one)."""
     pins = check_lock(lock, requirements, target)
     key = dependency_cache_key(pins, target)
     marker = json.dumps({"lock_key": key, "runtime": target.runtime, "platform": target.platform})
     # --no-deps: the lock is the whole resolution (pip would refuse an unhashed extra anyway).
-    return _pip_install(["--require-hashes", "--no-deps", "-r", str(lock)], key, marker, target, build_dir)
+    return _pip_install(
+        ["--require-hashes", "--no-deps", "-r", str(lock)], key, marker, target, build_dir, platforms
+    )
+
+
+def install_converter_locked(lock: Path, target: Target, build_dir: Path, requirements: list[str]) -> Path:
+    """The report converter's own tree (pyarrow), from its lock, for the target's manylinux_2_28 platform."""
+    return install_locked(lock, target, build_dir, requirements, CONVERTER_PLATFORMS[target.architecture])
 
 
 def install_dependencies(requirements: list[str], target: Target, build_dir: Path) -> Path:
@@ -301,7 +347,14 @@ def install_dependencies(requirements: list[str], target: Target, build_dir: Pat
     return _pip_install(list(requirements), key, key_source, target, build_dir)
 
 
-def _pip_install(arguments: list[str], key: str, marker: str, target: Target, build_dir: Path) -> Path:
+def _pip_install(
+    arguments: list[str],
+    key: str,
+    marker: str,
+    target: Target,
+    build_dir: Path,
+    platforms: tuple[str, ...] | None = None,
+) -> Path:
     cache = build_dir / f"deps-{key}"
     if (cache / ".complete").exists():
         return cache
@@ -312,11 +365,16 @@ def _pip_install(arguments: list[str], key: str, marker: str, target: Target, bu
         fcntl.flock(lock, fcntl.LOCK_EX)
         if (cache / ".complete").exists():
             return cache
-        return _pip_install_locked(arguments, cache, marker, target, build_dir)
+        return _pip_install_locked(arguments, cache, marker, target, build_dir, platforms)
 
 
 def _pip_install_locked(
-    arguments: list[str], cache: Path, marker: str, target: Target, build_dir: Path
+    arguments: list[str],
+    cache: Path,
+    marker: str,
+    target: Target,
+    build_dir: Path,
+    platforms: tuple[str, ...] | None = None,
 ) -> Path:
     staging = Path(tempfile.mkdtemp(prefix="deps-", dir=build_dir))
     report = staging.with_suffix(".report.json")
@@ -328,8 +386,7 @@ def _pip_install_locked(
         "--quiet",
         "--disable-pip-version-check",
         "--no-compile",
-        "--platform",
-        target.platform,
+        *[option for platform in platforms or (target.platform,) for option in ("--platform", platform)],
         "--python-version",
         target.python_version,
         "--implementation",
@@ -495,13 +552,23 @@ def build(
     runtime_python: lambda_bytecode.RuntimePython | None = None,
     version: str | None = None,
     lock: Path | None = None,
+    converter_deps_dir: Path | None = None,
+    converter_lock: Path | None = None,
 ) -> dict:
     """Build every function's zip into out_dir and write manifest.json; return the manifest.
 
     With `runtime_python`, each zip carries the bytecode that interpreter compiled for its `.py` entries;
-    `version` names a release (scripts/release.py) in the manifest."""
+    `version` names a release (scripts/release.py) in the manifest. The report converter's zip also carries
+    `converter_deps_dir` (pyarrow), which building it requires."""
     dependencies = dependency_entries(deps_dir)
     per_function = {function: {**dependencies, **source_entries(src_dir, function)} for function in functions}
+    if CONVERTER_FUNCTION in per_function:
+        if converter_deps_dir is None:
+            raise PackagingError(f"{CONVERTER_FUNCTION} needs its own dependency tree (pyarrow)")
+        per_function[CONVERTER_FUNCTION] = {
+            **dependency_entries(converter_deps_dir),
+            **per_function[CONVERTER_FUNCTION],
+        }
     bytecode: dict[str, bytes] = {}
     if runtime_python is not None:
         everything: dict[str, Path] = {}
@@ -534,6 +601,12 @@ def build(
         version=version,
         dependencies=installed_distributions(deps_dir),
         lock=lock,
+        converter_dependencies=(
+            installed_distributions(converter_deps_dir)
+            if converter_deps_dir and CONVERTER_FUNCTION in per_function
+            else None
+        ),
+        converter_lock=converter_lock if CONVERTER_FUNCTION in per_function else None,
     )
 
 
@@ -577,6 +650,8 @@ def write_manifest(
     version: str | None = None,
     dependencies: dict[str, str] | None = None,
     lock: Path | None = None,
+    converter_dependencies: dict[str, str] | None = None,
+    converter_lock: Path | None = None,
 ) -> dict:
     """Write out_dir/manifest.json for the zips in out_dir and return it.
 
@@ -602,6 +677,14 @@ def write_manifest(
     if lock is not None:
         # The lock the dependencies were installed from: its file name and sha256 (the bytes committed).
         manifest["lock"] = {"file": lock.name, "sha256": hashlib.sha256(lock.read_bytes()).hexdigest()}
+    # What the report converter's zip carries beside them (pyarrow), and the lock it came from.
+    if converter_dependencies is not None:
+        manifest["converter_dependencies"] = converter_dependencies
+    if converter_lock is not None:
+        manifest["converter_lock"] = {
+            "file": converter_lock.name,
+            "sha256": hashlib.sha256(converter_lock.read_bytes()).hexdigest(),
+        }
     for function in sorted(functions):
         zip_path = out_dir / f"{function}.zip"
         manifest["functions"][function] = {
@@ -674,6 +757,17 @@ def main(argv: list[str] | None = None) -> int:
         "--lock", type=Path, default=LOCK_FILE, help="the hash-pinned lock the dependencies come from"
     )
     parser.add_argument(
+        "--converter-lock",
+        type=Path,
+        default=CONVERTER_LOCK_FILE,
+        help="the hash-pinned lock of the report converter's own dependencies (pyarrow)",
+    )
+    parser.add_argument(
+        "--converter-deps-dir",
+        type=Path,
+        help="use this already-installed tree as the report converter's own dependencies instead of pip",
+    )
+    parser.add_argument(
         "--emulator-lock",
         type=Path,
         default=EMULATOR_LOCK_FILE,
@@ -708,6 +802,16 @@ def main(argv: list[str] | None = None) -> int:
             deps_dir = args.deps_dir
         else:
             deps_dir = install_locked(args.lock, target, args.build_dir, requirements)
+        converter_deps_dir = None
+        if CONVERTER_FUNCTION in args.functions:
+            converter = converter_requirements(args.pyproject)
+            if args.converter_deps_dir:
+                check_lock(args.converter_lock, converter, target)
+                converter_deps_dir = args.converter_deps_dir
+            else:
+                converter_deps_dir = install_converter_locked(
+                    args.converter_lock, target, args.build_dir, converter
+                )
         runtime_python = runtime_python_for(target, args.runtime_python)
         options = {
             "src_dir": args.src,
@@ -717,6 +821,8 @@ def main(argv: list[str] | None = None) -> int:
             "requirements": requirements,
             "runtime_python": runtime_python,
             "lock": args.lock,
+            "converter_deps_dir": converter_deps_dir,
+            "converter_lock": args.converter_lock,
         }
         if args.check:
             with tempfile.TemporaryDirectory(prefix="lambda-check-") as fresh:

@@ -124,6 +124,8 @@ def build_release(
     deps_dir: Path | None = None,
     runtime_python: str | None = None,
     functions: list[str] | None = None,
+    converter_lock: Path = package_lambdas.CONVERTER_LOCK_FILE,
+    converter_deps_dir: Path | None = None,
 ) -> tuple[Path, dict]:
     """Build dist_dir/<version>/ (zips, manifest.json, sbom.cdx.json); return its path and the manifest."""
     prerelease = check_version(version)
@@ -134,6 +136,14 @@ def build_release(
     requirements = package_lambdas.runtime_requirements(pyproject)
     pins = package_lambdas.check_lock(lock, requirements, target)
     deps = deps_dir or package_lambdas.install_locked(lock, target, build_dir, requirements)
+    functions = functions or list(FUNCTIONS)
+    converter_pins, converter_deps = None, None
+    if package_lambdas.CONVERTER_FUNCTION in functions:  # its zip alone carries pyarrow, from its own lock
+        converter = package_lambdas.converter_requirements(pyproject)
+        converter_pins = package_lambdas.check_lock(converter_lock, converter, target)
+        converter_deps = converter_deps_dir or package_lambdas.install_converter_locked(
+            converter_lock, target, build_dir, converter
+        )
     dist_dir.mkdir(parents=True, exist_ok=True)
     destination = dist_dir / version
     staging = Path(tempfile.mkdtemp(prefix=f".{version}-", dir=dist_dir))
@@ -141,16 +151,25 @@ def build_release(
         manifest = package_lambdas.build(
             staging,
             src_dir=src_dir,
-            functions=functions or list(FUNCTIONS),
+            functions=functions,
             target=target,
             deps_dir=deps,
             requirements=requirements,
             runtime_python=python,
             version=version,
             lock=lock,
+            converter_deps_dir=converter_deps,
+            converter_lock=converter_lock,
         )
         try:
-            bom = sbom.write(staging, version, deps, pins)
+            bom = sbom.write(
+                staging,
+                version,
+                deps,
+                pins,
+                converter_deps_dir=converter_deps,
+                converter_pins=converter_pins,
+            )
         except sbom.SbomError as error:
             raise ReleaseError(str(error)) from None
         manifest["sbom"] = {"file": bom.name, "sha256": hashlib.sha256(bom.read_bytes()).hexdigest()}
@@ -177,6 +196,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--build-dir", type=Path, default=BUILD_DIR, help="the dependency cache")
     parser.add_argument("--deps-dir", type=Path, help="an already-installed dependency tree (no pip)")
     parser.add_argument(
+        "--converter-lock",
+        type=Path,
+        default=package_lambdas.CONVERTER_LOCK_FILE,
+        help="the hash-pinned lock of the report converter's own dependencies (pyarrow)",
+    )
+    parser.add_argument(
+        "--converter-deps-dir", type=Path, help="the report converter's installed tree (pyarrow; no pip)"
+    )
+    parser.add_argument(
         "--runtime-python",
         default=os.environ.get("SP_REPORTS_RUNTIME_PYTHON"),
         help="CPython of the runtime's version (default: $SP_REPORTS_RUNTIME_PYTHON, python3.X, pyenv's)",
@@ -194,6 +222,8 @@ def main(argv: list[str] | None = None) -> int:
             lock=args.lock,
             deps_dir=args.deps_dir,
             runtime_python=args.runtime_python,
+            converter_lock=args.converter_lock,
+            converter_deps_dir=args.converter_deps_dir,
         )
     except (ReleaseError, package_lambdas.PackagingError) as error:
         print(f"release: {error}", file=sys.stderr)

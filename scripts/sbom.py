@@ -89,14 +89,25 @@ def document(
     return bom
 
 
-def write(out_dir: Path, version: str, deps_dir: Path, pins: dict[str, package_lambdas.Pin]) -> Path:
-    """Write out_dir/sbom.cdx.json for the zips built from deps_dir; its path."""
-    bom = document(
-        version,
-        package_lambdas.installed_distributions(deps_dir),
-        pins,
-        package_lambdas.installed_wheel_hashes(deps_dir),
-    )
+def write(
+    out_dir: Path,
+    version: str,
+    deps_dir: Path,
+    pins: dict[str, package_lambdas.Pin],
+    *,
+    converter_deps_dir: Path | None = None,
+    converter_pins: dict[str, package_lambdas.Pin] | None = None,
+) -> Path:
+    """Write out_dir/sbom.cdx.json for the zips built from deps_dir (and the report converter's own tree,
+    pyarrow, from converter_deps_dir); its path."""
+    distributions = package_lambdas.installed_distributions(deps_dir)
+    wheel_hashes = package_lambdas.installed_wheel_hashes(deps_dir)
+    all_pins = dict(pins)
+    if converter_deps_dir is not None:
+        distributions |= package_lambdas.installed_distributions(converter_deps_dir)
+        wheel_hashes |= package_lambdas.installed_wheel_hashes(converter_deps_dir)
+        all_pins |= converter_pins or {}
+    bom = document(version, distributions, all_pins, wheel_hashes)
     destination = out_dir / FILE_NAME
     destination.write_text(json.dumps(bom, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     return destination

@@ -230,6 +230,54 @@ locals {
       ]
       data_key_services = ["dynamodb", "secretsmanager", "s3"]
     }
+    report_converter = {
+      group       = "workflow"
+      description = "Converts a stored DONE report's document into typed Parquet under curated/"
+      task        = "convert"
+      # A 1 GiB document streams through pyarrow in bounded row groups: 2048 MB holds pyarrow's buffers with room
+      # and buys 1.16 vCPU (Lambda gives one vCPU per 1769 MB); 900 s, Lambda's most, for the largest documents.
+      # /tmp holds what the Parquet writer spools (ephemeral_storage_mb; lambda_ephemeral_storage_sizes).
+      memory_size          = 2048
+      timeout              = 900
+      ephemeral_storage_mb = 1024
+      environment          = ["REPORTS_TABLE_NAME", "REPORTS_KMS_KEY_ID"]
+      policy_statements = [
+        {
+          # Reads the report record (type, marketplaces, data range) and records the conversion's outcome on it.
+          Sid      = "RecordReportConversions"
+          Effect   = "Allow"
+          Action   = ["dynamodb:GetItem", "dynamodb:UpdateItem"]
+          Resource = module.storage.reports_table_arn
+        },
+        {
+          # The stored reports only (<seller>/<type>/<report id>/report.<ext>, report_storage.report_key), not the
+          # error documents or the plans' copies. GetObject answers HeadObject too (the stored charset);
+          # GetObjectTagging reads the data-class tag the curated objects carry on.
+          Sid      = "ReadStoredReportDocuments"
+          Effect   = "Allow"
+          Action   = ["s3:GetObject", "s3:GetObjectTagging"]
+          Resource = "${module.storage.reports_bucket_arn}/*/report.*"
+        },
+        {
+          # The Parquet file is uploaded (multipart for a large one) under curated-staging/, copied to its curated
+          # key in one CopyObject (its source read with GetObject) and deleted. Tagged writes need
+          # s3:PutObjectTagging (S3 API Reference, PutObject); a failed multipart upload is aborted.
+          Sid      = "WriteStagedParquetFiles"
+          Effect   = "Allow"
+          Action   = ["s3:PutObject", "s3:PutObjectTagging", "s3:GetObject", "s3:DeleteObject", "s3:AbortMultipartUpload"]
+          Resource = "${module.storage.reports_bucket_arn}/curated-staging/*"
+        },
+        {
+          # Publishing a file: the CopyObject's destination, with the raw report's tags (TaggingDirective
+          # REPLACE). Nothing under curated/ is read or deleted by the converter (a re-run overwrites its keys).
+          Sid      = "PublishCuratedParquetFiles"
+          Effect   = "Allow"
+          Action   = ["s3:PutObject", "s3:PutObjectTagging"]
+          Resource = "${module.storage.reports_bucket_arn}/curated/*"
+        },
+      ]
+      data_key_services = ["dynamodb", "s3"]
+    }
     report_notifier = {
       group       = "workflow"
       description = "Emails the outcome through SNS (with a presigned download link only with email_download_links)"
@@ -431,8 +479,9 @@ locals {
       route       = "plans"
       memory_size = 256
       timeout     = 29
-      # The planner's pace (reports per tick, ticks per schedule) gives the coverage its backfill estimate.
-      environment = ["TOKENS_TABLE_NAME", "PULL_PLANS_TABLE_NAME", "SELLER_DAILY_REPORT_BUDGET", "ALLOW_RESTRICTED_REPORT_TYPES", "PULL_PLANNER_MAX_REPORTS_PER_TICK", "PULL_PLANNER_SCHEDULE_EXPRESSION"]
+      # The planner's pace (reports per tick, ticks per schedule) gives the coverage its backfill estimate; the
+      # reports table, each stored window's conversion.
+      environment = ["TOKENS_TABLE_NAME", "PULL_PLANS_TABLE_NAME", "REPORTS_TABLE_NAME", "SELLER_DAILY_REPORT_BUDGET", "ALLOW_RESTRICTED_REPORT_TYPES", "PULL_PLANNER_MAX_REPORTS_PER_TICK", "PULL_PLANNER_SCHEDULE_EXPRESSION"]
       policy_statements = [
         {
           # A plan (SK plan) and its ledger (SK window#...) share the partition plan#<plan id>
@@ -453,6 +502,19 @@ locals {
           Effect   = "Allow"
           Action   = ["dynamodb:Query", "dynamodb:Scan"]
           Resource = "${module.storage.pull_plans_table_arn}/index/seller"
+        },
+        {
+          # A coverage's stored windows say their conversion: the reports' records, ReportId and Conversion
+          # only (src/sp_reports/pipeline/report_records.py, conversions), by dynamodb:Attributes and
+          # dynamodb:Select.
+          Sid      = "ReadReportConversions"
+          Effect   = "Allow"
+          Action   = "dynamodb:BatchGetItem"
+          Resource = module.storage.reports_table_arn
+          Condition = {
+            "ForAllValues:StringEquals" = { "dynamodb:Attributes" = ["ReportId", "Conversion"] }
+            StringEqualsIfExists        = { "dynamodb:Select" = ["SPECIFIC_ATTRIBUTES"] }
+          }
         },
         {
           # Whether the seller has a stored token (src/sp_reports/pipeline/token_store.py, has_token): its key,
@@ -773,17 +835,19 @@ locals {
 
   function_settings = {
     for f, function in local.functions : f => {
-      description        = function.description
-      handler            = "sp_reports.handlers.${f}.handler"
-      function_name      = "${var.name_prefix}-${replace(f, "_", "-")}"
-      route              = try(function.route, null)
-      task               = try(function.task, null)
-      package            = local.packages[f]
-      runtime            = var.lambda_runtime
-      architecture       = var.lambda_architecture
-      memory_size        = lookup(var.lambda_memory_sizes, f, function.memory_size)
-      timeout            = lookup(var.lambda_timeouts, f, function.timeout)
-      log_retention_days = var.log_retention_days
+      description   = function.description
+      handler       = "sp_reports.handlers.${f}.handler"
+      function_name = "${var.name_prefix}-${replace(f, "_", "-")}"
+      route         = try(function.route, null)
+      task          = try(function.task, null)
+      package       = local.packages[f]
+      runtime       = var.lambda_runtime
+      architecture  = var.lambda_architecture
+      memory_size   = lookup(var.lambda_memory_sizes, f, function.memory_size)
+      timeout       = lookup(var.lambda_timeouts, f, function.timeout)
+      # 512 MB, Lambda's default and its free allowance, unless the function's entry or the root says more.
+      ephemeral_storage_mb = lookup(var.lambda_ephemeral_storage_sizes, f, try(function.ephemeral_storage_mb, 512))
+      log_retention_days   = var.log_retention_days
       # -1 leaves a function unreserved.
       reserved_concurrent_executions = lookup(var.lambda_reserved_concurrency, f, -1)
       environment_variables          = merge(local.common_environment, local.function_environment[f])

@@ -76,10 +76,11 @@ module "storage" {
   query_results_expiration_days = var.athena_query_results_expiration_days
   curated_reader_principal_arns = var.analytics_enabled ? var.analyst_principal_arns : []
 
-  # The bucket policy denies object reads to everyone else: the storer HEADs and GETs what it stores, the link
+  # The bucket policy denies object reads to everyone else: the storer HEADs and GETs what it stores, the
+  # converter reads the stored reports (their charset and tags too) and copies its staged Parquet files, the link
   # signer's sessions sign the download links (a presigned URL reads as its signer).
   object_reader_principal_arns = concat(
-    [local.function_role_arns["report_storer"], module.security.download_link_signer_role_arn],
+    [local.function_role_arns["report_storer"], local.function_role_arns["report_converter"], module.security.download_link_signer_role_arn],
     var.report_reader_principal_arns,
   )
 }

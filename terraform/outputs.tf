@@ -190,3 +190,8 @@ output "analyst_policy_json" {
   description = "IAM policy document (JSON) for the principals in analyst_principal_arns: query the curated tables through the workgroup, read only (null when analytics_enabled is false)."
   value       = module.analytics.analyst_policy_json
 }
+
+output "report_conversion_alarm_name" {
+  description = "Name of the alarm that fires when a stored report is rejected by the analytics conversion or converted with problems."
+  value       = aws_cloudwatch_metric_alarm.report_conversion_problems.alarm_name
+}

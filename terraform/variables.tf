@@ -300,7 +300,7 @@ variable "lambda_architecture" {
 
 variable "lambda_memory_sizes" {
   type        = map(number)
-  description = "Memory (MB) per function, keyed by function name, overriding the defaults (memory_size in the root's local.functions: 256 MB, 512 MB for the report storer)."
+  description = "Memory (MB) per function, keyed by function name, overriding the defaults (memory_size in the root's local.functions: 256 MB, 512 MB for the report storer, 2048 MB for the report converter)."
   default     = {}
 
   validation {
@@ -311,12 +311,23 @@ variable "lambda_memory_sizes" {
 
 variable "lambda_timeouts" {
   type        = map(number)
-  description = "Timeout (seconds) per function, keyed by function name, overriding the defaults (timeout in the root's local.functions: 29 s for API functions, 60 s for the processor, 300 s for the report storer, 60 s for the report notifier)."
+  description = "Timeout (seconds) per function, keyed by function name, overriding the defaults (timeout in the root's local.functions: 29 s for API functions, 60 s for the processor, 300 s for the report storer, 900 s for the report converter, 60 s for the report notifier)."
   default     = {}
 
   validation {
     condition     = alltrue([for k, v in var.lambda_timeouts : contains(keys(local.functions), k) && v >= 1 && v <= 900])
     error_message = "lambda_timeouts keys must be function names (${join(", ", keys(local.functions))}) and values 1-900."
+  }
+}
+
+variable "lambda_ephemeral_storage_sizes" {
+  type        = map(number)
+  description = "Ephemeral storage (/tmp, MB) per report workflow function (group workflow in the root's local.functions), keyed by function name, overriding the defaults: 1024 MB for the report converter, whose Parquet writer may spool there, 512 MB (Lambda's default, free) for the others."
+  default     = {}
+
+  validation {
+    condition     = alltrue([for k, v in var.lambda_ephemeral_storage_sizes : contains([for f, function in local.functions : f if function.group == "workflow"], k) && v >= 512 && v <= 10240 && floor(v) == v])
+    error_message = "lambda_ephemeral_storage_sizes keys must be workflow function names (${join(", ", [for f, function in local.functions : f if function.group == "workflow"])}) and values whole MB, 512-10240."
   }
 }
 
@@ -466,7 +477,7 @@ variable "api_invoke_trusted_principal_arns" {
 
 variable "report_reader_principal_arns" {
   type        = list(string)
-  description = "IAM roles or users (or an account root), by ARN, that may read the stored report documents besides the stack's own readers (the report storer, which checks what it stored, and the link signer, whose presigned URLs are the download links). The reports bucket's policy denies object reads (s3:GetObject*) to every other principal of any account, whatever its IAM policies allow; a principal listed here still needs an IAM policy allowing the read (and kms:Decrypt of the data key through S3). No wildcards, no assumed-role session ARNs (a session matches its role's ARN)."
+  description = "IAM roles or users (or an account root), by ARN, that may read the stored report documents besides the stack's own readers (the report storer, which checks what it stored, the report converter, which reads the stored reports and copies its staged Parquet files, and the link signer, whose presigned URLs are the download links). The reports bucket's policy denies object reads (s3:GetObject*) to every other principal of any account, whatever its IAM policies allow; a principal listed here still needs an IAM policy allowing the read (and kms:Decrypt of the data key through S3). No wildcards, no assumed-role session ARNs (a session matches its role's ARN)."
   default     = []
   nullable    = false
 

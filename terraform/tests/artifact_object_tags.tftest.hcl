@@ -23,7 +23,7 @@ run "the_zips_carry_the_artifact_object_tags_and_the_bucket_the_stack_tags" {
   }
 
   assert {
-    condition     = length(aws_s3_object.lambda) == 11 && alltrue([for o in aws_s3_object.lambda : o.tags == tomap({ CostCentre = "cc-42", DataClass = "internal" })])
+    condition     = length(aws_s3_object.lambda) == 12 && alltrue([for o in aws_s3_object.lambda : o.tags == tomap({ CostCentre = "cc-42", DataClass = "internal" })])
     error_message = "Every zip must carry artifact_object_tags, and nothing of the stack's tags."
   }
 

@@ -19,7 +19,7 @@ run "by_default_no_function_has_a_code_signing_configuration" {
   command = plan
 
   assert {
-    condition     = length(local.function_settings) == 11 && alltrue([for settings in values(local.function_settings) : settings.code_signing_config_arn == null])
+    condition     = length(local.function_settings) == 12 && alltrue([for settings in values(local.function_settings) : settings.code_signing_config_arn == null])
     error_message = "Without lambda_code_signing_config_arn no function may name a code signing configuration."
   }
 }
@@ -32,7 +32,7 @@ run "the_code_signing_configuration_reaches_every_function" {
   }
 
   assert {
-    condition = length(local.function_settings) == 11 && alltrue([
+    condition = length(local.function_settings) == 12 && alltrue([
       for settings in values(local.function_settings) : settings.code_signing_config_arn == var.lambda_code_signing_config_arn
     ])
     error_message = "Every function of the stack must be given lambda_code_signing_config_arn."

@@ -19,7 +19,7 @@ run "by_default_every_role_name_carries_the_region" {
   command = plan
 
   assert {
-    condition     = length(output.iam_role_names) == 16 && alltrue([for name in values(output.iam_role_names) : startswith(name, "acme-test-us-east-1-")])
+    condition     = length(output.iam_role_names) == 17 && alltrue([for name in values(output.iam_role_names) : startswith(name, "acme-test-us-east-1-")])
     error_message = "Every role (eleven functions, the workflow, the sweep's and the pull planner's schedules, the link signer, the API invoke role) must be named <name_prefix>-<region>-...: IAM names are global to the account."
   }
 
@@ -201,7 +201,7 @@ run "vpc_placement_reaches_every_function" {
   }
 
   assert {
-    condition = length(local.function_settings) == 11 && alltrue([
+    condition = length(local.function_settings) == 12 && alltrue([
       for settings in values(local.function_settings) :
       settings.vpc_subnet_ids == var.lambda_vpc_subnet_ids && settings.vpc_security_group_ids == var.lambda_vpc_security_group_ids
     ])

@@ -17,7 +17,7 @@ run "a_first_deployment_plans_with_every_arn_unknown" {
   command = plan
 
   assert {
-    condition     = length(output.function_names) == 11
+    condition     = length(output.function_names) == 12
     error_message = "Every function must be planned before any ARN is known."
   }
 }

@@ -103,6 +103,15 @@ override_data {
             "sha256": "e3db525a729286701da7377194038c754ca651b6227e02058d54043ca6e2e45c",
             "size": 1048576
           },
+          "report_converter": {
+            "architecture": "x86_64",
+            "base64_sha256": "XXimVW01fDmMvIbGRGQji4+xb0Itwt90xG9uxOVouZg=",
+            "file": "report_converter.zip",
+            "python": "3.13.0",
+            "runtime": "python3.13",
+            "sha256": "5d78a6556d357c398cbc86c64464238b8fb16f422dc2df74c46f6ec4e568b998",
+            "size": 1048576
+          },
           "pull_planner": {
             "architecture": "x86_64",
             "base64_sha256": "Q65FUOYolUTU6/6o6qPv597JV6Sq8NRZ43u7j+CmmZE=",
@@ -151,7 +160,7 @@ run "every_function_takes_its_key_and_hash_from_the_release_manifest" {
   command = plan
 
   assert {
-    condition     = length(local.function_settings) == 11 && alltrue([for f, settings in local.function_settings : settings.package.s3_bucket == "acme-releases-us-east-1"])
+    condition     = length(local.function_settings) == 12 && alltrue([for f, settings in local.function_settings : settings.package.s3_bucket == "acme-releases-us-east-1"])
     error_message = "Every function must be deployed from the release's bucket."
   }
 
@@ -310,6 +319,15 @@ run "a_release_without_one_of_the_functions_is_refused" {
               "python": "3.13.0",
               "runtime": "python3.13",
               "sha256": "11e064e975ce43ccfe8250210508498a39c7594aa8ea57db8b7e1241b908f858",
+              "size": 1048576
+            },
+            "report_converter": {
+              "architecture": "x86_64",
+              "base64_sha256": "XXimVW01fDmMvIbGRGQji4+xb0Itwt90xG9uxOVouZg=",
+              "file": "report_converter.zip",
+              "python": "3.13.0",
+              "runtime": "python3.13",
+              "sha256": "5d78a6556d357c398cbc86c64464238b8fb16f422dc2df74c46f6ec4e568b998",
               "size": 1048576
             },
             "token_storage": {

@@ -30,7 +30,7 @@ run "every_function_is_named_with_the_prefix" {
   command = plan
 
   assert {
-    condition     = length(output.function_names) == 11
+    condition     = length(output.function_names) == 12
     error_message = "The stack must deploy exactly eleven functions."
   }
 
@@ -88,17 +88,18 @@ run "lambda_environment_matches_the_handlers_contract" {
 
   assert {
     condition = toset(keys(local.function_environment["plans_api"])) == toset([
-      "TOKENS_TABLE_NAME", "PULL_PLANS_TABLE_NAME", "SELLER_DAILY_REPORT_BUDGET", "ALLOW_RESTRICTED_REPORT_TYPES",
-      "PULL_PLANNER_MAX_REPORTS_PER_TICK", "PULL_PLANNER_SCHEDULE_EXPRESSION",
+      "TOKENS_TABLE_NAME", "PULL_PLANS_TABLE_NAME", "REPORTS_TABLE_NAME", "SELLER_DAILY_REPORT_BUDGET",
+      "ALLOW_RESTRICTED_REPORT_TYPES", "PULL_PLANNER_MAX_REPORTS_PER_TICK", "PULL_PLANNER_SCHEDULE_EXPRESSION",
     ]) && local.function_environment["plans_api"]["PULL_PLANNER_SCHEDULE_EXPRESSION"] == var.pull_planner_schedule_expression
     error_message = "plans_api environment differs from the contract (src/sp_reports/handlers/plans_api.py)."
   }
 
   assert {
     condition = [for statement in local.function_policy_statements["plans_api"] : statement.Sid] == [
-      "ManagePullPlansAndReadTheirLedger", "ListPullPlans", "CheckSellersHaveTokens", "UseDataKeyOnlyThroughItsServices",
+      "ManagePullPlansAndReadTheirLedger", "ListPullPlans", "ReadReportConversions", "CheckSellersHaveTokens",
+      "UseDataKeyOnlyThroughItsServices",
     ] && one([for s in local.function_policy_statements["plans_api"] : s.Resource if s.Sid == "ListPullPlans"]) == "${module.storage.pull_plans_table_arn}/index/seller"
-    error_message = "The plans API must hold exactly its plan, listing and token-existence permissions."
+    error_message = "The plans API must hold exactly its plan, listing, conversion-reading and token-existence permissions."
   }
 
   assert {
@@ -387,7 +388,7 @@ run "lambda_code_is_uploaded_encrypted_under_content_addressed_keys" {
   command = plan
 
   assert {
-    condition     = length(aws_s3_object.lambda) == 11
+    condition     = length(aws_s3_object.lambda) == 12
     error_message = "Every function's zip must be uploaded."
   }
 

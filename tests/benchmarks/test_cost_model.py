@@ -16,7 +16,10 @@ GIB = 1024**3
 @pytest.mark.parametrize(
     ("execution_input", "states"),
     [
-        ({"processingStatus": "DONE"}, ["RouteByProcessingStatus", "StoreReport", "NotifyReady"]),
+        (
+            {"processingStatus": "DONE"},
+            ["RouteByProcessingStatus", "StoreReport", "ConvertReport", "NotifyReady"],
+        ),
         ({"processingStatus": "CANCELLED"}, ["RouteByProcessingStatus", "NotifyNoData"]),
         ({"processingStatus": "FATAL"}, ["RouteByProcessingStatus", "NotifyFailed"]),
         ({}, ["RouteByProcessingStatus", "RejectUnknownProcessingStatus", "NotifyFailed"]),

@@ -211,7 +211,7 @@ def test_plans_coverage_prints_each_window_and_the_backfill(fake_api, api_args, 
     assert result.exit_code == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[0] == f"Plan {plan_id}, 2026-01-01 to 2026-01-03:"
-    assert lines[1].split() == ["WINDOW", "MARKETPLACES", "STATUS", "VERSION", "DETAIL"]
+    assert lines[1].split() == ["WINDOW", "MARKETPLACES", "STATUS", "VERSION", "CONVERSION", "DETAIL"]
     assert lines[2].split() == [
         "2026-01-01..2026-01-02",
         UK,
@@ -219,6 +219,7 @@ def test_plans_coverage_prints_each_window_and_the_backfill(fake_api, api_args, 
         "v2",
         "(2",
         "pulls)",
+        "-",
         "plans/a/v002/report.tsv",
     ]
     assert lines[3].split()[:4] == ["2026-01-02..2026-01-03", UK, "parked", "-"]
@@ -299,3 +300,41 @@ def test_plans_create_of_mode_discover_sends_no_cadence_and_needs_none(fake_api,
     assert with_cadence.exit_code == 2 and "a discover plan has none" in with_cadence.stderr
     assert without.exit_code == 2 and "--cadence is required" in without.stderr
     assert len(fake_api.requests) == 1
+
+
+def test_print_coverage_says_each_stored_windows_conversion():
+    def window(day, conversion):
+        return {
+            "start": f"2026-01-0{day}T00:00:00Z",
+            "end": f"2026-01-0{day + 1}T00:00:00Z",
+            "marketplaceIds": [UK],
+            "status": "stored",
+            "currentVersion": 1,
+            "s3Key": f"plans/a/{day}/v001/report.tsv",
+            "versions": [{}],
+            "conversion": conversion,
+        }
+
+    answer = {
+        "planId": "pp-" + "0" * 24,
+        "deleted": False,
+        "from": "2026-01-01",
+        "to": "2026-01-04",
+        "windows": [
+            window(1, {"status": "CONVERTED", "rows": 12, "tables": []}),
+            window(2, {"status": "CONVERTED_WITH_PROBLEMS", "rows": 4, "problemCount": 3,
+                       "firstProblem": {"row": 7, "column": "item_price", "reason": "not a number"}}),
+            window(3, {"status": "REJECTED", "problemCount": 1,
+                       "firstProblem": {"row": None, "column": None, "reason": "no sku column"}}),
+            window(4, {"status": "NO_SCHEMA", "note": "no schema for this report type"}),
+        ],
+        "summary": {"stored": 4},
+        "backfill": {"windowsLeft": 0, "estimatedEnd": None},
+    }  # fmt: skip
+
+    lines = coverage_table(answer).splitlines()
+
+    assert "converted, 12 rows" in lines[2]
+    assert "converted, 4 rows, 3 problems (first: row 7, item_price: not a number)" in lines[3]
+    assert "rejected: no sku column" in lines[4]
+    assert "no schema for this report type" in lines[5]

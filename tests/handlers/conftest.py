@@ -26,6 +26,7 @@ def state_machine_arn(resources):
     definition = aws_resources.render_workflow(
         "arn:aws:lambda:us-east-1:123456789012:function:storer",
         "arn:aws:lambda:us-east-1:123456789012:function:notifier",
+        convert_function_arn="arn:aws:lambda:us-east-1:123456789012:function:converter",
     )
     return boto3.client("stepfunctions", region_name=aws_resources.REGION).create_state_machine(
         name="sp-reports-report-workflow",

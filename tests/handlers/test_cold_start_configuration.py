@@ -24,6 +24,7 @@ REQUIRED = {
         "REPORTS_BUCKET_NAME",
         "REPORTS_KMS_KEY_ID",
     ],
+    "report_converter": ["REPORTS_TABLE_NAME", "REPORTS_KMS_KEY_ID"],
     "report_notifier": ["REPORTS_TABLE_NAME", "REPORTS_BUCKET_NAME", "NOTIFICATIONS_TOPIC_ARN"],
     "report_sweeper": [
         "TOKENS_TABLE_NAME",
@@ -40,7 +41,7 @@ REQUIRED = {
         "REPORTS_KMS_KEY_ID",
         "STATE_MACHINE_ARN",
     ],
-    "plans_api": ["TOKENS_TABLE_NAME", "PULL_PLANS_TABLE_NAME"],
+    "plans_api": ["TOKENS_TABLE_NAME", "PULL_PLANS_TABLE_NAME", "REPORTS_TABLE_NAME"],
     "seller_eraser": [
         "TOKENS_TABLE_NAME",
         "REPORTS_TABLE_NAME",

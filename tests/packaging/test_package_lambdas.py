@@ -43,6 +43,8 @@ def sources(tmp_path: Path) -> Path:
     _write(src / "sp_reports" / "spapi" / "__pycache__" / "reports.cpython-311.pyc", "bytecode")
     _write(src / "sp_reports" / "pipeline" / "__init__.py", "")
     _write(src / "sp_reports" / "pipeline" / "token_store.py", "class TokenStore: ...\n")
+    _write(src / "sp_reports" / "analytics" / "__init__.py", "")
+    _write(src / "sp_reports" / "analytics" / "parquet_files.py", "import pyarrow\n")
     return src
 
 
@@ -66,7 +68,24 @@ def deps(tmp_path: Path) -> Path:
 
 
 def _build(out: Path, sources: Path, deps: Path, *extra: str) -> int:
-    return package_lambdas.main(["--out", str(out), "--src", str(sources), "--deps-dir", str(deps), *extra])
+    # The report converter's own tree: pyarrow (a stand-in file; the real one is 170 MB).
+    converter_deps = deps.parent / "converter-deps"
+    if not converter_deps.exists():
+        _write(converter_deps / "pyarrow" / "__init__.py", "# pyarrow\n")
+        _write(converter_deps / "pyarrow-26.0.1.dist-info" / "METADATA", "Name: pyarrow\n")
+    return package_lambdas.main(
+        [
+            "--out",
+            str(out),
+            "--src",
+            str(sources),
+            "--deps-dir",
+            str(deps),
+            "--converter-deps-dir",
+            str(converter_deps),
+            *extra,
+        ]
+    )
 
 
 @pytest.fixture(scope="module")
@@ -218,7 +237,63 @@ def test_each_zip_holds_its_handler_the_shared_helpers_the_libraries_and_depende
         "urllib3/__init__.py",
     } <= names
     assert {"sp_reports/pipeline/__init__.py", "sp_reports/pipeline/token_store.py"} <= names
+    assert {"sp_reports/analytics/__init__.py", "sp_reports/analytics/parquet_files.py"} <= names
     assert "sp_reports/handlers/report_storer.py" not in names
+    assert not [n for n in names if n.startswith(("pyarrow/", "pyarrow-"))]
+
+
+def test_the_report_converter_alone_carries_pyarrow_and_the_manifest_names_its_lock(tmp_path, sources, deps):
+    assert _build(tmp_path / "out", sources, deps) == 0
+    carrying = set()
+    for function in FUNCTIONS:
+        with zipfile.ZipFile(tmp_path / "out" / f"{function}.zip") as archive:
+            names = set(archive.namelist())
+        assert "requests/__init__.py" in names and "sp_reports/analytics/__init__.py" in names
+        if "pyarrow/__init__.py" in names:
+            carrying.add(function)
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
+
+    assert carrying == {package_lambdas.CONVERTER_FUNCTION}
+    assert manifest["converter_dependencies"] == {"pyarrow": "26.0.1"}
+    assert manifest["converter_lock"]["file"] == "converter-requirements.txt"
+    assert "pyarrow" not in manifest["dependencies"]
+
+
+def test_building_the_converter_without_its_dependency_tree_is_refused(tmp_path, sources, deps):
+    with pytest.raises(package_lambdas.PackagingError, match="pyarrow"):
+        package_lambdas.build(
+            tmp_path / "out",
+            src_dir=sources,
+            functions=[package_lambdas.CONVERTER_FUNCTION],
+            target=package_lambdas.Target("python3.13", "x86_64"),
+            deps_dir=deps,
+            requirements=[],
+        )
+
+
+def test_the_converter_tree_is_installed_for_manylinux_2_28_on_each_architecture(tmp_path, monkeypatch):
+    """pyarrow's CPython 3.13 wheels are manylinux_2_28 on both architectures; python3.13's Amazon Linux 2023
+    (glibc 2.34) runs them, and pip must be told so or it finds no wheel."""
+    commands = []
+
+    def fake_run(command, **kwargs):
+        commands.append(command)
+        target_dir = Path(command[command.index("--target") + 1])
+        (target_dir / "pyarrow").mkdir(parents=True, exist_ok=True)
+        return subprocess.CompletedProcess(command, 0, "", "")
+
+    monkeypatch.setattr(package_lambdas.subprocess, "run", fake_run)
+    requirements = package_lambdas.converter_requirements(REPO_ROOT / "pyproject.toml")
+    for architecture, wheel_platform in (("x86_64", "x86_64"), ("arm64", "aarch64")):
+        package_lambdas.install_converter_locked(
+            package_lambdas.CONVERTER_LOCK_FILE,
+            package_lambdas.Target("python3.13", architecture),
+            tmp_path / architecture,
+            requirements,
+        )
+        platforms = [commands[-1][i + 1] for i, a in enumerate(commands[-1]) if a == "--platform"]
+        assert platforms == [f"manylinux_2_28_{wheel_platform}", f"manylinux2014_{wheel_platform}"]
+    assert requirements == ["pyarrow>=20"]
 
 
 def test_foreign_bytecode_scripts_and_runtime_provided_sdk_are_left_out(tmp_path, sources, deps):

@@ -54,7 +54,7 @@ def tree(tmp_path: Path) -> dict[str, Path]:
             src / "sp_reports" / "handlers" / f"{function}.py",
             f"def handler(event, context):\n    return {function!r}\n",
         )
-    for package in ("spapi", "pipeline"):
+    for package in ("spapi", "pipeline", "analytics"):
         _write(src / "sp_reports" / package / "__init__.py", f"NAME = {package!r}\n")
     _write(src / "sp_reports" / "__init__.py", "")
     deps = tmp_path / "deps"
@@ -81,7 +81,11 @@ def tree(tmp_path: Path) -> dict[str, Path]:
     _write(changelog, CHANGELOG)
     # A project whose runtime dependencies the fake tree is, locked (boto3's pin is installed and dropped).
     pyproject = tmp_path / "pyproject.toml"
-    _write(pyproject, '[project]\nname = "x"\ndependencies = ["boto3>=1.34", "requests>=2.32,<3"]\n')
+    _write(
+        pyproject,
+        '[project]\nname = "x"\ndependencies = ["boto3>=1.34", "requests>=2.32,<3"]\n'
+        '[project.optional-dependencies]\nanalytics = ["pyarrow>=20"]\n',
+    )
     requirements = package_lambdas.runtime_requirements(pyproject)
     digest = package_lambdas.lock_input_digest(
         requirements, package_lambdas.Target("python3.13", "x86_64"), package_lambdas.PLATFORMS
@@ -94,7 +98,28 @@ def tree(tmp_path: Path) -> dict[str, Path]:
         f"requests==2.32.3 --hash=sha256:{REQUESTS_WHEEL} --hash=sha256:{REQUESTS_SDIST}\n"
         f"urllib3==2.2.3 --hash=sha256:{URLLIB3_ARM} --hash=sha256:{URLLIB3_X86}\n",
     )
-    return {"src": src, "deps": deps, "changelog": changelog, "pyproject": pyproject, "lock": lock}
+    # The report converter's own tree and lock (pyarrow, for its zip alone).
+    converter_deps = tmp_path / "converter-deps"
+    _write(converter_deps / "pyarrow" / "__init__.py", "# pyarrow\n")
+    _write(converter_deps / "pyarrow-26.0.1.dist-info" / "METADATA", "Name: pyarrow\n")
+    converter_requirements = package_lambdas.converter_requirements(pyproject)
+    converter_digest = package_lambdas.lock_input_digest(
+        converter_requirements, package_lambdas.Target("python3.13", "x86_64"), package_lambdas.PLATFORMS
+    )
+    converter_lock = tmp_path / "converter-requirements.txt"
+    _write(
+        converter_lock,
+        f"{package_lambdas.LOCK_INPUT_PREFIX}{converter_digest}\npyarrow==26.0.1 --hash=sha256:{'1' * 64}\n",
+    )
+    return {
+        "src": src,
+        "deps": deps,
+        "changelog": changelog,
+        "pyproject": pyproject,
+        "lock": lock,
+        "converter_deps": converter_deps,
+        "converter_lock": converter_lock,
+    }
 
 
 @pytest.fixture(scope="module")
@@ -121,6 +146,10 @@ def _release(version: str, dist: Path, tree: dict[str, Path], *extra: str) -> in
             str(tree["pyproject"]),
             "--lock",
             str(tree["lock"]),
+            "--converter-deps-dir",
+            str(tree["converter_deps"]),
+            "--converter-lock",
+            str(tree["converter_lock"]),
             *extra,
         ]
     )
@@ -270,7 +299,16 @@ def test_the_release_carries_a_cyclonedx_sbom_of_exactly_what_its_zips_carry(tmp
         "version": "1.2.0",
     }
     listed = {(c["name"], c["version"]) for c in bom["components"]}
-    assert listed == _zip_distributions(directory) == {("requests", "2.32.3"), ("urllib3", "2.2.3")}
+    # pyarrow: the report converter's zip alone carries it, from its own lock.
+    assert (
+        listed
+        == _zip_distributions(directory)
+        == {
+            ("requests", "2.32.3"),
+            ("urllib3", "2.2.3"),
+            ("pyarrow", "26.0.1"),
+        }
+    )
     for component in bom["components"]:
         assert component["type"] == "library"
         assert (
@@ -281,7 +319,11 @@ def test_the_release_carries_a_cyclonedx_sbom_of_exactly_what_its_zips_carry(tmp
         assert component["hashes"] and all(h["alg"] == "SHA-256" for h in component["hashes"])
     hashes = {c["name"]: [h["content"] for h in c["hashes"]] for c in bom["components"]}
     # The wheel pip installed where its report says; otherwise every file the lock accepts.
-    assert hashes == {"requests": [REQUESTS_WHEEL], "urllib3": [URLLIB3_ARM, URLLIB3_X86]}
+    assert hashes == {
+        "requests": [REQUESTS_WHEEL],
+        "urllib3": [URLLIB3_ARM, URLLIB3_X86],
+        "pyarrow": ["1" * 64],
+    }
     manifest = json.loads((directory / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["sbom"] == {
         "file": "sbom.cdx.json",

@@ -13,6 +13,7 @@ from sp_reports.pipeline.pull_coverage import MAX_COVERAGE_PERIODS, PlannerPace,
 from sp_reports.pipeline.pull_ledger import PullStore, WindowState
 from sp_reports.pipeline.pull_plans import plan_from_request
 from sp_reports.pipeline.pull_windows import Window, available_at, due_versions, windows_between
+from sp_reports.pipeline.report_records import ReportRecords, ReportStatus
 from tests.support import aws_resources
 from tests.support.canaries import SELLER_ID
 
@@ -213,3 +214,113 @@ def test_a_range_longer_than_the_limit_or_backwards_is_refused_saying_so(store):
     monthly = make_plan(store, cadence="monthly", lookBackDays=[])
     # A monthly plan may ask for 366 months' worth of days.
     assert coverage(monthly, store, date(2000, 1, 1), date(2026, 12, 31), NOW)["windows"]
+
+
+@pytest.fixture
+def records(aws) -> ReportRecords:
+    dynamodb = boto3.client("dynamodb")
+    dynamodb.create_table(
+        TableName="coverage-reports",
+        KeySchema=[{"AttributeName": "ReportId", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "ReportId", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    return ReportRecords("coverage-reports", dynamodb)
+
+
+def record_conversion(records, report_id, conversion):
+    records.record_unrequested(
+        report_id=report_id,
+        seller_id=SELLER_ID,
+        account_id="amzn1.merchant.o.test",
+        report_type=ORDERS,
+        processing_status="DONE",
+        report_document_id=None,
+        status=ReportStatus.DONE,
+    )
+    if conversion is not None:
+        records.mark_converted(report_id, conversion)
+
+
+def curated(window, rows):
+    return {"table": "all_orders", "key": f"curated/all_orders/{window.start:%Y%m%d}.parquet", "rows": rows}
+
+
+def test_each_stored_window_says_its_conversion_from_its_current_reports_record(store, records):
+    plan = make_plan(store)
+    for number in (1, 2, 3, 4):
+        settle(store, plan, day(plan, number), 1, WindowState.STORED, s3_key=key(day(plan, number), 1))
+    settle(store, plan, day(plan, 1), 2, WindowState.STORED, s3_key=key(day(plan, 1), 2))
+    settle(store, plan, day(plan, 5), 1, WindowState.NO_DATA)
+    bad_price = {"row": 7, "column": "item_price", "reason": "decimal(18,2): not a number"}
+    no_sku = {"row": None, "column": None, "reason": "the header lacks the required column sku"}
+    record_conversion(records, "5001000011", {"status": "CONVERTED", "files": [curated(day(plan, 1), 9)],
+                      "problems": [], "problemCount": 0, "unknownColumns": []})  # fmt: skip
+    record_conversion(records, "5001000012", {"status": "CONVERTED", "files": [curated(day(plan, 1), 12)],
+                      "problems": [], "problemCount": 0, "unknownColumns": []})  # fmt: skip
+    record_conversion(records, "5001000021", {"status": "CONVERTED_WITH_PROBLEMS",
+                      "files": [curated(day(plan, 2), 4)], "problems": [bad_price], "problemCount": 3,
+                      "unknownColumns": ["gift-message"]})  # fmt: skip
+    record_conversion(records, "5001000031", {"status": "REJECTED", "files": [], "problems": [no_sku],
+                      "problemCount": 1, "unknownColumns": []})  # fmt: skip
+    record_conversion(records, "5001000041", None)  # stored, conversion failed before recording
+
+    answer = coverage(plan, store, date(2026, 12, 1), date(2026, 12, 5), NOW, conversions=records.conversions)
+    by_day = {window["start"][:10]: window for window in answer["windows"]}
+
+    # The current version's (v2) conversion, not v1's.
+    assert by_day["2026-12-01"]["conversion"] == {
+        "status": "CONVERTED",
+        "rows": 12,
+        "tables": [curated(day(plan, 1), 12)],
+    }
+    assert by_day["2026-12-02"]["conversion"] == {
+        "status": "CONVERTED_WITH_PROBLEMS",
+        "rows": 4,
+        "tables": [curated(day(plan, 2), 4)],
+        "problemCount": 3,
+        "firstProblem": bad_price,
+        "unknownColumns": ["gift-message"],
+    }
+    assert by_day["2026-12-03"]["conversion"] == {
+        "status": "REJECTED",
+        "problemCount": 1,
+        "firstProblem": no_sku,
+    }
+    assert by_day["2026-12-04"]["conversion"]["status"] == "NOT_RECORDED"
+    assert "conversion" not in by_day["2026-12-05"]  # no data: nothing to convert
+
+
+def test_a_report_type_without_a_schema_says_so_without_reading_records(store):
+    plan = make_plan(store, reportType="GET_FLAT_FILE_OPEN_LISTINGS_DATA", marketplaceIds=[UK])
+    settle(store, plan, day(plan, 1), 1, WindowState.STORED, s3_key="plans/x/report.tsv")
+
+    def no_reads(report_ids):
+        raise AssertionError(f"records read for a type without a schema: {list(report_ids)}")
+
+    answer = coverage(plan, store, date(2026, 12, 1), date(2026, 12, 1), NOW, conversions=no_reads)
+
+    assert answer["windows"][0]["conversion"] == {
+        "status": "NO_SCHEMA",
+        "note": "no schema for this report type",
+    }
+
+
+def test_conversions_are_read_in_batches_of_a_hundred(records):
+    ids = [f"5002{n:07d}" for n in range(230)]
+    for report_id in ids[:3]:
+        record_conversion(records, report_id, {"status": "CONVERTED", "files": [], "problems": [],
+                          "problemCount": 0, "unknownColumns": []})  # fmt: skip
+    calls = []
+    real = records._dynamodb.batch_get_item
+
+    def counted(**kwargs):
+        calls.append(len(kwargs["RequestItems"]["coverage-reports"]["Keys"]))
+        return real(**kwargs)
+
+    records._dynamodb.batch_get_item = counted
+    found = records.conversions(ids)
+
+    assert calls == [100, 100, 30]
+    assert [found[i]["status"] for i in ids[:3]] == ["CONVERTED"] * 3
+    assert all(found[i] is None for i in ids[3:])

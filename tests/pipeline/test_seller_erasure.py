@@ -323,3 +323,54 @@ def test_the_report_schedules_of_the_sellers_plans_are_cancelled_with_its_token(
     assert result.report_schedules == 1 and result.problems == []
     # The plan's schedule is gone; the seller's own (no plan made it) stays.
     assert list(spapi_emulator.app.state.schedules) == [theirs]
+
+
+def _curated_key(seller: str, report_id: str) -> str:
+    partition = f"marketplace=ATVPDKIKX0DER/dt=2026-12-05/seller_id={seller}"
+    return f"curated/all_orders/{partition}/{TYPE}_{report_id}.parquet"
+
+
+def _converted(*keys: str) -> dict:
+    files = [{"table": "all_orders", "key": key, "rows": 3} for key in keys]
+    return {"status": "CONVERTED", "files": files, "problems": [], "problemCount": 0, "unknownColumns": []}
+
+
+def test_the_curated_files_the_sellers_records_name_are_erased_by_their_keys_alone(world, monkeypatch):
+    erasure, dynamodb, s3, resources = world
+    records = ReportRecords(resources.reports_table, dynamodb)
+    mine, theirs = _curated_key(SELLER_ID, "50000"), _curated_key(OTHER, "50001")
+    beside_mine = mine.removesuffix(".parquet") + "-other.parquet"  # a key that starts with mine
+    for key in (mine, mine, theirs, beside_mine):
+        s3.put_object(Bucket=resources.bucket, Key=key, Body=b"PAR1")
+    records.mark_converted("50000", _converted(mine))
+    records.mark_converted("60000", _converted(mine, theirs))  # a damaged record naming another's file
+    records.mark_converted("50001", _converted(theirs))
+    listed = []
+    paginator = s3.get_paginator
+
+    def listing(name):
+        real = paginator(name)
+        original = real.paginate
+
+        def paginate(**kwargs):
+            listed.append(kwargs["Prefix"])
+            return original(**kwargs)
+
+        real.paginate = paginate
+        return real
+
+    monkeypatch.setattr(s3, "get_paginator", listing)
+
+    result = erasure.erase(SELLER_ID)
+
+    assert result.object_versions == 5 + 2  # the seller's prefixes' five, its curated file's two
+
+    def versions(key):
+        answer = s3.list_object_versions(Bucket=resources.bucket, Prefix=key)
+        return [v for v in answer.get("Versions", []) if v["Key"] == key]
+
+    assert versions(mine) == []
+    assert len(versions(theirs)) == 1 and len(versions(beside_mine)) == 1
+    # curated/ is never listed, only the exact keys the records name.
+    assert [p for p in listed if p.startswith("curated/")] == [mine]
+    assert erasure.erase(SELLER_ID).object_versions == 0

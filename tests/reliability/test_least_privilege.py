@@ -113,6 +113,24 @@ WILDCARD_ALLOW_LIST = (
         "the pull planner's copies of plan windows' reports and their manifests, under plans/ only (keys are "
         "per seller, report type, lane, window and version)",
     ),
+    Allowed(
+        r"s3:(GetObject|GetObjectTagging)",
+        r"arn:aws:s3:::[^*/]+/\*/report\.\*",
+        "the report converter reads the stored reports (<seller>/<type>/<report id>/report.<ext>), not the "
+        "error documents or the plans' copies",
+    ),
+    Allowed(
+        r"s3:(PutObject|PutObjectTagging|GetObject|DeleteObject|AbortMultipartUpload)",
+        r"arn:aws:s3:::[^*/]+/curated-staging/\*",
+        "the report converter's staged Parquet files, under curated-staging/ only (random keys, copied then "
+        "deleted)",
+    ),
+    Allowed(
+        r"s3:(PutObject|PutObjectTagging)",
+        r"arn:aws:s3:::[^*/]+/curated/\*",
+        "the report converter's published Parquet files, under curated/ only (keys are per table, partition "
+        "and report)",
+    ),
 )
 
 

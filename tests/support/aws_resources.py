@@ -125,17 +125,22 @@ def render_workflow(
     store_function_arn: str,
     notify_function_arn: str,
     *,
+    convert_function_arn: str,
     store_task_timeout_seconds: int = 330,
+    convert_task_timeout_seconds: int = 930,
     notify_task_timeout_seconds: int = 90,
 ) -> dict[str, Any]:
     """The ASL as templatefile renders it with the variables the state_machine module passes: the ARN of the
-    function doing each task (store: the report storer, notify: the report notifier) and each task's timeout
-    (the defaults are the root's function timeouts, 300 s and 60 s, plus the module's 30 s margin). The one
-    reader of the template: every test that needs the workflow definition renders it here."""
+    function doing each task (store: the report storer, convert: the report converter, notify: the report
+    notifier) and each task's timeout (the defaults are the root's function timeouts, 300 s, 900 s and 60 s,
+    plus the module's 30 s margin). The one reader of the template: every test that needs the workflow
+    definition renders it here."""
     variables = {
         "store_function_arn": store_function_arn,
+        "convert_function_arn": convert_function_arn,
         "notify_function_arn": notify_function_arn,
         "store_task_timeout_seconds": str(store_task_timeout_seconds),
+        "convert_task_timeout_seconds": str(convert_task_timeout_seconds),
         "notify_task_timeout_seconds": str(notify_task_timeout_seconds),
     }
     rendered = WORKFLOW_PATH.read_text()

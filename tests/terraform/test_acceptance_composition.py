@@ -22,7 +22,7 @@ SPAPI_CALLERS = [
     "report_sweeper",
     "seller_eraser",
 ]
-OTHERS = ["report_status", "notifications_processor", "report_notifier", "plans_api"]
+OTHERS = ["report_status", "notifications_processor", "report_converter", "report_notifier", "plans_api"]
 FUNCTION_MODULES = {
     "token_storage": 'module.api.module.function["token_storage"]',
     "notifications_subscriber": 'module.api.module.function["notifications_subscriber"]',
@@ -30,6 +30,7 @@ FUNCTION_MODULES = {
     "report_status": 'module.api.module.function["report_status"]',
     "notifications_processor": "module.queue.module.processor",
     "report_storer": 'module.state_machine.module.function["report_storer"]',
+    "report_converter": 'module.state_machine.module.function["report_converter"]',
     "report_notifier": 'module.state_machine.module.function["report_notifier"]',
     "report_sweeper": 'module.standalone_function["report_sweeper"]',
     "seller_eraser": 'module.api.module.function["seller_eraser"]',

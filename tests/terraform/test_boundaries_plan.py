@@ -108,7 +108,7 @@ def _role_arn(plan: dict, name: str) -> str:
     return f"arn:aws:iam::123456789012:role{role['path']}{role['name']}"
 
 
-def test_object_reads_are_denied_to_all_but_the_storer_and_the_link_signer(default_plan):
+def test_object_reads_are_denied_to_all_but_the_storer_the_converter_and_the_link_signer(default_plan):
     (deny,) = [
         s
         for s in _bucket_policy(default_plan)["Statement"]
@@ -119,6 +119,7 @@ def test_object_reads_are_denied_to_all_but_the_storer_and_the_link_signer(defau
     assert sorted(deny["Condition"]["ArnNotLike"]["aws:PrincipalArn"]) == sorted(
         [
             _role_arn(default_plan, "bounds-test-us-east-1-report-storer"),
+            _role_arn(default_plan, "bounds-test-us-east-1-report-converter"),
             _role_arn(default_plan, "bounds-test-us-east-1-download-link-signer"),
         ]
     )
@@ -132,7 +133,7 @@ def test_the_estates_report_readers_join_the_stacks_own(readers_plan):
     ]
 
     assert READER in deny["Condition"]["ArnNotLike"]["aws:PrincipalArn"]
-    assert len(deny["Condition"]["ArnNotLike"]["aws:PrincipalArn"]) == 3
+    assert len(deny["Condition"]["ArnNotLike"]["aws:PrincipalArn"]) == 4
 
 
 def _api_policy(plan: dict) -> dict:

@@ -21,6 +21,7 @@ FUNCTIONS = {
     "report_status": "api",
     "notifications_processor": "queue",
     "report_storer": "state_machine",
+    "report_converter": "state_machine",
     "report_notifier": "state_machine",
     "report_sweeper": "standalone",
     "seller_eraser": "api",
@@ -29,7 +30,9 @@ FUNCTIONS = {
 }
 # Functions whose roles the security module created before issue 11 (terraform/moved.tf moves them).
 MOVED_FUNCTIONS = [
-    f for f in FUNCTIONS if f not in ("report_sweeper", "seller_eraser", "pull_planner", "plans_api")
+    f
+    for f in FUNCTIONS
+    if f not in ("report_sweeper", "seller_eraser", "pull_planner", "plans_api", "report_converter")
 ]
 PREFIX = "acme-test"
 # IAM names carry the region by default (iam_name_prefix null: <name_prefix>-<region>), the mocks' us-east-1.
@@ -125,9 +128,9 @@ def test_each_sensitive_action_belongs_to_the_one_function_that_needs_it(access)
     # Deleting in batches: only the eraser, for a seller's pull plans and their ledgers.
     assert set(_granted(access, "dynamodb:BatchWriteItem")) == {"seller_eraser"}
     assert set(_granted(access, "s3:DeleteObjectVersion")) == {"seller_eraser"}
-    assert set(_granted(access, "s3:DeleteObject")) == {"seller_eraser"}
+    assert set(_granted(access, "s3:DeleteObject")) == {"seller_eraser", "report_converter"}
     assert set(_granted(access, "s3:ListBucketVersions")) == {"seller_eraser"}
-    assert set(_granted(access, "s3:PutObject")) == {"report_storer", "pull_planner"}
+    assert set(_granted(access, "s3:PutObject")) == {"report_storer", "pull_planner", "report_converter"}
     # The planner writes only plan windows' copies and manifests (a report finished before its record named
     # its window is placed by the planner: src/sp_reports/pipeline/pull_planner.py).
     assert [s["Resource"] for s in _granted(access, "s3:PutObject")["pull_planner"]] == [
@@ -319,6 +322,7 @@ def test_the_plans_api_reaches_plan_partitions_the_seller_index_and_tokens_exist
     assert list(statements) == [
         "ManagePullPlansAndReadTheirLedger",
         "ListPullPlans",
+        "ReadReportConversions",
         "CheckSellersHaveTokens",
         "UseDataKeyOnlyThroughItsServices",
     ]
@@ -328,6 +332,12 @@ def test_the_plans_api_reaches_plan_partitions_the_seller_index_and_tokens_exist
     assert plans_table["name"] == f"{PREFIX}-pull-plans"
     assert manage["Resource"] == plans_table.get("arn", manage["Resource"])  # the mocked ARN, when planned
     assert statements["ListPullPlans"]["Resource"] == f"{manage['Resource']}/index/seller"
+    conversions = statements["ReadReportConversions"]
+    assert conversions["Action"] == "dynamodb:BatchGetItem"
+    assert conversions["Condition"]["ForAllValues:StringEquals"]["dynamodb:Attributes"] == [
+        "ReportId",
+        "Conversion",
+    ]
     tokens = statements["CheckSellersHaveTokens"]
     assert tokens["Action"] == "dynamodb:GetItem"
     assert tokens["Condition"]["ForAllValues:StringEquals"]["dynamodb:Attributes"] == [
@@ -337,3 +347,25 @@ def test_the_plans_api_reaches_plan_partitions_the_seller_index_and_tokens_exist
     ]
     assert not any(a.startswith(("kms:Decrypt", "secretsmanager:")) for s in access["plans_api"][:-1]
                    for a in _as_list(s["Action"]))  # fmt: skip
+
+
+def test_the_report_converter_reads_stored_reports_and_writes_curated_files_only(access):
+    """The converter reads the stored reports (not error documents or plan copies), writes and deletes its
+    staging objects, publishes under curated/ without reading or deleting there, and records the outcome."""
+    by_sid = {s["Sid"]: s for s in access["report_converter"]}
+    assert list(by_sid) == [
+        "RecordReportConversions",
+        "ReadStoredReportDocuments",
+        "WriteStagedParquetFiles",
+        "PublishCuratedParquetFiles",
+        "UseDataKeyOnlyThroughItsServices",
+    ]
+    bucket = "arn:aws:s3:::mock-bucket"
+    assert by_sid["ReadStoredReportDocuments"]["Resource"] == f"{bucket}/*/report.*"
+    assert set(by_sid["ReadStoredReportDocuments"]["Action"]) == {"s3:GetObject", "s3:GetObjectTagging"}
+    assert by_sid["WriteStagedParquetFiles"]["Resource"] == f"{bucket}/curated-staging/*"
+    assert by_sid["PublishCuratedParquetFiles"]["Resource"] == f"{bucket}/curated/*"
+    assert set(by_sid["PublishCuratedParquetFiles"]["Action"]) == {"s3:PutObject", "s3:PutObjectTagging"}
+    assert set(by_sid["RecordReportConversions"]["Action"]) == {"dynamodb:GetItem", "dynamodb:UpdateItem"}
+    data_key = by_sid["UseDataKeyOnlyThroughItsServices"]["Condition"]["StringEquals"]["kms:ViaService"]
+    assert sorted(data_key) == ["dynamodb.us-east-1.amazonaws.com", "s3.us-east-1.amazonaws.com"]

@@ -35,7 +35,11 @@ from tests.support.canaries import CLIENT_ID, CLIENT_SECRET
 from tests.support.lambda_testing import import_handler_cold, sleep_on_virtual_time
 from tests.support.lambda_testing import lambda_context as make_lambda_context
 
-FUNCTIONS = {"report_storer": "sp-reports-report-storer", "report_notifier": "sp-reports-report-notifier"}
+FUNCTIONS = {
+    "report_storer": "sp-reports-report-storer",
+    "report_converter": "sp-reports-report-converter",
+    "report_notifier": "sp-reports-report-notifier",
+}
 
 
 @dataclass
@@ -79,6 +83,7 @@ class Workflow:
     lambdas: InProcessLambdas
     retry_sleeps: list[float]
     storer: ModuleType
+    converter: ModuleType
     notifier: ModuleType
     # Local Step Functions' fault switch: Lambda service errors on the Invoke behind a task.
     lambda_faults: LambdaServiceFaults
@@ -221,7 +226,9 @@ def workflow(
     for region in ("NA", "EU", "FE"):
         sleep_on_virtual_time(storer.spapi_clients.http(region))
 
-    definition = aws_resources.render_workflow(arns["report_storer"], arns["report_notifier"])
+    definition = aws_resources.render_workflow(
+        arns["report_storer"], arns["report_notifier"], convert_function_arn=arns["report_converter"]
+    )
     state_machine_arn = boto3.client("stepfunctions").create_state_machine(
         name="sp-reports-report-workflow",
         definition=json.dumps(definition),
@@ -233,6 +240,7 @@ def workflow(
         lambdas=lambdas,
         retry_sleeps=retry_sleeps,
         storer=storer,
+        converter=lambdas.modules["sp_reports.handlers.report_converter"],
         notifier=lambdas.modules["sp_reports.handlers.report_notifier"],
         lambda_faults=local_stepfunctions,
     )

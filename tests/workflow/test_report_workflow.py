@@ -3,10 +3,12 @@ executing the ASL file) → storer and notifier (real handlers in-process) → S
 
 from __future__ import annotations
 
+import io
 import json
 import re
 
 import boto3
+import pyarrow.parquet
 import pytest
 import requests
 from botocore.exceptions import ClientError
@@ -104,6 +106,7 @@ def test_done_report_is_stored_emailed_with_a_working_link_and_recorded_done(pip
     assert _states_entered(workflow, execution["executionArn"]) == [
         "RouteByProcessingStatus",
         "StoreReport",
+        "ConvertReport",
         "NotifyReady",
     ]
     key = f"{SELLER_ID}/{REPORT_TYPE}/{report_id}/report.tsv"
@@ -381,7 +384,9 @@ def test_spapi_throttling_is_retried_by_the_workflow_with_backoff(pipeline, work
 
 
 @pytest.mark.parametrize("error", sorted(LAMBDA_SERVICE_ERRORS))
-@pytest.mark.parametrize("function", ["sp-reports-report-storer", "sp-reports-report-notifier"])
+@pytest.mark.parametrize(
+    "function", ["sp-reports-report-storer", "sp-reports-report-converter", "sp-reports-report-notifier"]
+)
 def test_lambda_service_errors_are_retried(pipeline, workflow, function, error):
     workflow.lambda_faults.inject(function, error, times=2)
     report_id, execution = pipeline.run("DONE", DOCUMENT)
@@ -683,3 +688,132 @@ def test_a_restricted_report_fetched_without_an_rdt_is_refused_and_reported_fail
     record = pipeline.records.get(report_id)
     assert record.status is ReportStatus.FAILED and "403" in record.failure_reason
     assert [e.status for e in spapi_emulator.exchanges if e.operation_id == "getReportDocument"] == [403]
+
+
+# An all-orders report (GET_FLAT_FILE_ALL_ORDERS_DATA_BY_ORDER_DATE_GENERAL): its header and two order lines.
+ALL_ORDERS = "GET_FLAT_FILE_ALL_ORDERS_DATA_BY_ORDER_DATE_GENERAL"
+ALL_ORDERS_HEADER = (
+    "amazon-order-id\tpurchase-date\tlast-updated-date\torder-status\tsku\tquantity\tcurrency\titem-price"
+)
+ALL_ORDERS_DOCUMENT = (
+    f"{ALL_ORDERS_HEADER}\n"
+    "111-0000001-0000001\t2026-11-02T10:15:00+00:00\t2026-11-02T12:00:00+00:00\tShipped\tSKU-1\t2\tUSD\t19.98\n"
+    "111-0000002-0000002\t2026-11-03T08:00:00+00:00\t2026-11-03T09:30:00+00:00\tPending\tSKU-2\t1\tUSD\t5.00\n"
+).encode()
+
+
+def _curated_objects(workflow) -> list[str]:
+    listed = boto3.client("s3").list_objects_v2(Bucket=workflow.resources.bucket)
+    return sorted(o["Key"] for o in listed.get("Contents", []) if o["Key"].startswith("curated"))
+
+
+def test_a_done_report_of_a_schemad_type_ends_with_its_typed_parquet_file_under_curated(pipeline, workflow):
+    report_id, execution = pipeline.run("DONE", ALL_ORDERS_DOCUMENT, report_type=ALL_ORDERS)
+
+    assert execution["status"] == "SUCCEEDED"
+    assert _states_entered(workflow, execution["executionArn"]) == [
+        "RouteByProcessingStatus",
+        "StoreReport",
+        "ConvertReport",
+        "NotifyReady",
+    ]
+    (key,) = _curated_objects(workflow)
+    assert key.startswith("curated/all_orders/marketplace=ATVPDKIKX0DER/dt=") and key.endswith(
+        f"/seller_id={SELLER_ID}/{ALL_ORDERS}_{report_id}.parquet"
+    )
+    s3 = boto3.client("s3")
+    stored = s3.get_object(Bucket=workflow.resources.bucket, Key=key)
+    assert stored["ServerSideEncryption"] == "aws:kms"
+    table = pyarrow.parquet.read_table(io.BytesIO(stored["Body"].read()))
+    rows = table.to_pylist()
+    assert [(r["amazon_order_id"], r["sku"], r["quantity"], str(r["item_price"])) for r in rows] == [
+        ("111-0000001-0000001", "SKU-1", 2, "19.98"),
+        ("111-0000002-0000002", "SKU-2", 1, "5.00"),
+    ]
+    assert [(r["report_id"], r["source_row"]) for r in rows] == [(report_id, 2), (report_id, 3)]
+    assert str(table.schema.field("item_price").type) == "decimal128(18, 2)"
+    # The curated file carries the raw report's data-class tag, so the bucket's lifecycle treats both alike.
+    raw_key = f"{SELLER_ID}/{ALL_ORDERS}/{report_id}/report.tsv"
+    raw_tags = s3.get_object_tagging(Bucket=workflow.resources.bucket, Key=raw_key)["TagSet"]
+    assert s3.get_object_tagging(Bucket=workflow.resources.bucket, Key=key)["TagSet"] == raw_tags
+
+    record = pipeline.records.get(report_id)
+    assert record.status is ReportStatus.DONE
+    expected = {
+        "status": "CONVERTED",
+        "files": [{"table": "all_orders", "key": key, "rows": 2}],
+        "problems": [],
+        "problemCount": 0,
+        "unknownColumns": [],
+    }
+    assert record.conversion == expected
+    assert json.loads(execution["output"])["conversion"] == expected
+
+
+def test_a_rerun_converts_again_onto_the_same_key_without_duplicating_rows(
+    pipeline, workflow, lambda_context
+):
+    _, execution = pipeline.run("DONE", ALL_ORDERS_DOCUMENT, report_type=ALL_ORDERS)
+    (key,) = _curated_objects(workflow)
+    state = json.loads(execution["input"]) | {"stored": json.loads(execution["output"])["stored"]}
+
+    again = workflow.converter.handler(state, lambda_context)
+
+    assert again == json.loads(execution["output"])["conversion"]
+    assert _curated_objects(workflow) == [key]
+    body = boto3.client("s3").get_object(Bucket=workflow.resources.bucket, Key=key)["Body"].read()
+    assert pyarrow.parquet.read_table(io.BytesIO(body)).num_rows == 2
+
+
+def test_a_document_lacking_a_required_column_is_rejected_while_its_raw_file_is_stored_and_announced(
+    pipeline, workflow
+):
+    without_sku = ALL_ORDERS_DOCUMENT.replace(b"\tsku\t", b"\tseller-sku-typo\t", 1)
+
+    report_id, execution = pipeline.run("DONE", without_sku, report_type=ALL_ORDERS)
+
+    assert execution["status"] == "SUCCEEDED"
+    assert _states_entered(workflow, execution["executionArn"])[-2:] == ["ConvertReport", "NotifyReady"]
+    raw_key = f"{SELLER_ID}/{ALL_ORDERS}/{report_id}/report.tsv"
+    raw = boto3.client("s3").get_object(Bucket=workflow.resources.bucket, Key=raw_key)["Body"].read()
+    assert raw == without_sku
+    assert _curated_objects(workflow) == []  # nothing under curated/, no staging object left behind
+    record = pipeline.records.get(report_id)
+    assert record.status is ReportStatus.DONE
+    assert record.conversion["status"] == "REJECTED" and record.conversion["files"] == []
+    assert record.conversion["problemCount"] >= 1 and "sku" in record.conversion["problems"][0]["reason"]
+    (email,) = workflow.emails()
+    assert "ready" in email["subject"]
+
+
+def test_a_report_type_without_a_schema_is_stored_and_not_converted(pipeline, workflow):
+    report_id, execution = pipeline.run("DONE", DOCUMENT, report_type="GET_FLAT_FILE_OPEN_LISTINGS_DATA")
+
+    assert execution["status"] == "SUCCEEDED"
+    assert _curated_objects(workflow) == []
+    assert pipeline.records.get(report_id).conversion == {
+        "status": "NO_SCHEMA",
+        "files": [],
+        "problems": [],
+        "problemCount": 0,
+        "unknownColumns": [],
+    }
+
+
+def test_a_conversion_that_fails_is_kept_under_conversion_and_the_stored_report_is_still_ready(
+    pipeline, workflow, monkeypatch
+):
+    def unreadable(**kwargs):
+        raise ConnectionResetError("connection to S3 reset while reading the stored report")
+
+    monkeypatch.setattr(workflow.converter.converter._s3, "head_object", unreadable)
+
+    report_id, execution = pipeline.run("DONE", ALL_ORDERS_DOCUMENT, report_type=ALL_ORDERS)
+
+    assert execution["status"] == "SUCCEEDED"
+    assert _states_entered(workflow, execution["executionArn"])[-2:] == ["ConvertReport", "NotifyReady"]
+    output = json.loads(execution["output"])
+    assert output["conversion"]["Error"] == "ConnectionResetError" and "error" not in output
+    record = pipeline.records.get(report_id)
+    assert record.status is ReportStatus.DONE and record.conversion is None
+    assert _curated_objects(workflow) == []

@@ -13,11 +13,12 @@ from tests.support import aws_resources
 
 STORER = "arn:aws:lambda:us-east-1:123456789012:function:storer"
 NOTIFIER = "arn:aws:lambda:us-east-1:123456789012:function:notifier"
+CONVERTER = "arn:aws:lambda:us-east-1:123456789012:function:converter"
 
 
 @pytest.fixture(scope="module")
 def definition():
-    return aws_resources.render_workflow(STORER, NOTIFIER)
+    return aws_resources.render_workflow(STORER, NOTIFIER, convert_function_arn=CONVERTER)
 
 
 def _tasks(definition):
@@ -28,8 +29,10 @@ def test_template_uses_only_the_variables_terraform_passes():
     template = aws_resources.WORKFLOW_PATH.read_text()
     assert set(re.findall(r"\$\{([^}]*)\}", template)) == {
         "store_function_arn",
+        "convert_function_arn",
         "notify_function_arn",
         "store_task_timeout_seconds",
+        "convert_task_timeout_seconds",
         "notify_task_timeout_seconds",
     }
     assert "%{" not in template  # templatefile directives would be interpreted too
@@ -42,23 +45,30 @@ def test_template_uses_only_the_variables_terraform_passes():
 
 def test_each_task_waits_for_its_own_function_timeout_not_a_fixed_one():
     rendered = aws_resources.render_workflow(
-        STORER, NOTIFIER, store_task_timeout_seconds=931, notify_task_timeout_seconds=77
+        STORER,
+        NOTIFIER,
+        convert_function_arn=CONVERTER,
+        store_task_timeout_seconds=931,
+        convert_task_timeout_seconds=612,
+        notify_task_timeout_seconds=77,
     )
     timeouts = {name: state["TimeoutSeconds"] for name, state in _tasks(rendered).items()}
     assert timeouts == {
         "StoreReport": 931,
         "StoreErrorDocument": 931,
+        "ConvertReport": 612,
         "NotifyReady": 77,
         "NotifyNoData": 77,
         "NotifyFailed": 77,
     }
 
 
-def test_tasks_run_the_storer_and_the_notifier(definition):
+def test_tasks_run_the_storer_the_converter_and_the_notifier(definition):
     resources = {name: state["Resource"] for name, state in _tasks(definition).items()}
     assert resources == {
         "StoreReport": STORER,
         "StoreErrorDocument": STORER,
+        "ConvertReport": CONVERTER,
         "NotifyReady": NOTIFIER,
         "NotifyNoData": NOTIFIER,
         "NotifyFailed": NOTIFIER,
@@ -80,6 +90,8 @@ def test_every_task_but_the_last_resort_catches_everything_into_notify_failed_ke
         if name == "NotifyFailed":
             assert "Catch" not in state  # catching here would loop; a failure here fails the execution
             continue
+        if name == "ConvertReport":
+            continue  # test_a_conversion_that_fails_still_announces_the_stored_report
         assert state["Catch"] == [
             {"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "NotifyFailed"}
         ]
@@ -146,6 +158,20 @@ def test_task_results_never_replace_the_state(definition):
     # Each task adds its result beside the input, so the notifier sees the whole report (and no URL, as the
     # notifier's output is status only).
     for name, state in _tasks(definition).items():
-        assert state["ResultPath"] in ("$.stored", "$.notification"), name
+        assert state["ResultPath"] in ("$.stored", "$.conversion", "$.notification"), name
         if state["Resource"] == NOTIFIER:
             assert state["Parameters"]["report.$"] == "$"
+
+
+def test_a_stored_report_is_converted_and_a_conversion_that_fails_still_announces_it(definition):
+    """The raw document is stored before ConvertReport runs: whatever the conversion does, the report is
+    READY. Its error is kept under $.conversion (the notifier reads $.error as a failure), and only DONE
+    reports are converted, never an error document."""
+    states = definition["States"]
+    assert states["StoreReport"]["Next"] == "ConvertReport"
+    assert states["StoreErrorDocument"]["Next"] == "NotifyFailed"
+    convert = states["ConvertReport"]
+    assert convert["Next"] == "NotifyReady" and convert["ResultPath"] == "$.conversion"
+    assert [
+        {key: catch[key] for key in ("ErrorEquals", "ResultPath", "Next")} for catch in convert["Catch"]
+    ] == [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.conversion", "Next": "NotifyReady"}]

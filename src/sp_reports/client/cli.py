@@ -558,7 +558,7 @@ def print_coverage(answer: Mapping[str, Any], output: Output) -> None:
     deleted = " (deleted: nothing more is pulled)" if answer.get("deleted") else ""
     output.line(f"Plan {answer.get('planId')}{deleted}, {answer.get('from')} to {answer.get('to')}:")
     if windows:
-        headers = ("WINDOW", "MARKETPLACES", "STATUS", "VERSION", "DETAIL")
+        headers = ("WINDOW", "MARKETPLACES", "STATUS", "VERSION", "CONVERSION", "DETAIL")
         output.table(headers, [_coverage_row(window) for window in windows])
     else:
         output.line("No windows in this range.")
@@ -601,8 +601,38 @@ def _coverage_row(window: Mapping[str, Any]) -> tuple[str, ...]:
         ",".join(window.get("marketplaceIds") or ()),
         str(window.get("status", "")),
         shown,
+        _conversion_cell(window.get("conversion")),
         str(detail),
     )
+
+
+def _conversion_cell(conversion: Any) -> str:
+    """A stored window's conversion into the analytics tables, in a few words ("-": not stored)."""
+    if not isinstance(conversion, Mapping):
+        return "-"
+    status = conversion.get("status")
+    problem = conversion.get("firstProblem") if isinstance(conversion.get("firstProblem"), Mapping) else {}
+    where = ", ".join(
+        part
+        for part in (
+            f"row {problem['row']}" if problem.get("row") is not None else "",
+            str(problem.get("column") or ""),
+        )
+        if part
+    )
+    first = f"{where}: {problem.get('reason')}" if where else str(problem.get("reason") or "")
+    if status == "CONVERTED":
+        return f"converted, {conversion.get('rows', 0)} rows"
+    if status == "CONVERTED_WITH_PROBLEMS":
+        return (
+            f"converted, {conversion.get('rows', 0)} rows, {conversion.get('problemCount', 0)} problems"
+            + (f" (first: {first})" if first else "")
+        )
+    if status == "REJECTED":
+        return f"rejected: {first}" if first else "rejected"
+    if status == "NO_SCHEMA":
+        return "no schema for this report type"
+    return "not recorded"
 
 
 def _report_scope(report: Mapping[str, Any]) -> str:

@@ -12,6 +12,7 @@ FUNCTIONS = (
     "report_status",
     "notifications_processor",
     "report_storer",
+    "report_converter",
     "report_notifier",
     "report_sweeper",
     "pull_planner",

@@ -16,10 +16,11 @@ from sp_reports.pipeline.plan_requests import PlanRequests
 from sp_reports.pipeline.pull_coverage import PlannerPace
 from sp_reports.pipeline.pull_ledger import PullStore
 from sp_reports.pipeline.report_budget import DEFAULT_SELLER_DAILY_REPORT_BUDGET
+from sp_reports.pipeline.report_records import ReportRecords
 from sp_reports.pipeline.token_store import TokenStore
 
 logger, tracer, metrics = observability()
-config = _config.required(["TOKENS_TABLE_NAME", "PULL_PLANS_TABLE_NAME"])
+config = _config.required(["TOKENS_TABLE_NAME", "PULL_PLANS_TABLE_NAME", "REPORTS_TABLE_NAME"])
 dynamodb = boto3.client("dynamodb")
 requests = PlanRequests(
     store=PullStore(config["PULL_PLANS_TABLE_NAME"], dynamodb),
@@ -37,6 +38,8 @@ requests = PlanRequests(
         os.environ.get("PULL_PLANNER_SCHEDULE_EXPRESSION"),
     ),
     restricted_allowed=_config.boolean("ALLOW_RESTRICTED_REPORT_TYPES", False),
+    # A coverage's stored windows say their conversion, read from their reports' records.
+    conversions=ReportRecords(config["REPORTS_TABLE_NAME"], dynamodb).conversions,
 )
 
 

@@ -36,7 +36,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, Protocol
 
 from sp_reports.pipeline.api_requests import ApiError, ValidationError, parse_json_body
-from sp_reports.pipeline.pull_coverage import PlannerPace, coverage
+from sp_reports.pipeline.pull_coverage import ConversionReader, PlannerPace, coverage
 from sp_reports.pipeline.pull_ledger import LedgerEntry
 from sp_reports.pipeline.pull_plans import (
     PLAN_ID_HEX,
@@ -138,6 +138,7 @@ class PlanRequests:
         metrics: MetricSink,
         pace: PlannerPace | None = None,
         restricted_allowed: bool = False,
+        conversions: ConversionReader | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._store = store
@@ -148,6 +149,7 @@ class PlanRequests:
         self._metrics = metrics
         self._pace = pace or PlannerPace()
         self._restricted_allowed = restricted_allowed
+        self._conversions = conversions  # each stored window's conversion, from its report's record
         self._clock = clock
 
     def answer(self, event: Mapping[str, Any]) -> tuple[int, dict[str, Any]]:
@@ -303,7 +305,16 @@ class PlanRequests:
         from_date = _date(query.get("from"), "from") or max(
             min(plan.start_date, to_date), to_date - timedelta(days=DEFAULT_COVERAGE_DAYS - 1)
         )
-        answer = coverage(plan, self._store, from_date, to_date, now, pace=self._pace, deleted_at=deleted_at)
+        answer = coverage(
+            plan,
+            self._store,
+            from_date,
+            to_date,
+            now,
+            pace=self._pace,
+            deleted_at=deleted_at,
+            conversions=self._conversions,
+        )
         self._metrics.add_metric(name="PlanCoverageQueries", unit=COUNT, value=1)
         return 200, answer
 

@@ -16,6 +16,12 @@ Every window of the plan overlapping the asked days gets one status, read from i
   `waiting-for-token` (LWA refused the seller's token), each with the reason the ledger recorded.
 
 `currentVersion` and `s3Key` name the newest stored version, which the window's manifest names too.
+`conversion` says what became of that version in the analytics tables (sp_reports.pipeline.report_conversion,
+read from its report's record): `CONVERTED` with its tables' row counts and curated keys,
+`CONVERTED_WITH_PROBLEMS` also with the problem count and the first problem, `REJECTED` with the first
+problem (nothing was written), `NO_SCHEMA` (no table for this report type: only the raw file is stored) or
+`NOT_RECORDED` (no outcome on the record: the conversion failed before recording one, the execution's history
+says why, or the report was stored before conversions existed).
 
 A discover plan's windows are the reports Amazon made (sp_reports.pipeline.pull_discovery): the coverage
 lists those its discovery found whose period overlaps the asked days, each with its one version and, while it
@@ -34,11 +40,12 @@ from __future__ import annotations
 import math
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Protocol
 
+from sp_reports.analytics.table_schemas import schemas_for_report_type
 from sp_reports.pipeline.api_requests import ValidationError, iso_timestamp
 from sp_reports.pipeline.pull_discovery import SETTLEMENT_PERIOD_AT_MOST, document_expiry
 from sp_reports.pipeline.pull_ledger import LedgerEntry, WindowState
@@ -104,6 +111,12 @@ class PlannerPace:
         return self.max_reports_per_tick is not None and self.tick_minutes is not None
 
 
+# report ids -> each one's recorded conversion (ConversionOutcome.as_record()), None when it has none.
+ConversionReader = Callable[[Iterable[str]], Mapping[str, Mapping[str, Any] | None]]
+NO_SCHEMA = "NO_SCHEMA"
+NOT_RECORDED = "NOT_RECORDED"
+
+
 def coverage(
     plan: PullPlan,
     store: LedgerReader,
@@ -113,11 +126,28 @@ def coverage(
     *,
     pace: PlannerPace | None = None,
     deleted_at: str | None = None,
+    conversions: ConversionReader | None = None,
 ) -> dict[str, Any]:
     """Every window of `plan` overlapping the days `from_date`..`to_date` (both included, UTC) with its
     status, versions and S3 keys, and the plan's backfill. `deleted_at`: when the plan was deleted (its
-    windows without a report are never pulled). ValidationError for a range that is backwards or longer than
-    MAX_COVERAGE_PERIODS periods."""
+    windows without a report are never pulled). With `conversions`, each stored window also says its
+    conversion. ValidationError for a range that is backwards or longer than MAX_COVERAGE_PERIODS periods."""
+    answer = _coverage(plan, store, from_date, to_date, now, pace=pace, deleted_at=deleted_at)
+    if conversions is not None:
+        _add_conversions(plan.report_type, answer["windows"], conversions)
+    return answer
+
+
+def _coverage(
+    plan: PullPlan,
+    store: LedgerReader,
+    from_date: date,
+    to_date: date,
+    now: datetime,
+    *,
+    pace: PlannerPace | None,
+    deleted_at: str | None,
+) -> dict[str, Any]:
     if to_date < from_date:
         raise ValidationError("to", f"{to_date.isoformat()} is before from {from_date.isoformat()}")
     span_days = (to_date - from_date).days + 1
@@ -250,6 +280,64 @@ def backfill(
             "second, if no other plan shared the planner"
         )
     return answer
+
+
+def _add_conversions(report_type: str, windows: list[dict[str, Any]], conversions: ConversionReader) -> None:
+    """Each stored window's `conversion`, from the record of the report holding its current version."""
+    current = {}
+    for window in windows:
+        if window.get("currentVersion") is None:
+            continue
+        report_id = next(
+            (
+                version["reportId"]
+                for version in window["versions"]
+                if version["version"] == window["currentVersion"] and version["state"] == WindowState.STORED
+            ),
+            None,
+        )
+        if report_id:
+            current[id(window)] = report_id
+    if not schemas_for_report_type(report_type):
+        for window in windows:
+            if window.get("currentVersion") is not None:
+                window["conversion"] = {"status": NO_SCHEMA, "note": "no schema for this report type"}
+        return
+    recorded = conversions(sorted(set(current.values()))) if current else {}
+    for window in windows:
+        if window.get("currentVersion") is None:
+            continue
+        report_id = current.get(id(window))
+        window["conversion"] = conversion_summary(recorded.get(report_id) if report_id else None)
+
+
+def conversion_summary(conversion: Mapping[str, Any] | None) -> dict[str, Any]:
+    """What a window's coverage says of its report's recorded conversion (module docstring)."""
+    if not conversion:
+        return {
+            "status": NOT_RECORDED,
+            "note": "no conversion recorded: it failed before recording one (the execution's history says "
+            "why) or the report was stored before conversions existed",
+        }
+    status = str(conversion.get("status"))
+    summary: dict[str, Any] = {"status": status}
+    if status == NO_SCHEMA:
+        summary["note"] = "no schema for this report type"
+        return summary
+    files = list(conversion.get("files") or [])
+    if files:
+        summary["rows"] = sum(int(f.get("rows") or 0) for f in files)
+        summary["tables"] = [
+            {"table": f.get("table"), "key": f.get("key"), "rows": f.get("rows")} for f in files
+        ]
+    problems = list(conversion.get("problems") or [])
+    if status != "CONVERTED":
+        summary["problemCount"] = int(conversion.get("problemCount") or len(problems))
+        if problems:
+            summary["firstProblem"] = problems[0]
+    if conversion.get("unknownColumns"):
+        summary["unknownColumns"] = list(conversion["unknownColumns"])
+    return summary
 
 
 def _midnight(day: date) -> datetime:

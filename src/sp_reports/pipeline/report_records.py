@@ -22,11 +22,13 @@ risking that it takes our report's place.
 from __future__ import annotations
 
 import contextlib
+import json
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
@@ -42,6 +44,10 @@ FAILURE_REASON_MAX_CHARS = 1000
 # Reports usually finish within minutes; three days covers slow ones and a queue backlog (SQS keeps
 # notifications four days by default) while bounding how long same-type scheduled reports are processed too.
 REQUEST_INTENT_LIFETIME_SECONDS = 3 * 86400
+# BatchGetItem reads at most 100 items per request (DynamoDB API Reference, BatchGetItem); keys it leaves
+# unprocessed (throttling) are asked again, with a growing pause, this many times in all.
+BATCH_GET_LIMIT = 100
+BATCH_GET_ATTEMPTS = 5
 _INTENT_KEY_PREFIX = (
     "request-intents#"  # '#' is in no report id (API and notification ids are [A-Za-z0-9._-])
 )
@@ -147,6 +153,9 @@ class ReportRecord:
     # The earlier attempts' failures of a report stored again (`reopen_for_retry`), oldest first: each the
     # attempt, its FailureReason, when it finished and when its outcome was published.
     failure_history: tuple[Mapping[str, Any], ...] = ()
+    # The analytics conversion's outcome (sp_reports.pipeline.report_conversion): status, curated files and
+    # problems, as ConversionOutcome.as_record() gives it. Seller erasure finds the curated objects here.
+    conversion: Mapping[str, Any] | None = None
 
     @property
     def is_terminal(self) -> bool:
@@ -203,6 +212,7 @@ _ATTRIBUTE_NAMES = {
     "notified_at": "NotifiedAt",
     "expires_at": "ExpiresAt",
     "failure_history": "FailureHistory",
+    "conversion": "Conversion",
 }
 _FIELDS_BY_ATTRIBUTE = {attribute: name for name, attribute in _ATTRIBUTE_NAMES.items()}
 
@@ -228,6 +238,7 @@ class ReportRecords:
         *,
         ttl_days: int = DEFAULT_TTL_DAYS,
         clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         if ttl_days < 1:
             raise ValueError("ttl_days must be at least 1")
@@ -235,6 +246,7 @@ class ReportRecords:
         self._dynamodb = dynamodb_client
         self._ttl_seconds = ttl_days * 86400
         self._clock = clock
+        self._sleep = sleep
         self._serializer = TypeSerializer()
         self._deserializer = TypeDeserializer()
 
@@ -454,6 +466,36 @@ class ReportRecords:
         item = response.get("Item")
         return self._from_item(item) if item else None
 
+    def conversions(self, report_ids: Iterable[str]) -> dict[str, Mapping[str, Any] | None]:
+        """Each report's recorded conversion (None: none recorded, or no record), read in batches of 100
+        (BatchGetItem's most: DynamoDB API Reference, BatchGetItem) with only ReportId and Conversion."""
+        ids = list(dict.fromkeys(report_ids))
+        found: dict[str, Mapping[str, Any] | None] = dict.fromkeys(ids)
+        for start in range(0, len(ids), BATCH_GET_LIMIT):
+            request: dict[str, Any] = {
+                self._table_name: {
+                    "Keys": [
+                        {"ReportId": {"S": report_id}} for report_id in ids[start : start + BATCH_GET_LIMIT]
+                    ],
+                    "ProjectionExpression": "ReportId, #conversion",
+                    "ExpressionAttributeNames": {"#conversion": "Conversion"},
+                    "ConsistentRead": True,
+                }
+            }
+            for attempt in range(BATCH_GET_ATTEMPTS):
+                answer = self._dynamodb.batch_get_item(RequestItems=request)
+                for item in answer.get("Responses", {}).get(self._table_name, []):
+                    if "Conversion" in item:
+                        conversion = self._deserializer.deserialize(item["Conversion"])
+                        found[item["ReportId"]["S"]] = _plain(conversion)
+                request = answer.get("UnprocessedKeys") or {}
+                if not request:
+                    break
+                self._sleep(min(2**attempt * 0.05, 1.0))  # throttled: what DynamoDB asks, back off and retry
+            else:
+                raise ReportRecordsUnavailableError("DynamoDB left report records unread after retries")
+        return found
+
     # -- status changes ---------------------------------------------------------------------------------
 
     def mark_processing(
@@ -519,6 +561,11 @@ class ReportRecords:
             if recipients:
                 values["NotifiedAt"] = now
         self._update(report_id, values)
+
+    def mark_converted(self, report_id: str, conversion: Mapping[str, Any]) -> None:
+        """Record the analytics conversion's outcome (a JSON-safe map), replacing an earlier run's: a re-run
+        converts again and overwrites the same curated keys. ReportNotRecordedError: not recorded."""
+        self._update(report_id, {"Conversion": json.loads(json.dumps(conversion), parse_float=Decimal)})
 
     def mark_pull_window(self, report_id: str, pull_window: PullWindowRef) -> None:
         """Name the plan window of a recorded report whose record was written without it (recorded from its
@@ -667,10 +714,25 @@ class ReportRecords:
             values["charset"] = StoredCharset.from_description(values["charset"])
         else:
             values.pop("charset", None)
+        if isinstance(values.get("conversion"), Mapping):
+            values["conversion"] = _plain(values["conversion"])
+        else:
+            values.pop("conversion", None)
         for integer_field in ("object_size", "outcome_recipients", "expires_at"):
             if values.get(integer_field) is not None:
                 values[integer_field] = int(values[integer_field])
         return ReportRecord(**values)
+
+
+def _plain(value: Any) -> Any:
+    """A deserialized map as JSON would hold it: DynamoDB's numbers (Decimal) as int or float."""
+    if isinstance(value, Mapping):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    return value
 
 
 def _pull_window_attributes(pull_window: PullWindowRef) -> dict[str, Any]:
@@ -686,6 +748,10 @@ def _pull_window_attributes(pull_window: PullWindowRef) -> dict[str, Any]:
 
 def _intent_key(seller_id: str, report_type: str) -> str:
     return f"{_INTENT_KEY_PREFIX}{seller_id}#{report_type}"
+
+
+class ReportRecordsUnavailableError(Exception):
+    """DynamoDB did not answer a read of report records within the retries (throttled)."""
 
 
 class ReportNotRecordedError(Exception):

@@ -7,7 +7,10 @@
    reports_2021-06-30.json);
    when SP-API or LWA refuses or cannot be reached, the answer says so and the erasure goes on;
 2. the token item (tokens table);
-3. every item of the reports table that is the seller's: its report records (attribute SellerId), its request
+3. every item of the reports table that is the seller's: its report records (attribute SellerId), and first
+   every version of the curated Parquet files each record names (its `Conversion`'s files, written by the
+   report converter: sp_reports.pipeline.report_conversion), found by their exact keys, not by listing
+   curated/, whose partitions hold every seller's files; its request
    intents (`request-intents#<seller>#...`), its daily budgets (`report-budget#<seller>#...`), its sweep state
    (`sweep-seller#<seller>`), its report type cooldowns (`report-cooldown#<seller>`, not counted in the
    answer: when the seller may next request a type, no data of the seller's) and the sweep cursor when it
@@ -41,6 +44,7 @@ from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer
 
+from sp_reports.analytics.table_schemas import CURATED_PREFIX
 from sp_reports.pipeline.errors import TokenNotFoundError
 from sp_reports.pipeline.pull_ledger import PullStore
 from sp_reports.pipeline.pull_windows import PLAN_OBJECTS_PREFIX
@@ -58,6 +62,8 @@ DELETE_OBJECTS_BATCH = 1000
 _INTENT_PREFIX = "request-intents#"
 _SWEEP_SELLER_PREFIX = "sweep-seller#"
 _SWEEP_CURSOR_KEY = "sweep-cursor#"
+# The partition key naming the seller in a curated key (sp_reports.analytics.table_schemas.curated_key).
+CURATED_SELLER_PARTITION = "seller_id"
 
 
 class ObjectErasureError(Exception):
@@ -258,22 +264,30 @@ class SellerErasure:
     def _erase_reports_table_items(self, seller_id: str, result: ErasureResult) -> None:
         intents = f"{_INTENT_PREFIX}{seller_id}#"
         budgets = f"{BUDGET_KEY_PREFIX}{seller_id}#"
-        for key in self._seller_items(seller_id, intents, budgets):
+        erased_curated: set[str] = set()
+        for key, curated_keys in self._seller_items(seller_id, intents, budgets):
             if key.startswith(intents):
                 result.request_intents += self._delete_item(key)
             elif key.startswith(budgets):
                 result.report_budgets += self._delete_item(key)
             else:
+                # The record is the one place that names its curated files: they go before it does, so an
+                # erasure that stops half-way is repeated with the record still there.
+                for curated_key in sorted(set(curated_keys) - erased_curated):
+                    self._erase_objects(curated_key, result, exact=True)
+                    erased_curated.add(curated_key)
                 result.report_records += self._delete_item(key)
         result.sweep_state += self._delete_item(f"{_SWEEP_SELLER_PREFIX}{seller_id}")
         self._delete_item(cooldown_key(seller_id))
         self._forget_cursor(seller_id)
 
-    def _seller_items(self, seller_id: str, intents: str, budgets: str) -> Iterator[str]:
-        """The keys of the seller's items, from a Scan (no index by seller; erasures are rare)."""
+    def _seller_items(self, seller_id: str, intents: str, budgets: str) -> Iterator[tuple[str, list[str]]]:
+        """The keys of the seller's items, each with the curated keys its conversion recorded, from a Scan (no
+        index by seller; erasures are rare)."""
         pages = self._dynamodb.get_paginator("scan").paginate(
             TableName=self._reports_table,
-            ProjectionExpression="ReportId",
+            ProjectionExpression="ReportId, #conversion",
+            ExpressionAttributeNames={"#conversion": "Conversion"},
             FilterExpression=(
                 "begins_with(ReportId, :intents) OR begins_with(ReportId, :budgets) OR SellerId = :seller"
             ),
@@ -286,7 +300,22 @@ class SellerErasure:
         )
         for page in pages:
             for item in page.get("Items", []):
-                yield item["ReportId"]["S"]
+                yield item["ReportId"]["S"], self._curated_keys(item.get("Conversion"), seller_id)
+
+    def _curated_keys(self, conversion: Any, seller_id: str) -> list[str]:
+        """The curated files a record's Conversion names: only keys under curated/ in the seller's own
+        partition (`.../seller_id=<seller>/...`), so a damaged record cannot point the erasure elsewhere."""
+        if conversion is None:
+            return []
+        files = self._deserializer.deserialize(conversion).get("files") or []
+        keys = [f.get("key") for f in files if isinstance(f, dict)]
+        return [
+            key
+            for key in keys
+            if isinstance(key, str)
+            and key.startswith(CURATED_PREFIX)
+            and f"/{CURATED_SELLER_PARTITION}={seller_id}/" in key
+        ]
 
     def _delete_item(self, report_id: str) -> int:
         answer = self._dynamodb.delete_item(
@@ -307,10 +336,13 @@ class SellerErasure:
 
     # -- S3 ---------------------------------------------------------------------------------------------
 
-    def _erase_objects(self, prefix: str, result: ErasureResult) -> None:
+    def _erase_objects(self, prefix: str, result: ErasureResult, *, exact: bool = False) -> None:
+        """Every version and delete marker under `prefix` (`exact`: of the key `prefix` alone)."""
         batch: list[dict[str, str]] = []
         markers = 0
         for version, is_marker in self._versions(prefix):
+            if exact and version["Key"] != prefix:
+                continue
             batch.append(version)
             markers += is_marker
             if len(batch) == DELETE_OBJECTS_BATCH:

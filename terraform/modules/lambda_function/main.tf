@@ -131,6 +131,10 @@ resource "aws_lambda_function" "this" {
   s3_object_version = var.package.s3_version
   source_code_hash  = var.package.source_sha256
 
+  ephemeral_storage {
+    size = var.ephemeral_storage_size
+  }
+
   tracing_config {
     mode = var.tracing_mode
   }

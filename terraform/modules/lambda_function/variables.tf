@@ -152,6 +152,17 @@ variable "timeout" {
   }
 }
 
+variable "ephemeral_storage_size" {
+  type        = number
+  description = "Size of the function's /tmp in MB (512, Lambda's default and free allowance, to 10240)."
+  default     = 512
+
+  validation {
+    condition     = var.ephemeral_storage_size >= 512 && var.ephemeral_storage_size <= 10240 && floor(var.ephemeral_storage_size) == var.ephemeral_storage_size
+    error_message = "ephemeral_storage_size must be whole MB between 512 and 10240."
+  }
+}
+
 variable "reserved_concurrent_executions" {
   type        = number
   description = "Concurrency reserved for (and capping) the function; -1 leaves it unreserved."

@@ -1,7 +1,7 @@
 # State machine: the report workflow (ASL in report_workflow.asl.json, rendered with the function ARNs and task
-# timeouts), the two Lambdas it invokes, the SNS topic that emails people, and the alarms that tell them when
+# timeouts), the three Lambdas it invokes, the SNS topic that emails people, and the alarms that tell them when
 # something is stuck. Part of this stack, not a general-purpose module: the workflow is the sp-reports one; the
-# caller says which of its functions does which task (functions[*].task: store, notify).
+# caller says which of its functions does which task (functions[*].task: store, convert, notify).
 
 data "aws_caller_identity" "current" {}
 
@@ -13,8 +13,9 @@ locals {
   task_functions = { for f, function in var.functions : function.task => f }
   # The notifying function learns the topic it publishes to.
   task_environment = {
-    store  = {}
-    notify = { NOTIFICATIONS_TOPIC_ARN = aws_sns_topic.this.arn }
+    store   = {}
+    convert = {}
+    notify  = { NOTIFICATIONS_TOPIC_ARN = aws_sns_topic.this.arn }
   }
 
   # Each task's TimeoutSeconds is its function's timeout plus a margin, so raising a function's timeout can never
@@ -40,6 +41,7 @@ module "function" {
   policy_statements              = try(var.policy_statements[each.key], [])
   memory_size                    = each.value.memory_size
   timeout                        = each.value.timeout
+  ephemeral_storage_size         = each.value.ephemeral_storage_mb
   reserved_concurrent_executions = each.value.reserved_concurrent_executions
   log_retention_days             = each.value.log_retention_days
   environment_variables          = merge(each.value.environment_variables, local.task_environment[each.value.task])
@@ -126,10 +128,12 @@ resource "aws_sfn_state_machine" "this" {
   type     = "STANDARD"
   role_arn = aws_iam_role.this.arn
   definition = templatefile("${path.module}/report_workflow.asl.json", {
-    store_function_arn          = module.function[local.task_functions["store"]].function_arn
-    notify_function_arn         = module.function[local.task_functions["notify"]].function_arn
-    store_task_timeout_seconds  = local.task_timeout_seconds[local.task_functions["store"]]
-    notify_task_timeout_seconds = local.task_timeout_seconds[local.task_functions["notify"]]
+    store_function_arn           = module.function[local.task_functions["store"]].function_arn
+    convert_function_arn         = module.function[local.task_functions["convert"]].function_arn
+    notify_function_arn          = module.function[local.task_functions["notify"]].function_arn
+    store_task_timeout_seconds   = local.task_timeout_seconds[local.task_functions["store"]]
+    convert_task_timeout_seconds = local.task_timeout_seconds[local.task_functions["convert"]]
+    notify_task_timeout_seconds  = local.task_timeout_seconds[local.task_functions["notify"]]
   })
 
   logging_configuration {

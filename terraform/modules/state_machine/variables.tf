@@ -33,6 +33,7 @@ variable "functions" {
     architecture                   = optional(string, "x86_64")
     memory_size                    = optional(number, 512)
     timeout                        = optional(number, 300)
+    ephemeral_storage_mb           = optional(number, 512)
     reserved_concurrent_executions = optional(number, -1)
     log_retention_days             = optional(number, 365)
     environment_variables          = optional(map(string), {})
@@ -41,11 +42,11 @@ variable "functions" {
     vpc_security_group_ids         = optional(list(string), [])
     code_signing_config_arn        = optional(string)
   }))
-  description = "The workflow's functions, keyed by function name (the Lambda is `<name_prefix>-<key with dashes>`, its handler `sp_reports.handlers.<key>.handler`): the task each does (store: stream the report document into S3; notify: email the outcome, with NOTIFICATIONS_TOPIC_ARN, this module's topic, added to its environment), its code package and settings (the lambda_function module's arguments of the same names; vpc_subnet_ids and vpc_security_group_ids place it in a VPC; code_signing_config_arn checks its code against a code signing configuration). Each function gets an execution role of its own, named role_name (null: like the function), in role_path with role_permissions_boundary, holding policy_statements[<key>]. Each function's timeout plus 30 s is the TimeoutSeconds of the workflow tasks that invoke it."
+  description = "The workflow's functions, keyed by function name (the Lambda is `<name_prefix>-<key with dashes>`, its handler `sp_reports.handlers.<key>.handler`): the task each does (store: stream the report document into S3; convert: turn a stored DONE report into typed Parquet under curated/; notify: email the outcome, with NOTIFICATIONS_TOPIC_ARN, this module's topic, added to its environment), its code package and settings (the lambda_function module's arguments of the same names, ephemeral_storage_mb its ephemeral_storage_size; vpc_subnet_ids and vpc_security_group_ids place it in a VPC; code_signing_config_arn checks its code against a code signing configuration). Each function gets an execution role of its own, named role_name (null: like the function), in role_path with role_permissions_boundary, holding policy_statements[<key>]. Each function's timeout plus 30 s is the TimeoutSeconds of the workflow tasks that invoke it."
 
   validation {
-    condition     = sort([for f in values(var.functions) : f.task]) == sort(["store", "notify"])
-    error_message = "functions must do each task (store, notify) exactly once."
+    condition     = sort([for f in values(var.functions) : f.task]) == sort(["store", "convert", "notify"])
+    error_message = "functions must do each task (store, convert, notify) exactly once."
   }
 }
 

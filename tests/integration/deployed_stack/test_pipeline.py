@@ -3,9 +3,13 @@ download; then the second plan proves the deployment idempotent."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 import requests
+from boto3.dynamodb.types import TypeDeserializer
 
+from sp_reports.analytics.table_schemas import schemas_for_report_type
 from tests.support.canaries import assert_no_secrets
 from tests.support.deployed_stack import (
     EMULATOR_SELLER,
@@ -70,6 +74,36 @@ def test_workflow_execution_succeeded(stack, seller, done_report):
 
     assert execution["status"] == "SUCCEEDED"
     assert_no_secrets(execution.get("output", "") + execution["input"], seller.refresh_token)
+
+
+def test_the_stored_report_is_converted_and_its_outcome_recorded(stack, seller, done_report):
+    """ConvertReport ran in the deployed workflow (the converter's zip, with pyarrow, imported and worked):
+    the record holds its outcome, a type with a table has its Parquet files under curated/, one without says
+    so."""
+    execution = execution_of(stack, done_report.report_id)
+    conversion = json.loads(execution["output"])["conversion"]
+    assert "Error" not in conversion, conversion
+    item = stack.boto3_client("dynamodb").get_item(
+        TableName=stack.outputs["reports_table_name"], Key={"ReportId": {"S": done_report.report_id}}
+    )["Item"]
+    recorded = TypeDeserializer().deserialize(item["Conversion"])
+
+    assert recorded["status"] == conversion["status"]
+    if schemas_for_report_type(seller.report_type):
+        assert conversion["status"] in ("CONVERTED", "CONVERTED_WITH_PROBLEMS"), conversion
+        s3 = stack.boto3_client("s3")
+        for file in conversion["files"]:
+            assert file["key"].startswith("curated/") and f"/seller_id={seller.seller_id}/" in file["key"]
+            head = s3.head_object(Bucket=stack.outputs["reports_bucket_name"], Key=file["key"])
+            assert head["ServerSideEncryption"] == "aws:kms"
+    else:
+        assert conversion == {
+            "status": "NO_SCHEMA",
+            "files": [],
+            "problems": [],
+            "problemCount": 0,
+            "unknownColumns": [],
+        }
 
 
 def test_stored_object_is_spapis_document_unzipped_and_kms_encrypted(stack, done_report):

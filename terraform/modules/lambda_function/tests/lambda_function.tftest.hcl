@@ -363,3 +363,35 @@ run "a_function_arn_given_as_the_code_signing_configuration_is_refused" {
 
   expect_failures = [var.code_signing_config_arn]
 }
+
+run "tmp_is_lambdas_free_512_mb_unless_asked_for_more" {
+  command = plan
+
+  assert {
+    condition     = aws_lambda_function.this.ephemeral_storage[0].size == 512
+    error_message = "By default the function gets Lambda's default /tmp, 512 MB."
+  }
+}
+
+run "a_larger_tmp_is_given_as_asked" {
+  command = plan
+
+  variables {
+    ephemeral_storage_size = 2048
+  }
+
+  assert {
+    condition     = aws_lambda_function.this.ephemeral_storage[0].size == 2048
+    error_message = "ephemeral_storage_size must reach the function's ephemeral storage."
+  }
+}
+
+run "a_tmp_outside_lambdas_range_is_refused" {
+  command = plan
+
+  variables {
+    ephemeral_storage_size = 10241
+  }
+
+  expect_failures = [var.ephemeral_storage_size]
+}

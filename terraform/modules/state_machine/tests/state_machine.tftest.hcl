@@ -12,7 +12,7 @@ variables {
   notification_email = "reports@example.com"
   dlq_name           = "acme-test-notifications-dlq"
   functions = {
-    for f, task in { report_storer = "store", report_notifier = "notify" } : f => {
+    for f, task in { report_storer = "store", report_converter = "convert", report_notifier = "notify" } : f => {
       task                         = task
       package = {
         s3_bucket     = "acme-test-artifacts"
@@ -47,8 +47,8 @@ run "task_timeouts_follow_the_function_timeouts" {
 
   variables {
     functions = {
-      for f, timeout in { report_storer = 720, report_notifier = 45 } : f => {
-        task                            = f == "report_storer" ? "store" : "notify"
+      for f, timeout in { report_storer = 720, report_converter = 600, report_notifier = 45 } : f => {
+        task                            = { report_storer = "store", report_converter = "convert", report_notifier = "notify" }[f]
         timeout                         = timeout
         package = {
           s3_bucket     = "acme-test-artifacts"
@@ -62,7 +62,7 @@ run "task_timeouts_follow_the_function_timeouts" {
   assert {
     condition = alltrue([
       for name, state in jsondecode(aws_sfn_state_machine.this.definition).States :
-      state.TimeoutSeconds == (strcontains(name, "Store") ? 720 : 45) + local.task_timeout_margin_seconds
+      state.TimeoutSeconds == (strcontains(name, "Store") ? 720 : strcontains(name, "Convert") ? 600 : 45) + local.task_timeout_margin_seconds
       if state.Type == "Task"
     ])
     error_message = "Each task's TimeoutSeconds must be its function's timeout plus the margin."
@@ -71,7 +71,7 @@ run "task_timeouts_follow_the_function_timeouts" {
   assert {
     condition = alltrue([
       for name, state in jsondecode(aws_sfn_state_machine.this.definition).States :
-      state.TimeoutSeconds > (strcontains(name, "Store") ? 720 : 45) && state.TimeoutSeconds <= (strcontains(name, "Store") ? 720 : 45) + 60
+      state.TimeoutSeconds > (strcontains(name, "Store") ? 720 : strcontains(name, "Convert") ? 600 : 45) && state.TimeoutSeconds <= (strcontains(name, "Store") ? 720 : strcontains(name, "Convert") ? 600 : 45) + 60
       if state.Type == "Task"
     ])
     error_message = "Step Functions must wait a little longer than the function may run, not a fixed time."
@@ -348,4 +348,24 @@ run "a_bare_wildcard_endpoint_is_refused" {
   }
 
   expect_failures = [var.subscription_endpoints]
+}
+
+run "a_stored_report_is_converted_and_a_failed_conversion_still_announces_it" {
+  command = plan
+
+  assert {
+    condition = (
+      jsondecode(aws_sfn_state_machine.this.definition).States.StoreReport.Next == "ConvertReport"
+      && jsondecode(aws_sfn_state_machine.this.definition).States.ConvertReport.Next == "NotifyReady"
+      && jsondecode(aws_sfn_state_machine.this.definition).States.StoreErrorDocument.Next == "NotifyFailed"
+    )
+    error_message = "A stored DONE report must be converted before NotifyReady; an error document never is."
+  }
+
+  assert {
+    condition = [
+      for c in jsondecode(aws_sfn_state_machine.this.definition).States.ConvertReport.Catch : [c.ErrorEquals, c.ResultPath, c.Next]
+    ] == [[["States.ALL"], "$.conversion", "NotifyReady"]]
+    error_message = "Every conversion error must go to NotifyReady, kept under $.conversion: a good raw file never fails the workflow."
+  }
 }
