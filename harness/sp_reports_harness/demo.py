@@ -402,11 +402,11 @@ def _query_curated(
             f"replaced by version 2): {sum(t.order_lines for t in totals):,} order lines, none repeated"
         )
     _print_block(out, "DuckDB over curated/all_orders/ (units and revenue per day)", totals_table(totals))
-    database = str(deployment.outputs.get("analytics_database_name") or "<analytics_database_name>")
+    database, workgroup = deployment.outputs["analytics_database_name"], deployment.outputs["athena_workgroup_name"]
     _print_block(
         out,
-        f"the same in Athena on a real account (workgroup {deployment.outputs.get('athena_workgroup_name')})",
-        athena_sql(database, seller_id, days.first, days.last),
+        f"the same in Athena on a real account (workgroup {workgroup})",
+        athena_sql(str(database), seller_id, days.first, days.last),
     )
 
 

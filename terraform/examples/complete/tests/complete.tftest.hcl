@@ -61,6 +61,12 @@ override_data {
             "runtime": "python3.13",
             "architecture": "x86_64"
           },
+          "report_converter": {
+            "file": "report_converter.zip",
+            "base64_sha256": "T2yPk7rAcF0+1Jm2a9eR4fgK3sWqVb8nZc1uHx5dE0A=",
+            "runtime": "python3.13",
+            "architecture": "x86_64"
+          },
           "report_storer": {
             "file": "report_storer.zip",
             "base64_sha256": "fYJsCx4ven1c7ZvWzk+Xdwq7TMKSjwu8Bn+QfSm8UTg=",
