@@ -402,7 +402,8 @@ def _query_curated(
             f"replaced by version 2): {sum(t.order_lines for t in totals):,} order lines, none repeated"
         )
     _print_block(out, "DuckDB over curated/all_orders/ (units and revenue per day)", totals_table(totals))
-    database, workgroup = deployment.outputs["analytics_database_name"], deployment.outputs["athena_workgroup_name"]
+    database = deployment.outputs["analytics_database_name"]
+    workgroup = deployment.outputs["athena_workgroup_name"]
     _print_block(
         out,
         f"the same in Athena on a real account (workgroup {workgroup})",
