@@ -56,6 +56,16 @@ output "reports_table_name" {
   value       = module.sp_reports.reports_table_name
 }
 
+output "analytics_database_name" {
+  description = "Glue database of the curated tables (null when analytics_enabled is false)."
+  value       = module.sp_reports.analytics_database_name
+}
+
+output "athena_workgroup_name" {
+  description = "Athena workgroup to query the curated tables with (null when analytics_enabled is false)."
+  value       = module.sp_reports.athena_workgroup_name
+}
+
 output "state_machine_arn" {
   description = "ARN of the report workflow state machine."
   value       = module.sp_reports.state_machine_arn

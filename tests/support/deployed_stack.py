@@ -1,5 +1,6 @@
 """Helpers of the deployed-stack tests: the seller and report used by every stage test, waits, and the gates
-of the checks only local AWS can make (``local_aws_of``) or only the SP-API emulator (``emulator_of``)."""
+of the checks only local AWS can make (``local_aws_of``), only the SP-API emulator (``emulator_of``) or only a
+real account's Athena (``athena_of``)."""
 
 from __future__ import annotations
 
@@ -12,12 +13,13 @@ from sp_reports.client import Report
 from sp_reports_harness.acceptance.stack_under_test import (
     SellerUnderTest,
     StackUnderTest,
+    athena_of,
     emulator_of,
     local_aws_of,
 )
 from tests.support.canaries import REFRESH_TOKEN, SELLER_ID
 
-__all__ = ["emulator_of", "local_aws_of"]  # the gates, for the tests next to this module
+__all__ = ["athena_of", "emulator_of", "local_aws_of"]  # the gates, for the tests next to this module
 
 # The seller of the emulator's runs (a stack calling real SP-API names its own: ``StackUnderTest.seller``).
 # A UK seller: SP-API serves its listings as Cp1252, which the charset checks rely on.

@@ -56,6 +56,8 @@ class AccountStackUnderTest:
         self.spapi = spapi
         self.emulator = emulator
         self.seller = seller
+        # A real account's Athena runs the query; local AWS standing in for the account runs none.
+        self.athena_runs_sql = access.local_aws is None
 
     def invoke_url(self) -> str:
         return self._access.invoke_url(self.outputs)

@@ -25,6 +25,7 @@ from spapi_emulator.control_protocol import InProcessControl
 
 class LocalStackUnderTest:
     on_local_aws = True
+    athena_runs_sql = False  # moto's Athena answers no query
 
     def __init__(self, deployment: LocalDeployment) -> None:
         if deployment.aws is None or deployment.emulator is None:

@@ -54,6 +54,7 @@ __all__ = [
     "ScheduledInvocation",
     "SellerUnderTest",
     "StackUnderTest",
+    "athena_of",
     "emulator_of",
     "invoke_schedule_target",
     "local_aws_of",
@@ -95,6 +96,9 @@ class StackUnderTest(Protocol):
     seller: SellerUnderTest | None  # the real seller of a run against real SP-API; None: the tests pick one
     on_local_aws: bool  # the target is local AWS: local_aws must then be offered
     local_aws: LocalAws | None  # local AWS itself (decisions, clock, endpoint); None in a real account
+    # Athena runs the queries it is given: only a real account's. Local AWS's (moto's) accepts a query, ends it
+    # SUCCEEDED and answers nothing, so a query's answer is checked only where this is True.
+    athena_runs_sql: bool
 
     def invoke_url(self) -> str:
         """The API's base URL (append the resource path)."""
@@ -169,3 +173,11 @@ def emulator_of(stack: StackUnderTest, check: str) -> EmulatorControl:
     if stack.emulator is not None:
         return stack.emulator
     pytest.skip(f"only the SP-API emulator can {check}; this stack calls real SP-API")
+
+
+def athena_of(stack: StackUnderTest, check: str) -> Any:
+    """The deployer's Athena client, for a test that checks what a query answers (``check`` says which). The
+    test is skipped with that reason where Athena runs no SQL (local AWS, also standing in for an account)."""
+    if stack.athena_runs_sql:
+        return stack.boto3_client("athena")
+    pytest.skip(f"only a real account's Athena runs SQL ({check}); {stack.description} runs none")

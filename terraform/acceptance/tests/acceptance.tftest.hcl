@@ -14,6 +14,9 @@ override_module {
     data_kms_key_arn = "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555"
     function_names   = { report_creator = "spacc-0123abcd-report-creator" }
     queue_arn        = "arn:aws:sqs:us-east-1:123456789012:spacc-0123abcd-notifications"
+    # The Athena query of the assertions (deployed_stack/test_analytics_query.py) names both.
+    analytics_database_name = "spacc_0123abcd_reports"
+    athena_workgroup_name   = "spacc-0123abcd-analytics"
   }
 }
 
@@ -60,6 +63,11 @@ run "the_stacks_outputs_pass_through" {
   assert {
     condition     = output.function_names == { report_creator = "spacc-0123abcd-report-creator" } && output.queue_arn == "arn:aws:sqs:us-east-1:123456789012:spacc-0123abcd-notifications" && output.data_kms_key_arn == "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555"
     error_message = "The root's outputs must pass through unchanged: the acceptance assertions read them."
+  }
+
+  assert {
+    condition     = output.analytics_database_name == "spacc_0123abcd_reports" && output.athena_workgroup_name == "spacc-0123abcd-analytics"
+    error_message = "The analytics database and workgroup must pass through: the assertions query the curated tables with them."
   }
 }
 
