@@ -31,6 +31,8 @@ REGION = "eu-west-1"  # the region the documented policy names
 EMULATOR = f"{PREFIX}-spapi-emulator"  # the emulator's function and role (acceptance/modules/spapi_emulator)
 
 BOUNDARY = f"arn:aws:iam::{ACCOUNT}:policy/sp-reports-acceptance-boundary"
+BUCKET_ARN = f"arn:aws:s3:::{PREFIX}-reports-{ACCOUNT}-{REGION}"
+DATABASE = "spacc_0123abcd_reports"  # the analytics module's database name of the prefix
 
 POLICY = DocumentedPolicy(POLICY_PATH)
 allowed = POLICY.allows
@@ -129,6 +131,29 @@ RUN_CALLS: list[tuple[str, str]] = [
     ("states:GetExecutionHistory", _arn("states", f"execution:{PREFIX}-report:r")),
     ("logs:DescribeLogGroups", _arn("logs", "log-group:*")),
     ("logs:FilterLogEvents", _arn("logs", f"log-group:/aws/lambda/{PREFIX}-report-creator")),
+    # The Athena query of the curated tables (deployed_stack/test_analytics_query.py): the workgroup's calls,
+    # and what Athena does as the caller: read the Glue tables, list and read the curated Parquet, write and
+    # read the results under the workgroup's prefix, all encrypted with the data key.
+    *[
+        (f"athena:{action}", _arn("athena", f"workgroup/{PREFIX}-analytics"))
+        for action in ("StartQueryExecution", "GetQueryExecution", "GetQueryResults", "StopQueryExecution")
+    ],
+    *[
+        ("glue:GetTable", _arn("glue", resource))
+        for resource in ("catalog", f"database/{DATABASE}", f"table/{DATABASE}/merchant_listings")
+    ],
+    ("glue:GetDatabase", _arn("glue", f"database/{DATABASE}")),
+    (
+        "s3:GetObject",
+        f"{BUCKET_ARN}/curated/merchant_listings/seller_id=A1/marketplace=A1F83G8C2ARO7P/dt=x/f.parquet",
+    ),
+    ("s3:PutObject", f"{BUCKET_ARN}/athena-results/{PREFIX}-analytics/q.csv"),
+    ("s3:GetObject", f"{BUCKET_ARN}/athena-results/{PREFIX}-analytics/q.csv"),
+    ("s3:ListMultipartUploadParts", f"{BUCKET_ARN}/athena-results/{PREFIX}-analytics/q.csv"),
+    ("s3:AbortMultipartUpload", f"{BUCKET_ARN}/athena-results/{PREFIX}-analytics/q.csv"),
+    ("s3:ListBucketMultipartUploads", BUCKET_ARN),
+    ("s3:GetBucketLocation", BUCKET_ARN),
+    ("kms:GenerateDataKey", _arn("kms", "key/11111111-2222-3333-4444-555555555555")),
 ]
 
 

@@ -199,6 +199,10 @@ CLAIMS: tuple[tuple[str, tuple[str, ...]], ...] = (
         ),
     ),
     ("clean second plan", ("test_second_plan_shows_no_changes",)),
+    (
+        "Athena query of the curated tables",
+        ("test_athena_counts_the_converted_rows_of_the_report_in_each_curated_table",),
+    ),
 )
 
 

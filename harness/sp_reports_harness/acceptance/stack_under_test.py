@@ -96,8 +96,8 @@ class StackUnderTest(Protocol):
     seller: SellerUnderTest | None  # the real seller of a run against real SP-API; None: the tests pick one
     on_local_aws: bool  # the target is local AWS: local_aws must then be offered
     local_aws: LocalAws | None  # local AWS itself (decisions, clock, endpoint); None in a real account
-    # Athena runs the queries it is given: only a real account's. Local AWS's (moto's) accepts a query, ends it
-    # SUCCEEDED and answers nothing, so a query's answer is checked only where this is True.
+    # Athena runs the queries it is given: only a real account's. Local AWS's (moto's) runs no SQL, so a
+    # query's answer is checked only where this is True.
     athena_runs_sql: bool
 
     def invoke_url(self) -> str:
