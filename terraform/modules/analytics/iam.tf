@@ -60,10 +60,20 @@ locals {
         Resource = "${var.bucket_arn}/${local.catalog.curated_prefix}*"
       },
       {
+        # Athena writes a large result as a multipart upload, as the caller: the actions the "Access to Amazon S3"
+        # page lists for the query results location (s3-permissions.html above), on the results objects only.
         Sid      = "WriteAndReadQueryResults"
         Effect   = "Allow"
-        Action   = ["s3:PutObject", "s3:GetObject", "s3:AbortMultipartUpload"]
+        Action   = ["s3:PutObject", "s3:GetObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"]
         Resource = "${var.bucket_arn}/${local.results_prefix}*"
+      },
+      {
+        # The bucket-level action of that list: it names the bucket, not a prefix, and shows the keys of uploads
+        # in progress, never an object's content.
+        Sid      = "ListTheResultUploadsInProgress"
+        Effect   = "Allow"
+        Action   = "s3:ListBucketMultipartUploads"
+        Resource = var.bucket_arn
       },
       {
         # The curated objects and the results are encrypted with the data key; only S3 may use it on the

@@ -200,7 +200,8 @@ run "the_analyst_policy_reads_only_the_curated_data_through_the_workgroup" {
     condition = toset(flatten([for s in jsondecode(output.analyst_policy_json).Statement : s.Action])) == toset([
       "athena:GetWorkGroup", "athena:StartQueryExecution", "athena:StopQueryExecution", "athena:GetQueryExecution",
       "athena:GetQueryResults", "glue:GetDatabase", "glue:GetTable", "glue:GetTables", "s3:GetBucketLocation",
-      "s3:ListBucket", "s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload", "kms:Decrypt", "kms:GenerateDataKey",
+      "s3:ListBucket", "s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts",
+      "s3:ListBucketMultipartUploads", "kms:Decrypt", "kms:GenerateDataKey",
     ])
     error_message = "The analyst policy must allow only querying, reading the catalog and the curated objects, and writing results."
   }
@@ -217,6 +218,13 @@ run "the_analyst_policy_reads_only_the_curated_data_through_the_workgroup" {
       "${var.bucket_arn}/curated/*"
     ]
     error_message = "Object reads must be limited to curated/ (not the raw documents, not curated-staging/)."
+  }
+
+  assert {
+    condition = [for s in jsondecode(output.analyst_policy_json).Statement : s.Resource if s.Sid == "WriteAndReadQueryResults"] == [
+      "${var.bucket_arn}/athena-results/acme-test-analytics/*"
+    ] && [for s in jsondecode(output.analyst_policy_json).Statement : s.Resource if s.Sid == "ListTheResultUploadsInProgress"] == [var.bucket_arn]
+    error_message = "Athena's multipart writes of results (Access to Amazon S3) must be allowed on the results prefix only, their listing on the bucket."
   }
 
   assert {
