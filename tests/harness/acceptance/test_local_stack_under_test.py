@@ -10,7 +10,7 @@ import pytest
 
 from sp_reports.handlers import FUNCTIONS
 from sp_reports_harness.acceptance.local_stack_under_test import LocalStackUnderTest
-from sp_reports_harness.acceptance.stack_under_test import StackUnderTest, local_aws_of
+from sp_reports_harness.acceptance.stack_under_test import StackUnderTest, athena_of, local_aws_of
 from sp_reports_harness.deployment.local_deployment import (
     DeploymentError,
     DeploymentSettings,
@@ -49,6 +49,7 @@ def test_it_offers_local_aws_and_the_in_process_emulator(deployment):
 
     assert isinstance(stack, StackUnderTest)
     assert stack.on_local_aws and stack.local_aws is deployment.aws
+    assert not stack.athena_runs_sql  # moto runs no SQL: the Athena query is skipped
     assert local_aws_of(stack, "anything") is deployment.aws
     assert isinstance(stack.emulator, InProcessControl)
     stack.emulator.register_seller("Atzr|another", "A2SELLER")
@@ -95,3 +96,15 @@ def test_local_aws_checks_are_skipped_only_where_the_target_is_not_local(on_loca
 
     with pytest.raises(outcome, match="decisions"):
         local_aws_of(stack, "the decisions")
+
+
+def test_the_athena_query_is_skipped_where_athena_runs_no_sql_and_asks_the_deployers_client_elsewhere():
+    local = SimpleNamespace(athena_runs_sql=False, description="local AWS (http://127.0.0.1:1)")
+    with pytest.raises(pytest.skip.Exception, match=r"only a real account's Athena runs SQL \(the count\)"):
+        athena_of(local, "the count")
+
+    asked: list[str] = []
+    account = SimpleNamespace(
+        athena_runs_sql=True, boto3_client=lambda service: asked.append(service) or service
+    )
+    assert athena_of(account, "the count") == "athena" and asked == ["athena"]
