@@ -309,7 +309,11 @@ def test_a_failed_conversion_shows_its_error_and_a_superseded_one_says_so(store,
         "error": "ConnectionResetError",
         "note": "the conversion failed after its retries; the raw report is stored and delivered",
     }
-    assert by_day["2026-12-02"]["conversion"] == {"status": "SUPERSEDED", "problemCount": 0}
+    assert by_day["2026-12-02"]["conversion"] == {
+        "status": "SUPERSEDED",
+        "note": "a newer version of this window holds the curated file; this version's is not published",
+        "problemCount": 0,
+    }
 
 
 def test_a_report_type_without_a_schema_says_so_without_reading_records(store):

@@ -117,6 +117,7 @@ class PlannerPace:
 # report ids -> each one's recorded conversion (ConversionOutcome.as_record()), None when it has none.
 ConversionReader = Callable[[Iterable[str]], Mapping[str, Mapping[str, Any] | None]]
 NO_SCHEMA = "NO_SCHEMA"
+SUPERSEDED = "SUPERSEDED"
 NOT_RECORDED = "NOT_RECORDED"
 
 
@@ -331,6 +332,10 @@ def conversion_summary(conversion: Mapping[str, Any] | None) -> dict[str, Any]:
         summary["error"] = str(conversion.get("error"))
         summary["note"] = str(conversion.get("reason"))
         return summary
+    if status == SUPERSEDED:
+        summary["note"] = (
+            "a newer version of this window holds the curated file; this version's is not published"
+        )
     files = list(conversion.get("files") or [])
     if files:
         summary["rows"] = sum(int(f.get("rows") or 0) for f in files)
