@@ -269,10 +269,11 @@ locals {
         },
         {
           # Publishing a file: the CopyObject's destination, with the raw report's tags (TaggingDirective
-          # REPLACE). Nothing under curated/ is read or deleted by the converter (a re-run overwrites its keys).
+          # REPLACE). GetObject answers the HeadObject that reads the window version a held file names (an
+          # older version never replaces a newer one's file); nothing under curated/ is deleted by the converter.
           Sid      = "PublishCuratedParquetFiles"
           Effect   = "Allow"
-          Action   = ["s3:PutObject", "s3:PutObjectTagging"]
+          Action   = ["s3:PutObject", "s3:PutObjectTagging", "s3:GetObject"]
           Resource = "${module.storage.reports_bucket_arn}/curated/*"
         },
       ]

@@ -155,6 +155,7 @@ module "state_machine" {
   tags                      = var.tags
   kms_key_arn               = module.security.data_kms_key_arn
   functions                 = { for f, settings in local.function_settings : f => settings if local.functions[f].group == "workflow" }
+  conversion_enabled        = var.report_conversion_enabled
   policy_statements         = { for f, statements in local.function_policy_statements : f => statements if local.functions[f].group == "workflow" }
   notification_email        = var.notification_email
   subscription_protocols    = var.notification_subscription_protocols

@@ -494,6 +494,13 @@ variable "analytics_enabled" {
   nullable    = false
 }
 
+variable "report_conversion_enabled" {
+  type        = bool
+  description = "Convert each stored DONE report into typed Parquet under curated/ (the report workflow's ConvertReport, the report converter). False leaves the workflow without ConvertReport: reports are stored and announced, and nothing is written under curated/ (the converter function is still deployed, never invoked)."
+  default     = true
+  nullable    = false
+}
+
 variable "analytics_database_name" {
   type        = string
   description = "Name of the Glue database of the curated tables; null (the default) derives `<name_prefix with _ for ->_reports`. Lowercase letters, digits and underscores, unique in the account and region."

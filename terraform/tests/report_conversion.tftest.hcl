@@ -79,6 +79,7 @@ run "the_converter_reads_stored_reports_and_writes_curated_files_only" {
       one([for s in local.function_policy_statements["report_converter"] : s.Resource if s.Sid == "ReadStoredReportDocuments"]) == "${module.storage.reports_bucket_arn}/*/report.*"
       && one([for s in local.function_policy_statements["report_converter"] : s.Resource if s.Sid == "WriteStagedParquetFiles"]) == "${module.storage.reports_bucket_arn}/curated-staging/*"
       && one([for s in local.function_policy_statements["report_converter"] : s.Resource if s.Sid == "PublishCuratedParquetFiles"]) == "${module.storage.reports_bucket_arn}/curated/*"
+      && toset(one([for s in local.function_policy_statements["report_converter"] : s.Action if s.Sid == "PublishCuratedParquetFiles"])) == toset(["s3:PutObject", "s3:PutObjectTagging", "s3:GetObject"])
     )
     error_message = "The converter reads stored reports only and writes under curated-staging/ and curated/ only."
   }
@@ -97,14 +98,36 @@ run "rejected_conversions_and_conversion_problems_raise_an_alarm" {
       aws_cloudwatch_metric_alarm.report_conversion_problems.threshold == 0
       && aws_cloudwatch_metric_alarm.report_conversion_problems.comparison_operator == "GreaterThanThreshold"
       && aws_cloudwatch_metric_alarm.report_conversion_problems.treat_missing_data == "notBreaching"
-      && toset([for q in aws_cloudwatch_metric_alarm.report_conversion_problems.metric_query : q.metric[0].metric_name if length(q.metric) > 0]) == toset(["ConversionRejected", "ConversionProblems"])
+      && toset([for q in aws_cloudwatch_metric_alarm.report_conversion_problems.metric_query : q.metric[0].metric_name if length(q.metric) > 0]) == toset(["ConversionRejected", "ConversionProblems", "ConversionFailed"])
       && alltrue([for q in aws_cloudwatch_metric_alarm.report_conversion_problems.metric_query : q.metric[0].namespace == var.metrics_namespace && q.metric[0].dimensions == tomap({ service = "acme-test" }) if length(q.metric) > 0])
     )
-    error_message = "ConversionRejected or ConversionProblems of the functions' service must raise the alarm."
+    error_message = "ConversionRejected, ConversionProblems or ConversionFailed of the functions' service must raise the alarm."
   }
 
   assert {
     condition     = length(aws_cloudwatch_metric_alarm.report_conversion_problems.alarm_actions) == 1 && output.report_conversion_alarm_name == "acme-test-report-conversion-problems"
     error_message = "The alarm must notify the report topic and be named after the stack."
+  }
+}
+
+run "conversion_is_on_by_default_and_can_be_switched_off" {
+  command = plan
+
+  assert {
+    condition     = var.report_conversion_enabled && contains(module.state_machine.workflow_state_names, "ConvertReport")
+    error_message = "By default the workflow converts each stored DONE report (ConvertReport)."
+  }
+}
+
+run "switched_off_the_workflow_stores_and_announces_without_converting" {
+  command = plan
+
+  variables {
+    report_conversion_enabled = false
+  }
+
+  assert {
+    condition     = !contains(module.state_machine.workflow_state_names, "ConvertReport") && contains(module.state_machine.workflow_state_names, "StoreReport")
+    error_message = "report_conversion_enabled = false must leave ConvertReport out of the workflow."
   }
 }

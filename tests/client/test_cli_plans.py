@@ -327,6 +327,8 @@ def test_print_coverage_says_each_stored_windows_conversion():
             window(3, {"status": "REJECTED", "problemCount": 1,
                        "firstProblem": {"row": None, "column": None, "reason": "no sku column"}}),
             window(4, {"status": "NO_SCHEMA", "note": "no schema for this report type"}),
+            window(5, {"status": "FAILED", "error": "ConnectionResetError", "note": "failed after retries"}),
+            window(6, {"status": "SUPERSEDED", "problemCount": 0}),
         ],
         "summary": {"stored": 4},
         "backfill": {"windowsLeft": 0, "estimatedEnd": None},
@@ -338,3 +340,5 @@ def test_print_coverage_says_each_stored_windows_conversion():
     assert "converted, 4 rows, 3 problems (first: row 7, item_price: not a number)" in lines[3]
     assert "rejected: no sku column" in lines[4]
     assert "no schema for this report type" in lines[5]
+    assert "failed: ConnectionResetError" in lines[6]
+    assert "superseded by a newer version" in lines[7]

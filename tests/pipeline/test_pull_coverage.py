@@ -9,6 +9,7 @@ import boto3
 import pytest
 
 from sp_reports.pipeline.api_requests import ValidationError
+from sp_reports.pipeline.conversion_failures import conversion_failure
 from sp_reports.pipeline.pull_coverage import MAX_COVERAGE_PERIODS, PlannerPace, coverage
 from sp_reports.pipeline.pull_ledger import PullStore, WindowState
 from sp_reports.pipeline.pull_plans import plan_from_request
@@ -289,6 +290,30 @@ def test_each_stored_window_says_its_conversion_from_its_current_reports_record(
     }
     assert by_day["2026-12-04"]["conversion"]["status"] == "NOT_RECORDED"
     assert "conversion" not in by_day["2026-12-05"]  # no data: nothing to convert
+
+
+def test_a_failed_conversion_shows_its_error_and_a_superseded_one_says_so(store, records):
+    plan = make_plan(store)
+    for number in (1, 2):
+        settle(store, plan, day(plan, number), 1, WindowState.STORED, s3_key=key(day(plan, number), 1))
+    failed = conversion_failure({"conversion": {"Error": "ConnectionResetError", "Cause": "https://x?sig=1"}})
+    record_conversion(records, "5001000011", failed)
+    record_conversion(records, "5001000021", {"status": "SUPERSEDED", "files": [], "problems": [],
+                      "problemCount": 0, "unknownColumns": []})  # fmt: skip
+
+    answer = coverage(plan, store, date(2026, 12, 1), date(2026, 12, 2), NOW, conversions=records.conversions)
+    by_day = {window["start"][:10]: window for window in answer["windows"]}
+
+    assert by_day["2026-12-01"]["conversion"] == {
+        "status": "FAILED",
+        "error": "ConnectionResetError",
+        "note": "the conversion failed after its retries; the raw report is stored and delivered",
+    }
+    assert by_day["2026-12-02"]["conversion"] == {
+        "status": "SUPERSEDED",
+        "note": "a newer version of this window holds the curated file; this version's is not published",
+        "problemCount": 0,
+    }
 
 
 def test_a_report_type_without_a_schema_says_so_without_reading_records(store):

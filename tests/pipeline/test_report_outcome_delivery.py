@@ -221,3 +221,36 @@ def test_a_plan_windows_outcome_is_settled_on_a_rerun_after_the_email(window_del
 
     assert again["emailSent"] is False and published_emails(resources.topic_arn) == []
     assert entry().state.value == "NO_DATA"
+
+
+def test_a_ready_report_whose_conversion_failed_records_and_counts_it_and_is_delivered(
+    delivery, records, resources, telemetry
+):
+    _recorded(records)
+    stored = {"bucket": resources.bucket, "key": f"reports/{REPORT_ID}.tsv", "size": 12}
+    caught = {"Error": "KMSThrottlingException", "Cause": "https://kms.example/?X-Amz-Credential=AKIA"}
+
+    output = delivery.deliver({"outcome": "READY", "report": _state(stored=stored, conversion=caught)})
+
+    assert (output["status"], output["emailSent"]) == ("DONE", True)
+    record = records.get(REPORT_ID)
+    assert record.status is ReportStatus.DONE
+    assert (record.conversion["status"], record.conversion["error"]) == ("FAILED", "KMSThrottlingException")
+    assert (
+        "X-Amz-Credential" not in str(record.conversion)
+        and "X-Amz-Credential" not in telemetry.output.getvalue()
+    )
+    assert telemetry.counts()["ConversionFailed"] == 1
+
+
+def test_a_converted_or_unconverted_ready_report_counts_no_conversion_failure(
+    delivery, records, resources, telemetry
+):
+    _recorded(records)
+    stored = {"bucket": resources.bucket, "key": f"reports/{REPORT_ID}.tsv", "size": 12}
+    converted = {"status": "CONVERTED", "files": [], "problems": [], "problemCount": 0, "unknownColumns": []}
+
+    delivery.deliver({"outcome": "READY", "report": _state(stored=stored, conversion=converted)})
+
+    assert records.get(REPORT_ID).conversion is None  # the converter records its own outcome
+    assert "ConversionFailed" not in telemetry.counts()

@@ -351,7 +351,8 @@ def test_the_plans_api_reaches_plan_partitions_the_seller_index_and_tokens_exist
 
 def test_the_report_converter_reads_stored_reports_and_writes_curated_files_only(access):
     """The converter reads the stored reports (not error documents or plan copies), writes and deletes its
-    staging objects, publishes under curated/ without reading or deleting there, and records the outcome."""
+    staging objects, publishes under curated/ (reading there only the window version a held file names, never
+    deleting), and records the outcome."""
     by_sid = {s["Sid"]: s for s in access["report_converter"]}
     assert list(by_sid) == [
         "RecordReportConversions",
@@ -365,7 +366,11 @@ def test_the_report_converter_reads_stored_reports_and_writes_curated_files_only
     assert set(by_sid["ReadStoredReportDocuments"]["Action"]) == {"s3:GetObject", "s3:GetObjectTagging"}
     assert by_sid["WriteStagedParquetFiles"]["Resource"] == f"{bucket}/curated-staging/*"
     assert by_sid["PublishCuratedParquetFiles"]["Resource"] == f"{bucket}/curated/*"
-    assert set(by_sid["PublishCuratedParquetFiles"]["Action"]) == {"s3:PutObject", "s3:PutObjectTagging"}
+    assert set(by_sid["PublishCuratedParquetFiles"]["Action"]) == {
+        "s3:PutObject",
+        "s3:PutObjectTagging",
+        "s3:GetObject",
+    }
     assert set(by_sid["RecordReportConversions"]["Action"]) == {"dynamodb:GetItem", "dynamodb:UpdateItem"}
     data_key = by_sid["UseDataKeyOnlyThroughItsServices"]["Condition"]["StringEquals"]["kms:ViaService"]
     assert sorted(data_key) == ["dynamodb.us-east-1.amazonaws.com", "s3.us-east-1.amazonaws.com"]

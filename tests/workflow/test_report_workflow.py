@@ -800,20 +800,36 @@ def test_a_report_type_without_a_schema_is_stored_and_not_converted(pipeline, wo
     }
 
 
-def test_a_conversion_that_fails_is_kept_under_conversion_and_the_stored_report_is_still_ready(
-    pipeline, workflow, monkeypatch
+def test_a_conversion_that_keeps_failing_is_retried_then_recorded_counted_and_the_report_still_ready(
+    pipeline, workflow, monkeypatch, capsys
 ):
+    attempts = []
+
     def unreadable(**kwargs):
-        raise ConnectionResetError("connection to S3 reset while reading the stored report")
+        attempts.append(kwargs["Key"])
+        raise ConnectionResetError("reset: https://reports.s3.amazonaws.com/?X-Amz-Signature=secret")
 
     monkeypatch.setattr(workflow.converter.converter._s3, "head_object", unreadable)
 
     report_id, execution = pipeline.run("DONE", ALL_ORDERS_DOCUMENT, report_type=ALL_ORDERS)
 
     assert execution["status"] == "SUCCEEDED"
+    assert len(attempts) == 4  # the first attempt and the catch-all retrier's three
+    assert len(workflow.retry_sleeps) == 3 and all(0 <= sleep <= 120 for sleep in workflow.retry_sleeps)
     assert _states_entered(workflow, execution["executionArn"])[-2:] == ["ConvertReport", "NotifyReady"]
     output = json.loads(execution["output"])
     assert output["conversion"]["Error"] == "ConnectionResetError" and "error" not in output
     record = pipeline.records.get(report_id)
-    assert record.status is ReportStatus.DONE and record.conversion is None
+    assert record.status is ReportStatus.DONE
+    assert record.conversion == {
+        "status": "FAILED",
+        "error": "ConnectionResetError",
+        "reason": "the conversion failed after its retries; the raw report is stored and delivered",
+        "files": [],
+        "problems": [],
+        "problemCount": 0,
+        "unknownColumns": [],
+    }
+    assert "Signature" not in json.dumps(record.conversion)
+    assert '"ConversionFailed"' in capsys.readouterr().out
     assert _curated_objects(workflow) == []

@@ -129,6 +129,17 @@ def test_a_timeout_is_retried_once_and_only_once(definition):
         assert not [r for r in others if set(r["ErrorEquals"]) & TIMEOUTS], name
 
 
+def test_a_catch_all_retrier_stands_alone_and_last(definition):
+    """The States Language allows States.ALL in a retrier only alone and in the last one ("Retrying after
+    error"); ConvertReport has one, so an S3, KMS or DynamoDB hiccup is retried before it is reported."""
+    for name, state in _tasks(definition).items():
+        for index, retrier in enumerate(state["Retry"]):
+            if "States.ALL" in retrier["ErrorEquals"]:
+                assert retrier["ErrorEquals"] == ["States.ALL"] and index == len(state["Retry"]) - 1, name
+    last = definition["States"]["ConvertReport"]["Retry"][-1]
+    assert last["ErrorEquals"] == ["States.ALL"] and last["MaxAttempts"] >= 2 and last["BackoffRate"] >= 2
+
+
 def test_a_document_too_large_to_store_in_time_is_never_retried(definition):
     """ReportDocumentTooLargeError would fail the same way on every attempt: no retrier of a store names it,
     nor anything that matches it, so Catch takes it to NotifyFailed at once."""

@@ -18,6 +18,7 @@ from sp_reports_harness.local_aws.dynamodb.partition_reads import partition_read
 from sp_reports_harness.local_aws.echoed_attributes import drift_fix_patches
 from sp_reports_harness.local_aws.moto_internals import PatchSet
 from sp_reports_harness.local_aws.s3.atomicity import s3_atomicity_patches
+from sp_reports_harness.local_aws.s3.conditional_copy import conditional_copy_patches
 from sp_reports_harness.local_aws.sns.confirmation import sns_confirmation_patches
 from sp_reports_harness.local_aws.stepfunctions.missing_actions import (
     choice_state_patches,
@@ -86,6 +87,11 @@ PATCHES: tuple[Extension, ...] = (
         "athena.untagged",
         "ListTagsForResource of an untagged Athena workgroup answers no tags, not 'Does Not Exist'",
         lambda aws: untagged_workgroup_patches(),
+    ),
+    Extension(
+        "s3.conditional_copy",
+        "CopyObject honours If-Match and If-None-Match on its destination (412 when they do not hold)",
+        lambda aws: conditional_copy_patches(),
     ),
     Extension(
         "s3.atomicity",

@@ -16,6 +16,11 @@ full and the first `MAX_PROBLEMS` kept. Numbers, dates and timestamps are read i
 report's marketplace (values.locale_for; JSON reports in JSON's own).
 S3 failures are not caught here: the caller (the workflow) retries them; staged files are deleted on the
 way out either way.
+
+A window's older version never replaces a newer one's file: a curated file names the pull window version it
+holds (user metadata `window-version`), and `_publish` copies over it only when the key holds no file, a file
+without a version, or one of the same or an older version; otherwise the table is left alone and the outcome
+is SUPERSEDED. A report with no window version (one requested by hand) always publishes.
 """
 
 from __future__ import annotations
@@ -29,6 +34,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
+
+from botocore.exceptions import ClientError
 
 from sp_reports.analytics.document_rows import (
     DocumentRejected,
@@ -65,6 +72,14 @@ CONVERTED = "CONVERTED"
 CONVERTED_WITH_PROBLEMS = "CONVERTED_WITH_PROBLEMS"
 NO_SCHEMA = "NO_SCHEMA"
 REJECTED = "REJECTED"
+SUPERSEDED = "SUPERSEDED"
+
+# S3 user metadata (x-amz-meta-window-version) on a curated file: the pull window version it holds.
+WINDOW_VERSION_METADATA = "window-version"
+# Conditional copies lost to a concurrent writer before publishing gives up (and the workflow retries).
+PUBLISH_ATTEMPTS = 3
+# S3's answers to a conditional write whose condition failed (412) or that raced another write (409).
+_CONDITION_FAILED = {"PreconditionFailed", "ConditionalRequestConflict"}
 
 
 @dataclass(frozen=True)
@@ -81,6 +96,7 @@ class ConversionRequest:
     created: datetime
     charset: str | None  # the charset the raw object is stored in (IANA name; None: UTF-8)
     tags: Mapping[str, str]  # the raw object's data-class tags, put on the curated objects too
+    window_version: int | None = None  # the pull window version the report holds; None: not a plan's window
 
 
 @dataclass(frozen=True)
@@ -92,7 +108,7 @@ class CuratedFile:
 
 @dataclass(frozen=True)
 class ConversionOutcome:
-    status: str  # CONVERTED | CONVERTED_WITH_PROBLEMS | NO_SCHEMA | REJECTED
+    status: str  # CONVERTED | CONVERTED_WITH_PROBLEMS | NO_SCHEMA | REJECTED | SUPERSEDED
     files: tuple[CuratedFile, ...]
     problems: tuple[Problem, ...]  # the first MAX_PROBLEMS
     problem_count: int  # all of them
@@ -150,11 +166,19 @@ def convert_report(s3_client: Any, request: ConversionRequest) -> ConversionOutc
             )
             return ConversionOutcome(REJECTED, (), tuple(problems.kept), problems.count, tuple(unknown))
         files = []
+        superseded = False
         for table in staged:
-            _publish(s3_client, request, table)
-            files.append(CuratedFile(table.table, table.curated_key, table.rows))
+            if _publish(s3_client, request, table):
+                files.append(CuratedFile(table.table, table.curated_key, table.rows))
+            else:
+                superseded = True
     finally:
         _remove_staged(s3_client, request.bucket, staged)
+    if superseded:
+        # `files` names what this version did publish (none, unless a newer version's file came in between).
+        return ConversionOutcome(
+            SUPERSEDED, tuple(files), tuple(problems.kept), problems.count, tuple(unknown)
+        )
     status = CONVERTED_WITH_PROBLEMS if problems.count else CONVERTED
     return ConversionOutcome(status, tuple(files), tuple(problems.kept), problems.count, tuple(unknown))
 
@@ -258,17 +282,69 @@ def _write_table(
     return writer.rows
 
 
-def _publish(s3_client: Any, request: ConversionRequest, table: _Staged) -> None:
-    """The staged file to its curated key in one step, encrypted with our key and tagged as the raw one."""
+def _publish(s3_client: Any, request: ConversionRequest, table: _Staged) -> bool:
+    """The staged file to its curated key in one step, encrypted with our key, tagged as the raw one, naming
+    its window version; False when a newer version of the window holds the key (module docstring).
+
+    The copy is conditional on what was checked: If-None-Match "*" while the key holds nothing, If-Match the
+    ETag of the file whose version was compared (S3 API Reference, CopyObject: IfMatch, IfNoneMatch; 412
+    Precondition Failed or 409 ConditionalRequestConflict when another write came first). A lost race is
+    decided again on the new file, so no interleaving lets an older version replace a newer one. Trying the
+    copy before any HeadObject spares the converter s3:ListBucket (without it, S3 answers 403, not 404, for
+    a missing key)."""
+    version = request.window_version
     arguments: dict[str, Any] = {
         "Bucket": request.bucket,
         "Key": table.curated_key,
         "CopySource": {"Bucket": request.bucket, "Key": table.staging_key},
         "ServerSideEncryption": "aws:kms",
         "SSEKMSKeyId": request.kms_key_id,
-        "MetadataDirective": "COPY",
+        "MetadataDirective": "REPLACE",
+        "ContentType": PARQUET_CONTENT_TYPE,
+        "Metadata": {} if version is None else {WINDOW_VERSION_METADATA: str(version)},
     }
     if request.tags:
         arguments["TaggingDirective"] = "REPLACE"
         arguments["Tagging"] = urlencode(dict(request.tags))
-    s3_client.copy_object(**arguments)
+    condition: dict[str, str] = {"IfNoneMatch": "*"}
+    for _ in range(PUBLISH_ATTEMPTS):
+        try:
+            s3_client.copy_object(**arguments, **condition)
+            return True
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") not in _CONDITION_FAILED:
+                raise
+        held = _held_file(s3_client, request.bucket, table.curated_key)
+        if held is None:
+            condition = {"IfNoneMatch": "*"}
+            continue
+        etag, held_version = held
+        if version is not None and held_version is not None and held_version > version:
+            logger.info(
+                "curated file %s holds window version %s, newer than report %s's %s: not replaced",
+                table.curated_key,
+                held_version,
+                request.report_id,
+                version,
+            )
+            return False
+        condition = {"IfMatch": etag}
+    raise CuratedKeyContendedError(
+        f"{table.curated_key}: other writes kept changing the curated file; the workflow retries"
+    )
+
+
+class CuratedKeyContendedError(Exception):
+    """Every conditional copy to a curated key lost to another write (PUBLISH_ATTEMPTS)."""
+
+
+def _held_file(s3_client: Any, bucket: str, key: str) -> tuple[str, int | None] | None:
+    """The curated file's ETag and window version (None: it names none), None when the key holds no file."""
+    try:
+        head = s3_client.head_object(Bucket=bucket, Key=key)
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") in {"404", "NoSuchKey", "NotFound"}:
+            return None
+        raise
+    version = head.get("Metadata", {}).get(WINDOW_VERSION_METADATA, "")
+    return head["ETag"], int(version) if version.isdigit() else None

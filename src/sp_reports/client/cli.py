@@ -632,6 +632,10 @@ def _conversion_cell(conversion: Any) -> str:
         return f"rejected: {first}" if first else "rejected"
     if status == "NO_SCHEMA":
         return "no schema for this report type"
+    if status == "FAILED":
+        return f"failed: {conversion.get('error')}"
+    if status == "SUPERSEDED":
+        return "superseded by a newer version"
     return "not recorded"
 
 

@@ -19,9 +19,11 @@ Every window of the plan overlapping the asked days gets one status, read from i
 `conversion` says what became of that version in the analytics tables (sp_reports.pipeline.report_conversion,
 read from its report's record): `CONVERTED` with its tables' row counts and curated keys,
 `CONVERTED_WITH_PROBLEMS` also with the problem count and the first problem, `REJECTED` with the first
-problem (nothing was written), `NO_SCHEMA` (no table for this report type: only the raw file is stored) or
-`NOT_RECORDED` (no outcome on the record: the conversion failed before recording one, the execution's history
-says why, or the report was stored before conversions existed).
+problem (nothing was written), `NO_SCHEMA` (no table for this report type: only the raw file is stored),
+`FAILED` with the error's name and a note (the conversion still failed after the workflow's retries; the
+raw file is stored: sp_reports.pipeline.conversion_failures), `SUPERSEDED` (a newer version of the window
+holds the curated keys, so this version's files were not published) or `NOT_RECORDED` (no outcome on the
+record: the report was stored before conversions existed, or its workflow has not finished).
 
 A discover plan's windows are the reports Amazon made (sp_reports.pipeline.pull_discovery): the coverage
 lists those its discovery found whose period overlaps the asked days, each with its one version and, while it
@@ -47,6 +49,7 @@ from typing import Any, Protocol
 
 from sp_reports.analytics.table_schemas import schemas_for_report_type
 from sp_reports.pipeline.api_requests import ValidationError, iso_timestamp
+from sp_reports.pipeline.conversion_failures import FAILED
 from sp_reports.pipeline.pull_discovery import SETTLEMENT_PERIOD_AT_MOST, document_expiry
 from sp_reports.pipeline.pull_ledger import LedgerEntry, WindowState
 from sp_reports.pipeline.pull_plans import Cadence, PlanMode, PullPlan
@@ -114,6 +117,7 @@ class PlannerPace:
 # report ids -> each one's recorded conversion (ConversionOutcome.as_record()), None when it has none.
 ConversionReader = Callable[[Iterable[str]], Mapping[str, Mapping[str, Any] | None]]
 NO_SCHEMA = "NO_SCHEMA"
+SUPERSEDED = "SUPERSEDED"
 NOT_RECORDED = "NOT_RECORDED"
 
 
@@ -316,14 +320,22 @@ def conversion_summary(conversion: Mapping[str, Any] | None) -> dict[str, Any]:
     if not conversion:
         return {
             "status": NOT_RECORDED,
-            "note": "no conversion recorded: it failed before recording one (the execution's history says "
-            "why) or the report was stored before conversions existed",
+            "note": "no conversion recorded: the report was stored before conversions existed or its "
+            "workflow has not finished",
         }
     status = str(conversion.get("status"))
     summary: dict[str, Any] = {"status": status}
     if status == NO_SCHEMA:
         summary["note"] = "no schema for this report type"
         return summary
+    if status == FAILED:
+        summary["error"] = str(conversion.get("error"))
+        summary["note"] = str(conversion.get("reason"))
+        return summary
+    if status == SUPERSEDED:
+        summary["note"] = (
+            "a newer version of this window holds the curated file; this version's is not published"
+        )
     files = list(conversion.get("files") or [])
     if files:
         summary["rows"] = sum(int(f.get("rows") or 0) for f in files)

@@ -12,7 +12,10 @@ sp_reports.analytics.conversion does the work (ConversionOutcome); this module r
 report record (`Conversion`), counts it (ConversionProblems, UnknownColumns, ConversionRejected) and returns
 `outcome.as_record()`, which names S3 keys and row numbers, never a value, a secret or a URL. Converting is
 idempotent: the curated keys are deterministic (sp_reports.analytics.table_schemas.curated_key), so a re-run
-converts again and overwrites the same objects and the same record attribute.
+converts again and overwrites the same objects and the same record attribute. A report of a pull plan's window
+passes its window version (the record's WindowVersion): an older version never replaces the file of a newer
+one (SUPERSEDED: sp_reports.analytics.conversion). A conversion that fails after the workflow's retries is
+recorded by the notifier (sp_reports.pipeline.conversion_failures).
 """
 
 from __future__ import annotations
@@ -99,6 +102,7 @@ class ReportConverter:
             created=(_instant(record.created_at) if record else None) or head["LastModified"],
             charset=charset.stored,
             tags={tag["Key"]: tag["Value"] for tag in tag_set},
+            window_version=record.pull_window.version if record and record.pull_window else None,
         )
 
     def _record(self, report_id: str, conversion: Mapping[str, Any], *, recorded: bool) -> None:

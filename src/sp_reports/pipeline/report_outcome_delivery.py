@@ -10,6 +10,9 @@ entry (sp_reports.pipeline.pull_window_outcomes), before the email and on a re-r
 idempotent, and a run that stopped between the two must not leave the window unsettled. Such a report is
 emailed only when it failed: a stored or empty window shows in the plan's coverage and manifest, and a
 fleet's plans make thousands of window reports a day, too many emails for anybody to read.
+A READY report whose conversion failed after its retries (ConvertReport's Catch) has that failure recorded
+here, as the record's Conversion (FAILED and the error's name: sp_reports.pipeline.conversion_failures), and
+counted (ConversionFailed), before anything else: the raw file is delivered all the same.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from sp_reports.pipeline.conversion_failures import CONVERSION_FAILED_METRIC, conversion_failure
 from sp_reports.pipeline.download_links import DownloadLinks
 from sp_reports.pipeline.notifications_processing import ReportContext
 from sp_reports.pipeline.report_outcomes import (
@@ -30,7 +34,13 @@ from sp_reports.pipeline.report_outcomes import (
     failure_reason_from_state,
     topic_subscribers,
 )
-from sp_reports.pipeline.report_records import PullWindowRef, ReportRecord, ReportRecords, ReportStatus
+from sp_reports.pipeline.report_records import (
+    PullWindowRef,
+    ReportNotRecordedError,
+    ReportRecord,
+    ReportRecords,
+    ReportStatus,
+)
 from sp_reports.pipeline.telemetry import COUNT, MetricSink, StructuredLogger
 
 if TYPE_CHECKING:
@@ -84,6 +94,8 @@ class ReportOutcomeDelivery:
         # marketplaces and the data window the email names.
         record = self._records.get(report.report_id)
         stored = state.get("stored") if isinstance(state.get("stored"), dict) else {}
+        if outcome is Outcome.READY:
+            self._record_conversion_failure(report, record, state)
         if record is not None and record.is_terminal and record.notified_at:
             self._settle_window(report, record, record.status, stored, record.failure_reason)
             self._logger.info(
@@ -123,6 +135,25 @@ class ReportOutcomeDelivery:
             "emailSent": True,
             "confirmedRecipients": recipients,
         }
+
+    def _record_conversion_failure(
+        self, report: ReportContext, record: ReportRecord | None, state: Mapping[str, Any]
+    ) -> None:
+        """Record and count a conversion that failed after its retries (module docstring)."""
+        failure = conversion_failure(state)
+        if failure is None:
+            return
+        self._metrics.add_metric(name=CONVERSION_FAILED_METRIC, unit=COUNT, value=1)
+        self._logger.warning(
+            "report conversion failed; the raw report is delivered",
+            extra={"conversion_error": failure["error"]},
+        )
+        if record is None:
+            return
+        try:
+            self._records.mark_converted(report.report_id, failure)
+        except ReportNotRecordedError:
+            self._logger.warning("report record went away; its conversion failure is only in this log")
 
     def _settle_window(
         self,

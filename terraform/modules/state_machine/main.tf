@@ -93,7 +93,7 @@ resource "aws_iam_role_policy" "this" {
         Effect = "Allow"
         Action = "lambda:InvokeFunction"
         # The function ARN and its qualified forms (version/alias), as the lambda:invoke integration may use either.
-        Resource = flatten([for f in module.function : [f.function_arn, "${f.function_arn}:*"]])
+        Resource = flatten([for f, function in module.function : [function.function_arn, "${function.function_arn}:*"] if contains(keys(local.invoked_functions), f)])
       },
       {
         Sid    = "DeliverExecutionLogs"
@@ -122,12 +122,8 @@ resource "aws_iam_role_policy" "this" {
   })
 }
 
-resource "aws_sfn_state_machine" "this" {
-  # checkov:skip=CKV_AWS_285:Execution data stays out of the logs on purpose: inputs and outputs carry seller and report details; errors are logged (level ERROR).
-  name     = local.state_machine_name
-  type     = "STANDARD"
-  role_arn = aws_iam_role.this.arn
-  definition = templatefile("${path.module}/report_workflow.asl.json", {
+locals {
+  workflow_definition = templatefile("${path.module}/report_workflow.asl.json", {
     store_function_arn           = module.function[local.task_functions["store"]].function_arn
     convert_function_arn         = module.function[local.task_functions["convert"]].function_arn
     notify_function_arn          = module.function[local.task_functions["notify"]].function_arn
@@ -135,6 +131,25 @@ resource "aws_sfn_state_machine" "this" {
     convert_task_timeout_seconds = local.task_timeout_seconds[local.task_functions["convert"]]
     notify_task_timeout_seconds  = local.task_timeout_seconds[local.task_functions["notify"]]
   })
+  # Conversion switched off: the same workflow without ConvertReport, a stored report going straight to
+  # NotifyReady (the ASL file keeps one copy of every other state).
+  workflow = jsondecode(local.workflow_definition)
+  workflow_without_conversion = merge(local.workflow, {
+    States = merge(
+      { for name, state in local.workflow.States : name => state if name != "ConvertReport" },
+      { StoreReport = merge(local.workflow.States.StoreReport, { Next = "NotifyReady" }) },
+    )
+  })
+  # The functions the workflow invokes: the converter only while it converts.
+  invoked_functions = { for f, function in var.functions : f => function if var.conversion_enabled || function.task != "convert" }
+}
+
+resource "aws_sfn_state_machine" "this" {
+  # checkov:skip=CKV_AWS_285:Execution data stays out of the logs on purpose: inputs and outputs carry seller and report details; errors are logged (level ERROR).
+  name       = local.state_machine_name
+  type       = "STANDARD"
+  role_arn   = aws_iam_role.this.arn
+  definition = var.conversion_enabled ? local.workflow_definition : jsonencode(local.workflow_without_conversion)
 
   logging_configuration {
     log_destination = "${aws_cloudwatch_log_group.this.arn}:*"

@@ -40,3 +40,8 @@ output "function_role_arns" {
   description = "Execution role ARN per function key; known at plan time and waiting for the role (see the lambda_function module's function_role_arn)."
   value       = { for k, f in module.function : k => f.function_role_arn }
 }
+
+output "workflow_state_names" {
+  description = "Names of the report workflow's states as deployed (ConvertReport only while conversion_enabled)."
+  value       = sort(keys(jsondecode(aws_sfn_state_machine.this.definition).States))
+}

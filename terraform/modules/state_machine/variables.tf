@@ -176,3 +176,10 @@ variable "subscriber_principal_arns" {
     error_message = "subscriber_principal_arns must hold IAM role, user or account-root ARNs without wildcards."
   }
 }
+
+variable "conversion_enabled" {
+  type        = bool
+  description = "Whether the workflow converts a stored DONE report (the convert task, ConvertReport) before announcing it; false renders the workflow with StoreReport going straight to NotifyReady, and the state machine may not invoke the convert task's function."
+  default     = true
+  nullable    = false
+}

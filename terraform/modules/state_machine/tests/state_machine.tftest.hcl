@@ -369,3 +369,42 @@ run "a_stored_report_is_converted_and_a_failed_conversion_still_announces_it" {
     error_message = "Every conversion error must go to NotifyReady, kept under $.conversion: a good raw file never fails the workflow."
   }
 }
+
+run "conversion_is_a_state_between_storing_and_announcing" {
+  command = plan
+
+  assert {
+    condition = (
+      jsondecode(aws_sfn_state_machine.this.definition).States.StoreReport.Next == "ConvertReport"
+      && jsondecode(aws_sfn_state_machine.this.definition).States.ConvertReport.Next == "NotifyReady"
+      && length(jsondecode(aws_iam_role_policy.this.policy).Statement[0].Resource) == 6
+    )
+    error_message = "With conversion enabled, StoreReport -> ConvertReport -> NotifyReady, and the role may invoke the three functions (each unqualified and qualified)."
+  }
+}
+
+run "without_conversion_a_stored_report_is_announced_directly" {
+  command = plan
+
+  variables {
+    conversion_enabled = false
+  }
+
+  assert {
+    condition = (
+      !contains(keys(jsondecode(aws_sfn_state_machine.this.definition).States), "ConvertReport")
+      && jsondecode(aws_sfn_state_machine.this.definition).States.StoreReport.Next == "NotifyReady"
+      && jsondecode(aws_sfn_state_machine.this.definition).States.StoreReport.Retry == local.workflow.States.StoreReport.Retry
+      && length(jsondecode(aws_sfn_state_machine.this.definition).States) == length(local.workflow.States) - 1
+      && !strcontains(aws_sfn_state_machine.this.definition, "ConvertReport")
+    )
+    error_message = "Without conversion the workflow is the same but for ConvertReport: StoreReport goes to NotifyReady."
+  }
+
+  assert {
+    # The mocked provider gives every function the same ARN: the statement lists the storer's and the
+    # notifier's, unqualified and qualified, and not the converter's.
+    condition     = length(jsondecode(aws_iam_role_policy.this.policy).Statement[0].Resource) == 4 && keys(local.invoked_functions) == ["report_notifier", "report_storer"]
+    error_message = "Without conversion the state machine may not invoke the converter."
+  }
+}
