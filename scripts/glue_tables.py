@@ -42,9 +42,9 @@ TRAILING_COLUMN_COMMENTS = {
     "data_end": "End of the report's data range (its dataEndTime, UTC); null when the report has none.",
 }
 PARTITION_KEY_COMMENTS = {
-    "seller_id": "The selling partner id. Injected projection: every query names it with an equality.",
     "marketplace": "The report's marketplace id, or 'multiple' when the report names several.",
     "dt": "UTC date (yyyy-MM-dd) the report's data starts on, or its creation date when it has no range.",
+    "seller_id": "The selling partner id. Injected projection: every query names it with an equality.",
 }
 
 # Hive DDL (Glue column) types -> the names of Trino's type system, which a Presto view's column list uses.

@@ -45,12 +45,14 @@ TRAILING_COLUMNS: tuple[tuple[str, str], ...] = (
     ("data_start", "timestamp"),
     ("data_end", "timestamp"),
 )
-# The Hive-style partitions of a curated key, in key order; Glue projects them, nothing registers them.
-# seller_id leads, so that one listing of `curated_seller_prefix` finds every file of a seller in a table.
+# The Hive-style partitions of a curated key, in the Glue tables' order; Glue projects them, nothing registers
+# them. The key holds them in another order, seller_id first (`curated_key`), so that one prefix
+# (`curated_seller_prefix`) holds every file of a seller in a table; the tables' storage.location.template
+# maps one order onto the other.
 PARTITION_KEYS: tuple[tuple[str, str], ...] = (
-    ("seller_id", "string"),
     ("marketplace", "string"),
     ("dt", "string"),
+    ("seller_id", "string"),
 )
 MULTIPLE_MARKETPLACES = "multiple"  # the marketplace partition of a report that names several marketplaces
 MARKETPLACES_DIGEST_LENGTH = (
