@@ -38,6 +38,8 @@ TRAILING_COLUMN_COMMENTS = {
         "The row's 1-based line in the document (the header is line 1), "
         "or its 1-based element index in a JSON report."
     ),
+    "data_start": "Start of the report's data range (its dataStartTime, UTC); null when the report has none.",
+    "data_end": "End of the report's data range (its dataEndTime, UTC); null when the report has none.",
 }
 PARTITION_KEY_COMMENTS = {
     "marketplace": "The report's marketplace id, or 'multiple' when the report names several.",
@@ -77,7 +79,14 @@ def _shortened(text: str, limit: int) -> str:
 
 
 def latest_view_sql(table: TableSchema) -> str:
-    """One row per seller and natural key: the greatest latestBy, then the newest file, then the last row.
+    """Every row of the newest report of each seller and natural key: the rows with the greatest latestBy,
+    and of those the newest report's.
+
+    Reports are ordered by report_id compared as a number (the longer id first, then the greater): SP-API's
+    ids are digit strings today, and the Reports model types reportId as a bare string with no order, so this
+    is a deterministic tie-break between reports that hold the same latestBy, not a claim about creation
+    times. rank(), not row_number(): rows that tie, the items of one order in one report (the all-orders
+    report has no order-item id, so two items of one SKU are two equal-keyed rows), all stay.
 
     seller_id leads the window's partitioning so that a query's `seller_id = '...'`, which the injected
     projection requires, reaches the table's scan through the window (a filter on a PARTITION BY column
@@ -86,8 +95,8 @@ def latest_view_sql(table: TableSchema) -> str:
     columns = [n for n, _ in table_schemas.glue_columns(table)] + [n for n, _ in table_schemas.PARTITION_KEYS]
     listed = ", ".join(f'"{c}"' for c in columns)
     partition_by = ", ".join(f'"{c}"' for c in ("seller_id", *table.natural_key))
-    order_by = f'"{table.latest_by}" DESC NULLS LAST, "dt" DESC, "report_id" DESC, "source_row" DESC'
-    window = f"row_number() OVER (PARTITION BY {partition_by} ORDER BY {order_by})"
+    order_by = f'"{table.latest_by}" DESC NULLS LAST, length("report_id") DESC, "report_id" DESC'
+    window = f"rank() OVER (PARTITION BY {partition_by} ORDER BY {order_by})"
     ranked = f'SELECT *, {window} AS "version_rank"'
     return f'SELECT {listed} FROM ({ranked} FROM "{table.name}") WHERE "version_rank" = 1'  # noqa: S608 (schema names)
 
@@ -109,8 +118,8 @@ def table_entry(table: TableSchema) -> dict:
         entry["latest_view"] = {
             "name": f"{table.name}_latest",
             "description": _shortened(
-                f"{table.name} with one row per seller and {', '.join(table.natural_key)}: "
-                f"the one with the greatest {table.latest_by}.",
+                f"{table.name} with the rows of the newest version of each seller's "
+                f"{', '.join(table.natural_key)}: the greatest {table.latest_by}, then the newest report.",
                 TABLE_DESCRIPTION_LIMIT,
             ),
             "sql": latest_view_sql(table),

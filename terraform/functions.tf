@@ -456,11 +456,18 @@ locals {
           Resource = [module.storage.pull_plans_table_arn, "${module.storage.pull_plans_table_arn}/index/seller"]
         },
         {
-          # ListObjectVersions is authorised as s3:ListBucketVersions (S3 API Reference, ListObjectVersions).
-          Sid      = "ListSellerObjectVersions"
-          Effect   = "Allow"
-          Action   = "s3:ListBucketVersions"
-          Resource = module.storage.reports_bucket_arn
+          # ListObjectVersions is authorised as s3:ListBucketVersions (S3 API Reference, ListObjectVersions), its
+          # Prefix as the s3:prefix condition key (Service Authorization Reference, Amazon S3). The erasure lists
+          # only the seller's prefixes (seller_object_prefixes in src/sp_reports/pipeline/seller_erasure.py):
+          # <seller>/, plans/<seller>/ and curated/<table>/seller_id=<seller>/. IAM's wildcards match "/" as
+          # well, so the seller-named <seller>/ admits no narrower pattern than "*/"; the condition still
+          # refuses a listing of the whole bucket (no prefix: the key is absent, StringLike fails) and one by
+          # a partial key name.
+          Sid       = "ListSellerObjectVersions"
+          Effect    = "Allow"
+          Action    = "s3:ListBucketVersions"
+          Resource  = module.storage.reports_bucket_arn
+          Condition = { StringLike = { "s3:prefix" = ["*/"] } }
         },
         {
           # DeleteObjects with version ids needs, for each key, s3:DeleteObject and s3:DeleteObjectVersion (S3 API

@@ -123,14 +123,14 @@ def test_a_german_report_becomes_typed_rows(s3, kms_key, tmp_path):
     assert file.table == "all_orders"
     assert file.rows == 2
     assert file.key == (
-        f"curated/all_orders/marketplace={DE}/dt=2024-01-15/seller_id={SELLER}/"
+        f"curated/all_orders/seller_id={SELLER}/marketplace={DE}/dt=2024-01-15/"
         f"{ORDERS_BY_DATE}_20240115T000000Z_20240116T000000Z.parquet"
     )
     rows = query(
         local_copy(s3, tmp_path),
         "all_orders",
         "SELECT amazon_order_id, quantity, item_price, product_name, last_updated_date, is_business_order,"
-        " report_id, source_row, marketplace, dt, seller_id FROM t ORDER BY source_row",
+        " report_id, source_row, marketplace, dt, seller_id, data_start, data_end FROM t ORDER BY source_row",
     )
     assert rows == [
         (
@@ -145,6 +145,8 @@ def test_a_german_report_becomes_typed_rows(s3, kms_key, tmp_path):
             DE,
             date(2024, 1, 15),
             SELLER,
+            datetime(2024, 1, 15, tzinfo=UTC),
+            datetime(2024, 1, 16, tzinfo=UTC),
         ),
         (
             "302-2",
@@ -158,6 +160,8 @@ def test_a_german_report_becomes_typed_rows(s3, kms_key, tmp_path):
             DE,
             date(2024, 1, 15),
             SELLER,
+            datetime(2024, 1, 15, tzinfo=UTC),
+            datetime(2024, 1, 16, tzinfo=UTC),
         ),
     ]
 
@@ -301,6 +305,30 @@ def test_a_re_pulled_window_overwrites_its_own_file(s3, kms_key, tmp_path):
     assert query(curated, "all_orders", "SELECT count(*), min(report_id) FROM t") == [(2, "50001019002")]
 
 
+def test_a_report_without_a_data_range_has_null_range_columns(s3, kms_key, tmp_path):
+    store(s3, orders_document(order_line("302-1")).encode("cp1252"))
+
+    outcome = convert_report(s3, request(kms_key, data_start=None, data_end=None))
+
+    assert outcome.status == "CONVERTED"
+    assert query(local_copy(s3, tmp_path), "all_orders", "SELECT data_start, data_end, dt FROM t") == [
+        (None, None, date(2024, 1, 16))
+    ]
+
+
+def test_reports_of_two_marketplace_sets_with_one_range_keep_a_file_each(s3, kms_key, tmp_path):
+    store(s3, orders_document(order_line("302-1")).encode("cp1252"))
+    de_fr = convert_report(s3, request(kms_key, marketplace_ids=(DE, "A13V1IB3VIYZZH")))
+    de_it = convert_report(
+        s3, request(kms_key, marketplace_ids=(DE, "APJ6JRA9NG5V4"), report_id="50001019003")
+    )
+
+    assert de_fr.files[0].key != de_it.files[0].key
+    assert keys(s3, CURATED_PREFIX) == sorted([de_fr.files[0].key, de_it.files[0].key])
+    assert "/marketplace=multiple/" in de_fr.files[0].key
+    assert query(local_copy(s3, tmp_path), "all_orders", "SELECT count(*) FROM t") == [(2,)]
+
+
 def test_a_utf8_document_with_a_bom_and_windows_31j_text(s3, kms_key, tmp_path):
     jp = REGIONS["FE"].marketplaces["JP"]
     line = order_line("503-1", product_name="緑茶 1㎏", item_price="1500", currency="JPY")
@@ -388,15 +416,24 @@ def test_a_json_report_is_flattened_into_its_table(s3, kms_key, tmp_path, monkey
 
     assert outcome.status == "CONVERTED"
     assert outcome.unknown_columns == ("traffic_by_asin_sessions",)
-    assert [name for name, _ in glue_columns(SALES_BY_ASIN)][-3:] == ["extra", "report_id", "source_row"]
+    assert [name for name, _ in glue_columns(SALES_BY_ASIN)][-5:] == [
+        "extra",
+        "report_id",
+        "source_row",
+        "data_start",
+        "data_end",
+    ]
     rows = query(
         local_copy(s3, tmp_path),
         "sales_by_asin_test",
-        "SELECT child_asin, ordered_product_sales, currency, page_views, extra, source_row FROM t ORDER BY 6",
+        "SELECT child_asin, ordered_product_sales, currency, page_views, extra, source_row, data_start,"
+        " data_end FROM t ORDER BY 6",
     )
+    # A by-ASIN row has no date of its own: the report's range is its period.
+    period = (datetime(2024, 1, 15, tzinfo=UTC), datetime(2024, 1, 16, tzinfo=UTC))
     assert rows == [
-        ("B0CHILD1", Decimal("1234.50"), "EUR", 12, {"traffic_by_asin_sessions": "3"}, 1),
-        ("B0CHILD2", Decimal("0.10"), "EUR", None, None, 2),
+        ("B0CHILD1", Decimal("1234.50"), "EUR", 12, {"traffic_by_asin_sessions": "3"}, 1, *period),
+        ("B0CHILD2", Decimal("0.10"), "EUR", None, None, 2, *period),
     ]
 
 

@@ -4,6 +4,7 @@ case it is for, and the curated keys and Glue columns are the ones the converter
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 import re
 from datetime import UTC, datetime, timedelta, timezone
@@ -24,10 +25,12 @@ from sp_reports.analytics.table_schemas import (
     TRAILING_COLUMNS,
     TableSchemaError,
     curated_key,
+    curated_seller_prefix,
     flatten_json_key,
     glue_columns,
     is_valid_type,
     load_schemas,
+    marketplaces_digest,
     normalize_header,
     parse_schemas,
     schemas_for_report_type,
@@ -251,7 +254,7 @@ def test_all_orders_has_both_all_orders_reports_with_typed_money_and_its_latest_
     (by_last_update,) = schemas_for_report_type(BY_LAST_UPDATE)
     assert by_order_date is by_last_update is TABLE_SCHEMAS["all_orders"]
     table = TABLE_SCHEMAS["all_orders"]
-    assert table.natural_key == ("amazon_order_id", "sku")
+    assert table.natural_key == ("amazon_order_id",)
     assert table.latest_by == "last_updated_date"
     assert table.column("item_price").type == "decimal(18,2)"
     assert table.column("item_price").currency_column == "currency"
@@ -272,7 +275,13 @@ def test_glue_columns_are_the_schema_columns_then_the_trailing_ones():
     table = TABLE_SCHEMAS["all_orders"]
     assert columns[: len(table.columns)] == [(c.name, c.type) for c in table.columns]
     assert columns[len(table.columns) :] == list(TRAILING_COLUMNS)
-    assert [name for name, _ in TRAILING_COLUMNS] == ["extra", "report_id", "source_row"]
+    assert [name for name, _ in TRAILING_COLUMNS] == [
+        "extra",
+        "report_id",
+        "source_row",
+        "data_start",
+        "data_end",
+    ]
     assert glue_columns(table) == columns
     partition_names = {name for name, _ in PARTITION_KEYS}
     assert partition_names == {"marketplace", "dt", "seller_id"}
@@ -301,7 +310,7 @@ def _key(**overrides: Any) -> str:
 def test_a_windowed_report_is_keyed_by_its_range_so_a_re_pull_overwrites_its_file():
     key = _key()
     assert key == (
-        "curated/all_orders/marketplace=A1PA6795UKMFR9/dt=2026-11-30/seller_id=A2SELLER/"
+        "curated/all_orders/seller_id=A2SELLER/marketplace=A1PA6795UKMFR9/dt=2026-11-30/"
         "GET_FLAT_FILE_ALL_ORDERS_DATA_BY_ORDER_DATE_GENERAL_20261130T000000Z_20261130T235959Z.parquet"
     )
     assert key.startswith(CURATED_PREFIX) and not key.startswith(STAGING_PREFIX)
@@ -321,7 +330,7 @@ def test_a_report_without_a_range_is_keyed_by_its_id_and_dated_by_its_creation()
     created = datetime(2026, 12, 3, 1, 2, 3, tzinfo=UTC)
     key = _key(data_start=None, data_end=None, created=created)
     assert key.endswith(
-        "/dt=2026-12-03/seller_id=A2SELLER/GET_FLAT_FILE_ALL_ORDERS_DATA_BY_ORDER_DATE_GENERAL_54517018502.parquet"
+        "/dt=2026-12-03/GET_FLAT_FILE_ALL_ORDERS_DATA_BY_ORDER_DATE_GENERAL_54517018502.parquet"
     )
     assert "/dt=2026-11-30/" in _key(data_end=None, created=created)
 
@@ -329,6 +338,30 @@ def test_a_report_without_a_range_is_keyed_by_its_id_and_dated_by_its_creation()
 def test_several_marketplaces_share_the_multiple_partition_and_one_repeated_id_is_one():
     assert "/marketplace=multiple/" in _key(marketplace_ids=(DE, FR))
     assert "/marketplace=A1PA6795UKMFR9/" in _key(marketplace_ids=[DE, DE])
+    assert _key(marketplace_ids=[DE, DE]) == _key()
+
+
+def test_reports_of_different_marketplace_sets_keep_a_file_each_and_the_order_does_not_count():
+    us, ca, mx = "ATVPDKIKX0DER", "A2EUQ1WTGCTBG2", "A1AM78C64UM0Y8"
+    us_ca, us_mx = _key(marketplace_ids=(us, ca)), _key(marketplace_ids=(us, mx))
+
+    assert us_ca != us_mx
+    assert _key(marketplace_ids=(ca, us, ca)) == us_ca
+    digest = marketplaces_digest((us, ca))
+    assert digest == hashlib.sha256(f"{ca},{us}".encode()).hexdigest()[:12]
+    assert us_ca.endswith(f"_20261130T000000Z_20261130T235959Z_{digest}.parquet")
+    created = datetime(2026, 12, 3, tzinfo=UTC)
+    assert _key(marketplace_ids=(us, ca), data_start=None, data_end=None, created=created).endswith(
+        f"_54517018502_{digest}.parquet"
+    )
+
+
+def test_a_sellers_files_of_a_table_share_one_prefix():
+    prefix = curated_seller_prefix("all_orders", "A2SELLER")
+    assert prefix == "curated/all_orders/seller_id=A2SELLER/"
+    assert _key().startswith(prefix) and _key(marketplace_ids=(DE, FR)).startswith(prefix)
+    with pytest.raises(ValueError, match="seller_id"):
+        curated_seller_prefix("all_orders", "../A2SELLER")
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,7 @@ from sp_reports_harness.curated_query import (
     athena_sql,
     daily_orders,
     download_curated,
-    repeated_order_lines,
+    orders_in_several_reports,
 )
 
 SELLER = "A3SELLERCURATED"
@@ -24,8 +24,17 @@ TABLE = TABLE_SCHEMAS["all_orders"]
 REPORT_TYPE = "GET_FLAT_FILE_ALL_ORDERS_DATA_BY_ORDER_DATE_GENERAL"
 
 
-def _write(root: Path, seller: str, day: date, lines: list[tuple[str, str, int, str]]) -> str:
+def _write(
+    root: Path,
+    seller: str,
+    day: date,
+    lines: list[tuple[str, str, int, str]],
+    *,
+    report_id: str | None = None,
+    updated: datetime | None = None,
+) -> str:
     start = datetime(day.year, day.month, day.day, tzinfo=UTC)
+    report_id = report_id or f"5000{day:%m%d}"
     key = curated_key(
         TABLE,
         seller_id=seller,
@@ -33,7 +42,7 @@ def _write(root: Path, seller: str, day: date, lines: list[tuple[str, str, int, 
         marketplace_ids=("A1F83G8C2ARO7P",),
         data_start=start,
         data_end=start.replace(hour=23, minute=59, second=59),
-        report_id=f"report-{day}",
+        report_id=report_id,
         created=start,
     )
     path = root / key
@@ -48,8 +57,10 @@ def _write(root: Path, seller: str, day: date, lines: list[tuple[str, str, int, 
                 quantity=quantity,
                 item_price=Decimal(price),
                 currency="GBP",
-                purchase_date=start,
-                report_id=f"report-{day}",
+                # Late in the UTC day: a query that took the day in another time zone would move it.
+                purchase_date=start.replace(hour=23, minute=30),
+                last_updated_date=updated or start.replace(hour=23, minute=45),
+                report_id=report_id,
                 source_row=number,
             )
             writer.write_row([row[name] for name in names])
@@ -59,21 +70,44 @@ def _write(root: Path, seller: str, day: date, lines: list[tuple[str, str, int, 
 def test_daily_orders_sums_each_day_of_the_seller_only(tmp_path):
     _write(tmp_path, SELLER, date(2026, 12, 1), [("o-1", "sku-a", 2, "10.50"), ("o-2", "sku-b", 1, "3.25")])
     _write(tmp_path, SELLER, date(2026, 12, 2), [("o-3", "sku-a", 4, "21.00")])
+    _write(tmp_path, SELLER, date(2026, 12, 4), [("o-4", "sku-a", 7, "7.00")])  # after the asked days
     _write(tmp_path, OTHER_SELLER, date(2026, 12, 1), [("o-9", "sku-z", 9, "99.99")])
 
-    totals = daily_orders(tmp_path, SELLER)
+    totals = daily_orders(tmp_path, SELLER, date(2026, 12, 1), date(2026, 12, 3))
 
-    assert [(t.dt, t.currency, t.order_lines, t.units, t.revenue) for t in totals] == [
+    assert [(t.day, t.currency, t.order_lines, t.units, t.revenue) for t in totals] == [
         ("2026-12-01", "GBP", 2, 3, Decimal("13.75")),
         ("2026-12-02", "GBP", 1, 4, Decimal("21.00")),
     ]
-    assert repeated_order_lines(tmp_path, SELLER) == 0
+    assert orders_in_several_reports(tmp_path, SELLER) == 0
 
 
-def test_an_order_line_in_two_files_counts_as_repeated(tmp_path):
+def test_daily_orders_reads_the_latest_version_of_each_order_with_all_its_lines(tmp_path):
+    first = datetime(2026, 12, 1, 23, 45, tzinfo=UTC)
+    # Two items of one SKU in one order: two rows that only their line numbers tell apart.
+    _write(tmp_path, SELLER, date(2026, 12, 1), [("o-1", "sku-a", 1, "5.00"), ("o-1", "sku-a", 1, "5.00")])
+    # A later report holds an older version of the same order: the newer one counts.
+    _write(
+        tmp_path,
+        SELLER,
+        date(2026, 12, 2),
+        [("o-1", "sku-a", 9, "90.00")],
+        report_id="50009999",
+        updated=first.replace(hour=1),
+    )
+
+    totals = daily_orders(tmp_path, SELLER, date(2026, 12, 1), date(2026, 12, 2))
+
+    assert [(t.day, t.order_lines, t.units, t.revenue) for t in totals] == [
+        ("2026-12-01", 2, 2, Decimal("10.00"))
+    ]
+
+
+def test_an_order_in_two_reports_counts(tmp_path):
     _write(tmp_path, SELLER, date(2026, 12, 1), [("o-1", "sku-a", 2, "10.50")])
     _write(tmp_path, SELLER, date(2026, 12, 2), [("o-1", "sku-a", 2, "10.50"), ("o-1", "sku-b", 1, "1.00")])
-    assert repeated_order_lines(tmp_path, SELLER) == 1
+    _write(tmp_path, SELLER, date(2026, 12, 3), [("o-2", "sku-a", 1, "1.00"), ("o-2", "sku-a", 1, "1.00")])
+    assert orders_in_several_reports(tmp_path, SELLER) == 1
 
 
 def test_download_keeps_the_keys_as_paths_and_takes_only_the_seller_s_files(tmp_path):
@@ -88,11 +122,11 @@ def test_download_keeps_the_keys_as_paths_and_takes_only_the_seller_s_files(tmp_
         copied = download_curated(s3, "reports", "all_orders", SELLER, tmp_path / "copy")
     assert copied == [mine]
     assert (tmp_path / "copy" / mine).read_bytes() == (source / mine).read_bytes()
-    assert daily_orders(tmp_path / "copy", SELLER)[0].units == 1
+    assert daily_orders(tmp_path / "copy", SELLER, date(2026, 12, 1), date(2026, 12, 1))[0].units == 1
 
 
 def test_the_athena_sql_names_the_injected_seller_and_the_days():
     sql = athena_sql("sp_reports_reports", SELLER, date(2026, 12, 1), date(2026, 12, 3))
     assert f"seller_id = '{SELLER}'" in sql
-    assert "dt BETWEEN '2026-12-01' AND '2026-12-03'" in sql
-    assert '"sp_reports_reports"."all_orders"' in sql
+    assert "date(purchase_date) BETWEEN DATE '2026-12-01' AND DATE '2026-12-03'" in sql
+    assert 'FROM "sp_reports_reports"."all_orders_latest"' in sql

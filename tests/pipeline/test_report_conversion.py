@@ -102,7 +102,7 @@ def test_the_record_and_the_raw_object_decide_the_request_and_the_outcome_is_rec
 
     (file,) = outcome["files"]
     assert file["key"] == (
-        f"curated/all_orders/marketplace={DE}/dt=2026-11-02/seller_id={SELLER_ID}/"
+        f"curated/all_orders/seller_id={SELLER_ID}/marketplace={DE}/dt=2026-11-02/"
         f"{ALL_ORDERS}_20261102T000000Z_20261104T000000Z.parquet"
     )
     assert outcome["status"] == "CONVERTED_WITH_PROBLEMS" and outcome["unknownColumns"] == ["gift-note"]
@@ -130,8 +130,8 @@ def test_a_report_started_by_hand_without_a_record_converts_from_the_execution_i
     outcome = converter.convert(_state("52000000002", _stored(resources, "52000000002")))
 
     (file,) = outcome["files"]
-    assert file["key"].endswith(f"/seller_id={SELLER_ID}/{ALL_ORDERS}_52000000002.parquet")
-    assert f"/marketplace={DE}/" in file["key"] and records.get("52000000002") is None
+    assert file["key"].startswith(f"curated/all_orders/seller_id={SELLER_ID}/marketplace={DE}/")
+    assert file["key"].endswith(f"/{ALL_ORDERS}_52000000002.parquet") and records.get("52000000002") is None
 
 
 def test_a_rerun_overwrites_the_same_key_and_the_same_record(resources, records, converter):

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import boto3
 import pytest
 
+from sp_reports.analytics.table_schemas import TABLE_SCHEMAS, curated_key, curated_seller_prefix
 from sp_reports.pipeline import seller_erasure
 from sp_reports.pipeline.pull_ledger import PullStore
 from sp_reports.pipeline.pull_plans import PlanSchedule, ScheduleState, plan_from_request
@@ -325,26 +326,34 @@ def test_the_report_schedules_of_the_sellers_plans_are_cancelled_with_its_token(
     assert list(spapi_emulator.app.state.schedules) == [theirs]
 
 
-def _curated_key(seller: str, report_id: str) -> str:
-    partition = f"marketplace=ATVPDKIKX0DER/dt=2026-12-05/seller_id={seller}"
-    return f"curated/all_orders/{partition}/{TYPE}_{report_id}.parquet"
+def _curated_key(
+    table: str, seller: str, day: int, marketplaces: tuple[str, ...] = ("ATVPDKIKX0DER",)
+) -> str:
+    start = datetime(2026, 12, day, tzinfo=UTC)
+    return curated_key(
+        table,
+        seller_id=seller,
+        report_type=TABLE_SCHEMAS[table].report_types[0],
+        marketplace_ids=marketplaces,
+        data_start=start,
+        data_end=start + timedelta(days=1),
+        report_id=f"5{day:04d}",
+    )
 
 
-def _converted(*keys: str) -> dict:
-    files = [{"table": "all_orders", "key": key, "rows": 3} for key in keys]
-    return {"status": "CONVERTED", "files": files, "problems": [], "problemCount": 0, "unknownColumns": []}
-
-
-def test_the_curated_files_the_sellers_records_name_are_erased_by_their_keys_alone(world, monkeypatch):
-    erasure, dynamodb, s3, resources = world
-    records = ReportRecords(resources.reports_table, dynamodb)
-    mine, theirs = _curated_key(SELLER_ID, "50000"), _curated_key(OTHER, "50001")
-    beside_mine = mine.removesuffix(".parquet") + "-other.parquet"  # a key that starts with mine
-    for key in (mine, mine, theirs, beside_mine):
+def test_every_curated_file_of_the_seller_is_erased_by_prefix_without_any_record_naming_it(
+    world, monkeypatch
+):
+    erasure, _dynamodb, s3, resources = world
+    mine = [
+        _curated_key("all_orders", SELLER_ID, 1),
+        _curated_key("all_orders", SELLER_ID, 2, ("ATVPDKIKX0DER", "A2EUQ1WTGCTBG2")),
+        _curated_key("merchant_listings", SELLER_ID, 3),
+    ]
+    theirs = [_curated_key("all_orders", OTHER, 1), _curated_key("all_orders", PREFIX_SELLER, 1)]
+    for key in (*mine, mine[0], *theirs):  # the first of mine twice: two versions
         s3.put_object(Bucket=resources.bucket, Key=key, Body=b"PAR1")
-    records.mark_converted("50000", _converted(mine))
-    records.mark_converted("60000", _converted(mine, theirs))  # a damaged record naming another's file
-    records.mark_converted("50001", _converted(theirs))
+    s3.delete_object(Bucket=resources.bucket, Key=mine[2])  # and a delete marker
     listed = []
     paginator = s3.get_paginator
 
@@ -363,14 +372,18 @@ def test_the_curated_files_the_sellers_records_name_are_erased_by_their_keys_alo
 
     result = erasure.erase(SELLER_ID)
 
-    assert result.object_versions == 5 + 2  # the seller's prefixes' five, its curated file's two
-
-    def versions(key):
+    # The seller's other prefixes hold five versions and one delete marker (the world's).
+    assert (result.object_versions, result.delete_markers) == (5 + 4, 1 + 1)
+    for table in TABLE_SCHEMAS:
+        left = s3.list_object_versions(
+            Bucket=resources.bucket, Prefix=curated_seller_prefix(table, SELLER_ID)
+        )
+        assert left.get("Versions", []) == [] and left.get("DeleteMarkers", []) == [], table
+    for key in theirs:
         answer = s3.list_object_versions(Bucket=resources.bucket, Prefix=key)
-        return [v for v in answer.get("Versions", []) if v["Key"] == key]
-
-    assert versions(mine) == []
-    assert len(versions(theirs)) == 1 and len(versions(beside_mine)) == 1
-    # curated/ is never listed, only the exact keys the records name.
-    assert [p for p in listed if p.startswith("curated/")] == [mine]
+        assert [v["Key"] for v in answer.get("Versions", [])] == [key]
+    # Only the seller's own prefixes are listed: one per analytics table, each ending with "/".
+    curated = sorted(p for p in listed if p.startswith("curated/"))
+    assert curated == sorted(f"curated/{table}/seller_id={SELLER_ID}/" for table in TABLE_SCHEMAS)
+    assert sorted(listed) == sorted(seller_erasure.seller_object_prefixes(SELLER_ID))
     assert erasure.erase(SELLER_ID).object_versions == 0

@@ -11,6 +11,13 @@ import shutil
 import pytest
 
 import terraform_checks
+from sp_reports.pipeline.seller_erasure import seller_object_prefixes
+from sp_reports_harness.local_aws.iam.policy_evaluation import (
+    AuthorizationRequest,
+    PolicyOutcome,
+    Principal,
+    evaluate_policy,
+)
 
 pytestmark = pytest.mark.skipif(shutil.which("terraform") is None, reason="terraform is not installed")
 
@@ -195,6 +202,24 @@ def test_the_report_creator_takes_the_report_type_cooldown_items_only(access):
     (take,) = [s for s in access["report_creator"] if s["Sid"] == "TakeReportTypeCooldowns"]
     assert take["Action"] == "dynamodb:UpdateItem"
     assert take["Condition"] == {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["report-cooldown#*"]}}
+
+
+def test_the_eraser_lists_versions_under_the_sellers_prefixes_only_never_the_whole_bucket(access):
+    (listing,) = [s for s in access["seller_eraser"] if s["Sid"] == "ListSellerObjectVersions"]
+    bucket = listing["Resource"]
+    principal = Principal(
+        arn=f"arn:aws:iam::123456789012:role/{IAM_PREFIX}-seller-eraser", account_id="123456789012"
+    )
+
+    def allowed(prefix: str | None) -> bool:
+        context = {} if prefix is None else {"s3:prefix": prefix}
+        request = AuthorizationRequest("s3:ListBucketVersions", bucket, principal, context)
+        answer = evaluate_policy({"Version": "2012-10-17", "Statement": [listing]}, request)
+        return answer.outcome is PolicyOutcome.ALLOW
+
+    assert all(allowed(prefix) for prefix in seller_object_prefixes("A1SELLER00000X"))
+    assert not allowed(None)  # a listing of the whole bucket
+    assert not allowed("A1SELLER00000X/GET_")  # a partial key name
 
 
 def test_key_and_trust_policies_name_the_roles_the_statements_say(plan):

@@ -97,9 +97,10 @@ def test_a_type_outside_the_grammar_is_refused():
         glue_tables.view_type("array<string>")
 
 
-def test_the_latest_view_keeps_one_row_per_seller_and_key_the_greatest_latest_by():
+def test_the_latest_view_keeps_every_row_of_the_newest_report_of_each_seller_and_order():
     table = table_schemas.TABLE_SCHEMAS["all_orders"]
     latest_by = table.latest_by
+    assert table.natural_key == ("amazon_order_id",)
     columns = [*table_schemas.glue_columns(table), *table_schemas.PARTITION_KEYS]
     connection = duckdb.connect()
     declared = ", ".join(
@@ -108,24 +109,30 @@ def test_the_latest_view_keeps_one_row_per_seller_and_key_the_greatest_latest_by
     )
     connection.execute(f'CREATE TABLE "{table.name}" ({declared})')
 
-    def row(seller: str, key: tuple[str, ...], updated: str | None, report: str, dt: str) -> dict:
+    def row(seller: str, order: str, sku: str, updated: str | None, report: str, line: int) -> dict:
         values = {n: None for n, _ in columns}
-        values |= dict(zip(table.natural_key, key, strict=True))
         values |= {
+            "amazon_order_id": order,
+            "sku": sku,
             latest_by: updated and datetime.fromisoformat(updated),
             "report_id": report,
-            "source_row": 2,
+            "source_row": line,
         }
-        values |= {"seller_id": seller, "dt": dt, "marketplace": "ATVPDKIKX0DER"}
+        values |= {"seller_id": seller, "dt": "2026-01-01", "marketplace": "ATVPDKIKX0DER"}
         return values
 
-    key = ("111-0000000-0000001", "SKU-1")
+    order, other_order = "111-0000000-0000001", "111-0000000-0000002"
     rows = [
-        row("A1SELLER", key, "2026-01-01T10:00:00", "r1", "2026-01-01"),
-        row("A1SELLER", key, "2026-01-03T10:00:00", "r2", "2026-01-03"),  # the latest version
-        row("A1SELLER", key, None, "r3", "2026-01-04"),  # no date: never beats a dated version
-        row("A2SELLER", key, "2026-01-02T10:00:00", "r4", "2026-01-02"),  # another seller's row stays
-        row("A1SELLER", ("111-0000000-0000001", "SKU-2"), "2026-01-01T10:00:00", "r1", "2026-01-01"),
+        row("A1SELLER", order, "SKU-1", "2026-01-01T10:00:00", "52000000001", 2),
+        # The latest version: two items of one SKU (the report has no order-item id) and another SKU.
+        row("A1SELLER", order, "SKU-1", "2026-01-03T10:00:00", "52000000002", 2),
+        row("A1SELLER", order, "SKU-1", "2026-01-03T10:00:00", "52000000002", 3),
+        row("A1SELLER", order, "SKU-2", "2026-01-03T10:00:00", "52000000002", 4),
+        row("A1SELLER", order, "SKU-1", None, "52000000003", 2),  # no date: never beats a dated version
+        row("A2SELLER", order, "SKU-1", "2026-01-02T10:00:00", "52000000004", 2),  # another seller's stays
+        # The same version in two reports: the newer report's rows only; ids compare as numbers.
+        row("A1SELLER", other_order, "SKU-3", "2026-01-01T10:00:00", "9000000001", 2),
+        row("A1SELLER", other_order, "SKU-3", "2026-01-01T10:00:00", "10000000001", 5),
     ]
     placeholders = ", ".join("?" for _ in columns)
     connection.executemany(
@@ -135,10 +142,16 @@ def test_the_latest_view_keeps_one_row_per_seller_and_key_the_greatest_latest_by
 
     view_sql = json.loads(glue_tables.render())["tables"][table.name]["latest_view"]["sql"]
     # The generated view's SQL, as Athena would run it.
-    query = f"SELECT seller_id, sku, report_id FROM ({view_sql}) ORDER BY 1, 2"  # noqa: S608
+    query = f"SELECT seller_id, amazon_order_id, sku, report_id, source_row FROM ({view_sql}) ORDER BY ALL"  # noqa: S608
     result = connection.execute(query).fetchall()
 
-    assert result == [("A1SELLER", "SKU-1", "r2"), ("A1SELLER", "SKU-2", "r1"), ("A2SELLER", "SKU-1", "r4")]
+    assert result == [
+        ("A1SELLER", order, "SKU-1", "52000000002", 2),
+        ("A1SELLER", order, "SKU-1", "52000000002", 3),
+        ("A1SELLER", order, "SKU-2", "52000000002", 4),
+        ("A1SELLER", other_order, "SKU-3", "10000000001", 5),
+        ("A2SELLER", order, "SKU-1", "52000000004", 2),
+    ]
     empty = f"SELECT * FROM ({view_sql}) LIMIT 0"  # noqa: S608
     described = [d[0] for d in connection.execute(empty).description]
     assert described == [n for n, _ in columns]

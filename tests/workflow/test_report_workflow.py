@@ -718,9 +718,8 @@ def test_a_done_report_of_a_schemad_type_ends_with_its_typed_parquet_file_under_
         "NotifyReady",
     ]
     (key,) = _curated_objects(workflow)
-    assert key.startswith("curated/all_orders/marketplace=ATVPDKIKX0DER/dt=") and key.endswith(
-        f"/seller_id={SELLER_ID}/{ALL_ORDERS}_{report_id}.parquet"
-    )
+    assert key.startswith(f"curated/all_orders/seller_id={SELLER_ID}/marketplace=ATVPDKIKX0DER/dt=")
+    assert key.endswith(f"/{ALL_ORDERS}_{report_id}.parquet")
     s3 = boto3.client("s3")
     stored = s3.get_object(Bucket=workflow.resources.bucket, Key=key)
     assert stored["ServerSideEncryption"] == "aws:kms"

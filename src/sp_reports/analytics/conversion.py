@@ -277,7 +277,9 @@ def _write_table(
                 values.append(value)
             if dropped:
                 continue
-            values.extend((row.extra or None, request.report_id, row.number))
+            values.extend(
+                (row.extra or None, request.report_id, row.number, request.data_start, request.data_end)
+            )
             writer.write_row(values)
     return writer.rows
 

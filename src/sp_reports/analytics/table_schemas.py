@@ -14,6 +14,7 @@ document is stored as before.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -34,19 +35,29 @@ STAGING_PREFIX = "curated-staging/"  # a file is written here, then copied to it
 
 # Every Parquet file's columns are its schema's columns, then these: the cells of headers the schema does not
 # know (header -> raw text), the report the row comes from, and the row's 1-based line in the document
-# (the header is line 1) or, for a json report, the 1-based index of its element.
+# (the header is line 1) or, for a json report, the 1-based index of its element, then the report's data range
+# (dataStartTime, dataEndTime; null when the report has none), the period a row speaks of when the row itself
+# carries no date (sales and traffic by ASIN) or the range spans several days.
 TRAILING_COLUMNS: tuple[tuple[str, str], ...] = (
     ("extra", "map<string,string>"),
     ("report_id", "string"),
     ("source_row", "bigint"),
+    ("data_start", "timestamp"),
+    ("data_end", "timestamp"),
 )
-# The Hive-style partitions of a curated key, in key order; Glue projects them, nothing registers them.
+# The Hive-style partitions of a curated key, in the Glue tables' order; Glue projects them, nothing registers
+# them. The key holds them in another order, seller_id first (`curated_key`), so that one prefix
+# (`curated_seller_prefix`) holds every file of a seller in a table; the tables' storage.location.template
+# maps one order onto the other.
 PARTITION_KEYS: tuple[tuple[str, str], ...] = (
     ("marketplace", "string"),
     ("dt", "string"),
     ("seller_id", "string"),
 )
 MULTIPLE_MARKETPLACES = "multiple"  # the marketplace partition of a report that names several marketplaces
+# Hex digits of sha256 that name a set of marketplaces in a file name (48 bits: the few sets a seller asks
+# for do not collide in practice).
+MARKETPLACES_DIGEST_LENGTH = 12
 # The marketplace partition's values: the projection's enum.
 MARKETPLACE_PARTITION_VALUES: tuple[str, ...] = (
     *sorted({mid for region in REGIONS.values() for mid in region.marketplace_ids}),
@@ -167,6 +178,24 @@ def glue_columns(table: str | TableSchema) -> list[tuple[str, str]]:
     return [*((column.name, column.type) for column in schema.columns), *TRAILING_COLUMNS]
 
 
+def curated_seller_prefix(table: str | TableSchema, seller_id: str) -> str:
+    """`curated/<table>/seller_id=<seller>/`: the prefix of every curated file of the seller in `table`.
+
+    ValueError: the table or seller id is not a key segment (`is_key_segment`)."""
+    name = table.name if isinstance(table, TableSchema) else table
+    for label, segment in (("table", name), ("seller_id", seller_id)):
+        if not is_key_segment(segment):
+            raise ValueError(f"{label} {segment!r} cannot be a segment of an S3 key")
+    return f"{CURATED_PREFIX}{name}/seller_id={seller_id}/"
+
+
+def marketplaces_digest(marketplace_ids: Iterable[str]) -> str:
+    """A short stable name of a set of marketplace ids: the first hex digits of the sha256 of the sorted,
+    distinct ids joined with ","."""
+    joined = ",".join(sorted(set(marketplace_ids)))
+    return hashlib.sha256(joined.encode("utf-8")).hexdigest()[:MARKETPLACES_DIGEST_LENGTH]
+
+
 def curated_key(
     table: str | TableSchema,
     *,
@@ -178,12 +207,14 @@ def curated_key(
     report_id: str,
     created: datetime | None = None,
 ) -> str:
-    """`curated/<table>/marketplace=<m>/dt=<YYYY-MM-DD>/seller_id=<seller>/<file>.parquet`.
+    """`curated/<table>/seller_id=<seller>/marketplace=<m>/dt=<YYYY-MM-DD>/<file>.parquet`.
 
     `<m>` is the report's one marketplace id, or "multiple" when it names several. `dt` is the UTC date of
     data_start, or of `created` (the report's creation time) for a report without one. `<file>` is
     `<report type>_<data_start>_<data_end>` (both as YYYYMMDDTHHMMSSZ) when the report covers a data range, so
-    a re-pulled window (same range) overwrites its own file, else `<report type>_<report id>`.
+    a re-pulled window (same range) overwrites its own file, else `<report type>_<report id>`; a report that
+    names several marketplaces adds `_<marketplaces_digest>`, so reports of the same type and range for
+    different marketplace sets ([US, CA] and [US, MX]) keep a file each under marketplace=multiple.
 
     ValueError: a segment is not a key segment (`is_key_segment`), a marketplace is not one we know (the
     partition projection would hide its files), no marketplace is given, a time is naive, or there is no time
@@ -204,9 +235,9 @@ def curated_key(
         file_name = f"{report_type}_{_stamp(data_start)}_{_stamp(data_end)}"
     else:
         file_name = f"{report_type}_{report_id}"
+    if len(marketplaces) > 1:
+        file_name = f"{file_name}_{marketplaces_digest(marketplaces)}"
     for label, segment in (
-        ("table", name),
-        ("seller_id", seller_id),
         ("report_type", report_type),
         ("report_id", report_id),
         ("file name", file_name),
@@ -214,9 +245,7 @@ def curated_key(
         if not is_key_segment(segment):
             raise ValueError(f"{label} {segment!r} cannot be a segment of an S3 key")
     dt = _utc(dated_by).date().isoformat()
-    return (
-        f"{CURATED_PREFIX}{name}/marketplace={marketplace}/dt={dt}/seller_id={seller_id}/{file_name}.parquet"
-    )
+    return f"{curated_seller_prefix(name, seller_id)}marketplace={marketplace}/dt={dt}/{file_name}.parquet"
 
 
 def _utc(moment: datetime) -> datetime:

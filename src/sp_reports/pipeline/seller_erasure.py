@@ -7,20 +7,20 @@
    reports_2021-06-30.json);
    when SP-API or LWA refuses or cannot be reached, the answer says so and the erasure goes on;
 2. the token item (tokens table);
-3. every item of the reports table that is the seller's: its report records (attribute SellerId), and first
-   every version of the curated Parquet files each record names (its `Conversion`'s files, written by the
-   report converter: sp_reports.pipeline.report_conversion), found by their exact keys, not by listing
-   curated/, whose partitions hold every seller's files; its request
+3. every item of the reports table that is the seller's: its report records (attribute SellerId), its request
    intents (`request-intents#<seller>#...`), its daily budgets (`report-budget#<seller>#...`), its sweep state
    (`sweep-seller#<seller>`), its report type cooldowns (`report-cooldown#<seller>`, not counted in the
    answer: when the seller may next request a type, no data of the seller's) and the sweep cursor when it
    names the seller;
 4. the seller's pull plans, deleted ones too, with their ledgers (pull plans table: `PullStore.erase_seller`);
-5. every object version and delete marker under the seller's prefixes `<seller>/` (one-off reports) and
-   `plans/<seller>/` (pull plans' windows) of the versioned bucket (ListObjectVersions page by page,
-   DeleteObjects in batches of at most 1,000 keys, the most one request takes: S3 API Reference,
-   DeleteObjects, "you can delete up to 1,000 objects"; a per-key error in its answer fails the erasure,
-   naming the key's error code, so that nothing is claimed erased that is not).
+5. every object version and delete marker under the seller's prefixes (`seller_object_prefixes`) of the
+   versioned bucket: `<seller>/` (one-off reports), `plans/<seller>/` (pull plans' windows) and, for every
+   analytics table, `curated/<table>/seller_id=<seller>/` (the report converter's Parquet files:
+   table_schemas.curated_seller_prefix; found by listing, so they go even when the report records that named
+   them have expired); ListObjectVersions page by page, DeleteObjects in batches of at most 1,000 keys, the
+   most one request takes (S3 API Reference, DeleteObjects, "you can delete up to 1,000 objects"); a per-key
+   error in its answer fails the erasure, naming the key's error code, so that nothing is claimed erased that
+   is not.
 
 `SellerErasure.revoke` (a seller's APPLICATION_OAUTH_CHANGED deauthorisation) removes the token and stops
 future work: without a token nothing is requested, swept or fetched for the seller (its pull plans' windows
@@ -42,9 +42,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from boto3.dynamodb.types import TypeDeserializer
-
-from sp_reports.analytics.table_schemas import CURATED_PREFIX
+from sp_reports.analytics.table_schemas import TABLE_SCHEMAS, curated_seller_prefix
 from sp_reports.pipeline.errors import TokenNotFoundError
 from sp_reports.pipeline.pull_ledger import PullStore
 from sp_reports.pipeline.pull_windows import PLAN_OBJECTS_PREFIX
@@ -62,8 +60,16 @@ DELETE_OBJECTS_BATCH = 1000
 _INTENT_PREFIX = "request-intents#"
 _SWEEP_SELLER_PREFIX = "sweep-seller#"
 _SWEEP_CURSOR_KEY = "sweep-cursor#"
-# The partition key naming the seller in a curated key (sp_reports.analytics.table_schemas.curated_key).
-CURATED_SELLER_PARTITION = "seller_id"
+
+
+def seller_object_prefixes(seller_id: str) -> tuple[str, ...]:
+    """The prefixes of the reports bucket that hold the seller's objects, each ending with "/" (so no
+    seller id is a prefix of another's): one-off reports, pull plans' windows, each table's curated files."""
+    return (
+        f"{seller_id}/",
+        f"{PLAN_OBJECTS_PREFIX}/{seller_id}/",
+        *(curated_seller_prefix(table, seller_id) for table in sorted(TABLE_SCHEMAS)),
+    )
 
 
 class ObjectErasureError(Exception):
@@ -144,7 +150,6 @@ class SellerErasure:
         self._s3 = s3_client
         self._queue_arn = queue_arn
         self._pull_store = None if pull_plans_table is None else PullStore(pull_plans_table, dynamodb_client)
-        self._deserializer = TypeDeserializer()
 
     # -- the two entry points ---------------------------------------------------------------------------
 
@@ -165,7 +170,7 @@ class SellerErasure:
         result.tokens = self._delete_token(seller_id)
         self._erase_reports_table_items(seller_id, result)
         result.pull_plans, result.pull_windows = self._pull_store.erase_seller(seller_id)
-        for prefix in (f"{seller_id}/", f"{PLAN_OBJECTS_PREFIX}/{seller_id}/"):
+        for prefix in seller_object_prefixes(seller_id):
             self._erase_objects(prefix, result)
         return result
 
@@ -264,30 +269,22 @@ class SellerErasure:
     def _erase_reports_table_items(self, seller_id: str, result: ErasureResult) -> None:
         intents = f"{_INTENT_PREFIX}{seller_id}#"
         budgets = f"{BUDGET_KEY_PREFIX}{seller_id}#"
-        erased_curated: set[str] = set()
-        for key, curated_keys in self._seller_items(seller_id, intents, budgets):
+        for key in self._seller_items(seller_id, intents, budgets):
             if key.startswith(intents):
                 result.request_intents += self._delete_item(key)
             elif key.startswith(budgets):
                 result.report_budgets += self._delete_item(key)
             else:
-                # The record is the one place that names its curated files: they go before it does, so an
-                # erasure that stops half-way is repeated with the record still there.
-                for curated_key in sorted(set(curated_keys) - erased_curated):
-                    self._erase_objects(curated_key, result, exact=True)
-                    erased_curated.add(curated_key)
                 result.report_records += self._delete_item(key)
         result.sweep_state += self._delete_item(f"{_SWEEP_SELLER_PREFIX}{seller_id}")
         self._delete_item(cooldown_key(seller_id))
         self._forget_cursor(seller_id)
 
-    def _seller_items(self, seller_id: str, intents: str, budgets: str) -> Iterator[tuple[str, list[str]]]:
-        """The keys of the seller's items, each with the curated keys its conversion recorded, from a Scan (no
-        index by seller; erasures are rare)."""
+    def _seller_items(self, seller_id: str, intents: str, budgets: str) -> Iterator[str]:
+        """The keys of the seller's items, from a Scan (no index by seller; erasures are rare)."""
         pages = self._dynamodb.get_paginator("scan").paginate(
             TableName=self._reports_table,
-            ProjectionExpression="ReportId, #conversion",
-            ExpressionAttributeNames={"#conversion": "Conversion"},
+            ProjectionExpression="ReportId",
             FilterExpression=(
                 "begins_with(ReportId, :intents) OR begins_with(ReportId, :budgets) OR SellerId = :seller"
             ),
@@ -300,22 +297,7 @@ class SellerErasure:
         )
         for page in pages:
             for item in page.get("Items", []):
-                yield item["ReportId"]["S"], self._curated_keys(item.get("Conversion"), seller_id)
-
-    def _curated_keys(self, conversion: Any, seller_id: str) -> list[str]:
-        """The curated files a record's Conversion names: only keys under curated/ in the seller's own
-        partition (`.../seller_id=<seller>/...`), so a damaged record cannot point the erasure elsewhere."""
-        if conversion is None:
-            return []
-        files = self._deserializer.deserialize(conversion).get("files") or []
-        keys = [f.get("key") for f in files if isinstance(f, dict)]
-        return [
-            key
-            for key in keys
-            if isinstance(key, str)
-            and key.startswith(CURATED_PREFIX)
-            and f"/{CURATED_SELLER_PARTITION}={seller_id}/" in key
-        ]
+                yield item["ReportId"]["S"]
 
     def _delete_item(self, report_id: str) -> int:
         answer = self._dynamodb.delete_item(
@@ -336,13 +318,11 @@ class SellerErasure:
 
     # -- S3 ---------------------------------------------------------------------------------------------
 
-    def _erase_objects(self, prefix: str, result: ErasureResult, *, exact: bool = False) -> None:
-        """Every version and delete marker under `prefix` (`exact`: of the key `prefix` alone)."""
+    def _erase_objects(self, prefix: str, result: ErasureResult) -> None:
+        """Every version and delete marker under `prefix`."""
         batch: list[dict[str, str]] = []
         markers = 0
         for version, is_marker in self._versions(prefix):
-            if exact and version["Key"] != prefix:
-                continue
             batch.append(version)
             markers += is_marker
             if len(batch) == DELETE_OBJECTS_BATCH:

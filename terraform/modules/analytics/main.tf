@@ -30,8 +30,12 @@ locals {
   # every marketplace id the converter can write, dt a date range from var.projection_start_date to the query's
   # day, seller_id injected (too many values to enumerate: a query must name one with an equality, which also
   # keeps one seller's query from scanning another's files). storage.location.template maps the values onto the
-  # converter's keys, curated/<table>/marketplace=<m>/dt=<yyyy-MM-dd>/seller_id=<seller>/ ("$${" is a literal
-  # "${" in Terraform).
+  # converter's keys, curated/<table>/seller_id=<seller>/marketplace=<m>/dt=<yyyy-MM-dd>/: a template places each
+  # partition column's value anywhere in the path, in any order (Athena User Guide, "Set up partition projection",
+  # "Specify custom S3 storage locations":
+  # https://docs.aws.amazon.com/athena/latest/ug/partition-projection-setting-up.html), so seller_id leads and one
+  # prefix holds a seller's files of a table, which the seller erasure deletes ("$${" is a literal "${" in
+  # Terraform).
   projection_parameters = {
     "projection.enabled"            = "true"
     "projection.marketplace.type"   = "enum"
@@ -64,7 +68,7 @@ resource "aws_glue_catalog_table" "curated" {
   parameters = merge(local.projection_parameters, {
     EXTERNAL                    = "TRUE"
     classification              = "parquet"
-    "storage.location.template" = "${local.curated_location}${each.key}/marketplace=$${marketplace}/dt=$${dt}/seller_id=$${seller_id}/"
+    "storage.location.template" = "${local.curated_location}${each.key}/seller_id=$${seller_id}/marketplace=$${marketplace}/dt=$${dt}/"
   })
 
   dynamic "partition_keys" {

@@ -99,7 +99,7 @@ run "partitions_are_projected" {
   assert {
     condition = alltrue([
       for name, t in aws_glue_catalog_table.curated :
-      t.parameters["storage.location.template"] == "s3://${var.bucket_name}/curated/${name}/marketplace=$${marketplace}/dt=$${dt}/seller_id=$${seller_id}/"
+      t.parameters["storage.location.template"] == "s3://${var.bucket_name}/curated/${name}/seller_id=$${seller_id}/marketplace=$${marketplace}/dt=$${dt}/"
     ])
     error_message = "The location template must map the projected values onto the converter's keys."
   }
