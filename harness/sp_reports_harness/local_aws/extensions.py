@@ -19,6 +19,7 @@ from sp_reports_harness.local_aws.echoed_attributes import drift_fix_patches
 from sp_reports_harness.local_aws.moto_internals import PatchSet
 from sp_reports_harness.local_aws.s3.atomicity import s3_atomicity_patches
 from sp_reports_harness.local_aws.s3.conditional_copy import conditional_copy_patches
+from sp_reports_harness.local_aws.s3.delete_markers import delete_marker_patches
 from sp_reports_harness.local_aws.sns.confirmation import sns_confirmation_patches
 from sp_reports_harness.local_aws.stepfunctions.missing_actions import (
     choice_state_patches,
@@ -97,6 +98,12 @@ PATCHES: tuple[Extension, ...] = (
         "s3.atomicity",
         "each S3 request applied atomically, as S3 applies it",
         lambda aws: s3_atomicity_patches(),
+    ),
+    Extension(
+        "s3.delete_markers",
+        "a version deleted by its id beside a delete marker in a versioning-suspended bucket (terraform "
+        "destroy's force_destroy), where moto fails with a 500",
+        lambda aws: delete_marker_patches(),
     ),
     Extension(
         "dynamodb.partition_reads",

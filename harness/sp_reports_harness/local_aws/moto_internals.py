@@ -48,7 +48,7 @@ from moto.iam.models import iam_backends
 from moto.kms.models import kms_backends
 from moto.moto_api._internal.models import moto_api_backend
 from moto.s3.exceptions import S3ClientError
-from moto.s3.models import FakeBucket, FakeKey, s3_backends
+from moto.s3.models import FakeBucket, FakeDeleteMarker, FakeKey, s3_backends
 from moto.s3.responses import S3Response
 from moto.s3.utils import _VersionedKeyStore
 from moto.scheduler.models import scheduler_backends
@@ -144,6 +144,8 @@ __all__ = [  # noqa: RUF022 - grouped by the module that uses each name, not sor
     # key store's listing and the key's size).
     "S3Response",
     "FakeKey",
+    # Deleting an object version beside a delete marker (s3/delete_markers.py).
+    "FakeDeleteMarker",
     "_VersionedKeyStore",
     # Lambda and SQS event sources (lambda_executor.py, sqs_poller.py, drift_fixes.py).
     "LambdaBackend",
