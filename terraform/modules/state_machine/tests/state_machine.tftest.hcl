@@ -62,7 +62,7 @@ run "task_timeouts_follow_the_function_timeouts" {
   assert {
     condition = alltrue([
       for name, state in jsondecode(aws_sfn_state_machine.this.definition).States :
-      state.TimeoutSeconds == (strcontains(name, "Store") ? 720 : strcontains(name, "Convert") ? 600 : 45) + local.task_timeout_margin_seconds
+      state.TimeoutSeconds == (strcontains(name, "Store") ? 720 : (strcontains(name, "Convert") ? 600 : 45)) + local.task_timeout_margin_seconds
       if state.Type == "Task"
     ])
     error_message = "Each task's TimeoutSeconds must be its function's timeout plus the margin."
@@ -71,7 +71,7 @@ run "task_timeouts_follow_the_function_timeouts" {
   assert {
     condition = alltrue([
       for name, state in jsondecode(aws_sfn_state_machine.this.definition).States :
-      state.TimeoutSeconds > (strcontains(name, "Store") ? 720 : strcontains(name, "Convert") ? 600 : 45) && state.TimeoutSeconds <= (strcontains(name, "Store") ? 720 : strcontains(name, "Convert") ? 600 : 45) + 60
+      state.TimeoutSeconds > (strcontains(name, "Store") ? 720 : (strcontains(name, "Convert") ? 600 : 45)) && state.TimeoutSeconds <= (strcontains(name, "Store") ? 720 : (strcontains(name, "Convert") ? 600 : 45)) + 60
       if state.Type == "Task"
     ])
     error_message = "Step Functions must wait a little longer than the function may run, not a fixed time."
@@ -392,11 +392,11 @@ run "without_conversion_a_stored_report_is_announced_directly" {
 
   assert {
     condition = (
-      !contains(keys(jsondecode(aws_sfn_state_machine.this.definition).States), "ConvertReport")
+      contains(keys(jsondecode(aws_sfn_state_machine.this.definition).States), "ConvertReport") == false
       && jsondecode(aws_sfn_state_machine.this.definition).States.StoreReport.Next == "NotifyReady"
       && jsondecode(aws_sfn_state_machine.this.definition).States.StoreReport.Retry == local.workflow.States.StoreReport.Retry
       && length(jsondecode(aws_sfn_state_machine.this.definition).States) == length(local.workflow.States) - 1
-      && !strcontains(aws_sfn_state_machine.this.definition, "ConvertReport")
+      && strcontains(aws_sfn_state_machine.this.definition, "ConvertReport") == false
     )
     error_message = "Without conversion the workflow is the same but for ConvertReport: StoreReport goes to NotifyReady."
   }
