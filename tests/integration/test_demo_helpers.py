@@ -291,7 +291,7 @@ def test_the_demo_prints_the_coverage_as_the_cli_does():
 
     assert client.asked == [("pp-demo", "2026-12-04", "2026-12-06")]
     assert lines[0] == "Plan pp-demo, 2026-12-04 to 2026-12-06:"
-    assert lines[1].split() == ["WINDOW", "MARKETPLACES", "STATUS", "VERSION", "DETAIL"]
+    assert lines[1].split() == ["WINDOW", "MARKETPLACES", "STATUS", "VERSION", "CONVERSION", "DETAIL"]
     assert lines[2].split() == [
         "2026-12-04..2026-12-05",
         MARKETPLACE_ID,
@@ -299,6 +299,7 @@ def test_the_demo_prints_the_coverage_as_the_cli_does():
         "v2",
         "(2",
         "pulls)",
+        "-",  # no conversion in this answer
         "plans/2026-12-04/v002",
     ]
     assert lines[-1] == "Windows: 3 stored"

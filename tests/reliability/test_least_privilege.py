@@ -126,10 +126,10 @@ WILDCARD_ALLOW_LIST = (
         "deleted)",
     ),
     Allowed(
-        r"s3:(PutObject|PutObjectTagging)",
+        r"s3:(PutObject|PutObjectTagging|GetObject)",
         r"arn:aws:s3:::[^*/]+/curated/\*",
-        "the report converter's published Parquet files, under curated/ only (keys are per table, partition "
-        "and report)",
+        "the report converter's published Parquet files, under curated/ only (keys are per table, seller, "
+        "partition and report; it reads the held file's window version before replacing it)",
     ),
 )
 
