@@ -140,7 +140,7 @@ def _planner_cost(runs: list[PullPlannerRun]) -> cost_model.PlannerCost:
 
 
 def _converter_memory_mb() -> int:
-    return int(root_functions(TERRAFORM_DIR)[conversion.FUNCTION]["memory"])
+    return int(root_functions(TERRAFORM_DIR)[conversion.FUNCTION]["memory_size"])
 
 
 def _conversion_costs(runs: list[ConversionRun]) -> list[cost_model.ConversionCost]:

@@ -40,3 +40,14 @@ def test_the_conversion_is_priced_per_1000_reports_at_the_converter_s_memory():
     assert lines["S3 Standard, one month (Parquet)"].quantity == pytest.approx(1.0)
     assert lines["Lambda requests"].quantity == 1000
     assert cost.total == pytest.approx(sum(line.usd for line in cost.lines))
+
+
+def test_the_converter_s_memory_is_read_from_the_function_map():
+    from benchmarks.__main__ import _converter_memory_mb
+    from benchmarks.sizing import root_functions
+
+    from sp_reports_harness.repository import REPO_ROOT
+
+    functions = root_functions(REPO_ROOT / "terraform")
+    assert _converter_memory_mb() == functions["report_converter"]["memory_size"]
+    assert _converter_memory_mb() >= 1024
