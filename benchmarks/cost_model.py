@@ -281,6 +281,11 @@ class PlannerCost:
         return sum(line.usd for line in self.lines)
 
 
+def _priced(item: str, quantity: float, unit: str, price: str) -> Line:
+    """A line of `quantity` at the price table's `price`."""
+    return Line(item, quantity, unit, quantity * PRICES[price].usd)
+
+
 def planner_cost(
     *,
     seconds_per_window: float,
@@ -302,22 +307,12 @@ def planner_cost(
     decrypts = windows * kms_decrypts_per_window
     return PlannerCost(
         [
-            Line(
-                "Lambda pull_planner duration",
-                gb_s,
-                "GB-s",
-                gb_s * PRICES[f"lambda_gb_s_{architecture}"].usd,
-            ),
-            Line("Lambda requests (ticks)", ticks, "requests", ticks * PRICES["lambda_request"].usd),
-            Line(
-                "Scheduler invocations (ticks)",
-                ticks,
-                "invocations",
-                ticks * PRICES["scheduler_invocation"].usd,
-            ),
-            Line("DynamoDB writes", writes, "WRU", writes * PRICES["dynamodb_write_unit"].usd),
-            Line("DynamoDB reads", reads, "RRU", reads * PRICES["dynamodb_read_unit"].usd),
-            Line("KMS requests", decrypts, "requests", decrypts * PRICES["kms_request"].usd),
+            _priced("Lambda pull_planner duration", gb_s, "GB-s", f"lambda_gb_s_{architecture}"),
+            _priced("Lambda requests (ticks)", ticks, "requests", "lambda_request"),
+            _priced("Scheduler invocations (ticks)", ticks, "invocations", "scheduler_invocation"),
+            _priced("DynamoDB writes", writes, "WRU", "dynamodb_write_unit"),
+            _priced("DynamoDB reads", reads, "RRU", "dynamodb_read_unit"),
+            _priced("KMS requests", decrypts, "requests", "kms_request"),
         ]
     )
 
@@ -357,28 +352,13 @@ def conversion_cost(
     return ConversionCost(
         raw_bytes,
         [
-            Line(
-                "Lambda report_converter duration",
-                gb_s,
-                "GB-s",
-                gb_s * PRICES[f"lambda_gb_s_{architecture}"].usd,
-            ),
-            Line("Lambda requests", reports, "requests", reports * PRICES["lambda_request"].usd),
-            Line(
-                "Step Functions transitions",
-                transitions,
-                "transitions",
-                transitions * PRICES["sfn_standard_transition"].usd,
-            ),
-            Line("S3 PUT-class requests", puts, "requests", puts * PRICES["s3_put_request"].usd),
-            Line("S3 GET-class requests", gets, "requests", gets * PRICES["s3_get_request"].usd),
-            Line("KMS requests", kms_requests, "requests", kms_requests * PRICES["kms_request"].usd),
-            Line("DynamoDB writes", reports, "WRU", reports * PRICES["dynamodb_write_unit"].usd),
-            Line(
-                "S3 Standard, one month (Parquet)",
-                gb_months,
-                "GB-month",
-                gb_months * PRICES["s3_standard_gb_month"].usd,
-            ),
+            _priced("Lambda report_converter duration", gb_s, "GB-s", f"lambda_gb_s_{architecture}"),
+            _priced("Lambda requests", reports, "requests", "lambda_request"),
+            _priced("Step Functions transitions", transitions, "transitions", "sfn_standard_transition"),
+            _priced("S3 PUT-class requests", puts, "requests", "s3_put_request"),
+            _priced("S3 GET-class requests", gets, "requests", "s3_get_request"),
+            _priced("KMS requests", kms_requests, "requests", "kms_request"),
+            _priced("DynamoDB writes", reports, "WRU", "dynamodb_write_unit"),
+            _priced("S3 Standard, one month (Parquet)", gb_months, "GB-month", "s3_standard_gb_month"),
         ],
     )
